@@ -1,0 +1,84 @@
+"""The small error hierarchy. Every error carries its HTTP status and reads well in a CLI.
+
+The HTTP layer turns any ``NewswireError`` into an RFC 9457 problem body
+(``application/problem+json``) with ``field`` naming the offending field when known;
+the CLI prints ``source: detail`` and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class NewswireError(Exception):
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, *, field: str | None = None, source: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.source = source
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{where}{self.detail}"
+
+    def problem(self) -> dict:
+        body: dict = {
+            "type": f"https://newswire.dev/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": str(self),
+        }
+        if self.field:
+            body["field"] = self.field
+        if self.source:
+            body["source"] = self.source
+        return body
+
+    @property
+    def slug(self) -> str:
+        return self.title.lower().replace(" ", "-")
+
+
+class BadInput(NewswireError):
+    status = 400
+    title = "Bad input"
+
+
+class ParseError(BadInput):
+    """Bytes that are not a valid item in the format they claim (or were sniffed) to be."""
+
+    status = 422
+    title = "Unparseable item"
+
+
+class InvalidItem(BadInput):
+    """An item that parsed but cannot be stored (no headline, no body, urgency 12, ...)."""
+
+    status = 422
+    title = "Invalid item"
+
+
+class TooLarge(BadInput):
+    status = 413
+    title = "Too large"
+
+
+class UnsupportedFormat(BadInput):
+    status = 415
+    title = "Unsupported format"
+
+
+class NotAcceptable(BadInput):
+    status = 406
+    title = "Not acceptable"
+
+
+class NotFound(NewswireError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(NewswireError):
+    status = 409
+    title = "Conflict"

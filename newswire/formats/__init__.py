@@ -1,0 +1,102 @@
+"""The format registry: every codec, found by name in one table.
+
+Adding a format is one module with a ``Codec`` and one line in ``_BUILTIN``.
+"""
+
+from __future__ import annotations
+
+from newswire.errors import NotAcceptable, ParseError, UnsupportedFormat
+from newswire.formats import feeds, newsml, ninjs, nitf, text
+from newswire.formats.base import Codec, FeedMeta
+
+_BUILTIN: tuple[Codec, ...] = (
+    ninjs.NINJS3,
+    ninjs.NINJS2,
+    newsml.CODEC,
+    nitf.CODEC,
+    feeds.RSS,
+    feeds.ATOM,
+    feeds.JSONFEED,
+    text.CODEC,  # last: sniffing falls back to plain text
+)
+
+
+def _table(codecs: tuple[Codec, ...]) -> dict[str, Codec]:
+    table: dict[str, Codec] = {}
+    for codec in codecs:
+        if codec.name in table:
+            raise ValueError(f"two codecs are named {codec.name!r}")
+        table[codec.name] = codec
+    return table
+
+
+CODECS: dict[str, Codec] = _table(_BUILTIN)
+DEFAULT = "ninjs"
+
+__all__ = ["CODECS", "DEFAULT", "Codec", "FeedMeta", "detect", "for_media_type", "get"]
+
+
+def get(name: str) -> Codec:
+    try:
+        return CODECS[name]
+    except KeyError:
+        known = ", ".join(CODECS)
+        raise UnsupportedFormat(
+            f"unknown format {name!r} (known: {known})", field="format"
+        ) from None
+
+
+def parsers() -> list[str]:
+    return [name for name, c in CODECS.items() if c.can_parse]
+
+
+def renderers() -> list[str]:
+    return [name for name, c in CODECS.items() if c.can_render]
+
+
+def detect(data: bytes) -> Codec:
+    """The codec whose ``sniff`` recognises ``data`` (formats tried in registry order)."""
+    for codec in CODECS.values():
+        if codec.can_parse and codec.sniff(data):
+            return codec
+    raise ParseError(
+        f"the content is in no format newswire reads ({', '.join(parsers())})", field="format"
+    )
+
+
+def for_media_type(media_type: str) -> Codec | None:
+    media_type = media_type.split(";")[0].strip().lower()
+    for codec in CODECS.values():
+        if media_type == codec.media_type or media_type in codec.media_types:
+            return codec
+    return None
+
+
+def negotiate(accept: str | None, default: str = DEFAULT) -> Codec:
+    """The codec for an HTTP ``Accept`` header (q-values honoured; ``*/*`` is the default)."""
+    if not accept:
+        return get(default)
+    ranges = []
+    for i, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        ranges.append((-q, i, fields[0].lower()))
+    for neg_q, _, media in sorted(ranges):
+        if neg_q == 0:
+            continue
+        if media in ("*/*", "application/*", "application/json"):
+            return get(default)
+        codec = for_media_type(media)
+        if codec and codec.can_render:
+            return codec
+    raise NotAcceptable(
+        f"none of the media types in Accept ({accept}) can be rendered; "
+        f"use one of: {', '.join(c.media_type for c in CODECS.values())}",
+        field="Accept",
+    )

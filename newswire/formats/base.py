@@ -1,0 +1,64 @@
+"""The codec contract: pure ``bytes <-> NewsItem`` translation for one standard.
+
+A codec knows nothing of storage or HTTP. It has:
+
+- ``name``: the registry key (``ninjs``, ``newsml``, ...), used by ``--format`` and ``?format=``;
+- ``label``: a human name; ``media_type`` (what it renders) and ``media_types`` (every media
+  type it answers to in content negotiation); ``extension`` for files it writes;
+- ``sniff(data)``: whether ``data`` looks like this format (cheap, on the first bytes);
+- ``parse(data)``: every item in ``data`` (one for an item format, many for a feed), raising
+  ``ParseError`` (with ``field`` when it can name one) on anything it cannot read;
+- ``render(item)``: the bytes of one item (a feed codec renders a one-entry feed);
+- ``render_feed(items, meta)`` for feed codecs: many items as one document.
+
+A codec that cannot parse (or render) says so with ``can_parse`` / ``can_render``; calling
+the missing direction raises ``UnsupportedFormat``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newswire.errors import UnsupportedFormat
+from newswire.model import NewsItem
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What a feed says about itself (channel title, links) as opposed to its entries."""
+
+    title: str = "newswire"
+    link: str = "http://localhost:8000/"
+    description: str = "News items"
+    language: str = ""
+    feed_id: str = ""
+    """A stable URI for the feed (Atom ``id``); defaults to ``link``."""
+    item_link: str = ""
+    """A template for each entry's link, ``{id}`` replaced by the item id (quoted)."""
+
+
+class Codec:
+    name: str = ""
+    label: str = ""
+    media_type: str = "application/octet-stream"
+    media_types: tuple[str, ...] = ()
+    extension: str = ""
+    can_parse: bool = True
+    can_render: bool = True
+    is_feed: bool = False
+
+    def sniff(self, data: bytes) -> bool:
+        return False
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        raise UnsupportedFormat(f"the {self.name} format can only be rendered, not parsed")
+
+    def render(self, item: NewsItem) -> bytes:
+        raise UnsupportedFormat(f"the {self.name} format can only be parsed, not rendered")
+
+    def render_feed(self, items: Sequence[NewsItem], meta: FeedMeta) -> bytes:
+        raise UnsupportedFormat(f"the {self.name} format is not a feed format")
+
+    def __repr__(self) -> str:
+        return f"<codec {self.name}>"

@@ -1,0 +1,16 @@
+"""Placeholder: being written."""
+
+from newswire.formats.base import Codec
+
+
+class _Pending(Codec):
+    can_parse = False
+    can_render = False
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+RSS = _Pending("rss")
+ATOM = _Pending("atom")
+JSONFEED = _Pending("jsonfeed")

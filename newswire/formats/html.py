@@ -1,0 +1,168 @@
+"""Body HTML: sanitising untrusted markup and keeping paragraphs and HTML in step.
+
+Every body that enters newswire goes through ``canonical_html``: nh3 (ammonia) removes
+everything not on the allow-list below (scripts, event handlers, styles, unknown tags),
+then lxml re-serialises the fragment as XHTML so the same markup always yields the same
+string (``<br/>``, quoted attributes, loose text wrapped in ``<p>``). That makes the
+canonical form idempotent, which is what lets round trips through NITF and NewsML-G2
+(which embed the body as XML) compare equal.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
+    "a", "strong", "em", "b", "i", "u", "sub", "sup", "q", "cite", "abbr", "span",
+    "table", "thead", "tbody", "tr", "th", "td", "pre", "code", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "*": {"dir", "lang"},
+}
+BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "td", "th")
+
+_SPACE = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def sanitize(fragment: str) -> str:
+    """Untrusted HTML in, HTML with only the allowed tags and attributes out."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _fragments(fragment: str) -> list:
+    """Top-level nodes of a fragment: loose text and inline runs wrapped in ``<p>``."""
+    if not fragment.strip():
+        return []
+    nodes = lxml_html.fragments_fromstring(fragment)
+    blocks: list = []
+    loose: list = []
+
+    def flush() -> None:
+        if not loose:
+            return
+        p = lxml_html.Element("p")
+        for node in loose:
+            if isinstance(node, str):
+                if len(p):
+                    p[-1].tail = (p[-1].tail or "") + node
+                else:
+                    p.text = (p.text or "") + node
+            else:
+                p.append(node)
+        if squash(p.text_content()):
+            blocks.append(p)
+        loose.clear()
+
+    for node in nodes:
+        if isinstance(node, str):
+            loose.append(node)
+            continue
+        tail, node.tail = node.tail, None
+        if node.tag in ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
+                        "table", "pre", "hr"):  # fmt: skip
+            flush()
+            blocks.append(node)
+        else:
+            loose.append(node)
+        if tail and tail.strip():
+            loose.append(tail)
+    flush()
+    return blocks
+
+
+def canonical_html(fragment: str) -> str:
+    """Sanitised, XHTML-serialised body; ``canonical_html(canonical_html(x)) == ...(x)``."""
+    parts = []
+    for block in _fragments(sanitize(fragment)):
+        if block.tag != "hr" and not squash(block.text_content()) and not len(block):
+            continue
+        parts.append(etree.tostring(block, method="xml", encoding="unicode", with_tail=False))
+    return "\n".join(parts)
+
+
+def paragraphs_from_html(fragment: str) -> list[str]:
+    """The plain text of each innermost block (paragraph, heading, list item, ...)."""
+    out: list[str] = []
+    for block in _fragments(fragment):
+        inner = [
+            el
+            for el in block.iter(*BLOCK_TAGS)
+            if not any(True for _ in el.iterdescendants(*BLOCK_TAGS))
+        ]
+        for el in inner or [block]:
+            text = squash(el.text_content())
+            if text:
+                out.append(text)
+    return out
+
+
+def html_from_paragraphs(paragraphs: list[str]) -> str:
+    return "\n".join(f"<p>{_html.escape(p, quote=False)}</p>" for p in paragraphs if p.strip())
+
+
+def make_body(
+    *, paragraphs: list[str] | None = None, html: str | None = None
+) -> tuple[list[str], str]:
+    """(paragraphs, canonical html) from whichever of the two a format carries.
+
+    When both are given the HTML wins for rich text and the paragraphs are derived from
+    it, so the two can never disagree.
+    """
+    if html is not None and html.strip():
+        clean = canonical_html(html)
+        return paragraphs_from_html(clean), clean
+    paras = [squash(p) for p in (paragraphs or []) if p and p.strip()]
+    return paras, html_from_paragraphs(paras)
+
+
+def xhtml_elements(fragment: str, namespace: str | None = None) -> list[etree._Element]:
+    """A canonical body as XML elements, optionally in ``namespace`` (XHTML, NITF)."""
+    if not fragment.strip():
+        return []
+    wrapper = etree.fromstring(f"<div>{fragment}</div>")
+    children = list(wrapper)
+    if namespace:
+        for el in [wrapper, *wrapper.iterdescendants()]:
+            if isinstance(el.tag, str):
+                el.tag = f"{{{namespace}}}{etree.QName(el).localname}"
+    return children
+
+
+def xml_to_fragment(elements: list[etree._Element]) -> str:
+    """Serialise XML body elements (any namespace) back into an HTML fragment string."""
+    parts = []
+    for el in elements:
+        el = _strip_ns(el)
+        parts.append(etree.tostring(el, method="xml", encoding="unicode", with_tail=False))
+    return "".join(parts)
+
+
+def _strip_ns(el: etree._Element) -> etree._Element:
+    copy = etree.fromstring(etree.tostring(el, with_tail=False))
+    for node in copy.iter():
+        if isinstance(node.tag, str) and node.tag.startswith("{"):
+            node.tag = etree.QName(node).localname
+    etree.cleanup_namespaces(copy)
+    return copy

@@ -1,0 +1,12 @@
+"""Placeholder: being written."""
+
+from newswire.formats.base import Codec
+
+
+class _Pending(Codec):
+    name = "text"
+    can_parse = False
+    can_render = False
+
+
+CODEC = _Pending()

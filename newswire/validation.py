@@ -1,0 +1,56 @@
+"""What every item must satisfy before it is stored, whatever format it came in."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from newswire.errors import InvalidItem
+from newswire.model import ENTITY_KINDS, PUBSTATUSES, SIGNALS, NewsItem
+
+MAX_ID = 1024
+MAX_HEADLINE = 2000
+# BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
+_LANGUAGE = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?"
+    r"(?:-[A-Za-z\d]{5,8}|-\d[A-Za-z\d]{3})*(?:-x(?:-[A-Za-z\d]{1,8})+)?"
+    r"|x(?:-[A-Za-z\d]{1,8})+)$"
+)
+
+
+def content_id(*parts: str) -> str:
+    """A stable URI for an item that came without one (plain text): the hash of its parts."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+    return f"urn:newswire:item:{digest}"
+
+
+def check_item(item: NewsItem) -> NewsItem:
+    """``item`` if it can be stored, else ``InvalidItem`` naming the field and the reason."""
+    if not item.id or not item.id.strip():
+        raise InvalidItem("an item needs an id", field="id")
+    if len(item.id) > MAX_ID or any(c.isspace() for c in item.id):
+        raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
+    if item.version < 1:
+        raise InvalidItem(f"version must be 1 or more, not {item.version}", field="version")
+    if item.language and not _LANGUAGE.match(item.language):
+        raise InvalidItem(f"{item.language!r} is not a BCP 47 language tag", field="language")
+    if item.urgency is not None and not 1 <= item.urgency <= 9:
+        raise InvalidItem(f"urgency is 1 (flash) to 9, not {item.urgency}", field="urgency")
+    if item.pubstatus not in PUBSTATUSES:
+        raise InvalidItem(f"pubstatus is one of {', '.join(PUBSTATUSES)}", field="pubstatus")
+    if item.signal is not None and item.signal not in SIGNALS:
+        raise InvalidItem(f"signal is one of {', '.join(SIGNALS)}", field="signal")
+    if item.replaces is not None and not item.replaces >= 1:
+        raise InvalidItem("replaces names an earlier version (1 or more)", field="replaces")
+    for entity in item.entities:
+        if entity.kind not in ENTITY_KINDS:
+            raise InvalidItem(f"entity kind is one of {', '.join(ENTITY_KINDS)}", field="entities")
+    if item.pubstatus == "canceled":
+        return item  # a withdrawal may carry no text
+    if not item.headline.strip():
+        raise InvalidItem("an item needs a headline", field="headline")
+    if len(item.headline) > MAX_HEADLINE:
+        raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+    if not item.body:
+        raise InvalidItem("an item needs a body (at least one paragraph)", field="body")
+    return item
