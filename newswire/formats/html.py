@@ -18,10 +18,39 @@ from lxml import etree
 from lxml import html as lxml_html
 
 ALLOWED_TAGS = {
-    "p", "br", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
-    "a", "strong", "em", "b", "i", "u", "sub", "sup", "q", "cite", "abbr", "span",
-    "table", "thead", "tbody", "tr", "th", "td", "pre", "code", "hr",
-}  # fmt: skip
+    "p",
+    "br",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "sub",
+    "sup",
+    "q",
+    "cite",
+    "abbr",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "pre",
+    "code",
+    "hr",
+}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     "abbr": {"title"},
@@ -80,8 +109,20 @@ def _fragments(fragment: str) -> list:
             loose.append(node)
             continue
         tail, node.tail = node.tail, None
-        if node.tag in ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
-                        "table", "pre", "hr"):  # fmt: skip
+        if node.tag in (
+            "p",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "ul",
+            "ol",
+            "table",
+            "pre",
+            "hr",
+        ):
             flush()
             blocks.append(node)
         else:

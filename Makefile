@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine (Python >= 3.11 with venv):
+#   make demo   install, load the demo data, serve on http://127.0.0.1:8000
+#   make test   install, lint, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("newswire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/newswire demo --db sqlite:///./demo.db
+
+lint: install
+	$(BIN)/ruff check newswire tests bench
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo.db demo.db-wal demo.db-shm

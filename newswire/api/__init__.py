@@ -1,0 +1,1 @@
+"""The HTTP layer: routes only, delegating to formats, ingest and the store."""

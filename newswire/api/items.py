@@ -1,0 +1,144 @@
+"""Items in and out: ``POST /v1/items``, ``GET /v1/items/{id}``, formats, health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from newswire import formats
+from newswire.errors import TooLarge, UnsupportedFormat
+from newswire.ingest import AUTO, parse_bytes
+from newswire.store import Store
+
+router = APIRouter()
+
+_ITEM_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One item (or a feed of items) in any format newswire reads. The "
+        "format is taken from ?format=, else from Content-Type, else detected.",
+        "content": {
+            media: {"schema": {"type": "string"}}
+            for media in (
+                "text/plain",
+                "application/ninjs+json",
+                "application/nitf+xml",
+                "application/vnd.iptc.g2.newsitem+xml",
+                "application/rss+xml",
+                "application/atom+xml",
+            )
+        },
+    }
+}
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+@router.get("/health", tags=["operations"])
+def health(request: Request) -> dict:
+    """Liveness and a glance at the store."""
+    items, versions = _store(request).count()
+    return {
+        "status": "ok",
+        "items": items,
+        "versions": versions,
+        "last_seq": _store(request).last_seq(),
+    }
+
+
+@router.get("/v1/formats", tags=["items"])
+def list_formats() -> list[dict]:
+    """Every format: its name (for ?format=), media type, and whether it parses/renders."""
+    return [
+        {
+            "name": c.name,
+            "label": c.label,
+            "media_type": c.media_type,
+            "parse": c.can_parse,
+            "render": c.can_render,
+        }
+        for c in formats.CODECS.values()
+    ]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the body is over the limit of {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _format_of(request: Request, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    content_type = request.headers.get("content-type", "")
+    codec = formats.for_media_type(content_type) if content_type else None
+    if codec is not None and codec.can_parse:
+        return codec.name
+    return AUTO
+
+
+@router.post("/v1/items", status_code=201, tags=["items"], openapi_extra=_ITEM_BODY)
+async def post_item(
+    request: Request,
+    fmt: Annotated[str | None, Query(alias="format", description="Input format.")] = None,
+) -> JSONResponse:
+    """Store an item (or each item of a feed); 201 with its id, version and sequence."""
+    settings = request.app.state.settings
+    if fmt is not None and fmt != AUTO and fmt not in formats.parsers():
+        raise UnsupportedFormat(
+            f"{fmt!r} is not a format newswire reads ({', '.join(formats.parsers())})",
+            field="format",
+        )
+    data = await _read_body(request, settings.max_item_bytes)
+    items = parse_bytes(data, _format_of(request, fmt), max_bytes=settings.max_item_bytes)
+    receipts = _store(request).append_many(items)
+    body = [
+        {
+            "id": r.id,
+            "version": r.version,
+            "seq": r.seq,
+            "created": r.created,
+            "href": f"/v1/items/{quote(r.id, safe='')}?version={r.version}",
+        }
+        for r in receipts
+    ]
+    status = 201 if any(r.created for r in receipts) else 200
+    headers = {"Location": body[0]["href"]}
+    return JSONResponse(body[0] if len(body) == 1 else {"items": body}, status, headers=headers)
+
+
+@router.get(
+    "/v1/items/{item_id:path}",
+    tags=["items"],
+    responses={
+        200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}
+    },
+)
+def get_item(
+    request: Request,
+    item_id: str,
+    fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
+    version: Annotated[int | None, Query(ge=1, description="A given version.")] = None,
+) -> Response:
+    """An item (latest version, or ?version=N) in ?format= or the Accept header's format."""
+    codec = formats.get(fmt) if fmt else formats.negotiate(request.headers.get("accept"))
+    stored = _store(request).get(item_id, version)
+    data = codec.render(stored.item)
+    headers = {
+        "ETag": f'"{stored.seq}-{codec.name}"',
+        "Vary": "Accept",
+        "X-Newswire-Sequence": str(stored.seq),
+    }
+    return Response(data, media_type=codec.media_type, headers=headers)

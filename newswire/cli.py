@@ -1,0 +1,344 @@
+"""The ``newswire`` command.
+
+Output that scripts read (ids, rendered items, exports) goes to stdout; progress bars,
+tables of errors and messages go to stderr. Every command takes ``--db`` (or
+``NEWSWIRE_DB``); failures print ``newswire: <reason>`` and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newswire import formats
+from newswire.errors import NewswireError
+from newswire.ingest import AUTO, iter_files, parse_bytes, read_limited
+from newswire.model import NewsItem
+from newswire.settings import BY_NAME, SETTINGS, setting
+from newswire.store import Store, Stored, open_store
+
+app = typer.Typer(
+    help="newswire — a news agency's news flow system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar=BY_NAME["db"].env, help=BY_NAME["db"].help, show_default=True),
+]
+_DB_DEFAULT = BY_NAME["db"].default
+BATCH = 500
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]newswire:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def with_store(db: str, action: Callable[[Store], None]) -> None:
+    try:
+        store = open_store(db)
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+    try:
+        action(store)
+    except NewswireError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of items.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help=f"{AUTO} (detect from content) or a format name."),
+    ] = AUTO,
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """Store the items in PATHs; print the id of each item stored, one per line."""
+    if fmt != AUTO and fmt not in formats.parsers():
+        raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise fail(f"no such file or folder: {', '.join(missing)}", 2)
+    files = list(iter_files(paths))
+    max_bytes = int(setting("max_item_bytes"))
+    failures: list[tuple[str, str]] = []
+    stored = 0
+
+    def run(store: Store) -> None:
+        nonlocal stored
+        pending: list[tuple[str, NewsItem]] = []
+
+        def flush() -> None:
+            nonlocal stored
+            if not pending:
+                return
+            try:
+                receipts = store.append_many([item for _, item in pending])
+                sources = [source for source, _ in pending]
+            except NewswireError:
+                receipts, sources = [], []
+                for source, item in pending:  # find the one that failed, keep the others
+                    try:
+                        receipts.append(store.append(item))
+                        sources.append(source)
+                    except NewswireError as exc:
+                        failures.append((source, str(exc)))
+            sys.stdout.write("".join(f"{r.id}\n" for r in receipts))
+            stored += len(receipts)
+            pending.clear()
+
+        with _progress() as progress:
+            task = progress.add_task("ingesting", total=len(files))
+            for path in files:
+                try:
+                    items = parse_bytes(read_limited(path, max_bytes), fmt, max_bytes=max_bytes)
+                    pending.extend((str(path), item) for item in items)
+                except NewswireError as exc:
+                    failures.append((str(path), str(exc)))
+                except OSError as exc:
+                    failures.append((str(path), exc.strerror or str(exc)))
+                if len(pending) >= BATCH:
+                    flush()
+                progress.advance(task)
+            flush()
+        sys.stdout.flush()
+
+    with_store(db, run)
+    if failures:
+        table = Table("file", "error", title=f"{len(failures)} of {len(files)} files failed")
+        for source, message in failures:
+            table.add_row(source, message)
+        err.print(table)
+        raise typer.Exit(1)
+    err.print(f"{stored} items stored from {len(files)} files", highlight=False)
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The item's id.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format.")] = formats.DEFAULT,
+    version: Annotated[int | None, typer.Option(help="A given version (default: latest).")] = None,
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """Print an item (its latest version, or --version N) in a format."""
+    try:
+        codec = formats.get(fmt)
+    except NewswireError as exc:
+        raise fail(f"--format: {exc.detail}", 2) from None
+
+    def run(store: Store) -> None:
+        data = codec.render(store.get(item_id, version).item)
+        sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+
+    with_store(db, run)
+
+
+@app.command("list")
+def list_items(
+    lang: Annotated[str | None, typer.Option("--lang", help="Only this language.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many.")] = 20,
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """The most recently stored items, newest first."""
+
+    def run(store: Store) -> None:
+        rows = store.latest(language=lang, limit=limit)
+        table = Table("seq", "id", "v", "lang", "version created", "headline", box=None)
+        for row in rows:
+            it = row.item
+            when = it.versioncreated.strftime("%Y-%m-%d %H:%M") if it.versioncreated else ""
+            table.add_row(str(row.seq), it.id, str(it.version), it.language, when, it.headline)
+        out.print(table)
+        items, versions = store.count()
+        err.print(f"{len(rows)} shown; {items} items, {versions} versions stored", highlight=False)
+
+    with_store(db, run)
+
+
+_EXPORT_HEADER = {"newswire": "export", "format": 1}
+_encode = msgspec.json.Encoder().encode
+_decode_stored = msgspec.json.Decoder(Stored).decode
+
+
+@app.command()
+def export(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.jsonl", help="Where to write; - for stdout.")
+    ],
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """Write every version of every item to a JSON Lines backup."""
+
+    def run(store: Store) -> None:
+        _, total = store.count()
+        handle = sys.stdout.buffer if str(file) == "-" else file.open("wb")
+        try:
+            handle.write(_encode(_EXPORT_HEADER) + b"\n")
+            with _progress() as progress:
+                task = progress.add_task("exporting", total=total)
+                for n, stored in enumerate(store.export(), 1):
+                    handle.write(_encode(stored) + b"\n")
+                    if n % 1000 == 0:
+                        progress.update(task, completed=n)
+                progress.update(task, completed=total)
+        finally:
+            if handle is not sys.stdout.buffer:
+                handle.close()
+        err.print(f"{total} versions exported", highlight=False)
+
+    with_store(db, run)
+
+
+def _read_export(file: Path) -> list[Stored]:
+    records: list[Stored] = []
+    handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            if number == 1 and line.lstrip().startswith(b'{"newswire"'):
+                continue
+            try:
+                records.append(_decode_stored(line))
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                raise fail(f"{file}:{number}: not a newswire export record: {exc}") from None
+    return records
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE.jsonl", help="A file made by export.")],
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """Restore a backup: add every version not already stored, exactly as exported."""
+    if str(file) != "-" and not file.is_file():
+        raise fail(f"no such file: {file}", 2)
+    records = _read_export(file)  # read (and check) all of it before touching the store
+
+    def run(store: Store) -> None:
+        report = None
+        with _progress() as progress:
+            task = progress.add_task("importing", total=len(records))
+            added = skipped = 0
+            conflicts: list[str] = []
+            for start in range(0, len(records), 1000):
+                report = store.restore(records[start : start + 1000])
+                added, skipped = added + report.added, skipped + report.skipped
+                conflicts += report.conflicts
+                progress.advance(task, len(records[start : start + 1000]))
+        err.print(f"{added} versions added, {skipped} already present", highlight=False)
+        if conflicts:
+            raise fail(
+                f"{len(conflicts)} versions differ from the stored ones and were left "
+                f"alone: {', '.join(conflicts[:10])}"
+            )
+
+    with_store(db, run)
+
+
+@app.command("formats")
+def list_formats() -> None:
+    """The formats newswire reads and writes."""
+    table = Table("name", "format", "media type", "parse", "render", box=None)
+    for codec in formats.CODECS.values():
+        yes = {True: "yes", False: "-"}
+        table.add_row(
+            codec.name, codec.label, codec.media_type, yes[codec.can_parse], yes[codec.can_render]
+        )
+    out.print(table)
+
+
+@app.command("settings")
+def list_settings() -> None:
+    """Every setting, its environment variable, default and current value."""
+    table = Table("setting", "environment", "default", "value", "help", box=None)
+    for s in SETTINGS:
+        table.add_row(s.name, s.env, s.default, setting(s.name), s.help)
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
+    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
+    db: DbOption = _DB_DEFAULT,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
+    _serve(db, host, port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
+    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
+    db: DbOption = _DB_DEFAULT,
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
+) -> None:
+    """Load the demo data (the seed item and a corpus sample), then serve."""
+    from newswire import demo as demo_data
+
+    def run(store: Store) -> None:
+        seed = parse_bytes(demo_data.seed_path().read_bytes(), max_bytes=1 << 20)
+        items = seed + list(
+            demo_data.corpus_items(demo_data.corpus_records(demo_data.corpus_sample_path()))
+        )
+        receipts = store.append_many(items)
+        new = sum(r.created for r in receipts)
+        err.print(
+            f"demo data: {new} items added, {len(receipts) - new} already there; "
+            f"the seed item is {receipts[0].id}",
+            highlight=False,
+        )
+
+    with_store(db, run)
+    if serve_:
+        _serve(db, host, port)
+
+
+def _serve(db: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from newswire.api.app import create_app
+    from newswire.settings import Settings
+
+    try:
+        application = create_app(Settings(db=db))
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Settings are a table: each has a name, a default, an environment variable and help.
+
+The CLI reads its option defaults from here and ``newswire settings`` prints the table,
+so a setting cannot exist without being documented (tests/test_docs.py checks the docs).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "NEWSWIRE_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "sqlite:///./newswire.db", "Database URL of the store."),
+    Setting("host", "127.0.0.1", "Address `newswire serve` listens on."),
+    Setting("port", "8000", "Port `newswire serve` listens on."),
+    Setting(
+        "max_item_bytes",
+        str(10 * 1024 * 1024),
+        "Largest item accepted, in bytes (files and HTTP bodies); larger ones get 413.",
+    ),
+    Setting(
+        "base_url", "", "Public URL of the server, for links in feeds (default: from the request)."
+    ),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> str:
+    """The value of a setting: its environment variable if set, else its default."""
+    s = BY_NAME[name]
+    return os.environ.get(s.env, s.default)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = field(default_factory=lambda: setting("db"))
+    max_item_bytes: int = field(default_factory=lambda: int(setting("max_item_bytes")))
+    base_url: str = field(default_factory=lambda: setting("base_url"))

@@ -1,0 +1,25 @@
+"""Stores, found by the scheme of the database URL (``sqlite:///./newswire.db``)."""
+
+from __future__ import annotations
+
+import importlib
+
+from newswire.errors import BadInput
+from newswire.store.base import Receipt, RestoreReport, Store, Stored
+
+# scheme -> "module:class"; a backend module is imported only when its scheme is used.
+BACKENDS: dict[str, str] = {
+    "sqlite": "newswire.store.sqlite:SQLiteStore",
+}
+
+__all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "open_store"]
+
+
+def open_store(url: str) -> Store:
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
+    target = BACKENDS.get(scheme)
+    if target is None:
+        known = ", ".join(f"{s}://" for s in BACKENDS)
+        raise BadInput(f"unsupported database URL {url!r} (known: {known})", field="db")
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)(url)

@@ -1,0 +1,128 @@
+"""The store contract: append-only item versions, each with a global sequence number.
+
+The store is the source of truth. Everything else (search indexes, caches, deliveries)
+is derived from it and can be rebuilt from it.
+
+Contract, for every backend:
+
+- ``append(item)`` stores a new version and returns its ``Receipt``. A version is never
+  overwritten: an item whose content equals its latest stored version is a duplicate and
+  stores nothing (the receipt says ``created=False``); an item whose content differs gets
+  the next version number (or the one it carries, when higher), the ``update`` signal when
+  it carries none, and ``replaces`` pointing at the version it follows.
+- Every stored version gets a **sequence number**, global to the store and strictly
+  increasing in the order versions are stored, never reused. Subscribers resume from it.
+- ``get(id)`` is the latest version, ``get(id, version)`` a given one; ``versions(id)`` all.
+- ``since(after, limit)`` lists versions in sequence order (the feed of everything).
+- ``restore(records)`` puts back exported versions exactly as they were (same version,
+  same timestamps) and skips those already present: it is how ``import`` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+
+from newswire.model import NewsItem
+
+
+class Stored(msgspec.Struct, kw_only=True):
+    """One stored version: the item, its sequence number and when it was stored."""
+
+    seq: int
+    stored_at: datetime
+    item: NewsItem
+
+
+class Receipt(msgspec.Struct, kw_only=True):
+    """What ``append`` did: the id, version and sequence number of the stored version."""
+
+    id: str
+    version: int
+    seq: int
+    created: bool
+    """False when the item equalled its latest stored version and nothing was stored."""
+
+
+class RestoreReport(msgspec.Struct, kw_only=True):
+    added: int = 0
+    skipped: int = 0
+    conflicts: list[str] = msgspec.field(default_factory=list)
+    """``id@version`` of records whose content differs from the stored version."""
+
+
+class Store(Protocol):
+    url: str
+
+    def append(self, item: NewsItem) -> Receipt: ...
+
+    def append_many(self, items: Iterable[NewsItem]) -> list[Receipt]:
+        """Append in one transaction: all are stored or, on error, none."""
+        ...
+
+    def get(self, item_id: str, version: int | None = None) -> Stored: ...
+
+    def versions(self, item_id: str) -> list[Stored]: ...
+
+    def since(self, after: int = 0, limit: int = 100) -> list[Stored]: ...
+
+    def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
+        """The latest version of the most recently changed items, newest first."""
+        ...
+
+    def export(self) -> Iterator[Stored]:
+        """Every version of every item, in sequence order."""
+        ...
+
+    def restore(self, records: Iterable[Stored]) -> RestoreReport: ...
+
+    def count(self) -> tuple[int, int]:
+        """(items, versions)."""
+        ...
+
+    def last_seq(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+# --- versioning rules shared by every backend --------------------------------------------
+
+_VOLATILE = dict(version=1, versioncreated=None, firstcreated=None, signal=None, replaces=None)
+_ENCODER = msgspec.json.Encoder()
+
+
+def fingerprint(item: NewsItem) -> str:
+    """A hash of what an item says, ignoring the bookkeeping that differs between versions."""
+    import hashlib
+
+    return hashlib.sha256(_ENCODER.encode(msgspec.structs.replace(item, **_VOLATILE))).hexdigest()[
+        :32
+    ]
+
+
+def stamp(item: NewsItem, now: datetime) -> NewsItem:
+    """A first version as stored: times filled in where the source gave none."""
+    versioncreated = item.versioncreated or now
+    return msgspec.structs.replace(
+        item,
+        versioncreated=versioncreated,
+        firstcreated=item.firstcreated or versioncreated,
+    )
+
+
+def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
+    """``item`` as the version that follows ``latest`` (whose content it changes)."""
+    version = max(item.version, latest.version + 1)
+    return msgspec.structs.replace(
+        item,
+        version=version,
+        versioncreated=item.versioncreated
+        if item.versioncreated and item.version > latest.version
+        else now,
+        firstcreated=latest.firstcreated or item.firstcreated or now,
+        signal=item.signal or "update",
+        replaces=item.replaces if item.replaces and item.replaces < version else latest.version,
+    )

@@ -1,0 +1,126 @@
+"""Versioned schema migrations.
+
+A small table of numbered steps instead of Alembic: the embedded store speaks raw
+``sqlite3`` (no SQLAlchemy metadata to autogenerate from), and the steps are plain SQL.
+Each database records the steps it has run in ``schema_migrations``; opening a database
+runs the missing ones in order, each in its own transaction, so a file made by an older
+release opens in a newer one. A database from a *newer* release is refused rather than
+guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import NamedTuple
+
+from newswire.errors import BadInput
+from newswire.model import utcnow
+
+
+class Migration(NamedTuple):
+    number: int
+    name: str
+    sql: str
+
+
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "versions: append-only item versions with a global sequence number",
+        """
+        CREATE TABLE versions (
+            seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+            id             TEXT NOT NULL,
+            version        INTEGER NOT NULL,
+            language       TEXT NOT NULL DEFAULT '',
+            headline       TEXT NOT NULL DEFAULT '',
+            pubstatus      TEXT NOT NULL DEFAULT 'usable',
+            versioncreated TEXT,
+            embargo_until  TEXT,
+            fingerprint    TEXT NOT NULL,
+            stored_at      TEXT NOT NULL,
+            data           BLOB NOT NULL,
+            UNIQUE (id, version)
+        );
+        CREATE TRIGGER versions_append_only_update BEFORE UPDATE ON versions
+        BEGIN SELECT RAISE(ABORT, 'item versions are append-only'); END;
+        CREATE TRIGGER versions_append_only_delete BEFORE DELETE ON versions
+        BEGIN SELECT RAISE(ABORT, 'item versions are append-only'); END;
+        """,
+    ),
+    Migration(
+        2,
+        "items: a pointer to each item's latest version, for listing and lookups",
+        """
+        CREATE TABLE items (
+            id             TEXT PRIMARY KEY,
+            latest_version INTEGER NOT NULL,
+            latest_seq     INTEGER NOT NULL REFERENCES versions (seq),
+            language       TEXT NOT NULL DEFAULT '',
+            updated_at     TEXT NOT NULL
+        );
+        INSERT INTO items (id, latest_version, latest_seq, language, updated_at)
+            SELECT v.id, v.version, v.seq, v.language, v.stored_at FROM versions v
+            WHERE v.version = (SELECT max(version) FROM versions w WHERE w.id = v.id);
+        CREATE INDEX items_language_seq ON items (language, latest_seq);
+        CREATE INDEX items_latest_seq ON items (latest_seq);
+        """,
+    ),
+)
+
+
+def applied(db: sqlite3.Connection) -> set[int]:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return {row[0] for row in db.execute("SELECT number FROM schema_migrations")}
+
+
+def migrate(
+    db: sqlite3.Connection, migrations: tuple[Migration, ...], *, upto: int | None = None
+) -> list[int]:
+    """Run the missing migrations (up to ``upto``, for tests of old schemas); return them."""
+    done = applied(db)
+    known = {m.number for m in migrations}
+    if done - known:
+        raise BadInput(
+            f"the database was made by a newer newswire (schema {max(done)}; this release"
+            f" knows up to {max(known)}): upgrade newswire to open it",
+            field="db",
+        )
+    ran = []
+    for m in sorted(migrations):
+        if m.number in done or (upto is not None and m.number > upto):
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have run it while we waited for the write lock.
+            if not db.execute(
+                "SELECT 1 FROM schema_migrations WHERE number = ?", (m.number,)
+            ).fetchone():
+                for statement in _statements(m.sql):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (m.number, m.name, utcnow().isoformat()),
+                )
+                ran.append(m.number)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return ran
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (``executescript`` would commit our transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
