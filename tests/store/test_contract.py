@@ -1,0 +1,140 @@
+"""The store contract, run against every backend."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
+from newswire.errors import NotFound
+from newswire.model import NewsItem
+from newswire.store import Stored, open_store
+
+
+def item(n: int = 1, **changes) -> NewsItem:
+    base = NewsItem(
+        id=f"urn:test:item:{n}",
+        language="ar",
+        headline=f"عنوان الخبر {n}",
+        body=[f"الفقرة الأولى {n}", "الفقرة الثانية"],
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+def test_first_version_gets_sequence_and_times(store):
+    receipt = store.append(item())
+    assert (receipt.version, receipt.seq, receipt.created) == (1, 1, True)
+    stored = store.get("urn:test:item:1")
+    assert stored.seq == 1
+    assert stored.item.versioncreated is not None
+    assert stored.item.firstcreated == stored.item.versioncreated
+
+
+def test_same_content_twice_stores_nothing(store):
+    first = store.append(item())
+    again = store.append(item())
+    assert again == msgspec.structs.replace(first, created=False)
+    assert store.count() == (1, 1)
+    assert store.last_seq() == 1
+
+
+def test_changed_content_is_a_new_version_never_an_overwrite(store):
+    store.append(item(headline="قبل"))
+    receipt = store.append(item(headline="بعد"))
+    assert (receipt.version, receipt.seq) == (2, 2)
+    v1, v2 = store.versions("urn:test:item:1")
+    assert v1.item.headline == "قبل" and v1.item.version == 1
+    assert v2.item.headline == "بعد" and v2.item.signal == "update" and v2.item.replaces == 1
+    assert v2.item.firstcreated == v1.item.firstcreated
+    assert store.get("urn:test:item:1").item.headline == "بعد"
+    assert store.get("urn:test:item:1", 1).item.headline == "قبل"
+
+
+def test_a_correction_keeps_its_signal(store):
+    store.append(item())
+    store.append(item(headline="مصحح", signal="correction"))
+    assert store.get("urn:test:item:1").item.signal == "correction"
+
+
+def test_an_explicit_higher_version_is_kept(store):
+    when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    store.append(item())
+    receipt = store.append(item(version=5, headline="v5", versioncreated=when))
+    assert receipt.version == 5
+    assert store.get("urn:test:item:1").item.versioncreated == when
+
+
+def test_sequence_is_global_and_increasing(store):
+    seqs = [store.append(item(n)).seq for n in range(1, 6)]
+    seqs.append(store.append(item(2, headline="تحديث")).seq)
+    assert seqs == sorted(seqs) and len(set(seqs)) == 6
+    assert [s.seq for s in store.since(0, 100)] == seqs
+    assert [s.seq for s in store.since(3, 2)] == seqs[3:5]
+
+
+def test_latest_lists_newest_first_and_filters_language(store):
+    store.append(item(1))
+    store.append(item(2, language="en", headline="English"))
+    store.append(item(1, headline="محدث"))
+    latest = store.latest(limit=10)
+    assert [s.item.id for s in latest] == ["urn:test:item:1", "urn:test:item:2"]
+    assert latest[0].item.version == 2
+    assert [s.item.id for s in store.latest(language="en")] == ["urn:test:item:2"]
+
+
+def test_missing_item_and_version(store):
+    store.append(item())
+    with pytest.raises(NotFound):
+        store.get("urn:test:nothing")
+    with pytest.raises(NotFound):
+        store.get("urn:test:item:1", 7)
+    with pytest.raises(NotFound):
+        store.versions("urn:test:nothing")
+
+
+def test_append_many_is_all_or_nothing(store):
+    store.append(item(1))
+
+    with pytest.raises(AttributeError):  # the second "item" fails after the first was written
+        store.append_many([item(2), "not an item"])  # type: ignore[list-item]
+    assert store.count() == (1, 1)
+
+
+def test_restore_reproduces_versions_and_skips_present_ones(store, store_url, tmp_path):
+    store.append(item(1))
+    store.append(item(1, headline="v2"))
+    store.append(item(2))
+    exported = list(store.export())
+    other = open_store(store_url.replace("test.db", "other.db"))
+    try:
+        report = other.restore(exported)
+        assert (report.added, report.skipped, report.conflicts) == (3, 0, [])
+        assert [s.item for s in other.export()] == [s.item for s in exported]
+        again = other.restore(exported)
+        assert (again.added, again.skipped) == (0, 3)
+        assert other.count() == (2, 3)
+        changed = Stored(
+            seq=1,
+            stored_at=exported[0].stored_at,
+            item=msgspec.structs.replace(exported[0].item, headline="x"),
+        )
+        assert other.restore([changed]).conflicts == ["urn:test:item:1@1"]
+        assert other.get("urn:test:item:1", 1).item.headline == exported[0].item.headline
+    finally:
+        other.close()
+
+
+def test_concurrent_appends_get_distinct_sequences(store):
+    def worker(k: int) -> None:
+        for n in range(20):
+            store.append(item(k * 100 + n))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seqs = [s.seq for s in store.since(0, 1000)]
+    assert len(seqs) == 80 and seqs == sorted(set(seqs))

@@ -1,0 +1,75 @@
+"""SQLite specifics: WAL, append-only enforced in the database, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from newswire.errors import BadInput
+from newswire.model import NewsItem
+from newswire.store import open_store
+from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
+
+
+def test_wal_mode(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.close()
+    db = sqlite3.connect(tmp_path / "a.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_versions_cannot_be_updated_or_deleted(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.append(NewsItem(id="urn:x:1", headline="h", body=["b"]))
+    store.close()
+    db = sqlite3.connect(tmp_path / "a.db")
+    for sql in ("UPDATE versions SET headline = 'x'", "DELETE FROM versions"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(sql)
+
+
+def test_a_database_of_an_older_schema_opens_and_keeps_its_items(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    assert migrate(db, SQLITE_MIGRATIONS, upto=1) == [1]
+    # a version written by the schema-1 release (which had no items table)
+    data = (
+        b'{"id":"urn:old:1","headline":"old","body":["b"],"versioncreated":"2024-01-01T00:00:00Z"}'
+    )
+    db.execute(
+        "INSERT INTO versions (id, version, fingerprint, stored_at, data)"
+        " VALUES ('urn:old:1', 1, 'f', '2024-01-01T00:00:00Z', ?)",
+        (data,),
+    )
+    db.close()
+    store = open_store(f"sqlite:///{path}")
+    assert store.get("urn:old:1").item.headline == "old"
+    assert [s.item.id for s in store.latest()] == ["urn:old:1"]
+    receipt = store.append(NewsItem(id="urn:old:1", headline="new", body=["b"]))
+    assert (receipt.version, receipt.seq) == (2, 2)
+    store.close()
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT number FROM schema_migrations")]
+    assert names == [m.number for m in SQLITE_MIGRATIONS]
+
+
+def test_a_database_of_a_newer_release_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    open_store(f"sqlite:///{path}").close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    db.commit()
+    db.close()
+    with pytest.raises(BadInput, match="newer newswire"):
+        open_store(f"sqlite:///{path}")
+
+
+@pytest.mark.parametrize("url", ["postgres-ish://x", "nothing", "sqlite://relative.db"])
+def test_bad_database_urls(url):
+    with pytest.raises(BadInput):
+        open_store(url)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(BadInput, match="does not exist"):
+        open_store(f"sqlite:///{tmp_path / 'nope' / 'a.db'}")
