@@ -65,10 +65,15 @@ def detect(data: bytes) -> Codec:
 
 
 def for_media_type(media_type: str) -> Codec | None:
-    media_type = media_type.split(";")[0].strip().lower()
-    for codec in CODECS.values():
-        if media_type == codec.media_type or media_type in codec.media_types:
-            return codec
+    """The codec answering to a media type; parameters (``;version=2``) pick a variant."""
+    full = media_type.replace(" ", "").lower()
+    base = full.split(";")[0]
+    params = [p for p in full.split(";")[1:] if not p.startswith(("q=", "charset="))]
+    wanted = ";".join([base, *params])
+    for candidate in (wanted, base) if params else (base,):
+        for codec in CODECS.values():
+            if candidate == codec.media_type or candidate in codec.media_types:
+                return codec
     return None
 
 
@@ -86,11 +91,12 @@ def negotiate(accept: str | None, default: str = DEFAULT) -> Codec:
                     q = float(f[2:])
                 except ValueError:
                     q = 0.0
-        ranges.append((-q, i, fields[0].lower()))
+        media = ";".join([fields[0], *(f for f in fields[1:] if not f.startswith("q="))])
+        ranges.append((-q, i, media.lower()))
     for neg_q, _, media in sorted(ranges):
         if neg_q == 0:
             continue
-        if media in ("*/*", "application/*", "application/json"):
+        if media.split(";")[0] in ("*/*", "application/*", "application/json"):
             return get(default)
         codec = for_media_type(media)
         if codec and codec.can_render:

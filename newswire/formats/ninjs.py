@@ -1,15 +1,440 @@
-"""Placeholder: being written."""
+"""IPTC ninjs (News in JSON): ``ninjs`` renders 3.1, ``ninjs2`` renders 2.2.
 
+Either codec reads 3.0/3.1 (camelCase) and 2.1/2.2 (lower-case names): the dialect comes
+from the keys, else ``standard.version``, else the codec's own. Media types: ``ninjs`` is
+``application/ninjs+json`` (also ``application/vnd.iptc.ninjs+json``); ``ninjs2`` labels
+its output ``application/vnd.iptc.ninjs+json;version=2`` (IANA registers no ninjs type, and
+IPTC versions ninjs by schema, so the branch rides as a ``version`` parameter, which
+``formats.for_media_type`` and ``Accept`` negotiation match).
+
+Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embargoed``):
+
+- id, version: ``uri``; ``version`` (a string). headline: ``headlines[{role: main}]``.
+- lead: ``descriptions[{role: summary}]``; footer: ``descriptions[{role: footer}]``.
+- body, body_html: ``bodies[{role: main, text/plain}]`` (paragraphs joined by a blank
+  line) and ``bodies[{role: richtext, application/xhtml+xml}]``; on parse the rich body
+  wins (``make_body``; a whole HTML document gives the inside of its ``<body>``).
+- dateline: ``located`` is the place as written; ``places[{name: <Latin place>, rel:
+  located}]``; ``infoSources[{name: <source>, role: …/infosourcerole/originfo}]`` (IPTC
+  Information Source Role "originating information source"); the dateline text is
+  ``descriptions[{role: dateline}]``.
+- provider: ``infoSources[{name, role: provider}]``. byline, slugline, ednote: ``by``,
+  ``slugline``, ``edNote``. Rights: ``copyrightHolder/Notice``, ``usageTerms``.
+- genres, subjects: ``{name, uri, literal}``; literal is the QCode (``medtop:11000000``),
+  uri the concept's own or its IPTC CV URI. keywords: ``subjects[{name, rel: keyword}]``
+  (a subject without uri or literal is read as a keyword).
+- entities: ``people``/``organisations``/``places``/``events``/``objects`` ``{name, rel,
+  uri}`` (``literal`` when the id is not a URI).
+- signal, replaces (ninjs has no field; IPTC's rule is same uri, higher version):
+  ``associations[{name: <signal> or previousVersion, rel: previousVersion, uri: <own
+  uri>, version: <replaces>}]``. related: ``associations[{name: rel, rel, uri, title}]``;
+  2.x associations have no ``rel``, so ``name`` carries it there.
+- firstcreated, versioncreated, embargo_until: RFC 3339 in UTC (``Z``); pubstatus.
+
+Lossy: entities come back grouped by kind; text loses surrounding whitespace; a link
+with an empty rel comes back as ``related``; a place with rel ``located`` is read as the
+dateline's Latin place; an association to the item's own uri with rel ``previousVersion``
+(or, without rel, name ``update``/``correction``) is read as signal/replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from newswire.errors import ParseError
 from newswire.formats.base import Codec
+from newswire.formats.html import make_body, paragraphs_from_html
+from newswire.model import PUBSTATUSES, SIGNALS, Concept, Dateline, Entity, Link, NewsItem, as_utc
+
+_V2 = {
+    "versionCreated": "versioncreated", "firstCreated": "firstcreated",
+    "contentCreated": "contentcreated", "embargoedUntil": "embargoed",
+    "pubStatus": "pubstatus", "copyrightHolder": "copyrightholder",
+    "copyrightNotice": "copyrightnotice", "usageTerms": "usageterms", "edNote": "ednote",
+    "infoSources": "infosources", "contentType": "contenttype", "altIds": "altids",
+    "trustIndicators": "trustindicators", "representationType": "representationtype",
+    "rightsInfo": "rightsinfo", "digitalSourceType": "digitalsourcetype",
+}  # fmt: skip
+_CAMEL, _LOWER = set(_V2) | {"eventDetails", "plannedCoverage"}, set(_V2.values())
+_KNOWN = _CAMEL | _LOWER | {
+    "uri", "type", "profile", "version", "urgency", "language", "headlines", "bodies",
+    "descriptions", "people", "organisations", "places", "subjects", "events", "objects",
+    "title", "by", "slugline", "located", "renditions", "associations", "standard",
+    "genres", "expires",
+}  # fmt: skip
+_KINDS = {
+    "person": "people",
+    "organisation": "organisations",
+    "place": "places",
+    "event": "events",
+    "object": "objects",
+}
+_CV = "http://cv.iptc.org/newscodes/"
+_SCHEMES = {"medtop": "mediatopic", "genre": "genre", "subj": "subjectcode"}
+_ALIASES = {v: k for k, v in _SCHEMES.items()}
+_CV_URI = re.compile(r"^https?://cv\.iptc\.org/newscodes/([a-z]+)/([^/?#\s]+)$")
+_QCODE = re.compile(r"^[A-Za-z][\w.-]*:[^\s/]\S*$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+ORIGINFO = _CV + "infosourcerole/originfo"
+PREVIOUS = "previousVersion"
+_LEAD_ROLES = {"summary", "drol:summary", "lead", "abstract", "teaser"}
+_RICH_ROLES = {"richtext", "html", "xhtml", "html5", "richhtml5"}
 
 
-class _Pending(Codec):
-    can_parse = False
-    can_render = False
-
-    def __init__(self, name: str):
-        self.name = name
+def _jtype(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    return names.get(type(value), "an array" if isinstance(value, list) else "an object")
 
 
-NINJS3 = _Pending("ninjs")
-NINJS2 = _Pending("ninjs2")
+def _get(obj: dict, key: str, kind: type, where: str = "") -> Any:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, kind):
+        want = {str: "a string", list: "an array"}[kind]
+        raise ParseError(f"must be {want}, not {_jtype(value)}", field=f"{where}{key}")
+    return value
+
+
+def _text(obj: dict, key: str, where: str = "") -> str:
+    return (_get(obj, key, str, where) or "").strip()
+
+
+def _objects(obj: dict, key: str) -> list[tuple[str, dict]]:
+    """(path prefix for errors, object) of each member of the array ``obj[key]``."""
+    out = []
+    for i, part in enumerate(_get(obj, key, list) or []):
+        if not isinstance(part, dict):
+            raise ParseError(f"must be an object, not {_jtype(part)}", field=f"{key}[{i}]")
+        out.append((f"{key}[{i}].", part))
+    return out
+
+
+def _parts(doc: dict, key: str, ct: str) -> list[tuple[str, str, str]]:
+    """(role, content type, value) of each headline, description or body."""
+    out = []
+    for where, part in _objects(doc, key):
+        if _get(part, "value", str, where) is None:
+            raise ParseError("is required", field=f"{where}value")
+        role, ctype = _text(part, "role", where).lower(), _text(part, ct, where).lower()
+        out.append((role, ctype, part["value"]))
+    return out
+
+
+def _best(parts: list[tuple[str, str, str]], preferred: set[str]) -> list[tuple[str, str]]:
+    """(role, plain text) of headlines/descriptions: preferred roles, then plain, first."""
+
+    def rank(i: int) -> tuple:
+        return (parts[i][0] not in preferred, "html" in parts[i][1], i)
+
+    ranked = sorted(range(len(parts)), key=rank)
+    return [
+        (role, " ".join(paragraphs_from_html(value)) if "html" in ctype else value.strip())
+        for role, ctype, value in (parts[i] for i in ranked)
+    ]
+
+
+def _version(obj: dict, where: str = "") -> int | None:
+    value = obj.get("version")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
+        return int(value)
+    if value is None or value == "":
+        return None
+    message = f'must be a whole number in a string ("2"), not {value!r}'
+    raise ParseError(message, field=f"{where}version")
+
+
+def _when(obj: dict, key: str) -> datetime | None:
+    value = _text(obj, key)
+    try:
+        return as_utc(datetime.fromisoformat(value)) if value else None
+    except ValueError:
+        raise ParseError(f"{value!r} is not an RFC 3339 date-time", field=key) from None
+
+
+def _cv_uri(code: str) -> str:
+    scheme, _, local = code.partition(":")
+    return f"{_CV}{_SCHEMES[scheme]}/{local}" if scheme in _SCHEMES and local else ""
+
+
+def _concept_out(c: Concept) -> dict:
+    uri = c.uri or _cv_uri(c.code)
+    return (
+        ({"name": c.name} if c.name else {}) | ({"uri": uri} if uri else {}) | {"literal": c.code}
+    )
+
+
+def _concept_in(obj: dict, where: str) -> Concept:
+    name, uri, literal = (_text(obj, key, where) for key in ("name", "uri", "literal"))
+    m = _CV_URI.match(uri)
+    alias = _ALIASES.get(m.group(1)) if m else None
+    if alias and not _QCODE.match(literal):
+        code = f"{alias}:{m.group(2)}"
+    else:
+        code = literal or uri or name
+    return Concept(code=code, name=name, uri="" if uri == _cv_uri(code) else uri)
+
+
+def _bodies(parts: list[tuple[str, str, str]]) -> tuple[list[str], str]:
+    """The rich body if there is one (a whole HTML document: its ``<body>``), else the plain."""
+    first: dict[str, str] = {}
+    for role, ctype, value in parts:
+        rich = "html" in ctype or (not ctype and (role in _RICH_ROLES or value.lstrip()[:1] == "<"))
+        kind = "rich" if rich else "plain" if ctype in ("", "text/plain") else "xml"
+        first.setdefault(kind, value)
+    if "rich" in first:
+        html = first["rich"]
+        inner = re.search(r"<body\b[^>]*>(.*)</body\s*>", html, re.S | re.I)
+        html = inner.group(1) if inner else re.sub(r"(?is)<head\b.*?</head\s*>", "", html)
+        paras, html = make_body(html=html)
+        if paras or "plain" not in first:
+            return paras, html
+    if "plain" in first:
+        text = first["plain"]
+        blank_line = r"\n\s*\n" if re.search(r"\n\s*\n", text) else "\n"
+        return make_body(paragraphs=re.split(blank_line, text))
+    return make_body(html=first["xml"]) if "xml" in first else ([], "")
+
+
+def _dialect(doc: dict, default: int) -> int:
+    camel, lower = len(doc.keys() & _CAMEL), len(doc.keys() & _LOWER)
+    if camel != lower:
+        return 3 if camel > lower else 2
+    for key in ("headlines", "bodies", "descriptions"):
+        for part in doc[key] if isinstance(doc.get(key), list) else []:
+            if isinstance(part, dict) and ("contentType" in part or "contenttype" in part):
+                return 3 if "contentType" in part else 2
+    std = doc.get("standard")
+    version = str(std.get("version") or "").strip()[:1] if isinstance(std, dict) else ""
+    return {"3": 3, "2": 2, "1": 2}.get(version, default)
+
+
+def _load(data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ParseError(f"ninjs must be UTF-8 encoded; byte {e.start} is not UTF-8") from None
+    if not text.strip():
+        raise ParseError("the document is empty")
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except (ValueError, RecursionError) as e:
+        raise ParseError(f"not valid JSON: {e}") from None
+
+
+def _read(doc: dict, v2: bool) -> NewsItem:
+    def k(name: str) -> str:
+        return _V2.get(name, name) if v2 else name
+
+    uri = _text(doc, "uri")
+    if not uri:
+        raise ParseError('not a ninjs document: it has no "uri"', field="uri")
+    urgency = doc.get("urgency")
+    if urgency is not None and (
+        isinstance(urgency, bool)
+        or not isinstance(urgency, int | float)
+        or (isinstance(urgency, float) and not urgency.is_integer())
+    ):
+        message = f"must be a whole number, 1 (flash) to 9, not {urgency!r}"
+        raise ParseError(message, field="urgency")
+    pubstatus = _text(doc, k("pubStatus")) or "usable"
+    if pubstatus not in PUBSTATUSES:
+        message = f"is one of {', '.join(PUBSTATUSES)}, not {pubstatus!r}"
+        raise ParseError(message, field=k("pubStatus"))
+
+    headlines = _best(_parts(doc, "headlines", k("contentType")), {"main"})
+    described: dict[str, str] = {}
+    for role, value in _best(_parts(doc, "descriptions", k("contentType")), _LEAD_ROLES):
+        role = role if role in ("footer", "dateline") else "lead"
+        described.setdefault(role, value)
+
+    sources: dict[str, str] = {}  # by the last part of the role: originfo, provider
+    for where, src in _objects(doc, k("infoSources")):
+        role = re.split(r"[/:#]", _text(src, "role", where).lower())[-1]
+        sources.setdefault(role, _text(src, "name", where))
+    entities, latin = [], None
+    for kind, key in _KINDS.items():
+        for where, e in _objects(doc, key):
+            name, rel = _text(e, "name", where), _text(e, "rel", where)
+            if kind == "place" and rel == "located" and latin is None:
+                latin = name
+                continue
+            ident = _text(e, "uri", where) or _text(e, "literal", where)
+            ident = ident or (_text(e, "id", where) if kind == "event" else "")
+            entities.append(Entity(kind=kind, name=name, id=ident, rel=rel))
+    dateline = Dateline(
+        place=_text(doc, "located"),
+        place_latin=latin or "",
+        source=sources.get("originfo", ""),
+        text=described.get("dateline", ""),
+    )
+
+    subjects, keywords = [], []
+    for where, s in _objects(doc, "subjects"):
+        if _text(s, "uri", where) or _text(s, "literal", where):
+            subjects.append(_concept_in(s, where))
+        elif _text(s, "name", where):
+            keywords.append(_text(s, "name", where))
+    genres = [g for g in (_concept_in(g, where) for where, g in _objects(doc, "genres")) if g.code]
+
+    signal, replaces, related = None, None, []
+    for where, a in _objects(doc, "associations"):
+        target, name, rel = (_text(a, key, where) for key in ("uri", "name", "rel"))
+        if target == uri and (PREVIOUS in (rel, name) or (not rel and name in SIGNALS)):
+            replaces = _version(a, where)
+            signal = next((s for s in (name, rel) if s in SIGNALS), None)
+        elif target:
+            title = _text(a, "title", where)
+            related.append(Link(uri=target, rel=rel or name or "related", title=title))
+
+    version = _version(doc)
+    body, body_html = _bodies(_parts(doc, "bodies", k("contentType")))
+    return NewsItem(
+        id=uri,
+        version=1 if version is None else version,
+        language=_text(doc, "language"),
+        headline=headlines[0][1] if headlines else "",
+        lead=described.get("lead", ""),
+        body=body,
+        body_html=body_html,
+        dateline=dateline if dateline != Dateline() else None,
+        byline=_text(doc, "by"),
+        urgency=None if urgency is None else int(urgency),
+        genres=genres,
+        subjects=subjects,
+        keywords=keywords,
+        entities=entities,
+        firstcreated=_when(doc, k("firstCreated")),
+        versioncreated=_when(doc, k("versionCreated")),
+        embargo_until=_when(doc, k("embargoedUntil")) or (None if v2 else _when(doc, "embargoed")),
+        pubstatus=pubstatus,
+        signal=signal,
+        replaces=replaces,
+        related=related,
+        slugline=_text(doc, "slugline"),
+        ednote=_text(doc, k("edNote")),
+        provider=sources.get("provider", ""),
+        copyright_holder=_text(doc, k("copyrightHolder")),
+        copyright_notice=_text(doc, k("copyrightNotice")),
+        usage_terms=_text(doc, k("usageTerms")),
+        footer=described.get("footer", ""),
+    )
+
+
+def _write(item: NewsItem, version: str) -> dict:
+    v2 = version.startswith("2")
+
+    def k(name: str) -> str:
+        return _V2.get(name, name) if v2 else name
+
+    def text(role: str, value: str, ctype: str = "text/plain") -> dict:
+        return {"role": role, k("contentType"): ctype, "value": value}
+
+    dl = item.dateline or Dateline()
+    schema = f"https://www.iptc.org/std/ninjs/ninjs-schema_{version}.json"
+    standard = {"name": "ninjs", "version": version, "schema": schema}
+    doc: dict = {"uri": item.id, "standard": standard, "type": "text", "version": str(item.version)}
+    dates = ("firstCreated", item.firstcreated), ("versionCreated", item.versioncreated)
+    for key, when in (*dates, ("embargoedUntil", item.embargo_until)):
+        if when is not None:
+            doc[k(key)] = as_utc(when).isoformat().replace("+00:00", "Z")
+    doc[k("pubStatus")] = item.pubstatus
+    if item.urgency is not None:
+        doc["urgency"] = item.urgency
+
+    associations = []
+    if item.signal or item.replaces is not None:
+        previous = {"name": item.signal or PREVIOUS, "rel": PREVIOUS, "uri": item.id}
+        if item.replaces is not None:
+            previous["version"] = str(item.replaces)
+        associations.append(previous)
+    for link in item.related:
+        rel = link.rel or "related"
+        title = {"title": link.title} if link.title else {}
+        associations.append({"name": rel, "rel": rel, "uri": link.uri} | title)
+    entities: dict[str, list] = {key: [] for key in _KINDS.values()}
+    if dl.place_latin:
+        entities["places"].append({"name": dl.place_latin, "rel": "located"})
+    for e in item.entities:
+        rel = {"rel": e.rel} if e.rel else {}
+        ident = {("uri" if _URI.match(e.id) else "literal"): e.id} if e.id else {}
+        entities[_KINDS[e.kind]].append({"name": e.name} | rel | ident)
+    fields = {
+        "language": item.language,
+        "slugline": item.slugline,
+        "headlines": [text("main", item.headline)] if item.headline else [],
+        "by": item.byline,
+        "located": dl.place,
+        "descriptions": [
+            text(role, value)
+            for role, value in (
+                ("summary", item.lead),
+                ("dateline", dl.text),
+                ("footer", item.footer),
+            )
+            if value
+        ],
+        "bodies": ([text("main", "\n\n".join(item.body))] if item.body else [])
+        + ([text("richtext", item.body_html, "application/xhtml+xml")] if item.body_html else []),
+        k("edNote"): item.ednote,
+        "genres": [_concept_out(c) for c in item.genres],
+        "subjects": [_concept_out(c) for c in item.subjects]
+        + [{"name": kw, "rel": "keyword"} for kw in item.keywords],
+        **entities,
+        k("infoSources"): ([{"name": item.provider, "role": "provider"}] if item.provider else [])
+        + ([{"name": dl.source, "role": ORIGINFO}] if dl.source else []),
+        "associations": [
+            {n: v for n, v in a.items() if not (v2 and n == "rel")} for a in associations
+        ],
+        k("copyrightHolder"): item.copyright_holder,
+        k("copyrightNotice"): item.copyright_notice,
+        k("usageTerms"): item.usage_terms,
+    }
+    return doc | {key: value for key, value in fields.items() if value}
+
+
+class NinjsCodec(Codec):
+    extension = "json"
+
+    def __init__(self, name: str, version: str, media_type: str, media_types: tuple[str, ...]):
+        self.name, self.version, self.major = name, version, int(version[0])
+        self.label = f"IPTC ninjs {version}"
+        self.media_type, self.media_types = media_type, media_types
+
+    def sniff(self, data: bytes) -> bool:
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+            return False
+        try:
+            doc = _load(data)
+        except ParseError:
+            return False
+        if not isinstance(doc.get("uri"), str) or "items" in doc:  # JSON Feed has items
+            return False
+        std = doc.get("standard")
+        named = isinstance(std, dict) and std.get("name") == "ninjs"
+        mostly_ninjs = 2 * len(doc.keys() & _KNOWN) > len(doc)
+        return (named or mostly_ninjs) and _dialect(doc, 3) == self.major
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        doc = _load(data)
+        if not isinstance(doc, dict):
+            raise ParseError(f"a ninjs document is a JSON object, not {_jtype(doc)}")
+        return [_read(doc, _dialect(doc, self.major) == 2)]
+
+    def render(self, item: NewsItem) -> bytes:
+        doc = _write(item, self.version)
+        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+_NINJS2_TYPE = "application/vnd.iptc.ninjs+json;version=2"
+NINJS3 = NinjsCodec("ninjs", "3.1", "application/ninjs+json", ("application/vnd.iptc.ninjs+json",))
+NINJS2 = NinjsCodec(
+    "ninjs2", "2.2", _NINJS2_TYPE, (_NINJS2_TYPE, "application/ninjs+json;version=2")
+)
