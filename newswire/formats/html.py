@@ -11,46 +11,15 @@ canonical form idempotent, which is what lets round trips through NITF and NewsM
 from __future__ import annotations
 
 import html as _html
-import re
 
 import nh3
 from lxml import etree
 from lxml import html as lxml_html
 
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "u",
-    "sub",
-    "sup",
-    "q",
-    "cite",
-    "abbr",
-    "span",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-    "pre",
-    "code",
-    "hr",
-}
+ALLOWED_TAGS = set(
+    "p br h2 h3 h4 h5 h6 blockquote ul ol li a strong em b i u sub sup q cite abbr span"
+    " table thead tbody tr th td pre code hr".split()
+)
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     "abbr": {"title"},
@@ -60,12 +29,10 @@ ALLOWED_ATTRIBUTES = {
 }
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "td", "th")
 
-_SPACE = re.compile(r"\s+")
-
 
 def squash(text: str) -> str:
     """Collapse runs of whitespace to one space and strip the ends."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def sanitize(fragment: str) -> str:
@@ -153,6 +120,8 @@ def paragraphs_from_html(fragment: str) -> list[str]:
             if not any(True for _ in el.iterdescendants(*BLOCK_TAGS))
         ]
         for el in inner or [block]:
+            for br in el.iter("br"):  # a line break separates words
+                br.tail = " " + (br.tail or "")
             text = squash(el.text_content())
             if text:
                 out.append(text)
@@ -169,8 +138,15 @@ def make_body(
     """(paragraphs, canonical html) from whichever of the two a format carries.
 
     When both are given the HTML wins for rich text and the paragraphs are derived from
-    it, so the two can never disagree.
+    it, so the two can never disagree. When the HTML is exactly what ``html_from_paragraphs``
+    makes of the paragraphs (escaped text in ``<p>``, as newswire itself renders it), it is
+    safe and canonical by construction and the sanitiser is skipped: ingest's hot path.
     """
+    if html is not None and paragraphs is not None:
+        paras = [squash(p) for p in paragraphs if p and p.strip()]
+        simple = html_from_paragraphs(paras)
+        if html.strip() == simple:
+            return paras, simple
     if html is not None and html.strip():
         clean = canonical_html(html)
         return paragraphs_from_html(clean), clean

@@ -1,12 +1,401 @@
-"""Placeholder: being written."""
+"""IPTC NewsML-G2 2.35 ``newsItem`` (``application/vnd.iptc.g2.newsitem+xml``).
 
+Rendered in the strict element order of the 2.35 All-Power XSD. Mapping: id -> ``@guid``,
+language -> ``@xml:lang`` + ``contentMeta/language``, rights -> ``rightsInfo``
+(copyrightHolder/name, copyrightNotice, usageTerms; it precedes ``itemMeta``), provider ->
+``provider`` (``nprov:<provider>`` + name), pubstatus -> ``stat:*``, ednote -> ``edNote``,
+signal -> ``sig:update``/``sig:correction``, replaces -> ``link rel="irel:previousVersion"
+residref=<guid> version=<n>``, related -> ``link rel="irel:seeAlso"`` (residref, or href for
+http URLs), subjects -> ``subject type="cpnat:abstract"``, entities -> ``subject`` typed
+``cpnat:person|organisation|geoArea|event|object`` (id as qcode, uri or literal), genres ->
+``genre``, lead -> ``description role="drol:summary"``, byline -> ``by``, footer ->
+``creditline`` (the free-form credit/boilerplate line; no IPTC description role fits
+agency boilerplate), body -> ``contentSet/inlineXML`` holding an XHTML document.
+Dateline: place -> ``located/name``, Latin place -> ``located/name xml:lang="und-Latn"``
+(BCP 47: undetermined language, Latin script), source -> ``infoSource/name`` (no role: the
+IPTC info-source-role scheme is retired), text -> ``dateline``.
+
+Parsing also reads ``newsMessage`` (every text ``newsItem`` in ``itemSet``; pictures,
+video, audio, graphics and packages are skipped), NITF bodies in ``inlineXML`` (with their
+headline, abstract and byline as fallbacks), XHTML/HTML bodies, and ``inlineData``
+(``text/plain``: paragraphs split on blank lines, or on lines when there are none).
+
+Lossy: entity ``rel``; whitespace inside text fields is normalised to single spaces; an
+item without versioncreated gets its firstcreated (else now): the XSD requires one.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from newswire.errors import ParseError
 from newswire.formats.base import Codec
+from newswire.formats.html import make_body, squash, xhtml_elements
+from newswire.formats.nitf import (
+    XML_LANG,
+    inner_xml,
+    item_from_nitf,
+    parse_int,
+    parse_when,
+    strip_namespaces,
+    text_of,
+)
+from newswire.formats.xmlsafe import localname, parse_xml, root_localname
+from newswire.model import Concept, Dateline, Entity, Link, NewsItem, as_utc, utcnow
+
+NAR = "http://iptc.org/std/nar/2006-10-01/"
+XHTML = "http://www.w3.org/1999/xhtml"
+CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_41.xml"
+LATIN = "und-Latn"
+RTL = {"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
+ENTITY_TYPES = {
+    "person": "cpnat:person",
+    "organisation": "cpnat:organisation",
+    "place": "cpnat:geoArea",
+    "event": "cpnat:event",
+    "object": "cpnat:object",
+}
+KINDS = {t: k for k, t in ENTITY_TYPES.items()} | {"cpnat:poi": "place"}
+NOT_TEXT = {"ninat:picture", "ninat:video", "ninat:audio", "ninat:graphic"}
+PUBSTATUS = {"stat:usable": "usable", "stat:withheld": "withheld", "stat:canceled": "canceled"}
+SIGNALS = {"sig:update": "update", "sig:correction": "correction"}
+JUNK = ("head", "script", "style", "figure", "img", "video", "audio", "iframe", "object")
+_QCODE = re.compile(r"^[^\s:]+:\S+$")
+_LATIN_TEXT = re.compile(r"^[\sA-Za-z\u00c0-\u024f.,'()-]+$")
 
 
-class _Pending(Codec):
+def _is_iri(value: str) -> bool:
+    return "://" in value or value.startswith("urn:")
+
+
+def _flex(value: str) -> dict[str, str]:
+    """An identifier as the G2 flex attribute it is: uri, qcode, or literal."""
+    if _is_iri(value):
+        return {"uri": value}
+    return {"qcode": value} if _QCODE.match(value) else {"literal": squash(value)}
+
+
+def _when(value: datetime) -> str:
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _n(parent: etree._Element, tag_: str, text: str = "", **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{NAR}}}{tag_}", {k: v for k, v in attrs.items() if v})
+    if text:
+        el.text = text
+    return el
+
+
+def _named(parent: etree._Element, tag: str, name: str, **attrs: str) -> etree._Element:
+    el = _n(parent, tag, **attrs)
+    if name:
+        _n(el, "name", squash(name))
+    return el
+
+
+# -- render ---------------------------------------------------------------------------------
+
+
+def render_newsml(item: NewsItem) -> bytes:
+    root = etree.Element(f"{{{NAR}}}newsItem", nsmap={None: NAR})
+    for key, value in (("guid", item.id), ("version", str(item.version)),
+                       ("standard", "NewsML-G2"), ("standardversion", "2.35"),
+                       ("conformance", "power"), (XML_LANG, item.language)):  # fmt: skip
+        if value:
+            root.set(key, value)
+    _n(root, "catalogRef", href=CATALOG)
+    if item.copyright_holder or item.copyright_notice or item.usage_terms:
+        rights = _n(root, "rightsInfo")
+        if item.copyright_holder:
+            _named(rights, "copyrightHolder", item.copyright_holder)
+        if item.copyright_notice:
+            _n(rights, "copyrightNotice", item.copyright_notice)
+        if item.usage_terms:
+            _n(rights, "usageTerms", item.usage_terms)
+    meta = _n(root, "itemMeta")
+    _n(meta, "itemClass", qcode="ninat:text")
+    provider = item.provider
+    qcode = f"nprov:{provider}" if provider and _QCODE.match(f"nprov:{provider}") else ""
+    _named(meta, "provider", provider, qcode=qcode)
+    _n(meta, "versionCreated", _when(item.versioncreated or item.firstcreated or utcnow()))
+    if item.firstcreated:
+        _n(meta, "firstCreated", _when(item.firstcreated))
+    if item.embargo_until:
+        _n(meta, "embargoed", _when(item.embargo_until))
+    _n(meta, "pubStatus", qcode=f"stat:{item.pubstatus}")
+    if item.ednote:
+        _n(meta, "edNote", item.ednote)
+    if item.signal:
+        _n(meta, "signal", qcode=f"sig:{item.signal}")
+    if item.replaces:
+        _n(meta, "link", rel="irel:previousVersion", residref=item.id, version=str(item.replaces))
+    for link in item.related:
+        rel = "irel:seeAlso" if link.rel == "related" else link.rel
+        target = "href" if link.uri.startswith(("http://", "https://")) else "residref"
+        _n(meta, "link", rel=rel if ":" in rel else f"irel:{rel}", title=link.title,
+           **{target: link.uri})  # fmt: skip
+    _content_meta(_n(root, "contentMeta"), item)
+    body = None
+    if item.body_html:
+        inline = _n(_n(root, "contentSet"), "inlineXML", contenttype="application/xhtml+xml")
+        lang = item.language
+        html = etree.SubElement(inline, f"{{{XHTML}}}html", nsmap={None: XHTML})
+        html.set("dir", "rtl" if lang.split("-")[0].lower() in RTL else "ltr")
+        if lang:
+            html.set("lang", lang)
+        etree.SubElement(
+            etree.SubElement(html, f"{{{XHTML}}}head"), f"{{{XHTML}}}title"
+        ).text = item.headline
+        body = etree.SubElement(html, f"{{{XHTML}}}body")
+    etree.indent(root)
+    if body is not None:  # after indenting: no whitespace may be added inside the body
+        body.text = "\n"
+        for el in xhtml_elements(item.body_html, XHTML):
+            el.tail = "\n"
+            body.append(el)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def _content_meta(cm: etree._Element, item: NewsItem) -> None:
+    if item.urgency is not None:
+        _n(cm, "urgency", str(item.urgency))
+    dl = item.dateline or Dateline()
+    if dl.place or dl.place_latin:
+        located = _named(cm, "located", dl.place)
+        if dl.place_latin:
+            _n(located, "name", squash(dl.place_latin)).set(XML_LANG, LATIN)
+    if dl.source:
+        _named(cm, "infoSource", dl.source)
+    if item.language:
+        _n(cm, "language", tag=item.language)
+    for g in item.genres:
+        _named(cm, "genre", g.name, **(_flex(g.code) | ({"uri": g.uri} if g.uri else {})))
+    for word in item.keywords:
+        _n(cm, "keyword", squash(word))
+    for s in item.subjects:
+        attrs = _flex(s.code) | ({"uri": s.uri} if s.uri else {})
+        _named(cm, "subject", s.name, type="cpnat:abstract", **attrs)
+    for e in item.entities:
+        _named(cm, "subject", e.name, type=ENTITY_TYPES[e.kind], **(_flex(e.id) if e.id else {}))
+    for tag, value in (("slugline", squash(item.slugline)), ("headline", item.headline),
+                       ("dateline", dl.text), ("by", item.byline),
+                       ("creditline", squash(item.footer))):  # fmt: skip
+        if value:
+            _n(cm, tag, value)
+    if item.lead:
+        _n(cm, "description", item.lead, role="drol:summary")
+
+
+# -- parse ----------------------------------------------------------------------------------
+
+
+def _name(el: etree._Element | None, lang: str = "") -> str:
+    """The best ``name`` of a concept: in the item's language, else untagged, else any."""
+    if el is None:
+        return ""
+    names = [n for n in el.findall("name") if text_of(n)]
+    primary = lang.split("-")[0].lower()
+    for want in (lambda n: (n.get(XML_LANG) or "").split("-")[0].lower() == primary,
+                 lambda n: not n.get(XML_LANG), lambda n: True):  # fmt: skip
+        for n in names:
+            if want(n):
+                return text_of(n)
+    return ""
+
+
+def _ident(el: etree._Element) -> tuple[str, str]:
+    """(code, uri) of a flex property: the code is its qcode, literal or (alone) its uri."""
+    qcode, literal, uri = (el.get(a, "").strip() for a in ("qcode", "literal", "uri"))
+    return qcode or literal or uri, uri if qcode or literal else ""
+
+
+def _located(cm: etree._Element, lang: str) -> tuple[str, str]:
+    el = cm.find("located")
+    if el is None:
+        return "", ""
+    place = latin = ""
+    names = [n for n in el.findall("name") if text_of(n)]
+    for n in names:
+        tag = (n.get(XML_LANG) or "").lower()
+        foreign = tag and tag.split("-")[0] != lang.split("-")[0].lower()
+        is_latin = tag.endswith("-latn") or (
+            len(names) > 1 and foreign and _LATIN_TEXT.match(text_of(n))
+        )
+        if is_latin and not latin:
+            latin = text_of(n)
+        elif not place:
+            place = text_of(n)
+    return place, latin
+
+
+def _html_body(container: etree._Element, headline: str) -> str:
+    container = copy.deepcopy(container)
+    etree.strip_elements(container, *JUNK, with_tail=False)
+    for h1 in container.iter("h1"):
+        if text_of(h1) == headline:
+            h1.tag = "drop-me"
+    etree.strip_elements(container, "drop-me", with_tail=False)
+    return inner_xml(container)
+
+
+def _body(item_el: etree._Element, headline: str) -> tuple[list[str], str, NewsItem | None]:
+    """(paragraphs, html, the inline NITF item when the body came as NITF) of the first
+    text rendition in ``contentSet``."""
+    for content in item_el.iterfind("contentSet/*"):
+        nitf, text = None, (content.text or "").strip()
+        child = next((c for c in content if isinstance(c.tag, str)), None)
+        if content.tag == "inlineXML" and child is not None and child.tag == "nitf":
+            nitf = item_from_nitf(child)
+            paras, html = nitf.body, nitf.body_html
+        elif content.tag == "inlineXML" and child is not None:
+            body = child.find("body") if child.tag == "html" else None
+            paras, html = make_body(html=_html_body(content if body is None else body, headline))
+        elif content.tag == "inlineData" and "html" in content.get("contenttype", "").lower():
+            paras, html = make_body(html=text)
+        elif content.tag == "inlineData":
+            blank = re.compile(r"\n\s*\n")
+            paras, html = make_body(paragraphs=blank.split(text) if blank.search(text) else
+                                    text.split("\n"))  # fmt: skip
+        else:
+            continue
+        if paras:
+            return paras, html, nitf
+    return [], "", None
+
+
+def item_from_newsml(el: etree._Element) -> NewsItem:
+    """A ``NewsItem`` from a namespace-free ``newsItem`` element."""
+    guid = (el.get("guid") or "").strip()
+    if not guid:
+        raise ParseError("a newsItem needs a guid", field="guid")
+    meta = el.find("itemMeta")
+    meta = meta if meta is not None else etree.Element("itemMeta")
+    cm = el.find("contentMeta")
+    cm = cm if cm is not None else etree.Element("contentMeta")
+    lang_el = cm.find("language")
+    language = (lang_el.get("tag") if lang_el is not None else None) or el.get(XML_LANG) or ""
+
+    def text(parent: etree._Element, tag: str, role: str | None = None) -> str:
+        """The first non-empty ``tag`` child with that role (``None``: any, ``""``: none)."""
+        for child in parent.findall(tag):
+            if (role is None or child.get("role", "") == role) and text_of(child):
+                return text_of(child)
+        return ""
+
+    headline = text(cm, "headline")
+    paragraphs, body_html, nitf = _body(el, headline)
+    status = meta.find("pubStatus")
+    status = status.get("qcode", "stat:usable") if status is not None else "stat:usable"
+    if status not in PUBSTATUS:
+        raise ParseError(f"unknown publishing status {status!r}", field="pubStatus")
+    provider = meta.find("provider")
+    prov = _name(provider, language)
+    if provider is not None and not prov:
+        prov = (provider.get("qcode") or "").removeprefix("nprov:") or provider.get("uri") or ""
+    signals = [SIGNALS[s.get("qcode")] for s in meta.findall("signal") if s.get("qcode") in SIGNALS]
+    replaces, related = None, []
+    for link in meta.findall("link"):
+        if link.get("rel") == "irel:previousVersion":
+            replaces = parse_int(link.get("version"), "link") or replaces
+        elif uri := (link.get("residref") or link.get("href") or "").strip():
+            rel = link.get("rel") or "irel:seeAlso"
+            rel = "related" if rel == "irel:seeAlso" else rel.removeprefix("irel:")
+            related.append(Link(uri=uri, rel=rel, title=link.get("title", "")))
+    subjects, entities = [], []
+    for subj in cm.findall("subject"):
+        (code, uri), name = _ident(subj), _name(subj, language)
+        if kind := KINDS.get(subj.get("type", "")):
+            if name or code:
+                entities.append(Entity(kind=kind, name=name or code, id=code))
+        elif code:
+            subjects.append(Concept(code=code, name=name, uri=uri))
+    genres = []
+    for g in cm.findall("genre"):
+        code, uri = _ident(g)
+        if code:
+            genres.append(Concept(code=code, name=_name(g, language), uri=uri))
+    place, latin = _located(cm, language)
+    source = next((n for n in (_name(s, language) for s in cm.findall("infoSource")) if n), "")
+    dateline = Dateline(place=place, place_latin=latin, source=source, text=text(cm, "dateline"))
+    rights = el.find("rightsInfo")
+    rights = rights if rights is not None else etree.Element("rightsInfo")
+    byline = text(cm, "by") or ", ".join(
+        n for n in (_name(c, language) for c in cm.findall("creator")) if n
+    )
+    urgency = cm.find("urgency")
+    return NewsItem(
+        id=guid,
+        version=parse_int(el.get("version"), "version") or 1,
+        language=language.strip(),
+        headline=headline or (nitf.headline if nitf else ""),
+        lead=text(cm, "description", "drol:summary")
+        or text(cm, "description", "")
+        or (nitf.lead if nitf else ""),
+        body=paragraphs,
+        body_html=body_html,
+        dateline=dateline if dateline != Dateline() else None,
+        byline=byline or (nitf.byline if nitf else ""),
+        urgency=parse_int(urgency.text if urgency is not None else None, "urgency"),
+        genres=genres,
+        subjects=subjects,
+        keywords=[text_of(k) for k in cm.findall("keyword") if text_of(k)],
+        entities=entities,
+        firstcreated=parse_when(meta.findtext("firstCreated"), "firstCreated"),
+        versioncreated=parse_when(meta.findtext("versionCreated"), "versionCreated"),
+        embargo_until=parse_when(meta.findtext("embargoed"), "embargoed"),
+        pubstatus=PUBSTATUS[status],
+        signal=signals[0] if signals else None,
+        replaces=replaces,
+        related=related,
+        slugline=text(cm, "slugline"),
+        ednote=" ".join(text_of(n) for n in meta.findall("edNote") if text_of(n)),
+        provider=prov,
+        copyright_holder=_name(rights.find("copyrightHolder"), language),
+        copyright_notice=text(rights, "copyrightNotice"),
+        usage_terms=text(rights, "usageTerms"),
+        footer=text(cm, "creditline"),
+    )
+
+
+class NewsMLCodec(Codec):
     name = "newsml"
-    can_parse = False
-    can_render = False
+    label = "IPTC NewsML-G2 newsItem"
+    media_type = "application/vnd.iptc.g2.newsitem+xml"
+    media_types = (
+        "application/vnd.iptc.g2.newsitem+xml",
+        "application/vnd.iptc.g2.newsmessage+xml",  # parsed: every newsItem in the message
+    )
+    extension = "xml"
+
+    def sniff(self, data: bytes) -> bool:
+        return root_localname(data) in ("newsItem", "newsMessage")
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        root = parse_xml(data, what="NewsML-G2")
+        name = localname(root)
+        if name not in ("newsItem", "newsMessage"):
+            raise ParseError(
+                f"not a NewsML-G2 newsItem or newsMessage: the root element is <{name}>"
+            )
+        strip_namespaces(root)
+        if name == "newsItem":
+            return [item_from_newsml(root)]
+        items = [
+            item_from_newsml(el)
+            for el in root.iterfind("itemSet/newsItem")
+            if el.find("itemMeta/itemClass") is None
+            or el.find("itemMeta/itemClass").get("qcode") not in NOT_TEXT
+        ]
+        if not items:
+            raise ParseError("the newsMessage holds no text newsItem")
+        return items
+
+    def render(self, item: NewsItem) -> bytes:
+        return render_newsml(item)
 
 
-CODEC = _Pending()
+CODEC = NewsMLCodec()

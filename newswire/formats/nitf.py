@@ -1,12 +1,455 @@
-"""Placeholder: being written."""
+"""IPTC NITF 3.6 (``application/nitf+xml``), in the namespace of the official 3.6 XSD so it
+validates; NITF without a namespace (the DTD era) is read too.
 
+Mapping: id ``doc-id@id-string`` (else ``nitf@uno``, else a content hash); provider
+``doc-id@regsrc``; version/slugline ``du-key@version``/``@key``; language ``@baselang``;
+headline ``title`` + ``hl1``; lead ``abstract/p``; urgency ``@ed-urg``; versioncreated
+``date.issue@norm``; embargo ``date.release@norm``; pubstatus ``docdata@management-status``
+(``embargoed`` when usable under embargo); correction ``correction``; ednote ``ed-msg@info``;
+keywords ``key-list``; entities ``identified-content`` (QCode ids split into idsrc/value);
+subjects ``tobject.subject`` (refnum = code, ``ipr`` = scheme unless ``subj``, name in the
+type/matter/detail tier of the code); genres ``tobject.property@type``; rights
+``doc.copyright@holder``, ``doc.rights@limitations``; footer ``body.end/tagline``, copyright
+notice ``tagline/copyrite``. Dateline: its text is the ``dateline`` content (the place when
+there is no text), the place is wrapped in ``location/city`` where the text has it, the
+Latin place is ``alt-code idsrc="Latn"`` (ISO 15924) on that city, the source is
+``distributor/org``. Dates are written ``YYYYMMDDTHHMMSSZ``; read without offset, UTC.
+
+Lossy: firstcreated, the ``update`` signal, replaces, related, genre names, subject URIs,
+entity ``rel``; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
+``pre``. Tags NITF lacks become ``em class="strong|b|i|u|sub|sup|cite|code|abbr"``,
+``hl2 class="h3".."h6"``, ``lang`` (span) and ``bq/block`` (loose quote text in a ``p``),
+and come back on parsing.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from newswire.errors import ParseError
 from newswire.formats.base import Codec
+from newswire.formats.html import make_body, squash, xhtml_elements
+from newswire.formats.xmlsafe import localname, parse_xml, root_localname
+from newswire.model import Concept, Dateline, Entity, NewsItem, as_utc
+from newswire.validation import content_id
+
+NS = "http://iptc.org/std/NITF/2006-10-18/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+LATIN = "Latn"
+ENTITY_TAGS = {
+    "person": "person",
+    "organisation": "org",
+    "place": "location",
+    "event": "event",
+    "object": "object.title",
+}
+ENTITY_KINDS = {tag: kind for kind, tag in ENTITY_TAGS.items()}
+STATUSES = {"usable": "usable", "embargoed": "usable", "withheld": "withheld"}
+STATUSES["canceled"] = STATUSES["cancelled"] = "canceled"
+
+# Body: HTML tag -> (NITF tag, class); and back.
+AS_EM = ("strong", "b", "i", "u", "sub", "sup", "cite", "code", "abbr")
+HEADINGS = ("h3", "h4", "h5", "h6")
+SAME = ("p", "br", "ul", "ol", "li", "a", "q", "pre", "hr", "table", "thead", "tbody", "tr")
+SAME += ("th", "td", "em")
+TO_NITF = {t: (t, "") for t in SAME} | {t: ("em", t) for t in AS_EM}
+TO_NITF |= {h: ("hl2", h) for h in HEADINGS} | {"h2": ("hl2", ""), "span": ("lang", "")}
+TO_NITF["blockquote"] = ("bq", "")
+FROM_NITF = {t: t for t in SAME} | {"hl2": "h2", "bq": "blockquote", "lang": "span"}
+FROM_NITF |= {"tfoot": "tbody", "dl": "ul", "dt": "li", "dd": "li", "credit": "p"}
+DROP = ("media", "note", "tobject", "key-list", "datasource", "byline", "dateline", "abstract")
+BLOCKS = ("p", "hl2", "ul", "ol", "table", "pre", "hr", "bq")
+ID_ATTRS = {"location": ("code-source", "location-code")}  # (taxonomy, code) attribute names
+KEEP_ATTRS = {"a": ("href", "title"), "th": ("colspan", "rowspan"), "td": ("colspan", "rowspan")}
+_NMTOKEN = re.compile(r"^[\w.:-]+$")
 
 
-class _Pending(Codec):
+# -- helpers shared with the NewsML-G2 codec ------------------------------------------------
+
+
+def strip_namespaces(root: etree._Element) -> etree._Element:
+    """Drop element namespaces in place (attributes such as ``xml:lang`` keep theirs)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            el.tag = etree.QName(el).localname
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def text_of(el: etree._Element | None) -> str:
+    return squash("".join(el.itertext())) if el is not None else ""
+
+
+def parse_when(value: str | None, field: str) -> datetime | None:
+    """An aware UTC datetime to the second from ISO 8601 (extended or basic), or None."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value.strip())).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        raise ParseError(f"{value.strip()[:40]!r} is not a date and time", field=field) from None
+
+
+def parse_int(value: str | None, field: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ParseError(f"{value.strip()[:40]!r} is not a number", field=field) from None
+
+
+def inner_xml(wrapper: etree._Element) -> str:
+    out = etree.tostring(wrapper, encoding="unicode", with_tail=False)
+    return "" if out.endswith("/>") else out[out.index(">") + 1 : out.rindex("<")]
+
+
+def html_from_nitf(elements: list[etree._Element]) -> str:
+    """NITF block content (namespace-free, e.g. ``body.content`` children) as an HTML fragment."""
+    wrapper = etree.Element("div")
+    for el in elements:
+        wrapper.append(copy.deepcopy(el))
+    etree.strip_elements(wrapper, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    etree.strip_elements(wrapper, *DROP, with_tail=False)
+    for el in wrapper.iterdescendants():
+        attrs = dict(el.attrib)
+        el.attrib.clear()
+        cls = attrs.get("class", "")
+        if (el.tag == "hl2" and cls in HEADINGS) or (el.tag == "em" and cls in AS_EM):
+            el.tag = cls
+        else:
+            el.tag = FROM_NITF.get(el.tag, "unwrap")
+        for name in KEEP_ATTRS.get(el.tag, ()):
+            if attrs.get(name):
+                el.set(name, attrs[name])
+        if attrs.get(XML_LANG):
+            el.set("lang", attrs[XML_LANG])
+    etree.strip_tags(wrapper, "unwrap")
+    return inner_xml(wrapper)
+
+
+def _blockify(bq: etree._Element) -> None:
+    """Give a ``bq`` the ``block`` child NITF demands, loose text and inlines in ``p``."""
+    block = etree.Element("block")
+    para: list[etree._Element] = []
+
+    def add_text(text: str | None) -> None:
+        if text and text.strip():
+            if not para:
+                para.append(etree.SubElement(block, "p"))
+            p = para[-1]
+            if len(p):
+                p[-1].tail = (p[-1].tail or "") + text
+            else:
+                p.text = (p.text or "") + text
+
+    add_text(bq.text)
+    bq.text = None
+    for child in list(bq):
+        tail, child.tail = child.tail, None
+        if child.tag in BLOCKS:
+            block.append(child)
+            para.clear()
+        else:
+            if not para:
+                para.append(etree.SubElement(block, "p"))
+            para[-1].append(child)
+        add_text(tail)
+    bq.append(block)
+
+
+def nitf_from_html(fragment: str) -> list[etree._Element]:
+    """A canonical body fragment as NITF ``body.content`` elements (in the NITF namespace)."""
+    out = []
+    for root in xhtml_elements(fragment):
+        for el in list(root.iter()):
+            attrs = dict(el.attrib)
+            el.attrib.clear()
+            tag, cls = TO_NITF.get(el.tag, ("em", el.tag))
+            if el.tag == "pre":
+                el.text = "".join(el.itertext())
+                for child in list(el):
+                    el.remove(child)
+            for name in KEEP_ATTRS.get(el.tag, ()):
+                if attrs.get(name):
+                    el.set(name, attrs[name])
+            if cls:
+                el.set("class", cls)
+            if attrs.get("lang"):
+                el.set(XML_LANG, attrs["lang"])
+            el.tag = tag
+        for bq in list(root.iter("bq")):
+            _blockify(bq)
+        for el in root.iter():
+            el.tag = f"{{{NS}}}{el.tag}"
+        out.append(root)
+    return out
+
+
+def _when(value: datetime) -> str:
+    return as_utc(value).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _split_id(value: str, tag: str) -> dict[str, str]:
+    """An entity id as NITF ``idsrc``/``value``: a QCode is split, a URI kept whole."""
+    src, code = ("", value)
+    if "://" not in value and not value.startswith("urn:") and ":" in value:
+        src, code = value.split(":", 1)
+    names = ID_ATTRS.get(tag, ("idsrc", "value"))
+    return {names[0]: src, names[1]: code}
+
+
+def _tier(refnum: str) -> str:
+    if re.fullmatch(r"\d{8}", refnum) and not refnum.endswith("000000"):
+        return "matter" if refnum.endswith("000") else "detail"
+    return "type"
+
+
+# -- render ---------------------------------------------------------------------------------
+
+
+def _sub(
+    parent: etree._Element, tag: str, text: str = "", attrs: dict | None = None, **kw: str
+) -> etree._Element:
+    """A child in the NITF namespace; ``kw`` names use ``_`` for ``-``; empty values dropped."""
+    attrib = {k.replace("_", "-"): v for k, v in kw.items()} | (attrs or {})
+    el = etree.SubElement(parent, f"{{{NS}}}{tag}", {k: v for k, v in attrib.items() if v})
+    if text:
+        el.text = text
+    return el
+
+
+def render_nitf(item: NewsItem) -> bytes:
+    root = etree.Element(f"{{{NS}}}nitf", nsmap={None: NS})
+    root.set("version", "-//IPTC//DTD NITF 3.6//EN")
+    if item.language:
+        root.set("baselang", item.language)
+    head = _sub(root, "head")
+    _sub(head, "title", item.headline)
+    if item.genres or item.subjects:
+        tobject = _sub(head, "tobject")
+        for g in item.genres:
+            kind = g.code.removeprefix("genre:")
+            _sub(tobject, "tobject.property", attrs={"tobject.property.type": kind})
+        for s in item.subjects:
+            scheme, _, refnum = s.code.rpartition(":")
+            if _NMTOKEN.match(refnum):
+                attrs = {"tobject.subject.ipr": "" if scheme in ("", "subj") else scheme}
+                attrs |= {
+                    "tobject.subject.refnum": refnum,
+                    f"tobject.subject.{_tier(refnum)}": s.name,
+                }
+                _sub(tobject, "tobject.subject", attrs=attrs)
+    status = "embargoed" if item.embargo_until and item.pubstatus == "usable" else item.pubstatus
+    docdata = _sub(head, "docdata", management_status=status)
+    if item.signal == "correction":
+        _sub(docdata, "correction", id_string=item.id, regsrc=item.provider)
+    _sub(docdata, "doc-id", regsrc=item.provider, id_string=item.id)
+    if item.urgency is not None:
+        _sub(docdata, "urgency", ed_urg=str(item.urgency))
+    if item.versioncreated:
+        _sub(docdata, "date.issue", norm=_when(item.versioncreated))
+    if item.embargo_until:
+        _sub(docdata, "date.release", norm=_when(item.embargo_until))
+    if item.ednote:
+        _sub(docdata, "ed-msg", info=item.ednote)
+    _sub(docdata, "du-key", key=item.slugline, version=str(item.version))
+    if item.copyright_holder:
+        _sub(docdata, "doc.copyright", holder=item.copyright_holder)
+    if item.usage_terms:
+        _sub(docdata, "doc.rights", limitations=item.usage_terms)
+    if item.keywords:
+        keys = _sub(docdata, "key-list")
+        for word in item.keywords:
+            _sub(keys, "keyword", key=word)
+    if item.entities:
+        ident = _sub(docdata, "identified-content")
+        for e in item.entities:
+            tag = ENTITY_TAGS[e.kind]
+            _sub(ident, tag, e.name, attrs=_split_id(e.id, tag) if e.id else None)
+    body = _sub(root, "body")
+    bhead = _sub(body, "body.head")
+    if item.headline:
+        _sub(_sub(bhead, "hedline"), "hl1", item.headline)
+    if item.byline:
+        _sub(bhead, "byline", item.byline)
+    dl = item.dateline or Dateline()
+    if dl.source:
+        _sub(_sub(bhead, "distributor"), "org", dl.source)
+    dateline = _sub(bhead, "dateline") if dl.text or dl.place or dl.place_latin else None
+    if item.lead:
+        _sub(_sub(bhead, "abstract"), "p", item.lead)
+    content = _sub(body, "body.content") if item.body_html else None
+    tagline = None
+    if item.footer or item.copyright_notice:
+        tagline = _sub(_sub(body, "body.end"), "tagline")
+    etree.indent(root)
+    # Mixed content goes in after indenting, so no whitespace is added inside it.
+    if dateline is not None:
+        _fill_dateline(dateline, dl)
+    if content is not None:
+        content.text = "\n"
+        for el in nitf_from_html(item.body_html):
+            el.tail = "\n"
+            content.append(el)
+    if tagline is not None:
+        tagline.text = f"{item.footer} " if item.footer and item.copyright_notice else item.footer
+        if item.copyright_notice:
+            _sub(tagline, "copyrite", item.copyright_notice)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def _fill_dateline(el: etree._Element, dl: Dateline) -> None:
+    text = dl.text or dl.place
+    if dl.place and dl.place in text:
+        before, after = text.split(dl.place, 1)
+        el.text = before
+        city = _sub(_sub(el, "location"), "city", dl.place)
+        city.getparent().tail = after
+    else:
+        el.text = text
+        city = _sub(_sub(el, "location"), "city") if dl.place_latin else None
+    if dl.place_latin and city is not None:
+        _sub(city, "alt-code", idsrc=LATIN, value=dl.place_latin)
+
+
+# -- parse ----------------------------------------------------------------------------------
+
+
+def _dateline(bhead: etree._Element | None) -> Dateline | None:
+    if bhead is None:
+        return None
+    el = bhead.find("dateline")
+    dist = bhead.find("distributor")
+    source = text_of(
+        dist.find("org") if dist is not None and dist.find("org") is not None else dist
+    )
+    place = latin = text = ""
+    if el is not None:
+        text = text_of(el)
+        loc = el.find("location")
+        city = loc.find("city") if loc is not None else None
+        place = text_of(city if city is not None else loc)
+        for alt in el.iter("alt-code"):
+            if alt.get("idsrc") == LATIN:
+                latin = squash(alt.get("value", ""))
+    if not (text or place or latin or source):
+        return None
+    return Dateline(place=place, place_latin=latin, source=source, text=text)
+
+
+def _concepts(tobject: etree._Element | None) -> tuple[list[Concept], list[Concept]]:
+    if tobject is None:
+        return [], []
+    genres = []
+    for prop in tobject.iter("tobject.property"):
+        kind = prop.get("tobject.property.type", "current")
+        genres.append(Concept(code=kind if ":" in kind else f"genre:{kind}"))
+    subjects = []
+    for subj in tobject.iter("tobject.subject"):
+        refnum = subj.get("tobject.subject.refnum", "").strip()
+        ipr = subj.get("tobject.subject.ipr", "IPTC").strip()
+        if refnum:
+            name = next((subj.get(f"tobject.subject.{t}") for t in ("detail", "matter", "type")
+                         if subj.get(f"tobject.subject.{t}")), "")  # fmt: skip
+            code = f"subj:{refnum}" if ipr in ("", "IPTC") else f"{ipr}:{refnum}"
+            subjects.append(Concept(code=code, name=squash(name)))
+    return genres, subjects
+
+
+def _child(el: etree._Element, tag: str) -> etree._Element:
+    found = el.find(tag)
+    return found if found is not None else etree.Element(tag)
+
+
+def item_from_nitf(root: etree._Element) -> NewsItem:
+    """A ``NewsItem`` from a namespace-free ``nitf`` element."""
+    head, body = _child(root, "head"), _child(root, "body")
+    doc = _child(head, "docdata")
+    bhead = body.find("body.head")
+
+    def attr(path: str, name: str) -> str | None:
+        el = doc.find(path)
+        return el.get(name) if el is not None else None
+
+    contents = [child for bc in body.findall("body.content") for child in bc]
+    paragraphs, body_html = make_body(html=html_from_nitf(contents))
+    headline = text_of(body.find("body.head/hedline/hl1")) or text_of(head.find("title"))
+    status = doc.get("management-status", "").strip().lower() or "usable"
+    if status not in STATUSES:
+        raise ParseError(f"unknown management-status {status!r}", field="management-status")
+    issued = attr("date.issue", "norm")
+    if issued is None and head.find("pubdata") is not None:
+        issued = head.find("pubdata").get("date.publication")
+    entities = []
+    for ident in doc.iter("identified-content"):
+        for el in ident:
+            if el.tag in ENTITY_KINDS and text_of(el):
+                src, value = (el.get(a, "") for a in ID_ATTRS.get(el.tag, ("idsrc", "value")))
+                ident_ = f"{src}:{value}" if src and value else value
+                entities.append(Entity(kind=ENTITY_KINDS[el.tag], name=text_of(el), id=ident_))
+    genres, subjects = _concepts(head.find("tobject"))
+    tagline = body.find("body.end/tagline")
+    notice = ""
+    if tagline is not None:
+        notice = " ".join(text_of(c) for c in tagline.iter("copyrite"))
+        tagline = copy.deepcopy(tagline)
+        etree.strip_elements(tagline, "copyrite", with_tail=False)
+    urgency = parse_int(attr("urgency", "ed-urg"), "urgency")
+    item_id = (attr("doc-id", "id-string") or root.get("uno") or "").strip()
+    return NewsItem(
+        id=item_id or content_id(headline, *paragraphs),
+        version=parse_int(attr("du-key", "version"), "du-key") or 1,
+        language=(root.get("baselang") or root.get(XML_LANG) or "").strip(),
+        headline=headline,
+        lead=" ".join(text_of(p) for p in body.iterfind("body.head/abstract/*")).strip(),
+        body=paragraphs,
+        body_html=body_html,
+        dateline=_dateline(bhead),
+        byline=text_of(body.find("body.head/byline")),
+        urgency=urgency,
+        genres=genres,
+        subjects=subjects,
+        keywords=[
+            k.get("key", "").strip() for k in doc.iter("keyword") if k.get("key", "").strip()
+        ],
+        entities=entities,
+        versioncreated=parse_when(issued, "date.issue"),
+        embargo_until=parse_when(attr("date.release", "norm"), "date.release"),
+        pubstatus=STATUSES[status],
+        signal="correction" if doc.find("correction") is not None else None,
+        slugline=(attr("du-key", "key") or "").strip(),
+        ednote=squash(attr("ed-msg", "info") or ""),
+        provider=(attr("doc-id", "regsrc") or "").strip(),
+        copyright_holder=squash(attr("doc.copyright", "holder") or ""),
+        copyright_notice=notice,
+        usage_terms=squash(attr("doc.rights", "limitations") or ""),
+        footer=text_of(tagline),
+    )
+
+
+class NitfCodec(Codec):
     name = "nitf"
-    can_parse = False
-    can_render = False
+    label = "IPTC NITF 3.6"
+    media_type = "application/nitf+xml"
+    media_types = ("application/nitf+xml", "text/vnd.iptc.nitf")
+    extension = "xml"
+
+    def sniff(self, data: bytes) -> bool:
+        return root_localname(data) == "nitf"
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        root = parse_xml(data, what="NITF")
+        if localname(root) != "nitf":
+            raise ParseError(f"not an NITF document: the root element is <{localname(root)}>")
+        return [item_from_nitf(strip_namespaces(root))]
+
+    def render(self, item: NewsItem) -> bytes:
+        return render_nitf(item)
 
 
-CODEC = _Pending()
+CODEC = NitfCodec()

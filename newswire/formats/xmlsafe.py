@@ -54,7 +54,8 @@ def localname(el: etree._Element) -> str:
 
 
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.S)
+# The XML declaration, comments, PIs and a DOCTYPE (with its internal subset) before the root.
+_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S | re.I)
 
 
 def root_localname(data: bytes) -> str:
