@@ -7,6 +7,7 @@ tables of errors and messages go to stderr. Every command takes ``--db`` (or
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.table import Table
 
 from newswire import formats
 from newswire.errors import NewswireError
-from newswire.ingest import AUTO, iter_files, parse_bytes, read_limited
+from newswire.ingest import AUTO, iter_files, parse_bytes, parse_files
 from newswire.model import NewsItem
 from newswire.settings import BY_NAME, SETTINGS, setting
 from newswire.store import Store, Stored, open_store
@@ -79,6 +80,9 @@ def ingest(
         str,
         typer.Option("--format", "-f", help=f"{AUTO} (detect from content) or a format name."),
     ] = AUTO,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes parsing files (0: one per CPU).")
+    ] = 0,
     db: DbOption = _DB_DEFAULT,
 ) -> None:
     """Store the items in PATHs; print the id of each item stored, one per line."""
@@ -89,6 +93,7 @@ def ingest(
         raise fail(f"no such file or folder: {', '.join(missing)}", 2)
     files = list(iter_files(paths))
     max_bytes = int(setting("max_item_bytes"))
+    workers = workers or os.cpu_count() or 1
     failures: list[tuple[str, str]] = []
     stored = 0
 
@@ -117,14 +122,11 @@ def ingest(
 
         with _progress() as progress:
             task = progress.add_task("ingesting", total=len(files))
-            for path in files:
-                try:
-                    items = parse_bytes(read_limited(path, max_bytes), fmt, max_bytes=max_bytes)
-                    pending.extend((str(path), item) for item in items)
-                except NewswireError as exc:
-                    failures.append((str(path), str(exc)))
-                except OSError as exc:
-                    failures.append((str(path), exc.strerror or str(exc)))
+            for source, items, error in parse_files(files, fmt, max_bytes, workers=workers):
+                if error is not None:
+                    failures.append((source, error))
+                else:
+                    pending.extend((source, item) for item in items)
                 if len(pending) >= BATCH:
                     flush()
                 progress.advance(task)

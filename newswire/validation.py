@@ -28,7 +28,7 @@ def check_item(item: NewsItem) -> NewsItem:
     """``item`` if it can be stored, else ``InvalidItem`` naming the field and the reason."""
     if not item.id or not item.id.strip():
         raise InvalidItem("an item needs an id", field="id")
-    if len(item.id) > MAX_ID or any(c.isspace() for c in item.id):
+    if len(item.id) > MAX_ID or len(item.id.split()) != 1:
         raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
     if item.version < 1:
         raise InvalidItem(f"version must be 1 or more, not {item.version}", field="version")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from newswire import formats
-from newswire.errors import TooLarge, UnsupportedFormat
+from newswire.errors import BadInput, TooLarge, UnsupportedFormat
 from newswire.ingest import AUTO, parse_bytes
 from newswire.store import Store
 
@@ -133,7 +133,15 @@ def get_item(
     version: Annotated[int | None, Query(ge=1, description="A given version.")] = None,
 ) -> Response:
     """An item (latest version, or ?version=N) in ?format= or the Accept header's format."""
-    codec = formats.get(fmt) if fmt else formats.negotiate(request.headers.get("accept"))
+    if fmt:
+        if fmt not in formats.renderers():
+            raise BadInput(
+                f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
+                field="format",
+            )
+        codec = formats.get(fmt)
+    else:
+        codec = formats.negotiate(request.headers.get("accept"))
     stored = _store(request).get(item_id, version)
     data = codec.render(stored.item)
     headers = {

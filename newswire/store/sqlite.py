@@ -41,8 +41,8 @@ _DECODE = msgspec.json.Decoder(NewsItem).decode
 
 _COLUMNS = "seq, stored_at, data"
 _INSERT = (
-    "INSERT INTO versions (id, version, language, headline, pubstatus, versioncreated,"
-    " embargo_until, fingerprint, stored_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "INSERT INTO versions (seq, id, version, language, headline, pubstatus, versioncreated,"
+    " embargo_until, fingerprint, stored_at, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 _UPSERT_ITEM = (
     "INSERT INTO items (id, latest_version, latest_seq, language, updated_at)"
@@ -95,57 +95,69 @@ class SQLiteStore:
         return self.append_many([item])[0]
 
     def append_many(self, items: Iterable[NewsItem]) -> list[Receipt]:
-        receipts: list[Receipt] = []
+        items = list(items)
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                now = utcnow()
-                for item in items:
-                    receipts.append(self._append(cur, item, now))
+                receipts = self._append_batch(cur, items, utcnow())
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
         return receipts
 
-    def _append(self, cur: sqlite3.Cursor, item: NewsItem, now: datetime) -> Receipt:
-        fp = fingerprint(item)
-        row = cur.execute(
-            "SELECT v.seq, v.version, v.fingerprint, v.data FROM items i"
-            " JOIN versions v ON v.seq = i.latest_seq WHERE i.id = ?",
-            (item.id,),
-        ).fetchone()
-        if row is None:
-            stored = stamp(item, now)
-        else:
-            seq, version, latest_fp, data = row
-            if latest_fp == fp and item.version <= version:
-                return Receipt(id=item.id, version=version, seq=seq, created=False)
-            stored = successor(item, _DECODE(data), now)
-        seq = self._insert(cur, stored, fp, now)
-        return Receipt(id=stored.id, version=stored.version, seq=seq, created=True)
+    def _append_batch(
+        self, cur: sqlite3.Cursor, items: list[NewsItem], now: datetime
+    ) -> list[Receipt]:
+        """Versions for a batch: one lookup of the latest versions, two ``executemany``.
 
-    def _insert(self, cur: sqlite3.Cursor, item: NewsItem, fp: str, now: datetime) -> int:
+        Sequence numbers are allocated here, inside the write transaction (no other
+        writer can interleave), continuing from the highest ever allocated.
+        """
+        latest = self._latest_of(cur, {item.id for item in items})
+        next_seq = _next_seq(cur)
         stored_at = _iso(now)
-        cur.execute(
-            _INSERT,
-            (
-                item.id,
-                item.version,
-                item.language,
-                item.headline,
-                item.pubstatus,
-                _iso(item.versioncreated),
-                _iso(item.embargo_until),
-                fp,
-                stored_at,
-                _ENCODE(item),
-            ),
-        )
-        seq = cur.lastrowid
-        cur.execute(_UPSERT_ITEM, (item.id, item.version, seq, item.language, stored_at))
-        return seq
+        rows: list[tuple] = []
+        changed: dict[str, tuple] = {}
+        receipts: list[Receipt] = []
+        for item in items:
+            fp = fingerprint(item)
+            previous = latest.get(item.id)
+            if previous is None:
+                stored = stamp(item, now)
+            else:
+                seq, version, latest_fp, latest_item = previous
+                if latest_fp == fp and item.version <= version:
+                    receipts.append(Receipt(id=item.id, version=version, seq=seq, created=False))
+                    continue
+                if isinstance(latest_item, bytes):
+                    latest_item = _DECODE(latest_item)
+                stored = successor(item, latest_item, now)
+            seq, next_seq = next_seq, next_seq + 1
+            rows.append(_row(seq, stored, fp, stored_at))
+            latest[item.id] = (seq, stored.version, fp, stored)
+            changed[item.id] = (item.id, stored.version, seq, stored.language, stored_at)
+            receipts.append(Receipt(id=item.id, version=stored.version, seq=seq, created=True))
+        if rows:
+            cur.executemany(_INSERT, rows)
+            cur.executemany(_UPSERT_ITEM, list(changed.values()))
+        return receipts
+
+    def _latest_of(self, cur: sqlite3.Cursor, ids: set[str]) -> dict[str, tuple]:
+        """id -> (seq, version, fingerprint, data) of the latest stored version."""
+        found: dict[str, tuple] = {}
+        ids_list = list(ids)
+        for start in range(0, len(ids_list), 500):
+            chunk = ids_list[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for item_id, *rest in cur.execute(
+                "SELECT i.id, v.seq, v.version, v.fingerprint, v.data FROM items i"
+                f" JOIN versions v ON v.seq = i.latest_seq WHERE i.id IN ({marks})",
+                chunk,
+            ):
+                found[item_id] = tuple(rest)
+        return found
 
     def restore(self, records: Iterable[Stored]) -> RestoreReport:
         report = RestoreReport()
@@ -161,7 +173,10 @@ class SQLiteStore:
                         (item.id, item.version),
                     ).fetchone()
                     if row is None:
-                        self._insert(cur, item, fp, record.stored_at)
+                        seq = _next_seq(cur)
+                        at = _iso(record.stored_at)
+                        cur.execute(_INSERT, _row(seq, item, fp, at))
+                        cur.execute(_UPSERT_ITEM, (item.id, item.version, seq, item.language, at))
                         report.added += 1
                     elif row[1] == _ENCODE(item):
                         report.skipped += 1
@@ -236,6 +251,31 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _row(seq: int, item: NewsItem, fp: str, stored_at: str | None) -> tuple:
+    return (
+        seq,
+        item.id,
+        item.version,
+        item.language,
+        item.headline,
+        item.pubstatus,
+        _iso(item.versioncreated),
+        _iso(item.embargo_until),
+        fp,
+        stored_at,
+        _ENCODE(item),
+    )
+
+
+def _next_seq(cur: sqlite3.Cursor) -> int:
+    """The next sequence number: above any ever allocated (AUTOINCREMENT's own rule)."""
+    row = cur.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'versions'), 0),"
+        " coalesce((SELECT max(seq) FROM versions), 0))"
+    ).fetchone()
+    return row[0] + 1
 
 
 def _stored(row: tuple) -> Stored:

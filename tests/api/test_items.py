@@ -1,0 +1,181 @@
+"""The HTTP API, through a real ``newswire serve`` and a real HTTP client."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from lxml import etree
+
+from newswire import formats
+from tests.bad_inputs import BAD_INPUTS
+from tests.conftest import SEED
+from tests.helpers import Server
+
+HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+    srv = Server(db)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with server.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def seed_id(client) -> str:
+    response = client.post(
+        "/v1/items",
+        content=SEED.read_bytes(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()["id"]
+
+
+def test_health(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+
+
+def test_post_returns_id_version_and_sequence(client):
+    text = (
+        "خبر تجريبي للاختبار\nملخص الخبر التجريبي.\n\nإسطنبول/ الأناضول\n"
+        "الفقرة الأولى من الخبر التجريبي.\nالفقرة الثانية.\n"
+    ).encode()
+    response = client.post("/v1/items", content=text)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["version"] == 1 and body["seq"] >= 1 and body["id"].startswith("urn:")
+    assert response.headers["location"].startswith("/v1/items/")
+    again = client.post("/v1/items", content=text)
+    assert again.status_code == 200
+    assert again.json()["created"] is False and again.json()["seq"] == body["seq"]
+
+
+def test_get_defaults_to_ninjs(client, seed_id):
+    response = client.get(f"/v1/items/{quote(seed_id, safe='')}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/ninjs+json")
+    doc = response.json()
+    assert doc["language"] == "ar" and doc["headlines"][0]["value"] == HEADLINE
+
+
+@pytest.mark.parametrize(
+    "accept,root",
+    [
+        ("application/vnd.iptc.g2.newsitem+xml", "newsItem"),
+        ("application/nitf+xml", "nitf"),
+        ("application/rss+xml", "rss"),
+        ("application/atom+xml", "feed"),
+    ],
+)
+def test_accept_negotiation(client, seed_id, accept, root):
+    response = client.get(f"/v1/items/{quote(seed_id, safe='')}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
+    assert etree.QName(etree.fromstring(response.content)).localname == root
+
+
+def test_format_query_wins(client, seed_id):
+    for name in formats.renderers():
+        response = client.get(
+            f"/v1/items/{quote(seed_id, safe='')}",
+            params={"format": name},
+            headers={"Accept": "application/nitf+xml"},
+        )
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith(formats.get(name).media_type)
+        assert HEADLINE in response.content.decode(), name
+
+
+def test_unacceptable_and_unknown(client, seed_id):
+    path = f"/v1/items/{quote(seed_id, safe='')}"
+    response = client.get(path, headers={"Accept": "application/msword"})
+    assert response.status_code == 406
+    assert response.headers["content-type"] == "application/problem+json"
+    bogus = client.get(path, params={"format": "docx"})
+    assert bogus.status_code == 400 and bogus.json()["field"] == "format"
+    missing = client.get("/v1/items/urn:nothing:here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    bad_version = client.get(path, params={"version": "zero"})
+    assert bad_version.status_code == 400 and bad_version.json()["field"] == "version"
+
+
+def test_ids_that_are_urls_work(client):
+    doc = {
+        "uri": "http://ninjs.example.com/newsitems/abc/1",
+        "type": "text",
+        "language": "en",
+        "headlines": [{"role": "main", "value": "A URL id"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Body text."}],
+    }
+    response = client.post(
+        "/v1/items", content=json.dumps(doc), headers={"Content-Type": "application/ninjs+json"}
+    )
+    assert response.status_code == 201, response.text
+    got = client.get(f"/v1/items/{quote(doc['uri'], safe='')}")
+    assert got.status_code == 200 and got.json()["uri"] == doc["uri"]
+
+
+@pytest.mark.parametrize("name,data,reason", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_gets_a_problem_and_changes_nothing(client, seed_id, name, data, reason):
+    before = client.get("/health").json()
+    seed_before = client.get(f"/v1/items/{quote(seed_id, safe='')}").content
+    response = client.post("/v1/items", content=data)
+    assert 400 <= response.status_code < 500, (name, response.status_code, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == response.status_code and problem["detail"]
+    import re
+
+    assert re.search(reason, problem["detail"]), problem
+    assert client.get("/health").json() == before
+    assert client.get(f"/v1/items/{quote(seed_id, safe='')}").content == seed_before
+
+
+def test_a_50_mb_body_is_refused(client):
+    before = client.get("/health").json()
+    response = client.post(
+        "/v1/items", content=b"x" * (50 * 1024 * 1024), headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+    assert client.get("/health").json() == before
+
+
+def test_a_forced_input_format_that_does_not_fit(client):
+    response = client.post("/v1/items", params={"format": "nitf"}, content=SEED.read_bytes())
+    assert response.status_code == 422
+    unknown = client.post("/v1/items", params={"format": "docx"}, content=SEED.read_bytes())
+    assert unknown.status_code == 415 and unknown.json()["field"] == "format"
+
+
+def test_invalid_item_names_the_field(client):
+    doc = {
+        "uri": "urn:x:urgency",
+        "type": "text",
+        "urgency": 12,
+        "headlines": [{"role": "main", "value": "h"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
+    }
+    response = client.post(
+        "/v1/items", content=json.dumps(doc), headers={"Content-Type": "application/ninjs+json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "urgency"
+
+
+def test_openapi(client):
+    spec = client.get("/openapi.json").json()
+    assert "/v1/items" in spec["paths"] and "/health" in spec["paths"]
+    assert "post" in spec["paths"]["/v1/items"]

@@ -1,0 +1,77 @@
+"""Running the real ``newswire`` command and server from tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def newswire(
+    *args: str, db: str | None = None, input: bytes | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``newswire ARGS`` in a subprocess, as a user would run it (bytes out)."""
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    if db is not None:
+        full_env["NEWSWIRE_DB"] = db
+    return subprocess.run(
+        [sys.executable, "-m", "newswire.cli", *args],
+        capture_output=True,
+        input=input,
+        env=full_env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``newswire serve`` on a free port of 127.0.0.1, stopped on ``close``."""
+
+    def __init__(self, db: str, *args: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "newswire.cli", "serve", "--port", str(self.port), *args],
+            env={**os.environ, "NEWSWIRE_DB": db},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                message = self.proc.stderr.read().decode()
+                self.proc.stderr.close()
+                raise RuntimeError(f"server exited: {message}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError("server did not start in 30 s")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc.stderr.close()

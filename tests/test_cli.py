@@ -1,0 +1,216 @@
+"""The ``newswire`` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from newswire import formats
+from newswire.store import open_store
+from tests.bad_inputs import BAD_INPUTS
+from tests.conftest import CORPUS_SAMPLE, SEED
+from tests.helpers import newswire
+
+HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def ingest_seed(db: str) -> str:
+    result = newswire("ingest", str(SEED), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    ids = result.stdout.decode().split()
+    assert len(ids) == 1
+    return ids[0]
+
+
+def test_the_seed_item_as_ninjs(db):
+    item_id = ingest_seed(db)
+    shown = newswire("show", item_id, "--format", "ninjs", db=db)
+    assert shown.returncode == 0, shown.stderr.decode()
+    doc = json.loads(shown.stdout)
+    assert doc["language"] == "ar"
+    assert doc["uri"] == item_id
+    item = formats.get("ninjs").parse(shown.stdout)[0]
+    assert item.headline == HEADLINE
+    assert item.lead.startswith("تناول اللقاء سبل إيصال المساعدات")
+    assert item.dateline.place == "أنقرة"
+    assert item.dateline.place_latin == "Ankara"
+    assert item.dateline.source == "الأناضول"
+    assert len(item.body) == 12
+    assert item.body[0].startswith("التقى رئيس جهاز الاستخبارات")
+    assert item.body[-1].endswith("ما يزيد على 11 ألف مفقود.")
+    bodies = " ".join(b["value"] for b in doc["bodies"])
+    assert "الأخبار المنشورة على الصفحة الرسمية" not in bodies
+    assert "الأخبار المنشورة على الصفحة الرسمية" in item.footer
+
+
+def test_the_seed_item_as_newsml_and_every_other_format(db):
+    item_id = ingest_seed(db)
+    for name in formats.renderers():
+        shown = newswire("show", item_id, "--format", name, db=db)
+        assert shown.returncode == 0, (name, shown.stderr.decode())
+        assert HEADLINE.encode() in shown.stdout, name
+    newsml = newswire("show", item_id, "--format", "newsml", db=db).stdout
+    assert b"<newsItem" in newsml and b'xml:lang="ar"' in newsml
+
+
+def test_ingesting_the_same_file_twice_adds_no_version(db):
+    first = ingest_seed(db)
+    assert ingest_seed(db) == first
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
+def test_versions_and_show_version(db, tmp_path):
+    item_id = ingest_seed(db)
+    updated = tmp_path / "ninjs.json"
+    doc = json.loads(newswire("show", item_id, db=db).stdout)
+    doc["headlines"][0]["value"] = "عنوان محدث"
+    updated.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = newswire("ingest", str(updated), db=db)
+    assert result.returncode == 0 and result.stdout.decode().split() == [item_id]
+    v1 = json.loads(newswire("show", item_id, "--version", "1", db=db).stdout)
+    v2 = json.loads(newswire("show", item_id, db=db).stdout)
+    assert v1["headlines"][0]["value"] == HEADLINE
+    assert v2["headlines"][0]["value"] == "عنوان محدث"
+    assert (v1["version"], v2["version"]) == ("1", "2")
+
+
+def test_show_errors(db):
+    ingest_seed(db)
+    missing = newswire("show", "urn:nothing", db=db)
+    assert missing.returncode == 1 and b"no item" in missing.stderr
+    bogus = newswire("show", "urn:nothing", "--format", "docx", db=db)
+    assert bogus.returncode == 2 and b"docx" in bogus.stderr
+
+
+def test_list_filters_by_language_and_limits(db, tmp_path):
+    ingest_seed(db)
+    english = tmp_path / "en.txt"
+    english.write_text(
+        "Turkish intelligence chief meets Hamas delegation\n"
+        "The meeting discussed aid to Gaza.\n\n"
+        "ANKARA (AA) - Turkish intelligence chief Ibrahim Kalin met a delegation.\n"
+        "Security sources said on Saturday that Kalin met the head of the council.\n"
+    )
+    assert newswire("ingest", str(english), db=db).returncode == 0
+    everything = newswire("list", db=db).stdout.decode()
+    assert HEADLINE in everything and "Turkish intelligence chief" in everything
+    arabic = newswire("list", "--lang", "ar", db=db).stdout.decode()
+    assert HEADLINE in arabic and "Turkish intelligence" not in arabic
+    one = newswire("list", "--limit", "1", db=db).stdout.decode()
+    assert "Turkish intelligence" in one and HEADLINE not in one
+
+
+def test_a_bad_file_never_stops_the_good_ones(db, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(SEED.read_bytes())
+    for name, data, _ in BAD_INPUTS:
+        (folder / name).write_bytes(data)
+    with (folder / "huge.txt").open("wb") as handle:
+        handle.write("عنوان\n\n".encode())
+        handle.write(b"x" * (50 * 1024 * 1024))
+    result = newswire("ingest", str(folder), db=db)
+    assert result.returncode == 1
+    assert len(result.stdout.decode().split()) == 1  # the good one was stored and printed
+    report = result.stderr.decode()
+    for name, _, reason in [*BAD_INPUTS, ("huge.txt", b"", "limit")]:
+        line = next((line for line in report.splitlines() if name in line), None)
+        assert line is not None, f"{name} is not in the error report:\n{report}"
+        assert re.search(reason, report), (name, reason)
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
+@pytest.mark.parametrize("name,data,reason", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_each_bad_file_is_refused_with_its_reason(db, tmp_path, name, data, reason):
+    ingest_seed(db)
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode == 1
+    assert name in result.stderr.decode()
+    assert re.search(reason, result.stderr.decode()), result.stderr.decode()
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
+def test_unknown_format_and_missing_path(db, tmp_path):
+    assert newswire("ingest", str(SEED), "--format", "docx", db=db).returncode == 2
+    assert newswire("ingest", str(tmp_path / "nothing.txt"), db=db).returncode == 2
+
+
+def test_a_forced_format_that_does_not_fit(db):
+    result = newswire("ingest", str(SEED), "--format", "newsml", db=db)
+    assert result.returncode == 1 and b"000_fd5af0361ac50746.txt" in result.stderr
+
+
+def test_export_and_import_reproduce_every_version(db, tmp_path):
+    item_id = ingest_seed(db)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    from newswire.demo import corpus_items, corpus_records
+
+    ninjs = formats.get("ninjs")
+    for n, item in zip(range(40), corpus_items(corpus_records(CORPUS_SAMPLE)), strict=False):
+        (corpus / f"{n}.json").write_bytes(ninjs.render(item))
+    assert newswire("ingest", str(corpus), db=db).returncode == 0
+    doc = json.loads(newswire("show", item_id, db=db).stdout)
+    doc["headlines"][0]["value"] = "تحديث"
+    (tmp_path / "v2.json").write_text(json.dumps(doc, ensure_ascii=False))
+    assert newswire("ingest", str(tmp_path / "v2.json"), db=db).returncode == 0
+
+    backup = tmp_path / "backup.jsonl"
+    assert newswire("export", str(backup), db=db).returncode == 0
+    assert len(backup.read_text().splitlines()) == 1 + 42  # header + every version
+
+    other = f"sqlite:///{tmp_path / 'restored.db'}"
+    assert newswire("import", str(backup), db=other).returncode == 0
+    again = newswire("import", str(backup), db=other)
+    assert again.returncode == 0 and b"0 versions added" in again.stderr
+
+    source, restored = open_store(db), open_store(other)
+    try:
+        assert restored.count() == source.count() == (41, 42)
+        for a, b in zip(source.export(), restored.export(), strict=True):
+            assert ninjs.render(a.item) == ninjs.render(b.item)
+    finally:
+        source.close()
+        restored.close()
+
+
+def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
+    ingest_seed(db)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"newswire": "export", "format": 1}\n{"not": "a record"}\n')
+    result = newswire("import", str(bad), db=db)
+    assert result.returncode == 1 and b"bad.jsonl:2" in result.stderr
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
+def test_db_option_beats_nothing_and_env_works(tmp_path):
+    db_file = tmp_path / "env.db"
+    result = newswire("ingest", str(SEED), env={"NEWSWIRE_DB": f"sqlite:///{db_file}"})
+    assert result.returncode == 0 and db_file.exists()
+    other = tmp_path / "opt.db"
+    result = newswire("ingest", str(SEED), "--db", f"sqlite:///{other}")
+    assert result.returncode == 0 and other.exists()
+
+
+def test_formats_and_settings_commands():
+    listed = newswire("formats").stdout.decode()
+    for name in formats.CODECS:
+        assert name in listed
+    assert "NEWSWIRE_DB" in newswire("settings").stdout.decode()
