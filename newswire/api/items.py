@@ -108,7 +108,7 @@ async def post_item(
         {
             "id": r.id,
             "version": r.version,
-            "seq": r.seq,
+            "sequence": r.seq,
             "created": r.created,
             "href": f"/v1/items/{quote(r.id, safe='')}?version={r.version}",
         }

@@ -1,16 +1,384 @@
-"""Placeholder: being written."""
+"""Syndication feeds: RSS 2.0 and Atom 1.0 (render and parse), JSON Feed 1.1 (render only).
 
-from newswire.formats.base import Codec
+Rendered with ``feedgen``, parsed with ``feedparser`` (which knows real feeds' dialects).
+Each entry carries:
+
+- guid / ``atom:id`` = item id (``isPermaLink="false"``), title = headline, description /
+  summary = lead, full body = ``body_html`` (RSS ``content:encoded``, Atom
+  ``<content type="html">``, JSON Feed ``content_html``);
+- published = ``firstcreated``, updated = ``versioncreated`` (``dcterms:modified`` in RSS);
+- categories: a subject as term = QCode, label = name (RSS: the name as text, the QCode
+  as ``domain``), a keyword as a bare term;
+- byline (``dc:creator`` in RSS, whose ``<author>`` must be an e-mail address), language
+  (``xml:lang`` on the Atom entry, ``dc:language`` on the RSS item), rights.
+
+Dates: Atom's mandatory ``<updated>`` falls back to ``firstcreated``, then to the time of
+rendering (the store stamps both dates, so only unstored items lack them); RSS leaves out
+``pubDate`` when there is no ``firstcreated``.
+
+Parsing ingests untrusted feeds: ``xmlsafe.parse_xml`` first checks the bytes (well-formed,
+no DOCTYPE or entity declarations), and feedparser only ever gets an in-memory stream,
+never a string, which it would take for a URL to fetch or a file name to open.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import io
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import feedparser
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+
+from newswire.errors import ParseError
+from newswire.formats.base import Codec, FeedMeta
+from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
+from newswire.formats.xmlsafe import localname, parse_xml, root_localname
+from newswire.model import Concept, NewsItem, as_utc, utcnow
+from newswire.validation import content_id
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+# A QCode is ``alias:code``; URIs (``http://…``, ``urn:…``) are not QCodes.
+_QCODE = re.compile(r"^[A-Za-z][\w.-]*:[^\s/][^\s]*$")
+_URI_SCHEMES = {"http", "https", "urn", "tag", "mailto", "ftp", "file", "data"}
+_HTML_DOCTYPE = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?<!doctype\s+html", re.I)
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
 
 
-class _Pending(Codec):
+def is_qcode(value: str) -> bool:
+    return bool(_QCODE.match(value)) and value.split(":", 1)[0].lower() not in _URI_SCHEMES
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _body_html(item: NewsItem) -> str:
+    return item.body_html or html_from_paragraphs(item.body)
+
+
+def _entry_link(item: NewsItem, meta: FeedMeta) -> str:
+    return meta.item_link.replace("{id}", quote(item.id, safe="")) if meta.item_link else ""
+
+
+def _feed_language(items: Sequence[NewsItem], meta: FeedMeta) -> str:
+    if meta.language:
+        return meta.language
+    languages = {item.language for item in items}
+    return languages.pop() if len(languages) == 1 else ""
+
+
+def _updated(item: NewsItem) -> datetime:
+    return as_utc(item.versioncreated or item.firstcreated or utcnow())
+
+
+class _Namespaces(BaseExtension):
+    """Feed-level half of the extension below: declares the RSS namespaces it uses."""
+
+    def extend_ns(self) -> dict:
+        return {"dc": DC_NS, "dcterms": DCTERMS_NS}
+
+
+class _EntryExtras(BaseEntryExtension):
+    """What feedgen has no setter for: per-entry language, RSS byline and modified date."""
+
+    item: NewsItem | None = None
+
+    def extend_atom(self, entry):
+        if self.item and self.item.language:
+            entry.set(XML_LANG, self.item.language)
+        return entry
+
+    def extend_rss(self, entry):
+        item = self.item
+        if item is None:
+            return entry
+
+        def add(ns: str, name: str, text: str) -> None:
+            if text:
+                el = entry.makeelement(f"{{{ns}}}{name}")
+                el.text = text
+                entry.append(el)
+
+        add(DC_NS, "creator", item.byline)
+        add(DC_NS, "language", item.language)
+        add(DC_NS, "rights", item.copyright_notice)
+        if item.versioncreated:
+            add(DCTERMS_NS, "modified", as_utc(item.versioncreated).isoformat())
+        return entry
+
+
+def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.register_extension(
+        "newswire", _Namespaces, _EntryExtras, atom=kind == "atom", rss=kind == "rss"
+    )
+    fg.id(meta.feed_id or meta.link)
+    fg.title(meta.title)
+    fg.link(href=meta.link, rel="alternate")
+    fg.description(meta.description)
+    if language := _feed_language(items, meta):
+        fg.language(language)
+    fg.generator("newswire")
+    dates = [_updated(item) for item in items]
+    fg.updated(max(dates) if dates else utcnow())
+    for item in items:
+        fe = fg.add_entry(order="append")
+        fe.newswire.item = item
+        fe.id(item.id)
+        title = item.headline or item.id
+        if kind == "rss":
+            # RSS title and description are read as (entity-encoded) HTML by feedparser and
+            # most readers (the RSS Best Practices Profile says so): escape & < > in them.
+            fe.title(_html.escape(title, quote=False))
+            if item.lead:
+                fe.description(_html.escape(item.lead, quote=False), isSummary=True)
+        else:
+            fe.title(title)
+            if item.lead:
+                fe.summary(item.lead)
+        body = _body_html(item)
+        if body:
+            cdata = kind == "rss" and "]]>" not in body
+            fe.content(body, type="html" if kind == "atom" else "CDATA" if cdata else None)
+        elif kind == "atom":
+            fe.content("", type="html")  # an Atom entry needs content or an alternate link
+        if link := _entry_link(item, meta):
+            fe.link(href=link, rel="alternate")
+        if item.firstcreated:
+            fe.published(as_utc(item.firstcreated))
+        fe.updated(_updated(item))
+        if item.byline:
+            fe.author(name=item.byline)
+        if item.copyright_notice and kind == "atom":
+            fe.rights(item.copyright_notice)
+        for subject in item.subjects:
+            if kind == "rss":
+                # RSS: <category domain="medtop:…">name</category>
+                fe.category(term=subject.name or subject.code, scheme=subject.code)
+            else:
+                fe.category(term=subject.code, label=subject.name or None)
+        for keyword in item.keywords:
+            fe.category(term=keyword)
+    return fg
+
+
+class _FeedCodec(Codec):
+    is_feed = True
+    kind = ""
+
+    def sniff(self, data: bytes) -> bool:
+        name = root_localname(data)
+        if self.kind == "rss":
+            return name in ("rss", "RDF")
+        return name == "feed" and ATOM_NS.encode() in data[:4096]
+
+    def render(self, item: NewsItem) -> bytes:
+        return self.render_feed([item], FeedMeta(language=item.language))
+
+    def render_feed(self, items: Sequence[NewsItem], meta: FeedMeta) -> bytes:
+        fg = _generator(items, meta, self.kind)
+        if self.kind == "rss":
+            return fg.rss_str(pretty=True)
+        return fg.atom_str(pretty=True)
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        return parse_feed(data)
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def parse_feed(data: bytes) -> list[NewsItem]:
+    """Every entry of an RSS (0.9x, 1.0, 2.0) or Atom feed as a ``NewsItem``."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf")
+    if root_localname(data).lower() == "html" or _HTML_DOCTYPE.match(head):
+        raise ParseError("an HTML page, not an RSS or Atom feed", field="format")
+    root = parse_xml(data, what="feed")  # refuses DOCTYPE / entities, checks well-formedness
+    name = localname(root)
+    if name not in ("rss", "feed", "RDF"):
+        raise ParseError(f"not an RSS or Atom feed: the root element is <{name}>", field="format")
+    # An in-memory stream: given bytes or str, feedparser would try them as a file name.
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    if not parsed.get("version"):
+        raise ParseError("not an RSS or Atom feed (feedparser recognises no feed version)")
+    if parsed.get("bozo") and not parsed.entries:
+        raise ParseError(f"unreadable feed: {parsed.get('bozo_exception')}")
+    feed_language = _language(parsed.feed.get("language", ""))
+    feed_rights = parsed.feed.get("rights", "")
+    return [_entry(entry, feed_language, feed_rights) for entry in parsed.entries]
+
+
+def _text(value: str, detail: dict | None) -> str:
+    """Plain text of a feed text construct (HTML ones are reduced to their text)."""
+    if not value:
+        return ""
+    if detail and detail.get("type") in _HTML_TYPES:
+        return " ".join(paragraphs_from_html(value))
+    return squash(value)
+
+
+def _language(tag: str | None) -> str:
+    """``ar-eg`` -> ``ar-EG`` (BCP 47 is case-insensitive; this is its usual spelling)."""
+    parts = (tag or "").strip().replace("_", "-").split("-")
+    if not parts[0]:
+        return ""
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
+    return "-".join(out)
+
+
+def _moment(entry, key: str) -> datetime | None:
+    value = dict.get(entry, key)  # FeedParserDict maps updated_parsed to published_parsed
+    if not value:
+        return None
+    return datetime(*value[:6], tzinfo=UTC)  # feedparser gives UTC struct_times
+
+
+def _entry(entry, feed_language: str, feed_rights: str) -> NewsItem:
+    headline = _text(entry.get("title", ""), entry.get("title_detail"))
+    summary_detail = entry.get("summary_detail")
+    summary = entry.get("summary", "")
+    contents = entry.get("content") or []
+    html_content = next((c for c in contents if c.get("type") in _HTML_TYPES), None)
+    if html_content and html_content.get("value", "").strip():
+        body, body_html = make_body(html=html_content["value"])
+    elif contents and contents[0].get("value", "").strip():
+        body, body_html = make_body(paragraphs=re.split(r"\n\s*\n", contents[0]["value"]))
+    elif summary_detail and summary_detail.get("type") in _HTML_TYPES:
+        body, body_html = make_body(html=summary)
+    else:
+        body, body_html = make_body(paragraphs=re.split(r"\n\s*\n", summary))
+    lead = _text(summary, summary_detail)
+    used = html_content or (contents[0] if contents else None)
+    content = (used or {}).get("value", "")
+    if not used or summary.strip() == content.strip() or lead == _text(content, used):
+        lead = ""  # the summary is the body (feedparser copies Atom content to summary)
+    language = _language(
+        entry.get("language")
+        or (entry.get("title_detail") or {}).get("language")
+        or (used or {}).get("language")
+        or feed_language
+    )
+    subjects: list[Concept] = []
+    keywords: list[str] = []
+    for tag in entry.get("tags") or []:
+        term, scheme, label = (tag.get(k) or "" for k in ("term", "scheme", "label"))
+        if is_qcode(scheme):  # our RSS shape: name as text, QCode as domain
+            subjects.append(Concept(code=scheme, name="" if term == scheme else term))
+        elif is_qcode(term):
+            subjects.append(Concept(code=term, name=label))
+        elif term or label:
+            keywords.append(label or term)
+    author = (entry.get("author_detail") or {}).get("name") or entry.get("author", "")
+    item_id = entry.get("id") or entry.get("link") or ""
+    if not item_id.strip():
+        item_id = content_id(headline, body[0] if body else lead, language)
+    return NewsItem(
+        id=item_id.strip(),
+        language=language,
+        headline=headline,
+        lead=lead,
+        body=body,
+        body_html=body_html,
+        byline=squash(author),
+        subjects=subjects,
+        keywords=keywords,
+        firstcreated=_moment(entry, "published_parsed"),
+        versioncreated=_moment(entry, "updated_parsed"),
+        copyright_notice=squash(entry.get("rights", "") or feed_rights),
+    )
+
+
+# --- JSON Feed ---------------------------------------------------------------------------
+
+
+def _rfc3339(value: datetime) -> str:
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict:
+    out: dict = {"id": item.id}
+    if link := _entry_link(item, meta):
+        out["url"] = link
+    if item.headline:
+        out["title"] = item.headline
+    if item.lead:
+        out["summary"] = item.lead
+    body = _body_html(item)
+    if body:
+        out["content_html"] = body
+    else:  # the spec requires content_html or content_text
+        out["content_text"] = "\n\n".join(item.body) or item.lead or item.headline
+    if item.firstcreated:
+        out["date_published"] = _rfc3339(item.firstcreated)
+    if item.versioncreated:
+        out["date_modified"] = _rfc3339(item.versioncreated)
+    if item.byline:
+        out["authors"] = [{"name": item.byline}]
+    tags = [s.name or s.code for s in item.subjects] + list(item.keywords)
+    if tags:
+        out["tags"] = list(dict.fromkeys(tags))
+    if item.language:
+        out["language"] = item.language
+    if item.subjects:  # an extension (keys starting "_") keeps the QCodes tags cannot carry
+        out["_newswire"] = {"subjects": [{"code": s.code, "name": s.name} for s in item.subjects]}
+    return out
+
+
+class _JsonFeed(Codec):
+    # feedgen writes RSS and Atom only, so JSON Feed 1.1 is written here with json.
+    name = "jsonfeed"
+    label = "JSON Feed 1.1"
+    media_type = "application/feed+json"
+    media_types = ("application/feed+json",)
+    extension = "json"
     can_parse = False
-    can_render = False
+    is_feed = True
 
-    def __init__(self, name: str):
-        self.name = name
+    def render(self, item: NewsItem) -> bytes:
+        return self.render_feed([item], FeedMeta(language=item.language))
+
+    def render_feed(self, items: Sequence[NewsItem], meta: FeedMeta) -> bytes:
+        doc: dict = {"version": JSONFEED_VERSION, "title": meta.title}
+        if meta.link:
+            doc["home_page_url"] = meta.link
+        if meta.description:
+            doc["description"] = meta.description
+        if language := _feed_language(items, meta):
+            doc["language"] = language
+        doc["items"] = [jsonfeed_item(item, meta) for item in items]
+        return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
-RSS = _Pending("rss")
-ATOM = _Pending("atom")
-JSONFEED = _Pending("jsonfeed")
+class _Rss(_FeedCodec):
+    name = "rss"
+    label = "RSS 2.0"
+    media_type = "application/rss+xml"
+    media_types = ("application/rss+xml", "application/rdf+xml")
+    extension = "rss"
+    kind = "rss"
+
+
+class _Atom(_FeedCodec):
+    name = "atom"
+    label = "Atom 1.0"
+    media_type = "application/atom+xml"
+    media_types = ("application/atom+xml",)
+    extension = "atom"
+    kind = "atom"
+
+
+RSS = _Rss()
+ATOM = _Atom()
+JSONFEED = _JsonFeed()

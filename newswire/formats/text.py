@@ -1,12 +1,383 @@
-"""Placeholder: being written."""
+"""The agency plain-text layout (Anadolu Agency style), read and written.
 
+Line 1 is the headline, the next paragraph the lead; after a blank line come an optional
+Latin place line (``Ankara``), the dateline (``أنقرة/ الأناضول``), the body paragraphs one a
+line, and the agency's subscription footer, which goes to ``footer``, never to ``body``.
+
+- With three or more blank-line separated blocks, a line not ending a sentence continues
+  its paragraph (hard-wrapped text reads back whole).
+- The lead is the paragraph after the headline, or all lines before a blank line that
+  precedes the dateline; none if the dateline comes first. A lone paragraph is body.
+- Datelines stand on their own line (``Ankara / AA``, ``القدس - الأناضول``, ``PARIS (AFP) —``,
+  ``القدس/ reporter/ الأناضول``: the reporter becomes the byline) or start the first
+  paragraph (``ANKARA (AA) - The ...``, ``WASHINGTON, Jan 5 (Reuters) -``) and are split off.
+  ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
+- Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
+  text, goes to ``footer``, as does all after a ``--`` line (how other footers are written).
+- Language: Arabic script -> ``ar``; Latin -> the one of en, tr, fr, de, es with most
+  stopwords; else ``und`` (BCP 47 "undetermined": the text was looked at).
+- id = ``content_id(headline, first paragraph, language)``, stable across ingests;
+  ``provider`` = the dateline's source, else the footer's agency; ``firstcreated`` and
+  ``versioncreated`` stay ``None``: the store stamps them.
+
+Writing produces the same layout. Lost: all metadata but the dateline; an item without a
+lead reads back with its first paragraph as lead; an unreadable dateline text is
+rewritten from place and source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from newswire.errors import ParseError
 from newswire.formats.base import Codec
+from newswire.formats.html import make_body, paragraphs_from_html, squash
+from newswire.model import Dateline, NewsItem
+from newswire.validation import content_id
+
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06fc]")
+_BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TERMINAL = tuple(".!?؟…:;)\"'»”’]")
+_SEPARATOR = "--"
+
+AGENCIES = (
+    "الأناضول", "وكالة الأناضول", "AA", "Anadolu", "Anadolu Agency", "Anadolu Ajansı",
+    "AFP", "أ ف ب", "أ.ف.ب", "فرانس برس", "Reuters", "رويترز", "AP", "أسوشيتد برس",
+    "DPA", "د ب أ", "Xinhua", "شينخوا", "EFE", "ANSA", "TASS", "واس", "وام", "قنا", "كونا",
+    "بترا", "سانا", "وفا", "UPI",
+)  # fmt: skip
+_AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
+
+_L = r"[^\W\d_]"  # a letter, any script
+_PLACE = rf"(?P<place>{_L}(?:{_L}|[\u0610-\u061a\u064b-\u065f\u0670'’.\-]|\s(?={_L})){{0,39}})"
+_DATE = r"(?:\s*,\s*[^()\n]{1,30}?)?"
+_DASH = r"[-–—]"
+# On a line of its own.
+_OWN = (
+    re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
+    re.compile(
+        rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>[^/\n]{{1,40}}?)"
+    ),
+    re.compile(rf"{_PLACE}\s+{_DASH}\s+(?P<source>{_AGENCY})"),
+    re.compile(rf"{_PLACE}\s*{_DASH}"),
+)
+# At the start of a paragraph.
+_INLINE = (
+    re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)\s*(?=\S)"),
+    re.compile(
+        rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>{_AGENCY})"
+        rf"(?!{_L})\s*(?:(?:{_DASH}|:)\s*)?(?=\S)"
+    ),
+    re.compile(rf"{_PLACE}\s+{_DASH}\s+(?P<source>{_AGENCY})\s*(?:{_DASH}|:)\s*(?=\S)"),
+)
+_LATIN_LINE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ][A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]{1,39}")
+
+# (agency, a phrase of its boilerplate): matched on normalised text, see _normal.
+_FOOTERS = (
+    ("الأناضول", "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول"),
+    ("Anadolu Ajansı", "Anadolu Ajansı web sitesinde"),
+    ("Anadolu Ajansı", "AA Haber Akış Sistemi (HAS) üzerinden abonelere"),
+    ("Anadolu Agency", "Anadolu Agency website contains only a portion of the news"),
+    ("Anadolu Agency", "offered to subscribers in the AA News Broadcasting System"),
+    ("Agence Anadolu", "Le site de l'Agence Anadolu contient uniquement une partie"),
+)
+
+_STOPWORDS = {
+    "en": "the and of to in is that for on with said was by as at from has have it are "
+    "an be will this were which after their",
+    "tr": "ve bir bu ile için olarak olan ise daha çok gibi ancak sonra kadar değil ama "
+    "her tarafından üzerine dedi etti ifade eden yaptı",
+    "fr": "le la les des du et un une est que qui dans pour pas au aux sur avec par il elle "
+    "ce sont été selon",
+    "de": "der die das und ist nicht mit den dem ein eine zu von auf für im sich des auch "
+    "wird wurde bei nach aus",
+    "es": "el los las del y que un una es por con para se no al su lo como más fue ha según",
+}
+_STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 
 
-class _Pending(Codec):
+def _normal(text: str) -> str:
+    """Text for matching: no diacritics, hamza forms or tatweel, case-folded, only words."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ـ", ""))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("ى", "ي").replace("ة", "ه")
+    return " ".join(re.findall(r"\w+", text))
+
+
+_FOOTER_KEYS = tuple((agency, _normal(phrase)) for agency, phrase in _FOOTERS)
+
+
+def footer_agency(paragraph: str) -> str:
+    """The agency whose boilerplate ``paragraph`` is, or ``""``."""
+    if len(paragraph) > 1000:
+        return ""
+    text = _normal(paragraph)
+    return next((agency for agency, key in _FOOTER_KEYS if key in text), "")
+
+
+def detect_language(text: str) -> str:
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = sum(1 for c in text if (c.isalpha() and c.isascii()) or "À" <= c <= "ɏ")
+    if arabic and arabic >= latin:
+        return "ar"
+    if not latin:
+        return "und"
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    scores = sorted(
+        ((sum(w in stop for w in words), lang) for lang, stop in _STOPSETS.items()), reverse=True
+    )
+    (best, lang), (second, _) = scores[0], scores[1]
+    return lang if best >= 2 and best > second else "und"
+
+
+def _is_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
+def _dateline(m: re.Match, text: str) -> tuple[Dateline, str] | None:
+    place = m.group("place").strip()
+    source = squash(m.groupdict().get("source") or "")
+    byline = squash(m.groupdict().get("byline") or "")
+    if len(place.split()) > 4 or len(source.split()) > 5 or len(byline.split()) > 5:
+        return None
+    if source.endswith(_TERMINAL) or byline.endswith(_TERMINAL):
+        return None
+    latin = place if _is_latin(place) else ""
+    return Dateline(place=place, place_latin=latin, source=source, text=squash(text)), byline
+
+
+def own_dateline(line: str) -> tuple[Dateline, str] | None:
+    """(dateline, byline) when ``line`` is a dateline on its own line."""
+    for pattern in _OWN:
+        if m := pattern.fullmatch(line.strip()):
+            return _dateline(m, line)
+    return None
+
+
+def inline_dateline(paragraph: str) -> tuple[Dateline, str, str] | None:
+    """(dateline, byline, rest of the paragraph) when ``paragraph`` starts with a dateline."""
+    for pattern in _INLINE:
+        if m := pattern.match(paragraph.strip()):
+            found = _dateline(m, m.group(0))
+            if found:
+                return found[0], found[1], paragraph.strip()[m.end() :].strip()
+    return None
+
+
+def _latin_line(line: str) -> bool:
+    return (
+        bool(_LATIN_LINE.fullmatch(line))
+        and len(line.split()) <= 4
+        and not line.endswith(_TERMINAL)
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ParseError("UTF-16 text is not read: save the file as UTF-8")
+    if (nul := data.find(b"\x00")) >= 0:
+        raise ParseError(f"binary data, not text (a NUL byte at byte offset {nul})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} "
+            "(save the file as UTF-8; Windows-1256 and ISO-8859-6 are not read)"
+        ) from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def _clean(line: str) -> str:
+    return line.strip().strip(_BIDI).strip()
+
+
+def _paragraphs(units: list[tuple[int, str]], blocks_mode: bool) -> list[str]:
+    """Paragraphs from (block number, line) pairs."""
+    out: list[str] = []
+    last_block, last_line = -1, ""
+    for block, line in units:
+        soft_wrap = (
+            blocks_mode
+            and block == last_block
+            and not last_line.endswith(_TERMINAL)
+            and len(last_line) <= 120
+        )
+        if soft_wrap and out:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        last_block, last_line = block, line
+    return [squash(p) for p in out]
+
+
+def _find_dateline(blocks: list[list[str]]):
+    """(block, index, dateline, byline, inline rest, lines used) of the dateline, if any."""
+    spots = [(0, i) for i in range(min(4, len(blocks[0])))] if blocks else []
+    if len(blocks) > 1:
+        spots.append((1, 0))
+    for b, i in spots:
+        lines = blocks[b]
+        for latin in (True, False):
+            at = i + 1 if latin else i
+            if latin and not (at < len(lines) and _latin_line(lines[i])):
+                continue
+            found = own_dateline(lines[at]) or inline_dateline(lines[at])
+            if not found:
+                continue
+            dl, byline, rest = found if len(found) == 3 else (*found, None)
+            if latin:
+                if _is_latin(dl.place):
+                    continue  # a Latin place line only goes with a non-Latin dateline
+                dl.place_latin = lines[i]
+            return b, i, dl, byline, rest, at - i + 1
+    return None
+
+
+def parse_text(text: str) -> NewsItem:
+    lines = [_clean(line) for line in text.split("\n")]
+    if not any(lines):
+        raise ParseError("empty text: no headline", field="headline")
+    first = next(i for i, line in enumerate(lines) if line)
+    headline = squash(lines[first])
+    rest = lines[first + 1 :]
+    footer = []
+    if _SEPARATOR in rest:
+        cut = rest.index(_SEPARATOR)
+        footer = [squash(line) for line in rest[cut + 1 :] if line]
+        rest = rest[:cut]
+    blocks: list[list[str]] = []
+    for i, line in enumerate(rest):
+        if line and (i == 0 or not rest[i - 1]):
+            blocks.append([])
+        if line:
+            blocks[-1].append(line)
+    blocks_mode = len(blocks) >= 3
+
+    dateline, byline, lead, units = None, "", "", []
+    found = _find_dateline(blocks)
+    if found:
+        b, i, dateline, byline, inline_rest, used = found
+        lead = " ".join(blocks[0][:i] if b == 0 else blocks[0])
+        after = blocks[b][i + used :]
+        units = [(b, inline_rest)] if inline_rest else []
+        units += [(b, line) for line in after]
+        units += [(n, line) for n in range(b + 1, len(blocks)) for line in blocks[n]]
+    elif blocks:
+        units = [(n, line) for n, block in enumerate(blocks) for line in block]
+        if blocks_mode:
+            paras = _paragraphs(units, True)
+            lead, units = paras[0], [(n, p) for n, p in enumerate(paras[1:])]
+        else:
+            lead, units = units[0][1], units[1:]
+    body = _paragraphs(units, blocks_mode)
+
+    agency, boiler, kept = "", [], []
+    for paragraph in body:
+        if found_agency := footer_agency(paragraph):
+            agency = agency or found_agency
+            boiler.append(paragraph)
+        else:
+            kept.append(paragraph)
+    footer, body = boiler + footer, kept
+    lead = squash(lead)
+    if not body and lead:
+        body, lead = [lead], ""
+    if not body:
+        raise ParseError("only a headline: no body", field="body")
+    language = detect_language(" ".join([headline, lead, *body]))
+    paragraphs, body_html = make_body(paragraphs=body)
+    return NewsItem(
+        id=content_id(headline, paragraphs[0], language),
+        language=language,
+        headline=headline,
+        lead=lead,
+        body=paragraphs,
+        body_html=body_html,
+        dateline=dateline,
+        byline=byline,
+        provider=(dateline.source if dateline else "") or agency,
+        footer="\n".join(footer),
+    )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _dateline_lines(item: NewsItem) -> tuple[str, str]:
+    """(Latin place line, dateline line) to write, either possibly empty."""
+    dl = item.dateline
+    if dl is None:
+        return "", ""
+    text = squash(dl.text)
+    if text and not own_dateline(text):
+        text = ""  # not readable back: write it from place and source instead
+    if not text and dl.place:
+        place, source = squash(dl.place), squash(dl.source)
+        arabic = item.language.startswith("ar") or (
+            not item.language and bool(_ARABIC.search(place))
+        )
+        if not source:
+            text = f"{place} -"
+        else:
+            text = f"{place}/ {source}" if arabic else f"{place} ({source}) -"
+        if not own_dateline(text):
+            text = ""
+    latin = squash(dl.place_latin)
+    if not text or not _latin_line(latin) or _is_latin(own_dateline(text)[0].place):
+        latin = ""
+    return latin, text
+
+
+def render_text(item: NewsItem) -> str:
+    out = [squash(item.headline)]
+    if lead := squash(item.lead):
+        out.append(lead)
+    out.append("")
+    body = [squash(p) for p in (item.body or paragraphs_from_html(item.body_html))]
+    body = [p for p in body if p]
+    latin, dateline = _dateline_lines(item)
+    if latin:
+        out.append(latin)
+    if dateline:
+        inline = inline_dateline(f"{dateline} {body[0]}") if body else None
+        if dateline.endswith(("-", "–", "—", ":")) and inline and inline[2] == body[0]:
+            out.append(f"{dateline} {body.pop(0)}")
+        else:
+            out.append(dateline)
+    out.extend(body)
+    footer = [squash(line) for line in item.footer.splitlines() if line.strip()]
+    if footer and not all(footer_agency(line) for line in footer):
+        out.append(_SEPARATOR)
+    out.extend(footer)
+    return "\n".join(out) + "\n"
+
+
+class _Text(Codec):
     name = "text"
-    can_parse = False
-    can_render = False
+    label = "Agency plain text"
+    media_type = "text/plain"
+    media_types = ("text/plain",)
+    extension = "txt"
+
+    def sniff(self, data: bytes) -> bool:
+        # The fallback codec (last in the registry): whatever is not JSON or XML is taken
+        # as text, so that parse can say what is wrong (not UTF-8, binary, no body).
+        head = data[:4096].removeprefix(b"\xef\xbb\xbf").strip()
+        return bool(head) and head[:1] not in (b"{", b"[", b"<")
+
+    def parse(self, data: bytes) -> list[NewsItem]:
+        return [parse_text(_decode(data))]
+
+    def render(self, item: NewsItem) -> bytes:
+        return render_text(item).encode("utf-8")
 
 
-CODEC = _Pending()
+CODEC = _Text()

@@ -54,11 +54,11 @@ def test_post_returns_id_version_and_sequence(client):
     response = client.post("/v1/items", content=text)
     assert response.status_code == 201
     body = response.json()
-    assert body["version"] == 1 and body["seq"] >= 1 and body["id"].startswith("urn:")
+    assert body["version"] == 1 and body["sequence"] >= 1 and body["id"].startswith("urn:")
     assert response.headers["location"].startswith("/v1/items/")
     again = client.post("/v1/items", content=text)
     assert again.status_code == 200
-    assert again.json()["created"] is False and again.json()["seq"] == body["seq"]
+    assert again.json()["created"] is False and again.json()["sequence"] == body["sequence"]
 
 
 def test_get_defaults_to_ninjs(client, seed_id):

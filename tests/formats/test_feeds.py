@@ -1,0 +1,341 @@
+"""RSS 2.0 / Atom 1.0 (feedgen out, feedparser in) and JSON Feed 1.1 (out only)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from newswire import formats
+from newswire.errors import ParseError, UnsupportedFormat
+from newswire.formats import feeds, text
+from newswire.formats.base import FeedMeta
+from newswire.formats.feeds import ATOM, JSONFEED, RSS
+from newswire.formats.html import make_body
+from newswire.formats.xmlsafe import parse_xml
+from newswire.model import Concept, NewsItem
+from tests.strategies import news_items
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
+SEED = Path(__file__).parent.parent / "fixtures" / "text" / "seed_aa_ar.txt"
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+
+
+def arabic_item(**changes) -> NewsItem:
+    body, body_html = make_body(
+        paragraphs=[
+            "التقى رئيس جهاز الاستخبارات التركي وفدا من حماس.",
+            "وناقش الجانبان <المساعدات> & غزة.",
+        ]
+    )
+    item = NewsItem(
+        id="urn:newsml:aa.com.tr:20250405:3530001",
+        language="ar",
+        headline="رئيس الاستخبارات التركي يلتقي وفدا من حماس",
+        lead="تناول اللقاء سبل إيصال المساعدات الإنسانية إلى غزة",
+        body=body,
+        body_html=body_html,
+        byline="أحمد يوسف",
+        subjects=[Concept(code="medtop:11000000", name="سياسة")],
+        keywords=["غزة", "تركيا"],
+        firstcreated=datetime(2025, 4, 5, 11, 10, tzinfo=UTC),
+        versioncreated=datetime(2025, 4, 5, 12, 0, 30, tzinfo=UTC),
+    )
+    for name, value in changes.items():
+        setattr(item, name, value)
+    return item
+
+
+def feed_view(item: NewsItem) -> dict:
+    """What RSS and Atom entries carry of an item."""
+    return {
+        "id": item.id,
+        "headline": item.headline,
+        "lead": item.lead,
+        "body": item.body,
+        "body_html": item.body_html,
+        "firstcreated": item.firstcreated,
+        "versioncreated": item.versioncreated,
+        "subjects": item.subjects,
+        "keywords": item.keywords,
+        "language": item.language,
+        "byline": item.byline,
+    }
+
+
+# --- round trips -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(item=news_items(rich_body=True))
+def test_render_parse_round_trip(codec, item):
+    # A summary that says what the content says is no lead (feedparser copies Atom content
+    # to the summary; feedgen writes the content as RSS description when there is no lead).
+    assume(item.lead != " ".join(item.body))
+    [back] = codec.parse(codec.render(item))
+    assert feed_view(back) == feed_view(item)
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_arabic_item_round_trip_and_rtl_text_survives(codec):
+    item = arabic_item()
+    data = codec.render(item)
+    parse_xml(data)  # well-formed, and no DOCTYPE
+    assert "رئيس الاستخبارات التركي يلتقي وفدا من حماس".encode() in data  # not escaped away
+    [back] = codec.parse(data)
+    assert feed_view(back) == feed_view(item)
+    assert back.body[1] == "وناقش الجانبان <المساعدات> & غزة."
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_seed_through_a_feed(codec):
+    [seed] = text.CODEC.parse(SEED.read_bytes())
+    [back] = codec.parse(codec.render(seed))
+    assert (back.id, back.headline, back.lead, back.body) == (
+        seed.id,
+        seed.headline,
+        seed.lead,
+        seed.body,
+    )
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_render_feed_keeps_order_links_and_language(codec):
+    items = [arabic_item(id=f"urn:x:{n} a/b", headline=f"خبر {n}") for n in range(3)]
+    meta = FeedMeta(
+        title="وكالة الأناضول",
+        link="https://example.org/ar/",
+        language="ar",
+        item_link="https://example.org/items/{id}",
+    )
+    data = codec.render_feed(items, meta)
+    back = codec.parse(data)
+    assert [b.id for b in back] == [i.id for i in items]
+    assert [b.headline for b in back] == ["خبر 0", "خبر 1", "خبر 2"]
+    assert b"https://example.org/items/urn%3Ax%3A0%20a%2Fb" in data
+    assert all(b.language == "ar" for b in back)
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_items_without_dates_still_render(codec):
+    item = arabic_item(firstcreated=None, versioncreated=None)
+    data = codec.render(item)
+    root = parse_xml(data)
+    [back] = codec.parse(data)
+    assert back.firstcreated is None
+    if codec is ATOM:  # Atom requires <updated>: the time of rendering
+        assert root.find(f"{ATOM_NS}entry/{ATOM_NS}updated") is not None
+        assert back.versioncreated is not None
+    else:
+        assert back.versioncreated is None and b"<pubDate>" not in data
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_empty_feed(codec):
+    data = codec.render_feed([], FeedMeta())
+    parse_xml(data)
+    assert codec.parse(data) == []
+
+
+def test_rss_shape():
+    root = parse_xml(RSS.render(arabic_item()))
+    entry = root.find("channel/item")
+    guid = entry.find("guid")
+    assert guid.text == "urn:newsml:aa.com.tr:20250405:3530001"
+    assert guid.get("isPermaLink") == "false"
+    assert entry.find("{http://purl.org/rss/1.0/modules/content/}encoded") is not None
+    assert entry.find("{http://purl.org/dc/elements/1.1/}creator").text == "أحمد يوسف"
+    assert root.find("channel/language").text == "ar"
+    cat = entry.find("category")
+    assert (cat.text, cat.get("domain")) == ("سياسة", "medtop:11000000")
+
+
+def test_atom_shape():
+    root = parse_xml(ATOM.render(arabic_item()))
+    entry = root.find(f"{ATOM_NS}entry")
+    assert entry.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
+    assert entry.find(f"{ATOM_NS}content").get("type") == "html"
+    assert entry.find(f"{ATOM_NS}published").text.startswith("2025-04-05T11:10:00")
+    cat = entry.find(f"{ATOM_NS}category")
+    assert (cat.get("term"), cat.get("label")) == ("medtop:11000000", "سياسة")
+
+
+# --- ingest of real-shaped feeds ---------------------------------------------------------
+
+
+def test_parse_arabic_rss_fixture():
+    items = RSS.parse((FIXTURES / "aa_ar_rss.xml").read_bytes())
+    assert len(items) == 3
+    first, second, third = items
+    assert first.id == "urn:aa:ar:3530001"
+    assert first.headline == "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
+    assert first.lead.startswith("تناول اللقاء")
+    assert len(first.body) == 3 and first.body[1].endswith("الحركة & الوفد المرافق له.")
+    assert "<script" not in first.body_html and "onclick" not in first.body_html
+    assert 'dir="rtl"' in first.body_html
+    assert first.firstcreated == datetime(2025, 4, 5, 11, 10, tzinfo=UTC)  # +0300 -> UTC
+    assert first.subjects == [Concept(code="medtop:11000000", name="سياسة")]
+    assert first.keywords == ["غزة", "تركيا"]
+    assert first.byline == "أحمد يوسف"
+    assert first.language == "ar"
+    assert first.copyright_notice == "© وكالة الأناضول"
+    # no guid: the link is the id; the description (HTML) is the body, there is no lead
+    assert second.id.startswith("https://www.aa.com.tr/ar/")
+    assert second.lead == ""
+    assert second.body == ["أعلنت السلطات ارتفاع حصيلة ضحايا الزلزال إلى أكثر من ثلاثة آلاف."]
+    # neither guid nor link: a content id, stable across ingests
+    assert third.id.startswith("urn:newswire:item:")
+    assert RSS.parse((FIXTURES / "aa_ar_rss.xml").read_bytes())[2].id == third.id
+    assert third.firstcreated is None
+
+
+def test_parse_arabic_atom_fixture():
+    items = ATOM.parse((FIXTURES / "aa_ar_atom.xml").read_bytes())
+    assert [i.id for i in items] == ["urn:aa:ar:3530101", "urn:aa:ar:3530102", "urn:aa:en:3530103"]
+    first, second, third = items
+    assert first.lead == "بحث الجانبان العلاقات الثنائية وتطورات الأوضاع في غزة"
+    assert first.firstcreated == datetime(2025, 4, 5, 6, 0, tzinfo=UTC)
+    assert first.versioncreated == datetime(2025, 4, 5, 7, 30, tzinfo=UTC)
+    assert [s.code for s in first.subjects] == ["medtop:11000000", "medtop:20000621"]
+    assert first.subjects[1].name == "العلاقات الدولية"
+    assert first.keywords == ["ماليزيا"]
+    assert first.byline == "مراد أوزتورك"
+    # xhtml content, no summary: feedparser copies content to summary; that is no lead
+    assert second.lead == ""
+    assert second.body == [
+        "أعلن الدفاع المدني في غزة انتشال 30 جثة من تحت أنقاض منازل مدمرة.",
+        "وقال المتحدث باسم الجهاز إن فرقه تواجه صعوبات كبيرة.",
+    ]
+    assert (first.language, second.language, third.language) == ("ar", "ar", "en")
+    assert third.keywords == ["economy"] and third.subjects == []
+
+
+def test_parse_rss_1_0():
+    data = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+  <channel rdf:about="http://example.org/"><title>T</title><link>http://example.org/</link>
+  <description>d</description></channel>
+  <item rdf:about="http://example.org/1"><title>One</title><link>http://example.org/1</link>
+  <description>First item.</description></item>
+</rdf:RDF>"""
+    assert RSS.sniff(data)
+    [item] = RSS.parse(data)
+    assert item.headline == "One" and item.body == ["First item."]
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<rss version="2.0"><channel><title>&lol3;</title><item><title>&lol3;</title></item></channel></rss>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE feed [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>&xxe;</title></entry></feed>"""
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"<rss version='2.0'><channel><title>x</channel></rss>", "not well-formed"),
+        (BILLION_LAUGHS, "DOCTYPE"),
+        (XXE, "DOCTYPE"),
+        (b"<!DOCTYPE html><html><head><title>AA</title></head><body>hi</body></html>", "HTML"),
+        (b"<html><head><title>AA</title></head><body><p>hi</p></body></html>", "HTML"),
+        (b"<?xml version='1.0'?><newsItem xmlns='http://iptc.org/std/nar/2006-10-01/'/>", "root"),
+        (b"/etc/passwd", "not well-formed"),  # never opened as a file name
+        ("رئيس الاستخبارات".encode(), "not well-formed"),
+    ],
+)
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+def test_bad_input(codec, data, reason):
+    with pytest.raises(ParseError, match=reason):
+        codec.parse(data)
+
+
+def test_sniff():
+    rss, atom = RSS.render(arabic_item()), ATOM.render(arabic_item())
+    assert RSS.sniff(rss) and not ATOM.sniff(rss) and not text.CODEC.sniff(rss)
+    assert ATOM.sniff(atom) and not RSS.sniff(atom)
+    assert not RSS.sniff(b"<html/>") and not ATOM.sniff(b"<feed/>")  # not in the Atom namespace
+    assert formats.detect(rss) is RSS and formats.detect(atom) is ATOM
+
+
+# --- JSON Feed ---------------------------------------------------------------------------
+
+_TOP = {"version", "title", "home_page_url", "feed_url", "description", "user_comment",
+        "next_url", "icon", "favicon", "authors", "language", "expired", "hubs", "items"}  # fmt: skip
+_ITEM = {"id", "url", "external_url", "title", "content_html", "content_text", "summary",
+         "image", "banner_image", "date_published", "date_modified", "authors", "tags",
+         "language", "attachments"}  # fmt: skip
+
+
+def check_jsonfeed(doc: dict) -> None:
+    """The structural rules of https://www.jsonfeed.org/version/1.1/."""
+    assert doc["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(doc["title"], str) and doc["title"]
+    assert isinstance(doc["items"], list)
+    for key, value in doc.items():
+        assert key in _TOP or key.startswith("_"), key
+        if key in ("home_page_url", "feed_url", "description", "language"):
+            assert isinstance(value, str)
+    for item in doc["items"]:
+        assert set(item) <= _ITEM or all(k in _ITEM or k.startswith("_") for k in item)
+        assert isinstance(item["id"], str) and item["id"]
+        assert isinstance(item.get("content_html", item.get("content_text")), str)
+        for key in ("date_published", "date_modified"):
+            if key in item:
+                assert datetime.fromisoformat(item[key]).tzinfo is not None  # RFC 3339
+        for tag in item.get("tags", []):
+            assert isinstance(tag, str)
+        for author in item.get("authors", []):
+            assert {"name", "url", "avatar"} & set(author)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(item=news_items())
+def test_jsonfeed_is_valid(item):
+    doc = json.loads(JSONFEED.render(item))
+    check_jsonfeed(doc)
+    [entry] = doc["items"]
+    assert entry["id"] == item.id and entry["content_html"] == item.body_html
+    assert entry["language"] == item.language
+
+
+def test_jsonfeed_feed_of_arabic_items():
+    items = [arabic_item(id="urn:x:1"), arabic_item(id="urn:x:2", body=[], body_html="")]
+    meta = FeedMeta(title="الأناضول", item_link="https://example.org/i/{id}")
+    data = JSONFEED.render_feed(items, meta)
+    assert "رئيس الاستخبارات".encode() in data  # UTF-8, not \\u escapes
+    doc = json.loads(data)
+    check_jsonfeed(doc)
+    first, second = doc["items"]
+    assert first["url"] == "https://example.org/i/urn%3Ax%3A1"
+    assert first["date_published"] == "2025-04-05T11:10:00Z"
+    assert first["tags"] == ["سياسة", "غزة", "تركيا"]
+    assert first["authors"] == [{"name": "أحمد يوسف"}]
+    assert first["_newswire"]["subjects"] == [{"code": "medtop:11000000", "name": "سياسة"}]
+    assert "content_html" not in second and second["content_text"]
+    assert doc["language"] == "ar"
+
+
+def test_jsonfeed_is_render_only():
+    assert not JSONFEED.can_parse
+    with pytest.raises(UnsupportedFormat):
+        JSONFEED.parse(b"{}")
+
+
+def test_registry_names_and_media_types():
+    assert (RSS.name, ATOM.name, JSONFEED.name) == ("rss", "atom", "jsonfeed")
+    assert formats.for_media_type("application/rss+xml") is RSS
+    assert formats.for_media_type("application/atom+xml; charset=utf-8") is ATOM
+    assert formats.for_media_type("application/feed+json") is JSONFEED
+    assert feeds.is_qcode("medtop:11000000") and not feeds.is_qcode("https://x.org/a")

@@ -1,0 +1,384 @@
+"""The agency plain-text codec: the AA seed item, dateline shapes, round trips, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from newswire import formats
+from newswire.errors import ParseError
+from newswire.formats import text
+from newswire.formats.text import CODEC, detect_language, inline_dateline, own_dateline
+from newswire.model import Dateline, NewsItem
+from newswire.validation import check_item, content_id
+from tests.strategies import news_items
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "text"
+# A copy of the reference item /work/shared/seed/000_fd5af0361ac50746.txt
+SEED = FIXTURES / "seed_aa_ar.txt"
+AA_FOOTER_AR = (
+    "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول، هي اختصار لجزء من الأخبار التي "
+    "تُعرض للمشتركين عبر نظام تدفق الأخبار (HAS). من أجل الاشتراك لدى الوكالة يُرجى الاتصال "
+    "بالرابط التالي."
+)
+
+
+def parse_one(data: bytes) -> NewsItem:
+    items = CODEC.parse(data)
+    assert len(items) == 1
+    return items[0]
+
+
+@pytest.fixture(scope="module")
+def seed() -> NewsItem:
+    return parse_one(SEED.read_bytes())
+
+
+# --- the seed item -----------------------------------------------------------------------
+
+
+def test_seed_headline_lead_language(seed):
+    assert seed.language == "ar"
+    assert seed.headline == "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
+    assert seed.lead.startswith("تناول اللقاء سبل إيصال المساعدات")
+    assert seed.lead.endswith("لوقف الإبادة الجماعية..")
+
+
+def test_seed_dateline(seed):
+    assert seed.dateline == Dateline(
+        place="أنقرة", place_latin="Ankara", source="الأناضول", text="أنقرة/ الأناضول"
+    )
+    assert seed.provider == "الأناضول"
+
+
+def test_seed_body_and_footer(seed):
+    assert len(seed.body) == 12
+    assert seed.body[0].startswith("التقى رئيس جهاز الاستخبارات")
+    assert seed.body[-1].endswith("وما يزيد على 11 ألف مفقود.")
+    assert seed.footer == AA_FOOTER_AR
+    assert not any("الصفحة الرسمية لوكالة الأناضول" in p for p in seed.body)
+    assert seed.body_html.count("<p>") == 12
+    assert "الصفحة الرسمية" not in seed.body_html
+
+
+def test_seed_id_dates_and_validity(seed):
+    assert seed.id == content_id(seed.headline, seed.body[0], "ar")
+    assert seed.firstcreated is None and seed.versioncreated is None  # the store stamps them
+    assert check_item(seed) is seed
+
+
+def test_seed_renders_back_to_its_text(seed):
+    original = SEED.read_text(encoding="utf-8")
+    assert CODEC.render(seed).decode("utf-8").rstrip() == original.rstrip()
+
+
+def test_same_text_twice_same_id_bom_and_crlf(seed):
+    raw = SEED.read_bytes()
+    crlf = b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n") + b"\r\n\r\n"
+    again = parse_one(crlf)
+    assert again == seed
+    assert parse_one(raw).id == seed.id
+
+
+def test_seed_is_sniffed_as_text():
+    data = SEED.read_bytes()
+    assert CODEC.sniff(data)
+    assert formats.detect(data) is CODEC
+
+
+# --- other fixtures ----------------------------------------------------------------------
+
+
+def test_english_aa_inline_dateline_and_footer():
+    item = parse_one((FIXTURES / "aa_en.txt").read_bytes())
+    assert item.language == "en"
+    assert item.lead.startswith("Talks focus on delivering")
+    assert item.dateline == Dateline(
+        place="ANKARA", place_latin="ANKARA", source="AA", text="ANKARA (AA) -"
+    )
+    assert item.body[0].startswith("Turkish intelligence chief Ibrahim Kalin met")
+    assert len(item.body) == 4
+    assert item.footer.startswith("Anadolu Agency website contains only a portion")
+    rendered = CODEC.render(item).decode()
+    assert "\nANKARA (AA) - Turkish intelligence chief" in rendered  # inline, as written
+
+
+def test_turkish_aa_own_line_latin_dateline():
+    item = parse_one((FIXTURES / "aa_tr.txt").read_bytes())
+    assert item.language == "tr"
+    assert item.dateline.place == "Ankara" and item.dateline.source == "AA"
+    assert item.dateline.place_latin == "Ankara"
+    assert len(item.body) == 3
+    assert item.footer.startswith("Anadolu Ajansı web sitesinde")
+    assert item.provider == "AA"
+
+
+def test_french_hard_wrapped_blank_separated():
+    item = parse_one((FIXTURES / "afp_fr_wrapped.txt").read_bytes())
+    assert item.language == "fr"
+    assert item.lead == (
+        "Le Premier ministre a reçu mardi les syndicats et le patronat pour discuter de la "
+        "réforme de l'assurance chômage, selon ses services."
+    )
+    assert item.dateline.text == "PARIS (AFP) —" and item.dateline.source == "AFP"
+    assert item.body == [
+        "Le Premier ministre a reçu mardi matin à Matignon les représentants des syndicats "
+        "et du patronat, a-t-on appris auprès de ses services.",
+        "La réunion, qui a duré près de trois heures, devait permettre de fixer un calendrier "
+        "pour la suite des discussions.",
+        'Les syndicats ont salué une méthode "plus ouverte" que lors des précédentes '
+        "négociations, sans cacher leurs inquiétudes.",
+    ]
+
+
+def test_reuters_without_lead():
+    item = parse_one((FIXTURES / "reuters_en_no_lead.txt").read_bytes())
+    assert item.lead == ""
+    assert item.dateline.place == "WASHINGTON" and item.dateline.source == "Reuters"
+    assert item.dateline.text == "WASHINGTON, Jan 5 (Reuters) -"
+    assert item.body[0].startswith("New orders for U.S.-manufactured goods")
+    assert len(item.body) == 3
+
+
+def test_arabic_reporter_dateline_blank_separated():
+    item = parse_one((FIXTURES / "aa_ar_reporter.txt").read_bytes())
+    assert item.dateline.place == "القدس" and item.dateline.source == "الأناضول"
+    assert item.byline == "عبد الرؤوف أرناؤوط"
+    assert item.lead.startswith("شمل الاقتحام")
+    assert len(item.body) == 3
+    assert item.footer == AA_FOOTER_AR
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.name)
+def test_fixtures_round_trip(path):
+    item = parse_one(path.read_bytes())
+    assert check_item(item)
+    assert parse_one(CODEC.render(item)) == item
+
+
+# --- dateline shapes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "place", "source"),
+    [
+        ("أنقرة/ الأناضول", "أنقرة", "الأناضول"),
+        ("إسطنبول/ الأناضول", "إسطنبول", "الأناضول"),
+        ("القدس/ الأناضول", "القدس", "الأناضول"),
+        ("القدس - الأناضول", "القدس", "الأناضول"),
+        ("غزة – الأناضول", "غزة", "الأناضول"),
+        ("Ankara / AA", "Ankara", "AA"),
+        ("ANKARA (AA) -", "ANKARA", "AA"),
+        ("PARIS (AFP) —", "PARIS", "AFP"),
+        ("LONDON (Reuters) -", "LONDON", "Reuters"),
+        ("WASHINGTON, Jan 5 (Reuters) -", "WASHINGTON", "Reuters"),
+        ("New York (AP) -", "New York", "AP"),
+    ],
+)
+def test_dateline_on_its_own_line(line, place, source):
+    item = parse_one(f"عنوان الخبر\nمقدمة الخبر.\n\n{line}\nالفقرة الأولى.\n".encode())
+    assert item.dateline.place == place
+    assert item.dateline.source == source
+    assert item.dateline.text == line
+    assert item.lead == "مقدمة الخبر."
+    assert item.body == ["الفقرة الأولى."]
+    assert item.dateline.place_latin == (place if place.isascii() else "")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dateline", "rest"),
+    [
+        ("ANKARA (AA) - The Turkish army said.", "ANKARA (AA) -", "The Turkish army said."),
+        ("PARIS (AFP) — Le président a dit.", "PARIS (AFP) —", "Le président a dit."),
+        ("LONDON (Reuters) - Britain said.", "LONDON (Reuters) -", "Britain said."),
+        ("WASHINGTON, Jan 5 (Reuters) - Orders rose.", "WASHINGTON, Jan 5 (Reuters) -", "Orders rose."),
+        ("إسطنبول/ الأناضول - قال مسؤول.", "إسطنبول/ الأناضول -", "قال مسؤول."),
+        ("أنقرة/ الأناضول قال مسؤول.", "أنقرة/ الأناضول", "قال مسؤول."),
+        ("القدس - الأناضول: قال مسؤول.", "القدس - الأناضول:", "قال مسؤول."),
+        ("Ankara / AA - Bakan açıkladı.", "Ankara / AA -", "Bakan açıkladı."),
+    ],
+)  # fmt: skip
+def test_dateline_starting_the_first_paragraph(paragraph, dateline, rest):
+    item = parse_one(f"Headline\nThe lead.\n\n{paragraph}\nSecond paragraph.\n".encode())
+    assert item.dateline.text == dateline
+    assert item.body == [rest, "Second paragraph."]
+    assert item.lead == "The lead."
+
+
+def test_latin_place_line_before_an_inline_dateline():
+    item = parse_one("عنوان\nمقدمة.\n\nGaza\nغزة/ الأناضول - قال مسؤول.\n".encode())
+    assert item.dateline.place == "غزة" and item.dateline.place_latin == "Gaza"
+    assert item.body == ["قال مسؤول."]
+
+
+def test_dateline_without_blank_line_after_lead():
+    item = parse_one(b"Headline\nThe lead.\nANKARA (AA) - First.\nSecond.\n")
+    assert item.lead == "The lead." and item.body == ["First.", "Second."]
+
+
+def test_no_dateline():
+    item = parse_one("عنوان\nمقدمة.\nفقرة أولى.\nفقرة ثانية.".encode())
+    assert item.dateline is None
+    assert item.lead == "مقدمة." and item.body == ["فقرة أولى.", "فقرة ثانية."]
+    assert item.provider == ""
+
+
+def test_headline_and_one_paragraph_is_body_not_lead():
+    item = parse_one(b"Flash headline\nOne paragraph only.")
+    assert item.lead == "" and item.body == ["One paragraph only."]
+
+
+def test_sentences_are_not_datelines():
+    assert own_dateline("The talks covered aid to Gaza / West Bank and more.") is None
+    assert inline_dateline("He said that the army (IDF) was ready.") is None
+    assert own_dateline("تناول اللقاء سبل إيصال المساعدات الإنسانية إلى غزة.") is None
+
+
+def test_unrecognised_footer_is_written_after_a_separator():
+    item = parse_one("عنوان\nمقدمة.\n\nفقرة.".encode())
+    item.footer = "حقوق النشر محفوظة للوكالة"
+    rendered = CODEC.render(item).decode()
+    assert rendered.endswith("فقرة.\n--\nحقوق النشر محفوظة للوكالة\n")
+    assert parse_one(rendered.encode()).footer == item.footer
+
+
+def test_footer_is_recognised_on_normalised_text():
+    variant = AA_FOOTER_AR.replace("الأخبار", "الاخبار").replace("ُ", "")
+    item = parse_one(f"عنوان\nمقدمة.\n\nفقرة.\n{variant}\n".encode())
+    assert item.body == ["فقرة."] and item.footer == variant
+
+
+# --- language ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sample", "language"),
+    [
+        ("قال الوزير إن المحادثات ستستمر", "ar"),
+        ("The minister said that the talks will continue with the partners", "en"),
+        ("Bakan, görüşmelerin devam edeceğini ve ortakların katılacağını ifade etti", "tr"),
+        ("Le ministre a dit que les discussions vont continuer avec les partenaires", "fr"),
+        ("Der Minister sagte, dass die Gespräche mit den Partnern fortgesetzt werden", "de"),
+        ("El ministro dijo que las conversaciones con los socios van a continuar", "es"),
+        ("Ankara Istanbul", "und"),
+        ("Министр сказал", "und"),
+    ],
+)
+def test_detect_language(sample, language):
+    assert detect_language(sample) == language
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+
+def test_not_utf8_names_the_byte_offset():
+    with pytest.raises(ParseError) as err:
+        CODEC.parse(b"Headline\n\xff lead")
+    assert "not UTF-8 text" in str(err.value) and "byte offset 9" in str(err.value)
+    with pytest.raises(ParseError, match="not UTF-8"):
+        CODEC.parse(SEED.read_text(encoding="utf-8").encode("cp1256"))
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\t\n  \r\n", b"\xef\xbb\xbf\n\n"])
+def test_empty_text(data):
+    with pytest.raises(ParseError, match="empty"):
+        CODEC.parse(data)
+
+
+def test_only_a_headline():
+    with pytest.raises(ParseError) as err:
+        CODEC.parse("رئيس الاستخبارات التركي يلتقي وفدا من حماس\n\n".encode())
+    assert err.value.field == "body"
+    assert "only a headline: no body" in str(err.value)
+
+
+def test_binary_data():
+    with pytest.raises(ParseError, match="binary"):
+        CODEC.parse(b"GIF89a\x01\x00\x01\x00\x00\xff\xff\xff")
+    with pytest.raises(ParseError, match="UTF-16"):
+        CODEC.parse("عنوان\nنص".encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'{"uri": "x"}', False),
+        (b"  [1, 2]", False),
+        (b"<?xml version='1.0'?><rss/>", False),
+        (b"\xef\xbb\xbf<nitf/>", False),
+        (b"", False),
+        (b" \n \n", False),
+        ("عنوان\nنص".encode(), True),
+        (b"Plain headline", True),
+        ("ع".encode() * 3000, True),  # the sniffed head cuts a character in two
+        # the fallback: parse says what is wrong with these
+        ("عنوان\nنص".encode("cp1256"), True),
+        (b"\x00\x01binary", True),
+    ],
+)
+def test_sniff(data, expected):
+    assert CODEC.sniff(data) is expected
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ("عنوان\nنص".encode("cp1256"), "not UTF-8"),
+        (b"GIF89a\x01\x00", "binary"),
+        ("عنوان".encode(), "only a headline"),
+    ],
+)
+def test_detect_falls_back_to_text_which_says_why(data, reason):
+    codec = formats.detect(data)
+    assert codec is CODEC
+    with pytest.raises(ParseError, match=reason):
+        codec.parse(data)
+
+
+# --- round trip --------------------------------------------------------------------------
+
+
+def _dateline_like(paragraph: str) -> bool:
+    return bool(own_dateline(paragraph) or inline_dateline(paragraph))
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(news_items())
+def test_render_parse_round_trip(item):
+    # What plain text cannot tell apart: an item without a lead, and paragraphs shaped
+    # like a dateline where the layout expects one.
+    assume(item.lead and not _dateline_like(item.lead))
+    assume(not any(_dateline_like(p) for p in item.body[:2]))
+    back = parse_one(CODEC.render(item))
+    assert back.headline == item.headline
+    assert back.lead == item.lead
+    assert back.body == item.body
+    assert back.footer == item.footer
+    if item.dateline is None:
+        assert back.dateline is None
+    else:
+        dl = item.dateline
+        assert back.dateline.place == dl.place
+        assert back.dateline.source == dl.source
+        # a Latin place is its own Latin form; a Latin place line goes with any other
+        expected = dl.place if text._is_latin(dl.place) else dl.place_latin
+        assert back.dateline.place_latin == expected
+    # and the rendering is stable
+    assert parse_one(CODEC.render(back)) == back
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.name)
+def test_language_survives_a_round_trip(path):
+    item = parse_one(path.read_bytes())
+    assert parse_one(CODEC.render(item)).language == item.language != "und"
+
+
+def test_render_without_dateline_text_composes_one():
+    body_item = parse_one("عنوان\nمقدمة.\n\nفقرة.".encode())
+    body_item.dateline = Dateline(place="غزة", place_latin="Gaza", source="الأناضول")
+    assert CODEC.render(body_item).decode().splitlines()[3:5] == ["Gaza", "غزة/ الأناضول"]
+    body_item.language = "en"
+    body_item.dateline = Dateline(place="GAZA", source="AA", text="GAZA, in the strip")
+    assert "\nGAZA (AA) - فقرة.\n" in CODEC.render(body_item).decode()
