@@ -25,6 +25,7 @@ from newswire.ingest import AUTO, iter_files, parse_bytes, parse_files
 from newswire.model import NewsItem
 from newswire.settings import BY_NAME, SETTINGS, setting
 from newswire.store import Store, Stored, open_store
+from newswire.store.base import Prepared
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -40,7 +41,7 @@ DbOption = Annotated[
     typer.Option("--db", envvar=BY_NAME["db"].env, help=BY_NAME["db"].help, show_default=True),
 ]
 _DB_DEFAULT = BY_NAME["db"].default
-BATCH = 500
+BATCH = 1000
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -99,7 +100,7 @@ def ingest(
 
     def run(store: Store) -> None:
         nonlocal stored
-        pending: list[tuple[str, NewsItem]] = []
+        pending: list[tuple[str, NewsItem | Prepared]] = []
 
         def flush() -> None:
             nonlocal stored

@@ -20,13 +20,14 @@ Contract, for every backend:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import NamedTuple, Protocol
 
 import msgspec
 
-from newswire.model import NewsItem
+from newswire.model import NewsItem, utcnow
 
 
 class Stored(msgspec.Struct, kw_only=True):
@@ -54,12 +55,87 @@ class RestoreReport(msgspec.Struct, kw_only=True):
     """``id@version`` of records whose content differs from the stored version."""
 
 
+# --- versioning rules shared by every backend --------------------------------------------
+
+_VOLATILE = dict(version=1, versioncreated=None, firstcreated=None, signal=None, replaces=None)
+_ENCODER = msgspec.json.Encoder()
+
+
+def fingerprint(item: NewsItem) -> str:
+    """A hash of what an item says, ignoring the bookkeeping that differs between versions."""
+    data = _ENCODER.encode(msgspec.structs.replace(item, **_VOLATILE))
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+class Prepared(NamedTuple):
+    """An item made ready to store as a first version: stamped, encoded, fingerprinted.
+
+    ``prepare`` is pure CPU work, so bulk ingest runs it in worker processes and hands the
+    store only these (cheap to pass between processes); the store decodes ``data`` again
+    only when the item turns out to be a new version of one it already has.
+    """
+
+    id: str
+    version: int
+    language: str
+    headline: str
+    pubstatus: str
+    versioncreated: str | None
+    embargo_until: str | None
+    fingerprint: str
+    data: bytes
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
+    stamped = stamp(item, now or utcnow())
+    return Prepared(
+        stamped.id,
+        stamped.version,
+        stamped.language,
+        stamped.headline,
+        stamped.pubstatus,
+        iso(stamped.versioncreated),
+        iso(stamped.embargo_until),
+        fingerprint(item),
+        _ENCODER.encode(stamped),
+    )
+
+
+def stamp(item: NewsItem, now: datetime) -> NewsItem:
+    """A first version as stored: times filled in where the source gave none."""
+    versioncreated = item.versioncreated or now
+    return msgspec.structs.replace(
+        item,
+        versioncreated=versioncreated,
+        firstcreated=item.firstcreated or versioncreated,
+    )
+
+
+def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
+    """``item`` as the version that follows ``latest`` (whose content it changes)."""
+    version = max(item.version, latest.version + 1)
+    return msgspec.structs.replace(
+        item,
+        version=version,
+        versioncreated=item.versioncreated
+        if item.versioncreated and item.version > latest.version
+        else now,
+        firstcreated=latest.firstcreated or item.firstcreated or now,
+        signal=item.signal or "update",
+        replaces=item.replaces if item.replaces and item.replaces < version else latest.version,
+    )
+
+
 class Store(Protocol):
     url: str
 
     def append(self, item: NewsItem) -> Receipt: ...
 
-    def append_many(self, items: Iterable[NewsItem]) -> list[Receipt]:
+    def append_many(self, items: Iterable[NewsItem | Prepared]) -> list[Receipt]:
         """Append in one transaction: all are stored or, on error, none."""
         ...
 
@@ -86,43 +162,3 @@ class Store(Protocol):
     def last_seq(self) -> int: ...
 
     def close(self) -> None: ...
-
-
-# --- versioning rules shared by every backend --------------------------------------------
-
-_VOLATILE = dict(version=1, versioncreated=None, firstcreated=None, signal=None, replaces=None)
-_ENCODER = msgspec.json.Encoder()
-
-
-def fingerprint(item: NewsItem) -> str:
-    """A hash of what an item says, ignoring the bookkeeping that differs between versions."""
-    import hashlib
-
-    return hashlib.sha256(_ENCODER.encode(msgspec.structs.replace(item, **_VOLATILE))).hexdigest()[
-        :32
-    ]
-
-
-def stamp(item: NewsItem, now: datetime) -> NewsItem:
-    """A first version as stored: times filled in where the source gave none."""
-    versioncreated = item.versioncreated or now
-    return msgspec.structs.replace(
-        item,
-        versioncreated=versioncreated,
-        firstcreated=item.firstcreated or versioncreated,
-    )
-
-
-def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
-    """``item`` as the version that follows ``latest`` (whose content it changes)."""
-    version = max(item.version, latest.version + 1)
-    return msgspec.structs.replace(
-        item,
-        version=version,
-        versioncreated=item.versioncreated
-        if item.versioncreated and item.version > latest.version
-        else now,
-        firstcreated=latest.firstcreated or item.firstcreated or now,
-        signal=item.signal or "update",
-        replaces=item.replaces if item.replaces and item.replaces < version else latest.version,
-    )

@@ -27,11 +27,12 @@ import msgspec
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
+    Prepared,
     Receipt,
     RestoreReport,
     Stored,
-    fingerprint,
-    stamp,
+    iso,
+    prepare,
     successor,
 )
 from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
@@ -51,10 +52,6 @@ _UPSERT_ITEM = (
     " language=excluded.language, updated_at=excluded.updated_at"
     " WHERE excluded.latest_version >= items.latest_version"
 )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 def _path_of(url: str) -> str:
@@ -94,13 +91,14 @@ class SQLiteStore:
     def append(self, item: NewsItem) -> Receipt:
         return self.append_many([item])[0]
 
-    def append_many(self, items: Iterable[NewsItem]) -> list[Receipt]:
-        items = list(items)
+    def append_many(self, items: Iterable[NewsItem | Prepared]) -> list[Receipt]:
+        now = utcnow()
+        batch = [it if isinstance(it, Prepared) else prepare(it, now) for it in items]
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                receipts = self._append_batch(cur, items, utcnow())
+                receipts = self._append_batch(cur, batch, now)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -108,37 +106,41 @@ class SQLiteStore:
         return receipts
 
     def _append_batch(
-        self, cur: sqlite3.Cursor, items: list[NewsItem], now: datetime
+        self, cur: sqlite3.Cursor, batch: list[Prepared], now: datetime
     ) -> list[Receipt]:
         """Versions for a batch: one lookup of the latest versions, two ``executemany``.
 
         Sequence numbers are allocated here, inside the write transaction (no other
         writer can interleave), continuing from the highest ever allocated.
         """
-        latest = self._latest_of(cur, {item.id for item in items})
+        latest = self._latest_of(cur, {p.id for p in batch})
         next_seq = _next_seq(cur)
-        stored_at = _iso(now)
+        stored_at = iso(now)
         rows: list[tuple] = []
         changed: dict[str, tuple] = {}
         receipts: list[Receipt] = []
-        for item in items:
-            fp = fingerprint(item)
-            previous = latest.get(item.id)
-            if previous is None:
-                stored = stamp(item, now)
-            else:
+        for p in batch:
+            previous = latest.get(p.id)
+            if previous is not None:
                 seq, version, latest_fp, latest_item = previous
-                if latest_fp == fp and item.version <= version:
-                    receipts.append(Receipt(id=item.id, version=version, seq=seq, created=False))
+                if latest_fp == p.fingerprint and p.version <= version:
+                    receipts.append(Receipt(id=p.id, version=version, seq=seq, created=False))
                     continue
                 if isinstance(latest_item, bytes):
                     latest_item = _DECODE(latest_item)
-                stored = successor(item, latest_item, now)
+                stored = successor(_DECODE(p.data), latest_item, now)
+                p = p._replace(
+                    version=stored.version,
+                    versioncreated=iso(stored.versioncreated),
+                    data=_ENCODE(stored),
+                )
+                latest[p.id] = (next_seq, p.version, p.fingerprint, stored)
+            else:
+                latest[p.id] = (next_seq, p.version, p.fingerprint, p.data)
             seq, next_seq = next_seq, next_seq + 1
-            rows.append(_row(seq, stored, fp, stored_at))
-            latest[item.id] = (seq, stored.version, fp, stored)
-            changed[item.id] = (item.id, stored.version, seq, stored.language, stored_at)
-            receipts.append(Receipt(id=item.id, version=stored.version, seq=seq, created=True))
+            rows.append((seq, *p[:8], stored_at, p.data))
+            changed[p.id] = (p.id, p.version, seq, p.language, stored_at)
+            receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True))
         if rows:
             cur.executemany(_INSERT, rows)
             cur.executemany(_UPSERT_ITEM, list(changed.values()))
@@ -167,15 +169,15 @@ class SQLiteStore:
             try:
                 for record in records:
                     item = record.item
-                    fp = fingerprint(item)
                     row = cur.execute(
                         "SELECT fingerprint, data FROM versions WHERE id = ? AND version = ?",
                         (item.id, item.version),
                     ).fetchone()
                     if row is None:
                         seq = _next_seq(cur)
-                        at = _iso(record.stored_at)
-                        cur.execute(_INSERT, _row(seq, item, fp, at))
+                        at = iso(record.stored_at)
+                        p = prepare(item)  # the times are set: prepare changes nothing
+                        cur.execute(_INSERT, (seq, *p[:8], at, p.data))
                         cur.execute(_UPSERT_ITEM, (item.id, item.version, seq, item.language, at))
                         report.added += 1
                     elif row[1] == _ENCODE(item):
@@ -251,22 +253,6 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def _row(seq: int, item: NewsItem, fp: str, stored_at: str | None) -> tuple:
-    return (
-        seq,
-        item.id,
-        item.version,
-        item.language,
-        item.headline,
-        item.pubstatus,
-        _iso(item.versioncreated),
-        _iso(item.embargo_until),
-        fp,
-        stored_at,
-        _ENCODE(item),
-    )
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:
