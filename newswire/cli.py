@@ -33,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 DbOption = Annotated[
@@ -174,16 +174,35 @@ def list_items(
 
     def run(store: Store) -> None:
         rows = store.latest(language=lang, limit=limit)
-        table = Table("seq", "id", "v", "lang", "version created", "headline", box=None)
-        for row in rows:
-            it = row.item
-            when = it.versioncreated.strftime("%Y-%m-%d %H:%M") if it.versioncreated else ""
-            table.add_row(str(row.seq), it.id, str(it.version), it.language, when, it.headline)
-        out.print(table)
+        if not out.is_terminal:  # for scripts: one tab-separated line per item, ids whole
+            for row in rows:
+                it = row.item
+                when = _when(it.versioncreated)
+                cells = (str(row.seq), it.id, str(it.version), it.language, when, it.headline)
+                sys.stdout.write("\t".join(cells) + "\n")
+        else:
+            table = Table("seq", "id", "v", "lang", "version created", "headline", box=None)
+            table.columns[1].no_wrap = True
+            table.columns[5].no_wrap, table.columns[5].overflow = True, "ellipsis"
+            for row in rows:
+                it = row.item
+                table.add_row(
+                    str(row.seq),
+                    it.id,
+                    str(it.version),
+                    it.language,
+                    _when(it.versioncreated),
+                    it.headline,
+                )
+            out.print(table)
         items, versions = store.count()
         err.print(f"{len(rows)} shown; {items} items, {versions} versions stored", highlight=False)
 
     with_store(db, run)
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else ""
 
 
 _EXPORT_HEADER = {"newswire": "export", "format": 1}

@@ -143,10 +143,9 @@ def get_item(
     else:
         codec = formats.negotiate(request.headers.get("accept"))
     stored = _store(request).get(item_id, version)
-    data = codec.render(stored.item)
-    headers = {
-        "ETag": f'"{stored.seq}-{codec.name}"',
-        "Vary": "Accept",
-        "X-Newswire-Sequence": str(stored.seq),
-    }
-    return Response(data, media_type=codec.media_type, headers=headers)
+    # A stored version never changes, so its sequence number and the format name it.
+    etag = f'"{stored.seq}-{codec.name}"'
+    headers = {"ETag": etag, "Vary": "Accept", "X-Newswire-Sequence": str(stored.seq)}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(codec.render(stored.item), media_type=codec.media_type, headers=headers)

@@ -179,3 +179,26 @@ def test_openapi(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/items" in spec["paths"] and "/health" in spec["paths"]
     assert "post" in spec["paths"]["/v1/items"]
+
+
+def test_etag_answers_304_until_a_new_version(client):
+    doc = {
+        "uri": "urn:x:etag",
+        "type": "text",
+        "language": "en",
+        "headlines": [{"role": "main", "value": "First"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Body."}],
+    }
+    headers = {"Content-Type": "application/ninjs+json"}
+    assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
+    first = client.get("/v1/items/urn:x:etag")
+    etag = first.headers["etag"]
+    assert client.get("/v1/items/urn:x:etag", headers={"If-None-Match": etag}).status_code == 304
+    other = client.get(
+        "/v1/items/urn:x:etag", params={"format": "nitf"}, headers={"If-None-Match": etag}
+    )
+    assert other.status_code == 200
+    doc["headlines"][0]["value"] = "Second"
+    assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
+    fresh = client.get("/v1/items/urn:x:etag", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.json()["version"] == "2"
