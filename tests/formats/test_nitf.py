@@ -14,7 +14,7 @@ from newswire.errors import ParseError
 from newswire.formats import detect, for_media_type, get, nitf
 from newswire.formats.html import make_body, squash
 from newswire.model import Concept, Dateline, Entity, NewsItem
-from tests.formats.test_newsml import arabic_item
+from tests.items import arabic_item
 from tests.strategies import news_items
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
