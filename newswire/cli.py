@@ -23,9 +23,10 @@ from newswire import formats
 from newswire.errors import NewswireError
 from newswire.ingest import AUTO, iter_files, parse_bytes, parse_files
 from newswire.model import NewsItem
-from newswire.settings import BY_NAME, SETTINGS, setting
+from newswire.settings import BY_NAME, SETTINGS, int_setting, setting
 from newswire.store import Store, Stored, open_store
 from newswire.store.base import Prepared
+from newswire.validation import MAX_VERSION, check_item
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -49,15 +50,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def with_store(db: str, action: Callable[[Store], None]) -> None:
+def with_store(db: str, action: Callable[[Store], None], *, create: bool = True) -> None:
     try:
-        store = open_store(db)
+        store = open_store(db, create=create)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
     try:
         action(store)
     except NewswireError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
     finally:
         store.close()
 
@@ -93,7 +96,7 @@ def ingest(
     if missing:
         raise fail(f"no such file or folder: {', '.join(missing)}", 2)
     files = list(iter_files(paths))
-    max_bytes = int(setting("max_item_bytes"))
+    max_bytes = _int_setting("max_item_bytes")
     workers = workers or os.cpu_count() or 1
     failures: list[tuple[str, str]] = []
     stored = 0
@@ -136,10 +139,15 @@ def ingest(
 
     with_store(db, run)
     if failures:
-        table = Table("file", "error", title=f"{len(failures)} of {len(files)} files failed")
-        for source, message in failures:
-            table.add_row(source, message)
-        err.print(table)
+        title = f"{len(failures)} of {len(files)} files failed"
+        if err.is_terminal:
+            table = Table("file", "error", title=title)
+            for source, message in failures:
+                table.add_row(source, message)
+            err.print(table)
+        else:  # whole file names, one failure per line, for logs and scripts
+            sys.stderr.write(title + ":\n")
+            sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
         raise typer.Exit(1)
     err.print(f"{stored} items stored from {len(files)} files", highlight=False)
 
@@ -148,7 +156,9 @@ def ingest(
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="The item's id.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output format.")] = formats.DEFAULT,
-    version: Annotated[int | None, typer.Option(help="A given version (default: latest).")] = None,
+    version: Annotated[
+        int | None, typer.Option(min=1, max=MAX_VERSION, help="A given version (default: latest).")
+    ] = None,
     db: DbOption = _DB_DEFAULT,
 ) -> None:
     """Print an item (its latest version, or --version N) in a format."""
@@ -161,7 +171,7 @@ def show(
         data = codec.render(store.get(item_id, version).item)
         sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
 
-    with_store(db, run)
+    with_store(db, run, create=False)
 
 
 @app.command("list")
@@ -198,7 +208,25 @@ def list_items(
         items, versions = store.count()
         err.print(f"{len(rows)} shown; {items} items, {versions} versions stored", highlight=False)
 
-    with_store(db, run)
+    with_store(db, run, create=False)
+
+
+def _int_setting(name: str) -> int:
+    try:
+        return int_setting(name)
+    except NewswireError as exc:
+        raise fail(exc.detail, 2) from None
+
+
+def _print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table on a terminal; tab-separated lines, nothing cut, when piped."""
+    if out.is_terminal:
+        table = Table(*header, box=None)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    else:
+        sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
 
 
 def _when(moment) -> str:
@@ -236,7 +264,7 @@ def export(
                 handle.close()
         err.print(f"{total} versions exported", highlight=False)
 
-    with_store(db, run)
+    with_store(db, run, create=False)
 
 
 def _read_export(file: Path) -> list[Stored]:
@@ -249,9 +277,14 @@ def _read_export(file: Path) -> list[Stored]:
             if number == 1 and line.lstrip().startswith(b'{"newswire"'):
                 continue
             try:
-                records.append(_decode_stored(line))
+                record = _decode_stored(line)
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 raise fail(f"{file}:{number}: not a newswire export record: {exc}") from None
+            try:
+                check_item(record.item)
+            except NewswireError as exc:
+                raise fail(f"{file}:{number}: {exc}") from None
+            records.append(record)
     return records
 
 
@@ -289,22 +322,23 @@ def import_(
 @app.command("formats")
 def list_formats() -> None:
     """The formats newswire reads and writes."""
-    table = Table("name", "format", "media type", "parse", "render", box=None)
-    for codec in formats.CODECS.values():
-        yes = {True: "yes", False: "-"}
-        table.add_row(
-            codec.name, codec.label, codec.media_type, yes[codec.can_parse], yes[codec.can_render]
-        )
-    out.print(table)
+    yes = {True: "yes", False: "-"}
+    _print_rows(
+        ("name", "format", "media type", "parse", "render"),
+        [
+            (c.name, c.label, c.media_type, yes[c.can_parse], yes[c.can_render])
+            for c in formats.CODECS.values()
+        ],
+    )
 
 
 @app.command("settings")
 def list_settings() -> None:
     """Every setting, its environment variable, default and current value."""
-    table = Table("setting", "environment", "default", "value", "help", box=None)
-    for s in SETTINGS:
-        table.add_row(s.name, s.env, s.default, setting(s.name), s.help)
-    out.print(table)
+    _print_rows(
+        ("setting", "environment", "default", "value", "help"),
+        [(s.name, s.env, s.default, setting(s.name), s.help) for s in SETTINGS],
+    )
 
 
 @app.command()

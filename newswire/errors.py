@@ -24,7 +24,7 @@ class NewswireError(Exception):
 
     def problem(self) -> dict:
         body: dict = {
-            "type": f"https://newswire.dev/problems/{self.slug}",
+            "type": f"urn:newswire:problem:{self.slug}",
             "title": self.title,
             "status": self.status,
             "detail": str(self),
@@ -82,3 +82,10 @@ class NotFound(NewswireError):
 class Conflict(NewswireError):
     status = 409
     title = "Conflict"
+
+
+class Unavailable(NewswireError):
+    """A transient condition (the database busy with another writer): try again."""
+
+    status = 503
+    title = "Unavailable"

@@ -30,18 +30,29 @@ def parse_bytes(data: bytes, fmt: str = AUTO, *, max_bytes: int) -> list[NewsIte
     codec = formats.detect(data) if fmt == AUTO else formats.get(fmt)
     if not codec.can_parse:
         raise ParseError(f"the {codec.name} format cannot be ingested", field="format")
-    items = codec.parse(data)
+    try:
+        items = codec.parse(data)
+    except NewswireError:
+        raise
+    except (ValueError, OverflowError, TypeError, UnicodeError, RecursionError) as exc:
+        # A value the codec's own checks let through (a date past year 9999, a number too
+        # big for the store): still bad input, never a crash.
+        raise ParseError(f"unreadable {codec.label}: {exc}") from None
     if not items:
         raise ParseError(f"no item found in this {codec.label} document")
     return [check_item(item) for item in items]
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
-    """A file's bytes, refusing (before reading it all) one over the size limit."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise TooLarge(f"{size:,} bytes is over the limit of {max_bytes:,} bytes")
-    return path.read_bytes()
+    """A file's bytes, refusing one over the size limit without reading past it."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise TooLarge(f"{size:,} bytes is over the limit of {max_bytes:,} bytes")
+        data = handle.read(max_bytes + 1)  # a pipe or FIFO has no size to check first
+    if len(data) > max_bytes:
+        raise TooLarge(f"over the limit of {max_bytes:,} bytes")
+    return data
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -72,6 +83,8 @@ def parse_file(path: Path, fmt: str, max_bytes: int) -> Parsed:
         return str(path), None, str(exc)
     except OSError as exc:
         return str(path), None, exc.strerror or str(exc)
+    except Exception as exc:  # one file's surprise must not stop the others: reported
+        return str(path), None, f"internal error while reading it: {exc!r}"
 
 
 def _parse_chunk(args: tuple[list[Path], str, int]) -> list[Parsed]:

@@ -128,6 +128,27 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def canonical(item: NewsItem) -> NewsItem:
+    """``item`` with its non-empty default values as the model's own objects.
+
+    msgspec leaves a field out of the JSON when its value *is* the default object, so a
+    parsed ``"usable"`` (equal, but another object) would be written where the default
+    would not, and the same item would encode, and hash, differently by where it came from.
+    """
+    related = item.related
+    if any(link.rel == "related" and link.rel is not _RELATED for link in related):
+        related = [
+            msgspec.structs.replace(link, rel=_RELATED) if link.rel == "related" else link
+            for link in related
+        ]
+    pubstatus = _USABLE if item.pubstatus == _USABLE else item.pubstatus
+    if pubstatus is item.pubstatus and related is item.related:
+        return item
+    return msgspec.structs.replace(item, pubstatus=pubstatus, related=related)
+
+
+_RELATED = Link(uri="").rel  # the default objects themselves
+_USABLE = NewsItem(id="").pubstatus
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(NewsItem)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from newswire.errors import BadInput
+
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -44,8 +46,16 @@ def setting(name: str) -> str:
     return os.environ.get(s.env, s.default)
 
 
+def int_setting(name: str) -> int:
+    value = setting(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f"{BY_NAME[name].env}={value!r} is not a whole number", field=name) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = field(default_factory=lambda: setting("db"))
-    max_item_bytes: int = field(default_factory=lambda: int(setting("max_item_bytes")))
+    max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
     base_url: str = field(default_factory=lambda: setting("base_url"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+import msgspec
+
 from newswire.errors import InvalidItem
 from newswire.model import ENTITY_KINDS, PUBSTATUSES, SIGNALS, NewsItem
 
 MAX_ID = 1024
+MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
 # BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
 _LANGUAGE = re.compile(
@@ -30,8 +33,8 @@ def check_item(item: NewsItem) -> NewsItem:
         raise InvalidItem("an item needs an id", field="id")
     if len(item.id) > MAX_ID or len(item.id.split()) != 1:
         raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
-    if item.version < 1:
-        raise InvalidItem(f"version must be 1 or more, not {item.version}", field="version")
+    if not 1 <= item.version <= MAX_VERSION:
+        raise InvalidItem(f"version is 1 to {MAX_VERSION}, not {item.version}", field="version")
     if item.language and not _LANGUAGE.match(item.language):
         raise InvalidItem(f"{item.language!r} is not a BCP 47 language tag", field="language")
     if item.urgency is not None and not 1 <= item.urgency <= 9:
@@ -45,12 +48,48 @@ def check_item(item: NewsItem) -> NewsItem:
     for entity in item.entities:
         if entity.kind not in ENTITY_KINDS:
             raise InvalidItem(f"entity kind is one of {', '.join(ENTITY_KINDS)}", field="entities")
+    _check_characters(item)
     if item.pubstatus == "canceled":
         return item  # a withdrawal may carry no text
-    if not item.headline.strip():
+    if not item.headline.strip() or not _VISIBLE.search(item.headline):
         raise InvalidItem("an item needs a headline", field="headline")
     if len(item.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
     if not item.body:
         raise InvalidItem("an item needs a body (at least one paragraph)", field="body")
     return item
+
+
+# Characters no XML document can carry (C0 controls but tab, LF, CR; U+FFFE/U+FFFF) would
+# make the item unrenderable in NewsML-G2, NITF and feeds: refused on the way in. In the
+# JSON encoding controls appear as \u escapes (after an even number of backslashes).
+_NOT_XML = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f])|\xef\xbf[\xbe\xbf]")
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _check_characters(item: NewsItem) -> None:
+    try:
+        if not _NOT_XML.search(_ENCODE(item)):
+            return
+    except UnicodeEncodeError:
+        pass  # a lone surrogate: not text at all
+    for path, text in _strings(msgspec.to_builtins(item)):
+        if m := _NOT_XML_CHAR.search(text):
+            raise InvalidItem(
+                f"contains the character U+{ord(m.group()):04X}, which no XML document can carry",
+                field=path,
+            )
+    raise InvalidItem("contains characters that cannot be encoded")
+
+
+def _strings(value, path: str = ""):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _strings(sub, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _strings(sub, f"{path}[{i}]")

@@ -214,3 +214,102 @@ def test_formats_and_settings_commands():
     for name in formats.CODECS:
         assert name in listed
     assert "NEWSWIRE_DB" in newswire("settings").stdout.decode()
+
+
+@pytest.mark.parametrize("fmt", ["ninjs", "ninjs2", "newsml", "nitf"])
+def test_the_same_item_back_in_another_format_is_no_new_version(db, tmp_path, fmt):
+    item_id = ingest_seed(db)
+    path = tmp_path / f"again.{fmt}"
+    path.write_bytes(newswire("show", item_id, "--format", fmt, db=db).stdout)
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == [item_id]
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
+def test_a_file_with_an_impossible_value_is_one_failure_among_good_files(db, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(SEED.read_bytes())
+    base = {
+        "uri": "urn:x:bad",
+        "headlines": [{"role": "main", "value": "h"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
+    }
+    cases = {
+        "date-overflow.json": {**base, "versionCreated": "9999-12-31T23:00:00-05:00"},
+        "huge-version.json": {**base, "version": "99999999999999999999999"},
+        "control-char.json": {**base, "headlines": [{"role": "main", "value": "h\u0001"}]},
+    }
+    for name, doc in cases.items():
+        (folder / name).write_text(json.dumps(doc))
+    (folder / "surrogate.json").write_text(json.dumps(base).replace('"h"', '"h\\ud800"'))
+    result = newswire("ingest", str(folder), db=db)
+    assert result.returncode == 1
+    assert len(result.stdout.decode().split()) == 1
+    report = result.stderr.decode()
+    assert "Traceback" not in report
+    for name in [*cases, "surrogate.json"]:
+        assert name in report, report
+    assert "U+0001" in report
+
+
+def test_import_validates_every_record(db, tmp_path):
+    ingest_seed(db)
+    backup = tmp_path / "backup.jsonl"
+    assert newswire("export", str(backup), db=db).returncode == 0
+    header, line = backup.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    record["item"]["urgency"] = 42
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(f"{header}\n{json.dumps(record, ensure_ascii=False)}\n", encoding="utf-8")
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    result = newswire("import", str(bad), db=other)
+    assert (
+        result.returncode == 1 and b"bad.jsonl:2" in result.stderr and b"urgency" in result.stderr
+    )
+
+
+def test_bad_database_paths_are_clear_errors(tmp_path):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    result = newswire("list", db=f"sqlite:///{folder}")
+    assert (
+        result.returncode == 2 and b"folder" in result.stderr and b"Traceback" not in result.stderr
+    )
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    result = newswire("list", db=f"sqlite:///{garbage}")
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+
+
+def test_reading_commands_do_not_create_a_database(tmp_path):
+    typo = tmp_path / "typo.db"
+    for args in (["list"], ["show", "urn:x"], ["export", str(tmp_path / "x.jsonl")]):
+        result = newswire(*args, db=f"sqlite:///{typo}")
+        assert result.returncode == 2 and b"no database" in result.stderr, args
+    assert not typo.exists()
+
+
+def test_export_to_an_impossible_place(db, tmp_path):
+    ingest_seed(db)
+    result = newswire("export", str(tmp_path / "no" / "dir" / "x.jsonl"), db=db)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr
+
+
+def test_piped_error_report_keeps_whole_file_names(db, tmp_path):
+    deep = tmp_path / "a-rather-long-folder-name" / "and-another-long-one" / "deeper-still"
+    deep.mkdir(parents=True)
+    bad = deep / "2025-03-01-a-very-long-file-name-that-would-not-fit-a-table.txt"
+    bad.write_bytes(b"")
+    result = newswire("ingest", str(tmp_path), db=db)
+    assert result.returncode == 1 and str(bad).encode() in result.stderr
+
+
+def test_text_format_refuses_xml_and_json(db, tmp_path):
+    path = tmp_path / "item.xml"
+    path.write_bytes(newswire("show", ingest_seed(db), "--format", "newsml", db=db).stdout)
+    result = newswire("ingest", str(path), "--format", "text", db=db)
+    assert result.returncode == 1 and b"not agency text" in result.stderr

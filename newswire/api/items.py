@@ -7,9 +7,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from newswire import formats
+from newswire.api import problems
 from newswire.errors import BadInput, TooLarge, UnsupportedFormat
+from newswire.formats.base import FeedMeta
 from newswire.ingest import AUTO, parse_bytes
 from newswire.store import Store
 
@@ -21,15 +24,9 @@ _ITEM_BODY = {
         "description": "One item (or a feed of items) in any format newswire reads. The "
         "format is taken from ?format=, else from Content-Type, else detected.",
         "content": {
-            media: {"schema": {"type": "string"}}
-            for media in (
-                "text/plain",
-                "application/ninjs+json",
-                "application/nitf+xml",
-                "application/vnd.iptc.g2.newsitem+xml",
-                "application/rss+xml",
-                "application/atom+xml",
-            )
+            codec.media_type: {"schema": {"type": "string"}}
+            for codec in formats.CODECS.values()
+            if codec.can_parse
         },
     }
 }
@@ -83,13 +80,23 @@ def _format_of(request: Request, fmt: str | None) -> str:
     if fmt:
         return fmt
     content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+        raise UnsupportedFormat(
+            "send the item itself as the request body, not a form upload", field="Content-Type"
+        )
     codec = formats.for_media_type(content_type) if content_type else None
     if codec is not None and codec.can_parse:
         return codec.name
     return AUTO
 
 
-@router.post("/v1/items", status_code=201, tags=["items"], openapi_extra=_ITEM_BODY)
+@router.post(
+    "/v1/items",
+    status_code=201,
+    tags=["items"],
+    openapi_extra=_ITEM_BODY,
+    responses=problems.responses(400, 413, 415, 422, 503),
+)
 async def post_item(
     request: Request,
     fmt: Annotated[str | None, Query(alias="format", description="Input format.")] = None,
@@ -102,8 +109,13 @@ async def post_item(
             field="format",
         )
     data = await _read_body(request, settings.max_item_bytes)
-    items = parse_bytes(data, _format_of(request, fmt), max_bytes=settings.max_item_bytes)
-    receipts = _store(request).append_many(items)
+    fmt = _format_of(request, fmt)
+
+    def store_it() -> list:  # CPU and SQLite work, off the event loop
+        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes)
+        return _store(request).append_many(items)
+
+    receipts = await run_in_threadpool(store_it)
     body = [
         {
             "id": r.id,
@@ -122,9 +134,8 @@ async def post_item(
 @router.get(
     "/v1/items/{item_id:path}",
     tags=["items"],
-    responses={
-        200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}
-    },
+    responses=problems.responses(400, 404, 406)
+    | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
 )
 def get_item(
     request: Request,
@@ -146,6 +157,20 @@ def get_item(
     # A stored version never changes, so its sequence number and the format name it.
     etag = f'"{stored.seq}-{codec.name}"'
     headers = {"ETag": etag, "Vary": "Accept", "X-Newswire-Sequence": str(stored.seq)}
-    if etag in request.headers.get("if-none-match", ""):
+    if_none_match = request.headers.get("if-none-match", "")
+    if if_none_match.strip() == "*" or etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    return Response(codec.render(stored.item), media_type=codec.media_type, headers=headers)
+    if codec.is_feed:
+        base = request.app.state.settings.base_url or str(request.base_url)
+        base = base.rstrip("/") + "/"
+        meta = FeedMeta(
+            title=stored.item.headline,
+            link=base,
+            language=stored.item.language,
+            feed_id=f"{base}v1/items/{quote(item_id, safe='')}",
+            item_link=f"{base}v1/items/{{id}}",
+        )
+        data = codec.render_feed([stored.item], meta)
+    else:
+        data = codec.render(stored.item)
+    return Response(data, media_type=codec.media_type, headers=headers)

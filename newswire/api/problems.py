@@ -12,6 +12,41 @@ from newswire.errors import NewswireError
 PROBLEM = "application/problem+json"
 
 
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "The input field at fault, when known."},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def responses(*statuses: int) -> dict:
+    """OpenAPI ``responses`` for the problem statuses a route can answer with."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
+_DESCRIPTIONS = {
+    400: "Bad request: a parameter is invalid (the problem names it)",
+    404: "No such item or version",
+    406: "None of the Accept media types can be rendered",
+    413: "The body is over the size limit",
+    415: "The body's format is not one newswire reads",
+    422: "The body could not be parsed, or the item is invalid (the problem names the field)",
+    503: "The database is busy; try again",
+}
+
+
 def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -38,6 +73,11 @@ def install(app: FastAPI) -> None:
                 for e in errors
             ],
         )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Still logged by the server; the client gets a problem body, not a bare page.
+        return problem(500, "Internal error", "an unexpected error; it has been logged")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

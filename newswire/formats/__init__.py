@@ -5,9 +5,12 @@ Adding a format is one module with a ``Codec`` and one line in ``_BUILTIN``.
 
 from __future__ import annotations
 
+import msgspec
+
 from newswire.errors import NotAcceptable, ParseError, UnsupportedFormat
 from newswire.formats import feeds, newsml, ninjs, nitf, text
 from newswire.formats.base import Codec, FeedMeta
+from newswire.formats.xmlsafe import root_localname
 
 _BUILTIN: tuple[Codec, ...] = (
     ninjs.NINJS3,
@@ -59,9 +62,33 @@ def detect(data: bytes) -> Codec:
     for codec in CODECS.values():
         if codec.can_parse and codec.sniff(data):
             return codec
+    _explain(data)
     raise ParseError(
         f"the content is in no format newswire reads ({', '.join(parsers())})", field="format"
     )
+
+
+def _explain(data: bytes) -> None:
+    """Say why JSON or XML that no codec recognised is refused, as precisely as possible."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head in (b"{", b"["):
+        try:
+            doc = msgspec.json.decode(data.removeprefix(b"\xef\xbb\xbf"))
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
+            raise ParseError(f"not valid JSON: {exc}") from None
+        what = "an object" if isinstance(doc, dict) else "not an object"
+        raise ParseError(
+            f"JSON, but not a ninjs document ({what}"
+            f"{' without a uri' if isinstance(doc, dict) and 'uri' not in doc else ''}"
+            f"); newswire reads JSON as ninjs 2.x or 3.x"
+        )
+    if head == b"<":
+        root = root_localname(data)
+        raise ParseError(
+            f"XML with root element <{root}> is none of NewsML-G2 (newsItem, "
+            "newsMessage), NITF (nitf), RSS (rss, RDF) or Atom (feed)",
+            field="format",
+        )
 
 
 def for_media_type(media_type: str) -> Codec | None:
@@ -99,6 +126,12 @@ def negotiate(accept: str | None, default: str = DEFAULT) -> Codec:
         if media.split(";")[0] in ("*/*", "application/*", "application/json"):
             return get(default)
         codec = for_media_type(media)
+        if codec is None and media.endswith("/*"):  # text/* -> the first text/... codec
+            family = media.split("/")[0] + "/"
+            codec = next(
+                (c for c in CODECS.values() if c.can_render and c.media_type.startswith(family)),
+                None,
+            )
         if codec and codec.can_render:
             return codec
     raise NotAcceptable(

@@ -467,7 +467,12 @@ class NinjsCodec(Codec):
 
 
 _NINJS2_TYPE = "application/vnd.iptc.ninjs+json;version=2"
-NINJS3 = NinjsCodec("ninjs", "3.1", "application/ninjs+json", ("application/vnd.iptc.ninjs+json",))
+NINJS3 = NinjsCodec(
+    "ninjs",
+    "3.1",
+    "application/ninjs+json",
+    ("application/vnd.iptc.ninjs+json", "application/json"),
+)
 NINJS2 = NinjsCodec(
     "ninjs2", "2.2", _NINJS2_TYPE, (_NINJS2_TYPE, "application/ninjs+json;version=2")
 )

@@ -374,6 +374,10 @@ class _Text(Codec):
         return bool(head) and head[:1] not in (b"{", b"[", b"<")
 
     def parse(self, data: bytes) -> list[NewsItem]:
+        head = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+        if head in (b"{", b"[", b"<"):
+            kind = "XML" if head == b"<" else "JSON"
+            raise ParseError(f"this is {kind}, not agency text: send it as its own format")
         return [parse_text(_decode(data))]
 
     def render(self, item: NewsItem) -> bytes:

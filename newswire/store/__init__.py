@@ -15,11 +15,12 @@ BACKENDS: dict[str, str] = {
 __all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "open_store"]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, create: bool = True) -> Store:
+    """The store at ``url``; with ``create=False`` a missing database is an error."""
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
     target = BACKENDS.get(scheme)
     if target is None:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported database URL {url!r} (known: {known})", field="db")
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(url)
+    return getattr(importlib.import_module(module), cls)(url, create=create)

@@ -27,7 +27,7 @@ from typing import NamedTuple, Protocol
 
 import msgspec
 
-from newswire.model import NewsItem, utcnow
+from newswire.model import NewsItem, canonical, utcnow
 
 
 class Stored(msgspec.Struct, kw_only=True):
@@ -91,6 +91,7 @@ def iso(value: datetime | None) -> str | None:
 
 
 def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
+    item = canonical(item)
     stamped = stamp(item, now or utcnow())
     return Prepared(
         stamped.id,
@@ -126,7 +127,7 @@ def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
         else now,
         firstcreated=latest.firstcreated or item.firstcreated or now,
         signal=item.signal or "update",
-        replaces=item.replaces if item.replaces and item.replaces < version else latest.version,
+        replaces=latest.version,
     )
 
 

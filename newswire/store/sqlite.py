@@ -24,7 +24,7 @@ from pathlib import Path
 
 import msgspec
 
-from newswire.errors import BadInput, NotFound
+from newswire.errors import BadInput, NotFound, Unavailable
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Prepared,
@@ -69,22 +69,32 @@ def _path_of(url: str) -> str:
 
 
 class SQLiteStore:
-    def __init__(self, url: str = "sqlite:///./newswire.db"):
+    def __init__(self, url: str = "sqlite:///./newswire.db", *, create: bool = True):
         self.url = url
         path = _path_of(url)
         if path != ":memory:":
-            parent = Path(path).expanduser().parent
-            if not parent.is_dir():
-                raise BadInput(f"the folder of the database does not exist: {parent}", field="db")
+            file = Path(path).expanduser()
+            path = str(file)
+            if not file.parent.is_dir():
+                raise BadInput(
+                    f"the folder of the database does not exist: {file.parent}", field="db"
+                )
+            if file.is_dir():
+                raise BadInput(f"the database path is a folder: {file}", field="db")
+            if not create and not file.exists():
+                raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
         # One connection shared by the threads of a process, serialised by a lock: SQLite
         # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            migrate(self._db, SQLITE_MIGRATIONS)
+        except sqlite3.Error as exc:
+            raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        migrate(self._db, SQLITE_MIGRATIONS)
 
     # --- writing ---------------------------------------------------------------------
 
@@ -96,7 +106,7 @@ class SQLiteStore:
         batch = [it if isinstance(it, Prepared) else prepare(it, now) for it in items]
         with self._lock:
             cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            _begin(cur)
             try:
                 receipts = self._append_batch(cur, batch, now)
                 cur.execute("COMMIT")
@@ -165,25 +175,24 @@ class SQLiteStore:
         report = RestoreReport()
         with self._lock:
             cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            _begin(cur)
             try:
                 for record in records:
-                    item = record.item
+                    p = prepare(record.item)  # exported versions have their times: kept
                     row = cur.execute(
-                        "SELECT fingerprint, data FROM versions WHERE id = ? AND version = ?",
-                        (item.id, item.version),
+                        "SELECT data FROM versions WHERE id = ? AND version = ?",
+                        (p.id, p.version),
                     ).fetchone()
                     if row is None:
                         seq = _next_seq(cur)
                         at = iso(record.stored_at)
-                        p = prepare(item)  # the times are set: prepare changes nothing
                         cur.execute(_INSERT, (seq, *p[:8], at, p.data))
-                        cur.execute(_UPSERT_ITEM, (item.id, item.version, seq, item.language, at))
+                        cur.execute(_UPSERT_ITEM, (p.id, p.version, seq, p.language, at))
                         report.added += 1
-                    elif row[1] == _ENCODE(item):
+                    elif row[0] == p.data:
                         report.skipped += 1
                     else:
-                        report.conflicts.append(f"{item.id}@{item.version}")
+                        report.conflicts.append(f"{p.id}@{p.version}")
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -253,6 +262,16 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _begin(cur: sqlite3.Cursor) -> None:
+    """Take the write lock, or say the store is busy (another writer held it too long)."""
+    try:
+        cur.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise Unavailable("the database is busy with another writer; try again") from None
+        raise
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:

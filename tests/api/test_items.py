@@ -202,3 +202,43 @@ def test_etag_answers_304_until_a_new_version(client):
     assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
     fresh = client.get("/v1/items/urn:x:etag", headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh.json()["version"] == "2"
+
+
+def test_characters_xml_cannot_carry_are_refused(client):
+    doc = {
+        "uri": "urn:x:ctrl",
+        "type": "text",
+        "headlines": [{"role": "main", "value": "bad \u0001 headline"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
+    }
+    response = client.post(
+        "/v1/items", content=json.dumps(doc), headers={"Content-Type": "application/ninjs+json"}
+    )
+    assert response.status_code == 422 and response.json()["field"] == "headline"
+    assert client.get("/v1/items/urn:x:ctrl").status_code == 404
+
+
+def test_form_uploads_are_refused(client):
+    response = client.post("/v1/items", files={"file": ("seed.txt", SEED.read_bytes())})
+    assert response.status_code == 415 and response.json()["field"] == "Content-Type"
+
+
+def test_xml_sent_as_text_is_refused(client, seed_id):
+    xml = client.get(f"/v1/items/{quote(seed_id, safe='')}", params={"format": "newsml"}).content
+    response = client.post("/v1/items", content=xml, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 422 and "not agency text" in response.json()["detail"]
+
+
+def test_feed_formats_link_to_the_server(client, server, seed_id):
+    rss = client.get(f"/v1/items/{quote(seed_id, safe='')}", params={"format": "rss"}).text
+    assert f"{server.url}/v1/items/{quote(seed_id, safe='')}" in rss
+
+
+def test_text_wildcard_and_star_etag(client, seed_id):
+    path = f"/v1/items/{quote(seed_id, safe='')}"
+    assert (
+        client.get(path, headers={"Accept": "text/*"})
+        .headers["content-type"]
+        .startswith("text/plain")
+    )
+    assert client.get(path, headers={"If-None-Match": "*"}).status_code == 304

@@ -138,3 +138,21 @@ def test_concurrent_appends_get_distinct_sequences(store):
         t.join()
     seqs = [s.seq for s in store.since(0, 1000)]
     assert len(seqs) == 80 and seqs == sorted(set(seqs))
+
+
+def test_each_version_replaces_the_one_before(store):
+    store.append(item())
+    for n in range(2, 5):
+        store.append(item(headline=f"نسخة {n}", replaces=1))
+    assert [(s.item.version, s.item.replaces) for s in store.versions("urn:test:item:1")] == [
+        (1, None),
+        (2, 1),
+        (3, 2),
+        (4, 3),
+    ]
+
+
+def test_equal_values_from_any_source_are_the_same_content(store):
+    store.append(item())
+    parsed = "".join(["us", "able"])  # equal to the default, but another object
+    assert store.append(item(pubstatus=parsed)).created is False
