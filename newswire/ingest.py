@@ -16,7 +16,7 @@ from newswire import formats
 from newswire.errors import NewswireError, ParseError, TooLarge
 from newswire.model import NewsItem
 from newswire.store.base import Prepared, prepare
-from newswire.validation import check_item
+from newswire.validation import check_item, strip_unencodable
 
 AUTO = "auto"
 
@@ -25,7 +25,7 @@ def parse_bytes(data: bytes, fmt: str = AUTO, *, max_bytes: int) -> list[NewsIte
     """The valid items in ``data``; ``NewswireError`` (4xx) naming the reason otherwise."""
     if len(data) > max_bytes:
         raise TooLarge(f"{len(data):,} bytes is over the limit of {max_bytes:,} bytes")
-    if not data.strip():
+    if not data or data.isspace():
         raise ParseError("empty input: no item in it")
     codec = formats.detect(data) if fmt == AUTO else formats.get(fmt)
     if not codec.can_parse:
@@ -40,7 +40,7 @@ def parse_bytes(data: bytes, fmt: str = AUTO, *, max_bytes: int) -> list[NewsIte
         raise ParseError(f"unreadable {codec.label}: {exc}") from None
     if not items:
         raise ParseError(f"no item found in this {codec.label} document")
-    return [check_item(item) for item in items]
+    return [check_item(strip_unencodable(item), characters=False) for item in items]
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
@@ -49,7 +49,9 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
             raise TooLarge(f"{size:,} bytes is over the limit of {max_bytes:,} bytes")
-        data = handle.read(max_bytes + 1)  # a pipe or FIFO has no size to check first
+        # A regular file is read at its size (asking for max_bytes would allocate that much
+        # every time); a pipe or FIFO has no size, so it is read up to the limit.
+        data = handle.read(min(size, max_bytes) + 1 if size else max_bytes + 1)
     if len(data) > max_bytes:
         raise TooLarge(f"over the limit of {max_bytes:,} bytes")
     return data
@@ -73,7 +75,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 Parsed = tuple[str, list[NewsItem] | list[Prepared] | None, str | None]
 """(file, its items, or the reason it was refused)."""
 
-_CHUNK = 128
+_CHUNK = 256
 
 
 def parse_file(path: Path, fmt: str, max_bytes: int) -> Parsed:
@@ -106,7 +108,7 @@ def parse_files(
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
     """
-    if workers <= 1 or len(paths) < 2 * _CHUNK:
+    if workers < 1 or len(paths) < 2 * _CHUNK:
         for path in paths:
             yield parse_file(path, fmt, max_bytes)
         return

@@ -27,8 +27,12 @@ def content_id(*parts: str) -> str:
     return f"urn:newswire:item:{digest}"
 
 
-def check_item(item: NewsItem) -> NewsItem:
-    """``item`` if it can be stored, else ``InvalidItem`` naming the field and the reason."""
+def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
+    """``item`` if it can be stored, else ``InvalidItem`` naming the field and the reason.
+
+    ``characters=False`` skips looking for characters XML cannot carry in the text fields,
+    for an item that ``strip_unencodable`` has just cleaned (the id is always checked).
+    """
     if not item.id or not item.id.strip():
         raise InvalidItem("an item needs an id", field="id")
     if len(item.id) > MAX_ID or len(item.id.split()) != 1:
@@ -48,7 +52,12 @@ def check_item(item: NewsItem) -> NewsItem:
     for entity in item.entities:
         if entity.kind not in ENTITY_KINDS:
             raise InvalidItem(f"entity kind is one of {', '.join(ENTITY_KINDS)}", field="entities")
-    _check_characters(item)
+    if bad := _NOT_XML_CHAR.search(item.id):
+        raise InvalidItem(
+            f"an id cannot contain the character U+{ord(bad.group()):04X}", field="id"
+        )
+    if characters:
+        _check_characters(item)
     if item.pubstatus == "canceled":
         return item  # a withdrawal may carry no text
     if not item.headline.strip() or not _VISIBLE.search(item.headline):
@@ -61,27 +70,60 @@ def check_item(item: NewsItem) -> NewsItem:
 
 
 # Characters no XML document can carry (C0 controls but tab, LF, CR; U+FFFE/U+FFFF) would
-# make the item unrenderable in NewsML-G2, NITF and feeds: refused on the way in. In the
-# JSON encoding controls appear as \u escapes (after an even number of backslashes).
-_NOT_XML = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f])|\xef\xbf[\xbe\xbf]")
+# make the item unrenderable in NewsML-G2, NITF and feeds. They are looked for cheaply in
+# the item's JSON, where msgspec writes controls as \u00XX, \b or \f; a hit (or a literal
+# backslash sequence in the text) sends the item to the exact, slower check.
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _ENCODE = msgspec.json.Encoder().encode
 
 
-def _check_characters(item: NewsItem) -> None:
+def strip_unencodable(item: NewsItem) -> NewsItem:
+    """``item`` without the characters no XML can carry (stray controls, U+FFFE/FFFF, lone
+    surrogates): invisible junk that real feeds carry now and then, removed on ingest the
+    way body HTML is sanitised. An id is never changed: one with such characters is refused
+    by ``check_item``."""
+    if not _suspect(item):
+        return item
+    data = msgspec.to_builtins(item)
+    item_id = data.pop("id")
+    cleaned = _clean(data)
+    return msgspec.convert({**cleaned, "id": item_id}, NewsItem)
+
+
+def _suspect(item: NewsItem) -> bool:
     try:
-        if not _NOT_XML.search(_ENCODE(item)):
-            return
+        data = _ENCODE(item)
     except UnicodeEncodeError:
-        pass  # a lone surrogate: not text at all
+        return True  # a lone surrogate: not text at all
+    # Backslashes are few (JSON's \" for quotes): look at each rather than search 5 times.
+    at = data.find(b"\\")
+    while at >= 0:
+        if data[at + 1 : at + 2] in (b"u", b"b", b"f"):
+            return True
+        at = data.find(b"\\", at + 2)
+    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return _NOT_XML_CHAR.sub("", value)
+    if isinstance(value, dict):
+        return {key: _clean(sub) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [_clean(sub) for sub in value]
+    return value
+
+
+def _check_characters(item: NewsItem) -> None:
+    if not _suspect(item):
+        return
     for path, text in _strings(msgspec.to_builtins(item)):
         if m := _NOT_XML_CHAR.search(text):
             raise InvalidItem(
                 f"contains the character U+{ord(m.group()):04X}, which no XML document can carry",
                 field=path,
             )
-    raise InvalidItem("contains characters that cannot be encoded")
 
 
 def _strings(value, path: str = ""):

@@ -241,19 +241,38 @@ def test_a_file_with_an_impossible_value_is_one_failure_among_good_files(db, tmp
     cases = {
         "date-overflow.json": {**base, "versionCreated": "9999-12-31T23:00:00-05:00"},
         "huge-version.json": {**base, "version": "99999999999999999999999"},
-        "control-char.json": {**base, "headlines": [{"role": "main", "value": "h\u0001"}]},
+        "control-char-id.json": {**base, "uri": "urn:x:\u0001"},
     }
     for name, doc in cases.items():
         (folder / name).write_text(json.dumps(doc))
-    (folder / "surrogate.json").write_text(json.dumps(base).replace('"h"', '"h\\ud800"'))
     result = newswire("ingest", str(folder), db=db)
     assert result.returncode == 1
     assert len(result.stdout.decode().split()) == 1
     report = result.stderr.decode()
     assert "Traceback" not in report
-    for name in [*cases, "surrogate.json"]:
+    for name in cases:
         assert name in report, report
     assert "U+0001" in report
+
+
+def test_stray_control_characters_are_removed_not_stored(db, tmp_path):
+    doc = {
+        "uri": "urn:x:ctrl",
+        "language": "en",
+        "headlines": [{"role": "main", "value": "Head\u0002line"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Bo\u0001dy\ufffe."}],
+    }
+    path = tmp_path / "ctrl.json"
+    path.write_text(json.dumps(doc))
+    (tmp_path / "surrogate.json").write_text(json.dumps(doc).replace("Bo", "Bo\\ud800"))
+    result = newswire("ingest", str(path), str(tmp_path / "surrogate.json"), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    for fmt in ("newsml", "nitf", "rss", "atom"):
+        shown = newswire("show", "urn:x:ctrl", "--format", fmt, db=db)
+        assert shown.returncode == 0 and b"Headline" in shown.stdout and b"Body." in shown.stdout
+    store = open_store(db)
+    assert store.count() == (1, 1)  # the two files say the same once cleaned
+    store.close()
 
 
 def test_import_validates_every_record(db, tmp_path):

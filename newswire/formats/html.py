@@ -32,6 +32,9 @@ BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "td"
 
 def squash(text: str) -> str:
     """Collapse runs of whitespace to one space and strip the ends."""
+    # Most text is already squashed: checking (in C) is cheaper than rebuilding it.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 
@@ -145,7 +148,7 @@ def make_body(
     if html is not None and paragraphs is not None:
         paras = [squash(p) for p in paragraphs if p and p.strip()]
         simple = html_from_paragraphs(paras)
-        if html.strip() == simple:
+        if html == simple or html.strip() == simple:
             return paras, simple
     if html is not None and html.strip():
         clean = canonical_html(html)

@@ -87,7 +87,10 @@ class Prepared(NamedTuple):
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    """``2025-01-02T03:04:05Z`` (isoformat is several times faster than strftime)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
@@ -108,6 +111,8 @@ def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
 
 def stamp(item: NewsItem, now: datetime) -> NewsItem:
     """A first version as stored: times filled in where the source gave none."""
+    if item.versioncreated is not None and item.firstcreated is not None:
+        return item
     versioncreated = item.versioncreated or now
     return msgspec.structs.replace(
         item,
