@@ -90,6 +90,7 @@ def ingest(
     db: DbOption = _DB_DEFAULT,
 ) -> None:
     """Store the items in PATHs; print the id of each item stored, one per line."""
+    fmt = fmt.lower()
     if fmt != AUTO and fmt not in formats.parsers():
         raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
     missing = [str(p) for p in paths if not p.exists()]

@@ -103,7 +103,7 @@ async def post_item(
 ) -> JSONResponse:
     """Store an item (or each item of a feed); 201 with its id, version and sequence."""
     settings = request.app.state.settings
-    if fmt is not None and fmt != AUTO and fmt not in formats.parsers():
+    if fmt is not None and fmt != AUTO and fmt.lower() not in formats.parsers():
         raise UnsupportedFormat(
             f"{fmt!r} is not a format newswire reads ({', '.join(formats.parsers())})",
             field="format",
@@ -131,8 +131,9 @@ async def post_item(
     return JSONResponse(body[0] if len(body) == 1 else {"items": body}, status, headers=headers)
 
 
-@router.get(
+@router.api_route(
     "/v1/items/{item_id:path}",
+    methods=["GET", "HEAD"],
     tags=["items"],
     responses=problems.responses(400, 404, 406)
     | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
@@ -145,7 +146,7 @@ def get_item(
 ) -> Response:
     """An item (latest version, or ?version=N) in ?format= or the Accept header's format."""
     if fmt:
-        if fmt not in formats.renderers():
+        if fmt.lower() not in formats.renderers():
             raise BadInput(
                 f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
                 field="format",

@@ -41,7 +41,7 @@ __all__ = ["CODECS", "DEFAULT", "Codec", "FeedMeta", "detect", "for_media_type",
 
 def get(name: str) -> Codec:
     try:
-        return CODECS[name]
+        return CODECS[name.lower()]
     except KeyError:
         known = ", ".join(CODECS)
         raise UnsupportedFormat(

@@ -239,7 +239,12 @@ class SQLiteStore:
         )
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
-        where, args = ("WHERE i.language = ?", (language,)) if language else ("", ())
+        # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
+        where, args = ("", ())
+        if language:
+            where = "WHERE i.language = ? OR i.language LIKE ? ESCAPE '\\'"
+            prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args = (language, f"{prefix}-%")
         return self._rows(
             f"SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
             f" ON v.seq = i.latest_seq {where} ORDER BY i.latest_seq DESC LIMIT ?",

@@ -245,3 +245,14 @@ def test_text_wildcard_and_star_etag(client, seed_id):
         .startswith("text/plain")
     )
     assert client.get(path, headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_head_and_case_insensitive_format(client, seed_id):
+    path = f"/v1/items/{quote(seed_id, safe='')}"
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"]
+    assert (
+        client.get(path, params={"format": "NewsML"})
+        .headers["content-type"]
+        .startswith("application/vnd.iptc.g2.newsitem+xml")
+    )

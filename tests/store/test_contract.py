@@ -156,3 +156,14 @@ def test_equal_values_from_any_source_are_the_same_content(store):
     store.append(item())
     parsed = "".join(["us", "able"])  # equal to the default, but another object
     assert store.append(item(pubstatus=parsed)).created is False
+
+
+def test_a_language_lists_its_regional_variants(store):
+    store.append(item(1, language="ar"))
+    store.append(item(2, language="ar-EG"))
+    store.append(item(3, language="arn"))  # another language that merely starts alike
+    assert {s.item.id for s in store.latest(language="ar")} == {
+        "urn:test:item:1",
+        "urn:test:item:2",
+    }
+    assert [s.item.id for s in store.latest(language="ar-EG")] == ["urn:test:item:2"]
