@@ -100,14 +100,14 @@ def ingest(
     max_bytes = _int_setting("max_item_bytes")
     workers = workers or os.cpu_count() or 1
     failures: list[tuple[str, str]] = []
-    stored = 0
+    stored = unchanged = 0
 
     def run(store: Store) -> None:
-        nonlocal stored
+        nonlocal stored, unchanged
         pending: list[tuple[str, NewsItem | Prepared]] = []
 
         def flush() -> None:
-            nonlocal stored
+            nonlocal stored, unchanged
             if not pending:
                 return
             try:
@@ -122,7 +122,8 @@ def ingest(
                     except NewswireError as exc:
                         failures.append((source, str(exc)))
             sys.stdout.write("".join(f"{r.id}\n" for r in receipts))
-            stored += len(receipts)
+            stored += sum(r.created for r in receipts)
+            unchanged += sum(not r.created for r in receipts)
             pending.clear()
 
         with _progress() as progress:
@@ -150,7 +151,10 @@ def ingest(
             sys.stderr.write(title + ":\n")
             sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
         raise typer.Exit(1)
-    err.print(f"{stored} items stored from {len(files)} files", highlight=False)
+    err.print(
+        f"{len(files)} files: {stored} new versions stored, {unchanged} items unchanged",
+        highlight=False,
+    )
 
 
 @app.command()
