@@ -14,6 +14,18 @@ from tests.conftest import SEED
 from tests.helpers import Server
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
+NINJS = {"Content-Type": "application/ninjs+json"}
+
+
+def ninjs_doc(uri: str, headline: str = "h", body: str = "b", **fields) -> dict:
+    """A small ninjs 3.1 item."""
+    return {
+        "uri": uri,
+        "type": "text",
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": body}],
+        **fields,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +124,8 @@ def test_unacceptable_and_unknown(client, seed_id):
 
 
 def test_ids_that_are_urls_work(client):
-    doc = {
-        "uri": "http://ninjs.example.com/newsitems/abc/1",
-        "type": "text",
-        "language": "en",
-        "headlines": [{"role": "main", "value": "A URL id"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Body text."}],
-    }
-    response = client.post(
-        "/v1/items", content=json.dumps(doc), headers={"Content-Type": "application/ninjs+json"}
-    )
+    doc = ninjs_doc("http://ninjs.example.com/newsitems/abc/1", "A URL id", language="en")
+    response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS)
     assert response.status_code == 201, response.text
     got = client.get(f"/v1/items/{quote(doc['uri'], safe='')}")
     assert got.status_code == 200 and got.json()["uri"] == doc["uri"]
@@ -161,16 +165,8 @@ def test_a_forced_input_format_that_does_not_fit(client):
 
 
 def test_invalid_item_names_the_field(client):
-    doc = {
-        "uri": "urn:x:urgency",
-        "type": "text",
-        "urgency": 12,
-        "headlines": [{"role": "main", "value": "h"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
-    }
-    response = client.post(
-        "/v1/items", content=json.dumps(doc), headers={"Content-Type": "application/ninjs+json"}
-    )
+    doc = ninjs_doc("urn:x:urgency", urgency=12)
+    response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS)
     assert response.status_code == 422
     assert response.json()["field"] == "urgency"
 
@@ -182,15 +178,8 @@ def test_openapi(client):
 
 
 def test_etag_answers_304_until_a_new_version(client):
-    doc = {
-        "uri": "urn:x:etag",
-        "type": "text",
-        "language": "en",
-        "headlines": [{"role": "main", "value": "First"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Body."}],
-    }
-    headers = {"Content-Type": "application/ninjs+json"}
-    assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
+    doc = ninjs_doc("urn:x:etag", "First", language="en")
+    assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
     first = client.get("/v1/items/urn:x:etag")
     etag = first.headers["etag"]
     assert client.get("/v1/items/urn:x:etag", headers={"If-None-Match": etag}).status_code == 304
@@ -199,24 +188,18 @@ def test_etag_answers_304_until_a_new_version(client):
     )
     assert other.status_code == 200
     doc["headlines"][0]["value"] = "Second"
-    assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
+    assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
     fresh = client.get("/v1/items/urn:x:etag", headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh.json()["version"] == "2"
 
 
 def test_characters_xml_cannot_carry(client):
-    doc = {
-        "uri": "urn:x:ctrl",
-        "type": "text",
-        "headlines": [{"role": "main", "value": "stray \u0001control"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
-    }
-    headers = {"Content-Type": "application/ninjs+json"}
-    assert client.post("/v1/items", content=json.dumps(doc), headers=headers).status_code == 201
+    doc = ninjs_doc("urn:x:ctrl", "stray \u0001control")
+    assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
     newsml = client.get("/v1/items/urn:x:ctrl", params={"format": "newsml"})
     assert newsml.status_code == 200 and "stray control" in newsml.text
     bad_id = client.post(
-        "/v1/items", content=json.dumps({**doc, "uri": "urn:x:\u0001"}), headers=headers
+        "/v1/items", content=json.dumps({**doc, "uri": "urn:x:\u0001"}), headers=NINJS
     )
     assert bad_id.status_code == 422 and bad_id.json()["field"] == "id"
 
