@@ -16,7 +16,7 @@ from newswire.validation import check_item, content_id
 from tests.strategies import news_items
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "text"
-# A copy of the reference item /work/shared/seed/000_fd5af0361ac50746.txt
+# A copy of the reference item ../shared/seed/000_fd5af0361ac50746.txt
 SEED = FIXTURES / "seed_aa_ar.txt"
 AA_FOOTER_AR = (
     "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول، هي اختصار لجزء من الأخبار التي "
