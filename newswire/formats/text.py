@@ -87,7 +87,7 @@ _FOOTERS = (
 
 _STOPWORDS = {
     "en": "the and of to in is that for on with said was by as at from has have it are "
-    "an be will this were which after their",
+    "an be will this were which after their a they his her its he she we who but not",
     "tr": "ve bir bu ile için olarak olan ise daha çok gibi ancak sonra kadar değil ama "
     "her tarafından üzerine dedi etti ifade eden yaptı",
     "fr": "le la les des du et un une est que qui dans pour pas au aux sur avec par il elle "
@@ -97,6 +97,8 @@ _STOPWORDS = {
     "es": "el los las del y que un una es por con para se no al su lo como más fue ha según",
 }
 _STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+# Letters only one of these languages uses: each one present counts as two stopwords.
+_LETTERS = {"tr": "ığş", "de": "ß", "es": "ñ¿¡", "fr": "œèêëâîôûù"}
 
 
 def _normal(text: str) -> str:
@@ -125,9 +127,18 @@ def detect_language(text: str) -> str:
         return "ar"
     if not latin:
         return "und"
-    words = re.findall(r"[^\W\d_]+", text.casefold())
+    folded = text.casefold()
+    words = re.findall(r"[^\W\d_]+", folded)
     scores = sorted(
-        ((sum(w in stop for w in words), lang) for lang, stop in _STOPSETS.items()), reverse=True
+        (
+            (
+                sum(w in stop for w in words)
+                + 2 * sum(c in folded for c in _LETTERS.get(lang, "")),
+                lang,
+            )
+            for lang, stop in _STOPSETS.items()
+        ),
+        reverse=True,
     )
     (best, lang), (second, _) = scores[0], scores[1]
     return lang if best >= 2 and best > second else "und"

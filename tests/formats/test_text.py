@@ -262,6 +262,9 @@ def test_footer_is_recognised_on_normalised_text():
         ("Le ministre a dit que les discussions vont continuer avec les partenaires", "fr"),
         ("Der Minister sagte, dass die Gespräche mit den Partnern fortgesetzt werden", "de"),
         ("El ministro dijo que las conversaciones con los socios van a continuar", "es"),
+        ("MİT Başkanı Kalın, Hamas heyetiyle görüştü", "tr"),  # by its letters: ı ş
+        ("Kalin met a Hamas delegation. They discussed aid.", "en"),
+        ("Der Außenminister traf die Delegation", "de"),
         ("Ankara Istanbul", "und"),
         ("Министр сказал", "und"),
     ],
