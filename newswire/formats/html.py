@@ -132,7 +132,7 @@ def paragraphs_from_html(fragment: str) -> list[str]:
 
 
 def html_from_paragraphs(paragraphs: list[str]) -> str:
-    return "\n".join(f"<p>{_html.escape(p, quote=False)}</p>" for p in paragraphs if p.strip())
+    return "\n".join(f"<p>{_html.escape(p, quote=False)}</p>" for p in paragraphs if p and not p.isspace())
 
 
 def make_body(
@@ -146,7 +146,7 @@ def make_body(
     safe and canonical by construction and the sanitiser is skipped: ingest's hot path.
     """
     if html is not None and paragraphs is not None:
-        paras = [squash(p) for p in paragraphs if p and p.strip()]
+        paras = [squash(p) for p in paragraphs if p and not p.isspace()]
         simple = html_from_paragraphs(paras)
         if html == simple or html.strip() == simple:
             return paras, simple

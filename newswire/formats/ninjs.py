@@ -137,7 +137,7 @@ def _best(parts: list[tuple[str, str, str]], preferred: set[str]) -> list[tuple[
     def rank(i: int) -> tuple:
         return (parts[i][0] not in preferred, "html" in parts[i][1], i)
 
-    ranked = sorted(range(len(parts)), key=rank)
+    ranked = sorted(range(len(parts)), key=rank) if len(parts) > 1 else range(len(parts))
     return [
         (role, " ".join(paragraphs_from_html(value)) if "html" in ctype else value.strip())
         for role, ctype, value in (parts[i] for i in ranked)
@@ -196,8 +196,10 @@ def _bodies(parts: list[tuple[str, str, str]]) -> tuple[list[str], str]:
         first.setdefault(kind, value)
     if "rich" in first:
         html = first["rich"]
-        inner = re.search(r"<body\b[^>]*>(.*)</body\s*>", html, re.S | re.I)
-        html = inner.group(1) if inner else re.sub(r"(?is)<head\b.*?</head\s*>", "", html)
+        lowered = html.lower()
+        if "<body" in lowered or "<head" in lowered:  # a whole document: take its body
+            inner = re.search(r"<body\b[^>]*>(.*)</body\s*>", html, re.S | re.I)
+            html = inner.group(1) if inner else re.sub(r"(?is)<head\b.*?</head\s*>", "", html)
         plain = _split_plain(first["plain"]) if "plain" in first else None
         paras, html = make_body(paragraphs=plain, html=html)
         if paras or "plain" not in first:
@@ -207,10 +209,13 @@ def _bodies(parts: list[tuple[str, str, str]]) -> tuple[list[str], str]:
     return make_body(html=first["xml"]) if "xml" in first else ([], "")
 
 
+_ROLE_SEP = re.compile(r"[/:#]")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
 def _split_plain(text: str) -> list[str]:
     """Paragraphs of a plain body: split on blank lines, else on single newlines."""
-    blank_line = r"\n\s*\n" if re.search(r"\n\s*\n", text) else "\n"
-    return re.split(blank_line, text)
+    return _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
 
 
 def _dialect(doc: dict, default: int) -> int:
@@ -290,7 +295,7 @@ def _read(doc: dict, v2: bool) -> NewsItem:
 
     sources: dict[str, str] = {}  # by the last part of the role: originfo, provider
     for where, src in _objects(doc, k("infoSources")):
-        role = re.split(r"[/:#]", _text(src, "role", where).lower())[-1]
+        role = _ROLE_SEP.split(_text(src, "role", where).lower())[-1]
         sources.setdefault(role, _text(src, "name", where))
     entities, latin = [], None
     for kind, key in _KINDS.items():
