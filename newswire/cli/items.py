@@ -1,80 +1,39 @@
-"""The ``newswire`` command.
-
-Output that scripts read (ids, rendered items, exports) goes to stdout; progress bars,
-tables of errors and messages go to stderr. Every command takes ``--db`` (or
-``NEWSWIRE_DB``); failures print ``newswire: <reason>`` and exit non-zero.
-"""
+"""The item commands: ingest, show, list, export, import, formats, settings, serve, demo."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import msgspec
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from newswire import formats
+from newswire.cli.common import (
+    DB_DEFAULT,
+    DbOption,
+    err,
+    fail,
+    int_setting_or_fail,
+    out,
+    print_rows,
+    progress,
+    when,
+    with_store,
+)
 from newswire.errors import NewswireError
 from newswire.ingest import AUTO, iter_files, parse_bytes, parse_files
 from newswire.model import NewsItem
-from newswire.settings import BY_NAME, SETTINGS, int_setting, setting
-from newswire.store import Store, Stored, open_store
+from newswire.settings import BY_NAME, SETTINGS, setting
+from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item
 
-app = typer.Typer(
-    help="newswire — a news agency's news flow system.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
-
-DbOption = Annotated[
-    str,
-    typer.Option("--db", envvar=BY_NAME["db"].env, help=BY_NAME["db"].help, show_default=True),
-]
-_DB_DEFAULT = BY_NAME["db"].default
+app = typer.Typer()
 BATCH = 1000
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]newswire:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def with_store(db: str, action: Callable[[Store], None], *, create: bool = True) -> None:
-    try:
-        store = open_store(db, create=create)
-    except NewswireError as exc:
-        raise fail(str(exc), 2) from None
-    try:
-        action(store)
-    except NewswireError as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
-    finally:
-        store.close()
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-        disable=not err.is_terminal,
-    )
 
 
 @app.command()
@@ -87,7 +46,7 @@ def ingest(
     workers: Annotated[
         int, typer.Option(min=0, help="Processes parsing files (0: one per CPU).")
     ] = 0,
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """Store the items in PATHs; print the id of each item stored, one per line."""
     fmt = fmt.lower()
@@ -97,7 +56,7 @@ def ingest(
     if missing:
         raise fail(f"no such file or folder: {', '.join(missing)}", 2)
     files = list(iter_files(paths))
-    max_bytes = _int_setting("max_item_bytes")
+    max_bytes = int_setting_or_fail("max_item_bytes")
     workers = workers or os.cpu_count() or 1
     failures: list[tuple[str, str]] = []
     stored = unchanged = 0
@@ -126,8 +85,8 @@ def ingest(
             unchanged += sum(not r.created for r in receipts)
             pending.clear()
 
-        with _progress() as progress:
-            task = progress.add_task("ingesting", total=len(files))
+        with progress() as bar:
+            task = bar.add_task("ingesting", total=len(files))
             for source, items, error in parse_files(files, fmt, max_bytes, workers=workers):
                 if error is not None:
                     failures.append((source, error))
@@ -135,7 +94,7 @@ def ingest(
                     pending.extend((source, item) for item in items)
                 if len(pending) >= BATCH:
                     flush()
-                progress.advance(task)
+                bar.advance(task)
             flush()
         sys.stdout.flush()
 
@@ -164,7 +123,7 @@ def show(
     version: Annotated[
         int | None, typer.Option(min=1, max=MAX_VERSION, help="A given version (default: latest).")
     ] = None,
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """Print an item (its latest version, or --version N) in a format."""
     try:
@@ -183,7 +142,7 @@ def show(
 def list_items(
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many.")] = 20,
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """The most recently stored items, newest first."""
 
@@ -192,8 +151,14 @@ def list_items(
         if not out.is_terminal:  # for scripts: one tab-separated line per item, ids whole
             for row in rows:
                 it = row.item
-                when = _when(it.versioncreated)
-                cells = (str(row.seq), it.id, str(it.version), it.language, when, it.headline)
+                cells = (
+                    str(row.seq),
+                    it.id,
+                    str(it.version),
+                    it.language,
+                    when(it.versioncreated),
+                    it.headline,
+                )
                 sys.stdout.write("\t".join(cells) + "\n")
         else:
             table = Table("seq", "id", "v", "lang", "version created", "headline", box=None)
@@ -206,7 +171,7 @@ def list_items(
                     it.id,
                     str(it.version),
                     it.language,
-                    _when(it.versioncreated),
+                    when(it.versioncreated),
                     it.headline,
                 )
             out.print(table)
@@ -214,28 +179,6 @@ def list_items(
         err.print(f"{len(rows)} shown; {items} items, {versions} versions stored", highlight=False)
 
     with_store(db, run, create=False)
-
-
-def _int_setting(name: str) -> int:
-    try:
-        return int_setting(name)
-    except NewswireError as exc:
-        raise fail(exc.detail, 2) from None
-
-
-def _print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """A table on a terminal; tab-separated lines, nothing cut, when piped."""
-    if out.is_terminal:
-        table = Table(*header, box=None)
-        for row in rows:
-            table.add_row(*row)
-        out.print(table)
-    else:
-        sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
-
-
-def _when(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else ""
 
 
 _EXPORT_HEADER = {"newswire": "export", "format": 1}
@@ -248,7 +191,7 @@ def export(
     file: Annotated[
         Path, typer.Argument(metavar="FILE.jsonl", help="Where to write; - for stdout.")
     ],
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """Write every version of every item to a JSON Lines backup."""
 
@@ -257,13 +200,13 @@ def export(
         handle = sys.stdout.buffer if str(file) == "-" else file.open("wb")
         try:
             handle.write(_encode(_EXPORT_HEADER) + b"\n")
-            with _progress() as progress:
-                task = progress.add_task("exporting", total=total)
+            with progress() as bar:
+                task = bar.add_task("exporting", total=total)
                 for n, stored in enumerate(store.export(), 1):
                     handle.write(_encode(stored) + b"\n")
                     if n % 1000 == 0:
-                        progress.update(task, completed=n)
-                progress.update(task, completed=total)
+                        bar.update(task, completed=n)
+                bar.update(task, completed=total)
         finally:
             if handle is not sys.stdout.buffer:
                 handle.close()
@@ -296,7 +239,7 @@ def _read_export(file: Path) -> list[Stored]:
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(metavar="FILE.jsonl", help="A file made by export.")],
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """Restore a backup: add every version not already stored, exactly as exported."""
     if str(file) != "-" and not file.is_file():
@@ -305,15 +248,15 @@ def import_(
 
     def run(store: Store) -> None:
         report = None
-        with _progress() as progress:
-            task = progress.add_task("importing", total=len(records))
+        with progress() as bar:
+            task = bar.add_task("importing", total=len(records))
             added = skipped = 0
             conflicts: list[str] = []
             for start in range(0, len(records), 1000):
                 report = store.restore(records[start : start + 1000])
                 added, skipped = added + report.added, skipped + report.skipped
                 conflicts += report.conflicts
-                progress.advance(task, len(records[start : start + 1000]))
+                bar.advance(task, len(records[start : start + 1000]))
         err.print(f"{added} versions added, {skipped} already present", highlight=False)
         if conflicts:
             raise fail(
@@ -328,7 +271,7 @@ def import_(
 def list_formats() -> None:
     """The formats newswire reads and writes."""
     yes = {True: "yes", False: "-"}
-    _print_rows(
+    print_rows(
         ("name", "format", "media type", "parse", "render"),
         [
             (c.name, c.label, c.media_type, yes[c.can_parse], yes[c.can_render])
@@ -340,7 +283,7 @@ def list_formats() -> None:
 @app.command("settings")
 def list_settings() -> None:
     """Every setting, its environment variable, default and current value."""
-    _print_rows(
+    print_rows(
         ("setting", "environment", "default", "value", "help"),
         [(s.name, s.env, s.default, setting(s.name), s.help) for s in SETTINGS],
     )
@@ -350,7 +293,7 @@ def list_settings() -> None:
 def serve(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
     port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     _serve(db, host, port)
@@ -360,7 +303,7 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
     port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
-    db: DbOption = _DB_DEFAULT,
+    db: DbOption = DB_DEFAULT,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
 ) -> None:
     """Load the demo data (the seed item and a corpus sample), then serve."""
@@ -395,11 +338,3 @@ def _serve(db: str, host: str, port: int) -> None:
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
     uvicorn.run(application, host=host, port=port, log_level="info")
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

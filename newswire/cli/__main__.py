@@ -1,0 +1,5 @@
+"""``python -m newswire.cli``."""
+
+from newswire.cli import main
+
+main()

@@ -1,0 +1,84 @@
+"""What every ``newswire`` command shares: consoles, errors, the store, output helpers.
+
+Output that scripts read (ids, rendered items, exports, keys) goes to stdout; progress
+bars, tables of errors and messages go to stderr. Failures print ``newswire: <reason>``
+and exit non-zero (2 for usage errors, 1 for everything else).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newswire.errors import NewswireError
+from newswire.settings import BY_NAME, int_setting
+from newswire.store import Store, open_store
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar=BY_NAME["db"].env, help=BY_NAME["db"].help, show_default=True),
+]
+DB_DEFAULT = BY_NAME["db"].default
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]newswire:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def with_store(db: str, action: Callable[[Store], None], *, create: bool = True) -> None:
+    try:
+        store = open_store(db, create=create)
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+    try:
+        action(store)
+    except NewswireError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    finally:
+        store.close()
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
+
+
+def int_setting_or_fail(name: str) -> int:
+    try:
+        return int_setting(name)
+    except NewswireError as exc:
+        raise fail(exc.detail, 2) from None
+
+
+def print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table on a terminal; tab-separated lines, nothing cut, when piped."""
+    if out.is_terminal:
+        table = Table(*header, box=None)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    else:
+        sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
+
+
+def when(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else ""
