@@ -14,7 +14,7 @@ MAX_ID = 1024
 MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
 # BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
-_LANGUAGE = re.compile(
+LANGUAGE_TAG = re.compile(
     r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?"
     r"(?:-[A-Za-z\d]{5,8}|-\d[A-Za-z\d]{3})*(?:-x(?:-[A-Za-z\d]{1,8})+)?"
     r"|x(?:-[A-Za-z\d]{1,8})+)$"
@@ -39,7 +39,7 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
         raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
     if not 1 <= item.version <= MAX_VERSION:
         raise InvalidItem(f"version is 1 to {MAX_VERSION}, not {item.version}", field="version")
-    if item.language and not _LANGUAGE.match(item.language):
+    if item.language and not LANGUAGE_TAG.fullmatch(item.language):
         raise InvalidItem(f"{item.language!r} is not a BCP 47 language tag", field="language")
     if item.urgency is not None and not 1 <= item.urgency <= 9:
         raise InvalidItem(f"urgency is 1 (flash) to 9, not {item.urgency}", field="urgency")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from newswire.cli import items
+from newswire.cli import access, items
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -14,6 +14,9 @@ app = typer.Typer(
 )
 for command in items.app.registered_commands:
     app.registered_commands.append(command)
+app.add_typer(access.product_app, name="product")
+app.add_typer(access.subscriber_app, name="subscriber")
+app.add_typer(access.key_app, name="key")
 
 
 def main() -> None:

@@ -66,6 +66,37 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX items_latest_seq ON items (latest_seq);
         """,
     ),
+    Migration(
+        3,
+        "access: products, subscribers and hashed API keys",
+        """
+        CREATE TABLE products (
+            name TEXT PRIMARY KEY,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE subscribers (
+            name   TEXT PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'active',
+            data   BLOB NOT NULL
+        );
+        CREATE TABLE subscriber_products (
+            subscriber TEXT NOT NULL REFERENCES subscribers (name) ON DELETE CASCADE,
+            product    TEXT NOT NULL REFERENCES products (name),
+            PRIMARY KEY (subscriber, product)
+        );
+        CREATE TABLE api_keys (
+            id           TEXT PRIMARY KEY,
+            hash         TEXT NOT NULL UNIQUE,
+            scope        TEXT NOT NULL,
+            name         TEXT NOT NULL DEFAULT '',
+            subscriber   TEXT REFERENCES subscribers (name) ON DELETE SET NULL,
+            created_at   TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at   TEXT
+        );
+        CREATE INDEX api_keys_subscriber ON api_keys (subscriber);
+        """,
+    ),
 )
 
 

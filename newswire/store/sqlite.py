@@ -99,6 +99,16 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
         self._lock = threading.RLock()
+        self._access = None
+
+    @property
+    def access(self):
+        """Products, subscribers and API keys (``newswire.store.sqlite_access``)."""
+        if self._access is None:
+            from newswire.store.sqlite_access import SQLiteAccess
+
+            self._access = SQLiteAccess(self._db, self._lock)
+        return self._access
 
     # --- writing ---------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Who may receive what: products, subscribers, API keys."""

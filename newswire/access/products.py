@@ -1,0 +1,183 @@
+"""Products: named selections of the news flow that subscribers are entitled to.
+
+A product says which items it carries (languages, Media Topics, urgency, genres, places,
+sources) and how (``full`` text or ``teaser``). Each criterion left empty places no
+restriction; an item must meet every criterion that is set, and meets one when it has
+any of the values the criterion lists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+import msgspec
+
+from newswire.access import taxonomy
+from newswire.errors import BadInput
+from newswire.model import NewsItem
+from newswire.validation import LANGUAGE_TAG
+
+ACCESS_LEVELS: tuple[str, ...] = ("full", "teaser")
+NORMAL_URGENCY = 5
+"""IPTC's "normal" urgency: what an item without one counts as."""
+
+
+class Product(msgspec.Struct, kw_only=True, omit_defaults=True):
+    name: str
+    access: Literal["full", "teaser"]
+    languages: list[str] = []
+    """BCP 47 tags; ``ar`` matches ``ar`` and ``ar-EG``. Empty: every language."""
+    subjects: list[str] = []
+    """Media Topic codes; an item matches with any subject within any of them."""
+    urgency_min: int = 1
+    urgency_max: int = 9
+    genres: list[str] = []
+    """Genre QCodes, compared exactly (``genre:Current``)."""
+    places: list[str] = []
+    """Place names (``Ankara``, ``أنقرة``) or ids (``geonames:323786``, ``iso3166-1a2:TR``)."""
+    sources: list[str] = []
+    """Providers or dateline sources (``AA``, ``الأناضول``)."""
+    early_embargo: bool = False
+    """Whether embargoed items may be delivered before the lift, marked embargoed."""
+
+
+def matches(product: Product, item: NewsItem) -> bool:
+    """Whether ``item`` is in ``product`` (access level and embargo are not looked at)."""
+    urgency = NORMAL_URGENCY if item.urgency is None else item.urgency
+    if not product.urgency_min <= urgency <= product.urgency_max:
+        return False
+    if product.languages and not any(_language_in(item.language, t) for t in product.languages):
+        return False
+    if product.genres and not {g.code for g in item.genres} & set(product.genres):
+        return False
+    if product.sources and not _fold_set(_sources(item)) & _fold_set(product.sources):
+        return False
+    if product.places and not _fold_set(_places(item)) & _fold_set(product.places):
+        return False
+    return not product.subjects or any(
+        taxonomy.is_within(code, wanted)
+        for concept in item.subjects
+        for code in (concept.code, concept.uri)
+        if code
+        for wanted in product.subjects
+    )
+
+
+def parse_urgency(text: str) -> tuple[int, int]:
+    """``1-3`` → ``(1, 3)``, ``2`` → ``(2, 2)``: the CLI's urgency range."""
+    m = _URGENCY.fullmatch(text.strip())
+    if not m:
+        raise BadInput(
+            f"{text!r} is not an urgency: give a number 1 to 9 or a range such as 1-3",
+            field="urgency",
+        )
+    low = int(m.group(1))
+    high = int(m.group(2)) if m.group(2) is not None else low
+    for value in (low, high):
+        if not 1 <= value <= 9:
+            raise BadInput(f"urgency is 1 (flash) to 9, not {value}", field="urgency")
+    if low > high:
+        raise BadInput(
+            f"the range {low}-{high} runs backwards: give the lower number first ({high}-{low})",
+            field="urgency",
+        )
+    return low, high
+
+
+def validate_product(product: Product) -> Product:
+    """``product`` with its subjects written as ``medtop:`` QCodes, or ``BadInput``
+    naming the field that is wrong and why."""
+    if not isinstance(product.name, str) or not _NAME.fullmatch(product.name):
+        raise BadInput(
+            "a product name is 1 to 64 letters, digits, '-', '_' or '.', "
+            "beginning with a letter or digit",
+            field="name",
+        )
+    if product.access not in ACCESS_LEVELS:
+        raise BadInput(
+            f"access is {' or '.join(ACCESS_LEVELS)}, not {product.access!r}", field="access"
+        )
+    for tag in _entries(product.languages, "languages"):
+        if not LANGUAGE_TAG.fullmatch(tag):
+            raise BadInput(f"{tag!r} is not a BCP 47 language tag", field="languages")
+    for code in _entries(product.subjects, "subjects"):
+        if not taxonomy.known(code):
+            raise BadInput(f"{code!r} is not an IPTC Media Topic", field="subjects")
+    for code in _entries(product.genres, "genres"):
+        if code.startswith("genre:") and not taxonomy.genre_known(code):
+            raise BadInput(
+                f"{code!r} is not an IPTC genre (genre codes are case-sensitive)", field="genres"
+            )
+        if not _QCODE.fullmatch(code):
+            raise BadInput(f"{code!r} is not a genre QCode such as genre:Current", field="genres")
+    _entries(product.places, "places")
+    _entries(product.sources, "sources")
+    for field in ("urgency_min", "urgency_max"):
+        value = getattr(product, field)
+        if type(value) is not int or not 1 <= value <= 9:
+            raise BadInput(f"{field} is 1 (flash) to 9, not {value!r}", field=field)
+    if product.urgency_min > product.urgency_max:
+        raise BadInput(
+            f"urgency_min {product.urgency_min} is above urgency_max {product.urgency_max}",
+            field="urgency_min",
+        )
+    if not isinstance(product.early_embargo, bool):
+        raise BadInput("early_embargo is true or false", field="early_embargo")
+    subjects = [taxonomy.qcode(code) for code in product.subjects]
+    if subjects == product.subjects:
+        return product
+    return msgspec.structs.replace(product, subjects=subjects)
+
+
+# Letters and digits of any script (Arabic included), '-', '_', '.'; no spaces, no marks.
+_NAME = re.compile(r"[^\W_][\w.\-]{0,63}")
+_URGENCY = re.compile(r"(\d+)\s*(?:[-–]\s*(\d+))?")
+_QCODE = re.compile(r"[A-Za-z][\w.\-]*:\S+")
+_GEONAMES = re.compile(r"https?://(?:sws\.|www\.)?geonames\.org/(\d+)(?:/.*)?", re.IGNORECASE)
+_ISO3166 = re.compile(r"https?://cv\.iptc\.org/newscodes/iso3166-1a2/([A-Za-z]{2})/?", re.I)
+
+
+def _entries(values: list[str], field: str) -> list[str]:
+    if not isinstance(values, list):
+        raise BadInput(f"{field} is a list of strings", field=field)
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise BadInput(f"{field} cannot hold an empty entry", field=field)
+    return values
+
+
+def _language_in(tag: str, wanted: str) -> bool:
+    """``ar`` covers ``ar`` and ``ar-EG`` (not ``arn``); ``ar-EG`` covers only ``ar-EG…``."""
+    tag, wanted = tag.lower(), wanted.lower()
+    return tag == wanted or tag.startswith(wanted + "-")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip().casefold()
+
+
+def _fold_set(values: Iterable[str]) -> set[str]:
+    return {folded for value in values if (folded := _fold(value))}
+
+
+def _sources(item: NewsItem) -> Iterator[str]:
+    yield item.provider
+    if item.dateline is not None:
+        yield item.dateline.source
+
+
+def _places(item: NewsItem) -> Iterator[str]:
+    if item.dateline is not None:
+        yield item.dateline.place
+        yield item.dateline.place_latin
+    for entity in item.entities_of("place"):
+        yield entity.name
+        yield entity.id
+        # The same place in its QCode form: geonames:323786, iso3166-1a2:TR.
+        if m := _GEONAMES.fullmatch(entity.id):
+            yield f"geonames:{m.group(1)}"
+        elif m := _ISO3166.fullmatch(entity.id):
+            yield f"iso3166-1a2:{m.group(1)}"

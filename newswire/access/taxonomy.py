@@ -1,0 +1,100 @@
+"""The IPTC Media Topic tree (and the genre list) as the package ships them.
+
+The vocabularies are read from ``newswire/data`` once, on first use, and kept. A Media
+Topic may be written ``medtop:04000000``, ``04000000`` or
+``http://cv.iptc.org/newscodes/mediatopic/04000000``; all three name the same topic.
+Retired topics stay in the tree: archived items still carry them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib.resources import files
+from typing import NamedTuple
+
+_MEDTOP = re.compile(
+    r"(?:medtop:|https?://cv\.iptc\.org/newscodes/mediatopic/)?(\d{8})/?", re.IGNORECASE
+)
+
+
+class Topic(NamedTuple):
+    parent: str
+    """The broader topic's QCode, ``""`` for a top-level topic."""
+    en: str
+    ar: str
+    retired: str
+    """The date the topic was retired, ``""`` while it is current."""
+
+
+def qcode(code: str) -> str:
+    """``code`` as a ``medtop:`` QCode, or ``""`` if it is not a Media Topic code."""
+    m = _MEDTOP.fullmatch(code.strip())
+    return f"medtop:{m.group(1)}" if m else ""
+
+
+def is_within(code: str, ancestor: str) -> bool:
+    """Whether topic ``code`` is ``ancestor`` itself or one of its descendants."""
+    code, ancestor = qcode(code), qcode(ancestor)
+    if not code or not ancestor:
+        return False
+    topics = _topics()
+    for _ in range(len(topics) + 1):  # bounded: a cycle in an edited CSV must not spin
+        if code == ancestor:
+            return True
+        found = topics.get(code)
+        if found is None or not found.parent:
+            return False
+        code = found.parent
+    return False
+
+
+def known(code: str) -> bool:
+    """Whether ``code`` is in the Media Topic vocabulary (retired topics included)."""
+    return qcode(code) in _topics()
+
+
+def label(code: str, lang: str = "en") -> str:
+    """The topic's name in ``lang`` (``ar``; anything else is English), ``""`` if unknown.
+
+    The vocabulary has no Arabic name for a few recent topics: those get the English one.
+    """
+    topic = _topics().get(qcode(code))
+    if topic is None:
+        return ""
+    if lang.split("-")[0].lower() == "ar" and topic.ar:
+        return topic.ar
+    return topic.en
+
+
+def topic(code: str) -> Topic | None:
+    return _topics().get(qcode(code))
+
+
+def genre_known(code: str) -> bool:
+    """Whether ``code`` (``genre:Current``, exactly) is an IPTC genre, retired included."""
+    return code in _genres()
+
+
+@cache
+def _topics() -> dict[str, Topic]:
+    return {
+        row["qcode"]: Topic(
+            parent=row["parent_qcode"],
+            en=row["name_en_GB"],
+            ar=row["name_ar"],
+            retired=row["retired_date"],
+        )
+        for row in _rows("mediatopic.csv")
+    }
+
+
+@cache
+def _genres() -> frozenset[str]:
+    return frozenset(row["qcode"] for row in _rows("genre.csv"))
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (files("newswire") / "data" / name).open("r", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))

@@ -1,0 +1,273 @@
+"""Access commands: ``newswire product``, ``newswire subscriber``, ``newswire key``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import msgspec
+import typer
+
+from newswire.access.keys import ApiKey, check_scope, new_key
+from newswire.access.products import Product, parse_urgency, validate_product
+from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
+from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, when, with_store
+from newswire.errors import NewswireError
+from newswire.store import Store
+
+product_app = typer.Typer(
+    help="Products: named filters over items, with an access level.", no_args_is_help=True
+)
+subscriber_app = typer.Typer(
+    help="Subscribers and the products they receive.", no_args_is_help=True
+)
+key_app = typer.Typer(help="API keys: shown once, stored hashed, revocable.", no_args_is_help=True)
+
+Many = Annotated[list[str] | None, typer.Option()]
+_json = msgspec.json.Encoder()
+
+
+def _print_json(value) -> None:
+    sys.stdout.buffer.write(msgspec.json.format(_json.encode(value), indent=2) + b"\n")
+
+
+def _checked(build):
+    try:
+        return build()
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+@product_app.command("add")
+def product_add(
+    name: str,
+    access: Annotated[str, typer.Option(help="full or teaser.")],
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Languages (ar matches ar-EG).")
+    ] = None,
+    subject: Annotated[
+        list[str] | None, typer.Option(help="IPTC Media Topics, with descendants.")
+    ] = None,
+    urgency: Annotated[str, typer.Option(help="MIN-MAX, 1 (flash) to 9.")] = "1-9",
+    genre: Many = None,
+    place: Many = None,
+    source: Many = None,
+    early_embargo: Annotated[
+        bool, typer.Option("--early-embargo", help="Deliver embargoed items early, marked.")
+    ] = False,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Add a product."""
+
+    def build() -> Product:
+        low, high = parse_urgency(urgency)
+        return validate_product(
+            Product(
+                name=name,
+                access=access,
+                languages=lang or [],
+                subjects=subject or [],
+                urgency_min=low,
+                urgency_max=high,
+                genres=genre or [],
+                places=place or [],
+                sources=source or [],
+                early_embargo=early_embargo,
+            )
+        )
+
+    product = _checked(build)
+    with_store(db, lambda store: store.access.add_product(product))
+    err.print(f"product {name} added", highlight=False)
+
+
+@product_app.command("list")
+def product_list(db: DbOption = DB_DEFAULT) -> None:
+    """Every product."""
+
+    def run(store: Store) -> None:
+        print_rows(
+            ("name", "access", "languages", "subjects", "urgency", "early embargo"),
+            [
+                (
+                    p.name,
+                    p.access,
+                    ",".join(p.languages),
+                    ",".join(p.subjects),
+                    f"{p.urgency_min}-{p.urgency_max}",
+                    "yes" if p.early_embargo else "no",
+                )
+                for p in store.access.products()
+            ],
+        )
+
+    with_store(db, run, create=False)
+
+
+@product_app.command("show")
+def product_show(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """A product, as JSON."""
+    with_store(db, lambda store: _print_json(store.access.product(name)), create=False)
+
+
+@product_app.command("remove")
+def product_remove(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """Remove a product no subscriber uses."""
+    with_store(db, lambda store: store.access.remove_product(name), create=False)
+    err.print(f"product {name} removed", highlight=False)
+
+
+# --- subscribers ------------------------------------------------------------------------
+
+
+@subscriber_app.command("add")
+def subscriber_add(
+    name: str,
+    product: Annotated[list[str], typer.Option(help="A product it receives (repeat for more).")],
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", help="Formats it may use (default: all).")
+    ] = None,
+    rate_limit: Annotated[int, typer.Option(help="Requests a minute.")] = DEFAULT_RATE_LIMIT,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Add a subscriber receiving one or more products."""
+    subscriber = _checked(
+        lambda: check_subscriber(
+            Subscriber(name=name, products=product, formats=fmt or [], rate_limit=rate_limit)
+        )
+    )
+    with_store(db, lambda store: store.access.add_subscriber(subscriber))
+    err.print(f"subscriber {name} added", highlight=False)
+
+
+@subscriber_app.command("list")
+def subscriber_list(db: DbOption = DB_DEFAULT) -> None:
+    """Every subscriber."""
+
+    def run(store: Store) -> None:
+        print_rows(
+            ("name", "status", "products", "formats", "rate limit"),
+            [
+                (
+                    s.name,
+                    s.status,
+                    ",".join(s.products),
+                    ",".join(s.formats) or "all",
+                    str(s.rate_limit),
+                )
+                for s in store.access.subscribers()
+            ],
+        )
+
+    with_store(db, run, create=False)
+
+
+@subscriber_app.command("show")
+def subscriber_show(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """A subscriber and its keys, as JSON."""
+
+    def run(store: Store) -> None:
+        subscriber = store.access.subscriber(name)
+        _print_json(
+            {
+                **msgspec.to_builtins(subscriber),
+                "keys": msgspec.to_builtins(store.access.keys(subscriber=name)),
+            }
+        )
+
+    with_store(db, run, create=False)
+
+
+def _set_status(name: str, status: str, db: str) -> None:
+    with_store(db, lambda store: store.access.set_status(name, status), create=False)
+    err.print(f"subscriber {name} is {status}", highlight=False)
+
+
+@subscriber_app.command("suspend")
+def subscriber_suspend(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """Suspend a subscriber: its keys stop working until it is activated again."""
+    _set_status(name, "suspended", db)
+
+
+@subscriber_app.command("activate")
+def subscriber_activate(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """Activate a suspended subscriber."""
+    _set_status(name, "active", db)
+
+
+@subscriber_app.command("remove")
+def subscriber_remove(name: str, db: DbOption = DB_DEFAULT) -> None:
+    """Remove a subscriber and revoke its keys."""
+    revoked = []
+    with_store(db, lambda store: revoked.append(store.access.remove_subscriber(name)), create=False)
+    err.print(f"subscriber {name} removed, {revoked[0]} keys revoked", highlight=False)
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+@key_app.command("create")
+def key_create(
+    subscriber: Annotated[str, typer.Option(help="The subscriber a read key is for.")] = "",
+    scope: Annotated[
+        str, typer.Option(help="read, publish (editors) or admin (operators).")
+    ] = "read",
+    name: Annotated[str, typer.Option(help="What the key is for (a desk, a system).")] = "",
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Create a key; it is printed once, alone on the last line, and never again."""
+    scope = _checked(lambda: check_scope(scope))
+    if scope == "read" and not subscriber:
+        raise fail("a read key is for a subscriber: give --subscriber NAME", 2)
+    if scope != "read" and subscriber:
+        raise fail(
+            f"a {scope} key belongs to the agency, not to a subscriber: "
+            "give --name instead of --subscriber",
+            2,
+        )
+    if scope != "read" and not name:
+        raise fail(f"say what the {scope} key is for with --name (a desk, a system)", 2)
+    key, key_id, key_hash = new_key()
+    record = ApiKey(id=key_id, scope=scope, name=name or subscriber, subscriber=subscriber)
+    with_store(db, lambda store: store.access.add_key(record, key_hash))
+    err.print(f"{scope} key {key_id} created; it is shown only now:", highlight=False)
+    sys.stdout.write(key + "\n")
+
+
+@key_app.command("list")
+def key_list(
+    subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's keys.")] = None,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Keys (never the secrets): id, scope, owner, created, last used, revoked."""
+
+    def run(store: Store) -> None:
+        print_rows(
+            ("id", "scope", "name", "subscriber", "created", "last used", "revoked"),
+            [
+                (
+                    k.id,
+                    k.scope,
+                    k.name,
+                    k.subscriber,
+                    when(k.created_at),
+                    when(k.last_used_at),
+                    when(k.revoked_at),
+                )
+                for k in store.access.keys(subscriber=subscriber)
+            ],
+        )
+
+    with_store(db, run, create=False)
+
+
+@key_app.command("revoke")
+def key_revoke(
+    key_id: Annotated[str, typer.Argument(metavar="ID")], db: DbOption = DB_DEFAULT
+) -> None:
+    """Revoke a key at once."""
+    with_store(db, lambda store: store.access.revoke_key(key_id), create=False)
+    err.print(f"key {key_id} revoked", highlight=False)

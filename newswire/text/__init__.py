@@ -1,0 +1,1 @@
+"""Arabic-aware language tools."""

@@ -1,0 +1,143 @@
+"""Teasers: the public, shortened version of an item.
+
+A teaser keeps the headline, the lead and every other field, and replaces the body with
+its first paragraphs cut at a sentence boundary, at most ``max_chars`` characters in all
+(the sum of the kept paragraphs' lengths, the "…" of a cut sentence included). It never
+carries the whole body: of a body of several paragraphs the last is never kept, of a
+one-paragraph body never the whole paragraph, and a body that is a single sentence is cut
+inside it, at a word boundary, to at most half its length. ``body_html`` is rebuilt from
+the kept paragraphs (plain escaped ``<p>``s, never the rich HTML) and ``footer`` is
+cleared. Paragraphs are taken squashed (as ``make_body`` keeps them), so every teaser
+paragraph, less a trailing "…", is a prefix of the body paragraph it comes from.
+
+Sentence boundaries (``sentence_ends``, ``sentences``): a run of ``.`` ``!`` ``?`` ``…``
+``؟`` ``؛`` ``۔`` (so ``..`` and ``...`` are one boundary), with any closing quotes or
+brackets right after it (``.»``, ``."``, ``.)``), followed by whitespace or the end of the
+text. Not a boundary:
+
+* punctuation not followed by whitespace: numbers (``3.5``, ``1.000``), ``U.S``, ``a.m``;
+* a single ``.`` after a known abbreviation (``Mr.``, ``Dr.``, ``Prof.``, ``Jan.``, ``M.``,
+  ``Mme.``, ``Doç.``, ``vb.``, ...), after a single letter of any script (the initial
+  ``J.``, the Arabic ``د.`` for doctor) or after dotted single letters (``U.S.``,
+  ``e.g.``, ``i.e.``, ``أ.د.``);
+* any run followed by a lowercase (Latin, Greek, Cyrillic) letter: the sentence goes
+  on (``etc. and``, ``wait... then``, ``"Stop!" he said``). Arabic has no case, so in
+  Arabic ``..`` and ``...`` followed by a space always end a sentence.
+
+A boundary ending a segment with no letter or digit in it (a text opening with ``...``)
+is merged into the next sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from newswire.formats.html import make_body, squash
+from newswire.model import NewsItem
+
+__all__ = ["sentence_ends", "sentences", "teaser"]
+
+TERMINALS = ".!?…؟؛۔"
+CLOSERS = "\"'»”’›)]}"
+ELLIPSIS = "…"
+
+_END = re.compile(rf"[{re.escape(TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s|\Z)")
+_TOKEN = re.compile(r"\S+\Z")
+_OPENERS = "\"'«“‘‹([{"
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+_TRIM = " ,،:;-–—([{«“‘‹"
+ABBREVIATIONS = frozenset(
+    # English titles, months and references
+    "Mr Mrs Ms Messrs Dr Prof St Jr Sr Gen Col Lt Maj Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon"
+    " Pres Mt Ft No Nos Fig Vol Art Sec cf vs approx Jan Feb Apr Aug Sep Sept Oct Nov Dec"
+    # French
+    " Mme Mmes Mlle Mlles MM Me Mgr Pr av"
+    # Turkish
+    " Doç Yrd Yard Av Sn Bkz bkz vb vd örn Örn Alb Org Kur Tuğg"
+    # Arabic (أ.د and single letters are caught by the rules above)
+    " هـ".split()
+)
+
+
+def _continues(text: str, match: re.Match[str]) -> bool:
+    """Whether the punctuation ``match`` found does not end the sentence."""
+    rest = text[match.end() :].lstrip()
+    if rest[:1].islower():
+        return True
+    if match.group() != "." or not rest:
+        return False
+    token = _TOKEN.search(text, 0, match.start())
+    word = token.group().lstrip(_OPENERS) if token else ""
+    return (
+        word in ABBREVIATIONS
+        or (len(word) == 1 and word.isalpha())
+        or _DOTTED.fullmatch(word) is not None
+    )
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets in ``text`` just after each sentence (its punctuation and closers)."""
+    ends: list[int] = []
+    start = 0
+    for match in _END.finditer(text):
+        if _continues(text, match) or not any(c.isalnum() for c in text[start : match.end()]):
+            continue
+        ends.append(match.end())
+        start = match.end()
+    if text[start:].strip():
+        ends.append(len(text.rstrip()))
+    return ends
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with its punctuation, whitespace stripped."""
+    out: list[str] = []
+    start = 0
+    for end in sentence_ends(text):
+        out.append(text[start:end].strip())
+        start = end
+    return out
+
+
+def _word_cut(text: str, limit: int) -> str:
+    """The longest start of ``text`` ending at a word boundary, plus "…", in ``limit``."""
+    room = limit - len(ELLIPSIS)
+    if room < 1 or len(text) <= room:
+        return ""
+    cut = text[: text.rfind(" ", 0, room + 1) + 1].rstrip(_TRIM)
+    return cut + ELLIPSIS if any(c.isalnum() for c in cut) else ""
+
+
+def _cut(paragraphs: list[str], max_chars: int) -> list[str]:
+    several = len(paragraphs) > 1
+    kept: list[str] = []
+    total = 0
+    for para in paragraphs[:-1] if several else paragraphs:
+        room = max_chars - total
+        if several and len(para) <= room:
+            kept.append(para)
+            total += len(para)
+            continue
+        all_ends = sentence_ends(para)
+        ends = [end for end in all_ends if end <= room and end < len(para)]
+        if ends:
+            kept.append(para[: ends[-1]])
+        elif not kept:
+            limit = max_chars if several or len(all_ends) > 1 else min(max_chars, len(para) // 2)
+            cut = _word_cut(para, limit)
+            if cut:
+                kept.append(cut)
+        break
+    return kept
+
+
+def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
+    """The public teaser of ``item``: its body cut to at most ``max_chars``, never whole."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+    paragraphs = [squash(p) for p in item.body if p and not p.isspace()]
+    body, body_html = make_body(paragraphs=_cut(paragraphs, max_chars))
+    # The agency's boilerplate and its notes to editors are not for the public either.
+    return msgspec.structs.replace(item, body=body, body_html=body_html, footer="", ednote="")

@@ -1,0 +1,124 @@
+"""``newswire product``, ``subscriber`` and ``key``, run as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newswire.access.keys import hash_key
+from newswire.store import open_store
+from tests.helpers import newswire
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'access.db'}"
+
+
+def ok(*args: str, db: str) -> str:
+    result = newswire(*args, db=db)
+    assert result.returncode == 0, (args, result.stderr.decode())
+    return result.stdout.decode()
+
+
+def test_products_subscribers_and_a_read_key(db):
+    ok(
+        "product",
+        "add",
+        "arabic-politics",
+        "--access",
+        "full",
+        "--lang",
+        "ar",
+        "--subject",
+        "medtop:11000000",
+        "--urgency",
+        "1-5",
+        db=db,
+    )
+    ok("product", "add", "public-teasers", "--access", "teaser", "--early-embargo", db=db)
+    shown = json.loads(ok("product", "show", "arabic-politics", db=db))
+    assert shown["languages"] == ["ar"] and shown["urgency_max"] == 5
+    assert "arabic-politics" in ok("product", "list", db=db)
+    ok(
+        "subscriber",
+        "add",
+        "daily-news",
+        "--product",
+        "arabic-politics",
+        "--product",
+        "public-teasers",
+        db=db,
+    )
+    out = ok("key", "create", "--subscriber", "daily-news", db=db)
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("nw_")
+    store = open_store(db)
+    try:
+        found = store.access.key_by_hash(hash_key(key))
+        assert found.scope == "read" and found.subscriber == "daily-news"
+    finally:
+        store.close()
+    listed = ok("key", "list", db=db)
+    assert found.id in listed and key not in listed
+    subscriber = json.loads(ok("subscriber", "show", "daily-news", db=db))
+    assert subscriber["products"] == ["arabic-politics", "public-teasers"]
+    assert subscriber["keys"][0]["id"] == found.id and key not in json.dumps(subscriber)
+
+
+def test_editor_and_operator_keys(db):
+    desk = (
+        ok("key", "create", "--scope", "publish", "--name", "DESK", db=db).strip().splitlines()[-1]
+    )
+    ops = ok("key", "create", "--scope", "admin", "--name", "OPS", db=db).strip().splitlines()[-1]
+    assert desk != ops and desk.startswith("nw_") and ops.startswith("nw_")
+    listed = ok("key", "list", db=db)
+    assert "publish\tDESK" in listed and "admin\tOPS" in listed
+
+
+def test_revoke_and_suspend(db):
+    ok("product", "add", "p", "--access", "full", db=db)
+    ok("subscriber", "add", "s", "--product", "p", db=db)
+    key = ok("key", "create", "--subscriber", "s", db=db).strip().splitlines()[-1]
+    store = open_store(db)
+    key_id = store.access.key_by_hash(hash_key(key)).id
+    store.close()
+    ok("key", "revoke", key_id, db=db)
+    assert "\t" in ok("key", "list", db=db).split(key_id)[1].splitlines()[0]  # a revoked time
+    ok("subscriber", "suspend", "s", db=db)
+    assert "suspended" in ok("subscriber", "list", db=db)
+    ok("subscriber", "activate", "s", db=db)
+    assert "active" in ok("subscriber", "list", db=db)
+
+
+@pytest.mark.parametrize(
+    "args,reason",
+    [
+        (["product", "add", "x", "--access", "everything"], "access"),
+        (["product", "add", "x", "--access", "full", "--urgency", "5-2"], "urgency"),
+        (["product", "add", "x", "--access", "full", "--subject", "medtop:99999999"], "subject"),
+        (["product", "add", "bad name!", "--access", "full"], "name"),
+        (["key", "create"], "subscriber"),
+        (["key", "create", "--scope", "root", "--name", "x"], "scope"),
+        (["key", "create", "--scope", "publish"], "--name"),
+        (["key", "create", "--scope", "admin", "--subscriber", "s", "--name", "x"], "subscriber"),
+    ],
+)
+def test_bad_input_is_refused_with_the_reason(db, args, reason):
+    result = newswire(*args, db=db)
+    assert result.returncode == 2, result.stderr.decode()
+    assert reason in result.stderr.decode()
+
+
+def test_missing_things_and_conflicts(db):
+    ok("product", "add", "p", "--access", "full", db=db)
+    dup = newswire("product", "add", "p", "--access", "teaser", db=db)
+    assert dup.returncode == 1 and b"exists" in dup.stderr
+    unknown = newswire("subscriber", "add", "s", "--product", "nothing", db=db)
+    assert unknown.returncode == 1 and b"nothing" in unknown.stderr
+    ok("subscriber", "add", "s", "--product", "p", db=db)
+    in_use = newswire("product", "remove", "p", db=db)
+    assert in_use.returncode == 1 and b"used by s" in in_use.stderr
+    assert newswire("key", "revoke", "nope", db=db).returncode == 1
+    assert newswire("key", "create", "--subscriber", "ghost", db=db).returncode == 1
