@@ -1,0 +1,1 @@
+"""Getting items to subscribers: rendering once, feeds, streams, webhooks."""

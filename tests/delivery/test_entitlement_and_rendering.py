@@ -1,0 +1,66 @@
+"""Who gets what of an item version, and each rendering made once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from newswire.access.entitlement import grant
+from newswire.access.products import Product
+from newswire.delivery.renderer import Renderer
+from newswire.formats import get
+from tests.conftest import SEED
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+SEED_ITEM = msgspec.structs.replace(
+    get("text").parse(SEED.read_bytes())[0], versioncreated=NOW, firstcreated=NOW
+)
+FULL_AR = Product(name="full-ar", access="full", languages=["ar"])
+TEASER_ALL = Product(name="teasers", access="teaser")
+EARLY = Product(name="early", access="full", early_embargo=True)
+ENGLISH = Product(name="en", access="full", languages=["en"])
+
+
+def test_full_wins_over_teaser_and_nothing_matches_nothing():
+    assert grant([TEASER_ALL, FULL_AR], SEED_ITEM, NOW) == ("full", False)
+    assert grant([TEASER_ALL], SEED_ITEM, NOW) == ("teaser", False)
+    assert grant([ENGLISH], SEED_ITEM, NOW) is None
+    assert grant([], SEED_ITEM, NOW) is None
+
+
+def test_embargo_reaches_only_early_products_until_it_lifts():
+    embargoed = msgspec.structs.replace(SEED_ITEM, embargo_until=NOW + timedelta(hours=1))
+    assert grant([FULL_AR, TEASER_ALL], embargoed, NOW) is None
+    assert grant([FULL_AR, EARLY], embargoed, NOW) == ("full", True)
+    after = NOW + timedelta(hours=1, seconds=1)
+    assert grant([FULL_AR], embargoed, after) == ("full", False)
+
+
+def test_a_withdrawal_is_judged_by_the_version_it_withdraws():
+    withdrawal = msgspec.structs.replace(
+        SEED_ITEM, pubstatus="canceled", language="", body=[], body_html="", version=2
+    )
+    assert grant([FULL_AR], withdrawal, NOW) is None
+    assert grant([FULL_AR], withdrawal, NOW, content=SEED_ITEM) == ("full", False)
+
+
+def test_each_version_format_and_access_is_rendered_once():
+    renderer = Renderer()
+    full = renderer.render(7, SEED_ITEM, "ninjs", "full")
+    assert renderer.render(7, SEED_ITEM, "ninjs", "full") is full
+    teaser = renderer.render(7, SEED_ITEM, "ninjs", "teaser")
+    renderer.render(7, SEED_ITEM, "newsml", "teaser")
+    assert renderer.renders == 3
+    assert SEED_ITEM.body[-1].encode() in full
+    assert SEED_ITEM.body[-1].encode() not in teaser
+    assert "الأخبار المنشورة على الصفحة الرسمية".encode() not in teaser
+
+
+def test_the_cache_is_bounded():
+    renderer = Renderer(capacity=2)
+    for seq in range(5):
+        renderer.render(seq, SEED_ITEM, "text", "teaser")
+    renderer.render(4, SEED_ITEM, "text", "teaser")
+    renderer.render(0, SEED_ITEM, "text", "teaser")
+    assert renderer.renders == 6 and len(renderer._cache) == 2
