@@ -89,3 +89,17 @@ class Unavailable(NewswireError):
 
     status = 503
     title = "Unavailable"
+
+
+class Unauthorized(NewswireError):
+    """No key, or a key that is unknown or revoked."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(NewswireError):
+    """A valid key that may not do this (wrong scope, suspended subscriber)."""
+
+    status = 403
+    title = "Forbidden"

@@ -1,0 +1,64 @@
+"""Who is asking: an API key turned into a principal, or a 401/403 saying why not."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from newswire.access.keys import ApiKey, hash_key, key_id_of
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.errors import Forbidden, Unauthorized
+from newswire.model import utcnow
+
+# last_used_at is written at most this often per key, not on every request.
+TOUCH_EVERY = timedelta(minutes=1)
+# Which scopes may do what a scope allows: admin may do everything, publish may read.
+IMPLIES = {"admin": {"admin", "publish", "read"}, "publish": {"publish", "read"}, "read": {"read"}}
+
+
+class Principal(NamedTuple):
+    key: ApiKey
+    subscriber: Subscriber | None
+    products: list[Product]
+    """The subscriber's products (empty for the agency's own publish and admin keys)."""
+
+    def require(self, scope: str) -> None:
+        if scope not in IMPLIES[self.key.scope]:
+            raise Forbidden(
+                f"this {self.key.scope} key cannot do what needs the {scope} scope",
+                field="Authorization",
+            )
+
+
+def bearer(header: str | None) -> str:
+    """The key in an ``Authorization: Bearer <key>`` header."""
+    if not header:
+        raise Unauthorized("send an API key: Authorization: Bearer <key>", field="Authorization")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("the Authorization header is 'Bearer <key>'", field="Authorization")
+    return key.strip()
+
+
+def authenticate(access, key: str, now: datetime | None = None) -> Principal:
+    """The principal of ``key``; ``Unauthorized`` or ``Forbidden`` naming the reason."""
+    if key_id_of(key) is None:
+        raise Unauthorized("not a newswire API key", field="Authorization")
+    record = access.key_by_hash(hash_key(key))
+    if record is None:
+        raise Unauthorized("unknown API key", field="Authorization")
+    if record.revoked_at is not None:
+        raise Unauthorized(f"API key {record.id} was revoked", field="Authorization")
+    subscriber, products = None, []
+    if record.subscriber:
+        subscriber = access.subscriber(record.subscriber)
+        if subscriber.status != "active":
+            raise Forbidden(
+                f"subscriber {subscriber.name} is {subscriber.status}", field="Authorization"
+            )
+        products = [access.product(name) for name in subscriber.products]
+    now = now or utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
+        access.touch_key(record.id, now)
+    return Principal(record, subscriber, products)
