@@ -1,0 +1,55 @@
+"""The in-process bus (``memory://``): fan-out to the subscriptions of this event loop.
+
+The embedded default: one process serves every subscriber, so publishing is a loop over
+the live subscriptions, each of which queues the event without waiting. The bus holds
+its subscriptions weakly: one its consumer dropped (``break`` without ``aclose``) goes away
+with it.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from newswire.bus.base import Event, Subscription, queue_size_option, url_options
+from newswire.errors import Unavailable
+
+
+class MemoryBus:
+    """``memory://`` (option: ``?queue_size=10000``, each subscription's queue bound)."""
+
+    def __init__(self, url: str = "memory://", *, queue_size: int | None = None):
+        self.url = url
+        self.queue_size = queue_size or queue_size_option(url, url_options(url, ("queue_size",)))
+        self._subscriptions: weakref.WeakSet[_MemorySubscription] = weakref.WeakSet()
+        self._closed = False
+
+    async def publish(self, event: Event) -> None:
+        if self._closed:
+            raise Unavailable("the bus is closed", field="bus")
+        for subscription in tuple(self._subscriptions):
+            subscription.push(event)
+
+    def subscribe(self, after: int = 0) -> Subscription:
+        subscription = _MemorySubscription(self, after, self.queue_size)
+        if self._closed:
+            subscription.end()
+        else:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    async def close(self) -> None:
+        self._closed = True
+        for subscription in tuple(self._subscriptions):
+            subscription.end()
+        self._subscriptions.clear()
+
+
+class _MemorySubscription(Subscription):
+    """Listening from the moment it is made: nothing to start, only to unregister."""
+
+    def __init__(self, bus: MemoryBus, after: int, queue_size: int):
+        super().__init__(after, queue_size)
+        self._bus = bus
+
+    async def _stop(self) -> None:
+        self._bus._subscriptions.discard(self)

@@ -1,0 +1,310 @@
+"""The NATS JetStream bus (``nats://127.0.0.1:4222?stream=NEWSWIRE&subject=newswire.items``).
+
+For several nodes sharing one store: every node publishes what it stores and every node's
+deliveries follow the same stream.
+
+- One JetStream stream (``stream``, default ``NEWSWIRE``) takes one subject (``subject``,
+  default ``newswire.items``). It is created on first use when missing (file storage,
+  messages kept 24 hours) and must take that subject when it exists.
+- An event travels as JSON (``newswire.bus.base.encode``) with the header
+  ``Nats-Msg-Id: <seq>``, so JetStream drops a second publication of the same seq inside
+  its duplicate window (2 minutes by default). ``publish`` waits for JetStream's ack.
+  One stream serves one store: a new store whose seq starts again at 1 needs a new
+  stream (or two minutes' wait), or its first events are taken for duplicates.
+- A subscription is an ordered, ephemeral push consumer with ``DeliverPolicy.NEW``: it
+  receives the messages stored from its start on (``start()``, ``async with`` or the first
+  iteration), and the client keeps those with ``seq > after`` (and above the last yielded).
+  Our seq is not the stream's sequence, so there is no mapping to start from; older events
+  are not replayed, which the contract leaves to the store.
+- Messages are handed from the NATS client's callback to the subscription's bounded queue
+  without waiting; a consumer that falls behind gets ``Overflow``, as on the memory bus.
+
+``nats-py`` is imported only when the bus connects, so the package works without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import re
+import weakref
+from typing import Any
+from urllib.parse import urlsplit
+
+from newswire.bus.base import (
+    Event,
+    Subscription,
+    decode,
+    encode,
+    queue_size_option,
+    url_options,
+)
+from newswire.errors import BadInput, Unavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STREAM = "NEWSWIRE"
+DEFAULT_SUBJECT = "newswire.items"
+DEFAULT_PORT = 4222
+TIMEOUT = 5.0
+"""Seconds to wait for any one answer of the server (connect, ack, consumer creation)."""
+MAX_AGE = 24 * 3600.0
+"""Seconds a message stays in a stream this bus creates."""
+
+_STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+class NatsBus:
+    """``nats://[user:password@]host:port`` with options ``stream``, ``subject``, ``queue_size``."""
+
+    def __init__(self, url: str, *, queue_size: int | None = None):
+        options = url_options(url, ("stream", "subject", "queue_size"))
+        parts = urlsplit(url)
+        try:
+            port = parts.port or DEFAULT_PORT
+        except ValueError as exc:
+            raise BadInput(f"bus URL {url!r}: {exc}", field="bus") from exc
+        if parts.path not in ("", "/"):
+            raise BadInput(f"bus URL {url!r}: a NATS URL has no path", field="bus")
+        self.url = url
+        self.stream = options.get("stream", DEFAULT_STREAM)
+        self.subject = options.get("subject", DEFAULT_SUBJECT)
+        self.queue_size = queue_size or queue_size_option(url, options)
+        if not _STREAM_NAME.fullmatch(self.stream):
+            raise BadInput(
+                f"bus URL {url!r}: stream name {self.stream!r} may only hold letters, "
+                "digits, '-' and '_'",
+                field="bus",
+            )
+        if not _SUBJECT.fullmatch(self.subject):
+            raise BadInput(
+                f"bus URL {url!r}: subject {self.subject!r} must be dot-separated tokens "
+                "of letters, digits, '-' and '_' (no wildcards)",
+                field="bus",
+            )
+        if importlib.util.find_spec("nats") is None:
+            raise BadInput("a nats:// bus needs the nats-py package", field="bus")
+        host = parts.hostname or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        userinfo = parts.netloc.rpartition("@")[0]
+        self.server = f"nats://{userinfo + '@' if userinfo else ''}{host}:{port}"
+        self._where = f"NATS at {host}:{port}"
+        self._nc: Any = None
+        self._js: Any = None
+        self._connecting = asyncio.Lock()
+        self._closed = False
+        self._subscriptions: weakref.WeakSet[_NatsSubscription] = weakref.WeakSet()
+        self._listening: set[Any] = set()
+        """The NATS subscriptions feeding live subscriptions of ours."""
+        self._abandoned: list[Any] = []
+        """NATS subscriptions whose subscription of ours was dropped unclosed, to end."""
+
+    # --- the Bus protocol ----------------------------------------------------------------
+
+    async def publish(self, event: Event) -> None:
+        import nats.errors
+
+        js = await self._jetstream()
+        await self._reap()
+        try:
+            await js.publish(
+                self.subject,
+                encode(event),
+                timeout=TIMEOUT,
+                stream=self.stream,
+                headers={"Nats-Msg-Id": f"{event.seq}"},
+            )
+        except (nats.errors.Error, OSError) as exc:
+            raise Unavailable(
+                f"{self._where} did not take event {event.seq}: {_reason(exc)}", field="bus"
+            ) from exc
+
+    def subscribe(self, after: int = 0) -> Subscription:
+        subscription = _NatsSubscription(self, after, self.queue_size)
+        if self._closed:
+            subscription.end()
+        else:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    async def close(self) -> None:
+        self._closed = True
+        for subscription in tuple(self._subscriptions):
+            subscription.end()
+        self._abandoned.extend(self._listening)
+        self._listening.clear()
+        await self._reap()
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is not None and not nc.is_closed:
+            await nc.close()
+
+    # --- connection and subscriptions ----------------------------------------------------
+
+    async def _jetstream(self) -> Any:
+        """The JetStream context, connecting and making sure of the stream the first time."""
+        if self._closed:
+            raise Unavailable("the bus is closed", field="bus")
+        async with self._connecting:
+            if self._js is None:
+                nc = await self._connect()
+                js = nc.jetstream(timeout=TIMEOUT)
+                try:
+                    await self._ensure_stream(js)
+                except BaseException:
+                    await nc.close()
+                    raise
+                if self._closed:
+                    await nc.close()
+                    raise Unavailable("the bus is closed", field="bus")
+                self._nc, self._js = nc, js
+        return self._js
+
+    async def _connect(self) -> Any:
+        import nats
+        import nats.errors
+
+        async def report(exc: Exception) -> None:
+            log.warning("%s: %s", self._where, _reason(exc))
+
+        try:
+            # A few quick tries, so a bus that is not there is an error at once...
+            nc = await nats.connect(
+                self.server,
+                name="newswire",
+                error_cb=report,
+                connect_timeout=2,
+                reconnect_time_wait=0.25,
+                max_reconnect_attempts=3,
+            )
+        except (nats.errors.Error, OSError) as exc:
+            raise Unavailable(f"cannot reach {self._where}: {_reason(exc)}", field="bus") from exc
+        # ... and, once connected, reconnecting for as long as it takes (a restarting server).
+        nc.options["max_reconnect_attempts"] = -1
+        nc.options["reconnect_time_wait"] = 2
+        return nc
+
+    async def _ensure_stream(self, js: Any) -> None:
+        import nats.errors
+        from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+        from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
+
+        try:
+            try:
+                info = await js.stream_info(self.stream)
+            except NotFoundError:
+                await js.add_stream(
+                    StreamConfig(
+                        name=self.stream,
+                        subjects=[self.subject],
+                        retention=RetentionPolicy.LIMITS,
+                        storage=StorageType.FILE,
+                        discard=DiscardPolicy.OLD,
+                        max_age=MAX_AGE,
+                    )
+                )
+                return
+        except ServiceUnavailableError as exc:
+            raise Unavailable(f"{self._where}: {_reason(exc)}", field="bus") from exc
+        except APIError as exc:
+            raise BadInput(
+                f"{self._where}: cannot use stream {self.stream!r}: {_reason(exc)}", field="bus"
+            ) from exc
+        except (nats.errors.Error, OSError) as exc:
+            raise Unavailable(f"{self._where}: {_reason(exc)}", field="bus") from exc
+        if self.subject not in (info.config.subjects or []):
+            raise BadInput(
+                f"{self._where}: stream {self.stream!r} does not take subject {self.subject!r}",
+                field="bus",
+            )
+
+    async def _listen(self, subscription: _NatsSubscription) -> Any:
+        """A NATS subscription feeding ``subscription`` (held weakly) from now on."""
+        import nats.errors
+        from nats.js.api import DeliverPolicy
+
+        js = await self._jetstream()
+        await self._reap()
+        target = weakref.ref(subscription)
+
+        async def deliver(msg: Any) -> None:
+            receiver = target()
+            if receiver is None:
+                return
+            try:
+                event = decode(msg.data)
+            except BadInput as exc:
+                log.warning("%s: skipped a message on %s: %s", self._where, self.subject, exc)
+                return
+            receiver.push(event)
+
+        try:
+            listening = await js.subscribe(
+                self.subject,
+                stream=self.stream,
+                cb=deliver,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.NEW,
+            )
+        except (nats.errors.Error, OSError) as exc:
+            raise Unavailable(
+                f"{self._where}: cannot subscribe: {_reason(exc)}", field="bus"
+            ) from exc
+        self._listening.add(listening)
+        return listening
+
+    async def _unlisten(self, listening: Any) -> None:
+        import nats.errors
+
+        self._listening.discard(listening)
+        if self._nc is None or self._nc.is_closed:
+            return
+        try:
+            await asyncio.wait_for(listening.unsubscribe(), TIMEOUT)
+        except (nats.errors.Error, OSError, TimeoutError) as exc:
+            log.debug("%s: unsubscribe: %s", self._where, _reason(exc))
+
+    def _abandon(self, listening: Any) -> None:
+        """Called when a subscription of ours is garbage collected without being closed."""
+        if listening in self._listening:
+            self._listening.discard(listening)
+            self._abandoned.append(listening)
+
+    async def _reap(self) -> None:
+        while self._abandoned:
+            listening = self._abandoned.pop()
+            self._listening.add(listening)
+            await self._unlisten(listening)
+
+
+class _NatsSubscription(Subscription):
+    def __init__(self, bus: NatsBus, after: int, queue_size: int):
+        super().__init__(after, queue_size)
+        self._bus = bus
+        self._listening: Any = None
+        self._starting = asyncio.Lock()
+        self._finalizer: weakref.finalize | None = None
+
+    async def start(self) -> None:
+        if self._listening is not None or self._ended:
+            return
+        async with self._starting:
+            if self._listening is not None or self._ended:
+                return
+            listening = await self._bus._listen(self)
+            if self._stopped:  # closed while it was starting
+                await self._bus._unlisten(listening)
+                return
+            self._listening = listening
+            self._finalizer = weakref.finalize(self, self._bus._abandon, listening)
+
+    async def _stop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        if self._listening is not None:
+            await self._bus._unlisten(self._listening)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

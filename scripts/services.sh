@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Make sure the services the tests use are up on 127.0.0.1, starting only what is missing.
+# Idempotent and quiet on success; says what failed and exits non-zero otherwise.
+#
+#   scripts/services.sh          every service
+#   scripts/services.sh nats     only those named
+#
+# Each service is one function `<name>_up`; add PostgreSQL or Redis as `postgres_up` and
+# `redis_up` and list them in SERVICES.
+set -euo pipefail
+
+SERVICES=(nats)
+WAIT_SECONDS=10
+
+log() { echo "services: $*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# port_open PORT: is something listening on 127.0.0.1:PORT?
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_port NAME PORT: wait up to WAIT_SECONDS for the port, or fail naming the service.
+wait_port() {
+    local name=$1 port=$2 tries=$((WAIT_SECONDS * 10))
+    while ! port_open "$port"; do
+        tries=$((tries - 1))
+        if [ "$tries" -le 0 ]; then
+            log "$name is not listening on 127.0.0.1:$port after ${WAIT_SECONDS}s"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# apt_install PACKAGE: install a Debian package, quietly unless it fails.
+apt_install() {
+    local out
+    if ! out=$(as_root apt-get update -qq 2>&1 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" 2>&1); then
+        printf '%s\n' "$out" >&2
+        log "could not install $1"
+        return 1
+    fi
+}
+
+# NATS with JetStream on 4222.
+nats_up() {
+    port_open 4222 && return 0
+    if [ ! -x /usr/sbin/nats-server ]; then
+        apt_install nats-server
+    fi
+    as_root mkdir -p /var/lib/nats-server
+    as_root start-stop-daemon --start --oknodo --quiet --background --exec /usr/sbin/nats-server -- \
+        -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+    wait_port nats 4222
+}
+
+main() {
+    local name
+    local -a wanted=("$@")
+    [ ${#wanted[@]} -gt 0 ] || wanted=("${SERVICES[@]}")
+    for name in "${wanted[@]}"; do
+        if ! declare -F "${name}_up" >/dev/null; then
+            log "unknown service $name (known: ${SERVICES[*]})"
+            return 2
+        fi
+        "${name}_up"
+    done
+}
+
+main "$@"
