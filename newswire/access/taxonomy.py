@@ -4,6 +4,11 @@ The vocabularies are read from ``newswire/data`` once, on first use, and kept. A
 Topic may be written ``medtop:04000000``, ``04000000`` or
 ``http://cv.iptc.org/newscodes/mediatopic/04000000``; all three name the same topic.
 Retired topics stay in the tree: archived items still carry them.
+
+Some Arabic labels in IPTC's export are wrong (e.g. "arm wrestling" is labelled with the
+Arabic for child care, "heads of state" with head of government, "corporate crime" with
+organised crime; several topics share one label): check ``label(code, "ar")`` before
+showing it to readers.
 """
 
 from __future__ import annotations
