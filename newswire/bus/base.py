@@ -46,6 +46,7 @@ Contract, for every backend:
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 from types import TracebackType
@@ -198,6 +199,31 @@ class Subscription(AsyncIterator[Event]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class FanOut:
+    """What every backend shares: the live subscriptions, and ending them on close."""
+
+    subscription_class: type[Subscription]
+    queue_size: int
+
+    def __init__(self) -> None:
+        self._closed = False
+        self._subscriptions: weakref.WeakSet[Subscription] = weakref.WeakSet()
+
+    def subscribe(self, after: int = 0) -> Subscription:
+        subscription = self.subscription_class(self, after, self.queue_size)
+        if self._closed:
+            subscription.end()
+        else:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def _end_all(self) -> None:
+        self._closed = True
+        for subscription in tuple(self._subscriptions):
+            subscription.end()
+        self._subscriptions.clear()
 
 
 class Bus(Protocol):

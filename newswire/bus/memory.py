@@ -8,20 +8,17 @@ with it.
 
 from __future__ import annotations
 
-import weakref
-
-from newswire.bus.base import Event, Subscription, queue_size_option, url_options
+from newswire.bus.base import Event, FanOut, Subscription, queue_size_option, url_options
 from newswire.errors import Unavailable
 
 
-class MemoryBus:
+class MemoryBus(FanOut):
     """``memory://`` (option: ``?queue_size=10000``, each subscription's queue bound)."""
 
     def __init__(self, url: str = "memory://", *, queue_size: int | None = None):
+        super().__init__()
         self.url = url
         self.queue_size = queue_size or queue_size_option(url, url_options(url, ("queue_size",)))
-        self._subscriptions: weakref.WeakSet[_MemorySubscription] = weakref.WeakSet()
-        self._closed = False
 
     async def publish(self, event: Event) -> None:
         if self._closed:
@@ -29,19 +26,8 @@ class MemoryBus:
         for subscription in tuple(self._subscriptions):
             subscription.push(event)
 
-    def subscribe(self, after: int = 0) -> Subscription:
-        subscription = _MemorySubscription(self, after, self.queue_size)
-        if self._closed:
-            subscription.end()
-        else:
-            self._subscriptions.add(subscription)
-        return subscription
-
     async def close(self) -> None:
-        self._closed = True
-        for subscription in tuple(self._subscriptions):
-            subscription.end()
-        self._subscriptions.clear()
+        self._end_all()
 
 
 class _MemorySubscription(Subscription):
@@ -53,3 +39,6 @@ class _MemorySubscription(Subscription):
 
     async def _stop(self) -> None:
         self._bus._subscriptions.discard(self)
+
+
+MemoryBus.subscription_class = _MemorySubscription

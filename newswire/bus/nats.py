@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from newswire.bus.base import (
     Event,
+    FanOut,
     Subscription,
     decode,
     encode,
@@ -56,10 +57,11 @@ _STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 
 
-class NatsBus:
+class NatsBus(FanOut):
     """``nats://[user:password@]host:port`` with options ``stream``, ``subject``, ``queue_size``."""
 
     def __init__(self, url: str, *, queue_size: int | None = None):
+        super().__init__()
         options = url_options(url, ("stream", "subject", "queue_size"))
         parts = urlsplit(url)
         try:
@@ -94,8 +96,6 @@ class NatsBus:
         self._nc: Any = None
         self._js: Any = None
         self._connecting = asyncio.Lock()
-        self._closed = False
-        self._subscriptions: weakref.WeakSet[_NatsSubscription] = weakref.WeakSet()
         self._listening: set[Any] = set()
         """The NATS subscriptions feeding live subscriptions of ours."""
         self._abandoned: list[Any] = []
@@ -121,18 +121,8 @@ class NatsBus:
                 f"{self._where} did not take event {event.seq}: {_reason(exc)}", field="bus"
             ) from exc
 
-    def subscribe(self, after: int = 0) -> Subscription:
-        subscription = _NatsSubscription(self, after, self.queue_size)
-        if self._closed:
-            subscription.end()
-        else:
-            self._subscriptions.add(subscription)
-        return subscription
-
     async def close(self) -> None:
-        self._closed = True
-        for subscription in tuple(self._subscriptions):
-            subscription.end()
+        self._end_all()
         self._abandoned.extend(self._listening)
         self._listening.clear()
         await self._reap()
@@ -308,3 +298,6 @@ class _NatsSubscription(Subscription):
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+NatsBus.subscription_class = _NatsSubscription

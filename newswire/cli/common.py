@@ -69,10 +69,21 @@ def int_setting_or_fail(name: str) -> int:
         raise fail(exc.detail, 2) from None
 
 
-def print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """A table on a terminal; tab-separated lines, nothing cut, when piped."""
+def print_rows(
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    *,
+    whole: tuple[int, ...] = (),
+    cut: tuple[int, ...] = (),
+) -> None:
+    """A table on a terminal (columns in ``whole`` never wrap, those in ``cut`` end in an
+    ellipsis); tab-separated lines, nothing cut, when piped."""
     if out.is_terminal:
         table = Table(*header, box=None)
+        for i in whole:
+            table.columns[i].no_wrap = True
+        for i in cut:
+            table.columns[i].no_wrap, table.columns[i].overflow = True, "ellipsis"
         for row in rows:
             table.add_row(*row)
         out.print(table)

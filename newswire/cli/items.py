@@ -18,7 +18,6 @@ from newswire.cli.common import (
     err,
     fail,
     int_setting_or_fail,
-    out,
     print_rows,
     progress,
     when,
@@ -148,33 +147,22 @@ def list_items(
 
     def run(store: Store) -> None:
         rows = store.latest(language=lang, limit=limit)
-        if not out.is_terminal:  # for scripts: one tab-separated line per item, ids whole
-            for row in rows:
-                it = row.item
-                cells = (
-                    str(row.seq),
-                    it.id,
-                    str(it.version),
-                    it.language,
-                    when(it.versioncreated),
-                    it.headline,
+        print_rows(
+            ("seq", "id", "v", "lang", "version created", "headline"),
+            [
+                (
+                    str(r.seq),
+                    r.item.id,
+                    str(r.item.version),
+                    r.item.language,
+                    when(r.item.versioncreated),
+                    r.item.headline,
                 )
-                sys.stdout.write("\t".join(cells) + "\n")
-        else:
-            table = Table("seq", "id", "v", "lang", "version created", "headline", box=None)
-            table.columns[1].no_wrap = True
-            table.columns[5].no_wrap, table.columns[5].overflow = True, "ellipsis"
-            for row in rows:
-                it = row.item
-                table.add_row(
-                    str(row.seq),
-                    it.id,
-                    str(it.version),
-                    it.language,
-                    when(it.versioncreated),
-                    it.headline,
-                )
-            out.print(table)
+                for r in rows
+            ],
+            whole=(1,),
+            cut=(5,),
+        )
         items, versions = store.count()
         err.print(f"{len(rows)} shown; {items} items, {versions} versions stored", highlight=False)
 
