@@ -142,9 +142,30 @@ def canonical(item: NewsItem) -> NewsItem:
             for link in related
         ]
     pubstatus = _USABLE if item.pubstatus == _USABLE else item.pubstatus
-    if pubstatus is item.pubstatus and related is item.related:
+    language = language_tag(item.language)
+    if pubstatus is item.pubstatus and related is item.related and language == item.language:
         return item
-    return msgspec.structs.replace(item, pubstatus=pubstatus, related=related)
+    return msgspec.structs.replace(item, pubstatus=pubstatus, related=related, language=language)
+
+
+def language_tag(tag: str) -> str:
+    """A BCP 47 tag in its conventional case: ``AR-eg`` -> ``ar-EG``, ``zh-hant`` -> ``zh-Hant``."""
+    if not tag or (tag.islower() and "-" not in tag):
+        return tag
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    private = out[0] == "x"
+    for part in parts[1:]:
+        private = private or part.lower() == "x"
+        if private:
+            out.append(part.lower())  # private use: lower case throughout
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())  # script
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())  # region
+        else:
+            out.append(part.lower())
+    return "-".join(out)
 
 
 _RELATED = Link(uri="").rel  # the default objects themselves

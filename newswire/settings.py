@@ -47,11 +47,15 @@ def setting(name: str) -> str:
 
 
 def int_setting(name: str) -> int:
+    """A setting that is a positive whole number."""
     value = setting(name)
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadInput(f"{BY_NAME[name].env}={value!r} is not a whole number", field=name) from None
+    if number < 1:
+        raise BadInput(f"{BY_NAME[name].env}={value!r}: it must be 1 or more", field=name)
+    return number
 
 
 @dataclass(frozen=True, slots=True)

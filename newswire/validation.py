@@ -35,8 +35,11 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
     """
     if not item.id or not item.id.strip():
         raise InvalidItem("an item needs an id", field="id")
-    if len(item.id) > MAX_ID or len(item.id.split()) != 1:
-        raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
+    if len(item.id) > MAX_ID or len(item.id.split()) != 1 or _INVISIBLE.search(item.id):
+        raise InvalidItem(
+            "an id is a URI without spaces or invisible characters, at most 1024 characters",
+            field="id",
+        )
     if not 1 <= item.version <= MAX_VERSION:
         raise InvalidItem(f"version is 1 to {MAX_VERSION}, not {item.version}", field="version")
     if item.language and not LANGUAGE_TAG.fullmatch(item.language):
@@ -74,7 +77,9 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
 # the item's JSON, where msgspec writes controls as \u00XX, \b or \f; a hit (or a literal
 # backslash sequence in the text) sends the item to the exact, slower check.
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_VISIBLE = re.compile(r"[^\s\u0640\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Format characters (bidi marks and isolates, zero-width ones) could make two ids look alike.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _ENCODE = msgspec.json.Encoder().encode
 
 

@@ -147,7 +147,43 @@ def test_each_bad_file_is_refused_with_its_reason(db, tmp_path, name, data, reas
 
 def test_unknown_format_and_missing_path(db, tmp_path):
     assert newswire("ingest", str(SEED), "--format", "docx", db=db).returncode == 2
-    assert newswire("ingest", str(tmp_path / "nothing.txt"), db=db).returncode == 2
+    missing = tmp_path / "nothing.txt"
+    result = newswire("ingest", str(missing), str(SEED), db=db)
+    assert result.returncode == 1 and str(missing).encode() in result.stderr
+    assert len(result.stdout.split()) == 1  # the seed was stored all the same
+
+
+def test_language_tags_are_stored_in_their_conventional_case(db, tmp_path):
+    doc = {
+        "uri": "urn:x:case",
+        "language": "AR-eg",
+        "headlines": [{"role": "main", "value": "عنوان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص."}],
+    }
+    (tmp_path / "case.json").write_text(json.dumps(doc))
+    assert newswire("ingest", str(tmp_path / "case.json"), db=db).returncode == 0
+    assert json.loads(newswire("show", "urn:x:case", db=db).stdout)["language"] == "ar-EG"
+    for wanted in ("ar", "AR", "ar-eg"):
+        assert "urn:x:case" in newswire("list", "--lang", wanted, db=db).stdout.decode(), wanted
+
+
+def test_settings_and_options_out_of_range(db):
+    result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
+    assert result.returncode == 2 and b"1 or more" in result.stderr
+    result = newswire("serve", "--port", "70000", db=db)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+
+
+def test_export_into_a_closed_pipe_is_quiet(db):
+    ingest_seed(db)
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    shell = f"{sys.executable} -m newswire.cli export - --db {db} | head -c 10 > /dev/null"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, cwd=ROOT)
+    assert b"Traceback" not in result.stderr and b"Broken pipe" not in result.stderr
 
 
 def test_a_forced_format_that_does_not_fit(db):

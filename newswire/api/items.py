@@ -80,7 +80,9 @@ def _format_of(request: Request, fmt: str | None) -> str:
     if fmt:
         return fmt
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+    # curl --data-binary says application/x-www-form-urlencoded unless told otherwise: that
+    # is detected like no type at all; a multipart form upload is refused.
+    if content_type.startswith("multipart/"):
         raise UnsupportedFormat(
             "send the item itself as the request body, not a form upload", field="Content-Type"
         )

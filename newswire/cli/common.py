@@ -44,8 +44,12 @@ def with_store(db: str, action: Callable[[Store], None], *, create: bool = True)
         action(store)
     except NewswireError as exc:
         raise fail(str(exc)) from None
+    except BrokenPipeError:  # `newswire export - | head`: the reader has all it wanted
+        sys.stderr.close()
+        raise typer.Exit(0) from None
     except OSError as exc:
-        raise fail(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise fail(f"{where}{exc.strerror or exc}") from None
     finally:
         store.close()
 

@@ -51,13 +51,13 @@ def ingest(
     fmt = fmt.lower()
     if fmt != AUTO and fmt not in formats.parsers():
         raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise fail(f"no such file or folder: {', '.join(missing)}", 2)
-    files = list(iter_files(paths))
+    # A missing path is one failure among the others, not a reason to store nothing.
+    failures: list[tuple[str, str]] = [
+        (str(p), "no such file or folder") for p in paths if not p.exists()
+    ]
+    files = list(iter_files([p for p in paths if p.exists()]))
     max_bytes = int_setting_or_fail("max_item_bytes")
     workers = workers or os.cpu_count() or 1
-    failures: list[tuple[str, str]] = []
     stored = unchanged = 0
 
     def run(store: Store) -> None:
@@ -99,7 +99,7 @@ def ingest(
 
     with_store(db, run)
     if failures:
-        title = f"{len(failures)} of {len(files)} files failed"
+        title = f"{len(failures)} failed ({len(files)} files read)"
         if err.is_terminal:
             table = Table("file", "error", title=title)
             for source, message in failures:
@@ -280,7 +280,9 @@ def list_settings() -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
-    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
+    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT", min=0, max=65535)] = int(
+        BY_NAME["port"].default
+    ),
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
@@ -290,7 +292,9 @@ def serve(
 @app.command()
 def demo(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
-    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT")] = int(BY_NAME["port"].default),
+    port: Annotated[int, typer.Option(envvar="NEWSWIRE_PORT", min=0, max=65535)] = int(
+        BY_NAME["port"].default
+    ),
     db: DbOption = DB_DEFAULT,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
 ) -> None:

@@ -132,7 +132,9 @@ def paragraphs_from_html(fragment: str) -> list[str]:
 
 
 def html_from_paragraphs(paragraphs: list[str]) -> str:
-    return "\n".join(f"<p>{_html.escape(p, quote=False)}</p>" for p in paragraphs if p and not p.isspace())
+    return "\n".join(
+        f"<p>{_html.escape(p, quote=False)}</p>" for p in paragraphs if p and not p.isspace()
+    )
 
 
 def make_body(

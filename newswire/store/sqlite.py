@@ -24,7 +24,7 @@ from pathlib import Path
 
 import msgspec
 
-from newswire.errors import BadInput, NotFound, Unavailable
+from newswire.errors import BadInput, Conflict, NotFound, Unavailable
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Prepared,
@@ -152,6 +152,25 @@ class SQLiteStore:
                     continue
                 if isinstance(latest_item, bytes):
                     latest_item = _DECODE(latest_item)
+                if p.version <= version:
+                    # A feed redelivering an older version: never let it become the latest.
+                    same = cur.execute(
+                        "SELECT seq, version FROM versions WHERE id = ? AND fingerprint = ?"
+                        " ORDER BY seq DESC LIMIT 1",
+                        (p.id, p.fingerprint),
+                    ).fetchone()
+                    if same is not None:
+                        receipts.append(
+                            Receipt(id=p.id, version=same[1], seq=same[0], created=False)
+                        )
+                        continue
+                    if p.versioncreated and iso(latest_item.versioncreated) > p.versioncreated:
+                        raise Conflict(
+                            f"this version of {p.id} (made {p.versioncreated}) is older than the "
+                            f"stored version {version} (made {iso(latest_item.versioncreated)}): "
+                            "not stored",
+                            field="versionCreated",
+                        )
                 stored = successor(_DECODE(p.data), latest_item, now)
                 p = p._replace(
                     version=stored.version,
@@ -252,7 +271,7 @@ class SQLiteStore:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
         where, args = ("", ())
         if language:
-            where = "WHERE i.language = ? OR i.language LIKE ? ESCAPE '\\'"
+            where = "WHERE i.language = ? COLLATE NOCASE OR i.language LIKE ? ESCAPE '\\'"
             prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             args = (language, f"{prefix}-%")
         return self._rows(

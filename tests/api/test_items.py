@@ -239,3 +239,24 @@ def test_head_and_case_insensitive_format(client, seed_id):
         .headers["content-type"]
         .startswith("application/vnd.iptc.g2.newsitem+xml")
     )
+
+
+def test_curl_default_content_type_is_detected(client):
+    text = "خبر عبر curl\nملخص.\n\nإسطنبول/ الأناضول\nفقرة أولى.\nفقرة ثانية.\n".encode()
+    response = client.post(
+        "/v1/items", content=text, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("uri", ["urn:x:\u200fspoof", "urn:x:\u2066a\u2069"])
+def test_ids_with_invisible_characters_are_refused(client, uri):
+    response = client.post("/v1/items", content=json.dumps(ninjs_doc(uri)), headers=NINJS)
+    assert response.status_code == 422 and response.json()["field"] == "id"
+
+
+def test_a_headline_of_tatweel_only_is_no_headline(client):
+    response = client.post(
+        "/v1/items", content=json.dumps(ninjs_doc("urn:x:tatweel", "ـــ")), headers=NINJS
+    )
+    assert response.status_code == 422 and response.json()["field"] == "headline"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from newswire.errors import NotFound
+from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem
 from newswire.store import Stored, open_store
 
@@ -167,3 +167,28 @@ def test_a_language_lists_its_regional_variants(store):
         "urn:test:item:2",
     }
     assert [s.item.id for s in store.latest(language="ar-EG")] == ["urn:test:item:2"]
+
+
+def test_a_redelivered_older_version_never_becomes_the_latest(store):
+    t1, t3 = datetime(2025, 1, 1, 10, tzinfo=UTC), datetime(2025, 1, 1, 12, tzinfo=UTC)
+    store.append(item(version=3, headline="v3", versioncreated=t3))
+    with pytest.raises(Conflict, match="older"):
+        store.append(item(version=1, headline="v1", versioncreated=t1))
+    assert store.get("urn:test:item:1").item.headline == "v3"
+    again = store.append(item(version=3, headline="v3", versioncreated=t3))
+    assert (again.version, again.created) == (3, False)
+    assert store.count() == (1, 1)
+
+
+def test_redelivering_an_earlier_version_adds_nothing(store):
+    store.append(item(headline="v1"))
+    store.append(item(headline="v2"))
+    redelivered = store.append(item(headline="v1"))
+    assert (redelivered.version, redelivered.created) == (1, False)
+    assert store.get("urn:test:item:1").item.headline == "v2"
+
+
+def test_an_update_without_version_or_time_is_the_next_version(store):
+    store.append(item(version=2, headline="v2", versioncreated=datetime(2025, 1, 1, tzinfo=UTC)))
+    receipt = store.append(item(headline="a text file, edited"))
+    assert (receipt.version, receipt.created) == (3, True)
