@@ -11,10 +11,13 @@ canonical form idempotent, which is what lets round trips through NITF and NewsM
 from __future__ import annotations
 
 import html as _html
+import re
 
 import nh3
 from lxml import etree
 from lxml import html as lxml_html
+
+from newswire.errors import ParseError
 
 ALLOWED_TAGS = set(
     "p br h2 h3 h4 h5 h6 blockquote ul ol li a strong em b i u sub sup q cite abbr span"
@@ -38,8 +41,33 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+MAX_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def nesting_depth(fragment: str) -> int:
+    """How deeply the tags of ``fragment`` nest (unclosed tags count as open: an upper bound)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(fragment):
+        if closing:
+            depth -= 1
+        elif not self_closing and name.lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def sanitize(fragment: str) -> str:
-    """Untrusted HTML in, HTML with only the allowed tags and attributes out."""
+    """Untrusted HTML in, HTML with only the allowed tags and attributes out.
+
+    The sanitiser's time grows with the square of the nesting depth, so a body nested
+    absurdly deep (no article is) is refused before it gets there.
+    """
+    if nesting_depth(fragment) > MAX_DEPTH:
+        raise ParseError(
+            f"the body's HTML is nested deeper than {MAX_DEPTH} elements", field="body"
+        )
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,

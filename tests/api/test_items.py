@@ -260,3 +260,12 @@ def test_a_headline_of_tatweel_only_is_no_headline(client):
         "/v1/items", content=json.dumps(ninjs_doc("urn:x:tatweel", "ـــ")), headers=NINJS
     )
     assert response.status_code == 422 and response.json()["field"] == "headline"
+
+
+def test_absurdly_nested_html_is_refused_quickly(client):
+    nested = "<div>" * 100_000 + "x" + "</div>" * 100_000
+    doc = ninjs_doc("urn:x:nested")
+    doc["bodies"] = [{"role": "main", "contentType": "text/html", "value": nested}]
+    response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS, timeout=20)
+    assert response.status_code == 422 and response.json()["field"] == "body"
+    assert "nested" in response.json()["detail"]
