@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from newswire import formats
-from newswire.errors import NewswireError, ParseError, TooLarge
+from newswire.errors import InvalidItem, NewswireError, ParseError, TooLarge
 from newswire.model import NewsItem
 from newswire.store.base import Prepared, prepare
 from newswire.validation import check_item, strip_unencodable
@@ -21,8 +21,16 @@ from newswire.validation import check_item, strip_unencodable
 AUTO = "auto"
 
 
-def parse_bytes(data: bytes, fmt: str = AUTO, *, max_bytes: int) -> list[NewsItem]:
-    """The valid items in ``data``; ``NewswireError`` (4xx) naming the reason otherwise."""
+def parse_bytes(
+    data: bytes, fmt: str = AUTO, *, max_bytes: int, rejected: list[str] | None = None
+) -> list[NewsItem]:
+    """The valid items in ``data``; ``NewswireError`` (4xx) naming the reason otherwise.
+
+    In a document of several items (a feed, a newsMessage) one invalid entry does not
+    sink the others: given a ``rejected`` list, the reason for each invalid entry is
+    added to it and the valid ones are returned; without one, any invalid entry fails
+    the whole document. A document with no valid entry always fails.
+    """
     if len(data) > max_bytes:
         raise TooLarge(f"{len(data):,} bytes is over the limit of {max_bytes:,} bytes")
     if not data or data.isspace():
@@ -40,7 +48,21 @@ def parse_bytes(data: bytes, fmt: str = AUTO, *, max_bytes: int) -> list[NewsIte
         raise ParseError(f"unreadable {codec.label}: {exc}") from None
     if not items:
         raise ParseError(f"no item found in this {codec.label} document")
-    return [check_item(strip_unencodable(item), characters=False) for item in items]
+    if len(items) == 1:
+        return [check_item(strip_unencodable(items[0]), characters=False)]
+    good, problems = [], []
+    for n, item in enumerate(items, 1):
+        try:
+            good.append(check_item(strip_unencodable(item), characters=False))
+        except NewswireError as exc:
+            problems.append(f"entry {n} ({item.id or item.headline[:60] or 'no id'}): {exc}")
+    if problems and (rejected is None or not good):
+        raise InvalidItem(
+            f"{len(problems)} of {len(items)} entries are invalid: " + "; ".join(problems[:5])
+        )
+    if rejected is not None:
+        rejected.extend(problems)
+    return good
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
@@ -73,14 +95,19 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 # --- many files: parsed in worker processes -------------------------------------------
 
 Parsed = tuple[str, list[NewsItem] | list[Prepared] | None, str | None]
-"""(file, its items, or the reason it was refused)."""
+"""(file, its items, the reason for what was refused: both when a feed was partly valid)."""
 
 _CHUNK = 256
 
 
 def parse_file(path: Path, fmt: str, max_bytes: int) -> Parsed:
+    """(file, its valid items, the reasons for what was refused, if anything was)."""
+    rejected: list[str] = []
     try:
-        return str(path), parse_bytes(read_limited(path, max_bytes), fmt, max_bytes=max_bytes), None
+        items = parse_bytes(
+            read_limited(path, max_bytes), fmt, max_bytes=max_bytes, rejected=rejected
+        )
+        return str(path), items, "; ".join(rejected) or None
     except NewswireError as exc:
         return str(path), None, str(exc)
     except OSError as exc:

@@ -368,3 +368,24 @@ def test_text_format_refuses_xml_and_json(db, tmp_path):
     path.write_bytes(newswire("show", ingest_seed(db), "--format", "newsml", db=db).stdout)
     result = newswire("ingest", str(path), "--format", "text", db=db)
     assert result.returncode == 1 and b"not agency text" in result.stderr
+
+
+FEED_WITH_ONE_BAD_ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>وكالة</title><link>http://example.org/</link>
+<description>أخبار</description><language>ar</language>
+<item><guid isPermaLink="false">urn:feed:1</guid><title>الخبر الأول</title>
+<description>نص الخبر الأول.</description></item>
+<item><guid isPermaLink="false">urn:feed:2</guid><title>خبر بلا نص</title></item>
+<item><guid isPermaLink="false">urn:feed:3</guid><title>الخبر الثالث</title>
+<description>نص الخبر الثالث.</description></item>
+</channel></rss>
+"""
+
+
+def test_one_bad_feed_entry_does_not_sink_the_others(db, tmp_path):
+    path = tmp_path / "feed.rss"
+    path.write_text(FEED_WITH_ONE_BAD_ENTRY, encoding="utf-8")
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode == 1
+    assert result.stdout.decode().split() == ["urn:feed:1", "urn:feed:3"]
+    assert "entry 2 (urn:feed:2)" in result.stderr.decode()

@@ -113,8 +113,10 @@ async def post_item(
     data = await _read_body(request, settings.max_item_bytes)
     fmt = _format_of(request, fmt)
 
+    rejected: list[str] = []
+
     def store_it() -> list:  # CPU and SQLite work, off the event loop
-        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes)
+        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
         return _store(request).append_many(items)
 
     receipts = await run_in_threadpool(store_it)
@@ -130,7 +132,9 @@ async def post_item(
     ]
     status = 201 if any(r.created for r in receipts) else 200
     headers = {"Location": body[0]["href"]}
-    return JSONResponse(body[0] if len(body) == 1 else {"items": body}, status, headers=headers)
+    if len(body) == 1 and not rejected:
+        return JSONResponse(body[0], status, headers=headers)
+    return JSONResponse({"items": body, "rejected": rejected}, status, headers=headers)
 
 
 @router.api_route(

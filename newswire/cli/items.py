@@ -89,7 +89,7 @@ def ingest(
             for source, items, error in parse_files(files, fmt, max_bytes, workers=workers):
                 if error is not None:
                     failures.append((source, error))
-                else:
+                if items:
                     pending.extend((source, item) for item in items)
                 if len(pending) >= BATCH:
                     flush()

@@ -269,3 +269,17 @@ def test_absurdly_nested_html_is_refused_quickly(client):
     response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS, timeout=20)
     assert response.status_code == 422 and response.json()["field"] == "body"
     assert "nested" in response.json()["detail"]
+
+
+def test_a_feed_with_a_bad_entry_stores_the_good_ones(client):
+    from tests.test_cli import FEED_WITH_ONE_BAD_ENTRY
+
+    response = client.post(
+        "/v1/items",
+        content=FEED_WITH_ONE_BAD_ENTRY.replace("urn:feed", "urn:api-feed").encode(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert [i["id"] for i in body["items"]] == ["urn:api-feed:1", "urn:api-feed:3"]
+    assert len(body["rejected"]) == 1 and "urn:api-feed:2" in body["rejected"][0]
