@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,16 +119,8 @@ class SQLiteStore:
     def append_many(self, items: Iterable[NewsItem | Prepared]) -> list[Receipt]:
         now = utcnow()
         batch = [it if isinstance(it, Prepared) else prepare(it, now) for it in items]
-        with self._lock:
-            cur = self._db.cursor()
-            _begin(cur)
-            try:
-                receipts = self._append_batch(cur, batch, now)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        return receipts
+        with write_transaction(self._db, self._lock) as cur:
+            return self._append_batch(cur, batch, now)
 
     def _append_batch(
         self, cur: sqlite3.Cursor, batch: list[Prepared], now: datetime
@@ -206,30 +199,23 @@ class SQLiteStore:
 
     def restore(self, records: Iterable[Stored]) -> RestoreReport:
         report = RestoreReport()
-        with self._lock:
-            cur = self._db.cursor()
-            _begin(cur)
-            try:
-                for record in records:
-                    p = prepare(record.item)  # exported versions have their times: kept
-                    row = cur.execute(
-                        "SELECT data FROM versions WHERE id = ? AND version = ?",
-                        (p.id, p.version),
-                    ).fetchone()
-                    if row is None:
-                        seq = _next_seq(cur)
-                        at = iso(record.stored_at)
-                        cur.execute(_INSERT, (seq, *p[:8], at, p.data))
-                        cur.execute(_UPSERT_ITEM, (p.id, p.version, seq, p.language, at))
-                        report.added += 1
-                    elif row[0] == p.data:
-                        report.skipped += 1
-                    else:
-                        report.conflicts.append(f"{p.id}@{p.version}")
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with write_transaction(self._db, self._lock) as cur:
+            for record in records:
+                p = prepare(record.item)  # exported versions have their times: kept
+                row = cur.execute(
+                    "SELECT data FROM versions WHERE id = ? AND version = ?",
+                    (p.id, p.version),
+                ).fetchone()
+                if row is None:
+                    seq = _next_seq(cur)
+                    at = iso(record.stored_at)
+                    cur.execute(_INSERT, (seq, *p[:8], at, p.data))
+                    cur.execute(_UPSERT_ITEM, (p.id, p.version, seq, p.language, at))
+                    report.added += 1
+                elif row[0] == p.data:
+                    report.skipped += 1
+                else:
+                    report.conflicts.append(f"{p.id}@{p.version}")
         return report
 
     # --- reading ---------------------------------------------------------------------
@@ -302,14 +288,24 @@ class SQLiteStore:
             self._db.close()
 
 
-def _begin(cur: sqlite3.Cursor) -> None:
-    """Take the write lock, or say the store is busy (another writer held it too long)."""
-    try:
-        cur.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise Unavailable("the database is busy with another writer; try again") from None
-        raise
+@contextmanager
+def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Cursor]:
+    """A cursor inside ``BEGIN IMMEDIATE``: committed when the block ends, rolled back if it
+    raises. A write lock another writer holds past the busy timeout is a 503, not a crash."""
+    with lock:
+        cur = db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Unavailable("the database is busy with another writer; try again") from None
+            raise
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:

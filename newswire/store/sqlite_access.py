@@ -14,6 +14,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.base import iso
+from newswire.store.sqlite import write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _PRODUCT = msgspec.json.Decoder(Product).decode
@@ -32,17 +33,9 @@ class SQLiteAccess:
         self._db = db
         self._lock = lock
 
-    def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                cur.execute(sql, args)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            return cur
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(sql, args)
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -89,10 +82,8 @@ class SQLiteAccess:
         for name in subscriber.products:
             self.product(name)  # NotFound names the product
         subscriber = msgspec.structs.replace(subscriber, created_at=utcnow())
-        with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
+        try:
+            with write_transaction(self._db, self._lock) as cur:
                 cur.execute(
                     "INSERT INTO subscribers (name, status, data) VALUES (?, ?, ?)",
                     (subscriber.name, subscriber.status, _ENCODE(subscriber)),
@@ -101,15 +92,8 @@ class SQLiteAccess:
                     "INSERT INTO subscriber_products VALUES (?, ?)",
                     [(subscriber.name, p) for p in dict.fromkeys(subscriber.products)],
                 )
-                cur.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                cur.execute("ROLLBACK")
-                raise Conflict(
-                    f"a subscriber named {subscriber.name!r} exists", field="name"
-                ) from None
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        except sqlite3.IntegrityError:
+            raise Conflict(f"a subscriber named {subscriber.name!r} exists", field="name") from None
         return subscriber
 
     def subscriber(self, name: str) -> Subscriber:
@@ -133,19 +117,12 @@ class SQLiteAccess:
         """Remove a subscriber and revoke its keys; the number of keys revoked."""
         self.subscriber(name)
         now = iso(utcnow())
-        with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                revoked = cur.execute(
-                    "UPDATE api_keys SET revoked_at = ? WHERE subscriber = ? AND revoked_at IS NULL",
-                    (now, name),
-                ).rowcount
-                cur.execute("DELETE FROM subscribers WHERE name = ?", (name,))
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with write_transaction(self._db, self._lock) as cur:
+            revoked = cur.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE subscriber = ? AND revoked_at IS NULL",
+                (now, name),
+            ).rowcount
+            cur.execute("DELETE FROM subscribers WHERE name = ?", (name,))
         return revoked
 
     # --- API keys ----------------------------------------------------------------------
