@@ -103,3 +103,14 @@ class Forbidden(NewswireError):
 
     status = 403
     title = "Forbidden"
+
+
+class TooManyRequests(NewswireError):
+    """Over the rate limit; ``retry_after`` seconds until the next request is allowed."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, field: str | None = None):
+        super().__init__(detail, field=field)
+        self.retry_after = max(1, retry_after)

@@ -35,6 +35,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base_url", "", "Public URL of the server, for links in feeds (default: from the request)."
     ),
+    Setting(
+        "bus",
+        "memory://",
+        "Event bus URL: `memory://` (one process) or `nats://host:4222` (several nodes).",
+    ),
+    Setting("teaser_chars", "600", "Longest teaser (teaser access, public site), in characters."),
+    Setting(
+        "stream_buffer",
+        "2000",
+        "Events a live connection may fall behind before it is closed (it resumes by cursor).",
+    ),
+    Setting("heartbeat", "15", "Seconds between heartbeats on a quiet live stream."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -63,3 +75,7 @@ class Settings:
     db: str = field(default_factory=lambda: setting("db"))
     max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
     base_url: str = field(default_factory=lambda: setting("base_url"))
+    bus: str = field(default_factory=lambda: setting("bus"))
+    teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
+    stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
+    heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))

@@ -31,6 +31,13 @@ def newswire(
     )
 
 
+def make_key(db: str, *args: str) -> str:
+    """``newswire key create ARGS``: the new key (printed alone on the last line)."""
+    result = newswire("key", "create", *args, db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode().strip().splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,8 +71,9 @@ class Server:
         self.close()
         raise RuntimeError("server did not start in 30 s")
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
 
     def close(self) -> None:
         self.proc.terminate()

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from newswire.access.keys import ApiKey, hash_key, key_id_of
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
-from newswire.errors import Forbidden, Unauthorized
+from newswire.errors import Forbidden, NewswireError, Unauthorized
 from newswire.model import utcnow
 
 # last_used_at is written at most this often per key, not on every request.
@@ -17,11 +17,15 @@ TOUCH_EVERY = timedelta(minutes=1)
 IMPLIES = {"admin": {"admin", "publish", "read"}, "publish": {"publish", "read"}, "read": {"read"}}
 
 
+AGENCY = Product(name="agency", access="full", urgency_min=0, early_embargo=True)
+"""What the agency's own keys (publish, admin) see: everything, in full, embargoed too."""
+
+
 class Principal(NamedTuple):
     key: ApiKey
     subscriber: Subscriber | None
     products: list[Product]
-    """The subscriber's products (empty for the agency's own publish and admin keys)."""
+    """The subscriber's products (``[AGENCY]`` for the agency's own publish and admin keys)."""
 
     def require(self, scope: str) -> None:
         if scope not in IMPLIES[self.key.scope]:
@@ -50,7 +54,7 @@ def authenticate(access, key: str, now: datetime | None = None) -> Principal:
         raise Unauthorized("unknown API key", field="Authorization")
     if record.revoked_at is not None:
         raise Unauthorized(f"API key {record.id} was revoked", field="Authorization")
-    subscriber, products = None, []
+    subscriber, products = None, [AGENCY]
     if record.subscriber:
         subscriber = access.subscriber(record.subscriber)
         if subscriber.status != "active":
@@ -62,3 +66,22 @@ def authenticate(access, key: str, now: datetime | None = None) -> Principal:
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
         access.touch_key(record.id, now)
     return Principal(record, subscriber, products)
+
+
+def still_valid(access, principal: Principal) -> str | None:
+    """Why ``principal``'s key no longer works (revoked, subscriber suspended or removed);
+    None while it still does."""
+    try:
+        record = access.key(principal.key.id)
+    except NewswireError:
+        return f"API key {principal.key.id} no longer exists"
+    if record.revoked_at is not None:
+        return f"API key {record.id} was revoked"
+    if record.subscriber:
+        try:
+            subscriber = access.subscriber(record.subscriber)
+        except NewswireError:
+            return f"subscriber {record.subscriber} was removed"
+        if subscriber.status != "active":
+            return f"subscriber {subscriber.name} is {subscriber.status}"
+    return None

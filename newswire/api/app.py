@@ -2,30 +2,77 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from newswire import __version__
-from newswire.api import items, problems
+from newswire.api import feed, items, ops, problems, stream
+from newswire.api.auth import RateLimiter
+from newswire.bus import open_bus
+from newswire.delivery.hub import Hub
+from newswire.delivery.meter import Meter, Metrics
+from newswire.delivery.renderer import Renderer
 from newswire.settings import Settings
 from newswire.store import Store, open_store
 
+log = logging.getLogger("newswire.api")
+
 DESCRIPTION = """
 newswire is a news agency's news flow system. Editors put items in; subscribers receive
-the full text in the formats their systems read (IPTC ninjs, NewsML-G2, NITF, RSS/Atom,
-JSON Feed). Errors are RFC 9457 problem details.
+the full text (or the teaser, as their products say) in the formats their systems read
+(IPTC ninjs, NewsML-G2, NITF, RSS/Atom, JSON Feed) by pull feed, live stream (SSE,
+WebSocket) or webhook.
+
+Every `/v1` route takes `Authorization: Bearer <key>`: `read` keys belong to a subscriber,
+`publish` keys to the agency's editors, `admin` keys to its operators. Errors are RFC 9457
+problem details naming the field at fault.
 """
+
+USAGE_FLUSH_SECONDS = 2.0
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings.db)
+    bus = open_bus(settings.bus)
+    metrics, meter = Metrics(), Meter()
+    renderer = Renderer(teaser_chars=settings.teaser_chars)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        store.close()
+        hub = Hub(
+            store,
+            bus,
+            renderer,
+            metrics=metrics,
+            meter=meter,
+            max_pending=settings.stream_buffer,
+        )
+        app.state.hub = hub
+        hub.start()
+        for start in app.state.on_start:
+            await start(app)
+        flusher = asyncio.create_task(_flush_usage(meter, store))
+        try:
+            yield
+        finally:
+            app.state.closing = True
+            for stop in app.state.on_stop:
+                with contextlib.suppress(Exception):
+                    await stop(app)
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await hub.stop()
+            with contextlib.suppress(Exception):
+                await run_in_threadpool(meter.flush, store.access)
+            await bus.close()
+            store.close()
 
     app = FastAPI(
         title="newswire",
@@ -33,8 +80,25 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.store = store
+    state = app.state
+    state.settings, state.store, state.bus = settings, store, bus
+    state.metrics, state.meter, state.renderer = metrics, meter, renderer
+    state.limiter = RateLimiter()
+    state.heartbeat = float(settings.heartbeat)
+    state.closing = False
+    state.on_start, state.on_stop = [], []
     problems.install(app)
     app.include_router(items.router)
+    app.include_router(feed.router)
+    app.include_router(stream.router)
+    app.include_router(ops.router)
     return app
+
+
+async def _flush_usage(meter: Meter, store: Store) -> None:
+    while True:
+        await asyncio.sleep(USAGE_FLUSH_SECONDS)
+        try:
+            await run_in_threadpool(meter.flush, store.access)
+        except Exception:
+            log.exception("writing usage counts failed; kept for the next try")

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from newswire import formats
-from newswire.api import problems
-from newswire.errors import BadInput, TooLarge, UnsupportedFormat
-from newswire.formats.base import FeedMeta
+from newswire.access.auth import Principal
+from newswire.access.entitlement import Grant, grant
+from newswire.api import auth, problems
+from newswire.errors import BadInput, Forbidden, NotFound, TooLarge, UnsupportedFormat
+from newswire.formats.base import Codec, FeedMeta
 from newswire.ingest import AUTO, parse_bytes
+from newswire.model import utcnow
 from newswire.store import Store
+from newswire.store.base import Receipt, Stored, kind_of
 
 router = APIRouter()
 
@@ -97,13 +103,18 @@ def _format_of(request: Request, fmt: str | None) -> str:
     status_code=201,
     tags=["items"],
     openapi_extra=_ITEM_BODY,
-    responses=problems.responses(400, 413, 415, 422, 503),
+    responses=problems.responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
 )
 async def post_item(
     request: Request,
     fmt: Annotated[str | None, Query(alias="format", description="Input format.")] = None,
+    principal: Principal = Depends(auth.publish),
 ) -> JSONResponse:
-    """Store an item (or each item of a feed); 201 with its id, version and sequence."""
+    """Store an item (or each item of a feed), or a new version of one (publish scope).
+
+    201 with its id, version and sequence; 200 when it equals the stored version. A new
+    version of an item (same id, changed content) is an update, or a correction when the
+    item says so; every subscriber entitled to it receives it on every channel."""
     settings = request.app.state.settings
     if fmt is not None and fmt != AUTO and fmt.lower() not in formats.parsers():
         raise UnsupportedFormat(
@@ -120,6 +131,7 @@ async def post_item(
         return _store(request).append_many(items)
 
     receipts = await run_in_threadpool(store_it)
+    await announce(request, receipts)
     body = [
         {
             "id": r.id,
@@ -137,20 +149,29 @@ async def post_item(
     return JSONResponse({"items": body, "rejected": rejected}, status, headers=headers)
 
 
-@router.api_route(
-    "/v1/items/{item_id:path}",
-    methods=["GET", "HEAD"],
-    tags=["items"],
-    responses=problems.responses(400, 404, 406)
-    | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
-)
-def get_item(
-    request: Request,
-    item_id: str,
-    fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
-    version: Annotated[int | None, Query(ge=1, description="A given version.")] = None,
-) -> Response:
-    """An item (latest version, or ?version=N) in ?format= or the Accept header's format."""
+async def announce(request: Request, receipts: list[Receipt]) -> None:
+    """Tell delivery (this process's hub, and other nodes through the bus) what was stored."""
+    from newswire.bus import Event
+
+    state = request.app.state
+    for r in receipts:
+        if not r.created:
+            continue
+        state.metrics.published.inc()
+        state.hub.kick(r.seq)
+        try:
+            item = (await run_in_threadpool(_store(request).get, r.id, r.version)).item
+            await state.bus.publish(
+                Event(seq=r.seq, id=r.id, version=r.version, kind=kind_of(item), urgency=item.urgency)
+            )
+        except Exception:  # the bus is a wake-up signal only: the store poll still delivers
+            import logging
+
+            logging.getLogger("newswire.api").warning("bus publish failed", exc_info=True)
+
+
+def output_codec(request: Request, fmt: str | None, principal: Principal) -> Codec:
+    """The codec of ?format= or of the Accept header, if the caller may use it."""
     if fmt:
         if fmt.lower() not in formats.renderers():
             raise BadInput(
@@ -160,24 +181,200 @@ def get_item(
         codec = formats.get(fmt)
     else:
         codec = formats.negotiate(request.headers.get("accept"))
-    stored = _store(request).get(item_id, version)
-    # A stored version never changes, so its sequence number and the format name it.
-    etag = f'"{stored.seq}-{codec.name}"'
-    headers = {"ETag": etag, "Vary": "Accept", "X-Newswire-Sequence": str(stored.seq)}
+    allowed = principal.subscriber.formats if principal.subscriber else []
+    if allowed and codec.name not in allowed:
+        raise Forbidden(
+            f"subscriber {principal.subscriber.name} may use {', '.join(allowed)},"
+            f" not {codec.name}",
+            field="format",
+        )
+    return codec
+
+
+def visible(
+    principal: Principal, store: Store, item_id: str, version: int | None
+) -> tuple[Stored, Grant]:
+    """The version the caller may see (the latest it may, or the one asked for) and how.
+
+    Not entitled reads exactly like not there: a 404 never tells a subscriber that an item
+    outside its products, or still under embargo, exists.
+    """
+    now = utcnow()
+    candidates = [store.get(item_id, version)] if version else reversed(store.versions(item_id))
+    for stored in candidates:
+        judged = None
+        if stored.item.pubstatus == "canceled" and stored.item.replaces:
+            judged = store.get(item_id, stored.item.replaces).item
+        found = grant(principal.products, stored.item, now, content=judged)
+        if found is not None:
+            return stored, found
+    what = f"version {version} of item" if version else "item"
+    raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+
+
+def render_one(request: Request, codec: Codec, stored: Stored, access: str) -> bytes:
+    renderer = request.app.state.renderer
+    if not codec.is_feed:
+        return renderer.render(stored.seq, stored.item, codec.name, access)
+    base = base_url(request)
+    meta = FeedMeta(
+        title=stored.item.headline,
+        link=base,
+        language=stored.item.language,
+        feed_id=f"{base}v1/items/{quote(stored.item.id, safe='')}",
+        item_link=f"{base}v1/items/{{id}}",
+    )
+    return codec.render_feed([renderer.view(stored.item, access)], meta)
+
+
+def base_url(request: Request) -> str:
+    base = request.app.state.settings.base_url or str(request.base_url)
+    return base.rstrip("/") + "/"
+
+
+_ENCODE = msgspec.json.Encoder().encode
+
+
+@router.get(
+    "/v1/items/{item_id:path}/versions",
+    tags=["items"],
+    responses=problems.responses(400, 401, 403, 404, 429),
+)
+def get_versions(
+    request: Request,
+    item_id: str,
+    fmt: Annotated[
+        str | None, Query(alias="format", description="Format of each version.")
+    ] = None,
+    principal: Principal = Depends(auth.read),
+) -> Response:
+    """Every version of an item the caller may see, oldest first, each in ?format=
+    (default ninjs: embedded as JSON under ``item``; other formats as a string under
+    ``content``)."""
+    codec = output_codec(request, fmt or "ninjs", principal)
+    store = _store(request)
+    now = utcnow()
+    stored_versions = store.versions(item_id)
+    by_version = {s.item.version: s.item for s in stored_versions}
+    entries = []
+    for stored in stored_versions:
+        item = stored.item
+        judged = by_version.get(item.replaces) if item.pubstatus == "canceled" else None
+        g = grant(principal.products, item, now, content=judged)
+        if g is None:
+            continue
+        data = render_one(request, codec, stored, g.access)
+        entry = {
+            "version": item.version,
+            "sequence": stored.seq,
+            "versioncreated": item.versioncreated,
+            "signal": item.signal,
+            "pubstatus": item.pubstatus,
+            "replaces": item.replaces,
+            "access": g.access,
+            "embargoed": g.embargoed,
+            "href": f"/v1/items/{quote(item_id, safe='')}?version={item.version}",
+            "format": codec.name,
+        }
+        if codec.media_type.endswith("json"):
+            entry["item"] = msgspec.Raw(data)
+        else:
+            entry["content"] = data.decode("utf-8")
+        entries.append(entry)
+    if not entries:
+        raise NotFound(f"no item {item_id!r}", field="id")
+    return Response(
+        _ENCODE({"id": item_id, "versions": entries}), media_type="application/json"
+    )
+
+
+class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+@router.post(
+    "/v1/items/{item_id:path}/withdraw",
+    status_code=201,
+    tags=["items"],
+    responses=problems.responses(400, 401, 403, 404, 409, 429),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"reason": {"type": "string", "maxLength": 2000}},
+                        "required": ["reason"],
+                    }
+                }
+            },
+        }
+    },
+)
+async def withdraw_item(
+    request: Request, item_id: str, principal: Principal = Depends(auth.publish)
+) -> JSONResponse:
+    """Withdraw an item (publish scope): a new version with pubstatus canceled and the reason
+    as its editorial note, delivered to everyone who received the item."""
+    raw = await _read_body(request, 64 * 1024)
+    try:
+        reason = msgspec.json.decode(raw or b"null", type=Withdrawal).reason.strip()
+    except msgspec.ValidationError as exc:
+        raise BadInput(f"the body is {{\"reason\": \"...\"}}: {exc}", field="reason") from None
+    except msgspec.DecodeError:
+        raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
+    if not reason:
+        raise BadInput("say why the item is withdrawn", field="reason")
+    if len(reason) > 2000:
+        raise BadInput("the reason is at most 2,000 characters", field="reason")
+    receipt = await run_in_threadpool(_store(request).withdraw, item_id, reason)
+    await announce(request, [receipt])
+    href = f"/v1/items/{quote(receipt.id, safe='')}?version={receipt.version}"
+    return JSONResponse(
+        {"id": receipt.id, "version": receipt.version, "sequence": receipt.seq, "href": href},
+        201,
+        headers={"Location": href},
+    )
+
+
+@router.api_route(
+    "/v1/items/{item_id:path}",
+    methods=["GET", "HEAD"],
+    tags=["items"],
+    responses=problems.responses(400, 401, 403, 404, 406, 429)
+    | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
+)
+def get_item(
+    request: Request,
+    item_id: str,
+    fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
+    version: Annotated[int | None, Query(ge=1, description="A given version.")] = None,
+    principal: Principal = Depends(auth.read),
+) -> Response:
+    """An item (the latest version the caller may see, or ?version=N) in ?format= or the
+    Accept header's format: the full text or the teaser, as the caller's products say."""
+    codec = output_codec(request, fmt, principal)
+    stored, g = visible(principal, _store(request), item_id, version)
+    # A stored version never changes: its sequence number, format and access name it.
+    etag = f'"{stored.seq}-{codec.name}-{g.access}"'
+    headers = {
+        "ETag": etag,
+        "Vary": "Accept, Authorization",
+        "X-Newswire-Sequence": str(stored.seq),
+        "X-Newswire-Access": g.access,
+        "Cache-Control": "private, no-cache",
+    }
+    if g.embargoed:
+        headers["X-Newswire-Embargoed"] = "true"
     if_none_match = request.headers.get("if-none-match", "")
     if if_none_match.strip() == "*" or etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    if codec.is_feed:
-        base = request.app.state.settings.base_url or str(request.base_url)
-        base = base.rstrip("/") + "/"
-        meta = FeedMeta(
-            title=stored.item.headline,
-            link=base,
-            language=stored.item.language,
-            feed_id=f"{base}v1/items/{quote(item_id, safe='')}",
-            item_link=f"{base}v1/items/{{id}}",
-        )
-        data = codec.render_feed([stored.item], meta)
-    else:
-        data = codec.render(stored.item)
+    data = render_one(request, codec, stored, g.access)
+    if principal.subscriber is not None and request.method == "GET":
+        request.app.state.meter.add(principal.subscriber.name, "item", g.product)
     return Response(data, media_type=codec.media_type, headers=headers)
+
+
+def body_etag(data: bytes) -> str:
+    return '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'

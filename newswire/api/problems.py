@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from newswire.errors import NewswireError
+from newswire.errors import NewswireError, TooManyRequests
 
 PROBLEM = "application/problem+json"
 
@@ -38,6 +38,10 @@ def responses(*statuses: int) -> dict:
 
 _DESCRIPTIONS = {
     400: "Bad request: a parameter is invalid (the problem names it)",
+    401: "No API key, or an unknown or revoked one",
+    403: "The key may not do this (scope), or its subscriber is suspended",
+    409: "Conflicts with what is stored",
+    429: "Over the rate limit; Retry-After says when to try again",
     404: "No such item or version",
     406: "None of the Accept media types can be rendered",
     413: "The body is over the size limit",
@@ -55,7 +59,12 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(NewswireError)
     async def newswire_error(request: Request, exc: NewswireError) -> JSONResponse:
-        return JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
+        response = JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="newswire"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Protocol
 
 import msgspec
@@ -36,6 +36,44 @@ class Stored(msgspec.Struct, kw_only=True):
     seq: int
     stored_at: datetime
     item: NewsItem
+
+
+class Change(Stored, kw_only=True):
+    """One entry of the store's event log: a stored version or the lift of its embargo.
+
+    The log is what subscribers follow. Each entry has its own sequence number: a version
+    is logged when stored; a version stored under embargo is logged again, as an
+    ``embargo-lift`` with a new sequence number, when its embargo ends, so that a
+    subscriber whose cursor is past the version still receives it.
+    """
+
+    kind: str
+    """``item`` (a first version), ``update``, ``withdraw`` or ``embargo-lift``."""
+    held: bool = False
+    """Stored under embargo: until its lift only products with early delivery receive it."""
+
+
+def kind_of(item: NewsItem) -> str:
+    if item.pubstatus == "canceled":
+        return "withdraw"
+    return "item" if item.replaces is None else "update"
+
+
+def held(item: NewsItem, stored_at: datetime) -> bool:
+    """Was this version stored while under embargo (to the second, as stored)?"""
+    return item.embargo_until is not None and iso(item.embargo_until) > iso(stored_at)
+
+
+def withdrawal(latest: NewsItem, reason: str) -> NewsItem:
+    """The version that withdraws ``latest`` (pubstatus canceled, the reason as ednote)."""
+    return msgspec.structs.replace(
+        latest,
+        pubstatus="canceled",
+        ednote=reason,
+        signal=None,
+        versioncreated=None,
+        replaces=None,
+    )
 
 
 class Receipt(msgspec.Struct, kw_only=True):
@@ -95,6 +133,10 @@ def iso(value: datetime | None) -> str | None:
 
 def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
     item = canonical(item)
+    if item.embargo_until is not None and item.embargo_until.microsecond:
+        # Embargoes are kept to the second, rounded up: never lifted early.
+        up = item.embargo_until.replace(microsecond=0) + timedelta(seconds=1)
+        item = msgspec.structs.replace(item, embargo_until=up)
     stamped = stamp(item, now or utcnow())
     return Prepared(
         stamped.id,
@@ -150,6 +192,22 @@ class Store(Protocol):
     def versions(self, item_id: str) -> list[Stored]: ...
 
     def since(self, after: int = 0, limit: int = 100) -> list[Stored]: ...
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        """The event log after ``after``: stored versions and embargo lifts, in seq order."""
+        ...
+
+    def lift_due(self, now: datetime | None = None) -> list[Change]:
+        """Log the lift of every latest version whose embargo has ended; the new entries."""
+        ...
+
+    def next_embargo(self) -> datetime | None:
+        """When the next embargo still to be lifted ends (None: none is waiting)."""
+        ...
+
+    def withdraw(self, item_id: str, reason: str) -> Receipt:
+        """Store a version of ``item_id`` that withdraws it (pubstatus canceled)."""
+        ...
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         """The latest version of the most recently changed items, newest first."""

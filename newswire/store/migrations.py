@@ -97,6 +97,75 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX api_keys_subscriber ON api_keys (subscriber);
         """,
     ),
+    Migration(
+        4,
+        "lifts: an embargo lift is an event of its own, with a sequence number of its own",
+        """
+        CREATE TABLE lifts (
+            seq         INTEGER PRIMARY KEY,
+            version_seq INTEGER NOT NULL UNIQUE REFERENCES versions (seq),
+            lifted_at   TEXT NOT NULL
+        );
+        CREATE INDEX versions_embargo ON versions (embargo_until)
+            WHERE embargo_until IS NOT NULL;
+        CREATE TRIGGER lifts_append_only_update BEFORE UPDATE ON lifts
+        BEGIN SELECT RAISE(ABORT, 'lifts are append-only'); END;
+        CREATE TRIGGER lifts_append_only_delete BEFORE DELETE ON lifts
+        BEGIN SELECT RAISE(ABORT, 'lifts are append-only'); END;
+        """,
+    ),
+    Migration(
+        5,
+        "webhooks: subscribers' endpoints and the outbox of deliveries to them",
+        """
+        CREATE TABLE webhooks (
+            id         TEXT PRIMARY KEY,
+            subscriber TEXT NOT NULL REFERENCES subscribers (name) ON DELETE CASCADE,
+            url        TEXT NOT NULL,
+            secret     TEXT NOT NULL,
+            format     TEXT NOT NULL,
+            cursor     INTEGER NOT NULL DEFAULT 0,
+            active     INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX webhooks_subscriber ON webhooks (subscriber);
+        CREATE TABLE deliveries (
+            id              TEXT PRIMARY KEY,
+            webhook         TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+            seq             INTEGER NOT NULL,
+            item_id         TEXT NOT NULL,
+            version         INTEGER NOT NULL,
+            kind            TEXT NOT NULL,
+            access          TEXT NOT NULL,
+            product         TEXT NOT NULL DEFAULT '',
+            priority        INTEGER NOT NULL DEFAULT 1,
+            status          TEXT NOT NULL DEFAULT 'pending',
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_status     INTEGER,
+            last_error      TEXT,
+            created_at      TEXT NOT NULL,
+            delivered_at    TEXT,
+            UNIQUE (webhook, seq)
+        );
+        CREATE INDEX deliveries_queue ON deliveries (webhook, status, priority, seq);
+        CREATE INDEX deliveries_status ON deliveries (status, next_attempt_at);
+        """,
+    ),
+    Migration(
+        6,
+        "usage: deliveries to each subscriber, counted by day, channel and product",
+        """
+        CREATE TABLE usage (
+            day        TEXT NOT NULL,
+            subscriber TEXT NOT NULL,
+            channel    TEXT NOT NULL,
+            product    TEXT NOT NULL DEFAULT '',
+            count      INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, subscriber, channel, product)
+        );
+        """,
+    ),
 )
 
 

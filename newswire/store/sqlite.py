@@ -28,13 +28,17 @@ import msgspec
 from newswire.errors import BadInput, Conflict, NotFound, Unavailable
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
+    Change,
     Prepared,
     Receipt,
     RestoreReport,
     Stored,
+    held,
     iso,
+    kind_of,
     prepare,
     successor,
+    withdrawal,
 )
 from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
 
@@ -253,6 +257,56 @@ class SQLiteStore:
             f"SELECT {_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
         )
 
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, stored_at, data, 0 FROM versions WHERE seq > ?"
+                " UNION ALL SELECT l.seq, l.lifted_at, v.data, 1 FROM lifts l"
+                " JOIN versions v ON v.seq = l.version_seq WHERE l.seq > ?"
+                " ORDER BY 1 LIMIT ?",
+                (after, after, limit),
+            ).fetchall()
+        return [_change(r) for r in rows]
+
+    def lift_due(self, now: datetime | None = None) -> list[Change]:
+        now_text = iso(now or utcnow())
+        with write_transaction(self._db, self._lock) as cur:
+            due = cur.execute(
+                "SELECT v.seq FROM items i JOIN versions v ON v.seq = i.latest_seq"
+                " WHERE v.embargo_until IS NOT NULL AND v.embargo_until <= ?"
+                " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
+                " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
+                " ORDER BY v.embargo_until, v.seq",
+                (now_text,),
+            ).fetchall()
+            if not due:
+                return []
+            first = _next_seq(cur)
+            rows = [(first + n, version_seq, now_text) for n, (version_seq,) in enumerate(due)]
+            cur.executemany("INSERT INTO lifts (seq, version_seq, lifted_at) VALUES (?,?,?)", rows)
+            # Keep AUTOINCREMENT above the lifts' numbers too: sequence numbers are shared.
+            cur.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'versions'",
+                (rows[-1][0],),
+            )
+        return self.changes(first - 1, len(rows))
+
+    def next_embargo(self) -> datetime | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT min(v.embargo_until) FROM versions v JOIN items i"
+                " ON i.latest_seq = v.seq WHERE v.embargo_until IS NOT NULL"
+                " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
+                " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
+            ).fetchone()
+        return _time(row[0]) if row and row[0] else None
+
+    def withdraw(self, item_id: str, reason: str) -> Receipt:
+        latest = self.get(item_id).item
+        if latest.pubstatus == "canceled":
+            raise Conflict(f"item {item_id!r} is already withdrawn", field="id")
+        return self.append(withdrawal(latest, reason))
+
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
         where, args = ("", ())
@@ -280,7 +334,10 @@ class SQLiteStore:
 
     def last_seq(self) -> int:
         with self._lock:
-            row = self._db.execute("SELECT max(seq) FROM versions").fetchone()
+            row = self._db.execute(
+                "SELECT max(coalesce((SELECT max(seq) FROM versions), 0),"
+                " coalesce((SELECT max(seq) FROM lifts), 0))"
+            ).fetchone()
         return row[0] or 0
 
     def close(self) -> None:
@@ -312,15 +369,24 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
     """The next sequence number: above any ever allocated (AUTOINCREMENT's own rule)."""
     row = cur.execute(
         "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'versions'), 0),"
-        " coalesce((SELECT max(seq) FROM versions), 0))"
+        " coalesce((SELECT max(seq) FROM versions), 0),"
+        " coalesce((SELECT max(seq) FROM lifts), 0))"
     ).fetchone()
     return row[0] + 1
 
 
+def _time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
 def _stored(row: tuple) -> Stored:
     seq, stored_at, data = row
-    return Stored(
-        seq=seq,
-        stored_at=datetime.strptime(stored_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
-        item=_DECODE(data),
-    )
+    return Stored(seq=seq, stored_at=_time(stored_at), item=_DECODE(data))
+
+
+def _change(row: tuple) -> Change:
+    seq, stored_at, data, lifted = row
+    item, at = _DECODE(data), _time(stored_at)
+    if lifted:
+        return Change(seq=seq, stored_at=at, item=item, kind="embargo-lift")
+    return Change(seq=seq, stored_at=at, item=item, kind=kind_of(item), held=held(item, at))

@@ -167,6 +167,19 @@ class SQLiteAccess:
         self._write("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (iso(when), key_id))
 
 
+    # --- usage -------------------------------------------------------------------------
+
+    def add_usage(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+        """Add (day, subscriber, channel, product, count) rows to the usage counters."""
+        with write_transaction(self._db, self._lock) as cur:
+            cur.executemany(
+                "INSERT INTO usage (day, subscriber, channel, product, count)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, subscriber, channel, product)"
+                " DO UPDATE SET count = count + excluded.count",
+                rows,
+            )
+
+
 def _key(row: tuple) -> ApiKey:
     key_id, scope, name, subscriber, created, used, revoked = row
     return ApiKey(

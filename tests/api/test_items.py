@@ -11,7 +11,7 @@ from lxml import etree
 from newswire import formats
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import SEED
-from tests.helpers import Server
+from tests.helpers import Server, make_key
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
 NINJS = {"Content-Type": "application/ninjs+json"}
@@ -29,16 +29,21 @@ def ninjs_doc(uri: str, headline: str = "h", body: str = "b", **fields) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+def db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(db):
     srv = Server(db)
     yield srv
     srv.close()
 
 
 @pytest.fixture(scope="module")
-def client(server):
-    with server.client() as c:
+def client(server, db):
+    """An editors' client: its publish key may publish and read everything."""
+    with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:
         yield c
 
 

@@ -1,0 +1,445 @@
+"""The hub: one reader of the event log per process, fanning each entry out to live listeners.
+
+However many subscribers are connected, the hub reads each new log entry from the store
+once, decides once per *audience* (a set of products and a format) whether and how that
+audience gets it, renders it once per (format, access level) and hands the same bytes to
+every listener of the audience. Each listener (an SSE stream or a WebSocket) has a bounded
+queue: one that falls too far behind is closed with a reason and resumes by cursor, so a
+slow subscriber never slows the others.
+
+The hub wakes up on the bus (``kick`` in-process, bus events from other processes) and
+also polls the store every ``poll`` seconds, so versions stored by another process (``newswire
+ingest`` next to a running server) reach streams too. It also lifts embargoes on time
+(``Store.lift_due``) and closes the streams of keys revoked or subscribers suspended since
+they connected.
+
+Resuming without gap or duplicate: a listener is registered first and told the hub's
+position P; every entry after P reaches its queue. It then replays its own entries from
+its cursor up to P from the store, and only then takes from its queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+
+from newswire import formats
+from newswire.access.auth import Principal, still_valid
+from newswire.access.entitlement import Grant
+from newswire.access.products import Product
+from newswire.delivery.meter import Meter, Metrics
+from newswire.delivery.renderer import Renderer
+from newswire.delivery.select import Previous, grant_for, previous_from
+from newswire.errors import NewswireError
+from newswire.model import utcnow
+from newswire.store.base import Change
+
+log = logging.getLogger("newswire.hub")
+
+PAGE = 500
+DEFAULT_MAX_PENDING = 2000
+HEARTBEAT_SECONDS = 15.0
+_HEAD = msgspec.json.Encoder()
+
+
+class Out:
+    """One log entry as one audience receives it: the JSON envelope, encoded once."""
+
+    __slots__ = ("_sse", "data", "kind", "product", "published", "seq", "urgent")
+
+    def __init__(
+        self, seq: int, kind: str, data: bytes, product: str, published: float, urgent: bool
+    ):
+        self.seq, self.kind, self.data, self.product = seq, kind, data, product
+        self.published, self.urgent = published, urgent
+        self._sse: bytes | None = None
+
+    @property
+    def sse(self) -> bytes:
+        """The Server-Sent Events frame: ``id`` the sequence number, ``event`` the kind."""
+        if self._sse is None:
+            self._sse = b"id: %d\nevent: %s\ndata: %s\n\n" % (
+                self.seq,
+                self.kind.encode(),
+                self.data,
+            )
+        return self._sse
+
+
+def envelope(change: Change, g: Grant, fmt: str, renderer: Renderer) -> bytes:
+    """The JSON every channel but webhooks carries: what the entry is, and the item.
+
+    JSON formats (ninjs) are embedded as JSON under ``item``; the others (NewsML-G2, NITF,
+    text) as a string under ``content``.
+    """
+    body = renderer.render(change.seq, change.item, fmt, g.access)
+    head = {
+        "sequence": change.seq,
+        "kind": change.kind,
+        "id": change.item.id,
+        "version": change.item.version,
+        "access": g.access,
+        "embargoed": g.embargoed,
+        "product": g.product,
+        "format": fmt,
+    }
+    if formats.get(fmt).media_type.endswith("json"):
+        head["item"] = msgspec.Raw(body)
+    else:
+        head["content"] = body.decode("utf-8")
+    return _HEAD.encode(head)
+
+
+class Audience:
+    """Listeners who get the same bytes: the same products, the same format."""
+
+    def __init__(self, products: list[Product], fmt: str):
+        self.products = products
+        self.fmt = fmt
+        self.listeners: set[Listener] = set()
+
+    @staticmethod
+    def key_of(products: list[Product], fmt: str) -> tuple:
+        return (tuple(msgspec.json.encode(p) for p in products), fmt)
+
+    def out(
+        self, change: Change, previous: Previous, renderer: Renderer, published: float
+    ) -> Out | None:
+        g = grant_for(self.products, change, previous)
+        if g is None:
+            return None
+        data = envelope(change, g, self.fmt, renderer)
+        return Out(change.seq, change.kind, data, g.product, published, change.item.urgency == 1)
+
+
+class Closed(Exception):
+    """A listener was closed by the server; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Listener:
+    """One live connection's bounded queue of entries."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        audience: Audience,
+        principal: Principal,
+        channel: str,
+        after: int,
+        max_pending: int,
+    ):
+        self.hub, self.audience, self.principal, self.channel = hub, audience, principal, channel
+        self.after = after
+        """The last sequence number this listener has been given (its cursor)."""
+        self.replay_to = hub.position
+        self.max_pending = max_pending
+        self.queue: deque[Out] = deque()
+        self.wake = asyncio.Event()
+        self.reason: str | None = None
+
+    @property
+    def subscriber(self) -> str:
+        s = self.principal.subscriber
+        return s.name if s else ""
+
+    def push(self, out: Out) -> None:
+        if self.reason is not None:
+            return
+        if len(self.queue) >= self.max_pending:
+            self.close(
+                f"more than {self.max_pending} events were waiting for this connection: "
+                f"reconnect with Last-Event-ID (or ?after=) {self.after} to resume"
+            )
+            return
+        self.queue.append(out)
+        self.wake.set()
+
+    def close(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+            self.queue.clear()
+            self.wake.set()
+
+    async def replay(self) -> AsyncIterator[list[Out]]:
+        """Pages of what this listener missed, from its cursor up to its registration."""
+        cursor = self.after
+        while cursor < self.replay_to and self.reason is None:
+            outs, cursor = await run_in_threadpool(
+                self.hub.backlog, self.audience, cursor, self.replay_to
+            )
+            if outs:
+                yield outs
+
+    async def take(self, timeout: float) -> list[Out]:
+        """What is queued (waiting up to ``timeout``; [] if nothing came); ``Closed`` once
+        the server has closed it."""
+        if not self.queue and self.reason is None:
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+        if self.reason is not None:
+            raise Closed(self.reason)
+        outs = [o for o in self.queue if o.seq > self.after]
+        self.queue.clear()
+        return outs
+
+    def sent(self, outs: list[Out]) -> None:
+        """Account for ``outs`` having been written to the connection."""
+        if not outs:
+            return
+        self.after = outs[-1].seq
+        metrics, meter = self.hub.metrics, self.hub.meter
+        metrics.deliveries.labels(self.channel).inc(len(outs))
+        now = time.time()
+        for out in outs:
+            if out.published:
+                metrics.latency.labels(self.channel).observe(max(0.0, now - out.published))
+            meter.add(self.subscriber, self.channel, out.product)
+
+
+class Hub:
+    def __init__(
+        self,
+        store,
+        bus,
+        renderer: Renderer,
+        *,
+        metrics: Metrics,
+        meter: Meter,
+        poll: float = 0.5,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        watch_every: float = 1.0,
+    ):
+        self.store, self.bus, self.renderer = store, bus, renderer
+        self.metrics, self.meter = metrics, meter
+        self.poll, self.max_pending, self.watch_every = poll, max_pending, watch_every
+        self.position = store.last_seq()
+        self.audiences: dict[tuple, Audience] = {}
+        self.previous = previous_from(store)
+        self.published: dict[int, float] = {}
+        """seq -> time.time() its publish was acknowledged (this process's publishes)."""
+        self._kick = asyncio.Event()
+        self._advanced = asyncio.Condition()
+        self._tasks: list[asyncio.Task] = []
+        self._closing = False
+        self.on_changes: list[Callable[[list[Change]], None]] = []
+        """Called (in the event loop) with each batch of new log entries."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for job in (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_keys):
+            self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
+
+    async def stop(self) -> None:
+        self._closing = True
+        for listener in self.listeners():
+            listener.close("the server is shutting down: reconnect to resume")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    def kick(self, seq: int | None = None) -> None:
+        """Something was stored (in this process): read the log now."""
+        if seq is not None:
+            self.published[seq] = time.time()
+            if len(self.published) > 10_000:
+                for old in sorted(self.published)[:5_000]:
+                    del self.published[old]
+        self._kick.set()
+
+    # --- listeners -------------------------------------------------------------------------
+
+    def listen(self, principal: Principal, fmt: str, after: int, channel: str) -> Listener:
+        """Register a listener (its queue gets every entry after ``hub.position``)."""
+        key = Audience.key_of(principal.products, fmt)
+        audience = self.audiences.get(key)
+        if audience is None:
+            audience = self.audiences[key] = Audience(list(principal.products), fmt)
+        listener = Listener(self, audience, principal, channel, after, self.max_pending)
+        audience.listeners.add(listener)
+        self.metrics.streams.labels(channel).inc()
+        return listener
+
+    def leave(self, listener: Listener) -> None:
+        audience = listener.audience
+        if listener in audience.listeners:
+            audience.listeners.discard(listener)
+            self.metrics.streams.labels(listener.channel).dec()
+        if not audience.listeners:
+            self.audiences.pop(Audience.key_of(audience.products, audience.fmt), None)
+
+    def listeners(self) -> list[Listener]:
+        return [x for a in tuple(self.audiences.values()) for x in tuple(a.listeners)]
+
+    def close_key(self, key_id: str, reason: str) -> int:
+        closed = 0
+        for listener in self.listeners():
+            if listener.principal.key.id == key_id:
+                listener.close(reason)
+                closed += 1
+        return closed
+
+    def close_subscriber(self, name: str, reason: str) -> int:
+        closed = 0
+        for listener in self.listeners():
+            if listener.subscriber == name:
+                listener.close(reason)
+                closed += 1
+        return closed
+
+    def backlog(self, audience: Audience, after: int, upto: int) -> tuple[list[Out], int]:
+        """One page of ``audience``'s entries in (after, upto]; and the cursor reached.
+        Runs in a worker thread."""
+        changes = self.store.changes(after, PAGE)
+        outs: list[Out] = []
+        cursor = after
+        for change in changes:
+            if change.seq > upto:
+                return outs, upto
+            out = audience.out(change, self.previous, self.renderer, 0.0)
+            if out is not None:
+                outs.append(out)
+            cursor = change.seq
+        return outs, (cursor if changes else upto)
+
+    async def wait_beyond(self, seq: int, timeout: float) -> bool:
+        """Wait until the log goes past ``seq`` (True) or ``timeout`` passes (False)."""
+        if self.position > seq:
+            return True
+        async with self._advanced:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._advanced.wait_for(lambda: self.position > seq), timeout
+                )
+        return self.position > seq
+
+    # --- the readers -----------------------------------------------------------------------
+
+    async def _follow_bus(self) -> None:
+        """Events from the bus (other processes' publishes) wake the store reader."""
+        while not self._closing:
+            try:
+                async with self.bus.subscribe(after=self.position) as events:
+                    async for _event in events:
+                        self._kick.set()
+                return
+            except asyncio.CancelledError:
+                raise
+            except NewswireError:  # overflow or a bus outage: the store poll carries on
+                await asyncio.sleep(self.poll)
+
+    async def _follow_store(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), self.poll)
+            self._kick.clear()
+            try:
+                await self._catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep serving; the next round retries from the same position
+                log.exception("reading the event log failed")
+                await asyncio.sleep(self.poll)
+
+    async def _catch_up(self) -> None:
+        while True:
+            audiences = list(self.audiences.values())
+            changes, outs = await run_in_threadpool(self._prepare, self.position, audiences)
+            if not changes:
+                return
+            for change in changes:
+                published = self.published.pop(change.seq, 0.0)
+                for audience in tuple(self.audiences.values()):
+                    if audience in outs:
+                        out = outs[audience].get(change.seq)
+                    else:  # an audience that appeared meanwhile
+                        out = audience.out(change, self.previous, self.renderer, published)
+                    if out is None:
+                        continue
+                    out.published = out.published or published
+                    for listener in tuple(audience.listeners):
+                        listener.push(out)
+                self.position = change.seq
+            for callback in self.on_changes:
+                callback(changes)
+            async with self._advanced:
+                self._advanced.notify_all()
+            if len(changes) < PAGE:
+                return
+
+    def _prepare(
+        self, after: int, audiences: list[Audience]
+    ) -> tuple[list[Change], dict[Audience, dict[int, Out]]]:
+        """Read a page of the log and build each audience's bytes (in a worker thread)."""
+        changes = self.store.changes(after, PAGE)
+        outs: dict[Audience, dict[int, Out]] = {}
+        for audience in audiences:
+            mine: dict[int, Out] = {}
+            for change in changes:
+                out = audience.out(change, self.previous, self.renderer, 0.0)
+                if out is not None:
+                    mine[change.seq] = out
+            outs[audience] = mine
+        return changes, outs
+
+    async def _lift_embargoes(self) -> None:
+        """Log the lift of each embargo as it ends (within a poll interval of its time)."""
+        while not self._closing:
+            try:
+                due: datetime | None = await run_in_threadpool(self.store.next_embargo)
+                now = utcnow()
+                if due is not None and due <= now:
+                    lifted = await run_in_threadpool(self.store.lift_due, now)
+                    if lifted:
+                        for change in lifted:
+                            self.published[change.seq] = time.time()
+                        self._kick.set()
+                    continue
+                wait = self.poll if due is None else (due - now).total_seconds()
+                await asyncio.sleep(min(max(wait, 0.01), self.poll))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("lifting embargoes failed")
+                await asyncio.sleep(self.poll)
+
+    async def _watch_keys(self) -> None:
+        """Close the streams of keys revoked and subscribers suspended or removed elsewhere
+        (the CLI, another node) since they connected."""
+        while not self._closing:
+            await asyncio.sleep(self.watch_every)
+            listeners = self.listeners()
+            try:
+                reasons = await run_in_threadpool(self._check_keys, listeners)
+            except Exception:
+                log.exception("checking keys failed")
+                continue
+            for listener in listeners:
+                reason = reasons.get(listener.principal.key.id)
+                if reason is not None:
+                    listener.close(reason)
+
+    def _check_keys(self, listeners: list[Listener]) -> dict[str, str | None]:
+        """key id -> why its streams must close (None: still valid). In a worker thread."""
+        reasons: dict[str, str | None] = {}
+        for listener in listeners:
+            key_id = listener.principal.key.id
+            if key_id not in reasons:
+                reasons[key_id] = still_valid(self.store.access, listener.principal)
+        return reasons
