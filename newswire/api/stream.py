@@ -58,6 +58,8 @@ class EventStream(Response):
                 "X-Newswire-After": str(listener.after),
             },
         )
+        # No Content-Length: the body is open-ended.
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.hub, self.listener, self.heartbeat = hub, listener, heartbeat
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -92,7 +92,7 @@ def envelope(change: Change, g: Grant, fmt: str, renderer: Renderer) -> bytes:
         "format": fmt,
     }
     if formats.get(fmt).media_type.endswith("json"):
-        head["item"] = msgspec.Raw(body)
+        head["item"] = msgspec.Raw(msgspec.json.format(body, indent=0))
     else:
         head["content"] = body.decode("utf-8")
     return _HEAD.encode(head)
