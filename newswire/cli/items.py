@@ -329,4 +329,5 @@ def _serve(db: str, host: str, port: int) -> None:
         application = create_app(Settings(db=db))
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # Live streams never end by themselves: on shutdown, give them a moment, then close.
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=2)
