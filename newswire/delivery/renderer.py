@@ -1,8 +1,9 @@
 """Render each item version once per (format, access level), whoever asks for it.
 
 Every entitled subscriber of a version gets the same bytes: a rendering is keyed by the
-version's sequence number (a stored version never changes), the format and the access
-level, and kept in a bounded LRU so a breaking story's fan-out renders it once.
+version (its id and number: a stored version never changes), the format and the access
+level, and kept in a bounded LRU so a breaking story's fan-out renders it once, and its
+embargo lift (a log entry of its own) reuses the same bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Renderer:
     def __init__(self, *, capacity: int = 4096, teaser_chars: int = DEFAULT_TEASER_CHARS):
         self.capacity = capacity
         self.teaser_chars = teaser_chars
-        self._cache: OrderedDict[tuple[int, str, str], bytes] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
@@ -32,7 +33,8 @@ class Renderer:
         return item if access == "full" else teaser(item, self.teaser_chars)
 
     def render(self, seq: int, item: NewsItem, fmt: str, access: Access) -> bytes:
-        key = (seq, fmt, access)
+        """``item`` (stored with sequence number ``seq``) in ``fmt`` at ``access``."""
+        key = (item.id, item.version, fmt, access)
         with self._lock:
             data = self._cache.get(key)
             if data is not None:

@@ -59,8 +59,16 @@ def test_each_version_format_and_access_is_rendered_once():
 
 def test_the_cache_is_bounded():
     renderer = Renderer(capacity=2)
-    for seq in range(5):
-        renderer.render(seq, SEED_ITEM, "text", "teaser")
-    renderer.render(4, SEED_ITEM, "text", "teaser")
-    renderer.render(0, SEED_ITEM, "text", "teaser")
+    versions = [msgspec.structs.replace(SEED_ITEM, version=v) for v in range(1, 6)]
+    for seq, item in enumerate(versions):
+        renderer.render(seq, item, "text", "teaser")
+    renderer.render(4, versions[4], "text", "teaser")
+    renderer.render(0, versions[0], "text", "teaser")
     assert renderer.renders == 6 and len(renderer._cache) == 2
+
+
+def test_an_embargo_lift_reuses_the_rendering_of_its_version():
+    renderer = Renderer()
+    first = renderer.render(7, SEED_ITEM, "ninjs", "full")
+    lifted = renderer.render(12, SEED_ITEM, "ninjs", "full")  # the lift: same version
+    assert lifted is first and renderer.renders == 1
