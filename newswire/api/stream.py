@@ -114,7 +114,7 @@ class EventStream(Response):
     responses=problems.responses(400, 401, 403, 429)
     | {200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
 )
-def stream(
+async def stream(
     request: Request,
     after: Annotated[
         str | None, Query(description="Replay from after this cursor, then go on live.")
@@ -132,6 +132,8 @@ def stream(
         )
     state = request.app.state
     cursor = _after(request.headers.get("last-event-id"), after, state.hub)
+    # On the event loop (this route is async), so that registering and reading the hub's
+    # position happen between two of its dispatches: no entry falls between replay and live.
     listener = state.hub.listen(principal, codec.name, cursor, "stream")
     return EventStream(state.hub, listener, state.heartbeat)
 
@@ -152,10 +154,12 @@ async def websocket(
             raise BadInput(f"{codec.name} is a feed format", field="format")
         cursor = _after(ws.headers.get("last-event-id"), after, state.hub)
     except NewswireError as exc:
-        # Refused before the handshake completes: the client sees the HTTP status.
-        await ws.send_denial_response(
-            problems.problem(exc.status, exc.title, exc.detail, field=exc.field)
-        )
+        # Refused before the handshake completes: the client sees the HTTP status and body.
+        denial = problems.problem(exc.status, exc.title, exc.detail, field=exc.field)
+        try:
+            await ws.send_denial_response(denial)
+        except RuntimeError:  # a server without the denial extension: a plain refusal
+            await ws.close(1008, exc.detail[:120])
         return
     await ws.accept()
     hub: Hub = state.hub
