@@ -47,6 +47,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Events a live connection may fall behind before it is closed (it resumes by cursor).",
     ),
     Setting("heartbeat", "15", "Seconds between heartbeats on a quiet live stream."),
+    Setting(
+        "webhook_timeout",
+        "10",
+        "Seconds a webhook POST may take in all (connect, send, answer) before it is cut.",
+    ),
+    Setting(
+        "webhook_retry_base",
+        "10",
+        "Seconds before a failed webhook delivery's first retry; each retry waits twice as"
+        " long (up to an hour), give or take a random fifth.",
+    ),
+    Setting(
+        "webhook_retry_for",
+        "86400",
+        "Seconds a failing webhook delivery is retried from its first attempt before it"
+        " becomes a dead letter (status failed) and its endpoint moves on.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -70,6 +87,18 @@ def int_setting(name: str) -> int:
     return number
 
 
+def number_setting(name: str) -> float:
+    """A setting that is a positive number of seconds (``0.5`` allowed)."""
+    value = setting(name)
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadInput(f"{BY_NAME[name].env}={value!r} is not a number", field=name) from None
+    if not number > 0 or number == float("inf"):
+        raise BadInput(f"{BY_NAME[name].env}={value!r}: it must be more than 0", field=name)
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = field(default_factory=lambda: setting("db"))
@@ -79,3 +108,8 @@ class Settings:
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))
+    webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
+    webhook_retry_base: float = field(
+        default_factory=lambda: number_setting("webhook_retry_base")
+    )
+    webhook_retry_for: float = field(default_factory=lambda: number_setting("webhook_retry_for"))

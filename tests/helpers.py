@@ -45,14 +45,15 @@ def free_port() -> int:
 
 
 class Server:
-    """``newswire serve`` on a free port of 127.0.0.1, stopped on ``close``."""
+    """``newswire serve`` on a free port of 127.0.0.1, stopped on ``close``; ``env`` adds
+    settings (``{"NEWSWIRE_HEARTBEAT": "1"}``) to the server's environment."""
 
-    def __init__(self, db: str, *args: str):
+    def __init__(self, db: str, *args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "newswire.cli", "serve", "--port", str(self.port), *args],
-            env={**os.environ, "NEWSWIRE_DB": db},
+            env={**os.environ, "NEWSWIRE_DB": db, **(env or {})},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

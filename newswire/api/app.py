@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from newswire import __version__
-from newswire.api import feed, items, ops, problems, stream
+from newswire.api import admin, feed, items, ops, problems, stream, usage, webhooks
 from newswire.api.auth import RateLimiter
 from newswire.bus import open_bus
 from newswire.delivery.hub import Hub
@@ -92,6 +92,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(feed.router)
     app.include_router(stream.router)
     app.include_router(ops.router)
+    app.include_router(admin.router)
+    app.include_router(usage.router)
+    app.include_router(webhooks.router)
+    webhooks.install(app)
     return app
 
 

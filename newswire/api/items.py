@@ -200,16 +200,32 @@ def visible(
     outside its products, or still under embargo, exists.
     """
     now = utcnow()
-    candidates = [store.get(item_id, version)] if version else reversed(store.versions(item_id))
-    for stored in candidates:
-        judged = None
-        if stored.item.pubstatus == "canceled" and stored.item.replaces:
-            judged = store.get(item_id, stored.item.replaces).item
-        found = grant(principal.products, stored.item, now, content=judged)
+    asked = store.get(item_id, version) if version else None
+    history = store.versions(item_id)
+    for stored in [asked] if asked else reversed(history):
+        found = grant_seen(principal.products, stored, history, now)
         if found is not None:
             return stored, found
     what = f"version {version} of item" if version else "item"
     raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+
+
+def grant_seen(products, stored: Stored, history: list[Stored], now) -> Grant | None:
+    """How ``products`` may see this version of an item (``history``: all its versions).
+
+    The delivery rule (``newswire.delivery.select``): a version is judged by itself or by
+    any version before it, since whoever received an earlier version received the updates
+    and the withdrawal that followed it, even one that moved the item out of its products;
+    a withdrawal is judged by the versions it withdraws.
+    """
+    item = stored.item
+    earlier = [s.item for s in reversed(history) if s.item.version < item.version]
+    judged_by = earlier if item.pubstatus == "canceled" and earlier else [item, *earlier]
+    for content in judged_by:
+        found = grant(products, item, now, content=content)
+        if found is not None:
+            return found
+    return None
 
 
 def render_one(request: Request, codec: Codec, stored: Stored, access: str) -> bytes:
@@ -255,12 +271,10 @@ def get_versions(
     store = _store(request)
     now = utcnow()
     stored_versions = store.versions(item_id)
-    by_version = {s.item.version: s.item for s in stored_versions}
     entries = []
     for stored in stored_versions:
         item = stored.item
-        judged = by_version.get(item.replaces) if item.pubstatus == "canceled" else None
-        g = grant(principal.products, item, now, content=judged)
+        g = grant_seen(principal.products, stored, stored_versions, now)
         if g is None:
             continue
         data = render_one(request, codec, stored, g.access)

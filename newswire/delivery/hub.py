@@ -148,6 +148,8 @@ class Listener:
         self.queue: deque[Out] = deque()
         self.wake = asyncio.Event()
         self.reason: str | None = None
+        self.behind = False
+        """Closed for falling too far behind (the reason then says where to resume)."""
 
     @property
     def subscriber(self) -> str:
@@ -158,10 +160,8 @@ class Listener:
         if self.reason is not None:
             return
         if len(self.queue) >= self.max_pending:
-            self.close(
-                f"more than {self.max_pending} events were waiting for this connection: "
-                f"reconnect with Last-Event-ID (or ?after=) {self.after} to resume"
-            )
+            self.behind = True
+            self.close(f"more than {self.max_pending} events were waiting for this connection")
             return
         self.queue.append(out)
         self.wake.set()
@@ -190,7 +190,12 @@ class Listener:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
         if self.reason is not None:
-            raise Closed(self.reason)
+            reason = self.reason
+            if self.behind:
+                # Said only now, not when it fell behind: the write in progress then has
+                # finished since, so the cursor is the last event the connection carried.
+                reason += f": reconnect with Last-Event-ID (or ?after=) {self.after} to resume"
+            raise Closed(reason)
         outs = [o for o in self.queue if o.seq > self.after]
         self.queue.clear()
         return outs

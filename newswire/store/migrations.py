@@ -166,6 +166,13 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        7,
+        "deliveries: when a webhook delivery was first attempted, for its retry window",
+        """
+        ALTER TABLE deliveries ADD COLUMN first_attempt_at TEXT;
+        """,
+    ),
 )
 
 

@@ -105,6 +105,7 @@ class SQLiteStore:
             raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
         self._lock = threading.RLock()
         self._access = None
+        self._webhooks = None
 
     @property
     def access(self):
@@ -114,6 +115,15 @@ class SQLiteStore:
 
             self._access = SQLiteAccess(self._db, self._lock)
         return self._access
+
+    @property
+    def webhooks(self):
+        """Webhook endpoints and their outbox of deliveries (``newswire.store.sqlite_webhooks``)."""
+        if self._webhooks is None:
+            from newswire.store.sqlite_webhooks import SQLiteWebhooks
+
+            self._webhooks = SQLiteWebhooks(self._db, self._lock)
+        return self._webhooks
 
     # --- writing ---------------------------------------------------------------------
 

@@ -179,6 +179,38 @@ class SQLiteAccess:
                 rows,
             )
 
+    def usage(
+        self,
+        subscriber: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(day, subscriber, channel, product, count) rows, oldest day first.
+
+        ``since`` and ``until`` are ``YYYY-MM-DD`` days, both included: the table keys
+        days as ISO text, so comparing strings compares days. Only what has been flushed
+        from the server's in-memory meter is here; ``GET /v1/usage`` flushes first.
+        """
+        where, args = [], []
+        if subscriber:
+            where.append("subscriber = ?")
+            args.append(subscriber)
+        if since:
+            where.append("day >= ?")
+            args.append(str(since))
+        if until:
+            where.append("day <= ?")
+            args.append(str(until))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [
+            (day, sub, channel, product, int(count))
+            for day, sub, channel, product, count in self._read(
+                "SELECT day, subscriber, channel, product, count FROM usage"
+                f" {clause} ORDER BY day, subscriber, channel, product",
+                tuple(args),
+            )
+        ]
+
 
 def _key(row: tuple) -> ApiKey:
     key_id, scope, name, subscriber, created, used, revoked = row

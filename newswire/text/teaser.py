@@ -139,5 +139,7 @@ def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
     paragraphs = [squash(p) for p in item.body if p and not p.isspace()]
     body, body_html = make_body(paragraphs=_cut(paragraphs, max_chars))
-    # The agency's boilerplate and its notes to editors are not for the public either.
-    return msgspec.structs.replace(item, body=body, body_html=body_html, footer="", ednote="")
+    # The agency's boilerplate and its notes to editors are not for the public either,
+    # except a withdrawal's note: it says why the item was withdrawn.
+    ednote = item.ednote if item.pubstatus == "canceled" else ""
+    return msgspec.structs.replace(item, body=body, body_html=body_html, footer="", ednote=ednote)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -233,7 +234,8 @@ def test_teaser_properties(item, max_chars):
     assert t.body != item.body
     assert sum(map(len, t.body)) <= max_chars
     assert_prefix_of(t, item)
-    assert t.footer == "" and t.ednote == ""
+    assert t.footer == ""
+    assert t.ednote == (item.ednote if item.pubstatus == "canceled" else "")
     assert t.body_html == make_body(paragraphs=t.body)[1]
     assert (t.headline, t.lead, t.subjects, t.entities) == (
         item.headline,
@@ -265,3 +267,12 @@ def test_corpus_articles_have_short_non_empty_teasers():
         assert sum(map(len, t.body)) <= 600
         assert_prefix_of(t, item)
         assert t.headline == item.headline
+
+
+def test_a_withdrawal_keeps_its_reason_in_the_teaser():
+    item = NewsItem(
+        id="w", headline="عنوان", body=["فقرة أولى.", "فقرة ثانية."], ednote="note to editors"
+    )
+    assert teaser(item).ednote == ""
+    withdrawn = msgspec.structs.replace(item, pubstatus="canceled", ednote="سحب الخبر لخطأ")
+    assert teaser(withdrawn).ednote == "سحب الخبر لخطأ"

@@ -1,0 +1,328 @@
+"""The admin HTTP API: products, subscribers and keys under ``/v1/admin/`` (admin scope).
+
+The same operations as ``newswire product|subscriber|key``, checked by the same functions
+(``validate_product``, ``check_subscriber``, ``check_scope``, ``new_key``), so an operator
+gets the same answer from a dashboard elsewhere as from a shell on the server; only the
+transport differs (problem JSON naming the field instead of a message and an exit code).
+
+What the CLI cannot do from its own process, this API does: revoking a key, or suspending
+or removing a subscriber, closes the live streams of this server at once (the hub of every
+other node notices within a second, as it does for the CLI).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from newswire.access.keys import ApiKey, check_scope, new_key
+from newswire.access.products import Product, validate_product
+from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
+from newswire.api import auth, problems
+from newswire.api.items import _read_body
+from newswire.errors import BadInput, NotFound
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
+
+MAX_BODY = 64 * 1024
+"""An admin body is a few hundred bytes; anything near this is not one."""
+
+T = TypeVar("T")
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+
+class ProductBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A product: the fields of ``newswire.access.products.Product``.
+
+    Its own struct, not ``Product`` itself, for two reasons: unknown fields are refused (a
+    misspelt ``languges`` would otherwise silently widen the product to every language),
+    and ``access`` is a plain string here so that ``validate_product`` gives its reason
+    rather than the decoder's."""
+
+    name: str
+    access: str
+    languages: list[str] = []
+    subjects: list[str] = []
+    urgency_min: int = 1
+    urgency_max: int = 9
+    genres: list[str] = []
+    places: list[str] = []
+    sources: list[str] = []
+    early_embargo: bool = False
+
+
+class SubscriberBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A subscriber: its name, the products it receives, the formats its keys may use
+    (none: every format) and its rate limit in requests a minute. Its status is changed by
+    ``/suspend`` and ``/activate``, not here."""
+
+    name: str
+    products: list[str] = []
+    formats: list[str] = []
+    rate_limit: int = DEFAULT_RATE_LIMIT
+
+
+class KeyBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A key to create: ``{"scope": "read", "subscriber": "..."}`` for a subscriber, or
+    ``{"scope": "publish"|"admin", "name": "..."}`` for the agency's editors or operators."""
+
+    scope: str = "read"
+    subscriber: str = ""
+    name: str = ""
+
+
+_AT = re.compile(r"at `\$\.(\w+)")
+_NAMED = re.compile(r"field `(\w+)`")
+
+
+def decode(raw: bytes, kind: type[T]) -> T:
+    """The body as ``kind``; ``BadInput`` naming the field at fault (``body`` when the body
+    is not a JSON object at all)."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        m = _AT.search(text) or _NAMED.search(text)
+        raise BadInput(text, field=m.group(1) if m else "body") from None
+    except msgspec.DecodeError:
+        fields = ", ".join(kind.__struct_fields__)  # type: ignore[attr-defined]
+        raise BadInput(f"the body is a JSON object with {fields}", field="body") from None
+
+
+def full(value: Any) -> Any:
+    """Structs with every field, defaults included: the stored structs omit defaults (a
+    compact row), but a client should not have to know that a missing ``status`` means
+    ``active`` or a missing ``revoked_at`` means not revoked."""
+    if isinstance(value, list):
+        return [full(v) for v in value]
+    if isinstance(value, msgspec.Struct):
+        return msgspec.to_builtins(msgspec.structs.asdict(value))
+    return value
+
+
+def _json(value: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        msgspec.json.encode(full(value)), status, headers=headers, media_type="application/json"
+    )
+
+
+def _body_doc(kind: type, description: str) -> dict:
+    """OpenAPI for a JSON request body described by a msgspec struct (FastAPI does not
+    see the body: it is read raw, to decode it strictly with msgspec)."""
+    _, components = msgspec.json.schema_components([kind])
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": components[kind.__name__]}},
+        }
+    }
+
+
+def _referenced(exc: NotFound, fields: dict[str, str]) -> BadInput:
+    """A missing product or subscriber named *in a body* is a bad body (400 naming the
+    body's field), not a missing resource at the URL (404)."""
+    field = fields.get(exc.field or "", exc.field)
+    return BadInput(exc.detail, field=field)
+
+
+def _access(request: Request):
+    return request.app.state.store.access
+
+
+def _hub(request: Request):
+    return request.app.state.hub
+
+
+COMMON = (400, 401, 403, 429)
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@router.get("/products", responses=problems.responses(*COMMON))
+def list_products(request: Request) -> Response:
+    """Every product, by name."""
+    return _json(_access(request).products())
+
+
+@router.post(
+    "/products",
+    status_code=201,
+    responses=problems.responses(*COMMON, 409, 413),
+    openapi_extra=_body_doc(ProductBody, "A product, as `newswire product add` takes it."),
+)
+async def add_product(request: Request) -> Response:
+    """Add a product (201 with it as stored: subjects written as ``medtop:`` QCodes)."""
+    body = decode(await _read_body(request, MAX_BODY), ProductBody)
+    product = validate_product(Product(**msgspec.structs.asdict(body)))
+    await run_in_threadpool(_access(request).add_product, product)
+    href = f"/v1/admin/products/{quote(product.name, safe='')}"
+    return _json(product, 201, {"Location": href})
+
+
+@router.get("/products/{name}", responses=problems.responses(*COMMON, 404))
+def get_product(request: Request, name: str) -> Response:
+    """One product."""
+    return _json(_access(request).product(name))
+
+
+@router.delete("/products/{name}", status_code=204, responses=problems.responses(*COMMON, 404, 409))
+def remove_product(request: Request, name: str) -> Response:
+    """Remove a product no subscriber uses (409 naming the subscribers that do)."""
+    _access(request).remove_product(name)
+    return Response(status_code=204)
+
+
+# --- subscribers --------------------------------------------------------------------------
+
+# check_subscriber and the store name the CLI's options; the body's fields are plural.
+_SUBSCRIBER_FIELDS = {"product": "products", "format": "formats"}
+
+
+def _subscriber_json(access, name: str) -> dict:
+    subscriber = access.subscriber(name)
+    return {**full(subscriber), "keys": full(access.keys(subscriber=name))}
+
+
+@router.get("/subscribers", responses=problems.responses(*COMMON))
+def list_subscribers(request: Request) -> Response:
+    """Every subscriber, by name."""
+    return _json(_access(request).subscribers())
+
+
+@router.post(
+    "/subscribers",
+    status_code=201,
+    responses=problems.responses(*COMMON, 409, 413),
+    openapi_extra=_body_doc(SubscriberBody, "A subscriber, as `newswire subscriber add` takes it."),
+)
+async def add_subscriber(request: Request) -> Response:
+    """Add a subscriber receiving one or more products (201 with it)."""
+    body = decode(await _read_body(request, MAX_BODY), SubscriberBody)
+    try:
+        subscriber = check_subscriber(Subscriber(**msgspec.structs.asdict(body)))
+        stored = await run_in_threadpool(_access(request).add_subscriber, subscriber)
+    except NotFound as exc:
+        raise _referenced(exc, _SUBSCRIBER_FIELDS) from None
+    except BadInput as exc:
+        exc.field = _SUBSCRIBER_FIELDS.get(exc.field or "", exc.field)
+        raise
+    href = f"/v1/admin/subscribers/{quote(stored.name, safe='')}"
+    return _json(stored, 201, {"Location": href})
+
+
+@router.get("/subscribers/{name}", responses=problems.responses(*COMMON, 404))
+def get_subscriber(request: Request, name: str) -> Response:
+    """A subscriber and its keys (never their secrets)."""
+    return _json(_subscriber_json(_access(request), name))
+
+
+@router.delete("/subscribers/{name}", responses=problems.responses(*COMMON, 404))
+async def remove_subscriber(request: Request, name: str) -> Response:
+    """Remove a subscriber, revoke its keys and close its live streams; how many keys were
+    revoked. Its usage counts stay (they are what it is billed for)."""
+    revoked = await run_in_threadpool(_access(request).remove_subscriber, name)
+    closed = _hub(request).close_subscriber(name, f"subscriber {name} was removed")
+    return _json({"name": name, "removed": True, "keys_revoked": revoked, "streams_closed": closed})
+
+
+async def _set_status(request: Request, name: str, status: str) -> Response:
+    access = _access(request)
+    await run_in_threadpool(access.set_status, name, status)
+    closed = 0
+    if status != "active":
+        closed = _hub(request).close_subscriber(name, f"subscriber {name} is {status}")
+    body = await run_in_threadpool(_subscriber_json, access, name)
+    return _json({**body, "streams_closed": closed})
+
+
+@router.post("/subscribers/{name}/suspend", responses=problems.responses(*COMMON, 404))
+async def suspend_subscriber(request: Request, name: str) -> Response:
+    """Suspend a subscriber: its keys answer 403 and its live streams close, until it is
+    activated again."""
+    return await _set_status(request, name, "suspended")
+
+
+@router.post("/subscribers/{name}/activate", responses=problems.responses(*COMMON, 404))
+async def activate_subscriber(request: Request, name: str) -> Response:
+    """Activate a suspended subscriber: its keys work again."""
+    return await _set_status(request, name, "active")
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def check_owner(body: KeyBody) -> KeyBody:
+    """Who a key belongs to, as ``newswire key create`` has it: a ``read`` key to a
+    subscriber; a ``publish`` or ``admin`` key to the agency, named for what it is for."""
+    scope = check_scope(body.scope)
+    if scope == "read" and not body.subscriber:
+        raise BadInput('a read key is for a subscriber: give "subscriber"', field="subscriber")
+    if scope != "read" and body.subscriber:
+        raise BadInput(
+            f'a {scope} key belongs to the agency, not to a subscriber: give "name" instead'
+            ' of "subscriber"',
+            field="subscriber",
+        )
+    if scope != "read" and not body.name.strip():
+        raise BadInput(
+            f'say what the {scope} key is for with "name" (a desk, a system)', field="name"
+        )
+    return body
+
+
+@router.get("/keys", responses=problems.responses(*COMMON))
+def list_keys(
+    request: Request,
+    subscriber: Annotated[str | None, Query(description="Only this subscriber's keys.")] = None,
+) -> Response:
+    """Keys (never their secrets): id, scope, owner, created, last used, revoked."""
+    return _json(_access(request).keys(subscriber=subscriber))
+
+
+@router.post(
+    "/keys",
+    status_code=201,
+    responses=problems.responses(*COMMON, 413),
+    openapi_extra=_body_doc(KeyBody, "The key's scope and owner."),
+)
+async def create_key(request: Request) -> Response:
+    """Create a key: 201 with the key itself in ``key``, shown this once (only its SHA-256
+    hash is stored), and its ``id``, which names it from then on."""
+    body = check_owner(decode(await _read_body(request, MAX_BODY), KeyBody))
+    key, key_id, key_hash = new_key()
+    record = ApiKey(
+        id=key_id,
+        scope=body.scope,  # type: ignore[arg-type]
+        name=body.name.strip() or body.subscriber,
+        subscriber=body.subscriber,
+    )
+    try:
+        stored = await run_in_threadpool(_access(request).add_key, record, key_hash)
+    except NotFound as exc:
+        raise _referenced(exc, {}) from None
+    href = f"/v1/admin/keys/{key_id}"
+    return _json({"key": key, **full(stored)}, 201, {"Location": href})
+
+
+@router.get("/keys/{key_id}", responses=problems.responses(*COMMON, 404))
+def get_key(request: Request, key_id: str) -> Response:
+    """One key (never its secret)."""
+    return _json(_access(request).key(key_id))
+
+
+@router.post("/keys/{key_id}/revoke", responses=problems.responses(*COMMON, 404))
+async def revoke_key(request: Request, key_id: str) -> Response:
+    """Revoke a key at once: it answers 401 from now on and its open streams end with an
+    ``event: close`` saying why. Revoking a revoked key changes nothing."""
+    stored = await run_in_threadpool(_access(request).revoke_key, key_id)
+    closed = _hub(request).close_key(key_id, f"API key {key_id} was revoked")
+    return _json({**full(stored), "streams_closed": closed})

@@ -1,0 +1,123 @@
+"""Usage reports: ``GET /v1/usage``, deliveries counted by day, subscriber, channel, product.
+
+Every delivery to a subscriber (a feed entry, an item fetched, a stream or WebSocket
+event, a webhook) is counted in memory by the server's ``Meter`` and added to the store's
+``usage`` table every 2 s: one small write, not one per delivery. A report flushes the
+meter first, so it includes the request made just before it (counts still in other nodes'
+memory arrive within their own flush interval). The agency bills from it; a subscriber
+checks what it was sent. ``newswire usage`` reads the same table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from newswire.access.auth import Principal
+from newswire.api import auth, problems
+from newswire.errors import BadInput, Forbidden
+
+router = APIRouter(tags=["usage"])
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+COLUMNS = ("day", "subscriber", "channel", "product", "count")
+
+
+def parse_day(text: str | None, field: str) -> str | None:
+    """A ``YYYY-MM-DD`` day (UTC, as the meter counts) or None; ``BadInput`` naming
+    ``field`` otherwise. Strict: ``2024-1-5`` or a time would compare wrongly as text."""
+    if text is None or text == "":
+        return None
+    text = text.strip()
+    try:
+        if not _DAY.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise BadInput(f"{text[:40]!r} is not a day: give YYYY-MM-DD", field=field) from None
+
+
+def check_range(since: str | None, until: str | None, since_field: str = "from") -> None:
+    if since and until and since > until:
+        raise BadInput(f"{since} is after {until}: give the earlier day first", field=since_field)
+
+
+def report(
+    rows: list[tuple[str, str, str, str, int]],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    subscriber: str | None = None,
+) -> dict:
+    """The rows as objects, and totals overall and by channel, product and subscriber:
+    what both ``GET /v1/usage`` and ``newswire usage --json`` print."""
+    by_channel: Counter[str] = Counter()
+    by_product: Counter[str] = Counter()
+    by_subscriber: Counter[str] = Counter()
+    for _day, sub, channel, product, count in rows:
+        by_channel[channel] += count
+        by_product[product] += count
+        by_subscriber[sub] += count
+    return {
+        "from": since,
+        "to": until,
+        "subscriber": subscriber,
+        "rows": [dict(zip(COLUMNS, row, strict=True)) for row in rows],
+        "totals": {
+            "count": sum(by_channel.values()),
+            "channels": dict(sorted(by_channel.items())),
+            "products": dict(sorted(by_product.items())),
+            "subscribers": dict(sorted(by_subscriber.items())),
+        },
+    }
+
+
+def whose(principal: Principal, asked: str | None) -> str | None:
+    """The subscriber whose usage the caller may see: a ``read`` key only its own, an
+    ``admin`` key anyone's (None: everyone's); a ``publish`` key none (editors publish,
+    usage is the business of operators and of each subscriber)."""
+    if principal.key.scope == "admin":
+        return asked or None
+    if principal.subscriber is None:
+        raise Forbidden(
+            f"a {principal.key.scope} key cannot read usage: use an admin key, or a"
+            " subscriber's read key for its own",
+            field="Authorization",
+        )
+    own = principal.subscriber.name
+    if asked and asked != own:
+        raise Forbidden(
+            f"this key belongs to subscriber {own}: it may see only its own usage",
+            field="subscriber",
+        )
+    return own
+
+
+@router.get("/v1/usage", responses=problems.responses(400, 401, 403, 429))
+async def usage(
+    request: Request,
+    since: Annotated[
+        str | None, Query(alias="from", description="First day, YYYY-MM-DD (UTC), included.")
+    ] = None,
+    until: Annotated[
+        str | None, Query(alias="to", description="Last day, YYYY-MM-DD (UTC), included.")
+    ] = None,
+    subscriber: Annotated[
+        str | None, Query(description="One subscriber (admin keys; a read key sees its own).")
+    ] = None,
+    principal: Principal = Depends(auth.read),
+) -> dict:
+    """Deliveries by day, subscriber, channel (feed, stream, ws, webhook, item) and product,
+    with totals; current to this request (the in-memory counts are written first)."""
+    who = whose(principal, subscriber)
+    day_from, day_to = parse_day(since, "from"), parse_day(until, "to")
+    check_range(day_from, day_to)
+    state = request.app.state
+    await run_in_threadpool(state.meter.flush, state.store.access)
+    rows = await run_in_threadpool(state.store.access.usage, who, day_from, day_to)
+    return report(rows, since=day_from, until=day_to, subscriber=who)

@@ -1,0 +1,334 @@
+"""Webhooks over HTTP: ``/v1/webhooks`` (endpoints) and ``/v1/webhooks/deliveries``.
+
+A subscriber's read key manages its own subscriber's endpoints and sees only their
+deliveries: another subscriber's webhook or delivery reads exactly like one that does not
+exist (404). The agency's admin keys act for any subscriber: they name it (``subscriber``
+in the body to register, ``?subscriber=`` to narrow a listing). Publish keys have no
+webhooks (403).
+
+``install(app)`` starts the worker (``newswire.delivery.webhooks``) with the server.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from newswire.access.auth import Principal
+from newswire.api import auth, problems
+from newswire.api.items import _read_body
+from newswire.delivery.webhooks import WebhookWorker, check_format, check_secret, check_url
+from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.store.sqlite_webhooks import STATUSES, Delivery, Webhook, stamp
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+MAX_BODY = 16 * 1024
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+_FIELDS = ("url", "secret", "format", "subscriber")
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def install(app: FastAPI) -> None:
+    """Start the webhook worker with the server and stop it with the server."""
+
+    async def start(app: FastAPI) -> None:
+        settings, state = app.state.settings, app.state
+        worker = WebhookWorker(
+            state.store,
+            state.renderer,
+            metrics=state.metrics,
+            meter=state.meter,
+            timeout=settings.webhook_timeout,
+            retry_base=settings.webhook_retry_base,
+            retry_for=settings.webhook_retry_for,
+        )
+        state.webhooks = worker
+        state.hub.on_changes.append(worker.notify)
+        await worker.start()
+
+    async def stop(app: FastAPI) -> None:
+        worker = getattr(app.state, "webhooks", None)
+        if worker is not None:
+            await worker.stop()
+
+    app.state.on_start.append(start)
+    app.state.on_stop.append(stop)
+
+
+# --- who may do what ---------------------------------------------------------------------
+
+
+def _acting_for(principal: Principal, named: str | None) -> str | None:
+    """The subscriber whose webhooks the caller manages; None: an admin key, all of them.
+
+    A read key acts for its own subscriber (naming another is refused); an admin key for
+    the one it names; a publish key for none."""
+    if principal.subscriber is not None:
+        own = principal.subscriber.name
+        if named and named != own:
+            raise Forbidden(
+                f"this key belongs to {own}: it manages only {own}'s webhooks",
+                field="subscriber",
+            )
+        return own
+    if principal.key.scope != "admin":
+        raise Forbidden(
+            f"a {principal.key.scope} key has no webhooks: use a subscriber's read key, or an "
+            "admin key naming the subscriber",
+            field="Authorization",
+        )
+    return named or None
+
+
+def _own_webhook(request: Request, principal: Principal, webhook_id: str) -> Webhook:
+    hooks = request.app.state.store.webhooks
+    webhook = hooks.get(webhook_id)
+    mine = _acting_for(principal, None)
+    if mine is not None and webhook.subscriber != mine:
+        raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+    return webhook
+
+
+def _own_delivery(request: Request, principal: Principal, delivery_id: str) -> Delivery:
+    delivery = request.app.state.store.webhooks.delivery(delivery_id)
+    mine = _acting_for(principal, None)
+    if mine is not None and delivery.subscriber != mine:
+        raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
+    return delivery
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+
+def webhook_json(webhook: Webhook) -> dict:
+    """An endpoint as the API shows it: never its secret."""
+    return {
+        "id": webhook.id,
+        "url": webhook.url,
+        "format": webhook.format,
+        "subscriber": webhook.subscriber,
+        "created": stamp(webhook.created_at),
+    }
+
+
+def delivery_json(delivery: Delivery) -> dict:
+    return {
+        "id": delivery.id,
+        "webhook": delivery.webhook,
+        "subscriber": delivery.subscriber,
+        "sequence": delivery.seq,
+        "item_id": delivery.item_id,
+        "version": delivery.version,
+        "kind": delivery.kind,
+        "access": delivery.access,
+        "product": delivery.product,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "next_attempt_at": stamp(delivery.next_attempt_at)
+        if delivery.status == "pending"
+        else None,
+        "created": stamp(delivery.created_at),
+        "delivered_at": stamp(delivery.delivered_at) if delivery.delivered_at else None,
+    }
+
+
+def _json(value: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(_ENCODE(value), status, headers=headers, media_type="application/json")
+
+
+def _decode(raw: bytes) -> dict:
+    try:
+        body = msgspec.json.decode(raw or b"null")
+    except msgspec.DecodeError:
+        body = None
+    if not isinstance(body, dict):
+        raise BadInput(
+            'the body is a JSON object: {"url": ..., "secret": ..., "format": ...}', field="body"
+        )
+    for name in body:
+        if name not in _FIELDS:
+            raise BadInput(f"unknown field (known: {', '.join(_FIELDS)})", field=str(name)[:64])
+    return body
+
+
+_WEBHOOK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "url": {"type": "string"},
+        "format": {"type": "string"},
+        "subscriber": {"type": "string"},
+        "created": {"type": "string", "format": "date-time"},
+    },
+}
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "url": {
+                            "type": "string",
+                            "description": "http(s) URL the deliveries are POSTed to; no "
+                            "user name or password in it.",
+                        },
+                        "secret": {
+                            "type": "string",
+                            "minLength": 16,
+                            "description": "Signs each delivery: X-Newswire-Signature is "
+                            "sha256=<hex HMAC-SHA256 of the body with it>. Never shown again.",
+                        },
+                        "format": {
+                            "type": "string",
+                            "default": "ninjs",
+                            "description": "A format of one item (not a feed): ninjs, "
+                            "ninjs2, newsml, nitf, text.",
+                        },
+                        "subscriber": {
+                            "type": "string",
+                            "description": "The subscriber (admin keys only; a read key "
+                            "acts for its own).",
+                        },
+                    },
+                    "required": ["url", "secret"],
+                }
+            }
+        },
+    },
+    "responses": {"201": {"content": {"application/json": {"schema": _WEBHOOK_SCHEMA}}}},
+}
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=problems.responses(400, 401, 403, 404, 429, 503),
+    openapi_extra=_CREATE_BODY,
+)
+async def add_webhook(request: Request, principal: Principal = Depends(auth.read)) -> Response:
+    """Register an endpoint: every log entry the subscriber is entitled to from now on is
+    POSTed to it, in its format, signed with its secret (201; the secret is never shown
+    again)."""
+    body = _decode(await _read_body(request, MAX_BODY))
+    named = body.get("subscriber")
+    if named is not None and not isinstance(named, str):
+        raise BadInput("the subscriber is a name", field="subscriber")
+    name = _acting_for(principal, named)
+    if name is None:
+        raise BadInput("an admin key names the subscriber the webhook is for", field="subscriber")
+    url = check_url(body.get("url"))
+    secret = check_secret(body.get("secret"))
+    store = request.app.state.store
+    try:
+        subscriber = await run_in_threadpool(store.access.subscriber, name)
+    except NotFound as exc:
+        raise BadInput(exc.detail, field="subscriber") from None
+    fmt = check_format(body.get("format", "ninjs"), subscriber)
+    webhook = await run_in_threadpool(store.webhooks.add, name, url, secret, fmt)
+    worker = getattr(request.app.state, "webhooks", None)
+    if worker is not None:
+        worker.refresh()
+    href = f"/v1/webhooks/{quote(webhook.id, safe='')}"
+    return _json(webhook_json(webhook), 201, {"Location": href})
+
+
+@router.get("", responses=problems.responses(400, 401, 403, 429))
+def list_webhooks(
+    request: Request,
+    subscriber: Annotated[
+        str | None, Query(description="Admin keys: only this subscriber's webhooks.")
+    ] = None,
+    principal: Principal = Depends(auth.read),
+) -> Response:
+    """The caller's endpoints (an admin key: every subscriber's, or ``?subscriber=``'s)."""
+    name = _acting_for(principal, subscriber)
+    hooks = request.app.state.store.webhooks.list(subscriber=name)
+    return _json({"webhooks": [webhook_json(w) for w in hooks]})
+
+
+# The deliveries routes come before /{webhook_id}: "deliveries" is not a webhook id.
+
+
+@router.get("/deliveries", responses=problems.responses(400, 401, 403, 404, 429))
+def list_deliveries(
+    request: Request,
+    status: Annotated[
+        str | None, Query(description="pending, delivered or failed (dead letters).")
+    ] = None,
+    webhook: Annotated[str | None, Query(description="Only this webhook's.")] = None,
+    limit: Annotated[str | None, Query(description=f"1 to {MAX_LIMIT}.")] = None,
+    subscriber: Annotated[
+        str | None, Query(description="Admin keys: only this subscriber's deliveries.")
+    ] = None,
+    principal: Principal = Depends(auth.read),
+) -> Response:
+    """The caller's deliveries, the most recent log entries first: what was sent, what is
+    waiting or being retried, and the dead letters (``?status=failed``) to redeliver."""
+    name = _acting_for(principal, subscriber)
+    if status is not None and status not in STATUSES:
+        raise BadInput(f"status is one of {', '.join(STATUSES)}", field="status")
+    count = DEFAULT_LIMIT
+    if limit is not None:
+        if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+            raise BadInput(f"limit is a whole number from 1 to {MAX_LIMIT}", field="limit")
+        count = int(limit)
+    if webhook:
+        _own_webhook(request, principal, webhook)
+    found = request.app.state.store.webhooks.deliveries(
+        subscriber=name, webhook=webhook or None, status=status, limit=count
+    )
+    return _json({"deliveries": [delivery_json(d) for d in found]})
+
+
+@router.post(
+    "/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    responses=problems.responses(401, 403, 404, 429, 503),
+)
+async def redeliver(
+    request: Request, delivery_id: str, principal: Principal = Depends(auth.read)
+) -> Response:
+    """Send a delivery again (a dead letter, or one the receiver lost): it is pending
+    again, never attempted, due now, and goes out in its place in sequence order (202)."""
+    await run_in_threadpool(_own_delivery, request, principal, delivery_id)
+    delivery = await run_in_threadpool(request.app.state.store.webhooks.redeliver, delivery_id)
+    worker = getattr(request.app.state, "webhooks", None)
+    if worker is not None:
+        worker.wake(delivery.webhook)
+    return _json(delivery_json(delivery), 202)
+
+
+@router.get("/{webhook_id}", responses=problems.responses(401, 403, 404, 429))
+def get_webhook(
+    request: Request, webhook_id: str, principal: Principal = Depends(auth.read)
+) -> Response:
+    """One of the caller's endpoints."""
+    return _json(webhook_json(_own_webhook(request, principal, webhook_id)))
+
+
+@router.delete(
+    "/{webhook_id}", status_code=204, responses=problems.responses(401, 403, 404, 429, 503)
+)
+async def remove_webhook(
+    request: Request, webhook_id: str, principal: Principal = Depends(auth.read)
+) -> Response:
+    """Remove an endpoint and its deliveries: nothing more is sent to it (204)."""
+    await run_in_threadpool(_own_webhook, request, principal, webhook_id)
+    await run_in_threadpool(request.app.state.store.webhooks.remove, webhook_id)
+    worker = getattr(request.app.state, "webhooks", None)
+    if worker is not None:
+        worker.refresh()
+    return Response(status_code=204)

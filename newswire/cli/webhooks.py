@@ -1,0 +1,159 @@
+"""``newswire webhook``: subscribers' webhook endpoints and their deliveries.
+
+The same checks as ``POST /v1/webhooks`` (``newswire.delivery.webhooks``). A running
+server picks up what these commands change within its poll interval: a new endpoint, a
+removed one, a delivery put back to pending.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
+from newswire.delivery.webhooks import check_format, check_secret, check_url
+from newswire.errors import NewswireError
+from newswire.store import Store
+from newswire.store.sqlite_webhooks import STATUSES, stamp
+
+webhook_app = typer.Typer(
+    help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",
+    no_args_is_help=True,
+)
+
+
+@webhook_app.command("add")
+def webhook_add(
+    subscriber: str,
+    url: str,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            help="Signs each delivery (16+ characters); made up and shown once if left out."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="ninjs, ninjs2, newsml, nitf or text.")
+    ] = "ninjs",
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Register an endpoint for a subscriber: it receives what is published from now on.
+
+    Prints the webhook's id; with no --secret, the secret made for it alone on the last
+    line, once."""
+    made = secret is None
+    try:
+        url = check_url(url)
+        secret = check_secret(secrets.token_urlsafe(32) if made else secret)
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+
+    def run(store: Store) -> None:
+        try:
+            fmt_name = check_format(fmt, store.access.subscriber(subscriber))
+        except NewswireError as exc:
+            raise fail(str(exc), 2) from None
+        webhook = store.webhooks.add(subscriber, url, secret, fmt_name)
+        err.print(
+            f"webhook {webhook.id} added: {fmt_name} for {subscriber} to {url}", highlight=False
+        )
+        sys.stdout.write(webhook.id + "\n")
+        if made:
+            err.print("its secret is shown only now:", highlight=False)
+            sys.stdout.write(secret + "\n")
+
+    with_store(db, run, create=False)
+
+
+@webhook_app.command("list")
+def webhook_list(
+    subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's.")] = None,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Endpoints (never their secrets): id, subscriber, format, URL, created, cursor."""
+
+    def run(store: Store) -> None:
+        print_rows(
+            ("id", "subscriber", "format", "url", "created", "cursor"),
+            [
+                (w.id, w.subscriber, w.format, w.url, stamp(w.created_at)[:16] + "Z", str(w.cursor))
+                for w in store.webhooks.list(subscriber=subscriber)
+            ],
+            whole=(0, 3),
+        )
+
+    with_store(db, run, create=False)
+
+
+@webhook_app.command("remove")
+def webhook_remove(
+    webhook_id: Annotated[str, typer.Argument(metavar="ID")], db: DbOption = DB_DEFAULT
+) -> None:
+    """Remove an endpoint and its deliveries."""
+    with_store(db, lambda store: store.webhooks.remove(webhook_id), create=False)
+    err.print(f"webhook {webhook_id} removed", highlight=False)
+
+
+@webhook_app.command("deliveries")
+def webhook_deliveries(
+    status: Annotated[
+        str | None, typer.Option(help="pending, delivered or failed (dead letters).")
+    ] = None,
+    subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's.")] = None,
+    webhook: Annotated[str | None, typer.Option(help="Only this webhook's.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Deliveries, the most recent log entries first: status, attempts, the last error."""
+    if status is not None and status not in STATUSES:
+        raise fail(f"--status is one of {', '.join(STATUSES)}", 2)
+
+    def run(store: Store) -> None:
+        found = store.webhooks.deliveries(
+            subscriber=subscriber, webhook=webhook, status=status, limit=limit
+        )
+        print_rows(
+            (
+                "id",
+                "webhook",
+                "subscriber",
+                "sequence",
+                "item",
+                "kind",
+                "status",
+                "attempts",
+                "last status",
+                "last error",
+            ),
+            [
+                (
+                    d.id,
+                    d.webhook,
+                    d.subscriber,
+                    str(d.seq),
+                    f"{d.item_id}@{d.version}",
+                    d.kind,
+                    d.status,
+                    str(d.attempts),
+                    "" if d.last_status is None else str(d.last_status),
+                    d.last_error or "",
+                )
+                for d in found
+            ],
+            whole=(0,),
+            cut=(4, 9),
+        )
+
+    with_store(db, run, create=False)
+
+
+@webhook_app.command("redeliver")
+def webhook_redeliver(
+    delivery_id: Annotated[str, typer.Argument(metavar="DELIVERY_ID")], db: DbOption = DB_DEFAULT
+) -> None:
+    """Send a delivery again (a dead letter, or one its receiver lost)."""
+    with_store(db, lambda store: store.webhooks.redeliver(delivery_id), create=False)
+    err.print(f"delivery {delivery_id} is pending again", highlight=False)

@@ -1,0 +1,464 @@
+"""Webhooks: each log entry a subscriber is entitled to, POSTed to each of its endpoints.
+
+Two halves, joined by the outbox (the ``deliveries`` table, see
+``newswire.store.sqlite_webhooks``), so that nothing is lost when a receiver is down or
+the server restarts:
+
+- the **enqueuer** follows the event log from each endpoint's cursor and, in one
+  transaction, adds a pending delivery for every entry the endpoint's subscriber is
+  entitled to (``newswire.delivery.select``, the rule of every other channel) and moves
+  the cursor. The hub wakes it on each new batch; it also polls, so that entries stored
+  by another process (``newswire ingest``) and deliveries redelivered from the CLI go out.
+- one **sender** per endpoint sends that endpoint's deliveries one at a time, in sequence
+  order, flash items ahead of those not yet attempted. A failure (an answer other than
+  2xx, a timeout, a connection error) blocks the endpoint: the same delivery is retried
+  with exponential backoff until ``webhook_retry_for`` has passed since its first
+  attempt; then it is a dead letter (status ``failed``, redeliverable) and the endpoint
+  moves on. Senders run concurrently, on one shared HTTP client: a slow or dead receiver
+  holds up only its own endpoint.
+
+Receivers verify ``X-Newswire-Signature`` (an HMAC-SHA256 of the exact body with the
+endpoint's secret) and may deduplicate on ``X-Newswire-Delivery``, which stays the same
+across retries: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+
+from newswire import __version__, formats
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.delivery.meter import Meter, Metrics
+from newswire.delivery.renderer import Renderer
+from newswire.delivery.select import grant_for, previous_from
+from newswire.errors import BadInput, NewswireError
+from newswire.store.base import Change, held
+from newswire.store.sqlite_webhooks import Advance, Outgoing, Target, now
+
+log = logging.getLogger("newswire.webhooks")
+
+MIN_SECRET = 16
+MAX_SECRET = 1024
+MAX_URL = 2048
+MAX_BACKOFF = 3600.0
+"""Longest wait between two attempts, in seconds, however many failed before."""
+PAGE = 500
+SCAN = 5000
+"""Log entries one endpoint enqueues per round at most (the next round goes on at once)."""
+LEASE_GRACE = 5.0
+"""Seconds past an attempt's deadline before another sender may take a claimed delivery."""
+IDLE = 30.0
+"""Longest a sender with nothing to send sleeps without being woken (a safety net)."""
+ANSWER_BYTES = 64 * 1024
+"""Bytes of a receiver's answer read at most (reading it lets the connection be reused)."""
+USER_AGENT = f"newswire/{__version__}"
+
+
+# --- what a webhook may be -----------------------------------------------------------------
+
+
+def check_url(url: object) -> str:
+    """An absolute http(s) URL with a host and no credentials (the secret authenticates)."""
+    if not isinstance(url, str) or not url.strip():
+        raise BadInput("give the URL the deliveries are POSTed to", field="url")
+    url = url.strip()
+    if len(url) > MAX_URL:
+        raise BadInput(f"the URL is longer than {MAX_URL} characters", field="url")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise BadInput("the URL has spaces or control characters", field="url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not one
+    except ValueError as exc:
+        raise BadInput(f"not a URL: {exc}", field="url") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadInput(
+            f"a webhook URL is http:// or https://, not {parts.scheme or 'scheme-less'}",
+            field="url",
+        )
+    if "@" in parts.netloc:
+        raise BadInput(
+            "the URL must not carry a user name or password: each delivery is signed with "
+            "the secret instead",
+            field="url",
+        )
+    if not parts.hostname:
+        raise BadInput("the URL has no host", field="url")
+    return url
+
+
+def check_secret(secret: object) -> str:
+    if not isinstance(secret, str) or not secret:
+        raise BadInput("give a secret: each delivery is signed with it", field="secret")
+    if len(secret) < MIN_SECRET:
+        raise BadInput(
+            f"the secret is at least {MIN_SECRET} characters (it has {len(secret)})",
+            field="secret",
+        )
+    if len(secret) > MAX_SECRET:
+        raise BadInput(f"the secret is at most {MAX_SECRET} characters", field="secret")
+    return secret
+
+
+def check_format(fmt: object, subscriber: Subscriber) -> str:
+    """A format that renders one item (not a feed) and that the subscriber may use."""
+    if not isinstance(fmt, str) or not fmt:
+        raise BadInput("give the format of the deliveries", field="format")
+    single = [n for n, c in formats.CODECS.items() if c.can_render and not c.is_feed]
+    codec = formats.CODECS.get(fmt.lower())
+    if codec is None or not codec.can_render:
+        raise BadInput(
+            f"{fmt!r} is not a format newswire renders ({', '.join(single)})", field="format"
+        )
+    if codec.is_feed:
+        raise BadInput(
+            f"{codec.name} is a feed format; a webhook carries one item ({', '.join(single)})",
+            field="format",
+        )
+    if subscriber.formats and codec.name not in subscriber.formats:
+        raise BadInput(
+            f"subscriber {subscriber.name} may use {', '.join(subscriber.formats)},"
+            f" not {codec.name}",
+            field="format",
+        )
+    return codec.name
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Newswire-Signature`` of ``body``: ``sha256=<hex HMAC-SHA256>``."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempt: int, base: float) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1, 2, ...): ``base``
+    doubling each time, capped, and spread by a random fifth either way so that
+    deliveries failing together do not all come back together."""
+    delay = min(MAX_BACKOFF, base * 2 ** min(attempt - 1, 40))
+    return min(MAX_BACKOFF, delay * random.uniform(0.8, 1.2))
+
+
+# --- the worker ----------------------------------------------------------------------------
+
+
+class WebhookWorker:
+    """The enqueuer and the senders of one server process."""
+
+    def __init__(
+        self,
+        store,
+        renderer: Renderer,
+        *,
+        metrics: Metrics,
+        meter: Meter,
+        timeout: float = 10.0,
+        retry_base: float = 10.0,
+        retry_for: float = 86400.0,
+        poll: float = 0.5,
+    ):
+        self.store, self.renderer = store, renderer
+        self.metrics, self.meter = metrics, meter
+        self.timeout, self.retry_base, self.retry_for = timeout, retry_base, retry_for
+        self.poll = poll
+        self.previous = previous_from(store)
+        self._new = asyncio.Event()
+        self._senders: dict[str, tuple[asyncio.Task, asyncio.Event]] = {}
+        self._suspended: set[str] = set()
+        self._seen: dict[int, float] = {}
+        """seq -> time.time() this process first saw the entry (for the latency metric)."""
+        self._enqueuer: asyncio.Task | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.timeout),
+            # No pool limit: a wait for a connection must never make one endpoint wait on
+            # another's slow receiver.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+            headers={"User-Agent": USER_AGENT},
+        )
+        self._enqueuer = asyncio.create_task(self._enqueue_loop(), name="webhooks.enqueue")
+
+    async def stop(self) -> None:
+        tasks = [task for task, _ in self._senders.values()]
+        if self._enqueuer is not None:
+            tasks.append(self._enqueuer)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._senders.clear()
+        self._enqueuer = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def notify(self, changes: list[Change]) -> None:
+        """The hub's ``on_changes`` callback: new entries are in the log."""
+        seen = time.time()
+        for change in changes:
+            self._seen.setdefault(change.seq, seen)
+        if len(self._seen) > 10_000:
+            for old in sorted(self._seen)[:5_000]:
+                del self._seen[old]
+        self._new.set()
+
+    def refresh(self) -> None:
+        """Look at the endpoints and the log now (an endpoint was added or removed)."""
+        self._new.set()
+
+    def wake(self, webhook_id: str) -> None:
+        """Let an endpoint's sender look at its queue now (a delivery was redelivered).
+        Called in the event loop's thread, like ``refresh``."""
+        sender = self._senders.get(webhook_id)
+        if sender is not None:
+            sender[1].set()
+        else:
+            self._new.set()
+
+    # --- the enqueuer ----------------------------------------------------------------------
+
+    async def _enqueue_loop(self) -> None:
+        more = False
+        while True:
+            if not more:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new.wait(), self.poll)
+            self._new.clear()
+            try:
+                ids, added, due, more = await run_in_threadpool(self._round)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep going; the next round starts from the stored cursors
+                log.exception("enqueuing webhook deliveries failed")
+                more = False
+                continue
+            self._sync_senders(ids)
+            for webhook_id in set(added) | due:
+                if webhook_id in self._senders:
+                    self._senders[webhook_id][1].set()
+
+    def _round(self) -> tuple[set[str], dict[str, int], set[str], bool]:
+        """One pass over every endpoint (in a worker thread): enqueue what the log has for
+        it. Returns the endpoints, the deliveries added to each, the endpoints with a
+        delivery due now, and whether some endpoint has more of the log to go through."""
+        hooks = self.store.webhooks.active()
+        subscribers = {s.name: s for s in self.store.access.subscribers()}
+        products: dict[str, list[Product] | None] = {}
+        pages: dict[int, list[Change]] = {}
+        moves: list[Advance] = []
+        more = False
+        last = self.store.last_seq()
+        for hook in hooks:
+            subscriber = subscribers.get(hook.subscriber)
+            if subscriber is None or hook.cursor >= last:
+                continue
+            # A suspended subscriber gets nothing of what is published while it is: its
+            # cursor moves on all the same.
+            active = subscriber.status == "active"
+            if active and subscriber.name not in products:
+                products[subscriber.name] = self._products(subscriber)
+            theirs = products.get(subscriber.name) or []
+            if active and not theirs:
+                continue
+            cursor, rows, scanned = hook.cursor, [], 0
+            while scanned < SCAN:
+                if cursor not in pages:
+                    pages[cursor] = self.store.changes(cursor, PAGE)
+                changes = pages[cursor]
+                for change in changes:
+                    g = grant_for(theirs, change, self.previous) if active else None
+                    if g is not None:
+                        rows.append(
+                            Outgoing(
+                                change.seq,
+                                change.item.id,
+                                change.item.version,
+                                change.kind,
+                                g.access,
+                                g.product,
+                                0 if change.item.urgency == 1 else 1,
+                            )
+                        )
+                    cursor = change.seq
+                scanned += len(changes)
+                if len(changes) < PAGE:
+                    break
+            else:
+                more = True
+            if cursor != hook.cursor:
+                moves.append(Advance(hook.id, hook.cursor, cursor, rows))
+        added = self.store.webhooks.advance(moves) if moves else {}
+        self._suspended = {n for n, s in subscribers.items() if s.status != "active"}
+        due = self.store.webhooks.due(now())
+        return {h.id for h in hooks}, {k: n for k, n in added.items() if n}, due, more
+
+    def _products(self, subscriber: Subscriber) -> list[Product] | None:
+        try:
+            return [self.store.access.product(p) for p in subscriber.products]
+        except NewswireError:  # a product removed meanwhile: try again next round
+            return None
+
+    def _sync_senders(self, ids: set[str]) -> None:
+        for webhook_id in ids - self._senders.keys():
+            wake = asyncio.Event()
+            task = asyncio.create_task(
+                self._send_loop(webhook_id, wake), name=f"webhook.{webhook_id}"
+            )
+            self._senders[webhook_id] = (task, wake)
+        for webhook_id in self._senders.keys() - ids:
+            task, _ = self._senders.pop(webhook_id)
+            task.cancel()
+
+    # --- the senders -----------------------------------------------------------------------
+
+    async def _send_loop(self, webhook_id: str, wake: asyncio.Event) -> None:
+        """Send one endpoint's deliveries, one at a time, for as long as it exists."""
+        hooks = self.store.webhooks
+        while True:
+            wake.clear()
+            try:
+                target = await run_in_threadpool(hooks.head, webhook_id)
+                if target is None:
+                    await _wait(wake, IDLE)
+                    continue
+                delivery = target.delivery
+                if delivery.subscriber in self._suspended:
+                    await _wait(wake, self.poll)
+                    continue
+                started = now()
+                delay = (delivery.next_attempt_at - started).total_seconds()
+                if delay > 0:
+                    await _wait(wake, delay)
+                    continue
+                lease = started + timedelta(seconds=self.timeout + LEASE_GRACE)
+                attempt = delivery.attempts + 1
+                try:
+                    if not await run_in_threadpool(hooks.claim, delivery, started, lease):
+                        await _wait(wake, 0.05)  # another sender has it; look again
+                        continue
+                    await self._attempt(target, attempt, started)
+                except asyncio.CancelledError:
+                    with contextlib.suppress(Exception):
+                        hooks.release(delivery.id, attempt)
+                    raise
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database busy, say: the delivery stays in the outbox
+                log.exception("webhook %s: sending failed", webhook_id)
+                await asyncio.sleep(self.poll)
+
+    async def _attempt(self, target: Target, attempt: int, started: datetime) -> None:
+        """POST one delivery once and record the outcome."""
+        delivery = target.delivery
+        status, error = None, ""
+        try:
+            body, embargoed = await run_in_threadpool(self._body, target)
+        except Exception as exc:
+            log.exception("webhook %s: rendering %s failed", delivery.webhook, delivery.id)
+            body, error = None, f"the item could not be rendered: {exc}"
+        if body is not None:
+            status, error = await self._post(target, body, embargoed)
+        done = now()
+        hooks = self.store.webhooks
+        if status is not None and 200 <= status < 300:
+            self.metrics.webhook_attempts.labels("delivered").inc()
+            if await run_in_threadpool(hooks.succeeded, delivery.id, attempt, status, done):
+                self.metrics.deliveries.labels("webhook").inc()
+                self.meter.add(delivery.subscriber, "webhook", delivery.product)
+                seen = self._seen.get(delivery.seq)
+                if seen is not None:
+                    self.metrics.latency.labels("webhook").observe(max(0.0, time.time() - seen))
+            return
+        first = delivery.first_attempt_at or started
+        if (done - first).total_seconds() >= self.retry_for:
+            self.metrics.webhook_attempts.labels("dead").inc()
+            log.warning(
+                "webhook %s: delivery %s (sequence %d) failed for %.0f s: a dead letter (%s)",
+                delivery.webhook,
+                delivery.id,
+                delivery.seq,
+                (done - first).total_seconds(),
+                error,
+            )
+            await run_in_threadpool(hooks.failed, delivery.id, attempt, status, error, None)
+            return
+        self.metrics.webhook_attempts.labels("retry").inc()
+        self.metrics.webhook_retries.inc()
+        retry_at = done + timedelta(seconds=backoff(attempt, self.retry_base))
+        await run_in_threadpool(hooks.failed, delivery.id, attempt, status, error, retry_at)
+
+    def _body(self, target: Target) -> tuple[bytes, bool]:
+        """The bytes every endpoint in this format and access level gets (rendered once),
+        and whether the entry goes out before its embargo lifts (early-delivery products)."""
+        delivery = target.delivery
+        stored = self.store.get(delivery.item_id, delivery.version)
+        body = self.renderer.render(delivery.seq, stored.item, target.format, delivery.access)
+        embargoed = delivery.kind != "embargo-lift" and held(stored.item, stored.stored_at)
+        return body, embargoed
+
+    async def _post(self, target: Target, body: bytes, embargoed: bool) -> tuple[int | None, str]:
+        """(HTTP status, error): status None when no answer came (timeout, refused...)."""
+        delivery = target.delivery
+        media_type = formats.get(target.format).media_type
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
+        headers = {
+            "Content-Type": media_type,
+            "X-Newswire-Signature": sign(target.secret, body),
+            "X-Newswire-Delivery": delivery.id,
+            "X-Newswire-Sequence": str(delivery.seq),
+            "X-Newswire-Event": delivery.kind,
+            "X-Newswire-Access": delivery.access,
+        }
+        if embargoed:
+            headers["X-Newswire-Embargoed"] = "true"
+        client = self._client
+        if client is None:
+            return None, "the server is stopping"
+        try:
+            # One deadline for the whole exchange: httpx's own timeouts are per read, so a
+            # receiver trickling its answer a byte at a time would never trip them.
+            async with asyncio.timeout(self.timeout):
+                request = client.build_request("POST", target.url, content=body, headers=headers)
+                response = await client.send(request, stream=True)
+                try:
+                    answer = b""
+                    async for chunk in response.aiter_raw():
+                        answer += chunk
+                        if len(answer) >= ANSWER_BYTES:
+                            break
+                finally:
+                    await response.aclose()
+        except (TimeoutError, httpx.TimeoutException):
+            return None, f"no complete answer within {self.timeout:g} s"
+        except Exception as exc:  # refused, reset, DNS, TLS...: all are a failed attempt
+            return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        status = response.status_code
+        if 200 <= status < 300:
+            return status, ""
+        if 300 <= status < 400:
+            location = response.headers.get("location", "")
+            return status, f"HTTP {status}: redirects are not followed ({location[:200]})"
+        text = answer[:200].decode("utf-8", "replace").strip()
+        return status, f"HTTP {status}" + (f": {text}" if text else "")
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)

@@ -1,0 +1,386 @@
+"""Webhook endpoints and their outbox of deliveries in the embedded SQLite store.
+
+Tables ``webhooks`` and ``deliveries`` (migration 5, ``first_attempt_at`` from migration 7).
+The outbox is the source of truth for webhook delivery: the worker (``newswire.delivery
+.webhooks``) keeps nothing it could not rebuild from these rows, so a restart, a crash or
+a second server on the same database neither loses nor duplicates a delivery:
+
+- an endpoint's ``cursor`` and the rows enqueued from the log move together, in one
+  transaction, and only if the cursor is still where the enqueuer read it (``advance``);
+- a delivery is *claimed* before it is sent (``claim``): its attempt is counted and its
+  ``next_attempt_at`` pushed past the attempt's deadline, so no other sender takes it
+  meanwhile, and one that dies mid-send is taken up again once that lease runs out;
+- the outcome of an attempt is written only if the delivery was not redelivered or
+  removed meanwhile (``succeeded``/``failed`` check the attempt number they claimed).
+
+Times are stored to the millisecond (``2025-03-01T12:00:00.250Z``): retry delays can be
+shorter than a second, and fixed-width text compares in time order.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal, NamedTuple
+
+import msgspec
+
+from newswire.errors import NotFound
+from newswire.store.sqlite import write_transaction
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
+
+
+class Webhook(msgspec.Struct, kw_only=True):
+    id: str
+    subscriber: str
+    url: str
+    secret: str
+    format: str
+    cursor: int
+    """The last log entry this endpoint's deliveries were enqueued from."""
+    created_at: datetime
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    id: str
+    webhook: str
+    subscriber: str
+    seq: int
+    item_id: str
+    version: int
+    kind: str
+    access: str
+    product: str
+    priority: int
+    """0 for flash (urgency 1) items, 1 for the others: flash goes first among the waiting."""
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    first_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class Outgoing(NamedTuple):
+    """A delivery to enqueue: one log entry for one endpoint, as its subscriber gets it."""
+
+    seq: int
+    item_id: str
+    version: int
+    kind: str
+    access: str
+    product: str
+    priority: int
+
+
+class Advance(NamedTuple):
+    """Move ``webhook``'s cursor from ``start`` to ``end``, enqueuing ``rows``."""
+
+    webhook: str
+    start: int
+    end: int
+    rows: list[Outgoing]
+
+
+class Target(NamedTuple):
+    """Where and how the head delivery of an endpoint goes."""
+
+    delivery: Delivery
+    url: str
+    secret: str
+    format: str
+
+
+def stamp(moment: datetime) -> str:
+    """``2025-03-01T12:00:00.250Z``: UTC to the millisecond, fixed width."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+_WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
+_DELIVERY_COLUMNS = (
+    "d.id, d.webhook, w.subscriber, d.seq, d.item_id, d.version, d.kind, d.access, d.product,"
+    " d.priority, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_status,"
+    " d.last_error, d.created_at, d.delivered_at"
+)
+
+
+_TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
+
+
+def _webhook(row: tuple) -> Webhook:
+    wid, subscriber, url, secret, fmt, cursor, created = row
+    return Webhook(
+        id=wid,
+        subscriber=subscriber,
+        url=url,
+        secret=secret,
+        format=fmt,
+        cursor=cursor,
+        created_at=_time(created),
+    )
+
+
+def _delivery(row: tuple) -> Delivery:
+    values = dict(zip(Delivery.__struct_fields__, row, strict=True))
+    for name in _TIMES:
+        values[name] = _time(values[name])
+    return Delivery(**values)
+
+
+class SQLiteWebhooks:
+    """The webhook tables of one SQLite store, sharing its connection and lock."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
+        self._db = db
+        self._lock = lock
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # --- endpoints ---------------------------------------------------------------------
+
+    def add(self, subscriber: str, url: str, secret: str, fmt: str) -> Webhook:
+        """Register an endpoint. It starts at the end of the log: it receives what is
+        published after it was registered, not the whole archive."""
+        webhook_id = "wh_" + secrets.token_hex(8)
+        created = now()
+        with write_transaction(self._db, self._lock) as cur:
+            if not cur.execute(
+                "SELECT 1 FROM subscribers WHERE name = ?", (subscriber,)
+            ).fetchone():
+                raise NotFound(f"no subscriber {subscriber!r}", field="subscriber")
+            cursor = cur.execute(
+                "SELECT max(coalesce((SELECT max(seq) FROM versions), 0),"
+                " coalesce((SELECT max(seq) FROM lifts), 0))"
+            ).fetchone()[0]
+            cur.execute(
+                f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
+            )
+        return self.get(webhook_id)
+
+    def get(self, webhook_id: str) -> Webhook:
+        rows = self._read(f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,))
+        if not rows:
+            raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+        return _webhook(rows[0])
+
+    def list(self, subscriber: str | None = None) -> list[Webhook]:
+        where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
+        return [
+            _webhook(r)
+            for r in self._read(
+                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
+            )
+        ]
+
+    def active(self) -> list[Webhook]:
+        return [
+            _webhook(r)
+            for r in self._read(
+                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE active = 1 ORDER BY id"
+            )
+        ]
+
+    def remove(self, webhook_id: str) -> None:
+        """Remove an endpoint and its deliveries (nothing more is sent to it)."""
+        with write_transaction(self._db, self._lock) as cur:
+            if not cur.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,)).rowcount:
+                raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+
+    # --- the outbox: enqueuing ---------------------------------------------------------
+
+    def advance(self, moves: Iterable[Advance]) -> dict[str, int]:
+        """Enqueue each endpoint's rows and move its cursor, all in one transaction.
+
+        An endpoint whose cursor is no longer at ``start`` (another process enqueued
+        meanwhile) is left alone. Returns webhook id -> deliveries added, for the endpoints
+        that moved.
+        """
+        created = stamp(now())
+        moved: dict[str, int] = {}
+        with write_transaction(self._db, self._lock) as cur:
+            for move in moves:
+                if not cur.execute(
+                    "UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ?",
+                    (move.end, move.webhook, move.start),
+                ).rowcount:
+                    continue
+                cur.executemany(
+                    "INSERT OR IGNORE INTO deliveries (id, webhook, seq, item_id, version, kind,"
+                    " access, product, priority, status, attempts, next_attempt_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                    [
+                        ("dl_" + secrets.token_hex(8), move.webhook, *row, created, created)
+                        for row in move.rows
+                    ],
+                )
+                moved[move.webhook] = len(move.rows)
+        return moved
+
+    def due(self, at: datetime) -> set[str]:
+        """Endpoints with a pending delivery due by ``at`` (for the worker's poll)."""
+        return {
+            r[0]
+            for r in self._read(
+                "SELECT DISTINCT webhook FROM deliveries"
+                " WHERE status = 'pending' AND next_attempt_at <= ?",
+                (stamp(at),),
+            )
+        }
+
+    # --- the outbox: sending -----------------------------------------------------------
+
+    def head(self, webhook_id: str) -> Target | None:
+        """The delivery an endpoint must send next, or None when it has nothing to send.
+
+        A delivery already attempted (failing, or in flight) comes first: it blocks the
+        endpoint's later ones. Otherwise flash items (priority 0) before the others, each
+        in sequence order.
+        """
+        rows = self._read(
+            f"SELECT {_DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
+            " JOIN webhooks w ON w.id = d.webhook"
+            " WHERE d.webhook = ? AND d.status = 'pending'"
+            " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
+            (webhook_id,),
+        )
+        if not rows:
+            return None
+        *delivery, url, secret, fmt = rows[0]
+        return Target(_delivery(tuple(delivery)), url, secret, fmt)
+
+    def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
+        """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
+        with write_transaction(self._db, self._lock) as cur:
+            return bool(
+                cur.execute(
+                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,"
+                    " first_attempt_at = coalesce(first_attempt_at, ?)"
+                    " WHERE id = ? AND status = 'pending' AND attempts = ?"
+                    " AND next_attempt_at = ?",
+                    (
+                        stamp(lease_until),
+                        stamp(at),
+                        delivery.id,
+                        delivery.attempts,
+                        stamp(delivery.next_attempt_at),
+                    ),
+                ).rowcount
+            )
+
+    def release(self, delivery_id: str, attempt: int) -> None:
+        """Give back a claimed attempt that never finished (the server is stopping)."""
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(
+                "UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = ?,"
+                " first_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE first_attempt_at END"
+                " WHERE id = ? AND status = 'pending' AND attempts = ?",
+                (stamp(now()), delivery_id, attempt),
+            )
+
+    def succeeded(self, delivery_id: str, attempt: int, status: int, at: datetime) -> bool:
+        with write_transaction(self._db, self._lock) as cur:
+            return bool(
+                cur.execute(
+                    "UPDATE deliveries SET status = 'delivered', delivered_at = ?,"
+                    " last_status = ?, last_error = NULL"
+                    " WHERE id = ? AND status = 'pending' AND attempts = ?",
+                    (stamp(at), status, delivery_id, attempt),
+                ).rowcount
+            )
+
+    def failed(
+        self,
+        delivery_id: str,
+        attempt: int,
+        status: int | None,
+        error: str,
+        retry_at: datetime | None,
+    ) -> bool:
+        """Record a failed attempt: retried at ``retry_at``, or a dead letter when None."""
+        with write_transaction(self._db, self._lock) as cur:
+            if retry_at is None:
+                sql = "UPDATE deliveries SET status = 'failed', last_status = ?, last_error = ?"
+                args: tuple = (status, error[:1000])
+            else:
+                sql = "UPDATE deliveries SET next_attempt_at = ?, last_status = ?, last_error = ?"
+                args = (stamp(retry_at), status, error[:1000])
+            return bool(
+                cur.execute(
+                    f"{sql} WHERE id = ? AND status = 'pending' AND attempts = ?",
+                    (*args, delivery_id, attempt),
+                ).rowcount
+            )
+
+    # --- the outbox: reading and redelivering -----------------------------------------
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        rows = self._read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
+            " WHERE d.id = ?",
+            (delivery_id,),
+        )
+        if not rows:
+            raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
+        return _delivery(rows[0])
+
+    def deliveries(
+        self,
+        *,
+        subscriber: str | None = None,
+        webhook: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[Delivery]:
+        """Deliveries, the most recent log entries first."""
+        where, args = [], []
+        for column, value in (
+            ("w.subscriber", subscriber),
+            ("d.webhook", webhook),
+            ("d.status", status),
+        ):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [
+            _delivery(r)
+            for r in self._read(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
+                f" ON w.id = d.webhook {clause} ORDER BY d.seq DESC, d.id LIMIT ?",
+                (*args, limit),
+            )
+        ]
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """Put a delivery back in its endpoint's queue: pending, never attempted, due now.
+
+        It goes out in its place in sequence order among the endpoint's waiting deliveries,
+        with a fresh retry window.
+        """
+        with write_transaction(self._db, self._lock) as cur:
+            if not cur.execute(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+                " first_attempt_at = NULL, delivered_at = NULL WHERE id = ?",
+                (stamp(now()), delivery_id),
+            ).rowcount:
+                raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
+        return self.delivery(delivery_id)

@@ -1,0 +1,217 @@
+"""Usage metering, rate limits, scopes and ``/metrics``, through a real ``newswire serve``:
+what a subscriber reads (feed, item, stream) is counted and reported over HTTP and by the
+CLI; a subscriber over its rate limit gets 429; the Prometheus metrics move."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.api.test_admin import new_key, next_frame, problem, sse
+from tests.helpers import Server, make_key, newswire
+
+NINJS = {"Content-Type": "application/ninjs+json"}
+
+
+def ninjs(uri: str, headline: str) -> bytes:
+    return json.dumps(
+        {
+            "uri": uri,
+            "type": "text",
+            "language": "en",
+            "headlines": [{"role": "main", "value": headline}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": "Body."}],
+        }
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('usage') / 'usage.db'}"
+
+
+@pytest.fixture(scope="module")
+def limited_key(db) -> str:
+    """A key of a subscriber made by the CLI with a limit of 3 requests a minute."""
+    for args in (
+        ("product", "add", "all", "--access", "full"),
+        ("subscriber", "add", "limited", "--product", "all", "--rate-limit", "3"),
+    ):
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    return make_key(db, "--subscriber", "limited")
+
+
+@pytest.fixture(scope="module")
+def server(db, limited_key):
+    srv = Server(db)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def admin(server, db) -> Iterator[httpx.Client]:
+    with server.client(make_key(db, "--scope", "admin", "--name", "OPS")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def desk(server, admin) -> Iterator[httpx.Client]:
+    key, _ = new_key(admin, scope="publish", name="DESK")
+    with server.client(key) as c:
+        yield c
+
+
+def reader(server: Server, admin: httpx.Client, name: str) -> httpx.Client:
+    """A client with the read key of a new subscriber ``name`` receiving everything."""
+    made = admin.post("/v1/admin/subscribers", json={"name": name, "products": ["all"]})
+    assert made.status_code == 201, made.text
+    key, _ = new_key(admin, scope="read", subscriber=name)
+    return server.client(key)
+
+
+def publish(desk: httpx.Client, uri: str, headline: str = "A headline") -> dict:
+    response = desk.post("/v1/items", content=ninjs(uri, headline), headers=NINJS)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# --- usage ----------------------------------------------------------------------------------
+
+
+def test_usage_counts_feed_item_and_stream_deliveries(server, admin, desk, db):
+    item = publish(desk, "urn:usage:1")
+    publish(desk, "urn:usage:2")
+    today = datetime.now(UTC).date().isoformat()
+    with reader(server, admin, "metered") as c:
+        entries = c.get("/v1/feed").json()["items"]
+        assert len(entries) >= 2
+        assert c.get(f"/v1/items/{quote(item['id'], safe='')}").status_code == 200
+        # A stream from the start replays the same entries as the feed.
+        key = c.headers["authorization"].removeprefix("Bearer ")
+        with sse(server, key, after=0) as lines:
+            frames = [next_frame(lines) for _ in entries]
+        assert [int(f["id"]) for f in frames] == [e["sequence"] for e in entries]
+
+        report = c.get("/v1/usage", params={"from": today, "to": today}).json()
+        want = {"feed": len(entries), "item": 1, "stream": len(entries)}
+        assert report["subscriber"] == "metered" and report["from"] == today
+        assert report["totals"]["channels"] == want
+        assert report["totals"]["count"] == sum(want.values())
+        assert report["totals"]["products"] == {"all": sum(want.values())}
+        assert {(r["day"], r["subscriber"], r["product"]) for r in report["rows"]} == {
+            (today, "metered", "all")
+        }
+        assert {r["channel"]: r["count"] for r in report["rows"]} == want
+        # Nothing before today, and a read key sees only its own subscriber.
+        assert c.get("/v1/usage", params={"to": "2000-01-01"}).json()["rows"] == []
+        problem(c.get("/v1/usage", params={"subscriber": "limited"}), 403, "subscriber")
+
+    everyone = admin.get("/v1/usage").json()
+    assert everyone["subscriber"] is None
+    assert everyone["totals"]["subscribers"]["metered"] == sum(want.values())
+    one = admin.get("/v1/usage", params={"subscriber": "metered"}).json()
+    assert one["rows"] == report["rows"]
+
+    # The CLI reads the same table (the report above has flushed the server's counts).
+    cli = newswire("usage", "--subscriber", "metered", "--from", today, "--json", db=db)
+    assert cli.returncode == 0, cli.stderr.decode()
+    assert json.loads(cli.stdout)["totals"]["channels"] == want
+    table = newswire("usage", "--subscriber", "metered", db=db)
+    assert table.returncode == 0, table.stderr.decode()
+    lines = table.stdout.decode().splitlines()  # piped: tab-separated rows
+    assert f"{today}\tmetered\tfeed\tall\t{len(entries)}" in lines
+    assert f"{today}\tmetered\titem\tall\t1" in lines
+    assert b"deliveries" in table.stderr
+
+
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2024-1-5"}, "from"),
+        ({"to": "2024-02-30"}, "to"),
+        ({"from": "2024-03-02", "to": "2024-03-01"}, "from"),
+    ],
+)
+def test_malformed_days_are_refused(admin, params, field):
+    problem(admin.get("/v1/usage", params=params), 400, field)
+
+
+def test_the_cli_refuses_malformed_days(db, limited_key):
+    result = newswire("usage", "--from", "2024-13-01", db=db)
+    assert result.returncode == 2 and b"--from" in result.stderr
+
+
+def test_who_may_read_usage(server, desk):
+    problem(desk.get("/v1/usage"), 403, "Authorization")
+    with server.client() as anonymous:
+        problem(anonymous.get("/v1/usage"), 401, "Authorization")
+
+
+# --- rate limits and scopes -----------------------------------------------------------------
+
+
+def test_a_subscriber_over_its_rate_limit_gets_429(server, limited_key):
+    with server.client(limited_key) as c:
+        assert [c.get("/v1/feed").status_code for _ in range(3)] == [200, 200, 200]
+        over = c.get("/v1/feed")
+        body = problem(over, 429, "Authorization")
+        assert "limited" in body["detail"] and "3 requests a minute" in body["detail"]
+        assert int(over.headers["retry-after"]) >= 1
+
+
+def test_a_read_key_cannot_publish(server, admin):
+    with reader(server, admin, "no-publisher") as c:
+        before = c.get("/health").json()
+        problem(c.post("/v1/items", content=ninjs("urn:usage:nope", "No")), 403, "Authorization")
+        assert c.get("/health").json() == before
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def metric(server: Server, name: str, **labels: str) -> float:
+    text = httpx.get(f"{server.url}/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
+def eventually(check, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_metrics_follow_streams_and_deliveries(server, admin, desk):
+    connected = ("newswire_streams_connected", {"channel": "stream"})
+    latency = ("newswire_publish_to_deliver_seconds_count", {"channel": "stream"})
+    with reader(server, admin, "watcher") as c:
+        key = c.headers["authorization"].removeprefix("Bearer ")
+        before = metric(server, connected[0], **connected[1])
+        seen = metric(server, latency[0], **latency[1])
+        with sse(server, key) as lines:
+            assert metric(server, connected[0], **connected[1]) == before + 1
+            published = publish(desk, "urn:usage:live", "Live")
+            frame = next_frame(lines)
+            assert frame["event"] == "item" and int(frame["id"]) == published["sequence"]
+            assert eventually(lambda: metric(server, latency[0], **latency[1]) == seen + 1)
+        assert eventually(lambda: metric(server, connected[0], **connected[1]) == before)
+
+        fed = metric(server, "newswire_deliveries_total", channel="feed")
+        entries = c.get("/v1/feed").json()["items"]
+        assert entries
+        assert metric(server, "newswire_deliveries_total", channel="feed") == fed + len(entries)

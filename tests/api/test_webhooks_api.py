@@ -1,0 +1,232 @@
+"""Registering and managing webhooks, over HTTP (a real ``newswire serve``) and the CLI:
+what is refused and why, who sees what, and the secret never shown again."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from newswire.access.keys import ApiKey, new_key
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.store import open_store
+from tests.helpers import Server, free_port, newswire
+
+PROBLEM = "application/problem+json"
+SECRET = "a-long-enough-secret"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('webhooks-api') / 'api.db'}"
+    store = open_store(url)
+    store.access.add_product(Product(name="all", access="full"))
+    for name, fmts in (("alpha", []), ("beta", []), ("nitf-only", ["nitf"])):
+        store.access.add_subscriber(Subscriber(name=name, products=["all"], formats=fmts))
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def keys(db) -> dict[str, str]:
+    store = open_store(db)
+    made = {}
+    for who, scope, subscriber in (
+        ("alpha", "read", "alpha"),
+        ("beta", "read", "beta"),
+        ("nitf-only", "read", "nitf-only"),
+        ("desk", "publish", ""),
+        ("ops", "admin", ""),
+    ):
+        key, key_id, key_hash = new_key()
+        store.access.add_key(
+            ApiKey(id=key_id, scope=scope, name=who, subscriber=subscriber), key_hash
+        )
+        made[who] = key
+    store.close()
+    return made
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    srv = Server(db)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def clients(server, keys):
+    made = {who: server.client(key) for who, key in keys.items()}
+    yield made
+    for c in made.values():
+        c.close()
+
+
+# A port nothing listens on: deliveries to it fail, and stay listed as pending.
+NOWHERE = f"http://127.0.0.1:{free_port()}/hook"
+
+
+def problem(response: httpx.Response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    if field is not None:
+        assert body["field"] == field, body
+    return body
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"url": "ftp://example.org/in", "secret": SECRET}, "url"),
+        ({"url": "file:///etc/passwd", "secret": SECRET}, "url"),
+        ({"url": "javascript:alert(1)", "secret": SECRET}, "url"),
+        ({"url": "https://user:pw@example.org/in", "secret": SECRET}, "url"),
+        ({"url": "https://token@example.org/in", "secret": SECRET}, "url"),
+        ({"url": "http:///no-host", "secret": SECRET}, "url"),
+        ({"url": "https://example.org:99999/in", "secret": SECRET}, "url"),
+        ({"url": "https://exa mple.org/", "secret": SECRET}, "url"),
+        ({"url": "/relative", "secret": SECRET}, "url"),
+        ({"secret": SECRET}, "url"),
+        ({"url": "https://example.org/in", "secret": "too-short"}, "secret"),
+        ({"url": "https://example.org/in"}, "secret"),
+        ({"url": "https://example.org/in", "secret": SECRET, "format": "rss"}, "format"),
+        ({"url": "https://example.org/in", "secret": SECRET, "format": "jsonfeed"}, "format"),
+        ({"url": "https://example.org/in", "secret": SECRET, "format": "pdf"}, "format"),
+        ({"url": "https://example.org/in", "secret": SECRET, "colour": "red"}, "colour"),
+    ],
+)
+def test_registration_refuses_with_the_field_named(clients, body, field):
+    problem(clients["alpha"].post("/v1/webhooks", json=body), 400, field)
+
+
+def test_a_format_the_subscriber_may_not_use_is_refused(clients):
+    client = clients["nitf-only"]
+    body = {"url": "https://example.org/in", "secret": SECRET, "format": "ninjs"}
+    assert "nitf" in problem(client.post("/v1/webhooks", json=body), 400, "format")["detail"]
+    body["format"] = "nitf"
+    response = client.post("/v1/webhooks", json=body)
+    assert response.status_code == 201
+    client.delete(f"/v1/webhooks/{response.json()['id']}")
+
+
+def test_not_json_is_refused(clients):
+    response = clients["alpha"].post("/v1/webhooks", content=b"url=x")
+    problem(response, 400, "body")
+
+
+def test_registered_never_shows_the_secret(clients):
+    alpha = clients["alpha"]
+    response = alpha.post("/v1/webhooks", json={"url": NOWHERE, "secret": SECRET})
+    assert response.status_code == 201
+    made = response.json()
+    assert set(made) == {"id", "url", "format", "subscriber", "created"}
+    assert made["format"] == "ninjs" and made["subscriber"] == "alpha" and made["url"] == NOWHERE
+    assert response.headers["location"] == f"/v1/webhooks/{made['id']}"
+    listed = alpha.get("/v1/webhooks")
+    assert made in listed.json()["webhooks"]
+    shown = alpha.get(f"/v1/webhooks/{made['id']}")
+    assert shown.json() == made
+    for text in (response.text, listed.text, shown.text):
+        assert SECRET not in text
+    assert alpha.delete(f"/v1/webhooks/{made['id']}").status_code == 204
+    problem(alpha.get(f"/v1/webhooks/{made['id']}"), 404)
+    assert made not in alpha.get("/v1/webhooks").json()["webhooks"]
+
+
+def test_one_subscriber_cannot_see_or_touch_anothers(clients):
+    alpha, beta, desk = clients["alpha"], clients["beta"], clients["desk"]
+    hook = alpha.post("/v1/webhooks", json={"url": NOWHERE, "secret": SECRET}).json()
+    published = desk.post(
+        "/v1/items",
+        content=b"headline\nlead.\n\nAnkara/ AA\nA paragraph.\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert published.status_code == 201
+    deadline = time.monotonic() + 10
+    while not (mine := alpha.get("/v1/webhooks/deliveries").json()["deliveries"]):
+        assert time.monotonic() < deadline, "no delivery enqueued"
+        time.sleep(0.05)
+    delivery = mine[0]
+    assert delivery["webhook"] == hook["id"] and delivery["status"] == "pending"
+    assert delivery["sequence"] == published.json()["sequence"]
+
+    assert hook not in beta.get("/v1/webhooks").json()["webhooks"]
+    problem(beta.get(f"/v1/webhooks/{hook['id']}"), 404)
+    problem(beta.delete(f"/v1/webhooks/{hook['id']}"), 404)
+    assert beta.get("/v1/webhooks/deliveries").json()["deliveries"] == []
+    problem(beta.get("/v1/webhooks/deliveries", params={"webhook": hook["id"]}), 404)
+    problem(beta.post(f"/v1/webhooks/deliveries/{delivery['id']}/redeliver"), 404)
+    problem(
+        beta.post("/v1/webhooks", json={"url": NOWHERE, "secret": SECRET, "subscriber": "alpha"}),
+        403,
+        "subscriber",
+    )
+    # A publish key is the agency's desk, not a subscriber: it has no webhooks.
+    problem(desk.get("/v1/webhooks"), 403)
+
+    again = alpha.post(f"/v1/webhooks/deliveries/{delivery['id']}/redeliver")
+    assert again.status_code == 202 and again.json()["attempts"] == 0
+    assert alpha.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+
+
+def test_an_admin_key_names_the_subscriber(clients):
+    ops = clients["ops"]
+    body = {"url": NOWHERE, "secret": SECRET, "format": "newsml"}
+    problem(ops.post("/v1/webhooks", json=body), 400, "subscriber")
+    problem(ops.post("/v1/webhooks", json={**body, "subscriber": "nobody"}), 400, "subscriber")
+    response = ops.post("/v1/webhooks", json={**body, "subscriber": "beta"})
+    assert response.status_code == 201 and response.json()["subscriber"] == "beta"
+    hook = response.json()
+    assert hook in clients["beta"].get("/v1/webhooks").json()["webhooks"]
+    assert hook in ops.get("/v1/webhooks", params={"subscriber": "beta"}).json()["webhooks"]
+    assert ops.get("/v1/webhooks", params={"subscriber": "alpha"}).json()["webhooks"] == []
+    assert ops.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+
+
+def test_deliveries_query_is_checked(clients, server):
+    alpha = clients["alpha"]
+    problem(alpha.get("/v1/webhooks/deliveries", params={"status": "lost"}), 400, "status")
+    for limit in ("0", "501", "x"):
+        problem(alpha.get("/v1/webhooks/deliveries", params={"limit": limit}), 400, "limit")
+    problem(alpha.post("/v1/webhooks/deliveries/dl_nothing/redeliver"), 404)
+    problem(httpx.get(f"{server.url}/v1/webhooks"), 401)
+
+
+def test_openapi_describes_the_routes_and_their_problems(clients):
+    doc = clients["alpha"].get("/openapi.json").json()
+    post = doc["paths"]["/v1/webhooks"]["post"]
+    assert PROBLEM in post["responses"]["400"]["content"]
+    assert "url" in post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert "/v1/webhooks/deliveries/{delivery_id}/redeliver" in doc["paths"]
+    assert "delete" in doc["paths"]["/v1/webhooks/{webhook_id}"]
+
+
+def test_the_cli_adds_lists_and_removes(db):
+    refused = newswire("webhook", "add", "alpha", "file:///etc/passwd", db=db)
+    assert refused.returncode == 2 and b"url" in refused.stderr
+    unknown = newswire("webhook", "add", "nobody", NOWHERE, "--secret", SECRET, db=db)
+    assert unknown.returncode != 0 and b"nobody" in unknown.stderr
+
+    added = newswire("webhook", "add", "alpha", NOWHERE, "--format", "nitf", db=db)
+    assert added.returncode == 0, added.stderr.decode()
+    hook_id, secret = added.stdout.decode().split()
+    assert hook_id.startswith("wh_") and len(secret) >= 32 and b"only now" in added.stderr
+
+    listed = newswire("webhook", "list", "--subscriber", "alpha", db=db)
+    assert hook_id in listed.stdout.decode() and secret not in listed.stdout.decode()
+    store = open_store(db)
+    try:
+        assert store.webhooks.get(hook_id).secret == secret
+    finally:
+        store.close()
+
+    assert newswire("webhook", "redeliver", "dl_nothing", db=db).returncode == 1
+    assert newswire("webhook", "remove", hook_id, db=db).returncode == 0
+    store = open_store(db)
+    try:
+        assert hook_id not in [w.id for w in store.webhooks.list()]
+    finally:
+        store.close()

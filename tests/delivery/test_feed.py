@@ -1,0 +1,196 @@
+"""The pull feed end to end: ``GET /v1/feed`` of a real server, with real keys.
+
+Paging by ``next``, the limit clamped and said so, malformed cursors refused naming
+``after``, long polling answered as soon as an item arrives, ``ETag`` answering 304 when
+nothing is new, and the RSS and Atom documents with their ``Link: rel="next"``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from lxml import etree
+
+from tests.delivery.wire import ECONOMY, ENGLISH, SPORT, Wire, ninjs_doc, shared
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def wire(request) -> Wire:
+    return shared(request)
+
+
+def economy(uri: str, language: str = "en") -> dict:
+    return ninjs_doc(uri, f"Markets {uri}", ENGLISH, language, subjects=[ECONOMY])
+
+
+def sport(uri: str) -> dict:
+    return ninjs_doc(uri, f"Match {uri}", ENGLISH, "en", subjects=[SPORT])
+
+
+def next_link(response) -> dict:
+    """The query of the ``Link: <...>; rel="next"`` header."""
+    link = response.headers["link"]
+    assert link.endswith('; rel="next"'), link
+    target = link[link.index("<") + 1 : link.index(">")]
+    assert urlsplit(target).path == "/v1/feed"
+    return {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+
+
+def test_pages_follow_next_and_skip_what_is_not_theirs(wire):
+    start = wire.last_seq()
+    mine = []
+    for n in range(7):
+        mine.append(wire.publish(economy(f"urn:feed:page:{n}"))["sequence"])
+        wire.publish(sport(f"urn:feed:other:{n}"))  # beta's, not delta's
+    last = wire.last_seq()
+    client = wire.client("delta")
+    pages, cursor = [], str(start)
+    while True:
+        response = client.get("/v1/feed", params={"after": cursor, "limit": 3})
+        assert response.status_code == 200
+        page = response.json()
+        assert page["after"] == cursor and page["limit"] == 3
+        assert response.headers["x-newswire-next"] == page["next"]
+        assert next_link(response) == {"after": page["next"], "limit": "3"}
+        assert page["next_href"] == f"/v1/feed?after={page['next']}&limit=3"
+        if not page["items"]:
+            break
+        pages.append(page)
+        assert int(page["next"]) >= page["items"][-1]["sequence"]
+        cursor = page["next"]
+    assert [len(p["items"]) for p in pages] == [3, 3, 1]
+    assert [e["sequence"] for p in pages for e in p["items"]] == mine
+    assert [e["id"] for p in pages for e in p["items"]] == [f"urn:feed:page:{n}" for n in range(7)]
+    # The cursor moved past the entries that are not delta's too: nothing is rescanned.
+    assert cursor == str(last)
+    assert "limit_clamped" not in pages[0] and "x-newswire-clamped" not in response.headers
+
+
+def test_a_limit_over_the_maximum_is_clamped_and_said_so(wire):
+    wire.publish(economy("urn:feed:clamped"))
+    response = wire.client("delta").get("/v1/feed", params={"after": 0, "limit": 5000})
+    assert response.status_code == 200
+    page = response.json()
+    assert page["limit"] == 500
+    assert page["limit_clamped"] == "limit 5000 is over the maximum: 500 used"
+    assert response.headers["x-newswire-clamped"] == page["limit_clamped"]
+    assert next_link(response)["limit"] == "500"
+    # The wait too (answered at once: delta has entries after 0).
+    both = wire.client("delta").get("/v1/feed", params={"after": 0, "limit": 501, "wait": 600})
+    assert both.json()["wait_clamped"] == "wait 600 is over the maximum: 60 used"
+    assert both.headers["x-newswire-clamped"] == (
+        "limit 501 is over the maximum: 500 used; wait 600 is over the maximum: 60 used"
+    )
+    zero = wire.client("delta").get("/v1/feed", params={"limit": 0})
+    assert zero.status_code == 400 and zero.json()["field"] == "limit"
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-1", "1.5", "١٢", "1" * 30, "0x10", "1e3"])
+def test_a_malformed_cursor_is_a_problem_naming_after(wire, cursor):
+    response = wire.client("alpha").get("/v1/feed", params={"after": cursor})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["field"] == "after"
+    assert "cursor" in problem["detail"]
+
+
+def test_a_long_poll_is_answered_as_soon_as_an_item_arrives(wire):
+    after = wire.last_seq()
+    result: dict = {}
+
+    def poll() -> None:
+        began = time.monotonic()
+        with wire.server.client(wire.keys["delta"]) as client:
+            response = client.get("/v1/feed", params={"after": after, "wait": 20})
+        result["response"], result["took"], result["at"] = (
+            response, time.monotonic() - began, time.monotonic()
+        )
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.8)
+    assert poller.is_alive(), "the long poll answered before anything was published"
+    wire.publish(sport("urn:feed:poll:not-delta"))  # wakes the hub, not delta's: waits on
+    time.sleep(0.3)
+    assert poller.is_alive(), "the long poll answered an item that is not the caller's"
+    published = time.monotonic()
+    receipt = wire.publish(economy("urn:feed:poll:1"))
+    poller.join(25)
+    page = result["response"].json()
+    assert [e["id"] for e in page["items"]] == ["urn:feed:poll:1"]
+    assert page["items"][0]["sequence"] == receipt["sequence"] == int(page["next"])
+    assert result["at"] - published < 2.0  # answered at once, not after the 20 s wait
+    assert result["took"] < 10
+
+
+def test_a_long_poll_with_nothing_new_answers_an_empty_page_after_the_wait(wire):
+    after = str(wire.last_seq())
+    began = time.monotonic()
+    response = wire.client("delta").get("/v1/feed", params={"after": after, "wait": 1.5})
+    took = time.monotonic() - began
+    assert response.status_code == 200
+    page = response.json()
+    assert page["items"] == [] and page["next"] == after
+    assert 1.4 <= took < 5
+    clamped = wire.client("delta").get("/v1/feed", params={"after": after, "wait": 0})
+    assert clamped.json()["items"] == [] and "wait_clamped" not in clamped.json()
+
+
+def test_etag_answers_304_until_something_new(wire):
+    client = wire.client("delta")
+    after = wire.last_seq()
+    first = client.get("/v1/feed", params={"after": after})
+    etag = first.headers["etag"]
+    again = client.get("/v1/feed", params={"after": after}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert first.json()["items"] == []
+    wire.publish(economy("urn:feed:etag:1"))
+    fresh = client.get("/v1/feed", params={"after": after}, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+    assert [e["id"] for e in fresh.json()["items"]] == ["urn:feed:etag:1"]
+
+
+@pytest.mark.parametrize("fmt,media_type", [
+    ("rss", "application/rss+xml"),
+    ("atom", "application/atom+xml"),
+])
+def test_rss_and_atom_feeds_link_to_the_next_page(wire, fmt, media_type):
+    start = wire.last_seq()
+    for n in range(3):
+        wire.publish(economy(f"urn:feed:{fmt}:{n}"))
+    for who, access in (("beta", "teaser"), ("delta", "full")):
+        response = wire.client(who).get(
+            "/v1/feed", params={"after": start, "limit": 2, "format": fmt}
+        )
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(media_type)
+        root = etree.fromstring(response.content)
+        if fmt == "rss":
+            entries = root.findall("channel/item")
+            ids = [e.findtext("guid") for e in entries]
+        else:
+            assert root.tag == f"{ATOM}feed"
+            entries = root.findall(f"{ATOM}entry")
+            ids = [e.findtext(f"{ATOM}id") for e in entries]
+        assert ids == [f"urn:feed:{fmt}:0", f"urn:feed:{fmt}:1"], who
+        query = next_link(response)
+        assert query["format"] == fmt and query["limit"] == "2"
+        assert query["after"] == response.headers["x-newswire-next"]
+        text = response.content.decode()
+        assert ENGLISH[0][:50] in text
+        assert (ENGLISH[-1] in text) is (access == "full"), who
+        # The next page has the third.
+        rest = wire.client(who).get("/v1/feed", params=query)
+        assert f"urn:feed:{fmt}:2" in rest.text and f"urn:feed:{fmt}:1" not in rest.text
+
+
+def test_feed_format_refusals(wire):
+    unknown = wire.client("delta").get("/v1/feed", params={"format": "docx"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "format"

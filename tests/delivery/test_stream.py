@@ -1,0 +1,366 @@
+"""Live delivery end to end: Server-Sent Events and WebSocket clients of a real server.
+
+Each subscriber receives exactly its items on every channel, as its product says (full
+text or teaser); a reconnect by cursor in the middle of a burst of 1,000 items loses
+nothing and repeats nothing; a slow client is cut off with a reason and resumes without
+loss while the others go on; quiet streams get heartbeats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.conftest import SEED
+from tests.delivery.wire import (
+    ARABIC,
+    ECONOMY,
+    ENGLISH,
+    SPORT,
+    Stream,
+    Wire,
+    ninjs_doc,
+    shared,
+    wait_until,
+    ws_collect,
+    ws_connect,
+)
+from tests.helpers import Server
+
+SEED_BODY_LAST = "وما يزيد على 11 ألف مفقود."
+SEED_FOOTER = "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول"
+
+
+@pytest.fixture(scope="module")
+def wire(request) -> Wire:
+    return shared(request)
+
+
+@pytest.fixture(scope="module")
+def tight(wire):
+    """A second server on the same database: live connections may fall 5 events behind,
+    quiet streams get a heartbeat every second."""
+    server = Server(wire.db, env={"NEWSWIRE_STREAM_BUFFER": "5", "NEWSWIRE_HEARTBEAT": "1"})
+    yield server
+    server.close()
+
+
+def body_of(entry: dict) -> str:
+    return "\n\n".join(b["value"] for b in entry["item"]["bodies"] if b["role"] == "main")
+
+
+# --- who gets what ------------------------------------------------------------------------
+
+
+def test_each_subscriber_receives_exactly_its_items_on_every_channel(wire):
+    start = wire.last_seq()
+    who = ("alpha", "beta", "delta")
+    with contextlib.ExitStack() as stack:
+        streams = {name: stack.enter_context(wire.stream(name, after=start)) for name in who}
+        sockets = {name: stack.enter_context(wire.ws(name, after=start)) for name in who}
+        docs = [
+            ninjs_doc("urn:e2e:fr-sport", "Le match", ["Un paragraphe.", "Un autre."], "fr",
+                      subjects=[SPORT]),
+            SEED.read_bytes(),
+            ninjs_doc("urn:e2e:en-sport", "The match", ENGLISH, "en", subjects=[SPORT]),
+            ninjs_doc("urn:e2e:ar-economy", "الفائدة", ARABIC, "ar", subjects=[ECONOMY]),
+            ninjs_doc("urn:e2e:en-economy", "Rates held", ENGLISH, "en", subjects=[ECONOMY]),
+        ]
+        receipts = [
+            wire.publish(d) if isinstance(d, dict) else wire.publish(d, "text/plain; charset=utf-8")
+            for d in docs
+        ]
+        assert all(r["created"] for r in receipts)
+        seed_id = receipts[1]["id"]
+        expected = {
+            "alpha": {seed_id: "full", "urn:e2e:ar-economy": "full"},
+            "beta": {"urn:e2e:en-sport": "teaser", "urn:e2e:en-economy": "teaser"},
+            "delta": {"urn:e2e:ar-economy": "full", "urn:e2e:en-economy": "full"},
+        }
+        seq_of = {r["id"]: r["sequence"] for r in receipts}
+
+        # Each channel: the feed (from the store), SSE and WebSocket (from the hub).
+        got: dict[tuple[str, str], list[dict]] = {}
+        for name in who:
+            n = len(expected[name])
+            got[name, "feed"] = wire.feed_all(name, start, until=lambda e, n=n: len(e) >= n,
+                                              wait=5)
+            got[name, "sse"] = streams[name].wait_count(n)
+            got[name, "ws"] = ws_collect(sockets[name], lambda r, n=n: len(r) >= n)
+        # The last item (en-economy) reached beta and delta: the hub is past every item,
+        # so anything more a stream were to get would be there by now.
+        time.sleep(0.2)
+        for name in who:
+            got[name, "sse"] = streams[name].entries()
+            got[name, "ws"] = ws_collect(sockets[name], lambda r: False, 0.1, got[name, "ws"])
+        for (name, channel), entries in got.items():
+            where = f"{name} by {channel}"
+            assert {e["id"]: e["access"] for e in entries} == expected[name], where
+            assert len(entries) == len(expected[name]), where  # nothing twice
+            assert [e["sequence"] for e in entries] == sorted(seq_of[e["id"]] for e in entries)
+            for e in entries:
+                assert e["kind"] == "item" and e["embargoed"] is False, where
+                assert e["item"]["uri"] == e["id"], where
+                body = body_of(e)
+                if e["id"] == seed_id:  # full text: to the last paragraph, and the footer
+                    assert body.endswith(SEED_BODY_LAST), where
+                    assert SEED_FOOTER in json.dumps(e["item"], ensure_ascii=False), where
+                elif e["id"].startswith("urn:e2e:en"):
+                    assert body.startswith(ENGLISH[0][:60]), where
+                    if e["access"] == "teaser":
+                        assert ENGLISH[-1] not in body, where  # never the last paragraph
+                    else:
+                        assert body.endswith(ENGLISH[-1]), where
+                else:
+                    assert body.endswith(ARABIC[-1]), where
+        # SSE frames: the id is the sequence number, the event the kind.
+        for event in streams["alpha"].snapshot():
+            envelope = event.json()
+            assert event.id == str(envelope["sequence"]) and event.event == envelope["kind"]
+
+
+def test_a_stream_without_a_cursor_starts_with_what_comes_next(wire):
+    with wire.stream("beta", after=wire.last_seq()) as earlier:
+        wire.publish(ninjs_doc("urn:e2e:before-connect", "Before", ENGLISH, "en"))
+        earlier.wait_count(1)  # the hub is past it
+    wire_at = wire.last_seq()
+    with wire.stream("beta") as stream:
+        assert stream.response_headers["x-newswire-after"] == str(wire_at)
+        wire.publish(ninjs_doc("urn:e2e:after-connect", "After", ENGLISH, "en"))
+        entries = stream.wait_count(1)
+    assert [e["id"] for e in entries] == ["urn:e2e:after-connect"]
+
+
+def test_a_stream_in_another_format_carries_it_as_content(wire):
+    start = wire.last_seq()
+    with wire.stream("beta", after=start, params={"format": "nitf"}) as stream:
+        wire.publish(ninjs_doc("urn:e2e:nitf", "In NITF", ENGLISH, "en"))
+        [entry] = stream.wait_count(1)
+    assert entry["format"] == "nitf" and entry["access"] == "teaser"
+    assert entry["content"].lstrip().startswith("<") and "<nitf" in entry["content"]
+    assert ENGLISH[0][:40] in entry["content"] and ENGLISH[-1] not in entry["content"]
+
+
+# --- resuming in the middle of a burst ----------------------------------------------------
+
+BURST = 1000
+PER_POST = 25
+PREFIX = "urn:burst:"
+
+
+def rss(first: int, count: int) -> bytes:
+    entries = "".join(
+        f'<item><guid isPermaLink="false">{PREFIX}{n}</guid><title>خبر عاجل رقم {n}</title>'
+        f"<description>نص الخبر رقم {n} من الدفعة.</description></item>"
+        for n in range(first, first + count)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        "<title>وكالة</title><link>http://example.org/</link><description>أخبار</description>"
+        f"<language>ar</language>{entries}</channel></rss>"
+    ).encode()
+
+
+class Burst:
+    """1,000 Arabic items published in 40 POSTs of an RSS feed, by a thread."""
+
+    def __init__(self, wire: Wire):
+        self.wire = wire
+        self.seqs: dict[int, str] = {}
+        self.finished_at = float("inf")
+        self.posts = 0
+
+    def run(self) -> None:
+        for first in range(0, BURST, PER_POST):
+            body = self.wire.publish(rss(first, PER_POST), "application/rss+xml")
+            assert not body["rejected"], body["rejected"]
+            self.seqs.update({r["sequence"]: r["id"] for r in body["items"] if r["created"]})
+            self.posts += 1
+            time.sleep(0.02)
+        self.finished_at = time.monotonic()
+
+
+def burst_only(entries: list[dict]) -> list[dict]:
+    return [e for e in entries if e["id"].startswith(PREFIX)]
+
+
+def sse_resuming(wire: Wire, start: int, cut: int, how: str) -> tuple[list[dict], float]:
+    """Read a stream until ``cut`` burst items came, hang up, reconnect by ``how``
+    (Last-Event-ID or ?after=) and read the rest. What came, and when it reconnected."""
+    with wire.stream("alpha", after=start) as first:
+        first.wait_count(cut, timeout=30, prefix=PREFIX)
+    before = first.entries()
+    last = first.last_id()
+    time.sleep(0.2)  # items go on being published while nobody listens
+    reconnected = time.monotonic()
+    # A browser's EventSource reconnects to the same URL (its ?after= too) adding
+    # Last-Event-ID: the header wins.
+    kwargs = {"last_event_id": last, "after": start} if how == "last-event-id" else {"after": last}
+    with wire.stream("alpha", **kwargs) as second:
+        assert second.response_headers["x-newswire-after"] == last
+        second.wait_count(BURST - len(burst_only(before)), timeout=30, prefix=PREFIX)
+    return burst_only(before) + burst_only(second.entries()), reconnected
+
+
+def ws_resuming(wire: Wire, start: int, cut: int) -> tuple[list[dict], float]:
+    with wire.ws("alpha", after=start) as ws:
+        before = ws_collect(ws, lambda r: len(burst_only(r)) >= cut, 30)
+    last = before[-1]["sequence"]
+    time.sleep(0.2)
+    reconnected = time.monotonic()
+    with wire.ws("alpha", after=last) as ws:
+        rest = ws_collect(ws, lambda r: len(burst_only(before + r)) >= BURST, 30)
+    return burst_only(before) + burst_only(rest), reconnected
+
+
+def feed_paging(wire: Wire, start: int) -> tuple[list[dict], float]:
+    """A feed client long polling page by page, 100 at a time, through the burst."""
+    entries: list[dict] = []
+    cursor = str(start)
+    deadline = time.monotonic() + 40
+    while len(burst_only(entries)) < BURST and time.monotonic() < deadline:
+        page = wire.feed("alpha", cursor, limit=100, wait=2)
+        entries.extend(page["items"])
+        cursor = page["next"]
+    return burst_only(entries), 0.0
+
+
+@pytest.fixture(scope="module")
+def burst(wire):
+    """The burst, with three live clients hanging up and resuming in the middle of it
+    (SSE by Last-Event-ID, SSE by ?after=, WebSocket by ?after=) and a feed client."""
+    start = wire.last_seq()
+    publisher = Burst(wire)
+    with ThreadPoolExecutor(5) as pool:
+        readers = {
+            "sse Last-Event-ID": pool.submit(sse_resuming, wire, start, 250, "last-event-id"),
+            "sse ?after=": pool.submit(sse_resuming, wire, start, 400, "after"),
+            "ws ?after=": pool.submit(ws_resuming, wire, start, 550),
+            "feed": pool.submit(feed_paging, wire, start),
+        }
+        time.sleep(0.3)  # every reader is connected before the first item
+        pool.submit(publisher.run).result()
+        results = {name: future.result() for name, future in readers.items()}
+    return publisher, results
+
+
+@pytest.mark.parametrize("reader", ["sse Last-Event-ID", "sse ?after=", "ws ?after=", "feed"])
+def test_resuming_in_the_middle_of_a_burst_loses_and_repeats_nothing(burst, reader):
+    publisher, results = burst
+    entries, reconnected = results[reader]
+    assert len(publisher.seqs) == BURST
+    # Exactly the burst, each item once, in sequence order.
+    assert [e["sequence"] for e in entries] == sorted(publisher.seqs)
+    assert [e["id"] for e in entries] == [publisher.seqs[s] for s in sorted(publisher.seqs)]
+    assert all(e["kind"] == "item" and e["access"] == "full" for e in entries)
+    if reader != "feed":  # the reconnect came while items were still being published
+        assert reconnected < publisher.finished_at
+
+
+# --- a slow client, heartbeats ------------------------------------------------------------
+
+
+def big_item(n: int) -> dict:
+    paragraph = " ".join(ARABIC[:2])
+    return ninjs_doc(f"urn:e2e:big:{n}", f"خبر طويل {n}", [paragraph] * 600, "ar")
+
+
+def test_a_slow_client_is_cut_off_and_resumes_while_others_go_on(wire, tight):
+    start = wire.last_seq()
+    # A small receive buffer: the server's writes to it block after a few items, whatever
+    # the machine's TCP buffer sizes.
+    small = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)])
+    slow = Stream(tight.url, wire.keys["alpha"], after=start, transport=small)
+    other = Stream(tight.url, wire.keys["beta"], after=start)
+    resumed = None
+    try:
+        first = wire.publish(big_item(0))
+        slow.wait_count(1, prefix="urn:e2e:big:")
+        slow.pause()  # reads no more: the server's writes to it block, events pile up
+        published = [first["sequence"]]
+        with tight.client(wire.keys["desk"]) as desk:
+            for n in range(1, 40):
+                response = desk.post("/v1/items", json=big_item(n),
+                                     headers={"Content-Type": "application/ninjs+json"})
+                assert response.status_code == 201, response.text
+                published.append(response.json()["sequence"])
+            # Meanwhile another subscriber's stream on the same server is prompt.
+            sent = time.monotonic()
+            desk.post("/v1/items", json=ninjs_doc("urn:e2e:prompt", "Prompt", ENGLISH, "en"),
+                      headers={"Content-Type": "application/ninjs+json"})
+        [prompt] = other.wait_count(1, timeout=5)
+        assert prompt["id"] == "urn:e2e:prompt"
+        assert other.arrived[0] - sent < 1.5
+        assert other.close_reason is None
+        slow.resume()
+        assert wait_until(lambda: slow.close_reason, 30), "the slow stream was not closed"
+        assert "more than 5 events were waiting" in slow.close_reason
+        # It says where to resume: after the last event the connection carried.
+        assert slow.close_reason.endswith(
+            f"reconnect with Last-Event-ID (or ?after=) {slow.last_id()} to resume"
+        )
+        assert slow.done.wait(5), "the server did not end the slow stream"
+        before = [e for e in slow.entries() if e["id"].startswith("urn:e2e:big:")]
+        assert len(before) < len(published)  # it was cut off before the end
+        resumed = Stream(tight.url, wire.keys["alpha"], last_event_id=slow.last_id())
+        rest = resumed.wait_count(len(published) - len(before), timeout=20, prefix="urn:e2e:big:")
+        seqs = [e["sequence"] for e in before + rest]
+        assert seqs == published  # nothing lost, nothing twice
+    finally:
+        for stream in (slow, other, resumed):
+            if stream is not None:
+                stream.close()
+
+
+def test_a_quiet_stream_gets_heartbeats(wire, tight):
+    beats, started = [], time.monotonic()
+    headers = {"Authorization": f"Bearer {wire.keys['delta']}"}
+    with (
+        httpx.Client(base_url=tight.url, timeout=10) as client,
+        client.stream("GET", "/v1/stream", headers=headers,
+                      params={"after": wire.last_seq()}) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line == ": heartbeat":
+                beats.append(time.monotonic() - started)
+                if len(beats) == 2:
+                    break
+            assert time.monotonic() - started < 8, "no heartbeats"
+    assert beats[-1] < 4  # one a second, not one every 15 s
+
+
+def test_stream_refusals(wire):
+    def refused(**kwargs) -> Stream:
+        stream = Stream(wire.server.url, **kwargs)
+        stream.close()
+        return stream
+
+    no_key = refused(key=None)
+    assert no_key.status == 401
+    bad_cursor = refused(key=wire.keys["alpha"], last_event_id="12abc")
+    assert bad_cursor.status == 400 and b"Last-Event-ID" in bad_cursor.body
+    feed_format = refused(key=wire.keys["alpha"], params={"format": "rss"})
+    assert feed_format.status == 400 and b'"format"' in feed_format.body
+
+
+def test_websocket_refusals(wire):
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as no_key, ws_connect(wire.server.url, None):
+        pass
+    assert no_key.value.response.status_code == 401
+    with pytest.raises(InvalidStatus) as unknown, ws_connect(wire.server.url, "nw_abcdefghij_" + "x" * 43):
+        pass
+    assert unknown.value.response.status_code == 401
+    with pytest.raises(InvalidStatus) as bad_cursor, ws_connect(wire.server.url, wire.keys["alpha"], after="1.5"):
+        pass
+    assert bad_cursor.value.response.status_code == 400
+    assert b"after" in bad_cursor.value.response.body
+
