@@ -68,13 +68,13 @@ def authenticate(access, key: str, now: datetime | None = None) -> Principal:
     return Principal(record, subscriber, products)
 
 
-def still_valid(access, principal: Principal) -> str | None:
-    """Why ``principal``'s key no longer works (revoked, subscriber suspended or removed);
+def still_valid(access, key_id: str) -> str | None:
+    """Why the key ``key_id`` no longer works (revoked, subscriber suspended or removed);
     None while it still does."""
     try:
-        record = access.key(principal.key.id)
+        record = access.key(key_id)
     except NewswireError:
-        return f"API key {principal.key.id} no longer exists"
+        return f"API key {key_id} no longer exists"
     if record.revoked_at is not None:
         return f"API key {record.id} was revoked"
     if record.subscriber:

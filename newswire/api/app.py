@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             metrics=metrics,
             meter=meter,
             max_pending=settings.stream_buffer,
+            heartbeat=float(settings.heartbeat),
         )
         app.state.hub = hub
         hub.start()

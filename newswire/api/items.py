@@ -20,7 +20,7 @@ from newswire.formats.base import Codec, FeedMeta
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.store.base import Receipt, Stored, kind_of
+from newswire.store.base import Receipt, Stored
 
 router = APIRouter()
 
@@ -160,10 +160,7 @@ async def announce(request: Request, receipts: list[Receipt]) -> None:
         state.metrics.published.inc()
         state.hub.kick(r.seq)
         try:
-            item = (await run_in_threadpool(_store(request).get, r.id, r.version)).item
-            await state.bus.publish(
-                Event(seq=r.seq, id=r.id, version=r.version, kind=kind_of(item), urgency=item.urgency)
-            )
+            await state.bus.publish(Event(seq=r.seq, id=r.id, version=r.version, kind=r.kind))
         except Exception:  # the bus is a wake-up signal only: the store poll still delivers
             import logging
 

@@ -9,8 +9,9 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """Connected streams, deliveries, publish→deliver latency, webhook attempts and retries."""
+    request.app.state.hub.settle()
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )

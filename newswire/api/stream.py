@@ -50,7 +50,7 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, hub: Hub, listener: Listener, heartbeat: float):
+    def __init__(self, hub: Hub, listener: Listener):
         super().__init__(
             headers={
                 "Cache-Control": "no-store",
@@ -60,7 +60,7 @@ class EventStream(Response):
         )
         # No Content-Length: the body is open-ended.
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
-        self.hub, self.listener, self.heartbeat = hub, listener, heartbeat
+        self.hub, self.listener = hub, listener
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener
@@ -89,7 +89,7 @@ class EventStream(Response):
                 listener.sent(page)
             while True:
                 try:
-                    outs = await listener.take(self.heartbeat)
+                    outs = await listener.take()
                 except Closed as closed:
                     if not gone.is_set():
                         reason = msgspec.json.encode({"reason": closed.reason})
@@ -135,7 +135,7 @@ async def stream(
     # On the event loop (this route is async), so that registering and reading the hub's
     # position happen between two of its dispatches: no entry falls between replay and live.
     listener = state.hub.listen(principal, codec.name, cursor, "stream")
-    return EventStream(state.hub, listener, state.heartbeat)
+    return EventStream(state.hub, listener)
 
 
 @router.websocket("/v1/ws")
@@ -180,7 +180,7 @@ async def websocket(
             listener.sent(page)
         while True:
             try:
-                outs = await listener.take(state.heartbeat)
+                outs = await listener.take()
             except Closed as closed:
                 reason = closed.reason
                 code = 4408 if "waiting" in reason else 1001 if "shutting" in reason else 4401

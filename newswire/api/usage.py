@@ -118,6 +118,7 @@ async def usage(
     day_from, day_to = parse_day(since, "from"), parse_day(until, "to")
     check_range(day_from, day_to)
     state = request.app.state
+    state.hub.settle()  # the live connections' counts too
     await run_in_threadpool(state.meter.flush, state.store.access)
     rows = await run_in_threadpool(state.store.access.usage, who, day_from, day_to)
     return report(rows, since=day_from, until=day_to, subscriber=who)

@@ -129,7 +129,30 @@ class Closed(Exception):
 
 
 class Listener:
-    """One live connection's bounded queue of entries."""
+    """One live connection's bounded queue of entries.
+
+    The hot path of live delivery (every event × every connection passes here) is kept
+    lean: the writer waits on a bare future (no task, no timer per wait: the hub wakes
+    every listener for heartbeats), metric children are looked up once, and usage is
+    counted per product on the listener and handed to the meter about once a second.
+    """
+
+    __slots__ = (
+        "_latency",
+        "_waiter",
+        "after",
+        "audience",
+        "behind",
+        "channel",
+        "counts",
+        "hub",
+        "key_id",
+        "max_pending",
+        "queue",
+        "reason",
+        "replay_to",
+        "subscriber",
+    )
 
     def __init__(
         self,
@@ -140,21 +163,27 @@ class Listener:
         after: int,
         max_pending: int,
     ):
-        self.hub, self.audience, self.principal, self.channel = hub, audience, principal, channel
+        self.hub, self.audience, self.channel = hub, audience, channel
+        # Only what is needed later, not the principal: an idle connection stays small.
+        self.key_id = principal.key.id
+        self.subscriber = principal.subscriber.name if principal.subscriber else ""
         self.after = after
         """The last sequence number this listener has been given (its cursor)."""
         self.replay_to = hub.position
         self.max_pending = max_pending
         self.queue: deque[Out] = deque()
-        self.wake = asyncio.Event()
+        self._waiter: asyncio.Future | None = None
         self.reason: str | None = None
         self.behind = False
         """Closed for falling too far behind (the reason then says where to resume)."""
+        self.counts: dict[str, int] = {}
+        """Deliveries by product not yet handed to the meter."""
+        self._latency = hub.metrics.latency.labels(channel)
 
-    @property
-    def subscriber(self) -> str:
-        s = self.principal.subscriber
-        return s.name if s else ""
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def push(self, out: Out) -> None:
         if self.reason is not None:
@@ -164,13 +193,17 @@ class Listener:
             self.close(f"more than {self.max_pending} events were waiting for this connection")
             return
         self.queue.append(out)
-        self.wake.set()
+        self._wake()
+
+    def beat(self) -> None:
+        """Wake the writer with nothing to send: it writes a heartbeat."""
+        self._wake()
 
     def close(self, reason: str) -> None:
         if self.reason is None:
             self.reason = reason
             self.queue.clear()
-            self.wake.set()
+            self._wake()
 
     async def replay(self) -> AsyncIterator[list[Out]]:
         """Pages of what this listener missed, from its cursor up to its registration."""
@@ -182,13 +215,15 @@ class Listener:
             if outs:
                 yield outs
 
-    async def take(self, timeout: float) -> list[Out]:
-        """What is queued (waiting up to ``timeout``; [] if nothing came); ``Closed`` once
-        the server has closed it."""
+    async def take(self) -> list[Out]:
+        """What is queued, waiting until something is or a heartbeat is due ([] then);
+        ``Closed`` once the server has closed it."""
         if not self.queue and self.reason is None:
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         if self.reason is not None:
             reason = self.reason
             if self.behind:
@@ -196,22 +231,36 @@ class Listener:
                 # finished since, so the cursor is the last event the connection carried.
                 reason += f": reconnect with Last-Event-ID (or ?after=) {self.after} to resume"
             raise Closed(reason)
-        outs = [o for o in self.queue if o.seq > self.after]
-        self.queue.clear()
+        queue, after = self.queue, self.after
+        if len(queue) == 1:
+            out = queue.popleft()
+            return [out] if out.seq > after else []
+        outs = [o for o in queue if o.seq > after]
+        queue.clear()
         return outs
 
     def sent(self, outs: list[Out]) -> None:
         """Account for ``outs`` having been written to the connection."""
         if not outs:
             return
-        self.after = outs[-1].seq
-        metrics, meter = self.hub.metrics, self.hub.meter
-        metrics.deliveries.labels(self.channel).inc(len(outs))
-        now = time.time()
+        last = outs[-1]
+        self.after = last.seq
+        if last.published:
+            self._latency.observe(max(0.0, time.time() - last.published))
+        counts = self.counts
         for out in outs:
-            if out.published:
-                metrics.latency.labels(self.channel).observe(max(0.0, now - out.published))
-            meter.add(self.subscriber, self.channel, out.product)
+            counts[out.product] = counts.get(out.product, 0) + 1
+
+    def settle(self) -> None:
+        """Hand the counted deliveries to the meter and the metrics."""
+        if not self.counts:
+            return
+        counts, self.counts = self.counts, {}
+        total = 0
+        for product, n in counts.items():
+            self.hub.meter.add(self.subscriber, self.channel, product, n)
+            total += n
+        self.hub.metrics.deliveries.labels(self.channel).inc(total)
 
 
 class Hub:
@@ -226,7 +275,9 @@ class Hub:
         poll: float = 0.5,
         max_pending: int = DEFAULT_MAX_PENDING,
         watch_every: float = 1.0,
+        heartbeat: float = HEARTBEAT_SECONDS,
     ):
+        self.heartbeat = heartbeat
         self.store, self.bus, self.renderer = store, bus, renderer
         self.metrics, self.meter = metrics, meter
         self.poll, self.max_pending, self.watch_every = poll, max_pending, watch_every
@@ -245,7 +296,8 @@ class Hub:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        for job in (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_keys):
+        jobs = (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_keys)
+        for job in (*jobs, self._heartbeats):
             self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
 
     async def stop(self) -> None:
@@ -282,6 +334,7 @@ class Hub:
         return listener
 
     def leave(self, listener: Listener) -> None:
+        listener.settle()
         audience = listener.audience
         if listener in audience.listeners:
             audience.listeners.discard(listener)
@@ -289,13 +342,19 @@ class Hub:
         if not audience.listeners:
             self.audiences.pop(Audience.key_of(audience.products, audience.fmt), None)
 
+    def settle(self) -> None:
+        """Hand every listener's counted deliveries to the meter and metrics (now, rather
+        than at the next round), for a usage report or a scrape."""
+        for listener in self.listeners():
+            listener.settle()
+
     def listeners(self) -> list[Listener]:
         return [x for a in tuple(self.audiences.values()) for x in tuple(a.listeners)]
 
     def close_key(self, key_id: str, reason: str) -> int:
         closed = 0
         for listener in self.listeners():
-            if listener.principal.key.id == key_id:
+            if listener.key_id == key_id:
                 listener.close(reason)
                 closed += 1
         return closed
@@ -424,19 +483,29 @@ class Hub:
                 log.exception("lifting embargoes failed")
                 await asyncio.sleep(self.poll)
 
+    async def _heartbeats(self) -> None:
+        """Wake every listener each ``heartbeat`` seconds: a quiet one writes a heartbeat."""
+        while not self._closing:
+            await asyncio.sleep(self.heartbeat)
+            for listener in self.listeners():
+                if not listener.queue:
+                    listener.beat()
+
     async def _watch_keys(self) -> None:
         """Close the streams of keys revoked and subscribers suspended or removed elsewhere
         (the CLI, another node) since they connected."""
         while not self._closing:
             await asyncio.sleep(self.watch_every)
             listeners = self.listeners()
+            for listener in listeners:
+                listener.settle()
             try:
                 reasons = await run_in_threadpool(self._check_keys, listeners)
             except Exception:
                 log.exception("checking keys failed")
                 continue
             for listener in listeners:
-                reason = reasons.get(listener.principal.key.id)
+                reason = reasons.get(listener.key_id)
                 if reason is not None:
                     listener.close(reason)
 
@@ -444,7 +513,6 @@ class Hub:
         """key id -> why its streams must close (None: still valid). In a worker thread."""
         reasons: dict[str, str | None] = {}
         for listener in listeners:
-            key_id = listener.principal.key.id
-            if key_id not in reasons:
-                reasons[key_id] = still_valid(self.store.access, listener.principal)
+            if listener.key_id not in reasons:
+                reasons[listener.key_id] = still_valid(self.store.access, listener.key_id)
         return reasons

@@ -84,6 +84,8 @@ class Receipt(msgspec.Struct, kw_only=True):
     seq: int
     created: bool
     """False when the item equalled its latest stored version and nothing was stored."""
+    kind: str = "item"
+    """The log entry it made: ``item``, ``update`` or ``withdraw``."""
 
 
 class RestoreReport(msgspec.Struct, kw_only=True):

@@ -190,7 +190,8 @@ class SQLiteStore:
             seq, next_seq = next_seq, next_seq + 1
             rows.append((seq, *p[:8], stored_at, p.data))
             changed[p.id] = (p.id, p.version, seq, p.language, stored_at)
-            receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True))
+            kind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+            receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True, kind=kind))
         if rows:
             cur.executemany(_INSERT, rows)
             cur.executemany(_UPSERT_ITEM, list(changed.values()))
