@@ -64,6 +64,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a failing webhook delivery is retried from its first attempt before it"
         " becomes a dead letter (status failed) and its endpoint moves on.",
     ),
+    Setting(
+        "webhook_allow_private",
+        "no",
+        "`yes` lets webhooks reach loopback, private and link-local addresses (tests, closed"
+        " networks); by default they are refused, so a subscriber cannot probe the agency's"
+        " own network.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -85,6 +92,16 @@ def int_setting(name: str) -> int:
     if number < 1:
         raise BadInput(f"{BY_NAME[name].env}={value!r}: it must be 1 or more", field=name)
     return number
+
+
+def flag_setting(name: str) -> bool:
+    """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
+    value = setting(name).strip().lower()
+    if value in ("yes", "true", "on", "1"):
+        return True
+    if value in ("no", "false", "off", "0", ""):
+        return False
+    raise BadInput(f"{BY_NAME[name].env}={value!r}: say yes or no", field=name)
 
 
 def number_setting(name: str) -> float:
@@ -113,3 +130,6 @@ class Settings:
         default_factory=lambda: number_setting("webhook_retry_base")
     )
     webhook_retry_for: float = field(default_factory=lambda: number_setting("webhook_retry_for"))
+    webhook_allow_private: bool = field(
+        default_factory=lambda: flag_setting("webhook_allow_private")
+    )

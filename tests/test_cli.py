@@ -389,3 +389,24 @@ def test_one_bad_feed_entry_does_not_sink_the_others(db, tmp_path):
     assert result.returncode == 1
     assert result.stdout.decode().split() == ["urn:feed:1", "urn:feed:3"]
     assert "entry 2 (urn:feed:2)" in result.stderr.decode()
+
+
+def test_demo_loads_the_data_and_prints_keys_that_work(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = newswire("demo", "--no-serve", db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    keys = list(dict.fromkeys(re.findall(rb"nw_[A-Za-z0-9]{10}_[A-Za-z0-9_-]{43}", result.stderr)))
+    assert len(keys) == 3  # and the example curl line uses one of them
+    from newswire.access.auth import authenticate
+    from newswire.store import open_store
+
+    store = open_store(db)
+    try:
+        desk, daily, portal = (authenticate(store.access, k.decode()) for k in keys)
+        assert desk.key.scope == "publish"
+        assert [p.access for p in daily.products] == ["full"]
+        assert [p.access for p in portal.products] == ["teaser"]
+    finally:
+        store.close()
+    again = newswire("demo", "--no-serve", db=db)  # a second run adds keys, not duplicates
+    assert again.returncode == 0 and b"301 already there" in again.stderr

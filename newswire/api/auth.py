@@ -11,7 +11,8 @@ import math
 import threading
 import time
 
-from fastapi import Request, WebSocket
+from fastapi import Depends, Request, WebSocket
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from newswire.access.auth import Principal, authenticate, bearer
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT
@@ -65,10 +66,21 @@ def identify(request: Request | WebSocket, authorization: str | None = None) -> 
     return principal
 
 
+# Declares the scheme in OpenAPI (so /docs has an "Authorize" button); the header itself
+# is checked by ``identify``, which gives problem bodies rather than FastAPI's errors.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="An API key: `Authorization: Bearer nw_<id>_<secret>`.",
+    auto_error=False,
+)
+
+
 def require(scope: str):
     """A dependency giving the caller's ``Principal`` if its key has ``scope``."""
 
-    def dependency(request: Request) -> Principal:
+    def dependency(
+        request: Request, _: HTTPAuthorizationCredentials | None = Depends(BEARER)
+    ) -> Principal:
         principal = identify(request)
         principal.require(scope)
         return principal

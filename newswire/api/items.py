@@ -20,7 +20,8 @@ from newswire.formats.base import Codec, FeedMeta
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.store.base import Receipt, Stored
+from newswire.store.base import Receipt, Stored, held
+from newswire.validation import MAX_VERSION
 
 router = APIRouter()
 
@@ -199,12 +200,22 @@ def visible(
     now = utcnow()
     asked = store.get(item_id, version) if version else None
     history = store.versions(item_id)
+    products = reachable(principal.products, history)
     for stored in [asked] if asked else reversed(history):
-        found = grant_seen(principal.products, stored, history, now)
+        found = grant_seen(products, stored, history, now)
         if found is not None:
             return stored, found
     what = f"version {version} of item" if version else "item"
     raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+
+
+def reachable(products, history: list[Stored]):
+    """``products``, less those an item never reached: one withdrawn while still under
+    embargo reached only the products with early delivery, whatever its time says now."""
+    latest = history[-1]
+    if latest.item.pubstatus == "canceled" and held(latest.item, latest.stored_at):
+        return [p for p in products if p.early_embargo]
+    return products
 
 
 def grant_seen(products, stored: Stored, history: list[Stored], now) -> Grant | None:
@@ -268,10 +279,11 @@ def get_versions(
     store = _store(request)
     now = utcnow()
     stored_versions = store.versions(item_id)
+    products = reachable(principal.products, stored_versions)
     entries = []
     for stored in stored_versions:
         item = stored.item
-        g = grant_seen(principal.products, stored, stored_versions, now)
+        g = grant_seen(products, stored, stored_versions, now)
         if g is None:
             continue
         data = render_one(request, codec, stored, g.access)
@@ -349,9 +361,9 @@ async def withdraw_item(
     )
 
 
-@router.api_route(
+@router.head("/v1/items/{item_id:path}", include_in_schema=False)
+@router.get(
     "/v1/items/{item_id:path}",
-    methods=["GET", "HEAD"],
     tags=["items"],
     responses=problems.responses(400, 401, 403, 404, 406, 429)
     | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
@@ -360,7 +372,9 @@ def get_item(
     request: Request,
     item_id: str,
     fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
-    version: Annotated[int | None, Query(ge=1, description="A given version.")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="A given version.")
+    ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """An item (the latest version the caller may see, or ?version=N) in ?format= or the

@@ -47,6 +47,7 @@ def install(app: FastAPI) -> None:
             timeout=settings.webhook_timeout,
             retry_base=settings.webhook_retry_base,
             retry_for=settings.webhook_retry_for,
+            allow_private=settings.webhook_allow_private,
         )
         state.webhooks = worker
         state.hub.on_changes.append(worker.notify)
@@ -229,7 +230,8 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     name = _acting_for(principal, named)
     if name is None:
         raise BadInput("an admin key names the subscriber the webhook is for", field="subscriber")
-    url = check_url(body.get("url"))
+    allow = request.app.state.settings.webhook_allow_private
+    url = check_url(body.get("url"), allow_private=allow)
     secret = check_secret(body.get("secret"))
     store = request.app.state.store
     try:

@@ -313,10 +313,47 @@ def demo(
             f"the seed item is {receipts[0].id}",
             highlight=False,
         )
+        _demo_access(store, port)
 
     with_store(db, run)
     if serve_:
         _serve(db, host, port)
+
+
+def _demo_access(store: Store, port: int) -> None:
+    """Demo subscribers (one full, one teaser) and fresh keys to try the API with at once:
+    keys are stored hashed, so each run makes new ones and prints them."""
+    from newswire.access.keys import ApiKey, new_key
+    from newswire.access.products import Product, validate_product
+    from newswire.access.subscribers import Subscriber, check_subscriber
+
+    access = store.access
+    have = {p.name for p in access.products()}
+    for name, level in (("demo-full", "full"), ("demo-teaser", "teaser")):
+        if name not in have:
+            access.add_product(validate_product(Product(name=name, access=level)))
+    subscribers = {s.name for s in access.subscribers()}
+    for name, product in (("demo-daily", "demo-full"), ("demo-portal", "demo-teaser")):
+        if name not in subscribers:
+            access.add_subscriber(check_subscriber(Subscriber(name=name, products=[product])))
+    made = []
+    for label, scope, subscriber in (
+        ("editors (publish)", "publish", ""),
+        ("demo-daily (full text)", "read", "demo-daily"),
+        ("demo-portal (teaser)", "read", "demo-portal"),
+    ):
+        key, key_id, key_hash = new_key()
+        access.add_key(ApiKey(id=key_id, scope=scope, name="demo", subscriber=subscriber), key_hash)
+        made.append((label, key))
+    err.print("demo keys (new each run; try them in /docs with Authorize):", highlight=False)
+    for label, key in made:
+        err.print(f"  {label:24} {key}", highlight=False, soft_wrap=True)
+    err.print(
+        f"  e.g. curl -H 'Authorization: Bearer {made[1][1]}' "
+        f"http://127.0.0.1:{port}/v1/feed?limit=5",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _serve(db: str, host: str, port: int) -> None:

@@ -16,6 +16,7 @@ import typer
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
 from newswire.delivery.webhooks import check_format, check_secret, check_url
 from newswire.errors import NewswireError
+from newswire.settings import flag_setting
 from newswire.store import Store
 from newswire.store.sqlite_webhooks import STATUSES, stamp
 
@@ -46,7 +47,7 @@ def webhook_add(
     line, once."""
     made = secret is None
     try:
-        url = check_url(url)
+        url = check_url(url, allow_private=flag_setting("webhook_allow_private"))
         secret = check_secret(secrets.token_urlsafe(32) if made else secret)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import random
 import time
@@ -69,8 +70,43 @@ USER_AGENT = f"newswire/{__version__}"
 # --- what a webhook may be -----------------------------------------------------------------
 
 
-def check_url(url: object) -> str:
-    """An absolute http(s) URL with a host and no credentials (the secret authenticates)."""
+def private(address: str) -> bool:
+    """Whether an IP address is one a subscriber must not make the server call: loopback,
+    private, link-local (cloud metadata), multicast, reserved or unspecified."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+async def refused_target(url: str) -> str | None:
+    """Why a delivery to ``url`` is refused (its host resolves to a private address); None
+    when it may go. Checked before each attempt, since a name may resolve anew each time."""
+    host = urlsplit(url).hostname or ""
+    port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"
+    for *_, sockaddr in infos:
+        if private(sockaddr[0]):
+            return f"{host} resolves to {sockaddr[0]}, a private address: refused"
+    return None
+
+
+def check_url(url: object, *, allow_private: bool = False) -> str:
+    """An absolute http(s) URL with a host and no credentials (the secret authenticates),
+    not aimed at a loopback or private address unless ``allow_private``."""
     if not isinstance(url, str) or not url.strip():
         raise BadInput("give the URL the deliveries are POSTed to", field="url")
     url = url.strip()
@@ -96,6 +132,15 @@ def check_url(url: object) -> str:
         )
     if not parts.hostname:
         raise BadInput("the URL has no host", field="url")
+    host = parts.hostname.lower().rstrip(".")
+    if not allow_private and (
+        private(host) or host == "localhost" or host.endswith((".localhost", ".local"))
+    ):
+        raise BadInput(
+            f"{parts.hostname} is a loopback or private address: webhooks go to the public"
+            " internet (an operator may allow private ones: NEWSWIRE_WEBHOOK_ALLOW_PRIVATE)",
+            field="url",
+        )
     return url
 
 
@@ -166,7 +211,9 @@ class WebhookWorker:
         retry_base: float = 10.0,
         retry_for: float = 86400.0,
         poll: float = 0.5,
+        allow_private: bool = False,
     ):
+        self.allow_private = allow_private
         self.store, self.renderer = store, renderer
         self.metrics, self.meter = metrics, meter
         self.timeout, self.retry_base, self.retry_for = timeout, retry_base, retry_for
@@ -431,6 +478,12 @@ class WebhookWorker:
         client = self._client
         if client is None:
             return None, "the server is stopping"
+        if not self.allow_private:
+            # A name checked here could still resolve elsewhere at connect time (DNS
+            # rebinding); this stops the plain cases: names of internal hosts.
+            refused = await refused_target(target.url)
+            if refused:
+                return None, refused
         try:
             # One deadline for the whole exchange: httpx's own timeouts are per read, so a
             # receiver trickling its answer a byte at a time would never trip them.

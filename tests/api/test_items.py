@@ -288,3 +288,18 @@ def test_a_feed_with_a_bad_entry_stores_the_good_ones(client):
     body = response.json()
     assert [i["id"] for i in body["items"]] == ["urn:api-feed:1", "urn:api-feed:3"]
     assert len(body["rejected"]) == 1 and "urn:api-feed:2" in body["rejected"][0]
+
+
+def test_a_version_number_beyond_any_stored_is_a_400_not_a_crash(client, seed_id):
+    for version in ("9223372036854775808", str(2**31)):
+        response = client.get(f"/v1/items/{quote(seed_id, safe='')}", params={"version": version})
+        assert response.status_code == 400 and response.json()["field"] == "version"
+
+
+def test_every_operation_has_its_own_id_and_the_key_is_declared(client):
+    spec = client.get("/openapi.json").json()
+    ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids))
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert {"bearer": []} in spec["paths"]["/v1/feed"]["get"]["security"]
+    assert "security" not in spec["paths"]["/health"]["get"]

@@ -3,6 +3,7 @@ what is refused and why, who sees what, and the secret never shown again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -11,6 +12,8 @@ import pytest
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
+from newswire.delivery.webhooks import check_url, refused_target
+from newswire.errors import BadInput
 from newswire.store import open_store
 from tests.helpers import Server, free_port, newswire
 
@@ -50,8 +53,8 @@ def keys(db) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(db):
-    srv = Server(db)
+def server(db):  # deliveries go to receivers on 127.0.0.1: allowed here
+    srv = Server(db, env=PRIVATE_OK)
     yield srv
     srv.close()
 
@@ -66,6 +69,7 @@ def clients(server, keys):
 
 # A port nothing listens on: deliveries to it fail, and stay listed as pending.
 NOWHERE = f"http://127.0.0.1:{free_port()}/hook"
+PRIVATE_OK = {"NEWSWIRE_WEBHOOK_ALLOW_PRIVATE": "yes"}
 
 
 def problem(response: httpx.Response, status: int, field: str | None = None) -> dict:
@@ -207,10 +211,16 @@ def test_openapi_describes_the_routes_and_their_problems(clients):
 def test_the_cli_adds_lists_and_removes(db):
     refused = newswire("webhook", "add", "alpha", "file:///etc/passwd", db=db)
     assert refused.returncode == 2 and b"url" in refused.stderr
-    unknown = newswire("webhook", "add", "nobody", NOWHERE, "--secret", SECRET, db=db)
+    unknown = newswire(
+        "webhook", "add", "nobody", NOWHERE, "--secret", SECRET, db=db, env=PRIVATE_OK
+    )
     assert unknown.returncode != 0 and b"nobody" in unknown.stderr
 
-    added = newswire("webhook", "add", "alpha", NOWHERE, "--format", "nitf", db=db)
+    private = newswire("webhook", "add", "alpha", NOWHERE, "--secret", SECRET, db=db)
+    assert private.returncode != 0 and b"private" in private.stderr
+    added = newswire(
+        "webhook", "add", "alpha", NOWHERE, "--format", "nitf", db=db, env=PRIVATE_OK
+    )
     assert added.returncode == 0, added.stderr.decode()
     hook_id, secret = added.stdout.decode().split()
     assert hook_id.startswith("wh_") and len(secret) >= 32 and b"only now" in added.stderr
@@ -230,3 +240,29 @@ def test_the_cli_adds_lists_and_removes(db):
         assert hook_id not in [w.id for w in store.webhooks.list()]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://[::1]:6379/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/hook",
+        "http://192.168.1.1/",
+        "http://0.0.0.0:8000/v1/items",
+        "http://[::ffff:127.0.0.1]/",
+        "https://printer.local/",
+    ],
+)
+def test_private_addresses_are_refused_unless_the_operator_allows_them(url):
+    with pytest.raises(BadInput) as refused:
+        check_url(url)
+    assert refused.value.field == "url"
+    assert check_url(url, allow_private=True) == url
+    assert check_url("https://hooks.example.net/newswire") == "https://hooks.example.net/newswire"
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_send_time():
+    assert "private" in asyncio.run(refused_target("http://localhost:9/hook"))

@@ -102,6 +102,24 @@ def test_an_embargoed_item_reaches_early_products_early_and_everyone_at_its_time
         assert of(wire.feed("alpha", start)["items"], uri) == [lift]
 
 
+def test_an_item_withdrawn_under_embargo_never_reaches_the_others(wire):
+    uri = "urn:life:killed-under-embargo"
+    start = wire.last_seq()
+    embargo = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    wire.publish(ninjs_doc(uri, "خبر سيسحب", ARABIC, "ar", embargoedUntil=rfc3339(embargo)))
+    killed = wire.desk.post(f"{item_path(uri)}/withdraw", json={"reason": "خطأ"})
+    assert killed.status_code == 201
+    wait_until(lambda: datetime.now(UTC) > embargo + timedelta(seconds=1.2), 10)
+    # Past its time: still nowhere for a product without early delivery...
+    assert of(wire.feed("alpha", start)["items"], uri) == []
+    assert wire.client("alpha").get(item_path(uri)).status_code == 404
+    assert wire.client("alpha").get(f"{item_path(uri)}/versions").status_code == 404
+    # ... while the early product had it and has its withdrawal.
+    kinds = [e["kind"] for e in of(wire.feed("gamma", start)["items"], uri)]
+    assert kinds == ["item", "withdraw"]
+    assert wire.client("gamma").get(item_path(uri)).json()["pubStatus"] == "canceled"
+
+
 def test_an_embargoed_update_reaches_whoever_had_the_item_at_its_time(wire):
     """Delta had the first version (economy); an update under embargo moves the item out of
     its product: at the lift delta gets it, as it would have got the update itself."""

@@ -31,7 +31,12 @@ from tests.helpers import Server, newswire
 
 SECRET = "s3cret-for-tests-0123456789"
 TIMEOUT = 1.0
-FAST = {"NEWSWIRE_WEBHOOK_TIMEOUT": str(TIMEOUT), "NEWSWIRE_WEBHOOK_RETRY_BASE": "0.05"}
+# The receivers listen on 127.0.0.1, which webhooks may reach only when allowed.
+FAST = {
+    "NEWSWIRE_WEBHOOK_TIMEOUT": str(TIMEOUT),
+    "NEWSWIRE_WEBHOOK_RETRY_BASE": "0.05",
+    "NEWSWIRE_WEBHOOK_ALLOW_PRIVATE": "yes",
+}
 
 
 # --- a receiver ----------------------------------------------------------------------------
