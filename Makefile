@@ -32,3 +32,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo.db demo.db-wal demo.db-shm
+
+.PHONY: bench-stream
+bench-stream: install
+	$(BIN)/python bench/stream.py

@@ -1,0 +1,623 @@
+"""Live SSE fan-out: thousands of ``GET /v1/stream`` readers, items published at a rate and
+in a burst, on loopback (127.0.0.1) only.
+
+    .venv/bin/python bench/stream.py [--subscribers 1000,5000] [--items 200] [--rate 20]
+    .venv/bin/python bench/stream.py --quick       # 200 readers, 40 items: a sanity run
+
+For each N in --subscribers, into a fresh temporary SQLite store:
+
+1. ``newswire product add`` / ``subscriber add`` / ``key create`` (a read key and a publish
+   key), then ``newswire serve`` in a subprocess pinned to core 0 (``taskset -c 0``).
+2. A reader process pinned to core 1 (bench/sse_load.py) opens N concurrent SSE
+   connections with the read key; the script waits until ``GET /metrics`` reports
+   ``newswire_streams_connected`` = N, then reads the server's RSS (idle subscribers).
+3. Phase ``rate``: --items unique Arabic ninjs items (demo/corpus_sample.jsonl, each with
+   its own id) are POSTed at --rate per second by a separate publisher process (also on
+   core 1, so the N readers do not starve its acks), open loop: each POST goes out when
+   it is due, on one of 32 keep-alive connections, whether or not earlier ones have been
+   answered. Phase ``burst``: as many again, all due at once.
+4. Per phase: every reader's received sequence ids (missing and duplicate against every
+   sequence published), publish→receive latency per delivery (the reader's clock when the
+   frame is parsed minus the publisher's when the POST's response came back, and minus
+   when the POST was sent; all CLOCK_MONOTONIC on one machine), and the server's CPU time
+   (utime+stime of /proc/PID/stat, all threads) from the first POST to the last
+   delivery, per delivery. Also how busy each core was, and with what else (other
+   people's jobs on a shared machine skew latency: each run first waits, --quiet-wait
+   seconds at most, for both cores to be 90% idle, and the table says how much of the
+   server's core went to something else).
+
+With --floor (the default) the same readers and publisher also run against a bare uvloop
+broadcaster (sse_load.py floor: no auth, no store, no queues; one pre-encoded frame
+written to every socket), the floor no server can beat on this machine.
+
+--py-spy PATH records a py-spy profile of the server in each phase (a separate run: the
+sampling skews the figures), e.g. ``pip install --target /tmp/pyspy py-spy`` and
+``--py-spy /tmp/pyspy/bin/py-spy --subscribers 5000 --items 100 --no-floor``.
+
+Every wait is bounded; the server and the client processes are always stopped.
+Writes bench/out/stream.json and prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import pickle
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newswire.demo import corpus_items, corpus_records, corpus_sample_path  # noqa: E402
+from newswire.formats import get  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+LOAD = str(ROOT / "bench" / "sse_load.py")
+TICK = os.sysconf("SC_CLK_TCK")
+SERVER_CORE, CLIENT_CORE = "0", "1"
+
+TARGETS = {  # the issue's, for the largest N at --rate, on this 2-core machine
+    "p99_ms": 300.0,
+    "cpu_us_per_delivery": 15.0,
+    "rss_kib_per_idle_subscriber": 25.0,
+}
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def raise_nofile(need: int) -> int:
+    """Raise this process's open-files limit (children inherit it) to at least ``need``."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need:
+        with contextlib.suppress(ValueError, OSError):  # only root may raise the hard limit
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
+            return need
+    target = hard if hard != resource.RLIM_INFINITY else max(need, soft)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def pinned(core: str, args: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *args] if shutil.which("taskset") else args
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, all its threads."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def core_busy() -> dict[str, float]:
+    """Busy seconds of each core ('cpu0', 'cpu1', ...) since boot, and the part of them
+    spent in interrupts ('cpu0_irq', ...: loopback TCP's receive work runs there, on the
+    sending core, not always charged to a process), from /proc/stat."""
+    busy = {}
+    with open("/proc/stat") as handle:
+        for line in handle:
+            name, *ticks = line.split()
+            if name.startswith("cpu") and name != "cpu":
+                t = [int(x) for x in ticks]
+                busy[name] = (sum(t[:8]) - t[3] - t[4]) / TICK  # all but idle and iowait
+                busy[f"{name}_irq"] = (t[5] + t[6]) / TICK
+    return busy
+
+
+def wait_quiet(limit: float, idle_share: float = 0.9) -> float:
+    """Wait (at most ``limit`` s) until every core was at least ``idle_share`` idle over a
+    second: other people's jobs on this machine skew every figure. The busiest core's
+    share over the last second is returned."""
+    deadline = time.monotonic() + limit
+    while True:
+        before, t = core_busy(), time.monotonic()
+        time.sleep(1.0)
+        after, wall = core_busy(), time.monotonic() - t
+        worst = max((after[c] - before[c]) / wall for c in after if "_" not in c)
+        if worst <= 1 - idle_share or time.monotonic() > deadline:
+            return round(worst, 3)
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def http_get(port: int, path: str, timeout: float = 5.0) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as resp:
+        return resp.read().decode()
+
+
+def streams_connected(port: int) -> int:
+    for line in http_get(port, "/metrics").splitlines():
+        if line.startswith("newswire_streams_connected{") and 'channel="stream"' in line:
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
+def stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(grace)
+
+
+def cli(db: str, *args: str) -> str:
+    result = subprocess.run(
+        [PY, "-m", "newswire.cli", *args, "--db", db],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"newswire {' '.join(args)}: {result.stderr.decode()}")
+    return result.stdout.decode()
+
+
+class Server:
+    """``newswire serve`` (or the bare floor) on core 0, its log in a file."""
+
+    def __init__(self, kind: str, db: str, log: Path):
+        self.kind, self.port = kind, free_port()
+        self.log = log.open("wb")
+        if kind == "newswire":
+            args = [PY, "-m", "newswire.cli", "serve", "--port", str(self.port), "--db", db]
+        else:
+            args = [PY, LOAD, "floor", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            pinned(SERVER_CORE, args), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        self.pid = self.proc.pid  # taskset execs: the same process
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{kind} server exited: see {log}")
+            try:
+                http_get(self.port, "/health", timeout=1)
+                http_get(self.port, "/metrics", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError(f"{kind} server did not start in 30 s: see {log}")
+
+    def close(self) -> None:
+        stop(self.proc)
+        self.log.close()
+
+
+class Readers:
+    """The reader process (sse_load.py readers) on core 1, steered by JSON lines."""
+
+    def __init__(self, port: int, key: str):
+        self.proc = subprocess.Popen(
+            pinned(CLIENT_CORE, [PY, LOAD, "readers", "--port", str(port), "--key", key]),
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.pid = self.proc.pid
+
+    def call(self, wait: float, **cmd) -> dict:
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], wait)
+        if not ready:
+            raise TimeoutError(f"the readers did not answer {cmd['op']} in {wait:.0f} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the reader process exited")
+        return json.loads(line)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.proc.poll() is None:
+                self.call(10, op="quit")
+        with contextlib.suppress(Exception):
+            self.proc.stdin.close()
+        stop(self.proc, 5)
+        with contextlib.suppress(Exception):
+            self.proc.stdout.close()
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+def make_bodies(count: int, tag: str) -> list[bytes]:
+    """``count`` unique ninjs items (own id, numbered headline) from the Arabic sample."""
+    items = list(corpus_items(corpus_records(corpus_sample_path())))
+    ninjs = get("ninjs")
+    bodies = []
+    for i in range(count):
+        item = items[i % len(items)]
+        item = msgspec.structs.replace(
+            item,
+            id=f"urn:newswire:bench:{tag}:{i}",
+            headline=f"{item.headline} ({tag} {i})",
+        )
+        bodies.append(ninjs.render(item))
+    return bodies
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    return values[max(0, math.ceil(q * len(values)) - 1)]
+
+
+def analyse(dump: dict, pubs: list[dict]) -> dict:
+    ok = [p for p in pubs if "seq" in p and p.get("created")]
+    ack = {p["seq"]: p["ack"] for p in ok}
+    sent = {p["seq"]: p["sent"] for p in ok}
+    expected = set(ack)
+    missing = duplicates = unexpected = 0
+    with_missing = with_duplicates = 0
+    lat_ack: list[float] = []
+    lat_sent: list[float] = []
+    last: dict[int, float] = {}
+    first: dict[int, float] = {}
+    for seqs, times in zip(dump["seqs"], dump["times"], strict=True):
+        seen = set(seqs)
+        gap, dup = len(expected - seen), len(seqs) - len(seen)
+        missing += gap
+        duplicates += dup
+        with_missing += gap > 0
+        with_duplicates += dup > 0
+        unexpected += len(seen - expected)
+        for s, t in zip(seqs, times, strict=True):
+            a = ack.get(s)
+            if a is None:
+                continue
+            lat_ack.append(t - a)
+            lat_sent.append(t - sent[s])
+            if t > last.get(s, 0.0):
+                last[s] = t
+            if t < first.get(s, math.inf):
+                first[s] = t
+    lat_ack.sort()
+    lat_sent.sort()
+    fanout = sorted(last[s] - sent[s] for s in last)  # POST sent -> its last reader has it
+    post = sorted(p["ack"] - p["sent"] for p in ok)
+    lag = sorted(p["sent"] - p["due"] for p in ok)
+    sends = sorted(p["sent"] for p in ok)
+
+    def ms(values: list[float], q: float) -> float | None:
+        v = pct(values, q)
+        return None if v is None else round(v * 1000, 2)
+
+    t0 = min((p["due"] for p in ok), default=0.0)
+
+    def rel(t: float | None) -> float | None:
+        return None if t is None else round((t - t0) * 1000, 1)
+
+    return {
+        "timeline_columns": ["seq", "due", "sent", "ack", "first received", "last received"],
+        "timeline_ms": [
+            [p["seq"], rel(p["due"]), rel(p["sent"]), rel(p["ack"]), rel(first.get(p["seq"])),
+             rel(last.get(p["seq"]))]
+            for p in ok
+        ],
+        "published": len(ok),
+        "publish_errors": [p for p in pubs if "error" in p][:5],
+        "publish_rate": (len(sends) - 1) / (sends[-1] - sends[0]) if len(sends) > 1 else None,
+        "deliveries_expected": len(expected) * len(dump["seqs"]),
+        "deliveries": len(lat_ack),
+        "missing": missing,
+        "duplicates": duplicates,
+        "unexpected": unexpected,
+        "subscribers_missing": with_missing,
+        "subscribers_duplicated": with_duplicates,
+        "closed_by_server": sum(dump["closed"]),
+        "latency_ms": {"p50": ms(lat_ack, 0.5), "p99": ms(lat_ack, 0.99),
+                       "max": ms(lat_ack, 1.0), "min": ms(lat_ack, 0.0)},
+        "latency_from_send_ms": {"p50": ms(lat_sent, 0.5), "p99": ms(lat_sent, 0.99),
+                                 "max": ms(lat_sent, 1.0)},
+        "fanout_complete_ms": {"p50": ms(fanout, 0.5), "p99": ms(fanout, 0.99),
+                               "max": ms(fanout, 1.0)},
+        "post_ack_ms": {"p50": ms(post, 0.5), "p99": ms(post, 0.99), "max": ms(post, 1.0)},
+        "send_behind_schedule_ms": {"p50": ms(lag, 0.5), "max": ms(lag, 1.0)},
+    }
+
+
+def run_phase(
+    name: str, server: Server, readers: Readers, keys: tuple[str, str], bodies: list[bytes],
+    rate: float, n: int, work: Path, idle_cpu_per_s: float, py_spy: str | None = None,
+) -> dict:
+    bodies_file = work / f"bodies-{server.kind}-{n}-{name}.pickle"
+    bodies_file.write_bytes(pickle.dumps(bodies))
+    pubs_file = work / f"pubs-{server.kind}-{n}-{name}.json"
+    dump_file = work / f"dump-{server.kind}-{n}-{name}.pickle"
+    readers.call(30, op="reset")
+    budget = (len(bodies) / rate if rate > 0 else 0) + 120.0
+    expected = n * len(bodies)
+
+    spy = None
+    if py_spy:  # sampling the server distorts what is measured: a separate run
+        spy = subprocess.Popen(
+            pinned(CLIENT_CORE, [
+                py_spy, "record", "--nonblocking", "--threads", "--idle", "--format", "raw",
+                "--rate", "100", "--pid", str(server.pid),
+                "-o", str(OUT / f"stream-profile-{server.kind}-{n}-{name}.txt"),
+            ]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
+    cores0 = core_busy()
+    cpu0, ccpu0, t0 = cpu_seconds(server.pid), cpu_seconds(readers.pid), time.monotonic()
+    publisher = subprocess.Popen(
+        pinned(CLIENT_CORE, [
+            PY, LOAD, "publish", "--port", str(server.port), "--key", keys[1],
+            "--bodies", str(bodies_file), "--rate", str(rate), "--out", str(pubs_file),
+            "--timeout", str(budget),
+        ]),
+        cwd=ROOT,
+    )
+    frames, last_change, done_at = 0, time.monotonic(), None
+    try:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            status = readers.call(60, op="status")
+            if status["frames"] != frames:
+                frames, last_change = status["frames"], now
+            if publisher.poll() is not None and done_at is None:
+                done_at = now
+            if done_at is not None and frames >= expected:
+                break
+            if now - t0 > budget + 60:
+                print(f"  {name}: timed out with {frames}/{expected} frames", file=sys.stderr)
+                break
+            if done_at is not None and now - max(last_change, done_at) > 15:
+                print(f"  {name}: no progress for 15 s at {frames}/{expected} frames",
+                      file=sys.stderr)
+                break
+    finally:
+        stop(publisher, 5)
+    cpu1, ccpu1, t1 = cpu_seconds(server.pid), cpu_seconds(readers.pid), time.monotonic()
+    cores1 = core_busy()
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+        try:
+            spy.wait(60)
+        except subprocess.TimeoutExpired:
+            stop(spy)
+
+    readers.call(120, op="dump", path=str(dump_file))
+    pubs = json.loads(pubs_file.read_text()) if pubs_file.exists() else []
+    with dump_file.open("rb") as handle:
+        result = analyse(pickle.load(handle), pubs)
+    dump_file.unlink()
+    cpu, wall = cpu1 - cpu0, t1 - t0
+    deliveries = max(result["deliveries"], 1)
+    result.update({
+        "phase": name,
+        "rate": rate,
+        "wall_s": round(wall, 3),
+        "server_cpu_s": round(cpu, 3),
+        "server_cpu_share": round(cpu / wall, 3),
+        "cpu_us_per_delivery": round(cpu / deliveries * 1e6, 2),
+        "cpu_us_per_delivery_net_idle": round(
+            max(0.0, cpu - idle_cpu_per_s * wall) / deliveries * 1e6, 2
+        ),
+        "client_cpu_share": round((ccpu1 - ccpu0) / wall, 3),
+        # Busy time of each core, and what of it was not the process pinned there (kernel
+        # work such as loopback softirqs, the publisher on the client core, and anybody
+        # else's jobs on the machine: those skew latency, much less the CPU per delivery).
+        "core_busy_share": {c: round((cores1[c] - cores0[c]) / wall, 3) for c in cores1},
+        "other_on_server_core": round(
+            (cores1[f"cpu{SERVER_CORE}"] - cores0[f"cpu{SERVER_CORE}"] - cpu) / wall, 3),
+        "other_on_client_core": round(
+            (cores1[f"cpu{CLIENT_CORE}"] - cores0[f"cpu{CLIENT_CORE}"] - (ccpu1 - ccpu0))
+            / wall, 3),
+    })
+    return result
+
+
+def run_one(kind: str, n: int, args, work: Path) -> dict:
+    db = f"sqlite:///{work / f'{kind}-{n}.db'}"
+    keys = ("", "")
+    if kind == "newswire":
+        cli(db, "product", "add", "wire", "--access", "full")
+        cli(db, "subscriber", "add", "bench", "--product", "wire", "--rate-limit", "1000000")
+        keys = (
+            cli(db, "key", "create", "--subscriber", "bench").strip().splitlines()[-1],
+            cli(db, "key", "create", "--scope", "publish", "--name", "desk")
+            .strip().splitlines()[-1],
+        )
+    server = readers = None
+    quiet = wait_quiet(args.quiet_wait) if args.quiet_wait > 0 else None
+    try:
+        server = Server(kind, db, work / f"server-{kind}-{n}.log")
+        time.sleep(1.0)
+        rss0 = rss_kib(server.pid)
+        readers = Readers(server.port, keys[0])
+        t = time.monotonic()
+        opened = readers.call(args.connect_timeout + 30, op="connect", n=n,
+                              concurrency=200, timeout=args.connect_timeout)
+        connect_s = time.monotonic() - t
+        if opened["failed"]:
+            raise RuntimeError(f"{opened['failed']} of {n} connections failed: {opened['errors']}")
+        deadline = time.monotonic() + 30
+        while (connected := streams_connected(server.port)) < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"/metrics says {connected} streams connected, not {n}")
+            time.sleep(0.2)
+        time.sleep(2.0)  # settle
+        rss1 = rss_kib(server.pid)
+        c0, t0 = cpu_seconds(server.pid), time.monotonic()
+        time.sleep(3.0)
+        idle_cpu_per_s = (cpu_seconds(server.pid) - c0) / (time.monotonic() - t0)
+        row = {
+            "server": kind,
+            "subscribers": n,
+            "busiest_core_before": quiet,
+            "connect_s": round(connect_s, 2),
+            "rss_before_kib": rss0,
+            "rss_idle_kib": rss1,
+            "rss_kib_per_idle_subscriber": round((rss1 - rss0) / n, 2),
+            "idle_cpu_share": round(idle_cpu_per_s, 4),
+            "phases": {},
+        }
+        for phase, rate in (("rate", args.rate), ("burst", 0.0)):
+            bodies = make_bodies(args.items, f"{kind}-{n}-{phase}")
+            print(f"{kind} N={n}: {phase} phase ({len(bodies)} items"
+                  f"{f' at {rate:g}/s' if rate else ', as fast as possible'})", file=sys.stderr)
+            row["phases"][phase] = run_phase(
+                phase, server, readers, keys, bodies, rate, n, work, idle_cpu_per_s,
+                args.py_spy,
+            )
+        row["rss_after_kib"] = rss_kib(server.pid)
+        return row
+    finally:
+        if readers is not None:
+            readers.close()
+        if server is not None:
+            server.close()
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| server | N | phase | items/s | deliveries | p50 ms | p99 ms | max ms "
+        "| p99 ms from send | POST p99 ms | missing | dup | server CPU µs/delivery "
+        "| server CPU share | client CPU share | other on server core | KiB RSS/idle sub |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for name, p in row["phases"].items():
+            lat = p["latency_ms"]
+            rate = f"{p['publish_rate']:.0f}" if p["publish_rate"] else "-"
+            lines.append(
+                f"| {row['server']} | {row['subscribers']:,} | {name} | {rate} "
+                f"| {p['deliveries']:,}/{p['deliveries_expected']:,} | {lat['p50']} "
+                f"| {lat['p99']} | {lat['max']} | {p['latency_from_send_ms']['p99']} "
+                f"| {p['post_ack_ms']['p99']} | {p['missing']} | {p['duplicates']} "
+                f"| {p['cpu_us_per_delivery']} | {p['server_cpu_share']:.0%} "
+                f"| {p['client_cpu_share']:.0%} | {p['other_on_server_core']:.0%} "
+                f"| {row['rss_kib_per_idle_subscriber']} |"
+            )
+    return "\n".join(lines)
+
+
+def verdict(rows: list[dict]) -> dict:
+    mine = [r for r in rows if r["server"] == "newswire"]
+    if not mine:
+        return {}
+    row = max(mine, key=lambda r: r["subscribers"])
+    p = row["phases"]["rate"]
+    return {
+        "subscribers": row["subscribers"],
+        "no_missing_or_duplicate": p["missing"] == 0 and p["duplicates"] == 0,
+        "p99_ms": [p["latency_ms"]["p99"], TARGETS["p99_ms"],
+                   (p["latency_ms"]["p99"] or 1e9) <= TARGETS["p99_ms"]],
+        "cpu_us_per_delivery": [p["cpu_us_per_delivery"], TARGETS["cpu_us_per_delivery"],
+                                p["cpu_us_per_delivery"] <= TARGETS["cpu_us_per_delivery"]],
+        "rss_kib_per_idle_subscriber": [
+            row["rss_kib_per_idle_subscriber"], TARGETS["rss_kib_per_idle_subscriber"],
+            row["rss_kib_per_idle_subscriber"] <= TARGETS["rss_kib_per_idle_subscriber"]],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", default="1000,5000",
+                        help="comma-separated numbers of concurrent SSE readers")
+    parser.add_argument("--items", type=int, default=200, help="items per phase")
+    parser.add_argument("--rate", type=float, default=20.0, help="items/s in the rate phase")
+    parser.add_argument("--quick", action="store_true", help="200 readers, 40 items")
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the bare uvloop broadcaster")
+    parser.add_argument("--py-spy", metavar="PATH",
+                        help="record a py-spy profile of the server in each phase into "
+                        "bench/out/stream-profile-*.txt (skews the figures: a separate run)")
+    parser.add_argument("--quiet-wait", type=float, default=300.0, metavar="S",
+                        help="before each run, wait up to S s for both cores to be 90%% idle")
+    parser.add_argument("--connect-timeout", type=float, default=120.0)
+    parser.add_argument("--out", type=Path, help="default bench/out/stream.json "
+                        "(stream-profiled.json with --py-spy)")
+    args = parser.parse_args()
+    if args.quick:
+        args.subscribers, args.items = "200", 40
+    if args.out is None:
+        args.out = OUT / ("stream-profiled.json" if args.py_spy else "stream.json")
+    counts = [int(x) for x in args.subscribers.split(",") if x.strip()]
+    nofile = raise_nofile(2 * max(counts) + 1000)
+    if nofile < max(counts) + 500:
+        sys.exit(f"the open-files limit is {nofile}: too low for {max(counts)} connections")
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="newswire-stream-") as tmp:
+        work = Path(tmp)
+        try:
+            for n in counts:
+                for kind in ("newswire", "floor") if args.floor else ("newswire",):
+                    rows.append(run_one(kind, n, args, work))
+        except BaseException:
+            for log in sorted(work.glob("server-*.log")):
+                tail = log.read_bytes()[-3000:].decode("utf-8", "replace")
+                print(f"--- {log.name} (tail)\n{tail}", file=sys.stderr)
+            raise
+
+    def git(*cmd: str) -> str:  # read-only: which code was measured
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        return ""
+
+    result = {
+        "command": " ".join(["python", *sys.argv]),
+        "commit": git("rev-parse", "HEAD"),
+        "uncommitted_changes_in_newswire": bool(git("status", "--porcelain", "newswire")),
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "open_files_limit": nofile,
+        "items": args.items,
+        "rate": args.rate,
+        "targets": TARGETS,
+        "verdict": verdict(rows),
+        "runs": rows,
+    }
+    args.out.write_text(json.dumps(result, indent=2))
+    print(table(rows))
+    print(json.dumps(result["verdict"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
