@@ -42,8 +42,17 @@ monotonic = time.monotonic
 class Reader(asyncio.Protocol):
     """One SSE connection: the sequence ids of the frames it receives, and when."""
 
-    __slots__ = ("buf", "closed", "error", "ready", "request", "seqs", "started", "times",
-                 "transport")
+    __slots__ = (
+        "buf",
+        "closed",
+        "error",
+        "ready",
+        "request",
+        "seqs",
+        "started",
+        "times",
+        "transport",
+    )
 
     def __init__(self, request: bytes, ready: asyncio.Future):
         self.request, self.ready = request, ready
@@ -145,14 +154,21 @@ async def readers(port: int, key: str) -> None:
                 *(open_one(gate, cmd.get("timeout", 60.0)) for _ in range(cmd["n"]))
             )
             errors = [r for r in results if r is not None]
-            reply({"connected": len(results) - len(errors), "failed": len(errors),
-                   "errors": errors[:5]})
+            reply(
+                {
+                    "connected": len(results) - len(errors),
+                    "failed": len(errors),
+                    "errors": errors[:5],
+                }
+            )
         elif op == "status":
-            reply({
-                "frames": sum(len(c.seqs) for c in conns),
-                "closed": sum(c.closed for c in conns),
-                "connections": len(conns),
-            })
+            reply(
+                {
+                    "frames": sum(len(c.seqs) for c in conns),
+                    "closed": sum(c.closed for c in conns),
+                    "connections": len(conns),
+                }
+            )
         elif op == "reset":
             for c in conns:
                 c.seqs, c.times = [], []
@@ -160,8 +176,11 @@ async def readers(port: int, key: str) -> None:
         elif op == "dump":
             with open(cmd["path"], "wb") as handle:
                 pickle.dump(
-                    {"seqs": [c.seqs for c in conns], "times": [c.times for c in conns],
-                     "closed": [c.closed for c in conns]},
+                    {
+                        "seqs": [c.seqs for c in conns],
+                        "times": [c.times for c in conns],
+                        "closed": [c.closed for c in conns],
+                    },
                     handle,
                     protocol=pickle.HIGHEST_PROTOCOL,
                 )
@@ -178,7 +197,12 @@ async def readers(port: int, key: str) -> None:
 
 
 def publish(
-    port: int, key: str, bodies_path: str, rate: float, out: str, timeout: float,
+    port: int,
+    key: str,
+    bodies_path: str,
+    rate: float,
+    out: str,
+    timeout: float,
     concurrency: int = 32,
 ) -> None:
     """POST every body, open-loop: body i is due at start + i/rate (all at once when rate
@@ -295,8 +319,9 @@ class FloorConn(asyncio.Protocol):
                 return
             head = self.buf[:head_end].decode("latin-1").split("\r\n")
             method, path, _ = head[0].split(" ", 2)
-            fields = {k.strip().lower(): v.strip() for k, _, v in
-                      (h.partition(":") for h in head[1:])}
+            fields = {
+                k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])
+            }
             length = int(fields.get("content-length", "0"))
             if len(self.buf) < head_end + 4 + length:
                 return
@@ -311,8 +336,11 @@ class FloorConn(asyncio.Protocol):
                 seq = self.floor.publish(body)
                 self.respond(201, b'{"sequence":%d,"created":true}' % seq)
             elif path.startswith("/metrics"):
-                self.respond(200, b'newswire_streams_connected{channel="stream"} %d.0\n'
-                             % len(self.floor.streams))
+                self.respond(
+                    200,
+                    b'newswire_streams_connected{channel="stream"} %d.0\n'
+                    % len(self.floor.streams),
+                )
             else:
                 self.respond(200, b'{"status":"ok"}')
 
@@ -345,8 +373,9 @@ def main() -> None:
     if args.role == "readers":
         uvloop.run(readers(args.port, args.key))
     elif args.role == "publish":
-        publish(args.port, args.key, args.bodies, args.rate, args.out, args.timeout,
-                args.concurrency)
+        publish(
+            args.port, args.key, args.bodies, args.rate, args.out, args.timeout, args.concurrency
+        )
     else:
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(floor(args.port))

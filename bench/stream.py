@@ -326,8 +326,14 @@ def analyse(dump: dict, pubs: list[dict]) -> dict:
     return {
         "timeline_columns": ["seq", "due", "sent", "ack", "first received", "last received"],
         "timeline_ms": [
-            [p["seq"], rel(p["due"]), rel(p["sent"]), rel(p["ack"]), rel(first.get(p["seq"])),
-             rel(last.get(p["seq"]))]
+            [
+                p["seq"],
+                rel(p["due"]),
+                rel(p["sent"]),
+                rel(p["ack"]),
+                rel(first.get(p["seq"])),
+                rel(last.get(p["seq"])),
+            ]
             for p in ok
         ],
         "published": len(ok),
@@ -341,20 +347,38 @@ def analyse(dump: dict, pubs: list[dict]) -> dict:
         "subscribers_missing": with_missing,
         "subscribers_duplicated": with_duplicates,
         "closed_by_server": sum(dump["closed"]),
-        "latency_ms": {"p50": ms(lat_ack, 0.5), "p99": ms(lat_ack, 0.99),
-                       "max": ms(lat_ack, 1.0), "min": ms(lat_ack, 0.0)},
-        "latency_from_send_ms": {"p50": ms(lat_sent, 0.5), "p99": ms(lat_sent, 0.99),
-                                 "max": ms(lat_sent, 1.0)},
-        "fanout_complete_ms": {"p50": ms(fanout, 0.5), "p99": ms(fanout, 0.99),
-                               "max": ms(fanout, 1.0)},
+        "latency_ms": {
+            "p50": ms(lat_ack, 0.5),
+            "p99": ms(lat_ack, 0.99),
+            "max": ms(lat_ack, 1.0),
+            "min": ms(lat_ack, 0.0),
+        },
+        "latency_from_send_ms": {
+            "p50": ms(lat_sent, 0.5),
+            "p99": ms(lat_sent, 0.99),
+            "max": ms(lat_sent, 1.0),
+        },
+        "fanout_complete_ms": {
+            "p50": ms(fanout, 0.5),
+            "p99": ms(fanout, 0.99),
+            "max": ms(fanout, 1.0),
+        },
         "post_ack_ms": {"p50": ms(post, 0.5), "p99": ms(post, 0.99), "max": ms(post, 1.0)},
         "send_behind_schedule_ms": {"p50": ms(lag, 0.5), "max": ms(lag, 1.0)},
     }
 
 
 def run_phase(
-    name: str, server: Server, readers: Readers, keys: tuple[str, str], bodies: list[bytes],
-    rate: float, n: int, work: Path, idle_cpu_per_s: float, py_spy: str | None = None,
+    name: str,
+    server: Server,
+    readers: Readers,
+    keys: tuple[str, str],
+    bodies: list[bytes],
+    rate: float,
+    n: int,
+    work: Path,
+    idle_cpu_per_s: float,
+    py_spy: str | None = None,
 ) -> dict:
     bodies_file = work / f"bodies-{server.kind}-{n}-{name}.pickle"
     bodies_file.write_bytes(pickle.dumps(bodies))
@@ -367,11 +391,24 @@ def run_phase(
     spy = None
     if py_spy:  # sampling the server distorts what is measured: a separate run
         spy = subprocess.Popen(
-            pinned(CLIENT_CORE, [
-                py_spy, "record", "--nonblocking", "--threads", "--idle", "--format", "raw",
-                "--rate", "100", "--pid", str(server.pid),
-                "-o", str(OUT / f"stream-profile-{server.kind}-{n}-{name}.txt"),
-            ]),
+            pinned(
+                CLIENT_CORE,
+                [
+                    py_spy,
+                    "record",
+                    "--nonblocking",
+                    "--threads",
+                    "--idle",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "100",
+                    "--pid",
+                    str(server.pid),
+                    "-o",
+                    str(OUT / f"stream-profile-{server.kind}-{n}-{name}.txt"),
+                ],
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -379,11 +416,26 @@ def run_phase(
     cores0 = core_busy()
     cpu0, ccpu0, t0 = cpu_seconds(server.pid), cpu_seconds(readers.pid), time.monotonic()
     publisher = subprocess.Popen(
-        pinned(CLIENT_CORE, [
-            PY, LOAD, "publish", "--port", str(server.port), "--key", keys[1],
-            "--bodies", str(bodies_file), "--rate", str(rate), "--out", str(pubs_file),
-            "--timeout", str(budget),
-        ]),
+        pinned(
+            CLIENT_CORE,
+            [
+                PY,
+                LOAD,
+                "publish",
+                "--port",
+                str(server.port),
+                "--key",
+                keys[1],
+                "--bodies",
+                str(bodies_file),
+                "--rate",
+                str(rate),
+                "--out",
+                str(pubs_file),
+                "--timeout",
+                str(budget),
+            ],
+        ),
         cwd=ROOT,
     )
     frames, last_change, done_at = 0, time.monotonic(), None
@@ -402,8 +454,9 @@ def run_phase(
                 print(f"  {name}: timed out with {frames}/{expected} frames", file=sys.stderr)
                 break
             if done_at is not None and now - max(last_change, done_at) > 15:
-                print(f"  {name}: no progress for 15 s at {frames}/{expected} frames",
-                      file=sys.stderr)
+                print(
+                    f"  {name}: no progress for 15 s at {frames}/{expected} frames", file=sys.stderr
+                )
                 break
     finally:
         stop(publisher, 5)
@@ -423,27 +476,32 @@ def run_phase(
     dump_file.unlink()
     cpu, wall = cpu1 - cpu0, t1 - t0
     deliveries = max(result["deliveries"], 1)
-    result.update({
-        "phase": name,
-        "rate": rate,
-        "wall_s": round(wall, 3),
-        "server_cpu_s": round(cpu, 3),
-        "server_cpu_share": round(cpu / wall, 3),
-        "cpu_us_per_delivery": round(cpu / deliveries * 1e6, 2),
-        "cpu_us_per_delivery_net_idle": round(
-            max(0.0, cpu - idle_cpu_per_s * wall) / deliveries * 1e6, 2
-        ),
-        "client_cpu_share": round((ccpu1 - ccpu0) / wall, 3),
-        # Busy time of each core, and what of it was not the process pinned there (kernel
-        # work such as loopback softirqs, the publisher on the client core, and anybody
-        # else's jobs on the machine: those skew latency, much less the CPU per delivery).
-        "core_busy_share": {c: round((cores1[c] - cores0[c]) / wall, 3) for c in cores1},
-        "other_on_server_core": round(
-            (cores1[f"cpu{SERVER_CORE}"] - cores0[f"cpu{SERVER_CORE}"] - cpu) / wall, 3),
-        "other_on_client_core": round(
-            (cores1[f"cpu{CLIENT_CORE}"] - cores0[f"cpu{CLIENT_CORE}"] - (ccpu1 - ccpu0))
-            / wall, 3),
-    })
+    result.update(
+        {
+            "phase": name,
+            "rate": rate,
+            "wall_s": round(wall, 3),
+            "server_cpu_s": round(cpu, 3),
+            "server_cpu_share": round(cpu / wall, 3),
+            "cpu_us_per_delivery": round(cpu / deliveries * 1e6, 2),
+            "cpu_us_per_delivery_net_idle": round(
+                max(0.0, cpu - idle_cpu_per_s * wall) / deliveries * 1e6, 2
+            ),
+            "client_cpu_share": round((ccpu1 - ccpu0) / wall, 3),
+            # Busy time of each core, and what of it was not the process pinned there (kernel
+            # work such as loopback softirqs, the publisher on the client core, and anybody
+            # else's jobs on the machine: those skew latency, much less the CPU per delivery).
+            "core_busy_share": {c: round((cores1[c] - cores0[c]) / wall, 3) for c in cores1},
+            "other_on_server_core": round(
+                (cores1[f"cpu{SERVER_CORE}"] - cores0[f"cpu{SERVER_CORE}"] - cpu) / wall, 3
+            ),
+            "other_on_client_core": round(
+                (cores1[f"cpu{CLIENT_CORE}"] - cores0[f"cpu{CLIENT_CORE}"] - (ccpu1 - ccpu0))
+                / wall,
+                3,
+            ),
+        }
+    )
     return result
 
 
@@ -456,7 +514,8 @@ def run_one(kind: str, n: int, args, work: Path) -> dict:
         keys = (
             cli(db, "key", "create", "--subscriber", "bench").strip().splitlines()[-1],
             cli(db, "key", "create", "--scope", "publish", "--name", "desk")
-            .strip().splitlines()[-1],
+            .strip()
+            .splitlines()[-1],
         )
     server = readers = None
     quiet = wait_quiet(args.quiet_wait) if args.quiet_wait > 0 else None
@@ -466,8 +525,13 @@ def run_one(kind: str, n: int, args, work: Path) -> dict:
         rss0 = rss_kib(server.pid)
         readers = Readers(server.port, keys[0])
         t = time.monotonic()
-        opened = readers.call(args.connect_timeout + 30, op="connect", n=n,
-                              concurrency=200, timeout=args.connect_timeout)
+        opened = readers.call(
+            args.connect_timeout + 30,
+            op="connect",
+            n=n,
+            concurrency=200,
+            timeout=args.connect_timeout,
+        )
         connect_s = time.monotonic() - t
         if opened["failed"]:
             raise RuntimeError(f"{opened['failed']} of {n} connections failed: {opened['errors']}")
@@ -494,10 +558,21 @@ def run_one(kind: str, n: int, args, work: Path) -> dict:
         }
         for phase, rate in (("rate", args.rate), ("burst", 0.0)):
             bodies = make_bodies(args.items, f"{kind}-{n}-{phase}")
-            print(f"{kind} N={n}: {phase} phase ({len(bodies)} items"
-                  f"{f' at {rate:g}/s' if rate else ', as fast as possible'})", file=sys.stderr)
+            print(
+                f"{kind} N={n}: {phase} phase ({len(bodies)} items"
+                f"{f' at {rate:g}/s' if rate else ', as fast as possible'})",
+                file=sys.stderr,
+            )
             row["phases"][phase] = run_phase(
-                phase, server, readers, keys, bodies, rate, n, work, idle_cpu_per_s,
+                phase,
+                server,
+                readers,
+                keys,
+                bodies,
+                rate,
+                n,
+                work,
+                idle_cpu_per_s,
                 args.py_spy,
             )
         row["rss_after_kib"] = rss_kib(server.pid)
@@ -544,38 +619,66 @@ def verdict(rows: list[dict]) -> dict:
     return {
         "subscribers": row["subscribers"],
         "no_missing_or_duplicate": p["missing"] == 0 and p["duplicates"] == 0,
-        "p99_ms": [p["latency_ms"]["p99"], TARGETS["p99_ms"],
-                   (p["latency_ms"]["p99"] or 1e9) <= TARGETS["p99_ms"]],
-        "cpu_us_per_delivery": [p["cpu_us_per_delivery"], TARGETS["cpu_us_per_delivery"],
-                                p["cpu_us_per_delivery"] <= TARGETS["cpu_us_per_delivery"]],
+        "p99_ms": [
+            p["latency_ms"]["p99"],
+            TARGETS["p99_ms"],
+            (p["latency_ms"]["p99"] or 1e9) <= TARGETS["p99_ms"],
+        ],
+        "cpu_us_per_delivery": [
+            p["cpu_us_per_delivery"],
+            TARGETS["cpu_us_per_delivery"],
+            p["cpu_us_per_delivery"] <= TARGETS["cpu_us_per_delivery"],
+        ],
         "rss_kib_per_idle_subscriber": [
-            row["rss_kib_per_idle_subscriber"], TARGETS["rss_kib_per_idle_subscriber"],
-            row["rss_kib_per_idle_subscriber"] <= TARGETS["rss_kib_per_idle_subscriber"]],
+            row["rss_kib_per_idle_subscriber"],
+            TARGETS["rss_kib_per_idle_subscriber"],
+            row["rss_kib_per_idle_subscriber"] <= TARGETS["rss_kib_per_idle_subscriber"],
+        ],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", default="1000,5000",
-                        help="comma-separated numbers of concurrent SSE readers")
+    parser.add_argument(
+        "--subscribers",
+        default="1000,5000",
+        help="comma-separated numbers of concurrent SSE readers",
+    )
     parser.add_argument("--items", type=int, default=200, help="items per phase")
     parser.add_argument("--rate", type=float, default=20.0, help="items/s in the rate phase")
     parser.add_argument("--quick", action="store_true", help="200 readers, 40 items")
-    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
-                        help="also measure the bare uvloop broadcaster")
-    parser.add_argument("--py-spy", metavar="PATH",
-                        help="record a py-spy profile of the server in each phase into "
-                        "bench/out/stream-profile-*.txt (skews the figures: a separate run)")
-    parser.add_argument("--quiet-wait", type=float, default=300.0, metavar="S",
-                        help="before each run, wait up to S s for both cores to be 90%% idle")
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the bare uvloop broadcaster",
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="record a py-spy profile of the server in each phase into "
+        "bench/out/stream-profile-*.txt (skews the figures: a separate run)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="before each run, wait up to S s for both cores to be 90%% idle",
+    )
     parser.add_argument("--connect-timeout", type=float, default=120.0)
-    parser.add_argument("--out", type=Path, help="default bench/out/stream.json "
-                        "(stream-profiled.json with --py-spy)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="default bench/out/stream.json (stream-quick.json with --quick, "
+        "stream-profiled.json with --py-spy)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.subscribers, args.items = "200", 40
     if args.out is None:
-        args.out = OUT / ("stream-profiled.json" if args.py_spy else "stream.json")
+        name = "stream-profiled" if args.py_spy else "stream-quick" if args.quick else "stream"
+        args.out = OUT / f"{name}.json"
     counts = [int(x) for x in args.subscribers.split(",") if x.strip()]
     nofile = raise_nofile(2 * max(counts) + 1000)
     if nofile < max(counts) + 500:
@@ -597,8 +700,9 @@ def main() -> None:
 
     def git(*cmd: str) -> str:  # read-only: which code was measured
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         return ""
 
     result = {
