@@ -24,7 +24,7 @@ from newswire.access.keys import ApiKey, check_scope, new_key
 from newswire.access.products import Product, validate_product
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
 from newswire.api import auth, problems
-from newswire.api.items import _read_body
+from newswire.api.items import read_body
 from newswire.errors import BadInput, NotFound
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
@@ -161,7 +161,7 @@ def list_products(request: Request) -> Response:
 )
 async def add_product(request: Request) -> Response:
     """Add a product (201 with it as stored: subjects written as ``medtop:`` QCodes)."""
-    body = decode(await _read_body(request, MAX_BODY), ProductBody)
+    body = decode(await read_body(request, MAX_BODY), ProductBody)
     product = validate_product(Product(**msgspec.structs.asdict(body)))
     await run_in_threadpool(_access(request).add_product, product)
     href = f"/v1/admin/products/{quote(product.name, safe='')}"
@@ -206,7 +206,7 @@ def list_subscribers(request: Request) -> Response:
 )
 async def add_subscriber(request: Request) -> Response:
     """Add a subscriber receiving one or more products (201 with it)."""
-    body = decode(await _read_body(request, MAX_BODY), SubscriberBody)
+    body = decode(await read_body(request, MAX_BODY), SubscriberBody)
     try:
         subscriber = check_subscriber(Subscriber(**msgspec.structs.asdict(body)))
         stored = await run_in_threadpool(_access(request).add_subscriber, subscriber)
@@ -297,7 +297,7 @@ def list_keys(
 async def create_key(request: Request) -> Response:
     """Create a key: 201 with the key itself in ``key``, shown this once (only its SHA-256
     hash is stored), and its ``id``, which names it from then on."""
-    body = check_owner(decode(await _read_body(request, MAX_BODY), KeyBody))
+    body = check_owner(decode(await read_body(request, MAX_BODY), KeyBody))
     key, key_id, key_hash = new_key()
     record = ApiKey(
         id=key_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from newswire.store.base import Receipt, Stored, held
 from newswire.validation import MAX_VERSION
 
 router = APIRouter()
+log = logging.getLogger("newswire.api")
 
 _ITEM_BODY = {
     "requestBody": {
@@ -70,7 +72,7 @@ def list_formats() -> list[dict]:
     ]
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes")
@@ -122,7 +124,7 @@ async def post_item(
             f"{fmt!r} is not a format newswire reads ({', '.join(formats.parsers())})",
             field="format",
         )
-    data = await _read_body(request, settings.max_item_bytes)
+    data = await read_body(request, settings.max_item_bytes)
     fmt = _format_of(request, fmt)
 
     rejected: list[str] = []
@@ -163,9 +165,7 @@ async def announce(request: Request, receipts: list[Receipt]) -> None:
         try:
             await state.bus.publish(Event(seq=r.seq, id=r.id, version=r.version, kind=r.kind))
         except Exception:  # the bus is a wake-up signal only: the store poll still delivers
-            import logging
-
-            logging.getLogger("newswire.api").warning("bus publish failed", exc_info=True)
+            log.warning("bus publish failed", exc_info=True)
 
 
 def output_codec(request: Request, fmt: str | None, principal: Principal) -> Codec:
@@ -340,7 +340,7 @@ async def withdraw_item(
 ) -> JSONResponse:
     """Withdraw an item (publish scope): a new version with pubstatus canceled and the reason
     as its editorial note, delivered to everyone who received the item."""
-    raw = await _read_body(request, 64 * 1024)
+    raw = await read_body(request, 64 * 1024)
     try:
         reason = msgspec.json.decode(raw or b"null", type=Withdrawal).reason.strip()
     except msgspec.ValidationError as exc:

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
 from newswire.api import auth, problems
-from newswire.api.items import _read_body
+from newswire.api.items import read_body
 from newswire.delivery.webhooks import WebhookWorker, check_format, check_secret, check_url
 from newswire.errors import BadInput, Forbidden, NotFound
 from newswire.store.sqlite_webhooks import STATUSES, Delivery, Webhook, stamp
@@ -223,7 +223,7 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     """Register an endpoint: every log entry the subscriber is entitled to from now on is
     POSTed to it, in its format, signed with its secret (201; the secret is never shown
     again)."""
-    body = _decode(await _read_body(request, MAX_BODY))
+    body = _decode(await read_body(request, MAX_BODY))
     named = body.get("subscriber")
     if named is not None and not isinstance(named, str):
         raise BadInput("the subscriber is a name", field="subscriber")

@@ -53,13 +53,11 @@ _HEAD = msgspec.json.Encoder()
 class Out:
     """One log entry as one audience receives it: the JSON envelope, encoded once."""
 
-    __slots__ = ("_sse", "data", "kind", "product", "published", "seq", "urgent")
+    __slots__ = ("_sse", "data", "kind", "product", "published", "seq")
 
-    def __init__(
-        self, seq: int, kind: str, data: bytes, product: str, published: float, urgent: bool
-    ):
+    def __init__(self, seq: int, kind: str, data: bytes, product: str, published: float):
         self.seq, self.kind, self.data, self.product = seq, kind, data, product
-        self.published, self.urgent = published, urgent
+        self.published = published
         self._sse: bytes | None = None
 
     @property
@@ -117,7 +115,7 @@ class Audience:
         if g is None:
             return None
         data = envelope(change, g, self.fmt, renderer)
-        return Out(change.seq, change.kind, data, g.product, published, change.item.urgency == 1)
+        return Out(change.seq, change.kind, data, g.product, published)
 
 
 class Closed(Exception):

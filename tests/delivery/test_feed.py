@@ -137,7 +137,10 @@ def test_a_long_poll_with_nothing_new_answers_an_empty_page_after_the_wait(wire)
     assert response.status_code == 200
     page = response.json()
     assert page["items"] == [] and page["next"] == after
-    assert 1.4 <= took < 5
+    # The behaviour: the server held the request for the wait before answering (not at
+    # once), and then answered (it did not hang on); not a measure of speed.
+    assert took >= 1.4
+    assert took < 10
     clamped = wire.client("delta").get("/v1/feed", params={"after": after, "wait": 0})
     assert clamped.json()["items"] == [] and "wait_clamped" not in clamped.json()
 
