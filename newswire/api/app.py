@@ -36,6 +36,17 @@ problem details naming the field at fault.
 USAGE_FLUSH_SECONDS = 2.0
 
 
+class NewswireApp(FastAPI):
+    """FastAPI, with ``GET /v1/stream`` taken before the framework's layers (see
+    ``stream.serve_stream``: what a long-lived connection holds is its memory)."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/stream" and scope["method"] == "GET":
+            await stream.serve_stream(self, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()
     store = store or open_store(settings.db)
@@ -75,7 +86,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             await bus.close()
             store.close()
 
-    app = FastAPI(
+    app = NewswireApp(
         title="newswire",
         version=__version__,
         description=DESCRIPTION,

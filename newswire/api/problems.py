@@ -56,15 +56,20 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def from_error(exc: NewswireError) -> JSONResponse:
+    """The problem response of one of newswire's own errors (with its headers)."""
+    response = JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="newswire"'
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NewswireError)
     async def newswire_error(request: Request, exc: NewswireError) -> JSONResponse:
-        response = JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
-        if isinstance(exc, TooManyRequests):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="newswire"'
-        return response
+        return from_error(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Annotated
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -29,6 +31,8 @@ from newswire.api.feed import parse_cursor
 from newswire.api.items import output_codec
 from newswire.delivery.hub import Closed, Hub, Listener
 from newswire.errors import BadInput, NewswireError
+
+log = logging.getLogger("newswire.api")
 
 router = APIRouter(tags=["delivery"])
 
@@ -41,6 +45,28 @@ def _after(last_event_id: str | None, after: str | None, hub: Hub) -> int:
     return hub.position
 
 
+GONE = "the client went away"
+
+
+def open_stream(
+    request: Request, principal: Principal, after: str | None, fmt: str | None
+) -> Listener:
+    """Check the stream's parameters and register its listener with the hub.
+
+    Must run on the event loop, so that registering and reading the hub's position happen
+    between two of its dispatches: no entry falls between replay and live.
+    """
+    codec = output_codec(request, fmt or "ninjs", principal)
+    if codec.is_feed:
+        raise BadInput(
+            f"{codec.name} is a feed format: streams carry single items (ninjs, newsml, nitf…)",
+            field="format",
+        )
+    hub: Hub = request.app.state.hub
+    cursor = _after(request.headers.get("last-event-id"), after, hub)
+    return hub.listen(principal, codec.name, cursor, "stream")
+
+
 class EventStream(Response):
     """A ``text/event-stream`` response fed by a hub listener.
 
@@ -51,55 +77,45 @@ class EventStream(Response):
     media_type = "text/event-stream"
 
     def __init__(self, hub: Hub, listener: Listener):
-        super().__init__(
-            headers={
-                "Cache-Control": "no-store",
-                "X-Accel-Buffering": "no",
-                "X-Newswire-After": str(listener.after),
-            },
-        )
-        # No Content-Length: the body is open-ended.
-        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.hub, self.listener = hub, listener
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"x-accel-buffering", b"no"),
+            (b"x-newswire-after", b"%d" % listener.after),
+        ]  # no content-length: the body is open-ended
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener
-        gone = asyncio.Event()
 
         async def watch() -> None:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    gone.set()
-                    listener.close("the client went away")
-                    return
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            listener.close(GONE)
 
         watcher = asyncio.create_task(watch())
-
-        async def write(data: bytes) -> None:
-            await send({"type": "http.response.body", "body": data, "more_body": True})
-
+        body = {"type": "http.response.body", "body": b"", "more_body": True}
         try:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
             )
-            await write(b"retry: 2000\n: connected\n\n")
+            await send(body | {"body": b"retry: 2000\n: connected\n\n"})
             async for page in listener.replay():
-                await write(b"".join(o.sse for o in page))
+                await send(body | {"body": b"".join(o.sse for o in page)})
                 listener.sent(page)
             while True:
                 try:
                     outs = await listener.take()
                 except Closed as closed:
-                    if not gone.is_set():
+                    if listener.reason != GONE:
                         reason = msgspec.json.encode({"reason": closed.reason})
-                        await write(b"event: close\ndata: %s\n\n" % reason)
+                        await send(body | {"body": b"event: close\ndata: %s\n\n" % reason})
                     break
                 if outs:
-                    await write(b"".join(o.sse for o in outs))
+                    await send(body | {"body": b"".join(o.sse for o in outs)})
                     listener.sent(outs)
                 else:
-                    await write(b": heartbeat\n\n")
+                    await send(body | {"body": b": heartbeat\n\n"})
             with contextlib.suppress(OSError, RuntimeError):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
@@ -107,6 +123,36 @@ class EventStream(Response):
         finally:
             watcher.cancel()
             self.hub.leave(listener)
+
+
+async def serve_stream(app, scope: Scope, receive: Receive, send: Send) -> None:
+    """``GET /v1/stream`` as a bare ASGI application, ahead of FastAPI's routing.
+
+    The same checks as the documented route below (which stays, for OpenAPI and as the
+    fallback), without the framework's layers: a stream lives for hours, and every
+    middleware, exit stack and request object held for its lifetime cost ~10 KiB per
+    connection, a third of an idle subscriber's memory (bench/stream.py).
+    """
+    outcome = await _open(app, scope, receive)
+    if isinstance(outcome, Listener):
+        outcome = EventStream(app.state.hub, outcome)
+    await outcome(scope, receive, send)
+
+
+async def _open(app, scope: Scope, receive: Receive) -> Listener | Response:
+    # Its own frame, so that the request object is not kept for the stream's lifetime.
+    scope["app"] = app
+    request = Request(scope, receive)
+    try:
+        principal = await run_in_threadpool(auth.identify, request)
+        principal.require("read")
+        query = request.query_params
+        return open_stream(request, principal, query.get("after"), query.get("format"))
+    except NewswireError as exc:
+        return problems.from_error(exc)
+    except Exception:
+        log.exception("opening a stream failed")
+        return problems.problem(500, "Internal error", "an unexpected error; it has been logged")
 
 
 @router.get(
@@ -124,18 +170,7 @@ async def stream(
 ) -> Response:
     """Server-Sent Events of the caller's entitled entries; ``Last-Event-ID`` or ``?after=``
     resumes; a heartbeat comment every 15 s."""
-    codec = output_codec(request, fmt or "ninjs", principal)
-    if codec.is_feed:
-        raise BadInput(
-            f"{codec.name} is a feed format: streams carry single items (ninjs, newsml, nitf…)",
-            field="format",
-        )
-    state = request.app.state
-    cursor = _after(request.headers.get("last-event-id"), after, state.hub)
-    # On the event loop (this route is async), so that registering and reading the hub's
-    # position happen between two of its dispatches: no entry falls between replay and live.
-    listener = state.hub.listen(principal, codec.name, cursor, "stream")
-    return EventStream(state.hub, listener)
+    return EventStream(request.app.state.hub, open_stream(request, principal, after, fmt))
 
 
 @router.websocket("/v1/ws")
@@ -169,7 +204,7 @@ async def websocket(
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while True:
                 await ws.receive_text()
-        listener.close("the client went away")
+        listener.close(GONE)
 
     watcher = asyncio.create_task(watch())
     code, reason = 1000, ""
@@ -193,6 +228,6 @@ async def websocket(
     finally:
         watcher.cancel()
         hub.leave(listener)
-    if code and listener.reason != "the client went away":
+    if code and listener.reason != GONE:
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await ws.close(code, reason.encode()[:120].decode("utf-8", "ignore"))

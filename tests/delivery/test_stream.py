@@ -348,6 +348,20 @@ def test_stream_refusals(wire):
     assert bad_cursor.status == 400 and b"Last-Event-ID" in bad_cursor.body
     feed_format = refused(key=wire.keys["alpha"], params={"format": "rss"})
     assert feed_format.status == 400 and b'"format"' in feed_format.body
+    # The stream is served ahead of the framework's routing: the same problem bodies,
+    # headers and method handling as every other route.
+    with wire.server.client() as client:
+        anonymous = client.get("/v1/stream")
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        assert anonymous.json()["field"] == "Authorization"
+        assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    with wire.server.client(wire.keys["alpha"]) as client:
+        posted = client.post("/v1/stream")
+        assert posted.status_code == 405
+        assert posted.headers["content-type"] == "application/problem+json"
+        unknown_format = client.get("/v1/stream", params={"format": "docx"})
+        assert unknown_format.status_code == 400
+        assert unknown_format.json()["field"] == "format"
 
 
 def test_websocket_refusals(wire):
