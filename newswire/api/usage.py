@@ -98,7 +98,7 @@ def whose(principal: Principal, asked: str | None) -> str | None:
     return own
 
 
-@router.get("/v1/usage", responses=problems.responses(400, 401, 403, 429))
+@router.get("/v1/usage", responses=problems.responses(400, 401, 403, 404, 429))
 async def usage(
     request: Request,
     since: Annotated[
@@ -115,6 +115,8 @@ async def usage(
     """Deliveries by day, subscriber, channel (feed, stream, ws, webhook, item) and product,
     with totals; current to this request (the in-memory counts are written first)."""
     who = whose(principal, subscriber)
+    if who and principal.subscriber is None:  # an admin key naming one: it must exist
+        await run_in_threadpool(request.app.state.store.access.subscriber, who)
     day_from, day_to = parse_day(since, "from"), parse_day(until, "to")
     check_range(day_from, day_to)
     state = request.app.state

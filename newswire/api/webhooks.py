@@ -87,6 +87,15 @@ def _acting_for(principal: Principal, named: str | None) -> str | None:
     return named or None
 
 
+def _named(request: Request, principal: Principal, named: str | None) -> str | None:
+    """``_acting_for``, and a subscriber an admin key names must exist (404 otherwise:
+    an empty list would read as "it has none")."""
+    name = _acting_for(principal, named)
+    if name and principal.subscriber is None:
+        request.app.state.store.access.subscriber(name)
+    return name
+
+
 def _own_webhook(request: Request, principal: Principal, webhook_id: str) -> Webhook:
     hooks = request.app.state.store.webhooks
     webhook = hooks.get(webhook_id)
@@ -247,7 +256,7 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     return _json(webhook_json(webhook), 201, {"Location": href})
 
 
-@router.get("", responses=problems.responses(400, 401, 403, 429))
+@router.get("", responses=problems.responses(400, 401, 403, 404, 429))
 def list_webhooks(
     request: Request,
     subscriber: Annotated[
@@ -256,7 +265,7 @@ def list_webhooks(
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """The caller's endpoints (an admin key: every subscriber's, or ``?subscriber=``'s)."""
-    name = _acting_for(principal, subscriber)
+    name = _named(request, principal, subscriber)
     hooks = request.app.state.store.webhooks.list(subscriber=name)
     return _json({"webhooks": [webhook_json(w) for w in hooks]})
 
@@ -279,7 +288,7 @@ def list_deliveries(
 ) -> Response:
     """The caller's deliveries, the most recent log entries first: what was sent, what is
     waiting or being retried, and the dead letters (``?status=failed``) to redeliver."""
-    name = _acting_for(principal, subscriber)
+    name = _named(request, principal, subscriber)
     if status is not None and status not in STATUSES:
         raise BadInput(f"status is one of {', '.join(STATUSES)}", field="status")
     count = DEFAULT_LIMIT

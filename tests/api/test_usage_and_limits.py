@@ -119,6 +119,7 @@ def test_usage_counts_feed_item_and_stream_deliveries(server, admin, desk, db):
     assert everyone["totals"]["subscribers"]["metered"] == sum(want.values())
     one = admin.get("/v1/usage", params={"subscriber": "metered"}).json()
     assert one["rows"] == report["rows"]
+    problem(admin.get("/v1/usage", params={"subscriber": "nobody"}), 404, "subscriber")
 
     # The CLI reads the same table (the report above has flushed the server's counts).
     cli = newswire("usage", "--subscriber", "metered", "--from", today, "--json", db=db)

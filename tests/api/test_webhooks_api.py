@@ -187,6 +187,9 @@ def test_an_admin_key_names_the_subscriber(clients):
     assert hook in clients["beta"].get("/v1/webhooks").json()["webhooks"]
     assert hook in ops.get("/v1/webhooks", params={"subscriber": "beta"}).json()["webhooks"]
     assert ops.get("/v1/webhooks", params={"subscriber": "alpha"}).json()["webhooks"] == []
+    # A subscriber that does not exist is not one without webhooks.
+    problem(ops.get("/v1/webhooks", params={"subscriber": "nobody"}), 404, "subscriber")
+    problem(ops.get("/v1/webhooks/deliveries", params={"subscriber": "nobody"}), 404, "subscriber")
     assert ops.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
 
 
