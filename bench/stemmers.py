@@ -1,0 +1,433 @@
+"""Arabic stemmers compared on the ANT corpus, and the analysis pipeline's throughput.
+
+    .venv/bin/python bench/stemmers.py [--corpus PATH] [--sample PATH] [--runs N]
+                                       [--queries all|sample]
+
+For each way of turning an Arabic word into an index term (``VARIANTS``: no stemming;
+light10 as in the paper; light10 keeping stems of 3 letters or more; ``light10_plus``, the
+default, and a looser variant of it; Snowball as ``snowball_arabic`` feeds it, and Snowball
+fed the two wrong ways), all through the same tokenizer and normalisation
+(``newswire.text.analyze.Analyzer``):
+
+1. the issue's acceptance examples (a query word and a document word that must share a
+   term) and the two Snowball quirks (``المدرسة``/``المدرسه``, ``والوزارة``/``الوزارة``);
+2. word families from the corpus (``FAMILIES``: inflected forms a reader expects to find
+   each other): the share of pairs within a family given the same term and the families
+   given one term; pairs of unrelated words (``DISTINCT``) wrongly given one term; the
+   vocabulary (distinct terms over the corpus);
+3. known-item retrieval: article bodies indexed (tantivy, in memory, whitespace tokenizer
+   over the terms), an article's headline as the query (an OR of its distinct terms,
+   BM25), the rank of that article: MRR over the top 100, success at 1 and at 10, and the
+   MRR difference from the default, query by query, with its 95% interval. Twice: the
+   1,000 sample articles alone, and every headline of the corpus among all 40,004 bodies
+   (``--queries sample``: only the sample's 1,000 headlines, faster);
+4. speed: Arabic words per second through each variant, no cache (every Arabic token of
+   the sample); and the shipped pipeline (``newswire.text.analyze.terms``, lang ``ar``)
+   over every headline and body of the corpus: MB/s of UTF-8 text and tokens/s, with its
+   cache cold (a fresh analyser) and warm (a second pass), best of ``--runs``.
+
+Writes bench/out/stemmers.json and prints Markdown tables for docs/search.md. Takes about
+eight minutes on the reference machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from itertools import combinations
+from pathlib import Path
+
+import Stemmer
+import tantivy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newswire.text import analyze as analysis  # noqa: E402
+from newswire.text.analyze import Analyzer  # noqa: E402
+from newswire.text.normalize import fold, normalize, unify_final  # noqa: E402
+from newswire.text.stem import ARABIC, light10, light10_plus, snowball_arabic  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+_snowball = Stemmer.Stemmer("arabic").stemWord
+
+
+def light10_plus_4(word: str) -> str:
+    """``light10_plus`` taking the prepositions off when 3 letters remain, not 4."""
+    word = normalize(word)
+    if len(word) >= 4 and word[-1] == "ا":
+        word = word[:-1]
+    word = light10(word, 3)
+    return word[1:] if len(word) >= 4 and word[0] in "بكل" else word
+
+
+# An Arabic word as found in the text (harakat and all) -> its term.
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "none (normalisation only)": normalize,
+    "light10": lambda word: light10(normalize(word)),
+    "light10, stem ≥ 3": lambda word: light10(normalize(word), 3),
+    "light10+ (default)": lambda word: light10_plus(normalize(word)),
+    "light10+, ب/ك/ل off 4-letter stems": light10_plus_4,
+    "Snowball (ة kept, وال/فال stripped)": snowball_arabic,
+    "Snowball, ة→ه first": lambda word: unify_final(_snowball(normalize(word))),
+    "Snowball, وال/فال left": lambda word: unify_final(_snowball(fold(word))),
+}
+DEFAULT = "light10+ (default)"  # what newswire.text.stem.ARABIC does
+
+# (query word, document word): must give the same term. The issue's examples, then quirks.
+ACCEPTANCE = [
+    ("فلسطيني", "الفلسطينيين"),
+    ("المساعدات", "مساعدات"),
+    ("المساعدات", "بالمساعدات"),
+    ("اسرائيل", "إسرائيل"),
+    ("المُساعَدات", "المساعدات"),
+    ("المســاعدات", "المساعدات"),
+    ("المدرسة", "المدرسه"),
+    ("والوزارة", "الوزارة"),
+]
+
+# Inflections of one word that a search for any of them should find: definite article,
+# conjunctions and prepositions, sound plurals and duals, feminine, nisba adjectives,
+# accusative tanwin, possessive suffixes. Broken plurals (وزير/وزراء) are left out: no
+# light stemmer joins them. Every form occurs in the corpus (the script checks).
+FAMILIES = [
+    "فلسطيني الفلسطيني الفلسطينية الفلسطينيين فلسطينيين الفلسطينيون للفلسطينيين فلسطينية",
+    "مساعدات المساعدات بالمساعدات مساعدة المساعدة والمساعدات",
+    "إسرائيل اسرائيل لإسرائيل وإسرائيل بإسرائيل",
+    "حكومة الحكومة بالحكومة والحكومة للحكومة حكومات الحكومات حكومته",
+    "رئيس الرئيس ورئيس للرئيس والرئيس رئيسا",
+    "لاعب اللاعب لاعبين اللاعبين لاعبون واللاعب لاعبا",
+    "مباراة المباراة بالمباراة والمباراة مباراته",
+    "انتخابات الانتخابات بالانتخابات والانتخابات للانتخابات",
+    "شركة الشركة الشركات شركات بالشركة للشركة والشركة",
+    "مصري المصري المصرية المصريين مصرية المصريون",
+    "عسكري العسكري العسكرية العسكريين عسكرية",
+    "قوات القوات بالقوات وقوات للقوات قواته",
+    "أمريكي الأمريكي الأمريكية الأمريكيين أمريكية",
+    "منتخب المنتخب للمنتخب والمنتخب منتخبات المنتخبات",
+    "تونسي التونسي التونسية التونسيين تونسية",
+    "معلومات المعلومات بالمعلومات معلومة",
+    "عملية العملية العمليات عمليات بالعملية",
+    "سياسي السياسي السياسية السياسيين سياسية",
+    "مسؤول المسؤول المسؤولين مسؤولون مسؤولة مسؤولين",
+    "اقتصاد الاقتصاد والاقتصاد بالاقتصاد للاقتصاد",
+    "وزارة الوزارة بالوزارة والوزارة وزارات للوزارة",
+    "ولاية الولاية ولايات الولايات بولاية",
+    "يوم اليوم واليوم يوما",
+    "قطاع القطاع بقطاع وقطاع",
+    "كأس الكأس بكأس وكأس",
+    "مدينة المدينة بالمدينة ومدينة للمدينة بمدينة",
+    "هجوم الهجوم بالهجوم هجوما والهجوم",
+    "مستشفى المستشفى بالمستشفى مستشفيات المستشفيات",
+    "وزير الوزير ووزير للوزير وزيرة الوزيرة",
+    "سيارة السيارة سيارات السيارات سيارته",
+    "أسعار الأسعار بأسعار وأسعار",
+    "حرب الحرب والحرب بالحرب حربا",
+    "دولار الدولار دولارات دولارا",
+    "مفاوضات المفاوضات والمفاوضات",
+    "تطورات التطورات",
+    "محادثات المحادثات",
+    "زيارة الزيارة زيارته بزيارة",
+    "بطولة البطولة للبطولة ببطولة",
+    "فريق الفريق للفريق فريقه",
+    "فرنسا وفرنسا بفرنسا",
+    "أكد وأكد",
+    "قرار القرار قرارا بقرار",
+]
+
+# Unrelated words that must keep different terms (both occur in the corpus).
+DISTINCT = [
+    ("وزارة", "زار"),  # ministry / visited
+    ("ولاية", "لا"),  # state / no
+    ("على", "علي"),  # on / Ali
+    ("إلى", "والي"),  # to / governor
+    ("لبنان", "لبن"),  # Lebanon / milk
+    ("سنة", "سن"),  # year / age
+    ("مدرسة", "مدرس"),  # school / teacher
+    ("جامعة", "جامع"),  # university / mosque
+    ("قالن", "قال"),  # Kalın (a name) / said
+    ("بعدما", "عدم"),  # after / lack
+    ("أعلن", "أعلى"),  # announced / highest
+    ("الآن", "أن"),  # now / that
+    ("أمين", "أم"),  # secretary / mother
+    ("وطني", "طن"),  # national / ton
+    ("عمان", "عم"),  # Oman / uncle
+    ("بيان", "بي"),  # statement / "B" (of بي بي سي)
+    ("إيران", "إير"),  # Iran / "Air" (of إير باص)
+    ("كلية", "كل"),  # college / all
+    ("بطولة", "طول"),  # championship / length
+    ("فيسبوك", "يسب"),  # Facebook / insults
+]
+
+
+def records(path: Path) -> Iterator[dict]:
+    opener = lzma.open if path.suffix == ".xz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def article_text(record: dict) -> str:
+    return f"{record.get('headline') or ''}\n{record['body']}"
+
+
+# -- 1 and 2: acceptance, families, distinct words -------------------------------------------
+
+
+def term_of(analyzer: Analyzer, word: str) -> str:
+    found = analyzer.terms(word)
+    if len(found) != 1:
+        raise ValueError(f"{word!r} is not one token: {found}")
+    return found[0]
+
+
+def word_lists(analyzer: Analyzer) -> dict:
+    accepted = [term_of(analyzer, q) == term_of(analyzer, d) for q, d in ACCEPTANCE]
+    pairs = joined = whole = 0
+    for family in FAMILIES:
+        found = [term_of(analyzer, word) for word in family.split()]
+        whole += len(set(found)) == 1
+        for a, b in combinations(found, 2):
+            pairs += 1
+            joined += a == b
+    merged = [f"{a}/{b}" for a, b in DISTINCT if term_of(analyzer, a) == term_of(analyzer, b)]
+    return {
+        "acceptance": sum(accepted[:6]),
+        "quirks": sum(accepted[6:]),
+        "family_pairs_joined": joined / pairs,
+        "families_whole": whole,
+        "distinct_merged": len(merged),
+        "distinct_merged_words": merged,
+    }
+
+
+def corpus_counts(texts: list[str]) -> dict[str, int]:
+    wanted = {w for family in FAMILIES for w in family.split()}
+    wanted |= {w for pair in DISTINCT for w in pair}
+    counts = dict.fromkeys(wanted, 0)
+    for text in texts:
+        for word in analysis._WORD.findall(text):
+            if word in counts:
+                counts[word] += 1
+    return counts
+
+
+# -- 3: known-item retrieval -----------------------------------------------------------------
+
+
+def known_item(
+    analyzer: Analyzer, bodies: list[str], queries: list[tuple[int, str]], depth: int = 100
+) -> dict:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=False, tokenizer_name="whitespace")
+    builder.add_integer_field("n", stored=True, indexed=False)
+    schema = builder.build()
+    index = tantivy.Index(schema)
+    writer = index.writer(heap_size=256_000_000)
+    for n, body in enumerate(bodies):
+        writer.add_document(tantivy.Document(body=" ".join(analyzer.terms(body)), n=n))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+    should = tantivy.Occur.Should
+    reciprocal: list[float] = []
+    at1 = at10 = 0
+    for target, headline in queries:
+        words = list(dict.fromkeys(analyzer.terms(headline)))
+        query = tantivy.Query.boolean_query(
+            [(should, tantivy.Query.term_query(schema, "body", word)) for word in words]
+        )
+        hits = searcher.search(query, depth).hits
+        ranked = [searcher.doc(address)["n"][0] for _, address in hits]
+        rank = ranked.index(target) + 1 if target in ranked else None
+        reciprocal.append(1 / rank if rank else 0.0)
+        at1 += rank == 1
+        at10 += rank is not None and rank <= 10
+    return {
+        "queries": len(queries),
+        "documents": len(bodies),
+        "mrr": statistics.fmean(reciprocal),
+        "success_at_1": at1 / len(queries),
+        "success_at_10": at10 / len(queries),
+        "reciprocal_ranks": reciprocal,
+    }
+
+
+def paired(ours: list[float], theirs: list[float]) -> tuple[float, float]:
+    """Mean of ``ours - theirs`` (per query) and the half-width of its 95% interval."""
+    differences = [a - b for a, b in zip(ours, theirs, strict=True)]
+    return statistics.fmean(differences), 1.96 * statistics.stdev(differences) / len(
+        differences
+    ) ** 0.5
+
+
+# -- 4: speed ---------------------------------------------------------------------------------
+
+
+def variant_speed(arabic: Callable[[str], str], words: list[str], runs: int) -> float:
+    """Arabic words per second through ``arabic`` with no cache."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for word in words:
+            arabic(word)
+        best = min(best, time.perf_counter() - start)
+    return len(words) / best
+
+
+def pipeline_speed(texts: list[str], runs: int) -> dict:
+    megabytes = sum(len(text.encode()) for text in texts) / 1e6
+    cold, warm = [], []
+    tokens = 0
+    for _ in range(runs):
+        analysis._ANALYZERS.pop("ar", None)  # a fresh analyser: an empty cache
+        start = time.perf_counter()
+        tokens = sum(len(analysis.terms(text, "ar")) for text in texts)
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for text in texts:
+            analysis.terms(text, "ar")
+        warm.append(time.perf_counter() - start)
+    return {
+        "articles": len(texts),
+        "megabytes": megabytes,
+        "terms": tokens,
+        "distinct_words": len(analysis.analyzer("ar")._cache),
+        "cold_seconds": min(cold),
+        "warm_seconds": min(warm),
+        "cold_mb_s": megabytes / min(cold),
+        "warm_mb_s": megabytes / min(warm),
+        "cold_tokens_s": tokens / min(cold),
+        "warm_tokens_s": tokens / min(warm),
+        "runs": {"cold": cold, "warm": warm},
+    }
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def markdown(result: dict) -> str:
+    names = list(result["variants"])
+    lines = [
+        "| Arabic stemmer | acceptance (of 6) | quirks (of 2) | family pairs joined"
+        f" | families whole (of {len(FAMILIES)}) | unrelated merged (of {len(DISTINCT)})"
+        " | vocabulary | words/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        v = result["variants"][name]
+        lines.append(
+            f"| {name} | {v['acceptance']} | {v['quirks']} | {v['family_pairs_joined']:.1%}"
+            f" | {v['families_whole']} | {v['distinct_merged']} | {v['vocabulary']:,}"
+            f" | {v['words_per_second']:,.0f} |"
+        )
+    for setting in ("sample", "full"):
+        first = result["variants"][names[0]][setting]
+        lines += [
+            "",
+            f"Known item, {first['queries']:,} headlines → {first['documents']:,} bodies:",
+            "",
+            f"| Arabic stemmer | MRR@100 | MRR − {DEFAULT} (95% CI) | success@1 | success@10 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name in names:
+            r = result["variants"][name][setting]
+            delta, half = r["mrr_vs_default"]
+            lines.append(
+                f"| {name} | {r['mrr']:.3f} | {delta:+.4f} ± {half:.4f}"
+                f" | {r['success_at_1']:.1%} | {r['success_at_10']:.1%} |"
+            )
+    p = result["pipeline"]
+    lines += [
+        "",
+        f'Pipeline (`terms(text, "ar")`), {p["articles"]:,} articles,'
+        f" {p['megabytes']:.1f} MB, {p['terms']:,} terms, {p['distinct_words']:,} distinct words:",
+        "",
+        "| cache | seconds | MB/s | tokens/s |",
+        "|---|---:|---:|---:|",
+        f"| cold | {p['cold_seconds']:.2f} | {p['cold_mb_s']:.1f} | {p['cold_tokens_s']:,.0f} |",
+        f"| warm | {p['warm_seconds']:.2f} | {p['warm_mb_s']:.1f} | {p['warm_tokens_s']:,.0f} |",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS / "ant_arabic_news.jsonl.xz")
+    parser.add_argument("--sample", type=Path, default=CORPUS / "ant_arabic_news.sample1000.jsonl")
+    parser.add_argument("--runs", type=int, default=3, help="speed runs (best is kept)")
+    parser.add_argument(
+        "--queries",
+        choices=["sample", "all"],
+        default="all",
+        help="headlines searched among all bodies: the sample's 1,000 or all 40,000",
+    )
+    args = parser.parse_args()
+    assert ARABIC is light10_plus, "DEFAULT no longer names the shipped stemmer"
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    full = list(records(args.corpus))
+    sample = list(records(args.sample))
+    position = {record["id"]: n for n, record in enumerate(full)}
+    texts = [article_text(record) for record in full]
+    bodies = [record["body"] for record in full]
+    sample_bodies = [record["body"] for record in sample]
+    sample_queries = [(n, r["headline"]) for n, r in enumerate(sample) if r.get("headline")]
+    if args.queries == "all":
+        full_queries = [(n, r["headline"]) for n, r in enumerate(full) if r.get("headline")]
+    else:
+        full_queries = [(position[r["id"]], r["headline"]) for r in sample if r.get("headline")]
+    counts = corpus_counts(texts)
+    missing = sorted(word for word, count in counts.items() if count == 0)
+    if missing:
+        print(f"not in the corpus: {' '.join(missing)}", file=sys.stderr)
+    arabic_words = [
+        word
+        for record in sample
+        for word in analysis._WORD.findall(article_text(record))
+        if analysis._ARABIC_LETTER.match(word)
+    ]
+
+    result: dict = {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "corpus": str(args.corpus),
+        "sample": str(args.sample),
+        "counts": counts,
+        "variants": {},
+    }
+    for name, arabic in VARIANTS.items():
+        analyzer = Analyzer("ar", arabic=arabic)
+        entry = word_lists(analyzer)
+        entry["words_per_second"] = variant_speed(arabic, arabic_words, args.runs)
+        entry["sample"] = known_item(analyzer, sample_bodies, sample_queries)
+        entry["full"] = known_item(analyzer, bodies, full_queries)
+        entry["vocabulary"] = len(set(analyzer._cache.values()))  # every word of the corpus
+        result["variants"][name] = entry
+        print(f"{name}: {json.dumps(entry, ensure_ascii=False)}", flush=True)
+    for setting in ("sample", "full"):
+        ranks = {
+            name: entry[setting].pop("reciprocal_ranks")
+            for name, entry in result["variants"].items()
+        }
+        for name, entry in result["variants"].items():
+            entry[setting]["mrr_vs_default"] = paired(ranks[name], ranks[DEFAULT])
+    result["pipeline"] = pipeline_speed(texts, args.runs)
+    (OUT / "stemmers.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print()
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

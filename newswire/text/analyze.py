@@ -1,0 +1,239 @@
+"""Analysis: text to index terms, the same way for the documents indexed and the queries.
+
+A query term and a document term match when they come out of ``analyze`` the same, so
+both sides call this module: ``terms``/``index_text`` when indexing (the fast path, one
+``findall`` and a cache), ``analyze`` when offsets are needed (highlighting, phrase
+positions).
+
+**Tokens.** A word is a run of letters and combining marks, digits going with the
+non-Arabic letters, split where the script changes between Arabic letters and the rest:
+
+* harakat, tatweel and other marks stay inside their word (``المُساعَدات`` is one token,
+  not three as in SQLite FTS5's default tokenizer; Python's ``\\w`` misses the harakat);
+* a zero-width non-joiner or joiner (U+200C/U+200D) or soft hyphen between two letters of
+  the same run does not split it;
+* ``لـCNN`` → ``لـ`` + ``CNN``, ``و2016`` → ``و`` + ``2016``, ``2018م`` → ``2018`` + ``م``,
+  ``أفريل2014`` → ``أفريل`` + ``2014`` (the corpus glues prefixes to numbers and Latin names);
+* ``G20``, ``S9``, ``mp3`` stay whole (Latin letters and digits), and so do Arabic-Indic
+  numbers (``٢٠١٨`` → ``2018``);
+* everything else separates words, ``.`` and ``,`` included: ``3.5`` is the two terms
+  ``3`` and ``5`` and ``1,000`` is ``1`` and ``000`` (a query ``3.5`` analyses the same, and
+  as a phrase still finds them); ``l'État`` and ``İstanbul'da`` split at the apostrophe.
+
+**Terms.** Each token is analysed by its own script: a token of Arabic letters goes
+through ``normalize`` and the Arabic stemmer (``stem.ARABIC``, light10+) whatever the item
+language, unless the item language is another language written in Arabic script (Persian
+``fa`` gets Snowball Persian, Urdu and the others no stemmer); any other token is
+normalised (case-folded) and stemmed with ``stemmer_for(lang)`` (Snowball) — except in an
+Arabic item or one of unknown language, where Latin words are names and acronyms (CNN,
+Galaxy, iPhone) and are only case-folded, not stemmed. A query must therefore be analysed
+with the language of the items it searches.
+
+Stop words are kept (phrase positions stay simple and BM25 weighs them down); ``STOPWORDS``
+holds a small Arabic and English list, as terms, for a query side that wants to drop them.
+A token that normalises to nothing (a lone tatweel) is dropped without using a position. A
+term never contains whitespace (NFKC turns ``ﷺ`` into four words: they are joined).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newswire.text.normalize import normalize
+from newswire.text.stem import ARABIC, language, stemmer_for
+
+__all__ = ["STOPWORDS", "Analyzer", "Token", "analyze", "analyzer", "index_text", "terms"]
+
+
+@dataclass(slots=True, frozen=True)
+class Token:
+    """One word of a text: its index ``term`` and where it stands in the original text."""
+
+    term: str  # the index term (normalised + stemmed)
+    start: int  # character offset into the original text
+    end: int  # end offset (exclusive)
+    position: int  # 0-based word position
+
+
+# -- the word pattern ----------------------------------------------------------------------
+
+# Arabic letters of the Basic Multilingual Plane. The rare astral Arabic mathematical
+# letters make runs with the other letters, and a run that begins with one is told Arabic
+# (_ARABIC_LETTER). Classes are kept to the BMP where they can, which re compiles to
+# bitmaps: more than twice as fast over the corpus as with the astral ranges in.
+_ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x0870, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+_PLANES_WITH_MARKS = (range(0x20000), range(0xE0000, 0xE1000))
+_JOINERS = "\u200c\u200d\u00ad"
+
+
+def _ranges(codes: list[int]) -> str:
+    """A regex character-class body for a sorted list of code points."""
+    out: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        first, last = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        out.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(out)
+
+
+def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The word pattern, and the pattern of an Arabic letter."""
+    category = unicodedata.category
+    arabic = [
+        c
+        for first, last in _ARABIC_BLOCKS
+        for c in range(first, last + 1)
+        if category(chr(c)).startswith("L")
+    ]
+    marks = [c for plane in _PLANES_WITH_MARKS for c in plane if category(chr(c)).startswith("M")]
+    a = _ranges(arabic)
+    m = _ranges([c for c in marks if c <= 0xFFFF])
+    m_all = _ranges(marks)
+    z = re.escape(_JOINERS)
+    o = rf"[^\W_{a}]"  # a letter or digit that is not an Arabic letter
+    arabic_run = rf"[{a}][{a}{m}]*"
+    other_run = rf"{o}(?:{o}|[{m_all}])*"
+    word = rf"{arabic_run}(?:[{z}]+{arabic_run})*|{other_run}(?:[{z}]+{other_run})*"
+    return re.compile(word), re.compile(rf"[{a}]|[\U0001EE00-\U0001EEFF]")
+
+
+_WORD, _ARABIC_LETTER = _word_pattern()
+
+# Languages other than Arabic written in Arabic script: their own stemmer, if any.
+_ARABIC_SCRIPT = frozenset({"fa", "ur", "ps", "ku", "ckb", "sd", "ug", "ks"})
+# Item languages whose non-Arabic words are left unstemmed.
+_UNSTEMMED_OTHER = frozenset({None, "ar"})
+
+CACHE_LIMIT = 500_000
+
+
+def _joined(text: str) -> str:
+    """``text`` without whitespace (NFKC expands ``ﷺ`` into four words)."""
+    return text if text.isalnum() else "".join(text.split())
+
+
+class Analyzer:
+    """Text to tokens and terms for one item language, with a cache of surface → term.
+
+    ``arabic`` replaces the term function of Arabic-script words: it receives the word as
+    found in the text (harakat and all) and returns its term (``bench/stemmers.py``
+    compares stemmers with it). The module functions use one shared ``Analyzer`` per
+    language; an ``Analyzer`` is safe to share between threads.
+    """
+
+    __slots__ = ("_cache", "_term", "lang")
+
+    def __init__(self, lang: str | None = None, *, arabic: Callable[[str], str] | None = None):
+        self.lang = language(lang)
+        self._cache: dict[str, str] = {}
+        self._term = self._term_function(arabic)
+
+    def _term_function(self, arabic: Callable[[str], str] | None) -> Callable[[str], str]:
+        code = self.lang
+        arabic_stem = stemmer_for(code) if code in _ARABIC_SCRIPT else ARABIC
+        other_stem = stemmer_for(None if code in _UNSTEMMED_OTHER else code)
+        is_arabic = _ARABIC_LETTER.match
+
+        def term(word: str) -> str:
+            if not is_arabic(word):
+                return other_stem(_joined(normalize(word, code)))
+            if arabic is None:
+                return arabic_stem(_joined(normalize(word, code)))
+            return _joined(arabic(word))
+
+        return term
+
+    def term(self, word: str) -> str:
+        """The term of one word (a token's text); ``""`` when it normalises to nothing."""
+        found = self._cache.get(word)
+        return self._term(word) if found is None else found
+
+    def _terms(self, words: list[str]) -> list[str]:
+        cache = self._cache
+        try:
+            return list(map(cache.__getitem__, words))
+        except KeyError:
+            pass
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()
+        term = self._term
+        for word in set(words).difference(cache):
+            cache[word] = term(word)
+        get = cache.get  # another thread may have cleared the cache meanwhile
+        return [found if (found := get(word)) is not None else term(word) for word in words]
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of ``text``, in order."""
+        found = self._terms(_WORD.findall(text))
+        return found if all(found) else list(filter(None, found))
+
+    def analyze(self, text: str) -> list[Token]:
+        """The tokens of ``text``: terms, offsets into ``text`` and positions."""
+        matches = list(_WORD.finditer(text))
+        found = self._terms([match.group() for match in matches])
+        tokens: list[Token] = []
+        for match, term in zip(matches, found, strict=True):
+            if term:
+                tokens.append(Token(term, match.start(), match.end(), len(tokens)))
+        return tokens
+
+
+_ANALYZERS: dict[str | None, Analyzer] = {}
+
+
+def analyzer(lang: str | None = None) -> Analyzer:
+    """The shared ``Analyzer`` of language ``lang`` (``"ar"``, ``"ar-EG"`` and ``"AR"``
+    share one)."""
+    found = _ANALYZERS.get(lang)
+    if found is None:
+        code = language(lang)
+        found = _ANALYZERS.get(code)
+        if found is None:
+            found = _ANALYZERS.setdefault(code, Analyzer(code))
+        _ANALYZERS[lang] = found
+    return found
+
+
+def terms(text: str, lang: str | None = None) -> list[str]:
+    """The index terms of ``text``: ``[t.term for t in analyze(text, lang)]``, faster."""
+    return analyzer(lang).terms(text)
+
+
+def index_text(text: str, lang: str | None = None) -> str:
+    """The terms of ``text`` joined by spaces, for a whitespace tokenizer (tantivy's)."""
+    return " ".join(analyzer(lang).terms(text))
+
+
+def analyze(text: str, lang: str | None = None) -> list[Token]:
+    """The tokens of ``text``: terms, offsets into the original text and positions."""
+    return analyzer(lang).analyze(text)
+
+
+def _stopwords() -> frozenset[str]:
+    arabic = (
+        "في من على إلى الى عن مع هذا هذه ذلك تلك التي الذي الذين اللذين اللتين هو هي هم هن"
+        " أن ان إن أو او لا لم لن ما ماذا كان كانت يكون قد و ف ب ل ك ثم بين كل بعد قبل حتى"
+        " عند لدى منذ أي اي غير بل لكن إذا اذا كما أيضا ايضا فقط قال وقال وفي ومن وعلى وأن"
+        " التى فى"
+    )
+    english = (
+        "a an and are as at be but by for from has have he her his in is it its of on or"
+        " she that the their they this to was were which will with"
+    )
+    return frozenset(terms(arabic, "ar") + terms(english) + terms(english, "en"))
+
+
+STOPWORDS: frozenset[str] = _stopwords()

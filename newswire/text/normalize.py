@@ -1,0 +1,118 @@
+"""Normalisation: the spelling variants a search must not tell apart, folded away.
+
+Arabic is written with optional short vowels, optional stretching and several
+interchangeable letter shapes; a reader sees the same word in ``المُساعَدات``,
+``المســاعدات`` and ``المساعدات``, and so must the index. ``normalize`` applies, in order:
+
+1. **NFKC**, which folds compatibility forms: Arabic presentation forms (``ﻻ`` → ``لا``,
+   ``ﷲ`` → ``الله``), full-width Latin, ligatures (``ﬁ`` → ``fi``), superscript digits.
+2. **Deletions** (one ``str.translate`` table, no per-character loop): harakat and other
+   Arabic combining marks (U+064B–U+065F), the superscript alef U+0670, Quranic marks
+   (U+06D6–U+06ED, U+08D3–U+08FF), tatweel U+0640, bidi controls (U+061C, U+200E/U+200F,
+   U+202A–U+202E, U+2066–U+2069), zero-width characters (U+200B–U+200D, U+2060, U+FEFF)
+   and the soft hyphen U+00AD.
+3. **Letter unification**: the alef forms ``أ إ آ ٱ ٲ ٳ`` → ``ا``; ``ى`` → ``ي``;
+   ``ة`` → ``ه``; the Persian ``ی ک ۀ`` → ``ي ك ه`` (a Persian keyboard typing Arabic);
+   Arabic-Indic ``٠-٩`` and Persian ``۰-۹`` digits → ASCII ``0-9``; ``İ`` → ``i`` in every
+   language (Turkish names appear in any text, and ``"İ".casefold()`` leaves a stray dot).
+4. **Case folding** with ``str.casefold`` (``ß`` → ``ss``); for Turkish and Azeri (``lang``
+   ``tr``/``az``) the dotless ``I`` → ``ı`` first, so ``ISTANBUL`` → ``ıstanbul`` as a
+   Turkish reader (and the Turkish Snowball stemmer) expects.
+
+``normalize`` is idempotent: ``normalize(normalize(x)) == normalize(x)``.
+
+``fold`` is steps 1–4 less the two unifications a stemmer may want to see first: it keeps
+``ة`` and ``ى`` (Snowball's Arabic stemmer reads its suffix rules off ``ة``; see
+``newswire.text.stem``). ``unify_final`` then maps them as ``normalize`` does.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["fold", "normalize", "unify_final"]
+
+
+def _span(first: int, last: int) -> range:
+    return range(first, last + 1)
+
+
+_ARABIC_MARKS: frozenset[int] = frozenset(
+    [
+        *_span(0x064B, 0x065F),  # harakat: tanwin, fatha, damma, kasra, shadda, sukun, ...
+        0x0670,  # superscript alef
+        *_span(0x06D6, 0x06ED),  # Quranic annotation marks
+        *_span(0x08D3, 0x08FF),  # extended Quranic marks
+        0x0640,  # tatweel
+    ]
+)
+_INVISIBLE = [
+    0x061C,  # Arabic letter mark
+    0x200E,
+    0x200F,  # LRM, RLM
+    *_span(0x202A, 0x202E),  # embeddings and overrides
+    *_span(0x2066, 0x2069),  # isolates
+    *_span(0x200B, 0x200D),  # zero-width space, non-joiner, joiner
+    0x2060,  # word joiner
+    0xFEFF,  # zero-width no-break space (BOM)
+    0x00AD,  # soft hyphen
+]
+_ALEFS = "أإآٱٲٳ"
+_DIGITS = {
+    **{0x0660 + n: str(n) for n in range(10)},  # Arabic-Indic
+    **{0x06F0 + n: str(n) for n in range(10)},  # Persian (Extended Arabic-Indic)
+}
+
+_FOLD: dict[int, int | str | None] = {
+    **dict.fromkeys(_ARABIC_MARKS),
+    **dict.fromkeys(_INVISIBLE),
+    **{ord(c): "ا" for c in _ALEFS},
+    ord("ی"): "ي",  # Persian yeh
+    ord("ک"): "ك",  # Persian keheh
+    ord("ۀ"): "ه",  # heh with yeh above
+    ord("İ"): "i",
+    **_DIGITS,
+}
+_FINAL: dict[int, int | str | None] = {ord("ة"): "ه", ord("ى"): "ي"}
+_NORMALIZE = {**_FOLD, **_FINAL}
+_TURKIC = frozenset({"tr", "az", "turkish"})
+
+
+def _turkic(lang: str | None) -> bool:
+    if not lang:
+        return False
+    return lang.lower().replace("_", "-").split("-", 1)[0] in _TURKIC
+
+
+def _case(text: str, lang: str | None) -> str:
+    if _turkic(lang):
+        text = text.replace("I", "ı")
+    text = text.casefold()
+    # casefold can leave decomposed letters ("ǰ" -> "j" + U+030C): recompose them, so
+    # that the result is NFKC like the rest.
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def _fold(text: str, lang: str | None, table: dict[int, int | str | None]) -> str:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(table)
+    return _case(text, lang)
+
+
+def fold(text: str, lang: str | None = None) -> str:
+    """``normalize`` less ``ة`` → ``ه`` and ``ى`` → ``ي`` (for a stemmer that reads them)."""
+    return _fold(text, lang, _FOLD)
+
+
+def unify_final(text: str) -> str:
+    """Map ``ة`` → ``ه`` and ``ى`` → ``ي``: what ``normalize`` does and ``fold`` leaves."""
+    return text.translate(_FINAL)
+
+
+def normalize(text: str, lang: str | None = None) -> str:
+    """The full normalisation: Arabic rules, digits, NFKC and case folding (module docs).
+
+    ``lang`` is an ISO 639-1 code or tag (``"tr"``, ``"tr-TR"``); it matters only for the
+    Turkish and Azeri dotless ``I``.
+    """
+    return _fold(text, lang, _NORMALIZE)

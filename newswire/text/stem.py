@@ -1,0 +1,176 @@
+"""Stemmers: one word's inflected forms brought to one index term.
+
+Arabic has three candidates, measured on the ANT corpus by ``bench/stemmers.py`` (figures
+and the reasoning in ``docs/search.md``):
+
+* ``light10``, the light stemmer of Larkey, Ballesteros and Connell ("Light Stemming for
+  Arabic Information Retrieval", 2007; the one Lucene's ``ArabicStemmer`` implements).
+  It strips at most one prefix, the first that fits of ``ال وال بال كال فال لل``, keeping at
+  least ``min_stem`` letters (2 in the paper), or else ``و`` if 3 letters remain; then each
+  suffix of ``ها ان ات ون ين يه ية ه ة ي`` in that order, each time keeping at least
+  ``min_stem`` letters. The suffixes ``ة``/``ية`` never match a ``normalize``-d word
+  (``ة`` → ``ه``): ``ه``/``يه`` take their place.
+* ``light10_plus``, the default (``ARABIC``): light10 keeping stems of 3 letters or more
+  (2 is too few: ``بيان`` → ``بي``, ``أمين`` → ``ام``, ``الآن`` → ``ان``, ``ولاية`` → ``لا``),
+  after a final accusative ``ا`` is dropped from a word of 4 letters or more (``رئيسا`` →
+  ``رئيس``, ``عاما`` → ``عام``), and followed by the bare prepositions ``ب ك ل`` when 4
+  letters or more remain (``بقطاع``, ``لإسرائيل``, ``بمساعدات``; but ``كبيرة`` = ``كبير``,
+  ``بطولة`` ≠ ``طول``). Not ``ف``, which begins too many words (``فلسطيني``, ``فريق``).
+* ``snowball_arabic``: Snowball's Arabic stemmer (PyStemmer), fed a word folded with
+  ``ة`` and ``ى`` kept (its suffix rules read ``ة``: ``المدرسه`` stays ``مدرسه`` while
+  ``المدرسة`` gives ``مدرس``), with the ``وال``/``فال`` it misses stripped first, and its
+  output unified as ``normalize`` does. It fails two of the issue's examples
+  (``فلسطيني`` → ``لسط`` but ``الفلسطينيين`` → ``فلسطين``; ``مساعدات`` → ``مساعدا`` but
+  ``المساعدات`` → ``مساعد``) and finds the right article less often than ``light10_plus``.
+
+``stemmer_for(lang)`` gives the stemmer of an item language (an ISO 639-1 code such as
+``"tr"``, a tag such as ``"en-GB"``, or a Snowball name such as ``"english"``): ``ARABIC``
+for ``"ar"``, Snowball for the languages it knows (``SNOWBALL``), and the identity for
+anything else, ``None`` included. Every stemmer takes a word already passed through
+``normalize`` (for the same ``lang``) and returns a non-empty string for a non-empty word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import Stemmer
+
+from newswire.text.normalize import fold, unify_final
+
+__all__ = [
+    "ARABIC",
+    "SNOWBALL",
+    "language",
+    "light10",
+    "light10_plus",
+    "snowball_arabic",
+    "stemmer_for",
+]
+
+# ISO 639-1 code -> PyStemmer algorithm (a literal registry; see Stemmer.algorithms()).
+SNOWBALL: dict[str, str] = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "eo": "esperanto",
+    "es": "spanish",
+    "et": "estonian",
+    "eu": "basque",
+    "fa": "persian",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "st": "sesotho",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+_NAMES = {name: code for code, name in SNOWBALL.items()}
+
+_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+
+
+def light10(word: str, min_stem: int = 2) -> str:
+    """Larkey's light10 stem of a normalised Arabic word (rules in the module docs).
+
+    ``min_stem`` is the fewest letters a removal may leave: 2 in the paper (3 after ``و``).
+    """
+    n = len(word)
+    for prefix in _PREFIXES:
+        if n >= len(prefix) + min_stem and word.startswith(prefix):
+            word = word[len(prefix) :]
+            break
+    else:
+        if n >= max(4, min_stem + 1) and word[0] == "و":
+            word = word[1:]
+    for suffix in _SUFFIXES:
+        if len(word) >= len(suffix) + min_stem and word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+_PREPOSITIONS = ("ب", "ك", "ل")
+
+
+def light10_plus(word: str) -> str:
+    """The default Arabic stem of a normalised word: light10 and more (module docs)."""
+    if len(word) >= 4 and word[-1] == "ا":
+        word = word[:-1]
+    word = light10(word, 3)
+    if len(word) >= 5 and word.startswith(_PREPOSITIONS):
+        word = word[1:]
+    return word
+
+
+_SNOWBALL_PREFIXES = ("وال", "فال")
+
+
+def snowball_arabic(word: str) -> str:
+    """Snowball's Arabic stem of ``word`` (a raw or ``fold``-ed word; not ``normalize``-d).
+
+    ``وال``/``فال`` are stripped first (Snowball keeps them: ``والوزارة`` → ``والوزار``),
+    and the stem is unified as ``normalize`` does, so it never holds ``ة`` or ``ى``.
+    """
+    word = fold(word)
+    if len(word) >= 5 and word.startswith(_SNOWBALL_PREFIXES):
+        word = word[1:]
+    return unify_final(_snowball("arabic")(word))
+
+
+def _identity(word: str) -> str:
+    return word
+
+
+ARABIC: Callable[[str], str] = light10_plus
+
+
+_NO_LANGUAGE = frozenset({"", "und", "mul", "zxx", "mis"})  # BCP 47: undetermined, ...
+
+
+def language(lang: str | None) -> str | None:
+    """The primary language code of ``lang`` (``"en-GB"`` → ``"en"``, ``"english"`` →
+    ``"en"``), or ``None`` for none or an undetermined one (``"und"``)."""
+    if not lang:
+        return None
+    code = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+    return None if code in _NO_LANGUAGE else _NAMES.get(code, code)
+
+
+@cache
+def _snowball(name: str) -> Callable[[str], str]:
+    return Stemmer.Stemmer(name, 0).stemWord
+
+
+@cache
+def stemmer_for(lang: str | None) -> Callable[[str], str]:
+    """The stemmer of language ``lang``; the identity for an unknown or absent language."""
+    code = language(lang)
+    if code == "ar":
+        return ARABIC
+    if code in SNOWBALL:
+        return _snowball(SNOWBALL[code])
+    return _identity
