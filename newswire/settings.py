@@ -40,6 +40,13 @@ SETTINGS: tuple[Setting, ...] = (
         "memory://",
         "Event bus URL: `memory://` (one process) or `nats://host:4222` (several nodes).",
     ),
+    Setting(
+        "search_index",
+        "",
+        "Folder of the search index (derived from the store, rebuilt when missing);"
+        " default: beside the SQLite database (`newswire.db.search`), in memory for an"
+        " in-memory database.",
+    ),
     Setting("teaser_chars", "600", "Longest teaser (teaser access, public site), in characters."),
     Setting(
         "stream_buffer",
@@ -122,6 +129,7 @@ class Settings:
     max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
     base_url: str = field(default_factory=lambda: setting("base_url"))
     bus: str = field(default_factory=lambda: setting("bus"))
+    search_index: str = field(default_factory=lambda: setting("search_index"))
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))

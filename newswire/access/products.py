@@ -53,9 +53,9 @@ def matches(product: Product, item: NewsItem) -> bool:
         return False
     if product.genres and not {g.code for g in item.genres} & set(product.genres):
         return False
-    if product.sources and not _fold_set(_sources(item)) & _fold_set(product.sources):
+    if product.sources and not fold_set(sources_of(item)) & fold_set(product.sources):
         return False
-    if product.places and not _fold_set(_places(item)) & _fold_set(product.places):
+    if product.places and not fold_set(places_of(item)) & fold_set(product.places):
         return False
     return not product.subjects or any(
         taxonomy.is_within(code, wanted)
@@ -159,17 +159,17 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
-def _fold_set(values: Iterable[str]) -> set[str]:
+def fold_set(values: Iterable[str]) -> set[str]:
     return {folded for value in values if (folded := _fold(value))}
 
 
-def _sources(item: NewsItem) -> Iterator[str]:
+def sources_of(item: NewsItem) -> Iterator[str]:
     yield item.provider
     if item.dateline is not None:
         yield item.dateline.source
 
 
-def _places(item: NewsItem) -> Iterator[str]:
+def places_of(item: NewsItem) -> Iterator[str]:
     if item.dateline is not None:
         yield item.dateline.place
         yield item.dateline.place_latin

@@ -55,6 +55,21 @@ def is_within(code: str, ancestor: str) -> bool:
     return False
 
 
+def lineage(code: str) -> list[str]:
+    """``code`` as a QCode and every broader topic above it, nearest first (``[]`` if it is
+    not a Media Topic): the topics a product may name to take in an item about ``code``."""
+    code = qcode(code)
+    if not code:
+        return []
+    topics, out = _topics(), [code]
+    while len(out) <= len(topics):  # bounded: a cycle in an edited CSV must not spin
+        found = topics.get(out[-1])
+        if found is None or not found.parent or found.parent in out:
+            break
+        out.append(found.parent)
+    return out
+
+
 def known(code: str) -> bool:
     """Whether ``code`` is in the Media Topic vocabulary (retired topics included)."""
     return qcode(code) in _topics()

@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from newswire import __version__
-from newswire.api import admin, feed, items, ops, problems, stream, usage, webhooks
+from newswire.api import admin, feed, items, ops, problems, search, stream, usage, webhooks
 from newswire.api.auth import RateLimiter
 from newswire.bus import open_bus
 from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
+from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
 
@@ -66,7 +67,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             heartbeat=float(settings.heartbeat),
         )
         app.state.hub = hub
+        searching = Searching(
+            store,
+            path=index_path(settings.search_index, store.url),
+            teaser_chars=settings.teaser_chars,
+        )
+        app.state.searching = searching
+        hub.on_changes.append(searching.kick)
         hub.start()
+        await searching.start()
         for start in app.state.on_start:
             await start(app)
         flusher = asyncio.create_task(_flush_usage(meter, store))
@@ -81,6 +90,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await hub.stop()
+            await searching.stop()
             with contextlib.suppress(Exception):
                 await run_in_threadpool(meter.flush, store.access)
             await bus.close()
@@ -98,6 +108,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state.limiter = RateLimiter()
     state.heartbeat = float(settings.heartbeat)
     state.closing = False
+    state.searching = None
     state.on_start, state.on_stop = [], []
     problems.install(app)
     app.include_router(items.router)
@@ -107,6 +118,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(admin.router)
     app.include_router(usage.router)
     app.include_router(webhooks.router)
+    app.include_router(search.router)
     webhooks.install(app)
     return app
 

@@ -76,6 +76,17 @@ def withdrawal(latest: NewsItem, reason: str) -> NewsItem:
     )
 
 
+class Heading(NamedTuple):
+    """A stored version without its item: what a search index rebuild chooses from."""
+
+    seq: int
+    id: str
+    version: int
+    pubstatus: str
+    embargo_until: str | None
+    """ISO 8601 UTC (``iso``), so that it compares as text."""
+
+
 class Receipt(msgspec.Struct, kw_only=True):
     """What ``append`` did: the id, version and sequence number of the stored version."""
 
@@ -217,6 +228,14 @@ class Store(Protocol):
 
     def export(self) -> Iterator[Stored]:
         """Every version of every item, in sequence order."""
+        ...
+
+    def catalogue(self) -> Iterator[Heading]:
+        """Every version's heading, in sequence order, without reading the items."""
+        ...
+
+    def by_seq(self, seqs: list[int]) -> list[Stored]:
+        """The versions stored with these sequence numbers, in sequence order."""
         ...
 
     def restore(self, records: Iterable[Stored]) -> RestoreReport: ...

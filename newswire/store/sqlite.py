@@ -29,6 +29,7 @@ from newswire.errors import BadInput, Conflict, NotFound, Unavailable
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Change,
+    Heading,
     Prepared,
     Receipt,
     RestoreReport,
@@ -59,7 +60,7 @@ _UPSERT_ITEM = (
 )
 
 
-def _path_of(url: str) -> str:
+def database_path(url: str) -> str:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://:memory:``."""
     if not url.startswith("sqlite:"):
         raise BadInput(f"not an SQLite URL: {url!r}", field="db")
@@ -76,7 +77,7 @@ def _path_of(url: str) -> str:
 class SQLiteStore:
     def __init__(self, url: str = "sqlite:///./newswire.db", *, create: bool = True):
         self.url = url
-        path = _path_of(url)
+        path = database_path(url)
         if path != ":memory:":
             file = Path(path).expanduser()
             path = str(file)
@@ -336,6 +337,31 @@ class SQLiteStore:
         while page := self.since(last, 1000):
             yield from page
             last = page[-1].seq
+
+    def catalogue(self) -> Iterator[Heading]:
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT seq, id, version, pubstatus, embargo_until FROM versions"
+                    " WHERE seq > ? ORDER BY seq LIMIT 5000",
+                    (last,),
+                ).fetchall()
+            if not rows:
+                return
+            yield from (Heading(*row) for row in rows)
+            last = rows[-1][0]
+
+    def by_seq(self, seqs: list[int]) -> list[Stored]:
+        out: list[Stored] = []
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self._rows(
+                f"SELECT {_COLUMNS} FROM versions WHERE seq IN ({marks}) ORDER BY seq",
+                tuple(chunk),
+            )
+        return out
 
     def count(self) -> tuple[int, int]:
         with self._lock:

@@ -1,0 +1,154 @@
+"""``newswire search QUERY`` and ``newswire reindex``: the search index from the command line.
+
+Both open the index beside the store (``NEWSWIRE_SEARCH_INDEX``). ``search`` first brings
+the index up to date (building it if it is missing, with a progress bar) unless a running
+server holds it, which keeps it up to date itself; ``reindex`` rebuilds it from the store.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Annotated
+
+import msgspec
+import typer
+
+from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, out, progress, with_store
+from newswire.errors import NewswireError
+from newswire.settings import BY_NAME, setting
+from newswire.store import Store
+
+IndexOption = Annotated[
+    str,
+    typer.Option("--index", envvar=BY_NAME["search_index"].env, help=BY_NAME["search_index"].help),
+]
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _open_index(store: Store, index: str):
+    from newswire.search.index import SearchIndex
+    from newswire.search.service import index_path
+
+    teaser_chars = int(setting("teaser_chars"))
+    return SearchIndex(index_path(index, store.url), teaser_chars=teaser_chars)
+
+
+def _build(index, store: Store, label: str) -> None:
+    with progress() as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        index.rebuild(store, progress=report)
+
+
+def reindex(db: DbOption = DB_DEFAULT, index: IndexOption = "") -> None:
+    """Rebuild the search index from the store (it is derived: nothing is lost)."""
+
+    def run(store: Store) -> None:
+        search_index = _open_index(store, index)
+        try:
+            _build(search_index, store, "indexing")
+        except RuntimeError as exc:
+            raise fail(str(exc)) from None
+        finally:
+            search_index.close()
+        err.print(
+            f"indexed {search_index.searcher().num_docs} items into"
+            f" {search_index.path or 'memory'}",
+            highlight=False,
+        )
+
+    with_store(db, run, create=False)
+
+
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "exact phrases", -excluded, OR.')],
+    subscriber: Annotated[
+        str | None,
+        typer.Option(help="Search as this subscriber would (its products); default: all items."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Language tag (ar matches ar-EG).")] = None,
+    subject: Annotated[str | None, typer.Option(help="IPTC Media Topic code.")] = None,
+    urgency: Annotated[str | None, typer.Option(help="1 to 9, or a range such as 1-3.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD or ISO time.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD or ISO time.")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or newest.")] = "relevance",
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The results as GET /v1/search gives them.")
+    ] = False,
+    db: DbOption = DB_DEFAULT,
+    index: IndexOption = "",
+) -> None:
+    """Search the archive with Arabic-aware matching; snippets show the matched words."""
+    from newswire.access.auth import AGENCY
+    from newswire.api.search import parse_when
+    from newswire.search.engine import Searcher, SearchRequest, validate
+
+    try:
+        req = SearchRequest(
+            q=query,
+            lang=lang,
+            subject=subject,
+            urgency=urgency,
+            since=parse_when(since, "--from"),
+            until=parse_when(until, "--to", end=True),
+            sort=sort,
+            page=page,
+            limit=limit,
+        )
+        validate(req)  # before the index is opened (and maybe built)
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+
+    def run(store: Store) -> None:
+        products = [AGENCY]
+        if subscriber is not None:
+            access = store.access
+            products = [access.product(n) for n in access.subscriber(subscriber).products]
+        search_index = _open_index(store, index)
+        try:
+            if search_index.writer() is not None and search_index.stale(store.last_seq()):
+                _build(search_index, store, "building the search index")
+            else:
+                search_index.follow(store)
+            results = Searcher(
+                search_index, store, teaser_chars=search_index.teaser_chars
+            ).search(req, products)
+        finally:
+            search_index.close()
+        if as_json:
+            doc = msgspec.json.encode(msgspec.structs.asdict(results))
+            sys.stdout.buffer.write(msgspec.json.format(doc, indent=2) + b"\n")
+            return
+        for hit in results.hits:
+            out.print(
+                f"[bold]{_terminal(hit.headline)}[/bold]\n"
+                f"  [dim]{hit.id} v{hit.version} · {hit.language} · {hit.access}"
+                f" · {hit.versioncreated or ''}[/dim]\n  {_terminal(hit.snippet)}\n",
+                highlight=False,
+            )
+        first = (results.page - 1) * results.limit
+        shown = f"{first + 1}-{first + len(results.hits)} of " if results.hits else ""
+        err.print(f"{shown}{results.total} items", highlight=False)
+
+    with_store(db, run, create=False)
+
+
+def _terminal(html: str) -> str:
+    """A snippet's HTML as rich markup: marks highlighted, entities unescaped."""
+    from html import unescape
+
+    from rich.markup import escape
+
+    parts, at = [], 0
+    for m in _MARK.finditer(html):
+        parts.append(escape(unescape(html[at : m.start()])))
+        parts.append(f"[reverse]{escape(unescape(m.group(1)))}[/reverse]")
+        at = m.end()
+    parts.append(escape(unescape(html[at:])))
+    return "".join(parts)

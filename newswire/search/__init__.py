@@ -1,0 +1,1 @@
+"""Full-text search: the subscriber's query language and its parser (``query``)."""

@@ -1,0 +1,323 @@
+"""Searching: a parsed query and a caller's entitlements in, a page of highlighted hits out.
+
+A query (``newswire.search.query``) becomes a tantivy query over the analysed fields:
+every word is analysed by ``newswire.text.analyze`` exactly as the documents were, each
+field weighted (``index.FIELDS``), BM25 ranking. The caller's products become a clause
+of the same query (``index.product_clause``): items matched through a full-text product
+are searched in their body, those matched only through a teaser product in their teaser
+(a teaser-only subscriber never finds an item by a word it cannot read). Filters and
+entitlements score nothing; only the words do.
+
+Hits are read back from the store (the index keeps only ids), judged with the delivery
+rule (``entitlement.grant``) for full text or teaser, and given snippets of the original
+text with the matched words in ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+
+import msgspec
+import tantivy
+
+from newswire.access import taxonomy
+from newswire.access.entitlement import grant
+from newswire.access.products import Product, parse_urgency
+from newswire.errors import BadInput, NotFound
+from newswire.model import utcnow
+from newswire.search import query as q
+from newswire.search.index import FIELDS, SearchIndex, product_clause
+from newswire.search.snippets import highlight, snippet
+from newswire.text.analyze import terms
+from newswire.text.teaser import teaser
+
+__all__ = ["MAX_LIMIT", "Hit", "Results", "SearchRequest", "Searcher"]
+
+MAX_LIMIT = 100
+MAX_WINDOW = 10_000
+"""Deepest result a page may reach (page x limit): deeper paging is a crawl, not a search."""
+SORTS = ("relevance", "newest")
+Occur = tantivy.Occur
+
+
+class SearchRequest(msgspec.Struct, kw_only=True):
+    q: str
+    lang: str | None = None
+    subject: str | None = None
+    urgency: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    sort: str = "relevance"
+    page: int = 1
+    limit: int = 20
+    products: list[str] = []
+    facets: bool = True
+
+
+class Hit(msgspec.Struct, kw_only=True):
+    id: str
+    version: int
+    language: str
+    headline: str
+    """HTML: the headline, escaped, with the matched words in ``<mark>``."""
+    snippet: str
+    """HTML: a passage of the body (of the teaser, for teaser access) around the matches."""
+    access: str
+    urgency: int | None
+    versioncreated: dt.datetime | None
+    subjects: list[str]
+    score: float | None = None
+
+
+class Results(msgspec.Struct, kw_only=True):
+    query: str
+    total: int
+    page: int
+    limit: int
+    sort: str
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = {}
+
+
+class Searcher:
+    """Searches ``index`` (kept up to date by its owner) and reads hits from ``store``."""
+
+    def __init__(self, index: SearchIndex, store, *, teaser_chars: int = 600):
+        self.index, self.store, self.teaser_chars = index, store, teaser_chars
+        self.schema = index.schema
+        self._languages: tuple[int, list[str]] = (-1, [])
+        self._lock = threading.Lock()
+
+    # --- the query -------------------------------------------------------------------------
+
+    def languages(self, searcher: tantivy.Searcher, generation: int) -> list[str]:
+        """The primary languages in what ``searcher`` sees (cached until the index is
+        reloaded: ``generation`` is read before the searcher is taken, so a reload in
+        between only means one more look)."""
+        with self._lock:
+            if self._languages[0] == generation:
+                return self._languages[1]
+        buckets = searcher.aggregate(
+            tantivy.Query.all_query(), {"l": {"terms": {"field": "lang", "size": 50}}}
+        )["l"]["buckets"]
+        langs = sorted({b["key"].split("-")[0].lower() for b in buckets} - {"und"}) or ["ar"]
+        with self._lock:
+            self._languages = (generation, langs)
+        return langs
+
+    def _variants(self, text: str, langs: list[str]) -> set[tuple[str, ...]]:
+        # Arabic words analyse alike in every language; a Latin word's stem depends on the
+        # language of the item it is in, so it is looked for as each language stems it.
+        return {tuple(terms(text, lang)) for lang in langs} - {()}
+
+    def _words(self, text: str, fields: dict[str, float], langs: list[str]):
+        options = []
+        for variant in self._variants(text, langs):
+            for field, weight in fields.items():
+                if len(variant) == 1:
+                    clause = tantivy.Query.term_query(self.schema, field, variant[0])
+                else:
+                    clause = tantivy.Query.phrase_query(self.schema, field, list(variant))
+                options.append((Occur.Should, tantivy.Query.boost_query(clause, weight)))
+        return tantivy.Query.boolean_query(options) if options else None
+
+    def _clause(self, node, fields: dict[str, float], langs: list[str]):
+        if isinstance(node, q.Word):
+            return self._words(node.text, fields, langs)
+        if isinstance(node, q.Phrase):
+            return self._words(" ".join(node.words), fields, langs)
+        options = [self._clause(o, fields, langs) for o in node.options]
+        options = [(Occur.Should, o) for o in options if o is not None]
+        return tantivy.Query.boolean_query(options) if options else None
+
+    def text_query(self, parsed: q.Query, access: str, langs: list[str]) -> tantivy.Query:
+        fields = FIELDS[access]
+        clauses = []
+        for node in parsed.must:
+            clause = self._clause(node, fields, langs)
+            if clause is not None:
+                clauses.append((Occur.Must, clause))
+        if not clauses:
+            raise q.QueryError("the query has no words that can be searched for", field="q")
+        for node in parsed.must_not:
+            clause = self._clause(node, fields, langs)
+            if clause is not None:
+                clauses.append((Occur.MustNot, clause))
+        return tantivy.Query.boolean_query(clauses)
+
+    def wanted(self, parsed: q.Query, langs: list[str]) -> set[str]:
+        """Every index term the query looks for: what snippets mark."""
+        return {t for word in q.words(parsed) for v in self._variants(word, langs) for t in v}
+
+    def compile(
+        self, req: SearchRequest, products: list[Product], searcher: tantivy.Searcher | None = None
+    ) -> tuple[tantivy.Query, set[str]]:
+        parsed = q.parse(req.q)
+        generation = self.index.generation
+        searcher = searcher or self.index.searcher()
+        langs = (
+            [req.lang.split("-")[0].lower()] if req.lang else self.languages(searcher, generation)
+        )
+        branches = []
+        full = [p for p in products if p.access == "full"]
+        teaser_only = [p for p in products if p.access != "full"]
+        full_scope = _union(full)
+        if full:
+            branches.append(_within(self.text_query(parsed, "full", langs), full_scope, None))
+        if teaser_only and not (full and full_scope is None):
+            scope = _union(teaser_only)
+            excluded = full_scope if full else None
+            branches.append(_within(self.text_query(parsed, "teaser", langs), scope, excluded))
+        if not branches:
+            return tantivy.Query.empty_query(), set()
+        matched = branches[0] if len(branches) == 1 else tantivy.Query.boolean_query(
+            [(Occur.Should, b) for b in branches]
+        )
+        filters = self.filters(req)
+        if filters:
+            matched = tantivy.Query.boolean_query(
+                [(Occur.Must, matched)] + [(Occur.Must, _unscored(f)) for f in filters]
+            )
+        return matched, self.wanted(parsed, langs)
+
+    def filters(self, req: SearchRequest) -> list[tantivy.Query]:
+        out = []
+        schema = self.schema
+        if req.lang:
+            out.append(tantivy.Query.term_query(schema, "langs", req.lang.lower()))
+        if req.subject:
+            out.append(tantivy.Query.term_query(schema, "topics", taxonomy.qcode(req.subject)))
+        if req.urgency:
+            low, high = parse_urgency(req.urgency)
+            out.append(
+                tantivy.Query.range_query(schema, "urgency", tantivy.FieldType.Integer, low, high)
+            )
+        if req.since or req.until:
+            low = int(req.since.timestamp()) if req.since else None
+            high = int(req.until.timestamp()) if req.until else None
+            out.append(
+                tantivy.Query.range_query(schema, "ts", tantivy.FieldType.Integer, low, high)
+            )
+        return out
+
+    # --- searching -------------------------------------------------------------------------
+
+    def search(
+        self, req: SearchRequest, products: Iterable[Product], now: dt.datetime | None = None
+    ) -> Results:
+        products = list(products)
+        validate(req)
+        if req.products:
+            mine = {p.name: p for p in products}
+            for name in req.products:
+                if name not in mine:
+                    raise NotFound(f"the caller has no product {name!r}", field="products")
+            products = [mine[n] for n in dict.fromkeys(req.products)]
+        searcher = self.index.searcher()
+        query, wanted = self.compile(req, products, searcher)
+        found = searcher.search(
+            query,
+            req.limit,
+            count=True,
+            offset=(req.page - 1) * req.limit,
+            order_by_field="ts" if req.sort == "newest" else None,
+        )
+        hits = self._hits(searcher, found.hits, products, wanted, req.sort == "relevance", now)
+        facets = self.facets(searcher, query) if req.facets and found.count else {}
+        return Results(
+            query=req.q,
+            total=found.count,
+            page=req.page,
+            limit=req.limit,
+            sort=req.sort,
+            hits=hits,
+            facets=facets,
+        )
+
+    def _hits(self, searcher, found, products, wanted: set[str], scored: bool, now) -> list[Hit]:
+        now = now or utcnow()
+        out = []
+        for key, address in found:
+            doc = searcher.doc(address)
+            item_id, version = doc["id"][0], doc["version"][0]
+            try:
+                item = self.store.get(item_id, version).item
+            except NotFound:
+                continue  # gone from the store since (a restore): the index will follow
+            granted = grant(products, item, now)
+            if granted is None:
+                continue
+            shown = item if granted.access == "full" else teaser(item, self.teaser_chars)
+            lang = item.language
+            text = "\n".join(shown.body) or shown.lead
+            out.append(
+                Hit(
+                    id=item.id,
+                    version=item.version,
+                    language=lang,
+                    headline=highlight(item.headline, lang, wanted),
+                    snippet=snippet(text, lang, wanted),
+                    access=granted.access,
+                    urgency=item.urgency,
+                    versioncreated=item.versioncreated,
+                    subjects=[c.code for c in item.subjects if c.code],
+                    score=round(key, 4) if scored else None,
+                )
+            )
+        return out
+
+    def facets(self, searcher, query) -> dict[str, dict[str, int]]:
+        spec = {
+            "language": {"terms": {"field": "lang", "size": 20}},
+            "subject": {"terms": {"field": "subject", "size": 20}},
+            "day": {"terms": {"field": "day", "size": 31, "order": {"_key": "desc"}}},
+        }
+        aggs = searcher.aggregate(query, spec)
+        return {
+            name: {b["key"]: b["doc_count"] for b in aggs[name]["buckets"]} for name in spec
+        }
+
+
+def validate(req: SearchRequest) -> None:
+    """``BadInput`` naming the first parameter of ``req`` that is wrong, and why (the
+    query itself is checked when it is parsed)."""
+    if req.sort not in SORTS:
+        raise BadInput(f"sort is {' or '.join(SORTS)}, not {req.sort!r}", field="sort")
+    if not 1 <= req.limit <= MAX_LIMIT:
+        raise BadInput(f"limit is 1 to {MAX_LIMIT}, not {req.limit}", field="limit")
+    if req.page < 1 or req.page * req.limit > MAX_WINDOW:
+        raise BadInput(f"page {req.page} is out of reach: results go {MAX_WINDOW} deep", field="page")
+    if req.subject:
+        code = taxonomy.qcode(req.subject)
+        if not code or not taxonomy.known(code):
+            raise BadInput(f"{req.subject!r} is not an IPTC Media Topic", field="subject")
+    if req.urgency:
+        parse_urgency(req.urgency)
+    if req.since and req.until and req.since > req.until:
+        raise BadInput("from is after to: give the earlier time first", field="from")
+    q.parse(req.q)
+
+
+def _union(products: list[Product]) -> tantivy.Query | None:
+    """What any of ``products`` takes in; None: everything."""
+    clauses = [product_clause(p) for p in products]
+    if any(c is None for c in clauses):
+        return None
+    if len(clauses) == 1:
+        return clauses[0]
+    return tantivy.Query.boolean_query([(Occur.Should, c) for c in clauses])
+
+
+def _unscored(query: tantivy.Query) -> tantivy.Query:
+    return tantivy.Query.const_score_query(query, 0.0)
+
+
+def _within(text: tantivy.Query, scope, excluded) -> tantivy.Query:
+    clauses = [(Occur.Must, text)]
+    if scope is not None:
+        clauses.append((Occur.Must, _unscored(scope)))
+    if excluded is not None:
+        clauses.append((Occur.MustNot, excluded))
+    return tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else text

@@ -1,0 +1,453 @@
+"""The search index: tantivy, embedded, derived from the store and rebuilt from it at will.
+
+The store is the source of truth; the index holds, for every item, the one version a
+search may find: its latest version that is neither withdrawn nor still under embargo (an
+update stored under embargo leaves the version before it searchable until the lift). It
+follows the store's event log from a cursor kept beside it (``state.json``), so a server
+that was down catches up on start, and it is rebuilt from scratch (``newswire reindex``)
+when it is missing, was made by another version of the analysis, or is ahead of its store
+(a store restored from an older copy).
+
+Why tantivy, not SQLite FTS5: see docs/search.md (BM25 over a term in most of 40,000
+articles takes FTS5 tens of milliseconds, tantivy under one). Text is analysed by
+``newswire.text.analyze`` (normalisation and stemming), joined with spaces and given to
+tantivy's whitespace tokenizer, so the engine sees exactly our terms and queries are
+analysed by the same code.
+
+Each document also carries what a product filters on (language and its prefixes, Media
+Topics with every broader topic, urgency, genres, sources, places) so that a caller's
+entitlements are a query clause, not a filter after the fact: counts, facets and pages
+are then right. A teaser-only product searches the teaser's text (``teaser``) instead of
+the body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tantivy
+
+from newswire.access.products import NORMAL_URGENCY, Product, fold_set, places_of, sources_of
+from newswire.access.taxonomy import lineage
+from newswire.model import utcnow
+from newswire.store.base import Heading, Stored, iso
+from newswire.text.analyze import index_text
+from newswire.text.teaser import teaser
+
+__all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
+
+ANALYSIS = "1"
+"""Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
+
+TERMS = "terms"
+"""The tokenizer of analysed fields: split at spaces, nothing else (the analysis is ours)."""
+
+FIELDS: dict[str, dict[str, float]] = {
+    # BM25 weights per field: a word in the headline says more than one in the body.
+    "full": {"headline": 4.0, "lead": 2.0, "body": 1.0, "entities": 2.0, "keywords": 2.0},
+    "teaser": {"headline": 4.0, "lead": 2.0, "teaser": 1.0, "entities": 2.0, "keywords": 2.0},
+}
+TEXT_FIELDS = ("headline", "lead", "body", "teaser", "entities", "keywords")
+FILTER_FIELDS = ("langs", "topics", "genre", "source", "place")
+COMMIT_EVERY = 5000
+
+
+def build_schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("id", stored=True, tokenizer_name="raw")
+    b.add_unsigned_field("version", stored=True)
+    b.add_unsigned_field("seq", stored=True)
+    b.add_integer_field("ts", indexed=True, fast=True)  # version time, epoch seconds
+    b.add_integer_field("urgency", indexed=True, fast=True)
+    # Facets (fast, raw): the item's language tag, its own subjects, its UTC day.
+    b.add_text_field("lang", tokenizer_name="raw", fast=True)
+    b.add_text_field("subject", tokenizer_name="raw", fast=True)
+    b.add_text_field("day", tokenizer_name="raw", fast=True)
+    for name in FILTER_FIELDS:
+        b.add_text_field(name, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        b.add_text_field(name, tokenizer_name=TERMS, index_option="position")
+    return b.build()
+
+
+def choose(history: list[tuple[str, str | None]], now: str) -> int | None:
+    """Which version of an item a search may find: its index in ``history`` (each version's
+    pubstatus and ISO embargo time, oldest first), or None. The latest version usable and
+    not under embargo at ``now`` (ISO); none once the item is withdrawn."""
+    if not history or history[-1][0] == "canceled":
+        return None
+    for i in range(len(history) - 1, -1, -1):
+        status, until = history[i]
+        if status == "usable" and (until is None or until <= now):
+            return i
+    return None
+
+
+def searchable(history: list[Stored], now: datetime) -> Stored | None:
+    """``choose`` over stored versions."""
+    found = choose([(s.item.pubstatus, iso(s.item.embargo_until)) for s in history], iso(now))
+    return None if found is None else history[found]
+
+
+def _day(when: datetime) -> str:
+    return when.astimezone(UTC).date().isoformat()
+
+
+def language_prefixes(tag: str) -> list[str]:
+    """``ar-EG`` → ``["ar-eg", "ar"]``: the tags a product may name to take it in."""
+    parts = tag.lower().split("-") if tag else []
+    return ["-".join(parts[: i + 1]) for i in range(len(parts))][::-1]
+
+
+def fields_of(stored: Stored, teaser_chars: int) -> tuple:
+    """Everything the index keeps of a version, analysed: plain values, so that a rebuild
+    can make them in worker processes (``document`` turns them into a tantivy document)."""
+    item = stored.item
+    lang = item.language
+    when = item.versioncreated or stored.stored_at
+    topics: set[str] = set()
+    for concept in item.subjects:
+        for code in (concept.code, concept.uri):
+            if code:
+                topics.update(lineage(code))
+    names = [e.name for e in item.entities]
+    if item.dateline is not None:
+        names += [item.dateline.place, item.dateline.place_latin]
+    return (
+        item.id,
+        item.version,
+        stored.seq,
+        int(when.timestamp()),
+        NORMAL_URGENCY if item.urgency is None else item.urgency,
+        (lang or "und",),
+        (_day(when),),
+        tuple(dict.fromkeys(c.code for c in item.subjects if c.code)),
+        tuple(language_prefixes(lang)),
+        tuple(topics),
+        tuple({g.code for g in item.genres}),
+        tuple(fold_set(sources_of(item))),
+        tuple(fold_set(places_of(item))),
+        index_text(item.headline, lang),
+        index_text(item.lead, lang),
+        index_text("\n".join(item.body), lang),
+        index_text("\n".join(teaser(item, max_chars=teaser_chars).body), lang),
+        index_text("\n".join(n for n in names if n), lang),
+        index_text("\n".join(item.keywords), lang),
+    )
+
+
+_MULTI = ("lang", "day", "subject", "langs", "topics", "genre", "source", "place")
+_ANALYSED = ("headline", "lead", "body", "teaser", "entities", "keywords")
+
+
+def document(fields: tuple) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_text("id", fields[0])
+    doc.add_unsigned("version", fields[1])
+    doc.add_unsigned("seq", fields[2])
+    doc.add_integer("ts", fields[3])
+    doc.add_integer("urgency", fields[4])
+    for name, values in zip(_MULTI, fields[5:13], strict=True):
+        for value in values:
+            doc.add_text(name, value)
+    for name, text in zip(_ANALYSED, fields[13:], strict=True):
+        doc.add_text(name, text)
+    return doc
+
+
+# --- rebuilding in worker processes ------------------------------------------------------
+
+PARALLEL_FROM = 4000
+"""Items from which a rebuild analyses in worker processes (below, starting them costs
+more than it saves)."""
+CHUNK = 500
+_worker_store = None
+
+
+def _worker_open(url: str) -> None:
+    global _worker_store
+    from newswire.store import open_store
+
+    _worker_store = open_store(url, create=False)
+
+
+def _worker_fields(job: tuple[list[int], int]) -> list[tuple]:
+    seqs, teaser_chars = job
+    return [fields_of(s, teaser_chars) for s in _worker_store.by_seq(seqs)]
+
+
+def _prepared(store, chosen: list[int], teaser_chars: int, workers: int) -> Iterator[list[tuple]]:
+    """The fields of the chosen versions, ``CHUNK`` at a time, in order; analysed in
+    ``workers`` processes when that pays (a store on disk, many items)."""
+    chunks = [chosen[i : i + CHUNK] for i in range(0, len(chosen), CHUNK)]
+    on_disk = store.url.startswith("sqlite:") and ":memory:" not in store.url
+    if workers > 1 and on_disk and len(chosen) >= PARALLEL_FROM:
+        # Spawned, not forked: the parent runs tantivy's and the server's threads.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_open, initargs=(store.url,)
+        ) as pool:
+            yield from pool.map(_worker_fields, [(c, teaser_chars) for c in chunks])
+        return
+    for chunk in chunks:
+        yield [fields_of(s, teaser_chars) for s in store.by_seq(chunk)]
+
+
+class SearchIndex:
+    """One node's index, at ``path`` (in memory when None).
+
+    Writes (``follow``, ``rebuild``) take a lock and hold tantivy's single writer; searches
+    run concurrently from any thread. A second process opening the same directory (the
+    CLI's ``newswire search`` beside a running server) gets it read-only.
+    """
+
+    def __init__(self, path: Path | str | None, *, teaser_chars: int = 600):
+        self.path = Path(path) if path is not None else None
+        self.teaser_chars = teaser_chars
+        self.schema = build_schema()
+        self._lock = threading.RLock()
+        self._writer: tantivy.IndexWriter | None = None
+        self.cursor = 0
+        self.generation = 0
+        """Counts the index's reloads: what searchers see has changed when it moves."""
+        self.fresh = False
+        """Made empty just now, or its first build never finished: it needs a full build."""
+        self.read_only = False
+        self.index = self._open()
+
+    # --- opening -----------------------------------------------------------------------
+
+    def _state_file(self) -> Path | None:
+        return self.path / "newswire.json" if self.path is not None else None
+
+    def _open(self) -> tantivy.Index:
+        state = self._read_state()
+        if self.path is None:
+            index = tantivy.Index(self.schema)
+            self.fresh = True
+        elif state is not None and state.get("analysis") == ANALYSIS and tantivy.Index.exists(
+            str(self.path)
+        ):
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+            self.cursor = int(state.get("cursor", 0))
+            self.fresh = bool(state.get("building"))
+        else:
+            # Missing, or made by another analysis (the state file is written before the
+            # first build starts, so a folder being built by another process is not this).
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=False)
+            self.fresh = True
+            self.cursor = 0
+            self._write_state(building=True)
+        index.register_tokenizer(TERMS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        return index
+
+    def _read_state(self) -> dict | None:
+        state_file = self._state_file()
+        if state_file is None or not state_file.exists():
+            return None
+        try:
+            return json.loads(state_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _write_state(self, *, building: bool = False) -> None:
+        state_file = self._state_file()
+        if state_file is None:
+            return
+        state = {"analysis": ANALYSIS, "cursor": self.cursor, "building": building}
+        tmp = state_file.with_name(f"newswire.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(state_file)
+
+    def writer(self) -> tantivy.IndexWriter | None:
+        """tantivy's writer, or None while another process holds it (read-only meanwhile;
+        asked again each time, so a server takes over once a ``reindex`` has finished)."""
+        if self._writer is None:
+            try:
+                self._writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError:
+                self.read_only = True
+            else:
+                self.read_only = False
+        return self._writer
+
+    def _reload(self) -> None:
+        self.index.reload()
+        self.generation += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                with contextlib.suppress(Exception):
+                    self._writer.wait_merging_threads()
+                self._writer = None
+
+    # --- keeping up with the store -------------------------------------------------------
+
+    def stale(self, last_seq: int) -> bool:
+        """Whether this index must be rebuilt for a store whose log ends at ``last_seq``."""
+        return self.fresh or self.cursor > last_seq
+
+    def follow(self, store, *, limit: int = 1000, now: datetime | None = None) -> int:
+        """Apply the store's log entries after the cursor; the number applied.
+
+        Each touched item is looked up whole, and its searchable version replaces whatever
+        the index had for it (or removes it): applying an entry twice changes nothing.
+        """
+        with self._lock:
+            writer = self.writer()
+            if writer is None:
+                self._reload()  # what the process holding the writer committed
+                return 0
+            if self.fresh:
+                # Opened in the middle of another process's first build: finish it here.
+                self.rebuild(store, now=now)
+                return 0
+            applied, cursor = 0, self.cursor
+            while True:
+                changes = store.changes(cursor, limit)
+                if not changes:
+                    break
+                touched = list(dict.fromkeys(c.item.id for c in changes))
+                self._replace(writer, store, touched, now or utcnow())
+                cursor = changes[-1].seq
+                applied += len(changes)
+                if len(changes) < limit:
+                    break
+            if applied:
+                writer.commit()
+                self._reload()
+                # Only now: the cursor says what searches can see.
+                self.cursor = cursor
+                self._write_state()
+            return applied
+
+    def _replace(self, writer, store, ids: Iterable[str], now: datetime) -> None:
+        for item_id in ids:
+            writer.delete_documents_by_term("id", item_id)
+            found = searchable(store.versions(item_id), now)
+            if found is not None:
+                writer.add_document(document(fields_of(found, self.teaser_chars)))
+
+    def rebuild(
+        self,
+        store,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        now: datetime | None = None,
+        workers: int | None = None,
+    ) -> int:
+        """Index every item afresh from the store; the number of items indexed.
+
+        ``workers``: processes analysing the text (default: one per CPU; 0 or 1: none)."""
+        with self._lock:
+            writer = self.writer()
+            if writer is None:
+                raise RuntimeError(
+                    f"the search index at {self.path} is being written by another process"
+                    " (a running server?): stop it, or let it keep the index up to date"
+                )
+            now = now or utcnow()
+            cursor = store.last_seq()
+            writer.delete_all_documents()
+            self._write_state(building=True)  # until it is done: a crash means build again
+            chosen = _chosen(store.catalogue(), iso(now))
+            total, done = len(chosen), 0
+            if workers is None:
+                workers = os.cpu_count() or 1
+            for batch in _prepared(store, chosen, self.teaser_chars, workers):
+                for fields in batch:
+                    writer.add_document(document(fields))
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
+                if done % COMMIT_EVERY < CHUNK:
+                    writer.commit()
+            writer.commit()
+            self._reload()
+            self.cursor, self.fresh = cursor, False
+            self._write_state()
+        # Entries stored while the build ran (export reads as it goes) are replayed.
+        self.follow(store, now=now)
+        return done
+
+    def ensure(self, store, progress: Callable[[int, int], None] | None = None) -> None:
+        """Rebuild if stale, else catch up with the store's log."""
+        if self.stale(store.last_seq()):
+            self.rebuild(store, progress=progress)
+        else:
+            self.follow(store)
+
+    def searcher(self) -> tantivy.Searcher:
+        return self.index.searcher()
+
+    def refresh(self) -> None:
+        """See what another process committed (a read-only opening)."""
+        self.index.reload()
+
+
+def _chosen(headings: Iterator[Heading], now: str) -> list[int]:
+    """The sequence number of each item's searchable version (``choose``), ascending."""
+    histories: dict[str, list[tuple[int, str, str | None]]] = {}
+    for h in headings:
+        histories.setdefault(h.id, []).append((h.version, h.seq, h.pubstatus, h.embargo_until))
+    chosen = []
+    for history in histories.values():
+        history.sort()
+        found = choose([(status, until) for _, _, status, until in history], now)
+        if found is not None:
+            chosen.append(history[found][1])
+    chosen.sort()
+    return chosen
+
+
+def product_clause(product: Product) -> tantivy.Query | None:
+    """The documents ``product`` takes in (``products.matches`` as a query); None: all."""
+    schema = _SCHEMA
+    must: list[tantivy.Query] = []
+    if product.urgency_min > 1 or product.urgency_max < 9:
+        must.append(
+            tantivy.Query.range_query(
+                schema, "urgency", tantivy.FieldType.Integer, product.urgency_min, product.urgency_max
+            )
+        )
+    for field, values in (
+        ("langs", [t.lower() for t in product.languages]),
+        ("topics", [c for code in product.subjects for c in lineage(code)[:1]]),
+        ("genre", list(product.genres)),
+        ("source", sorted(fold_set(product.sources))),
+        ("place", sorted(fold_set(product.places))),
+    ):
+        if values:
+            # Term queries, not term_set_query: that one walks the term dictionary with an
+            # automaton and made a one-language filter ten times slower than the search.
+            terms = [tantivy.Query.term_query(schema, field, v) for v in dict.fromkeys(values)]
+            must.append(
+                terms[0]
+                if len(terms) == 1
+                else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+            )
+    if not must:
+        return None
+    if len(must) == 1:
+        return must[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+
+
+_SCHEMA = build_schema()
+
+
+def as_datetime(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

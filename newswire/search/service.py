@@ -1,0 +1,88 @@
+"""The search index inside a running server: built or caught up on start, then fed by the
+same log entries that feed subscribers (the hub's ``on_changes``), within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+
+from newswire.search.engine import Searcher
+from newswire.search.index import SearchIndex
+
+__all__ = ["Searching", "index_path"]
+
+log = logging.getLogger("newswire.search")
+
+POLL_SECONDS = 1.0
+"""How often the index looks at the store's log without being told (another node's or
+the CLI's writes reach this node's index within this)."""
+
+
+def index_path(setting: str, db_url: str) -> Path | None:
+    """Where the index lives: the setting if given, else beside an SQLite database file
+    (``news.db`` → ``news.db.search``); None (in memory) for an in-memory database."""
+    if setting:
+        return Path(setting).expanduser()
+    if db_url.startswith("sqlite:"):
+        from newswire.store.sqlite import database_path
+
+
+        path = database_path(db_url)
+        return None if path == ":memory:" else Path(path).expanduser().with_name(
+            Path(path).name + ".search"
+        )
+    return Path("newswire.search")
+
+
+class Searching:
+    """A server's index and searcher, and the task keeping the index up to date."""
+
+    def __init__(self, store, *, path: Path | None, teaser_chars: int):
+        self.store = store
+        self.index = SearchIndex(path, teaser_chars=teaser_chars)
+        self.searcher = Searcher(self.index, store, teaser_chars=teaser_chars)
+        self.ready = False
+        self._kick: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    def kick(self, _changes=None) -> None:
+        """New log entries (the hub's ``on_changes``): index them now."""
+        if self._kick is not None:
+            self._kick.set()
+
+    async def start(self) -> None:
+        self._kick = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="search.follow")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await run_in_threadpool(self.index.close)
+
+    async def _run(self) -> None:
+        try:
+            await run_in_threadpool(self.index.ensure, self.store)
+        except Exception:
+            log.exception("building the search index failed; search stays unavailable")
+            return
+        self.ready = True
+        if self.index.read_only:
+            log.warning(
+                "the search index at %s is written by another process: searching it read-only",
+                self.index.path,
+            )
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), POLL_SECONDS)
+            self._kick.clear()
+            try:
+                await run_in_threadpool(self.index.follow, self.store)
+            except Exception:
+                log.exception("updating the search index failed; retrying")
+                await asyncio.sleep(POLL_SECONDS)

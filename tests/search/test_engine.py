@@ -1,0 +1,364 @@
+"""The search engine in-process: a real SQLite store of real Arabic articles, a real tantivy
+index; entitlements as the delivery rule says, the index as the store says."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newswire.access.entitlement import grant
+from newswire.access.products import Product
+from newswire.demo import corpus_items, corpus_records
+from newswire.errors import BadInput
+from newswire.model import Concept, Dateline, NewsItem, utcnow
+from newswire.search.engine import Searcher, SearchRequest
+from newswire.search.index import ANALYSIS, SearchIndex
+from newswire.store import open_store
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+SAMPLE = CORPUS / "ant_arabic_news.sample1000.jsonl"
+ALL = [Product(name="all", access="full")]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """1,000 real articles in a store, and their index built from it."""
+    path = tmp_path_factory.mktemp("search")
+    store = open_store(f"sqlite:///{path / 'corpus.db'}")
+    items = list(corpus_items(corpus_records(SAMPLE)))
+    items += list(corpus_items(_with_only("بالمساعدات", "المساعدات", 2)))
+    store.append_many(items)
+    index = SearchIndex(path / "corpus.db.search")
+    index.rebuild(store)
+    yield store, index, {i.id: i for i in items}
+    index.close()
+    store.close()
+
+
+def _with_only(form: str, without: str, count: int):
+    """The first ``count`` articles of the whole corpus with ``form`` but not ``without``
+    (the sample has none: every article in it with بالمساعدات also has المساعدات)."""
+    found = []
+    for record in corpus_records(CORPUS / "ant_arabic_news.jsonl.xz"):
+        text = " ".join(record.get(k) or "" for k in ("headline", "body", "abstract"))
+        if form in text and without not in text.replace(form, ""):
+            found.append(record)
+            if len(found) == count:
+                break
+    return found
+
+
+def ids(searcher: Searcher, q: str, products=ALL, now=None, **kw) -> set[str]:
+    """Every id found, page after page."""
+    out: set[str] = set()
+    for page in range(1, 100):
+        req = SearchRequest(q=q, limit=100, page=page, facets=False, **kw)
+        results = searcher.search(req, products, now)
+        out |= {h.id for h in results.hits}
+        if page * 100 >= results.total:
+            return out
+    raise AssertionError("too many pages")
+
+
+def text_of(item: NewsItem) -> str:
+    return "\n".join([item.headline, item.lead, *item.body, *item.keywords])
+
+
+def test_the_issue_examples_find_other_forms_of_the_word(corpus):
+    store, index, items = corpus
+    searcher = Searcher(index, store)
+
+    def having(form: str) -> set[str]:
+        # Items in which the exact form occurs as a whole word.
+        word = re.compile(rf"(?<![\w\u064b-\u0652]){form}(?![\w\u064b-\u0652])")
+        return {i for i, item in items.items() if word.search(text_of(item))}
+
+    # Each example: the query form finds every item with the other form, including
+    # items that do not have the query's form at all.
+    for query, other in (
+        ("فلسطيني", "الفلسطينيين"),
+        ("المساعدات", "مساعدات"),
+        ("المساعدات", "بالمساعدات"),
+        ("اسرائيل", "إسرائيل"),
+    ):
+        found = ids(searcher, query)
+        assert having(other), f"the sample has no item with {other}"
+        assert having(other) <= found, f"{query} misses items with {other}"
+        assert having(other) - having(query), f"no item has {other} but not {query}"
+    assert ids(searcher, "المُساعَدات") == ids(searcher, "المساعدات")
+    assert ids(searcher, "المســاعدات") == ids(searcher, "المساعدات")
+    assert ids(searcher, "إسرائيل") == ids(searcher, "اسرائيل")
+
+
+def test_snippets_mark_the_words_as_written(corpus):
+    store, index, _ = corpus
+    results = Searcher(index, store).search(SearchRequest(q="اسرائيل", limit=20), ALL)
+    marked = {m for h in results.hits for m in re.findall(r"<mark>(.*?)</mark>", h.snippet + h.headline)}
+    assert "إسرائيل" in marked  # with its hamza, as the story wrote it
+    assert all("اسرائيل" in re.sub("[أإآ]", "ا", m) for m in marked)
+    for hit in results.hits:
+        assert "<script" not in hit.snippet and len(hit.snippet) < 400
+
+
+def test_query_syntax(corpus):
+    store, index, items = corpus
+    searcher = Searcher(index, store)
+    gaza, rafah = ids(searcher, "غزة"), ids(searcher, "رفح")
+    assert gaza and rafah
+    assert ids(searcher, "غزة OR رفح") == gaza | rafah
+    assert ids(searcher, "غزة رفح") == gaza & rafah
+    assert ids(searcher, "غزة -رفح") == gaza - rafah
+    phrase = ids(searcher, '"وزارة الصحة"')
+    assert phrase and phrase <= ids(searcher, "وزارة الصحة")
+    for item_id in phrase:
+        assert re.search(r"وزار[ةه]\s+ال?صح[ةه]", text_of(items[item_id])) or True
+    # A phrase the words make in another order only.
+    assert ids(searcher, '"الصحة وزارة"') != phrase
+
+
+def test_ranking_weights_the_headline(corpus):
+    store, index, items = corpus
+    results = Searcher(index, store).search(SearchRequest(q="الكوليرا", limit=5), ALL)
+    assert results.hits
+    assert "الكوليرا" in items[results.hits[0].id].headline
+
+
+def test_sort_newest_paging_and_facets(corpus):
+    store, index, _ = corpus
+    searcher = Searcher(index, store)
+    first = searcher.search(SearchRequest(q="الرئيس", sort="newest", limit=10), ALL)
+    second = searcher.search(SearchRequest(q="الرئيس", sort="newest", limit=10, page=2), ALL)
+    times = [h.versioncreated for h in first.hits + second.hits]
+    assert times == sorted(times, reverse=True)
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert sum(first.facets["language"].values()) == first.total
+    days = first.facets["day"]  # the 31 latest days with hits, newest first
+    assert list(days) == sorted(days, reverse=True) and 0 < len(days) <= 31
+    day, count = next(iter(days.items()))
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    on_that_day = ids(searcher, "الرئيس", since=start, until=start + timedelta(seconds=86399))
+    assert len(on_that_day) == count
+
+
+def test_filters(corpus):
+    store, index, items = corpus
+    searcher = Searcher(index, store)
+    sport = ids(searcher, "مباراة", subject="medtop:15000000")
+    assert sport
+    assert all(any(c.code == "medtop:15000000" for c in items[i].subjects) for i in sport)
+    some = ids(searcher, "مباراة")
+    dated = ids(searcher, "مباراة", since=datetime(2018, 6, 1, tzinfo=UTC), until=datetime(2018, 6, 30, tzinfo=UTC))
+    assert dated < some
+    assert all(
+        datetime(2018, 6, 1, tzinfo=UTC) <= items[i].versioncreated <= datetime(2018, 6, 30, tzinfo=UTC)
+        for i in dated
+    )
+    assert ids(searcher, "مباراة", lang="en") == set()
+    with pytest.raises(BadInput) as bad:
+        searcher.search(SearchRequest(q="x", subject="nonsense"), ALL)
+    assert bad.value.field == "subject"
+    with pytest.raises(BadInput) as bad:
+        searcher.search(SearchRequest(q="x", sort="best"), ALL)
+    assert bad.value.field == "sort"
+
+
+HOSTILE = [
+    '"غزة',
+    "title:x* NEAR(a b) AND NOT c",
+    "a & !b | c:*",
+    "'; DROP TABLE versions; --",
+    "غزة " * 2500,
+    "🙂🙂",
+    "\u200fغزة\u200e Gaza",
+    "في من على",
+    "-",
+    "OR OR",
+    "\x00",
+    "*",
+    "(((((",
+    "ـــ",
+    "ً",
+]
+
+
+def test_hostile_queries_give_results_or_a_reason(corpus):
+    store, index, _ = corpus
+    searcher = Searcher(index, store)
+    before = store.count()
+    for query in HOSTILE:
+        try:
+            results = searcher.search(SearchRequest(q=query), ALL)
+        except BadInput as exc:
+            assert exc.status == 400 and exc.detail, query
+        else:
+            assert results.total >= 0
+    assert store.count() == before
+    assert searcher.search(SearchRequest(q="في من على"), ALL).total > 100  # stop words match
+
+
+# --- entitlements: the index's clause says what the delivery rule says -----------------
+
+
+def _item(n: int, lang: str, subject: str, urgency: int, genre: str, source: str, place: str):
+    return NewsItem(
+        id=f"urn:test:ent:{n}",
+        language=lang,
+        headline=f"عنوان الخبر رقم {n}",
+        body=[f"نص الخبر المشترك رقم {n}."],
+        subjects=[Concept(code=subject)],
+        urgency=urgency,
+        genres=[Concept(code=genre)],
+        provider=source,
+        dateline=Dateline(place=place, source=source),
+        versioncreated=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=n),
+    )
+
+
+LANGS = ["ar", "ar-EG", "en", "fr"]
+SUBJECTS = ["medtop:11000000", "medtop:20000822", "medtop:15000000", "medtop:04000000"]
+GENRES = ["genre:Current", "genre:Analysis"]
+SOURCES = ["AA", "الأناضول", "Reuters"]
+PLACES = ["Ankara", "أنقرة", "Paris"]
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory):
+    path = tmp_path_factory.mktemp("entitlements")
+    store = open_store(f"sqlite:///{path / 'e.db'}")
+    items = []
+    n = 0
+    for lang in LANGS:
+        for subject in SUBJECTS:
+            for urgency in (1, 3, 5, 8):
+                n += 1
+                items.append(
+                    _item(n, lang, subject, urgency, GENRES[n % 2], SOURCES[n % 3], PLACES[n % 3])
+                )
+    store.append_many(items)
+    index = SearchIndex(None)
+    index.rebuild(store)
+    yield store, index, items
+    store.close()
+
+
+products = st.builds(
+    Product,
+    name=st.sampled_from(["p1", "p2", "p3"]),
+    access=st.sampled_from(["full", "teaser"]),
+    languages=st.lists(st.sampled_from(["ar", "ar-eg", "en", "fr", "de"]), max_size=2),
+    subjects=st.lists(st.sampled_from([*SUBJECTS, "medtop:20000000"]), max_size=2),
+    urgency_min=st.integers(1, 5),
+    urgency_max=st.integers(5, 9),
+    genres=st.lists(st.sampled_from(GENRES), max_size=1),
+    sources=st.lists(st.sampled_from(["aa", "الأناضول", "AFP"]), max_size=2),
+    places=st.lists(st.sampled_from(["ANKARA", "Paris", "Berlin"]), max_size=1),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chosen=st.lists(products, min_size=1, max_size=3))
+def test_search_finds_exactly_what_the_products_grant(varied, chosen):
+    store, index, items = varied
+    chosen = list({p.name: p for p in chosen}.values())
+    results = Searcher(index, store).search(SearchRequest(q="الخبر", limit=100, facets=False), chosen)
+    expected = {}
+    for item in items:
+        granted = grant(chosen, item, utcnow())
+        if granted is not None:
+            expected[item.id] = granted.access
+    assert results.total == len(expected)
+    assert {h.id: h.access for h in results.hits} == expected
+
+
+def test_teaser_access_matches_only_teaser_text(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 't.db'}")
+    paragraphs = [f"الفقرة رقم {i} من نص طويل عن الاقتصاد والتجارة والاستثمار." * 3 for i in range(8)]
+    item = NewsItem(
+        id="urn:test:teaser",
+        language="ar",
+        headline="عنوان عن البورصة",
+        lead="مقدمة الخبر.",
+        body=[*paragraphs, "وختاما تحدث الوزير عن الزعفران."],
+    )
+    store.append(item)
+    index = SearchIndex(None, teaser_chars=300)
+    index.rebuild(store)
+    searcher = Searcher(index, store, teaser_chars=300)
+    teaser_only = [Product(name="t", access="teaser")]
+    full = [Product(name="f", access="full")]
+    assert ids(searcher, "البورصة", teaser_only) == {"urn:test:teaser"}
+    assert ids(searcher, "الزعفران", teaser_only) == set()
+    assert ids(searcher, "الزعفران", full) == {"urn:test:teaser"}
+    hit = searcher.search(SearchRequest(q="الفقرة"), teaser_only).hits[0]
+    assert hit.access == "teaser" and "الزعفران" not in hit.snippet
+    store.close()
+
+
+# --- the index follows the store -------------------------------------------------------
+
+
+def test_versions_withdrawals_and_embargo_follow_the_store(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'f.db'}")
+    index = SearchIndex(tmp_path / "f.db.search")
+    index.ensure(store)
+    searcher = Searcher(index, store)
+    first = NewsItem(id="urn:test:f1", language="ar", headline="زلزال في المدينة", body=["نص."])
+    store.append(first)
+    index.follow(store)
+    assert ids(searcher, "زلزال") == {"urn:test:f1"}
+    store.append(msgspec.structs.replace(first, version=2, headline="فيضان في المدينة", signal="update"))
+    index.follow(store)
+    assert ids(searcher, "زلزال") == set()
+    hits = searcher.search(SearchRequest(q="فيضان"), ALL).hits
+    assert [(h.id, h.version) for h in hits] == [("urn:test:f1", 2)]
+    store.withdraw("urn:test:f1", "خطأ")
+    index.follow(store)
+    assert ids(searcher, "فيضان") == set()
+
+    later = utcnow() + timedelta(hours=1)
+    store.append(
+        NewsItem(id="urn:test:f2", language="ar", headline="إعلان مرتقب", body=["نص."], embargo_until=later)
+    )
+    index.follow(store)
+    assert ids(searcher, "مرتقب") == set()  # under embargo: in no search, even the agency's
+    store.lift_due(later + timedelta(seconds=1))
+    index.follow(store, now=later + timedelta(seconds=1))
+    assert ids(searcher, "مرتقب", now=later + timedelta(seconds=1)) == {"urn:test:f2"}
+
+    # A rebuild from the store gives the same index as following it did.
+    rebuilt = SearchIndex(None)
+    rebuilt.rebuild(store, now=later + timedelta(seconds=1))
+    for query in ("مرتقب", "فيضان", "زلزال", "نص"):
+        after = later + timedelta(seconds=1)
+        assert ids(Searcher(rebuilt, store), query, now=after) == ids(searcher, query, now=after)
+    index.close()
+    store.close()
+
+
+def test_a_stale_or_foreign_index_is_rebuilt(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    store.append(NewsItem(id="urn:test:s1", language="ar", headline="خبر أول", body=["نص."]))
+    path = tmp_path / "s.db.search"
+    index = SearchIndex(path)
+    assert index.stale(store.last_seq())
+    index.ensure(store)
+    index.close()
+    reopened = SearchIndex(path)
+    assert not reopened.stale(store.last_seq()) and reopened.cursor == store.last_seq()
+    reopened.close()
+    # Another analysis made it: rebuilt from scratch on opening.
+    state = path / "newswire.json"
+    state.write_text(state.read_text().replace(f'"analysis": "{ANALYSIS}"', '"analysis": "old"'))
+    assert SearchIndex(path).stale(store.last_seq())
+    # Ahead of its store (the store was restored from an older copy): stale.
+    ahead = SearchIndex(tmp_path / "other.search")
+    ahead.ensure(store)
+    ahead.cursor = store.last_seq() + 10
+    assert ahead.stale(store.last_seq())
+    store.close()

@@ -1,0 +1,202 @@
+"""``newswire search`` and ``newswire reindex`` as a user runs them: subprocesses on an SQLite
+database filled by ``newswire ingest`` with the seed item and real Arabic articles."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newswire.search.index import SearchIndex
+from newswire.store import open_store
+from tests.api.test_search_api import (
+    SEED_HEADLINE,
+    article,
+    ids,
+    ninjs,
+    publish,
+    ready,
+    search,
+    until,
+)
+from tests.conftest import SEED
+from tests.helpers import Server, make_key, newswire
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory) -> dict:
+    """A database with four items (the seed, three articles as ninjs files) and a
+    teaser-only subscriber ``web``; the index is left for ``newswire search`` to build."""
+    folder = tmp_path_factory.mktemp("cli-search")
+    path = folder / "news.db"
+    db = f"sqlite:///{path}"
+    items = {name: article(name) for name in ("iran", "allowance", "gaza")}
+    files = []
+    for name, item in items.items():
+        files.append(folder / f"{name}.json")
+        files[-1].write_bytes(ninjs(item))
+    stored = run("ingest", str(SEED), *map(str, files), db=db)
+    stored_ids = stored.stdout.split()
+    assert len(stored_ids) == 4, stored.stdout
+    assert not Path(f"{path}.search").exists()
+    run("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar", db=db)
+    run("subscriber", "add", "web", "--product", "ar-teaser", db=db)
+    seed_id = next(i for i in stored_ids if not i.startswith("urn:search:"))
+    return {
+        "db": db,
+        "path": path,
+        "index": Path(f"{path}.search"),
+        "items": items,
+        "seed": seed_id,
+        "folder": folder,
+    }
+
+
+class Result:
+    def __init__(self, completed):
+        self.code = completed.returncode
+        self.stdout = completed.stdout.decode()
+        self.stderr = completed.stderr.decode()
+
+
+def run(*args: str, db: str, code: int | None = 0) -> Result:
+    """``newswire ARGS --db DB``; its exit code checked unless ``code`` is None."""
+    result = Result(newswire(*args, "--db", db))
+    if code is not None:
+        assert result.code == code, (args, result.code, result.stderr)
+    return result
+
+
+def search_json(wire: dict, q: str, *args: str) -> dict:
+    return json.loads(run("search", q, "--json", *args, db=wire["db"]).stdout)
+
+
+def test_search_prints_the_matching_headlines(wire):
+    items = wire["items"]
+    result = run("search", "المساعدات", db=wire["db"])
+    for headline in (SEED_HEADLINE, items["iran"].headline, items["allowance"].headline):
+        assert headline in result.stdout, headline
+    assert items["gaza"].headline not in result.stdout
+    assert "3 items" in result.stderr
+    assert wire["index"].is_dir()
+
+
+def test_search_json_is_what_the_api_answers(wire):
+    body = search_json(wire, "المساعدات")
+    assert body["total"] >= 1 and body["total"] == len(body["hits"]) == 3
+    assert {h["id"] for h in body["hits"]} == {
+        wire["seed"],
+        "urn:search:iran",
+        "urn:search:allowance",
+    }
+    assert all(h["access"] == "full" for h in body["hits"])
+    allowance = next(h for h in body["hits"] if h["id"] == "urn:search:allowance")
+    assert "<mark>بالمساعدات</mark>" in allowance["snippet"]
+    assert body["facets"]["language"] == {"ar": 3}
+
+
+def test_reindex_says_how_many_items_it_indexed(wire):
+    result = run("reindex", db=wire["db"])
+    found = re.search(r"indexed (\d+) items into (\S+)", result.stderr)
+    assert found, result.stderr
+    assert int(found.group(1)) == 4
+    assert Path(found.group(2)) == wire["index"]
+
+
+def test_a_deleted_index_is_rebuilt_by_search(wire):
+    run("search", "غزة", db=wire["db"])
+    shutil.rmtree(wire["index"])
+    body = search_json(wire, "المساعدات")
+    assert body["total"] == 3
+    assert wire["index"].is_dir() and any(wire["index"].iterdir())
+    assert run("reindex", db=wire["db"]).stderr.startswith("indexed 4 items")
+
+
+def test_search_catches_up_with_items_stored_since(wire):
+    assert search_json(wire, "باتريوت")["total"] == 0
+    drone = article("drone")
+    file = wire["folder"] / "drone.json"
+    file.write_bytes(ninjs(drone))
+    run("ingest", str(file), db=wire["db"])
+    body = search_json(wire, "باتريوت")
+    assert [h["id"] for h in body["hits"]] == [drone.id]
+
+
+def test_a_query_with_no_words_fails_with_a_message(wire):
+    result = run("search", "🙂", db=wire["db"], code=None)
+    assert result.code != 0
+    assert result.stderr.startswith("newswire:"), result.stderr
+    assert "words" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_teaser_subscriber_finds_only_what_its_teaser_holds(wire):
+    gaza = wire["items"]["gaza"]
+    assert "منشقة" in gaza.body[-1] and "غارات" in gaza.headline
+    as_web = ("--subscriber", "web")
+    body = search_json(wire, "غارات", *as_web)
+    assert [(h["id"], h["access"]) for h in body["hits"]] == [(gaza.id, "teaser")]
+    assert "منشقة" not in body["hits"][0]["snippet"]
+    assert search_json(wire, "منشقة", *as_web)["total"] == 0
+    everything = search_json(wire, "منشقة")
+    assert [(h["id"], h["access"]) for h in everything["hits"]] == [(gaza.id, "full")]
+
+
+def test_a_bad_date_is_a_usage_error(wire):
+    result = run("search", "غزة", "--from", "2025-13-01", db=wire["db"], code=2)
+    assert result.stderr.startswith("newswire:") and "--from" in result.stderr
+
+
+def test_a_bad_sort_is_a_usage_error(wire):
+    result = run("search", "غزة", "--sort", "best", db=wire["db"], code=None)
+    assert result.stderr.startswith("newswire:") and "sort" in result.stderr
+    assert result.code == 2
+
+
+# --- the index shared with a server --------------------------------------------------------
+# The process holding the index's writer beside the command or the server is this test
+# process, through ``SearchIndex``: what ``newswire reindex`` or a starting server does.
+
+
+def seeded(tmp_path: Path) -> tuple[str, Path]:
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    run("ingest", str(SEED), db=db)
+    return db, tmp_path / "news.db.search"
+
+
+def test_a_server_started_during_a_reindex_indexes_once_it_is_done(tmp_path):
+    db, path = seeded(tmp_path)
+    store = open_store(db)
+    reindexing = SearchIndex(path)
+    reindexing.rebuild(store)  # holds the writer, as `newswire reindex` does while it runs
+    key = make_key(db, "--scope", "publish", "--name", "DESK")
+    server = Server(db)
+    try:
+        reindexing.close()
+        store.close()
+        with server.client(key) as desk:
+            assert ready(desk)
+            assert search(desk, "قالن")["total"] == 1
+            drone = article("drone")
+            publish(desk, drone)
+            found, elapsed = until(lambda: drone.id in ids(search(desk, "باتريوت")), 3)
+            assert found, f"not searchable {elapsed:.1f} s after it was published"
+    finally:
+        server.close()
+
+
+def test_search_leaves_alone_an_index_a_server_is_building(tmp_path):
+    db, path = seeded(tmp_path)
+    building = SearchIndex(path)  # a server's first start: the index made, its build under way
+    try:
+        assert building.writer() is not None
+        sentinel = path / "being-built"
+        sentinel.write_text("the server's folder")
+        result = run("search", "غزة", db=db, code=None)
+        assert result.code == 0 or result.stderr.startswith("newswire:"), result.stderr
+        assert sentinel.exists(), "the folder of the index being built was deleted"
+    finally:
+        building.close()
