@@ -94,14 +94,14 @@ class EventStream(Response):
             listener.close(GONE)
 
         watcher = asyncio.create_task(watch())
-        body = {"type": "http.response.body", "body": b"", "more_body": True}
+        body = "http.response.body"
         try:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
             )
-            await send(body | {"body": b"retry: 2000\n: connected\n\n"})
+            await send({"type": body, "body": b"retry: 2000\n: connected\n\n", "more_body": True})
             async for page in listener.replay():
-                await send(body | {"body": b"".join(o.sse for o in page)})
+                await send({"type": body, "body": b"".join(o.sse for o in page), "more_body": True})
                 listener.sent(page)
             while True:
                 try:
@@ -109,13 +109,16 @@ class EventStream(Response):
                 except Closed as closed:
                     if listener.reason != GONE:
                         reason = msgspec.json.encode({"reason": closed.reason})
-                        await send(body | {"body": b"event: close\ndata: %s\n\n" % reason})
+                        data = b"event: close\ndata: %s\n\n" % reason
+                        await send({"type": body, "body": data, "more_body": True})
                     break
+                # The hot path (once per event per connection): one dict, no join for one.
                 if outs:
-                    await send(body | {"body": b"".join(o.sse for o in outs)})
+                    data = outs[0].sse if len(outs) == 1 else b"".join(o.sse for o in outs)
+                    await send({"type": body, "body": data, "more_body": True})
                     listener.sent(outs)
                 else:
-                    await send(body | {"body": b": heartbeat\n\n"})
+                    await send({"type": body, "body": b": heartbeat\n\n", "more_body": True})
             with contextlib.suppress(OSError, RuntimeError):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:

@@ -190,7 +190,9 @@ class Listener:
             self.close(f"more than {self.max_pending} events were waiting for this connection")
             return
         self.queue.append(out)
-        self._wake()
+        waiter = self._waiter  # _wake, inlined: this runs once per event per connection
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def beat(self) -> None:
         """Wake the writer with nothing to send: it writes a heartbeat."""

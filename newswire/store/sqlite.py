@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -413,7 +413,8 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
 
 
 def _time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
+    return datetime.fromisoformat(text)
 
 
 def _stored(row: tuple) -> Stored:
