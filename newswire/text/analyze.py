@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from newswire.text.normalize import normalize
 from newswire.text.stem import ARABIC, language, stemmer_for
 
-__all__ = ["STOPWORDS", "Analyzer", "Token", "analyze", "analyzer", "index_text", "terms"]
+__all__ = ["STOPWORDS", "WORD", "Analyzer", "Token", "analyze", "analyzer", "index_text", "terms"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -111,6 +111,8 @@ def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _WORD, _ARABIC_LETTER = _word_pattern()
+WORD = _WORD
+"""What a word is: ``WORD.findall(text)`` gives the words ``analyze`` makes tokens of."""
 
 # Languages other than Arabic written in Arabic script: their own stemmer, if any.
 _ARABIC_SCRIPT = frozenset({"fa", "ur", "ps", "ku", "ckb", "sd", "ug", "ks"})
@@ -174,6 +176,11 @@ class Analyzer:
             cache[word] = term(word)
         get = cache.get  # another thread may have cleared the cache meanwhile
         return [found if (found := get(word)) is not None else term(word) for word in words]
+
+    def word_terms(self, words: list[str]) -> list[str]:
+        """The term of each word (``""`` for one that normalises to nothing), aligned with
+        ``words``: the words of a text are ``WORD.findall(text)``."""
+        return self._terms(words)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order."""

@@ -1,0 +1,43 @@
+"""Snippets: the passage around the matches, as written, escaped, matches in <mark>."""
+
+from __future__ import annotations
+
+import re
+
+from newswire.search.snippets import highlight, snippet
+from newswire.text.analyze import terms
+
+FILLER = "وقال المتحدث إن الاجتماع تناول عدة ملفات في المنطقة. " * 12
+
+
+def wanted(*words: str) -> set[str]:
+    return {t for w in words for t in terms(w, "ar")}
+
+
+def test_the_window_is_where_the_matches_are_cut_at_words():
+    text = FILLER + "وصلت قوافل المُساعَدات إلى قطاع غزة صباح اليوم. " + FILLER
+    out = snippet(text, "ar", wanted("المساعدات", "غزة"))
+    assert "<mark>المُساعَدات</mark>" in out and "<mark>غزة</mark>" in out  # as written
+    assert out.startswith("…") and out.endswith("…")
+    plain = re.sub("</?mark>", "", out).strip("…")
+    assert plain in text and len(plain) <= 220
+    assert plain == plain.strip() and text[text.index(plain) - 1] == " "  # whole words
+
+
+def test_the_densest_cluster_wins():
+    text = "غزة " + FILLER + "مساعدات غزة رفح مساعدات " + FILLER
+    out = snippet(text, "ar", wanted("مساعدات", "غزة", "رفح"))
+    assert out.count("<mark>") == 4
+
+
+def test_no_match_gives_the_start_and_short_text_is_whole():
+    out = snippet(FILLER, "ar", wanted("زلزال"))
+    assert out.startswith("وقال") and "<mark>" not in out and out.endswith("…")
+    assert snippet("غزة اليوم", "ar", wanted("غزة")) == "<mark>غزة</mark> اليوم"
+
+
+def test_markup_in_the_text_is_escaped():
+    text = "<script>alert(1)</script> غزة & رفح " + FILLER
+    out = snippet(text, "ar", wanted("غزة"))
+    assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out
+    assert highlight("<b>غزة</b>", "ar", wanted("غزة")) == "&lt;b&gt;<mark>غزة</mark>&lt;/b&gt;"
