@@ -254,6 +254,12 @@ def test_a_receiver_failing_three_times_still_gets_every_event_in_order_signed(
     got = wait_for(lambda: len(hook.receiver.accepted()) >= 4 and hook.receiver.accepted())
     assert [c.seq for c in got] == seqs
     assert [c.headers["x-newswire-event"] for c in got] == ["item", "item", "item", "update"]
+    assert [(c.headers["x-newswire-item"], c.headers["x-newswire-version"]) for c in got] == [
+        ("urn:test:flaky:0", "1"),
+        ("urn:test:flaky:1", "1"),
+        ("urn:test:flaky:2", "1"),
+        ("urn:test:flaky:0", "2"),
+    ]
     calls = hook.receiver.calls
     assert [c.status for c in calls[:4]] == [500, 500, 503, 200]
     assert len({c.headers["x-newswire-delivery"] for c in calls[:4]}) == 1  # one delivery
