@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python >= 3.11 with venv):
 #   make demo   install, load the demo data, serve on http://127.0.0.1:8000
-#   make test   install, lint, start the services tests use (NATS), run the whole suite
+#   make test   install, lint, start the services tests use (NATS, Chromium, axe-core), run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -36,3 +36,10 @@ clean:
 .PHONY: bench-stream
 bench-stream: install
 	$(BIN)/python bench/stream.py
+
+.PHONY: bench-public bench-search
+bench-public: install
+	$(BIN)/python bench/public.py
+
+bench-search: install
+	$(BIN)/python bench/search.py

@@ -78,6 +78,18 @@ SETTINGS: tuple[Setting, ...] = (
         " networks); by default they are refused, so a subscriber cannot probe the agency's"
         " own network.",
     ),
+    Setting(
+        "public_name",
+        "newswire",
+        "The agency's name on the public site, its feeds and its Google News sitemap.",
+    ),
+    Setting(
+        "public_contact",
+        "",
+        "How to reach the subscriptions desk, shown on the public /subscribe page: an"
+        " e-mail address, a URL or any text (default: a sentence asking readers to contact"
+        " the agency's subscriptions desk).",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -141,3 +153,5 @@ class Settings:
     webhook_allow_private: bool = field(
         default_factory=lambda: flag_setting("webhook_allow_private")
     )
+    public_name: str = field(default_factory=lambda: setting("public_name"))
+    public_contact: str = field(default_factory=lambda: setting("public_contact"))

@@ -9,7 +9,7 @@
 # `redis_up` and list them in SERVICES.
 set -euo pipefail
 
-SERVICES=(nats)
+SERVICES=(nats chromium axe)
 WAIT_SECONDS=10
 
 log() { echo "services: $*" >&2; }
@@ -56,6 +56,28 @@ nats_up() {
     as_root start-stop-daemon --start --oknodo --quiet --background --exec /usr/sbin/nats-server -- \
         -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
     wait_port nats 4222
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; its own browser download
+# does not work on a closed network).
+chromium_up() {
+    [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
+# axe-core (accessibility checks injected by the browser tests), from the npm registry,
+# into the virtualenv: .venv/axe/node_modules/axe-core/axe.min.js
+axe_up() {
+    local root
+    root="$(cd "$(dirname "$0")/.." && pwd)/.venv/axe"
+    [ -f "$root/node_modules/axe-core/axe.min.js" ] && return 0
+    if ! command -v npm >/dev/null; then
+        apt_install npm
+    fi
+    mkdir -p "$root"
+    if ! npm install --silent --no-audit --no-fund --prefix "$root" axe-core@4 >&2; then
+        log "could not install axe-core from the npm registry"
+        return 1
+    fi
 }
 
 main() {

@@ -70,7 +70,12 @@ def authenticate(access, key: str, now: datetime | None = None) -> Principal:
 
 def still_valid(access, key_id: str) -> str | None:
     """Why the key ``key_id`` no longer works (revoked, subscriber suspended or removed);
-    None while it still does."""
+    None while it still does. A logged-in session's principal (``session:<id>``) is
+    judged by its session (``newswire.access.accounts``)."""
+    if key_id.startswith("session:"):
+        from newswire.access.accounts import session_problem
+
+        return session_problem(access, key_id)
     try:
         record = access.key(key_id)
     except NewswireError:

@@ -20,6 +20,8 @@ from newswire.delivery.renderer import Renderer
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
+from newswire.web import console, portal, public
+from newswire.web.static import PublicStatic
 
 log = logging.getLogger("newswire.api")
 
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state.searching = None
     state.on_start, state.on_stop = [], []
     problems.install(app)
+    # The public site first: its paths match nothing else, and its pages are the hottest.
+    app.include_router(public.router)
     app.include_router(items.router)
     app.include_router(feed.router)
     app.include_router(stream.router)
@@ -119,6 +123,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(usage.router)
     app.include_router(webhooks.router)
     app.include_router(search.router)
+    app.mount("/static", PublicStatic(), name="static")
+    portal.install(app)  # the subscriber portal and /login, /logout (newswire.web)
+    app.include_router(console.router)  # the editors' console (newswire.web)
     webhooks.install(app)
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from newswire.cli import access, items, search, usage, webhooks
+from newswire.cli import access, accounts, items, search, usage, webhooks
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -17,6 +17,7 @@ for command in items.app.registered_commands:
 app.add_typer(access.product_app, name="product")
 app.add_typer(access.subscriber_app, name="subscriber")
 app.add_typer(access.key_app, name="key")
+app.add_typer(accounts.account_app, name="account")
 app.add_typer(webhooks.webhook_app, name="webhook")
 app.command("usage")(usage.usage)
 app.command("search")(search.search)

@@ -354,6 +354,32 @@ def _demo_access(store: Store, port: int) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    _demo_accounts(store, port)
+
+
+DEMO_ACCOUNTS = (
+    ("editor@agency.example", "publish", "", "/console"),
+    ("reader@demo-daily.example", "read", "demo-daily", "/portal"),
+    ("reader@demo-portal.example", "read", "demo-portal", "/portal"),
+)
+
+
+def _demo_accounts(store: Store, port: int) -> None:
+    """Logins for the editor console and the subscriber portal, with fresh passwords (only
+    their hashes are stored, so each run sets new ones and prints them)."""
+    from newswire.access.accounts import Account, hash_password, new_id, new_password
+
+    access = store.access
+    err.print(f"demo logins (new passwords each run) at http://127.0.0.1:{port}/login:")
+    for email, scope, subscriber, where in DEMO_ACCOUNTS:
+        password = new_password()
+        found = access.account_by_email(email)
+        if found is None:
+            account = Account(id=new_id(), email=email, scope=scope, subscriber=subscriber)
+            access.add_account(account, hash_password(password))
+        else:
+            access.set_password(found[0].id, hash_password(password))
+        err.print(f"  {where:9} {email:28} {password}", highlight=False, soft_wrap=True)
 
 
 def _serve(db: str, host: str, port: int) -> None:

@@ -173,6 +173,45 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE deliveries ADD COLUMN first_attempt_at TEXT;
         """,
     ),
+    Migration(
+        8,
+        "accounts: people who log in (portal, console), their sessions and saved searches",
+        """
+        CREATE TABLE accounts (
+            id            TEXT PRIMARY KEY,
+            email         TEXT NOT NULL UNIQUE,
+            password      TEXT NOT NULL,
+            scope         TEXT NOT NULL,
+            subscriber    TEXT REFERENCES subscribers (name) ON DELETE CASCADE,
+            portal_admin  INTEGER NOT NULL DEFAULT 0,
+            lang          TEXT NOT NULL DEFAULT 'ar',
+            created_at    TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE INDEX accounts_subscriber ON accounts (subscriber);
+        CREATE TABLE sessions (
+            id           TEXT PRIMARY KEY,
+            hash         TEXT NOT NULL UNIQUE,
+            account      TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            csrf         TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            expires_at   TEXT NOT NULL
+        );
+        CREATE INDEX sessions_account ON sessions (account);
+        CREATE TABLE topics (
+            id         TEXT PRIMARY KEY,
+            account    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            name       TEXT NOT NULL,
+            query      TEXT NOT NULL,
+            lang       TEXT NOT NULL DEFAULT '',
+            subject    TEXT NOT NULL DEFAULT '',
+            urgency    TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (account, name)
+        );
+        """,
+    ),
 )
 
 

@@ -1,4 +1,5 @@
-"""Products, subscribers and API keys in the embedded SQLite store (migration 3)."""
+"""Products, subscribers and API keys in the embedded SQLite store (migration 3); accounts,
+their sessions and saved searches (migration 8)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from newswire.access.accounts import IDLE, Account, Session, Topic
 from newswire.access.keys import ApiKey
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
@@ -20,6 +22,9 @@ _ENCODE = msgspec.json.Encoder().encode
 _PRODUCT = msgspec.json.Decoder(Product).decode
 _SUBSCRIBER = msgspec.json.Decoder(Subscriber).decode
 _KEY_COLUMNS = "id, scope, name, subscriber, created_at, last_used_at, revoked_at"
+_ACCOUNT_COLUMNS = "id, email, scope, subscriber, portal_admin, lang, created_at, last_login_at"
+_SESSION_COLUMNS = "id, account, csrf, created_at, last_seen_at, expires_at"
+_TOPIC_COLUMNS = "id, account, name, query, lang, subject, urgency, created_at"
 
 
 def _time(text: str | None) -> datetime | None:
@@ -210,6 +215,187 @@ class SQLiteAccess:
                 tuple(args),
             )
         ]
+
+    # --- accounts, sessions, topics (migration 8) ---------------------------------------
+
+    def add_account(self, account: Account, password_hash: str) -> Account:
+        if account.subscriber:
+            self.subscriber(account.subscriber)  # NotFound names the subscriber
+        account = msgspec.structs.replace(account, created_at=utcnow())
+        try:
+            self._write(
+                f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}, password)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (
+                    account.id,
+                    account.email,
+                    account.scope,
+                    account.subscriber or None,
+                    int(account.portal_admin),
+                    account.lang,
+                    iso(account.created_at),
+                    password_hash,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"an account for {account.email} exists", field="email") from None
+        return account
+
+    def account(self, account_id: str) -> Account:
+        rows = self._read(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        if not rows:
+            raise NotFound(f"no account {account_id!r}", field="account")
+        return _account(rows[0])
+
+    def account_by_email(self, email: str) -> tuple[Account, str] | None:
+        """The account with this (normalised) email and its password hash."""
+        rows = self._read(
+            f"SELECT {_ACCOUNT_COLUMNS}, password FROM accounts WHERE email = ?", (email,)
+        )
+        return (_account(rows[0][:-1]), rows[0][-1]) if rows else None
+
+    def accounts(self, subscriber: str | None = None) -> list[Account]:
+        where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
+        return [
+            _account(r)
+            for r in self._read(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts {where} ORDER BY email", args
+            )
+        ]
+
+    def remove_account(self, account_id: str) -> None:
+        """Remove an account; its sessions and topics go with it."""
+        self.account(account_id)
+        self._write("DELETE FROM accounts WHERE id = ?", (account_id,))
+
+    def set_password(self, account_id: str, password_hash: str) -> int:
+        """Change an account's password and end its sessions; how many were ended."""
+        self.account(account_id)
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute("UPDATE accounts SET password = ? WHERE id = ?", (password_hash, account_id))
+            return cur.execute("DELETE FROM sessions WHERE account = ?", (account_id,)).rowcount
+
+    def add_session(self, session: Session, token_hash: str) -> None:
+        """Store a session (and drop the expired ones of every account, while at it)."""
+        now = iso(session.created_at)
+        idle_since = iso(session.created_at - IDLE)
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.id,
+                    session.account,
+                    session.csrf,
+                    now,
+                    iso(session.last_seen_at),
+                    iso(session.expires_at),
+                    token_hash,
+                ),
+            )
+            cur.execute(
+                "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                (now, idle_since),
+            )
+            cur.execute(
+                "UPDATE accounts SET last_login_at = ? WHERE id = ?", (now, session.account)
+            )
+
+    def session_by_hash(self, token_hash: str) -> tuple[Session, Account] | None:
+        return self._session("s.hash = ?", token_hash)
+
+    def session_by_id(self, session_id: str) -> tuple[Session, Account] | None:
+        return self._session("s.id = ?", session_id)
+
+    def _session(self, where: str, arg: str) -> tuple[Session, Account] | None:
+        columns = ", ".join(f"s.{c}" for c in _SESSION_COLUMNS.split(", "))
+        accounts = ", ".join(f"a.{c}" for c in _ACCOUNT_COLUMNS.split(", "))
+        rows = self._read(
+            f"SELECT {columns}, {accounts} FROM sessions s JOIN accounts a ON a.id = s.account"
+            f" WHERE {where}",
+            (arg,),
+        )
+        if not rows:
+            return None
+        n = len(_SESSION_COLUMNS.split(", "))
+        return _session(rows[0][:n]), _account(rows[0][n:])
+
+    def touch_session(self, session_id: str, when: datetime) -> None:
+        self._write("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (iso(when), session_id))
+
+    def remove_session(self, session_id: str) -> None:
+        self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def add_topic(self, topic: Topic) -> Topic:
+        topic = msgspec.structs.replace(topic, created_at=utcnow())
+        try:
+            self._write(
+                f"INSERT INTO topics ({_TOPIC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    topic.id,
+                    topic.account,
+                    topic.name,
+                    topic.query,
+                    topic.lang,
+                    topic.subject,
+                    topic.urgency,
+                    iso(topic.created_at),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"a topic named {topic.name!r} exists", field="name") from None
+        return topic
+
+    def topics(self, account_id: str) -> list[Topic]:
+        return [
+            Topic(
+                id=r[0],
+                account=r[1],
+                name=r[2],
+                query=r[3],
+                lang=r[4],
+                subject=r[5],
+                urgency=r[6],
+                created_at=_time(r[7]),
+            )
+            for r in self._read(
+                f"SELECT {_TOPIC_COLUMNS} FROM topics WHERE account = ? ORDER BY name",
+                (account_id,),
+            )
+        ]
+
+    def remove_topic(self, account_id: str, topic_id: str) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            gone = cur.execute(
+                "DELETE FROM topics WHERE id = ? AND account = ?", (topic_id, account_id)
+            ).rowcount
+        if not gone:
+            raise NotFound(f"no topic {topic_id!r}", field="topic")
+
+
+def _account(row: tuple) -> Account:
+    account_id, email, scope, subscriber, portal_admin, lang, created, login = row
+    return Account(
+        id=account_id,
+        email=email,
+        scope=scope,
+        subscriber=subscriber or "",
+        portal_admin=bool(portal_admin),
+        lang=lang,
+        created_at=_time(created),
+        last_login_at=_time(login),
+    )
+
+
+def _session(row: tuple) -> Session:
+    session_id, account, csrf, created, seen, expires = row
+    return Session(
+        id=session_id,
+        account=account,
+        csrf=csrf,
+        created_at=_time(created),
+        last_seen_at=_time(seen),
+        expires_at=_time(expires),
+    )
 
 
 def _key(row: tuple) -> ApiKey:

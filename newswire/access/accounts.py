@@ -1,0 +1,281 @@
+"""Accounts: people who log in with an email and a password, and their sessions.
+
+An account belongs either to a subscriber (scope ``read``; ``portal_admin`` marks the
+subscriber's own administrator, who manages that subscriber's accounts in the portal) or
+to the agency (scope ``publish`` for editors, ``admin`` for operators). A logged-in
+account acts as an API key of the same scope would: its ``Principal`` has the
+subscriber's products, or ``[AGENCY]``.
+
+Passwords are hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``) and never kept
+or logged in clear. A login for an unknown email verifies against a dummy hash, so that a
+wrong email and a wrong password take the same time.
+
+A session is a random 32-byte token in a cookie; only its SHA-256 hash is stored (the
+token is 256 random bits, so a fast hash is right, as for API keys). A session ends after
+``IDLE`` without a request, ``MAX_AGE`` after login, at logout, when its account is
+removed or its password changed, and when its subscriber is suspended or removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Literal
+
+import msgspec
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from newswire.access.auth import AGENCY, Principal
+from newswire.access.keys import ApiKey
+from newswire.errors import BadInput, Forbidden, NewswireError
+from newswire.model import utcnow
+
+Scope = Literal["read", "publish", "admin"]
+SCOPES: tuple[str, ...] = ("read", "publish", "admin")
+LANGS: tuple[str, ...] = ("ar", "en")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+IDLE = timedelta(hours=12)
+"""A session ends after this long without a request."""
+MAX_AGE = timedelta(days=7)
+"""A session ends this long after login, however busy."""
+LOGIN_LIMIT = 10
+LOGIN_WINDOW = 15 * 60.0
+"""At most ``LOGIN_LIMIT`` failed logins per email, and per client address, in this many
+seconds (``LoginLimiter``)."""
+TOUCH_EVERY = timedelta(minutes=1)
+"""A session's last_seen_at is written at most this often."""
+SESSION_KEY = "session:"
+"""The prefix of a session principal's key id (real key ids are 10 letters and digits):
+``newswire.access.auth.still_valid`` sends these here, so open portal streams end with
+their session."""
+
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f.]+")
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+class Account(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    email: str
+    scope: Scope = "read"
+    subscriber: str = ""
+    """The subscriber a ``read`` account belongs to; agency accounts belong to no one."""
+    portal_admin: bool = False
+    """Manages the accounts of its subscriber in the portal."""
+    lang: str = "ar"
+    """The interface language: ``ar`` or ``en``."""
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+    @property
+    def manages_accounts(self) -> bool:
+        return self.scope == "admin" or (self.scope == "read" and self.portal_admin)
+
+
+class Session(msgspec.Struct, kw_only=True):
+    id: str
+    """Public id (never the token): names the session as a principal's key id."""
+    account: str
+    csrf: str
+    """The token every state-changing form of this session must carry."""
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    """``MAX_AGE`` after login; ``IDLE`` after ``last_seen_at`` ends it sooner."""
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at or now >= self.last_seen_at + IDLE
+
+
+class Topic(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A saved search: the portal tells its account when a new item matches it."""
+
+    id: str
+    account: str
+    name: str
+    query: str
+    lang: str = ""
+    subject: str = ""
+    urgency: str = ""
+    created_at: datetime | None = None
+
+
+def new_id(length: int = 12) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def check_email(email: str) -> str:
+    """``email`` trimmed and lower-cased, or ``BadInput`` saying why it is not one."""
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise BadInput(f"{email[:80]!r} is not an email address", field="email")
+    return email
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise BadInput(
+            f"a password has at least {MIN_PASSWORD} characters, not {len(password)}",
+            field="password",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise BadInput(f"a password has at most {MAX_PASSWORD} characters", field="password")
+    return password
+
+
+def check_account(account: Account) -> Account:
+    """``account`` with its email normalised, or ``BadInput`` naming the field at fault."""
+    email = check_email(account.email)
+    if account.scope not in SCOPES:
+        raise BadInput(f"scope is one of {', '.join(SCOPES)}, not {account.scope!r}", field="scope")
+    if account.scope == "read" and not account.subscriber:
+        raise BadInput("a subscriber's account needs its subscriber", field="subscriber")
+    if account.scope != "read" and account.subscriber:
+        raise BadInput(
+            f"a {account.scope} account belongs to the agency, not to a subscriber",
+            field="subscriber",
+        )
+    if account.portal_admin and account.scope != "read":
+        raise BadInput("portal admin is for a subscriber's accounts", field="portal_admin")
+    if account.lang not in LANGS:
+        raise BadInput(f"lang is one of {', '.join(LANGS)}", field="lang")
+    return msgspec.structs.replace(account, email=email)
+
+
+def new_password() -> str:
+    """A generated password: 20 characters, 120 random bits."""
+    return secrets.token_urlsafe(15)
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, RFC 9106's second recommended parameters
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no hash (unknown email) a dummy one is checked,
+    so that the answer takes as long either way."""
+    try:
+        ok = _hasher().verify(stored_hash or _dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return ok and stored_hash is not None
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher().check_needs_rehash(stored_hash)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_session(account_id: str, now: datetime | None = None) -> tuple[str, Session]:
+    """(the token for the cookie, shown only to the browser; the session to store)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session = Session(
+        id=new_id(),
+        account=account_id,
+        csrf=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + MAX_AGE,
+    )
+    return token, session
+
+
+def principal_of(access, account: Account, session_id: str) -> Principal:
+    """The principal a session acts as: what an API key of the account's scope would be.
+
+    ``Forbidden`` when its subscriber is suspended (``NotFound`` when it is gone).
+    """
+    key = ApiKey(
+        id=SESSION_KEY + session_id,
+        scope=account.scope,
+        name=account.email,
+        subscriber=account.subscriber,
+    )
+    if not account.subscriber:
+        return Principal(key, None, [AGENCY])
+    subscriber = access.subscriber(account.subscriber)
+    if subscriber.status != "active":
+        raise Forbidden(f"subscriber {subscriber.name} is {subscriber.status}", field="account")
+    return Principal(key, subscriber, [access.product(name) for name in subscriber.products])
+
+
+def session_problem(access, key_id: str, now: datetime | None = None) -> str | None:
+    """Why the session behind the principal key id ``key_id`` no longer works; None while
+    it does (``still_valid`` for sessions)."""
+    found = access.session_by_id(key_id.removeprefix(SESSION_KEY))
+    if found is None:
+        return "the session ended (logged out, or the account was removed)"
+    session, account = found
+    if session.expired(now or utcnow()):
+        return "the session expired: log in again"
+    try:
+        principal_of(access, account, session.id)
+    except NewswireError as exc:
+        return exc.detail
+    return None
+
+
+class LoginLimiter:
+    """Failed logins per key (an email, a client address) in a sliding window, in memory
+    (per process, like the API's rate limits)."""
+
+    def __init__(self, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
+        self.limit, self.window = limit, window
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        fails = self._fails.get(key)
+        if fails is None:
+            return deque()
+        while fails and fails[0] <= now - self.window:
+            fails.popleft()
+        if not fails:
+            del self._fails[key]
+        return fails
+
+    def wait(self, keys: list[str], now: float | None = None) -> int:
+        """Seconds until another attempt is allowed for all of ``keys`` (0: now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            waits = [
+                fails[0] + self.window - now
+                for key in keys
+                if len(fails := self._recent(key, now)) >= self.limit
+            ]
+        return int(max(waits)) + 1 if waits else 0
+
+    def failed(self, keys: list[str], now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                self._recent(key, now)
+                self._fails.setdefault(key, deque()).append(now)
+            if len(self._fails) > 100_000:  # bounded: forget the quietest keys
+                for key in sorted(self._fails, key=lambda k: self._fails[k][-1])[:50_000]:
+                    del self._fails[key]
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._fails.pop(key, None)

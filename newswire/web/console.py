@@ -1,0 +1,625 @@
+"""The editors' console (``/console``, publish scope): write, preview, publish, update,
+correct and withdraw items in the browser, logged in through the shared ``/login``.
+
+Routes (server-rendered, Arabic first, ``?lang=en`` for English, no JavaScript):
+
+- ``GET /console``: the latest items, all of them (embargoed ones with their lift time,
+  withdrawn ones marked), and the new-item form;
+- ``POST /console/items``: ``action=preview`` shows the public teaser and the subscriber
+  view side by side and stores nothing; ``action=publish`` stores the item, 303 to its page;
+- ``GET /console/items/{id}``: the item (``?version=N``), its versions, whether and where
+  it is public, links to its public page and API URL, the update/correct/withdraw controls;
+- ``GET``, ``POST /console/items/{id}/edit``: the form holding the latest version
+  (``?signal=update|correction``); it previews or stores the next version with that signal;
+- ``POST /console/items/{id}/withdraw``: with a required reason (``store.withdraw``).
+
+An item is pasted in the agency text layout, read by the ``text`` codec through
+``ingest.parse_bytes`` as ``POST /v1/items`` reads it, or composed field by field
+(headline, lead, dateline, one paragraph a line; its id is the one the codec would give).
+Either way it passes ``check_item``, is stored with ``append_many`` and announced to
+delivery with ``api.items.announce``, as the API does. Every POST carries the session's
+CSRF token (``sessions.check_csrf``).
+
+Rules of the console's own: embargo times are UTC (there is no time zone setting) and one
+in the past is refused, except the stored version's own kept by an update (an editor's
+slip must not publish early); a new item whose id is already stored is refused (409) and
+updated from its page; an update that changes nothing is refused; a withdrawn item is not
+updated or corrected (publish a new one).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, quote
+
+import msgspec
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from newswire.access import taxonomy
+from newswire.access.auth import IMPLIES
+from newswire.api.items import announce, base_url
+from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarge
+from newswire.formats.html import make_body, squash
+from newswire.formats.text import detect_language, own_dateline
+from newswire.ingest import parse_bytes
+from newswire.model import Concept, Dateline, NewsItem, as_utc, language_tag, utcnow
+from newswire.store.base import Receipt, Stored, fingerprint
+from newswire.text.teaser import teaser
+from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
+from newswire.web import i18n, sessions, urls
+from newswire.web.console_words import WORDS
+from newswire.web.sessions import LoginRequired, check_csrf, render, require
+from newswire.web.visible import resolve
+
+SCOPE = "publish"
+LATEST = 50
+MAX_REASON = 2000
+MAX_DATELINE = 200
+TOP_TOPICS = [f"medtop:{n:02d}000000" for n in range(1, 18)]
+LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
+CONTENT = ("headline", "lead", "dateline", "body")
+SIGNALS = ("update", "correction")
+_CODES = re.compile(r"[\s,،;]+")
+
+
+class FormErrors(BadInput):
+    """Messages by form field: the form is shown again with each beside its field."""
+
+    def __init__(self, errors: dict[str, str], status: int = 422):
+        super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
+        self.errors, self.status = errors, status
+
+
+class ConsoleRoute(APIRoute):
+    """``sessions.PageRoute`` with the console's error page: no session is a 303 to
+    ``/login?next=``, another error a page with its status."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                return sessions.error_page(request, exc)
+            except NewswireError as exc:
+                return error_page(request, exc)
+
+        return route
+
+
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def _logged(request: Request):
+    return getattr(request.state, "nw_login", None)
+
+
+def words(request: Request) -> dict[str, str]:
+    logged = _logged(request)
+    return WORDS[sessions.ui_lang(request, logged.account if logged else None)]
+
+
+def page(request: Request, template: str, status: int = 200, **context) -> Response:
+    """``sessions.render`` (its headers, language and CSRF token) with the console's words
+    (``w``) and stylesheet; ``editor``: whether the account may use the console."""
+    logged = _logged(request)
+    editor = logged is not None and SCOPE in IMPLIES[logged.account.scope]
+    return render(
+        request,
+        template,
+        status,
+        w=words(request),
+        console_css=sessions.asset("console.css"),
+        editor=editor,
+        **context,
+    )
+
+
+def error_page(request: Request, exc: NewswireError) -> Response:
+    w = words(request)
+    title = w.get(f"error_{exc.status}", w["error"])
+    return page(request, "console_error.html", exc.status, title=title, detail=exc.detail)
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+def item_href(item_id: str) -> str:
+    return "/console/items/" + quote(item_id, safe=":@")
+
+
+def when_text(when: datetime | None) -> str:
+    return as_utc(when).strftime("%Y-%m-%d %H:%M:%S UTC") if when else ""
+
+
+def iso(when: datetime | None) -> str:
+    return as_utc(when).isoformat().replace("+00:00", "Z") if when else ""
+
+
+def entry(stored: Stored, now: datetime) -> dict:
+    """What a list row, or a version row, shows of a stored version."""
+    item = stored.item
+    embargo = item.embargo_until
+    made = item.versioncreated or stored.stored_at
+    return {
+        "id": item.id,
+        "href": item_href(item.id),
+        "headline": item.headline or item.id,
+        "language": item.language,
+        "version": item.version,
+        "seq": stored.seq,
+        "iso": iso(made),
+        "time": when_text(made),
+        "urgency": item.urgency,
+        "signal": item.signal or "",
+        "pubstatus": item.pubstatus,
+        "withdrawn": item.pubstatus == "canceled",
+        "embargoed": embargo is not None and as_utc(embargo) > now,
+        "lift": when_text(embargo),
+        "lift_iso": iso(embargo),
+    }
+
+
+def latest_entries(store) -> list[dict]:
+    now = utcnow()
+    return [entry(s, now) for s in store.latest(limit=LATEST)]
+
+
+def subject_labels(item: NewsItem, lang: str) -> list[tuple[str, str]]:
+    return [(c.code, taxonomy.label(c.code, lang) or c.name or c.code) for c in item.subjects]
+
+
+def form_page(
+    request: Request,
+    form: dict[str, str],
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    preview: NewsItem | None = None,
+    latest: Stored | None = None,
+) -> Response:
+    """The new-item page, with the latest items (``latest`` None), or an item's edit page;
+    ``preview``: the item the form makes, shown as the public and subscribers will see it."""
+    lang = sessions.ui_lang(request, _logged(request).account)
+    languages = list(LANGUAGES)
+    if form.get("language") and form["language"] not in languages:
+        languages.append(form["language"])
+    context = {
+        "form": form,
+        "errors": errors or {},
+        "preview": preview_of(request, preview, lang) if preview else None,
+        "topics": [(c, taxonomy.label(c, lang)) for c in TOP_TOPICS if taxonomy.known(c)],
+        "languages": languages,
+        "now": utcnow().strftime("%Y-%m-%d %H:%M"),
+    }
+    if latest is None:
+        context.update(action="/console/items", entries=latest_entries(_store(request)))
+        return page(request, "console_home.html", status, **context)
+    href = item_href(latest.item.id)
+    signal = form.get("signal", "")
+    title = words(request)[f"edit_title_{signal}" if signal in SIGNALS else "edit"]
+    context.update(action=f"{href}/edit", latest=latest.item, href=href, title=title)
+    return page(request, "console_edit.html", status, **context)
+
+
+def preview_of(request: Request, item: NewsItem, lang: str) -> dict:
+    """The public teaser (``text.teaser``, as the public site cuts it, with its notice in
+    the item's interface language) and the full text subscribers receive."""
+    public = i18n.lang(item.language)
+    return {
+        "item": item,
+        "teaser": teaser(item, request.app.state.settings.teaser_chars),
+        "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
+        "ui": public.words,
+        "ui_lang": public.ui,
+        "ui_dir": public.ui_dir,
+        "embargo": when_text(item.embargo_until),
+        "subjects": subject_labels(item, lang),
+    }
+
+
+# --- reading the form --------------------------------------------------------------------
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """``sessions.read_form`` with room for an item: its limit (64 KiB) is for small forms,
+    while a pasted item may be ``max_item_bytes``, percent-encoded (3 bytes a byte)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return {}  # not one of our forms: no CSRF token either, so it is refused (403)
+    limit = 3 * request.app.state.settings.max_item_bytes + sessions.MAX_FORM_BYTES
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("the form is over the size limit", field="text")
+        chunks.append(chunk)
+    try:
+        pairs = parse_qsl(b"".join(chunks).decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise BadInput("the form is not UTF-8", field="form") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    return form
+
+
+def _content(form: dict[str, str], w: dict[str, str], max_bytes: int) -> NewsItem:
+    """The item's text, pasted (the ``text`` codec) or composed, cleaned as ingest does."""
+    text = form.get("text", "")
+    composed = any(form.get(k, "").strip() for k in CONTENT)
+    if text.strip() and composed:
+        raise FormErrors({"text": w["err_both"]}, 400)
+    if text.strip():
+        try:
+            return parse_bytes(text.encode("utf-8"), "text", max_bytes=max_bytes)[0]
+        except NewswireError as exc:
+            raise FormErrors(
+                {"text": w["err_text"].format(detail=exc.detail)}, exc.status
+            ) from None
+    if not composed:
+        raise FormErrors({"text": w["err_empty"], "headline": w["err_headline"]})
+    errors: dict[str, str] = {}
+    headline = squash(form.get("headline", ""))
+    lead = squash(form.get("lead", ""))
+    paragraphs = [squash(p) for p in form.get("body", "").splitlines() if p.strip()]
+    line = squash(form.get("dateline", ""))
+    if not headline:
+        errors["headline"] = w["err_headline"]
+    if not paragraphs:
+        errors["body"] = w["err_body"]
+    if len(line) > MAX_DATELINE:
+        errors["dateline"] = w["err_dateline"].format(limit=MAX_DATELINE)
+    if sum(len(form.get(k, "").encode("utf-8")) for k in CONTENT) > max_bytes:
+        errors["body"] = w["err_large"].format(limit=f"{max_bytes:,}")
+    if errors:
+        raise FormErrors(errors)
+    dateline, byline = None, ""
+    if line:
+        dateline, byline = own_dateline(line) or (Dateline(place=line, text=line), "")
+    body, body_html = make_body(paragraphs=paragraphs)
+    language = detect_language(" ".join([headline, lead, *body]))
+    item = NewsItem(
+        id=content_id(headline, body[0], language),  # the id the text codec gives
+        language=language,
+        headline=headline,
+        lead=lead,
+        body=body,
+        body_html=body_html,
+        dateline=dateline,
+        byline=byline,
+        provider=dateline.source if dateline else "",
+    )
+    return strip_unencodable(item)
+
+
+def _urgency(value: str, w: dict[str, str]) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 9:
+        raise FormErrors({"urgency": w["err_urgency"]}, 400)
+    return int(value)
+
+
+def _embargo(value: str, w: dict[str, str], keep: datetime | None) -> datetime | None:
+    """A ``datetime-local`` value, taken as UTC (an offset typed with it is honoured)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        when = as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise FormErrors({"embargo": w["err_embargo"]}, 400) from None
+    if when.microsecond:
+        when = when.replace(microsecond=0) + timedelta(seconds=1)  # never lifted early
+    if when <= utcnow() and (keep is None or as_utc(keep) != when):
+        raise FormErrors({"embargo": w["err_embargo_past"].format(when=when_text(when))}, 400)
+    return when
+
+
+def _subjects(form: dict[str, str], w: dict[str, str]) -> list[Concept]:
+    """The ticked top-level topics and the codes typed, as Media Topic concepts."""
+    codes = [c for c in TOP_TOPICS if form.get(f"topic_{c[7:]}")]
+    codes += [c for c in _CODES.split(form.get("subjects", "")) if c]
+    out: list[Concept] = []
+    for code in codes:
+        found = taxonomy.topic(code)
+        if found is None:
+            raise FormErrors({"subjects": w["err_subject"].format(code=code[:80])}, 400)
+        if found.retired:
+            raise FormErrors({"subjects": w["err_subject_retired"].format(code=code)}, 400)
+        qcode = taxonomy.qcode(code)
+        if qcode not in (c.code for c in out):
+            out.append(Concept(code=qcode, name=found.en))
+    return out
+
+
+def _language(value: str, w: dict[str, str]) -> str:
+    """The form's language tag; ``""``: the one detected in the text."""
+    value = value.strip()
+    if value and not LANGUAGE_TAG.fullmatch(value):
+        raise FormErrors({"language": w["err_language"].format(code=value[:35])}, 400)
+    return language_tag(value)
+
+
+def build(form: dict[str, str], w: dict[str, str], max_bytes: int, latest: NewsItem | None):
+    """The item the form describes (given ``latest``, the next version of that item), or
+    ``FormErrors`` naming every field at fault at once."""
+    errors: dict[str, str] = {}
+    status = 0
+    values: dict = {}
+    readers = {
+        "content": lambda: _content(form, w, max_bytes),
+        "urgency": lambda: _urgency(form.get("urgency", ""), w),
+        "embargo": lambda: _embargo(form.get("embargo", ""), w, latest and latest.embargo_until),
+        "subjects": lambda: _subjects(form, w),
+        "language": lambda: _language(form.get("language", ""), w),
+    }
+    for name, read in readers.items():
+        try:
+            values[name] = read()
+        except FormErrors as exc:
+            errors.update(exc.errors)
+            status = max(status, exc.status)
+    signal = form.get("signal", "")
+    if latest is not None and signal not in SIGNALS:
+        errors["signal"] = w["err_signal"]
+        status = max(status, 400)
+    if errors:
+        raise FormErrors(errors, status)
+    item: NewsItem = values["content"]
+    detected = item.language if item.language != "und" else "ar"
+    changes = dict(
+        language=values["language"] or detected,
+        urgency=values["urgency"],
+        embargo_until=values["embargo"],
+        subjects=values["subjects"],
+        ednote=squash(form.get("ednote", ""))[:MAX_REASON],
+    )
+    pasted = bool(form.get("text", "").strip())
+    if latest is None:
+        item = msgspec.structs.replace(item, **changes)
+    else:
+        others = [c for c in latest.subjects if not taxonomy.qcode(c.code)]  # not Media Topics
+        changes["subjects"] = values["subjects"] + others
+        item = msgspec.structs.replace(
+            latest,
+            headline=item.headline,
+            lead=item.lead,
+            body=item.body,
+            body_html=item.body_html,
+            dateline=item.dateline,
+            byline=item.byline if pasted or item.byline else latest.byline,
+            footer=item.footer if pasted else latest.footer,
+            provider=item.provider or latest.provider,
+            pubstatus="usable",
+            signal=signal,
+            version=latest.version + 1,  # always the next one, even back to older content
+            versioncreated=None,
+            replaces=None,
+            **changes,
+        )
+    try:
+        item = check_item(item)
+    except NewswireError as exc:
+        field = exc.field if exc.field in ("urgency", "language") else "text"
+        if not pasted and exc.field in CONTENT:
+            field = exc.field
+        raise FormErrors({field: w["err_item"].format(detail=exc.detail)}, exc.status) from None
+    if latest is not None and fingerprint(item) == fingerprint(latest):
+        raise FormErrors({"text": w["err_unchanged"].format(version=latest.version)})
+    return item
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    """The latest items and the new-item form."""
+    require(request, SCOPE)
+    return form_page(request, {})
+
+
+async def _post(request: Request, run) -> Response:
+    """A console form: read it; in a thread check the login and the CSRF token and ``run``
+    it; announce what ``run`` stored (its receipts) and go to the item's page. The login
+    is checked before the body is read: only editors may send an item-sized form."""
+    await run_in_threadpool(require, request, SCOPE)
+    form = await read_form(request)
+
+    def checked() -> Response | list[Receipt]:
+        logged = require(request, SCOPE)
+        check_csrf(request, form, logged)
+        return run(form)
+
+    result = await run_in_threadpool(checked)
+    if isinstance(result, Response):
+        return result
+    await announce(request, result)
+    target = f"{item_href(result[0].id)}?stored={result[0].version}"
+    return RedirectResponse(target, 303, headers=sessions.HEADERS)
+
+
+def _action(form: dict[str, str]) -> str:
+    action = form.get("action", "")
+    if action not in ("preview", "publish"):
+        raise BadInput("press Preview or Publish", field="action")
+    return action
+
+
+@router.post("/items")
+async def publish(request: Request) -> Response:
+    """``action=preview``: the teaser and the subscriber view, nothing stored;
+    ``action=publish``: store the item and go to its page."""
+    settings = request.app.state.settings
+
+    def run(form: dict[str, str]) -> Response | list[Receipt]:
+        store, w = _store(request), words(request)
+        action = _action(form)
+        try:
+            item = build(form, w, settings.max_item_bytes, None)
+        except FormErrors as exc:
+            return form_page(request, form, status=exc.status, errors=exc.errors)
+        if action == "preview":
+            return form_page(request, form, preview=item)
+        try:
+            store.get(item.id)
+        except NotFound:
+            return store.append_many([item])
+        errors = {"text": w["err_exists"], "exists": item_href(item.id)}
+        return form_page(request, form, status=409, errors=errors)
+
+    return await _post(request, run)
+
+
+def _version(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise BadInput(f"{text[:20]!r} is not a version number", field="version")
+    return int(text)
+
+
+def item_context(request: Request, history: list[Stored]) -> dict:
+    """The item page: the version asked for (else the latest), every version, whether the
+    public sees it (``visible.resolve``, the public site's own rule) and its links."""
+    now = utcnow()
+    latest = history[-1]
+    by_version = {s.item.version: s for s in history}
+    asked = _version(request.query_params.get("version"))
+    shown = by_version.get(asked) if asked else latest
+    if shown is None:
+        raise NotFound(f"no version {asked} of item {latest.item.id!r}", field="version")
+    public = resolve(history, now)
+    embargo = latest.item.embargo_until
+    if public is not None:
+        state = "gone" if public.item.pubstatus == "canceled" else "public"
+    elif embargo is not None and as_utc(embargo) > now and latest.item.pubstatus == "usable":
+        state = "embargoed"
+    else:
+        state = "hidden"
+    receipt = by_version.get(_version(request.query_params.get("stored")) or 0)
+    base = base_url(request)
+    lang = sessions.ui_lang(request, _logged(request).account)
+    return {
+        "item": shown.item,
+        "shown": entry(shown, now),
+        "latest": entry(latest, now),
+        "versions": [entry(s, now) for s in reversed(history)],
+        "state": state,
+        "public_href": urls.item_path(latest.item),
+        "public_url": base.rstrip("/") + urls.item_path(latest.item),
+        "api_url": f"{base}v1/items/{quote(latest.item.id, safe='')}",
+        "receipt": entry(receipt, now) if receipt else None,
+        "subjects": subject_labels(shown.item, lang),
+        "href": item_href(latest.item.id),
+    }
+
+
+def item_page(request: Request, history: list[Stored], status: int = 200, **extra) -> Response:
+    extra.setdefault("reason", "")
+    extra.setdefault("errors", {})
+    return page(request, "console_item.html", status, **item_context(request, history), **extra)
+
+
+@router.get("/items/{item_id:path}/edit")
+def edit_page(request: Request, item_id: str) -> Response:
+    """The form holding the latest version, for ``?signal=update`` (the default) or
+    ``?signal=correction``."""
+    require(request, SCOPE)
+    latest = _editable(_store(request), item_id, words(request))
+    signal = request.query_params.get("signal", "")
+    return form_page(
+        request, prefill(latest.item, signal if signal in SIGNALS else "update"), latest=latest
+    )
+
+
+def _editable(store, item_id: str, w: dict[str, str]) -> Stored:
+    latest = store.versions(item_id)[-1]  # NotFound: a 404 page
+    if latest.item.pubstatus == "canceled":
+        raise Conflict(w["err_withdrawn"], field="id")
+    return latest
+
+
+def prefill(item: NewsItem, signal: str) -> dict[str, str]:
+    """The edit form holding ``item`` (top-level Media Topics ticked, others typed)."""
+    codes = [q for c in item.subjects if (q := taxonomy.qcode(c.code))]
+    embargo = item.embargo_until
+    form = {
+        "headline": item.headline,
+        "lead": item.lead,
+        "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
+        "body": "\n".join(item.body),
+        "urgency": str(item.urgency) if item.urgency else "",
+        "embargo": as_utc(embargo).strftime("%Y-%m-%dT%H:%M:%S") if embargo else "",
+        "subjects": ", ".join(c for c in codes if c not in TOP_TOPICS),
+        "language": item.language,
+        "ednote": item.ednote,
+        "signal": signal,
+    }
+    form.update({f"topic_{c[7:]}": "on" for c in codes if c in TOP_TOPICS})
+    return form
+
+
+@router.post("/items/{item_id:path}/edit")
+async def edit(request: Request, item_id: str) -> Response:
+    """Preview, or store, the next version of an item: an update or a correction."""
+    settings = request.app.state.settings
+
+    def run(form: dict[str, str]) -> Response | list[Receipt]:
+        store, w = _store(request), words(request)
+        action = _action(form)
+        latest = _editable(store, item_id, w)
+        try:
+            item = build(form, w, settings.max_item_bytes, latest.item)
+        except FormErrors as exc:
+            return form_page(request, form, status=exc.status, errors=exc.errors, latest=latest)
+        if action == "preview":
+            return form_page(request, form, preview=item, latest=latest)
+        return store.append_many([item])
+
+    return await _post(request, run)
+
+
+@router.post("/items/{item_id:path}/withdraw")
+async def withdraw(request: Request, item_id: str) -> Response:
+    """Withdraw an item: a new version with pubstatus canceled and the reason as its note,
+    sent to everyone who received the item; its public page answers 410 from then on."""
+
+    def run(form: dict[str, str]) -> Response | list[Receipt]:
+        store, w = _store(request), words(request)
+        history = store.versions(item_id)
+        reason = squash(form.get("reason", ""))
+        error = ""
+        if not reason:
+            error = w["err_reason"]
+        elif len(reason) > MAX_REASON:
+            error = w["err_reason_long"].format(limit=MAX_REASON)
+        elif history[-1].item.pubstatus == "canceled":
+            error = w["err_withdrawn_already"]
+        if error:
+            status = 409 if reason and len(reason) <= MAX_REASON else 400
+            return item_page(
+                request, history, status, reason=form.get("reason", ""), errors={"reason": error}
+            )
+        return [store.withdraw(item_id, reason)]
+
+    return await _post(request, run)
+
+
+@router.get("/items/{item_id:path}")
+def item(request: Request, item_id: str) -> Response:
+    """An item as the agency sees it: any version, embargoed or withdrawn."""
+    require(request, SCOPE)
+    return item_page(request, _store(request).versions(item_id))

@@ -1,0 +1,181 @@
+"""The public site's words, directions and dates, per interface language.
+
+Arabic (``ar``) and English (``en``) have interface strings; every other language gets the
+English interface around its own content. A language's direction is that of its script:
+right-to-left for Arabic, Persian, Urdu, Hebrew, ...; left-to-right otherwise.
+
+Dates: Gregorian with the language's month names (Arabic ones for ``ar``: يناير, فبراير …)
+and, for Arabic, the Hijri (Umm al-Qura) date beside it, ``15 جمادى الآخرة 1448 هـ``.
+Digits are Western (``0-9``), as Arabic news sites write them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+import hijridate
+
+from newswire.model import as_utc
+
+DEFAULT = "ar"
+"""The interface language of ``/`` and of pages with no language of their own."""
+
+RTL = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
+
+AR_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
+EN_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+UI: dict[str, dict[str, str]] = {
+    "ar": {
+        "language_name": "العربية",
+        "skip": "انتقل إلى المحتوى",
+        "nav": "التنقل الرئيسي",
+        "languages": "اللغات",
+        "home": "الرئيسية",
+        "news": "الأخبار",
+        "latest": "آخر الأخبار",
+        "other": "أخبار أخرى",
+        "empty": "لا توجد أخبار منشورة بهذه اللغة بعد.",
+        "subscribe": "اشترك",
+        "subscribe_title": "الاشتراك في خدمة الأخبار",
+        "notice": "الأخبار المنشورة على هذا الموقع هي اختصار لجزء من الأخبار التي تُعرض"
+        " للمشتركين عبر نظام تدفق الأخبار.",
+        "notice_more": "للحصول على النص الكامل لهذا الخبر ولسائر أخبار الوكالة:",
+        "subscribe_intro": "يتلقى المشتركون من صحف وقنوات تلفزيونية ومواقع إخبارية ومصارف"
+        " النص الكامل لكل خبر لحظة نشره، بالصيغ التي تقرؤها أنظمتهم.",
+        "subscribe_what": "ما يحصل عليه المشترك",
+        "subscribe_full": "النص الكامل للأخبار وتحديثاتها وتصحيحاتها، لا الموجز المنشور هنا.",
+        "subscribe_formats": "صيغ IPTC المعيارية: ninjs وNewsML-G2 وNITF، وخلاصات RSS وAtom.",
+        "subscribe_channels": "خلاصة سحب، وبث مباشر، وإشعارات ويب (webhooks) موقّعة.",
+        "subscribe_how": "كيف تشترك",
+        "subscribe_steps": "تواصل معنا وأخبرنا باللغات والموضوعات التي تهمك، فنعدّ لك باقة"
+        " ومفتاح وصول إلى واجهة البرمجة.",
+        "contact": "للتواصل:",
+        "contact_default": "تواصل مع قسم الاشتراكات في الوكالة.",
+        "feeds": "الخلاصات",
+        "dateline": "مكان الخبر",
+        "published": "نُشر",
+        "hijri": "هـ",
+        "utc": "بتوقيت غرينتش",
+        "withdrawn_title": "سُحب هذا الخبر",
+        "withdrawn_text": "سحبت الوكالة هذا الخبر، ولم يعد متاحًا.",
+        "not_found_title": "الصفحة غير موجودة",
+        "not_found_text": "لم نعثر على هذه الصفحة. ربما كان العنوان خاطئًا أو لم يُنشر الخبر بعد.",
+        "back_home": "العودة إلى الصفحة الرئيسية",
+        "footer": "موجز للأخبار؛ النص الكامل للمشتركين.",
+    },
+    "en": {
+        "language_name": "English",
+        "skip": "Skip to content",
+        "nav": "Main navigation",
+        "languages": "Languages",
+        "home": "Home",
+        "news": "News",
+        "latest": "Latest news",
+        "other": "More news",
+        "empty": "No news has been published in this language yet.",
+        "subscribe": "Subscribe",
+        "subscribe_title": "Subscribe to the news service",
+        "notice": "The news published on this site is a shortened part of what subscribers"
+        " receive through the news flow system.",
+        "notice_more": "For the full text of this story and of all the agency's news:",
+        "subscribe_intro": "Subscribers (newspapers, broadcasters, news portals, banks)"
+        " receive the full text of every story the moment it is published, in the formats"
+        " their own systems read.",
+        "subscribe_what": "What subscribers receive",
+        "subscribe_full": "The full text of every story, its updates and corrections, not the"
+        " summary shown here.",
+        "subscribe_formats": "IPTC standard formats: ninjs, NewsML-G2 and NITF, and RSS and"
+        " Atom feeds.",
+        "subscribe_channels": "A pull feed, a live stream and signed webhooks.",
+        "subscribe_how": "How to subscribe",
+        "subscribe_steps": "Contact us with the languages and subjects you need; we set up"
+        " a product and an API key for you.",
+        "contact": "Contact:",
+        "contact_default": "Contact the agency's subscriptions desk.",
+        "feeds": "Feeds",
+        "dateline": "Dateline",
+        "published": "Published",
+        "hijri": "AH",
+        "utc": "UTC",
+        "withdrawn_title": "This story has been withdrawn",
+        "withdrawn_text": "The agency has withdrawn this story; it is no longer available.",
+        "not_found_title": "Page not found",
+        "not_found_text": "We could not find this page. The address may be wrong, or the"
+        " story not published yet.",
+        "back_home": "Back to the home page",
+        "footer": "News summaries; the full text is for subscribers.",
+    },
+}
+
+
+class Lang(NamedTuple):
+    """A page's language: its content language (``tag``) and the interface around it."""
+
+    tag: str
+    """The content language as a BCP 47 tag (``ar``, ``ar-EG``, ``tr``)."""
+    code: str
+    """Its primary subtag, lower case: the URL's language segment (``ar``, ``tr``)."""
+    ui: str
+    """The interface language: ``ar`` or ``en``."""
+    dir: str
+    """``rtl`` or ``ltr``."""
+
+    @property
+    def words(self) -> dict[str, str]:
+        return UI[self.ui]
+
+    @property
+    def ui_dir(self) -> str:
+        return direction(self.ui)
+
+
+def primary(tag: str) -> str:
+    return tag.split("-")[0].lower() if tag else ""
+
+
+def direction(tag: str) -> str:
+    return "rtl" if primary(tag) in RTL else "ltr"
+
+
+def text_dir(tag: str) -> str:
+    """The ``dir`` attribute of a string in language ``tag``: ``auto`` when unknown."""
+    return direction(tag) if tag else "auto"
+
+
+def lang(tag: str) -> Lang:
+    code = primary(tag) or DEFAULT
+    ui = code if code in UI else "en"
+    return Lang(tag or code, code, ui, direction(code))
+
+
+def gregorian(when: datetime, ui: str) -> str:
+    """``25 نوفمبر 2026`` / ``25 November 2026``."""
+    when = as_utc(when)
+    months = AR_MONTHS if ui == "ar" else EN_MONTHS
+    return f"{when.day} {months[when.month - 1]} {when.year}"
+
+
+def clock(when: datetime, ui: str) -> str:
+    """``02:14 بتوقيت غرينتش`` / ``02:14 UTC``."""
+    when = as_utc(when)
+    return f"{when.hour:02d}:{when.minute:02d} {UI[ui]['utc']}"
+
+
+def moment(when: datetime, ui: str) -> str:
+    """``25 نوفمبر 2026، 02:14 بتوقيت غرينتش`` / ``25 November 2026, 02:14 UTC``."""
+    comma = "،" if ui == "ar" else ","
+    return f"{gregorian(when, ui)}{comma} {clock(when, ui)}"
+
+
+def hijri(when: datetime) -> str:
+    """``15 جمادى الآخرة 1448 هـ``; ``""`` outside the Umm al-Qura table (1924-2077)."""
+    when = as_utc(when)
+    try:
+        h = hijridate.Gregorian(when.year, when.month, when.day).to_hijri()
+    except (ValueError, OverflowError):
+        return ""
+    return f"{h.day} {h.month_name('ar')} {h.year} {UI['ar']['hijri']}"

@@ -1,0 +1,214 @@
+"""The public HTML pages: an item's teaser, a language's home page, how to subscribe, and
+the error pages (withdrawn, not found). Each function returns the page's bytes.
+
+An item page shows the teaser only (``newswire.text.teaser``: headline, lead and the first
+paragraphs up to ``teaser_chars``), never the body; its metadata (OpenGraph, schema.org
+``NewsArticle`` as JSON-LD) says no more than the page does. Everything from an item is
+escaped by the templates; the JSON-LD is JSON with ``<``, ``>`` and ``&`` written as
+``\\u003c`` ... so that no ``</script>`` can end its element early.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from newswire.access import taxonomy
+from newswire.model import NewsItem, as_utc
+from newswire.text.teaser import teaser
+from newswire.web import i18n, urls
+from newswire.web.i18n import Lang
+from newswire.web.site import TEMPLATES, Site
+from newswire.web.visible import main_subject
+
+NAV_LANGUAGES = ("ar", "en")
+GROUP_SIZE = 8
+SUMMARY_CHARS = 240
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+_OG_LOCALES = {"ar": "ar_AR", "en": "en_US", "fa": "fa_IR", "ur": "ur_PK", "he": "he_IL"}
+_JSON_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_ld(data: dict) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: nothing in it can close the
+    element or open a comment (``</script>``, ``<!--`` become ``\\u003c/script\\u003e``...)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.translate(_JSON_UNSAFE))
+
+
+def iso(when: datetime | None) -> str:
+    return as_utc(when).isoformat().replace("+00:00", "Z") if when else ""
+
+
+def absolute(base: str, path: str) -> str:
+    return base.rstrip("/") + path
+
+
+def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, Any]:
+    codes = list(NAV_LANGUAGES)
+    if page.code not in codes and page.code != urls.UNDETERMINED:
+        codes.append(page.code)
+    languages = [
+        {
+            "code": c,
+            "name": i18n.UI[c]["language_name"] if c in i18n.UI else c,
+            "href": urls.home_path(c),
+            "dir": i18n.direction(c),
+        }
+        for c in codes
+    ]
+    ui_attrs = Markup("")
+    if page.ui != page.code:
+        ui_attrs = Markup(' lang="{}" dir="{}"').format(page.ui, page.ui_dir)
+    feeds = []
+    if page.code != urls.UNDETERMINED:
+        feeds = [
+            {
+                "type": f"application/{kind}+xml",
+                "href": urls.feed_path(page.code, kind),
+                "title": f"{site.name} ({page.code}) {label}",
+                "label": label,
+            }
+            for kind, label in (("rss", "RSS"), ("atom", "Atom"))
+        ]
+    return {
+        "site": site,
+        "page": page,
+        "ui": page.words,
+        "ui_attrs": ui_attrs,
+        "home": urls.home_path(page.code),
+        "subscribe": urls.subscribe_path(page.ui),
+        "languages": languages,
+        "canonical": absolute(base, path) if path else "",
+        "og_locale": _OG_LOCALES.get(page.code, f"{page.code}_{page.code.upper()}"),
+        "feeds": feeds,
+    }
+
+
+def _render(name: str, context: dict[str, Any]) -> bytes:
+    return TEMPLATES[name].render(context).encode("utf-8")
+
+
+def summary(item: NewsItem, chars: int = SUMMARY_CHARS) -> str:
+    """The lead, or else the start of the teaser: what a list shows under a headline."""
+    if item.lead:
+        return item.lead
+    paragraphs = teaser(item, chars).body
+    return paragraphs[0] if paragraphs else ""
+
+
+def item_page(site: Site, base: str, item: NewsItem) -> bytes:
+    page = i18n.lang(item.language)
+    path = urls.item_path(item)
+    canonical = absolute(base, path)
+    short = teaser(item, site.teaser_chars)
+    paragraphs = short.body
+    description = item.lead or (paragraphs[0] if paragraphs else "") or item.headline
+    when = item.versioncreated or item.firstcreated
+    subjects = []
+    for concept in item.subjects:
+        name = taxonomy.label(concept.code or concept.uri, page.ui) or concept.name
+        if name and name not in (s["label"] for s in subjects):
+            subjects.append({"label": name, "code": taxonomy.qcode(concept.code)})
+    dateline = item.dateline.text or item.dateline.place if item.dateline else ""
+    author: dict = (
+        {"@type": "Person", "name": item.byline}
+        if item.byline
+        else {"@type": "Organization", "name": item.provider or site.name}
+    )
+    ld: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": item.headline,
+        "description": description,
+        "inLanguage": item.language or page.code,
+        "url": canonical,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "datePublished": iso(item.firstcreated or when),
+        "dateModified": iso(when),
+        "author": author,
+        "publisher": {"@type": "Organization", "name": site.name, "url": base},
+    }
+    if dateline:
+        ld["dateline"] = dateline
+    if subjects:
+        ld["articleSection"] = [s["label"] for s in subjects]
+    if item.keywords:
+        ld["keywords"] = list(item.keywords)
+    context = _common(site, base, page, path)
+    context.update(
+        item=short,
+        paragraphs=paragraphs,
+        description=description,
+        subjects=subjects,
+        dateline=dateline,
+        date=i18n.moment(when, page.ui) if when else "",
+        hijri=i18n.hijri(when) if when and page.ui == "ar" else "",
+        published_iso=iso(item.firstcreated),
+        modified_iso=iso(when),
+        jsonld=json_ld(ld),
+    )
+    return _render("item", context)
+
+
+def home_page(site: Site, base: str, code: str, items: list[NewsItem]) -> bytes:
+    """The latest teasers of a language, grouped by top-level Media Topic (at most
+    ``GROUP_SIZE`` each; items without a topic under "more news"), groups in the order of
+    their latest item."""
+    page = i18n.lang(code)
+    groups: dict[str, dict[str, Any]] = {}
+    for item in items:
+        subject = main_subject(item)
+        group = groups.get(subject)
+        if group is None:
+            group = groups[subject] = {
+                "code": subject,
+                "label": taxonomy.label(subject, page.ui) if subject else page.words["other"],
+                "feed": urls.feed_path(code, "rss", subject) if subject else "",
+                "entries": [],
+            }
+        if subject and len(group["entries"]) >= GROUP_SIZE:
+            continue  # a subject shows its latest; "more news" all the rest
+        when = item.versioncreated or item.firstcreated
+        group["entries"].append(
+            {
+                "href": urls.item_path(item),
+                "headline": item.headline or item.id,
+                "summary": summary(item),
+                "lang": item.language or code,
+                "dir": i18n.text_dir(item.language),
+                "date": i18n.gregorian(when, page.ui) if when else "",
+                "hijri": i18n.hijri(when) if when and page.ui == "ar" else "",
+                "iso": iso(when),
+            }
+        )
+    context = _common(site, base, page, urls.home_path(code))
+    context["groups"] = list(groups.values())
+    return _render("home", context)
+
+
+def subscribe_page(site: Site, base: str, code: str) -> bytes:
+    page = i18n.lang(code)
+    contact = site.contact.strip()
+    href = ""
+    if contact.startswith(("https://", "http://")):
+        href = contact
+    elif _EMAIL.fullmatch(contact):
+        href = f"mailto:{contact}"
+    context = _common(site, base, page, urls.subscribe_path(page.ui))
+    context.update(contact=contact, contact_href=href)
+    return _render("subscribe", context)
+
+
+def message_page(site: Site, base: str, code: str, kind: str) -> bytes:
+    """``gone`` (a withdrawn item: nothing of it is shown) or ``missing`` (404)."""
+    page = i18n.lang(code)
+    words = page.words
+    prefix = "withdrawn" if kind == "gone" else "not_found"
+    context = _common(site, base, page, None)
+    context.update(heading=words[f"{prefix}_title"], text=words[f"{prefix}_text"])
+    return _render("message", context)

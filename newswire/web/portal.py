@@ -1,0 +1,278 @@
+"""The subscriber portal (``/portal``): a subscriber's people, logged in, read their wire.
+
+Routes (server-rendered, Arabic first; JavaScript only for the live wire):
+
+- ``/portal``: the latest entitled items, newest first, filtered by language, subject and
+  urgency (a GET form); ``portal.js`` follows ``/portal/stream`` and puts new items on top;
+- ``/portal/stream``: Server-Sent Events for the page (``newswire.web.portal_live``);
+- ``/portal/search``: the search engine with the account's products, ``<mark>``ed snippets;
+- ``/portal/items/{id}``: the item as entitled (full text or teaser), its versions, a diff
+  between two of them, downloads in every format the subscriber may use
+  (``/portal/items/{id}/download?format=``, rendered as ``GET /v1/items/{id}`` renders);
+- ``/portal/topics``: saved searches, which notify on the live wire;
+- ``/portal/accounts``: the subscriber's accounts, for its portal admins and operators.
+
+Entitlement, embargo and withdrawal are the API's own rules (``api.items.visible``,
+``grant_seen``, ``output_codec``, the hub); a teaser-only subscriber gets the teaser on
+every page, diff and download.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from newswire.access import taxonomy
+from newswire.access.accounts import Topic, new_id
+from newswire.api.feed import parse_cursor
+from newswire.api.items import visible
+from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
+from newswire.search import query as q
+from newswire.search.engine import SearchRequest
+from newswire.web import portal_accounts, portal_items, sessions
+from newswire.web.portal_live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
+from newswire.web.portal_words import WORDS
+from newswire.web.sessions import LoggedIn, check_csrf, read_form, render, require
+
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+
+WIRE_SIZE = 50
+SEARCH_PAGE = 20
+MAX_TOPICS = 50
+TOP_TOPICS = [f"medtop:{n:02d}000000" for n in range(1, 18)]
+URGENCIES = ("1", "1-2", "1-3", "1-5")
+LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
+
+
+def install(app) -> None:
+    """The portal and the shared login routes."""
+    sessions.install(app)
+    app.include_router(router)
+    app.include_router(portal_items.router)
+    app.include_router(portal_accounts.router)
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+def filters_of(request: Request) -> Filters:
+    p = request.query_params
+    return Filters.of(p.get("language"), p.get("subject"), p.get("urgency"))
+
+
+def choices(request: Request, lang: str) -> dict:
+    """The filter form's options, labelled in the interface language."""
+    return {
+        "languages": LANGUAGES,
+        "subjects": [(c, taxonomy.label(c, lang)) for c in TOP_TOPICS if taxonomy.known(c)],
+        "urgencies": URGENCIES,
+    }
+
+
+def wire_entries(store, principal, filters: Filters, limit: int = WIRE_SIZE) -> list[dict]:
+    """The latest items the principal may see, newest first, as the filters say."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    batch = 200
+    while True:
+        latest = store.latest(language=filters.language or None, limit=batch)
+        for stored in latest:
+            if stored.item.id in seen:
+                continue
+            seen.add(stored.item.id)
+            try:
+                shown, g = visible(principal, store, stored.item.id, None)
+            except NotFound:
+                continue
+            if shown.item.pubstatus != "canceled" and not filters.admits(shown.item):
+                continue
+            out.append(entry(shown, shown.item, g.access, g.embargoed))
+            if len(out) >= limit:
+                return out
+        if len(latest) < batch or batch >= 10_000:
+            return out
+        batch *= 5
+
+
+@router.get("")
+def wire(request: Request) -> Response:
+    logged = require(request)
+    filters = filters_of(request)
+    hub = request.app.state.hub
+    after = hub.position  # read before the list: the stream resumes from here
+    entries = wire_entries(_store(request), logged.principal, filters)
+    query = "&".join(f"{k}={quote(v)}" for k, v in filters._asdict().items() if v)
+    lang = sessions.ui_lang(request, logged.account)
+    return render(
+        request,
+        "portal_wire.html",
+        entries=entries,
+        filters=filters,
+        choices=choices(request, lang),
+        stream=f"/portal/stream?after={after}" + (f"&{query}" if query else ""),
+    )
+
+
+@router.get("/stream")
+async def stream(request: Request) -> Response:
+    """The live wire for the page: one event per entitled log entry (cookie-authenticated)."""
+    logged = await run_in_threadpool(sessions.current, request)
+    if logged is None:
+        return PlainTextResponse("log in to follow the wire", 401, headers=sessions.HEADERS)
+    try:
+        filters = filters_of(request)
+        last = request.headers.get("last-event-id")
+        hub = request.app.state.hub
+        if last:
+            cursor = parse_cursor(last, "Last-Event-ID")
+        elif request.query_params.get("after"):
+            cursor = parse_cursor(request.query_params.get("after"))
+        else:
+            cursor = hub.position
+    except NewswireError as exc:
+        return PlainTextResponse(exc.detail, exc.status, headers=sessions.HEADERS)
+    listener = hub.listen(logged.principal, "ninjs", cursor, "portal")
+    return PortalStream(hub, listener, logged.account.id, filters)
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+@router.get("/search")
+async def search(
+    request: Request,
+    q_: Annotated[str, Query(alias="q")] = "",
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+) -> Response:
+    logged = await run_in_threadpool(require, request)
+    lang = sessions.ui_lang(request, logged.account)
+    filters = filters_of(request)
+    context = {"q": q_, "filters": filters, "choices": choices(request, lang), "page": page}
+    if not q_.strip():
+        return render(request, "portal_search.html", results=None, error="", **context)
+    searching = request.app.state.searching
+    if searching is None or not searching.ready:
+        raise Unavailable(WORDS[lang]["search_building"])
+    req = SearchRequest(
+        q=q_,
+        lang=filters.language or None,
+        subject=filters.subject or None,
+        urgency=filters.urgency or None,
+        sort="relevance",
+        page=page,
+        limit=SEARCH_PAGE,
+        facets=False,
+    )
+    try:
+        results = await run_in_threadpool(searching.searcher.search, req, logged.principal.products)
+    except BadInput as exc:
+        return render(request, "portal_search.html", 400, results=None, error=exc.detail, **context)
+    hits = [
+        {
+            "href": item_href(h.id),
+            # HTML from the engine: the text escaped, only <mark> added.
+            "headline": Markup(h.headline),
+            "snippet": Markup(h.snippet),
+            "language": h.language,
+            "time": stamp(h.versioncreated),
+            "urgency": h.urgency,
+            "flash": h.urgency is not None and h.urgency <= FLASH_URGENCY,
+            "access": h.access,
+            "withdrawn": False,  # a search never finds a withdrawn or embargoed item
+            "embargoed": False,
+        }
+        for h in results.hits
+    ]
+    more = results.total > page * SEARCH_PAGE
+    return render(
+        request,
+        "portal_search.html",
+        results={"total": results.total, "hits": hits, "more": more},
+        error="",
+        **context,
+    )
+
+
+# --- items -------------------------------------------------------------------------------
+
+
+# --- topics ------------------------------------------------------------------------------
+
+
+def _topics_page(request: Request, logged: LoggedIn, status: int = 200, **context) -> Response:
+    lang = sessions.ui_lang(request, logged.account)
+    topics = _store(request).access.topics(logged.account.id)
+    context.setdefault("form", {})
+    context.setdefault("error", "")
+    return render(
+        request,
+        "portal_topics.html",
+        status,
+        topics=topics,
+        choices=choices(request, lang),
+        **context,
+    )
+
+
+@router.get("/topics")
+def topics_page(request: Request) -> Response:
+    return _topics_page(request, require(request))
+
+
+def new_topic(account_id: str, form: dict[str, str], existing: int) -> Topic:
+    name = form.get("name", "").strip()
+    if not name or len(name) > 80:
+        raise BadInput("a topic has a name of 1 to 80 characters", field="name")
+    query = form.get("q", "").strip()
+    q.parse(query)  # QueryError (a BadInput) says why it cannot be searched for
+    filters = Filters.of(form.get("language"), form.get("subject"), form.get("urgency"))
+    if existing >= MAX_TOPICS:
+        raise BadInput(f"an account keeps at most {MAX_TOPICS} topics", field="name")
+    return Topic(
+        id=new_id(),
+        account=account_id,
+        name=name,
+        query=query,
+        lang=filters.language,
+        subject=filters.subject,
+        urgency=filters.urgency,
+    )
+
+
+@router.post("/topics")
+async def add_topic(request: Request) -> Response:
+    form = await read_form(request)
+
+    def run() -> Response:
+        logged = require(request)
+        check_csrf(request, form, logged)
+        access = _store(request).access
+        try:
+            topic = new_topic(logged.account.id, form, len(access.topics(logged.account.id)))
+            access.add_topic(topic)
+        except NewswireError as exc:
+            if exc.status >= 500:
+                raise
+            return _topics_page(request, logged, 400, form=form, error=exc.detail)
+        return RedirectResponse("/portal/topics", 303, headers=sessions.HEADERS)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/topics/{topic_id}/delete")
+async def delete_topic(request: Request, topic_id: str) -> Response:
+    form = await read_form(request)
+
+    def run() -> Response:
+        logged = require(request)
+        check_csrf(request, form, logged)
+        _store(request).access.remove_topic(logged.account.id, topic_id)
+        return RedirectResponse("/portal/topics", 303, headers=sessions.HEADERS)
+
+    return await run_in_threadpool(run)

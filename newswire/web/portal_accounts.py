@@ -1,0 +1,122 @@
+"""``/portal/accounts``: a subscriber's portal admins (and the agency's operators) list,
+add and remove the subscriber's accounts. A new account's password is made up and shown
+once; a portal admin never sees or touches another subscriber's accounts, nor agency ones.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from newswire.access.accounts import Account, check_account, hash_password, new_id, new_password
+from newswire.errors import BadInput, NewswireError, NotFound
+from newswire.web import sessions
+from newswire.web.portal_words import WORDS
+from newswire.web.sessions import LoggedIn, PageForbidden, check_csrf, read_form, render, require
+
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+
+
+def _manager(request: Request) -> LoggedIn:
+    logged = require(request)
+    if not logged.account.manages_accounts:
+        raise PageForbidden(
+            WORDS[sessions.ui_lang(request, logged.account)]["accounts_forbidden"],
+            field="account",
+        )
+    return logged
+
+
+def _subscriber_of(request: Request, logged: LoggedIn, asked: str | None) -> str:
+    """The subscriber whose accounts are managed: a portal admin's own; an operator's
+    choice (``""``: every subscriber's)."""
+    if logged.account.scope != "admin":
+        return logged.account.subscriber
+    if asked:
+        request.app.state.store.access.subscriber(asked)  # NotFound names it
+    return asked or ""
+
+
+def _accounts_page(
+    request: Request, logged: LoggedIn, subscriber: str, status: int = 200, **context
+) -> Response:
+    access = request.app.state.store.access
+    agency = logged.account.scope == "admin"
+    context.setdefault("error", "")
+    context.setdefault("created", None)
+    return render(
+        request,
+        "portal_accounts.html",
+        status,
+        accounts=access.accounts(subscriber=subscriber or None) if subscriber or agency else [],
+        subscriber=subscriber,
+        subscribers=[s.name for s in access.subscribers()] if agency else [],
+        **context,
+    )
+
+
+@router.get("/accounts")
+def accounts_page(request: Request) -> Response:
+    logged = _manager(request)
+    subscriber = _subscriber_of(request, logged, request.query_params.get("subscriber"))
+    return _accounts_page(request, logged, subscriber)
+
+
+@router.post("/accounts")
+async def add_account(request: Request) -> Response:
+    form = await read_form(request)
+
+    def run() -> Response:
+        logged = _manager(request)
+        check_csrf(request, form, logged)
+        subscriber = _subscriber_of(request, logged, form.get("subscriber"))
+        access = request.app.state.store.access
+        try:
+            if not subscriber:
+                raise BadInput("choose the subscriber the account is for", field="subscriber")
+            account = check_account(
+                Account(
+                    id=new_id(),
+                    email=form.get("email", ""),
+                    scope="read",
+                    subscriber=subscriber,
+                    portal_admin=form.get("portal_admin") == "on",
+                    lang=form.get("account_lang") or "ar",
+                )
+            )
+            password = new_password()
+            account = access.add_account(account, hash_password(password))
+        except NewswireError as exc:
+            if exc.status >= 500:
+                raise
+            return _accounts_page(request, logged, subscriber, 400, error=exc.detail)
+        created = {"email": account.email, "password": password}
+        return _accounts_page(request, logged, subscriber, 201, created=created)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/accounts/{account_id}/remove")
+async def remove_account(request: Request, account_id: str) -> Response:
+    form = await read_form(request)
+
+    def run() -> Response:
+        logged = _manager(request)
+        check_csrf(request, form, logged)
+        access = request.app.state.store.access
+        target = access.account(account_id)
+        if logged.account.scope != "admin" and target.subscriber != logged.account.subscriber:
+            raise NotFound(f"no account {account_id!r}", field="account")
+        if target.id == logged.account.id:
+            raise BadInput(
+                WORDS[sessions.ui_lang(request, logged.account)]["accounts_not_self"],
+                field="account",
+            )
+        access.remove_account(target.id)
+        where = f"?subscriber={quote(target.subscriber)}" if logged.account.scope == "admin" else ""
+        return RedirectResponse(f"/portal/accounts{where}", 303, headers=sessions.HEADERS)
+
+    return await run_in_threadpool(run)

@@ -1,0 +1,176 @@
+"""The portal's item pages: ``/portal/items/{id}`` (the item as entitled, its versions,
+a diff between two) and ``/portal/items/{id}/download?format=`` (the item as
+``GET /v1/items/{id}`` renders it).
+
+Every version is judged with the API's own rules (``visible``, ``reachable``,
+``grant_seen``) and shown through the renderer's view at its access level, so a
+teaser-only subscriber gets the teaser on the page, in each version, in the diff and in
+every download, never the full body.
+"""
+
+from __future__ import annotations
+
+import difflib
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from newswire import formats
+from newswire.api.items import grant_seen, output_codec, reachable, render_one, visible
+from newswire.errors import BadInput, NotFound
+from newswire.model import NewsItem, utcnow
+from newswire.store.base import Stored
+from newswire.web import sessions
+from newswire.web.portal_live import entry, stamp
+from newswire.web.sessions import LoggedIn, render, require
+
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+
+
+def download_formats(principal) -> list[str]:
+    allowed = principal.subscriber.formats if principal.subscriber else []
+    return [
+        name
+        for name in formats.renderers()
+        if not formats.get(name).is_feed and (not allowed or name in allowed)
+    ]
+
+
+def paragraphs(item: NewsItem) -> list[str]:
+    return [p for p in (item.headline, item.lead, *item.body) if p and p.strip()]
+
+
+def diff(old: list[str], new: list[str]) -> list[list[tuple[str, str]]]:
+    """Paragraphs of ``new`` against ``old``, each a list of (``same``/``ins``/``del``,
+    text) pieces: changed paragraphs word by word, added and removed ones whole."""
+    out: list[list[tuple[str, str]]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend([[("same", p)] for p in new[b1:b2]])
+        elif op == "replace" and a2 - a1 == b2 - b1:
+            out.extend(_words(a, b) for a, b in zip(old[a1:a2], new[b1:b2], strict=True))
+        else:
+            out.extend([[("del", p)] for p in old[a1:a2]])
+            out.extend([[("ins", p)] for p in new[b1:b2]])
+    return out
+
+
+def _words(old: str, new: str) -> list[tuple[str, str]]:
+    a, b = old.split(" "), new.split(" ")
+    pieces: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(("same", " ".join(b[b1:b2])))
+            continue
+        if a2 > a1:
+            pieces.append(("del", " ".join(a[a1:a2])))
+        if b2 > b1:
+            pieces.append(("ins", " ".join(b[b1:b2])))
+    return pieces
+
+
+def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict:
+    """Everything the item page shows (in a worker thread: it reads the store)."""
+    p = request.query_params
+    version = _int(p.get("version"), "version")
+    store, renderer, principal = (
+        request.app.state.store,
+        request.app.state.renderer,
+        logged.principal,
+    )
+    stored, g = visible(principal, store, item_id, version)
+    item = renderer.view(stored.item, g.access)
+    history = store.versions(item_id)
+    products = reachable(principal.products, history)
+    now = utcnow()
+    versions: dict[int, tuple[Stored, str]] = {}
+    for s in history:
+        found = grant_seen(products, s, history, now)
+        if found is not None:
+            versions[s.item.version] = (s, found.access)
+    changes = None
+    a, b = _int(p.get("from"), "from"), _int(p.get("to"), "to")
+    if a and b:
+        if a not in versions or b not in versions:
+            raise NotFound(f"no version {a if a not in versions else b} of item {item_id!r}")
+        old = renderer.view(versions[a][0].item, versions[a][1])  # type: ignore[arg-type]
+        new = renderer.view(versions[b][0].item, versions[b][1])  # type: ignore[arg-type]
+        changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}
+    quoted = quote(item_id, safe=":@")
+    return {
+        "item": item,
+        "entry": entry(stored, item, g.access, g.embargoed),
+        "when": stamp(item.versioncreated or stored.stored_at),
+        "versions": [
+            {
+                "version": v,
+                "time": stamp(s.item.versioncreated or s.stored_at),
+                "signal": s.item.signal or "",
+                "withdrawn": s.item.pubstatus == "canceled",
+                "access": access,
+                "href": f"/portal/items/{quoted}?version={v}",
+                "current": v == item.version,
+            }
+            for v, (s, access) in sorted(versions.items(), reverse=True)
+        ],
+        "changes": changes,
+        "downloads": [
+            (
+                name,
+                formats.get(name).label,
+                f"/portal/items/{quoted}/download?format={name}&version={item.version}",
+            )
+            for name in download_formats(principal)
+        ],
+        "diff_action": f"/portal/items/{quoted}",
+    }
+
+
+def _int(text: str | None, field: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9:
+        raise BadInput(f"{text[:20]!r} is not a version number", field=field)
+    return int(text)
+
+
+_EXTENSIONS = {"json": "json", "xml": "xml"}
+
+
+@router.get("/items/{item_id:path}/download")
+def download(request: Request, item_id: str) -> Response:
+    """The item in a format the subscriber may use, as ``GET /v1/items/{id}`` gives it."""
+    logged = require(request)
+    principal = logged.principal
+    codec = output_codec(request, request.query_params.get("format") or "ninjs", principal)
+    stored, g = visible(
+        principal,
+        request.app.state.store,
+        item_id,
+        _int(request.query_params.get("version"), "version"),
+    )
+    data = render_one(request, codec, stored, g.access)
+    if principal.subscriber is not None:
+        request.app.state.meter.add(principal.subscriber.name, "portal", g.product)
+    suffix = codec.media_type.rsplit("+", 1)[-1].rsplit("/", 1)[-1]
+    extension = _EXTENSIONS.get(suffix.split(";")[0], "txt")
+    name = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in stored.item.id)
+    filename = f"{name[-60:].strip('-') or 'item'}-v{stored.item.version}.{extension}"
+    return Response(
+        data,
+        media_type=codec.media_type,
+        headers={
+            **sessions.HEADERS,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Newswire-Access": g.access,
+        },
+    )
+
+
+@router.get("/items/{item_id:path}")
+def item_page(request: Request, item_id: str) -> Response:
+    logged = require(request)
+    return render(request, "portal_item.html", **item_view(request, logged, item_id))

@@ -1,0 +1,293 @@
+"""The portal's live wire: ``/portal/stream`` events, the wire's filters, topic matching.
+
+The stream is a listener of the server's hub (``Hub.listen`` with the session's
+principal, channel ``portal``), so the entitlement, embargo and withdrawal rules are
+exactly the API's: the hub decides which log entries the principal gets, full text or
+teaser. Each entry becomes a small JSON event for the page: headline, dateline, time,
+urgency, whether it passes the page's filters (``shown``) and the names of the
+account's saved searches it matches (``topics``). Nothing of the body is sent.
+
+**Topic matching** evaluates each topic's query on the new item directly, with the same
+parser (``newswire.search.query``) and the same analysis (``newswire.text.analyze``, in
+the item's language) as the search index, over the same fields (headline, lead, body,
+entities, keywords) and only the text the account may read (the teaser for teaser
+access). This rather than asking the index: the index takes in a new item a little
+after the hub delivers it, so a query restricted to the item's id could miss it; here the
+answer is known when the event is sent. Words must all match, ``"phrases"`` match
+consecutive terms within one field, ``OR`` groups need one option, ``-excluded`` none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import quote
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from newswire.access import taxonomy
+from newswire.access.accounts import Topic
+from newswire.access.products import NORMAL_URGENCY, parse_urgency
+from newswire.delivery.hub import Closed, Hub, Listener, Out
+from newswire.delivery.renderer import Renderer
+from newswire.errors import BadInput, NotFound
+from newswire.model import NewsItem
+from newswire.search import query as q
+from newswire.store.base import Stored
+from newswire.text.analyze import terms
+from newswire.validation import LANGUAGE_TAG
+
+FLASH_URGENCY = 2
+"""Urgency 1 (flash) and 2 (urgent) are highlighted on the wire."""
+
+
+class Filters(NamedTuple):
+    """The wire's (and a topic's) filters: a language, a Media Topic, an urgency range."""
+
+    language: str = ""
+    subject: str = ""
+    urgency: str = ""
+
+    @classmethod
+    def of(cls, language: str | None, subject: str | None, urgency: str | None) -> Filters:
+        """Checked filters (``BadInput`` naming the one at fault)."""
+        language = (language or "").strip()
+        subject = (subject or "").strip()
+        urgency = (urgency or "").strip()
+        if language and not LANGUAGE_TAG.fullmatch(language):
+            raise BadInput(f"{language[:20]!r} is not a language tag", field="language")
+        if subject:
+            code = taxonomy.qcode(subject)
+            if not code or not taxonomy.known(code):
+                raise BadInput(f"{subject[:20]!r} is not an IPTC Media Topic", field="subject")
+            subject = code
+        if urgency:
+            low, high = parse_urgency(urgency)
+            urgency = str(low) if low == high else f"{low}-{high}"
+        return cls(language, subject, urgency)
+
+    def admits(self, item: NewsItem) -> bool:
+        if self.language:
+            tag, wanted = item.language.lower(), self.language.lower()
+            if tag != wanted and not tag.startswith(wanted + "-"):
+                return False
+        if self.subject and not any(
+            taxonomy.is_within(code, self.subject)
+            for concept in item.subjects
+            for code in (concept.code, concept.uri)
+            if code
+        ):
+            return False
+        if self.urgency:
+            low, high = parse_urgency(self.urgency)
+            urgency = NORMAL_URGENCY if item.urgency is None else item.urgency
+            if not low <= urgency <= high:
+                return False
+        return True
+
+
+def topic_filters(topic: Topic) -> Filters:
+    return Filters(topic.lang, topic.subject, topic.urgency)
+
+
+def matches(topic: Topic, item: NewsItem) -> bool:
+    """Whether ``item`` (as the account may read it) matches the saved search ``topic``."""
+    try:
+        if not topic_filters(topic).admits(item):
+            return False
+        parsed = q.parse(topic.query)
+    except BadInput:
+        return False
+    lang = item.language
+    names = [e.name for e in item.entities]
+    if item.dateline is not None:
+        names += [item.dateline.place, item.dateline.place_latin]
+    fields = [
+        terms(text, lang)
+        for text in (
+            item.headline,
+            item.lead,
+            "\n".join(item.body),
+            "\n".join(n for n in names if n),
+            "\n".join(item.keywords),
+        )
+        if text
+    ]
+
+    def found(text: str) -> bool:
+        wanted = terms(text, lang)
+        if not wanted:
+            return False
+        n = len(wanted)
+        return any(
+            field[i : i + n] == wanted for field in fields for i in range(len(field) - n + 1)
+        )
+
+    def clause(node) -> bool:
+        if isinstance(node, q.Word):
+            return found(node.text)
+        if isinstance(node, q.Phrase):
+            return found(" ".join(node.words))
+        return any(clause(option) for option in node.options)
+
+    return all(clause(c) for c in parsed.must) and not any(clause(c) for c in parsed.must_not)
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class Head(msgspec.Struct):
+    """What the portal reads of a hub envelope (the item itself is read from the store)."""
+
+    sequence: int
+    kind: str
+    id: str
+    version: int
+    access: str
+    embargoed: bool = False
+
+
+_HEAD = msgspec.json.Decoder(Head)
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def item_href(item_id: str) -> str:
+    return "/portal/items/" + quote(item_id, safe=":@")
+
+
+def stamp(when: datetime | None) -> tuple[str, str]:
+    """(ISO 8601 for ``<time datetime>``, ``2025-03-01 14:05 UTC`` to read)."""
+    if when is None:
+        return "", ""
+    return when.isoformat(), when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def event_of(head: Head, item: NewsItem, filters: Filters, topics: list[Topic]) -> dict:
+    """The JSON the page gets for one entry (``item`` already as the account may read it)."""
+    when, when_text = stamp(item.versioncreated)
+    withdrawn = head.kind == "withdraw" or item.pubstatus == "canceled"
+    dateline = item.dateline.text or item.dateline.place if item.dateline else ""
+    return {
+        "seq": head.sequence,
+        "kind": head.kind,
+        "id": item.id,
+        "version": item.version,
+        "href": item_href(item.id),
+        "headline": item.headline,
+        "dateline": dateline,
+        "language": item.language,
+        "time": when,
+        "time_text": when_text,
+        "urgency": item.urgency,
+        "flash": item.urgency is not None and item.urgency <= FLASH_URGENCY,
+        "access": head.access,
+        "embargoed": head.embargoed,
+        "withdrawn": withdrawn,
+        "shown": withdrawn or filters.admits(item),
+        "topics": [] if withdrawn else [t.name for t in topics if matches(t, item)],
+    }
+
+
+def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict:
+    """A row of the wire (the page's first list; the stream adds rows like it)."""
+    when, when_text = stamp(item.versioncreated or stored.stored_at)
+    return {
+        "id": item.id,
+        "version": item.version,
+        "href": item_href(item.id),
+        "headline": item.headline,
+        "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
+        "language": item.language,
+        "time": when,
+        "time_text": when_text,
+        "urgency": item.urgency,
+        "flash": item.urgency is not None and item.urgency <= FLASH_URGENCY,
+        "access": access,
+        "embargoed": embargoed,
+        "withdrawn": item.pubstatus == "canceled",
+    }
+
+
+def frames(store, renderer: Renderer, account_id: str, outs: list[Out], filters: Filters) -> bytes:
+    """The SSE frames of ``outs`` for the page (in a worker thread: it reads the store)."""
+    topics = store.access.topics(account_id)
+    data = []
+    for out in outs:
+        head = _HEAD.decode(out.data)
+        try:
+            stored = store.get(head.id, head.version)
+        except NotFound:
+            continue
+        item = renderer.view(stored.item, head.access)  # type: ignore[arg-type]
+        event = _ENCODE(event_of(head, item, filters, topics))
+        data.append(b"id: %d\nevent: %s\ndata: %s\n\n" % (head.sequence, head.kind.encode(), event))
+    return b"".join(data)
+
+
+GONE = "the client went away"
+
+
+class PortalStream(Response):
+    """``text/event-stream`` of a hub listener, each entry turned into a portal event."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, hub: Hub, listener: Listener, account_id: str, filters: Filters):
+        self.hub, self.listener = hub, listener
+        self.account_id, self.filters = account_id, filters
+        self.status_code, self.background = 200, None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"x-accel-buffering", b"no"),
+        ]
+
+    async def _send_outs(self, send: Send, outs: list[Out]) -> None:
+        hub = self.hub
+        data = await run_in_threadpool(
+            frames, hub.store, hub.renderer, self.account_id, outs, self.filters
+        )
+        if data:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+        self.listener.sent(outs)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        listener = self.listener
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            listener.close(GONE)
+
+        watcher = asyncio.create_task(watch())
+        body = "http.response.body"
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": body, "body": b"retry: 3000\n: connected\n\n", "more_body": True})
+            async for page in listener.replay():
+                await self._send_outs(send, page)
+            while True:
+                try:
+                    outs = await listener.take()
+                except Closed as closed:
+                    if listener.reason != GONE:
+                        reason = _ENCODE({"reason": closed.reason})
+                        data = b"event: close\ndata: %s\n\n" % reason
+                        await send({"type": body, "body": data, "more_body": True})
+                    break
+                if outs:
+                    await self._send_outs(send, outs)
+                else:
+                    await send({"type": body, "body": b": heartbeat\n\n", "more_body": True})
+            with contextlib.suppress(OSError, RuntimeError):
+                await send({"type": body, "body": b"", "more_body": False})
+        except OSError:
+            pass
+        finally:
+            watcher.cancel()
+            self.hub.leave(listener)

@@ -1,0 +1,93 @@
+"""What the public site offers machines: RSS and Atom feeds of teasers, the Google News
+sitemap and ``robots.txt``.
+
+Feeds are ``newswire.formats.feeds`` documents of *teasers* (``teaser(item,
+teaser_chars)``: never the full body), each entry linking to the item's public page.
+The sitemap follows Google's News sitemap format: the items first published in the last
+two days (at most 1,000), each with its publication name and language, date and title.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lxml import etree
+
+from newswire.access import taxonomy
+from newswire.formats import feeds
+from newswire.formats.base import FeedMeta
+from newswire.model import NewsItem
+from newswire.text.teaser import teaser
+from newswire.web import i18n, urls
+from newswire.web.pages import absolute, iso
+from newswire.web.site import Site
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+FEED_SIZE = 50
+SITEMAP_DAYS = 2
+SITEMAP_SIZE = 1000
+
+ROBOTS_DISALLOW = ("/v1/", "/portal", "/console", "/login", "/docs", "/openapi.json", "/metrics")
+
+
+def feed(
+    site: Site, base: str, code: str, kind: str, items: list[NewsItem], subject: str = ""
+) -> bytes:
+    """An RSS (``kind="rss"``) or Atom feed of the items' teasers."""
+    page = i18n.lang(code)
+    words = page.words
+    title = f"{site.name} — {words['latest']}"
+    if subject:
+        title += f" — {taxonomy.label(subject, page.ui)}"
+    teasers = [teaser(item, site.teaser_chars) for item in items]
+    meta = FeedMeta(
+        title=title,
+        link=absolute(base, urls.home_path(code)),
+        description=words["notice"],
+        language=code,
+        feed_id=absolute(base, urls.feed_path(code, kind, subject)),
+    )
+    # The codec links entries to ``item_link`` with the whole id percent-encoded; the
+    # public pages keep ``:`` readable (``urls.item_path``), so the links are set here.
+    generator = feeds._generator(teasers, meta, kind)
+    # RSS takes the last link as the channel's <link>: the home page, after the self link.
+    self_link = {"href": meta.feed_id, "rel": "self", "type": MEDIA_TYPES[kind]}
+    generator.link([self_link, {"href": meta.link, "rel": "alternate"}], replace=True)
+    for entry, item in zip(generator.entry(), teasers, strict=True):
+        entry.link(href=absolute(base, urls.item_path(item)), rel="alternate", replace=True)
+    if kind == "rss":
+        return generator.rss_str(pretty=True)
+    return generator.atom_str(pretty=True)
+
+
+def sitemap(site: Site, base: str, items: list[NewsItem]) -> bytes:
+    """A Google News sitemap of ``items`` (those with no language are left out)."""
+    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS})
+    for item in items[:SITEMAP_SIZE]:
+        code = urls.lang_code(item)
+        if code == urls.UNDETERMINED:
+            continue
+        url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = absolute(base, urls.item_path(item))
+        news = etree.SubElement(url, f"{{{NEWS_NS}}}news")
+        publication = etree.SubElement(news, f"{{{NEWS_NS}}}publication")
+        etree.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
+        etree.SubElement(publication, f"{{{NEWS_NS}}}language").text = code
+        published = item.firstcreated or item.versioncreated
+        etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
+        etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def sitemap_window(now: datetime) -> str:
+    """The hour a sitemap is made in: items leave it by time, not only by new entries."""
+    return now.strftime("%Y-%m-%dT%H")
+
+
+def robots(base: str) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOW]
+    lines += ["", f"Sitemap: {absolute(base, '/sitemap-news.xml')}", ""]
+    return "\n".join(lines).encode("utf-8")

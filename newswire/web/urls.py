@@ -1,0 +1,78 @@
+"""The public site's URL scheme, in one place.
+
+- ``/{lang}/news/{id}``: an item's page. ``lang`` is the primary subtag of the item's
+  language (``ar`` for ``ar-EG``); ``id`` is the item id percent-encoded as one path
+  segment except for ``:`` and ``@`` (legal in a path), so the usual ids stay readable:
+  ``/ar/news/urn:newsml:aa.com.tr:20250301:3471234``. The id is the item's own, the same
+  for every version: the URL never changes when the item is updated. ``/news/{id}`` and a
+  page asked for under another language answer 301 to this one.
+- ``/{lang}/``: a language's home page; ``/`` answers the Arabic one itself (no redirect),
+  with ``/ar/`` as its canonical address.
+- ``/subscribe`` (Arabic) and ``/{lang}/subscribe``: how to become a subscriber.
+- ``/feeds/{lang}.rss``, ``/feeds/{lang}.atom``, ``/feeds/{lang}/{subject}.rss|.atom``.
+- ``/sitemap-news.xml``, ``/robots.txt``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from starlette.convertors import Convertor, register_url_convertor
+
+from newswire.access import taxonomy
+from newswire.model import NewsItem
+from newswire.web.i18n import DEFAULT, primary
+
+LANG_PATTERN = "[a-z]{2,3}"
+_LANG = re.compile(LANG_PATTERN)
+UNDETERMINED = "und"
+
+
+class _Pattern(Convertor[str]):
+    """A path segment matching ``regex``: other paths (``/v1/``, ``/portal/``) never match
+    the public routes, whatever order the routers are included in."""
+
+    def __init__(self, regex: str):
+        self.regex = regex
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("nwlang", _Pattern(LANG_PATTERN))  # ar, en, ckb
+register_url_convertor("nwfeed", _Pattern("rss|atom"))
+register_url_convertor("nwtopic", _Pattern(r"(?:medtop:)?\d{8}"))  # a Media Topic
+
+
+def is_lang(code: str) -> bool:
+    return _LANG.fullmatch(code) is not None
+
+
+def lang_code(item: NewsItem) -> str:
+    code = primary(item.language)
+    return code if is_lang(code) else UNDETERMINED
+
+
+def item_path(item: NewsItem) -> str:
+    return f"/{lang_code(item)}/news/{quote(item.id, safe=':@')}"
+
+
+def home_path(code: str) -> str:
+    return f"/{code}/"
+
+
+def subscribe_path(ui: str) -> str:
+    return "/subscribe" if ui == DEFAULT else f"/{ui}/subscribe"
+
+
+def feed_path(code: str, kind: str, subject: str = "") -> str:
+    return f"/feeds/{code}/{subject_slug(subject)}.{kind}" if subject else f"/feeds/{code}.{kind}"
+
+
+def subject_slug(code: str) -> str:
+    """``medtop:11000000`` -> ``11000000`` (the URL form of a Media Topic)."""
+    return taxonomy.qcode(code).removeprefix("medtop:")

@@ -1,0 +1,102 @@
+"""What the public may see: the entitlement rules of ``newswire.api.items`` applied to
+one product that every reader has, ``PUBLIC`` (teasers of every item, no early embargo).
+
+- an item under embargo does not exist publicly until the lift (its earlier version, if
+  one was public, stays public meanwhile);
+- a withdrawn item that was public is *gone* (its withdrawal version is returned, and the
+  site answers 410); one withdrawn while still under embargo never was public (404);
+- a ``withheld`` latest version is not public either.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newswire.access import taxonomy
+from newswire.access.products import Product
+from newswire.api.items import grant_seen, reachable
+from newswire.model import NewsItem, as_utc
+from newswire.store import Store
+from newswire.store.base import Stored
+
+PUBLIC = Product(name="public", access="teaser")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def resolve(history: list[Stored], now: datetime) -> Stored | None:
+    """The latest version of an item the public may see (a withdrawal: it is gone), or
+    None when it is not public. ``history``: every version, oldest first."""
+    if not history:
+        return None
+    products = reachable([PUBLIC], history)
+    for stored in reversed(history):
+        if stored.item.pubstatus == "withheld":
+            return None
+        if grant_seen(products, stored, history, now) is not None:
+            return stored
+    return None
+
+
+def _plainly_public(item: NewsItem, now: datetime) -> bool:
+    return item.pubstatus == "usable" and (
+        item.embargo_until is None or as_utc(item.embargo_until) <= now
+    )
+
+
+def listing(
+    store: Store,
+    now: datetime,
+    *,
+    language: str | None = None,
+    subject: str = "",
+    limit: int = 50,
+    scan: int = 200,
+    since: datetime | None = None,
+) -> list[NewsItem]:
+    """The latest public versions of the most recently changed items, newest first:
+    never a withdrawn one, one under embargo or a withheld one. ``subject``: only items
+    with a subject within this Media Topic; ``since``: only items first published then
+    or later. Reads ``scan`` items at most (one query, plus one per item whose latest
+    version is an update still under embargo)."""
+    out: list[NewsItem] = []
+    for stored in store.latest(language=language, limit=scan):
+        item = stored.item
+        if not _plainly_public(item, now):
+            if item.pubstatus != "usable" or item.replaces is None:
+                continue
+            found = resolve(store.versions(item.id), now)  # an update under embargo
+            if found is None or found.item.pubstatus != "usable":
+                continue
+            item = found.item
+        if subject and not within(item, subject):
+            continue
+        if since is not None and as_utc(item.firstcreated or item.versioncreated or now) < since:
+            continue
+        out.append(item)
+    out.sort(key=public_time, reverse=True)
+    return out[:limit]
+
+
+def public_time(item: NewsItem) -> datetime:
+    """When the item became public: its version time, or its embargo lift if later."""
+    times = [as_utc(t) for t in (item.versioncreated, item.embargo_until) if t is not None]
+    return max(times) if times else _EPOCH
+
+
+def within(item: NewsItem, subject: str) -> bool:
+    return any(
+        taxonomy.is_within(code, subject)
+        for concept in item.subjects
+        for code in (concept.code, concept.uri)
+        if code
+    )
+
+
+def main_subject(item: NewsItem) -> str:
+    """The top-level Media Topic of the item's first Media Topic subject (``""``: none)."""
+    for concept in item.subjects:
+        for code in (concept.code, concept.uri):
+            line = taxonomy.lineage(code) if code else []
+            if line and taxonomy.known(line[-1]):
+                return line[-1]
+    return ""

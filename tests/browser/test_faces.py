@@ -1,0 +1,173 @@
+"""The three faces in a real browser (Debian's Chromium, Playwright): the public site, the
+subscriber portal and the editor console, Arabic first, each page checked by axe-core
+(no serious or critical violation), screenshots of each face in docs/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.conftest import SEED
+from tests.helpers import Server, make_key, newswire
+
+PASSWORD = "correct-horse-battery"
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+# The seed's paragraphs: its last one says the public page is a shortened part.
+PARAGRAPHS = [p.strip() for p in SEED_TEXT.split("\n") if p.strip()]
+LAST_PARAGRAPH = PARAGRAPHS[-1]
+
+
+def cli(db: str, *args: str, stdin: bytes | None = None) -> str:
+    done = newswire(*args, db=db, input=stdin)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    path = tmp_path_factory.mktemp("faces") / "faces.db"
+    db = f"sqlite:///{path}"
+    cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
+    cli(db, "product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar")
+    cli(db, "subscriber", "add", "daily", "--product", "ar-full")
+    cli(db, "subscriber", "add", "portal-teaser", "--product", "ar-teaser")
+    for email, args in (
+        ("reader@daily.example", ("--subscriber", "daily")),
+        ("reader@teaser.example", ("--subscriber", "portal-teaser")),
+        ("editor@agency.example", ("--scope", "publish")),
+    ):
+        cli(db, "account", "add", email, *args, "--password-stdin", stdin=PASSWORD.encode())
+    desk = make_key(db, "--scope", "publish", "--name", "DESK")
+    server = Server(db)
+    with server.client(desk) as c:
+        made = c.post("/v1/items", content=SEED.read_bytes(), headers={"Content-Type": "text/plain"})
+        assert made.status_code in (200, 201), made.text
+    seed_id = made.json()["id"]
+    # The index takes in what was published within a second.
+    with server.client(desk) as c:
+        for _ in range(100):
+            if c.get("/v1/search", params={"q": "المساعدات"}).json().get("total"):
+                break
+            time.sleep(0.05)
+    yield {"db": db, "server": server, "desk": desk, "seed": seed_id}
+    server.close()
+
+
+def log_in(page, base: str, email: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={quote(next_path)}")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(base + next_path.split("?")[0]) + ".*"))
+
+
+def public_path(item_id: str) -> str:
+    return f"/ar/news/{quote(item_id, safe=':@')}"
+
+
+def test_the_seed_public_page_is_rtl_with_the_teaser_and_the_notice(world, page):
+    base = world["server"].url
+    page.goto(base + public_path(world["seed"]))
+    html = page.locator("html")
+    assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"
+    text = page.inner_text("body")
+    assert "رئيس الاستخبارات التركي يلتقي وفدا من حماس" in text
+    assert PARAGRAPHS[4][:40] in text  # the first paragraph of the body: in the teaser
+    assert LAST_PARAGRAPH[:60] not in text  # never the whole story
+    assert page.locator("a[href*='subscribe']").count() >= 1  # the notice links to it
+    # Right to left as laid out, not only as declared.
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert_accessible(page)
+    screenshot(page, "public-item-ar")
+    page.goto(base + "/ar/")
+    assert page.locator(f"a[href='{public_path(world['seed'])}']").count() >= 1
+    assert_accessible(page)
+    page.goto(base + "/subscribe")
+    assert_accessible(page)
+
+
+def test_a_portal_user_sees_a_new_item_appear_without_reloading(world, page):
+    base = world["server"].url
+    log_in(page, base, "reader@daily.example", "/portal")
+    page.wait_for_function("() => document.querySelector('#wire') !== null")
+    time.sleep(0.5)  # the page's EventSource is open
+    marker = page.evaluate("() => (window.__marker = Math.random())")
+    headline = "عاجل: وصول قافلة مساعدات جديدة إلى المدينة"
+    doc = {
+        "uri": "urn:test:browser:live",
+        "language": "ar",
+        "urgency": 1,
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "وصلت القافلة صباح اليوم."}],
+    }
+    with world["server"].client(world["desk"]) as c:
+        started = time.monotonic()
+        assert c.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"}).status_code == 201
+    page.wait_for_selector(f"#wire li:has-text('{headline}')", timeout=2000)
+    assert time.monotonic() - started < 2.0
+    assert page.evaluate("() => window.__marker") == marker  # the same page: no reload
+    first = page.locator("#wire li").first
+    assert headline in first.inner_text()
+    assert "is-flash" in (first.get_attribute("class") or "")
+    assert_accessible(page)
+    screenshot(page, "portal-wire-ar")
+
+
+def test_portal_search_highlights_the_word(world, page):
+    base = world["server"].url
+    log_in(page, base, "reader@daily.example", "/portal")
+    page.goto(f"{base}/portal/search?q={quote('المساعدات')}")
+    marks = page.locator("mark").all_inner_texts()
+    assert "المساعدات" in marks
+    assert page.locator(f"a[href*='{quote(world['seed'], safe='')}'], a[href*='{world['seed']}']").count() >= 1
+    assert_accessible(page)
+    screenshot(page, "portal-search-ar")
+
+
+def test_a_teaser_only_portal_never_shows_a_full_body(world, page):
+    base = world["server"].url
+    log_in(page, base, "reader@teaser.example", "/portal")
+    pages = ["/portal", f"/portal/search?q={quote('المساعدات')}"]
+    page.goto(base + "/portal")
+    links = page.locator("#wire li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    pages += [h for h in links if h and h.startswith("/portal/items/")]
+    assert len(pages) > 2
+    for path in pages:
+        page.goto(base + path)
+        assert LAST_PARAGRAPH[:60] not in page.inner_text("body"), path
+        assert_accessible(page)
+
+
+def test_an_editor_publishes_in_the_console_and_the_public_page_appears(world, page):
+    base = world["server"].url
+    log_in(page, base, "editor@agency.example", "/console")
+    assert_accessible(page)
+    screenshot(page, "console-ar")
+    text = (
+        "تدشين جسر جديد فوق النهر في العاصمة\n"
+        "افتتحت السلطات جسرا جديدا يربط ضفتي النهر.\n\n"
+        "بغداد/ الأناضول\n\n"
+        "افتتحت السلطات المحلية اليوم جسرا جديدا يربط ضفتي النهر في قلب العاصمة.\n\n"
+        "وقال المسؤولون إن الجسر سيخفف الازدحام المروري في المدينة.\n"
+    )
+    textarea = page.locator("textarea").first
+    textarea.fill(text)
+    page.locator("button[value=publish], button[name=action][value=publish], button:has-text('نشر')").first.click()
+    page.wait_for_load_state("load")
+    assert "/console/items/" in page.url, page.url
+    public = page.locator("a[href^='/ar/news/']").first.get_attribute("href")
+    page.goto(base + public)
+    assert "تدشين جسر جديد فوق النهر في العاصمة" in page.inner_text("h1")
+    assert_accessible(page)
+
+
+def test_json_ld_is_a_news_article(world, page):
+    page.goto(world["server"].url + public_path(world["seed"]))
+    blocks = page.locator("script[type='application/ld+json']").all_inner_texts()
+    kinds = [json.loads(b).get("@type") for b in blocks]
+    assert "NewsArticle" in kinds

@@ -1,0 +1,142 @@
+"""The console's forms refuse what they must: no CSRF token, bad input (each message beside
+its field, nothing stored); and the pieces that need no server."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newswire.web import console, console_words
+from tests.console.conftest import Desk, csrf_of, post_form
+
+GOOD = {
+    "headline": "افتتاح معرض الكتاب في العاصمة",
+    "dateline": "عمان/ الأناضول",
+    "body": "افتُتح اليوم معرض الكتاب بمشاركة مئات الناشرين.\nويستمر المعرض عشرة أيام.",
+}
+
+
+def field_error(html: str, field: str) -> str:
+    """The message shown beside ``field`` (its control says so: aria-describedby)."""
+    found = re.search(rf'<p class="field-error" id="err-{field}"[^>]*>(.*?)</p>', html, re.S)
+    assert found, f"no error beside {field}"
+    assert re.search(rf'id="f-{field}"[^>]*aria-describedby="[^"]*err-{field}"', html), field
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_a_form_without_the_session_token_is_refused(desk: Desk):
+    with desk.login() as c:
+        before = desk.item_count()
+        for data in ({}, {"csrf": "forged"}):
+            answer = c.post("/console/items", data={**data, **GOOD, "action": "publish"})
+            assert answer.status_code == 403, answer.text
+        answer = c.post(
+            "/console/items",
+            content=b"{}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 403
+        # Another session's token is no better.
+        with desk.login() as other:
+            token = csrf_of(other.get("/console").text)
+        answer = c.post("/console/items", data={"csrf": token, **GOOD, "action": "publish"})
+        assert answer.status_code == 403
+        assert desk.item_count() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field", "words"),
+    [
+        ({}, 422, "text", "لا يوجد خبر"),
+        ({**GOOD, "headline": "   "}, 422, "headline", "العنوان مطلوب"),
+        ({**GOOD, "body": "\n \n"}, 422, "body", "نص الخبر مطلوب"),
+        ({"text": "عنوان وحيد بلا نص"}, 422, "text", "تعذّرت قراءة النص"),
+        ({"text": '{"uri": "x"}'}, 422, "text", "JSON"),
+        ({**GOOD, "text": "عنوان\n\nنص"}, 400, "text", "لا الاثنين معًا"),
+        ({**GOOD, "urgency": "12"}, 400, "urgency", "من 1 إلى 9"),
+        ({**GOOD, "urgency": "عاجل"}, 400, "urgency", "من 1 إلى 9"),
+        ({**GOOD, "subjects": "medtop:99999999"}, 400, "subjects", "medtop:99999999"),
+        ({**GOOD, "subjects": "politics"}, 400, "subjects", "politics"),
+        ({**GOOD, "embargo": "tomorrow"}, 400, "embargo", "وقت غير مفهوم"),
+        ({**GOOD, "embargo": "2020-01-01T10:00"}, 400, "embargo", "هذا الوقت مضى"),
+        ({**GOOD, "language": "not a tag"}, 400, "language", "BCP 47"),
+    ],
+)
+def test_bad_input_shows_the_form_again_and_stores_nothing(desk, data, status, field, words):
+    with desk.login() as c:
+        before = desk.item_count()
+        for action in ("preview", "publish"):
+            answer = post_form(c, "/console/items", {**data, "action": action})
+            assert answer.status_code == status, answer.text
+            assert words in field_error(answer.text, field)
+            assert 'role="alert"' in answer.text  # the summary, linking to the field
+            assert f'href="#f-{field}"' in answer.text
+            for name in ("headline", "body"):  # what was typed stays in the form
+                if data.get(name, "").strip():
+                    assert data[name].split("\n")[0] in answer.text
+        assert desk.item_count() == before
+
+
+def test_errors_are_english_in_the_english_interface(desk: Desk):
+    with desk.login() as c:
+        c.get("/console", params={"lang": "en"})  # the choice is kept in a cookie
+        answer = post_form(c, "/console/items", {**GOOD, "urgency": "0", "action": "publish"})
+        assert answer.status_code == 400
+        assert "Urgency is a number from 1 to 9." in field_error(answer.text, "urgency")
+        c.get("/console", params={"lang": "ar"})
+
+
+def test_unknown_items_and_versions_are_error_pages(desk: Desk):
+    with desk.login() as c:
+        for path, status in (
+            ("/console/items/urn:test:nothing", 404),
+            ("/console/items/urn:test:nothing/edit", 404),
+        ):
+            answer = c.get(path)
+            assert answer.status_code == status, path
+            assert '<html lang="ar" dir="rtl">' in answer.text and 'href="/console"' in answer.text
+        answer = post_form(c, "/console/items/urn:test:nothing/withdraw", {"reason": "x"})
+        assert answer.status_code == 404
+        assert post_form(c, "/console/items", {**GOOD, "action": "store"}).status_code == 400
+
+
+def test_every_field_at_fault_is_named_at_once(desk: Desk):
+    with desk.login() as c:
+        data = {"headline": "", "body": "نص", "urgency": "99", "subjects": "x"}
+        answer = post_form(c, "/console/items", {**data, "action": "preview"})
+        assert answer.status_code == 422
+        for field in ("headline", "urgency", "subjects"):
+            field_error(answer.text, field)
+
+
+def test_an_embargo_is_utc_and_its_past_is_refused():
+    w = console_words.EN
+    soon = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(hours=2)
+    assert console._embargo(soon.isoformat(), w, None) == soon.replace(tzinfo=UTC)
+    assert console._embargo(soon.strftime("%Y-%m-%dT%H:%M"), w, None).minute == soon.minute
+    later = soon + timedelta(hours=5)
+    typed = later.isoformat() + "+03:00"  # an offset typed with it is honoured
+    assert console._embargo(typed, w, None) == later.replace(tzinfo=UTC) - timedelta(hours=3)
+    past = datetime(2020, 1, 1, 10, 0, tzinfo=UTC)
+    with pytest.raises(console.FormErrors) as refused:
+        console._embargo("2020-01-01T10:00", w, None)
+    assert "embargo" in refused.value.errors
+    # An update keeps the stored version's own embargo, even once lifted.
+    assert console._embargo("2020-01-01T10:00:00", w, past) == past
+
+
+def test_subjects_are_media_topics_ticked_or_typed():
+    form = {"topic_15000000": "on", "subjects": "medtop:20000574،04000000, 15000000"}
+    concepts = console._subjects(form, console_words.AR)
+    assert [c.code for c in concepts] == ["medtop:15000000", "medtop:20000574", "medtop:04000000"]
+    assert concepts[0].name == "sport"
+
+
+def test_the_words_are_the_same_in_both_languages():
+    assert console_words.AR.keys() == console_words.EN.keys()
+    assert not set(console_words.AR) & set(dir(dict))  # w.update would be dict.update
+    for key in console_words.AR:
+        fields = set(re.findall(r"{(\w+)}", console_words.AR[key]))
+        assert fields == set(re.findall(r"{(\w+)}", console_words.EN[key])), key

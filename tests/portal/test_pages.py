@@ -1,0 +1,164 @@
+"""The portal's pages as a subscriber's people see them: the wire, search, the item with
+its versions and downloads; entitlement exactly as the API's, teasers never more."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from tests.portal.conftest import LAST, World, ninjs
+
+FORMATS = ("ninjs", "ninjs2", "newsml", "nitf", "text")
+
+
+def item_url(item_id: str) -> str:
+    return "/portal/items/" + quote(item_id, safe=":@")
+
+
+def test_the_wire_lists_entitled_items_newest_first(world: World):
+    with world.login("reader@daily.example") as c:
+        page = c.get("/portal")
+        assert page.status_code == 200
+        assert '<html lang="ar" dir="rtl">' in page.text
+        html = page.text
+        assert world.long_id in html and world.flash_id in html
+        assert world.english_id not in html  # not in its products
+        assert html.index(world.flash_id) < html.index(world.long_id)  # newest first
+        assert LAST not in html
+        # The flash item is marked in words, not by colour alone.
+        flash_row = html.split(f'data-id="{world.flash_id}"', 1)[0].rsplit("<li", 1)[1]
+        flash_row += html.split(f'data-id="{world.flash_id}"', 1)[1].split("</li>", 1)[0]
+        assert 'class="entry is-flash"' in flash_row
+        assert 'class="badge flash">عاجل جدًا<' in flash_row
+        # The stream the page follows starts where the list ends.
+        assert re.search(r'data-stream="/portal/stream\?after=\d+"', html)
+    with world.login("reader@other.example") as c:
+        html = c.get("/portal").text
+        assert world.english_id in html and world.long_id not in html
+
+
+def test_the_wire_filters_by_language_subject_and_urgency(world: World):
+    with world.login("editor@agency.example") as c:
+        english = c.get("/portal", params={"language": "en"}).text
+        assert world.english_id in english and world.long_id not in english
+        flash = c.get("/portal", params={"urgency": "1-2"}).text
+        assert world.flash_id in flash and world.long_id not in flash
+        sport = c.get("/portal", params={"subject": "medtop:15000000"}).text
+        assert world.flash_id not in sport and world.long_id not in sport
+        assert c.get("/portal", params={"urgency": "0"}).status_code == 400
+        assert c.get("/portal", params={"subject": "medtop:99"}).status_code == 400
+
+
+def test_the_interface_is_english_when_asked(world: World):
+    with world.login("reader@daily.example") as c:
+        page = c.get("/portal", params={"lang": "en"})
+        assert '<html lang="en" dir="ltr">' in page.text and "Live wire" in page.text
+        # The choice is kept for the next pages.
+        assert '<html lang="en" dir="ltr">' in c.get("/portal/topics").text
+        assert '<html lang="ar" dir="rtl">' in c.get("/portal", params={"lang": "ar"}).text
+
+
+def test_the_item_page_has_the_full_text_versions_and_downloads(world: World):
+    with world.login("reader@daily.example") as c:
+        page = c.get(item_url(world.long_id))
+        assert page.status_code == 200
+        assert LAST in page.text  # full access: the whole body
+        assert "وصول فرق الإنقاذ" in page.text  # the latest version
+        assert f"{item_url(world.long_id)}?version=1" in page.text
+        links = re.findall(r'href="[^"]*/download\?format=(\w+)', page.text)
+        assert links == ["ninjs", "nitf", "text"]  # daily may use these three only
+        old = c.get(item_url(world.long_id), params={"version": 1})
+        assert "وصول فرق الإغاثة" in old.text
+        assert c.get(item_url(world.english_id)).status_code == 404  # not entitled: not there
+        assert c.get(item_url("urn:test:nothing")).status_code == 404
+
+
+def test_the_diff_between_versions_shows_the_change(world: World):
+    with world.login("reader@daily.example") as c:
+        page = c.get(item_url(world.long_id), params={"from": 1, "to": 2})
+        assert page.status_code == 200
+        assert re.search(r"<del>[^<]*الإغاثة[^<]*</del>", page.text)
+        assert re.search(r"<ins>[^<]*الإنقاذ[^<]*</ins>", page.text)
+        assert re.search(r"<del>[^<]*الأيام[^<]*</del>", page.text)
+        assert re.search(r"<ins>[^<]*الساعات[^<]*</ins>", page.text)
+        assert c.get(item_url(world.long_id), params={"from": 1, "to": 9}).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["ninjs", "nitf", "text"])
+def test_downloads_render_as_the_api_does(world: World, fmt):
+    with world.login("reader@daily.example") as c:
+        got = c.get(f"{item_url(world.long_id)}/download", params={"format": fmt})
+        assert got.status_code == 200
+        assert got.headers["content-disposition"].startswith("attachment; filename=")
+        assert got.headers["x-newswire-access"] == "full"
+    with world.server.client(world.publish_key) as api:
+        same = api.get(f"/v1/items/{world.long_id}", params={"format": fmt})
+    assert got.content == same.content
+    assert got.headers["content-type"] == same.headers["content-type"]
+
+
+def test_a_format_the_subscriber_may_not_use_is_403(world: World):
+    with world.login("reader@daily.example") as c:
+        refused = c.get(f"{item_url(world.long_id)}/download", params={"format": "newsml"})
+        assert refused.status_code == 403
+        assert "text/html" in refused.headers["content-type"]
+
+
+def test_a_teaser_only_account_never_sees_the_last_paragraph(world: World):
+    with world.login("reader@teasers.example") as c:
+        pages = [
+            c.get("/portal"),
+            c.get(item_url(world.long_id)),
+            c.get(item_url(world.long_id), params={"version": 1}),
+            c.get(item_url(world.long_id), params={"from": 1, "to": 2}),
+            c.get(item_url(world.long_id), params={"from": 2, "to": 1}),
+            c.get("/portal/search", params={"q": "المساعدات"}),
+        ]
+        pages += [
+            c.get(f"{item_url(world.long_id)}/download", params={"format": f, "version": v})
+            for f in FORMATS
+            for v in (1, 2)
+        ]
+        for page in pages:
+            assert page.status_code == 200, page.url
+            assert LAST not in page.text, page.url
+        item = pages[1].text
+        assert "يتيح لك اشتراكك موجز هذا الخبر" in item  # it says it is a teaser
+        assert "<del>" in pages[3].text or "<ins>" in pages[3].text
+        assert pages[-len(FORMATS) * 2].headers["x-newswire-access"] == "teaser"
+        assert "<mark>" in pages[5].text  # the teaser is searched
+        last = c.get("/portal/search", params={"q": LAST})  # the last paragraph is not
+        assert "<mark>" not in last.text and world.long_id not in last.text
+
+
+def test_search_marks_the_matched_words(world: World):
+    with world.login("reader@daily.example") as c:
+        page = c.get("/portal/search", params={"q": "المساعدات"})
+        assert page.status_code == 200
+        assert re.search(r"<mark>[^<]*مساعدات[^<]*</mark>", page.text)
+        assert world.long_id in page.text
+        found = c.get("/portal/search", params={"q": LAST})
+        assert "<mark>" in found.text  # full access: the last paragraph is searched
+        english = c.get("/portal/search", params={"q": "convoys"})
+        assert world.english_id not in english.text  # not in its products
+        bad = c.get("/portal/search", params={"q": "-المساعدات"})
+        assert bad.status_code == 400 and 'class="error"' in bad.text
+        # Markup in a query is text on the page, never HTML.
+        odd = c.get("/portal/search", params={"q": '<script>alert(1)</script>'})
+        assert "<script>alert(1)" not in odd.text
+
+
+def test_an_item_under_embargo_is_nowhere_for_a_subscriber_without_early_delivery(world: World):
+    doc = ninjs("urn:test:embargoed", "خبر محظور النشر", ["نص محظور."])
+    doc["embargoedUntil"] = "2099-01-01T00:00:00Z"
+    world.publish(doc)
+    with world.login("reader@daily.example") as c:
+        assert "urn:test:embargoed" not in c.get("/portal").text
+        assert c.get(item_url("urn:test:embargoed")).status_code == 404
+        download = c.get(f"{item_url('urn:test:embargoed')}/download", params={"format": "ninjs"})
+        assert download.status_code == 404
+    with world.login("editor@agency.example") as c:  # the agency sees it, marked
+        page = c.get(item_url("urn:test:embargoed"))
+        assert page.status_code == 200 and 'class="badge embargoed"' in page.text

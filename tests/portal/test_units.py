@@ -1,0 +1,139 @@
+"""The portal's small parts, without a server: topic matching, the diff, where a login may
+send the browser, the failed-login limiter, the interface strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.access.accounts import (
+    LoginLimiter,
+    Session,
+    Topic,
+    check_email,
+    new_session,
+    verify_password,
+)
+from newswire.access.accounts import hash_password as hashed
+from newswire.errors import BadInput
+from newswire.model import Concept, NewsItem
+from newswire.web.portal_items import diff
+from newswire.web.portal_live import Filters, matches
+from newswire.web.portal_words import WORDS
+from newswire.web.sessions import safe_next
+
+ITEM = NewsItem(
+    id="urn:x",
+    language="ar",
+    headline="المساعدات الإنسانية تصل إلى قطاع غزة",
+    body=["وصلت شاحنات المساعدات عبر معبر رفح.", "وقال مسؤولون إن الوضع صعب."],
+    urgency=2,
+    subjects=[Concept(code="medtop:20000053")],  # within conflict (16000000)
+)
+
+
+def topic(query: str, **filters) -> Topic:
+    return Topic(id="t", account="a", name="n", query=query, **filters)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("مساعدات", True),  # المساعدات, analysed alike
+        ("بالمساعدات", True),
+        ('"قطاع غزة"', True),
+        ('"غزة قطاع"', False),  # a phrase keeps its order
+        ("غزة رفح", True),
+        ("غزة لبنان", False),  # every word must match
+        ("لبنان OR رفح", True),
+        ("غزة -رفح", False),
+        ("غزة -لبنان", True),
+        ("مسؤولون", True),
+        ("\"معبر رفح\" OR سوريا", True),
+    ],
+)
+def test_a_topic_matches_as_the_search_engine_would(query, found):
+    assert matches(topic(query), ITEM) is found
+
+
+def test_a_topics_filters_apply_too():
+    assert matches(topic("غزة", lang="ar", subject="medtop:16000000", urgency="1-2"), ITEM)
+    assert not matches(topic("غزة", lang="en"), ITEM)
+    assert not matches(topic("غزة", subject="medtop:15000000"), ITEM)
+    assert not matches(topic("غزة", urgency="1"), ITEM)
+    assert not matches(topic("-غزة"), ITEM)  # a query that cannot be searched matches nothing
+
+
+def test_filters_are_checked():
+    assert Filters.of("ar", "16000000", "1-2") == Filters(
+        "ar", "medtop:16000000", "1-2"
+    )
+    for bad in (("a r", "", ""), ("", "medtop:1", ""), ("", "", "0")):
+        with pytest.raises(BadInput):
+            Filters.of(*bad)
+
+
+def test_the_diff_marks_changed_words_and_whole_paragraphs():
+    pieces = diff(["a b c", "same", "gone"], ["a x c", "same", "new one"])
+    assert pieces[0] == [("same", "a"), ("del", "b"), ("ins", "x"), ("same", "c")]
+    assert pieces[1] == [("same", "same")]
+    assert pieces[2] == [("del", "gone"), ("ins", "new one")]
+    added = diff(["one"], ["one", "two", "three"])
+    assert added == [[("same", "one")], [("ins", "two")], [("ins", "three")]]
+    removed = diff(["one", "two"], ["two"])
+    assert removed == [[("del", "one")], [("same", "two")]]
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/portal/items/urn:x?version=2", "/portal/items/urn:x?version=2"),
+        ("/console", "/console"),
+        (None, "/portal"),
+        ("", "/portal"),
+        ("portal", "/portal"),
+        ("//evil.example", "/portal"),
+        ("/\\evil.example", "/portal"),
+        ("https://evil.example/portal", "/portal"),
+        ("/portal\r\nSet-Cookie: x=1", "/portal"),
+    ],
+)
+def test_only_paths_of_this_site_are_followed(target, lands):
+    assert safe_next(target) == lands
+
+
+def test_the_limiter_counts_failures_in_a_window():
+    limiter = LoginLimiter(limit=3, window=60.0)
+    keys = ["email:a@b.c", "ip:1.2.3.4"]
+    for now in (0.0, 1.0, 2.0):
+        assert limiter.wait(keys, now) == 0
+        limiter.failed(keys, now)
+    assert 55 <= limiter.wait(keys, 3.0) <= 60
+    assert limiter.wait(["ip:1.2.3.4"], 3.0) > 0
+    assert limiter.wait(["email:other"], 3.0) == 0
+    assert limiter.wait(keys, 61.0) == 0  # the first failure has left the window
+    limiter.forget("email:a@b.c")
+    assert limiter.wait(["email:a@b.c"], 3.0) == 0
+
+
+def test_passwords_and_sessions():
+    stored = hashed("a-good-long-password")
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "a-good-long-password")
+    assert not verify_password(stored, "a-good-long-passworD")
+    assert not verify_password(None, "a-good-long-password")  # unknown email: dummy hash
+    assert not verify_password("not a hash", "x")
+    token, session = new_session("acct")
+    assert isinstance(session, Session) and token not in (session.id, session.csrf)
+    assert not session.expired(session.created_at)
+    assert session.expired(session.expires_at)
+    assert check_email("  Ali@Example.COM ") == "ali@example.com"
+    for bad in ("ali", "ali@", "@x.y", "a b@c.d", "a@b"):
+        with pytest.raises(BadInput):
+            check_email(bad)
+
+
+def test_every_string_is_in_both_languages():
+    assert set(WORDS["ar"]) == set(WORDS["en"])
+    for lang, words in WORDS.items():
+        for key, text in words.items():
+            assert text.strip(), (lang, key)

@@ -1,0 +1,112 @@
+"""The public site's parts on their own: caches and validators, URLs, dates, what is
+public (``visible.resolve``), and the JSON-LD escaping."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from newswire.model import NewsItem
+from newswire.store.base import Stored
+from newswire.web import cache, i18n, urls
+from newswire.web.pages import json_ld
+from newswire.web.visible import resolve
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def stored(seq: int, version: int, at: datetime = NOW, **fields) -> Stored:
+    item = NewsItem(id="urn:x:1", version=version, language="ar", headline="h", **fields)
+    return Stored(seq=seq, stored_at=at, item=item)
+
+
+def test_the_lru_forgets_the_least_recently_used():
+    lru: cache.LRU[bytes] = cache.LRU(2)
+    lru.put("a", b"1")
+    lru.put("b", b"2")
+    assert lru.get("a") == b"1"
+    lru.put("c", b"3")
+    assert lru.get("b") is None and lru.get("a") == b"1" and lru.get("c") == b"3"
+
+
+def test_a_value_asked_for_by_many_threads_at_once_is_made_once():
+    lru: cache.LRU[bytes] = cache.LRU(4)
+    made = []
+
+    def make() -> bytes:
+        made.append(1)
+        time.sleep(0.05)
+        return b"page"
+
+    got: list[bytes] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(lru.get_or_make("k", make))) for _ in range(16)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == [1] and got == [b"page"] * 16
+
+
+def test_if_none_match():
+    tag = cache.etag("item", "urn:x:1", 2)
+    assert tag.startswith('"') and tag == cache.etag("item", "urn:x:1", 2)
+    assert tag != cache.etag("item", "urn:x:1", 3)
+    assert cache.matches(tag, tag)
+    assert cache.matches(f'"other", W/{tag}', tag)
+    assert cache.matches("*", tag)
+    assert not cache.matches('"other"', tag) and not cache.matches(None, tag)
+
+
+def test_item_paths_keep_colons_readable_and_quote_the_rest():
+    item = NewsItem(id="urn:newsml:aa.com.tr:20250301:3471234", language="ar-EG")
+    assert urls.item_path(item) == "/ar/news/urn:newsml:aa.com.tr:20250301:3471234"
+    odd = NewsItem(id="https://x.example/a b?c#d", language="")
+    assert urls.item_path(odd) == "/und/news/https:%2F%2Fx.example%2Fa%20b%3Fc%23d"
+    assert urls.feed_path("ar", "rss", "medtop:11000000") == "/feeds/ar/11000000.rss"
+
+
+def test_languages_directions_and_interfaces():
+    assert i18n.lang("ar-EG") == ("ar-EG", "ar", "ar", "rtl")
+    assert i18n.lang("fa").ui == "en" and i18n.lang("fa").dir == "rtl"
+    assert i18n.lang("tr") == ("tr", "tr", "en", "ltr")
+    assert i18n.text_dir("") == "auto"
+
+
+def test_dates_in_arabic_with_hijri():
+    when = datetime(2026, 11, 25, 2, 14, tzinfo=UTC)
+    assert i18n.gregorian(when, "ar") == "25 نوفمبر 2026"
+    assert i18n.gregorian(when, "en") == "25 November 2026"
+    assert i18n.moment(when, "ar") == "25 نوفمبر 2026، 02:14 بتوقيت غرينتش"
+    assert i18n.hijri(when) == "15 جمادى الآخرة 1448 هـ"
+    assert i18n.hijri(datetime(1900, 1, 1, tzinfo=UTC)) == ""  # outside Umm al-Qura
+
+
+def test_json_ld_cannot_close_its_script_element():
+    text = str(json_ld({"headline": "</script><script>alert(1)</script><!-- & >"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["headline"] == "</script><script>alert(1)</script><!-- & >"
+
+
+def test_what_is_public():
+    later = NOW + timedelta(hours=1)
+    public = stored(1, 1)
+    assert resolve([public], NOW) is public
+    assert resolve([], NOW) is None
+    # under embargo: not public; an update under embargo leaves the first version public
+    assert resolve([stored(1, 1, embargo_until=later)], NOW) is None
+    update = stored(2, 2, embargo_until=later, replaces=1)
+    assert resolve([public, update], NOW) is public
+    assert resolve([public, update], later) is update
+    # withdrawn after it was public: the withdrawal (gone); withdrawn under embargo: never
+    gone = stored(2, 2, pubstatus="canceled", replaces=1)
+    assert resolve([public, gone], NOW) is gone
+    held = [
+        stored(1, 1, embargo_until=later),
+        stored(2, 2, pubstatus="canceled", embargo_until=later, replaces=1),
+    ]
+    assert resolve(held, NOW) is None and resolve(held, later + timedelta(days=1)) is None
+    assert resolve([public, stored(2, 2, pubstatus="withheld", replaces=1)], NOW) is None

@@ -1,0 +1,488 @@
+"""The public website through a real ``newswire serve`` and a real HTTP client: teaser
+pages (never the full body), right-to-left Arabic, feeds, the News sitemap, robots.txt,
+embargo and withdrawal, HTTP caching, and escaping of hostile text."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import feedparser
+import hijridate
+import lxml.html
+import pytest
+from lxml import etree
+
+from tests.conftest import SEED
+from tests.helpers import Server, make_key
+
+NINJS = {"Content-Type": "application/ninjs+json"}
+POLITICS = {"name": "politics", "uri": "http://cv.iptc.org/newscodes/mediatopic/11000000"}
+SPORT = {"name": "sport", "literal": "medtop:15000000"}
+HOSTILE = 'Hostile <script>alert(1)</script> & "quotes" </script><!-- end'
+AR_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
+SITE_NAME = "وكالة الاختبار"
+CONTACT = "sales@agency.example"
+
+SEED_LINES = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+SEED_HEADLINE, SEED_LEAD = SEED_LINES[0], SEED_LINES[1]
+SEED_FIRST = SEED_LINES[5]
+SEED_LAST = SEED_LINES[-2]
+"""The last paragraph of the body (the line after it is the agency's footer)."""
+
+ENGLISH = [
+    "Ministers from twelve countries met in Ankara on Saturday to discuss aid to Gaza.",
+    "The meeting lasted four hours and ended with a joint statement on the crossings.",
+    "Officials said a second round of talks would be held next month in Doha.",
+    "This last paragraph is only for subscribers and must never appear in public.",
+]
+ARABIC_SPORT = [
+    "فاز المنتخب في المباراة النهائية بهدفين مقابل هدف واحد أمام جمهور كبير.",
+    "وسجل المهاجم الهدف الثاني في الدقائق الأخيرة من المباراة.",
+    "وهذه الفقرة الأخيرة للمشتركين وحدهم ولا تظهر للجمهور أبدا.",
+]
+
+
+def ninjs(uri: str, headline: str, paragraphs: list[str], language: str, **fields) -> dict:
+    return {
+        "uri": uri,
+        "type": "text",
+        "language": language,
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "\n\n".join(paragraphs)}],
+        **fields,
+    }
+
+
+def rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def page(uri: str, lang: str = "ar") -> str:
+    return f"/{lang}/news/{quote(uri, safe=':@')}"
+
+
+def absolute(client, path: str) -> str:
+    return str(client.base_url).rstrip("/") + path
+
+
+def html(response):
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    return lxml.html.fromstring(response.text)
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    srv = Server(db, env={"NEWSWIRE_PUBLIC_NAME": SITE_NAME, "NEWSWIRE_PUBLIC_CONTACT": CONTACT})
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def desk(server, db):
+    with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def web(server):
+    """A reader: no key at all."""
+    with server.client() as c:
+        yield c
+
+
+def publish(desk, doc: dict) -> dict:
+    response = desk.post("/v1/items", json=doc, headers=NINJS)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def seed(desk) -> dict:
+    """The reference item, published as agency text, then given a subject (politics) by a
+    second version in ninjs: the public page shows the latest version."""
+    first = desk.post(
+        "/v1/items",
+        content=SEED.read_bytes(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert first.status_code == 201, first.text
+    item_id = first.json()["id"]
+    doc = desk.get(f"/v1/items/{quote(item_id, safe='')}").json()
+    second = publish(desk, {**doc, "subjects": [POLITICS]})
+    assert second["version"] == 2
+    return desk.get(f"/v1/items/{quote(item_id, safe='')}").json()
+
+
+@pytest.fixture(scope="module")
+def english(desk) -> str:
+    uri = "urn:test:web:english"
+    publish(desk, ninjs(uri, "Ministers meet in Ankara on Gaza aid", ENGLISH, "en"))
+    return uri
+
+
+@pytest.fixture(scope="module")
+def sport(desk) -> str:
+    uri = "urn:test:web:sport"
+    publish(desk, ninjs(uri, "المنتخب يفوز بالنهائي", ARABIC_SPORT, "ar", subjects=[SPORT]))
+    return uri
+
+
+@pytest.fixture(scope="module")
+def hostile(desk) -> str:
+    uri = "urn:test:web:hostile"
+    publish(desk, ninjs(uri, HOSTILE, ARABIC_SPORT, "ar", subjects=[SPORT]))
+    return uri
+
+
+@pytest.fixture(scope="module")
+def embargoed(desk) -> str:
+    uri = "urn:test:web:embargoed"
+    lift = datetime.now(UTC) + timedelta(hours=1)
+    doc = ninjs(uri, "خبر محظور حتى موعده", ARABIC_SPORT, "ar", subjects=[SPORT])
+    publish(desk, {**doc, "embargoedUntil": rfc3339(lift)})
+    return uri
+
+
+@pytest.fixture(scope="module")
+def everything(seed, english, sport, hostile, embargoed) -> None:
+    """Every item above, published before the test that uses this runs."""
+
+
+# --- the item page ------------------------------------------------------------------------
+
+
+def test_the_seed_page_is_an_arabic_teaser_with_the_subscription_notice(web, seed):
+    response = web.get(page(seed["uri"]))
+    assert response.status_code == 200
+    doc = html(response)
+    assert doc.get("lang") == "ar" and doc.get("dir") == "rtl"
+    assert doc.xpath("string(//h1)").strip() == SEED_HEADLINE
+    assert SEED_LEAD.rstrip(".") in doc.xpath("string(//p[@class='lead'])")
+    assert "أنقرة/ الأناضول" in doc.xpath("string(//*[@class='dateline'])")
+    assert SEED_FIRST in response.text  # the teaser: the first paragraphs
+    # ... never the full body
+    assert SEED_LAST not in response.text
+    assert SEED_LAST[:60] not in response.text
+    # the notice, with a link to subscribe
+    notice = doc.xpath("//aside[contains(@class, 'notice')]")[0]
+    assert "اختصار لجزء من الأخبار" in notice.text_content()
+    assert "/subscribe" in notice.xpath(".//a/@href")
+
+
+def test_the_seed_page_shows_gregorian_and_hijri_dates(web, seed):
+    when = datetime.fromisoformat(seed["versionCreated"].replace("Z", "+00:00"))
+    doc = html(web.get(page(seed["uri"])))
+    gregorian = f"{when.day} {AR_MONTHS[when.month - 1]} {when.year}"
+    assert gregorian in doc.xpath("string(//time[@class='date'])")
+    assert doc.xpath("//time[@class='date']/@datetime") == [seed["versionCreated"]]
+    h = hijridate.Gregorian(when.year, when.month, when.day).to_hijri()
+    assert doc.xpath("string(//*[@class='hijri'])") == f"{h.day} {h.month_name('ar')} {h.year} هـ"
+
+
+def test_the_page_is_accessible_markup_without_javascript(web, seed):
+    doc = html(web.get(page(seed["uri"])))
+    assert doc.xpath("//a[@class='skip']/@href") == ["#main"]
+    assert doc.xpath("//main/@id") == ["main"]
+    assert doc.xpath("//header") and doc.xpath("//footer") and doc.xpath("//nav[@aria-label]")
+    assert doc.xpath("//article//h1")
+    scripts = doc.xpath("//script")
+    assert [s.get("type") for s in scripts] == ["application/ld+json"]  # data, no code
+
+
+def test_opengraph_and_json_ld_news_article(web, seed):
+    response = web.get(page(seed["uri"]))
+    doc = html(response)
+
+    def og(name: str) -> str:
+        [value] = doc.xpath(f"//meta[@property='{name}']/@content")
+        return value
+
+    assert og("og:type") == "article"
+    assert og("og:title") == SEED_HEADLINE
+    assert og("og:url") == absolute(web, page(seed["uri"]))
+    assert og("og:site_name") == SITE_NAME
+    [ld] = doc.xpath("//script[@type='application/ld+json']/text()")
+    data = json.loads(ld)
+    assert data["@type"] == "NewsArticle" and data["headline"] == SEED_HEADLINE
+    assert data["inLanguage"] == "ar" and data["publisher"]["name"] == SITE_NAME
+    assert data["datePublished"] and data["dateModified"] == seed["versionCreated"]
+    assert data["url"] == og("og:url")
+    assert SEED_LAST not in ld
+
+
+def test_an_english_item_is_left_to_right_with_english_words(web, english):
+    response = web.get(page(english, "en"))
+    assert response.status_code == 200
+    doc = html(response)
+    assert doc.get("lang") == "en" and doc.get("dir") == "ltr"
+    assert "Subscribe" in doc.xpath("string(//aside)")
+    assert "/en/subscribe" in doc.xpath("//aside//a/@href")
+    assert ENGLISH[0] in response.text and ENGLISH[-1] not in response.text
+    assert not doc.xpath("//*[@class='hijri']")
+
+
+def test_other_addresses_of_an_item_move_to_its_page(web, seed):
+    for path in (page(seed["uri"], "en"), f"/news/{quote(seed['uri'], safe='')}"):
+        response = web.get(path)
+        assert response.status_code == 301, path
+        assert response.headers["location"] == page(seed["uri"])
+
+
+# --- home, subscribe ----------------------------------------------------------------------
+
+
+def test_home_lists_the_teasers_grouped_by_subject(web, everything, seed, sport):
+    response = web.get("/ar/")
+    assert response.status_code == 200
+    doc = html(response)
+    assert doc.get("lang") == "ar" and doc.get("dir") == "rtl"
+
+    def group(code: str):
+        [section] = doc.xpath(f"//section[h2[@data-subject='{code}']]")
+        return section
+
+    politics = group("medtop:11000000")
+    assert politics.xpath("string(h2)").startswith("سياسة")
+    assert page(seed["uri"]) in politics.xpath(".//a/@href")
+    assert page(sport) in group("medtop:15000000").xpath(".//a/@href")
+    assert page(sport) not in politics.xpath(".//a/@href")
+    assert SEED_LAST not in response.text
+    # "/" is the Arabic home page itself
+    assert web.get("/").text == response.text
+
+
+def test_the_english_home_page(web, english):
+    doc = html(web.get("/en/"))
+    assert doc.get("lang") == "en" and doc.get("dir") == "ltr"
+    assert page(english, "en") in doc.xpath("//main//a/@href")
+    assert "Latest news" in doc.xpath("string(//h1)")
+
+
+def test_subscribe_pages(web):
+    arabic = web.get("/subscribe")
+    assert arabic.status_code == 200
+    doc = html(arabic)
+    assert doc.get("dir") == "rtl" and "الاشتراك" in doc.xpath("string(//h1)")
+    assert f"mailto:{CONTACT}" in doc.xpath("//main//a/@href")
+    english = html(web.get("/en/subscribe"))
+    assert english.get("lang") == "en" and "Subscribe" in english.xpath("string(//h1)")
+    assert web.get("/ar/subscribe").headers["location"] == "/subscribe"
+
+
+# --- feeds, sitemap, robots ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_language_feeds_carry_teasers_linking_to_public_pages(web, everything, seed, kind):
+    response = web.get(f"/feeds/ar.{kind}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(f"application/{kind}+xml")
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    [entry] = [e for e in parsed.entries if e.id == seed["uri"]]
+    assert entry.link == absolute(web, page(seed["uri"]))
+    assert entry.title == SEED_HEADLINE
+    assert SEED_FIRST in response.text
+    assert SEED_LAST not in response.text and ARABIC_SPORT[-1] not in response.text
+    assert all("/ar/news/" in e.link for e in parsed.entries)
+
+
+def test_a_subject_feed_has_only_that_subject(web, everything, seed, sport):
+    for path in ("/feeds/ar/medtop:15000000.rss", "/feeds/ar/15000000.atom"):
+        parsed = feedparser.parse(web.get(path).content)
+        ids = {e.id for e in parsed.entries}
+        assert sport in ids and seed["uri"] not in ids, path
+        for entry in parsed.entries:  # RSS: the QCode is the domain; Atom: the term
+            codes = {t.get("scheme") for t in entry.tags} | {t.get("term") for t in entry.tags}
+            assert "medtop:15000000" in codes, (path, entry.id)
+    politics = feedparser.parse(web.get("/feeds/ar/11000000.rss").content)
+    assert {e.id for e in politics.entries} == {seed["uri"]}
+    assert web.get("/feeds/ar/99999999.rss").status_code == 404
+
+
+def test_the_news_sitemap(web, everything, seed, english):
+    response = web.get("/sitemap-news.xml")
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    locs = root.xpath("//s:url/s:loc/text()", namespaces=ns)
+    seed_loc = absolute(web, page(seed["uri"]))
+    assert seed_loc in locs
+    [url] = root.xpath(f"//s:url[s:loc='{seed_loc}']", namespaces=ns)
+    assert url.xpath("string(.//news:title)", namespaces=ns) == SEED_HEADLINE
+    assert url.xpath("string(.//news:language)", namespaces=ns) == "ar"
+    assert url.xpath("string(.//news:name)", namespaces=ns) == SITE_NAME
+    assert url.xpath("string(.//news:publication_date)", namespaces=ns)
+    assert any(loc.endswith(page(english, "en")) for loc in locs)
+
+
+def test_robots_txt(web):
+    response = web.get("/robots.txt")
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    for rule in ("Allow: /", "Disallow: /v1/", "Disallow: /portal", "Disallow: /console"):
+        assert rule in lines
+    assert f"Sitemap: {absolute(web, '/sitemap-news.xml')}" in lines
+
+
+# --- embargo and withdrawal ---------------------------------------------------------------
+
+
+def test_an_embargoed_item_does_not_exist_publicly(web, everything, embargoed):
+    response = web.get(page(embargoed))
+    unknown = web.get(page("urn:test:web:never-published"))
+    assert response.status_code == unknown.status_code == 404
+    assert response.text == unknown.text  # exactly like an unknown id
+    assert response.headers["content-type"].startswith("text/html")
+    for path in (
+        "/ar/",
+        "/feeds/ar.rss",
+        "/feeds/ar.atom",
+        "/feeds/ar/15000000.rss",
+        "/sitemap-news.xml",
+    ):
+        body = web.get(path).text
+        assert "خبر محظور حتى موعده" not in body and quote(embargoed, safe=":@") not in body, path
+
+
+def test_an_embargoed_item_is_public_at_its_time(web, desk):
+    uri = "urn:test:web:short-embargo"
+    lift = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    doc = ninjs(uri, "خبر يرفع حظره قريبا", ARABIC_SPORT, "ar")
+    publish(desk, {**doc, "embargoedUntil": rfc3339(lift)})
+    assert web.get(page(uri)).status_code == 404
+    assert page(uri) not in web.get("/ar/").text
+    deadline = time.monotonic() + 20
+    while web.get(page(uri)).status_code != 200:
+        assert time.monotonic() < deadline, "still not public long after its embargo"
+        time.sleep(0.3)
+    assert datetime.now(UTC) >= lift
+    while page(uri) not in web.get("/ar/").text:  # the lift is a log entry: lists follow
+        assert time.monotonic() < deadline, "the home page missed the lift"
+        time.sleep(0.3)
+
+
+def test_a_withdrawn_item_is_gone(web, desk):
+    uri = "urn:test:web:withdrawn"
+    headline = "خبر سيسحب بعد نشره"
+    publish(desk, ninjs(uri, headline, ARABIC_SPORT, "ar", subjects=[SPORT]))
+    assert web.get(page(uri)).status_code == 200
+    withdrawn = desk.post(f"/v1/items/{quote(uri, safe='')}/withdraw", json={"reason": "خطأ"})
+    assert withdrawn.status_code == 201, withdrawn.text
+    response = web.get(page(uri))
+    assert response.status_code == 410
+    doc = html(response)
+    assert doc.get("dir") == "rtl" and "سُحب" in doc.xpath("string(//h1)")
+    assert headline not in response.text and ARABIC_SPORT[0] not in response.text
+    for path in ("/ar/", "/feeds/ar.rss", "/feeds/ar/15000000.atom", "/sitemap-news.xml"):
+        assert headline not in web.get(path).text, path
+
+
+def test_an_item_withdrawn_under_embargo_never_existed(web, desk):
+    uri = "urn:test:web:withdrawn-embargoed"
+    lift = datetime.now(UTC) + timedelta(hours=1)
+    doc = ninjs(uri, "خبر سحب قبل موعده", ARABIC_SPORT, "ar")
+    publish(desk, {**doc, "embargoedUntil": rfc3339(lift)})
+    assert desk.post(f"/v1/items/{quote(uri, safe='')}/withdraw", json={"reason": "x"}).is_success
+    response = web.get(page(uri))
+    assert response.status_code == 404
+    assert response.text == web.get(page("urn:test:web:never-published")).text
+
+
+def test_an_unknown_language_home_and_item_are_html(web):
+    assert web.get("/tr/").status_code == 200  # no Turkish items: an empty page
+    missing = web.get("/en/news/nothing-here")
+    assert missing.status_code == 404 and html(missing).get("lang") == "en"
+
+
+# --- caching ------------------------------------------------------------------------------
+
+
+def test_item_page_etag_and_304(web, seed):
+    first = web.get(page(seed["uri"]))
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and not tag.startswith("W/")
+    assert "public" in first.headers["cache-control"]
+    assert "max-age=" in first.headers["cache-control"]
+    again = web.get(page(seed["uri"]), headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == tag and again.headers["cache-control"]
+    other = web.get(page(seed["uri"]), headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.text == first.text
+
+
+def test_feed_etag_304_and_a_new_item_changes_it(web, desk):
+    first = web.get("/feeds/ar.rss")
+    tag = first.headers["etag"]
+    assert "max-age=" in first.headers["cache-control"]
+    assert web.get("/feeds/ar.rss", headers={"If-None-Match": tag}).status_code == 304
+    publish(desk, ninjs("urn:test:web:fresh", "خبر جديد للخلاصة", ARABIC_SPORT, "ar"))
+    after = web.get("/feeds/ar.rss", headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert "خبر جديد للخلاصة" in after.text
+
+
+def test_every_public_answer_has_cache_control(web, everything, seed):
+    for path in (
+        "/",
+        "/ar/",
+        "/en/",
+        page(seed["uri"]),
+        "/feeds/ar.rss",
+        "/feeds/en.atom",
+        "/sitemap-news.xml",
+        "/robots.txt",
+        "/subscribe",
+        "/static/public.css",
+    ):
+        response = web.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"].startswith("public"), path
+    head = web.head(page(seed["uri"]))
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"]
+    home = web.get("/ar/").headers["cache-control"]
+    item = web.get(page(seed["uri"])).headers["cache-control"]
+    assert _max_age(home) < _max_age(item)
+
+
+def _max_age(header: str) -> int:
+    return next(int(p.split("=")[1]) for p in header.split(", ") if p.startswith("max-age="))
+
+
+# --- hostile text -------------------------------------------------------------------------
+
+
+def test_a_hostile_headline_is_escaped_everywhere(web, everything, hostile):
+    response = web.get(page(hostile))
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text and "<!-- end" not in response.text
+    doc = html(response)
+    assert doc.xpath("string(//h1)") == HOSTILE
+    assert doc.xpath("//meta[@property='og:title']/@content") == [HOSTILE]
+    assert [s.get("type") for s in doc.xpath("//script")] == ["application/ld+json"]
+    [ld] = doc.xpath("//script[@type='application/ld+json']/text()")
+    assert json.loads(ld)["headline"] == HOSTILE  # the element was not cut short
+    home = web.get("/ar/")
+    assert "<script>alert" not in home.text and not html(home).xpath("//script")
+    assert HOSTILE in html(home).xpath("//main//bdi/text()")
+    for path in ("/feeds/ar.rss", "/feeds/ar.atom", "/feeds/ar/15000000.rss", "/sitemap-news.xml"):
+        raw = web.get(path).content
+        assert b"<script" not in raw, path
+        etree.fromstring(raw)  # still well-formed XML
+    titles = [e.title for e in feedparser.parse(web.get("/feeds/ar.atom").content).entries]
+    assert any("alert(1)" in t for t in titles)
