@@ -171,3 +171,42 @@ def test_json_ld_is_a_news_article(world, page):
     blocks = page.locator("script[type='application/ld+json']").all_inner_texts()
     kinds = [json.loads(b).get("@type") for b in blocks]
     assert "NewsArticle" in kinds
+
+
+def test_every_other_page_passes_axe(world, page):
+    """The pages the scenarios above do not visit: login, topics, the console's item and
+    edit pages, an English page, the 404 and 410 pages."""
+    base = world["server"].url
+    desk = world["desk"]
+    doc = {
+        "uri": "urn:test:browser:gone",
+        "language": "ar",
+        "headlines": [{"role": "main", "value": "خبر سيسحب"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص قصير."}],
+    }
+    with world["server"].client(desk) as c:
+        assert c.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"}).status_code == 201
+        gone = c.post("/v1/items/urn:test:browser:gone/withdraw", json={"reason": "خطأ"})
+        assert gone.status_code == 201
+    checked = []
+
+    def visit(path: str, status: int = 200) -> None:
+        response = page.goto(base + path)
+        assert response.status == status, (path, response.status)
+        assert_accessible(page)
+        checked.append(path)
+
+    visit("/login")
+    visit("/en/")
+    visit("/ar/news/urn:test:nothing", 404)
+    visit(public_path("urn:test:browser:gone"), 410)
+    log_in(page, base, "reader@daily.example", "/portal/topics")
+    visit("/portal/topics")
+    visit(f"/portal/items/{quote(world['seed'], safe='')}")
+    visit("/portal?lang=en")
+    page.context.clear_cookies()
+    log_in(page, base, "editor@agency.example", "/console")
+    item = f"/console/items/{quote(world['seed'], safe='')}"
+    visit(item)
+    visit(f"{item}/edit?signal=correction")
+    assert len(checked) == 9
