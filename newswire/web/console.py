@@ -35,7 +35,6 @@ from urllib.parse import parse_qsl, quote
 
 import msgspec
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -52,7 +51,7 @@ from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
 from newswire.web.console_words import WORDS
-from newswire.web.sessions import LoginRequired, check_csrf, render, require
+from newswire.web.sessions import check_csrf, render, require
 from newswire.web.visible import resolve
 
 SCOPE = "publish"
@@ -74,22 +73,13 @@ class FormErrors(BadInput):
         self.errors, self.status = errors, status
 
 
-class ConsoleRoute(APIRoute):
+class ConsoleRoute(sessions.PageRoute):
     """``sessions.PageRoute`` with the console's error page: no session is a 303 to
-    ``/login?next=``, another error a page with its status."""
+    ``/login?next=``, another error a console page with its status."""
 
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except LoginRequired as exc:
-                return sessions.error_page(request, exc)
-            except NewswireError as exc:
-                return error_page(request, exc)
-
-        return route
+    @staticmethod
+    def page_for(request: Request, exc: NewswireError) -> Response:
+        return error_page(request, exc)
 
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)

@@ -281,16 +281,24 @@ def _logged(request: Request) -> bool:
 
 class PageRoute(APIRoute):
     """A route whose newswire errors are pages: ``LoginRequired`` a redirect to the login
-    page, the others an HTML page with their status."""
+    page, the others an HTML page with their status (``page_for``: a subclass gives its
+    own pages, as the console does)."""
+
+    @staticmethod
+    def page_for(request: Request, exc: NewswireError) -> Response:
+        return error_page(request, exc)
 
     def get_route_handler(self):
         handler = super().get_route_handler()
+        page_for = self.page_for
 
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except NewswireError as exc:
+            except LoginRequired as exc:
                 return error_page(request, exc)
+            except NewswireError as exc:
+                return page_for(request, exc)
 
         return route
 
