@@ -29,7 +29,7 @@ from newswire.access.auth import Principal
 from newswire.api import auth, problems
 from newswire.api.feed import parse_cursor
 from newswire.api.items import output_codec
-from newswire.delivery.hub import Closed, Hub, Listener
+from newswire.delivery.hub import Closed, Hub, Listener, Out
 from newswire.errors import BadInput, NewswireError
 
 log = logging.getLogger("newswire.api")
@@ -76,7 +76,12 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
+    retry = b"retry: 2000\n"
+    """How long a browser's EventSource waits before it reconnects."""
+
     def __init__(self, hub: Hub, listener: Listener):
+        # Response.__init__ is not called (no body to render): what FastAPI reads is set here.
+        self.status_code, self.background = 200, None
         self.hub, self.listener = hub, listener
         self.raw_headers = [
             (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -84,6 +89,13 @@ class EventStream(Response):
             (b"x-accel-buffering", b"no"),
             (b"x-newswire-after", b"%d" % listener.after),
         ]  # no content-length: the body is open-ended
+
+    async def write(self, send: Send, outs: list[Out]) -> None:
+        """Write a batch of events that are not on the hot path (a replayed page; every
+        batch of a subclass that turns events into frames of its own, as the portal's)."""
+        data = b"".join(o.sse for o in outs)
+        await send({"type": "http.response.body", "body": data, "more_body": True})
+        self.listener.sent(outs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener
@@ -99,10 +111,12 @@ class EventStream(Response):
             await send(
                 {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
             )
-            await send({"type": body, "body": b"retry: 2000\n: connected\n\n", "more_body": True})
+            await send({"type": body, "body": self.retry + b": connected\n\n", "more_body": True})
             async for page in listener.replay():
-                await send({"type": body, "body": b"".join(o.sse for o in page), "more_body": True})
-                listener.sent(page)
+                await self.write(send, page)
+            # The plain stream writes its shared frames inline (the hot path); a subclass
+            # overriding ``write`` has every batch go through it.
+            inline = type(self).write is EventStream.write
             while True:
                 try:
                     outs = await listener.take()
@@ -113,10 +127,12 @@ class EventStream(Response):
                         await send({"type": body, "body": data, "more_body": True})
                     break
                 # The hot path (once per event per connection): one dict, no join for one.
-                if outs:
+                if outs and inline:
                     data = outs[0].sse if len(outs) == 1 else b"".join(o.sse for o in outs)
                     await send({"type": body, "body": data, "more_body": True})
                     listener.sent(outs)
+                elif outs:
+                    await self.write(send, outs)
                 else:
                     await send({"type": body, "body": b": heartbeat\n\n", "more_body": True})
             with contextlib.suppress(OSError, RuntimeError):

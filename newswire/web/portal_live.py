@@ -19,21 +19,19 @@ consecutive terms within one field, ``OR`` groups need one option, ``-excluded``
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import quote
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Send
 
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic
 from newswire.access.products import NORMAL_URGENCY, parse_urgency
-from newswire.delivery.hub import Closed, Hub, Listener, Out
+from newswire.api.stream import EventStream
+from newswire.delivery.hub import Hub, Listener, Out
 from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem
@@ -229,25 +227,18 @@ def frames(store, renderer: Renderer, account_id: str, outs: list[Out], filters:
     return b"".join(data)
 
 
-GONE = "the client went away"
+class PortalStream(EventStream):
+    """``/v1/stream``'s loop (``EventStream``), each batch of entries turned into portal
+    events for this account (its filters, its topics) in a worker thread."""
 
-
-class PortalStream(Response):
-    """``text/event-stream`` of a hub listener, each entry turned into a portal event."""
-
-    media_type = "text/event-stream"
+    retry = b"retry: 3000\n"
 
     def __init__(self, hub: Hub, listener: Listener, account_id: str, filters: Filters):
-        self.hub, self.listener = hub, listener
+        super().__init__(hub, listener)
+        self.raw_headers = self.raw_headers[:3]  # no X-Newswire-After: a page's stream
         self.account_id, self.filters = account_id, filters
-        self.status_code, self.background = 200, None
-        self.raw_headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-store"),
-            (b"x-accel-buffering", b"no"),
-        ]
 
-    async def _send_outs(self, send: Send, outs: list[Out]) -> None:
+    async def write(self, send: Send, outs: list[Out]) -> None:
         hub = self.hub
         data = await run_in_threadpool(
             frames, hub.store, hub.renderer, self.account_id, outs, self.filters
@@ -255,39 +246,3 @@ class PortalStream(Response):
         if data:
             await send({"type": "http.response.body", "body": data, "more_body": True})
         self.listener.sent(outs)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        listener = self.listener
-
-        async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            listener.close(GONE)
-
-        watcher = asyncio.create_task(watch())
-        body = "http.response.body"
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            await send({"type": body, "body": b"retry: 3000\n: connected\n\n", "more_body": True})
-            async for page in listener.replay():
-                await self._send_outs(send, page)
-            while True:
-                try:
-                    outs = await listener.take()
-                except Closed as closed:
-                    if listener.reason != GONE:
-                        reason = _ENCODE({"reason": closed.reason})
-                        data = b"event: close\ndata: %s\n\n" % reason
-                        await send({"type": body, "body": data, "more_body": True})
-                    break
-                if outs:
-                    await self._send_outs(send, outs)
-                else:
-                    await send({"type": body, "body": b": heartbeat\n\n", "more_body": True})
-            with contextlib.suppress(OSError, RuntimeError):
-                await send({"type": body, "body": b"", "more_body": False})
-        except OSError:
-            pass
-        finally:
-            watcher.cancel()
-            self.hub.leave(listener)
