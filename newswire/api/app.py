@@ -44,7 +44,11 @@ class NewswireApp(FastAPI):
     ``stream.serve_stream``: what a long-lived connection holds is its memory)."""
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/v1/stream" and scope["method"] == "GET":
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/v1/stream"
+            and scope["method"] in ("GET", "HEAD")
+        ):
             await stream.serve_stream(self, scope, receive, send)
         else:
             await super().__call__(scope, receive, send)

@@ -99,6 +99,11 @@ class EventStream(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         listener = self.listener
+        if scope.get("method") == "HEAD":  # the headers a GET would get, then done
+            self.hub.leave(listener)
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
 
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":

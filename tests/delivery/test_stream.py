@@ -359,6 +359,9 @@ def test_stream_refusals(wire):
         posted = client.post("/v1/stream")
         assert posted.status_code == 405
         assert posted.headers["content-type"] == "application/problem+json"
+        head = client.head("/v1/stream")  # the headers, not an endless body
+        assert head.status_code == 200
+        assert head.headers["content-type"].startswith("text/event-stream")
         unknown_format = client.get("/v1/stream", params={"format": "docx"})
         assert unknown_format.status_code == 400
         assert unknown_format.json()["field"] == "format"
