@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     problems.install(app)
     # The public site first: its paths match nothing else, and its pages are the hottest.
     app.include_router(public.router)
+    public.install_not_found(app, problems.http_error)
     app.include_router(items.router)
     app.include_router(feed.router)
     app.include_router(stream.router)

@@ -93,10 +93,13 @@ def install(app: FastAPI) -> None:
         # Still logged by the server; the client gets a problem body, not a bare page.
         return problem(500, "Internal error", "an unexpected error; it has been logged")
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed"}
-        response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
-        for name, value in (exc.headers or {}).items():
-            response.headers[name] = value
-        return response
+    app.add_exception_handler(HTTPException, http_error)
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own errors (no such route, method not allowed) as problems."""
+    titles = {404: "Not found", 405: "Method not allowed"}
+    response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response

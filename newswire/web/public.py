@@ -352,3 +352,22 @@ def _fair(endpoint: Callable[[Request], Awaitable[Response]]):
 router = APIRouter()
 for _path, _endpoint in ROUTES:
     router.add_route(_path, _fair(_endpoint), methods=["GET"], include_in_schema=False)
+
+
+# Paths that answer problem JSON when there is nothing there (the API and its docs).
+_API_PREFIXES = ("/v1/", "/openapi", "/docs", "/redoc", "/metrics", "/health")
+
+
+def install_not_found(app, api_not_found) -> None:
+    """A 404 outside the API is a page (a reader followed a bad link), in the language of
+    the path's first segment when it is one; the API keeps its problem JSON."""
+
+    async def not_found(request: Request, exc) -> Response:
+        path = request.url.path
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if path.startswith(_API_PREFIXES) or not wants_html:
+            return await api_not_found(request, exc)
+        first = path.strip("/").split("/", 1)[0]
+        return _message(request, first if urls.is_lang(first) else i18n.DEFAULT, "missing")
+
+    app.add_exception_handler(404, not_found)

@@ -486,3 +486,15 @@ def test_a_hostile_headline_is_escaped_everywhere(web, everything, hostile):
         etree.fromstring(raw)  # still well-formed XML
     titles = [e.title for e in feedparser.parse(web.get("/feeds/ar.atom").content).entries]
     assert any("alert(1)" in t for t in titles)
+
+
+def test_a_bad_link_outside_the_api_is_a_page_and_the_api_keeps_its_problems(web):
+    page = web.get("/ar/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="ar" dir="rtl"' in page.text
+    english = web.get("/en/no/such/thing", headers={"Accept": "text/html,*/*"})
+    assert english.status_code == 404 and 'lang="en"' in english.text
+    api = web.get("/v1/no-such-route", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    plain = web.get("/ar/no-such-page")  # no HTML asked for: the problem body
+    assert plain.status_code == 404 and plain.json()["status"] == 404
