@@ -16,7 +16,8 @@ from prometheus_client import Counter as PromCounter
 
 from newswire.model import utcnow
 
-CHANNELS = ("feed", "stream", "ws", "webhook", "item")
+CHANNELS = ("feed", "stream", "ws", "webhook", "item", "portal")
+"""Where a delivery went: the usage report counts by these."""
 
 
 class Meter:
