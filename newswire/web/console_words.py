@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from newswire.web.i18n import LANGUAGE_NAMES
+
 # The console's words: Arabic first, English beside it, the same keys (a test checks).
 AR: dict[str, str] = {
+    **LANGUAGE_NAMES["ar"],
     "console": "لوحة التحرير",
     "console_name": "لوحة التحرير — نظام تدفق الأخبار",
     "skip": "انتقل إلى المحتوى",
@@ -58,14 +61,6 @@ AR: dict[str, str] = {
     "subjects_help": "رموز IPTC Media Topic مفصولة بفواصل، مثل medtop:20000763 أو 20000763.",
     "language": "اللغة",
     "language_auto": "من النص (العربية إن تعذّر التعرّف)",
-    "lang_ar": "العربية",
-    "lang_en": "الإنجليزية",
-    "lang_fr": "الفرنسية",
-    "lang_tr": "التركية",
-    "lang_es": "الإسبانية",
-    "lang_ru": "الروسية",
-    "lang_fa": "الفارسية",
-    "lang_de": "الألمانية",
     "ednote": "ملاحظة لمحرري المشتركين",
     "ednote_help": "تصل إلى المشتركين ولا تُنشر على الموقع العام.",
     "signal": "نوع النسخة الجديدة",
@@ -138,6 +133,7 @@ AR: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    **LANGUAGE_NAMES["en"],
     "console": "Editor console",
     "console_name": "Editor console — news flow system",
     "skip": "Skip to content",
@@ -192,14 +188,6 @@ EN: dict[str, str] = {
     "subjects_help": "IPTC Media Topic codes, comma-separated: medtop:20000763 or 20000763.",
     "language": "Language",
     "language_auto": "From the text (Arabic when undetermined)",
-    "lang_ar": "Arabic",
-    "lang_en": "English",
-    "lang_fr": "French",
-    "lang_tr": "Turkish",
-    "lang_es": "Spanish",
-    "lang_ru": "Russian",
-    "lang_fa": "Persian",
-    "lang_de": "German",
     "ednote": "Note to subscribers' editors",
     "ednote_help": "Goes to subscribers; never shown on the public site.",
     "signal": "Kind of new version",

@@ -179,3 +179,27 @@ def hijri(when: datetime) -> str:
     except (ValueError, OverflowError):
         return ""
     return f"{h.day} {h.month_name('ar')} {h.year} {UI['ar']['hijri']}"
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "ar": {
+        "lang_ar": "العربية",
+        "lang_en": "الإنجليزية",
+        "lang_fr": "الفرنسية",
+        "lang_tr": "التركية",
+        "lang_es": "الإسبانية",
+        "lang_ru": "الروسية",
+        "lang_fa": "الفارسية",
+        "lang_de": "الألمانية",
+    },
+    "en": {
+        "lang_ar": "Arabic",
+        "lang_en": "English",
+        "lang_fr": "French",
+        "lang_tr": "Turkish",
+        "lang_es": "Spanish",
+        "lang_ru": "Russian",
+        "lang_fa": "Persian",
+        "lang_de": "German",
+    },
+}
+"""Names of item languages, as ``lang_<code>`` words of the portal and the console."""

@@ -6,7 +6,10 @@ One dict per language with the same keys (a test checks they match). Strings wit
 
 from __future__ import annotations
 
+from newswire.web.i18n import LANGUAGE_NAMES
+
 AR: dict[str, str] = {
+    **LANGUAGE_NAMES["ar"],
     "portal": "بوابة المشتركين",
     "portal_name": "بوابة المشتركين — نظام تدفق الأخبار",
     "skip": "انتقل إلى المحتوى",
@@ -64,14 +67,6 @@ AR: dict[str, str] = {
     "urgency_1-2": "العاجل (1–2)",
     "urgency_1-3": "الأهمية 1–3",
     "urgency_1-5": "الأهمية 1–5",
-    "lang_ar": "العربية",
-    "lang_en": "الإنجليزية",
-    "lang_fr": "الفرنسية",
-    "lang_tr": "التركية",
-    "lang_es": "الإسبانية",
-    "lang_ru": "الروسية",
-    "lang_fa": "الفارسية",
-    "lang_de": "الألمانية",
     "search_title": "البحث في الأخبار",
     "query": "كلمات البحث",
     "search_button": "ابحث",
@@ -134,6 +129,7 @@ AR: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    **LANGUAGE_NAMES["en"],
     "portal": "Subscriber portal",
     "portal_name": "Subscriber portal — news flow system",
     "skip": "Skip to content",
@@ -194,14 +190,6 @@ EN: dict[str, str] = {
     "urgency_1-2": "Flash and urgent (1–2)",
     "urgency_1-3": "Urgency 1–3",
     "urgency_1-5": "Urgency 1–5",
-    "lang_ar": "Arabic",
-    "lang_en": "English",
-    "lang_fr": "French",
-    "lang_tr": "Turkish",
-    "lang_es": "Spanish",
-    "lang_ru": "Russian",
-    "lang_fa": "Persian",
-    "lang_de": "German",
     "search_title": "Search the news",
     "query": "Search words",
     "search_button": "Search",
