@@ -46,13 +46,19 @@ def free_port() -> int:
 
 class Server:
     """``newswire serve`` on a free port of 127.0.0.1, stopped on ``close``; ``env`` adds
-    settings (``{"NEWSWIRE_HEARTBEAT": "1"}``) to the server's environment."""
+    settings (``{"NEWSWIRE_HEARTBEAT": "1"}``) to the server's environment. ``http``
+    (``"h11"``) serves the same application with that HTTP implementation of uvicorn's
+    instead (``newswire serve`` runs httptools)."""
 
-    def __init__(self, db: str, *args: str, env: dict | None = None):
+    def __init__(self, db: str, *args: str, env: dict | None = None, http: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        command = ["-m", "newswire.cli", "serve", "--port", str(self.port), *args]
+        if http is not None:
+            command = ["-m", "uvicorn", "--factory", "newswire.api.app:create_app",
+                       "--http", http, "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "serve", "--port", str(self.port), *args],
+            [sys.executable, *command],
             env={**os.environ, "NEWSWIRE_DB": db, **(env or {})},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Annotated
 
 import msgspec
@@ -119,9 +120,12 @@ class EventStream(Response):
             await send({"type": body, "body": self.retry + b": connected\n\n", "more_body": True})
             async for page in listener.replay():
                 await self.write(send, page)
-            # The plain stream writes its shared frames inline (the hot path); a subclass
-            # overriding ``write`` has every batch go through it.
+            # The plain stream writes its shared frames inline (the hot path), and lets the
+            # hub write them itself while this writer waits; a subclass overriding
+            # ``write`` has every batch go through it.
             inline = type(self).write is EventStream.write
+            if inline:
+                listener.direct = direct_writer(send)
             while True:
                 try:
                     outs = await listener.take()
@@ -145,8 +149,42 @@ class EventStream(Response):
         except OSError:
             pass  # the connection broke while writing
         finally:
+            listener.direct = None
             watcher.cancel()
             self.hub.leave(listener)
+
+
+def direct_writer(send: Send) -> Callable[[bytes], bool] | None:
+    """A function writing pre-framed chunks straight to the connection behind ``send``,
+    or None where that is not known to be safe.
+
+    uvicorn's httptools response cycle (the one ``uvicorn[standard]`` runs) exposes its
+    transport, flow control and framing; while the response is chunked and the stream's writer is parked, the
+    hub may write an event's chunk there itself (``Listener.push``) instead of waking the
+    writer to hand an ASGI message to ``send``, which writes the very same bytes. Nothing
+    else writes to the connection meanwhile, so the order holds. Any other server (or
+    uvicorn's h11 cycle), or a cycle not in that state, keeps the ASGI path.
+    """
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    flow = getattr(cycle, "flow", None)
+    if (
+        transport is None
+        or not hasattr(flow, "write_paused")
+        or getattr(cycle, "chunked_encoding", None) is not True
+        or getattr(cycle, "response_complete", True)
+        or not hasattr(cycle, "disconnected")
+    ):
+        return None
+    write, closing = transport.write, transport.is_closing
+
+    def direct(chunk: bytes) -> bool:
+        if flow.write_paused or cycle.disconnected or closing():
+            return False
+        write(chunk)
+        return True
+
+    return direct
 
 
 async def serve_stream(app, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,10 +9,12 @@ delivery: a breaking story reaching 5,000 streams is one row update per product)
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import Counter
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client import Counter as PromCounter
+from prometheus_client.core import HistogramMetricFamily
 
 from newswire.model import utcnow
 
@@ -52,6 +54,50 @@ class Meter:
         return len(rows)
 
 
+class LatencyHistogram:
+    """A labelled Prometheus histogram whose ``observe`` is a list increment.
+
+    Live delivery observes the publish→deliver latency once per event per connection
+    (100,000 times a second at 5,000 streams and 20 items/s). ``prometheus_client``'s
+    ``Histogram`` takes a lock twice per observation, about a tenth of the server's core
+    there; this one is observed only from the event loop's thread (every caller runs on
+    it), so plain counters do, and the registry reads them when scraped.
+    """
+
+    def __init__(self, name: str, documentation: str, label: str, buckets: tuple[float, ...]):
+        self.name, self.documentation, self.label = name, documentation, label
+        self.bounds = tuple(sorted(buckets))
+        self._children: dict[str, LatencyHistogram.Child] = {}
+
+    class Child:
+        __slots__ = ("bounds", "counts", "sum")
+
+        def __init__(self, bounds: tuple[float, ...]):
+            self.bounds = bounds
+            self.counts = [0] * (len(bounds) + 1)  # the last: above every bound (+Inf)
+            self.sum = 0.0
+
+        def observe(self, value: float) -> None:
+            self.counts[bisect_left(self.bounds, value)] += 1  # "le": value <= bound
+            self.sum += value
+
+    def labels(self, value: str) -> LatencyHistogram.Child:
+        child = self._children.get(value)
+        if child is None:
+            child = self._children.setdefault(value, LatencyHistogram.Child(self.bounds))
+        return child
+
+    def collect(self):
+        family = HistogramMetricFamily(self.name, self.documentation, labels=[self.label])
+        for value, child in list(self._children.items()):
+            total, buckets = 0, []
+            for bound, n in zip((*self.bounds, float("inf")), list(child.counts), strict=True):
+                total += n
+                buckets.append(("+Inf" if bound == float("inf") else repr(float(bound)), total))
+            family.add_metric([value], buckets, child.sum)
+        yield family
+
+
 class Metrics:
     """One registry per application (tests run several apps in one process)."""
 
@@ -69,13 +115,13 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
-        self.latency = Histogram(
+        self.latency = LatencyHistogram(
             "newswire_publish_to_deliver_seconds",
             "Time from a version's publish being acknowledged to its delivery being sent.",
-            ["channel"],
+            "channel",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-            registry=self.registry,
         )
+        self.registry.register(self.latency)
         self.webhook_attempts = PromCounter(
             "newswire_webhook_attempts",
             "Webhook POSTs made, by outcome (delivered, retry, dead).",

@@ -137,6 +137,30 @@ def test_a_stream_without_a_cursor_starts_with_what_comes_next(wire):
     assert [e["id"] for e in entries] == ["urn:e2e:after-connect"]
 
 
+def test_every_http_implementation_carries_the_same_events(wire):
+    """``newswire serve`` (httptools) lets the hub write events straight to an idle
+    stream's connection; uvicorn's h11 goes through ASGI messages. The bytes and the
+    order must not differ."""
+    h11 = Server(wire.db, http="h11")
+    try:
+        start = wire.last_seq()
+        with (
+            wire.stream("beta", after=start) as direct,
+            Stream(h11.url, wire.keys["beta"], after=start) as plain,
+        ):
+            published = [
+                wire.publish(ninjs_doc(f"urn:e2e:h11:{n}", f"Item {n}", ENGLISH, "en"))
+                for n in range(30)
+            ]
+            assert len(direct.wait_count(30, prefix="urn:e2e:h11:")) == 30
+            assert len(plain.wait_count(30, prefix="urn:e2e:h11:", timeout=10)) == 30
+        assert [e.id for e in direct.snapshot()] == [e.id for e in plain.snapshot()]
+        assert [e.data for e in direct.snapshot()] == [e.data for e in plain.snapshot()]
+        assert direct.seqs()[-30:] == [r["sequence"] for r in published]
+    finally:
+        h11.close()
+
+
 def test_a_stream_in_another_format_carries_it_as_content(wire):
     start = wire.last_seq()
     with wire.stream("beta", after=start, params={"format": "nitf"}) as stream:
