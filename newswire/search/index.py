@@ -29,12 +29,15 @@ import multiprocessing
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import tantivy
+import zstandard
 
 from newswire.access.products import NORMAL_URGENCY, Product, fold_set, places_of, sources_of
 from newswire.access.taxonomy import lineage
@@ -58,7 +61,10 @@ FIELDS: dict[str, dict[str, float]] = {
 }
 TEXT_FIELDS = ("headline", "lead", "body", "teaser", "entities", "keywords")
 FILTER_FIELDS = ("langs", "topics", "genre", "source", "place")
-COMMIT_EVERY = 5000
+COMMIT_EVERY_SECONDS = 10.0
+"""During a rebuild, what is indexed so far is committed (searchable) this often: a long
+rebuild shows its progress to searches; a short one pays for one commit only (each commit
+writes and merges segments: eight of them were a third of a 40,000-item build)."""
 
 
 def build_schema() -> tantivy.Schema:
@@ -164,11 +170,39 @@ def document(fields: tuple) -> tantivy.Document:
     return doc
 
 
-# --- rebuilding in worker processes ------------------------------------------------------
+# --- documents kept in the store --------------------------------------------------------
+#
+# Analysis is most of the cost of indexing (docs/search.md). Each version is analysed once,
+# when it is first indexed, and its document is kept in the store (msgpack, zstd: about a
+# third of the text's size), under the recipe that made it; building an index again (a new
+# node, a lost index, a new engine version) reads them instead of analysing everything
+# again, and a recipe change (ANALYSIS, the teaser length) makes them anew.
+
+_PACK = msgspec.msgpack.Encoder()
+_UNPACK = msgspec.msgpack.Decoder()
+
+
+def pack(documents: Iterable[tuple]) -> list[bytes]:
+    """``fields_of`` tuples as kept in the store."""
+    compress = zstandard.ZstdCompressor(level=1).compress  # not shared: not thread-safe
+    return [compress(_PACK.encode(fields)) for fields in documents]
+
+
+def unpack(blobs: Iterable[bytes]) -> Iterator[tuple]:
+    decompress = zstandard.ZstdDecompressor().decompress
+    return (_UNPACK.decode(decompress(blob)) for blob in blobs)
+
+
+def recipe_of(teaser_chars: int) -> str:
+    """What a kept document was made with: the analysis and the teaser's length."""
+    return f"{ANALYSIS}/{teaser_chars}"
+
+
+# --- rebuilding, analysing in worker processes -------------------------------------------
 
 PARALLEL_FROM = 4000
-"""Items from which a rebuild analyses in worker processes (below, starting them costs
-more than it saves)."""
+"""Versions to analyse from which a rebuild does it in worker processes (below, starting
+them costs more than it saves)."""
 CHUNK = 500
 _worker_store = None
 
@@ -180,26 +214,51 @@ def _worker_open(url: str) -> None:
     _worker_store = open_store(url, create=False)
 
 
-def _worker_fields(job: tuple[list[int], int]) -> list[tuple]:
+def _worker_pack(job: tuple[list[int], int]) -> list[bytes]:
     seqs, teaser_chars = job
-    return [fields_of(s, teaser_chars) for s in _worker_store.by_seq(seqs)]
+    return _make(_worker_store, seqs, teaser_chars) if seqs else []
 
 
-def _prepared(store, chosen: list[int], teaser_chars: int, workers: int) -> Iterator[list[tuple]]:
-    """The fields of the chosen versions, ``CHUNK`` at a time, in order; analysed in
-    ``workers`` processes when that pays (a store on disk, many items)."""
+def _make(store, seqs: list[int], teaser_chars: int) -> list[bytes]:
+    return pack(fields_of(s, teaser_chars) for s in store.by_seq(seqs))
+
+
+def _prepared(store, chosen: list[int], teaser_chars: int, workers: int) -> Iterator[list[bytes]]:
+    """The packed documents of the chosen versions, ``CHUNK`` at a time, in order: those
+    kept in the store as they are, the others made (in ``workers`` processes when that
+    pays: a store on disk, many to make) and kept."""
+    recipe = recipe_of(teaser_chars)
+    kept = store.search_documents_kept(recipe)
     chunks = [chosen[i : i + CHUNK] for i in range(0, len(chosen), CHUNK)]
+    missing = [[seq for seq in chunk if seq not in kept] for chunk in chunks]
+    to_make = sum(map(len, missing))
     on_disk = store.url.startswith("sqlite:") and ":memory:" not in store.url
-    if workers > 1 and on_disk and len(chosen) >= PARALLEL_FROM:
-        # Spawned, not forked: the parent runs tantivy's and the server's threads.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_worker_open, initargs=(store.url,)
-        ) as pool:
-            yield from pool.map(_worker_fields, [(c, teaser_chars) for c in chunks])
-        return
-    for chunk in chunks:
-        yield [fields_of(s, teaser_chars) for s in store.by_seq(chunk)]
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and on_disk and to_make >= PARALLEL_FROM:
+            # Spawned, not forked: the parent runs tantivy's and the server's threads.
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_open,
+                    initargs=(store.url,),
+                )
+            )
+            made: Iterable[list[bytes]] = pool.map(
+                _worker_pack, [(m, teaser_chars) for m in missing]
+            )
+        else:
+            made = (_make(store, m, teaser_chars) if m else [] for m in missing)
+        for chunk, wanted, fresh in zip(chunks, missing, made, strict=True):
+            found = dict(zip(wanted, fresh, strict=True))
+            if found:
+                store.keep_search_documents(recipe, found.items())
+            if len(found) < len(chunk):
+                found.update(store.search_documents([s for s in chunk if s not in found], recipe))
+            lost = [seq for seq in chunk if seq not in found]  # dropped meanwhile: made here
+            if lost:
+                found.update(zip(lost, _make(store, lost, teaser_chars), strict=True))
+            yield [found[seq] for seq in chunk]
 
 
 class SearchIndex:
@@ -335,11 +394,19 @@ class SearchIndex:
             return applied
 
     def _replace(self, writer, store, ids: Iterable[str], now: datetime) -> None:
+        recipe = recipe_of(self.teaser_chars)
+        found = []
         for item_id in ids:
             writer.delete_documents_by_term("id", item_id)
-            found = searchable(store.versions(item_id), now)
-            if found is not None:
-                writer.add_document(document(fields_of(found, self.teaser_chars)))
+            version = searchable(store.versions(item_id), now)
+            if version is not None:
+                found.append(version)
+        kept = store.search_documents([v.seq for v in found], recipe)
+        made = [fields_of(v, self.teaser_chars) for v in found if v.seq not in kept]
+        if made:
+            store.keep_search_documents(recipe, zip((f[2] for f in made), pack(made), strict=True))
+        for fields in (*unpack(kept.values()), *made):
+            writer.add_document(document(fields))
 
     def rebuild(
         self,
@@ -364,17 +431,18 @@ class SearchIndex:
             writer.delete_all_documents()
             self._write_state(building=True)  # until it is done: a crash means build again
             chosen = _chosen(store.catalogue(), iso(now))
-            total, done = len(chosen), 0
+            total, done, committed = len(chosen), 0, time.monotonic()
             if workers is None:
                 workers = os.cpu_count() or 1
             for batch in _prepared(store, chosen, self.teaser_chars, workers):
-                for fields in batch:
+                for fields in unpack(batch):
                     writer.add_document(document(fields))
                 done += len(batch)
                 if progress is not None:
                     progress(done, total)
-                if done % COMMIT_EVERY < CHUNK:
+                if time.monotonic() - committed >= COMMIT_EVERY_SECONDS:
                     writer.commit()
+                    committed = time.monotonic()
             writer.commit()
             self._reload()
             self.cursor, self.fresh = cursor, False

@@ -238,6 +238,22 @@ class Store(Protocol):
         """The versions stored with these sequence numbers, in sequence order."""
         ...
 
+    def search_documents(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
+        """The search documents kept for these versions that ``recipe`` made (derived
+        data: see ``keep_search_documents``)."""
+        ...
+
+    def search_documents_kept(self, recipe: str) -> set[int]:
+        """The sequence numbers of the versions with a search document made by ``recipe``."""
+        ...
+
+    def keep_search_documents(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
+        """Keep the search index's documents of versions (sequence number, bytes), made
+        by ``recipe``: a cache of analysis, so that an index is built again (a new node, a
+        lost index, a new engine) without analysing every item again. Never the truth:
+        dropping them loses nothing."""
+        ...
+
     def restore(self, records: Iterable[Stored]) -> RestoreReport: ...
 
     def count(self) -> tuple[int, int]:

@@ -212,6 +212,17 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        9,
+        "search_documents: each version as the search index takes it, analysed once",
+        """
+        CREATE TABLE search_documents (
+            seq    INTEGER PRIMARY KEY,
+            recipe TEXT NOT NULL,
+            fields BLOB NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -363,6 +363,34 @@ class SQLiteStore:
             )
         return out
 
+    def search_documents(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                found.update(
+                    self._db.execute(
+                        f"SELECT seq, fields FROM search_documents WHERE seq IN ({marks})"
+                        " AND recipe = ?",
+                        (*chunk, recipe),
+                    ).fetchall()
+                )
+        return found
+
+    def search_documents_kept(self, recipe: str) -> set[int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq FROM search_documents WHERE recipe = ?", (recipe,)
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def keep_search_documents(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
+        rows = [(seq, recipe, fields) for seq, fields in documents]
+        if rows:
+            with write_transaction(self._db, self._lock) as cur:
+                cur.executemany("INSERT OR REPLACE INTO search_documents VALUES (?, ?, ?)", rows)
+
     def count(self) -> tuple[int, int]:
         with self._lock:
             items = self._db.execute("SELECT count(*) FROM items").fetchone()[0]

@@ -18,8 +18,9 @@ from newswire.demo import corpus_items, corpus_records
 from newswire.errors import BadInput
 from newswire.model import Concept, Dateline, NewsItem, utcnow
 from newswire.search.engine import Searcher, SearchRequest
-from newswire.search.index import ANALYSIS, SearchIndex
+from newswire.search.index import ANALYSIS, SearchIndex, pack, recipe_of, unpack
 from newswire.store import open_store
+from newswire.text.analyze import WORD, index_text
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SAMPLE = CORPUS / "ant_arabic_news.sample1000.jsonl"
@@ -338,6 +339,51 @@ def test_versions_withdrawals_and_embargo_follow_the_store(tmp_path):
         after = later + timedelta(seconds=1)
         assert ids(Searcher(rebuilt, store), query, now=after) == ids(searcher, query, now=after)
     index.close()
+    store.close()
+
+
+def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
+    """Each version is analysed once: its index document is kept in the store under the
+    recipe that made it, and a later build (a new node, a lost index) takes it from there;
+    another recipe (the teaser's length, the analysis) makes documents anew."""
+    store = open_store(f"sqlite:///{tmp_path / 'k.db'}")
+    items = list(corpus_items(corpus_records(SAMPLE)))[:60]
+    store.append_many(items)
+    first = SearchIndex(tmp_path / "first.search")
+    assert first.rebuild(store) == 60
+    recipe = recipe_of(first.teaser_chars)
+    kept = store.search_documents_kept(recipe)
+    assert len(kept) == 60
+
+    # A second build from the kept documents is the same index.
+    second = SearchIndex(tmp_path / "second.search")
+    second.rebuild(store)
+    words = [max(WORD.findall(items[n].headline), key=len) for n in range(0, 60, 7)]
+    for word in words:
+        assert ids(Searcher(second, store), word) == ids(Searcher(first, store), word), word
+
+    # It reads them rather than analysing again: a kept document says what the build
+    # indexes (its text here replaced by a word no article has).
+    seq = min(kept)
+    (fields,) = unpack([store.search_documents([seq], recipe)[seq]])
+    fields[13] = index_text("كلمةغريبة", "ar")  # the headline's terms
+    store.keep_search_documents(recipe, [(seq, pack([fields])[0])])
+    third = SearchIndex(tmp_path / "third.search")
+    third.rebuild(store)
+    assert ids(Searcher(third, store), "كلمةغريبة") == {fields[0]}
+
+    # Another recipe makes its own from the items themselves.
+    other = SearchIndex(tmp_path / "other.search", teaser_chars=300)
+    other.rebuild(store)
+    assert ids(Searcher(other, store, teaser_chars=300), "كلمةغريبة") == set()
+    assert len(store.search_documents_kept(recipe_of(300))) == 60
+
+    # Following the log keeps the document of each new version.
+    store.append(NewsItem(id="urn:test:kept", language="ar", headline="خبر جديد", body=["نص."]))
+    third.follow(store)
+    assert store.last_seq() in store.search_documents_kept(recipe)
+    for index in (first, second, third, other):
+        index.close()
     store.close()
 
 
