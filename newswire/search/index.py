@@ -193,6 +193,26 @@ def unpack(blobs: Iterable[bytes]) -> Iterator[tuple]:
     return (_UNPACK.decode(decompress(blob)) for blob in blobs)
 
 
+def _unpack_or_make(store, seqs: list[int], blobs: list[bytes], teaser_chars: int) -> list:
+    """``unpack``, making afresh (and keeping) a document that cannot be read back: the
+    kept documents are a cache, and a damaged one must not stop a build."""
+    try:
+        return list(unpack(blobs))
+    except (zstandard.ZstdError, msgspec.DecodeError, ValueError):
+        pass
+    decompress = zstandard.ZstdDecompressor().decompress
+    out, bad = [], []
+    for seq, blob in zip(seqs, blobs, strict=True):
+        try:
+            out.append(_UNPACK.decode(decompress(blob)))
+        except (zstandard.ZstdError, msgspec.DecodeError, ValueError):
+            out.append(None)
+            bad.append(seq)
+    made = {f[2]: f for f in (fields_of(s, teaser_chars) for s in store.by_seq(bad))}
+    store.keep_search_documents(recipe_of(teaser_chars), zip(made, pack(made.values()), strict=True))
+    return [f if f is not None else made[seq] for seq, f in zip(seqs, out, strict=True)]
+
+
 def recipe_of(teaser_chars: int) -> str:
     """What a kept document was made with: the analysis and the teaser's length."""
     return f"{ANALYSIS}/{teaser_chars}"
@@ -223,8 +243,11 @@ def _make(store, seqs: list[int], teaser_chars: int) -> list[bytes]:
     return pack(fields_of(s, teaser_chars) for s in store.by_seq(seqs))
 
 
-def _prepared(store, chosen: list[int], teaser_chars: int, workers: int) -> Iterator[list[bytes]]:
-    """The packed documents of the chosen versions, ``CHUNK`` at a time, in order: those
+def _prepared(
+    store, chosen: list[int], teaser_chars: int, workers: int
+) -> Iterator[tuple[list[int], list[bytes]]]:
+    """The packed documents of the chosen versions (with their sequence numbers), ``CHUNK``
+    at a time, in order: those
     kept in the store as they are, the others made (in ``workers`` processes when that
     pays: a store on disk, many to make) and kept."""
     recipe = recipe_of(teaser_chars)
@@ -258,7 +281,7 @@ def _prepared(store, chosen: list[int], teaser_chars: int, workers: int) -> Iter
             lost = [seq for seq in chunk if seq not in found]  # dropped meanwhile: made here
             if lost:
                 found.update(zip(lost, _make(store, lost, teaser_chars), strict=True))
-            yield [found[seq] for seq in chunk]
+            yield chunk, [found[seq] for seq in chunk]
 
 
 class SearchIndex:
@@ -395,12 +418,15 @@ class SearchIndex:
 
     def _replace(self, writer, store, ids: Iterable[str], now: datetime) -> None:
         recipe = recipe_of(self.teaser_chars)
-        found = []
+        found, superseded = [], []
         for item_id in ids:
             writer.delete_documents_by_term("id", item_id)
-            version = searchable(store.versions(item_id), now)
+            versions = store.versions(item_id)
+            version = searchable(versions, now)
             if version is not None:
                 found.append(version)
+            superseded += [v.seq for v in versions if version is None or v.seq != version.seq]
+        store.forget_search_documents(superseded)  # a later build will not want them
         kept = store.search_documents([v.seq for v in found], recipe)
         made = [fields_of(v, self.teaser_chars) for v in found if v.seq not in kept]
         if made:
@@ -434,8 +460,8 @@ class SearchIndex:
             total, done, committed = len(chosen), 0, time.monotonic()
             if workers is None:
                 workers = os.cpu_count() or 1
-            for batch in _prepared(store, chosen, self.teaser_chars, workers):
-                for fields in unpack(batch):
+            for seqs, batch in _prepared(store, chosen, self.teaser_chars, workers):
+                for fields in _unpack_or_make(store, seqs, batch, self.teaser_chars):
                     writer.add_document(document(fields))
                 done += len(batch)
                 if progress is not None:

@@ -243,6 +243,10 @@ class Store(Protocol):
         data: see ``keep_search_documents``)."""
         ...
 
+    def forget_search_documents(self, seqs: list[int]) -> None:
+        """Drop the kept search documents of these versions (no longer searchable)."""
+        ...
+
     def search_documents_kept(self, recipe: str) -> set[int]:
         """The sequence numbers of the versions with a search document made by ``recipe``."""
         ...

@@ -217,9 +217,10 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         "search_documents: each version as the search index takes it, analysed once",
         """
         CREATE TABLE search_documents (
-            seq    INTEGER PRIMARY KEY,
+            seq    INTEGER NOT NULL,
             recipe TEXT NOT NULL,
-            fields BLOB NOT NULL
+            fields BLOB NOT NULL,
+            PRIMARY KEY (seq, recipe)
         );
         """,
     ),

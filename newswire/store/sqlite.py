@@ -378,6 +378,11 @@ class SQLiteStore:
                 )
         return found
 
+    def forget_search_documents(self, seqs: list[int]) -> None:
+        if seqs:
+            with write_transaction(self._db, self._lock) as cur:
+                cur.executemany("DELETE FROM search_documents WHERE seq = ?", [(s,) for s in seqs])
+
     def search_documents_kept(self, recipe: str) -> set[int]:
         with self._lock:
             rows = self._db.execute(

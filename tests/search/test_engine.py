@@ -372,6 +372,17 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     third.rebuild(store)
     assert ids(Searcher(third, store), "كلمةغريبة") == {fields[0]}
 
+    # A damaged one is made again from the item, not a failed build.
+    store.keep_search_documents(recipe, [(seq, b"not a document")])
+    fourth = SearchIndex(tmp_path / "fourth.search")
+    assert fourth.rebuild(store) == 60
+    assert ids(Searcher(fourth, store), "كلمةغريبة") == set()
+    assert ids(Searcher(fourth, store), words[0]) == ids(Searcher(first, store), words[0])
+    (fields,) = unpack([store.search_documents([seq], recipe)[seq]])
+    (version,) = store.by_seq([seq])
+    assert fields[2] == seq and fields[13] == index_text(version.item.headline, version.item.language)
+    fourth.close()
+
     # Another recipe makes its own from the items themselves.
     other = SearchIndex(tmp_path / "other.search", teaser_chars=300)
     other.rebuild(store)
@@ -382,6 +393,17 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     store.append(NewsItem(id="urn:test:kept", language="ar", headline="خبر جديد", body=["نص."]))
     third.follow(store)
     assert store.last_seq() in store.search_documents_kept(recipe)
+    # ... and drops those of versions no longer searchable.
+    newer = items[1]
+    store.append(msgspec.structs.replace(newer, version=newer.version + 1, signal="update"))
+    old_seq = store.versions(newer.id)[0].seq
+    assert old_seq in store.search_documents_kept(recipe)
+    third.follow(store)
+    assert old_seq not in store.search_documents_kept(recipe)
+    assert store.last_seq() in store.search_documents_kept(recipe)
+    store.withdraw(newer.id, "خطأ")
+    third.follow(store)
+    assert not {v.seq for v in store.versions(newer.id)} & store.search_documents_kept(recipe)
     for index in (first, second, third, other):
         index.close()
     store.close()
