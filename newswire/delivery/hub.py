@@ -214,10 +214,6 @@ class Listener:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def push(self, out: Out) -> None:
-        """Give this listener one entry."""
-        self.push_page([out], out)
-
     def push_page(self, page: list[Out], frames: Out | Page) -> None:
         """Give this listener a round's entries of its audience, in order; ``frames`` is
         their chunks joined once for the whole audience."""
