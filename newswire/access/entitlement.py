@@ -1,15 +1,54 @@
-"""What a subscriber receives of an item version: full text, teaser, or nothing (yet)."""
+"""What a caller may receive: the one home of the entitlement rule.
+
+Every channel asks here, and nowhere else, whether and how a caller gets an item version:
+the pull feed, streams and webhooks (``grant_for``, judged by a log entry), the item and
+versions routes and the portal (``visible``, ``grant_seen``, judged by an item's
+history), the public site (``public_version``, the rule applied to the one product every
+reader has, ``PUBLIC``), and the format a caller may ask for (``allowed_codec``). Search
+turns the same product criteria into a query clause (``newswire.search.index``), checked
+against ``grant`` by a property test.
+
+The rule:
+
+- a product carries an item when the item meets each of its criteria
+  (``newswire.access.products.matches``); full access wins over teaser access;
+- a version stored under embargo (``held``) reaches only products with early delivery,
+  marked embargoed; everyone else entitled receives its ``embargo-lift`` entry (the lift
+  of an update is judged as the update is);
+- an update reaches whoever was entitled to it *or* to any version before it, so that
+  whoever got the old version gets the new one even when the change moves it out of their
+  products (and the corrections and the withdrawal that follow, too);
+- a withdrawal reaches whoever was entitled to the version it withdraws, or to any
+  version before it; an item withdrawn while still under embargo only ever reached the
+  products with early delivery.
+
+Decided by the log entry alone (``grant_for``), so that a subscriber resuming from a
+cursor gets exactly what it would have got live; and by the item's history
+(``grant_seen``) for a caller asking for one item, with the same outcome.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Literal, NamedTuple
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+import msgspec
 
 from newswire.access.products import Product, matches
-from newswire.model import NewsItem
+from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.model import NewsItem, utcnow
+
+if TYPE_CHECKING:
+    from newswire.access.auth import Principal
+    from newswire.formats.base import Codec
+    from newswire.store.base import Change, Stored
 
 Access = Literal["full", "teaser"]
+
+PUBLIC = Product(name="public", access="teaser")
+"""What every public reader has: teasers of every item, no early embargo."""
 
 
 class Grant(NamedTuple):
@@ -46,3 +85,197 @@ def grant(
         return None
     best = [p for p in matching if p.access == "full"] or matching
     return Grant(best[0].access, embargoed, min(p.name for p in best))
+
+
+# --- a log entry (feed, streams, webhooks) -------------------------------------------------
+
+Previous = Callable[["Change"], NewsItem | None]
+"""The version a change replaces (None if there is none), for withdrawals and updates."""
+
+
+def grant_for(products: Sequence[Product], change: Change, previous: Previous) -> Grant | None:
+    """What ``products`` give of the log entry ``change``; None when it is not theirs."""
+    if not products:
+        return None
+    item = change.item
+    if change.kind != "withdraw":
+        found = grant(products, item, None, embargoed=change.held)
+        if found is not None or item.replaces is None:  # a first version, or its lift
+            return found
+    # An update (or the lift of one stored under embargo) or a withdrawal is judged by the
+    # versions before it too, each in turn: whoever was entitled to any of them received
+    # it or, by this same rule, the updates that followed it (an update that moved the
+    # item out of a product still reached it), so it gets this one too.
+    before = previous(change)
+    if before is None and change.kind == "withdraw":
+        return grant(products, item, None, embargoed=change.held)
+    while before is not None:
+        found = grant(products, item, None, content=before, embargoed=change.held)
+        if found is not None:
+            return found
+        older = previous(msgspec.structs.replace(change, item=before))
+        if older is not None and older.version >= before.version:
+            break  # a broken chain (a version "replacing" a later one): never loop
+        before = older
+    return None
+
+
+def previous_from(store, cache_size: int = 1024) -> Previous:
+    """A ``Previous`` reading the store, remembering the last versions it read."""
+
+    @lru_cache(maxsize=cache_size)
+    def load(item_id: str, version: int) -> NewsItem | None:
+        try:
+            return store.get(item_id, version).item
+        except NotFound:  # a version never stored is no previous version
+            return None
+
+    def previous(change: Change) -> NewsItem | None:
+        replaces = change.item.replaces
+        return load(change.item.id, replaces) if replaces else None
+
+    return previous
+
+
+# --- an item's history (item routes, portal, public site) ----------------------------------
+
+
+def reachable(products: Sequence[Product], history: list[Stored]) -> Sequence[Product]:
+    """``products``, less those an item never reached: one withdrawn while still under
+    embargo reached only the products with early delivery, whatever its time says now."""
+    from newswire.store.base import held
+
+    latest = history[-1]
+    if latest.item.pubstatus == "canceled" and held(latest.item, latest.stored_at):
+        return [p for p in products if p.early_embargo]
+    return products
+
+
+def grant_seen(
+    products: Sequence[Product], stored: Stored, history: list[Stored], now: datetime
+) -> Grant | None:
+    """How ``products`` may see this version of an item (``history``: all its versions,
+    oldest first; ``products`` already ``reachable``).
+
+    The log's rule (``grant_for``) from the history: a version is judged by itself or by
+    any version before it; a withdrawal by the versions it withdraws.
+    """
+    item = stored.item
+    earlier = [s.item for s in reversed(history) if s.item.version < item.version]
+    judged_by = earlier if item.pubstatus == "canceled" and earlier else [item, *earlier]
+    for content in judged_by:
+        found = grant(products, item, now, content=content)
+        if found is not None:
+            return found
+    return None
+
+
+def visible_in(
+    products: Sequence[Product],
+    history: list[Stored],
+    version: int | None,
+    now: datetime,
+) -> tuple[Stored, Grant] | None:
+    """The version ``products`` may see of an item (the latest they may, or ``version``)
+    and how; None when they may see none (or not that one)."""
+    if not history:
+        return None
+    products = reachable(products, history)
+    if version:
+        asked = [s for s in history if s.item.version == version]
+        candidates = asked
+    else:
+        candidates = list(reversed(history))
+    for stored in candidates:
+        found = grant_seen(products, stored, history, now)
+        if found is not None:
+            return stored, found
+    return None
+
+
+def visible(
+    principal: Principal, store, item_id: str, version: int | None
+) -> tuple[Stored, Grant]:
+    """The version the caller may see (the latest it may, or the one asked for) and how.
+
+    Not entitled reads exactly like not there: a 404 never tells a subscriber that an item
+    outside its products, or still under embargo, exists.
+    """
+    if version:
+        store.get(item_id, version)  # NotFound naming the version when there is none
+    found = visible_in(principal.products, store.versions(item_id), version, utcnow())
+    if found is None:
+        what = f"version {version} of item" if version else "item"
+        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+    return found
+
+
+def versions_seen(
+    products: Sequence[Product], history: list[Stored], now: datetime
+) -> list[tuple[Stored, Grant]]:
+    """Every version of an item ``products`` may see, oldest first, each with its grant."""
+    if not history:
+        return []
+    products = reachable(products, history)
+    out = []
+    for stored in history:
+        g = grant_seen(products, stored, history, now)
+        if g is not None:
+            out.append((stored, g))
+    return out
+
+
+# --- the public ----------------------------------------------------------------------------
+
+def public_version(history: list[Stored], now: datetime) -> Stored | None:
+    """The latest version of an item the public may see (a withdrawal: it is gone), or
+    None when it is not public (``history``: every version, oldest first).
+
+    - an item under embargo does not exist publicly until the lift (its earlier version,
+      if one was public, stays public meanwhile);
+    - a withdrawn item that was public is *gone* (its withdrawal version is returned);
+      one withdrawn while still under embargo never was public;
+    - a ``withheld`` latest version is not public either.
+    """
+    if not history:
+        return None
+    products = reachable([PUBLIC], history)
+    for stored in reversed(history):
+        if stored.item.pubstatus == "withheld":
+            return None
+        if grant_seen(products, stored, history, now) is not None:
+            return stored
+    return None
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def codec_for(principal: Principal, fmt: str | None, accept: str | None) -> Codec:
+    """The codec of ``fmt`` (``?format=``), else of the ``Accept`` header, if the caller
+    may use it: ``BadInput`` for a format newswire does not render, ``NotAcceptable`` for
+    an Accept header it cannot meet, ``Forbidden`` for one the subscriber may not use."""
+    from newswire import formats
+
+    if fmt:
+        if fmt.lower() not in formats.renderers():
+            raise BadInput(
+                f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
+                field="format",
+            )
+        codec = formats.get(fmt)
+    else:
+        codec = formats.negotiate(accept)
+    return allowed_codec(principal, codec)
+
+
+def allowed_codec(principal: Principal, codec: Codec) -> Codec:
+    """``codec`` if the caller's subscriber may use it; ``Forbidden`` naming ``format``."""
+    allowed = principal.subscriber.formats if principal.subscriber else []
+    if allowed and codec.name not in allowed:
+        raise Forbidden(
+            f"subscriber {principal.subscriber.name} may use {', '.join(allowed)},"  # type: ignore[union-attr]
+            f" not {codec.name}",
+            field="format",
+        )
+    return codec

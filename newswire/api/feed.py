@@ -18,14 +18,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
-from newswire.access.entitlement import Grant
+from newswire.access.entitlement import Grant, grant_for
 from newswire.api import auth, problems
-from newswire.api.items import base_url, body_etag, output_codec
+from newswire.api.items import body_etag, output_codec
+from newswire.delivery.cursor import parse_cursor
 from newswire.delivery.hub import envelope
-from newswire.delivery.select import grant_for
-from newswire.errors import BadInput
 from newswire.formats.base import FeedMeta
 from newswire.store.base import Change
+from newswire.web.urls import request_base
 
 router = APIRouter(tags=["delivery"])
 
@@ -35,19 +35,6 @@ MAX_WAIT = 60.0
 SCAN = 5000
 """Entries looked at per request at most: a page may come back short, ``next`` moves on."""
 _ENCODE = msgspec.json.Encoder().encode
-
-
-def parse_cursor(text: str | None, field: str = "after") -> int:
-    """A cursor is the decimal sequence number of an entry (0: before the first)."""
-    if text is None or text == "":
-        return 0
-    text = text.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise BadInput(
-            f"{text[:40]!r} is not a cursor: give the 'next' of a page, a sequence number",
-            field=field,
-        )
-    return int(text)
 
 
 Entry = tuple[Change, Grant]
@@ -165,7 +152,7 @@ def _feed_document(request: Request, codec, entries: list[Entry], principal: Pri
     """RSS, Atom or JSON Feed of the page's entries (the items as the caller may see them)."""
     renderer = request.app.state.renderer
     items = [renderer.view(change.item, g.access) for change, g in entries]
-    base = base_url(request)
+    base = request_base(request)
     who = principal.subscriber.name if principal.subscriber else "agency"
     meta = FeedMeta(
         title=f"newswire: {who}",

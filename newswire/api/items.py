@@ -14,15 +14,16 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire import formats
 from newswire.access.auth import Principal
-from newswire.access.entitlement import Grant, grant
+from newswire.access.entitlement import codec_for, versions_seen, visible
 from newswire.api import auth, problems
-from newswire.errors import BadInput, Forbidden, NotFound, TooLarge, UnsupportedFormat
-from newswire.formats.base import Codec, FeedMeta
+from newswire.delivery.announce import announce
+from newswire.errors import BadInput, NotFound, TooLarge, UnsupportedFormat
+from newswire.formats.base import Codec
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.store.base import Receipt, Stored, held
 from newswire.validation import MAX_VERSION
+from newswire.web.urls import request_base
 
 router = APIRouter()
 log = logging.getLogger("newswire.api")
@@ -134,7 +135,7 @@ async def post_item(
         return _store(request).append_many(items)
 
     receipts = await run_in_threadpool(store_it)
-    await announce(request, receipts)
+    await announce(request.app.state, receipts)
     body = [
         {
             "id": r.id,
@@ -152,108 +153,9 @@ async def post_item(
     return JSONResponse({"items": body, "rejected": rejected}, status, headers=headers)
 
 
-async def announce(request: Request, receipts: list[Receipt]) -> None:
-    """Tell delivery (this process's hub, and other nodes through the bus) what was stored."""
-    from newswire.bus import Event
-
-    state = request.app.state
-    for r in receipts:
-        if not r.created:
-            continue
-        state.metrics.published.inc()
-        state.hub.kick(r.seq)
-        try:
-            await state.bus.publish(Event(seq=r.seq, id=r.id, version=r.version, kind=r.kind))
-        except Exception:  # the bus is a wake-up signal only: the store poll still delivers
-            log.warning("bus publish failed", exc_info=True)
-
-
 def output_codec(request: Request, fmt: str | None, principal: Principal) -> Codec:
     """The codec of ?format= or of the Accept header, if the caller may use it."""
-    if fmt:
-        if fmt.lower() not in formats.renderers():
-            raise BadInput(
-                f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
-                field="format",
-            )
-        codec = formats.get(fmt)
-    else:
-        codec = formats.negotiate(request.headers.get("accept"))
-    allowed = principal.subscriber.formats if principal.subscriber else []
-    if allowed and codec.name not in allowed:
-        raise Forbidden(
-            f"subscriber {principal.subscriber.name} may use {', '.join(allowed)},"
-            f" not {codec.name}",
-            field="format",
-        )
-    return codec
-
-
-def visible(
-    principal: Principal, store: Store, item_id: str, version: int | None
-) -> tuple[Stored, Grant]:
-    """The version the caller may see (the latest it may, or the one asked for) and how.
-
-    Not entitled reads exactly like not there: a 404 never tells a subscriber that an item
-    outside its products, or still under embargo, exists.
-    """
-    now = utcnow()
-    asked = store.get(item_id, version) if version else None
-    history = store.versions(item_id)
-    products = reachable(principal.products, history)
-    for stored in [asked] if asked else reversed(history):
-        found = grant_seen(products, stored, history, now)
-        if found is not None:
-            return stored, found
-    what = f"version {version} of item" if version else "item"
-    raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
-
-
-def reachable(products, history: list[Stored]):
-    """``products``, less those an item never reached: one withdrawn while still under
-    embargo reached only the products with early delivery, whatever its time says now."""
-    latest = history[-1]
-    if latest.item.pubstatus == "canceled" and held(latest.item, latest.stored_at):
-        return [p for p in products if p.early_embargo]
-    return products
-
-
-def grant_seen(products, stored: Stored, history: list[Stored], now) -> Grant | None:
-    """How ``products`` may see this version of an item (``history``: all its versions).
-
-    The delivery rule (``newswire.delivery.select``): a version is judged by itself or by
-    any version before it, since whoever received an earlier version received the updates
-    and the withdrawal that followed it, even one that moved the item out of its products;
-    a withdrawal is judged by the versions it withdraws.
-    """
-    item = stored.item
-    earlier = [s.item for s in reversed(history) if s.item.version < item.version]
-    judged_by = earlier if item.pubstatus == "canceled" and earlier else [item, *earlier]
-    for content in judged_by:
-        found = grant(products, item, now, content=content)
-        if found is not None:
-            return found
-    return None
-
-
-def render_one(request: Request, codec: Codec, stored: Stored, access: str) -> bytes:
-    renderer = request.app.state.renderer
-    if not codec.is_feed:
-        return renderer.render(stored.seq, stored.item, codec.name, access)
-    base = base_url(request)
-    meta = FeedMeta(
-        title=stored.item.headline,
-        link=base,
-        language=stored.item.language,
-        feed_id=f"{base}v1/items/{quote(stored.item.id, safe='')}",
-        item_link=f"{base}v1/items/{{id}}",
-    )
-    return codec.render_feed([renderer.view(stored.item, access)], meta)
-
-
-def base_url(request: Request) -> str:
-    base = request.app.state.settings.base_url or str(request.base_url)
-    return base.rstrip("/") + "/"
+    return codec_for(principal, fmt, request.headers.get("accept"))
 
 
 _ENCODE = msgspec.json.Encoder().encode
@@ -277,16 +179,10 @@ def get_versions(
     ``content``)."""
     codec = output_codec(request, fmt or "ninjs", principal)
     store = _store(request)
-    now = utcnow()
-    stored_versions = store.versions(item_id)
-    products = reachable(principal.products, stored_versions)
     entries = []
-    for stored in stored_versions:
+    for stored, g in versions_seen(principal.products, store.versions(item_id), utcnow()):
         item = stored.item
-        g = grant_seen(products, stored, stored_versions, now)
-        if g is None:
-            continue
-        data = render_one(request, codec, stored, g.access)
+        data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
         entry = {
             "version": item.version,
             "sequence": stored.seq,
@@ -352,7 +248,7 @@ async def withdraw_item(
     if len(reason) > 2000:
         raise BadInput("the reason is at most 2,000 characters", field="reason")
     receipt = await run_in_threadpool(_store(request).withdraw, item_id, reason)
-    await announce(request, [receipt])
+    await announce(request.app.state, [receipt])
     href = f"/v1/items/{quote(receipt.id, safe='')}?version={receipt.version}"
     return JSONResponse(
         {"id": receipt.id, "version": receipt.version, "sequence": receipt.seq, "href": href},
@@ -395,7 +291,7 @@ def get_item(
     if_none_match = request.headers.get("if-none-match", "")
     if if_none_match.strip() == "*" or etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    data = render_one(request, codec, stored, g.access)
+    data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
     if principal.subscriber is not None and request.method == "GET":
         request.app.state.meter.add(principal.subscriber.name, "item", g.product)
     return Response(data, media_type=codec.media_type, headers=headers)

@@ -32,11 +32,10 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire import formats
 from newswire.access.auth import Principal, still_valid
-from newswire.access.entitlement import Grant
+from newswire.access.entitlement import Grant, Previous, grant_for, previous_from
 from newswire.access.products import Product
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
-from newswire.delivery.select import Previous, grant_for, previous_from
 from newswire.errors import NewswireError
 from newswire.model import utcnow
 from newswire.store.base import Change

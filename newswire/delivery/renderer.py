@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from urllib.parse import quote
 
 from newswire import formats
 from newswire.access.entitlement import Access
+from newswire.formats.base import Codec, FeedMeta
 from newswire.model import NewsItem
+from newswire.store.base import Stored
 from newswire.text.teaser import teaser
 
 DEFAULT_TEASER_CHARS = 600
@@ -47,3 +50,17 @@ class Renderer:
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
         return data
+
+    def render_as(self, codec: Codec, stored: Stored, access: Access, base: str) -> bytes:
+        """One stored version in ``codec``: the cached rendering, or for a feed format a
+        feed of that one item whose links start at ``base`` (the server's URL)."""
+        if not codec.is_feed:
+            return self.render(stored.seq, stored.item, codec.name, access)
+        meta = FeedMeta(
+            title=stored.item.headline,
+            link=base,
+            language=stored.item.language,
+            feed_id=f"{base}v1/items/{quote(stored.item.id, safe='')}",
+            item_link=f"{base}v1/items/{{id}}",
+        )
+        return codec.render_feed([self.view(stored.item, access)], meta)

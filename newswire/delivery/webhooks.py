@@ -6,7 +6,7 @@ the server restarts:
 
 - the **enqueuer** follows the event log from each endpoint's cursor and, in one
   transaction, adds a pending delivery for every entry the endpoint's subscriber is
-  entitled to (``newswire.delivery.select``, the rule of every other channel) and moves
+  entitled to (``newswire.access.entitlement``, the rule of every other channel) and moves
   the cursor. The hub wakes it on each new batch; it also polls, so that entries stored
   by another process (``newswire ingest``) and deliveries redelivered from the CLI go out.
 - one **sender** per endpoint sends that endpoint's deliveries one at a time, in sequence
@@ -39,11 +39,11 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 
 from newswire import __version__, formats
+from newswire.access.entitlement import grant_for, previous_from
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
-from newswire.delivery.select import grant_for, previous_from
 from newswire.errors import BadInput, NewswireError
 from newswire.store.base import Change, held
 from newswire.store.sqlite_webhooks import Advance, Outgoing, Target, now

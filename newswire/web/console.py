@@ -17,7 +17,7 @@ An item is pasted in the agency text layout, read by the ``text`` codec through
 ``ingest.parse_bytes`` as ``POST /v1/items`` reads it, or composed field by field
 (headline, lead, dateline, one paragraph a line; its id is the one the codec would give).
 Either way it passes ``check_item``, is stored with ``append_many`` and announced to
-delivery with ``api.items.announce``, as the API does. Every POST carries the session's
+delivery with ``delivery.announce``, as the API does. Every POST carries the session's
 CSRF token (``sessions.check_csrf``).
 
 Rules of the console's own: embargo times are UTC (there is no time zone setting) and one
@@ -40,7 +40,8 @@ from starlette.responses import RedirectResponse, Response
 
 from newswire.access import taxonomy
 from newswire.access.auth import IMPLIES
-from newswire.api.items import announce, base_url
+from newswire.access.entitlement import public_version
+from newswire.delivery.announce import announce
 from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarge
 from newswire.formats.html import make_body, squash
 from newswire.formats.text import detect_language, own_dateline
@@ -52,7 +53,7 @@ from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unen
 from newswire.web import i18n, sessions, urls
 from newswire.web.console_words import WORDS
 from newswire.web.sessions import check_csrf, render, require
-from newswire.web.visible import resolve
+from newswire.web.urls import request_base
 
 SCOPE = "publish"
 LATEST = 50
@@ -436,7 +437,7 @@ async def _post(request: Request, run) -> Response:
     result = await run_in_threadpool(checked)
     if isinstance(result, Response):
         return result
-    await announce(request, result)
+    await announce(request.app.state, result)
     target = f"{item_href(result[0].id)}?stored={result[0].version}"
     return RedirectResponse(target, 303, headers=sessions.HEADERS)
 
@@ -483,7 +484,7 @@ def _version(text: str | None) -> int | None:
 
 def item_context(request: Request, history: list[Stored]) -> dict:
     """The item page: the version asked for (else the latest), every version, whether the
-    public sees it (``visible.resolve``, the public site's own rule) and its links."""
+    public sees it (``entitlement.public_version``, the public site's own rule) and its links."""
     now = utcnow()
     latest = history[-1]
     by_version = {s.item.version: s for s in history}
@@ -491,7 +492,7 @@ def item_context(request: Request, history: list[Stored]) -> dict:
     shown = by_version.get(asked) if asked else latest
     if shown is None:
         raise NotFound(f"no version {asked} of item {latest.item.id!r}", field="version")
-    public = resolve(history, now)
+    public = public_version(history, now)
     embargo = latest.item.embargo_until
     if public is not None:
         state = "gone" if public.item.pubstatus == "canceled" else "public"
@@ -500,7 +501,7 @@ def item_context(request: Request, history: list[Stored]) -> dict:
     else:
         state = "hidden"
     receipt = by_version.get(_version(request.query_params.get("stored")) or 0)
-    base = base_url(request)
+    base = request_base(request)
     lang = sessions.ui_lang(request, _logged(request).account)
     return {
         "item": shown.item,

@@ -12,7 +12,7 @@ Routes (server-rendered, Arabic first; JavaScript only for the live wire):
 - ``/portal/topics``: saved searches, which notify on the live wire;
 - ``/portal/accounts``: the subscriber's accounts, for its portal admins and operators.
 
-Entitlement, embargo and withdrawal are the API's own rules (``api.items.visible``,
+Entitlement, embargo and withdrawal are the API's own rules (``access.entitlement.visible``,
 ``grant_seen``, ``output_codec``, the hub); a teaser-only subscriber gets the teaser on
 every page, diff and download.
 """
@@ -29,8 +29,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic, new_id
-from newswire.api.feed import parse_cursor
-from newswire.api.items import visible
+from newswire.access.entitlement import visible
+from newswire.delivery.cursor import parse_cursor
 from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest

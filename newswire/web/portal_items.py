@@ -2,8 +2,8 @@
 a diff between two) and ``/portal/items/{id}/download?format=`` (the item as
 ``GET /v1/items/{id}`` renders it).
 
-Every version is judged with the API's own rules (``visible``, ``reachable``,
-``grant_seen``) and shown through the renderer's view at its access level, so a
+Every version is judged with the one entitlement rule (``newswire.access.entitlement``:
+``visible``, ``versions_seen``) and shown through the renderer's view at its access level, so a
 teaser-only subscriber gets the teaser on the page, in each version, in the diff and in
 every download, never the full body.
 """
@@ -17,13 +17,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from newswire import formats
-from newswire.api.items import grant_seen, output_codec, reachable, render_one, visible
+from newswire.access.entitlement import codec_for, versions_seen, visible
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import Stored
 from newswire.web import sessions
 from newswire.web.portal_live import entry, stamp
 from newswire.web.sessions import LoggedIn, render, require
+from newswire.web.urls import request_base
 
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
 
@@ -83,14 +84,10 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict:
     )
     stored, g = visible(principal, store, item_id, version)
     item = renderer.view(stored.item, g.access)
-    history = store.versions(item_id)
-    products = reachable(principal.products, history)
-    now = utcnow()
-    versions: dict[int, tuple[Stored, str]] = {}
-    for s in history:
-        found = grant_seen(products, s, history, now)
-        if found is not None:
-            versions[s.item.version] = (s, found.access)
+    versions: dict[int, tuple[Stored, str]] = {
+        s.item.version: (s, found.access)
+        for s, found in versions_seen(principal.products, store.versions(item_id), utcnow())
+    }
     changes = None
     a, b = _int(p.get("from"), "from"), _int(p.get("to"), "to")
     if a and b:
@@ -145,14 +142,16 @@ def download(request: Request, item_id: str) -> Response:
     """The item in a format the subscriber may use, as ``GET /v1/items/{id}`` gives it."""
     logged = require(request)
     principal = logged.principal
-    codec = output_codec(request, request.query_params.get("format") or "ninjs", principal)
+    codec = codec_for(
+        principal, request.query_params.get("format") or "ninjs", request.headers.get("accept")
+    )
     stored, g = visible(
         principal,
         request.app.state.store,
         item_id,
         _int(request.query_params.get("version"), "version"),
     )
-    data = render_one(request, codec, stored, g.access)
+    data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
     if principal.subscriber is not None:
         request.app.state.meter.add(principal.subscriber.name, "portal", g.product)
     suffix = codec.media_type.rsplit("+", 1)[-1].rsplit("/", 1)[-1]

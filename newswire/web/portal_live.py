@@ -30,9 +30,9 @@ from starlette.types import Send
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic
 from newswire.access.products import NORMAL_URGENCY, parse_urgency
-from newswire.api.stream import EventStream
 from newswire.delivery.hub import Hub, Listener, Out
 from newswire.delivery.renderer import Renderer
+from newswire.delivery.sse import EventStream
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem
 from newswire.search import query as q

@@ -29,13 +29,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from newswire.access import taxonomy
+from newswire.access.entitlement import public_version
 from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store import Store
 from newswire.web import cache, i18n, memo, pages, syndication, urls
 from newswire.web.memo import Known
 from newswire.web.site import Site, site_of
-from newswire.web.visible import listing, resolve
+from newswire.web.visible import listing
 
 HTML = "text/html"
 HOME_ITEMS = 60
@@ -229,7 +230,7 @@ def _resolve(request: Request, site: Site, item_id: str, at: int | None):
     except NotFound:
         history = []
     now = utcnow()
-    found = resolve(history, now)
+    found = public_version(history, now)
     known = memo.learn(found, history, now, at)
     if at is not None:
         site.known.put(item_id, known)

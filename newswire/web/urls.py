@@ -76,3 +76,10 @@ def feed_path(code: str, kind: str, subject: str = "") -> str:
 def subject_slug(code: str) -> str:
     """``medtop:11000000`` -> ``11000000`` (the URL form of a Media Topic)."""
     return taxonomy.qcode(code).removeprefix("medtop:")
+
+
+def request_base(request) -> str:
+    """The server's URL for links (the ``base_url`` setting, else the request's own),
+    ending in ``/``."""
+    base = request.app.state.settings.base_url or str(request.base_url)
+    return base.rstrip("/") + "/"

@@ -1,11 +1,8 @@
-"""What the public may see: the entitlement rules of ``newswire.api.items`` applied to
-one product that every reader has, ``PUBLIC`` (teasers of every item, no early embargo).
+"""The public's listings: which items the public site lists, and in what order.
 
-- an item under embargo does not exist publicly until the lift (its earlier version, if
-  one was public, stays public meanwhile);
-- a withdrawn item that was public is *gone* (its withdrawal version is returned, and the
-  site answers 410); one withdrawn while still under embargo never was public (404);
-- a ``withheld`` latest version is not public either.
+Whether the public may see an item at all is the one entitlement rule
+(``newswire.access.entitlement.public_version``: teasers of every item, nothing under
+embargo, a withdrawn item gone); this module lists the latest public items cheaply.
 """
 
 from __future__ import annotations
@@ -13,29 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from newswire.access import taxonomy
-from newswire.access.products import Product
-from newswire.api.items import grant_seen, reachable
+from newswire.access.entitlement import PUBLIC, public_version
 from newswire.model import NewsItem, as_utc
 from newswire.store import Store
-from newswire.store.base import Stored
 
-PUBLIC = Product(name="public", access="teaser")
+__all__ = ["PUBLIC", "listing", "main_subject", "public_time", "within"]
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def resolve(history: list[Stored], now: datetime) -> Stored | None:
-    """The latest version of an item the public may see (a withdrawal: it is gone), or
-    None when it is not public. ``history``: every version, oldest first."""
-    if not history:
-        return None
-    products = reachable([PUBLIC], history)
-    for stored in reversed(history):
-        if stored.item.pubstatus == "withheld":
-            return None
-        if grant_seen(products, stored, history, now) is not None:
-            return stored
-    return None
-
 
 def _plainly_public(item: NewsItem, now: datetime) -> bool:
     return item.pubstatus == "usable" and (
@@ -64,7 +45,7 @@ def listing(
         if not _plainly_public(item, now):
             if item.pubstatus != "usable" or item.replaces is None:
                 continue
-            found = resolve(store.versions(item.id), now)  # an update under embargo
+            found = public_version(store.versions(item.id), now)  # an update under embargo
             if found is None or found.item.pubstatus != "usable":
                 continue
             item = found.item

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from newswire.api.app import create_app
-from newswire.api.stream import direct_writer
+from newswire.delivery.sse import direct_writer
 from newswire.settings import Settings
 from tests.delivery.wire import ENGLISH, Stream, ninjs_doc, shared, wait_until
 from tests.helpers import free_port

@@ -1,5 +1,5 @@
 """The public site's parts on their own: caches and validators, URLs, dates, what is
-public (``visible.resolve``), and the JSON-LD escaping."""
+public (``entitlement.public_version``), and the JSON-LD escaping."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from newswire.access.entitlement import public_version as resolve
 from newswire.model import NewsItem
 from newswire.store.base import Stored
 from newswire.web import cache, i18n, urls
 from newswire.web.pages import json_ld
-from newswire.web.visible import resolve
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
