@@ -141,6 +141,12 @@ def _hub(request: Request):
     return request.app.state.hub
 
 
+def _forget_principals(request: Request) -> None:
+    """This process changed who may do what: its keys' principals are read again now
+    (other processes drop theirs when they see the store's access generation move)."""
+    request.app.state.principals.forget()
+
+
 COMMON = (400, 401, 403, 429)
 
 
@@ -230,6 +236,7 @@ async def remove_subscriber(request: Request, name: str) -> Response:
     """Remove a subscriber, revoke its keys and close its live streams; how many keys were
     revoked. Its usage counts stay (they are what it is billed for)."""
     revoked = await run_in_threadpool(_access(request).remove_subscriber, name)
+    _forget_principals(request)
     closed = _hub(request).close_subscriber(name, f"subscriber {name} was removed")
     return _json({"name": name, "removed": True, "keys_revoked": revoked, "streams_closed": closed})
 
@@ -237,6 +244,7 @@ async def remove_subscriber(request: Request, name: str) -> Response:
 async def _set_status(request: Request, name: str, status: str) -> Response:
     access = _access(request)
     await run_in_threadpool(access.set_status, name, status)
+    _forget_principals(request)
     closed = 0
     if status != "active":
         closed = _hub(request).close_subscriber(name, f"subscriber {name} is {status}")
@@ -324,5 +332,6 @@ async def revoke_key(request: Request, key_id: str) -> Response:
     """Revoke a key at once: it answers 401 from now on and its open streams end with an
     ``event: close`` saying why. Revoking a revoked key changes nothing."""
     stored = await run_in_threadpool(_access(request).revoke_key, key_id)
+    _forget_principals(request)
     closed = _hub(request).close_key(key_id, f"API key {key_id} was revoked")
     return _json({**full(stored), "streams_closed": closed})

@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from newswire import __version__
+from newswire.access.limits import RateLimiter
+from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, ops, problems, search, stream, usage, webhooks
-from newswire.api.auth import RateLimiter
 from newswire.bus import open_bus
 from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             heartbeat=float(settings.heartbeat),
         )
         app.state.hub = hub
+        hub.on_access.append(principals.refresh)
         searching = Searching(
             store,
             path=index_path(settings.search_index, store.url),
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         await searching.start()
         for start in app.state.on_start:
             await start(app)
-        flusher = asyncio.create_task(_flush_usage(meter, store))
+        flusher = asyncio.create_task(_flush_usage(meter, principals, store))
         try:
             yield
         finally:
@@ -98,7 +100,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             await hub.stop()
             await searching.stop()
             with contextlib.suppress(Exception):
-                await run_in_threadpool(meter.flush, store.access)
+                await run_in_threadpool(_flush, meter, principals, store)
             await bus.close()
             store.close()
 
@@ -111,7 +113,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state = app.state
     state.settings, state.store, state.bus = settings, store, bus
     state.metrics, state.meter, state.renderer = metrics, meter, renderer
-    state.limiter = RateLimiter()
+    principals = state.principals = Principals(store)
+    state.limiter = RateLimiter(store.coordination)
     state.heartbeat = float(settings.heartbeat)
     state.closing = False
     state.searching = None
@@ -135,10 +138,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return app
 
 
-async def _flush_usage(meter: Meter, store: Store) -> None:
+def _flush(meter: Meter, principals: Principals, store: Store) -> None:
+    meter.flush(store.access)
+    principals.flush()
+
+
+async def _flush_usage(meter: Meter, principals: Principals, store: Store) -> None:
+    """Write the usage counts and keys' last uses gathered in memory, every
+    ``USAGE_FLUSH_SECONDS`` (and once more on shutdown): a crash loses at most that."""
     while True:
         await asyncio.sleep(USAGE_FLUSH_SECONDS)
         try:
-            await run_in_threadpool(meter.flush, store.access)
+            await run_in_threadpool(_flush, meter, principals, store)
         except Exception:
             log.exception("writing usage counts failed; kept for the next try")

@@ -2,67 +2,42 @@
 
 Routes declare what they need with ``Depends(require("read"))`` (or ``publish``,
 ``admin``); the dependency answers 401/403 with a problem body, or 429 with
-``Retry-After`` when the caller is over its rate limit.
+``Retry-After`` when the caller is over its rate limit (``newswire.access.limits``: one
+bucket per subscriber, shared by every process). Keys are resolved from memory
+(``newswire.access.principals``).
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-
-from fastapi import Depends, Request, WebSocket
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from newswire.access.auth import Principal, authenticate, bearer
+from newswire.access.auth import Principal
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT
-from newswire.errors import TooManyRequests
 
 AGENCY_RATE_LIMIT = 100 * DEFAULT_RATE_LIMIT
 """Requests a minute for the agency's own (publish, admin) keys, each."""
 
 
-class RateLimiter:
-    """A token bucket per subscriber (its keys share it) or per agency key.
-
-    Each bucket holds a minute's allowance and refills continuously; a request takes one
-    token. In memory, per process: a limit is enforced per node.
-    """
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, who: str, per_minute: int, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        rate = per_minute / 60.0
-        with self._lock:
-            tokens, at = self._buckets.get(who, (float(per_minute), now))
-            tokens = min(float(per_minute), tokens + (now - at) * rate)
-            if tokens < 1.0:
-                self._buckets[who] = (tokens, now)
-                wait = math.ceil((1.0 - tokens) / rate)
-                raise TooManyRequests(
-                    f"{who} is over its limit of {per_minute} requests a minute;"
-                    f" try again in {wait} s",
-                    retry_after=wait,
-                    field="Authorization",
-                )
-            self._buckets[who] = (tokens - 1.0, now)
-
-
-def _limit(request: Request | WebSocket, principal: Principal) -> None:
+def limit_of(principal: Principal) -> tuple[str, int]:
+    """Whose bucket a request takes a token from, and its allowance a minute."""
     if principal.subscriber is not None:
-        who, per_minute = f"subscriber {principal.subscriber.name}", principal.subscriber.rate_limit
-    else:
-        who, per_minute = f"key {principal.key.id}", AGENCY_RATE_LIMIT
-    request.app.state.limiter.take(who, per_minute)
+        return f"subscriber {principal.subscriber.name}", principal.subscriber.rate_limit
+    return f"key {principal.key.id}", AGENCY_RATE_LIMIT
 
 
-def identify(request: Request | WebSocket, authorization: str | None = None) -> Principal:
-    header = authorization if authorization is not None else request.headers.get("authorization")
-    principal = authenticate(request.app.state.store.access, bearer(header))
-    _limit(request, principal)
+async def identify(state, authorization: str | None) -> Principal:
+    """The principal of an ``Authorization`` header, within its rate limit (401, 403 and
+    429 as problems otherwise). Keys and tokens come from memory; the store is read only
+    for a key this process has not seen, and to lease tokens (in a worker thread)."""
+    principals = state.principals
+    principal = principals.cached(authorization)
+    if principal is None:
+        principal = await run_in_threadpool(principals.load, authorization)
+    who, per_minute = limit_of(principal)
+    if not state.limiter.spend(who, per_minute):
+        await run_in_threadpool(state.limiter.lease, who, per_minute)
     return principal
 
 
@@ -78,10 +53,10 @@ BEARER = HTTPBearer(
 def require(scope: str):
     """A dependency giving the caller's ``Principal`` if its key has ``scope``."""
 
-    def dependency(
+    async def dependency(
         request: Request, _: HTTPAuthorizationCredentials | None = Depends(BEARER)
     ) -> Principal:
-        principal = identify(request)
+        principal = await identify(request.app.state, request.headers.get("authorization"))
         principal.require(scope)
         return principal
 

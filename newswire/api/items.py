@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,7 +18,14 @@ from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for, versions_seen, visible
 from newswire.api import auth, problems
 from newswire.delivery.announce import announce
-from newswire.errors import BadInput, NotFound, TooLarge, UnsupportedFormat
+from newswire.errors import (
+    BadInput,
+    NewswireError,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UnsupportedFormat,
+)
 from newswire.formats.base import Codec
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
@@ -48,13 +56,42 @@ def _store(request: Request) -> Store:
 
 @router.get("/health", tags=["operations"])
 def health(request: Request) -> dict:
-    """Liveness and a glance at the store."""
-    items, versions = _store(request).count()
+    """Liveness: this process answers. No database work (``/ready`` asks the store):
+    ``last_seq`` is the last log entry this process has read, ``process`` its id."""
+    hub = getattr(request.app.state, "hub", None)
     return {
         "status": "ok",
+        "process": os.getpid(),
+        "last_seq": hub.position if hub is not None else None,
+    }
+
+
+@router.get("/ready", tags=["operations"], responses=problems.responses(503))
+async def ready(request: Request) -> dict:
+    """Readiness: the store answers (counts of items and versions, the log's last
+    sequence number) and the search index is built; 503 with a problem body otherwise."""
+    state = request.app.state
+    if getattr(state, "hub", None) is None or state.closing:
+        raise Unavailable("the server is starting or stopping", field="store")
+    store = _store(request)
+
+    def counts() -> tuple[int, int, int]:
+        return (*store.count(), store.last_seq())
+
+    try:
+        items, versions, last_seq = await run_in_threadpool(counts)
+    except NewswireError:
+        raise
+    except Exception as exc:
+        raise Unavailable(f"the store does not answer: {type(exc).__name__}", field="store") from None
+    searching = state.searching
+    return {
+        "status": "ready",
+        "process": os.getpid(),
         "items": items,
         "versions": versions,
-        "last_seq": _store(request).last_seq(),
+        "last_seq": last_seq,
+        "search": "ready" if searching is not None and searching.ready else "building",
     }
 
 

@@ -20,7 +20,6 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -83,7 +82,7 @@ async def _open(app, scope: Scope, receive: Receive) -> Listener | Response:
     scope["app"] = app
     request = Request(scope, receive)
     try:
-        principal = await run_in_threadpool(auth.identify, request)
+        principal = await auth.identify(app.state, request.headers.get("authorization"))
         principal.require("read")
         query = request.query_params
         return open_stream(request, principal, query.get("after"), query.get("format"))
@@ -121,7 +120,7 @@ async def websocket(
     """The same events as ``/v1/stream``, one JSON envelope per text message."""
     state = ws.app.state
     try:
-        principal = await asyncio.to_thread(auth.identify, ws)
+        principal = await auth.identify(state, ws.headers.get("authorization"))
         principal.require("read")
         codec = output_codec(ws, fmt or "ninjs", principal)  # type: ignore[arg-type]
         if codec.is_feed:

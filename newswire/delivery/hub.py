@@ -7,11 +7,12 @@ every listener of the audience. Each listener (an SSE stream or a WebSocket) has
 queue: one that falls too far behind is closed with a reason and resumes by cursor, so a
 slow subscriber never slows the others.
 
-The hub wakes up on the bus (``kick`` in-process, bus events from other processes) and
-also polls the store every ``poll`` seconds, so versions stored by another process (``newswire
-ingest`` next to a running server) reach streams too. It also lifts embargoes on time
-(``Store.lift_due``) and closes the streams of keys revoked or subscribers suspended since
-they connected.
+The hub wakes up on the bus (``kick`` in-process, bus events from other nodes) and on the
+store's watch (``Store.watch``: another process — a ``--workers`` sibling, ``newswire
+ingest`` beside the server — committed something), and also polls the store every
+``poll`` seconds. It also lifts embargoes on time (``Store.lift_due``) and closes the
+streams of keys revoked or subscribers suspended since they connected, here or in any
+other process.
 
 Resuming without gap or duplicate: a listener is registered first and told the hub's
 position P; every entry after P reaches its queue. It then replays its own entries from
@@ -45,6 +46,12 @@ log = logging.getLogger("newswire.hub")
 PAGE = 500
 DEFAULT_MAX_PENDING = 2000
 HEARTBEAT_SECONDS = 15.0
+WATCH_SECONDS = 0.01
+"""How often the hub asks the store whether another process wrote to it (a few
+microseconds each): what another process publishes reaches this one's streams, and a key
+revoked there is refused here, within about this."""
+ACCESS_CHECK_SECONDS = 1.0
+"""How often the access generation is read even when the watch saw nothing."""
 _HEAD = msgspec.json.Encoder()
 
 
@@ -323,7 +330,7 @@ class Hub:
         meter: Meter,
         poll: float = 0.5,
         max_pending: int = DEFAULT_MAX_PENDING,
-        watch_every: float = 1.0,
+        watch_every: float = WATCH_SECONDS,
         heartbeat: float = HEARTBEAT_SECONDS,
     ):
         self.heartbeat = heartbeat
@@ -341,11 +348,14 @@ class Hub:
         self._closing = False
         self.on_changes: list[Callable[[list[Change]], None]] = []
         """Called (in the event loop) with each batch of new log entries."""
+        self.access_generation = store.coordination.generation()
+        self.on_access: list[Callable[[int], None]] = []
+        """Called (in the event loop) with the store's access generation when it moves."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        jobs = (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_keys)
+        jobs = (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_store)
         for job in (*jobs, self._heartbeats):
             self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
 
@@ -547,23 +557,56 @@ class Hub:
                 if not listener.queue:
                     listener.beat()
 
-    async def _watch_keys(self) -> None:
-        """Close the streams of keys revoked and subscribers suspended or removed elsewhere
-        (the CLI, another node) since they connected."""
-        while not self._closing:
-            await asyncio.sleep(self.watch_every)
-            listeners = self.listeners()
-            for listener in listeners:
-                listener.settle()
-            try:
-                reasons = await run_in_threadpool(self._check_keys, listeners)
-            except Exception:
-                log.exception("checking keys failed")
-                continue
-            for listener in listeners:
-                reason = reasons.get(listener.key_id)
-                if reason is not None:
-                    listener.close(reason)
+    async def _watch_store(self) -> None:
+        """Ask the store every ``watch_every`` seconds whether anything was committed, by
+        any process (``Store.watch``: no table is read). When something was, read the log
+        now, and look at the access generation: when it moved (a key revoked, a
+        subscriber suspended, a product changed), tell ``on_access`` (caches of keys
+        drop what they hold) and check every open stream's key. The generation is also
+        read once a second whatever the watch says, and logged-in sessions' streams are
+        checked then (a session also ends with time)."""
+        watch = await run_in_threadpool(self.store.watch)
+        loop = asyncio.get_running_loop()
+        checked = loop.time()
+        try:
+            while not self._closing:
+                await asyncio.sleep(self.watch_every)
+                changed = watch.changed()
+                if changed:
+                    self._kick.set()
+                if not changed and loop.time() - checked < ACCESS_CHECK_SECONDS:
+                    continue
+                sessions_too = loop.time() - checked >= ACCESS_CHECK_SECONDS
+                if sessions_too:
+                    checked = loop.time()
+                try:
+                    await self._check_access(sessions_too)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("checking keys failed")
+        finally:
+            watch.close()
+
+    async def _check_access(self, sessions_too: bool) -> None:
+        generation = await run_in_threadpool(self.store.coordination.generation)
+        moved = generation != self.access_generation
+        if moved:
+            self.access_generation = generation
+            for callback in self.on_access:
+                callback(generation)
+        listeners = self.listeners()
+        for listener in listeners:
+            listener.settle()
+        if not moved:
+            listeners = [x for x in listeners if x.key_id.startswith("session:")]
+        if not listeners:
+            return
+        reasons = await run_in_threadpool(self._check_keys, listeners)
+        for listener in listeners:
+            reason = reasons.get(listener.key_id)
+            if reason is not None:
+                listener.close(reason)
 
     def _check_keys(self, listeners: list[Listener]) -> dict[str, str | None]:
         """key id -> why its streams must close (None: still valid). In a worker thread."""

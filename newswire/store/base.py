@@ -191,6 +191,65 @@ def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
     )
 
 
+class Leased(NamedTuple):
+    """What ``Coordination.take_tokens`` gave: tokens, or how long until one is due."""
+
+    granted: int
+    wait: float
+    """Seconds until the bucket holds a whole token again (0 when some were granted)."""
+
+
+class Lease(NamedTuple):
+    """Who holds a named job, and until when (seconds since the epoch)."""
+
+    name: str
+    holder: str
+    until: float
+
+
+class Watch(Protocol):
+    """Tells cheaply whether anything was committed to the store since it last asked.
+
+    ``changed()`` may be called every few milliseconds: it reads no table. True means
+    something was written (by any process, this one included) since the previous call;
+    the caller then reads what it follows (the log, the access generation). False means
+    nothing was. ``close()`` lets go of what it holds."""
+
+    def changed(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class Coordination(Protocol):
+    """What the processes and nodes sharing a store use to act as one server.
+
+    Contract, for every backend:
+
+    - ``generation(name)`` is a number that moves (never back) whenever what it names
+      changes: ``access`` moves on every change to products, subscribers, API keys,
+      accounts and sessions that may change what a caller may do (not on bookkeeping such
+      as a key's last use). A process caching principals drops them when it moves.
+    - ``take_tokens(who, per_minute, want)`` takes up to ``want`` whole tokens from the
+      bucket of ``who``, shared by every process: it holds at most ``per_minute`` tokens
+      and refills continuously at ``per_minute`` a minute. It returns the tokens granted
+      (0 to ``want``) and, when none, the seconds until one is due. Atomic: two processes
+      never get the same token.
+    - ``hold(name, holder, seconds)`` takes or renews the lease of a job for ``seconds``
+      when it is free, expired or already ``holder``'s, and returns the lease as it now
+      is (its holder is someone else's when it was taken). ``release`` gives it up.
+    """
+
+    def generation(self, name: str = "access") -> int: ...
+
+    def take_tokens(
+        self, who: str, per_minute: int, want: int, now: float | None = None
+    ) -> Leased: ...
+
+    def hold(self, name: str, holder: str, seconds: float, now: float | None = None) -> Lease: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
 class Store(Protocol):
     url: str
 
@@ -265,5 +324,14 @@ class Store(Protocol):
         ...
 
     def last_seq(self) -> int: ...
+
+    @property
+    def coordination(self) -> Coordination:
+        """Generations, shared rate buckets and leases (``Coordination``)."""
+        ...
+
+    def watch(self) -> Watch:
+        """A new ``Watch`` of this store (each follower its own)."""
+        ...
 
     def close(self) -> None: ...

@@ -223,6 +223,56 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (seq, recipe)
         );
         """,
+    ),    Migration(
+        10,
+        "coordination: what the processes of a deployment share to act as one",
+        """
+        CREATE TABLE generations (
+            name TEXT PRIMARY KEY,
+            n    INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO generations (name, n) VALUES ('access', 0);
+        CREATE TRIGGER products_insert_access AFTER INSERT ON products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER products_update_access AFTER UPDATE ON products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER products_delete_access AFTER DELETE ON products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscribers_insert_access AFTER INSERT ON subscribers
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscribers_update_access AFTER UPDATE ON subscribers
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscribers_delete_access AFTER DELETE ON subscribers
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscriber_products_insert_access AFTER INSERT ON subscriber_products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscriber_products_update_access AFTER UPDATE ON subscriber_products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER subscriber_products_delete_access AFTER DELETE ON subscriber_products
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER api_keys_insert_access AFTER INSERT ON api_keys
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER api_keys_delete_access AFTER DELETE ON api_keys
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER api_keys_update_access AFTER UPDATE OF hash, scope, subscriber, revoked_at ON api_keys
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER accounts_delete_access AFTER DELETE ON accounts
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER accounts_update_access AFTER UPDATE OF scope, subscriber, portal_admin, password ON accounts
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TRIGGER sessions_delete_access AFTER DELETE ON sessions
+        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        CREATE TABLE rate_buckets (
+            who    TEXT PRIMARY KEY,
+            tokens REAL NOT NULL,
+            at     REAL NOT NULL
+        );
+        CREATE TABLE leases (
+            name   TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            until  REAL NOT NULL
+        );
+        """,
     ),
 )
 

@@ -105,8 +105,10 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
         self._lock = threading.RLock()
+        self._path = path
         self._access = None
         self._webhooks = None
+        self._coordination = None
 
     @property
     def access(self):
@@ -125,6 +127,20 @@ class SQLiteStore:
 
             self._webhooks = SQLiteWebhooks(self._db, self._lock)
         return self._webhooks
+
+    @property
+    def coordination(self):
+        """Generations, rate buckets and leases (``newswire.store.sqlite_coordination``)."""
+        if self._coordination is None:
+            from newswire.store.sqlite_coordination import SQLiteCoordination
+
+            self._coordination = SQLiteCoordination(self._db, self._lock)
+        return self._coordination
+
+    def watch(self):
+        from newswire.store.sqlite_coordination import QuietWatch, SQLiteWatch
+
+        return QuietWatch() if self._path == ":memory:" else SQLiteWatch(self._path)
 
     # --- writing ---------------------------------------------------------------------
 

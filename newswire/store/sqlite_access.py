@@ -171,6 +171,14 @@ class SQLiteAccess:
     def touch_key(self, key_id: str, when: datetime) -> None:
         self._write("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (iso(when), key_id))
 
+    def touch_keys(self, uses: list[tuple[str, datetime]]) -> None:
+        """Record the last use of several keys at once (key id, when)."""
+        with write_transaction(self._db, self._lock) as cur:
+            cur.executemany(
+                "UPDATE api_keys SET last_used_at = ? WHERE id = ?",
+                [(iso(when), key_id) for key_id, when in uses],
+            )
+
 
     # --- usage -------------------------------------------------------------------------
 

@@ -58,9 +58,15 @@ def seed_id(client) -> str:
     return response.json()["id"]
 
 
-def test_health(client):
-    body = client.get("/health").json()
-    assert body["status"] == "ok"
+def test_health_is_liveness_and_ready_asks_the_store(client):
+    health = client.get("/health")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok" and health.json()["process"] > 0
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["versions"] >= body["items"] >= 0 and body["last_seq"] >= body["versions"]
 
 
 def test_post_returns_id_version_and_sequence(client):
@@ -138,7 +144,7 @@ def test_ids_that_are_urls_work(client):
 
 @pytest.mark.parametrize("name,data,reason", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_gets_a_problem_and_changes_nothing(client, seed_id, name, data, reason):
-    before = client.get("/health").json()
+    before = client.get("/ready").json()
     seed_before = client.get(f"/v1/items/{quote(seed_id, safe='')}").content
     response = client.post("/v1/items", content=data)
     assert 400 <= response.status_code < 500, (name, response.status_code, response.text)
@@ -148,18 +154,18 @@ def test_bad_input_gets_a_problem_and_changes_nothing(client, seed_id, name, dat
     import re
 
     assert re.search(reason, problem["detail"]), problem
-    assert client.get("/health").json() == before
+    assert client.get("/ready").json() == before
     assert client.get(f"/v1/items/{quote(seed_id, safe='')}").content == seed_before
 
 
 def test_a_50_mb_body_is_refused(client):
-    before = client.get("/health").json()
+    before = client.get("/ready").json()
     response = client.post(
         "/v1/items", content=b"x" * (50 * 1024 * 1024), headers={"Content-Type": "text/plain"}
     )
     assert response.status_code == 413
     assert response.json()["status"] == 413
-    assert client.get("/health").json() == before
+    assert client.get("/ready").json() == before
 
 
 def test_a_forced_input_format_that_does_not_fit(client):

@@ -171,9 +171,9 @@ def test_a_subscriber_over_its_rate_limit_gets_429(server, limited_key):
 
 def test_a_read_key_cannot_publish(server, admin):
     with reader(server, admin, "no-publisher") as c:
-        before = c.get("/health").json()
+        before = c.get("/ready").json()
         problem(c.post("/v1/items", content=ninjs("urn:usage:nope", "No")), 403, "Authorization")
-        assert c.get("/health").json() == before
+        assert c.get("/ready").json() == before
 
 
 # --- metrics ------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class Desk:
 
     def item_count(self) -> int:
         with httpx.Client(base_url=self.server.url, timeout=30) as c:
-            return c.get("/health").json()["versions"]
+            return c.get("/ready").json()["versions"]
 
 
 def post_form(

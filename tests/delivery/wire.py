@@ -148,7 +148,7 @@ class Wire:
         return response.json()
 
     def last_seq(self) -> int:
-        return self.desk.get("/health").json()["last_seq"]
+        return self.desk.get("/ready").json()["last_seq"]
 
     def feed(self, who: str, after: int | str, **params) -> dict:
         response = self.client(who).get("/v1/feed", params={"after": after, **params})

@@ -1,0 +1,90 @@
+"""Rate limits: one token bucket per subscriber (its keys share it) or per agency key,
+shared by every process serving the store.
+
+The bucket itself lives in the store (``Coordination.take_tokens``): it holds a minute's
+allowance and refills continuously. A process does not ask the store on every request:
+it leases a few tokens at a time (``lease_size``: at most a twentieth of the allowance,
+and at most a second's worth) and spends them from memory; when they are spent it leases
+again. When the store has none to give, the caller is refused with ``Retry-After`` and
+the process remembers until when, so a client hammering past its limit costs no database
+work until a token is due.
+
+What this means for a subscriber: its requests across all processes never exceed the
+limit. Tokens leased by one process and not spent there (its client went to another
+process) wait there for its next request: at most ``lease_size`` per process, so a client
+may see its first 429 up to that many requests early, never late.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from newswire.errors import TooManyRequests
+
+LEASE_SHARE = 20
+"""A lease is at most 1/LEASE_SHARE of the allowance (with two processes, a client whose
+requests alternate between them is refused after at least 90% of its limit)."""
+
+
+def lease_size(per_minute: int) -> int:
+    return max(1, min(per_minute // LEASE_SHARE, math.ceil(per_minute / 60)))
+
+
+class RateLimiter:
+    """The buckets of one process (``take``), leasing from ``coordination``."""
+
+    def __init__(self, coordination):
+        self.coordination = coordination
+        self._lock = threading.Lock()
+        self._tokens: dict[str, int] = {}
+        """who -> tokens leased and not spent yet."""
+        self._refused: dict[str, float] = {}
+        """who -> time.time() before which the store has no token for it."""
+
+    def spend(self, who: str, per_minute: int) -> bool | None:
+        """Spend a token from memory: True; None when this process has none (``lease``);
+        ``TooManyRequests`` while the store is known to have none either."""
+        with self._lock:
+            tokens = self._tokens.get(who, 0)
+            if tokens > 0:
+                self._tokens[who] = tokens - 1
+                return True
+            until = self._refused.get(who)
+        if until is not None:
+            wait = until - time.time()
+            if wait > 0:
+                raise _over(who, per_minute, wait)
+        return None
+
+    def lease(self, who: str, per_minute: int) -> None:
+        """Lease tokens from the store and spend one, or ``TooManyRequests``. Reads and
+        writes the database: in a worker thread."""
+        if self.spend(who, per_minute):  # another request leased meanwhile
+            return
+        leased = self.coordination.take_tokens(who, per_minute, lease_size(per_minute))
+        with self._lock:
+            if leased.granted:
+                self._refused.pop(who, None)
+                self._tokens[who] = self._tokens.get(who, 0) + leased.granted - 1
+                return
+            self._refused[who] = time.time() + leased.wait
+            if len(self._refused) > 100_000:  # bounded: drop the refusals that are over
+                now = time.time()
+                self._refused = {w: t for w, t in self._refused.items() if t > now}
+        raise _over(who, per_minute, leased.wait)
+
+    def take(self, who: str, per_minute: int) -> None:
+        """``spend``, else ``lease``: for callers already in a worker thread."""
+        if not self.spend(who, per_minute):
+            self.lease(who, per_minute)
+
+
+def _over(who: str, per_minute: int, wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(
+        f"{who} is over its limit of {per_minute} requests a minute; try again in {seconds} s",
+        retry_after=seconds,
+        field="Authorization",
+    )

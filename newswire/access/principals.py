@@ -1,0 +1,124 @@
+"""API keys resolved from memory: each key is looked up in the store once, not per request.
+
+A process keeps, for each key it has seen (by the key's hash: the secret itself is never
+kept), the principal it names or the reason it is refused. Every entry is dropped when
+the store's ``access`` generation moves (``Coordination.generation``: triggers move it on
+every change to products, subscribers, keys, accounts or sessions), which each process
+notices within a few milliseconds of the commit (``Hub`` watches the store): a revoked
+key or a suspended subscriber is refused by every process, and their open streams are
+closed, well within a second.
+
+A key's last use is written at most once a minute, with the usage counts (``flush``),
+not on the request that uses it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from newswire.access.auth import TOUCH_EVERY, Principal, authenticate, bearer
+from newswire.access.keys import hash_key, key_id_of
+from newswire.errors import NewswireError, Unauthorized
+from newswire.model import utcnow
+
+MAX_REFUSALS = 10_000
+"""Refused keys remembered at most (a client trying random keys cannot grow the cache)."""
+
+
+class Principals:
+    """The principals of API keys, from memory; ``load`` reads the store for a new one."""
+
+    def __init__(self, store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._known: dict[str, Principal] = {}
+        self._refused: dict[str, NewswireError] = {}
+        self._touched: dict[str, datetime] = {}
+        """key id -> its last use, not yet written."""
+        self._written: dict[str, datetime] = {}
+        """key id -> the last use this process wrote (or found written)."""
+        self.generation = store.coordination.generation()
+
+    def cached(self, header: str | None) -> Principal | None:
+        """The principal of the key in an ``Authorization`` header if this process knows
+        it (None: ``load`` it). Raises ``Unauthorized``/``Forbidden`` for a malformed
+        header or a key known to be refused. Reads no database: safe in the event loop."""
+        key = bearer(header)
+        digest = hash_key(key)
+        principal = self._known.get(digest)
+        if principal is not None:
+            self._used(principal)
+            return principal
+        refused = self._refused.get(digest)
+        if refused is not None:
+            raise refused
+        if key_id_of(key) is None:
+            raise Unauthorized("not a newswire API key", field="Authorization")
+        return None
+
+    def load(self, header: str | None) -> Principal:
+        """The principal of the key (read from the store and kept), or the reason it is
+        refused (kept too). In a worker thread: it reads the database."""
+        key = bearer(header)
+        digest = hash_key(key)
+        generation = self.generation
+        try:
+            principal = authenticate(self.store.access, key, touch=self._touched.__setitem__)
+        except NewswireError as exc:
+            with self._lock:
+                if generation == self.generation:
+                    if len(self._refused) >= MAX_REFUSALS:
+                        self._refused.clear()
+                    self._refused[digest] = exc
+            raise
+        with self._lock:
+            if generation == self.generation:  # not dropped while it was being read
+                self._known[digest] = principal
+            last = principal.key.last_used_at
+            if last is not None:
+                self._written.setdefault(principal.key.id, last)
+        return principal
+
+    def principal(self, header: str | None) -> Principal:
+        """``cached`` or ``load``: for callers already in a worker thread."""
+        return self.cached(header) or self.load(header)
+
+    def _used(self, principal: Principal) -> None:
+        key_id = principal.key.id
+        last = self._written.get(key_id)
+        now = utcnow()
+        if last is None or now - last >= TOUCH_EVERY:
+            self._written[key_id] = now
+            self._touched[key_id] = now
+
+    def refresh(self, generation: int) -> bool:
+        """Forget every principal and refusal if the access generation has moved (True)."""
+        if generation == self.generation:
+            return False
+        with self._lock:
+            self.generation = generation
+            self._known.clear()
+            self._refused.clear()
+        return True
+
+    def forget(self) -> None:
+        """Forget everything now (this process changed access itself)."""
+        with self._lock:
+            self.generation = -1
+            self._known.clear()
+            self._refused.clear()
+
+    def flush(self) -> int:
+        """Write the keys' last uses gathered since the last flush; how many."""
+        with self._lock:
+            touched, self._touched = self._touched, {}
+        if touched:
+            try:
+                self.store.access.touch_keys(sorted(touched.items()))
+            except BaseException:
+                with self._lock:
+                    for key_id, when in touched.items():
+                        self._touched.setdefault(key_id, when)
+                raise
+        return len(touched)

@@ -1,0 +1,117 @@
+"""What the processes sharing one SQLite store use to act as one server
+(``newswire.store.base.Coordination``).
+
+Every ``newswire serve --workers N`` process, and the CLI beside them, open the same
+database file; they coordinate through it rather than through a server of their own:
+
+- ``Watch``: a connection of its own asking ``PRAGMA data_version``, which moves whenever
+  another connection (another process, or this process's store) commits. Asking costs a
+  few microseconds and reads no table, so a process may ask every few milliseconds and
+  read the log only when something was written;
+- the ``access`` generation, moved by triggers (migration 10) whenever a product,
+  subscriber, API key, account or session changes in a way that may change what a caller
+  may do: caches of keys and principals are dropped when it moves;
+- ``rate_buckets``: one token bucket per subscriber (or agency key) shared by every
+  process, from which each process leases a few tokens at a time;
+- ``leases``: a named job that one process of the deployment does at a time (webhook
+  sending, embargo lifts, the search index's writer), held by renewing it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+from newswire.store.base import Lease, Leased
+from newswire.store.sqlite import write_transaction
+
+
+class SQLiteWatch:
+    """``Watch`` on an SQLite file: ``PRAGMA data_version`` on a connection of its own."""
+
+    def __init__(self, path: str):
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout=1000")
+        self._lock = threading.Lock()
+        self._version = self._read()
+
+    def _read(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed(self) -> bool:
+        with self._lock:
+            version = self._read()
+            if version == self._version:
+                return False
+            self._version = version
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class QuietWatch:
+    """``Watch`` of an in-memory database: no other connection can write to it, so
+    nothing ever changes behind this process's back."""
+
+    def changed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteCoordination:
+    """Generations, shared rate buckets and leases, in the store's own connection."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
+        self._db = db
+        self._lock = lock
+
+    def generation(self, name: str = "access") -> int:
+        with self._lock:
+            row = self._db.execute("SELECT n FROM generations WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else 0
+
+    def take_tokens(
+        self, who: str, per_minute: int, want: int, now: float | None = None
+    ) -> Leased:
+        now = time.time() if now is None else now
+        rate = per_minute / 60.0
+        with write_transaction(self._db, self._lock) as cur:
+            row = cur.execute(
+                "SELECT tokens, at FROM rate_buckets WHERE who = ?", (who,)
+            ).fetchone()
+            tokens, at = (float(per_minute), now) if row is None else row
+            # A clock that went back refills nothing; the bucket never holds more than a
+            # minute's allowance (a limit lowered since is applied at once).
+            tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
+            granted = min(want, int(tokens))
+            tokens -= granted
+            cur.execute(
+                "INSERT INTO rate_buckets (who, tokens, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (who) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
+                (who, tokens, now),
+            )
+        wait = 0.0 if granted else (1.0 - tokens) / rate
+        return Leased(granted, wait)
+
+    def hold(self, name: str, holder: str, seconds: float, now: float | None = None) -> Lease:
+        now = time.time() if now is None else now
+        with write_transaction(self._db, self._lock) as cur:
+            row = cur.execute("SELECT holder, until FROM leases WHERE name = ?", (name,)).fetchone()
+            if row is None or row[0] == holder or row[1] < now:
+                cur.execute(
+                    "INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                    " until = excluded.until",
+                    (name, holder, now + seconds),
+                )
+                return Lease(name, holder, now + seconds)
+        return Lease(name, row[0], row[1])
+
+    def release(self, name: str, holder: str) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

@@ -1,0 +1,123 @@
+"""Keys from memory and rate limits shared by processes: two stores on one file stand
+for two server processes."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.access.keys import ApiKey, new_key
+from newswire.access.limits import RateLimiter, lease_size
+from newswire.access.principals import Principals
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.errors import Forbidden, TooManyRequests, Unauthorized
+from newswire.store import open_store
+
+
+@pytest.fixture
+def other(store, store_url):
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def key(store) -> tuple[str, str]:
+    store.access.add_product(Product(name="p", access="full"))
+    store.access.add_subscriber(Subscriber(name="daily", products=["p"]))
+    key, key_id, key_hash = new_key()
+    store.access.add_key(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    return f"Bearer {key}", key_id
+
+
+def test_a_key_is_read_once_then_served_from_memory(store, key):
+    header, key_id = key
+    principals = Principals(store)
+    assert principals.cached(header) is None  # never seen: the caller loads it
+    loaded = principals.load(header)
+    assert loaded.subscriber.name == "daily"
+    assert principals.cached(header) == loaded
+    # Its last use is gathered and written in one batch, not on the request.
+    assert store.access.key(key_id).last_used_at is None
+    assert principals.flush() == 1
+    assert store.access.key(key_id).last_used_at is not None
+    assert principals.flush() == 0
+
+
+def test_a_revocation_elsewhere_reaches_the_cache_when_the_generation_moves(store, other, key):
+    header, key_id = key
+    principals = Principals(store)
+    principals.load(header)
+    other.access.revoke_key(key_id)  # another process
+    assert principals.cached(header) is not None  # until told
+    assert principals.refresh(store.coordination.generation()) is True
+    assert principals.cached(header) is None
+    with pytest.raises(Unauthorized, match="revoked"):
+        principals.load(header)
+    with pytest.raises(Unauthorized, match="revoked"):  # the refusal is remembered too
+        principals.cached(header)
+    assert principals.refresh(store.coordination.generation()) is False
+
+
+def test_a_suspension_is_refused_and_an_activation_lets_it_in_again(store, other, key):
+    header, _ = key
+    principals = Principals(store)
+    principals.load(header)
+    other.access.set_status("daily", "suspended")
+    principals.refresh(store.coordination.generation())
+    with pytest.raises(Forbidden, match="suspended"):
+        principals.principal(header)
+    other.access.set_status("daily", "active")
+    principals.refresh(store.coordination.generation())
+    assert principals.principal(header).subscriber.status == "active"
+
+
+def test_malformed_keys_are_refused_without_the_store(store):
+    principals = Principals(store)
+    for header, reason in ((None, "send an API key"), ("Basic x", "Bearer"), ("Bearer nope", "not a newswire")):
+        with pytest.raises(Unauthorized, match=reason):
+            principals.cached(header)
+
+
+@pytest.mark.parametrize("per_minute", [1, 7, 600, 60_000])
+def test_one_process_serves_exactly_the_limit(store, per_minute):
+    limiter = RateLimiter(store.coordination)
+    served = 0
+    with pytest.raises(TooManyRequests) as refused:
+        for _ in range(2 * per_minute + 10):
+            limiter.take("subscriber daily", per_minute)
+            served += 1
+    # The refill while the loop ran (a token per 60/per_minute s) may add a few.
+    assert per_minute <= served <= per_minute + max(2, per_minute // 100)
+    assert refused.value.retry_after >= 1 and refused.value.field == "Authorization"
+
+
+def test_processes_together_never_exceed_the_limit(store, other):
+    """Requests alternating between two processes: refused before the limit is passed,
+    by whichever process they reach, and not before the leases' share of it."""
+    per_minute = 200
+    limiters = [RateLimiter(store.coordination), RateLimiter(other.coordination)]
+    served, refused_by = 0, set()
+    for n in range(per_minute * 2):
+        try:
+            limiters[n % 2].take("subscriber daily", per_minute)
+            served += 1
+        except TooManyRequests:
+            refused_by.add(n % 2)
+            if refused_by == {0, 1}:
+                break
+    assert refused_by == {0, 1}
+    assert per_minute - 2 * lease_size(per_minute) <= served <= per_minute + 2
+
+
+def test_a_refused_caller_costs_no_database_work_until_a_token_is_due(store, other):
+    limiter = RateLimiter(store.coordination)
+    limiter.take("who", 1)
+    with pytest.raises(TooManyRequests):
+        limiter.take("who", 1)
+    # The store would give a token now (another process put the bucket back), but this
+    # process knows none is due for a minute and does not ask.
+    with other.coordination._lock:
+        other.coordination._db.execute("DELETE FROM rate_buckets")
+    with pytest.raises(TooManyRequests):
+        limiter.spend("who", 1)

@@ -1,0 +1,120 @@
+"""What processes sharing a store coordinate through: the watch, the access generation,
+shared token buckets and leases. Several connections to one file stand for several
+processes (and one test uses real processes)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+
+import pytest
+
+from newswire.access.keys import ApiKey, new_key
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.model import NewsItem, utcnow
+from newswire.store import open_store
+
+
+def simple_item(item_id: str) -> NewsItem:
+    return NewsItem(id=item_id, language="ar", headline="خبر", body=["فقرة."])
+
+
+@pytest.fixture
+def other(store, store_url):
+    """A second connection to the same store: another process, as far as SQLite knows."""
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+def test_the_watch_sees_what_other_connections_commit(store, other):
+    watch = store.watch()
+    try:
+        assert watch.changed() is False
+        other.append(simple_item("urn:test:watch:1"))
+        assert watch.changed() is True
+        assert watch.changed() is False  # told once
+        store.append(simple_item("urn:test:watch:2"))  # its own store's writes too
+        assert watch.changed() is True
+    finally:
+        watch.close()
+
+
+def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, other):
+    seen = [store.coordination.generation()]
+
+    def moved() -> bool:
+        now = store.coordination.generation()
+        changed = now != seen[-1]
+        seen.append(now)
+        return changed
+
+    access = other.access
+    access.add_product(Product(name="p", access="full"))
+    assert moved()
+    access.add_subscriber(Subscriber(name="daily", products=["p"]))
+    assert moved()
+    _, key_id, key_hash = new_key()
+    access.add_key(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    assert moved()
+    # Bookkeeping is not a change of access: a key's last use, usage counts, items.
+    access.touch_key(key_id, utcnow())
+    access.touch_keys([(key_id, utcnow() + timedelta(minutes=1))])
+    access.add_usage([("2026-12-04", "daily", "feed", "p", 3)])
+    other.append(simple_item("urn:test:generation"))
+    assert not moved()
+    access.set_status("daily", "suspended")
+    assert moved()
+    access.set_status("daily", "active")
+    assert moved()
+    access.revoke_key(key_id)
+    assert moved()
+    assert seen == sorted(seen)  # never back
+
+
+def test_tokens_are_never_given_twice_and_refill_with_time(store, other):
+    a, b = store.coordination, other.coordination
+    now = 1_000_000.0
+    got = [a.take_tokens("s", 6, 4, now).granted, b.take_tokens("s", 6, 4, now).granted]
+    assert got == [4, 2]
+    refused = a.take_tokens("s", 6, 1, now)
+    assert refused.granted == 0 and refused.wait == pytest.approx(10.0)  # 6 a minute
+    assert b.take_tokens("s", 6, 1, now + 10).granted == 1
+    assert b.take_tokens("s", 6, 100, now + 3600).granted == 6  # never more than a minute's
+    assert a.take_tokens("other", 6, 2, now).granted == 2  # buckets are per name
+
+
+def _take_all(url: str, rounds: int, queue) -> None:
+    store = open_store(url)
+    granted = sum(store.coordination.take_tokens("shared", 50, 3).granted for _ in range(rounds))
+    store.close()
+    queue.put(granted)
+
+
+def test_processes_taking_at_once_share_one_bucket(store_url, store):
+    """Three processes race for a bucket of 50: together they get exactly 50."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_take_all, args=(store_url, 40, queue)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    totals = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(60)
+    # 50 in the bucket, a token per 1.2 s refilled while they ran: at least 50, and only
+    # what the clock added beyond it.
+    assert 50 <= sum(totals) <= 50 + 5
+
+
+def test_a_lease_has_one_holder_until_it_expires_or_is_released(store, other):
+    now = 1_000_000.0
+    mine = store.coordination.hold("job", "a", 5, now)
+    assert mine.holder == "a" and mine.until == now + 5
+    assert other.coordination.hold("job", "b", 5, now + 1).holder == "a"
+    assert store.coordination.hold("job", "a", 5, now + 4).until == now + 9  # renewed
+    assert other.coordination.hold("job", "b", 5, now + 10).holder == "b"  # expired
+    other.coordination.release("job", "a")  # not a's to release any more
+    assert store.coordination.hold("job", "a", 5, now + 11).holder == "b"
+    other.coordination.release("job", "b")
+    assert store.coordination.hold("job", "a", 5, now + 11).holder == "a"
