@@ -55,6 +55,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("heartbeat", "15", "Seconds between heartbeats on a quiet live stream."),
     Setting(
+        "feed_tail",
+        "2000",
+        "Latest log entries each server process keeps in memory (with their items, about"
+        " 20 KB each) to assemble pull-feed pages and follow-up reads without the store;"
+        " a cursor older than these reads the store.",
+    ),
+    Setting(
         "webhook_timeout",
         "10",
         "Seconds a webhook POST may take in all (connect, send, answer) before it is cut.",
@@ -145,6 +152,7 @@ class Settings:
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))
+    feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
     webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
     webhook_retry_base: float = field(
         default_factory=lambda: number_setting("webhook_retry_base")

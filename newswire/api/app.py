@@ -15,6 +15,8 @@ from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, ops, problems, search, stream, usage, webhooks
 from newswire.bus import open_bus
+from newswire.delivery.feed import FeedPages
+from newswire.delivery.histories import Histories
 from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
@@ -41,18 +43,30 @@ USAGE_FLUSH_SECONDS = 2.0
 
 
 class NewswireApp(FastAPI):
-    """FastAPI, with ``GET /v1/stream`` taken before the framework's layers (see
-    ``stream.serve_stream``: what a long-lived connection holds is its memory)."""
+    """FastAPI, with the hottest routes taken before the framework's layers: ``GET
+    /v1/stream`` (``stream.serve_stream``: what a long-lived connection holds is its
+    memory), ``GET /v1/feed`` (``feed.serve_feed``: polled by thousands, a page must
+    cost little more than looking its bytes up) and ``GET /v1/items/{id}``
+    (``items.serve_item``), see ``newswire.api.raw``. Their documented routes stay, for
+    OpenAPI and for the requests the fast paths hand over."""
 
     async def __call__(self, scope, receive, send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["path"] == "/v1/stream"
-            and scope["method"] in ("GET", "HEAD")
-        ):
-            await stream.serve_stream(self, scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        if scope["type"] == "http":
+            path, method = scope["path"], scope["method"]
+            if path == "/v1/stream" and method in ("GET", "HEAD"):
+                await stream.serve_stream(self, scope, receive, send)
+                return
+            if path == "/v1/feed" and method == "GET" and await feed.serve_feed(
+                self, scope, receive, send
+            ):
+                return
+            if (
+                path.startswith("/v1/items/")
+                and method in ("GET", "HEAD")
+                and await items.serve_item(self, scope, receive, send)
+            ):
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -72,8 +86,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             meter=meter,
             max_pending=settings.stream_buffer,
             heartbeat=float(settings.heartbeat),
+            tail_size=settings.feed_tail,
         )
         app.state.hub = hub
+        app.state.feed = FeedPages(hub, renderer)
+        hub.on_changes.append(histories.forget_changes)
         hub.on_access.append(principals.refresh)
         searching = Searching(
             store,
@@ -114,6 +131,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state.settings, state.store, state.bus = settings, store, bus
     state.metrics, state.meter, state.renderer = metrics, meter, renderer
     principals = state.principals = Principals(store)
+    histories = state.histories = Histories(store)
     state.limiter = RateLimiter(store.coordination)
     state.heartbeat = float(settings.heartbeat)
     state.closing = False

@@ -1,64 +1,128 @@
 """The pull feed: ``GET /v1/feed?after=CURSOR&limit=N&wait=S&format=NAME``.
 
 A page of the caller's entitled log entries (item versions, withdrawals, embargo lifts) in
-sequence order after the cursor, with the ``next`` cursor to ask from. The cursor is the
-sequence number of the last entry the page looked at: entries the caller is not entitled
-to move it on too, so a subscriber never rescans them.
+sequence order after the cursor, with the ``next`` cursor to ask from (see
+``newswire.delivery.feed``: pages are assembled from memory and kept as bytes).
+
+The route below is the documented one; ``serve_feed`` answers the same requests ahead of
+FastAPI's layers (as ``/v1/stream`` is), because a pull feed polled by thousands of
+subscribers must cost little more than looking its bytes up. It takes only requests
+whose parameters are plainly valid and hands anything else (a malformed limit, a repeated
+parameter…) to the route, so every error is answered by one code path.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import re
+from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import urlencode
 
-import msgspec
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
-from newswire.access.entitlement import Grant, grant_for
-from newswire.api import auth, problems
-from newswire.api.items import body_etag, output_codec
+from newswire.access.entitlement import codec_for
+from newswire.api import auth, problems, raw
+from newswire.delivery import feed as pages
 from newswire.delivery.cursor import parse_cursor
-from newswire.delivery.hub import envelope
+from newswire.errors import NewswireError
 from newswire.formats.base import FeedMeta
-from newswire.store.base import Change
-from newswire.web.urls import request_base
 
 router = APIRouter(tags=["delivery"])
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-MAX_WAIT = 60.0
-SCAN = 5000
-"""Entries looked at per request at most: a page may come back short, ``next`` moves on."""
-_ENCODE = msgspec.json.Encoder().encode
+DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT = pages.DEFAULT_LIMIT, pages.MAX_LIMIT, pages.MAX_WAIT
 
 
-Entry = tuple[Change, Grant]
-
-
-def scan(request: Request, products, after: int, limit: int) -> tuple[list[Entry], int]:
-    """Up to ``limit`` entries for ``products`` after ``after``; and the cursor reached."""
-    hub = request.app.state.hub
-    store = request.app.state.store
-    entries: list[Entry] = []
-    cursor, scanned = after, 0
-    while len(entries) < limit and scanned < SCAN:
-        changes = store.changes(cursor, min(500, SCAN - scanned))
-        if not changes:
+async def answer(
+    state,
+    principal: Principal,
+    *,
+    after: str | None,
+    limit: int,
+    wait: float,
+    fmt: str | None,
+    if_none_match: str,
+    base: Callable[[], str],
+) -> tuple[int, list[tuple[str, str]], bytes, str]:
+    """(status, headers, body, media type) of a feed request whose parameters have the
+    right types (the cursor and format are checked here)."""
+    codec = codec_for(principal, fmt or "ninjs", None)
+    cursor = parse_cursor(after)
+    notes: list[tuple[str, str]] = []
+    if limit > MAX_LIMIT:
+        notes.append(("limit_clamped", f"limit {limit} is over the maximum: {MAX_LIMIT} used"))
+        limit = MAX_LIMIT
+    if wait > MAX_WAIT:
+        notes.append(("wait_clamped", f"wait {wait:g} is over the maximum: {MAX_WAIT:g} used"))
+        wait = MAX_WAIT
+    who = principal.subscriber.name if principal.subscriber else "agency"
+    link = base() if codec.is_feed else ""
+    feed_pages: pages.FeedPages = state.feed
+    hub = state.hub
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        request = pages.Request(
+            principal.products,
+            codec,
+            cursor,
+            limit,
+            fmt,
+            tuple(notes),
+            (lambda: _feed_meta(who, link)) if codec.is_feed else None,
+            who,
+            link,
+        )
+        page = feed_pages.kept(request.key())
+        waiting = wait > 0 and loop.time() < deadline
+        if page is None:
+            # A 304 renders nothing: the ETag is known once the entries are chosen.
+            built = await run_in_threadpool(
+                feed_pages.build, request, "" if waiting else if_none_match
+            )
+            if isinstance(built, str):
+                return 304, _headers(built, cursor, limit, fmt, notes), b"", codec.media_type
+            page = built
+        if page.entries or not waiting or state.closing:
             break
-        for change in changes:
-            g = grant_for(products, change, hub.previous)
-            cursor = change.seq
-            if g is not None:
-                entries.append((change, g))
-                if len(entries) >= limit:
-                    break
-        scanned += len(changes)
-    return entries, cursor
+        if not await hub.wait_beyond(page.next, deadline - loop.time()):
+            break
+        cursor = max(cursor, page.next)
+    headers = _headers(page.etag, page.next, limit, fmt, notes)
+    if if_none_match and page.etag in if_none_match:
+        return 304, headers, b"", page.media_type
+    if principal.subscriber is not None and page.entries:
+        for product, n in page.counts:
+            state.meter.add(principal.subscriber.name, "feed", product, n)
+        state.metrics.deliveries.labels("feed").inc(page.entries)
+    return 200, headers, page.body, page.media_type
+
+
+def _headers(
+    etag: str, next_cursor: int, limit: int, fmt: str | None, notes: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    headers = [
+        ("X-Newswire-Next", str(next_cursor)),
+        ("Link", f'<{pages.next_href(next_cursor, limit, fmt)}>; rel="next"'),
+        ("Cache-Control", "private, no-cache"),
+        ("Vary", "Authorization"),
+        ("ETag", etag),
+    ]
+    if notes:
+        headers.append(("X-Newswire-Clamped", "; ".join(text for _, text in notes)))
+    return headers
+
+
+def _feed_meta(who: str, base: str) -> FeedMeta:
+    return FeedMeta(
+        title=f"newswire: {who}",
+        link=base,
+        language="",
+        feed_id=f"{base}v1/feed#{who}",
+        item_link=f"{base}v1/items/{{id}}",
+    )
 
 
 @router.get("/v1/feed", responses=problems.responses(400, 401, 403, 429))
@@ -86,79 +150,64 @@ async def feed(
     a feed document whose next page is in the ``Link: rel="next"`` header. ``ETag`` and
     ``If-None-Match`` answer 304 when nothing is new.
     """
-    codec = output_codec(request, fmt or "ninjs", principal)
-    cursor = parse_cursor(after)
-    notes = {}
-    if limit > MAX_LIMIT:
-        notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
-        limit = MAX_LIMIT
-    if wait > MAX_WAIT:
-        notes["wait_clamped"] = f"wait {wait:g} is over the maximum: {MAX_WAIT:g} used"
-        wait = MAX_WAIT
-    hub = request.app.state.hub
-    deadline = time.monotonic() + wait
-    while True:
-        entries, reached = await run_in_threadpool(
-            scan, request, principal.products, cursor, limit
-        )
-        left = deadline - time.monotonic()
-        if entries or left <= 0 or request.app.state.closing:
-            break
-        if not await hub.wait_beyond(reached, left):
-            break
-        if await request.is_disconnected():
-            break
-        cursor = max(cursor, reached)
-        await asyncio.sleep(0)
-    if principal.subscriber is not None:
-        for _, g in entries:
-            request.app.state.meter.add(principal.subscriber.name, "feed", g.product)
-        if entries:
-            request.app.state.metrics.deliveries.labels("feed").inc(len(entries))
-    next_cursor = str(max(reached, cursor))
-    query = {"after": next_cursor, "limit": limit}
-    if fmt:
-        query["format"] = fmt
-    next_href = f"/v1/feed?{urlencode(query)}"
-    headers = {
-        "X-Newswire-Next": next_cursor,
-        "Link": f'<{next_href}>; rel="next"',
-        "Cache-Control": "private, no-cache",
-        "Vary": "Authorization",
-    }
-    if notes:
-        headers["X-Newswire-Clamped"] = "; ".join(notes.values())
-    if codec.is_feed:
-        data = await run_in_threadpool(_feed_document, request, codec, entries, principal)
-        media_type = codec.media_type
-    else:
-        head = {"after": str(cursor if after else 0), "next": next_cursor, "limit": limit}
-        head.update(notes)
-        head["next_href"] = next_href
-        renderer = request.app.state.renderer
-        bodies = await run_in_threadpool(
-            lambda: [envelope(c, g, codec.name, renderer) for c, g in entries]
-        )
-        data = b'{"items":[%s],%s' % (b",".join(bodies), _ENCODE(head)[1:])
-        media_type = "application/json"
-    etag = body_etag(data)
-    headers["ETag"] = etag
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(data, media_type=media_type, headers=headers)
-
-
-def _feed_document(request: Request, codec, entries: list[Entry], principal: Principal) -> bytes:
-    """RSS, Atom or JSON Feed of the page's entries (the items as the caller may see them)."""
-    renderer = request.app.state.renderer
-    items = [renderer.view(change.item, g.access) for change, g in entries]
-    base = request_base(request)
-    who = principal.subscriber.name if principal.subscriber else "agency"
-    meta = FeedMeta(
-        title=f"newswire: {who}",
-        link=base,
-        language="",
-        feed_id=f"{base}v1/feed#{who}",
-        item_link=f"{base}v1/items/{{id}}",
+    state = request.app.state
+    status, headers, body, media_type = await answer(
+        state,
+        principal,
+        after=after,
+        limit=limit,
+        wait=wait,
+        fmt=fmt,
+        if_none_match=request.headers.get("if-none-match", ""),
+        base=lambda: raw.base_of(state, request.scope),
     )
-    return codec.render_feed(items, meta)
+    return Response(body, status, dict(headers), media_type=None if status == 304 else media_type)
+
+
+# --- ahead of FastAPI -----------------------------------------------------------------------
+
+_INT = re.compile(r"[0-9]{1,9}")
+_NUMBER = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
+_PARAMS = frozenset(("after", "limit", "wait", "format"))
+
+
+def plain_query(scope: Scope) -> dict[str, str] | None:
+    """The feed's parameters when each is given at most once and plainly valid (None: let
+    the documented route answer, and its validation say what is wrong)."""
+    params = raw.query(scope)
+    if params is None:
+        return None
+    limit, wait = params.get("limit"), params.get("wait")
+    if limit is not None and (not _INT.fullmatch(limit) or int(limit) < 1):
+        return None
+    if wait is not None and not _NUMBER.fullmatch(wait):
+        return None
+    return {k: v for k, v in params.items() if k in _PARAMS}
+
+
+async def serve_feed(app, scope: Scope, receive: Receive, send: Send) -> bool:
+    """Answer ``GET /v1/feed`` without FastAPI's layers; False when the request is one
+    for the documented route (nothing has been sent then)."""
+    params = plain_query(scope)
+    if params is None:
+        return False
+    headers = raw.headers(scope)
+    state = app.state
+    try:
+        principal = await auth.identify(state, headers.get(b"authorization"))
+        principal.require("read")
+        status, out, body, media_type = await answer(
+            state,
+            principal,
+            after=params.get("after"),
+            limit=int(params.get("limit", DEFAULT_LIMIT)),
+            wait=float(params.get("wait", 0)),
+            fmt=params.get("format"),
+            if_none_match=headers.get(b"if-none-match", ""),
+            base=lambda: raw.base_of(state, scope),
+        )
+    except NewswireError as exc:
+        await problems.from_error(exc)(scope, receive, send)
+        return True
+    await raw.send_response(send, status, out, body, media_type)
+    return True

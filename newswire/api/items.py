@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,11 +14,12 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from newswire import formats
 from newswire.access.auth import Principal
-from newswire.access.entitlement import codec_for, versions_seen, visible
-from newswire.api import auth, problems
+from newswire.access.entitlement import codec_for, versions_seen, visible_in
+from newswire.api import auth, problems, raw
 from newswire.delivery.announce import announce
 from newswire.errors import (
     BadInput,
@@ -301,7 +304,7 @@ async def withdraw_item(
     responses=problems.responses(400, 401, 403, 404, 406, 429)
     | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
 )
-def get_item(
+async def get_item(
     request: Request,
     item_id: str,
     fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
@@ -312,26 +315,108 @@ def get_item(
 ) -> Response:
     """An item (the latest version the caller may see, or ?version=N) in ?format= or the
     Accept header's format: the full text or the teaser, as the caller's products say."""
-    codec = output_codec(request, fmt, principal)
-    stored, g = visible(principal, _store(request), item_id, version)
+    status, headers, body, media_type = await answer_item(
+        request.app.state,
+        principal,
+        item_id,
+        fmt=fmt,
+        version=version,
+        accept=request.headers.get("accept"),
+        if_none_match=request.headers.get("if-none-match", ""),
+        method=request.method,
+        base=lambda: request_base(request),
+    )
+    if status == 304:
+        return Response(status_code=304, headers=dict(headers))
+    return Response(body, media_type=media_type, headers=dict(headers))
+
+
+async def answer_item(
+    state,
+    principal: Principal,
+    item_id: str,
+    *,
+    fmt: str | None,
+    version: int | None,
+    accept: str | None,
+    if_none_match: str,
+    method: str,
+    base: Callable[[], str],
+) -> tuple[int, list[tuple[str, str]], bytes, str]:
+    """(status, headers, body, media type) of ``GET /v1/items/{id}``: the item's history
+    and its renderings come from memory once read (``newswire.delivery.histories``)."""
+    codec = codec_for(principal, fmt, accept)
+    histories = state.histories
+    history = histories.get(item_id)
+    if history is None:
+        history = await run_in_threadpool(histories.load, item_id)
+    if version and not any(s.item.version == version for s in history):
+        history = []
+    found = visible_in(principal.products, history, version, utcnow())
+    if found is None:
+        what = f"version {version} of item" if version else "item"
+        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+    stored, g = found
     # A stored version never changes: its sequence number, format and access name it.
     etag = f'"{stored.seq}-{codec.name}-{g.access}"'
-    headers = {
-        "ETag": etag,
-        "Vary": "Accept, Authorization",
-        "X-Newswire-Sequence": str(stored.seq),
-        "X-Newswire-Access": g.access,
-        "Cache-Control": "private, no-cache",
-    }
+    headers = [
+        ("ETag", etag),
+        ("Vary", "Accept, Authorization"),
+        ("X-Newswire-Sequence", str(stored.seq)),
+        ("X-Newswire-Access", g.access),
+        ("Cache-Control", "private, no-cache"),
+    ]
     if g.embargoed:
-        headers["X-Newswire-Embargoed"] = "true"
-    if_none_match = request.headers.get("if-none-match", "")
+        headers.append(("X-Newswire-Embargoed", "true"))
     if if_none_match.strip() == "*" or etag in if_none_match:
-        return Response(status_code=304, headers=headers)
-    data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
-    if principal.subscriber is not None and request.method == "GET":
-        request.app.state.meter.add(principal.subscriber.name, "item", g.product)
-    return Response(data, media_type=codec.media_type, headers=headers)
+        return 304, headers, b"", codec.media_type
+    renderer = state.renderer
+    if codec.is_feed:
+        data = await run_in_threadpool(renderer.render_as, codec, stored, g.access, base())
+    else:
+        data = renderer.render(stored.seq, stored.item, codec.name, g.access)
+    if principal.subscriber is not None and method == "GET":
+        state.meter.add(principal.subscriber.name, "item", g.product)
+    return 200, headers, data, codec.media_type
+
+
+_VERSION = re.compile(r"[1-9][0-9]{0,8}")
+
+
+async def serve_item(app, scope: Scope, receive: Receive, send: Send) -> bool:
+    """Answer ``GET`` (and ``HEAD``) ``/v1/items/{id}`` without FastAPI's layers; False
+    (nothing sent) for a request the documented route must answer: another path under
+    the item, or a parameter that is not plainly valid."""
+    item_id = scope["path"][len("/v1/items/") :]
+    if not item_id or item_id.endswith(("/versions", "/withdraw")):
+        return False
+    params = raw.query(scope)
+    if params is None:
+        return False
+    version = params.get("version")
+    if version is not None and (not _VERSION.fullmatch(version) or int(version) > MAX_VERSION):
+        return False
+    headers = raw.headers(scope)
+    state = app.state
+    try:
+        principal = await auth.identify(state, headers.get(b"authorization"))
+        principal.require("read")
+        status, out, body, media_type = await answer_item(
+            state,
+            principal,
+            item_id,
+            fmt=params.get("format"),
+            version=int(version) if version else None,
+            accept=headers.get(b"accept"),
+            if_none_match=headers.get(b"if-none-match", ""),
+            method=scope["method"],
+            base=lambda: raw.base_of(state, scope),
+        )
+    except NewswireError as exc:
+        await problems.from_error(exc)(scope, receive, send)
+        return True
+    await raw.send_response(send, status, out, body, media_type)
+    return True
 
 
 def body_etag(data: bytes) -> str:

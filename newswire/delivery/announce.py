@@ -14,6 +14,9 @@ log = logging.getLogger("newswire.delivery")
 async def announce(state, receipts: list[Receipt]) -> None:
     """Announce what ``append`` stored (``state``: the application's state: ``hub``,
     ``bus``, ``metrics``). Versions not created (duplicates) are no news."""
+    histories = getattr(state, "histories", None)
+    if histories is not None:  # read-your-writes: this process forgets them at once
+        histories.forget(r.id for r in receipts if r.created)
     for r in receipts:
         if not r.created:
             continue

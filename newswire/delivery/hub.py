@@ -31,12 +31,12 @@ from datetime import datetime
 import msgspec
 from starlette.concurrency import run_in_threadpool
 
-from newswire import formats
 from newswire.access.auth import Principal, still_valid
 from newswire.access.entitlement import Grant, Previous, grant_for, previous_from
 from newswire.access.products import Product
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
+from newswire.delivery.tail import Tail
 from newswire.errors import NewswireError
 from newswire.model import utcnow
 from newswire.store.base import Change
@@ -45,6 +45,7 @@ log = logging.getLogger("newswire.hub")
 
 PAGE = 500
 DEFAULT_MAX_PENDING = 2000
+DEFAULT_TAIL = 2000
 HEARTBEAT_SECONDS = 15.0
 WATCH_SECONDS = 0.01
 """How often the hub asks the store whether another process wrote to it (a few
@@ -93,7 +94,6 @@ def envelope(change: Change, g: Grant, fmt: str, renderer: Renderer) -> bytes:
     JSON formats (ninjs) are embedded as JSON under ``item``; the others (NewsML-G2, NITF,
     text) as a string under ``content``.
     """
-    body = renderer.render(change.seq, change.item, fmt, g.access)
     head = {
         "sequence": change.seq,
         "kind": change.kind,
@@ -104,11 +104,12 @@ def envelope(change: Change, g: Grant, fmt: str, renderer: Renderer) -> bytes:
         "product": g.product,
         "format": fmt,
     }
-    if formats.get(fmt).media_type.endswith("json"):
-        head["item"] = msgspec.Raw(msgspec.json.format(body, indent=0))
-    else:
-        head["content"] = body.decode("utf-8")
-    return _HEAD.encode(head)
+    # The item's part is made once per version, format and access (``Renderer.embedded``)
+    # and joined to each audience's small head.
+    return b"%s,%s}" % (
+        _HEAD.encode(head)[:-1],
+        renderer.embedded(change.seq, change.item, fmt, g.access),
+    )
 
 
 class Page:
@@ -332,18 +333,25 @@ class Hub:
         max_pending: int = DEFAULT_MAX_PENDING,
         watch_every: float = WATCH_SECONDS,
         heartbeat: float = HEARTBEAT_SECONDS,
+        tail_size: int = DEFAULT_TAIL,
     ):
         self.heartbeat = heartbeat
         self.store, self.bus, self.renderer = store, bus, renderer
         self.metrics, self.meter = metrics, meter
         self.poll, self.max_pending, self.watch_every = poll, max_pending, watch_every
         self.position = store.last_seq()
+        self.tail_size = tail_size
+        self.ahead = self.position
+        """The last sequence number this process knows to be stored (its own publishes
+        are known before the hub has read them: a reader of this process sees them)."""
+        self.tail = Tail(self.position)
+        """The last ``tail_size`` log entries, for the pull feed (``newswire.delivery.tail``)."""
+        self._advanced: asyncio.Future[None] | None = None
         self.audiences: dict[tuple, Audience] = {}
         self.previous = previous_from(store)
         self.published: dict[int, float] = {}
         """seq -> time.time() its publish was acknowledged (this process's publishes)."""
         self._kick = asyncio.Event()
-        self._advanced = asyncio.Condition()
         self._tasks: list[asyncio.Task] = []
         self._closing = False
         self.on_changes: list[Callable[[list[Change]], None]] = []
@@ -361,6 +369,7 @@ class Hub:
 
     async def stop(self) -> None:
         self._closing = True
+        self._wake_waiters()
         for listener in self.listeners():
             listener.close("the server is shutting down: reconnect to resume")
         for task in self._tasks:
@@ -373,6 +382,7 @@ class Hub:
     def kick(self, seq: int | None = None) -> None:
         """Something was stored (in this process): read the log now."""
         if seq is not None:
+            self.ahead = max(self.ahead, seq)
             self.published[seq] = time.time()
             if len(self.published) > 10_000:
                 for old in sorted(self.published)[:5_000]:
@@ -442,15 +452,25 @@ class Hub:
         return outs, (cursor if changes else upto)
 
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
-        """Wait until the log goes past ``seq`` (True) or ``timeout`` passes (False)."""
-        if self.position > seq:
-            return True
-        async with self._advanced:
+        """Wait until the log goes past ``seq`` (True) or ``timeout`` passes (False).
+
+        Every waiter awaits one future that the next round resolves (no task, no lock
+        per waiter: thousands of long polls wake at once for the price of one)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.position <= seq and not self._closing:
+            if self._advanced is None or self._advanced.done():
+                self._advanced = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._advanced.wait_for(lambda: self.position > seq), timeout
-                )
+                async with asyncio.timeout_at(deadline):
+                    await asyncio.shield(self._advanced)
+            if asyncio.get_running_loop().time() >= deadline:
+                break
         return self.position > seq
+
+    def _wake_waiters(self) -> None:
+        advanced, self._advanced = self._advanced, None
+        if advanced is not None and not advanced.done():
+            advanced.set_result(None)
 
     # --- the readers -----------------------------------------------------------------------
 
@@ -467,7 +487,19 @@ class Hub:
             except NewswireError:  # overflow or a bus outage: the store poll carries on
                 await asyncio.sleep(self.poll)
 
+    async def _load_tail(self) -> None:
+        """Fill the tail with the last entries before the hub's position (once, on start:
+        the pollers' cursors are there)."""
+        position = self.position
+        floor = max(0, position - self.tail_size)
+        changes = await run_in_threadpool(self.store.changes, floor, self.tail_size)
+        self.tail = Tail(floor, [c for c in changes if c.seq <= position], position)
+
     async def _follow_store(self) -> None:
+        try:
+            await self._load_tail()
+        except Exception:  # the feed reads the store meanwhile
+            log.exception("reading the log's tail failed")
         while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), self.poll)
@@ -505,11 +537,11 @@ class Hub:
                 frames = page[0] if len(page) == 1 else Page(page)
                 for listener in tuple(audience.listeners):
                     listener.push_page(page, frames)
+            self.tail = self.tail.extended(changes, self.tail_size)
             self.position = changes[-1].seq
             for callback in self.on_changes:
                 callback(changes)
-            async with self._advanced:
-                self._advanced.notify_all()
+            self._wake_waiters()
             if len(changes) < PAGE:
                 return
 

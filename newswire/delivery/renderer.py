@@ -2,15 +2,21 @@
 
 Every entitled subscriber of a version gets the same bytes: a rendering is keyed by the
 version (its id and number: a stored version never changes), the format and the access
-level, and kept in a bounded LRU so a breaking story's fan-out renders it once, and its
-embargo lift (a log entry of its own) reuses the same bytes.
+level, and kept in a bounded LRU (by bytes) so a breaking story's fan-out renders it
+once, and its embargo lift (a log entry of its own) reuses the same bytes.
+
+The same goes for the part of a delivery envelope that carries the item (``embedded``:
+ninjs compacted under ``item``, other formats as a JSON string under ``content``): the
+feed, streams and WebSockets join it to a small head of their own.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from urllib.parse import quote
+
+import msgspec
+from cachetools import LRUCache
 
 from newswire import formats
 from newswire.access.entitlement import Access
@@ -20,13 +26,17 @@ from newswire.store.base import Stored
 from newswire.text.teaser import teaser
 
 DEFAULT_TEASER_CHARS = 600
+DEFAULT_CAPACITY = 96 * 1024 * 1024
+"""Bytes of renderings kept (the renderings and envelope parts together)."""
+
+_STRING = msgspec.json.Encoder().encode
 
 
 class Renderer:
-    def __init__(self, *, capacity: int = 4096, teaser_chars: int = DEFAULT_TEASER_CHARS):
+    def __init__(self, *, capacity: int = DEFAULT_CAPACITY, teaser_chars: int = DEFAULT_TEASER_CHARS):
         self.capacity = capacity
         self.teaser_chars = teaser_chars
-        self._cache: OrderedDict[tuple[str, int, str, str], bytes] = OrderedDict()
+        self._cache: LRUCache = LRUCache(maxsize=capacity, getsizeof=len)
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
@@ -35,20 +45,37 @@ class Renderer:
         """The item as this access level sees it."""
         return item if access == "full" else teaser(item, self.teaser_chars)
 
+    def _cached(self, key: tuple) -> bytes | None:
+        with self._lock:
+            return self._cache.get(key)
+
+    def _keep(self, key: tuple, data: bytes) -> None:
+        with self._lock:
+            if len(data) <= self.capacity:
+                self._cache[key] = data
+
     def render(self, seq: int, item: NewsItem, fmt: str, access: Access) -> bytes:
         """``item`` (stored with sequence number ``seq``) in ``fmt`` at ``access``."""
         key = (item.id, item.version, fmt, access)
-        with self._lock:
-            data = self._cache.get(key)
-            if data is not None:
-                self._cache.move_to_end(key)
-                return data
-        data = formats.get(fmt).render(self.view(item, access))
-        with self._lock:
+        data = self._cached(key)
+        if data is None:
+            data = formats.get(fmt).render(self.view(item, access))
             self.renders += 1
-            self._cache[key] = data
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            self._keep(key, data)
+        return data
+
+    def embedded(self, seq: int, item: NewsItem, fmt: str, access: Access) -> bytes:
+        """The item's part of a delivery envelope: ``"item":{…}`` (JSON formats, compact)
+        or ``"content":"…"`` (the others, as a JSON string)."""
+        key = (item.id, item.version, fmt, access, "embedded")
+        data = self._cached(key)
+        if data is None:
+            body = self.render(seq, item, fmt, access)
+            if formats.get(fmt).media_type.endswith("json"):
+                data = b'"item":' + msgspec.json.format(body, indent=0).rstrip()
+            else:
+                data = b'"content":' + _STRING(body.decode("utf-8"))
+            self._keep(key, data)
         return data
 
     def render_as(self, codec: Codec, stored: Stored, access: Access, base: str) -> bytes:

@@ -57,14 +57,29 @@ def test_each_version_format_and_access_is_rendered_once():
     assert "الأخبار المنشورة على الصفحة الرسمية".encode() not in teaser
 
 
-def test_the_cache_is_bounded():
-    renderer = Renderer(capacity=2)
+def test_the_cache_is_bounded_by_bytes():
+    size = len(Renderer().render(0, SEED_ITEM, "text", "teaser"))
+    renderer = Renderer(capacity=size * 2 + size // 2)  # room for two renderings
     versions = [msgspec.structs.replace(SEED_ITEM, version=v) for v in range(1, 6)]
     for seq, item in enumerate(versions):
         renderer.render(seq, item, "text", "teaser")
     renderer.render(4, versions[4], "text", "teaser")
     renderer.render(0, versions[0], "text", "teaser")
     assert renderer.renders == 6 and len(renderer._cache) == 2
+
+
+def test_the_envelope_part_is_the_rendering_compacted_or_quoted():
+    renderer = Renderer()
+    part = renderer.embedded(7, SEED_ITEM, "ninjs", "full")
+    assert part.startswith(b'"item":{') and b"\n" not in part
+    assert msgspec.json.decode(b"{" + part + b"}")["item"] == msgspec.json.decode(
+        renderer.render(7, SEED_ITEM, "ninjs", "full")
+    )
+    text = renderer.embedded(7, SEED_ITEM, "text", "teaser")
+    assert msgspec.json.decode(b"{" + text + b"}")["content"] == renderer.render(
+        7, SEED_ITEM, "text", "teaser"
+    ).decode()
+    assert renderer.embedded(7, SEED_ITEM, "ninjs", "full") is part
 
 
 def test_an_embargo_lift_reuses_the_rendering_of_its_version():

@@ -1,0 +1,56 @@
+"""Answering a request ahead of FastAPI's layers: the pieces the fast paths share.
+
+The hottest routes (``/v1/feed``, ``/v1/items/{id}``, ``/v1/stream``) are served as bare
+ASGI by ``NewswireApp`` before FastAPI routes the request, with the same checks and
+problem bodies as their documented routes (which stay, for OpenAPI and for every request
+a fast path hands over). A fast path takes only requests whose parameters are plainly
+valid; anything unusual goes to the documented route, so every error is answered by one
+code path.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.types import Scope, Send
+
+WANTED = frozenset((b"authorization", b"if-none-match", b"accept", b"last-event-id"))
+"""The request headers a fast path reads."""
+
+
+def query(scope: Scope) -> dict[str, str] | None:
+    """The query's parameters, or None when one is given twice (the documented route
+    decides what that means)."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if name in params:
+            return None
+        params[name] = value
+    return params
+
+
+def headers(scope: Scope) -> dict[bytes, str]:
+    """The request headers a fast path reads, decoded (HTTP header values are Latin-1)."""
+    return {name: value.decode("latin-1") for name, value in scope["headers"] if name in WANTED}
+
+
+def base_of(state, scope: Scope) -> str:
+    """The server's URL for links: the ``base_url`` setting, else the request's own."""
+    if state.settings.base_url:
+        return state.settings.base_url.rstrip("/") + "/"
+    return str(Request(scope).base_url).rstrip("/") + "/"
+
+
+async def send_response(
+    send: Send, status: int, headers: list[tuple[str, str]], body: bytes, media_type: str
+) -> None:
+    """A whole response: a 304 carries its headers and no body or content type."""
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    if status != 304:
+        if media_type.startswith("text/") and "charset=" not in media_type:
+            media_type += "; charset=utf-8"  # as Starlette's responses say it
+        raw.append((b"content-type", media_type.encode("latin-1")))
+        raw.append((b"content-length", b"%d" % len(body)))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body if status != 304 else b""})

@@ -1,0 +1,60 @@
+"""Each item's stored versions, from memory: ``GET /v1/items/{id}`` reads an item from
+the store once, not on every request.
+
+A history is kept until the item changes: the hub drops it when it reads a new log entry
+of the item (``forget``: every process's hub reads every entry, within milliseconds of
+the commit), and this process drops it at once when it stores a version itself
+(``newswire.delivery.announce``), so a publisher reads its own writes. A history read
+from the store while the item was changing is not kept (``load`` checks that nothing was
+dropped meanwhile). Renderings are the renderer's, shared with every other channel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from cachetools import LRUCache
+
+from newswire.errors import NotFound
+from newswire.store.base import Change, Stored
+
+DEFAULT_ITEMS = 2048
+"""Histories kept per process (each holds the item's decoded versions)."""
+
+
+class Histories:
+    def __init__(self, store, *, capacity: int = DEFAULT_ITEMS):
+        self.store = store
+        self._cache: LRUCache = LRUCache(maxsize=capacity)
+        self._lock = threading.Lock()
+        self._epoch = 0
+        """Moves whenever something is dropped: a load that saw it move is not kept."""
+
+    def get(self, item_id: str) -> list[Stored] | None:
+        """The kept history of ``item_id`` (empty: no such item), or None (``load`` it)."""
+        with self._lock:
+            return self._cache.get(item_id)
+
+    def load(self, item_id: str) -> list[Stored]:
+        """Every version of ``item_id`` from the store, oldest first, kept (empty: none).
+        In a worker thread."""
+        epoch = self._epoch
+        try:
+            history = self.store.versions(item_id)
+        except NotFound:
+            history = []
+        with self._lock:
+            if epoch == self._epoch:
+                self._cache[item_id] = history
+        return history
+
+    def forget(self, item_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._epoch += 1
+            for item_id in item_ids:
+                self._cache.pop(item_id, None)
+
+    def forget_changes(self, changes: list[Change]) -> None:
+        """The hub's ``on_changes``: drop the histories of the items these entries touch."""
+        self.forget({c.item.id for c in changes})
