@@ -28,6 +28,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address `newswire serve` listens on."),
     Setting("port", "8000", "Port `newswire serve` listens on."),
     Setting(
+        "workers",
+        "auto",
+        "Server processes sharing the port (`newswire serve --workers N`); `auto`: one per"
+        " CPU this process may run on. Each process keeps its own caches and live"
+        " connections; they coordinate through the store.",
+    ),
+    Setting(
+        "metrics_dir",
+        "",
+        "Folder where the processes of `serve --workers N` leave their metrics for"
+        " `/metrics` to sum (default: a new temporary folder each time the server starts).",
+    ),
+    Setting(
         "max_item_bytes",
         str(10 * 1024 * 1024),
         "Largest item accepted, in bytes (files and HTTP bodies); larger ones get 413.",
@@ -120,6 +133,26 @@ def int_setting(name: str) -> int:
     return number
 
 
+def workers_setting(value: str | None = None) -> int:
+    """Server processes: a whole number of 1 or more, or ``auto`` (one per CPU this
+    process may run on)."""
+    value = (setting("workers") if value is None else value).strip().lower()
+    if value == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadInput(
+            f"workers={value!r}: say a whole number of processes or auto", field="workers"
+        ) from None
+    if number < 1:
+        raise BadInput(f"workers={value!r}: it must be 1 or more", field="workers")
+    return number
+
+
 def flag_setting(name: str) -> bool:
     """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
     value = setting(name).strip().lower()
@@ -153,6 +186,7 @@ class Settings:
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))
     feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
+    metrics_dir: str = field(default_factory=lambda: setting("metrics_dir"))
     webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
     webhook_retry_base: float = field(
         default_factory=lambda: number_setting("webhook_retry_base")

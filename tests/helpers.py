@@ -59,7 +59,8 @@ class Server:
                        "--http", http, "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
             [sys.executable, *command],
-            env={**os.environ, "NEWSWIRE_DB": db, **(env or {})},
+            # One process unless a test asks for more (--workers): tests/delivery/test_workers.py
+            env={**os.environ, "NEWSWIRE_WORKERS": "1", "NEWSWIRE_DB": db, **(env or {})},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

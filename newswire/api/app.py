@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,12 +15,14 @@ from newswire import __version__
 from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, ops, problems, search, stream, usage, webhooks
+from newswire.api.serving import WORKER_ENV
 from newswire.bus import open_bus
 from newswire.delivery.feed import FeedPages
 from newswire.delivery.histories import Histories
 from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
+from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
@@ -104,10 +107,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         for start in app.state.on_start:
             await start(app)
         flusher = asyncio.create_task(_flush_usage(meter, principals, store))
+        shared = app.state.shared_metrics
+        snapshots = asyncio.create_task(_snapshots(shared, hub)) if shared is not None else None
         try:
             yield
         finally:
             app.state.closing = True
+            if snapshots is not None:
+                snapshots.cancel()
             for stop in app.state.on_stop:
                 with contextlib.suppress(Exception):
                     await stop(app)
@@ -120,6 +127,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 await run_in_threadpool(_flush, meter, principals, store)
             await bus.close()
             store.close()
+            if shared is not None:
+                with contextlib.suppress(Exception):
+                    shared.write()
 
     app = NewswireApp(
         title="newswire",
@@ -133,6 +143,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     principals = state.principals = Principals(store)
     histories = state.histories = Histories(store)
     state.limiter = RateLimiter(store.coordination)
+    state.shared_metrics = (
+        SharedMetrics(settings.metrics_dir, metrics.registry)
+        if settings.metrics_dir and os.environ.get(WORKER_ENV)
+        else None
+    )
     state.heartbeat = float(settings.heartbeat)
     state.closing = False
     state.searching = None
@@ -159,6 +174,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 def _flush(meter: Meter, principals: Principals, store: Store) -> None:
     meter.flush(store.access)
     principals.flush()
+
+
+async def _snapshots(shared: SharedMetrics, hub: Hub) -> None:
+    """Leave this process's metrics for the others' ``/metrics`` (``serve --workers N``)."""
+    while True:
+        hub.settle()  # counted deliveries into the registry (in the loop: listeners are)
+        try:
+            await run_in_threadpool(shared.write)
+        except Exception:
+            log.exception("writing this process's metrics for the others failed")
+        await asyncio.sleep(SNAPSHOT_SECONDS)
 
 
 async def _flush_usage(meter: Meter, principals: Principals, store: Store) -> None:

@@ -277,6 +277,15 @@ def list_settings() -> None:
     )
 
 
+WorkersOption = Annotated[
+    str,
+    typer.Option(
+        envvar="NEWSWIRE_WORKERS",
+        help="Server processes sharing the port: a number, or auto (one per CPU).",
+    ),
+]
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
@@ -284,9 +293,10 @@ def serve(
         BY_NAME["port"].default
     ),
     db: DbOption = DB_DEFAULT,
+    workers: WorkersOption = BY_NAME["workers"].default,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
-    _serve(db, host, port)
+    _serve(db, host, port, workers)
 
 
 @app.command()
@@ -297,6 +307,7 @@ def demo(
     ),
     db: DbOption = DB_DEFAULT,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
+    workers: WorkersOption = BY_NAME["workers"].default,
 ) -> None:
     """Load the demo data (the seed item and a corpus sample), then serve."""
     from newswire import demo as demo_data
@@ -317,7 +328,7 @@ def demo(
 
     with_store(db, run)
     if serve_:
-        _serve(db, host, port)
+        _serve(db, host, port, workers)
 
 
 def _demo_access(store: Store, port: int) -> None:
@@ -382,23 +393,16 @@ def _demo_accounts(store: Store, port: int) -> None:
         err.print(f"  {where:9} {email:28} {password}", highlight=False, soft_wrap=True)
 
 
-def _serve(db: str, host: str, port: int) -> None:
-    import uvicorn
-
-    from newswire.api.app import create_app
-    from newswire.settings import Settings
+def _serve(db: str, host: str, port: int, workers: str) -> None:
+    from newswire.api.serving import serve
+    from newswire.settings import Settings, workers_setting
 
     try:
-        application = create_app(Settings(db=db))
+        settings = Settings(db=db)
+        processes = workers_setting(workers)
+        if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:
+            err.print("an in-memory database lives in one process: serving with one", highlight=False)
+            processes = 1
+        serve(settings, host, port, processes)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
-    # Thousands of live connections keep many objects alive: with the default thresholds
-    # full collections ran every few seconds and each stopped the loop ~0.3 s (p99 of live
-    # delivery halved with these; see docs/benchmarks.md).
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-    # Live streams never end by themselves: on shutdown, give them a moment, then close.
-    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable
 
 import msgspec
@@ -42,6 +43,7 @@ class EventStream(Response):
             (b"cache-control", b"no-store"),
             (b"x-accel-buffering", b"no"),
             (b"x-newswire-after", b"%d" % listener.after),
+            (b"x-newswire-process", b"%d" % os.getpid()),  # which of serve --workers N
         ]  # no content-length: the body is open-ended
 
     async def write(self, send: Send, outs: list[Out]) -> None:

@@ -24,6 +24,7 @@ the body.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import multiprocessing
 import os
@@ -288,8 +289,13 @@ class SearchIndex:
     """One node's index, at ``path`` (in memory when None).
 
     Writes (``follow``, ``rebuild``) take a lock and hold tantivy's single writer; searches
-    run concurrently from any thread. A second process opening the same directory (the
-    CLI's ``newswire search`` beside a running server) gets it read-only.
+    run concurrently from any thread. Several processes may open the same folder (the
+    processes of ``serve --workers N``, the CLI's ``newswire search`` beside a server):
+    the one holding tantivy's writer lock writes, the others search read-only, reloading
+    when the state file says the writer committed, and asking for the writer now and then
+    (``writer``), so one takes over when the writer's process ends. Creating the folder
+    happens under a file lock beside it, so two processes starting at once never both
+    make it.
     """
 
     def __init__(self, path: Path | str | None, *, teaser_chars: int = 600):
@@ -312,7 +318,16 @@ class SearchIndex:
         return self.path / "newswire.json" if self.path is not None else None
 
     def _open(self) -> tantivy.Index:
+        if self.path is None:
+            return self._open_locked()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            return self._open_locked()
+
+    def _open_locked(self) -> tantivy.Index:
         state = self._read_state()
+        self._seen = self._state_stamp()
         if self.path is None:
             index = tantivy.Index(self.schema)
             self.fresh = True
@@ -362,8 +377,36 @@ class SearchIndex:
             except ValueError:
                 self.read_only = True
             else:
+                if self.read_only:
+                    # Taking over from another process: start where it stopped.
+                    self._reload()
+                    state = self._read_state() or {}
+                    self.cursor = int(state.get("cursor", 0))
+                    self.fresh = bool(state.get("building", True))
                 self.read_only = False
         return self._writer
+
+    def _state_stamp(self) -> tuple[int, int] | None:
+        state_file = self._state_file()
+        try:
+            st = state_file.stat() if state_file is not None else None
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_ino) if st is not None else None
+
+    def catch_up_read_only(self) -> bool:
+        """Without the writer: reload if the writing process committed since (its state
+        file moved); whether it did. Cheap enough to call ten times a second."""
+        stamp = self._state_stamp()
+        if stamp == self._seen:
+            return False
+        with self._lock:
+            self._seen = stamp
+            state = self._read_state() or {}
+            self._reload()
+            self.cursor = int(state.get("cursor", self.cursor))
+            self.fresh = bool(state.get("building", False))
+        return True
 
     def _reload(self) -> None:
         self.index.reload()
@@ -391,7 +434,7 @@ class SearchIndex:
         with self._lock:
             writer = self.writer()
             if writer is None:
-                self._reload()  # what the process holding the writer committed
+                self.catch_up_read_only()  # what the process holding the writer committed
                 return 0
             if self.fresh:
                 # Opened in the middle of another process's first build: finish it here.
@@ -478,7 +521,11 @@ class SearchIndex:
         return done
 
     def ensure(self, store, progress: Callable[[int, int], None] | None = None) -> None:
-        """Rebuild if stale, else catch up with the store's log."""
+        """Rebuild if stale, else catch up with the store's log (without the writer: see
+        what the process holding it has done)."""
+        if self.writer() is None:
+            self.catch_up_read_only()
+            return
         if self.stale(store.last_seq()):
             self.rebuild(store, progress=progress)
         else:

@@ -20,6 +20,8 @@ log = logging.getLogger("newswire.search")
 POLL_SECONDS = 1.0
 """How often the index looks at the store's log without being told (another node's or
 the CLI's writes reach this node's index within this)."""
+READ_ONLY_SECONDS = 0.1
+"""How often a process that does not write the index looks whether the writer committed."""
 COMMIT_EVERY_SECONDS = 0.5
 """Commits come at most this often: a tantivy commit costs ~17 ms of CPU, and one per
 publish took a fifth of a busy server's core. The first entry after a quiet spell is
@@ -75,15 +77,30 @@ class Searching:
         except Exception:
             log.exception("building the search index failed; search stays unavailable")
             return
-        self.ready = True
+        self.ready = not self.index.fresh
         if self.index.read_only:
-            log.warning(
-                "the search index at %s is written by another process: searching it read-only",
+            log.info(
+                "the search index at %s is written by another process: searching it and"
+                " following its commits",
                 self.index.path,
             )
         loop = asyncio.get_running_loop()
-        last = 0.0
+        last = asked = 0.0
         while True:
+            if self.index.read_only:
+                # Another process writes: see its commits within READ_ONLY_SECONDS, and ask
+                # for the writer each POLL_SECONDS (it is free once that process ends).
+                await asyncio.sleep(READ_ONLY_SECONDS)
+                try:
+                    if loop.time() - asked >= POLL_SECONDS:
+                        asked = loop.time()
+                        await run_in_threadpool(self.index.follow, self.store)
+                    else:
+                        await run_in_threadpool(self.index.catch_up_read_only)
+                except Exception:
+                    log.exception("following the search index failed; retrying")
+                self.ready = not self.index.fresh
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), POLL_SECONDS)
                 await asyncio.sleep(max(0.0, last + COMMIT_EVERY_SECONDS - loop.time()))
@@ -91,6 +108,7 @@ class Searching:
             last = loop.time()
             try:
                 await run_in_threadpool(self.index.follow, self.store)
+                self.ready = True
             except Exception:
                 log.exception("updating the search index failed; retrying")
                 await asyncio.sleep(POLL_SECONDS)
