@@ -120,6 +120,8 @@ class FeedPages:
         self._lock = threading.Lock()
         self.built = 0
         """Pages built (not answered from the kept ones)."""
+        sources = hub.metrics.feed_pages
+        self._kept, self._tail, self._store = (sources.labels(s) for s in ("kept", "tail", "store"))
 
     def kept(self, key: tuple) -> Page | None:
         """The kept page for ``key`` if it is still right (in the event loop: no I/O)."""
@@ -129,6 +131,7 @@ class FeedPages:
             return None
         hub = self.hub
         if page.full or (page.position == hub.position and hub.ahead <= hub.position):
+            self._kept.inc()
             return page
         return None
 
@@ -145,6 +148,7 @@ class FeedPages:
         key = request.key()
         decisions = self._decisions_for(request.products, key)
         entries, reached, position = self.scan(decisions, request.after, request.limit)
+        (self._store if position < 0 else self._tail).inc()
         full = len(entries) >= request.limit
         etag = _etag(key, reached, [c.seq for c, _ in entries])
         if if_none_match and etag in if_none_match:

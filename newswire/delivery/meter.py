@@ -133,6 +133,14 @@ class Metrics:
             "Webhook deliveries scheduled for another attempt after a failure.",
             registry=self.registry,
         )
+        self.feed_pages = PromCounter(
+            "newswire_feed_pages",
+            "Pull-feed pages answered, by where they came from: kept (bytes kept from an"
+            " earlier request), tail (assembled from the log entries kept in memory), store"
+            " (a cursor older than those: read from the store).",
+            ["source"],
+            registry=self.registry,
+        )
         self.published = PromCounter(
             "newswire_published_versions",
             "Item versions stored through the HTTP API.",

@@ -1,0 +1,187 @@
+"""Feed pages from memory answer exactly what the store says.
+
+- ``GET /v1/feed`` and ``GET /v1/items/{id}`` are answered ahead of FastAPI (a raw ASGI
+  path) and by the documented routes: the same status, body and headers, kept or built;
+- a page assembled from the hub's tail holds the same entries as one read from the store;
+- ``newswire_feed_pages`` says where each page came from (kept, tail, store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newswire.access.keys import ApiKey, new_key
+from newswire.access.products import Product, validate_product
+from newswire.access.subscribers import Subscriber, check_subscriber
+from newswire.api.app import create_app
+from newswire.delivery.feed import Decisions
+from newswire.demo import corpus_items, corpus_records, corpus_sample_path
+from newswire.model import NewsItem
+from newswire.settings import Settings
+from newswire.store import open_store
+
+TAIL = 120
+ROUTE = "x-test-route"
+"""A request with this header goes to the documented FastAPI route, not the fast path."""
+HEADERS = ("etag", "x-newswire-next", "link", "cache-control", "vary", "content-type",
+           "x-newswire-clamped")
+PRODUCTS = {
+    "ar-full": Product(name="ar-full", access="full", languages=["ar"]),
+    "en-teaser": Product(name="en-teaser", access="teaser", languages=["en"]),
+    "all-teaser": Product(name="all-teaser", access="teaser"),
+}
+
+
+def english(n: int) -> NewsItem:
+    return NewsItem(
+        id=f"urn:test:pages:en:{n}",
+        language="en",
+        headline=f"Markets item {n}",
+        body=[f"First paragraph of item {n}.", "A second paragraph subscribers get in full."],
+    )
+
+
+class World:
+    def __init__(self, folder):
+        url = f"sqlite:///{folder / 'pages.db'}"
+        store = open_store(url)
+        arabic = list(corpus_items(corpus_records(corpus_sample_path())))[:260]
+        mixed: list[NewsItem] = []
+        for n, item in enumerate(arabic):
+            mixed.append(item)
+            if n % 4 == 0:
+                mixed.append(english(n))
+        store.append_many(mixed)
+        self.keys: dict[str, str] = {}
+        for product in PRODUCTS.values():
+            store.access.add_product(validate_product(product))
+            store.access.add_subscriber(
+                check_subscriber(Subscriber(name=f"s-{product.name}", products=[product.name]))
+            )
+            key, key_id, key_hash = new_key()
+            store.access.add_key(
+                ApiKey(id=key_id, scope="read", name="t", subscriber=f"s-{product.name}"), key_hash
+            )
+            self.keys[product.name] = key
+        self.ids = [item.id for item in mixed]
+        self.last = store.last_seq()
+        store.close()
+        self.app = create_app(Settings(db=url, feed_tail=TAIL))
+
+        async def either(scope, receive, send):
+            if scope["type"] == "http" and any(k == ROUTE.encode() for k, _ in scope["headers"]):
+                await FastAPI.__call__(self.app, scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+
+        # The application runs in an event loop of its own thread, its lifespan started
+        # (the hub, the tail), and is called in-process over ASGI.
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.lifespan = self.app.router.lifespan_context(self.app)
+        self.call(self.lifespan.__aenter__())
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=either), base_url="http://testserver"
+        )
+
+    def call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
+
+    def close(self) -> None:
+        self.call(self.http.aclose())
+        self.call(self.lifespan.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    def get(self, path: str, who: str | None, route: bool = False, **headers):
+        headers = {"Authorization": f"Bearer {self.keys[who]}", **headers} if who else headers
+        if route:
+            headers[ROUTE] = "1"
+        return self.call(self.http.get(path, headers=headers))
+
+    def metric(self, source: str) -> float:
+        for line in self.get("/metrics", None).text.splitlines():
+            if line.startswith(f'newswire_feed_pages_total{{source="{source}"}}'):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    world = World(tmp_path_factory.mktemp("pages"))
+    yield world
+    world.close()
+
+
+def alike(a, b) -> None:
+    assert a.status_code == b.status_code, (a.text, b.text)
+    assert a.content == b.content
+    for name in HEADERS:
+        assert a.headers.get(name) == b.headers.get(name), name
+
+
+@pytest.mark.parametrize("who", list(PRODUCTS))
+@pytest.mark.parametrize("fmt", [None, "nitf", "rss", "jsonfeed"])
+def test_the_fast_path_and_the_route_answer_alike(world, who, fmt):
+    for after in (0, 37, world.last - TAIL - 5, world.last - 40, world.last - 1, world.last):
+        for limit in (1, 7, 50, 900):
+            query = f"/v1/feed?after={after}&limit={limit}" + (f"&format={fmt}" if fmt else "")
+            # Built by one, then kept: each answers the other's page the same.
+            fast = world.get(query, who, route=False)
+            routed = world.get(query, who, route=True)
+            alike(fast, routed)
+            assert fast.status_code == 200
+            etag = fast.headers["etag"]
+            for route in (False, True):
+                again = world.get(query, who, route=route, **{"If-None-Match": etag})
+                assert again.status_code == 304
+                assert again.content == b""
+                assert again.headers["etag"] == etag
+
+
+def test_items_fast_path_and_route_answer_alike(world):
+    for item_id in world.ids[:: len(world.ids) // 12]:
+        path = f"/v1/items/{quote(item_id, safe='')}"
+        for who in PRODUCTS:
+            for suffix in ("", "?format=newsml", "?version=1", "?version=2"):
+                alike(world.get(path + suffix, who, False), world.get(path + suffix, who, True))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    limit=st.integers(min_value=1, max_value=60),
+    names=st.sets(st.sampled_from(sorted(PRODUCTS)), min_size=1),
+)
+def test_a_page_from_the_tail_holds_what_the_store_holds(world, data, limit, names):
+    feed = world.app.state.feed
+    tail = world.app.state.hub.tail
+    assert tail.floor < world.last and tail.end == world.last
+    after = data.draw(st.integers(min_value=tail.floor, max_value=world.last))
+    products = [PRODUCTS[n] for n in sorted(names)]
+    from_tail, reached_tail, position = feed.scan(Decisions(products), after, limit)
+    assert position == world.last  # it was the tail's to answer
+    from_store, reached_store, _ = feed._scan_store(Decisions(products), after, limit)
+    assert [(c.seq, g) for c, g in from_tail] == [(c.seq, g) for c, g in from_store]
+    assert reached_tail == reached_store
+
+
+def test_the_metric_says_where_pages_came_from(world):
+    before = {s: world.metric(s) for s in ("kept", "tail", "store")}
+    world.get("/v1/feed?after=3&limit=11", "ar-full", route=False)  # deep: the store
+    world.get(f"/v1/feed?after={world.last - 3}&limit=11", "ar-full", route=False)  # the tail
+    world.get(f"/v1/feed?after={world.last - 3}&limit=11", "ar-full", route=False)  # kept
+    after = {s: world.metric(s) for s in ("kept", "tail", "store")}
+    assert after["store"] == before["store"] + 1
+    assert after["tail"] == before["tail"] + 1
+    assert after["kept"] == before["kept"] + 1
