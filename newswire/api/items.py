@@ -218,9 +218,12 @@ def get_versions(
     (default ninjs: embedded as JSON under ``item``; other formats as a string under
     ``content``)."""
     codec = output_codec(request, fmt or "ninjs", principal)
-    store = _store(request)
+    histories = request.app.state.histories  # the item's versions from memory when kept
+    history = histories.get(item_id)
+    if history is None:
+        history = histories.load(item_id)
     entries = []
-    for stored, g in versions_seen(principal.products, store.versions(item_id), utcnow()):
+    for stored, g in versions_seen(principal.products, history, utcnow()):
         item = stored.item
         data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
         entry = {
