@@ -146,10 +146,10 @@ def workers_setting(value: str | None = None) -> int:
         number = int(value)
     except ValueError:
         raise BadInput(
-            f"workers={value!r}: say a whole number of processes or auto", field="workers"
+            f"{value!r}: say a whole number of processes, or auto", field="workers"
         ) from None
     if number < 1:
-        raise BadInput(f"workers={value!r}: it must be 1 or more", field="workers")
+        raise BadInput(f"{value!r}: it must be 1 or more", field="workers")
     return number
 
 

@@ -172,6 +172,11 @@ def test_settings_and_options_out_of_range(db):
     assert result.returncode == 2 and b"1 or more" in result.stderr
     result = newswire("serve", "--port", "70000", db=db)
     assert result.returncode == 2 and b"Traceback" not in result.stderr
+    for workers, reason in (("0", b"1 or more"), ("many", b"whole number")):
+        result = newswire("serve", "--workers", workers, db=db)
+        assert result.returncode == 2 and reason in result.stderr, result.stderr
+        result = newswire("serve", db=db, env={"NEWSWIRE_WORKERS": workers})
+        assert result.returncode == 2 and b"workers" in result.stderr, result.stderr
 
 
 def test_export_into_a_closed_pipe_is_quiet(db):
