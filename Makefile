@@ -43,3 +43,7 @@ bench-public: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+.PHONY: bench-search-http
+bench-search-http: install
+	$(BIN)/python bench/search_http.py
