@@ -199,9 +199,7 @@ def engine(url: str, queries: list[str], runs: int, limit: int) -> tuple[dict, l
 
 def answer(searcher: Searcher, req: SearchRequest, products: list[Product]) -> bytes:
     """The body ``GET /v1/search`` answers with, made as the route makes it."""
-    import msgspec
-
-    return msgspec.json.encode(searcher.search(req, products))
+    return searcher.search_json(req, products)
 
 
 # --- the server, over HTTP ----------------------------------------------------------------

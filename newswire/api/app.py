@@ -63,6 +63,10 @@ class NewswireApp(FastAPI):
                 self, scope, receive, send
             ):
                 return
+            if path == "/v1/search" and method == "GET" and await search.serve_search(
+                self, scope, receive, send
+            ):
+                return
             if (
                 path.startswith("/v1/items/")
                 and method in ("GET", "HEAD")

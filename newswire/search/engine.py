@@ -11,13 +11,23 @@ entitlements score nothing; only the words do.
 Hits are read back from the store (the index keeps only ids), judged with the delivery
 rule (``entitlement.grant``) for full text or teaser, and given snippets of the original
 text with the matched words in ``<mark>``.
+
+What a search does per item is done once per stored version and kept (``Kept``: the
+fields a hit shows and the grant judges, the headline and the text shown for each access
+ready for marking, the hit's JSON around its marks), and so is what it does per query
+text (the parsed query, the compiled tantivy query and the terms to mark): a hit found
+again costs a lookup, and a hit list is read from the store in one query for the versions
+not kept. ``search_json`` gives the HTTP answer as bytes, ``search`` the same as objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
 
 import msgspec
 import tantivy
@@ -26,16 +36,23 @@ from newswire.access import taxonomy
 from newswire.access.entitlement import grant
 from newswire.access.products import Product, parse_urgency
 from newswire.errors import BadInput, NotFound
-from newswire.model import utcnow
+from newswire.model import NewsItem, utcnow
 from newswire.search import query as q
 from newswire.search.index import FIELDS, SearchIndex, product_clause
-from newswire.search.snippets import highlight, snippet
+from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
 
 __all__ = ["MAX_LIMIT", "Hit", "Results", "SearchRequest", "Searcher"]
 
 MAX_LIMIT = 100
+KEPT_VERSIONS = 4096
+"""Versions kept ready to be shown (``Kept``), the most recently shown: about 20 KB each
+for an average article of the corpus."""
+KEPT_QUERIES = 1024
+"""Compiled queries kept, the most recently used."""
+KEPT_MARKS = 8
+"""Marked renderings kept per version and access (one per set of terms marked)."""
 MAX_WINDOW = 10_000
 """Deepest result a page may reach (page x limit): deeper paging is a crawl, not a search."""
 SORTS = ("relevance", "newest")
@@ -89,6 +106,8 @@ class Searcher:
         self.schema = index.schema
         self._languages: tuple[int, list[str]] = (-1, [])
         self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, int, int], Kept] = OrderedDict()
+        self._compiled: OrderedDict[tuple, tuple[tantivy.Query, frozenset[str]]] = OrderedDict()
 
     # --- the query -------------------------------------------------------------------------
 
@@ -153,13 +172,34 @@ class Searcher:
 
     def compile(
         self, req: SearchRequest, products: list[Product], searcher: tantivy.Searcher | None = None
-    ) -> tuple[tantivy.Query, set[str]]:
-        parsed = q.parse(req.q)
-        generation = self.index.generation
-        searcher = searcher or self.index.searcher()
-        langs = (
-            [req.lang.split("-")[0].lower()] if req.lang else self.languages(searcher, generation)
+    ) -> tuple[tantivy.Query, frozenset[str]]:
+        """The tantivy query of ``req`` for a caller with ``products`` and the terms its
+        hits mark; kept by query text, filters, products and languages searched."""
+        parsed = parse(req.q)
+        if req.lang:
+            langs = [req.lang.split("-")[0].lower()]
+        else:
+            generation = self.index.generation
+            langs = self.languages(searcher or self.index.searcher(), generation)
+        key = (
+            req.q, req.lang, req.subject, req.urgency, req.since, req.until,
+            _PRODUCTS_KEY(products), tuple(langs),
         )
+        with self._lock:
+            found = self._compiled.get(key)
+            if found is not None:
+                self._compiled.move_to_end(key)
+                return found
+        found = self._compile(req, parsed, products, langs)
+        with self._lock:
+            self._compiled[key] = found
+            if len(self._compiled) > KEPT_QUERIES:
+                self._compiled.popitem(last=False)
+        return found
+
+    def _compile(
+        self, req: SearchRequest, parsed: q.Query, products: list[Product], langs: list[str]
+    ) -> tuple[tantivy.Query, frozenset[str]]:
         branches = []
         full = [p for p in products if p.access == "full"]
         teaser_only = [p for p in products if p.access != "full"]
@@ -171,7 +211,7 @@ class Searcher:
             excluded = full_scope if full else None
             branches.append(_within(self.text_query(parsed, "teaser", langs), scope, excluded))
         if not branches:
-            return tantivy.Query.empty_query(), set()
+            return tantivy.Query.empty_query(), frozenset()
         matched = branches[0] if len(branches) == 1 else tantivy.Query.boolean_query(
             [(Occur.Should, b) for b in branches]
         )
@@ -180,7 +220,7 @@ class Searcher:
             matched = tantivy.Query.boolean_query(
                 [(Occur.Must, matched)] + [(Occur.Must, _unscored(f)) for f in filters]
             )
-        return matched, self.wanted(parsed, langs)
+        return matched, frozenset(self.wanted(parsed, langs))
 
     def filters(self, req: SearchRequest) -> list[tantivy.Query]:
         out = []
@@ -207,6 +247,41 @@ class Searcher:
     def search(
         self, req: SearchRequest, products: Iterable[Product], now: dt.datetime | None = None
     ) -> Results:
+        """A page of hits for ``req``, judged for a caller with ``products``."""
+        page = self._page(req, products, now)
+        return Results(
+            query=req.q,
+            total=page.total,
+            page=req.page,
+            limit=req.limit,
+            sort=req.sort,
+            hits=[kept.hit(access, page.wanted, score) for kept, access, score in page.hits],
+            facets=page.facets,
+        )
+
+    def search_json(
+        self,
+        req: SearchRequest,
+        products: Iterable[Product],
+        extra: dict[str, object] | None = None,
+        now: dt.datetime | None = None,
+    ) -> bytes:
+        """``search`` as the JSON ``GET /v1/search`` answers with (``extra``'s members
+        after the results'), each hit's JSON made from what its version keeps."""
+        page = self._page(req, products, now)
+        hits = b",".join([kept.json(access, page.wanted, score) for kept, access, score in page.hits])
+        body = {
+            "query": req.q,
+            "total": page.total,
+            "page": req.page,
+            "limit": req.limit,
+            "sort": req.sort,
+            "hits": msgspec.Raw(b"[" + hits + b"]"),
+            "facets": page.facets,
+        }
+        return _ENCODE(body | extra if extra else body)
+
+    def _page(self, req: SearchRequest, products: Iterable[Product], now) -> _Page:
         products = list(products)
         validate(req)
         if req.products:
@@ -224,49 +299,63 @@ class Searcher:
             offset=(req.page - 1) * req.limit,
             order_by_field="ts" if req.sort == "newest" else None,
         )
-        hits = self._hits(searcher, found.hits, products, wanted, req.sort == "relevance", now)
+        hits = self._hits(searcher, found.hits, products, req.sort == "relevance", now)
         facets = self.facets(searcher, query) if req.facets and found.count else {}
-        return Results(
-            query=req.q,
-            total=found.count,
-            page=req.page,
-            limit=req.limit,
-            sort=req.sort,
-            hits=hits,
-            facets=facets,
-        )
+        return _Page(found.count, hits, wanted, facets)
 
-    def _hits(self, searcher, found, products, wanted: set[str], scored: bool, now) -> list[Hit]:
+    def _hits(
+        self, searcher, found, products, scored: bool, now
+    ) -> list[tuple[Kept, str, float | None]]:
+        """The hits shown: each one's kept version, the access granted and its score."""
         now = now or utcnow()
-        out = []
-        for key, address in found:
+        keys = []
+        for _, address in found:
             doc = searcher.doc(address)
-            item_id, version = doc["id"][0], doc["version"][0]
-            try:
-                item = self.store.get(item_id, version).item
-            except NotFound:
+            keys.append((doc["id"][0], doc["version"][0], doc["seq"][0]))
+        kept = self.kept(keys)
+        out = []
+        for (score, _), version in zip(found, kept, strict=True):
+            if version is None:
                 continue  # gone from the store since (a restore): the index will follow
-            granted = grant(products, item, now)
+            granted = grant(products, version.item, now)
             if granted is None:
                 continue
-            shown = item if granted.access == "full" else teaser(item, self.teaser_chars)
-            lang = item.language
-            text = "\n".join(shown.body) or shown.lead
-            out.append(
-                Hit(
-                    id=item.id,
-                    version=item.version,
-                    language=lang,
-                    headline=highlight(item.headline, lang, wanted),
-                    snippet=snippet(text, lang, wanted),
-                    access=granted.access,
-                    urgency=item.urgency,
-                    versioncreated=item.versioncreated,
-                    subjects=[c.code for c in item.subjects if c.code],
-                    score=round(key, 4) if scored else None,
-                )
-            )
+            out.append((version, granted.access, round(score, 4) if scored else None))
         return out
+
+    def kept(self, keys: list[tuple[str, int, int]]) -> list[Kept | None]:
+        """The kept versions of ``keys`` (id, version, sequence number), those not kept
+        read from the store (in one query) and kept; None for one the store lacks."""
+        out: list[Kept | None] = []
+        missing = []
+        with self._lock:
+            for key in keys:
+                found = self._kept.get(key)
+                if found is not None:
+                    self._kept.move_to_end(key)
+                else:
+                    missing.append(key)
+                out.append(found)
+        if not missing:
+            return out
+        read = {}
+        for stored in self.store.by_seq([seq for _, _, seq in missing]):
+            read[(stored.item.id, stored.item.version, stored.seq)] = stored.item
+        made = {}
+        for key in missing:
+            item = read.get(key)
+            if item is None:  # not under that sequence number: by id and version
+                try:
+                    item = self.store.get(key[0], key[1]).item
+                except NotFound:
+                    continue
+            made[key] = Kept(item, self.teaser_chars)
+        with self._lock:
+            for key, version in made.items():
+                self._kept[key] = version
+            while len(self._kept) > KEPT_VERSIONS:
+                self._kept.popitem(last=False)
+        return [found if found is not None else made.get(key) for key, found in zip(keys, out, strict=True)]
 
     def facets(self, searcher, query) -> dict[str, dict[str, int]]:
         spec = {
@@ -297,7 +386,92 @@ def validate(req: SearchRequest) -> None:
         parse_urgency(req.urgency)
     if req.since and req.until and req.since > req.until:
         raise BadInput("from is after to: give the earlier time first", field="from")
-    q.parse(req.q)
+    parse(req.q)
+
+
+parse = lru_cache(maxsize=4096)(q.parse)
+"""``query.parse``, remembering the queries parsed lately (a query that fails is parsed
+again each time: only results are kept)."""
+_ENCODE = msgspec.json.Encoder().encode
+_PRODUCTS_KEY = msgspec.msgpack.Encoder().encode
+
+
+class _Page(NamedTuple):
+    total: int
+    hits: list[tuple[Kept, str, float | None]]
+    wanted: frozenset[str]
+    facets: dict[str, dict[str, int]]
+
+
+class Kept:
+    """A stored version as search shows it, made once: the item (without its HTML), its
+    headline and the text each access shows ready for marking (``Passage``, the
+    teaser's made when first asked for), the hit's JSON around its marks, and its last
+    few markings."""
+
+    __slots__ = ("_marks", "_texts", "headline", "item", "teaser_chars")
+
+    def __init__(self, item: NewsItem, teaser_chars: int):
+        self.teaser_chars = teaser_chars
+        self.headline = Passage(item.headline, item.language)
+        self._texts: dict[str, tuple[Passage, bytes, bytes]] = {}
+        self._marks: dict[tuple[str, frozenset[str]], tuple[str, str, bytes]] = {}
+        self.item = msgspec.structs.replace(item, body_html="", footer="")
+
+    def _shown(self, access: str) -> tuple[Passage, bytes, bytes]:
+        found = self._texts.get(access)
+        if found is None:
+            item = self.item
+            shown = item if access == "full" else teaser(item, self.teaser_chars)
+            text = Passage("\n".join(shown.body) or shown.lead, item.language)
+            head = b"".join((
+                b'{"id":', _ENCODE(item.id), b',"version":', _ENCODE(item.version),
+                b',"language":', _ENCODE(item.language), b',"headline":',
+            ))
+            tail = b"".join((
+                b',"access":', _ENCODE(access), b',"urgency":', _ENCODE(item.urgency),
+                b',"versioncreated":', _ENCODE(item.versioncreated),
+                b',"subjects":', _ENCODE([c.code for c in item.subjects if c.code]),
+                b',"score":',
+            ))
+            found = self._texts.setdefault(access, (text, head, tail))
+        return found
+
+    def marks(self, access: str, wanted: frozenset[str]) -> tuple[str, str, bytes]:
+        """The headline and snippet marked for ``wanted``, and the hit's JSON up to its
+        score."""
+        key = (access, wanted)
+        found = self._marks.get(key)
+        if found is None:
+            text, head, tail = self._shown(access)
+            headline = self.headline.highlight(wanted)
+            snippet = text.snippet(wanted)
+            found = (headline, snippet, b"".join(
+                (head, _ENCODE(headline), b',"snippet":', _ENCODE(snippet), tail)
+            ))
+            if len(self._marks) >= KEPT_MARKS:
+                self._marks.pop(next(iter(self._marks)), None)
+            self._marks[key] = found
+        return found
+
+    def json(self, access: str, wanted: frozenset[str], score: float | None) -> bytes:
+        return self.marks(access, wanted)[2] + (b"null}" if score is None else _ENCODE(score) + b"}")
+
+    def hit(self, access: str, wanted: frozenset[str], score: float | None) -> Hit:
+        headline, snippet, _ = self.marks(access, wanted)
+        item = self.item
+        return Hit(
+            id=item.id,
+            version=item.version,
+            language=item.language,
+            headline=headline,
+            snippet=snippet,
+            access=access,
+            urgency=item.urgency,
+            versioncreated=item.versioncreated,
+            subjects=[c.code for c in item.subjects if c.code],
+            score=score,
+        )
 
 
 def _union(products: list[Product]) -> tantivy.Query | None:

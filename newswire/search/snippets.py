@@ -4,82 +4,113 @@ The text is the original one, un-normalised (diacritics, hamza, tatweel as the s
 written): ``analyze`` gives each word's index term together with its offsets into that
 text, so a word matches when its term is one the query asked for and is marked there as
 written. The output is HTML: the text escaped, each match in ``<mark>``.
+
+A ``Passage`` is a text made ready for marking: its words' offsets and terms, found once.
+A search keeps the passages of the versions it shows (``engine.Searcher``), so the words
+of a hit's headline and body are analysed once, not for every query that finds it.
 """
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from html import escape
-from typing import NamedTuple
 
-from newswire.text.analyze import WORD, analyze, analyzer
+from newswire.text.analyze import WORD, analyzer
 
-__all__ = ["highlight", "snippet"]
+__all__ = ["Passage", "highlight", "snippet"]
 
 ELLIPSIS = "…"
+WIDTH = 220
+_SCAN = 4
+"""Up to this many wanted terms, a text's matches are found by one scan of its terms per
+wanted term (in C); more, by one pass over the words testing each."""
+
+
+class Passage:
+    """``text`` with each word's offsets and index term (in ``lang``), ready to be marked
+    for any set of wanted terms (``highlight``, ``snippet``)."""
+
+    __slots__ = ("ends", "starts", "terms", "text")
+
+    def __init__(self, text: str, lang: str | None):
+        self.text = text
+        matches = list(WORD.finditer(text))
+        self.starts = array("l", [m.start() for m in matches])
+        self.ends = array("l", [m.end() for m in matches])
+        self.terms: tuple[str, ...] = tuple(analyzer(lang).word_terms([m.group() for m in matches]))
+
+    def matches(self, wanted: set[str] | frozenset[str]) -> list[int]:
+        """The indices of the words whose term is wanted, in order."""
+        terms = self.terms
+        if "" in wanted:  # words that normalise to nothing are no match
+            wanted = set(wanted) - {""}
+        if len(wanted) > _SCAN:
+            return [i for i, term in enumerate(terms) if term in wanted]
+        found: list[int] = []
+        index = terms.index
+        for term in wanted:
+            at = -1
+            try:
+                while True:
+                    at = index(term, at + 1)
+                    found.append(at)
+            except ValueError:
+                pass
+        found.sort()
+        return found
+
+    def highlight(self, wanted: set[str] | frozenset[str]) -> str:
+        """All of the text, escaped, with every word whose term is in ``wanted`` marked."""
+        return self._mark(self.matches(wanted), 0, len(self.text))
+
+    def snippet(self, wanted: set[str] | frozenset[str], width: int = WIDTH) -> str:
+        """About ``width`` characters of the text around where the most wanted words are,
+        cut at word boundaries, escaped and marked; the start of the text when nothing
+        matches."""
+        text = self.text
+        if len(text) <= width:
+            return self.highlight(wanted)
+        hits = self.matches(wanted)
+        # The run of ``span`` words with the most hits (two pointers over word indices).
+        span = max(8, width // 8)
+        best, best_count, left = 0, 0, 0
+        for right in range(len(hits)):
+            while hits[right] - hits[left] >= span:
+                left += 1
+            if right - left + 1 > best_count:
+                best, best_count = left, right - left + 1
+        first = max(0, hits[best] - span // 4) if hits else 0
+        starts, ends = self.starts, self.ends
+        # The words from ``first`` that end within ``width`` of its start.
+        last = bisect_right(ends, starts[first] + width, first) if first < len(starts) else first
+        if last == first:
+            return escape(text[:width]) + ELLIPSIS
+        start = 0 if first == 0 else starts[first]
+        end = len(text) if last == len(starts) else ends[last - 1]
+        marked = self._mark([i for i in hits if first <= i < last], start, end)
+        return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
+
+    def _mark(self, words: list[int], start: int, end: int) -> str:
+        text, starts, ends = self.text, self.starts, self.ends
+        out, at = [], start
+        for i in words:
+            s, e = starts[i], ends[i]
+            if s < at or e > end:
+                continue
+            out.append(escape(text[at:s]))
+            out.append(f"<mark>{escape(text[s:e])}</mark>")
+            at = e
+        out.append(escape(text[at:end]))
+        return "".join(out)
 
 
 def highlight(text: str, lang: str | None, wanted: set[str]) -> str:
     """All of ``text``, escaped, with every word whose term is in ``wanted`` marked."""
-    return _marked(text, lang, wanted, 0, len(text))
+    return Passage(text, lang).highlight(wanted)
 
 
-def snippet(text: str, lang: str | None, wanted: set[str], width: int = 220) -> str:
+def snippet(text: str, lang: str | None, wanted: set[str], width: int = WIDTH) -> str:
     """About ``width`` characters of ``text`` around where the most wanted words are, cut at
-    word boundaries, escaped and marked; the start of the text when nothing matches.
-
-    Found by word first (the cached word → term map, no offsets), and offsets are taken
-    only up to the window: a hit list's bodies are read ten at a time, and building a
-    token for every word of each took most of a search's time."""
-    if len(text) <= width:
-        return highlight(text, lang, wanted)
-    words = WORD.findall(text)
-    terms = analyzer(lang).word_terms(words)
-    hits = [i for i, term in enumerate(terms) if term in wanted]
-    # The run of ``span`` words with the most hits (two pointers over word indices).
-    span = max(8, width // 8)
-    best, best_count, left = 0, 0, 0
-    for right in range(len(hits)):
-        while hits[right] - hits[left] >= span:
-            left += 1
-        if right - left + 1 > best_count:
-            best, best_count = left, right - left + 1
-    first_word = max(0, hits[best] - span // 4) if hits else 0
-    spans: list[tuple[int, int]] = []
-    for i, match in enumerate(WORD.finditer(text)):
-        if i >= first_word:
-            spans.append(match.span())
-            if match.end() - spans[0][0] > width:
-                spans.pop()
-                break
-    if not spans:
-        return escape(text[:width]) + ELLIPSIS
-    start = 0 if first_word == 0 else spans[0][0]
-    end = len(text) if first_word + len(spans) == len(words) else spans[-1][1]
-    marks = [
-        _Span(s, e)
-        for i, (s, e) in enumerate(spans, first_word)
-        if terms[i] in wanted
-    ]
-    marked = _mark(text, marks, start, end)
-    return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
-
-
-class _Span(NamedTuple):
-    start: int
-    end: int
-
-
-def _marked(text: str, lang: str | None, wanted: set[str], start: int, end: int) -> str:
-    return _mark(text, [t for t in analyze(text, lang) if t.term in wanted], start, end)
-
-
-def _mark(text: str, hits, start: int, end: int) -> str:
-    out, at = [], start
-    for token in hits:
-        if token.start < at or token.end > end:
-            continue
-        out.append(escape(text[at : token.start]))
-        out.append(f"<mark>{escape(text[token.start : token.end])}</mark>")
-        at = token.end
-    out.append(escape(text[at:end]))
-    return "".join(out)
+    word boundaries, escaped and marked; the start of the text when nothing matches."""
+    return Passage(text, lang).snippet(wanted, width)
