@@ -51,6 +51,8 @@ KEPT_VERSIONS = 4096
 for an average article of the corpus."""
 KEPT_QUERIES = 1024
 """Compiled queries kept, the most recently used."""
+KNOWN_DOCUMENTS = 100_000
+"""Index documents whose ids are remembered per searcher (address → id)."""
 KEPT_MARKS = 8
 """Marked renderings kept per version and access (one per set of terms marked)."""
 MAX_WINDOW = 10_000
@@ -107,7 +109,12 @@ class Searcher:
         self._languages: tuple[int, list[str]] = (-1, [])
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[str, int, int], Kept] = OrderedDict()
-        self._compiled: OrderedDict[tuple, tuple[tantivy.Query, frozenset[str]]] = OrderedDict()
+        self._compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
+        self._facets: dict[tuple, tuple[dict[str, dict[str, int]], msgspec.Raw]] = {}
+        self._facets_generation = -1
+        self._current: tuple[int, tantivy.Searcher, dict[tuple[int, int], tuple[str, int, int]]] = (
+            -1, None, {}
+        )
 
     # --- the query -------------------------------------------------------------------------
 
@@ -174,12 +181,22 @@ class Searcher:
         self, req: SearchRequest, products: list[Product], searcher: tantivy.Searcher | None = None
     ) -> tuple[tantivy.Query, frozenset[str]]:
         """The tantivy query of ``req`` for a caller with ``products`` and the terms its
-        hits mark; kept by query text, filters, products and languages searched."""
+        hits mark."""
+        found = self._compiled_for(req, products, searcher, self.index.generation)
+        return found.query, found.wanted
+
+    def _compiled_for(
+        self,
+        req: SearchRequest,
+        products: list[Product],
+        searcher: tantivy.Searcher | None,
+        generation: int,
+    ) -> _Compiled:
+        """``compile``, kept by query text, filters, products and languages searched."""
         parsed = parse(req.q)
         if req.lang:
             langs = [req.lang.split("-")[0].lower()]
         else:
-            generation = self.index.generation
             langs = self.languages(searcher or self.index.searcher(), generation)
         key = (
             req.q, req.lang, req.subject, req.urgency, req.since, req.until,
@@ -190,7 +207,8 @@ class Searcher:
             if found is not None:
                 self._compiled.move_to_end(key)
                 return found
-        found = self._compile(req, parsed, products, langs)
+        query, wanted = self._compile(req, parsed, products, langs)
+        found = _Compiled(query, wanted, key)
         with self._lock:
             self._compiled[key] = found
             if len(self._compiled) > KEPT_QUERIES:
@@ -256,7 +274,7 @@ class Searcher:
             limit=req.limit,
             sort=req.sort,
             hits=[kept.hit(access, page.wanted, score) for kept, access, score in page.hits],
-            facets=page.facets,
+            facets={name: dict(counts) for name, counts in page.facets[0].items()},
         )
 
     def search_json(
@@ -277,7 +295,7 @@ class Searcher:
             "limit": req.limit,
             "sort": req.sort,
             "hits": msgspec.Raw(b"[" + hits + b"]"),
-            "facets": page.facets,
+            "facets": page.facets[1],
         }
         return _ENCODE(body | extra if extra else body)
 
@@ -290,28 +308,52 @@ class Searcher:
                 if name not in mine:
                     raise NotFound(f"the caller has no product {name!r}", field="products")
             products = [mine[n] for n in dict.fromkeys(req.products)]
-        searcher = self.index.searcher()
-        query, wanted = self.compile(req, products, searcher)
+        generation, searcher, keys = self._searcher()
+        compiled = self._compiled_for(req, products, searcher, generation)
         found = searcher.search(
-            query,
+            compiled.query,
             req.limit,
             count=True,
             offset=(req.page - 1) * req.limit,
             order_by_field="ts" if req.sort == "newest" else None,
         )
-        hits = self._hits(searcher, found.hits, products, req.sort == "relevance", now)
-        facets = self.facets(searcher, query) if req.facets and found.count else {}
-        return _Page(found.count, hits, wanted, facets)
+        hits = self._hits(searcher, keys, found.hits, products, req.sort == "relevance", now)
+        facets = (
+            self.facets_of(searcher, compiled, generation)
+            if req.facets and found.count
+            else _NO_FACETS
+        )
+        return _Page(found.count, hits, compiled.wanted, facets)
+
+    def _searcher(self) -> tuple[int, tantivy.Searcher, dict]:
+        """The index's generation, its searcher, and what that searcher's documents were
+        found to be (address → id, version, sequence number): one searcher per
+        generation (``SearchIndex.generation`` moves with every reload), so that the
+        documents of the hits found before are not read again. The generation is read
+        before the searcher is taken: a reload in between means one more look."""
+        current = self._current
+        generation = self.index.generation
+        if current[0] != generation:
+            current = (generation, self.index.searcher(), {})
+            self._current = current
+        return current
 
     def _hits(
-        self, searcher, found, products, scored: bool, now
+        self, searcher, known: dict, found, products, scored: bool, now
     ) -> list[tuple[Kept, str, float | None]]:
         """The hits shown: each one's kept version, the access granted and its score."""
         now = now or utcnow()
         keys = []
         for _, address in found:
-            doc = searcher.doc(address)
-            keys.append((doc["id"][0], doc["version"][0], doc["seq"][0]))
+            where = (address.segment_ord, address.doc)
+            key = known.get(where)
+            if key is None:
+                doc = searcher.doc(address)
+                key = (doc["id"][0], doc["version"][0], doc["seq"][0])
+                if len(known) >= KNOWN_DOCUMENTS:
+                    known.clear()
+                known[where] = key
+            keys.append(key)
         kept = self.kept(keys)
         out = []
         for (score, _), version in zip(found, kept, strict=True):
@@ -357,6 +399,30 @@ class Searcher:
                 self._kept.popitem(last=False)
         return [found if found is not None else made.get(key) for key, found in zip(keys, out, strict=True)]
 
+    def facets_of(
+        self, searcher, compiled: _Compiled, generation: int
+    ) -> tuple[dict[str, dict[str, int]], msgspec.Raw]:
+        """The facets of a compiled query (and their JSON), kept until the index is
+        reloaded: the aggregation visits every match, the most costly part of a search
+        for a common word, and the same words are searched again and again.
+        ``generation`` is read before ``searcher`` is taken: a reload in between means
+        facets counted on the newer index are kept for the older one, until the next
+        search, which sees the new generation and drops them."""
+        with self._lock:
+            if self._facets_generation != generation:
+                self._facets.clear()
+                self._facets_generation = generation
+            found = self._facets.get(compiled.key)
+        if found is None:
+            counts = self.facets(searcher, compiled.query)
+            found = (counts, msgspec.Raw(_ENCODE(counts)))
+            with self._lock:
+                if self._facets_generation == generation:
+                    if len(self._facets) >= KEPT_QUERIES:
+                        self._facets.pop(next(iter(self._facets)))
+                    self._facets[compiled.key] = found
+        return found
+
     def facets(self, searcher, query) -> dict[str, dict[str, int]]:
         spec = {
             "language": {"terms": {"field": "lang", "size": 20}},
@@ -396,11 +462,22 @@ _ENCODE = msgspec.json.Encoder().encode
 _PRODUCTS_KEY = msgspec.msgpack.Encoder().encode
 
 
+_NO_FACETS: tuple[dict[str, dict[str, int]], msgspec.Raw] = ({}, msgspec.Raw(b"{}"))
+
+
+class _Compiled(NamedTuple):
+    query: tantivy.Query
+    wanted: frozenset[str]
+    """The index terms the hits' snippets mark."""
+    key: tuple
+    """What the query was compiled from."""
+
+
 class _Page(NamedTuple):
     total: int
     hits: list[tuple[Kept, str, float | None]]
     wanted: frozenset[str]
-    facets: dict[str, dict[str, int]]
+    facets: tuple[dict[str, dict[str, int]], msgspec.Raw]
 
 
 class Kept:
