@@ -430,3 +430,62 @@ def test_a_stale_or_foreign_index_is_rebuilt(tmp_path):
     ahead.cursor = store.last_seq() + 10
     assert ahead.stale(store.last_seq())
     store.close()
+
+
+# --- what a search keeps ------------------------------------------------------------------
+
+
+def test_the_json_answer_is_the_results_encoded(corpus):
+    """``search_json`` (the HTTP body, made from what each version keeps) is ``search``
+    encoded, whatever was kept before: the same request asked cold and warm, for
+    full-text and teaser callers, sorted either way, with and without facets."""
+    store, index, _ = corpus
+    teaser = [Product(name="t", access="teaser", languages=["ar"])]
+    mixed = [*teaser, Product(name="s", access="full", subjects=["medtop:15000000"])]
+    requests = [
+        SearchRequest(q="اسرائيل", limit=10),
+        SearchRequest(q='"وزارة الصحة" OR غزة -رفح', limit=20, sort="newest", page=2),
+        SearchRequest(q="الرئيس", limit=5, facets=False, urgency="1-5", lang="ar"),
+    ]
+    now = utcnow()
+    for products in (ALL, teaser, mixed):
+        for _ in range(2):
+            for req in requests:
+                cold = Searcher(index, store)
+                expected = msgspec.json.encode(cold.search(req, products, now))
+                warm = Searcher(index, store)
+                warm.search(req, products, now)
+                assert warm.search_json(req, products, now=now) == expected
+                assert cold.search_json(req, products, now=now) == expected
+                extra = {"limit_clamped": "limit 500 is over the maximum: 100 used"}
+                assert warm.search_json(req, products, extra, now=now) == msgspec.json.encode(
+                    msgspec.structs.asdict(warm.search(req, products, now)) | extra
+                )
+
+
+def test_what_is_kept_follows_the_index(tmp_path):
+    """Facets are kept until the index reloads, versions by their number: a new item
+    counts at once, an update is shown as itself, never as the version before it."""
+    store = open_store(f"sqlite:///{tmp_path / 'k.db'}")
+    index = SearchIndex(tmp_path / "k.db.search")
+    index.ensure(store)
+    searcher = Searcher(index, store)
+    first = NewsItem(id="urn:test:k1", language="ar", headline="زلزال في المدينة", body=["نص أول."])
+    store.append(first)
+    index.follow(store)
+    req = SearchRequest(q="المدينة")
+    before = searcher.search(req, ALL)
+    assert before.total == 1 and before.facets["language"] == {"ar": 1}
+    store.append(NewsItem(id="urn:test:k2", language="ar-EG", headline="المدينة تحتفل", body=["نص."]))
+    index.follow(store)
+    after = searcher.search(req, ALL)
+    assert after.total == 2 and after.facets["language"] == {"ar": 1, "ar-EG": 1}
+    store.append(
+        msgspec.structs.replace(first, version=2, body=["نص ثان عن المدينة."], signal="update")
+    )
+    index.follow(store)
+    hit = next(h for h in searcher.search(req, ALL).hits if h.id == first.id)
+    assert hit.version == 2 and "ثان" in hit.snippet
+    body = msgspec.json.decode(searcher.search_json(req, ALL))
+    assert {h["id"]: h["version"] for h in body["hits"]} == {first.id: 2, "urn:test:k2": 1}
+    store.close()

@@ -41,3 +41,19 @@ def test_markup_in_the_text_is_escaped():
     out = snippet(text, "ar", wanted("غزة"))
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out
     assert highlight("<b>غزة</b>", "ar", wanted("غزة")) == "&lt;b&gt;<mark>غزة</mark>&lt;/b&gt;"
+
+
+def test_a_passage_marks_any_terms_alike():
+    """A ``Passage`` (the text analysed once) marks as the functions do, for a few wanted
+    terms (found by scanning) as for many (found word by word)."""
+    from newswire.search.snippets import Passage
+
+    text = FILLER + "وصلت قوافل المُساعَدات إلى قطاع غزة صباح اليوم. " + FILLER
+    passage = Passage(text, "ar")
+    few = wanted("المساعدات", "غزة")
+    many = few | wanted("المنطقة", "الاجتماع", "ملفات", "عدة", "زلزال")
+    for marked in (few, many, set(), few | {""}):
+        assert passage.snippet(marked) == snippet(text, "ar", marked)
+        assert passage.highlight(marked) == highlight(text, "ar", marked)
+    assert passage.snippet(few | {""}) == passage.snippet(few)
+    assert passage.snippet(many).count("<mark>") > passage.snippet(few).count("<mark>")
