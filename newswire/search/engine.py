@@ -47,8 +47,8 @@ __all__ = ["MAX_LIMIT", "Hit", "Results", "SearchRequest", "Searcher"]
 
 MAX_LIMIT = 100
 KEPT_VERSIONS = 4096
-"""Versions kept ready to be shown (``Kept``), the most recently shown: about 20 KB each
-for an average article of the corpus."""
+"""Versions kept ready to be shown (``Kept``), the most recently shown: about 13 KB each
+for an article of the corpus (50 MB at most)."""
 KEPT_QUERIES = 1024
 """Compiled queries kept, the most recently used."""
 KNOWN_DOCUMENTS = 100_000
@@ -481,25 +481,37 @@ class _Page(NamedTuple):
 
 
 class Kept:
-    """A stored version as search shows it, made once: the item (without its HTML), its
-    headline and the text each access shows ready for marking (``Passage``, the
-    teaser's made when first asked for), the hit's JSON around its marks, and its last
-    few markings."""
+    """A stored version as search shows it, made once: the item (without its HTML, and
+    without its body when the full text's passage holds it), its headline and the text
+    each access shows ready for marking (``Passage``; the teaser's made when first asked
+    for), the hit's JSON around its marks, and its last few markings."""
 
-    __slots__ = ("_marks", "_texts", "headline", "item", "teaser_chars")
+    __slots__ = ("_marks", "_split", "_texts", "headline", "item", "teaser_chars")
 
     def __init__(self, item: NewsItem, teaser_chars: int):
         self.teaser_chars = teaser_chars
         self.headline = Passage(item.headline, item.language)
         self._texts: dict[str, tuple[Passage, bytes, bytes]] = {}
         self._marks: dict[tuple[str, frozenset[str]], tuple[str, str, bytes]] = {}
+        self._split = False
         self.item = msgspec.structs.replace(item, body_html="", footer="")
+        self._shown("full")
+        if item.body and not any("\n" in p for p in item.body):
+            # The full text is the paragraphs joined by new lines: they are kept there.
+            self.item = msgspec.structs.replace(self.item, body=[])
+            self._split = True
 
     def _shown(self, access: str) -> tuple[Passage, bytes, bytes]:
         found = self._texts.get(access)
         if found is None:
             item = self.item
-            shown = item if access == "full" else teaser(item, self.teaser_chars)
+            if access != "full":
+                if self._split:
+                    body = self._texts["full"][0].text.split("\n")
+                    item = msgspec.structs.replace(item, body=body)
+                shown = teaser(item, self.teaser_chars)
+            else:
+                shown = item
             text = Passage("\n".join(shown.body) or shown.lead, item.language)
             head = b"".join((
                 b'{"id":', _ENCODE(item.id), b',"version":', _ENCODE(item.version),

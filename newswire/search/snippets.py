@@ -36,8 +36,8 @@ class Passage:
     def __init__(self, text: str, lang: str | None):
         self.text = text
         matches = list(WORD.finditer(text))
-        self.starts = array("l", [m.start() for m in matches])
-        self.ends = array("l", [m.end() for m in matches])
+        self.starts = array("I", [m.start() for m in matches])
+        self.ends = array("I", [m.end() for m in matches])
         self.terms: tuple[str, ...] = tuple(analyzer(lang).word_terms([m.group() for m in matches]))
 
     def matches(self, wanted: set[str] | frozenset[str]) -> list[int]:
