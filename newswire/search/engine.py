@@ -38,7 +38,7 @@ from newswire.access.products import Product, parse_urgency
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.search import query as q
-from newswire.search.index import FIELDS, SearchIndex, product_clause
+from newswire.search.index import FIELDS, SearchIndex, product_clause, recipe_of, unpack
 from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
@@ -383,6 +383,7 @@ class Searcher:
         read = {}
         for stored in self.store.by_seq([seq for _, _, seq in missing]):
             read[(stored.item.id, stored.item.version, stored.seq)] = stored.item
+        analysed = self._analysed([seq for _, _, seq in missing])
         made = {}
         for key in missing:
             item = read.get(key)
@@ -391,13 +392,29 @@ class Searcher:
                     item = self.store.get(key[0], key[1]).item
                 except NotFound:
                     continue
-            made[key] = Kept(item, self.teaser_chars)
+            made[key] = Kept(item, self.teaser_chars, analysed.get(key[2]))
         with self._lock:
             for key, version in made.items():
                 self._kept[key] = version
             while len(self._kept) > KEPT_VERSIONS:
                 self._kept.popitem(last=False)
         return [found if found is not None else made.get(key) for key, found in zip(keys, out, strict=True)]
+
+    def _analysed(self, seqs: list[int]) -> dict[int, Analysed]:
+        """The analysed text the index was given for these versions (their search
+        documents, kept in the store: ``index.fields_of``), which spares analysing it
+        again for the snippets, most of what a hit costs the first time it is shown.
+        Missing or damaged documents are left out: those versions are analysed."""
+        recipe = recipe_of(self.index.teaser_chars)
+        same_teaser = self.index.teaser_chars == self.teaser_chars
+        try:
+            blobs = self.store.search_documents(seqs, recipe)
+            return {
+                seq: Analysed(*fields[13:16], fields[16] if same_teaser else None)
+                for seq, fields in zip(blobs, unpack(blobs.values()), strict=True)
+            }
+        except Exception:  # a cache: whatever is wrong with it, analysing is right
+            return {}
 
     def facets_of(
         self, searcher, compiled: _Compiled, generation: int
@@ -465,6 +482,16 @@ _PRODUCTS_KEY = msgspec.msgpack.Encoder().encode
 _NO_FACETS: tuple[dict[str, dict[str, int]], msgspec.Raw] = ({}, msgspec.Raw(b"{}"))
 
 
+class Analysed(NamedTuple):
+    """A version's text as the index was given it (``index_text``: terms joined by
+    spaces); ``teaser`` None when the index made teasers of another length."""
+
+    headline: str
+    lead: str
+    body: str
+    teaser: str | None
+
+
 class _Compiled(NamedTuple):
     query: tantivy.Query
     wanted: frozenset[str]
@@ -486,16 +513,21 @@ class Kept:
     each access shows ready for marking (``Passage``; the teaser's made when first asked
     for), the hit's JSON around its marks, and its last few markings."""
 
-    __slots__ = ("_marks", "_split", "_texts", "headline", "item", "teaser_chars")
+    __slots__ = ("_analysed", "_marks", "_split", "_texts", "headline", "item", "teaser_chars")
 
-    def __init__(self, item: NewsItem, teaser_chars: int):
+    def __init__(self, item: NewsItem, teaser_chars: int, analysed: Analysed | None = None):
+        """``analysed``: the version's text as the index was given it, used where it fits
+        the text (``Passage``)."""
         self.teaser_chars = teaser_chars
-        self.headline = Passage(item.headline, item.language)
+        self._analysed = analysed
+        self.headline = Passage(item.headline, item.language, analysed and analysed.headline)
         self._texts: dict[str, tuple[Passage, bytes, bytes]] = {}
         self._marks: dict[tuple[str, frozenset[str]], tuple[str, str, bytes]] = {}
         self._split = False
         self.item = msgspec.structs.replace(item, body_html="", footer="")
         self._shown("full")
+        if analysed is not None:  # only the teaser's is still wanted
+            self._analysed = Analysed("", analysed.lead, "", analysed.teaser)
         if item.body and not any("\n" in p for p in item.body):
             # The full text is the paragraphs joined by new lines: they are kept there.
             self.item = msgspec.structs.replace(self.item, body=[])
@@ -512,7 +544,15 @@ class Kept:
                 shown = teaser(item, self.teaser_chars)
             else:
                 shown = item
-            text = Passage("\n".join(shown.body) or shown.lead, item.language)
+            text = "\n".join(shown.body)
+            analysed = self._analysed
+            if analysed is None:
+                terms = None
+            elif not text:
+                terms = analysed.lead
+            else:
+                terms = analysed.body if access == "full" else analysed.teaser
+            text = Passage(text or shown.lead, item.language, terms)
             head = b"".join((
                 b'{"id":', _ENCODE(item.id), b',"version":', _ENCODE(item.version),
                 b',"language":', _ENCODE(item.language), b',"headline":',

@@ -29,16 +29,23 @@ wanted term (in C); more, by one pass over the words testing each."""
 
 class Passage:
     """``text`` with each word's offsets and index term (in ``lang``), ready to be marked
-    for any set of wanted terms (``highlight``, ``snippet``)."""
+    for any set of wanted terms (``highlight``, ``snippet``).
+
+    ``analysed``: the text's index terms as the index was given them (``index_text``,
+    kept in the store with each version's search document), used when they are one per
+    word (no word of the text analyses to nothing) instead of analysing the text again."""
 
     __slots__ = ("ends", "starts", "terms", "text")
 
-    def __init__(self, text: str, lang: str | None):
+    def __init__(self, text: str, lang: str | None, analysed: str | None = None):
         self.text = text
         matches = list(WORD.finditer(text))
         self.starts = array("I", [m.start() for m in matches])
         self.ends = array("I", [m.end() for m in matches])
-        self.terms: tuple[str, ...] = tuple(analyzer(lang).word_terms([m.group() for m in matches]))
+        terms = analysed.split() if analysed is not None else ()
+        if len(terms) != len(matches):
+            terms = analyzer(lang).word_terms([m.group() for m in matches])
+        self.terms: tuple[str, ...] = tuple(terms)
 
     def matches(self, wanted: set[str] | frozenset[str]) -> list[int]:
         """The indices of the words whose term is wanted, in order."""

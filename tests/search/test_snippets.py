@@ -57,3 +57,18 @@ def test_a_passage_marks_any_terms_alike():
         assert passage.highlight(marked) == highlight(text, "ar", marked)
     assert passage.snippet(few | {""}) == passage.snippet(few)
     assert passage.snippet(many).count("<mark>") > passage.snippet(few).count("<mark>")
+
+
+def test_a_passage_takes_the_index_text_only_where_it_fits():
+    """Given the text as the index was given it (``index_text``), a passage has the same
+    terms as analysing the text; where a word analyses to nothing (a run of tatweel) the
+    index text has a term fewer, and the passage analyses the text instead."""
+    from newswire.search.snippets import Passage
+    from newswire.text.analyze import index_text
+
+    for text in (FILLER, "وصلت قوافل المُساعَدات إلى قطاع غزة", "غزة ـــ رفح", "Gaza: 12 aid trucks"):
+        analysed = Passage(text, "ar")
+        given = Passage(text, "ar", index_text(text, "ar"))
+        assert given.terms == analysed.terms, text
+        assert Passage(text, "ar", "x y").terms == analysed.terms
+    assert "" in Passage("غزة ـــ رفح", "ar").terms
