@@ -16,7 +16,7 @@ corpus, loopback (127.0.0.1) only.
      it (parsing, analysis, weights, the entitlement clause);
    - *newswire answer*: the whole answer ``GET /v1/search`` sends (facets, the hits with
      their snippets, the JSON bytes), in-process.
-3. ``newswire serve`` pinned to core 0 (``taskset -c 0``), and from core 1:
+3. ``newswire serve`` (one process) pinned to core 0 (``taskset -c 0``), and from core 1:
    - **one client**: ``GET /v1/search?q=…&limit=N`` with the subscriber's key over one
      kept-alive connection (a bare socket client: the time from sending the request to
      the last byte of the answer), each query once while every query is new to the
@@ -198,8 +198,13 @@ def engine(url: str, queries: list[str], runs: int, limit: int) -> tuple[dict, l
 
 
 def answer(searcher: Searcher, req: SearchRequest, products: list[Product]) -> bytes:
-    """The body ``GET /v1/search`` answers with, made as the route makes it."""
-    return searcher.search_json(req, products)
+    """The body ``GET /v1/search`` answers with, made as the route makes it (as it was
+    made before ``search_json``, to measure an older tree with this script)."""
+    if hasattr(searcher, "search_json"):
+        return searcher.search_json(req, products)
+    import msgspec
+
+    return msgspec.json.encode(searcher.search(req, products))
 
 
 # --- the server, over HTTP ----------------------------------------------------------------
@@ -382,7 +387,8 @@ def main() -> None:
     )[:COMMON_WORDS]
     common = [queries[i] for i in singles]
     port = free_port()
-    env = {**os.environ, "NEWSWIRE_DB": url, "NEWSWIRE_SEARCH_INDEX": str(index_dir(url))}
+    env = {**os.environ, "NEWSWIRE_DB": url, "NEWSWIRE_SEARCH_INDEX": str(index_dir(url)),
+           "NEWSWIRE_WORKERS": "1"}  # one process, on one core
     log = open(OUT / f"{name}.server.log", "wb")
     server = subprocess.Popen(
         pinned("0", [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
@@ -416,6 +422,7 @@ def main() -> None:
 
     http_p50 = http["full, again"]["p50"]
     result = {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "articles": articles,
         "queries": len(queries),
         "runs": runs,
