@@ -22,6 +22,7 @@ not kept. ``search_json`` gives the HTTP answer as bytes, ``search`` the same as
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -579,7 +580,9 @@ class Kept:
                 (head, _ENCODE(headline), b',"snippet":', _ENCODE(snippet), tail)
             ))
             if len(self._marks) >= KEPT_MARKS:
-                self._marks.pop(next(iter(self._marks)), None)
+                # Another thread may change them meanwhile: then it has made room.
+                with contextlib.suppress(RuntimeError, KeyError, StopIteration):
+                    del self._marks[next(iter(self._marks))]
             self._marks[key] = found
         return found
 
