@@ -59,7 +59,13 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from newswire.api.app import create_app
     from newswire.store import open_store
 
-    common = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 2}
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "timeout_graceful_shutdown": 2,
+    }
     # Live streams never end by themselves: on shutdown, give them a moment, then close.
     if workers <= 1 or _in_memory(settings.db):
         application = create_app(settings)
