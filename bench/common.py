@@ -15,6 +15,7 @@ import math
 import os
 import re
 import resource
+import select
 import shutil
 import socket
 import subprocess
@@ -197,6 +198,38 @@ def streams_connected(port: int) -> int:
         if line.startswith("newswire_streams_connected{") and 'channel="stream"' in line:
             return int(float(line.rsplit(" ", 1)[1]))
     return 0
+
+
+class Steered:
+    """A load process steered by JSON lines on its stdin, answering one JSON line each
+    (bench/sse_load.py readers, bench/poll_load.py), pinned to ``core``."""
+
+    def __init__(self, args: list[str], core: str | None = CLIENT_CORE):
+        self.proc = subprocess.Popen(
+            pinned(core, args), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.pid = self.proc.pid
+
+    def call(self, wait: float, **cmd) -> dict:
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], wait)
+        if not ready:
+            raise TimeoutError(f"the load process did not answer {cmd['op']} in {wait:.0f} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the load process exited")
+        return json.loads(line)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.proc.poll() is None:
+                self.call(10, op="quit")
+        with contextlib.suppress(Exception):
+            self.proc.stdin.close()
+        stop(self.proc, 5)
+        with contextlib.suppress(Exception):
+            self.proc.stdout.close()
 
 
 # --- newswire -------------------------------------------------------------------------------
@@ -685,3 +718,27 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
         "total": share(total_counts),
         "by_file": share(file_counts),
     }
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+def make_bodies(count: int, tag: str) -> list[bytes]:
+    """``count`` unique ninjs items (own id, numbered headline) from the Arabic sample of
+    the demo data, as ``POST /v1/items`` takes them."""
+    sys.path.insert(0, str(ROOT))
+    import msgspec
+
+    from newswire.demo import corpus_items, corpus_records, corpus_sample_path
+    from newswire.formats import get
+
+    items = list(corpus_items(corpus_records(corpus_sample_path())))
+    ninjs = get("ninjs")
+    bodies = []
+    for i in range(count):
+        item = items[i % len(items)]
+        item = msgspec.structs.replace(
+            item, id=f"urn:newswire:bench:{tag}:{i}", headline=f"{item.headline} ({tag} {i})"
+        )
+        bodies.append(ninjs.render(item))
+    return bodies
