@@ -642,7 +642,9 @@ def verdict_table(checks: list[dict]) -> str:
 
 def py_spy_record(py_spy: str, pid: int, out: Path, seconds: float) -> subprocess.Popen:
     """Start ``py-spy record`` of a server (its worker processes too) for ``seconds``,
-    writing collapsed stacks (``--format raw``) to ``out``; on the load's core."""
+    writing collapsed stacks (``--format raw``) to ``out``; on the load's core. Only the
+    thread waiting on a lock or queue counts as idle (``IDLE``, left out by
+    ``summarize_profile``)."""
     return subprocess.Popen(
         pinned(
             CLIENT_CORE,
@@ -650,6 +652,7 @@ def py_spy_record(py_spy: str, pid: int, out: Path, seconds: float) -> subproces
                 py_spy,
                 "record",
                 "--subprocesses",
+                "--threads",
                 "--format",
                 "raw",
                 "--rate",
@@ -680,6 +683,10 @@ LAUNCH = (
 """Frames of every sample of a server's main thread (starting it): left out of ``total``."""
 
 
+IDLE = ("Condition.wait (threading.py", "Event.wait (threading.py", "Queue.get (queue.py")
+"""Leaf frames of a thread waiting (py-spy does not always see such a thread as idle)."""
+
+
 def summarize_profile(path: Path, top: int = 25) -> dict:
     """The frames of a collapsed-stacks profile (py-spy ``--format raw``) that take most
     samples: by themselves (``self``, by line), with what they call (``total``, by
@@ -688,18 +695,26 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
     self_counts: dict[str, int] = {}
     total_counts: dict[str, int] = {}
     file_counts: dict[str, int] = {}
-    samples = 0
+    thread_counts: dict[str, int] = {}
+    samples = idle = 0
     with contextlib.suppress(OSError):
         for line in path.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
             if not count.isdigit():
                 continue
             n = int(count)
-            frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+            parts = stack.split(";")
+            frames = [f for f in parts if not f.startswith(("process ", "thread "))]
             if not frames:
                 continue
-            samples += n
             leaf = frames[-1]
+            if leaf.startswith(IDLE):
+                idle += n
+                continue
+            samples += n
+            thread = next((f for f in parts if f.startswith("thread ")), "")
+            thread = re.sub(r"^thread \(\d+\): ", "", thread) or "?"
+            thread_counts[thread] = thread_counts.get(thread, 0) + n
             self_counts[leaf] = self_counts.get(leaf, 0) + n
             where = re.search(r"\((.*?)(?::\d+)?\)$", leaf)
             source = where.group(1) if where else leaf
@@ -714,6 +729,8 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
 
     return {
         "samples": samples,
+        "idle_samples": idle,
+        "threads": share(thread_counts),
         "self": share(self_counts),
         "total": share(total_counts),
         "by_file": share(file_counts),
