@@ -43,3 +43,16 @@ bench-public: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+.PHONY: bench-feed bench-longpoll bench-publish bench-webhooks
+bench-feed: install
+	$(BIN)/python bench/feed.py
+
+bench-longpoll: install
+	$(BIN)/python bench/longpoll.py
+
+bench-publish: install
+	$(BIN)/python bench/publish.py
+
+bench-webhooks: install
+	$(BIN)/python bench/webhooks.py

@@ -213,9 +213,12 @@ class Steered:
     def call(self, wait: float, **cmd) -> dict:
         self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
         self.proc.stdin.flush()
+        return self.read(wait, cmd["op"])
+
+    def read(self, wait: float, what: str = "a line") -> dict:
         ready, _, _ = select.select([self.proc.stdout], [], [], wait)
         if not ready:
-            raise TimeoutError(f"the load process did not answer {cmd['op']} in {wait:.0f} s")
+            raise TimeoutError(f"the load process did not answer {what} in {wait:.0f} s")
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("the load process exited")
@@ -740,22 +743,28 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
 # --- items ----------------------------------------------------------------------------------
 
 
-def make_bodies(count: int, tag: str) -> list[bytes]:
-    """``count`` unique ninjs items (own id, numbered headline) from the Arabic sample of
-    the demo data, as ``POST /v1/items`` takes them."""
+def make_items(count: int, tag: str) -> list:
+    """``count`` unique items (own id, numbered headline) from the Arabic sample of the
+    demo data."""
     sys.path.insert(0, str(ROOT))
     import msgspec
 
     from newswire.demo import corpus_items, corpus_records, corpus_sample_path
-    from newswire.formats import get
 
     items = list(corpus_items(corpus_records(corpus_sample_path())))
-    ninjs = get("ninjs")
-    bodies = []
-    for i in range(count):
-        item = items[i % len(items)]
-        item = msgspec.structs.replace(
-            item, id=f"urn:newswire:bench:{tag}:{i}", headline=f"{item.headline} ({tag} {i})"
+    return [
+        msgspec.structs.replace(
+            items[i % len(items)],
+            id=f"urn:newswire:bench:{tag}:{i}",
+            headline=f"{items[i % len(items)].headline} ({tag} {i})",
         )
-        bodies.append(ninjs.render(item))
-    return bodies
+        for i in range(count)
+    ]
+
+
+def make_bodies(count: int, tag: str) -> list[bytes]:
+    """``make_items`` as ninjs, as ``POST /v1/items`` takes them."""
+    from newswire.formats import get
+
+    ninjs = get("ninjs")
+    return [ninjs.render(item) for item in make_items(count, tag)]
