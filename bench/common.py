@@ -17,6 +17,7 @@ import re
 import resource
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +35,16 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
 
 
 # --- processes ------------------------------------------------------------------------------
+
+
+def stop_on_term() -> None:
+    """End this process on SIGTERM as on an error: ``finally`` blocks stop what it
+    started (servers, nginx, load processes) and remove its temporary folder."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def raise_nofile(need: int) -> int:

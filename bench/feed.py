@@ -18,11 +18,15 @@ static files, in one run, on loopback (127.0.0.1) only.
    worker, pinned to core 0, sendfile, its own ETag) serves those files: as many distinct
    files as newswire has distinct pages. Items likewise: ``GET /v1/items/{id}`` of --ids
    items spread over the archive.
-4. For each case, newswire then nginx, ``wrk -t1 -c64 --latency`` pinned to core 1 with a
-   Lua script going round the list of requests (after a 2 s warm-up): the pages (200),
-   the pages again with ``If-None-Match`` set to each page's own ETag (304: newswire's
-   for newswire, nginx's for nginx), and the items. Requests carry the same headers
-   (``Authorization``) to both. --runs rounds, interleaved; the best requests/s of each.
+4. For each case, newswire, then (with --floor, the default) the *uvicorn floor*
+   (bench/asgi_floor.py: the same bytes and ETags from a dict by a bare ASGI function
+   under uvicorn, as newswire serve runs it but with no access log: what any Python ASGI
+   server costs), then nginx: ``wrk -t1 -c64 --latency`` pinned to core 1 with a Lua
+   script going round the list of requests (after a 2 s warm-up): the pages (200), the
+   pages again with ``If-None-Match`` set to each page's own ETag (304: newswire's for
+   newswire and the floor, nginx's for nginx), and the items. Requests carry the same
+   headers (``Authorization``) to all. --runs rounds, interleaved; the best requests/s
+   of each.
 5. With --workers 1,2 (when ``newswire serve`` takes ``--workers``): the pages again with
    ``newswire serve --workers N`` and nginx ``worker_processes N``, nothing pinned (the
    servers and wrk share both cores).
@@ -39,7 +43,9 @@ import argparse
 import contextlib
 import itertools
 import json
+import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,18 +58,24 @@ from bench.common import (
     CLIENT_CORE,
     CORPUS,
     OUT,
+    PY,
+    ROOT,
     SERVER_CORE,
     CoreMeter,
     Nginx,
     Server,
     check,
     cli,
+    free_port,
     fresh_db,
     http,
     lua_requests,
+    pinned,
     py_spy_record,
     read_key,
     serve_accepts,
+    stop,
+    stop_on_term,
     summarize_profile,
     table,
     verdict_table,
@@ -74,6 +86,7 @@ from bench.common import (
 from newswire.demo import corpus_items, corpus_records
 from newswire.store import open_store
 
+FLOOR = str(ROOT / "bench" / "asgi_floor.py")
 TARGETS = {"feed_ratio": 0.5, "feed_p99_ms": 25.0, "feed_304_ratio": 0.8, "item_ratio": 0.5}
 SUBSCRIBERS = {
     "all": ["--lang", "ar"],
@@ -114,6 +127,8 @@ class Case:
         self.newswire: list[tuple[str, dict[str, str]]] = []
         self.nginx: list[tuple[str, dict[str, str]]] = []
         self.sizes: list[int] = []
+        self.floor: dict[tuple[str, str], tuple[bytes, str]] = {}
+        """(request target, Authorization) -> (body, ETag): what the ASGI floor answers."""
 
     def scripts(self, work: Path) -> tuple[Path, Path]:
         out = []
@@ -140,6 +155,8 @@ def fetch_pages(port: int, keys: dict[str, str], last: int, head: int, spread: i
             if status != 200:
                 raise RuntimeError(f"{path}: {status} {body[:300]!r}")
             etag = headers.get("ETag") or headers.get("etag")
+            pages.floor[path, auth["Authorization"]] = (body, etag)
+            revalidate.floor[path, auth["Authorization"]] = (body, etag)
             items = json.loads(body)["items"]
             ids.extend(e["id"] for e in items[:1])
             file = f"/feed/{name}-{cursor}.json"
@@ -161,15 +178,52 @@ def fetch_items(port: int, key: str, ids: list[str], count: int, root: Path) -> 
     step = max(1, len(ids) // max(1, count))
     for n, item_id in enumerate(ids[::step][:count]):
         path = f"/v1/items/{quote(item_id, safe=':')}"
-        status, _, body = http(port, path, key=key, timeout=60)
+        status, headers, body = http(port, path, key=key, timeout=60)
         if status != 200:
             raise RuntimeError(f"{path}: {status} {body[:300]!r}")
+        case.floor[path, auth["Authorization"]] = (body, headers.get("ETag") or headers.get("etag"))
         file = f"/items/{n}.json"
         (root / file.lstrip("/")).write_bytes(body)
         case.newswire.append((path, auth))
         case.nginx.append((file, auth))
         case.sizes.append(len(body))
     return case
+
+
+class Floor:
+    """bench/asgi_floor.py under uvicorn on core 0: every page and item from a dict."""
+
+    def __init__(self, cases: list[Case], work: Path):
+        pages: dict[str, tuple[bytes, str]] = {}
+        for case in cases:
+            pages.update(case.floor)
+        (work / "floor.pickle").write_bytes(pickle.dumps(pages))
+        self.port = free_port()
+        self.log = (work / "floor.log").open("wb")
+        self.proc = subprocess.Popen(
+            pinned(
+                SERVER_CORE,
+                [PY, FLOOR, "--port", str(self.port), "--pages", str(work / "floor.pickle")],
+            ),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.pid = self.proc.pid
+        target, authorization = next(iter(pages))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                answer = http(self.port, target, headers={"Authorization": authorization})
+                if answer[0] == 200:
+                    return
+            time.sleep(0.2)
+        self.close()
+        raise RuntimeError("the ASGI floor did not start")
+
+    def close(self) -> None:
+        stop(self.proc)
+        self.log.close()
 
 
 def nginx_etags(port: int, case: Case) -> None:
@@ -209,12 +263,19 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--runs", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--workers", default="", help="e.g. 1,2: newswire serve --workers N")
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the bare ASGI app under uvicorn (bench/asgi_floor.py)",
+    )
     parser.add_argument("--quick", action="store_true", help="5,000 items, 3 s runs, 1 round")
     parser.add_argument("--quiet-wait", type=float, default=120.0, metavar="S")
     parser.add_argument(
         "--py-spy", metavar="PATH", help="profile the server in extra runs (bench/out/)"
     )
     args = parser.parse_args()
+    stop_on_term()
     if args.quick:
         args.limit, args.seconds, args.runs, args.spread, args.ids = 5000, 3.0, 1, 16, 16
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -230,7 +291,7 @@ def main() -> None:
         stored = load_archive(db, args.corpus, args.limit)
         print(f"{stored:,} items stored in {time.monotonic() - t:.1f} s", file=sys.stderr)
         keys = set_up(db)
-        server = nginx = None
+        server = nginx = floor = None
         root = work / "static"
         rounds: list[dict] = []
         profiles: dict[str, dict] = {}
@@ -246,6 +307,7 @@ def main() -> None:
             nginx = Nginx(root, work / "nginx")
             nginx_etags(nginx.port, revalidate)
             cases = [pages, revalidate, items]
+            floor = Floor(cases, work) if args.floor else None
             scripts = {c.name: c.scripts(work) for c in cases}
             sizes = {
                 c.name: {
@@ -262,10 +324,11 @@ def main() -> None:
                 for case in cases:
                     mine, peer = scripts[case.name]
                     got = {}
-                    for label, port, script, pid in (
-                        ("newswire", server.port, mine, server.pid),
-                        ("nginx", nginx.port, peer, nginx.pid),
-                    ):
+                    servers = [("newswire", server.port, mine, server.pid)]
+                    if floor is not None:
+                        servers.append(("uvicorn floor", floor.port, mine, floor.pid))
+                    servers.append(("nginx", nginx.port, peer, nginx.pid))
+                    for label, port, script, pid in servers:
                         got[label] = measure(
                             f"http://127.0.0.1:{port}",
                             script,
@@ -304,6 +367,8 @@ def main() -> None:
                 print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
             raise
         finally:
+            if floor is not None:
+                floor.close()
             if nginx is not None:
                 nginx.close()
             if server is not None:
@@ -323,12 +388,15 @@ def main() -> None:
     best = {
         case: {
             server: max((r["cases"][case][server] for r in rounds), key=lambda x: x["rps"])
-            for server in ("newswire", "nginx")
+            for server in rounds[0]["cases"][case]
         }
         for case in rounds[0]["cases"]
     }
     for figures in best.values():
-        figures["ratio"] = round(figures["newswire"]["rps"] / figures["nginx"]["rps"], 3)
+        nginx_rps = figures["nginx"]["rps"]
+        figures["ratio"] = round(figures["newswire"]["rps"] / nginx_rps, 3)
+        if "uvicorn floor" in figures:
+            figures["floor_ratio"] = round(figures["uvicorn floor"]["rps"] / nginx_rps, 3)
     checks = [
         check(
             "pages: newswire / nginx requests/s", best["feed"]["ratio"], TARGETS["feed_ratio"], True
@@ -378,8 +446,9 @@ def report(result: dict) -> str:
     labels = {"feed": "feed page", "feed-304": "feed page, If-None-Match", "items": "item"}
     for case, figures in result["best"].items():
         size = result["sizes"][case]
-        for server in ("newswire", "nginx"):
+        for server in [s for s in ("newswire", "uvicorn floor", "nginx") if s in figures]:
             f = figures[server]
+            ratio = {"newswire": figures["ratio"], "uvicorn floor": figures.get("floor_ratio")}
             rows.append(
                 [
                     labels.get(case, case),
@@ -390,7 +459,7 @@ def report(result: dict) -> str:
                     f.get("p50_ms"),
                     f.get("p99_ms"),
                     f["non_2xx_3xx"],
-                    figures["ratio"] if server == "newswire" else None,
+                    ratio.get(server),
                 ]
             )
     parts = [
@@ -404,7 +473,7 @@ def report(result: dict) -> str:
                 "p50 ms",
                 "p99 ms",
                 "non-2xx/3xx",
-                "newswire / nginx",
+                "× nginx",
             ],
             rows,
             "llrrrrrrr",

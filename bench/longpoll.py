@@ -63,6 +63,7 @@ from bench.common import (
     raise_nofile,
     read_key,
     stop,
+    stop_on_term,
     streams_connected,
     summarize_profile,
     table,
@@ -246,6 +247,7 @@ def main() -> None:
     parser.add_argument("--quiet-wait", type=float, default=120.0, metavar="S")
     parser.add_argument("--py-spy", metavar="PATH", help="profile the server in an extra round")
     args = parser.parse_args()
+    stop_on_term()
     if args.quick:
         args.n, args.rounds = 300, 1
     name = "longpoll-quick" if args.quick else "longpoll"

@@ -57,6 +57,7 @@ from bench.common import (
     publish_key,
     py_spy_record,
     stop,
+    stop_on_term,
     summarize_profile,
     table,
     verdict_table,
@@ -196,6 +197,7 @@ def main() -> None:
     parser.add_argument("--key", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    stop_on_term()
     if args.role:
         child(args)
         return

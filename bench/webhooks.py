@@ -61,6 +61,7 @@ from bench.common import (
     pinned,
     py_spy_record,
     stop,
+    stop_on_term,
     summarize_profile,
     table,
     verdict_table,
@@ -228,6 +229,7 @@ def main() -> None:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    stop_on_term()
     if args.role:
         bare_child(args)
         return
