@@ -47,3 +47,16 @@ bench-search: install
 .PHONY: bench-search-http
 bench-search-http: install
 	$(BIN)/python bench/search_http.py
+
+.PHONY: bench-feed bench-longpoll bench-publish bench-webhooks
+bench-feed: install
+	$(BIN)/python bench/feed.py
+
+bench-longpoll: install
+	$(BIN)/python bench/longpoll.py
+
+bench-publish: install
+	$(BIN)/python bench/publish.py
+
+bench-webhooks: install
+	$(BIN)/python bench/webhooks.py
