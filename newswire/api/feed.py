@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
@@ -79,9 +78,7 @@ async def answer(
         waiting = wait > 0 and loop.time() < deadline
         if page is None:
             # A 304 renders nothing: the ETag is known once the entries are chosen.
-            built = await run_in_threadpool(
-                feed_pages.build, request, "" if waiting else if_none_match
-            )
+            built = await feed_pages.page(request, "" if waiting else if_none_match)
             if isinstance(built, str):
                 return 304, _headers(built, cursor, limit, fmt, notes), b"", codec.media_type
             page = built

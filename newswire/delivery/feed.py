@@ -21,6 +21,7 @@ title names the caller, who it is and the server's URL. Hence:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from cachetools import LRUCache
+from starlette.concurrency import run_in_threadpool
 
 from newswire.access.entitlement import Grant, grant_for
 from newswire.access.products import Product
@@ -118,6 +120,8 @@ class FeedPages:
         self._pages: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda p: len(p.body) + 256)
         self._decisions: LRUCache = LRUCache(maxsize=AUDIENCES)
         self._lock = threading.Lock()
+        self._pending: dict[tuple, asyncio.Future] = {}
+        """Pages being built now (in the event loop's thread only)."""
         self.built = 0
         """Pages built (not answered from the kept ones)."""
         sources = hub.metrics.feed_pages
@@ -141,6 +145,34 @@ class FeedPages:
             if found is None:
                 found = self._decisions[key[0]] = Decisions(products)
             return found
+
+    async def page(self, request: Request, if_none_match: str = "") -> Page | str:
+        """``build`` in a worker thread, once for however many ask for the same page at
+        once: thousands of long polls woken by one entry wait on one build, not on a
+        thousand (they would queue for the worker threads, each building the same)."""
+        key = request.key()
+        pending = self._pending.get(key)
+        if pending is not None:
+            found = await asyncio.shield(pending)
+            if isinstance(found, Page):
+                return found
+            # That build answered its caller's ETag alone: is it ours too?
+            if if_none_match and found in if_none_match:
+                return found
+            return await run_in_threadpool(self.build, request, if_none_match)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            result = await run_in_threadpool(self.build, request, if_none_match)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no warning when nobody else waited
+            raise
+        else:
+            future.set_result(result)
+        finally:
+            del self._pending[key]
+        return result
 
     def build(self, request: Request, if_none_match: str = "") -> Page | str:
         """The page of ``request``, built and kept; or, when ``if_none_match`` names it,
