@@ -2,8 +2,11 @@
 
 The hub reads every new log entry once (``Hub._catch_up``); it also appends it here, so
 that a pull-feed page near the head is assembled from memory instead of from the store.
-A ``Tail`` is immutable: each round makes a new one (a copy of a few thousand
-references), so a worker thread scanning one never sees it change under it.
+A ``Tail`` is a view that never changes: a worker thread scanning one never sees it move.
+Views share one growing list: each round appends the new entries to it and makes a new
+view with a later end (the older views still end where they ended); the list is copied
+only once every ``size`` entries, to let the oldest go. So a round costs its new entries,
+not the few thousand kept (it was a copy of them all, per publish).
 
 ``size`` entries are kept (the ``feed_tail`` setting; each holds the decoded item, about
 10–30 KB for an Arabic story): at the agency's rate of a few thousand entries a day,
@@ -21,15 +24,27 @@ from newswire.store.base import Change
 class Tail:
     """The entries with sequence numbers in ``(floor, end]``, in order."""
 
-    __slots__ = ("changes", "end", "floor", "seqs")
+    __slots__ = ("_changes", "_seqs", "_start", "_stop", "end", "floor")
 
     def __init__(self, floor: int, changes: Sequence[Change] = (), end: int | None = None):
         self.floor = floor
         """Every entry after this sequence number is here (up to ``end``)."""
-        self.changes = tuple(changes)
-        self.seqs = [c.seq for c in self.changes]
-        self.end = end if end is not None else (self.seqs[-1] if self.seqs else floor)
+        self._changes: list[Change] = list(changes)
+        self._seqs = [c.seq for c in self._changes]
+        self._start, self._stop = 0, len(self._changes)
+        self.end = end if end is not None else (self._seqs[-1] if self._seqs else floor)
         """The last sequence number the hub has read (entries up to it are here)."""
+
+    @classmethod
+    def _view(cls, floor: int, end: int, changes: list, seqs: list, start: int, stop: int) -> Tail:
+        tail = cls.__new__(cls)
+        tail.floor, tail.end = floor, end
+        tail._changes, tail._seqs, tail._start, tail._stop = changes, seqs, start, stop
+        return tail
+
+    @property
+    def changes(self) -> Sequence[Change]:
+        return self._changes[self._start : self._stop]
 
     def covers(self, after: int) -> bool:
         """Whether every entry after ``after`` (up to ``end``) is here."""
@@ -37,19 +52,26 @@ class Tail:
 
     def after(self, cursor: int) -> Sequence[Change]:
         """The entries after ``cursor`` (which ``covers``)."""
-        return self.changes[bisect_right(self.seqs, cursor) :]
+        first = bisect_right(self._seqs, cursor, self._start, self._stop)
+        return self._changes[first : self._stop]
 
     def extended(self, changes: Sequence[Change], size: int) -> Tail:
         """A tail with ``changes`` (read after ``end``) added, keeping the last ``size``."""
         if not changes:
             return self
-        kept = (*self.changes, *changes)
-        floor = self.floor
-        if len(kept) > size:
-            dropped = len(kept) - size
-            floor = kept[dropped - 1].seq
-            kept = kept[dropped:]
-        return Tail(floor, kept, changes[-1].seq)
+        if self._stop != len(self._changes):  # not the newest view: start a list of its own
+            own = Tail(self.floor, self.changes, self.end)
+            return own.extended(changes, size)
+        buf, seqs = self._changes, self._seqs
+        buf.extend(changes)
+        seqs.extend(c.seq for c in changes)
+        stop = len(buf)
+        start = max(self._start, stop - size)
+        floor = self.floor if start == self._start else seqs[start - 1]
+        if start >= size:  # let the oldest go: one copy every ``size`` entries
+            buf, seqs = buf[start:stop], seqs[start:stop]
+            start, stop = 0, stop - start
+        return Tail._view(floor, changes[-1].seq, buf, seqs, start, stop)
 
     def __len__(self) -> int:
-        return len(self.changes)
+        return self._stop - self._start
