@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from newswire import __version__
 from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
-from newswire.api import admin, feed, items, ops, problems, search, stream, usage, webhooks
+from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
 from newswire.api.serving import WORKER_ENV
 from newswire.bus import open_bus
 from newswire.delivery.feed import FeedPages
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state.searching = None
     state.on_start, state.on_stop = [], []
     problems.install(app)
+    openapi.install(app)
     # The public site first: its paths match nothing else, and its pages are the hottest.
     app.include_router(public.router)
     public.install_not_found(app, problems.http_error)

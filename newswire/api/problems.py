@@ -46,7 +46,8 @@ _DESCRIPTIONS = {
     406: "None of the Accept media types can be rendered",
     413: "The body is over the size limit",
     415: "The body's format is not one newswire reads",
-    422: "The body could not be parsed, or the item is invalid (the problem names the field)",
+    422: "Of the declared form, but refused for what it says (the problem names the field):"
+    " an item the parser refuses, a name that refers to nothing stored, a rule across fields",
     503: "The database is busy; try again",
 }
 
@@ -102,4 +103,21 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed(request)
     return response
+
+
+def allowed(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method of the path that was asked for.
+
+    Starlette names only the methods of the first route whose path matched, and a path
+    has one route per method here (``GET`` and ``POST /v1/webhooks``): the methods of
+    every route with that route's path template are gathered instead."""
+    matched = request.scope.get("route")
+    template = getattr(matched, "path", None)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if getattr(route, "path", None) == template:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))

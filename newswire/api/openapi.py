@@ -1,0 +1,154 @@
+"""The OpenAPI document says exactly what each operation accepts and how it answers.
+
+FastAPI derives most of it from the routes. ``install`` corrects what it derives wrongly
+for newswire, once, when the document is first asked for:
+
+* a query, path or header parameter is never ``null``: an optional one is left out, so
+  FastAPI's ``anyOf: [X, {"type": "null"}]`` for ``X | None`` becomes ``X``;
+* a request that breaks what its operation declares is answered 400 with a problem body
+  (``problems``), never with FastAPI's 422 ``HTTPValidationError``: those responses and
+  their schemas go. A route that answers 422 itself (an item the parser refuses, a name
+  that refers to nothing stored) declares it with ``problems.responses``.
+
+The values a parameter takes are declared on the route from the table that decides them
+(the format registry, the cursor's pattern), never written out by hand: ``RENDERED``,
+``SINGLE``, ``READ`` below.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from fastapi import FastAPI
+
+from newswire import formats
+from newswire.delivery import cursor
+from newswire.errors import BadInput
+
+RENDERED: list[str] = formats.renderers()
+"""Formats an item or a feed page can be asked for in (``?format=``)."""
+SINGLE: list[str] = [n for n, c in formats.CODECS.items() if c.can_render and not c.is_feed]
+"""Formats of a single item (streams and webhooks carry one item per event)."""
+READ: list[str] = formats.parsers()
+"""Formats newswire reads (``POST /v1/items?format=``)."""
+
+CURSOR: dict[str, Any] = {"type": "string", "pattern": cursor.PATTERN}
+"""A cursor parameter: the decimal sequence number of a log entry (empty: the start)."""
+
+
+_SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x10000)) if c.isspace())
+NOT_BLANK = f"[^{_SPACES}]"
+"""A pattern: has a character that is not white space (as ``str.strip`` sees it)."""
+NAME = r"^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,63}$"
+"""A product's name: 1 to 64 letters (any script), digits, ``-``, ``_`` or ``.``, the
+first a letter or digit (``newswire.access.products``)."""
+SUBSCRIBER = r"^[\p{L}\p{N}_.\-]{1,64}$"
+"""A subscriber's name: 1 to 64 letters (any script), digits, ``-``, ``_`` or ``.``."""
+GENRE = rf"^[A-Za-z][\p{{L}}\p{{N}}_.\-]*:[^{_SPACES}]+$"
+"""A genre QCode (``genre:Current``)."""
+
+
+def any_case(text: str) -> str:
+    """A pattern matching ``text`` in any ASCII case."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+def names(choices: list[str]) -> dict[str, Any]:
+    """A name of ``choices`` in any ASCII case (``NewsML`` is ``newsml``), as the server
+    takes format names: the enum lists them, the pattern says that the case is free."""
+    pattern = "|".join(map(any_case, choices))
+    return {"type": "string", "anyOf": [{"enum": choices}, {"pattern": f"^(?:{pattern})$"}]}
+
+
+def urgency_range() -> dict[str, Any]:
+    """An urgency, 1 (flash) to 9, or a range of them, the lower first (``2-5``); empty:
+    any."""
+    ranges = [f"{low}(?:-[{low}-9])?" for low in range(1, 10)]
+    return {"type": "string", "pattern": f"^(?:{'|'.join(ranges)})?$"}
+
+
+def media_topic(*, empty: bool = True) -> dict[str, Any]:
+    """An IPTC Media Topic as ``medtop:04000000``, ``04000000`` or its URI (``empty``: or
+    nothing, meaning any)."""
+    return {"type": "string", "pattern": f"^(?:{MEDIA_TOPIC}){'?' if empty else ''}$"}
+
+
+MEDIA_TOPIC = (
+    f"(?:{any_case('medtop:')}|{any_case('http')}[Ss]?"
+    f"{any_case('://cv.iptc.org/newscodes/mediatopic/')})?[0-9]{{8}}/?"
+)
+"""A Media Topic code as ``newswire.access.taxonomy`` reads it (ASCII digits)."""
+
+
+def check(schema: dict[str, Any], value: str | None, field: str) -> None:
+    r"""``BadInput`` naming ``field`` when ``value`` is not of ``schema``'s ``pattern``, read
+    as JSON Schema reads it (ECMA-262: ``$`` is the very end, ``\d`` is ASCII)."""
+    if value is None:
+        return
+    if not _compiled(schema["pattern"]).search(value):
+        raise BadInput(f"{value[:40]!r} is not of the form {schema['pattern']}", field=field)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern, re.ASCII)
+
+_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def install(app: FastAPI) -> None:
+    """Have ``app.openapi()`` give the corrected document (made once, then kept)."""
+    derive = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = correct(derive())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def correct(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (FastAPI's document) with the corrections above, in place."""
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = not_null(parameter.get("schema", {}))
+            responses = operation.get("responses", {})
+            if _is_fastapi_validation(responses.get("422")):
+                del responses["422"]
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in _VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    return doc
+
+
+def not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` without its ``null`` alternative (``anyOf: [X, null]`` → ``X``, keeping
+    the keywords beside ``anyOf``: description, title, enum, pattern…)."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return schema
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(kept) == len(options):
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    if len(kept) == 1:
+        return {**kept[0], **rest}
+    return {"anyOf": kept, **rest}
+
+
+def _is_fastapi_validation(response: dict[str, Any] | None) -> bool:
+    if not response:
+        return False
+    for media in response.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        if ref.rsplit("/", 1)[-1] in _VALIDATION_SCHEMAS:
+            return True
+    return False
