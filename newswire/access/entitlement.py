@@ -254,11 +254,13 @@ def public_version(history: list[Stored], now: datetime) -> Stored | None:
 def codec_for(principal: Principal, fmt: str | None, accept: str | None) -> Codec:
     """The codec of ``fmt`` (``?format=``), else of the ``Accept`` header, if the caller
     may use it: ``BadInput`` for a format newswire does not render, ``NotAcceptable`` for
-    an Accept header it cannot meet, ``Forbidden`` for one the subscriber may not use."""
+    an Accept header it cannot meet, ``Forbidden`` for one the subscriber may not use.
+    ``fmt`` None: not asked for (an empty string is no format)."""
     from newswire import formats
 
-    if fmt:
-        if fmt.lower() not in formats.renderers():
+    if fmt is not None:
+        # A codec's name in any ASCII case, as the OpenAPI declares ``format``.
+        if not fmt.isascii() or fmt.lower() not in formats.renderers():
             raise BadInput(
                 f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
                 field="format",

@@ -21,9 +21,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.types import Receive, Scope, Send
 
+from newswire import formats
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for
-from newswire.api import auth, problems, raw
+from newswire.api import auth, openapi, problems, raw
 from newswire.delivery import feed as pages
 from newswire.delivery.cursor import parse_cursor
 from newswire.errors import NewswireError
@@ -47,7 +48,7 @@ async def answer(
 ) -> tuple[int, list[tuple[str, str]], bytes, str]:
     """(status, headers, body, media type) of a feed request whose parameters have the
     right types (the cursor and format are checked here)."""
-    codec = codec_for(principal, fmt or "ninjs", None)
+    codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
     cursor = parse_cursor(after)
     notes: list[tuple[str, str]] = []
     if limit > MAX_LIMIT:
@@ -122,12 +123,26 @@ def _feed_meta(who: str, base: str) -> FeedMeta:
     )
 
 
-@router.get("/v1/feed", responses=problems.responses(400, 401, 403, 429))
+_PAGES = {
+    "application/json": {"schema": {"type": "object", "required": ["items", "next"]}},
+    **{c.media_type: {} for c in formats.CODECS.values() if c.can_render and c.is_feed},
+}
+"""What a page is: JSON envelopes, or a feed document (``format=rss|atom|jsonfeed``)."""
+
+
+@router.get(
+    "/v1/feed",
+    responses=problems.responses(400, 401, 403, 429)
+    | {200: {"description": "A page of entries", "content": _PAGES}},
+)
 async def feed(
     request: Request,
     after: Annotated[
         str | None,
-        Query(description="The ``next`` of the previous page; none: the oldest retained."),
+        Query(
+            description="The ``next`` of the previous page; none: the oldest retained.",
+            json_schema_extra=openapi.CURSOR,
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, description=f"Entries per page (at most {MAX_LIMIT}).")] = (
         DEFAULT_LIMIT
@@ -136,7 +151,12 @@ async def feed(
         float, Query(ge=0, description=f"Long poll: wait up to S seconds (at most {MAX_WAIT}).")
     ] = 0,
     fmt: Annotated[
-        str | None, Query(alias="format", description="ninjs (default), or any format.")
+        str | None,
+        Query(
+            alias="format",
+            description="ninjs (default), or any format newswire renders.",
+            json_schema_extra=openapi.names(openapi.RENDERED),
+        ),
     ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:

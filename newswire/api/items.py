@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from newswire import formats
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for, versions_seen, visible_in
-from newswire.api import auth, problems, raw
+from newswire.api import auth, openapi, problems, raw
 from newswire.delivery.announce import announce
 from newswire.errors import (
     BadInput,
@@ -45,7 +45,11 @@ _ITEM_BODY = {
         "description": "One item (or a feed of items) in any format newswire reads. The "
         "format is taken from ?format=, else from Content-Type, else detected.",
         "content": {
-            codec.media_type: {"schema": {"type": "string"}}
+            # A JSON format's document is an object; whether it is an item is the
+            # parser's to say (422 naming the field).
+            codec.media_type: {
+                "schema": {"type": "object" if codec.media_type.endswith("json") else "string"}
+            }
             for codec in formats.CODECS.values()
             if codec.can_parse
         },
@@ -151,7 +155,14 @@ def _format_of(request: Request, fmt: str | None) -> str:
 )
 async def post_item(
     request: Request,
-    fmt: Annotated[str | None, Query(alias="format", description="Input format.")] = None,
+    fmt: Annotated[
+        str | None,
+        Query(
+            alias="format",
+            description="Input format (``auto``: detected, as when no format is given).",
+            json_schema_extra=openapi.names([*openapi.READ, AUTO]),
+        ),
+    ] = None,
     principal: Principal = Depends(auth.publish),
 ) -> JSONResponse:
     """Store an item (or each item of a feed), or a new version of one (publish scope).
@@ -160,7 +171,10 @@ async def post_item(
     version of an item (same id, changed content) is an update, or a correction when the
     item says so; every subscriber entitled to it receives it on every channel."""
     settings = request.app.state.settings
-    if fmt is not None and fmt != AUTO and fmt.lower() not in formats.parsers():
+    if fmt is not None:
+        # A format's name (or auto) in any ASCII case, as the OpenAPI declares it.
+        fmt = fmt.lower() if fmt.isascii() else fmt
+    if fmt is not None and fmt != AUTO and fmt not in formats.parsers():
         raise UnsupportedFormat(
             f"{fmt!r} is not a format newswire reads ({', '.join(formats.parsers())})",
             field="format",
@@ -210,14 +224,19 @@ def get_versions(
     request: Request,
     item_id: str,
     fmt: Annotated[
-        str | None, Query(alias="format", description="Format of each version.")
+        str | None,
+        Query(
+            alias="format",
+            description="Format of each version (default ninjs).",
+            json_schema_extra=openapi.names(openapi.RENDERED),
+        ),
     ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """Every version of an item the caller may see, oldest first, each in ?format=
     (default ninjs: embedded as JSON under ``item``; other formats as a string under
     ``content``)."""
-    codec = output_codec(request, fmt or "ninjs", principal)
+    codec = output_codec(request, "ninjs" if fmt is None else fmt, principal)
     histories = request.app.state.histories  # the item's versions from memory when kept
     history = histories.get(item_id)
     if history is None:
@@ -250,6 +269,10 @@ def get_versions(
     )
 
 
+MAX_REASON = 2000
+"""Characters a withdrawal's reason may have."""
+
+
 class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
 
@@ -266,8 +289,15 @@ class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "properties": {"reason": {"type": "string", "maxLength": 2000}},
+                        "properties": {
+                            "reason": {
+                                "type": "string",
+                                "maxLength": MAX_REASON,
+                                "pattern": openapi.NOT_BLANK,
+                            }
+                        },
                         "required": ["reason"],
+                        "additionalProperties": False,
                     }
                 }
             },
@@ -281,15 +311,16 @@ async def withdraw_item(
     as its editorial note, delivered to everyone who received the item."""
     raw = await read_body(request, 64 * 1024)
     try:
-        reason = msgspec.json.decode(raw or b"null", type=Withdrawal).reason.strip()
+        reason = msgspec.json.decode(raw or b"null", type=Withdrawal).reason
     except msgspec.ValidationError as exc:
         raise BadInput(f"the body is {{\"reason\": \"...\"}}: {exc}", field="reason") from None
     except msgspec.DecodeError:
         raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
+    if len(reason) > MAX_REASON:  # as given, as the OpenAPI counts it
+        raise BadInput(f"the reason is at most {MAX_REASON:,} characters", field="reason")
+    reason = reason.strip()
     if not reason:
         raise BadInput("say why the item is withdrawn", field="reason")
-    if len(reason) > 2000:
-        raise BadInput("the reason is at most 2,000 characters", field="reason")
     receipt = await run_in_threadpool(_store(request).withdraw, item_id, reason)
     await announce(request.app.state, [receipt])
     href = f"/v1/items/{quote(receipt.id, safe='')}?version={receipt.version}"
@@ -310,7 +341,14 @@ async def withdraw_item(
 async def get_item(
     request: Request,
     item_id: str,
-    fmt: Annotated[str | None, Query(alias="format", description="Output format.")] = None,
+    fmt: Annotated[
+        str | None,
+        Query(
+            alias="format",
+            description="Output format (none: the Accept header's, else ninjs).",
+            json_schema_extra=openapi.names(openapi.RENDERED),
+        ),
+    ] = None,
     version: Annotated[
         int | None, Query(ge=1, le=MAX_VERSION, description="A given version.")
     ] = None,

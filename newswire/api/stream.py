@@ -19,12 +19,12 @@ import contextlib
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
-from newswire.api import auth, problems
+from newswire.api import auth, openapi, problems
 from newswire.api.items import output_codec
 from newswire.delivery.cursor import parse_cursor
 from newswire.delivery.hub import Closed, Hub, Listener
@@ -52,7 +52,7 @@ def open_stream(
     Must run on the event loop, so that registering and reading the hub's position happen
     between two of its dispatches: no entry falls between replay and live.
     """
-    codec = output_codec(request, fmt or "ninjs", principal)
+    codec = output_codec(request, "ninjs" if fmt is None else fmt, principal)
     if codec.is_feed:
         raise BadInput(
             f"{codec.name} is a feed format: streams carry single items (ninjs, newsml, nitf…)",
@@ -101,9 +101,29 @@ async def _open(app, scope: Scope, receive: Receive) -> Listener | Response:
 async def stream(
     request: Request,
     after: Annotated[
-        str | None, Query(description="Replay from after this cursor, then go on live.")
+        str | None,
+        Query(
+            description="Replay from after this cursor, then go on live (none or empty:"
+            " live from now).",
+            json_schema_extra=openapi.CURSOR,
+        ),
     ] = None,
-    fmt: Annotated[str | None, Query(alias="format", description="Item format.")] = None,
+    fmt: Annotated[
+        str | None,
+        Query(
+            alias="format",
+            description="Item format (default ninjs); a stream carries single items.",
+            json_schema_extra=openapi.names(openapi.SINGLE),
+        ),
+    ] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Resume after this event's id (a cursor; before ``?after=``).",
+            json_schema_extra=openapi.CURSOR,
+        ),
+    ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """Server-Sent Events of the caller's entitled entries; ``Last-Event-ID`` or ``?after=``
@@ -122,7 +142,7 @@ async def websocket(
     try:
         principal = await auth.identify(state, ws.headers.get("authorization"))
         principal.require("read")
-        codec = output_codec(ws, fmt or "ninjs", principal)  # type: ignore[arg-type]
+        codec = output_codec(ws, "ninjs" if fmt is None else fmt, principal)  # type: ignore[arg-type]
         if codec.is_feed:
             raise BadInput(f"{codec.name} is a feed format", field="format")
         cursor = _after(ws.headers.get("last-event-id"), after, state.hub)

@@ -16,10 +16,10 @@ PATTERN = rf"^[0-9]{{0,{MAX_DIGITS}}}$"
 
 
 def parse_cursor(text: str | None, field: str = "after") -> int:
-    """The sequence number in ``text``; ``BadInput`` naming ``field`` when it is none."""
+    """The sequence number in ``text``; ``BadInput`` naming ``field`` when it is none:
+    exactly what ``PATTERN`` matches is a cursor (no sign, no spaces)."""
     if text is None or text == "":
         return 0
-    text = text.strip()
     if not text.isascii() or not text.isdigit() or len(text) > MAX_DIGITS:
         raise BadInput(
             f"{text[:40]!r} is not a cursor: give the 'next' of a page, a sequence number",
