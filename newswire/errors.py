@@ -59,6 +59,15 @@ class InvalidItem(BadInput):
     title = "Invalid item"
 
 
+class Unprocessable(BadInput):
+    """A request of the form its operation declares (the OpenAPI allows it), refused for
+    what it says: a name that refers to nothing stored, a rule across fields, a query with
+    nothing to search for. Input that breaks the declared form is a plain ``BadInput``."""
+
+    status = 422
+    title = "Unprocessable"
+
+
 class TooLarge(BadInput):
     status = 413
     title = "Too large"

@@ -15,9 +15,9 @@ MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
 # BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
 LANGUAGE_TAG = re.compile(
-    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?"
-    r"(?:-[A-Za-z\d]{5,8}|-\d[A-Za-z\d]{3})*(?:-x(?:-[A-Za-z\d]{1,8})+)?"
-    r"|x(?:-[A-Za-z\d]{1,8})+)$"
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*(?:-x(?:-[A-Za-z0-9]{1,8})+)?"
+    r"|x(?:-[A-Za-z0-9]{1,8})+)$"
 )
 
 

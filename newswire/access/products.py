@@ -16,7 +16,7 @@ from typing import Literal
 import msgspec
 
 from newswire.access import taxonomy
-from newswire.errors import BadInput
+from newswire.errors import BadInput, Unprocessable
 from newswire.model import NewsItem
 from newswire.validation import LANGUAGE_TAG
 
@@ -104,15 +104,19 @@ def validate_product(product: Product) -> Product:
         if not LANGUAGE_TAG.fullmatch(tag):
             raise BadInput(f"{tag!r} is not a BCP 47 language tag", field="languages")
     for code in _entries(product.subjects, "subjects"):
-        if not taxonomy.known(code):
-            raise BadInput(f"{code!r} is not an IPTC Media Topic", field="subjects")
-    for code in _entries(product.genres, "genres"):
-        if code.startswith("genre:") and not taxonomy.genre_known(code):
+        if not _MEDTOP.fullmatch(code):
             raise BadInput(
-                f"{code!r} is not an IPTC genre (genre codes are case-sensitive)", field="genres"
+                f"{code!r} is not a Media Topic code such as medtop:04000000", field="subjects"
             )
+        if not taxonomy.known(code):
+            raise Unprocessable(f"{code!r} is not an IPTC Media Topic", field="subjects")
+    for code in _entries(product.genres, "genres"):
         if not _QCODE.fullmatch(code):
             raise BadInput(f"{code!r} is not a genre QCode such as genre:Current", field="genres")
+        if code.startswith("genre:") and not taxonomy.genre_known(code):
+            raise Unprocessable(
+                f"{code!r} is not an IPTC genre (genre codes are case-sensitive)", field="genres"
+            )
     _entries(product.places, "places")
     _entries(product.sources, "sources")
     for field in ("urgency_min", "urgency_max"):
@@ -120,7 +124,7 @@ def validate_product(product: Product) -> Product:
         if type(value) is not int or not 1 <= value <= 9:
             raise BadInput(f"{field} is 1 (flash) to 9, not {value!r}", field=field)
     if product.urgency_min > product.urgency_max:
-        raise BadInput(
+        raise Unprocessable(
             f"urgency_min {product.urgency_min} is above urgency_max {product.urgency_max}",
             field="urgency_min",
         )
@@ -136,6 +140,10 @@ def validate_product(product: Product) -> Product:
 _NAME = re.compile(r"[^\W_][\w.\-]{0,63}")
 _URGENCY = re.compile(r"(\d+)\s*(?:[-–]\s*(\d+))?")
 _QCODE = re.compile(r"[A-Za-z][\w.\-]*:\S+")
+# medtop:04000000, 04000000 or the topic's URI, as taxonomy.qcode reads them (ASCII digits).
+_MEDTOP = re.compile(
+    r"(?:medtop:|https?://cv\.iptc\.org/newscodes/mediatopic/)?[0-9]{8}/?", re.IGNORECASE
+)
 _GEONAMES = re.compile(r"https?://(?:sws\.|www\.)?geonames\.org/(\d+)(?:/.*)?", re.IGNORECASE)
 _ISO3166 = re.compile(r"https?://cv\.iptc\.org/newscodes/iso3166-1a2/([A-Za-z]{2})/?", re.I)
 

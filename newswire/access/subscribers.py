@@ -15,7 +15,7 @@ STATUSES: tuple[str, ...] = ("active", "suspended")
 DEFAULT_RATE_LIMIT = 600
 """Requests per minute a subscriber's keys may make together."""
 
-_NAME = re.compile(r"^[\w.-]{1,64}$")
+_NAME = re.compile(r"[\w.-]{1,64}")
 
 
 class Subscriber(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -30,7 +30,7 @@ class Subscriber(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 def check_name(name: str, what: str, field: str = "name") -> str:
     """Names of products and subscribers: 1-64 letters (any script), digits, - _ ."""
-    if not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise BadInput(
             f"a {what} name is 1 to 64 letters, digits, '-', '_' or '.', not {name!r}", field=field
         )

@@ -18,14 +18,16 @@ from urllib.parse import quote
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request, Response
+from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 
-from newswire.access.keys import ApiKey, check_scope, new_key
-from newswire.access.products import Product, validate_product
+from newswire.access.keys import SCOPES, ApiKey, check_scope, new_key
+from newswire.access.products import ACCESS_LEVELS, Product, validate_product
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
-from newswire.api import auth, problems
+from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
-from newswire.errors import BadInput, NotFound
+from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.validation import LANGUAGE_TAG
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
 
@@ -38,6 +40,12 @@ T = TypeVar("T")
 # --- bodies -------------------------------------------------------------------------------
 
 
+def _pattern(pattern: str) -> Meta:
+    """Declares a string's pattern in the OpenAPI; the check that enforces it is the
+    CLI's too (``validate_product``, ``check_subscriber``), so it names its reason."""
+    return Meta(extra_json_schema={"pattern": pattern})
+
+
 class ProductBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A product: the fields of ``newswire.access.products.Product``.
 
@@ -46,15 +54,15 @@ class ProductBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     and ``access`` is a plain string here so that ``validate_product`` gives its reason
     rather than the decoder's."""
 
-    name: str
-    access: str
-    languages: list[str] = []
-    subjects: list[str] = []
-    urgency_min: int = 1
-    urgency_max: int = 9
-    genres: list[str] = []
-    places: list[str] = []
-    sources: list[str] = []
+    name: Annotated[str, _pattern(openapi.NAME)]
+    access: Annotated[str, Meta(extra_json_schema={"enum": list(ACCESS_LEVELS)})]
+    languages: list[Annotated[str, _pattern(LANGUAGE_TAG.pattern)]] = []
+    subjects: list[Annotated[str, _pattern(f"^{openapi.MEDIA_TOPIC}$")]] = []
+    urgency_min: Annotated[int, Meta(ge=1, le=9)] = 1
+    urgency_max: Annotated[int, Meta(ge=1, le=9)] = 9
+    genres: list[Annotated[str, _pattern(openapi.GENRE)]] = []
+    places: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
+    sources: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
     early_embargo: bool = False
 
 
@@ -63,19 +71,30 @@ class SubscriberBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     (none: every format) and its rate limit in requests a minute. Its status is changed by
     ``/suspend`` and ``/activate``, not here."""
 
-    name: str
-    products: list[str] = []
-    formats: list[str] = []
-    rate_limit: int = DEFAULT_RATE_LIMIT
+    name: Annotated[str, _pattern(openapi.SUBSCRIBER)]
+    products: Annotated[list[str], Meta(min_length=1)]
+    formats: list[Annotated[str, Meta(extra_json_schema={"enum": openapi.RENDERED})]] = []
+    rate_limit: Annotated[int, Meta(ge=1, le=1_000_000)] = DEFAULT_RATE_LIMIT
 
 
 class KeyBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A key to create: ``{"scope": "read", "subscriber": "..."}`` for a subscriber, or
     ``{"scope": "publish"|"admin", "name": "..."}`` for the agency's editors or operators."""
 
-    scope: str = "read"
+    scope: Annotated[str, Meta(extra_json_schema={"enum": list(SCOPES)})] = "read"
     subscriber: str = ""
     name: str = ""
+
+
+_KEY_OWNER = {
+    # A read key is a subscriber's; a publish or admin key is the agency's, named.
+    "if": {"properties": {"scope": {"enum": ["publish", "admin"]}}, "required": ["scope"]},
+    "then": {
+        "properties": {"subscriber": {"maxLength": 0}, "name": {"pattern": openapi.NOT_BLANK}},
+        "required": ["name"],
+    },
+    "else": {"properties": {"subscriber": {"minLength": 1}}, "required": ["subscriber"]},
+}
 
 
 _AT = re.compile(r"at `\$\.(\w+)")
@@ -86,7 +105,8 @@ def decode(raw: bytes, kind: type[T]) -> T:
     """The body as ``kind``; ``BadInput`` naming the field at fault (``body`` when the body
     is not a JSON object at all)."""
     try:
-        return msgspec.json.decode(raw, type=kind)
+        # A number with no fraction is an integer to JSON Schema (``9.0``), not to msgspec.
+        return msgspec.convert(_integral(msgspec.json.decode(raw)), kind)
     except msgspec.ValidationError as exc:
         text = str(exc)
         m = _AT.search(text) or _NAMED.search(text)
@@ -94,6 +114,16 @@ def decode(raw: bytes, kind: type[T]) -> T:
     except msgspec.DecodeError:
         fields = ", ".join(kind.__struct_fields__)  # type: ignore[attr-defined]
         raise BadInput(f"the body is a JSON object with {fields}", field="body") from None
+
+
+def _integral(body: Any) -> Any:
+    """``body`` with each top-level number that has no fraction made an ``int``."""
+    if not isinstance(body, dict):
+        return body
+    return {
+        name: int(value) if isinstance(value, float) and value.is_integer() else value
+        for name, value in body.items()
+    }
 
 
 def full(value: Any) -> Any:
@@ -113,24 +143,25 @@ def _json(value: Any, status: int = 200, headers: dict | None = None) -> Respons
     )
 
 
-def _body_doc(kind: type, description: str) -> dict:
+def _body_doc(kind: type, description: str, **rules: Any) -> dict:
     """OpenAPI for a JSON request body described by a msgspec struct (FastAPI does not
-    see the body: it is read raw, to decode it strictly with msgspec)."""
+    see the body: it is read raw, to decode it strictly with msgspec); ``rules`` adds
+    JSON Schema keywords across fields."""
     _, components = msgspec.json.schema_components([kind])
     return {
         "requestBody": {
             "required": True,
             "description": description,
-            "content": {"application/json": {"schema": components[kind.__name__]}},
+            "content": {"application/json": {"schema": {**components[kind.__name__], **rules}}},
         }
     }
 
 
-def _referenced(exc: NotFound, fields: dict[str, str]) -> BadInput:
-    """A missing product or subscriber named *in a body* is a bad body (400 naming the
-    body's field), not a missing resource at the URL (404)."""
+def _referenced(exc: NotFound, fields: dict[str, str]) -> Unprocessable:
+    """A missing product or subscriber named *in a body* is a body that cannot be
+    processed (422 naming the body's field), not a missing resource at the URL (404)."""
     field = fields.get(exc.field or "", exc.field)
-    return BadInput(exc.detail, field=field)
+    return Unprocessable(exc.detail, field=field)
 
 
 def _access(request: Request):
@@ -162,7 +193,7 @@ def list_products(request: Request) -> Response:
 @router.post(
     "/products",
     status_code=201,
-    responses=problems.responses(*COMMON, 409, 413),
+    responses=problems.responses(*COMMON, 409, 413, 422),
     openapi_extra=_body_doc(ProductBody, "A product, as `newswire product add` takes it."),
 )
 async def add_product(request: Request) -> Response:
@@ -207,7 +238,7 @@ def list_subscribers(request: Request) -> Response:
 @router.post(
     "/subscribers",
     status_code=201,
-    responses=problems.responses(*COMMON, 409, 413),
+    responses=problems.responses(*COMMON, 409, 413, 422),
     openapi_extra=_body_doc(SubscriberBody, "A subscriber, as `newswire subscriber add` takes it."),
 )
 async def add_subscriber(request: Request) -> Response:
@@ -299,8 +330,8 @@ def list_keys(
 @router.post(
     "/keys",
     status_code=201,
-    responses=problems.responses(*COMMON, 413),
-    openapi_extra=_body_doc(KeyBody, "The key's scope and owner."),
+    responses=problems.responses(*COMMON, 413, 422),
+    openapi_extra=_body_doc(KeyBody, "The key's scope and owner.", **_KEY_OWNER),
 )
 async def create_key(request: Request) -> Response:
     """Create a key: 201 with the key itself in ``key``, shown this once (only its SHA-256

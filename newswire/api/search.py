@@ -24,9 +24,9 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
-from newswire.api import auth, problems, raw
-from newswire.errors import BadInput, NewswireError, Unavailable
-from newswire.search.engine import MAX_LIMIT, SearchRequest
+from newswire.api import auth, openapi, problems, raw
+from newswire.errors import BadInput, NewswireError, Unavailable, Unprocessable
+from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest
 
 router = APIRouter(tags=["search"])
 
@@ -52,20 +52,49 @@ def parse_when(text: str | None, field: str, *, end: bool = False) -> dt.datetim
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-@router.get("/v1/search", responses=problems.responses(400, 401, 403, 404, 429, 503))
+MAX_QUERY = 1000
+"""Characters a query may have (``newswire.search.query.parse``'s limit)."""
+_WHEN = {
+    "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}],
+}
+_URGENCY = openapi.urgency_range()
+_SUBJECT = openapi.media_topic()
+
+
+@router.get("/v1/search", responses=problems.responses(400, 401, 403, 404, 422, 429, 503))
 async def search(
     request: Request,
-    q: Annotated[str, Query(description='Words, "exact phrases", -excluded, OR.')],
+    q: Annotated[
+        str,
+        Query(
+            description='Words, "exact phrases", -excluded, OR (422: nothing to search for).',
+            json_schema_extra={"maxLength": MAX_QUERY},
+        ),
+    ],
     lang: Annotated[str | None, Query(description="Language tag (ar matches ar-EG).")] = None,
     subject: Annotated[
-        str | None, Query(description="IPTC Media Topic; its narrower topics match too.")
+        str | None,
+        Query(
+            description="IPTC Media Topic; its narrower topics match too (422: no such topic).",
+            json_schema_extra=_SUBJECT,
+        ),
     ] = None,
-    urgency: Annotated[str | None, Query(description="1 (flash) to 9, or a range 1-3.")] = None,
+    urgency: Annotated[
+        str | None,
+        Query(description="1 (flash) to 9, or a range 1-3.", json_schema_extra=_URGENCY),
+    ] = None,
     since: Annotated[
-        str | None, Query(alias="from", description="YYYY-MM-DD or ISO 8601 time.")
+        str | None,
+        Query(alias="from", description="YYYY-MM-DD or ISO 8601 time.", json_schema_extra=_WHEN),
     ] = None,
-    until: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD or ISO 8601.")] = None,
-    sort: Annotated[str, Query(description="relevance or newest.")] = "relevance",
+    until: Annotated[
+        str | None,
+        Query(alias="to", description="YYYY-MM-DD or ISO 8601.", json_schema_extra=_WHEN),
+    ] = None,
+    sort: Annotated[
+        str, Query(description="relevance or newest.", json_schema_extra={"enum": list(SORTS)})
+    ] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     limit: Annotated[int, Query(ge=1, description=f"Hits per page (at most {MAX_LIMIT}).")] = 20,
     product: Annotated[
@@ -114,6 +143,15 @@ async def answer(
     checked here and by the engine: ``BadInput`` naming the parameter)."""
     if state.searching is None or not state.searching.ready:
         raise Unavailable("the search index is being built; try again shortly", field="q")
+    # What the OpenAPI declares is checked here (400); what the engine refuses beyond it
+    # (a query with nothing to search for, a topic that does not exist, from after to, a
+    # page past the window) is of the declared form but unprocessable (422).
+    if len(q) > MAX_QUERY:
+        raise BadInput(f"query is longer than {MAX_QUERY} characters", field="q")
+    if sort not in SORTS:
+        raise BadInput(f"sort is {' or '.join(SORTS)}, not {sort!r}", field="sort")
+    openapi.check(_URGENCY, urgency, "urgency")
+    openapi.check(_SUBJECT, subject, "subject")
     notes = {}
     if limit > MAX_LIMIT:
         notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
@@ -131,9 +169,12 @@ async def answer(
         products=products,
         facets=facets,
     )
-    return await run_in_threadpool(
-        state.searching.searcher.search_json, req, principal.products, notes
-    )
+    try:
+        return await run_in_threadpool(
+            state.searching.searcher.search_json, req, principal.products, notes
+        )
+    except BadInput as exc:
+        raise Unprocessable(exc.detail, field=exc.field) from None
 
 
 # --- ahead of FastAPI -----------------------------------------------------------------------

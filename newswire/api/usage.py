@@ -20,11 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
 from newswire.api import auth, problems
-from newswire.errors import BadInput, Forbidden
+from newswire.errors import BadInput, Forbidden, Unprocessable
 
 router = APIRouter(tags=["usage"])
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+"""A ``from`` or ``to`` day in the OpenAPI: ``YYYY-MM-DD``, or empty (no bound)."""
 COLUMNS = ("day", "subscriber", "channel", "product", "count")
 
 
@@ -33,7 +35,6 @@ def parse_day(text: str | None, field: str) -> str | None:
     ``field`` otherwise. Strict: ``2024-1-5`` or a time would compare wrongly as text."""
     if text is None or text == "":
         return None
-    text = text.strip()
     try:
         if not _DAY.fullmatch(text):
             raise ValueError
@@ -44,7 +45,7 @@ def parse_day(text: str | None, field: str) -> str | None:
 
 def check_range(since: str | None, until: str | None, since_field: str = "from") -> None:
     if since and until and since > until:
-        raise BadInput(f"{since} is after {until}: give the earlier day first", field=since_field)
+        raise Unprocessable(f"{since} is after {until}: give the earlier day first", field=since_field)
 
 
 def report(
@@ -98,14 +99,24 @@ def whose(principal: Principal, asked: str | None) -> str | None:
     return own
 
 
-@router.get("/v1/usage", responses=problems.responses(400, 401, 403, 404, 429))
+@router.get("/v1/usage", responses=problems.responses(400, 401, 403, 404, 422, 429))
 async def usage(
     request: Request,
     since: Annotated[
-        str | None, Query(alias="from", description="First day, YYYY-MM-DD (UTC), included.")
+        str | None,
+        Query(
+            alias="from",
+            description="First day, YYYY-MM-DD (UTC), included.",
+            json_schema_extra=DAY,
+        ),
     ] = None,
     until: Annotated[
-        str | None, Query(alias="to", description="Last day, YYYY-MM-DD (UTC), included.")
+        str | None,
+        Query(
+            alias="to",
+            description="Last day, YYYY-MM-DD (UTC), included (422: before from).",
+            json_schema_extra=DAY,
+        ),
     ] = None,
     subscriber: Annotated[
         str | None, Query(description="One subscriber (admin keys; a read key sees its own).")

@@ -19,10 +19,19 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
-from newswire.api import auth, problems
+from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
-from newswire.delivery.webhooks import WebhookWorker, check_format, check_secret, check_url
-from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.delivery.webhooks import (
+    MAX_SECRET,
+    MAX_URL,
+    MIN_SECRET,
+    URL_PATTERN,
+    WebhookWorker,
+    check_format,
+    check_secret,
+    check_url,
+)
+from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
 from newswire.store.sqlite_webhooks import STATUSES, Delivery, Webhook, stamp
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -189,28 +198,33 @@ _CREATE_BODY = {
                     "properties": {
                         "url": {
                             "type": "string",
+                            "maxLength": MAX_URL,
+                            "pattern": URL_PATTERN,
                             "description": "http(s) URL the deliveries are POSTed to; no "
-                            "user name or password in it.",
+                            "user name or password in it (422: a loopback or private "
+                            "address, unless the operator allows them).",
                         },
                         "secret": {
                             "type": "string",
-                            "minLength": 16,
+                            "minLength": MIN_SECRET,
+                            "maxLength": MAX_SECRET,
                             "description": "Signs each delivery: X-Newswire-Signature is "
                             "sha256=<hex HMAC-SHA256 of the body with it>. Never shown again.",
                         },
                         "format": {
-                            "type": "string",
+                            **openapi.names(openapi.SINGLE),
                             "default": "ninjs",
-                            "description": "A format of one item (not a feed): ninjs, "
-                            "ninjs2, newsml, nitf, text.",
+                            "description": "A format of one item (not a feed); 422: one "
+                            "the subscriber may not use.",
                         },
                         "subscriber": {
                             "type": "string",
-                            "description": "The subscriber (admin keys only; a read key "
-                            "acts for its own).",
+                            "description": "The subscriber: an admin key names it (422 "
+                            "without it), a read key acts for its own (403 for another).",
                         },
                     },
                     "required": ["url", "secret"],
+                    "additionalProperties": False,
                 }
             }
         },
@@ -225,7 +239,7 @@ _CREATE_BODY = {
 @router.post(
     "",
     status_code=201,
-    responses=problems.responses(400, 401, 403, 404, 429, 503),
+    responses=problems.responses(400, 401, 403, 413, 422, 429, 503),
     openapi_extra=_CREATE_BODY,
 )
 async def add_webhook(request: Request, principal: Principal = Depends(auth.read)) -> Response:
@@ -234,11 +248,13 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     again)."""
     body = _decode(await read_body(request, MAX_BODY))
     named = body.get("subscriber")
-    if named is not None and not isinstance(named, str):
+    if "subscriber" in body and not isinstance(named, str):
         raise BadInput("the subscriber is a name", field="subscriber")
     name = _acting_for(principal, named)
     if name is None:
-        raise BadInput("an admin key names the subscriber the webhook is for", field="subscriber")
+        raise Unprocessable(
+            "an admin key names the subscriber the webhook is for", field="subscriber"
+        )
     allow = request.app.state.settings.webhook_allow_private
     url = check_url(body.get("url"), allow_private=allow)
     secret = check_secret(body.get("secret"))
@@ -246,7 +262,7 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     try:
         subscriber = await run_in_threadpool(store.access.subscriber, name)
     except NotFound as exc:
-        raise BadInput(exc.detail, field="subscriber") from None
+        raise Unprocessable(exc.detail, field="subscriber") from None
     fmt = check_format(body.get("format", "ninjs"), subscriber)
     webhook = await run_in_threadpool(store.webhooks.add, name, url, secret, fmt)
     worker = getattr(request.app.state, "webhooks", None)
@@ -277,10 +293,20 @@ def list_webhooks(
 def list_deliveries(
     request: Request,
     status: Annotated[
-        str | None, Query(description="pending, delivered or failed (dead letters).")
+        str | None,
+        Query(
+            description="pending, delivered or failed (dead letters).",
+            json_schema_extra={"enum": list(STATUSES)},
+        ),
     ] = None,
     webhook: Annotated[str | None, Query(description="Only this webhook's.")] = None,
-    limit: Annotated[str | None, Query(description=f"1 to {MAX_LIMIT}.")] = None,
+    limit: Annotated[
+        str | None,
+        Query(
+            description=f"1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+            json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
+    ] = None,
     subscriber: Annotated[
         str | None, Query(description="Admin keys: only this subscriber's deliveries.")
     ] = None,

@@ -31,6 +31,7 @@ import hmac
 import ipaddress
 import logging
 import random
+import re
 import time
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
@@ -44,7 +45,7 @@ from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
-from newswire.errors import BadInput, NewswireError
+from newswire.errors import BadInput, NewswireError, Unprocessable
 from newswire.store.base import Change, held
 from newswire.store.sqlite_webhooks import Advance, Outgoing, Target, now
 
@@ -104,12 +105,42 @@ async def refused_target(url: str) -> str | None:
     return None
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_LS32 = rf"(?:{_H16}:{_H16}|{_IPV4})"
+_IPV6 = "|".join(
+    (
+        rf"(?:{_H16}:){{6}}{_LS32}",
+        rf"::(?:{_H16}:){{5}}{_LS32}",
+        rf"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,1}}{_H16})?::(?:{_H16}:){{3}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+        rf"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+        rf"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
+        rf"(?:(?:{_H16}:){{0,6}}{_H16})?::",
+    )
+)
+_PORT = r"0*(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# No white space (as str.isspace has it) and no control character anywhere.
+_VISIBLE = r"[^\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9\-._~%!$&'()*+,;=]+|\[(?:{_IPV6})\])"
+    rf"(?::(?:{_PORT})?)?(?:[/?#]{_VISIBLE}*)?$"
+)
+"""What a webhook URL is (the OpenAPI declares it, ``check_url`` holds to it): http or
+https, a host (an ASCII name, punycode for others, or an IP address) with no user name or
+password, an optional port, then anything without spaces or control characters."""
+_URL = re.compile(URL_PATTERN.removesuffix("$") + r"\Z")
+
+
 def check_url(url: object, *, allow_private: bool = False) -> str:
     """An absolute http(s) URL with a host and no credentials (the secret authenticates),
-    not aimed at a loopback or private address unless ``allow_private``."""
-    if not isinstance(url, str) or not url.strip():
+    not aimed at a loopback or private address unless ``allow_private`` (``URL_PATTERN``:
+    exactly what the OpenAPI declares)."""
+    if not isinstance(url, str) or not url:
         raise BadInput("give the URL the deliveries are POSTed to", field="url")
-    url = url.strip()
     if len(url) > MAX_URL:
         raise BadInput(f"the URL is longer than {MAX_URL} characters", field="url")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
@@ -132,11 +163,17 @@ def check_url(url: object, *, allow_private: bool = False) -> str:
         )
     if not parts.hostname:
         raise BadInput("the URL has no host", field="url")
+    if not _URL.match(url):
+        raise BadInput(
+            "the URL's host is an ASCII name (punycode for others) or an IP address,"
+            " with an optional port",
+            field="url",
+        )
     host = parts.hostname.lower().rstrip(".")
     if not allow_private and (
         private(host) or host == "localhost" or host.endswith((".localhost", ".local"))
     ):
-        raise BadInput(
+        raise Unprocessable(
             f"{parts.hostname} is a loopback or private address: webhooks go to the public"
             " internet (an operator may allow private ones: NEWSWIRE_WEBHOOK_ALLOW_PRIVATE)",
             field="url",
@@ -162,7 +199,7 @@ def check_format(fmt: object, subscriber: Subscriber) -> str:
     if not isinstance(fmt, str) or not fmt:
         raise BadInput("give the format of the deliveries", field="format")
     single = [n for n, c in formats.CODECS.items() if c.can_render and not c.is_feed]
-    codec = formats.CODECS.get(fmt.lower())
+    codec = formats.CODECS.get(fmt.lower()) if fmt.isascii() else None
     if codec is None or not codec.can_render:
         raise BadInput(
             f"{fmt!r} is not a format newswire renders ({', '.join(single)})", field="format"
@@ -173,7 +210,7 @@ def check_format(fmt: object, subscriber: Subscriber) -> str:
             field="format",
         )
     if subscriber.formats and codec.name not in subscriber.formats:
-        raise BadInput(
+        raise Unprocessable(
             f"subscriber {subscriber.name} may use {', '.join(subscriber.formats)},"
             f" not {codec.name}",
             field="format",

@@ -144,9 +144,12 @@ def test_products_crud(admin):
     "body,status,field",
     [
         ({"name": "x", "access": "everything"}, 400, "access"),
-        ({"name": "x", "access": "full", "urgency_min": 5, "urgency_max": 2}, 400, "urgency_min"),
+        # Of the declared form, refused for what it says: 422.
+        ({"name": "x", "access": "full", "urgency_min": 5, "urgency_max": 2}, 422, "urgency_min"),
         ({"name": "x", "access": "full", "urgency_max": 12}, 400, "urgency_max"),
-        ({"name": "x", "access": "full", "subjects": ["medtop:99999999"]}, 400, "subjects"),
+        ({"name": "x", "access": "full", "subjects": ["medtop:99999999"]}, 422, "subjects"),
+        ({"name": "x", "access": "full", "subjects": [" 04000000"]}, 400, "subjects"),
+        ({"name": "x", "access": "full", "genres": ["genre:Nothing"]}, 422, "genres"),
         ({"name": "x", "access": "full", "languages": ["not a tag"]}, 400, "languages"),
         ({"name": "x", "access": "full", "languages": [7]}, 400, "languages"),
         ({"name": "x", "access": "full", "languges": ["ar"]}, 400, "languges"),
@@ -205,21 +208,23 @@ def test_subscribers_crud(admin):
 
 
 @pytest.mark.parametrize(
-    "body,field",
+    "body,status,field",
     [
-        ({"name": "s1", "products": []}, "products"),
-        ({"name": "s1"}, "products"),
-        ({"name": "s1", "products": ["no-such-product"]}, "products"),
-        ({"name": "s1", "products": ["everything"], "formats": ["docx"]}, "formats"),
-        ({"name": "s1", "products": ["everything"], "rate_limit": 0}, "rate_limit"),
-        ({"name": "s 1", "products": ["everything"]}, "name"),
-        ({"name": "s1", "products": ["everything"], "status": "suspended"}, "status"),
+        ({"name": "s1", "products": []}, 400, "products"),
+        ({"name": "s1"}, 400, "products"),
+        # A product that does not exist: of the declared form, but unprocessable.
+        ({"name": "s1", "products": ["no-such-product"]}, 422, "products"),
+        ({"name": "s1", "products": ["everything"], "formats": ["docx"]}, 400, "formats"),
+        ({"name": "s1", "products": ["everything"], "rate_limit": 0}, 400, "rate_limit"),
+        ({"name": "s 1", "products": ["everything"]}, 400, "name"),
+        ({"name": "s1\n", "products": ["everything"]}, 400, "name"),
+        ({"name": "s1", "products": ["everything"], "status": "suspended"}, 400, "status"),
     ],
 )
-def test_bad_subscribers_are_refused_naming_the_field(admin, body, field):
+def test_bad_subscribers_are_refused_naming_the_field(admin, body, status, field):
     if admin.get("/v1/admin/products/everything").status_code == 404:
         admin.post("/v1/admin/products", json={"name": "everything", "access": "full"})
-    problem(admin.post("/v1/admin/subscribers", json=body), 400, field)
+    problem(admin.post("/v1/admin/subscribers", json=body), status, field)
     problem(admin.get("/v1/admin/subscribers/s1"), 404)
 
 
@@ -246,19 +251,20 @@ def test_keys_are_shown_once_and_listed_without_secrets(admin, server):
 
 
 @pytest.mark.parametrize(
-    "body,field",
+    "body,status,field",
     [
-        ({"scope": "read"}, "subscriber"),
-        ({"scope": "read", "subscriber": "ghost"}, "subscriber"),
-        ({"scope": "root", "name": "x"}, "scope"),
-        ({"scope": "publish"}, "name"),
-        ({"scope": "admin", "subscriber": "portal", "name": "x"}, "subscriber"),
-        ({"scope": "publish", "name": "x", "secret": "mine"}, "secret"),
+        ({"scope": "read"}, 400, "subscriber"),
+        # A subscriber that does not exist: of the declared form, but unprocessable.
+        ({"scope": "read", "subscriber": "ghost"}, 422, "subscriber"),
+        ({"scope": "root", "name": "x"}, 400, "scope"),
+        ({"scope": "publish"}, 400, "name"),
+        ({"scope": "admin", "subscriber": "portal", "name": "x"}, 400, "subscriber"),
+        ({"scope": "publish", "name": "x", "secret": "mine"}, 400, "secret"),
     ],
 )
-def test_bad_keys_are_refused_naming_the_field(admin, body, field):
+def test_bad_keys_are_refused_naming_the_field(admin, body, status, field):
     before = len(admin.get("/v1/admin/keys").json())
-    problem(admin.post("/v1/admin/keys", json=body), 400, field)
+    problem(admin.post("/v1/admin/keys", json=body), status, field)
     assert len(admin.get("/v1/admin/keys").json()) == before
 
 

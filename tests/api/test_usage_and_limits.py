@@ -134,16 +134,18 @@ def test_usage_counts_feed_item_and_stream_deliveries(server, admin, desk, db):
 
 
 @pytest.mark.parametrize(
-    "params,field",
+    "params,status,field",
     [
-        ({"from": "yesterday"}, "from"),
-        ({"from": "2024-1-5"}, "from"),
-        ({"to": "2024-02-30"}, "to"),
-        ({"from": "2024-03-02", "to": "2024-03-01"}, "from"),
+        ({"from": "yesterday"}, 400, "from"),
+        ({"from": "2024-1-5"}, 400, "from"),
+        ({"from": " 2024-01-05"}, 400, "from"),
+        ({"to": "2024-02-30"}, 400, "to"),
+        # Two days, each of the declared form, the wrong way round: unprocessable.
+        ({"from": "2024-03-02", "to": "2024-03-01"}, 422, "from"),
     ],
 )
-def test_malformed_days_are_refused(admin, params, field):
-    problem(admin.get("/v1/usage", params=params), 400, field)
+def test_malformed_days_are_refused(admin, params, status, field):
+    problem(admin.get("/v1/usage", params=params), status, field)
 
 
 def test_the_cli_refuses_malformed_days(db, limited_key):

@@ -109,7 +109,8 @@ def test_registration_refuses_with_the_field_named(clients, body, field):
 def test_a_format_the_subscriber_may_not_use_is_refused(clients):
     client = clients["nitf-only"]
     body = {"url": "https://example.org/in", "secret": SECRET, "format": "ninjs"}
-    assert "nitf" in problem(client.post("/v1/webhooks", json=body), 400, "format")["detail"]
+    # A format the OpenAPI allows, but not this subscriber: unprocessable.
+    assert "nitf" in problem(client.post("/v1/webhooks", json=body), 422, "format")["detail"]
     body["format"] = "nitf"
     response = client.post("/v1/webhooks", json=body)
     assert response.status_code == 201
@@ -179,8 +180,9 @@ def test_one_subscriber_cannot_see_or_touch_anothers(clients):
 def test_an_admin_key_names_the_subscriber(clients):
     ops = clients["ops"]
     body = {"url": NOWHERE, "secret": SECRET, "format": "newsml"}
-    problem(ops.post("/v1/webhooks", json=body), 400, "subscriber")
-    problem(ops.post("/v1/webhooks", json={**body, "subscriber": "nobody"}), 400, "subscriber")
+    # Of the declared form (which cannot say that an admin key must name one): 422.
+    problem(ops.post("/v1/webhooks", json=body), 422, "subscriber")
+    problem(ops.post("/v1/webhooks", json={**body, "subscriber": "nobody"}), 422, "subscriber")
     response = ops.post("/v1/webhooks", json={**body, "subscriber": "beta"})
     assert response.status_code == 201 and response.json()["subscriber"] == "beta"
     hook = response.json()
