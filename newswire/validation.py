@@ -77,10 +77,20 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
 # the item's JSON, where msgspec writes controls as \u00XX, \b or \f; a hit (or a literal
 # backslash sequence in the text) sends the item to the exact, slower check.
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+NOT_XML = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff"
+"""Those characters as the ranges of a pattern's character class (JSON Schema's, for the
+OpenAPI), lone surrogates aside: JSON text cannot carry them to newswire (its decoder
+refuses them)."""
 _VISIBLE = re.compile(r"[^\s\u0640\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # Format characters (bidi marks and isolates, zero-width ones) could make two ids look alike.
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _ENCODE = msgspec.json.Encoder().encode
+
+
+def xml_unsafe(text: str) -> str | None:
+    """The first character of ``text`` that no XML document can carry, if any."""
+    m = _NOT_XML_CHAR.search(text)
+    return m.group() if m else None
 
 
 def strip_unencodable(item: NewsItem) -> NewsItem:

@@ -33,7 +33,7 @@ from newswire.formats.base import Codec
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.validation import MAX_VERSION
+from newswire.validation import MAX_VERSION, NOT_XML, xml_unsafe
 from newswire.web.urls import request_base
 
 router = APIRouter()
@@ -281,7 +281,7 @@ class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
     "/v1/items/{item_id:path}/withdraw",
     status_code=201,
     tags=["items"],
-    responses=problems.responses(400, 401, 403, 404, 409, 429),
+    responses=problems.responses(400, 401, 403, 404, 409, 413, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -293,7 +293,10 @@ class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
                             "reason": {
                                 "type": "string",
                                 "maxLength": MAX_REASON,
-                                "pattern": openapi.NOT_BLANK,
+                                # Not blank, and text XML can carry: it is the ednote of
+                                # the withdrawal, delivered in NewsML-G2 and NITF too.
+                                "pattern": f"^[^{NOT_XML}]*[^{NOT_XML}{openapi.SPACES}]"
+                                f"[^{NOT_XML}]*$",
                             }
                         },
                         "required": ["reason"],
@@ -318,6 +321,11 @@ async def withdraw_item(
         raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
     if len(reason) > MAX_REASON:  # as given, as the OpenAPI counts it
         raise BadInput(f"the reason is at most {MAX_REASON:,} characters", field="reason")
+    if bad := xml_unsafe(reason):
+        raise BadInput(
+            f"the reason has the character U+{ord(bad):04X}, which no XML document can carry",
+            field="reason",
+        )
     reason = reason.strip()
     if not reason:
         raise BadInput("say why the item is withdrawn", field="reason")

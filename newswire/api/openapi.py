@@ -38,15 +38,16 @@ CURSOR: dict[str, Any] = {"type": "string", "pattern": cursor.PATTERN}
 """A cursor parameter: the decimal sequence number of a log entry (empty: the start)."""
 
 
-_SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x10000)) if c.isspace())
-NOT_BLANK = f"[^{_SPACES}]"
+SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x10000)) if c.isspace())
+"""White space (as ``str.strip`` has it) as the escapes of a pattern's character class."""
+NOT_BLANK = f"[^{SPACES}]"
 """A pattern: has a character that is not white space (as ``str.strip`` sees it)."""
 NAME = r"^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,63}$"
 """A product's name: 1 to 64 letters (any script), digits, ``-``, ``_`` or ``.``, the
 first a letter or digit (``newswire.access.products``)."""
 SUBSCRIBER = r"^[\p{L}\p{N}_.\-]{1,64}$"
 """A subscriber's name: 1 to 64 letters (any script), digits, ``-``, ``_`` or ``.``."""
-GENRE = rf"^[A-Za-z][\p{{L}}\p{{N}}_.\-]*:[^{_SPACES}]+$"
+GENRE = rf"^[A-Za-z][\p{{L}}\p{{N}}_.\-]*:[^{SPACES}]+$"
 """A genre QCode (``genre:Current``)."""
 
 
