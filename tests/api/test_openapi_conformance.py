@@ -1,0 +1,171 @@
+"""The OpenAPI says exactly what is accepted: ``schemathesis run`` against a real
+``newswire serve``, every operation, every check (``--checks all``), once with no key and
+once with a key of each scope, finds no failure.
+
+What the checks hold the server to, among others: a request the schema allows is never
+refused with 400 (``positive_data_acceptance``), one it forbids is never accepted
+(``negative_data_rejection``), every status, content type and header answered is the
+one declared, a method a path does not have is 405 with an ``Allow`` header naming the
+ones it has, and no answer is a 500.
+
+Each run is bounded: a few examples an operation and phase, one worker, and a time-out
+on the whole process as a safety net. Two operations need a bound of their own:
+
+* ``GET /v1/stream`` is an endless event stream: schemathesis reads its first event, or
+  stops reading after a second of quiet (a stream is live and says nothing while nothing
+  is published); its refusals (a bad cursor or format, a key without ``read``) are
+  answered at once like any other.
+* ``GET /v1/feed?wait=S`` is a long poll: ``conformance_hooks`` cuts a generated wait to a
+  fraction of a second (the server clamps a wait over 60 s with a note, so the schema
+  cannot bound it).
+
+The runs really do things: the publish and admin runs store items, products,
+subscribers and keys, the read and admin runs register webhooks. Webhook deliveries
+must never leave this machine: the server is started with private addresses allowed
+(so it resolves no generated host name) and with every outgoing HTTP request sent
+through a proxy on a closed loopback port, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, SEED
+from tests.helpers import ROOT, Server, free_port, make_key, newswire
+
+SCOPES = ("anonymous", "read", "publish", "admin")
+"""The order of the runs: the publish and admin runs change the most."""
+
+EXAMPLES = 6
+"""Test cases an operation in each generating phase (coverage adds its own edge cases)."""
+SEED_NUMBER = 20260411
+"""A fixed seed: the same cases on every run of the suite (fix a failure, it is gone)."""
+TIMEOUT = 300
+"""Seconds a run may take before it counts as hung (each takes a fraction of this)."""
+
+CONFIG = """\
+# schemathesis settings of tests/api/test_openapi_conformance.py
+request-timeout = 10.0
+
+generation.max-examples = {examples}
+
+[checks.positive_data_acceptance]
+# A request of the declared form may still be refused for what it says, and newswire
+# answers that 422 (declared where it happens): an item the parser refuses, a name that
+# refers to nothing stored, a rule across fields, a query with nothing to search for.
+# And a body may be over its size limit, counted in bytes, which no schema can say:
+# 413 (declared on each operation with a body). A 400 stays a failure: it says the
+# request broke the declared form.
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "413", "422", "429"]
+
+[checks.negative_data_rejection]
+# schemathesis's own list, and 413: a body refused for its size is refused.
+expected-statuses = [
+    "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429",
+]
+
+[[operations]]
+# An endless event stream: read its first event, or stop after 0.4 s of quiet. Each
+# stream opened costs that, so the streams opened are few: fuzzing's, and the stateful
+# phase's; the coverage phase sends only what must be refused.
+include-path = "/v1/stream"
+request-timeout = 0.4
+max-stream-events = 1
+generation.max-examples = 2
+phases.coverage.generation.mode = "negative"
+"""
+
+ITEMS = [
+    SEED,
+    *sorted((FIXTURES / "text").glob("*.txt")),
+    FIXTURES / "ninjs" / "aa_ar_3.1.json",
+    FIXTURES / "newsml" / "news_message.xml",
+    FIXTURES / "nitf" / "rich_body.xml",
+    FIXTURES / "feeds" / "aa_ar_atom.xml",
+]
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory) -> tuple[Server, dict[str, str]]:
+    """A server with real items, a subscriber, and a key of each scope."""
+    folder = tmp_path_factory.mktemp("conformance")
+    db = f"sqlite:///{folder / 'conformance.db'}"
+
+    def run(*args: str) -> None:
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+
+    run("product", "add", "everything", "--access", "full")
+    run("product", "add", "arabic-teasers", "--access", "teaser", "--lang", "ar")
+    # A limit no run reaches: 429s would leave the operations untested.
+    run("subscriber", "add", "daily", "--product", "everything", "--rate-limit", "1000000")
+    run("ingest", *map(str, ITEMS))
+    keys = {
+        "read": make_key(db, "--subscriber", "daily"),
+        "publish": make_key(db, "--scope", "publish", "--name", "DESK"),
+        "admin": make_key(db, "--scope", "admin", "--name", "OPS"),
+    }
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    server = Server(
+        db,
+        env={
+            "NEWSWIRE_WEBHOOK_ALLOW_PRIVATE": "yes",
+            **{name: nowhere for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
+            **{name.lower(): nowhere for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
+            "NO_PROXY": "",
+            "no_proxy": "",
+        },
+    )
+    yield server, keys
+    server.close()
+
+
+def schemathesis(server: Server, key: str | None, folder: Path) -> subprocess.CompletedProcess:
+    """``schemathesis run`` over every operation of ``server``'s OpenAPI, every check."""
+    config = folder / "schemathesis.toml"
+    config.write_text(CONFIG.format(examples=EXAMPLES))
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
+        "run", f"{server.url}/openapi.json",
+        "--checks", "all",
+        "--seed", str(SEED_NUMBER),
+        "--workers", "1",
+        "--generation-database", "none",
+        "--no-color",
+    ]  # fmt: skip
+    if key is not None:
+        command += ["--header", f"Authorization: Bearer {key}"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "SCHEMATHESIS_HOOKS": "tests.api.conformance_hooks",
+    }
+    return subprocess.run(
+        command, cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+
+
+def failures(output: str) -> str:
+    """What a failed run printed from its list of failures on (the whole output when it
+    has none: it failed before testing)."""
+    start = output.find(" FAILURES ")
+    if start < 0:
+        start = output.find(" ERRORS ")
+    return output[output.rfind("\n", 0, start) + 1 :] if start >= 0 else output
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_schemathesis_finds_no_failure(wire, scope, tmp_path):
+    server, keys = wire
+    result = schemathesis(server, keys.get(scope), tmp_path)
+    assert result.returncode == 0, (
+        f"schemathesis found failures with {'no key' if scope == 'anonymous' else f'a {scope} key'}"
+        f" (exit {result.returncode}):\n{failures(result.stdout)}\n{result.stderr[-3000:]}"
+    )
+    # It did run every operation (a schema that failed to load would test none).
+    assert "Tested:" in result.stdout, result.stdout[-3000:]
