@@ -32,6 +32,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -169,3 +170,50 @@ def test_schemathesis_finds_no_failure(wire, scope, tmp_path):
     )
     # It did run every operation (a schema that failed to load would test none).
     assert "Tested:" in result.stdout, result.stdout[-3000:]
+
+
+# --- the fast paths answer as the documented routes ----------------------------------------
+
+# GET /v1/feed and GET /v1/items/{id} are answered ahead of FastAPI (newswire.api.raw) when
+# their parameters are plainly valid, and by the documented route (the one the OpenAPI
+# describes) otherwise. A parameter given twice always goes to the route: each request
+# below is sent as it is and again with a parameter repeated, and both answers must be
+# the same, byte for byte, headers included.
+FAST = [
+    "/v1/feed",
+    "/v1/feed?after=0&limit=2",
+    "/v1/feed?after=&limit=1&format=NITF",
+    "/v1/feed?limit=2&format=rss",
+    "/v1/feed?limit=700",
+    "/v1/feed?after=99999999999",
+    "/v1/feed?after=x",
+    "/v1/feed?after=%201",
+    "/v1/feed?format=",
+    "/v1/feed?format=docx",
+    "/v1/items/{id}",
+    "/v1/items/{id}?format=newsml",
+    "/v1/items/{id}?format=Text&version=1",
+    "/v1/items/{id}?version=9",
+    "/v1/items/{id}?format=",
+    "/v1/items/{id}?format=docx",
+    "/v1/items/no-such-item",
+]
+
+
+@pytest.mark.parametrize("who", ["read", None])
+def test_the_fast_paths_answer_as_the_documented_routes(wire, who):
+    server, keys = wire
+    with server.client(keys["read"]) as reader:
+        first = reader.get("/v1/feed", params={"limit": 1}).json()["items"][0]["item"]
+    item_id = quote(first["uri"], safe="")
+    with server.client(keys[who] if who else None) as client:
+        for target in FAST:
+            url = target.replace("{id}", item_id)
+            fast = client.get(url)
+            routed = client.get(url + ("&" if "?" in url else "?") + "same=1&same=1")
+            assert (fast.status_code, fast.content) == (routed.status_code, routed.content), url
+            assert headers(fast) == headers(routed), url
+
+
+def headers(response) -> list[tuple[str, str]]:
+    return sorted((k, v) for k, v in response.headers.items() if k not in ("date", "server"))
