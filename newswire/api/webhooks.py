@@ -272,7 +272,7 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     return _json(webhook_json(webhook), 201, {"Location": href})
 
 
-@router.get("", responses=problems.responses(400, 401, 403, 404, 429))
+@router.get("", responses=problems.responses(401, 403, 404, 429))
 def list_webhooks(
     request: Request,
     subscriber: Annotated[
