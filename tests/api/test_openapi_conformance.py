@@ -42,7 +42,7 @@ from tests.helpers import ROOT, Server, free_port, make_key, newswire
 SCOPES = ("anonymous", "read", "publish", "admin")
 """The order of the runs: the publish and admin runs change the most."""
 
-EXAMPLES = 6
+EXAMPLES = 10
 """Test cases an operation in each generating phase (coverage adds its own edge cases)."""
 SEED_NUMBER = 20260411
 """A fixed seed: the same cases on every run of the suite (fix a failure, it is gone)."""
