@@ -83,13 +83,14 @@ MEDIA_TOPIC = (
 """A Media Topic code as ``newswire.access.taxonomy`` reads it (ASCII digits)."""
 
 
-def check(schema: dict[str, Any], value: str | None, field: str) -> None:
-    r"""``BadInput`` naming ``field`` when ``value`` is not of ``schema``'s ``pattern``, read
-    as JSON Schema reads it (ECMA-262: ``$`` is the very end, ``\d`` is ASCII)."""
+def check(schema: dict[str, Any], value: str | None, field: str, what: str) -> None:
+    r"""``BadInput`` naming ``field`` (``value`` is not ``what``) when ``value`` is not of
+    ``schema``'s ``pattern``, read as JSON Schema reads it (ECMA-262: ``$`` is the very
+    end, ``\d`` is ASCII)."""
     if value is None:
         return
     if not _compiled(schema["pattern"]).search(value):
-        raise BadInput(f"{value[:40]!r} is not of the form {schema['pattern']}", field=field)
+        raise BadInput(f"{value[:40]!r} is not {what}", field=field)
 
 
 @functools.cache
@@ -97,6 +98,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern, re.ASCII)
+
 
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 

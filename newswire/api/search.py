@@ -150,8 +150,8 @@ async def answer(
         raise BadInput(f"query is longer than {MAX_QUERY} characters", field="q")
     if sort not in SORTS:
         raise BadInput(f"sort is {' or '.join(SORTS)}, not {sort!r}", field="sort")
-    openapi.check(_URGENCY, urgency, "urgency")
-    openapi.check(_SUBJECT, subject, "subject")
+    openapi.check(_URGENCY, urgency, "urgency", "an urgency 1 to 9, or a range such as 1-3")
+    openapi.check(_SUBJECT, subject, "subject", "a Media Topic code such as medtop:04000000")
     notes = {}
     if limit > MAX_LIMIT:
         notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
