@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,7 +27,6 @@ from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
 from newswire.delivery import feed as pages
 from newswire.delivery.cursor import parse_cursor
-from newswire.errors import NewswireError
 from newswire.formats.base import FeedMeta
 
 router = APIRouter(tags=["delivery"])
@@ -208,12 +207,10 @@ async def serve_feed(app, scope: Scope, receive: Receive, send: Send) -> bool:
     params = plain_query(scope)
     if params is None:
         return False
-    headers = raw.headers(scope)
     state = app.state
-    try:
-        principal = await auth.identify(state, headers.get(b"authorization"))
-        principal.require("read")
-        status, out, body, media_type = await answer(
+
+    def feed_answer(principal: Principal, headers: dict[bytes, str]) -> Awaitable[raw.Answer]:
+        return answer(
             state,
             principal,
             after=params.get("after"),
@@ -223,8 +220,5 @@ async def serve_feed(app, scope: Scope, receive: Receive, send: Send) -> bool:
             if_none_match=headers.get(b"if-none-match", ""),
             base=lambda: raw.base_of(state, scope),
         )
-    except NewswireError as exc:
-        await problems.from_error(exc)(scope, receive, send)
-        return True
-    await raw.send_response(send, status, out, body, media_type)
-    return True
+
+    return await raw.answer_reader(app, scope, receive, send, feed_answer)

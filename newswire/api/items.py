@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -445,12 +445,10 @@ async def serve_item(app, scope: Scope, receive: Receive, send: Send) -> bool:
     version = params.get("version")
     if version is not None and (not _VERSION.fullmatch(version) or int(version) > MAX_VERSION):
         return False
-    headers = raw.headers(scope)
     state = app.state
-    try:
-        principal = await auth.identify(state, headers.get(b"authorization"))
-        principal.require("read")
-        status, out, body, media_type = await answer_item(
+
+    def item_answer(principal: Principal, headers: dict[bytes, str]) -> Awaitable[raw.Answer]:
+        return answer_item(
             state,
             principal,
             item_id,
@@ -461,11 +459,8 @@ async def serve_item(app, scope: Scope, receive: Receive, send: Send) -> bool:
             method=scope["method"],
             base=lambda: raw.base_of(state, scope),
         )
-    except NewswireError as exc:
-        await problems.from_error(exc)(scope, receive, send)
-        return True
-    await raw.send_response(send, status, out, body, media_type)
-    return True
+
+    return await raw.answer_reader(app, scope, receive, send, item_answer)
 
 
 def body_etag(data: bytes) -> str:

@@ -10,10 +10,18 @@ code path.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.types import Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from newswire.access.auth import Principal
+from newswire.api import auth, problems
+from newswire.errors import NewswireError
+
+Answer = tuple[int, list[tuple[str, str]], bytes, str]
+"""(status, headers, body, media type) of a fast path's answer."""
 
 WANTED = frozenset((b"authorization", b"if-none-match", b"accept", b"last-event-id"))
 """The request headers a fast path reads."""
@@ -54,3 +62,25 @@ async def send_response(
         raw.append((b"content-length", b"%d" % len(body)))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body if status != 304 else b""})
+
+
+async def answer_reader(
+    app,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    answer: Callable[[Principal, dict[bytes, str]], Awaitable[Answer]],
+) -> bool:
+    """A read-scope fast path: identify the caller (from memory, within its rate limit),
+    ``answer(principal, headers)``, send it; a refusal is sent as its problem body, as the
+    documented route would. True: answered."""
+    wanted = headers(scope)
+    try:
+        principal = await auth.identify(app.state, wanted.get(b"authorization"))
+        principal.require("read")
+        status, out, body, media_type = await answer(principal, wanted)
+    except NewswireError as exc:
+        await problems.from_error(exc)(scope, receive, send)
+        return True
+    await send_response(send, status, out, body, media_type)
+    return True

@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
-from newswire.errors import BadInput, NewswireError, Unavailable, Unprocessable
+from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest
 
 router = APIRouter(tags=["search"])
@@ -201,9 +201,8 @@ async def serve_search(app, scope: Scope, receive: Receive, send: Send) -> bool:
         return False
     product = params.get("product")
     state = app.state
-    try:
-        principal = await auth.identify(state, raw.headers(scope).get(b"authorization"))
-        principal.require("read")
+
+    async def search_answer(principal: Principal, _headers: dict[bytes, str]) -> raw.Answer:
         body = await answer(
             state,
             principal,
@@ -219,8 +218,6 @@ async def serve_search(app, scope: Scope, receive: Receive, send: Send) -> bool:
             products=[product] if product is not None else [],
             facets=facets,
         )
-    except NewswireError as exc:
-        await problems.from_error(exc)(scope, receive, send)
-        return True
-    await raw.send_response(send, 200, [], body, MEDIA_TYPE)
-    return True
+        return 200, [], body, MEDIA_TYPE
+
+    return await raw.answer_reader(app, scope, receive, send, search_answer)
