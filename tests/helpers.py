@@ -7,11 +7,47 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+RETRY_EVERY = 0.05
+"""Seconds between two calls of ``retry_until``'s check."""
+
+
+def retry_until(check: Callable[[], T], what: str, timeout: float = 30.0,
+                every: float = RETRY_EVERY) -> T:
+    """The tests' one bounded retry loop: call ``check`` until it returns something true
+    (returned), and fail saying ``what`` was waited for once ``timeout`` seconds passed.
+
+    Only for conditions nothing announces: a server's port opening, a row a periodic flush
+    writes, the search index taking an item in, a metric moving. What a stream, a long
+    poll, a receiver of the test's own or a published sentinel item can tell is waited
+    for that way instead; no test sleeps otherwise (``tests/test_no_sleeps.py``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(every)
+
+
+def metric(url: str, name: str, **labels: str) -> float:
+    """A sample of ``GET /metrics`` on the server at ``url`` (0 when absent)."""
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
 
 
 def newswire(
@@ -65,19 +101,19 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                message = self.proc.stderr.read().decode()
-                self.proc.stderr.close()
-                raise RuntimeError(f"server exited: {message}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.close()
-        raise RuntimeError("server did not start in 30 s")
+        try:
+            retry_until(self._answers, "the server to answer /health")
+        except BaseException:
+            self.close()
+            raise
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
+        try:
+            return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
