@@ -37,8 +37,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import FIXTURES, SEED
-from tests.delivery.wire import wait_until
-from tests.helpers import ROOT, Server, free_port, make_key, newswire
+from tests.helpers import ROOT, Server, free_port, make_key, newswire, retry_until
 
 SCOPES = ("anonymous", "read", "publish", "admin")
 """The order of the runs: the publish and admin runs change the most."""
@@ -217,7 +216,7 @@ def test_the_fast_paths_answer_as_the_documented_routes(wire, who):
     server, keys = wire
     with server.client(keys["read"]) as reader:
         # Searches are compared once the index is built (a 503 before then says nothing).
-        assert wait_until(lambda: reader.get("/ready").json()["search"] == "ready", 30)
+        retry_until(lambda: reader.get("/ready").json()["search"] == "ready", "the index", 30)
         first = reader.get("/v1/feed", params={"limit": 1}).json()["items"][0]["item"]
     item_id = quote(first["uri"], safe="")
     with server.client(keys[who] if who else None) as client:

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from tests.delivery.test_webhooks import FAST, Receiver, verify
-from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, wait_until
-from tests.helpers import Server, make_key, newswire
+from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc
+from tests.helpers import Server, make_key, newswire, retry_until
 
 ITEMS = 500
 STREAMS = 20
@@ -122,9 +122,10 @@ def test_streams_in_order_no_gap_over_both_processes_and_resume_on_the_other(wor
     desks = list(world.pinned("desk").values())
     # Every stream is counted, summed over both processes, in /metrics of either.
     for client in desks:
-        assert wait_until(
-            lambda c=client: world.metric(c, "newswire_streams_connected") >= STREAMS, GUARD
-        ), "/metrics does not sum the streams of both processes"
+        retry_until(
+            lambda c=client: world.metric(c, "newswire_streams_connected") >= STREAMS,
+            "/metrics to sum the streams of both processes", GUARD,
+        )
 
     def publish_half(which: int) -> list[int]:
         return [
@@ -136,7 +137,7 @@ def test_streams_in_order_no_gap_over_both_processes_and_resume_on_the_other(wor
         seqs = sorted(s for half in pool.map(publish_half, (0, 1)) for s in half)
     assert len(set(seqs)) == ITEMS
     for stream in streams:
-        assert wait_until(lambda s=stream: len(s.seqs()) >= ITEMS, GUARD), (
+        assert stream.wait_for(lambda _, s=stream: len(s.seqs()) >= ITEMS, GUARD), (
             f"a stream on process {pid_of(stream)} got {len(stream.seqs())} of {ITEMS}"
         )
     for stream in streams:
@@ -153,7 +154,7 @@ def test_streams_in_order_no_gap_over_both_processes_and_resume_on_the_other(wor
     else:
         raise AssertionError("200 streams all reached one process")
     rest = [s for s in seqs if s > middle]
-    assert wait_until(lambda: len(resumed.seqs()) >= len(rest), GUARD)
+    assert resumed.wait_for(lambda _: len(resumed.seqs()) >= len(rest), GUARD)
     assert resumed.seqs() == rest
     for stream in (*streams, resumed):
         stream.close()
@@ -200,9 +201,10 @@ def test_each_webhook_delivery_is_sent_once(world):
         ]
         # The sentinel is the last published: once it is in, every earlier one had its
         # chance (deliveries to one endpoint go out in sequence order).
-        assert wait_until(
-            lambda: any(c.seq == seqs[-1] for c in receiver.accepted()), GUARD
-        ), "the last delivery never came"
+        retry_until(
+            lambda: any(c.seq == seqs[-1] for c in receiver.accepted()), "the last delivery",
+            GUARD,
+        )
         with receiver.lock:
             calls = list(receiver.calls)
         deliveries = Counter(c.headers["x-newswire-delivery"] for c in calls)
@@ -222,10 +224,10 @@ def test_both_processes_search_what_either_indexed(world):
     doc = ninjs_doc("urn:test:workers:search", f"خبر عن الحجارة {word}", ARABIC, "ar")
     publish(next(iter(desks.values())), json.dumps(doc).encode())
     for pid, client in readers.items():
-        found = wait_until(
-            lambda c=client: c.get("/v1/search", params={"q": word}).json().get("hits"), GUARD
+        found = retry_until(
+            lambda c=client: c.get("/v1/search", params={"q": word}).json().get("hits"),
+            f"process {pid} to find what was indexed", GUARD,
         )
-        assert found, f"process {pid} does not find what was indexed"
         assert found[0]["id"] == "urn:test:workers:search"
 
 
@@ -235,9 +237,10 @@ def test_a_dead_process_is_started_again_and_the_others_clients_go_on(world):
     os.kill(pid_of(victim), signal.SIGKILL)
     assert victim.done.wait(GUARD)
     seq = publish(_client_of(world, "desk", not_pid=pid_of(victim)), arabic("urn:test:workers:after-kill", 0))
-    assert wait_until(lambda: seq in survivor.seqs(), GUARD), "the surviving stream stopped"
-    # The supervisor starts a new process: both answer again.
-    assert wait_until(lambda: _pids(world) - {pid_of(victim)} and len(_pids(world)) == 2, GUARD)
+    assert survivor.wait_for(lambda _: seq in survivor.seqs(), GUARD), "the surviving stream stopped"
+    # The supervisor starts a new process (announced to nobody): both answer again.
+    retry_until(lambda: _pids(world) - {pid_of(victim)} and len(_pids(world)) == 2,
+                "a new process", GUARD)
     survivor.close()
 
 

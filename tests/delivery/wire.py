@@ -107,14 +107,9 @@ def item_path(item_id: str) -> str:
     return f"/v1/items/{quote(item_id, safe='')}"
 
 
-def wait_until(check: Callable[[], object], timeout: float, step: float = 0.02):
-    """Call ``check`` until it returns something true (returned) or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(step)
+WAIT = 10.0
+"""Seconds a test waits for an event before it gives up: a guard against hanging, which
+a passing test never reaches (nothing here waits for time to pass)."""
 
 
 # --- the wire --------------------------------------------------------------------------
@@ -230,8 +225,10 @@ def shared(request: pytest.FixtureRequest) -> Wire:
 
 class Stream:
     """``GET /v1/stream`` read by a thread with httpx and httpx_sse: ``events`` fills as
-    they arrive. ``pause`` stops reading from the socket (a slow client), ``close`` cuts the
-    connection."""
+    they arrive, and whoever waits for one (``wait_for``) is woken by its arrival. The
+    constructor returns once the response has begun: by then the server has registered
+    the stream with its hub, so everything published afterwards reaches it. ``pause``
+    stops reading from the socket (a slow client), ``close`` cuts the connection."""
 
     def __init__(
         self,
@@ -259,8 +256,8 @@ class Stream:
         self.body = b""
         self.error: BaseException | None = None
         self.arrived: list[float] = []
-        """time.monotonic() of each event's arrival."""
-        self._lock = threading.Lock()
+        """The wall-clock time (``time.time()``) of each event's arrival."""
+        self._changed = threading.Condition()
         self._started = threading.Event()
         self._going = threading.Event()
         self._going.set()
@@ -290,20 +287,23 @@ class Stream:
                 for event in EventSource(response).iter_sse():
                     if not event.data:  # ``retry:`` alone (a browser dispatches nothing)
                         continue
-                    with self._lock:
+                    with self._changed:
                         self.events.append(event)
-                        self.arrived.append(time.monotonic())
+                        self.arrived.append(time.time())
+                        self._changed.notify_all()
                     self._going.wait()
         except Exception as exc:  # the connection was cut (``close``) or broke
             self.error = exc
         finally:
             self._started.set()
-            self.done.set()
+            with self._changed:
+                self.done.set()
+                self._changed.notify_all()
 
     # reading what came
 
     def snapshot(self) -> list[ServerSentEvent]:
-        with self._lock:
+        with self._changed:
             return list(self.events)
 
     def entries(self) -> list[dict]:
@@ -323,13 +323,29 @@ class Stream:
                 return json.loads(event.data)["reason"]
         return None
 
-    def wait_for(self, check: Callable[[list[dict]], object], timeout: float = 5.0):
-        return wait_until(lambda: check(self.entries()), timeout)
+    def wait_for(self, check: Callable[[list[dict]], object], timeout: float = WAIT):
+        """Block until ``check(entries)`` holds, woken by each event; ``check``'s last
+        answer (false when the stream ended first, or after ``timeout``: a guard)."""
+        with self._changed:
+            self._changed.wait_for(lambda: check(self.entries()) or self.done.is_set(), timeout)
+        return check(self.entries())
 
-    def wait_count(self, n: int, timeout: float = 5.0, prefix: str = "") -> list[dict]:
+    def wait_count(self, n: int, timeout: float = WAIT, prefix: str = "") -> list[dict]:
         """Wait for ``n`` entries (whose id starts with ``prefix``); the entries so far."""
-        wait_until(lambda: len(self.entries_of(prefix)) >= n, timeout)
+        self.wait_for(lambda _: len(self.entries_of(prefix)) >= n, timeout)
         return self.entries_of(prefix)
+
+    def wait_id(self, item_id: str, timeout: float = WAIT) -> list[dict]:
+        """Wait for an entry of ``item_id`` (a sentinel published after what must not come);
+        every entry up to and with it. Fails if it does not come."""
+        self.wait_for(lambda entries: any(e["id"] == item_id for e in entries), timeout)
+        return up_to(self.entries(), item_id)
+
+    def wait_closed(self, timeout: float = WAIT) -> str:
+        """Wait for the server's ``close`` event; its reason."""
+        self.wait_for(lambda _: self.close_reason, timeout)
+        assert self.close_reason is not None, f"the stream was not closed: {self.error!r}"
+        return self.close_reason
 
     def entries_of(self, prefix: str) -> list[dict]:
         return [e for e in self.entries() if e["id"].startswith(prefix)]
@@ -358,6 +374,13 @@ class Stream:
         self.close()
 
 
+def up_to(entries: list[dict], item_id: str) -> list[dict]:
+    """``entries`` up to and with the first of ``item_id``; fails when there is none."""
+    found = [n for n, e in enumerate(entries) if e["id"] == item_id]
+    assert found, f"{item_id} never came: {[e['id'] for e in entries]}"
+    return entries[: found[0] + 1]
+
+
 def ws_connect(url: str, key: str | None, **params) -> ClientConnection:
     """A WebSocket to ``/v1/ws`` with the key in the Authorization header."""
     query = f"?{urlencode(params)}" if params else ""
@@ -371,7 +394,7 @@ def ws_connect(url: str, key: str | None, **params) -> ClientConnection:
 
 
 def ws_collect(
-    ws: ClientConnection, until: Callable[[list[dict]], bool], timeout: float = 5.0,
+    ws: ClientConnection, until: Callable[[list[dict]], bool], timeout: float = WAIT,
     into: list[dict] | None = None,
 ) -> list[dict]:
     """Receive envelopes until ``until(received)`` holds or ``timeout`` passes."""
@@ -386,3 +409,9 @@ def ws_collect(
         except TimeoutError:
             break
     return received
+
+
+def ws_until_id(ws: ClientConnection, item_id: str, into: list[dict] | None = None) -> list[dict]:
+    """Receive envelopes until one of ``item_id`` (a sentinel); every one up to and with it."""
+    received = ws_collect(ws, lambda r: any(e["id"] == item_id for e in r), into=into)
+    return up_to(received, item_id)
