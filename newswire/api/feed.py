@@ -84,6 +84,7 @@ async def answer(
             page = built
         if page.entries or not waiting or state.closing:
             break
+        state.metrics.feed_waits.inc()
         if not await hub.wait_beyond(page.next, deadline - loop.time()):
             break
         cursor = max(cursor, page.next)

@@ -146,3 +146,9 @@ class Metrics:
             "Item versions stored through the HTTP API.",
             registry=self.registry,
         )
+        self.feed_waits = PromCounter(
+            "newswire_feed_waits",
+            "Times a long poll of the feed began waiting for the log to move: once when it "
+            "found nothing new, once more after each wake-up by entries not for its caller.",
+            registry=self.registry,
+        )
