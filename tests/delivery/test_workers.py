@@ -201,11 +201,10 @@ def test_each_webhook_delivery_is_sent_once(world):
         ]
         # The sentinel is the last published: once it is in, every earlier one had its
         # chance (deliveries to one endpoint go out in sequence order).
-        retry_until(
-            lambda: any(c.seq == seqs[-1] for c in receiver.accepted()), "the last delivery",
-            GUARD,
+        receiver.wait(
+            lambda r: any(c.seq == seqs[-1] for c in r.accepted()), "the last delivery", GUARD
         )
-        with receiver.lock:
+        with receiver.changed:
             calls = list(receiver.calls)
         deliveries = Counter(c.headers["x-newswire-delivery"] for c in calls)
         assert all(n == 1 for n in deliveries.values()), deliveries.most_common(3)
