@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 import anyio
+import anyio.lowlevel
 import msgspec
 import pytest
 
@@ -38,11 +39,19 @@ async def assert_ended(subscription) -> None:
         await anext(subscription)
 
 
-async def assert_quiet(subscription, wait: float = 0.2) -> None:
-    """Nothing more arrives for ``wait`` seconds."""
-    with anyio.move_on_after(wait):
-        event = await anext(subscription)
-        pytest.fail(f"unexpected {event}")
+async def assert_next_is(bus, subscription, seq: int) -> None:
+    """Nothing more arrived before a sentinel: publish event ``seq`` and take it next."""
+    await publish(bus, seq)
+    assert [e.seq for e in await take(subscription, 1)] == [seq]
+
+
+async def pushed(subscription, check) -> None:
+    """Wait until ``check()`` holds, woken by each event the bus hands ``subscription``
+    (the NATS bus does from a task of its own) while nobody iterates it."""
+    with anyio.fail_after(TIMEOUT):
+        while not check():
+            subscription._wakeup.clear()
+            await subscription._wakeup.wait()
 
 
 # --- publish and subscribe ------------------------------------------------------------
@@ -67,20 +76,25 @@ async def test_subscriber_gets_events_in_order(bus):
 @pytest.mark.anyio
 async def test_consumer_waiting_is_woken_by_each_event(bus):
     got: list[int] = []
+    took = [anyio.Event() for _ in range(3)]
     async with bus.subscribe() as events:
 
-        async def consume() -> None:
+        async def consume(*, task_status=anyio.TASK_STATUS_IGNORED) -> None:
+            task_status.started()
             async for event in events:
                 got.append(event.seq)
+                took[len(got) - 1].set()
                 if len(got) == 3:
                     break
 
         with anyio.fail_after(TIMEOUT):
             async with anyio.create_task_group() as tg:
-                tg.start_soon(consume)
-                for seq in (1, 2, 3):
-                    await anyio.sleep(0.02)
+                # The starter runs again only once the consumer is parked in its
+                # iteration, and so after each event it took: every event finds it waiting.
+                await tg.start(consume)
+                for n, seq in enumerate((1, 2, 3)):
                     await bus.publish(ev(seq))
+                    await took[n].wait()
     assert got == [1, 2, 3]
 
 
@@ -100,7 +114,7 @@ async def test_only_events_after_the_cursor(bus):
     async with bus.subscribe(after=3) as events:
         await publish(bus, 1, 2, 3, 4, 5)
         assert [e.seq for e in await take(events, 2)] == [4, 5]
-        await assert_quiet(events)
+        await assert_next_is(bus, events, 6)
 
 
 @pytest.mark.anyio
@@ -108,7 +122,7 @@ async def test_repeated_or_older_seq_is_no_news(bus):
     async with bus.subscribe() as events:
         await publish(bus, 1, 2, 2, 1, 3)
         assert [e.seq for e in await take(events, 3)] == [1, 2, 3]
-        await assert_quiet(events)
+        await assert_next_is(bus, events, 4)
 
 
 @pytest.mark.anyio
@@ -134,7 +148,7 @@ async def test_first_iteration_starts_the_subscription(bus):
             while not got:  # publish until the subscription, started by anext, hears one
                 seq += 1
                 await bus.publish(ev(seq))
-                await anyio.sleep(0.02)
+                await anyio.lowlevel.checkpoint()  # the consumer's turn
     assert got[0] >= 1
     await events.aclose()
 
@@ -155,9 +169,7 @@ async def test_slow_subscriber_overflows_without_blocking_anyone(make_bus_url):
         for seq in range(2, 12):  # the fast one keeps up, the slow one does not read
             await publish(bus, seq)
             assert [e.seq for e in await take(fast, 1)] == [seq]
-        with anyio.fail_after(TIMEOUT):
-            while not slow.overflowed:  # NATS hands messages over asynchronously
-                await anyio.sleep(0.01)
+        await pushed(slow, lambda: slow.overflowed)  # NATS hands messages over on its own
         with anyio.fail_after(TIMEOUT), pytest.raises(Overflow) as raised:
             await anext(slow)
         assert raised.value.after == 1  # resume from the cursor via the store
@@ -197,23 +209,20 @@ async def test_close_ends_subscriptions_after_what_is_queued(bus):
     await waiting.start()
     await publish(bus, 1)
     assert [e.seq for e in await take(waiting, 1)] == [1]
-    if isinstance(bus, NatsBus):
-        with anyio.fail_after(TIMEOUT):
-            while not events._events:  # let the message reach the queue before closing
-                await anyio.sleep(0.01)
+    await pushed(events, lambda: events._events)  # the message in its queue before closing
 
     ended = False
 
-    async def wait_for_more() -> None:
+    async def wait_for_more(*, task_status=anyio.TASK_STATUS_IGNORED) -> None:
         nonlocal ended
+        task_status.started()
         async for _ in waiting:
             pass
         ended = True
 
     with anyio.fail_after(TIMEOUT):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(wait_for_more)
-            await anyio.sleep(0.05)
+            await tg.start(wait_for_more)  # back here once it is parked in the iteration
             await bus.close()
     assert ended
     assert [e.seq for e in await take(events, 1)] == [1]
