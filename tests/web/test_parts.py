@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from newswire.access.entitlement import public_version as resolve
@@ -32,23 +31,41 @@ def test_the_lru_forgets_the_least_recently_used():
 
 
 def test_a_value_asked_for_by_many_threads_at_once_is_made_once():
-    lru: cache.LRU[bytes] = cache.LRU(4)
+    askers = 16
+    looked: set[int] = set()
+    changed = threading.Condition()
+
+    class Watched(cache.LRU):
+        """Counts the threads that looked for the value and found nothing."""
+
+        def get(self, key):
+            value = super().get(key)
+            if value is None:
+                with changed:
+                    looked.add(threading.get_ident())
+                    changed.notify_all()
+            return value
+
+    lru: cache.LRU[bytes] = Watched(4)
     made = []
 
     def make() -> bytes:
         made.append(1)
-        time.sleep(0.05)
+        # Made only once every asker has looked and found nothing: all ask at once.
+        with changed:
+            assert changed.wait_for(lambda: len(looked) == askers, 10), "not every thread asked"
         return b"page"
 
     got: list[bytes] = []
     threads = [
-        threading.Thread(target=lambda: got.append(lru.get_or_make("k", make))) for _ in range(16)
+        threading.Thread(target=lambda: got.append(lru.get_or_make("k", make)))
+        for _ in range(askers)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert made == [1] and got == [b"page"] * 16
+    assert made == [1] and got == [b"page"] * askers
 
 
 def test_if_none_match():
