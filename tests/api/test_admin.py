@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -69,8 +68,9 @@ def new_key(admin: httpx.Client, **body) -> tuple[str, str]:
 @contextlib.contextmanager
 def sse(server: Server, key: str, after: int | None = None) -> Iterator[Iterator[str]]:
     """An open ``/v1/stream`` of ``key`` (live, or replaying from ``after``): its lines,
-    past the opening frame. A read timeout of 5 s fails a test waiting for a frame that
-    never comes."""
+    past the opening frame (by then the server has registered the stream). A read timeout
+    of 5 s, well within the 15 s between heartbeats, fails a test waiting for a frame
+    that never comes."""
     headers = {"Authorization": f"Bearer {key}"}
     params = {} if after is None else {"after": after}
     with (
@@ -100,13 +100,12 @@ def next_frame(lines: Iterator[str]) -> dict[str, str]:
     return frame
 
 
-def assert_closed(lines: Iterator[str], started: float, why: str) -> None:
+def assert_closed(lines: Iterator[str], why: str) -> None:
+    """The next frame closes the stream for ``why``, and the server ends the response."""
     frame = next_frame(lines)
-    waited = time.monotonic() - started
     assert frame.get("event") == "close", frame
     assert why in json.loads(frame["data"])["reason"]
-    assert waited < 2.5, f"the stream took {waited:.1f} s to close"
-    assert next_frame(lines) == {}  # and the server ended the response
+    assert next_frame(lines) == {}
 
 
 # --- products -----------------------------------------------------------------------------
@@ -322,10 +321,9 @@ def test_a_key_revoked_over_http_closes_its_stream_at_once(admin, server):
     new_subscriber(admin, "streamer")
     key, key_id = new_key(admin, scope="read", subscriber="streamer")
     with sse(server, key) as lines:
-        started = time.monotonic()
         revoked = admin.post(f"/v1/admin/keys/{key_id}/revoke")
         assert revoked.json()["streams_closed"] == 1
-        assert_closed(lines, started, f"API key {key_id} was revoked")
+        assert_closed(lines, f"API key {key_id} was revoked")
 
 
 def test_a_key_revoked_by_the_cli_closes_its_stream(admin, server, db):
@@ -335,16 +333,15 @@ def test_a_key_revoked_by_the_cli_closes_its_stream(admin, server, db):
         result = newswire("key", "revoke", key_id, db=db)
         assert result.returncode == 0, result.stderr.decode()
         # The server's hub re-checks the keys of open streams every second.
-        assert_closed(lines, time.monotonic(), f"API key {key_id} was revoked")
+        assert_closed(lines, f"API key {key_id} was revoked")
 
 
 def test_suspending_a_subscriber_closes_its_streams(admin, server):
     new_subscriber(admin, "suspendable")
     key, _ = new_key(admin, scope="read", subscriber="suspendable")
     with sse(server, key) as lines:
-        started = time.monotonic()
         assert admin.post("/v1/admin/subscribers/suspendable/suspend").json()["streams_closed"] == 1
-        assert_closed(lines, started, "subscriber suspendable is suspended")
+        assert_closed(lines, "subscriber suspendable is suspended")
     with server.client(key) as c:
         problem(c.get("/v1/stream"), 403, "Authorization")
 
@@ -353,6 +350,5 @@ def test_removing_a_subscriber_closes_its_streams(admin, server):
     new_subscriber(admin, "removable")
     key, _ = new_key(admin, scope="read", subscriber="removable")
     with sse(server, key) as lines:
-        started = time.monotonic()
         assert admin.delete("/v1/admin/subscribers/removable").json()["streams_closed"] == 1
-        assert_closed(lines, started, "subscriber removable was removed")
+        assert_closed(lines, "subscriber removable was removed")

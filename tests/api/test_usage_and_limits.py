@@ -5,17 +5,16 @@ CLI; a subscriber over its rate limit gets 429; the Prometheus metrics move."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.test_admin import new_key, next_frame, problem, sse
-from tests.helpers import Server, make_key, newswire
+from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import metric as read_metric
 
 NINJS = {"Content-Type": "application/ninjs+json"}
 
@@ -182,21 +181,7 @@ def test_a_read_key_cannot_publish(server, admin):
 
 
 def metric(server: Server, name: str, **labels: str) -> float:
-    text = httpx.get(f"{server.url}/metrics").text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
-
-
-def eventually(check, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return read_metric(server.url, name, **labels)
 
 
 def test_metrics_follow_streams_and_deliveries(server, admin, desk):
@@ -211,8 +196,12 @@ def test_metrics_follow_streams_and_deliveries(server, admin, desk):
             published = publish(desk, "urn:usage:live", "Live")
             frame = next_frame(lines)
             assert frame["event"] == "item" and int(frame["id"]) == published["sequence"]
-            assert eventually(lambda: metric(server, latency[0], **latency[1]) == seen + 1)
-        assert eventually(lambda: metric(server, connected[0], **connected[1]) == before)
+            # Observed as the frame is written: by the time it is read, or a moment later.
+            retry_until(lambda: metric(server, latency[0], **latency[1]) == seen + 1,
+                        "the latency observed")
+        # The server sees the client go away when it next hears from the connection.
+        retry_until(lambda: metric(server, connected[0], **connected[1]) == before,
+                    "the stream no longer counted")
 
         fed = metric(server, "newswire_deliveries_total", channel="feed")
         entries = c.get("/v1/feed").json()["items"]
