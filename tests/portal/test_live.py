@@ -1,31 +1,33 @@
-"""The live wire: ``/portal/stream`` carries new items to the page within moments, with
-the names of the saved topics each one matches; topics are kept per account."""
+"""The live wire: ``/portal/stream`` carries new items to the page as they are published,
+with the names of the saved topics each one matches; topics are kept per account."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from tests.portal.conftest import LAST, PARAGRAPH, World, csrf_of, ninjs
 
 
-def read_events(lines: Iterator[str], until: str, deadline: float) -> list[dict]:
-    """Events from a stream's ``lines`` up to (and with) the one about item ``until``."""
+def read_events(lines: Iterator[str], until: str) -> list[dict]:
+    """Events from a stream's ``lines`` up to (and with) the one about item ``until``; the
+    stream's read timeout fails a test whose event never comes."""
     events, kind = [], ""
-    for line in lines:
-        if time.monotonic() > deadline:
-            break
-        if line.startswith("event: "):
-            kind = line[7:]
-        elif line.startswith("data: ") and kind != "close":
-            event = json.loads(line[6:])
-            events.append(event)
-            if event["id"] == until:
-                return events
-    raise AssertionError(f"no event for {until} in time: {events}")
+    try:
+        for line in lines:
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind != "close":
+                event = json.loads(line[6:])
+                events.append(event)
+                if event["id"] == until:
+                    return events
+    except httpx.ReadTimeout:
+        pass
+    pytest.fail(f"no event for {until}: {events}")
 
 
 def add_topic(c: httpx.Client, **form) -> httpx.Response:
@@ -40,7 +42,7 @@ def test_the_stream_needs_a_session_not_an_api_key(world: World):
         assert with_key.status_code == 401
 
 
-def test_a_new_item_reaches_the_stream_within_two_seconds_with_its_topics(world: World):
+def test_a_new_item_reaches_the_stream_with_its_topics(world: World):
     with world.login("reader@daily.example") as c:
         assert add_topic(c, name="زلازل", q="زلزال").status_code == 303
         assert add_topic(c, name="رياضة", q="مباراة").status_code == 303
@@ -49,12 +51,11 @@ def test_a_new_item_reaches_the_stream_within_two_seconds_with_its_topics(world:
             assert stream.status_code == 200
             assert stream.headers["content-type"].startswith("text/event-stream")
             lines = stream.iter_lines()
+            # The first frame: the server has registered the stream, what comes next reaches it.
             assert next(lines).startswith("retry:")
-            started = time.monotonic()
             doc = ninjs("urn:test:live-1", "زلزال بقوة 5 درجات", [PARAGRAPH] * 6 + [LAST], urgency=2)
             world.publish(doc)
-            events = read_events(lines, "urn:test:live-1", started + 2.0)
-            assert time.monotonic() - started < 2.0
+            events = read_events(lines, "urn:test:live-1")
         event = events[-1]
         assert event["kind"] == "item" and event["headline"] == "زلزال بقوة 5 درجات"
         assert event["flash"] is True and event["shown"] is True
@@ -69,10 +70,10 @@ def test_the_stream_carries_only_entitled_items_and_marks_filtered_ones(world: W
     ) as stream:
         lines = stream.iter_lines()
         next(lines)
-        started = time.monotonic()
         world.publish(ninjs("urn:test:live-en", "English only", ["Not for Arabic products."], "en"))
+        # Published after it: once this one has come, the English one would have before.
         world.publish(ninjs("urn:test:live-2", "خبر عادي", ["نص الخبر."], urgency=5))
-        events = read_events(lines, "urn:test:live-2", started + 5.0)
+        events = read_events(lines, "urn:test:live-2")
     assert [e["id"] for e in events] == ["urn:test:live-2"]
     assert events[0]["access"] == "teaser"
     assert events[0]["shown"] is False  # outside the page's filters (urgency 1)
@@ -84,13 +85,12 @@ def test_a_withdrawal_reaches_the_stream(world: World):
     ) as stream:
         lines = stream.iter_lines()
         next(lines)
-        started = time.monotonic()
         world.publish(ninjs("urn:test:doomed", "زلزال: خبر سيُسحب", ["نص الخبر."]))
         with world.server.client(world.publish_key) as api:
             gone = api.post("/v1/items/urn:test:doomed/withdraw", json={"reason": "خطأ"})
             assert gone.status_code == 201
-        events = read_events(lines, "urn:test:doomed", started + 5.0)
-        events += read_events(lines, "urn:test:doomed", started + 5.0)
+        events = read_events(lines, "urn:test:doomed")
+        events += read_events(lines, "urn:test:doomed")
     assert [e["kind"] for e in events[-2:]] == ["item", "withdraw"]
     assert events[-1]["withdrawn"] is True and events[-1]["topics"] == []
     with world.login("reader@daily.example") as c:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from urllib.parse import unquote
 
 import httpx
@@ -252,11 +251,9 @@ def test_failed_logins_are_limited_per_email_and_per_address(tmp_path):
         with httpx.Client(base_url=server.url, timeout=30) as c:
             for _ in range(10):
                 assert login(c, "a@s.example", "wrong-password").status_code == 401
-            started = time.monotonic()
             limited = login(c, "a@s.example", PASSWORD)  # even the right password, now
             assert limited.status_code == 429
             assert "محاولات فاشلة كثيرة" in limited.text
-            assert time.monotonic() - started < 5
             # The address has had its ten failures too: another email from it waits.
             assert login(c, "b@s.example", PASSWORD).status_code == 429
     finally:
