@@ -214,12 +214,15 @@ class FeedPages:
             decisions.forget_before(tail.floor)
             if len(rest) > SCAN:
                 return entries, cursor, tail.end
-            if self.hub.ahead > tail.end:
+            # The cursor may be past the tail's end: a page the store gave (below, or in
+            # another process) moved it there. Go on from it, never back.
+            end = max(after, tail.end)
+            if self.hub.ahead > end:
                 # This process stored entries its hub has not read yet: they are the
                 # store's to give (a publisher reads its own writes at once).
-                more, cursor, _ = self._scan_store(decisions, tail.end, limit - len(entries))
+                more, cursor, _ = self._scan_store(decisions, end, limit - len(entries))
                 return entries + more, cursor, -1
-            return entries, tail.end, tail.end
+            return entries, end, tail.end
         return self._scan_store(decisions, after, limit)
 
     def _scan_store(self, decisions: Decisions, after: int, limit: int) -> tuple[list[Entry], int, int]:

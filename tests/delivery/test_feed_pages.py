@@ -22,7 +22,11 @@ from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product, validate_product
 from newswire.access.subscribers import Subscriber, check_subscriber
 from newswire.api.app import create_app
-from newswire.delivery.feed import Decisions
+from newswire.bus import open_bus
+from newswire.delivery.feed import Decisions, FeedPages
+from newswire.delivery.hub import Hub
+from newswire.delivery.meter import Meter, Metrics
+from newswire.delivery.renderer import Renderer
 from newswire.demo import corpus_items, corpus_records, corpus_sample_path
 from newswire.model import NewsItem
 from newswire.settings import Settings
@@ -185,3 +189,29 @@ def test_the_metric_says_where_pages_came_from(world):
     assert after["store"] == before["store"] + 1
     assert after["tail"] == before["tail"] + 1
     assert after["kept"] == before["kept"] + 1
+
+
+def test_a_cursor_past_the_tail_goes_on_from_there(tmp_path):
+    """This process's own writes, stored but not yet read by its hub, come from the store,
+    and move the cursor past the tail's end: the next page goes on from that cursor (not
+    from the tail's end, which gave the same entries again: a subscriber saw a whole
+    publish twice), and a cursor is never handed back smaller than it came."""
+    store = open_store(f"sqlite:///{tmp_path / 'ahead.db'}")
+    try:
+        renderer = Renderer(teaser_chars=300)
+        # A hub not started: its tail stays where it began, as while a round is pending.
+        hub = Hub(store, open_bus("memory://"), renderer, metrics=Metrics(), meter=Meter(),
+                  tail_size=TAIL)
+        feed = FeedPages(hub, renderer)
+        start = hub.tail.end
+        stored = store.append_many([english(n) for n in range(5)])
+        hub.kick(stored[-1].seq)  # what a publish through this process does
+        teasers = [PRODUCTS["en-teaser"]]
+        first, reached, _ = feed.scan(Decisions(teasers), start, 100)
+        assert [c.seq for c, _ in first] == [r.seq for r in stored]
+        assert reached == stored[-1].seq
+        assert feed.scan(Decisions(teasers), reached, 100)[:2] == ([], reached)
+        # A cursor from another process, past all this one knows of: kept as it is.
+        assert feed.scan(Decisions(teasers), reached + 10, 100)[:2] == ([], reached + 10)
+    finally:
+        store.close()
