@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from urllib.parse import quote
 
@@ -31,6 +32,8 @@ from newswire.demo import corpus_items, corpus_records, corpus_sample_path
 from newswire.model import NewsItem
 from newswire.settings import Settings
 from newswire.store import open_store
+from tests.delivery.wire import ARABIC, ninjs_doc
+from tests.helpers import retry_until
 
 TAIL = 120
 ROUTE = "x-test-route"
@@ -75,6 +78,9 @@ class World:
                 ApiKey(id=key_id, scope="read", name="t", subscriber=f"s-{product.name}"), key_hash
             )
             self.keys[product.name] = key
+        key, key_id, key_hash = new_key()
+        store.access.add_key(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
+        self.keys["desk"] = key
         self.ids = [item.id for item in mixed]
         self.last = store.last_seq()
         store.close()
@@ -113,9 +119,10 @@ class World:
             headers[ROUTE] = "1"
         return self.call(self.http.get(path, headers=headers))
 
-    def metric(self, source: str) -> float:
+    def metric(self, source: str, name: str = "newswire_feed_pages_total") -> float:
+        label = f'{{source="{source}"}}' if source else ""
         for line in self.get("/metrics", None).text.splitlines():
-            if line.startswith(f'newswire_feed_pages_total{{source="{source}"}}'):
+            if line.startswith(f"{name}{label} "):
                 return float(line.rsplit(" ", 1)[1])
         return 0.0
 
@@ -215,3 +222,39 @@ def test_a_cursor_past_the_tail_goes_on_from_there(tmp_path):
         assert feed.scan(Decisions(teasers), reached + 10, 100)[:2] == ([], reached + 10)
     finally:
         store.close()
+
+
+def test_long_polls_woken_by_one_entry_share_one_page_build(tmp_path):
+    world = World(tmp_path)
+    try:
+        polls = 40
+        auth = {"Authorization": f"Bearer {world.keys['ar-full']}"}
+        path = f"/v1/feed?after={world.last}&limit=50&wait=30"
+
+        async def poll_all():
+            return await asyncio.gather(*(world.http.get(path, headers=auth) for _ in range(polls)))
+
+        waiting = asyncio.run_coroutine_threadsafe(poll_all(), world.loop)
+        retry_until(
+            lambda: world.metric("", "newswire_feed_waits_total") >= polls, "every poll waiting"
+        )
+        feed = world.app.state.feed
+        built = feed.built
+        uri = "urn:test:pages:woken"
+        published = world.call(
+            world.http.post(
+                "/v1/items",
+                content=json.dumps(ninjs_doc(uri, "خبر عاجل", ARABIC, "ar")).encode(),
+                headers={"Authorization": f"Bearer {world.keys['desk']}",
+                         "Content-Type": "application/ninjs+json"},
+            )
+        )
+        assert published.status_code == 201, published.text
+        answers = waiting.result(60)
+        bodies = {a.content for a in answers}
+        assert len(bodies) == 1  # the same page for all
+        page = answers[0].json()
+        assert [e["item"]["uri"] for e in page["items"]] == [uri]
+        assert feed.built - built == 1  # built once, for the forty
+    finally:
+        world.close()
