@@ -123,6 +123,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of each group of a process's threads: ``main`` (the event loop), the
+    others by name (worker threads, a library's native threads)."""
+    out: dict[str, float] = {}
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/stat") as handle:
+                head, rest = handle.read().rsplit(")", 1)
+                fields = rest.split()
+                name = "main" if int(tid) == pid else head.split("(", 1)[1]
+                name = re.sub(r"[0-9]+$", "", name)
+                out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 def core_busy() -> dict[str, float]:
     """Busy seconds of each core ('cpu0', 'cpu1', ...) since boot, and the part of them
     spent in interrupts ('cpu0_irq', ...: loopback TCP's receive work runs there, on the
@@ -565,7 +580,6 @@ def run_phase(
                         "record",
                         "--nonblocking",
                         "--threads",
-                        "--idle",
                         "--format",
                         "raw",
                         "--rate",
@@ -580,7 +594,7 @@ def run_phase(
                 stderr=subprocess.DEVNULL,
             )
             time.sleep(1.0)
-        cores0 = core_busy()
+        cores0, threads0 = core_busy(), thread_cpu(server.pid)
         cpu0, ccpu0, t0 = server.cpu(), cpu_seconds(readers.pid), time.monotonic()
         publisher.stdin.write(b"go\n")
         publisher.stdin.flush()
@@ -604,7 +618,7 @@ def run_phase(
                 )
                 break
         cpu1, ccpu1, t1 = server.cpu(), cpu_seconds(readers.pid), time.monotonic()
-        cores1 = core_busy()
+        cores1, threads1 = core_busy(), thread_cpu(server.pid)
     finally:
         stop(publisher, 5)
         if spy is not None:
@@ -640,6 +654,13 @@ def run_phase(
                 max(0.0, cpu - idle_cpu_per_s * wall) / deliveries * 1e6, 2
             ),
             "client_cpu_share": round((ccpu1 - ccpu0) / wall, 3),
+            # Where the server's CPU went: its main thread or which others (search indexing
+            # in worker and native threads, for newswire).
+            "server_cpu_s_by_thread": {
+                name: round(t - threads0.get(name, 0.0), 3)
+                for name, t in sorted(threads1.items())
+                if t - threads0.get(name, 0.0) > 0
+            },
             # Busy time of each core, and what of it was not the process pinned there (kernel
             # work such as loopback softirqs, the publisher on the client core, and anybody
             # else's jobs on the machine: those skew latency, much less the CPU per delivery).
