@@ -424,8 +424,28 @@ class Hub:
     def settle(self) -> None:
         """Hand every listener's counted deliveries to the meter and metrics (now, rather
         than at the next round), for a usage report or a scrape."""
-        for listener in self.listeners():
-            listener.settle()
+        self._settle(self.listeners())
+
+    def _settle(self, listeners: list[Listener]) -> None:
+        """``Listener.settle`` for many at once: their counts summed first, then one
+        ``Meter.add`` per subscriber, channel and product and one counter increment per
+        channel (not one each per connection: 5,000 of them took 8% of a core)."""
+        totals: dict[tuple[str, str, str], int] = {}
+        for listener in listeners:
+            counts = listener.counts
+            if not counts:
+                continue
+            listener.counts = {}
+            subscriber, channel = listener.subscriber, listener.channel
+            for product, n in counts.items():
+                key = (subscriber, channel, product)
+                totals[key] = totals.get(key, 0) + n
+        by_channel: dict[str, int] = {}
+        for (subscriber, channel, product), n in totals.items():
+            self.meter.add(subscriber, channel, product, n)
+            by_channel[channel] = by_channel.get(channel, 0) + n
+        for channel, n in by_channel.items():
+            self.metrics.deliveries.labels(channel).inc(n)
 
     def listeners(self) -> list[Listener]:
         return [x for a in tuple(self.audiences.values()) for x in tuple(a.listeners)]
@@ -489,8 +509,12 @@ class Hub:
         while not self._closing:
             try:
                 async with self.bus.subscribe(after=self.position) as events:
-                    async for _event in events:
-                        self._kick.set()
+                    async for event in events:
+                        # This process's own publishes come back on the bus: their
+                        # kick came first (``kick``), and the round it starts reads
+                        # every entry up to it (the log is numbered in commit order).
+                        if event.seq > self.ahead and event.seq > self.position:
+                            self._kick.set()
                 return
             except asyncio.CancelledError:
                 raise
@@ -674,8 +698,7 @@ class Hub:
         # every stream's counts handed to the meter that often cost a tenth of a core.
         listeners = self.listeners()
         if sessions_too:
-            for listener in listeners:
-                listener.settle()
+            self._settle(listeners)
         if not moved:
             listeners = [x for x in listeners if x.key_id.startswith("session:")]
         if not listeners:
