@@ -138,6 +138,17 @@ def thread_cpu(pid: int) -> dict[str, float]:
     return out
 
 
+def kernel_thread(name: str) -> int | None:
+    """The pid of a kernel thread (``ksoftirqd/0``: where loopback TCP's receive work goes
+    when there is too much of it to do on the way out of the sender's system call)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/comm") as handle:
+                if handle.read().strip() == name:
+                    return int(entry)
+    return None
+
+
 def core_busy() -> dict[str, float]:
     """Busy seconds of each core ('cpu0', 'cpu1', ...) since boot, and the part of them
     spent in interrupts ('cpu0_irq', ...: loopback TCP's receive work runs there, on the
@@ -594,6 +605,8 @@ def run_phase(
                 stderr=subprocess.DEVNULL,
             )
             time.sleep(1.0)
+        softirqd = kernel_thread(f"ksoftirqd/{SERVER_CORE}")
+        soft0 = cpu_seconds(softirqd) if softirqd else 0.0
         cores0, threads0 = core_busy(), thread_cpu(server.pid)
         cpu0, ccpu0, t0 = server.cpu(), cpu_seconds(readers.pid), time.monotonic()
         publisher.stdin.write(b"go\n")
@@ -619,6 +632,7 @@ def run_phase(
                 break
         cpu1, ccpu1, t1 = server.cpu(), cpu_seconds(readers.pid), time.monotonic()
         cores1, threads1 = core_busy(), thread_cpu(server.pid)
+        soft1 = cpu_seconds(softirqd) if softirqd else 0.0
     finally:
         stop(publisher, 5)
         if spy is not None:
@@ -654,6 +668,9 @@ def run_phase(
                 max(0.0, cpu - idle_cpu_per_s * wall) / deliveries * 1e6, 2
             ),
             "client_cpu_share": round((ccpu1 - ccpu0) / wall, 3),
+            # The receive work of loopback TCP that the kernel deferred to the server
+            # core's softirq thread: done for the server's writes, charged to neither.
+            "softirq_thread_us_per_delivery": round((soft1 - soft0) / deliveries * 1e6, 2),
             # Where the server's CPU went: its main thread or which others (search indexing
             # in worker and native threads, for newswire).
             "server_cpu_s_by_thread": {
