@@ -9,11 +9,14 @@
     sse_load.py floor --port P                  a bare uvloop SSE broadcaster: the floor
 
 The readers are deliberately lean: one ``asyncio.Protocol`` per connection on uvloop, a
-hand-written HTTP/1.1 request, and an SSE "parser" that only finds the ``id:`` lines of
-complete frames (a frame's JSON data carries no raw newline, so ``\\nid: `` only occurs in
-the framing). One clock reading per ``data_received`` call stamps every frame completed
-by it. Timestamps are ``time.monotonic()`` (CLOCK_MONOTONIC, the same clock in every
-process of the machine), so the publisher's acks and the readers' receipts compare.
+hand-written HTTP/1.1 request, and an SSE "parser" that only finds the sequence number
+of complete frames: every event's data is a newswire envelope, ``{"sequence":N,…``, on a
+single ``data:`` line (its JSON carries no raw newline), whoever frames it — newswire
+(``id: N`` first, HTTP chunked), nchan (``event:``/``id:`` of its own, not chunked) or
+the floor — so ``data: {"sequence":`` only occurs in the framing. One clock reading per
+``data_received`` call stamps every frame completed by it. Timestamps are
+``time.monotonic()`` (CLOCK_MONOTONIC, the same clock in every process of the machine),
+so the publisher's acks and the readers' receipts compare.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ import sys
 import threading
 import time
 
-import msgspec
 import uvloop
 
 monotonic = time.monotonic
@@ -39,13 +41,19 @@ monotonic = time.monotonic
 # --- readers --------------------------------------------------------------------------------
 
 
+SEQ = b'data: {"sequence":'
+SKIP = len(SEQ)
+
+
 class Reader(asyncio.Protocol):
-    """One SSE connection: the sequence ids of the frames it receives, and when."""
+    """One SSE connection: the sequence numbers of the events it receives, and when."""
 
     __slots__ = (
         "buf",
         "closed",
         "error",
+        "nbytes",
+        "raw",
         "ready",
         "request",
         "seqs",
@@ -62,6 +70,10 @@ class Reader(asyncio.Protocol):
         self.error: str | None = None
         self.seqs: list[int] = []
         self.times: list[float] = []
+        self.nbytes = 0
+        """Bytes received since the last reset (the framing included)."""
+        self.raw: list[bytes] | None = None
+        """Everything received since the last reset, when asked to capture it."""
         self.transport = None
 
     def connection_made(self, transport) -> None:
@@ -75,6 +87,9 @@ class Reader(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         now = monotonic()
+        self.nbytes += len(data)
+        if self.raw is not None:
+            self.raw.append(data)
         if self.buf:
             data = self.buf + data
         if not self.started:
@@ -94,20 +109,16 @@ class Reader(asyncio.Protocol):
             self.buf = data
             return
         self.buf = data[end + 2 :]
-        if not self.ready.done() and b": connected\n" in data:
+        if not self.ready.done():  # the first comment (newswire's ": connected", nchan's)
             self.ready.set_result(None)
         seqs, times = self.seqs, self.times
-        if data.startswith(b"id: "):
-            start = 4
-        else:
-            pos = data.find(b"\nid: ", 0, end)
-            start = pos + 5 if pos >= 0 else -1
-        while start >= 0:
-            nl = data.find(b"\n", start)
-            seqs.append(int(data[start:nl]))
+        pos = data.find(SEQ, 0, end)
+        while pos >= 0:
+            start = pos + SKIP
+            stop = data.find(b",", start)
+            seqs.append(int(data[start:stop]))
             times.append(now)
-            pos = data.find(b"\nid: ", nl, end)
-            start = pos + 5 if pos >= 0 else -1
+            pos = data.find(SEQ, stop, end)
         if b"\nevent: close\n" in data:
             self.closed = True
 
@@ -171,7 +182,9 @@ async def readers(port: int, key: str) -> None:
             )
         elif op == "reset":
             for c in conns:
-                c.seqs, c.times = [], []
+                c.seqs, c.times, c.nbytes, c.raw = [], [], 0, None
+            if cmd.get("capture") and conns:
+                conns[0].raw = []  # one connection's bytes: what the server sent
             reply({"ok": True})
         elif op == "dump":
             with open(cmd["path"], "wb") as handle:
@@ -180,6 +193,8 @@ async def readers(port: int, key: str) -> None:
                         "seqs": [c.seqs for c in conns],
                         "times": [c.times for c in conns],
                         "closed": [c.closed for c in conns],
+                        "bytes": sum(c.nbytes for c in conns),
+                        "raw": b"".join(conns[0].raw) if conns and conns[0].raw else b"",
                     },
                     handle,
                     protocol=pickle.HIGHEST_PROTOCOL,
@@ -208,14 +223,18 @@ def publish(
     """POST every body, open-loop: body i is due at start + i/rate (all at once when rate
     is 0) and goes out on the first of ``concurrency`` keep-alive connections that is free,
     so a slow answer does not slow the schedule down (no coordinated omission). Records
-    when each was due, sent and acknowledged."""
+    when each was due, sent and acknowledged.
+
+    The bodies file (a pickle) holds ``bodies``, the ``headers`` to send them with, and
+    ``seqs``: None for newswire, whose answer says the sequence number it gave the item,
+    or the sequence number each body already carries (the envelopes given to nchan)."""
     with open(bodies_path, "rb") as handle:
-        bodies: list[bytes] = pickle.load(handle)
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/ninjs+json"}
+        job_file = pickle.load(handle)
+    bodies: list[bytes] = job_file["bodies"]
+    seqs: list[int] | None = job_file["seqs"]
+    headers = {"Authorization": f"Bearer {key}", **job_file["headers"]}
     jobs: queue.Queue = queue.Queue()
     records: list[dict] = []
-    start = monotonic() + 0.05
-    deadline = start + timeout
 
     def connect() -> http.client.HTTPConnection:
         # http.client sends the head and the body in two send() calls: without
@@ -225,8 +244,7 @@ def publish(
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
 
-    def worker() -> None:
-        conn = connect()
+    def worker(conn: http.client.HTTPConnection) -> None:
         while (job := jobs.get()) is not None:
             i, due = job
             sent = monotonic()
@@ -244,18 +262,29 @@ def publish(
                     conn = connect()
                 continue
             record = {"i": i, "due": due, "sent": sent, "ack": monotonic(), "status": resp.status}
-            if resp.status in (200, 201):
+            if resp.status not in (200, 201, 202):
+                record["error"] = data[:300].decode("utf-8", "replace")
+            elif seqs is not None:
+                record["seq"], record["created"] = seqs[i], True
+            else:
                 answer = json.loads(data)
                 record["seq"] = answer["sequence"]
                 record["created"] = answer.get("created", True)
-            else:
-                record["error"] = data[:300].decode("utf-8", "replace")
             records.append(record)
         conn.close()
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    # Connected, then ready: the caller starts measuring when it says go (a line on stdin),
+    # not while this interpreter starts up on the readers' core.
+    threads = [
+        threading.Thread(target=worker, args=(connect(),), daemon=True) for _ in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    sys.stdin.readline()
+    start = monotonic() + 0.01
+    deadline = start + timeout
     for i in range(len(bodies)):
         due = start + i / rate if rate > 0 else start
         delay = due - monotonic()
@@ -283,20 +312,19 @@ def _chunk(data: bytes) -> bytes:
 
 
 class Floor:
-    """The least a server can do: keep the sockets, and on each POST write the same
-    pre-encoded frame to every one of them (no auth, no store, no per-listener queue)."""
+    """The least a server can do: keep the sockets, and on each POST (a newswire envelope,
+    as nchan is given) write the frame newswire would, as one HTTP chunk, to every one
+    of them (no auth, no store, no per-listener queue)."""
 
     def __init__(self) -> None:
         self.streams: set[asyncio.Transport] = set()
-        self.seq = 0
 
     def publish(self, body: bytes) -> int:
-        self.seq += 1
-        data = msgspec.json.encode(msgspec.json.decode(body))  # compact: no raw newline
-        frame = _chunk(b"id: %d\nevent: item\ndata: %s\n\n" % (self.seq, data))
+        seq = int(body[12 : body.index(b",")])  # {"sequence":N,...
+        frame = _chunk(b"id: %d\nevent: item\ndata: %s\n\n" % (seq, body))
         for transport in self.streams:
             transport.write(frame)
-        return self.seq
+        return seq
 
 
 class FloorConn(asyncio.Protocol):

@@ -77,9 +77,10 @@ class LatencyHistogram:
             self.counts = [0] * (len(bounds) + 1)  # the last: above every bound (+Inf)
             self.sum = 0.0
 
-        def observe(self, value: float) -> None:
-            self.counts[bisect_left(self.bounds, value)] += 1  # "le": value <= bound
-            self.sum += value
+        def observe(self, value: float, n: int = 1) -> None:
+            """``n`` observations of ``value`` (a round's deliveries of one event)."""
+            self.counts[bisect_left(self.bounds, value)] += n  # "le": value <= bound
+            self.sum += value * n
 
     def labels(self, value: str) -> LatencyHistogram.Child:
         child = self._children.get(value)
