@@ -295,7 +295,9 @@ class Server:
         log = work / f"server-{kind}-{n}.log"
         self.log = log.open("wb")
         if kind == "newswire":
-            args = [PY, "-m", "newswire.cli", "serve", "--port", str(self.port), "--db", db]
+            # One process, pinned to the server's core, as nchan's one worker.
+            args = [PY, "-m", "newswire.cli", "serve", "--port", str(self.port), "--db", db,
+                    "--workers", "1"]
         elif kind == "nchan":
             home = work / f"nchan-{n}"
             home.mkdir()
