@@ -779,3 +779,33 @@ def make_bodies(count: int, tag: str) -> list[bytes]:
 
     ninjs = get("ninjs")
     return [ninjs.render(item) for item in make_items(count, tag)]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+QUERIES = ROOT / "bench" / "search_queries.txt"
+"""The queries of the search benchmarks (``bench/search.py --make-queries`` writes them)."""
+
+
+def read_queries() -> list[str]:
+    return [line for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tantivy_query_string(text: str) -> str:
+    """A search query in tantivy's own syntax, each word analysed as newswire analyses
+    it (Arabic): the query bench/search.py and bench/search_http.py give bare tantivy."""
+    from newswire.search.query import Phrase, Word, parse
+    from newswire.text.analyze import index_text
+
+    parsed = parse(text)
+
+    def clause(node) -> str:
+        if isinstance(node, Word | Phrase):
+            words = node.words if isinstance(node, Phrase) else (node.text,)
+            terms = index_text(" ".join(words), "ar").split()
+            return terms[0] if len(terms) == 1 else '"' + " ".join(terms) + '"'
+        return "(" + " OR ".join(clause(o) for o in node.options) + ")"
+
+    must = " ".join(f"+{clause(n)}" for n in parsed.must)
+    nots = " ".join(f"-{clause(n)}" for n in parsed.must_not)
+    return f"{must} {nots}".strip()

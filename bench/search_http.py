@@ -51,20 +51,15 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import CORPUS, OUT, PY, read_queries, tantivy_query_string  # noqa: E402
 from newswire.access.keys import ApiKey, new_key  # noqa: E402
 from newswire.access.products import Product  # noqa: E402
 from newswire.access.subscribers import Subscriber  # noqa: E402
 from newswire.demo import corpus_items, corpus_records  # noqa: E402
-from newswire.search import query as q  # noqa: E402
 from newswire.search.engine import Searcher, SearchRequest  # noqa: E402
 from newswire.search.index import ANALYSIS, FIELDS, SearchIndex  # noqa: E402
 from newswire.store import open_store  # noqa: E402
-from newswire.text.analyze import index_text  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
-QUERIES = ROOT / "bench" / "search_queries.txt"
-CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
-PY = sys.executable
 PRODUCTS = {
     "full": Product(name="bench-ar-full", access="full", languages=["ar"]),
     "teaser": Product(name="bench-ar-teaser", access="teaser", languages=["ar"]),
@@ -136,22 +131,6 @@ def make_keys(url: str) -> dict[str, str]:
 
 
 # --- the engine, in-process ------------------------------------------------------------------
-
-
-def tantivy_query_string(text: str) -> str:
-    """The query in tantivy's syntax, each word analysed as newswire analyses it."""
-    parsed = q.parse(text)
-
-    def clause(node) -> str:
-        if isinstance(node, q.Word | q.Phrase):
-            words = node.words if isinstance(node, q.Phrase) else (node.text,)
-            terms = index_text(" ".join(words), "ar").split()
-            return terms[0] if len(terms) == 1 else '"' + " ".join(terms) + '"'
-        return "(" + " OR ".join(clause(o) for o in node.options) + ")"
-
-    must = " ".join(f"+{clause(n)}" for n in parsed.must)
-    nots = " ".join(f"-{clause(n)}" for n in parsed.must_not)
-    return f"{must} {nots}".strip()
 
 
 def engine(url: str, queries: list[str], runs: int, limit: int) -> tuple[dict, list[int]]:
@@ -370,7 +349,7 @@ def main() -> None:
     name = "search_http" if limit_articles is None else f"search_http_{limit_articles}"
     url, articles = prepare(args.corpus, limit_articles, OUT / name)
     keys = make_keys(url)
-    queries = [line for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    queries = read_queries()
     print(f"{articles} articles, {len(queries)} queries, {runs} run(s) each", flush=True)
 
     pin_self(0)
