@@ -200,6 +200,22 @@ def http(
         return exc.code, dict(exc.headers.items()), exc.read()
 
 
+def wait_answered(
+    request: str | urllib.request.Request, *, limit: float, timeout: float, fail: str
+) -> None:
+    """Wait (at most ``limit`` s) until ``request`` (a URL or a urllib Request) is
+    answered with a success, each try bounded by ``timeout`` s (an HTTP error, such as a
+    503 while the server starts, is no answer yet); else end the run: ``fail``."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(request, timeout=timeout).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(fail)
+
+
 def http_get(port: int, path: str, timeout: float = 5.0) -> str:
     return http(port, path, timeout=timeout)[2].decode()
 
@@ -493,20 +509,37 @@ def _ms(text: str) -> float:
     return {"us": value / 1000, "ms": value, "s": value * 1000, "m": value * 60000}[unit]
 
 
+def _wrk_rps(out: str) -> float:
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def _wrk_latency(out: str, q: int) -> float | None:
+    """The q-th percentile of the latency (``--latency``), in milliseconds."""
+    m = re.search(rf"^\s+{q}(?:\.0+)?%\s+(\S+)\s*$", out, re.M)
+    return _ms(m.group(1)) if m else None
+
+
+def _wrk_failures(out: str) -> dict:
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
 def parse_wrk(out: str) -> dict:
     """requests/s, latency percentiles (with ``--latency``), bytes per response, errors."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = _wrk_rps(out)
     total = re.search(r"(\d+) requests in ([\d.]+\w+), ([\d.]+)(\w+) read", out)
     requests = int(total.group(1))
     read = float(total.group(3)) * _UNITS[total.group(4)]
     latency = {
-        f"p{q}_ms": round(_ms(m.group(1)), 3)
+        f"p{q}_ms": round(ms, 3)
         for q in (50, 75, 90, 99)
-        if (m := re.search(rf"^\s+{q}(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+        if (ms := _wrk_latency(out, q)) is not None
     }
     mean = re.search(r"^\s+Latency\s+(\S+)\s+(\S+)\s+(\S+)", out, re.M)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": round(rps, 1),
         "requests": requests,
@@ -514,8 +547,19 @@ def parse_wrk(out: str) -> dict:
         **latency,
         "mean_ms": round(_ms(mean.group(1)), 3) if mean else None,
         "max_ms": round(_ms(mean.group(3)), 3) if mean else None,
-        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(1).strip() if errors else "",
+        **_wrk_failures(out),
+    }
+
+
+def wrk_brief(figures: dict) -> dict:
+    """The short figures of a ``wrk`` run (what bench/public.py and bench/search_http.py
+    report): whole requests/s, p50 and p99 in ms to two decimals, errors."""
+    out = figures["output"]
+    return {
+        "rps": round(_wrk_rps(out)),
+        "p50_ms": round(_wrk_latency(out, 50), 2),
+        "p99_ms": round(_wrk_latency(out, 99), 2),
+        **_wrk_failures(out),
     }
 
 
@@ -528,9 +572,11 @@ def wrk(
     script: Path | None = None,
     headers: dict[str, str] | None = None,
     core: str | None = CLIENT_CORE,
+    timeout: str = "10s",
 ) -> dict:
     """``wrk --latency`` against ``url`` (with a Lua script of requests, if given),
-    pinned to ``core``; its figures (``parse_wrk``) and its output."""
+    pinned to ``core``, a request counted as an error after ``timeout``; its figures
+    (``parse_wrk``) and its output."""
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (Debian package wrk)")
@@ -541,7 +587,7 @@ def wrk(
         f"-d{max(1, round(seconds))}s",
         "--latency",
         "--timeout",
-        "10s",
+        timeout,
     ]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
