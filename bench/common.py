@@ -24,7 +24,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -32,6 +34,7 @@ PY = sys.executable
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, CLIENT_CORE = "0", "1"
 CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
+T = TypeVar("T")
 
 
 # --- processes ------------------------------------------------------------------------------
@@ -312,7 +315,8 @@ def serve_accepts(option: str) -> bool:
 
 class Server:
     """``newswire serve`` on a store, pinned to ``core`` (None: anywhere), its log in a
-    file; ``workers`` is passed as ``--workers N`` when given."""
+    file; ``workers`` is passed as ``--workers N`` when given. As a context manager: the
+    tail of its log on stderr if the block fails (or is stopped), and stopped at the end."""
 
     def __init__(
         self,
@@ -363,6 +367,14 @@ class Server:
         stop(self.proc)
         with contextlib.suppress(Exception):
             self.log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None:
+            print(f"--- server log (tail)\n{self.tail()}", file=sys.stderr)
+        self.close()
 
 
 def wait_idle(pid: int, share: float = 0.05, settle: float = 1.0, limit: float = 60.0) -> float:
@@ -647,6 +659,14 @@ def write_result(name: str, result: dict) -> Path:
     return path
 
 
+def report_result(name: str, result: dict, report: Callable[[dict], str]) -> None:
+    """bench/out/NAME.json (``write_result``), then on stdout ``report(result)`` (the
+    Markdown for docs/benchmarks.md) and where the raw figures are."""
+    path = write_result(name, result)
+    print(report(result))
+    print(f"\n(raw: {path})")
+
+
 def table(header: list[str], rows: list[list], align: str | None = None) -> str:
     """A Markdown table; ``align`` one letter a column: l(eft) or r(ight, the default
     for all but the first)."""
@@ -795,6 +815,35 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
         "total": share(total_counts),
         "by_file": share(file_counts),
     }
+
+
+def profile_run(
+    py_spy: str, pid: int, out: Path, seconds: float, run: Callable[[], T], grace: float = 30.0
+) -> tuple[T, dict]:
+    """``run()`` while ``py_spy_record`` profiles the server ``pid`` into ``out`` for
+    ``seconds`` (from a second before ``run`` starts); what ``run`` returned and
+    ``summarize_profile(out)``. py-spy is waited for (``seconds + grace`` at most) and
+    stopped, whatever ``run`` did."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = py_spy_record(py_spy, pid, out, seconds)
+    time.sleep(1)
+    try:
+        got = run()
+    finally:
+        with contextlib.suppress(Exception):
+            spy.wait(seconds + grace)
+        stop(spy)
+    return got, summarize_profile(out)
+
+
+def profile_lines(title: str, prof: dict, top: tuple[int, int, int] = (15, 30, 15)) -> list[str]:
+    """A ``summarize_profile`` as lines of a report: ``title``, then the first ``top``
+    frames by ``self``, by ``total`` and by file."""
+    lines = [title]
+    kinds = (("self", "self"), ("total", "total"), ("file", "by_file"))
+    for (label, key), n in zip(kinds, top, strict=True):
+        lines.extend(f"  {label} {share:6.1%}  {frame}" for frame, share in prof[key][:n])
+    return lines
 
 
 # --- items ----------------------------------------------------------------------------------

@@ -32,13 +32,13 @@ the verdict against the target: every long poll answered, p99 ≤ 1.5× the SSE 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import pickle
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,20 +58,19 @@ from bench.common import (
     make_bodies,
     ms_summary,
     pinned,
+    profile_lines,
+    profile_run,
     publish_key,
-    py_spy_record,
     raise_nofile,
     read_key,
-    stop,
+    report_result,
     stop_on_term,
     streams_connected,
-    summarize_profile,
     table,
     tree_cpu_seconds,
     verdict_table,
     wait_idle,
     wait_quiet,
-    write_result,
 )
 
 SSE_LOAD = str(ROOT / "bench" / "sse_load.py")
@@ -268,9 +267,7 @@ def main() -> None:
         cli(db, "subscriber", "add", "bench", "--product", "wire", "--rate-limit", "1000000")
         keys = {"read": read_key(db, "bench"), "publish": publish_key(db)}
         bodies = make_bodies(args.rounds * 2 + 102, "longpoll")
-        server = None
-        try:
-            server = Server(db, work / "server.log", ready=True)
+        with Server(db, work / "server.log", ready=True) as server:
             publish_one(server.port, keys["publish"], bodies[:100], work, "seed")  # an archive
             bodies = bodies[100:]
             for r in range(args.rounds):
@@ -288,28 +285,19 @@ def main() -> None:
                     )
             if args.py_spy:
                 for run in (long_polls, sse):
-                    out = OUT / f"{name}-profile-{run.__name__}.txt"
-                    OUT.mkdir(parents=True, exist_ok=True)
                     body = make_bodies(1, f"profile-{run.__name__}")[0]
-                    spy = py_spy_record(args.py_spy, server.pid, out, 25)
-                    time.sleep(1)
-                    try:
-                        row = run(server, keys, args.n, body, work, f"spy-{run.__name__}")
-                    finally:
-                        with contextlib.suppress(Exception):
-                            spy.wait(60)
-                        stop(spy)
+                    row, prof = profile_run(
+                        args.py_spy,
+                        server.pid,
+                        OUT / f"{name}-profile-{run.__name__}.txt",
+                        25,
+                        partial(run, server, keys, args.n, body, work, f"spy-{run.__name__}"),
+                        grace=35,
+                    )
                     profiles[run.__name__] = {
                         "latency_ms_while_profiled": row["latency_ms"],
-                        **summarize_profile(out),
+                        **prof,
                     }
-        except BaseException:
-            if server is not None:
-                print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
-            raise
-        finally:
-            if server is not None:
-                server.close()
 
     polls, streams = pooled(rows, "long poll"), pooled(rows, "SSE")
     ratio = (
@@ -330,9 +318,7 @@ def main() -> None:
         "runs": rows,
         "profiles": profiles,
     }
-    path = write_result(name, result)
-    print(report(result))
-    print(f"\n(raw: {path})")
+    report_result(name, result, report)
 
 
 def report(result: dict) -> str:
@@ -379,10 +365,8 @@ def report(result: dict) -> str:
         verdict_table(result["verdict"]),
     ]
     for mode, prof in result["profiles"].items():
-        parts.append(f"\nprofile of {mode} ({prof['samples']} samples):")
-        parts.extend(f"  self {share:6.1%}  {frame}" for frame, share in prof["self"][:15])
-        parts.extend(f"  total {share:6.1%}  {frame}" for frame, share in prof["total"][:20])
-        parts.extend(f"  file {share:6.1%}  {frame}" for frame, share in prof["by_file"][:12])
+        title = f"\nprofile of {mode} ({prof['samples']} samples):"
+        parts.extend(profile_lines(title, prof, (15, 20, 12)))
     return "\n".join(parts)
 
 
