@@ -69,6 +69,16 @@ def pinned(core: str | None, args: list[str]) -> list[str]:
     return ["taskset", "-c", core, *args]
 
 
+def run_role(script: str, role: str, core: str | None, timeout: float = 600, **options) -> None:
+    """A benchmark script's own child process (its load, or a bare peer): ``script --role
+    ROLE --NAME VALUE ...`` (one option a keyword, in order), pinned to ``core``, waited
+    for; an error if it fails."""
+    args = [PY, script, "--role", role]
+    for name, value in options.items():
+        args += [f"--{name}", str(value)]
+    subprocess.run(pinned(core, args), cwd=ROOT, check=True, timeout=timeout)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -32,7 +32,6 @@ import json
 import pickle
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,8 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     CLIENT_CORE,
     OUT,
-    PY,
-    ROOT,
     SERVER_CORE,
     CoreMeter,
     Server,
@@ -53,11 +50,11 @@ from bench.common import (
     fresh_db,
     make_bodies,
     ms_summary,
-    pinned,
     profile_lines,
     profile_run,
     publish_key,
     report_result,
+    run_role,
     stop_on_term,
     table,
     verdict_table,
@@ -158,10 +155,7 @@ def child(args) -> None:
 def run_child(role: str, core: str, work: Path, tag: str, bodies: list[bytes], **opts) -> dict:
     bodies_file, out = work / f"bodies-{tag}.pickle", work / f"out-{tag}.pickle"
     bodies_file.write_bytes(pickle.dumps(bodies))
-    args = [PY, __file__, "--role", role, "--bodies", str(bodies_file), "--out", str(out)]
-    for name, value in opts.items():
-        args += [f"--{name}", str(value)]
-    subprocess.run(pinned(core, args), cwd=ROOT, check=True, timeout=600)
+    run_role(__file__, role, core, bodies=bodies_file, out=out, **opts)
     return pickle.loads(out.read_bytes())
 
 

@@ -36,7 +36,6 @@ import asyncio
 import hashlib
 import hmac
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,10 +57,10 @@ from bench.common import (
     free_port,
     fresh_db,
     make_items,
-    pinned,
     profile_lines,
     profile_run,
     report_result,
+    run_role,
     stop_on_term,
     table,
     verdict_table,
@@ -174,25 +173,13 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
     calls_file.write_bytes(pickle.dumps(calls))
     meter = CoreMeter({"receiver": receiver.pid}, None)
     meter.start()
-    subprocess.run(
-        pinned(
-            SERVER_CORE,
-            [
-                PY,
-                __file__,
-                "--role",
-                "bare",
-                "--calls",
-                str(calls_file),
-                "--out",
-                str(out),
-                "--base",
-                f"http://127.0.0.1:{receiver.port}",
-            ],
-        ),
-        cwd=ROOT,
-        check=True,
-        timeout=600,
+    run_role(
+        __file__,
+        "bare",
+        SERVER_CORE,
+        calls=calls_file,
+        out=out,
+        base=f"http://127.0.0.1:{receiver.port}",
     )
     status = wait_calls(receiver, len(calls), 30)
     machine = meter.stop()
