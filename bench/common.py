@@ -240,6 +240,15 @@ def streams_connected(port: int) -> int:
     return 0
 
 
+def wait_streams(port: int, n: int, limit: float = 30.0) -> None:
+    """Wait (at most ``limit`` s) until ``/metrics`` counts ``n`` streams connected."""
+    deadline = time.monotonic() + limit
+    while (connected := streams_connected(port)) < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"/metrics says {connected} streams connected, not {n}")
+        time.sleep(0.2)
+
+
 class Steered:
     """A load process steered by JSON lines on its stdin, answering one JSON line each
     (bench/sse_load.py readers, bench/poll_load.py), pinned to ``core``."""

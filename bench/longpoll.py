@@ -38,8 +38,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -71,6 +73,7 @@ from bench.common import (
     verdict_table,
     wait_idle,
     wait_quiet,
+    wait_streams,
 )
 
 SSE_LOAD = str(ROOT / "bench" / "sse_load.py")
@@ -118,6 +121,46 @@ def publish_one(port: int, key: str, body: bytes | list[bytes], work: Path, tag:
     return record
 
 
+def publish_and_wait(
+    server: Server,
+    keys: dict,
+    body: bytes,
+    work: Path,
+    tag: str,
+    client: Steered,
+    done: Callable[[dict], bool],
+    dump: Path,
+    dump_wait: float,
+) -> tuple[dict, float, dict, Any]:
+    """With every client waiting, one item published; then until the client process's
+    status is ``done`` (WAIT s at most). The publish's record, the server's CPU seconds
+    from just before the POST, the machine's figures and what the client process dumped."""
+    meter = CoreMeter({"server": server.pid, "client": client.pid})
+    meter.start()
+    cpu0 = tree_cpu_seconds(server.pid)
+    pub = publish_one(server.port, keys["publish"], body, work, tag)
+    deadline = time.monotonic() + WAIT
+    while not done(client.call(30, op="status")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cpu = tree_cpu_seconds(server.pid) - cpu0
+    machine = meter.stop()
+    client.call(dump_wait, op="dump", path=str(dump))
+    return pub, cpu, machine, pickle.loads(dump.read_bytes())
+
+
+def delivered(times: list[float], pub: dict, cpu: float, machine: dict) -> dict:
+    """The figures of the deliveries of a published item (``pub``), received at ``times``
+    (sorted), with the server's CPU seconds and the machine's figures meanwhile."""
+    return {
+        "latency_ms": ms_summary([t - pub["ack"] for t in times]),
+        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in times]),
+        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
+        "server_cpu_ms": round(cpu * 1000, 1),
+        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(times)), 1),
+        "machine": machine,
+    }
+
+
 def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -> dict:
     head = json.loads(http(server.port, "/ready")[2])["last_seq"]
     client = Steered([PY, POLL_LOAD, "--port", str(server.port), "--key", keys["read"]])
@@ -135,20 +178,17 @@ def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag:
         early = client.call(30, op="status")
         if ready_s > WAIT - 8 or early["answered"]:
             raise RuntimeError(f"long polls not all waiting after {ready_s:.1f} s: {early}")
-        meter = CoreMeter({"server": server.pid, "client": client.pid})
-        meter.start()
-        cpu0 = tree_cpu_seconds(server.pid)
-        pub = publish_one(server.port, keys["publish"], body, work, tag)
-        deadline = time.monotonic() + WAIT
-        while (status := client.call(30, op="status"))["answered"] + status["errors"] < n:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        cpu = tree_cpu_seconds(server.pid) - cpu0
-        machine = meter.stop()
-        dump = work / f"polls-{tag}.pickle"
-        client.call(60, op="dump", path=str(dump))
-        polls = pickle.loads(dump.read_bytes())
+        pub, cpu, machine, polls = publish_and_wait(
+            server,
+            keys,
+            body,
+            work,
+            tag,
+            client,
+            done=lambda status: status["answered"] + status["errors"] >= n,
+            dump=work / f"polls-{tag}.pickle",
+            dump_wait=60,
+        )
         client.call(60, op="close")
     finally:
         client.close()
@@ -163,12 +203,7 @@ def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag:
         "answered": len(good),
         "answered_otherwise": [[*p[:3], p[4]] for p in polls if p not in good][:5],
         "bytes_per_answer": round(sum(p[2] for p in good) / max(1, len(good))),
-        "latency_ms": ms_summary([t - pub["ack"] for t in done]),
-        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in done]),
-        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
-        "server_cpu_ms": round(cpu * 1000, 1),
-        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(good)), 1),
-        "machine": machine,
+        **delivered(done, pub, cpu, machine),
     }
 
 
@@ -179,26 +214,21 @@ def sse(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -
         opened = readers.call(150, op="connect", n=n, concurrency=200, timeout=120)
         if opened["failed"]:
             raise RuntimeError(f"{opened['failed']} of {n} streams failed: {opened['errors']}")
-        deadline = time.monotonic() + 30
-        while (connected := streams_connected(server.port)) < n:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"/metrics says {connected} streams connected, not {n}")
-            time.sleep(0.2)
+        wait_streams(server.port, n)
         idle = wait_idle(server.pid, share=0.15, settle=1.0, limit=8)
         ready_s = time.monotonic() - t
         readers.call(30, op="reset")
-        meter = CoreMeter({"server": server.pid, "client": readers.pid})
-        meter.start()
-        cpu0 = tree_cpu_seconds(server.pid)
-        pub = publish_one(server.port, keys["publish"], body, work, tag)
-        deadline = time.monotonic() + WAIT
-        while readers.call(30, op="status")["frames"] < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        cpu = tree_cpu_seconds(server.pid) - cpu0
-        machine = meter.stop()
-        dump = work / f"sse-{tag}.pickle"
-        readers.call(120, op="dump", path=str(dump))
-        got = pickle.loads(dump.read_bytes())
+        pub, cpu, machine, got = publish_and_wait(
+            server,
+            keys,
+            body,
+            work,
+            tag,
+            readers,
+            done=lambda status: status["frames"] >= n,
+            dump=work / f"sse-{tag}.pickle",
+            dump_wait=120,
+        )
     finally:
         readers.close()
     times, duplicates = [], 0
@@ -219,12 +249,7 @@ def sse(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -
         "answered": len(times),
         "duplicates": duplicates,
         "closed_by_server": sum(got["closed"]),
-        "latency_ms": ms_summary([t - pub["ack"] for t in times]),
-        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in times]),
-        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
-        "server_cpu_ms": round(cpu * 1000, 1),
-        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(times)), 1),
-        "machine": machine,
+        **delivered(times, pub, cpu, machine),
     }
 
 

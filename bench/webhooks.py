@@ -121,6 +121,18 @@ def wait_calls(receiver: Steered, n: int, limit: float) -> dict:
     return status
 
 
+def pace(times: list[float], start: float) -> dict:
+    """How fast the requests arrived at the receiver (``times``, sorted) from ``start``."""
+    return {
+        "seconds": round(times[-1] - start, 3) if times else None,
+        "first_after_ms": round((times[0] - start) * 1000, 1) if times else None,
+        "per_s": round(len(times) / (times[-1] - start), 1) if times else 0.0,
+        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
+        if len(times) > 1
+        else None,
+    }
+
+
 def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[dict, dict]:
     from newswire.store import open_store
 
@@ -155,12 +167,7 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
         "received": status["calls"],
         "distinct_deliveries": deliveries,
         "signatures_valid": valid,
-        "seconds": round(times[-1] - t0, 3) if times else None,
-        "first_after_ms": round((times[0] - t0) * 1000, 1) if times else None,
-        "per_s": round(len(times) / (times[-1] - t0), 1) if times else 0.0,
-        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
-        if len(times) > 1
-        else None,
+        **pace(times, t0),
         "machine": machine,
     }
     mine["server_cpu_us_per_delivery"] = round(
@@ -191,12 +198,7 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
         "endpoints": k,
         "expected": len(calls),
         "received": status["calls"],
-        "seconds": round(times[-1] - start, 3) if times else None,
-        "first_after_ms": round((times[0] - start) * 1000, 1) if times else None,
-        "per_s": round(len(times) / (times[-1] - start), 1) if times else 0.0,
-        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
-        if len(times) > 1
-        else None,
+        **pace(times, start),
         "machine": machine,
     }
     return mine, bare
