@@ -24,7 +24,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -32,6 +34,7 @@ PY = sys.executable
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, CLIENT_CORE = "0", "1"
 CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
+T = TypeVar("T")
 
 
 # --- processes ------------------------------------------------------------------------------
@@ -64,6 +67,16 @@ def pinned(core: str | None, args: list[str]) -> list[str]:
     if core is None or not shutil.which("taskset") or (os.cpu_count() or 1) < 2:
         return args
     return ["taskset", "-c", core, *args]
+
+
+def run_role(script: str, role: str, core: str | None, timeout: float = 600, **options) -> None:
+    """A benchmark script's own child process (its load, or a bare peer): ``script --role
+    ROLE --NAME VALUE ...`` (one option a keyword, in order), pinned to ``core``, waited
+    for; an error if it fails."""
+    args = [PY, script, "--role", role]
+    for name, value in options.items():
+        args += [f"--{name}", str(value)]
+    subprocess.run(pinned(core, args), cwd=ROOT, check=True, timeout=timeout)
 
 
 def free_port() -> int:
@@ -200,6 +213,22 @@ def http(
         return exc.code, dict(exc.headers.items()), exc.read()
 
 
+def wait_answered(
+    request: str | urllib.request.Request, *, limit: float, timeout: float, fail: str
+) -> None:
+    """Wait (at most ``limit`` s) until ``request`` (a URL or a urllib Request) is
+    answered with a success, each try bounded by ``timeout`` s (an HTTP error, such as a
+    503 while the server starts, is no answer yet); else end the run: ``fail``."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(request, timeout=timeout).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(fail)
+
+
 def http_get(port: int, path: str, timeout: float = 5.0) -> str:
     return http(port, path, timeout=timeout)[2].decode()
 
@@ -209,6 +238,15 @@ def streams_connected(port: int) -> int:
         if line.startswith("newswire_streams_connected{") and 'channel="stream"' in line:
             return int(float(line.rsplit(" ", 1)[1]))
     return 0
+
+
+def wait_streams(port: int, n: int, limit: float = 30.0) -> None:
+    """Wait (at most ``limit`` s) until ``/metrics`` counts ``n`` streams connected."""
+    deadline = time.monotonic() + limit
+    while (connected := streams_connected(port)) < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"/metrics says {connected} streams connected, not {n}")
+        time.sleep(0.2)
 
 
 class Steered:
@@ -296,7 +334,8 @@ def serve_accepts(option: str) -> bool:
 
 class Server:
     """``newswire serve`` on a store, pinned to ``core`` (None: anywhere), its log in a
-    file; ``workers`` is passed as ``--workers N`` when given."""
+    file; ``workers`` is passed as ``--workers N`` when given. As a context manager: the
+    tail of its log on stderr if the block fails (or is stopped), and stopped at the end."""
 
     def __init__(
         self,
@@ -347,6 +386,14 @@ class Server:
         stop(self.proc)
         with contextlib.suppress(Exception):
             self.log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None:
+            print(f"--- server log (tail)\n{self.tail()}", file=sys.stderr)
+        self.close()
 
 
 def wait_idle(pid: int, share: float = 0.05, settle: float = 1.0, limit: float = 60.0) -> float:
@@ -493,20 +540,37 @@ def _ms(text: str) -> float:
     return {"us": value / 1000, "ms": value, "s": value * 1000, "m": value * 60000}[unit]
 
 
+def _wrk_rps(out: str) -> float:
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def _wrk_latency(out: str, q: int) -> float | None:
+    """The q-th percentile of the latency (``--latency``), in milliseconds."""
+    m = re.search(rf"^\s+{q}(?:\.0+)?%\s+(\S+)\s*$", out, re.M)
+    return _ms(m.group(1)) if m else None
+
+
+def _wrk_failures(out: str) -> dict:
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
 def parse_wrk(out: str) -> dict:
     """requests/s, latency percentiles (with ``--latency``), bytes per response, errors."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = _wrk_rps(out)
     total = re.search(r"(\d+) requests in ([\d.]+\w+), ([\d.]+)(\w+) read", out)
     requests = int(total.group(1))
     read = float(total.group(3)) * _UNITS[total.group(4)]
     latency = {
-        f"p{q}_ms": round(_ms(m.group(1)), 3)
+        f"p{q}_ms": round(ms, 3)
         for q in (50, 75, 90, 99)
-        if (m := re.search(rf"^\s+{q}(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+        if (ms := _wrk_latency(out, q)) is not None
     }
     mean = re.search(r"^\s+Latency\s+(\S+)\s+(\S+)\s+(\S+)", out, re.M)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": round(rps, 1),
         "requests": requests,
@@ -514,8 +578,19 @@ def parse_wrk(out: str) -> dict:
         **latency,
         "mean_ms": round(_ms(mean.group(1)), 3) if mean else None,
         "max_ms": round(_ms(mean.group(3)), 3) if mean else None,
-        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(1).strip() if errors else "",
+        **_wrk_failures(out),
+    }
+
+
+def wrk_brief(figures: dict) -> dict:
+    """The short figures of a ``wrk`` run (what bench/public.py and bench/search_http.py
+    report): whole requests/s, p50 and p99 in ms to two decimals, errors."""
+    out = figures["output"]
+    return {
+        "rps": round(_wrk_rps(out)),
+        "p50_ms": round(_wrk_latency(out, 50), 2),
+        "p99_ms": round(_wrk_latency(out, 99), 2),
+        **_wrk_failures(out),
     }
 
 
@@ -528,9 +603,11 @@ def wrk(
     script: Path | None = None,
     headers: dict[str, str] | None = None,
     core: str | None = CLIENT_CORE,
+    timeout: str = "10s",
 ) -> dict:
     """``wrk --latency`` against ``url`` (with a Lua script of requests, if given),
-    pinned to ``core``; its figures (``parse_wrk``) and its output."""
+    pinned to ``core``, a request counted as an error after ``timeout``; its figures
+    (``parse_wrk``) and its output."""
     binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (Debian package wrk)")
@@ -541,7 +618,7 @@ def wrk(
         f"-d{max(1, round(seconds))}s",
         "--latency",
         "--timeout",
-        "10s",
+        timeout,
     ]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
@@ -599,6 +676,14 @@ def write_result(name: str, result: dict) -> Path:
     }
     path.write_text(json.dumps({**meta, **result}, indent=2, ensure_ascii=False))
     return path
+
+
+def report_result(name: str, result: dict, report: Callable[[dict], str]) -> None:
+    """bench/out/NAME.json (``write_result``), then on stdout ``report(result)`` (the
+    Markdown for docs/benchmarks.md) and where the raw figures are."""
+    path = write_result(name, result)
+    print(report(result))
+    print(f"\n(raw: {path})")
 
 
 def table(header: list[str], rows: list[list], align: str | None = None) -> str:
@@ -751,6 +836,35 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
     }
 
 
+def profile_run(
+    py_spy: str, pid: int, out: Path, seconds: float, run: Callable[[], T], grace: float = 30.0
+) -> tuple[T, dict]:
+    """``run()`` while ``py_spy_record`` profiles the server ``pid`` into ``out`` for
+    ``seconds`` (from a second before ``run`` starts); what ``run`` returned and
+    ``summarize_profile(out)``. py-spy is waited for (``seconds + grace`` at most) and
+    stopped, whatever ``run`` did."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = py_spy_record(py_spy, pid, out, seconds)
+    time.sleep(1)
+    try:
+        got = run()
+    finally:
+        with contextlib.suppress(Exception):
+            spy.wait(seconds + grace)
+        stop(spy)
+    return got, summarize_profile(out)
+
+
+def profile_lines(title: str, prof: dict, top: tuple[int, int, int] = (15, 30, 15)) -> list[str]:
+    """A ``summarize_profile`` as lines of a report: ``title``, then the first ``top``
+    frames by ``self``, by ``total`` and by file."""
+    lines = [title]
+    kinds = (("self", "self"), ("total", "total"), ("file", "by_file"))
+    for (label, key), n in zip(kinds, top, strict=True):
+        lines.extend(f"  {label} {share:6.1%}  {frame}" for frame, share in prof[key][:n])
+    return lines
+
+
 # --- items ----------------------------------------------------------------------------------
 
 
@@ -779,3 +893,33 @@ def make_bodies(count: int, tag: str) -> list[bytes]:
 
     ninjs = get("ninjs")
     return [ninjs.render(item) for item in make_items(count, tag)]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+QUERIES = ROOT / "bench" / "search_queries.txt"
+"""The queries of the search benchmarks (``bench/search.py --make-queries`` writes them)."""
+
+
+def read_queries() -> list[str]:
+    return [line for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tantivy_query_string(text: str) -> str:
+    """A search query in tantivy's own syntax, each word analysed as newswire analyses
+    it (Arabic): the query bench/search.py and bench/search_http.py give bare tantivy."""
+    from newswire.search.query import Phrase, Word, parse
+    from newswire.text.analyze import index_text
+
+    parsed = parse(text)
+
+    def clause(node) -> str:
+        if isinstance(node, Word | Phrase):
+            words = node.words if isinstance(node, Phrase) else (node.text,)
+            terms = index_text(" ".join(words), "ar").split()
+            return terms[0] if len(terms) == 1 else '"' + " ".join(terms) + '"'
+        return "(" + " OR ".join(clause(o) for o in node.options) + ")"
+
+    must = " ".join(f"+{clause(n)}" for n in parsed.must)
+    nots = " ".join(f"-{clause(n)}" for n in parsed.must_not)
+    return f"{must} {nots}".strip()

@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -71,16 +72,16 @@ from bench.common import (
     http,
     lua_requests,
     pinned,
-    py_spy_record,
+    profile_lines,
+    profile_run,
     read_key,
+    report_result,
     serve_accepts,
     stop,
     stop_on_term,
-    summarize_profile,
     table,
     verdict_table,
     wait_quiet,
-    write_result,
     wrk,
 )
 from newswire.demo import corpus_items, corpus_records
@@ -291,13 +292,14 @@ def main() -> None:
         stored = load_archive(db, args.corpus, args.limit)
         print(f"{stored:,} items stored in {time.monotonic() - t:.1f} s", file=sys.stderr)
         keys = set_up(db)
-        server = nginx = floor = None
         root = work / "static"
         rounds: list[dict] = []
         profiles: dict[str, dict] = {}
-        try:
+        with contextlib.ExitStack() as stack:  # on the way out: floor, nginx, server
             t = time.monotonic()
-            server = Server(db, work / "server.log", ready=True, start_timeout=600)
+            server = stack.enter_context(
+                Server(db, work / "server.log", ready=True, start_timeout=600)
+            )
             print(f"newswire ready in {time.monotonic() - t:.1f} s", file=sys.stderr)
             last = json.loads(http(server.port, "/ready")[2])["last_seq"]
             pages, revalidate, ids = fetch_pages(
@@ -305,9 +307,12 @@ def main() -> None:
             )
             items = fetch_items(server.port, keys["all"], ids, args.ids, root)
             nginx = Nginx(root, work / "nginx")
+            stack.callback(nginx.close)
             nginx_etags(nginx.port, revalidate)
             cases = [pages, revalidate, items]
             floor = Floor(cases, work) if args.floor else None
+            if floor is not None:
+                stack.callback(floor.close)
             scripts = {c.name: c.scripts(work) for c in cases}
             sizes = {
                 c.name: {
@@ -346,33 +351,20 @@ def main() -> None:
                 rounds.append(row)
             if args.py_spy:
                 for case in cases:
-                    out = OUT / f"{name}-profile-{case.name}.txt"
-                    OUT.mkdir(parents=True, exist_ok=True)
-                    spy = py_spy_record(args.py_spy, server.pid, out, args.seconds)
-                    time.sleep(1.0)
-                    res = wrk(
-                        f"http://127.0.0.1:{server.port}",
-                        seconds=args.seconds,
-                        connections=args.connections,
-                        script=scripts[case.name][0],
+                    res, prof = profile_run(
+                        args.py_spy,
+                        server.pid,
+                        OUT / f"{name}-profile-{case.name}.txt",
+                        args.seconds,
+                        partial(
+                            wrk,
+                            f"http://127.0.0.1:{server.port}",
+                            seconds=args.seconds,
+                            connections=args.connections,
+                            script=scripts[case.name][0],
+                        ),
                     )
-                    with contextlib.suppress(Exception):
-                        spy.wait(args.seconds + 30)
-                    profiles[case.name] = {
-                        "rps_while_profiled": res["rps"],
-                        **summarize_profile(out),
-                    }
-        except BaseException:
-            if server is not None:
-                print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
-            raise
-        finally:
-            if floor is not None:
-                floor.close()
-            if nginx is not None:
-                nginx.close()
-            if server is not None:
-                server.close()
+                    profiles[case.name] = {"rps_while_profiled": res["rps"], **prof}
 
         scaling = []
         if workers:
@@ -436,9 +428,7 @@ def main() -> None:
         "workers": scaling,
         "profiles": profiles,
     }
-    path = write_result(name, result)
-    print(report(result))
-    print(f"\n(raw: {path})")
+    report_result(name, result, report)
 
 
 def report(result: dict) -> str:
@@ -525,12 +515,8 @@ def report(result: dict) -> str:
         )
     parts.append("\n" + verdict_table(result["verdict"]))
     for case, prof in result["profiles"].items():
-        parts.append(
-            f"\nprofile of {case} ({prof['samples']} samples, {prof['rps_while_profiled']:,.0f} req/s):"
-        )
-        parts.extend(f"  self {share:6.1%}  {frame}" for frame, share in prof["self"][:15])
-        parts.extend(f"  total {share:6.1%}  {frame}" for frame, share in prof["total"][:20])
-        parts.extend(f"  file {share:6.1%}  {frame}" for frame, share in prof["by_file"][:12])
+        title = f"\nprofile of {case} ({prof['samples']} samples, {prof['rps_while_profiled']:,.0f} req/s):"
+        parts.extend(profile_lines(title, prof, (15, 20, 12)))
     return "\n".join(parts)
 
 

@@ -32,14 +32,16 @@ the verdict against the target: every long poll answered, p99 ≤ 1.5× the SSE 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import pickle
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,20 +60,20 @@ from bench.common import (
     make_bodies,
     ms_summary,
     pinned,
+    profile_lines,
+    profile_run,
     publish_key,
-    py_spy_record,
     raise_nofile,
     read_key,
-    stop,
+    report_result,
     stop_on_term,
     streams_connected,
-    summarize_profile,
     table,
     tree_cpu_seconds,
     verdict_table,
     wait_idle,
     wait_quiet,
-    write_result,
+    wait_streams,
 )
 
 SSE_LOAD = str(ROOT / "bench" / "sse_load.py")
@@ -119,6 +121,46 @@ def publish_one(port: int, key: str, body: bytes | list[bytes], work: Path, tag:
     return record
 
 
+def publish_and_wait(
+    server: Server,
+    keys: dict,
+    body: bytes,
+    work: Path,
+    tag: str,
+    client: Steered,
+    done: Callable[[dict], bool],
+    dump: Path,
+    dump_wait: float,
+) -> tuple[dict, float, dict, Any]:
+    """With every client waiting, one item published; then until the client process's
+    status is ``done`` (WAIT s at most). The publish's record, the server's CPU seconds
+    from just before the POST, the machine's figures and what the client process dumped."""
+    meter = CoreMeter({"server": server.pid, "client": client.pid})
+    meter.start()
+    cpu0 = tree_cpu_seconds(server.pid)
+    pub = publish_one(server.port, keys["publish"], body, work, tag)
+    deadline = time.monotonic() + WAIT
+    while not done(client.call(30, op="status")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cpu = tree_cpu_seconds(server.pid) - cpu0
+    machine = meter.stop()
+    client.call(dump_wait, op="dump", path=str(dump))
+    return pub, cpu, machine, pickle.loads(dump.read_bytes())
+
+
+def delivered(times: list[float], pub: dict, cpu: float, machine: dict) -> dict:
+    """The figures of the deliveries of a published item (``pub``), received at ``times``
+    (sorted), with the server's CPU seconds and the machine's figures meanwhile."""
+    return {
+        "latency_ms": ms_summary([t - pub["ack"] for t in times]),
+        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in times]),
+        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
+        "server_cpu_ms": round(cpu * 1000, 1),
+        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(times)), 1),
+        "machine": machine,
+    }
+
+
 def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -> dict:
     head = json.loads(http(server.port, "/ready")[2])["last_seq"]
     client = Steered([PY, POLL_LOAD, "--port", str(server.port), "--key", keys["read"]])
@@ -136,20 +178,17 @@ def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag:
         early = client.call(30, op="status")
         if ready_s > WAIT - 8 or early["answered"]:
             raise RuntimeError(f"long polls not all waiting after {ready_s:.1f} s: {early}")
-        meter = CoreMeter({"server": server.pid, "client": client.pid})
-        meter.start()
-        cpu0 = tree_cpu_seconds(server.pid)
-        pub = publish_one(server.port, keys["publish"], body, work, tag)
-        deadline = time.monotonic() + WAIT
-        while (status := client.call(30, op="status"))["answered"] + status["errors"] < n:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        cpu = tree_cpu_seconds(server.pid) - cpu0
-        machine = meter.stop()
-        dump = work / f"polls-{tag}.pickle"
-        client.call(60, op="dump", path=str(dump))
-        polls = pickle.loads(dump.read_bytes())
+        pub, cpu, machine, polls = publish_and_wait(
+            server,
+            keys,
+            body,
+            work,
+            tag,
+            client,
+            done=lambda status: status["answered"] + status["errors"] >= n,
+            dump=work / f"polls-{tag}.pickle",
+            dump_wait=60,
+        )
         client.call(60, op="close")
     finally:
         client.close()
@@ -164,12 +203,7 @@ def long_polls(server: Server, keys: dict, n: int, body: bytes, work: Path, tag:
         "answered": len(good),
         "answered_otherwise": [[*p[:3], p[4]] for p in polls if p not in good][:5],
         "bytes_per_answer": round(sum(p[2] for p in good) / max(1, len(good))),
-        "latency_ms": ms_summary([t - pub["ack"] for t in done]),
-        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in done]),
-        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
-        "server_cpu_ms": round(cpu * 1000, 1),
-        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(good)), 1),
-        "machine": machine,
+        **delivered(done, pub, cpu, machine),
     }
 
 
@@ -180,26 +214,21 @@ def sse(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -
         opened = readers.call(150, op="connect", n=n, concurrency=200, timeout=120)
         if opened["failed"]:
             raise RuntimeError(f"{opened['failed']} of {n} streams failed: {opened['errors']}")
-        deadline = time.monotonic() + 30
-        while (connected := streams_connected(server.port)) < n:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"/metrics says {connected} streams connected, not {n}")
-            time.sleep(0.2)
+        wait_streams(server.port, n)
         idle = wait_idle(server.pid, share=0.15, settle=1.0, limit=8)
         ready_s = time.monotonic() - t
         readers.call(30, op="reset")
-        meter = CoreMeter({"server": server.pid, "client": readers.pid})
-        meter.start()
-        cpu0 = tree_cpu_seconds(server.pid)
-        pub = publish_one(server.port, keys["publish"], body, work, tag)
-        deadline = time.monotonic() + WAIT
-        while readers.call(30, op="status")["frames"] < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        cpu = tree_cpu_seconds(server.pid) - cpu0
-        machine = meter.stop()
-        dump = work / f"sse-{tag}.pickle"
-        readers.call(120, op="dump", path=str(dump))
-        got = pickle.loads(dump.read_bytes())
+        pub, cpu, machine, got = publish_and_wait(
+            server,
+            keys,
+            body,
+            work,
+            tag,
+            readers,
+            done=lambda status: status["frames"] >= n,
+            dump=work / f"sse-{tag}.pickle",
+            dump_wait=120,
+        )
     finally:
         readers.close()
     times, duplicates = [], 0
@@ -220,12 +249,7 @@ def sse(server: Server, keys: dict, n: int, body: bytes, work: Path, tag: str) -
         "answered": len(times),
         "duplicates": duplicates,
         "closed_by_server": sum(got["closed"]),
-        "latency_ms": ms_summary([t - pub["ack"] for t in times]),
-        "latency_from_send_ms": ms_summary([t - pub["sent"] for t in times]),
-        "post_ms": round((pub["ack"] - pub["sent"]) * 1000, 2),
-        "server_cpu_ms": round(cpu * 1000, 1),
-        "server_cpu_us_per_delivery": round(cpu * 1e6 / max(1, len(times)), 1),
-        "machine": machine,
+        **delivered(times, pub, cpu, machine),
     }
 
 
@@ -268,9 +292,7 @@ def main() -> None:
         cli(db, "subscriber", "add", "bench", "--product", "wire", "--rate-limit", "1000000")
         keys = {"read": read_key(db, "bench"), "publish": publish_key(db)}
         bodies = make_bodies(args.rounds * 2 + 102, "longpoll")
-        server = None
-        try:
-            server = Server(db, work / "server.log", ready=True)
+        with Server(db, work / "server.log", ready=True) as server:
             publish_one(server.port, keys["publish"], bodies[:100], work, "seed")  # an archive
             bodies = bodies[100:]
             for r in range(args.rounds):
@@ -288,28 +310,19 @@ def main() -> None:
                     )
             if args.py_spy:
                 for run in (long_polls, sse):
-                    out = OUT / f"{name}-profile-{run.__name__}.txt"
-                    OUT.mkdir(parents=True, exist_ok=True)
                     body = make_bodies(1, f"profile-{run.__name__}")[0]
-                    spy = py_spy_record(args.py_spy, server.pid, out, 25)
-                    time.sleep(1)
-                    try:
-                        row = run(server, keys, args.n, body, work, f"spy-{run.__name__}")
-                    finally:
-                        with contextlib.suppress(Exception):
-                            spy.wait(60)
-                        stop(spy)
+                    row, prof = profile_run(
+                        args.py_spy,
+                        server.pid,
+                        OUT / f"{name}-profile-{run.__name__}.txt",
+                        25,
+                        partial(run, server, keys, args.n, body, work, f"spy-{run.__name__}"),
+                        grace=35,
+                    )
                     profiles[run.__name__] = {
                         "latency_ms_while_profiled": row["latency_ms"],
-                        **summarize_profile(out),
+                        **prof,
                     }
-        except BaseException:
-            if server is not None:
-                print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
-            raise
-        finally:
-            if server is not None:
-                server.close()
 
     polls, streams = pooled(rows, "long poll"), pooled(rows, "SSE")
     ratio = (
@@ -330,9 +343,7 @@ def main() -> None:
         "runs": rows,
         "profiles": profiles,
     }
-    path = write_result(name, result)
-    print(report(result))
-    print(f"\n(raw: {path})")
+    report_result(name, result, report)
 
 
 def report(result: dict) -> str:
@@ -379,10 +390,8 @@ def report(result: dict) -> str:
         verdict_table(result["verdict"]),
     ]
     for mode, prof in result["profiles"].items():
-        parts.append(f"\nprofile of {mode} ({prof['samples']} samples):")
-        parts.extend(f"  self {share:6.1%}  {frame}" for frame, share in prof["self"][:15])
-        parts.extend(f"  total {share:6.1%}  {frame}" for frame, share in prof["total"][:20])
-        parts.extend(f"  file {share:6.1%}  {frame}" for frame, share in prof["by_file"][:12])
+        title = f"\nprofile of {mode} ({prof['samples']} samples):"
+        parts.extend(profile_lines(title, prof, (15, 20, 12)))
     return "\n".join(parts)
 
 

@@ -16,67 +16,36 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    OUT,
+    PY,
+    ROOT,
+    SERVER_CORE,
+    free_port,
+    pinned,
+    stop,
+    wait_answered,
+    wrk,
+    wrk_brief,
+)
+
 TARGET_RPS, TARGET_P99_MS = 2000, 50.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pinned(core: str, args: list[str]) -> list[str]:
-    return ["taskset", "-c", core, *args] if shutil.which("taskset") and os.cpu_count() >= 2 else args
-
-
-def wait_up(url: str, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer {url} within {limit:.0f} s")
-
-
-def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> dict:
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    if header:
-        args += ["-H", header]
-    out = subprocess.run(
-        pinned("1", [*args, url]), capture_output=True, text=True, timeout=seconds + 30
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def ms(label: str) -> float:
-        m = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": round(rps),
-        "p50_ms": round(ms("50%"), 2),
-        "p99_ms": round(ms("99%"), 2),
-        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(1).strip() if errors else "",
-    }
+def load(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> dict:
+    """``wrk -t1 --latency`` on core 1: its short figures."""
+    figures = wrk(url, seconds=seconds, connections=connections, headers=headers, timeout="5s")
+    return wrk_brief(figures)
 
 
 def main() -> None:
@@ -98,29 +67,26 @@ def main() -> None:
     seed = next(line.split("\t")[1] for line in seed_id.splitlines() if "newswire:item" in line)
     port = free_port()
     server = subprocess.Popen(
-        pinned("0", [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
+        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     rows = []
     try:
         base = f"http://127.0.0.1:{port}"
         paths = {"item page": f"/ar/news/{quote(seed, safe=':@')}", "/feeds/ar.rss": "/feeds/ar.rss"}
-        wait_up(base + paths["item page"])
+        up = base + paths["item page"]
+        wait_answered(up, limit=30, timeout=1, fail=f"the server did not answer {up} within 30 s")
         for name, path in paths.items():
             url = base + path
             with urllib.request.urlopen(url) as r:
                 etag, size = r.headers.get("ETag"), len(r.read())
-            wrk(url, 2, args.connections)  # warm-up
-            full = wrk(url, args.seconds, args.connections)
-            revalidated = wrk(url, args.seconds, args.connections, f"If-None-Match: {etag}")
+            load(url, 2, args.connections)  # warm-up
+            full = load(url, args.seconds, args.connections)
+            revalidated = load(url, args.seconds, args.connections, {"If-None-Match": etag})
             rows.append({"url": name, "bytes": size, "full": full, "if_none_match": revalidated})
             print(f"{name}: {full} / 304: {revalidated}", flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(work, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "public.json").write_text(json.dumps(rows, indent=2))

@@ -26,17 +26,16 @@ verdict against the targets: ≥ 1,000 items/s, p99 ≤ 10 ms to the 201.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import http.client
 import json
 import pickle
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -44,8 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     CLIENT_CORE,
     OUT,
-    PY,
-    ROOT,
     SERVER_CORE,
     CoreMeter,
     Server,
@@ -53,16 +50,15 @@ from bench.common import (
     fresh_db,
     make_bodies,
     ms_summary,
-    pinned,
+    profile_lines,
+    profile_run,
     publish_key,
-    py_spy_record,
-    stop,
+    report_result,
+    run_role,
     stop_on_term,
-    summarize_profile,
     table,
     verdict_table,
     wait_quiet,
-    write_result,
 )
 
 TARGETS = {"items_per_s": 1000.0, "p99_ms": 10.0}
@@ -159,10 +155,7 @@ def child(args) -> None:
 def run_child(role: str, core: str, work: Path, tag: str, bodies: list[bytes], **opts) -> dict:
     bodies_file, out = work / f"bodies-{tag}.pickle", work / f"out-{tag}.pickle"
     bodies_file.write_bytes(pickle.dumps(bodies))
-    args = [PY, __file__, "--role", role, "--bodies", str(bodies_file), "--out", str(out)]
-    for name, value in opts.items():
-        args += [f"--{name}", str(value)]
-    subprocess.run(pinned(core, args), cwd=ROOT, check=True, timeout=600)
+    run_role(__file__, role, core, bodies=bodies_file, out=out, **opts)
     return pickle.loads(out.read_bytes())
 
 
@@ -211,9 +204,7 @@ def main() -> None:
         work = Path(tmp)
         db = fresh_db(work, "publish")
         key = publish_key(db)
-        server = None
-        try:
-            server = Server(db, work / "server.log", ready=True)
+        with Server(db, work / "server.log", ready=True) as server:
             run_child(
                 "post",
                 CLIENT_CORE,
@@ -247,24 +238,24 @@ def main() -> None:
                 cpu = mine["machine"]["cpu_share"]["server"] * mine["machine"]["wall_s"]
                 mine["server_cpu_us_per_item"] = round(cpu * 1e6 / mine["items"], 1)
             if args.py_spy:
-                out = OUT / f"{name}-profile.txt"
-                OUT.mkdir(parents=True, exist_ok=True)
                 bodies = make_bodies(args.items, "profile")
-                seconds = args.items / 700 + 5
-                spy = py_spy_record(args.py_spy, server.pid, out, seconds)
-                time.sleep(1)
-                got = run_child("post", CLIENT_CORE, work, "spy", bodies, port=server.port, key=key)
-                with contextlib.suppress(Exception):
-                    spy.wait(seconds + 30)
-                stop(spy)
-                profile = {"while_profiled": summary("newswire", got), **summarize_profile(out)}
-        except BaseException:
-            if server is not None:
-                print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
-            raise
-        finally:
-            if server is not None:
-                server.close()
+                got, prof = profile_run(
+                    args.py_spy,
+                    server.pid,
+                    OUT / f"{name}-profile.txt",
+                    args.items / 700 + 5,
+                    partial(
+                        run_child,
+                        "post",
+                        CLIENT_CORE,
+                        work,
+                        "spy",
+                        bodies,
+                        port=server.port,
+                        key=key,
+                    ),
+                )
+                profile = {"while_profiled": summary("newswire", got), **prof}
 
     def best(writer: str) -> dict:
         return max((r for r in rows if r["writer"] == writer), key=lambda r: r["items_per_s"])
@@ -288,9 +279,7 @@ def main() -> None:
         "runs": rows,
         "profile": profile,
     }
-    path = write_result(name, result)
-    print(report(result))
-    print(f"\n(raw: {path})")
+    report_result(name, result, report)
 
 
 def report(result: dict) -> str:
@@ -335,10 +324,7 @@ def report(result: dict) -> str:
     ]
     prof = result["profile"]
     if prof:
-        parts.append(f"\nprofile ({prof['samples']} samples):")
-        parts.extend(f"  self {share:6.1%}  {frame}" for frame, share in prof["self"][:15])
-        parts.extend(f"  total {share:6.1%}  {frame}" for frame, share in prof["total"][:30])
-        parts.extend(f"  file {share:6.1%}  {frame}" for frame, share in prof["by_file"][:15])
+        parts.extend(profile_lines(f"\nprofile ({prof['samples']} samples):", prof))
     return "\n".join(parts)
 
 

@@ -57,6 +57,7 @@ import tantivy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import CORPUS, OUT, QUERIES, read_queries, tantivy_query_string  # noqa: E402
 from newswire.access.products import Product  # noqa: E402
 from newswire.demo import corpus_items, corpus_records  # noqa: E402
 from newswire.search.engine import Searcher, SearchRequest  # noqa: E402
@@ -65,9 +66,6 @@ from newswire.search.query import Phrase, Word, parse  # noqa: E402
 from newswire.store import open_store  # noqa: E402
 from newswire.text.analyze import index_text  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
-QUERIES = ROOT / "bench" / "search_queries.txt"
-CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
 PRODUCT = [Product(name="arabic", access="full", languages=["ar"])]
 WEIGHTS = FIELDS["full"]  # headline, lead, body, entities, keywords
 _WORD = re.compile(r"[\u0621-\u064a]{4,}")
@@ -115,22 +113,6 @@ def analysed_fields(item) -> tuple[str, ...]:
         index_text("\n".join(n for n in names if n), lang),
         index_text("\n".join(item.keywords), lang),
     )
-
-
-def tantivy_query_string(q: str) -> str:
-    """The query in tantivy's syntax, each word analysed as newswire analyses it."""
-    parsed = parse(q)
-
-    def text(node) -> str:
-        if isinstance(node, Word | Phrase):
-            words = node.words if isinstance(node, Phrase) else (node.text,)
-            terms = index_text(" ".join(words), "ar").split()
-            return terms[0] if len(terms) == 1 else '"' + " ".join(terms) + '"'
-        return "(" + " OR ".join(text(o) for o in node.options) + ")"
-
-    must = " ".join(f"+{text(n)}" for n in parsed.must)
-    nots = " ".join(f"-{text(n)}" for n in parsed.must_not)
-    return f"{must} {nots}".strip()
 
 
 def fts_query_string(q: str) -> str:
@@ -208,7 +190,7 @@ def main() -> None:
         QUERIES.write_text("\n".join(make_queries(items)) + "\n", encoding="utf-8")
         print(f"wrote {QUERIES}")
         return
-    queries = [q for q in QUERIES.read_text(encoding="utf-8").splitlines() if q.strip()]
+    queries = read_queries()
     corpus_mb = sum(
         len(("\n".join([i.headline, i.lead, *i.body])).encode()) for i in items
     ) / 1e6

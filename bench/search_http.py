@@ -51,20 +51,28 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    CORPUS,
+    OUT,
+    PY,
+    SERVER_CORE,
+    free_port,
+    pinned,
+    read_queries,
+    stop,
+    tantivy_query_string,
+    wait_answered,
+    wrk,
+    wrk_brief,
+)
 from newswire.access.keys import ApiKey, new_key  # noqa: E402
 from newswire.access.products import Product  # noqa: E402
 from newswire.access.subscribers import Subscriber  # noqa: E402
 from newswire.demo import corpus_items, corpus_records  # noqa: E402
-from newswire.search import query as q  # noqa: E402
 from newswire.search.engine import Searcher, SearchRequest  # noqa: E402
 from newswire.search.index import ANALYSIS, FIELDS, SearchIndex  # noqa: E402
 from newswire.store import open_store  # noqa: E402
-from newswire.text.analyze import index_text  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
-QUERIES = ROOT / "bench" / "search_queries.txt"
-CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
-PY = sys.executable
 PRODUCTS = {
     "full": Product(name="bench-ar-full", access="full", languages=["ar"]),
     "teaser": Product(name="bench-ar-teaser", access="teaser", languages=["ar"]),
@@ -138,22 +146,6 @@ def make_keys(url: str) -> dict[str, str]:
 # --- the engine, in-process ------------------------------------------------------------------
 
 
-def tantivy_query_string(text: str) -> str:
-    """The query in tantivy's syntax, each word analysed as newswire analyses it."""
-    parsed = q.parse(text)
-
-    def clause(node) -> str:
-        if isinstance(node, q.Word | q.Phrase):
-            words = node.words if isinstance(node, q.Phrase) else (node.text,)
-            terms = index_text(" ".join(words), "ar").split()
-            return terms[0] if len(terms) == 1 else '"' + " ".join(terms) + '"'
-        return "(" + " OR ".join(clause(o) for o in node.options) + ")"
-
-    must = " ".join(f"+{clause(n)}" for n in parsed.must)
-    nots = " ".join(f"-{clause(n)}" for n in parsed.must_not)
-    return f"{must} {nots}".strip()
-
-
 def engine(url: str, queries: list[str], runs: int, limit: int) -> tuple[dict, list[int]]:
     """Milliseconds of every run of every query, per way of running it; each query's
     total hits."""
@@ -210,19 +202,9 @@ def answer(searcher: Searcher, req: SearchRequest, products: list[Product]) -> b
 # --- the server, over HTTP ----------------------------------------------------------------
 
 
-def pinned(core: str, args: list[str]) -> list[str]:
-    return ["taskset", "-c", core, *args] if shutil.which("taskset") and os.cpu_count() >= 2 else args
-
-
 def pin_self(core: int) -> None:
     if (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {core})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def search_path(text: str, limit: int) -> str:
@@ -278,7 +260,9 @@ def one_client(client: Client, paths: list[str], runs: int) -> tuple[list[float]
     return first, again
 
 
-def wrk(url: str, paths: list[str], key: str, seconds: int, connections: int) -> dict:
+def wrk_rotating(url: str, paths: list[str], key: str, seconds: int, connections: int) -> dict:
+    """``wrk -t1 --latency`` on core 1 going round ``paths`` with the key: its short
+    figures."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     with script:
         script.write("local paths = {" + ", ".join(json.dumps(p) for p in paths) + "}\n")
@@ -289,47 +273,27 @@ def wrk(url: str, paths: list[str], key: str, seconds: int, connections: int) ->
             '  return wrk.format("GET", paths[i])\n'
             "end\n"
         )
-    args = [
-        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-        "-H", f"Authorization: Bearer {key}", "-s", script.name, url,
-    ]
     try:
-        out = subprocess.run(
-            pinned("1", args), capture_output=True, text=True, timeout=seconds + 30
-        ).stdout
+        figures = wrk(
+            url,
+            seconds=seconds,
+            connections=connections,
+            script=Path(script.name),
+            headers={"Authorization": f"Bearer {key}"},
+            timeout="5s",
+        )
     finally:
         os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def ms(label: str) -> float:
-        m = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": round(rps),
-        "p50_ms": round(ms("50%"), 2),
-        "p99_ms": round(ms("99%"), 2),
-        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(1).strip() if errors else "",
-    }
+    return wrk_brief(figures)
 
 
 def wait_ready(port: int, key: str, limit: float = 120.0) -> None:
     """Until ``/v1/search`` answers (503 while the index is being caught up)."""
-    deadline = time.monotonic() + limit
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/v1/search?q=x", headers={"Authorization": f"Bearer {key}"}
     )
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(request, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server's search did not answer within {limit:.0f} s")
+    fail = f"the server's search did not answer within {limit:.0f} s"
+    wait_answered(request, limit=limit, timeout=2, fail=fail)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -370,7 +334,7 @@ def main() -> None:
     name = "search_http" if limit_articles is None else f"search_http_{limit_articles}"
     url, articles = prepare(args.corpus, limit_articles, OUT / name)
     keys = make_keys(url)
-    queries = [line for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    queries = read_queries()
     print(f"{articles} articles, {len(queries)} queries, {runs} run(s) each", flush=True)
 
     pin_self(0)
@@ -391,7 +355,7 @@ def main() -> None:
            "NEWSWIRE_WORKERS": "1"}  # one process, on one core
     log = open(OUT / f"{name}.server.log", "wb")
     server = subprocess.Popen(
-        pinned("0", [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
+        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     http: dict[str, dict] = {}
@@ -409,15 +373,11 @@ def main() -> None:
         if has_wrk:
             base = f"http://127.0.0.1:{port}"
             common_paths = [search_path(text, args.limit) for text in common]
-            wrk(base, common_paths, keys["full"], 2, args.connections)  # warm-up
-            loaded = wrk(base, common_paths, keys["full"], seconds, args.connections)
+            wrk_rotating(base, common_paths, keys["full"], 2, args.connections)  # warm-up
+            loaded = wrk_rotating(base, common_paths, keys["full"], seconds, args.connections)
             print(f"wrk -c{args.connections}: {loaded}", flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
 
     http_p50 = http["full, again"]["p50"]

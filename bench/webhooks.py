@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,16 +57,15 @@ from bench.common import (
     free_port,
     fresh_db,
     make_items,
-    pinned,
-    py_spy_record,
-    stop,
+    profile_lines,
+    profile_run,
+    report_result,
+    run_role,
     stop_on_term,
-    summarize_profile,
     table,
     verdict_table,
     wait_idle,
     wait_quiet,
-    write_result,
 )
 
 TARGET_RATIO = 0.5
@@ -123,6 +121,18 @@ def wait_calls(receiver: Steered, n: int, limit: float) -> dict:
     return status
 
 
+def pace(times: list[float], start: float) -> dict:
+    """How fast the requests arrived at the receiver (``times``, sorted) from ``start``."""
+    return {
+        "seconds": round(times[-1] - start, 3) if times else None,
+        "first_after_ms": round((times[0] - start) * 1000, 1) if times else None,
+        "per_s": round(len(times) / (times[-1] - start), 1) if times else 0.0,
+        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
+        if len(times) > 1
+        else None,
+    }
+
+
 def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[dict, dict]:
     from newswire.store import open_store
 
@@ -157,12 +167,7 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
         "received": status["calls"],
         "distinct_deliveries": deliveries,
         "signatures_valid": valid,
-        "seconds": round(times[-1] - t0, 3) if times else None,
-        "first_after_ms": round((times[0] - t0) * 1000, 1) if times else None,
-        "per_s": round(len(times) / (times[-1] - t0), 1) if times else 0.0,
-        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
-        if len(times) > 1
-        else None,
+        **pace(times, t0),
         "machine": machine,
     }
     mine["server_cpu_us_per_delivery"] = round(
@@ -175,25 +180,13 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
     calls_file.write_bytes(pickle.dumps(calls))
     meter = CoreMeter({"receiver": receiver.pid}, None)
     meter.start()
-    subprocess.run(
-        pinned(
-            SERVER_CORE,
-            [
-                PY,
-                __file__,
-                "--role",
-                "bare",
-                "--calls",
-                str(calls_file),
-                "--out",
-                str(out),
-                "--base",
-                f"http://127.0.0.1:{receiver.port}",
-            ],
-        ),
-        cwd=ROOT,
-        check=True,
-        timeout=600,
+    run_role(
+        __file__,
+        "bare",
+        SERVER_CORE,
+        calls=calls_file,
+        out=out,
+        base=f"http://127.0.0.1:{receiver.port}",
     )
     status = wait_calls(receiver, len(calls), 30)
     machine = meter.stop()
@@ -205,12 +198,7 @@ def one_round(server, receiver, db, k, items, work, tag, meter_pids) -> tuple[di
         "endpoints": k,
         "expected": len(calls),
         "received": status["calls"],
-        "seconds": round(times[-1] - start, 3) if times else None,
-        "first_after_ms": round((times[0] - start) * 1000, 1) if times else None,
-        "per_s": round(len(times) / (times[-1] - start), 1) if times else 0.0,
-        "steady_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1)
-        if len(times) > 1
-        else None,
+        **pace(times, start),
         "machine": machine,
     }
     return mine, bare
@@ -245,7 +233,6 @@ def main() -> None:
         receiver = Steered([PY, RECEIVER, "--port", str(port := free_port())])
         receiver.port = port
         receiver.read(30, "listening")
-        server = None
         try:
             for k in counts:
                 db = fresh_db(work, f"hooks-{k}")
@@ -264,56 +251,54 @@ def main() -> None:
                         "ninjs",
                         env=ALLOW,
                     )
-                server = Server(db, work / f"server-{k}.log", env=ALLOW, ready=True)
-                # Warm up: the senders exist, the connections are open.
-                one_round(
-                    server,
-                    receiver,
-                    db,
-                    k,
-                    make_items(20, f"warm{k}"),
-                    work,
-                    f"w{k}",
-                    {"server": server.pid},
-                )
-                for r in range(args.rounds):
-                    quiet = wait_quiet(args.quiet_wait) if args.quiet_wait > 0 else None
-                    wait_idle(server.pid, share=0.1, limit=20)
-                    items = make_items(args.items, f"k{k}r{r}")
-                    mine, bare = one_round(
-                        server, receiver, db, k, items, work, f"{k}-{r}", {"server": server.pid}
+                with Server(db, work / f"server-{k}.log", env=ALLOW, ready=True) as server:
+                    # Warm up: the senders exist, the connections are open.
+                    one_round(
+                        server,
+                        receiver,
+                        db,
+                        k,
+                        make_items(20, f"warm{k}"),
+                        work,
+                        f"w{k}",
+                        {"server": server.pid},
                     )
-                    for row in (mine, bare):
-                        row.update({"round": r + 1, "busiest_core_before": quiet})
-                        rows.append(row)
-                        print(
-                            f"K={k} round {r + 1} {row['sender']}: {row['received']}/"
-                            f"{row['expected']} in {row['seconds']} s, {row['per_s']:,.0f}/s",
-                            file=sys.stderr,
+                    for r in range(args.rounds):
+                        quiet = wait_quiet(args.quiet_wait) if args.quiet_wait > 0 else None
+                        wait_idle(server.pid, share=0.1, limit=20)
+                        items = make_items(args.items, f"k{k}r{r}")
+                        mine, bare = one_round(
+                            server, receiver, db, k, items, work, f"{k}-{r}", {"server": server.pid}
                         )
-                if args.py_spy and k == counts[0]:
-                    out = OUT / f"{name}-profile.txt"
-                    OUT.mkdir(parents=True, exist_ok=True)
-                    items = make_items(args.items, f"spy{k}")
-                    seconds = 4 + args.items * k / 300
-                    spy = py_spy_record(args.py_spy, server.pid, out, seconds)
-                    time.sleep(1)
-                    mine, _ = one_round(
-                        server, receiver, db, k, items, work, "spy", {"server": server.pid}
-                    )
-                    with contextlib.suppress(Exception):
-                        spy.wait(seconds + 30)
-                    stop(spy)
-                    profile = {"per_s_while_profiled": mine["per_s"], **summarize_profile(out)}
-                server.close()
-                server = None
-        except BaseException:
-            if server is not None:
-                print(f"--- server log (tail)\n{server.tail()}", file=sys.stderr)
-            raise
+                        for row in (mine, bare):
+                            row.update({"round": r + 1, "busiest_core_before": quiet})
+                            rows.append(row)
+                            print(
+                                f"K={k} round {r + 1} {row['sender']}: {row['received']}/"
+                                f"{row['expected']} in {row['seconds']} s, {row['per_s']:,.0f}/s",
+                                file=sys.stderr,
+                            )
+                    if args.py_spy and k == counts[0]:
+                        items = make_items(args.items, f"spy{k}")
+                        (mine, _), prof = profile_run(
+                            args.py_spy,
+                            server.pid,
+                            OUT / f"{name}-profile.txt",
+                            4 + args.items * k / 300,
+                            partial(
+                                one_round,
+                                server,
+                                receiver,
+                                db,
+                                k,
+                                items,
+                                work,
+                                "spy",
+                                {"server": server.pid},
+                            ),
+                        )
+                        profile = {"per_s_while_profiled": mine["per_s"], **prof}
         finally:
-            if server is not None:
-                server.close()
             receiver.close()
 
     summary = {}
@@ -356,9 +341,7 @@ def main() -> None:
         "runs": rows,
         "profile": profile,
     }
-    path = write_result(name, result)
-    print(report(result))
-    print(f"\n(raw: {path})")
+    report_result(name, result, report)
 
 
 def report(result: dict) -> str:
@@ -408,10 +391,8 @@ def report(result: dict) -> str:
     ]
     prof = result["profile"]
     if prof:
-        parts.append(f"\nprofile ({prof['samples']} samples, threads {prof['threads']}):")
-        parts.extend(f"  self {share:6.1%}  {frame}" for frame, share in prof["self"][:15])
-        parts.extend(f"  total {share:6.1%}  {frame}" for frame, share in prof["total"][:30])
-        parts.extend(f"  file {share:6.1%}  {frame}" for frame, share in prof["by_file"][:15])
+        title = f"\nprofile ({prof['samples']} samples, threads {prof['threads']}):"
+        parts.extend(profile_lines(title, prof))
     return "\n".join(parts)
 
 
