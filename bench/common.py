@@ -352,8 +352,9 @@ class Server:
         self.log_path = log
         self.log = log.open("wb")
         args = [PY, "-m", "newswire.cli", "serve", "--port", str(self.port), "--db", db]
-        if workers is not None:
-            args += ["--workers", str(workers)]
+        # One process unless asked (serve starts one per CPU by default): pinned to one
+        # core, a bench measures one process against the peer's one worker.
+        args += ["--workers", str(workers if workers is not None else 1)]
         self.proc = subprocess.Popen(
             pinned(core, args),
             cwd=ROOT,

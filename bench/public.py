@@ -67,7 +67,7 @@ def main() -> None:
     seed = next(line.split("\t")[1] for line in seed_id.splitlines() if "newswire:item" in line)
     port = free_port()
     server = subprocess.Popen(
-        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
+        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port), "--workers", "1"]),
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     rows = []

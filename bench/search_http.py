@@ -355,7 +355,7 @@ def main() -> None:
            "NEWSWIRE_WORKERS": "1"}  # one process, on one core
     log = open(OUT / f"{name}.server.log", "wb")
     server = subprocess.Popen(
-        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port)]),
+        pinned(SERVER_CORE, [PY, "-m", "newswire.cli", "serve", "--port", str(port), "--workers", "1"]),
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     http: dict[str, dict] = {}
