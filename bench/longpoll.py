@@ -87,7 +87,12 @@ def publish_one(port: int, key: str, body: bytes | list[bytes], work: Path, tag:
     bench/sse_load.py on core 1: the first's record (when it was sent and acknowledged,
     its sequence)."""
     bodies, out = work / f"body-{tag}.pickle", work / f"pub-{tag}.json"
-    bodies.write_bytes(pickle.dumps(body if isinstance(body, list) else [body]))
+    job = {
+        "bodies": body if isinstance(body, list) else [body],
+        "headers": {"Content-Type": "application/ninjs+json"},
+        "seqs": None,  # newswire's answer says each sequence number
+    }
+    bodies.write_bytes(pickle.dumps(job))
     subprocess.run(
         pinned(
             CLIENT_CORE,
