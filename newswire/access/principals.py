@@ -15,6 +15,7 @@ not on the request that uses it.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 from newswire.access.auth import TOUCH_EVERY, Principal, authenticate, bearer
@@ -36,7 +37,8 @@ class Principals:
         self._refused: dict[str, NewswireError] = {}
         self._touched: dict[str, datetime] = {}
         """key id -> its last use, not yet written."""
-        self._written: dict[str, datetime] = {}
+        self._written: dict[str, tuple[float, datetime]] = {}
+        """key id -> (time.monotonic(), utcnow()) of its last use written (or to write)."""
         """key id -> the last use this process wrote (or found written)."""
         self.generation = store.coordination.generation()
 
@@ -76,8 +78,9 @@ class Principals:
             if generation == self.generation:  # not dropped while it was being read
                 self._known[digest] = principal
             last = principal.key.last_used_at
-            if last is not None:
-                self._written.setdefault(principal.key.id, last)
+            if last is not None:  # as a monotonic reading: that long ago
+                ago = (utcnow() - last).total_seconds()
+                self._written.setdefault(principal.key.id, (time.monotonic() - ago, last))
         return principal
 
     def principal(self, header: str | None) -> Principal:
@@ -87,9 +90,10 @@ class Principals:
     def _used(self, principal: Principal) -> None:
         key_id = principal.key.id
         last = self._written.get(key_id)
-        now = utcnow()
-        if last is None or now - last >= TOUCH_EVERY:
-            self._written[key_id] = now
+        clock = time.monotonic()  # cheap on every request; the datetime only when written
+        if last is None or clock - last[0] >= TOUCH_EVERY.total_seconds():
+            now = utcnow()
+            self._written[key_id] = (clock, now)
             self._touched[key_id] = now
 
     def refresh(self, generation: int) -> bool:

@@ -94,7 +94,7 @@ async def answer(
     if principal.subscriber is not None and page.entries:
         for product, n in page.counts:
             state.meter.add(principal.subscriber.name, "feed", product, n)
-        state.metrics.deliveries.labels("feed").inc(page.entries)
+        state.metrics.feed_deliveries.inc(page.entries)
     return 200, headers, page.body, page.media_type
 
 

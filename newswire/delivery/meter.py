@@ -9,6 +9,7 @@ delivery: a breaking story reaching 5,000 streams is one row update per product)
 from __future__ import annotations
 
 import threading
+import time
 from bisect import bisect_left
 from collections import Counter
 
@@ -26,11 +27,19 @@ class Meter:
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str, str, str]] = Counter()
         self._lock = threading.Lock()
+        self._day = (-1, "")
+
+    def _today(self) -> str:
+        """The UTC day, made once a day (``add`` runs on every pull-feed answer)."""
+        number = int(time.time()) // 86_400
+        if number != self._day[0]:
+            self._day = (number, utcnow().date().isoformat())
+        return self._day[1]
 
     def add(self, subscriber: str, channel: str, product: str, n: int = 1) -> None:
         if not subscriber or n <= 0:
             return
-        day = utcnow().date().isoformat()
+        day = self._today()
         with self._lock:
             self._counts[(day, subscriber, channel, product)] += n
 
@@ -134,6 +143,8 @@ class Metrics:
             "Webhook deliveries scheduled for another attempt after a failure.",
             registry=self.registry,
         )
+        self.feed_deliveries = self.deliveries.labels("feed")
+        """The pull feed's child, looked up once (``labels`` costs on every answer)."""
         self.feed_pages = PromCounter(
             "newswire_feed_pages",
             "Pull-feed pages answered, by where they came from: kept (bytes kept from an"
