@@ -60,7 +60,6 @@ import resource
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -74,6 +73,15 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    Steered,
+    cpu_seconds,
+    free_port,
+    raise_nofile,
+    rss_kib,
+    stop,
+    streams_connected,
+)
 from newswire.demo import corpus_items, corpus_records, corpus_sample_path  # noqa: E402
 from newswire.formats import get  # noqa: E402
 
@@ -94,33 +102,8 @@ SATURATED = 0.9
 # --- processes ------------------------------------------------------------------------------
 
 
-def raise_nofile(need: int) -> int:
-    """Raise this process's open-files limit (children inherit it) to at least ``need``."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < need:
-        with contextlib.suppress(ValueError, OSError):  # only root may raise the hard limit
-            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
-            return need
-    target = hard if hard != resource.RLIM_INFINITY else max(need, soft)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
 def pinned(core: str, args: list[str]) -> list[str]:
     return ["taskset", "-c", core, *args] if shutil.which("taskset") else args
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, all its threads."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -178,35 +161,9 @@ def wait_quiet(limit: float, idle_share: float = 0.9) -> float:
             return round(worst, 3)
 
 
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
 def http_get(port: int, path: str, timeout: float = 5.0) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as resp:
         return resp.read().decode()
-
-
-def streams_connected(port: int) -> int:
-    for line in http_get(port, "/metrics").splitlines():
-        if line.startswith("newswire_streams_connected{") and 'channel="stream"' in line:
-            return int(float(line.rsplit(" ", 1)[1]))
-    return 0
-
-
-def stop(proc: subprocess.Popen | None, grace: float = 10.0) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(grace)
 
 
 def cli(db: str, *args: str) -> str:
@@ -356,38 +313,11 @@ class Server:
         self.log.close()
 
 
-class Readers:
+class Readers(Steered):
     """The reader process (sse_load.py readers) on core 1, steered by JSON lines."""
 
     def __init__(self, port: int, key: str):
-        self.proc = subprocess.Popen(
-            pinned(CLIENT_CORE, [PY, LOAD, "readers", "--port", str(port), "--key", key]),
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        self.pid = self.proc.pid
-
-    def call(self, wait: float, **cmd) -> dict:
-        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], wait)
-        if not ready:
-            raise TimeoutError(f"the readers did not answer {cmd['op']} in {wait:.0f} s")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the reader process exited")
-        return json.loads(line)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.proc.poll() is None:
-                self.call(10, op="quit")
-        with contextlib.suppress(Exception):
-            self.proc.stdin.close()
-        stop(self.proc, 5)
-        with contextlib.suppress(Exception):
-            self.proc.stdout.close()
+        super().__init__([PY, LOAD, "readers", "--port", str(port), "--key", key])
 
 
 # --- items ----------------------------------------------------------------------------------
