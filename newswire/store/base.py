@@ -199,14 +199,6 @@ class Leased(NamedTuple):
     """Seconds until the bucket holds a whole token again (0 when some were granted)."""
 
 
-class Lease(NamedTuple):
-    """Who holds a named job, and until when (seconds since the epoch)."""
-
-    name: str
-    holder: str
-    until: float
-
-
 class Watch(Protocol):
     """Tells cheaply whether anything was committed to the store since it last asked.
 
@@ -234,9 +226,6 @@ class Coordination(Protocol):
       and refills continuously at ``per_minute`` a minute. It returns the tokens granted
       (0 to ``want``) and, when none, the seconds until one is due. Atomic: two processes
       never get the same token.
-    - ``hold(name, holder, seconds)`` takes or renews the lease of a job for ``seconds``
-      when it is free, expired or already ``holder``'s, and returns the lease as it now
-      is (its holder is someone else's when it was taken). ``release`` gives it up.
     """
 
     def generation(self, name: str = "access") -> int: ...
@@ -244,10 +233,6 @@ class Coordination(Protocol):
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None
     ) -> Leased: ...
-
-    def hold(self, name: str, holder: str, seconds: float, now: float | None = None) -> Lease: ...
-
-    def release(self, name: str, holder: str) -> None: ...
 
 
 class Store(Protocol):
@@ -327,7 +312,7 @@ class Store(Protocol):
 
     @property
     def coordination(self) -> Coordination:
-        """Generations, shared rate buckets and leases (``Coordination``)."""
+        """Generations and shared rate buckets (``Coordination``)."""
         ...
 
     def watch(self) -> Watch:

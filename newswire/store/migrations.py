@@ -23,6 +23,22 @@ class Migration(NamedTuple):
     sql: str
 
 
+_ACCESS_CHANGES = (
+    *(
+        (table, event)
+        for table in ("products", "subscribers", "subscriber_products")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
+    ("api_keys", "INSERT"),
+    ("api_keys", "DELETE"),
+    ("api_keys", "UPDATE OF hash, scope, subscriber, revoked_at"),
+    ("accounts", "DELETE"),
+    ("accounts", "UPDATE OF scope, subscriber, portal_admin, password"),
+    ("sessions", "DELETE"),
+)
+"""The changes that may change what a caller may do (migration 10 moves the ``access``
+generation on each): not bookkeeping such as a key's last use or a session's touch."""
+
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -223,7 +239,8 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (seq, recipe)
         );
         """,
-    ),    Migration(
+    ),
+    Migration(
         10,
         "coordination: what the processes of a deployment share to act as one",
         """
@@ -232,45 +249,17 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             n    INTEGER NOT NULL DEFAULT 0
         );
         INSERT INTO generations (name, n) VALUES ('access', 0);
-        CREATE TRIGGER products_insert_access AFTER INSERT ON products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER products_update_access AFTER UPDATE ON products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER products_delete_access AFTER DELETE ON products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscribers_insert_access AFTER INSERT ON subscribers
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscribers_update_access AFTER UPDATE ON subscribers
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscribers_delete_access AFTER DELETE ON subscribers
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscriber_products_insert_access AFTER INSERT ON subscriber_products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscriber_products_update_access AFTER UPDATE ON subscriber_products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER subscriber_products_delete_access AFTER DELETE ON subscriber_products
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER api_keys_insert_access AFTER INSERT ON api_keys
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER api_keys_delete_access AFTER DELETE ON api_keys
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER api_keys_update_access AFTER UPDATE OF hash, scope, subscriber, revoked_at ON api_keys
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER accounts_delete_access AFTER DELETE ON accounts
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER accounts_update_access AFTER UPDATE OF scope, subscriber, portal_admin, password ON accounts
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
-        CREATE TRIGGER sessions_delete_access AFTER DELETE ON sessions
-        BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;
+        """
+        + "".join(
+            f"CREATE TRIGGER {table}_{event.split()[0].lower()}_access AFTER {event} ON {table}"
+            " BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;\n"
+            for table, event in _ACCESS_CHANGES
+        )
+        + """
         CREATE TABLE rate_buckets (
             who    TEXT PRIMARY KEY,
             tokens REAL NOT NULL,
             at     REAL NOT NULL
-        );
-        CREATE TABLE leases (
-            name   TEXT PRIMARY KEY,
-            holder TEXT NOT NULL,
-            until  REAL NOT NULL
         );
         """,
     ),

@@ -130,7 +130,7 @@ class SQLiteStore:
 
     @property
     def coordination(self):
-        """Generations, rate buckets and leases (``newswire.store.sqlite_coordination``)."""
+        """Generations and rate buckets (``newswire.store.sqlite_coordination``)."""
         if self._coordination is None:
             from newswire.store.sqlite_coordination import SQLiteCoordination
 

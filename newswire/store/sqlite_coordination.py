@@ -12,9 +12,7 @@ database file; they coordinate through it rather than through a server of their 
   subscriber, API key, account or session changes in a way that may change what a caller
   may do: caches of keys and principals are dropped when it moves;
 - ``rate_buckets``: one token bucket per subscriber (or agency key) shared by every
-  process, from which each process leases a few tokens at a time;
-- ``leases``: a named job that one process of the deployment does at a time (webhook
-  sending, embargo lifts, the search index's writer), held by renewing it.
+  process, from which each process leases a few tokens at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import sqlite3
 import threading
 import time
 
-from newswire.store.base import Lease, Leased
+from newswire.store.base import Leased
 from newswire.store.sqlite import write_transaction
 
 
@@ -64,7 +62,7 @@ class QuietWatch:
 
 
 class SQLiteCoordination:
-    """Generations, shared rate buckets and leases, in the store's own connection."""
+    """Generations and shared rate buckets, in the store's own connection."""
 
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
         self._db = db
@@ -97,21 +95,3 @@ class SQLiteCoordination:
             )
         wait = 0.0 if granted else (1.0 - tokens) / rate
         return Leased(granted, wait)
-
-    def hold(self, name: str, holder: str, seconds: float, now: float | None = None) -> Lease:
-        now = time.time() if now is None else now
-        with write_transaction(self._db, self._lock) as cur:
-            row = cur.execute("SELECT holder, until FROM leases WHERE name = ?", (name,)).fetchone()
-            if row is None or row[0] == holder or row[1] < now:
-                cur.execute(
-                    "INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
-                    " until = excluded.until",
-                    (name, holder, now + seconds),
-                )
-                return Lease(name, holder, now + seconds)
-        return Lease(name, row[0], row[1])
-
-    def release(self, name: str, holder: str) -> None:
-        with write_transaction(self._db, self._lock) as cur:
-            cur.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

@@ -1,5 +1,5 @@
 """What processes sharing a store coordinate through: the watch, the access generation,
-shared token buckets and leases. Several connections to one file stand for several
+shared token buckets. Several connections to one file stand for several
 processes (and one test uses real processes)."""
 
 from __future__ import annotations
@@ -105,16 +105,3 @@ def test_processes_taking_at_once_share_one_bucket(store_url, store):
     # 50 in the bucket, a token per 1.2 s refilled while they ran: at least 50, and only
     # what the clock added beyond it.
     assert 50 <= sum(totals) <= 50 + 5
-
-
-def test_a_lease_has_one_holder_until_it_expires_or_is_released(store, other):
-    now = 1_000_000.0
-    mine = store.coordination.hold("job", "a", 5, now)
-    assert mine.holder == "a" and mine.until == now + 5
-    assert other.coordination.hold("job", "b", 5, now + 1).holder == "a"
-    assert store.coordination.hold("job", "a", 5, now + 4).until == now + 9  # renewed
-    assert other.coordination.hold("job", "b", 5, now + 10).holder == "b"  # expired
-    other.coordination.release("job", "a")  # not a's to release any more
-    assert store.coordination.hold("job", "a", 5, now + 11).holder == "b"
-    other.coordination.release("job", "b")
-    assert store.coordination.hold("job", "a", 5, now + 11).holder == "a"
