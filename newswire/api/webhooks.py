@@ -32,7 +32,7 @@ from newswire.delivery.webhooks import (
     check_url,
 )
 from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
-from newswire.store.sqlite_webhooks import STATUSES, Delivery, Webhook, stamp
+from newswire.store.webhooks import STATUSES, Delivery, Webhook, stamp
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 

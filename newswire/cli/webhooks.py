@@ -18,7 +18,7 @@ from newswire.delivery.webhooks import check_format, check_secret, check_url
 from newswire.errors import NewswireError
 from newswire.settings import flag_setting
 from newswire.store import Store
-from newswire.store.sqlite_webhooks import STATUSES, stamp
+from newswire.store.webhooks import STATUSES, stamp
 
 webhook_app = typer.Typer(
     help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",

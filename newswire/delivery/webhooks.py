@@ -1,7 +1,7 @@
 """Webhooks: each log entry a subscriber is entitled to, POSTed to each of its endpoints.
 
 Two halves, joined by the outbox (the ``deliveries`` table, see
-``newswire.store.sqlite_webhooks``), so that nothing is lost when a receiver is down or
+``newswire.store.webhooks``), so that nothing is lost when a receiver is down or
 the server restarts:
 
 - the **enqueuer** follows the event log from each endpoint's cursor and, in one
@@ -47,7 +47,7 @@ from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NewswireError, Unprocessable
 from newswire.store.base import Change, held
-from newswire.store.sqlite_webhooks import Advance, Outgoing, Target, now
+from newswire.store.webhooks import Advance, Outgoing, Target, now
 
 log = logging.getLogger("newswire.webhooks")
 

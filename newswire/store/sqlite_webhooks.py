@@ -1,4 +1,5 @@
-"""Webhook endpoints and their outbox of deliveries in the embedded SQLite store.
+"""Webhook endpoints and their outbox of deliveries in the embedded SQLite store
+(``newswire.store.webhooks.Webhooks``).
 
 Tables ``webhooks`` and ``deliveries`` (migration 5, ``first_attempt_at`` from migration 7).
 The outbox is the source of truth for webhook delivery: the worker (``newswire.delivery
@@ -24,92 +25,14 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
-
-import msgspec
 
 from newswire.errors import NotFound
 from newswire.store.sqlite import write_transaction
-
-DeliveryStatus = Literal["pending", "delivered", "failed"]
-STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
-
-
-class Webhook(msgspec.Struct, kw_only=True):
-    id: str
-    subscriber: str
-    url: str
-    secret: str
-    format: str
-    cursor: int
-    """The last log entry this endpoint's deliveries were enqueued from."""
-    created_at: datetime
-
-
-class Delivery(msgspec.Struct, kw_only=True):
-    id: str
-    webhook: str
-    subscriber: str
-    seq: int
-    item_id: str
-    version: int
-    kind: str
-    access: str
-    product: str
-    priority: int
-    """0 for flash (urgency 1) items, 1 for the others: flash goes first among the waiting."""
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    first_attempt_at: datetime | None
-    last_status: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-
-
-class Outgoing(NamedTuple):
-    """A delivery to enqueue: one log entry for one endpoint, as its subscriber gets it."""
-
-    seq: int
-    item_id: str
-    version: int
-    kind: str
-    access: str
-    product: str
-    priority: int
-
-
-class Advance(NamedTuple):
-    """Move ``webhook``'s cursor from ``start`` to ``end``, enqueuing ``rows``."""
-
-    webhook: str
-    start: int
-    end: int
-    rows: list[Outgoing]
-
-
-class Target(NamedTuple):
-    """Where and how the head delivery of an endpoint goes."""
-
-    delivery: Delivery
-    url: str
-    secret: str
-    format: str
-
-
-def stamp(moment: datetime) -> str:
-    """``2025-03-01T12:00:00.250Z``: UTC to the millisecond, fixed width."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
 
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 _WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
