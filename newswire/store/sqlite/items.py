@@ -1,8 +1,4 @@
-"""The embedded default store: one SQLite file in WAL mode.
-
-Written against the standard library's ``sqlite3`` rather than an ORM: the store is a
-handful of statements on its hot path (ingest, feeds), and the bare driver keeps ingest
-within a small factor of a raw ``executemany`` (see docs/benchmarks.md).
+"""Item versions and the event log in the embedded SQLite store.
 
 Tables:
 
@@ -11,6 +7,7 @@ Tables:
   SQLite's AUTOINCREMENT never reuses a value, so cursors stay valid forever.
 - ``items``: one row per item, pointing at its latest version (derived; rebuilt by
   migrations if needed).
+- ``lifts``: the log entries of embargo lifts, numbered from the same sequence.
 - ``schema_migrations``: which migrations have run (see ``newswire.store.migrations``).
 """
 
@@ -19,13 +16,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import msgspec
 
-from newswire.errors import BadInput, Conflict, NotFound, Unavailable
+from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Change,
@@ -41,7 +36,7 @@ from newswire.store.base import (
     successor,
     withdrawal,
 )
-from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
+from newswire.store.sqlite.connection import write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder(NewsItem).decode
@@ -60,87 +55,12 @@ _UPSERT_ITEM = (
 )
 
 
-def database_path(url: str) -> str:
-    """``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://:memory:``."""
-    if not url.startswith("sqlite:"):
-        raise BadInput(f"not an SQLite URL: {url!r}", field="db")
-    rest = url[len("sqlite:") :]
-    if rest in ("", "//", "///:memory:", "//:memory:", ":memory:"):
-        return ":memory:"
-    if rest.startswith("///"):
-        return rest[3:]
-    if rest.startswith("//"):
-        raise BadInput(f"an SQLite URL has three slashes before a path: {url!r}", field="db")
-    return rest
+class Items:
+    """The item versions and the event log: the ``Store`` methods of ``SQLiteStore``, on
+    its connection (``_db``) and lock (``_lock``)."""
 
-
-class SQLiteStore:
-    def __init__(self, url: str = "sqlite:///./newswire.db", *, create: bool = True):
-        self.url = url
-        path = database_path(url)
-        if path != ":memory:":
-            file = Path(path).expanduser()
-            path = str(file)
-            if not file.parent.is_dir():
-                raise BadInput(
-                    f"the folder of the database does not exist: {file.parent}", field="db"
-                )
-            if file.is_dir():
-                raise BadInput(f"the database path is a folder: {file}", field="db")
-            if not create and not file.exists():
-                raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
-        # One connection shared by the threads of a process, serialised by a lock: SQLite
-        # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            # Fewer, larger checkpoints and a 64 MB page cache: bulk ingest writes each
-            # index page once per checkpoint instead of once per 4 MB of WAL.
-            self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            self._db.execute("PRAGMA cache_size=-65536")
-            migrate(self._db, SQLITE_MIGRATIONS)
-        except sqlite3.Error as exc:
-            raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
-        self._lock = threading.RLock()
-        self._path = path
-        self._access = None
-        self._webhooks = None
-        self._coordination = None
-
-    @property
-    def access(self):
-        """Products, subscribers and API keys (``newswire.store.sqlite_access``)."""
-        if self._access is None:
-            from newswire.store.sqlite_access import SQLiteAccess
-
-            self._access = SQLiteAccess(self._db, self._lock)
-        return self._access
-
-    @property
-    def webhooks(self):
-        """Webhook endpoints and their outbox of deliveries (``newswire.store.sqlite_webhooks``)."""
-        if self._webhooks is None:
-            from newswire.store.sqlite_webhooks import SQLiteWebhooks
-
-            self._webhooks = SQLiteWebhooks(self._db, self._lock)
-        return self._webhooks
-
-    @property
-    def coordination(self):
-        """Generations and rate buckets (``newswire.store.sqlite_coordination``)."""
-        if self._coordination is None:
-            from newswire.store.sqlite_coordination import SQLiteCoordination
-
-            self._coordination = SQLiteCoordination(self._db, self._lock)
-        return self._coordination
-
-    def watch(self):
-        from newswire.store.sqlite_coordination import QuietWatch, SQLiteWatch
-
-        return QuietWatch() if self._path == ":memory:" else SQLiteWatch(self._path)
+    _db: sqlite3.Connection
+    _lock: threading.RLock
 
     # --- writing ---------------------------------------------------------------------
 
@@ -425,30 +345,6 @@ class SQLiteStore:
                 " coalesce((SELECT max(seq) FROM lifts), 0))"
             ).fetchone()
         return row[0] or 0
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-@contextmanager
-def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Cursor]:
-    """A cursor inside ``BEGIN IMMEDIATE``: committed when the block ends, rolled back if it
-    raises. A write lock another writer holds past the busy timeout is a 503, not a crash."""
-    with lock:
-        cur = db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise Unavailable("the database is busy with another writer; try again") from None
-            raise
-        try:
-            yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:

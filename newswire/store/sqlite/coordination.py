@@ -22,7 +22,7 @@ import threading
 import time
 
 from newswire.store.base import Leased
-from newswire.store.sqlite import write_transaction
+from newswire.store.sqlite.connection import write_transaction
 
 
 class SQLiteWatch:

@@ -16,7 +16,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.base import iso
-from newswire.store.sqlite import write_transaction
+from newswire.store.sqlite.connection import write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _PRODUCT = msgspec.json.Decoder(Product).decode

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from newswire.errors import NotFound
-from newswire.store.sqlite import write_transaction
+from newswire.store.sqlite.connection import write_transaction
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
 
 
