@@ -177,7 +177,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 
 def _flush(meter: Meter, principals: Principals, store: Store) -> None:
-    meter.flush(store.access)
+    meter.flush(store)
     principals.flush()
 
 

@@ -108,8 +108,7 @@ def search(
     def run(store: Store) -> None:
         products = [AGENCY]
         if subscriber is not None:
-            access = store.access
-            products = [access.product(n) for n in access.subscriber(subscriber).products]
+            products = [store.products.get(n) for n in store.subscribers.get(subscriber).products]
         search_index = _open_index(store, index)
         try:
             if search_index.writer() is not None and search_index.stale(store.last_seq()):

@@ -54,7 +54,7 @@ def webhook_add(
 
     def run(store: Store) -> None:
         try:
-            fmt_name = check_format(fmt, store.access.subscriber(subscriber))
+            fmt_name = check_format(fmt, store.subscribers.get(subscriber))
         except NewswireError as exc:
             raise fail(str(exc), 2) from None
         webhook = store.webhooks.add(subscriber, url, secret, fmt_name)

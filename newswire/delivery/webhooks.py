@@ -347,7 +347,7 @@ class WebhookWorker:
         it. Returns the endpoints, the deliveries added to each, the endpoints with a
         delivery due now, and whether some endpoint has more of the log to go through."""
         hooks = self.store.webhooks.active()
-        subscribers = {s.name: s for s in self.store.access.subscribers()}
+        subscribers = {s.name: s for s in self.store.subscribers.list()}
         products: dict[str, list[Product] | None] = {}
         pages: dict[int, list[Change]] = {}
         moves: list[Advance] = []
@@ -399,7 +399,7 @@ class WebhookWorker:
 
     def _products(self, subscriber: Subscriber) -> list[Product] | None:
         try:
-            return [self.store.access.product(p) for p in subscriber.products]
+            return [self.store.products.get(p) for p in subscriber.products]
         except NewswireError:  # a product removed meanwhile: try again next round
             return None
 

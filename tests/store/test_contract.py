@@ -192,3 +192,26 @@ def test_an_update_without_version_or_time_is_the_next_version(store):
     store.append(item(version=2, headline="v2", versioncreated=datetime(2025, 1, 1, tzinfo=UTC)))
     receipt = store.append(item(headline="a text file, edited"))
     assert (receipt.version, receipt.created) == (3, True)
+
+
+def test_every_noun_of_the_contract_is_there_with_all_its_methods(store):
+    """The store has each attribute ``Store`` declares, and each has every method its
+    Protocol names: what the layers above may call on any backend."""
+    from newswire.store import access, base, webhooks
+
+    modules = (base, access, webhooks)
+    nouns = {
+        name: attr.fget.__annotations__["return"]
+        for name, attr in vars(base.Store).items()
+        if isinstance(attr, property)
+    }
+    assert set(nouns) >= {"products", "keys", "webhooks", "search_documents", "coordination"}
+    missing = {}
+    for name, protocol_name in nouns.items():
+        protocol = next(getattr(m, protocol_name) for m in modules if hasattr(m, protocol_name))
+        wanted = {m for m in vars(protocol) if not m.startswith("_")}
+        noun = getattr(store, name)
+        if lacking := sorted(m for m in wanted if not callable(getattr(noun, m, None))):
+            missing[name] = lacking
+    assert missing == {}
+    assert not hasattr(store, "access")  # the old catch-all is gone

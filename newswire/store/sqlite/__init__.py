@@ -4,18 +4,33 @@ Written against the standard library's ``sqlite3`` rather than an ORM: the store
 handful of statements on its hot path (ingest, feeds), and the bare driver keeps ingest
 within a small factor of a raw ``executemany`` (see docs/benchmarks.md).
 
-One module per noun of the contract, all on the store's one connection and lock
-(``connection``): ``items`` (versions and the log), ``access`` (products, subscribers,
-keys, usage, accounts, sessions, topics), ``webhooks``, ``coordination``. A noun's module
-is imported the first time it is used: the CLI's one-shot commands load only theirs.
+One module per noun of the contract (``newswire.store.base.Store``), all on the store's
+one connection and lock (``connection``): ``items`` (versions and the log), then
+``products``, ``subscribers``, ``keys``, ``usage``, ``accounts``, ``sessions``,
+``topics``, ``webhooks``, ``search_documents`` and ``coordination``. A noun's module is
+imported, and its object made, the first time it is used: a one-shot CLI command loads
+only what it touches.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from newswire.store.sqlite.connection import database_path, open_database
 from newswire.store.sqlite.items import Items
+
+if TYPE_CHECKING:
+    from newswire.store.base import Coordination, SearchDocuments, Watch
+    from newswire.store.sqlite.accounts import SQLiteAccounts
+    from newswire.store.sqlite.keys import SQLiteKeys
+    from newswire.store.sqlite.products import SQLiteProducts
+    from newswire.store.sqlite.sessions import SQLiteSessions
+    from newswire.store.sqlite.subscribers import SQLiteSubscribers
+    from newswire.store.sqlite.topics import SQLiteTopics
+    from newswire.store.sqlite.usage import SQLiteUsage
+    from newswire.store.sqlite.webhooks import SQLiteWebhooks
 
 __all__ = ["SQLiteStore", "database_path"]
 
@@ -25,38 +40,71 @@ class SQLiteStore(Items):
         self.url = url
         self._db, self._path = open_database(url, create=create)
         self._lock = threading.RLock()
-        self._access = None
-        self._webhooks = None
-        self._coordination = None
 
-    @property
-    def access(self):
-        """Products, subscribers and API keys (``newswire.store.sqlite.access``)."""
-        if self._access is None:
-            from newswire.store.sqlite.access import SQLiteAccess
+    # Each noun is made once, on first use, then read from the instance like an attribute
+    # (``cached_property``): the hot paths (a key looked up per request) pay no call.
 
-            self._access = SQLiteAccess(self._db, self._lock)
-        return self._access
+    @cached_property
+    def products(self) -> SQLiteProducts:
+        from newswire.store.sqlite.products import SQLiteProducts
 
-    @property
-    def webhooks(self):
-        """Webhook endpoints and their outbox of deliveries (``newswire.store.sqlite.webhooks``)."""
-        if self._webhooks is None:
-            from newswire.store.sqlite.webhooks import SQLiteWebhooks
+        return SQLiteProducts(self._db, self._lock)
 
-            self._webhooks = SQLiteWebhooks(self._db, self._lock)
-        return self._webhooks
+    @cached_property
+    def subscribers(self) -> SQLiteSubscribers:
+        from newswire.store.sqlite.subscribers import SQLiteSubscribers
 
-    @property
-    def coordination(self):
-        """Generations and rate buckets (``newswire.store.sqlite.coordination``)."""
-        if self._coordination is None:
-            from newswire.store.sqlite.coordination import SQLiteCoordination
+        return SQLiteSubscribers(self._db, self._lock, self.products)
 
-            self._coordination = SQLiteCoordination(self._db, self._lock)
-        return self._coordination
+    @cached_property
+    def keys(self) -> SQLiteKeys:
+        from newswire.store.sqlite.keys import SQLiteKeys
 
-    def watch(self):
+        return SQLiteKeys(self._db, self._lock, self.subscribers)
+
+    @cached_property
+    def usage(self) -> SQLiteUsage:
+        from newswire.store.sqlite.usage import SQLiteUsage
+
+        return SQLiteUsage(self._db, self._lock)
+
+    @cached_property
+    def accounts(self) -> SQLiteAccounts:
+        from newswire.store.sqlite.accounts import SQLiteAccounts
+
+        return SQLiteAccounts(self._db, self._lock, self.subscribers)
+
+    @cached_property
+    def sessions(self) -> SQLiteSessions:
+        from newswire.store.sqlite.sessions import SQLiteSessions
+
+        return SQLiteSessions(self._db, self._lock)
+
+    @cached_property
+    def topics(self) -> SQLiteTopics:
+        from newswire.store.sqlite.topics import SQLiteTopics
+
+        return SQLiteTopics(self._db, self._lock)
+
+    @cached_property
+    def webhooks(self) -> SQLiteWebhooks:
+        from newswire.store.sqlite.webhooks import SQLiteWebhooks
+
+        return SQLiteWebhooks(self._db, self._lock)
+
+    @cached_property
+    def search_documents(self) -> SearchDocuments:
+        from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
+
+        return SQLiteSearchDocuments(self._db, self._lock)
+
+    @cached_property
+    def coordination(self) -> Coordination:
+        from newswire.store.sqlite.coordination import SQLiteCoordination
+
+        return SQLiteCoordination(self._db, self._lock)
+
+    def watch(self) -> Watch:
         from newswire.store.sqlite.coordination import QuietWatch, SQLiteWatch
 
         return QuietWatch() if self._path == ":memory:" else SQLiteWatch(self._path)

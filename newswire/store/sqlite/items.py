@@ -34,6 +34,7 @@ from newswire.store.base import (
     kind_of,
     prepare,
     successor,
+    time_of,
     withdrawal,
 )
 from newswire.store.sqlite.connection import write_transaction
@@ -247,7 +248,7 @@ class Items:
                 " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
                 " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
             ).fetchone()
-        return _time(row[0]) if row and row[0] else None
+        return time_of(row[0]) if row and row[0] else None
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
         latest = self.get(item_id).item
@@ -299,39 +300,6 @@ class Items:
             )
         return out
 
-    def search_documents(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
-        found: dict[int, bytes] = {}
-        for start in range(0, len(seqs), 500):
-            chunk = seqs[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                found.update(
-                    self._db.execute(
-                        f"SELECT seq, fields FROM search_documents WHERE seq IN ({marks})"
-                        " AND recipe = ?",
-                        (*chunk, recipe),
-                    ).fetchall()
-                )
-        return found
-
-    def forget_search_documents(self, seqs: list[int]) -> None:
-        if seqs:
-            with write_transaction(self._db, self._lock) as cur:
-                cur.executemany("DELETE FROM search_documents WHERE seq = ?", [(s,) for s in seqs])
-
-    def search_documents_kept(self, recipe: str) -> set[int]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq FROM search_documents WHERE recipe = ?", (recipe,)
-            ).fetchall()
-        return {row[0] for row in rows}
-
-    def keep_search_documents(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
-        rows = [(seq, recipe, fields) for seq, fields in documents]
-        if rows:
-            with write_transaction(self._db, self._lock) as cur:
-                cur.executemany("INSERT OR REPLACE INTO search_documents VALUES (?, ?, ?)", rows)
-
     def count(self) -> tuple[int, int]:
         with self._lock:
             items = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -357,19 +325,14 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
     return row[0] + 1
 
 
-def _time(text: str) -> datetime:
-    # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
-    return datetime.fromisoformat(text)
-
-
 def _stored(row: tuple) -> Stored:
     seq, stored_at, data = row
-    return Stored(seq=seq, stored_at=_time(stored_at), item=_DECODE(data))
+    return Stored(seq=seq, stored_at=time_of(stored_at), item=_DECODE(data))
 
 
 def _change(row: tuple) -> Change:
     seq, stored_at, data, lifted = row
-    item, at = _DECODE(data), _time(stored_at)
+    item, at = _DECODE(data), time_of(stored_at)
     if lifted:
         return Change(seq=seq, stored_at=at, item=item, kind="embargo-lift")
     return Change(seq=seq, stored_at=at, item=item, kind=kind_of(item), held=held(item, at))

@@ -20,20 +20,15 @@ shorter than a second, and fixed-width text compares in time order.
 
 from __future__ import annotations
 
+import builtins
 import secrets
-import sqlite3
-import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.sqlite.connection import write_transaction
+from newswire.store.base import time_or_none
+from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
-
 
 _WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
 _DELIVERY_COLUMNS = (
@@ -55,27 +50,19 @@ def _webhook(row: tuple) -> Webhook:
         secret=secret,
         format=fmt,
         cursor=cursor,
-        created_at=_time(created),
+        created_at=time_or_none(created),
     )
 
 
 def _delivery(row: tuple) -> Delivery:
     values = dict(zip(Delivery.__struct_fields__, row, strict=True))
     for name in _TIMES:
-        values[name] = _time(values[name])
+        values[name] = time_or_none(values[name])
     return Delivery(**values)
 
 
-class SQLiteWebhooks:
-    """The webhook tables of one SQLite store, sharing its connection and lock."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
-        self._db = db
-        self._lock = lock
-
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+class SQLiteWebhooks(Tables):
+    """``newswire.store.webhooks.Webhooks``: the webhook tables of one SQLite store."""
 
     # --- endpoints ---------------------------------------------------------------------
 
@@ -105,7 +92,7 @@ class SQLiteWebhooks:
             raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
         return _webhook(rows[0])
 
-    def list(self, subscriber: str | None = None) -> list[Webhook]:
+    def list(self, subscriber: str | None = None) -> builtins.list[Webhook]:
         where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
         return [
             _webhook(r)
@@ -114,7 +101,7 @@ class SQLiteWebhooks:
             )
         ]
 
-    def active(self) -> list[Webhook]:
+    def active(self) -> builtins.list[Webhook]:
         return [
             _webhook(r)
             for r in self._read(
@@ -272,7 +259,7 @@ class SQLiteWebhooks:
         webhook: str | None = None,
         status: str | None = None,
         limit: int = 50,
-    ) -> list[Delivery]:
+    ) -> builtins.list[Delivery]:
         """Deliveries, the most recent log entries first."""
         where, args = [], []
         for column, value in (
