@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         hub.on_access.append(principals.refresh)
         searching = Searching(
             store,
-            path=index_path(settings.search_index, store.url),
+            path=index_path(settings.search_index, store),
             teaser_chars=settings.teaser_chars,
         )
         app.state.searching = searching

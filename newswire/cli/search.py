@@ -31,7 +31,7 @@ def _open_index(store: Store, index: str):
     from newswire.search.service import index_path
 
     teaser_chars = int(setting("teaser_chars"))
-    return SearchIndex(index_path(index, store.url), teaser_chars=teaser_chars)
+    return SearchIndex(index_path(index, store), teaser_chars=teaser_chars)
 
 
 def _build(index, store: Store, label: str) -> None:

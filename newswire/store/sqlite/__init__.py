@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newswire.store.sqlite.connection import database_path, open_database
@@ -108,6 +109,12 @@ class SQLiteStore(Items):
         from newswire.store.sqlite.coordination import QuietWatch, SQLiteWatch
 
         return QuietWatch() if self._path == ":memory:" else SQLiteWatch(self._path)
+
+    def index_hint(self) -> Path | None:
+        """Beside the database file (``news.db`` -> ``news.db.search``); None in memory."""
+        if self._path == ":memory:":
+            return None
+        return Path(self._path).with_name(Path(self._path).name + ".search")
 
     def close(self) -> None:
         with self._lock:
