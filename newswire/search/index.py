@@ -210,7 +210,9 @@ def _unpack_or_make(store, seqs: list[int], blobs: list[bytes], teaser_chars: in
             out.append(None)
             bad.append(seq)
     made = {f[2]: f for f in (fields_of(s, teaser_chars) for s in store.by_seq(bad))}
-    store.search_documents.keep(recipe_of(teaser_chars), zip(made, pack(made.values()), strict=True))
+    store.search_documents.keep(
+        recipe_of(teaser_chars), zip(made, pack(made.values()), strict=True)
+    )
     return [f if f is not None else made[seq] for seq, f in zip(seqs, out, strict=True)]
 
 
@@ -278,7 +280,8 @@ def _prepared(
             if found:
                 store.search_documents.keep(recipe, found.items())
             if len(found) < len(chunk):
-                found.update(store.search_documents.get([s for s in chunk if s not in found], recipe))
+                kept_already = [s for s in chunk if s not in found]
+                found.update(store.search_documents.get(kept_already, recipe))
             lost = [seq for seq in chunk if seq not in found]  # dropped meanwhile: made here
             if lost:
                 found.update(zip(lost, _make(store, lost, teaser_chars), strict=True))
