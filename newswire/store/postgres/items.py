@@ -17,7 +17,7 @@ what a writer read before it took the counter it checks again after.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import msgspec
@@ -90,6 +90,10 @@ class Items:
     """The item and log methods of ``PostgresStore`` (``newswire.store.base.Store``)."""
 
     _db: Database
+    _before_commit: Callable[[list[Receipt]], None] | None = None
+    """Called inside an append's transaction once its numbers are taken and its rows
+    written, before it commits: tests/store/test_postgres_sequence.py holds a writer there
+    to show that the next one waits for it."""
 
     # --- writing ---------------------------------------------------------------------
 
@@ -97,10 +101,16 @@ class Items:
         return self.append_many([item])[0]
 
     def append_many(self, items: Iterable[NewsItem | Prepared]) -> list[Receipt]:
-        now = utcnow()
-        batch = [it if isinstance(it, Prepared) else prepare(it, now) for it in items]
+        items = list(items)
+
+        def prepared(now: datetime) -> list[Prepared]:
+            return [it if isinstance(it, Prepared) else prepare(it, now) for it in items]
+
         with self._db.transaction() as cur:
-            return _append_batch(cur, batch, now)
+            receipts = _append_batch(cur, prepared, utcnow())
+            if self._before_commit is not None:
+                self._before_commit(receipts)
+            return receipts
 
     def restore(self, records: Iterable[Stored]) -> RestoreReport:
         report = RestoreReport()
@@ -257,14 +267,19 @@ class Items:
         return value
 
 
-def _append_batch(cur: psycopg.Cursor, batch: list[Prepared], now: datetime) -> list[Receipt]:
+def _append_batch(
+    cur: psycopg.Cursor, prepared: Callable[[datetime], list[Prepared]], now: datetime
+) -> list[Receipt]:
     """Versions for a batch: a lookup of the latest versions, the plan, then the numbers.
 
     The plan (decoding, comparing, stamping) is made before the counter is taken, so that
     other writers wait for this one only while it inserts. If another writer stored a
     version of one of these items between the lookup and the counter, the plan is made
-    again: holding the counter, nobody else can change them any more.
+    again, as if this append had begun once that writer committed (items are stamped with
+    the time again, not to be taken for older than the version stored meanwhile): holding
+    the counter, nobody else can change them any more.
     """
+    batch = prepared(now)
     ids = list({p.id for p in batch})
     latest = _latest_of(cur, ids)
     seen = {item_id: row[0] for item_id, row in latest.items()}
@@ -274,7 +289,8 @@ def _append_batch(cur: psycopg.Cursor, batch: list[Prepared], now: datetime) -> 
     (last,) = cur.execute(_TAKE, (len(plan.rows),)).fetchone()
     first = last - len(plan.rows) + 1
     if _latest_seqs(cur, ids) != seen:
-        plan = _plan(cur, batch, _latest_of(cur, ids), now)
+        now = utcnow()
+        plan = _plan(cur, prepared(now), _latest_of(cur, ids), now)
         cur.execute("UPDATE log_sequence SET value = %s", (first + len(plan.rows) - 1,))
     rows, items, receipts = plan.numbered(first)
     if rows:
