@@ -20,7 +20,11 @@ from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from tests.helpers import retry_until
 
-pytestmark = pytest.mark.parametrize("store_backend", ["postgres"], indirect=True)
+
+@pytest.fixture
+def store_backend(postgres_server) -> str:
+    """Postgres alone: these are its specifics."""
+    return "postgres"
 
 NOW = utcnow().replace(microsecond=0)
 

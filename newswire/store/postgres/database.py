@@ -29,8 +29,8 @@ def conninfo(url: str) -> str:
     SQLAlchemy's spelling of the same URL; libpq knows the other two)."""
     if not url.lower().startswith(SCHEMES):
         raise BadInput(f"not a PostgreSQL URL: {url!r}", field="db")
-    if url.lower().startswith("postgresql+psycopg://"):
-        url = "postgresql://" + url[len("postgresql+psycopg://") :]
+    # libpq reads only the lower-case scheme (the store registry reads any case).
+    url = "postgresql://" + url.split("://", 1)[1]
     try:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
