@@ -92,12 +92,13 @@ class Database:
             yield cur
 
     def rows(self, sql: str, args: tuple | dict = ()) -> list[tuple]:
+        # Results in binary: an item's bytes as they are, not as hex text (half the time).
         with self.connection() as conn:
-            return conn.execute(sql, args).fetchall()
+            return conn.execute(sql, args, binary=True).fetchall()
 
     def one(self, sql: str, args: tuple | dict = ()) -> tuple | None:
         with self.connection() as conn:
-            return conn.execute(sql, args).fetchone()
+            return conn.execute(sql, args, binary=True).fetchone()
 
     def close(self) -> None:
         self.pool.close()
