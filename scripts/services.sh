@@ -62,14 +62,21 @@ nats_up() {
 # without systemd; a server this script installs is set to trust local TCP connections.
 postgres_up() {
     port_open 5432 && return 0
-    local version
+    local version installed=no
     if ! compgen -G "/etc/postgresql/*/main" >/dev/null; then
         apt_install postgresql
-        version=$(ls /etc/postgresql | sort -V | tail -n 1)
-        as_root sed -i '1i host all postgres 127.0.0.1/32 trust' "/etc/postgresql/$version/main/pg_hba.conf"
+        installed=yes
     fi
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
-    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    if [ "$installed" = yes ]; then
+        as_root sed -i '1i host all postgres 127.0.0.1/32 trust' "/etc/postgresql/$version/main/pg_hba.conf"
+    fi
+    if port_open 5432; then
+        # The package started it already: it only has to read pg_hba.conf again.
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    else
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    fi
     wait_port postgres 5432
 }
 
