@@ -102,12 +102,12 @@ def test_append_many_is_all_or_nothing(store):
     assert store.count() == (1, 1)
 
 
-def test_restore_reproduces_versions_and_skips_present_ones(store, store_url, tmp_path):
+def test_restore_reproduces_versions_and_skips_present_ones(store, make_store_url):
     store.append(item(1))
     store.append(item(1, headline="v2"))
     store.append(item(2))
     exported = list(store.export())
-    other = open_store(store_url.replace("test.db", "other.db"))
+    other = open_store(make_store_url())
     try:
         report = other.restore(exported)
         assert (report.added, report.skipped, report.conflicts) == (3, 0, [])

@@ -14,6 +14,7 @@ from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
+from tests.helpers import retry_until
 
 
 def simple_item(item_id: str) -> NewsItem:
@@ -33,10 +34,11 @@ def test_the_watch_sees_what_other_connections_commit(store, other):
     try:
         assert watch.changed() is False
         other.append(simple_item("urn:test:watch:1"))
-        assert watch.changed() is True
+        # A server's notification reaches the watch a moment after the commit returns.
+        retry_until(watch.changed, "the watch to see another connection's commit")
         assert watch.changed() is False  # told once
         store.append(simple_item("urn:test:watch:2"))  # its own store's writes too
-        assert watch.changed() is True
+        retry_until(watch.changed, "the watch to see its own store's commit")
     finally:
         watch.close()
 
