@@ -38,25 +38,9 @@ def postgres_server() -> str:
     return POSTGRES
 
 
-# Tests that still call the store's old names (``store.access.add_product``): issue 12
-# renames them to one attribute per noun (``store.products.add``), the only names the
-# postgres store has. Until then they run on SQLite alone; tests/store/test_postgres_nouns.py
-# runs the same behaviour on postgres with the new names. Remove with the rename.
-OLD_NAMES = (
-    "tests/store/test_access.py::",
-    "tests/store/test_coordination.py::test_the_access_generation_moves",
-    "tests/access/test_auth.py::",
-    "tests/access/test_principals_and_limits.py::test_a_key_is_read_once",
-    "tests/access/test_principals_and_limits.py::test_a_revocation_elsewhere",
-    "tests/access/test_principals_and_limits.py::test_a_suspension_is_refused",
-)
-
-
 @pytest.fixture(params=BACKENDS)
 def store_backend(request) -> str:
     if request.param == "postgres":
-        if request.node.nodeid.startswith(OLD_NAMES):
-            pytest.skip("calls the store's old names, which the postgres store does not have")
         request.getfixturevalue("postgres_server")
     return request.param
 

@@ -258,7 +258,8 @@ def _prepared(
     chunks = [chosen[i : i + CHUNK] for i in range(0, len(chosen), CHUNK)]
     missing = [[seq for seq in chunk if seq not in kept] for chunk in chunks]
     to_make = sum(map(len, missing))
-    on_disk = store.url.startswith("sqlite:") and ":memory:" not in store.url
+    # Worker processes open the store by its URL: any but one held in this process's memory.
+    on_disk = ":memory:" not in store.url
     with contextlib.ExitStack() as stack:
         if workers > 1 and on_disk and to_make >= PARALLEL_FROM:
             # Spawned, not forked: the parent runs tantivy's and the server's threads.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -123,7 +124,9 @@ def test_every_spelling_of_the_url_opens_the_same_store(store, store_url):
             assert other.get("urn:url:1").item.headline == "h"
         finally:
             other.close()
-    assert store.index_hint() is None  # a server's database: no folder beside it
+    # A server's database has no folder beside it: the index goes in the working folder,
+    # named after the database.
+    assert store.index_hint() == Path(store_url.rsplit("/", 1)[1] + ".search")
 
 
 @pytest.mark.parametrize(

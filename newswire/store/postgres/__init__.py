@@ -9,6 +9,8 @@ by a commit-ordered sequence (``items``), and that the watch is LISTEN/NOTIFY.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -104,10 +106,13 @@ class PostgresStore(Items):
 
         return PostgresWatch(self._info)
 
-    def index_hint(self) -> None:
-        """Where a search index would naturally live: nowhere, for a database on a server
-        (the search service then takes ``NEWSWIRE_INDEX`` or its default folder)."""
-        return None
+    def index_hint(self) -> Path:
+        """Where a node keeps its search index when ``NEWSWIRE_SEARCH_INDEX`` does not say:
+        a folder in the working directory named after the database (``newswire.search``).
+        Each node has its own (derived data, rebuilt from the log when missing); kept on
+        disk so that a restart does not analyse the whole archive again."""
+        name = conninfo_to_dict(self._info).get("dbname") or "newswire"
+        return Path(f"{name}.search")
 
     def close(self) -> None:
         self._db.close()

@@ -26,7 +26,7 @@ from newswire.errors import NotFound
 from newswire.store.postgres.database import Database, when
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
-from newswire.store.sqlite_webhooks import Advance, Delivery, Target, Webhook, now, stamp
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
 
 _WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
 _DELIVERY_COLUMNS = (

@@ -1,16 +1,12 @@
-"""The store's nouns by their new names (issue 12: ``store.products.add`` ...), on postgres.
-
-The behaviour tests/store/test_access.py and test_coordination.py hold the SQLite store
-to, and the rest of each noun's contract. Postgres alone until the rename reaches the
-SQLite store; then ``store_backend`` below goes and these run on every backend.
-"""
+"""Each noun of the store's contract (``store.products``, ``store.keys`` ...), on every
+backend: what tests/store/test_access.py and test_coordination.py hold the stores to, and
+the rest of each noun's contract."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
 from newswire.access.accounts import Account, Session, Topic, hash_token, new_session
@@ -20,17 +16,10 @@ from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
-
-# The contract types; with the rename they come from newswire.store.webhooks.
-from newswire.store.sqlite_webhooks import Advance, Outgoing, now
+from newswire.store.webhooks import Advance, Outgoing, now
 from tests.helpers import retry_until
 
 T0 = datetime(2030, 3, 1, 12, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store_backend(postgres_server) -> str:
-    return "postgres"
 
 
 @pytest.fixture
@@ -110,15 +99,6 @@ def test_keys_are_found_by_hash_only_and_revocable(store, daily):
     assert not store.keys.by_hash(key_hash).active
     with pytest.raises(NotFound):
         store.keys.add(ApiKey(id="x", scope="read", subscriber="nobody"), "h")
-
-
-def test_the_secret_is_never_stored(store, store_url):
-    key, key_id, key_hash = new_key()
-    store.keys.add(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
-    secret = key.split("_", 2)[2]
-    with psycopg.connect(store_url) as conn:
-        dump = str(conn.execute("SELECT row_to_json(k)::text FROM api_keys k").fetchall())
-    assert secret not in dump and key_hash in dump
 
 
 def test_a_key_s_last_use_is_recorded(store):
