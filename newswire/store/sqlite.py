@@ -137,6 +137,13 @@ class SQLiteStore:
             self._coordination = SQLiteCoordination(self._db, self._lock)
         return self._coordination
 
+    @property
+    def transfer(self):
+        """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
+        from newswire.store.sqlite_transfer import SQLiteTransfer
+
+        return SQLiteTransfer(self._db, self._lock)
+
     def watch(self):
         from newswire.store.sqlite_coordination import QuietWatch, SQLiteWatch
 
