@@ -86,8 +86,15 @@ class Server:
     (``"h11"``) serves the same application with that HTTP implementation of uvicorn's
     instead (``newswire serve`` runs httptools)."""
 
-    def __init__(self, db: str, *args: str, env: dict | None = None, http: str | None = None):
-        self.port = free_port()
+    def __init__(
+        self,
+        db: str,
+        *args: str,
+        env: dict | None = None,
+        http: str | None = None,
+        port: int | None = None,
+    ):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = ["-m", "newswire.cli", "serve", "--port", str(self.port), *args]
         if http is not None:

@@ -177,6 +177,11 @@ def test_settings_and_options_out_of_range(db):
         assert result.returncode == 2 and reason in result.stderr, result.stderr
         result = newswire("serve", db=db, env={"NEWSWIRE_WORKERS": workers})
         assert result.returncode == 2 and b"workers" in result.stderr, result.stderr
+    for bus in ("redis://127.0.0.1", "nats://127.0.0.1:4222/path"):
+        result = newswire("serve", "--workers", "2", "--bus", bus, db=db)
+        assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
+        result = newswire("serve", db=db, env={"NEWSWIRE_BUS": bus})
+        assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
 
 
 def test_export_into_a_closed_pipe_is_quiet(db):

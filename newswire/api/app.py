@@ -17,6 +17,7 @@ from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
 from newswire.api.serving import WORKER_ENV
 from newswire.bus import open_bus
+from newswire.delivery.announce import Herald
 from newswire.delivery.feed import FeedPages
 from newswire.delivery.histories import Histories
 from newswire.delivery.hub import Hub
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.searching = searching
         hub.on_changes.append(searching.kick)
         hub.start()
+        app.state.herald = herald = Herald(bus)
+        herald.start()
         await searching.start()
         for start in app.state.on_start:
             await start(app)
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+            await herald.stop()
             await hub.stop()
             await searching.stop()
             with contextlib.suppress(Exception):

@@ -84,7 +84,12 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
                 os.unlink(os.path.join(metrics_dir, name))
     # The processes read their settings from the environment (uvicorn starts them afresh).
     os.environ.update(
-        {"NEWSWIRE_DB": settings.db, "NEWSWIRE_METRICS_DIR": metrics_dir, WORKER_ENV: str(workers)}
+        {
+            "NEWSWIRE_DB": settings.db,
+            "NEWSWIRE_BUS": settings.bus,
+            "NEWSWIRE_METRICS_DIR": metrics_dir,
+            WORKER_ENV: str(workers),
+        }
     )
     try:
         uvicorn.run("newswire.api.serving:worker_app", factory=True, workers=workers, **common)

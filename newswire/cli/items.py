@@ -277,6 +277,11 @@ def list_settings() -> None:
     )
 
 
+BusOption = Annotated[
+    str,
+    typer.Option("--bus", envvar=BY_NAME["bus"].env, help=BY_NAME["bus"].help, show_default=True),
+]
+
 WorkersOption = Annotated[
     str,
     typer.Option(
@@ -294,9 +299,10 @@ def serve(
     ),
     db: DbOption = DB_DEFAULT,
     workers: WorkersOption = BY_NAME["workers"].default,
+    bus: BusOption = BY_NAME["bus"].default,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
-    _serve(db, host, port, workers)
+    _serve(db, host, port, workers, bus)
 
 
 @app.command()
@@ -308,6 +314,7 @@ def demo(
     db: DbOption = DB_DEFAULT,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
     workers: WorkersOption = BY_NAME["workers"].default,
+    bus: BusOption = BY_NAME["bus"].default,
 ) -> None:
     """Load the demo data (the seed item and a corpus sample), then serve."""
     from newswire import demo as demo_data
@@ -328,7 +335,7 @@ def demo(
 
     with_store(db, run)
     if serve_:
-        _serve(db, host, port, workers)
+        _serve(db, host, port, workers, bus)
 
 
 def _demo_access(store: Store, port: int) -> None:
@@ -391,15 +398,19 @@ def _demo_accounts(store: Store, port: int) -> None:
         err.print(f"  {where:9} {email:28} {password}", highlight=False, soft_wrap=True)
 
 
-def _serve(db: str, host: str, port: int, workers: str) -> None:
+def _serve(db: str, host: str, port: int, workers: str, bus: str) -> None:
     from newswire.api.serving import serve
+    from newswire.bus import open_bus
     from newswire.settings import Settings, workers_setting
 
     try:
-        settings = Settings(db=db)
+        settings = Settings(db=db, bus=bus)
+        open_bus(bus)  # a bad URL is a usage error here, not a worker failing in a loop
         processes = workers_setting(workers)
         if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:
-            err.print("an in-memory database lives in one process: serving with one", highlight=False)
+            err.print(
+                "an in-memory database lives in one process: serving with one", highlight=False
+            )
             processes = 1
         serve(settings, host, port, processes)
     except NewswireError as exc:

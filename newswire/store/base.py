@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Topics,
         Usage,
     )
+    from newswire.store.transfer import Transfer
     from newswire.store.webhooks import Webhooks
 
 
@@ -350,6 +351,12 @@ class Store(Protocol):
     @property
     def coordination(self) -> Coordination:
         """Generations and shared rate buckets (``Coordination``)."""
+        ...
+
+    @property
+    def transfer(self) -> Transfer:
+        """Whole tables in a form every backend reads and writes, for copying a whole
+        deployment from one backend to another (``newswire.store.transfer``)."""
         ...
 
     @property

@@ -101,6 +101,13 @@ class PostgresStore(Items):
 
         return self._noun("coordination", PostgresCoordination)
 
+    @property
+    def transfer(self):
+        """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
+        from newswire.store.postgres.transfer import PostgresTransfer
+
+        return self._noun("transfer", PostgresTransfer)
+
     def watch(self):
         from newswire.store.postgres.coordination import PostgresWatch
 

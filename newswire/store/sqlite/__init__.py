@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.topics import SQLiteTopics
     from newswire.store.sqlite.usage import SQLiteUsage
     from newswire.store.sqlite.webhooks import SQLiteWebhooks
+    from newswire.store.transfer import Transfer
 
 __all__ = ["SQLiteStore", "database_path"]
 
@@ -104,6 +105,13 @@ class SQLiteStore(Items):
         from newswire.store.sqlite.coordination import SQLiteCoordination
 
         return SQLiteCoordination(self._db, self._lock)
+
+    @cached_property
+    def transfer(self) -> Transfer:
+        """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
+        from newswire.store.sqlite.transfer import SQLiteTransfer
+
+        return SQLiteTransfer(self._db, self._lock)
 
     def watch(self) -> Watch:
         from newswire.store.sqlite.coordination import QuietWatch, SQLiteWatch

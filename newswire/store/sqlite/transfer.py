@@ -1,0 +1,59 @@
+"""The SQLite store's tables, whole, for ``newswire migrate`` (``Transfer``).
+
+The SQLite store keeps rows in the portable form already, so rows go in and out as they
+are."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+
+from newswire.store.transfer import Table
+
+
+class SQLiteTransfer:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
+        self._db, self._lock = db, lock
+
+    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[tuple]:
+        columns, key = ", ".join(table.columns), ", ".join(table.key)
+        where, args = "", ()
+        if after is not None:
+            marks = ", ".join("?" * len(after))
+            where, args = f"WHERE ({key}) > ({marks})", tuple(after)
+        sql = f"SELECT {columns} FROM {table.name} {where} ORDER BY {key} LIMIT ?"
+        with self._lock:
+            return self._db.execute(sql, (*args, limit)).fetchall()
+
+    def put(self, table: Table, rows: Sequence[tuple]) -> int:
+        marks = ", ".join("?" * len(table.columns))
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
+            " ON CONFLICT DO NOTHING"
+        )
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # rowcount counts the rows inserted, not those skipped nor a trigger's.
+                added = self._db.executemany(sql, rows).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return added
+
+    def count(self, table: Table) -> int:
+        with self._lock:
+            return self._db.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+
+    def last(self, table: Table) -> tuple | None:
+        order = ", ".join(f"{k} DESC" for k in table.key)
+        sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {order} LIMIT 1"
+        with self._lock:
+            return self._db.execute(sql).fetchone()
+
+    def finish(self) -> None:
+        # Nothing to move: the next sequence number is above the highest stored, whatever
+        # AUTOINCREMENT's own counter says (``_next_seq``).
+        pass
