@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from newswire.cli import access, accounts, items, search, usage, webhooks
+from newswire.cli import access, accounts, items, ops, search, usage, webhooks
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -22,6 +22,7 @@ app.add_typer(webhooks.webhook_app, name="webhook")
 app.command("usage")(usage.usage)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)
+app.command("backup")(ops.backup)
 
 
 def main() -> None:
