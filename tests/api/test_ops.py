@@ -1,13 +1,17 @@
-"""Operations over HTTP, through a real ``newswire serve``: request ids, JSON logs."""
+"""Operations over HTTP, through a real ``newswire serve``: request ids, JSON logs, and
+``/ready`` reporting the bus."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.bus.conftest import NATS, _delete_streams, nats_server  # noqa: F401 (a fixture)
 from tests.conftest import SEED
 from tests.helpers import Server, free_port, make_key, retry_until
 
@@ -142,3 +146,39 @@ def test_a_line_logged_while_handling_a_request_carries_its_id(busless):
     assert line["request_id"] == "publish-1"
     assert line["level"] == "WARNING" and line["logger"] == "newswire.delivery"
     assert "cannot reach NATS" in line["exception"]
+
+
+def test_ready_is_503_while_the_bus_is_unreachable(busless):
+    server, _, _ = busless
+    with server.client() as c:
+        answer, health = c.get("/ready"), c.get("/health")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert body["bus"] == "not connected" and body["field"] == "bus"
+    assert "bus" in body["detail"] and body["status"] == 503
+    assert body["versions"] >= 0 and "last_seq" in body  # the store answered
+    assert health.status_code == 200  # alive all the same
+
+
+def test_ready_reports_a_memory_bus_ready(served):
+    server, _, _ = served
+    with server.client() as c:
+        body = c.get("/ready").json()
+    assert body["status"] == "ready" and body["bus"] == "ready"
+
+
+def test_ready_reports_a_connected_nats_bus(tmp_path, nats_server):  # noqa: F811
+    token = uuid.uuid4().hex[:12]
+    bus = f"{NATS}?stream=TEST_{token}&subject=test.{token}.items"
+    server = Server(f"sqlite:///{tmp_path / 'nats.db'}", env={"NEWSWIRE_BUS": bus})
+    try:
+        with server.client() as c:
+            answer = retry_until(
+                lambda: (r := c.get("/ready")).status_code == 200 and r,
+                "the server to connect to NATS",
+            )
+            assert answer.json()["bus"] == "ready"
+    finally:
+        server.close()
+        asyncio.run(_delete_streams([f"TEST_{token}"]))
