@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python >= 3.11 with venv):
 #   make demo   install, load the demo data, serve on http://127.0.0.1:8000
-#   make test   install, lint, start the services tests use (NATS, Chromium, axe-core), run the whole suite
+#   make test   install, lint, start the services tests use (NATS, PostgreSQL, Chromium, axe-core), run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

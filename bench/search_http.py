@@ -124,20 +124,19 @@ def make_keys(url: str) -> dict[str, str]:
     """A fresh key for a subscriber of each product (made the first time), no rate limit
     in the way."""
     store = open_store(url)
-    access = store.access
-    have = {p.name for p in access.products()}
-    subscribers = {s.name for s in access.subscribers()}
+    have = {p.name for p in store.products.list()}
+    subscribers = {s.name for s in store.subscribers.list()}
     keys = {}
     for kind, product in PRODUCTS.items():
         if product.name not in have:
-            access.add_product(product)
+            store.products.add(product)
         name = f"bench-{kind}"
         if name not in subscribers:
-            access.add_subscriber(
+            store.subscribers.add(
                 Subscriber(name=name, products=[product.name], rate_limit=1_000_000)
             )
         key, key_id, key_hash = new_key()
-        access.add_key(ApiKey(id=key_id, scope="read", name="bench", subscriber=name), key_hash)
+        store.keys.add(ApiKey(id=key_id, scope="read", name="bench", subscriber=name), key_hash)
         keys[kind] = key
     store.close()
     return keys

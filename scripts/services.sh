@@ -5,11 +5,10 @@
 #   scripts/services.sh          every service
 #   scripts/services.sh nats     only those named
 #
-# Each service is one function `<name>_up`; add PostgreSQL or Redis as `postgres_up` and
-# `redis_up` and list them in SERVICES.
+# Each service is one function `<name>_up`; add Redis as `redis_up` and list it in SERVICES.
 set -euo pipefail
 
-SERVICES=(nats chromium axe)
+SERVICES=(nats postgres chromium axe)
 WAIT_SECONDS=10
 
 log() { echo "services: $*" >&2; }
@@ -56,6 +55,29 @@ nats_up() {
     as_root start-stop-daemon --start --oknodo --quiet --background --exec /usr/sbin/nats-server -- \
         -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
     wait_port nats 4222
+}
+
+# PostgreSQL on 5432, for the tests of the postgres store (tests/conftest.py makes a database
+# per test as user postgres, without a password, on 127.0.0.1). Debian's cluster is started
+# without systemd; a server this script installs is set to trust local TCP connections.
+postgres_up() {
+    port_open 5432 && return 0
+    local version installed=no
+    if ! compgen -G "/etc/postgresql/*/main" >/dev/null; then
+        apt_install postgresql
+        installed=yes
+    fi
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    if [ "$installed" = yes ]; then
+        as_root sed -i '1i host all postgres 127.0.0.1/32 trust' "/etc/postgresql/$version/main/pg_hba.conf"
+    fi
+    if port_open 5432; then
+        # The package started it already: it only has to read pg_hba.conf again.
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    else
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    fi
+    wait_port postgres 5432
 }
 
 # Debian's Chromium for the browser tests (Playwright drives it; its own browser download

@@ -407,7 +407,7 @@ def test_demo_loads_the_data_and_prints_keys_that_work(tmp_path):
 
     store = open_store(db)
     try:
-        desk, daily, portal = (authenticate(store.access, k.decode()) for k in keys)
+        desk, daily, portal = (authenticate(store, k.decode()) for k in keys)
         assert desk.key.scope == "publish"
         assert [p.access for p in daily.products] == ["full"]
         assert [p.access for p in portal.products] == ["teaser"]

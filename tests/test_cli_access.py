@@ -56,7 +56,7 @@ def test_products_subscribers_and_a_read_key(db):
     assert key.startswith("nw_")
     store = open_store(db)
     try:
-        found = store.access.key_by_hash(hash_key(key))
+        found = store.keys.by_hash(hash_key(key))
         assert found.scope == "read" and found.subscriber == "daily-news"
     finally:
         store.close()
@@ -82,7 +82,7 @@ def test_revoke_and_suspend(db):
     ok("subscriber", "add", "s", "--product", "p", db=db)
     key = ok("key", "create", "--subscriber", "s", db=db).strip().splitlines()[-1]
     store = open_store(db)
-    key_id = store.access.key_by_hash(hash_key(key)).id
+    key_id = store.keys.by_hash(hash_key(key)).id
     store.close()
     ok("key", "revoke", key_id, db=db)
     assert "\t" in ok("key", "list", db=db).split(key_id)[1].splitlines()[0]  # a revoked time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 
@@ -9,6 +10,7 @@ import pytest
 
 from newswire.model import NewsItem
 from newswire.store import open_store
+from tests.conftest import _admin
 from tests.helpers import newswire, retry_until
 
 
@@ -121,3 +123,16 @@ def test_a_backup_names_what_is_wrong_with_its_target(db, tmp_path):
     nothing = newswire("backup", str(tmp_path / "copy.db"), db=f"sqlite:///{tmp_path / 'x.db'}")
     assert nothing.returncode == 2 and b"no database" in nothing.stderr
     assert not (tmp_path / "copy.db").exists() and not (tmp_path / "x.db").exists()
+
+
+def test_a_postgres_database_is_sent_to_pg_dump(postgres_server, tmp_path):
+    name = f"newswire_test_{secrets.token_hex(6)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{postgres_server}/{name}"
+        open_store(url).close()
+        refused = newswire("backup", str(tmp_path / "copy.db"), db=url)
+        assert refused.returncode == 1 and b"pg_dump" in refused.stderr
+        assert not (tmp_path / "copy.db").exists()
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

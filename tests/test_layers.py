@@ -4,6 +4,10 @@
 search, store, bus, formats and text are what it delegates to. A module below that
 imports the API would make the rule or the work live in two places (the entitlement rule
 once lived in four), so this test reads every module's imports.
+
+Likewise nothing outside ``newswire.store`` codes against a store backend: the layers
+above see only the contract (``newswire.store.base``, ``.access``, ``.webhooks``), so
+that every backend serves them alike.
 """
 
 from __future__ import annotations
@@ -19,14 +23,19 @@ BELOW_THE_API = ("web", "delivery", "access", "search", "store", "bus", "formats
 
 
 def imports_of(path: Path) -> set[str]:
+    """Every module (and imported name) ``path`` imports, at the top or inside a function;
+    relative imports are resolved against the module's own package."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = list(path.relative_to(PACKAGE.parent).parts[:-1])
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -37,6 +46,24 @@ def test_no_layer_below_the_api_imports_it(layer):
             name for name in imports_of(path) if name == "newswire.api" or name.startswith("newswire.api.")
         )
         for path in sorted((PACKAGE / layer).rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+BACKENDS = ("newswire.store.sqlite", "newswire.store.postgres")
+
+
+def test_only_the_store_imports_its_backends():
+    """A module outside ``newswire/store`` that imports a backend (``newswire.store.sqlite``,
+    ``newswire.store.postgres``, or a module of theirs) works with that backend only."""
+    offenders = {
+        str(path.relative_to(PACKAGE.parent)): sorted(
+            name
+            for name in imports_of(path)
+            if any(name == b or name.startswith(f"{b}.") for b in BACKENDS)
+        )
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if PACKAGE / "store" not in path.parents
     }
     assert {path: names for path, names in offenders.items() if names} == {}
 

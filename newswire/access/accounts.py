@@ -34,6 +34,7 @@ from newswire.access.auth import AGENCY, Principal
 from newswire.access.keys import ApiKey
 from newswire.errors import BadInput, Forbidden, NewswireError
 from newswire.model import utcnow
+from newswire.store import Store
 
 Scope = Literal["read", "publish", "admin"]
 SCOPES: tuple[str, ...] = ("read", "publish", "admin")
@@ -199,7 +200,7 @@ def new_session(account_id: str, now: datetime | None = None) -> tuple[str, Sess
     return token, session
 
 
-def principal_of(access, account: Account, session_id: str) -> Principal:
+def principal_of(store: Store, account: Account, session_id: str) -> Principal:
     """The principal a session acts as: what an API key of the account's scope would be.
 
     ``Forbidden`` when its subscriber is suspended (``NotFound`` when it is gone).
@@ -212,23 +213,23 @@ def principal_of(access, account: Account, session_id: str) -> Principal:
     )
     if not account.subscriber:
         return Principal(key, None, [AGENCY])
-    subscriber = access.subscriber(account.subscriber)
+    subscriber = store.subscribers.get(account.subscriber)
     if subscriber.status != "active":
         raise Forbidden(f"subscriber {subscriber.name} is {subscriber.status}", field="account")
-    return Principal(key, subscriber, [access.product(name) for name in subscriber.products])
+    return Principal(key, subscriber, [store.products.get(name) for name in subscriber.products])
 
 
-def session_problem(access, key_id: str, now: datetime | None = None) -> str | None:
+def session_problem(store: Store, key_id: str, now: datetime | None = None) -> str | None:
     """Why the session behind the principal key id ``key_id`` no longer works; None while
     it does (``still_valid`` for sessions)."""
-    found = access.session_by_id(key_id.removeprefix(SESSION_KEY))
+    found = store.sessions.by_id(key_id.removeprefix(SESSION_KEY))
     if found is None:
         return "the session ended (logged out, or the account was removed)"
     session, account = found
     if session.expired(now or utcnow()):
         return "the session expired: log in again"
     try:
-        principal_of(access, account, session.id)
+        principal_of(store, account, session.id)
     except NewswireError as exc:
         return exc.detail
     return None

@@ -11,6 +11,7 @@ from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.errors import Forbidden, NewswireError, Unauthorized
 from newswire.model import utcnow
+from newswire.store import Store
 
 # last_used_at is written at most this often per key, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -47,7 +48,7 @@ def bearer(header: str | None) -> str:
 
 
 def authenticate(
-    access,
+    store: Store,
     key: str,
     now: datetime | None = None,
     *,
@@ -59,42 +60,42 @@ def authenticate(
     when)`` if given (a caller gathering them to write in batches), else in the store."""
     if key_id_of(key) is None:
         raise Unauthorized("not a newswire API key", field="Authorization")
-    record = access.key_by_hash(hash_key(key))
+    record = store.keys.by_hash(hash_key(key))
     if record is None:
         raise Unauthorized("unknown API key", field="Authorization")
     if record.revoked_at is not None:
         raise Unauthorized(f"API key {record.id} was revoked", field="Authorization")
     subscriber, products = None, [AGENCY]
     if record.subscriber:
-        subscriber = access.subscriber(record.subscriber)
+        subscriber = store.subscribers.get(record.subscriber)
         if subscriber.status != "active":
             raise Forbidden(
                 f"subscriber {subscriber.name} is {subscriber.status}", field="Authorization"
             )
-        products = [access.product(name) for name in subscriber.products]
+        products = [store.products.get(name) for name in subscriber.products]
     now = now or utcnow()
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
-        (touch or access.touch_key)(record.id, now)
+        (touch or store.keys.touch)(record.id, now)
     return Principal(record, subscriber, products)
 
 
-def still_valid(access, key_id: str) -> str | None:
+def still_valid(store: Store, key_id: str) -> str | None:
     """Why the key ``key_id`` no longer works (revoked, subscriber suspended or removed);
     None while it still does. A logged-in session's principal (``session:<id>``) is
     judged by its session (``newswire.access.accounts``)."""
     if key_id.startswith("session:"):
         from newswire.access.accounts import session_problem
 
-        return session_problem(access, key_id)
+        return session_problem(store, key_id)
     try:
-        record = access.key(key_id)
+        record = store.keys.get(key_id)
     except NewswireError:
         return f"API key {key_id} no longer exists"
     if record.revoked_at is not None:
         return f"API key {record.id} was revoked"
     if record.subscriber:
         try:
-            subscriber = access.subscriber(record.subscriber)
+            subscriber = store.subscribers.get(record.subscriber)
         except NewswireError:
             return f"subscriber {record.subscriber} was removed"
         if subscriber.status != "active":

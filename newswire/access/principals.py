@@ -66,7 +66,7 @@ class Principals:
         digest = hash_key(key)
         generation = self.generation
         try:
-            principal = authenticate(self.store.access, key, touch=self._touched.__setitem__)
+            principal = authenticate(self.store, key, touch=self._touched.__setitem__)
         except NewswireError as exc:
             with self._lock:
                 if generation == self.generation:
@@ -119,7 +119,7 @@ class Principals:
             touched, self._touched = self._touched, {}
         if touched:
             try:
-                self.store.access.touch_keys(sorted(touched.items()))
+                self.store.keys.touch_many(sorted(touched.items()))
             except BaseException:
                 with self._lock:
                     for key_id, when in touched.items():

@@ -27,6 +27,7 @@ from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_su
 from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
 from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.store import Store
 from newswire.validation import LANGUAGE_TAG
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
@@ -164,8 +165,8 @@ def _referenced(exc: NotFound, fields: dict[str, str]) -> Unprocessable:
     return Unprocessable(exc.detail, field=field)
 
 
-def _access(request: Request):
-    return request.app.state.store.access
+def _store(request: Request) -> Store:
+    return request.app.state.store
 
 
 def _hub(request: Request):
@@ -188,7 +189,7 @@ COMMON = (401, 403, 429)
 @router.get("/products", responses=problems.responses(*COMMON))
 def list_products(request: Request) -> Response:
     """Every product, by name."""
-    return _json(_access(request).products())
+    return _json(_store(request).products.list())
 
 
 @router.post(
@@ -201,7 +202,7 @@ async def add_product(request: Request) -> Response:
     """Add a product (201 with it as stored: subjects written as ``medtop:`` QCodes)."""
     body = decode(await read_body(request, MAX_BODY), ProductBody)
     product = validate_product(Product(**msgspec.structs.asdict(body)))
-    await run_in_threadpool(_access(request).add_product, product)
+    await run_in_threadpool(_store(request).products.add, product)
     href = f"/v1/admin/products/{quote(product.name, safe='')}"
     return _json(product, 201, {"Location": href})
 
@@ -209,13 +210,13 @@ async def add_product(request: Request) -> Response:
 @router.get("/products/{name}", responses=problems.responses(*COMMON, 404))
 def get_product(request: Request, name: str) -> Response:
     """One product."""
-    return _json(_access(request).product(name))
+    return _json(_store(request).products.get(name))
 
 
 @router.delete("/products/{name}", status_code=204, responses=problems.responses(*COMMON, 404, 409))
 def remove_product(request: Request, name: str) -> Response:
     """Remove a product no subscriber uses (409 naming the subscribers that do)."""
-    _access(request).remove_product(name)
+    _store(request).products.remove(name)
     return Response(status_code=204)
 
 
@@ -225,15 +226,15 @@ def remove_product(request: Request, name: str) -> Response:
 _SUBSCRIBER_FIELDS = {"product": "products", "format": "formats"}
 
 
-def _subscriber_json(access, name: str) -> dict:
-    subscriber = access.subscriber(name)
-    return {**full(subscriber), "keys": full(access.keys(subscriber=name))}
+def _subscriber_json(store: Store, name: str) -> dict:
+    subscriber = store.subscribers.get(name)
+    return {**full(subscriber), "keys": full(store.keys.list(subscriber=name))}
 
 
 @router.get("/subscribers", responses=problems.responses(*COMMON))
 def list_subscribers(request: Request) -> Response:
     """Every subscriber, by name."""
-    return _json(_access(request).subscribers())
+    return _json(_store(request).subscribers.list())
 
 
 @router.post(
@@ -247,7 +248,7 @@ async def add_subscriber(request: Request) -> Response:
     body = decode(await read_body(request, MAX_BODY), SubscriberBody)
     try:
         subscriber = check_subscriber(Subscriber(**msgspec.structs.asdict(body)))
-        stored = await run_in_threadpool(_access(request).add_subscriber, subscriber)
+        stored = await run_in_threadpool(_store(request).subscribers.add, subscriber)
     except NotFound as exc:
         raise _referenced(exc, _SUBSCRIBER_FIELDS) from None
     except BadInput as exc:
@@ -260,27 +261,27 @@ async def add_subscriber(request: Request) -> Response:
 @router.get("/subscribers/{name}", responses=problems.responses(*COMMON, 404))
 def get_subscriber(request: Request, name: str) -> Response:
     """A subscriber and its keys (never their secrets)."""
-    return _json(_subscriber_json(_access(request), name))
+    return _json(_subscriber_json(_store(request), name))
 
 
 @router.delete("/subscribers/{name}", responses=problems.responses(*COMMON, 404))
 async def remove_subscriber(request: Request, name: str) -> Response:
     """Remove a subscriber, revoke its keys and close its live streams; how many keys were
     revoked. Its usage counts stay (they are what it is billed for)."""
-    revoked = await run_in_threadpool(_access(request).remove_subscriber, name)
+    revoked = await run_in_threadpool(_store(request).subscribers.remove, name)
     _forget_principals(request)
     closed = _hub(request).close_subscriber(name, f"subscriber {name} was removed")
     return _json({"name": name, "removed": True, "keys_revoked": revoked, "streams_closed": closed})
 
 
 async def _set_status(request: Request, name: str, status: str) -> Response:
-    access = _access(request)
-    await run_in_threadpool(access.set_status, name, status)
+    store = _store(request)
+    await run_in_threadpool(store.subscribers.set_status, name, status)
     _forget_principals(request)
     closed = 0
     if status != "active":
         closed = _hub(request).close_subscriber(name, f"subscriber {name} is {status}")
-    body = await run_in_threadpool(_subscriber_json, access, name)
+    body = await run_in_threadpool(_subscriber_json, store, name)
     return _json({**body, "streams_closed": closed})
 
 
@@ -325,7 +326,7 @@ def list_keys(
     subscriber: Annotated[str | None, Query(description="Only this subscriber's keys.")] = None,
 ) -> Response:
     """Keys (never their secrets): id, scope, owner, created, last used, revoked."""
-    return _json(_access(request).keys(subscriber=subscriber))
+    return _json(_store(request).keys.list(subscriber=subscriber))
 
 
 @router.post(
@@ -346,7 +347,7 @@ async def create_key(request: Request) -> Response:
         subscriber=body.subscriber,
     )
     try:
-        stored = await run_in_threadpool(_access(request).add_key, record, key_hash)
+        stored = await run_in_threadpool(_store(request).keys.add, record, key_hash)
     except NotFound as exc:
         raise _referenced(exc, {}) from None
     href = f"/v1/admin/keys/{key_id}"
@@ -356,14 +357,14 @@ async def create_key(request: Request) -> Response:
 @router.get("/keys/{key_id}", responses=problems.responses(*COMMON, 404))
 def get_key(request: Request, key_id: str) -> Response:
     """One key (never its secret)."""
-    return _json(_access(request).key(key_id))
+    return _json(_store(request).keys.get(key_id))
 
 
 @router.post("/keys/{key_id}/revoke", responses=problems.responses(*COMMON, 404))
 async def revoke_key(request: Request, key_id: str) -> Response:
     """Revoke a key at once: it answers 401 from now on and its open streams end with an
     ``event: close`` saying why. Revoking a revoked key changes nothing."""
-    stored = await run_in_threadpool(_access(request).revoke_key, key_id)
+    stored = await run_in_threadpool(_store(request).keys.revoke, key_id)
     _forget_principals(request)
     closed = _hub(request).close_key(key_id, f"API key {key_id} was revoked")
     return _json({**full(stored), "streams_closed": closed})

@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         hub.on_access.append(principals.refresh)
         searching = Searching(
             store,
-            path=index_path(settings.search_index, store.url),
+            path=index_path(settings.search_index, store),
             teaser_chars=settings.teaser_chars,
         )
         app.state.searching = searching
@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 
 def _flush(meter: Meter, principals: Principals, store: Store) -> None:
-    meter.flush(store.access)
+    meter.flush(store)
     principals.flush()
 
 

@@ -127,11 +127,11 @@ async def usage(
     with totals; current to this request (the in-memory counts are written first)."""
     who = whose(principal, subscriber)
     if who and principal.subscriber is None:  # an admin key naming one: it must exist
-        await run_in_threadpool(request.app.state.store.access.subscriber, who)
+        await run_in_threadpool(request.app.state.store.subscribers.get, who)
     day_from, day_to = parse_day(since, "from"), parse_day(until, "to")
     check_range(day_from, day_to)
     state = request.app.state
     state.hub.settle()  # the live connections' counts too
-    await run_in_threadpool(state.meter.flush, state.store.access)
-    rows = await run_in_threadpool(state.store.access.usage, who, day_from, day_to)
+    await run_in_threadpool(state.meter.flush, state.store)
+    rows = await run_in_threadpool(state.store.usage.report, who, day_from, day_to)
     return report(rows, since=day_from, until=day_to, subscriber=who)

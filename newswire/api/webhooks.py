@@ -32,7 +32,7 @@ from newswire.delivery.webhooks import (
     check_url,
 )
 from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
-from newswire.store.sqlite_webhooks import STATUSES, Delivery, Webhook, stamp
+from newswire.store.webhooks import STATUSES, Delivery, Webhook, stamp
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -101,7 +101,7 @@ def _named(request: Request, principal: Principal, named: str | None) -> str | N
     an empty list would read as "it has none")."""
     name = _acting_for(principal, named)
     if name and principal.subscriber is None:
-        request.app.state.store.access.subscriber(name)
+        request.app.state.store.subscribers.get(name)
     return name
 
 
@@ -260,7 +260,7 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     secret = check_secret(body.get("secret"))
     store = request.app.state.store
     try:
-        subscriber = await run_in_threadpool(store.access.subscriber, name)
+        subscriber = await run_in_threadpool(store.subscribers.get, name)
     except NotFound as exc:
         raise Unprocessable(exc.detail, field="subscriber") from None
     fmt = check_format(body.get("format", "ninjs"), subscriber)

@@ -80,7 +80,7 @@ def product_add(
         )
 
     product = _checked(build)
-    with_store(db, lambda store: store.access.add_product(product))
+    with_store(db, lambda store: store.products.add(product))
     err.print(f"product {name} added", highlight=False)
 
 
@@ -100,7 +100,7 @@ def product_list(db: DbOption = DB_DEFAULT) -> None:
                     f"{p.urgency_min}-{p.urgency_max}",
                     "yes" if p.early_embargo else "no",
                 )
-                for p in store.access.products()
+                for p in store.products.list()
             ],
         )
 
@@ -110,13 +110,13 @@ def product_list(db: DbOption = DB_DEFAULT) -> None:
 @product_app.command("show")
 def product_show(name: str, db: DbOption = DB_DEFAULT) -> None:
     """A product, as JSON."""
-    with_store(db, lambda store: _print_json(store.access.product(name)), create=False)
+    with_store(db, lambda store: _print_json(store.products.get(name)), create=False)
 
 
 @product_app.command("remove")
 def product_remove(name: str, db: DbOption = DB_DEFAULT) -> None:
     """Remove a product no subscriber uses."""
-    with_store(db, lambda store: store.access.remove_product(name), create=False)
+    with_store(db, lambda store: store.products.remove(name), create=False)
     err.print(f"product {name} removed", highlight=False)
 
 
@@ -139,7 +139,7 @@ def subscriber_add(
             Subscriber(name=name, products=product, formats=fmt or [], rate_limit=rate_limit)
         )
     )
-    with_store(db, lambda store: store.access.add_subscriber(subscriber))
+    with_store(db, lambda store: store.subscribers.add(subscriber))
     err.print(f"subscriber {name} added", highlight=False)
 
 
@@ -158,7 +158,7 @@ def subscriber_list(db: DbOption = DB_DEFAULT) -> None:
                     ",".join(s.formats) or "all",
                     str(s.rate_limit),
                 )
-                for s in store.access.subscribers()
+                for s in store.subscribers.list()
             ],
         )
 
@@ -170,11 +170,11 @@ def subscriber_show(name: str, db: DbOption = DB_DEFAULT) -> None:
     """A subscriber and its keys, as JSON."""
 
     def run(store: Store) -> None:
-        subscriber = store.access.subscriber(name)
+        subscriber = store.subscribers.get(name)
         _print_json(
             {
                 **msgspec.to_builtins(subscriber),
-                "keys": msgspec.to_builtins(store.access.keys(subscriber=name)),
+                "keys": msgspec.to_builtins(store.keys.list(subscriber=name)),
             }
         )
 
@@ -182,7 +182,7 @@ def subscriber_show(name: str, db: DbOption = DB_DEFAULT) -> None:
 
 
 def _set_status(name: str, status: str, db: str) -> None:
-    with_store(db, lambda store: store.access.set_status(name, status), create=False)
+    with_store(db, lambda store: store.subscribers.set_status(name, status), create=False)
     err.print(f"subscriber {name} is {status}", highlight=False)
 
 
@@ -202,7 +202,7 @@ def subscriber_activate(name: str, db: DbOption = DB_DEFAULT) -> None:
 def subscriber_remove(name: str, db: DbOption = DB_DEFAULT) -> None:
     """Remove a subscriber and revoke its keys."""
     revoked = []
-    with_store(db, lambda store: revoked.append(store.access.remove_subscriber(name)), create=False)
+    with_store(db, lambda store: revoked.append(store.subscribers.remove(name)), create=False)
     err.print(f"subscriber {name} removed, {revoked[0]} keys revoked", highlight=False)
 
 
@@ -232,7 +232,7 @@ def key_create(
         raise fail(f"say what the {scope} key is for with --name (a desk, a system)", 2)
     key, key_id, key_hash = new_key()
     record = ApiKey(id=key_id, scope=scope, name=name or subscriber, subscriber=subscriber)
-    with_store(db, lambda store: store.access.add_key(record, key_hash))
+    with_store(db, lambda store: store.keys.add(record, key_hash))
     err.print(f"{scope} key {key_id} created; it is shown only now:", highlight=False)
     sys.stdout.write(key + "\n")
 
@@ -257,7 +257,7 @@ def key_list(
                     when(k.last_used_at),
                     when(k.revoked_at),
                 )
-                for k in store.access.keys(subscriber=subscriber)
+                for k in store.keys.list(subscriber=subscriber)
             ],
         )
 
@@ -269,5 +269,5 @@ def key_revoke(
     key_id: Annotated[str, typer.Argument(metavar="ID")], db: DbOption = DB_DEFAULT
 ) -> None:
     """Revoke a key at once."""
-    with_store(db, lambda store: store.access.revoke_key(key_id), create=False)
+    with_store(db, lambda store: store.keys.revoke(key_id), create=False)
     err.print(f"key {key_id} revoked", highlight=False)

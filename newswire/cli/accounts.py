@@ -55,7 +55,7 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 
 def _by_email(store: Store, email: str) -> Account:
-    found = store.access.account_by_email(email)
+    found = store.accounts.by_email(email)
     if found is None:
         raise NotFound(f"no account for {email}", field="email")
     return found[0]
@@ -93,7 +93,7 @@ def account_add(
     )
     password, made = _password(password_stdin)
     hashed = hash_password(password)
-    with_store(db, lambda store: store.access.add_account(account, hashed))
+    with_store(db, lambda store: store.accounts.add(account, hashed))
     owner = f"subscriber {subscriber}" if subscriber else "the agency"
     err.print(f"{scope} account {account.email} added for {owner}", highlight=False)
     if made:
@@ -110,7 +110,7 @@ def account_list(
 
     def run(store: Store) -> None:
         if subscriber:
-            store.access.subscriber(subscriber)
+            store.subscribers.get(subscriber)
         print_rows(
             ("email", "scope", "subscriber", "portal admin", "lang", "created", "last login"),
             [
@@ -123,7 +123,7 @@ def account_list(
                     when(a.created_at),
                     when(a.last_login_at),
                 )
-                for a in store.access.accounts(subscriber=subscriber)
+                for a in store.accounts.list(subscriber=subscriber)
             ],
         )
 
@@ -135,7 +135,7 @@ def account_remove(email: str, db: DbOption = DB_DEFAULT) -> None:
     """Remove an account: its sessions end at once, its saved searches go with it."""
     email = _checked(lambda: check_email(email))
     with_store(
-        db, lambda store: store.access.remove_account(_by_email(store, email).id), create=False
+        db, lambda store: store.accounts.remove(_by_email(store, email).id), create=False
     )
     err.print(f"account {email} removed", highlight=False)
 
@@ -152,7 +152,7 @@ def account_password(
     ended: list[int] = []
 
     def run(store: Store) -> None:
-        ended.append(store.access.set_password(_by_email(store, email).id, hashed))
+        ended.append(store.accounts.set_password(_by_email(store, email).id, hashed))
 
     with_store(db, run, create=False)
     err.print(f"password of {email} changed; {ended[0]} sessions ended", highlight=False)

@@ -348,15 +348,14 @@ def _demo_access(store: Store, port: int) -> None:
     from newswire.access.products import Product, validate_product
     from newswire.access.subscribers import Subscriber, check_subscriber
 
-    access = store.access
-    have = {p.name for p in access.products()}
+    have = {p.name for p in store.products.list()}
     for name, level in (("demo-full", "full"), ("demo-teaser", "teaser")):
         if name not in have:
-            access.add_product(validate_product(Product(name=name, access=level)))
-    subscribers = {s.name for s in access.subscribers()}
+            store.products.add(validate_product(Product(name=name, access=level)))
+    subscribers = {s.name for s in store.subscribers.list()}
     for name, product in (("demo-daily", "demo-full"), ("demo-portal", "demo-teaser")):
         if name not in subscribers:
-            access.add_subscriber(check_subscriber(Subscriber(name=name, products=[product])))
+            store.subscribers.add(check_subscriber(Subscriber(name=name, products=[product])))
     made = []
     for label, scope, subscriber in (
         ("editors (publish)", "publish", ""),
@@ -364,7 +363,7 @@ def _demo_access(store: Store, port: int) -> None:
         ("demo-portal (teaser)", "read", "demo-portal"),
     ):
         key, key_id, key_hash = new_key()
-        access.add_key(ApiKey(id=key_id, scope=scope, name="demo", subscriber=subscriber), key_hash)
+        store.keys.add(ApiKey(id=key_id, scope=scope, name="demo", subscriber=subscriber), key_hash)
         made.append((label, key))
     err.print("demo keys (new each run; try them in /docs with Authorize):", highlight=False)
     for label, key in made:
@@ -390,16 +389,15 @@ def _demo_accounts(store: Store, port: int) -> None:
     their hashes are stored, so each run sets new ones and prints them)."""
     from newswire.access.accounts import Account, hash_password, new_id, new_password
 
-    access = store.access
     err.print(f"demo logins (new passwords each run) at http://127.0.0.1:{port}/login:")
     for email, scope, subscriber, where in DEMO_ACCOUNTS:
         password = new_password()
-        found = access.account_by_email(email)
+        found = store.accounts.by_email(email)
         if found is None:
             account = Account(id=new_id(), email=email, scope=scope, subscriber=subscriber)
-            access.add_account(account, hash_password(password))
+            store.accounts.add(account, hash_password(password))
         else:
-            access.set_password(found[0].id, hash_password(password))
+            store.accounts.set_password(found[0].id, hash_password(password))
         err.print(f"  {where:9} {email:28} {password}", highlight=False, soft_wrap=True)
 
 

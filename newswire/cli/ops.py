@@ -29,10 +29,11 @@ def backup(
 
     def run(store: Store) -> None:
         take = getattr(store, "backup", None)
-        if take is None:  # a backend whose own tools copy it (pg_dump for PostgreSQL)
+        if take is None:  # a server database is copied by its own tools, consistently
+            tool = "pg_dump -Fc" if store.url.startswith("postgres") else "its own tools"
             raise fail(
-                f"this database ({store.url.split(':', 1)[0]}) is not copied by newswire:"
-                " use its own backup tools (docs/deployment.md)"
+                f"newswire backup copies SQLite databases; back this one up with {tool}"
+                " (docs/deployment.md)"
             )
         take(str(file))
         size = file.stat().st_size / 1e6

@@ -31,7 +31,7 @@ def _open_index(store: Store, index: str):
     from newswire.search.service import index_path
 
     teaser_chars = int(setting("teaser_chars"))
-    return SearchIndex(index_path(index, store.url), teaser_chars=teaser_chars)
+    return SearchIndex(index_path(index, store), teaser_chars=teaser_chars)
 
 
 def _build(index, store: Store, label: str) -> None:
@@ -108,8 +108,7 @@ def search(
     def run(store: Store) -> None:
         products = [AGENCY]
         if subscriber is not None:
-            access = store.access
-            products = [access.product(n) for n in access.subscriber(subscriber).products]
+            products = [store.products.get(n) for n in store.subscribers.get(subscriber).products]
         search_index = _open_index(store, index)
         try:
             if search_index.writer() is not None and search_index.stale(store.last_seq()):

@@ -43,7 +43,7 @@ def usage(
         raise fail(str(exc), 2) from None
 
     def run(store: Store) -> None:
-        rows = store.access.usage(subscriber, day_from, day_to)
+        rows = store.usage.report(subscriber, day_from, day_to)
         if as_json:
             doc = report(rows, since=day_from, until=day_to, subscriber=subscriber)
             sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n")

@@ -18,7 +18,7 @@ from newswire.delivery.webhooks import check_format, check_secret, check_url
 from newswire.errors import NewswireError
 from newswire.settings import flag_setting
 from newswire.store import Store
-from newswire.store.sqlite_webhooks import STATUSES, stamp
+from newswire.store.webhooks import STATUSES, stamp
 
 webhook_app = typer.Typer(
     help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",
@@ -54,7 +54,7 @@ def webhook_add(
 
     def run(store: Store) -> None:
         try:
-            fmt_name = check_format(fmt, store.access.subscriber(subscriber))
+            fmt_name = check_format(fmt, store.subscribers.get(subscriber))
         except NewswireError as exc:
             raise fail(str(exc), 2) from None
         webhook = store.webhooks.add(subscriber, url, secret, fmt_name)

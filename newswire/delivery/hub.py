@@ -714,5 +714,5 @@ class Hub:
         reasons: dict[str, str | None] = {}
         for listener in listeners:
             if listener.key_id not in reasons:
-                reasons[listener.key_id] = still_valid(self.store.access, listener.key_id)
+                reasons[listener.key_id] = still_valid(self.store, listener.key_id)
         return reasons

@@ -18,6 +18,7 @@ from prometheus_client import Counter as PromCounter
 from prometheus_client.core import HistogramMetricFamily
 
 from newswire.model import utcnow
+from newswire.store import Store
 
 CHANNELS = ("feed", "stream", "ws", "webhook", "item", "portal")
 """Where a delivery went: the usage report counts by these."""
@@ -49,12 +50,12 @@ class Meter:
             counts, self._counts = self._counts, Counter()
         return [(*key, n) for key, n in counts.items()]
 
-    def flush(self, access) -> int:
+    def flush(self, store: Store) -> int:
         """Add the gathered counts to the store; how many rows it touched."""
         rows = self.take()
         if rows:
             try:
-                access.add_usage(rows)
+                store.usage.add(rows)
             except BaseException:
                 with self._lock:  # keep them for the next flush rather than lose them
                     for day, sub, channel, product, n in rows:

@@ -1,7 +1,7 @@
 """Webhooks: each log entry a subscriber is entitled to, POSTed to each of its endpoints.
 
 Two halves, joined by the outbox (the ``deliveries`` table, see
-``newswire.store.sqlite_webhooks``), so that nothing is lost when a receiver is down or
+``newswire.store.webhooks``), so that nothing is lost when a receiver is down or
 the server restarts:
 
 - the **enqueuer** follows the event log from each endpoint's cursor and, in one
@@ -47,7 +47,7 @@ from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NewswireError, Unprocessable
 from newswire.store.base import Change, held
-from newswire.store.sqlite_webhooks import Advance, Outgoing, Target, now
+from newswire.store.webhooks import Advance, Outgoing, Target, now
 
 log = logging.getLogger("newswire.webhooks")
 
@@ -347,7 +347,7 @@ class WebhookWorker:
         it. Returns the endpoints, the deliveries added to each, the endpoints with a
         delivery due now, and whether some endpoint has more of the log to go through."""
         hooks = self.store.webhooks.active()
-        subscribers = {s.name: s for s in self.store.access.subscribers()}
+        subscribers = {s.name: s for s in self.store.subscribers.list()}
         products: dict[str, list[Product] | None] = {}
         pages: dict[int, list[Change]] = {}
         moves: list[Advance] = []
@@ -399,7 +399,7 @@ class WebhookWorker:
 
     def _products(self, subscriber: Subscriber) -> list[Product] | None:
         try:
-            return [self.store.access.product(p) for p in subscriber.products]
+            return [self.store.products.get(p) for p in subscriber.products]
         except NewswireError:  # a product removed meanwhile: try again next round
             return None
 

@@ -409,7 +409,7 @@ class Searcher:
         recipe = recipe_of(self.index.teaser_chars)
         same_teaser = self.index.teaser_chars == self.teaser_chars
         try:
-            blobs = self.store.search_documents(seqs, recipe)
+            blobs = self.store.search_documents.get(seqs, recipe)
             return {
                 seq: Analysed(*fields[13:16], fields[16] if same_teaser else None)
                 for seq, fields in zip(blobs, unpack(blobs.values()), strict=True)

@@ -210,7 +210,9 @@ def _unpack_or_make(store, seqs: list[int], blobs: list[bytes], teaser_chars: in
             out.append(None)
             bad.append(seq)
     made = {f[2]: f for f in (fields_of(s, teaser_chars) for s in store.by_seq(bad))}
-    store.keep_search_documents(recipe_of(teaser_chars), zip(made, pack(made.values()), strict=True))
+    store.search_documents.keep(
+        recipe_of(teaser_chars), zip(made, pack(made.values()), strict=True)
+    )
     return [f if f is not None else made[seq] for seq, f in zip(seqs, out, strict=True)]
 
 
@@ -252,11 +254,12 @@ def _prepared(
     kept in the store as they are, the others made (in ``workers`` processes when that
     pays: a store on disk, many to make) and kept."""
     recipe = recipe_of(teaser_chars)
-    kept = store.search_documents_kept(recipe)
+    kept = store.search_documents.kept(recipe)
     chunks = [chosen[i : i + CHUNK] for i in range(0, len(chosen), CHUNK)]
     missing = [[seq for seq in chunk if seq not in kept] for chunk in chunks]
     to_make = sum(map(len, missing))
-    on_disk = store.url.startswith("sqlite:") and ":memory:" not in store.url
+    # Worker processes open the store by its URL: any but one held in this process's memory.
+    on_disk = ":memory:" not in store.url
     with contextlib.ExitStack() as stack:
         if workers > 1 and on_disk and to_make >= PARALLEL_FROM:
             # Spawned, not forked: the parent runs tantivy's and the server's threads.
@@ -276,9 +279,10 @@ def _prepared(
         for chunk, wanted, fresh in zip(chunks, missing, made, strict=True):
             found = dict(zip(wanted, fresh, strict=True))
             if found:
-                store.keep_search_documents(recipe, found.items())
+                store.search_documents.keep(recipe, found.items())
             if len(found) < len(chunk):
-                found.update(store.search_documents([s for s in chunk if s not in found], recipe))
+                kept_already = [s for s in chunk if s not in found]
+                found.update(store.search_documents.get(kept_already, recipe))
             lost = [seq for seq in chunk if seq not in found]  # dropped meanwhile: made here
             if lost:
                 found.update(zip(lost, _make(store, lost, teaser_chars), strict=True))
@@ -469,11 +473,11 @@ class SearchIndex:
             if version is not None:
                 found.append(version)
             superseded += [v.seq for v in versions if version is None or v.seq != version.seq]
-        store.forget_search_documents(superseded)  # a later build will not want them
-        kept = store.search_documents([v.seq for v in found], recipe)
+        store.search_documents.forget(superseded)  # a later build will not want them
+        kept = store.search_documents.get([v.seq for v in found], recipe)
         made = [fields_of(v, self.teaser_chars) for v in found if v.seq not in kept]
         if made:
-            store.keep_search_documents(recipe, zip((f[2] for f in made), pack(made), strict=True))
+            store.search_documents.keep(recipe, zip((f[2] for f in made), pack(made), strict=True))
         for fields in (*unpack(kept.values()), *made):
             writer.add_document(document(fields))
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire.search.engine import Searcher
 from newswire.search.index import SearchIndex
+from newswire.store import Store
 
 __all__ = ["Searching", "index_path"]
 
@@ -28,20 +29,13 @@ publish took a fifth of a busy server's core. The first entry after a quiet spel
 indexed at once; under a stream of publishes they share a commit each half second."""
 
 
-def index_path(setting: str, db_url: str) -> Path | None:
-    """Where the index lives: the setting if given, else beside an SQLite database file
-    (``news.db`` → ``news.db.search``); None (in memory) for an in-memory database."""
+def index_path(setting: str, store: Store) -> Path | None:
+    """Where the index lives: the setting if given, else where the store says an index of
+    its data may live (beside an SQLite file: ``news.db`` -> ``news.db.search``); None (in
+    memory) for an in-memory database."""
     if setting:
         return Path(setting).expanduser()
-    if db_url.startswith("sqlite:"):
-        from newswire.store.sqlite import database_path
-
-
-        path = database_path(db_url)
-        return None if path == ":memory:" else Path(path).expanduser().with_name(
-            Path(path).name + ".search"
-        )
-    return Path("newswire.search")
+    return store.index_hint()
 
 
 class Searching:

@@ -8,8 +8,11 @@ from newswire.errors import BadInput
 from newswire.store.base import Receipt, RestoreReport, Store, Stored
 
 # scheme -> "module:class"; a backend module is imported only when its scheme is used.
+# ``postgresql+psycopg://`` is looked up as ``postgresql`` (the driver part is dropped).
 BACKENDS: dict[str, str] = {
     "sqlite": "newswire.store.sqlite:SQLiteStore",
+    "postgresql": "newswire.store.postgres:PostgresStore",
+    "postgres": "newswire.store.postgres:PostgresStore",
 }
 
 __all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "open_store"]

@@ -23,11 +23,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import msgspec
 
 from newswire.model import NewsItem, canonical, utcnow
+
+# Only for the annotations: importing them would load ``newswire.access`` (argon2 and all)
+# into every process that prepares items, bulk ingest's workers included.
+if TYPE_CHECKING:
+    from newswire.store.access import (
+        Accounts,
+        Keys,
+        Products,
+        Sessions,
+        Subscribers,
+        Topics,
+        Usage,
+    )
+    from newswire.store.webhooks import Webhooks
 
 
 class Stored(msgspec.Struct, kw_only=True):
@@ -144,6 +159,17 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
+def time_of(text: str) -> datetime:
+    """The time ``iso`` wrote, aware (UTC)."""
+    # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
+    return datetime.fromisoformat(text)
+
+
+def time_or_none(text: str | None) -> datetime | None:
+    """A stored time text (any offset, ``Z`` too) in UTC; None when none was stored."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
+
+
 def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
     item = canonical(item)
     if item.embargo_until is not None and item.embargo_until.microsecond:
@@ -235,7 +261,38 @@ class Coordination(Protocol):
     ) -> Leased: ...
 
 
+class SearchDocuments(Protocol):
+    """The search index's documents of versions, each as the analysis ``recipe`` made it.
+
+    A cache of analysis, so that an index is built again (a new node, a lost index, a new
+    engine) without analysing every item again. Never the truth: dropping them loses
+    nothing. One document per (sequence number, recipe); keeping one again replaces it.
+    """
+
+    def get(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
+        """The documents kept for these versions that ``recipe`` made, by sequence number
+        (versions without one are absent)."""
+        ...
+
+    def forget(self, seqs: list[int]) -> None:
+        """Drop the documents of these versions, whatever made them (no longer
+        searchable), in one transaction."""
+        ...
+
+    def kept(self, recipe: str) -> set[int]:
+        """The sequence numbers of the versions with a document made by ``recipe``."""
+        ...
+
+    def keep(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
+        """Keep documents of versions (sequence number, bytes) made by ``recipe``, in one
+        transaction."""
+        ...
+
+
 class Store(Protocol):
+    """The store: item versions and the log (the methods here), and one attribute per
+    other noun it keeps, each a Protocol of its own."""
+
     url: str
 
     def append(self, item: NewsItem) -> Receipt: ...
@@ -282,26 +339,6 @@ class Store(Protocol):
         """The versions stored with these sequence numbers, in sequence order."""
         ...
 
-    def search_documents(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
-        """The search documents kept for these versions that ``recipe`` made (derived
-        data: see ``keep_search_documents``)."""
-        ...
-
-    def forget_search_documents(self, seqs: list[int]) -> None:
-        """Drop the kept search documents of these versions (no longer searchable)."""
-        ...
-
-    def search_documents_kept(self, recipe: str) -> set[int]:
-        """The sequence numbers of the versions with a search document made by ``recipe``."""
-        ...
-
-    def keep_search_documents(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
-        """Keep the search index's documents of versions (sequence number, bytes), made
-        by ``recipe``: a cache of analysis, so that an index is built again (a new node, a
-        lost index, a new engine) without analysing every item again. Never the truth:
-        dropping them loses nothing."""
-        ...
-
     def restore(self, records: Iterable[Stored]) -> RestoreReport: ...
 
     def count(self) -> tuple[int, int]:
@@ -313,6 +350,60 @@ class Store(Protocol):
     @property
     def coordination(self) -> Coordination:
         """Generations and shared rate buckets (``Coordination``)."""
+        ...
+
+    @property
+    def search_documents(self) -> SearchDocuments:
+        """The search index's documents, kept to rebuild it (``SearchDocuments``)."""
+        ...
+
+    @property
+    def products(self) -> Products:
+        """The products (``newswire.store.access.Products``)."""
+        ...
+
+    @property
+    def subscribers(self) -> Subscribers:
+        """The subscribers (``newswire.store.access.Subscribers``)."""
+        ...
+
+    @property
+    def keys(self) -> Keys:
+        """The API keys (``newswire.store.access.Keys``)."""
+        ...
+
+    @property
+    def usage(self) -> Usage:
+        """The usage counters (``newswire.store.access.Usage``)."""
+        ...
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts of people who log in (``newswire.store.access.Accounts``)."""
+        ...
+
+    @property
+    def sessions(self) -> Sessions:
+        """Their sessions (``newswire.store.access.Sessions``)."""
+        ...
+
+    @property
+    def topics(self) -> Topics:
+        """Their saved searches (``newswire.store.access.Topics``)."""
+        ...
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and their outbox (``newswire.store.webhooks.Webhooks``)."""
+        ...
+
+    def index_hint(self) -> Path | None:
+        """Where an index derived from this store (search) lives unless told otherwise.
+
+        Beside the data when the store is a local file (``news.db`` -> ``news.db.search``),
+        a path in the working folder when it is on a server, None (keep it in memory) when
+        the store itself is in memory. Asking opens nothing.
+        """
         ...
 
     def watch(self) -> Watch:

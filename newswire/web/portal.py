@@ -207,7 +207,7 @@ async def search(
 
 def _topics_page(request: Request, logged: LoggedIn, status: int = 200, **context) -> Response:
     lang = sessions.ui_lang(request, logged.account)
-    topics = _store(request).access.topics(logged.account.id)
+    topics = _store(request).topics.list(logged.account.id)
     context.setdefault("form", {})
     context.setdefault("error", "")
     return render(
@@ -252,10 +252,10 @@ async def add_topic(request: Request) -> Response:
     def run() -> Response:
         logged = require(request)
         check_csrf(request, form, logged)
-        access = _store(request).access
+        store = _store(request)
         try:
-            topic = new_topic(logged.account.id, form, len(access.topics(logged.account.id)))
-            access.add_topic(topic)
+            topic = new_topic(logged.account.id, form, len(store.topics.list(logged.account.id)))
+            store.topics.add(topic)
         except NewswireError as exc:
             if exc.status >= 500:
                 raise
@@ -272,7 +272,7 @@ async def delete_topic(request: Request, topic_id: str) -> Response:
     def run() -> Response:
         logged = require(request)
         check_csrf(request, form, logged)
-        _store(request).access.remove_topic(logged.account.id, topic_id)
+        _store(request).topics.remove(logged.account.id, topic_id)
         return RedirectResponse("/portal/topics", 303, headers=sessions.HEADERS)
 
     return await run_in_threadpool(run)

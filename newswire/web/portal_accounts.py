@@ -36,14 +36,14 @@ def _subscriber_of(request: Request, logged: LoggedIn, asked: str | None) -> str
     if logged.account.scope != "admin":
         return logged.account.subscriber
     if asked:
-        request.app.state.store.access.subscriber(asked)  # NotFound names it
+        request.app.state.store.subscribers.get(asked)  # NotFound names it
     return asked or ""
 
 
 def _accounts_page(
     request: Request, logged: LoggedIn, subscriber: str, status: int = 200, **context
 ) -> Response:
-    access = request.app.state.store.access
+    store = request.app.state.store
     agency = logged.account.scope == "admin"
     context.setdefault("error", "")
     context.setdefault("created", None)
@@ -51,9 +51,9 @@ def _accounts_page(
         request,
         "portal_accounts.html",
         status,
-        accounts=access.accounts(subscriber=subscriber or None) if subscriber or agency else [],
+        accounts=store.accounts.list(subscriber=subscriber or None) if subscriber or agency else [],
         subscriber=subscriber,
-        subscribers=[s.name for s in access.subscribers()] if agency else [],
+        subscribers=[s.name for s in store.subscribers.list()] if agency else [],
         **context,
     )
 
@@ -73,7 +73,7 @@ async def add_account(request: Request) -> Response:
         logged = _manager(request)
         check_csrf(request, form, logged)
         subscriber = _subscriber_of(request, logged, form.get("subscriber"))
-        access = request.app.state.store.access
+        store = request.app.state.store
         try:
             if not subscriber:
                 raise BadInput("choose the subscriber the account is for", field="subscriber")
@@ -88,7 +88,7 @@ async def add_account(request: Request) -> Response:
                 )
             )
             password = new_password()
-            account = access.add_account(account, hash_password(password))
+            account = store.accounts.add(account, hash_password(password))
         except NewswireError as exc:
             if exc.status >= 500:
                 raise
@@ -106,8 +106,8 @@ async def remove_account(request: Request, account_id: str) -> Response:
     def run() -> Response:
         logged = _manager(request)
         check_csrf(request, form, logged)
-        access = request.app.state.store.access
-        target = access.account(account_id)
+        store = request.app.state.store
+        target = store.accounts.get(account_id)
         if logged.account.scope != "admin" and target.subscriber != logged.account.subscriber:
             raise NotFound(f"no account {account_id!r}", field="account")
         if target.id == logged.account.id:
@@ -115,7 +115,7 @@ async def remove_account(request: Request, account_id: str) -> Response:
                 WORDS[sessions.ui_lang(request, logged.account)]["accounts_not_self"],
                 field="account",
             )
-        access.remove_account(target.id)
+        store.accounts.remove(target.id)
         where = f"?subscriber={quote(target.subscriber)}" if logged.account.scope == "admin" else ""
         return RedirectResponse(f"/portal/accounts{where}", 303, headers=sessions.HEADERS)
 

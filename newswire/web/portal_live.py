@@ -213,7 +213,7 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict:
 
 def frames(store, renderer: Renderer, account_id: str, outs: list[Out], filters: Filters) -> bytes:
     """The SSE frames of ``outs`` for the page (in a worker thread: it reads the store)."""
-    topics = store.access.topics(account_id)
+    topics = store.topics.list(account_id)
     data = []
     for out in outs:
         head = _HEAD.decode(out.data)

@@ -51,6 +51,7 @@ from newswire.access.accounts import (
 from newswire.access.auth import IMPLIES, Principal
 from newswire.errors import BadInput, Forbidden, NewswireError, TooManyRequests, Unauthorized
 from newswire.model import utcnow
+from newswire.store import Store
 from newswire.web.portal_words import WORDS
 
 HERE = Path(__file__).resolve().parent
@@ -110,22 +111,22 @@ def _load(request: Request) -> LoggedIn | None:
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 128:
         return None
-    access = request.app.state.store.access
-    found = access.session_by_hash(hash_token(token))
+    store = request.app.state.store
+    found = store.sessions.by_hash(hash_token(token))
     if found is None:
         return None
     session, account = found
     now = utcnow()
     if session.expired(now):
-        access.remove_session(session.id)
+        store.sessions.remove(session.id)
         return None
     try:
-        principal = principal_of(access, account, session.id)
+        principal = principal_of(store, account, session.id)
     except NewswireError:  # its subscriber was suspended or removed: the session ends
-        access.remove_session(session.id)
+        store.sessions.remove(session.id)
         return None
     if now - session.last_seen_at >= TOUCH_EVERY:
-        access.touch_session(session.id, now)
+        store.sessions.touch(session.id, now)
     return LoggedIn(account, session, principal)
 
 
@@ -366,14 +367,14 @@ def login_page(request: Request) -> Response:
     return _login_page(request, info=info)
 
 
-def _attempt(access, email: str, password: str) -> tuple[Account | None, str]:
+def _attempt(store: Store, email: str, password: str) -> tuple[Account | None, str]:
     """(the account, if the password is right; why it may not log in, "" if it may)."""
-    found = access.account_by_email(email.strip().lower())
+    found = store.accounts.by_email(email.strip().lower())
     account, stored = found if found else (None, None)
     if not verify_password(stored, password):  # a dummy hash for an unknown email
         return None, ""
     try:
-        principal_of(access, account, "")
+        principal_of(store, account, "")
     except NewswireError as exc:
         return account, exc.detail
     return account, ""
@@ -396,8 +397,8 @@ async def login(request: Request) -> Response:
         minutes = max(1, round(wait / 60))
         message = t["login_limited"].format(minutes=minutes)
         return _login_page(request, 429, target=target, message=message, email=email)
-    access = state.store.access
-    account, refused = await run_in_threadpool(_attempt, access, email, password)
+    store = state.store
+    account, refused = await run_in_threadpool(_attempt, store, email, password)
     if account is None:
         await run_in_threadpool(limiter.failed, keys)
         message = t["login_failed"]
@@ -409,9 +410,9 @@ async def login(request: Request) -> Response:
     token, session = new_session(account.id)
 
     def store_session() -> None:
-        if old and (found := access.session_by_hash(hash_token(old))) is not None:
-            access.remove_session(found[0].id)  # a new login never reuses a session
-        access.add_session(session, hash_token(token))
+        if old and (found := store.sessions.by_hash(hash_token(old))) is not None:
+            store.sessions.remove(found[0].id)  # a new login never reuses a session
+        store.sessions.add(session, hash_token(token))
 
     await run_in_threadpool(store_session)
     response = RedirectResponse(target, 303, headers=HEADERS)
@@ -442,7 +443,7 @@ async def logout(request: Request) -> Response:
     logged = await run_in_threadpool(current, request)
     if logged is not None:
         check_csrf(request, form, logged)
-        await run_in_threadpool(request.app.state.store.access.remove_session, logged.session.id)
+        await run_in_threadpool(request.app.state.store.sessions.remove, logged.session.id)
     response = RedirectResponse("/login?out=1", 303, headers=HEADERS)
     response.delete_cookie(COOKIE, path="/")
     return response

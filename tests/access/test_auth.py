@@ -16,7 +16,7 @@ from newswire.model import utcnow
 
 def make_key(store, scope="read", subscriber="daily") -> str:
     key, key_id, key_hash = new_key()
-    store.access.add_key(
+    store.keys.add(
         ApiKey(id=key_id, scope=scope, name="k", subscriber=subscriber if scope == "read" else ""),
         key_hash,
     )
@@ -25,13 +25,13 @@ def make_key(store, scope="read", subscriber="daily") -> str:
 
 @pytest.fixture
 def access_store(store):
-    store.access.add_product(Product(name="p", access="teaser"))
-    store.access.add_subscriber(Subscriber(name="daily", products=["p"]))
+    store.products.add(Product(name="p", access="teaser"))
+    store.subscribers.add(Subscriber(name="daily", products=["p"]))
     return store
 
 
 def test_a_read_key_is_its_subscriber_with_its_products(access_store):
-    principal = authenticate(access_store.access, make_key(access_store))
+    principal = authenticate(access_store, make_key(access_store))
     assert principal.subscriber.name == "daily"
     assert [p.name for p in principal.products] == ["p"]
     principal.require("read")
@@ -40,12 +40,12 @@ def test_a_read_key_is_its_subscriber_with_its_products(access_store):
 
 
 def test_scopes_imply_lesser_ones(access_store):
-    publish = authenticate(access_store.access, make_key(access_store, "publish"))
+    publish = authenticate(access_store, make_key(access_store, "publish"))
     publish.require("read")
     publish.require("publish")
     with pytest.raises(Forbidden):
         publish.require("admin")
-    admin = authenticate(access_store.access, make_key(access_store, "admin"))
+    admin = authenticate(access_store, make_key(access_store, "admin"))
     for scope in ("read", "publish", "admin"):
         admin.require(scope)
 
@@ -53,32 +53,32 @@ def test_scopes_imply_lesser_ones(access_store):
 @pytest.mark.parametrize("key", ["", "nope", "nw_aaaaaaaaaa_" + "x" * 43, "Bearer x"])
 def test_unknown_keys(access_store, key):
     with pytest.raises(Unauthorized):
-        authenticate(access_store.access, key)
+        authenticate(access_store, key)
 
 
 def test_revoked_and_suspended(access_store):
     key = make_key(access_store)
-    access_store.access.set_status("daily", "suspended")
+    access_store.subscribers.set_status("daily", "suspended")
     with pytest.raises(Forbidden, match="suspended"):
-        authenticate(access_store.access, key)
-    access_store.access.set_status("daily", "active")
+        authenticate(access_store, key)
+    access_store.subscribers.set_status("daily", "active")
     key_id = key.split("_")[1]
-    access_store.access.revoke_key(key_id)
+    access_store.keys.revoke(key_id)
     with pytest.raises(Unauthorized, match="revoked"):
-        authenticate(access_store.access, key)
+        authenticate(access_store, key)
 
 
 def test_last_used_is_recorded_but_not_on_every_request(access_store):
     key = make_key(access_store)
     key_id = key.split("_")[1]
     now = utcnow()
-    authenticate(access_store.access, key, now)
-    assert access_store.access.key(key_id).last_used_at == now
-    authenticate(access_store.access, key, now + timedelta(seconds=10))
-    assert access_store.access.key(key_id).last_used_at == now
+    authenticate(access_store, key, now)
+    assert access_store.keys.get(key_id).last_used_at == now
+    authenticate(access_store, key, now + timedelta(seconds=10))
+    assert access_store.keys.get(key_id).last_used_at == now
     later = now + timedelta(minutes=2)
-    authenticate(access_store.access, key, later)
-    assert access_store.access.key(key_id).last_used_at == later
+    authenticate(access_store, key, later)
+    assert access_store.keys.get(key_id).last_used_at == later
 
 
 @pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer ", "Token x"])

@@ -24,9 +24,9 @@ SECRET = "a-long-enough-secret"
 def db(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('webhooks-api') / 'api.db'}"
     store = open_store(url)
-    store.access.add_product(Product(name="all", access="full"))
+    store.products.add(Product(name="all", access="full"))
     for name, fmts in (("alpha", []), ("beta", []), ("nitf-only", ["nitf"])):
-        store.access.add_subscriber(Subscriber(name=name, products=["all"], formats=fmts))
+        store.subscribers.add(Subscriber(name=name, products=["all"], formats=fmts))
     store.close()
     return url
 
@@ -43,7 +43,7 @@ def keys(db) -> dict[str, str]:
         ("ops", "admin", ""),
     ):
         key, key_id, key_hash = new_key()
-        store.access.add_key(
+        store.keys.add(
             ApiKey(id=key_id, scope=scope, name=who, subscriber=subscriber), key_hash
         )
         made[who] = key

@@ -69,17 +69,17 @@ class World:
         store.append_many(mixed)
         self.keys: dict[str, str] = {}
         for product in PRODUCTS.values():
-            store.access.add_product(validate_product(product))
-            store.access.add_subscriber(
+            store.products.add(validate_product(product))
+            store.subscribers.add(
                 check_subscriber(Subscriber(name=f"s-{product.name}", products=[product.name]))
             )
             key, key_id, key_hash = new_key()
-            store.access.add_key(
+            store.keys.add(
                 ApiKey(id=key_id, scope="read", name="t", subscriber=f"s-{product.name}"), key_hash
             )
             self.keys[product.name] = key
         key, key_id, key_hash = new_key()
-        store.access.add_key(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
+        store.keys.add(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
         self.keys["desk"] = key
         self.ids = [item.id for item in mixed]
         self.last = store.last_seq()

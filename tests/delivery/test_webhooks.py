@@ -169,7 +169,7 @@ def db(tmp_path_factory) -> str:
         Product(name="teasers", access="teaser"),
         Product(name="english", access="full", languages=["en"]),
     ):
-        store.access.add_product(product)
+        store.products.add(product)
     store.close()
     return url
 
@@ -190,7 +190,7 @@ def server(db):
 
 def key_for(store, subscriber: str = "", scope: str = "read") -> str:
     key, key_id, key_hash = new_key()
-    store.access.add_key(
+    store.keys.add(
         ApiKey(id=key_id, scope=scope, name=subscriber or "desk", subscriber=subscriber), key_hash
     )
     return key
@@ -208,7 +208,7 @@ class Endpoint:
     def __init__(
         self, server, store, name: str, products: list[str], fmt: str = "ninjs", **receiver
     ):
-        store.access.add_subscriber(Subscriber(name=name, products=products))
+        store.subscribers.add(Subscriber(name=name, products=products))
         self.client = server.client(key_for(store, name))
         self.receiver = Receiver(**receiver)
         response = self.client.post(
@@ -340,12 +340,12 @@ def test_only_what_the_subscriber_is_entitled_to(desk, endpoints):
 def test_a_suspended_subscriber_gets_nothing_meanwhile(desk, endpoints, store):
     hook = endpoints("on-holiday", ["full-ar"])
     witness = endpoints("holiday-witness", ["full-ar"])
-    store.access.set_status("on-holiday", "suspended")
+    store.subscribers.set_status("on-holiday", "suspended")
     during = publish(desk, "urn:test:suspended:1")
     # Every endpoint's cursor moves in the round that enqueues an entry for any of them:
     # once the witness has it, the log was read past it for the suspended one too.
     assert [c.seq for c in witness.receiver.wait_accepted(1, "the witness")] == [during]
-    store.access.set_status("on-holiday", "active")
+    store.subscribers.set_status("on-holiday", "active")
     after = publish(desk, "urn:test:suspended:2")
     # In sequence order: had the first reached the outbox, it would have gone first.
     assert [c.seq for c in hook.receiver.wait_accepted(1)] == [after]
@@ -426,8 +426,8 @@ def test_flash_jumps_ahead_of_waiting_deliveries_not_of_a_failing_one(desk, endp
 def test_dead_letters_are_listed_and_can_be_redelivered(tmp_path):
     db = f"sqlite:///{tmp_path / 'dead.db'}"
     local = open_store(db)
-    local.access.add_product(Product(name="all", access="full"))
-    local.access.add_subscriber(Subscriber(name="gone-away", products=["all"]))
+    local.products.add(Product(name="all", access="full"))
+    local.subscribers.add(Subscriber(name="gone-away", products=["all"]))
     key = key_for(local, "gone-away")
     publish_key = key_for(local, scope="publish")
     local.close()

@@ -23,14 +23,14 @@ PASSWORD = "a-long-enough-password"
 @pytest.fixture
 def app(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'console.db'}")
-    store.access.add_product(Product(name="p", access="full"))
-    store.access.add_subscriber(Subscriber(name="s", products=["p"]))
+    store.products.add(Product(name="p", access="full"))
+    store.subscribers.add(Subscriber(name="s", products=["p"]))
     for email, scope, subscriber in (
         ("editor@agency.example", "publish", ""),
         ("reader@s.example", "read", "s"),
     ):
         account = Account(id=email[:6], email=email, scope=scope, subscriber=subscriber)
-        store.access.add_account(account, hash_password(PASSWORD))
+        store.accounts.add(account, hash_password(PASSWORD))
     app = FastAPI()
     app.state.store = store
     sessions.install(app)

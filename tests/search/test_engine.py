@@ -352,7 +352,7 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     first = SearchIndex(tmp_path / "first.search")
     assert first.rebuild(store) == 60
     recipe = recipe_of(first.teaser_chars)
-    kept = store.search_documents_kept(recipe)
+    kept = store.search_documents.kept(recipe)
     assert len(kept) == 60
 
     # A second build from the kept documents is the same index.
@@ -365,20 +365,20 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     # It reads them rather than analysing again: a kept document says what the build
     # indexes (its text here replaced by a word no article has).
     seq = min(kept)
-    (fields,) = unpack([store.search_documents([seq], recipe)[seq]])
+    (fields,) = unpack([store.search_documents.get([seq], recipe)[seq]])
     fields[13] = index_text("كلمةغريبة", "ar")  # the headline's terms
-    store.keep_search_documents(recipe, [(seq, pack([fields])[0])])
+    store.search_documents.keep(recipe, [(seq, pack([fields])[0])])
     third = SearchIndex(tmp_path / "third.search")
     third.rebuild(store)
     assert ids(Searcher(third, store), "كلمةغريبة") == {fields[0]}
 
     # A damaged one is made again from the item, not a failed build.
-    store.keep_search_documents(recipe, [(seq, b"not a document")])
+    store.search_documents.keep(recipe, [(seq, b"not a document")])
     fourth = SearchIndex(tmp_path / "fourth.search")
     assert fourth.rebuild(store) == 60
     assert ids(Searcher(fourth, store), "كلمةغريبة") == set()
     assert ids(Searcher(fourth, store), words[0]) == ids(Searcher(first, store), words[0])
-    (fields,) = unpack([store.search_documents([seq], recipe)[seq]])
+    (fields,) = unpack([store.search_documents.get([seq], recipe)[seq]])
     (version,) = store.by_seq([seq])
     assert fields[2] == seq and fields[13] == index_text(version.item.headline, version.item.language)
     fourth.close()
@@ -387,23 +387,23 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     other = SearchIndex(tmp_path / "other.search", teaser_chars=300)
     other.rebuild(store)
     assert ids(Searcher(other, store, teaser_chars=300), "كلمةغريبة") == set()
-    assert len(store.search_documents_kept(recipe_of(300))) == 60
+    assert len(store.search_documents.kept(recipe_of(300))) == 60
 
     # Following the log keeps the document of each new version.
     store.append(NewsItem(id="urn:test:kept", language="ar", headline="خبر جديد", body=["نص."]))
     third.follow(store)
-    assert store.last_seq() in store.search_documents_kept(recipe)
+    assert store.last_seq() in store.search_documents.kept(recipe)
     # ... and drops those of versions no longer searchable.
     newer = items[1]
     store.append(msgspec.structs.replace(newer, version=newer.version + 1, signal="update"))
     old_seq = store.versions(newer.id)[0].seq
-    assert old_seq in store.search_documents_kept(recipe)
+    assert old_seq in store.search_documents.kept(recipe)
     third.follow(store)
-    assert old_seq not in store.search_documents_kept(recipe)
-    assert store.last_seq() in store.search_documents_kept(recipe)
+    assert old_seq not in store.search_documents.kept(recipe)
+    assert store.last_seq() in store.search_documents.kept(recipe)
     store.withdraw(newer.id, "خطأ")
     third.follow(store)
-    assert not {v.seq for v in store.versions(newer.id)} & store.search_documents_kept(recipe)
+    assert not {v.seq for v in store.versions(newer.id)} & store.search_documents.kept(recipe)
     for index in (first, second, third, other):
         index.close()
     store.close()

@@ -102,12 +102,12 @@ def test_append_many_is_all_or_nothing(store):
     assert store.count() == (1, 1)
 
 
-def test_restore_reproduces_versions_and_skips_present_ones(store, store_url, tmp_path):
+def test_restore_reproduces_versions_and_skips_present_ones(store, make_store_url):
     store.append(item(1))
     store.append(item(1, headline="v2"))
     store.append(item(2))
     exported = list(store.export())
-    other = open_store(store_url.replace("test.db", "other.db"))
+    other = open_store(make_store_url())
     try:
         report = other.restore(exported)
         assert (report.added, report.skipped, report.conflicts) == (3, 0, [])
@@ -192,3 +192,26 @@ def test_an_update_without_version_or_time_is_the_next_version(store):
     store.append(item(version=2, headline="v2", versioncreated=datetime(2025, 1, 1, tzinfo=UTC)))
     receipt = store.append(item(headline="a text file, edited"))
     assert (receipt.version, receipt.created) == (3, True)
+
+
+def test_every_noun_of_the_contract_is_there_with_all_its_methods(store):
+    """The store has each attribute ``Store`` declares, and each has every method its
+    Protocol names: what the layers above may call on any backend."""
+    from newswire.store import access, base, webhooks
+
+    modules = (base, access, webhooks)
+    nouns = {
+        name: attr.fget.__annotations__["return"]
+        for name, attr in vars(base.Store).items()
+        if isinstance(attr, property)
+    }
+    assert set(nouns) >= {"products", "keys", "webhooks", "search_documents", "coordination"}
+    missing = {}
+    for name, protocol_name in nouns.items():
+        protocol = next(getattr(m, protocol_name) for m in modules if hasattr(m, protocol_name))
+        wanted = {m for m in vars(protocol) if not m.startswith("_")}
+        noun = getattr(store, name)
+        if lacking := sorted(m for m in wanted if not callable(getattr(noun, m, None))):
+            missing[name] = lacking
+    assert missing == {}
+    assert not hasattr(store, "access")  # the old catch-all is gone

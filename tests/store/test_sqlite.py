@@ -73,3 +73,12 @@ def test_bad_database_urls(url):
 def test_missing_folder(tmp_path):
     with pytest.raises(BadInput, match="does not exist"):
         open_store(f"sqlite:///{tmp_path / 'nope' / 'a.db'}")
+
+
+def test_a_derived_index_lives_beside_the_database_file(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'news.db'}")
+    assert store.index_hint() == tmp_path / "news.db.search"
+    store.close()
+    memory = open_store("sqlite:///:memory:")
+    assert memory.index_hint() is None  # nothing derived outlives an in-memory store
+    memory.close()

@@ -22,7 +22,7 @@ import threading
 import time
 
 from newswire.store.base import Leased
-from newswire.store.sqlite import write_transaction
+from newswire.store.sqlite.connection import Tables, write_transaction
 
 
 class SQLiteWatch:
@@ -61,12 +61,8 @@ class QuietWatch:
         pass
 
 
-class SQLiteCoordination:
+class SQLiteCoordination(Tables):
     """Generations and shared rate buckets, in the store's own connection."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
-        self._db = db
-        self._lock = lock
 
     def generation(self, name: str = "access") -> int:
         with self._lock:

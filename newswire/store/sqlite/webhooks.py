@@ -1,4 +1,5 @@
-"""Webhook endpoints and their outbox of deliveries in the embedded SQLite store.
+"""Webhook endpoints and their outbox of deliveries in the embedded SQLite store
+(``newswire.store.webhooks.Webhooks``).
 
 Tables ``webhooks`` and ``deliveries`` (migration 5, ``first_attempt_at`` from migration 7).
 The outbox is the source of truth for webhook delivery: the worker (``newswire.delivery
@@ -19,98 +20,15 @@ shorter than a second, and fixed-width text compares in time order.
 
 from __future__ import annotations
 
+import builtins
 import secrets
-import sqlite3
-import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import Literal, NamedTuple
-
-import msgspec
+from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.sqlite import write_transaction
-
-DeliveryStatus = Literal["pending", "delivered", "failed"]
-STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
-
-
-class Webhook(msgspec.Struct, kw_only=True):
-    id: str
-    subscriber: str
-    url: str
-    secret: str
-    format: str
-    cursor: int
-    """The last log entry this endpoint's deliveries were enqueued from."""
-    created_at: datetime
-
-
-class Delivery(msgspec.Struct, kw_only=True):
-    id: str
-    webhook: str
-    subscriber: str
-    seq: int
-    item_id: str
-    version: int
-    kind: str
-    access: str
-    product: str
-    priority: int
-    """0 for flash (urgency 1) items, 1 for the others: flash goes first among the waiting."""
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    first_attempt_at: datetime | None
-    last_status: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-
-
-class Outgoing(NamedTuple):
-    """A delivery to enqueue: one log entry for one endpoint, as its subscriber gets it."""
-
-    seq: int
-    item_id: str
-    version: int
-    kind: str
-    access: str
-    product: str
-    priority: int
-
-
-class Advance(NamedTuple):
-    """Move ``webhook``'s cursor from ``start`` to ``end``, enqueuing ``rows``."""
-
-    webhook: str
-    start: int
-    end: int
-    rows: list[Outgoing]
-
-
-class Target(NamedTuple):
-    """Where and how the head delivery of an endpoint goes."""
-
-    delivery: Delivery
-    url: str
-    secret: str
-    format: str
-
-
-def stamp(moment: datetime) -> str:
-    """``2025-03-01T12:00:00.250Z``: UTC to the millisecond, fixed width."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
+from newswire.store.base import time_or_none
+from newswire.store.sqlite.connection import Tables, write_transaction
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
 
 _WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
 _DELIVERY_COLUMNS = (
@@ -132,27 +50,19 @@ def _webhook(row: tuple) -> Webhook:
         secret=secret,
         format=fmt,
         cursor=cursor,
-        created_at=_time(created),
+        created_at=time_or_none(created),
     )
 
 
 def _delivery(row: tuple) -> Delivery:
     values = dict(zip(Delivery.__struct_fields__, row, strict=True))
     for name in _TIMES:
-        values[name] = _time(values[name])
+        values[name] = time_or_none(values[name])
     return Delivery(**values)
 
 
-class SQLiteWebhooks:
-    """The webhook tables of one SQLite store, sharing its connection and lock."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
-        self._db = db
-        self._lock = lock
-
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+class SQLiteWebhooks(Tables):
+    """``newswire.store.webhooks.Webhooks``: the webhook tables of one SQLite store."""
 
     # --- endpoints ---------------------------------------------------------------------
 
@@ -182,7 +92,7 @@ class SQLiteWebhooks:
             raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
         return _webhook(rows[0])
 
-    def list(self, subscriber: str | None = None) -> list[Webhook]:
+    def list(self, subscriber: str | None = None) -> builtins.list[Webhook]:
         where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
         return [
             _webhook(r)
@@ -191,7 +101,7 @@ class SQLiteWebhooks:
             )
         ]
 
-    def active(self) -> list[Webhook]:
+    def active(self) -> builtins.list[Webhook]:
         return [
             _webhook(r)
             for r in self._read(
@@ -349,7 +259,7 @@ class SQLiteWebhooks:
         webhook: str | None = None,
         status: str | None = None,
         limit: int = 50,
-    ) -> list[Delivery]:
+    ) -> builtins.list[Delivery]:
         """Deliveries, the most recent log entries first."""
         where, args = [], []
         for column, value in (

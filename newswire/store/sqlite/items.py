@@ -1,8 +1,4 @@
-"""The embedded default store: one SQLite file in WAL mode.
-
-Written against the standard library's ``sqlite3`` rather than an ORM: the store is a
-handful of statements on its hot path (ingest, feeds), and the bare driver keeps ingest
-within a small factor of a raw ``executemany`` (see docs/benchmarks.md).
+"""Item versions and the event log in the embedded SQLite store.
 
 Tables:
 
@@ -11,6 +7,7 @@ Tables:
   SQLite's AUTOINCREMENT never reuses a value, so cursors stay valid forever.
 - ``items``: one row per item, pointing at its latest version (derived; rebuilt by
   migrations if needed).
+- ``lifts``: the log entries of embargo lifts, numbered from the same sequence.
 - ``schema_migrations``: which migrations have run (see ``newswire.store.migrations``).
 """
 
@@ -19,13 +16,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import msgspec
 
-from newswire.errors import BadInput, Conflict, NotFound, Unavailable
+from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Change,
@@ -39,9 +34,10 @@ from newswire.store.base import (
     kind_of,
     prepare,
     successor,
+    time_of,
     withdrawal,
 )
-from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
+from newswire.store.sqlite.connection import write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder(NewsItem).decode
@@ -60,87 +56,12 @@ _UPSERT_ITEM = (
 )
 
 
-def database_path(url: str) -> str:
-    """``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://:memory:``."""
-    if not url.startswith("sqlite:"):
-        raise BadInput(f"not an SQLite URL: {url!r}", field="db")
-    rest = url[len("sqlite:") :]
-    if rest in ("", "//", "///:memory:", "//:memory:", ":memory:"):
-        return ":memory:"
-    if rest.startswith("///"):
-        return rest[3:]
-    if rest.startswith("//"):
-        raise BadInput(f"an SQLite URL has three slashes before a path: {url!r}", field="db")
-    return rest
+class Items:
+    """The item versions and the event log: the ``Store`` methods of ``SQLiteStore``, on
+    its connection (``_db``) and lock (``_lock``)."""
 
-
-class SQLiteStore:
-    def __init__(self, url: str = "sqlite:///./newswire.db", *, create: bool = True):
-        self.url = url
-        path = database_path(url)
-        if path != ":memory:":
-            file = Path(path).expanduser()
-            path = str(file)
-            if not file.parent.is_dir():
-                raise BadInput(
-                    f"the folder of the database does not exist: {file.parent}", field="db"
-                )
-            if file.is_dir():
-                raise BadInput(f"the database path is a folder: {file}", field="db")
-            if not create and not file.exists():
-                raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
-        # One connection shared by the threads of a process, serialised by a lock: SQLite
-        # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            # Fewer, larger checkpoints and a 64 MB page cache: bulk ingest writes each
-            # index page once per checkpoint instead of once per 4 MB of WAL.
-            self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            self._db.execute("PRAGMA cache_size=-65536")
-            migrate(self._db, SQLITE_MIGRATIONS)
-        except sqlite3.Error as exc:
-            raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
-        self._lock = threading.RLock()
-        self._path = path
-        self._access = None
-        self._webhooks = None
-        self._coordination = None
-
-    @property
-    def access(self):
-        """Products, subscribers and API keys (``newswire.store.sqlite_access``)."""
-        if self._access is None:
-            from newswire.store.sqlite_access import SQLiteAccess
-
-            self._access = SQLiteAccess(self._db, self._lock)
-        return self._access
-
-    @property
-    def webhooks(self):
-        """Webhook endpoints and their outbox of deliveries (``newswire.store.sqlite_webhooks``)."""
-        if self._webhooks is None:
-            from newswire.store.sqlite_webhooks import SQLiteWebhooks
-
-            self._webhooks = SQLiteWebhooks(self._db, self._lock)
-        return self._webhooks
-
-    @property
-    def coordination(self):
-        """Generations and rate buckets (``newswire.store.sqlite_coordination``)."""
-        if self._coordination is None:
-            from newswire.store.sqlite_coordination import SQLiteCoordination
-
-            self._coordination = SQLiteCoordination(self._db, self._lock)
-        return self._coordination
-
-    def watch(self):
-        from newswire.store.sqlite_coordination import QuietWatch, SQLiteWatch
-
-        return QuietWatch() if self._path == ":memory:" else SQLiteWatch(self._path)
+    _db: sqlite3.Connection
+    _lock: threading.RLock
 
     # --- writing ---------------------------------------------------------------------
 
@@ -327,7 +248,7 @@ class SQLiteStore:
                 " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
                 " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
             ).fetchone()
-        return _time(row[0]) if row and row[0] else None
+        return time_of(row[0]) if row and row[0] else None
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
         latest = self.get(item_id).item
@@ -379,39 +300,6 @@ class SQLiteStore:
             )
         return out
 
-    def search_documents(self, seqs: list[int], recipe: str) -> dict[int, bytes]:
-        found: dict[int, bytes] = {}
-        for start in range(0, len(seqs), 500):
-            chunk = seqs[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            with self._lock:
-                found.update(
-                    self._db.execute(
-                        f"SELECT seq, fields FROM search_documents WHERE seq IN ({marks})"
-                        " AND recipe = ?",
-                        (*chunk, recipe),
-                    ).fetchall()
-                )
-        return found
-
-    def forget_search_documents(self, seqs: list[int]) -> None:
-        if seqs:
-            with write_transaction(self._db, self._lock) as cur:
-                cur.executemany("DELETE FROM search_documents WHERE seq = ?", [(s,) for s in seqs])
-
-    def search_documents_kept(self, recipe: str) -> set[int]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT seq FROM search_documents WHERE recipe = ?", (recipe,)
-            ).fetchall()
-        return {row[0] for row in rows}
-
-    def keep_search_documents(self, recipe: str, documents: Iterable[tuple[int, bytes]]) -> None:
-        rows = [(seq, recipe, fields) for seq, fields in documents]
-        if rows:
-            with write_transaction(self._db, self._lock) as cur:
-                cur.executemany("INSERT OR REPLACE INTO search_documents VALUES (?, ?, ?)", rows)
-
     def count(self) -> tuple[int, int]:
         with self._lock:
             items = self._db.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -426,73 +314,6 @@ class SQLiteStore:
             ).fetchone()
         return row[0] or 0
 
-    def backup(self, target: str) -> None:
-        """Copy the database to the file ``target`` while others keep writing (SQLite's
-        online backup API); the copy opens as a store of its own.
-
-        The copy is one consistent moment: the pages are copied in a single step, inside
-        one read transaction, which in WAL mode never holds a writer up (copying in
-        several steps would start again each time another connection commits, and might
-        never finish on a busy server). It is written beside ``target`` and renamed over
-        it when complete, so ``target`` is never a half-written file; an existing one is
-        replaced (the CLI asks for ``--force`` first)."""
-        file = Path(target).expanduser()
-        if not file.parent.is_dir():
-            raise BadInput(f"the folder of the backup does not exist: {file.parent}", field="target")
-        if file.is_dir():
-            raise BadInput(f"the backup path is a folder: {file}", field="target")
-        if self._path != ":memory:" and file.exists() and file.samefile(self._path):
-            raise BadInput(f"{file} is the database itself", field="target")
-        partial = file.with_name(f".{file.name}.partial")
-        for leftover in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)  # an earlier backup that was interrupted
-        try:
-            copy = sqlite3.connect(partial)
-            try:
-                if self._path == ":memory:":  # only this connection sees it
-                    with self._lock:
-                        self._db.backup(copy)
-                else:  # a connection of its own: the store's threads go on meanwhile
-                    source = sqlite3.connect(self._path)
-                    try:
-                        source.execute("PRAGMA busy_timeout=10000")
-                        source.backup(copy)
-                    finally:
-                        source.close()
-            finally:
-                copy.close()  # checkpoints the copy's WAL into it: one self-contained file
-            partial.replace(file)
-        except sqlite3.Error as exc:
-            partial.unlink(missing_ok=True)
-            raise Unavailable(f"the backup to {file} failed: {exc}") from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-@contextmanager
-def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Cursor]:
-    """A cursor inside ``BEGIN IMMEDIATE``: committed when the block ends, rolled back if it
-    raises. A write lock another writer holds past the busy timeout is a 503, not a crash."""
-    with lock:
-        cur = db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise Unavailable("the database is busy with another writer; try again") from None
-            raise
-        try:
-            yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-
 
 def _next_seq(cur: sqlite3.Cursor) -> int:
     """The next sequence number: above any ever allocated (AUTOINCREMENT's own rule)."""
@@ -504,19 +325,14 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
     return row[0] + 1
 
 
-def _time(text: str) -> datetime:
-    # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
-    return datetime.fromisoformat(text)
-
-
 def _stored(row: tuple) -> Stored:
     seq, stored_at, data = row
-    return Stored(seq=seq, stored_at=_time(stored_at), item=_DECODE(data))
+    return Stored(seq=seq, stored_at=time_of(stored_at), item=_DECODE(data))
 
 
 def _change(row: tuple) -> Change:
     seq, stored_at, data, lifted = row
-    item, at = _DECODE(data), _time(stored_at)
+    item, at = _DECODE(data), time_of(stored_at)
     if lifted:
         return Change(seq=seq, stored_at=at, item=item, kind="embargo-lift")
     return Change(seq=seq, stored_at=at, item=item, kind=kind_of(item), held=held(item, at))

@@ -1,0 +1,160 @@
+"""The PostgreSQL store: several processes and nodes on one database server.
+
+``postgresql://user@host/dbname`` (also ``postgres://`` and ``postgresql+psycopg://``).
+The same contract as the SQLite store (``newswire.store.base``), written against psycopg 3
+and its connection pool; one module per noun, as the SQLite package. What it does
+differently, and why, is in docs/postgres.md: mostly that writers run at once, ordered
+by a commit-ordered sequence (``items``), and that the watch is LISTEN/NOTIFY.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from newswire.errors import BadInput
+from newswire.store.postgres.database import Database, conninfo, where
+from newswire.store.postgres.items import Items
+from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS, has_schema, migrate
+
+__all__ = ["PostgresStore"]
+
+
+class PostgresStore(Items):
+    def __init__(self, url: str = "postgresql://127.0.0.1/newswire", *, create: bool = True):
+        self.url = url
+        info = conninfo(url)
+        _open(info, create=create)
+        self._db = Database(info)
+        self._info = info
+        self._nouns: dict[str, object] = {}
+
+    def _noun(self, name: str, make):
+        noun = self._nouns.get(name)
+        if noun is None:
+            noun = self._nouns[name] = make(self._db)
+        return noun
+
+    # The nouns, each a module of its own, imported when first used (a CLI command that
+    # lists products loads nothing of webhooks).
+
+    @property
+    def products(self):
+        from newswire.store.postgres.products import PostgresProducts
+
+        return self._noun("products", PostgresProducts)
+
+    @property
+    def subscribers(self):
+        from newswire.store.postgres.subscribers import PostgresSubscribers
+
+        return self._noun("subscribers", PostgresSubscribers)
+
+    @property
+    def keys(self):
+        from newswire.store.postgres.keys import PostgresKeys
+
+        return self._noun("keys", PostgresKeys)
+
+    @property
+    def usage(self):
+        from newswire.store.postgres.usage import PostgresUsage
+
+        return self._noun("usage", PostgresUsage)
+
+    @property
+    def accounts(self):
+        from newswire.store.postgres.accounts import PostgresAccounts
+
+        return self._noun("accounts", PostgresAccounts)
+
+    @property
+    def sessions(self):
+        from newswire.store.postgres.sessions import PostgresSessions
+
+        return self._noun("sessions", PostgresSessions)
+
+    @property
+    def topics(self):
+        from newswire.store.postgres.topics import PostgresTopics
+
+        return self._noun("topics", PostgresTopics)
+
+    @property
+    def webhooks(self):
+        from newswire.store.postgres.webhooks import PostgresWebhooks
+
+        return self._noun("webhooks", PostgresWebhooks)
+
+    @property
+    def search_documents(self):
+        from newswire.store.postgres.search_documents import PostgresSearchDocuments
+
+        return self._noun("search_documents", PostgresSearchDocuments)
+
+    @property
+    def coordination(self):
+        from newswire.store.postgres.coordination import PostgresCoordination
+
+        return self._noun("coordination", PostgresCoordination)
+
+    def watch(self):
+        from newswire.store.postgres.coordination import PostgresWatch
+
+        return PostgresWatch(self._info)
+
+    def index_hint(self) -> Path:
+        """Where a node keeps its search index when ``NEWSWIRE_SEARCH_INDEX`` does not say:
+        a folder in the working directory named after the database (``newswire.search``).
+        Each node has its own (derived data, rebuilt from the log when missing); kept on
+        disk so that a restart does not analyse the whole archive again."""
+        name = conninfo_to_dict(self._info).get("dbname") or "newswire"
+        return Path(f"{name}.search")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _open(info: str, *, create: bool) -> None:
+    """Connect once, make the database if ``create`` and it is missing, and migrate."""
+    try:
+        conn = psycopg.connect(info, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if not (create and _create_database(info)):
+            raise BadInput(f"cannot open the database {where(info)}: {exc}", field="db") from None
+        conn = psycopg.connect(info, autocommit=True)
+    try:
+        with conn:
+            if not create and not has_schema(conn):
+                raise BadInput(
+                    f"no newswire store in the database {where(info)} (ingest or import"
+                    " makes one)",
+                    field="db",
+                )
+            migrate(conn, POSTGRES_MIGRATIONS)
+    except psycopg.Error as exc:
+        raise BadInput(f"cannot open the database {where(info)}: {exc}", field="db") from None
+
+
+def _create_database(info: str) -> bool:
+    """Make the URL's database when the server is there and it is not (as the SQLite
+    store makes its file); False when that is not what was wrong."""
+    params = conninfo_to_dict(info)
+    name = params.get("dbname")
+    if not name or name == "postgres":
+        return False
+    try:
+        with psycopg.connect(
+            make_conninfo(info, dbname="postgres"), autocommit=True
+        ) as admin:
+            if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return False  # it exists: the first connection failed for another reason
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.errors.DuplicateDatabase:
+        return True  # another process made it meanwhile
+    except psycopg.Error:
+        return False
+    return True

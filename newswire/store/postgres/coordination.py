@@ -1,0 +1,154 @@
+"""What the processes and nodes sharing one PostgreSQL store use to act as one server
+(``newswire.store.base.Coordination`` and ``Watch``).
+
+- ``PostgresWatch``: a connection of its own that LISTENs on the ``newswire`` channel.
+  Triggers (migrations 1 and 7) NOTIFY it when log entries commit and when the access
+  generation moves; PostgreSQL delivers a notification only once its transaction has
+  committed. ``changed()`` drains what has arrived on the socket without waiting and
+  without a query, so it may be asked every few milliseconds.
+- the ``access`` generation, moved by row triggers on products, subscribers, API keys,
+  accounts and sessions (the SQLite store's list, ``migrations.ACCESS_CHANGES``).
+- ``rate_buckets``: one token bucket per subscriber shared by every process and node;
+  taking tokens locks the bucket's row for the read-compute-write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+from psycopg import pq
+
+from newswire.store.base import Leased
+from newswire.store.postgres.database import Database
+from newswire.store.postgres.migrations import CHANNEL
+
+RECONNECT_EVERY = 1.0
+"""Seconds between two attempts to listen again after the listening connection broke."""
+
+
+class PostgresWatch:
+    """``Watch`` on a PostgreSQL store: LISTEN/NOTIFY on a connection of its own.
+
+    If that connection breaks, notifications may be lost until it is back: ``changed()``
+    says True when it notices (the caller reads again) and again when listening resumes,
+    and reconnects in a thread of its own, since ``changed()`` must never wait."""
+
+    def __init__(self, info: str):
+        self._info = info
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection | None = None
+        self._fresh: psycopg.Connection | None = None
+        self._connecting = False
+        self._retry_at = 0.0
+        self._closed = False
+        try:
+            self._conn = self._listen()
+        except psycopg.Error:
+            self._reconnect()
+
+    def _listen(self) -> psycopg.Connection:
+        conn = psycopg.connect(self._info, autocommit=True)
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def changed(self) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            if self._conn is None:
+                if self._fresh is not None:
+                    # Listening again: whatever committed meanwhile was not announced.
+                    self._conn, self._fresh = self._fresh, None
+                    return True
+                if not self._connecting and time.monotonic() >= self._retry_at:
+                    self._reconnect()
+                return False
+            pgconn = self._conn.pgconn
+            try:
+                pgconn.consume_input()  # reads what the socket holds; never waits
+                seen = False
+                while pgconn.notifies() is not None:
+                    seen = True
+                if pgconn.status == pq.ConnStatus.OK:
+                    return seen
+            except psycopg.Error:
+                pass
+            self._conn.close()
+            self._conn = None
+            self._reconnect()
+            return True
+
+    def _reconnect(self) -> None:
+        """Listen again in a thread of its own (a connection takes round trips)."""
+        self._connecting = True
+
+        def run() -> None:
+            try:
+                conn = self._listen()
+            except psycopg.Error:
+                conn = None
+            with self._lock:
+                self._connecting = False
+                if conn is None:
+                    self._retry_at = time.monotonic() + RECONNECT_EVERY
+                elif self._closed:
+                    conn.close()
+                else:
+                    self._fresh = conn
+
+        threading.Thread(target=run, name="newswire-watch", daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for conn in (self._conn, self._fresh):
+                if conn is not None:
+                    conn.close()
+            self._conn = self._fresh = None
+
+
+class PostgresCoordination:
+    """Generations and shared rate buckets, on the store's pool."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def generation(self, name: str = "access") -> int:
+        row = self._db.one("SELECT n FROM generations WHERE name = %s", (name,))
+        return row[0] if row else 0
+
+    def take_tokens(
+        self, who: str, per_minute: int, want: int, now: float | None = None
+    ) -> Leased:
+        now = time.time() if now is None else now
+        rate = per_minute / 60.0
+        with self._db.transaction() as cur:
+            # A bucket is worth no disk flush: a crash loses at most the last moments of
+            # it (a few tokens given back), and a request waits on no fsync for it.
+            cur.execute("SET LOCAL synchronous_commit = off")
+            # A new bucket starts full; then its row is locked until this commits, so two
+            # processes never read the same tokens.
+            cur.execute(
+                "INSERT INTO rate_buckets (who, tokens, at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (who) DO NOTHING",
+                (who, float(per_minute), now),
+            )
+            tokens, at = cur.execute(
+                "SELECT tokens, at FROM rate_buckets WHERE who = %s FOR UPDATE", (who,)
+            ).fetchone()
+            # A clock that went back refills nothing; the bucket never holds more than a
+            # minute's allowance (a limit lowered since is applied at once).
+            tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
+            granted = min(want, int(tokens))
+            tokens -= granted
+            cur.execute(
+                "UPDATE rate_buckets SET tokens = %s, at = %s WHERE who = %s", (tokens, now, who)
+            )
+        wait = 0.0 if granted else (1.0 - tokens) / rate
+        return Leased(granted, wait)

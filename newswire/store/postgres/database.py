@@ -1,0 +1,104 @@
+"""The PostgreSQL store's connections: a pool, transactions, and what their errors mean.
+
+Every noun of the store (``items``, ``products``, ...) shares one ``Database``: a
+``psycopg_pool.ConnectionPool`` of autocommit connections. A read is one statement on a
+pooled connection (no BEGIN/COMMIT round trips); a write is ``transaction()``, which
+commits when its block ends and rolls back if it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from newswire.errors import BadInput, Unavailable
+
+SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
+
+POOL_SIZE = 10
+"""Connections per store (per process): the threads of a server's thread pool share them."""
+
+
+def conninfo(url: str) -> str:
+    """The libpq connection string of a database URL (``postgresql+psycopg://`` is
+    SQLAlchemy's spelling of the same URL; libpq knows the other two)."""
+    if not url.lower().startswith(SCHEMES):
+        raise BadInput(f"not a PostgreSQL URL: {url!r}", field="db")
+    # libpq reads only the lower-case scheme (the store registry reads any case).
+    url = "postgresql://" + url.split("://", 1)[1]
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise BadInput(f"bad PostgreSQL URL {url!r}: {exc}", field="db") from None
+    # A server that does not answer is an error in seconds, not a hang.
+    params.setdefault("connect_timeout", 10)
+    params.setdefault("application_name", "newswire")
+    return make_conninfo(**params)
+
+
+def where(info: str) -> str:
+    """``dbname on host``, for messages: never the password a URL may carry."""
+    params = conninfo_to_dict(info)
+    return f"{params.get('dbname') or params.get('user') or 'postgres'} on {params.get('host') or 'localhost'}"
+
+
+def when(text: str | None) -> datetime | None:
+    """A time stored as ISO text (``iso``, ``stamp``), aware and in UTC."""
+    return datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+
+class Database:
+    """A pool of connections to one database, shared by the store's nouns."""
+
+    def __init__(self, info: str, *, size: int = POOL_SIZE):
+        self.info = info
+        self.pool = ConnectionPool(
+            info,
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True},
+            name="newswire",
+            open=False,
+        )
+        try:
+            self.pool.open(wait=True, timeout=30)
+        except PoolTimeout:
+            self.pool.close()
+            raise BadInput(f"cannot connect to the database {where(info)}", field="db") from None
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection; a lost server is a 503 (try again), not a crash."""
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            raise Unavailable("no database connection is free; try again") from None
+        except psycopg.OperationalError as exc:
+            # Connection lost, server shutting down, a deadlock or a cancelled statement:
+            # each is transient, and the transaction was rolled back.
+            raise Unavailable(f"the database failed: {exc}; try again") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor]:
+        """A cursor inside a transaction: committed when the block ends, rolled back if it
+        raises."""
+        with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def rows(self, sql: str, args: tuple | dict = ()) -> list[tuple]:
+        # Results in binary: an item's bytes as they are, not as hex text (half the time).
+        with self.connection() as conn:
+            return conn.execute(sql, args, binary=True).fetchall()
+
+    def one(self, sql: str, args: tuple | dict = ()) -> tuple | None:
+        with self.connection() as conn:
+            return conn.execute(sql, args, binary=True).fetchone()
+
+    def close(self) -> None:
+        self.pool.close()

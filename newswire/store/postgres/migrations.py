@@ -1,0 +1,330 @@
+"""Versioned schema migrations of the PostgreSQL store.
+
+The same scheme as the SQLite store's: numbered steps of plain SQL, the ones a database
+has run recorded in ``schema_migrations``, the missing ones run at open, a database of a
+newer release refused. The steps are this backend's own (it started with the schema the
+SQLite store reached in ten steps), so their numbers are not the SQLite ones.
+
+Every opener runs ``migrate``; several processes or nodes may open the store at once, so
+the whole check-and-run is one transaction under ``pg_advisory_xact_lock``: the second
+opener waits, then finds the steps done. PostgreSQL's DDL is transactional, so a step that
+fails leaves nothing half made.
+
+Times are kept as ISO 8601 text, exactly as the SQLite store keeps them (``iso``,
+``stamp``): the layers above compare them as text, and both backends return equal values.
+Text columns collate as ``"C"`` (by code point, as SQLite's BINARY does), whatever the
+database's locale: names list in the same order, and times compare as time.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import psycopg
+
+from newswire.errors import BadInput
+from newswire.model import utcnow
+
+
+class Migration(NamedTuple):
+    number: int
+    name: str
+    sql: str
+
+
+LOCK = 0x6E657773  # "news": the advisory lock key migrations take
+CHANNEL = "newswire"
+"""The NOTIFY channel: ``log`` when log entries commit, ``access`` when the access
+generation moves (``PostgresWatch``)."""
+
+ACCESS_CHANGES = (
+    *(
+        (table, event)
+        for table in ("products", "subscribers", "subscriber_products")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
+    ("api_keys", "INSERT"),
+    ("api_keys", "DELETE"),
+    ("api_keys", "UPDATE OF hash, scope, subscriber, revoked_at"),
+    ("accounts", "DELETE"),
+    ("accounts", "UPDATE OF scope, subscriber, portal_admin, password"),
+    ("sessions", "DELETE"),
+)
+"""The changes that may change what a caller may do, each moving the ``access``
+generation (the SQLite store's list): not bookkeeping such as a key's last use, a
+session's touch, an account's last login."""
+
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "the log: append-only item versions and embargo lifts, one commit-ordered sequence",
+        f"""
+        CREATE TABLE log_sequence (
+            one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+            value bigint NOT NULL
+        );
+        INSERT INTO log_sequence (value) VALUES (0);
+        COMMENT ON TABLE log_sequence IS 'The last sequence number given to a log entry.'
+            ' Writers take numbers from it last in their transaction and hold its row lock'
+            ' until they commit, so entries commit in sequence order (docs/postgres.md).';
+        CREATE TABLE versions (
+            seq            bigint PRIMARY KEY,
+            id             text COLLATE "C" NOT NULL,
+            version        integer NOT NULL,
+            language       text COLLATE "C" NOT NULL DEFAULT '',
+            headline       text COLLATE "C" NOT NULL DEFAULT '',
+            pubstatus      text COLLATE "C" NOT NULL DEFAULT 'usable',
+            versioncreated text COLLATE "C",
+            embargo_until  text COLLATE "C",
+            fingerprint    text COLLATE "C" NOT NULL,
+            stored_at      text COLLATE "C" NOT NULL,
+            data           bytea NOT NULL,
+            UNIQUE (id, version)
+        );
+        CREATE INDEX versions_id_fingerprint ON versions (id, fingerprint);
+        CREATE INDEX versions_embargo ON versions (embargo_until)
+            WHERE embargo_until IS NOT NULL;
+        CREATE TABLE items (
+            id             text COLLATE "C" PRIMARY KEY,
+            latest_version integer NOT NULL,
+            latest_seq     bigint NOT NULL REFERENCES versions (seq),
+            language       text COLLATE "C" NOT NULL DEFAULT '',
+            updated_at     text COLLATE "C" NOT NULL
+        );
+        CREATE INDEX items_latest_seq ON items (latest_seq);
+        CREATE TABLE lifts (
+            seq         bigint PRIMARY KEY,
+            version_seq bigint NOT NULL UNIQUE REFERENCES versions (seq),
+            lifted_at   text COLLATE "C" NOT NULL
+        );
+        CREATE FUNCTION newswire_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '% are append-only', TG_ARGV[0]
+                USING ERRCODE = 'integrity_constraint_violation';
+        END $$;
+        CREATE TRIGGER versions_append_only BEFORE UPDATE OR DELETE ON versions
+            FOR EACH ROW EXECUTE FUNCTION newswire_append_only('item versions');
+        CREATE TRIGGER versions_append_only_truncate BEFORE TRUNCATE ON versions
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_append_only('item versions');
+        CREATE TRIGGER lifts_append_only BEFORE UPDATE OR DELETE ON lifts
+            FOR EACH ROW EXECUTE FUNCTION newswire_append_only('lifts');
+        CREATE TRIGGER lifts_append_only_truncate BEFORE TRUNCATE ON lifts
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_append_only('lifts');
+        CREATE FUNCTION newswire_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{CHANNEL}', TG_ARGV[0]);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER versions_notify AFTER INSERT ON versions
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_notify('log');
+        CREATE TRIGGER lifts_notify AFTER INSERT ON lifts
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_notify('log');
+        """,
+    ),
+    Migration(
+        2,
+        "access: products, subscribers and hashed API keys",
+        """
+        CREATE TABLE products (
+            name text COLLATE "C" PRIMARY KEY,
+            data bytea NOT NULL
+        );
+        CREATE TABLE subscribers (
+            name   text COLLATE "C" PRIMARY KEY,
+            status text COLLATE "C" NOT NULL DEFAULT 'active',
+            data   bytea NOT NULL
+        );
+        CREATE TABLE subscriber_products (
+            subscriber text COLLATE "C" NOT NULL REFERENCES subscribers (name) ON DELETE CASCADE,
+            product    text COLLATE "C" NOT NULL REFERENCES products (name),
+            PRIMARY KEY (subscriber, product)
+        );
+        CREATE INDEX subscriber_products_product ON subscriber_products (product);
+        CREATE TABLE api_keys (
+            id           text COLLATE "C" PRIMARY KEY,
+            hash         text COLLATE "C" NOT NULL UNIQUE,
+            scope        text COLLATE "C" NOT NULL,
+            name         text COLLATE "C" NOT NULL DEFAULT '',
+            subscriber   text COLLATE "C" REFERENCES subscribers (name) ON DELETE SET NULL,
+            created_at   text COLLATE "C" NOT NULL,
+            last_used_at text COLLATE "C",
+            revoked_at   text COLLATE "C"
+        );
+        CREATE INDEX api_keys_subscriber ON api_keys (subscriber);
+        """,
+    ),
+    Migration(
+        3,
+        "usage: deliveries to each subscriber, counted by day, channel and product",
+        """
+        CREATE TABLE usage (
+            day        text COLLATE "C" NOT NULL,
+            subscriber text COLLATE "C" NOT NULL,
+            channel    text COLLATE "C" NOT NULL,
+            product    text COLLATE "C" NOT NULL DEFAULT '',
+            count      bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, subscriber, channel, product)
+        );
+        """,
+    ),
+    Migration(
+        4,
+        "accounts: people who log in (portal, console), their sessions and saved searches",
+        """
+        CREATE TABLE accounts (
+            id            text COLLATE "C" PRIMARY KEY,
+            email         text COLLATE "C" NOT NULL UNIQUE,
+            password      text COLLATE "C" NOT NULL,
+            scope         text COLLATE "C" NOT NULL,
+            subscriber    text COLLATE "C" REFERENCES subscribers (name) ON DELETE CASCADE,
+            portal_admin  boolean NOT NULL DEFAULT false,
+            lang          text COLLATE "C" NOT NULL DEFAULT 'ar',
+            created_at    text COLLATE "C" NOT NULL,
+            last_login_at text COLLATE "C"
+        );
+        CREATE INDEX accounts_subscriber ON accounts (subscriber);
+        CREATE TABLE sessions (
+            id           text COLLATE "C" PRIMARY KEY,
+            hash         text COLLATE "C" NOT NULL UNIQUE,
+            account      text COLLATE "C" NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            csrf         text COLLATE "C" NOT NULL,
+            created_at   text COLLATE "C" NOT NULL,
+            last_seen_at text COLLATE "C" NOT NULL,
+            expires_at   text COLLATE "C" NOT NULL
+        );
+        CREATE INDEX sessions_account ON sessions (account);
+        CREATE TABLE topics (
+            id         text COLLATE "C" PRIMARY KEY,
+            account    text COLLATE "C" NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            name       text COLLATE "C" NOT NULL,
+            query      text COLLATE "C" NOT NULL,
+            lang       text COLLATE "C" NOT NULL DEFAULT '',
+            subject    text COLLATE "C" NOT NULL DEFAULT '',
+            urgency    text COLLATE "C" NOT NULL DEFAULT '',
+            created_at text COLLATE "C" NOT NULL,
+            UNIQUE (account, name)
+        );
+        """,
+    ),
+    Migration(
+        5,
+        "webhooks: subscribers' endpoints and the outbox of deliveries to them",
+        """
+        CREATE TABLE webhooks (
+            id         text COLLATE "C" PRIMARY KEY,
+            subscriber text COLLATE "C" NOT NULL REFERENCES subscribers (name) ON DELETE CASCADE,
+            url        text COLLATE "C" NOT NULL,
+            secret     text COLLATE "C" NOT NULL,
+            format     text COLLATE "C" NOT NULL,
+            cursor     bigint NOT NULL DEFAULT 0,
+            active     boolean NOT NULL DEFAULT true,
+            created_at text COLLATE "C" NOT NULL
+        );
+        CREATE INDEX webhooks_subscriber ON webhooks (subscriber);
+        CREATE TABLE deliveries (
+            id               text COLLATE "C" PRIMARY KEY,
+            webhook          text COLLATE "C" NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+            seq              bigint NOT NULL,
+            item_id          text COLLATE "C" NOT NULL,
+            version          integer NOT NULL,
+            kind             text COLLATE "C" NOT NULL,
+            access           text COLLATE "C" NOT NULL,
+            product          text COLLATE "C" NOT NULL DEFAULT '',
+            priority         integer NOT NULL DEFAULT 1,
+            status           text COLLATE "C" NOT NULL DEFAULT 'pending',
+            attempts         integer NOT NULL DEFAULT 0,
+            next_attempt_at  text COLLATE "C" NOT NULL,
+            first_attempt_at text COLLATE "C",
+            last_status      integer,
+            last_error       text COLLATE "C",
+            created_at       text COLLATE "C" NOT NULL,
+            delivered_at     text COLLATE "C",
+            UNIQUE (webhook, seq)
+        );
+        CREATE INDEX deliveries_queue ON deliveries (webhook, status, priority, seq);
+        CREATE INDEX deliveries_status ON deliveries (status, next_attempt_at);
+        """,
+    ),
+    Migration(
+        6,
+        "search_documents: each version as the search index takes it, analysed once",
+        """
+        CREATE TABLE search_documents (
+            seq    bigint NOT NULL,
+            recipe text COLLATE "C" NOT NULL,
+            fields bytea NOT NULL,
+            PRIMARY KEY (seq, recipe)
+        );
+        CREATE INDEX search_documents_recipe ON search_documents (recipe);
+        """,
+    ),
+    Migration(
+        7,
+        "coordination: what the processes and nodes of a deployment share to act as one",
+        """
+        CREATE TABLE generations (
+            name text COLLATE "C" PRIMARY KEY,
+            n    bigint NOT NULL DEFAULT 0
+        );
+        INSERT INTO generations (name, n) VALUES ('access', 0);
+        CREATE FUNCTION newswire_access_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE generations SET n = n + 1 WHERE name = 'access';
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER generations_notify AFTER UPDATE ON generations
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_notify('access');
+        """
+        + "".join(
+            f"CREATE TRIGGER {table}_{event.split()[0].lower()}_access AFTER {event} ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION newswire_access_moved();\n"
+            for table, event in ACCESS_CHANGES
+        )
+        + """
+        CREATE TABLE rate_buckets (
+            who    text COLLATE "C" PRIMARY KEY,
+            tokens double precision NOT NULL,
+            at     double precision NOT NULL
+        );
+        """,
+    ),
+)
+
+
+def migrate(
+    conn: psycopg.Connection, migrations: tuple[Migration, ...], *, upto: int | None = None
+) -> list[int]:
+    """Run the missing migrations (up to ``upto``, for tests of old schemas); return them.
+
+    One transaction under an advisory lock: concurrent openers run each step once."""
+    known = {m.number for m in migrations}
+    ran = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (number integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
+        )
+        done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+        if done - known:
+            raise BadInput(
+                f"the database was made by a newer newswire (schema {max(done)}; this release"
+                f" knows up to {max(known)}): upgrade newswire to open it",
+                field="db",
+            )
+        for m in sorted(migrations):
+            if m.number in done or (upto is not None and m.number > upto):
+                continue
+            conn.execute(m.sql)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                (m.number, m.name, utcnow().isoformat()),
+            )
+            ran.append(m.number)
+    return ran
+
+
+def has_schema(conn: psycopg.Connection) -> bool:
+    """Has a newswire store ever been made in this database?"""
+    row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    return bool(row and row[0])

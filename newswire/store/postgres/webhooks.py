@@ -1,0 +1,298 @@
+"""Webhook endpoints and their outbox of deliveries in PostgreSQL (``newswire.store.webhooks``
+is the contract: the outbox is the source of truth of webhook delivery).
+
+The SQLite store's statements, safe here with several nodes working the same outbox at
+once, PostgreSQL's READ COMMITTED rechecking a conditional UPDATE's WHERE against the row
+as the transaction that held it left it:
+
+- ``advance`` moves a cursor only from where the enqueuer read it (``WHERE cursor =
+  start``): of two nodes advancing one endpoint, the second finds it moved and enqueues
+  nothing; ``UNIQUE (webhook, seq)`` with ``ON CONFLICT DO NOTHING`` keeps an entry from
+  being enqueued twice whatever happens;
+- ``claim`` is one conditional UPDATE (status, attempt number and due time as read):
+  one node's claim changes the row, the other's then matches nothing (rowcount 0);
+- ``succeeded``/``failed`` write only the attempt they claimed.
+
+Times are fixed-width text to the millisecond (``stamp``), as in the SQLite store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from newswire.errors import NotFound
+from newswire.store.postgres.database import Database, when
+
+# The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
+
+_WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
+_DELIVERY_COLUMNS = (
+    "d.id, d.webhook, w.subscriber, d.seq, d.item_id, d.version, d.kind, d.access, d.product,"
+    " d.priority, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_status,"
+    " d.last_error, d.created_at, d.delivered_at"
+)
+_TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
+
+
+def _webhook(row: tuple) -> Webhook:
+    wid, subscriber, url, secret, fmt, cursor, created = row
+    return Webhook(
+        id=wid,
+        subscriber=subscriber,
+        url=url,
+        secret=secret,
+        format=fmt,
+        cursor=cursor,
+        created_at=when(created),
+    )
+
+
+def _delivery(row: tuple) -> Delivery:
+    values = dict(zip(Delivery.__struct_fields__, row, strict=True))
+    for name in _TIMES:
+        values[name] = when(values[name])
+    return Delivery(**values)
+
+
+class PostgresWebhooks:
+    """The webhook tables of one PostgreSQL store, on its pool."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        return self._db.rows(sql, args)
+
+    # --- endpoints ---------------------------------------------------------------------
+
+    def add(self, subscriber: str, url: str, secret: str, fmt: str) -> Webhook:
+        """Register an endpoint. It starts at the end of the log: it receives what is
+        published after it was registered, not the whole archive."""
+        webhook_id = "wh_" + secrets.token_hex(8)
+        created = now()
+        with self._db.transaction() as cur:
+            if not cur.execute(
+                "SELECT 1 FROM subscribers WHERE name = %s", (subscriber,)
+            ).fetchone():
+                raise NotFound(f"no subscriber {subscriber!r}", field="subscriber")
+            (cursor,) = cur.execute("SELECT value FROM log_sequence").fetchone()
+            cur.execute(
+                f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
+            )
+        return self.get(webhook_id)
+
+    def get(self, webhook_id: str) -> Webhook:
+        rows = self._read(f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = %s", (webhook_id,))
+        if not rows:
+            raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+        return _webhook(rows[0])
+
+    def list(self, subscriber: str | None = None) -> list[Webhook]:
+        where, args = ("WHERE subscriber = %s", (subscriber,)) if subscriber else ("", ())
+        return [
+            _webhook(r)
+            for r in self._read(
+                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
+            )
+        ]
+
+    def active(self) -> list[Webhook]:
+        return [
+            _webhook(r)
+            for r in self._read(
+                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE active ORDER BY id"
+            )
+        ]
+
+    def remove(self, webhook_id: str) -> None:
+        """Remove an endpoint and its deliveries (nothing more is sent to it)."""
+        with self._db.transaction() as cur:
+            if not cur.execute("DELETE FROM webhooks WHERE id = %s", (webhook_id,)).rowcount:
+                raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+
+    # --- the outbox: enqueuing ---------------------------------------------------------
+
+    def advance(self, moves: Iterable[Advance]) -> dict[str, int]:
+        """Enqueue each endpoint's rows and move its cursor, all in one transaction.
+
+        An endpoint whose cursor is no longer at ``start`` (another process enqueued
+        meanwhile) is left alone. Returns webhook id -> deliveries added, for the endpoints
+        that moved.
+        """
+        created = stamp(now())
+        moved: dict[str, int] = {}
+        with self._db.transaction() as cur:
+            # Endpoints' rows locked in one order by every node: two advancing at once
+            # wait for each other rather than deadlock.
+            for move in sorted(moves, key=lambda m: m.webhook):
+                if not cur.execute(
+                    "UPDATE webhooks SET cursor = %s WHERE id = %s AND cursor = %s",
+                    (move.end, move.webhook, move.start),
+                ).rowcount:
+                    continue
+                cur.executemany(
+                    "INSERT INTO deliveries (id, webhook, seq, item_id, version, kind,"
+                    " access, product, priority, status, attempts, next_attempt_at, created_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    [
+                        ("dl_" + secrets.token_hex(8), move.webhook, *row, created, created)
+                        for row in move.rows
+                    ],
+                )
+                moved[move.webhook] = len(move.rows)
+        return moved
+
+    def due(self, at: datetime) -> set[str]:
+        """Endpoints with a pending delivery due by ``at`` (for the worker's poll)."""
+        return {
+            r[0]
+            for r in self._read(
+                "SELECT DISTINCT webhook FROM deliveries"
+                " WHERE status = 'pending' AND next_attempt_at <= %s",
+                (stamp(at),),
+            )
+        }
+
+    # --- the outbox: sending -----------------------------------------------------------
+
+    def head(self, webhook_id: str) -> Target | None:
+        """The delivery an endpoint must send next, or None when it has nothing to send.
+
+        A delivery already attempted (failing, or in flight) comes first: it blocks the
+        endpoint's later ones. Otherwise flash items (priority 0) before the others, each
+        in sequence order.
+        """
+        rows = self._read(
+            f"SELECT {_DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
+            " JOIN webhooks w ON w.id = d.webhook"
+            " WHERE d.webhook = %s AND d.status = 'pending'"
+            " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
+            (webhook_id,),
+        )
+        if not rows:
+            return None
+        *delivery, url, secret, fmt = rows[0]
+        return Target(_delivery(tuple(delivery)), url, secret, fmt)
+
+    def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
+        """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
+        with self._db.transaction() as cur:
+            return bool(
+                cur.execute(
+                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = %s,"
+                    " first_attempt_at = coalesce(first_attempt_at, %s)"
+                    " WHERE id = %s AND status = 'pending' AND attempts = %s"
+                    " AND next_attempt_at = %s",
+                    (
+                        stamp(lease_until),
+                        stamp(at),
+                        delivery.id,
+                        delivery.attempts,
+                        stamp(delivery.next_attempt_at),
+                    ),
+                ).rowcount
+            )
+
+    def release(self, delivery_id: str, attempt: int) -> None:
+        """Give back a claimed attempt that never finished (the server is stopping)."""
+        with self._db.transaction() as cur:
+            cur.execute(
+                "UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = %s,"
+                " first_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE first_attempt_at END"
+                " WHERE id = %s AND status = 'pending' AND attempts = %s",
+                (stamp(now()), delivery_id, attempt),
+            )
+
+    def succeeded(self, delivery_id: str, attempt: int, status: int, at: datetime) -> bool:
+        with self._db.transaction() as cur:
+            return bool(
+                cur.execute(
+                    "UPDATE deliveries SET status = 'delivered', delivered_at = %s,"
+                    " last_status = %s, last_error = NULL"
+                    " WHERE id = %s AND status = 'pending' AND attempts = %s",
+                    (stamp(at), status, delivery_id, attempt),
+                ).rowcount
+            )
+
+    def failed(
+        self,
+        delivery_id: str,
+        attempt: int,
+        status: int | None,
+        error: str,
+        retry_at: datetime | None,
+    ) -> bool:
+        """Record a failed attempt: retried at ``retry_at``, or a dead letter when None."""
+        with self._db.transaction() as cur:
+            if retry_at is None:
+                sql = "UPDATE deliveries SET status = 'failed', last_status = %s, last_error = %s"
+                args: tuple = (status, error[:1000])
+            else:
+                sql = "UPDATE deliveries SET next_attempt_at = %s, last_status = %s, last_error = %s"
+                args = (stamp(retry_at), status, error[:1000])
+            return bool(
+                cur.execute(
+                    f"{sql} WHERE id = %s AND status = 'pending' AND attempts = %s",
+                    (*args, delivery_id, attempt),
+                ).rowcount
+            )
+
+    # --- the outbox: reading and redelivering -----------------------------------------
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        rows = self._read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
+            " WHERE d.id = %s",
+            (delivery_id,),
+        )
+        if not rows:
+            raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
+        return _delivery(rows[0])
+
+    def deliveries(
+        self,
+        *,
+        subscriber: str | None = None,
+        webhook: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[Delivery]:
+        """Deliveries, the most recent log entries first."""
+        where, args = [], []
+        for column, value in (
+            ("w.subscriber", subscriber),
+            ("d.webhook", webhook),
+            ("d.status", status),
+        ):
+            if value:
+                where.append(f"{column} = %s")
+                args.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [
+            _delivery(r)
+            for r in self._read(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
+                f" ON w.id = d.webhook {clause} ORDER BY d.seq DESC, d.id LIMIT %s",
+                (*args, limit),
+            )
+        ]
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """Put a delivery back in its endpoint's queue: pending, never attempted, due now.
+
+        It goes out in its place in sequence order among the endpoint's waiting deliveries,
+        with a fresh retry window.
+        """
+        with self._db.transaction() as cur:
+            if not cur.execute(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = %s,"
+                " first_attempt_at = NULL, delivered_at = NULL WHERE id = %s",
+                (stamp(now()), delivery_id),
+            ).rowcount:
+                raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
+        return self.delivery(delivery_id)

@@ -1,0 +1,93 @@
+"""The one connection of an SQLite store, its lock, and the write transaction every noun's
+tables are written in."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from newswire.errors import BadInput, Unavailable
+from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
+
+
+def database_path(url: str) -> str:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://:memory:``."""
+    if not url.startswith("sqlite:"):
+        raise BadInput(f"not an SQLite URL: {url!r}", field="db")
+    rest = url[len("sqlite:") :]
+    if rest in ("", "//", "///:memory:", "//:memory:", ":memory:"):
+        return ":memory:"
+    if rest.startswith("///"):
+        return rest[3:]
+    if rest.startswith("//"):
+        raise BadInput(f"an SQLite URL has three slashes before a path: {url!r}", field="db")
+    return rest
+
+
+def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
+    """The migrated connection of the database at ``url`` and its path (``:memory:``)."""
+    path = database_path(url)
+    if path != ":memory:":
+        file = Path(path).expanduser()
+        path = str(file)
+        if not file.parent.is_dir():
+            raise BadInput(f"the folder of the database does not exist: {file.parent}", field="db")
+        if file.is_dir():
+            raise BadInput(f"the database path is a folder: {file}", field="db")
+        if not create and not file.exists():
+            raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
+    # One connection shared by the threads of a process, serialised by a lock: SQLite
+    # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=10000")
+        # Fewer, larger checkpoints and a 64 MB page cache: bulk ingest writes each
+        # index page once per checkpoint instead of once per 4 MB of WAL.
+        db.execute("PRAGMA wal_autocheckpoint=10000")
+        db.execute("PRAGMA cache_size=-65536")
+        migrate(db, SQLITE_MIGRATIONS)
+    except sqlite3.Error as exc:
+        raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
+    return db, path
+
+
+@contextmanager
+def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Cursor]:
+    """A cursor inside ``BEGIN IMMEDIATE``: committed when the block ends, rolled back if it
+    raises. A write lock another writer holds past the busy timeout is a 503, not a crash."""
+    with lock:
+        cur = db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Unavailable("the database is busy with another writer; try again") from None
+            raise
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+class Tables:
+    """A noun's tables in the store's one connection, under the store's lock."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
+        self._db = db
+        self._lock = lock
+
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(sql, args)
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()

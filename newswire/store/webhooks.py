@@ -1,0 +1,211 @@
+"""The webhook contract: endpoints and their outbox of deliveries (``store.webhooks``).
+
+The outbox is the source of truth for webhook delivery: the worker (``newswire.delivery
+.webhooks``) keeps nothing it could not rebuild from it, so a restart, a crash or a second
+server on the same store neither loses nor duplicates a delivery. The types here are what
+the layers above handle; every backend returns them.
+
+Times are kept to the millisecond (``stamp``): retry delays can be shorter than a second,
+and fixed-width text compares in time order.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal, NamedTuple, Protocol
+
+import msgspec
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
+
+
+class Webhook(msgspec.Struct, kw_only=True):
+    id: str
+    subscriber: str
+    url: str
+    secret: str
+    format: str
+    cursor: int
+    """The last log entry this endpoint's deliveries were enqueued from."""
+    created_at: datetime
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    id: str
+    webhook: str
+    subscriber: str
+    seq: int
+    item_id: str
+    version: int
+    kind: str
+    access: str
+    product: str
+    priority: int
+    """0 for flash (urgency 1) items, 1 for the others: flash goes first among the waiting."""
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    first_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class Outgoing(NamedTuple):
+    """A delivery to enqueue: one log entry for one endpoint, as its subscriber gets it."""
+
+    seq: int
+    item_id: str
+    version: int
+    kind: str
+    access: str
+    product: str
+    priority: int
+
+
+class Advance(NamedTuple):
+    """Move ``webhook``'s cursor from ``start`` to ``end``, enqueuing ``rows``."""
+
+    webhook: str
+    start: int
+    end: int
+    rows: list[Outgoing]
+
+
+class Target(NamedTuple):
+    """Where and how the head delivery of an endpoint goes."""
+
+    delivery: Delivery
+    url: str
+    secret: str
+    format: str
+
+
+def stamp(moment: datetime) -> str:
+    """``2025-03-01T12:00:00.250Z``: UTC to the millisecond, fixed width."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Webhooks(Protocol):
+    """Webhook endpoints and the outbox of their deliveries.
+
+    Contract, for every backend:
+
+    - an endpoint's ``cursor`` and the deliveries enqueued from the log move together,
+      atomically, and only if the cursor is still where the enqueuer read it
+      (``advance``): two enqueuers never add the same entry twice;
+    - a delivery is *claimed* before it is sent (``claim``): its attempt is counted and
+      its ``next_attempt_at`` pushed past the attempt's deadline, so no other sender takes
+      it meanwhile, and one that dies mid-send is taken up again once that lease runs out;
+    - the outcome of an attempt is written only if the delivery was not redelivered or
+      removed meanwhile (``succeeded``/``failed`` check the attempt number they claimed,
+      and say False when it changed).
+
+    Missing endpoints, deliveries and subscribers raise ``NotFound``. Webhooks do not move
+    the ``access`` generation.
+    """
+
+    def add(self, subscriber: str, url: str, secret: str, fmt: str) -> Webhook:
+        """Register an endpoint of ``subscriber`` (``NotFound`` if there is none). It starts
+        at the end of the log: it receives what is published after it was registered, not
+        the whole archive."""
+        ...
+
+    def get(self, webhook_id: str) -> Webhook:
+        """The endpoint ``webhook_id``; ``NotFound`` if there is none."""
+        ...
+
+    def list(self, subscriber: str | None = None) -> builtins.list[Webhook]:
+        """The endpoints (of ``subscriber``, or all), oldest first."""
+        ...
+
+    def active(self) -> builtins.list[Webhook]:
+        """The endpoints the worker sends to, by id."""
+        ...
+
+    def remove(self, webhook_id: str) -> None:
+        """Remove an endpoint and its deliveries, atomically (nothing more is sent to it);
+        ``NotFound`` if there is none."""
+        ...
+
+    def advance(self, moves: Iterable[Advance]) -> dict[str, int]:
+        """Enqueue each endpoint's rows and move its cursor, all in one transaction.
+
+        An endpoint whose cursor is no longer at ``start`` (another process enqueued
+        meanwhile) is left alone. A row already enqueued for an endpoint (same log entry)
+        is not added again. Returns webhook id -> deliveries added, for the endpoints that
+        moved.
+        """
+        ...
+
+    def due(self, at: datetime) -> set[str]:
+        """Endpoints with a pending delivery due by ``at`` (for the worker's poll)."""
+        ...
+
+    def head(self, webhook_id: str) -> Target | None:
+        """The delivery an endpoint must send next, or None when it has nothing to send.
+
+        A delivery already attempted (failing, or in flight) comes first: it blocks the
+        endpoint's later ones. Otherwise flash items (priority 0) before the others, each
+        in sequence order.
+        """
+        ...
+
+    def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
+        """Take ``delivery`` for one attempt, leased until ``lease_until``; False when
+        someone else did or it changed since it was read (compare and set, atomic)."""
+        ...
+
+    def release(self, delivery_id: str, attempt: int) -> None:
+        """Give back a claimed attempt that never finished (the server is stopping): it is
+        due again at once, its attempt not counted."""
+        ...
+
+    def succeeded(self, delivery_id: str, attempt: int, status: int, at: datetime) -> bool:
+        """Mark the claimed ``attempt`` delivered; False when the delivery changed since."""
+        ...
+
+    def failed(
+        self,
+        delivery_id: str,
+        attempt: int,
+        status: int | None,
+        error: str,
+        retry_at: datetime | None,
+    ) -> bool:
+        """Record a failed attempt: retried at ``retry_at``, or a dead letter (status
+        ``failed``) when None; False when the delivery changed since it was claimed."""
+        ...
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        """The delivery ``delivery_id``; ``NotFound`` if there is none."""
+        ...
+
+    def deliveries(
+        self,
+        *,
+        subscriber: str | None = None,
+        webhook: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[Delivery]:
+        """Deliveries, the most recent log entries first, filtered by what is given."""
+        ...
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """Put a delivery back in its endpoint's queue: pending, never attempted, due now;
+        ``NotFound`` if there is none.
+
+        It goes out in its place in sequence order among the endpoint's waiting deliveries,
+        with a fresh retry window.
+        """
+        ...

@@ -1,0 +1,437 @@
+"""Each noun of the store's contract (``store.products``, ``store.keys`` ...), on every
+backend: what tests/store/test_access.py and test_coordination.py hold the stores to, and
+the rest of each noun's contract."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newswire.access.accounts import Account, Session, Topic, hash_token, new_session
+from newswire.access.keys import ApiKey, hash_key, new_key
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.errors import Conflict, NotFound
+from newswire.model import NewsItem, utcnow
+from newswire.store import open_store
+from newswire.store.webhooks import Advance, Outgoing, now
+from tests.helpers import retry_until
+
+T0 = datetime(2030, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def other(store, store_url):
+    """A second store on the same database: another process or node."""
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def daily(store):
+    """A product ``p`` and its subscriber ``daily``."""
+    store.products.add(Product(name="p", access="full"))
+    return store.subscribers.add(Subscriber(name="daily", products=["p"]))
+
+
+def item(uri: str) -> NewsItem:
+    return NewsItem(id=uri, language="ar", headline="خبر", body=["فقرة."])
+
+
+# --- products, subscribers, keys ------------------------------------------------------
+
+
+def test_products_add_list_get_remove(store):
+    store.products.add(Product(name="arabic-full", access="full", languages=["ar"]))
+    store.products.add(Product(name="Sport", access="teaser", subjects=["medtop:15000000"]))
+    store.products.add(Product(name="arabic", access="full"))
+    # Names in code point order, whatever the server's locale (as SQLite lists them).
+    assert [p.name for p in store.products.list()] == ["Sport", "arabic", "arabic-full"]
+    assert store.products.get("Sport").subjects == ["medtop:15000000"]
+    with pytest.raises(Conflict):
+        store.products.add(Product(name="Sport", access="full"))
+    store.products.remove("Sport")
+    with pytest.raises(NotFound):
+        store.products.get("Sport")
+    with pytest.raises(NotFound):
+        store.products.remove("Sport")
+
+
+def test_a_product_in_use_cannot_be_removed(store, daily):
+    with pytest.raises(Conflict, match="daily"):
+        store.products.remove("p")
+    assert store.products.get("p").name == "p"
+
+
+def test_subscribers_need_existing_products_and_unique_names(store):
+    store.products.add(Product(name="p", access="full"))
+    with pytest.raises(NotFound, match="nothing"):
+        store.subscribers.add(Subscriber(name="daily", products=["p", "nothing"]))
+    assert store.subscribers.list() == []
+    added = store.subscribers.add(Subscriber(name="daily", products=["p", "p"]))
+    assert added.created_at is not None
+    with pytest.raises(Conflict):
+        store.subscribers.add(Subscriber(name="daily", products=["p"]))
+    assert store.subscribers.get("daily").products == ["p", "p"]
+
+
+def test_suspend_and_activate(store, daily):
+    assert store.subscribers.set_status("daily", "suspended").status == "suspended"
+    assert store.subscribers.get("daily").status == "suspended"
+    assert store.subscribers.set_status("daily", "active").status == "active"
+    with pytest.raises(NotFound):
+        store.subscribers.set_status("nobody", "active")
+
+
+def test_keys_are_found_by_hash_only_and_revocable(store, daily):
+    key, key_id, key_hash = new_key()
+    store.keys.add(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    found = store.keys.by_hash(hash_key(key))
+    assert found is not None and found.id == key_id and found.active
+    assert store.keys.by_hash(hash_key(key + "x")) is None
+    assert [k.id for k in store.keys.list(subscriber="daily")] == [key_id]
+    revoked = store.keys.revoke(key_id).revoked_at
+    assert revoked is not None
+    assert store.keys.revoke(key_id).revoked_at == revoked  # revoked once
+    assert not store.keys.by_hash(key_hash).active
+    with pytest.raises(NotFound):
+        store.keys.add(ApiKey(id="x", scope="read", subscriber="nobody"), "h")
+
+
+def test_a_key_s_last_use_is_recorded(store):
+    ids = []
+    for name in ("a", "b"):
+        _, key_id, key_hash = new_key()
+        store.keys.add(ApiKey(id=key_id, scope="publish", name=name), key_hash)
+        ids.append(key_id)
+    store.keys.touch(ids[0], T0)
+    assert store.keys.get(ids[0]).last_used_at == T0
+    store.keys.touch_many([(ids[0], T0 + timedelta(minutes=1)), (ids[1], T0)])
+    assert [store.keys.get(i).last_used_at for i in ids] == [T0 + timedelta(minutes=1), T0]
+    assert {k.id for k in store.keys.list()} == set(ids)
+
+
+def test_removing_a_subscriber_revokes_its_keys(store, daily):
+    _, key_id, key_hash = new_key()
+    store.keys.add(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    assert store.subscribers.remove("daily") == 1
+    assert store.keys.get(key_id).revoked_at is not None
+    with pytest.raises(NotFound):
+        store.subscribers.get("daily")
+
+
+# --- usage ----------------------------------------------------------------------------
+
+
+def test_usage_adds_up_and_is_reported_by_subscriber_and_days(store):
+    store.usage.add([("2030-03-01", "daily", "feed", "p", 3), ("2030-03-02", "daily", "feed", "p", 1)])
+    store.usage.add([("2030-03-01", "daily", "feed", "p", 2), ("2030-03-01", "other", "ws", "", 7)])
+    store.usage.add([])
+    assert store.usage.report() == [
+        ("2030-03-01", "daily", "feed", "p", 5),
+        ("2030-03-01", "other", "ws", "", 7),
+        ("2030-03-02", "daily", "feed", "p", 1),
+    ]
+    assert store.usage.report(subscriber="daily", since="2030-03-02") == [
+        ("2030-03-02", "daily", "feed", "p", 1)
+    ]
+    assert store.usage.report(until="2030-03-01", subscriber="other") == [
+        ("2030-03-01", "other", "ws", "", 7)
+    ]
+
+
+# --- accounts, sessions, topics ---------------------------------------------------------
+
+
+def reader(store, n: int = 1) -> Account:
+    return store.accounts.add(
+        Account(id=f"acc{n}", email=f"r{n}@daily.example", subscriber="daily", portal_admin=True),
+        f"hash{n}",
+    )
+
+
+def test_accounts_add_get_list_remove(store, daily):
+    added = reader(store)
+    editor = store.accounts.add(Account(id="ed", email="e@agency.example", scope="publish"), "h")
+    assert added.created_at is not None
+    assert store.accounts.get("acc1").portal_admin is True
+    account, password = store.accounts.by_email("r1@daily.example")
+    assert (account.id, password) == ("acc1", "hash1")
+    assert store.accounts.by_email("nobody@daily.example") is None
+    assert [a.id for a in store.accounts.list()] == ["ed", "acc1"]  # by email
+    assert [a.id for a in store.accounts.list(subscriber="daily")] == ["acc1"]
+    assert editor.subscriber == "" and store.accounts.get("ed").subscriber == ""
+    with pytest.raises(Conflict):
+        store.accounts.add(Account(id="other", email="r1@daily.example", subscriber="daily"), "h")
+    with pytest.raises(NotFound):
+        store.accounts.add(Account(id="x", email="x@x.example", subscriber="nobody"), "h")
+    store.accounts.remove("acc1")
+    with pytest.raises(NotFound):
+        store.accounts.get("acc1")
+
+
+def test_sessions_are_found_by_hash_or_id_and_end_with_their_account(store, daily):
+    reader(store)
+    token, session = new_session("acc1", T0)
+    store.sessions.add(session, hash_token(token))
+    found, account = store.sessions.by_hash(hash_token(token))
+    assert found == session and account.id == "acc1"
+    assert account.last_login_at == T0
+    assert store.sessions.by_id(session.id)[0] == session
+    store.sessions.touch(session.id, T0 + timedelta(hours=1))
+    assert store.sessions.by_id(session.id)[0].last_seen_at == T0 + timedelta(hours=1)
+    # A new password ends the account's sessions.
+    assert store.accounts.set_password("acc1", "new hash") == 1
+    assert store.sessions.by_hash(hash_token(token)) is None
+    assert store.accounts.by_email("r1@daily.example")[1] == "new hash"
+    token, session = new_session("acc1", T0)
+    store.sessions.add(session, hash_token(token))
+    store.sessions.remove(session.id)
+    assert store.sessions.by_id(session.id) is None
+
+
+def test_a_new_session_drops_the_expired_ones(store, daily):
+    reader(store)
+    old = Session(
+        id="old", account="acc1", csrf="c", created_at=T0 - timedelta(days=8),
+        last_seen_at=T0 - timedelta(hours=1), expires_at=T0 - timedelta(seconds=1),
+    )
+    idle = Session(
+        id="idle", account="acc1", csrf="c", created_at=T0 - timedelta(days=1),
+        last_seen_at=T0 - timedelta(hours=13), expires_at=T0 + timedelta(days=6),
+    )
+    for s in (old, idle):
+        store.sessions.add(s, f"hash-{s.id}")
+    token, fresh = new_session("acc1", T0)
+    store.sessions.add(fresh, hash_token(token))
+    assert store.sessions.by_id("old") is None and store.sessions.by_id("idle") is None
+    assert store.sessions.by_id(fresh.id) is not None
+
+
+def test_topics_belong_to_their_account(store, daily):
+    reader(store, 1)
+    reader(store, 2)
+    store.topics.add(Topic(id="t2", account="acc1", name="sport", query="كرة"))
+    added = store.topics.add(Topic(id="t1", account="acc1", name="economy", query="نفط", lang="ar"))
+    assert added.created_at is not None
+    assert [t.id for t in store.topics.list("acc1")] == ["t1", "t2"]  # by name
+    assert store.topics.list("acc1")[0].lang == "ar"
+    with pytest.raises(Conflict):
+        store.topics.add(Topic(id="t3", account="acc1", name="sport", query="x"))
+    with pytest.raises(NotFound):
+        store.topics.remove("acc2", "t1")  # not its topic
+    store.topics.remove("acc1", "t1")
+    assert [t.id for t in store.topics.list("acc1")] == ["t2"]
+    store.accounts.remove("acc1")
+    assert store.topics.list("acc1") == []
+
+
+# --- search documents -------------------------------------------------------------------
+
+
+def test_search_documents_are_kept_by_recipe_and_forgotten(store):
+    store.search_documents.keep("r1", [(1, b"one"), (2, b"two")])
+    store.search_documents.keep("r2", [(1, b"other")])
+    store.search_documents.keep("r1", [(2, b"two again")])
+    store.search_documents.keep("r1", [])
+    assert store.search_documents.get([1, 2, 3], "r1") == {1: b"one", 2: b"two again"}
+    assert store.search_documents.get([], "r1") == {}
+    assert store.search_documents.kept("r1") == {1, 2}
+    store.search_documents.forget([1])
+    assert store.search_documents.kept("r1") == {2} and store.search_documents.kept("r2") == set()
+
+
+# --- coordination ------------------------------------------------------------------------
+
+
+def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, other):
+    seen = [store.coordination.generation()]
+
+    def moved() -> bool:
+        now = store.coordination.generation()
+        changed = now != seen[-1]
+        seen.append(now)
+        return changed
+
+    other.products.add(Product(name="p", access="full"))
+    assert moved()
+    other.subscribers.add(Subscriber(name="daily", products=["p"]))
+    assert moved()
+    _, key_id, key_hash = new_key()
+    other.keys.add(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    assert moved()
+    # Bookkeeping is not a change of access: a key's last use, usage counts, items, a
+    # new session and its touch, an account's last login.
+    other.keys.touch(key_id, utcnow())
+    other.keys.touch_many([(key_id, utcnow() + timedelta(minutes=1))])
+    other.usage.add([("2026-12-04", "daily", "feed", "p", 3)])
+    other.append(item("urn:test:generation"))
+    other.accounts.add(Account(id="a", email="a@daily.example", subscriber="daily"), "h")
+    token, session = new_session("a")
+    other.sessions.add(session, hash_token(token))
+    other.sessions.touch(session.id, utcnow())
+    assert not moved()
+    other.subscribers.set_status("daily", "suspended")
+    assert moved()
+    other.subscribers.set_status("daily", "active")
+    assert moved()
+    other.keys.revoke(key_id)
+    assert moved()
+    other.sessions.remove(session.id)
+    assert moved()
+    other.accounts.set_password("a", "h2")
+    assert moved()
+    other.accounts.remove("a")
+    assert moved()
+    other.subscribers.remove("daily")
+    assert moved()
+    other.products.remove("p")
+    assert moved()
+    assert seen == sorted(seen)  # never back
+
+
+def test_the_watch_sees_log_entries_and_access_changes_not_bookkeeping(store, other):
+    watch = store.watch()
+    try:
+        assert watch.changed() is False
+        other.products.add(Product(name="p", access="full"))
+        retry_until(watch.changed, "the watch to see the access generation move")
+        other.append(item("urn:test:watch"))
+        retry_until(watch.changed, "the watch to see a log entry")
+        other.lift_due()  # nothing to lift: nothing written
+        other.usage.add([("2026-12-04", "daily", "feed", "p", 3)])
+        # Announced only by its absence: a sentinel commit after the bookkeeping is told
+        # alone, so the bookkeeping before it announced nothing.
+        other.append(item("urn:test:sentinel"))
+        retry_until(watch.changed, "the sentinel")
+        assert watch.changed() is False
+    finally:
+        watch.close()
+
+
+def test_tokens_taken_at_once_by_many_threads_are_never_given_twice(store, other):
+    barrier = threading.Barrier(8)
+    granted: list[int] = []
+    now = 1_000_000.0
+
+    def take(coordination) -> None:
+        barrier.wait(30)
+        got = sum(coordination.take_tokens("s", 60, 1, now).granted for _ in range(10))
+        granted.append(got)
+
+    threads = [
+        threading.Thread(target=take, args=((store, other)[k % 2].coordination,))
+        for k in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(granted) == 60  # the bucket's 60, to the token, across both "processes"
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+def outgoing(seq: int, priority: int = 1) -> Outgoing:
+    return Outgoing(seq, f"urn:w:{seq}", 1, "item", "full", "p", priority)
+
+
+@pytest.fixture
+def hook(store, daily):
+    store.append(item("urn:before"))  # before the endpoint: not for it
+    return store.webhooks.add("daily", "https://receiver.example/hook", "secret", "ninjs")
+
+
+def test_an_endpoint_starts_at_the_end_of_the_log(store, hook):
+    assert hook.cursor == store.last_seq() == 1
+    assert hook.id.startswith("wh_") and hook.created_at is not None
+    assert store.webhooks.get(hook.id) == hook
+    assert store.webhooks.list() == store.webhooks.list("daily") == store.webhooks.active()
+    assert store.webhooks.list("nobody") == []
+    with pytest.raises(NotFound):
+        store.webhooks.add("nobody", "https://x.example", "s", "ninjs")
+    store.webhooks.remove(hook.id)
+    with pytest.raises(NotFound):
+        store.webhooks.remove(hook.id)
+    with pytest.raises(NotFound):
+        store.webhooks.get(hook.id)
+
+
+def test_two_nodes_advancing_one_endpoint_enqueue_once(store, other, hook):
+    move = Advance(hook.id, 1, 3, [outgoing(2), outgoing(3, priority=0)])
+    assert store.webhooks.advance([move]) == {hook.id: 2}
+    assert other.webhooks.advance([move]) == {}  # the cursor moved: left alone
+    assert store.webhooks.get(hook.id).cursor == 3
+    # Even a cursor moved back by hand enqueues nothing twice (one delivery per entry).
+    assert other.webhooks.advance([Advance(hook.id, 3, 3, [outgoing(3)])]) == {hook.id: 1}
+    assert len(store.webhooks.deliveries(webhook=hook.id)) == 2
+    assert store.webhooks.due(now()) == {hook.id}
+    assert store.webhooks.due(datetime(2000, 1, 1, tzinfo=UTC)) == set()
+
+
+def test_two_nodes_advancing_at_once_enqueue_once(store, other, hook):
+    barrier = threading.Barrier(2)
+    results: list[dict] = []
+    move = Advance(hook.id, 1, 2, [outgoing(2)])
+
+    def advance(s) -> None:
+        barrier.wait(30)
+        results.append(s.webhooks.advance([move]))
+
+    threads = [threading.Thread(target=advance, args=(s,)) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(map(len, results)) == [0, 1]
+    assert len(store.webhooks.deliveries(webhook=hook.id)) == 1
+
+
+def test_a_delivery_is_claimed_by_one_node_and_its_outcome_written_once(store, other, hook):
+    store.webhooks.advance([Advance(hook.id, 1, 3, [outgoing(2), outgoing(3, priority=0)])])
+    head = store.webhooks.head(hook.id)
+    assert head.delivery.seq == 3  # flash first among the waiting
+    assert (head.url, head.secret, head.format) == (hook.url, "secret", "ninjs")
+    at = utcnow()
+    lease = at + timedelta(seconds=30)
+    assert store.webhooks.claim(head.delivery, at, lease) is True
+    assert other.webhooks.claim(head.delivery, at, lease) is False  # taken
+    claimed = store.webhooks.delivery(head.delivery.id)
+    assert claimed.attempts == 1 and claimed.first_attempt_at is not None
+    # An attempt that failed blocks the endpoint: it comes first, before the other.
+    retry = at + timedelta(seconds=5)
+    assert store.webhooks.failed(claimed.id, 1, 500, "boom", retry) is True
+    assert store.webhooks.failed(claimed.id, 2, 500, "not this attempt", retry) is False
+    again = store.webhooks.head(hook.id).delivery
+    assert again.id == claimed.id and again.last_error == "boom" and again.last_status == 500
+    assert other.webhooks.claim(again, retry, retry + timedelta(seconds=30)) is True
+    assert store.webhooks.succeeded(again.id, 2, 200, retry) is True
+    assert store.webhooks.succeeded(again.id, 2, 200, retry) is False  # once
+    done = store.webhooks.delivery(again.id)
+    assert (done.status, done.delivered_at, done.last_error) == ("delivered", retry, None)
+    assert store.webhooks.head(hook.id).delivery.seq == 2
+
+
+def test_a_released_claim_and_a_dead_letter_redelivered(store, hook):
+    store.webhooks.advance([Advance(hook.id, 1, 2, [outgoing(2)])])
+    head = store.webhooks.head(hook.id).delivery
+    assert store.webhooks.claim(head, utcnow(), utcnow() + timedelta(seconds=30))
+    store.webhooks.release(head.id, 1)
+    released = store.webhooks.delivery(head.id)
+    assert (released.attempts, released.first_attempt_at) == (0, None)
+    assert store.webhooks.claim(released, utcnow(), utcnow() + timedelta(seconds=30))
+    assert store.webhooks.failed(head.id, 1, None, "refused", None) is True  # dead letter
+    assert store.webhooks.head(hook.id) is None
+    [dead] = store.webhooks.deliveries(subscriber="daily", status="failed")
+    assert dead.id == head.id and dead.subscriber == "daily"
+    redelivered = store.webhooks.redeliver(head.id)
+    assert (redelivered.status, redelivered.attempts) == ("pending", 0)
+    assert store.webhooks.head(hook.id).delivery.id == head.id
+    with pytest.raises(NotFound):
+        store.webhooks.redeliver("dl_nothing")
+    with pytest.raises(NotFound):
+        store.webhooks.delivery("dl_nothing")

@@ -1,0 +1,198 @@
+"""PostgreSQL specifics: append-only enforced by the database, migrations run once however
+many open at once, URLs, the watch's own connection, a lost connection."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from newswire.errors import BadInput, Unavailable
+from newswire.model import NewsItem, utcnow
+from newswire.store import open_store
+from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS, migrate
+from tests.conftest import POSTGRES
+from tests.helpers import retry_until
+
+
+@pytest.fixture
+def store_backend(postgres_server) -> str:
+    """Postgres alone: these are its specifics."""
+    return "postgres"
+
+
+def item(uri: str, headline: str = "h", **fields) -> NewsItem:
+    return NewsItem(id=uri, language="ar", headline=headline, body=["b"], **fields)
+
+
+def sql(url: str, statement: str, args: tuple = ()) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        cur = conn.execute(statement, args)
+        return cur.fetchall() if cur.description else []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE versions SET headline = 'x'",
+        "DELETE FROM versions",
+        "TRUNCATE versions CASCADE",
+        "UPDATE lifts SET lifted_at = 'x'",
+        "DELETE FROM lifts",
+    ],
+)
+def test_versions_and_lifts_cannot_be_changed_or_deleted(store, store_url, statement):
+    store.append(item("urn:x:1", embargo_until=utcnow() + timedelta(hours=1)))
+    store.lift_due(utcnow() + timedelta(hours=2))
+    with pytest.raises(psycopg.IntegrityError, match="append-only"):
+        sql(store_url, statement)
+    assert [c.kind for c in store.changes(0, 10)] == ["item", "embargo-lift"]
+
+
+def test_openers_at_once_run_each_migration_once(make_store_url):
+    url = make_store_url()
+    barrier = threading.Barrier(4)
+    opened, errors = [], []
+
+    def opener() -> None:
+        try:
+            barrier.wait(30)
+            opened.append(open_store(url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in opened:
+        s.close()
+    assert errors == [] and len(opened) == 4
+    numbers = [r[0] for r in sql(url, "SELECT number FROM schema_migrations ORDER BY 1")]
+    assert numbers == [m.number for m in POSTGRES_MIGRATIONS]
+
+
+def test_a_database_of_an_older_schema_is_brought_up_to_date(make_store_url):
+    url = make_store_url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert migrate(conn, POSTGRES_MIGRATIONS, upto=1) == [1]
+    store = open_store(url)
+    try:
+        store.append(item("urn:old:1"))
+        assert store.coordination.generation() == 0  # the last step's table is there
+    finally:
+        store.close()
+    numbers = [r[0] for r in sql(url, "SELECT number FROM schema_migrations ORDER BY 1")]
+    assert numbers == [m.number for m in POSTGRES_MIGRATIONS]
+
+
+def test_a_database_of_a_newer_release_is_refused(store, store_url):
+    sql(store_url, "INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    with pytest.raises(BadInput, match="newer newswire"):
+        open_store(store_url)
+
+
+def test_without_create_an_empty_or_missing_database_is_an_error(make_store_url):
+    empty = make_store_url()
+    with pytest.raises(BadInput, match="no newswire store"):
+        open_store(empty, create=False)
+    with pytest.raises(BadInput, match="cannot open"):
+        open_store(f"{POSTGRES}/newswire_test_missing_{threading.get_ident()}", create=False)
+    open_store(empty).close()  # with create, the store is made
+    open_store(empty, create=False).close()
+
+
+def test_a_missing_database_is_made_when_creating(store_backend):
+    name = f"newswire_test_made_{threading.get_ident()}"
+    try:
+        store = open_store(f"{POSTGRES}/{name}")
+        store.append(item("urn:made:1"))
+        store.close()
+    finally:
+        sql(f"{POSTGRES}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_every_spelling_of_the_url_opens_the_same_store(store, store_url):
+    store.append(item("urn:url:1"))
+    for scheme in ("postgres://", "postgresql+psycopg://", "POSTGRESQL://"):
+        other = open_store(scheme + store_url.split("://", 1)[1])
+        try:
+            assert other.get("urn:url:1").item.headline == "h"
+        finally:
+            other.close()
+    # A server's database has no folder beside it: the index goes in the working folder,
+    # named after the database.
+    assert store.index_hint() == Path(store_url.rsplit("/", 1)[1] + ".search")
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("postgresql://127.0.0.1:1/newswire", "cannot open"),
+        ("postgresql://127.0.0.1/x?nonsense=1", "bad PostgreSQL URL|cannot open"),
+    ],
+)
+def test_bad_postgres_urls(url, message):
+    with pytest.raises(BadInput, match=message):
+        open_store(url)
+
+
+def test_a_watch_whose_connection_breaks_says_so_and_listens_again(store, store_url):
+    watch = store.watch()
+    try:
+        assert watch.changed() is False
+        terminated = sql(
+            store_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'LISTEN%%'",
+        )
+        assert terminated == [(True,)]
+        # What was committed while it was not listening, it cannot know: True, read again.
+        retry_until(watch.changed, "the watch to notice its connection broke")
+        retry_until(watch.changed, "the watch to listen again")
+        assert watch.changed() is False
+        store.append(item("urn:watch:after"))
+        retry_until(watch.changed, "the watch to see a commit after listening again")
+    finally:
+        watch.close()
+
+
+def test_a_lost_connection_is_unavailable_then_the_next_call_gets_a_new_one(store, store_url):
+    store.append(item("urn:lost:1"))
+    sql(
+        store_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid != pg_backend_pid()",
+    )
+    with pytest.raises(Unavailable):
+        store.last_seq()
+    assert store.last_seq() == 1
+
+
+def test_a_store_moves_between_backends_unchanged(store, tmp_path):
+    """Exported from SQLite and imported here, then back: the same versions, sequence
+    numbers and times (both keep times as the same ISO text)."""
+    source = open_store(f"sqlite:///{tmp_path / 'source.db'}")
+    back = open_store(f"sqlite:///{tmp_path / 'back.db'}")
+    try:
+        source.append(item("urn:move:1", embargo_until=datetime(2031, 1, 1, 12, 0, 0, 5, UTC)))
+        source.append(item("urn:move:1", headline="v2"))
+        source.append(item("urn:move:2", versioncreated=datetime(2025, 5, 1, 8, 30, tzinfo=UTC)))
+        source.withdraw("urn:move:2", "legal")
+        exported = list(source.export())
+        assert store.restore(exported).added == 4
+        assert list(store.export()) == exported
+        assert back.restore(store.export()).added == 4
+        assert list(back.export()) == exported
+        assert store.next_embargo() == source.next_embargo() is None  # v2 is not held
+        assert store.latest() == source.latest()
+        assert list(store.catalogue()) == list(source.catalogue())
+        later = datetime.now(UTC) + timedelta(days=3650)
+        assert store.lift_due(later) == source.lift_due(later) == []
+    finally:
+        source.close()
+        back.close()
