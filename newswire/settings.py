@@ -42,6 +42,13 @@ SETTINGS: tuple[Setting, ...] = (
         " newswire usually logs requests already.",
     ),
     Setting(
+        "log_format",
+        "text",
+        "`text` (lines for people) or `json` (one JSON object a line: time, level, logger,"
+        " message, request_id, and method, path, status, duration_ms on access lines) for"
+        " what `newswire serve` logs on stderr.",
+    ),
+    Setting(
         "metrics_dir",
         "",
         "Folder where the processes of `serve --workers N` leave their metrics for"
@@ -195,6 +202,7 @@ class Settings:
     feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
     metrics_dir: str = field(default_factory=lambda: setting("metrics_dir"))
     access_log: bool = field(default_factory=lambda: flag_setting("access_log"))
+    log_format: str = field(default_factory=lambda: setting("log_format"))
     webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
     webhook_retry_base: float = field(
         default_factory=lambda: number_setting("webhook_retry_base")

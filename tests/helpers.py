@@ -84,7 +84,8 @@ class Server:
     """``newswire serve`` on a free port of 127.0.0.1, stopped on ``close``; ``env`` adds
     settings (``{"NEWSWIRE_HEARTBEAT": "1"}``) to the server's environment. ``http``
     (``"h11"``) serves the same application with that HTTP implementation of uvicorn's
-    instead (``newswire serve`` runs httptools)."""
+    instead (``newswire serve`` runs httptools). ``log``: a file the server's stderr (its
+    log) goes to, for a test to read."""
 
     def __init__(
         self,
@@ -93,6 +94,7 @@ class Server:
         env: dict | None = None,
         http: str | None = None,
         port: int | None = None,
+        log: Path | None = None,
     ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -100,13 +102,14 @@ class Server:
         if http is not None:
             command = ["-m", "uvicorn", "--factory", "newswire.api.app:create_app",
                        "--http", http, "--port", str(self.port), *args]
+        self.log = log.open("wb") if log is not None else None
         self.proc = subprocess.Popen(
             [sys.executable, *command],
             # One process unless a test asks for more (--workers): tests/delivery/test_workers.py
             env={**os.environ, "NEWSWIRE_WORKERS": "1", "NEWSWIRE_DB": db, **(env or {})},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log or subprocess.PIPE,
         )
         try:
             retry_until(self._answers, "the server to answer /health")
@@ -116,7 +119,8 @@ class Server:
 
     def _answers(self) -> bool:
         if self.proc.poll() is not None:
-            raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
+            said = self.proc.stderr.read() if self.log is None else b"(see its log file)"
+            raise RuntimeError(f"server exited: {said.decode()}")
         try:
             return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
         except httpx.TransportError:
@@ -133,4 +137,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
-        self.proc.stderr.close()
+        if self.log is None:
+            self.proc.stderr.close()
+        else:
+            self.log.close()

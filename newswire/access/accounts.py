@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Literal
@@ -49,8 +47,8 @@ MAX_AGE = timedelta(days=7)
 """A session ends this long after login, however busy."""
 LOGIN_LIMIT = 10
 LOGIN_WINDOW = 15 * 60.0
-"""At most ``LOGIN_LIMIT`` failed logins per email, and per client address, in this many
-seconds (``LoginLimiter``)."""
+"""``LOGIN_LIMIT`` failed logins per email, and per client address, then as many again in
+this many seconds (``LoginLimiter``), whichever process or node they reach."""
 TOUCH_EVERY = timedelta(minutes=1)
 """A session's last_seen_at is written at most this often."""
 SESSION_KEY = "session:"
@@ -238,45 +236,46 @@ def session_problem(store: Store, key_id: str, now: datetime | None = None) -> s
 
 
 class LoginLimiter:
-    """Failed logins per key (an email, a client address) in a sliding window, in memory
-    (per process, like the API's rate limits)."""
+    """Failed logins per key (an email, a client address), counted in the store's shared
+    token buckets (``Coordination.take_tokens``): the limit holds across every process
+    and node serving the store, so a guesser gains nothing by being spread over them.
 
-    def __init__(self, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
+    Each key's bucket holds ``limit`` failures and refills at ``limit`` per ``window``
+    seconds: ten failures in a row, then one more every 90 s (the defaults), the rate of
+    the sliding window this replaces. A login is refused while the bucket of one of its
+    keys is empty; only failures take from it. A success refunds nothing: the bucket
+    refills with time, as it does for the API's limits.
+
+    ``take_tokens`` refills ``per_minute`` tokens a minute; a bucket refilling ``limit``
+    per ``window`` is the same one asked with a clock running ``window / 60`` times
+    slower (``_clock``), its waits read back in real seconds. Buckets are named by a hash
+    of the key: the store keeps no email address or client address for this."""
+
+    def __init__(self, coordination, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
+        self.coordination = coordination
         self.limit, self.window = limit, window
-        self._fails: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._scale = 60.0 / window
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        fails = self._fails.get(key)
-        if fails is None:
-            return deque()
-        while fails and fails[0] <= now - self.window:
-            fails.popleft()
-        if not fails:
-            del self._fails[key]
-        return fails
+    def _bucket(self, key: str) -> str:
+        return "login:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def _clock(self, now: float | None) -> float:
+        return (time.time() if now is None else now) * self._scale
 
     def wait(self, keys: list[str], now: float | None = None) -> int:
-        """Seconds until another attempt is allowed for all of ``keys`` (0: now)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            waits = [
-                fails[0] + self.window - now
-                for key in keys
-                if len(fails := self._recent(key, now)) >= self.limit
-            ]
-        return int(max(waits)) + 1 if waits else 0
+        """Seconds until another attempt is allowed for all of ``keys`` (0: now). Reads
+        and writes the store: in a worker thread."""
+        clock = self._clock(now)
+        # Asking for no token reads the bucket: the wait until one is there (<= 0: now).
+        waits = [
+            self.coordination.take_tokens(self._bucket(key), self.limit, 0, clock).wait
+            for key in keys
+        ]
+        longest = max(waits, default=0.0) / self._scale
+        return int(longest) + 1 if longest > 0 else 0
 
     def failed(self, keys: list[str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in keys:
-                self._recent(key, now)
-                self._fails.setdefault(key, deque()).append(now)
-            if len(self._fails) > 100_000:  # bounded: forget the quietest keys
-                for key in sorted(self._fails, key=lambda k: self._fails[k][-1])[:50_000]:
-                    del self._fails[key]
-
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._fails.pop(key, None)
+        """A failed login: one from the bucket of each of ``keys`` (in a worker thread)."""
+        clock = self._clock(now)
+        for key in keys:
+            self.coordination.take_tokens(self._bucket(key), self.limit, 1, clock)

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from newswire import __version__
+from newswire import __version__, logs
 from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
@@ -54,27 +54,45 @@ class NewswireApp(FastAPI):
     (``items.serve_item``), see ``newswire.api.raw``. Their documented routes stay, for
     OpenAPI and for the requests the fast paths hand over."""
 
+    access_log = False
+    """Write an access line per request (the ``access_log`` setting)."""
+
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            path, method = scope["path"], scope["method"]
-            if path == "/v1/stream" and method in ("GET", "HEAD"):
-                await stream.serve_stream(self, scope, receive, send)
-                return
-            if path == "/v1/feed" and method == "GET" and await feed.serve_feed(
-                self, scope, receive, send
-            ):
-                return
-            if path == "/v1/search" and method == "GET" and await search.serve_search(
-                self, scope, receive, send
-            ):
-                return
-            if (
-                path.startswith("/v1/items/")
-                and method in ("GET", "HEAD")
-                and await items.serve_item(self, scope, receive, send)
-            ):
-                return
+        kind = scope["type"]
+        if kind == "http":
+            if self.access_log:
+                await logs.logged(self._http, scope, receive, send)
+            else:
+                await self._http(scope, receive, send)
+            return
+        if kind == "websocket":
+            logs.begin(scope["headers"])  # for the lines it logs; its answer is not tagged
         await super().__call__(scope, receive, send)
+
+    async def _http(self, scope, receive, send) -> None:
+        """An HTTP request, under its request id: the fast paths put ``X-Request-Id`` in
+        the headers they build (no wrapper on their ``send``); every other answer gets it
+        from ``logs.Tagged``."""
+        rid = logs.begin(scope["headers"])
+        path, method = scope["path"], scope["method"]
+        if path == "/v1/stream" and method in ("GET", "HEAD"):
+            await stream.serve_stream(self, scope, receive, send)
+            return
+        if path == "/v1/feed" and method == "GET" and await feed.serve_feed(
+            self, scope, receive, send
+        ):
+            return
+        if path == "/v1/search" and method == "GET" and await search.serve_search(
+            self, scope, receive, send
+        ):
+            return
+        if (
+            path.startswith("/v1/items/")
+            and method in ("GET", "HEAD")
+            and await items.serve_item(self, scope, receive, send)
+        ):
+            return
+        await super().__call__(scope, receive, logs.Tagged(send, rid))
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -145,6 +163,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.access_log = settings.access_log
     state = app.state
     state.settings, state.store, state.bus = settings, store, bus
     state.metrics, state.meter, state.renderer = metrics, meter, renderer

@@ -76,7 +76,9 @@ def health(request: Request) -> dict:
 @router.get("/ready", tags=["operations"], responses=problems.responses(503))
 async def ready(request: Request) -> dict:
     """Readiness: the store answers (counts of items and versions, the log's last
-    sequence number) and the search index is built; 503 with a problem body otherwise."""
+    sequence number), the bus is connected (``bus``: ``ready``; ``memory://`` always
+    is) and whether the search index is built; 503 with a problem body when the store or
+    the bus cannot be reached (the bus's state in ``bus``)."""
     state = request.app.state
     if getattr(state, "hub", None) is None or state.closing:
         raise Unavailable("the server is starting or stopping", field="store")
@@ -92,14 +94,20 @@ async def ready(request: Request) -> dict:
     except Exception as exc:
         raise Unavailable(f"the store does not answer: {type(exc).__name__}", field="store") from None
     searching = state.searching
-    return {
-        "status": "ready",
+    found = {
         "process": os.getpid(),
         "items": items,
         "versions": versions,
         "last_seq": last_seq,
+        "bus": state.bus.status(),
         "search": "ready" if searching is not None and searching.ready else "building",
     }
+    if found["bus"] != "ready":
+        # Publishing still stores (and this node still delivers, polling the store), but
+        # other nodes are not woken: a balancer should prefer a node that reaches the bus.
+        body = Unavailable(f"the bus is {found['bus']}", field="bus").problem()
+        return JSONResponse({**body, **found}, status_code=503, media_type=problems.PROBLEM)
+    return {"status": "ready", **found}
 
 
 @router.get("/v1/formats", tags=["items"])

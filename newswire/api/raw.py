@@ -11,14 +11,20 @@ code path.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from newswire import logs
 from newswire.access.auth import Principal
 from newswire.api import auth, problems
 from newswire.errors import NewswireError
+from newswire.logs import REQUEST_ID
+
+R = TypeVar("R", bound=Response)
 
 Answer = tuple[int, list[tuple[str, str]], bytes, str]
 """(status, headers, body, media type) of a fast path's answer."""
@@ -50,11 +56,21 @@ def base_of(state, scope: Scope) -> str:
     return str(Request(scope).base_url).rstrip("/") + "/"
 
 
+def tagged(response: R) -> R:
+    """``response`` with the request's ``X-Request-Id`` (a fast path's own answers:
+    ``NewswireApp`` tags only those of the documented routes)."""
+    if (rid := REQUEST_ID.get()) is not None:
+        response.raw_headers.append((logs.HEADER, rid.encode("ascii")))
+    return response
+
+
 async def send_response(
     send: Send, status: int, headers: list[tuple[str, str]], body: bytes, media_type: str
 ) -> None:
     """A whole response: a 304 carries its headers and no body or content type."""
     raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    if (rid := REQUEST_ID.get()) is not None:
+        raw.append((logs.HEADER, rid.encode("ascii")))
     if status != 304:
         if media_type.startswith("text/") and "charset=" not in media_type:
             media_type += "; charset=utf-8"  # as Starlette's responses say it
@@ -80,7 +96,7 @@ async def answer_reader(
         principal.require("read")
         status, out, body, media_type = await answer(principal, wanted)
     except NewswireError as exc:
-        await problems.from_error(exc)(scope, receive, send)
+        await tagged(problems.from_error(exc))(scope, receive, send)
         return True
     await send_response(send, status, out, body, media_type)
     return True

@@ -57,13 +57,17 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from newswire.api.app import create_app
+    from newswire.logs import logging_config
     from newswire.store import open_store
 
     common = {
         "host": host,
         "port": port,
+        "log_config": logging_config(settings.log_format),
         "log_level": "info",
-        "access_log": settings.access_log,
+        # The application writes the access lines itself (``access_log``), with the
+        # request id and the duration, which uvicorn's do not have.
+        "access_log": False,
         "timeout_graceful_shutdown": 2,
     }
     # Live streams never end by themselves: on shutdown, give them a moment, then close.
@@ -88,6 +92,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             "NEWSWIRE_DB": settings.db,
             "NEWSWIRE_BUS": settings.bus,
             "NEWSWIRE_METRICS_DIR": metrics_dir,
+            "NEWSWIRE_LOG_FORMAT": settings.log_format,
+            "NEWSWIRE_ACCESS_LOG": "yes" if settings.access_log else "no",
             WORKER_ENV: str(workers),
         }
     )

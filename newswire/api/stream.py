@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
-from newswire.api import auth, openapi, problems
+from newswire.api import auth, openapi, problems, raw
 from newswire.api.items import output_codec
 from newswire.delivery.cursor import parse_cursor
 from newswire.delivery.hub import Closed, Hub, Listener
@@ -74,7 +74,7 @@ async def serve_stream(app, scope: Scope, receive: Receive, send: Send) -> None:
     outcome = await _open(app, scope, receive)
     if isinstance(outcome, Listener):
         outcome = EventStream(app.state.hub, outcome)
-    await outcome(scope, receive, send)
+    await raw.tagged(outcome)(scope, receive, send)
 
 
 async def _open(app, scope: Scope, receive: Receive) -> Listener | Response:

@@ -248,6 +248,12 @@ class Bus(Protocol):
         """End every subscription and let go of the connection; idempotent."""
         ...
 
+    def status(self) -> str:
+        """``ready`` when a publish would reach the bus now, else why not (``closed``,
+        ``not connected``, ``reconnecting``): what ``GET /ready`` reports. Asks nothing
+        over the network: it says what the connection's state is."""
+        ...
+
 
 def url_options(url: str, allowed: tuple[str, ...]) -> dict[str, str]:
     """The ``?name=value`` options of a bus URL; ``BadInput`` for any not in ``allowed``."""

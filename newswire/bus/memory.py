@@ -29,6 +29,9 @@ class MemoryBus(FanOut):
     async def close(self) -> None:
         self._end_all()
 
+    def status(self) -> str:
+        return "closed" if self._closed else "ready"  # in this process: nothing to reach
+
 
 class _MemorySubscription(Subscription):
     """Listening from the moment it is made: nothing to start, only to unregister."""

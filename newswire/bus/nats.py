@@ -130,6 +130,18 @@ class NatsBus(FanOut):
         if nc is not None and not nc.is_closed:
             await nc.close()
 
+    def status(self) -> str:
+        nc = self._nc
+        if self._closed:
+            return "closed"
+        if nc is None:  # never connected yet, or the last try failed (delivery retries)
+            return "not connected"
+        if nc.is_connected:
+            return "ready"
+        if nc.is_reconnecting:  # lost: the client keeps trying; publishes fail meanwhile
+            return "reconnecting"
+        return "not connected"
+
     # --- connection and subscriptions ----------------------------------------------------
 
     async def _jetstream(self) -> Any:

@@ -291,6 +291,14 @@ WorkersOption = Annotated[
 ]
 
 
+LogFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--log-format", envvar=BY_NAME["log_format"].env, help=BY_NAME["log_format"].help
+    ),
+]
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="NEWSWIRE_HOST")] = BY_NAME["host"].default,
@@ -300,9 +308,10 @@ def serve(
     db: DbOption = DB_DEFAULT,
     workers: WorkersOption = BY_NAME["workers"].default,
     bus: BusOption = BY_NAME["bus"].default,
+    log_format: LogFormatOption = BY_NAME["log_format"].default,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
-    _serve(db, host, port, workers, bus)
+    _serve(db, host, port, workers, bus, log_format)
 
 
 @app.command()
@@ -315,6 +324,7 @@ def demo(
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
     workers: WorkersOption = BY_NAME["workers"].default,
     bus: BusOption = BY_NAME["bus"].default,
+    log_format: LogFormatOption = BY_NAME["log_format"].default,
 ) -> None:
     """Load the demo data (the seed item and a corpus sample), then serve."""
     from newswire import demo as demo_data
@@ -335,7 +345,7 @@ def demo(
 
     with_store(db, run)
     if serve_:
-        _serve(db, host, port, workers, bus)
+        _serve(db, host, port, workers, bus, log_format)
 
 
 def _demo_access(store: Store, port: int) -> None:
@@ -398,13 +408,14 @@ def _demo_accounts(store: Store, port: int) -> None:
         err.print(f"  {where:9} {email:28} {password}", highlight=False, soft_wrap=True)
 
 
-def _serve(db: str, host: str, port: int, workers: str, bus: str) -> None:
+def _serve(db: str, host: str, port: int, workers: str, bus: str, log_format: str) -> None:
     from newswire.api.serving import serve
     from newswire.bus import open_bus
+    from newswire.logs import log_format as checked_log_format
     from newswire.settings import Settings, workers_setting
 
     try:
-        settings = Settings(db=db, bus=bus)
+        settings = Settings(db=db, bus=bus, log_format=checked_log_format(log_format))
         open_bus(bus)  # a bad URL is a usage error here, not a worker failing in a loop
         processes = workers_setting(workers)
         if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:

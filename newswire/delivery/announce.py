@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
 
@@ -51,7 +52,9 @@ class Herald:
 
     def __init__(self, bus: Bus):
         self.bus = bus
-        self._waiting: deque[Event] = deque(maxlen=MAX_WAITING)
+        self._waiting: deque[tuple[Event, contextvars.Context]] = deque(maxlen=MAX_WAITING)
+        """Each event with the context of the request that stored it, so that what is
+        logged about it carries that request's id."""
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.failing = False
@@ -60,7 +63,8 @@ class Herald:
         self._task = asyncio.create_task(self._run(), name="newswire-herald")
 
     def send(self, events: list[Event]) -> None:
-        self._waiting.extend(events)
+        context = contextvars.copy_context()
+        self._waiting.extend((event, context) for event in events)
         self._wake.set()
 
     async def stop(self, grace: float = 2.0) -> None:
@@ -85,12 +89,13 @@ class Herald:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            event = self._waiting[0]
+            first = self._waiting[0]
+            event, context = first
             try:
                 await self.bus.publish(event)
             except Exception as exc:  # the bus is a wake-up signal only: the store delivers
                 if not self.failing:
-                    log.warning("the bus did not take event %s: %s", event.seq, exc)
+                    context.run(log.warning, "bus publish failed", exc_info=exc)
                 self.failing = True
                 newest = self._waiting[-1]
                 self._waiting.clear()
@@ -101,5 +106,5 @@ class Herald:
             if self.failing:
                 log.warning("the bus takes events again (from %s)", event.seq)
             self.failing, tries = False, 0
-            if self._waiting and self._waiting[0] is event:
+            if self._waiting and self._waiting[0] is first:
                 self._waiting.popleft()

@@ -120,6 +120,8 @@ def direct_writer(send: Send) -> Callable[[bytes], bool] | None:
     else writes to the connection meanwhile, so the order holds. Any other server (or
     uvicorn's h11 cycle), or a cycle not in that state, keeps the ASGI path.
     """
+    while hasattr(send, "__wrapped__"):  # wrappers that only look at the start (logs)
+        send = send.__wrapped__
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
     flow = getattr(cycle, "flow", None)

@@ -17,7 +17,7 @@ is checked on every request: expired, logged out, account removed, password chan
 subscriber suspended, and the cookie no longer works. The login form itself is protected
 by a double-submit token (a cookie and a hidden field that must match), each session's
 forms by the session's own token. Failed logins are limited per email and per client
-address (``LoginLimiter``).
+address, across every process and node (``LoginLimiter``: buckets in the store).
 """
 
 from __future__ import annotations
@@ -393,20 +393,19 @@ async def login(request: Request) -> Response:
     limiter: LoginLimiter = state.login_limiter
     client = request.client.host if request.client else "?"
     keys = [f"email:{email.lower()}", f"ip:{client}"]
-    if wait := limiter.wait(keys):
+    if wait := await run_in_threadpool(limiter.wait, keys):
         minutes = max(1, round(wait / 60))
         message = t["login_limited"].format(minutes=minutes)
         return _login_page(request, 429, target=target, message=message, email=email)
     store = state.store
     account, refused = await run_in_threadpool(_attempt, store, email, password)
     if account is None:
-        limiter.failed(keys)
+        await run_in_threadpool(limiter.failed, keys)
         message = t["login_failed"]
         return _login_page(request, 401, target=target, message=message, email=email)
     if refused:
         message = t["login_suspended"]
         return _login_page(request, 403, target=target, message=message, email=email)
-    limiter.forget(keys[0])
     old = request.cookies.get(COOKIE)
     token, session = new_session(account.id)
 
@@ -453,7 +452,7 @@ async def logout(request: Request) -> Response:
 def install(app) -> None:
     """The login routes, the failed-login limiter, and pages for login errors raised
     outside ``PageRoute`` routes (``require_login`` in another router)."""
-    app.state.login_limiter = LoginLimiter()
+    app.state.login_limiter = LoginLimiter(app.state.store.coordination)
     app.include_router(router)
 
     async def login_required(request: Request, exc: Exception) -> Response:

@@ -220,12 +220,15 @@ def test_the_fast_paths_answer_as_the_documented_routes(wire, who):
         first = reader.get("/v1/feed", params={"limit": 1}).json()["items"][0]["item"]
     item_id = quote(first["uri"], safe="")
     with server.client(keys[who] if who else None) as client:
-        for target in FAST:
+        for n, target in enumerate(FAST):
             url = target.replace("{id}", item_id)
-            fast = client.get(url)
-            routed = client.get(url + ("&" if "?" in url else "?") + "same=1&same=1")
+            # The same request id on both: each answers it in X-Request-Id.
+            rid = {"X-Request-Id": f"fast-{n}"}
+            fast = client.get(url, headers=rid)
+            routed = client.get(url + ("&" if "?" in url else "?") + "same=1&same=1", headers=rid)
             assert (fast.status_code, fast.content) == (routed.status_code, routed.content), url
             assert headers(fast) == headers(routed), url
+            assert fast.headers["x-request-id"] == f"fast-{n}", url
 
 
 def headers(response) -> list[tuple[str, str]]:

@@ -3,6 +3,9 @@ send the browser, the failed-login limiter, the interface strings."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 
 from newswire.access.accounts import (
@@ -16,6 +19,7 @@ from newswire.access.accounts import (
 from newswire.access.accounts import hash_password as hashed
 from newswire.errors import BadInput
 from newswire.model import Concept, NewsItem
+from newswire.store import open_store
 from newswire.web.portal_items import diff
 from newswire.web.portal_live import Filters, matches
 from newswire.web.portal_words import WORDS
@@ -101,18 +105,40 @@ def test_only_paths_of_this_site_are_followed(target, lands):
     assert safe_next(target) == lands
 
 
-def test_the_limiter_counts_failures_in_a_window():
-    limiter = LoginLimiter(limit=3, window=60.0)
-    keys = ["email:a@b.c", "ip:1.2.3.4"]
-    for now in (0.0, 1.0, 2.0):
-        assert limiter.wait(keys, now) == 0
-        limiter.failed(keys, now)
-    assert 55 <= limiter.wait(keys, 3.0) <= 60
-    assert limiter.wait(["ip:1.2.3.4"], 3.0) > 0
-    assert limiter.wait(["email:other"], 3.0) == 0
-    assert limiter.wait(keys, 61.0) == 0  # the first failure has left the window
-    limiter.forget("email:a@b.c")
-    assert limiter.wait(["email:a@b.c"], 3.0) == 0
+def test_failed_logins_through_one_process_count_against_another(store_url, store_backend, tmp_path):
+    """Two handles on one database stand for two processes (or nodes): the failures
+    either sees are counted in the same buckets, in the store."""
+    one, two = open_store(store_url), open_store(store_url)
+    try:
+        a = LoginLimiter(one.coordination, limit=3, window=60.0)
+        b = LoginLimiter(two.coordination, limit=3, window=60.0)
+        keys = ["email:a@b.c", "ip:1.2.3.4"]
+        now = 1_000_000.0
+        for limiter, at in ((a, now), (b, now + 1), (a, now + 2)):
+            assert a.wait(keys, at) == 0 and b.wait(keys, at) == 0
+            limiter.failed(keys, at)
+        # Three failures (two through one, one through the other): both refuse, until
+        # the bucket has refilled one (3 a minute: one every 20 s, 0.15 back by now+3).
+        assert b.wait(keys, now + 3) == a.wait(keys, now + 3) == 18
+        assert b.wait(["ip:1.2.3.4"], now + 3) > 0  # the address, whatever the email
+        assert b.wait(["email:a@b.c", "ip:5.6.7.8"], now + 3) > 0
+        assert b.wait(["email:other", "ip:5.6.7.8"], now + 3) == 0
+        assert a.wait(keys, now + 20) == 0  # one more try is due...
+        b.failed(keys, now + 20)
+        assert a.wait(keys, now + 21) > 0  # ... and it was spent through the other
+        assert a.wait(keys, now + 120) == 0  # a quiet while refills the buckets
+        # Asking does not take: only failures count.
+        for _ in range(10):
+            assert b.wait(["email:patient@b.c"], now) == 0
+        # The store keeps a hash of each key, never the email or the address.
+        if store_backend == "sqlite":
+            with contextlib.closing(sqlite3.connect(tmp_path / "test.db")) as db:
+                rows = db.execute("SELECT who FROM rate_buckets").fetchall()
+            assert rows and all(who.startswith("login:") for (who,) in rows)
+            assert not any("a@b.c" in who or "1.2.3.4" in who for (who,) in rows)
+    finally:
+        one.close()
+        two.close()
 
 
 def test_passwords_and_sessions():

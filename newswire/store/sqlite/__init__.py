@@ -14,11 +14,13 @@ only what it touches.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newswire.errors import BadInput, Unavailable
 from newswire.store.sqlite.connection import database_path, open_database
 from newswire.store.sqlite.items import Items
 
@@ -123,6 +125,49 @@ class SQLiteStore(Items):
         if self._path == ":memory:":
             return None
         return Path(self._path).with_name(Path(self._path).name + ".search")
+
+    def backup(self, target: str) -> None:
+        """Copy the database to the file ``target`` while others keep writing (SQLite's
+        online backup API); the copy opens as a store of its own.
+
+        The copy is one consistent moment: the pages are copied in a single step, inside
+        one read transaction, which in WAL mode never holds a writer up (copying in
+        several steps would start again each time another connection commits, and might
+        never finish on a busy server). It is written beside ``target`` and renamed over
+        it when complete, so ``target`` is never a half-written file; an existing one is
+        replaced (the CLI asks for ``--force`` first)."""
+        file = Path(target).expanduser()
+        if not file.parent.is_dir():
+            raise BadInput(f"the folder of the backup does not exist: {file.parent}", field="target")
+        if file.is_dir():
+            raise BadInput(f"the backup path is a folder: {file}", field="target")
+        if self._path != ":memory:" and file.exists() and file.samefile(self._path):
+            raise BadInput(f"{file} is the database itself", field="target")
+        partial = file.with_name(f".{file.name}.partial")
+        for leftover in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)  # an earlier backup that was interrupted
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                if self._path == ":memory:":  # only this connection sees it
+                    with self._lock:
+                        self._db.backup(copy)
+                else:  # a connection of its own: the store's threads go on meanwhile
+                    source = sqlite3.connect(self._path)
+                    try:
+                        source.execute("PRAGMA busy_timeout=10000")
+                        source.backup(copy)
+                    finally:
+                        source.close()
+            finally:
+                copy.close()  # checkpoints the copy's WAL into it: one self-contained file
+            partial.replace(file)
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise Unavailable(f"the backup to {file} failed: {exc}") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,184 @@
+"""Operations over HTTP, through a real ``newswire serve``: request ids, JSON logs, and
+``/ready`` reporting the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.bus.conftest import NATS, _delete_streams, nats_server  # noqa: F401 (a fixture)
+from tests.conftest import SEED
+from tests.helpers import Server, free_port, make_key, retry_until
+
+GENERATED = re.compile(r"[0-9a-f]{12}-[0-9a-f]+")
+
+
+def log_lines(path: Path) -> list[dict]:
+    """Every line the server logged, each a JSON object (or the test fails on it)."""
+    lines = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        line = json.loads(text)
+        assert isinstance(line, dict), text
+        lines.append(line)
+    return lines
+
+
+def logged(path: Path, **fields) -> dict | None:
+    """The first line logged with all of ``fields``."""
+    for line in log_lines(path):
+        if all(line.get(name) == value for name, value in fields.items()):
+            return line
+    return None
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server logging JSON lines, access lines included, into a file."""
+    folder = tmp_path_factory.mktemp("ops")
+    db, log = f"sqlite:///{folder / 'ops.db'}", folder / "server.log"
+    server = Server(db, "--log-format", "json", env={"NEWSWIRE_ACCESS_LOG": "yes"}, log=log)
+    yield server, make_key(db, "--scope", "publish", "--name", "DESK"), log
+    server.close()
+
+
+def test_a_sane_request_id_is_answered_and_every_access_line_carries_it(served):
+    server, key, log = served
+    asked = {}
+    with server.client(key) as c:
+        for rid, method, path in (
+            ("feed-1", "GET", "/v1/feed?limit=5"),  # the fast paths build their own headers
+            ("item.404_x", "GET", "/v1/items/urn:test:nothing"),  # a fast path's problem
+            ("search-1", "GET", "/v1/search?q=x"),
+            ("health-1", "GET", "/health"),  # FastAPI's routes
+            ("ready-1", "GET", "/ready"),
+            ("public-1", "GET", "/"),
+            ("A" * 128, "GET", "/v1/formats"),  # the longest accepted
+        ):
+            answer = c.request(method, path, headers={"X-Request-Id": rid})
+            assert answer.headers["x-request-id"] == rid, path
+            asked[rid] = (method, path.split("?")[0], answer.status_code)
+        with c.stream("GET", "/v1/stream", headers={"X-Request-Id": "stream-1"}) as live:
+            assert live.status_code == 200 and live.headers["x-request-id"] == "stream-1"
+        asked["stream-1"] = ("GET", "/v1/stream", 200)
+    assert asked["item.404_x"][2] == 404 and asked["health-1"][2] == 200
+    for rid, (method, path, status) in asked.items():
+        line = retry_until(
+            lambda rid=rid: logged(log, logger="newswire.access", request_id=rid),
+            f"the access line of {rid}",
+        )
+        assert (line["method"], line["path"], line["status"]) == (method, path, status)
+        assert line["level"] == "INFO" and line["duration_ms"] >= 0
+        assert line["client"] == "127.0.0.1"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["time"])
+        assert path in line["message"] and str(status) in line["message"]
+    feed = logged(log, request_id="feed-1")
+    assert feed["query"] == "limit=5"
+
+
+def test_a_request_without_a_sane_id_gets_a_new_one(served):
+    server, key, log = served
+    with server.client(key) as c:
+        given = [
+            c.get("/v1/feed").headers["x-request-id"],
+            c.get("/health").headers["x-request-id"],
+            c.get("/health", headers={"X-Request-Id": "has spaces"}).headers["x-request-id"],
+            c.get("/health", headers={"X-Request-Id": "A" * 129}).headers["x-request-id"],
+            c.get("/v1/feed", headers={"X-Request-Id": "é".encode()}).headers["x-request-id"],
+            c.get("/health", headers={"X-Request-Id": ""}).headers["x-request-id"],
+        ]
+    assert all(GENERATED.fullmatch(rid) for rid in given), given
+    assert len(set(given)) == len(given)
+    for rid in given:
+        retry_until(
+            lambda rid=rid: logged(log, logger="newswire.access", request_id=rid),
+            f"the access line of {rid}",
+        )
+
+
+def test_every_line_is_json_with_the_same_fields(served):
+    _, _, log = served
+    lines = retry_until(lambda: log_lines(log), "the server's first lines")
+    for line in lines:
+        assert {"time", "level", "logger", "message", "request_id"} <= set(line), line
+        assert "color_message" not in line
+    started = next(line for line in lines if "Application startup complete" in line["message"])
+    assert started["logger"] == "uvicorn.error" and started["request_id"] is None
+
+
+def test_a_bad_log_format_is_refused(tmp_path):
+    from tests.helpers import newswire
+
+    refused = newswire("serve", "--log-format", "xml", db=f"sqlite:///{tmp_path / 'x.db'}")
+    assert refused.returncode == 2
+    assert b"say text or json" in refused.stderr
+
+
+@pytest.fixture(scope="module")
+def busless(tmp_path_factory):
+    """A server whose NATS bus is unreachable (nothing listens on its port)."""
+    folder = tmp_path_factory.mktemp("busless")
+    db, log = f"sqlite:///{folder / 'ops.db'}", folder / "server.log"
+    bus = f"nats://127.0.0.1:{free_port()}"
+    server = Server(db, "--log-format", "json", env={"NEWSWIRE_BUS": bus}, log=log)
+    yield server, make_key(db, "--scope", "publish", "--name", "DESK"), log
+    server.close()
+
+
+def test_a_line_logged_while_handling_a_request_carries_its_id(busless):
+    """Publishing stores the item and fails to wake the other nodes: the warning the
+    request logs (in the application, not the access log) carries the request's id."""
+    server, key, log = busless
+    with server.client(key) as c:
+        stored = c.post(
+            "/v1/items",
+            content=SEED.read_bytes(),
+            headers={"Content-Type": "text/plain; charset=utf-8", "X-Request-Id": "publish-1"},
+        )
+    assert stored.status_code == 201 and stored.headers["x-request-id"] == "publish-1"
+    line = retry_until(
+        lambda: logged(log, message="bus publish failed"), "the bus warning in the log"
+    )
+    assert line["request_id"] == "publish-1"
+    assert line["level"] == "WARNING" and line["logger"] == "newswire.delivery"
+    assert "cannot reach NATS" in line["exception"]
+
+
+def test_ready_is_503_while_the_bus_is_unreachable(busless):
+    server, _, _ = busless
+    with server.client() as c:
+        answer, health = c.get("/ready"), c.get("/health")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert body["bus"] == "not connected" and body["field"] == "bus"
+    assert "bus" in body["detail"] and body["status"] == 503
+    assert body["versions"] >= 0 and "last_seq" in body  # the store answered
+    assert health.status_code == 200  # alive all the same
+
+
+def test_ready_reports_a_memory_bus_ready(served):
+    server, _, _ = served
+    with server.client() as c:
+        body = c.get("/ready").json()
+    assert body["status"] == "ready" and body["bus"] == "ready"
+
+
+def test_ready_reports_a_connected_nats_bus(tmp_path, nats_server):  # noqa: F811
+    token = uuid.uuid4().hex[:12]
+    bus = f"{NATS}?stream=TEST_{token}&subject=test.{token}.items"
+    server = Server(f"sqlite:///{tmp_path / 'nats.db'}", env={"NEWSWIRE_BUS": bus})
+    try:
+        with server.client() as c:
+            answer = retry_until(
+                lambda: (r := c.get("/ready")).status_code == 200 and r,
+                "the server to connect to NATS",
+            )
+            assert answer.json()["bus"] == "ready"
+    finally:
+        server.close()
+        asyncio.run(_delete_streams([f"TEST_{token}"]))
