@@ -22,6 +22,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check newswire tests bench
+	$(BIN)/mypy
 
 test: lint
 	bash scripts/services.sh
