@@ -26,4 +26,5 @@ def open_store(url: str, *, create: bool = True) -> Store:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported database URL {url!r} (known: {known})", field="db")
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(url, create=create)
+    store: Store = getattr(importlib.import_module(module), cls)(url, create=create)
+    return store

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, overload
 
 import msgspec
 
@@ -44,6 +44,13 @@ if TYPE_CHECKING:
     )
     from newswire.store.transfer import Transfer
     from newswire.store.webhooks import Webhooks
+
+
+Row: TypeAlias = tuple[Any, ...]
+"""A row as a database driver returns it (its columns' types are the query's)."""
+
+Args: TypeAlias = tuple[object, ...]
+"""The parameters of a statement, in the order of its placeholders."""
 
 
 class Stored(msgspec.Struct, kw_only=True):
@@ -153,6 +160,18 @@ class Prepared(NamedTuple):
     data: bytes
 
 
+@overload
+def iso(value: datetime) -> str: ...
+
+
+@overload
+def iso(value: None) -> None: ...
+
+
+@overload
+def iso(value: datetime | None) -> str | None: ...
+
+
 def iso(value: datetime | None) -> str | None:
     """``2025-01-02T03:04:05Z`` (isoformat is several times faster than strftime)."""
     if value is None:
@@ -164,6 +183,11 @@ def time_of(text: str) -> datetime:
     """The time ``iso`` wrote, aware (UTC)."""
     # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
     return datetime.fromisoformat(text)
+
+
+def time_at(text: str) -> datetime:
+    """A stored time text (any offset, ``Z`` too) in UTC, from a column never empty."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def time_or_none(text: str | None) -> datetime | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
 from newswire.errors import Conflict
+from newswire.store.base import Row
 
 
 class Table(NamedTuple):
@@ -111,13 +112,13 @@ class Transfer(Protocol):
       every sequence number it now holds, so the next version stored gets a new one.
     """
 
-    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[tuple]: ...
+    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[Row]: ...
 
-    def put(self, table: Table, rows: Sequence[tuple]) -> int: ...
+    def put(self, table: Table, rows: Sequence[Row]) -> int: ...
 
     def count(self, table: Table) -> int: ...
 
-    def last(self, table: Table) -> tuple | None: ...
+    def last(self, table: Table) -> Row | None: ...
 
     def finish(self) -> None: ...
 
@@ -166,7 +167,7 @@ def copy(
     added: dict[str, int] = {}
     for table in TABLES:
         on_table(table, source.count(table))
-        after: tuple | None = None
+        after: Row | None = None
         added[table.name] = 0
         while True:
             rows = source.rows(table, after, batch)

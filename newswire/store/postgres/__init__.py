@@ -9,7 +9,9 @@ by a commit-ordered sequence (``items``), and that the watch is LISTEN/NOTIFY.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -19,6 +21,19 @@ from newswire.errors import BadInput
 from newswire.store.postgres.database import Database, conninfo, where
 from newswire.store.postgres.items import Items
 from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS, has_schema, migrate
+
+if TYPE_CHECKING:
+    from newswire.store.postgres.accounts import PostgresAccounts
+    from newswire.store.postgres.coordination import PostgresCoordination, PostgresWatch
+    from newswire.store.postgres.keys import PostgresKeys
+    from newswire.store.postgres.products import PostgresProducts
+    from newswire.store.postgres.search_documents import PostgresSearchDocuments
+    from newswire.store.postgres.sessions import PostgresSessions
+    from newswire.store.postgres.subscribers import PostgresSubscribers
+    from newswire.store.postgres.topics import PostgresTopics
+    from newswire.store.postgres.transfer import PostgresTransfer
+    from newswire.store.postgres.usage import PostgresUsage
+    from newswire.store.postgres.webhooks import PostgresWebhooks
 
 __all__ = ["PostgresStore"]
 
@@ -30,85 +45,79 @@ class PostgresStore(Items):
         _open(info, create=create)
         self._db = Database(info)
         self._info = info
-        self._nouns: dict[str, object] = {}
 
-    def _noun(self, name: str, make):
-        noun = self._nouns.get(name)
-        if noun is None:
-            noun = self._nouns[name] = make(self._db)
-        return noun
+    # The nouns, each a module of its own, imported and made when first used (a CLI
+    # command that lists products loads nothing of webhooks), then read from the instance
+    # like an attribute (``cached_property``, as the SQLite store).
 
-    # The nouns, each a module of its own, imported when first used (a CLI command that
-    # lists products loads nothing of webhooks).
-
-    @property
-    def products(self):
+    @cached_property
+    def products(self) -> PostgresProducts:
         from newswire.store.postgres.products import PostgresProducts
 
-        return self._noun("products", PostgresProducts)
+        return PostgresProducts(self._db)
 
-    @property
-    def subscribers(self):
+    @cached_property
+    def subscribers(self) -> PostgresSubscribers:
         from newswire.store.postgres.subscribers import PostgresSubscribers
 
-        return self._noun("subscribers", PostgresSubscribers)
+        return PostgresSubscribers(self._db)
 
-    @property
-    def keys(self):
+    @cached_property
+    def keys(self) -> PostgresKeys:
         from newswire.store.postgres.keys import PostgresKeys
 
-        return self._noun("keys", PostgresKeys)
+        return PostgresKeys(self._db)
 
-    @property
-    def usage(self):
+    @cached_property
+    def usage(self) -> PostgresUsage:
         from newswire.store.postgres.usage import PostgresUsage
 
-        return self._noun("usage", PostgresUsage)
+        return PostgresUsage(self._db)
 
-    @property
-    def accounts(self):
+    @cached_property
+    def accounts(self) -> PostgresAccounts:
         from newswire.store.postgres.accounts import PostgresAccounts
 
-        return self._noun("accounts", PostgresAccounts)
+        return PostgresAccounts(self._db)
 
-    @property
-    def sessions(self):
+    @cached_property
+    def sessions(self) -> PostgresSessions:
         from newswire.store.postgres.sessions import PostgresSessions
 
-        return self._noun("sessions", PostgresSessions)
+        return PostgresSessions(self._db)
 
-    @property
-    def topics(self):
+    @cached_property
+    def topics(self) -> PostgresTopics:
         from newswire.store.postgres.topics import PostgresTopics
 
-        return self._noun("topics", PostgresTopics)
+        return PostgresTopics(self._db)
 
-    @property
-    def webhooks(self):
+    @cached_property
+    def webhooks(self) -> PostgresWebhooks:
         from newswire.store.postgres.webhooks import PostgresWebhooks
 
-        return self._noun("webhooks", PostgresWebhooks)
+        return PostgresWebhooks(self._db)
 
-    @property
-    def search_documents(self):
+    @cached_property
+    def search_documents(self) -> PostgresSearchDocuments:
         from newswire.store.postgres.search_documents import PostgresSearchDocuments
 
-        return self._noun("search_documents", PostgresSearchDocuments)
+        return PostgresSearchDocuments(self._db)
 
-    @property
-    def coordination(self):
+    @cached_property
+    def coordination(self) -> PostgresCoordination:
         from newswire.store.postgres.coordination import PostgresCoordination
 
-        return self._noun("coordination", PostgresCoordination)
+        return PostgresCoordination(self._db)
 
-    @property
-    def transfer(self):
+    @cached_property
+    def transfer(self) -> PostgresTransfer:
         """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
         from newswire.store.postgres.transfer import PostgresTransfer
 
-        return self._noun("transfer", PostgresTransfer)
+        return PostgresTransfer(self._db)
 
-    def watch(self):
+    def watch(self) -> PostgresWatch:
         from newswire.store.postgres.coordination import PostgresWatch
 
         return PostgresWatch(self._info)
@@ -159,9 +168,32 @@ def _create_database(info: str) -> bool:
         ) as admin:
             if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 return False  # it exists: the first connection failed for another reason
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
     except psycopg.errors.DuplicateDatabase:
         return True  # another process made it meanwhile
     except psycopg.Error:
         return False
     return True
+
+
+# The contract, checked: mypy verifies that the store and each of its nouns structurally
+# satisfy their Protocols (nothing here runs; the backend is not imported by the layers above).
+if TYPE_CHECKING:
+    from newswire.store.access import Accounts, Keys, Products, Sessions, Subscribers, Topics, Usage
+    from newswire.store.base import Coordination, SearchDocuments, Store, Watch
+    from newswire.store.transfer import Transfer
+    from newswire.store.webhooks import Webhooks
+
+    _store: type[Store] = PostgresStore
+    _products: type[Products] = PostgresProducts
+    _subscribers: type[Subscribers] = PostgresSubscribers
+    _keys: type[Keys] = PostgresKeys
+    _usage: type[Usage] = PostgresUsage
+    _accounts: type[Accounts] = PostgresAccounts
+    _sessions: type[Sessions] = PostgresSessions
+    _topics: type[Topics] = PostgresTopics
+    _webhooks: type[Webhooks] = PostgresWebhooks
+    _search_documents: type[SearchDocuments] = PostgresSearchDocuments
+    _coordination: type[Coordination] = PostgresCoordination
+    _transfer: type[Transfer] = PostgresTransfer
+    _postgreswatch: type[Watch] = PostgresWatch

@@ -8,7 +8,7 @@ from psycopg import errors
 from newswire.access.accounts import Account
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
-from newswire.store.base import iso
+from newswire.store.base import Row, iso
 from newswire.store.postgres.database import Database, when
 
 COLUMNS = "id, email, scope, subscriber, portal_admin, lang, created_at, last_login_at"
@@ -78,7 +78,7 @@ class PostgresAccounts:
             return cur.execute("DELETE FROM sessions WHERE account = %s", (account_id,)).rowcount
 
 
-def account_of(row: tuple) -> Account:
+def account_of(row: Row) -> Account:
     account_id, email, scope, subscriber, portal_admin, lang, created, login = row
     return Account(
         id=account_id,

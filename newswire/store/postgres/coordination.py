@@ -21,7 +21,7 @@ import psycopg
 from psycopg import pq
 
 from newswire.store.base import Leased
-from newswire.store.postgres.database import Database
+from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
 RECONNECT_EVERY = 1.0
@@ -139,9 +139,11 @@ class PostgresCoordination:
                 " ON CONFLICT (who) DO NOTHING",
                 (who, float(per_minute), now),
             )
-            tokens, at = cur.execute(
-                "SELECT tokens, at FROM rate_buckets WHERE who = %s FOR UPDATE", (who,)
-            ).fetchone()
+            tokens, at = present(
+                cur.execute(
+                    "SELECT tokens, at FROM rate_buckets WHERE who = %s FOR UPDATE", (who,)
+                ).fetchone()
+            )
             # A clock that went back refills nothing; the bucket never holds more than a
             # minute's allowance (a limit lowered since is applied at once).
             tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)

@@ -8,7 +8,7 @@ commits when its block ends and rolls back if it raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from newswire.errors import BadInput, Unavailable
+from newswire.store.base import Args, Row
 
 SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
@@ -38,7 +39,7 @@ def conninfo(url: str) -> str:
     # A server that does not answer is an error in seconds, not a hang.
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "newswire")
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def where(info: str) -> str:
@@ -50,6 +51,13 @@ def where(info: str) -> str:
 def when(text: str | None) -> datetime | None:
     """A time stored as ISO text (``iso``, ``stamp``), aware and in UTC."""
     return datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+
+def present(row: Row | None) -> Row:
+    """The row of a query that always returns one (an aggregate, the one-row counter)."""
+    if row is None:
+        raise RuntimeError("the query returned no row")
+    return row
 
 
 class Database:
@@ -91,12 +99,12 @@ class Database:
         with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
-    def rows(self, sql: str, args: tuple | dict = ()) -> list[tuple]:
+    def rows(self, sql: str, args: Args | Mapping[str, object] = ()) -> list[Row]:
         # Results in binary: an item's bytes as they are, not as hex text (half the time).
         with self.connection() as conn:
             return conn.execute(sql, args, binary=True).fetchall()
 
-    def one(self, sql: str, args: tuple | dict = ()) -> tuple | None:
+    def one(self, sql: str, args: Args | Mapping[str, object] = ()) -> Row | None:
         with self.connection() as conn:
             return conn.execute(sql, args, binary=True).fetchone()
 

@@ -26,11 +26,13 @@ import psycopg
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
+    Args,
     Change,
     Heading,
     Prepared,
     Receipt,
     RestoreReport,
+    Row,
     Stored,
     held,
     iso,
@@ -39,7 +41,7 @@ from newswire.store.base import (
     successor,
     withdrawal,
 )
-from newswire.store.postgres.database import Database
+from newswire.store.postgres.database import Database, present
 
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder(NewsItem).decode
@@ -87,11 +89,11 @@ class _Plan:
     ``seq`` is an offset into the batch's own numbers until ``numbered``."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple] = []
-        self.items: dict[str, tuple] = {}
+        self.rows: list[Row] = []
+        self.items: dict[str, Row] = {}
         self.receipts: list[tuple[Receipt, bool]] = []
 
-    def numbered(self, first: int) -> tuple[list[tuple], list[tuple], list[Receipt]]:
+    def numbered(self, first: int) -> tuple[list[Row], list[Row], list[Receipt]]:
         rows = [(first + offset, *rest) for offset, *rest in self.rows]
         items = [(i, v, first + offset, lang, at) for i, v, offset, lang, at in self.items.values()]
         receipts = [
@@ -133,7 +135,7 @@ class Items:
             # An import checks each record against the stored versions before adding it:
             # it takes the counter first, so that no writer adds a version between a check
             # and its insert (an import is rare and bulk; appends wait for it to commit).
-            (last,) = cur.execute("SELECT value FROM log_sequence FOR UPDATE").fetchone()
+            (last,) = present(cur.execute("SELECT value FROM log_sequence FOR UPDATE").fetchone())
             for record in records:
                 p = prepare(record.item)  # exported versions have their times: kept
                 row = cur.execute(
@@ -158,7 +160,7 @@ class Items:
         with self._db.transaction() as cur:
             if not cur.execute(_DUE, (now_text,)).fetchone():
                 return []
-            (last,) = cur.execute("SELECT value FROM log_sequence FOR UPDATE").fetchone()
+            (last,) = present(cur.execute("SELECT value FROM log_sequence FOR UPDATE").fetchone())
             # Again, holding the counter: another node may have lifted them meanwhile.
             due = cur.execute(_DUE, (now_text,)).fetchall()
             if not due:
@@ -179,7 +181,7 @@ class Items:
 
     # --- reading ---------------------------------------------------------------------
 
-    def _stored(self, sql: str, args: tuple = ()) -> list[Stored]:
+    def _stored(self, sql: str, args: Args = ()) -> list[Stored]:
         return [_stored(r) for r in self._db.rows(sql, args)]
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
@@ -238,7 +240,8 @@ class Items:
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
-        where, args = "", ()
+        where = ""
+        args: Args = ()
         if language:
             where = "WHERE lower(i.language) = lower(%s) OR i.language ILIKE %s ESCAPE '\\'"
             prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -273,15 +276,18 @@ class Items:
         )
 
     def count(self) -> tuple[int, int]:
-        items, versions = self._db.one(
-            "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM versions)"
+        items: int
+        versions: int
+        items, versions = present(
+            self._db.one("SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM versions)")
         )
         return items, versions
 
     def last_seq(self) -> int:
         # The committed value of the counter: numbers are taken only by writers that
         # store an entry with each, and a rolled back writer gives its numbers back.
-        (value,) = self._db.one("SELECT value FROM log_sequence")
+        value: int
+        (value,) = present(self._db.one("SELECT value FROM log_sequence"))
         return value
 
 
@@ -304,7 +310,7 @@ def _append_batch(
     plan = _plan(cur, batch, latest, now)
     if not plan.rows:
         return [receipt for receipt, _ in plan.receipts]
-    (last,) = cur.execute(_TAKE, (len(plan.rows),)).fetchone()
+    (last,) = present(cur.execute(_TAKE, (len(plan.rows),)).fetchone())
     first = last - len(plan.rows) + 1
     if _latest_seqs(cur, ids) != seen:
         now = utcnow()
@@ -321,7 +327,7 @@ def _append_batch(
 
 
 def _plan(
-    cur: psycopg.Cursor, batch: list[Prepared], latest: dict[str, tuple], now: datetime
+    cur: psycopg.Cursor, batch: list[Prepared], latest: dict[str, Row], now: datetime
 ) -> _Plan:
     """The SQLite store's rules (``SQLiteStore._append_batch``), numbering from 0."""
     plan = _Plan()
@@ -375,7 +381,7 @@ def _plan(
     return plan
 
 
-def _latest_of(cur: psycopg.Cursor, ids: list[str]) -> dict[str, tuple]:
+def _latest_of(cur: psycopg.Cursor, ids: list[str]) -> dict[str, Row]:
     """id -> (seq, version, fingerprint, data) of the latest stored version."""
     rows = cur.execute(
         "SELECT i.id, v.seq, v.version, v.fingerprint, v.data FROM items i"
@@ -395,12 +401,12 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _stored(row: tuple) -> Stored:
+def _stored(row: Row) -> Stored:
     seq, stored_at, data = row
     return Stored(seq=seq, stored_at=_time(stored_at), item=_DECODE(data))
 
 
-def _change(row: tuple) -> Change:
+def _change(row: Row) -> Change:
     seq, stored_at, data, lifted = row
     item, at = _DECODE(data), _time(stored_at)
     if lifted:

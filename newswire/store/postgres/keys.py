@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 import msgspec
@@ -9,7 +10,7 @@ import msgspec
 from newswire.access.keys import ApiKey
 from newswire.errors import NotFound
 from newswire.model import utcnow
-from newswire.store.base import iso
+from newswire.store.base import Row, iso
 from newswire.store.postgres.database import Database, when
 
 _COLUMNS = "id, scope, name, subscriber, created_at, last_used_at, revoked_at"
@@ -67,7 +68,7 @@ class PostgresKeys:
         with self._db.transaction() as cur:
             cur.execute("UPDATE api_keys SET last_used_at = %s WHERE id = %s", (iso(when), key_id))
 
-    def touch_many(self, uses: list[tuple[str, datetime]]) -> None:
+    def touch_many(self, uses: builtins.list[tuple[str, datetime]]) -> None:
         """Record the last use of several keys at once (key id, when)."""
         if uses:
             with self._db.transaction() as cur:
@@ -77,7 +78,7 @@ class PostgresKeys:
                 )
 
 
-def _key(row: tuple) -> ApiKey:
+def _key(row: Row) -> ApiKey:
     key_id, scope, name, subscriber, created, used, revoked = row
     return ApiKey(
         id=key_id,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswire.access.accounts import IDLE, Account, Session
-from newswire.store.base import iso
+from newswire.store.base import Row, iso, time_at
 from newswire.store.postgres.accounts import COLUMNS as ACCOUNT_COLUMNS
 from newswire.store.postgres.accounts import account_of
-from newswire.store.postgres.database import Database, when
+from newswire.store.postgres.database import Database
 
 _COLUMNS = ("id", "account", "csrf", "created_at", "last_seen_at", "expires_at")
 _SELECT = (
@@ -75,14 +75,14 @@ class PostgresSessions:
             cur.execute("DELETE FROM sessions WHERE id = %s", (session_id,))
 
 
-def _session(row: tuple) -> Session:
+def _session(row: Row) -> Session:
     session_id, account, csrf, created, seen, expires = row
     return Session(
         id=session_id,
         account=account,
         csrf=csrf,
-        created_at=when(created),
-        last_seen_at=when(seen),
-        expires_at=when(expires),
+        created_at=time_at(created),
+        last_seen_at=time_at(seen),
+        expires_at=time_at(expires),
     )
 

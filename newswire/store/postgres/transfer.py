@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from psycopg import sql
 
+from newswire.store.base import Args, Row
 from newswire.store.postgres.database import Database
 from newswire.store.transfer import Table
 
@@ -24,11 +25,11 @@ class PostgresTransfer:
     def __init__(self, db: Database):
         self._db = db
 
-    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[tuple]:
+    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[Row]:
         columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
         key = sql.SQL(", ").join(map(sql.Identifier, table.key))
         query = sql.SQL("SELECT {} FROM {}").format(columns, sql.Identifier(table.name))
-        args: tuple = ()
+        args: Args = ()
         if after is not None:
             marks = sql.SQL(", ").join(sql.Placeholder() * len(after))
             query += sql.SQL(" WHERE ({}) > ({})").format(key, marks)
@@ -46,7 +47,7 @@ class PostgresTransfer:
             out.append(tuple(values))
         return out
 
-    def put(self, table: Table, rows: Sequence[tuple]) -> int:
+    def put(self, table: Table, rows: Sequence[Row]) -> int:
         flags = _flags(table)
         if flags:
             converted = []
@@ -68,10 +69,11 @@ class PostgresTransfer:
 
     def count(self, table: Table) -> int:
         query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table.name))
+        n: int
         (n,) = self._db.one(query.as_string()) or (0,)
         return n
 
-    def last(self, table: Table) -> tuple | None:
+    def last(self, table: Table) -> Row | None:
         query = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT 1").format(
             sql.SQL(", ").join(map(sql.Identifier, table.columns)),
             sql.Identifier(table.name),

@@ -18,12 +18,14 @@ Times are fixed-width text to the millisecond (``stamp``), as in the SQLite stor
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.postgres.database import Database, when
+from newswire.store.base import Args, Row, time_at
+from newswire.store.postgres.database import Database, present, when
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
@@ -37,7 +39,7 @@ _DELIVERY_COLUMNS = (
 _TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
 
 
-def _webhook(row: tuple) -> Webhook:
+def _webhook(row: Row) -> Webhook:
     wid, subscriber, url, secret, fmt, cursor, created = row
     return Webhook(
         id=wid,
@@ -46,11 +48,11 @@ def _webhook(row: tuple) -> Webhook:
         secret=secret,
         format=fmt,
         cursor=cursor,
-        created_at=when(created),
+        created_at=time_at(created),
     )
 
 
-def _delivery(row: tuple) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     values = dict(zip(Delivery.__struct_fields__, row, strict=True))
     for name in _TIMES:
         values[name] = when(values[name])
@@ -63,7 +65,7 @@ class PostgresWebhooks:
     def __init__(self, db: Database):
         self._db = db
 
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, args: Args = ()) -> list[Row]:
         return self._db.rows(sql, args)
 
     # --- endpoints ---------------------------------------------------------------------
@@ -78,7 +80,7 @@ class PostgresWebhooks:
                 "SELECT 1 FROM subscribers WHERE name = %s", (subscriber,)
             ).fetchone():
                 raise NotFound(f"no subscriber {subscriber!r}", field="subscriber")
-            (cursor,) = cur.execute("SELECT value FROM log_sequence").fetchone()
+            (cursor,) = present(cur.execute("SELECT value FROM log_sequence").fetchone())
             cur.execute(
                 f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
@@ -100,7 +102,7 @@ class PostgresWebhooks:
             )
         ]
 
-    def active(self) -> list[Webhook]:
+    def active(self) -> builtins.list[Webhook]:
         return [
             _webhook(r)
             for r in self._read(
@@ -231,7 +233,7 @@ class PostgresWebhooks:
         with self._db.transaction() as cur:
             if retry_at is None:
                 sql = "UPDATE deliveries SET status = 'failed', last_status = %s, last_error = %s"
-                args: tuple = (status, error[:1000])
+                args: Args = (status, error[:1000])
             else:
                 sql = "UPDATE deliveries SET next_attempt_at = %s, last_status = %s, last_error = %s"
                 args = (stamp(retry_at), status, error[:1000])
@@ -261,7 +263,7 @@ class PostgresWebhooks:
         webhook: str | None = None,
         status: str | None = None,
         limit: int = 50,
-    ) -> list[Delivery]:
+    ) -> builtins.list[Delivery]:
         """Deliveries, the most recent log entries first."""
         where, args = [], []
         for column, value in (

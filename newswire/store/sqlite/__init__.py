@@ -172,3 +172,29 @@ class SQLiteStore(Items):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+# The contract, checked: mypy verifies that the store and each of its nouns structurally
+# satisfy their Protocols (nothing here runs; the backend is not imported by the layers above).
+if TYPE_CHECKING:
+    from newswire.store.access import Accounts, Keys, Products, Sessions, Subscribers, Topics, Usage
+    from newswire.store.base import Coordination, SearchDocuments, Store, Watch
+    from newswire.store.sqlite.coordination import QuietWatch, SQLiteCoordination, SQLiteWatch
+    from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
+    from newswire.store.sqlite.transfer import SQLiteTransfer
+    from newswire.store.webhooks import Webhooks
+
+    _store: type[Store] = SQLiteStore
+    _products: type[Products] = SQLiteProducts
+    _subscribers: type[Subscribers] = SQLiteSubscribers
+    _keys: type[Keys] = SQLiteKeys
+    _usage: type[Usage] = SQLiteUsage
+    _accounts: type[Accounts] = SQLiteAccounts
+    _sessions: type[Sessions] = SQLiteSessions
+    _topics: type[Topics] = SQLiteTopics
+    _webhooks: type[Webhooks] = SQLiteWebhooks
+    _search_documents: type[SearchDocuments] = SQLiteSearchDocuments
+    _coordination: type[Coordination] = SQLiteCoordination
+    _transfer: type[Transfer] = SQLiteTransfer
+    _sqlitewatch: type[Watch] = SQLiteWatch
+    _quietwatch: type[Watch] = QuietWatch

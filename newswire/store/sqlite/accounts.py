@@ -12,7 +12,7 @@ from newswire.access.accounts import Account
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.access import Subscribers
-from newswire.store.base import iso, time_or_none
+from newswire.store.base import Row, iso, time_or_none
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 ACCOUNT_COLUMNS = "id, email, scope, subscriber, portal_admin, lang, created_at, last_login_at"
@@ -85,7 +85,7 @@ class SQLiteAccounts(Tables):
             return cur.execute("DELETE FROM sessions WHERE account = ?", (account_id,)).rowcount
 
 
-def account_of(row: tuple) -> Account:
+def account_of(row: Row) -> Account:
     """The account of a row of ``ACCOUNT_COLUMNS`` (sessions read them joined)."""
     account_id, email, scope, subscriber, portal_admin, lang, created, login = row
     return Account(

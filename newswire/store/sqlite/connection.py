@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newswire.errors import BadInput, Unavailable
+from newswire.store.base import Args, Row
 from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
 
 
@@ -84,10 +85,10 @@ class Tables:
         self._db = db
         self._lock = lock
 
-    def _write(self, sql: str, args: tuple = ()) -> None:
+    def _write(self, sql: str, args: Args = ()) -> None:
         with write_transaction(self._db, self._lock) as cur:
             cur.execute(sql, args)
 
-    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, args: Args = ()) -> list[Row]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()

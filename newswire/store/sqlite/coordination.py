@@ -35,7 +35,8 @@ class SQLiteWatch:
         self._version = self._read()
 
     def _read(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+        version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     def changed(self) -> bool:
         with self._lock:

@@ -23,11 +23,13 @@ import msgspec
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
+    Args,
     Change,
     Heading,
     Prepared,
     Receipt,
     RestoreReport,
+    Row,
     Stored,
     held,
     iso,
@@ -85,8 +87,8 @@ class Items:
         latest = self._latest_of(cur, {p.id for p in batch})
         next_seq = _next_seq(cur)
         stored_at = iso(now)
-        rows: list[tuple] = []
-        changed: dict[str, tuple] = {}
+        rows: list[Row] = []
+        changed: dict[str, Row] = {}
         receipts: list[Receipt] = []
         for p in batch:
             previous = latest.get(p.id)
@@ -135,9 +137,9 @@ class Items:
             cur.executemany(_UPSERT_ITEM, list(changed.values()))
         return receipts
 
-    def _latest_of(self, cur: sqlite3.Cursor, ids: set[str]) -> dict[str, tuple]:
+    def _latest_of(self, cur: sqlite3.Cursor, ids: set[str]) -> dict[str, Row]:
         """id -> (seq, version, fingerprint, data) of the latest stored version."""
-        found: dict[str, tuple] = {}
+        found: dict[str, Row] = {}
         ids_list = list(ids)
         for start in range(0, len(ids_list), 500):
             chunk = ids_list[start : start + 500]
@@ -173,7 +175,7 @@ class Items:
 
     # --- reading ---------------------------------------------------------------------
 
-    def _rows(self, sql: str, args: tuple = ()) -> list[Stored]:
+    def _rows(self, sql: str, args: Args = ()) -> list[Stored]:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [_stored(r) for r in rows]
@@ -258,7 +260,8 @@ class Items:
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
-        where, args = ("", ())
+        where = ""
+        args: Args = ()
         if language:
             where = "WHERE i.language = ? COLLATE NOCASE OR i.language LIKE ? ESCAPE '\\'"
             prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -322,15 +325,16 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
         " coalesce((SELECT max(seq) FROM versions), 0),"
         " coalesce((SELECT max(seq) FROM lifts), 0))"
     ).fetchone()
-    return row[0] + 1
+    highest: int = row[0]
+    return highest + 1
 
 
-def _stored(row: tuple) -> Stored:
+def _stored(row: Row) -> Stored:
     seq, stored_at, data = row
     return Stored(seq=seq, stored_at=time_of(stored_at), item=_DECODE(data))
 
 
-def _change(row: tuple) -> Change:
+def _change(row: Row) -> Change:
     seq, stored_at, data, lifted = row
     item, at = _DECODE(data), time_of(stored_at)
     if lifted:

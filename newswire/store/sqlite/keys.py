@@ -13,7 +13,7 @@ from newswire.access.keys import ApiKey
 from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store.access import Subscribers
-from newswire.store.base import iso, time_or_none
+from newswire.store.base import Row, iso, time_or_none
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 _KEY_COLUMNS = "id, scope, name, subscriber, created_at, last_used_at, revoked_at"
@@ -74,7 +74,7 @@ class SQLiteKeys(Tables):
             )
 
 
-def _key(row: tuple) -> ApiKey:
+def _key(row: Row) -> ApiKey:
     key_id, scope, name, subscriber, created, used, revoked = row
     return ApiKey(
         id=key_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswire.access.accounts import IDLE, Account, Session
-from newswire.store.base import iso, time_or_none
+from newswire.store.base import Row, iso, time_at
 from newswire.store.sqlite.accounts import ACCOUNT_COLUMNS, account_of
 from newswire.store.sqlite.connection import Tables, write_transaction
 
@@ -66,13 +66,13 @@ class SQLiteSessions(Tables):
         self._write("DELETE FROM sessions WHERE id = ?", (session_id,))
 
 
-def _session(row: tuple) -> Session:
+def _session(row: Row) -> Session:
     session_id, account, csrf, created, seen, expires = row
     return Session(
         id=session_id,
         account=account,
         csrf=csrf,
-        created_at=time_or_none(created),
-        last_seen_at=time_or_none(seen),
-        expires_at=time_or_none(expires),
+        created_at=time_at(created),
+        last_seen_at=time_at(seen),
+        expires_at=time_at(expires),
     )

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 
+from newswire.store.base import Args, Row
 from newswire.store.transfer import Table
 
 
@@ -16,9 +17,10 @@ class SQLiteTransfer:
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
         self._db, self._lock = db, lock
 
-    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[tuple]:
+    def rows(self, table: Table, after: tuple[object, ...] | None, limit: int) -> list[Row]:
         columns, key = ", ".join(table.columns), ", ".join(table.key)
-        where, args = "", ()
+        where = ""
+        args: Args = ()
         if after is not None:
             marks = ", ".join("?" * len(after))
             where, args = f"WHERE ({key}) > ({marks})", tuple(after)
@@ -26,7 +28,7 @@ class SQLiteTransfer:
         with self._lock:
             return self._db.execute(sql, (*args, limit)).fetchall()
 
-    def put(self, table: Table, rows: Sequence[tuple]) -> int:
+    def put(self, table: Table, rows: Sequence[Row]) -> int:
         marks = ", ".join("?" * len(table.columns))
         sql = (
             f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
@@ -45,13 +47,15 @@ class SQLiteTransfer:
 
     def count(self, table: Table) -> int:
         with self._lock:
-            return self._db.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+            count: int = self._db.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+            return count
 
-    def last(self, table: Table) -> tuple | None:
+    def last(self, table: Table) -> Row | None:
         order = ", ".join(f"{k} DESC" for k in table.key)
         sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {order} LIMIT 1"
         with self._lock:
-            return self._db.execute(sql).fetchone()
+            row: Row | None = self._db.execute(sql).fetchone()
+            return row
 
     def finish(self) -> None:
         # Nothing to move: the next sequence number is above the highest stored, whatever

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.base import time_or_none
+from newswire.store.base import Args, Row, time_at, time_or_none
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
 
@@ -41,7 +41,7 @@ _DELIVERY_COLUMNS = (
 _TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
 
 
-def _webhook(row: tuple) -> Webhook:
+def _webhook(row: Row) -> Webhook:
     wid, subscriber, url, secret, fmt, cursor, created = row
     return Webhook(
         id=wid,
@@ -50,11 +50,11 @@ def _webhook(row: tuple) -> Webhook:
         secret=secret,
         format=fmt,
         cursor=cursor,
-        created_at=time_or_none(created),
+        created_at=time_at(created),
     )
 
 
-def _delivery(row: tuple) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     values = dict(zip(Delivery.__struct_fields__, row, strict=True))
     for name in _TIMES:
         values[name] = time_or_none(values[name])
@@ -229,7 +229,7 @@ class SQLiteWebhooks(Tables):
         with write_transaction(self._db, self._lock) as cur:
             if retry_at is None:
                 sql = "UPDATE deliveries SET status = 'failed', last_status = ?, last_error = ?"
-                args: tuple = (status, error[:1000])
+                args: Args = (status, error[:1000])
             else:
                 sql = "UPDATE deliveries SET next_attempt_at = ?, last_status = ?, last_error = ?"
                 args = (stamp(retry_at), status, error[:1000])
