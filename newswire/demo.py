@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Required, TypedDict
 
 from newswire.formats.html import make_body
 from newswire.model import Concept, Dateline, NewsItem
@@ -47,7 +48,22 @@ def paragraphs(text: str, target: int = 280) -> list[str]:
     return out
 
 
-def corpus_item(record: dict) -> NewsItem:
+class CorpusRecord(TypedDict, total=False):
+    """One line of an ANT corpus file (``.jsonl``): only ``id`` is always there."""
+
+    id: Required[str]
+    lang: str
+    headline: str
+    abstract: str
+    body: str
+    date: str
+    category: str
+    categories: list[str]
+    source: str
+    author: str
+
+
+def corpus_item(record: CorpusRecord) -> NewsItem:
     """One ANT corpus article as a news item (its id, outlet and date kept)."""
     body, body_html = make_body(paragraphs=paragraphs(record.get("body") or ""))
     date = record.get("date") or ""
@@ -74,7 +90,7 @@ def corpus_item(record: dict) -> NewsItem:
     )
 
 
-def corpus_records(path: Path) -> Iterator[dict]:
+def corpus_records(path: Path) -> Iterator[CorpusRecord]:
     """Records of a corpus file (``.jsonl`` or ``.jsonl.xz``)."""
     if path.suffix == ".xz":
         import lzma
@@ -88,7 +104,7 @@ def corpus_records(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def corpus_items(records: Iterable[dict]) -> Iterator[NewsItem]:
+def corpus_items(records: Iterable[CorpusRecord]) -> Iterator[NewsItem]:
     for record in records:
         item = corpus_item(record)
         if item.headline and item.body:

@@ -22,8 +22,8 @@ class NewswireError(Exception):
         where = f"{self.field}: " if self.field else ""
         return f"{where}{self.detail}"
 
-    def problem(self) -> dict:
-        body: dict = {
+    def problem(self) -> dict[str, object]:
+        body: dict[str, object] = {
             "type": f"urn:newswire:problem:{self.slug}",
             "title": self.title,
             "status": self.status,

@@ -97,10 +97,13 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 Parsed = tuple[str, list[NewsItem] | list[Prepared] | None, str | None]
 """(file, its items, the reason for what was refused: both when a feed was partly valid)."""
 
+Read = tuple[str, list[NewsItem] | None, str | None]
+"""What ``parse_file`` gives: a ``Parsed`` whose items are not prepared yet."""
+
 _CHUNK = 256
 
 
-def parse_file(path: Path, fmt: str, max_bytes: int) -> Parsed:
+def parse_file(path: Path, fmt: str, max_bytes: int) -> Read:
     """(file, its valid items, the reasons for what was refused, if anything was)."""
     rejected: list[str] = []
     try:

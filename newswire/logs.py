@@ -25,10 +25,12 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import msgspec
 
@@ -75,9 +77,6 @@ def begin(headers: list[tuple[bytes, bytes]]) -> str:
     return rid
 
 
-Send = Callable[[dict], Awaitable[None]]
-
-
 class Tagged:
     """``send`` that adds ``X-Request-Id`` to the response's start. ``__wrapped__`` is the
     server's own ``send``: what writes to the connection directly (``direct_writer``)
@@ -89,7 +88,7 @@ class Tagged:
         self.__wrapped__ = send
         self.header = (HEADER, rid.encode("ascii"))
 
-    async def __call__(self, message: dict) -> None:
+    async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             # A new message and list: a response may send the same header list again.
             message = {**message, "headers": [*message.get("headers", ()), self.header]}
@@ -110,14 +109,14 @@ class Timed:
         self.__wrapped__ = send
         self.status = 0
 
-    async def __call__(self, message: dict) -> None:
+    async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
         await self.__wrapped__(message)
 
 
 async def logged(
-    handle: Callable[[dict, Any, Send], Awaitable[None]], scope: dict, receive: Any, send: Send
+    handle: ASGIApp, scope: Scope, receive: Receive, send: Send
 ) -> None:
     """``handle(scope, receive, send)``, then an access line: when the response is done
     (for a stream, when it ends), with how long it took."""
@@ -217,7 +216,7 @@ def log_format(value: str) -> str:
     return name
 
 
-def logging_config(fmt: str) -> dict:
+def logging_config(fmt: str) -> dict[str, Any]:
     """The ``logging.config.dictConfig`` of a server (uvicorn's ``log_config``): every
     line, uvicorn's and newswire's, on stderr in ``fmt``."""
     formatter = {"json": JsonFormatter, "text": TextFormatter}[log_format(fmt)]

@@ -15,7 +15,7 @@ step.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -183,9 +183,10 @@ def from_json(data: bytes | str) -> NewsItem:
     return _DECODER.decode(data)
 
 
-def to_builtins(item: NewsItem) -> dict:
-    return msgspec.to_builtins(item)
+def to_builtins(item: NewsItem) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(item)
+    return data
 
 
-def from_builtins(data: dict) -> NewsItem:
+def from_builtins(data: dict[str, Any]) -> NewsItem:
     return msgspec.convert(data, NewsItem)

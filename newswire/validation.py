@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 import msgspec
 
@@ -100,9 +101,9 @@ def strip_unencodable(item: NewsItem) -> NewsItem:
     by ``check_item``."""
     if not _suspect(item):
         return item
-    data = msgspec.to_builtins(item)
+    data: dict[str, object] = msgspec.to_builtins(item)
     item_id = data.pop("id")
-    cleaned = _clean(data)
+    cleaned = {key: _clean(sub) for key, sub in data.items()}
     return msgspec.convert({**cleaned, "id": item_id}, NewsItem)
 
 
@@ -120,7 +121,7 @@ def _suspect(item: NewsItem) -> bool:
     return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
 
 
-def _clean(value):
+def _clean(value: object) -> object:
     if isinstance(value, str):
         return _NOT_XML_CHAR.sub("", value)
     if isinstance(value, dict):
@@ -141,7 +142,7 @@ def _check_characters(item: NewsItem) -> None:
             )
 
 
-def _strings(value, path: str = ""):
+def _strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):

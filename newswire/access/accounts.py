@@ -35,6 +35,7 @@ from newswire.access.keys import ApiKey
 from newswire.errors import BadInput, Forbidden, NewswireError
 from newswire.model import utcnow
 from newswire.store import Store
+from newswire.store.base import Coordination
 
 Scope = Literal["read", "publish", "admin"]
 SCOPES: tuple[str, ...] = ("read", "publish", "admin")
@@ -251,7 +252,7 @@ class LoginLimiter:
     slower (``_clock``), its waits read back in real seconds. Buckets are named by a hash
     of the key: the store keeps no email address or client address for this."""
 
-    def __init__(self, coordination, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
+    def __init__(self, coordination: Coordination, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
         self.coordination = coordination
         self.limit, self.window = limit, window
         self._scale = 60.0 / window

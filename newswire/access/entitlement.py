@@ -43,7 +43,7 @@ from newswire.model import NewsItem, utcnow
 if TYPE_CHECKING:
     from newswire.access.auth import Principal
     from newswire.formats.base import Codec
-    from newswire.store.base import Change, Stored
+    from newswire.store.base import Change, Store, Stored
 
 Access = Literal["full", "teaser"]
 
@@ -120,7 +120,7 @@ def grant_for(products: Sequence[Product], change: Change, previous: Previous) -
     return None
 
 
-def previous_from(store, cache_size: int = 1024) -> Previous:
+def previous_from(store: Store, cache_size: int = 1024) -> Previous:
     """A ``Previous`` reading the store, remembering the last versions it read."""
 
     @lru_cache(maxsize=cache_size)
@@ -194,7 +194,7 @@ def visible_in(
 
 
 def visible(
-    principal: Principal, store, item_id: str, version: int | None
+    principal: Principal, store: Store, item_id: str, version: int | None
 ) -> tuple[Stored, Grant]:
     """The version the caller may see (the latest it may, or the one asked for) and how.
 

@@ -20,8 +20,12 @@ from __future__ import annotations
 import math
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from newswire.errors import TooManyRequests
+
+if TYPE_CHECKING:
+    from newswire.store.base import Coordination
 
 LEASE_SHARE = 20
 """A lease is at most 1/LEASE_SHARE of the allowance (with two processes, a client whose
@@ -35,7 +39,7 @@ def lease_size(per_minute: int) -> int:
 class RateLimiter:
     """The buckets of one process (``take``), leasing from ``coordination``."""
 
-    def __init__(self, coordination):
+    def __init__(self, coordination: Coordination):
         self.coordination = coordination
         self._lock = threading.Lock()
         self._tokens: dict[str, int] = {}

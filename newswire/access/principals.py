@@ -17,11 +17,15 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from newswire.access.auth import TOUCH_EVERY, Principal, authenticate, bearer
 from newswire.access.keys import hash_key, key_id_of
 from newswire.errors import NewswireError, Unauthorized
 from newswire.model import utcnow
+
+if TYPE_CHECKING:
+    from newswire.store.base import Store
 
 MAX_REFUSALS = 10_000
 """Refused keys remembered at most (a client trying random keys cannot grow the cache)."""
@@ -30,7 +34,7 @@ MAX_REFUSALS = 10_000
 class Principals:
     """The principals of API keys, from memory; ``load`` reads the store for a new one."""
 
-    def __init__(self, store):
+    def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
         self._known: dict[str, Principal] = {}

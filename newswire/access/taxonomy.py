@@ -14,6 +14,7 @@ showing it to readers.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from functools import cache
 from importlib.resources import files
@@ -116,5 +117,8 @@ def _genres() -> frozenset[str]:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with (files("newswire") / "data" / name).open("r", encoding="utf-8", newline="") as f:
+    # Traversable.open takes no ``newline`` (the csv module wants ""): wrap the bytes.
+    with io.TextIOWrapper(
+        (files("newswire") / "data" / name).open("rb"), encoding="utf-8", newline=""
+    ) as f:
         return list(csv.DictReader(f))

@@ -28,4 +28,5 @@ def open_bus(url: str) -> Bus:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported bus URL {url!r} (known: {known})", field="bus")
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)(url)
+    bus: Bus = getattr(importlib.import_module(module), cls)(url)
+    return bus

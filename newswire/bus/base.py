@@ -204,7 +204,6 @@ class Subscription(AsyncIterator[Event]):
 class FanOut:
     """What every backend shares: the live subscriptions, and ending them on close."""
 
-    subscription_class: type[Subscription]
     queue_size: int
 
     def __init__(self) -> None:
@@ -212,12 +211,16 @@ class FanOut:
         self._subscriptions: weakref.WeakSet[Subscription] = weakref.WeakSet()
 
     def subscribe(self, after: int = 0) -> Subscription:
-        subscription = self.subscription_class(self, after, self.queue_size)
+        subscription = self._subscription(after)
         if self._closed:
             subscription.end()
         else:
             self._subscriptions.add(subscription)
         return subscription
+
+    def _subscription(self, after: int) -> Subscription:
+        """A new subscription of this bus, of the backend's own kind."""
+        raise NotImplementedError
 
     def _end_all(self) -> None:
         self._closed = True

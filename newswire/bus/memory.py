@@ -8,6 +8,8 @@ with it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from newswire.bus.base import Event, FanOut, Subscription, queue_size_option, url_options
 from newswire.errors import Unavailable
 
@@ -25,6 +27,9 @@ class MemoryBus(FanOut):
             raise Unavailable("the bus is closed", field="bus")
         for subscription in tuple(self._subscriptions):
             subscription.push(event)
+
+    def _subscription(self, after: int) -> Subscription:
+        return _MemorySubscription(self, after, self.queue_size)
 
     async def close(self) -> None:
         self._end_all()
@@ -44,4 +49,9 @@ class _MemorySubscription(Subscription):
         self._bus._subscriptions.discard(self)
 
 
-MemoryBus.subscription_class = _MemorySubscription
+
+# The contract, checked by mypy (nothing runs): the backend satisfies ``Bus``.
+if TYPE_CHECKING:
+    from newswire.bus.base import Bus
+
+    _bus: type[Bus] = MemoryBus

@@ -162,7 +162,8 @@ def language(lang: str | None) -> str | None:
 
 @cache
 def _snowball(name: str) -> Callable[[str], str]:
-    return Stemmer.Stemmer(name, 0).stemWord
+    stem: Callable[[str], str] = Stemmer.Stemmer(name, 0).stemWord  # PyStemmer is untyped
+    return stem
 
 
 @cache
