@@ -15,7 +15,7 @@ step.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import msgspec
 
@@ -26,6 +26,14 @@ EntityKind = Literal["person", "organisation", "place", "event", "object"]
 PUBSTATUSES: tuple[str, ...] = ("usable", "withheld", "canceled")
 SIGNALS: tuple[str, ...] = ("update", "correction")
 ENTITY_KINDS: tuple[str, ...] = ("person", "organisation", "place", "event", "object")
+
+
+def is_pubstatus(value: str) -> TypeGuard[PubStatus]:
+    return value in PUBSTATUSES
+
+
+def is_signal(value: str) -> TypeGuard[Signal]:
+    return value in SIGNALS
 
 
 class Dateline(msgspec.Struct, kw_only=True, omit_defaults=True):

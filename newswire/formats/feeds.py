@@ -27,8 +27,10 @@ import html as _html
 import io
 import json
 import re
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import feedparser
@@ -41,6 +43,10 @@ from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_fr
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
 from newswire.model import Concept, NewsItem, as_utc, utcnow
 from newswire.validation import content_id
+
+if TYPE_CHECKING:
+    from feedparser import FeedParserDict
+    from lxml import etree
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -84,7 +90,7 @@ def _updated(item: NewsItem) -> datetime:
 class _Namespaces(BaseExtension):
     """Feed-level half of the extension below: declares the RSS namespaces it uses."""
 
-    def extend_ns(self) -> dict:
+    def extend_ns(self) -> dict[str, str]:
         return {"dc": DC_NS, "dcterms": DCTERMS_NS}
 
 
@@ -93,12 +99,12 @@ class _EntryExtras(BaseEntryExtension):
 
     item: NewsItem | None = None
 
-    def extend_atom(self, entry):
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.item and self.item.language:
             entry.set(XML_LANG, self.item.language)
         return entry
 
-    def extend_rss(self, entry):
+    def extend_rss(self, entry: etree._Element) -> etree._Element:
         item = self.item
         if item is None:
             return entry
@@ -218,7 +224,7 @@ def parse_feed(data: bytes) -> list[NewsItem]:
     return [_entry(entry, feed_language, feed_rights) for entry in parsed.entries]
 
 
-def _text(value: str, detail: dict | None) -> str:
+def _text(value: str, detail: FeedParserDict | None) -> str:
     """Plain text of a feed text construct (HTML ones are reduced to their text)."""
     if not value:
         return ""
@@ -238,14 +244,16 @@ def _language(tag: str | None) -> str:
     return "-".join(out)
 
 
-def _moment(entry, key: str) -> datetime | None:
-    value = dict.get(entry, key)  # FeedParserDict maps updated_parsed to published_parsed
+def _moment(entry: FeedParserDict, key: str) -> datetime | None:
+    # FeedParserDict maps updated_parsed to published_parsed: read the dict's own.
+    value: time.struct_time | None = dict.get(entry, key)
     if not value:
         return None
-    return datetime(*value[:6], tzinfo=UTC)  # feedparser gives UTC struct_times
+    year, month, day, hour, minute, second = value[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)  # UTC struct_times
 
 
-def _entry(entry, feed_language: str, feed_rights: str) -> NewsItem:
+def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsItem:
     headline = _text(entry.get("title", ""), entry.get("title_detail"))
     summary_detail = entry.get("summary_detail")
     summary = entry.get("summary", "")
@@ -307,8 +315,8 @@ def _rfc3339(value: datetime) -> str:
     return as_utc(value).isoformat().replace("+00:00", "Z")
 
 
-def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict:
-    out: dict = {"id": item.id}
+def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
+    out: dict[str, object] = {"id": item.id}
     if link := _entry_link(item, meta):
         out["url"] = link
     if item.headline:
@@ -350,7 +358,7 @@ class _JsonFeed(Codec):
         return self.render_feed([item], FeedMeta(language=item.language))
 
     def render_feed(self, items: Sequence[NewsItem], meta: FeedMeta) -> bytes:
-        doc: dict = {"version": JSONFEED_VERSION, "title": meta.title}
+        doc: dict[str, object] = {"version": JSONFEED_VERSION, "title": meta.title}
         if meta.link:
             doc["home_page_url"] = meta.link
         if meta.description:

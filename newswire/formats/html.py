@@ -78,13 +78,13 @@ def sanitize(fragment: str) -> str:
     )
 
 
-def _fragments(fragment: str) -> list:
+def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
     """Top-level nodes of a fragment: loose text and inline runs wrapped in ``<p>``."""
     if not fragment.strip():
         return []
     nodes = lxml_html.fragments_fromstring(fragment)
-    blocks: list = []
-    loose: list = []
+    blocks: list[lxml_html.HtmlElement] = []
+    loose: list[lxml_html.HtmlElement | str] = []
 
     def flush() -> None:
         if not loose:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from lxml import etree
@@ -45,24 +46,35 @@ from newswire.formats.nitf import (
     text_of,
 )
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
-from newswire.model import Concept, Dateline, Entity, Link, NewsItem, as_utc, utcnow
+from newswire.model import (
+    Concept,
+    Dateline,
+    Entity,
+    EntityKind,
+    Link,
+    NewsItem,
+    PubStatus,
+    Signal,
+    as_utc,
+    utcnow,
+)
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
 CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_41.xml"
 LATIN = "und-Latn"
 RTL = {"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
-ENTITY_TYPES = {
+ENTITY_TYPES: dict[EntityKind, str] = {
     "person": "cpnat:person",
     "organisation": "cpnat:organisation",
     "place": "cpnat:geoArea",
     "event": "cpnat:event",
     "object": "cpnat:object",
 }
-KINDS = {t: k for k, t in ENTITY_TYPES.items()} | {"cpnat:poi": "place"}
+KINDS: dict[str, EntityKind] = {t: k for k, t in ENTITY_TYPES.items()} | {"cpnat:poi": "place"}
 NOT_TEXT = {"ninat:picture", "ninat:video", "ninat:audio", "ninat:graphic"}
-PUBSTATUS = {"stat:usable": "usable", "stat:withheld": "withheld", "stat:canceled": "canceled"}
-SIGNALS = {"sig:update": "update", "sig:correction": "correction"}
+PUBSTATUS: dict[str, PubStatus] = {"stat:usable": "usable", "stat:withheld": "withheld", "stat:canceled": "canceled"}
+SIGNALS: dict[str, Signal] = {"sig:update": "update", "sig:correction": "correction"}
 JUNK = ("head", "script", "style", "figure", "img", "video", "audio", "iframe", "object")
 _QCODE = re.compile(r"^[^\s:]+:\S+$")
 _LATIN_TEXT = re.compile(r"^[\sA-Za-z\u00c0-\u024f.,'()-]+$")
@@ -157,7 +169,8 @@ def render_newsml(item: NewsItem) -> bytes:
         for el in xhtml_elements(item.body_html, XHTML):
             el.tail = "\n"
             body.append(el)
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return document + b"\n"
 
 
 def _content_meta(cm: etree._Element, item: NewsItem) -> None:
@@ -199,8 +212,12 @@ def _name(el: etree._Element | None, lang: str = "") -> str:
         return ""
     names = [n for n in el.findall("name") if text_of(n)]
     primary = lang.split("-")[0].lower()
-    for want in (lambda n: (n.get(XML_LANG) or "").split("-")[0].lower() == primary,
-                 lambda n: not n.get(XML_LANG), lambda n: True):  # fmt: skip
+    wants: tuple[Callable[[etree._Element], bool], ...] = (
+        lambda n: (n.get(XML_LANG) or "").split("-")[0].lower() == primary,
+        lambda n: not n.get(XML_LANG),
+        lambda n: True,
+    )
+    for want in wants:
         for n in names:
             if want(n):
                 return text_of(n)

@@ -42,14 +42,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import msgspec
 
 from newswire.errors import ParseError
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html
-from newswire.model import PUBSTATUSES, SIGNALS, Concept, Dateline, Entity, Link, NewsItem, as_utc
+from newswire.model import (
+    PUBSTATUSES,
+    SIGNALS,
+    Concept,
+    Dateline,
+    Entity,
+    EntityKind,
+    Link,
+    NewsItem,
+    as_utc,
+    is_pubstatus,
+    is_signal,
+)
 
 _V2 = {
     "versionCreated": "versioncreated", "firstCreated": "firstcreated",
@@ -67,7 +79,10 @@ _KNOWN = _CAMEL | _LOWER | {
     "title", "by", "slugline", "located", "renditions", "associations", "standard",
     "genres", "expires",
 }  # fmt: skip
-_KINDS = {
+Json: TypeAlias = dict[str, Any]
+"""A JSON object as parsed (its values are whatever the document holds)."""
+
+_KINDS: dict[EntityKind, str] = {
     "person": "people",
     "organisation": "organisations",
     "place": "places",
@@ -91,15 +106,18 @@ def _jtype(value: Any) -> str:
     return names.get(type(value), "an array" if isinstance(value, list) else "an object")
 
 
-def _get(obj: dict, key: str, kind: type, where: str = "") -> Any:
+_WANTS: dict[type, str] = {str: "a string", list: "an array"}
+
+
+def _get(obj: Json, key: str, kind: type, where: str = "") -> Any:
     value = obj.get(key)
     if value is not None and not isinstance(value, kind):
-        want = {str: "a string", list: "an array"}[kind]
+        want = _WANTS[kind]
         raise ParseError(f"must be {want}, not {_jtype(value)}", field=f"{where}{key}")
     return value
 
 
-def _text(obj: dict, key: str, where: str = "") -> str:
+def _text(obj: Json, key: str, where: str = "") -> str:
     value = obj.get(key)  # inlined _get: this runs ~30 times per item on ingest's hot path
     if value is None:
         return ""
@@ -108,7 +126,7 @@ def _text(obj: dict, key: str, where: str = "") -> str:
     return (_get(obj, key, str, where) or "").strip()
 
 
-def _objects(obj: dict, key: str) -> list[tuple[str, dict]]:
+def _objects(obj: Json, key: str) -> list[tuple[str, Json]]:
     """(path prefix for errors, object) of each member of the array ``obj[key]``."""
     if key not in obj:
         return []
@@ -120,7 +138,7 @@ def _objects(obj: dict, key: str) -> list[tuple[str, dict]]:
     return out
 
 
-def _parts(doc: dict, key: str, ct: str) -> list[tuple[str, str, str]]:
+def _parts(doc: Json, key: str, ct: str) -> list[tuple[str, str, str]]:
     """(role, content type, value) of each headline, description or body."""
     out = []
     for where, part in _objects(doc, key):
@@ -134,7 +152,7 @@ def _parts(doc: dict, key: str, ct: str) -> list[tuple[str, str, str]]:
 def _best(parts: list[tuple[str, str, str]], preferred: set[str]) -> list[tuple[str, str]]:
     """(role, plain text) of headlines/descriptions: preferred roles, then plain, first."""
 
-    def rank(i: int) -> tuple:
+    def rank(i: int) -> tuple[bool, bool, int]:
         return (parts[i][0] not in preferred, "html" in parts[i][1], i)
 
     ranked = sorted(range(len(parts)), key=rank) if len(parts) > 1 else range(len(parts))
@@ -144,7 +162,7 @@ def _best(parts: list[tuple[str, str, str]], preferred: set[str]) -> list[tuple[
     ]
 
 
-def _version(obj: dict, where: str = "") -> int | None:
+def _version(obj: Json, where: str = "") -> int | None:
     value = obj.get("version")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -156,7 +174,7 @@ def _version(obj: dict, where: str = "") -> int | None:
     raise ParseError(message, field=f"{where}version")
 
 
-def _when(obj: dict, key: str) -> datetime | None:
+def _when(obj: Json, key: str) -> datetime | None:
     value = _text(obj, key)
     try:
         return as_utc(datetime.fromisoformat(value)) if value else None
@@ -169,18 +187,18 @@ def _cv_uri(code: str) -> str:
     return f"{_CV}{_SCHEMES[scheme]}/{local}" if scheme in _SCHEMES and local else ""
 
 
-def _concept_out(c: Concept) -> dict:
+def _concept_out(c: Concept) -> Json:
     uri = c.uri or _cv_uri(c.code)
     return (
         ({"name": c.name} if c.name else {}) | ({"uri": uri} if uri else {}) | {"literal": c.code}
     )
 
 
-def _concept_in(obj: dict, where: str) -> Concept:
+def _concept_in(obj: Json, where: str) -> Concept:
     name, uri, literal = (_text(obj, key, where) for key in ("name", "uri", "literal"))
     m = _CV_URI.match(uri)
     alias = _ALIASES.get(m.group(1)) if m else None
-    if alias and not _QCODE.match(literal):
+    if m and alias and not _QCODE.match(literal):
         code = f"{alias}:{m.group(2)}"
     else:
         code = literal or uri or name
@@ -218,7 +236,7 @@ def _split_plain(text: str) -> list[str]:
     return _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
 
 
-def _dialect(doc: dict, default: int) -> int:
+def _dialect(doc: Json, default: int) -> int:
     camel, lower = len(doc.keys() & _CAMEL), len(doc.keys() & _LOWER)
     if camel != lower:
         return 3 if camel > lower else 2
@@ -267,7 +285,7 @@ def _decode(data: bytes) -> Any:
         raise ParseError(f"not valid JSON: {e}") from None
 
 
-def _read(doc: dict, v2: bool) -> NewsItem:
+def _read(doc: Json, v2: bool) -> NewsItem:
     def k(name: str) -> str:
         return _V2.get(name, name) if v2 else name
 
@@ -283,7 +301,7 @@ def _read(doc: dict, v2: bool) -> NewsItem:
         message = f"must be a whole number, 1 (flash) to 9, not {urgency!r}"
         raise ParseError(message, field="urgency")
     pubstatus = _text(doc, k("pubStatus")) or "usable"
-    if pubstatus not in PUBSTATUSES:
+    if not is_pubstatus(pubstatus):
         message = f"is one of {', '.join(PUBSTATUSES)}, not {pubstatus!r}"
         raise ParseError(message, field=k("pubStatus"))
 
@@ -327,7 +345,7 @@ def _read(doc: dict, v2: bool) -> NewsItem:
         target, name, rel = (_text(a, key, where) for key in ("uri", "name", "rel"))
         if target == uri and (PREVIOUS in (rel, name) or (not rel and name in SIGNALS)):
             replaces = _version(a, where)
-            signal = next((s for s in (name, rel) if s in SIGNALS), None)
+            signal = next((s for s in (name, rel) if is_signal(s)), None)
         elif target:
             title = _text(a, "title", where)
             related.append(Link(uri=target, rel=rel or name or "related", title=title))
@@ -366,19 +384,19 @@ def _read(doc: dict, v2: bool) -> NewsItem:
     )
 
 
-def _write(item: NewsItem, version: str) -> dict:
+def _write(item: NewsItem, version: str) -> Json:
     v2 = version.startswith("2")
 
     def k(name: str) -> str:
         return _V2.get(name, name) if v2 else name
 
-    def text(role: str, value: str, ctype: str = "text/plain") -> dict:
+    def text(role: str, value: str, ctype: str = "text/plain") -> Json:
         return {"role": role, k("contentType"): ctype, "value": value}
 
     dl = item.dateline or Dateline()
     schema = f"https://www.iptc.org/std/ninjs/ninjs-schema_{version}.json"
     standard = {"name": "ninjs", "version": version, "schema": schema}
-    doc: dict = {"uri": item.id, "standard": standard, "type": "text", "version": str(item.version)}
+    doc: Json = {"uri": item.id, "standard": standard, "type": "text", "version": str(item.version)}
     dates = ("firstCreated", item.firstcreated), ("versionCreated", item.versioncreated)
     for key, when in (*dates, ("embargoedUntil", item.embargo_until)):
         if when is not None:
@@ -397,13 +415,13 @@ def _write(item: NewsItem, version: str) -> dict:
         rel = link.rel or "related"
         title = {"title": link.title} if link.title else {}
         associations.append({"name": rel, "rel": rel, "uri": link.uri} | title)
-    entities: dict[str, list] = {key: [] for key in _KINDS.values()}
+    entities: dict[str, list[Json]] = {key: [] for key in _KINDS.values()}
     if dl.place_latin:
         entities["places"].append({"name": dl.place_latin, "rel": "located"})
     for e in item.entities:
-        rel = {"rel": e.rel} if e.rel else {}
+        relation = {"rel": e.rel} if e.rel else {}
         ident = {("uri" if _URI.match(e.id) else "literal"): e.id} if e.id else {}
-        entities[_KINDS[e.kind]].append({"name": e.name} | rel | ident)
+        entities[_KINDS[e.kind]].append({"name": e.name} | relation | ident)
     fields = {
         "language": item.language,
         "slugline": item.slugline,

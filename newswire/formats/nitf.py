@@ -34,27 +34,27 @@ from newswire.errors import ParseError
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, squash, xhtml_elements
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
-from newswire.model import Concept, Dateline, Entity, NewsItem, as_utc
+from newswire.model import Concept, Dateline, Entity, EntityKind, NewsItem, PubStatus, as_utc
 from newswire.validation import content_id
 
 NS = "http://iptc.org/std/NITF/2006-10-18/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LATIN = "Latn"
-ENTITY_TAGS = {
+ENTITY_TAGS: dict[EntityKind, str] = {
     "person": "person",
     "organisation": "org",
     "place": "location",
     "event": "event",
     "object": "object.title",
 }
-ENTITY_KINDS = {tag: kind for kind, tag in ENTITY_TAGS.items()}
-STATUSES = {"usable": "usable", "embargoed": "usable", "withheld": "withheld"}
+ENTITY_KINDS: dict[str, EntityKind] = {tag: kind for kind, tag in ENTITY_TAGS.items()}
+STATUSES: dict[str, PubStatus] = {"usable": "usable", "embargoed": "usable", "withheld": "withheld"}
 STATUSES["canceled"] = STATUSES["cancelled"] = "canceled"
 
 # Body: HTML tag -> (NITF tag, class); and back.
 AS_EM = ("strong", "b", "i", "u", "sub", "sup", "cite", "code", "abbr")
 HEADINGS = ("h3", "h4", "h5", "h6")
-SAME = ("p", "br", "ul", "ol", "li", "a", "q", "pre", "hr", "table", "thead", "tbody", "tr")
+SAME: tuple[str, ...] = ("p", "br", "ul", "ol", "li", "a", "q", "pre", "hr", "table", "thead", "tbody", "tr")
 SAME += ("th", "td", "em")
 TO_NITF = {t: (t, "") for t in SAME} | {t: ("em", t) for t in AS_EM}
 TO_NITF |= {h: ("hl2", h) for h in HEADINGS} | {"h2": ("hl2", ""), "span": ("lang", "")}
@@ -213,7 +213,7 @@ def _tier(refnum: str) -> str:
 
 
 def _sub(
-    parent: etree._Element, tag: str, text: str = "", attrs: dict | None = None, **kw: str
+    parent: etree._Element, tag: str, text: str = "", attrs: dict[str, str] | None = None, **kw: str
 ) -> etree._Element:
     """A child in the NITF namespace; ``kw`` names use ``_`` for ``-``; empty values dropped."""
     attrib = {k.replace("_", "-"): v for k, v in kw.items()} | (attrs or {})
@@ -300,7 +300,8 @@ def render_nitf(item: NewsItem) -> bytes:
         tagline.text = f"{item.footer} " if item.footer and item.copyright_notice else item.footer
         if item.copyright_notice:
             _sub(tagline, "copyrite", item.copyright_notice)
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return document + b"\n"
 
 
 def _fill_dateline(el: etree._Element, dl: Dateline) -> None:

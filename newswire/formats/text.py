@@ -149,7 +149,7 @@ def _is_latin(text: str) -> bool:
     return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
 
 
-def _dateline(m: re.Match, text: str) -> tuple[Dateline, str] | None:
+def _dateline(m: re.Match[str], text: str) -> tuple[Dateline, str] | None:
     place = m.group("place").strip()
     source = squash(m.groupdict().get("source") or "")
     byline = squash(m.groupdict().get("byline") or "")
@@ -229,7 +229,9 @@ def _paragraphs(units: list[tuple[int, str]], blocks_mode: bool) -> list[str]:
     return [squash(p) for p in out]
 
 
-def _find_dateline(blocks: list[list[str]]):
+def _find_dateline(
+    blocks: list[list[str]],
+) -> tuple[int, int, Dateline, str, str | None, int] | None:
     """(block, index, dateline, byline, inline rest, lines used) of the dateline, if any."""
     spots = [(0, i) for i in range(min(4, len(blocks[0])))] if blocks else []
     if len(blocks) > 1:
@@ -328,7 +330,8 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
     if dl is None:
         return "", ""
     text = squash(dl.text)
-    if text and not own_dateline(text):
+    own = own_dateline(text) if text else None
+    if not own:
         text = ""  # not readable back: write it from place and source instead
     if not text and dl.place:
         place, source = squash(dl.place), squash(dl.source)
@@ -339,10 +342,11 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
             text = f"{place} -"
         else:
             text = f"{place}/ {source}" if arabic else f"{place} ({source}) -"
-        if not own_dateline(text):
+        own = own_dateline(text)
+        if not own:
             text = ""
     latin = squash(dl.place_latin)
-    if not text or not _latin_line(latin) or _is_latin(own_dateline(text)[0].place):
+    if not own or not _latin_line(latin) or _is_latin(own[0].place):
         latin = ""
     return latin, text
 

@@ -1,0 +1,4 @@
+from typing import Any
+
+class FeedEntry:
+    def __getattr__(self, name: str) -> Any: ...
