@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 import msgspec
 import tantivy
@@ -43,6 +43,9 @@ from newswire.search.index import FIELDS, SearchIndex, product_clause, recipe_of
 from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
+
+if TYPE_CHECKING:
+    from newswire.store.base import Store
 
 __all__ = ["MAX_LIMIT", "Hit", "Results", "SearchRequest", "Searcher"]
 
@@ -104,18 +107,16 @@ class Results(msgspec.Struct, kw_only=True):
 class Searcher:
     """Searches ``index`` (kept up to date by its owner) and reads hits from ``store``."""
 
-    def __init__(self, index: SearchIndex, store, *, teaser_chars: int = 600):
+    def __init__(self, index: SearchIndex, store: Store, *, teaser_chars: int = 600):
         self.index, self.store, self.teaser_chars = index, store, teaser_chars
         self.schema = index.schema
         self._languages: tuple[int, list[str]] = (-1, [])
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[str, int, int], Kept] = OrderedDict()
-        self._compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
-        self._facets: dict[tuple, tuple[dict[str, dict[str, int]], msgspec.Raw]] = {}
+        self._compiled: OrderedDict[tuple[object, ...], _Compiled] = OrderedDict()
+        self._facets: dict[tuple[object, ...], tuple[dict[str, dict[str, int]], msgspec.Raw]] = {}
         self._facets_generation = -1
-        self._current: tuple[int, tantivy.Searcher, dict[tuple[int, int], tuple[str, int, int]]] = (
-            -1, None, {}
-        )
+        self._current: tuple[int, tantivy.Searcher, Known] | None = None
 
     # --- the query -------------------------------------------------------------------------
 
@@ -139,7 +140,9 @@ class Searcher:
         # language of the item it is in, so it is looked for as each language stems it.
         return {tuple(terms(text, lang)) for lang in langs} - {()}
 
-    def _words(self, text: str, fields: dict[str, float], langs: list[str]):
+    def _words(
+        self, text: str, fields: dict[str, float], langs: list[str]
+    ) -> tantivy.Query | None:
         options = []
         for variant in self._variants(text, langs):
             for field, weight in fields.items():
@@ -150,13 +153,15 @@ class Searcher:
                 options.append((Occur.Should, tantivy.Query.boost_query(clause, weight)))
         return tantivy.Query.boolean_query(options) if options else None
 
-    def _clause(self, node, fields: dict[str, float], langs: list[str]):
+    def _clause(
+        self, node: q.Word | q.Phrase | q.AnyOf, fields: dict[str, float], langs: list[str]
+    ) -> tantivy.Query | None:
         if isinstance(node, q.Word):
             return self._words(node.text, fields, langs)
         if isinstance(node, q.Phrase):
             return self._words(" ".join(node.words), fields, langs)
-        options = [self._clause(o, fields, langs) for o in node.options]
-        options = [(Occur.Should, o) for o in options if o is not None]
+        clauses = [self._clause(o, fields, langs) for o in node.options]
+        options = [(Occur.Should, o) for o in clauses if o is not None]
         return tantivy.Query.boolean_query(options) if options else None
 
     def text_query(self, parsed: q.Query, access: str, langs: list[str]) -> tantivy.Query:
@@ -254,10 +259,10 @@ class Searcher:
                 tantivy.Query.range_query(schema, "urgency", tantivy.FieldType.Integer, low, high)
             )
         if req.since or req.until:
-            low = int(req.since.timestamp()) if req.since else None
-            high = int(req.until.timestamp()) if req.until else None
+            start = int(req.since.timestamp()) if req.since else None
+            end = int(req.until.timestamp()) if req.until else None
             out.append(
-                tantivy.Query.range_query(schema, "ts", tantivy.FieldType.Integer, low, high)
+                tantivy.Query.range_query(schema, "ts", tantivy.FieldType.Integer, start, end)
             )
         return out
 
@@ -300,7 +305,9 @@ class Searcher:
         }
         return _ENCODE(body | extra if extra else body)
 
-    def _page(self, req: SearchRequest, products: Iterable[Product], now) -> _Page:
+    def _page(
+        self, req: SearchRequest, products: Iterable[Product], now: dt.datetime | None
+    ) -> _Page:
         products = list(products)
         validate(req)
         if req.products:
@@ -319,14 +326,15 @@ class Searcher:
             order_by_field="ts" if req.sort == "newest" else None,
         )
         hits = self._hits(searcher, keys, found.hits, products, req.sort == "relevance", now)
+        total: int = found.count  # type: ignore[attr-defined]  # tantivy.pyi lacks SearchResult.count
         facets = (
             self.facets_of(searcher, compiled, generation)
-            if req.facets and found.count
+            if req.facets and total
             else _NO_FACETS
         )
-        return _Page(found.count, hits, compiled.wanted, facets)
+        return _Page(total, hits, compiled.wanted, facets)
 
-    def _searcher(self) -> tuple[int, tantivy.Searcher, dict]:
+    def _searcher(self) -> tuple[int, tantivy.Searcher, Known]:
         """The index's generation, its searcher, and what that searcher's documents were
         found to be (address → id, version, sequence number): one searcher per
         generation (``SearchIndex.generation`` moves with every reload), so that the
@@ -334,13 +342,19 @@ class Searcher:
         before the searcher is taken: a reload in between means one more look."""
         current = self._current
         generation = self.index.generation
-        if current[0] != generation:
+        if current is None or current[0] != generation:
             current = (generation, self.index.searcher(), {})
             self._current = current
         return current
 
     def _hits(
-        self, searcher, known: dict, found, products, scored: bool, now
+        self,
+        searcher: tantivy.Searcher,
+        known: Known,
+        found: list[tuple[Any, tantivy.DocAddress]],
+        products: list[Product],
+        scored: bool,
+        now: dt.datetime | None,
     ) -> list[tuple[Kept, str, float | None]]:
         """The hits shown: each one's kept version, the access granted and its score."""
         now = now or utcnow()
@@ -356,7 +370,7 @@ class Searcher:
                 known[where] = key
             keys.append(key)
         kept = self.kept(keys)
-        out = []
+        out: list[tuple[Kept, str, float | None]] = []
         for (score, _), version in zip(found, kept, strict=True):
             if version is None:
                 continue  # gone from the store since (a restore): the index will follow
@@ -411,14 +425,14 @@ class Searcher:
         try:
             blobs = self.store.search_documents.get(seqs, recipe)
             return {
-                seq: Analysed(*fields[13:16], fields[16] if same_teaser else None)
+                seq: Analysed(fields[13], fields[14], fields[15], fields[16] if same_teaser else None)
                 for seq, fields in zip(blobs, unpack(blobs.values()), strict=True)
             }
         except Exception:  # a cache: whatever is wrong with it, analysing is right
             return {}
 
     def facets_of(
-        self, searcher, compiled: _Compiled, generation: int
+        self, searcher: tantivy.Searcher, compiled: _Compiled, generation: int
     ) -> tuple[dict[str, dict[str, int]], msgspec.Raw]:
         """The facets of a compiled query (and their JSON), kept until the index is
         reloaded: the aggregation visits every match, the most costly part of a search
@@ -441,7 +455,7 @@ class Searcher:
                     self._facets[compiled.key] = found
         return found
 
-    def facets(self, searcher, query) -> dict[str, dict[str, int]]:
+    def facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
         spec = {
             "language": {"terms": {"field": "lang", "size": 20}},
             "subject": {"terms": {"field": "subject", "size": 20}},
@@ -480,6 +494,9 @@ _ENCODE = msgspec.json.Encoder().encode
 _PRODUCTS_KEY = msgspec.msgpack.Encoder().encode
 
 
+Known: TypeAlias = dict[tuple[int, int], tuple[str, int, int]]
+"""A searcher's documents found so far: (segment, doc) address -> (id, version, seq)."""
+
 _NO_FACETS: tuple[dict[str, dict[str, int]], msgspec.Raw] = ({}, msgspec.Raw(b"{}"))
 
 
@@ -497,7 +514,7 @@ class _Compiled(NamedTuple):
     query: tantivy.Query
     wanted: frozenset[str]
     """The index terms the hits' snippets mark."""
-    key: tuple
+    key: tuple[object, ...]
     """What the query was compiled from."""
 
 
@@ -553,7 +570,7 @@ class Kept:
                 terms = analysed.lead
             else:
                 terms = analysed.body if access == "full" else analysed.teaser
-            text = Passage(text or shown.lead, item.language, terms)
+            passage = Passage(text or shown.lead, item.language, terms)
             head = b"".join((
                 b'{"id":', _ENCODE(item.id), b',"version":', _ENCODE(item.version),
                 b',"language":', _ENCODE(item.language), b',"headline":',
@@ -564,7 +581,7 @@ class Kept:
                 b',"subjects":', _ENCODE([c.code for c in item.subjects if c.code]),
                 b',"score":',
             ))
-            found = self._texts.setdefault(access, (text, head, tail))
+            found = self._texts.setdefault(access, (passage, head, tail))
         return found
 
     def marks(self, access: str, wanted: frozenset[str]) -> tuple[str, str, bytes]:
@@ -608,9 +625,12 @@ class Kept:
 
 def _union(products: list[Product]) -> tantivy.Query | None:
     """What any of ``products`` takes in; None: everything."""
-    clauses = [product_clause(p) for p in products]
-    if any(c is None for c in clauses):
-        return None
+    clauses: list[tantivy.Query] = []
+    for p in products:
+        clause = product_clause(p)
+        if clause is None:
+            return None
+        clauses.append(clause)
     if len(clauses) == 1:
         return clauses[0]
     return tantivy.Query.boolean_query([(Occur.Should, c) for c in clauses])
@@ -620,7 +640,9 @@ def _unscored(query: tantivy.Query) -> tantivy.Query:
     return tantivy.Query.const_score_query(query, 0.0)
 
 
-def _within(text: tantivy.Query, scope, excluded) -> tantivy.Query:
+def _within(
+    text: tantivy.Query, scope: tantivy.Query | None, excluded: tantivy.Query | None
+) -> tantivy.Query:
     clauses = [(Occur.Must, text)]
     if scope is not None:
         clauses.append((Occur.Must, _unscored(scope)))

@@ -31,10 +31,11 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import msgspec
 import tantivy
@@ -46,6 +47,14 @@ from newswire.model import utcnow
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
 from newswire.text.teaser import teaser
+
+if TYPE_CHECKING:
+    from newswire.store.base import Store
+
+Fields: TypeAlias = Sequence[Any]
+"""What the index keeps of a version (``fields_of``), in order: the id, version, seq, time
+and urgency, eight tuples of facet and filter values, six analysed texts. A tuple as
+made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
@@ -66,6 +75,17 @@ COMMIT_EVERY_SECONDS = 10.0
 """During a rebuild, what is indexed so far is committed (searchable) this often: a long
 rebuild shows its progress to searches; a short one pays for one commit only (each commit
 writes and merges segments: eight of them were a third of a 40,000-item build)."""
+
+
+class IndexState(TypedDict, total=False):
+    """The index's state file (``state.json``)."""
+
+    analysis: str
+    """The analysis the index was built with (``ANALYSIS``): another means build again."""
+    cursor: int
+    """The log's seq up to which the index has applied the store's entries."""
+    building: bool
+    """A build has started and not finished."""
 
 
 def build_schema() -> tantivy.Schema:
@@ -115,7 +135,7 @@ def language_prefixes(tag: str) -> list[str]:
     return ["-".join(parts[: i + 1]) for i in range(len(parts))][::-1]
 
 
-def fields_of(stored: Stored, teaser_chars: int) -> tuple:
+def fields_of(stored: Stored, teaser_chars: int) -> Fields:
     """Everything the index keeps of a version, analysed: plain values, so that a rebuild
     can make them in worker processes (``document`` turns them into a tantivy document)."""
     item = stored.item
@@ -156,7 +176,7 @@ _MULTI = ("lang", "day", "subject", "langs", "topics", "genre", "source", "place
 _ANALYSED = ("headline", "lead", "body", "teaser", "entities", "keywords")
 
 
-def document(fields: tuple) -> tantivy.Document:
+def document(fields: Fields) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", fields[0])
     doc.add_unsigned("version", fields[1])
@@ -183,18 +203,20 @@ _PACK = msgspec.msgpack.Encoder()
 _UNPACK = msgspec.msgpack.Decoder()
 
 
-def pack(documents: Iterable[tuple]) -> list[bytes]:
+def pack(documents: Iterable[Fields]) -> list[bytes]:
     """``fields_of`` tuples as kept in the store."""
     compress = zstandard.ZstdCompressor(level=1).compress  # not shared: not thread-safe
     return [compress(_PACK.encode(fields)) for fields in documents]
 
 
-def unpack(blobs: Iterable[bytes]) -> Iterator[tuple]:
+def unpack(blobs: Iterable[bytes]) -> Iterator[Fields]:
     decompress = zstandard.ZstdDecompressor().decompress
     return (_UNPACK.decode(decompress(blob)) for blob in blobs)
 
 
-def _unpack_or_make(store, seqs: list[int], blobs: list[bytes], teaser_chars: int) -> list:
+def _unpack_or_make(
+    store: Store, seqs: list[int], blobs: list[bytes], teaser_chars: int
+) -> list[Fields]:
     """``unpack``, making afresh (and keeping) a document that cannot be read back: the
     kept documents are a cache, and a damaged one must not stop a build."""
     try:
@@ -202,7 +224,8 @@ def _unpack_or_make(store, seqs: list[int], blobs: list[bytes], teaser_chars: in
     except (zstandard.ZstdError, msgspec.DecodeError, ValueError):
         pass
     decompress = zstandard.ZstdDecompressor().decompress
-    out, bad = [], []
+    out: list[Fields | None] = []
+    bad: list[int] = []
     for seq, blob in zip(seqs, blobs, strict=True):
         try:
             out.append(_UNPACK.decode(decompress(blob)))
@@ -227,7 +250,7 @@ PARALLEL_FROM = 4000
 """Versions to analyse from which a rebuild does it in worker processes (below, starting
 them costs more than it saves)."""
 CHUNK = 500
-_worker_store = None
+_worker_store: Store | None = None
 
 
 def _worker_open(url: str) -> None:
@@ -239,15 +262,18 @@ def _worker_open(url: str) -> None:
 
 def _worker_pack(job: tuple[list[int], int]) -> list[bytes]:
     seqs, teaser_chars = job
-    return _make(_worker_store, seqs, teaser_chars) if seqs else []
+    if not seqs:
+        return []
+    assert _worker_store is not None, "the pool's initializer (_worker_open) opens it"
+    return _make(_worker_store, seqs, teaser_chars)
 
 
-def _make(store, seqs: list[int], teaser_chars: int) -> list[bytes]:
+def _make(store: Store, seqs: list[int], teaser_chars: int) -> list[bytes]:
     return pack(fields_of(s, teaser_chars) for s in store.by_seq(seqs))
 
 
 def _prepared(
-    store, chosen: list[int], teaser_chars: int, workers: int
+    store: Store, chosen: list[int], teaser_chars: int, workers: int
 ) -> Iterator[tuple[list[int], list[bytes]]]:
     """The packed documents of the chosen versions (with their sequence numbers), ``CHUNK``
     at a time, in order: those
@@ -354,12 +380,13 @@ class SearchIndex:
         index.register_tokenizer(TERMS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         return index
 
-    def _read_state(self) -> dict | None:
+    def _read_state(self) -> IndexState | None:
         state_file = self._state_file()
         if state_file is None or not state_file.exists():
             return None
         try:
-            return json.loads(state_file.read_text())
+            state: IndexState = json.loads(state_file.read_text())
+            return state
         except (OSError, ValueError):
             return None
 
@@ -367,7 +394,7 @@ class SearchIndex:
         state_file = self._state_file()
         if state_file is None:
             return
-        state = {"analysis": ANALYSIS, "cursor": self.cursor, "building": building}
+        state: IndexState = {"analysis": ANALYSIS, "cursor": self.cursor, "building": building}
         tmp = state_file.with_name(f"newswire.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(state))
         tmp.replace(state_file)
@@ -429,7 +456,7 @@ class SearchIndex:
         """Whether this index must be rebuilt for a store whose log ends at ``last_seq``."""
         return self.fresh or self.cursor > last_seq
 
-    def follow(self, store, *, limit: int = 1000, now: datetime | None = None) -> int:
+    def follow(self, store: Store, *, limit: int = 1000, now: datetime | None = None) -> int:
         """Apply the store's log entries after the cursor; the number applied.
 
         Each touched item is looked up whole, and its searchable version replaces whatever
@@ -463,7 +490,8 @@ class SearchIndex:
                 self._write_state()
             return applied
 
-    def _replace(self, writer, store, ids: Iterable[str], now: datetime) -> None:
+    def _replace(
+        self, writer: tantivy.IndexWriter, store: Store, ids: Iterable[str], now: datetime) -> None:
         recipe = recipe_of(self.teaser_chars)
         found, superseded = [], []
         for item_id in ids:
@@ -483,7 +511,7 @@ class SearchIndex:
 
     def rebuild(
         self,
-        store,
+        store: Store,
         *,
         progress: Callable[[int, int], None] | None = None,
         now: datetime | None = None,
@@ -524,7 +552,7 @@ class SearchIndex:
         self.follow(store, now=now)
         return done
 
-    def ensure(self, store, progress: Callable[[int, int], None] | None = None) -> None:
+    def ensure(self, store: Store, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild if stale, else catch up with the store's log (without the writer: see
         what the process holding it has done)."""
         if self.writer() is None:
@@ -545,10 +573,10 @@ class SearchIndex:
 
 def _chosen(headings: Iterator[Heading], now: str) -> list[int]:
     """The sequence number of each item's searchable version (``choose``), ascending."""
-    histories: dict[str, list[tuple[int, str, str | None]]] = {}
+    histories: dict[str, list[tuple[int, int, str, str | None]]] = {}
     for h in headings:
         histories.setdefault(h.id, []).append((h.version, h.seq, h.pubstatus, h.embargo_until))
-    chosen = []
+    chosen: list[int] = []
     for history in histories.values():
         history.sort()
         found = choose([(status, until) for _, _, status, until in history], now)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from newswire.search.engine import Searcher
 from newswire.search.index import SearchIndex
 from newswire.store import Store
+from newswire.store.base import Change
 
 __all__ = ["Searching", "index_path"]
 
@@ -41,22 +42,22 @@ def index_path(setting: str, store: Store) -> Path | None:
 class Searching:
     """A server's index and searcher, and the task keeping the index up to date."""
 
-    def __init__(self, store, *, path: Path | None, teaser_chars: int):
+    def __init__(self, store: Store, *, path: Path | None, teaser_chars: int):
         self.store = store
         self.index = SearchIndex(path, teaser_chars=teaser_chars)
         self.searcher = Searcher(self.index, store, teaser_chars=teaser_chars)
         self.ready = False
         self._kick: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
-    def kick(self, _changes=None) -> None:
+    def kick(self, _changes: list[Change] | None = None) -> None:
         """New log entries (the hub's ``on_changes``): index them now."""
         if self._kick is not None:
             self._kick.set()
 
     async def start(self) -> None:
-        self._kick = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="search.follow")
+        self._kick = kick = asyncio.Event()
+        self._task = asyncio.create_task(self._run(kick), name="search.follow")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -65,7 +66,7 @@ class Searching:
                 await self._task
         await run_in_threadpool(self.index.close)
 
-    async def _run(self) -> None:
+    async def _run(self, kick: asyncio.Event) -> None:
         try:
             await run_in_threadpool(self.index.ensure, self.store)
         except Exception:
@@ -96,9 +97,9 @@ class Searching:
                 self.ready = not self.index.fresh
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), POLL_SECONDS)
+                await asyncio.wait_for(kick.wait(), POLL_SECONDS)
                 await asyncio.sleep(max(0.0, last + COMMIT_EVERY_SECONDS - loop.time()))
-            self._kick.clear()
+            kick.clear()
             last = loop.time()
             try:
                 await run_in_threadpool(self.index.follow, self.store)
