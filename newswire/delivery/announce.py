@@ -9,6 +9,8 @@ import contextvars
 import logging
 from collections import deque
 
+from starlette.datastructures import State
+
 from newswire.bus import Bus, Event
 from newswire.store.base import Receipt
 
@@ -20,7 +22,7 @@ MAX_WAITING = 10_000
 """Events kept while the bus is slow; beyond, the oldest go (the newest covers them)."""
 
 
-async def announce(state, receipts: list[Receipt]) -> None:
+async def announce(state: State, receipts: list[Receipt]) -> None:
     """Announce what ``append`` stored (``state``: the application's state: ``hub``,
     ``herald``, ``metrics``). Versions not created (duplicates) are no news."""
     histories = getattr(state, "histories", None)
@@ -56,7 +58,7 @@ class Herald:
         """Each event with the context of the request that stored it, so that what is
         logged about it carries that request's id."""
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self.failing = False
 
     def start(self) -> None:

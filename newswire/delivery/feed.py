@@ -25,18 +25,18 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 from urllib.parse import urlencode
 
 import msgspec
 from cachetools import LRUCache
 from starlette.concurrency import run_in_threadpool
 
-from newswire.access.entitlement import Grant, grant_for
+from newswire.access.entitlement import Grant, Previous, grant_for
 from newswire.access.products import Product
 from newswire.delivery.hub import Hub, envelope
 from newswire.delivery.renderer import Renderer
-from newswire.formats.base import Codec
+from newswire.formats.base import Codec, FeedMeta
 from newswire.store.base import Change
 
 DEFAULT_LIMIT = 50
@@ -68,6 +68,11 @@ class Page(NamedTuple):
     entries: int
 
 
+PageKey: TypeAlias = tuple[tuple[bytes, ...], *tuple[object, ...]]
+"""What a page is kept under (``Request.key``): its products (encoded) first, then the
+rest of what makes it."""
+
+
 class Request(NamedTuple):
     """What a page is made of, as the HTTP layer parsed it."""
 
@@ -79,12 +84,12 @@ class Request(NamedTuple):
     """The ``format`` parameter as given (it goes into the ``next`` link)."""
     notes: tuple[tuple[str, str], ...] = ()
     """Notes on the request (a clamped limit or wait), repeated in the page."""
-    feed_meta: Callable[[], object] | None = None
+    feed_meta: Callable[[], FeedMeta] | None = None
     """For feed documents: the ``FeedMeta`` (it names the caller and the server)."""
     who: str = ""
     base: str = ""
 
-    def key(self) -> tuple:
+    def key(self) -> PageKey:
         products = tuple(msgspec.json.encode(p) for p in self.products)
         extra = (self.who, self.base) if self.codec.is_feed else ()
         return (products, self.codec.name, self.after, self.limit, self.fmt, self.notes, *extra)
@@ -99,7 +104,7 @@ class Decisions:
         self.products = list(products)
         self.grants: dict[int, Grant | None] = {}
 
-    def of(self, change: Change, previous) -> Grant | None:
+    def of(self, change: Change, previous: Previous) -> Grant | None:
         seq = change.seq
         try:
             return self.grants[seq]
@@ -117,17 +122,19 @@ class FeedPages:
 
     def __init__(self, hub: Hub, renderer: Renderer, *, max_bytes: int = DEFAULT_PAGE_BYTES):
         self.hub, self.renderer = hub, renderer
-        self._pages: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda p: len(p.body) + 256)
-        self._decisions: LRUCache = LRUCache(maxsize=AUDIENCES)
+        self._pages: LRUCache[PageKey, Page] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda p: len(p.body) + 256
+        )
+        self._decisions: LRUCache[tuple[bytes, ...], Decisions] = LRUCache(maxsize=AUDIENCES)
         self._lock = threading.Lock()
-        self._pending: dict[tuple, asyncio.Future] = {}
+        self._pending: dict[PageKey, asyncio.Future[Page | str]] = {}
         """Pages being built now (in the event loop's thread only)."""
         self.built = 0
         """Pages built (not answered from the kept ones)."""
         sources = hub.metrics.feed_pages
         self._kept, self._tail, self._store = (sources.labels(s) for s in ("kept", "tail", "store"))
 
-    def kept(self, key: tuple) -> Page | None:
+    def kept(self, key: PageKey) -> Page | None:
         """The kept page for ``key`` if it is still right (in the event loop: no I/O)."""
         with self._lock:  # an LRU's get reorders it: never beside a writer
             page = self._pages.get(key)
@@ -139,7 +146,7 @@ class FeedPages:
             return page
         return None
 
-    def _decisions_for(self, products: Sequence[Product], key: tuple) -> Decisions:
+    def _decisions_for(self, products: Sequence[Product], key: PageKey) -> Decisions:
         with self._lock:
             found = self._decisions.get(key[0])
             if found is None:
@@ -160,7 +167,7 @@ class FeedPages:
             if if_none_match and found in if_none_match:
                 return found
             return await run_in_threadpool(self.build, request, if_none_match)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Page | str] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
             result = await run_in_threadpool(self.build, request, if_none_match)
@@ -249,9 +256,12 @@ class FeedPages:
     def _render(self, request: Request, entries: list[Entry], reached: int) -> tuple[bytes, str]:
         codec = request.codec
         if codec.is_feed:
+            meta = request.feed_meta
+            if meta is None:
+                raise TypeError("a feed document's Request carries its feed_meta")
             items = [self.renderer.view(change.item, g.access) for change, g in entries]
-            return codec.render_feed(items, request.feed_meta()), codec.media_type  # type: ignore[misc]
-        head: dict = {"after": str(request.after), "next": str(reached), "limit": request.limit}
+            return codec.render_feed(items, meta()), codec.media_type
+        head: dict[str, object] = {"after": str(request.after), "next": str(reached), "limit": request.limit}
         head.update(request.notes)
         head["next_href"] = next_href(reached, request.limit, request.fmt)
         bodies = [envelope(c, g, codec.name, self.renderer) for c, g in entries]
@@ -259,12 +269,12 @@ class FeedPages:
 
 
 def next_href(cursor: int, limit: int, fmt: str | None) -> str:
-    query: dict = {"after": str(cursor), "limit": limit}
+    query: dict[str, object] = {"after": str(cursor), "limit": limit}
     if fmt:
         query["format"] = fmt
     return f"/v1/feed?{urlencode(query)}"
 
 
-def _etag(key: tuple, reached: int, seqs: list[int]) -> str:
+def _etag(key: PageKey, reached: int, seqs: list[int]) -> str:
     digest = hashlib.blake2b(repr((key, reached, seqs)).encode(), digest_size=12)
     return f'"{digest.hexdigest()}"'

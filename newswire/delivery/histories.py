@@ -17,16 +17,16 @@ from collections.abc import Iterable
 from cachetools import LRUCache
 
 from newswire.errors import NotFound
-from newswire.store.base import Change, Stored
+from newswire.store.base import Change, Store, Stored
 
 DEFAULT_ITEMS = 2048
 """Histories kept per process (each holds the item's decoded versions)."""
 
 
 class Histories:
-    def __init__(self, store, *, capacity: int = DEFAULT_ITEMS):
+    def __init__(self, store: Store, *, capacity: int = DEFAULT_ITEMS):
         self.store = store
-        self._cache: LRUCache = LRUCache(maxsize=capacity)
+        self._cache: LRUCache[str, list[Stored]] = LRUCache(maxsize=capacity)
         self._lock = threading.Lock()
         self._epoch = 0
         """Moves whenever something is dropped: a load that saw it move is not kept."""

@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeAlias
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +41,10 @@ from newswire.delivery.tail import Tail
 from newswire.errors import NewswireError
 from newswire.model import utcnow
 from newswire.store.base import Change
+
+if TYPE_CHECKING:
+    from newswire.bus import Bus
+    from newswire.store.base import Store
 
 log = logging.getLogger("newswire.hub")
 
@@ -129,6 +134,10 @@ class Page:
         return self._chunk
 
 
+AudienceKey: TypeAlias = tuple[tuple[bytes, ...], str]
+"""An audience's products (each encoded) and format."""
+
+
 class Audience:
     """Listeners who get the same bytes: the same products, the same format."""
 
@@ -138,7 +147,7 @@ class Audience:
         self.listeners: set[Listener] = set()
 
     @staticmethod
-    def key_of(products: list[Product], fmt: str) -> tuple:
+    def key_of(products: list[Product], fmt: str) -> AudienceKey:
         return (tuple(msgspec.json.encode(p) for p in products), fmt)
 
     def out(
@@ -205,7 +214,7 @@ class Listener:
         self.replay_to = hub.position
         self.max_pending = max_pending
         self.queue: list[Out] = []  # a list: an empty deque is 600 bytes more per connection
-        self._waiter: asyncio.Future | None = None
+        self._waiter: asyncio.Future[None] | None = None
         self.reason: str | None = None
         self.behind = False
         """Closed for falling too far behind (the reason then says where to resume)."""
@@ -333,8 +342,8 @@ class Listener:
 class Hub:
     def __init__(
         self,
-        store,
-        bus,
+        store: Store,
+        bus: Bus,
         renderer: Renderer,
         *,
         metrics: Metrics,
@@ -357,17 +366,17 @@ class Hub:
         self.tail = Tail(self.position)
         """The last ``tail_size`` log entries, for the pull feed (``newswire.delivery.tail``)."""
         self._advanced: asyncio.Future[None] | None = None
-        self.audiences: dict[tuple, Audience] = {}
+        self.audiences: dict[AudienceKey, Audience] = {}
         self.previous = previous_from(store)
         self.published: dict[int, float] = {}
         """seq -> time.time() its publish was acknowledged (this process's publishes)."""
         self._kick = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self.on_changes: list[Callable[[list[Change]], None]] = []
         """Called (in the event loop) with each batch of new log entries."""
         self.access_generation = store.coordination.generation()
-        self.on_access: list[Callable[[int], None]] = []
+        self.on_access: list[Callable[[int], object]] = []
         """Called (in the event loop) with the store's access generation when it moves."""
 
     # --- lifecycle -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client import Counter as PromCounter
@@ -98,7 +99,7 @@ class LatencyHistogram:
             child = self._children.setdefault(value, LatencyHistogram.Child(self.bounds))
         return child
 
-    def collect(self):
+    def collect(self) -> Iterator[HistogramMetricFamily]:
         family = HistogramMetricFamily(self.name, self.documentation, labels=[self.label])
         for value, child in list(self._children.items()):
             total, buckets = 0, []

@@ -13,6 +13,7 @@ feed, streams and WebSockets join it to a small head of their own.
 from __future__ import annotations
 
 import threading
+from typing import TypeAlias
 from urllib.parse import quote
 
 import msgspec
@@ -32,11 +33,16 @@ DEFAULT_CAPACITY = 96 * 1024 * 1024
 _STRING = msgspec.json.Encoder().encode
 
 
+RenderKey: TypeAlias = tuple[str, int, str, str] | tuple[str, int, str, str, str]
+"""What a rendering is kept under: (id, version, format, access), and ``"embedded"`` after
+them for the rendering embedded in an envelope."""
+
+
 class Renderer:
     def __init__(self, *, capacity: int = DEFAULT_CAPACITY, teaser_chars: int = DEFAULT_TEASER_CHARS):
         self.capacity = capacity
         self.teaser_chars = teaser_chars
-        self._cache: LRUCache = LRUCache(maxsize=capacity, getsizeof=len)
+        self._cache: LRUCache[RenderKey, bytes] = LRUCache(maxsize=capacity, getsizeof=len)
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
@@ -45,11 +51,11 @@ class Renderer:
         """The item as this access level sees it."""
         return item if access == "full" else teaser(item, self.teaser_chars)
 
-    def _cached(self, key: tuple) -> bytes | None:
+    def _cached(self, key: RenderKey) -> bytes | None:
         with self._lock:
             return self._cache.get(key)
 
-    def _keep(self, key: tuple, data: bytes) -> None:
+    def _keep(self, key: RenderKey, data: bytes) -> None:
         with self._lock:
             if len(data) <= self.capacity:
                 self._cache[key] = data

@@ -26,6 +26,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
@@ -36,10 +37,14 @@ SNAPSHOT_SECONDS = 1.0
 
 _Sample = tuple[str, tuple[tuple[str, str], ...]]
 
+Families: TypeAlias = list[list[Any]]
+"""A registry's families as plain data (JSON, as the processes share them): each
+``[name, type, help, [[sample, labels, value], ...]]``."""
 
-def snapshot(registry: CollectorRegistry) -> list:
-    """A registry's families as plain data: ``[name, type, help, [[sample, labels, value]]]``."""
-    out = []
+
+def snapshot(registry: CollectorRegistry) -> Families:
+    """A registry's families as plain data (``Families``)."""
+    out: Families = []
     for family in registry.collect():
         samples = [
             [s.name, s.labels, s.value] for s in family.samples if not s.name.endswith("_created")
@@ -77,7 +82,7 @@ class SharedMetrics:
         tmp.write_text(json.dumps(snapshot(self.registry)))
         tmp.replace(self._own)
 
-    def _others(self) -> Iterator[tuple[bool, list]]:
+    def _others(self) -> Iterator[tuple[bool, Families]]:
         for path in self.folder.glob("*.json"):
             try:
                 pid = int(path.stem)
@@ -86,25 +91,25 @@ class SharedMetrics:
             if pid == self.pid:
                 continue
             try:
-                families = json.loads(path.read_text())
+                families: Families = json.loads(path.read_text())
             except (OSError, ValueError):  # being replaced just now, or damaged: skip
                 continue
             yield _alive(pid), families
 
     def exposition(self) -> bytes:
         """The Prometheus text of every process's figures summed."""
-        merged: dict[str, list] = {}  # name -> [type, help, {sample: value}]
+        merged: dict[str, tuple[str, str, dict[_Sample, float]]] = {}  # name -> (type, help, values)
         order: list[str] = []
 
-        def add(families: list, live: bool) -> None:
+        def add(families: Families, live: bool) -> None:
             for name, kind, documentation, samples in families:
                 if kind == "gauge" and not live:
                     continue
                 entry = merged.get(name)
                 if entry is None:
-                    entry = merged[name] = [kind, documentation, {}]
+                    entry = merged[name] = (kind, documentation, {})
                     order.append(name)
-                values: dict[_Sample, float] = entry[2]
+                values = entry[2]
                 for sample, labels, value in samples:
                     key = (sample, tuple(sorted(labels.items())))
                     values[key] = values.get(key, 0.0) + value

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from starlette.responses import Response
@@ -122,9 +123,10 @@ def direct_writer(send: Send) -> Callable[[bytes], bool] | None:
     """
     while hasattr(send, "__wrapped__"):  # wrappers that only look at the start (logs)
         send = send.__wrapped__
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    flow = getattr(cycle, "flow", None)
+    # uvicorn's internals, looked at rather than relied on: anything may be missing.
+    cycle: Any = getattr(send, "__self__", None)
+    transport: Any = getattr(cycle, "transport", None)
+    flow: Any = getattr(cycle, "flow", None)
     if (
         transport is None
         or not hasattr(flow, "write_paused")

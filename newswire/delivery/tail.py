@@ -36,7 +36,9 @@ class Tail:
         """The last sequence number the hub has read (entries up to it are here)."""
 
     @classmethod
-    def _view(cls, floor: int, end: int, changes: list, seqs: list, start: int, stop: int) -> Tail:
+    def _view(
+        cls, floor: int, end: int, changes: list[Change], seqs: list[int], start: int, stop: int
+    ) -> Tail:
         tail = cls.__new__(cls)
         tail.floor, tail.end = floor, end
         tail._changes, tail._seqs, tail._start, tail._stop = changes, seqs, start, stop

@@ -46,7 +46,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NewswireError, Unprocessable
-from newswire.store.base import Change, held
+from newswire.store.base import Change, Store, held
 from newswire.store.webhooks import Advance, Outgoing, Target, now
 
 log = logging.getLogger("newswire.webhooks")
@@ -100,7 +100,7 @@ async def refused_target(url: str) -> str | None:
     except OSError as exc:
         return f"cannot resolve {host}: {exc}"
     for *_, sockaddr in infos:
-        if private(sockaddr[0]):
+        if private(str(sockaddr[0])):
             return f"{host} resolves to {sockaddr[0]}, a private address: refused"
     return None
 
@@ -232,7 +232,7 @@ def backoff(attempt: int, base: float) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1, 2, ...): ``base``
     doubling each time, capped, and spread by a random fifth either way so that
     deliveries failing together do not all come back together."""
-    delay = min(MAX_BACKOFF, base * 2 ** min(attempt - 1, 40))
+    delay: float = min(MAX_BACKOFF, base * 2 ** min(attempt - 1, 40))
     return min(MAX_BACKOFF, delay * random.uniform(0.8, 1.2))
 
 
@@ -244,7 +244,7 @@ class WebhookWorker:
 
     def __init__(
         self,
-        store,
+        store: Store,
         renderer: Renderer,
         *,
         metrics: Metrics,
@@ -262,11 +262,11 @@ class WebhookWorker:
         self.poll = poll
         self.previous = previous_from(store)
         self._new = asyncio.Event()
-        self._senders: dict[str, tuple[asyncio.Task, asyncio.Event]] = {}
+        self._senders: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._suspended: set[str] = set()
         self._seen: dict[int, float] = {}
         """seq -> time.time() this process first saw the entry (for the latency metric)."""
-        self._enqueuer: asyncio.Task | None = None
+        self._enqueuer: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
     # --- lifecycle -------------------------------------------------------------------------

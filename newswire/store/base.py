@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias, overload
 
 import msgspec
 
@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from newswire.store.transfer import Transfer
     from newswire.store.webhooks import Webhooks
 
+
+LogKind: TypeAlias = Literal["item", "update", "withdraw", "embargo-lift"]
+"""What an entry of the event log is: a first version, a later one, a withdrawal, the
+lift of an embargo (the bus's ``Kind``)."""
 
 Row: TypeAlias = tuple[Any, ...]
 """A row as a database driver returns it (its columns' types are the query's)."""
@@ -70,13 +74,13 @@ class Change(Stored, kw_only=True):
     subscriber whose cursor is past the version still receives it.
     """
 
-    kind: str
+    kind: LogKind
     """``item`` (a first version), ``update``, ``withdraw`` or ``embargo-lift``."""
     held: bool = False
     """Stored under embargo: until its lift only products with early delivery receive it."""
 
 
-def kind_of(item: NewsItem) -> str:
+def kind_of(item: NewsItem) -> LogKind:
     if item.pubstatus == "canceled":
         return "withdraw"
     return "item" if item.replaces is None else "update"
@@ -118,7 +122,7 @@ class Receipt(msgspec.Struct, kw_only=True):
     seq: int
     created: bool
     """False when the item equalled its latest stored version and nothing was stored."""
-    kind: str = "item"
+    kind: LogKind = "item"
     """The log entry it made: ``item``, ``update`` or ``withdraw``."""
 
 

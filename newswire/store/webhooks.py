@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, TypeAlias
 
 import msgspec
 
@@ -33,6 +33,10 @@ class Webhook(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+Access: TypeAlias = Literal["full", "teaser"]
+"""What a subscriber gets of an item (``newswire.access.entitlement.Access``)."""
+
+
 class Delivery(msgspec.Struct, kw_only=True):
     id: str
     webhook: str
@@ -41,7 +45,7 @@ class Delivery(msgspec.Struct, kw_only=True):
     item_id: str
     version: int
     kind: str
-    access: str
+    access: Access
     product: str
     priority: int
     """0 for flash (urgency 1) items, 1 for the others: flash goes first among the waiting."""
@@ -62,7 +66,7 @@ class Outgoing(NamedTuple):
     item_id: str
     version: int
     kind: str
-    access: str
+    access: Access
     product: str
     priority: int
 

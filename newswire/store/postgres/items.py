@@ -29,6 +29,7 @@ from newswire.store.base import (
     Args,
     Change,
     Heading,
+    LogKind,
     Prepared,
     Receipt,
     RestoreReport,
@@ -375,7 +376,7 @@ def _plan(
         offset = len(plan.rows)
         plan.rows.append((offset, *p[:8], stored_at, p.data))
         plan.items[p.id] = (p.id, p.version, offset, p.language, stored_at)
-        kind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+        kind: LogKind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
         receipt = Receipt(id=p.id, version=p.version, seq=offset, created=True, kind=kind)
         plan.receipts.append((receipt, True))
     return plan

@@ -26,6 +26,7 @@ from newswire.store.base import (
     Args,
     Change,
     Heading,
+    LogKind,
     Prepared,
     Receipt,
     RestoreReport,
@@ -130,7 +131,7 @@ class Items:
             seq, next_seq = next_seq, next_seq + 1
             rows.append((seq, *p[:8], stored_at, p.data))
             changed[p.id] = (p.id, p.version, seq, p.language, stored_at)
-            kind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+            kind: LogKind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
             receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True, kind=kind))
         if rows:
             cur.executemany(_INSERT, rows)
