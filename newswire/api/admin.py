@@ -13,7 +13,7 @@ other node notices within a second, as it does for the CLI).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -28,6 +28,9 @@ from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
 from newswire.errors import BadInput, NotFound, Unprocessable
 from newswire.store import Store
+
+if TYPE_CHECKING:
+    from newswire.delivery.hub import Hub
 from newswire.validation import LANGUAGE_TAG
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
@@ -35,7 +38,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(aut
 MAX_BODY = 64 * 1024
 """An admin body is a few hundred bytes; anything near this is not one."""
 
-T = TypeVar("T")
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def decode(raw: bytes, kind: type[T]) -> T:
         m = _AT.search(text) or _NAMED.search(text)
         raise BadInput(text, field=m.group(1) if m else "body") from None
     except msgspec.DecodeError:
-        fields = ", ".join(kind.__struct_fields__)  # type: ignore[attr-defined]
+        fields = ", ".join(kind.__struct_fields__)
         raise BadInput(f"the body is a JSON object with {fields}", field="body") from None
 
 
@@ -138,13 +141,13 @@ def full(value: Any) -> Any:
     return value
 
 
-def _json(value: Any, status: int = 200, headers: dict | None = None) -> Response:
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         msgspec.json.encode(full(value)), status, headers=headers, media_type="application/json"
     )
 
 
-def _body_doc(kind: type, description: str, **rules: Any) -> dict:
+def _body_doc(kind: type, description: str, **rules: Any) -> dict[str, Any]:
     """OpenAPI for a JSON request body described by a msgspec struct (FastAPI does not
     see the body: it is read raw, to decode it strictly with msgspec); ``rules`` adds
     JSON Schema keywords across fields."""
@@ -166,11 +169,13 @@ def _referenced(exc: NotFound, fields: dict[str, str]) -> Unprocessable:
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
-def _hub(request: Request):
-    return request.app.state.hub
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 def _forget_principals(request: Request) -> None:
@@ -226,7 +231,7 @@ def remove_product(request: Request, name: str) -> Response:
 _SUBSCRIBER_FIELDS = {"product": "products", "format": "formats"}
 
 
-def _subscriber_json(store: Store, name: str) -> dict:
+def _subscriber_json(store: Store, name: str) -> dict[str, Any]:
     subscriber = store.subscribers.get(name)
     return {**full(subscriber), "keys": full(store.keys.list(subscriber=name))}
 
@@ -342,7 +347,7 @@ async def create_key(request: Request) -> Response:
     key, key_id, key_hash = new_key()
     record = ApiKey(
         id=key_id,
-        scope=body.scope,  # type: ignore[arg-type]
+        scope=check_scope(body.scope),  # check_owner checked it: now typed
         name=body.name.strip() or body.subscriber,
         subscriber=body.subscriber,
     )

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from newswire import __version__, logs
 from newswire.access.limits import RateLimiter
@@ -57,7 +59,7 @@ class NewswireApp(FastAPI):
     access_log = False
     """Write an access line per request (the ``access_log`` setting)."""
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             if self.access_log:
@@ -69,7 +71,7 @@ class NewswireApp(FastAPI):
             logs.begin(scope["headers"])  # for the lines it logs; its answer is not tagged
         await super().__call__(scope, receive, send)
 
-    async def _http(self, scope, receive, send) -> None:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An HTTP request, under its request id: the fast paths put ``X-Request-Id`` in
         the headers they build (no wrapper on their ``send``); every other answer gets it
         from ``logs.Tagged``."""
@@ -103,7 +105,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     renderer = Renderer(teaser_chars=settings.teaser_chars)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = Hub(
             store,
             bus,

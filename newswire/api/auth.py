@@ -9,11 +9,15 @@ bucket per subscriber, shared by every process). Keys are resolved from memory
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from newswire.access.auth import Principal
+from newswire.access.principals import Principals
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT
 
 AGENCY_RATE_LIMIT = 100 * DEFAULT_RATE_LIMIT
@@ -27,11 +31,11 @@ def limit_of(principal: Principal) -> tuple[str, int]:
     return f"key {principal.key.id}", AGENCY_RATE_LIMIT
 
 
-async def identify(state, authorization: str | None) -> Principal:
+async def identify(state: State, authorization: str | None) -> Principal:
     """The principal of an ``Authorization`` header, within its rate limit (401, 403 and
     429 as problems otherwise). Keys and tokens come from memory; the store is read only
     for a key this process has not seen, and to lease tokens (in a worker thread)."""
-    principals = state.principals
+    principals: Principals = state.principals
     principal = principals.cached(authorization)
     if principal is None:
         principal = await run_in_threadpool(principals.load, authorization)
@@ -50,7 +54,7 @@ BEARER = HTTPBearer(
 )
 
 
-def require(scope: str):
+def require(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller's ``Principal`` if its key has ``scope``."""
 
     async def dependency(

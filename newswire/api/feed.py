@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
 from newswire import formats
@@ -35,7 +37,7 @@ DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT = pages.DEFAULT_LIMIT, pages.MAX_LIMIT, pages
 
 
 async def answer(
-    state,
+    state: State,
     principal: Principal,
     *,
     after: str | None,
@@ -202,7 +204,7 @@ def plain_query(scope: Scope) -> dict[str, str] | None:
     return {k: v for k, v in params.items() if k in _PARAMS}
 
 
-async def serve_feed(app, scope: Scope, receive: Receive, send: Send) -> bool:
+async def serve_feed(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
     """Answer ``GET /v1/feed`` without FastAPI's layers; False when the request is one
     for the documented route (nothing has been sent then)."""
     params = plain_query(scope)

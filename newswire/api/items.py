@@ -7,13 +7,16 @@ import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
+from starlette.requests import HTTPConnection
 from starlette.types import Receive, Scope, Send
 
 from newswire import formats
@@ -33,6 +36,7 @@ from newswire.formats.base import Codec
 from newswire.ingest import AUTO, parse_bytes
 from newswire.model import utcnow
 from newswire.store import Store
+from newswire.store.base import Receipt
 from newswire.validation import MAX_VERSION, NOT_XML, xml_unsafe
 from newswire.web.urls import request_base
 
@@ -58,11 +62,12 @@ _ITEM_BODY = {
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 @router.get("/health", tags=["operations"])
-def health(request: Request) -> dict:
+def health(request: Request) -> dict[str, Any]:
     """Liveness: this process answers. No database work (``/ready`` asks the store):
     ``last_seq`` is the last log entry this process has read, ``process`` its id."""
     hub = getattr(request.app.state, "hub", None)
@@ -73,8 +78,13 @@ def health(request: Request) -> dict:
     }
 
 
-@router.get("/ready", tags=["operations"], responses=problems.responses(503))
-async def ready(request: Request) -> dict:
+@router.get(
+    "/ready",
+    tags=["operations"],
+    responses=problems.responses(503),
+    response_model=dict[str, Any],  # a 503 is a JSONResponse of its own
+)
+async def ready(request: Request) -> dict[str, Any] | JSONResponse:
     """Readiness: the store answers (counts of items and versions, the log's last
     sequence number), the bus is connected (``bus``: ``ready``; ``memory://`` always
     is) and whether the search index is built; 503 with a problem body when the store or
@@ -111,7 +121,7 @@ async def ready(request: Request) -> dict:
 
 
 @router.get("/v1/formats", tags=["items"])
-def list_formats() -> list[dict]:
+def list_formats() -> list[dict[str, Any]]:
     """Every format: its name (for ?format=), media type, and whether it parses/renders."""
     return [
         {
@@ -192,7 +202,7 @@ async def post_item(
 
     rejected: list[str] = []
 
-    def store_it() -> list:  # CPU and SQLite work, off the event loop
+    def store_it() -> list[Receipt]:  # CPU and SQLite work, off the event loop
         items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
         return _store(request).append_many(items)
 
@@ -209,13 +219,13 @@ async def post_item(
         for r in receipts
     ]
     status = 201 if any(r.created for r in receipts) else 200
-    headers = {"Location": body[0]["href"]}
+    headers = {"Location": str(body[0]["href"])}
     if len(body) == 1 and not rejected:
         return JSONResponse(body[0], status, headers=headers)
     return JSONResponse({"items": body, "rejected": rejected}, status, headers=headers)
 
 
-def output_codec(request: Request, fmt: str | None, principal: Principal) -> Codec:
+def output_codec(request: HTTPConnection, fmt: str | None, principal: Principal) -> Codec:
     """The codec of ?format= or of the Accept header, if the caller may use it."""
     return codec_for(principal, fmt, request.headers.get("accept"))
 
@@ -253,7 +263,7 @@ def get_versions(
     for stored, g in versions_seen(principal.products, history, utcnow()):
         item = stored.item
         data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
-        entry = {
+        entry: dict[str, object] = {
             "version": item.version,
             "sequence": stored.seq,
             "versioncreated": item.versioncreated,
@@ -389,7 +399,7 @@ async def get_item(
 
 
 async def answer_item(
-    state,
+    state: State,
     principal: Principal,
     item_id: str,
     *,
@@ -440,7 +450,7 @@ async def answer_item(
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
-async def serve_item(app, scope: Scope, receive: Receive, send: Send) -> bool:
+async def serve_item(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
     """Answer ``GET`` (and ``HEAD``) ``/v1/items/{id}`` without FastAPI's layers; False
     (nothing sent) for a request the documented route must answer: another path under
     the item, or a parameter that is not plainly valid."""

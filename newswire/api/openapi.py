@@ -112,6 +112,7 @@ def install(app: FastAPI) -> None:
             app.openapi_schema = correct(derive())
         return app.openapi_schema
 
+    # FastAPI's documented way to change the schema: replace the method on the instance.
     app.openapi = openapi  # type: ignore[method-assign]
 
 

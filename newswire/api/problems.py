@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,7 +27,7 @@ _PROBLEM_SCHEMA = {
 }
 
 
-def responses(*statuses: int) -> dict:
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problem statuses a route can answer with."""
     return {
         status: {
@@ -52,7 +54,7 @@ _DESCRIPTIONS = {
 }
 
 
-def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
@@ -97,8 +99,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
 
-async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own errors (no such route, method not allowed) as problems."""
+    # Registered for HTTPException only; Starlette's handler type takes any Exception.
+    assert isinstance(exc, HTTPException)
     titles = {404: "Not found", 405: "Method not allowed"}
     response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
     for name, value in (exc.headers or {}).items():

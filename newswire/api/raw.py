@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -49,10 +51,11 @@ def headers(scope: Scope) -> dict[bytes, str]:
     return {name: value.decode("latin-1") for name, value in scope["headers"] if name in WANTED}
 
 
-def base_of(state, scope: Scope) -> str:
+def base_of(state: State, scope: Scope) -> str:
     """The server's URL for links: the ``base_url`` setting, else the request's own."""
-    if state.settings.base_url:
-        return state.settings.base_url.rstrip("/") + "/"
+    base: str = state.settings.base_url
+    if base:
+        return base.rstrip("/") + "/"
     return str(Request(scope).base_url).rstrip("/") + "/"
 
 
@@ -81,7 +84,7 @@ async def send_response(
 
 
 async def answer_reader(
-    app,
+    app: Starlette,
     scope: Scope,
     receive: Receive,
     send: Send,

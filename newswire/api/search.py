@@ -19,7 +19,9 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -124,7 +126,7 @@ async def search(
 
 
 async def answer(
-    state,
+    state: State,
     principal: Principal,
     *,
     q: str,
@@ -183,7 +185,7 @@ _INT = re.compile(r"[0-9]{1,5}")
 _BOOLS = {"true": True, "false": False}
 
 
-async def serve_search(app, scope: Scope, receive: Receive, send: Send) -> bool:
+async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
     """Answer ``GET /v1/search`` without FastAPI's layers; False when the request is one
     for the documented route (nothing has been sent then)."""
     params = raw.query(scope)

@@ -28,8 +28,12 @@ import gc
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from newswire.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 WORKER_ENV = "NEWSWIRE_SERVING_WORKERS"
 """Set by the supervisor in the processes it starts: how many there are."""
@@ -44,7 +48,18 @@ def tune_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def worker_app():
+class _ServerOptions(TypedDict):
+    """What ``serve`` gives ``uvicorn.run`` in either mode."""
+
+    host: str
+    port: int
+    log_config: dict[str, Any]
+    log_level: str
+    access_log: bool
+    timeout_graceful_shutdown: int
+
+
+def worker_app() -> FastAPI:
     """The application of one of N processes (uvicorn's factory, in each process)."""
     from newswire.api.app import create_app
 
@@ -60,7 +75,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from newswire.logs import logging_config
     from newswire.store import open_store
 
-    common = {
+    common: _ServerOptions = {
         "host": host,
         "port": port,
         "log_config": logging_config(settings.log_format),

@@ -20,6 +20,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -63,7 +64,7 @@ def open_stream(
     return hub.listen(principal, codec.name, cursor, "stream")
 
 
-async def serve_stream(app, scope: Scope, receive: Receive, send: Send) -> None:
+async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
     """``GET /v1/stream`` as a bare ASGI application, ahead of FastAPI's routing.
 
     The same checks as the documented route below (which stays, for OpenAPI and as the
@@ -77,7 +78,7 @@ async def serve_stream(app, scope: Scope, receive: Receive, send: Send) -> None:
     await raw.tagged(outcome)(scope, receive, send)
 
 
-async def _open(app, scope: Scope, receive: Receive) -> Listener | Response:
+async def _open(app: Starlette, scope: Scope, receive: Receive) -> Listener | Response:
     # Its own frame, so that the request object is not kept for the stream's lifetime.
     scope["app"] = app
     request = Request(scope, receive)
@@ -142,7 +143,7 @@ async def websocket(
     try:
         principal = await auth.identify(state, ws.headers.get("authorization"))
         principal.require("read")
-        codec = output_codec(ws, "ninjs" if fmt is None else fmt, principal)  # type: ignore[arg-type]
+        codec = output_codec(ws, "ninjs" if fmt is None else fmt, principal)
         if codec.is_feed:
             raise BadInput(f"{codec.name} is a feed format", field="format")
         cursor = _after(ws.headers.get("last-event-id"), after, state.hub)

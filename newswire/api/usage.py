@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -54,7 +54,7 @@ def report(
     since: str | None = None,
     until: str | None = None,
     subscriber: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The rows as objects, and totals overall and by channel, product and subscriber:
     what both ``GET /v1/usage`` and ``newswire usage --json`` print."""
     by_channel: Counter[str] = Counter()
@@ -122,7 +122,7 @@ async def usage(
         str | None, Query(description="One subscriber (admin keys; a read key sees its own).")
     ] = None,
     principal: Principal = Depends(auth.read),
-) -> dict:
+) -> dict[str, Any]:
     """Deliveries by day, subscriber, channel (feed, stream, ws, webhook, item) and product,
     with totals; current to this request (the in-memory counts are written first)."""
     who = whose(principal, subscriber)

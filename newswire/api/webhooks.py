@@ -32,7 +32,7 @@ from newswire.delivery.webhooks import (
     check_url,
 )
 from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
-from newswire.store.webhooks import STATUSES, Delivery, Webhook, stamp
+from newswire.store.webhooks import STATUSES, Delivery, Webhook, Webhooks, stamp
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -106,7 +106,7 @@ def _named(request: Request, principal: Principal, named: str | None) -> str | N
 
 
 def _own_webhook(request: Request, principal: Principal, webhook_id: str) -> Webhook:
-    hooks = request.app.state.store.webhooks
+    hooks: Webhooks = request.app.state.store.webhooks
     webhook = hooks.get(webhook_id)
     mine = _acting_for(principal, None)
     if mine is not None and webhook.subscriber != mine:
@@ -115,7 +115,8 @@ def _own_webhook(request: Request, principal: Principal, webhook_id: str) -> Web
 
 
 def _own_delivery(request: Request, principal: Principal, delivery_id: str) -> Delivery:
-    delivery = request.app.state.store.webhooks.delivery(delivery_id)
+    hooks: Webhooks = request.app.state.store.webhooks
+    delivery = hooks.delivery(delivery_id)
     mine = _acting_for(principal, None)
     if mine is not None and delivery.subscriber != mine:
         raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
@@ -125,7 +126,7 @@ def _own_delivery(request: Request, principal: Principal, delivery_id: str) -> D
 # --- JSON --------------------------------------------------------------------------------
 
 
-def webhook_json(webhook: Webhook) -> dict:
+def webhook_json(webhook: Webhook) -> dict[str, object]:
     """An endpoint as the API shows it: never its secret."""
     return {
         "id": webhook.id,
@@ -136,7 +137,7 @@ def webhook_json(webhook: Webhook) -> dict:
     }
 
 
-def delivery_json(delivery: Delivery) -> dict:
+def delivery_json(delivery: Delivery) -> dict[str, object]:
     return {
         "id": delivery.id,
         "webhook": delivery.webhook,
@@ -159,11 +160,11 @@ def delivery_json(delivery: Delivery) -> dict:
     }
 
 
-def _json(value: Any, status: int = 200, headers: dict | None = None) -> Response:
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(_ENCODE(value), status, headers=headers, media_type="application/json")
 
 
-def _decode(raw: bytes) -> dict:
+def _decode(raw: bytes) -> dict[str, Any]:
     try:
         body = msgspec.json.decode(raw or b"null")
     except msgspec.DecodeError:
