@@ -30,7 +30,9 @@ updated or corrected (publish a new one).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import msgspec
@@ -47,12 +49,13 @@ from newswire.formats.html import make_body, squash
 from newswire.formats.text import detect_language, own_dateline
 from newswire.ingest import parse_bytes
 from newswire.model import Concept, Dateline, NewsItem, as_utc, language_tag, utcnow
+from newswire.store import Store
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
 from newswire.web.console_words import WORDS
-from newswire.web.sessions import check_csrf, render, require
+from newswire.web.sessions import LoggedIn, check_csrf, render, require
 from newswire.web.urls import request_base
 
 SCOPE = "publish"
@@ -89,8 +92,9 @@ router = APIRouter(prefix="/console", include_in_schema=False, route_class=Conso
 # --- pages -------------------------------------------------------------------------------
 
 
-def _logged(request: Request):
-    return getattr(request.state, "nw_login", None)
+def _logged(request: Request) -> LoggedIn | None:
+    logged: LoggedIn | None = getattr(request.state, "nw_login", None)
+    return logged
 
 
 def words(request: Request) -> dict[str, str]:
@@ -98,7 +102,7 @@ def words(request: Request) -> dict[str, str]:
     return WORDS[sessions.ui_lang(request, logged.account if logged else None)]
 
 
-def page(request: Request, template: str, status: int = 200, **context) -> Response:
+def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     """``sessions.render`` (its headers, language and CSRF token) with the console's words
     (``w``) and stylesheet; ``editor``: whether the account may use the console."""
     logged = _logged(request)
@@ -120,8 +124,9 @@ def error_page(request: Request, exc: NewswireError) -> Response:
     return page(request, "console_error.html", exc.status, title=title, detail=exc.detail)
 
 
-def _store(request: Request):
-    return request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
 
 
 def item_href(item_id: str) -> str:
@@ -136,7 +141,7 @@ def iso(when: datetime | None) -> str:
     return as_utc(when).isoformat().replace("+00:00", "Z") if when else ""
 
 
-def entry(stored: Stored, now: datetime) -> dict:
+def entry(stored: Stored, now: datetime) -> dict[str, Any]:
     """What a list row, or a version row, shows of a stored version."""
     item = stored.item
     embargo = item.embargo_until
@@ -160,7 +165,7 @@ def entry(stored: Stored, now: datetime) -> dict:
     }
 
 
-def latest_entries(store) -> list[dict]:
+def latest_entries(store: Store) -> list[dict[str, Any]]:
     now = utcnow()
     return [entry(s, now) for s in store.latest(limit=LATEST)]
 
@@ -180,11 +185,12 @@ def form_page(
 ) -> Response:
     """The new-item page, with the latest items (``latest`` None), or an item's edit page;
     ``preview``: the item the form makes, shown as the public and subscribers will see it."""
-    lang = sessions.ui_lang(request, _logged(request).account)
+    logged = _logged(request)  # there: both pages are behind require()
+    lang = sessions.ui_lang(request, logged.account if logged else None)
     languages = list(LANGUAGES)
     if form.get("language") and form["language"] not in languages:
         languages.append(form["language"])
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "errors": errors or {},
         "preview": preview_of(request, preview, lang) if preview else None,
@@ -202,7 +208,7 @@ def form_page(
     return page(request, "console_edit.html", status, **context)
 
 
-def preview_of(request: Request, item: NewsItem, lang: str) -> dict:
+def preview_of(request: Request, item: NewsItem, lang: str) -> dict[str, Any]:
     """The public teaser (``text.teaser``, as the public site cuts it, with its notice in
     the item's interface language) and the full text subscribers receive."""
     public = i18n.lang(item.language)
@@ -343,16 +349,20 @@ def _language(value: str, w: dict[str, str]) -> str:
     return language_tag(value)
 
 
-def build(form: dict[str, str], w: dict[str, str], max_bytes: int, latest: NewsItem | None):
+def build(
+    form: dict[str, str], w: dict[str, str], max_bytes: int, latest: NewsItem | None
+) -> NewsItem:
     """The item the form describes (given ``latest``, the next version of that item), or
     ``FormErrors`` naming every field at fault at once."""
     errors: dict[str, str] = {}
     status = 0
-    values: dict = {}
-    readers = {
+    values: dict[str, Any] = {}  # each reader's own: read back below
+    readers: dict[str, Callable[[], object]] = {
         "content": lambda: _content(form, w, max_bytes),
         "urgency": lambda: _urgency(form.get("urgency", ""), w),
-        "embargo": lambda: _embargo(form.get("embargo", ""), w, latest and latest.embargo_until),
+        "embargo": lambda: _embargo(
+            form.get("embargo", ""), w, latest.embargo_until if latest is not None else None
+        ),
         "subjects": lambda: _subjects(form, w),
         "language": lambda: _language(form.get("language", ""), w),
     }
@@ -422,7 +432,9 @@ def home(request: Request) -> Response:
     return form_page(request, {})
 
 
-async def _post(request: Request, run) -> Response:
+async def _post(
+    request: Request, run: Callable[[dict[str, str]], Response | list[Receipt]]
+) -> Response:
     """A console form: read it; in a thread check the login and the CSRF token and ``run``
     it; announce what ``run`` stored (its receipts) and go to the item's page. The login
     is checked before the body is read: only editors may send an item-sized form."""
@@ -482,7 +494,7 @@ def _version(text: str | None) -> int | None:
     return int(text)
 
 
-def item_context(request: Request, history: list[Stored]) -> dict:
+def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
     """The item page: the version asked for (else the latest), every version, whether the
     public sees it (``entitlement.public_version``, the public site's own rule) and its links."""
     now = utcnow()
@@ -502,7 +514,8 @@ def item_context(request: Request, history: list[Stored]) -> dict:
         state = "hidden"
     receipt = by_version.get(_version(request.query_params.get("stored")) or 0)
     base = request_base(request)
-    lang = sessions.ui_lang(request, _logged(request).account)
+    logged = _logged(request)  # there: both pages are behind require()
+    lang = sessions.ui_lang(request, logged.account if logged else None)
     return {
         "item": shown.item,
         "shown": entry(shown, now),
@@ -518,7 +531,9 @@ def item_context(request: Request, history: list[Stored]) -> dict:
     }
 
 
-def item_page(request: Request, history: list[Stored], status: int = 200, **extra) -> Response:
+def item_page(
+    request: Request, history: list[Stored], status: int = 200, **extra: Any
+) -> Response:
     extra.setdefault("reason", "")
     extra.setdefault("errors", {})
     return page(request, "console_item.html", status, **item_context(request, history), **extra)
@@ -536,7 +551,7 @@ def edit_page(request: Request, item_id: str) -> Response:
     )
 
 
-def _editable(store, item_id: str, w: dict[str, str]) -> Stored:
+def _editable(store: Store, item_id: str, w: dict[str, str]) -> Stored:
     latest = store.versions(item_id)[-1]  # NotFound: a 404 page
     if latest.item.pubstatus == "canceled":
         raise Conflict(w["err_withdrawn"], field="id")

@@ -35,7 +35,8 @@ def position(app: Any) -> int | None:
     hub = getattr(app.state, "hub", None)
     if hub is None or hub.published:
         return None
-    return hub.position
+    position: int = hub.position
+    return position
 
 
 class Known(msgspec.Struct, frozen=True):

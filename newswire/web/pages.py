@@ -33,7 +33,7 @@ _OG_LOCALES = {"ar": "ar_AR", "en": "en_US", "fa": "fa_IR", "ur": "ur_PK", "he":
 _JSON_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def json_ld(data: dict) -> Markup:
+def json_ld(data: dict[str, Any]) -> Markup:
     """JSON for a ``<script type="application/ld+json">``: nothing in it can close the
     element or open a comment (``</script>``, ``<!--`` become ``\\u003c/script\\u003e``...)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -109,13 +109,13 @@ def item_page(site: Site, base: str, item: NewsItem) -> bytes:
     paragraphs = short.body
     description = item.lead or (paragraphs[0] if paragraphs else "") or item.headline
     when = item.versioncreated or item.firstcreated
-    subjects = []
+    subjects: list[dict[str, str]] = []
     for concept in item.subjects:
         name = taxonomy.label(concept.code or concept.uri, page.ui) or concept.name
         if name and name not in (s["label"] for s in subjects):
             subjects.append({"label": name, "code": taxonomy.qcode(concept.code)})
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
-    author: dict = (
+    author: dict[str, str] = (
         {"@type": "Person", "name": item.byline}
         if item.byline
         else {"@type": "Organization", "name": item.provider or site.name}

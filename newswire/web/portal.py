@@ -19,21 +19,23 @@ every page, diff and download.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic, new_id
+from newswire.access.auth import Principal
 from newswire.access.entitlement import visible
 from newswire.delivery.cursor import parse_cursor
 from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
+from newswire.store import Store
 from newswire.web import portal_accounts, portal_items, sessions
 from newswire.web.portal_live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
 from newswire.web.portal_words import WORDS
@@ -49,7 +51,7 @@ URGENCIES = ("1", "1-2", "1-3", "1-5")
 LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """The portal and the shared login routes."""
     sessions.install(app)
     app.include_router(router)
@@ -57,8 +59,9 @@ def install(app) -> None:
     app.include_router(portal_accounts.router)
 
 
-def _store(request: Request):
-    return request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
 
 
 def filters_of(request: Request) -> Filters:
@@ -66,7 +69,7 @@ def filters_of(request: Request) -> Filters:
     return Filters.of(p.get("language"), p.get("subject"), p.get("urgency"))
 
 
-def choices(request: Request, lang: str) -> dict:
+def choices(request: Request, lang: str) -> dict[str, Any]:
     """The filter form's options, labelled in the interface language."""
     return {
         "languages": LANGUAGES,
@@ -75,9 +78,11 @@ def choices(request: Request, lang: str) -> dict:
     }
 
 
-def wire_entries(store, principal, filters: Filters, limit: int = WIRE_SIZE) -> list[dict]:
+def wire_entries(
+    store: Store, principal: Principal, filters: Filters, limit: int = WIRE_SIZE
+) -> list[dict[str, Any]]:
     """The latest items the principal may see, newest first, as the filters say."""
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     seen: set[str] = set()
     batch = 200
     while True:
@@ -153,7 +158,9 @@ async def search(
     logged = await run_in_threadpool(require, request)
     lang = sessions.ui_lang(request, logged.account)
     filters = filters_of(request)
-    context = {"q": q_, "filters": filters, "choices": choices(request, lang), "page": page}
+    context: dict[str, Any] = {
+        "q": q_, "filters": filters, "choices": choices(request, lang), "page": page
+    }
     if not q_.strip():
         return render(request, "portal_search.html", results=None, error="", **context)
     searching = request.app.state.searching
@@ -205,7 +212,9 @@ async def search(
 # --- topics ------------------------------------------------------------------------------
 
 
-def _topics_page(request: Request, logged: LoggedIn, status: int = 200, **context) -> Response:
+def _topics_page(
+    request: Request, logged: LoggedIn, status: int = 200, **context: Any
+) -> Response:
     lang = sessions.ui_lang(request, logged.account)
     topics = _store(request).topics.list(logged.account.id)
     context.setdefault("form", {})

@@ -5,6 +5,7 @@ once; a portal admin never sees or touches another subscriber's accounts, nor ag
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from newswire.access.accounts import Account, check_account, hash_password, new_id, new_password
 from newswire.errors import BadInput, NewswireError, NotFound
+from newswire.store import Store
 from newswire.web import sessions
 from newswire.web.portal_words import WORDS
 from newswire.web.sessions import LoggedIn, PageForbidden, check_csrf, read_form, render, require
@@ -41,9 +43,9 @@ def _subscriber_of(request: Request, logged: LoggedIn, asked: str | None) -> str
 
 
 def _accounts_page(
-    request: Request, logged: LoggedIn, subscriber: str, status: int = 200, **context
+    request: Request, logged: LoggedIn, subscriber: str, status: int = 200, **context: Any
 ) -> Response:
-    store = request.app.state.store
+    store: Store = request.app.state.store
     agency = logged.account.scope == "admin"
     context.setdefault("error", "")
     context.setdefault("created", None)

@@ -11,16 +11,19 @@ every download, never the full body.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from newswire import formats
-from newswire.access.entitlement import codec_for, versions_seen, visible
+from newswire.access.auth import Principal
+from newswire.access.entitlement import Access, codec_for, versions_seen, visible
+from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
-from newswire.store.base import Stored
+from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal_live import entry, stamp
 from newswire.web.sessions import LoggedIn, render, require
@@ -29,7 +32,7 @@ from newswire.web.urls import request_base
 router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
 
 
-def download_formats(principal) -> list[str]:
+def download_formats(principal: Principal) -> list[str]:
     allowed = principal.subscriber.formats if principal.subscriber else []
     return [
         name
@@ -73,18 +76,16 @@ def _words(old: str, new: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict:
+def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any]:
     """Everything the item page shows (in a worker thread: it reads the store)."""
     p = request.query_params
     version = _int(p.get("version"), "version")
-    store, renderer, principal = (
-        request.app.state.store,
-        request.app.state.renderer,
-        logged.principal,
-    )
+    store: Store = request.app.state.store
+    renderer: Renderer = request.app.state.renderer
+    principal = logged.principal
     stored, g = visible(principal, store, item_id, version)
     item = renderer.view(stored.item, g.access)
-    versions: dict[int, tuple[Stored, str]] = {
+    versions: dict[int, tuple[Stored, Access]] = {
         s.item.version: (s, found.access)
         for s, found in versions_seen(principal.products, store.versions(item_id), utcnow())
     }
@@ -93,8 +94,8 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict:
     if a and b:
         if a not in versions or b not in versions:
             raise NotFound(f"no version {a if a not in versions else b} of item {item_id!r}")
-        old = renderer.view(versions[a][0].item, versions[a][1])  # type: ignore[arg-type]
-        new = renderer.view(versions[b][0].item, versions[b][1])  # type: ignore[arg-type]
+        old = renderer.view(versions[a][0].item, versions[a][1])
+        new = renderer.view(versions[b][0].item, versions[b][1])
         changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}
     quoted = quote(item_id, safe=":@")
     return {

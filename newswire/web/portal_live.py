@@ -20,7 +20,7 @@ consecutive terms within one field, ``OR`` groups need one option, ``-excluded``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import msgspec
@@ -29,6 +29,7 @@ from starlette.types import Send
 
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic
+from newswire.access.entitlement import Access
 from newswire.access.products import NORMAL_URGENCY, parse_urgency
 from newswire.delivery.hub import Hub, Listener, Out
 from newswire.delivery.renderer import Renderer
@@ -36,7 +37,7 @@ from newswire.delivery.sse import EventStream
 from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem
 from newswire.search import query as q
-from newswire.store.base import Stored
+from newswire.store.base import Store, Stored
 from newswire.text.analyze import terms
 from newswire.validation import LANGUAGE_TAG
 
@@ -126,7 +127,7 @@ def matches(topic: Topic, item: NewsItem) -> bool:
             field[i : i + n] == wanted for field in fields for i in range(len(field) - n + 1)
         )
 
-    def clause(node) -> bool:
+    def clause(node: q.Word | q.Phrase | q.AnyOf) -> bool:
         if isinstance(node, q.Word):
             return found(node.text)
         if isinstance(node, q.Phrase):
@@ -146,7 +147,7 @@ class Head(msgspec.Struct):
     kind: str
     id: str
     version: int
-    access: str
+    access: Access
     embargoed: bool = False
 
 
@@ -165,7 +166,9 @@ def stamp(when: datetime | None) -> tuple[str, str]:
     return when.isoformat(), when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def event_of(head: Head, item: NewsItem, filters: Filters, topics: list[Topic]) -> dict:
+def event_of(
+    head: Head, item: NewsItem, filters: Filters, topics: list[Topic]
+) -> dict[str, Any]:
     """The JSON the page gets for one entry (``item`` already as the account may read it)."""
     when, when_text = stamp(item.versioncreated)
     withdrawn = head.kind == "withdraw" or item.pubstatus == "canceled"
@@ -191,7 +194,7 @@ def event_of(head: Head, item: NewsItem, filters: Filters, topics: list[Topic]) 
     }
 
 
-def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict:
+def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[str, Any]:
     """A row of the wire (the page's first list; the stream adds rows like it)."""
     when, when_text = stamp(item.versioncreated or stored.stored_at)
     return {
@@ -211,7 +214,7 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict:
     }
 
 
-def frames(store, renderer: Renderer, account_id: str, outs: list[Out], filters: Filters) -> bytes:
+def frames(store: Store, renderer: Renderer, account_id: str, outs: list[Out], filters: Filters) -> bytes:
     """The SSE frames of ``outs`` for the page (in a worker thread: it reads the store)."""
     topics = store.topics.list(account_id)
     data = []
@@ -221,7 +224,7 @@ def frames(store, renderer: Renderer, account_id: str, outs: list[Out], filters:
             stored = store.get(head.id, head.version)
         except NotFound:
             continue
-        item = renderer.view(stored.item, head.access)  # type: ignore[arg-type]
+        item = renderer.view(stored.item, head.access)
         event = _ENCODE(event_of(head, item, filters, topics))
         data.append(b"id: %d\nevent: %s\ndata: %s\n\n" % (head.sequence, head.kind.encode(), event))
     return b"".join(data)

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -33,6 +34,7 @@ from newswire.access.entitlement import public_version
 from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store import Store
+from newswire.store.base import Stored
 from newswire.web import cache, i18n, memo, pages, syndication, urls
 from newswire.web.memo import Known
 from newswire.web.site import Site, site_of
@@ -50,7 +52,8 @@ Make = Callable[[Site, str], bytes]
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 def _html_headers(control: str, tag: str | None, language: str) -> dict[str, str]:
@@ -89,7 +92,7 @@ def _message(request: Request, code: str, kind: str) -> Response:
 class Listed:
     """A list-like answer: keyed by what it lists, the base URL and the log position."""
 
-    def __init__(self, key: tuple, make: Make, media_type: str, control: str, language: str):
+    def __init__(self, key: tuple[object, ...], make: Make, media_type: str, control: str, language: str):
         self.key, self.make = key, make
         self.media_type, self.control, self.language = media_type, control, language
 
@@ -223,7 +226,9 @@ def _item_looked_up(
     return answer
 
 
-def _resolve(request: Request, site: Site, item_id: str, at: int | None):
+def _resolve(
+    request: Request, site: Site, item_id: str, at: int | None
+) -> tuple[Known, Stored | None]:
     """(``Known``, the public version) of an item, from the store; remembered at ``at``."""
     try:
         history = _store(request).versions(item_id)
@@ -262,9 +267,11 @@ async def item_permalink(request: Request) -> Response:
     site = site_of(request)
     at = memo.position(request.app)
     item_id = request.path_params["item_id"]
-    known = site.known.get(item_id)
-    if known is None or not known.holds(at, time.time()):
+    cached = site.known.get(item_id)
+    if cached is None or not cached.holds(at, time.time()):
         known, _ = await run_in_threadpool(_resolve, request, site, item_id, at)
+    else:
+        known = cached
     if known.status == 404:
         return _message(request, i18n.DEFAULT, "missing")
     return _moved(known.path)
@@ -273,7 +280,9 @@ async def item_permalink(request: Request) -> Response:
 # --- fixed pages --------------------------------------------------------------------------
 
 
-def _fixed(request: Request, key: tuple, make: Make, media_type: str, control: str, lang: str):
+def _fixed(
+    request: Request, key: tuple[object, ...], make: Make, media_type: str, control: str, lang: str
+) -> Response:
     """A page that changes only with the site (settings, templates): no store at all."""
     site = site_of(request)
     base = site.base(request)
@@ -336,7 +345,9 @@ ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
 validate, and FastAPI's per-request dependency solving would cost a third of a page."""
 
 
-def _fair(endpoint: Callable[[Request], Awaitable[Response]]):
+def _fair(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
     """``endpoint``, after one turn of the event loop. Most answers are made without ever
     suspending; under load the loop then served some connections again and again before
     others (measured with wrk, 64 connections on one core: p99 90-150 ms); yielding once
@@ -359,11 +370,13 @@ for _path, _endpoint in ROUTES:
 _API_PREFIXES = ("/v1/", "/openapi", "/docs", "/redoc", "/metrics", "/health")
 
 
-def install_not_found(app, api_not_found) -> None:
+def install_not_found(
+    app: Starlette, api_not_found: Callable[[Request, Exception], Awaitable[Response]]
+) -> None:
     """A 404 outside the API is a page (a reader followed a bad link), in the language of
     the path's first segment when it is one; the API keeps its problem JSON."""
 
-    async def not_found(request: Request, exc) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
         path = request.url.path
         wants_html = "text/html" in request.headers.get("accept", "")
         if path.startswith(_API_PREFIXES) or not wants_html:

@@ -25,12 +25,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Coroutine
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
@@ -136,7 +137,8 @@ def current(request: Request) -> LoggedIn | None:
     state = request.state
     if not hasattr(state, "nw_login"):
         state.nw_login = _load(request)
-    return state.nw_login
+    logged: LoggedIn | None = state.nw_login
+    return logged
 
 
 def current_principal(request: Request) -> Principal | None:
@@ -190,7 +192,9 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())  # type: ignore[union-attr]
+    if not a or not b:
+        return False
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _cross_site(request: Request) -> bool:
@@ -226,7 +230,12 @@ def with_query(request: Request, **changes: str) -> str:
 
 
 def render(
-    request: Request, template: str, status: int = 200, *, headers: dict | None = None, **context
+    request: Request,
+    template: str,
+    status: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     logged = getattr(request.state, "nw_login", None)
     account = logged.account if logged else None
@@ -289,7 +298,7 @@ class PageRoute(APIRoute):
     def page_for(request: Request, exc: NewswireError) -> Response:
         return error_page(request, exc)
 
-    def get_route_handler(self):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         page_for = self.page_for
 
@@ -371,7 +380,7 @@ def _attempt(store: Store, email: str, password: str) -> tuple[Account | None, s
     """(the account, if the password is right; why it may not log in, "" if it may)."""
     found = store.accounts.by_email(email.strip().lower())
     account, stored = found if found else (None, None)
-    if not verify_password(stored, password):  # a dummy hash for an unknown email
+    if not verify_password(stored, password) or account is None:  # a dummy hash: no account
         return None, ""
     try:
         principal_of(store, account, "")
@@ -449,7 +458,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """The login routes, the failed-login limiter, and pages for login errors raised
     outside ``PageRoute`` routes (``require_login`` in another router)."""
     app.state.login_limiter = LoginLimiter(app.state.store.coordination)

@@ -78,7 +78,8 @@ def sitemap(site: Site, base: str, items: list[NewsItem]) -> bytes:
         published = item.firstcreated or item.versioncreated
         etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return document
 
 
 def sitemap_window(now: datetime) -> str:

@@ -19,6 +19,7 @@ import re
 from urllib.parse import quote
 
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
 
 from newswire.access import taxonomy
 from newswire.model import NewsItem
@@ -33,8 +34,7 @@ class _Pattern(Convertor[str]):
     """A path segment matching ``regex``: other paths (``/v1/``, ``/portal/``) never match
     the public routes, whatever order the routers are included in."""
 
-    def __init__(self, regex: str):
-        self.regex = regex
+    regex = ""
 
     def convert(self, value: str) -> str:
         return value
@@ -43,9 +43,21 @@ class _Pattern(Convertor[str]):
         return value
 
 
-register_url_convertor("nwlang", _Pattern(LANG_PATTERN))  # ar, en, ckb
-register_url_convertor("nwfeed", _Pattern("rss|atom"))
-register_url_convertor("nwtopic", _Pattern(r"(?:medtop:)?\d{8}"))  # a Media Topic
+class _Lang(_Pattern):
+    regex = LANG_PATTERN  # ar, en, ckb
+
+
+class _Feed(_Pattern):
+    regex = "rss|atom"
+
+
+class _Topic(_Pattern):
+    regex = r"(?:medtop:)?\d{8}"  # a Media Topic
+
+
+register_url_convertor("nwlang", _Lang())
+register_url_convertor("nwfeed", _Feed())
+register_url_convertor("nwtopic", _Topic())
 
 
 def is_lang(code: str) -> bool:
@@ -78,8 +90,8 @@ def subject_slug(code: str) -> str:
     return taxonomy.qcode(code).removeprefix("medtop:")
 
 
-def request_base(request) -> str:
+def request_base(request: Request) -> str:
     """The server's URL for links (the ``base_url`` setting, else the request's own),
     ending in ``/``."""
-    base = request.app.state.settings.base_url or str(request.base_url)
+    base: str = request.app.state.settings.base_url or str(request.base_url)
     return base.rstrip("/") + "/"
