@@ -273,10 +273,11 @@ def codec_for(principal: Principal, fmt: str | None, accept: str | None) -> Code
 
 def allowed_codec(principal: Principal, codec: Codec) -> Codec:
     """``codec`` if the caller's subscriber may use it; ``Forbidden`` naming ``format``."""
-    allowed = principal.subscriber.formats if principal.subscriber else []
-    if allowed and codec.name not in allowed:
+    subscriber = principal.subscriber
+    allowed = subscriber.formats if subscriber else []
+    if subscriber and allowed and codec.name not in allowed:
         raise Forbidden(
-            f"subscriber {principal.subscriber.name} may use {', '.join(allowed)},"  # type: ignore[union-attr]
+            f"subscriber {subscriber.name} may use {', '.join(allowed)},"
             f" not {codec.name}",
             field="format",
         )

@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import msgspec
 
@@ -60,7 +60,11 @@ def same_hash(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def is_scope(value: str) -> TypeGuard[Scope]:
+    return value in SCOPES
+
+
 def check_scope(scope: str) -> Scope:
-    if scope not in SCOPES:
+    if not is_scope(scope):
         raise BadInput(f"scope is one of {', '.join(SCOPES)}, not {scope!r}", field="scope")
-    return scope  # type: ignore[return-value]
+    return scope

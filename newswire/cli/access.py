@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import msgspec
 import typer
@@ -14,6 +15,9 @@ from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_su
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, when, with_store
 from newswire.errors import NewswireError
 from newswire.store import Store
+
+if TYPE_CHECKING:
+    from newswire.access.entitlement import Access
 
 product_app = typer.Typer(
     help="Products: named filters over items, with an access level.", no_args_is_help=True
@@ -27,11 +31,13 @@ Many = Annotated[list[str] | None, typer.Option()]
 _json = msgspec.json.Encoder()
 
 
-def _print_json(value) -> None:
+def _print_json(value: object) -> None:
     sys.stdout.buffer.write(msgspec.json.format(_json.encode(value), indent=2) + b"\n")
 
+T = TypeVar("T")
 
-def _checked(build):
+
+def _checked(build: Callable[[], T]) -> T:
     try:
         return build()
     except NewswireError as exc:
@@ -67,7 +73,7 @@ def product_add(
         return validate_product(
             Product(
                 name=name,
-                access=access,
+                access=cast("Access", access),  # validate_product checks it
                 languages=lang or [],
                 subjects=subject or [],
                 urgency_min=low,
@@ -219,8 +225,8 @@ def key_create(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Create a key; it is printed once, alone on the last line, and never again."""
-    scope = _checked(lambda: check_scope(scope))
-    if scope == "read" and not subscriber:
+    checked = _checked(lambda: check_scope(scope))
+    if checked == "read" and not subscriber:
         raise fail("a read key is for a subscriber: give --subscriber NAME", 2)
     if scope != "read" and subscriber:
         raise fail(
@@ -231,7 +237,7 @@ def key_create(
     if scope != "read" and not name:
         raise fail(f"say what the {scope} key is for with --name (a desk, a system)", 2)
     key, key_id, key_hash = new_key()
-    record = ApiKey(id=key_id, scope=scope, name=name or subscriber, subscriber=subscriber)
+    record = ApiKey(id=key_id, scope=checked, name=name or subscriber, subscriber=subscriber)
     with_store(db, lambda store: store.keys.add(record, key_hash))
     err.print(f"{scope} key {key_id} created; it is shown only now:", highlight=False)
     sys.stdout.write(key + "\n")

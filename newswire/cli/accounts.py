@@ -9,7 +9,8 @@ line, like a key; only its argon2id hash is stored.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 
@@ -26,6 +27,9 @@ from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, whe
 from newswire.errors import NewswireError, NotFound
 from newswire.store import Store
 
+if TYPE_CHECKING:
+    from newswire.access.accounts import Scope
+
 account_app = typer.Typer(
     help="Accounts: people who log in to the portal (subscribers) or the console (agency).",
     no_args_is_help=True,
@@ -38,8 +42,10 @@ PasswordStdin = Annotated[
     ),
 ]
 
+T = TypeVar("T")
 
-def _checked(build):
+
+def _checked(build: Callable[[], T]) -> T:
     try:
         return build()
     except NewswireError as exc:
@@ -84,7 +90,7 @@ def account_add(
             Account(
                 id=new_id(),
                 email=email,
-                scope=scope,  # type: ignore[arg-type]
+                scope=cast("Scope", scope),  # check_account checks it
                 subscriber=subscriber,
                 portal_admin=portal_admin,
                 lang=lang,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -35,7 +36,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def with_store(db: str, action: Callable[[Store], None], *, create: bool = True) -> None:
+def with_store(db: str, action: Callable[[Store], object], *, create: bool = True) -> None:
     try:
         store = open_store(db, create=create)
     except NewswireError as exc:
@@ -95,5 +96,5 @@ def print_rows(
         sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
 
 
-def when(moment) -> str:
+def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else ""

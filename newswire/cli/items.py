@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
@@ -30,6 +30,10 @@ from newswire.settings import BY_NAME, SETTINGS, setting
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item
+
+if TYPE_CHECKING:
+    from newswire.access.accounts import Scope
+    from newswire.access.entitlement import Access
 
 app = typer.Typer()
 BATCH = 1000
@@ -75,7 +79,7 @@ def ingest(
                 receipts, sources = [], []
                 for source, item in pending:  # find the one that failed, keep the others
                     try:
-                        receipts.append(store.append(item))
+                        receipts.extend(store.append_many([item]))
                         sources.append(source)
                     except NewswireError as exc:
                         failures.append((source, str(exc)))
@@ -356,7 +360,8 @@ def _demo_access(store: Store, port: int) -> None:
     from newswire.access.subscribers import Subscriber, check_subscriber
 
     have = {p.name for p in store.products.list()}
-    for name, level in (("demo-full", "full"), ("demo-teaser", "teaser")):
+    levels: tuple[tuple[str, Access], ...] = (("demo-full", "full"), ("demo-teaser", "teaser"))
+    for name, level in levels:
         if name not in have:
             store.products.add(validate_product(Product(name=name, access=level)))
     subscribers = {s.name for s in store.subscribers.list()}
@@ -364,11 +369,12 @@ def _demo_access(store: Store, port: int) -> None:
         if name not in subscribers:
             store.subscribers.add(check_subscriber(Subscriber(name=name, products=[product])))
     made = []
-    for label, scope, subscriber in (
+    keys: tuple[tuple[str, Scope, str], ...] = (
         ("editors (publish)", "publish", ""),
         ("demo-daily (full text)", "read", "demo-daily"),
         ("demo-portal (teaser)", "read", "demo-portal"),
-    ):
+    )
+    for label, scope, subscriber in keys:
         key, key_id, key_hash = new_key()
         store.keys.add(ApiKey(id=key_id, scope=scope, name="demo", subscriber=subscriber), key_hash)
         made.append((label, key))
@@ -384,7 +390,7 @@ def _demo_access(store: Store, port: int) -> None:
     _demo_accounts(store, port)
 
 
-DEMO_ACCOUNTS = (
+DEMO_ACCOUNTS: tuple[tuple[str, Scope, str, str], ...] = (
     ("editor@agency.example", "publish", "", "/console"),
     ("reader@demo-daily.example", "read", "demo-daily", "/portal"),
     ("reader@demo-portal.example", "read", "demo-portal", "/portal"),

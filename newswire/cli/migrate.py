@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,11 @@ from newswire.cli.common import err, fail, print_rows, progress
 from newswire.errors import NewswireError
 from newswire.store import Store, open_store
 from newswire.store.transfer import copy
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from newswire.store.transfer import Table
 
 
 def migrate(
@@ -43,12 +48,12 @@ def migrate(
             raise fail(str(exc), 2) from None
         from_, to = stores
         with progress() as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
-            def on_table(table, total: int) -> None:
+            def on_table(table: Table, total: int) -> None:
                 tasks[table.name] = bar.add_task(table.name, total=total)
 
-            def on_rows(table, n: int) -> None:
+            def on_rows(table: Table, n: int) -> None:
                 bar.advance(tasks[table.name], n)
 
             counts = copy(from_.transfer, to.transfer, on_table=on_table, on_rows=on_rows)

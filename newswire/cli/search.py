@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
@@ -19,6 +19,9 @@ from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, setting
 from newswire.store import Store
 
+if TYPE_CHECKING:
+    from newswire.search.index import SearchIndex
+
 IndexOption = Annotated[
     str,
     typer.Option("--index", envvar=BY_NAME["search_index"].env, help=BY_NAME["search_index"].help),
@@ -26,7 +29,7 @@ IndexOption = Annotated[
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
-def _open_index(store: Store, index: str):
+def _open_index(store: Store, index: str) -> SearchIndex:
     from newswire.search.index import SearchIndex
     from newswire.search.service import index_path
 
@@ -34,7 +37,7 @@ def _open_index(store: Store, index: str):
     return SearchIndex(index_path(index, store), teaser_chars=teaser_chars)
 
 
-def _build(index, store: Store, label: str) -> None:
+def _build(index: SearchIndex, store: Store, label: str) -> None:
     with progress() as bar:
         task = bar.add_task(label, total=None)
 
