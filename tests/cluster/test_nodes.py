@@ -18,7 +18,7 @@ from newswire import formats
 from newswire.store import open_store
 from tests.cluster.conftest import Cluster, PrivateNats, TcpGate, fresh_database, stream_url
 from tests.delivery.test_webhooks import Receiver, verify
-from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc
+from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, ws_connect, ws_until_id
 from tests.helpers import Server, newswire, retry_until
 
 ITEMS = 1_000
@@ -304,3 +304,18 @@ def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster
     finally:
         node.close()
         gate.close()
+
+
+def test_long_polls_and_websockets_on_one_node_wake_for_what_the_other_stored(cluster):
+    after = head_seq(cluster)
+    with ws_connect(cluster.nodes[1].url, cluster.keys["alpha"], after=after) as ws:
+        with ThreadPoolExecutor(1) as pool, cluster.nodes[1].client(cluster.keys["alpha"]) as b:
+            # Node B's long poll, waiting past the head, is answered by node A's publish.
+            polled = pool.submit(b.get, "/v1/feed", params={"after": after, "wait": 30})
+            with desk(cluster, 0) as a:
+                seq = publish(a, arabic("urn:test:cluster:poll", 0))
+            answer = polled.result(GUARD)
+        assert answer.status_code == 200
+        assert [e["sequence"] for e in answer.json()["items"]][:1] == [seq]
+        got = ws_until_id(ws, "urn:test:cluster:poll")
+        assert [e["sequence"] for e in got] == [seq]
