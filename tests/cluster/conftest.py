@@ -6,16 +6,22 @@ so that runs never see each other's items or events. The services are started by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import Server, free_port, make_key, newswire, retry_until
+from newswire.access.keys import ApiKey, new_key
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.store import open_store
+from tests.helpers import Server, free_port, retry_until
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -51,6 +57,12 @@ def stream_url(base: str = NATS) -> str:
     return f"{base}?stream=TEST_{token}&subject=test.{token}.items"
 
 
+def add_key(store, *, scope: str = "read", subscriber: str | None = None, name: str = "") -> str:
+    key, key_id, key_hash = new_key()
+    store.keys.add(ApiKey(id=key_id, scope=scope, subscriber=subscriber, name=name), key_hash)
+    return key
+
+
 class Cluster:
     """Two ``newswire serve`` nodes on their own ports, one database, one bus; a full
     subscriber ``alpha`` and a publishing desk."""
@@ -58,16 +70,23 @@ class Cluster:
     def __init__(self, folder: Path, db: str, bus: str, env: dict | None = None):
         self.db, self.bus, self.folder = db, bus, folder
         self.env = {"NEWSWIRE_WEBHOOK_ALLOW_PRIVATE": "yes", **(env or {})}
-        for args in (
-            ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
-            ("subscriber", "add", "alpha", "--product", "ar-full"),
-        ):
-            result = newswire(*args, db=db)
-            assert result.returncode == 0, result.stderr.decode()
-        self.keys = {
-            "alpha": make_key(db, "--subscriber", "alpha"),
-            "desk": make_key(db, "--scope", "publish", "--name", "DESK"),
-        }
+        # Through the store, in this process: the CLI does the same in a process each.
+        store = open_store(db)
+        try:
+            store.products.add(Product(name="ar-full", access="full", languages=["ar"]))
+            for name, limit in (("alpha", None), ("limited", 10), ("metered", None)):
+                extra = {"rate_limit": limit} if limit else {}
+                store.subscribers.add(Subscriber(name=name, products=["ar-full"], **extra))
+            self.keys = {
+                who: add_key(store, subscriber=subscriber)
+                for who, subscriber in (
+                    ("alpha", "alpha"), ("revoked", "alpha"), ("limited", "limited"),
+                    ("metered", "metered"),
+                )
+            }
+            self.keys["desk"] = add_key(store, scope="publish", name="DESK")
+        finally:
+            store.close()
         self.nodes = [self.start(n) for n in range(2)]
 
     def start(self, n: int, port: int | None = None) -> Server:
@@ -77,6 +96,78 @@ class Cluster:
     def close(self) -> None:
         for node in self.nodes:
             node.close()
+
+
+class TcpGate:
+    """A TCP relay from a port of its own to ``target``, that a test can cut (every open
+    connection closed, new ones refused) and mend: a network between a node and its
+    database that fails and comes back, with the real database on the other side."""
+
+    def __init__(self, target: tuple[str, int]):
+        import socket
+
+        self.target = target
+        self.open = threading.Event()
+        self.open.set()
+        self._pairs: list = []
+        self._lock = threading.Lock()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            if not self.open.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def cut(self) -> None:
+        import socket
+
+        self.open.clear()
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for pair in pairs:
+            for sock in pair:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
+                except OSError:
+                    pass
+
+    def mend(self) -> None:
+        self.open.set()
+
+    def close(self) -> None:
+        self.cut()
+        self._server.close()
 
 
 class PrivateNats:

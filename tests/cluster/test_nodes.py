@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 from collections import Counter
@@ -15,10 +16,10 @@ import httpx
 
 from newswire import formats
 from newswire.store import open_store
-from tests.cluster.conftest import Cluster, PrivateNats, fresh_database, stream_url
+from tests.cluster.conftest import Cluster, PrivateNats, TcpGate, fresh_database, stream_url
 from tests.delivery.test_webhooks import Receiver, verify
-from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc
-from tests.helpers import newswire, retry_until
+from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, ws_connect, ws_until_id
+from tests.helpers import Server, newswire, retry_until
 
 ITEMS = 1_000
 GUARD = 120.0
@@ -186,3 +187,135 @@ def head_seq(cluster: Cluster) -> int:
         return store.last_seq()
     finally:
         store.close()
+
+
+def test_a_revoked_keys_streams_end_on_every_node(cluster):
+    streams = [Stream(node.url, cluster.keys["revoked"], after=0) for node in cluster.nodes]
+    assert all(s.status == 200 for s in streams)
+    key_id = cluster.keys["revoked"].split("_")[1]
+    result = newswire("key", "revoke", key_id, db=cluster.db)
+    assert result.returncode == 0, result.stderr.decode()
+    for n, stream in enumerate(streams):
+        assert stream.done.wait(GUARD), f"the stream on node {n} is still open"
+        assert stream.close_reason and "revoked" in stream.close_reason
+    for node in cluster.nodes:
+        with node.client(cluster.keys["revoked"]) as client:
+            assert client.get("/v1/feed").status_code == 401
+
+
+def test_a_rate_limit_holds_across_nodes(cluster):
+    clients = [node.client(cluster.keys["limited"]) for node in cluster.nodes]
+    statuses: list[Counter] = [Counter(), Counter()]
+    try:
+        for n in range(30):
+            which = n % 2
+            answer = clients[which].get("/v1/feed", params={"limit": 1})
+            statuses[which][answer.status_code] += 1
+    finally:
+        for client in clients:
+            client.close()
+    allowed = statuses[0][200] + statuses[1][200]
+    # 10 a minute for the subscriber, whichever node is asked (a token or two may come
+    # back while the test runs: one each six seconds).
+    assert 10 <= allowed <= 12, statuses
+    assert statuses[0][429] and statuses[1][429], statuses
+
+
+def test_usage_counts_add_up_over_nodes(cluster):
+    with desk(cluster, 0) as client:
+        ids = [
+            json.loads(arabic(f"urn:test:cluster:usage:{n}", n))["uri"]
+            for n in range(3)
+            if publish(client, arabic(f"urn:test:cluster:usage:{n}", n))
+        ]
+    fetched = 0
+    for n, node in enumerate(cluster.nodes):
+        with node.client(cluster.keys["metered"]) as client:
+            for item_id in ids[: 2 + n]:
+                answer = retry_until(
+                    lambda c=client, i=item_id: c.get(f"/v1/items/{i}").status_code == 200,
+                    "the item on this node",
+                    GUARD,
+                )
+                assert answer
+                fetched += 1
+
+    def counted() -> bool:
+        with cluster.nodes[0].client(cluster.keys["metered"]) as client:
+            totals = client.get("/v1/usage").json()["totals"]
+        return totals["channels"].get("item") == fetched
+
+    # Each node writes its counts every few seconds: both nodes' counts add up.
+    retry_until(counted, f"{fetched} item deliveries counted over both nodes", GUARD)
+
+
+def test_each_node_searches_what_either_published_and_rebuilds_a_lost_index(cluster):
+    word = "زمردية"
+    doc = ninjs_doc("urn:test:cluster:search", f"خبر عن الحجارة {word}", ARABIC, "ar")
+    with desk(cluster, 0) as client:
+        publish(client, json.dumps(doc).encode())
+
+    def found_on(node) -> bool:
+        with node.client(cluster.keys["alpha"]) as client:
+            hits = client.get("/v1/search", params={"q": word}).json().get("hits") or []
+        return any(h["id"] == "urn:test:cluster:search" for h in hits)
+
+    for n, node in enumerate(cluster.nodes):
+        retry_until(lambda node=node: found_on(node), f"node {n} to find it", GUARD)
+    # Node B loses its index folder: started again, it rebuilds it from the store.
+    port = cluster.nodes[1].port
+    cluster.nodes[1].close()
+    shutil.rmtree(cluster.folder / "node1.search")
+    cluster.nodes[1] = cluster.start(1, port=port)
+    retry_until(lambda: found_on(cluster.nodes[1]), "node B to rebuild its index", GUARD)
+
+
+def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster, tmp_path):
+    gate = TcpGate(("127.0.0.1", 5432))
+    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    # A third node, reaching the database through the gate.
+    node = Server(
+        gated, "--bus", cluster.bus,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
+    )
+    try:
+        stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
+        body = {**NINJS, "Authorization": f"Bearer {cluster.keys['desk']}"}
+        with httpx.Client(base_url=node.url, timeout=30, headers=body) as client:
+            first = client.post("/v1/items", content=arabic("urn:test:cluster:pg:0", 0))
+            assert first.status_code == 201, first.text
+            gate.cut()
+            refused = client.post("/v1/items", content=arabic("urn:test:cluster:pg:1", 1))
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert client.get("/ready").status_code == 503
+            assert client.get("/health").status_code == 200  # alive: only not ready
+            # Meanwhile the other nodes go on: one publishes while this one is cut off.
+            with desk(cluster, 0) as other:
+                during = publish(other, arabic("urn:test:cluster:pg:2", 2))
+            gate.mend()
+            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
+            again = client.post("/v1/items", content=arabic("urn:test:cluster:pg:3", 3))
+            assert again.status_code == 201, again.text
+        wanted = [first.json()["sequence"], during, again.json()["sequence"]]
+        assert stream.wait_for(lambda _: set(wanted) <= set(stream.seqs()), GUARD)
+        assert stream.seqs() == sorted(stream.seqs())
+        stream.close()
+    finally:
+        node.close()
+        gate.close()
+
+
+def test_long_polls_and_websockets_on_one_node_wake_for_what_the_other_stored(cluster):
+    after = head_seq(cluster)
+    with ws_connect(cluster.nodes[1].url, cluster.keys["alpha"], after=after) as ws:
+        with ThreadPoolExecutor(1) as pool, cluster.nodes[1].client(cluster.keys["alpha"]) as b:
+            # Node B's long poll, waiting past the head, is answered by node A's publish.
+            polled = pool.submit(b.get, "/v1/feed", params={"after": after, "wait": 30})
+            with desk(cluster, 0) as a:
+                seq = publish(a, arabic("urn:test:cluster:poll", 0))
+            answer = polled.result(GUARD)
+        assert answer.status_code == 200
+        assert [e["sequence"] for e in answer.json()["items"]][:1] == [seq]
+        got = ws_until_id(ws, "urn:test:cluster:poll")
+        assert [e["sequence"] for e in got] == [seq]

@@ -5,14 +5,10 @@ processes (and one test uses real processes)."""
 from __future__ import annotations
 
 import multiprocessing
-from datetime import timedelta
 
 import pytest
 
-from newswire.access.keys import ApiKey, new_key
-from newswire.access.products import Product
-from newswire.access.subscribers import Subscriber
-from newswire.model import NewsItem, utcnow
+from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.helpers import retry_until
 
@@ -41,37 +37,6 @@ def test_the_watch_sees_what_other_connections_commit(store, other):
         retry_until(watch.changed, "the watch to see its own store's commit")
     finally:
         watch.close()
-
-
-def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, other):
-    seen = [store.coordination.generation()]
-
-    def moved() -> bool:
-        now = store.coordination.generation()
-        changed = now != seen[-1]
-        seen.append(now)
-        return changed
-
-    other.products.add(Product(name="p", access="full"))
-    assert moved()
-    other.subscribers.add(Subscriber(name="daily", products=["p"]))
-    assert moved()
-    _, key_id, key_hash = new_key()
-    other.keys.add(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
-    assert moved()
-    # Bookkeeping is not a change of access: a key's last use, usage counts, items.
-    other.keys.touch(key_id, utcnow())
-    other.keys.touch_many([(key_id, utcnow() + timedelta(minutes=1))])
-    other.usage.add([("2026-12-04", "daily", "feed", "p", 3)])
-    other.append(simple_item("urn:test:generation"))
-    assert not moved()
-    other.subscribers.set_status("daily", "suspended")
-    assert moved()
-    other.subscribers.set_status("daily", "active")
-    assert moved()
-    other.keys.revoke(key_id)
-    assert moved()
-    assert seen == sorted(seen)  # never back
 
 
 def test_tokens_are_never_given_twice_and_refill_with_time(store, other):

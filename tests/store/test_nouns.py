@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from newswire.access.accounts import Account, Session, Topic, hash_token, new_session
@@ -99,6 +100,21 @@ def test_keys_are_found_by_hash_only_and_revocable(store, daily):
     assert not store.keys.by_hash(key_hash).active
     with pytest.raises(NotFound):
         store.keys.add(ApiKey(id="x", scope="read", subscriber="nobody"), "h")
+
+
+def test_the_secret_is_never_stored(store, store_url):
+    key, key_id, key_hash = new_key()
+    store.keys.add(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
+    secret = key.split("_", 2)[2]
+    if store_url.startswith("sqlite"):
+        import sqlite3
+
+        path = store_url.removeprefix("sqlite:///")
+        dump = "\n".join(sqlite3.connect(path).iterdump())
+    else:
+        with psycopg.connect(store_url) as conn:
+            dump = str(conn.execute("SELECT row_to_json(k)::text FROM api_keys k").fetchall())
+    assert secret not in dump and key_hash in dump
 
 
 def test_a_key_s_last_use_is_recorded(store):

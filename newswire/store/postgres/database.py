@@ -23,6 +23,11 @@ SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
 POOL_SIZE = 10
 """Connections per store (per process): the threads of a server's thread pool share them."""
+WAIT_SECONDS = 3.0
+"""How long a request waits for a connection before it is a 503: a statement takes
+milliseconds, so a longer wait means the database is out of reach, and a node that lost
+it must say so (503 on writes and ``/ready``) rather than hold its clients for the
+pool's default 30 s each."""
 
 
 def conninfo(url: str) -> str:
@@ -72,6 +77,12 @@ class Database:
             kwargs={"autocommit": True},
             name="newswire",
             open=False,
+            timeout=WAIT_SECONDS,
+            # A connection is checked (one round trip) as it is taken, so a database that
+            # restarted or a network that broke costs no request an error; the hot paths
+            # (feeds, streams, keys) answer from memory and seldom take one.
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=24 * 3600.0,
         )
         try:
             self.pool.open(wait=True, timeout=30)
