@@ -32,7 +32,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis demo.db demo.db-wal demo.db-shm
 
 .PHONY: bench-stream
 bench-stream: install
