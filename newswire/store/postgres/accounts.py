@@ -8,10 +8,9 @@ from psycopg import errors
 from newswire.access.accounts import Account
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
-from newswire.store.base import Row, iso
-from newswire.store.postgres.database import Database, when
-
-COLUMNS = "id, email, scope, subscriber, portal_admin, lang, created_at, last_login_at"
+from newswire.store.base import iso
+from newswire.store.postgres.database import Database
+from newswire.store.rows import ACCOUNT_COLUMNS, account_of
 
 
 class PostgresAccounts:
@@ -19,15 +18,17 @@ class PostgresAccounts:
         self._db = db
 
     def add(self, account: Account, password_hash: str) -> Account:
-        if account.subscriber and self._db.one(
-            "SELECT 1 FROM subscribers WHERE name = %s", (account.subscriber,)
-        ) is None:
+        if (
+            account.subscriber
+            and self._db.one("SELECT 1 FROM subscribers WHERE name = %s", (account.subscriber,))
+            is None
+        ):
             raise NotFound(f"no subscriber {account.subscriber!r}", field="subscriber")
         account = msgspec.structs.replace(account, created_at=utcnow())
         try:
             with self._db.transaction() as cur:
                 cur.execute(
-                    f"INSERT INTO accounts ({COLUMNS}, password)"
+                    f"INSERT INTO accounts ({ACCOUNT_COLUMNS}, password)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s)",
                     (
                         account.id,
@@ -45,21 +46,25 @@ class PostgresAccounts:
         return account
 
     def get(self, account_id: str) -> Account:
-        row = self._db.one(f"SELECT {COLUMNS} FROM accounts WHERE id = %s", (account_id,))
+        row = self._db.one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = %s", (account_id,))
         if row is None:
             raise NotFound(f"no account {account_id!r}", field="account")
         return account_of(row)
 
     def by_email(self, email: str) -> tuple[Account, str] | None:
         """The account with this (normalised) email and its password hash."""
-        row = self._db.one(f"SELECT {COLUMNS}, password FROM accounts WHERE email = %s", (email,))
+        row = self._db.one(
+            f"SELECT {ACCOUNT_COLUMNS}, password FROM accounts WHERE email = %s", (email,)
+        )
         return (account_of(row[:-1]), row[-1]) if row else None
 
     def list(self, subscriber: str | None = None) -> list[Account]:
         where, args = ("WHERE subscriber = %s", (subscriber,)) if subscriber else ("", ())
         return [
             account_of(r)
-            for r in self._db.rows(f"SELECT {COLUMNS} FROM accounts {where} ORDER BY email", args)
+            for r in self._db.rows(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts {where} ORDER BY email", args
+            )
         ]
 
     def remove(self, account_id: str) -> None:
@@ -76,17 +81,3 @@ class PostgresAccounts:
                 "UPDATE accounts SET password = %s WHERE id = %s", (password_hash, account_id)
             )
             return cur.execute("DELETE FROM sessions WHERE account = %s", (account_id,)).rowcount
-
-
-def account_of(row: Row) -> Account:
-    account_id, email, scope, subscriber, portal_admin, lang, created, login = row
-    return Account(
-        id=account_id,
-        email=email,
-        scope=scope,
-        subscriber=subscriber or "",
-        portal_admin=bool(portal_admin),
-        lang=lang,
-        created_at=when(created),
-        last_login_at=when(login),
-    )

@@ -35,19 +35,18 @@ from newswire.store.base import (
     RestoreReport,
     Row,
     Stored,
-    held,
     iso,
-    kind_of,
     prepare,
     successor,
+    time_of,
     withdrawal,
 )
 from newswire.store.postgres.database import Database, present
+from newswire.store.rows import STORED_COLUMNS, change_of, stored_of
 
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder(NewsItem).decode
 
-_COLUMNS = "seq, stored_at, data"
 _INSERT = (
     "INSERT INTO versions (seq, id, version, language, headline, pubstatus, versioncreated,"
     " embargo_until, fingerprint, stored_at, data)"
@@ -183,18 +182,18 @@ class Items:
     # --- reading ---------------------------------------------------------------------
 
     def _stored(self, sql: str, args: Args = ()) -> list[Stored]:
-        return [_stored(r) for r in self._db.rows(sql, args)]
+        return [stored_of(r) for r in self._db.rows(sql, args)]
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
         if version is None:
             rows = self._stored(
-                f"SELECT {_COLUMNS} FROM versions WHERE seq ="
+                f"SELECT {STORED_COLUMNS} FROM versions WHERE seq ="
                 " (SELECT latest_seq FROM items WHERE id = %s)",
                 (item_id,),
             )
         else:
             rows = self._stored(
-                f"SELECT {_COLUMNS} FROM versions WHERE id = %s AND version = %s",
+                f"SELECT {STORED_COLUMNS} FROM versions WHERE id = %s AND version = %s",
                 (item_id, version),
             )
         if not rows:
@@ -204,7 +203,7 @@ class Items:
 
     def versions(self, item_id: str) -> list[Stored]:
         rows = self._stored(
-            f"SELECT {_COLUMNS} FROM versions WHERE id = %s ORDER BY version", (item_id,)
+            f"SELECT {STORED_COLUMNS} FROM versions WHERE id = %s ORDER BY version", (item_id,)
         )
         if not rows:
             raise NotFound(f"no item {item_id!r}", field="id")
@@ -212,7 +211,7 @@ class Items:
 
     def since(self, after: int = 0, limit: int = 100) -> list[Stored]:
         return self._stored(
-            f"SELECT {_COLUMNS} FROM versions WHERE seq > %s ORDER BY seq LIMIT %s",
+            f"SELECT {STORED_COLUMNS} FROM versions WHERE seq > %s ORDER BY seq LIMIT %s",
             (after, limit),
         )
 
@@ -228,7 +227,7 @@ class Items:
             " ORDER BY 1 LIMIT %s",
             (after, limit, after, limit, limit),
         )
-        return [_change(r) for r in rows]
+        return [change_of(r) for r in rows]
 
     def next_embargo(self) -> datetime | None:
         row = self._db.one(
@@ -237,7 +236,7 @@ class Items:
             " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
             " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
         )
-        return _time(row[0]) if row and row[0] else None
+        return time_of(row[0]) if row and row[0] else None
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
@@ -273,7 +272,7 @@ class Items:
         if not seqs:
             return []
         return self._stored(
-            f"SELECT {_COLUMNS} FROM versions WHERE seq = ANY(%s) ORDER BY seq", (list(seqs),)
+            f"SELECT {STORED_COLUMNS} FROM versions WHERE seq = ANY(%s) ORDER BY seq", (list(seqs),)
         )
 
     def count(self) -> tuple[int, int]:
@@ -395,21 +394,3 @@ def _latest_of(cur: psycopg.Cursor, ids: list[str]) -> dict[str, Row]:
 def _latest_seqs(cur: psycopg.Cursor, ids: list[str]) -> dict[str, int]:
     rows = cur.execute("SELECT id, latest_seq FROM items WHERE id = ANY(%s)", (ids,)).fetchall()
     return dict(rows)
-
-
-def _time(text: str) -> datetime:
-    # fromisoformat reads the trailing Z (3.11+) and is ten times faster than strptime.
-    return datetime.fromisoformat(text)
-
-
-def _stored(row: Row) -> Stored:
-    seq, stored_at, data = row
-    return Stored(seq=seq, stored_at=_time(stored_at), item=_DECODE(data))
-
-
-def _change(row: Row) -> Change:
-    seq, stored_at, data, lifted = row
-    item, at = _DECODE(data), _time(stored_at)
-    if lifted:
-        return Change(seq=seq, stored_at=at, item=item, kind="embargo-lift")
-    return Change(seq=seq, stored_at=at, item=item, kind=kind_of(item), held=held(item, at))

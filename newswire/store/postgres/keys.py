@@ -10,10 +10,9 @@ import msgspec
 from newswire.access.keys import ApiKey
 from newswire.errors import NotFound
 from newswire.model import utcnow
-from newswire.store.base import Row, iso
-from newswire.store.postgres.database import Database, when
-
-_COLUMNS = "id, scope, name, subscriber, created_at, last_used_at, revoked_at"
+from newswire.store.base import iso
+from newswire.store.postgres.database import Database
+from newswire.store.rows import KEY_COLUMNS, key_of, key_values
 
 
 class PostgresKeys:
@@ -30,26 +29,26 @@ class PostgresKeys:
             cur.execute(
                 "INSERT INTO api_keys (id, hash, scope, name, subscriber, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s)",
-                (key.id, key_hash, key.scope, key.name, key.subscriber or None, iso(key.created_at)),
+                key_values(key, key_hash),
             )
         return key
 
     def by_hash(self, key_hash: str) -> ApiKey | None:
-        row = self._db.one(f"SELECT {_COLUMNS} FROM api_keys WHERE hash = %s", (key_hash,))
-        return _key(row) if row else None
+        row = self._db.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = %s", (key_hash,))
+        return key_of(row) if row else None
 
     def get(self, key_id: str) -> ApiKey:
-        row = self._db.one(f"SELECT {_COLUMNS} FROM api_keys WHERE id = %s", (key_id,))
+        row = self._db.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = %s", (key_id,))
         if row is None:
             raise NotFound(f"no key {key_id!r}", field="key")
-        return _key(row)
+        return key_of(row)
 
     def list(self, subscriber: str | None = None) -> list[ApiKey]:
         where, args = ("WHERE subscriber = %s", (subscriber,)) if subscriber else ("", ())
         return [
-            _key(r)
+            key_of(r)
             for r in self._db.rows(
-                f"SELECT {_COLUMNS} FROM api_keys {where} ORDER BY created_at, id", args
+                f"SELECT {KEY_COLUMNS} FROM api_keys {where} ORDER BY created_at, id", args
             )
         ]
 
@@ -76,16 +75,3 @@ class PostgresKeys:
                     "UPDATE api_keys SET last_used_at = %s WHERE id = %s",
                     [(iso(at), key_id) for key_id, at in uses],
                 )
-
-
-def _key(row: Row) -> ApiKey:
-    key_id, scope, name, subscriber, created, used, revoked = row
-    return ApiKey(
-        id=key_id,
-        scope=scope,
-        name=name,
-        subscriber=subscriber or "",
-        created_at=when(created),
-        last_used_at=when(used),
-        revoked_at=when(revoked),
-    )

@@ -6,19 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswire.access.accounts import IDLE, Account, Session
-from newswire.store.base import Row, iso, time_at
-from newswire.store.postgres.accounts import COLUMNS as ACCOUNT_COLUMNS
-from newswire.store.postgres.accounts import account_of
+from newswire.store.base import iso
 from newswire.store.postgres.database import Database
-
-_COLUMNS = ("id", "account", "csrf", "created_at", "last_seen_at", "expires_at")
-_SELECT = (
-    "SELECT "
-    + ", ".join(f"s.{c}" for c in _COLUMNS)
-    + ", "
-    + ", ".join(f"a.{c}" for c in ACCOUNT_COLUMNS.split(", "))
-    + " FROM sessions s JOIN accounts a ON a.id = s.account"
-)
+from newswire.store.rows import SESSION_COLUMNS, SESSION_SELECT, session_and_account, session_values
 
 
 class PostgresSessions:
@@ -31,17 +21,9 @@ class PostgresSessions:
         idle_since = iso(session.created_at - IDLE)
         with self._db.transaction() as cur:
             cur.execute(
-                f"INSERT INTO sessions ({', '.join(_COLUMNS)}, hash)"
+                f"INSERT INTO sessions ({SESSION_COLUMNS}, hash)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    session.id,
-                    session.account,
-                    session.csrf,
-                    now,
-                    iso(session.last_seen_at),
-                    iso(session.expires_at),
-                    token_hash,
-                ),
+                session_values(session, token_hash),
             )
             cur.execute(
                 "DELETE FROM sessions WHERE expires_at <= %s OR last_seen_at <= %s",
@@ -58,11 +40,8 @@ class PostgresSessions:
         return self._one("s.id = %s", session_id)
 
     def _one(self, where: str, arg: str) -> tuple[Session, Account] | None:
-        row = self._db.one(f"{_SELECT} WHERE {where}", (arg,))
-        if row is None:
-            return None
-        n = len(_COLUMNS)
-        return _session(row[:n]), account_of(row[n:])
+        row = self._db.one(f"{SESSION_SELECT} WHERE {where}", (arg,))
+        return None if row is None else session_and_account(row)
 
     def touch(self, session_id: str, when: datetime) -> None:
         with self._db.transaction() as cur:
@@ -73,16 +52,3 @@ class PostgresSessions:
     def remove(self, session_id: str) -> None:
         with self._db.transaction() as cur:
             cur.execute("DELETE FROM sessions WHERE id = %s", (session_id,))
-
-
-def _session(row: Row) -> Session:
-    session_id, account, csrf, created, seen, expires = row
-    return Session(
-        id=session_id,
-        account=account,
-        csrf=csrf,
-        created_at=time_at(created),
-        last_seen_at=time_at(seen),
-        expires_at=time_at(expires),
-    )
-

@@ -8,10 +8,8 @@ from psycopg import errors
 from newswire.access.accounts import Topic
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
-from newswire.store.base import iso
-from newswire.store.postgres.database import Database, when
-
-_COLUMNS = "id, account, name, query, lang, subject, urgency, created_at"
+from newswire.store.postgres.database import Database
+from newswire.store.rows import TOPIC_COLUMNS, topic_of, topic_values
 
 
 class PostgresTopics:
@@ -23,17 +21,8 @@ class PostgresTopics:
         try:
             with self._db.transaction() as cur:
                 cur.execute(
-                    f"INSERT INTO topics ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        topic.id,
-                        topic.account,
-                        topic.name,
-                        topic.query,
-                        topic.lang,
-                        topic.subject,
-                        topic.urgency,
-                        iso(topic.created_at),
-                    ),
+                    f"INSERT INTO topics ({TOPIC_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    topic_values(topic),
                 )
         except errors.IntegrityError:  # as in the SQLite store, whichever constraint
             raise Conflict(f"a topic named {topic.name!r} exists", field="name") from None
@@ -41,18 +30,10 @@ class PostgresTopics:
 
     def list(self, account_id: str) -> list[Topic]:
         return [
-            Topic(
-                id=r[0],
-                account=r[1],
-                name=r[2],
-                query=r[3],
-                lang=r[4],
-                subject=r[5],
-                urgency=r[6],
-                created_at=when(r[7]),
-            )
+            topic_of(r)
             for r in self._db.rows(
-                f"SELECT {_COLUMNS} FROM topics WHERE account = %s ORDER BY name", (account_id,)
+                f"SELECT {TOPIC_COLUMNS} FROM topics WHERE account = %s ORDER BY name",
+                (account_id,),
             )
         ]
 

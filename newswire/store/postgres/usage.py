@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from newswire.store.postgres.database import Database
+from newswire.store.rows import USAGE_COLUMNS, usage_of, usage_where
 
 
 class PostgresUsage:
@@ -32,22 +33,12 @@ class PostgresUsage:
         ISO text, so comparing strings compares days. Only what has been flushed from the
         server's in-memory meter is here.
         """
-        where, args = [], []
-        if subscriber:
-            where.append("subscriber = %s")
-            args.append(subscriber)
-        if since:
-            where.append("day >= %s")
-            args.append(str(since))
-        if until:
-            where.append("day <= %s")
-            args.append(str(until))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause, args = usage_where(subscriber, since, until, "%s")
         return [
-            (day, sub, channel, product, int(count))
-            for day, sub, channel, product, count in self._db.rows(
-                "SELECT day, subscriber, channel, product, count FROM usage"
-                f" {clause} ORDER BY day, subscriber, channel, product",
-                tuple(args),
+            usage_of(r)
+            for r in self._db.rows(
+                f"SELECT {USAGE_COLUMNS} FROM usage {clause}"
+                " ORDER BY day, subscriber, channel, product",
+                args,
             )
         ]

@@ -24,39 +24,18 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.base import Args, Row, time_at
-from newswire.store.postgres.database import Database, present, when
+from newswire.store.base import Args, Row
+from newswire.store.postgres.database import Database, present
+from newswire.store.rows import (
+    DELIVERY_COLUMNS,
+    WEBHOOK_COLUMNS,
+    deliveries_where,
+    delivery_of,
+    webhook_of,
+)
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
-
-_WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
-_DELIVERY_COLUMNS = (
-    "d.id, d.webhook, w.subscriber, d.seq, d.item_id, d.version, d.kind, d.access, d.product,"
-    " d.priority, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_status,"
-    " d.last_error, d.created_at, d.delivered_at"
-)
-_TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
-
-
-def _webhook(row: Row) -> Webhook:
-    wid, subscriber, url, secret, fmt, cursor, created = row
-    return Webhook(
-        id=wid,
-        subscriber=subscriber,
-        url=url,
-        secret=secret,
-        format=fmt,
-        cursor=cursor,
-        created_at=time_at(created),
-    )
-
-
-def _delivery(row: Row) -> Delivery:
-    values = dict(zip(Delivery.__struct_fields__, row, strict=True))
-    for name in _TIMES:
-        values[name] = when(values[name])
-    return Delivery(**values)
 
 
 class PostgresWebhooks:
@@ -82,31 +61,31 @@ class PostgresWebhooks:
                 raise NotFound(f"no subscriber {subscriber!r}", field="subscriber")
             (cursor,) = present(cur.execute("SELECT value FROM log_sequence").fetchone())
             cur.execute(
-                f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
             )
         return self.get(webhook_id)
 
     def get(self, webhook_id: str) -> Webhook:
-        rows = self._read(f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = %s", (webhook_id,))
+        rows = self._read(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = %s", (webhook_id,))
         if not rows:
             raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
-        return _webhook(rows[0])
+        return webhook_of(rows[0])
 
     def list(self, subscriber: str | None = None) -> list[Webhook]:
         where, args = ("WHERE subscriber = %s", (subscriber,)) if subscriber else ("", ())
         return [
-            _webhook(r)
+            webhook_of(r)
             for r in self._read(
-                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
+                f"SELECT {WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
             )
         ]
 
     def active(self) -> builtins.list[Webhook]:
         return [
-            _webhook(r)
+            webhook_of(r)
             for r in self._read(
-                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE active ORDER BY id"
+                f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE active ORDER BY id"
             )
         ]
 
@@ -170,7 +149,7 @@ class PostgresWebhooks:
         in sequence order.
         """
         rows = self._read(
-            f"SELECT {_DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
+            f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.webhook = %s AND d.status = 'pending'"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
@@ -179,7 +158,7 @@ class PostgresWebhooks:
         if not rows:
             return None
         *delivery, url, secret, fmt = rows[0]
-        return Target(_delivery(tuple(delivery)), url, secret, fmt)
+        return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
         """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
@@ -248,13 +227,13 @@ class PostgresWebhooks:
 
     def delivery(self, delivery_id: str) -> Delivery:
         rows = self._read(
-            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.id = %s",
             (delivery_id,),
         )
         if not rows:
             raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
-        return _delivery(rows[0])
+        return delivery_of(rows[0])
 
     def deliveries(
         self,
@@ -265,20 +244,11 @@ class PostgresWebhooks:
         limit: int = 50,
     ) -> builtins.list[Delivery]:
         """Deliveries, the most recent log entries first."""
-        where, args = [], []
-        for column, value in (
-            ("w.subscriber", subscriber),
-            ("d.webhook", webhook),
-            ("d.status", status),
-        ):
-            if value:
-                where.append(f"{column} = %s")
-                args.append(value)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause, args = deliveries_where(subscriber, webhook, status, "%s")
         return [
-            _delivery(r)
+            delivery_of(r)
             for r in self._read(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
                 f" ON w.id = d.webhook {clause} ORDER BY d.seq DESC, d.id LIMIT %s",
                 (*args, limit),
             )

@@ -12,10 +12,9 @@ from newswire.access.accounts import Account
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.access import Subscribers
-from newswire.store.base import Row, iso, time_or_none
+from newswire.store.base import iso
+from newswire.store.rows import ACCOUNT_COLUMNS, account_of
 from newswire.store.sqlite.connection import Tables, write_transaction
-
-ACCOUNT_COLUMNS = "id, email, scope, subscriber, portal_admin, lang, created_at, last_login_at"
 
 
 class SQLiteAccounts(Tables):
@@ -83,18 +82,3 @@ class SQLiteAccounts(Tables):
                 "UPDATE accounts SET password = ? WHERE id = ?", (password_hash, account_id)
             )
             return cur.execute("DELETE FROM sessions WHERE account = ?", (account_id,)).rowcount
-
-
-def account_of(row: Row) -> Account:
-    """The account of a row of ``ACCOUNT_COLUMNS`` (sessions read them joined)."""
-    account_id, email, scope, subscriber, portal_admin, lang, created, login = row
-    return Account(
-        id=account_id,
-        email=email,
-        scope=scope,
-        subscriber=subscriber or "",
-        portal_admin=bool(portal_admin),
-        lang=lang,
-        created_at=time_or_none(created),
-        last_login_at=time_or_none(login),
-    )

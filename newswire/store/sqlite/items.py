@@ -32,20 +32,18 @@ from newswire.store.base import (
     RestoreReport,
     Row,
     Stored,
-    held,
     iso,
-    kind_of,
     prepare,
     successor,
     time_of,
     withdrawal,
 )
+from newswire.store.rows import STORED_COLUMNS, change_of, stored_of
 from newswire.store.sqlite.connection import write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder(NewsItem).decode
 
-_COLUMNS = "seq, stored_at, data"
 _INSERT = (
     "INSERT INTO versions (seq, id, version, language, headline, pubstatus, versioncreated,"
     " embargo_until, fingerprint, stored_at, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -131,7 +129,9 @@ class Items:
             seq, next_seq = next_seq, next_seq + 1
             rows.append((seq, *p[:8], stored_at, p.data))
             changed[p.id] = (p.id, p.version, seq, p.language, stored_at)
-            kind: LogKind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+            kind: LogKind = (
+                "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+            )
             receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True, kind=kind))
         if rows:
             cur.executemany(_INSERT, rows)
@@ -179,17 +179,17 @@ class Items:
     def _rows(self, sql: str, args: Args = ()) -> list[Stored]:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [_stored(r) for r in rows]
+        return [stored_of(r) for r in rows]
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
         if version is None:
             sql = (
-                f"SELECT {_COLUMNS} FROM versions WHERE seq ="
+                f"SELECT {STORED_COLUMNS} FROM versions WHERE seq ="
                 " (SELECT latest_seq FROM items WHERE id = ?)"
             )
             rows = self._rows(sql, (item_id,))
         else:
-            sql = f"SELECT {_COLUMNS} FROM versions WHERE id = ? AND version = ?"
+            sql = f"SELECT {STORED_COLUMNS} FROM versions WHERE id = ? AND version = ?"
             rows = self._rows(sql, (item_id, version))
         if not rows:
             what = f"version {version} of item" if version is not None else "item"
@@ -198,7 +198,7 @@ class Items:
 
     def versions(self, item_id: str) -> list[Stored]:
         rows = self._rows(
-            f"SELECT {_COLUMNS} FROM versions WHERE id = ? ORDER BY version", (item_id,)
+            f"SELECT {STORED_COLUMNS} FROM versions WHERE id = ? ORDER BY version", (item_id,)
         )
         if not rows:
             raise NotFound(f"no item {item_id!r}", field="id")
@@ -206,7 +206,8 @@ class Items:
 
     def since(self, after: int = 0, limit: int = 100) -> list[Stored]:
         return self._rows(
-            f"SELECT {_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            f"SELECT {STORED_COLUMNS} FROM versions WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
         )
 
     def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
@@ -218,7 +219,7 @@ class Items:
                 " ORDER BY 1 LIMIT ?",
                 (after, after, limit),
             ).fetchall()
-        return [_change(r) for r in rows]
+        return [change_of(r) for r in rows]
 
     def lift_due(self, now: datetime | None = None) -> list[Change]:
         now_text = iso(now or utcnow())
@@ -299,7 +300,7 @@ class Items:
             chunk = seqs[start : start + 500]
             marks = ",".join("?" * len(chunk))
             out += self._rows(
-                f"SELECT {_COLUMNS} FROM versions WHERE seq IN ({marks}) ORDER BY seq",
+                f"SELECT {STORED_COLUMNS} FROM versions WHERE seq IN ({marks}) ORDER BY seq",
                 tuple(chunk),
             )
         return out
@@ -328,16 +329,3 @@ def _next_seq(cur: sqlite3.Cursor) -> int:
     ).fetchone()
     highest: int = row[0]
     return highest + 1
-
-
-def _stored(row: Row) -> Stored:
-    seq, stored_at, data = row
-    return Stored(seq=seq, stored_at=time_of(stored_at), item=_DECODE(data))
-
-
-def _change(row: Row) -> Change:
-    seq, stored_at, data, lifted = row
-    item, at = _DECODE(data), time_of(stored_at)
-    if lifted:
-        return Change(seq=seq, stored_at=at, item=item, kind="embargo-lift")
-    return Change(seq=seq, stored_at=at, item=item, kind=kind_of(item), held=held(item, at))

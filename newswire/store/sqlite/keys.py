@@ -13,10 +13,9 @@ from newswire.access.keys import ApiKey
 from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store.access import Subscribers
-from newswire.store.base import Row, iso, time_or_none
+from newswire.store.base import iso
+from newswire.store.rows import KEY_COLUMNS, key_of, key_values
 from newswire.store.sqlite.connection import Tables, write_transaction
-
-_KEY_COLUMNS = "id, scope, name, subscriber, created_at, last_used_at, revoked_at"
 
 
 class SQLiteKeys(Tables):
@@ -33,26 +32,26 @@ class SQLiteKeys(Tables):
         self._write(
             "INSERT INTO api_keys (id, hash, scope, name, subscriber, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (key.id, key_hash, key.scope, key.name, key.subscriber or None, iso(key.created_at)),
+            key_values(key, key_hash),
         )
         return key
 
     def by_hash(self, key_hash: str) -> ApiKey | None:
-        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE hash = ?", (key_hash,))
-        return _key(rows[0]) if rows else None
+        rows = self._read(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?", (key_hash,))
+        return key_of(rows[0]) if rows else None
 
     def get(self, key_id: str) -> ApiKey:
-        rows = self._read(f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
+        rows = self._read(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
         if not rows:
             raise NotFound(f"no key {key_id!r}", field="key")
-        return _key(rows[0])
+        return key_of(rows[0])
 
     def list(self, subscriber: str | None = None) -> builtins.list[ApiKey]:
         where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
         return [
-            _key(r)
+            key_of(r)
             for r in self._read(
-                f"SELECT {_KEY_COLUMNS} FROM api_keys {where} ORDER BY created_at, id", args
+                f"SELECT {KEY_COLUMNS} FROM api_keys {where} ORDER BY created_at, id", args
             )
         ]
 
@@ -72,16 +71,3 @@ class SQLiteKeys(Tables):
                 "UPDATE api_keys SET last_used_at = ? WHERE id = ?",
                 [(iso(when), key_id) for key_id, when in uses],
             )
-
-
-def _key(row: Row) -> ApiKey:
-    key_id, scope, name, subscriber, created, used, revoked = row
-    return ApiKey(
-        id=key_id,
-        scope=scope,
-        name=name,
-        subscriber=subscriber or "",
-        created_at=time_or_none(created),
-        last_used_at=time_or_none(used),
-        revoked_at=time_or_none(revoked),
-    )

@@ -10,10 +10,8 @@ import msgspec
 from newswire.access.accounts import Topic
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
-from newswire.store.base import iso, time_or_none
+from newswire.store.rows import TOPIC_COLUMNS, topic_of, topic_values
 from newswire.store.sqlite.connection import Tables, write_transaction
-
-_TOPIC_COLUMNS = "id, account, name, query, lang, subject, urgency, created_at"
 
 
 class SQLiteTopics(Tables):
@@ -23,17 +21,8 @@ class SQLiteTopics(Tables):
         topic = msgspec.structs.replace(topic, created_at=utcnow())
         try:
             self._write(
-                f"INSERT INTO topics ({_TOPIC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    topic.id,
-                    topic.account,
-                    topic.name,
-                    topic.query,
-                    topic.lang,
-                    topic.subject,
-                    topic.urgency,
-                    iso(topic.created_at),
-                ),
+                f"INSERT INTO topics ({TOPIC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                topic_values(topic),
             )
         except sqlite3.IntegrityError:
             raise Conflict(f"a topic named {topic.name!r} exists", field="name") from None
@@ -41,18 +30,9 @@ class SQLiteTopics(Tables):
 
     def list(self, account_id: str) -> builtins.list[Topic]:
         return [
-            Topic(
-                id=r[0],
-                account=r[1],
-                name=r[2],
-                query=r[3],
-                lang=r[4],
-                subject=r[5],
-                urgency=r[6],
-                created_at=time_or_none(r[7]),
-            )
+            topic_of(r)
             for r in self._read(
-                f"SELECT {_TOPIC_COLUMNS} FROM topics WHERE account = ? ORDER BY name",
+                f"SELECT {TOPIC_COLUMNS} FROM topics WHERE account = ? ORDER BY name",
                 (account_id,),
             )
         ]

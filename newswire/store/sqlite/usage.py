@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from newswire.store.access import UsageRow
+from newswire.store.rows import USAGE_COLUMNS, usage_of, usage_where
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 
@@ -30,22 +31,12 @@ class SQLiteUsage(Tables):
         ``since`` and ``until`` are ``YYYY-MM-DD`` days, both included: the table keys
         days as ISO text, so comparing strings compares days.
         """
-        where, args = [], []
-        if subscriber:
-            where.append("subscriber = ?")
-            args.append(subscriber)
-        if since:
-            where.append("day >= ?")
-            args.append(str(since))
-        if until:
-            where.append("day <= ?")
-            args.append(str(until))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause, args = usage_where(subscriber, since, until, "?")
         return [
-            (day, sub, channel, product, int(count))
-            for day, sub, channel, product, count in self._read(
-                "SELECT day, subscriber, channel, product, count FROM usage"
-                f" {clause} ORDER BY day, subscriber, channel, product",
-                tuple(args),
+            usage_of(r)
+            for r in self._read(
+                f"SELECT {USAGE_COLUMNS} FROM usage {clause}"
+                " ORDER BY day, subscriber, channel, product",
+                args,
             )
         ]

@@ -26,39 +26,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.base import Args, Row, time_at, time_or_none
+from newswire.store.base import Args
+from newswire.store.rows import (
+    DELIVERY_COLUMNS,
+    WEBHOOK_COLUMNS,
+    deliveries_where,
+    delivery_of,
+    webhook_of,
+)
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
-
-_WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
-_DELIVERY_COLUMNS = (
-    "d.id, d.webhook, w.subscriber, d.seq, d.item_id, d.version, d.kind, d.access, d.product,"
-    " d.priority, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_status,"
-    " d.last_error, d.created_at, d.delivered_at"
-)
-
-
-_TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "delivered_at")
-
-
-def _webhook(row: Row) -> Webhook:
-    wid, subscriber, url, secret, fmt, cursor, created = row
-    return Webhook(
-        id=wid,
-        subscriber=subscriber,
-        url=url,
-        secret=secret,
-        format=fmt,
-        cursor=cursor,
-        created_at=time_at(created),
-    )
-
-
-def _delivery(row: Row) -> Delivery:
-    values = dict(zip(Delivery.__struct_fields__, row, strict=True))
-    for name in _TIMES:
-        values[name] = time_or_none(values[name])
-    return Delivery(**values)
 
 
 class SQLiteWebhooks(Tables):
@@ -81,31 +58,31 @@ class SQLiteWebhooks(Tables):
                 " coalesce((SELECT max(seq) FROM lifts), 0))"
             ).fetchone()[0]
             cur.execute(
-                f"INSERT INTO webhooks ({_WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
             )
         return self.get(webhook_id)
 
     def get(self, webhook_id: str) -> Webhook:
-        rows = self._read(f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,))
+        rows = self._read(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,))
         if not rows:
             raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
-        return _webhook(rows[0])
+        return webhook_of(rows[0])
 
     def list(self, subscriber: str | None = None) -> builtins.list[Webhook]:
         where, args = ("WHERE subscriber = ?", (subscriber,)) if subscriber else ("", ())
         return [
-            _webhook(r)
+            webhook_of(r)
             for r in self._read(
-                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
+                f"SELECT {WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", args
             )
         ]
 
     def active(self) -> builtins.list[Webhook]:
         return [
-            _webhook(r)
+            webhook_of(r)
             for r in self._read(
-                f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE active = 1 ORDER BY id"
+                f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE active = 1 ORDER BY id"
             )
         ]
 
@@ -166,7 +143,7 @@ class SQLiteWebhooks(Tables):
         in sequence order.
         """
         rows = self._read(
-            f"SELECT {_DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
+            f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.webhook = ? AND d.status = 'pending'"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
@@ -175,7 +152,7 @@ class SQLiteWebhooks(Tables):
         if not rows:
             return None
         *delivery, url, secret, fmt = rows[0]
-        return Target(_delivery(tuple(delivery)), url, secret, fmt)
+        return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
         """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
@@ -244,13 +221,13 @@ class SQLiteWebhooks(Tables):
 
     def delivery(self, delivery_id: str) -> Delivery:
         rows = self._read(
-            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.id = ?",
             (delivery_id,),
         )
         if not rows:
             raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
-        return _delivery(rows[0])
+        return delivery_of(rows[0])
 
     def deliveries(
         self,
@@ -261,20 +238,11 @@ class SQLiteWebhooks(Tables):
         limit: int = 50,
     ) -> builtins.list[Delivery]:
         """Deliveries, the most recent log entries first."""
-        where, args = [], []
-        for column, value in (
-            ("w.subscriber", subscriber),
-            ("d.webhook", webhook),
-            ("d.status", status),
-        ):
-            if value:
-                where.append(f"{column} = ?")
-                args.append(value)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        clause, args = deliveries_where(subscriber, webhook, status, "?")
         return [
-            _delivery(r)
+            delivery_of(r)
             for r in self._read(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w"
                 f" ON w.id = d.webhook {clause} ORDER BY d.seq DESC, d.id LIMIT ?",
                 (*args, limit),
             )
