@@ -254,6 +254,21 @@ class Leased(NamedTuple):
     """Seconds until the bucket holds a whole token again (0 when some were granted)."""
 
 
+def take(
+    tokens: float, at: float, per_minute: int, want: int, now: float
+) -> tuple[float, Leased]:
+    """A token bucket that held ``tokens`` at ``at``, refilled until ``now`` and up to
+    ``want`` tokens taken from it: the tokens it holds then, and what was taken
+    (``Coordination.take_tokens``; each backend reads and writes the bucket)."""
+    rate = per_minute / 60.0
+    # A clock that went back refills nothing; the bucket never holds more than a minute's
+    # allowance (a limit lowered since is applied at once).
+    tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
+    granted = min(want, int(tokens))
+    tokens -= granted
+    return tokens, Leased(granted, 0.0 if granted else (1.0 - tokens) / rate)
+
+
 class Watch(Protocol):
     """Tells cheaply whether anything was committed to the store since it last asked.
 

@@ -23,7 +23,7 @@ class Migration(NamedTuple):
     sql: str
 
 
-_ACCESS_CHANGES = (
+ACCESS_CHANGES = (
     *(
         (table, event)
         for table in ("products", "subscribers", "subscriber_products")
@@ -253,7 +253,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         + "".join(
             f"CREATE TRIGGER {table}_{event.split()[0].lower()}_access AFTER {event} ON {table}"
             " BEGIN UPDATE generations SET n = n + 1 WHERE name = 'access'; END;\n"
-            for table, event in _ACCESS_CHANGES
+            for table, event in ACCESS_CHANGES
         )
         + """
         CREATE TABLE rate_buckets (
@@ -274,11 +274,11 @@ def applied(db: sqlite3.Connection) -> set[int]:
     return {row[0] for row in db.execute("SELECT number FROM schema_migrations")}
 
 
-def migrate(
-    db: sqlite3.Connection, migrations: tuple[Migration, ...], *, upto: int | None = None
-) -> list[int]:
-    """Run the missing migrations (up to ``upto``, for tests of old schemas); return them."""
-    done = applied(db)
+def missing(
+    migrations: tuple[Migration, ...], done: set[int], upto: int | None = None
+) -> list[Migration]:
+    """The steps a database that ran ``done`` still has to run (up to ``upto``), in order;
+    ``BadInput`` when it ran steps this release does not know (a newer release made it)."""
     known = {m.number for m in migrations}
     if done - known:
         raise BadInput(
@@ -286,10 +286,19 @@ def migrate(
             f" knows up to {max(known)}): upgrade newswire to open it",
             field="db",
         )
+    return [
+        m
+        for m in sorted(migrations)
+        if m.number not in done and (upto is None or m.number <= upto)
+    ]
+
+
+def migrate(
+    db: sqlite3.Connection, migrations: tuple[Migration, ...], *, upto: int | None = None
+) -> list[int]:
+    """Run the missing migrations (up to ``upto``, for tests of old schemas); return them."""
     ran = []
-    for m in sorted(migrations):
-        if m.number in done or (upto is not None and m.number > upto):
-            continue
+    for m in missing(migrations, applied(db), upto):
         db.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have run it while we waited for the write lock.

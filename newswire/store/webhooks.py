@@ -12,6 +12,7 @@ and fixed-width text compares in time order.
 from __future__ import annotations
 
 import builtins
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple, Protocol, TypeAlias
@@ -97,6 +98,15 @@ def stamp(moment: datetime) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def enqueued(move: Advance, created: str) -> builtins.list[tuple[object, ...]]:
+    """The deliveries ``move`` enqueues, each a row of ``(id, webhook, seq, item_id, version,
+    kind, access, product, priority, next_attempt_at, created_at)``: a new id, due at once
+    (``created``, a ``stamp``)."""
+    return [
+        ("dl_" + secrets.token_hex(8), move.webhook, *row, created, created) for row in move.rows
+    ]
 
 
 class Webhooks(Protocol):

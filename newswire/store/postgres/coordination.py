@@ -20,7 +20,7 @@ import time
 import psycopg
 from psycopg import pq
 
-from newswire.store.base import Leased
+from newswire.store.base import Leased, take
 from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
@@ -127,7 +127,6 @@ class PostgresCoordination:
         self, who: str, per_minute: int, want: int, now: float | None = None
     ) -> Leased:
         now = time.time() if now is None else now
-        rate = per_minute / 60.0
         with self._db.transaction() as cur:
             # A bucket is worth no disk flush: a crash loses at most the last moments of
             # it (a few tokens given back), and a request waits on no fsync for it.
@@ -144,13 +143,8 @@ class PostgresCoordination:
                     "SELECT tokens, at FROM rate_buckets WHERE who = %s FOR UPDATE", (who,)
                 ).fetchone()
             )
-            # A clock that went back refills nothing; the bucket never holds more than a
-            # minute's allowance (a limit lowered since is applied at once).
-            tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
-            granted = min(want, int(tokens))
-            tokens -= granted
+            tokens, leased = take(tokens, at, per_minute, want, now)
             cur.execute(
                 "UPDATE rate_buckets SET tokens = %s, at = %s WHERE who = %s", (tokens, now, who)
             )
-        wait = 0.0 if granted else (1.0 - tokens) / rate
-        return Leased(granted, wait)
+        return leased

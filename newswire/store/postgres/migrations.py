@@ -18,41 +18,18 @@ database's locale: names list in the same order, and times compare as time.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import psycopg
 
-from newswire.errors import BadInput
 from newswire.model import utcnow
 
-
-class Migration(NamedTuple):
-    number: int
-    name: str
-    sql: str
-
+# The steps' type, the changes that move the ``access`` generation (the SQLite store's
+# list) and which steps a database still has to run are the same for both backends.
+from newswire.store.migrations import ACCESS_CHANGES, Migration, missing
 
 LOCK = 0x6E657773  # "news": the advisory lock key migrations take
 CHANNEL = "newswire"
 """The NOTIFY channel: ``log`` when log entries commit, ``access`` when the access
 generation moves (``PostgresWatch``)."""
-
-ACCESS_CHANGES = (
-    *(
-        (table, event)
-        for table in ("products", "subscribers", "subscriber_products")
-        for event in ("INSERT", "UPDATE", "DELETE")
-    ),
-    ("api_keys", "INSERT"),
-    ("api_keys", "DELETE"),
-    ("api_keys", "UPDATE OF hash, scope, subscriber, revoked_at"),
-    ("accounts", "DELETE"),
-    ("accounts", "UPDATE OF scope, subscriber, portal_admin, password"),
-    ("sessions", "DELETE"),
-)
-"""The changes that may change what a caller may do, each moving the ``access``
-generation (the SQLite store's list): not bookkeeping such as a key's last use, a
-session's touch, an account's last login."""
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -297,7 +274,6 @@ def migrate(
     """Run the missing migrations (up to ``upto``, for tests of old schemas); return them.
 
     One transaction under an advisory lock: concurrent openers run each step once."""
-    known = {m.number for m in migrations}
     ran = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK,))
@@ -306,15 +282,7 @@ def migrate(
             " (number integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"
         )
         done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
-        if done - known:
-            raise BadInput(
-                f"the database was made by a newer newswire (schema {max(done)}; this release"
-                f" knows up to {max(known)}): upgrade newswire to open it",
-                field="db",
-            )
-        for m in sorted(migrations):
-            if m.number in done or (upto is not None and m.number > upto):
-                continue
+        for m in missing(migrations, done, upto):
             conn.execute(m.sql)
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (%s, %s, %s)",

@@ -35,7 +35,7 @@ from newswire.store.rows import (
 )
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
-from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, enqueued, now, stamp
 
 
 class PostgresWebhooks:
@@ -120,10 +120,7 @@ class PostgresWebhooks:
                     " access, product, priority, status, attempts, next_attempt_at, created_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s)"
                     " ON CONFLICT DO NOTHING",
-                    [
-                        ("dl_" + secrets.token_hex(8), move.webhook, *row, created, created)
-                        for row in move.rows
-                    ],
+                    enqueued(move, created),
                 )
                 moved[move.webhook] = len(move.rows)
         return moved

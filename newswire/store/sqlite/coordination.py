@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 
-from newswire.store.base import Leased
+from newswire.store.base import Leased, take
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 
@@ -74,21 +74,15 @@ class SQLiteCoordination(Tables):
         self, who: str, per_minute: int, want: int, now: float | None = None
     ) -> Leased:
         now = time.time() if now is None else now
-        rate = per_minute / 60.0
         with write_transaction(self._db, self._lock) as cur:
             row = cur.execute(
                 "SELECT tokens, at FROM rate_buckets WHERE who = ?", (who,)
             ).fetchone()
             tokens, at = (float(per_minute), now) if row is None else row
-            # A clock that went back refills nothing; the bucket never holds more than a
-            # minute's allowance (a limit lowered since is applied at once).
-            tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
-            granted = min(want, int(tokens))
-            tokens -= granted
+            tokens, leased = take(tokens, at, per_minute, want, now)
             cur.execute(
                 "INSERT INTO rate_buckets (who, tokens, at) VALUES (?, ?, ?)"
                 " ON CONFLICT (who) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
                 (who, tokens, now),
             )
-        wait = 0.0 if granted else (1.0 - tokens) / rate
-        return Leased(granted, wait)
+        return leased

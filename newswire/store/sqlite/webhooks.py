@@ -35,7 +35,7 @@ from newswire.store.rows import (
     webhook_of,
 )
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.webhooks import Advance, Delivery, Target, Webhook, now, stamp
+from newswire.store.webhooks import Advance, Delivery, Target, Webhook, enqueued, now, stamp
 
 
 class SQLiteWebhooks(Tables):
@@ -114,10 +114,7 @@ class SQLiteWebhooks(Tables):
                     "INSERT OR IGNORE INTO deliveries (id, webhook, seq, item_id, version, kind,"
                     " access, product, priority, status, attempts, next_attempt_at, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-                    [
-                        ("dl_" + secrets.token_hex(8), move.webhook, *row, created, created)
-                        for row in move.rows
-                    ],
+                    enqueued(move, created),
                 )
                 moved[move.webhook] = len(move.rows)
         return moved
