@@ -21,13 +21,14 @@ Contract, for every backend:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias, overload
 
 import msgspec
 
+from newswire.errors import Conflict
 from newswire.model import NewsItem, canonical, utcnow
 
 # Only for the annotations: importing them would load ``newswire.access`` (argon2 and all)
@@ -137,6 +138,7 @@ class RestoreReport(msgspec.Struct, kw_only=True):
 
 _VOLATILE = dict(version=1, versioncreated=None, firstcreated=None, signal=None, replaces=None)
 _ENCODER = msgspec.json.Encoder()
+_DECODE = msgspec.json.Decoder(NewsItem).decode
 
 
 def fingerprint(item: NewsItem) -> str:
@@ -244,6 +246,97 @@ def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
         signal=item.signal or "update",
         replaces=latest.version,
     )
+
+
+class BatchPlan:
+    """What a batch of versions stores (``plan_batch``), in the columns of both backends:
+    ``rows`` of ``versions`` (seq, id, version, language, headline, pubstatus,
+    versioncreated, embargo_until, fingerprint, stored_at, data), the ``items`` pointers to
+    the latest versions (id, latest_version, latest_seq, language, updated_at) and a
+    receipt per item of the batch."""
+
+    __slots__ = ("items", "ours", "receipts", "rows")
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.items: dict[str, Row] = {}
+        self.receipts: list[Receipt] = []
+        self.ours: list[int] = []
+        """The receipts (by position) whose ``seq`` is one of the batch's own numbers."""
+
+    def numbered(self, first: int) -> tuple[list[Row], list[Row], list[Receipt]]:
+        """The rows, pointers and receipts of a plan numbered from 0, numbered from
+        ``first`` instead (for a backend that takes its numbers once it knows how many)."""
+        rows = [(first + offset, *rest) for offset, *rest in self.rows]
+        items = [(i, v, first + offset, lang, at) for i, v, offset, lang, at in self.items.values()]
+        receipts = list(self.receipts)
+        for n in self.ours:
+            receipts[n] = msgspec.structs.replace(receipts[n], seq=first + receipts[n].seq)
+        return rows, items, receipts
+
+
+def plan_batch(
+    batch: list[Prepared],
+    latest: dict[str, Row],
+    now: datetime,
+    same: Callable[[str, str], Row | None],
+    first: int = 0,
+) -> BatchPlan:
+    """The versions a batch stores, by the rules of ``append`` (this module's docstring),
+    numbered from ``first``: what every backend does with a batch before it writes it.
+
+    ``latest`` is id -> (seq, version, fingerprint, data or item) of the latest stored
+    version of the batch's items; ``same(id, fingerprint)`` the (seq, version) of the latest
+    stored version of ``id`` with that content, or None (asked only when an item comes
+    with a version number not above the latest one: a feed redelivering an older version).
+    """
+    plan = BatchPlan()
+    latest = dict(latest)
+    ours: set[str] = set()  # items whose latest version is one of this batch's
+    stored_at = iso(now)
+    for p in batch:
+        previous = latest.get(p.id)
+        if previous is not None:
+            seq, version, latest_fp, latest_item = previous
+            if latest_fp == p.fingerprint and p.version <= version:
+                if p.id in ours:
+                    plan.ours.append(len(plan.receipts))
+                plan.receipts.append(Receipt(id=p.id, version=version, seq=seq, created=False))
+                continue
+            if isinstance(latest_item, bytes):
+                latest_item = _DECODE(latest_item)
+            if p.version <= version:
+                # A feed redelivering an older version: never let it become the latest.
+                found = same(p.id, p.fingerprint)
+                if found is not None:
+                    plan.receipts.append(
+                        Receipt(id=p.id, version=found[1], seq=found[0], created=False)
+                    )
+                    continue
+                if p.versioncreated and iso(latest_item.versioncreated) > p.versioncreated:
+                    raise Conflict(
+                        f"this version of {p.id} (made {p.versioncreated}) is older than the "
+                        f"stored version {version} (made {iso(latest_item.versioncreated)}): "
+                        "not stored",
+                        field="versionCreated",
+                    )
+            stored = successor(_DECODE(p.data), latest_item, now)
+            p = p._replace(
+                version=stored.version,
+                versioncreated=iso(stored.versioncreated),
+                data=_ENCODER.encode(stored),
+            )
+            latest[p.id] = (first + len(plan.rows), p.version, p.fingerprint, stored)
+        else:
+            latest[p.id] = (first + len(plan.rows), p.version, p.fingerprint, p.data)
+        ours.add(p.id)
+        seq = first + len(plan.rows)
+        plan.rows.append((seq, *p[:8], stored_at, p.data))
+        plan.items[p.id] = (p.id, p.version, seq, p.language, stored_at)
+        kind: LogKind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
+        plan.ours.append(len(plan.receipts))
+        plan.receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True, kind=kind))
+    return plan
 
 
 class Leased(NamedTuple):

@@ -20,32 +20,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-import msgspec
 import psycopg
 
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Args,
+    BatchPlan,
     Change,
     Heading,
-    LogKind,
     Prepared,
     Receipt,
     RestoreReport,
     Row,
     Stored,
     iso,
+    plan_batch,
     prepare,
-    successor,
     time_of,
     withdrawal,
 )
 from newswire.store.postgres.database import Database, present
 from newswire.store.rows import STORED_COLUMNS, change_of, stored_of
-
-_ENCODE = msgspec.json.Encoder().encode
-_DECODE = msgspec.json.Decoder(NewsItem).decode
 
 _INSERT = (
     "INSERT INTO versions (seq, id, version, language, headline, pubstatus, versioncreated,"
@@ -82,25 +78,6 @@ _DUE = (
     " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
     " ORDER BY v.embargo_until, v.seq"
 )
-
-
-class _Plan:
-    """What a batch stores, before it has sequence numbers: rows and receipts whose
-    ``seq`` is an offset into the batch's own numbers until ``numbered``."""
-
-    def __init__(self) -> None:
-        self.rows: list[Row] = []
-        self.items: dict[str, Row] = {}
-        self.receipts: list[tuple[Receipt, bool]] = []
-
-    def numbered(self, first: int) -> tuple[list[Row], list[Row], list[Receipt]]:
-        rows = [(first + offset, *rest) for offset, *rest in self.rows]
-        items = [(i, v, first + offset, lang, at) for i, v, offset, lang, at in self.items.values()]
-        receipts = [
-            msgspec.structs.replace(r, seq=first + r.seq) if ours else r
-            for r, ours in self.receipts
-        ]
-        return rows, items, receipts
 
 
 class Items:
@@ -309,7 +286,7 @@ def _append_batch(
     seen = {item_id: row[0] for item_id, row in latest.items()}
     plan = _plan(cur, batch, latest, now)
     if not plan.rows:
-        return [receipt for receipt, _ in plan.receipts]
+        return plan.receipts
     (last,) = present(cur.execute(_TAKE, (len(plan.rows),)).fetchone())
     first = last - len(plan.rows) + 1
     if _latest_seqs(cur, ids) != seen:
@@ -328,57 +305,17 @@ def _append_batch(
 
 def _plan(
     cur: psycopg.Cursor, batch: list[Prepared], latest: dict[str, Row], now: datetime
-) -> _Plan:
-    """The SQLite store's rules (``SQLiteStore._append_batch``), numbering from 0."""
-    plan = _Plan()
-    latest = dict(latest)
-    ours: set[str] = set()  # items whose latest version is one of this batch's
-    stored_at = iso(now)
-    for p in batch:
-        previous = latest.get(p.id)
-        if previous is not None:
-            seq, version, latest_fp, latest_item = previous
-            if latest_fp == p.fingerprint and p.version <= version:
-                receipt = Receipt(id=p.id, version=version, seq=seq, created=False)
-                plan.receipts.append((receipt, p.id in ours))
-                continue
-            if isinstance(latest_item, bytes):
-                latest_item = _DECODE(latest_item)
-            if p.version <= version:
-                # A feed redelivering an older version: never let it become the latest.
-                same = cur.execute(
-                    "SELECT seq, version FROM versions WHERE id = %s AND fingerprint = %s"
-                    " ORDER BY seq DESC LIMIT 1",
-                    (p.id, p.fingerprint),
-                ).fetchone()
-                if same is not None:
-                    receipt = Receipt(id=p.id, version=same[1], seq=same[0], created=False)
-                    plan.receipts.append((receipt, False))
-                    continue
-                if p.versioncreated and iso(latest_item.versioncreated) > p.versioncreated:
-                    raise Conflict(
-                        f"this version of {p.id} (made {p.versioncreated}) is older than the "
-                        f"stored version {version} (made {iso(latest_item.versioncreated)}): "
-                        "not stored",
-                        field="versionCreated",
-                    )
-            stored = successor(_DECODE(p.data), latest_item, now)
-            p = p._replace(
-                version=stored.version,
-                versioncreated=iso(stored.versioncreated),
-                data=_ENCODE(stored),
-            )
-            latest[p.id] = (len(plan.rows), p.version, p.fingerprint, stored)
-        else:
-            latest[p.id] = (len(plan.rows), p.version, p.fingerprint, p.data)
-        ours.add(p.id)
-        offset = len(plan.rows)
-        plan.rows.append((offset, *p[:8], stored_at, p.data))
-        plan.items[p.id] = (p.id, p.version, offset, p.language, stored_at)
-        kind: LogKind = "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
-        receipt = Receipt(id=p.id, version=p.version, seq=offset, created=True, kind=kind)
-        plan.receipts.append((receipt, True))
-    return plan
+) -> BatchPlan:
+    """The batch's plan (``plan_batch``), numbering from 0."""
+
+    def same(item_id: str, fingerprint: str) -> Row | None:
+        return cur.execute(
+            "SELECT seq, version FROM versions WHERE id = %s AND fingerprint = %s"
+            " ORDER BY seq DESC LIMIT 1",
+            (item_id, fingerprint),
+        ).fetchone()
+
+    return plan_batch(batch, latest, now, same)
 
 
 def _latest_of(cur: psycopg.Cursor, ids: list[str]) -> dict[str, Row]:

@@ -18,31 +18,25 @@ import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-import msgspec
-
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import (
     Args,
     Change,
     Heading,
-    LogKind,
     Prepared,
     Receipt,
     RestoreReport,
     Row,
     Stored,
     iso,
+    plan_batch,
     prepare,
-    successor,
     time_of,
     withdrawal,
 )
 from newswire.store.rows import STORED_COLUMNS, change_of, stored_of
 from newswire.store.sqlite.connection import write_transaction
-
-_ENCODE = msgspec.json.Encoder().encode
-_DECODE = msgspec.json.Decoder(NewsItem).decode
 
 _INSERT = (
     "INSERT INTO versions (seq, id, version, language, headline, pubstatus, versioncreated,"
@@ -78,65 +72,27 @@ class Items:
     def _append_batch(
         self, cur: sqlite3.Cursor, batch: list[Prepared], now: datetime
     ) -> list[Receipt]:
-        """Versions for a batch: one lookup of the latest versions, two ``executemany``.
+        """Versions for a batch (``plan_batch``): one lookup of the latest versions, two
+        ``executemany``.
 
         Sequence numbers are allocated here, inside the write transaction (no other
         writer can interleave), continuing from the highest ever allocated.
         """
         latest = self._latest_of(cur, {p.id for p in batch})
-        next_seq = _next_seq(cur)
-        stored_at = iso(now)
-        rows: list[Row] = []
-        changed: dict[str, Row] = {}
-        receipts: list[Receipt] = []
-        for p in batch:
-            previous = latest.get(p.id)
-            if previous is not None:
-                seq, version, latest_fp, latest_item = previous
-                if latest_fp == p.fingerprint and p.version <= version:
-                    receipts.append(Receipt(id=p.id, version=version, seq=seq, created=False))
-                    continue
-                if isinstance(latest_item, bytes):
-                    latest_item = _DECODE(latest_item)
-                if p.version <= version:
-                    # A feed redelivering an older version: never let it become the latest.
-                    same = cur.execute(
-                        "SELECT seq, version FROM versions WHERE id = ? AND fingerprint = ?"
-                        " ORDER BY seq DESC LIMIT 1",
-                        (p.id, p.fingerprint),
-                    ).fetchone()
-                    if same is not None:
-                        receipts.append(
-                            Receipt(id=p.id, version=same[1], seq=same[0], created=False)
-                        )
-                        continue
-                    if p.versioncreated and iso(latest_item.versioncreated) > p.versioncreated:
-                        raise Conflict(
-                            f"this version of {p.id} (made {p.versioncreated}) is older than the "
-                            f"stored version {version} (made {iso(latest_item.versioncreated)}): "
-                            "not stored",
-                            field="versionCreated",
-                        )
-                stored = successor(_DECODE(p.data), latest_item, now)
-                p = p._replace(
-                    version=stored.version,
-                    versioncreated=iso(stored.versioncreated),
-                    data=_ENCODE(stored),
-                )
-                latest[p.id] = (next_seq, p.version, p.fingerprint, stored)
-            else:
-                latest[p.id] = (next_seq, p.version, p.fingerprint, p.data)
-            seq, next_seq = next_seq, next_seq + 1
-            rows.append((seq, *p[:8], stored_at, p.data))
-            changed[p.id] = (p.id, p.version, seq, p.language, stored_at)
-            kind: LogKind = (
-                "withdraw" if p.pubstatus == "canceled" else "update" if previous else "item"
-            )
-            receipts.append(Receipt(id=p.id, version=p.version, seq=seq, created=True, kind=kind))
-        if rows:
-            cur.executemany(_INSERT, rows)
-            cur.executemany(_UPSERT_ITEM, list(changed.values()))
-        return receipts
+
+        def same(item_id: str, fingerprint: str) -> Row | None:
+            row: Row | None = cur.execute(
+                "SELECT seq, version FROM versions WHERE id = ? AND fingerprint = ?"
+                " ORDER BY seq DESC LIMIT 1",
+                (item_id, fingerprint),
+            ).fetchone()
+            return row
+
+        plan = plan_batch(batch, latest, now, same, first=_next_seq(cur))
+        if plan.rows:
+            cur.executemany(_INSERT, plan.rows)
+            cur.executemany(_UPSERT_ITEM, list(plan.items.values()))
+        return plan.receipts
 
     def _latest_of(self, cur: sqlite3.Cursor, ids: set[str]) -> dict[str, Row]:
         """id -> (seq, version, fingerprint, data) of the latest stored version."""
