@@ -8,6 +8,7 @@ from newswire.access.keys import ApiKey, hash_key, new_key
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
+from tests.helpers import everything_stored
 
 
 def test_products_add_list_show_remove(store):
@@ -65,16 +66,7 @@ def test_the_secret_is_never_stored(store, store_url):
     key, key_id, key_hash = new_key()
     store.keys.add(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
     secret = key.split("_", 2)[2]
-    if store_url.startswith("sqlite"):
-        import sqlite3
-
-        path = store_url.removeprefix("sqlite:///")
-        dump = "\n".join(sqlite3.connect(path).iterdump())
-    else:
-        import psycopg
-
-        with psycopg.connect(store_url) as conn:
-            dump = str(conn.execute("SELECT row_to_json(k)::text FROM api_keys k").fetchall())
+    dump = everything_stored(store_url)
     assert secret not in dump and key_hash in dump
 
 
