@@ -92,6 +92,18 @@ def store_url(make_store_url) -> str:
     return make_store_url()
 
 
+@pytest.fixture
+def absent_store_url(store_backend, tmp_path) -> Iterator[str]:
+    """The URL of a store of the backend under test that does not exist (an SQLite file
+    not there, a PostgreSQL database not made); dropped afterwards if a test made it."""
+    if store_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'absent.db'}"
+        return
+    database = f"newswire_test_{secrets.token_hex(6)}"
+    yield f"{POSTGRES}/{database}"
+    _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 # Per module: one database for all the tests of a module, for each backend, for modules
 # that start a server once (its start, and filling the database, cost more than a test).
 @pytest.fixture(scope="module", params=BACKENDS)
