@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
 from newswire.store import open_store
+from tests.helpers import forget_index
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,34 +41,28 @@ def postgres_server() -> str:
     return POSTGRES
 
 
-@pytest.fixture(params=BACKENDS)
-def store_backend(request) -> str:
+def use_backend(request: pytest.FixtureRequest) -> str:
+    """The backend a fixture parametrised by ``BACKENDS`` is for, its server started."""
     if request.param == "postgres":
         request.getfixturevalue("postgres_server")
     return request.param
 
 
-@pytest.fixture
-def make_store_url(store_backend, tmp_path):
-    """``make_store_url()``: the URL of another fresh, empty store of the backend under test
-    (an SQLite file in the test's folder, or a PostgreSQL database dropped afterwards)."""
-    databases: list[str] = []
-
-    def make() -> str:
-        if store_backend == "sqlite":
-            name = "test.db" if not databases else f"other{len(databases)}.db"
-            databases.append(name)
-            return f"sqlite:///{tmp_path / name}"
-        name = f"newswire_test_{secrets.token_hex(6)}"
-        _admin(f'CREATE DATABASE "{name}"')
-        databases.append(name)
-        return f"{POSTGRES}/{name}"
-
-    yield make
-    if store_backend == "postgres":
-        for name in databases:
-            # FORCE: a test that failed may have left connections open.
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@contextmanager
+def fresh_database(backend: str, folder: Path, name: str = "test") -> Iterator[str]:
+    """The URL of a fresh, empty database of ``backend``, for the ``with`` block: an SQLite
+    file ``name``.db in ``folder``, or a PostgreSQL database of its own, dropped after."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    database = f"newswire_test_{secrets.token_hex(6)}"
+    _admin(f'CREATE DATABASE "{database}"')
+    try:
+        yield f"{POSTGRES}/{database}"
+    finally:
+        # FORCE: a test that failed may have left connections (or a server) open.
+        _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        forget_index(f"{POSTGRES}/{database}")
 
 
 def _admin(statement: str) -> None:
@@ -75,9 +72,61 @@ def _admin(statement: str) -> None:
         conn.execute(statement)
 
 
+# Per test: a fresh store for each test of each backend (``[sqlite]``, ``[postgres]``).
+@pytest.fixture(params=BACKENDS)
+def store_backend(request) -> str:
+    return use_backend(request)
+
+
+@pytest.fixture
+def make_store_url(store_backend, tmp_path):
+    """``make_store_url()``: the URL of another fresh, empty store of the backend under test
+    (an SQLite file in the test's folder, or a PostgreSQL database dropped afterwards)."""
+    with ExitStack() as made:
+        names = iter(["test", *(f"other{n}" for n in range(1, 100))])
+        yield lambda: made.enter_context(fresh_database(store_backend, tmp_path, next(names)))
+
+
 @pytest.fixture
 def store_url(make_store_url) -> str:
     return make_store_url()
+
+
+@pytest.fixture
+def absent_store_url(store_backend, tmp_path) -> Iterator[str]:
+    """The URL of a store of the backend under test that does not exist (an SQLite file
+    not there, a PostgreSQL database not made); dropped afterwards if a test made it."""
+    if store_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'absent.db'}"
+        return
+    database = f"newswire_test_{secrets.token_hex(6)}"
+    yield f"{POSTGRES}/{database}"
+    _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+# Per module: one database for all the tests of a module, for each backend, for modules
+# that start a server once (its start, and filling the database, cost more than a test).
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request) -> str:
+    return use_backend(request)
+
+
+@pytest.fixture(scope="module")
+def make_module_store_url(module_backend, tmp_path_factory):
+    """``make_module_store_url()``: the URL of a fresh, empty store of the backend under
+    test, kept for the module."""
+    with ExitStack() as made:
+
+        def make() -> str:
+            folder = tmp_path_factory.mktemp(module_backend)
+            return made.enter_context(fresh_database(module_backend, folder))
+
+        yield make
+
+
+@pytest.fixture(scope="module")
+def module_store_url(make_module_store_url) -> str:
+    return make_module_store_url()
 
 
 @pytest.fixture

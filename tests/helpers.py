@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -50,13 +56,75 @@ def metric(url: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+_INDEXES: list[Path] = []
+
+
+def search_index(db: str) -> Path:
+    """Where the servers and commands of the tests keep the search index of database ``db``.
+
+    An SQLite store's is beside its file, where newswire puts it. A PostgreSQL node's is a
+    folder of its working directory, named after the database: here that is the
+    repository, so it goes into a scratch folder of this test session instead (removed
+    when the session ends), under the same name."""
+    if db.startswith("sqlite:///"):
+        return Path(db.removeprefix("sqlite:///") + ".search")
+    if not _INDEXES:
+        _INDEXES.append(Path(tempfile.mkdtemp(prefix="newswire-indexes-")))
+        atexit.register(shutil.rmtree, _INDEXES[0], True)
+    return _INDEXES[0] / f"{urlsplit(db).path.strip('/')}.search"
+
+
+def index_setting(db: str) -> str:
+    """``NEWSWIRE_SEARCH_INDEX`` for a node of the tests on ``db`` ("" for the default)."""
+    return "" if db.startswith("sqlite:") else str(search_index(db))
+
+
+def forget_index(db: str) -> None:
+    """Remove the search index of a PostgreSQL database dropped (an SQLite one goes with
+    its folder)."""
+    if not db.startswith("sqlite:"):
+        shutil.rmtree(search_index(db), ignore_errors=True)
+
+
+def node_env(db: str) -> dict[str, str]:
+    """The environment of a server or command of the tests on ``db``."""
+    index = index_setting(db)
+    return {"NEWSWIRE_DB": db, **({"NEWSWIRE_SEARCH_INDEX": index} if index else {})}
+
+
+def query(db: str, sql: str, args: tuple = ()) -> list[tuple]:
+    """The rows of ``sql`` (``?`` placeholders) run on database ``db`` itself: what a store
+    keeps in its tables, which are the same on both backends."""
+    if db.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as con:
+            return con.execute(sql, args).fetchall()
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        return conn.execute(sql.replace("?", "%s"), args).fetchall()
+
+
+def everything_stored(db: str) -> str:
+    """Every row of every table of database ``db``, as text: to check that a secret is
+    stored nowhere."""
+    if db.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as con:
+            return "\n".join(con.iterdump())
+    tables = query(db, "SELECT table_name FROM information_schema.tables"
+                       " WHERE table_schema = 'public'")
+    return "\n".join(
+        row[0]
+        for (table,) in tables
+        for row in query(db, f'SELECT row_to_json(t)::text FROM "{table}" t')
+    )
+
+
 def newswire(
     *args: str, db: str | None = None, input: bytes | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """``newswire ARGS`` in a subprocess, as a user would run it (bytes out)."""
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    if db is not None:
-        full_env["NEWSWIRE_DB"] = db
+    on_db = node_env(db) if db is not None else {}
+    full_env = {**os.environ, "COLUMNS": "200", **on_db, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "newswire.cli", *args],
         capture_output=True,
@@ -106,7 +174,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, *command],
             # One process unless a test asks for more (--workers): tests/delivery/test_workers.py
-            env={**os.environ, "NEWSWIRE_WORKERS": "1", "NEWSWIRE_DB": db, **(env or {})},
+            env={**os.environ, "NEWSWIRE_WORKERS": "1", **node_env(db), **(env or {})},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=self.log or subprocess.PIPE,

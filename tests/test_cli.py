@@ -8,6 +8,7 @@ import re
 import pytest
 
 from newswire import formats
+from newswire.errors import BadInput
 from newswire.store import open_store
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED
@@ -17,8 +18,8 @@ HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا م�
 
 
 @pytest.fixture
-def db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+def db(store_url) -> str:
+    return store_url
 
 
 def ingest_seed(db: str) -> str:
@@ -201,7 +202,7 @@ def test_a_forced_format_that_does_not_fit(db):
     assert result.returncode == 1 and b"000_fd5af0361ac50746.txt" in result.stderr
 
 
-def test_export_and_import_reproduce_every_version(db, tmp_path):
+def test_export_and_import_reproduce_every_version(db, make_store_url, tmp_path):
     item_id = ingest_seed(db)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -220,7 +221,7 @@ def test_export_and_import_reproduce_every_version(db, tmp_path):
     assert newswire("export", str(backup), db=db).returncode == 0
     assert len(backup.read_text().splitlines()) == 1 + 42  # header + every version
 
-    other = f"sqlite:///{tmp_path / 'restored.db'}"
+    other = make_store_url()
     assert newswire("import", str(backup), db=other).returncode == 0
     again = newswire("import", str(backup), db=other)
     assert again.returncode == 0 and b"0 versions added" in again.stderr
@@ -246,13 +247,16 @@ def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
     store.close()
 
 
-def test_db_option_beats_nothing_and_env_works(tmp_path):
-    db_file = tmp_path / "env.db"
-    result = newswire("ingest", str(SEED), env={"NEWSWIRE_DB": f"sqlite:///{db_file}"})
-    assert result.returncode == 0 and db_file.exists()
-    other = tmp_path / "opt.db"
-    result = newswire("ingest", str(SEED), "--db", f"sqlite:///{other}")
-    assert result.returncode == 0 and other.exists()
+def test_db_option_beats_nothing_and_env_works(make_store_url):
+    by_env, by_option = make_store_url(), make_store_url()
+    result = newswire("ingest", str(SEED), env={"NEWSWIRE_DB": by_env})
+    assert result.returncode == 0
+    result = newswire("ingest", str(SEED), "--db", by_option)
+    assert result.returncode == 0
+    for url in (by_env, by_option):
+        store = open_store(url, create=False)
+        assert store.count() == (1, 1)
+        store.close()
 
 
 def test_formats_and_settings_commands():
@@ -321,7 +325,7 @@ def test_stray_control_characters_are_removed_not_stored(db, tmp_path):
     store.close()
 
 
-def test_import_validates_every_record(db, tmp_path):
+def test_import_validates_every_record(db, make_store_url, tmp_path):
     ingest_seed(db)
     backup = tmp_path / "backup.jsonl"
     assert newswire("export", str(backup), db=db).returncode == 0
@@ -330,14 +334,14 @@ def test_import_validates_every_record(db, tmp_path):
     record["item"]["urgency"] = 42
     bad = tmp_path / "bad.jsonl"
     bad.write_text(f"{header}\n{json.dumps(record, ensure_ascii=False)}\n", encoding="utf-8")
-    other = f"sqlite:///{tmp_path / 'other.db'}"
+    other = make_store_url()
     result = newswire("import", str(bad), db=other)
     assert (
         result.returncode == 1 and b"bad.jsonl:2" in result.stderr and b"urgency" in result.stderr
     )
 
 
-def test_bad_database_paths_are_clear_errors(tmp_path):
+def test_bad_database_paths_are_clear_errors(tmp_path):  # SQLite only: its files
     folder = tmp_path / "adir"
     folder.mkdir()
     result = newswire("list", db=f"sqlite:///{folder}")
@@ -350,12 +354,12 @@ def test_bad_database_paths_are_clear_errors(tmp_path):
     assert result.returncode == 2 and b"Traceback" not in result.stderr
 
 
-def test_reading_commands_do_not_create_a_database(tmp_path):
-    typo = tmp_path / "typo.db"
+def test_reading_commands_do_not_create_a_database(absent_store_url, tmp_path):
     for args in (["list"], ["show", "urn:x"], ["export", str(tmp_path / "x.jsonl")]):
-        result = newswire(*args, db=f"sqlite:///{typo}")
+        result = newswire(*args, db=absent_store_url)
         assert result.returncode == 2 and b"no database" in result.stderr, args
-    assert not typo.exists()
+    with pytest.raises(BadInput, match="no database"):
+        open_store(absent_store_url, create=False)
 
 
 def test_export_to_an_impossible_place(db, tmp_path):
@@ -401,8 +405,8 @@ def test_one_bad_feed_entry_does_not_sink_the_others(db, tmp_path):
     assert "entry 2 (urn:feed:2)" in result.stderr.decode()
 
 
-def test_demo_loads_the_data_and_prints_keys_that_work(tmp_path):
-    db = f"sqlite:///{tmp_path / 'demo.db'}"
+def test_demo_loads_the_data_and_prints_keys_that_work(store_url):
+    db = store_url
     result = newswire("demo", "--no-serve", db=db)
     assert result.returncode == 0, result.stderr.decode()
     keys = list(dict.fromkeys(re.findall(rb"nw_[A-Za-z0-9]{10}_[A-Za-z0-9_-]{43}", result.stderr)))

@@ -12,8 +12,8 @@ from tests.helpers import newswire
 
 
 @pytest.fixture
-def db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'access.db'}"
+def db(store_url) -> str:
+    return store_url
 
 
 def ok(*args: str, db: str) -> str:

@@ -1,5 +1,5 @@
-"""``newswire search`` and ``newswire reindex`` as a user runs them: subprocesses on an SQLite
-database filled by ``newswire ingest`` with the seed item and real Arabic articles."""
+"""``newswire search`` and ``newswire reindex`` as a user runs them: subprocesses on a database
+of each backend filled by ``newswire ingest`` with the seed item and real Arabic articles."""
 
 from __future__ import annotations
 
@@ -22,16 +22,15 @@ from tests.api.test_search_api import (
     search,
 )
 from tests.conftest import SEED
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import Server, make_key, newswire, node_env, retry_until, search_index
 
 
 @pytest.fixture(scope="module")
-def wire(tmp_path_factory) -> dict:
+def wire(module_store_url, tmp_path_factory) -> dict:
     """A database with four items (the seed, three articles as ninjs files) and a
     teaser-only subscriber ``web``; the index is left for ``newswire search`` to build."""
     folder = tmp_path_factory.mktemp("cli-search")
-    path = folder / "news.db"
-    db = f"sqlite:///{path}"
+    db = module_store_url
     items = {name: article(name) for name in ("iran", "allowance", "gaza")}
     files = []
     for name, item in items.items():
@@ -40,14 +39,13 @@ def wire(tmp_path_factory) -> dict:
     stored = run("ingest", str(SEED), *map(str, files), db=db)
     stored_ids = stored.stdout.split()
     assert len(stored_ids) == 4, stored.stdout
-    assert not Path(f"{path}.search").exists()
+    assert not search_index(db).exists()
     run("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar", db=db)
     run("subscriber", "add", "web", "--product", "ar-teaser", db=db)
     seed_id = next(i for i in stored_ids if not i.startswith("urn:search:"))
     return {
         "db": db,
-        "path": path,
-        "index": Path(f"{path}.search"),
+        "index": search_index(db),
         "items": items,
         "seed": seed_id,
         "folder": folder,
@@ -63,7 +61,7 @@ class Result:
 
 def run(*args: str, db: str, code: int | None = 0) -> Result:
     """``newswire ARGS --db DB``; its exit code checked unless ``code`` is None."""
-    result = Result(newswire(*args, "--db", db))
+    result = Result(newswire(*args, "--db", db, env=node_env(db)))
     if code is not None:
         assert result.code == code, (args, result.code, result.stderr)
     return result
@@ -160,14 +158,13 @@ def test_a_bad_sort_is_a_usage_error(wire):
 # process, through ``SearchIndex``: what ``newswire reindex`` or a starting server does.
 
 
-def seeded(tmp_path: Path) -> tuple[str, Path]:
-    db = f"sqlite:///{tmp_path / 'news.db'}"
+def seeded(db: str) -> tuple[str, Path]:
     run("ingest", str(SEED), db=db)
-    return db, tmp_path / "news.db.search"
+    return db, search_index(db)
 
 
-def test_a_server_started_during_a_reindex_indexes_once_it_is_done(tmp_path):
-    db, path = seeded(tmp_path)
+def test_a_server_started_during_a_reindex_indexes_once_it_is_done(make_module_store_url):
+    db, path = seeded(make_module_store_url())
     store = open_store(db)
     reindexing = SearchIndex(path)
     reindexing.rebuild(store)  # holds the writer, as `newswire reindex` does while it runs
@@ -186,8 +183,8 @@ def test_a_server_started_during_a_reindex_indexes_once_it_is_done(tmp_path):
         server.close()
 
 
-def test_search_leaves_alone_an_index_a_server_is_building(tmp_path):
-    db, path = seeded(tmp_path)
+def test_search_leaves_alone_an_index_a_server_is_building(make_module_store_url):
+    db, path = seeded(make_module_store_url())
     building = SearchIndex(path)  # a server's first start: the index made, its build under way
     try:
         assert building.writer() is not None

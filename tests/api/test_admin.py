@@ -19,8 +19,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('admin') / 'admin.db'}"
+def db(module_store_url) -> str:
+    return module_store_url
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ def ninjs_doc(uri: str, headline: str = "h", body: str = "b", **fields) -> dict:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+def db(module_store_url) -> str:
+    return module_store_url
 
 
 @pytest.fixture(scope="module")

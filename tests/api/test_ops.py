@@ -37,10 +37,9 @@ def logged(path: Path, **fields) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(make_module_store_url, tmp_path_factory):
     """A server logging JSON lines, access lines included, into a file."""
-    folder = tmp_path_factory.mktemp("ops")
-    db, log = f"sqlite:///{folder / 'ops.db'}", folder / "server.log"
+    db, log = make_module_store_url(), tmp_path_factory.mktemp("ops") / "server.log"
     server = Server(db, "--log-format", "json", env={"NEWSWIRE_ACCESS_LOG": "yes"}, log=log)
     yield server, make_key(db, "--scope", "publish", "--name", "DESK"), log
     server.close()
@@ -110,19 +109,18 @@ def test_every_line_is_json_with_the_same_fields(served):
     assert started["logger"] == "uvicorn.error" and started["request_id"] is None
 
 
-def test_a_bad_log_format_is_refused(tmp_path):
+def test_a_bad_log_format_is_refused(module_store_url):
     from tests.helpers import newswire
 
-    refused = newswire("serve", "--log-format", "xml", db=f"sqlite:///{tmp_path / 'x.db'}")
+    refused = newswire("serve", "--log-format", "xml", db=module_store_url)
     assert refused.returncode == 2
     assert b"say text or json" in refused.stderr
 
 
 @pytest.fixture(scope="module")
-def busless(tmp_path_factory):
+def busless(make_module_store_url, tmp_path_factory):
     """A server whose NATS bus is unreachable (nothing listens on its port)."""
-    folder = tmp_path_factory.mktemp("busless")
-    db, log = f"sqlite:///{folder / 'ops.db'}", folder / "server.log"
+    db, log = make_module_store_url(), tmp_path_factory.mktemp("busless") / "server.log"
     bus = f"nats://127.0.0.1:{free_port()}"
     server = Server(db, "--log-format", "json", env={"NEWSWIRE_BUS": bus}, log=log)
     yield server, make_key(db, "--scope", "publish", "--name", "DESK"), log
@@ -168,10 +166,10 @@ def test_ready_reports_a_memory_bus_ready(served):
     assert body["status"] == "ready" and body["bus"] == "ready"
 
 
-def test_ready_reports_a_connected_nats_bus(tmp_path, nats_server):  # noqa: F811
+def test_ready_reports_a_connected_nats_bus(make_module_store_url, nats_server):  # noqa: F811
     token = uuid.uuid4().hex[:12]
     bus = f"{NATS}?stream=TEST_{token}&subject=test.{token}.items"
-    server = Server(f"sqlite:///{tmp_path / 'nats.db'}", env={"NEWSWIRE_BUS": bus})
+    server = Server(make_module_store_url(), env={"NEWSWIRE_BUS": bus})
     try:
         with server.client() as c:
             answer = retry_until(

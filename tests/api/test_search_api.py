@@ -137,8 +137,8 @@ def ninjs(item: NewsItem) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('search-api') / 'search.db'}"
+def db(module_store_url) -> str:
+    return module_store_url
 
 
 @pytest.fixture(scope="module")

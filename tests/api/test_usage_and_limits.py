@@ -32,8 +32,8 @@ def ninjs(uri: str, headline: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('usage') / 'usage.db'}"
+def db(module_store_url) -> str:
+    return module_store_url
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ SECRET = "a-long-enough-secret"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('webhooks-api') / 'api.db'}"
+def db(module_store_url) -> str:
+    url = module_store_url
     store = open_store(url)
     store.products.add(Product(name="all", access="full"))
     for name, fmts in (("alpha", []), ("beta", []), ("nitf-only", ["nitf"])):

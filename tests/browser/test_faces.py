@@ -28,9 +28,8 @@ def cli(db: str, *args: str, stdin: bytes | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    path = tmp_path_factory.mktemp("faces") / "faces.db"
-    db = f"sqlite:///{path}"
+def world(module_store_url):
+    db = module_store_url
     cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
     cli(db, "product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar")
     cli(db, "subscriber", "add", "daily", "--product", "ar-full")

@@ -17,8 +17,8 @@ ITEMS = 20
 GUARD = 60.0
 
 
-def test_publishing_answers_and_streams_deliver_while_the_bus_is_unreachable(tmp_path):
-    db = f"sqlite:///{tmp_path / 'herald.db'}"
+def test_publishing_answers_and_streams_deliver_while_the_bus_is_unreachable(store_url, tmp_path):
+    db = store_url
     for args in (
         ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
         ("subscriber", "add", "alpha", "--product", "ar-full"),

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 import pytest
 
+from tests.conftest import BACKENDS, fresh_database, use_backend
 from tests.helpers import Server, make_key, newswire
 
 PASSWORD = "correct-horse-battery"
@@ -86,10 +88,13 @@ def post_form(
     return client.post(path, data={"csrf": token, **data})
 
 
-@pytest.fixture(scope="package")
-def desk(tmp_path_factory) -> Desk:
-    path = tmp_path_factory.mktemp("console") / "console.db"
-    db = f"sqlite:///{path}"
+@pytest.fixture(scope="package", params=BACKENDS)
+def desk(request, tmp_path_factory) -> Iterator[Desk]:
+    with fresh_database(use_backend(request), tmp_path_factory.mktemp("console")) as db:
+        yield from _desk(db)
+
+
+def _desk(db: str) -> Iterator[Desk]:
     cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
     cli(db, "subscriber", "add", "daily", "--product", "ar-full")
     secret = PASSWORD.encode() + b"\n"

@@ -21,13 +21,14 @@ from newswire.api.app import create_app
 from newswire.delivery.hub import Listener
 from newswire.delivery.sse import direct_writer
 from newswire.settings import Settings
+from tests.conftest import BACKENDS
 from tests.delivery.wire import ENGLISH, WAIT, Stream, ninjs_doc, shared
-from tests.helpers import free_port
+from tests.helpers import free_port, index_setting
 
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def wire(request):
     return shared(request)
 
@@ -37,7 +38,7 @@ class InProcess:
     can be looked at (``on_loop``: in the server's event loop, between two of its steps)."""
 
     def __init__(self, db: str, http: str):
-        self.app = create_app(Settings(db=db))
+        self.app = create_app(Settings(db=db, search_index=index_setting(db)))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

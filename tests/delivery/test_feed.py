@@ -13,13 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import etree
 
+from tests.conftest import BACKENDS
 from tests.delivery.wire import ECONOMY, ENGLISH, SPORT, WAIT, Wire, ninjs_doc, shared
 from tests.helpers import metric, retry_until
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def wire(request) -> Wire:
     return shared(request)
 

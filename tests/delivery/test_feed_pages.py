@@ -33,7 +33,7 @@ from newswire.model import NewsItem
 from newswire.settings import Settings
 from newswire.store import open_store
 from tests.delivery.wire import ARABIC, ninjs_doc
-from tests.helpers import retry_until
+from tests.helpers import index_setting, retry_until
 
 TAIL = 120
 ROUTE = "x-test-route"
@@ -57,8 +57,7 @@ def english(n: int) -> NewsItem:
 
 
 class World:
-    def __init__(self, folder):
-        url = f"sqlite:///{folder / 'pages.db'}"
+    def __init__(self, url: str):
         store = open_store(url)
         arabic = list(corpus_items(corpus_records(corpus_sample_path())))[:260]
         mixed: list[NewsItem] = []
@@ -84,7 +83,7 @@ class World:
         self.ids = [item.id for item in mixed]
         self.last = store.last_seq()
         store.close()
-        self.app = create_app(Settings(db=url, feed_tail=TAIL))
+        self.app = create_app(Settings(db=url, feed_tail=TAIL, search_index=index_setting(url)))
 
         async def either(scope, receive, send):
             if scope["type"] == "http" and any(k == ROUTE.encode() for k, _ in scope["headers"]):
@@ -128,8 +127,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    world = World(tmp_path_factory.mktemp("pages"))
+def world(module_store_url):
+    world = World(module_store_url)
     yield world
     world.close()
 
@@ -198,34 +197,30 @@ def test_the_metric_says_where_pages_came_from(world):
     assert after["kept"] == before["kept"] + 1
 
 
-def test_a_cursor_past_the_tail_goes_on_from_there(tmp_path):
+def test_a_cursor_past_the_tail_goes_on_from_there(store):
     """This process's own writes, stored but not yet read by its hub, come from the store,
     and move the cursor past the tail's end: the next page goes on from that cursor (not
     from the tail's end, which gave the same entries again: a subscriber saw a whole
     publish twice), and a cursor is never handed back smaller than it came."""
-    store = open_store(f"sqlite:///{tmp_path / 'ahead.db'}")
-    try:
-        renderer = Renderer(teaser_chars=300)
-        # A hub not started: its tail stays where it began, as while a round is pending.
-        hub = Hub(store, open_bus("memory://"), renderer, metrics=Metrics(), meter=Meter(),
-                  tail_size=TAIL)
-        feed = FeedPages(hub, renderer)
-        start = hub.tail.end
-        stored = store.append_many([english(n) for n in range(5)])
-        hub.kick(stored[-1].seq)  # what a publish through this process does
-        teasers = [PRODUCTS["en-teaser"]]
-        first, reached, _ = feed.scan(Decisions(teasers), start, 100)
-        assert [c.seq for c, _ in first] == [r.seq for r in stored]
-        assert reached == stored[-1].seq
-        assert feed.scan(Decisions(teasers), reached, 100)[:2] == ([], reached)
-        # A cursor from another process, past all this one knows of: kept as it is.
-        assert feed.scan(Decisions(teasers), reached + 10, 100)[:2] == ([], reached + 10)
-    finally:
-        store.close()
+    renderer = Renderer(teaser_chars=300)
+    # A hub not started: its tail stays where it began, as while a round is pending.
+    hub = Hub(store, open_bus("memory://"), renderer, metrics=Metrics(), meter=Meter(),
+              tail_size=TAIL)
+    feed = FeedPages(hub, renderer)
+    start = hub.tail.end
+    stored = store.append_many([english(n) for n in range(5)])
+    hub.kick(stored[-1].seq)  # what a publish through this process does
+    teasers = [PRODUCTS["en-teaser"]]
+    first, reached, _ = feed.scan(Decisions(teasers), start, 100)
+    assert [c.seq for c, _ in first] == [r.seq for r in stored]
+    assert reached == stored[-1].seq
+    assert feed.scan(Decisions(teasers), reached, 100)[:2] == ([], reached)
+    # A cursor from another process, past all this one knows of: kept as it is.
+    assert feed.scan(Decisions(teasers), reached + 10, 100)[:2] == ([], reached + 10)
 
 
-def test_long_polls_woken_by_one_entry_share_one_page_build(tmp_path):
-    world = World(tmp_path)
+def test_long_polls_woken_by_one_entry_share_one_page_build(store_url):
+    world = World(store_url)
     try:
         polls = 40
         auth = {"Authorization": f"Bearer {world.keys['ar-full']}"}

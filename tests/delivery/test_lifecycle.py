@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.conftest import BACKENDS
 from tests.delivery.wire import (
     ARABIC,
     ECONOMY,
@@ -30,7 +31,7 @@ from tests.delivery.wire import (
 from tests.helpers import newswire
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def wire(request) -> Wire:
     return shared(request)
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import SEED
+from tests.conftest import BACKENDS, SEED
 from tests.delivery.wire import (
     ARABIC,
     ECONOMY,
@@ -41,7 +41,7 @@ SEED_BODY_LAST = "وما يزيد على 11 ألف مفقود."
 SEED_FOOTER = "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def wire(request) -> Wire:
     return shared(request)
 

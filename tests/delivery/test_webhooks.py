@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import sqlite3
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +28,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import SEED
-from tests.helpers import Server, newswire, retry_until
+from tests.helpers import Server, newswire, query, retry_until
 
 SECRET = "s3cret-for-tests-0123456789"
 TIMEOUT = 1.0
@@ -161,8 +160,8 @@ def verify(call: Call, secret: str = SECRET) -> None:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('webhooks') / 'wh.db'}"
+def db(module_store_url) -> str:
+    url = module_store_url
     store = open_store(url)
     for product in (
         Product(name="full-ar", access="full", languages=["ar"]),
@@ -300,10 +299,9 @@ def test_a_receiver_failing_three_times_still_gets_every_event_in_order_signed(
     assert 'newswire_deliveries_total{channel="webhook"}' in metrics
 
     def usage() -> int:
-        with sqlite3.connect(db.removeprefix("sqlite:///")) as con:
-            row = con.execute(
-                "SELECT sum(count) FROM usage WHERE subscriber = 'flaky' AND channel = 'webhook'"
-            ).fetchone()
+        (row,) = query(
+            db, "SELECT sum(count) FROM usage WHERE subscriber = 'flaky' AND channel = 'webhook'"
+        )
         return row[0] or 0
 
     retry_until(lambda: usage() >= 4, "usage counted")  # a flush every 2 s writes it
@@ -423,8 +421,8 @@ def test_flash_jumps_ahead_of_waiting_deliveries_not_of_a_failing_one(desk, endp
     assert [call.seq for call in got] == [first, f, b, c]
 
 
-def test_dead_letters_are_listed_and_can_be_redelivered(tmp_path):
-    db = f"sqlite:///{tmp_path / 'dead.db'}"
+def test_dead_letters_are_listed_and_can_be_redelivered(make_module_store_url):
+    db = make_module_store_url()
     local = open_store(db)
     local.products.add(Product(name="all", access="full"))
     local.subscribers.add(Subscriber(name="gone-away", products=["all"]))

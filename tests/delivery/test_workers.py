@@ -30,6 +30,7 @@ GUARD = 60.0
 
 class World:
     def __init__(self, folder):
+        # SQLite only: processes sharing one SQLite file (PostgreSQL nodes: tests/cluster).
         self.db = f"sqlite:///{folder / 'workers.db'}"
         for args in (
             ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),

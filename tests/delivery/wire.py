@@ -1,8 +1,8 @@
 """A running newswire for the delivery tests: products, subscribers and keys made with the
 real command, a real server, and real clients (HTTP, Server-Sent Events, WebSocket).
 
-One wire is built per test session (``shared``) and used by every delivery module: setting
-it up runs the ``newswire`` command a few dozen times. Tests never assume the log is empty:
+One wire of each store backend is built per test session (``shared``) and used by every
+delivery module: setting it up runs the ``newswire`` command a few dozen times. Tests never assume the log is empty:
 each starts from the current ``last_seq`` and publishes items with ids of its own.
 
 Who receives what:
@@ -29,9 +29,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -39,6 +39,7 @@ import pytest
 from httpx_sse import EventSource, ServerSentEvent
 from websockets.sync.client import ClientConnection, connect
 
+from tests.conftest import fresh_database, use_backend
 from tests.helpers import Server, make_key, newswire
 
 PRODUCTS: dict[str, tuple[str, ...]] = {
@@ -180,9 +181,8 @@ class Wire:
         self.server.close()
 
 
-def build(folder: Path) -> Wire:
-    """A database with the products, subscribers and keys above, and its server."""
-    db = f"sqlite:///{folder / 'wire.db'}"
+def build(db: str) -> Wire:
+    """The products, subscribers and keys above in database ``db``, and its server."""
 
     def run(*args: str) -> None:
         result = newswire(*args, db=db)
@@ -202,22 +202,22 @@ def build(folder: Path) -> Wire:
     return Wire(db=db, server=Server(db), keys=made)
 
 
-_WIRE = pytest.StashKey[Wire]()
+_WIRES = pytest.StashKey[dict[str, Wire]]()
 
 
 def shared(request: pytest.FixtureRequest) -> Wire:
-    """The session's wire, built the first time a module asks for it."""
-    stash = request.config.stash
-    if _WIRE not in stash:
-        folder = request.getfixturevalue("tmp_path_factory").mktemp("wire")
-        stash[_WIRE] = build(folder)
-
-        def close() -> None:
-            stash[_WIRE].close()
-            del stash[_WIRE]
-
-        request.config.add_cleanup(close)
-    return stash[_WIRE]
+    """The session's wire on the backend of ``request`` (a module's fixture parametrised by
+    ``BACKENDS``), built the first time a module asks for it, closed when the session ends."""
+    backend = use_backend(request)
+    wires = request.config.stash.setdefault(_WIRES, {})
+    if backend not in wires:
+        made = ExitStack()
+        request.config.add_cleanup(made.close)
+        folder = request.getfixturevalue("tmp_path_factory").mktemp(f"wire-{backend}")
+        wire = build(made.enter_context(fresh_database(backend, folder, "wire")))
+        made.callback(wire.close)
+        wires[backend] = wire
+    return wires[backend]
 
 
 # --- live clients ----------------------------------------------------------------------

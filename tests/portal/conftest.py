@@ -4,13 +4,14 @@ with the CLI, items published over HTTP to a real ``newswire serve``."""
 from __future__ import annotations
 
 import re
-import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.helpers import Server, make_key, newswire
+from tests.conftest import BACKENDS, fresh_database, use_backend
+from tests.helpers import Server, make_key, newswire, query
 
 PASSWORD = "correct-horse-battery"
 LAST = "zqxjlast"
@@ -41,7 +42,6 @@ class Browser(httpx.Client):
 @dataclass
 class World:
     db: str
-    path: str
     server: Server
     publish_key: str
     long_id: str
@@ -63,9 +63,8 @@ class World:
         assert made.status_code in (200, 201), made.text
         return made.json()
 
-    def sql(self, query: str, args: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.path) as db:
-            return db.execute(query, args).fetchall()
+    def sql(self, sql: str, args: tuple = ()) -> list[tuple]:
+        return query(self.db, sql, args)
 
 
 def csrf_of(html: str) -> str:
@@ -96,10 +95,13 @@ def cli(db: str, *args: str, input: bytes | None = None) -> str:
     return result.stdout.decode()
 
 
-@pytest.fixture(scope="package")
-def world(tmp_path_factory) -> World:
-    path = tmp_path_factory.mktemp("portal") / "portal.db"
-    db = f"sqlite:///{path}"
+@pytest.fixture(scope="package", params=BACKENDS)
+def world(request, tmp_path_factory) -> Iterator[World]:
+    with fresh_database(use_backend(request), tmp_path_factory.mktemp("portal")) as db:
+        yield from _world(db)
+
+
+def _world(db: str) -> Iterator[World]:
     cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
     cli(db, "product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar")
     cli(db, "product", "add", "en-full", "--access", "full", "--lang", "en")
@@ -111,7 +113,7 @@ def world(tmp_path_factory) -> World:
     for email, args in ACCOUNTS.items():
         cli(db, "account", "add", email, *args, "--password-stdin", input=PASSWORD.encode() + b"\n")
     server = Server(db, env={"NEWSWIRE_HEARTBEAT": "1"})
-    w = World(db, str(path), server, make_key(db, "--scope", "publish", "--name", "DESK"), "", "", "")
+    w = World(db, server, make_key(db, "--scope", "publish", "--name", "DESK"), "", "", "")
     long_v1 = ninjs(
         "urn:test:long",
         "وصول فرق الإغاثة إلى المناطق المتضررة",

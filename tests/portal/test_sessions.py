@@ -14,15 +14,13 @@ from fastapi.responses import PlainTextResponse
 from newswire.access.accounts import Account, hash_password
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
-from newswire.store import open_store
 from newswire.web import sessions
 
 PASSWORD = "a-long-enough-password"
 
 
 @pytest.fixture
-def app(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'console.db'}")
+def app(store):
     store.products.add(Product(name="p", access="full"))
     store.subscribers.add(Subscriber(name="s", products=["p"]))
     for email, scope, subscriber in (
@@ -45,8 +43,7 @@ def app(tmp_path):
         principal = sessions.current_principal(request)
         return PlainTextResponse(principal.key.name if principal else "nobody")
 
-    yield app
-    store.close()
+    return app
 
 
 def run(app, steps) -> None:

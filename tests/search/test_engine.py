@@ -1,8 +1,9 @@
-"""The search engine in-process: a real SQLite store of real Arabic articles, a real tantivy
-index; entitlements as the delivery rule says, the index as the store says."""
+"""The search engine in-process: a real store of each backend holding real Arabic articles,
+a real tantivy index; entitlements as the delivery rule says, the index as the store says."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,21 +29,22 @@ ALL = [Product(name="all", access="full")]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(make_module_store_url, tmp_path_factory):
     """1,000 real articles in a store, and their index built from it."""
     path = tmp_path_factory.mktemp("search")
-    store = open_store(f"sqlite:///{path / 'corpus.db'}")
+    store = open_store(make_module_store_url())
     items = list(corpus_items(corpus_records(SAMPLE)))
     items += list(corpus_items(_with_only("بالمساعدات", "المساعدات", 2)))
     store.append_many(items)
-    index = SearchIndex(path / "corpus.db.search")
+    index = SearchIndex(path / "corpus.search")
     index.rebuild(store)
     yield store, index, {i.id: i for i in items}
     index.close()
     store.close()
 
 
-def _with_only(form: str, without: str, count: int):
+@functools.cache
+def _with_only(form: str, without: str, count: int) -> tuple[dict, ...]:
     """The first ``count`` articles of the whole corpus with ``form`` but not ``without``
     (the sample has none: every article in it with بالمساعدات also has المساعدات)."""
     found = []
@@ -52,7 +54,7 @@ def _with_only(form: str, without: str, count: int):
             found.append(record)
             if len(found) == count:
                 break
-    return found
+    return tuple(found)
 
 
 def ids(searcher: Searcher, q: str, products=ALL, now=None, **kw) -> set[str]:
@@ -229,9 +231,8 @@ PLACES = ["Ankara", "أنقرة", "Paris"]
 
 
 @pytest.fixture(scope="module")
-def varied(tmp_path_factory):
-    path = tmp_path_factory.mktemp("entitlements")
-    store = open_store(f"sqlite:///{path / 'e.db'}")
+def varied(make_module_store_url):
+    store = open_store(make_module_store_url())
     items = []
     n = 0
     for lang in LANGS:
@@ -277,8 +278,7 @@ def test_search_finds_exactly_what_the_products_grant(varied, chosen):
     assert {h.id: h.access for h in results.hits} == expected
 
 
-def test_teaser_access_matches_only_teaser_text(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 't.db'}")
+def test_teaser_access_matches_only_teaser_text(store):
     paragraphs = [f"الفقرة رقم {i} من نص طويل عن الاقتصاد والتجارة والاستثمار." * 3 for i in range(8)]
     item = NewsItem(
         id="urn:test:teaser",
@@ -298,15 +298,13 @@ def test_teaser_access_matches_only_teaser_text(tmp_path):
     assert ids(searcher, "الزعفران", full) == {"urn:test:teaser"}
     hit = searcher.search(SearchRequest(q="الفقرة"), teaser_only).hits[0]
     assert hit.access == "teaser" and "الزعفران" not in hit.snippet
-    store.close()
 
 
 # --- the index follows the store -------------------------------------------------------
 
 
-def test_versions_withdrawals_and_embargo_follow_the_store(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'f.db'}")
-    index = SearchIndex(tmp_path / "f.db.search")
+def test_versions_withdrawals_and_embargo_follow_the_store(store, tmp_path):
+    index = SearchIndex(tmp_path / "f.search")
     index.ensure(store)
     searcher = Searcher(index, store)
     first = NewsItem(id="urn:test:f1", language="ar", headline="زلزال في المدينة", body=["نص."])
@@ -339,14 +337,12 @@ def test_versions_withdrawals_and_embargo_follow_the_store(tmp_path):
         after = later + timedelta(seconds=1)
         assert ids(Searcher(rebuilt, store), query, now=after) == ids(searcher, query, now=after)
     index.close()
-    store.close()
 
 
-def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
+def test_a_rebuild_reads_the_documents_kept_in_the_store(store, tmp_path):
     """Each version is analysed once: its index document is kept in the store under the
     recipe that made it, and a later build (a new node, a lost index) takes it from there;
     another recipe (the teaser's length, the analysis) makes documents anew."""
-    store = open_store(f"sqlite:///{tmp_path / 'k.db'}")
     items = list(corpus_items(corpus_records(SAMPLE)))[:60]
     store.append_many(items)
     first = SearchIndex(tmp_path / "first.search")
@@ -406,13 +402,11 @@ def test_a_rebuild_reads_the_documents_kept_in_the_store(tmp_path):
     assert not {v.seq for v in store.versions(newer.id)} & store.search_documents.kept(recipe)
     for index in (first, second, third, other):
         index.close()
-    store.close()
 
 
-def test_a_stale_or_foreign_index_is_rebuilt(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_a_stale_or_foreign_index_is_rebuilt(store, tmp_path):
     store.append(NewsItem(id="urn:test:s1", language="ar", headline="خبر أول", body=["نص."]))
-    path = tmp_path / "s.db.search"
+    path = tmp_path / "s.search"
     index = SearchIndex(path)
     assert index.stale(store.last_seq())
     index.ensure(store)
@@ -429,7 +423,6 @@ def test_a_stale_or_foreign_index_is_rebuilt(tmp_path):
     ahead.ensure(store)
     ahead.cursor = store.last_seq() + 10
     assert ahead.stale(store.last_seq())
-    store.close()
 
 
 # --- what a search keeps ------------------------------------------------------------------
@@ -463,11 +456,10 @@ def test_the_json_answer_is_the_results_encoded(corpus):
                 )
 
 
-def test_what_is_kept_follows_the_index(tmp_path):
+def test_what_is_kept_follows_the_index(store, tmp_path):
     """Facets are kept until the index reloads, versions by their number: a new item
     counts at once, an update is shown as itself, never as the version before it."""
-    store = open_store(f"sqlite:///{tmp_path / 'k.db'}")
-    index = SearchIndex(tmp_path / "k.db.search")
+    index = SearchIndex(tmp_path / "k.search")
     index.ensure(store)
     searcher = Searcher(index, store)
     first = NewsItem(id="urn:test:k1", language="ar", headline="زلزال في المدينة", body=["نص أول."])
@@ -488,4 +480,3 @@ def test_what_is_kept_follows_the_index(tmp_path):
     assert hit.version == 2 and "ثان" in hit.snippet
     body = msgspec.json.decode(searcher.search_json(req, ALL))
     assert {h["id"]: h["version"] for h in body["hits"]} == {first.id: 2, "urn:test:k2": 1}
-    store.close()

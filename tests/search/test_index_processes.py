@@ -7,7 +7,6 @@ from newswire.access.products import Product
 from newswire.model import NewsItem
 from newswire.search.engine import Searcher, SearchRequest
 from newswire.search.index import SearchIndex
-from newswire.store import open_store
 
 ALL = [Product(name="all", access="full")]
 
@@ -26,9 +25,8 @@ def found(index: SearchIndex, store, word: str) -> set[str]:
     return {h.id for h in page.hits}
 
 
-def test_one_writer_the_others_follow_and_take_over(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
-    folder = tmp_path / "p.db.search"
+def test_one_writer_the_others_follow_and_take_over(store, tmp_path):
+    folder = tmp_path / "p.search"
     first = SearchIndex(folder)
     second = SearchIndex(folder)  # opened at once, as N processes starting together
     try:
@@ -51,4 +49,3 @@ def test_one_writer_the_others_follow_and_take_over(tmp_path):
         assert second.cursor == store.last_seq()
     finally:
         second.close()
-        store.close()

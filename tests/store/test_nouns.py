@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
 from newswire.access.accounts import Account, Session, Topic, hash_token, new_session
@@ -18,7 +17,7 @@ from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.webhooks import Advance, Outgoing, now
-from tests.helpers import retry_until
+from tests.helpers import everything_stored, retry_until
 
 T0 = datetime(2030, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -106,14 +105,7 @@ def test_the_secret_is_never_stored(store, store_url):
     key, key_id, key_hash = new_key()
     store.keys.add(ApiKey(id=key_id, scope="publish", name="desk"), key_hash)
     secret = key.split("_", 2)[2]
-    if store_url.startswith("sqlite"):
-        import sqlite3
-
-        path = store_url.removeprefix("sqlite:///")
-        dump = "\n".join(sqlite3.connect(path).iterdump())
-    else:
-        with psycopg.connect(store_url) as conn:
-            dump = str(conn.execute("SELECT row_to_json(k)::text FROM api_keys k").fetchall())
+    dump = everything_stored(store_url)
     assert secret not in dump and key_hash in dump
 
 

@@ -76,8 +76,8 @@ def html(response):
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+def db(module_store_url) -> str:
+    return module_store_url
 
 
 @pytest.fixture(scope="module")

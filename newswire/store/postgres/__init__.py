@@ -139,6 +139,11 @@ def _open(info: str, *, create: bool) -> None:
     try:
         conn = psycopg.connect(info, autocommit=True)
     except psycopg.OperationalError as exc:
+        if not create and _missing(info):
+            # As the SQLite store says of a file not there: a typo is not an outage.
+            raise BadInput(
+                f"no database {where(info)} (ingest or import creates one)", field="db"
+            ) from None
         if not (create and _create_database(info)):
             raise BadInput(f"cannot open the database {where(info)}: {exc}", field="db") from None
         conn = psycopg.connect(info, autocommit=True)
@@ -153,6 +158,19 @@ def _open(info: str, *, create: bool) -> None:
             migrate(conn, POSTGRES_MIGRATIONS)
     except psycopg.Error as exc:
         raise BadInput(f"cannot open the database {where(info)}: {exc}", field="db") from None
+
+
+def _missing(info: str) -> bool:
+    """Whether the server is there and the URL's database is not."""
+    name = conninfo_to_dict(info).get("dbname")
+    if not name or name == "postgres":
+        return False
+    try:
+        with psycopg.connect(make_conninfo(info, dbname="postgres"), autocommit=True) as admin:
+            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return found.fetchone() is None
+    except psycopg.Error:
+        return False
 
 
 def _create_database(info: str) -> bool:
