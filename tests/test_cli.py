@@ -18,8 +18,11 @@ HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا م�
 
 
 @pytest.fixture
-def db(store_url) -> str:
-    return store_url
+def db(tmp_path) -> str:
+    """SQLite: these tests are about the command itself (its output, errors, options).
+    The tests taking ``store_url`` run on every backend: the commands that read and write
+    the store, on each."""
+    return f"sqlite:///{tmp_path / 'cli.db'}"
 
 
 def ingest_seed(db: str) -> str:
@@ -30,7 +33,8 @@ def ingest_seed(db: str) -> str:
     return ids[0]
 
 
-def test_the_seed_item_as_ninjs(db):
+def test_the_seed_item_as_ninjs(store_url):
+    db = store_url
     item_id = ingest_seed(db)
     shown = newswire("show", item_id, "--format", "ninjs", db=db)
     assert shown.returncode == 0, shown.stderr.decode()
@@ -69,7 +73,8 @@ def test_ingesting_the_same_file_twice_adds_no_version(db):
     store.close()
 
 
-def test_versions_and_show_version(db, tmp_path):
+def test_versions_and_show_version(store_url, tmp_path):
+    db = store_url
     item_id = ingest_seed(db)
     updated = tmp_path / "ninjs.json"
     doc = json.loads(newswire("show", item_id, db=db).stdout)
@@ -110,7 +115,8 @@ def test_list_filters_by_language_and_limits(db, tmp_path):
     assert "Turkish intelligence" in one and HEADLINE not in one
 
 
-def test_a_bad_file_never_stops_the_good_ones(db, tmp_path):
+def test_a_bad_file_never_stops_the_good_ones(store_url, tmp_path):
+    db = store_url
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "good.txt").write_bytes(SEED.read_bytes())
@@ -202,7 +208,8 @@ def test_a_forced_format_that_does_not_fit(db):
     assert result.returncode == 1 and b"000_fd5af0361ac50746.txt" in result.stderr
 
 
-def test_export_and_import_reproduce_every_version(db, make_store_url, tmp_path):
+def test_export_and_import_reproduce_every_version(store_url, make_store_url, tmp_path):
+    db = store_url
     item_id = ingest_seed(db)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -325,7 +332,8 @@ def test_stray_control_characters_are_removed_not_stored(db, tmp_path):
     store.close()
 
 
-def test_import_validates_every_record(db, make_store_url, tmp_path):
+def test_import_validates_every_record(store_url, make_store_url, tmp_path):
+    db = store_url
     ingest_seed(db)
     backup = tmp_path / "backup.jsonl"
     assert newswire("export", str(backup), db=db).returncode == 0
