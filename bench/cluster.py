@@ -237,6 +237,9 @@ def publish(
                 frames, last_change = got, now
             if done_at is None and proc.poll() is not None:
                 done_at = now
+                if out.exists():  # a POST that failed publishes nothing to wait for
+                    created = sum(bool(p.get("created")) for p in json.loads(out.read_text()))
+                    expected = expected_per_item * created
             if done_at is not None and frames >= expected:
                 break
             if now - t0 > budget + 60:

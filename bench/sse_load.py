@@ -257,8 +257,19 @@ def publish(
                 records.append({"i": i, "due": due, "error": "the publish phase ran out of time"})
                 continue
             try:
-                conn.request("POST", "/v1/items", bodies[i], headers)
-                resp = conn.getresponse()
+                try:
+                    conn.request("POST", "/v1/items", bodies[i], headers)
+                    resp = conn.getresponse()
+                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                    # The server closed this keep-alive connection while it was idle (with
+                    # several ports, a connection may wait longer than uvicorn's 5 s for
+                    # its next POST): it read nothing of the request, so send it again on
+                    # a new connection, as an HTTP client does. The time counts from the
+                    # first try.
+                    conn.close()
+                    conn = conns[via] = connect(ports[via])
+                    conn.request("POST", "/v1/items", bodies[i], headers)
+                    resp = conn.getresponse()
                 data = resp.read()
             except (OSError, http.client.HTTPException) as exc:
                 records.append({"i": i, "due": due, "sent": sent, "error": repr(exc)})
