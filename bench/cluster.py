@@ -3,7 +3,7 @@ live load on both, in one run, on loopback (127.0.0.1) only.
 
     .venv/bin/python bench/cluster.py [--subscribers 500] [--rate 20] [--seconds 20] [--rounds 3]
     .venv/bin/python bench/cluster.py --quick          # 100 readers, 5 s, one round
-    .venv/bin/python bench/cluster.py --py-spy PATH    # also profile both nodes (an extra run)
+    .venv/bin/python bench/cluster.py --py-spy PATH    # also profile the nodes (an extra run)
 
 Two cases, each into a fresh store, in alternating order round after round:
 
@@ -13,6 +13,9 @@ Two cases, each into a fresh store, in alternating order round after round:
   core the single node gets), on a new PostgreSQL database ``newswire_bench_<hex>``
   (dropped afterwards) and a new JetStream stream ``BENCH_<hex>`` (``?stream=...&subject=
   bench.<hex>.items`` on the bus URL; deleted afterwards); N/2 readers on each node.
+- *one-pg* (``--cases single,one-pg,cluster``): one node on PostgreSQL + NATS, all N
+  readers on it: what the store and the bus add, apart from what two nodes on one core
+  add.
 
 The load is the same in both cases, all of it on core 1: two reader processes
 (bench/sse_load.py readers, N/2 connections each; in the cluster one per node) and a
@@ -264,6 +267,10 @@ def publish(
 # --- one case -------------------------------------------------------------------------------
 
 
+NODES = {"single": 1, "one-pg": 1, "cluster": 2}
+"""Each case's number of nodes; all but ``single`` on PostgreSQL + NATS."""
+
+
 @contextlib.contextmanager
 def store_for(kind: str, work: Path, tag: str):
     """(database URL, bus URL or None, database name) of a fresh store for the case."""
@@ -288,7 +295,7 @@ def run_case(kind: str, args, work: Path, tag: str, py_spy: str | None = None) -
         cli(db, "subscriber", "add", "bench", "--product", "wire", "--rate-limit", "1000000")
         key, desk = read_key(db, "bench"), publish_key(db)
         try:
-            for n in range(1 if kind == "single" else 2):
+            for n in range(NODES[kind]):
                 env = {"NEWSWIRE_SEARCH_INDEX": str(work / f"{tag}-node{n}.search")}
                 if bus:
                     env["NEWSWIRE_BUS"] = bus
@@ -502,34 +509,69 @@ def summary(kind: str, lat: dict, machines: list[dict], services: list[dict], n:
 # --- the run --------------------------------------------------------------------------------
 
 
+def compare(mine: dict, single: dict) -> dict:
+    """A case against the single node, both at their best rounds: ratios and the
+    milliseconds it adds."""
+
+    def ratio(a, b):
+        return round(a / b, 2) if a is not None and b else None
+
+    def added(key: str, q: str) -> float | None:
+        a, b = mine[key][q], single[key][q]
+        return None if a is None or b is None else round(a - b, 2)
+
+    return {
+        "rounds_compared": {"single": single["round"], mine["case"]: mine["round"]},
+        "p50_ratio": ratio(mine["from_send_ms"]["p50"], single["from_send_ms"]["p50"]),
+        "p99_ratio": ratio(mine["from_send_ms"]["p99"], single["from_send_ms"]["p99"]),
+        "added_p50_ms": added("from_send_ms", "p50"),
+        "added_p95_ms": added("from_send_ms", "p95"),
+        "added_p99_ms": added("from_send_ms", "p99"),
+        "added_p99_from_ack_ms": added("from_ack_ms", "p99"),
+        "added_post_p50_ms": added("post_ms", "p50"),
+        "cpu_per_delivery_ratio": ratio(
+            mine["node_cpu_us_per_delivery"], single["node_cpu_us_per_delivery"]
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=500)
     parser.add_argument("--rate", type=float, default=20.0, help="items per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="of publishing per case")
     parser.add_argument("--rounds", type=int, default=3, help="each case once a round")
+    parser.add_argument(
+        "--cases",
+        default="single,cluster",
+        help="comma-separated, of single, cluster and one-pg (one node on PostgreSQL + NATS:"
+        " what the store and the bus add, apart from splitting the load over two nodes)",
+    )
     parser.add_argument("--quick", action="store_true", help="100 readers, 5 s, one round")
     parser.add_argument("--quiet-wait", type=float, default=120.0, metavar="S")
-    parser.add_argument("--py-spy", metavar="PATH", help="profile both nodes in an extra run")
+    parser.add_argument("--py-spy", metavar="PATH", help="profile the nodes in an extra run")
     args = parser.parse_args()
     stop_on_term()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if set(cases) - set(NODES) or not {"single", "cluster"} <= set(cases):
+        sys.exit(f"--cases: single and cluster, and one-pg if wanted; not {args.cases!r}")
     if args.quick:
         args.subscribers, args.seconds, args.rounds = 100, 5.0, 1
+    args.rounds = max(1, args.rounds)
     args.subscribers -= args.subscribers % READER_PROCESSES
     name = "cluster-quick" if args.quick else "cluster"
     raise_nofile(2 * args.subscribers + 1000)
     print(SHARED_MACHINE, file=sys.stderr)
 
     lat: dict[str, dict] = {}
-    machines: dict[str, list] = {"single": [], "cluster": []}
-    services: dict[str, list] = {"single": [], "cluster": []}
+    machines: dict[str, list] = {kind: [] for kind in cases}
+    services: dict[str, list] = {kind: [] for kind in cases}
     rounds = []
     profiles = {}
     with tempfile.TemporaryDirectory(prefix="newswire-cluster-") as tmp:
         work = Path(tmp)
         for r in range(args.rounds):
-            order = ("single", "cluster") if r % 2 == 0 else ("cluster", "single")
-            for kind in order:
+            for kind in cases if r % 2 == 0 else cases[::-1]:
                 print(f"round {r + 1}: {kind}", file=sys.stderr)
                 case = run_case(kind, args, work, f"{kind}{r}")
                 got = latencies(case)
@@ -558,14 +600,14 @@ def main() -> None:
                 machines[kind].append(case["machine"])
                 services[kind].append(case["service_cpu_s"])
         if args.py_spy:
-            for kind in ("single", "cluster"):
+            for kind in cases:
                 print(f"profiled run: {kind}", file=sys.stderr)
                 case = run_case(kind, args, work, f"{kind}-spy", py_spy=args.py_spy)
                 profiles[kind] = case["profiles"]
 
     pooled = {
         kind: summary(kind, lat[kind], machines[kind], services[kind], args.subscribers)
-        for kind in ("single", "cluster")
+        for kind in cases
     }
 
     def best(kind: str) -> dict:
@@ -573,39 +615,20 @@ def main() -> None:
         # benches take the best of their runs, each case is taken at its best round.
         return min((r for r in rounds if r["case"] == kind), key=lambda r: r["from_send_ms"]["p99"])
 
-    one, two = best("single"), best("cluster")
-
-    def ratio(a, b):
-        return round(a / b, 2) if a is not None and b else None
-
-    def added(key: str, q: str) -> float | None:
-        a, b = two[key][q], one[key][q]
-        return None if a is None or b is None else round(a - b, 2)
-
-    comparison = {
-        "rounds_compared": {"single": one["round"], "cluster": two["round"]},
-        "p50_ratio": ratio(two["from_send_ms"]["p50"], one["from_send_ms"]["p50"]),
-        "p99_ratio": ratio(two["from_send_ms"]["p99"], one["from_send_ms"]["p99"]),
-        "added_p50_ms": added("from_send_ms", "p50"),
-        "added_p95_ms": added("from_send_ms", "p95"),
-        "added_p99_ms": added("from_send_ms", "p99"),
-        "added_p99_from_ack_ms": added("from_ack_ms", "p99"),
-        "cpu_per_delivery_ratio": ratio(
-            two["node_cpu_us_per_delivery"], one["node_cpu_us_per_delivery"]
-        ),
-    }
+    comparisons = {kind: compare(best(kind), best("single")) for kind in cases if kind != "single"}
     result = {
         "subscribers": args.subscribers,
         "rate": args.rate,
         "seconds": args.seconds,
         "rounds": args.rounds,
+        "cases": cases,
         "quiet_wait_s": args.quiet_wait,
         "layout": SHARED_MACHINE,
         "targets": TARGETS,
         "verdict": [
             check(
                 "added p99 from send, ms (cluster − single)",
-                comparison["added_p99_ms"],
+                comparisons["cluster"]["added_p99_ms"],
                 TARGETS["added_p99_ms"],
                 False,
             ),
@@ -616,7 +639,7 @@ def main() -> None:
                 False,
             ),
         ],
-        "comparison": comparison,
+        "comparisons": comparisons,
         "pooled": pooled,
         "runs": rounds,
         "profiles": profiles,
@@ -625,30 +648,33 @@ def main() -> None:
 
 
 def report(result: dict) -> str:
-    c = result["comparison"]
-    picked = c["rounds_compared"]
-    one, two = result["pooled"]["single"], result["pooled"]["cluster"]
     parts = [
         f"{result['subscribers']:,} SSE subscribers, {result['rate']:g} items/s for "
         f"{result['seconds']:g} s, {result['rounds']} round(s). {result['layout']}",
         "",
-        f"cluster / single, each at its best round by p99 (single: round {picked['single']},"
-        f" cluster: round {picked['cluster']}):",
-        "",
-        table(
-            ["cluster / single", "ratio", "added (ms)"],
-            [
-                ["p50 from send", c["p50_ratio"], c["added_p50_ms"]],
-                ["p95 from send", None, c["added_p95_ms"]],
-                ["p99 from send", c["p99_ratio"], c["added_p99_ms"]],
-                ["p99 from the 201", None, c["added_p99_from_ack_ms"]],
-                ["node CPU µs / delivery", c["cpu_per_delivery_ratio"], None],
-            ],
-        ),
-        "",
     ]
+    for kind, c in result["comparisons"].items():
+        picked = c["rounds_compared"]
+        parts += [
+            f"{kind} / single, each at its best round by p99 (single: round {picked['single']},"
+            f" {kind}: round {picked[kind]}):",
+            "",
+            table(
+                [f"{kind} / single", "ratio", "added (ms)"],
+                [
+                    ["p50 from send", c["p50_ratio"], c["added_p50_ms"]],
+                    ["p95 from send", None, c["added_p95_ms"]],
+                    ["p99 from send", c["p99_ratio"], c["added_p99_ms"]],
+                    ["p99 from the 201", None, c["added_p99_from_ack_ms"]],
+                    ["POST p50", None, c["added_post_p50_ms"]],
+                    ["node CPU µs / delivery", c["cpu_per_delivery_ratio"], None],
+                ],
+            ),
+            "",
+        ]
     rows = []
-    for r in [*result["runs"], {**one, "round": "all"}, {**two, "round": "all"}]:
+    pooled = [{**r, "round": "all"} for r in result["pooled"].values()]
+    for r in [*result["runs"], *pooled]:
         s, a, p = r["from_send_ms"], r["from_ack_ms"], r["post_ms"]
         rows.append(
             [
