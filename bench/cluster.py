@@ -34,8 +34,9 @@ taken at its best round (others' jobs on a shared machine only add latency); eve
 is in the table, with how much of the machine went to processes not of this run.
 
 Before each measured phase the script waits (--quiet-wait s at most) for both cores to be
-90% idle. Writes bench/out/cluster.json (cluster-quick.json) and prints Markdown tables
-for docs/benchmarks.md.
+90% idle. Writes bench/out/cluster.json (cluster-quick.json; cluster-profiled.json with
+--py-spy, the profiles summed up in it and printed) and prints Markdown tables for
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -559,7 +560,8 @@ def main() -> None:
         args.subscribers, args.seconds, args.rounds = 100, 5.0, 1
     args.rounds = max(1, args.rounds)
     args.subscribers -= args.subscribers % READER_PROCESSES
-    name = "cluster-quick" if args.quick else "cluster"
+    # A profiled run's figures are skewed by the sampling: kept apart from the real ones.
+    name = "cluster-quick" if args.quick else "cluster-profiled" if args.py_spy else "cluster"
     raise_nofile(2 * args.subscribers + 1000)
     print(SHARED_MACHINE, file=sys.stderr)
 
