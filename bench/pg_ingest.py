@@ -27,7 +27,9 @@ dirty pages:
 - ``newswire migrate`` of that SQLite store into PostgreSQL (every table, rows in
   batches of 2,000).
 
-The best time of --runs is reported for each. The issue's target: the store's ingest at
+The best time of --runs is reported for each, and for the writes this process makes
+itself (the store, the bare COPY) how much of the time its own CPU was busy: the rest it
+waited for the server. The issue's target: the store's ingest at
 least 0.5× the bare COPY. Nothing is pinned: the PostgreSQL server is the machine's
 running service, and this script and it share both cores. Writes bench/out/pg_ingest.json
 (pg_ingest-quick.json) and prints a Markdown table for docs/benchmarks.md.
@@ -106,31 +108,33 @@ def checkpoint(url: str) -> None:
         conn.execute("CHECKPOINT")
 
 
-def store_ingest(url: str, prepared: list[Prepared], batch: int) -> float:
+def store_ingest(url: str, prepared: list[Prepared], batch: int) -> tuple[float, float]:
+    """Seconds, and this process's CPU seconds meanwhile (the rest of the time it waited
+    for PostgreSQL)."""
     store = PostgresStore(url)  # opens and migrates the new database: not timed
     try:
         checkpoint(url)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(prepared), batch):
             store.append_many(prepared[i : i + batch])
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         _, versions = store.count()
         if versions != len(prepared):
             raise RuntimeError(f"the store holds {versions} versions, not {len(prepared)}")
-        return elapsed
+        return elapsed, cpu
     finally:
         store.close()
 
 
-def bare_copy(url: str, rows: list[tuple], batch: int, name: str) -> float:
+def bare_copy(url: str, rows: list[tuple], batch: int, name: str) -> tuple[float, float]:
     """Binary COPY of ``rows`` into a new table like ``versions``, ``batch`` rows a
-    transaction (0: all in one)."""
+    transaction (0: all in one): seconds, and this process's CPU seconds meanwhile."""
     PostgresStore(url).close()  # the store's schema: ``versions`` to copy the shape of
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {name} (LIKE versions INCLUDING ALL)")
         checkpoint(url)
         size = batch or len(rows)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for i in range(0, len(rows), size):
             with (
                 conn.transaction(),
@@ -140,11 +144,11 @@ def bare_copy(url: str, rows: list[tuple], batch: int, name: str) -> float:
                 copy.set_types(COPY_TYPES)
                 for row in rows[i : i + size]:
                     copy.write_row(row)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         (count,) = conn.execute(f"SELECT count(*) FROM {name}").fetchone()
         if count != len(rows):
             raise RuntimeError(f"{name} holds {count} rows, not {len(rows)}")
-        return elapsed
+        return elapsed, cpu
 
 
 def timed_cli(*args: str, checkpoint_url: str | None = None) -> float:
@@ -195,6 +199,11 @@ def main() -> None:
         "cli_ingest_sqlite": [],
         "migrate": [],
     }
+    client: dict[str, list[float]] = {
+        k: [] for k in ("store", "bare_copy_batches", "bare_copy_one")
+    }
+    """This process's CPU over the wall time of each in-process write: the rest, it waited
+    for the server."""
     quiet = []
     with tempfile.TemporaryDirectory(prefix="newswire-pg-ingest-") as tmp:
         work = Path(tmp)
@@ -206,12 +215,16 @@ def main() -> None:
         n = len(prepared)
         os.sync()  # the files are on disk before anything is timed
 
+        def timed(key: str, got: tuple[float, float]) -> None:
+            times[key].append(got[0])
+            client[key].append(round(got[1] / got[0], 3))
+
         def store(url: str) -> None:
-            times["store"].append(store_ingest(url, prepared, args.batch))
+            timed("store", store_ingest(url, prepared, args.batch))
 
         def bare(url: str) -> None:
-            times["bare_copy_batches"].append(bare_copy(url, rows, args.batch, "bare_batches"))
-            times["bare_copy_one"].append(bare_copy(url, rows, 0, "bare_one"))
+            timed("bare_copy_batches", bare_copy(url, rows, args.batch, "bare_batches"))
+            timed("bare_copy_one", bare_copy(url, rows, 0, "bare_one"))
 
         for r in range(args.runs):
             quiet.append(wait_quiet(args.quiet_wait) if args.quiet_wait > 0 else None)
@@ -264,6 +277,7 @@ def main() -> None:
         "seconds": {k: round(v, 3) for k, v in best.items()},
         "per_second": per_s,
         "all_seconds": {k: [round(x, 3) for x in v] for k, v in times.items()},
+        "client_cpu_share": client,
     }
     report_result(name, result, report)
 
@@ -280,8 +294,15 @@ LABELS = {
 
 def report(result: dict) -> str:
     ps, secs, ratios = result["per_second"], result["seconds"], result["ratios"]
+    client = result["client_cpu_share"]
     rows = [
-        [LABELS[k].format(batch=result["batch"]), secs[k], ps[k], ", ".join(map(str, v))]
+        [
+            LABELS[k].format(batch=result["batch"]),
+            secs[k],
+            ps[k],
+            ", ".join(map(str, v)),
+            ", ".join(f"{x:.0%}" for x in client.get(k, [])) or None,
+        ]
         for k, v in result["all_seconds"].items()
     ]
     return "\n".join(
@@ -289,7 +310,11 @@ def report(result: dict) -> str:
             f"{result['articles']:,} articles, best of {result['runs']} run(s); the "
             "PostgreSQL server and this script share the machine's 2 cores.",
             "",
-            table(["operation", "seconds", "articles/s", "every run (s)"], rows, "lrrr"),
+            table(
+                ["operation", "seconds", "articles/s", "every run (s)", "client CPU / wall"],
+                rows,
+                "lrrrr",
+            ),
             "",
             f"store / bare COPY in one transaction: {ratios['store_vs_bare_copy_one']}",
             f"store / bare COPY in the same batches: {ratios['store_vs_bare_copy_batches']}",
