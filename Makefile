@@ -61,3 +61,13 @@ bench-publish: install
 
 bench-webhooks: install
 	$(BIN)/python bench/webhooks.py
+
+# The scale-out benches need PostgreSQL and NATS JetStream on 127.0.0.1 (started if missing).
+.PHONY: bench-cluster bench-pg-ingest
+bench-cluster: install
+	bash scripts/services.sh postgres nats
+	$(BIN)/python bench/cluster.py
+
+bench-pg-ingest: install
+	bash scripts/services.sh postgres
+	$(BIN)/python bench/pg_ingest.py

@@ -24,7 +24,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,6 +35,10 @@ PY = sys.executable
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, CLIENT_CORE = "0", "1"
 CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+"""The PostgreSQL server the scale-out benches use (``scripts/services.sh postgres``)."""
+NATS = "nats://127.0.0.1:4222"
+"""The NATS JetStream server the scale-out benches use (``scripts/services.sh nats``)."""
 T = TypeVar("T")
 
 
@@ -318,6 +323,23 @@ def fresh_db(work: Path, name: str) -> str:
     for suffix in ("", "-wal", "-shm"):
         (work / f"{name}.db{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{work / f'{name}.db'}"
+
+
+@contextlib.contextmanager
+def fresh_postgres(server: str = POSTGRES) -> Iterator[str]:
+    """A new, empty database ``newswire_bench_<hex>`` on ``server``: its URL, dropped at
+    the end (``WITH (FORCE)``: a server left running by a failed run holds connections),
+    so that no run sees another's rows and nothing is left behind."""
+    import psycopg
+
+    name = f"newswire_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def serve_accepts(option: str) -> bool:

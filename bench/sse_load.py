@@ -2,10 +2,12 @@
 
     sse_load.py readers --port P --key KEY      many SSE readers in one process, steered
                                                 by JSON lines on stdin (replies on stdout)
-    sse_load.py publish --port P --key KEY --bodies FILE --rate R --out FILE
+    sse_load.py publish --port P --key KEY --bodies FILE --rate R --out FILE [--ports P,Q]
                                                 POST each body when due (R per second, open
                                                 loop; 0: all at once) on up to 32 keep-alive
-                                                connections, and record its ack
+                                                connections, and record its ack; with
+                                                --ports, body i through the (i mod n)-th
+                                                server (nodes of a cluster, in turn)
     sse_load.py floor --port P                  a bare uvloop SSE broadcaster: the floor
 
 The readers are deliberately lean: one ``asyncio.Protocol`` per connection on uvloop, a
@@ -212,7 +214,7 @@ async def readers(port: int, key: str) -> None:
 
 
 def publish(
-    port: int,
+    ports: list[int],
     key: str,
     bodies_path: str,
     rate: float,
@@ -223,7 +225,8 @@ def publish(
     """POST every body, open-loop: body i is due at start + i/rate (all at once when rate
     is 0) and goes out on the first of ``concurrency`` keep-alive connections that is free,
     so a slow answer does not slow the schedule down (no coordinated omission). Records
-    when each was due, sent and acknowledged.
+    when each was due, sent and acknowledged. Body i goes to ``ports[i % len(ports)]``
+    (``via``: that index), each connection keeping one socket to every port.
 
     The bodies file (a pickle) holds ``bodies``, the ``headers`` to send them with, and
     ``seqs``: None for newswire, whose answer says the sequence number it gave the item,
@@ -236,7 +239,7 @@ def publish(
     jobs: queue.Queue = queue.Queue()
     records: list[dict] = []
 
-    def connect() -> http.client.HTTPConnection:
+    def connect(port: int) -> http.client.HTTPConnection:
         # http.client sends the head and the body in two send() calls: without
         # TCP_NODELAY, Nagle and the server's delayed ACK add ~40 ms to a POST.
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -244,24 +247,44 @@ def publish(
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
 
-    def worker(conn: http.client.HTTPConnection) -> None:
+    def worker(conns: list[http.client.HTTPConnection]) -> None:
         while (job := jobs.get()) is not None:
             i, due = job
+            via = i % len(conns)
+            conn = conns[via]
             sent = monotonic()
             if sent > deadline:
                 records.append({"i": i, "due": due, "error": "the publish phase ran out of time"})
                 continue
             try:
-                conn.request("POST", "/v1/items", bodies[i], headers)
-                resp = conn.getresponse()
+                try:
+                    conn.request("POST", "/v1/items", bodies[i], headers)
+                    resp = conn.getresponse()
+                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                    # The server closed this keep-alive connection while it was idle (with
+                    # several ports, a connection may wait longer than uvicorn's 5 s for
+                    # its next POST): it read nothing of the request, so send it again on
+                    # a new connection, as an HTTP client does. The time counts from the
+                    # first try.
+                    conn.close()
+                    conn = conns[via] = connect(ports[via])
+                    conn.request("POST", "/v1/items", bodies[i], headers)
+                    resp = conn.getresponse()
                 data = resp.read()
             except (OSError, http.client.HTTPException) as exc:
                 records.append({"i": i, "due": due, "sent": sent, "error": repr(exc)})
                 conn.close()
                 with contextlib.suppress(OSError):
-                    conn = connect()
+                    conns[via] = connect(ports[via])
                 continue
-            record = {"i": i, "due": due, "sent": sent, "ack": monotonic(), "status": resp.status}
+            record = {
+                "i": i,
+                "via": via,
+                "due": due,
+                "sent": sent,
+                "ack": monotonic(),
+                "status": resp.status,
+            }
             if resp.status not in (200, 201, 202):
                 record["error"] = data[:300].decode("utf-8", "replace")
             elif seqs is not None:
@@ -271,12 +294,14 @@ def publish(
                 record["seq"] = answer["sequence"]
                 record["created"] = answer.get("created", True)
             records.append(record)
-        conn.close()
+        for conn in conns:
+            conn.close()
 
     # Connected, then ready: the caller starts measuring when it says go (a line on stdin),
     # not while this interpreter starts up on the readers' core.
     threads = [
-        threading.Thread(target=worker, args=(connect(),), daemon=True) for _ in range(concurrency)
+        threading.Thread(target=worker, args=([connect(p) for p in ports],), daemon=True)
+        for _ in range(concurrency)
     ]
     for thread in threads:
         thread.start()
@@ -397,13 +422,15 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=32, help="publisher connections")
+    parser.add_argument(
+        "--ports", default="", help="publish through these servers in turn (default: --port)"
+    )
     args = parser.parse_args()
     if args.role == "readers":
         uvloop.run(readers(args.port, args.key))
     elif args.role == "publish":
-        publish(
-            args.port, args.key, args.bodies, args.rate, args.out, args.timeout, args.concurrency
-        )
+        ports = [int(p) for p in args.ports.split(",") if p.strip()] or [args.port]
+        publish(ports, args.key, args.bodies, args.rate, args.out, args.timeout, args.concurrency)
     else:
         with contextlib.suppress(KeyboardInterrupt):
             uvloop.run(floor(args.port))
