@@ -40,15 +40,25 @@ tools it runs at the limit itself, and says so."""
 
 
 class Pipeline:
-    """Takes files in, ``workers`` at a time; ``close`` (or ``with``) ends the workers."""
+    """Takes files in, ``workers`` at a time; ``close`` (or ``with``) ends the workers.
+
+    ``scratch``: the folder where renditions are made before they are stored (the
+    system's temporary folder by default); ``grace``: seconds past a file's time limit
+    before its worker is ended.
+
+    The workers are started by ``spawn`` (a fresh interpreter, not a fork of a process
+    that may run threads), so a script that makes a ``Pipeline`` guards its main code
+    with ``if __name__ == "__main__":``, as ``multiprocessing`` asks.
+    """
 
     def __init__(
         self, blobs: Blobs, limits: Limits | None = None, *, workers: int = 1,
-        scratch: Path | None = None,
+        scratch: Path | None = None, grace: float = GRACE,
     ):
         self.blobs = blobs
         self.limits = limits or Limits()
         self.scratch = scratch
+        self.grace = grace
         self._pool = ProcessPool(
             max_workers=workers, max_tasks=RECYCLE, initializer=start,
             initargs=(self.limits,), context=multiprocessing.get_context("spawn"),
@@ -89,7 +99,7 @@ class Pipeline:
     def _run(self, path: Path, format_name: str, out: Path) -> Outcome:
         future = self._pool.schedule(
             work, args=(str(path), format_name, str(out), self.limits),
-            timeout=self.limits.seconds + GRACE,
+            timeout=self.limits.seconds + self.grace,
         )
         try:
             result: Outcome = future.result()

@@ -100,7 +100,8 @@ def ffprobe(path: Path, *, timeout: float) -> Video:
         said = _last_line(done.stderr) or f"exit status {done.returncode}"
         raise Unprocessable(f"ffprobe cannot read it: {said}")
     try:
-        probed = msgspec.json.decode(done.stdout, type=Probed)
+        # ffprobe writes durations as strings ("2.000000"): strict=False reads them as numbers.
+        probed = msgspec.json.decode(done.stdout, type=Probed, strict=False)
     except msgspec.ValidationError as exc:
         raise Unprocessable(f"ffprobe cannot read it: {exc}") from None
     video = next((s for s in probed.streams if s.codec_type == "video" and s.width), None)

@@ -13,7 +13,7 @@ PNG and TIFF files by streaming them. ``web`` is made from the file (libvips shr
 while decoding); ``preview`` and ``thumbnail`` from ``web``, already decoded and small.
 
 Video: a ``poster`` JPEG (a frame from the first seconds, as large as ``web``), its
-``thumbnail``, and a ``preview`` MP4 (H.264 at about 600 kbit/s, at most 640 pixels
+``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality capped at 600 kbit/s, at most 640 pixels
 on its longest side, AAC sound, its index at the front so that it plays while it
 downloads). ffmpeg applies the rotation a phone recorded.
 
@@ -138,7 +138,7 @@ def _save_jpeg(image: Any, file: Path, name: str) -> Made:
 def _said(exc: Exception) -> str:
     """libvips' message, without its call stack of operation names."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith("unable to call")]
+    useful = [line for line in lines if not line.startswith("unable to ")]
     return "; ".join(useful or lines)[:300]
 
 
@@ -171,8 +171,8 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
         [*common, "-i", source, "-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1",
          "-vf", f"scale=w='min({box},iw)':h='min({box},ih)':force_original_aspect_ratio=decrease"
                 ":force_divisible_by=2",
-         "-c:v", "libx264", "-preset", "veryfast", "-b:v", VIDEO_BITRATE,
-         "-maxrate", VIDEO_BITRATE, "-bufsize", "1200k", "-pix_fmt", "yuv420p",
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-maxrate", VIDEO_BITRATE,
+         "-bufsize", "1200k", "-pix_fmt", "yuv420p",
          "-c:a", "aac", "-b:a", "64k", "-ac", "2", "-movflags", "+faststart",
          "-threads", "2", "-y", f"file:{preview}"],
         timeout=deadline - time.monotonic(), what="ffmpeg (preview)",

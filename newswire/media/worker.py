@@ -48,7 +48,9 @@ def work(path: str, format_name: str, out: str, limits: Limits) -> Outcome:
     try:
         info, made = _work(Path(path), format_name, Path(out), limits)
     except NewswireError as exc:
-        return Outcome(refused=(type(exc).__name__, exc.detail))
+        # The tools name the file by its path here, a temporary one the sender never saw.
+        said = exc.detail.replace(f"file:{Path(path).resolve()}", "the file")
+        return Outcome(refused=(type(exc).__name__, said.replace(path, "the file")))
     except TimeoutError:
         return Outcome(refused=("Unprocessable", f"took longer than {limits.seconds:g} s to process"))
     except MemoryError:
@@ -62,10 +64,12 @@ def _work(path: Path, format_name: str, out: Path, limits: Limits) -> tuple[Medi
     tags = _exiftool.tags(path, iptc_charset=limits.iptc_charset)
     text = fields(tags)
     _check_pixels(str(tags.get("Composite:ImageSize", "")), limits.max_pixels)
+    _in_time(deadline)
     if fmt.kind == "video":
         video = ffprobe(path, timeout=deadline - time.monotonic())
         _check_pixels(f"{video.width} {video.height}", limits.max_pixels)
         made = videos(path, out, video, deadline=deadline)
+        _in_time(deadline)
         text["capture_time"] = text["capture_time"] or iso_date(video.creation_time)
         info = MediaInfo(
             kind=fmt.kind, content_type=fmt.content_type, width=video.width,
@@ -73,7 +77,9 @@ def _work(path: Path, format_name: str, out: Path, limits: Limits) -> tuple[Medi
         )
         return info, made
     width, height, orientation = picture_header(path, max_pixels=limits.max_pixels)
+    _in_time(deadline)
     made = pictures(path, out)
+    _in_time(deadline)
     if orientation >= 5:  # a quarter turn: shown taller than stored, or wider
         width, height = height, width
     info = MediaInfo(
@@ -81,6 +87,13 @@ def _work(path: Path, format_name: str, out: Path, limits: Limits) -> tuple[Medi
         orientation=orientation, **text,
     )
     return info, made
+
+
+def _in_time(deadline: float) -> None:
+    """Between two steps: past the deadline, the file is refused (within a step, the
+    tools are killed at it, and libvips' work by the pool ending the worker)."""
+    if time.monotonic() > deadline:
+        raise TimeoutError
 
 
 def _check_pixels(size: str, max_pixels: int) -> None:

@@ -60,17 +60,23 @@ def display_p3_jpeg(path: Path, rgb: tuple[int, int, int]) -> Path:
 
 def video(path: Path, *, seconds: float = 2.0, size: str = "320x240", rotate: int = 0,
           container: str = "mp4") -> Path:
-    """A test pattern with a tone, H.264 and AAC."""
-    rotation = ["-metadata:s:v:0", f"rotate={rotate}"] if rotate else []
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-         f"testsrc=duration={seconds}:size={size}:rate=25", "-f", "lavfi", "-i",
-         f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", *rotation, "-f", container,
-         "-y", str(path)],
-        check=True, capture_output=True, timeout=120,
-    )
+    """A test pattern with a tone, H.264 and AAC; ``rotate``: the display rotation a phone
+    records (written by remuxing: ffmpeg 5 drops it when it encodes)."""
+    encoded = path.with_name(f"encoded-{path.name}") if rotate else path
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size}:rate=25",
+            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-shortest", "-f", container, "-y", str(encoded))
+    if rotate:
+        _ffmpeg("-i", str(encoded), "-c", "copy", "-metadata:s:v:0", f"rotate={rotate}",
+                "-f", container, "-y", str(path))
+        encoded.unlink()
     return path
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", *args],
+                   check=True, capture_output=True, timeout=120)
 
 
 def tag(path: Path, *assignments: str, charset: str | None = None) -> Path:
