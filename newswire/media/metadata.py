@@ -27,7 +27,9 @@ from newswire.formats.html import paragraphs_from_html, sanitize, squash
 from newswire.validation import MAX_HEADLINE, strip_unencodable_text
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "headline": ("XMP-photoshop:Headline", "IPTC:Headline", "@Title"),
+    # The title (IPTC's object name) when there is no headline: what a video has.
+    "headline": ("XMP-photoshop:Headline", "IPTC:Headline", "XMP-dc:Title", "IPTC:ObjectName",
+                 "@Title"),
     "caption": ("MWG:Description", "@Description", "@Comment"),
     "byline": ("MWG:Creator", "@Artist", "@Author"),
     "credit": ("XMP-photoshop:Credit", "IPTC:Credit"),

@@ -78,12 +78,12 @@ class Pipeline:
     def _take(self, path: Path, name: str, declared: str | None) -> Media:
         try:
             size = path.stat().st_size
+            if size > self.limits.max_bytes:
+                raise TooLarge(f"{size:,} bytes, more than the {self.limits.max_bytes:,} accepted")
             with open(path, "rb") as file:
                 head = file.read(HEAD)
         except OSError as exc:
             raise errors.BadInput(f"cannot read it: {exc.strerror}") from None
-        if size > self.limits.max_bytes:
-            raise TooLarge(f"{size:,} bytes, more than the {self.limits.max_bytes:,} accepted")
         fmt = detect(head, declared=declared)
         out = Path(tempfile.mkdtemp(prefix="newswire-media-", dir=self.scratch))
         try:

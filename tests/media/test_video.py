@@ -29,6 +29,7 @@ def test_an_mp4_video_is_probed_and_rendered(pipeline, blobs, tmp_path):
     assert (info.kind, info.content_type, info.width, info.height) == ("video", "video/mp4", 960, 540)
     assert abs(info.duration - 2.0) < 0.2
     assert info.codecs == ["h264", "aac"]
+    assert info.headline == "مؤتمر صحفي"  # the title, when there is no headline
     assert info.caption == "لقطات من أنقرة"
     assert info.byline == "الأناضول"
     assert [r.name for r in media.renditions] == ["original", "poster", "thumbnail", "preview"]
