@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from newswire.blobs import CHUNK, check_key, span
@@ -139,3 +140,10 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The contract, checked: mypy verifies that the backend structurally satisfies it.
+if TYPE_CHECKING:
+    from newswire.blobs import Blobs
+
+    _blobs: type[Blobs] = FileBlobs

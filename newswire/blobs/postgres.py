@@ -22,6 +22,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -172,3 +173,10 @@ def _value(row: tuple[object, ...] | None) -> object:
     if row is None:
         raise RuntimeError("the query returned no row")
     return row[0]
+
+
+# The contract, checked: mypy verifies that the backend structurally satisfies it.
+if TYPE_CHECKING:
+    from newswire.blobs import Blobs
+
+    _blobs: type[Blobs] = PostgresBlobs
