@@ -110,6 +110,26 @@ class Database:
         with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection]:
+        """A connection inside a transaction, committed when the block ends, rolled back if
+        it raises."""
+        with self.connection() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def pipeline(self) -> Iterator[psycopg.Connection]:
+        """A connection in pipeline mode inside a transaction, committed when the block
+        ends, rolled back if it raises.
+
+        Statements are sent without waiting for each other's answers: the server runs them
+        in order, each with its own snapshot, and the client waits only when it reads a
+        result (``fetch*``) and at the commit. BEGIN goes with the first statement and the
+        COMMIT with the last writes, so a short write costs the round trips of the results
+        it reads, not one per statement. COPY cannot run in a pipeline."""
+        with self.connection() as conn, conn.pipeline(), conn.transaction():
+            yield conn
+
     def rows(self, sql: str, args: Args | Mapping[str, object] = ()) -> list[Row]:
         # Results in binary: an item's bytes as they are, not as hex text (half the time).
         with self.connection() as conn:
