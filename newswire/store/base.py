@@ -362,15 +362,25 @@ def take(
     return tokens, Leased(granted, 0.0 if granted else (1.0 - tokens) / rate)
 
 
+LOG = "log"
+"""What ``Watch.changed`` names when log entries (versions, lifts) were committed."""
+ACCESS = "access"
+"""What ``Watch.changed`` names when the access generation moved."""
+NOTHING: frozenset[str] = frozenset()
+EVERYTHING = frozenset({LOG, ACCESS})
+
+
 class Watch(Protocol):
     """Tells cheaply whether anything was committed to the store since it last asked.
 
-    ``changed()`` may be called every few milliseconds: it reads no table. True means
-    something was written (by any process, this one included) since the previous call;
-    the caller then reads what it follows (the log, the access generation). False means
-    nothing was. ``close()`` lets go of what it holds."""
+    ``changed()`` may be called every few milliseconds: it reads no table. It returns
+    what was written (by any process, this one included) since the previous call: a set
+    of ``LOG`` and ``ACCESS``; the caller then reads what it follows (the log, the access
+    generation). Empty (false) means nothing was. A backend that cannot tell which says
+    ``EVERYTHING``; it never leaves out something that changed. ``close()`` lets go of
+    what it holds."""
 
-    def changed(self) -> bool: ...
+    def changed(self) -> frozenset[str]: ...
 
     def close(self) -> None: ...
 

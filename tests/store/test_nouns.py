@@ -16,6 +16,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
+from newswire.store.base import ACCESS, LOG
 from newswire.store.webhooks import Advance, Outgoing, now
 from tests.helpers import everything_stored, retry_until
 
@@ -304,18 +305,18 @@ def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, o
 def test_the_watch_sees_log_entries_and_access_changes_not_bookkeeping(store, other):
     watch = store.watch()
     try:
-        assert watch.changed() is False
+        assert not watch.changed()
         other.products.add(Product(name="p", access="full"))
-        retry_until(watch.changed, "the watch to see the access generation move")
+        assert ACCESS in retry_until(watch.changed, "the watch to see the access generation move")
         other.append(item("urn:test:watch"))
-        retry_until(watch.changed, "the watch to see a log entry")
+        assert LOG in retry_until(watch.changed, "the watch to see a log entry")
         other.lift_due()  # nothing to lift: nothing written
         other.usage.add([("2026-12-04", "daily", "feed", "p", 3)])
         # Announced only by its absence: a sentinel commit after the bookkeeping is told
         # alone, so the bookkeeping before it announced nothing.
         other.append(item("urn:test:sentinel"))
         retry_until(watch.changed, "the sentinel")
-        assert watch.changed() is False
+        assert not watch.changed()
     finally:
         watch.close()
 

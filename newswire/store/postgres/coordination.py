@@ -20,7 +20,7 @@ import time
 import psycopg
 from psycopg import pq
 
-from newswire.store.base import Leased, take
+from newswire.store.base import EVERYTHING, NOTHING, Leased, take
 from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
@@ -57,32 +57,34 @@ class PostgresWatch:
             raise
         return conn
 
-    def changed(self) -> bool:
+    def changed(self) -> frozenset[str]:
         with self._lock:
             if self._closed:
-                return False
+                return NOTHING
             if self._conn is None:
                 if self._fresh is not None:
                     # Listening again: whatever committed meanwhile was not announced.
                     self._conn, self._fresh = self._fresh, None
-                    return True
+                    return EVERYTHING
                 if not self._connecting and time.monotonic() >= self._retry_at:
                     self._reconnect()
-                return False
+                return NOTHING
             pgconn = self._conn.pgconn
             try:
                 pgconn.consume_input()  # reads what the socket holds; never waits
-                seen = False
-                while pgconn.notifies() is not None:
-                    seen = True
+                seen: set[str] = set()
+                while (notify := pgconn.notifies()) is not None:
+                    # The payload says what moved (migrations: ``log`` or ``access``).
+                    payload = notify.extra.decode()
+                    seen.update((payload,) if payload in EVERYTHING else EVERYTHING)
                 if pgconn.status == pq.ConnStatus.OK:
-                    return seen
+                    return frozenset(seen)
             except psycopg.Error:
                 pass
             self._conn.close()
             self._conn = None
             self._reconnect()
-            return True
+            return EVERYTHING
 
     def _reconnect(self) -> None:
         """Listen again in a thread of its own (a connection takes round trips)."""

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 
-from newswire.store.base import Leased, take
+from newswire.store.base import EVERYTHING, NOTHING, Leased, take
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 
@@ -38,13 +38,14 @@ class SQLiteWatch:
         version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
         return version
 
-    def changed(self) -> bool:
+    def changed(self) -> frozenset[str]:
+        # data_version says that something was committed, not what: both.
         with self._lock:
             version = self._read()
             if version == self._version:
-                return False
+                return NOTHING
             self._version = version
-            return True
+            return EVERYTHING
 
     def close(self) -> None:
         with self._lock:
@@ -55,8 +56,8 @@ class QuietWatch:
     """``Watch`` of an in-memory database: no other connection can write to it, so
     nothing ever changes behind this process's back."""
 
-    def changed(self) -> bool:
-        return False
+    def changed(self) -> frozenset[str]:
+        return NOTHING
 
     def close(self) -> None:
         pass
