@@ -385,6 +385,9 @@ class Watch(Protocol):
     def close(self) -> None: ...
 
 
+SECRET_BYTES = 32
+
+
 class Coordination(Protocol):
     """What the processes and nodes sharing a store use to act as one server.
 
@@ -399,9 +402,16 @@ class Coordination(Protocol):
       and refills continuously at ``per_minute`` a minute. It returns the tokens granted
       (0 to ``want``) and, when none, the seconds until one is due. Atomic: two processes
       never get the same token.
+    - ``secret(name)`` is a random value of ``SECRET_BYTES`` bytes made the first time it
+      is asked for and the same for every process and node ever after (two asking at once
+      get the same one): what the deployment signs with (signed media URLs). It never
+      leaves the server; ``newswire migrate`` copies it, so that what was signed stays
+      valid on the copy.
     """
 
     def generation(self, name: str = "access") -> int: ...
+
+    def secret(self, name: str) -> bytes: ...
 
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None

@@ -90,6 +90,7 @@ TABLES: tuple[Table, ...] = (
         ("day", "subscriber", "channel", "product", "count"),
     ),
     Table("search_documents", ("seq", "recipe"), ("seq", "recipe", "fields")),
+    Table("secrets", ("name",), ("name", "value", "created_at")),
 )  # fmt: skip
 
 BY_NAME = {t.name: t for t in TABLES}

@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 
 import psycopg
 from psycopg import pq
 
-from newswire.store.base import EVERYTHING, NOTHING, Leased, take
+from newswire.model import utcnow
+from newswire.store.base import EVERYTHING, NOTHING, SECRET_BYTES, Leased, iso, take
 from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
@@ -116,7 +118,7 @@ class PostgresWatch:
 
 
 class PostgresCoordination:
-    """Generations and shared rate buckets, on the store's pool."""
+    """Generations, shared rate buckets and secrets, on the store's pool."""
 
     def __init__(self, db: Database):
         self._db = db
@@ -124,6 +126,20 @@ class PostgresCoordination:
     def generation(self, name: str = "access") -> int:
         row = self._db.one("SELECT n FROM generations WHERE name = %s", (name,))
         return row[0] if row else 0
+
+    def secret(self, name: str) -> bytes:
+        with self._db.transaction() as cur:
+            # The first to ask makes it; one who asks at the same time waits for its
+            # commit (the primary key) and finds it made.
+            cur.execute(
+                "INSERT INTO secrets (name, value, created_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_bytes(SECRET_BYTES), iso(utcnow())),
+            )
+            (value,) = present(
+                cur.execute("SELECT value FROM secrets WHERE name = %s", (name,)).fetchone()
+            )
+        return bytes(value)
 
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None

@@ -265,6 +265,17 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        8,
+        "secrets: what the deployment signs with, made once",
+        """
+        CREATE TABLE secrets (
+            name       text COLLATE "C" PRIMARY KEY,
+            value      bytea NOT NULL,
+            created_at text NOT NULL
+        );
+        """,
+    ),
 )
 
 
