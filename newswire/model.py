@@ -22,6 +22,9 @@ import msgspec
 PubStatus = Literal["usable", "withheld", "canceled"]
 Signal = Literal["update", "correction"]
 EntityKind = Literal["person", "organisation", "place", "event", "object"]
+ItemType = Literal["text", "picture", "video", "graphic"]
+"""What an item is (ninjs ``type``): a story, or a photo, a video or a graphic."""
+ITEM_TYPES: tuple[str, ...] = ("text", "picture", "video", "graphic")
 
 PUBSTATUSES: tuple[str, ...] = ("usable", "withheld", "canceled")
 SIGNALS: tuple[str, ...] = ("update", "correction")
@@ -82,6 +85,7 @@ class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     id: str
     """A stable URI; the same for every version of the story."""
+    type: ItemType = "text"
     version: int = 1
     language: str = ""
     """BCP 47 tag (``ar``, ``en-GB``)."""
@@ -150,10 +154,18 @@ def canonical(item: NewsItem) -> NewsItem:
             for link in related
         ]
     pubstatus = _USABLE if item.pubstatus == _USABLE else item.pubstatus
+    kind = _TEXT if item.type == _TEXT else item.type
     language = language_tag(item.language)
-    if pubstatus is item.pubstatus and related is item.related and language == item.language:
+    if (
+        pubstatus is item.pubstatus
+        and kind is item.type
+        and related is item.related
+        and language == item.language
+    ):
         return item
-    return msgspec.structs.replace(item, pubstatus=pubstatus, related=related, language=language)
+    return msgspec.structs.replace(
+        item, pubstatus=pubstatus, type=kind, related=related, language=language
+    )
 
 
 def language_tag(tag: str) -> str:
@@ -178,6 +190,7 @@ def language_tag(tag: str) -> str:
 
 _RELATED = Link(uri="").rel  # the default objects themselves
 _USABLE = NewsItem(id="").pubstatus
+_TEXT = NewsItem(id="").type
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(NewsItem)
 
