@@ -53,11 +53,11 @@ from newswire.access.auth import IMPLIES, Principal
 from newswire.errors import BadInput, Forbidden, NewswireError, TooManyRequests, Unauthorized
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.web.portal_words import WORDS
+from newswire.web.portal.words import WORDS
+from newswire.web.static import DIRECTORIES
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_DIR = HERE / "templates"
-STATIC_DIR = HERE / "static"
+TEMPLATE_DIRS = [HERE / "portal" / "templates", HERE / "templates"]
 
 COOKIE = "nw_session"
 LOGIN_COOKIE = "nw_login"
@@ -66,7 +66,7 @@ LANG_COOKIE = "nw_lang"
 MAX_FORM_BYTES = 64 * 1024
 
 ENV = Environment(
-    loader=FileSystemLoader(TEMPLATE_DIR),
+    loader=FileSystemLoader(TEMPLATE_DIRS),
     autoescape=True,
     undefined=StrictUndefined,
     trim_blocks=True,
@@ -87,7 +87,8 @@ HEADERS = {
 @cache
 def asset(name: str) -> str:
     """``/static/portal.css?v=<hash>``: a changed file is a new URL."""
-    digest = hashlib.blake2b((STATIC_DIR / name).read_bytes(), digest_size=6).hexdigest()
+    path = next(d / name for d in DIRECTORIES if (d / name).is_file())
+    digest = hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
     return f"/static/{name}?v={digest}"
 
 

@@ -25,7 +25,7 @@ from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
-from newswire.web.portal_live import entry, stamp
+from newswire.web.portal.live import entry, stamp
 from newswire.web.sessions import LoggedIn, render, require
 from newswire.web.urls import request_base
 
