@@ -29,7 +29,7 @@ from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
-from newswire.web import console
+from newswire.web.console import routes as console
 from newswire.web.portal import routes as portal
 from newswire.web.public import routes as public
 from newswire.web.static import PublicStatic

@@ -57,7 +57,7 @@ from newswire.web.portal.words import WORDS
 from newswire.web.static import DIRECTORIES
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_DIRS = [HERE / "portal" / "templates", HERE / "templates"]
+TEMPLATE_DIRS = [HERE / "portal" / "templates", HERE / "console" / "templates"]
 
 COOKIE = "nw_session"
 LOGIN_COOKIE = "nw_login"

@@ -14,7 +14,7 @@ from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
 WEB = Path(__file__).resolve().parent
-DIRECTORIES = (WEB / "public" / "static", WEB / "portal" / "static", WEB / "static")
+DIRECTORIES = tuple(WEB / face / "static" for face in ("public", "portal", "console"))
 """Where ``/static/<name>`` is looked for, in this order."""
 
 STATIC_CACHE = "public, max-age=86400"

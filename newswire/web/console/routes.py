@@ -54,7 +54,7 @@ from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
-from newswire.web.console_words import WORDS
+from newswire.web.console.words import WORDS
 from newswire.web.sessions import LoggedIn, check_csrf, render, require
 from newswire.web.urls import request_base
 
