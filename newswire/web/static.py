@@ -1,12 +1,15 @@
 """The faces' static files, served together at ``/static``.
 
-Each face keeps its own files in its package (``public/static``, ...); a browser asks for
-``/static/<name>`` whichever face the file belongs to, so a name is used by one face only.
+Each face keeps its own files in its package (``public/static``, ``portal/static``,
+``console/static``); a browser asks for ``/static/<name>`` whichever face the file belongs
+to, so a name is used by one face only. ``asset(name)`` is the URL a page links to.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from functools import cache
 from pathlib import Path
 
 from starlette.responses import Response
@@ -25,6 +28,21 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 """On every static file, and on every answer of the public site (``public.cache.headers``)."""
+
+
+def find(name: str) -> Path:
+    """The file ``/static/<name>`` serves."""
+    for directory in DIRECTORIES:
+        if (directory / name).is_file():
+            return directory / name
+    raise FileNotFoundError(f"no static file {name!r} in any face")
+
+
+@cache
+def asset(name: str) -> str:
+    """``/static/portal.css?v=<hash>``: a changed file is a new URL."""
+    digest = hashlib.blake2b(find(name).read_bytes(), digest_size=6).hexdigest()
+    return f"/static/{name}?v={digest}"
 
 
 class PublicStatic(StaticFiles):

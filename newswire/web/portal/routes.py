@@ -37,12 +37,13 @@ from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
 from newswire.web import sessions
-from newswire.web.portal import accounts, items
+from newswire.web.portal import accounts, items, login
 from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
+from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.portal.words import WORDS
-from newswire.web.sessions import LoggedIn, check_csrf, read_form, render, require
+from newswire.web.sessions import LoggedIn, check_csrf, read_form, require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 WIRE_SIZE = 50
 SEARCH_PAGE = 20
@@ -54,7 +55,7 @@ LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
 
 def install(app: FastAPI) -> None:
     """The portal and the shared login routes."""
-    sessions.install(app)
+    login.install(app)
     app.include_router(router)
     app.include_router(items.router)
     app.include_router(accounts.router)
