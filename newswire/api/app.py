@@ -197,8 +197,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(webhooks.router)
     app.include_router(search.router)
     app.mount("/static", PublicStatic(), name="static")
-    portal.install(app)  # the subscriber portal and /login, /logout (newswire.web)
-    app.include_router(console.router)  # the editors' console (newswire.web)
+    portal.install(app)  # the subscriber portal and /login, /logout (newswire.web.portal)
+    app.include_router(console.router)  # the editors' console (newswire.web.console)
     webhooks.install(app)
     return app
 
