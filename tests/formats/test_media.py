@@ -1,0 +1,241 @@
+"""Pictures, video, graphics and audio in every format, and the stories they illustrate.
+
+A media item carries its files as ``renditions`` (an href each, never newswire's own
+``blob`` address); a story carries its pictures and videos as ``associations``. Each
+rendered document is checked against the standard's own schema, as the codec tests do.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+from hypothesis import given
+
+from newswire.errors import InvalidItem, ParseError
+from newswire.formats.ninjs import NINJS2, NINJS3
+from newswire.model import Association, Concept, NewsItem, Rendition
+from newswire.validation import check_item
+from tests.formats.test_ninjs import PROPERTY, STANDARDS, carried, schema_errors
+from tests.items import arabic_item
+from tests.strategies import media_items
+from tests.test_model_media import picture
+
+NINJS = [NINJS3, NINJS2]
+
+
+def video(**changes) -> NewsItem:
+    item = NewsItem(
+        id="urn:newsml:aa.com.tr:20250301:video:7",
+        type="video",
+        language="tr",
+        headline="Erdoğan Hamas heyetini kabul etti",
+        description="Cumhurbaşkanı Erdoğan, Hamas heyetini Ankara'da kabul etti.",
+        credit="AA",
+        firstcreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+        versioncreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+        renditions=[
+            Rendition(
+                name="web",
+                href="https://media.example.org/v/7/web.mp4",
+                content_type="video/mp4",
+                width=1920,
+                height=1080,
+                size=48_200_311,
+                duration=93.5,
+            ),
+            Rendition(
+                name="thumbnail",
+                href="https://media.example.org/v/7/thumb.jpg",
+                content_type="image/jpeg",
+                width=320,
+                height=180,
+            ),
+        ],
+    )
+    return msgspec.structs.replace(item, **changes)
+
+
+def story() -> NewsItem:
+    return arabic_item(
+        subjects=[Concept(code="medtop:11000000", name="سياسة")],
+        associations=[
+            Association(
+                id="urn:newsml:aa.com.tr:20250301:photo:1",
+                name="featuremedia",
+                headline="أردوغان يستقبل وفدا من حماس",
+            ),
+            Association(id="urn:newsml:aa.com.tr:20250301:video:7", type="video"),
+        ],
+    )
+
+
+def delivered(item: NewsItem) -> NewsItem:
+    """``item`` as a format carries it: every field but the renditions' blobs."""
+    renditions = [msgspec.structs.replace(r, blob="") for r in item.renditions]
+    return msgspec.structs.replace(item, renditions=renditions)
+
+
+def test_media_items_and_their_stories_are_storable():
+    for item in (picture(), video(), story()):
+        assert check_item(item) is item
+    assert check_item(picture(headline="")).headline == ""  # a caption may be all it has
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"renditions": []}, "renditions"),
+        ({"renditions": [Rendition(name=" ")]}, "renditions[0].name"),
+        ({"renditions": [Rendition(name="web", href="javascript:alert(1)")]}, "renditions[0].href"),
+        ({"renditions": [Rendition(name="web", blob="../../etc/passwd")]}, "renditions[0].blob"),
+        ({"renditions": [Rendition(name="web", width=-5)]}, "renditions[0].width"),
+        ({"renditions": [Rendition(name="web", duration=float("nan"))]}, "renditions[0].duration"),
+        ({"associations": [Association(id="")]}, "associations[0].id"),
+        ({"associations": [Association(id="urn:x", type="poster")]}, "associations[0].type"),
+        ({"type": "poster"}, "type"),
+    ],
+)
+def test_what_a_media_item_may_not_be(changes, field):
+    with pytest.raises(InvalidItem) as caught:
+        check_item(picture(**changes))
+    assert caught.value.field == field
+
+
+# -- ninjs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
+@pytest.mark.parametrize("make", [picture, video, story], ids=lambda f: f.__name__)
+def test_ninjs_of_media_and_stories_is_valid_and_round_trips(codec, make):
+    item = make()
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    assert codec.parse(data) == [carried(delivered(item))]
+    assert b"abab" not in data  # the blob never leaves newswire
+
+
+def test_ninjs3_picture_carries_type_caption_credit_and_renditions():
+    doc = json.loads(NINJS3.render(picture()))
+    assert doc["type"] == "picture"
+    assert doc["contentCreated"] == "2025-03-01T08:41:12Z"
+    roles = {d["role"]: d["value"] for d in doc["descriptions"]}
+    assert roles["caption"] == picture().description and roles["credit"] == picture().credit
+    assert doc["renditions"] == [
+        {"name": "original", "contentType": "image/jpeg", "width": 6000, "height": 4000,
+         "sizeInBytes": 9_871_234},
+        {"name": "preview", "href": "https://media.example.org/p/1/preview.jpg",
+         "contentType": "image/jpeg", "width": 1024, "height": 683, "sizeInBytes": 201_003},
+    ]  # fmt: skip
+
+
+def test_ninjs_video_carries_its_duration_in_seconds():
+    for codec in NINJS:
+        doc = json.loads(codec.render(video()))
+        assert doc["renditions"][0]["duration"] == 93.5
+        assert codec.parse(codec.render(video(renditions=[Rendition(name="web", duration=60.0)])))[
+            0
+        ].renditions == [Rendition(name="web", duration=60.0)]
+
+
+def test_ninjs_story_names_its_associations_and_2x_drops_their_rel():
+    doc3, doc2 = (json.loads(c.render(story())) for c in NINJS)
+    media3 = [a for a in doc3["associations"] if "type" in a]
+    assert media3 == [
+        {"name": "featuremedia", "rel": "seeAlso", "uri": "urn:newsml:aa.com.tr:20250301:photo:1",
+         "type": "picture", "headlines": [{"role": "main", "contentType": "text/plain",
+                                           "value": "أردوغان يستقبل وفدا من حماس"}]},
+        {"name": "video", "rel": "seeAlso", "uri": "urn:newsml:aa.com.tr:20250301:video:7",
+         "type": "video"},
+    ]  # fmt: skip
+    assert [a for a in doc2["associations"] if "type" in a][1] == {
+        "name": "video",
+        "uri": "urn:newsml:aa.com.tr:20250301:video:7",
+        "type": "video",
+    }
+
+
+@pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
+@PROPERTY
+@given(item=media_items())
+def test_ninjs_media_items_round_trip_and_validate(codec, item):
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    back = codec.parse(data)[0]
+    if codec is NINJS2:  # 2.x associations have no rel
+        item = msgspec.structs.replace(
+            item,
+            associations=[msgspec.structs.replace(a, rel="seeAlso") for a in item.associations],
+        )
+    assert back == carried(item)
+
+
+def test_ninjs_reads_the_iptc_associations_example():
+    data = (STANDARDS / "ninjs-examples" / "ninjs3.1_003_associations_example.json").read_bytes()
+    (item,) = NINJS3.parse(data)
+    assert item.type == "text"  # "composite": a story with its associations
+    assert [(a.type, a.name, a.id.rsplit("/", 1)[-1]) for a in item.associations] == [
+        ("graphic", "logo", "dell_blue_rgb.jpg"),
+        ("picture", "photo", "0025lf.jpg"),
+    ]
+
+
+def test_ninjs_reads_renditions_and_associations_keyed_by_name():
+    doc = {
+        "uri": "urn:x:1",
+        "type": "picture",
+        "headlines": [{"value": "A picture"}],
+        "renditions": {"preview": {"href": "https://e.org/p.jpg", "width": 1024.0}},
+        "associations": {"story": {"uri": "urn:x:story", "type": "text"}},
+    }
+    (item,) = NINJS3.parse(json.dumps(doc).encode())
+    assert item.renditions == [Rendition(name="preview", href="https://e.org/p.jpg", width=1024)]
+    assert item.associations == [Association(id="urn:x:story", type="text", name="story")]
+
+
+def test_a_picture_description_without_role_is_its_caption_and_a_story_s_its_lead():
+    doc = {"uri": "urn:x:1", "descriptions": [{"value": "what it shows"}]}
+    (as_text,) = NINJS3.parse(json.dumps(doc).encode())
+    (as_picture,) = NINJS3.parse(json.dumps(doc | {"type": "picture"}).encode())
+    assert (as_text.lead, as_text.description) == ("what it shows", "")
+    assert (as_picture.lead, as_picture.description) == ("", "what it shows")
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd", "//e.org/x.jpg",
+     "ftp://e.org/x.jpg", "/relative.jpg"],
+)  # fmt: skip
+def test_ninjs_refuses_a_rendition_href_that_is_not_http(href):
+    doc = {"uri": "urn:x:1", "type": "picture", "renditions": [{"name": "web", "href": href}]}
+    with pytest.raises(ParseError) as caught:
+        NINJS3.parse(json.dumps(doc).encode())
+    assert caught.value.field == "renditions[0].href"
+
+
+@pytest.mark.parametrize(
+    ("rendition", "field"),
+    [
+        ({"href": "https://e.org/x.jpg"}, "renditions[0].name"),
+        ({"name": "web", "width": -1}, "renditions[0].width"),
+        ({"name": "web", "height": 10.5}, "renditions[0].height"),
+        ({"name": "web", "sizeInBytes": "12"}, "renditions[0].sizeInBytes"),
+        ({"name": "web", "duration": True}, "renditions[0].duration"),
+    ],
+)
+def test_ninjs_refuses_bad_renditions_naming_the_field(rendition, field):
+    doc = {"uri": "urn:x:1", "type": "video", "renditions": [rendition]}
+    with pytest.raises(ParseError) as caught:
+        NINJS3.parse(json.dumps(doc).encode())
+    assert caught.value.field == field
+
+
+def test_ninjs_types_newswire_does_not_distribute_are_refused():
+    for kind in ("event", "planning", "podcast"):
+        with pytest.raises(ParseError, match="type") as caught:
+            NINJS3.parse(json.dumps({"uri": "urn:x:1", "type": kind}).encode())
+        assert caught.value.field == "type"
+    (part,) = NINJS3.parse(b'{"uri": "urn:x:1", "type": "component"}')
+    assert part.type == "text"
