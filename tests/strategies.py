@@ -138,7 +138,7 @@ association = st.builds(
     Association,
     id=uri_part.map(lambda s: f"urn:newsml:example.org:{s}"),
     type=st.sampled_from(["picture", "video", "graphic", "audio", "text"]),
-    rel=st.sampled_from(["seeAlso", "irel:depicts"]),
+    rel=st.sampled_from(["seeAlso", "depicts", "ex:illustrates", "https://example.org/rel/x"]),
     name=st.sampled_from(["", "featuremedia", "photo1"]),
     headline=st.one_of(st.just(""), phrase),
 )

@@ -15,9 +15,11 @@ import pytest
 from hypothesis import given
 
 from newswire.errors import InvalidItem, ParseError
+from newswire.formats import newsml
 from newswire.formats.ninjs import NINJS2, NINJS3
 from newswire.model import Association, Concept, NewsItem, Rendition
 from newswire.validation import check_item
+from tests.formats.test_newsml import assert_valid, newsml_view
 from tests.formats.test_ninjs import PROPERTY, STANDARDS, carried, schema_errors
 from tests.items import arabic_item
 from tests.strategies import media_items
@@ -239,3 +241,115 @@ def test_ninjs_types_newswire_does_not_distribute_are_refused():
         assert caught.value.field == "type"
     (part,) = NINJS3.parse(b'{"uri": "urn:x:1", "type": "component"}')
     assert part.type == "text"
+
+
+# -- NewsML-G2 ------------------------------------------------------------------------------
+
+G2 = {"g2": "http://iptc.org/std/nar/2006-10-01/"}
+
+
+def g2_view(item: NewsItem) -> NewsItem:
+    """What a NewsML-G2 newsItem keeps of an item: credit and footer are both ``creditline``
+    (credit first), so the one line of a media item without a credit comes back as its
+    credit (a story's as its footer)."""
+    if item.type != "text" and item.footer and not item.credit:
+        item = msgspec.structs.replace(item, credit=item.footer, footer="")
+    return newsml_view(delivered(item))
+
+
+@pytest.mark.parametrize("make", [video, story], ids=lambda f: f.__name__)
+def test_newsml_of_media_and_stories_validates_and_round_trips(make):
+    item = make()
+    data = newsml.CODEC.render(item)
+    assert_valid(data)
+    assert newsml.CODEC.parse(data) == [g2_view(item)]
+    assert b"abab" not in newsml.CODEC.render(picture())  # the blob never leaves newswire
+
+
+def test_newsml_picture_is_a_picture_news_item_with_remote_content():
+    item = picture(versioncreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+    doc = assert_valid(newsml.CODEC.render(item))
+    x = lambda path: doc.xpath(path, namespaces=G2)  # noqa: E731
+    assert x("string(g2:itemMeta/g2:itemClass/@qcode)") == "ninat:picture"
+    assert x("string(g2:contentMeta/g2:contentCreated)") == "2025-03-01T08:41:12Z"
+    assert x("string(g2:contentMeta/g2:creditline)") == item.credit
+    assert x("string(g2:contentMeta/g2:description[@role='drol:caption'])") == item.description
+    assert [dict(rc.attrib) for rc in x("g2:contentSet/g2:remoteContent")] == [
+        {"rendition": "rnd:original", "contenttype": "image/jpeg", "size": "9871234",
+         "width": "6000", "height": "4000"},
+        {"href": "https://media.example.org/p/1/preview.jpg", "rendition": "rnd:preview",
+         "contenttype": "image/jpeg", "size": "201003", "width": "1024", "height": "683"},
+    ]  # fmt: skip
+    assert newsml.CODEC.parse(newsml.CODEC.render(item)) == [g2_view(item)]
+
+
+def test_newsml_story_links_its_pictures_with_their_item_class():
+    doc = assert_valid(newsml.CODEC.render(story()))
+    links = doc.xpath("g2:itemMeta/g2:link[g2:itemClass]", namespaces=G2)
+    assert [(a.get("rel"), a.get("residref"), a.get("title")) for a in links] == [
+        ("irel:seeAlso", "urn:newsml:aa.com.tr:20250301:photo:1", "أردوغان يستقبل وفدا من حماس"),
+        ("irel:seeAlso", "urn:newsml:aa.com.tr:20250301:video:7", None),
+    ]
+    assert [link[0].get("qcode") for link in links] == ["ninat:picture", "ninat:video"]
+    assert links[0].findtext("g2:altId", namespaces=G2) == "featuremedia"
+
+
+@PROPERTY
+@given(item=media_items())
+def test_newsml_media_items_round_trip_and_validate(item):
+    data = newsml.CODEC.render(item)
+    assert_valid(data)
+    assert newsml.CODEC.parse(data) == [g2_view(item)]
+
+
+def _remote(attrs: str, item_class: str = "ninat:video") -> bytes:
+    return (
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:1" '
+        'standard="NewsML-G2" standardversion="2.35"><itemMeta>'
+        f'<itemClass qcode="{item_class}"/><provider literal="x"/>'
+        "<versionCreated>2025-01-01T00:00:00Z</versionCreated></itemMeta>"
+        f"<contentSet><remoteContent {attrs}/></contentSet></newsItem>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("attrs", "seconds"),
+    [
+        ('duration="93.5"', 93.5),
+        ('duration="93500" durationunit="timeunit:milliseconds"', 93.5),
+        ('duration="1:01:02.5" durationunit="timeunit:normalPlayTime"', 3662.5),
+        ('duration="01:33.5"', 93.5),
+        ('duration="00:01:33:12" durationunit="timeunit:timeCode"', None),  # needs a frame rate
+    ],
+)
+def test_newsml_durations_are_read_in_seconds(attrs, seconds):
+    (item,) = newsml.CODEC.parse(_remote(f'href="https://e.org/v.mp4" {attrs}'))
+    assert item.renditions[0].duration == seconds
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field"),
+    [
+        ('href="javascript:alert(1)"', "contentSet/remoteContent[1]@href"),
+        ('href="file:///etc/passwd"', "contentSet/remoteContent[1]@href"),
+        ('href="https://e.org/v.mp4" width="-3"', "contentSet/remoteContent[1]@width"),
+        ('href="https://e.org/v.mp4" size="big"', "contentSet/remoteContent[1]@size"),
+        ('href="https://e.org/v.mp4" duration="-1"', "contentSet/remoteContent[1]@duration"),
+    ],
+)
+def test_newsml_refuses_bad_remote_content_naming_the_field(attrs, field):
+    with pytest.raises(ParseError) as caught:
+        newsml.CODEC.parse(_remote(attrs))
+    assert caught.value.field == field
+
+
+def test_newsml_creditlines_credit_first_then_a_story_s_footer():
+    both = arabic_item(credit="AA")
+    back = newsml.CODEC.parse(newsml.CODEC.render(both))[0]
+    assert (back.credit, back.footer) == ("AA", both.footer)
+    # A story's single creditline is its footer, as newswire has always written it.
+    assert newsml.CODEC.parse(newsml.CODEC.render(arabic_item()))[0].footer == arabic_item().footer
+    (clip,) = newsml.CODEC.parse(_remote('href="https://e.org/v.mp4"').replace(
+        b"</itemMeta>", b"</itemMeta><contentMeta><creditline>AA</creditline></contentMeta>"
+    ))  # fmt: skip
+    assert (clip.credit, clip.footer) == ("AA", "")
