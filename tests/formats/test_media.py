@@ -13,14 +13,17 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 from hypothesis import given
+from lxml import etree
 
 from newswire.errors import InvalidItem, ParseError
-from newswire.formats import newsml
-from newswire.formats.ninjs import NINJS2, NINJS3
+from newswire.formats import newsml, nitf
+from newswire.formats.ninjs import NINJS2, NINJS3, SEE_ALSO
 from newswire.model import Association, Concept, NewsItem, Rendition
 from newswire.validation import check_item
 from tests.formats.test_newsml import assert_valid, newsml_view
 from tests.formats.test_ninjs import PROPERTY, STANDARDS, carried, schema_errors
+from tests.formats.test_nitf import NTB, nitf_view
+from tests.formats.test_nitf import SCHEMA as NITF_SCHEMA
 from tests.items import arabic_item
 from tests.strategies import media_items
 from tests.test_model_media import picture
@@ -353,3 +356,108 @@ def test_newsml_creditlines_credit_first_then_a_story_s_footer():
         b"</itemMeta>", b"</itemMeta><contentMeta><creditline>AA</creditline></contentMeta>"
     ))  # fmt: skip
     assert (clip.credit, clip.footer) == ("AA", "")
+
+
+# -- NITF -----------------------------------------------------------------------------------
+
+
+def nitf_media_view(item: NewsItem) -> NewsItem:
+    """What NITF keeps of an item's media fields: ``media-reference`` has no size and NITF
+    no content-created date; ``media-type`` has no graphic (it is an image, read back as a
+    picture); an association keeps its id, type, name and headline (``media-caption``), not
+    its rel. A media item's caption and credit are its media's ``media-caption`` and
+    ``media-producer``: a story has neither."""
+    item = nitf_view(delivered(item))
+    media = item.type != "text"
+    return msgspec.structs.replace(
+        item,
+        type="picture" if item.type == "graphic" else item.type,
+        contentcreated=None,
+        renditions=[msgspec.structs.replace(r, size=None) for r in item.renditions],
+        associations=[
+            msgspec.structs.replace(
+                a, rel=SEE_ALSO, type="picture" if a.type == "graphic" else a.type
+            )
+            for a in item.associations
+        ],
+        description=item.description if media else "",
+        credit=item.credit if media else "",
+    )
+
+
+def nitf_valid(data: bytes) -> etree._Element:
+    doc = etree.fromstring(data)
+    assert NITF_SCHEMA.validate(doc), f"{NITF_SCHEMA.error_log}\n{data.decode()}"
+    return doc
+
+
+@pytest.mark.parametrize("make", [picture, video, story], ids=lambda f: f.__name__)
+def test_nitf_of_media_and_stories_validates_and_round_trips(make):
+    item = make()
+    data = nitf.CODEC.render(item)
+    nitf_valid(data)
+    assert nitf.CODEC.parse(data) == [nitf_media_view(item)]
+    assert b"abab" not in data
+
+
+def test_nitf_video_is_a_media_element_with_a_reference_per_rendition():
+    doc = nitf_valid(nitf.CODEC.render(video()))
+    ns = {"n": nitf.NS}
+    (media,) = doc.xpath("n:body/n:body.content/n:media", namespaces=ns)
+    assert media.get("media-type") == "video"
+    assert [dict(r.attrib) for r in media.xpath("n:media-reference", namespaces=ns)] == [
+        {"source": "https://media.example.org/v/7/web.mp4", "name": "web",
+         "mime-type": "video/mp4", "time": "93.5", "time-unit-of-measure": "seconds",
+         "height": "1080", "width": "1920"},
+        {"source": "https://media.example.org/v/7/thumb.jpg", "name": "thumbnail",
+         "mime-type": "image/jpeg", "height": "180", "width": "320"},
+    ]  # fmt: skip
+    assert media.findtext("n:media-caption", namespaces=ns) == video().description
+    assert media.findtext("n:media-producer", namespaces=ns) == "AA"
+
+
+def test_nitf_story_lists_its_pictures_after_its_body():
+    doc = nitf_valid(nitf.CODEC.render(story()))
+    content = doc.find(f"{{{nitf.NS}}}body/{{{nitf.NS}}}body.content")
+    media = [el for el in content if etree.QName(el).localname == "media"]
+    assert [m.get("media-type") for m in media] == ["image", "video"]
+    assert etree.QName(content[-1]).localname == "media"  # after the text
+
+
+def test_nitf_ntb_sample_picture_is_an_association_of_its_story():
+    (item,) = nitf.CODEC.parse(NTB.read_bytes())
+    assert item.type == "text"
+    assert item.associations == [
+        Association(
+            id="JsxLggxsoo4",
+            headline="Kremasjonsbål for koronaofre brenner i Indias hovedstad New Delhi. "
+            "Foto: Amit Sharma / AP / NTB",
+        )
+    ]
+
+
+@PROPERTY
+@given(item=media_items())
+def test_nitf_media_items_round_trip_and_validate(item):
+    data = nitf.CODEC.render(item)
+    nitf_valid(data)
+    assert nitf.CODEC.parse(data) == [nitf_media_view(item)]
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field"),
+    [
+        ('source="javascript:alert(1)"', "media-reference[1]@source"),
+        ('source="https://e.org/p.jpg" width="wide"', "media-reference[1]@width"),
+        ('source="https://e.org/p.jpg" time="-2"', "media-reference[1]@time"),
+    ],
+)
+def test_nitf_refuses_bad_media_references_naming_the_field(attrs, field):
+    data = (
+        '<nitf><head><docdata><doc-id id-string="urn:x:1"/></docdata></head><body>'
+        f'<body.content><media media-type="image"><media-reference {attrs}/></media>'
+        "</body.content></body></nitf>"
+    ).encode()
+    with pytest.raises(ParseError) as caught:
+        nitf.CODEC.parse(data)
+    assert caught.value.field == field
