@@ -16,7 +16,7 @@ from hypothesis import given
 from lxml import etree
 
 from newswire.errors import InvalidItem, ParseError
-from newswire.formats import newsml, nitf
+from newswire.formats import feeds, newsml, nitf
 from newswire.formats.ninjs import NINJS2, NINJS3, SEE_ALSO
 from newswire.model import Association, Concept, NewsItem, Rendition
 from newswire.validation import check_item
@@ -461,3 +461,85 @@ def test_nitf_refuses_bad_media_references_naming_the_field(attrs, field):
     with pytest.raises(ParseError) as caught:
         nitf.CODEC.parse(data)
     assert caught.value.field == field
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+
+def test_rss_encloses_a_picture_s_preview_with_its_length_and_type():
+    doc = etree.fromstring(feeds.RSS.render(picture()))
+    (enc,) = doc.findall("channel/item/enclosure")
+    assert dict(enc.attrib) == {
+        "url": "https://media.example.org/p/1/preview.jpg",
+        "length": "201003",
+        "type": "image/jpeg",
+    }
+    assert doc.findtext("channel/item/description") == picture().description
+
+
+def test_atom_encloses_a_video_s_thumbnail_when_it_has_no_preview():
+    doc = etree.fromstring(feeds.ATOM.render(video()))
+    links = doc.findall(f"{{{feeds.ATOM_NS}}}entry/{{{feeds.ATOM_NS}}}link")
+    assert [dict(link.attrib) for link in links] == [
+        {"rel": "enclosure", "href": "https://media.example.org/v/7/thumb.jpg",
+         "type": "image/jpeg"},
+    ]  # fmt: skip
+
+
+def test_json_feed_attaches_the_enclosed_rendition():
+    (entry,) = json.loads(feeds.JSONFEED.render(picture()))["items"]
+    assert entry["attachments"] == [
+        {"url": "https://media.example.org/p/1/preview.jpg", "mime_type": "image/jpeg",
+         "size_in_bytes": 201_003},
+    ]  # fmt: skip
+    assert entry["image"] == "https://media.example.org/p/1/preview.jpg"
+    assert entry["summary"] == picture().description
+
+
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM, feeds.JSONFEED], ids=lambda c: c.name)
+def test_nothing_is_enclosed_without_a_preview_or_thumbnail_href(codec):
+    for item in (
+        story(),  # associations carry ids, not files
+        picture(renditions=[Rendition(name="original", href="https://e.org/o.jpg")]),
+        picture(renditions=[Rendition(name="preview", blob="ab" * 32)]),  # no href yet
+    ):
+        data = codec.render(item)
+        assert b"enclosure" not in data and b"attachments" not in data
+
+
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM], ids=lambda c: c.name)
+def test_a_feed_entry_with_an_enclosure_and_no_content_is_a_media_item(codec):
+    (back,) = codec.parse(codec.render(picture()))
+    assert (back.type, back.description, back.lead, back.body) == (
+        "picture", picture().description, "", [],
+    )  # fmt: skip
+    assert back.renditions == [
+        Rendition(name="preview", href="https://media.example.org/p/1/preview.jpg",
+                  content_type="image/jpeg", size=201_003),
+    ]  # fmt: skip
+    (clip,) = codec.parse(codec.render(video(renditions=[
+        Rendition(name="preview", href="https://e.org/v.mp4", content_type="video/mp4")
+    ])))  # fmt: skip
+    assert (clip.type, clip.renditions[0].name) == ("video", "web")
+
+
+def _rss(enclosure: str, content: str = "") -> bytes:
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>t</title><link>https://e.org/</link><description>d</description><item>"
+        f"<guid>urn:x:1</guid><title>A headline</title><description>A caption</description>"
+        f"{enclosure}{content}</item></channel></rss>"
+    ).encode()
+
+
+def test_a_story_entry_keeps_its_text_and_ignores_its_enclosure():
+    enc = '<enclosure url="https://e.org/p.jpg" length="0" type="image/jpeg"/>'
+    (item,) = feeds.RSS.parse(_rss(enc, "<content:encoded><![CDATA[<p>Body.</p>]]></content:encoded>"))
+    assert (item.type, item.body, item.renditions) == ("text", ["Body."], [])
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:x"])
+def test_a_feed_enclosure_that_is_not_http_is_refused(url):
+    with pytest.raises(ParseError) as caught:
+        feeds.RSS.parse(_rss(f'<enclosure url="{url}" length="0" type="image/jpeg"/>'))
+    assert caught.value.field == "enclosure"
