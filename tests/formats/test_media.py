@@ -16,7 +16,7 @@ from hypothesis import given
 from lxml import etree
 
 from newswire.errors import InvalidItem, ParseError
-from newswire.formats import feeds, newsml, nitf
+from newswire.formats import feeds, newsml, nitf, text
 from newswire.formats.ninjs import NINJS2, NINJS3, SEE_ALSO
 from newswire.model import Association, Concept, NewsItem, Rendition
 from newswire.validation import check_item
@@ -543,3 +543,13 @@ def test_a_feed_enclosure_that_is_not_http_is_refused(url):
     with pytest.raises(ParseError) as caught:
         feeds.RSS.parse(_rss(f'<enclosure url="{url}" length="0" type="image/jpeg"/>'))
     assert caught.value.field == "enclosure"
+
+
+# -- agency plain text ----------------------------------------------------------------------
+
+
+def test_plain_text_of_a_picture_is_its_headline_caption_and_credit():
+    assert text.CODEC.render(picture()).decode() == (
+        f"{picture().headline}\n\n{picture().description}\n{picture().credit}\n"
+    )
+    assert b"https://" not in text.CODEC.render(video())
