@@ -10,17 +10,27 @@ http URLs), subjects -> ``subject type="cpnat:abstract"``, entities -> ``subject
 ``cpnat:person|organisation|geoArea|event|object`` (id as qcode, uri or literal), genres ->
 ``genre``, lead -> ``description role="drol:summary"``, byline -> ``by``, footer ->
 ``creditline`` (the free-form credit/boilerplate line; no IPTC description role fits
-agency boilerplate), body -> ``contentSet/inlineXML`` holding an XHTML document.
+agency boilerplate; after the credit line when there is one), body ->
+``contentSet/inlineXML`` holding an XHTML document.
 Dateline: place -> ``located/name``, Latin place -> ``located/name xml:lang="und-Latn"``
 (BCP 47: undetermined language, Latin script), source -> ``infoSource/name`` (no role: the
 IPTC info-source-role scheme is retired), text -> ``dateline``.
 
-Parsing also reads ``newsMessage`` (every text ``newsItem`` in ``itemSet``; pictures,
-video, audio, graphics and packages are skipped), NITF bodies in ``inlineXML`` (with their
-headline, abstract and byline as fallbacks), XHTML/HTML bodies, and ``inlineData``
-(``text/plain``: paragraphs split on blank lines, or on lines when there are none).
+Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
+(href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
+contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
+credit -> the first ``creditline``, associations -> ``link rel="irel:seeAlso"
+residref=<id> title=<headline>`` holding the associated item's ``itemClass`` as a hint (what
+tells it from a related link) and its name as ``altId``.
 
-Lossy: entity ``rel``; whitespace inside text fields is normalised to single spaces; an
+Parsing also reads ``newsMessage`` (every ``newsItem`` in ``itemSet``, and each
+``packageItem``'s other groups as associations of the text item in its root group), NITF
+bodies in ``inlineXML`` (with their headline, abstract and byline as fallbacks),
+XHTML/HTML bodies, and ``inlineData`` (``text/plain``: paragraphs split on blank lines, or
+on lines when there are none). A ``remoteContent`` href must be http(s).
+
+Lossy: entity ``rel``; a story's single ``creditline`` is read as its footer, a media
+item's as its credit; whitespace inside text fields is normalised to single spaces; an
 item without versioncreated gets its firstcreated (else now): the XSD requires one.
 """
 

@@ -30,6 +30,14 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   uri>, version: <replaces>}]``. related: ``associations[{name: rel, rel, uri, title}]``;
   2.x associations have no ``rel``, so ``name`` carries it there.
 - firstcreated, versioncreated, embargo_until: RFC 3339 in UTC (``Z``); pubstatus.
+- type: ``type`` (``composite``/``component`` read as text; ``event``/``planning``
+  refused). contentcreated: ``contentCreated``. description, credit:
+  ``descriptions[{role: caption}]``, ``descriptions[{role: credit}]`` (a description without
+  role is a story's lead, a media item's caption). renditions: ``renditions[{name, href,
+  contentType, width, height, sizeInBytes, duration}]`` (never the blob; an href must be
+  http(s)). associations: ``associations[{name, rel, uri, type, headlines}]`` (2.x: no
+  rel); an association with a ``type`` is an association, one without a related link.
+  Both arrays are also read as objects keyed by name (ninjs 1.x).
 
 Lossy: entities come back grouped by kind; text loses surrounding whitespace; a link
 with an empty rel comes back as ``related``; a place with rel ``located`` is read as the

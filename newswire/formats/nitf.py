@@ -15,6 +15,14 @@ there is no text), the place is wrapped in ``location/city`` where the text has 
 Latin place is ``alt-code idsrc="Latn"`` (ISO 15924) on that city, the source is
 ``distributor/org``. Dates are written ``YYYYMMDDTHHMMSSZ``; read without offset, UTC.
 
+Media: a picture, video or audio item's content is one ``body.content/media``
+(``media-type`` image|video|audio) with a ``media-reference`` per rendition (source=href,
+name, mime-type, width, height, time in seconds), ``media-caption`` = description,
+``media-producer`` = credit; a story's associations are ``media`` elements after its body
+(source = the associated item's id). Read back, a document with media and no text is a
+media item; in a story each ``media`` is an association. Sources of renditions must be
+http(s). Lost: rendition size, contentcreated, graphic (read as picture), association rel.
+
 Lossy: firstcreated, the ``update`` signal, replaces, related, genre names, subject URIs,
 entity ``rel``; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
 ``pre``. Tags NITF lacks become ``em class="strong|b|i|u|sub|sup|cite|code|abbr"``,
