@@ -553,3 +553,27 @@ def test_plain_text_of_a_picture_is_its_headline_caption_and_credit():
         f"{picture().headline}\n\n{picture().description}\n{picture().credit}\n"
     )
     assert b"https://" not in text.CODEC.render(video())
+
+
+# -- documents through newswire and back ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["ninjs3.1_003_associations_example.json", "ninjs3.0_tt_text_image_3.json"]
+)
+def test_a_ninjs3_document_s_associations_survive_newswire(name):
+    data = (STANDARDS / "ninjs-examples" / name).read_bytes()
+    (item,) = NINJS3.parse(data)
+    again = NINJS3.render(item)
+    assert schema_errors(NINJS3, again) == []
+    assert NINJS3.parse(again) == [item]
+    original = [(a["uri"], a["type"], a["name"]) for a in json.loads(data)["associations"]]
+    kept = [(a["uri"], a["type"], a["name"]) for a in json.loads(again)["associations"]]
+    assert kept == original
+
+
+def test_a_tt_picture_survives_newsml_and_ninjs():
+    data = (STANDARDS / "newsml-g2" / "TT_newsmlg2_sample.xml").read_bytes()
+    _, photo = newsml.CODEC.parse(data)
+    assert newsml.CODEC.parse(newsml.CODEC.render(photo)) == [photo]
+    assert NINJS3.parse(NINJS3.render(photo)) == [photo]
