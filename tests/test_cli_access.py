@@ -105,7 +105,7 @@ def test_revoke_and_suspend(store_url):
         (["product", "add", "x", "--access", "full", "--urgency", "5-2"], "urgency"),
         (["product", "add", "x", "--access", "full", "--subject", "medtop:99999999"], "subject"),
         (["product", "add", "bad name!", "--access", "full"], "name"),
-        (["product", "add", "x", "--access", "full", "--type", "audio"], "types"),
+        (["product", "add", "x", "--access", "full", "--type", "sound"], "types"),
         (["key", "create"], "subscriber"),
         (["key", "create", "--scope", "root", "--name", "x"], "scope"),
         (["key", "create", "--scope", "publish"], "--name"),

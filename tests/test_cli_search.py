@@ -150,7 +150,7 @@ def test_a_bad_date_is_a_usage_error(wire):
 def test_the_type_filter(wire):
     assert search_json(wire, "غزة", "--type", "text")["total"] == search_json(wire, "غزة")["total"] > 0
     assert search_json(wire, "غزة", "--type", "picture")["total"] == 0
-    result = run("search", "غزة", "--type", "audio", db=wire["db"], code=2)
+    result = run("search", "غزة", "--type", "sound", db=wire["db"], code=2)
     assert result.stderr.startswith("newswire:") and "type" in result.stderr
 
 

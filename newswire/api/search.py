@@ -91,7 +91,7 @@ async def search(
         str | None,
         Query(
             alias="type",
-            description="Only items of this type: text, picture, video or graphic.",
+            description="Only items of this type: text, picture, video, graphic or audio.",
             json_schema_extra={"enum": list(ITEM_TYPES)},
         ),
     ] = None,

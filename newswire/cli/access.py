@@ -62,7 +62,7 @@ def product_add(
     place: Many = None,
     source: Many = None,
     item_type: Annotated[
-        list[str] | None, typer.Option("--type", help="Item types: text, picture, video, graphic.")
+        list[str] | None, typer.Option("--type", help="Item types: text, picture, video, graphic, audio.")
     ] = None,
     early_embargo: Annotated[
         bool, typer.Option("--early-embargo", help="Deliver embargoed items early, marked.")

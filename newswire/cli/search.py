@@ -77,7 +77,7 @@ def search(
     subject: Annotated[str | None, typer.Option(help="IPTC Media Topic code.")] = None,
     urgency: Annotated[str | None, typer.Option(help="1 to 9, or a range such as 1-3.")] = None,
     item_type: Annotated[
-        str | None, typer.Option("--type", help="text, picture, video or graphic.")
+        str | None, typer.Option("--type", help="text, picture, video, graphic or audio.")
     ] = None,
     since: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD or ISO time.")] = None,
     until: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD or ISO time.")] = None,

@@ -39,7 +39,14 @@ from newswire.access.products import Product, parse_urgency
 from newswire.errors import BadInput, NotFound
 from newswire.model import ITEM_TYPES, NewsItem, utcnow
 from newswire.search import query as q
-from newswire.search.index import FIELDS, SearchIndex, product_clause, recipe_of, unpack
+from newswire.search.index import (
+    FIELDS,
+    SearchIndex,
+    lead_text,
+    product_clause,
+    recipe_of,
+    unpack,
+)
 from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
@@ -578,7 +585,7 @@ class Kept:
                 terms = analysed.lead
             else:
                 terms = analysed.body if access == "full" else analysed.teaser
-            passage = Passage(text or shown.lead, item.language, terms)
+            passage = Passage(text or lead_text(shown), item.language, terms)
             head = b"".join((
                 b'{"id":', _ENCODE(item.id), b',"type":', _ENCODE(item.type),
                 b',"version":', _ENCODE(item.version),

@@ -43,7 +43,7 @@ import zstandard
 
 from newswire.access.products import NORMAL_URGENCY, Product, fold_set, places_of, sources_of
 from newswire.access.taxonomy import lineage
-from newswire.model import utcnow
+from newswire.model import NewsItem, utcnow
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
 from newswire.text.teaser import teaser
@@ -137,6 +137,12 @@ def language_prefixes(tag: str) -> list[str]:
     return ["-".join(parts[: i + 1]) for i in range(len(parts))][::-1]
 
 
+def lead_text(item: NewsItem) -> str:
+    """What the ``lead`` field holds: the summary, and the caption of a picture or video
+    (whose text is its headline, caption and keywords: they are searched like a story's)."""
+    return "\n".join(t for t in (item.lead, item.description) if t)
+
+
 def fields_of(stored: Stored, teaser_chars: int) -> Fields:
     """Everything the index keeps of a version, analysed: plain values, so that a rebuild
     can make them in worker processes (``document`` turns them into a tantivy document)."""
@@ -166,7 +172,7 @@ def fields_of(stored: Stored, teaser_chars: int) -> Fields:
         tuple(fold_set(sources_of(item))),
         tuple(fold_set(places_of(item))),
         index_text(item.headline, lang),
-        index_text(item.lead, lang),
+        index_text(lead_text(item), lang),
         index_text("\n".join(item.body), lang),
         index_text("\n".join(teaser(item, max_chars=teaser_chars).body), lang),
         index_text("\n".join(n for n in names if n), lang),

@@ -266,7 +266,7 @@ def test_item_types():
     assert matches(product(types=["text"]), arabic_item())
     assert matches(product(), picture)  # no types: every type
     with pytest.raises(BadInput) as err:
-        validate_product(product(types=["audio"]))
+        validate_product(product(types=["sound"]))
     assert err.value.field == "types"
 
 

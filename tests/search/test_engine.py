@@ -18,7 +18,7 @@ from newswire.access.entitlement import grant
 from newswire.access.products import Product
 from newswire.demo import corpus_items, corpus_records
 from newswire.errors import BadInput
-from newswire.model import ITEM_TYPES, Concept, Dateline, NewsItem, utcnow
+from newswire.model import ITEM_TYPES, Concept, Dateline, NewsItem, Rendition, utcnow
 from newswire.search.engine import Searcher, SearchRequest
 from newswire.search.index import ANALYSIS, SearchIndex, pack, recipe_of, unpack
 from newswire.store import open_store
@@ -247,7 +247,7 @@ def varied(make_module_store_url):
                 items.append(
                     _item(
                         n, lang, subject, urgency, GENRES[n % 2], SOURCES[n % 3], PLACES[n % 3],
-                        ITEM_TYPES[n % 4],
+                        ITEM_TYPES[n % len(ITEM_TYPES)],
                     )
                 )
     store.append_many(items)
@@ -301,8 +301,29 @@ def test_the_type_filter_and_facet_count_what_each_item_is(varied):
             searcher.search_json(SearchRequest(q="الخبر", type=kind, limit=1), ALL, {})
         )["hits"][0]["type"] == kind
     with pytest.raises(BadInput) as err:
-        searcher.search(SearchRequest(q="الخبر", type="audio"), ALL)
+        searcher.search(SearchRequest(q="الخبر", type="sound"), ALL)
     assert err.value.field == "type"
+
+
+def test_a_pictures_caption_is_searched_and_shown_like_a_storys_text(store):
+    picture = NewsItem(
+        id="urn:test:picture",
+        type="picture",
+        language="ar",
+        headline="مظاهرة في أنقرة",
+        description="متظاهرون يرفعون الأعلام أمام البرلمان التركي",
+        keywords=["احتجاج"],
+        renditions=[Rendition(name="preview", blob="ab" * 32, content_type="image/jpeg")],
+    )
+    store.append(picture)
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+    for products in (ALL, [Product(name="t", access="teaser")]):
+        for word in ("البرلمان", "احتجاج", "مظاهرة"):
+            assert ids(searcher, word, products, type="picture") == {"urn:test:picture"}
+    hit = searcher.search(SearchRequest(q="الأعلام"), ALL).hits[0]
+    assert hit.type == "picture" and "<mark>الأعلام</mark>" in hit.snippet
 
 
 def test_teaser_access_matches_only_teaser_text(store):
