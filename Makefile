@@ -26,7 +26,7 @@ lint: install
 
 test: lint
 	bash scripts/services.sh
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 bench: install
 	$(BIN)/python bench/ingest.py

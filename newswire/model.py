@@ -22,10 +22,15 @@ import msgspec
 PubStatus = Literal["usable", "withheld", "canceled"]
 Signal = Literal["update", "correction"]
 EntityKind = Literal["person", "organisation", "place", "event", "object"]
+ItemType = Literal["text", "picture", "video", "graphic", "audio"]
+"""What an item is: IPTC's nature of news (ninjs ``type``, NewsML-G2 ``ninat:*``)."""
 
 PUBSTATUSES: tuple[str, ...] = ("usable", "withheld", "canceled")
 SIGNALS: tuple[str, ...] = ("update", "correction")
 ENTITY_KINDS: tuple[str, ...] = ("person", "organisation", "place", "event", "object")
+ITEM_TYPES: tuple[str, ...] = ("text", "picture", "video", "graphic", "audio")
+MEDIA_TYPES: tuple[str, ...] = ITEM_TYPES[1:]
+"""The item types whose content is a file (renditions), not text."""
 
 
 def is_pubstatus(value: str) -> TypeGuard[PubStatus]:
@@ -34,6 +39,10 @@ def is_pubstatus(value: str) -> TypeGuard[PubStatus]:
 
 def is_signal(value: str) -> TypeGuard[Signal]:
     return value in SIGNALS
+
+
+def is_item_type(value: str) -> TypeGuard[ItemType]:
+    return value in ITEM_TYPES
 
 
 class Dateline(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -77,12 +86,60 @@ class Link(msgspec.Struct, kw_only=True, omit_defaults=True):
     title: str = ""
 
 
+class Rendition(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One file of a picture, video, graphic or audio item: the original, a preview, ...
+
+    Names follow IPTC's rendition NewsCodes where one fits (``highRes``, ``preview``,
+    ``thumbnail``, ``web``, ``print``); ``original`` is the file as it was received.
+    """
+
+    name: str
+    href: str = ""
+    """An absolute http(s) URL. The store leaves it empty for a file it keeps (``blob``):
+    delivery fills it in before rendering; a parsed item keeps its provider's URL."""
+    content_type: str = ""
+    """The file's IANA media type (``image/jpeg``, ``video/mp4``)."""
+    width: int | None = None
+    """Pixels (pictures, graphics, video)."""
+    height: int | None = None
+    size: int | None = None
+    """Bytes."""
+    duration: float | None = None
+    """Seconds (video, audio)."""
+    blob: str = ""
+    """newswire's own content address of the stored file (SHA-256, hex). Internal: no
+    format ever writes it."""
+
+
+class Association(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Another item that goes with this one: the pictures and videos illustrating a story.
+
+    ninjs ``associations[{name, rel, uri, type, headlines}]``; NewsML-G2 ``itemMeta/link``
+    with an ``itemClass`` hint; NITF ``media``.
+    """
+
+    id: str
+    """The associated item's id (its URI)."""
+    type: ItemType = "picture"
+    rel: str = "seeAlso"
+    """How it relates to this item: an IPTC item-relation code without its ``irel:``
+    alias (``seeAlso``), or a provider's own QCode or URI."""
+    name: str = ""
+    """Its name among this item's associations (ninjs ``name``: ``featuremedia``,
+    ``photo1``); empty: formats that need one use the type."""
+    headline: str = ""
+    """A label for it (its headline or a short caption), so a reader need not fetch it."""
+
+
 class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One version of a news item."""
 
     id: str
     """A stable URI; the same for every version of the story."""
     version: int = 1
+    type: ItemType = "text"
+    """A story (``text``), or a ``picture``, ``video``, ``graphic`` or ``audio`` item
+    whose content is its ``renditions``."""
     language: str = ""
     """BCP 47 tag (``ar``, ``en-GB``)."""
     headline: str = ""
@@ -119,6 +176,16 @@ class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     usage_terms: str = ""
     footer: str = ""
     """Agency boilerplate (a subscription notice, ...) kept apart from the body."""
+    description: str = ""
+    """What a picture or video shows: its caption (IPTC photo metadata Description)."""
+    credit: str = ""
+    """The credit line to print with it (``AA / Mustafa Kaya``): IPTC Credit Line."""
+    contentcreated: datetime | None = None
+    """When the content itself was made: the moment a photo was taken (Date Created)."""
+    renditions: list[Rendition] = msgspec.field(default_factory=list)
+    """The files of a picture, video, graphic or audio item."""
+    associations: list[Association] = msgspec.field(default_factory=list)
+    """The pictures, videos, ... that go with this item (a story's illustrations)."""
 
     def entities_of(self, kind: EntityKind) -> list[Entity]:
         return [e for e in self.entities if e.kind == kind]
@@ -151,9 +218,41 @@ def canonical(item: NewsItem) -> NewsItem:
         ]
     pubstatus = _USABLE if item.pubstatus == _USABLE else item.pubstatus
     language = language_tag(item.language)
-    if pubstatus is item.pubstatus and related is item.related and language == item.language:
+    kind = _TEXT if item.type == _TEXT else item.type
+    associations = item.associations
+    if associations and any(_loose(a) for a in associations):
+        associations = [_canonical_association(a) for a in associations]
+    if (
+        pubstatus is item.pubstatus
+        and related is item.related
+        and language == item.language
+        and kind is item.type
+        and associations is item.associations
+    ):
         return item
-    return msgspec.structs.replace(item, pubstatus=pubstatus, related=related, language=language)
+    return msgspec.structs.replace(
+        item,
+        pubstatus=pubstatus,
+        related=related,
+        language=language,
+        type=kind,
+        associations=associations,
+    )
+
+
+def _loose(a: Association) -> bool:
+    """Whether ``a`` holds a default value that is not the default object itself."""
+    return (a.type == _PICTURE and a.type is not _PICTURE) or (
+        a.rel == _SEE_ALSO and a.rel is not _SEE_ALSO
+    )
+
+
+def _canonical_association(a: Association) -> Association:
+    if not _loose(a):
+        return a
+    kind = _PICTURE if a.type == _PICTURE else a.type
+    rel = _SEE_ALSO if a.rel == _SEE_ALSO else a.rel
+    return msgspec.structs.replace(a, type=kind, rel=rel)
 
 
 def language_tag(tag: str) -> str:
@@ -178,6 +277,9 @@ def language_tag(tag: str) -> str:
 
 _RELATED = Link(uri="").rel  # the default objects themselves
 _USABLE = NewsItem(id="").pubstatus
+_TEXT = NewsItem(id="").type
+_PICTURE = Association(id="").type
+_SEE_ALSO = Association(id="").rel
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(NewsItem)
 

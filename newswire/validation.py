@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import msgspec
 
 from newswire.errors import InvalidItem
-from newswire.model import ENTITY_KINDS, PUBSTATUSES, SIGNALS, NewsItem
+from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem
 
 MAX_ID = 1024
 MAX_VERSION = 2**31 - 1
@@ -56,6 +56,9 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
     for entity in item.entities:
         if entity.kind not in ENTITY_KINDS:
             raise InvalidItem(f"entity kind is one of {', '.join(ENTITY_KINDS)}", field="entities")
+    if item.type not in ITEM_TYPES:
+        raise InvalidItem(f"type is one of {', '.join(ITEM_TYPES)}", field="type")
+    _check_media(item)
     if bad := _NOT_XML_CHAR.search(item.id):
         raise InvalidItem(
             f"an id cannot contain the character U+{ord(bad.group()):04X}", field="id"
@@ -64,13 +67,47 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
         _check_characters(item)
     if item.pubstatus == "canceled":
         return item  # a withdrawal may carry no text
-    if not item.headline.strip() or not _VISIBLE.search(item.headline):
-        raise InvalidItem("an item needs a headline", field="headline")
     if len(item.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+    if item.type != "text":  # a picture, video, ...: its content is its files
+        if not item.renditions:
+            raise InvalidItem(f"a {item.type} item needs a rendition", field="renditions")
+        return item
+    if not item.headline.strip() or not _VISIBLE.search(item.headline):
+        raise InvalidItem("an item needs a headline", field="headline")
     if not item.body:
         raise InvalidItem("an item needs a body (at least one paragraph)", field="body")
     return item
+
+
+def is_web_url(value: str) -> bool:
+    """Whether ``value`` is an absolute http(s) URL (the only kind a rendition may have)."""
+    return bool(_WEB_URL.match(value))
+
+
+_WEB_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
+_BLOB = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_media(item: NewsItem) -> None:
+    for i, r in enumerate(item.renditions):
+        where = f"renditions[{i}]"
+        if not r.name.strip():
+            raise InvalidItem("a rendition needs a name", field=f"{where}.name")
+        if r.href and not is_web_url(r.href):
+            raise InvalidItem("href is an absolute http(s) URL", field=f"{where}.href")
+        if r.blob and not _BLOB.match(r.blob):
+            raise InvalidItem("blob is a SHA-256 in lower-case hex", field=f"{where}.blob")
+        for key in ("width", "height", "size", "duration"):
+            value = getattr(r, key)
+            if value is not None and not 0 <= value < 2**53:
+                raise InvalidItem(f"{key} is not negative", field=f"{where}.{key}")
+    for i, a in enumerate(item.associations):
+        if not a.id.strip() or len(a.id.split()) != 1:
+            raise InvalidItem("an association's id is a URI", field=f"associations[{i}].id")
+        if a.type not in ITEM_TYPES:
+            types = ", ".join(ITEM_TYPES)
+            raise InvalidItem(f"type is one of {types}", field=f"associations[{i}].type")
 
 
 # Characters no XML document can carry (C0 controls but tab, LF, CR; U+FFFE/U+FFFF) would

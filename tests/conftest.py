@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newswire.store import open_store
-from tests.helpers import forget_index
+from tests.helpers import forget_index, services
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,15 +28,7 @@ databases of its own on it and drops them afterwards."""
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The URL of the PostgreSQL server, started by scripts/services.sh if need be."""
-    done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "services.sh"), "postgres"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"scripts/services.sh postgres failed:\n{done.stdout}{done.stderr}")
+    services("postgres")
     return POSTGRES
 
 

@@ -142,6 +142,19 @@ def make_key(db: str, *args: str) -> str:
     return result.stdout.decode().strip().splitlines()[-1]
 
 
+def services(*names: str) -> None:
+    """Start what the tests use, if it is not running (``scripts/services.sh NAME...``:
+    ``postgres``, ``nats``, ``chromium``, ``axe``); a failure fails the test, with why."""
+    import pytest
+
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "services.sh"), *names],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"scripts/services.sh {' '.join(names)} failed:\n{done.stdout}{done.stderr}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 from hypothesis import strategies as st
 
 from newswire.formats.html import make_body
-from newswire.model import Concept, Dateline, Entity, Link, NewsItem
+from newswire.model import Association, Concept, Dateline, Entity, Link, NewsItem, Rendition
 
 ARABIC = "ابتثجحخدذرسشصضطظعغفقكلمنهوي" + "ءأإآؤئىة"
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -117,4 +118,45 @@ def news_items(draw, *, rich_body: bool = False) -> NewsItem:
         copyright_notice=draw(st.one_of(st.just(""), phrase)),
         usage_terms=draw(st.one_of(st.just(""), phrase)),
         footer=draw(st.one_of(st.just(""), paragraph)),
+    )
+
+
+web_url = st.tuples(uri_part, uri_part).map(
+    lambda t: f"https://media.example.org/{t[0]}/{t[1]}.jpg"
+)
+rendition = st.builds(
+    Rendition,
+    name=st.sampled_from(["original", "highRes", "preview", "thumbnail", "web"]),
+    href=st.one_of(st.just(""), web_url),
+    content_type=st.sampled_from(["", "image/jpeg", "video/mp4", "image/png"]),
+    width=st.one_of(st.none(), st.integers(1, 10_000)),
+    height=st.one_of(st.none(), st.integers(1, 10_000)),
+    size=st.one_of(st.none(), st.integers(0, 2**40)),
+    duration=st.one_of(st.none(), st.integers(0, 7200).map(float), st.just(93.5)),
+)
+association = st.builds(
+    Association,
+    id=uri_part.map(lambda s: f"urn:newsml:example.org:{s}"),
+    type=st.sampled_from(["picture", "video", "graphic", "audio", "text"]),
+    rel=st.sampled_from(["seeAlso", "depicts", "ex:illustrates", "https://example.org/rel/x"]),
+    name=st.sampled_from(["", "featuremedia", "photo1"]),
+    headline=st.one_of(st.just(""), phrase),
+)
+
+
+@st.composite
+def media_items(draw) -> NewsItem:
+    """A storable picture, video, graphic or audio item with its media fields at random
+    (renditions without ``blob``: no format carries it), and some associations."""
+    item = draw(news_items())
+    return msgspec.structs.replace(
+        item,
+        type=draw(st.sampled_from(["picture", "video", "graphic", "audio"])),
+        body=[],
+        body_html="",
+        description=draw(st.one_of(st.just(""), paragraph)),
+        credit=draw(st.one_of(st.just(""), phrase)),
+        contentcreated=draw(st.one_of(st.none(), moments)),
+        renditions=draw(st.lists(rendition, min_size=1, max_size=4, unique_by=lambda r: r.name)),
+        associations=draw(st.lists(association, max_size=2)),
     )

@@ -41,6 +41,8 @@ def test_products_subscribers_and_a_read_key(store_url):
         db=db,
     )
     ok("product", "add", "public-teasers", "--access", "teaser", "--early-embargo", db=db)
+    ok("product", "add", "photos", "--access", "full", "--type", "picture", "--type", "graphic", db=db)
+    assert json.loads(ok("product", "show", "photos", db=db))["types"] == ["picture", "graphic"]
     shown = json.loads(ok("product", "show", "arabic-politics", db=db))
     assert shown["languages"] == ["ar"] and shown["urgency_max"] == 5
     assert "arabic-politics" in ok("product", "list", db=db)
@@ -103,6 +105,7 @@ def test_revoke_and_suspend(store_url):
         (["product", "add", "x", "--access", "full", "--urgency", "5-2"], "urgency"),
         (["product", "add", "x", "--access", "full", "--subject", "medtop:99999999"], "subject"),
         (["product", "add", "bad name!", "--access", "full"], "name"),
+        (["product", "add", "x", "--access", "full", "--type", "sound"], "types"),
         (["key", "create"], "subscriber"),
         (["key", "create", "--scope", "root", "--name", "x"], "scope"),
         (["key", "create", "--scope", "publish"], "--name"),

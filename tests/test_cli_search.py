@@ -147,6 +147,13 @@ def test_a_bad_date_is_a_usage_error(wire):
     assert result.stderr.startswith("newswire:") and "--from" in result.stderr
 
 
+def test_the_type_filter(wire):
+    assert search_json(wire, "غزة", "--type", "text")["total"] == search_json(wire, "غزة")["total"] > 0
+    assert search_json(wire, "غزة", "--type", "picture")["total"] == 0
+    result = run("search", "غزة", "--type", "sound", db=wire["db"], code=2)
+    assert result.stderr.startswith("newswire:") and "type" in result.stderr
+
+
 def test_a_bad_sort_is_a_usage_error(wire):
     result = run("search", "غزة", "--sort", "best", db=wire["db"], code=None)
     assert result.stderr.startswith("newswire:") and "sort" in result.stderr

@@ -8,6 +8,10 @@ once lived in four), so this test reads every module's imports.
 Likewise nothing outside ``newswire.store`` codes against a store backend: the layers
 above see only the contract (``newswire.store.base``, ``.access``, ``.webhooks``), so
 that every backend serves them alike.
+
+And the web's three faces (``newswire/web/public``, ``portal``, ``console``) each live in
+one place: a face imports no other face, what they share (``newswire/web/*.py``) imports
+none, and each keeps its own templates and static files.
 """
 
 from __future__ import annotations
@@ -79,3 +83,69 @@ def test_the_entitlement_rule_has_one_home():
             if isinstance(node, ast.FunctionDef) and node.name in rule:
                 homes.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
     assert homes == {name: ["access/entitlement.py"] for name in rule}
+
+
+# --- the three faces ------------------------------------------------------------------------
+
+WEB = PACKAGE / "web"
+FACES = ("public", "portal", "console")
+
+
+def _imports_a_face(name: str, faces: tuple[str, ...]) -> bool:
+    return any(name == f"newswire.web.{f}" or name.startswith(f"newswire.web.{f}.") for f in faces)
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_face_imports_no_other_face(face):
+    """Each face (``newswire/web/<face>/``) stands on what the faces share, never on another
+    face: the console links the portal's stylesheet and login page by URL, not by import."""
+    others = tuple(f for f in FACES if f != face)
+    offenders = {
+        str(path.relative_to(PACKAGE.parent)): sorted(
+            name for name in imports_of(path) if _imports_a_face(name, others)
+        )
+        for path in sorted((WEB / face).rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_what_the_faces_share_imports_no_face():
+    """The modules of ``newswire/web/`` itself (sessions, URLs, languages, static files) are
+    shared: none of them imports a face."""
+    offenders = {
+        path.name: sorted(name for name in imports_of(path) if _imports_a_face(name, FACES))
+        for path in sorted(WEB.glob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_every_face_keeps_its_templates_and_static_files_apart():
+    """A template's name starts with its face's (``portal_base.html``), so that a name says
+    where it lives; ``/static/<name>`` is one URL space for the three faces, so no two of
+    their static files share a name; and ``newswire/web`` itself keeps no templates."""
+    served: dict[str, str] = {}
+    for face in FACES:
+        templates = sorted(p.name for p in (WEB / face / "templates").iterdir())
+        assert templates and all(name.startswith(f"{face}_") for name in templates), templates
+        for path in (WEB / face / "static").iterdir():
+            assert path.name not in served, f"{face} and {served[path.name]}: {path.name}"
+            served[path.name] = face
+    assert not (WEB / "templates").exists() and not (WEB / "static").exists()
+
+
+def test_the_package_ships_every_face_file():
+    """Templates and static files are package data: each is matched by a pattern of
+    ``[tool.setuptools.package-data]``, or it would be missing from an installed server."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["newswire"]
+    files = [
+        path.relative_to(PACKAGE)
+        for face in FACES
+        for folder in ("templates", "static")
+        for path in (WEB / face / folder).rglob("*")
+        if path.is_file()
+    ]
+    assert files
+    assert [str(f) for f in files if not any(f.match(p) for p in patterns)] == []

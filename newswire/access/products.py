@@ -1,7 +1,7 @@
 """Products: named selections of the news flow that subscribers are entitled to.
 
 A product says which items it carries (languages, Media Topics, urgency, genres, places,
-sources) and how (``full`` text or ``teaser``). Each criterion left empty places no
+sources, item types) and how (``full`` text or ``teaser``). Each criterion left empty places no
 restriction; an item must meet every criterion that is set, and meets one when it has
 any of the values the criterion lists.
 """
@@ -17,7 +17,7 @@ import msgspec
 
 from newswire.access import taxonomy
 from newswire.errors import BadInput, Unprocessable
-from newswire.model import NewsItem
+from newswire.model import ITEM_TYPES, NewsItem
 from newswire.validation import LANGUAGE_TAG
 
 ACCESS_LEVELS: tuple[str, ...] = ("full", "teaser")
@@ -40,6 +40,8 @@ class Product(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Place names (``Ankara``, ``أنقرة``) or ids (``geonames:323786``, ``iso3166-1a2:TR``)."""
     sources: list[str] = []
     """Providers or dateline sources (``AA``, ``الأناضول``)."""
+    types: list[str] = []
+    """Item types (``text``, ``picture``, ``video``, ``graphic``): a photo service, say."""
     early_embargo: bool = False
     """Whether embargoed items may be delivered before the lift, marked embargoed."""
 
@@ -52,6 +54,8 @@ def matches(product: Product, item: NewsItem) -> bool:
     if product.languages and not any(_language_in(item.language, t) for t in product.languages):
         return False
     if product.genres and not {g.code for g in item.genres} & set(product.genres):
+        return False
+    if product.types and item.type not in product.types:
         return False
     if product.sources and not fold_set(sources_of(item)) & fold_set(product.sources):
         return False
@@ -119,6 +123,9 @@ def validate_product(product: Product) -> Product:
             )
     _entries(product.places, "places")
     _entries(product.sources, "sources")
+    for kind in _entries(product.types, "types"):
+        if kind not in ITEM_TYPES:
+            raise BadInput(f"types are {', '.join(ITEM_TYPES)}, not {kind!r}", field="types")
     for field in ("urgency_min", "urgency_max"):
         value = getattr(product, field)
         if type(value) is not int or not 1 <= value <= 9:

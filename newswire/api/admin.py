@@ -27,6 +27,7 @@ from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_su
 from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
 from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.model import ITEM_TYPES
 from newswire.store import Store
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class ProductBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     genres: list[Annotated[str, _pattern(openapi.GENRE)]] = []
     places: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
     sources: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
+    types: list[Annotated[str, Meta(extra_json_schema={"enum": list(ITEM_TYPES)})]] = []
     early_embargo: bool = False
 
 

@@ -29,7 +29,9 @@ from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
-from newswire.web import console, portal, public
+from newswire.web.console import routes as console
+from newswire.web.portal import routes as portal
+from newswire.web.public import routes as public
 from newswire.web.static import PublicStatic
 
 log = logging.getLogger("newswire.api")
@@ -195,8 +197,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(webhooks.router)
     app.include_router(search.router)
     app.mount("/static", PublicStatic(), name="static")
-    portal.install(app)  # the subscriber portal and /login, /logout (newswire.web)
-    app.include_router(console.router)  # the editors' console (newswire.web)
+    portal.install(app)  # the subscriber portal and /login, /logout (newswire.web.portal)
+    app.include_router(console.router)  # the editors' console (newswire.web.console)
     webhooks.install(app)
     return app
 

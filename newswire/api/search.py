@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
 from newswire.errors import BadInput, Unavailable, Unprocessable
+from newswire.model import ITEM_TYPES
 from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest
 
 router = APIRouter(tags=["search"])
@@ -86,6 +87,14 @@ async def search(
         str | None,
         Query(description="1 (flash) to 9, or a range 1-3.", json_schema_extra=_URGENCY),
     ] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            alias="type",
+            description="Only items of this type: text, picture, video, graphic or audio.",
+            json_schema_extra={"enum": list(ITEM_TYPES)},
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         Query(alias="from", description="YYYY-MM-DD or ISO 8601 time.", json_schema_extra=_WHEN),
@@ -102,11 +111,14 @@ async def search(
     product: Annotated[
         list[str] | None, Query(description="Search only these of the caller's products.")
     ] = None,
-    facets: Annotated[bool, Query(description="Count hits by language, subject, day.")] = True,
+    facets: Annotated[
+        bool, Query(description="Count hits by language, subject, day and type.")
+    ] = True,
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """Search the caller's entitled items: BM25 ranking with the headline weighted highest,
-    `<mark>`ed snippets of the original text, facet counts by language, subject and day."""
+    `<mark>`ed snippets of the original text, facet counts by language, subject, day and
+    item type."""
     body = await answer(
         request.app.state,
         principal,
@@ -114,6 +126,7 @@ async def search(
         lang=lang,
         subject=subject,
         urgency=urgency,
+        kind=kind,
         since=since,
         until=until,
         sort=sort,
@@ -133,6 +146,7 @@ async def answer(
     lang: str | None,
     subject: str | None,
     urgency: str | None,
+    kind: str | None,
     since: str | None,
     until: str | None,
     sort: str,
@@ -154,6 +168,8 @@ async def answer(
         raise BadInput(f"sort is {' or '.join(SORTS)}, not {sort!r}", field="sort")
     openapi.check(_URGENCY, urgency, "urgency", "an urgency 1 to 9, or a range such as 1-3")
     openapi.check(_SUBJECT, subject, "subject", "a Media Topic code such as medtop:04000000")
+    if kind and kind not in ITEM_TYPES:
+        raise BadInput(f"type is {', '.join(ITEM_TYPES)}, not {kind!r}", field="type")
     notes = {}
     if limit > MAX_LIMIT:
         notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
@@ -163,6 +179,7 @@ async def answer(
         lang=lang or None,
         subject=subject or None,
         urgency=urgency or None,
+        type=kind or None,
         since=parse_when(since, "from"),
         until=parse_when(until, "to", end=True),
         sort=sort,
@@ -212,6 +229,7 @@ async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Sen
             lang=params.get("lang"),
             subject=params.get("subject"),
             urgency=params.get("urgency"),
+            kind=params.get("type"),
             since=params.get("from"),
             until=params.get("to"),
             sort=params.get("sort", "relevance"),

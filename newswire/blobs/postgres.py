@@ -1,6 +1,6 @@
 """Blobs as PostgreSQL large objects, in the store's database: what every node reaches.
 
-A blob is a large object; the table ``blobs`` (migration 8 of the PostgreSQL store) maps
+A blob is a large object; the table ``blobs`` (migration 9 of the PostgreSQL store) maps
 its key to the object's oid and size. The table is the store's, made by the store's
 migrations rather than by this module, so that a database has one schema history (one
 advisory lock, one ``schema_migrations``, a newer database refused); opening blobs on a

@@ -61,6 +61,9 @@ def product_add(
     genre: Many = None,
     place: Many = None,
     source: Many = None,
+    item_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Item types: text, picture, video, graphic, audio.")
+    ] = None,
     early_embargo: Annotated[
         bool, typer.Option("--early-embargo", help="Deliver embargoed items early, marked.")
     ] = False,
@@ -81,6 +84,7 @@ def product_add(
                 genres=genre or [],
                 places=place or [],
                 sources=source or [],
+                types=item_type or [],
                 early_embargo=early_embargo,
             )
         )

@@ -76,6 +76,9 @@ def search(
     lang: Annotated[str | None, typer.Option(help="Language tag (ar matches ar-EG).")] = None,
     subject: Annotated[str | None, typer.Option(help="IPTC Media Topic code.")] = None,
     urgency: Annotated[str | None, typer.Option(help="1 to 9, or a range such as 1-3.")] = None,
+    item_type: Annotated[
+        str | None, typer.Option("--type", help="text, picture, video, graphic or audio.")
+    ] = None,
     since: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD or ISO time.")] = None,
     until: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD or ISO time.")] = None,
     sort: Annotated[str, typer.Option(help="relevance or newest.")] = "relevance",
@@ -98,6 +101,7 @@ def search(
             lang=lang,
             subject=subject,
             urgency=urgency,
+            type=item_type,
             since=parse_when(since, "--from"),
             until=parse_when(until, "--to", end=True),
             sort=sort,
@@ -130,7 +134,7 @@ def search(
         for hit in results.hits:
             out.print(
                 f"[bold]{_terminal(hit.headline)}[/bold]\n"
-                f"  [dim]{hit.id} v{hit.version} · {hit.language} · {hit.access}"
+                f"  [dim]{hit.id} v{hit.version} · {hit.type} · {hit.language} · {hit.access}"
                 f" · {hit.versioncreated or ''}[/dim]\n  {_terminal(hit.snippet)}\n",
                 highlight=False,
             )

@@ -40,7 +40,7 @@ from newswire.delivery.renderer import Renderer
 from newswire.delivery.tail import Tail
 from newswire.errors import NewswireError
 from newswire.model import utcnow
-from newswire.store.base import Change
+from newswire.store.base import ACCESS, LOG, Change
 
 if TYPE_CHECKING:
     from newswire.bus import Bus
@@ -665,10 +665,12 @@ class Hub:
 
     async def _watch_store(self) -> None:
         """Ask the store every ``watch_every`` seconds whether anything was committed, by
-        any process (``Store.watch``: no table is read). When something was, read the log
-        now, and look at the access generation: when it moved (a key revoked, a
-        subscriber suspended, a product changed), tell ``on_access`` (caches of keys
-        drop what they hold) and check every open stream's key. The generation is also
+        any process (``Store.watch``: no table is read). When log entries were, read the
+        log now; when access may have changed, look at the access generation: when it
+        moved (a key revoked, a subscriber suspended, a product changed), tell
+        ``on_access`` (caches of keys drop what they hold) and check every open stream's
+        key. (A PostgreSQL watch tells the two apart, so a steady flow of items costs no
+        reading of the generation; SQLite's cannot, and says both.) The generation is also
         read once a second whatever the watch says, and logged-in sessions' streams are
         checked then (a session also ends with time)."""
         watch = await run_in_threadpool(self.store.watch)
@@ -678,9 +680,9 @@ class Hub:
             while not self._closing:
                 await asyncio.sleep(self.watch_every)
                 changed = watch.changed()
-                if changed:
+                if LOG in changed:
                     self._kick.set()
-                if not changed and loop.time() - checked < ACCESS_CHECK_SECONDS:
+                if ACCESS not in changed and loop.time() - checked < ACCESS_CHECK_SECONDS:
                     continue
                 sessions_too = loop.time() - checked >= ACCESS_CHECK_SECONDS
                 if sessions_too:

@@ -10,7 +10,15 @@ Each entry carries:
 - categories: a subject as term = QCode, label = name (RSS: the name as text, the QCode
   as ``domain``), a keyword as a bare term;
 - byline (``dc:creator`` in RSS, whose ``<author>`` must be an e-mail address), language
-  (``xml:lang`` on the Atom entry, ``dc:language`` on the RSS item), rights.
+  (``xml:lang`` on the Atom entry, ``dc:language`` on the RSS item), rights;
+- a picture, video, graphic or audio item: its caption as the description / summary when
+  it has no lead, and one enclosure (RSS ``enclosure url length type``, Atom ``link
+  rel="enclosure"``, JSON Feed ``attachments`` and, for an image, ``image``): its
+  ``preview`` rendition, else its ``thumbnail`` (what a feed reader shows; the full-size
+  files stay in the formats made for them). Read back, an entry without content but with
+  an enclosure is a media item: its type from the enclosure's media type (``image/*`` a
+  picture, ``video/*``, ``audio/*``), the enclosure its rendition (``preview`` for an
+  image, else ``web``), its summary the caption.
 
 Dates: Atom's mandatory ``<updated>`` falls back to ``firstcreated``, then to the time of
 rendering (the store stamps both dates, so only unstored items lack them); RSS leaves out
@@ -34,19 +42,20 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import feedparser
+import msgspec
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from newswire.errors import ParseError
 from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
-from newswire.model import Concept, NewsItem, as_utc, utcnow
-from newswire.validation import content_id
+from newswire.model import Concept, ItemType, NewsItem, Rendition, as_utc, utcnow
+from newswire.validation import content_id, is_web_url
 
 if TYPE_CHECKING:
     from feedparser import FeedParserDict
-    from lxml import etree
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -87,6 +96,23 @@ def _updated(item: NewsItem) -> datetime:
     return as_utc(item.versioncreated or item.firstcreated or utcnow())
 
 
+ENCLOSED = ("preview", "thumbnail")
+"""The renditions a feed entry may enclose, in order of preference."""
+OCTETS = "application/octet-stream"
+
+
+def enclosure(item: NewsItem) -> Rendition | None:
+    """The rendition a media item's feed entry encloses: its preview, else its thumbnail."""
+    if item.type == "text":
+        return None
+    found = {r.name: r for r in item.renditions if r.href}
+    return next((found[name] for name in ENCLOSED if name in found), None)
+
+
+def _summary(item: NewsItem) -> str:
+    return item.lead or (item.description if item.type != "text" else "")
+
+
 class _Namespaces(BaseExtension):
     """Feed-level half of the extension below: declares the RSS namespaces it uses."""
 
@@ -102,6 +128,14 @@ class _EntryExtras(BaseEntryExtension):
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.item and self.item.language:
             entry.set(XML_LANG, self.item.language)
+        if self.item and (media := enclosure(self.item)):
+            # Written here: feedgen 1.0 drops the rel of the links it writes.
+            link = etree.SubElement(entry, entry.tag.replace("entry", "link"))
+            link.set("rel", "enclosure")
+            link.set("href", media.href)
+            link.set("type", media.content_type or OCTETS)
+            if media.size:
+                link.set("length", str(media.size))
         return entry
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
@@ -146,12 +180,12 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
             # RSS title and description are read as (entity-encoded) HTML by feedparser and
             # most readers (the RSS Best Practices Profile says so): escape & < > in them.
             fe.title(_html.escape(title, quote=False))
-            if item.lead:
-                fe.description(_html.escape(item.lead, quote=False), isSummary=True)
+            if summary := _summary(item):
+                fe.description(_html.escape(summary, quote=False), isSummary=True)
         else:
             fe.title(title)
-            if item.lead:
-                fe.summary(item.lead)
+            if summary := _summary(item):
+                fe.summary(summary)
         body = _body_html(item)
         if body:
             cdata = kind == "rss" and "]]>" not in body
@@ -160,6 +194,8 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
             fe.content("", type="html")  # an Atom entry needs content or an alternate link
         if link := _entry_link(item, meta):
             fe.link(href=link, rel="alternate")
+        if kind == "rss" and (media := enclosure(item)):  # Atom's: see _EntryExtras
+            fe.enclosure(media.href, media.size or 0, media.content_type or OCTETS)
         if item.firstcreated:
             fe.published(as_utc(item.firstcreated))
         fe.updated(_updated(item))
@@ -267,7 +303,10 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         body, body_html = make_body(html=summary)
     else:
         body, body_html = make_body(paragraphs=re.split(r"\n\s*\n", summary))
-    lead = _text(summary, summary_detail)
+    lead = caption = _text(summary, summary_detail)
+    media = _enclosed(entry) if not any((c.get("value") or "").strip() for c in contents) else None
+    if media is not None:  # a picture, video, ...: its summary is its caption, not a body
+        body, body_html = [], ""
     used = html_content or (contents[0] if contents else None)
     content = (used or {}).get("value", "")
     if not used or summary.strip() == content.strip() or lead == _text(content, used):
@@ -292,7 +331,7 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
     item_id = entry.get("id") or entry.get("link") or ""
     if not item_id.strip():
         item_id = content_id(headline, body[0] if body else lead, language)
-    return NewsItem(
+    item = NewsItem(
         id=item_id.strip(),
         language=language,
         headline=headline,
@@ -306,6 +345,35 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         versioncreated=_moment(entry, "updated_parsed"),
         copyright_notice=squash(entry.get("rights", "") or feed_rights),
     )
+    if media is None:
+        return item
+    item_type, rendition = media
+    return msgspec.structs.replace(
+        item, type=item_type, renditions=[rendition], description=caption, lead=""
+    )
+
+
+_ENCLOSED_TYPES: dict[str, tuple[ItemType, str]] = {
+    "image": ("picture", "preview"),
+    "video": ("video", "web"),
+    "audio": ("audio", "web"),
+}
+
+
+def _enclosed(entry: FeedParserDict) -> tuple[ItemType, Rendition] | None:
+    """(type, rendition) of an entry's first enclosure of an image, video or audio."""
+    for enc in entry.get("enclosures") or []:
+        media_type = (enc.get("type") or "").strip().lower()
+        kind = _ENCLOSED_TYPES.get(media_type.split("/")[0])
+        if kind is None:
+            continue
+        href = (enc.get("href") or "").strip()
+        if not is_web_url(href):
+            raise ParseError(f"must be an http(s) URL, not {href[:60]!r}", field="enclosure")
+        length = (enc.get("length") or "").strip()
+        size = int(length) if length.isdigit() and len(length) < 16 and int(length) else None
+        return kind[0], Rendition(name=kind[1], href=href, content_type=media_type, size=size)
+    return None
 
 
 # --- JSON Feed ---------------------------------------------------------------------------
@@ -321,8 +389,8 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         out["url"] = link
     if item.headline:
         out["title"] = item.headline
-    if item.lead:
-        out["summary"] = item.lead
+    if summary := _summary(item):
+        out["summary"] = summary
     body = _body_html(item)
     if body:
         out["content_html"] = body
@@ -339,6 +407,16 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         out["tags"] = list(dict.fromkeys(tags))
     if item.language:
         out["language"] = item.language
+    if media := enclosure(item):
+        attachment: dict[str, object] = {"url": media.href}
+        attachment["mime_type"] = media.content_type or OCTETS
+        if media.size:
+            attachment["size_in_bytes"] = media.size
+        if media.duration is not None:
+            attachment["duration_in_seconds"] = media.duration
+        out["attachments"] = [attachment]
+        if media.content_type.startswith("image/"):
+            out["image"] = media.href
     if item.subjects:  # an extension (keys starting "_") keeps the QCodes tags cannot carry
         out["_newswire"] = {"subjects": [{"code": s.code, "name": s.name} for s in item.subjects]}
     return out

@@ -10,17 +10,27 @@ http URLs), subjects -> ``subject type="cpnat:abstract"``, entities -> ``subject
 ``cpnat:person|organisation|geoArea|event|object`` (id as qcode, uri or literal), genres ->
 ``genre``, lead -> ``description role="drol:summary"``, byline -> ``by``, footer ->
 ``creditline`` (the free-form credit/boilerplate line; no IPTC description role fits
-agency boilerplate), body -> ``contentSet/inlineXML`` holding an XHTML document.
+agency boilerplate; after the credit line when there is one), body ->
+``contentSet/inlineXML`` holding an XHTML document.
 Dateline: place -> ``located/name``, Latin place -> ``located/name xml:lang="und-Latn"``
 (BCP 47: undetermined language, Latin script), source -> ``infoSource/name`` (no role: the
 IPTC info-source-role scheme is retired), text -> ``dateline``.
 
-Parsing also reads ``newsMessage`` (every text ``newsItem`` in ``itemSet``; pictures,
-video, audio, graphics and packages are skipped), NITF bodies in ``inlineXML`` (with their
-headline, abstract and byline as fallbacks), XHTML/HTML bodies, and ``inlineData``
-(``text/plain``: paragraphs split on blank lines, or on lines when there are none).
+Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
+(href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
+contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
+credit -> the first ``creditline``, associations -> ``link rel="irel:seeAlso"
+residref=<id> title=<headline>`` holding the associated item's ``itemClass`` as a hint (what
+tells it from a related link) and its name as ``altId``.
 
-Lossy: entity ``rel``; whitespace inside text fields is normalised to single spaces; an
+Parsing also reads ``newsMessage`` (every ``newsItem`` in ``itemSet``, and each
+``packageItem``'s other groups as associations of the text item in its root group), NITF
+bodies in ``inlineXML`` (with their headline, abstract and byline as fallbacks),
+XHTML/HTML bodies, and ``inlineData`` (``text/plain``: paragraphs split on blank lines, or
+on lines when there are none). A ``remoteContent`` href must be http(s).
+
+Lossy: entity ``rel``; a story's single ``creditline`` is read as its footer, a media
+item's as its credit; whitespace inside text fields is normalised to single spaces; an
 item without versioncreated gets its firstcreated (else now): the XSD requires one.
 """
 
@@ -31,6 +41,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+import msgspec
 from lxml import etree
 
 from newswire.errors import ParseError
@@ -47,17 +58,21 @@ from newswire.formats.nitf import (
 )
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
 from newswire.model import (
+    Association,
     Concept,
     Dateline,
     Entity,
     EntityKind,
+    ItemType,
     Link,
     NewsItem,
     PubStatus,
+    Rendition,
     Signal,
     as_utc,
     utcnow,
 )
+from newswire.validation import is_web_url
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -72,7 +87,16 @@ ENTITY_TYPES: dict[EntityKind, str] = {
     "object": "cpnat:object",
 }
 KINDS: dict[str, EntityKind] = {t: k for k, t in ENTITY_TYPES.items()} | {"cpnat:poi": "place"}
-NOT_TEXT = {"ninat:picture", "ninat:video", "ninat:audio", "ninat:graphic"}
+ITEM_CLASSES: dict[str, ItemType] = {
+    "ninat:text": "text",
+    "ninat:picture": "picture",
+    "ninat:video": "video",
+    "ninat:graphic": "graphic",
+    "ninat:audio": "audio",
+    "ninat:composite": "text",  # a story with its parts: read as the story
+}
+SEE_ALSO = Association(id="").rel
+SECONDS = "timeunit:seconds"
 PUBSTATUS: dict[str, PubStatus] = {"stat:usable": "usable", "stat:withheld": "withheld", "stat:canceled": "canceled"}
 SIGNALS: dict[str, Signal] = {"sig:update": "update", "sig:correction": "correction"}
 JUNK = ("head", "script", "style", "figure", "img", "video", "audio", "iframe", "object")
@@ -129,7 +153,7 @@ def render_newsml(item: NewsItem) -> bytes:
         if item.usage_terms:
             _n(rights, "usageTerms", item.usage_terms)
     meta = _n(root, "itemMeta")
-    _n(meta, "itemClass", qcode="ninat:text")
+    _n(meta, "itemClass", qcode=f"ninat:{item.type}")
     provider = item.provider
     qcode = f"nprov:{provider}" if provider and _QCODE.match(f"nprov:{provider}") else ""
     _named(meta, "provider", provider, qcode=qcode)
@@ -150,10 +174,19 @@ def render_newsml(item: NewsItem) -> bytes:
         target = "href" if link.uri.startswith(("http://", "https://")) else "residref"
         _n(meta, "link", rel=rel if ":" in rel else f"irel:{rel}", title=link.title,
            **{target: link.uri})  # fmt: skip
+    for a in item.associations:
+        # The associated item's class rides as a hint inside the link (the XSD's extension
+        # point for NAR properties), which is also what tells it from a related link; its
+        # name as an altId, as TT names the pictures of a package.
+        link = _n(meta, "link", **_rel(a.rel), residref=a.id, title=a.headline)
+        _n(link, "itemClass", qcode=f"ninat:{a.type}")
+        if a.name:
+            _n(link, "altId", squash(a.name))
     _content_meta(_n(root, "contentMeta"), item)
+    content_set = _n(root, "contentSet") if item.body_html or item.renditions else None
     body = None
-    if item.body_html:
-        inline = _n(_n(root, "contentSet"), "inlineXML", contenttype="application/xhtml+xml")
+    if content_set is not None and item.body_html:
+        inline = _n(content_set, "inlineXML", contenttype="application/xhtml+xml")
         lang = item.language
         html = etree.SubElement(inline, f"{{{XHTML}}}html", nsmap={None: XHTML})
         html.set("dir", "rtl" if lang.split("-")[0].lower() in RTL else "ltr")
@@ -163,6 +196,8 @@ def render_newsml(item: NewsItem) -> bytes:
             etree.SubElement(html, f"{{{XHTML}}}head"), f"{{{XHTML}}}title"
         ).text = item.headline
         body = etree.SubElement(html, f"{{{XHTML}}}body")
+    for r in item.renditions if content_set is not None else ():
+        _remote_content(content_set, r)
     etree.indent(root)
     if body is not None:  # after indenting: no whitespace may be added inside the body
         body.text = "\n"
@@ -173,9 +208,36 @@ def render_newsml(item: NewsItem) -> bytes:
     return document + b"\n"
 
 
+def _rel(rel: str) -> dict[str, str]:
+    if _is_iri(rel):
+        return {"reluri": rel}
+    return {"rel": rel if _QCODE.match(rel) else f"irel:{rel}"}
+
+
+def _remote_content(parent: etree._Element, r: Rendition) -> None:
+    name = r.name.strip()
+    duration = {}
+    if r.duration is not None:
+        seconds = int(r.duration) if r.duration.is_integer() else r.duration
+        duration = {"duration": str(seconds), "durationunit": SECONDS}
+    _n(
+        parent,
+        "remoteContent",
+        href=r.href,
+        rendition=(name if _QCODE.match(name) else f"rnd:{name}") if name.split() == [name] else "",
+        contenttype=r.content_type,
+        size="" if r.size is None else str(r.size),
+        width="" if r.width is None else str(r.width),
+        height="" if r.height is None else str(r.height),
+        **duration,
+    )  # never the blob: newswire's own address of the file
+
+
 def _content_meta(cm: etree._Element, item: NewsItem) -> None:
     if item.urgency is not None:
         _n(cm, "urgency", str(item.urgency))
+    if item.contentcreated is not None:
+        _n(cm, "contentCreated", _when(item.contentcreated))
     dl = item.dateline or Dateline()
     if dl.place or dl.place_latin:
         located = _named(cm, "located", dl.place)
@@ -196,11 +258,14 @@ def _content_meta(cm: etree._Element, item: NewsItem) -> None:
         _named(cm, "subject", e.name, type=ENTITY_TYPES[e.kind], **(_flex(e.id) if e.id else {}))
     for tag, value in (("slugline", squash(item.slugline)), ("headline", item.headline),
                        ("dateline", dl.text), ("by", item.byline),
+                       ("creditline", squash(item.credit)),
                        ("creditline", squash(item.footer))):  # fmt: skip
         if value:
             _n(cm, tag, value)
     if item.lead:
         _n(cm, "description", item.lead, role="drol:summary")
+    if item.description:
+        _n(cm, "description", item.description, role="drol:caption")
 
 
 # -- parse ----------------------------------------------------------------------------------
@@ -314,10 +379,23 @@ def item_from_newsml(el: etree._Element) -> NewsItem:
     if provider is not None and not prov:
         prov = (provider.get("qcode") or "").removeprefix("nprov:") or provider.get("uri") or ""
     signals = [SIGNALS[s.get("qcode")] for s in meta.findall("signal") if s.get("qcode") in SIGNALS]
-    replaces, related = None, []
+    replaces, related, associations = None, [], []
     for link in meta.findall("link"):
+        hint = link.find("itemClass")
         if link.get("rel") == "irel:previousVersion":
             replaces = parse_int(link.get("version"), "link") or replaces
+        elif hint is not None and hint.get("qcode") in ITEM_CLASSES:
+            if uri := (link.get("residref") or link.get("href") or "").strip():
+                rel = (link.get("rel") or "").strip().removeprefix("irel:")
+                associations.append(
+                    Association(
+                        id=uri,
+                        type=ITEM_CLASSES[hint.get("qcode", "")],
+                        rel=rel or link.get("reluri", "").strip() or SEE_ALSO,
+                        name=text_of(link.find("altId")),
+                        headline=squash(link.get("title", "")),
+                    )
+                )
         elif uri := (link.get("residref") or link.get("href") or "").strip():
             rel = link.get("rel") or "irel:seeAlso"
             rel = "related" if rel == "irel:seeAlso" else rel.removeprefix("irel:")
@@ -344,14 +422,24 @@ def item_from_newsml(el: etree._Element) -> NewsItem:
         n for n in (_name(c, language) for c in cm.findall("creator")) if n
     )
     urgency = cm.find("urgency")
+    item_class = meta.find("itemClass")
+    item_type = ITEM_CLASSES.get(
+        item_class.get("qcode", "") if item_class is not None else "", "text"
+    )
+    credits = [text_of(c) for c in cm.findall("creditline") if text_of(c)]
+    if item_type == "text" and len(credits) == 1:  # a story's one line: its agency footer
+        credits.insert(0, "")
+    caption = text(cm, "description", "drol:caption")
+    untyped = text(cm, "description", "")
+    if item_type != "text":
+        caption, untyped = caption or untyped, ""
     return NewsItem(
         id=guid,
         version=parse_int(el.get("version"), "version") or 1,
+        type=item_type,
         language=language.strip(),
         headline=headline or (nitf.headline if nitf else ""),
-        lead=text(cm, "description", "drol:summary")
-        or text(cm, "description", "")
-        or (nitf.lead if nitf else ""),
+        lead=text(cm, "description", "drol:summary") or untyped or (nitf.lead if nitf else ""),
         body=paragraphs,
         body_html=body_html,
         dateline=dateline if dateline != Dateline() else None,
@@ -374,8 +462,107 @@ def item_from_newsml(el: etree._Element) -> NewsItem:
         copyright_holder=_name(rights.find("copyrightHolder"), language),
         copyright_notice=text(rights, "copyrightNotice"),
         usage_terms=text(rights, "usageTerms"),
-        footer=text(cm, "creditline"),
+        footer=" ".join(credits[1:]),
+        description=caption,
+        credit=credits[0] if credits else "",
+        contentcreated=parse_when(cm.findtext("contentCreated"), "contentCreated"),
+        renditions=[
+            _rendition(rc, i) for i, rc in enumerate(el.iterfind("contentSet/remoteContent"))
+        ],
+        associations=associations,
     )
+
+
+_NPT = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$")
+
+
+def _duration(rc: etree._Element, where: str) -> float | None:
+    """Seconds, from ``@duration`` in seconds (the default unit), milliseconds or normal
+    play time (``[h:]m:s.f``); None for units that need a frame rate (time code)."""
+    value = (rc.get("duration") or "").strip()
+    unit = (rc.get("durationunit") or SECONDS).strip()
+    if not value:
+        return None
+    npt = _NPT.match(value)
+    try:
+        if unit in (SECONDS, "timeunit:milliseconds") and not npt:
+            seconds = float(value) / (1000 if unit == "timeunit:milliseconds" else 1)
+        elif unit in (SECONDS, "timeunit:normalPlayTime") and npt:
+            hours, minutes, secs = npt.groups()
+            seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs)
+        else:
+            return None
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 2**53:
+        raise ParseError(f"{value[:40]!r} is not a duration", field=f"{where}@duration")
+    return seconds
+
+
+def _rendition(rc: etree._Element, i: int) -> Rendition:
+    where = f"contentSet/remoteContent[{i + 1}]"
+    href = (rc.get("href") or "").strip()
+    if href and not is_web_url(href):
+        raise ParseError(f"must be an http(s) URL, not {href[:60]!r}", field=f"{where}@href")
+    name = (rc.get("rendition") or "").strip().removeprefix("rnd:") or f"rendition{i + 1}"
+    width, height, size = (_count(rc, attr, where) for attr in ("width", "height", "size"))
+    return Rendition(
+        name=name,
+        href=href,
+        content_type=(rc.get("contenttype") or "").strip(),
+        width=width,
+        height=height,
+        size=size,
+        duration=_duration(rc, where),
+    )
+
+
+def _count(el: etree._Element, attr: str, where: str) -> int | None:
+    value = parse_int(el.get(attr), f"{where}@{attr}")
+    if value is not None and not 0 <= value < 2**53:
+        raise ParseError(f"must be 0 or more, not {value}", field=f"{where}@{attr}")
+    return value
+
+
+def _packaged(items: list[NewsItem], packages: list[etree._Element]) -> list[NewsItem]:
+    """``items`` with the package items of their message as associations: each text item
+    referenced in a package's root group is associated with every other item the package
+    references (a story and its pictures: how TT sends them)."""
+    by_id = {item.id: item for item in items}
+    extra: dict[str, list[Association]] = {}
+    for package in packages:
+        root_id = package.find("groupSet")
+        groups = {g.get("id"): g for g in package.iterfind("groupSet/group")}
+        root = groups.get(root_id.get("root") if root_id is not None else None)
+        if root is None:
+            continue
+        main = [ref.get("residref", "").strip() for ref in root.iterfind("itemRef")]
+        parts = [ref for g in groups.values() if g is not root for ref in g.iterfind("itemRef")]
+        for story in (by_id[m] for m in main if by_id.get(m) and by_id[m].type == "text"):
+            known = {a.id for a in story.associations} | {a.id for a in extra.get(story.id, [])}
+            for ref in parts:
+                ident = ref.get("residref", "").strip()
+                if not ident or ident in known or ident == story.id:
+                    continue
+                known.add(ident)
+                extra.setdefault(story.id, []).append(_part(ref, ident, by_id.get(ident)))
+    return [
+        msgspec.structs.replace(i, associations=[*i.associations, *extra[i.id]])
+        if i.id in extra
+        else i
+        for i in items
+    ]
+
+
+def _part(ref: etree._Element, ident: str, item: NewsItem | None) -> Association:
+    hint = ref.find("itemClass")
+    kind = (
+        item.type
+        if item
+        else ITEM_CLASSES.get(hint.get("qcode", "") if hint is not None else "", "picture")
+    )
+    label = text_of(ref.find("title")) or (item.headline or item.description if item else "")
+    return Association(id=ident, type=kind, name=text_of(ref.find("altId")), headline=label)
 
 
 class NewsMLCodec(Codec):
@@ -401,15 +588,10 @@ class NewsMLCodec(Codec):
         strip_namespaces(root)
         if name == "newsItem":
             return [item_from_newsml(root)]
-        items = [
-            item_from_newsml(el)
-            for el in root.iterfind("itemSet/newsItem")
-            if el.find("itemMeta/itemClass") is None
-            or el.find("itemMeta/itemClass").get("qcode") not in NOT_TEXT
-        ]
+        items = [item_from_newsml(el) for el in root.iterfind("itemSet/newsItem")]
         if not items:
-            raise ParseError("the newsMessage holds no text newsItem")
-        return items
+            raise ParseError("the newsMessage holds no newsItem")
+        return _packaged(items, root.findall("itemSet/packageItem"))
 
     def render(self, item: NewsItem) -> bytes:
         return render_newsml(item)

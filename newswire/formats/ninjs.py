@@ -30,6 +30,14 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   uri>, version: <replaces>}]``. related: ``associations[{name: rel, rel, uri, title}]``;
   2.x associations have no ``rel``, so ``name`` carries it there.
 - firstcreated, versioncreated, embargo_until: RFC 3339 in UTC (``Z``); pubstatus.
+- type: ``type`` (``composite``/``component`` read as text; ``event``/``planning``
+  refused). contentcreated: ``contentCreated``. description, credit:
+  ``descriptions[{role: caption}]``, ``descriptions[{role: credit}]`` (a description without
+  role is a story's lead, a media item's caption). renditions: ``renditions[{name, href,
+  contentType, width, height, sizeInBytes, duration}]`` (never the blob; an href must be
+  http(s)). associations: ``associations[{name, rel, uri, type, headlines}]`` (2.x: no
+  rel); an association with a ``type`` is an association, one without a related link.
+  Both arrays are also read as objects keyed by name (ninjs 1.x).
 
 Lossy: entities come back grouped by kind; text loses surrounding whitespace; a link
 with an empty rel comes back as ``related``; a place with rel ``located`` is read as the
@@ -50,18 +58,24 @@ from newswire.errors import ParseError
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html
 from newswire.model import (
+    ITEM_TYPES,
     PUBSTATUSES,
     SIGNALS,
+    Association,
     Concept,
     Dateline,
     Entity,
     EntityKind,
+    ItemType,
     Link,
     NewsItem,
+    Rendition,
     as_utc,
+    is_item_type,
     is_pubstatus,
     is_signal,
 )
+from newswire.validation import is_web_url
 
 _V2 = {
     "versionCreated": "versioncreated", "firstCreated": "firstcreated",
@@ -98,6 +112,11 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 ORIGINFO = _CV + "infosourcerole/originfo"
 PREVIOUS = "previousVersion"
 _LEAD_ROLES = {"summary", "drol:summary", "lead", "abstract", "teaser"}
+_CAPTION_ROLES = {"caption", "drol:caption", "description"}
+_CREDIT_ROLES = {"credit", "creditline"}
+_AS_TEXT = {"composite", "component"}
+"""ninjs types read as a text item: a story with associations, a part of one."""
+SEE_ALSO = Association(id="").rel
 _RICH_ROLES = {"richtext", "html", "xhtml", "html5", "richhtml5"}
 
 
@@ -126,10 +145,20 @@ def _text(obj: Json, key: str, where: str = "") -> str:
     return (_get(obj, key, str, where) or "").strip()
 
 
-def _objects(obj: Json, key: str) -> list[tuple[str, Json]]:
-    """(path prefix for errors, object) of each member of the array ``obj[key]``."""
+def _objects(obj: Json, key: str, *, keyed: bool = False) -> list[tuple[str, Json]]:
+    """(path prefix for errors, object) of each member of the array ``obj[key]``.
+
+    ``keyed``: an object of objects is read too, each named by its key (ninjs 1.x wrote
+    renditions and associations that way)."""
     if key not in obj:
         return []
+    if keyed and isinstance(obj[key], dict):
+        members = []
+        for name, part in obj[key].items():
+            if not isinstance(part, dict):
+                raise ParseError(f"must be an object, not {_jtype(part)}", field=f"{key}.{name}")
+            members.append((f"{key}.{name}.", {"name": name} | part))
+        return members
     out = []
     for i, part in enumerate(_get(obj, key, list) or []):
         if not isinstance(part, dict):
@@ -305,10 +334,18 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         message = f"is one of {', '.join(PUBSTATUSES)}, not {pubstatus!r}"
         raise ParseError(message, field=k("pubStatus"))
 
+    item_type = _item_type(doc)
     headlines = _best(_parts(doc, "headlines", k("contentType")), {"main"})
     described: dict[str, str] = {}
     for role, value in _best(_parts(doc, "descriptions", k("contentType")), _LEAD_ROLES):
-        role = role if role in ("footer", "dateline") else "lead"
+        if role in _CAPTION_ROLES:
+            role = "description"
+        elif role in _CREDIT_ROLES:
+            role = "credit"
+        elif role not in ("footer", "dateline") and (item_type == "text" or role in _LEAD_ROLES):
+            role = "lead"
+        elif role not in ("footer", "dateline"):
+            role = "description"  # what a picture's untyped description is: its caption
         described.setdefault(role, value)
 
     sources: dict[str, str] = {}  # by the last part of the role: originfo, provider
@@ -340,12 +377,15 @@ def _read(doc: Json, v2: bool) -> NewsItem:
             keywords.append(_text(s, "name", where))
     genres = [g for g in (_concept_in(g, where) for where, g in _objects(doc, "genres")) if g.code]
 
-    signal, replaces, related = None, None, []
-    for where, a in _objects(doc, "associations"):
+    signal, replaces, related, associations = None, None, [], []
+    for where, a in _objects(doc, "associations", keyed=True):
         target, name, rel = (_text(a, key, where) for key in ("uri", "name", "rel"))
+        a_type = _text(a, "type", where)
         if target == uri and (PREVIOUS in (rel, name) or (not rel and name in SIGNALS)):
             replaces = _version(a, where)
             signal = next((s for s in (name, rel) if is_signal(s)), None)
+        elif target and is_item_type(a_type):
+            associations.append(_association_in(a, where, target, a_type, v2))
         elif target:
             title = _text(a, "title", where)
             related.append(Link(uri=target, rel=rel or name or "related", title=title))
@@ -355,6 +395,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
     return NewsItem(
         id=uri,
         version=1 if version is None else version,
+        type=item_type,
         language=_text(doc, "language"),
         headline=headlines[0][1] if headlines else "",
         lead=described.get("lead", ""),
@@ -381,7 +422,95 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         copyright_notice=_text(doc, k("copyrightNotice")),
         usage_terms=_text(doc, k("usageTerms")),
         footer=described.get("footer", ""),
+        description=described.get("description", ""),
+        credit=described.get("credit", ""),
+        contentcreated=_when(doc, k("contentCreated")),
+        renditions=[
+            _rendition_in(r, where, v2) for where, r in _objects(doc, "renditions", keyed=True)
+        ],
+        associations=associations,
     )
+
+
+def _item_type(doc: Json) -> ItemType:
+    kind = _text(doc, "type") or "text"
+    if is_item_type(kind):
+        return kind
+    if kind in _AS_TEXT:
+        return "text"
+    known = ", ".join([*ITEM_TYPES, *sorted(_AS_TEXT)])
+    raise ParseError(f"newswire reads ninjs of type {known}, not {kind!r}", field="type")
+
+
+def _number(obj: Json, key: str, where: str, *, whole: bool) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2**53:
+        raise ParseError(f"must be a number, 0 or more, not {value!r}", field=f"{where}{key}")
+    if whole and isinstance(value, float):
+        if not value.is_integer():
+            raise ParseError(f"must be a whole number, not {value!r}", field=f"{where}{key}")
+        return int(value)
+    return value
+
+
+def _rendition_in(obj: Json, where: str, v2: bool) -> Rendition:
+    name = _text(obj, "name", where)
+    if not name:
+        raise ParseError("is required", field=f"{where}name")
+    href = _text(obj, "href", where)
+    if href and not is_web_url(href):
+        raise ParseError(f"must be an http(s) URL, not {href[:60]!r}", field=f"{where}href")
+    duration = _number(obj, "duration", where, whole=False)
+    return Rendition(
+        name=name,
+        href=href,
+        content_type=_text(obj, "contenttype" if v2 else "contentType", where),
+        width=_number(obj, "width", where, whole=True),
+        height=_number(obj, "height", where, whole=True),
+        size=_number(obj, "sizeinbytes" if v2 else "sizeInBytes", where, whole=True),
+        duration=None if duration is None else float(duration),
+    )
+
+
+def _association_in(obj: Json, where: str, target: str, kind: ItemType, v2: bool) -> Association:
+    name = _text(obj, "name", where)
+    headlines = _best(_parts(obj, "headlines", "contenttype" if v2 else "contentType"), {"main"})
+    captions = _best(_parts(obj, "descriptions", "contenttype" if v2 else "contentType"), set())
+    label = headlines[0][1] if headlines else captions[0][1] if captions else ""
+    return Association(
+        id=target,
+        type=kind,
+        rel=_text(obj, "rel", where) or SEE_ALSO,
+        name="" if name == kind else name,
+        headline=label,
+    )
+
+
+def _rendition_out(r: Rendition, v2: bool) -> Json:
+    out: Json = {"name": r.name}
+    for key, value in (
+        ("href", r.href),
+        ("contenttype" if v2 else "contentType", r.content_type),
+        ("width", r.width),
+        ("height", r.height),
+        ("sizeinbytes" if v2 else "sizeInBytes", r.size),
+        ("duration", r.duration),
+    ):
+        if value is not None and value != "":
+            out[key] = int(value) if key == "duration" and float(value).is_integer() else value
+    return out  # never the blob: newswire's own address of the file
+
+
+def _association_out(a: Association, v2: bool, text: Any) -> Json:
+    out: Json = {"name": a.name or a.type}
+    if not v2:  # 2.x associations have no rel
+        out["rel"] = a.rel
+    out |= {"uri": a.id, "type": a.type}
+    if a.headline:
+        out["headlines"] = [text("main", a.headline)]
+    return out
 
 
 def _write(item: NewsItem, version: str) -> Json:
@@ -396,8 +525,13 @@ def _write(item: NewsItem, version: str) -> Json:
     dl = item.dateline or Dateline()
     schema = f"https://www.iptc.org/std/ninjs/ninjs-schema_{version}.json"
     standard = {"name": "ninjs", "version": version, "schema": schema}
-    doc: Json = {"uri": item.id, "standard": standard, "type": "text", "version": str(item.version)}
-    dates = ("firstCreated", item.firstcreated), ("versionCreated", item.versioncreated)
+    doc: Json = {"uri": item.id, "standard": standard, "type": item.type}
+    doc["version"] = str(item.version)
+    dates = (
+        ("firstCreated", item.firstcreated),
+        ("versionCreated", item.versioncreated),
+        ("contentCreated", item.contentcreated),
+    )
     for key, when in (*dates, ("embargoedUntil", item.embargo_until)):
         if when is not None:
             doc[k(key)] = as_utc(when).isoformat().replace("+00:00", "Z")
@@ -432,6 +566,8 @@ def _write(item: NewsItem, version: str) -> Json:
             text(role, value)
             for role, value in (
                 ("summary", item.lead),
+                ("caption", item.description),
+                ("credit", item.credit),
                 ("dateline", dl.text),
                 ("footer", item.footer),
             )
@@ -446,9 +582,11 @@ def _write(item: NewsItem, version: str) -> Json:
         **entities,
         k("infoSources"): ([{"name": item.provider, "role": "provider"}] if item.provider else [])
         + ([{"name": dl.source, "role": ORIGINFO}] if dl.source else []),
+        "renditions": [_rendition_out(r, v2) for r in item.renditions],
         "associations": [
             {n: v for n, v in a.items() if not (v2 and n == "rel")} for a in associations
-        ],
+        ]
+        + [_association_out(a, v2, text) for a in item.associations],
         k("copyrightHolder"): item.copyright_holder,
         k("copyrightNotice"): item.copyright_notice,
         k("usageTerms"): item.usage_terms,

@@ -15,6 +15,14 @@ there is no text), the place is wrapped in ``location/city`` where the text has 
 Latin place is ``alt-code idsrc="Latn"`` (ISO 15924) on that city, the source is
 ``distributor/org``. Dates are written ``YYYYMMDDTHHMMSSZ``; read without offset, UTC.
 
+Media: a picture, video or audio item's content is one ``body.content/media``
+(``media-type`` image|video|audio) with a ``media-reference`` per rendition (source=href,
+name, mime-type, width, height, time in seconds), ``media-caption`` = description,
+``media-producer`` = credit; a story's associations are ``media`` elements after its body
+(source = the associated item's id). Read back, a document with media and no text is a
+media item; in a story each ``media`` is an association. Sources of renditions must be
+http(s). Lost: rendition size, contentcreated, graphic (read as picture), association rel.
+
 Lossy: firstcreated, the ``update`` signal, replaces, related, genre names, subject URIs,
 entity ``rel``; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
 ``pre``. Tags NITF lacks become ``em class="strong|b|i|u|sub|sup|cite|code|abbr"``,
@@ -34,8 +42,19 @@ from newswire.errors import ParseError
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, squash, xhtml_elements
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
-from newswire.model import Concept, Dateline, Entity, EntityKind, NewsItem, PubStatus, as_utc
-from newswire.validation import content_id
+from newswire.model import (
+    Association,
+    Concept,
+    Dateline,
+    Entity,
+    EntityKind,
+    ItemType,
+    NewsItem,
+    PubStatus,
+    Rendition,
+    as_utc,
+)
+from newswire.validation import content_id, is_web_url
 
 NS = "http://iptc.org/std/NITF/2006-10-18/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -66,6 +85,14 @@ BLOCKS = ("p", "hl2", "ul", "ol", "table", "pre", "hr", "bq")
 ID_ATTRS = {"location": ("code-source", "location-code")}  # (taxonomy, code) attribute names
 KEEP_ATTRS = {"a": ("href", "title"), "th": ("colspan", "rowspan"), "td": ("colspan", "rowspan")}
 _NMTOKEN = re.compile(r"^[\w.:-]+$")
+MEDIA_TYPES: dict[ItemType, str] = {
+    "picture": "image",
+    "graphic": "image",
+    "video": "video",
+    "audio": "audio",
+    "text": "text",
+}
+ITEM_TYPES: dict[str, ItemType] = {"image": "picture", "video": "video", "audio": "audio"}
 
 
 # -- helpers shared with the NewsML-G2 codec ------------------------------------------------
@@ -283,7 +310,8 @@ def render_nitf(item: NewsItem) -> bytes:
     dateline = _sub(bhead, "dateline") if dl.text or dl.place or dl.place_latin else None
     if item.lead:
         _sub(_sub(bhead, "abstract"), "p", item.lead)
-    content = _sub(body, "body.content") if item.body_html else None
+    media = _media(item)
+    content = _sub(body, "body.content") if item.body_html or media else None
     tagline = None
     if item.footer or item.copyright_notice:
         tagline = _sub(_sub(body, "body.end"), "tagline")
@@ -293,7 +321,7 @@ def render_nitf(item: NewsItem) -> bytes:
         _fill_dateline(dateline, dl)
     if content is not None:
         content.text = "\n"
-        for el in nitf_from_html(item.body_html):
+        for el in [*nitf_from_html(item.body_html), *media]:
             el.tail = "\n"
             content.append(el)
     if tagline is not None:
@@ -302,6 +330,37 @@ def render_nitf(item: NewsItem) -> bytes:
             _sub(tagline, "copyrite", item.copyright_notice)
     document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return document + b"\n"
+
+
+def _media(item: NewsItem) -> list[etree._Element]:
+    """A media item's ``media`` (one ``media-reference`` per rendition), or a story's, one
+    per association (``source`` the associated item's id)."""
+    out = []
+    if item.type != "text" and item.renditions:
+        media = etree.Element(f"{{{NS}}}media", {"media-type": MEDIA_TYPES[item.type]})
+        for r in item.renditions:  # never the blob: newswire's own address of the file
+            duration = "" if r.duration is None else _seconds(r.duration)
+            _sub(media, "media-reference", source=r.href, name=r.name,
+                 mime_type=r.content_type, time=duration,
+                 time_unit_of_measure="seconds" if duration else "",
+                 height="" if r.height is None else str(r.height),
+                 width="" if r.width is None else str(r.width))  # fmt: skip
+        if item.description:
+            _sub(media, "media-caption", item.description)
+        if item.credit:
+            _sub(media, "media-producer", item.credit)
+        out.append(media)
+    for a in item.associations:
+        media = etree.Element(f"{{{NS}}}media", {"media-type": MEDIA_TYPES[a.type]})
+        _sub(media, "media-reference", source=a.id, name=a.name)
+        if a.headline:
+            _sub(media, "media-caption", a.headline)
+        out.append(media)
+    return out
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _fill_dateline(el: etree._Element, dl: Dateline) -> None:
@@ -379,6 +438,15 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
 
     contents = [child for bc in body.findall("body.content") for child in bc]
     paragraphs, body_html = make_body(html=html_from_nitf(contents))
+    # A document whose content is a picture (video, audio) and no text is a media item:
+    # its first media element holds its renditions; any other media are associations.
+    media = [el for el in contents if el.tag == "media"]
+    item_type: ItemType = "text"
+    main = etree.Element("media")
+    if not paragraphs and media and media[0].get("media-type", "").strip() in ITEM_TYPES:
+        item_type = ITEM_TYPES[media[0].get("media-type", "").strip()]
+        main, media = media[0], media[1:]
+    renditions = [_rendition(r, i) for i, r in enumerate(main.iter("media-reference"))]
     headline = text_of(body.find("body.head/hedline/hl1")) or text_of(head.find("title"))
     status = doc.get("management-status", "").strip().lower() or "usable"
     if status not in STATUSES:
@@ -430,6 +498,57 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
         copyright_notice=notice,
         usage_terms=squash(attr("doc.rights", "limitations") or ""),
         footer=text_of(tagline),
+        type=item_type,
+        description=text_of(main.find("media-caption")),
+        credit=text_of(main.find("media-producer")),
+        renditions=renditions,
+        associations=[a for a in map(_association, media) if a is not None],
+    )
+
+
+_KINDS: dict[str, ItemType] = ITEM_TYPES | {"text": "text"}
+
+
+def _association(media: etree._Element) -> Association | None:
+    ref = media.find("media-reference")
+    ident = (ref.get("source") or "").strip() if ref is not None else ""
+    if ref is None or not ident:
+        return None
+    return Association(
+        id=ident,
+        type=_KINDS.get(media.get("media-type", "").strip(), "picture"),
+        name=(ref.get("name") or "").strip(),
+        headline=text_of(media.find("media-caption")),
+    )
+
+
+def _rendition(ref: etree._Element, i: int) -> Rendition:
+    where = f"media-reference[{i + 1}]"
+    href = (ref.get("source") or "").strip()
+    if href and not is_web_url(href):
+        raise ParseError(f"must be an http(s) URL, not {href[:60]!r}", field=f"{where}@source")
+    sizes = []
+    for attr in ("width", "height"):
+        value = parse_int(ref.get(attr), f"{where}@{attr}")
+        if value is not None and not 0 <= value < 2**53:
+            raise ParseError(f"must be 0 or more, not {value}", field=f"{where}@{attr}")
+        sizes.append(value)
+    duration = None
+    unit = (ref.get("time-unit-of-measure") or "seconds").strip().lower()
+    if (ref.get("time") or "").strip() and unit in ("seconds", "second", "s", "sec"):
+        try:
+            duration = float(ref.get("time", ""))
+        except ValueError:
+            duration = -1.0
+        if not 0 <= duration < 2**53:
+            raise ParseError(f"{ref.get('time')!r} is not a duration", field=f"{where}@time")
+    return Rendition(
+        name=(ref.get("name") or "").strip() or f"rendition{i + 1}",
+        href=href,
+        content_type=(ref.get("mime-type") or "").strip(),
+        width=sizes[0],
+        height=sizes[1],
+        duration=duration,
     )
 
 

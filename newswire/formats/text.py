@@ -22,7 +22,9 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
 
 Writing produces the same layout. Lost: all metadata but the dateline; an item without a
 lead reads back with its first paragraph as lead; an unreadable dateline text is
-rewritten from place and source.
+rewritten from place and source. A picture, video, graphic or audio item is written with
+its caption and its credit line as the body (its files are not text): read back, a text
+item.
 """
 
 from __future__ import annotations
@@ -357,6 +359,8 @@ def render_text(item: NewsItem) -> str:
         out.append(lead)
     out.append("")
     body = [squash(p) for p in (item.body or paragraphs_from_html(item.body_html))]
+    if item.type != "text" and not body:  # a picture, video, ...: its caption and credit
+        body = [squash(item.description), squash(item.credit)]
     body = [p for p in body if p]
     latin, dateline = _dateline_lines(item)
     if latin:

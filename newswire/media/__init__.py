@@ -13,7 +13,8 @@ The map, in the order a file goes through it:
 - ``metadata``: which tag feeds which field of ``MediaInfo``, and the text cleaned.
 - ``renditions``: libvips for pictures (``web``, ``preview``, ``thumbnail``), ffmpeg for
   video (``poster``, ``thumbnail``, ``preview``).
-- ``model``: ``MediaInfo``, ``Rendition``, ``Media``, ``Limits``.
+- ``model``: ``MediaInfo``, ``Media`` (its renditions are ``newswire.model.Rendition``),
+  ``Limits``.
 
 The tools are Debian's (``scripts/services.sh media`` installs them): exiftool, ffmpeg,
 libvips. Nothing here knows of items, HTTP or the store of items.
@@ -21,7 +22,7 @@ libvips. Nothing here knows of items, HTTP or the store of items.
 
 from __future__ import annotations
 
-from newswire.media.model import Limits, Media, MediaInfo, Rendition
+from newswire.media.model import Limits, Media, MediaInfo
 from newswire.media.pipeline import Pipeline
 
-__all__ = ["Limits", "Media", "MediaInfo", "Pipeline", "Rendition"]
+__all__ = ["Limits", "Media", "MediaInfo", "Pipeline"]

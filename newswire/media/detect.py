@@ -21,6 +21,7 @@ from typing import Literal, NamedTuple
 from newswire.errors import UnsupportedFormat
 
 Kind = Literal["picture", "video", "graphic"]
+"""The item types (``newswire.model.ItemType``) a file taken in here can be."""
 
 HEAD = 4096
 """Bytes of a file's head that ``sniff`` looks at."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from newswire.media.detect import Kind
+from newswire.model import Rendition
 
 
 class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -42,23 +43,11 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     8601, with the offset when the file gives one."""
 
 
-class Rendition(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One stored form of a picture or video: the ``original`` or one made from it."""
-
-    name: str
-    """``original``, ``web``, ``preview``, ``thumbnail``; ``poster`` for video."""
-    blob: str
-    """The key of its bytes in the blob store (``newswire.blobs``)."""
-    content_type: str
-    width: int
-    height: int
-    size: int
-    """Bytes."""
-    duration: float | None = None
-
-
 class Media(msgspec.Struct, kw_only=True):
-    """A file taken in: its facts and its renditions, the original first."""
+    """A file taken in: its facts and its renditions (the item's own ``Rendition``, with
+    its ``blob`` key and no ``href``), the original first: ``original``, then ``web``,
+    ``preview``, ``thumbnail`` for a picture, ``poster``, ``thumbnail``, ``preview`` for
+    a video."""
 
     info: MediaInfo
     renditions: list[Rendition]

@@ -29,8 +29,9 @@ from newswire import errors
 from newswire.blobs import Blobs
 from newswire.errors import NewswireError, TooLarge, Unprocessable
 from newswire.media.detect import HEAD, declared_type, detect
-from newswire.media.model import Limits, Media, MediaInfo, Rendition
+from newswire.media.model import Limits, Media, MediaInfo
 from newswire.media.worker import Outcome, start, work
+from newswire.model import Rendition
 
 RECYCLE = 200
 """Files a worker process takes before it is replaced by a fresh one."""

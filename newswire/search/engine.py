@@ -37,9 +37,16 @@ from newswire.access import taxonomy
 from newswire.access.entitlement import grant
 from newswire.access.products import Product, parse_urgency
 from newswire.errors import BadInput, NotFound
-from newswire.model import NewsItem, utcnow
+from newswire.model import ITEM_TYPES, NewsItem, utcnow
 from newswire.search import query as q
-from newswire.search.index import FIELDS, SearchIndex, product_clause, recipe_of, unpack
+from newswire.search.index import (
+    FIELDS,
+    SearchIndex,
+    lead_text,
+    product_clause,
+    recipe_of,
+    unpack,
+)
 from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
@@ -70,6 +77,7 @@ class SearchRequest(msgspec.Struct, kw_only=True):
     lang: str | None = None
     subject: str | None = None
     urgency: str | None = None
+    type: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     sort: str = "relevance"
@@ -81,6 +89,8 @@ class SearchRequest(msgspec.Struct, kw_only=True):
 
 class Hit(msgspec.Struct, kw_only=True):
     id: str
+    type: str
+    """``text``, ``picture``, ``video`` or ``graphic``."""
     version: int
     language: str
     headline: str
@@ -205,7 +215,7 @@ class Searcher:
         else:
             langs = self.languages(searcher or self.index.searcher(), generation)
         key = (
-            req.q, req.lang, req.subject, req.urgency, req.since, req.until,
+            req.q, req.lang, req.subject, req.urgency, req.type, req.since, req.until,
             _PRODUCTS_KEY(products), tuple(langs),
         )
         with self._lock:
@@ -253,6 +263,8 @@ class Searcher:
             out.append(tantivy.Query.term_query(schema, "langs", req.lang.lower()))
         if req.subject:
             out.append(tantivy.Query.term_query(schema, "topics", taxonomy.qcode(req.subject)))
+        if req.type:
+            out.append(tantivy.Query.term_query(schema, "type", req.type))
         if req.urgency:
             low, high = parse_urgency(req.urgency)
             out.append(
@@ -460,6 +472,7 @@ class Searcher:
             "language": {"terms": {"field": "lang", "size": 20}},
             "subject": {"terms": {"field": "subject", "size": 20}},
             "day": {"terms": {"field": "day", "size": 31, "order": {"_key": "desc"}}},
+            "type": {"terms": {"field": "type", "size": len(ITEM_TYPES)}},
         }
         aggs = searcher.aggregate(query, spec)
         return {
@@ -476,6 +489,8 @@ def validate(req: SearchRequest) -> None:
         raise BadInput(f"limit is 1 to {MAX_LIMIT}, not {req.limit}", field="limit")
     if req.page < 1 or req.page * req.limit > MAX_WINDOW:
         raise BadInput(f"page {req.page} is out of reach: results go {MAX_WINDOW} deep", field="page")
+    if req.type is not None and req.type not in ITEM_TYPES:
+        raise BadInput(f"type is {', '.join(ITEM_TYPES)}, not {req.type!r}", field="type")
     if req.subject:
         code = taxonomy.qcode(req.subject)
         if not code or not taxonomy.known(code):
@@ -570,9 +585,10 @@ class Kept:
                 terms = analysed.lead
             else:
                 terms = analysed.body if access == "full" else analysed.teaser
-            passage = Passage(text or shown.lead, item.language, terms)
+            passage = Passage(text or lead_text(shown), item.language, terms)
             head = b"".join((
-                b'{"id":', _ENCODE(item.id), b',"version":', _ENCODE(item.version),
+                b'{"id":', _ENCODE(item.id), b',"type":', _ENCODE(item.type),
+                b',"version":', _ENCODE(item.version),
                 b',"language":', _ENCODE(item.language), b',"headline":',
             ))
             tail = b"".join((
@@ -611,6 +627,7 @@ class Kept:
         item = self.item
         return Hit(
             id=item.id,
+            type=item.type,
             version=item.version,
             language=item.language,
             headline=headline,

@@ -43,7 +43,7 @@ import zstandard
 
 from newswire.access.products import NORMAL_URGENCY, Product, fold_set, places_of, sources_of
 from newswire.access.taxonomy import lineage
-from newswire.model import utcnow
+from newswire.model import NewsItem, utcnow
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
 from newswire.text.teaser import teaser
@@ -53,12 +53,13 @@ if TYPE_CHECKING:
 
 Fields: TypeAlias = Sequence[Any]
 """What the index keeps of a version (``fields_of``), in order: the id, version, seq, time
-and urgency, eight tuples of facet and filter values, six analysed texts. A tuple as
+and urgency, eight tuples of facet and filter values, six analysed texts, the item's
+type (last, so that the positions of the others stayed as they were). A tuple as
 made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
-ANALYSIS = "1"
+ANALYSIS = "2"
 """Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
 
 TERMS = "terms"
@@ -99,6 +100,7 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("lang", tokenizer_name="raw", fast=True)
     b.add_text_field("subject", tokenizer_name="raw", fast=True)
     b.add_text_field("day", tokenizer_name="raw", fast=True)
+    b.add_text_field("type", tokenizer_name="raw", fast=True)
     for name in FILTER_FIELDS:
         b.add_text_field(name, tokenizer_name="raw")
     for name in TEXT_FIELDS:
@@ -135,6 +137,12 @@ def language_prefixes(tag: str) -> list[str]:
     return ["-".join(parts[: i + 1]) for i in range(len(parts))][::-1]
 
 
+def lead_text(item: NewsItem) -> str:
+    """What the ``lead`` field holds: the summary, and the caption of a picture or video
+    (whose text is its headline, caption and keywords: they are searched like a story's)."""
+    return "\n".join(t for t in (item.lead, item.description) if t)
+
+
 def fields_of(stored: Stored, teaser_chars: int) -> Fields:
     """Everything the index keeps of a version, analysed: plain values, so that a rebuild
     can make them in worker processes (``document`` turns them into a tantivy document)."""
@@ -164,11 +172,12 @@ def fields_of(stored: Stored, teaser_chars: int) -> Fields:
         tuple(fold_set(sources_of(item))),
         tuple(fold_set(places_of(item))),
         index_text(item.headline, lang),
-        index_text(item.lead, lang),
+        index_text(lead_text(item), lang),
         index_text("\n".join(item.body), lang),
         index_text("\n".join(teaser(item, max_chars=teaser_chars).body), lang),
         index_text("\n".join(n for n in names if n), lang),
         index_text("\n".join(item.keywords), lang),
+        item.type,
     )
 
 
@@ -186,8 +195,9 @@ def document(fields: Fields) -> tantivy.Document:
     for name, values in zip(_MULTI, fields[5:13], strict=True):
         for value in values:
             doc.add_text(name, value)
-    for name, text in zip(_ANALYSED, fields[13:], strict=True):
+    for name, text in zip(_ANALYSED, fields[13:19], strict=True):
         doc.add_text(name, text)
+    doc.add_text("type", fields[19])
     return doc
 
 
@@ -602,6 +612,7 @@ def product_clause(product: Product) -> tantivy.Query | None:
         ("genre", list(product.genres)),
         ("source", sorted(fold_set(product.sources))),
         ("place", sorted(fold_set(product.places))),
+        ("type", list(product.types)),
     ):
         if values:
             # Term queries, not term_set_query: that one walks the term dictionary with an

@@ -362,17 +362,30 @@ def take(
     return tokens, Leased(granted, 0.0 if granted else (1.0 - tokens) / rate)
 
 
+LOG = "log"
+"""What ``Watch.changed`` names when log entries (versions, lifts) were committed."""
+ACCESS = "access"
+"""What ``Watch.changed`` names when the access generation moved."""
+NOTHING: frozenset[str] = frozenset()
+EVERYTHING = frozenset({LOG, ACCESS})
+
+
 class Watch(Protocol):
     """Tells cheaply whether anything was committed to the store since it last asked.
 
-    ``changed()`` may be called every few milliseconds: it reads no table. True means
-    something was written (by any process, this one included) since the previous call;
-    the caller then reads what it follows (the log, the access generation). False means
-    nothing was. ``close()`` lets go of what it holds."""
+    ``changed()`` may be called every few milliseconds: it reads no table. It returns
+    what was written (by any process, this one included) since the previous call: a set
+    of ``LOG`` and ``ACCESS``; the caller then reads what it follows (the log, the access
+    generation). Empty (false) means nothing was. A backend that cannot tell which says
+    ``EVERYTHING``; it never leaves out something that changed. ``close()`` lets go of
+    what it holds."""
 
-    def changed(self) -> bool: ...
+    def changed(self) -> frozenset[str]: ...
 
     def close(self) -> None: ...
+
+
+SECRET_BYTES = 32
 
 
 class Coordination(Protocol):
@@ -389,9 +402,16 @@ class Coordination(Protocol):
       and refills continuously at ``per_minute`` a minute. It returns the tokens granted
       (0 to ``want``) and, when none, the seconds until one is due. Atomic: two processes
       never get the same token.
+    - ``secret(name)`` is a random value of ``SECRET_BYTES`` bytes made the first time it
+      is asked for and the same for every process and node ever after (two asking at once
+      get the same one): what the deployment signs with (signed media URLs). It never
+      leaves the server; ``newswire migrate`` copies it, so that what was signed stays
+      valid on the copy.
     """
 
     def generation(self, name: str = "access") -> int: ...
+
+    def secret(self, name: str) -> bytes: ...
 
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None

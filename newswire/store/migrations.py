@@ -263,6 +263,17 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        11,
+        "secrets: what the deployment signs with, made once",
+        """
+        CREATE TABLE secrets (
+            name       TEXT PRIMARY KEY,
+            value      BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

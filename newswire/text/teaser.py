@@ -10,6 +10,10 @@ the kept paragraphs (plain escaped ``<p>``s, never the rich HTML) and ``footer``
 cleared. Paragraphs are taken squashed (as ``make_body`` keeps them), so every teaser
 paragraph, less a trailing "…", is a prefix of the body paragraph it comes from.
 
+Of a picture, video, graphic or audio item a teaser keeps only the ``thumbnail`` and
+``preview`` renditions (``TEASER_RENDITIONS``): the full-size files are what subscribers
+pay for, as the full text is. Caption, credit and associations stay.
+
 Sentence boundaries (``sentence_ends``, ``sentences``): a run of ``.`` ``!`` ``?`` ``…``
 ``؟`` ``؛`` ``۔`` (so ``..`` and ``...`` are one boundary), with any closing quotes or
 brackets right after it (``.»``, ``."``, ``.)``), followed by whitespace or the end of the
@@ -37,7 +41,10 @@ import msgspec
 from newswire.formats.html import make_body, squash
 from newswire.model import NewsItem
 
-__all__ = ["sentence_ends", "sentences", "teaser"]
+__all__ = ["TEASER_RENDITIONS", "sentence_ends", "sentences", "teaser"]
+
+TEASER_RENDITIONS = frozenset({"thumbnail", "preview"})
+"""The renditions a teaser keeps (IPTC rendition names): small enough to show, not to sell."""
 
 TERMINALS = ".!?…؟؛۔"
 CLOSERS = "\"'»”’›)]}"
@@ -142,4 +149,7 @@ def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
     # The agency's boilerplate and its notes to editors are not for the public either,
     # except a withdrawal's note: it says why the item was withdrawn.
     ednote = item.ednote if item.pubstatus == "canceled" else ""
-    return msgspec.structs.replace(item, body=body, body_html=body_html, footer="", ednote=ednote)
+    renditions = [r for r in item.renditions if r.name in TEASER_RENDITIONS]
+    return msgspec.structs.replace(
+        item, body=body, body_html=body_html, footer="", ednote=ednote, renditions=renditions
+    )

@@ -1,25 +1,65 @@
-"""The public site's static files (``newswire/web/static``), served at ``/static``."""
+"""The faces' static files, served together at ``/static``.
+
+Each face keeps its own files in its package (``public/static``, ``portal/static``,
+``console/static``); a browser asks for ``/static/<name>`` whichever face the file belongs
+to, so a name is used by one face only. ``asset(name)`` is the URL a page links to.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+from functools import cache
+from pathlib import Path
 
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
-from newswire.web.cache import SECURITY_HEADERS
-from newswire.web.site import STATIC_DIR
+WEB = Path(__file__).resolve().parent
+DIRECTORIES = tuple(WEB / face / "static" for face in ("public", "portal", "console"))
+"""Where ``/static/<name>`` is looked for, in this order."""
 
 STATIC_CACHE = "public, max-age=86400"
 """Pages link to ``public.css?v=<hash of the file>``: a new stylesheet is a new URL."""
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+"""On every static file, and on every answer of the public site (``public.cache.headers``)."""
+
+
+def find(name: str) -> Path:
+    """The file ``/static/<name>`` serves."""
+    for directory in DIRECTORIES:
+        if (directory / name).is_file():
+            return directory / name
+    raise FileNotFoundError(f"no static file {name!r} in any face")
+
+
+@cache
+def asset(name: str) -> str:
+    """``/static/portal.css?v=<hash>``: a changed file is a new URL."""
+    digest = hashlib.blake2b(find(name).read_bytes(), digest_size=6).hexdigest()
+    return f"/static/{name}?v={digest}"
+
 
 class PublicStatic(StaticFiles):
-    """StaticFiles with ``Cache-Control`` and ``nosniff`` on every file."""
+    """StaticFiles over ``DIRECTORIES``, with ``Cache-Control`` and ``nosniff`` on every file."""
 
     def __init__(self) -> None:
-        super().__init__(directory=STATIC_DIR)
+        super().__init__()
+        for directory in DIRECTORIES:
+            if not directory.is_dir():
+                raise RuntimeError(f"Directory '{directory}' does not exist")
+
+    def get_directories(
+        self,
+        directory: PathLike | None = None,
+        packages: list[str | tuple[str, str]] | None = None,
+    ) -> list[PathLike]:
+        return [*DIRECTORIES]
 
     def file_response(
         self,

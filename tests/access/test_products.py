@@ -258,6 +258,18 @@ def test_sources_by_provider_and_dateline_source():
     assert not matches(product(sources=[""]), arabic_item(provider="", dateline=None))
 
 
+def test_item_types():
+    picture = msgspec.structs.replace(arabic_item(), type="picture")
+    assert matches(product(types=["picture"]), picture)
+    assert matches(product(types=["video", "picture"]), picture)
+    assert not matches(product(types=["picture"]), arabic_item())  # a story
+    assert matches(product(types=["text"]), arabic_item())
+    assert matches(product(), picture)  # no types: every type
+    with pytest.raises(BadInput) as err:
+        validate_product(product(types=["sound"]))
+    assert err.value.field == "types"
+
+
 # --- matching: all criteria together ---------------------------------------------------
 
 

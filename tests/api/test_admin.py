@@ -152,6 +152,7 @@ def test_products_crud(admin):
         ({"name": "x", "access": "full", "languages": ["not a tag"]}, 400, "languages"),
         ({"name": "x", "access": "full", "languages": [7]}, 400, "languages"),
         ({"name": "x", "access": "full", "languges": ["ar"]}, 400, "languges"),
+        ({"name": "x", "access": "full", "types": ["sound"]}, 400, "types"),
         ({"name": "bad name!", "access": "full"}, 400, "name"),
         ({"access": "full"}, 400, "name"),
         ({"name": "x", "access": "full", "early_embargo": "yes"}, 400, "early_embargo"),

@@ -566,6 +566,7 @@ def test_no_key(clients, items):
         ({"q": "غزة", "urgency": "3-1"}, "urgency"),
         ({"q": "غزة", "subject": " 04000000"}, "subject"),
         ({"q": "غزة", "page": "0"}, "page"),
+        ({"q": "غزة", "type": "sound"}, "type"),
     ],
 )
 def test_bad_parameters_are_400(clients, items, params, field):

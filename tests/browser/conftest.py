@@ -7,11 +7,10 @@ first; the fixture runs it too, so a lone ``pytest tests/browser`` works).
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import services
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,7 +35,7 @@ def browser():
     from pathlib import Path
 
     if not Path(CHROMIUM).exists() or not AXE.exists():
-        subprocess.run(["bash", str(ROOT / "scripts" / "services.sh"), "chromium", "axe"], check=True)
+        services("chromium", "axe")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
 from newswire.bus import open_bus
+from tests.helpers import services
 
-ROOT = Path(__file__).resolve().parents[2]
 NATS = "nats://127.0.0.1:4222"
 
 BACKENDS = ["memory", "nats"]
@@ -30,15 +28,7 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def nats_server() -> str:
     """The URL of a NATS server with JetStream, started by scripts/services.sh if need be."""
-    done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "services.sh"), "nats"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"scripts/services.sh nats failed:\n{done.stdout}{done.stderr}")
+    services("nats")
     return NATS
 
 

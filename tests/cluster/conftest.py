@@ -21,35 +21,10 @@ from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.store import open_store
-from tests.helpers import Server, free_port, retry_until
+from tests.conftest import fresh_database
+from tests.helpers import Server, free_port, retry_until, services
 
-ROOT = Path(__file__).resolve().parents[2]
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 NATS = "nats://127.0.0.1:4222"
-
-
-def services(*names: str) -> None:
-    done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "services.sh"), *names],
-        capture_output=True, text=True, timeout=600, check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"scripts/services.sh {' '.join(names)} failed:\n{done.stdout}{done.stderr}")
-
-
-def fresh_database() -> tuple[str, callable]:
-    """A new, empty PostgreSQL database: its URL and what drops it."""
-    import psycopg
-
-    name = f"newswire_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{POSTGRES}/{name}", drop
 
 
 def stream_url(base: str = NATS) -> str:
@@ -213,8 +188,8 @@ def postgres_and_nats():
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, postgres_and_nats):
-    db, drop = fresh_database()
-    cluster = Cluster(tmp_path_factory.mktemp("cluster"), db, stream_url())
-    yield cluster
-    cluster.close()
-    drop()
+    folder = tmp_path_factory.mktemp("cluster")
+    with fresh_database("postgres", folder) as db:
+        cluster = Cluster(folder, db, stream_url())
+        yield cluster
+        cluster.close()

@@ -101,28 +101,27 @@ def test_no_subscriber_misses_an_event_when_nats_restarts_mid_publishing(
     tmp_path, postgres_and_nats
 ):
     nats = PrivateNats(tmp_path / "nats")
-    db, drop = fresh_database()
-    cluster = Cluster(tmp_path, db, stream_url(nats.url))
-    try:
-        streams = [
-            Stream(node.url, cluster.keys["alpha"], after=0) for node in cluster.nodes
-        ]
-        seqs: list[int] = []
-        with desk(cluster, 0) as a, desk(cluster, 1) as b:
-            for n in range(300):
-                if n == 100:
-                    nats.stop()
-                if n == 200:
-                    nats.start()
-                seqs.append(publish((a, b)[n % 2], arabic(f"urn:test:cluster:nats:{n}", n)))
-        for stream in streams:
-            assert stream.wait_for(lambda _, s=stream: len(s.seqs()) >= len(seqs), GUARD)
-            assert stream.seqs() == seqs
-            stream.close()
-    finally:
-        cluster.close()
-        nats.stop()
-        drop()
+    with fresh_database("postgres", tmp_path) as db:
+        cluster = Cluster(tmp_path, db, stream_url(nats.url))
+        try:
+            streams = [
+                Stream(node.url, cluster.keys["alpha"], after=0) for node in cluster.nodes
+            ]
+            seqs: list[int] = []
+            with desk(cluster, 0) as a, desk(cluster, 1) as b:
+                for n in range(300):
+                    if n == 100:
+                        nats.stop()
+                    if n == 200:
+                        nats.start()
+                    seqs.append(publish((a, b)[n % 2], arabic(f"urn:test:cluster:nats:{n}", n)))
+            for stream in streams:
+                assert stream.wait_for(lambda _, s=stream: len(s.seqs()) >= len(seqs), GUARD)
+                assert stream.seqs() == seqs
+                stream.close()
+        finally:
+            cluster.close()
+            nats.stop()
 
 
 def test_every_acknowledged_item_survives_a_node_killed_while_publishing(cluster):

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswire.web import console, console_words
+from newswire.web.console import routes as console
+from newswire.web.console import words as console_words
 from tests.console.conftest import Desk, csrf_of, post_form
 
 GOOD = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -10,6 +11,7 @@ from newswire.access.entitlement import grant
 from newswire.access.products import Product
 from newswire.delivery.renderer import Renderer
 from newswire.formats import get
+from newswire.model import NewsItem, Rendition
 from tests.conftest import SEED
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -87,3 +89,23 @@ def test_an_embargo_lift_reuses_the_rendering_of_its_version():
     first = renderer.render(7, SEED_ITEM, "ninjs", "full")
     lifted = renderer.render(12, SEED_ITEM, "ninjs", "full")  # the lift: same version
     assert lifted is first and renderer.renders == 1
+
+
+def test_teaser_access_sees_only_a_picture_s_thumbnail_and_preview():
+    photo = NewsItem(
+        id="urn:test:photo",
+        type="picture",
+        headline="صورة",
+        renditions=[
+            Rendition(name="original", href="https://e.org/o.jpg"),
+            Rendition(name="preview", href="https://e.org/p.jpg"),
+            Rendition(name="thumbnail", href="https://e.org/t.jpg"),
+        ],
+    )
+    renderer = Renderer()
+    assert [r.name for r in renderer.view(photo, "teaser").renditions] == ["preview", "thumbnail"]
+    assert renderer.view(photo, "full") is photo
+    teaser_doc = json.loads(renderer.render(0, photo, "ninjs", "teaser"))
+    full_doc = json.loads(renderer.render(0, photo, "ninjs", "full"))
+    assert [r["name"] for r in teaser_doc["renditions"]] == ["preview", "thumbnail"]
+    assert [r["name"] for r in full_doc["renditions"]] == ["original", "preview", "thumbnail"]

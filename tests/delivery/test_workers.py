@@ -1,5 +1,5 @@
-"""``newswire serve --workers 2`` over real HTTP: every guarantee holds whichever of the
-two processes a request reaches.
+"""``newswire serve --workers 2`` over real HTTP, on each store backend: every guarantee
+holds whichever of the two processes a request reaches.
 
 Connections are spread by the kernel; each client learns which process it reached from
 ``/health``'s ``process`` (a kept-alive connection stays with it) and each stream from its
@@ -29,9 +29,8 @@ GUARD = 60.0
 
 
 class World:
-    def __init__(self, folder):
-        # SQLite only: processes sharing one SQLite file (PostgreSQL nodes: tests/cluster).
-        self.db = f"sqlite:///{folder / 'workers.db'}"
+    def __init__(self, db: str):
+        self.db = db
         for args in (
             ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
             ("subscriber", "add", "alpha", "--product", "ar-full"),
@@ -112,8 +111,8 @@ def publish(client: httpx.Client, body: bytes) -> int:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    world = World(tmp_path_factory.mktemp("workers"))
+def world(module_store_url):
+    world = World(module_store_url)
     yield world
     world.close()
 

@@ -12,7 +12,7 @@ from lxml import etree
 
 from newswire.errors import ParseError
 from newswire.formats import detect, for_media_type, get, newsml
-from newswire.model import Concept, Dateline, Link, NewsItem
+from newswire.model import Association, Concept, Dateline, Link, NewsItem, Rendition
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -246,8 +246,8 @@ def test_listing_28_located_subject_and_dateline():
     ]
 
 
-def test_tt_news_message_returns_its_text_item():
-    (item,) = CODEC.parse((STANDARDS / "TT_newsmlg2_sample.xml").read_bytes())
+def test_tt_news_message_returns_its_text_item_with_its_packaged_picture():
+    item, photo = CODEC.parse((STANDARDS / "TT_newsmlg2_sample.xml").read_bytes())
     assert item.id == "http://tt.se/media/text/210919-janguillou-879f202b"
     assert (item.language, item.provider, item.urgency) == ("sv", "TT", 3)
     assert item.headline == 'Jan Guillou skriver på ny "Hamilton"-bok'
@@ -257,6 +257,18 @@ def test_tt_news_message_returns_its_text_item():
     assert "Journalisten och författaren" not in " ".join(item.body)  # figure dropped
     assert item.body.count(item.headline) == 0  # the h1 repeating the headline dropped
     assert "<blockquote>" in item.body_html
+    # The package groups the story with its picture: an association, named as TT names it.
+    caption = "Journalisten och författaren Jan Guillou jobbar på en ny bok om agenten Hamilton. Arkivbild."
+    assert item.associations == [Association(id=photo.id, name="a001", headline=caption)]
+    assert (photo.type, photo.description, photo.headline) == ("picture", caption, "")
+    assert [(r.name, r.width, r.height, r.size) for r in photo.renditions] == [
+        ("highRes", 4928, 3280, 6223550),
+        ("preview", 1024, 682, 156675),
+        ("rendition3", 1024, 682, 156675),  # TT gives its watermarked preview no rendition
+        ("thumbnail", 256, 171, 15076),
+    ]
+    assert photo.renditions[0].href.startswith("https://beta.tt.se/media/text/")
+    assert {r.content_type for r in photo.renditions} == {"image/jpeg"}
 
 
 def test_minimal_arabic_example():
@@ -283,11 +295,17 @@ def test_re_rendered_iptc_examples_validate_and_are_stable(name):
 # -- other shapes -----------------------------------------------------------------------------
 
 
-def test_news_message_returns_every_text_item():
+def test_news_message_returns_every_item():
     items = CODEC.parse((OWN / "news_message.xml").read_bytes())
-    assert [i.id for i in items] == [
-        "urn:newsml:aa.com.tr:20250301:1",
-        "urn:newsml:aa.com.tr:20250301:2",
+    assert [(i.id, i.type) for i in items] == [
+        ("urn:newsml:aa.com.tr:20250301:1", "text"),
+        ("urn:newsml:aa.com.tr:20250301:2", "text"),
+        ("urn:newsml:aa.com.tr:20250301:photo", "picture"),
+    ]
+    assert items[2].renditions == [
+        Rendition(
+            name="rendition1", href="https://example.org/photo.jpg", content_type="image/jpeg"
+        )
     ]
     assert items[0].body == ["نص الخبر الأول."]
     assert items[0].versioncreated == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -295,12 +313,12 @@ def test_news_message_returns_every_text_item():
     assert items[1].body == ["First paragraph.", "Second paragraph."]
 
 
-def test_news_message_without_text_items_is_refused():
+def test_news_message_without_items_is_refused():
     data = (
         b'<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header><sent>'
         b"2025-01-01T00:00:00Z</sent></header><itemSet/></newsMessage>"
     )
-    with pytest.raises(ParseError, match="no text newsItem"):
+    with pytest.raises(ParseError, match="no newsItem"):
         CODEC.parse(data)
 
 

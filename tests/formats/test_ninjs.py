@@ -22,7 +22,16 @@ from newswire import formats
 from newswire.errors import InvalidItem, ParseError
 from newswire.formats.html import make_body
 from newswire.formats.ninjs import NINJS2, NINJS3, ORIGINFO
-from newswire.model import ENTITY_KINDS, Concept, Dateline, Entity, Link, NewsItem
+from newswire.model import (
+    ENTITY_KINDS,
+    Association,
+    Concept,
+    Dateline,
+    Entity,
+    Link,
+    NewsItem,
+    Rendition,
+)
 from newswire.validation import check_item
 from tests.strategies import news_items
 
@@ -157,6 +166,25 @@ def arabic_item() -> NewsItem:
         copyright_notice="© 2024 وكالة الأناضول. جميع الحقوق محفوظة",
         usage_terms="للمشتركين فقط",
         footer="يمكن للمشتركين استخدام هذا الخبر وفق شروط الاشتراك.",
+        description="أردوغان وهنية في قصر دولمه بهجة",
+        credit="الأناضول",
+        contentcreated=datetime(2024, 5, 1, 7, 55, tzinfo=UTC),
+        renditions=[
+            Rendition(
+                name="print",
+                href="https://media.example.org/ar-3361577.pdf",
+                content_type="application/pdf",
+                size=80_211,
+            )
+        ],
+        associations=[
+            Association(
+                id="urn:newsml:aa.com.tr:20240501:photo-3361570",
+                name="featuremedia",
+                headline="أردوغان يستقبل هنية",
+            ),
+            Association(id="urn:newsml:aa.com.tr:20240501:video-3361571", type="video"),
+        ],
     )
 
 
@@ -225,7 +253,22 @@ def test_ninjs3_renders_camelcase_3_1():
         {"role": "richtext", "contentType": "application/xhtml+xml", "value": item.body_html},
     ]
     roles = {d["role"]: d["value"] for d in doc["descriptions"]}
-    assert roles == {"summary": item.lead, "dateline": "أنقرة/ الأناضول", "footer": item.footer}
+    assert roles == {
+        "summary": item.lead,
+        "caption": item.description,
+        "credit": item.credit,
+        "dateline": "أنقرة/ الأناضول",
+        "footer": item.footer,
+    }
+    assert doc["contentCreated"] == "2024-05-01T07:55:00Z"
+    assert doc["renditions"] == [
+        {
+            "name": "print",
+            "href": "https://media.example.org/ar-3361577.pdf",
+            "contentType": "application/pdf",
+            "sizeInBytes": 80_211,
+        }
+    ]
     # The dateline: located (as written), the Latin name as a "located" place, the source.
     assert doc["located"] == "أنقرة"
     assert doc["places"][0] == {"name": "Ankara", "rel": "located"}
@@ -263,6 +306,16 @@ def test_ninjs3_renders_camelcase_3_1():
             "uri": item.related[0].uri,
             "title": item.related[0].title,
         },
+        {
+            "name": "featuremedia",
+            "rel": "seeAlso",
+            "uri": item.associations[0].id,
+            "type": "picture",
+            "headlines": [
+                {"role": "main", "contentType": "text/plain", "value": "أردوغان يستقبل هنية"}
+            ],
+        },
+        {"name": "video", "rel": "seeAlso", "uri": item.associations[1].id, "type": "video"},
     ]
 
 
@@ -286,6 +339,14 @@ def test_ninjs2_renders_lowercase_2_2():
     # 2.2 associations have no rel: the name carries it.
     assert doc["associations"][0] == {"name": "correction", "uri": doc["uri"], "version": "2"}
     assert all("rel" not in a for a in doc["associations"])
+    assert doc["associations"][-1] == {
+        "name": "video",
+        "uri": "urn:newsml:aa.com.tr:20240501:video-3361571",
+        "type": "video",
+    }
+    assert doc["contentcreated"] == "2024-05-01T07:55:00Z"
+    assert doc["renditions"][0]["contenttype"] == "application/pdf"
+    assert doc["renditions"][0]["sizeinbytes"] == 80_211
 
 
 # -- round trips ---------------------------------------------------------------------------
@@ -428,7 +489,17 @@ def test_tt_text_image_3_0_takes_the_html_document_body_without_its_title():
     assert item.subjects[0].code == "16000000" and item.urgency == 3
     assert sum(p.count("Militärövning i jätteformat") for p in item.body) == 1  # h1, not title
     assert any(p.startswith("Pandemin satte stopp") for p in item.body)
-    assert item.related == [Link(uri="http://tt.se/media/image/sdlk2sirkPaauM", rel="a001")]
+    # The picture is an association (it has a type), named as TT names it, its caption
+    # (TT gives it no headline) as its label.
+    assert item.related == []
+    assert item.associations == [
+        Association(
+            id="http://tt.se/media/image/sdlk2sirkPaauM",
+            name="a001",
+            headline="En stor internationell försvarsövning planeras 2023 med fokus på södra "
+            "Sverige och Gotland. Arkivbild från militärövningen Aurora 17.",
+        )
+    ]
 
 
 def test_simple_text_article_2_2():

@@ -1,5 +1,6 @@
 """``newswire.web.sessions`` as another part of the site uses it (the editors' console):
-``require_login`` in a route of its own, on a tiny app built here."""
+``require_login`` in a route of its own, with the portal's ``/login``, on a tiny app built
+here."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from newswire.access.accounts import Account, hash_password
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.web import sessions
+from newswire.web.portal import login
 
 PASSWORD = "a-long-enough-password"
 
@@ -31,7 +33,7 @@ def app(store):
         store.accounts.add(account, hash_password(PASSWORD))
     app = FastAPI()
     app.state.store = store
-    sessions.install(app)
+    login.install(app)
 
     @app.get("/console")
     def console(request: Request) -> PlainTextResponse:

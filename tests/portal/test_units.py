@@ -17,9 +17,9 @@ from newswire.access.accounts import hash_password as hashed
 from newswire.errors import BadInput
 from newswire.model import Concept, NewsItem
 from newswire.store import open_store
-from newswire.web.portal_items import diff
-from newswire.web.portal_live import Filters, matches
-from newswire.web.portal_words import WORDS
+from newswire.web.portal.items import diff
+from newswire.web.portal.live import Filters, matches
+from newswire.web.portal.words import WORDS
 from newswire.web.sessions import safe_next
 from tests.helpers import query
 

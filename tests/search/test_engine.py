@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from newswire.access.entitlement import grant
 from newswire.access.products import Product
 from newswire.demo import corpus_items, corpus_records
 from newswire.errors import BadInput
-from newswire.model import Concept, Dateline, NewsItem, utcnow
+from newswire.model import ITEM_TYPES, Concept, Dateline, NewsItem, Rendition, utcnow
 from newswire.search.engine import Searcher, SearchRequest
 from newswire.search.index import ANALYSIS, SearchIndex, pack, recipe_of, unpack
 from newswire.store import open_store
@@ -208,9 +209,13 @@ def test_hostile_queries_give_results_or_a_reason(corpus):
 # --- entitlements: the index's clause says what the delivery rule says -----------------
 
 
-def _item(n: int, lang: str, subject: str, urgency: int, genre: str, source: str, place: str):
+def _item(
+    n: int, lang: str, subject: str, urgency: int, genre: str, source: str, place: str,
+    kind: str = "text",
+):
     return NewsItem(
         id=f"urn:test:ent:{n}",
+        type=kind,
         language=lang,
         headline=f"عنوان الخبر رقم {n}",
         body=[f"نص الخبر المشترك رقم {n}."],
@@ -240,7 +245,10 @@ def varied(make_module_store_url):
             for urgency in (1, 3, 5, 8):
                 n += 1
                 items.append(
-                    _item(n, lang, subject, urgency, GENRES[n % 2], SOURCES[n % 3], PLACES[n % 3])
+                    _item(
+                        n, lang, subject, urgency, GENRES[n % 2], SOURCES[n % 3], PLACES[n % 3],
+                        ITEM_TYPES[n % len(ITEM_TYPES)],
+                    )
                 )
     store.append_many(items)
     index = SearchIndex(None)
@@ -260,6 +268,7 @@ products = st.builds(
     genres=st.lists(st.sampled_from(GENRES), max_size=1),
     sources=st.lists(st.sampled_from(["aa", "الأناضول", "AFP"]), max_size=2),
     places=st.lists(st.sampled_from(["ANKARA", "Paris", "Berlin"]), max_size=1),
+    types=st.lists(st.sampled_from(ITEM_TYPES), max_size=2),
 )
 
 
@@ -276,6 +285,45 @@ def test_search_finds_exactly_what_the_products_grant(varied, chosen):
             expected[item.id] = granted.access
     assert results.total == len(expected)
     assert {h.id: h.access for h in results.hits} == expected
+
+
+def test_the_type_filter_and_facet_count_what_each_item_is(varied):
+    store, index, items = varied
+    searcher = Searcher(index, store)
+    results = searcher.search(SearchRequest(q="الخبر", limit=1), ALL)
+    assert results.facets["type"] == dict(Counter(i.type for i in items))
+    for kind in ITEM_TYPES:
+        found = ids(searcher, "الخبر", type=kind)
+        assert found == {i.id for i in items if i.type == kind}
+        hit = searcher.search(SearchRequest(q="الخبر", type=kind, limit=1), ALL).hits[0]
+        assert hit.type == kind
+        assert msgspec.json.decode(
+            searcher.search_json(SearchRequest(q="الخبر", type=kind, limit=1), ALL, {})
+        )["hits"][0]["type"] == kind
+    with pytest.raises(BadInput) as err:
+        searcher.search(SearchRequest(q="الخبر", type="sound"), ALL)
+    assert err.value.field == "type"
+
+
+def test_a_pictures_caption_is_searched_and_shown_like_a_storys_text(store):
+    picture = NewsItem(
+        id="urn:test:picture",
+        type="picture",
+        language="ar",
+        headline="مظاهرة في أنقرة",
+        description="متظاهرون يرفعون الأعلام أمام البرلمان التركي",
+        keywords=["احتجاج"],
+        renditions=[Rendition(name="preview", blob="ab" * 32, content_type="image/jpeg")],
+    )
+    store.append(picture)
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+    for products in (ALL, [Product(name="t", access="teaser")]):
+        for word in ("البرلمان", "احتجاج", "مظاهرة"):
+            assert ids(searcher, word, products, type="picture") == {"urn:test:picture"}
+    hit = searcher.search(SearchRequest(q="الأعلام"), ALL).hits[0]
+    assert hit.type == "picture" and "<mark>الأعلام</mark>" in hit.snippet
 
 
 def test_teaser_access_matches_only_teaser_text(store):

@@ -9,8 +9,10 @@ import msgspec
 import pytest
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import NewsItem
+from newswire.model import NewsItem, from_json, to_json
 from newswire.store import Stored, open_store
+from tests.items import arabic_item
+from tests.test_model_media import BEFORE, picture
 
 
 def item(n: int = 1, **changes) -> NewsItem:
@@ -215,3 +217,14 @@ def test_every_noun_of_the_contract_is_there_with_all_its_methods(store):
             missing[name] = lacking
     assert missing == {}
     assert not hasattr(store, "access")  # the old catch-all is gone
+
+
+def test_text_items_are_stored_as_before_and_media_items_keep_every_field(store):
+    store.append(arabic_item())
+    assert to_json(store.get(arabic_item().id).item) == BEFORE
+    assert store.append(from_json(BEFORE)).created is False  # the same content, fingerprinted
+    photo = picture(versioncreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+    store.append(photo)
+    back = store.get(photo.id).item
+    assert back == msgspec.structs.replace(photo, firstcreated=photo.versioncreated)
+    assert back.renditions[0].blob == "ab" * 32

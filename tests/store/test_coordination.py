@@ -28,11 +28,11 @@ def other(store, store_url):
 def test_the_watch_sees_what_other_connections_commit(store, other):
     watch = store.watch()
     try:
-        assert watch.changed() is False
+        assert not watch.changed()
         other.append(simple_item("urn:test:watch:1"))
         # A server's notification reaches the watch a moment after the commit returns.
         retry_until(watch.changed, "the watch to see another connection's commit")
-        assert watch.changed() is False  # told once
+        assert not watch.changed()  # told once
         store.append(simple_item("urn:test:watch:2"))  # its own store's writes too
         retry_until(watch.changed, "the watch to see its own store's commit")
     finally:

@@ -16,6 +16,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
+from newswire.store.base import ACCESS, LOG, SECRET_BYTES
 from newswire.store.webhooks import Advance, Outgoing, now
 from tests.helpers import everything_stored, retry_until
 
@@ -255,6 +256,37 @@ def test_search_documents_are_kept_by_recipe_and_forgotten(store):
 # --- coordination ------------------------------------------------------------------------
 
 
+def test_a_secret_is_made_once_and_the_same_for_every_process(store, store_url):
+    """Every opener asking at once gets the one value the first made, and keeps getting
+    it; another name is another secret."""
+    openers = [open_store(store_url) for _ in range(4)]
+    try:
+        got: list[bytes] = []
+        start = threading.Barrier(len(openers))
+
+        def ask(s) -> None:
+            start.wait()
+            got.append(s.coordination.secret("signed-urls"))
+
+        threads = [threading.Thread(target=ask, args=(s,)) for s in openers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(got) == 4 and len(set(got)) == 1
+        assert len(got[0]) == SECRET_BYTES
+        assert store.coordination.secret("signed-urls") == got[0]
+        assert store.coordination.secret("other") not in (got[0], b"")
+    finally:
+        for s in openers:
+            s.close()
+    reopened = open_store(store_url)
+    try:
+        assert reopened.coordination.secret("signed-urls") == got[0]
+    finally:
+        reopened.close()
+
+
 def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, other):
     seen = [store.coordination.generation()]
 
@@ -304,18 +336,18 @@ def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, o
 def test_the_watch_sees_log_entries_and_access_changes_not_bookkeeping(store, other):
     watch = store.watch()
     try:
-        assert watch.changed() is False
+        assert not watch.changed()
         other.products.add(Product(name="p", access="full"))
-        retry_until(watch.changed, "the watch to see the access generation move")
+        assert ACCESS in retry_until(watch.changed, "the watch to see the access generation move")
         other.append(item("urn:test:watch"))
-        retry_until(watch.changed, "the watch to see a log entry")
+        assert LOG in retry_until(watch.changed, "the watch to see a log entry")
         other.lift_due()  # nothing to lift: nothing written
         other.usage.add([("2026-12-04", "daily", "feed", "p", 3)])
         # Announced only by its absence: a sentinel commit after the bookkeeping is told
         # alone, so the bookkeeping before it announced nothing.
         other.append(item("urn:test:sentinel"))
         retry_until(watch.changed, "the sentinel")
-        assert watch.changed() is False
+        assert not watch.changed()
     finally:
         watch.close()
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from newswire.access.keys import ApiKey
 from newswire.errors import BadInput
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
+from newswire.store.base import ACCESS, LOG
 from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS, migrate
 from tests.conftest import POSTGRES
 from tests.helpers import retry_until
@@ -144,7 +146,7 @@ def test_bad_postgres_urls(url, message):
 def test_a_watch_whose_connection_breaks_says_so_and_listens_again(store, store_url):
     watch = store.watch()
     try:
-        assert watch.changed() is False
+        assert not watch.changed()
         terminated = sql(
             store_url,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -154,11 +156,33 @@ def test_a_watch_whose_connection_breaks_says_so_and_listens_again(store, store_
         # What was committed while it was not listening, it cannot know: True, read again.
         retry_until(watch.changed, "the watch to notice its connection broke")
         retry_until(watch.changed, "the watch to listen again")
-        assert watch.changed() is False
+        assert not watch.changed()
         store.append(item("urn:watch:after"))
         retry_until(watch.changed, "the watch to see a commit after listening again")
     finally:
         watch.close()
+
+
+def test_a_watch_tells_log_entries_from_access_changes(store, store_url):
+    """NOTIFY's payload says what moved, so a follower reads the access generation only
+    when it did, not on every item."""
+    other = open_store(store_url)
+    watch = store.watch()
+    try:
+        other.append(item("urn:watch:log"))
+        assert retry_until(watch.changed, "the log entry") == {LOG}
+        other.keys.add(ApiKey(id="k1", scope="read", name="OPS"), "0" * 64)
+        assert retry_until(watch.changed, "the key added") == {ACCESS}
+        other.append(item("urn:watch:log:2"))
+        other.keys.revoke("k1")
+        other.append(item("urn:watch:sentinel"))
+        seen: set[str] = set()
+        retry_until(lambda: seen.update(watch.changed()) or (LOG in seen and len(seen) == 2),
+                    "both, told together or one after the other")
+        assert seen == {LOG, ACCESS}
+    finally:
+        watch.close()
+        other.close()
 
 
 def test_connections_the_server_ended_cost_no_request_an_error(store, store_url):

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import newswire.formats
 from newswire.demo import corpus_item
 from newswire.formats.html import make_body
-from newswire.model import NewsItem
-from newswire.text.teaser import TERMINALS, sentences, teaser
+from newswire.model import Association, NewsItem, Rendition
+from newswire.text.teaser import TEASER_RENDITIONS, TERMINALS, sentences, teaser
 from tests.conftest import CORPUS_SAMPLE, SEED
 from tests.strategies import news_items
 
@@ -276,3 +276,27 @@ def test_a_withdrawal_keeps_its_reason_in_the_teaser():
     assert teaser(item).ednote == ""
     withdrawn = msgspec.structs.replace(item, pubstatus="canceled", ednote="سحب الخبر لخطأ")
     assert teaser(withdrawn).ednote == "سحب الخبر لخطأ"
+
+
+# -- media items -----------------------------------------------------------------------
+
+
+def test_a_teaser_keeps_only_the_thumbnail_and_preview_of_a_picture():
+    item = NewsItem(
+        id="urn:test:photo",
+        type="picture",
+        headline="عنوان",
+        description="الوصف",
+        credit="الأناضول",
+        renditions=[
+            Rendition(name="original", blob="ab" * 32),
+            Rendition(name="highRes", href="https://e.org/h.jpg"),
+            Rendition(name="preview", href="https://e.org/p.jpg"),
+            Rendition(name="thumbnail", href="https://e.org/t.jpg"),
+        ],
+        associations=[Association(id="urn:test:story", type="text")],
+    )
+    short = teaser(item)
+    assert [r.name for r in short.renditions] == ["preview", "thumbnail"]
+    assert short == msgspec.structs.replace(item, renditions=item.renditions[2:])
+    assert {"thumbnail", "preview"} == TEASER_RENDITIONS

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from newswire.access.entitlement import public_version as resolve
 from newswire.model import NewsItem
 from newswire.store.base import Stored
-from newswire.web import cache, i18n, urls
-from newswire.web.pages import json_ld
+from newswire.web import i18n, urls
+from newswire.web.public import cache
+from newswire.web.public.pages import json_ld
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 
 import psycopg
 from psycopg import pq
 
-from newswire.store.base import Leased, take
+from newswire.model import utcnow
+from newswire.store.base import EVERYTHING, NOTHING, SECRET_BYTES, Leased, iso, take
 from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
@@ -57,32 +59,34 @@ class PostgresWatch:
             raise
         return conn
 
-    def changed(self) -> bool:
+    def changed(self) -> frozenset[str]:
         with self._lock:
             if self._closed:
-                return False
+                return NOTHING
             if self._conn is None:
                 if self._fresh is not None:
                     # Listening again: whatever committed meanwhile was not announced.
                     self._conn, self._fresh = self._fresh, None
-                    return True
+                    return EVERYTHING
                 if not self._connecting and time.monotonic() >= self._retry_at:
                     self._reconnect()
-                return False
+                return NOTHING
             pgconn = self._conn.pgconn
             try:
                 pgconn.consume_input()  # reads what the socket holds; never waits
-                seen = False
-                while pgconn.notifies() is not None:
-                    seen = True
+                seen: set[str] = set()
+                while (notify := pgconn.notifies()) is not None:
+                    # The payload says what moved (migrations: ``log`` or ``access``).
+                    payload = notify.extra.decode()
+                    seen.update((payload,) if payload in EVERYTHING else EVERYTHING)
                 if pgconn.status == pq.ConnStatus.OK:
-                    return seen
+                    return frozenset(seen)
             except psycopg.Error:
                 pass
             self._conn.close()
             self._conn = None
             self._reconnect()
-            return True
+            return EVERYTHING
 
     def _reconnect(self) -> None:
         """Listen again in a thread of its own (a connection takes round trips)."""
@@ -114,7 +118,7 @@ class PostgresWatch:
 
 
 class PostgresCoordination:
-    """Generations and shared rate buckets, on the store's pool."""
+    """Generations, shared rate buckets and secrets, on the store's pool."""
 
     def __init__(self, db: Database):
         self._db = db
@@ -122,6 +126,20 @@ class PostgresCoordination:
     def generation(self, name: str = "access") -> int:
         row = self._db.one("SELECT n FROM generations WHERE name = %s", (name,))
         return row[0] if row else 0
+
+    def secret(self, name: str) -> bytes:
+        with self._db.transaction() as cur:
+            # The first to ask makes it; one who asks at the same time waits for its
+            # commit (the primary key) and finds it made.
+            cur.execute(
+                "INSERT INTO secrets (name, value, created_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_bytes(SECRET_BYTES), iso(utcnow())),
+            )
+            (value,) = present(
+                cur.execute("SELECT value FROM secrets WHERE name = %s", (name,)).fetchone()
+            )
+        return bytes(value)
 
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None

@@ -110,6 +110,35 @@ class Database:
         with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection]:
+        """A connection inside a transaction, committed when the block ends, rolled back if
+        it raises."""
+        with self.connection() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def pipeline(self) -> Iterator[psycopg.Connection]:
+        """A connection in pipeline mode inside a transaction, committed when the block
+        ends, rolled back if it raises.
+
+        Statements are sent without waiting for each other's answers: the server runs them
+        in order, each with its own snapshot, and the client waits only when it reads a
+        result (``fetch*``) and at the commit. BEGIN goes with the first statement and the
+        COMMIT with the last writes, so a short write waits for the results it reads and
+        for its commit, not for each statement. (``conn.transaction()`` would wait for its
+        BEGIN and its COMMIT apart.) COPY cannot run in a pipeline."""
+        with self.connection() as conn:
+            try:
+                with conn.pipeline():  # leaving it sends what is queued and waits
+                    conn.execute("BEGIN")
+                    yield conn
+                    conn.execute("COMMIT")
+            except BaseException:
+                if not conn.closed:
+                    conn.rollback()
+                raise
+
     def rows(self, sql: str, args: Args | Mapping[str, object] = ()) -> list[Row]:
         # Results in binary: an item's bytes as they are, not as hex text (half the time).
         with self.connection() as conn:

@@ -267,6 +267,17 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         8,
+        "secrets: what the deployment signs with, made once",
+        """
+        CREATE TABLE secrets (
+            name       text COLLATE "C" PRIMARY KEY,
+            value      bytea NOT NULL,
+            created_at text NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        9,
         "blobs: pictures, video and renditions as large objects, by the SHA-256 of their bytes",
         """
         CREATE TABLE blobs (

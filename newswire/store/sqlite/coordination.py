@@ -17,11 +17,13 @@ database file; they coordinate through it rather than through a server of their 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 import time
 
-from newswire.store.base import Leased, take
+from newswire.model import utcnow
+from newswire.store.base import EVERYTHING, NOTHING, SECRET_BYTES, Leased, iso, take
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 
@@ -38,13 +40,14 @@ class SQLiteWatch:
         version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
         return version
 
-    def changed(self) -> bool:
+    def changed(self) -> frozenset[str]:
+        # data_version says that something was committed, not what: both.
         with self._lock:
             version = self._read()
             if version == self._version:
-                return False
+                return NOTHING
             self._version = version
-            return True
+            return EVERYTHING
 
     def close(self) -> None:
         with self._lock:
@@ -55,20 +58,33 @@ class QuietWatch:
     """``Watch`` of an in-memory database: no other connection can write to it, so
     nothing ever changes behind this process's back."""
 
-    def changed(self) -> bool:
-        return False
+    def changed(self) -> frozenset[str]:
+        return NOTHING
 
     def close(self) -> None:
         pass
 
 
 class SQLiteCoordination(Tables):
-    """Generations and shared rate buckets, in the store's own connection."""
+    """Generations, shared rate buckets and secrets, in the store's own connection."""
 
     def generation(self, name: str = "access") -> int:
         with self._lock:
             row = self._db.execute("SELECT n FROM generations WHERE name = ?", (name,)).fetchone()
         return row[0] if row else 0
+
+    def secret(self, name: str) -> bytes:
+        with write_transaction(self._db, self._lock) as cur:
+            # The first to ask makes it; one who asks at the same time finds it made.
+            cur.execute(
+                "INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_bytes(SECRET_BYTES), iso(utcnow())),
+            )
+            value: bytes = cur.execute(
+                "SELECT value FROM secrets WHERE name = ?", (name,)
+            ).fetchone()[0]
+        return value
 
     def take_tokens(
         self, who: str, per_minute: int, want: int, now: float | None = None

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from newswire import __version__
 from newswire.settings import Settings
 from newswire.web import i18n
-from newswire.web.cache import LRU
-from newswire.web.memo import Known
+from newswire.web.public.cache import LRU
+from newswire.web.public.memo import Known
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_DIR = HERE / "templates"
@@ -72,7 +72,7 @@ class Site:
     lists: LRU[bytes] = field(default_factory=lambda: LRU(512))
     """Rendered home pages, feeds, sitemaps and fixed pages, by what they show."""
     known: LRU[Known] = field(default_factory=lambda: LRU(16384))
-    """What the public may see of each item id lately asked for (``newswire.web.memo``)."""
+    """What the public may see of each item id lately asked for (``newswire.web.public.memo``)."""
     css: str = f"/static/public.css?v={CSS_VERSION}"
 
     def __post_init__(self) -> None:

@@ -25,11 +25,12 @@ from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
-from newswire.web.portal_live import entry, stamp
-from newswire.web.sessions import LoggedIn, render, require
+from newswire.web.portal.live import entry, stamp
+from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.sessions import LoggedIn, require
 from newswire.web.urls import request_base
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 
 def download_formats(principal: Principal) -> list[str]:

@@ -22,8 +22,8 @@ from newswire.model import NewsItem, as_utc
 from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
-from newswire.web.site import TEMPLATES, Site
-from newswire.web.visible import main_subject
+from newswire.web.public.site import TEMPLATES, Site
+from newswire.web.public.visible import main_subject
 
 NAV_LANGUAGES = ("ar", "en")
 GROUP_SIZE = 8

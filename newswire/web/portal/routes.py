@@ -4,7 +4,7 @@ Routes (server-rendered, Arabic first; JavaScript only for the live wire):
 
 - ``/portal``: the latest entitled items, newest first, filtered by language, subject and
   urgency (a GET form); ``portal.js`` follows ``/portal/stream`` and puts new items on top;
-- ``/portal/stream``: Server-Sent Events for the page (``newswire.web.portal_live``);
+- ``/portal/stream``: Server-Sent Events for the page (``newswire.web.portal.live``);
 - ``/portal/search``: the search engine with the account's products, ``<mark>``ed snippets;
 - ``/portal/items/{id}``: the item as entitled (full text or teaser), its versions, a diff
   between two of them, downloads in every format the subscriber may use
@@ -36,12 +36,14 @@ from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
-from newswire.web import portal_accounts, portal_items, sessions
-from newswire.web.portal_live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
-from newswire.web.portal_words import WORDS
-from newswire.web.sessions import LoggedIn, check_csrf, read_form, render, require
+from newswire.web import sessions
+from newswire.web.portal import accounts, items, login
+from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
+from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.portal.words import WORDS
+from newswire.web.sessions import LoggedIn, check_csrf, read_form, require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 WIRE_SIZE = 50
 SEARCH_PAGE = 20
@@ -53,10 +55,10 @@ LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
 
 def install(app: FastAPI) -> None:
     """The portal and the shared login routes."""
-    sessions.install(app)
+    login.install(app)
     app.include_router(router)
-    app.include_router(portal_items.router)
-    app.include_router(portal_accounts.router)
+    app.include_router(items.router)
+    app.include_router(accounts.router)
 
 
 def _store(request: Request) -> Store:

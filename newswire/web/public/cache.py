@@ -20,6 +20,8 @@ from typing import Generic, TypeVar
 
 from starlette.responses import Response
 
+from newswire.web.static import SECURITY_HEADERS
+
 V = TypeVar("V")
 
 PAGE = "public, max-age=60, stale-while-revalidate=300"
@@ -31,10 +33,6 @@ GONE = "public, max-age=300"
 MISSING = "public, max-age=10"
 """404s are kept briefly: an id unknown now may be published (or its embargo lift) soon."""
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
 HTML_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none';"
     " form-action 'self'; frame-ancestors 'none'"

@@ -13,7 +13,7 @@ Each answer is worked out in one of two ways:
 The routes are plain Starlette ones and come first in the application's route table;
 each yields once to the event loop before answering (``_fair``).
 
-``newswire.web.cache`` has the validators, ``newswire.web.urls`` the URL scheme.
+``newswire.web.public.cache`` has the validators, ``newswire.web.urls`` the URL scheme.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Stored
-from newswire.web import cache, i18n, memo, pages, syndication, urls
-from newswire.web.memo import Known
-from newswire.web.site import Site, site_of
-from newswire.web.visible import listing
+from newswire.web import i18n, urls
+from newswire.web.public import cache, memo, pages, syndication
+from newswire.web.public.memo import Known
+from newswire.web.public.site import Site, site_of
+from newswire.web.public.visible import listing
 
 HTML = "text/html"
 HOME_ITEMS = 60

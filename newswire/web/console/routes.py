@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -54,8 +55,9 @@ from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
-from newswire.web.console_words import WORDS
-from newswire.web.sessions import LoggedIn, check_csrf, render, require
+from newswire.web.console.words import WORDS
+from newswire.web.sessions import LoggedIn, check_csrf, require
+from newswire.web.static import asset
 from newswire.web.urls import request_base
 
 SCOPE = "publish"
@@ -88,6 +90,8 @@ class ConsoleRoute(sessions.PageRoute):
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
+ENV = sessions.templates(Path(__file__).resolve().parent / "templates")
+
 
 # --- pages -------------------------------------------------------------------------------
 
@@ -103,16 +107,19 @@ def words(request: Request) -> dict[str, str]:
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    """``sessions.render`` (its headers, language and CSRF token) with the console's words
-    (``w``) and stylesheet; ``editor``: whether the account may use the console."""
+    """``sessions.render`` (its headers, language and CSRF token) of a console template,
+    with the console's words (``w``) and stylesheets (``css``: the portal's, which the
+    console's builds on); ``editor``: whether the account may use the console."""
     logged = _logged(request)
     editor = logged is not None and SCOPE in IMPLIES[logged.account.scope]
-    return render(
+    return sessions.render(
         request,
+        ENV,
         template,
         status,
         w=words(request),
-        console_css=sessions.asset("console.css"),
+        css=asset("portal.css"),
+        console_css=asset("console.css"),
         editor=editor,
         **context,
     )

@@ -19,8 +19,8 @@ from newswire.formats.base import FeedMeta
 from newswire.model import NewsItem
 from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
-from newswire.web.pages import absolute, iso
-from newswire.web.site import Site
+from newswire.web.public.pages import absolute, iso
+from newswire.web.public.site import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

@@ -16,10 +16,11 @@ from newswire.access.accounts import Account, check_account, hash_password, new_
 from newswire.errors import BadInput, NewswireError, NotFound
 from newswire.store import Store
 from newswire.web import sessions
-from newswire.web.portal_words import WORDS
-from newswire.web.sessions import LoggedIn, PageForbidden, check_csrf, read_form, render, require
+from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.portal.words import WORDS
+from newswire.web.sessions import LoggedIn, PageForbidden, check_csrf, read_form, require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=sessions.PageRoute)
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 
 def _manager(request: Request) -> LoggedIn:

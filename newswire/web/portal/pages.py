@@ -1,0 +1,74 @@
+"""How a portal page is made: its templates, its words, stylesheet and script, and its
+error pages (``PortalRoute``: the portal's routes answer newswire's errors with them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import HTMLResponse, Response
+
+from newswire.errors import NewswireError, TooManyRequests
+from newswire.web import sessions
+from newswire.web.portal.words import WORDS
+from newswire.web.sessions import LoginRequired
+from newswire.web.static import asset
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+ENV = sessions.templates(TEMPLATE_DIR)
+
+
+def render(
+    request: Request,
+    template: str,
+    status: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """``sessions.render`` of a portal template, with the portal's words (``t``),
+    stylesheet (``css``) and script (``js``)."""
+    logged = getattr(request.state, "nw_login", None)
+    lang = sessions.ui_lang(request, logged.account if logged else None)
+    return sessions.render(
+        request,
+        ENV,
+        template,
+        status,
+        headers=headers,
+        t=WORDS[lang],
+        css=asset("portal.css"),
+        js=asset("portal.js"),
+        **context,
+    )
+
+
+def error_page(request: Request, exc: NewswireError) -> Response:
+    if isinstance(exc, LoginRequired):
+        return sessions.login_redirect(request)
+    lang = sessions.ui_lang(request, request.state.nw_login.account if _logged(request) else None)
+    t = WORDS[lang]
+    titles = {s: t[f"error_{s}"] for s in (400, 403, 404, 429, 503)}
+    response = render(
+        request,
+        "portal_error.html",
+        exc.status,
+        title=titles.get(exc.status, t["error"]),
+        detail=exc.detail,
+    )
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _logged(request: Request) -> bool:
+    return getattr(request.state, "nw_login", None) is not None
+
+
+class PortalRoute(sessions.PageRoute):
+    """``sessions.PageRoute`` with the portal's error pages."""
+
+    @staticmethod
+    def page_for(request: Request, exc: NewswireError) -> Response:
+        return error_page(request, exc)

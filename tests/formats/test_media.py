@@ -1,0 +1,579 @@
+"""Pictures, video, graphics and audio in every format, and the stories they illustrate.
+
+A media item carries its files as ``renditions`` (an href each, never newswire's own
+``blob`` address); a story carries its pictures and videos as ``associations``. Each
+rendered document is checked against the standard's own schema, as the codec tests do.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+from hypothesis import given
+from lxml import etree
+
+from newswire.errors import InvalidItem, ParseError
+from newswire.formats import feeds, newsml, nitf, text
+from newswire.formats.ninjs import NINJS2, NINJS3, SEE_ALSO
+from newswire.model import Association, Concept, NewsItem, Rendition
+from newswire.validation import check_item
+from tests.formats.test_newsml import assert_valid, newsml_view
+from tests.formats.test_ninjs import PROPERTY, STANDARDS, carried, schema_errors
+from tests.formats.test_nitf import NTB, nitf_view
+from tests.formats.test_nitf import SCHEMA as NITF_SCHEMA
+from tests.items import arabic_item
+from tests.strategies import media_items
+from tests.test_model_media import picture
+
+NINJS = [NINJS3, NINJS2]
+
+
+def video(**changes) -> NewsItem:
+    item = NewsItem(
+        id="urn:newsml:aa.com.tr:20250301:video:7",
+        type="video",
+        language="tr",
+        headline="Erdoğan Hamas heyetini kabul etti",
+        description="Cumhurbaşkanı Erdoğan, Hamas heyetini Ankara'da kabul etti.",
+        credit="AA",
+        firstcreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+        versioncreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+        renditions=[
+            Rendition(
+                name="web",
+                href="https://media.example.org/v/7/web.mp4",
+                content_type="video/mp4",
+                width=1920,
+                height=1080,
+                size=48_200_311,
+                duration=93.5,
+            ),
+            Rendition(
+                name="thumbnail",
+                href="https://media.example.org/v/7/thumb.jpg",
+                content_type="image/jpeg",
+                width=320,
+                height=180,
+            ),
+        ],
+    )
+    return msgspec.structs.replace(item, **changes)
+
+
+def story() -> NewsItem:
+    return arabic_item(
+        subjects=[Concept(code="medtop:11000000", name="سياسة")],
+        associations=[
+            Association(
+                id="urn:newsml:aa.com.tr:20250301:photo:1",
+                name="featuremedia",
+                headline="أردوغان يستقبل وفدا من حماس",
+            ),
+            Association(id="urn:newsml:aa.com.tr:20250301:video:7", type="video"),
+        ],
+    )
+
+
+def delivered(item: NewsItem) -> NewsItem:
+    """``item`` as a format carries it: every field but the renditions' blobs."""
+    renditions = [msgspec.structs.replace(r, blob="") for r in item.renditions]
+    return msgspec.structs.replace(item, renditions=renditions)
+
+
+def test_media_items_and_their_stories_are_storable():
+    for item in (picture(), video(), story()):
+        assert check_item(item) is item
+    assert check_item(picture(headline="")).headline == ""  # a caption may be all it has
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"renditions": []}, "renditions"),
+        ({"renditions": [Rendition(name=" ")]}, "renditions[0].name"),
+        ({"renditions": [Rendition(name="web", href="javascript:alert(1)")]}, "renditions[0].href"),
+        ({"renditions": [Rendition(name="web", blob="../../etc/passwd")]}, "renditions[0].blob"),
+        ({"renditions": [Rendition(name="web", width=-5)]}, "renditions[0].width"),
+        ({"renditions": [Rendition(name="web", duration=float("nan"))]}, "renditions[0].duration"),
+        ({"associations": [Association(id="")]}, "associations[0].id"),
+        ({"associations": [Association(id="urn:x", type="poster")]}, "associations[0].type"),
+        ({"type": "poster"}, "type"),
+    ],
+)
+def test_what_a_media_item_may_not_be(changes, field):
+    with pytest.raises(InvalidItem) as caught:
+        check_item(picture(**changes))
+    assert caught.value.field == field
+
+
+# -- ninjs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
+@pytest.mark.parametrize("make", [picture, video, story], ids=lambda f: f.__name__)
+def test_ninjs_of_media_and_stories_is_valid_and_round_trips(codec, make):
+    item = make()
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    assert codec.parse(data) == [carried(delivered(item))]
+    assert b"abab" not in data  # the blob never leaves newswire
+
+
+def test_ninjs3_picture_carries_type_caption_credit_and_renditions():
+    doc = json.loads(NINJS3.render(picture()))
+    assert doc["type"] == "picture"
+    assert doc["contentCreated"] == "2025-03-01T08:41:12Z"
+    roles = {d["role"]: d["value"] for d in doc["descriptions"]}
+    assert roles["caption"] == picture().description and roles["credit"] == picture().credit
+    assert doc["renditions"] == [
+        {"name": "original", "contentType": "image/jpeg", "width": 6000, "height": 4000,
+         "sizeInBytes": 9_871_234},
+        {"name": "preview", "href": "https://media.example.org/p/1/preview.jpg",
+         "contentType": "image/jpeg", "width": 1024, "height": 683, "sizeInBytes": 201_003},
+    ]  # fmt: skip
+
+
+def test_ninjs_video_carries_its_duration_in_seconds():
+    for codec in NINJS:
+        doc = json.loads(codec.render(video()))
+        assert doc["renditions"][0]["duration"] == 93.5
+        assert codec.parse(codec.render(video(renditions=[Rendition(name="web", duration=60.0)])))[
+            0
+        ].renditions == [Rendition(name="web", duration=60.0)]
+
+
+def test_ninjs_story_names_its_associations_and_2x_drops_their_rel():
+    doc3, doc2 = (json.loads(c.render(story())) for c in NINJS)
+    media3 = [a for a in doc3["associations"] if "type" in a]
+    assert media3 == [
+        {"name": "featuremedia", "rel": "seeAlso", "uri": "urn:newsml:aa.com.tr:20250301:photo:1",
+         "type": "picture", "headlines": [{"role": "main", "contentType": "text/plain",
+                                           "value": "أردوغان يستقبل وفدا من حماس"}]},
+        {"name": "video", "rel": "seeAlso", "uri": "urn:newsml:aa.com.tr:20250301:video:7",
+         "type": "video"},
+    ]  # fmt: skip
+    assert [a for a in doc2["associations"] if "type" in a][1] == {
+        "name": "video",
+        "uri": "urn:newsml:aa.com.tr:20250301:video:7",
+        "type": "video",
+    }
+
+
+@pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
+@PROPERTY
+@given(item=media_items())
+def test_ninjs_media_items_round_trip_and_validate(codec, item):
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    back = codec.parse(data)[0]
+    if codec is NINJS2:  # 2.x associations have no rel
+        item = msgspec.structs.replace(
+            item,
+            associations=[msgspec.structs.replace(a, rel="seeAlso") for a in item.associations],
+        )
+    assert back == carried(item)
+
+
+def test_ninjs_reads_the_iptc_associations_example():
+    data = (STANDARDS / "ninjs-examples" / "ninjs3.1_003_associations_example.json").read_bytes()
+    (item,) = NINJS3.parse(data)
+    assert item.type == "text"  # "composite": a story with its associations
+    assert [(a.type, a.name, a.id.rsplit("/", 1)[-1]) for a in item.associations] == [
+        ("graphic", "logo", "dell_blue_rgb.jpg"),
+        ("picture", "photo", "0025lf.jpg"),
+    ]
+
+
+def test_ninjs_reads_renditions_and_associations_keyed_by_name():
+    doc = {
+        "uri": "urn:x:1",
+        "type": "picture",
+        "headlines": [{"value": "A picture"}],
+        "renditions": {"preview": {"href": "https://e.org/p.jpg", "width": 1024.0}},
+        "associations": {"story": {"uri": "urn:x:story", "type": "text"}},
+    }
+    (item,) = NINJS3.parse(json.dumps(doc).encode())
+    assert item.renditions == [Rendition(name="preview", href="https://e.org/p.jpg", width=1024)]
+    assert item.associations == [Association(id="urn:x:story", type="text", name="story")]
+
+
+def test_a_picture_description_without_role_is_its_caption_and_a_story_s_its_lead():
+    doc = {"uri": "urn:x:1", "descriptions": [{"value": "what it shows"}]}
+    (as_text,) = NINJS3.parse(json.dumps(doc).encode())
+    (as_picture,) = NINJS3.parse(json.dumps(doc | {"type": "picture"}).encode())
+    assert (as_text.lead, as_text.description) == ("what it shows", "")
+    assert (as_picture.lead, as_picture.description) == ("", "what it shows")
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd", "//e.org/x.jpg",
+     "ftp://e.org/x.jpg", "/relative.jpg"],
+)  # fmt: skip
+def test_ninjs_refuses_a_rendition_href_that_is_not_http(href):
+    doc = {"uri": "urn:x:1", "type": "picture", "renditions": [{"name": "web", "href": href}]}
+    with pytest.raises(ParseError) as caught:
+        NINJS3.parse(json.dumps(doc).encode())
+    assert caught.value.field == "renditions[0].href"
+
+
+@pytest.mark.parametrize(
+    ("rendition", "field"),
+    [
+        ({"href": "https://e.org/x.jpg"}, "renditions[0].name"),
+        ({"name": "web", "width": -1}, "renditions[0].width"),
+        ({"name": "web", "height": 10.5}, "renditions[0].height"),
+        ({"name": "web", "sizeInBytes": "12"}, "renditions[0].sizeInBytes"),
+        ({"name": "web", "duration": True}, "renditions[0].duration"),
+    ],
+)
+def test_ninjs_refuses_bad_renditions_naming_the_field(rendition, field):
+    doc = {"uri": "urn:x:1", "type": "video", "renditions": [rendition]}
+    with pytest.raises(ParseError) as caught:
+        NINJS3.parse(json.dumps(doc).encode())
+    assert caught.value.field == field
+
+
+def test_ninjs_types_newswire_does_not_distribute_are_refused():
+    for kind in ("event", "planning", "podcast"):
+        with pytest.raises(ParseError, match="type") as caught:
+            NINJS3.parse(json.dumps({"uri": "urn:x:1", "type": kind}).encode())
+        assert caught.value.field == "type"
+    (part,) = NINJS3.parse(b'{"uri": "urn:x:1", "type": "component"}')
+    assert part.type == "text"
+
+
+# -- NewsML-G2 ------------------------------------------------------------------------------
+
+G2 = {"g2": "http://iptc.org/std/nar/2006-10-01/"}
+
+
+def g2_view(item: NewsItem) -> NewsItem:
+    """What a NewsML-G2 newsItem keeps of an item: credit and footer are both ``creditline``
+    (credit first), so the one line of a media item without a credit comes back as its
+    credit (a story's as its footer)."""
+    if item.type != "text" and item.footer and not item.credit:
+        item = msgspec.structs.replace(item, credit=item.footer, footer="")
+    return newsml_view(delivered(item))
+
+
+@pytest.mark.parametrize("make", [video, story], ids=lambda f: f.__name__)
+def test_newsml_of_media_and_stories_validates_and_round_trips(make):
+    item = make()
+    data = newsml.CODEC.render(item)
+    assert_valid(data)
+    assert newsml.CODEC.parse(data) == [g2_view(item)]
+    assert b"abab" not in newsml.CODEC.render(picture())  # the blob never leaves newswire
+
+
+def test_newsml_picture_is_a_picture_news_item_with_remote_content():
+    item = picture(versioncreated=datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+    doc = assert_valid(newsml.CODEC.render(item))
+    x = lambda path: doc.xpath(path, namespaces=G2)  # noqa: E731
+    assert x("string(g2:itemMeta/g2:itemClass/@qcode)") == "ninat:picture"
+    assert x("string(g2:contentMeta/g2:contentCreated)") == "2025-03-01T08:41:12Z"
+    assert x("string(g2:contentMeta/g2:creditline)") == item.credit
+    assert x("string(g2:contentMeta/g2:description[@role='drol:caption'])") == item.description
+    assert [dict(rc.attrib) for rc in x("g2:contentSet/g2:remoteContent")] == [
+        {"rendition": "rnd:original", "contenttype": "image/jpeg", "size": "9871234",
+         "width": "6000", "height": "4000"},
+        {"href": "https://media.example.org/p/1/preview.jpg", "rendition": "rnd:preview",
+         "contenttype": "image/jpeg", "size": "201003", "width": "1024", "height": "683"},
+    ]  # fmt: skip
+    assert newsml.CODEC.parse(newsml.CODEC.render(item)) == [g2_view(item)]
+
+
+def test_newsml_story_links_its_pictures_with_their_item_class():
+    doc = assert_valid(newsml.CODEC.render(story()))
+    links = doc.xpath("g2:itemMeta/g2:link[g2:itemClass]", namespaces=G2)
+    assert [(a.get("rel"), a.get("residref"), a.get("title")) for a in links] == [
+        ("irel:seeAlso", "urn:newsml:aa.com.tr:20250301:photo:1", "أردوغان يستقبل وفدا من حماس"),
+        ("irel:seeAlso", "urn:newsml:aa.com.tr:20250301:video:7", None),
+    ]
+    assert [link[0].get("qcode") for link in links] == ["ninat:picture", "ninat:video"]
+    assert links[0].findtext("g2:altId", namespaces=G2) == "featuremedia"
+
+
+@PROPERTY
+@given(item=media_items())
+def test_newsml_media_items_round_trip_and_validate(item):
+    data = newsml.CODEC.render(item)
+    assert_valid(data)
+    assert newsml.CODEC.parse(data) == [g2_view(item)]
+
+
+def _remote(attrs: str, item_class: str = "ninat:video") -> bytes:
+    return (
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:1" '
+        'standard="NewsML-G2" standardversion="2.35"><itemMeta>'
+        f'<itemClass qcode="{item_class}"/><provider literal="x"/>'
+        "<versionCreated>2025-01-01T00:00:00Z</versionCreated></itemMeta>"
+        f"<contentSet><remoteContent {attrs}/></contentSet></newsItem>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("attrs", "seconds"),
+    [
+        ('duration="93.5"', 93.5),
+        ('duration="93500" durationunit="timeunit:milliseconds"', 93.5),
+        ('duration="1:01:02.5" durationunit="timeunit:normalPlayTime"', 3662.5),
+        ('duration="01:33.5"', 93.5),
+        ('duration="00:01:33:12" durationunit="timeunit:timeCode"', None),  # needs a frame rate
+    ],
+)
+def test_newsml_durations_are_read_in_seconds(attrs, seconds):
+    (item,) = newsml.CODEC.parse(_remote(f'href="https://e.org/v.mp4" {attrs}'))
+    assert item.renditions[0].duration == seconds
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field"),
+    [
+        ('href="javascript:alert(1)"', "contentSet/remoteContent[1]@href"),
+        ('href="file:///etc/passwd"', "contentSet/remoteContent[1]@href"),
+        ('href="https://e.org/v.mp4" width="-3"', "contentSet/remoteContent[1]@width"),
+        ('href="https://e.org/v.mp4" size="big"', "contentSet/remoteContent[1]@size"),
+        ('href="https://e.org/v.mp4" duration="-1"', "contentSet/remoteContent[1]@duration"),
+    ],
+)
+def test_newsml_refuses_bad_remote_content_naming_the_field(attrs, field):
+    with pytest.raises(ParseError) as caught:
+        newsml.CODEC.parse(_remote(attrs))
+    assert caught.value.field == field
+
+
+def test_newsml_creditlines_credit_first_then_a_story_s_footer():
+    both = arabic_item(credit="AA")
+    back = newsml.CODEC.parse(newsml.CODEC.render(both))[0]
+    assert (back.credit, back.footer) == ("AA", both.footer)
+    # A story's single creditline is its footer, as newswire has always written it.
+    assert newsml.CODEC.parse(newsml.CODEC.render(arabic_item()))[0].footer == arabic_item().footer
+    (clip,) = newsml.CODEC.parse(_remote('href="https://e.org/v.mp4"').replace(
+        b"</itemMeta>", b"</itemMeta><contentMeta><creditline>AA</creditline></contentMeta>"
+    ))  # fmt: skip
+    assert (clip.credit, clip.footer) == ("AA", "")
+
+
+# -- NITF -----------------------------------------------------------------------------------
+
+
+def nitf_media_view(item: NewsItem) -> NewsItem:
+    """What NITF keeps of an item's media fields: ``media-reference`` has no size and NITF
+    no content-created date; ``media-type`` has no graphic (it is an image, read back as a
+    picture); an association keeps its id, type, name and headline (``media-caption``), not
+    its rel. A media item's caption and credit are its media's ``media-caption`` and
+    ``media-producer``: a story has neither."""
+    item = nitf_view(delivered(item))
+    media = item.type != "text"
+    return msgspec.structs.replace(
+        item,
+        type="picture" if item.type == "graphic" else item.type,
+        contentcreated=None,
+        renditions=[msgspec.structs.replace(r, size=None) for r in item.renditions],
+        associations=[
+            msgspec.structs.replace(
+                a, rel=SEE_ALSO, type="picture" if a.type == "graphic" else a.type
+            )
+            for a in item.associations
+        ],
+        description=item.description if media else "",
+        credit=item.credit if media else "",
+    )
+
+
+def nitf_valid(data: bytes) -> etree._Element:
+    doc = etree.fromstring(data)
+    assert NITF_SCHEMA.validate(doc), f"{NITF_SCHEMA.error_log}\n{data.decode()}"
+    return doc
+
+
+@pytest.mark.parametrize("make", [picture, video, story], ids=lambda f: f.__name__)
+def test_nitf_of_media_and_stories_validates_and_round_trips(make):
+    item = make()
+    data = nitf.CODEC.render(item)
+    nitf_valid(data)
+    assert nitf.CODEC.parse(data) == [nitf_media_view(item)]
+    assert b"abab" not in data
+
+
+def test_nitf_video_is_a_media_element_with_a_reference_per_rendition():
+    doc = nitf_valid(nitf.CODEC.render(video()))
+    ns = {"n": nitf.NS}
+    (media,) = doc.xpath("n:body/n:body.content/n:media", namespaces=ns)
+    assert media.get("media-type") == "video"
+    assert [dict(r.attrib) for r in media.xpath("n:media-reference", namespaces=ns)] == [
+        {"source": "https://media.example.org/v/7/web.mp4", "name": "web",
+         "mime-type": "video/mp4", "time": "93.5", "time-unit-of-measure": "seconds",
+         "height": "1080", "width": "1920"},
+        {"source": "https://media.example.org/v/7/thumb.jpg", "name": "thumbnail",
+         "mime-type": "image/jpeg", "height": "180", "width": "320"},
+    ]  # fmt: skip
+    assert media.findtext("n:media-caption", namespaces=ns) == video().description
+    assert media.findtext("n:media-producer", namespaces=ns) == "AA"
+
+
+def test_nitf_story_lists_its_pictures_after_its_body():
+    doc = nitf_valid(nitf.CODEC.render(story()))
+    content = doc.find(f"{{{nitf.NS}}}body/{{{nitf.NS}}}body.content")
+    media = [el for el in content if etree.QName(el).localname == "media"]
+    assert [m.get("media-type") for m in media] == ["image", "video"]
+    assert etree.QName(content[-1]).localname == "media"  # after the text
+
+
+def test_nitf_ntb_sample_picture_is_an_association_of_its_story():
+    (item,) = nitf.CODEC.parse(NTB.read_bytes())
+    assert item.type == "text"
+    assert item.associations == [
+        Association(
+            id="JsxLggxsoo4",
+            headline="Kremasjonsbål for koronaofre brenner i Indias hovedstad New Delhi. "
+            "Foto: Amit Sharma / AP / NTB",
+        )
+    ]
+
+
+@PROPERTY
+@given(item=media_items())
+def test_nitf_media_items_round_trip_and_validate(item):
+    data = nitf.CODEC.render(item)
+    nitf_valid(data)
+    assert nitf.CODEC.parse(data) == [nitf_media_view(item)]
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field"),
+    [
+        ('source="javascript:alert(1)"', "media-reference[1]@source"),
+        ('source="https://e.org/p.jpg" width="wide"', "media-reference[1]@width"),
+        ('source="https://e.org/p.jpg" time="-2"', "media-reference[1]@time"),
+    ],
+)
+def test_nitf_refuses_bad_media_references_naming_the_field(attrs, field):
+    data = (
+        '<nitf><head><docdata><doc-id id-string="urn:x:1"/></docdata></head><body>'
+        f'<body.content><media media-type="image"><media-reference {attrs}/></media>'
+        "</body.content></body></nitf>"
+    ).encode()
+    with pytest.raises(ParseError) as caught:
+        nitf.CODEC.parse(data)
+    assert caught.value.field == field
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+
+def test_rss_encloses_a_picture_s_preview_with_its_length_and_type():
+    doc = etree.fromstring(feeds.RSS.render(picture()))
+    (enc,) = doc.findall("channel/item/enclosure")
+    assert dict(enc.attrib) == {
+        "url": "https://media.example.org/p/1/preview.jpg",
+        "length": "201003",
+        "type": "image/jpeg",
+    }
+    assert doc.findtext("channel/item/description") == picture().description
+
+
+def test_atom_encloses_a_video_s_thumbnail_when_it_has_no_preview():
+    doc = etree.fromstring(feeds.ATOM.render(video()))
+    links = doc.findall(f"{{{feeds.ATOM_NS}}}entry/{{{feeds.ATOM_NS}}}link")
+    assert [dict(link.attrib) for link in links] == [
+        {"rel": "enclosure", "href": "https://media.example.org/v/7/thumb.jpg",
+         "type": "image/jpeg"},
+    ]  # fmt: skip
+
+
+def test_json_feed_attaches_the_enclosed_rendition():
+    (entry,) = json.loads(feeds.JSONFEED.render(picture()))["items"]
+    assert entry["attachments"] == [
+        {"url": "https://media.example.org/p/1/preview.jpg", "mime_type": "image/jpeg",
+         "size_in_bytes": 201_003},
+    ]  # fmt: skip
+    assert entry["image"] == "https://media.example.org/p/1/preview.jpg"
+    assert entry["summary"] == picture().description
+
+
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM, feeds.JSONFEED], ids=lambda c: c.name)
+def test_nothing_is_enclosed_without_a_preview_or_thumbnail_href(codec):
+    for item in (
+        story(),  # associations carry ids, not files
+        picture(renditions=[Rendition(name="original", href="https://e.org/o.jpg")]),
+        picture(renditions=[Rendition(name="preview", blob="ab" * 32)]),  # no href yet
+    ):
+        data = codec.render(item)
+        assert b"enclosure" not in data and b"attachments" not in data
+
+
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM], ids=lambda c: c.name)
+def test_a_feed_entry_with_an_enclosure_and_no_content_is_a_media_item(codec):
+    (back,) = codec.parse(codec.render(picture()))
+    assert (back.type, back.description, back.lead, back.body) == (
+        "picture", picture().description, "", [],
+    )  # fmt: skip
+    assert back.renditions == [
+        Rendition(name="preview", href="https://media.example.org/p/1/preview.jpg",
+                  content_type="image/jpeg", size=201_003),
+    ]  # fmt: skip
+    (clip,) = codec.parse(codec.render(video(renditions=[
+        Rendition(name="preview", href="https://e.org/v.mp4", content_type="video/mp4")
+    ])))  # fmt: skip
+    assert (clip.type, clip.renditions[0].name) == ("video", "web")
+
+
+def _rss(enclosure: str, content: str = "") -> bytes:
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>t</title><link>https://e.org/</link><description>d</description><item>"
+        f"<guid>urn:x:1</guid><title>A headline</title><description>A caption</description>"
+        f"{enclosure}{content}</item></channel></rss>"
+    ).encode()
+
+
+def test_a_story_entry_keeps_its_text_and_ignores_its_enclosure():
+    enc = '<enclosure url="https://e.org/p.jpg" length="0" type="image/jpeg"/>'
+    (item,) = feeds.RSS.parse(_rss(enc, "<content:encoded><![CDATA[<p>Body.</p>]]></content:encoded>"))
+    assert (item.type, item.body, item.renditions) == ("text", ["Body."], [])
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:x"])
+def test_a_feed_enclosure_that_is_not_http_is_refused(url):
+    with pytest.raises(ParseError) as caught:
+        feeds.RSS.parse(_rss(f'<enclosure url="{url}" length="0" type="image/jpeg"/>'))
+    assert caught.value.field == "enclosure"
+
+
+# -- agency plain text ----------------------------------------------------------------------
+
+
+def test_plain_text_of_a_picture_is_its_headline_caption_and_credit():
+    assert text.CODEC.render(picture()).decode() == (
+        f"{picture().headline}\n\n{picture().description}\n{picture().credit}\n"
+    )
+    assert b"https://" not in text.CODEC.render(video())
+
+
+# -- documents through newswire and back ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["ninjs3.1_003_associations_example.json", "ninjs3.0_tt_text_image_3.json"]
+)
+def test_a_ninjs3_document_s_associations_survive_newswire(name):
+    data = (STANDARDS / "ninjs-examples" / name).read_bytes()
+    (item,) = NINJS3.parse(data)
+    again = NINJS3.render(item)
+    assert schema_errors(NINJS3, again) == []
+    assert NINJS3.parse(again) == [item]
+    original = [(a["uri"], a["type"], a["name"]) for a in json.loads(data)["associations"]]
+    kept = [(a["uri"], a["type"], a["name"]) for a in json.loads(again)["associations"]]
+    assert kept == original
+
+
+def test_a_tt_picture_survives_newsml_and_ninjs():
+    data = (STANDARDS / "newsml-g2" / "TT_newsmlg2_sample.xml").read_bytes()
+    _, photo = newsml.CODEC.parse(data)
+    assert newsml.CODEC.parse(newsml.CODEC.render(photo)) == [photo]
+    assert NINJS3.parse(NINJS3.render(photo)) == [photo]
