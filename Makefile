@@ -71,3 +71,9 @@ bench-cluster: install
 bench-pg-ingest: install
 	bash scripts/services.sh postgres
 	$(BIN)/python bench/pg_ingest.py
+
+# Picture renditions against the vips command line (exiftool, ffmpeg and libvips installed if missing).
+.PHONY: bench-renditions
+bench-renditions: install
+	bash scripts/services.sh media
+	$(BIN)/python bench/renditions.py

@@ -131,6 +131,13 @@ def xml_unsafe(text: str) -> str | None:
     return m.group() if m else None
 
 
+def strip_unencodable_text(text: str) -> str:
+    """``text`` without the characters no XML can carry (what ``strip_unencodable`` does
+    to each text of an item): for text that arrives outside an item, such as a picture's
+    embedded caption."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
 def strip_unencodable(item: NewsItem) -> NewsItem:
     """``item`` without the characters no XML can carry (stray controls, U+FFFE/FFFF, lone
     surrogates): invisible junk that real feeds carry now and then, removed on ingest the
@@ -160,7 +167,7 @@ def _suspect(item: NewsItem) -> bool:
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return _NOT_XML_CHAR.sub("", value)
+        return strip_unencodable_text(value)
     if isinstance(value, dict):
         return {key: _clean(sub) for key, sub in value.items()}
     if isinstance(value, list):

@@ -8,7 +8,7 @@
 # Each service is one function `<name>_up`; add Redis as `redis_up` and list it in SERVICES.
 set -euo pipefail
 
-SERVICES=(nats postgres chromium axe)
+SERVICES=(nats postgres chromium axe media)
 WAIT_SECONDS=10
 
 log() { echo "services: $*" >&2; }
@@ -100,6 +100,15 @@ axe_up() {
         log "could not install axe-core from the npm registry"
         return 1
     fi
+}
+
+# The media library's tools (newswire/media): exiftool reads IPTC, XMP and EXIF; ffmpeg's
+# ffprobe and ffmpeg read and transcode video; libvips (its shared library for pyvips, its
+# command line for bench/renditions.py) makes picture renditions, HEIC through libheif.
+media_up() {
+    command -v exiftool >/dev/null || apt_install libimage-exiftool-perl
+    command -v ffprobe >/dev/null || apt_install ffmpeg
+    command -v vips >/dev/null || apt_install libvips-tools
 }
 
 main() {

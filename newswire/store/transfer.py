@@ -8,7 +8,9 @@ keeps (ISO 8601 text for times, 0/1 for flags, bytes for encoded documents, ``No
 a backend that keeps another form converts on the way in and out.
 
 What is not copied: the access generation and the rate buckets (each deployment's own
-counters, rebuilt as it runs), and the migrations table (each backend its own scripts).
+counters, rebuilt as it runs), the migrations table (each backend its own scripts), and
+PostgreSQL's ``blobs`` table: its rows name large objects of that database, and pictures
+and videos move with their blob store (``newswire.blobs``), not as rows.
 """
 
 from __future__ import annotations

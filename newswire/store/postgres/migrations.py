@@ -276,6 +276,20 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        9,
+        "blobs: pictures, video and renditions as large objects, by the SHA-256 of their bytes",
+        """
+        CREATE TABLE blobs (
+            key        text COLLATE "C" PRIMARY KEY,
+            oid        oid NOT NULL UNIQUE,
+            size       bigint NOT NULL,
+            created_at text COLLATE "C" NOT NULL
+        );
+        COMMENT ON TABLE blobs IS 'Content-addressed blobs (newswire.blobs.postgres): the'
+            ' large object oid holds the bytes whose SHA-256 is key.';
+        """,
+    ),
 )
 
 

@@ -1,0 +1,106 @@
+"""Blob stores: the bytes of pictures, video and their renditions, content-addressed.
+
+An item refers to a blob by its **key**, the SHA-256 of its bytes in lower-case hex: the
+same file put twice is stored once, a key names one content forever, and whoever holds a
+key can check what it got. The store of items (``newswire.store``) keeps the keys; a blob
+store keeps the bytes. Which one is chosen by URL, like the item store, from one table:
+
+- ``sqlite:///path/news.db`` (the embedded default): files beside the database, in
+  ``news.db.blobs/ab/cd/<key>`` (``newswire.blobs.files``);
+- ``file:///var/lib/newswire/blobs``: files in that folder (a volume several nodes mount);
+- ``postgresql://...``: large objects in the store's own database, which every node
+  already reaches (``newswire.blobs.postgres``).
+
+An S3-compatible backend is one more module and one more line in ``BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from newswire.errors import BadInput, NotFound
+
+# scheme -> "module:class"; a backend module is imported only when its scheme is used.
+BACKENDS: dict[str, str] = {
+    "sqlite": "newswire.blobs.files:FileBlobs",
+    "file": "newswire.blobs.files:FileBlobs",
+    "postgresql": "newswire.blobs.postgres:PostgresBlobs",
+    "postgres": "newswire.blobs.postgres:PostgresBlobs",
+}
+
+CHUNK = 1024 * 1024
+"""Bytes per piece when a blob is copied or streamed: a blob is never all in memory."""
+
+__all__ = ["BACKENDS", "CHUNK", "Blobs", "check_key", "open_blobs"]
+
+
+class Blobs(Protocol):
+    """A content-addressed store of bytes. The contract, for every backend:
+
+    - ``put(data)`` stores ``data`` (bytes, or the path of a file, read in pieces) and
+      returns its key, the SHA-256 of the bytes in lower-case hex. Putting bytes already
+      stored stores nothing and returns the same key; several processes or nodes may put
+      the same bytes at once. A blob is either stored whole or not at all: a reader never
+      sees part of one, and a failed put leaves nothing a key names.
+    - Blobs are immutable; nothing here deletes one (a later sweep may remove blobs no
+      item refers to).
+    - ``exists(key)``, ``size(key)`` in bytes.
+    - ``read(key, start, end)`` the bytes ``start`` to ``end`` (excluded, as a slice;
+      ``end=None`` to the end), clamped to the blob: what an HTTP ``Range`` asks for.
+      ``chunks(key, start, end)`` the same range in pieces of at most ``CHUNK`` bytes,
+      for streaming; the HTTP layer turns ``bytes=a-b`` into ``start=a, end=b+1``.
+    - ``path(key)`` the blob as a local file when the backend keeps it as one (so the
+      HTTP layer can hand it to ``sendfile``), else None.
+    - A key that is not 64 lower-case hex digits, or that names nothing stored, is
+      ``NotFound`` (field ``blob``) for every method but ``exists`` (False).
+    """
+
+    def put(self, data: bytes | Path) -> str: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> bytes: ...
+
+    def chunks(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+
+    def path(self, key: str) -> Path | None: ...
+
+    def close(self) -> None: ...
+
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def check_key(key: str) -> str:
+    """``key`` if it can name a blob, else ``NotFound``: a key is also a file name, so
+    nothing but hex digits ever reaches the file system."""
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise NotFound(f"no blob {key!r} (a key is 64 lower-case hex digits)", field="blob")
+    return key
+
+
+def span(start: int, end: int | None, size: int) -> tuple[int, int]:
+    """``(start, end)`` clamped to a blob of ``size`` bytes, as a slice would be."""
+    if start < 0 or (end is not None and end < 0):
+        raise BadInput("a byte range starts and ends at 0 or after", field="range")
+    stop = size if end is None else min(end, size)
+    return min(start, size), max(min(start, size), stop)
+
+
+def open_blobs(url: str) -> Blobs:
+    """The blob store at ``url``: a store's database URL (its blobs go with it) or a
+    ``file://`` folder."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
+    target = BACKENDS.get(scheme)
+    if target is None:
+        known = ", ".join(f"{s}://" for s in BACKENDS)
+        raise BadInput(f"unsupported blob store URL {url!r} (known: {known})", field="blobs")
+    module, cls = target.split(":")
+    blobs: Blobs = getattr(importlib.import_module(module), cls)(url)
+    return blobs

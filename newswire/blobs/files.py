@@ -1,0 +1,149 @@
+"""Blobs as files: the embedded default, beside the SQLite database.
+
+``sqlite:///news.db`` keeps its blobs in ``news.db.blobs/``; ``file:///some/folder`` in
+that folder. A blob is the file ``ab/cd/<key>`` (the key's first two pairs of hex digits
+as folders, so that no folder holds more than 65,536 names of the next level).
+
+A put writes to a temporary file in ``tmp/`` of the same folder (same file system),
+fsyncs it, renames it to its key and fsyncs the folder: a blob appears whole or not at
+all, and survives a power cut once ``put`` returned. Two processes putting the same bytes
+both rename onto the same name with the same content, which is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from newswire.blobs import CHUNK, check_key, span
+from newswire.errors import BadInput, NotFound
+
+
+def folder_of(url: str) -> Path:
+    """The folder of the blobs of ``url`` (a store's ``sqlite:`` URL or a ``file:`` one)."""
+    if url.startswith("file:"):
+        path = unquote(urlsplit(url).path)
+        if not path:
+            raise BadInput(f"a file:// blob store URL names a folder: {url!r}", field="blobs")
+        return Path(path)
+    # The SQLite store's URL forms (``newswire.store.sqlite.connection.database_path``):
+    # ``sqlite:///relative.db``, ``sqlite:////absolute.db``; in memory there is no beside.
+    rest = url.removeprefix("sqlite:")
+    if rest in ("", "//", "///:memory:", "//:memory:", ":memory:") or not rest.startswith("///"):
+        raise BadInput(
+            f"the database {url!r} is not a file: give the blobs a folder (file:///...)",
+            field="blobs",
+        )
+    database = Path(rest[3:]).expanduser()
+    return database.with_name(database.name + ".blobs")
+
+
+class FileBlobs:
+    def __init__(self, url: str):
+        self.root = folder_of(url)
+        self._tmp = self.root / "tmp"
+        try:
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"cannot make the blob folder {self.root}: {exc}", field="blobs") from None
+
+    def _file(self, key: str) -> Path:
+        key = check_key(key)
+        return self.root / key[:2] / key[2:4] / key
+
+    def put(self, data: bytes | Path) -> str:
+        if isinstance(data, bytes):
+            key = hashlib.sha256(data).hexdigest()
+            return key if self._file(key).exists() else self._store([data])
+        with open(data, "rb") as source:
+            return self._store(iter(lambda: source.read(CHUNK), b""))
+
+    def _store(self, pieces: Iterable[bytes]) -> str:
+        digest = hashlib.sha256()
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for piece in pieces:
+                    digest.update(piece)
+                    out.write(piece)
+                out.flush()
+                os.fsync(out.fileno())
+            key = digest.hexdigest()
+            target = self._file(key)
+            if target.exists():
+                os.unlink(name)
+                return key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(name, 0o444)  # a blob never changes
+            os.replace(name, target)
+            _fsync_folder(target.parent)
+            return key
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self._file(key).is_file()
+        except NotFound:
+            return False
+
+    def size(self, key: str) -> int:
+        try:
+            return self._file(key).stat().st_size
+        except FileNotFoundError:
+            raise _missing(key) from None
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> bytes:
+        return b"".join(self.chunks(key, start, end))
+
+    def chunks(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        first, stop = span(start, end, self.size(key))
+        return _pieces(self._file(key), first, stop)
+
+    def path(self, key: str) -> Path | None:
+        file = self._file(key)
+        if not file.is_file():
+            raise _missing(key)
+        return file
+
+    def close(self) -> None:
+        pass
+
+
+def _pieces(file: Path, first: int, stop: int) -> Iterator[bytes]:
+    with open(file, "rb") as source:
+        source.seek(first)
+        left = stop - first
+        while left > 0:
+            piece = source.read(min(CHUNK, left))
+            if not piece:
+                return
+            left -= len(piece)
+            yield piece
+
+
+def _missing(key: str) -> NotFound:
+    return NotFound(f"no blob {key}", field="blob")
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# The contract, checked: mypy verifies that the backend structurally satisfies it.
+if TYPE_CHECKING:
+    from newswire.blobs import Blobs
+
+    _blobs: type[Blobs] = FileBlobs

@@ -1,0 +1,28 @@
+"""Pictures and video: what a file is, what it says about itself, and its renditions.
+
+The map, in the order a file goes through it:
+
+- ``detect``: the format from the file's first bytes (JPEG, PNG, TIFF, WebP, HEIC; MP4,
+  QuickTime); SVG, anything else, and bytes that are not the type declared are refused.
+- ``pipeline``: ``Pipeline.take(path)``, the one call: checks size and format, hands the
+  file to a worker process under the file's limits, stores the original and the
+  renditions in the blob store (``newswire.blobs``) once everything passed.
+- ``worker``: what runs in that process: ``probe`` then ``renditions``, under
+  ``RLIMIT_DATA`` and a deadline.
+- ``probe``: exiftool (IPTC-IIM, XMP, EXIF, QuickTime tags) and ffprobe (video streams).
+- ``metadata``: which tag feeds which field of ``MediaInfo``, and the text cleaned.
+- ``renditions``: libvips for pictures (``web``, ``preview``, ``thumbnail``), ffmpeg for
+  video (``poster``, ``thumbnail``, ``preview``).
+- ``model``: ``MediaInfo``, ``Media`` (its renditions are ``newswire.model.Rendition``),
+  ``Limits``.
+
+The tools are Debian's (``scripts/services.sh media`` installs them): exiftool, ffmpeg,
+libvips. Nothing here knows of items, HTTP or the store of items.
+"""
+
+from __future__ import annotations
+
+from newswire.media.model import Limits, Media, MediaInfo
+from newswire.media.pipeline import Pipeline
+
+__all__ = ["Limits", "Media", "MediaInfo", "Pipeline"]

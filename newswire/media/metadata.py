@@ -1,0 +1,125 @@
+"""From the tags exiftool reads to the fields of ``MediaInfo``, as clean text.
+
+Which tag feeds which field is one table (``FIELDS``): for each field, the tags in the
+order they are trusted. Where IPTC-IIM, XMP and EXIF say the same thing (caption,
+creator, copyright, keywords, city, country) exiftool's MWG module reconciles them the
+way the Metadata Working Group's guidelines say (the ``MWG:`` tags: XMP unless the IPTC
+block was edited after it, which its digest tells); headline and credit have no MWG tag,
+so XMP comes before IPTC, as MWG would have it. QuickTime's own tags come last, for video.
+
+Embedded text is untrusted like any text newswire takes in, and is cleaned the same way:
+the characters no XML can carry are removed as ``newswire.validation`` removes them from
+items, markup goes through the body sanitiser (``newswire.formats.html``) and leaves only
+its text, and whitespace is squashed. Bidi embeddings, overrides and isolates (U+202A to
+U+202E, U+2066 to U+2069) are removed as well: in a caption they can only reorder what a
+reader sees of the text around them (the pages give every field its own direction with
+``dir="auto"``); the marks (LRM, RLM, ALM) stay, since Arabic text typed with them needs
+them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from newswire.formats.html import paragraphs_from_html, sanitize, squash
+from newswire.validation import MAX_HEADLINE, strip_unencodable_text
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    # The title (IPTC's object name) when there is no headline: what a video has.
+    "headline": ("XMP-photoshop:Headline", "IPTC:Headline", "XMP-dc:Title", "IPTC:ObjectName",
+                 "@Title"),
+    "caption": ("MWG:Description", "@Description", "@Comment"),
+    "byline": ("MWG:Creator", "@Artist", "@Author"),
+    "credit": ("XMP-photoshop:Credit", "IPTC:Credit"),
+    "copyright_notice": ("MWG:Copyright", "@Copyright"),
+    "city": ("MWG:City",),
+    "country": ("MWG:Country",),
+    "keywords": ("MWG:Keywords", "@Keywords"),
+}
+"""Field -> tags, most trusted first. ``@Name``: the tag ``Name`` of QuickTime's groups."""
+
+QUICKTIME_GROUPS = ("ItemList", "UserData", "Keys", "QuickTime")
+
+DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
+CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
+
+TAGS: tuple[str, ...] = (
+    *(t for tags in FIELDS.values() for t in tags if not t.startswith("@")),
+    *(f"{g}:{t[1:]}" for tags in FIELDS.values() for t in tags if t.startswith("@")
+      for g in QUICKTIME_GROUPS),
+    *DATE_CREATED,
+    *CAPTURE_TIME,
+    "Composite:ImageSize",
+)
+"""The tags asked of exiftool (``-TAG`` each; the rest of a file's tags are not read)."""
+
+MAX_TEXT = 10_000
+"""Longest text field kept, in characters (IPTC allows 2,000 bytes for a caption; XMP
+has no limit)."""
+
+# Embeddings, overrides and isolates: they change the order the text around them shows in.
+_REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&[#A-Za-z0-9]+;")
+_DATE = re.compile(
+    r"(\d{4})[:-](\d{2})[:-](\d{2})"
+    r"(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def plain(value: object, limit: int = MAX_TEXT) -> str:
+    """Embedded text as newswire keeps text: no controls, no markup, no reordering."""
+    if value is None:
+        return ""
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    text = strip_unencodable_text(text)
+    if _MARKUP.search(text):
+        text = " ".join(paragraphs_from_html(sanitize(text)))
+    return squash(text.translate(_REORDERING))[:limit]
+
+
+def iso_date(value: object) -> str | None:
+    """exiftool's ``2024:05:01 10:20:30+03:00`` as ISO 8601 (``2024-05-01T10:20:30+03:00``);
+    a date alone stays a date. None for what is no date (``0000:00:00``, blanks)."""
+    m = _DATE.match(str(value or "").strip())
+    if not m:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = m.groups()
+    text = f"{year}-{month}-{day}"
+    if hour is not None:
+        text += f"T{hour}:{minute}:{second or '00'}{fraction or ''}"
+        if offset:
+            text += "+00:00" if offset == "Z" else f"{offset[:3]}:{offset[-2:]}"
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+def first(tags: dict[str, Any], names: tuple[str, ...]) -> Any:
+    """The value of the first of ``names`` the file has (``@Name``: any QuickTime group)."""
+    for name in names:
+        keys = [f"{g}:{name[1:]}" for g in QUICKTIME_GROUPS] if name.startswith("@") else [name]
+        for key in keys:
+            value = tags.get(key)
+            if value not in (None, "", []):
+                return value
+    return None
+
+
+def fields(tags: dict[str, Any]) -> dict[str, Any]:
+    """The text and date fields of ``MediaInfo`` from exiftool's tags (``-G1`` names)."""
+    out: dict[str, Any] = {}
+    for field, names in FIELDS.items():
+        value = first(tags, names)
+        if field == "keywords":
+            words = value if isinstance(value, list) else [] if value is None else [value]
+            out[field] = list(dict.fromkeys(w for w in (plain(w, 200) for w in words) if w))
+        else:
+            out[field] = plain(value, MAX_HEADLINE if field == "headline" else MAX_TEXT)
+    # The IPTC date alone when its time is absent (the composite then has no time either).
+    out["date_created"] = iso_date(first(tags, DATE_CREATED))
+    out["capture_time"] = iso_date(first(tags, CAPTURE_TIME))
+    return out

@@ -1,0 +1,156 @@
+"""Reading a file's facts with the tools made for it: exiftool and ffprobe.
+
+exiftool (Debian's ``libimage-exiftool-perl``) reads IPTC-IIM, XMP, EXIF and QuickTime
+tags of every accepted format. It runs as one long-lived process per worker (its
+``-stay_open`` mode, through pyexiftool): starting Perl and its modules costs about 130 ms
+a file, a question to a running exiftool about 5 ms (bench/renditions.py's figures are
+in docs/benchmarks.md).
+
+ffprobe (Debian's ``ffmpeg``) reads a video's streams: size, rotation, duration, codecs.
+It is told the container (``-f mov``, the demuxer of MP4 and QuickTime) and may open
+nothing but the file itself, so that no byte of an upload chooses a demuxer or a
+protocol for it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from newswire.errors import Unprocessable
+from newswire.media.metadata import TAGS
+
+FFPROBE = "ffprobe"
+EXIFTOOL = "exiftool"
+
+
+class Exiftool:
+    """One exiftool process answering questions until ``close`` (``-stay_open``)."""
+
+    def __init__(self) -> None:
+        self._tool: Any = None
+
+    def tags(self, path: Path, *, iptc_charset: str) -> dict[str, Any]:
+        """The tags of ``TAGS`` the file has, named ``Group:Tag`` (exiftool's ``-G1``),
+        numbers as numbers (``-n``)."""
+        import exiftool  # pyexiftool
+
+        if self._tool is None:
+            self._tool = exiftool.ExifTool(EXIFTOOL, common_args=["-G1", "-n"], encoding="utf-8")
+            self._tool.run()
+        params = ["-use", "MWG", "-charset", f"iptc={iptc_charset}", "-charset", "utf8",
+                  *(f"-{tag}" for tag in TAGS), str(path.resolve())]
+        try:
+            found = self._tool.execute_json(*params)
+        except (exiftool.exceptions.ExifToolException, ValueError) as exc:
+            self.close()
+            raise Unprocessable(f"exiftool cannot read it: {exc}") from None
+        return found[0] if found else {}
+
+    def close(self) -> None:
+        if self._tool is not None:
+            try:
+                self._tool.terminate()
+            finally:
+                self._tool = None
+
+
+class Stream(msgspec.Struct, kw_only=True):
+    codec_type: str = ""
+    codec_name: str = ""
+    width: int = 0
+    height: int = 0
+    tags: dict[str, str] = {}
+    side_data_list: list[dict[str, Any]] = []
+
+
+class Container(msgspec.Struct, kw_only=True):
+    duration: float | None = None
+    tags: dict[str, str] = {}
+
+
+class Probed(msgspec.Struct, kw_only=True):
+    streams: list[Stream] = []
+    format: Container = msgspec.field(default_factory=Container)
+
+
+class Video(msgspec.Struct, kw_only=True):
+    """What ffprobe says of a video: its size as shown (rotation applied)."""
+
+    width: int
+    height: int
+    rotation: int
+    duration: float
+    codecs: list[str]
+    creation_time: str | None
+
+
+def ffprobe(path: Path, *, timeout: float) -> Video:
+    """The facts of the video at ``path``; ``Unprocessable`` when ffprobe cannot read it
+    or it has no picture."""
+    done = _run(
+        [FFPROBE, "-v", "error", "-protocol_whitelist", "file", "-f", "mov",
+         "-print_format", "json", "-show_format", "-show_streams", f"file:{path.resolve()}"],
+        timeout=timeout, what="ffprobe",
+    )
+    if done.returncode != 0:
+        said = _last_line(done.stderr) or f"exit status {done.returncode}"
+        raise Unprocessable(f"ffprobe cannot read it: {said}")
+    try:
+        # ffprobe writes durations as strings ("2.000000"): strict=False reads them as numbers.
+        probed = msgspec.json.decode(done.stdout, type=Probed, strict=False)
+    except msgspec.ValidationError as exc:
+        raise Unprocessable(f"ffprobe cannot read it: {exc}") from None
+    video = next((s for s in probed.streams if s.codec_type == "video" and s.width), None)
+    if video is None:
+        raise Unprocessable("it has no video stream ffprobe can read")
+    rotation = _rotation(video)
+    width, height = (video.height, video.width) if rotation % 180 else (video.width, video.height)
+    audio = [s.codec_name for s in probed.streams if s.codec_type == "audio" and s.codec_name]
+    duration = probed.format.duration
+    if duration is None or duration <= 0:
+        raise Unprocessable("ffprobe finds no duration in it")
+    return Video(
+        width=width, height=height, rotation=rotation, duration=duration,
+        codecs=[video.codec_name, *audio[:1]],
+        creation_time=probed.format.tags.get("creation_time") or video.tags.get("creation_time"),
+    )
+
+
+def _rotation(stream: Stream) -> int:
+    """Degrees the picture is turned when shown: the display matrix, or the old ``rotate``
+    tag."""
+    for side in stream.side_data_list:
+        if "rotation" in side:
+            return round(float(side["rotation"])) % 360
+    try:
+        return int(stream.tags.get("rotate", "0")) % 360
+    except ValueError:
+        return 0
+
+
+def _run(command: list[str], *, timeout: float, what: str) -> subprocess.CompletedProcess[bytes]:
+    """A tool, with no input, killed when it takes longer than ``timeout`` seconds."""
+    try:
+        return subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=max(timeout, 0.01)
+        )
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(what) from None
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1][:300] if lines else ""
+
+
+def run_tool(command: list[str], *, timeout: float, what: str) -> None:
+    """Run ``command`` (ffmpeg); ``Unprocessable`` with its last words when it fails."""
+    done = _run(command, timeout=timeout, what=what)
+    if done.returncode != 0:
+        said = _last_line(done.stderr) or f"exit status {done.returncode}"
+        raise Unprocessable(f"{what} failed on it: {said}")
+

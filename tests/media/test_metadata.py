@@ -1,0 +1,64 @@
+"""Embedded text cleaned like any text newswire takes in, and dates made ISO 8601
+(``newswire.media.metadata``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.media.metadata import fields, iso_date, plain
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("عنوان\u202e الخبر", "عنوان الخبر"),  # right-to-left override removed
+        ("\u2067مصور\u2069 AA", "مصور AA"),  # isolates removed
+        ("\u200fالأناضول", "\u200fالأناضول"),  # the RLM mark stays
+        ("bell\x07 and\x00 nul", "bell and nul"),
+        ('<b>Bold</b> <script>alert("x")</script>caption', "Bold caption"),
+        ("<img src=x onerror=alert(1)>after", "after"),
+        ("a < b & c > d", "a < b & c > d"),  # text that only looks like markup stays
+        ("AT&amp;T", "AT&T"),
+        ("  many\n\tspaces  ", "many spaces"),
+        (2024, "2024"),
+        (["a", "b"], "a, b"),
+        (None, ""),
+    ],
+)
+def test_text_is_cleaned(raw, clean):
+    assert plain(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2024:05:01 10:20:30+03:00", "2024-05-01T10:20:30+03:00"),
+        ("2024:05:01 10:20:30.25Z", "2024-05-01T10:20:30.25+00:00"),
+        ("2024:05:01 10:20:30", "2024-05-01T10:20:30"),
+        ("2024:05:01", "2024-05-01"),
+        ("2024-05-01T10:20:30.000000Z", "2024-05-01T10:20:30.000000+00:00"),
+        ("2024:05:01 10:20:30+0300", "2024-05-01T10:20:30+03:00"),
+        ("0000:00:00 00:00:00", None),
+        ("2024:13:45", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_dates_are_iso_8601(raw, iso):
+    assert iso_date(raw) == iso
+
+
+def test_xmp_comes_before_iptc_and_quicktime_fills_what_they_lack():
+    tags = {
+        "XMP-photoshop:Headline": "from XMP",
+        "IPTC:Headline": "from IPTC",
+        "IPTC:Credit": "AA",
+        "ItemList:Description": "a video's own description",
+        "MWG:Keywords": "one keyword",
+    }
+    got = fields(tags)
+    assert got["headline"] == "from XMP"
+    assert got["credit"] == "AA"
+    assert got["caption"] == "a video's own description"
+    assert got["keywords"] == ["one keyword"]
+    assert got["date_created"] is None

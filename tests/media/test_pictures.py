@@ -1,0 +1,183 @@
+"""Pictures taken in: their metadata read, their renditions made and stored
+(``newswire.media.Pipeline``), for every accepted picture format."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+from PIL import Image
+
+from newswire.media import Limits, Pipeline
+from tests.media.files import BLUE, RED, WHITE, display_p3_jpeg, heic, picture, tag, transparent_png
+
+ARABIC = {
+    "headline": "رئيس الاستخبارات التركي يلتقي وفدا من حماس",
+    "caption": "صورة أرشيفية من أنقرة",
+    "byline": "مصطفى قايا",
+    "credit": "الأناضول",
+    "copyright_notice": "© الأناضول 2024",
+    "city": "أنقرة",
+    "country": "تركيا",
+}
+IPTC = {
+    "headline": "IPTC:Headline", "caption": "IPTC:Caption-Abstract", "byline": "IPTC:By-line",
+    "credit": "IPTC:Credit", "copyright_notice": "IPTC:CopyrightNotice", "city": "IPTC:City",
+    "country": "IPTC:Country-PrimaryLocationName",
+}
+XMP = {
+    "headline": "XMP-photoshop:Headline", "caption": "XMP-dc:Description",
+    "byline": "XMP-dc:Creator", "credit": "XMP-photoshop:Credit",
+    "copyright_notice": "XMP-dc:Rights", "city": "XMP-photoshop:City",
+    "country": "XMP-photoshop:Country",
+}
+
+
+def rendered(blobs, media, name: str) -> Image.Image:
+    image = Image.open(io.BytesIO(blobs.read(media.rendition(name).blob)))
+    image.load()
+    return image
+
+
+def near(a, b, tolerance=12) -> bool:
+    return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=False))
+
+
+def test_iptc_in_utf8_arabic_included_and_exif_are_read(pipeline, tmp_path):
+    photo = picture(tmp_path / "photo.jpg", 1200, 800)
+    tag(photo, "-IPTC:CodedCharacterSet=UTF8",
+        *(f"-{IPTC[k]}={v}" for k, v in ARABIC.items()),
+        "-IPTC:Keywords=سياسة", "-IPTC:Keywords=تركيا",
+        "-IPTC:DateCreated=2024:05:01", "-IPTC:TimeCreated=10:20:30+03:00",
+        "-EXIF:DateTimeOriginal=2024:05:01 10:20:31", "-EXIF:OffsetTimeOriginal=+03:00")
+    info = pipeline.take(photo).info
+    for field, value in ARABIC.items():
+        assert getattr(info, field) == value, field
+    assert info.keywords == ["سياسة", "تركيا"]
+    assert info.date_created == "2024-05-01T10:20:30+03:00"
+    assert info.capture_time == "2024-05-01T10:20:31+03:00"
+    assert (info.kind, info.content_type, info.width, info.height) == (
+        "picture", "image/jpeg", 1200, 800)
+
+
+def test_xmp_arabic_is_read(pipeline, tmp_path):
+    photo = picture(tmp_path / "xmp.jpg", 400, 300)
+    tag(photo, *(f"-{XMP[k]}={v}" for k, v in ARABIC.items()), "-XMP-dc:Subject=غزة",
+        "-XMP-photoshop:DateCreated=2024:05:01")
+    info = pipeline.take(photo).info
+    for field, value in ARABIC.items():
+        assert getattr(info, field) == value, field
+    assert info.keywords == ["غزة"]
+    assert info.date_created == "2024-05-01"
+
+
+def test_iptc_written_in_an_undeclared_arabic_charset_reads_with_the_charset_set(
+    pipeline, blobs, tmp_path
+):
+    """Old Arabic desks wrote IPTC in Windows-1256 without declaring it (no 1:90): the
+    ``iptc_charset`` limit says what such files are in."""
+    photo = picture(tmp_path / "cp1256.jpg", 400, 300)
+    tag(photo, f"-IPTC:Headline={ARABIC['headline']}", f"-IPTC:City={ARABIC['city']}",
+        charset="cp1256")
+    data = photo.read_bytes()
+    assert ARABIC["city"].encode("cp1256") in data and ARABIC["city"].encode() not in data
+    with Pipeline(blobs, Limits(iptc_charset="cp1256")) as arabic:
+        info = arabic.take(photo).info
+    assert (info.headline, info.city) == (ARABIC["headline"], ARABIC["city"])
+    assert pipeline.take(photo).info.city != ARABIC["city"]  # read as Windows-1252
+
+
+def test_control_characters_bidi_overrides_and_markup_in_metadata_are_cleaned(
+    pipeline, tmp_path
+):
+    photo = picture(tmp_path / "hostile.jpg", 400, 300)
+    tag(photo, "-XMP-photoshop:Headline=\u202eعاجل\u202c <script>alert(1)</script>خبر",
+        # exiftool writes no control character into XMP (XML cannot carry them): IPTC can.
+        "-IPTC:CodedCharacterSet=UTF8",
+        "-IPTC:Caption-Abstract=<b>bold</b>\x07 cap\x1btion<img src=x onerror=alert(1)>",
+        "-XMP-dc:Creator=\u2066Reporter\u2069")
+    info = pipeline.take(photo).info
+    assert info.headline == "عاجل خبر"
+    assert info.caption == "bold caption"
+    assert info.byline == "Reporter"
+
+
+def test_renditions_are_made_at_their_sizes_and_stored(pipeline, blobs, tmp_path):
+    media = pipeline.take(picture(tmp_path / "big.jpg", 3000, 2000))
+    sizes = {r.name: (r.width, r.height) for r in media.renditions}
+    assert sizes == {"original": (3000, 2000), "web": (1400, 933), "preview": (640, 427),
+                     "thumbnail": (200, 133)}
+    for r in media.renditions:
+        data = blobs.read(r.blob)
+        assert r.size == len(data)
+        assert Image.open(io.BytesIO(data)).size == (r.width, r.height)
+        assert r.content_type == "image/jpeg"
+    assert blobs.read(media.rendition("original").blob) == (tmp_path / "big.jpg").read_bytes()
+
+
+def test_a_small_picture_is_never_enlarged(pipeline, tmp_path):
+    media = pipeline.take(picture(tmp_path / "small.jpg", 300, 200))
+    sizes = {r.name: (r.width, r.height) for r in media.renditions}
+    assert sizes == {"original": (300, 200), "web": (300, 200), "preview": (300, 200),
+                     "thumbnail": (200, 133)}
+
+
+def test_the_exif_orientation_is_applied(pipeline, blobs, tmp_path):
+    """Stored 1600 × 1200 with its red band on top, orientation 6 (turn 90° clockwise to
+    show): shown 1200 × 1600, the red band on the right."""
+    media = pipeline.take(picture(tmp_path / "turned.jpg", 1600, 1200, orientation=6))
+    assert (media.info.width, media.info.height, media.info.orientation) == (1200, 1600, 6)
+    web = rendered(blobs, media, "web").convert("RGB")
+    assert web.size == (1050, 1400)  # portrait
+    assert near(web.getpixel((web.width - 3, web.height // 2)), RED)
+    assert near(web.getpixel((3, web.height // 2)), BLUE)
+    assert "exif" not in web.info or 0x0112 not in web.getexif()
+
+
+def test_another_colour_profile_is_converted_to_srgb_and_tags_are_stripped(
+    pipeline, blobs, tmp_path
+):
+    colour = (200, 100, 50)
+    photo = display_p3_jpeg(tmp_path / "p3.jpg", colour)
+    tag(photo, "-EXIF:SerialNumber=CAM-1234", "-GPS:GPSLatitude=39.9", "-GPS:GPSLatitudeRef=N")
+    assert not near(Image.open(photo).convert("RGB").getpixel((5, 5)), colour, 3)
+    media = pipeline.take(photo)
+    for name in ("web", "preview", "thumbnail"):
+        image = rendered(blobs, media, name)
+        assert near(image.convert("RGB").getpixel((5, 5)), colour, 4), name
+        assert "icc_profile" not in image.info and not image.getexif(), name
+    dump = subprocess.run(["exiftool", "-j", "-G1", "-"], input=blobs.read(
+        media.rendition("web").blob), capture_output=True, check=True).stdout.decode()
+    assert "CAM-1234" not in dump and "GPS" not in dump
+
+
+def test_a_png_is_a_graphic_and_its_transparency_is_laid_on_white(pipeline, blobs, tmp_path):
+    media = pipeline.take(transparent_png(tmp_path / "chart.png", 800, 400))
+    assert (media.info.kind, media.info.content_type) == ("graphic", "image/png")
+    web = rendered(blobs, media, "web").convert("RGB")
+    assert near(web.getpixel((2, 2)), WHITE)
+    assert near(web.getpixel((400, 200)), RED)
+
+
+@pytest.mark.parametrize(("fmt", "content_type"), [("TIFF", "image/tiff"), ("WEBP", "image/webp")])
+def test_tiff_and_webp_pictures_are_taken_in(pipeline, tmp_path, fmt, content_type):
+    media = pipeline.take(picture(tmp_path / f"p.{fmt.lower()}", 900, 600, fmt=fmt))
+    assert (media.info.kind, media.info.content_type) == ("picture", content_type)
+    assert {r.name: r.width for r in media.renditions} == {
+        "original": 900, "web": 900, "preview": 640, "thumbnail": 200}
+
+
+def test_a_heic_picture_is_taken_in(pipeline, blobs, tmp_path):
+    photo = heic(tmp_path / "IMG_0001.HEIC", 1000, 750)
+    tag(photo, f"-XMP-photoshop:Headline={ARABIC['headline']}")
+    media = pipeline.take(photo)
+    assert (media.info.content_type, media.info.width, media.info.height) == ("image/heic", 1000, 750)
+    assert media.info.headline == ARABIC["headline"]
+    assert near(rendered(blobs, media, "preview").convert("RGB").getpixel((10, 10)), BLUE)
+
+
+def test_the_same_file_twice_is_stored_once(pipeline, blobs, tmp_path):
+    photo = picture(tmp_path / "again.jpg", 500, 400)
+    first, second = pipeline.take(photo), pipeline.take(photo, name="copy.jpg")
+    assert [r.blob for r in first.renditions] == [r.blob for r in second.renditions]

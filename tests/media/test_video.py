@@ -1,0 +1,65 @@
+"""Video taken in: duration, size and codecs read by ffprobe, a poster frame and a
+low-bitrate preview made by ffmpeg (``newswire.media.Pipeline``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+
+from PIL import Image
+
+from tests.media.files import tag, video
+
+
+def probe(data: bytes) -> dict:
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-"],
+        input=data, capture_output=True, check=True, timeout=60,
+    )
+    return json.loads(done.stdout)
+
+
+def test_an_mp4_video_is_probed_and_rendered(pipeline, blobs, tmp_path):
+    clip = video(tmp_path / "clip.mp4", seconds=2, size="960x540")
+    tag(clip, "-XMP-dc:Title=مؤتمر صحفي", "-XMP-dc:Description=لقطات من أنقرة",
+        "-XMP-dc:Creator=الأناضول")
+    media = pipeline.take(clip)
+    info = media.info
+    assert (info.kind, info.content_type, info.width, info.height) == ("video", "video/mp4", 960, 540)
+    assert abs(info.duration - 2.0) < 0.2
+    assert info.codecs == ["h264", "aac"]
+    assert info.headline == "مؤتمر صحفي"  # the title, when there is no headline
+    assert info.caption == "لقطات من أنقرة"
+    assert info.byline == "الأناضول"
+    assert [r.name for r in media.renditions] == ["original", "poster", "thumbnail", "preview"]
+
+    poster = media.rendition("poster")
+    assert (poster.content_type, poster.width, poster.height) == ("image/jpeg", 960, 540)
+    assert Image.open(io.BytesIO(blobs.read(poster.blob))).size == (960, 540)
+    assert (media.rendition("thumbnail").width, media.rendition("thumbnail").height) == (200, 113)
+
+    preview = media.rendition("preview")
+    assert (preview.content_type, preview.width, preview.height) == ("video/mp4", 640, 360)
+    assert abs(preview.duration - 2.0) < 0.2
+    streams = probe(blobs.read(preview.blob))["streams"]
+    assert [s["codec_name"] for s in streams] == ["h264", "aac"]
+    assert preview.size * 8 / preview.duration < 700_000  # bits a second, sound included
+
+
+def test_a_phone_video_recorded_turned_is_shown_upright(pipeline, blobs, tmp_path):
+    clip = video(tmp_path / "phone.mov", size="640x360", rotate=90, container="mov")
+    media = pipeline.take(clip)
+    assert (media.info.content_type, media.info.width, media.info.height) == (
+        "video/quicktime", 360, 640)
+    poster = Image.open(io.BytesIO(blobs.read(media.rendition("poster").blob)))
+    assert poster.height > poster.width
+    preview = media.rendition("preview")
+    assert (preview.width, preview.height) == (360, 640)
+
+
+def test_a_small_video_is_not_enlarged(pipeline, tmp_path):
+    media = pipeline.take(video(tmp_path / "tiny.mp4", seconds=1, size="160x120"))
+    assert {r.name: (r.width, r.height) for r in media.renditions} == {
+        "original": (160, 120), "poster": (160, 120), "thumbnail": (160, 120),
+        "preview": (160, 120)}
