@@ -74,6 +74,14 @@ SETTINGS: tuple[Setting, ...] = (
         " default: beside the SQLite database (`newswire.db.search`), in memory for an"
         " in-memory database.",
     ),
+    Setting(
+        "blobs",
+        "",
+        "Where pictures, video and their renditions are kept: `file:///folder` (a volume every"
+        " node mounts) or the store's URL; default: beside the SQLite database"
+        " (`newswire.db.blobs`), in the PostgreSQL database (large objects), in a temporary"
+        " folder for an in-memory database.",
+    ),
     Setting("teaser_chars", "600", "Longest teaser (teaser access, public site), in characters."),
     Setting(
         "stream_buffer",
@@ -196,6 +204,7 @@ class Settings:
     base_url: str = field(default_factory=lambda: setting("base_url"))
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))
+    blobs: str = field(default_factory=lambda: setting("blobs"))
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))

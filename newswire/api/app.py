@@ -18,6 +18,7 @@ from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
 from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
 from newswire.api.serving import WORKER_ENV
+from newswire.blobs import blobs_for
 from newswire.bus import open_bus
 from newswire.delivery.announce import Herald
 from newswire.delivery.feed import FeedPages
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             with contextlib.suppress(Exception):
                 await run_in_threadpool(_flush, meter, principals, store)
             await bus.close()
+            app.state.blobs.close()
             store.close()
             if shared is not None:
                 with contextlib.suppress(Exception):
@@ -179,6 +181,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if settings.metrics_dir and os.environ.get(WORKER_ENV)
         else None
     )
+    state.blobs = blobs_for(settings.db, settings.blobs)
     state.heartbeat = float(settings.heartbeat)
     state.closing = False
     state.searching = None

@@ -35,7 +35,7 @@ BACKENDS: dict[str, str] = {
 CHUNK = 1024 * 1024
 """Bytes per piece when a blob is copied or streamed: a blob is never all in memory."""
 
-__all__ = ["BACKENDS", "CHUNK", "Blobs", "check_key", "open_blobs"]
+__all__ = ["BACKENDS", "CHUNK", "Blobs", "blobs_for", "check_key", "open_blobs"]
 
 
 class Blobs(Protocol):
@@ -91,6 +91,24 @@ def span(start: int, end: int | None, size: int) -> tuple[int, int]:
         raise BadInput("a byte range starts and ends at 0 or after", field="range")
     stop = size if end is None else min(end, size)
     return min(start, size), max(min(start, size), stop)
+
+
+def blobs_for(store_url: str, setting: str = "") -> Blobs:
+    """The blob store of a deployment: ``setting`` (the ``blobs`` setting) if given, else
+    the store's own (beside its SQLite file, in its PostgreSQL database); for a store in
+    memory, a temporary folder that goes when the process does."""
+    if setting:
+        return open_blobs(setting)
+    rest = store_url.split(":", 1)[1] if ":" in store_url else ""
+    if store_url.lower().startswith("sqlite") and (":memory:" in rest or not rest.startswith("///")):
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="newswire-blobs-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return open_blobs(Path(folder).as_uri())
+    return open_blobs(store_url)
 
 
 def open_blobs(url: str) -> Blobs:
