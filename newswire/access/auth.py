@@ -63,19 +63,24 @@ def authenticate(
     record = store.keys.by_hash(hash_key(key))
     if record is None:
         raise Unauthorized("unknown API key", field="Authorization")
+    principal = principal_of(store, record)
+    now = now or utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
+        (touch or store.keys.touch)(record.id, now)
+    return principal
+
+
+def principal_of(store: Store, record: ApiKey, field: str = "Authorization") -> Principal:
+    """The principal of a stored key: ``Unauthorized`` when it was revoked, ``Forbidden``
+    when its subscriber is not active (``field`` names where the key came from)."""
     if record.revoked_at is not None:
-        raise Unauthorized(f"API key {record.id} was revoked", field="Authorization")
+        raise Unauthorized(f"API key {record.id} was revoked", field=field)
     subscriber, products = None, [AGENCY]
     if record.subscriber:
         subscriber = store.subscribers.get(record.subscriber)
         if subscriber.status != "active":
-            raise Forbidden(
-                f"subscriber {subscriber.name} is {subscriber.status}", field="Authorization"
-            )
+            raise Forbidden(f"subscriber {subscriber.name} is {subscriber.status}", field=field)
         products = [store.products.get(name) for name in subscriber.products]
-    now = now or utcnow()
-    if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
-        (touch or store.keys.touch)(record.id, now)
     return Principal(record, subscriber, products)
 
 

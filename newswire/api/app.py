@@ -16,7 +16,20 @@ from starlette.types import Receive, Scope, Send
 from newswire import __version__, logs
 from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
-from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
+from newswire.api import (
+    admin,
+    feed,
+    items,
+    media,
+    openapi,
+    ops,
+    problems,
+    raw,
+    search,
+    stream,
+    usage,
+    webhooks,
+)
 from newswire.api.serving import WORKER_ENV
 from newswire.blobs import blobs_for
 from newswire.bus import open_bus
@@ -80,6 +93,9 @@ class NewswireApp(FastAPI):
         from ``logs.Tagged``."""
         rid = logs.begin(scope["headers"])
         path, method = scope["path"], scope["method"]
+        renderer = self.state.renderer
+        if not renderer.base:  # no base_url setting: links to files start as requests do
+            renderer.base = raw.base_of(self.state, scope).rstrip("/")
         if path == "/v1/stream" and method in ("GET", "HEAD"):
             await stream.serve_stream(self, scope, receive, send)
             return
@@ -105,7 +121,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or open_store(settings.db)
     bus = open_bus(settings.bus)
     metrics, meter = Metrics(), Meter()
-    renderer = Renderer(teaser_chars=settings.teaser_chars)
+    renderer = Renderer(teaser_chars=settings.teaser_chars, base=settings.base_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -191,6 +207,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # The public site first: its paths match nothing else, and its pages are the hottest.
     app.include_router(public.router)
     public.install_not_found(app, problems.http_error)
+    app.include_router(media.router)  # before items: its paths are under an item's
     app.include_router(items.router)
     app.include_router(feed.router)
     app.include_router(stream.router)

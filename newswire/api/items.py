@@ -455,7 +455,7 @@ async def serve_item(app: Starlette, scope: Scope, receive: Receive, send: Send)
     (nothing sent) for a request the documented route must answer: another path under
     the item, or a parameter that is not plainly valid."""
     item_id = scope["path"][len("/v1/items/") :]
-    if not item_id or item_id.endswith(("/versions", "/withdraw")):
+    if not item_id or item_id.endswith(("/versions", "/withdraw")) or "/renditions/" in item_id:
         return False
     params = raw.query(scope)
     if params is None:

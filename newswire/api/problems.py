@@ -48,6 +48,7 @@ _DESCRIPTIONS = {
     406: "None of the Accept media types can be rendered",
     413: "The body is over the size limit",
     415: "The body's format is not one newswire reads",
+    416: "The range asked for is past the end of the file",
     422: "Of the declared form, but refused for what it says (the problem names the field):"
     " an item the parser refuses, a name that refers to nothing stored, a rule across fields",
     503: "The database is busy; try again",

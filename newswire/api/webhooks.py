@@ -209,6 +209,7 @@ _CREATE_BODY = {
                             "type": "string",
                             "minLength": MIN_SECRET,
                             "maxLength": MAX_SECRET,
+                            "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
                             "description": "Signs each delivery: X-Newswire-Signature is "
                             "sha256=<hex HMAC-SHA256 of the body with it>. Never shown again.",
                         },

@@ -38,18 +38,46 @@ RenderKey: TypeAlias = tuple[str, int, str, str] | tuple[str, int, str, str, str
 them for the rendering embedded in an envelope."""
 
 
+def rendition_path(item_id: str, version: int, name: str) -> str:
+    """Where newswire serves a version's rendition (``newswire.api.media``), from the
+    server's root: the same bytes for ever (a version never changes)."""
+    return f"/v1/items/{quote(item_id, safe=':@')}/versions/{version}/renditions/{quote(name, safe='')}"
+
+
 class Renderer:
-    def __init__(self, *, capacity: int = DEFAULT_CAPACITY, teaser_chars: int = DEFAULT_TEASER_CHARS):
+    def __init__(
+        self,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        teaser_chars: int = DEFAULT_TEASER_CHARS,
+        base: str = "",
+    ):
         self.capacity = capacity
         self.teaser_chars = teaser_chars
+        self.base = base.rstrip("/")
+        """The server's URL, before the path of each rendition ``href`` of the items it
+        renders (the ``base_url`` setting; else the app sets it from the first request it
+        serves: a rendering is made once for every caller, so it cannot vary by request)."""
         self._cache: LRUCache[RenderKey, bytes] = LRUCache(maxsize=capacity, getsizeof=len)
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
 
     def view(self, item: NewsItem, access: Access) -> NewsItem:
-        """The item as this access level sees it."""
-        return item if access == "full" else teaser(item, self.teaser_chars)
+        """The item as this access level sees it: a teaser keeps only the small
+        renditions; the files newswire keeps get their ``href`` here."""
+        seen = item if access == "full" else teaser(item, self.teaser_chars)
+        if not any(r.blob and not r.href for r in seen.renditions):
+            return seen
+        renditions = [
+            msgspec.structs.replace(
+                r, href=self.base + rendition_path(item.id, item.version, r.name)
+            )
+            if r.blob and not r.href
+            else r
+            for r in seen.renditions
+        ]
+        return msgspec.structs.replace(seen, renditions=renditions)
 
     def _cached(self, key: RenderKey) -> bytes | None:
         with self._lock:

@@ -191,6 +191,10 @@ def check_secret(secret: object) -> str:
         )
     if len(secret) > MAX_SECRET:
         raise BadInput(f"the secret is at most {MAX_SECRET} characters", field="secret")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in secret):
+        # A NUL cannot even be stored in PostgreSQL; none of them can be typed into the
+        # receiver's configuration reliably either.
+        raise BadInput("the secret has control characters", field="secret")
     return secret
 
 

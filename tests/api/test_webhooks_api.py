@@ -95,6 +95,8 @@ def problem(response: httpx.Response, status: int, field: str | None = None) -> 
         ({"secret": SECRET}, "url"),
         ({"url": "https://example.org/in", "secret": "too-short"}, "secret"),
         ({"url": "https://example.org/in"}, "secret"),
+        ({"url": "https://example.org/in", "secret": SECRET + "\x00"}, "secret"),
+        ({"url": "https://example.org/in", "secret": SECRET + "\n"}, "secret"),
         ({"url": "https://example.org/in", "secret": SECRET, "format": "rss"}, "format"),
         ({"url": "https://example.org/in", "secret": SECRET, "format": "jsonfeed"}, "format"),
         ({"url": "https://example.org/in", "secret": SECRET, "format": "pdf"}, "format"),

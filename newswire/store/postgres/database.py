@@ -16,7 +16,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from newswire.errors import BadInput, Unavailable
+from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.store.base import Args, Row
 
 SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
@@ -98,6 +98,10 @@ class Database:
                 yield conn
         except PoolTimeout:
             raise Unavailable("no database connection is free; try again") from None
+        except psycopg.DataError as exc:
+            # A value PostgreSQL cannot hold (a NUL in a text): what was sent is at fault,
+            # and nothing was stored. Inputs are checked before; this is the last guard.
+            raise Unprocessable(f"a value cannot be stored: {exc}", field="body") from None
         except psycopg.OperationalError as exc:
             # Connection lost, server shutting down, a deadlock or a cancelled statement:
             # each is transient, and the transaction was rolled back.

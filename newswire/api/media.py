@@ -1,0 +1,268 @@
+"""The files of picture, video, graphic and audio items, served by newswire.
+
+- ``GET|HEAD /v1/items/{id}/versions/{version}/renditions/{name}``: a version's rendition
+  (``original``, ``web``, ``preview``, ``thumbnail``, ``poster``, ...). A version never
+  changes, so neither do these bytes: ``ETag`` is the file's SHA-256 and the answer may be
+  kept for a year (``immutable``). This is the ``href`` every format gives a rendition.
+- ``GET|HEAD /v1/items/{id}/renditions/{name}``: the same of the item's latest version.
+- ``GET /v1/items/{id}/renditions/{name}/link?ttl=``: a signed link to the version's
+  rendition that works without a key until it expires (``newswire.access.signing``), for a
+  CMS or a browser the subscriber hands it to; signed for the caller's key, it stops
+  working when the key is revoked or the subscriber loses the item.
+
+Who gets what: a caller entitled to the item with full access gets every rendition; with
+teaser access only ``thumbnail`` and ``preview`` (403 for the others); a caller not
+entitled to it, or anyone while the item is under embargo or once it is withdrawn, gets
+404, as for the item itself. A request either carries a key (``Authorization: Bearer``)
+or is a signed link (``expires``, ``by``, ``signature``): signed for ``public`` (the public
+site's pictures), it gets the small renditions of any item the public site shows.
+
+``Range`` (one range) is answered 206 with ``Content-Range``; one past the end is 416.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from newswire.access import signing
+from newswire.access.auth import principal_of
+from newswire.access.entitlement import grant
+from newswire.access.products import Product
+from newswire.api import auth, problems
+from newswire.blobs import Blobs
+from newswire.delivery.renderer import rendition_path
+from newswire.errors import Forbidden, NotFound
+from newswire.model import Rendition, utcnow
+from newswire.store.base import Stored
+from newswire.text.teaser import TEASER_RENDITIONS
+
+router = APIRouter(tags=["media"])
+
+PUBLIC_PRODUCT = Product(name="public", access="teaser")
+"""What a link signed for ``public`` may reach: what the public site shows, as a teaser."""
+IMMUTABLE = "max-age=31536000, immutable"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_SIGNED = ("expires", "by", "signature")
+
+Ttl = Annotated[
+    int,
+    Query(ge=1, le=signing.MAX_TTL, description="Seconds the link works (at most a week)."),
+]
+Signature = Annotated[
+    str | None, Query(description="Of a signed link (…/link): instead of a key.")
+]
+
+
+def _visible(history: list[Stored], version: int | None, item_id: str) -> Stored:
+    """The version asked for (None: the latest) if anyone may have its files now: none of
+    a withdrawn item, none under embargo."""
+    if not history or history[-1].item.pubstatus == "canceled":
+        raise NotFound(f"no item {item_id!r}", field="id")
+    now = utcnow()
+    for stored in reversed(history):
+        if version is not None and stored.item.version != version:
+            continue
+        until = stored.item.embargo_until
+        if until is not None and until > now:
+            raise NotFound(f"no item {item_id!r} yet", field="id")
+        return stored
+    raise NotFound(f"item {item_id!r} has no version {version}", field="version")
+
+
+def _rendition(products: list[Product], stored: Stored, name: str) -> Rendition:
+    """The rendition ``name`` of ``stored`` if ``products`` give it; 404 when they give
+    nothing of the item or it has no such file; 403 for a file teaser access lacks."""
+    item = stored.item
+    granted = grant(products, item, utcnow())
+    if granted is None:
+        raise NotFound(f"no item {item.id!r}", field="id")
+    found = next((r for r in item.renditions if r.name == name and r.blob), None)
+    if found is None:
+        raise NotFound(f"item {item.id!r} has no rendition {name!r}", field="name")
+    if granted.access != "full" and name not in TEASER_RENDITIONS:
+        shown = ", ".join(sorted(TEASER_RENDITIONS))
+        raise Forbidden(f"teaser access gets the {shown} renditions, not {name!r}", field="name")
+    return found
+
+
+async def _products(request: Request, path: str) -> tuple[list[Product], datetime | None]:
+    """What the caller may have, and until when if it came by a signed link: a signed
+    link's (checked), else the key's (401/403/429 as on every route)."""
+    params = request.query_params
+    state = request.app.state
+    if any(p in params for p in _SIGNED):
+        secret = await run_in_threadpool(state.store.coordination.secret, signing.SECRET_NAME)
+        signed = signing.check(
+            secret, path, params.get("expires"), params.get("by"), params.get("signature")
+        )
+        expires = datetime.fromtimestamp(signed.expires, UTC)
+        if signed.by == signing.PUBLIC:
+            return [PUBLIC_PRODUCT], expires
+        store = state.store
+
+        def of_key() -> list[Product]:
+            try:
+                record = store.keys.get(signed.by)
+            except NotFound:
+                raise Forbidden("the key this link was signed for is gone", field="by") from None
+            return principal_of(store, record, field="by").products
+
+        return await run_in_threadpool(of_key), expires
+    principal = await auth.identify(state, request.headers.get("authorization"))
+    principal.require("read")
+    return principal.products, None
+
+
+async def _history(request: Request, item_id: str) -> list[Stored]:
+    histories = request.app.state.histories
+    history: list[Stored] | None = histories.get(item_id)
+    if history is None:
+        loaded: list[Stored] = await run_in_threadpool(histories.load, item_id)
+        return loaded
+    return history
+
+
+def _span(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(start, end)`` (end excluded) of a ``Range`` header of one range; None to send
+    the whole file (no header, or one this server does not take, as HTTP allows)."""
+    if not header:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # the last N bytes
+        return max(0, size - int(last)), size
+    start = int(first)
+    end = size if not last else min(size, int(last) + 1)
+    if start >= size or end <= start:
+        raise _Unsatisfiable(size)
+    return start, end
+
+
+class _Unsatisfiable(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+def _chunks(blobs: Blobs, key: str, start: int, end: int) -> Iterator[bytes]:
+    yield from blobs.chunks(key, start, end)
+
+
+async def _send(
+    request: Request, rendition: Rendition, cache: str, filename: str
+) -> Response:
+    blobs: Blobs = request.app.state.blobs
+    key = rendition.blob
+    size = rendition.size if rendition.size is not None else await run_in_threadpool(blobs.size, key)
+    etag = f'"{key}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+    }
+    media_type = rendition.content_type or "application/octet-stream"
+    if etag in (request.headers.get("if-none-match") or ""):
+        return Response(status_code=304, headers=headers)
+    try:
+        span = _span(request.headers.get("range"), size)
+    except _Unsatisfiable as exc:
+        answer = problems.problem(
+            416, "Range not satisfiable", f"the file has {exc.size} bytes", field="Range"
+        )
+        answer.headers["Content-Range"] = f"bytes */{exc.size}"
+        return answer
+    status, (start, end) = (200, (0, size)) if span is None else (206, span)
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=media_type)
+    return StreamingResponse(
+        _chunks(blobs, key, start, end), status_code=status, headers=headers, media_type=media_type
+    )
+
+
+def _filename(stored: Stored, rendition: Rendition) -> str:
+    extension = (rendition.content_type.split("/")[-1] or "bin").replace("jpeg", "jpg")
+    extension = extension.replace("quicktime", "mov")
+    return f"{rendition.name}.{extension}"
+
+
+_RESPONSES = problems.responses(400, 401, 403, 404, 416, 429) | {
+    200: {"description": "The file", "content": {"application/octet-stream": {}}},
+    206: {"description": "The range of the file asked for"},
+}
+
+
+@router.head("/v1/items/{item_id:path}/versions/{version}/renditions/{name}", include_in_schema=False)
+@router.get(
+    "/v1/items/{item_id:path}/versions/{version}/renditions/{name}", responses=_RESPONSES
+)
+async def get_version_rendition(
+    request: Request,
+    item_id: str,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    name: str,
+    expires: Signature = None,
+    by: Signature = None,
+    signature: Signature = None,
+) -> Response:
+    """A version's rendition: with a key, or as a signed link (``…/link``)."""
+    products, until = await _products(request, rendition_path(item_id, version, name))
+    stored = _visible(await _history(request, item_id), version, item_id)
+    rendition = _rendition(products, stored, name)
+    if until is None:
+        cache = f"private, {IMMUTABLE}"
+    else:  # a signed link: kept no longer than it works
+        left = max(0, int((until - utcnow()).total_seconds()))
+        scope = "public" if request.query_params.get("by") == signing.PUBLIC else "private"
+        cache = f"{scope}, max-age={left}"
+    return await _send(request, rendition, cache, _filename(stored, rendition))
+
+
+@router.head("/v1/items/{item_id:path}/renditions/{name}", include_in_schema=False)
+@router.get("/v1/items/{item_id:path}/renditions/{name}", responses=_RESPONSES)
+async def get_rendition(request: Request, item_id: str, name: str) -> Response:
+    """The latest version's rendition (with a key). Revalidated on every use (``no-cache``
+    and its ``ETag``): the next version may have other files."""
+    products, _ = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
+    stored = _visible(await _history(request, item_id), None, item_id)
+    rendition = _rendition(products, stored, name)
+    return await _send(request, rendition, "private, no-cache", _filename(stored, rendition))
+
+
+@router.get(
+    "/v1/items/{item_id:path}/renditions/{name}/link",
+    responses=problems.responses(400, 401, 403, 404, 429),
+)
+async def sign_rendition(request: Request, item_id: str, name: str, ttl: Ttl = signing.DEFAULT_TTL) -> Response:
+    """A link to the latest version's rendition that works without a key for ``ttl``
+    seconds, signed for the caller's key: ``{"href", "expires"}``."""
+    principal = await auth.identify(request.app.state, request.headers.get("authorization"))
+    principal.require("read")
+    stored = _visible(await _history(request, item_id), None, item_id)
+    _rendition(principal.products, stored, name)
+    path = rendition_path(item_id, stored.item.version, name)
+    secret = await run_in_threadpool(
+        request.app.state.store.coordination.secret, signing.SECRET_NAME
+    )
+    query = signing.sign(secret, path, principal.key.id, ttl)
+    href = request.app.state.renderer.base + path + "?" + query
+    expires = int(dict(p.split("=", 1) for p in query.split("&"))["expires"])
+    return JSONResponse(
+        {"href": href, "expires": datetime.fromtimestamp(expires, UTC).isoformat()},
+        headers={"Cache-Control": "no-store"},
+    )

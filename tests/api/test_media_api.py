@@ -1,0 +1,250 @@
+"""The files of media items over real HTTP (``newswire.api.media``), on each store backend:
+who gets which rendition, signed links, ``Range``, ``ETag``, embargo and withdrawal, and
+the ``href``s every format gives them.
+
+The picture's files are real JPEGs (Pillow writes them) kept in the deployment's real blob
+store (beside the SQLite file, or large objects in PostgreSQL), and the item is stored as
+ingest stores one: what the server does with them is what is tested here."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+
+from newswire.access import signing
+from newswire.blobs import blobs_for
+from newswire.delivery.renderer import rendition_path
+from newswire.model import Dateline, NewsItem, Rendition, utcnow
+from newswire.store import open_store
+from tests.helpers import Server, make_key, newswire
+
+SIZES = {"original": (1600, 1200), "web": (1400, 1050), "preview": (640, 480), "thumbnail": (200, 150)}
+PICTURE = "urn:test:media:picture"
+HELD = "urn:test:media:held"
+GONE = "urn:test:media:gone"
+ENGLISH = "urn:test:media:english"
+
+
+def jpeg(width: int, height: int, shade: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (shade, 40, 90)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def picture(item_id: str, blobs, language: str = "ar", **fields) -> tuple[NewsItem, dict[str, bytes]]:
+    files = {name: jpeg(w, h, n * 40) for n, (name, (w, h)) in enumerate(SIZES.items())}
+    renditions = [
+        Rendition(
+            name=name, content_type="image/jpeg", width=w, height=h,
+            size=len(files[name]), blob=blobs.put(files[name]),
+        )
+        for name, (w, h) in SIZES.items()
+    ]
+    item = NewsItem(
+        id=item_id, type="picture", language=language, headline="مظاهرة في أنقرة",
+        description="متظاهرون أمام البرلمان", credit="الأناضول", renditions=renditions,
+        dateline=Dateline(place="أنقرة"), **fields,
+    )
+    return item, files
+
+
+@pytest.fixture(scope="module")
+def wire(module_store_url):
+    db = module_store_url
+    for args in (
+        ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
+        ("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar"),
+        ("product", "add", "en-full", "--access", "full", "--lang", "en"),
+        ("subscriber", "add", "full", "--product", "ar-full"),
+        ("subscriber", "add", "teaser", "--product", "ar-teaser"),
+        ("subscriber", "add", "english", "--product", "en-full"),
+    ):
+        done = newswire(*args, db=db)
+        assert done.returncode == 0, done.stderr.decode()
+    keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser", "english")}
+    keys["revoked"] = make_key(db, "--subscriber", "full")
+    store, blobs = open_store(db), blobs_for(db)
+    try:
+        item, files = picture(PICTURE, blobs)
+        store.append(item)
+        store.append(picture(HELD, blobs, embargo_until=utcnow() + timedelta(days=1))[0])
+        store.append(picture(GONE, blobs)[0])
+        store.withdraw(GONE, "the wrong picture")
+        store.append(picture(ENGLISH, blobs, language="en")[0])
+        secret = store.coordination.secret(signing.SECRET_NAME)
+    finally:
+        blobs.close()
+        store.close()
+    server = Server(db)
+    server.db = db
+    yield server, keys, files, secret
+    server.close()
+
+
+def get(server: Server, path: str, key: str | None = None, **headers: str) -> httpx.Response:
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        return client.get(path, headers=headers)
+
+
+def problem(response: httpx.Response, status: int, field: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["field"] == field, response.json()
+
+
+def path(name: str, item_id: str = PICTURE, version: int = 1) -> str:
+    return rendition_path(item_id, version, name)
+
+
+def test_full_access_gets_every_rendition_as_stored(wire):
+    server, keys, files, _ = wire
+    for name, data in files.items():
+        got = get(server, path(name), keys["full"])
+        assert got.status_code == 200
+        assert got.content == data
+        assert got.headers["content-type"] == "image/jpeg"
+        assert got.headers["cache-control"] == "private, max-age=31536000, immutable"
+        assert got.headers["etag"].strip('"') in got.headers["etag"] and len(got.headers["etag"]) == 66
+    latest = get(server, f"/v1/items/{PICTURE}/renditions/original", keys["full"])
+    assert latest.content == files["original"] and "no-cache" in latest.headers["cache-control"]
+
+
+def test_teaser_access_gets_the_small_renditions_only(wire):
+    server, keys, files, _ = wire
+    assert get(server, path("preview"), keys["teaser"]).content == files["preview"]
+    assert get(server, path("thumbnail"), keys["teaser"]).content == files["thumbnail"]
+    for name in ("original", "web"):
+        problem(get(server, path(name), keys["teaser"]), 403, "name")
+
+
+def test_nobody_else_gets_anything(wire):
+    server, keys, _, _ = wire
+    problem(get(server, path("preview")), 401, "Authorization")
+    problem(get(server, path("preview"), keys["english"]), 404, "id")
+    problem(get(server, path("poster"), keys["full"]), 404, "name")
+    problem(get(server, path("original", version=2), keys["full"]), 404, "version")
+    problem(get(server, path("original", "urn:test:nothing"), keys["full"]), 404, "id")
+
+
+def test_no_file_of_an_embargoed_or_withdrawn_item(wire):
+    server, keys, _, _ = wire
+    for item_id in (HELD, GONE):
+        for name in ("original", "preview"):
+            problem(get(server, path(name, item_id), keys["full"]), 404, "id")
+            problem(get(server, f"/v1/items/{item_id}/renditions/{name}", keys["full"]), 404, "id")
+
+
+def test_ranges_etags_and_head(wire):
+    server, keys, files, _ = wire
+    data = files["original"]
+    key = keys["full"]
+    first = get(server, path("original"), key, Range="bytes=0-9")
+    assert first.status_code == 206 and first.content == data[:10]
+    assert first.headers["content-range"] == f"bytes 0-9/{len(data)}"
+    tail = get(server, path("original"), key, Range="bytes=-100")
+    assert tail.status_code == 206 and tail.content == data[-100:]
+    rest = get(server, path("original"), key, Range=f"bytes={len(data) - 5}-")
+    assert rest.content == data[-5:]
+    past = get(server, path("original"), key, Range=f"bytes={len(data)}-")
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(data)}"
+    etag = get(server, path("original"), key).headers["etag"]
+    again = get(server, path("original"), key, **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    with httpx.Client(base_url=server.url) as client:
+        head = client.head(path("original"), headers={"Authorization": f"Bearer {key}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(data))
+
+
+def test_a_signed_link_works_without_a_key_for_what_the_key_may_have(wire):
+    server, keys, files, _ = wire
+    made = get(server, f"/v1/items/{PICTURE}/renditions/original/link?ttl=600", keys["full"])
+    assert made.status_code == 200, made.text
+    link = made.json()["href"]
+    assert link.startswith(server.url + path("original") + "?")
+    with httpx.Client(timeout=30) as client:
+        opened = client.get(link)
+        assert opened.status_code == 200 and opened.content == files["original"]
+        assert opened.headers["cache-control"].startswith("private, max-age=")
+        parts = urlsplit(link)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        for changed in ({"by": keys["teaser"].split("_")[1]}, {"expires": str(int(query["expires"]) + 60)}):
+            forged = {**query, **changed}
+            problem(client.get(server.url + parts.path, params=forged), 403, "signature")
+        other = path("web") + "?" + parts.query  # another file, the same signature
+        problem(client.get(server.url + other), 403, "signature")
+    # Teaser access signs links to what it may have, and nothing else.
+    problem(get(server, f"/v1/items/{PICTURE}/renditions/original/link", keys["teaser"]), 403, "name")
+    assert get(server, f"/v1/items/{PICTURE}/renditions/preview/link", keys["teaser"]).status_code == 200
+
+
+def test_a_link_signed_for_a_key_ends_with_the_key(wire):
+    server, keys, _, _ = wire
+    link = get(server, f"/v1/items/{PICTURE}/renditions/web/link", keys["revoked"]).json()["href"]
+    assert httpx.get(link).status_code == 200
+    key_id = keys["revoked"].split("_")[1]
+    done = newswire("key", "revoke", key_id, db=server.db)
+    assert done.returncode == 0, done.stderr.decode()
+    problem(httpx.get(link), 401, "by")
+
+
+def test_a_link_signed_for_the_public_opens_the_preview_only(wire):
+    server, _, files, secret = wire
+    for name, status in (("preview", 200), ("thumbnail", 200), ("original", 403)):
+        query = signing.sign(secret, path(name), signing.PUBLIC, ttl=60)
+        got = httpx.get(f"{server.url}{path(name)}?{query}")
+        assert got.status_code == status, got.text
+        if status == 200:
+            assert got.content == files[name] and got.headers["cache-control"].startswith("public, ")
+
+
+def test_every_format_links_the_renditions_the_caller_may_have(wire):
+    server, keys, files, _ = wire
+    full = get(server, f"/v1/items/{PICTURE}", keys["full"]).json()
+    hrefs = {r["name"]: r["href"] for r in full["renditions"]}
+    assert set(hrefs) == set(SIZES)
+    assert all("blob" not in r for r in full["renditions"])
+    for name, href in hrefs.items():
+        assert href == server.url + path(name)
+        assert get(server, href.removeprefix(server.url), keys["full"]).content == files[name]
+    teaser = get(server, f"/v1/items/{PICTURE}", keys["teaser"]).json()
+    assert {r["name"] for r in teaser["renditions"]} == {"preview", "thumbnail"}
+    newsml = get(server, f"/v1/items/{PICTURE}?format=newsml", keys["full"]).text
+    assert f'href="{hrefs["original"]}"' in newsml
+    feed = get(server, "/v1/feed?limit=50", keys["full"]).json()
+    entry = next(e for e in feed["items"] if e["id"] == PICTURE)
+    assert {r["href"] for r in entry["item"]["renditions"]} == set(hrefs.values())
+    assert json.dumps(full, ensure_ascii=False).count(server.url) == len(SIZES)
+
+
+def test_an_embargoed_pictures_files_open_when_the_embargo_lifts(wire):
+    server, keys, files, _ = wire
+    store, blobs = open_store(server.db), blobs_for(server.db)
+    try:
+        item, _ = picture("urn:test:media:lifting", blobs, embargo_until=utcnow() + timedelta(seconds=2))
+        seq = store.append(item).seq
+    finally:
+        blobs.close()
+        store.close()
+    problem(get(server, path("preview", item.id), keys["full"]), 404, "id")
+    # The lift is an entry of the log: wait for it there (a long poll), not for the time.
+    after, lifted = seq, False
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for _ in range(10):
+            page = client.get(
+                f"/v1/feed?after={after}&wait=30", headers={"Authorization": f"Bearer {keys['full']}"}
+            ).json()
+            lifted = any(e["id"] == item.id for e in page["items"])
+            if lifted:
+                break
+            after = int(page["next"])
+    assert lifted
+    assert get(server, path("preview", item.id), keys["full"]).content == files["preview"]
