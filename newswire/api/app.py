@@ -16,7 +16,19 @@ from starlette.types import Receive, Scope, Send
 from newswire import __version__, logs
 from newswire.access.limits import RateLimiter
 from newswire.access.principals import Principals
-from newswire.api import admin, feed, items, openapi, ops, problems, search, stream, usage, webhooks
+from newswire.api import (
+    admin,
+    feed,
+    items,
+    openapi,
+    ops,
+    problems,
+    search,
+    stream,
+    upload,
+    usage,
+    webhooks,
+)
 from newswire.api.serving import WORKER_ENV
 from newswire.blobs import blobs_for
 from newswire.bus import open_bus
@@ -203,6 +215,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     portal.install(app)  # the subscriber portal and /login, /logout (newswire.web.portal)
     app.include_router(console.router)  # the editors' console (newswire.web.console)
     webhooks.install(app)
+    upload.install(app)
     return app
 
 
