@@ -17,7 +17,7 @@
   capture time, else the date created at midnight; a time without an offset is UTC.
 - ``language``: the editor's (a BCP 47 tag; ``""`` none), else ``auto``: detected from
   the headline and caption as for plain text (``ar`` for Arabic script), none when
-  undecided.
+  undecided or when there is neither (a file's name is not taken as text).
 - ``renditions``: the original and those made; when the latest stored version of the
   item (``previous``) has the same original, its renditions are kept as they are, so
   taking the same file again changes nothing even if an encoder's output varies.
@@ -130,11 +130,12 @@ def item_of(
     def pick(override: str | None, embedded: str) -> str:
         return embedded if override is None else plain(override)
 
-    headline = pick(o.headline, info.headline) or _stem(name)
+    headline = pick(o.headline, info.headline)
     caption = pick(o.caption, info.caption)
     city, country = pick(o.city, info.city), pick(o.country, info.country)
     keywords = info.keywords if o.keyword is None else [k for k in map(plain, o.keyword) if k]
     lang = o.lang if o.lang not in (None, AUTO) else _detect(f"{headline}\n{caption}")
+    headline = headline or _stem(name)  # after: a file's name says nothing of a language
     renditions = media.renditions
     if previous is not None and any(
         r.name == "original" and r.blob == renditions[0].blob for r in previous.renditions
