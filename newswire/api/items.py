@@ -30,6 +30,7 @@ from newswire.errors import (
     NotFound,
     TooLarge,
     Unavailable,
+    Unprocessable,
     UnsupportedFormat,
 )
 from newswire.formats.base import Codec
@@ -236,7 +237,7 @@ async def post_item(
         and sniff(await incoming.peek()) is not None
     ):
         if fmt not in (None, AUTO):
-            raise UnsupportedFormat(
+            raise Unprocessable(
                 f"a {content_type} body is a file, not an item in the {fmt} format",
                 field="format",
             )
@@ -248,7 +249,7 @@ async def post_item(
         ]
     else:
         if (param := upload.given(overrides)) is not None or name is not None:
-            raise BadInput(
+            raise Unprocessable(
                 "only a picture or video body takes this parameter", field=param or "name"
             )
         data = await read_body(request, settings.max_item_bytes, incoming.chunks())
