@@ -1,22 +1,31 @@
 """From bytes to storable items: size limit, format detection, parse, validation.
 
 The one path every way in (CLI, HTTP, and later watch folders and feed polls) takes, so
-a limit or a rule is enforced the same everywhere.
+a limit or a rule is enforced the same everywhere. Pictures and video go their own way
+(``is_media``: ``newswire.media``'s pipeline, then ``newswire.media.items``); a new
+version of a media item parsed from a document comes back here (``keep_files``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from newswire import formats
-from newswire.errors import InvalidItem, NewswireError, ParseError, TooLarge
-from newswire.model import NewsItem
+from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
+from newswire.media.detect import HEAD, declared_type, sniff
+from newswire.model import NewsItem, from_json
 from newswire.store.base import Prepared, prepare
 from newswire.validation import check_item, strip_unencodable
+
+if TYPE_CHECKING:
+    from newswire.store import Store
 
 AUTO = "auto"
 
@@ -90,6 +99,56 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
                         yield Path(root) / name
         else:
             yield path
+
+
+def is_media(path: Path) -> bool:
+    """Whether the file at ``path`` is for the media pipeline: its first bytes are a
+    picture or a video newswire takes, or its name says it is one (or SVG): the pipeline
+    then refuses it saying why, rather than a text format's parser."""
+    if declared_type(path.name) is not None:
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD)
+    except OSError:
+        return False  # a text format's reading says why, as before
+    return sniff(head) is not None
+
+
+def keep_files(
+    store: Store, items: Sequence[NewsItem | Prepared]
+) -> list[NewsItem | Prepared]:
+    """``items``, where one is a new version of an item whose files this store keeps
+    (renditions with a blob) and comes with renditions that name none (a document parsed
+    from any format: no format carries blob keys, a delivered ninjs has only the
+    renditions' URLs), with the stored version's renditions instead.
+
+    So an editor may take the ninjs newswire delivered for a picture, change its caption
+    and post it back: the new version keeps the files. Files change only by taking a file
+    in again (``newswire ingest photo.jpg --id ...``, ``POST /v1/items`` with the file).
+    """
+    out: list[NewsItem | Prepared] = []
+    for entry in items:
+        item = entry
+        if isinstance(entry, Prepared):
+            if b'"renditions":' not in entry.data or b'"blob":' in entry.data:
+                out.append(entry)
+                continue
+            item = from_json(entry.data)
+        assert isinstance(item, NewsItem)
+        if item.type == "text" or not item.renditions or any(r.blob for r in item.renditions):
+            out.append(entry)
+            continue
+        try:
+            latest = store.get(item.id).item
+        except NotFound:
+            out.append(entry)
+            continue
+        if not any(r.blob for r in latest.renditions):
+            out.append(entry)  # a provider's item: its renditions are its provider's URLs
+            continue
+        out.append(msgspec.structs.replace(item, renditions=latest.renditions))
+    return out
 
 
 # --- many files: parsed in worker processes -------------------------------------------

@@ -60,6 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest item accepted, in bytes (files and HTTP bodies); larger ones get 413.",
     ),
     Setting(
+        "max_media_bytes",
+        str(512 * 1024 * 1024),
+        "Largest picture or video file taken in, in bytes (`newswire ingest`, and the body of"
+        " `POST /v1/items`); larger ones get 413.",
+    ),
+    Setting(
         "base_url", "", "Public URL of the server, for links in feeds (default: from the request)."
     ),
     Setting(
@@ -201,6 +207,7 @@ def number_setting(name: str) -> float:
 class Settings:
     db: str = field(default_factory=lambda: setting("db"))
     max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
+    max_media_bytes: int = field(default_factory=lambda: int_setting("max_media_bytes"))
     base_url: str = field(default_factory=lambda: setting("base_url"))
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))

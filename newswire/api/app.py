@@ -27,6 +27,7 @@ from newswire.api import (
     raw,
     search,
     stream,
+    upload,
     usage,
     webhooks,
 )
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     portal.install(app)  # the subscriber portal and /login, /logout (newswire.web.portal)
     app.include_router(console.router)  # the editors' console (newswire.web.console)
     webhooks.install(app)
+    upload.install(app)
     return app
 
 

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from newswire import formats
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for, versions_seen, visible_in
-from newswire.api import auth, openapi, problems, raw
+from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
 from newswire.errors import (
     BadInput,
@@ -30,10 +30,13 @@ from newswire.errors import (
     NotFound,
     TooLarge,
     Unavailable,
+    Unprocessable,
     UnsupportedFormat,
 )
 from newswire.formats.base import Codec
-from newswire.ingest import AUTO, parse_bytes
+from newswire.ingest import AUTO, keep_files, parse_bytes
+from newswire.media.detect import sniff
+from newswire.media.items import Overrides
 from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt
@@ -47,15 +50,27 @@ _ITEM_BODY = {
     "requestBody": {
         "required": True,
         "description": "One item (or a feed of items) in any format newswire reads. The "
-        "format is taken from ?format=, else from Content-Type, else detected.",
+        "format is taken from ?format=, else from Content-Type, else detected. Or a "
+        "picture or video file itself (JPEG, PNG, TIFF, WebP, HEIC, MP4, QuickTime) with "
+        "its own media type (application/octet-stream: detected), at most the "
+        "max_media_bytes setting: one item whose fields come from the file's embedded "
+        "metadata, each overridable by the query parameters.",
         "content": {
             # A JSON format's document is an object; whether it is an item is the
             # parser's to say (422 naming the field).
-            codec.media_type: {
-                "schema": {"type": "object" if codec.media_type.endswith("json") else "string"}
-            }
-            for codec in formats.CODECS.values()
-            if codec.can_parse
+            **{
+                codec.media_type: {
+                    "schema": {
+                        "type": "object" if codec.media_type.endswith("json") else "string"
+                    }
+                }
+                for codec in formats.CODECS.values()
+                if codec.can_parse
+            },
+            **{
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in (*upload.CONTENT_TYPES, "application/octet-stream")
+            },
         },
     }
 }
@@ -135,12 +150,16 @@ def list_formats() -> list[dict[str, Any]]:
     ]
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(
+    request: Request, limit: int, stream: AsyncIterator[bytes] | None = None
+) -> bytes:
+    """The body, refused past ``limit`` bytes; ``stream``: the body's chunks when some
+    were looked at already (``upload.Body``)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in stream if stream is not None else request.stream():
         size += len(chunk)
         if size > limit:
             raise TooLarge(f"the body is over the limit of {limit:,} bytes")
@@ -181,13 +200,25 @@ async def post_item(
             json_schema_extra=openapi.names([*openapi.READ, AUTO]),
         ),
     ] = None,
+    name: Annotated[
+        str | None,
+        Query(description="A picture's or video's file name: its headline when it has none."),
+    ] = None,
+    overrides: Overrides = Depends(upload.overrides),
     principal: Principal = Depends(auth.publish),
 ) -> JSONResponse:
-    """Store an item (or each item of a feed), or a new version of one (publish scope).
+    """Store an item (or each item of a feed), or a new version of one (publish scope);
+    or a picture or video file, sent as the body with its own media type.
 
     201 with its id, version and sequence; 200 when it equals the stored version. A new
     version of an item (same id, changed content) is an update, or a correction when the
-    item says so; every subscriber entitled to it receives it on every channel."""
+    item says so; every subscriber entitled to it receives it on every channel.
+
+    A file's item has the id ``urn:newswire:media:`` and the start of the file's SHA-256
+    unless ?id= says otherwise (the same file twice is one item) and its fields from the
+    file's IPTC, XMP or EXIF metadata, each replaced by its query parameter when given.
+    A new version of a picture or video item sent as a document (its ninjs, edited)
+    keeps the stored version's renditions when its own name no stored file."""
     settings = request.app.state.settings
     if fmt is not None:
         # A format's name (or auto) in any ASCII case, as the OpenAPI declares it.
@@ -197,16 +228,39 @@ async def post_item(
             f"{fmt!r} is not a format newswire reads ({', '.join(formats.parsers())})",
             field="format",
         )
-    data = await read_body(request, settings.max_item_bytes)
-    fmt = _format_of(request, fmt)
-
+    content_type = request.headers.get("content-type", "")
+    incoming = upload.Body(aiter(request.stream()))
     rejected: list[str] = []
+    if upload.declares_media(content_type) or (
+        fmt in (None, AUTO)
+        and upload.bare(content_type) in upload.SNIFFED
+        and sniff(await incoming.peek()) is not None
+    ):
+        if fmt not in (None, AUTO):
+            raise Unprocessable(
+                f"a {content_type} body is a file, not an item in the {fmt} format",
+                field="format",
+            )
+        receipts = [
+            await upload.take(
+                request.app.state, incoming, content_type, overrides, name=name or "",
+                length=request.headers.get("content-length"),
+            )
+        ]
+    else:
+        if (param := upload.given(overrides)) is not None or name is not None:
+            raise Unprocessable(
+                "only a picture or video body takes this parameter", field=param or "name"
+            )
+        data = await read_body(request, settings.max_item_bytes, incoming.chunks())
+        fmt = _format_of(request, fmt)
 
-    def store_it() -> list[Receipt]:  # CPU and SQLite work, off the event loop
-        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
-        return _store(request).append_many(items)
+        def store_it() -> list[Receipt]:  # CPU and SQLite work, off the event loop
+            store = _store(request)
+            items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+            return store.append_many(keep_files(store, items))
 
-    receipts = await run_in_threadpool(store_it)
+        receipts = await run_in_threadpool(store_it)
     await announce(request.app.state, receipts)
     body = [
         {

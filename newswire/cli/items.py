@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +15,7 @@ import typer
 from rich.table import Table
 
 from newswire import formats
+from newswire.blobs import Blobs, blobs_for
 from newswire.cli.common import (
     DB_DEFAULT,
     DbOption,
@@ -23,13 +27,15 @@ from newswire.cli.common import (
     when,
     with_store,
 )
-from newswire.errors import NewswireError
-from newswire.ingest import AUTO, iter_files, parse_bytes, parse_files
+from newswire.errors import NewswireError, NotFound
+from newswire.ingest import AUTO, is_media, iter_files, keep_files, parse_bytes, parse_files
+from newswire.media import Limits, Media, Pipeline
+from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem
 from newswire.settings import BY_NAME, SETTINGS, setting
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
-from newswire.validation import MAX_VERSION, check_item
+from newswire.validation import MAX_VERSION, check_item, strip_unencodable
 
 if TYPE_CHECKING:
     from newswire.access.accounts import Scope
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 BATCH = 1000
+MEDIA = "Pictures and video (the file's own metadata by default)"
 
 
 @app.command()
@@ -49,18 +56,62 @@ def ingest(
     workers: Annotated[
         int, typer.Option(min=0, help="Processes parsing files (0: one per CPU).")
     ] = 0,
+    item_id: Annotated[
+        str | None, typer.Option("--id", help=HELP["id"], rich_help_panel=MEDIA)
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--type", help=HELP["type"], rich_help_panel=MEDIA)
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help=HELP["lang"], rich_help_panel=MEDIA)
+    ] = None,
+    headline: Annotated[
+        str | None, typer.Option(help=HELP["headline"], rich_help_panel=MEDIA)
+    ] = None,
+    caption: Annotated[str | None, typer.Option(help=HELP["caption"], rich_help_panel=MEDIA)] = None,
+    byline: Annotated[str | None, typer.Option(help=HELP["byline"], rich_help_panel=MEDIA)] = None,
+    credit: Annotated[str | None, typer.Option(help=HELP["credit"], rich_help_panel=MEDIA)] = None,
+    copyright_notice: Annotated[
+        str | None, typer.Option("--copyright", help=HELP["copyright"], rich_help_panel=MEDIA)
+    ] = None,
+    city: Annotated[str | None, typer.Option(help=HELP["city"], rich_help_panel=MEDIA)] = None,
+    country: Annotated[str | None, typer.Option(help=HELP["country"], rich_help_panel=MEDIA)] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option(help=HELP["keyword"], rich_help_panel=MEDIA)
+    ] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Store the items in PATHs; print the id of each item stored, one per line."""
+    """Store the items in PATHs; print the id of each item stored, one per line.
+
+    Pictures and video (JPEG, PNG, TIFF, WebP, HEIC; MP4, QuickTime) are one item each,
+    told from the rest by their content: their fields come from the file's embedded
+    metadata, each replaced by its option below when given."""
     fmt = fmt.lower()
     if fmt != AUTO and fmt not in formats.parsers():
         raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
+    overrides = Overrides(
+        id=item_id, type=kind, lang=lang, headline=headline, caption=caption, byline=byline,
+        credit=credit, copyright=copyright_notice, city=city, country=country, keyword=keyword,
+    )
+    try:
+        check_overrides(overrides)
+    except NewswireError as exc:
+        raise fail(f"--{exc.field}: {exc.detail}", 2) from None
     # A missing path is one failure among the others, not a reason to store nothing.
     failures: list[tuple[str, str]] = [
         (str(p), "no such file or folder") for p in paths if not p.exists()
     ]
     files = list(iter_files([p for p in paths if p.exists()]))
+    media = [f for f in files if is_media(f)] if fmt == AUTO else []
+    taken = set(media)
+    texts = [f for f in files if f not in taken] if media else files
+    option = next((f for f in overrides.__struct_fields__ if getattr(overrides, f) is not None), None)
+    if option is not None and not media:
+        raise fail(f"--{option}: for picture and video files; none was given", 2)
+    if item_id is not None and len(media) > 1:
+        raise fail(f"--id: one id for {len(media)} picture and video files", 2)
     max_bytes = int_setting_or_fail("max_item_bytes")
+    max_media = int_setting_or_fail("max_media_bytes")
     workers = workers or os.cpu_count() or 1
     stored = unchanged = 0
 
@@ -72,6 +123,11 @@ def ingest(
             nonlocal stored, unchanged
             if not pending:
                 return
+            pending[:] = zip(
+                [source for source, _ in pending],
+                keep_files(store, [item for _, item in pending]),
+                strict=True,
+            )
             try:
                 receipts = store.append_many([item for _, item in pending])
                 sources = [source for source, _ in pending]
@@ -90,7 +146,7 @@ def ingest(
 
         with progress() as bar:
             task = bar.add_task("ingesting", total=len(files))
-            for source, items, error in parse_files(files, fmt, max_bytes, workers=workers):
+            for source, items, error in parse_files(texts, fmt, max_bytes, workers=workers):
                 if error is not None:
                     failures.append((source, error))
                 if items:
@@ -99,6 +155,20 @@ def ingest(
                     flush()
                 bar.advance(task)
             flush()
+            if media:
+                blobs = blobs_for(db, setting("blobs"))
+                try:
+                    for source, item, error in take_media(
+                        store, blobs, media, overrides, max_media, workers
+                    ):
+                        if error is not None:
+                            failures.append((source, error))
+                        if item is not None:
+                            pending.append((source, item))
+                            flush()
+                        bar.advance(task)
+                finally:
+                    blobs.close()
         sys.stdout.flush()
 
     with_store(db, run)
@@ -117,6 +187,39 @@ def ingest(
         f"{len(files)} files: {stored} new versions stored, {unchanged} items unchanged",
         highlight=False,
     )
+
+
+def take_media(
+    store: Store, blobs: Blobs, files: list[Path], overrides: Overrides, max_bytes: int,
+    workers: int,
+) -> Iterator[tuple[str, NewsItem | None, str | None]]:
+    """(file, its item, why it was refused) for each picture or video file, in order: the
+    files worked on ``workers`` at a time (each in a process of the media pipeline), the
+    items made here, where the store is."""
+    count = max(1, min(workers, len(files)))
+    with Pipeline(blobs, Limits(max_bytes=max_bytes), workers=count) as pipeline:
+
+        def one(path: Path) -> Media | str:
+            try:
+                return pipeline.take(path)
+            except NewswireError as exc:
+                return exc.detail
+            except OSError as exc:
+                return exc.strerror or str(exc)
+
+        with ThreadPoolExecutor(count) as threads:
+            for path, taken in zip(files, threads.map(one, files), strict=True):
+                if isinstance(taken, str):
+                    yield str(path), None, taken
+                    continue
+                previous: NewsItem | None = None
+                with contextlib.suppress(NotFound):
+                    previous = store.get(overrides.id or media_id(taken)).item
+                try:
+                    item = item_of(taken, overrides, name=path.name, previous=previous)
+                    yield str(path), check_item(strip_unencodable(item)), None
+                except NewswireError as exc:
+                    yield str(path), None, str(exc)
 
 
 @app.command()

@@ -15,9 +15,12 @@ The map, in the order a file goes through it:
   video (``poster``, ``thumbnail``, ``preview``).
 - ``model``: ``MediaInfo``, ``Media`` (its renditions are ``newswire.model.Rendition``),
   ``Limits``.
+- ``items``: a file taken in as a ``NewsItem`` (its id, its fields from the metadata,
+  the editor's ``Overrides`` over them): what ``newswire ingest`` and ``POST /v1/items``
+  store.
 
 The tools are Debian's (``scripts/services.sh media`` installs them): exiftool, ffmpeg,
-libvips. Nothing here knows of items, HTTP or the store of items.
+libvips. Nothing here knows of HTTP or the store of items; only ``items`` knows items.
 """
 
 from __future__ import annotations

@@ -1,0 +1,181 @@
+"""A file taken in as a news item: what the file says of itself, and the editor's word.
+
+``item_of(media, overrides)`` makes the ``NewsItem`` of a picture or video that
+``Pipeline.take`` accepted:
+
+- ``id``: the editor's (``Overrides.id``), else ``urn:newswire:media:`` and the first 32
+  hex digits of the original's SHA-256 (its blob key). The same file ingested twice is
+  the same item, so it is stored once; the id does not change with the item's type.
+- ``type``: the file's kind (``picture``, ``graphic`` for PNG, ``video``); the editor may
+  turn a picture into a graphic or back, never a picture into a video.
+- ``headline``: the embedded headline (a video's title), else the file's name without
+  its extension (a name given with the upload, or the file's on the command line).
+- ``description`` the caption; ``byline``, ``credit``, ``copyright_notice``,
+  ``keywords`` as embedded; ``dateline.place`` the city (the country when there is no
+  city), and the country a place entity (``rel`` ``located``).
+- ``contentcreated``: the embedded date created when it has a time, else the camera's
+  capture time, else the date created at midnight; a time without an offset is UTC.
+- ``language``: the editor's (a BCP 47 tag; ``""`` none), else ``auto``: detected from
+  the headline and caption as for plain text (``ar`` for Arabic script), none when
+  undecided or when there is neither (a file's name is not taken as text).
+- ``renditions``: the original and those made; when the latest stored version of the
+  item (``previous``) has the same original, its renditions are kept as they are, so
+  taking the same file again changes nothing even if an encoder's output varies.
+
+Every text field the editor gives (``Overrides``) replaces the file's, cleaned the way
+embedded text is (``newswire.media.metadata.plain``); an empty one clears the field.
+``check_overrides`` refuses bad ones before any file is worked on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import msgspec
+
+from newswire.errors import InvalidItem
+from newswire.formats.text import detect_language
+from newswire.media.detect import Kind
+from newswire.media.metadata import plain
+from newswire.media.model import Media
+from newswire.model import (
+    Dateline,
+    Entity,
+    ItemType,
+    NewsItem,
+    as_utc,
+    is_item_type,
+    language_tag,
+)
+from newswire.validation import LANGUAGE_TAG, MAX_HEADLINE, MAX_ID, xml_unsafe
+
+ID_PREFIX = "urn:newswire:media:"
+AUTO = "auto"
+
+
+class Overrides(msgspec.Struct, kw_only=True, frozen=True):
+    """What the editor says over the file (None: what the file says). The names are the
+    options' and query parameters' (``--caption``, ``?caption=``), so an error's field
+    names the one to fix."""
+
+    id: str | None = None
+    type: str | None = None
+    lang: str | None = None
+    headline: str | None = None
+    caption: str | None = None
+    byline: str | None = None
+    credit: str | None = None
+    copyright: str | None = None
+    city: str | None = None
+    country: str | None = None
+    keyword: list[str] | None = None
+
+
+HELP: dict[str, str] = {
+    "id": "The item's id (a URI); default: urn:newswire:media: and the file's SHA-256.",
+    "type": "picture or graphic, for a picture file (default: graphic for PNG, else"
+    " picture); video for a video.",
+    "lang": "The language of its text (a BCP 47 tag); auto (default): detected from the"
+    " headline and caption.",
+    "headline": "Headline (default: the file's own, else its name).",
+    "caption": "Caption: what it shows (default: the file's own).",
+    "byline": "Photographer or camera operator (default: the file's own).",
+    "credit": "Credit line (default: the file's own).",
+    "copyright": "Copyright notice (default: the file's own).",
+    "city": "City shown (the dateline's place; default: the file's own).",
+    "country": "Country shown (default: the file's own).",
+    "keyword": "A keyword, repeated for several (default: the file's own).",
+}
+"""What each override does: the help of the CLI's options and the API's parameters."""
+
+_TYPES: dict[Kind, tuple[ItemType, ...]] = {
+    "picture": ("picture", "graphic"),
+    "graphic": ("picture", "graphic"),
+    "video": ("video",),
+}
+
+
+def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
+    """``InvalidItem`` naming the override that cannot be taken (``kind``: the file's,
+    once known)."""
+    if o.id is not None and (
+        not o.id.strip() or len(o.id) > MAX_ID or len(o.id.split()) != 1 or xml_unsafe(o.id)
+    ):
+        raise InvalidItem("an id is a URI without spaces, at most 1024 characters", field="id")
+    if o.type is not None:
+        allowed = _TYPES[kind] if kind else ("picture", "graphic", "video")
+        if o.type not in allowed:
+            raise InvalidItem(
+                f"{o.type!r}: this file can be {' or '.join(allowed)}", field="type"
+            )
+    if o.lang is not None and o.lang not in ("", AUTO) and not LANGUAGE_TAG.fullmatch(o.lang):
+        raise InvalidItem(f"{o.lang!r} is not a BCP 47 language tag (or auto)", field="lang")
+    if o.headline is not None and len(o.headline) > MAX_HEADLINE:
+        raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+
+
+def media_id(media: Media) -> str:
+    return ID_PREFIX + media.rendition("original").blob[:32]
+
+
+def item_of(
+    media: Media, o: Overrides | None = None, *, name: str = "",
+    previous: NewsItem | None = None,
+) -> NewsItem:
+    """The item of ``media`` (see the module's docstring); ``name`` the file's name."""
+    o = o or Overrides()
+    info = media.info
+    check_overrides(o, info.kind)
+
+    def pick(override: str | None, embedded: str) -> str:
+        return embedded if override is None else plain(override)
+
+    headline = pick(o.headline, info.headline)
+    caption = pick(o.caption, info.caption)
+    city, country = pick(o.city, info.city), pick(o.country, info.country)
+    keywords = info.keywords if o.keyword is None else [k for k in map(plain, o.keyword) if k]
+    lang = o.lang if o.lang not in (None, AUTO) else _detect(f"{headline}\n{caption}")
+    headline = headline or _stem(name)  # after: a file's name says nothing of a language
+    renditions = media.renditions
+    if previous is not None and any(
+        r.name == "original" and r.blob == renditions[0].blob for r in previous.renditions
+    ):
+        renditions = previous.renditions
+    kind: ItemType = o.type if o.type is not None and is_item_type(o.type) else info.kind
+    return NewsItem(
+        id=o.id.strip() if o.id is not None else media_id(media),
+        type=kind,
+        language=language_tag(lang or ""),
+        headline=headline[:MAX_HEADLINE],
+        description=caption,
+        byline=pick(o.byline, info.byline),
+        credit=pick(o.credit, info.credit),
+        copyright_notice=pick(o.copyright, info.copyright_notice),
+        keywords=keywords,
+        dateline=Dateline(place=city or country) if city or country else None,
+        entities=[Entity(kind="place", name=country, rel="located")] if country else [],
+        contentcreated=_created(info.date_created, info.capture_time),
+        renditions=list(renditions),
+    )
+
+
+def _stem(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    return plain(stem)
+
+
+def _detect(text: str) -> str:
+    found = detect_language(text) if text.strip() else "und"
+    return "" if found == "und" else found
+
+
+def _created(date_created: str | None, capture_time: str | None) -> datetime | None:
+    """When the content was made (see the module's docstring)."""
+    if date_created and "T" in date_created:
+        return as_utc(datetime.fromisoformat(date_created))
+    if capture_time:
+        return as_utc(datetime.fromisoformat(capture_time))
+    if date_created:
+        return as_utc(datetime.combine(datetime.fromisoformat(date_created).date(), time()))
+    return None

@@ -1,0 +1,104 @@
+"""``newswire ingest`` with pictures and video beside text files, run as a user runs it,
+on every store backend."""
+
+from __future__ import annotations
+
+import shutil
+
+from newswire.store import open_store
+from tests.conftest import SEED
+from tests.helpers import newswire
+from tests.media.files import picture, video
+from tests.media.ingest import ARABIC, blob_keys, desk_photo
+from tests.media.test_refusals import SVG, jpeg_bytes
+
+
+def items_of(db: str) -> dict:
+    store = open_store(db)
+    try:
+        return {s.item.id: s.item for s in store.latest(limit=100)}
+    finally:
+        store.close()
+
+
+def test_a_folder_of_pictures_video_and_text_is_one_item_each(store_url, tmp_path):
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    desk_photo(folder / "ankara.jpg")
+    video(folder / "clip.mov", seconds=1, size="320x240", container="mov")
+    shutil.copy(SEED, folder / "story.txt")
+    done = newswire("ingest", str(folder), db=store_url)
+    assert done.returncode == 0, done.stderr.decode()
+    ids = done.stdout.decode().split()
+    assert len(ids) == 3
+    items = items_of(store_url)
+    assert set(items) == set(ids)
+    by_type = {item.type: item for item in items.values()}
+    photo, clip = by_type["picture"], by_type["video"]
+    assert photo.id.startswith("urn:newswire:media:")
+    assert (photo.headline, photo.description, photo.byline, photo.credit) == (
+        ARABIC["headline"], ARABIC["caption"], ARABIC["byline"], ARABIC["credit"])
+    assert photo.dateline.place == ARABIC["city"] and photo.language == "ar"
+    assert [(r.name, r.width, r.height) for r in photo.renditions] == [
+        ("original", 1200, 800), ("web", 1200, 800), ("preview", 640, 427),
+        ("thumbnail", 200, 133)]
+    assert {r.blob for r in photo.renditions} | {r.blob for r in clip.renditions} <= blob_keys(
+        store_url)
+    assert clip.headline == "clip" and clip.renditions[1].name == "poster"
+    assert abs(clip.renditions[0].duration - 1.0) < 0.2
+    assert "3 files: 3 new versions stored" in done.stderr.decode()
+
+    again = newswire("ingest", str(folder / "ankara.jpg"), db=store_url)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout.decode().split() == [photo.id]
+    assert "0 new versions stored, 1 items unchanged" in again.stderr.decode()
+    assert items_of(store_url)[photo.id].version == 1
+
+
+def test_the_editors_options_win(store_url, tmp_path):
+    photo = desk_photo(tmp_path / "ankara.jpg")
+    done = newswire(
+        "ingest", str(photo), "--id", "urn:aa:photo:1", "--headline", "Talks in Ankara",
+        "--caption", "Archive picture", "--lang", "en", "--credit", "AA", "--keyword", "a",
+        "--keyword", "b", db=store_url,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == ["urn:aa:photo:1"]
+    item = items_of(store_url)["urn:aa:photo:1"]
+    assert (item.headline, item.description, item.language, item.credit, item.keywords) == (
+        "Talks in Ankara", "Archive picture", "en", "AA", ["a", "b"])
+    assert item.byline == ARABIC["byline"]  # not overridden: the file's own
+
+
+def test_bad_files_are_reported_by_name_and_nothing_of_them_is_stored(store_url, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    whole = jpeg_bytes(tmp_path)
+    (folder / "truncated.jpg").write_bytes(whole[: len(whole) * 2 // 3])
+    (folder / "drawing.svg").write_bytes(SVG)
+    (folder / "photo.jpg").write_bytes(picture(tmp_path / "p.png", 300, 200, fmt="PNG").read_bytes())
+    picture(folder / "large.jpg", 2000, 1500)
+    good = picture(tmp_path / "good.jpg", 200, 100)
+    done = newswire("ingest", str(folder), str(good), db=store_url,
+                    env={"NEWSWIRE_MAX_MEDIA_BYTES": "30000"})
+    assert done.returncode == 1
+    said = done.stderr.decode()
+    assert "4 failed (5 files read)" in said
+    for reason in ("truncated.jpg: ", "drawing.svg: SVG", "photo.jpg: the bytes are a PNG",
+                   "large.jpg: "):
+        assert reason in said, reason
+    assert "more than the 30,000 accepted" in said
+    items = items_of(store_url)
+    assert len(items) == 1  # the good one
+    assert blob_keys(store_url) == {r.blob for r in next(iter(items.values())).renditions}
+
+
+def test_options_that_cannot_apply_are_usage_errors(store_url, tmp_path):
+    one, two = picture(tmp_path / "1.jpg", 64, 48), picture(tmp_path / "2.jpg", 64, 48)
+    both = newswire("ingest", str(one), str(two), "--id", "urn:x:1", db=store_url)
+    assert both.returncode == 2 and "--id: one id for 2" in both.stderr.decode()
+    text = newswire("ingest", str(SEED), "--headline", "x", db=store_url)
+    assert text.returncode == 2 and "--headline: for picture and video files" in text.stderr.decode()
+    bad = newswire("ingest", str(one), "--lang", "not a tag", db=store_url)
+    assert bad.returncode == 2 and "--lang: " in bad.stderr.decode()
+    assert items_of(store_url) == {}

@@ -1,0 +1,134 @@
+"""A file taken in as an item (``newswire.media.items``), and a new version of a media item
+sent as a document keeping its files (``newswire.ingest.keep_files``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
+from newswire.errors import InvalidItem
+from newswire.formats import get
+from newswire.ingest import keep_files
+from newswire.media.items import Overrides, check_overrides, item_of, media_id
+from newswire.validation import check_item
+from tests.media.files import picture, transparent_png, video
+from tests.media.ingest import ARABIC, desk_photo
+
+
+def test_a_desk_photo_is_a_picture_item_with_its_metadata(pipeline, tmp_path):
+    media = pipeline.take(desk_photo(tmp_path / "desk.jpg"))
+    item = check_item(item_of(media, name="desk.jpg"))
+    assert item.id == media_id(media) == "urn:newswire:media:" + media.renditions[0].blob[:32]
+    assert item.type == "picture"
+    assert item.language == "ar"  # detected from the headline and caption
+    assert (item.headline, item.description, item.byline, item.credit) == (
+        ARABIC["headline"], ARABIC["caption"], ARABIC["byline"], ARABIC["credit"])
+    assert item.dateline is not None and item.dateline.place == ARABIC["city"]
+    assert [(e.kind, e.name) for e in item.entities] == [("place", "تركيا")]
+    assert item.keywords == ["سياسة"]
+    assert item.contentcreated == datetime(2024, 5, 1, 7, 20, 30, tzinfo=UTC)
+    sizes = {r.name: (r.content_type, r.width, r.height) for r in item.renditions}
+    assert sizes == {
+        "original": ("image/jpeg", 1200, 800),
+        "web": ("image/jpeg", 1200, 800),
+        "preview": ("image/jpeg", 640, 427),
+        "thumbnail": ("image/jpeg", 200, 133),
+    }
+    assert all(r.blob and not r.href for r in item.renditions)
+
+
+def test_the_editor_overrides_every_field(pipeline, tmp_path):
+    media = pipeline.take(desk_photo(tmp_path / "desk.jpg"))
+    overrides = Overrides(
+        id="urn:agency:photo:1", type="graphic", lang="en", headline="Talks in Ankara",
+        caption="", byline="M. Kaya", credit="AA", copyright="© AA 2024", city="Ankara",
+        country="Türkiye", keyword=["politics", " "],
+    )
+    item = check_item(item_of(media, overrides, name="desk.jpg"))
+    assert (item.id, item.type, item.language, item.headline) == (
+        "urn:agency:photo:1", "graphic", "en", "Talks in Ankara")
+    assert item.description == ""  # an empty override clears the field
+    assert (item.byline, item.credit, item.copyright_notice) == ("M. Kaya", "AA", "© AA 2024")
+    assert item.dateline is not None and item.dateline.place == "Ankara"
+    assert item.entities[0].name == "Türkiye"
+    assert item.keywords == ["politics"]
+
+
+def test_without_a_headline_the_file_name_is_one(pipeline, tmp_path):
+    media = pipeline.take(transparent_png(tmp_path / "chart-of-the-day.png", 300, 200))
+    item = check_item(item_of(media, name="chart-of-the-day.png"))
+    assert (item.type, item.headline, item.language) == ("graphic", "chart-of-the-day", "")
+    assert item_of(media, Overrides(type="picture")).type == "picture"
+
+
+def test_a_video_is_a_video_item_with_a_poster_and_a_duration(pipeline, tmp_path):
+    media = pipeline.take(video(tmp_path / "clip.mp4", seconds=2, size="320x240"))
+    item = check_item(item_of(media, name="clip.mp4"))
+    assert item.type == "video"
+    assert item.headline == "clip"
+    names = [r.name for r in item.renditions]
+    assert names == ["original", "poster", "thumbnail", "preview"]
+    original, poster = item.renditions[0], item.renditions[1]
+    assert original.content_type == "video/mp4" and abs(original.duration - 2.0) < 0.2
+    assert (poster.content_type, poster.width, poster.height) == ("image/jpeg", 320, 240)
+    with pytest.raises(InvalidItem) as refused:
+        item_of(media, Overrides(type="picture"))
+    assert refused.value.field == "type"
+
+
+def test_the_same_file_again_keeps_the_stored_renditions(pipeline, tmp_path):
+    photo = picture(tmp_path / "again.jpg", 500, 400)
+    first = item_of(pipeline.take(photo), name="again.jpg")
+    stored = msgspec.structs.replace(
+        first, renditions=[msgspec.structs.replace(r, size=1) for r in first.renditions]
+    )
+    second = item_of(pipeline.take(photo), name="again.jpg", previous=stored)
+    assert second.renditions == stored.renditions
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        (Overrides(id="two words"), "id"),
+        (Overrides(id=" "), "id"),
+        (Overrides(type="audio"), "type"),
+        (Overrides(lang="not a tag"), "lang"),
+        (Overrides(headline="x" * 2001), "headline"),
+    ],
+)
+def test_bad_overrides_are_refused_naming_them(overrides, field):
+    with pytest.raises(InvalidItem) as refused:
+        check_overrides(overrides)
+    assert refused.value.field == field
+
+
+def test_a_ninjs_update_of_a_media_item_keeps_its_files(pipeline, store, tmp_path):
+    item = item_of(pipeline.take(desk_photo(tmp_path / "desk.jpg")), name="desk.jpg")
+    store.append(item)
+    ninjs = get("ninjs")
+    delivered = ninjs.render(store.get(item.id).item)
+    edited = ninjs.parse(delivered.replace(ARABIC["caption"].encode(), "تعليق جديد".encode()))
+    assert edited[0].renditions and not any(r.blob for r in edited[0].renditions)
+    receipt = store.append_many(keep_files(store, edited))[0]
+    assert (receipt.created, receipt.version) == (True, 2)
+    latest = store.get(item.id).item
+    assert latest.description == "تعليق جديد"
+    assert latest.renditions == item.renditions
+    # The same document again is no new version; a text item is untouched.
+    assert not store.append_many(keep_files(store, edited))[0].created
+
+
+def test_a_providers_media_item_keeps_its_own_renditions(store):
+    doc = {
+        "uri": "urn:provider:photo:1", "type": "picture",
+        "headlines": [{"role": "main", "value": "h"}],
+        "renditions": [{"name": "highRes", "href": "https://cdn.example/p.jpg"}],
+    }
+    items = get("ninjs").parse(msgspec.json.encode(doc))
+    store.append_many(keep_files(store, items))
+    moved = {**doc, "renditions": [{"name": "highRes", "href": "https://cdn.example/q.jpg"}]}
+    again = keep_files(store, get("ninjs").parse(msgspec.json.encode(moved)))
+    store.append_many(again)
+    assert store.get("urn:provider:photo:1").item.renditions[0].href == "https://cdn.example/q.jpg"

@@ -1,0 +1,155 @@
+"""``POST /v1/items`` with a picture or video file as the body, through a real server, on
+every store backend."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+from newswire import formats
+from tests.helpers import Server, make_key
+from tests.media.files import picture, video
+from tests.media.ingest import ARABIC, blob_keys, desk_photo
+from tests.media.test_refusals import SVG, jpeg_bytes
+
+LIMIT = 200_000
+
+
+@pytest.fixture(scope="module")
+def db(module_store_url) -> str:
+    return module_store_url
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    srv = Server(db, env={"NEWSWIRE_MAX_MEDIA_BYTES": str(LIMIT)})
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def client(server, db):
+    with server.client(make_key(db, "--scope", "publish", "--name", "PHOTODESK")) as c:
+        yield c
+
+
+def ninjs_of(client, item_id: str) -> dict:
+    got = client.get(f"/v1/items/{quote(item_id, safe='')}", params={"format": "ninjs"})
+    assert got.status_code == 200, got.text
+    return got.json()
+
+
+def test_a_jpeg_body_is_a_picture_item(client, db, tmp_path):
+    photo = desk_photo(tmp_path / "desk.jpg").read_bytes()
+    posted = client.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"})
+    assert posted.status_code == 201, posted.text
+    answer = posted.json()
+    assert answer["id"].startswith("urn:newswire:media:") and answer["version"] == 1
+    assert posted.headers["Location"] == answer["href"]
+    doc = ninjs_of(client, answer["id"])
+    assert doc["type"] == "picture" and doc["language"] == "ar"
+    assert doc["headlines"][0]["value"] == ARABIC["headline"]
+    assert ARABIC["caption"] in json.dumps(doc, ensure_ascii=False)
+    sizes = {r["name"]: (r["width"], r["height"]) for r in doc["renditions"]}
+    assert sizes == {"original": (1200, 800), "web": (1200, 800), "preview": (640, 427),
+                     "thumbnail": (200, 133)}
+    again = client.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"})
+    assert again.status_code == 200, again.text
+    assert (again.json()["id"], again.json()["version"]) == (answer["id"], 1)
+
+
+def test_an_undeclared_body_is_told_by_its_bytes_and_overrides_win(client, tmp_path):
+    photo = picture(tmp_path / "p.jpg", 400, 300).read_bytes()
+    posted = client.post(
+        "/v1/items", content=photo,
+        params={"id": "urn:aa:photo:7", "headline": "Talks", "caption": "Ankara, May 1",
+                "lang": "en", "keyword": ["a", "b"], "byline": "M. Kaya", "type": "graphic"},
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["id"] == "urn:aa:photo:7"
+    doc = ninjs_of(client, "urn:aa:photo:7")
+    assert (doc["type"], doc["language"], doc["headlines"][0]["value"]) == ("graphic", "en", "Talks")
+    item = formats.get("ninjs").parse(json.dumps(doc).encode())[0]
+    assert (item.keywords, item.byline, item.description) == (["a", "b"], "M. Kaya", "Ankara, May 1")
+
+
+def test_a_video_body_is_a_video_item_with_a_poster(client, tmp_path):
+    clip = video(tmp_path / "clip.mp4", seconds=1, size="160x120").read_bytes()
+    assert len(clip) < LIMIT
+    posted = client.post("/v1/items", content=clip, params={"name": "clip.mp4"},
+                         headers={"Content-Type": "video/mp4"})
+    assert posted.status_code == 201, posted.text
+    doc = ninjs_of(client, posted.json()["id"])
+    assert doc["type"] == "video" and doc["headlines"][0]["value"] == "clip"
+    names = {r["name"]: r for r in doc["renditions"]}
+    assert names["poster"]["contentType"] == "image/jpeg"
+    assert abs(names["original"]["duration"] - 1.0) < 0.2
+
+
+@pytest.mark.parametrize(
+    ("content_type", "make", "status", "field", "reason"),
+    [
+        ("image/jpeg", lambda t: (b := jpeg_bytes(t))[: len(b) * 2 // 3], 422, "body",
+         "cannot be decoded|cannot be read"),
+        ("image/svg+xml", lambda t: SVG, 415, "body", "SVG"),
+        ("image/jpeg", lambda t: SVG, 415, "body", "SVG"),
+        ("image/jpeg", lambda t: picture(t / "p.png", 30, 20, fmt="PNG").read_bytes(), 415,
+         "Content-Type", "a PNG picture, not the image/jpeg declared"),
+        ("image/jpeg", lambda t: b"\xff\xd8\xff" + b"\x00" * (LIMIT + 1), 413, "body", "limit"),
+        ("audio/mpeg", lambda t: b"ID3\x04" + b"\x00" * 100, 415, "body", "not a format"),
+    ],
+)
+def test_a_bad_body_is_refused_naming_the_field_and_nothing_is_stored(
+    client, db, tmp_path, content_type, make, status, field, reason
+):
+    import re
+
+    before = (client.get("/ready").json()["versions"], blob_keys(db))
+    refused = client.post("/v1/items", content=make(tmp_path),
+                          headers={"Content-Type": content_type})
+    assert refused.status_code == status, refused.text
+    problem = refused.json()
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert problem["field"] == field and re.search(reason, problem["detail"]), problem
+    assert (client.get("/ready").json()["versions"], blob_keys(db)) == before
+    assert client.get("/health").status_code == 200
+
+
+def test_overrides_are_refused_before_the_file_is_read(client, db, tmp_path):
+    photo = picture(tmp_path / "p.jpg", 64, 48).read_bytes()
+    before = blob_keys(db)
+    for params, field in (({"lang": "not a tag"}, "lang"), ({"type": "video"}, "type"),
+                          ({"id": "two words"}, "id")):
+        refused = client.post("/v1/items", content=photo, params=params,
+                              headers={"Content-Type": "image/jpeg"})
+        assert refused.status_code in (400, 422), refused.text
+        assert refused.json()["field"] == field
+    text = client.post("/v1/items", content=b"headline\n\nbody\n", params={"caption": "x"},
+                       headers={"Content-Type": "text/plain"})
+    assert text.status_code == 422 and text.json()["field"] == "caption"
+    ninjs = client.post("/v1/items", content=photo, params={"format": "ninjs"},
+                        headers={"Content-Type": "image/jpeg"})
+    assert ninjs.status_code == 422 and ninjs.json()["field"] == "format"
+    assert blob_keys(db) == before
+
+
+def test_a_ninjs_update_keeps_the_renditions(client, tmp_path):
+    photo = desk_photo(tmp_path / "update.jpg", 600, 400).read_bytes()
+    first = client.post("/v1/items", content=photo, params={"id": "urn:aa:photo:update"},
+                        headers={"Content-Type": "image/jpeg"})
+    assert first.status_code in (200, 201), first.text
+    doc = ninjs_of(client, "urn:aa:photo:update")
+    renditions = doc["renditions"]
+    doc["descriptions"] = [{"role": "caption", "contentType": "text/plain", "value": "جديد"}]
+    updated = client.post("/v1/items", content=json.dumps(doc),
+                          headers={"Content-Type": "application/ninjs+json"})
+    assert updated.status_code == 201, updated.text
+    assert updated.json()["version"] == 2
+    latest = ninjs_of(client, "urn:aa:photo:update")
+    assert "جديد" in json.dumps(latest, ensure_ascii=False)
+    assert latest["renditions"] == renditions
+    item = formats.get("ninjs").parse(json.dumps(latest).encode())[0]
+    assert item.description == "جديد"
