@@ -150,6 +150,64 @@ def test_a_ninjs_update_keeps_the_renditions(client, tmp_path):
     assert updated.json()["version"] == 2
     latest = ninjs_of(client, "urn:aa:photo:update")
     assert "جديد" in json.dumps(latest, ensure_ascii=False)
-    assert latest["renditions"] == renditions
+    # The same files, now linked as version 2's (a version's links never change).
+    def without_href(rs: list[dict]) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "href"} for r in rs]
+
+    assert without_href(latest["renditions"]) == without_href(renditions)
+    assert all("/versions/2/renditions/" in r["href"] for r in latest["renditions"])
+    for old, new in zip(renditions, latest["renditions"], strict=True):
+        assert client.get(new["href"]).content == client.get(old["href"]).content
     item = formats.get("ninjs").parse(json.dumps(latest).encode())[0]
     assert item.description == "جديد"
+
+
+def test_a_posted_photo_reaches_each_subscriber_as_its_access_allows(server, client, db, tmp_path):
+    """The issue's journey: the desk posts a photo; a full subscriber downloads each of
+    its renditions with its key (the original byte for byte, the others at their sizes),
+    a teaser subscriber gets the preview and a 403 for the original, a reader without a
+    key gets nothing unless the link is signed."""
+    import io
+
+    import httpx
+    from PIL import Image
+
+    from tests.helpers import newswire
+
+    for args in (
+        ("product", "add", "photos-full", "--access", "full", "--type", "picture"),
+        ("product", "add", "photos-teaser", "--access", "teaser", "--type", "picture"),
+        ("subscriber", "add", "daily-photo", "--product", "photos-full"),
+        ("subscriber", "add", "portal-photo", "--product", "photos-teaser"),
+    ):
+        done = newswire(*args, db=db)
+        assert done.returncode == 0, done.stderr.decode()
+    full = make_key(db, "--subscriber", "daily-photo")
+    teaser = make_key(db, "--subscriber", "portal-photo")
+    photo = desk_photo(tmp_path / "journey.jpg").read_bytes()
+    posted = client.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"})
+    item_id = posted.json()["id"]
+
+    def fetch(url: str, key: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.get(url, headers=headers, timeout=30)
+
+    doc = fetch(f"{server.url}/v1/items/{quote(item_id, safe='')}", full).json()
+    hrefs = {r["name"]: r for r in doc["renditions"]}
+    assert fetch(hrefs["original"]["href"], full).content == photo
+    for name in ("web", "preview", "thumbnail"):
+        got = fetch(hrefs[name]["href"], full)
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        shown = Image.open(io.BytesIO(got.content))
+        assert shown.size == (hrefs[name]["width"], hrefs[name]["height"])
+        assert len(got.content) == hrefs[name]["sizeInBytes"]
+    teaser_doc = fetch(f"{server.url}/v1/items/{quote(item_id, safe='')}", teaser).json()
+    assert {r["name"] for r in teaser_doc["renditions"]} == {"preview", "thumbnail"}
+    assert fetch(hrefs["preview"]["href"], teaser).status_code == 200
+    assert fetch(hrefs["original"]["href"], teaser).status_code == 403
+    assert fetch(hrefs["original"]["href"]).status_code == 401
+    assert fetch(hrefs["preview"]["href"]).status_code == 401
+    link = fetch(
+        f"{server.url}/v1/items/{quote(item_id, safe='')}/renditions/original/link", full
+    ).json()["href"]
+    assert fetch(link).content == photo
