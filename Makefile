@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
+	@bash scripts/services.sh media || echo "make demo: pictures and video need exiftool, ffmpeg and libvips (scripts/services.sh media installs them on Debian); text works without them" >&2
 	$(BIN)/newswire demo --db sqlite:///./demo.db
 
 lint: install

@@ -3,23 +3,16 @@ when missing) and a pipeline per module, over blobs in files."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from newswire.blobs import open_blobs
 from newswire.media import Pipeline
-from tests.conftest import ROOT
+from tests.helpers import services
 
 
 @pytest.fixture(scope="session", autouse=True)
 def media_tools() -> None:
-    done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "services.sh"), "media"],
-        capture_output=True, text=True, timeout=900, check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"scripts/services.sh media failed:\n{done.stdout}{done.stderr}")
+    services("media")
 
 
 @pytest.fixture(scope="module")
