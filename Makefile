@@ -37,10 +37,12 @@ clean:
 
 .PHONY: bench-stream
 bench-stream: install
+	bash scripts/services.sh peers
 	$(BIN)/python bench/stream.py
 
 .PHONY: bench-public bench-search
 bench-public: install
+	bash scripts/services.sh peers
 	$(BIN)/python bench/public.py
 
 bench-search: install
@@ -48,10 +50,12 @@ bench-search: install
 
 .PHONY: bench-search-http
 bench-search-http: install
+	bash scripts/services.sh peers
 	$(BIN)/python bench/search_http.py
 
 .PHONY: bench-feed bench-longpoll bench-publish bench-webhooks
 bench-feed: install
+	bash scripts/services.sh peers
 	$(BIN)/python bench/feed.py
 
 bench-longpoll: install
@@ -78,3 +82,8 @@ bench-pg-ingest: install
 bench-renditions: install
 	bash scripts/services.sh media
 	$(BIN)/python bench/renditions.py
+
+.PHONY: bench-media-http
+bench-media-http: install
+	bash scripts/services.sh peers media
+	$(BIN)/python bench/media_http.py

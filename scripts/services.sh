@@ -111,13 +111,22 @@ media_up() {
     command -v vips >/dev/null || apt_install libvips-tools
 }
 
+# The native peers the benchmarks measure newswire against (bench/*.py): nginx (with the
+# nchan module for streams) and wrk. Not in SERVICES: the tests do not need them; the
+# make bench-* targets ask for them (scripts/services.sh peers).
+peers_up() {
+    [ -x /usr/sbin/nginx ] || apt_install nginx
+    [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] || apt_install libnginx-mod-nchan
+    command -v wrk >/dev/null || apt_install wrk
+}
+
 main() {
     local name
     local -a wanted=("$@")
     [ ${#wanted[@]} -gt 0 ] || wanted=("${SERVICES[@]}")
     for name in "${wanted[@]}"; do
         if ! declare -F "${name}_up" >/dev/null; then
-            log "unknown service $name (known: ${SERVICES[*]})"
+            log "unknown service $name (known: ${SERVICES[*]} peers)"
             return 2
         fi
         "${name}_up"
