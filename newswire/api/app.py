@@ -108,12 +108,12 @@ class NewswireApp(FastAPI):
             self, scope, receive, send
         ):
             return
-        if (
-            path.startswith("/v1/items/")
-            and method in ("GET", "HEAD")
-            and await items.serve_item(self, scope, receive, send)
-        ):
-            return
+        if path.startswith("/v1/items/") and method in ("GET", "HEAD"):
+            if "/renditions/" in path:
+                if await media.serve_rendition(self, scope, receive, send):
+                    return
+            elif await items.serve_item(self, scope, receive, send):
+                return
         await super().__call__(scope, receive, logs.Tagged(send, rid))
 
 

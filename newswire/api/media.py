@@ -18,25 +18,35 @@ or is a signed link (``expires``, ``by``, ``signature``): signed for ``public`` 
 site's pictures), it gets the small renditions of any item the public site shows.
 
 ``Range`` (one range) is answered 206 with ``Content-Range``; one past the end is 416.
+
+A plain ``GET`` of a version's rendition with a key (no range, no signature), of a file of
+at most ``FAST_MAX`` bytes whose item's versions this process holds, is answered ahead of
+FastAPI (``serve_rendition``) from a bounded memory of recent files (``KEPT_BYTES``): the
+same answer, without the route's layers or a read of the file; everything else goes
+through the documented routes.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
+from cachetools import LRUCache
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from newswire.access import signing
-from newswire.access.auth import principal_of
+from newswire.access.auth import Principal, principal_of
 from newswire.access.entitlement import grant
 from newswire.access.products import Product
-from newswire.api import auth, problems
+from newswire.api import auth, problems, raw
 from newswire.blobs import Blobs
 from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
@@ -193,6 +203,62 @@ async def _send(
     return StreamingResponse(
         _chunks(blobs, key, start, end), status_code=status, headers=headers, media_type=media_type
     )
+
+
+# --- ahead of FastAPI -----------------------------------------------------------------------
+
+FAST_MAX = 1 << 20
+"""Largest file answered from memory (the thumbnails, previews and web renditions)."""
+KEPT_BYTES = 64 << 20
+"""Bytes of recent files kept in memory, per process."""
+_FAST = re.compile(r"/v1/items/(.+)/versions/([1-9][0-9]{0,8})/renditions/([^/]+)")
+_kept: LRUCache[str, bytes] = LRUCache(maxsize=KEPT_BYTES, getsizeof=len)
+_kept_lock = threading.Lock()
+
+
+async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
+    """Answer ``GET /v1/items/{id}/versions/{v}/renditions/{name}`` without FastAPI's
+    layers; False (nothing sent) for a request the documented route must answer."""
+    match = _FAST.fullmatch(scope["path"])
+    if match is None or scope["method"] != "GET" or scope.get("query_string"):
+        return False
+    if any(header == b"range" for header, _ in scope["headers"]):
+        return False
+    item_id, version, name = match.group(1), int(match.group(2)), match.group(3)
+    history: list[Stored] | None = app.state.histories.get(item_id)
+    if history is None:
+        return False  # the route reads it (and keeps it: the next request comes here)
+    found = next((s for s in history if s.item.version == version), None)
+    if found is not None:
+        file = next((r for r in found.item.renditions if r.name == name), None)
+        if file is not None and (file.size is None or file.size > FAST_MAX):
+            return False  # streamed by the route
+    blobs: Blobs = app.state.blobs
+
+    async def answer(principal: Principal, wanted: dict[bytes, str]) -> raw.Answer:
+        stored = _visible(history, version, item_id)
+        rendition = _rendition(principal.products, stored, name)
+        key = rendition.blob
+        etag = f'"{key}"'
+        out = [
+            ("ETag", etag),
+            ("Cache-Control", f"private, {IMMUTABLE}"),
+            ("Accept-Ranges", "bytes"),
+            ("Content-Disposition", f"inline; filename*=UTF-8''{quote(_filename(stored, rendition))}"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        media_type = rendition.content_type or "application/octet-stream"
+        if etag in wanted.get(b"if-none-match", ""):
+            return 304, out, b"", media_type
+        with _kept_lock:
+            data = _kept.get(key)
+        if data is None:
+            data = await run_in_threadpool(blobs.read, key)
+            with _kept_lock:
+                _kept[key] = data
+        return 200, out, data, media_type
+
+    return await raw.answer_reader(app, scope, receive, send, answer)
 
 
 def _filename(stored: Stored, rendition: Rendition) -> str:

@@ -248,3 +248,20 @@ def test_an_embargoed_pictures_files_open_when_the_embargo_lifts(wire):
             after = int(page["next"])
     assert lifted
     assert get(server, path("preview", item.id), keys["full"]).content == files["preview"]
+
+
+def test_the_fast_path_answers_as_the_route(wire):
+    """The first request of an item's file goes through the documented route (it reads the
+    item's versions); later ones are answered ahead of FastAPI, from memory: the same
+    status, headers and bytes, refusals included."""
+    server, keys, files, _ = wire
+    ignored = {"date", "x-request-id", "server"}
+
+    def seen(key: str, name: str) -> tuple[int, dict[str, str], bytes]:
+        got = get(server, path(name, ENGLISH if key == "english" else PICTURE), keys[key])
+        return got.status_code, {k: v for k, v in got.headers.items() if k not in ignored}, got.content
+
+    for key, name in (("full", "web"), ("teaser", "original"), ("teaser", "preview"), ("english", "web")):
+        first, second, third = seen(key, name), seen(key, name), seen(key, name)
+        assert first == second == third, (key, name)
+    assert seen("full", "web")[2] == files["web"]
