@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from cachetools import LRUCache
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -48,6 +47,7 @@ from newswire.access.entitlement import grant
 from newswire.access.products import Product
 from newswire.api import auth, problems, raw
 from newswire.blobs import Blobs
+from newswire.delivery import files
 from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
 from newswire.model import Rendition, utcnow
@@ -59,7 +59,6 @@ router = APIRouter(tags=["media"])
 PUBLIC_PRODUCT = Product(name="public", access="teaser")
 """What a link signed for ``public`` may reach: what the public site shows, as a teaser."""
 IMMUTABLE = "max-age=31536000, immutable"
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _SIGNED = ("expires", "by", "signature")
 
 Ttl = Annotated[
@@ -140,69 +139,13 @@ async def _history(request: Request, item_id: str) -> list[Stored]:
     return history
 
 
-def _span(header: str | None, size: int) -> tuple[int, int] | None:
-    """``(start, end)`` (end excluded) of a ``Range`` header of one range; None to send
-    the whole file (no header, or one this server does not take, as HTTP allows)."""
-    if not header:
-        return None
-    match = _RANGE.fullmatch(header.strip())
-    if match is None:
-        return None
-    first, last = match.groups()
-    if not first and not last:
-        return None
-    if not first:  # the last N bytes
-        return max(0, size - int(last)), size
-    start = int(first)
-    end = size if not last else min(size, int(last) + 1)
-    if start >= size or end <= start:
-        raise _Unsatisfiable(size)
-    return start, end
+def _unsatisfiable(size: int) -> Response:
+    return problems.problem(416, "Range not satisfiable", f"the file has {size} bytes", field="Range")
 
 
-class _Unsatisfiable(Exception):
-    def __init__(self, size: int):
-        self.size = size
-
-
-def _chunks(blobs: Blobs, key: str, start: int, end: int) -> Iterator[bytes]:
-    yield from blobs.chunks(key, start, end)
-
-
-async def _send(
-    request: Request, rendition: Rendition, cache: str, filename: str
-) -> Response:
+async def _send(request: Request, rendition: Rendition, cache: str, filename: str) -> Response:
     blobs: Blobs = request.app.state.blobs
-    key = rendition.blob
-    size = rendition.size if rendition.size is not None else await run_in_threadpool(blobs.size, key)
-    etag = f'"{key}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache,
-        "Accept-Ranges": "bytes",
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff",
-    }
-    media_type = rendition.content_type or "application/octet-stream"
-    if etag in (request.headers.get("if-none-match") or ""):
-        return Response(status_code=304, headers=headers)
-    try:
-        span = _span(request.headers.get("range"), size)
-    except _Unsatisfiable as exc:
-        answer = problems.problem(
-            416, "Range not satisfiable", f"the file has {exc.size} bytes", field="Range"
-        )
-        answer.headers["Content-Range"] = f"bytes */{exc.size}"
-        return answer
-    status, (start, end) = (200, (0, size)) if span is None else (206, span)
-    if status == 206:
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    headers["Content-Length"] = str(end - start)
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(
-        _chunks(blobs, key, start, end), status_code=status, headers=headers, media_type=media_type
-    )
+    return await files.send(request, blobs, rendition, cache, filename, _unsatisfiable)
 
 
 # --- ahead of FastAPI -----------------------------------------------------------------------
@@ -262,9 +205,7 @@ async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: 
 
 
 def _filename(stored: Stored, rendition: Rendition) -> str:
-    extension = (rendition.content_type.split("/")[-1] or "bin").replace("jpeg", "jpg")
-    extension = extension.replace("quicktime", "mov")
-    return f"{rendition.name}.{extension}"
+    return files.filename(rendition)
 
 
 _RESPONSES = problems.responses(400, 401, 403, 404, 416, 429) | {

@@ -66,6 +66,7 @@ UI: dict[str, dict[str, str]] = {
         "not_found_text": "لم نعثر على هذه الصفحة. ربما كان العنوان خاطئًا أو لم يُنشر الخبر بعد.",
         "back_home": "العودة إلى الصفحة الرئيسية",
         "footer": "موجز للأخبار؛ النص الكامل للمشتركين.",
+        "credit": "المصدر",
     },
     "en": {
         "language_name": "English",
@@ -108,6 +109,7 @@ UI: dict[str, dict[str, str]] = {
         " story not published yet.",
         "back_home": "Back to the home page",
         "footer": "News summaries; the full text is for subscribers.",
+        "credit": "Credit",
     },
 }
 

@@ -25,6 +25,7 @@ from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
+from newswire.web.portal import files
 from newswire.web.portal.live import entry, stamp
 from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.sessions import LoggedIn, require
@@ -99,8 +100,12 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
         new = renderer.view(versions[b][0].item, versions[b][1])
         changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}
     quoted = quote(item_id, safe=":@")
+    showable = not g.embargoed and stored.item.pubstatus != "canceled"
     return {
         "item": item,
+        "picture": files.picture(item, g.access) if showable else None,
+        "files": files.downloads(item) if showable else [],
+        "gallery": files.gallery(store, principal, stored.item, renderer.view) if showable else [],
         "entry": entry(stored, item, g.access, g.embargoed),
         "when": stamp(item.versioncreated or stored.stored_at),
         "versions": [

@@ -8,7 +8,9 @@ Routes (server-rendered, Arabic first; JavaScript only for the live wire):
 - ``/portal/search``: the search engine with the account's products, ``<mark>``ed snippets;
 - ``/portal/items/{id}``: the item as entitled (full text or teaser), its versions, a diff
   between two of them, downloads in every format the subscriber may use
-  (``/portal/items/{id}/download?format=``, rendered as ``GET /v1/items/{id}`` renders);
+  (``/portal/items/{id}/download?format=``, rendered as ``GET /v1/items/{id}`` renders),
+  a story's gallery of pictures and each rendition a picture's subscriber may have
+  (``/portal/items/{id}/renditions/{name}``: ``newswire.web.portal.files``);
 - ``/portal/topics``: saved searches, which notify on the live wire;
 - ``/portal/accounts``: the subscriber's accounts, for its portal admins and operators.
 
@@ -37,7 +39,7 @@ from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
 from newswire.web import sessions
-from newswire.web.portal import accounts, items, login
+from newswire.web.portal import accounts, files, items, login
 from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
 from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.portal.words import WORDS
@@ -57,6 +59,7 @@ def install(app: FastAPI) -> None:
     """The portal and the shared login routes."""
     login.install(app)
     app.include_router(router)
+    app.include_router(files.router)  # before items': its catch-all path would take these
     app.include_router(items.router)
     app.include_router(accounts.router)
 
@@ -99,7 +102,9 @@ def wire_entries(
                 continue
             if shown.item.pubstatus != "canceled" and not filters.admits(shown.item):
                 continue
-            out.append(entry(shown, shown.item, g.access, g.embargoed))
+            row = entry(shown, shown.item, g.access, g.embargoed)
+            row["thumb"] = files.thumbnail(store, principal, shown, g)
+            out.append(row)
             if len(out) >= limit:
                 return out
         if len(latest) < batch or batch >= 10_000:

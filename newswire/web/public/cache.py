@@ -34,7 +34,8 @@ MISSING = "public, max-age=10"
 """404s are kept briefly: an id unknown now may be published (or its embargo lift) soon."""
 
 HTML_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none';"
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self';"
+    " base-uri 'none';"
     " form-action 'self'; frame-ancestors 'none'"
 )
 

@@ -53,19 +53,32 @@ class Known(msgspec.Struct, frozen=True):
     """The language of the item's address (``urls.lang_code``)."""
     language: str = ""
     path: str = ""
+    links: str = ""
+    """What the page links to through signed links (``newswire.web.public.pictures``):
+    ``""`` nothing, ``"self"`` the item's own preview, or ``"{id}\x1f{version}"`` of the
+    story's picture; part of the page's key, with the links' window."""
 
     def holds(self, at: int | None, now: float) -> bool:
         return at is not None and self.position == at and now < self.until
 
 
-def learn(found: Stored | None, history: list[Stored], now: datetime, at: int | None) -> Known:
-    """``Known`` from ``visible.resolve``'s answer (``found``) for ``history`` at ``now``."""
+def learn(
+    found: Stored | None,
+    history: list[Stored],
+    now: datetime,
+    at: int | None,
+    *,
+    links: str = "",
+    until: float = math.inf,
+) -> Known:
+    """``Known`` from ``public_version``'s answer (``found``) for ``history`` at ``now``;
+    ``links`` and ``until`` (when they may change) from its picture."""
     ends = [
         as_utc(s.item.embargo_until).timestamp()
         for s in history
         if s.item.embargo_until is not None and as_utc(s.item.embargo_until) > now
     ]
-    until = min(ends, default=math.inf)
+    until = min([*ends, until])
     if found is None:
         return Known(position=at, until=until, status=404)
     item = found.item
@@ -78,4 +91,5 @@ def learn(found: Stored | None, history: list[Stored], now: datetime, at: int | 
         code=urls.lang_code(item),
         language=item.language,
         path=urls.item_path(item),
+        links=links,
     )

@@ -22,6 +22,7 @@ from newswire.model import NewsItem, as_utc
 from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
+from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
 from newswire.web.public.visible import main_subject
 
@@ -101,7 +102,13 @@ def summary(item: NewsItem, chars: int = SUMMARY_CHARS) -> str:
     return paragraphs[0] if paragraphs else ""
 
 
-def item_page(site: Site, base: str, item: NewsItem) -> bytes:
+def item_page(
+    site: Site, base: str, item: NewsItem, key: bytes = b"", day: int = 0,
+    picture: NewsItem | None = None,
+) -> bytes:
+    """An item's teaser page; with the preview of ``picture`` (the story's first picture
+    the public may see) or, for a picture or video item, its own, through links signed
+    with ``key`` for the window ``day`` (``newswire.web.public.pictures``)."""
     page = i18n.lang(item.language)
     path = urls.item_path(item)
     canonical = absolute(base, path)
@@ -123,7 +130,7 @@ def item_page(site: Site, base: str, item: NewsItem) -> bytes:
     ld: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": item.headline,
+        "headline": item.headline or item.description,
         "description": description,
         "inLanguage": item.language or page.code,
         "url": canonical,
@@ -139,6 +146,12 @@ def item_page(site: Site, base: str, item: NewsItem) -> bytes:
         ld["articleSection"] = [s["label"] for s in subjects]
     if item.keywords:
         ld["keywords"] = list(item.keywords)
+    shown = picture or (item if pictures.has_media(item) else None)
+    figure = pictures.figure(key, day, short if shown is item else shown) if shown else None
+    if figure is not None and shown is not None:
+        ld = _media_ld(ld, base, shown, figure) if shown is item else ld
+        if shown is not item:
+            ld["image"] = _image_ld(base, figure)
     context = _common(site, base, page, path)
     context.update(
         item=short,
@@ -151,16 +164,63 @@ def item_page(site: Site, base: str, item: NewsItem) -> bytes:
         published_iso=iso(item.firstcreated),
         modified_iso=iso(when),
         jsonld=json_ld(ld),
+        figure=figure,
+        image=absolute(base, figure["poster"] or figure["src"]) if figure else "",
+        own_media=shown is item,
     )
     return _render("item", context)
 
 
-def home_page(site: Site, base: str, code: str, items: list[NewsItem]) -> bytes:
+def _image_ld(base: str, figure: dict[str, Any]) -> dict[str, Any]:
+    ld: dict[str, Any] = {
+        "@type": "ImageObject",
+        "contentUrl": absolute(base, figure["src"]),
+        "url": absolute(base, figure["src"]),
+    }
+    if figure["width"] and figure["height"]:
+        ld.update(width=figure["width"], height=figure["height"])
+    if figure["caption"]:
+        ld["caption"] = figure["caption"]
+    if figure["credit"]:
+        ld["creditText"] = figure["credit"]
+    return ld
+
+
+def _media_ld(article: dict[str, Any], base: str, item: NewsItem, figure: dict[str, Any]) -> dict[str, Any]:
+    """A picture's (``ImageObject``) or a video's (``VideoObject``) JSON-LD: what the page
+    shows of it, the preview (never the original)."""
+    ld = {k: v for k, v in article.items() if k not in ("@type", "dateline", "articleSection")}
+    ld["name"] = item.headline or item.description
+    if item.byline:
+        ld["creator"] = {"@type": "Person", "name": item.byline}
+    if item.contentcreated:
+        ld["dateCreated"] = iso(item.contentcreated)
+    if not figure["video"]:
+        ld.update(_image_ld(base, figure))
+        return ld
+    ld["@type"] = "VideoObject"
+    ld["description"] = item.description or item.headline
+    ld["contentUrl"] = absolute(base, figure["src"])
+    ld["uploadDate"] = ld["datePublished"]
+    if figure["poster"]:
+        ld["thumbnailUrl"] = absolute(base, figure["poster"])
+    if figure["duration"]:
+        ld["duration"] = f"PT{figure['duration']:.0f}S"
+    if figure["credit"]:
+        ld["creditText"] = figure["credit"]
+    return ld
+
+
+def home_page(
+    site: Site, base: str, code: str, items: list[NewsItem], key: bytes = b"", day: int = 0
+) -> bytes:
     """The latest teasers of a language, grouped by top-level Media Topic (at most
     ``GROUP_SIZE`` each; items without a topic under "more news"), groups in the order of
-    their latest item."""
+    their latest item; a picture or video item with its thumbnail (links signed with
+    ``key`` for the window ``day``)."""
     page = i18n.lang(code)
     groups: dict[str, dict[str, Any]] = {}
+    thumbs = 0
     for item in items:
         subject = main_subject(item)
         group = groups.get(subject)
@@ -174,6 +234,8 @@ def home_page(site: Site, base: str, code: str, items: list[NewsItem]) -> bytes:
         if subject and len(group["entries"]) >= GROUP_SIZE:
             continue  # a subject shows its latest; "more news" all the rest
         when = item.versioncreated or item.firstcreated
+        thumb = pictures.thumbnail(key, day, item) if key else None
+        thumbs += thumb is not None
         group["entries"].append(
             {
                 "href": urls.item_path(item),
@@ -184,6 +246,8 @@ def home_page(site: Site, base: str, code: str, items: list[NewsItem]) -> bytes:
                 "date": i18n.gregorian(when, page.ui) if when else "",
                 "hijri": i18n.hijri(when) if when and page.ui == "ar" else "",
                 "iso": iso(when),
+                "thumb": thumb,
+                "lazy": thumbs > 1,  # the first picture of the page is fetched at once
             }
         )
     context = _common(site, base, page, urls.home_path(code))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -36,7 +37,7 @@ from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Stored
 from newswire.web import i18n, urls
-from newswire.web.public import cache, memo, pages, syndication
+from newswire.web.public import cache, memo, pages, pictures, syndication
 from newswire.web.public.memo import Known
 from newswire.web.public.site import Site, site_of
 from newswire.web.public.visible import listing
@@ -130,11 +131,15 @@ class Listed:
 
 
 def _home(request: Request, code: str) -> Awaitable[Response]:
-    def make(site: Site, base: str) -> bytes:
-        items = listing(_store(request), utcnow(), language=code, limit=HOME_ITEMS, scan=HOME_SCAN)
-        return pages.home_page(site, base, code, items)
+    day = pictures.window()
 
-    return Listed(("home", code), make, HTML, cache.HOME, code).answer(request)
+    def make(site: Site, base: str) -> bytes:
+        store = _store(request)
+        items = listing(store, utcnow(), language=code, limit=HOME_ITEMS, scan=HOME_SCAN)
+        key = pictures.secret(store, site.kept)
+        return pages.home_page(site, base, code, items, key, day)
+
+    return Listed(("home", code, day), make, HTML, cache.HOME, code).answer(request)
 
 
 async def home_default(request: Request) -> Response:
@@ -215,32 +220,52 @@ async def item_page(request: Request) -> Response:
 def _item_looked_up(
     request: Request, site: Site, base: str, lang: str, item_id: str, at: int | None
 ) -> Response:
-    known, found = _resolve(request, site, item_id, at)
+    known, found, picture = _resolve(request, site, item_id, at)
     body = None
     if found is not None and known.status == 200:
         item = found.item
-        body = site.pages.get_or_make(
-            (item.id, item.version, base), lambda: pages.item_page(site, base, item)
-        )
+        day = _day(known)
+
+        def make() -> bytes:
+            key = pictures.secret(_store(request), site.kept) if known.links else b""
+            shown = picture.item if picture is not None else None
+            return pages.item_page(site, base, item, key, day, shown)
+
+        body = site.pages.get_or_make((item.id, item.version, known.links, day, base), make)
     answer = _item_answer(request, site, base, lang, known, body)
     assert answer is not None  # a public item's page is given
     return answer
 
 
+def _day(known: Known) -> int:
+    """The signing window of the page's links (0: it has none, so never changes with it)."""
+    return pictures.window() if known.links else 0
+
+
 def _resolve(
     request: Request, site: Site, item_id: str, at: int | None
-) -> tuple[Known, Stored | None]:
-    """(``Known``, the public version) of an item, from the store; remembered at ``at``."""
+) -> tuple[Known, Stored | None, Stored | None]:
+    """(``Known``, the public version, its picture) of an item, from the store;
+    remembered at ``at``."""
+    store = _store(request)
     try:
-        history = _store(request).versions(item_id)
+        history = store.versions(item_id)
     except NotFound:
         history = []
     now = utcnow()
     found = public_version(history, now)
-    known = memo.learn(found, history, now, at)
+    picture, until, links = None, math.inf, ""
+    if found is not None and found.item.pubstatus == "usable":
+        if pictures.has_media(found.item):
+            links = "self"
+        else:
+            picture, until = pictures.first_picture(store, found.item, now)
+            if picture is not None:
+                links = f"{picture.item.id}\x1f{picture.item.version}"
+    known = memo.learn(found, history, now, at, links=links, until=until)
     if at is not None:
         site.known.put(item_id, known)
-    return known, found
+    return known, found, picture
 
 
 def _item_answer(
@@ -253,11 +278,12 @@ def _item_answer(
         return _moved(known.path)
     if known.status == 410:
         return _message(request, known.code, "gone")
-    tag = cache.etag("item", known.id, known.version, base, site.fingerprint)
+    day = _day(known)
+    tag = cache.etag("item", known.id, known.version, known.links, day, base, site.fingerprint)
     head = _html_headers(cache.PAGE, tag, known.language or lang)
     if cache.matches(request.headers.get("if-none-match"), tag):
         return cache.not_modified(head)
-    body = body or site.pages.get((known.id, known.version, base))
+    body = body or site.pages.get((known.id, known.version, known.links, day, base))
     if body is None:
         return None
     return Response(body, media_type=HTML, headers=head)
@@ -270,7 +296,7 @@ async def item_permalink(request: Request) -> Response:
     item_id = request.path_params["item_id"]
     cached = site.known.get(item_id)
     if cached is None or not cached.holds(at, time.time()):
-        known, _ = await run_in_threadpool(_resolve, request, site, item_id, at)
+        known, _, _ = await run_in_threadpool(_resolve, request, site, item_id, at)
     else:
         known = cached
     if known.status == 404:

@@ -74,6 +74,8 @@ class Site:
     known: LRU[Known] = field(default_factory=lambda: LRU(16384))
     """What the public may see of each item id lately asked for (``newswire.web.public.memo``)."""
     css: str = f"/static/public.css?v={CSS_VERSION}"
+    kept: dict[str, bytes] = field(default_factory=dict)
+    """The signing secret of the pictures' links, read once (``pictures.secret``)."""
 
     def __post_init__(self) -> None:
         self.fingerprint = _digest(

@@ -1,0 +1,211 @@
+"""The files of picture, video and graphic items in the portal: thumbnails on the wire, a
+story's gallery, and a download of each rendition the subscriber may have.
+
+**The portal serves them itself**, at ``/portal/items/{id}/renditions/{name}?version=``,
+rather than handing out signed links: a portal user has no API key to sign a link for,
+and a link signed for the public opens only what the public site shows. Each request
+checks the session and judges the item with the one entitlement rule
+(``access.entitlement.visible``) for the session's subscriber, then streams the blob
+(``newswire.delivery.files``: ``ETag``, one ``Range``). The rule is the API's
+(``newswire.api.media``): full access gets every rendition; teaser access only
+``thumbnail`` and ``preview`` (403 for the others, whatever the URL asks for); nobody
+gets anything of an item under embargo or withdrawn, nor of one outside their products
+(404). Answers are ``private``: a shared cache never keeps them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, Response
+
+from newswire.access.auth import Principal
+from newswire.access.entitlement import Grant, visible
+from newswire.delivery import files
+from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.model import NewsItem, Rendition
+from newswire.store.base import Store, Stored
+from newswire.text.teaser import TEASER_RENDITIONS
+from newswire.web import sessions
+from newswire.web.portal.pages import PortalRoute
+from newswire.web.sessions import require
+
+router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+
+MEDIA_TYPES = ("picture", "graphic", "video")
+GALLERY = 12
+"""Associated items looked at, at most, for a story's gallery."""
+CACHE = "private, max-age=300"
+"""A browser may keep a file a few minutes (a version's files never change)."""
+_KINDS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "mp4": "MP4", "quicktime": "MOV"}
+
+
+def href(item: NewsItem, name: str, download: bool = False) -> str:
+    """The portal's address of a rendition of this version of ``item``."""
+    quoted = quote(item.id, safe=":@")
+    path = f"/portal/items/{quoted}/renditions/{quote(name, safe='')}?version={item.version}"
+    return path + ("&download=1" if download else "")
+
+
+def _kept(item: NewsItem, name: str) -> Rendition | None:
+    return next((r for r in item.renditions if r.name == name and r.blob), None)
+
+
+def size_text(size: int | None) -> str:
+    """``5.2 MB``, ``830 KB``, ``512 B``."""
+    if size is None:
+        return ""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1000:.0f} KB"
+    return f"{size} B"
+
+
+def label(rendition: Rendition) -> str:
+    """``original 4000×3000 JPEG 5.2 MB``."""
+    subtype = rendition.content_type.split("/")[-1].split(";")[0]
+    parts = [
+        rendition.name,
+        f"{rendition.width}×{rendition.height}" if rendition.width and rendition.height else "",
+        _KINDS.get(subtype, subtype.upper()),
+        f"{rendition.duration:.0f} s" if rendition.duration else "",
+        size_text(rendition.size),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def downloads(item: NewsItem) -> list[dict[str, str]]:
+    """A download of each rendition newswire keeps of ``item`` *as the subscriber sees
+    it* (``Renderer.view``: a teaser has only the small ones)."""
+    return [
+        {"name": r.name, "label": label(r), "href": href(item, r.name, download=True)}
+        for r in item.renditions
+        if r.blob
+    ]
+
+
+def _showable(stored: Stored, g: Grant) -> bool:
+    return not g.embargoed and stored.item.pubstatus != "canceled"
+
+
+def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
+    """A picture, graphic or video item as the gallery and the wire show it."""
+    if item.type not in MEDIA_TYPES:
+        return None
+    preview, small = _kept(item, "preview"), _kept(item, "thumbnail")
+    still = small if item.type == "video" or preview is None else preview
+    small = small or still
+    if still is None or small is None:
+        return None
+    return {
+        "id": item.id,
+        "href": "/portal/items/" + quote(item.id, safe=":@"),
+        "src": href(item, still.name),
+        "thumb": href(item, small.name),
+        "thumb_width": small.width,
+        "thumb_height": small.height,
+        "width": still.width,
+        "height": still.height,
+        "alt": item.description or item.headline,
+        "caption": item.description,
+        "credit": item.credit,
+        "headline": item.headline,
+        "language": item.language,
+        "type": item.type,
+        "access": access,
+    }
+
+
+def gallery(
+    store: Store, principal: Principal, item: NewsItem, view: Any, limit: int = GALLERY
+) -> list[dict[str, Any]]:
+    """The story's associated pictures and videos the subscriber may see now (not under
+    embargo, not withdrawn), each as its access allows (``view``: ``Renderer.view``),
+    with its downloads."""
+    out: list[dict[str, Any]] = []
+    for association in item.associations[:limit]:
+        if association.type not in MEDIA_TYPES or association.id == item.id:
+            continue
+        try:
+            stored, g = visible(principal, store, association.id, None)
+        except NotFound:
+            continue
+        if not _showable(stored, g):
+            continue
+        seen = view(stored.item, g.access)
+        shown = picture(seen, g.access)
+        if shown is not None:
+            shown["downloads"] = downloads(seen)
+            out.append(shown)
+    return out
+
+
+def thumbnail(
+    store: Store, principal: Principal, stored: Stored, g: Grant
+) -> dict[str, Any] | None:
+    """A wire row's thumbnail: a picture or video item's own, or a story's first
+    associated picture the subscriber may see; None when there is none to show."""
+    if not _showable(stored, g):
+        return None
+    item = stored.item
+    if item.type in MEDIA_TYPES:
+        return picture(item, g.access)
+    for association in item.associations[:GALLERY]:
+        if association.type not in MEDIA_TYPES or association.id == item.id:
+            continue
+        try:
+            found, grant = visible(principal, store, association.id, None)
+        except NotFound:
+            continue
+        if _showable(found, grant):
+            shown = picture(found.item, grant.access)
+            if shown is not None:
+                return shown
+    return None
+
+
+def _file(request: Request, item_id: str, name: str) -> tuple[Rendition, str]:
+    """The rendition asked for, if the session's subscriber may have it (in a thread)."""
+    logged = require(request)
+    text = request.query_params.get("version") or ""
+    if text and (not text.isdigit() or len(text) > 9):
+        raise BadInput(f"{text[:20]!r} is not a version number", field="version")
+    stored, g = visible(logged.principal, request.app.state.store, item_id, int(text) if text else None)
+    if not _showable(stored, g):
+        raise NotFound(f"no files of item {item_id!r} now", field="id")
+    found = _kept(stored.item, name)
+    if found is None:
+        raise NotFound(f"item {item_id!r} has no rendition {name!r}", field="name")
+    if g.access != "full" and name not in TEASER_RENDITIONS:
+        shown = ", ".join(sorted(TEASER_RENDITIONS))
+        raise Forbidden(f"teaser access gets the {shown} renditions, not {name!r}", field="name")
+    subscriber = logged.principal.subscriber
+    if request.query_params.get("download") and subscriber is not None:
+        request.app.state.meter.add(subscriber.name, "portal", g.product)
+    return found, files.filename(found)
+
+
+def _unsatisfiable(size: int) -> Response:
+    return PlainTextResponse(f"the file has {size} bytes", 416, headers=sessions.HEADERS)
+
+
+@router.api_route("/items/{item_id:path}/renditions/{name}", methods=["GET", "HEAD"])
+async def rendition(request: Request, item_id: str, name: str) -> Response:
+    """A rendition's file, as the session's subscriber may have it."""
+    found, filename = await run_in_threadpool(_file, request, item_id, name)
+    download = bool(request.query_params.get("download"))
+    headers = {k: v for k, v in sessions.HEADERS.items() if k.lower() != "cache-control"}
+    return await files.send(
+        request,
+        request.app.state.blobs,
+        found,
+        CACHE,
+        filename,
+        _unsatisfiable,
+        disposition="attachment" if download else "inline",
+        extra=headers,
+    )

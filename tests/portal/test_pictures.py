@@ -1,0 +1,111 @@
+"""Pictures in the portal: thumbnails on the wire, a story's gallery, and a download of
+each rendition the subscriber may have, served by the portal itself; a teaser subscriber
+never gets an original, however the request is made."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import lxml.html
+import pytest
+
+from tests.media.ingest import ARABIC, desk_photo
+from tests.portal.conftest import World, ninjs
+
+PHOTO = "urn:test:portal:photo"
+STORY = "urn:test:portal:story"
+NAMES = ("original", "web", "preview", "thumbnail")
+
+
+def item_url(item_id: str) -> str:
+    return "/portal/items/" + quote(item_id, safe=":@")
+
+
+@pytest.fixture(scope="module")
+def photo(world: World, tmp_path_factory) -> bytes:
+    data = desk_photo(tmp_path_factory.mktemp("photo") / "p.jpg").read_bytes()
+    with world.server.client(world.publish_key) as c:
+        posted = c.post("/v1/items", content=data, params={"id": PHOTO},
+                        headers={"Content-Type": "image/jpeg"})
+        assert posted.status_code in (200, 201), posted.text
+    world.publish(ninjs(STORY, "الوفد يصل إلى أنقرة", ["وصل الوفد صباح اليوم."],
+                        associations=[{"name": "photo", "uri": PHOTO, "type": "picture"}]))
+    return data
+
+
+def files_of(html: str, section: str = "files") -> dict[str, tuple[str, str]]:
+    doc = lxml.html.fromstring(html)
+    links = doc.xpath(f"//section[contains(@class, '{section}')]//a[@data-rendition]")
+    return {a.get("data-rendition"): (a.get("href"), a.text_content()) for a in links}
+
+
+def test_a_full_subscriber_downloads_every_rendition(world: World, photo: bytes):
+    with world.login("reader@daily.example") as c:
+        page = c.get(item_url(PHOTO))
+        assert page.status_code == 200, page.text
+        found = files_of(page.text)
+        assert set(found) == set(NAMES)
+        assert re.fullmatch(r"original 1200×800 JPEG \d+ KB", found["original"][1]), found
+        assert found["thumbnail"][1].startswith("thumbnail 200×133 JPEG ")
+        for name, (href, _) in found.items():
+            got = c.get(href)
+            assert got.status_code == 200, (name, got.text)
+            assert got.headers["content-type"] == "image/jpeg"
+            assert got.headers["content-disposition"].startswith("attachment;")
+            assert got.headers["cache-control"].startswith("private")
+        assert c.get(found["original"][0]).content == photo
+        ranged = c.get(found["original"][0], headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 206 and ranged.content == photo[:10]
+        # The picture itself is on its page, with its caption and credit.
+        doc = lxml.html.fromstring(page.text)
+        [img] = doc.xpath("//article//figure/img")
+        assert img.get("alt") == ARABIC["caption"] and "/renditions/preview?" in img.get("src")
+        assert ARABIC["credit"] in doc.xpath("string(//article//figcaption)")
+
+
+def test_a_story_shows_its_gallery_and_the_wire_its_thumbnails(world: World, photo: bytes):
+    with world.login("reader@daily.example") as c:
+        page = c.get(item_url(STORY))
+        assert page.status_code == 200
+        doc = lxml.html.fromstring(page.text)
+        [picture] = doc.xpath("//section[@class='gallery']//li[@data-id]")
+        assert picture.get("data-id") == PHOTO
+        assert picture.xpath(".//img/@alt") == [ARABIC["caption"]]
+        assert set(files_of(page.text, "gallery")) == set(NAMES)
+        wire = lxml.html.fromstring(c.get("/portal").text)
+        for item_id in (PHOTO, STORY):
+            [thumb] = wire.xpath(f"//li[@data-id='{item_id}']//img[@class='thumb']")
+            assert "/renditions/thumbnail?" in thumb.get("src")
+            assert thumb.get("alt") == ARABIC["caption"]
+            got = c.get(thumb.get("src"))
+            assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        [plain] = wire.xpath(f"//li[@data-id='{world.flash_id}']")
+        assert not plain.xpath(".//img")
+
+
+def test_a_teaser_subscriber_gets_the_small_renditions_only(world: World, photo: bytes):
+    with world.login("reader@teasers.example") as c:
+        page = c.get(item_url(PHOTO))
+        assert page.status_code == 200
+        found = files_of(page.text)
+        assert set(found) == {"preview", "thumbnail"}
+        assert "renditions/original" not in page.text and "renditions/web" not in page.text
+        for href, _ in found.values():
+            assert c.get(href).status_code == 200
+        assert set(files_of(c.get(item_url(STORY)).text, "gallery")) == {"preview", "thumbnail"}
+        crafted = found["preview"][0].replace("/renditions/preview?", "/renditions/original?")
+        for url in (crafted, crafted.split("?")[0], crafted.replace("original", "web")):
+            refused = c.get(url)
+            assert refused.status_code == 403, refused.text
+            assert refused.content != photo and "image/" not in refused.headers["content-type"]
+
+
+def test_nobody_else_gets_a_file(world: World, photo: bytes):
+    url = f"{item_url(PHOTO)}/renditions/thumbnail?version=1"
+    with world.client() as anonymous:
+        got = anonymous.get(url)
+        assert got.status_code == 303 and "/login" in got.headers["location"]
+    with world.login("reader@other.example") as c:  # English products only
+        assert c.get(url).status_code == 404
+        assert PHOTO not in c.get("/portal").text

@@ -1,0 +1,179 @@
+"""The public site's pictures through a real ``newswire serve``: a story shows its first
+picture the public may see as a signed preview, picture and video items have their own
+pages, the home page lists them with a thumbnail; never an original, nothing of an
+embargoed or withdrawn picture."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import quote
+
+import lxml.html
+import pytest
+
+from newswire.blobs import blobs_for
+from newswire.model import utcnow
+from newswire.store import open_store
+from tests.api.test_media_api import picture
+from tests.helpers import Server, make_key
+from tests.media.files import video
+from tests.media.ingest import ARABIC, desk_photo
+
+NINJS = {"Content-Type": "application/ninjs+json"}
+DESK = "urn:test:pics:desk"
+HELD = "urn:test:pics:held"
+GONE = "urn:test:pics:gone"
+CLIP = "urn:test:pics:clip"
+STORY = "urn:test:pics:story"
+STORY_HELD = "urn:test:pics:story-held"
+STORY_GONE = "urn:test:pics:story-gone"
+
+
+def page(uri: str, lang: str = "ar") -> str:
+    return f"/{lang}/news/{quote(uri, safe=':@')}"
+
+
+def story(uri: str, headline: str, *pictures: str) -> dict:
+    return {
+        "uri": uri, "type": "text", "language": "ar",
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain",
+                    "value": "وصل الوفد إلى أنقرة صباح اليوم.\n\nوعقد اجتماعا مطولا."}],
+        "associations": [{"name": f"photo{n}", "uri": p, "type": "picture"}
+                         for n, p in enumerate(pictures)],
+    }
+
+
+@pytest.fixture(scope="module")
+def site(module_store_url, tmp_path_factory):
+    db = module_store_url
+    store, blobs = open_store(db), blobs_for(db)
+    try:
+        store.append(picture(HELD, blobs, embargo_until=utcnow() + timedelta(days=1))[0])
+        store.append(picture(GONE, blobs)[0])
+        store.withdraw(GONE, "the wrong picture")
+    finally:
+        blobs.close()
+        store.close()
+    server = Server(db)
+    folder = tmp_path_factory.mktemp("pics")
+    with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as desk:
+        photo = desk_photo(folder / "desk.jpg").read_bytes()
+        posted = desk.post("/v1/items", content=photo, params={"id": DESK},
+                           headers={"Content-Type": "image/jpeg"})
+        assert posted.status_code == 201, posted.text
+        clip = video(folder / "clip.mp4", seconds=1, size="160x120").read_bytes()
+        posted = desk.post("/v1/items", content=clip, params={"id": CLIP, "lang": "ar",
+                           "caption": "لقطة من الاجتماع"}, headers={"Content-Type": "video/mp4"})
+        assert posted.status_code == 201, posted.text
+        for doc in (story(STORY, "وفد يصل إلى أنقرة", HELD, DESK),
+                    story(STORY_HELD, "خبر بصورة محظورة", HELD),
+                    story(STORY_GONE, "خبر بصورة مسحوبة", GONE)):
+            made = desk.post("/v1/items", json=doc, headers=NINJS)
+            assert made.status_code == 201, made.text
+    with server.client() as web:
+        yield web
+    server.close()
+
+
+def tree(response):
+    assert response.status_code == 200, response.text
+    return lxml.html.fromstring(response.text)
+
+
+def json_ld(doc) -> dict:
+    return json.loads(doc.xpath("//script[@type='application/ld+json']")[0].text)
+
+
+def test_a_story_shows_its_first_public_picture_as_a_signed_preview(site):
+    answer = site.get(page(STORY))
+    doc = tree(answer)
+    [figure] = doc.xpath("//article//figure")
+    [img] = figure.xpath(".//img")
+    src = img.get("src")
+    assert src.startswith(f"/v1/items/{DESK}/versions/1/renditions/preview?expires=")
+    assert "by=public" in src
+    assert (img.get("width"), img.get("height")) == ("640", "427")
+    assert img.get("alt") == ARABIC["caption"]
+    assert img.get("loading") is None  # the first picture of the page: not lazy
+    caption = figure.xpath("string(.//figcaption)")
+    assert ARABIC["caption"] in caption and ARABIC["credit"] in caption
+    # Never the original, nor anything of the embargoed picture associated first.
+    assert "renditions/original" not in answer.text and "renditions/web" not in answer.text
+    assert HELD not in answer.text
+    image = json_ld(doc)["image"]
+    assert image["@type"] == "ImageObject" and image["contentUrl"].endswith(src)
+    assert image["caption"] == ARABIC["caption"] and image["creditText"] == ARABIC["credit"]
+    assert doc.xpath("//meta[@property='og:image']/@content")[0].endswith(src)
+    # The link opens the preview without a key ...
+    got = site.get(src)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    assert got.headers["cache-control"].startswith("public, max-age=")
+    assert int(got.headers["cache-control"].split("=")[1]) > 24 * 3600 - 60
+    # ... and nothing once altered.
+    signature = src.rsplit("signature=", 1)[1]
+    forged = src.replace(signature, ("A" if signature[0] != "A" else "B") + signature[1:])
+    assert site.get(forged).status_code == 403
+    assert site.get(src.replace("/preview?", "/original?")).status_code == 403
+    assert site.get(src.split("?")[0]).status_code == 401
+
+
+def test_the_same_page_is_the_same_bytes_and_etag_until_the_next_day(site):
+    first, second = site.get(page(STORY)), site.get(page(STORY))
+    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    again = site.get(page(STORY), headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_a_picture_item_has_its_own_page(site):
+    answer = site.get(page(DESK))
+    doc = tree(answer)
+    assert doc.xpath("string(//h1)") == ARABIC["headline"]
+    [img] = doc.xpath("//article//figure//img")
+    assert "/renditions/preview?" in img.get("src") and img.get("alt") == ARABIC["caption"]
+    text = doc.xpath("string(//article)")
+    assert ARABIC["caption"] in text and ARABIC["credit"] in text and ARABIC["byline"] in text
+    assert "renditions/original" not in answer.text and "renditions/web" not in answer.text
+    ld = json_ld(doc)
+    assert ld["@type"] == "ImageObject" and ld["caption"] == ARABIC["caption"]
+    assert ld["creator"]["name"] == ARABIC["byline"]
+    assert ld["contentUrl"].endswith(img.get("src"))
+    assert site.get(img.get("src")).headers["content-type"] == "image/jpeg"
+
+
+def test_a_video_item_plays_its_preview_with_the_thumbnail_as_poster(site):
+    answer = site.get(page(CLIP))
+    doc = tree(answer)
+    [player] = doc.xpath("//article//figure//video")
+    assert "/renditions/preview?" in player.get("src")
+    assert "/renditions/thumbnail?" in player.get("poster")
+    assert "renditions/original" not in answer.text and "renditions/poster" not in answer.text
+    assert json_ld(doc)["@type"] == "VideoObject"
+    got = site.get(player.get("src"), headers={"Range": "bytes=0-99"})
+    assert got.status_code == 206 and got.headers["content-type"] == "video/mp4"
+    assert "media-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_the_home_page_lists_pictures_with_a_thumbnail(site):
+    answer = site.get("/ar/")
+    doc = tree(answer)
+    thumbs = doc.xpath("//img[@class='thumb']")
+    sources = [t.get("src") for t in thumbs]
+    assert any(s.startswith(f"/v1/items/{DESK}/versions/1/renditions/thumbnail?") for s in sources)
+    assert any(s.startswith(f"/v1/items/{CLIP}/versions/1/renditions/thumbnail?") for s in sources)
+    assert thumbs[0].get("loading") is None
+    assert all(t.get("loading") == "lazy" for t in thumbs[1:])
+    assert HELD not in answer.text and GONE not in answer.text
+    got = site.get(sources[0])
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+
+
+def test_an_embargoed_or_withdrawn_picture_shows_nowhere(site):
+    assert site.get(page(HELD)).status_code == 404
+    assert site.get(page(GONE)).status_code == 410
+    for uri, hidden in ((STORY_HELD, HELD), (STORY_GONE, GONE)):
+        answer = site.get(page(uri))
+        doc = tree(answer)
+        assert not doc.xpath("//figure") and hidden not in answer.text
+        assert "image" not in json_ld(doc)
