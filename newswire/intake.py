@@ -15,9 +15,11 @@ import contextlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
@@ -79,10 +81,11 @@ class Body:
 
 async def take(
     state: State, body: Body, content_type: str, overrides: Overrides, *, name: str = "",
-    length: str | None = None,
+    length: str | None = None, embargo: datetime | None = None,
 ) -> Receipt:
     """Store the picture or video ``body`` as an item (a new version, or the same one when
-    the file was taken in before); refused whole, before anything is stored, otherwise."""
+    the file was taken in before); refused whole, before anything is stored, otherwise.
+    ``embargo``: when it may be delivered (the console's upload form; None: now)."""
     limit = state.settings.max_media_bytes
     if length and length.isdigit() and int(length) > limit:
         raise TooLarge(f"{int(length):,} bytes is over the limit of {limit:,} bytes", field="body")
@@ -112,6 +115,8 @@ async def take(
             with contextlib.suppress(NotFound):
                 previous = store.get(overrides.id or media_id(media)).item
             item = item_of(media, overrides, name=name, previous=previous)
+            if embargo is not None:
+                item = msgspec.structs.replace(item, embargo_until=embargo)
             receipts: list[Receipt] = store.append_many([check_item(strip_unencodable(item))])
             return receipts[0]
 

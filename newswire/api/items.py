@@ -34,7 +34,7 @@ from newswire.errors import (
     UnsupportedFormat,
 )
 from newswire.formats.base import Codec
-from newswire.ingest import AUTO, keep_files, parse_bytes
+from newswire.ingest import AUTO, check_associations, keep_files, parse_bytes
 from newswire.media.detect import sniff
 from newswire.media.items import Overrides
 from newswire.model import utcnow
@@ -258,6 +258,7 @@ async def post_item(
         def store_it() -> list[Receipt]:  # CPU and SQLite work, off the event loop
             store = _store(request)
             items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+            items = check_associations(store, items, rejected)
             return store.append_many(keep_files(store, items))
 
         receipts = await run_in_threadpool(store_it)
