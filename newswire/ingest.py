@@ -151,6 +151,49 @@ def keep_files(
     return out
 
 
+
+def check_associations(
+    store: Store, items: list[NewsItem], rejected: list[str] | None = None
+) -> list[NewsItem]:
+    """``items`` whose associations all name items this store has (or items among
+    ``items``); ``InvalidItem`` naming the field (``associations[N].id``) otherwise, or,
+    given a ``rejected`` list and other items to keep, the reason added to it.
+
+    For the editors' ways in (``POST /v1/items``, the console), where a story is attached
+    to pictures the agency holds: a typo must not deliver a story pointing at nothing. Not
+    for a provider's feed read in bulk (``newswire ingest``): its associations name the
+    provider's own pictures, which may come later or never."""
+    batch = {item.id for item in items}
+    known: dict[str, bool] = {}
+
+    def exists(item_id: str) -> bool:
+        if item_id not in known:
+            try:
+                store.get(item_id)
+                known[item_id] = True
+            except NotFound:
+                known[item_id] = False
+        return known[item_id]
+
+    good: list[NewsItem] = []
+    problems: list[InvalidItem] = []
+    for item in items:
+        for i, a in enumerate(item.associations):
+            if a.id not in batch and not exists(a.id):
+                field = f"associations[{i}].id"
+                reason = f"{a.id!r}: no such item here to associate"
+                if len(items) > 1:
+                    reason = f"item {item.id!r}: {reason}"
+                problems.append(InvalidItem(reason, field=field))
+                break
+        else:
+            good.append(item)
+    if problems and (rejected is None or not good):
+        raise problems[0]
+    if rejected is not None:
+        rejected.extend(f"{p.field}: {p.detail}" for p in problems)
+    return good
+
 # --- many files: parsed in worker processes -------------------------------------------
 
 Parsed = tuple[str, list[NewsItem] | list[Prepared] | None, str | None]

@@ -44,6 +44,7 @@ from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
+from newswire.web.console import media as console_media
 from newswire.web.console import routes as console
 from newswire.web.portal import routes as portal
 from newswire.web.public import routes as public
@@ -219,7 +220,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(search.router)
     app.mount("/static", PublicStatic(), name="static")
     portal.install(app)  # the subscriber portal and /login, /logout (newswire.web.portal)
-    app.include_router(console.router)  # the editors' console (newswire.web.console)
+    # the editors' console (newswire.web.console); its media routes first: the item page
+    # takes every path under /console/items/
+    app.include_router(console_media.router)
+    app.include_router(console.router)
     webhooks.install(app)
     upload.install(app)
     return app

@@ -19,7 +19,7 @@ from starlette.datastructures import State
 from starlette.requests import HTTPConnection
 from starlette.types import Receive, Scope, Send
 
-from newswire import formats
+from newswire import formats, intake
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
@@ -34,7 +34,7 @@ from newswire.errors import (
     UnsupportedFormat,
 )
 from newswire.formats.base import Codec
-from newswire.ingest import AUTO, keep_files, parse_bytes
+from newswire.ingest import AUTO, check_associations, keep_files, parse_bytes
 from newswire.media.detect import sniff
 from newswire.media.items import Overrides
 from newswire.model import utcnow
@@ -154,7 +154,7 @@ async def read_body(
     request: Request, limit: int, stream: AsyncIterator[bytes] | None = None
 ) -> bytes:
     """The body, refused past ``limit`` bytes; ``stream``: the body's chunks when some
-    were looked at already (``upload.Body``)."""
+    were looked at already (``intake.Body``)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes")
@@ -229,11 +229,11 @@ async def post_item(
             field="format",
         )
     content_type = request.headers.get("content-type", "")
-    incoming = upload.Body(aiter(request.stream()))
+    incoming = intake.Body(aiter(request.stream()))
     rejected: list[str] = []
     if upload.declares_media(content_type) or (
         fmt in (None, AUTO)
-        and upload.bare(content_type) in upload.SNIFFED
+        and intake.bare(content_type) in intake.SNIFFED
         and sniff(await incoming.peek()) is not None
     ):
         if fmt not in (None, AUTO):
@@ -242,7 +242,7 @@ async def post_item(
                 field="format",
             )
         receipts = [
-            await upload.take(
+            await intake.take(
                 request.app.state, incoming, content_type, overrides, name=name or "",
                 length=request.headers.get("content-length"),
             )
@@ -258,6 +258,7 @@ async def post_item(
         def store_it() -> list[Receipt]:  # CPU and SQLite work, off the event loop
             store = _store(request)
             items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+            items = check_associations(store, items, rejected)
             return store.append_many(keep_files(store, items))
 
         receipts = await run_in_threadpool(store_it)

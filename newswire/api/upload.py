@@ -1,45 +1,31 @@
-"""A picture or video as the body of ``POST /v1/items``: streamed to a file, taken in.
+"""A picture or video as the body of ``POST /v1/items``: its parameters and the app's
+media pipeline.
 
 The body is a file itself, sent with its own media type (``image/jpeg``, ``video/mp4``,
-...; ``application/octet-stream`` or none: its first bytes tell). It is written to a
+...; ``application/octet-stream`` or none: its first bytes tell). It is taken in by
+``newswire.intake.take``, the path the console's upload form takes too: written to a
 temporary file within the ``max_media_bytes`` setting, checked against the declared type
-from its first bytes before the rest is read, handed to the media pipeline
-(``newswire.media.Pipeline``, one per server process, started when the first file comes
-and ended with the process) in a thread, and stored as an item
-(``newswire.media.items``). A refusal is a problem naming the field (``body``,
-``Content-Type``, or the query parameter); nothing is stored for it.
+from its first bytes before the rest is read, handed to the media pipeline (one per
+server process, started when the first file comes and ended with the process: ``install``)
+in a thread, and stored as an item (``newswire.media.items``). A refusal is a problem
+naming the field (``body``, ``Content-Type``, or the query parameter); nothing is stored
+for it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Annotated, BinaryIO, Literal
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import State
 
-from newswire.errors import NotFound, TooLarge, UnsupportedFormat
-from newswire.media import Limits, Pipeline
-from newswire.media.detect import ALIASES, FORMATS, HEAD, UNDECLARED, detect, sniff
-from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
-from newswire.model import NewsItem
-from newswire.store.base import Receipt
-from newswire.validation import check_item, strip_unencodable
+from newswire.intake import bare
+from newswire.media.detect import FORMATS
+from newswire.media.items import HELP, Overrides
 
-WORKERS = 2
-"""Files a server process works on at once (each in a worker process of its own)."""
 CONTENT_TYPES: tuple[str, ...] = tuple(f.content_type for f in FORMATS.values())
 """The media types of the files taken in, as the OpenAPI lists them."""
-SNIFFED = {*UNDECLARED, "application/x-www-form-urlencoded"}
-"""Types that say nothing of the body (curl's default among them): its first bytes tell
-a picture or video from an item in a text format."""
-_WRITE = 1024 * 1024
 
 
 def install(app: FastAPI) -> None:
@@ -56,108 +42,10 @@ def install(app: FastAPI) -> None:
     app.state.on_stop.append(stop)
 
 
-def pipeline_of(state: State) -> Pipeline:
-    with state.pipeline_lock:
-        if state.pipeline is None:
-            limits = Limits(max_bytes=state.settings.max_media_bytes)
-            state.pipeline = Pipeline(state.blobs, limits, workers=WORKERS)
-        pipeline: Pipeline = state.pipeline
-        return pipeline
-
-
-def bare(content_type: str) -> str:
-    """``image/JPEG; q=1`` -> ``image/jpeg``, aliases resolved (``image/jpg``)."""
-    kind = content_type.split(";", 1)[0].strip().lower()
-    return ALIASES.get(kind, kind)
-
-
 def declares_media(content_type: str) -> bool:
     """Whether a Content-Type says the body is a file for the media pipeline (any picture,
     video or sound: one newswire does not take, SVG among them, is refused saying why)."""
     return bare(content_type).startswith(("image/", "video/", "audio/"))
-
-
-class Body:
-    """A request body whose first bytes can be looked at before the rest is read."""
-
-    def __init__(self, stream: AsyncIterator[bytes]):
-        self._stream = stream
-        self.head = b""
-
-    async def peek(self, size: int = HEAD) -> bytes:
-        while len(self.head) < size:
-            try:
-                chunk = await anext(self._stream)
-            except StopAsyncIteration:
-                break
-            self.head += chunk
-        return self.head[:size]
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        if self.head:
-            yield self.head
-        async for chunk in self._stream:
-            yield chunk
-
-
-async def take(
-    state: State, body: Body, content_type: str, overrides: Overrides, *, name: str = "",
-    length: str | None = None,
-) -> Receipt:
-    """Store the picture or video ``body`` as an item (a new version, or the same one when
-    the file was taken in before); refused whole, before anything is stored, otherwise."""
-    limit = state.settings.max_media_bytes
-    if length and length.isdigit() and int(length) > limit:
-        raise TooLarge(f"{int(length):,} bytes is over the limit of {limit:,} bytes", field="body")
-    check_overrides(overrides)
-    declared = bare(content_type)
-    declared = "" if declared in SNIFFED else declared
-    head = await body.peek()
-    try:
-        fmt = detect(head, declared=declared)
-    except UnsupportedFormat as exc:
-        exc.field = "Content-Type" if sniff(head) is not None else "body"
-        raise
-    check_overrides(overrides, fmt.kind)
-    fd, spooled = tempfile.mkstemp(prefix="newswire-upload-")
-    path = Path(spooled)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            await _spool(body, file, limit)
-        pipeline = pipeline_of(state)
-        media = await run_in_threadpool(
-            pipeline.take, path, name="body", declared=declared or None
-        )
-
-        def store_it() -> Receipt:
-            store = state.store
-            previous: NewsItem | None = None
-            with contextlib.suppress(NotFound):
-                previous = store.get(overrides.id or media_id(media)).item
-            item = item_of(media, overrides, name=name, previous=previous)
-            receipts: list[Receipt] = store.append_many([check_item(strip_unencodable(item))])
-            return receipts[0]
-
-        return await run_in_threadpool(store_it)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-async def _spool(body: Body, file: BinaryIO, limit: int) -> None:
-    """The body into ``file``, a megabyte at a time off the event loop; ``TooLarge`` past
-    ``limit`` bytes."""
-    size, pending = 0, bytearray()
-    write = file.write
-    async for chunk in body.chunks():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the body is over the limit of {limit:,} bytes", field="body")
-        pending += chunk
-        if len(pending) >= _WRITE:
-            await run_in_threadpool(write, bytes(pending))
-            pending.clear()
-    if pending:
-        await run_in_threadpool(write, bytes(pending))
 
 
 def overrides(

@@ -55,6 +55,7 @@ from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
+from newswire.web.console import attach
 from newswire.web.console.words import WORDS
 from newswire.web.sessions import LoggedIn, check_csrf, require
 from newswire.web.static import asset
@@ -189,8 +190,10 @@ def form_page(
     errors: dict[str, str] | None = None,
     preview: NewsItem | None = None,
     latest: Stored | None = None,
+    attach_form: dict[str, str] | None = None,
 ) -> Response:
-    """The new-item page, with the latest items (``latest`` None), or an item's edit page;
+    """The new-item page, with the latest items (``latest`` None), or an item's edit page
+    (with its pictures and videos, and ``attach_form``: their form as sent);
     ``preview``: the item the form makes, shown as the public and subscribers will see it."""
     logged = _logged(request)  # there: both pages are behind require()
     lang = sessions.ui_lang(request, logged.account if logged else None)
@@ -212,6 +215,12 @@ def form_page(
     signal = form.get("signal", "")
     title = words(request)[f"edit_title_{signal}" if signal in SIGNALS else "edit"]
     context.update(action=f"{href}/edit", latest=latest.item, href=href, title=title)
+    store = _store(request)
+    context.update(
+        attached=attach.rows(store, latest.item),
+        choices=attach.choices(store, latest.item),
+        attach_form=attach_form or {},
+    )
     return page(request, "console_edit.html", status, **context)
 
 
@@ -521,6 +530,7 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
         state = "hidden"
     receipt = by_version.get(_version(request.query_params.get("stored")) or 0)
     base = request_base(request)
+    media = shown.item.type in attach.MEDIA_TYPES
     logged = _logged(request)  # there: both pages are behind require()
     lang = sessions.ui_lang(request, logged.account if logged else None)
     return {
@@ -535,6 +545,9 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
         "receipt": entry(receipt, now) if receipt else None,
         "subjects": subject_labels(shown.item, lang),
         "href": item_href(latest.item.id),
+        "edit_href": item_href(latest.item.id) + ("/caption" if media else "/edit"),
+        "media": attach.media_view(shown.item) if media else None,
+        "attached": attach.rows(_store(request), shown.item),
     }
 
 
@@ -543,6 +556,9 @@ def item_page(
 ) -> Response:
     extra.setdefault("reason", "")
     extra.setdefault("errors", {})
+    if history[-1].item.type == "video":  # its preview clip plays in the page
+        csp = sessions.HEADERS["Content-Security-Policy"] + "; media-src 'self'"
+        extra.setdefault("headers", {"Content-Security-Policy": csp})
     return page(request, "console_item.html", status, **item_context(request, history), **extra)
 
 
@@ -553,6 +569,9 @@ def edit_page(request: Request, item_id: str) -> Response:
     require(request, SCOPE)
     latest = _editable(_store(request), item_id, words(request))
     signal = request.query_params.get("signal", "")
+    if latest.item.type in attach.MEDIA_TYPES:  # its own form: no text, the same files
+        target = f"{item_href(item_id)}/caption?signal={quote(signal)}"
+        return RedirectResponse(target, 303, headers=sessions.HEADERS)
     return form_page(
         request, prefill(latest.item, signal if signal in SIGNALS else "update"), latest=latest
     )
@@ -594,6 +613,8 @@ async def edit(request: Request, item_id: str) -> Response:
         store, w = _store(request), words(request)
         action = _action(form)
         latest = _editable(store, item_id, w)
+        if latest.item.type in attach.MEDIA_TYPES:
+            raise BadInput("a picture or video is edited on its caption page", field="id")
         try:
             item = build(form, w, settings.max_item_bytes, latest.item)
         except FormErrors as exc:
