@@ -61,6 +61,10 @@ def test_an_uploaded_photo_is_a_picture_item_with_its_tags_and_the_editors_word(
         assert shown.content[:2] == b"\xff\xd8"
         original = client.get(console_path(item_id) + "/versions/1/renditions/original")
         assert original.content == photo.read_bytes()
+        part = client.get(
+            console_path(item_id) + "/versions/1/renditions/original", headers={"Range": "bytes=2-11"}
+        )
+        assert part.status_code == 206 and part.content == photo.read_bytes()[2:12]
     with desk.browser() as anonymous:  # no session: the login page, never the file
         refused = anonymous.get(images[0])
         assert refused.status_code in (303, 401, 403)

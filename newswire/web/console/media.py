@@ -32,9 +32,10 @@ from python_multipart.exceptions import MultipartParseError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 
 from newswire import intake
+from newswire.delivery import files
 from newswire.delivery.announce import announce
 from newswire.errors import BadInput, NewswireError, NotFound, TooLarge
 from newswire.formats.html import squash
@@ -184,28 +185,22 @@ async def _take(request: Request, fields: dict[str, str], file: UploadFile | Non
 
 
 @router.get("/items/{item_id:path}/versions/{version}/renditions/{name}")
-def rendition(request: Request, item_id: str, version: str, name: str) -> Response:
-    """A version's file, for editors: any item, any rendition, embargoed or withdrawn."""
+async def rendition(request: Request, item_id: str, version: str, name: str) -> Response:
+    """A version's file, for editors: any item, any rendition, embargoed or withdrawn;
+    ``Range`` as the API answers it (``newswire.delivery.files``), so that a video seeks."""
     require(request, SCOPE)
-    stored = _store(request).get(item_id, _version(version))
+    stored = await run_in_threadpool(_store(request).get, item_id, _version(version))
     found = next((r for r in stored.item.renditions if r.name == name and r.blob), None)
     if found is None:
         raise NotFound(f"item {item_id!r} has no rendition {name!r}", field="name")
-    etag = f'"{found.blob}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": "private, no-cache",  # asked again each time: the session decides
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
-    if etag in (request.headers.get("if-none-match") or ""):
-        return Response(status_code=304, headers=headers)
-    blobs = request.app.state.blobs
-    if found.size is not None:
-        headers["Content-Length"] = str(found.size)
-    return StreamingResponse(
-        blobs.chunks(found.blob), headers=headers,
-        media_type=found.content_type or "application/octet-stream",
+    return await files.send(
+        request,
+        request.app.state.blobs,
+        found,
+        "private, no-cache",  # asked again each time: the session decides
+        files.filename(found),
+        lambda size: Response(status_code=416),
+        extra={"Content-Security-Policy": "default-src 'none'; sandbox"},
     )
 
 
