@@ -32,7 +32,6 @@ import re
 import threading
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from cachetools import LRUCache
 from fastapi import APIRouter, Path, Query, Request
@@ -43,7 +42,6 @@ from starlette.types import Receive, Scope, Send
 
 from newswire.access import signing
 from newswire.access.auth import Principal, principal_of
-from newswire.access.entitlement import grant
 from newswire.access.products import Product
 from newswire.api import auth, problems, raw
 from newswire.blobs import Blobs
@@ -52,7 +50,6 @@ from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
 from newswire.model import Rendition, utcnow
 from newswire.store.base import Stored
-from newswire.text.teaser import TEASER_RENDITIONS
 
 router = APIRouter(tags=["media"])
 
@@ -68,38 +65,6 @@ Ttl = Annotated[
 Signature = Annotated[
     str | None, Query(description="Of a signed link (…/link): instead of a key.")
 ]
-
-
-def _visible(history: list[Stored], version: int | None, item_id: str) -> Stored:
-    """The version asked for (None: the latest) if anyone may have its files now: none of
-    a withdrawn item, none under embargo."""
-    if not history or history[-1].item.pubstatus == "canceled":
-        raise NotFound(f"no item {item_id!r}", field="id")
-    now = utcnow()
-    for stored in reversed(history):
-        if version is not None and stored.item.version != version:
-            continue
-        until = stored.item.embargo_until
-        if until is not None and until > now:
-            raise NotFound(f"no item {item_id!r} yet", field="id")
-        return stored
-    raise NotFound(f"item {item_id!r} has no version {version}", field="version")
-
-
-def _rendition(products: list[Product], stored: Stored, name: str) -> Rendition:
-    """The rendition ``name`` of ``stored`` if ``products`` give it; 404 when they give
-    nothing of the item or it has no such file; 403 for a file teaser access lacks."""
-    item = stored.item
-    granted = grant(products, item, utcnow())
-    if granted is None:
-        raise NotFound(f"no item {item.id!r}", field="id")
-    found = next((r for r in item.renditions if r.name == name and r.blob), None)
-    if found is None:
-        raise NotFound(f"item {item.id!r} has no rendition {name!r}", field="name")
-    if granted.access != "full" and name not in TEASER_RENDITIONS:
-        shown = ", ".join(sorted(TEASER_RENDITIONS))
-        raise Forbidden(f"teaser access gets the {shown} renditions, not {name!r}", field="name")
-    return found
 
 
 async def _products(request: Request, path: str) -> tuple[list[Product], datetime | None]:
@@ -179,19 +144,12 @@ async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: 
     blobs: Blobs = app.state.blobs
 
     async def answer(principal: Principal, wanted: dict[bytes, str]) -> raw.Answer:
-        stored = _visible(history, version, item_id)
-        rendition = _rendition(principal.products, stored, name)
+        _, _, rendition = files.rendition_seen(principal.products, history, version, name, item_id)
         key = rendition.blob
-        etag = f'"{key}"'
-        out = [
-            ("ETag", etag),
-            ("Cache-Control", f"private, {IMMUTABLE}"),
-            ("Accept-Ranges", "bytes"),
-            ("Content-Disposition", f"inline; filename*=UTF-8''{quote(_filename(stored, rendition))}"),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
+        named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
+        out = list(named.items())
         media_type = rendition.content_type or "application/octet-stream"
-        if etag in wanted.get(b"if-none-match", ""):
+        if named["ETag"] in wanted.get(b"if-none-match", ""):
             return 304, out, b"", media_type
         with _kept_lock:
             data = _kept.get(key)
@@ -202,10 +160,6 @@ async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: 
         return 200, out, data, media_type
 
     return await raw.answer_reader(app, scope, receive, send, answer)
-
-
-def _filename(stored: Stored, rendition: Rendition) -> str:
-    return files.filename(rendition)
 
 
 _RESPONSES = problems.responses(400, 401, 403, 404, 416, 429) | {
@@ -229,15 +183,15 @@ async def get_version_rendition(
 ) -> Response:
     """A version's rendition: with a key, or as a signed link (``…/link``)."""
     products, until = await _products(request, rendition_path(item_id, version, name))
-    stored = _visible(await _history(request, item_id), version, item_id)
-    rendition = _rendition(products, stored, name)
+    history = await _history(request, item_id)
+    _, _, rendition = files.rendition_seen(products, history, version, name, item_id)
     if until is None:
         cache = f"private, {IMMUTABLE}"
     else:  # a signed link: kept no longer than it works
         left = max(0, int((until - utcnow()).total_seconds()))
         scope = "public" if request.query_params.get("by") == signing.PUBLIC else "private"
         cache = f"{scope}, max-age={left}"
-    return await _send(request, rendition, cache, _filename(stored, rendition))
+    return await _send(request, rendition, cache, files.filename(rendition))
 
 
 @router.head("/v1/items/{item_id:path}/renditions/{name}", include_in_schema=False)
@@ -246,9 +200,9 @@ async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     """The latest version's rendition (with a key). Revalidated on every use (``no-cache``
     and its ``ETag``): the next version may have other files."""
     products, _ = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
-    stored = _visible(await _history(request, item_id), None, item_id)
-    rendition = _rendition(products, stored, name)
-    return await _send(request, rendition, "private, no-cache", _filename(stored, rendition))
+    history = await _history(request, item_id)
+    _, _, rendition = files.rendition_seen(products, history, None, name, item_id)
+    return await _send(request, rendition, "private, no-cache", files.filename(rendition))
 
 
 @router.get(
@@ -260,8 +214,8 @@ async def sign_rendition(request: Request, item_id: str, name: str, ttl: Ttl = s
     seconds, signed for the caller's key: ``{"href", "expires"}``."""
     principal = await auth.identify(request.app.state, request.headers.get("authorization"))
     principal.require("read")
-    stored = _visible(await _history(request, item_id), None, item_id)
-    _rendition(principal.products, stored, name)
+    history = await _history(request, item_id)
+    stored, _, _ = files.rendition_seen(principal.products, history, None, name, item_id)
     path = rendition_path(item_id, stored.item.version, name)
     secret = await run_in_threadpool(
         request.app.state.store.coordination.secret, signing.SECRET_NAME

@@ -1,6 +1,11 @@
-"""Sending a stored file (a rendition's blob) over HTTP: ``ETag``, ``If-None-Match``,
-one ``Range``, ``HEAD``; shared by the API's media routes (``newswire.api.media``) and the
-portal's (``newswire.web.portal.files``), which each decide first who may have the file.
+"""Who may have a stored file (a rendition's blob), and sending it over HTTP: ``ETag``,
+``If-None-Match``, one ``Range``, ``HEAD``; shared by the API's media routes
+(``newswire.api.media``) and the portal's (``newswire.web.portal.files``).
+
+``rendition_seen`` is the one rule of who gets which file: the version the caller's
+products may see (``access.entitlement.visible_in``, the rule of ``GET /v1/items``), never
+of an item under embargo or withdrawn; full access gets every rendition, teaser access
+``thumbnail`` and ``preview`` (``TEASER_RENDITIONS``).
 
 A range this server cannot satisfy is the caller's to answer (``unsatisfiable``: the API
 answers problem JSON, a page answers an error page), always with ``Content-Range:
@@ -10,15 +15,20 @@ bytes */size`` as RFC 9110 asks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from newswire.access.entitlement import Grant, visible_in
+from newswire.access.products import Product
 from newswire.blobs import Blobs
-from newswire.model import Rendition
+from newswire.errors import Forbidden, NotFound
+from newswire.model import Rendition, utcnow
+from newswire.store.base import Stored
+from newswire.text.teaser import TEASER_RENDITIONS
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -29,6 +39,42 @@ class Unsatisfiable(Exception):
     def __init__(self, size: int):
         super().__init__(f"the file has {size} bytes")
         self.size = size
+
+
+def rendition_seen(
+    products: Sequence[Product], history: list[Stored], version: int | None, name: str, item_id: str
+) -> tuple[Stored, Grant, Rendition]:
+    """The version ``products`` may see (the latest they may, or ``version``), how, and
+    its file ``name``: 404 when they may see none of the item, or it is withdrawn or under embargo,
+    or it has no such file; 403 for a file teaser access does not give."""
+    if not history or history[-1].item.pubstatus == "canceled":
+        raise NotFound(f"no item {item_id!r}", field="id")
+    if version is not None and all(s.item.version != version for s in history):
+        raise NotFound(f"item {item_id!r} has no version {version}", field="version")
+    found = visible_in(products, history, version, utcnow())
+    if found is None or found[1].embargoed:
+        raise NotFound(f"no item {item_id!r}", field="id")
+    stored, granted = found
+    rendition = next((r for r in stored.item.renditions if r.name == name and r.blob), None)
+    if rendition is None:
+        raise NotFound(f"item {item_id!r} has no rendition {name!r}", field="name")
+    if granted.access != "full" and name not in TEASER_RENDITIONS:
+        shown = ", ".join(sorted(TEASER_RENDITIONS))
+        raise Forbidden(f"teaser access gets the {shown} renditions, not {name!r}", field="name")
+    return stored, granted, rendition
+
+
+def headers(
+    rendition: Rendition, cache: str, name: str, disposition: str = "inline"
+) -> dict[str, str]:
+    """The headers of a rendition's answer, whatever its status."""
+    return {
+        "ETag": f'"{rendition.blob}"',
+        "Cache-Control": cache,
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def span(header: str | None, size: int) -> tuple[int, int] | None:
@@ -76,18 +122,10 @@ async def send(
     """The file of ``rendition`` (or 304, or the range asked for), as ``name``."""
     key = rendition.blob
     size = rendition.size if rendition.size is not None else await run_in_threadpool(blobs.size, key)
-    etag = f'"{key}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache,
-        "Accept-Ranges": "bytes",
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-        **(extra or {}),
-    }
+    out = {**headers(rendition, cache, name, disposition), **(extra or {})}
     media_type = rendition.content_type or "application/octet-stream"
-    if etag in (request.headers.get("if-none-match") or ""):
-        return Response(status_code=304, headers=headers)
+    if out["ETag"] in (request.headers.get("if-none-match") or ""):
+        return Response(status_code=304, headers=out)
     try:
         found = span(request.headers.get("range"), size)
     except Unsatisfiable as exc:
@@ -96,10 +134,10 @@ async def send(
         return answer
     status, (start, end) = (200, (0, size)) if found is None else (206, found)
     if status == 206:
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    headers["Content-Length"] = str(end - start)
+        out["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    out["Content-Length"] = str(end - start)
     if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
+        return Response(status_code=status, headers=out, media_type=media_type)
     return StreamingResponse(
-        _chunks(blobs, key, start, end), status_code=status, headers=headers, media_type=media_type
+        _chunks(blobs, key, start, end), status_code=status, headers=out, media_type=media_type
     )

@@ -4,10 +4,9 @@ story's gallery, and a download of each rendition the subscriber may have.
 **The portal serves them itself**, at ``/portal/items/{id}/renditions/{name}?version=``,
 rather than handing out signed links: a portal user has no API key to sign a link for,
 and a link signed for the public opens only what the public site shows. Each request
-checks the session and judges the item with the one entitlement rule
-(``access.entitlement.visible``) for the session's subscriber, then streams the blob
-(``newswire.delivery.files``: ``ETag``, one ``Range``). The rule is the API's
-(``newswire.api.media``): full access gets every rendition; teaser access only
+checks the session and judges the file with the API's rule
+(``newswire.delivery.files.rendition_seen``) for the session's subscriber, then streams
+the blob (``files.send``: ``ETag``, one ``Range``): full access gets every rendition; teaser access only
 ``thumbnail`` and ``preview`` (403 for the others, whatever the URL asks for); nobody
 gets anything of an item under embargo or withdrawn, nor of one outside their products
 (404). Answers are ``private``: a shared cache never keeps them.
@@ -25,10 +24,9 @@ from starlette.responses import PlainTextResponse, Response
 from newswire.access.auth import Principal
 from newswire.access.entitlement import Grant, visible
 from newswire.delivery import files
-from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, Rendition
 from newswire.store.base import Store, Stored
-from newswire.text.teaser import TEASER_RENDITIONS
 from newswire.web import sessions
 from newswire.web.portal.pages import PortalRoute
 from newswire.web.sessions import require
@@ -169,20 +167,16 @@ def thumbnail(
 
 
 def _file(request: Request, item_id: str, name: str) -> tuple[Rendition, str]:
-    """The rendition asked for, if the session's subscriber may have it (in a thread)."""
+    """The rendition asked for, if the session's subscriber may have it (in a thread): the
+    API's rule (``files.rendition_seen``)."""
     logged = require(request)
     text = request.query_params.get("version") or ""
     if text and (not text.isdigit() or len(text) > 9):
         raise BadInput(f"{text[:20]!r} is not a version number", field="version")
-    stored, g = visible(logged.principal, request.app.state.store, item_id, int(text) if text else None)
-    if not _showable(stored, g):
-        raise NotFound(f"no files of item {item_id!r} now", field="id")
-    found = _kept(stored.item, name)
-    if found is None:
-        raise NotFound(f"item {item_id!r} has no rendition {name!r}", field="name")
-    if g.access != "full" and name not in TEASER_RENDITIONS:
-        shown = ", ".join(sorted(TEASER_RENDITIONS))
-        raise Forbidden(f"teaser access gets the {shown} renditions, not {name!r}", field="name")
+    histories = request.app.state.histories
+    history = histories.get(item_id) or histories.load(item_id)
+    version = int(text) if text else None
+    _, g, found = files.rendition_seen(logged.principal.products, history, version, name, item_id)
     subscriber = logged.principal.subscriber
     if request.query_params.get("download") and subscriber is not None:
         request.app.state.meter.add(subscriber.name, "portal", g.product)
