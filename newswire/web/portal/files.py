@@ -14,6 +14,7 @@ gets anything of an item under embargo or withdrawn, nor of one outside their pr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -125,15 +126,7 @@ def gallery(
     embargo, not withdrawn), each as its access allows (``view``: ``Renderer.view``),
     with its downloads."""
     out: list[dict[str, Any]] = []
-    for association in item.associations[:limit]:
-        if association.type not in MEDIA_TYPES or association.id == item.id:
-            continue
-        try:
-            stored, g = visible(principal, store, association.id, None)
-        except NotFound:
-            continue
-        if not _showable(stored, g):
-            continue
+    for stored, g in _associated(store, principal, item, limit):
         seen = view(stored.item, g.access)
         shown = picture(seen, g.access)
         if shown is not None:
@@ -152,18 +145,27 @@ def thumbnail(
     item = stored.item
     if item.type in MEDIA_TYPES:
         return picture(item, g.access)
-    for association in item.associations[:GALLERY]:
+    for found, grant in _associated(store, principal, item, GALLERY):
+        shown = picture(found.item, grant.access)
+        if shown is not None:
+            return shown
+    return None
+
+
+def _associated(
+    store: Store, principal: Principal, item: NewsItem, limit: int
+) -> Iterator[tuple[Stored, Grant]]:
+    """The story's associated pictures and videos the subscriber may see now (not under
+    embargo, not withdrawn), in order, each with how."""
+    for association in item.associations[:limit]:
         if association.type not in MEDIA_TYPES or association.id == item.id:
             continue
         try:
-            found, grant = visible(principal, store, association.id, None)
+            stored, g = visible(principal, store, association.id, None)
         except NotFound:
             continue
-        if _showable(found, grant):
-            shown = picture(found.item, grant.access)
-            if shown is not None:
-                return shown
-    return None
+        if _showable(stored, g):
+            yield stored, g
 
 
 def _file(request: Request, item_id: str, name: str) -> tuple[Rendition, str]:
