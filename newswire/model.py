@@ -25,6 +25,10 @@ EntityKind = Literal["person", "organisation", "place", "event", "object"]
 ItemType = Literal["text", "picture", "video", "graphic", "audio"]
 """What an item is: IPTC's nature of news (ninjs ``type``, NewsML-G2 ``ninat:*``)."""
 
+MACHINE = "machine"
+"""The ``creator`` of what newswire's enrichment adds to an item (``newswire.enrich``):
+what a source or an editor gave is never marked, and wins over it."""
+
 PUBSTATUSES: tuple[str, ...] = ("usable", "withheld", "canceled")
 SIGNALS: tuple[str, ...] = ("update", "correction")
 ENTITY_KINDS: tuple[str, ...] = ("person", "organisation", "place", "event", "object")
@@ -65,6 +69,11 @@ class Concept(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A QCode, e.g. ``medtop:11000000`` or ``genre:Current``."""
     name: str = ""
     uri: str = ""
+    creator: str = ""
+    """Who assigned it: empty for the item's source or an editor, ``MACHINE`` for
+    newswire's own enrichment (ninjs ``creator``; NewsML-G2 ``@why="why:inferred"``)."""
+    confidence: int | None = None
+    """How sure whoever assigned it is, 0 … 100 (ninjs and NewsML-G2 ``confidence``)."""
 
 
 class Entity(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -76,6 +85,16 @@ class Entity(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A URI or QCode identifying the entity (wikidata, geonames, ...)."""
     rel: str = ""
     """How the item relates to it: ``about``, ``mentions``, ..."""
+    creator: str = ""
+    """Who found it: empty for the item's source or an editor, ``MACHINE`` for
+    newswire's own enrichment."""
+    confidence: int | None = None
+    """How sure whoever found it is, 0 … 100."""
+    country: str = ""
+    """A place's country, ISO 3166-1 alpha-2 (``TR``); a country's own code."""
+    latitude: float | None = None
+    """A place's coordinates, WGS 84 degrees (ninjs ``geoJSON`` Point)."""
+    longitude: float | None = None
 
 
 class Link(msgspec.Struct, kw_only=True, omit_defaults=True):

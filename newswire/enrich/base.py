@@ -1,0 +1,104 @@
+"""The enrichment contract: what a step sees, what it may say, how it is found by name.
+
+A **step** looks at one item and says what it found (``Findings``); it never changes the
+item itself. ``newswire.enrich.pipeline`` runs the configured steps over an item and
+merges their findings into it under one rule of precedence (what the source or an editor
+gave wins over the machine), so that no step has to know about the others or about who
+wins.
+
+Each step is a module of this package with a ``build(context) -> Step`` function, found
+by name in ``STEPS`` (the steps run in that order). A step may be expensive to build
+(a gazetteer, an automaton, a trained model): it is built once per process and reused for
+every item; ``find`` is what runs per item and must stay cheap (the budget for all steps
+together is 5 ms median per item on the corpus, ``bench/enrich.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import msgspec
+
+from newswire.model import Association, Concept, Dateline, Entity, EntityKind, NewsItem
+
+if TYPE_CHECKING:
+    from newswire.store import Store
+
+STEPS: tuple[str, ...] = ("language", "dateline", "entities", "subjects", "threads")
+"""Every step, by the name of its module under ``newswire.enrich``, in the order they run.
+Later steps see what earlier ones found (``Document.found``): the subject classifier may
+use the language, the dateline's place is one of the item's places."""
+
+
+class Findings(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What one step found in an item. Everything it adds is the machine's: entities and
+    concepts carry ``creator=MACHINE`` and a ``confidence`` (0 … 100)."""
+
+    language: str = ""
+    """The item's language when it declares none (a BCP 47 tag)."""
+    dateline: Dateline | None = None
+    """The dateline read from the text when the item has none."""
+    entities: list[Entity] = msgspec.field(default_factory=list)
+    """People, organisations and places (with ``id``, and for places ``country`` and
+    coordinates), each once, the most relevant first."""
+    subjects: list[Concept] = msgspec.field(default_factory=list)
+    """IPTC Media Topics (``medtop:…``)."""
+    associations: list[Association] = msgspec.field(default_factory=list)
+    """Related items: earlier versions of the same story under another id, follow-ups."""
+
+
+class Document(msgspec.Struct, kw_only=True):
+    """One item as the steps read it, with what every step needs computed once."""
+
+    item: NewsItem
+    text: str
+    """Headline, lead, the body paragraphs and a media item's caption, one a line."""
+    language: str
+    """The item's declared language, else the one detected (``""`` until ``language``
+    has run, or when nothing could be told)."""
+    found: Findings
+    """What the steps before this one found (merged), so a later step can build on it."""
+
+
+class Term(msgspec.Struct, kw_only=True, frozen=True):
+    """One entry of the authority file (the agency's controlled vocabulary): a person, an
+    organisation or a place, with every name it goes by."""
+
+    id: str
+    """Stable, never reused: ``nwv:…`` for the vocabulary's own entries, a GeoNames URI
+    (``https://sws.geonames.org/323786/``) for the gazetteer's places."""
+    kind: EntityKind
+    name: str
+    """The name to show when no name in the item's language is known."""
+    names: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """Language (``ar``, ``en``, ``tr``, ``fr``, …) → the names and variants written in
+    it (``{"ar": ["إبراهيم قالن", "قالن"], "en": ["Ibrahim Kalin", "Kalin"]}``); the
+    first of a language is the one to show in it."""
+    country: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Context(msgspec.Struct, kw_only=True):
+    """What a step may use when it is built."""
+
+    store: Store | None = None
+    """The store, for the steps that keep state there (the vocabulary, story threads);
+    ``None`` where there is none (bench, the evaluation scripts): such a step then works
+    from its shipped data alone."""
+
+
+class Step(Protocol):
+    """One kind of enrichment.
+
+    ``find`` is a pure function of the document and of what the step was built with (its
+    data, its model, the vocabulary as it was when the step last refreshed): the same
+    document gives the same findings. It never raises for odd text (empty, another
+    script, a million characters): it finds less. A step holding state that changes while
+    the process runs (the vocabulary editors change, the threads of stories that arrive)
+    picks the change up by itself, within a second, on every process.
+    """
+
+    name: str
+
+    def find(self, doc: Document) -> Findings: ...
