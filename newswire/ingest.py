@@ -221,21 +221,50 @@ def parse_file(path: Path, fmt: str, max_bytes: int) -> Read:
         return str(path), None, f"internal error while reading it: {exc!r}"
 
 
-def _parse_chunk(args: tuple[list[Path], str, int]) -> list[Parsed]:
-    """Worker side: items go back prepared for the store (encoded, stamped, fingerprinted),
-    which is both less to pass between processes and less work left for the writer."""
-    paths, fmt, max_bytes = args
+Enrich = tuple[str, tuple[str, ...]]
+"""(the store's URL, the enrichment steps to run) for a worker process to enrich with."""
+
+_WORKER_STORE: list[Store] = []  # a worker process's own handle on the store, opened once
+
+
+def _enriched(items: list[NewsItem], enrich: Enrich | None) -> list[NewsItem]:
+    if enrich is None or not enrich[1]:
+        return items
+    from newswire.enrich.pipeline import enrich_items, enricher_for
+    from newswire.store import open_store
+
+    if not _WORKER_STORE:
+        _WORKER_STORE.append(open_store(enrich[0]))
+    store = _WORKER_STORE[0]
+    out = enrich_items(enricher_for(store, enrich[1]), store, items)
+    return [i for i in out if isinstance(i, NewsItem)]
+
+
+def _parse_chunk(args: tuple[list[Path], str, int, Enrich | None]) -> list[Parsed]:
+    """Worker side: items go back enriched and prepared for the store (encoded, stamped,
+    fingerprinted), which is both less to pass between processes and less work left for
+    the writer: enrichment, the costliest part, runs on every core."""
+    paths, fmt, max_bytes, enrich = args
     out: list[Parsed] = []
     for path in paths:
         source, items, error = parse_file(path, fmt, max_bytes)
+        if items is not None:
+            items = _enriched(items, enrich)
         out.append((source, [prepare(i) for i in items] if items is not None else None, error))
     return out
 
 
 def parse_files(
-    paths: list[Path], fmt: str, max_bytes: int, *, workers: int = 0
+    paths: list[Path],
+    fmt: str,
+    max_bytes: int,
+    *,
+    workers: int = 0,
+    enrich: Enrich | None = None,
 ) -> Iterator[Parsed]:
-    """Each file parsed, in order; with ``workers`` > 1 in that many processes.
+    """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
+    also enrich what they parse (``enrich``), so the items come back prepared. In one
+    process the items come back as parsed, for the caller to enrich.
 
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
@@ -244,7 +273,9 @@ def parse_files(
         for path in paths:
             yield parse_file(path, fmt, max_bytes)
         return
-    chunks = [(paths[i : i + _CHUNK], fmt, max_bytes) for i in range(0, len(paths), _CHUNK)]
+    chunks = [
+        (paths[i : i + _CHUNK], fmt, max_bytes, enrich) for i in range(0, len(paths), _CHUNK)
+    ]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

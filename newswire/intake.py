@@ -23,6 +23,7 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
+from newswire.enrich.pipeline import append_enriched
 from newswire.errors import NotFound, TooLarge, UnsupportedFormat
 from newswire.media import Limits, Pipeline
 from newswire.media.detect import ALIASES, HEAD, UNDECLARED, detect, sniff
@@ -117,7 +118,9 @@ async def take(
             item = item_of(media, overrides, name=name, previous=previous)
             if embargo is not None:
                 item = msgspec.structs.replace(item, embargo_until=embargo)
-            receipts: list[Receipt] = store.append_many([check_item(strip_unencodable(item))])
+            receipts = append_enriched(
+                store, [check_item(strip_unencodable(item))], state.settings.enrich
+            )
             return receipts[0]
 
         return await run_in_threadpool(store_it)

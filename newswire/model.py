@@ -148,6 +148,8 @@ class Association(msgspec.Struct, kw_only=True, omit_defaults=True):
     ``photo1``); empty: formats that need one use the type."""
     headline: str = ""
     """A label for it (its headline or a short caption), so a reader need not fetch it."""
+    creator: str = ""
+    """``MACHINE`` when newswire's enrichment linked it (a story thread), else empty."""
 
 
 class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -205,6 +207,10 @@ class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The files of a picture, video, graphic or audio item."""
     associations: list[Association] = msgspec.field(default_factory=list)
     """The pictures, videos, ... that go with this item (a story's illustrations)."""
+    rejected: list[str] = msgspec.field(default_factory=list)
+    """What an editor took off this item of what the machine had added (entity ids,
+    subject codes, associated item ids, see ``newswire.enrich.pipeline.key``): enrichment
+    never adds them to it again. Internal: no format writes it; a new version keeps it."""
 
     def entities_of(self, kind: EntityKind) -> list[Entity]:
         return [e for e in self.entities if e.kind == kind]

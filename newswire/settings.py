@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
         " own network.",
     ),
     Setting(
+        "enrich",
+        "all",
+        "Enrichment run on every item before it is stored: `all` (language, dateline,"
+        " entities, subjects, threads), `none`, or a comma-separated list of those steps.",
+    ),
+    Setting(
         "public_name",
         "newswire",
         "The agency's name on the public site, its feeds and its Google News sitemap.",
@@ -181,6 +187,26 @@ def workers_setting(value: str | None = None) -> int:
     return number
 
 
+def steps_setting(value: str | None = None) -> tuple[str, ...]:
+    """The enrichment steps to run: ``all``, ``none`` or a comma-separated list."""
+    from newswire.enrich.base import STEPS
+
+    value = (setting("enrich") if value is None else value).strip().lower()
+    if value == "all":
+        return STEPS
+    if value in ("none", "off", "no", ""):
+        return ()
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise BadInput(
+            f"{unknown[0]!r} is not an enrichment step; say all, none or some of "
+            + ", ".join(STEPS),
+            field="enrich",
+        )
+    return names
+
+
 def flag_setting(name: str) -> bool:
     """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
     value = setting(name).strip().lower()
@@ -218,11 +244,10 @@ class Settings:
     feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
     metrics_dir: str = field(default_factory=lambda: setting("metrics_dir"))
     access_log: bool = field(default_factory=lambda: flag_setting("access_log"))
+    enrich: tuple[str, ...] = field(default_factory=steps_setting)
     log_format: str = field(default_factory=lambda: setting("log_format"))
     webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
-    webhook_retry_base: float = field(
-        default_factory=lambda: number_setting("webhook_retry_base")
-    )
+    webhook_retry_base: float = field(default_factory=lambda: number_setting("webhook_retry_base"))
     webhook_retry_for: float = field(default_factory=lambda: number_setting("webhook_retry_for"))
     webhook_allow_private: bool = field(
         default_factory=lambda: flag_setting("webhook_allow_private")

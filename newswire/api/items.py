@@ -24,6 +24,7 @@ from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
+from newswire.enrich.pipeline import append_enriched
 from newswire.errors import (
     BadInput,
     NewswireError,
@@ -259,7 +260,7 @@ async def post_item(
             store = _store(request)
             items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
             items = check_associations(store, items, rejected)
-            return store.append_many(keep_files(store, items))
+            return append_enriched(store, keep_files(store, items), settings.enrich)
 
         receipts = await run_in_threadpool(store_it)
     await announce(request.app.state, receipts)

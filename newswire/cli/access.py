@@ -60,6 +60,10 @@ def product_add(
     urgency: Annotated[str, typer.Option(help="MIN-MAX, 1 (flash) to 9.")] = "1-9",
     genre: Many = None,
     place: Many = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(help="People or organisations, by name or vocabulary id."),
+    ] = None,
     source: Many = None,
     item_type: Annotated[
         list[str] | None, typer.Option("--type", help="Item types: text, picture, video, graphic, audio.")
@@ -83,6 +87,7 @@ def product_add(
                 urgency_max=high,
                 genres=genre or [],
                 places=place or [],
+                entities=entity or [],
                 sources=source or [],
                 types=item_type or [],
                 early_embargo=early_embargo,

@@ -27,12 +27,13 @@ from newswire.cli.common import (
     when,
     with_store,
 )
+from newswire.enrich.pipeline import append_enriched, enrich_items, enricher_for
 from newswire.errors import NewswireError, NotFound
 from newswire.ingest import AUTO, is_media, iter_files, keep_files, parse_bytes, parse_files
 from newswire.media import Limits, Media, Pipeline
 from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem
-from newswire.settings import BY_NAME, SETTINGS, setting
+from newswire.settings import BY_NAME, SETTINGS, setting, steps_setting
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item, strip_unencodable
@@ -113,11 +114,16 @@ def ingest(
     max_bytes = int_setting_or_fail("max_item_bytes")
     max_media = int_setting_or_fail("max_media_bytes")
     workers = workers or os.cpu_count() or 1
+    try:
+        steps = steps_setting()
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
     stored = unchanged = 0
 
     def run(store: Store) -> None:
         nonlocal stored, unchanged
         pending: list[tuple[str, NewsItem | Prepared]] = []
+        enricher = enricher_for(store, steps)
 
         def flush() -> None:
             nonlocal stored, unchanged
@@ -125,7 +131,7 @@ def ingest(
                 return
             pending[:] = zip(
                 [source for source, _ in pending],
-                keep_files(store, [item for _, item in pending]),
+                keep_files(store, enrich_items(enricher, store, [item for _, item in pending])),
                 strict=True,
             )
             try:
@@ -146,7 +152,9 @@ def ingest(
 
         with progress() as bar:
             task = bar.add_task("ingesting", total=len(files))
-            for source, items, error in parse_files(texts, fmt, max_bytes, workers=workers):
+            for source, items, error in parse_files(
+                texts, fmt, max_bytes, workers=workers, enrich=(db, steps)
+            ):
                 if error is not None:
                     failures.append((source, error))
                 if items:
@@ -441,7 +449,7 @@ def demo(
         items = seed + list(
             demo_data.corpus_items(demo_data.corpus_records(demo_data.corpus_sample_path()))
         )
-        receipts = store.append_many(items)
+        receipts = append_enriched(store, items, steps_setting())
         new = sum(r.created for r in receipts)
         err.print(
             f"demo data: {new} items added, {len(receipts) - new} already there; "

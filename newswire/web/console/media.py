@@ -37,6 +37,7 @@ from starlette.responses import RedirectResponse, Response
 from newswire import intake
 from newswire.delivery import files
 from newswire.delivery.announce import announce
+from newswire.enrich.pipeline import append_enriched
 from newswire.errors import BadInput, NewswireError, NotFound, TooLarge
 from newswire.formats.html import squash
 from newswire.ingest import check_associations
@@ -310,7 +311,7 @@ async def caption(request: Request, item_id: str) -> Response:
             item = build_media(form, w, latest.item)
         except FormErrors as exc:
             return media_form_page(request, form, latest, exc.status, exc.errors)
-        return store.append_many([item])
+        return append_enriched(store, [item], request.app.state.settings.enrich)
 
     return await _post(request, run)
 
@@ -373,6 +374,6 @@ async def associations(request: Request, item_id: str) -> Response:
             versioncreated=None, replaces=None,
         )
         check_associations(store, [item])
-        return store.append_many([check_item(item)])
+        return append_enriched(store, [check_item(item)], request.app.state.settings.enrich)
 
     return await _post(request, run)

@@ -45,6 +45,7 @@ from newswire.access import taxonomy
 from newswire.access.auth import IMPLIES
 from newswire.access.entitlement import public_version
 from newswire.delivery.announce import announce
+from newswire.enrich.pipeline import append_enriched
 from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarge
 from newswire.formats.html import make_body, squash
 from newswire.formats.text import detect_language, own_dateline
@@ -495,7 +496,7 @@ async def publish(request: Request) -> Response:
         try:
             store.get(item.id)
         except NotFound:
-            return store.append_many([item])
+            return append_enriched(store, [item], settings.enrich)
         errors = {"text": w["err_exists"], "exists": item_href(item.id)}
         return form_page(request, form, status=409, errors=errors)
 
@@ -621,7 +622,7 @@ async def edit(request: Request, item_id: str) -> Response:
             return form_page(request, form, status=exc.status, errors=exc.errors, latest=latest)
         if action == "preview":
             return form_page(request, form, preview=item, latest=latest)
-        return store.append_many([item])
+        return append_enriched(store, [item], settings.enrich)
 
     return await _post(request, run)
 

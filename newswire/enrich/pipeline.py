@@ -1,0 +1,241 @@
+"""The enrichment pipeline: run the steps over an item, merge what they found into it.
+
+Who wins, in one place (the steps only find):
+
+- **A declared language and a dateline win**: the machine's are used only where the item
+  has none (an empty language or ``und``).
+- **What the source or an editor gave is kept** (entities, subjects, associations whose
+  ``creator`` is not ``MACHINE``), and the machine never adds the same thing again.
+- **Editors' subjects win**: an item that carries any subject not made by the machine gets
+  no machine subject.
+- **The machine's own annotations are recomputed** on every enrichment (a new version, or
+  ``newswire enrich --all`` after the vocabulary changed): those an item carries are
+  replaced by what the steps find now.
+- **What an editor took off stays off.** An item that comes back carrying machine-made
+  annotations is a corrected copy of what newswire delivered (the console's form, a ninjs
+  document posted back): an annotation the stored version had from the machine and the
+  copy no longer has was removed by an editor. Its key goes to the item's ``rejected``
+  list, which every later version keeps, and the machine never adds it to that item again.
+  (An editor who removes *every* machine annotation sends a copy carrying none, which looks
+  like a fresh version from the source: the console says so; the API's users can put the
+  keys in ``rejected`` themselves.)
+
+A withdrawn item (``canceled``) is not enriched: it is a notice, not a story.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+import msgspec
+
+from newswire.enrich.base import STEPS, Context, Document, Findings, Step
+from newswire.errors import NotFound
+from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
+from newswire.store.base import Prepared, Receipt, Store
+from newswire.text.normalize import normalize
+
+T = TypeVar("T", Entity, Concept, Association)
+
+MAX_ENTITIES = 40
+"""At most this many machine-found entities per item (the most relevant first)."""
+MAX_ASSOCIATIONS = 5
+
+
+def key(thing: Entity | Concept | Association) -> str:
+    """What identifies an annotation for precedence and for ``rejected``: an entity's id
+    (else its kind and normalised name), a concept's code, an associated item's id."""
+    if isinstance(thing, Entity):
+        return thing.id or f"{thing.kind}:{normalize(thing.name)}"
+    if isinstance(thing, Concept):
+        return thing.code
+    return thing.id
+
+
+def document(item: NewsItem) -> Document:
+    """The text the steps read: headline, lead, body and a media item's caption."""
+    parts = [item.headline, item.lead, *item.body, item.description]
+    return Document(
+        item=item,
+        text="\n".join(p for p in parts if p),
+        language=item.language if item.language not in ("", "und") else "",
+        found=Findings(),
+    )
+
+
+class Enricher:
+    """The configured steps, built once; ``enrich`` is what runs per item."""
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = tuple(steps)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(step.name for step in self.steps)
+
+    def findings(self, item: NewsItem) -> Findings:
+        """What every step finds in ``item``, merged in step order (no precedence yet)."""
+        doc = document(item)
+        for step in self.steps:
+            found = step.find(doc)
+            doc.found = _merge(doc.found, found)
+            if found.language and not doc.language:
+                doc.language = found.language
+        return doc.found
+
+    def enrich(self, item: NewsItem, previous: NewsItem | None = None) -> NewsItem:
+        """``item`` with what the steps find in it, under the rules above. ``previous`` is
+        the stored latest version of the same item, if there is one."""
+        if not self.steps or item.pubstatus == "canceled":
+            return item
+        rejected = _rejected(item, previous)
+        found = self.findings(item)
+        changes: dict[str, object] = {}
+        if found.language and item.language in ("", "und"):
+            changes["language"] = found.language
+        if found.dateline is not None and item.dateline is None:
+            changes["dateline"] = found.dateline
+        entities = _annotate(item.entities, found.entities, rejected, MAX_ENTITIES)
+        if entities != item.entities:
+            changes["entities"] = entities
+        if any(s.creator != MACHINE for s in item.subjects):
+            subjects = [s for s in item.subjects if s.creator != MACHINE]
+        else:
+            subjects = _annotate([], found.subjects, rejected, MAX_ENTITIES)
+        if subjects != item.subjects:
+            changes["subjects"] = subjects
+        own = {item.id}
+        links = [a for a in found.associations if a.id not in own]
+        associations = _annotate(item.associations, links, rejected, MAX_ASSOCIATIONS)
+        if associations != item.associations:
+            changes["associations"] = associations
+        if rejected != item.rejected:
+            changes["rejected"] = rejected
+        return msgspec.structs.replace(item, **changes) if changes else item
+
+
+def _merge(a: Findings, b: Findings) -> Findings:
+    if a == Findings():
+        return b
+    return Findings(
+        language=a.language or b.language,
+        dateline=a.dateline or b.dateline,
+        entities=_unique([*a.entities, *b.entities]),
+        subjects=_unique([*a.subjects, *b.subjects]),
+        associations=_unique([*a.associations, *b.associations]),
+    )
+
+
+def _unique(things: Iterable[T]) -> list[T]:
+    seen: set[str] = set()
+    out: list[T] = []
+    for thing in things:
+        k = key(thing)
+        if k not in seen:
+            seen.add(k)
+            out.append(thing)
+    return out
+
+
+def _annotate(given: list[T], found: list[T], rejected: list[str], limit: int) -> list[T]:
+    """The source's and editors' annotations as they are, then the machine's (fresh, not
+    rejected, not already given), marked as the machine's."""
+    kept: list[T] = [t for t in given if t.creator != MACHINE]
+    taken = {key(t) for t in kept} | set(rejected)
+    machine: list[T] = []
+    for thing in found:
+        if len(machine) >= limit:
+            break
+        if key(thing) in taken:
+            continue
+        taken.add(key(thing))
+        machine.append(
+            thing if thing.creator == MACHINE else msgspec.structs.replace(thing, creator=MACHINE)
+        )
+    return kept + machine
+
+
+def _machine_keys(item: NewsItem) -> set[str]:
+    things: list[Entity | Concept | Association] = [*item.entities, *item.subjects]
+    things += item.associations
+    return {key(t) for t in things if t.creator == MACHINE}
+
+
+def _rejected(item: NewsItem, previous: NewsItem | None) -> list[str]:
+    """The item's own ``rejected``, the previous version's, and what an editor took off
+    now (see the module's docstring)."""
+    out = list(item.rejected)
+    if previous is None:
+        return out
+    out += [k for k in previous.rejected if k not in out]
+    now = _machine_keys(item)
+    if now:  # a corrected copy of what newswire delivered
+        out += sorted(k for k in _machine_keys(previous) - now if k not in out)
+    return out
+
+
+def build(context: Context, names: Iterable[str] = STEPS) -> Enricher:
+    """An enricher running the steps named (every step by default), in ``STEPS`` order.
+    An unknown name is a ``ValueError`` naming it."""
+    wanted = list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown enrichment step {unknown[0]!r}; known: {', '.join(STEPS)}")
+    steps: list[Step] = []
+    for name in STEPS:
+        if name in wanted:
+            module = importlib.import_module(f"newswire.enrich.{name}")
+            steps.append(module.build(context))
+    return Enricher(steps)
+
+
+def enrich_items(
+    enricher: Enricher, store: Store, items: Iterable[NewsItem | Prepared]
+) -> list[NewsItem | Prepared]:
+    """``items`` enriched just before ``store`` keeps them, each against its stored latest
+    version (for what an editor took off). Items already prepared for the store (bulk
+    ingest's workers enrich before they prepare) pass as they are."""
+    if not enricher.steps:
+        return list(items)
+    out: list[NewsItem | Prepared] = []
+    for item in items:
+        if isinstance(item, Prepared):
+            out.append(item)
+            continue
+        try:
+            previous: NewsItem | None = store.get(item.id).item if item.id else None
+        except NotFound:
+            previous = None
+        out.append(enricher.enrich(item, previous))
+    return out
+
+
+_BUILT: weakref.WeakKeyDictionary[Store, dict[tuple[str, ...], Enricher]] = (
+    weakref.WeakKeyDictionary()
+)
+_BUILDING = threading.Lock()
+
+
+def enricher_for(store: Store, names: Iterable[str] = STEPS) -> Enricher:
+    """The enricher of ``store`` running ``names``, built on first use and kept while the
+    store lives: every request, console form and CLI batch on a store shares one (the
+    steps' data and models are loaded once per process in any case)."""
+    wanted = tuple(names)
+    with _BUILDING:
+        built = _BUILT.setdefault(store, {})
+        if wanted not in built:
+            built[wanted] = build(Context(store=store), wanted)
+        return built[wanted]
+
+
+def append_enriched(
+    store: Store, items: Iterable[NewsItem | Prepared], steps: Iterable[str] = STEPS
+) -> list[Receipt]:
+    """Enrich ``items`` with ``steps`` and store them: how every way in (the API, the
+    console, the CLI, media intake) stores what it took in."""
+    enricher = enricher_for(store, steps)
+    return store.append_many(enrich_items(enricher, store, items))
