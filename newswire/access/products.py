@@ -1,7 +1,7 @@
 """Products: named selections of the news flow that subscribers are entitled to.
 
 A product says which items it carries (languages, Media Topics, urgency, genres, places,
-sources, item types) and how (``full`` text or ``teaser``). Each criterion left empty places no
+people and organisations, sources, item types) and how (``full`` text or ``teaser``). Each criterion left empty places no
 restriction; an item must meet every criterion that is set, and meets one when it has
 any of the values the criterion lists.
 """
@@ -38,6 +38,9 @@ class Product(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Genre QCodes, compared exactly (``genre:Current``)."""
     places: list[str] = []
     """Place names (``Ankara``, ``أنقرة``) or ids (``geonames:323786``, ``iso3166-1a2:TR``)."""
+    entities: list[str] = []
+    """People or organisations, by name or id (``حماس``, ``nwv:hamas``): an item naming
+    any of them (its source's entities or those enrichment found)."""
     sources: list[str] = []
     """Providers or dateline sources (``AA``, ``الأناضول``)."""
     types: list[str] = []
@@ -60,6 +63,8 @@ def matches(product: Product, item: NewsItem) -> bool:
     if product.sources and not fold_set(sources_of(item)) & fold_set(product.sources):
         return False
     if product.places and not fold_set(places_of(item)) & fold_set(product.places):
+        return False
+    if product.entities and not fold_set(entities_of(item)) & fold_set(product.entities):
         return False
     return not product.subjects or any(
         taxonomy.is_within(code, wanted)
@@ -123,6 +128,7 @@ def validate_product(product: Product) -> Product:
             )
     _entries(product.places, "places")
     _entries(product.sources, "sources")
+    _entries(product.entities, "entities")
     for kind in _entries(product.types, "types"):
         if kind not in ITEM_TYPES:
             raise BadInput(f"types are {', '.join(ITEM_TYPES)}, not {kind!r}", field="types")
@@ -182,6 +188,14 @@ def sources_of(item: NewsItem) -> Iterator[str]:
     yield item.provider
     if item.dateline is not None:
         yield item.dateline.source
+
+
+def entities_of(item: NewsItem) -> Iterator[str]:
+    """The names and ids of the people and organisations ``item`` names."""
+    for entity in item.entities:
+        if entity.kind in ("person", "organisation"):
+            yield entity.name
+            yield entity.id
 
 
 def places_of(item: NewsItem) -> Iterator[str]:

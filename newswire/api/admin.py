@@ -67,6 +67,7 @@ class ProductBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     urgency_max: Annotated[int, Meta(ge=1, le=9)] = 9
     genres: list[Annotated[str, _pattern(openapi.GENRE)]] = []
     places: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
+    entities: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
     sources: list[Annotated[str, _pattern(openapi.NOT_BLANK)]] = []
     types: list[Annotated[str, Meta(extra_json_schema={"enum": list(ITEM_TYPES)})]] = []
     early_embargo: bool = False

@@ -95,6 +95,21 @@ async def search(
             json_schema_extra={"enum": list(ITEM_TYPES)},
         ),
     ] = None,
+    place: Annotated[
+        str | None,
+        Query(
+            description="A place the item names or is datelined at, by name or id"
+            " (Ankara, أنقرة, geonames:323786).",
+            json_schema_extra={"maxLength": 200},
+        ),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        Query(
+            description="A person or organisation the item names, by name or vocabulary id.",
+            json_schema_extra={"maxLength": 200},
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         Query(alias="from", description="YYYY-MM-DD or ISO 8601 time.", json_schema_extra=_WHEN),
@@ -112,12 +127,17 @@ async def search(
         list[str] | None, Query(description="Search only these of the caller's products.")
     ] = None,
     facets: Annotated[
-        bool, Query(description="Count hits by language, subject, day and type.")
+        bool,
+        Query(
+            description="Count hits by language, subject, day, type, and the people,"
+            " organisations and places they name."
+        ),
     ] = True,
     principal: Principal = Depends(auth.read),
 ) -> Response:
     """Search the caller's entitled items: BM25 ranking with the headline weighted highest,
-    `<mark>`ed snippets of the original text, facet counts by language, subject, day and
+    `<mark>`ed snippets of the original text, facet counts by language, subject, day, people,
+    organisations, places and
     item type."""
     body = await answer(
         request.app.state,
@@ -127,6 +147,8 @@ async def search(
         subject=subject,
         urgency=urgency,
         kind=kind,
+        place=place,
+        entity=entity,
         since=since,
         until=until,
         sort=sort,
@@ -148,6 +170,8 @@ async def answer(
     urgency: str | None,
     kind: str | None,
     since: str | None,
+    place: str | None = None,
+    entity: str | None = None,
     until: str | None,
     sort: str,
     page: int,
@@ -170,6 +194,9 @@ async def answer(
     openapi.check(_SUBJECT, subject, "subject", "a Media Topic code such as medtop:04000000")
     if kind and kind not in ITEM_TYPES:
         raise BadInput(f"type is {', '.join(ITEM_TYPES)}, not {kind!r}", field="type")
+    for field, value in (("place", place), ("entity", entity)):
+        if value is not None and len(value) > 200:
+            raise BadInput(f"{field} is longer than 200 characters", field=field)
     notes = {}
     if limit > MAX_LIMIT:
         notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
@@ -180,6 +207,8 @@ async def answer(
         subject=subject or None,
         urgency=urgency or None,
         type=kind or None,
+        place=place or None,
+        entity=entity or None,
         since=parse_when(since, "from"),
         until=parse_when(until, "to", end=True),
         sort=sort,
@@ -230,6 +259,8 @@ async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Sen
             subject=params.get("subject"),
             urgency=params.get("urgency"),
             kind=params.get("type"),
+            place=params.get("place"),
+            entity=params.get("entity"),
             since=params.get("from"),
             until=params.get("to"),
             sort=params.get("sort", "relevance"),

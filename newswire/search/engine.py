@@ -35,11 +35,12 @@ import tantivy
 
 from newswire.access import taxonomy
 from newswire.access.entitlement import grant
-from newswire.access.products import Product, parse_urgency
+from newswire.access.products import Product, fold_set, parse_urgency
 from newswire.errors import BadInput, NotFound
 from newswire.model import ITEM_TYPES, NewsItem, utcnow
 from newswire.search import query as q
 from newswire.search.index import (
+    ENTITY_FACETS,
     FIELDS,
     SearchIndex,
     lead_text,
@@ -78,6 +79,10 @@ class SearchRequest(msgspec.Struct, kw_only=True):
     subject: str | None = None
     urgency: str | None = None
     type: str | None = None
+    place: str | None = None
+    """A place the item names or is datelined at, by name or id (GeoNames, ISO 3166)."""
+    entity: str | None = None
+    """A person or organisation the item names, by name or vocabulary id."""
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     sort: str = "relevance"
@@ -265,6 +270,12 @@ class Searcher:
             out.append(tantivy.Query.term_query(schema, "topics", taxonomy.qcode(req.subject)))
         if req.type:
             out.append(tantivy.Query.term_query(schema, "type", req.type))
+        for field, value in (("place", req.place), ("entity", req.entity)):
+            if value:
+                folded = fold_set([value])
+                if not folded:
+                    raise BadInput(f"{field} names nothing", field=field)
+                out.append(tantivy.Query.term_query(schema, field, folded.pop()))
         if req.urgency:
             low, high = parse_urgency(req.urgency)
             out.append(
@@ -468,11 +479,15 @@ class Searcher:
         return found
 
     def facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
-        spec = {
+        spec: dict[str, dict[str, dict[str, object]]] = {
             "language": {"terms": {"field": "lang", "size": 20}},
             "subject": {"terms": {"field": "subject", "size": 20}},
             "day": {"terms": {"field": "day", "size": 31, "order": {"_key": "desc"}}},
             "type": {"terms": {"field": "type", "size": len(ITEM_TYPES)}},
+            **{
+                name: {"terms": {"field": field, "size": 20}}
+                for name, field in ENTITY_FACETS.items()
+            },
         }
         aggs = searcher.aggregate(query, spec)
         return {

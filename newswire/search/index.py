@@ -41,9 +41,16 @@ import msgspec
 import tantivy
 import zstandard
 
-from newswire.access.products import NORMAL_URGENCY, Product, fold_set, places_of, sources_of
+from newswire.access.products import (
+    NORMAL_URGENCY,
+    Product,
+    entities_of,
+    fold_set,
+    places_of,
+    sources_of,
+)
 from newswire.access.taxonomy import lineage
-from newswire.model import NewsItem, utcnow
+from newswire.model import EntityKind, NewsItem, utcnow
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
 from newswire.text.teaser import teaser
@@ -59,7 +66,7 @@ made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
-ANALYSIS = "2"
+ANALYSIS = "3"
 """Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
 
 TERMS = "terms"
@@ -72,6 +79,12 @@ FIELDS: dict[str, dict[str, float]] = {
 }
 TEXT_FIELDS = ("headline", "lead", "body", "teaser", "entities", "keywords")
 FILTER_FIELDS = ("langs", "topics", "genre", "source", "place")
+ENTITY_FACETS: dict[EntityKind, str] = {
+    "person": "person",
+    "organisation": "organisation",
+    "place": "placename",
+}
+"""Facet name -> the index field counting the item's entities of that kind by name."""
 COMMIT_EVERY_SECONDS = 10.0
 """During a rebuild, what is indexed so far is committed (searchable) this often: a long
 rebuild shows its progress to searches; a short one pays for one commit only (each commit
@@ -101,6 +114,11 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("subject", tokenizer_name="raw", fast=True)
     b.add_text_field("day", tokenizer_name="raw", fast=True)
     b.add_text_field("type", tokenizer_name="raw", fast=True)
+    # Facets on what the item names (as named in it), and a filter on people and
+    # organisations by name or id (folded, as products compare places).
+    for name in ENTITY_FACETS.values():
+        b.add_text_field(name, tokenizer_name="raw", fast=True)
+    b.add_text_field("entity", tokenizer_name="raw")
     for name in FILTER_FIELDS:
         b.add_text_field(name, tokenizer_name="raw")
     for name in TEXT_FIELDS:
@@ -178,6 +196,11 @@ def fields_of(stored: Stored, teaser_chars: int) -> Fields:
         index_text("\n".join(n for n in names if n), lang),
         index_text("\n".join(item.keywords), lang),
         item.type,
+        *(
+            tuple(dict.fromkeys(e.name for e in item.entities_of(kind) if e.name))
+            for kind in ENTITY_FACETS
+        ),
+        tuple(fold_set(entities_of(item))),
     )
 
 
@@ -198,6 +221,11 @@ def document(fields: Fields) -> tantivy.Document:
     for name, text in zip(_ANALYSED, fields[13:19], strict=True):
         doc.add_text(name, text)
     doc.add_text("type", fields[19])
+    for name, values in zip(ENTITY_FACETS.values(), fields[20:23], strict=True):
+        for value in values:
+            doc.add_text(name, value)
+    for value in fields[23]:
+        doc.add_text("entity", value)
     return doc
 
 
@@ -612,6 +640,7 @@ def product_clause(product: Product) -> tantivy.Query | None:
         ("genre", list(product.genres)),
         ("source", sorted(fold_set(product.sources))),
         ("place", sorted(fold_set(product.places))),
+        ("entity", sorted(fold_set(product.entities))),
         ("type", list(product.types)),
     ):
         if values:
