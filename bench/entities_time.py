@@ -1,0 +1,56 @@
+"""Time the ``dateline`` and ``entities`` steps per item over the corpus sample.
+
+    python bench/entities_time.py [corpus.jsonl]
+
+Prints the one-off build time and the median and p99 milliseconds per item.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+from newswire.enrich.base import Document, Findings
+from newswire.enrich.dateline import DatelineStep
+from newswire.enrich.entities import EntitiesStep
+from newswire.enrich.gazetteer import load
+from newswire.model import NewsItem
+
+SAMPLE = "../shared/corpus/ant_arabic_news.sample1000.jsonl"
+
+
+def documents(path: str) -> list[Document]:
+    docs = []
+    with open(path, encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            a = json.loads(line)
+            item = NewsItem(id=str(n), language="ar", headline=a["headline"], body=[a["body"]])
+            text = "\n".join([a["headline"], a.get("abstract") or "", a["body"]])
+            docs.append(Document(item=item, text=text, language="ar", found=Findings()))
+    return docs
+
+
+def timings(path: str = SAMPLE) -> dict[str, float]:
+    """Build seconds, and median and p99 ms per item of dateline + entities."""
+    start = time.perf_counter()
+    gazetteer = load()
+    steps = [DatelineStep(gazetteer), EntitiesStep([], gazetteer)]
+    built = time.perf_counter() - start
+    per_item = []
+    for doc in documents(path):
+        t = time.perf_counter()
+        for step in steps:
+            step.find(doc)
+        per_item.append((time.perf_counter() - t) * 1000)
+    per_item.sort()
+    return {
+        "build_s": built,
+        "median_ms": statistics.median(per_item),
+        "p99_ms": per_item[int(len(per_item) * 0.99)],
+    }
+
+
+if __name__ == "__main__":
+    print(timings(*sys.argv[1:]))

@@ -1,0 +1,145 @@
+"""The ``dateline`` step: where a story was filed, read and resolved to a place.
+
+- An item **without** a dateline (a ninjs or NewsML-G2 item whose body starts with one)
+  gets the one its first paragraphs hold, in any of the agency forms the plain-text codec
+  reads (``أنقرة/ الأناضول``, ``القدس - الأناضول``, ``ANKARA (AA) - …``, ``Ankara / AA``,
+  ``PARIS (AFP) —``, ``WASHINGTON, Jan 5 (Reuters) -``, a bare ``ANKARA`` line before
+  one of those): ``newswire.formats.text.own_dateline`` and ``inline_dateline`` are the
+  one parser of them.
+- **Every** item's dateline place (its own or the one read) is resolved in the gazetteer
+  (``newswire.enrich.gazetteer``): the finding is a place entity with ``rel="located"``,
+  the GeoNames id, country and coordinates, ``creator=MACHINE``.
+
+``agency_name`` gives the agency's own name for a dateline's source as written
+(``الأناضول``, ``AA`` → ``Anadolu Agency``); the list is ``AGENCY_NAMES`` here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newswire.enrich.base import Context, Document, Findings, Term
+from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.enrich.matcher import name_key
+from newswire.formats.text import inline_dateline, own_dateline
+from newswire.model import MACHINE, Dateline, Entity
+
+__all__ = ["AGENCY_NAMES", "DatelineStep", "agency_name", "build", "place_entity", "read"]
+
+AGENCY_NAMES: dict[str, tuple[str, ...]] = {
+    "Anadolu Agency": (
+        "الأناضول", "وكالة الأناضول", "AA", "Anadolu", "Anadolu Agency", "Anadolu Ajansı",
+        "Agence Anadolu", "AA.com.tr",
+    ),
+    "Agence France-Presse": ("AFP", "أ ف ب", "أ.ف.ب", "فرانس برس", "وكالة فرانس برس"),
+    "Reuters": ("Reuters", "رويترز"),
+    "Associated Press": ("AP", "أسوشيتد برس", "أسوشيتدبرس"),
+    "Deutsche Presse-Agentur": ("DPA", "د ب أ", "د.ب.أ"),
+    "Xinhua": ("Xinhua", "شينخوا"),
+    "Agencia EFE": ("EFE",),
+    "ANSA": ("ANSA",),
+    "TASS": ("TASS", "تاس"),
+    "Saudi Press Agency": ("SPA", "واس"),
+    "Emirates News Agency": ("WAM", "وام"),
+    "Qatar News Agency": ("QNA", "قنا"),
+    "Kuwait News Agency": ("KUNA", "كونا"),
+    "Jordan News Agency": ("Petra", "بترا"),
+    "Syrian Arab News Agency": ("SANA", "سانا"),
+    "WAFA": ("WAFA", "وفا"),
+    "United Press International": ("UPI",),
+}  # fmt: skip
+"""An agency's name → how datelines write it."""
+_AGENCY_KEYS = {name_key(a): name for name, aliases in AGENCY_NAMES.items() for a in aliases}
+
+_FIRST_PARAGRAPHS = 3
+DATELINE_CONFIDENCE = 95
+"""The place is the one the dateline names, resolved by name: homonyms may still err."""
+
+
+def agency_name(source: str) -> str:
+    """The agency a dateline's source names (``"AA"`` → ``"Anadolu Agency"``), else the
+    source as written."""
+    return _AGENCY_KEYS.get(name_key(source), source)
+
+
+def read(paragraphs: list[str]) -> Dateline | None:
+    """The dateline at the start of ``paragraphs``: a line of its own (optionally after
+    a Latin place line, ``Ankara`` above ``أنقرة/ الأناضول``) or the start of the first
+    paragraph."""
+    lines = [p.strip() for p in paragraphs[:_FIRST_PARAGRAPHS] if p.strip()]
+    for i, line in enumerate(lines[:2]):
+        own = own_dateline(line)
+        if own and own[0].source:
+            dateline = own[0]
+            if i == 1 and _latin(lines[0]) and not _latin(dateline.place):
+                dateline.place_latin = lines[0]
+            return dateline
+        inline = inline_dateline(line)
+        if inline:
+            return inline[0]
+        if not _bare_place(line):
+            break
+    return None
+
+
+_BARE = re.compile(r"[A-ZÀ-ÖØ-ÞİĞŞÇÜÖ][A-ZÀ-ÖØ-ÞİĞŞÇÜÖa-zà-öø-ÿığşçüö'’.\- ]{1,39}")
+
+
+def _latin(text: str) -> bool:
+    return bool(_BARE.fullmatch(text))
+
+
+def _bare_place(line: str) -> bool:
+    """A line that is only a place name (``ANKARA``, ``Ankara``), as above a dateline."""
+    return _latin(line) and len(line.split()) <= 3
+
+
+def place_entity(term: Term, language: str, confidence: int, rel: str) -> Entity:
+    """The entity for a gazetteer place, named in ``language`` where a name is known."""
+    lang = language.split("-", 1)[0].lower()
+    names = term.names.get(lang) or [term.name]
+    return Entity(
+        kind="place",
+        name=names[0],
+        id=term.id,
+        rel=rel,
+        creator=MACHINE,
+        confidence=confidence,
+        country=term.country,
+        latitude=term.latitude,
+        longitude=term.longitude,
+    )
+
+
+class DatelineStep:
+    name = "dateline"
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def find(self, doc: Document) -> Findings:
+        own = doc.item.dateline
+        found = None
+        if own is None or not own.place:
+            paragraphs = doc.item.body or doc.text.split("\n")[1:]
+            found = read(paragraphs)
+        dateline = found or own
+        if dateline is None:
+            return Findings()
+        term = self.resolve(dateline)
+        entities = []
+        if term is not None:
+            entities.append(place_entity(term, doc.language, DATELINE_CONFIDENCE, "located"))
+        return Findings(dateline=found, entities=entities)
+
+    def resolve(self, dateline: Dateline) -> Term | None:
+        """The gazetteer's place for a dateline: its Latin place first (``Ankara``
+        above ``أنقرة/ الأناضول``), then the place as written."""
+        for name in (dateline.place_latin, dateline.place):
+            if name and (term := self.gazetteer.resolve(name)):
+                return term
+        return None
+
+
+def build(context: Context) -> DatelineStep:
+    return DatelineStep(load())

@@ -1,0 +1,165 @@
+"""The ``entities`` step: the people, organisations and places an item names.
+
+One automaton (``newswire.enrich.matcher``) holds the names of the authority file's people
+and organisations (``newswire.enrich.vocabulary``, what editors edit) and of the
+gazetteer's places (``newswire.enrich.gazetteer.Gazetteer.match_names``); the vocabulary's
+names come first, so an editor's entry wins a name it shares with a place. Each entity is
+found once, named in the item's language where a name is known, typed, with
+``creator=MACHINE`` and a confidence:
+
+- ``CONFIDENT`` (90) for a name of two words or more, or named more than once;
+- ``SHORT`` (60) when the only mentions are one short word (``قالن`` alone);
+- ``ADJECTIVE`` (50) for a country known only from its adjective (``الإسرائيلي``).
+
+In Latin script, a name must start with a capital letter in the text (``Van`` the city,
+not "van"). The most mentioned come first, then the earliest. The automaton is rebuilt
+when the vocabulary's ``version()`` changes, checked at most once a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from newswire.enrich.base import Context, Document, Findings, Term
+from newswire.enrich.dateline import place_entity
+from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.enrich.matcher import Match, Matcher, name_key
+from newswire.model import MACHINE, Entity
+
+__all__ = ["EntitiesStep", "TermSource", "build"]
+
+CONFIDENT = 90
+SHORT = 60
+ADJECTIVE = 50
+REFRESH_SECONDS = 1.0
+
+
+class TermSource(Protocol):
+    """The authority file as the step reads it (``newswire.enrich.vocabulary.Vocabulary``).
+
+    ``terms()`` is every person and organisation (and any place an editor added) with
+    every name it goes by; ``version()`` changes whenever an editor changes anything and
+    is cheap to call."""
+
+    def terms(self) -> list[Term]: ...
+
+    def version(self) -> int: ...
+
+
+class _Fixed:
+    """A term source that never changes (tests, the bench)."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        self._terms = list(terms)
+
+    def terms(self) -> list[Term]:
+        return self._terms
+
+    def version(self) -> int:
+        return 0
+
+
+class _Index:
+    """What one vocabulary version gives: the matcher and each key's term."""
+
+    def __init__(self, terms: list[Term], gazetteer: Gazetteer | None) -> None:
+        self.terms: dict[str, Term] = {t.id: t for t in terms}
+        pairs = [(name, t.id) for t in terms for names in t.names.values() for name in names]
+        pairs += [(t.name, t.id) for t in terms]
+        self.adjectives: frozenset[str] = frozenset()
+        if gazetteer is not None:
+            places = gazetteer.match_names()
+            pairs += places
+            self.terms.update((p, gazetteer.places[p]) for _, p in places if p not in self.terms)
+            self.adjectives = gazetteer.adjective_keys
+        self.matcher = Matcher(pairs)
+
+
+class EntitiesStep:
+    name = "entities"
+
+    def __init__(
+        self,
+        source: TermSource | Sequence[Term],
+        gazetteer: Gazetteer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``source``: the vocabulary (or a fixed list of terms); ``gazetteer``: the
+        places, ``None`` for people and organisations only."""
+        self._source: TermSource = _Fixed(source) if isinstance(source, Sequence) else source
+        self._gazetteer = gazetteer
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._version = self._source.version()
+        self._checked = clock()
+        self._index = _Index(self._source.terms(), gazetteer)
+
+    def _current(self) -> _Index:
+        now = self._clock()
+        if now - self._checked < REFRESH_SECONDS:
+            return self._index
+        with self._lock:
+            if now - self._checked >= REFRESH_SECONDS:
+                self._checked = now
+                version = self._source.version()
+                if version != self._version:
+                    self._index = _Index(self._source.terms(), self._gazetteer)
+                    self._version = version
+        return self._index
+
+    def find(self, doc: Document) -> Findings:
+        index = self._current()
+        mentions: dict[str, list[Match]] = {}
+        for m in index.matcher.find(doc.text):
+            if not _arabic(m.surface) and not m.surface[:1].isupper():
+                continue
+            mentions.setdefault(m.key, []).append(m)
+        ranked = sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[1][0].start))
+        return Findings(
+            entities=[
+                self._entity(index, index.terms[key], found, doc.language) for key, found in ranked
+            ]
+        )
+
+    def _entity(self, index: _Index, term: Term, found: list[Match], lang: str) -> Entity:
+        names = {name_key(m.surface) for m in found}
+        if all(_adjective(index, n) for n in names):
+            confidence = ADJECTIVE
+        elif len(found) > 1 or any(" " in n for n in names):
+            confidence = CONFIDENT
+        else:
+            confidence = SHORT
+        if term.kind == "place":
+            return place_entity(term, lang, confidence, "mentions")
+        language = lang.split("-", 1)[0].lower()
+        shown = term.names.get(language) or [term.name]
+        return Entity(
+            kind=term.kind,
+            name=shown[0],
+            id=term.id,
+            rel="mentions",
+            creator=MACHINE,
+            confidence=confidence,
+            country=term.country,
+        )
+
+
+def _arabic(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in text)
+
+
+def _adjective(index: _Index, normalised: str) -> bool:
+    # The surface carries its proclitics (والإسرائيلي): strip them until one is known.
+    return any(normalised[cut:] in index.adjectives for cut in range(4))
+
+
+def build(context: Context) -> EntitiesStep:
+    # TODO(vocabulary): remove the fallback once newswire.enrich.vocabulary is merged.
+    try:
+        from newswire.enrich.vocabulary import Vocabulary  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return EntitiesStep([], load())
+    return EntitiesStep(Vocabulary(context.store), load())

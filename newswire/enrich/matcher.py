@@ -1,0 +1,178 @@
+"""Find many names in a text at once: whole words, on normalised text, Arabic clitics allowed.
+
+``Matcher`` is built once from ``(surface name, key)`` pairs (hundreds of thousands are
+fine) and then ``find`` runs over any text in one pass of an Aho-Corasick automaton
+(``pyahocorasick``), so its cost does not grow with the number of names.
+
+- **Normalised**: names and text go through ``newswire.text.normalize.normalize`` (the
+  normalisation search uses: hamza and alef forms, taa marbuta, alef maqsura, harakat,
+  tatweel, case), so ``أنقرة``, ``انقره`` and ``أنقَرة`` are one name, ``ANKARA`` and
+  ``Ankara`` too. Every character that is not a letter or a digit counts as a space, so
+  ``Al-Quds`` matches ``al quds``.
+- **Whole words**: a match starts at the start of a word and ends at the end of one; an
+  apostrophe ends a word, so Turkish suffixes (``Ankara'da``, ``Erdoğan'ın``,
+  ``Türkiye'nin``) and English possessives (``Kalin's``) match their name.
+- **Arabic proclitics**: a name written in Arabic script also matches with the
+  conjunctions ``و``/``ف``, the prepositions ``ب``/``ل``/``ك`` and their combinations
+  attached (``وقالن``, ``لحماس``, ``بغزة``, ``فبغزة``); a name that starts with the article
+  matches with them too, ``ل`` + ``ال`` written ``لل`` (``والقدس``, ``للقدس``,
+  ``وبالقدس``). The article is never added to a name that has none: ``الحماس`` is
+  "the enthusiasm", not Hamas.
+- **Longest wins, no overlaps**: ``محمد درويش`` is one match, not ``محمد`` and ``درويش``.
+
+A match's ``start``/``end`` are offsets into the original text (not the normalised one)
+and span the whole word as written, proclitics included: ``text[m.start:m.end] ==
+m.surface == "بغزة"``.
+
+Written here rather than taken from a library: the automaton is ``pyahocorasick``; what no
+library does is the Arabic proclitic expansion and keeping offsets into the original text
+through normalisation (a few lines each, below).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+import ahocorasick
+import msgspec
+
+from newswire.text.normalize import normalize
+
+__all__ = ["Match", "Matcher", "match_text", "name_key"]
+
+_NON_WORD = re.compile(r"[\W_]")
+_SPACES = re.compile(r"\s+")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_ARTICLE = "ال"
+_CONJUNCTIONS = ("", "و", "ف")
+_PREPOSITIONS = ("", "ب", "ل", "ك")
+
+
+class Match(msgspec.Struct, frozen=True):
+    """One name found: the key it was registered with and where it stands in the text."""
+
+    key: str
+    start: int
+    end: int
+    surface: str
+
+
+def name_key(name: str) -> str:
+    """A name as the matcher compares it: normalised, non-word characters as single
+    spaces, trimmed (``"Al-Quds"`` → ``"al quds"``)."""
+    return _SPACES.sub(" ", _NON_WORD.sub(" ", normalize(name))).strip()
+
+
+def _proclitics(key: str) -> list[tuple[str, int]]:
+    """Every written form of an Arabic ``key`` with proclitics, with the number of
+    letters the proclitics add (``لل`` + ``قدس``: the article's alef is dropped)."""
+    forms = []
+    for conjunction in _CONJUNCTIONS:
+        for preposition in _PREPOSITIONS:
+            prefix = conjunction + preposition
+            if preposition == "ل" and key.startswith(_ARTICLE):
+                forms.append((prefix + key[1:], len(prefix) - 1))
+            else:
+                forms.append((prefix + key, len(prefix)))
+    return forms
+
+
+class _CharMap(dict[int, str]):
+    """``normalize`` of one character, computed once: for ``str.translate``."""
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = _NON_WORD.sub(" ", normalize(chr(code)))
+        return out
+
+
+_CHARS = _CharMap()
+# The characters whose normalisation is not exactly one character (deleted harakat,
+# tatweel and invisible marks; expanded ligatures, ß): only a text holding one needs its
+# offsets mapped back character by character. Computed once, over the blocks where such
+# characters live (Latin, Arabic and its presentation forms, punctuation).
+_ODD_BLOCKS = ((0x00A0, 0x0800), (0x08A0, 0x0900), (0x2000, 0x2100), (0xFB00, 0x10000))
+_odd: re.Pattern[str] | None = None
+
+
+def _odd_chars() -> re.Pattern[str]:
+    global _odd
+    if _odd is None:
+        odd = [
+            chr(c)
+            for first, last in _ODD_BLOCKS
+            for c in range(first, last)
+            if unicodedata.category(chr(c)) != "Cs" and len(_CHARS[c]) != 1
+        ]
+        _odd = re.compile("[" + re.escape("".join(odd)) + "]")
+    return _odd
+
+
+def match_text(text: str) -> tuple[str, list[int] | None]:
+    """(the text as the automaton reads it, offsets back into ``text`` or ``None`` when
+    each character stayed one character)."""
+    folded = text.translate(_CHARS)
+    if len(folded) == len(text) and not _odd_chars().search(text):
+        return folded, None
+    pieces, offsets = [], []
+    for i, char in enumerate(text):
+        piece = _CHARS[ord(char)]
+        pieces.append(piece)
+        offsets.extend([i] * len(piece))
+    offsets.append(len(text))
+    return "".join(pieces), offsets
+
+
+class Matcher:
+    """An automaton over names, built once (see the module docs for what matches)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """``pairs``: ``(surface name, key)``. When two keys share a (normalised) name, the
+        one given first wins: give the pairs in order of priority."""
+        automaton: Any = ahocorasick.Automaton()
+        size = 0
+        for surface, key in pairs:
+            name = name_key(surface)
+            if not name:
+                continue
+            forms = _proclitics(name) if _ARABIC.search(name) else [(name, 0)]
+            for form, _ in forms:
+                pattern = " " + form
+                if not automaton.exists(pattern):
+                    automaton.add_word(pattern, (key, len(pattern)))
+                    size += 1
+        if size:
+            automaton.make_automaton()
+        self._automaton = automaton
+        self.size = size
+        """How many patterns (names times their proclitic forms) the automaton holds."""
+
+    def find(self, text: str) -> list[Match]:
+        """Every name in ``text``, in the order they stand, no two overlapping."""
+        if not self.size or not text:
+            return []
+        folded, offsets = match_text(text)
+        folded = " " + folded + " "
+        candidates = []
+        for last, (key, length) in self._automaton.iter(folded):
+            after = folded[last + 1]
+            if after == " " or after == "'" or after == "’":
+                candidates.append((last + 1 - length, last, key))  # without the space
+        if not candidates:
+            return []
+        if len(candidates) > 1:
+            # Longest first, then the earliest: keep each unless it overlaps one kept.
+            candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+            kept: list[tuple[int, int, str]] = []
+            for cand in candidates:
+                if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
+                    kept.append(cand)
+            candidates = sorted(kept)
+        out = []
+        for start, end, key in candidates:
+            if offsets is not None:
+                start, end = offsets[start], offsets[end - 1] + 1
+            out.append(Match(key, start, end, text[start:end]))
+        return out

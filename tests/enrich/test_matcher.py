@@ -1,0 +1,94 @@
+"""The name matcher: clitics, normalisation, whole words, longest match, offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.enrich.matcher import Matcher
+
+NAMES = [
+    ("إبراهيم قالن", "kalin"),
+    ("قالن", "kalin"),
+    ("حماس", "hamas"),
+    ("غزة", "gaza"),
+    ("القدس", "quds"),
+    ("إسرائيل", "israel"),
+    ("محمد درويش", "darwish"),
+    ("Ankara", "ankara"),
+    ("Erdoğan", "erdogan"),
+    ("Türkiye", "turkiye"),
+    ("Al-Quds", "quds"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(NAMES)
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [
+        ("وقالن", "kalin"),
+        ("لحماس", "hamas"),
+        ("بغزة", "gaza"),
+        ("والقدس", "quds"),
+        ("للقدس", "quds"),
+        ("وبالقدس", "quds"),
+        ("فبغزة", "gaza"),
+        ("لإسرائيل", "israel"),
+        ("غزه", "gaza"),
+        ("غزّة", "gaza"),
+        ("إسرائـــيل", "israel"),
+        ("Ankara'da", "ankara"),
+        ("ANKARA", "ankara"),
+        ("Erdoğan'ın", "erdogan"),
+        ("Türkiye'nin", "turkiye"),
+        ("al-quds", "quds"),
+    ],
+)
+def test_a_name_matches_with_its_clitics_and_spellings(
+    matcher: Matcher, word: str, key: str
+) -> None:
+    text = f"قال مصدر {word} اليوم"
+    (found,) = matcher.find(text)
+    assert found.key == key
+    assert text[found.start : found.end] == found.surface
+    assert found.surface == word.split("'")[0]  # a Turkish suffix stays outside
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["الحماس كبير", "حماسة الجمهور", "غزةوي", "Ankaralı", "Ankarada", "المقدسي", "سالقالن"],
+)
+def test_no_match_inside_a_longer_word_nor_with_an_article_it_lacks(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.find(text) == []
+
+
+def test_the_longest_name_wins_and_matches_do_not_overlap(matcher: Matcher) -> None:
+    found = matcher.find("التقى إبراهيم قالن مع محمد درويش ثم قال قالن")
+    assert [(m.key, m.surface) for m in found] == [
+        ("kalin", "إبراهيم قالن"),
+        ("darwish", "محمد درويش"),
+        ("kalin", "قالن"),
+    ]
+
+
+def test_offsets_point_into_the_original_text_after_deleted_marks(matcher: Matcher) -> None:
+    text = "قَالَ الـمـسؤول إنَّ غَزَّةَ وَالْقُدْسِ ﻻ"
+    found = matcher.find(text)
+    assert [m.key for m in found] == ["gaza", "quds"]
+    assert [text[m.start : m.end] for m in found] == [m.surface for m in found]
+    assert found[0].surface.startswith("غ") and found[1].surface.startswith("و")
+
+
+def test_the_first_key_given_for_a_name_wins() -> None:
+    assert Matcher([("غزة", "a"), ("غزه", "b")]).find("غزة")[0].key == "a"
+
+
+def test_empty_matcher_and_odd_text() -> None:
+    assert Matcher([]).find("غزة") == []
+    assert Matcher(NAMES).find("") == []
+    assert Matcher(NAMES).find("\x00\ufeff 🙂 " * 1000) == []
