@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from newswire import formats
@@ -12,9 +10,8 @@ from newswire.enrich.dateline import DatelineStep, agency_name, read
 from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import Gazetteer, load
 from newswire.model import MACHINE, NewsItem
+from tests.conftest import SEED
 
-SEED = Path(__file__).parents[1] / "fixtures" / "seed.txt"
-SHARED_SEED = Path("/work/shared/seed/000_fd5af0361ac50746.txt")
 TERMS = [
     Term(
         id="nwv:kalin",
@@ -46,8 +43,7 @@ def _doc(data: bytes) -> Document:
 
 @pytest.fixture(scope="module")
 def seed() -> Document:
-    path = SEED if SEED.exists() else SHARED_SEED
-    return _doc(path.read_bytes())
+    return _doc(SEED.read_bytes())
 
 
 def test_the_seed_items_dateline_is_ankara_with_coordinates_from_anadolu(

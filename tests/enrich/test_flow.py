@@ -1,0 +1,181 @@
+"""Enrichment in the flow: every way in enriches before storing, on every backend;
+``newswire enrich --all`` adds versions only where something changed; search and products
+use what it found."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newswire.store import open_store
+from tests.conftest import CORPUS_SAMPLE, SEED
+from tests.helpers import Server, make_key, newswire, retry_until
+
+ANKARA = "https://sws.geonames.org/323786/"
+GAZA = "https://sws.geonames.org/281133/"
+STEPS = {"NEWSWIRE_ENRICH": "language,dateline,entities"}
+NONE = {"NEWSWIRE_ENRICH": "none"}
+
+
+def stored(db: str, item_id: str):
+    store = open_store(db, create=False)
+    try:
+        return store.get(item_id).item
+    finally:
+        store.close()
+
+
+def versions(db: str, item_id: str) -> list[int]:
+    store = open_store(db, create=False)
+    try:
+        return [s.item.version for s in store.versions(item_id)]
+    finally:
+        store.close()
+
+
+def ingest(db: str, *paths: str, env: dict[str, str] = STEPS) -> list[str]:
+    result = newswire("ingest", *paths, db=db, env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode().split()
+
+
+def corpus_files(tmp_path, count: int) -> list[str]:
+    """``count`` corpus articles as ninjs files (a feed a provider would drop)."""
+    paths = []
+    records = [
+        json.loads(line) for line in CORPUS_SAMPLE.read_text(encoding="utf-8").split("\n") if line
+    ]
+    for n in range(count):
+        record = records[n % len(records)]
+        doc = {
+            "uri": f"urn:test:corpus:{n}:{record['id']}",
+            "type": "text",
+            "headlines": [{"role": "main", "value": record["headline"] or "—"}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": record["body"]}],
+        }
+        path = tmp_path / f"{n:04}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_the_cli_enriches_what_it_ingests(store_url):
+    (item_id,) = ingest(store_url, str(SEED))
+    item = stored(store_url, item_id)
+    located = [e for e in item.entities if e.rel == "located"]
+    assert [e.id for e in located] == [ANKARA]
+    assert GAZA in {e.id for e in item.entities}
+    # No language declared in a ninjs document: the machine's.
+    assert item.language == "ar"
+
+
+def test_the_api_enriches_what_it_is_posted(store_url):
+    server = Server(store_url, env=STEPS)
+    try:
+        with server.client(make_key(store_url, "--scope", "publish", "--name", "DESK")) as desk:
+            answer = desk.post(
+                "/v1/items",
+                content=SEED.read_bytes(),
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+            )
+            assert answer.status_code in (200, 201), answer.text
+            item_id = answer.json()["id"]
+            ninjs = desk.get(f"/v1/items/{item_id}", params={"format": "ninjs"}).json()
+    finally:
+        server.close()
+    item = stored(store_url, item_id)
+    assert ANKARA in {e.id for e in item.entities}
+    assert ninjs["language"] == "ar"
+    assert any("غزة" in (p.get("name") or "") for p in ninjs.get("places", []))
+
+
+def test_bulk_ingest_enriches_in_its_worker_processes(tmp_path):
+    db = f"sqlite:///{tmp_path / 'bulk.db'}"
+    # Over two chunks of files: parsed (and enriched) in worker processes.
+    paths = corpus_files(tmp_path, 600)
+    ids = ingest(db, "--workers", "2", *paths)
+    assert len(ids) == 600
+    items = [stored(db, i) for i in ids[:60]]
+    assert all(i.language == "ar" for i in items)  # none declared one
+    assert sum(bool(i.entities) for i in items) > 30
+
+
+def test_enrich_all_adds_versions_only_where_something_changed(store_url, tmp_path):
+    paths = corpus_files(tmp_path, 5)
+    ids = ingest(store_url, str(SEED), *paths, env=NONE)
+    assert all(not stored(store_url, i).entities for i in ids)
+    dry = newswire("enrich", "--all", "--dry-run", db=store_url, env=STEPS)
+    assert dry.returncode == 0, dry.stderr.decode()
+    assert dry.stdout.decode().split() == []
+    assert all(versions(store_url, i) == [1] for i in ids)
+    first = newswire("enrich", "--all", db=store_url, env=STEPS)
+    assert first.returncode == 0, first.stderr.decode()
+    changed = first.stdout.decode().split()
+    assert ids[0] in changed and set(changed) <= set(ids)
+    seed = stored(store_url, ids[0])
+    assert seed.version == 2 and seed.signal == "update"
+    assert ANKARA in {e.id for e in seed.entities}
+    again = newswire("enrich", "--all", db=store_url, env=STEPS)
+    assert again.returncode == 0 and again.stdout.decode().split() == []
+    assert "0 got a new version" in again.stderr.decode()
+    one = newswire("enrich", ids[0], db=store_url, env=STEPS)
+    assert one.returncode == 0 and one.stdout.decode().split() == []
+
+
+def test_enrich_says_what_is_wrong(tmp_path):
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    ingest(db, str(SEED), env=NONE)
+    for args, said in (
+        ((), "say which items"),
+        (("--all", "x"), "say which items"),
+        (("--all", "--steps", "bogus"), "'bogus' is not an enrichment step"),
+        (("urn:nothing:here",), "urn:nothing:here"),
+    ):
+        result = newswire("enrich", *args, db=db, env=STEPS)
+        assert result.returncode != 0, args
+        assert said in result.stderr.decode(), (args, result.stderr.decode())
+    missing = newswire("enrich", "--all", db=f"sqlite:///{tmp_path / 'none.db'}")
+    assert missing.returncode != 0
+
+
+@pytest.fixture
+def searched(tmp_path):
+    """A server on a store holding the enriched seed and a few corpus articles, with a
+    subscriber whose product takes only items naming Gaza."""
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    (seed_id,) = ingest(db, str(SEED))
+    ingest(db, *corpus_files(tmp_path, 40))
+    for args in (
+        ("product", "add", "gaza", "--access", "full", "--place", "غزة"),
+        ("subscriber", "add", "gazette", "--product", "gaza"),
+    ):
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    server = Server(db, env=STEPS)
+    yield server, db, seed_id
+    server.close()
+
+
+def test_search_filters_and_counts_what_enrichment_found(searched):
+    server, db, seed_id = searched
+    with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as desk:
+
+        def ready():
+            answer = desk.get("/v1/search", params={"q": "غزة"})
+            return answer.status_code == 200 and answer.json()["total"] >= 1 and answer
+
+        answer = retry_until(ready, "the index to hold the seed item").json()
+        assert answer["facets"]["place"].get("غزة", 0) >= 1
+        by_place = desk.get("/v1/search", params={"q": "حماس", "place": GAZA}).json()
+        assert seed_id in [h["id"] for h in by_place["hits"]]
+        by_name = desk.get("/v1/search", params={"q": "حماس", "place": "أنقرة"}).json()
+        assert seed_id in [h["id"] for h in by_name["hits"]]
+        nowhere = desk.get("/v1/search", params={"q": "حماس", "place": "Reykjavik"}).json()
+        assert nowhere["total"] == 0
+    with server.client(make_key(db, "--subscriber", "gazette")) as gazette:
+        feed = gazette.get("/v1/feed", params={"limit": 100}).json()["items"]
+    got = [i["uri"] for i in feed]
+    assert seed_id in got
+    for item_id in got:
+        assert GAZA in {e.id for e in stored(db, item_id).entities} or item_id == seed_id

@@ -1,0 +1,161 @@
+"""The pipeline: every step over an item, and who wins when the item already says something.
+
+The steps are the real ones (language, dateline, entities on the reference item); where a
+rule is about what a step *could* find (an editor's subject against the machine's), a
+``Said`` step that says a fixed thing stands for any step, so the rule is tested apart from
+any one model's opinion.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from newswire import formats
+from newswire.enrich import pipeline
+from newswire.enrich.base import Context, Document, Findings
+from newswire.enrich.pipeline import Enricher, build, key
+from newswire.errors import NewswireError
+from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
+from newswire.settings import steps_setting
+from tests.conftest import SEED
+
+GAZA = "https://sws.geonames.org/281133/"
+ANKARA = "https://sws.geonames.org/323786/"
+POLITICS = Concept(code="medtop:11000000", name="politics and government", confidence=80)
+SPORT = Concept(code="medtop:15000000", name="sport")
+
+
+class Said:
+    """A step that finds what it was given, in any item: a stand-in for any step."""
+
+    name = "said"
+
+    def __init__(self, found: Findings) -> None:
+        self.found = found
+
+    def find(self, doc: Document) -> Findings:
+        return self.found
+
+
+@pytest.fixture(scope="module")
+def seed() -> NewsItem:
+    return formats.detect(SEED.read_bytes()).parse(SEED.read_bytes())[0]
+
+
+@pytest.fixture(scope="module")
+def text_steps() -> Enricher:
+    return build(Context(), ["language", "dateline", "entities"])
+
+
+def test_the_seed_item_leaves_with_its_dateline_place_and_the_places_it_names(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    out = text_steps.enrich(seed)
+    assert out.language == "ar"
+    located = [e for e in out.entities if e.rel == "located"]
+    assert [(e.id, e.country) for e in located] == [(ANKARA, "TR")]
+    assert located[0].latitude == pytest.approx(39.92, abs=0.01)
+    places = {e.id for e in out.entities_of("place")}
+    assert GAZA in places
+    assert all(e.creator == MACHINE and 0 <= (e.confidence or 0) <= 100 for e in out.entities)
+    # The item's own fields are as they came.
+    assert (out.headline, out.body, out.dateline) == (seed.headline, seed.body, seed.dateline)
+
+
+def test_enriching_twice_gives_the_same_item(seed: NewsItem, text_steps: Enricher) -> None:
+    once = text_steps.enrich(seed)
+    assert text_steps.enrich(once) == once
+
+
+def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: Enricher) -> None:
+    english = (
+        "The Turkish intelligence chief met a delegation of the movement on Saturday to"
+        " discuss humanitarian aid, officials said."
+    )
+    bare = NewsItem(id="urn:x:1", headline="Talks on aid", body=[english])
+    assert text_steps.enrich(bare).language == "en"
+    undetermined = msgspec.structs.replace(bare, language="und")
+    assert text_steps.enrich(undetermined).language == "en"
+    declared = msgspec.structs.replace(bare, language="fr")
+    assert text_steps.enrich(declared).language == "fr"
+    short = NewsItem(id="urn:x:2", headline="Ok")
+    assert text_steps.enrich(short).language == ""
+
+
+def test_what_the_source_gave_is_kept_and_never_given_twice(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    own = Entity(kind="place", name="Gaza Strip", id=GAZA, rel="about")
+    out = text_steps.enrich(msgspec.structs.replace(seed, entities=[own]))
+    assert out.entities[0] == own  # first, untouched, not marked as the machine's
+    assert [e.id for e in out.entities].count(GAZA) == 1
+
+
+def test_editors_subjects_win_over_the_machines() -> None:
+    said = Enricher([Said(Findings(subjects=[POLITICS]))])
+    bare = NewsItem(id="urn:x:3", headline="h", body=["b"])
+    machine = said.enrich(bare).subjects
+    assert machine == [msgspec.structs.replace(POLITICS, creator=MACHINE)]
+    editors = said.enrich(msgspec.structs.replace(bare, subjects=[SPORT]))
+    assert editors.subjects == [SPORT]
+
+
+def test_what_an_editor_took_off_stays_off() -> None:
+    hamas = Entity(kind="organisation", name="حماس", id="nwv:hamas")
+    gaza = Entity(kind="place", name="غزة", id=GAZA)
+    said = Enricher([Said(Findings(entities=[hamas, gaza]))])
+    first = said.enrich(NewsItem(id="urn:x:4", headline="h", body=["b"]))
+    assert [e.id for e in first.entities] == ["nwv:hamas", GAZA]
+    # The editor's corrected copy: what newswire delivered, less Gaza.
+    corrected = msgspec.structs.replace(first, entities=first.entities[:1])
+    second = said.enrich(corrected, previous=first)
+    assert [e.id for e in second.entities] == ["nwv:hamas"]
+    assert second.rejected == [GAZA]
+    # A later version from the source (carrying nothing of the machine's): still off.
+    fresh = NewsItem(id="urn:x:4", headline="h2", body=["b2"])
+    third = said.enrich(fresh, previous=second)
+    assert [e.id for e in third.entities] == ["nwv:hamas"]
+    assert third.rejected == [GAZA]
+
+
+def test_an_editor_may_take_off_a_subject_and_a_thread_link_too() -> None:
+    link = Association(id="urn:x:other", type="text", rel="seeAlso", headline="earlier")
+    said = Enricher([Said(Findings(subjects=[POLITICS], associations=[link]))])
+    first = said.enrich(NewsItem(id="urn:x:5", headline="h", body=["b"]))
+    assert first.associations[0].creator == MACHINE
+    corrected = msgspec.structs.replace(first, associations=[])
+    second = said.enrich(corrected, previous=first)
+    assert second.associations == [] and second.subjects == first.subjects
+    assert second.rejected == ["urn:x:other"]
+
+
+def test_an_item_is_never_linked_to_itself() -> None:
+    own = Association(id="urn:x:6", type="text")
+    said = Enricher([Said(Findings(associations=[own]))])
+    assert said.enrich(NewsItem(id="urn:x:6", headline="h", body=["b"])).associations == []
+
+
+def test_a_withdrawal_is_not_enriched(seed: NewsItem, text_steps: Enricher) -> None:
+    withdrawn = msgspec.structs.replace(seed, pubstatus="canceled")
+    assert text_steps.enrich(withdrawn) is withdrawn
+
+
+def test_keys_identify_what_precedence_compares() -> None:
+    assert key(Entity(kind="place", name="x", id=GAZA)) == GAZA
+    assert key(Entity(kind="person", name="إبراهيم  قالن")) == key(
+        Entity(kind="person", name="ابراهيم  قالن")
+    )
+    assert key(SPORT) == "medtop:15000000"
+
+
+def test_steps_are_chosen_by_name_and_an_unknown_one_is_refused() -> None:
+    assert build(Context(), ["language"]).names == ("language",)
+    assert build(Context(), []).names == ()
+    with pytest.raises(ValueError, match="'bogus'"):
+        build(Context(), ["bogus"])
+    assert steps_setting("none") == ()
+    assert steps_setting("entities, language") == ("entities", "language")
+    with pytest.raises(NewswireError, match="'bogus'"):
+        steps_setting("language,bogus")
+    assert pipeline.STEPS == steps_setting("all")
