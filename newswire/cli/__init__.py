@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from newswire.cli import access, accounts, enrich, items, migrate, ops, search, usage, webhooks
+from newswire.cli import (
+    access,
+    accounts,
+    enrich,
+    items,
+    migrate,
+    ops,
+    search,
+    subjects,
+    usage,
+    webhooks,
+)
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -25,6 +36,7 @@ app.command("reindex")(search.reindex)
 app.command("migrate")(migrate.migrate)
 app.command("backup")(ops.backup)
 app.command("enrich")(enrich.enrich)
+app.command("train-subjects")(subjects.train_subjects)
 
 
 def main() -> None:

@@ -1,0 +1,170 @@
+"""The subject classifier as shipped: features, the model file, and one item's scores.
+
+The model is a multinomial logistic regression over TF-IDF weights of the text's search
+terms (``newswire.text.analyze``: normalised, stemmed Arabic), trained by
+``newswire.enrich.train`` with scikit-learn. What it needs at run time is kept in one
+``.npz`` file with no pickled object in it (``numpy.load(..., allow_pickle=False)``): the
+vocabulary, the IDF weights, the coefficients and intercepts, the classes and a JSON
+string of settings. Scoring one item is written here with numpy rather than through
+scikit-learn's ``predict_proba``: its input checks cost more than the arithmetic for one
+short text, and the arithmetic is four lines (sublinear TF × IDF, L2 norm, a dot product,
+softmax), the same ``TfidfTransformer(sublinear_tf=True)`` and ``LogisticRegression``
+compute; ``tests/enrich/test_subjects.py`` checks that both give the same probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from newswire.text.analyze import analyzer
+
+FORMAT = 1
+"""The version of the file layout; a file of another version is refused."""
+
+
+def tokens(head: str, text: str, head_weight: int, lang: str = "ar") -> list[str]:
+    """The terms a text is classified by: every term of ``text`` once, and the terms of
+    ``head`` (headline and lead, which ``text`` also holds) ``head_weight - 1`` times more,
+    so that what the headline and the lead say weighs more than the body."""
+    analysis = analyzer(lang)
+    found = analysis.terms(text)
+    if head_weight > 1 and head:
+        found.extend(analysis.terms(head) * (head_weight - 1))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the model is applied; kept in the model file beside the numbers."""
+
+    head_weight: int = 2
+    """How many times a term of the headline or the lead counts (``tokens``)."""
+    threshold: float = 0.5
+    """The least probability for the top class to be given (chosen by cross-validation on
+    the training articles)."""
+    second_ratio: float = 0.5
+    """A second class is given when its probability is over ``threshold`` too, and at least
+    this fraction of the first's."""
+    min_terms: int = 10
+    """A text with fewer terms gets no subject."""
+    languages: tuple[str, ...] = ("ar",)
+    """The item languages (primary subtags) the model was trained on."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """What training recorded about itself (corpus, sizes, cross-validated figures)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A trained subject model: ``probabilities(terms)`` over ``classes``."""
+
+    classes: tuple[str, ...]
+    """The classes the model tells apart (corpus labels: ``sport``, ``desk``, …)."""
+    codes: tuple[str, ...]
+    """The Media Topic of each class (two classes may give the same topic)."""
+    vocabulary: dict[str, int]
+    idf: npt.NDArray[np.float32]
+    coef: npt.NDArray[np.float32]
+    """``(len(classes), len(vocabulary))``."""
+    intercept: npt.NDArray[np.float32]
+    settings: Settings
+
+    def probabilities(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The probability of each class for a text made of ``terms`` (``tokens``)."""
+        index = self.vocabulary
+        counts = Counter(column for term in terms if (column := index.get(term)) is not None)
+        if not counts:
+            scores = self.intercept.astype(np.float64)
+        else:
+            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = np.fromiter(
+                (1.0 + math.log(n) for n in counts.values()), dtype=np.float64, count=len(counts)
+            )
+            weights = tf * self.idf[columns]
+            weights /= np.sqrt(weights @ weights)
+            scores = self.coef[:, columns] @ weights + self.intercept
+        scores = scores - scores.max()
+        exp = np.exp(scores)
+        return exp / exp.sum()  # type: ignore[no-any-return]
+
+    def topics(self, terms: Sequence[str]) -> list[tuple[str, float]]:
+        """The Media Topics for ``terms``, most probable first, each with the summed
+        probability of the classes that give it."""
+        found: dict[str, float] = {}
+        for code, p in zip(self.codes, self.probabilities(terms).tolist(), strict=True):
+            found[code] = found.get(code, 0.0) + p
+        return sorted(found.items(), key=lambda pair: -pair[1])
+
+    def save(self, path: Path) -> None:
+        """Write the model as ``.npz`` (compressed; no pickled object in it)."""
+        words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        s = self.settings
+        meta = {
+            "format": FORMAT,
+            "head_weight": s.head_weight,
+            "threshold": s.threshold,
+            "second_ratio": s.second_ratio,
+            "min_terms": s.min_terms,
+            "languages": list(s.languages),
+            "extra": s.extra,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            np.savez_compressed(
+                f,
+                classes=np.array(self.classes, dtype=str),
+                codes=np.array(self.codes, dtype=str),
+                vocabulary=np.array(words, dtype=str),
+                idf=self.idf.astype(np.float32),
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+                settings=np.array(json.dumps(meta, ensure_ascii=False)),
+            )
+
+
+class ModelError(ValueError):
+    """A model file that cannot be read or is not a subject model of this version."""
+
+
+def load(path: Path) -> Model:
+    """Read a model written by ``Model.save``; ``ModelError`` if it is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["settings"]))
+            if meta.get("format") != FORMAT:
+                raise ModelError(f"{path}: not a subject model of format {FORMAT}")
+            words = data["vocabulary"].tolist()
+            coef = data["coef"].astype(np.float32)
+            model = Model(
+                classes=tuple(data["classes"].tolist()),
+                codes=tuple(data["codes"].tolist()),
+                vocabulary={word: i for i, word in enumerate(words)},
+                idf=data["idf"].astype(np.float64),
+                coef=coef,
+                intercept=data["intercept"].astype(np.float64),
+                settings=Settings(
+                    head_weight=int(meta["head_weight"]),
+                    threshold=float(meta["threshold"]),
+                    second_ratio=float(meta["second_ratio"]),
+                    min_terms=int(meta["min_terms"]),
+                    languages=tuple(meta["languages"]),
+                    extra=dict(meta.get("extra", {})),
+                ),
+            )
+    except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"{path}: not a subject model ({exc})") from None
+    if len(model.codes) != len(model.classes):
+        raise ModelError(f"{path}: one Media Topic per class is needed")
+    if model.coef.shape != (len(model.classes), len(model.vocabulary)):
+        raise ModelError(f"{path}: coefficients do not match the classes and vocabulary")
+    return model

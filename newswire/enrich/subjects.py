@@ -1,0 +1,101 @@
+"""The ``subjects`` step: IPTC Media Topics from the classifier shipped in the package.
+
+The model (``newswire/data/subjects.npz``, trained by ``newswire train-subjects``; see
+``newswire.enrich.train`` for the corpus, the labels and the split) is read once per
+process. For an item in a language the model was trained on (Arabic), the step gives the
+most probable topic when its probability is over the model's threshold (chosen by
+cross-validation on the training articles), and the second one too when it is also over
+the threshold and at least half as probable; the confidence is the probability × 100.
+A text of fewer than ``min_terms`` terms, or in another language, gets no subject: the
+model has seen only Arabic, and a guess would be noise marked as a finding.
+
+**Conflict.** The corpus has no conflict label. When the topic given is politics, the
+step adds *conflict, war and peace* (``medtop:16000000``) if the headline and lead name
+at least two of the documented ``CONFLICT_TERMS`` (war, shelling, air strike, truce,
+genocide, …), with a confidence of at most 60: a rule, not a learned class, measured in
+``docs/enrichment-subjects.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import as_file, files
+
+from newswire.access.taxonomy import label
+from newswire.enrich.base import Context, Document, Findings, Step
+from newswire.enrich.subject_model import Model, load, tokens
+from newswire.model import MACHINE, Concept
+from newswire.text.analyze import analyzer
+
+POLITICS = "medtop:11000000"
+CONFLICT = "medtop:16000000"
+CONFLICT_TERMS = (
+    "حرب الحرب حروب قصف غارة غارات اشتباكات اشتباك معارك معركة هدنة إبادة الإبادة"
+    " مجزرة مجازر قتلى قتيل جرحى مسلحين مسلحون صواريخ صاروخ الاحتلال حصار الحصار"
+    " اجتياح تفجير انفجار انتحاري إرهابي الإرهاب الجيش"
+)
+"""Arabic words of war and armed conflict (as written; compared as search terms)."""
+_CONFLICT = frozenset(analyzer("ar").terms(CONFLICT_TERMS))
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@cache
+def shipped() -> Model:
+    """The model shipped in the package, read on first use and kept for the process."""
+    with as_file(files("newswire") / "data" / "subjects.npz") as path:
+        return load(path)
+
+
+def concept(code: str, confidence: float) -> Concept:
+    return Concept(
+        code=code,
+        name=label(code),
+        uri=f"http://cv.iptc.org/newscodes/mediatopic/{code.removeprefix('medtop:')}",
+        creator=MACHINE,
+        confidence=max(0, min(100, round(confidence * 100))),
+    )
+
+
+class Subjects:
+    """The ``subjects`` step over one model (``Step``)."""
+
+    name = "subjects"
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def _readable(self, doc: Document) -> bool:
+        lang = (doc.language or doc.found.language).split("-")[0].lower()
+        if lang:
+            return lang in self.model.settings.languages
+        # Unknown language: the model reads text that is mostly Arabic letters.
+        sample = doc.text[:2000]
+        letters = len(_LETTER.findall(sample))
+        return letters > 0 and len(_ARABIC.findall(sample)) * 2 > letters
+
+    def find(self, doc: Document) -> Findings:
+        if not self._readable(doc):
+            return Findings()
+        settings = self.model.settings
+        item = doc.item
+        head = "\n".join(p for p in (item.headline, item.lead) if p)
+        terms = tokens(head, doc.text, settings.head_weight)
+        if len(terms) < settings.min_terms:
+            return Findings()
+        ranked = self.model.topics(terms)
+        (first, p1), (second, p2) = ranked[0], ranked[1]
+        if p1 < settings.threshold:
+            return Findings()
+        found = [concept(first, p1)]
+        if p2 >= settings.threshold and p2 >= settings.second_ratio * p1:
+            found.append(concept(second, p2))
+        if first == POLITICS and len(_CONFLICT.intersection(analyzer("ar").terms(head))) >= 2:
+            found.append(concept(CONFLICT, min(p1, 0.6)))
+        return Findings(subjects=found)
+
+
+def build(context: Context) -> Step:
+    """The step over the shipped model (read once per process)."""
+    return Subjects(shipped())
