@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Topics,
         Usage,
     )
+    from newswire.store.threads import Threads
     from newswire.store.transfer import Transfer
     from newswire.store.webhooks import Webhooks
 
@@ -558,6 +559,11 @@ class Store(Protocol):
     @property
     def webhooks(self) -> Webhooks:
         """Webhook endpoints and their outbox (``newswire.store.webhooks.Webhooks``)."""
+        ...
+
+    @property
+    def threads(self) -> Threads:
+        """Items' signatures for story threads (``newswire.store.threads.Threads``)."""
         ...
 
     def index_hint(self) -> Path | None:

@@ -274,6 +274,25 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # 12 is another step's (it may be merged after this one: ``missing`` runs every step a
+    # database lacks, in order, whatever the others it ran).
+    Migration(
+        13,
+        "threads: each item's MinHash signature and LSH band keys, to find its story",
+        """
+        CREATE TABLE thread_signatures (
+            item_id   TEXT PRIMARY KEY,
+            type      TEXT NOT NULL,
+            signature BLOB NOT NULL
+        );
+        CREATE TABLE thread_bands (
+            band    INTEGER NOT NULL,
+            item_id TEXT NOT NULL,
+            PRIMARY KEY (band, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX thread_bands_item ON thread_bands (item_id);
+        """,
+    ),
 )
 
 

@@ -7,6 +7,10 @@ its cursor and outbox. Rows travel in their *portable form*: the values the SQLi
 keeps (ISO 8601 text for times, 0/1 for flags, bytes for encoded documents, ``None``);
 a backend that keeps another form converts on the way in and out.
 
+Derived rows are copied too when making them again costs more than copying them: the
+search index's documents (analysis) and story threads' signatures (without them no new
+item would link to the archive until it was enriched again).
+
 What is not copied: the access generation and the rate buckets (each deployment's own
 counters, rebuilt as it runs), the migrations table (each backend its own scripts), and
 PostgreSQL's ``blobs`` table: its rows name large objects of that database, and pictures
@@ -92,6 +96,8 @@ TABLES: tuple[Table, ...] = (
         ("day", "subscriber", "channel", "product", "count"),
     ),
     Table("search_documents", ("seq", "recipe"), ("seq", "recipe", "fields")),
+    Table("thread_signatures", ("item_id",), ("item_id", "type", "signature")),
+    Table("thread_bands", ("band", "item_id"), ("band", "item_id")),
     Table("secrets", ("name",), ("name", "value", "created_at")),
 )  # fmt: skip
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from newswire.store.postgres.search_documents import PostgresSearchDocuments
     from newswire.store.postgres.sessions import PostgresSessions
     from newswire.store.postgres.subscribers import PostgresSubscribers
+    from newswire.store.postgres.threads import PostgresThreads
     from newswire.store.postgres.topics import PostgresTopics
     from newswire.store.postgres.transfer import PostgresTransfer
     from newswire.store.postgres.usage import PostgresUsage
@@ -103,6 +104,12 @@ class PostgresStore(Items):
         from newswire.store.postgres.search_documents import PostgresSearchDocuments
 
         return PostgresSearchDocuments(self._db)
+
+    @cached_property
+    def threads(self) -> PostgresThreads:
+        from newswire.store.postgres.threads import PostgresThreads
+
+        return PostgresThreads(self._db)
 
     @cached_property
     def coordination(self) -> PostgresCoordination:
@@ -199,6 +206,7 @@ def _create_database(info: str) -> bool:
 if TYPE_CHECKING:
     from newswire.store.access import Accounts, Keys, Products, Sessions, Subscribers, Topics, Usage
     from newswire.store.base import Coordination, SearchDocuments, Store, Watch
+    from newswire.store.threads import Threads
     from newswire.store.transfer import Transfer
     from newswire.store.webhooks import Webhooks
 
@@ -212,6 +220,7 @@ if TYPE_CHECKING:
     _topics: type[Topics] = PostgresTopics
     _webhooks: type[Webhooks] = PostgresWebhooks
     _search_documents: type[SearchDocuments] = PostgresSearchDocuments
+    _threads: type[Threads] = PostgresThreads
     _coordination: type[Coordination] = PostgresCoordination
     _transfer: type[Transfer] = PostgresTransfer
     _postgreswatch: type[Watch] = PostgresWatch

@@ -290,6 +290,29 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' large object oid holds the bytes whose SHA-256 is key.';
         """,
     ),
+    # 10 is another step's (it may be merged after this one: ``missing`` runs every step a
+    # database lacks, in order, whatever the others it ran).
+    Migration(
+        11,
+        "threads: each item's MinHash signature and LSH band keys, to find its story",
+        """
+        CREATE TABLE thread_signatures (
+            item_id   text COLLATE "C" PRIMARY KEY,
+            type      text COLLATE "C" NOT NULL,
+            signature bytea NOT NULL
+        );
+        CREATE TABLE thread_bands (
+            band    bigint NOT NULL,
+            item_id text COLLATE "C" NOT NULL,
+            PRIMARY KEY (band, item_id)
+        );
+        CREATE INDEX thread_bands_item ON thread_bands (item_id);
+        COMMENT ON TABLE thread_signatures IS 'Story threads (newswire.enrich.threads): the'
+            ' MinHash signature of each item, to estimate its similarity to a new one.';
+        COMMENT ON TABLE thread_bands IS 'Story threads: the LSH band keys of each item;'
+            ' items sharing one are candidates of the same story.';
+        """,
+    ),
 )
 
 

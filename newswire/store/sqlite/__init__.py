@@ -7,7 +7,7 @@ within a small factor of a raw ``executemany`` (see docs/benchmarks.md).
 One module per noun of the contract (``newswire.store.base.Store``), all on the store's
 one connection and lock (``connection``): ``items`` (versions and the log), then
 ``products``, ``subscribers``, ``keys``, ``usage``, ``accounts``, ``sessions``,
-``topics``, ``webhooks``, ``search_documents`` and ``coordination``. A noun's module is
+``topics``, ``webhooks``, ``search_documents``, ``threads`` and ``coordination``. A noun's module is
 imported, and its object made, the first time it is used: a one-shot CLI command loads
 only what it touches.
 """
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.products import SQLiteProducts
     from newswire.store.sqlite.sessions import SQLiteSessions
     from newswire.store.sqlite.subscribers import SQLiteSubscribers
+    from newswire.store.sqlite.threads import SQLiteThreads
     from newswire.store.sqlite.topics import SQLiteTopics
     from newswire.store.sqlite.usage import SQLiteUsage
     from newswire.store.sqlite.webhooks import SQLiteWebhooks
@@ -101,6 +102,12 @@ class SQLiteStore(Items):
         from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
 
         return SQLiteSearchDocuments(self._db, self._lock)
+
+    @cached_property
+    def threads(self) -> SQLiteThreads:
+        from newswire.store.sqlite.threads import SQLiteThreads
+
+        return SQLiteThreads(self._db, self._lock)
 
     @cached_property
     def coordination(self) -> Coordination:
@@ -182,6 +189,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.coordination import QuietWatch, SQLiteCoordination, SQLiteWatch
     from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
     from newswire.store.sqlite.transfer import SQLiteTransfer
+    from newswire.store.threads import Threads
     from newswire.store.webhooks import Webhooks
 
     _store: type[Store] = SQLiteStore
@@ -194,6 +202,7 @@ if TYPE_CHECKING:
     _topics: type[Topics] = SQLiteTopics
     _webhooks: type[Webhooks] = SQLiteWebhooks
     _search_documents: type[SearchDocuments] = SQLiteSearchDocuments
+    _threads: type[Threads] = SQLiteThreads
     _coordination: type[Coordination] = SQLiteCoordination
     _transfer: type[Transfer] = SQLiteTransfer
     _sqlitewatch: type[Watch] = SQLiteWatch

@@ -1,0 +1,212 @@
+"""Story threads: the items that tell the same story as a new one, linked to it.
+
+An agency sends a story, then the same story again under a new id (a desk re-filing it,
+another service's copy, a trimmed version for radio), then follow-ups that carry the
+first story's background paragraphs on. This step links a new item to those already
+stored, so that a subscriber and the portal can show one story with its developments:
+``associations`` with a ``rel`` saying which relation it is (``SAME_STORY``,
+``FOLLOW_UP``) and the other item's type and headline.
+
+**How.** The item's text, as search sees it (``newswire.text.analyze`` terms: normalised,
+so hamza and diacritic variants do not break a match, and stemmed), is cut into
+overlapping runs of ``SHINGLE`` terms; their set is summarised by a MinHash signature of
+``PERMUTATIONS`` values (``datasketch``), whose share of equal values estimates the
+Jaccard similarity of two items' sets. To find the stored items worth comparing without
+comparing with all, the signature is cut into ``BANDS`` bands of ``ROWS`` values (LSH):
+two items sharing a band's values are candidates. The store keeps every item's signature
+and band keys (``store.threads``), so every process and node finds what any other stored;
+one indexed query a item gives the candidates, the signatures give their similarity, and
+the thresholds (chosen on the training pairs of ``bench/threads_eval.py``, see
+docs/enrichment-threads.md) give the relation.
+
+**When an item is remembered.** The step runs just before the item is stored, and has no
+hook after it: ``find`` remembers the item's signature itself, keyed by the item's id
+(again for each version, replacing the last: idempotent). An item the store then refuses
+leaves a row behind, but the store only ever offers as candidates items it holds
+(``Threads.candidates`` joins the items), so that row links nothing; it is replaced if the
+item comes again. The links go from the later item to the earlier ones (the later knows
+the earlier; the earlier, already sent, is not changed by the later's arrival).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHash
+
+from newswire.enrich.base import Context, Document, Findings
+from newswire.model import Association, is_item_type
+from newswire.store.threads import MemoryThreads, Threads
+from newswire.text.analyze import analyzer
+
+SHINGLE = 3
+"""Terms a shingle: three-word runs keep two articles on the same topic apart (they share
+words and pairs of words, far fewer runs of three) while a changed word breaks only the
+three shingles it is in."""
+PERMUTATIONS = 64
+"""Values a signature: the similarity estimate's standard error is at most 0.0625
+(``sqrt(J(1-J)/64)``), small beside the gap between the relations' thresholds, for a
+quarter of the cost of datasketch's default 128 (docs/enrichment-threads.md)."""
+BANDS, ROWS = 32, 2
+"""LSH bands of ``ROWS`` values: two items are candidates with probability
+``1 - (1 - J**2)**32``: 0.73 at J = 0.2, 0.99 at 0.35, 0.06 at 0.05."""
+SEED = 1
+"""Of the permutations: a signature compares only with one made with the same seed,
+permutations and shingles; changing any of them means computing every stored one again."""
+MIN_SHINGLES = 8
+"""An item with fewer shingles (a flash headline, a caption of a few words) links to
+nothing: a handful of words is shared by too many items to say they tell one story."""
+
+SAME_STORY = "nwrel:sameStory"
+"""The same story under another id: a near-duplicate, a re-filed or trimmed copy, an
+update sent as a new item. IPTC's item relations have no code for it (``irel:``
+``previousVersion`` is for versions of the same item), so it is newswire's own QCode."""
+FOLLOW_UP = "seeAlso"
+"""A follow-up of the story (the IPTC item relation ``irel:seeAlso``): a later item that
+shares part of its text (the background paragraphs) and tells something new."""
+SAME_AT = 0.54
+"""Estimated Jaccard similarity from which two items are the same story."""
+FOLLOW_AT = 0.14
+"""From which, below ``SAME_AT``, the later item is a follow-up."""
+LINKS = 5
+"""At most this many items linked, the most similar first."""
+
+_TERM_HASHES: dict[str, int] = {}
+_CACHE_LIMIT = 500_000
+_MIX = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime: spreads one term's hash over the bits
+_PERMUTATIONS = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme="affine32").permutations
+_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+
+Values = npt.NDArray[np.uint32]
+
+
+class Signature(NamedTuple):
+    """An item's MinHash values and its LSH band keys (signed 64-bit, as both databases
+    keep an integer)."""
+
+    values: Values
+    bands: list[int]
+
+    def to_bytes(self) -> bytes:
+        return self.values.astype("<u4").tobytes()
+
+
+def _term_hash(term: str) -> int:
+    found = _TERM_HASHES.get(term)
+    if found is None:
+        if len(_TERM_HASHES) > _CACHE_LIMIT:
+            _TERM_HASHES.clear()
+        # CRC-32: stable across processes (``hash`` is salted per process) and fast; its
+        # weakness as a hash is mixed away by datasketch's finaliser (scheme affine32).
+        found = _TERM_HASHES[term] = zlib.crc32(term.encode())
+    return found
+
+
+def shingles(text: str, lang: str | None = None) -> npt.NDArray[np.uint64]:
+    """The distinct hashes (32-bit) of ``text``'s runs of ``SHINGLE`` terms, in no order."""
+    terms = analyzer(lang).terms(text)
+    hashes = np.fromiter(map(_term_hash, terms), dtype=np.uint64, count=len(terms))
+    n = len(hashes) - SHINGLE + 1
+    if n < 1:
+        return np.empty(0, dtype=np.uint64)
+    # Each run's hash from its terms' hashes, in numpy at once (no string per shingle).
+    runs = hashes[:n].copy()
+    for offset in range(1, SHINGLE):
+        runs = (runs * _MIX) ^ hashes[offset : offset + n]
+    runs = (runs ^ (runs >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return np.unique(runs)
+
+
+def signature(text: str, lang: str | None = None) -> Signature | None:
+    """``text``'s signature; None when it has fewer than ``MIN_SHINGLES`` shingles."""
+    runs = shingles(text, lang)
+    if len(runs) < MIN_SHINGLES:
+        return None
+    sketch = MinHash(
+        num_perm=PERMUTATIONS,
+        seed=SEED,
+        scheme="affine32",
+        permutations=_PERMUTATIONS,
+        hashfunc=int,
+    )
+    sketch.update_batch(runs.tolist())
+    values: Values = sketch.hashvalues
+    return Signature(values, band_keys(values))
+
+
+def band_keys(values: Values) -> list[int]:
+    """The LSH key of each band: its ``ROWS`` values and its number, hashed to 64 bits."""
+    rows = values.astype(np.uint64).reshape(BANDS, ROWS)
+    keys = rows[:, 0] ^ _BAND_SALT
+    for column in range(1, ROWS):
+        keys = (keys * _MIX) ^ rows[:, column]
+    keys = (keys ^ (keys >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
+    keys ^= keys >> np.uint64(32)
+    return keys.view(np.int64).tolist()  # type: ignore[no-any-return]
+
+
+def from_bytes(data: bytes) -> Values | None:
+    """Stored signature values; None when made with another number of permutations."""
+    if len(data) != 4 * PERMUTATIONS:
+        return None
+    return np.frombuffer(data, dtype="<u4")
+
+
+def similarity(a: Values, b: Values) -> float:
+    """The Jaccard similarity the two signatures estimate (``MinHash.jaccard``, without
+    making MinHash objects of stored values)."""
+    return float(np.count_nonzero(a == b)) / PERMUTATIONS
+
+
+def relation(estimate: float) -> str | None:
+    """The relation of two items whose similarity is ``estimate``; None: unrelated."""
+    if estimate >= SAME_AT:
+        return SAME_STORY
+    if estimate >= FOLLOW_AT:
+        return FOLLOW_UP
+    return None
+
+
+def candidates_share(a: Signature, b: Signature) -> bool:
+    """Would ``b`` be a candidate of ``a`` (do they share a band key)?"""
+    return not set(a.bands).isdisjoint(b.bands)
+
+
+class ThreadsStep:
+    """The step ``threads`` (``newswire.enrich.base.Step``)."""
+
+    name = "threads"
+
+    def __init__(self, threads: Threads):
+        self.threads = threads
+
+    def find(self, doc: Document) -> Findings:
+        item = doc.item
+        sig = signature(doc.text, doc.language or item.language or None)
+        if sig is None:
+            return Findings()
+        linked: list[tuple[float, Association]] = []
+        for candidate in self.threads.candidates(sig.bands, exclude=item.id):
+            values = from_bytes(candidate.signature)
+            if values is None:
+                continue
+            estimate = similarity(sig.values, values)
+            rel = relation(estimate)
+            if rel is None:
+                continue
+            kind = candidate.type if is_item_type(candidate.type) else "text"
+            link = Association(id=candidate.id, type=kind, rel=rel, headline=candidate.headline)
+            linked.append((estimate, link))
+        self.threads.remember(
+            item.id, sig.to_bytes(), sig.bands, type=item.type, headline=item.headline
+        )
+        linked.sort(key=lambda found: -found[0])  # stable: ties keep the store's order
+        return Findings(associations=[link for _, link in linked[:LINKS]])
+
+
+def build(context: Context) -> ThreadsStep:
+    """The step on the store's threads, or on an index of its own in memory without one."""
+    return ThreadsStep(MemoryThreads() if context.store is None else context.store.threads)

@@ -1,0 +1,64 @@
+"""Story threads' signatures and band keys in the embedded SQLite store (tables
+``thread_signatures`` and ``thread_bands``, migration 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newswire.model import utcnow
+from newswire.store.base import iso
+from newswire.store.sqlite.connection import Tables, write_transaction
+from newswire.store.threads import CANDIDATES, Candidate
+
+# The items sharing the most band keys (the primary key's index, one lookup a key), then
+# those of them the store holds, as their latest version stands: a row remembered for an
+# item that was never stored has no ``items`` row and drops out of the join.
+_CANDIDATES = """
+WITH hits AS (
+    SELECT item_id, count(*) AS shared FROM thread_bands
+    WHERE band IN ({marks}) AND item_id <> ?
+    GROUP BY item_id ORDER BY shared DESC, item_id LIMIT ?
+)
+SELECT hits.item_id, s.type, v.headline, s.signature, hits.shared
+FROM hits
+JOIN thread_signatures AS s ON s.item_id = hits.item_id
+JOIN items AS i ON i.id = hits.item_id
+JOIN versions AS v ON v.seq = i.latest_seq
+WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
+ORDER BY hits.shared DESC, hits.item_id
+"""
+
+
+class SQLiteThreads(Tables):
+    """``newswire.store.threads.Threads``."""
+
+    def candidates(
+        self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
+    ) -> list[Candidate]:
+        if not bands:
+            return []
+        sql = _CANDIDATES.format(marks=",".join("?" * len(bands)))
+        with self._lock:
+            rows = self._db.execute(sql, (*bands, exclude, limit, iso(utcnow()))).fetchall()
+        return [Candidate(*row) for row in rows]
+
+    def remember(
+        self,
+        item_id: str,
+        signature: bytes,
+        bands: Sequence[int],
+        *,
+        type: str = "text",
+        headline: str = "",
+    ) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO thread_signatures (item_id, type, signature)"
+                " VALUES (?, ?, ?)",
+                (item_id, type, signature),
+            )
+            cur.execute("DELETE FROM thread_bands WHERE item_id = ?", (item_id,))
+            cur.executemany(
+                "INSERT OR IGNORE INTO thread_bands (band, item_id) VALUES (?, ?)",
+                [(band, item_id) for band in bands],
+            )

@@ -1,0 +1,113 @@
+"""The story-threads contract: items' MinHash signatures and their LSH band keys
+(``store.threads``).
+
+``newswire.enrich.threads`` finds the items that tell the same story as a new one: it
+computes the new item's signature and band keys, asks ``candidates`` for the stored items
+sharing a band key, estimates its similarity to each from their signatures, and
+``remember``\\ s the new item's. The index lives in the store, not in a process, because
+every process and node ingests: an item stored by one is found by the others at once.
+
+The rows are derived from the items (enrichment rebuilds them), but ``newswire migrate``
+copies them all the same: a copy without them would link no new item to the archive
+until the archive was enriched again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+CANDIDATES = 50
+"""At most this many candidates per query (``Threads.candidates``), those sharing the most
+band keys first: a band key every short item shares (a stock phrase) cannot make one
+query read the archive."""
+
+
+class Candidate(NamedTuple):
+    """A stored item sharing band keys with the one being enriched."""
+
+    id: str
+    type: str
+    """Its item type (``text``, ``picture``, …)."""
+    headline: str
+    """The headline of its latest version."""
+    signature: bytes
+    """Its signature as ``remember`` kept it."""
+    shared: int
+    """How many band keys it shares with the query."""
+
+
+class Threads(Protocol):
+    """Signatures and band keys of items, shared by every process on the store.
+
+    Contract, for every backend:
+
+    - ``remember(item_id, signature, bands, …)`` keeps the item's signature and band keys,
+      replacing any it had (an item is remembered again for each of its versions); doing it
+      twice is doing it once.
+    - ``candidates(bands, exclude)`` is one indexed query: the items sharing at least one
+      of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``.
+      Only items the store holds are candidates, and not those withdrawn or under
+      embargo: a signature remembered for an item that was then never stored (enrichment
+      runs before the store's append, which may refuse it) is never a candidate, and the
+      headline is the latest stored version's.
+    """
+
+    def candidates(
+        self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
+    ) -> list[Candidate]: ...
+
+    def remember(
+        self,
+        item_id: str,
+        signature: bytes,
+        bands: Sequence[int],
+        *,
+        type: str = "text",
+        headline: str = "",
+    ) -> None:
+        """``type`` and ``headline`` are kept where there is no stored item to read them
+        from (``MemoryThreads``); a database store reads the headline of the latest stored
+        version instead."""
+        ...
+
+
+class MemoryThreads:
+    """``Threads`` in one process's memory, for enrichment without a store (the evaluation
+    script, the benchmark): every remembered item is a candidate, there being no store to
+    ask whether it was stored."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[str, str, bytes, tuple[int, ...]]] = {}
+        self._bands: dict[int, set[str]] = {}
+
+    def candidates(
+        self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
+    ) -> list[Candidate]:
+        shared: dict[str, int] = {}
+        with self._lock:
+            for band in bands:
+                for item_id in self._bands.get(band, ()):
+                    shared[item_id] = shared.get(item_id, 0) + 1
+            shared.pop(exclude, None)
+            best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
+            return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
+
+    def remember(
+        self,
+        item_id: str,
+        signature: bytes,
+        bands: Sequence[int],
+        *,
+        type: str = "text",
+        headline: str = "",
+    ) -> None:
+        with self._lock:
+            old = self._items.get(item_id)
+            for band in old[3] if old else ():
+                self._bands[band].discard(item_id)
+            self._items[item_id] = (type, headline, signature, tuple(bands))
+            for band in bands:
+                self._bands.setdefault(band, set()).add(item_id)

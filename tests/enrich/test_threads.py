@@ -1,0 +1,171 @@
+"""Story threads (``newswire.enrich.threads``) on real articles, on every store backend:
+an edited copy under a new id finds its original, unrelated articles find nothing, an
+item never finds itself, and what one process remembers another finds."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import msgspec
+
+from newswire.enrich import threads
+from newswire.enrich.base import Context, Document, Findings
+from newswire.model import NewsItem
+from newswire.store import open_store
+from newswire.store.migrations import SQLITE_MIGRATIONS
+from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
+from tests.conftest import CORPUS_SAMPLE
+
+SENTENCE = re.compile(r"(?<=[.!؟?])\s+")
+
+
+def articles() -> list[dict[str, str]]:
+    with CORPUS_SAMPLE.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    return [r for r in rows if len(SENTENCE.split(r["body"])) >= 6 and r.get("headline")]
+
+
+ARTICLES = articles()
+
+
+def item(row: dict[str, str], item_id: str | None = None, **changes: object) -> NewsItem:
+    fields: dict[str, object] = {
+        "id": item_id or f"urn:test:{row['id']}",
+        "language": "ar",
+        "headline": row["headline"],
+        "body": SENTENCE.split(row["body"]),
+        **changes,
+    }
+    return NewsItem(**fields)  # type: ignore[arg-type]
+
+
+def doc(news: NewsItem) -> Document:
+    text = "\n".join([news.headline, *news.body])
+    return Document(item=news, text=text, language=news.language, found=Findings())
+
+
+def edited(row: dict[str, str]) -> NewsItem:
+    """The story sent again under a new id: a new headline, a paragraph dropped, the last
+    ones cut, two swapped."""
+    body = SENTENCE.split(row["body"])
+    body = body[:1] + body[2:]
+    body = body[: max(4, len(body) * 4 // 5)]
+    body[1], body[2] = body[2], body[1]
+    return item(row, "urn:test:copy", headline="تحديث: " + row["headline"], body=body)
+
+
+def ingest(step: threads.ThreadsStep, store, news: NewsItem) -> list:
+    """Enrich then store, as the ingest path does; the associations found."""
+    found = step.find(doc(news)).associations
+    store.append(news)
+    return found
+
+
+def test_an_edited_copy_under_a_new_id_is_the_same_story(store):
+    step = threads.build(Context(store=store))
+    original = item(ARTICLES[0])
+    assert ingest(step, store, original) == []
+    found = ingest(step, store, edited(ARTICLES[0]))
+    assert [(a.id, a.rel, a.type, a.headline) for a in found] == [
+        (original.id, threads.SAME_STORY, "text", original.headline)
+    ]
+
+
+def test_unrelated_articles_are_not_linked(store):
+    step = threads.build(Context(store=store))
+    linked = [ingest(step, store, item(row)) for row in ARTICLES[:60]]
+    assert linked == [[]] * 60
+
+
+def test_a_follow_up_carrying_the_background_on_is_linked_as_one(store):
+    step = threads.build(Context(store=store))
+    original, news = ARTICLES[0], ARTICLES[1]
+    ingest(step, store, item(original))
+    body = SENTENCE.split(news["body"])[:3] + SENTENCE.split(original["body"])[2:6]
+    follow = item(news, "urn:test:follow", body=body)
+    found = ingest(step, store, follow)
+    assert [(a.id, a.rel) for a in found] == [(f"urn:test:{original['id']}", threads.FOLLOW_UP)]
+
+
+def test_an_item_never_links_to_itself_nor_its_own_versions(store):
+    step = threads.build(Context(store=store))
+    first = item(ARTICLES[0])
+    assert ingest(step, store, first) == []
+    # Its next version (the same id, the text edited): a version, not a thread.
+    again = edited(ARTICLES[0])
+    assert ingest(step, store, msgspec.structs.replace(again, id=first.id)) == []
+    assert store.get(first.id).item.version == 2
+    # Enriching it once more (the same text again) finds nothing either.
+    assert step.find(doc(first)).associations == []
+
+
+def test_a_signature_of_an_item_never_stored_links_nothing(store):
+    step = threads.build(Context(store=store))
+    # Enriched, then refused by the store (never appended): its row stays, unused.
+    step.find(doc(item(ARTICLES[0])))
+    assert step.find(doc(edited(ARTICLES[0]))).associations == []
+
+
+def test_a_withdrawn_item_is_no_longer_linked(store):
+    step = threads.build(Context(store=store))
+    original = item(ARTICLES[0])
+    ingest(step, store, original)
+    store.withdraw(original.id, "wrong")
+    assert step.find(doc(edited(ARTICLES[0]))).associations == []
+
+
+def test_two_processes_see_each_others_signatures(store_url):
+    """Two store handles on one database (two processes, or two nodes): what the ingest
+    of one remembers, the other finds at once."""
+    one, other = open_store(store_url), open_store(store_url)
+    try:
+        original = item(ARTICLES[2])
+        ingest(threads.build(Context(store=one)), one, original)
+        found = threads.build(Context(store=other)).find(doc(edited(ARTICLES[2])))
+        assert [a.id for a in found.associations] == [original.id]
+    finally:
+        one.close()
+        other.close()
+
+
+def test_hamza_and_diacritic_variants_still_match(store):
+    step = threads.build(Context(store=store))
+    row = ARTICLES[3]
+    original = item(row)
+    ingest(step, store, original)
+    respelt = [
+        s.replace("أ", "ا").replace("إ", "ا").replace("ة", "ه").replace("ى", "ي")
+        for s in SENTENCE.split(row["body"])
+    ]
+    respelt = ["".join(c + ("\u064e" if c == "ل" else "") for c in s) for s in respelt]
+    assert respelt != SENTENCE.split(row["body"])
+    found = step.find(doc(item(row, "urn:test:respelt", body=respelt))).associations
+    assert [(a.id, a.rel) for a in found] == [(original.id, threads.SAME_STORY)]
+
+
+def test_short_items_link_nothing(store):
+    step = threads.build(Context(store=store))
+    flash = NewsItem(id="urn:test:flash", language="ar", headline="عاجل: انفجار في بيروت")
+    assert threads.signature(flash.headline, "ar") is None
+    assert step.find(doc(flash)) == Findings()
+
+
+def test_without_a_store_the_step_keeps_an_index_in_memory():
+    step = threads.build(Context(store=None))
+    original = item(ARTICLES[0])
+    assert step.find(doc(original)).associations == []
+    found = step.find(doc(edited(ARTICLES[0]))).associations
+    assert [(a.id, a.rel) for a in found] == [(original.id, threads.SAME_STORY)]
+
+
+def test_the_migrations_make_the_tables_on_both_backends(store, store_backend):
+    store.threads.remember("urn:test:x", b"\0" * 4 * threads.PERMUTATIONS, [1, -2, 2**63 - 1])
+    store.threads.remember("urn:test:x", b"\1" * 4 * threads.PERMUTATIONS, [3, -(2**63)])
+    assert store.threads.candidates([1, -2], exclude="") == []  # not stored: no candidate
+    store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
+    [got] = store.threads.candidates([3, -(2**63), 1], exclude="")
+    assert (got.id, got.type, got.headline, got.shared) == ("urn:test:x", "text", "h", 2)
+    assert got.signature == b"\1" * 4 * threads.PERMUTATIONS
+    migrations = SQLITE_MIGRATIONS if store_backend == "sqlite" else POSTGRES_MIGRATIONS
+    assert any(m.name.startswith("threads:") for m in migrations)
