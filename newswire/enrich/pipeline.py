@@ -11,10 +11,14 @@ Who wins, in one place (the steps only find):
 - **The machine's own annotations are recomputed** on every enrichment (a new version, or
   ``newswire enrich --all`` after the vocabulary changed): those an item carries are
   replaced by what the steps find now.
+- **What newswire delivered comes back as the machine's.** A format may not say who made
+  an annotation (a ninjs place has no ``creator``) or may drop some of its details: an
+  annotation an item carries unmarked that the stored version had from the machine is
+  the machine's again, whole. So the same item sent back in any format is no new version.
 - **What an editor took off stays off.** An item that comes back carrying machine-made
   annotations is a corrected copy of what newswire delivered (the console's form, a ninjs
   document posted back): an annotation the stored version had from the machine and the
-  copy no longer has was removed by an editor. Its key goes to the item's ``rejected``
+  copy no longer has (of a kind the copy carries some of) was removed by an editor. Its key goes to the item's ``rejected``
   list, which every later version keeps, and the machine never adds it to that item again.
   (An editor who removes *every* machine annotation sends a copy carrying none, which looks
   like a fresh version from the source: the console says so; the API's users can put the
@@ -92,6 +96,7 @@ class Enricher:
         the stored latest version of the same item, if there is one."""
         if not self.steps or item.pubstatus == "canceled":
             return item
+        item = _restored(item, previous)
         rejected = _rejected(item, previous)
         found = self.findings(item)
         changes: dict[str, object] = {}
@@ -159,22 +164,43 @@ def _annotate(given: list[T], found: list[T], rejected: list[str], limit: int) -
     return kept + machine
 
 
-def _machine_keys(item: NewsItem) -> set[str]:
-    things: list[Entity | Concept | Association] = [*item.entities, *item.subjects]
-    things += item.associations
-    return {key(t) for t in things if t.creator == MACHINE}
+def _machine(things: Iterable[T]) -> dict[str, T]:
+    return {key(t): t for t in things if t.creator == MACHINE}
+
+
+def _restored(item: NewsItem, previous: NewsItem | None) -> NewsItem:
+    """``item`` with the annotations it carries unmarked that the previous version had
+    from the machine put back as the machine's, whole: a format that cannot say who made
+    an annotation (a ninjs place, a NITF subject) or drops its coordinates sends back what
+    newswire delivered without the marks, and it is still the machine's, not a source's."""
+    if previous is None:
+        return item
+    changes: dict[str, object] = {}
+    for field in ("entities", "subjects", "associations"):
+        mine = _machine(getattr(previous, field))
+        given = getattr(item, field)
+        if mine and any(t.creator != MACHINE and key(t) in mine for t in given):
+            changes[field] = [
+                mine[key(t)] if t.creator != MACHINE and key(t) in mine else t for t in given
+            ]
+    return msgspec.structs.replace(item, **changes) if changes else item
 
 
 def _rejected(item: NewsItem, previous: NewsItem | None) -> list[str]:
     """The item's own ``rejected``, the previous version's, and what an editor took off
-    now (see the module's docstring)."""
+    now (see the module's docstring). ``item`` has been ``_restored``: an annotation of
+    the machine's it carries is one the editor left on. Only where the copy carries some
+    of the machine's entities (subjects, links) are the missing ones taken off: a format
+    that carries none of a kind (NITF has no links to other stories) took nothing off."""
     out = list(item.rejected)
     if previous is None:
         return out
     out += [k for k in previous.rejected if k not in out]
-    now = _machine_keys(item)
-    if now:  # a corrected copy of what newswire delivered
-        out += sorted(k for k in _machine_keys(previous) - now if k not in out)
+    for field in ("entities", "subjects", "associations"):
+        now = _machine(getattr(item, field))
+        if now:  # a corrected copy of what newswire delivered
+            before = _machine(getattr(previous, field))
+            out += sorted(k for k in before.keys() - now.keys() if k not in out)
     return out
 
 

@@ -119,15 +119,35 @@ def test_what_an_editor_took_off_stays_off() -> None:
     assert third.rejected == [GAZA]
 
 
-def test_an_editor_may_take_off_a_subject_and_a_thread_link_too() -> None:
-    link = Association(id="urn:x:other", type="text", rel="seeAlso", headline="earlier")
-    said = Enricher([Said(Findings(subjects=[POLITICS], associations=[link]))])
+def test_an_editor_may_take_off_a_thread_link_too() -> None:
+    links = [
+        Association(id=f"urn:x:other{n}", type="text", rel="seeAlso", headline="earlier")
+        for n in (1, 2)
+    ]
+    said = Enricher([Said(Findings(subjects=[POLITICS], associations=links))])
     first = said.enrich(NewsItem(id="urn:x:5", headline="h", body=["b"]))
-    assert first.associations[0].creator == MACHINE
-    corrected = msgspec.structs.replace(first, associations=[])
+    assert [a.creator for a in first.associations] == [MACHINE, MACHINE]
+    corrected = msgspec.structs.replace(first, associations=first.associations[1:])
     second = said.enrich(corrected, previous=first)
-    assert second.associations == [] and second.subjects == first.subjects
-    assert second.rejected == ["urn:x:other"]
+    assert [a.id for a in second.associations] == ["urn:x:other2"]
+    assert second.subjects == first.subjects
+    assert second.rejected == ["urn:x:other1"]
+
+
+def test_a_copy_that_lost_the_marks_or_a_whole_kind_takes_nothing_off() -> None:
+    """A format that cannot say who made an annotation, or carries no links at all:
+    what comes back is the machine's, and no new version is made of it."""
+    link = Association(id="urn:x:other", type="text", rel="seeAlso")
+    gaza = Entity(kind="place", name="غزة", id=GAZA, latitude=31.5, longitude=34.46)
+    said = Enricher([Said(Findings(entities=[gaza], subjects=[POLITICS], associations=[link]))])
+    first = said.enrich(NewsItem(id="urn:x:7", headline="h", body=["b"]))
+    unmarked = msgspec.structs.replace(
+        first,
+        entities=[Entity(kind="place", name="غزة", id=GAZA)],  # no creator, no coordinates
+        subjects=[msgspec.structs.replace(s, creator="", confidence=None) for s in first.subjects],
+        associations=[],
+    )
+    assert said.enrich(unmarked, previous=first) == first
 
 
 def test_an_item_is_never_linked_to_itself() -> None:
@@ -158,4 +178,4 @@ def test_steps_are_chosen_by_name_and_an_unknown_one_is_refused() -> None:
     assert steps_setting("entities, language") == ("entities", "language")
     with pytest.raises(NewswireError, match="'bogus'"):
         steps_setting("language,bogus")
-    assert pipeline.STEPS == steps_setting("all")
+    assert steps_setting("all") == pipeline.STEPS
