@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.gazetteer import Gazetteer, load
@@ -114,8 +115,17 @@ def place_entity(term: Term, language: str, confidence: int, rel: str) -> Entity
 class DatelineStep:
     name = "dateline"
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
-        self.gazetteer = gazetteer
+    def __init__(self, gazetteer: Gazetteer | Callable[[], Gazetteer] = load) -> None:
+        """``gazetteer``: the places, or what gives them on first use (``load``: the
+        shared gazetteer is read when the first item is enriched, not when the step is
+        built)."""
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if not isinstance(self._gazetteer, Gazetteer):
+            self._gazetteer = self._gazetteer()
+        return self._gazetteer
 
     def find(self, doc: Document) -> Findings:
         own = doc.item.dateline
@@ -142,4 +152,4 @@ class DatelineStep:
 
 
 def build(context: Context) -> DatelineStep:
-    return DatelineStep(load())
+    return DatelineStep(load)
