@@ -50,6 +50,8 @@ LOCAL = frozenset(
 )
 """The Arab states (and Western Sahara), Türkiye and Israel: their towns are named in
 Arabic news, and GeoNames' Arabic names for them are the local ones."""
+CITY_OVER_COUNTRY = 50_000
+"""A dateline's city this populous wins a country of the same name (``Gazetteer.resolve``)."""
 LANGUAGES = ("ar", "en", "tr", "fr", "de", "es")
 """The languages whose country names (``pycountry``'s translations) are kept."""
 
@@ -58,6 +60,7 @@ _ARABIC_NAME = re.compile(r"[\u0621-\u063a\u0641-\u064a\u064b-\u0652\u0670 \-]+"
 _LATIN_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]+")
 # Letters only Arabic (not Persian) writes: a name holding them is the Arabic spelling.
 _ARABIC_ONLY = frozenset("ةأإؤئى")
+_UYGHUR_YA = re.compile(r"ى(?=[\u0621-\u064a])")
 
 # pycountry's Arabic names are the formal ones ("الجمهوريّة العربيّة السّوريّة") and miss
 # recent ones (Türkiye); the names Arabic news uses, and the adjective (nisba) stems of
@@ -132,19 +135,21 @@ _LATIN_COUNTRIES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Arabic names GeoNames lacks for places Arabic news names daily (its "واشنطن" is only on
-# two small US towns).
-_ARABIC_CITIES: dict[str, tuple[str, ...]] = {"4140963": ("واشنطن",)}
+# Arabic names GeoNames lacks, or does not put first, for places Arabic news names daily
+# (its "واشنطن" is only on two small US towns; Amman's come as ئاممان, امان, عمان).
+_ARABIC_CITIES: dict[str, tuple[str, ...]] = {"4140963": ("واشنطن",), "250441": ("عمان",)}
 
 
 def geonames_uri(geonameid: int | str) -> str:
     return f"https://sws.geonames.org/{geonameid}/"
 
 
-def _arabic_order(name: str) -> tuple[int, int, str]:
-    """Sort key putting the Arabic spelling (with ة, أ …) before Persian-looking ones, then
-    the shortest, then by the letters (so that the order never depends on a set's)."""
-    return (-sum(c in _ARABIC_ONLY for c in name), len(name), name)
+def _arabic_order(name: str) -> tuple[bool, int, int, str]:
+    """Sort key putting the Arabic spelling (with ة, أ …) before Persian-looking ones and
+    Uyghur ones last (Uyghur starts a word with ئ and writes ى inside one: ``ئاممان``),
+    then the shortest, then by the letters (so that the order never depends on a set's)."""
+    uyghur = name.startswith("ئ") or bool(_UYGHUR_YA.search(name))
+    return (uyghur, -sum(c in _ARABIC_ONLY for c in name), len(name), name)
 
 
 def _nisbas(stem: str) -> list[str]:
@@ -255,7 +260,7 @@ class _Builder:
         main = str(city["name"])
         alternates = [str(n) for n in city["alternatenames"]]  # type: ignore[attr-defined]
         arabic = sorted({n for n in alternates if _ARABIC_NAME.fullmatch(n)}, key=_arabic_order)
-        arabic = [*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]
+        arabic = list(dict.fromkeys([*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]))
         latin = [n for n in alternates if n[:1].isupper() and not n.isupper()]
         latin = [n for n in latin if _LATIN_NAME.fullmatch(n) and n != main]
         names = {"en": [main], "ar": arabic, "und": latin}
@@ -303,19 +308,39 @@ class Gazetteer:
     def population(self, place_id: str) -> int:
         return self._population.get(place_id, 0)
 
-    def resolve(self, name: str, lang: str | None = None, country: str = "") -> Term | None:
+    def resolve(
+        self, name: str, lang: str | None = None, country: str = "", city: bool = False
+    ) -> Term | None:
         """The place called ``name``: in ``country`` (ISO alpha-2) if it has one there, else
-        the most populous (a country before any city). ``lang`` is not needed to find a
-        name (every language's names are searched); it is accepted for the callers that
-        know it."""
-        ids = self._by_name.get(name_key(name))
-        if not ids and name_key(name).startswith("ال"):
-            ids = self._by_name.get(name_key(name)[2:])
+        the most populous (a country before any city). With ``city`` (a dateline, which
+        names a city), a city of ``CITY_OVER_COUNTRY`` people or more comes before a
+        country of the same name: ``عمان`` is Amman, not Oman; ``تونس`` Tunis,
+        ``Kuwait`` Kuwait City, but ``Lebanon`` stays the country. Then a place whose main
+        (GeoNames) name it is before one that only lists it among its alternates. ``lang`` is not needed
+        to find a name (every language's names are searched); it is accepted for the
+        callers that know it."""
+        key = name_key(name)
+        ids = self._by_name.get(key)
+        if not ids and key.startswith("ال"):
+            ids = self._by_name.get(key[2:])
         if not ids:
             return None
         if country:
             local = [i for i in ids if self.places[i].country == country.upper()]
             ids = local or ids
+        if city:
+            cities = [
+                i
+                for i in ids
+                if self.places[i].latitude is not None
+                and self._population[i] >= CITY_OVER_COUNTRY
+            ]
+            ids = cities or ids
+        if len(ids) > 1:
+            # A place's own name before another's alternate: GeoNames lists "Islamabad"
+            # among Chattogram's old names and "New Delhi" among Delhi's.
+            own = [i for i in ids if name_key(self.places[i].name) == key]
+            ids = own or ids
         return self.places[ids[0]]
 
     def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
