@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 
-from newswire.enrich.base import Document, Findings
+from newswire.enrich.base import Document, Findings, Step
 from newswire.enrich.dateline import DatelineStep
 from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
@@ -39,7 +39,7 @@ def timings(path: str = SAMPLE) -> dict[str, float]:
     docs = documents(path)
     start = time.perf_counter()
     gazetteer = load()
-    steps = [DatelineStep(gazetteer), EntitiesStep([], gazetteer)]
+    steps: list[Step] = [DatelineStep(gazetteer), EntitiesStep([], gazetteer)]
     for step in steps:  # the steps build what they need on the first item: not timed
         step.find(docs[0])
     built = time.perf_counter() - start
