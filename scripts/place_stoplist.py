@@ -22,7 +22,7 @@ SAMPLE = "../shared/corpus/ant_arabic_news.sample1000.jsonl"
 def main() -> None:
     path = sys.argv[1] if len(sys.argv) > 1 else SAMPLE
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 300
-    gazetteer = Gazetteer()  # without the stop list: every candidate
+    gazetteer = Gazetteer.from_sources()  # without the stop list: every candidate
     matcher = Matcher(gazetteer.match_names())
     counts: collections.Counter[str] = collections.Counter()
     seen: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)

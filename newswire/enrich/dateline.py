@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.gazetteer import Gazetteer, load
@@ -114,32 +115,65 @@ def place_entity(term: Term, language: str, confidence: int, rel: str) -> Entity
 class DatelineStep:
     name = "dateline"
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
-        self.gazetteer = gazetteer
+    def __init__(self, gazetteer: Gazetteer | Callable[[], Gazetteer] = load) -> None:
+        """``gazetteer``: the places, or what gives them on first use (``load``: the
+        shared gazetteer is read when the first item is enriched, not when the step is
+        built)."""
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if not isinstance(self._gazetteer, Gazetteer):
+            self._gazetteer = self._gazetteer()
+        return self._gazetteer
 
     def find(self, doc: Document) -> Findings:
         own = doc.item.dateline
-        found = None
-        if own is None or not own.place:
-            paragraphs = doc.item.body or doc.text.split("\n")[1:]
-            found = read(paragraphs)
-        dateline = found or own
-        if dateline is None:
-            return Findings()
-        term = self.resolve(dateline)
+        found: Dateline | None = None
+        if own is not None and own.place:
+            term = self.resolve(own)
+        else:
+            found, term = self.read(doc.item.body or doc.text.split("\n")[1:])
         entities = []
         if term is not None:
             entities.append(place_entity(term, doc.language, DATELINE_CONFIDENCE, "located"))
         return Findings(dateline=found, entities=entities)
 
+    def read(self, paragraphs: list[str]) -> tuple[Dateline | None, Term | None]:
+        """The dateline at the start of ``paragraphs`` and its place, if any.
+
+        What the text codec's parser reads (``read``), kept when its place resolves or,
+        when it does not, when its source is a known agency and its place is not a Latin
+        name in mixed case (``Mustafa Kamacı / AA`` is a photo credit, not a dateline);
+        else a bare capitalised line that is a place (``ANKARA``), with no source."""
+        dateline = read(paragraphs)
+        if dateline is not None:
+            term = self.resolve(dateline)
+            if term is not None or _plausible(dateline):
+                return dateline, term
+            return None, None
+        line = next((p.strip() for p in paragraphs[:1] if p.strip()), "")
+        if len(paragraphs) > 1 and line.isupper() and _bare_place(line):
+            term = self.gazetteer.resolve(line, city=True)
+            if term is not None:
+                return Dateline(place=line, place_latin=line, text=line), term
+        return None, None
+
     def resolve(self, dateline: Dateline) -> Term | None:
         """The gazetteer's place for a dateline: its Latin place first (``Ankara``
-        above ``أنقرة/ الأناضول``), then the place as written."""
+        above ``أنقرة/ الأناضول``), then the place as written; a city before a country
+        of the same name (``عمان`` is Amman)."""
         for name in (dateline.place_latin, dateline.place):
-            if name and (term := self.gazetteer.resolve(name)):
+            if name and (term := self.gazetteer.resolve(name, city=True)):
                 return term
         return None
 
 
+def _plausible(dateline: Dateline) -> bool:
+    """Whether a dateline whose place is unknown is still one (``DatelineStep.read``)."""
+    known = name_key(dateline.source) in _AGENCY_KEYS
+    return known and not (_latin(dateline.place) and not dateline.place.isupper())
+
+
 def build(context: Context) -> DatelineStep:
-    return DatelineStep(load())
+    return DatelineStep(load)

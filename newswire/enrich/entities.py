@@ -84,20 +84,34 @@ class EntitiesStep:
     def __init__(
         self,
         source: TermSource | Sequence[Term],
-        gazetteer: Gazetteer | None = None,
+        gazetteer: Gazetteer | Callable[[], Gazetteer] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``source``: the vocabulary (or a fixed list of terms); ``gazetteer``: the
-        places, ``None`` for people and organisations only."""
+        places, or what gives them (``load``), ``None`` for people and organisations only.
+        Nothing is read until the first item: the automaton is built then."""
         self._source: TermSource = _Fixed(source) if isinstance(source, Sequence) else source
-        self._gazetteer = gazetteer
+        self._places = gazetteer
         self._clock = clock
         self._lock = threading.Lock()
-        self._version = self._source.version()
-        self._checked = clock()
-        self._index = _Index(self._source.terms(), gazetteer)
+        self._version = 0
+        self._checked = 0.0
+        self._index: _Index | None = None
+
+    @property
+    def _gazetteer(self) -> Gazetteer | None:
+        if self._places is not None and not isinstance(self._places, Gazetteer):
+            self._places = self._places()
+        return self._places
 
     def _current(self) -> _Index:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._version = self._source.version()
+                    self._checked = self._clock()
+                    self._index = _Index(self._source.terms(), self._gazetteer)
+            return self._index
         now = self._clock()
         if now - self._checked < REFRESH_SECONDS:
             return self._index
@@ -161,5 +175,5 @@ def build(context: Context) -> EntitiesStep:
     try:
         from newswire.enrich.vocabulary import Vocabulary  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        return EntitiesStep([], load())
-    return EntitiesStep(Vocabulary(context.store), load())
+        return EntitiesStep([], load)
+    return EntitiesStep(Vocabulary(context.store), load)

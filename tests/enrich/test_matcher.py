@@ -84,6 +84,17 @@ def test_offsets_point_into_the_original_text_after_deleted_marks(matcher: Match
     assert found[0].surface.startswith("غ") and found[1].surface.startswith("و")
 
 
+def test_offsets_after_expanded_and_deleted_characters_on_a_long_text(matcher: Matcher) -> None:
+    # A ligature that folds to two letters (ﻻ → لا) and marks that fold to none, far
+    # apart: every name's surface is still the text as written.
+    text = " ".join(["ﻻ بِغَزَّةَ", "x " * 3000, "ـحماس ﷺ Ankara'da", "ﬁ " * 50, "إسرائيل"])
+    found = matcher.find(text)
+    assert [m.key for m in found] == ["gaza", "hamas", "ankara", "israel"]
+    assert [text[m.start : m.end] for m in found] == [m.surface for m in found]
+    # Marks folding to nothing at either end (a fatha, a tatweel) are not part of the span.
+    assert [m.surface for m in found] == ["بِغَزَّة", "حماس", "Ankara", "إسرائيل"]
+
+
 def test_the_first_key_given_for_a_name_wins() -> None:
     assert Matcher([("غزة", "a"), ("غزه", "b")]).find("غزة")[0].key == "a"
 

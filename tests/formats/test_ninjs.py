@@ -549,6 +549,21 @@ def test_a_plain_body_splits_on_blank_lines_else_on_lines():
     assert item.body == ["A", "B", "C"]
 
 
+def test_a_ninjs_1x_body_is_read_when_there_are_no_bodies():
+    # body_text/body_html are ninjs 1.x fields: 2.x and 3.x write ``bodies`` (and forbid
+    # other properties), but a feed that still writes them must not lose its text.
+    data = _doc(body_text="First paragraph.\n\nSecond paragraph.")
+    [item] = formats.detect(data).parse(data)
+    assert item.body == ["First paragraph.", "Second paragraph."]
+    data = _doc(body_text="plain", body_html="<p>rich</p><p>two</p>")
+    [item] = formats.detect(data).parse(data)
+    assert item.body == ["rich", "two"]
+    [item] = NINJS3.parse(_doc(body_text="ignored", bodies=[{"value": "from bodies"}]))
+    assert item.body == ["from bodies"]
+    bare = json.dumps({"uri": "urn:x:2", "body_text": "Only a body."}).encode()
+    assert formats.detect(bare).parse(bare)[0].body == ["Only a body."]
+
+
 def test_the_rich_body_wins_and_is_sanitised():
     bodies = [
         {"contentType": "text/plain", "value": "plain"},

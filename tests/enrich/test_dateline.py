@@ -1,0 +1,143 @@
+"""The dateline step: every agency form read into place and source, the place resolved in
+the gazetteer, on examples of each form of the labelled set ``tests/data/datelines.jsonl``
+(``bench/dateline_eval.py`` gives the figures over all of it)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newswire import formats
+from newswire.enrich.base import Document, Findings
+from newswire.enrich.dateline import DatelineStep, agency_name, read
+from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.model import MACHINE, Dateline, NewsItem
+from tests.conftest import SEED
+
+LABELLED = Path(__file__).parents[1] / "data" / "datelines.jsonl"
+PER_FORM = 3
+
+
+def _examples() -> list[Any]:
+    rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines()]
+    rows.sort(key=lambda r: r["form"])
+    picked = []
+    for form, group in itertools.groupby(rows, key=lambda r: r["form"]):
+        for n, row in enumerate(itertools.islice(group, PER_FORM)):
+            picked.append(pytest.param(row, id=f"{form}-{n}"))
+    return picked
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def step(gazetteer: Gazetteer) -> DatelineStep:
+    return DatelineStep(gazetteer)
+
+
+@pytest.fixture(scope="module")
+def seed() -> Document:
+    data = SEED.read_bytes()
+    item = formats.detect(data).parse(data)[0]
+    text = "\n".join([item.headline, item.lead, *item.body])
+    return Document(item=item, text=text, language=item.language, found=Findings())
+
+
+def test_the_labelled_set_has_every_form_and_enough_lines() -> None:
+    rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines()]
+    assert len(rows) >= 60
+    assert {r["lang"] for r in rows} == {"ar", "en", "tr", "fr"}
+    assert sum(r["form"] == "not a dateline" for r in rows) >= 10
+
+
+@pytest.mark.parametrize("row", _examples())
+def test_each_form_gives_its_place_id_and_source(step: DatelineStep, row: dict[str, Any]) -> None:
+    dateline, term = step.read(row["text"].split("\n"))
+    if not row["place"]:
+        assert (dateline, term) == (None, None)
+        return
+    assert dateline is not None and term is not None
+    assert dateline.place == row["place"]
+    assert term.id == f"https://sws.geonames.org/{row['geonameid']}/"
+    assert dateline.source == row["source"]
+
+
+def test_the_seed_items_dateline_is_ankara_with_coordinates_from_anadolu(
+    step: DatelineStep, seed: Document
+) -> None:
+    found = step.find(seed)
+    (place,) = found.entities
+    assert (place.kind, place.rel, place.name, place.country) == ("place", "located", "أنقرة", "TR")
+    assert place.id == "https://sws.geonames.org/323786/"
+    assert place.latitude == pytest.approx(39.92, abs=0.01)
+    assert place.longitude == pytest.approx(32.85, abs=0.01)
+    assert place.creator == MACHINE and place.confidence
+    assert seed.item.dateline is not None
+    assert agency_name(seed.item.dateline.source) == "Anadolu Agency"
+
+
+def test_an_item_without_a_dateline_gets_the_one_its_body_starts_with(step: DatelineStep) -> None:
+    body = ["ANKARA (AA) - Turkey's intelligence chief met a delegation."]
+    item = NewsItem(id="x", language="en", headline="Talks", body=body)
+    doc = Document(item=item, text="Talks\n" + body[0], language="en", found=Findings())
+    found = step.find(doc)
+    assert found.dateline is not None and found.dateline.source == "AA"
+    assert found.entities[0].id == "https://sws.geonames.org/323786/"
+
+
+def test_a_bare_place_line_above_the_dateline_gives_the_latin_place() -> None:
+    dateline = read(["Ankara", "أنقرة/ الأناضول", "نص الخبر."])
+    assert dateline is not None
+    assert (dateline.place, dateline.place_latin, dateline.source) == (
+        "أنقرة",
+        "Ankara",
+        "الأناضول",
+    )
+
+
+def test_an_items_own_dateline_is_resolved_a_city_before_a_country(step: DatelineStep) -> None:
+    item = NewsItem(
+        id="x", headline="h", body=["نص"], dateline=Dateline(place="عمان", source="بترا")
+    )
+    found = step.find(Document(item=item, text="h\nنص", language="ar", found=Findings()))
+    assert found.dateline is None  # the item's own is kept, not replaced
+    (place,) = found.entities
+    assert (place.id, place.name, place.country) == (
+        "https://sws.geonames.org/250441/",
+        "عمان",
+        "JO",
+    )
+
+
+def test_a_photo_credit_is_not_a_dateline_but_an_unknown_arabic_place_is(
+    step: DatelineStep,
+) -> None:
+    assert step.read(["Mustafa Kamacı / AA", "The ceremony was held."]) == (None, None)
+    dateline, term = step.read(["قرية النبي صالح/ الأناضول", "نص الخبر."])
+    assert dateline is not None and term is None
+    assert (dateline.place, dateline.source) == ("قرية النبي صالح", "الأناضول")
+
+
+def test_a_bare_capitalised_place_line_is_a_dateline_without_source(step: DatelineStep) -> None:
+    dateline, term = step.read(["BEIRUT", "Lebanon's parliament met on Monday."])
+    assert dateline is not None and (dateline.place, dateline.source) == ("BEIRUT", "")
+    assert term is not None and term.id.endswith("/276781/")
+    assert step.read(["Beirut", "Lebanon's parliament met."]) == (None, None)
+    assert step.read(["BREAKING NEWS", "Lebanon's parliament met."]) == (None, None)
+    assert step.read(["BEIRUT"]) == (None, None)  # a line alone is a headline
+
+
+@pytest.mark.parametrize(
+    ("written", "agency"),
+    [("الأناضول", "Anadolu Agency"), ("AA", "Anadolu Agency"), ("aa", "Anadolu Agency"),
+     ("أ ف ب", "Agence France-Presse"), ("Reuters", "Reuters"), ("Kyodo", "Kyodo")],
+)  # fmt: skip
+def test_agency_names(written: str, agency: str) -> None:
+    assert agency_name(written) == agency

@@ -1,0 +1,168 @@
+"""The gazetteer: names resolved in Arabic, Turkish, English and French, homonyms, the
+trust kept in running text, and the shipped data file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from newswire.enrich.base import Document, Findings
+from newswire.enrich.entities import EntitiesStep
+from newswire.enrich.gazetteer import DATA_FILE, Gazetteer, build_data, decode, encode, load
+from newswire.model import NewsItem
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load()
+
+
+def _doc(text: str) -> Document:
+    item = NewsItem(id="x", headline="", body=[text])
+    return Document(item=item, text=text, language="", found=Findings())
+
+
+@pytest.mark.parametrize(
+    ("name", "geonameid"),
+    [
+        ("أنقرة", 323786),
+        ("Ankara", 323786),
+        ("ANKARA", 323786),
+        ("إسطنبول", 745044),
+        ("İstanbul", 745044),
+        ("Istanbul", 745044),
+        ("غزة", 281133),
+        ("Gaza", 281133),
+        ("Gazze", 281133),
+        ("القدس", 281184),
+        ("Jerusalem", 281184),
+        ("Al-Quds", 281184),
+        ("Jérusalem", 281184),
+        ("باريس", 2988507),
+        ("Paris", 2988507),
+        ("Washington", 4140963),
+        ("واشنطن", 4140963),
+        ("تركيا", 298795),
+        ("Türkiye", 298795),
+        ("Turquie", 298795),
+        ("Kudüs", 281184),
+        ("Şam", 170654),
+        ("Beyrouth", 276781),
+        ("Le Caire", 360630),
+        ("Moskova", 524901),
+        ("Genève", 2660646),
+        ("دمشق", 170654),
+        ("بيروت", 276781),
+        ("الموصل", 99072),  # the article dropped when only the bare name is known
+        ("Kiev", 703448),
+        ("Kyiv", 703448),
+    ],
+)
+def test_resolve_names_in_every_language(gazetteer: Gazetteer, name: str, geonameid: int) -> None:
+    term = gazetteer.resolve(name)
+    assert term is not None
+    assert term.id == f"https://sws.geonames.org/{geonameid}/"
+
+
+def test_a_country_narrows_homonyms(gazetteer: Gazetteer) -> None:
+    term = gazetteer.resolve("Paris", country="US")
+    assert term is not None and term.country == "US"
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "geonameid"),
+    [
+        ("Tripoli", "", 2210247),  # Libya's, the most populous
+        ("Tripoli", "LB", 266826),
+        ("طرابلس", "LB", 266826),
+        ("Rafah", "EG", 350350),
+        ("Athens", "US", 4180386),
+    ],
+)
+def test_homonyms_go_to_the_most_populous_unless_a_country_is_given(
+    gazetteer: Gazetteer, name: str, country: str, geonameid: int
+) -> None:
+    term = gazetteer.resolve(name, country=country)
+    assert term is not None and term.id == f"https://sws.geonames.org/{geonameid}/"
+
+
+@pytest.mark.parametrize(
+    ("name", "country_id", "city_id"),
+    [
+        ("عمان", 286963, 250441),  # Oman / Amman
+        ("تونس", 2464461, 2464470),
+        ("الجزائر", 2589581, 2507480),
+        ("Kuwait", 285570, 285787),
+    ],
+)
+def test_a_city_wins_its_countrys_name_only_when_a_city_is_asked_for(
+    gazetteer: Gazetteer, name: str, country_id: int, city_id: int
+) -> None:
+    country, city = gazetteer.resolve(name), gazetteer.resolve(name, city=True)
+    assert country is not None and country.id.endswith(f"/{country_id}/")
+    assert city is not None and city.id.endswith(f"/{city_id}/")
+    lebanon = gazetteer.resolve("Lebanon", city=True)  # its US towns are small
+    assert lebanon is not None and lebanon.country == "LB" and lebanon.latitude is None
+
+
+def test_a_places_own_name_wins_another_places_alternate(gazetteer: Gazetteer) -> None:
+    # GeoNames lists "Islamabad" among Chattogram's old names, "New Delhi" among Delhi's.
+    islamabad, new_delhi = gazetteer.resolve("Islamabad"), gazetteer.resolve("New Delhi")
+    assert islamabad is not None and islamabad.country == "PK"
+    assert new_delhi is not None and new_delhi.id.endswith("/1261481/")
+
+
+def test_an_unknown_name_resolves_to_nothing(gazetteer: Gazetteer) -> None:
+    assert gazetteer.resolve("Mustafa Kamacı") is None
+    assert gazetteer.resolve("") is None
+    assert gazetteer.resolve("الأناضول") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وكان الفريق قد فاز بكأس الدوري يوم الخميس",
+        "وقال في بيان إن الدولة الجديدة أمام لجنة جامعة",
+        "The van was nice and we had a mobile phone.",
+        "كان الوزير قد قال إن بن سلمان سيزور البلاد",  # Cannes = كان, Bonn = بن
+    ],
+)
+def test_a_place_named_like_a_common_word_does_not_match_ordinary_text(
+    gazetteer: Gazetteer, text: str
+) -> None:
+    assert EntitiesStep([], gazetteer).find(_doc(text)).entities == []
+
+
+def test_the_same_words_as_places_are_found_where_they_are_places(gazetteer: Gazetteer) -> None:
+    text = "وصل الوفد إلى غزة قادما من أنقرة. Van'da deprem oldu."
+    names = {e.name for e in EntitiesStep([], gazetteer).find(_doc(text)).entities}
+    assert {"Gaza", "Ankara", "Van"} <= names
+
+
+def test_the_shipped_data_file_is_what_the_packages_give() -> None:
+    """``scripts/build_gazetteer.py`` was run after the last change to the gazetteer or
+    its sources: the file holds exactly what they give now."""
+    from importlib import resources
+
+    shipped = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
+    assert decode(shipped) == build_data()
+    assert encode(decode(shipped)) == shipped
+
+
+def test_the_gazetteer_is_read_on_the_first_item_not_at_import_or_build() -> None:
+    probe = """
+from newswire.enrich import gazetteer
+from newswire.enrich.base import Context, Document, Findings
+from newswire.enrich import dateline, entities
+from newswire.model import NewsItem
+steps = [dateline.build(Context()), entities.build(Context())]
+assert gazetteer._load.cache_info().currsize == 0
+item = NewsItem(id="x", headline="h", body=["ANKARA (AA) - Talks in Ankara."])
+doc = Document(item=item, text=item.body[0], language="en", found=Findings())
+found = [step.find(doc) for step in steps]
+assert gazetteer._load.cache_info().currsize == 1
+assert found[0].entities[0].id.endswith("/323786/"), found
+"""
+    subprocess.run([sys.executable, "-c", probe], check=True)
