@@ -116,7 +116,7 @@ _SCHEMES = {"medtop": "mediatopic", "genre": "genre", "subj": "subjectcode"}
 _ALIASES = {v: k for k, v in _SCHEMES.items()}
 _CV_URI = re.compile(r"^https?://cv\.iptc\.org/newscodes/([a-z]+)/([^/?#\s]+)$")
 _QCODE = re.compile(r"^[A-Za-z][\w.-]*:[^\s/]\S*$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:)\S+$", re.I)
 ORIGINFO = _CV + "infosourcerole/originfo"
 PREVIOUS = "previousVersion"
 _LEAD_ROLES = {"summary", "drol:summary", "lead", "abstract", "teaser"}
@@ -248,8 +248,8 @@ def _entity_out(e: Entity, v2: bool) -> Json:
     out: Json = {"name": e.name}
     if e.rel:
         out["rel"] = e.rel
-    if e.id:
-        out["uri" if _URI.match(e.id) else "literal"] = e.id
+    if e.id:  # a QCode (``nwv:hamas``) is no URI: a literal
+        out["uri" if _IRI.match(e.id) else "literal"] = e.id
     if e.kind == "place" and e.latitude is not None and e.longitude is not None:
         out["geojson" if v2 else "geoJSON"] = {
             "type": "Point",
