@@ -16,6 +16,18 @@ Dateline: place -> ``located/name``, Latin place -> ``located/name xml:lang="und
 (BCP 47: undetermined language, Latin script), source -> ``infoSource/name`` (no role: the
 IPTC info-source-role scheme is retired), text -> ``dateline``.
 
+Enrichment: who assigned a subject or found an entity -> ``@why="why:inferred"`` for the
+machine (``@creator`` is a QCode and ``machine`` names no party), another creator its
+``@creator`` QCode or ``@creatoruri``; how sure -> ``subject@confidence``; an entity's
+name -> ``name xml:lang=<item language>``; a country -> ``broader
+qcode="iso3166-1a2:<CC>" type="cpnat:geoArea"``; a subject place's coordinates -> an
+``assert`` naming its id, after ``contentMeta``, holding ``geoAreaDetails/position`` (a
+``subject`` has no room for them). The resolved dateline place (the first place with rel
+``located``) -> ``located`` itself: ``type="cpnat:geoArea"``, its id, ``@why``, the
+written name, its own name in the item's language when that differs, the Latin name, the
+``broader`` country and ``geoAreaDetails/position``; read back first among the entities.
+A ``located`` with an id, a country or a position is read as such a place.
+
 Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
 (href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
 contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
@@ -29,7 +41,8 @@ bodies in ``inlineXML`` (with their headline, abstract and byline as fallbacks),
 XHTML/HTML bodies, and ``inlineData`` (``text/plain``: paragraphs split on blank lines, or
 on lines when there are none). A ``remoteContent`` href must be http(s).
 
-Lossy: entity ``rel``; a story's single ``creditline`` is read as its footer, a media
+Lossy: entity ``rel`` (but ``located``); the confidence of the located place
+(``located`` has no such attribute); coordinates of a subject without an id; a story's single ``creditline`` is read as its footer, a media
 item's as its credit; whitespace inside text fields is normalised to single spaces; an
 item without versioncreated gets its firstcreated (else now): the XSD requires one.
 """
