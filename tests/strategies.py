@@ -12,7 +12,16 @@ import msgspec
 from hypothesis import strategies as st
 
 from newswire.formats.html import make_body
-from newswire.model import Association, Concept, Dateline, Entity, Link, NewsItem, Rendition
+from newswire.model import (
+    MACHINE,
+    Association,
+    Concept,
+    Dateline,
+    Entity,
+    Link,
+    NewsItem,
+    Rendition,
+)
 
 ARABIC = "ابتثجحخدذرسشصضطظعغفقكلمنهوي" + "ءأإآؤئىة"
 LATIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -38,22 +47,46 @@ concept = st.builds(
     name=phrase,
 )
 subject = st.builds(
-    Concept, code=st.integers(1000000, 20001500).map(lambda n: f"medtop:{n:08d}"), name=phrase
+    Concept,
+    code=st.integers(1000000, 20001500).map(lambda n: f"medtop:{n:08d}"),
+    name=phrase,
+    creator=st.sampled_from(["", MACHINE]),
+    confidence=st.one_of(st.none(), st.integers(0, 100)),
 )
 genre = st.builds(
     Concept,
     code=st.sampled_from(["genre:Current", "genre:Analysis", "genre:Interview"]),
     name=phrase,
 )
+entity_id = st.one_of(
+    st.just(""),
+    uri_part.map(lambda s: f"http://www.wikidata.org/entity/Q{len(s)}{s}"),
+    uri_part.map(lambda s: f"nwv:{s}"),
+)
 entity = st.builds(
     Entity,
     kind=st.sampled_from(["person", "organisation", "place", "event", "object"]),
     name=phrase,
+    id=entity_id,
+    rel=st.sampled_from(["", "about", "mentions"]),
+    creator=st.sampled_from(["", MACHINE]),
+    confidence=st.one_of(st.none(), st.integers(0, 100)),
+)
+place = st.builds(
+    Entity,
+    kind=st.just("place"),
+    name=phrase,
     id=st.one_of(
-        st.just(""), uri_part.map(lambda s: f"http://www.wikidata.org/entity/Q{len(s)}{s}")
+        st.just(""), st.integers(1, 12_000_000).map(lambda n: f"https://sws.geonames.org/{n}/")
     ),
     rel=st.sampled_from(["", "about", "mentions"]),
+    creator=st.sampled_from(["", MACHINE]),
+    confidence=st.one_of(st.none(), st.integers(0, 100)),
+    country=st.sampled_from(["", "TR", "PS", "EG", "FR"]),
+    latitude=st.floats(-90, 90, allow_nan=False),
+    longitude=st.floats(-180, 180, allow_nan=False),
 )
+"""A place the gazetteer resolved: a GeoNames id, its country and coordinates."""
 dateline = st.builds(
     Dateline,
     place=word,
@@ -93,7 +126,9 @@ def news_items(draw, *, rich_body: bool = False) -> NewsItem:
         genres=draw(st.lists(genre, max_size=2, unique_by=lambda c: c.code)),
         subjects=draw(st.lists(subject, max_size=4, unique_by=lambda c: c.code)),
         keywords=draw(st.lists(word, max_size=5, unique=True)),
-        entities=draw(st.lists(entity, max_size=5)),
+        entities=draw(
+            st.lists(st.one_of(entity, place), max_size=5, unique_by=lambda e: e.id or e.name)
+        ),
         firstcreated=first,
         versioncreated=draw(moments.filter(lambda d: d >= first)) if version > 1 else first,
         embargo_until=draw(st.one_of(st.none(), moments)),

@@ -8,7 +8,13 @@ Each entry carries:
   ``<content type="html">``, JSON Feed ``content_html``);
 - published = ``firstcreated``, updated = ``versioncreated`` (``dcterms:modified`` in RSS);
 - categories: a subject as term = QCode, label = name (RSS: the name as text, the QCode
-  as ``domain``), a keyword as a bare term;
+  as ``domain``), a keyword as a bare term, a person, organisation, place, event or object
+  as term = its id (else its name), label = its name, scheme = its IPTC Nature of a Concept
+  URI (``http://cv.iptc.org/newscodes/cpnature/person``, ``…/geoArea`` for a place; RSS:
+  the name as text, that URI as ``domain``: RSS loses the id). Feeds carry neither who
+  assigned a subject or found an entity nor how sure they were, an entity's rel, country
+  or coordinates. JSON Feed: subject, keyword and entity names as ``tags``, with the QCodes
+  and ids in ``_newswire``;
 - byline (``dc:creator`` in RSS, whose ``<author>`` must be an e-mail address), language
   (``xml:lang`` on the Atom entry, ``dc:language`` on the RSS item), rights;
 - a picture, video, graphic or audio item: its caption as the description / summary when
@@ -51,7 +57,16 @@ from newswire.errors import ParseError
 from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
-from newswire.model import Concept, ItemType, NewsItem, Rendition, as_utc, utcnow
+from newswire.model import (
+    Concept,
+    Entity,
+    EntityKind,
+    ItemType,
+    NewsItem,
+    Rendition,
+    as_utc,
+    utcnow,
+)
 from newswire.validation import content_id, is_web_url
 
 if TYPE_CHECKING:
@@ -68,6 +83,18 @@ _QCODE = re.compile(r"^[A-Za-z][\w.-]*:[^\s/][^\s]*$")
 _URI_SCHEMES = {"http", "https", "urn", "tag", "mailto", "ftp", "file", "data"}
 _HTML_DOCTYPE = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?<!doctype\s+html", re.I)
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
+
+
+_CPNAT = "http://cv.iptc.org/newscodes/cpnature/"
+NATURES: dict[EntityKind, str] = {
+    "person": _CPNAT + "person",
+    "organisation": _CPNAT + "organisation",
+    "place": _CPNAT + "geoArea",
+    "event": _CPNAT + "event",
+    "object": _CPNAT + "object",
+}
+"""The category scheme of an entity: its IPTC Nature of a Concept, as a URI."""
+_NATURE_KINDS = {uri: kind for kind, uri in NATURES.items()}
 
 
 def is_qcode(value: str) -> bool:
@@ -211,6 +238,11 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
                 fe.category(term=subject.code, label=subject.name or None)
         for keyword in item.keywords:
             fe.category(term=keyword)
+        for e in item.entities:
+            if kind == "rss":  # <category domain="…/cpnature/person">name</category>
+                fe.category(term=e.name, scheme=NATURES[e.kind])
+            else:
+                fe.category(term=e.id or e.name, scheme=NATURES[e.kind], label=e.name)
     return fg
 
 
@@ -319,9 +351,15 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
     )
     subjects: list[Concept] = []
     keywords: list[str] = []
+    entities: list[Entity] = []
     for tag in entry.get("tags") or []:
         term, scheme, label = (tag.get(k) or "" for k in ("term", "scheme", "label"))
-        if is_qcode(scheme):  # our RSS shape: name as text, QCode as domain
+        if kind := _NATURE_KINDS.get(scheme.strip()):  # an entity: its nature as the scheme
+            name = squash(label or term)
+            ident = term.strip() if label and term.strip() != name else ""
+            if name:
+                entities.append(Entity(kind=kind, name=name, id=ident))
+        elif is_qcode(scheme):  # our RSS shape: name as text, QCode as domain
             subjects.append(Concept(code=scheme, name="" if term == scheme else term))
         elif is_qcode(term):
             subjects.append(Concept(code=term, name=label))
@@ -341,6 +379,7 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         byline=squash(author),
         subjects=subjects,
         keywords=keywords,
+        entities=entities,
         firstcreated=_moment(entry, "published_parsed"),
         versioncreated=_moment(entry, "updated_parsed"),
         copyright_notice=squash(entry.get("rights", "") or feed_rights),
@@ -403,6 +442,7 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
     if item.byline:
         out["authors"] = [{"name": item.byline}]
     tags = [s.name or s.code for s in item.subjects] + list(item.keywords)
+    tags += [e.name for e in item.entities]
     if tags:
         out["tags"] = list(dict.fromkeys(tags))
     if item.language:
@@ -417,8 +457,16 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         out["attachments"] = [attachment]
         if media.content_type.startswith("image/"):
             out["image"] = media.href
-    if item.subjects:  # an extension (keys starting "_") keeps the QCodes tags cannot carry
-        out["_newswire"] = {"subjects": [{"code": s.code, "name": s.name} for s in item.subjects]}
+    # An extension (keys starting "_") keeps the QCodes and ids tags cannot carry.
+    extension: dict[str, object] = {}
+    if item.subjects:
+        extension["subjects"] = [{"code": s.code, "name": s.name} for s in item.subjects]
+    if item.entities:
+        extension["entities"] = [
+            {"kind": e.kind, "name": e.name} | ({"id": e.id} if e.id else {}) for e in item.entities
+        ]
+    if extension:
+        out["_newswire"] = extension
     return out
 
 

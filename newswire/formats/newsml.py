@@ -16,6 +16,18 @@ Dateline: place -> ``located/name``, Latin place -> ``located/name xml:lang="und
 (BCP 47: undetermined language, Latin script), source -> ``infoSource/name`` (no role: the
 IPTC info-source-role scheme is retired), text -> ``dateline``.
 
+Enrichment: who assigned a subject or found an entity -> ``@why="why:inferred"`` for the
+machine (``@creator`` is a QCode and ``machine`` names no party), another creator its
+``@creator`` QCode or ``@creatoruri``; how sure -> ``subject@confidence``; an entity's
+name -> ``name xml:lang=<item language>``; a country -> ``broader
+qcode="iso3166-1a2:<CC>" type="cpnat:geoArea"``; a subject place's coordinates -> an
+``assert`` naming its id, after ``contentMeta``, holding ``geoAreaDetails/position`` (a
+``subject`` has no room for them). The resolved dateline place (the first place with rel
+``located``) -> ``located`` itself: ``type="cpnat:geoArea"``, its id, ``@why``, the
+written name, its own name in the item's language when that differs, the Latin name, the
+``broader`` country and ``geoAreaDetails/position``; read back first among the entities.
+A ``located`` with an id, a country or a position is read as such a place.
+
 Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
 (href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
 contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
@@ -29,7 +41,8 @@ bodies in ``inlineXML`` (with their headline, abstract and byline as fallbacks),
 XHTML/HTML bodies, and ``inlineData`` (``text/plain``: paragraphs split on blank lines, or
 on lines when there are none). A ``remoteContent`` href must be http(s).
 
-Lossy: entity ``rel``; a story's single ``creditline`` is read as its footer, a media
+Lossy: entity ``rel`` (but ``located``); the confidence of the located place
+(``located`` has no such attribute); coordinates of a subject without an id; a story's single ``creditline`` is read as its footer, a media
 item's as its credit; whitespace inside text fields is normalised to single spaces; an
 item without versioncreated gets its firstcreated (else now): the XSD requires one.
 """
@@ -40,6 +53,7 @@ import copy
 import re
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 import msgspec
 from lxml import etree
@@ -58,6 +72,7 @@ from newswire.formats.nitf import (
 )
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
 from newswire.model import (
+    MACHINE,
     Association,
     Concept,
     Dateline,
@@ -97,10 +112,19 @@ ITEM_CLASSES: dict[str, ItemType] = {
 }
 SEE_ALSO = Association(id="").rel
 SECONDS = "timeunit:seconds"
-PUBSTATUS: dict[str, PubStatus] = {"stat:usable": "usable", "stat:withheld": "withheld", "stat:canceled": "canceled"}
+PUBSTATUS: dict[str, PubStatus] = {
+    "stat:usable": "usable",
+    "stat:withheld": "withheld",
+    "stat:canceled": "canceled",
+}
 SIGNALS: dict[str, Signal] = {"sig:update": "update", "sig:correction": "correction"}
 JUNK = ("head", "script", "style", "figure", "img", "video", "audio", "iframe", "object")
 _QCODE = re.compile(r"^[^\s:]+:\S+$")
+INFERRED = "why:inferred"
+"""``@why`` of what newswire's enrichment added (IPTC Why Present: "inferred")."""
+COUNTRY = "iso3166-1a2:"
+"""The catalog's scheme of ISO 3166-1 alpha-2 country codes (a place's ``broader``)."""
+COUNTRY_URI = "http://cvx.iptc.org/iso3166-1a2/"
 _LATIN_TEXT = re.compile(r"^[\sA-Za-z\u00c0-\u024f.,'()-]+$")
 
 
@@ -113,6 +137,18 @@ def _flex(value: str) -> dict[str, str]:
     if _is_iri(value):
         return {"uri": value}
     return {"qcode": value} if _QCODE.match(value) else {"literal": squash(value)}
+
+
+def _assigned(creator: str, confidence: int | None = None) -> dict[str, str]:
+    """Who assigned a concept and how sure they are, as G2 attributes: the machine is
+    ``why="why:inferred"`` (``@creator`` is a QCode, and ``machine`` names no party); any
+    other creator its QCode (``creator``) or URI (``creatoruri``)."""
+    out = {"confidence": "" if confidence is None else str(confidence)}
+    if creator == MACHINE:
+        out["why"] = INFERRED
+    elif creator:
+        out["creatoruri" if _is_iri(creator) else "creator"] = creator
+    return out
 
 
 def _when(value: datetime) -> str:
@@ -183,6 +219,7 @@ def render_newsml(item: NewsItem) -> bytes:
         if a.name:
             _n(link, "altId", squash(a.name))
     _content_meta(_n(root, "contentMeta"), item)
+    _asserts(root, item)
     content_set = _n(root, "contentSet") if item.body_html or item.renditions else None
     body = None
     if content_set is not None and item.body_html:
@@ -239,10 +276,9 @@ def _content_meta(cm: etree._Element, item: NewsItem) -> None:
     if item.contentcreated is not None:
         _n(cm, "contentCreated", _when(item.contentcreated))
     dl = item.dateline or Dateline()
-    if dl.place or dl.place_latin:
-        located = _named(cm, "located", dl.place)
-        if dl.place_latin:
-            _n(located, "name", squash(dl.place_latin)).set(XML_LANG, LATIN)
+    here = located_entity(item)
+    if dl.place or dl.place_latin or here:
+        _located_out(cm, dl, here, item.language)
     if dl.source:
         _named(cm, "infoSource", dl.source)
     if item.language:
@@ -253,9 +289,17 @@ def _content_meta(cm: etree._Element, item: NewsItem) -> None:
         _n(cm, "keyword", squash(word))
     for s in item.subjects:
         attrs = _flex(s.code) | ({"uri": s.uri} if s.uri else {})
+        attrs |= _assigned(s.creator, s.confidence)
         _named(cm, "subject", s.name, type="cpnat:abstract", **attrs)
     for e in item.entities:
-        _named(cm, "subject", e.name, type=ENTITY_TYPES[e.kind], **(_flex(e.id) if e.id else {}))
+        if e is here:
+            continue
+        attrs = (_flex(e.id) if e.id else {}) | _assigned(e.creator, e.confidence)
+        subject = _n(cm, "subject", type=ENTITY_TYPES[e.kind], **attrs)
+        if e.name:
+            _n(subject, "name", squash(e.name), **{XML_LANG: item.language})
+        if e.country:
+            _n(subject, "broader", qcode=COUNTRY + e.country, type="cpnat:geoArea")
     for tag, value in (("slugline", squash(item.slugline)), ("headline", item.headline),
                        ("dateline", dl.text), ("by", item.byline),
                        ("creditline", squash(item.credit)),
@@ -266,6 +310,55 @@ def _content_meta(cm: etree._Element, item: NewsItem) -> None:
         _n(cm, "description", item.lead, role="drol:summary")
     if item.description:
         _n(cm, "description", item.description, role="drol:caption")
+
+
+def located_entity(item: NewsItem) -> Entity | None:
+    """The place the item was filed from, resolved (``rel="located"``): the first one."""
+    return next((e for e in item.entities if e.kind == "place" and e.rel == "located"), None)
+
+
+def _located_out(cm: etree._Element, dl: Dateline, here: Entity | None, lang: str) -> None:
+    """``located``: the dateline's place as written (a ``name`` without language), its
+    Latin name (``xml:lang="und-Latn"``) and, when it is resolved, the place's id, its name
+    in the item's language when that differs from the written one, its country
+    (``broader``) and coordinates (``geoAreaDetails/position``: ``located`` may hold them,
+    a ``subject`` may not)."""
+    attrs = {"type": ENTITY_TYPES["place"]} if here else {}
+    if here:
+        attrs |= (_flex(here.id) if here.id else {}) | _assigned(here.creator)
+    located = _n(cm, "located", **attrs)
+    if dl.place:
+        _n(located, "name", squash(dl.place))
+    named = here and here.name and here.name != here.id  # a bare code reads as its own name
+    if here and named and squash(here.name) != squash(dl.place) and (lang or not dl.place):
+        _n(located, "name", squash(here.name), **{XML_LANG: lang})
+    if dl.place_latin:
+        _n(located, "name", squash(dl.place_latin)).set(XML_LANG, LATIN)
+    if here and here.country:
+        _n(located, "broader", qcode=COUNTRY + here.country, type="cpnat:geoArea")
+    if here and here.latitude is not None and here.longitude is not None:
+        _position(_n(located, "geoAreaDetails"), here)
+
+
+def _position(parent: etree._Element, e: Entity) -> None:
+    _n(parent, "position", latitude=_decimal(e.latitude), longitude=_decimal(e.longitude))
+
+
+def _decimal(value: float | None) -> str:
+    """An ``xs:decimal`` (no exponent) that reads back as the same float."""
+    return format(Decimal(repr(value)), "f")
+
+
+def _asserts(root: etree._Element, item: NewsItem) -> None:
+    """The coordinates of the places among the subjects, one ``assert`` per id (a G2
+    ``subject`` has no room for them; an ``assert`` says more about a concept the item
+    uses). A place without an id cannot be pointed at: its coordinates are not written."""
+    here, seen = located_entity(item), set()
+    for e in item.entities:
+        if e is here or not e.id or e.id in seen or e.latitude is None or e.longitude is None:
+            continue
+        seen.add(e.id)
+        _position(_n(_n(root, "assert", **_flex(e.id)), "geoAreaDetails"), e)
 
 
 # -- parse ----------------------------------------------------------------------------------
@@ -295,23 +388,87 @@ def _ident(el: etree._Element) -> tuple[str, str]:
     return qcode or literal or uri, uri if qcode or literal else ""
 
 
-def _located(cm: etree._Element, lang: str) -> tuple[str, str]:
+def _located(cm: etree._Element, lang: str) -> tuple[str, str, Entity | None]:
+    """(place as written, Latin place, the resolved place) of ``located``. The place is
+    resolved when ``located`` has an id, a country or a position: its name is the one in
+    the item's language, else the written one."""
     el = cm.find("located")
     if el is None:
-        return "", ""
-    place = latin = ""
+        return "", "", None
+    place = latin = own = ""
     names = [n for n in el.findall("name") if text_of(n)]
+    primary = lang.split("-")[0].lower()
+    resolved = bool(_ident(el)[0]) or el.find("geoAreaDetails/position") is not None
+    resolved = resolved or bool(_country(el))
     for n in names:
         tag = (n.get(XML_LANG) or "").lower()
-        foreign = tag and tag.split("-")[0] != lang.split("-")[0].lower()
+        foreign = tag and tag.split("-")[0] != primary
         is_latin = tag.endswith("-latn") or (
             len(names) > 1 and foreign and _LATIN_TEXT.match(text_of(n))
         )
         if is_latin and not latin:
             latin = text_of(n)
+        elif resolved and tag and not foreign and not own:
+            own = text_of(n)  # the resolved place's name in the item's language
         elif not place:
             place = text_of(n)
-    return place, latin
+    place = place or own  # a coded place named only in the item's language
+    if not resolved:
+        return place, latin, None
+    here = _entity(el, "place", own or place)
+    return place, latin, msgspec.structs.replace(here, rel="located")
+
+
+def _country(el: etree._Element) -> str:
+    """The ISO 3166-1 alpha-2 code of a concept's ``broader`` country, if it has one."""
+    for b in el.findall("broader"):
+        qcode, uri = str(b.get("qcode", "")).strip(), str(b.get("uri", "")).strip()
+        if qcode.startswith(COUNTRY):
+            return qcode.removeprefix(COUNTRY).upper()
+        if uri.startswith(COUNTRY_URI):
+            return uri.removeprefix(COUNTRY_URI).strip("/").upper()
+    return ""
+
+
+def _creator(el: etree._Element) -> str:
+    if el.get("why", "").strip() == INFERRED:
+        return MACHINE
+    return (el.get("creator") or el.get("creatoruri") or "").strip()
+
+
+def _confidence(el: etree._Element) -> int | None:
+    value = parse_int(el.get("confidence"), "subject@confidence")
+    if value is not None and not 0 <= value <= 100:
+        raise ParseError(f"must be 0 to 100, not {value}", field="subject@confidence")
+    return value
+
+
+def _entity(el: etree._Element, kind: EntityKind, name: str) -> Entity:
+    """An entity from a ``subject`` (or ``located``): its id, who found it, how sure they
+    are, its country; its coordinates come from its ``geoAreaDetails`` when it has one."""
+    code, _ = _ident(el)
+    position = el.find("geoAreaDetails/position")
+    lat, lon = _coordinates(position) if position is not None else (None, None)
+    return Entity(
+        kind=kind,
+        name=name or code,
+        id=code,
+        creator=_creator(el),
+        confidence=_confidence(el),
+        country=_country(el),
+        latitude=lat,
+        longitude=lon,
+    )
+
+
+def _coordinates(position: etree._Element) -> tuple[float | None, float | None]:
+    try:
+        lat, lon = float(position.get("latitude", "")), float(position.get("longitude", ""))
+    except ValueError:
+        raise ParseError("must be decimal degrees", field="position@latitude") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ParseError(f"({lat}, {lon}) is not on Earth", field="position") from None
+    return lat, lon
 
 
 def _html_body(container: etree._Element, headline: str) -> str:
@@ -400,20 +557,29 @@ def item_from_newsml(el: etree._Element) -> NewsItem:
             rel = link.get("rel") or "irel:seeAlso"
             rel = "related" if rel == "irel:seeAlso" else rel.removeprefix("irel:")
             related.append(Link(uri=uri, rel=rel, title=link.get("title", "")))
-    subjects, entities = [], []
+    place, latin, here = _located(cm, language)
+    subjects, entities = [], [here] if here else []
+    asserted = {_ident(a)[0]: a for a in el.findall("assert") if _ident(a)[0]}
     for subj in cm.findall("subject"):
         (code, uri), name = _ident(subj), _name(subj, language)
         if kind := KINDS.get(subj.get("type", "")):
             if name or code:
-                entities.append(Entity(kind=kind, name=name or code, id=code))
+                entity = _entity(subj, kind, name)
+                position = asserted.get(code, subj).find("geoAreaDetails/position")
+                if code and position is not None and entity.latitude is None:
+                    lat, lon = _coordinates(position)
+                    entity = msgspec.structs.replace(entity, latitude=lat, longitude=lon)
+                entities.append(entity)
         elif code:
-            subjects.append(Concept(code=code, name=name, uri=uri))
+            creator, confidence = _creator(subj), _confidence(subj)
+            subjects.append(
+                Concept(code=code, name=name, uri=uri, creator=creator, confidence=confidence)
+            )
     genres = []
     for g in cm.findall("genre"):
         code, uri = _ident(g)
         if code:
             genres.append(Concept(code=code, name=_name(g, language), uri=uri))
-    place, latin = _located(cm, language)
     source = next((n for n in (_name(s, language) for s in cm.findall("infoSource")) if n), "")
     dateline = Dateline(place=place, place_latin=latin, source=source, text=text(cm, "dateline"))
     rights = el.find("rightsInfo")

@@ -23,10 +23,15 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
 - provider: ``infoSources[{name, role: provider}]``. byline, slugline, ednote: ``by``,
   ``slugline``, ``edNote``. Rights: ``copyrightHolder/Notice``, ``usageTerms``.
 - genres, subjects: ``{name, uri, literal}``; literal is the QCode (``medtop:11000000``),
-  uri the concept's own or its IPTC CV URI. keywords: ``subjects[{name, rel: keyword}]``
-  (a subject without uri or literal is read as a keyword).
+  uri the concept's own or its IPTC CV URI; a subject also carries ``creator`` (``machine``
+  for what newswire's enrichment assigned) and ``confidence`` (0 … 100), which both 2.x and
+  3.x allow there. keywords: ``subjects[{name, rel: keyword}]`` (a subject without uri or
+  literal is read as a keyword).
 - entities: ``people``/``organisations``/``places``/``events``/``objects`` ``{name, rel,
-  uri}`` (``literal`` when the id is not a URI).
+  uri}`` (``literal`` when the id is not a URI: ``nwv:ibrahim-kalin``); a place's
+  coordinates as ``geoJSON`` (2.x ``geojson``), a GeoJSON Point ``{type: Point,
+  coordinates: [longitude, latitude]}`` (read also from a Feature with a Point geometry).
+  The dateline's resolved place is the place with ``rel: located`` and a uri.
 - signal, replaces (ninjs has no field; IPTC's rule is same uri, higher version):
   ``associations[{name: <signal> or previousVersion, rel: previousVersion, uri: <own
   uri>, version: <replaces>}]``. related: ``associations[{name: rel, rel, uri, title}]``;
@@ -42,8 +47,11 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   Both arrays are also read as objects keyed by name (ninjs 1.x).
 
 Lossy: entities come back grouped by kind; text loses surrounding whitespace; a link
-with an empty rel comes back as ``related``; a place with rel ``located`` is read as the
-dateline's Latin place; an association to the item's own uri with rel ``previousVersion``
+with an empty rel comes back as ``related``; the first place with rel ``located`` and no
+uri, literal or geoJSON is read as the dateline's Latin place; an entity's ``creator``,
+``confidence`` and ``country`` (ninjs people, organisations and places have no such
+properties, and their schemas forbid any other: the gazetteer gives the country again from
+a place's uri), and the coordinates of anything but a place; an association to the item's own uri with rel ``previousVersion``
 (or, without rel, name ``update``/``correction``) is read as signal/replaces.
 """
 
@@ -110,7 +118,7 @@ _SCHEMES = {"medtop": "mediatopic", "genre": "genre", "subj": "subjectcode"}
 _ALIASES = {v: k for k, v in _SCHEMES.items()}
 _CV_URI = re.compile(r"^https?://cv\.iptc\.org/newscodes/([a-z]+)/([^/?#\s]+)$")
 _QCODE = re.compile(r"^[A-Za-z][\w.-]*:[^\s/]\S*$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|urn:)\S+$", re.I)
 ORIGINFO = _CV + "infosourcerole/originfo"
 PREVIOUS = "previousVersion"
 _LEAD_ROLES = {"summary", "drol:summary", "lead", "abstract", "teaser"}
@@ -225,6 +233,33 @@ def _concept_out(c: Concept) -> Json:
     )
 
 
+def _subject_out(c: Concept) -> Json:
+    """A subject: a concept with who assigned it and how sure they are (2.x and 3.x)."""
+    out = _concept_out(c)
+    if c.creator:
+        out["creator"] = c.creator
+    if c.confidence is not None:
+        out["confidence"] = c.confidence
+    return out
+
+
+def _entity_out(e: Entity, v2: bool) -> Json:
+    """A person, organisation, place, ...: ``{name, rel, uri | literal}``, and a place's
+    coordinates as a GeoJSON Point (``[longitude, latitude]``, RFC 7946). The schema has
+    no room for creator, confidence or country on these: they are not written."""
+    out: Json = {"name": e.name}
+    if e.rel:
+        out["rel"] = e.rel
+    if e.id:  # a QCode (``nwv:hamas``) is no URI: a literal
+        out["uri" if _IRI.match(e.id) else "literal"] = e.id
+    if e.kind == "place" and e.latitude is not None and e.longitude is not None:
+        out["geojson" if v2 else "geoJSON"] = {
+            "type": "Point",
+            "coordinates": [e.longitude, e.latitude],
+        }
+    return out
+
+
 def _concept_in(obj: Json, where: str) -> Concept:
     name, uri, literal = (_text(obj, key, where) for key in ("name", "uri", "literal"))
     m = _CV_URI.match(uri)
@@ -234,6 +269,44 @@ def _concept_in(obj: Json, where: str) -> Concept:
     else:
         code = literal or uri or name
     return Concept(code=code, name=name, uri="" if uri == _cv_uri(code) else uri)
+
+
+def _subject_in(obj: Json, where: str) -> Concept:
+    concept = _concept_in(obj, where)
+    creator = _text(obj, "creator", where)
+    confidence = _number(obj, "confidence", where, whole=True)
+    if confidence is not None and confidence > 100:
+        message = f"must be a whole number, 0 to 100, not {confidence!r}"
+        raise ParseError(message, field=f"{where}confidence")
+    if creator or confidence is not None:
+        return msgspec.structs.replace(concept, creator=creator, confidence=confidence)
+    return concept
+
+
+def _point(obj: Json, where: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a place's ``geoJSON`` (``geojson`` in 2.x): a Point, or a
+    Feature whose geometry is one; any other geometry gives none."""
+    key = next((k for k in ("geoJSON", "geojson") if k in obj), "")
+    geo = obj.get(key) if key else None
+    if geo is None:
+        return None
+    where = f"{where}{key}"
+    if not isinstance(geo, dict):
+        raise ParseError(f"must be a GeoJSON object, not {_jtype(geo)}", field=where)
+    if geo.get("type") == "Feature" and isinstance(geo.get("geometry"), dict):
+        geo, where = geo["geometry"], f"{where}.geometry"
+    if geo.get("type") != "Point":
+        return None
+    xy = geo.get("coordinates")
+    if (
+        not isinstance(xy, list)
+        or len(xy) < 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in xy[:2])
+        or not (-180 <= xy[0] <= 180 and -90 <= xy[1] <= 90)
+    ):
+        message = f"must be [longitude, latitude] in degrees, not {xy!r}"
+        raise ParseError(message, field=f"{where}.coordinates")
+    return float(xy[1]), float(xy[0])
 
 
 def _bodies(parts: list[tuple[str, str, str]]) -> tuple[list[str], str]:
@@ -369,12 +442,16 @@ def _read(doc: Json, v2: bool) -> NewsItem:
     for kind, key in _KINDS.items():
         for where, e in _objects(doc, key):
             name, rel = _text(e, "name", where), _text(e, "rel", where)
-            if kind == "place" and rel == "located" and latin is None:
-                latin = name
-                continue
             ident = _text(e, "uri", where) or _text(e, "literal", where)
             ident = ident or (_text(e, "id", where) if kind == "event" else "")
-            entities.append(Entity(kind=kind, name=name, id=ident, rel=rel))
+            point = _point(e, where) if kind == "place" else None
+            if kind == "place" and rel == "located" and latin is None and not ident and not point:
+                latin = name  # the dateline's place in Latin script: a name and no more
+                continue
+            lat, lon = point or (None, None)
+            entities.append(
+                Entity(kind=kind, name=name, id=ident, rel=rel, latitude=lat, longitude=lon)
+            )
     dateline = Dateline(
         place=_text(doc, "located"),
         place_latin=latin or "",
@@ -385,7 +462,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
     subjects, keywords = [], []
     for where, s in _objects(doc, "subjects"):
         if _text(s, "uri", where) or _text(s, "literal", where):
-            subjects.append(_concept_in(s, where))
+            subjects.append(_subject_in(s, where))
         elif _text(s, "name", where):
             keywords.append(_text(s, "name", where))
     genres = [g for g in (_concept_in(g, where) for where, g in _objects(doc, "genres")) if g.code]
@@ -566,9 +643,7 @@ def _write(item: NewsItem, version: str) -> Json:
     if dl.place_latin:
         entities["places"].append({"name": dl.place_latin, "rel": "located"})
     for e in item.entities:
-        relation = {"rel": e.rel} if e.rel else {}
-        ident = {("uri" if _URI.match(e.id) else "literal"): e.id} if e.id else {}
-        entities[_KINDS[e.kind]].append({"name": e.name} | relation | ident)
+        entities[_KINDS[e.kind]].append(_entity_out(e, v2))
     fields = {
         "language": item.language,
         "slugline": item.slugline,
@@ -590,7 +665,7 @@ def _write(item: NewsItem, version: str) -> Json:
         + ([text("richtext", item.body_html, "application/xhtml+xml")] if item.body_html else []),
         k("edNote"): item.ednote,
         "genres": [_concept_out(c) for c in item.genres],
-        "subjects": [_concept_out(c) for c in item.subjects]
+        "subjects": [_subject_out(c) for c in item.subjects]
         + [{"name": kw, "rel": "keyword"} for kw in item.keywords],
         **entities,
         k("infoSources"): ([{"name": item.provider, "role": "provider"}] if item.provider else [])

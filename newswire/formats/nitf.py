@@ -6,7 +6,10 @@ Mapping: id ``doc-id@id-string`` (else ``nitf@uno``, else a content hash); provi
 headline ``title`` + ``hl1``; lead ``abstract/p``; urgency ``@ed-urg``; versioncreated
 ``date.issue@norm``; embargo ``date.release@norm``; pubstatus ``docdata@management-status``
 (``embargoed`` when usable under embargo); correction ``correction``; ednote ``ed-msg@info``;
-keywords ``key-list``; entities ``identified-content`` (QCode ids split into idsrc/value);
+keywords ``key-list``; entities ``identified-content`` (QCode ids split into idsrc/value,
+a location's as ``code-source``/``location-code``; its country ``country@iso-cc``, its
+coordinates ``alt-code idsrc="geo" value="<latitude>,<longitude>"``: NITF 3.6 has no
+element for coordinates, so they ride as the path of an RFC 5870 ``geo`` URI);
 subjects ``tobject.subject`` (refnum = code, ``ipr`` = scheme unless ``subj``, name in the
 type/matter/detail tier of the code); genres ``tobject.property@type``; rights
 ``doc.copyright@holder``, ``doc.rights@limitations``; footer ``body.end/tagline``, copyright
@@ -24,7 +27,9 @@ media item; in a story each ``media`` is an association. Sources of renditions m
 http(s). Lost: rendition size, contentcreated, graphic (read as picture), association rel.
 
 Lossy: firstcreated, the ``update`` signal, replaces, related, genre names, subject URIs,
-entity ``rel``; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
+entity ``rel`` (the resolved dateline place is one more ``location``), who assigned a
+subject or found an entity and how sure they were (``creator``, ``confidence``: NITF has
+no attribute for either), the country and coordinates of anything but a place; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
 ``pre``. Tags NITF lacks become ``em class="strong|b|i|u|sub|sup|cite|code|abbr"``,
 ``hl2 class="h3".."h6"``, ``lang`` (span) and ``bq/block`` (loose quote text in a ``p``),
 and come back on parsing.
@@ -73,7 +78,21 @@ STATUSES["canceled"] = STATUSES["cancelled"] = "canceled"
 # Body: HTML tag -> (NITF tag, class); and back.
 AS_EM = ("strong", "b", "i", "u", "sub", "sup", "cite", "code", "abbr")
 HEADINGS = ("h3", "h4", "h5", "h6")
-SAME: tuple[str, ...] = ("p", "br", "ul", "ol", "li", "a", "q", "pre", "hr", "table", "thead", "tbody", "tr")
+SAME: tuple[str, ...] = (
+    "p",
+    "br",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "q",
+    "pre",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+)
 SAME += ("th", "td", "em")
 TO_NITF = {t: (t, "") for t in SAME} | {t: ("em", t) for t in AS_EM}
 TO_NITF |= {h: ("hl2", h) for h in HEADINGS} | {"h2": ("hl2", ""), "span": ("lang", "")}
@@ -230,6 +249,36 @@ def _split_id(value: str, tag: str) -> dict[str, str]:
     return {names[0]: src, names[1]: code}
 
 
+GEO = "geo"
+"""``alt-code@idsrc`` of a location's coordinates: NITF 3.6 has no element for them, so
+they ride as the path of an RFC 5870 ``geo`` URI, ``latitude,longitude`` in WGS 84."""
+
+
+def _where(location: etree._Element, e: Entity) -> None:
+    """A location's country (``country@iso-cc``) and coordinates (``alt-code``)."""
+    if e.country:
+        _sub(location, "country", iso_cc=e.country)
+    if e.latitude is not None and e.longitude is not None:
+        _sub(location, "alt-code", idsrc=GEO, value=f"{e.latitude!r},{e.longitude!r}")
+
+
+def _coordinates(location: etree._Element) -> tuple[float | None, float | None]:
+    for alt in location.findall("alt-code"):
+        if alt.get("idsrc", "").strip().lower() != GEO:
+            continue
+        value = alt.get("value", "").strip()
+        try:
+            lat, lon = (float(v) for v in value.split(";")[0].split(",")[:2])
+        except ValueError:
+            raise ParseError(
+                f"{value[:40]!r} is not latitude,longitude", field="alt-code"
+            ) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ParseError(f"{value[:40]!r} is not on Earth", field="alt-code")
+        return lat, lon
+    return None, None
+
+
 def _tier(refnum: str) -> str:
     if re.fullmatch(r"\d{8}", refnum) and not refnum.endswith("000000"):
         return "matter" if refnum.endswith("000") else "detail"
@@ -297,7 +346,9 @@ def render_nitf(item: NewsItem) -> bytes:
         ident = _sub(docdata, "identified-content")
         for e in item.entities:
             tag = ENTITY_TAGS[e.kind]
-            _sub(ident, tag, e.name, attrs=_split_id(e.id, tag) if e.id else None)
+            el = _sub(ident, tag, e.name, attrs=_split_id(e.id, tag) if e.id else None)
+            if tag == "location":
+                _where(el, e)
     body = _sub(root, "body")
     bhead = _sub(body, "body.head")
     if item.headline:
@@ -460,7 +511,20 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
             if el.tag in ENTITY_KINDS and text_of(el):
                 src, value = (el.get(a, "") for a in ID_ATTRS.get(el.tag, ("idsrc", "value")))
                 ident_ = f"{src}:{value}" if src and value else value
-                entities.append(Entity(kind=ENTITY_KINDS[el.tag], name=text_of(el), id=ident_))
+                country = el.find("country")
+                lat, lon = _coordinates(el) if el.tag == "location" else (None, None)
+                entities.append(
+                    Entity(
+                        kind=ENTITY_KINDS[el.tag],
+                        name=text_of(el),
+                        id=ident_,
+                        country=(country.get("iso-cc") or "").strip()
+                        if country is not None
+                        else "",
+                        latitude=lat,
+                        longitude=lon,
+                    )
+                )
     genres, subjects = _concepts(head.find("tobject"))
     tagline = body.find("body.end/tagline")
     notice = ""

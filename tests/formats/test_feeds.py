@@ -59,7 +59,7 @@ def feed_view(item: NewsItem) -> dict:
         "body_html": item.body_html,
         "firstcreated": item.firstcreated,
         "versioncreated": item.versioncreated,
-        "subjects": item.subjects,
+        "subjects": [Concept(code=s.code, name=s.name) for s in item.subjects],
         "keywords": item.keywords,
         "language": item.language,
         "byline": item.byline,

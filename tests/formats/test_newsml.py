@@ -51,10 +51,20 @@ def newsml_view(item: NewsItem) -> NewsItem:
     """What a NewsML-G2 newsItem keeps of an item.
 
     Lossy: ``Entity.rel`` (a G2 ``subject`` has no attribute for how the item relates to
-    it). An empty ``Dateline()`` is no dateline. Everything else is carried.
+    it), except the first place ``located`` (written as ``located``, read back first); the
+    coordinates of an entity without an id (they ride in an ``assert`` naming the id). An
+    empty ``Dateline()`` is no dateline. Everything else is carried.
     """
     dateline = item.dateline if item.dateline != Dateline() else None
-    entities = [msgspec.structs.replace(e, rel="") for e in item.entities]
+    here = newsml.located_entity(item)
+    entities = [
+        msgspec.structs.replace(e, rel="")
+        if e.id
+        else msgspec.structs.replace(e, rel="", latitude=None, longitude=None)
+        for e in item.entities
+        if e is not here
+    ]
+    entities = ([here] if here else []) + entities
     return msgspec.structs.replace(item, entities=entities, dateline=dateline)
 
 
@@ -240,9 +250,11 @@ def test_listing_28_located_subject_and_dateline():
     (item,) = CODEC.parse(listing("LISTING_28_"))
     assert item.dateline == Dateline(text="MOSCOW, Monday (Reuters)")
     assert item.byline == "Thomson Reuters"
-    assert [(e.kind, e.id) for e in item.entities] == [
-        ("place", "city:Tskhinvali"),
-        ("place", "city:Tblisi"),
+    # The located place is coded (city:Moscow): the item's resolved dateline place.
+    assert [(e.kind, e.id, e.rel) for e in item.entities] == [
+        ("place", "city:Moscow", "located"),
+        ("place", "city:Tskhinvali", ""),
+        ("place", "city:Tblisi", ""),
     ]
 
 

@@ -57,7 +57,9 @@ def nitf_view(item: NewsItem) -> NewsItem:
     Lossy, because NITF has nowhere to put them: ``firstcreated``; ``replaces``; ``related``
     links; the ``update`` signal (``correction`` has its element); genre names and URIs
     (``tobject.property`` has only a type); subject URIs (``tobject.subject`` has a refnum
-    and tier names); ``Entity.rel``; and the dateline as ``nitf_dateline`` says.
+    and tier names); who assigned a subject or found an entity and how sure they were;
+    ``Entity.rel``; the country and coordinates of anything but a ``location``; and the
+    dateline as ``nitf_dateline`` says.
     """
     return msgspec.structs.replace(
         item,
@@ -67,7 +69,14 @@ def nitf_view(item: NewsItem) -> NewsItem:
         signal="correction" if item.signal == "correction" else None,
         genres=[Concept(code=g.code) for g in item.genres],
         subjects=[Concept(code=s.code, name=s.name) for s in item.subjects],
-        entities=[msgspec.structs.replace(e, rel="") for e in item.entities],
+        entities=[
+            msgspec.structs.replace(e, rel="", creator="", confidence=None)
+            if e.kind == "place"
+            else msgspec.structs.replace(
+                e, rel="", creator="", confidence=None, country="", latitude=None, longitude=None
+            )
+            for e in item.entities
+        ],
         dateline=nitf_dateline(item.dateline),
     )
 
