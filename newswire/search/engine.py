@@ -220,8 +220,8 @@ class Searcher:
         else:
             langs = self.languages(searcher or self.index.searcher(), generation)
         key = (
-            req.q, req.lang, req.subject, req.urgency, req.type, req.since, req.until,
-            _PRODUCTS_KEY(products), tuple(langs),
+            req.q, req.lang, req.subject, req.urgency, req.type, req.place, req.entity,
+            req.since, req.until, _PRODUCTS_KEY(products), tuple(langs),
         )
         with self._lock:
             found = self._compiled.get(key)

@@ -175,7 +175,7 @@ def test_search_filters_and_counts_what_enrichment_found(searched):
         assert nowhere["total"] == 0
     with server.client(make_key(db, "--subscriber", "gazette")) as gazette:
         feed = gazette.get("/v1/feed", params={"limit": 100}).json()["items"]
-    got = [i["uri"] for i in feed]
+    got = [e["id"] for e in feed]
     assert seed_id in got
     for item_id in got:
         assert GAZA in {e.id for e in stored(db, item_id).entities} or item_id == seed_id
