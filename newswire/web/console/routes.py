@@ -50,13 +50,22 @@ from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarg
 from newswire.formats.html import make_body, squash
 from newswire.formats.text import detect_language, own_dateline
 from newswire.ingest import parse_bytes
-from newswire.model import Concept, Dateline, NewsItem, as_utc, language_tag, utcnow
+from newswire.model import (
+    MACHINE,
+    Concept,
+    Dateline,
+    Entity,
+    NewsItem,
+    as_utc,
+    language_tag,
+    utcnow,
+)
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
-from newswire.web.console import attach
+from newswire.web.console import about, attach
 from newswire.web.console.words import WORDS
 from newswire.web.sessions import LoggedIn, check_csrf, require
 from newswire.web.static import asset
@@ -216,6 +225,7 @@ def form_page(
     signal = form.get("signal", "")
     title = words(request)[f"edit_title_{signal}" if signal in SIGNALS else "edit"]
     context.update(action=f"{href}/edit", latest=latest.item, href=href, title=title)
+    context.update(annotations=about.rows(latest.item, lang, item_href))
     store = _store(request)
     context.update(
         attached=attach.rows(store, latest.item),
@@ -358,6 +368,14 @@ def _subjects(form: dict[str, str], w: dict[str, str]) -> list[Concept]:
     return out
 
 
+def _added(form: dict[str, str], w: dict[str, str]) -> list[Entity]:
+    """The people, organisations and places the editor named, one a line."""
+    entities, errors = about.added(form, w)
+    if errors:
+        raise FormErrors(errors, 400)
+    return entities
+
+
 def _language(value: str, w: dict[str, str]) -> str:
     """The form's language tag; ``""``: the one detected in the text."""
     value = value.strip()
@@ -382,6 +400,7 @@ def build(
         ),
         "subjects": lambda: _subjects(form, w),
         "language": lambda: _language(form.get("language", ""), w),
+        "added": lambda: _added(form, w),
     }
     for name, read in readers.items():
         try:
@@ -406,9 +425,11 @@ def build(
     )
     pasted = bool(form.get("text", "").strip())
     if latest is None:
-        item = msgspec.structs.replace(item, **changes)
+        item = msgspec.structs.replace(item, entities=list(values["added"]), **changes)
     else:
-        others = [c for c in latest.subjects if not taxonomy.qcode(c.code)]  # not Media Topics
+        others = [  # the source's subjects that are not Media Topics
+            c for c in latest.subjects if c.creator != MACHINE and not taxonomy.qcode(c.code)
+        ]
         changes["subjects"] = values["subjects"] + others
         item = msgspec.structs.replace(
             latest,
@@ -427,6 +448,8 @@ def build(
             replaces=None,
             **changes,
         )
+        added: list[Entity] = values["added"]
+        item = about.corrected(latest, item, about.removed(form, latest), added)
     try:
         item = check_item(item)
     except NewswireError as exc:
@@ -545,6 +568,7 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
         "api_url": f"{base}v1/items/{quote(latest.item.id, safe='')}",
         "receipt": entry(receipt, now) if receipt else None,
         "subjects": subject_labels(shown.item, lang),
+        "annotations": about.rows(shown.item, lang, item_href),
         "href": item_href(latest.item.id),
         "edit_href": item_href(latest.item.id) + ("/caption" if media else "/edit"),
         "media": attach.media_view(shown.item) if media else None,
@@ -586,8 +610,9 @@ def _editable(store: Store, item_id: str, w: dict[str, str]) -> Stored:
 
 
 def prefill(item: NewsItem, signal: str) -> dict[str, str]:
-    """The edit form holding ``item`` (top-level Media Topics ticked, others typed)."""
-    codes = [q for c in item.subjects if (q := taxonomy.qcode(c.code))]
+    """The edit form holding ``item`` (top-level Media Topics ticked, others typed: the
+    source's and editors' subjects; the machine's are listed with the other annotations)."""
+    codes = [q for c in item.subjects if c.creator != MACHINE and (q := taxonomy.qcode(c.code))]
     embargo = item.embargo_until
     form = {
         "headline": item.headline,
