@@ -16,6 +16,9 @@ from newswire.model import MACHINE, NewsItem
 from newswire.store import open_store
 from tests.conftest import BACKENDS, SEED, fresh_database, use_backend
 from tests.console.conftest import Desk, _desk, cli, console_path, csrf_of, post_form
+from tests.console.test_media import upload
+from tests.media.conftest import media_tools  # noqa: F401  (the tools, installed if missing)
+from tests.media.files import picture
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 GAZA = "https://sws.geonames.org/281133/"  # غزة, as the gazetteer names it
@@ -161,3 +164,61 @@ def test_a_name_too_long_is_refused_beside_its_field(desk: Desk):
         assert 'id="err-add_place"' in answer.text and "200" in answer.text
         assert "&lt;b&gt;x&lt;/b&gt;" in answer.text  # what was typed, escaped
         assert stored(desk, item_id).version == before.version
+
+
+def test_the_same_story_again_links_to_the_first_and_the_link_comes_off(desk: Desk):
+    with desk.login() as c:
+        first = publish_seed(desk, c)
+        lines = SEED_TEXT.splitlines()
+        again = "\n".join(["رئيس الاستخبارات التركية يلتقي وفد حماس", *lines[1:]])
+        answer = post_form(c, "/console/items", {"action": "publish", "text": again})
+        assert answer.status_code == 303, answer.text
+        second = answer.headers["location"].split("/console/items/")[1].split("?")[0]
+        item = stored(desk, second)
+        links = [a for a in item.associations if a.creator == MACHINE and a.type == "text"]
+        assert [a.id for a in links] == [first]
+        page = c.get(console_path(second)).text
+        section = page[page.index('id="annotations-threads"') :]
+        assert f'href="{console_path(first)}"' in section
+        html, form = edit_form(c, second)
+        name = next(n for n, v in remove_boxes(html).items() if v == first)
+        form.update({name: first, "action": "publish"})
+        answer = c.post(console_path(second) + "/edit", data=form)
+        assert answer.status_code == 303, answer.text
+        item = stored(desk, second)
+        assert first not in [a.id for a in item.associations] and first in item.rejected
+
+
+@pytest.mark.usefixtures("media_tools")
+def test_a_pictures_places_come_off_on_its_caption_page(desk: Desk, tmp_path):
+    caption = "أطفال فلسطينيون في مدينة غزة ينتظرون المساعدات الإنسانية"
+    with desk.login() as c:
+        done = upload(
+            c,
+            picture(tmp_path / "gaza.jpg", 90, 60),
+            {
+                "headline": "انتظار المساعدات في غزة",
+                "caption": caption,
+                "language": "ar",
+            },
+        )
+        assert done.status_code == 303, done.text
+        item_id = done.headers["location"].split("?")[0].removeprefix("/console/items/")
+        assert GAZA in [e.id for e in stored(desk, item_id).entities]
+        path = console_path(item_id) + "/caption"
+        html = c.get(path, params={"signal": "update"}).text
+        name = next(n for n, v in remove_boxes(html).items() if v == GAZA)
+        form = {
+            "csrf": csrf_of(html),
+            "signal": "update",
+            "headline": "انتظار المساعدات في غزة",
+            "caption": caption,
+            "language": "ar",
+            name: GAZA,
+            "add_place": "رفح",
+        }
+        answer = c.post(path, data=form)
+        assert answer.status_code == 303, answer.text
+        item = stored(desk, item_id)
+        assert GAZA not in [e.id for e in item.entities] and GAZA in item.rejected
+        assert ("رفح", "") in [(e.name, e.creator) for e in item.entities if e.kind == "place"]

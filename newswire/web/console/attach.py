@@ -15,7 +15,7 @@ from urllib.parse import quote
 import msgspec
 
 from newswire.errors import NotFound
-from newswire.model import Association, NewsItem
+from newswire.model import MACHINE, Association, NewsItem
 from newswire.store import Store
 from newswire.store.base import Stored
 
@@ -63,9 +63,11 @@ def media_view(item: NewsItem) -> dict[str, Any]:
 
 def rows(store: Store, item: NewsItem) -> list[dict[str, Any]]:
     """A story's associations as its pages list them, each with its thumbnail when the
-    item is here."""
+    item is here (the machine's links to the same story's items are listed apart)."""
     out = []
     for n, a in enumerate(item.associations):
+        if a.creator == MACHINE and a.type == "text":
+            continue
         thumb = ""
         try:
             found = store.get(a.id).item

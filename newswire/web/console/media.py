@@ -42,11 +42,11 @@ from newswire.errors import BadInput, NewswireError, NotFound, TooLarge
 from newswire.formats.html import squash
 from newswire.ingest import check_associations
 from newswire.media.items import Overrides
-from newswire.model import NewsItem
+from newswire.model import MACHINE, NewsItem
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.validation import check_item
 from newswire.web import sessions
-from newswire.web.console import attach
+from newswire.web.console import about, attach
 from newswire.web.console.routes import (
     LANGUAGES,
     MAX_REASON,
@@ -54,6 +54,7 @@ from newswire.web.console.routes import (
     SIGNALS,
     ConsoleRoute,
     FormErrors,
+    _added,
     _editable,
     _embargo,
     _language,
@@ -65,6 +66,7 @@ from newswire.web.console.routes import (
     item_href,
     page,
     prefill,
+    ui_lang,
     words,
 )
 from newswire.web.sessions import check_csrf, require
@@ -229,6 +231,7 @@ def media_form_page(
         latest=latest.item, href=href, action=f"{href}/caption", languages=languages,
         title=w[f"edit_title_{signal}" if signal in SIGNALS else "edit"],
         media=attach.media_view(latest.item),
+        annotations=about.rows(latest.item, ui_lang(request), item_href),
     )
 
 
@@ -242,6 +245,7 @@ def build_media(form: dict[str, str], w: dict[str, str], latest: NewsItem) -> Ne
         "urgency": lambda: _urgency(form.get("urgency", ""), w),
         "embargo": lambda: _embargo(form.get("embargo", ""), w, latest.embargo_until),
         "language": lambda: _language(form.get("language", ""), w),
+        "added": lambda: _added(form, w),
     }
     for name, read in readers.items():
         try:
@@ -275,7 +279,9 @@ def build_media(form: dict[str, str], w: dict[str, str], latest: NewsItem) -> Ne
         version=latest.version + 1,
         versioncreated=None,
         replaces=None,
+        subjects=[c for c in latest.subjects if c.creator != MACHINE],  # the machine's: below
     )
+    item = about.corrected(latest, item, about.removed(form, latest), values["added"])
     try:
         item = check_item(item)
     except NewswireError as exc:

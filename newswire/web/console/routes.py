@@ -112,9 +112,14 @@ def _logged(request: Request) -> LoggedIn | None:
     return logged
 
 
-def words(request: Request) -> dict[str, str]:
+def ui_lang(request: Request) -> str:
+    """The language of the console's words for this request (``ar`` or ``en``)."""
     logged = _logged(request)
-    return WORDS[sessions.ui_lang(request, logged.account if logged else None)]
+    return sessions.ui_lang(request, logged.account if logged else None)
+
+
+def words(request: Request) -> dict[str, str]:
+    return WORDS[ui_lang(request)]
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
