@@ -16,13 +16,13 @@ Who wins, in one place (the steps only find):
   annotation an item carries unmarked that the stored version had from the machine is
   the machine's again, whole. So the same item sent back in any format is no new version.
 - **What an editor took off stays off.** An item that comes back carrying machine-made
-  annotations is a corrected copy of what newswire delivered (the console's form, a ninjs
-  document posted back): an annotation the stored version had from the machine and the
-  copy no longer has (of a kind the copy carries some of) was removed by an editor. Its key goes to the item's ``rejected``
-  list, which every later version keeps, and the machine never adds it to that item again.
-  (An editor who removes *every* machine annotation sends a copy carrying none, which looks
-  like a fresh version from the source: the console says so; the API's users can put the
-  keys in ``rejected`` themselves.)
+  annotations is a corrected copy of what newswire delivered (a ninjs document posted
+  back): an annotation of a kind the copy carries some of, that the stored version had
+  from the machine and the copy no longer has, was removed by an editor. Its key goes to
+  the item's ``rejected`` list, which every later version keeps, and the machine never
+  adds it to that item again. A copy carrying none of a kind takes nothing of that kind
+  off (a format that drops a kind cannot be told from an editor who removed all of it);
+  the console, which knows what its editor unticked, sets ``rejected`` itself.
 
 A withdrawn item (``canceled``) is not enriched: it is a notice, not a story.
 """
