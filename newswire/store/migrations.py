@@ -274,6 +274,26 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        12,
+        "vocabulary: the editors' changes to the authority file, over the shipped one",
+        """
+        CREATE TABLE vocabulary (
+            id          TEXT PRIMARY KEY,
+            status      TEXT NOT NULL CHECK (status IN ('term', 'removed', 'merged')),
+            merged_into TEXT NOT NULL DEFAULT '',
+            data        BLOB,
+            changed_at  TEXT NOT NULL
+        );
+        INSERT INTO generations (name, n) VALUES ('vocabulary', 0)
+            ON CONFLICT (name) DO NOTHING;
+        """
+        + "".join(
+            f"CREATE TRIGGER vocabulary_{event.lower()}_moved AFTER {event} ON vocabulary"
+            " BEGIN UPDATE generations SET n = n + 1 WHERE name = 'vocabulary'; END;\n"
+            for event in ("INSERT", "UPDATE", "DELETE")
+        ),
+    ),
 )
 
 

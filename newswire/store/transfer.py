@@ -93,6 +93,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table("search_documents", ("seq", "recipe"), ("seq", "recipe", "fields")),
     Table("secrets", ("name",), ("name", "value", "created_at")),
+    Table("vocabulary", ("id",), ("id", "status", "merged_into", "data", "changed_at")),
 )  # fmt: skip
 
 BY_NAME = {t.name: t for t in TABLES}

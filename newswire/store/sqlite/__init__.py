@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.subscribers import SQLiteSubscribers
     from newswire.store.sqlite.topics import SQLiteTopics
     from newswire.store.sqlite.usage import SQLiteUsage
+    from newswire.store.sqlite.vocabulary import SQLiteVocabulary
     from newswire.store.sqlite.webhooks import SQLiteWebhooks
     from newswire.store.transfer import Transfer
 
@@ -109,6 +110,12 @@ class SQLiteStore(Items):
         return SQLiteCoordination(self._db, self._lock)
 
     @cached_property
+    def vocabulary(self) -> SQLiteVocabulary:
+        from newswire.store.sqlite.vocabulary import SQLiteVocabulary
+
+        return SQLiteVocabulary(self._db, self._lock)
+
+    @cached_property
     def transfer(self) -> Transfer:
         """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
         from newswire.store.sqlite.transfer import SQLiteTransfer
@@ -182,6 +189,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.coordination import QuietWatch, SQLiteCoordination, SQLiteWatch
     from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
     from newswire.store.sqlite.transfer import SQLiteTransfer
+    from newswire.store.vocabulary import Vocabulary
     from newswire.store.webhooks import Webhooks
 
     _store: type[Store] = SQLiteStore
@@ -194,6 +202,7 @@ if TYPE_CHECKING:
     _topics: type[Topics] = SQLiteTopics
     _webhooks: type[Webhooks] = SQLiteWebhooks
     _search_documents: type[SearchDocuments] = SQLiteSearchDocuments
+    _vocabulary: type[Vocabulary] = SQLiteVocabulary
     _coordination: type[Coordination] = SQLiteCoordination
     _transfer: type[Transfer] = SQLiteTransfer
     _sqlitewatch: type[Watch] = SQLiteWatch
