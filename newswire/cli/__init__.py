@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from newswire.cli import access, accounts, items, migrate, ops, search, usage, webhooks
+from newswire.cli import access, accounts, items, migrate, ops, search, usage, vocab, webhooks
 
 app = typer.Typer(
     help="newswire — a news agency's news flow system.",
@@ -19,6 +19,7 @@ app.add_typer(access.subscriber_app, name="subscriber")
 app.add_typer(access.key_app, name="key")
 app.add_typer(accounts.account_app, name="account")
 app.add_typer(webhooks.webhook_app, name="webhook")
+app.add_typer(vocab.vocab_app, name="vocab")
 app.command("usage")(usage.usage)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)

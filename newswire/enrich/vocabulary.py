@@ -304,9 +304,20 @@ class Vocabulary:
 
     def add(self, term: Term) -> Term:
         """Add an entry (its ``id`` empty: one is made from its name); the entry as
-        stored. ``Conflict`` if the id is or was an entry's."""
+        stored. ``Conflict`` if the id is or was an entry's, or, when no id is given, if
+        an entry of its kind has its name already."""
         store = self._writable()
         if not term.id:
+            # With no id given, a second entry of the same name is more likely a slip
+            # than a namesake: say which entry has it (a namesake is added with an id).
+            same = normalize(check_name(term.name))
+            for known in self.find(term.kind):
+                if any(normalize(n) == same for ns in known.names.values() for n in ns):
+                    raise Conflict(
+                        f"{known.id} ({known.kind}) is named {term.name!r} already: give it"
+                        " more names by changing it, or give the new entry an id of its own",
+                        field="name",
+                    )
             term = msgspec.structs.replace(term, id=self._free_id(slug_for(term)))
         term = check_term(term)
         self._current()
