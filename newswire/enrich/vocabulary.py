@@ -140,7 +140,10 @@ def check_term(term: Term) -> Term:
     if not any(normalize(name) == normalize(n) for ns in names.values() for n in ns):
         # The name shown must be found too: it goes first in the language it is written in.
         lang = _script_language(name)
-        names[lang] = [name, *names.get(lang, [])]
+        names = {
+            lang: [name, *names.get(lang, [])],
+            **{k: v for k, v in names.items() if k != lang},
+        }
     short: dict[str, list[str]] = {}
     for lang, given in term.short.items():
         if not LANGUAGE.fullmatch(lang):
