@@ -29,6 +29,7 @@ from newswire.api import (
     stream,
     upload,
     usage,
+    vocabulary,
     webhooks,
 )
 from newswire.api.serving import WORKER_ENV
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(stream.router)
     app.include_router(ops.router)
     app.include_router(admin.router)
+    app.include_router(vocabulary.router)
     app.include_router(usage.router)
     app.include_router(webhooks.router)
     app.include_router(search.router)

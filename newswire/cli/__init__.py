@@ -14,6 +14,7 @@ from newswire.cli import (
     search,
     subjects,
     usage,
+    vocab,
     webhooks,
 )
 
@@ -30,6 +31,7 @@ app.add_typer(access.subscriber_app, name="subscriber")
 app.add_typer(access.key_app, name="key")
 app.add_typer(accounts.account_app, name="account")
 app.add_typer(webhooks.webhook_app, name="webhook")
+app.add_typer(vocab.vocab_app, name="vocab")
 app.command("usage")(usage.usage)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)

@@ -74,6 +74,11 @@ class Term(msgspec.Struct, kw_only=True, frozen=True):
     """Language (``ar``, ``en``, ``tr``, ``fr``, …) → the names and variants written in
     it (``{"ar": ["إبراهيم قالن", "قالن"], "en": ["Ibrahim Kalin", "Kalin"]}``); the
     first of a language is the one to show in it."""
+    short: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """Language → the short forms of ``names`` (each also one of them) that an article
+    uses after the first mention: a surname alone (``قالن``, ``Kalin``), an acronym that
+    is also a word. Ambiguous on their own, so a matcher gives them a lower confidence
+    than a full name (or takes them only where the full name was found too)."""
     country: str = ""
     latitude: float | None = None
     longitude: float | None = None

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from newswire.store.threads import Threads
     from newswire.store.transfer import Transfer
+    from newswire.store.vocabulary import Vocabulary
     from newswire.store.webhooks import Webhooks
 
 
@@ -398,6 +399,8 @@ class Coordination(Protocol):
       changes: ``access`` moves on every change to products, subscribers, API keys,
       accounts and sessions that may change what a caller may do (not on bookkeeping such
       as a key's last use). A process caching principals drops them when it moves.
+      ``vocabulary`` moves on every change editors make to the authority file
+      (``newswire.store.vocabulary``); a process holding the vocabulary reads it again.
     - ``take_tokens(who, per_minute, want)`` takes up to ``want`` whole tokens from the
       bucket of ``who``, shared by every process: it holds at most ``per_minute`` tokens
       and refills continuously at ``per_minute`` a minute. It returns the tokens granted
@@ -564,6 +567,12 @@ class Store(Protocol):
     @property
     def threads(self) -> Threads:
         """Items' signatures for story threads (``newswire.store.threads.Threads``)."""
+        ...
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The editors' changes to the authority file
+        (``newswire.store.vocabulary.Vocabulary``)."""
         ...
 
     def index_hint(self) -> Path | None:

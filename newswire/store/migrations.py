@@ -274,8 +274,26 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
-    # 12 is another step's (it may be merged after this one: ``missing`` runs every step a
-    # database lacks, in order, whatever the others it ran).
+    Migration(
+        12,
+        "vocabulary: the editors' changes to the authority file, over the shipped one",
+        """
+        CREATE TABLE vocabulary (
+            id          TEXT PRIMARY KEY,
+            status      TEXT NOT NULL CHECK (status IN ('term', 'removed', 'merged')),
+            merged_into TEXT NOT NULL DEFAULT '',
+            data        BLOB,
+            changed_at  TEXT NOT NULL
+        );
+        INSERT INTO generations (name, n) VALUES ('vocabulary', 0)
+            ON CONFLICT (name) DO NOTHING;
+        """
+        + "".join(
+            f"CREATE TRIGGER vocabulary_{event.lower()}_moved AFTER {event} ON vocabulary"
+            " BEGIN UPDATE generations SET n = n + 1 WHERE name = 'vocabulary'; END;\n"
+            for event in ("INSERT", "UPDATE", "DELETE")
+        ),
+    ),
     Migration(
         13,
         "threads: each item's MinHash signature and LSH band keys, to find its story",

@@ -99,6 +99,7 @@ TABLES: tuple[Table, ...] = (
     Table("thread_signatures", ("item_id",), ("item_id", "type", "signature")),
     Table("thread_bands", ("band", "item_id"), ("band", "item_id")),
     Table("secrets", ("name",), ("name", "value", "created_at")),
+    Table("vocabulary", ("id",), ("id", "status", "merged_into", "data", "changed_at")),
 )  # fmt: skip
 
 BY_NAME = {t.name: t for t in TABLES}

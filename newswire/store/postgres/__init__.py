@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from newswire.store.postgres.topics import PostgresTopics
     from newswire.store.postgres.transfer import PostgresTransfer
     from newswire.store.postgres.usage import PostgresUsage
+    from newswire.store.postgres.vocabulary import PostgresVocabulary
     from newswire.store.postgres.webhooks import PostgresWebhooks
 
 __all__ = ["PostgresStore"]
@@ -116,6 +117,12 @@ class PostgresStore(Items):
         from newswire.store.postgres.coordination import PostgresCoordination
 
         return PostgresCoordination(self._db)
+
+    @cached_property
+    def vocabulary(self) -> PostgresVocabulary:
+        from newswire.store.postgres.vocabulary import PostgresVocabulary
+
+        return PostgresVocabulary(self._db)
 
     @cached_property
     def transfer(self) -> PostgresTransfer:
@@ -208,6 +215,7 @@ if TYPE_CHECKING:
     from newswire.store.base import Coordination, SearchDocuments, Store, Watch
     from newswire.store.threads import Threads
     from newswire.store.transfer import Transfer
+    from newswire.store.vocabulary import Vocabulary
     from newswire.store.webhooks import Webhooks
 
     _store: type[Store] = PostgresStore
@@ -221,6 +229,7 @@ if TYPE_CHECKING:
     _webhooks: type[Webhooks] = PostgresWebhooks
     _search_documents: type[SearchDocuments] = PostgresSearchDocuments
     _threads: type[Threads] = PostgresThreads
+    _vocabulary: type[Vocabulary] = PostgresVocabulary
     _coordination: type[Coordination] = PostgresCoordination
     _transfer: type[Transfer] = PostgresTransfer
     _postgreswatch: type[Watch] = PostgresWatch

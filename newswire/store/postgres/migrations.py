@@ -290,8 +290,29 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' large object oid holds the bytes whose SHA-256 is key.';
         """,
     ),
-    # 10 is another step's (it may be merged after this one: ``missing`` runs every step a
-    # database lacks, in order, whatever the others it ran).
+    Migration(
+        10,
+        "vocabulary: the editors' changes to the authority file, over the shipped one",
+        """
+        CREATE TABLE vocabulary (
+            id          text COLLATE "C" PRIMARY KEY,
+            status      text COLLATE "C" NOT NULL
+                        CHECK (status IN ('term', 'removed', 'merged')),
+            merged_into text COLLATE "C" NOT NULL DEFAULT '',
+            data        bytea,
+            changed_at  text COLLATE "C" NOT NULL
+        );
+        INSERT INTO generations (name, n) VALUES ('vocabulary', 0)
+            ON CONFLICT (name) DO NOTHING;
+        CREATE FUNCTION newswire_vocabulary_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE generations SET n = n + 1 WHERE name = 'vocabulary';
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER vocabulary_moved AFTER INSERT OR UPDATE OR DELETE ON vocabulary
+            FOR EACH STATEMENT EXECUTE FUNCTION newswire_vocabulary_moved();
+        """,
+    ),
     Migration(
         11,
         "threads: each item's MinHash signature and LSH band keys, to find its story",

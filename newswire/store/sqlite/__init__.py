@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.threads import SQLiteThreads
     from newswire.store.sqlite.topics import SQLiteTopics
     from newswire.store.sqlite.usage import SQLiteUsage
+    from newswire.store.sqlite.vocabulary import SQLiteVocabulary
     from newswire.store.sqlite.webhooks import SQLiteWebhooks
     from newswire.store.transfer import Transfer
 
@@ -116,6 +117,12 @@ class SQLiteStore(Items):
         return SQLiteCoordination(self._db, self._lock)
 
     @cached_property
+    def vocabulary(self) -> SQLiteVocabulary:
+        from newswire.store.sqlite.vocabulary import SQLiteVocabulary
+
+        return SQLiteVocabulary(self._db, self._lock)
+
+    @cached_property
     def transfer(self) -> Transfer:
         """Whole tables, for ``newswire migrate`` (``newswire.store.transfer``)."""
         from newswire.store.sqlite.transfer import SQLiteTransfer
@@ -190,6 +197,7 @@ if TYPE_CHECKING:
     from newswire.store.sqlite.search_documents import SQLiteSearchDocuments
     from newswire.store.sqlite.transfer import SQLiteTransfer
     from newswire.store.threads import Threads
+    from newswire.store.vocabulary import Vocabulary
     from newswire.store.webhooks import Webhooks
 
     _store: type[Store] = SQLiteStore
@@ -203,6 +211,7 @@ if TYPE_CHECKING:
     _webhooks: type[Webhooks] = SQLiteWebhooks
     _search_documents: type[SearchDocuments] = SQLiteSearchDocuments
     _threads: type[Threads] = SQLiteThreads
+    _vocabulary: type[Vocabulary] = SQLiteVocabulary
     _coordination: type[Coordination] = SQLiteCoordination
     _transfer: type[Transfer] = SQLiteTransfer
     _sqlitewatch: type[Watch] = SQLiteWatch

@@ -1,0 +1,196 @@
+"""The authority file over HTTP: ``/v1/admin/vocabulary`` (admin scope).
+
+The same operations as ``newswire vocab``, checked by the same functions
+(``newswire.enrich.vocabulary``): list (by kind, by a name or id containing a text), get,
+add, change, remove and merge. The change reaches every process and node within a second
+(the store's ``vocabulary`` generation) and applies to what is ingested from then on.
+
+A body of the declared form may still be refused for what it says (a name with a bidi
+control, a country on a person, an entry merged into itself): 422 naming the field, as
+the rest of the admin API answers a rule the schema cannot say. A body not of the form is
+400; an id taken, or a name another entry has when no id is given, 409.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request, Response
+from msgspec import Meta
+from starlette.concurrency import run_in_threadpool
+
+from newswire.api import auth, problems
+from newswire.api.admin import COMMON, MAX_BODY, _body_doc, _json, _store, decode
+from newswire.api.items import read_body
+from newswire.enrich.base import Term
+from newswire.enrich.vocabulary import (
+    ID_PATTERN,
+    KINDS,
+    MAX_LANGUAGES,
+    MAX_NAME,
+    MAX_NAMES,
+    NAME_PATTERN,
+    Vocabulary,
+)
+from newswire.errors import BadInput, NotFound, Unprocessable
+
+router = APIRouter(
+    prefix="/v1/admin/vocabulary", tags=["admin"], dependencies=[Depends(auth.admin)]
+)
+
+Name = Annotated[str, Meta(max_length=MAX_NAME, extra_json_schema={"pattern": NAME_PATTERN})]
+Names = Annotated[
+    dict[
+        Annotated[str, Meta(extra_json_schema={"pattern": "^[a-z]{2,3}$"})],
+        Annotated[list[Name], Meta(max_length=MAX_NAMES)],
+    ],
+    Meta(extra_json_schema={"maxProperties": MAX_LANGUAGES}),
+]
+
+
+class EntryBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An entry of the authority file, as ``newswire vocab add`` makes it: its ``kind``,
+    the ``name`` to show, its ``names`` by language (``{"ar": ["إبراهيم قالن"], "en":
+    ["Ibrahim Kalin"]}``; the name shown joins them), the ``short`` forms an article uses
+    after the first mention (a surname alone, matched with a lower confidence), and for a
+    place its ``country`` and coordinates. ``id`` (``nwv:…``) is made from the name when
+    not given."""
+
+    kind: Annotated[str, Meta(extra_json_schema={"enum": list(KINDS)})]
+    name: Name
+    names: Names = {}
+    short: Names = {}
+    id: Annotated[str, Meta(extra_json_schema={"pattern": f"{ID_PATTERN}|^$"})] = ""
+    country: Annotated[str, Meta(extra_json_schema={"pattern": "^([A-Z]{2})?$"})] = ""
+    latitude: Annotated[float, Meta(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Meta(ge=-180, le=180)] | None = None
+
+
+class MergeBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The entry to merge into: it keeps its id and takes the merged entry's names."""
+
+    into: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+def _vocabulary(request: Request) -> Vocabulary:
+    return Vocabulary(_store(request))
+
+
+def _term(body: EntryBody, term_id: str) -> Term:
+    return Term(
+        id=term_id,
+        kind=body.kind,  # type: ignore[arg-type]  # check_term checks it (422 naming it)
+        name=body.name,
+        names=body.names,
+        short=body.short,
+        country=body.country,
+        latitude=body.latitude,
+        longitude=body.longitude,
+    )
+
+
+def _rule(exc: BadInput) -> Unprocessable:
+    """A body of the declared form refused for what it says: 422, the same field."""
+    return Unprocessable(exc.detail, field=exc.field)
+
+
+def _href(term_id: str) -> str:
+    return f"/v1/admin/vocabulary/{quote(term_id, safe=':')}"
+
+
+@router.get("", responses=problems.responses(*COMMON, 400))
+def list_entries(
+    request: Request,
+    kind: Annotated[
+        str | None,
+        Query(description="Only entries of this kind.", json_schema_extra={"enum": list(KINDS)}),
+    ] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            description="Only entries with a name (as search normalises it) or an id holding"
+            " this text.",
+            max_length=MAX_NAME,
+        ),
+    ] = None,
+) -> Response:
+    """Every entry: the shipped starter vocabulary as the editors left it, and theirs, by
+    id; with ``merged``, each id merged into another and the entry it lives on in."""
+    vocabulary = _vocabulary(request)
+    if kind is not None and kind not in KINDS:
+        raise BadInput(f"kind is one of {', '.join(KINDS)}, not {kind!r}", field="kind")
+    return _json({"entries": vocabulary.find(kind, search), "merged": vocabulary.merges()})
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=problems.responses(*COMMON, 400, 409, 413, 422),
+    openapi_extra=_body_doc(EntryBody, "An entry, as `newswire vocab add` takes it."),
+)
+async def add_entry(request: Request) -> Response:
+    """Add an entry (201 with it as stored, and where it lives in ``Location``)."""
+    body = decode(await read_body(request, MAX_BODY), EntryBody)
+    vocabulary = _vocabulary(request)
+    try:
+        added = await run_in_threadpool(vocabulary.add, _term(body, body.id))
+    except BadInput as exc:
+        raise _rule(exc) from None
+    return _json(added, 201, {"Location": _href(added.id)})
+
+
+@router.get("/{term_id}", responses=problems.responses(*COMMON, 404))
+def get_entry(request: Request, term_id: str) -> Response:
+    """One entry (404 for an id removed, or merged: the problem says into which)."""
+    return _json(_vocabulary(request).get(term_id))
+
+
+@router.put(
+    "/{term_id}",
+    responses=problems.responses(*COMMON, 400, 404, 413, 422),
+    openapi_extra=_body_doc(
+        EntryBody, "The entry as it is to be from now on (its `id` is the URL's, or none)."
+    ),
+)
+async def change_entry(request: Request, term_id: str) -> Response:
+    """Replace an entry (a shipped one too) by the one in the body; it as stored."""
+    body = decode(await read_body(request, MAX_BODY), EntryBody)
+    vocabulary = _vocabulary(request)
+    await run_in_threadpool(vocabulary.get, term_id)  # 404 before any rule of the body
+    if body.id and body.id != term_id:
+        raise Unprocessable(f"the body's id {body.id} is not the URL's {term_id}", field="id")
+    try:
+        changed = await run_in_threadpool(vocabulary.change, _term(body, term_id))
+    except BadInput as exc:
+        raise _rule(exc) from None
+    return _json(changed)
+
+
+@router.delete("/{term_id}", status_code=204, responses=problems.responses(*COMMON, 404))
+def remove_entry(request: Request, term_id: str) -> Response:
+    """Remove an entry (a shipped one stays removed from then on)."""
+    _vocabulary(request).remove(term_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{term_id}/merge",
+    responses=problems.responses(*COMMON, 400, 404, 413, 422),
+    openapi_extra=_body_doc(MergeBody, "The entry this one is merged into."),
+)
+async def merge_entry(request: Request, term_id: str) -> Response:
+    """Merge this entry into ``into``: its names become that entry's variants, it is
+    removed and remembered as merged (``merged`` of the list). The entry merged into, as
+    stored."""
+    body = decode(await read_body(request, MAX_BODY), MergeBody)
+    vocabulary = _vocabulary(request)
+    await run_in_threadpool(vocabulary.get, term_id)
+    try:
+        merged: Any = await run_in_threadpool(vocabulary.merge, term_id, body.into)
+    except NotFound as exc:
+        raise Unprocessable(exc.detail, field="into") from None
+    except BadInput as exc:
+        raise Unprocessable(exc.detail, field="into") from None
+    return _json(merged)

@@ -1,0 +1,443 @@
+"""The authority file: the people and organisations the ``entities`` step looks for.
+
+Two layers, read as one (``Vocabulary.terms``):
+
+1. the **starter vocabulary** shipped as data (``newswire/data/vocabulary.jsonl``, one
+   ``Term`` a line; its origin is in docs/enrichment-vocabulary.md), read once a process;
+2. the **editors' changes** kept in the store (``store.vocabulary``): entries added or
+   changed, removed (a shipped entry too: it stays removed when a new release ships it
+   again) and merged into another (its names become the other's variants; its id is
+   remembered, ``Vocabulary.merged_into``, so that items tagged with it can be found).
+
+A change made on any process or node reaches every other within about a second: the
+store moves its ``vocabulary`` generation with each change, and ``version()`` reads that
+number at most once a second; ``terms()`` reads the changes again only when it moved.
+Nothing here is asked per item: a step keeps the ``version()`` it built its matcher from
+and builds again when it differs.
+
+Every entry is checked (``check_term``) before it is stored, the same for the CLI
+(``newswire vocab``) and the admin API (``/v1/admin/vocabulary``): ``BadInput`` naming the
+field and why; ``NotFound`` (field ``id``) for an id that is no entry; ``Conflict`` for an
+id taken (an id is never reused, a removed or merged one neither).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Final
+
+import msgspec
+
+from newswire.enrich.base import Term
+from newswire.errors import BadInput, Conflict, NotFound
+from newswire.model import EntityKind
+from newswire.text.normalize import normalize
+
+if TYPE_CHECKING:
+    from newswire.store import Store
+    from newswire.store.vocabulary import Edit
+
+GENERATION: Final = "vocabulary"
+"""The store's generation that every editor's change moves."""
+KINDS: tuple[EntityKind, ...] = ("person", "organisation", "place")
+"""What an editor may add: people and organisations, and the local places the gazetteer
+lacks (a camp, a neighbourhood, a crossing), which may carry a country and coordinates."""
+ID = re.compile(r"^nwv:[a-z0-9][a-z0-9-]{0,79}$")
+"""The vocabulary's own ids: ``nwv:`` and a lower-case ASCII slug."""
+ID_PATTERN: Final = ID.pattern
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+"""The key of ``Term.names``: a two- or three-letter ISO 639 code."""
+MAX_NAME: Final = 120
+"""Characters of one name (the longest organisation names are about half of this)."""
+MAX_NAMES: Final = 50
+"""Names and variants in one language."""
+MAX_LANGUAGES: Final = 30
+CHECK_EVERY: Final = 1.0
+"""Seconds between two reads of the store's generation (``version``)."""
+
+# Characters no name has: C0/C1 controls, and the bidi and zero-width format characters
+# that make one name look like another or reorder the text around it.
+_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+NAME_PATTERN: Final = (
+    r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]*"
+    r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+    r"[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]*$"
+)
+"""``check_name`` as a JSON Schema pattern (the admin API's OpenAPI): no control or bidi
+character, not blank (the length is checked apart)."""
+
+_TERM_LINE = msgspec.json.Decoder(Term)
+_ENCODE = msgspec.json.Encoder().encode
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def check_id(term_id: str) -> str:
+    if not ID.fullmatch(term_id):
+        raise BadInput(
+            f"{term_id!r} is not a vocabulary id: nwv: and lower-case letters, digits and"
+            " hyphens (at most 80)",
+            field="id",
+        )
+    return term_id
+
+
+def check_kind(kind: str) -> EntityKind:
+    for known in KINDS:
+        if kind == known:
+            return known
+    raise BadInput(f"kind is one of {', '.join(KINDS)}, not {kind!r}", field="kind")
+
+
+def check_name(name: str, field: str = "name") -> str:
+    """``name`` with its surrounding spaces stripped and its runs of spaces made one;
+    ``BadInput`` if it is blank, too long or holds a control or bidi character."""
+    bad = _FORBIDDEN.search(name)
+    if bad:
+        raise BadInput(
+            f"a name holds no control or bidi character (U+{ord(bad.group()):04X} in {name!r})",
+            field=field,
+        )
+    name = " ".join(name.split())
+    if not name:
+        raise BadInput("a name is not blank", field=field)
+    if len(name) > MAX_NAME:
+        raise BadInput(f"a name is at most {MAX_NAME} characters ({len(name)})", field=field)
+    return name
+
+
+def check_term(term: Term) -> Term:
+    """``term`` as it is stored: names stripped, each once per language (the first kept
+    where two normalise alike), its short forms among its names, ``name`` among them too.
+    ``BadInput`` naming the field for anything else."""
+    check_id(term.id)
+    kind = check_kind(term.kind)
+    name = check_name(term.name)
+    if len(term.names) > MAX_LANGUAGES:
+        raise BadInput(f"names in at most {MAX_LANGUAGES} languages", field="names")
+    names: dict[str, list[str]] = {}
+    for lang, given in term.names.items():
+        if not LANGUAGE.fullmatch(lang):
+            raise BadInput(
+                f"{lang!r} is not a language code (two or three lower-case letters)",
+                field="names",
+            )
+        kept = _unique(check_name(n, "names") for n in given)
+        if len(kept) > MAX_NAMES:
+            raise BadInput(f"at most {MAX_NAMES} names in one language", field="names")
+        if kept:
+            names[lang] = kept
+    if not any(normalize(name) == normalize(n) for ns in names.values() for n in ns):
+        # The name shown must be found too: it goes first in the language it is written in.
+        lang = _script_language(name)
+        names = {
+            lang: [name, *names.get(lang, [])],
+            **{k: v for k, v in names.items() if k != lang},
+        }
+    short: dict[str, list[str]] = {}
+    for lang, given in term.short.items():
+        if not LANGUAGE.fullmatch(lang):
+            raise BadInput(f"{lang!r} is not a language code", field="short")
+        kept = _unique(check_name(n, "short") for n in given)
+        if kept:
+            short[lang] = kept
+            known = {normalize(n) for n in names.get(lang, [])}
+            names[lang] = [*names.get(lang, []), *(n for n in kept if normalize(n) not in known)]
+    if kind != "place" and (
+        term.country or term.latitude is not None or term.longitude is not None
+    ):
+        raise BadInput("only a place has a country and coordinates", field="country")
+    if term.country and not re.fullmatch(r"[A-Z]{2}", term.country):
+        raise BadInput(
+            f"country is an ISO 3166 code (PS, TR), not {term.country!r}", field="country"
+        )
+    if (term.latitude is None) != (term.longitude is None):
+        raise BadInput("a place has both latitude and longitude, or neither", field="latitude")
+    if term.latitude is not None and not -90 <= term.latitude <= 90:
+        raise BadInput("latitude is -90 to 90", field="latitude")
+    if term.longitude is not None and not -180 <= term.longitude <= 180:
+        raise BadInput("longitude is -180 to 180", field="longitude")
+    return msgspec.structs.replace(term, kind=kind, name=name, names=names, short=short)
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        key = normalize(n)
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return out
+
+
+def _script_language(name: str) -> str:
+    """The language a name with no language given is filed under: ``ar`` for Arabic
+    script, ``en`` otherwise (an editor names the language when it matters)."""
+    return "ar" if any("\u0600" <= c <= "\u06ff" for c in name) else "en"
+
+
+def slug_for(term: Term) -> str:
+    """An id for a new entry: its English (else Latin-script) name made a slug, else a
+    hash of its name (an Arabic-only name has no spelling in ASCII that everyone agrees on)."""
+    candidates = [
+        *term.names.get("en", []),
+        term.name,
+        *(n for ns in term.names.values() for n in ns),
+    ]
+    for name in candidates:
+        ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        if ascii_ and len(ascii_) >= len(name) * 0.8:
+            slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:70].strip("-")
+            if slug:
+                return f"nwv:{slug}"
+    return "nwv:t-" + hashlib.sha1(normalize(term.name).encode()).hexdigest()[:10]
+
+
+# --- the starter vocabulary -------------------------------------------------------------------
+
+
+@cache
+def starter() -> tuple[Term, ...]:
+    """The shipped vocabulary, read once a process; every line checked as an editor's."""
+    terms = []
+    with (files("newswire") / "data" / "vocabulary.jsonl").open("rb") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                terms.append(check_term(_TERM_LINE.decode(line)))
+            except (msgspec.ValidationError, BadInput) as exc:
+                raise BadInput(
+                    f"vocabulary.jsonl line {number}: {exc}", field="vocabulary"
+                ) from None
+    return tuple(terms)
+
+
+# --- the vocabulary as it is --------------------------------------------------------------------
+
+
+class Vocabulary:
+    """The starter vocabulary overlaid by the editors' changes in ``store`` (none: the
+    starter vocabulary alone). Thread-safe; one per process is enough."""
+
+    def __init__(self, store: Store | None, *, check_every: float = CHECK_EVERY):
+        self._store = store
+        self._every = check_every
+        self._lock = threading.Lock()
+        self._checked = -float("inf")
+        self._generation = 0
+        self._built: int | None = None
+        self._terms: dict[str, Term] = {}
+        self._merged: dict[str, str] = {}
+        self._gone: set[str] = set()
+
+    def version(self) -> int:
+        """A number that changes whenever an editor changes the vocabulary, on any
+        process: the store's generation, read at most once every ``check_every`` seconds
+        (a change made through this object is seen at once)."""
+        if self._store is None:
+            return 0
+        now = time.monotonic()
+        if now - self._checked >= self._every:
+            self._generation = self._store.coordination.generation(GENERATION)
+            self._checked = now
+        return self._generation
+
+    def terms(self) -> list[Term]:
+        """Every entry, the starter set overlaid by the editors' changes, by id."""
+        return list(self._current().values())
+
+    def get(self, term_id: str) -> Term:
+        """The entry ``term_id``; ``NotFound`` (field ``id``) when there is none (also when
+        it was removed or merged: ``merged_into`` says where)."""
+        term = self._current().get(term_id)
+        if term is None:
+            merged = self.merged_into(term_id)
+            why = (
+                f" (merged into {merged})"
+                if merged
+                else " (removed)"
+                if term_id in self._gone
+                else ""
+            )
+            raise NotFound(f"no vocabulary entry {term_id!r}{why}", field="id")
+        return term
+
+    def merged_into(self, term_id: str) -> str | None:
+        """The entry ``term_id`` was merged into (the end of the chain), None if it was not."""
+        self._current()
+        return self._merged.get(term_id)
+
+    def merges(self) -> dict[str, str]:
+        """Every merged id → the entry it lives on in."""
+        self._current()
+        return dict(self._merged)
+
+    def find(self, kind: str | None = None, search: str | None = None) -> list[Term]:
+        """The entries of ``kind`` (all when None) with a name containing ``search`` as
+        search reads it (``normalize``: ``نتانياهو`` finds ``نتانياهو``, ``قالن`` finds
+        ``إبراهيم قالن``, ``kalin`` finds ``Ibrahim Kalın``), or whose id contains it."""
+        if kind is not None:
+            check_kind(kind)
+        wanted = normalize(search.strip()) if search and search.strip() else ""
+        found = []
+        for term in self.terms():
+            if kind is not None and term.kind != kind:
+                continue
+            if wanted and not (
+                wanted in term.id
+                or any(wanted in _key(n) for ns in term.names.values() for n in ns)
+            ):
+                continue
+            found.append(term)
+        return found
+
+    # --- changes -------------------------------------------------------------------------
+
+    def add(self, term: Term) -> Term:
+        """Add an entry (its ``id`` empty: one is made from its name); the entry as
+        stored. ``Conflict`` if the id is or was an entry's, or, when no id is given, if
+        an entry of its kind has its name already."""
+        store = self._writable()
+        if not term.id:
+            # With no id given, a second entry of the same name is more likely a slip
+            # than a namesake: say which entry has it (a namesake is added with an id).
+            same = normalize(check_name(term.name))
+            for known in self.find(term.kind):
+                if any(normalize(n) == same for ns in known.names.values() for n in ns):
+                    raise Conflict(
+                        f"{known.id} ({known.kind}) is named {term.name!r} already: give it"
+                        " more names by changing it, or give the new entry an id of its own",
+                        field="name",
+                    )
+            term = msgspec.structs.replace(term, id=self._free_id(slug_for(term)))
+        term = check_term(term)
+        self._current()
+        if term.id in self._terms or term.id in self._gone:
+            raise Conflict(
+                f"the id {term.id} is {'taken' if term.id in self._terms else 'of a removed or merged entry'}"
+                ": ids are never reused",
+                field="id",
+            )
+        store.vocabulary.put(term)
+        self._moved()
+        return term
+
+    def change(self, term: Term) -> Term:
+        """Replace the entry ``term.id`` (a starter entry too) by ``term``; the entry as
+        stored. ``NotFound`` if there is no such entry."""
+        store = self._writable()
+        self.get(term.id)
+        term = check_term(term)
+        store.vocabulary.put(term)
+        self._moved()
+        return term
+
+    def remove(self, term_id: str) -> Term:
+        """Remove the entry ``term_id`` (a starter entry stays removed); the entry as it
+        was. ``NotFound`` if there is no such entry."""
+        store = self._writable()
+        term = self.get(term_id)
+        store.vocabulary.remove(term_id)
+        self._moved()
+        return term
+
+    def merge(self, source: str, target: str) -> Term:
+        """Merge ``source`` into ``target``: ``source``'s names (and short forms) become
+        ``target``'s variants, ``source`` is removed and remembered as merged into
+        ``target``. The target as stored."""
+        store = self._writable()
+        if source == target:
+            raise BadInput("an entry is not merged into itself", field="target")
+        a, b = self.get(source), self.get(target)
+        if a.kind != b.kind:
+            raise BadInput(
+                f"{source} is a {a.kind} and {target} a {b.kind}: only entries of one kind merge",
+                field="target",
+            )
+        names = {lang: [*ns] for lang, ns in b.names.items()}
+        for lang, ns in a.names.items():
+            names[lang] = [*names.get(lang, []), *ns]
+        short = {lang: [*ns] for lang, ns in b.short.items()}
+        for lang, ns in a.short.items():
+            short[lang] = [*short.get(lang, []), *ns]
+        merged = check_term(msgspec.structs.replace(b, names=names, short=short))
+        store.vocabulary.merge(source, merged)
+        self._moved()
+        return merged
+
+    def edits(self) -> list[Edit]:
+        """The editors' changes as stored (none without a store)."""
+        return [] if self._store is None else self._store.vocabulary.list()
+
+    # --- inside --------------------------------------------------------------------------
+
+    def _writable(self) -> Store:
+        if self._store is None:
+            raise BadInput("the shipped vocabulary is read-only: changes need a store", field="db")
+        return self._store
+
+    def _moved(self) -> None:
+        self._checked = -float("inf")
+
+    def _free_id(self, wanted: str) -> str:
+        self._current()
+        taken = self._terms.keys() | self._gone
+        if wanted not in taken:
+            return wanted
+        n = 2
+        while f"{wanted[:76]}-{n}" in taken:
+            n += 1
+        return f"{wanted[:76]}-{n}"
+
+    def _current(self) -> dict[str, Term]:
+        version = self.version()
+        with self._lock:
+            if self._built != version:
+                self._terms, self._merged, self._gone = _overlay(starter(), self.edits())
+                self._built = version
+            return self._terms
+
+
+def _overlay(
+    shipped: Iterable[Term], edits: Iterable[Edit]
+) -> tuple[dict[str, Term], dict[str, str], set[str]]:
+    """The entries by id, merged id → target, and every id removed or merged."""
+    terms = {t.id: t for t in shipped}
+    merged: dict[str, str] = {}
+    gone: set[str] = set()
+    for edit in edits:
+        if edit.status == "term" and edit.term is not None:
+            terms[edit.id] = edit.term
+            continue
+        terms.pop(edit.id, None)
+        gone.add(edit.id)
+        if edit.status == "merged":
+            merged[edit.id] = edit.merged_into
+    for source, target in merged.items():  # the store keeps no chains; be safe anyway
+        seen = {source}
+        while target in merged and target not in seen:
+            seen.add(target)
+            target = merged[target]
+        merged[source] = target
+    return dict(sorted(terms.items())), merged, gone
+
+
+def _key(name: str) -> str:
+    return normalize(name)
+
+
+def encode(term: Term) -> bytes:
+    """One line of ``vocabulary.jsonl``."""
+    return _ENCODE(term)

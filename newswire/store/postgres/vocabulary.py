@@ -1,0 +1,72 @@
+"""The editors' changes to the authority file in PostgreSQL (table ``vocabulary``,
+migration 10; ``newswire.store.vocabulary.Vocabulary``). A trigger moves the
+``vocabulary`` generation with every write."""
+
+from __future__ import annotations
+
+import msgspec
+
+from newswire.enrich.base import Term
+from newswire.model import utcnow
+from newswire.store.base import Row, iso, time_at
+from newswire.store.postgres.database import Database
+from newswire.store.vocabulary import Edit, EntryStatus
+
+_ENCODE = msgspec.json.Encoder().encode
+_TERM = msgspec.json.Decoder(Term).decode
+_COLUMNS = "id, status, merged_into, data, changed_at"
+_UPSERT = (
+    f"INSERT INTO vocabulary ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO"
+    " UPDATE SET status = excluded.status, merged_into = excluded.merged_into,"
+    " data = excluded.data, changed_at = excluded.changed_at"
+)
+
+
+def edit_of(row: Row) -> Edit:
+    term_id, status, merged_into, data, changed_at = row
+    status_: EntryStatus = status
+    return Edit(
+        id=term_id,
+        status=status_,
+        term=_TERM(bytes(data)) if data is not None else None,
+        merged_into=merged_into,
+        changed_at=time_at(changed_at),
+    )
+
+
+class PostgresVocabulary:
+    """``newswire.store.vocabulary.Vocabulary``."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def _write(self, row: Row) -> Edit:
+        with self._db.transaction() as cur:
+            cur.execute(_UPSERT, row)
+        return edit_of(row)
+
+    def put(self, term: Term) -> Edit:
+        return self._write((term.id, "term", "", _ENCODE(term), iso(utcnow())))
+
+    def remove(self, term_id: str) -> Edit:
+        return self._write((term_id, "removed", "", None, iso(utcnow())))
+
+    def merge(self, source: str, target: Term) -> Edit:
+        now = iso(utcnow())
+        row = (source, "merged", target.id, None, now)
+        with self._db.transaction() as cur:
+            cur.execute(_UPSERT, (target.id, "term", "", _ENCODE(target), now))
+            cur.execute(_UPSERT, row)
+            cur.execute(
+                "UPDATE vocabulary SET merged_into = %s, changed_at = %s"
+                " WHERE status = 'merged' AND merged_into = %s",
+                (target.id, now, source),
+            )
+        return edit_of(row)
+
+    def get(self, term_id: str) -> Edit | None:
+        row = self._db.one(f"SELECT {_COLUMNS} FROM vocabulary WHERE id = %s", (term_id,))
+        return edit_of(row) if row is not None else None
+
+    def list(self) -> list[Edit]:
+        return [edit_of(r) for r in self._db.rows(f"SELECT {_COLUMNS} FROM vocabulary ORDER BY id")]

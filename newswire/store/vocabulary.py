@@ -1,0 +1,72 @@
+"""The vocabulary contract: the editors' changes to the authority file (``store.vocabulary``).
+
+The authority file is the starter vocabulary shipped with newswire
+(``newswire/data/vocabulary.jsonl``) overlaid by what the agency's editors changed; only
+the changes are stored, one row per entry id, so that a new release's starter set reaches
+every deployment while an editor's word on an entry stays. ``newswire.enrich.vocabulary``
+reads both and checks every entry before it gets here; the store keeps the rows and
+promises, for every backend:
+
+- an entry's row says what the editors made of it: ``term`` (added, or changed: the whole
+  entry as it now is), ``removed`` (gone, a shipped entry too) or ``merged`` (gone, its
+  names now the variants of ``merged_into``, so that items tagged with it can be found);
+- each write is atomic; ``merge`` writes the target and the merged entry together, and
+  re-points what had been merged into the merged entry at the target (no chains);
+- every write moves the ``vocabulary`` generation (``Coordination.generation``),
+  committed with the change, so that every process reads the changes again within the
+  second it next looks, and never per item;
+- ``list`` comes by id.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Literal, Protocol
+
+import msgspec
+
+from newswire.enrich.base import Term
+
+EntryStatus = Literal["term", "removed", "merged"]
+GENERATION = "vocabulary"
+"""The name of the generation every change moves (``Coordination.generation``)."""
+
+
+class Edit(msgspec.Struct, kw_only=True):
+    """What the editors made of one entry."""
+
+    id: str
+    status: EntryStatus
+    term: Term | None = None
+    """The entry as it now is, when ``status`` is ``term``."""
+    merged_into: str = ""
+    """The entry it was merged into, when ``status`` is ``merged``."""
+    changed_at: datetime | None = None
+
+
+class Vocabulary(Protocol):
+    """The editors' changes to the authority file, by entry id."""
+
+    def put(self, term: Term) -> Edit:
+        """Store ``term`` as added or changed (replacing what was stored for its id); the
+        row as stored."""
+        ...
+
+    def remove(self, term_id: str) -> Edit:
+        """Record that ``term_id`` is removed; the row as stored."""
+        ...
+
+    def merge(self, source: str, target: Term) -> Edit:
+        """Record ``source`` as merged into ``target.id`` and store ``target`` (with
+        ``source``'s names among its own) in one transaction; whatever had been merged
+        into ``source`` now points at ``target``. The merged row."""
+        ...
+
+    def get(self, term_id: str) -> Edit | None:
+        """The row of ``term_id``; None when the editors never touched it."""
+        ...
+
+    def list(self) -> builtins.list[Edit]:
+        """Every row, by id."""
+        ...

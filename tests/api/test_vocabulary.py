@@ -1,0 +1,129 @@
+"""``/v1/admin/vocabulary`` through a real ``newswire serve``: the operations and refusals
+of ``newswire vocab``, who may call them, and a change made by the CLI in another process
+seen by the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.api.test_admin import problem
+from tests.helpers import Server, make_key, newswire, retry_until
+
+URL = "/v1/admin/vocabulary"
+
+
+@pytest.fixture(scope="module")
+def db(module_store_url) -> str:
+    return module_store_url
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    srv = Server(db)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def admin(server, db) -> Iterator[httpx.Client]:
+    with server.client(make_key(db, "--scope", "admin", "--name", "desk")) as c:
+        yield c
+
+
+def test_list_filters_by_kind_and_search(admin):
+    listed = admin.get(URL, params={"kind": "person", "search": "نتانياهو"})
+    assert listed.status_code == 200, listed.text
+    assert [e["id"] for e in listed.json()["entries"]] == ["nwv:benjamin-netanyahu"]
+    everyone = admin.get(URL).json()["entries"]
+    assert len(everyone) >= 300 and {e["kind"] for e in everyone} == {"person", "organisation"}
+    organisations = admin.get(URL, params={"kind": "organisation", "search": "حماس"}).json()
+    assert "nwv:hamas" in [e["id"] for e in organisations["entries"]]
+    problem(admin.get(URL, params={"kind": "thing"}), 400, "kind")
+
+
+def test_add_get_change_merge_and_remove(admin):
+    made = admin.post(
+        URL,
+        json={
+            "kind": "person",
+            "name": "سامي أبو زهري",
+            "names": {"en": ["Sami Abu Zuhri"]},
+            "short": {"ar": ["أبو زهري"]},
+        },
+    )
+    assert made.status_code == 201, made.text
+    entry = made.json()
+    assert entry["id"] == "nwv:sami-abu-zuhri"
+    assert made.headers["location"] == f"{URL}/nwv:sami-abu-zuhri"
+    assert entry["names"] == {"en": ["Sami Abu Zuhri"], "ar": ["سامي أبو زهري", "أبو زهري"]}
+    assert admin.get(made.headers["location"]).json() == entry
+
+    entry["names"]["fr"] = ["Sami Abou Zouhri"]
+    changed = admin.put(f"{URL}/{entry['id']}", json={k: v for k, v in entry.items() if k != "id"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["names"]["fr"] == ["Sami Abou Zouhri"]
+
+    dup = admin.post(
+        URL, json={"kind": "person", "name": "سامي ابو زهري الناطق", "id": "nwv:zuhri-2"}
+    )
+    assert dup.status_code == 201, dup.text
+    merged = admin.post(f"{URL}/nwv:zuhri-2/merge", json={"into": entry["id"]})
+    assert merged.status_code == 200, merged.text
+    assert "سامي ابو زهري الناطق" in merged.json()["names"]["ar"]
+    assert admin.get(URL).json()["merged"]["nwv:zuhri-2"] == entry["id"]
+    assert entry["id"] in problem(admin.get(f"{URL}/nwv:zuhri-2"), 404, "id")["detail"]
+
+    assert admin.delete(f"{URL}/{entry['id']}").status_code == 204
+    problem(admin.get(f"{URL}/{entry['id']}"), 404, "id")
+    problem(admin.delete(f"{URL}/{entry['id']}"), 404, "id")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"kind": "person"}, 400, "name"),
+        ({"kind": "person", "name": "x", "colour": "red"}, 400, "colour"),
+        ({"kind": "person", "name": 7}, 400, "name"),
+        (b"not json", 400, "body"),
+        ({"kind": "thing", "name": "x"}, 422, "kind"),
+        ({"kind": "person", "name": "a\u202eb"}, 422, "name"),
+        ({"kind": "person", "name": "x", "names": {"arabic": ["y"]}}, 422, "names"),
+        ({"kind": "person", "name": "x", "country": "TR"}, 422, "country"),
+        ({"kind": "person", "name": "x", "id": "Hamas"}, 422, "id"),
+        ({"kind": "organisation", "name": "حماس"}, 409, "name"),
+        ({"kind": "organisation", "name": "x", "id": "nwv:hamas"}, 409, "id"),
+    ],
+)
+def test_a_bad_entry_is_a_problem_naming_the_field(admin, body, status, field):
+    sent = admin.post(URL, content=body) if isinstance(body, bytes) else admin.post(URL, json=body)
+    problem(sent, status, field)
+
+
+def test_bad_changes_and_merges_are_problems(admin):
+    problem(admin.put(f"{URL}/nwv:nobody", json={"kind": "person", "name": "x"}), 404, "id")
+    problem(
+        admin.put(f"{URL}/nwv:fatah", json={"kind": "organisation", "name": "فتح", "id": "nwv:x"}),
+        422,
+        "id",
+    )
+    problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:fatah"}), 422, "into")
+    problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:nobody"}), 422, "into")
+    problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:donald-trump"}), 422, "into")
+    problem(admin.post(f"{URL}/nwv:nobody/merge", json={"into": "nwv:fatah"}), 404, "id")
+
+
+def test_only_an_admin_key_may_call_it(server, db):
+    with server.client(make_key(db, "--scope", "publish", "--name", "editors")) as publisher:
+        assert publisher.get(URL).status_code == 403
+    with server.client(None) as anonymous:
+        assert anonymous.get(URL).status_code == 401
+
+
+def test_a_change_by_the_cli_in_another_process_is_seen_by_the_server(admin, db):
+    assert admin.get(f"{URL}/nwv:zamalek").status_code == 200
+    result = newswire("vocab", "remove", "nwv:zamalek", db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    retry_until(lambda: admin.get(f"{URL}/nwv:zamalek").status_code == 404, "the removal seen")

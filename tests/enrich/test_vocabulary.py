@@ -1,0 +1,158 @@
+"""The authority file: the shipped starter vocabulary and the editors' changes over it,
+on every store backend, seen by every process within its check interval."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from newswire.enrich.base import Term
+from newswire.enrich.vocabulary import Vocabulary, check_term, starter
+from newswire.errors import BadInput, Conflict, NotFound
+from newswire.store import open_store
+from newswire.text.normalize import normalize
+from tests.conftest import SEED
+
+
+def names_of(term: Term) -> set[str]:
+    return {normalize(n) for ns in term.names.values() for n in ns}
+
+
+def test_the_starter_vocabulary_names_the_people_and_organisations_of_the_seed_story():
+    by_id = {t.id: t for t in starter()}
+    seed = normalize(SEED.read_text(encoding="utf-8"))
+    for term_id in (
+        "nwv:ibrahim-kalin",
+        "nwv:mohammad-darwish",
+        "nwv:hamas",
+        "nwv:benjamin-netanyahu",
+    ):
+        term = by_id[term_id]
+        assert any(name in seed for name in names_of(term)), term_id
+    assert by_id["nwv:ibrahim-kalin"].kind == "person"
+    assert by_id["nwv:hamas"].kind == "organisation"
+    # The press's spellings, and the short forms marked as such (and among the names).
+    netanyahu = by_id["nwv:benjamin-netanyahu"]
+    assert {"نتنياهو", "نتانياهو"} <= set(netanyahu.short["ar"]) <= set(netanyahu.names["ar"])
+    assert "قالن" in by_id["nwv:ibrahim-kalin"].short["ar"]
+    assert by_id["nwv:ibrahim-kalin"].names["tr"][0] == "İbrahim Kalın"
+
+
+def test_every_starter_entry_is_checked_unique_and_arabic_first():
+    terms = starter()
+    assert len(terms) >= 300
+    assert len({t.id for t in terms}) == len(terms)
+    for term in terms:
+        assert check_term(term) == term, term.id
+        assert term.kind in ("person", "organisation")
+        assert next(iter(term.names)) == "ar" and term.name == term.names["ar"][0], term.id
+    # A full name belongs to one entry of a kind: else the matcher could not tell them apart.
+    seen: dict[tuple[str, str], str] = {}
+    for term in terms:
+        for name in names_of(term) - {normalize(n) for ns in term.short.values() for n in ns}:
+            assert seen.setdefault((term.kind, name), term.id) == term.id, (name, term.id)
+
+
+def test_without_a_store_the_vocabulary_is_the_starter_set_and_read_only():
+    vocabulary = Vocabulary(None)
+    assert vocabulary.version() == 0
+    assert len(vocabulary.terms()) == len(starter())
+    assert [t.id for t in vocabulary.find(search="نتانياهو")] == ["nwv:benjamin-netanyahu"]
+    assert [t.id for t in vocabulary.find("person", "kalin")] == ["nwv:ibrahim-kalin"]
+    with pytest.raises(BadInput) as raised:
+        vocabulary.remove("nwv:hamas")
+    assert raised.value.field == "db"
+
+
+def test_editors_add_change_remove_and_merge_and_every_process_sees_it(store_url):
+    editor_store, reader_store = open_store(store_url), open_store(store_url)
+    try:
+        editor = Vocabulary(editor_store)
+        reader = Vocabulary(reader_store, check_every=0)  # another process, asking each time
+        before = reader.version()
+        shipped = len(reader.terms())
+
+        added = editor.add(
+            Term(
+                id="",
+                kind="person",
+                name="سامي أبو زهري",
+                names={"en": ["Sami Abu Zuhri"]},
+                short={"ar": ["أبو زهري"]},
+            )
+        )
+        assert added.id == "nwv:sami-abu-zuhri"
+        assert added.names["ar"] == ["سامي أبو زهري", "أبو زهري"]
+        assert reader.version() != before
+        assert reader.get(added.id) == added and len(reader.terms()) == shipped + 1
+
+        # A shipped entry changed, then removed: it stays removed.
+        hamas = reader.get("nwv:hamas")
+        editor.change(msgspec.structs.replace(hamas, names={**hamas.names, "de": ["Hamas"]}))
+        assert reader.get("nwv:hamas").names["de"] == ["Hamas"]
+        editor.remove("nwv:hamas")
+        with pytest.raises(NotFound, match="removed"):
+            reader.get("nwv:hamas")
+        with pytest.raises(Conflict):
+            editor.add(Term(id="nwv:hamas", kind="organisation", name="حماس"))
+
+        # Merge: the names move, the id is remembered, a chain ends at the last target.
+        editor.add(Term(id="nwv:kalin-dup", kind="person", name="ابراهيم كالن اوغلو"))
+        merged = editor.merge("nwv:kalin-dup", "nwv:ibrahim-kalin")
+        assert "ابراهيم كالن اوغلو" in merged.names["ar"]
+        editor.merge("nwv:ibrahim-kalin", added.id)
+        assert reader.merges() == {"nwv:kalin-dup": added.id, "nwv:ibrahim-kalin": added.id}
+        assert {"إبراهيم قالن", "ابراهيم كالن اوغلو"} <= set(reader.get(added.id).names["ar"])
+        assert "nwv:ibrahim-kalin" not in {t.id for t in reader.terms()}
+        assert [e.id for e in editor.edits()] == sorted(e.id for e in editor.edits())
+    finally:
+        editor_store.close()
+        reader_store.close()
+
+
+def test_a_reader_checks_the_store_at_most_once_an_interval(store_url):
+    editor_store, reader_store = open_store(store_url), open_store(store_url)
+    try:
+        reader = Vocabulary(reader_store, check_every=3600)
+        seen = reader.version()
+        assert reader.get("nwv:fatah")  # built from the store as it is now
+        Vocabulary(editor_store).remove("nwv:fatah")
+        # Within the interval the reader holds what it built from: no query per item.
+        assert reader.version() == seen and reader.get("nwv:fatah")
+        assert Vocabulary(reader_store).version() != seen
+    finally:
+        editor_store.close()
+        reader_store.close()
+
+
+@pytest.mark.parametrize(
+    ("term", "field"),
+    [
+        (Term(id="nwv:x", kind="event", name="x"), "kind"),
+        (Term(id="nwv:x", kind="person", name="   "), "name"),
+        (Term(id="nwv:x", kind="person", name="a\u202eb"), "name"),
+        (Term(id="nwv:x", kind="person", name="a\x00b"), "name"),
+        (Term(id="nwv:x", kind="person", name="x" * 121), "name"),
+        (Term(id="nwv:x", kind="person", name="x", names={"arabic": ["y"]}), "names"),
+        (Term(id="nwv:x", kind="person", name="x", names={"ar": [""]}), "names"),
+        (Term(id="Hamas", kind="organisation", name="x"), "id"),
+        (Term(id="nwv:x", kind="person", name="x", country="TR"), "country"),
+        (Term(id="nwv:x", kind="place", name="x", latitude=91.0, longitude=0.0), "latitude"),
+    ],
+)
+def test_a_bad_entry_is_refused_naming_its_field(term, field):
+    with pytest.raises(BadInput) as raised:
+        check_term(term)
+    assert raised.value.field == field
+
+
+def test_an_entry_added_under_a_name_taken_is_refused_unless_given_an_id(store):
+    vocabulary = Vocabulary(store)
+    with pytest.raises(Conflict, match="nwv:benjamin-netanyahu"):
+        vocabulary.add(Term(id="", kind="person", name="بنيامين نتانياهو"))
+    namesake = vocabulary.add(Term(id="nwv:another-netanyahu", kind="person", name="نتنياهو"))
+    assert namesake.names == {"ar": ["نتنياهو"]}
+    with pytest.raises(BadInput):
+        vocabulary.merge("nwv:hamas", "nwv:another-netanyahu")  # not of one kind
+    with pytest.raises(NotFound):
+        vocabulary.merge("nwv:nobody", "nwv:hamas")
