@@ -27,6 +27,7 @@ from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.dateline import place_entity
 from newswire.enrich.gazetteer import Gazetteer, load
 from newswire.enrich.matcher import Match, Matcher, name_key
+from newswire.enrich.vocabulary import Vocabulary
 from newswire.model import MACHINE, Entity
 
 __all__ = ["EntitiesStep", "TermSource", "build"]
@@ -171,9 +172,4 @@ def _adjective(index: _Index, normalised: str) -> bool:
 
 
 def build(context: Context) -> EntitiesStep:
-    # TODO(vocabulary): remove the fallback once newswire.enrich.vocabulary is merged.
-    try:
-        from newswire.enrich.vocabulary import Vocabulary  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return EntitiesStep([], load)
     return EntitiesStep(Vocabulary(context.store), load)

@@ -199,9 +199,9 @@ def test_an_update_without_version_or_time_is_the_next_version(store):
 def test_every_noun_of_the_contract_is_there_with_all_its_methods(store):
     """The store has each attribute ``Store`` declares, and each has every method its
     Protocol names: what the layers above may call on any backend."""
-    from newswire.store import access, base, transfer, webhooks
+    from newswire.store import access, base, threads, transfer, vocabulary, webhooks
 
-    modules = (base, access, webhooks, transfer)
+    modules = (base, access, webhooks, transfer, threads, vocabulary)
     nouns = {
         name: attr.fget.__annotations__["return"]
         for name, attr in vars(base.Store).items()
