@@ -124,6 +124,10 @@ def ingest(
         nonlocal stored, unchanged
         pending: list[tuple[str, NewsItem | Prepared]] = []
         enricher = enricher_for(store, steps)
+        # Story threads link an item to those stored before it: items parsed here (not by
+        # the worker processes, which prepare theirs) are stored one by one, so a story
+        # and its follow-up in one folder are linked, as they would be sent apart.
+        serial = "threads" in enricher.names
 
         def flush() -> None:
             nonlocal stored, unchanged
@@ -157,8 +161,10 @@ def ingest(
             ):
                 if error is not None:
                     failures.append((source, error))
-                if items:
-                    pending.extend((source, item) for item in items)
+                for parsed in items or ():
+                    pending.append((source, parsed))
+                    if serial and isinstance(parsed, NewsItem):
+                        flush()  # stored before the next is enriched (see above)
                 if len(pending) >= BATCH:
                     flush()
                 bar.advance(task)

@@ -264,4 +264,9 @@ def append_enriched(
     """Enrich ``items`` with ``steps`` and store them: how every way in (the API, the
     console, the CLI, media intake) stores what it took in."""
     enricher = enricher_for(store, steps)
+    items = list(items)
+    if len(items) > 1 and "threads" in enricher.names:
+        # Each stored before the next is enriched: story threads link an item to those
+        # stored before it, so a story and its follow-up sent in one batch are linked.
+        return [r for i in items for r in store.append_many(enrich_items(enricher, store, [i]))]
     return store.append_many(enrich_items(enricher, store, items))

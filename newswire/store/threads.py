@@ -82,6 +82,7 @@ class MemoryThreads:
         self._lock = threading.Lock()
         self._items: dict[str, tuple[str, str, bytes, tuple[int, ...]]] = {}
         self._bands: dict[int, set[str]] = {}
+        self._first: dict[str, int] = {}  # item -> the order it was first remembered in
 
     def candidates(
         self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
@@ -92,6 +93,9 @@ class MemoryThreads:
                 for item_id in self._bands.get(band, ()):
                     shared[item_id] = shared.get(item_id, 0) + 1
             shared.pop(exclude, None)
+            # As the stores: only items that came before this one, when it has come before.
+            before = self._first.get(exclude, len(self._first))
+            shared = {i: n for i, n in shared.items() if self._first[i] < before}
             best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
             return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
 
@@ -109,5 +113,6 @@ class MemoryThreads:
             for band in old[3] if old else ():
                 self._bands[band].discard(item_id)
             self._items[item_id] = (type, headline, signature, tuple(bands))
+            self._first.setdefault(item_id, len(self._first))
             for band in bands:
                 self._bands.setdefault(band, set()).add(item_id)

@@ -72,6 +72,20 @@ def test_an_edited_copy_under_a_new_id_is_the_same_story(store):
     ]
 
 
+def test_an_item_taken_in_again_links_only_to_what_came_before_it(store):
+    """A story links back to what came before it: the original, taken in again after its
+    copy, finds what it found the first time (nothing), so it is no new version."""
+    step = threads.build(Context(store=store))
+    original = item(ARTICLES[0])
+    ingest(step, store, original)
+    ingest(step, store, edited(ARTICLES[0]))
+    assert step.find(doc(original)).associations == []
+    memory = threads.build(Context(store=None))
+    memory.find(doc(original))
+    memory.find(doc(edited(ARTICLES[0])))
+    assert memory.find(doc(original)).associations == []
+
+
 def test_unrelated_articles_are_not_linked(store):
     step = threads.build(Context(store=store))
     linked = [ingest(step, store, item(row)) for row in ARTICLES[:60]]

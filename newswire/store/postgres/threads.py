@@ -24,6 +24,8 @@ JOIN thread_signatures AS s ON s.item_id = hits.item_id
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
 WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= %(now)s)
+AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
+    < coalesce((SELECT min(seq) FROM versions WHERE id = %(exclude)s), 9223372036854775807)
 ORDER BY hits.shared DESC, hits.item_id
 """
 

@@ -12,7 +12,9 @@ from newswire.store.threads import CANDIDATES, Candidate
 
 # The items sharing the most band keys (the primary key's index, one lookup a key), then
 # those of them the store holds, as their latest version stands: a row remembered for an
-# item that was never stored has no ``items`` row and drops out of the join.
+# item that was never stored has no ``items`` row and drops out of the join. Only items
+# first stored before this one (when it is stored already): a story links back to what
+# came before it, so taking in the same item again finds what it found the first time.
 _CANDIDATES = """
 WITH hits AS (
     SELECT item_id, count(*) AS shared FROM thread_bands
@@ -25,6 +27,8 @@ JOIN thread_signatures AS s ON s.item_id = hits.item_id
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
 WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
+AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
+    < coalesce((SELECT min(seq) FROM versions WHERE id = ?), 9223372036854775807)
 ORDER BY hits.shared DESC, hits.item_id
 """
 
@@ -39,7 +43,9 @@ class SQLiteThreads(Tables):
             return []
         sql = _CANDIDATES.format(marks=",".join("?" * len(bands)))
         with self._lock:
-            rows = self._db.execute(sql, (*bands, exclude, limit, iso(utcnow()))).fetchall()
+            rows = self._db.execute(
+                sql, (*bands, exclude, limit, iso(utcnow()), exclude)
+            ).fetchall()
         return [Candidate(*row) for row in rows]
 
     def remember(
