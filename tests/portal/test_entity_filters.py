@@ -66,8 +66,16 @@ def desk(module_store_url) -> Iterator[Desk]:
     cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
     cli(db, "product", "add", "en-full", "--access", "full", "--lang", "en")
     cli(db, "subscriber", "add", "daily", "--product", "ar-full")
-    cli(db, "account", "add", READER, "--subscriber", "daily", "--password-stdin",
-        input=PASSWORD.encode() + b"\n")
+    cli(
+        db,
+        "account",
+        "add",
+        READER,
+        "--subscriber",
+        "daily",
+        "--password-stdin",
+        input=PASSWORD.encode() + b"\n",
+    )
     server = Server(db, env={"NEWSWIRE_ENRICH": "all", "NEWSWIRE_HEARTBEAT": "1"})
     d = Desk(db, server, make_key(db, "--scope", "publish", "--name", "DESK"))
     with server.client(d.key) as c:
@@ -90,9 +98,7 @@ def desk(module_store_url) -> Iterator[Desk]:
         )
     )
     # The seed again under another id: the machine links it to the seed, the same story.
-    d.copy = d.publish(
-        {**seed, "uri": "urn:test:ent:copy", "associations": [], "subjects": []}
-    )
+    d.copy = d.publish({**seed, "uri": "urn:test:ent:copy", "associations": [], "subjects": []})
     english = d.publish(ninjs("urn:test:ent:english", "Not for this subscriber", ["Text."], "en"))
     # A follow-up whose source links it to the seed and to an item outside the products.
     d.related = d.publish(
@@ -102,8 +108,13 @@ def desk(module_store_url) -> Iterator[Desk]:
             ["غادر الوفد بعد انتهاء الزيارة التي استمرت يومين."],
             associations=[
                 {"name": "earlier", "rel": "seeAlso", "uri": d.seed, "type": "text"},
-                {"name": "english", "rel": "seeAlso", "uri": english, "type": "text",
-                 "headlines": [{"role": "main", "value": "Not for this subscriber"}]},
+                {
+                    "name": "english",
+                    "rel": "seeAlso",
+                    "uri": english,
+                    "type": "text",
+                    "headlines": [{"role": "main", "value": "Not for this subscriber"}],
+                },
             ],
         )
     )
@@ -156,8 +167,12 @@ def test_the_wire_filtered_by_a_geonames_id(desk: Desk):
 
 def test_the_wire_filtered_by_a_person_or_an_organisation(desk: Desk):
     with desk.reader() as c:
-        for wanted in (PERSON["name"], PERSON["literal"], ORGANISATION["name"],
-                       ORGANISATION["literal"].upper()):
+        for wanted in (
+            PERSON["name"],
+            PERSON["literal"],
+            ORGANISATION["name"],
+            ORGANISATION["literal"].upper(),
+        ):
             assert wire(c, entity=wanted) == [desk.meeting], wanted
         # With the other filters: an urgency none of them has leaves nothing.
         assert wire(c, entity=PERSON["name"], urgency="1") == []
@@ -171,9 +186,10 @@ def test_a_too_long_filter_is_a_400_page(desk: Desk):
 
 
 def test_the_live_stream_marks_items_outside_the_entity_filter(desk: Desk):
-    with desk.reader() as c, c.stream(
-        "GET", "/portal/stream", params={"entity": GAZA_NAME}, timeout=10
-    ) as stream:
+    with (
+        desk.reader() as c,
+        c.stream("GET", "/portal/stream", params={"entity": GAZA_NAME}, timeout=10) as stream,
+    ):
         lines = stream.iter_lines()
         assert next(lines).startswith("retry:")
         desk.publish(ninjs("urn:test:ent:live-other", "خبر رياضي جديد", SPORT))
