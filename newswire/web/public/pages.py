@@ -262,7 +262,6 @@ def home_page(
     ``key`` for the window ``day``)."""
     page = i18n.lang(code)
     groups: dict[str, dict[str, Any]] = {}
-    thumbs = 0
     for item in items:
         subject = main_subject(item)
         group = groups.get(subject)
@@ -277,7 +276,6 @@ def home_page(
             continue  # a subject shows its latest; "more news" all the rest
         when = item.versioncreated or item.firstcreated
         thumb = pictures.thumbnail(key, day, item) if key else None
-        thumbs += thumb is not None
         group["entries"].append(
             {
                 "href": urls.item_path(item),
@@ -289,9 +287,14 @@ def home_page(
                 "hijri": i18n.hijri(when) if when and page.ui == "ar" else "",
                 "iso": iso(when),
                 "thumb": thumb,
-                "lazy": thumbs > 1,  # the first picture of the page is fetched at once
+                "lazy": True,
             }
         )
+    # The first picture of the page, in the order the groups show them (not the order of
+    # the items: a later item's group may come first), is fetched at once.
+    first = next((e for g in groups.values() for e in g["entries"] if e["thumb"]), None)
+    if first is not None:
+        first["lazy"] = False
     context = _common(site, base, page, urls.home_path(code))
     context["groups"] = list(groups.values())
     return _render("home", context)
