@@ -106,7 +106,8 @@ async def search(
     entity: Annotated[
         str | None,
         Query(
-            description="A person or organisation the item names, by name or vocabulary id.",
+            description="A person, organisation or place the item names (or is datelined"
+            " at), by name or id (قالن, nwv:hamas, Gaza, geonames:281133).",
             json_schema_extra={"maxLength": 200},
         ),
     ] = None,

@@ -82,7 +82,8 @@ class SearchRequest(msgspec.Struct, kw_only=True):
     place: str | None = None
     """A place the item names or is datelined at, by name or id (GeoNames, ISO 3166)."""
     entity: str | None = None
-    """A person or organisation the item names, by name or vocabulary id."""
+    """A person, organisation or place the item names (or a place it is datelined at), by
+    name or id: what ``place`` finds, and people and organisations by vocabulary id."""
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     sort: str = "relevance"
@@ -275,7 +276,14 @@ class Searcher:
                 folded = fold_set([value])
                 if not folded:
                     raise BadInput(f"{field} names nothing", field=field)
-                out.append(tantivy.Query.term_query(schema, field, folded.pop()))
+                term = folded.pop()
+                found = tantivy.Query.term_query(schema, field, term)
+                if field == "entity":  # a person, an organisation or a place
+                    place = tantivy.Query.term_query(schema, "place", term)
+                    found = tantivy.Query.boolean_query(
+                        [(Occur.Should, found), (Occur.Should, place)]
+                    )
+                out.append(found)
         if req.urgency:
             low, high = parse_urgency(req.urgency)
             out.append(

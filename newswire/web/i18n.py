@@ -67,6 +67,7 @@ UI: dict[str, dict[str, str]] = {
         "back_home": "العودة إلى الصفحة الرئيسية",
         "footer": "موجز للأخبار؛ النص الكامل للمشتركين.",
         "credit": "المصدر",
+        "named": "في هذا الخبر",
     },
     "en": {
         "language_name": "English",
@@ -110,6 +111,7 @@ UI: dict[str, dict[str, str]] = {
         "back_home": "Back to the home page",
         "footer": "News summaries; the full text is for subscribers.",
         "credit": "Credit",
+        "named": "In this story",
     },
 }
 

@@ -1,6 +1,7 @@
 """The portal's item pages: ``/portal/items/{id}`` (the item as entitled, its versions,
-a diff between two) and ``/portal/items/{id}/download?format=`` (the item as
-``GET /v1/items/{id}`` renders it).
+a diff between two, its subjects, places, people and organisations as links to the wire
+filtered by them, its story thread) and ``/portal/items/{id}/download?format=`` (the item
+as ``GET /v1/items/{id}`` renders it).
 
 Every version is judged with the one entitlement rule (``newswire.access.entitlement``:
 ``visible``, ``versions_seen``) and shown through the renderer's view at its access level, so a
@@ -18,15 +19,17 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from newswire import formats
+from newswire.access import taxonomy
 from newswire.access.auth import Principal
 from newswire.access.entitlement import Access, codec_for, versions_seen, visible
 from newswire.delivery.renderer import Renderer
+from newswire.enrich.threads import SAME_STORY
 from newswire.errors import BadInput, NotFound
-from newswire.model import NewsItem, utcnow
+from newswire.model import MACHINE, EntityKind, NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal import files
-from newswire.web.portal.live import entry, stamp
+from newswire.web.portal.live import MAX_ENTITY, entry, item_href, stamp
 from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.sessions import LoggedIn, require
 from newswire.web.urls import request_base
@@ -78,6 +81,80 @@ def _words(old: str, new: str) -> list[tuple[str, str]]:
     return pieces
 
 
+NAMED_KINDS: tuple[tuple[EntityKind, str], ...] = (
+    ("place", "places"),
+    ("person", "people"),
+    ("organisation", "organisations"),
+)
+"""The kinds of entity the item page lists, each under its heading (a word's key)."""
+THREAD_SIZE = 20
+"""The most story-thread links the page shows."""
+
+
+def named(item: NewsItem, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """The item's subjects, places, people and organisations, each once, as links to the
+    wire filtered by it (a subject by its Media Topic code, anything else by its id, or its
+    name when it has none): ``{"subjects": [{label, href, machine}], "places": ...}``. A
+    subject that is no Media Topic the wire can filter by is listed without a link."""
+    out: dict[str, list[dict[str, Any]]] = {"subjects": []}
+    seen: set[tuple[str, str]] = set()
+    for concept in item.subjects:
+        code = taxonomy.qcode(concept.code) or taxonomy.qcode(concept.uri)
+        known = bool(code) and taxonomy.known(code)
+        label = (taxonomy.label(code, lang) if known else "") or concept.name or concept.code
+        if not label or ("subject", code or label) in seen:
+            continue
+        seen.add(("subject", code or label))
+        out["subjects"].append(
+            {
+                "label": label,
+                "href": "/portal?subject=" + quote(code, safe=":") if known else "",
+                "machine": concept.creator == MACHINE,
+            }
+        )
+    for kind, key in NAMED_KINDS:
+        out[key] = []
+        for entity in item.entities_of(kind):
+            wanted = entity.id if entity.id and len(entity.id) <= MAX_ENTITY else entity.name
+            if not entity.name or not wanted or (kind, wanted) in seen:
+                continue
+            seen.add((kind, wanted))
+            out[key].append(
+                {
+                    "label": entity.name,
+                    "href": "/portal?entity=" + quote(wanted, safe=""),
+                    "machine": entity.creator == MACHINE,
+                }
+            )
+    return out
+
+
+def thread(store: Store, principal: Principal, item: NewsItem) -> list[dict[str, Any]]:
+    """The stories ``item`` is linked with (its associations of type text: the same story
+    under another id, or a related one), those the principal may see, with their headline."""
+    out: list[dict[str, Any]] = []
+    for association in item.associations:
+        if association.type != "text" or association.id == item.id:
+            continue
+        try:
+            shown, _ = visible(principal, store, association.id, None)
+        except NotFound:
+            continue  # not the subscriber's, under embargo, or not there: not linked
+        out.append(
+            {
+                "href": item_href(association.id),
+                "headline": shown.item.headline or association.headline or association.id,
+                "language": shown.item.language,
+                "same": association.rel == SAME_STORY,
+                "machine": association.creator == MACHINE,
+                "withdrawn": shown.item.pubstatus == "canceled",
+            }
+        )
+        if len(out) >= THREAD_SIZE:
+            break
+    return out
+
+
 def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any]:
     """Everything the item page shows (in a worker thread: it reads the store)."""
     p = request.query_params
@@ -100,6 +177,7 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
         new = renderer.view(versions[b][0].item, versions[b][1])
         changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}
     quoted = quote(item_id, safe=":@")
+    tags = named(item, sessions.ui_lang(request, logged.account))
     showable = not g.embargoed and stored.item.pubstatus != "canceled"
     return {
         "item": item,
@@ -130,6 +208,9 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
             for name in download_formats(principal)
         ],
         "diff_action": f"/portal/items/{quoted}",
+        "named": tags,
+        "machine_tags": any(tag["machine"] for listed in tags.values() for tag in listed),
+        "thread": thread(store, principal, item),
     }
 
 

@@ -30,7 +30,13 @@ from starlette.types import Send
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic
 from newswire.access.entitlement import Access
-from newswire.access.products import NORMAL_URGENCY, parse_urgency
+from newswire.access.products import (
+    NORMAL_URGENCY,
+    entities_of,
+    fold_set,
+    parse_urgency,
+    places_of,
+)
 from newswire.delivery.hub import Hub, Listener, Out
 from newswire.delivery.renderer import Renderer
 from newswire.delivery.sse import EventStream
@@ -43,21 +49,34 @@ from newswire.validation import LANGUAGE_TAG
 
 FLASH_URGENCY = 2
 """Urgency 1 (flash) and 2 (urgent) are highlighted on the wire."""
+MAX_ENTITY = 200
+"""The longest place, person or organisation filter (as the search API's ``entity``)."""
 
 
 class Filters(NamedTuple):
-    """The wire's (and a topic's) filters: a language, a Media Topic, an urgency range."""
+    """The wire's (and a topic's) filters: a language, a Media Topic, an urgency range,
+    and (not a topic's) a place, person or organisation the item names, by name or id."""
 
     language: str = ""
     subject: str = ""
     urgency: str = ""
+    entity: str = ""
 
     @classmethod
-    def of(cls, language: str | None, subject: str | None, urgency: str | None) -> Filters:
+    def of(
+        cls,
+        language: str | None,
+        subject: str | None,
+        urgency: str | None,
+        entity: str | None = None,
+    ) -> Filters:
         """Checked filters (``BadInput`` naming the one at fault)."""
         language = (language or "").strip()
         subject = (subject or "").strip()
         urgency = (urgency or "").strip()
+        entity = (entity or "").strip()
+        if len(entity) > MAX_ENTITY:
+            raise BadInput(f"entity is longer than {MAX_ENTITY} characters", field="entity")
         if language and not LANGUAGE_TAG.fullmatch(language):
             raise BadInput(f"{language[:20]!r} is not a language tag", field="language")
         if subject:
@@ -68,7 +87,7 @@ class Filters(NamedTuple):
         if urgency:
             low, high = parse_urgency(urgency)
             urgency = str(low) if low == high else f"{low}-{high}"
-        return cls(language, subject, urgency)
+        return cls(language, subject, urgency, entity)
 
     def admits(self, item: NewsItem) -> bool:
         if self.language:
@@ -86,6 +105,10 @@ class Filters(NamedTuple):
             low, high = parse_urgency(self.urgency)
             urgency = NORMAL_URGENCY if item.urgency is None else item.urgency
             if not low <= urgency <= high:
+                return False
+        if self.entity:
+            named = fold_set(places_of(item)) | fold_set(entities_of(item))
+            if not fold_set([self.entity]) & named:
                 return False
         return True
 

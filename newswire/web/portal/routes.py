@@ -2,8 +2,8 @@
 
 Routes (server-rendered, Arabic first; JavaScript only for the live wire):
 
-- ``/portal``: the latest entitled items, newest first, filtered by language, subject and
-  urgency (a GET form); ``portal.js`` follows ``/portal/stream`` and puts new items on top;
+- ``/portal``: the latest entitled items, newest first, filtered by language, subject,
+  urgency and a place, person or organisation they name (a GET form); ``portal.js`` follows ``/portal/stream`` and puts new items on top;
 - ``/portal/stream``: Server-Sent Events for the page (``newswire.web.portal.live``);
 - ``/portal/search``: the search engine with the account's products, ``<mark>``ed snippets;
 - ``/portal/items/{id}``: the item as entitled (full text or teaser), its versions, a diff
@@ -71,7 +71,7 @@ def _store(request: Request) -> Store:
 
 def filters_of(request: Request) -> Filters:
     p = request.query_params
-    return Filters.of(p.get("language"), p.get("subject"), p.get("urgency"))
+    return Filters.of(p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"))
 
 
 def choices(request: Request, lang: str) -> dict[str, Any]:
@@ -178,6 +178,7 @@ async def search(
         lang=filters.language or None,
         subject=filters.subject or None,
         urgency=filters.urgency or None,
+        entity=filters.entity or None,
         sort="relevance",
         page=page,
         limit=SEARCH_PAGE,

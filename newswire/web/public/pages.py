@@ -2,8 +2,11 @@
 the error pages (withdrawn, not found). Each function returns the page's bytes.
 
 An item page shows the teaser only (``newswire.text.teaser``: headline, lead and the first
-paragraphs up to ``teaser_chars``), never the body; its metadata (OpenGraph, schema.org
-``NewsArticle`` as JSON-LD) says no more than the page does. Everything from an item is
+paragraphs up to ``teaser_chars``), never the body, with its subjects and the places,
+people and organisations it names (the source's and those enrichment found) as plain
+tags; its metadata (OpenGraph, schema.org ``NewsArticle`` as JSON-LD, whose ``about``,
+``mentions`` and ``contentLocation`` are those subjects and tags) says no more than the
+page does. Everything from an item is
 escaped by the templates; the JSON-LD is JSON with ``<``, ``>`` and ``&`` written as
 ``\\u003c`` ... so that no ``</script>`` can end its element early.
 """
@@ -18,7 +21,7 @@ from typing import Any
 from markupsafe import Markup
 
 from newswire.access import taxonomy
-from newswire.model import NewsItem, as_utc
+from newswire.model import Entity, NewsItem, as_utc
 from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
@@ -32,6 +35,9 @@ SUMMARY_CHARS = 240
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 _OG_LOCALES = {"ar": "ar_AR", "en": "en_US", "fa": "fa_IR", "ur": "ur_PK", "he": "he_IL"}
 _JSON_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_SCHEMA_TYPES = {"place": "Place", "person": "Person", "organisation": "Organization"}
+"""The entities a page names, by kind, and their schema.org type."""
+_MEDIA_TOPIC = "http://cv.iptc.org/newscodes/mediatopic/"
 
 
 def json_ld(data: dict[str, Any]) -> Markup:
@@ -122,6 +128,11 @@ def item_page(
         if name and name not in (s["label"] for s in subjects):
             subjects.append({"label": name, "code": taxonomy.qcode(concept.code)})
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
+    named = [e for e in item.entities if e.kind in _SCHEMA_TYPES and e.name]
+    tags: list[dict[str, str]] = []
+    for entity in named:
+        if entity.name not in (t["name"] for t in tags):
+            tags.append({"name": entity.name, "kind": entity.kind})
     author: dict[str, str] = (
         {"@type": "Person", "name": item.byline}
         if item.byline
@@ -144,6 +155,17 @@ def item_page(
         ld["dateline"] = dateline
     if subjects:
         ld["articleSection"] = [s["label"] for s in subjects]
+    about = [entity_ld(e) for e in named if e.rel == "about"] + [
+        {"@type": "Thing", "name": s["label"], "sameAs": _MEDIA_TOPIC + s["code"].removeprefix("medtop:")}
+        for s in subjects
+        if s["code"]
+    ]
+    if about:
+        ld["about"] = about
+    if mentions := [entity_ld(e) for e in named if e.rel != "about"]:
+        ld["mentions"] = mentions
+    if located := [entity_ld(e) for e in named if e.kind == "place" and e.rel == "located"]:
+        ld["contentLocation"] = located[0]
     if item.keywords:
         ld["keywords"] = list(item.keywords)
     shown = picture or (item if pictures.has_media(item) else None)
@@ -158,6 +180,7 @@ def item_page(
         paragraphs=paragraphs,
         description=description,
         subjects=subjects,
+        tags=tags,
         dateline=dateline,
         date=i18n.moment(when, page.ui) if when else "",
         hijri=i18n.hijri(when) if when and page.ui == "ar" else "",
@@ -169,6 +192,25 @@ def item_page(
         own_media=shown is item,
     )
     return _render("item", context)
+
+
+def entity_ld(entity: Entity) -> dict[str, Any]:
+    """A place (with its coordinates and country when known), person or organisation as
+    schema.org JSON-LD; its id as ``sameAs`` when a URL (GeoNames), else ``identifier``."""
+    ld: dict[str, Any] = {"@type": _SCHEMA_TYPES[entity.kind], "name": entity.name}
+    if entity.id.startswith(("https://", "http://")):
+        ld["sameAs"] = entity.id
+    elif entity.id:
+        ld["identifier"] = entity.id
+    if entity.kind == "place" and entity.latitude is not None and entity.longitude is not None:
+        ld["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": entity.latitude,
+            "longitude": entity.longitude,
+        }
+    if entity.kind == "place" and entity.country:
+        ld["address"] = {"@type": "PostalAddress", "addressCountry": entity.country}
+    return ld
 
 
 def _image_ld(base: str, figure: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +262,6 @@ def home_page(
     ``key`` for the window ``day``)."""
     page = i18n.lang(code)
     groups: dict[str, dict[str, Any]] = {}
-    thumbs = 0
     for item in items:
         subject = main_subject(item)
         group = groups.get(subject)
@@ -235,7 +276,6 @@ def home_page(
             continue  # a subject shows its latest; "more news" all the rest
         when = item.versioncreated or item.firstcreated
         thumb = pictures.thumbnail(key, day, item) if key else None
-        thumbs += thumb is not None
         group["entries"].append(
             {
                 "href": urls.item_path(item),
@@ -247,9 +287,14 @@ def home_page(
                 "hijri": i18n.hijri(when) if when and page.ui == "ar" else "",
                 "iso": iso(when),
                 "thumb": thumb,
-                "lazy": thumbs > 1,  # the first picture of the page is fetched at once
+                "lazy": True,
             }
         )
+    # The first picture of the page, in the order the groups show them (not the order of
+    # the items: a later item's group may come first), is fetched at once.
+    first = next((e for g in groups.values() for e in g["entries"] if e["thumb"]), None)
+    if first is not None:
+        first["lazy"] = False
     context = _common(site, base, page, urls.home_path(code))
     context["groups"] = list(groups.values())
     return _render("home", context)
