@@ -179,3 +179,47 @@ def test_search_filters_and_counts_what_enrichment_found(searched):
     assert seed_id in got
     for item_id in got:
         assert GAZA in {e.id for e in stored(db, item_id).entities} or item_id == seed_id
+
+
+def test_a_vocabulary_change_applies_to_what_a_running_server_takes_in_next(store_url):
+    """An editor adds a person and removes an organisation with ``newswire vocab`` while
+    the server runs: the next items it enriches name the one and not the other."""
+    server = Server(store_url)  # every step, as by default
+    body = (
+        "قال المتحدث باسم الحركة سامي أبو زهري إن وفد حماس وصل إلى القاهرة"
+        " لبحث التهدئة في غزة، وإن اللقاءات ستستمر عدة أيام مع المسؤولين المصريين."
+    )
+    try:
+        with server.client(make_key(store_url, "--scope", "publish", "--name", "DESK")) as desk:
+
+            def post(n: int):
+                doc = {
+                    "uri": f"urn:test:vocab:{n}",
+                    "type": "text",
+                    "language": "ar",
+                    "headlines": [{"role": "main", "value": f"وفد حماس في القاهرة {n}"}],
+                    "bodies": [{"role": "main", "contentType": "text/plain", "value": body}],
+                }
+                answer = desk.post(
+                    "/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"}
+                )
+                assert answer.status_code in (200, 201), answer.text
+                return {e.id for e in stored(store_url, doc["uri"]).entities}
+
+            before = post(0)
+            assert "nwv:hamas" in before and not any("zuhri" in i for i in before)
+            for args in (
+                ("vocab", "add", "person", "سامي أبو زهري", "--name", "en=Sami Abu Zuhri"),
+                ("vocab", "remove", "nwv:hamas"),
+            ):
+                result = newswire(*args, db=store_url)
+                assert result.returncode == 0, result.stderr.decode()
+            tries = iter(range(1, 1000))
+
+            def changed():
+                found = post(next(tries))
+                return "nwv:sami-abu-zuhri" in found and "nwv:hamas" not in found
+
+            retry_until(changed, "the server's enrichment to see the vocabulary change")
+    finally:
+        server.close()
