@@ -27,6 +27,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from newswire.enrich.base import Term
+from newswire.store.base import Row, time_at
 
 EntryStatus = Literal["term", "removed", "merged"]
 GENERATION = "vocabulary"
@@ -70,3 +71,19 @@ class Vocabulary(Protocol):
     def list(self) -> builtins.list[Edit]:
         """Every row, by id."""
         ...
+
+
+_TERM = msgspec.json.Decoder(Term).decode
+
+
+def edit_of(row: Row) -> Edit:
+    """An ``Edit`` from a row of the ``vocabulary`` table, on either backend."""
+    term_id, status, merged_into, data, changed_at = row
+    status_: EntryStatus = status
+    return Edit(
+        id=term_id,
+        status=status_,
+        term=_TERM(bytes(data)) if data is not None else None,
+        merged_into=merged_into,
+        changed_at=time_at(changed_at),
+    )

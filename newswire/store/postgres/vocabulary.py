@@ -8,12 +8,11 @@ import msgspec
 
 from newswire.enrich.base import Term
 from newswire.model import utcnow
-from newswire.store.base import Row, iso, time_at
+from newswire.store.base import Row, iso
 from newswire.store.postgres.database import Database
-from newswire.store.vocabulary import Edit, EntryStatus
+from newswire.store.vocabulary import Edit, edit_of
 
 _ENCODE = msgspec.json.Encoder().encode
-_TERM = msgspec.json.Decoder(Term).decode
 _COLUMNS = "id, status, merged_into, data, changed_at"
 _UPSERT = (
     f"INSERT INTO vocabulary ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO"
@@ -21,17 +20,6 @@ _UPSERT = (
     " data = excluded.data, changed_at = excluded.changed_at"
 )
 
-
-def edit_of(row: Row) -> Edit:
-    term_id, status, merged_into, data, changed_at = row
-    status_: EntryStatus = status
-    return Edit(
-        id=term_id,
-        status=status_,
-        term=_TERM(bytes(data)) if data is not None else None,
-        merged_into=merged_into,
-        changed_at=time_at(changed_at),
-    )
 
 
 class PostgresVocabulary:
