@@ -24,7 +24,7 @@ from tests.portal.test_live import read_events
 
 GAZA = "https://sws.geonames.org/281133/"
 GAZA_NAME = "غزة"
-PERSON = {"name": "إبراهيم قالن", "literal": "nwv:test-ibrahim-kalin"}
+PERSON = {"name": "سليم الاختباري", "literal": "nwv:test-salim"}  # no one real: the seed names real people
 ORGANISATION = {"name": "منظمة الاختبار الدولية", "literal": "nwv:test-organisation"}
 READER = "reader@daily.example"
 SPORT = [
