@@ -25,6 +25,7 @@ from newswire.store.base import Prepared, prepare
 from newswire.validation import check_item, strip_unencodable
 
 if TYPE_CHECKING:
+    from newswire.enrich.pipeline import Enricher
     from newswire.store import Store
 
 AUTO = "auto"
@@ -227,16 +228,26 @@ Enrich = tuple[str, tuple[str, ...]]
 _WORKER_STORE: list[Store] = []  # a worker process's own handle on the store, opened once
 
 
-def _enriched(items: list[NewsItem], enrich: Enrich | None) -> list[NewsItem]:
-    if enrich is None or not enrich[1]:
-        return items
-    from newswire.enrich.pipeline import enrich_items, enricher_for
+def _worker_enricher(enrich: Enrich) -> tuple[Store, Enricher]:
+    """This worker process's store and enricher, made on its first chunk; the enricher
+    holds what it writes as it finds until the chunk is done (``Enricher.hold``)."""
+    from newswire.enrich.pipeline import enricher_for
     from newswire.store import open_store
 
     if not _WORKER_STORE:
         _WORKER_STORE.append(open_store(enrich[0]))
+        enricher_for(_WORKER_STORE[0], enrich[1]).hold()
     store = _WORKER_STORE[0]
-    out = enrich_items(enricher_for(store, enrich[1]), store, items)
+    return store, enricher_for(store, enrich[1])
+
+
+def _enriched(items: list[NewsItem], enrich: Enrich | None) -> list[NewsItem]:
+    if enrich is None or not enrich[1]:
+        return items
+    from newswire.enrich.pipeline import enrich_items
+
+    store, enricher = _worker_enricher(enrich)
+    out = enrich_items(enricher, store, items)
     return [i for i in out if isinstance(i, NewsItem)]
 
 
@@ -251,6 +262,8 @@ def _parse_chunk(args: tuple[list[Path], str, int, Enrich | None]) -> list[Parse
         if items is not None:
             items = _enriched(items, enrich)
         out.append((source, [prepare(i) for i in items] if items is not None else None, error))
+    if enrich is not None and enrich[1]:
+        _worker_enricher(enrich)[1].flush()  # the chunk's story signatures, one write
     return out
 
 

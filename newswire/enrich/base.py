@@ -15,7 +15,7 @@ together is 5 ms median per item on the corpus, ``bench/enrich.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import msgspec
 
@@ -58,6 +58,20 @@ class Document(msgspec.Struct, kw_only=True):
     has run, or when nothing could be told)."""
     found: Findings
     """What the steps before this one found (merged), so a later step can build on it."""
+    analysed: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    """``terms``' memory: language -> the text's terms."""
+
+    def terms(self, lang: str | None) -> list[str]:
+        """``text``'s terms as search reads it (``newswire.text.analyze``: normalised,
+        stemmed), made once per document and language however many steps ask. The list
+        is shared: copy it before changing it."""
+        key = lang or ""
+        found = self.analysed.get(key)
+        if found is None:
+            from newswire.text.analyze import analyzer
+
+            found = self.analysed[key] = analyzer(lang).terms(self.text)
+        return found
 
 
 class Term(msgspec.Struct, kw_only=True, frozen=True):
@@ -107,3 +121,13 @@ class Step(Protocol):
     name: str
 
     def find(self, doc: Document) -> Findings: ...
+
+
+@runtime_checkable
+class Holds(Protocol):
+    """A step that writes as it finds (story threads keep each item's signature) and can
+    instead keep what it would write until ``flush``: one write for many items."""
+
+    def hold(self) -> None: ...
+
+    def flush(self) -> None: ...

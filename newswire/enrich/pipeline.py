@@ -37,7 +37,7 @@ from typing import TypeVar
 
 import msgspec
 
-from newswire.enrich.base import STEPS, Context, Document, Findings, Step
+from newswire.enrich.base import STEPS, Context, Document, Findings, Holds, Step
 from newswire.errors import NotFound
 from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
@@ -80,6 +80,17 @@ class Enricher:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(step.name for step in self.steps)
+
+    def hold(self) -> None:
+        """Steps that write as they find keep it until ``flush`` (``base.Holds``)."""
+        for step in self.steps:
+            if isinstance(step, Holds):
+                step.hold()
+
+    def flush(self) -> None:
+        for step in self.steps:
+            if isinstance(step, Holds):
+                step.flush()
 
     def findings(self, item: NewsItem) -> Findings:
         """What every step finds in ``item``, merged in step order (no precedence yet)."""

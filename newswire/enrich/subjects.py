@@ -24,7 +24,7 @@ from importlib.resources import as_file, files
 
 from newswire.access.taxonomy import label
 from newswire.enrich.base import Context, Document, Findings, Step
-from newswire.enrich.subject_model import Model, load, tokens
+from newswire.enrich.subject_model import Model, load
 from newswire.model import MACHINE, Concept
 from newswire.text.analyze import analyzer
 
@@ -81,7 +81,9 @@ class Subjects:
         settings = self.model.settings
         item = doc.item
         head = "\n".join(p for p in (item.headline, item.lead) if p)
-        terms = tokens(head, doc.text, settings.head_weight)
+        head_terms = analyzer("ar").terms(head) if head else []
+        # The text's terms are made once for every step that reads them (threads too).
+        terms = doc.terms("ar") + head_terms * (settings.head_weight - 1)
         if len(terms) < settings.min_terms:
             return Findings()
         ranked = self.model.topics(terms)
@@ -91,7 +93,7 @@ class Subjects:
         found = [concept(first, p1)]
         if p2 >= settings.threshold and p2 >= settings.second_ratio * p1:
             found.append(concept(second, p2))
-        if first == POLITICS and len(_CONFLICT.intersection(analyzer("ar").terms(head))) >= 2:
+        if first == POLITICS and len(_CONFLICT.intersection(head_terms)) >= 2:
             found.append(concept(CONFLICT, min(p1, 0.6)))
         return Findings(subjects=found)
 

@@ -39,7 +39,7 @@ from datasketch import MinHash
 
 from newswire.enrich.base import Context, Document, Findings
 from newswire.model import Association, is_item_type
-from newswire.store.threads import MemoryThreads, Threads
+from newswire.store.threads import MemoryThreads, Remembered, Threads
 from newswire.text.analyze import analyzer
 
 SHINGLE = 3
@@ -105,9 +105,13 @@ def _term_hash(term: str) -> int:
     return found
 
 
-def shingles(text: str, lang: str | None = None) -> npt.NDArray[np.uint64]:
-    """The distinct hashes (32-bit) of ``text``'s runs of ``SHINGLE`` terms, in no order."""
-    terms = analyzer(lang).terms(text)
+def shingles(
+    text: str, lang: str | None = None, terms: list[str] | None = None
+) -> npt.NDArray[np.uint64]:
+    """The distinct hashes (32-bit) of ``text``'s runs of ``SHINGLE`` terms, in no order
+    (``terms``: the text's terms, when they are made already)."""
+    if terms is None:
+        terms = analyzer(lang).terms(text)
     hashes = np.fromiter(map(_term_hash, terms), dtype=np.uint64, count=len(terms))
     n = len(hashes) - SHINGLE + 1
     if n < 1:
@@ -120,9 +124,11 @@ def shingles(text: str, lang: str | None = None) -> npt.NDArray[np.uint64]:
     return np.unique(runs)
 
 
-def signature(text: str, lang: str | None = None) -> Signature | None:
+def signature(
+    text: str, lang: str | None = None, terms: list[str] | None = None
+) -> Signature | None:
     """``text``'s signature; None when it has fewer than ``MIN_SHINGLES`` shingles."""
-    runs = shingles(text, lang)
+    runs = shingles(text, lang, terms)
     if len(runs) < MIN_SHINGLES:
         return None
     sketch = MinHash(
@@ -182,10 +188,25 @@ class ThreadsStep:
 
     def __init__(self, threads: Threads):
         self.threads = threads
+        self._held: list[Remembered] | None = None
+
+    def hold(self) -> None:
+        """Keep the signatures of the items found from now on until ``flush``, instead of
+        writing each at once: bulk ingest's workers write one transaction a chunk of files,
+        not one an item (the items of a chunk are not stored yet in any case, so they could
+        not be each other's candidates)."""
+        self._held = []
+
+    def flush(self) -> None:
+        """Write what ``hold`` kept (one write), and keep holding."""
+        if self._held:
+            held, self._held = self._held, []
+            self.threads.remember_many(held)
 
     def find(self, doc: Document) -> Findings:
         item = doc.item
-        sig = signature(doc.text, doc.language or item.language or None)
+        lang = doc.language or item.language or None
+        sig = signature(doc.text, lang, doc.terms(lang))
         if sig is None:
             return Findings()
         linked: list[tuple[float, Association]] = []
@@ -200,9 +221,11 @@ class ThreadsStep:
             kind = candidate.type if is_item_type(candidate.type) else "text"
             link = Association(id=candidate.id, type=kind, rel=rel, headline=candidate.headline)
             linked.append((estimate, link))
-        self.threads.remember(
-            item.id, sig.to_bytes(), sig.bands, type=item.type, headline=item.headline
-        )
+        mine = Remembered(item.id, sig.to_bytes(), sig.bands, item.type, item.headline)
+        if self._held is not None:
+            self._held.append(mine)
+        else:
+            self.threads.remember_many([mine])
         linked.sort(key=lambda found: -found[0])  # stable: ties keep the store's order
         return Findings(associations=[link for _, link in linked[:LINKS]])
 

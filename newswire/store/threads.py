@@ -38,6 +38,16 @@ class Candidate(NamedTuple):
     """How many band keys it shares with the query."""
 
 
+class Remembered(NamedTuple):
+    """One item's signature and band keys, for ``Threads.remember_many``."""
+
+    item_id: str
+    signature: bytes
+    bands: Sequence[int]
+    type: str = "text"
+    headline: str = ""
+
+
 class Threads(Protocol):
     """Signatures and band keys of items, shared by every process on the store.
 
@@ -45,7 +55,8 @@ class Threads(Protocol):
 
     - ``remember(item_id, signature, bands, …)`` keeps the item's signature and band keys,
       replacing any it had (an item is remembered again for each of its versions); doing it
-      twice is doing it once.
+      twice is doing it once. ``remember_many`` is ``remember`` for many items, in one
+      write (bulk ingest's workers: one transaction for a chunk of files, not one an item).
     - ``candidates(bands, exclude)`` is one indexed query: the items sharing at least one
       of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``.
       Only items the store holds are candidates, and not those withdrawn or under
@@ -71,6 +82,8 @@ class Threads(Protocol):
         from (``MemoryThreads``); a database store reads the headline of the latest stored
         version instead."""
         ...
+
+    def remember_many(self, entries: Sequence[Remembered]) -> None: ...
 
 
 class MemoryThreads:
@@ -116,3 +129,7 @@ class MemoryThreads:
             self._first.setdefault(item_id, len(self._first))
             for band in bands:
                 self._bands.setdefault(band, set()).add(item_id)
+
+    def remember_many(self, entries: Sequence[Remembered]) -> None:
+        for e in entries:
+            self.remember(e.item_id, e.signature, e.bands, type=e.type, headline=e.headline)

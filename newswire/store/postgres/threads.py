@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from newswire.model import utcnow
 from newswire.store.base import iso
 from newswire.store.postgres.database import Database
-from newswire.store.threads import CANDIDATES, Candidate
+from newswire.store.threads import CANDIDATES, Candidate, Remembered
 
 # As the SQLite store's query (``newswire.store.sqlite.threads``): the band keys through
 # the primary key's index, then only the items the store holds, as their latest version.
@@ -53,18 +53,24 @@ class PostgresThreads:
         type: str = "text",
         headline: str = "",
     ) -> None:
-        # One round trip (a pipeline): the signature, then the item's band keys replaced.
-        with self._db.pipeline() as conn:
-            conn.execute(
+        self.remember_many([Remembered(item_id, signature, bands, type, headline)])
+
+    def remember_many(self, entries: Sequence[Remembered]) -> None:
+        if not entries:
+            return
+        # One round trip (a pipeline): the signatures, then the items' band keys replaced.
+        with self._db.pipeline() as conn, conn.cursor() as cur:
+            cur.executemany(
                 "INSERT INTO thread_signatures (item_id, type, signature) VALUES (%s, %s, %s)"
                 " ON CONFLICT (item_id) DO UPDATE"
                 " SET type = excluded.type, signature = excluded.signature",
-                (item_id, type, signature),
+                [(e.item_id, e.type, e.signature) for e in entries],
             )
-            conn.execute("DELETE FROM thread_bands WHERE item_id = %s", (item_id,))
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO thread_bands (band, item_id) VALUES (%s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    [(band, item_id) for band in bands],
-                )
+            cur.executemany(
+                "DELETE FROM thread_bands WHERE item_id = %s", [(e.item_id,) for e in entries]
+            )
+            cur.executemany(
+                "INSERT INTO thread_bands (band, item_id) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [(band, e.item_id) for e in entries for band in e.bands],
+            )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from newswire.model import utcnow
 from newswire.store.base import iso
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.threads import CANDIDATES, Candidate
+from newswire.store.threads import CANDIDATES, Candidate, Remembered
 
 # The items sharing the most band keys (the primary key's index, one lookup a key), then
 # those of them the store holds, as their latest version stands: a row remembered for an
@@ -57,14 +57,21 @@ class SQLiteThreads(Tables):
         type: str = "text",
         headline: str = "",
     ) -> None:
+        self.remember_many([Remembered(item_id, signature, bands, type, headline)])
+
+    def remember_many(self, entries: Sequence[Remembered]) -> None:
+        if not entries:
+            return
         with write_transaction(self._db, self._lock) as cur:
-            cur.execute(
+            cur.executemany(
                 "INSERT OR REPLACE INTO thread_signatures (item_id, type, signature)"
                 " VALUES (?, ?, ?)",
-                (item_id, type, signature),
+                [(e.item_id, e.type, e.signature) for e in entries],
             )
-            cur.execute("DELETE FROM thread_bands WHERE item_id = ?", (item_id,))
+            cur.executemany(
+                "DELETE FROM thread_bands WHERE item_id = ?", [(e.item_id,) for e in entries]
+            )
             cur.executemany(
                 "INSERT OR IGNORE INTO thread_bands (band, item_id) VALUES (?, ?)",
-                [(band, item_id) for band in bands],
+                [(band, e.item_id) for e in entries for band in e.bands],
             )
