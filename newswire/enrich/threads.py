@@ -10,7 +10,7 @@ stored, so that a subscriber and the portal can show one story with its developm
 **How.** The item's text, as search sees it (``newswire.text.analyze`` terms: normalised,
 so hamza and diacritic variants do not break a match, and stemmed), is cut into
 overlapping runs of ``SHINGLE`` terms; their set is summarised by a MinHash signature of
-``PERMUTATIONS`` values (``datasketch``), whose share of equal values estimates the
+``PERMUTATIONS`` values (datasketch's ``affine32`` MinHash, ``minhash`` below), whose share of equal values estimates the
 Jaccard similarity of two items' sets. To find the stored items worth comparing without
 comparing with all, the signature is cut into ``BANDS`` bands of ``ROWS`` values (LSH):
 two items sharing a band's values are candidates. The store keeps every item's signature
@@ -35,7 +35,6 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
 
 from newswire.enrich.base import Context, Document, Findings
 from newswire.model import Association, is_item_type
@@ -77,7 +76,36 @@ LINKS = 5
 _TERM_HASHES: dict[str, int] = {}
 _CACHE_LIMIT = 500_000
 _MIX = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime: spreads one term's hash over the bits
-_PERMUTATIONS = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme="affine32").permutations
+
+
+def _affine_permutations(seed: int, count: int) -> tuple[npt.NDArray[np.uint32], ...]:
+    """datasketch's ``affine32`` permutations ``h -> a*h + b mod 2**32`` (``a`` odd), drawn
+    as ``MinHash(num_perm=count, seed=seed, scheme="affine32")`` draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _affine_permutations(SEED, PERMUTATIONS)
+
+
+def minhash(hashes: npt.NDArray[np.uint64]) -> Values:
+    """The MinHash values of a set of 32-bit hashes: datasketch's ``MinHash(scheme=
+    "affine32").update_batch`` to the bit (a test checks it against datasketch).
+
+    Written here rather than imported because importing datasketch imports scipy (its LSH
+    module's integrals): 0.45 s more for every process that enriches an item (each CLI
+    command, each server worker), for twenty lines of numpy that use none of it."""
+    hv = hashes.astype(np.uint32).reshape(-1, 1)
+    # MurmurHash3's 32-bit finaliser, a bijection that spreads the input's bits.
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> np.uint32(16))
+    values: Values = (hv * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2**32
+    return values
 _BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
 
 Values = npt.NDArray[np.uint32]
@@ -131,15 +159,7 @@ def signature(
     runs = shingles(text, lang, terms)
     if len(runs) < MIN_SHINGLES:
         return None
-    sketch = MinHash(
-        num_perm=PERMUTATIONS,
-        seed=SEED,
-        scheme="affine32",
-        permutations=_PERMUTATIONS,
-        hashfunc=int,
-    )
-    sketch.update_batch(runs.tolist())
-    values: Values = sketch.hashvalues
+    values = minhash(runs)
     return Signature(values, band_keys(values))
 
 
@@ -162,8 +182,8 @@ def from_bytes(data: bytes) -> Values | None:
 
 
 def similarity(a: Values, b: Values) -> float:
-    """The Jaccard similarity the two signatures estimate (``MinHash.jaccard``, without
-    making MinHash objects of stored values)."""
+    """The Jaccard similarity the two signatures estimate (datasketch's
+    ``MinHash.jaccard``: the share of equal values)."""
     return float(np.count_nonzero(a == b)) / PERMUTATIONS
 
 

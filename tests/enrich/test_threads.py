@@ -183,3 +183,20 @@ def test_the_migrations_make_the_tables_on_both_backends(store, store_backend):
     assert got.signature == b"\1" * 4 * threads.PERMUTATIONS
     migrations = SQLITE_MIGRATIONS if store_backend == "sqlite" else POSTGRES_MIGRATIONS
     assert any(m.name.startswith("threads:") for m in migrations)
+
+
+def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
+    """``threads.minhash`` reproduces datasketch's MinHash (it is not imported at run time:
+    datasketch imports scipy), so the thresholds measured with it hold."""
+    from datasketch import MinHash
+
+    text = "\n".join([ARTICLES[0]["headline"], ARTICLES[0]["body"]])
+    runs = threads.shingles(text, "ar")
+    assert len(runs) > 50
+    sketch = MinHash(
+        num_perm=threads.PERMUTATIONS, seed=threads.SEED, scheme="affine32", hashfunc=int
+    )
+    sketch.update_batch(runs.tolist())
+    assert threads.minhash(runs).tolist() == sketch.hashvalues.tolist()
+    sig = threads.signature(text, "ar")
+    assert sig is not None and sig.values.tolist() == sketch.hashvalues.tolist()
