@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newswire.enrich import threads  # noqa: E402
+from newswire.store.threads import Remembered  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
 SAME, FOLLOW, NONE = "same", "follow-up", "unrelated"
@@ -214,7 +215,7 @@ def lookups(pairs: list[Pair], articles: list[Article]) -> list[Found]:
     for a in articles:
         sig = threads.signature(a.text(), "ar")
         if sig is not None:
-            index.remember(a.id, sig.to_bytes(), sig.bands)
+            index.remember_many([Remembered(a.id, sig.to_bytes(), sig.bands)])
             kept[a.id] = sig.values
     out = []
     for p in pairs:

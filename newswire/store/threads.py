@@ -53,37 +53,28 @@ class Threads(Protocol):
 
     Contract, for every backend:
 
-    - ``remember(item_id, signature, bands, …)`` keeps the item's signature and band keys,
-      replacing any it had (an item is remembered again for each of its versions); doing it
-      twice is doing it once. ``remember_many`` is ``remember`` for many items, in one
-      write (bulk ingest's workers: one transaction for a chunk of files, not one an item).
+    - ``remember_many(entries)`` keeps each item's signature and band keys, replacing any
+      it had (an item is remembered again for each of its versions), in one write (bulk
+      ingest's workers: one transaction for a chunk of files, not one an item); doing it
+      twice is doing it once.
     - ``candidates(bands, exclude)`` is one indexed query: the items sharing at least one
       of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``.
       Only items the store holds are candidates, and not those withdrawn or under
       embargo: a signature remembered for an item that was then never stored (enrichment
       runs before the store's append, which may refuse it) is never a candidate, and the
-      headline is the latest stored version's.
+      headline is the latest stored version's. When ``exclude`` is stored already, only
+      items first stored before it are: a story links back to what came before it.
     """
 
     def candidates(
         self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
     ) -> list[Candidate]: ...
 
-    def remember(
-        self,
-        item_id: str,
-        signature: bytes,
-        bands: Sequence[int],
-        *,
-        type: str = "text",
-        headline: str = "",
-    ) -> None:
-        """``type`` and ``headline`` are kept where there is no stored item to read them
-        from (``MemoryThreads``); a database store reads the headline of the latest stored
-        version instead."""
+    def remember_many(self, entries: Sequence[Remembered]) -> None:
+        """Each entry's ``type`` and ``headline`` are kept where there is no stored item to
+        read them from (``MemoryThreads``); a database store reads the headline of the
+        latest stored version instead."""
         ...
-
-    def remember_many(self, entries: Sequence[Remembered]) -> None: ...
 
 
 class MemoryThreads:
@@ -112,14 +103,12 @@ class MemoryThreads:
             best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
             return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
 
-    def remember(
-        self,
-        item_id: str,
-        signature: bytes,
-        bands: Sequence[int],
-        *,
-        type: str = "text",
-        headline: str = "",
+    def remember_many(self, entries: Sequence[Remembered]) -> None:
+        for e in entries:
+            self._remember(e.item_id, e.signature, e.bands, e.type, e.headline)
+
+    def _remember(
+        self, item_id: str, signature: bytes, bands: Sequence[int], type: str, headline: str
     ) -> None:
         with self._lock:
             old = self._items.get(item_id)
@@ -129,7 +118,3 @@ class MemoryThreads:
             self._first.setdefault(item_id, len(self._first))
             for band in bands:
                 self._bands.setdefault(band, set()).add(item_id)
-
-    def remember_many(self, entries: Sequence[Remembered]) -> None:
-        for e in entries:
-            self.remember(e.item_id, e.signature, e.bands, type=e.type, headline=e.headline)

@@ -15,6 +15,7 @@ from newswire.model import NewsItem
 from newswire.store import open_store
 from newswire.store.migrations import SQLITE_MIGRATIONS
 from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
+from newswire.store.threads import Remembered
 from tests.conftest import CORPUS_SAMPLE
 
 SENTENCE = re.compile(r"(?<=[.!؟?])\s+")
@@ -174,8 +175,9 @@ def test_without_a_store_the_step_keeps_an_index_in_memory():
 
 
 def test_the_migrations_make_the_tables_on_both_backends(store, store_backend):
-    store.threads.remember("urn:test:x", b"\0" * 4 * threads.PERMUTATIONS, [1, -2, 2**63 - 1])
-    store.threads.remember("urn:test:x", b"\1" * 4 * threads.PERMUTATIONS, [3, -(2**63)])
+    zeros, ones = b"\0" * 4 * threads.PERMUTATIONS, b"\1" * 4 * threads.PERMUTATIONS
+    store.threads.remember_many([Remembered("urn:test:x", zeros, [1, -2, 2**63 - 1])])
+    store.threads.remember_many([Remembered("urn:test:x", ones, [3, -(2**63)])])
     assert store.threads.candidates([1, -2], exclude="") == []  # not stored: no candidate
     store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
     [got] = store.threads.candidates([3, -(2**63), 1], exclude="")

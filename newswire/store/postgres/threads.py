@@ -44,17 +44,6 @@ class PostgresThreads:
         args = {"bands": list(bands), "exclude": exclude, "limit": limit, "now": iso(utcnow())}
         return [Candidate(*row) for row in self._db.rows(_CANDIDATES, args)]
 
-    def remember(
-        self,
-        item_id: str,
-        signature: bytes,
-        bands: Sequence[int],
-        *,
-        type: str = "text",
-        headline: str = "",
-    ) -> None:
-        self.remember_many([Remembered(item_id, signature, bands, type, headline)])
-
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         if not entries:
             return

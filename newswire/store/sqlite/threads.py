@@ -48,17 +48,6 @@ class SQLiteThreads(Tables):
             ).fetchall()
         return [Candidate(*row) for row in rows]
 
-    def remember(
-        self,
-        item_id: str,
-        signature: bytes,
-        bands: Sequence[int],
-        *,
-        type: str = "text",
-        headline: str = "",
-    ) -> None:
-        self.remember_many([Remembered(item_id, signature, bands, type, headline)])
-
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         if not entries:
             return
