@@ -189,7 +189,7 @@ def workers_setting(value: str | None = None) -> int:
 
 def steps_setting(value: str | None = None) -> tuple[str, ...]:
     """The enrichment steps to run: ``all``, ``none`` or a comma-separated list."""
-    from newswire.enrich.base import STEPS
+    from newswire.enrich.base import STEPS  # here: settings are read before anything else
 
     value = (setting("enrich") if value is None else value).strip().lower()
     if value == "all":

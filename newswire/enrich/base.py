@@ -68,6 +68,8 @@ class Document(msgspec.Struct, kw_only=True):
         key = lang or ""
         found = self.analysed.get(key)
         if found is None:
+            # Here, not at the top: the store imports ``Term`` from this module, and the
+            # analysis (stemmers, tables) has no business in every process that opens one.
             from newswire.text.analyze import analyzer
 
             found = self.analysed[key] = analyzer(lang).terms(self.text)
