@@ -35,6 +35,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -61,9 +62,11 @@ class Match(msgspec.Struct, frozen=True):
     surface: str
 
 
+@lru_cache(maxsize=1 << 17)
 def name_key(name: str) -> str:
     """A name as the matcher compares it: normalised, non-word characters as single
-    spaces, trimmed (``"Al-Quds"`` → ``"al quds"``)."""
+    spaces, trimmed (``"Al-Quds"`` → ``"al quds"``). Remembered: building a process's
+    automaton asks for the key of each of ~50,000 names two or three times."""
     return _SPACES.sub(" ", _NON_WORD.sub(" ", normalize(name))).strip()
 
 
