@@ -133,3 +133,15 @@ class Holds(Protocol):
     def hold(self) -> None: ...
 
     def flush(self) -> None: ...
+
+
+@runtime_checkable
+class Identifies(Protocol):
+    """A step that knows the authority file and can give an entity named without an id
+    (a source's, an editor's) the id of the term of that name and kind: ``identify(entity)``
+    returns it with ``id`` (and a place's ``country`` and coordinates where it had none)
+    filled, its name, ``rel`` and ``creator`` as they were; the entity unchanged when it
+    has an id already, when no term of its kind goes by that name, or when the name
+    belongs to a term of another kind."""
+
+    def identify(self, entity: Entity) -> Entity: ...

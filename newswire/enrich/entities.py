@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import msgspec
+
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.dateline import place_entity
 from newswire.enrich.gazetteer import Gazetteer, load
@@ -36,6 +38,8 @@ CONFIDENT = 90
 SHORT = 60
 ADJECTIVE = 50
 REFRESH_SECONDS = 1.0
+RESOLVED = frozenset(("person", "organisation", "place"))
+"""The kinds ``identify`` gives an id to (the authority file's and the gazetteer's)."""
 
 
 class TermSource(Protocol):
@@ -137,6 +141,32 @@ class EntitiesStep:
             entities=[
                 self._entity(index, index.terms[key], found, doc.language) for key, found in ranked
             ]
+        )
+
+    def identify(self, entity: Entity) -> Entity:
+        """``base.Identifies``: a person, organisation or place named without an id, given
+        the id of the vocabulary's or the gazetteer's term of that name and kind (any of
+        its names, in any language: ``Gaza`` and ``غزة`` are one place); a place the
+        matcher does not look for in running text (a small town) is still found by the
+        gazetteer's own lookup."""
+        if entity.id or entity.kind not in RESOLVED:
+            return entity
+        index = self._current()
+        found = index.matcher.lookup(entity.name)
+        term = index.terms.get(found) if found is not None else None
+        if term is None and entity.kind == "place" and (gazetteer := self._gazetteer):
+            term = gazetteer.resolve(entity.name)
+        if term is None or term.kind != entity.kind:
+            return entity
+        if term.kind != "place":
+            return msgspec.structs.replace(entity, id=term.id, country=entity.country or term.country)
+        located = entity.latitude is not None
+        return msgspec.structs.replace(
+            entity,
+            id=term.id,
+            country=entity.country or term.country,
+            latitude=entity.latitude if located else term.latitude,
+            longitude=entity.longitude if located else term.longitude,
         )
 
     def _entity(self, index: _Index, term: Term, found: list[Match], lang: str) -> Entity:

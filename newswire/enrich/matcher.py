@@ -182,6 +182,15 @@ class Matcher:
         self.size = size
         """How many patterns (names times their proclitic forms) the automaton holds."""
 
+    def lookup(self, name: str) -> str | None:
+        """The key registered for the whole of ``name`` (normalised as names are; an
+        Arabic name also with proclitics attached), or None."""
+        key = name_key(name)
+        if not self.size or not key:
+            return None
+        found: tuple[str, int] | None = self._automaton.get(" " + key, None)
+        return found[0] if found is not None else None
+
     def find(self, text: str) -> list[Match]:
         """Every name in ``text``, in the order they stand, no two overlapping."""
         if not self.size or not text:

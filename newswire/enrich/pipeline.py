@@ -5,7 +5,11 @@ Who wins, in one place (the steps only find):
 - **A declared language and a dateline win**: the machine's are used only where the item
   has none (an empty language or ``und``).
 - **What the source or an editor gave is kept** (entities, subjects, associations whose
-  ``creator`` is not ``MACHINE``), and the machine never adds the same thing again.
+  ``creator`` is not ``MACHINE``), and the machine never adds the same thing again. A
+  person, organisation or place they named without an id gets the id of the authority
+  file's term of that name (``base.Identifies``: the entities step), so that it is one
+  annotation with the machine's, products and search find it by id, and it is kept as
+  theirs.
 - **Editors' subjects win**: an item that carries any subject not made by the machine gets
   no machine subject.
 - **The machine's own annotations are recomputed** on every enrichment (a new version, or
@@ -37,7 +41,7 @@ from typing import TypeVar
 
 import msgspec
 
-from newswire.enrich.base import STEPS, Context, Document, Findings, Holds, Step
+from newswire.enrich.base import STEPS, Context, Document, Findings, Holds, Identifies, Step
 from newswire.errors import NotFound
 from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
@@ -107,6 +111,7 @@ class Enricher:
         the stored latest version of the same item, if there is one."""
         if not self.steps or item.pubstatus == "canceled":
             return item
+        item = self._resolved(item)
         item = _restored(item, previous)
         rejected = _rejected(item, previous)
         found = self.findings(item)
@@ -132,6 +137,20 @@ class Enricher:
         if rejected != item.rejected:
             changes["rejected"] = rejected
         return msgspec.structs.replace(item, **changes) if changes else item
+
+
+    def _resolved(self, item: NewsItem) -> NewsItem:
+        """``item`` with the entities named without an id given one (``Identifies``), each
+        named once: before ``_restored``, so that a format that drops ids sends back the
+        machine's places as the machine's."""
+        if all(e.id for e in item.entities):
+            return item
+        entities = item.entities
+        for step in self.steps:
+            if isinstance(step, Identifies):
+                entities = [step.identify(e) for e in entities]
+        entities = _unique(entities)
+        return msgspec.structs.replace(item, entities=entities) if entities != item.entities else item
 
 
 def _merge(a: Findings, b: Findings) -> Findings:

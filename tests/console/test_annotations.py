@@ -22,6 +22,7 @@ from tests.media.files import picture
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 GAZA = "https://sws.geonames.org/281133/"  # غزة, as the gazetteer names it
+RAFAH = "https://sws.geonames.org/281102/"  # رفح
 SPORT = "medtop:15000000"
 
 
@@ -106,7 +107,14 @@ def test_an_editor_removes_a_place_and_adds_a_subject_and_it_sticks(desk: Desk):
         html, form = edit_form(c, item_id)
         boxes = remove_boxes(html)
         gaza = next(name for name, value in boxes.items() if value == GAZA)
-        form.update({gaza: GAZA, "topic_15000000": "on", "add_person": "أحمد  يوسف\n\n"})
+        form.update(
+            {
+                gaza: GAZA,
+                "topic_15000000": "on",
+                "add_person": "أحمد  يوسف\n\n",
+                "add_organisation": "الجامعة العربية",
+            }
+        )
         form["action"] = "publish"
         answer = c.post(console_path(item_id) + "/edit", data=form)
         assert answer.status_code == 303, answer.text
@@ -119,7 +127,10 @@ def test_an_editor_removes_a_place_and_adds_a_subject_and_it_sticks(desk: Desk):
         others = [e for e in item.entities if e.kind == "place"]
         assert others and all(e.creator == MACHINE for e in others)
         added = [e for e in item.entities if e.kind == "person" and e.creator != MACHINE]
-        assert [(e.name, e.creator) for e in added] == [("أحمد يوسف", "")]
+        assert [(e.name, e.creator, e.id) for e in added] == [("أحمد يوسف", "", "")]
+        # A name the vocabulary knows is given its id, and stays the editor's.
+        league = [e for e in item.entities if e.kind == "organisation" and e.creator != MACHINE]
+        assert [(e.name, e.id) for e in league] == [("الجامعة العربية", "nwv:arab-league")]
         # The page says so: the editor's subject and person, not the machine's.
         page = c.get(console_path(item_id)).text
         section = page[page.index('id="annotations"') :]
@@ -221,4 +232,7 @@ def test_a_pictures_places_come_off_on_its_caption_page(desk: Desk, tmp_path):
         assert answer.status_code == 303, answer.text
         item = stored(desk, item_id)
         assert GAZA not in [e.id for e in item.entities] and GAZA in item.rejected
-        assert ("رفح", "") in [(e.name, e.creator) for e in item.entities if e.kind == "place"]
+        rafah = [e for e in item.entities if e.kind == "place" and e.name == "رفح"]
+        # The editor's, named by name: given the gazetteer's id and coordinates.
+        assert [(e.creator, e.id, e.country) for e in rafah] == [("", RAFAH, "PS")]
+        assert rafah[0].latitude is not None

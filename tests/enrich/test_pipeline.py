@@ -92,6 +92,45 @@ def test_what_the_source_gave_is_kept_and_never_given_twice(
     assert [e.id for e in out.entities].count(GAZA) == 1
 
 
+def test_names_given_without_an_id_get_the_authority_files_id_and_stay_theirs(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    named = [
+        Entity(kind="place", name="Gaza"),  # the machine finds غزة in the text
+        Entity(kind="person", name="إبراهيم قالن"),
+        Entity(kind="organisation", name="حماس"),
+        Entity(kind="person", name="Ankara"),  # a place's name given as a person's
+        Entity(kind="person", name="Someone Unknown"),
+    ]
+    out = text_steps.enrich(msgspec.structs.replace(seed, entities=named))
+    theirs = [(e.kind, e.name, e.id, e.country) for e in out.entities if e.creator != MACHINE]
+    assert theirs == [
+        ("place", "Gaza", GAZA, "PS"),
+        ("person", "إبراهيم قالن", "nwv:ibrahim-kalin", ""),
+        ("organisation", "حماس", "nwv:hamas", ""),
+        ("person", "Ankara", "", ""),
+        ("person", "Someone Unknown", "", ""),
+    ]
+    gaza = out.entities[0]
+    assert gaza.latitude == pytest.approx(31.5, abs=0.1)
+    machine = [e.id for e in out.entities if e.creator == MACHINE]
+    assert GAZA not in machine and "nwv:hamas" not in machine  # one annotation, theirs
+    assert ANKARA in machine
+    assert text_steps.enrich(out, out) == out  # and again: nothing new
+
+
+def test_a_name_said_twice_in_two_languages_is_one_entity(text_steps: Enricher) -> None:
+    item = NewsItem(
+        id="urn:test:twice",
+        headline="Gaza",
+        body=["A short text."],
+        language="en",
+        entities=[Entity(kind="place", name="Gaza"), Entity(kind="place", name="غزة")],
+    )
+    out = text_steps.enrich(item)
+    assert [(e.name, e.id) for e in out.entities if e.creator != MACHINE] == [("Gaza", GAZA)]
+
+
 def test_editors_subjects_win_over_the_machines() -> None:
     said = Enricher([Said(Findings(subjects=[POLITICS]))])
     bare = NewsItem(id="urn:x:3", headline="h", body=["b"])

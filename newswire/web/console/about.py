@@ -9,7 +9,8 @@ to the item's ``rejected`` (``pipeline.key``), set here from the form itself, so
 stays off even when the editor takes off every machine annotation of a kind (a copy
 carrying none of the machine's looks like a fresh version to the pipeline); what the
 editor left on stays as it was, the machine's still marked so; a name the editor adds is
-the editor's (``creator=""``), kept as written (no vocabulary links it to an id yet).
+the editor's (``creator=""``), kept as written; the pipeline gives it the id of the
+vocabulary's or the gazetteer's term of that name, if there is one (``Identifies``).
 """
 
 from __future__ import annotations
