@@ -12,6 +12,7 @@ import pytest
 
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import World, ninjs
+from tests.portal.test_live import read_events
 
 PHOTO = "urn:test:portal:photo"
 STORY = "urn:test:portal:story"
@@ -82,6 +83,34 @@ def test_a_story_shows_its_gallery_and_the_wire_its_thumbnails(world: World, pho
             assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
         [plain] = wire.xpath(f"//li[@data-id='{world.flash_id}']")
         assert not plain.xpath(".//img")
+
+
+@pytest.mark.parametrize("email", ["reader@daily.example", "reader@teasers.example"])
+def test_the_live_wire_carries_the_thumbnail_the_wire_page_shows(
+    world: World, photo: bytes, email: str
+):
+    story = f"urn:test:portal:live-story:{email.split('@')[1]}"
+    with world.login(email) as c:
+        with c.stream("GET", "/portal/stream", timeout=10) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            world.publish(ninjs(story, "صورة على الشريط الحي", ["نص الخبر."],
+                                associations=[{"name": "photo", "uri": PHOTO, "type": "picture"}]))
+            [event] = [e for e in read_events(lines, story) if e["id"] == story]
+        wire = lxml.html.fromstring(c.get("/portal").text)
+        [thumb] = wire.xpath(f"//li[@data-id='{story}']//img[@class='thumb']")
+        assert event["thumb"] == {
+            "src": thumb.get("src"), "alt": ARABIC["caption"],
+            "width": int(thumb.get("width")), "height": int(thumb.get("height")),
+        }
+        got = c.get(event["thumb"]["src"])
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        with c.stream("GET", "/portal/stream", timeout=10) as stream:
+            lines = stream.iter_lines()
+            next(lines)
+            world.publish(ninjs(f"{story}:plain", "خبر بلا صورة", ["نص."]))
+            [plain] = [e for e in read_events(lines, f"{story}:plain") if e["id"].endswith("plain")]
+        assert plain["thumb"] is None
 
 
 def test_a_teaser_subscriber_gets_the_small_renditions_only(world: World, photo: bytes):
