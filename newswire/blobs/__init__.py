@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -35,19 +36,25 @@ BACKENDS: dict[str, str] = {
 CHUNK = 1024 * 1024
 """Bytes per piece when a blob is copied or streamed: a blob is never all in memory."""
 
-__all__ = ["BACKENDS", "CHUNK", "Blobs", "blobs_for", "check_key", "open_blobs"]
+__all__ = ["BACKENDS", "CHUNK", "Blobs", "blobs_for", "check_key", "is_key", "open_blobs"]
 
 
 class Blobs(Protocol):
     """A content-addressed store of bytes. The contract, for every backend:
 
-    - ``put(data)`` stores ``data`` (bytes, or the path of a file, read in pieces) and
-      returns its key, the SHA-256 of the bytes in lower-case hex. Putting bytes already
-      stored stores nothing and returns the same key; several processes or nodes may put
-      the same bytes at once. A blob is either stored whole or not at all: a reader never
-      sees part of one, and a failed put leaves nothing a key names.
-    - Blobs are immutable; nothing here deletes one (a later sweep may remove blobs no
-      item refers to).
+    - ``put(data)`` stores ``data`` (bytes; the path of a file, read in pieces; or the
+      pieces themselves, as ``chunks`` of another store gives them) and returns its key,
+      the SHA-256 of the bytes in lower-case hex. Putting bytes already stored stores
+      nothing, returns the same key and renews the blob's time (below); several processes
+      or nodes may put the same bytes at once. A blob is either stored whole or not at
+      all: a reader never sees part of one, and a failed put leaves nothing a key names.
+    - Blobs are immutable. A blob's *time* is when it was last put (stored, or put again):
+      ``keys(before)`` lists the keys of every blob (all of them, or those whose time is
+      before ``before``), in no particular order; ``delete(key, before)`` removes a blob
+      (when ``before`` is given, only if its time is still before it) and says whether it
+      did: False when the key names nothing stored, or the blob was put again meanwhile. A put and a delete of the same key racing never leave a put
+      that returned with its blob gone: the put stores it again, or the delete keeps it.
+      Only the sweep deletes (``newswire.blobs.upkeep``), blobs no stored version names.
     - ``exists(key)``, ``size(key)`` in bytes.
     - ``read(key, start, end)`` the bytes ``start`` to ``end`` (excluded, as a slice;
       ``end=None`` to the end), clamped to the blob: what an HTTP ``Range`` asks for.
@@ -59,7 +66,7 @@ class Blobs(Protocol):
       ``NotFound`` (field ``blob``) for every method but ``exists`` (False).
     """
 
-    def put(self, data: bytes | Path) -> str: ...
+    def put(self, data: bytes | Path | Iterable[bytes]) -> str: ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -71,10 +78,19 @@ class Blobs(Protocol):
 
     def path(self, key: str) -> Path | None: ...
 
+    def keys(self, before: datetime | None = None) -> Iterator[str]: ...
+
+    def delete(self, key: str, before: datetime | None = None) -> bool: ...
+
     def close(self) -> None: ...
 
 
 _KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def is_key(text: str) -> bool:
+    """Whether ``text`` can name a blob: 64 lower-case hex digits."""
+    return bool(_KEY.fullmatch(text))
 
 
 def check_key(key: str) -> str:

@@ -8,6 +8,11 @@ A put writes to a temporary file in ``tmp/`` of the same folder (same file syste
 fsyncs it, renames it to its key and fsyncs the folder: a blob appears whole or not at
 all, and survives a power cut once ``put`` returned. Two processes putting the same bytes
 both rename onto the same name with the same content, which is harmless.
+
+A blob's time is its file's modification time: a put of bytes already stored touches the
+file. A delete first renames the file into ``tmp/`` (atomic), then looks at its time: a
+put that touched the file before the rename shows there, and the file goes back; a put
+after the rename finds no file and stores the bytes again.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from newswire.blobs import CHUNK, check_key, span
+from newswire.blobs import CHUNK, check_key, is_key, span
 from newswire.errors import BadInput, NotFound
 
 
@@ -57,12 +64,22 @@ class FileBlobs:
         key = check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
-    def put(self, data: bytes | Path) -> str:
+    def put(self, data: bytes | Path | Iterable[bytes]) -> str:
         if isinstance(data, bytes):
             key = hashlib.sha256(data).hexdigest()
-            return key if self._file(key).exists() else self._store([data])
-        with open(data, "rb") as source:
-            return self._store(iter(lambda: source.read(CHUNK), b""))
+            return key if self._renew(key) else self._store([data])
+        if isinstance(data, Path):
+            with open(data, "rb") as source:
+                return self._store(iter(lambda: source.read(CHUNK), b""))
+        return self._store(data)
+
+    def _renew(self, key: str) -> bool:
+        """Touch the blob ``key`` (its time is now); False when there is none."""
+        try:
+            os.utime(self._file(key))
+        except FileNotFoundError:
+            return False
+        return True
 
     def _store(self, pieces: Iterable[bytes]) -> str:
         digest = hashlib.sha256()
@@ -76,7 +93,7 @@ class FileBlobs:
                 os.fsync(out.fileno())
             key = digest.hexdigest()
             target = self._file(key)
-            if target.exists():
+            if self._renew(key):
                 os.unlink(name)
                 return key
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +130,36 @@ class FileBlobs:
         if not file.is_file():
             raise _missing(key)
         return file
+
+    def keys(self, before: datetime | None = None) -> Iterator[str]:
+        limit = None if before is None else before.timestamp()
+        for file in self.root.glob("??/??/*"):
+            if not is_key(file.name):
+                continue
+            try:
+                if limit is None or file.stat().st_mtime < limit:
+                    yield file.name
+            except FileNotFoundError:  # deleted while listed
+                continue
+
+    def delete(self, key: str, before: datetime | None = None) -> bool:
+        file = self._file(key)
+        grave = self._tmp / f"delete-{key}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            os.rename(file, grave)
+        except FileNotFoundError:
+            return False
+        try:
+            if before is not None and grave.stat().st_mtime >= before.timestamp():
+                # Put again before the rename: it goes back, unless a put after the rename
+                # has already stored the same bytes again.
+                with contextlib.suppress(FileExistsError):
+                    os.link(grave, file)
+                return False
+            _fsync_folder(file.parent)
+            return True
+        finally:
+            os.unlink(grave)
 
     def close(self) -> None:
         pass

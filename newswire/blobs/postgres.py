@@ -9,7 +9,12 @@ database with no store yet opens the store once, which migrates it.
 A put writes the object in pieces (``lo_put``) and inserts its row in one transaction:
 the object and its key commit together or not at all. Two nodes putting the same bytes
 at once both write an object; the second insert waits for the first to commit, finds the
-key taken, and rolls back, taking its copy of the object with it.
+key taken, renews its time and unlinks its own copy of the object.
+
+A blob's time is its row's ``created_at``: a put of bytes already stored sets it to now.
+A delete removes the row (only while its time is before the sweep's limit) and unlinks
+the object in one transaction; the row's lock orders it with a put renewing the same key,
+which, finding no row, stores the bytes again.
 
 Large objects, not ``bytea`` rows: they are read and written by range (``lo_get``,
 ``lo_put``) without the whole value passing through memory, and they are not limited to
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +36,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from newswire.blobs import CHUNK, check_key, span
 from newswire.errors import BadInput, NotFound, Unavailable
-from newswire.model import utcnow
+from newswire.model import as_utc
 
 POOL_SIZE = 4
 """Connections per process: blob reads are streamed piece by piece, each a statement."""
@@ -48,10 +54,6 @@ def conninfo(url: str) -> str:
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "newswire")
     return make_conninfo("", **params)
-
-
-class _Stored(Exception):
-    """The key was taken meanwhile: roll back this copy."""
 
 
 class PostgresBlobs:
@@ -88,35 +90,45 @@ class PostgresBlobs:
         except psycopg.OperationalError as exc:
             raise Unavailable(f"the database of the blobs failed: {exc}; try again") from None
 
-    def put(self, data: bytes | Path) -> str:
+    def put(self, data: bytes | Path | Iterable[bytes]) -> str:
         if isinstance(data, bytes):
             key = hashlib.sha256(data).hexdigest()
-            if self.exists(key):
+            if self._renew(key):
                 return key
             return self._store(data[at : at + CHUNK] for at in range(0, len(data) or 1, CHUNK))
-        with open(data, "rb") as source:
-            return self._store(iter(lambda: source.read(CHUNK), b""))
+        if isinstance(data, Path):
+            with open(data, "rb") as source:
+                return self._store(iter(lambda: source.read(CHUNK), b""))
+        return self._store(data)
+
+    def _renew(self, key: str) -> bool:
+        """Set the time of the blob ``key`` to now; False when there is none."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "UPDATE blobs SET created_at = %s WHERE key = %s RETURNING key",
+                (_now(), key),
+            ).fetchone()
+        return row is not None
 
     def _store(self, pieces: Iterable[bytes]) -> str:
         digest = hashlib.sha256()
         size = 0
-        try:
-            with self._connection() as conn, conn.transaction():
-                oid = _value(conn.execute("SELECT lo_create(0)").fetchone())
-                for piece in pieces:
-                    digest.update(piece)
-                    conn.execute("SELECT lo_put(%s, %s, %b)", (oid, size, piece))
-                    size += len(piece)
-                key = digest.hexdigest()
-                added = conn.execute(
+        with self._connection() as conn, conn.transaction():
+            oid = _value(conn.execute("SELECT lo_create(0)").fetchone())
+            for piece in pieces:
+                digest.update(piece)
+                conn.execute("SELECT lo_put(%s, %s, %b)", (oid, size, piece))
+                size += len(piece)
+            kept = _value(
+                conn.execute(
                     "INSERT INTO blobs (key, oid, size, created_at) VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (key) DO NOTHING RETURNING key",
-                    (key, oid, size, utcnow().isoformat()),
+                    " ON CONFLICT (key) DO UPDATE SET created_at = EXCLUDED.created_at"
+                    " RETURNING oid",
+                    (digest.hexdigest(), oid, size, _now()),
                 ).fetchone()
-                if added is None:
-                    raise _Stored
-        except _Stored:
-            pass
+            )
+            if kept != oid:  # stored already: that copy stays (renewed), this one goes
+                conn.execute("SELECT lo_unlink(%s)", (oid,))
         return digest.hexdigest()
 
     def _row(self, key: str) -> tuple[int, int]:
@@ -165,8 +177,46 @@ class PostgresBlobs:
         self._row(key)
         return None
 
+    def keys(self, before: datetime | None = None) -> Iterator[str]:
+        with self._connection() as conn:
+            if before is None:
+                rows = conn.execute("SELECT key FROM blobs").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT key FROM blobs WHERE created_at < %s", (_iso(before),)
+                ).fetchall()
+        return (str(row[0]) for row in rows)
+
+    def delete(self, key: str, before: datetime | None = None) -> bool:
+        check_key(key)
+        with self._connection() as conn, conn.transaction():
+            if before is None:
+                row = conn.execute(
+                    "DELETE FROM blobs WHERE key = %s RETURNING oid", (key,)
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    "DELETE FROM blobs WHERE key = %s AND created_at < %s RETURNING oid",
+                    (key, _iso(before)),
+                ).fetchone()
+            if row is None:
+                return False
+            conn.execute("SELECT lo_unlink(%s)", (row[0],))
+        return True
+
     def close(self) -> None:
         self._pool.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _iso(moment: datetime) -> str:
+    """``moment`` as the column keeps times, to compare as text: ISO 8601 in UTC, to the
+    microsecond when it has some (rows written to the second sort right beside them:
+    ``+`` sorts before ``.``)."""
+    return as_utc(moment).isoformat()
 
 
 def _value(row: tuple[object, ...] | None) -> object:

@@ -7,6 +7,7 @@ import typer
 from newswire.cli import (
     access,
     accounts,
+    blobs,
     enrich,
     items,
     migrate,
@@ -32,6 +33,7 @@ app.add_typer(access.key_app, name="key")
 app.add_typer(accounts.account_app, name="account")
 app.add_typer(webhooks.webhook_app, name="webhook")
 app.add_typer(vocab.vocab_app, name="vocab")
+app.add_typer(blobs.blobs_app, name="blobs")
 app.command("usage")(usage.usage)
 app.command("search")(search.search)
 app.command("reindex")(search.reindex)

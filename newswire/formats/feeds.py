@@ -151,11 +151,14 @@ class _EntryExtras(BaseEntryExtension):
     """What feedgen has no setter for: per-entry language, RSS byline and modified date."""
 
     item: NewsItem | None = None
+    enclosed: Rendition | None = None
+    """The file an Atom entry encloses when it is not the item's own (a story's picture,
+    set by the public site's feeds): RSS's is feedgen's ``enclosure``."""
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.item and self.item.language:
             entry.set(XML_LANG, self.item.language)
-        if self.item and (media := enclosure(self.item)):
+        if self.item and (media := self.enclosed or enclosure(self.item)):
             # Written here: feedgen 1.0 drops the rel of the links it writes.
             link = etree.SubElement(entry, entry.tag.replace("entry", "link"))
             link.set("rel", "enclosure")

@@ -13,8 +13,9 @@ item would link to the archive until it was enriched again).
 
 What is not copied: the access generation and the rate buckets (each deployment's own
 counters, rebuilt as it runs), the migrations table (each backend its own scripts), and
-PostgreSQL's ``blobs`` table: its rows name large objects of that database, and pictures
-and videos move with their blob store (``newswire.blobs``), not as rows.
+PostgreSQL's ``blobs`` table: its rows name large objects of that database. Pictures' and
+videos' files are copied from blob store to blob store after the tables
+(``newswire.blobs.upkeep.copy``, which ``newswire migrate`` runs), not as rows.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -140,3 +141,67 @@ def test_a_url_without_a_place_for_blobs_is_bad_input(url):
     with pytest.raises(BadInput) as refused:
         open_blobs(url)
     assert refused.value.field == "blobs"
+
+
+def age(blobs, store_url: str, key: str, days: int = 2) -> None:
+    """Make the blob ``key`` look last put ``days`` ago (as the backend keeps its time)."""
+    then = datetime.now(UTC) - timedelta(days=days)
+    if blobs.path(key) is not None:
+        os.utime(blobs.path(key), (then.timestamp(), then.timestamp()))
+    else:
+        import psycopg
+
+        with psycopg.connect(store_url) as conn:
+            conn.execute(
+                "UPDATE blobs SET created_at = %s WHERE key = %s", (then.isoformat(), key)
+            )
+
+
+def test_pieces_are_a_blob_like_the_bytes_they_make(blobs):
+    pieces = [BIG[:CHUNK], BIG[CHUNK : CHUNK + 7], BIG[CHUNK + 7 :]]
+    key = blobs.put(iter(pieces))
+    assert key == hashlib.sha256(BIG).hexdigest()
+    assert blobs.read(key) == BIG
+    assert blobs.put(iter(pieces)) == key  # stored once
+
+
+def test_keys_lists_every_blob_and_before_only_those_last_put_before(blobs, store_url):
+    old, new = blobs.put(b"old"), blobs.put(b"new")
+    age(blobs, store_url, old)
+    now = datetime.now(UTC)
+    assert set(blobs.keys()) == {old, new}
+    assert set(blobs.keys(now + timedelta(days=1))) == {old, new}
+    assert set(blobs.keys(now - timedelta(days=1))) == {old}
+    assert set(blobs.keys(now - timedelta(days=3))) == set()
+
+
+def test_a_deleted_blob_is_gone_and_deleting_it_again_says_so(blobs, store_url):
+    key, other = blobs.put(b"to go"), blobs.put(b"to stay")
+    assert blobs.delete(key)
+    assert not blobs.exists(key)
+    with pytest.raises(NotFound):
+        blobs.read(key)
+    assert not blobs.delete(key)
+    assert set(blobs.keys()) == {other} and blobs.read(other) == b"to stay"
+    assert blobs.put(b"to go") == key and blobs.read(key) == b"to go"  # put again: back
+    empty = blobs.put(b"")
+    assert blobs.delete(empty) and not blobs.exists(empty)
+    with pytest.raises(NotFound) as bad:
+        blobs.delete("../../etc/passwd")
+    assert bad.value.field == "blob"
+
+
+def test_a_delete_before_a_time_spares_a_blob_put_again_since(blobs, store_url):
+    """The sweep's guard: a file ingested again renews its blob, which the sweep then
+    keeps however old it first was."""
+    key = blobs.put(BIG)
+    age(blobs, store_url, key)
+    limit = datetime.now(UTC) - timedelta(days=1)
+    assert key in set(blobs.keys(limit))
+    assert blobs.put(BIG) == key  # put again: its time is now
+    assert key not in set(blobs.keys(limit))
+    assert not blobs.delete(key, limit)
+    assert blobs.read(key) == BIG
+    age(blobs, store_url, key)
+    assert blobs.delete(key, limit)
+    assert not blobs.exists(key)

@@ -39,6 +39,7 @@ def world(module_store_url, tmp_path_factory):
             "associations": [{"name": "featuremedia", "uri": PHOTO, "type": "picture"}],
         }, headers={"Content-Type": "application/ninjs+json"})
         assert made.status_code == 201, made.text
+    server.desk = make_key(db, "--scope", "publish", "--name", "DESK2")
     yield server
     server.close()
 
@@ -72,4 +73,31 @@ def test_the_portal_gallery_passes_axe(world, page):
         "() => [...document.querySelectorAll('img.thumb')].length === 2"
         " && [...document.querySelectorAll('img.thumb')].every(i => i.complete && i.naturalWidth > 0)"
     )
+    assert_accessible(page)
+
+
+def test_a_story_arriving_on_the_live_wire_shows_its_thumbnail(world, page):
+    log_in(page, world.url, "reader@daily.example", "/portal")
+    page.wait_for_function(
+        "() => document.getElementById('live-status').textContent"
+        " === document.getElementById('portal-words').dataset.live"
+    )
+    live = "urn:test:browser:live-picture"
+    with world.client(world.desk) as c:
+        made = c.post("/v1/items", json={
+            "uri": live, "type": "text", "language": "ar",
+            "headlines": [{"role": "main", "value": "صورة تصل على الشريط الحي"}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": PARAGRAPH}],
+            "associations": [{"name": "featuremedia", "uri": PHOTO, "type": "picture"}],
+        }, headers={"Content-Type": "application/ninjs+json"})
+        assert made.status_code == 201, made.text
+    row = f"#wire li[data-id='{live}']"
+    page.wait_for_selector(f"{row} img.thumb")
+    page.wait_for_function(
+        f"() => {{ const i = document.querySelector(\"{row} img.thumb\");"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
+    assert "has-thumb" in page.get_attribute(row, "class")
+    assert page.get_attribute(f"{row} img.thumb", "alt") == ARABIC["caption"]
+    assert page.eval_on_selector(f"{row} img.thumb", "i => i.naturalWidth") == 200
     assert_accessible(page)

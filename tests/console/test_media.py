@@ -11,7 +11,7 @@ import pytest
 
 from tests.console.conftest import api_path, console_path, csrf_of, post_form
 from tests.media.conftest import media_tools  # noqa: F401  (the tools, installed if missing)
-from tests.media.files import picture
+from tests.media.files import picture, video
 from tests.media.ingest import ARABIC, desk_photo
 
 pytestmark = pytest.mark.usefixtures("media_tools")
@@ -69,6 +69,34 @@ def test_an_uploaded_photo_is_a_picture_item_with_its_tags_and_the_editors_word(
         refused = anonymous.get(images[0])
         assert refused.status_code in (303, 401, 403)
         assert not refused.content.startswith(b"\xff\xd8")
+
+
+def test_an_uploaded_mp4_is_a_video_item_with_a_poster_and_its_duration(desk, tmp_path):
+    clip = video(tmp_path / "meeting.mp4", seconds=1, size="160x120")
+    with desk.login() as client:
+        done = upload(client, clip, {"caption": "لقطة من الاجتماع", "language": "ar"},
+                      "video/mp4")
+        assert done.status_code == 303, done.text
+        target = done.headers["location"]
+        item_id = target.split("?")[0].removeprefix("/console/items/")
+        doc = ninjs(desk, item_id)
+        assert doc["type"] == "video" and doc["language"] == "ar"
+        assert doc["descriptions"][0]["value"] == "لقطة من الاجتماع"
+        files = {r["name"]: r for r in doc["renditions"]}
+        assert {"original", "poster", "preview", "thumbnail"} <= set(files)
+        assert files["poster"]["contentType"] == "image/jpeg"
+        assert files["preview"]["contentType"] == "video/mp4"
+        assert abs(files["original"]["duration"] - 1.0) < 0.2
+        assert (files["original"]["width"], files["original"]["height"]) == (160, 120)
+
+        page = client.get(target)
+        assert page.status_code == 200
+        [(src, poster)] = re.findall(r'<video [^>]*src="([^"]+)" poster="([^"]+)"', page.text)
+        assert "/renditions/preview" in src and "/renditions/" in poster
+        played = client.get(src.replace("&amp;", "&"), headers={"Range": "bytes=0-99"})
+        assert played.status_code == 206 and played.headers["content-type"] == "video/mp4"
+        shown = client.get(poster.replace("&amp;", "&"))
+        assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"
 
 
 def test_a_bad_file_is_a_form_error_and_nothing_is_stored(desk, tmp_path):

@@ -10,8 +10,11 @@ from urllib.parse import quote
 import lxml.html
 import pytest
 
+from tests.helpers import services
+from tests.media.files import video
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import World, ninjs
+from tests.portal.test_live import read_events
 
 PHOTO = "urn:test:portal:photo"
 STORY = "urn:test:portal:story"
@@ -84,6 +87,34 @@ def test_a_story_shows_its_gallery_and_the_wire_its_thumbnails(world: World, pho
         assert not plain.xpath(".//img")
 
 
+@pytest.mark.parametrize("email", ["reader@daily.example", "reader@teasers.example"])
+def test_the_live_wire_carries_the_thumbnail_the_wire_page_shows(
+    world: World, photo: bytes, email: str
+):
+    story = f"urn:test:portal:live-story:{email.split('@')[1]}"
+    with world.login(email) as c:
+        with c.stream("GET", "/portal/stream", timeout=10) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            world.publish(ninjs(story, "صورة على الشريط الحي", ["نص الخبر."],
+                                associations=[{"name": "photo", "uri": PHOTO, "type": "picture"}]))
+            [event] = [e for e in read_events(lines, story) if e["id"] == story]
+        wire = lxml.html.fromstring(c.get("/portal").text)
+        [thumb] = wire.xpath(f"//li[@data-id='{story}']//img[@class='thumb']")
+        assert event["thumb"] == {
+            "src": thumb.get("src"), "alt": ARABIC["caption"],
+            "width": int(thumb.get("width")), "height": int(thumb.get("height")),
+        }
+        got = c.get(event["thumb"]["src"])
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+        with c.stream("GET", "/portal/stream", timeout=10) as stream:
+            lines = stream.iter_lines()
+            next(lines)
+            world.publish(ninjs(f"{story}:plain", "خبر بلا صورة", ["نص."]))
+            [plain] = [e for e in read_events(lines, f"{story}:plain") if e["id"].endswith("plain")]
+        assert plain["thumb"] is None
+
+
 def test_a_teaser_subscriber_gets_the_small_renditions_only(world: World, photo: bytes):
     with world.login("reader@teasers.example") as c:
         page = c.get(item_url(PHOTO))
@@ -109,3 +140,55 @@ def test_nobody_else_gets_a_file(world: World, photo: bytes):
     with world.login("reader@other.example") as c:  # English products only
         assert c.get(url).status_code == 404
         assert PHOTO not in c.get("/portal").text
+
+
+CLIP = "urn:test:portal:clip"
+REPORT = "urn:test:portal:report"
+
+
+@pytest.fixture(scope="module")
+def clip(world: World, tmp_path_factory) -> None:
+    """A video item (ffmpeg makes it) and a story it illustrates."""
+    services("media")
+    data = video(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=1, size="160x120")
+    with world.server.client(world.publish_key) as c:
+        posted = c.post("/v1/items", content=data.read_bytes(),
+                        params={"id": CLIP, "lang": "ar", "caption": "لقطة من الاجتماع"},
+                        headers={"Content-Type": "video/mp4"})
+        assert posted.status_code in (200, 201), posted.text
+    world.publish(ninjs(REPORT, "تقرير مصور من أنقرة", ["وصل الوفد صباح اليوم."],
+                        associations=[{"name": "video", "uri": CLIP, "type": "video"}]))
+
+
+@pytest.mark.parametrize(("email", "poster"), [("reader@daily.example", "poster"),
+                                               ("reader@teasers.example", "thumbnail")])
+def test_a_storys_gallery_plays_its_video_with_a_poster_frame(
+    world: World, clip: None, email: str, poster: str
+):
+    with world.login(email) as c:
+        for url in (item_url(REPORT), item_url(CLIP)):  # the story's gallery, the video's page
+            page = c.get(url)
+            assert page.status_code == 200, page.text
+            assert "media-src 'self'" in page.headers["content-security-policy"]
+            doc = lxml.html.fromstring(page.text)
+            [player] = doc.xpath("//main//video")
+            assert player.get("controls") is not None
+            assert player.get("aria-label") == "لقطة من الاجتماع"
+            assert f"/portal/items/{CLIP}/renditions/{poster}?version=1" == player.get("poster")
+            [source] = player.xpath("source")
+            assert source.get("type") == "video/mp4"
+            assert source.get("src") == f"/portal/items/{CLIP}/renditions/preview?version=1"
+        played = c.get(source.get("src"), headers={"Range": "bytes=0-99"})
+        assert played.status_code == 206 and played.headers["content-type"] == "video/mp4"
+        still = c.get(player.get("poster"))
+        assert still.status_code == 200 and still.headers["content-type"] == "image/jpeg"
+        # The gallery links to the video's own page; a story without one plays nothing.
+        story = lxml.html.fromstring(c.get(item_url(REPORT)).text)
+        shown = f"//section[@class='gallery']//li[@data-id='{CLIP}']"
+        assert story.xpath(f"{shown}//p[@class='open']/a/@href") == [item_url(CLIP)]
+        assert set(files_of(c.get(item_url(REPORT)).text, "gallery")) == (
+            {"original", "poster", "preview", "thumbnail"} if poster == "poster"
+            else {"preview", "thumbnail"})
+        plain = c.get(item_url(world.flash_id))
+        assert "<video" not in plain.text
+        assert "media-src" not in plain.headers["content-security-policy"]

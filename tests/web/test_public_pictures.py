@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+import feedparser
 import lxml.html
 import pytest
+from lxml import etree
 
 from newswire.blobs import blobs_for
 from newswire.model import utcnow
 from newswire.store import open_store
+from newswire.web.public.syndication import SITEMAP_NS
 from tests.api.test_media_api import picture
 from tests.helpers import Server, make_key
 from tests.media.files import video
@@ -177,3 +180,49 @@ def test_an_embargoed_or_withdrawn_picture_shows_nowhere(site):
         doc = tree(answer)
         assert not doc.xpath("//figure") and hidden not in answer.text
         assert "image" not in json_ld(doc)
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_the_feeds_enclose_each_entrys_public_preview(site, kind):
+    answer = site.get(f"/feeds/ar.{kind}")
+    assert answer.status_code == 200, answer.text
+    parsed = feedparser.parse(answer.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    enclosed = {
+        entry.link.rsplit("/news/", 1)[1]: [e.href for e in entry.get("enclosures", [])]
+        for entry in parsed.entries
+    }
+    # The story encloses its first public picture's preview (not the embargoed one first
+    # associated); the picture and the video their own; the others nothing.
+    [story_file] = enclosed[STORY]
+    path = urlsplit(story_file).path
+    assert story_file.startswith("http") and path == f"/v1/items/{DESK}/versions/1/renditions/preview"
+    assert "by=public" in story_file
+    assert [urlsplit(h).path.rsplit("/", 1)[1] for h in enclosed[DESK] + enclosed[CLIP]] == [
+        "preview", "preview"]
+    assert enclosed[STORY_HELD] == enclosed[STORY_GONE] == []
+    for hidden in (HELD, GONE, "renditions/original", "renditions/web", "renditions/poster"):
+        assert hidden not in answer.text
+    entry = next(e for e in parsed.entries if e.link.endswith(STORY))
+    [file] = entry.enclosures
+    assert file.type == "image/jpeg" and int(file.length) > 0
+    got = site.get(story_file[story_file.index("/v1/"):])
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+
+
+def test_the_sitemap_names_picture_previews_as_google_images(site):
+    answer = site.get("/sitemap-news.xml")
+    assert answer.status_code == 200, answer.text
+    doc = etree.fromstring(answer.content)
+    ns = {"s": SITEMAP_NS, "image": "http://www.google.com/schemas/sitemap-image/1.1"}
+    images = {
+        url.findtext("s:loc", namespaces=ns).rsplit("/news/", 1)[1]:
+            url.xpath("image:image/image:loc/text()", namespaces=ns)
+        for url in doc.xpath("//s:url", namespaces=ns)
+    }
+    for uri in (STORY, DESK):
+        [loc] = images[uri]
+        assert urlsplit(loc).path == f"/v1/items/{DESK}/versions/1/renditions/preview"
+        assert "by=public" in loc
+    assert images[CLIP] == [] and images[STORY_HELD] == images[STORY_GONE] == []
+    assert HELD not in answer.text and GONE not in answer.text

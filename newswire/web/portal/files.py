@@ -92,7 +92,10 @@ def _showable(stored: Stored, g: Grant) -> bool:
 
 
 def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
-    """A picture, graphic or video item as the gallery and the wire show it."""
+    """A picture, graphic or video item as the gallery and the wire show it (``item`` as
+    the subscriber sees it: ``Renderer.view``). A video plays its ``preview`` clip (which
+    teaser access has too) with its poster frame: the full-size ``poster`` for full
+    access, the ``thumbnail`` (a poster frame too, smaller) for the others."""
     if item.type not in MEDIA_TYPES:
         return None
     preview, small = _kept(item, "preview"), _kept(item, "thumbnail")
@@ -100,15 +103,21 @@ def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
     small = small or still
     if still is None or small is None:
         return None
+    clip = preview if preview is not None and preview.content_type.startswith("video/") else None
+    poster = (_kept(item, "poster") or still) if clip is not None else None
     return {
+        "video": href(item, clip.name) if clip is not None else "",
+        "video_type": clip.content_type if clip is not None else "",
+        "poster": href(item, poster.name) if poster is not None else "",
+        "duration": clip.duration if clip is not None else None,
         "id": item.id,
         "href": "/portal/items/" + quote(item.id, safe=":@"),
         "src": href(item, still.name),
         "thumb": href(item, small.name),
         "thumb_width": small.width,
         "thumb_height": small.height,
-        "width": still.width,
-        "height": still.height,
+        "width": (clip or still).width,
+        "height": (clip or still).height,
         "alt": item.description or item.headline,
         "caption": item.description,
         "credit": item.credit,

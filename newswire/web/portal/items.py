@@ -260,4 +260,9 @@ def download(request: Request, item_id: str) -> Response:
 @router.get("/items/{item_id:path}")
 def item_page(request: Request, item_id: str) -> Response:
     logged = require(request)
-    return render(request, "portal_item.html", **item_view(request, logged, item_id))
+    view = item_view(request, logged, item_id)
+    shown = [view["picture"] or {}, *view["gallery"]]
+    if any(p.get("video") for p in shown):  # a preview clip plays in the page
+        csp = sessions.HEADERS["Content-Security-Policy"] + "; media-src 'self'"
+        return render(request, "portal_item.html", headers={"Content-Security-Policy": csp}, **view)
+    return render(request, "portal_item.html", **view)

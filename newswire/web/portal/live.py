@@ -4,8 +4,10 @@ The stream is a listener of the server's hub (``Hub.listen`` with the session's
 principal, channel ``portal``), so the entitlement, embargo and withdrawal rules are
 exactly the API's: the hub decides which log entries the principal gets, full text or
 teaser. Each entry becomes a small JSON event for the page: headline, dateline, time,
-urgency, whether it passes the page's filters (``shown``) and the names of the
-account's saved searches it matches (``topics``). Nothing of the body is sent.
+urgency, whether it passes the page's filters (``shown``), the names of the
+account's saved searches it matches (``topics``) and the thumbnail the wire page would
+show for it (``thumb``: a picture or video item's own, a story's first picture the
+account may see; ``files.thumbnail``, the wire page's rule). Nothing of the body is sent.
 
 **Topic matching** evaluates each topic's query on the new item directly, with the same
 parser (``newswire.search.query``) and the same analysis (``newswire.text.analyze``, in
@@ -29,7 +31,8 @@ from starlette.types import Send
 
 from newswire.access import taxonomy
 from newswire.access.accounts import Topic
-from newswire.access.entitlement import Access
+from newswire.access.auth import Principal
+from newswire.access.entitlement import Access, Grant
 from newswire.access.products import (
     NORMAL_URGENCY,
     entities_of,
@@ -46,6 +49,7 @@ from newswire.search import query as q
 from newswire.store.base import Store, Stored
 from newswire.text.analyze import terms
 from newswire.validation import LANGUAGE_TAG
+from newswire.web.portal import files
 
 FLASH_URGENCY = 2
 """Urgency 1 (flash) and 2 (urgent) are highlighted on the wire."""
@@ -190,9 +194,14 @@ def stamp(when: datetime | None) -> tuple[str, str]:
 
 
 def event_of(
-    head: Head, item: NewsItem, filters: Filters, topics: list[Topic]
+    head: Head,
+    item: NewsItem,
+    filters: Filters,
+    topics: list[Topic],
+    thumb: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON the page gets for one entry (``item`` already as the account may read it)."""
+    """The JSON the page gets for one entry (``item`` already as the account may read it;
+    ``thumb``: its wire thumbnail, ``files.thumbnail``)."""
     when, when_text = stamp(item.versioncreated)
     withdrawn = head.kind == "withdraw" or item.pubstatus == "canceled"
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
@@ -214,6 +223,12 @@ def event_of(
         "withdrawn": withdrawn,
         "shown": withdrawn or filters.admits(item),
         "topics": [] if withdrawn else [t.name for t in topics if matches(t, item)],
+        "thumb": None if withdrawn or thumb is None else {
+            "src": thumb["thumb"],
+            "width": thumb["thumb_width"],
+            "height": thumb["thumb_height"],
+            "alt": thumb["alt"],
+        },
     }
 
 
@@ -237,7 +252,14 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[
     }
 
 
-def frames(store: Store, renderer: Renderer, account_id: str, outs: list[Out], filters: Filters) -> bytes:
+def frames(
+    store: Store,
+    renderer: Renderer,
+    principal: Principal,
+    account_id: str,
+    outs: list[Out],
+    filters: Filters,
+) -> bytes:
     """The SSE frames of ``outs`` for the page (in a worker thread: it reads the store)."""
     topics = store.topics.list(account_id)
     data = []
@@ -248,7 +270,8 @@ def frames(store: Store, renderer: Renderer, account_id: str, outs: list[Out], f
         except NotFound:
             continue
         item = renderer.view(stored.item, head.access)
-        event = _ENCODE(event_of(head, item, filters, topics))
+        thumb = files.thumbnail(store, principal, stored, Grant(head.access, head.embargoed))
+        event = _ENCODE(event_of(head, item, filters, topics, thumb))
         data.append(b"id: %d\nevent: %s\ndata: %s\n\n" % (head.sequence, head.kind.encode(), event))
     return b"".join(data)
 
@@ -259,15 +282,22 @@ class PortalStream(EventStream):
 
     retry = b"retry: 3000\n"
 
-    def __init__(self, hub: Hub, listener: Listener, account_id: str, filters: Filters):
+    def __init__(
+        self,
+        hub: Hub,
+        listener: Listener,
+        principal: Principal,
+        account_id: str,
+        filters: Filters,
+    ):
         super().__init__(hub, listener)
         self.raw_headers = self.raw_headers[:3]  # no X-Newswire-After: a page's stream
-        self.account_id, self.filters = account_id, filters
+        self.principal, self.account_id, self.filters = principal, account_id, filters
 
     async def write(self, send: Send, outs: list[Out]) -> None:
         hub = self.hub
         data = await run_in_threadpool(
-            frames, hub.store, hub.renderer, self.account_id, outs, self.filters
+            frames, hub.store, hub.renderer, self.principal, self.account_id, outs, self.filters
         )
         if data:
             await send({"type": "http.response.body", "body": data, "more_body": True})

@@ -150,7 +150,7 @@ async def stream(request: Request) -> Response:
     except NewswireError as exc:
         return PlainTextResponse(exc.detail, exc.status, headers=sessions.HEADERS)
     listener = hub.listen(logged.principal, "ninjs", cursor, "portal")
-    return PortalStream(hub, listener, logged.account.id, filters)
+    return PortalStream(hub, listener, logged.principal, logged.account.id, filters)
 
 
 # --- search ------------------------------------------------------------------------------

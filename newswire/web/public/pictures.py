@@ -100,6 +100,16 @@ def first_picture(store: Store, item: NewsItem, now: datetime) -> tuple[Stored |
     return None, until
 
 
+def shown(store: Store, item: NewsItem, now: datetime) -> NewsItem | None:
+    """The item whose ``preview`` the public shows for ``item`` (a public version): a
+    picture, graphic or video item itself, a story's first picture (``first_picture``);
+    None when there is none."""
+    if has_media(item):
+        return item
+    found, _ = first_picture(store, item, now)
+    return found.item if found is not None else None
+
+
 def has_media(item: NewsItem) -> bool:
     """Whether the page of ``item`` itself shows its files (a picture, video, graphic)."""
     return item.type in ("picture", "graphic", "video") and rendition(item, "preview") is not None

@@ -23,7 +23,7 @@ import functools
 import math
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.applications import Starlette
@@ -33,7 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from newswire.access import taxonomy
 from newswire.access.entitlement import public_version
 from newswire.errors import NotFound
-from newswire.model import utcnow
+from newswire.model import NewsItem, utcnow
 from newswire.store import Store
 from newswire.store.base import Stored
 from newswire.web import i18n, urls
@@ -152,20 +152,43 @@ async def home(request: Request) -> Response:
     return await _home(request, request.path_params["lang"])
 
 
+def _previews(
+    store: Store, site: Site, base: str, items: list[NewsItem], now: datetime, day: int
+) -> dict[str, syndication.Preview]:
+    """The preview each of ``items`` shows on its public page, by item id, linked as the
+    pages link it (signed for the public for ``day``)."""
+    found: dict[str, syndication.Preview] = {}
+    key = b""
+    for item in items:
+        shown = pictures.shown(store, item, now)
+        preview = pictures.rendition(shown, "preview") if shown is not None else None
+        if shown is None or preview is None:
+            continue
+        key = key or pictures.secret(store, site.kept)
+        url = pages.absolute(base, pictures.link(key, shown, "preview", day))
+        found[item.id] = syndication.Preview(url, preview)
+    return found
+
+
 def _feed(request: Request, code: str, kind: str, subject: str = "") -> Awaitable[Response]:
+    day = pictures.window()
+
     def make(site: Site, base: str) -> bytes:
+        store, now = _store(request), utcnow()
         items = listing(
-            _store(request),
-            utcnow(),
+            store,
+            now,
             language=code,
             subject=subject,
             limit=syndication.FEED_SIZE,
             scan=SUBJECT_SCAN if subject else FEED_SCAN,
         )
-        return syndication.feed(site, base, code, kind, items, subject)
+        previews = _previews(store, site, base, items, now, day)
+        return syndication.feed(site, base, code, kind, items, subject, previews)
 
     media_type = syndication.MEDIA_TYPES[kind]
-    return Listed(("feed", code, kind, subject), make, media_type, cache.FEED, code).answer(request)
+    key = ("feed", code, kind, subject, day)
+    return Listed(key, make, media_type, cache.FEED, code).answer(request)
 
 
 async def language_feed(request: Request) -> Response:
@@ -186,16 +209,16 @@ async def subject_feed(request: Request) -> Response:
 async def sitemap(request: Request) -> Response:
     """Google News sitemap: the items first published in the last two days (the hour is in
     its key: items leave it with time, not only with new log entries)."""
-    now = utcnow()
+    now, day = utcnow(), pictures.window()
 
     def make(site: Site, base: str) -> bytes:
         since = now - timedelta(days=syndication.SITEMAP_DAYS)
-        items = listing(
-            _store(request), now, since=since, limit=syndication.SITEMAP_SIZE, scan=SITEMAP_SCAN
-        )
-        return syndication.sitemap(site, base, items)
+        store = _store(request)
+        items = listing(store, now, since=since, limit=syndication.SITEMAP_SIZE, scan=SITEMAP_SCAN)
+        previews = _previews(store, site, base, items, now, day)
+        return syndication.sitemap(site, base, items, previews)
 
-    key = ("sitemap", syndication.sitemap_window(now))
+    key = ("sitemap", syndication.sitemap_window(now), day)
     return await Listed(key, make, "application/xml", cache.SITEMAP, "").answer(request)
 
 

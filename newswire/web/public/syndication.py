@@ -5,18 +5,28 @@ Feeds are ``newswire.formats.feeds`` documents of *teasers* (``teaser(item,
 teaser_chars)``: never the full body), each entry linking to the item's public page.
 The sitemap follows Google's News sitemap format: the items first published in the last
 two days (at most 1,000), each with its publication name and language, date and title.
+
+Pictures: an entry whose item shows one on its public page (a picture or video item's own,
+a story's first picture: ``pictures.shown``) encloses its ``preview`` (RSS ``enclosure``,
+Atom ``link rel="enclosure"``), and the sitemap names a picture's preview as Google's
+``image:image``. Only the ``preview``, through the link the public pages use (signed for
+the public, per day: ``pictures.link``), never another rendition: the caller gives the
+previews (``Preview``), made from public versions only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import NamedTuple
 
+import msgspec
 from lxml import etree
 
 from newswire.access import taxonomy
 from newswire.formats import feeds
 from newswire.formats.base import FeedMeta
-from newswire.model import NewsItem
+from newswire.model import NewsItem, Rendition
 from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.public.pages import absolute, iso
@@ -24,18 +34,38 @@ from newswire.web.public.site import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 FEED_SIZE = 50
 SITEMAP_DAYS = 2
 SITEMAP_SIZE = 1000
 
+
+
+class Preview(NamedTuple):
+    """The preview an entry shows: its absolute URL (signed for the public) and what
+    newswire knows of the file."""
+
+    url: str
+    rendition: Rendition
+
+
+NO_PREVIEWS: Mapping[str, Preview] = {}
+
 ROBOTS_DISALLOW = ("/v1/", "/portal", "/console", "/login", "/docs", "/openapi.json", "/metrics")
 
 
 def feed(
-    site: Site, base: str, code: str, kind: str, items: list[NewsItem], subject: str = ""
+    site: Site,
+    base: str,
+    code: str,
+    kind: str,
+    items: list[NewsItem],
+    subject: str = "",
+    previews: Mapping[str, Preview] = NO_PREVIEWS,
 ) -> bytes:
-    """An RSS (``kind="rss"``) or Atom feed of the items' teasers."""
+    """An RSS (``kind="rss"``) or Atom feed of the items' teasers, each enclosing its
+    preview in ``previews`` (by item id) if any."""
     page = i18n.lang(code)
     words = page.words
     title = f"{site.name} — {words['latest']}"
@@ -57,14 +87,25 @@ def feed(
     generator.link([self_link, {"href": meta.link, "rel": "alternate"}], replace=True)
     for entry, item in zip(generator.entry(), teasers, strict=True):
         entry.link(href=absolute(base, urls.item_path(item)), rel="alternate", replace=True)
+        if (shown := previews.get(item.id)) is not None:
+            file = msgspec.structs.replace(shown.rendition, href=shown.url)
+            if kind == "rss":
+                entry.enclosure(file.href, str(file.size or 0), file.content_type)
+            else:  # feedgen drops the rel of Atom links: the codec's extension writes it
+                entry.newswire.enclosed = file
     if kind == "rss":
         return generator.rss_str(pretty=True)
     return generator.atom_str(pretty=True)
 
 
-def sitemap(site: Site, base: str, items: list[NewsItem]) -> bytes:
-    """A Google News sitemap of ``items`` (those with no language are left out)."""
-    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS})
+def sitemap(
+    site: Site, base: str, items: list[NewsItem], previews: Mapping[str, Preview] = NO_PREVIEWS
+) -> bytes:
+    """A Google News sitemap of ``items`` (those with no language are left out), with
+    the picture previews in ``previews`` (by item id; a video's is not a picture)."""
+    root = etree.Element(
+        f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS, "image": IMAGE_NS}
+    )
     for item in items[:SITEMAP_SIZE]:
         code = urls.lang_code(item)
         if code == urls.UNDETERMINED:
@@ -78,6 +119,10 @@ def sitemap(site: Site, base: str, items: list[NewsItem]) -> bytes:
         published = item.firstcreated or item.versioncreated
         etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
+        shown = previews.get(item.id)
+        if shown is not None and shown.rendition.content_type.startswith("image/"):
+            image = etree.SubElement(url, f"{{{IMAGE_NS}}}image")
+            etree.SubElement(image, f"{{{IMAGE_NS}}}loc").text = shown.url
     document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return document
 

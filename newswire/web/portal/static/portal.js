@@ -24,8 +24,15 @@
   function badge(cls, text) { return el("strong", "badge " + cls, text); }
 
   function row(e) {
-    var li = el("li", "entry is-new" + (e.flash ? " is-flash" : "") + (e.withdrawn ? " is-withdrawn" : ""));
+    var li = el("li", "entry is-new" + (e.flash ? " is-flash" : "") + (e.withdrawn ? " is-withdrawn" : "") + (e.thumb ? " has-thumb" : ""));
     li.dataset.id = e.id;
+    if (e.thumb) {  // as the wire page shows it: the portal's own link to the thumbnail
+      var img = el("img", "thumb");
+      img.src = e.thumb.src; img.alt = e.thumb.alt || "";
+      if (e.thumb.width) { img.width = e.thumb.width; img.height = e.thumb.height; }
+      img.decoding = "async";
+      li.appendChild(img);
+    }
     var meta = el("p", "meta");
     meta.appendChild(badge("new", t["new"]));
     if (e.urgency === 1) { meta.appendChild(badge("flash", t.flash)); }
@@ -60,6 +67,8 @@
   function markWithdrawn(node) {
     if (node.classList.contains("is-withdrawn")) { return; }
     node.classList.add("is-withdrawn");
+    var thumb = node.querySelector("img.thumb");  // its files are nobody's now
+    if (thumb) { thumb.remove(); node.classList.remove("has-thumb"); }
     var meta = node.querySelector(".meta");
     if (meta) { meta.insertBefore(badge("withdrawn", t.withdrawn), meta.firstChild); }
   }

@@ -1,0 +1,106 @@
+"""``newswire migrate`` moves a deployment's pictures with it: every blob its versions
+name goes from the source's blob store to the target's, and a server on the target
+serves the renditions. Source on SQLite (files beside it), target on every backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newswire.blobs import blobs_for, upkeep
+from newswire.delivery.renderer import rendition_path
+from newswire.store import open_store
+from tests.helpers import Server, make_key, newswire
+from tests.media.ingest import blob_keys, desk_photo
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> tuple[str, str, str, set[str]]:
+    """An SQLite deployment with one picture ingested and a full-access key: its URL, the
+    key, the picture's id and the keys of its blobs."""
+    folder = tmp_path_factory.mktemp("source")
+    url = f"sqlite:///{folder / 'source.db'}"
+    for args in (("product", "add", "full", "--access", "full"),
+                 ("subscriber", "add", "paper", "--product", "full")):
+        done = newswire(*args, db=url)
+        assert done.returncode == 0, done.stderr.decode()
+    key = make_key(url, "--subscriber", "paper")
+    done = newswire("ingest", str(desk_photo(folder / "ankara.jpg", 1000, 700)), db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    picture = done.stdout.decode().split()[0]
+    keys = blob_keys(url)
+    assert len(keys) == 4  # original, web, preview, thumbnail
+    return url, key, picture, keys
+
+
+def test_a_migrated_picture_is_served_by_the_target(source, store_url, tmp_path):
+    url, key, picture, keys = source
+    moved = newswire("migrate", url, store_url)
+    assert moved.returncode == 0, moved.stderr.decode()
+    megabytes = sum(f.stat().st_size for f in Path(url[10:] + ".blobs").glob("??/??/*")) / 1e6
+    said = moved.stderr.decode()
+    assert (f"blobs: 4 referenced, 4 copied ({megabytes:.1f} MB), 0 already in the target,"
+            " 0 missing from the source") in said, said
+    assert keys <= blob_keys(store_url)
+
+    again = newswire("migrate", url, store_url)
+    assert again.returncode == 0, again.stderr.decode()
+    assert "blobs: 4 referenced, 0 copied (0.0 MB), 4 already in the target" in (
+        again.stderr.decode())
+
+    store = open_store(url, create=False)
+    try:
+        preview = store.get(picture).item.renditions
+    finally:
+        store.close()
+    wanted = next(r for r in preview if r.name == "preview")
+    source_blobs = blobs_for(url)
+    try:
+        expected = source_blobs.read(wanted.blob)
+    finally:
+        source_blobs.close()
+    server = Server(store_url, env={"NEWSWIRE_SEARCH_INDEX": str(tmp_path / "target.search")})
+    try:
+        with server.client(key) as client:
+            got = client.get(rendition_path(picture, 1, "preview"))
+    finally:
+        server.close()
+    assert got.status_code == 200, got.text
+    assert got.content == expected and got.headers["content-type"] == "image/jpeg"
+
+
+def test_an_interrupted_copy_of_blobs_completes_when_run_again(source, store_url):
+    url, _, _, keys = source
+    store = open_store(url, create=False)
+    from_, to = blobs_for(url), blobs_for(store_url)
+    try:
+        seen: list[str] = []
+
+        def stop_after_two(key: str) -> None:
+            seen.append(key)
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            upkeep.copy(upkeep.referenced(store.transfer), from_, to, on_blob=stop_after_two)
+        assert set(to.keys()) == set(seen)
+    finally:
+        store.close()
+        from_.close()
+        to.close()
+    moved = newswire("migrate", url, store_url)
+    assert moved.returncode == 0, moved.stderr.decode()
+    assert "blobs: 4 referenced, 2 copied" in moved.stderr.decode()
+    assert "2 already in the target" in moved.stderr.decode()
+    assert keys <= blob_keys(store_url)
+
+
+def test_blobs_missing_from_the_source_fail_the_migration_by_name(source, store_url, tmp_path):
+    url, _, _, keys = source
+    empty = f"file://{tmp_path / 'elsewhere'}"
+    moved = newswire("migrate", url, store_url, "--source-blobs", empty)
+    assert moved.returncode == 1
+    said = moved.stderr.decode()
+    assert "4 blobs the items refer to are not in the source's blob store" in said
+    assert "--source-blobs" in said and min(keys) in said
