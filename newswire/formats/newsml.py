@@ -28,6 +28,11 @@ written name, its own name in the item's language when that differs, the Latin n
 ``broader`` country and ``geoAreaDetails/position``; read back first among the entities.
 A ``located`` with an id, a country or a position is read as such a place.
 
+newswire's own schemes: a QCode of the agency's vocabulary (``nwv:hamas``) or of a story
+link's relation (``nwrel:sameStory``) is in no IPTC catalog, so an item using one carries
+an inline ``catalog`` after the ``catalogRef`` declaring that alias and its scheme URI
+(``OWN_SCHEMES``), as the standard asks of every alias a document uses.
+
 Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
 (href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
 contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
@@ -120,6 +125,15 @@ PUBSTATUS: dict[str, PubStatus] = {
 SIGNALS: dict[str, Signal] = {"sig:update": "update", "sig:correction": "correction"}
 JUNK = ("head", "script", "style", "figure", "img", "video", "audio", "iframe", "object")
 _QCODE = re.compile(r"^[^\s:]+:\S+$")
+OWN_SCHEMES = {
+    "nwv": (
+        "urn:newswire:vocabulary:",
+        "newswire: the agency's controlled vocabulary of people and organisations",
+    ),
+    "nwrel": ("urn:newswire:relation:", "newswire: how an item relates to another of its story"),
+}
+"""Alias -> (scheme URI, name) of the schemes newswire itself defines (module docs)."""
+_OWN_ATTRIBUTES = ("qcode", "rel", "type")
 INFERRED = "why:inferred"
 """``@why`` of what newswire's enrichment added (IPTC Why Present: "inferred")."""
 COUNTRY = "iso3166-1a2:"
@@ -170,6 +184,24 @@ def _named(parent: etree._Element, tag: str, name: str, **attrs: str) -> etree._
 
 
 # -- render ---------------------------------------------------------------------------------
+
+
+def _declare_own_schemes(root: etree._Element) -> None:
+    """An inline ``catalog`` of the ``OWN_SCHEMES`` the item's QCodes use, after the
+    ``catalogRef`` (none when it uses none)."""
+    used = {
+        value.split(":", 1)[0]
+        for el in root.iter()
+        for attribute in _OWN_ATTRIBUTES
+        if (value := el.get(attribute)) and value.split(":", 1)[0] in OWN_SCHEMES
+    }
+    if not used:
+        return
+    catalog = etree.Element(f"{{{NAR}}}catalog")
+    for alias in sorted(used):
+        uri, name = OWN_SCHEMES[alias]
+        _n(_n(catalog, "scheme", alias=alias, uri=uri), "name", name)
+    root.find(f"{{{NAR}}}catalogRef").addnext(catalog)  # type: ignore[union-attr]
 
 
 def render_newsml(item: NewsItem) -> bytes:
@@ -235,6 +267,7 @@ def render_newsml(item: NewsItem) -> bytes:
         body = etree.SubElement(html, f"{{{XHTML}}}body")
     for r in item.renditions if content_set is not None else ():
         _remote_content(content_set, r)
+    _declare_own_schemes(root)
     etree.indent(root)
     if body is not None:  # after indenting: no whitespace may be added inside the body
         body.text = "\n"

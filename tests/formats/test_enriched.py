@@ -17,7 +17,16 @@ from newswire import formats
 from newswire.errors import ParseError
 from newswire.formats import feeds, newsml, nitf
 from newswire.formats.ninjs import NINJS2, NINJS3
-from newswire.model import MACHINE, Concept, Entity, NewsItem, canonical, from_json, to_json
+from newswire.model import (
+    MACHINE,
+    Association,
+    Concept,
+    Entity,
+    NewsItem,
+    canonical,
+    from_json,
+    to_json,
+)
 from tests.formats.test_newsml import assert_valid as assert_valid_g2
 from tests.formats.test_ninjs import schema_errors
 from tests.formats.test_nitf import assert_valid as assert_valid_nitf
@@ -242,6 +251,26 @@ def test_newsml_carries_the_located_place_machine_marks_countries_and_positions(
     [claim] = doc.findall("g2:assert", ns)  # Gaza's coordinates: a subject has no room
     assert claim.get("uri") == gaza.get("uri")
     assert claim.find("g2:geoAreaDetails/g2:position", ns).get("latitude") == "31.50161"
+
+
+def test_newsml_declares_the_schemes_of_newswire_s_own_qcodes_and_only_those():
+    ns = {"g2": newsml.NAR}
+
+    def declared(item: NewsItem) -> dict[str, str]:
+        doc = assert_valid_g2(newsml.CODEC.render(item))
+        return {s.get("alias"): s.get("uri") for s in doc.findall("g2:catalog/g2:scheme", ns)}
+
+    item = enriched()
+    assert declared(item) == {"nwv": "urn:newswire:vocabulary:"}  # nwv:ibrahim-kalin
+    thread = Association(id="urn:newswire:item:1", rel="nwrel:sameStory", creator=MACHINE)
+    assert declared(msgspec.structs.replace(item, associations=[thread])) == {
+        "nwv": "urn:newswire:vocabulary:",
+        "nwrel": "urn:newswire:relation:",
+    }
+    plain = msgspec.structs.replace(item, entities=[GAZA], associations=[])
+    assert declared(plain) == {}  # IPTC's schemes and URIs only: its catalogRef says all
+    [back] = newsml.CODEC.parse(newsml.CODEC.render(item))
+    assert back.entities[1:3] == [msgspec.structs.replace(e, rel="") for e in (KALIN, HAMAS)]
 
 
 def test_newsml_reads_back_everything_but_the_rel_of_what_is_not_located():
