@@ -201,7 +201,7 @@ def _declare_own_schemes(root: etree._Element) -> None:
     for alias in sorted(used):
         uri, name = OWN_SCHEMES[alias]
         _n(_n(catalog, "scheme", alias=alias, uri=uri), "name", name)
-    root.find(f"{{{NAR}}}catalogRef").addnext(catalog)  # type: ignore[union-attr]
+    root.find(f"{{{NAR}}}catalogRef").addnext(catalog)
 
 
 def render_newsml(item: NewsItem) -> bytes:
