@@ -163,7 +163,9 @@ def prepare(work: Path, items: int) -> dict[str, Any]:
     }
 
 
-async def measure(setup: dict[str, Any], n: int, rounds: int, profile: str | None) -> dict[str, dict]:
+async def measure(
+    setup: dict[str, Any], n: int, rounds: int, profile: str | None, only: str | None = None
+) -> dict[str, dict]:
     app = create_app(Settings(db=setup["db"], access_log=False))
     stop = await started(app)
     auth = {"Authorization": f"Bearer {setup['key']}"}
@@ -191,6 +193,8 @@ async def measure(setup: dict[str, Any], n: int, rounds: int, profile: str | Non
     results: dict[str, dict] = {}
     try:
         for name, (target, headers) in cases.items():
+            if only is not None and name != only:
+                continue
             for _ in range(3):  # warm: the key known, the page kept, the file in memory
                 got = await call(app, target, headers)
             if got.status not in (200, 304):
@@ -220,6 +224,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--items", type=int, default=2000, help="articles of the corpus stored")
     parser.add_argument("--profile", help="cProfile this case (feed, feed 304, item, ...)")
+    parser.add_argument("--only", help="measure this case alone (for a sampling profiler)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newswire-fast-paths-") as tmp:
         setup = prepare(Path(tmp), args.items)
@@ -229,7 +234,7 @@ def main() -> None:
             runner = uvloop.run
         except ImportError:
             runner = asyncio.run
-        results = runner(measure(setup, args.n, args.rounds, args.profile))
+        results = runner(measure(setup, args.n, args.rounds, args.profile, args.only))
     print(f"In-process CPU per request, best of {args.rounds} x {args.n:,}\n")
     print("| case | status | bytes | newswire µs | floor µs | newswire / floor |")
     print("|---|---:|---:|---:|---:|---:|")
