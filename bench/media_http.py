@@ -45,11 +45,11 @@ NAMES = ("thumbnail", "preview", "web")
 TARGET = 0.5
 
 
-def photo(path: Path) -> Path:
-    """A 4000 x 3000 JPEG with detail (noise compresses like a photo, a flat colour not)."""
+def photo(path: Path, width: int = 4000, height: int = 3000) -> Path:
+    """A JPEG with detail (noise compresses like a photo, a flat colour not)."""
     import pyvips
 
-    image = pyvips.Image.gaussnoise(4000, 3000, mean=128, sigma=40).cast("uchar")
+    image = pyvips.Image.gaussnoise(width, height, mean=128, sigma=40).cast("uchar")
     image = image.bandjoin([image.rot180(), image.flipver()]).copy(interpretation="srgb")
     image.write_to_file(str(path), Q=85)
     return path

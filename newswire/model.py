@@ -14,6 +14,7 @@ step.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeGuard
 
@@ -216,9 +217,18 @@ class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
         return [e for e in self.entities if e.kind == kind]
 
 
+_second: tuple[int, datetime] = (0, datetime.fromtimestamp(0, UTC))
+
+
 def utcnow() -> datetime:
-    """Now, in UTC, to the second (every format carries seconds, not microseconds)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now, in UTC, to the second (every format carries seconds, not microseconds). The
+    datetime is made once a second: every item answer and delivery asks for it."""
+    global _second
+    now = int(time.time())
+    second = _second
+    if second[0] != now:
+        second = _second = (now, datetime.fromtimestamp(now, UTC))
+    return second[1]
 
 
 def as_utc(value: datetime) -> datetime:

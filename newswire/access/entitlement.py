@@ -260,12 +260,12 @@ def codec_for(principal: Principal, fmt: str | None, accept: str | None) -> Code
 
     if fmt is not None:
         # A codec's name in any ASCII case, as the OpenAPI declares ``format``.
-        if not fmt.isascii() or fmt.lower() not in formats.renderers():
+        codec = formats.CODECS.get(fmt.lower()) if fmt.isascii() else None
+        if codec is None or not codec.can_render:
             raise BadInput(
                 f"{fmt!r} is not a format newswire renders ({', '.join(formats.renderers())})",
                 field="format",
             )
-        codec = formats.get(fmt)
     else:
         codec = formats.negotiate(accept)
     return allowed_codec(principal, codec)

@@ -1,7 +1,10 @@
 """API keys resolved from memory: each key is looked up in the store once, not per request.
 
 A process keeps, for each key it has seen (by the key's hash: the secret itself is never
-kept), the principal it names or the reason it is refused. Every entry is dropped when
+kept), the principal it names or the reason it is refused; and for each ``Authorization``
+header it has answered, the principal, so that a known caller costs one dict lookup, not
+a hash of its key (the header holds the key: it lives as long as the request's own copy
+would, in this process's memory only). Every entry is dropped when
 the store's ``access`` generation moves (``Coordination.generation``: triggers move it on
 every change to products, subscribers, keys, accounts or sessions), which each process
 notices within a few milliseconds of the commit (``Hub`` watches the store): a revoked
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 
 MAX_REFUSALS = 10_000
 """Refused keys remembered at most (a client trying random keys cannot grow the cache)."""
+MAX_HEADERS = 100_000
+"""``Authorization`` headers remembered at most (emptied when full: they come back)."""
 
 
 class Principals:
@@ -39,6 +44,8 @@ class Principals:
         self._lock = threading.Lock()
         self._known: dict[str, Principal] = {}
         self._refused: dict[str, NewswireError] = {}
+        self._headers: dict[str, Principal] = {}
+        """``Authorization`` header -> its principal (known ones only, never refusals)."""
         self._touched: dict[str, datetime] = {}
         """key id -> its last use, not yet written."""
         self._written: dict[str, tuple[float, datetime]] = {}
@@ -50,10 +57,16 @@ class Principals:
         """The principal of the key in an ``Authorization`` header if this process knows
         it (None: ``load`` it). Raises ``Unauthorized``/``Forbidden`` for a malformed
         header or a key known to be refused. Reads no database: safe in the event loop."""
+        if header is not None and (principal := self._headers.get(header)) is not None:
+            self._used(principal)
+            return principal
         key = bearer(header)
         digest = hash_key(key)
         principal = self._known.get(digest)
         if principal is not None:
+            with self._lock:
+                if self._known.get(digest) is principal:  # not dropped meanwhile
+                    self._remember(header, principal)
             self._used(principal)
             return principal
         refused = self._refused.get(digest)
@@ -81,6 +94,7 @@ class Principals:
         with self._lock:
             if generation == self.generation:  # not dropped while it was being read
                 self._known[digest] = principal
+                self._remember(header, principal)
             last = principal.key.last_used_at
             if last is not None:  # as a monotonic reading: that long ago
                 ago = (utcnow() - last).total_seconds()
@@ -90,6 +104,14 @@ class Principals:
     def principal(self, header: str | None) -> Principal:
         """``cached`` or ``load``: for callers already in a worker thread."""
         return self.cached(header) or self.load(header)
+
+    def _remember(self, header: str | None, principal: Principal) -> None:
+        """Under the lock, and only for a principal of the current generation."""
+        if header is None:
+            return
+        if len(self._headers) >= MAX_HEADERS:
+            self._headers.clear()
+        self._headers[header] = principal
 
     def _used(self, principal: Principal) -> None:
         key_id = principal.key.id
@@ -107,6 +129,7 @@ class Principals:
         with self._lock:
             self.generation = generation
             self._known.clear()
+            self._headers.clear()
             self._refused.clear()
         return True
 
@@ -115,6 +138,7 @@ class Principals:
         with self._lock:
             self.generation = -1
             self._known.clear()
+            self._headers.clear()
             self._refused.clear()
 
     def flush(self) -> int:

@@ -77,6 +77,8 @@ class NewswireApp(FastAPI):
 
     access_log = False
     """Write an access line per request (the ``access_log`` setting)."""
+    _based = False
+    """The renderer's base URL is set (from the first request, without ``base_url``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -96,9 +98,11 @@ class NewswireApp(FastAPI):
         from ``logs.Tagged``."""
         rid = logs.begin(scope["headers"])
         path, method = scope["path"], scope["method"]
-        renderer = self.state.renderer
-        if not renderer.base:  # no base_url setting: links to files start as requests do
-            renderer.base = raw.base_of(self.state, scope).rstrip("/")
+        if not self._based:
+            renderer = self.state.renderer
+            if not renderer.base:  # no base_url setting: links to files start as requests do
+                renderer.base = raw.base_of(self.state, scope).rstrip("/")
+            self._based = True
         if path == "/v1/stream" and method in ("GET", "HEAD"):
             await stream.serve_stream(self, scope, receive, send)
             return

@@ -14,6 +14,7 @@ parameter…) to the route, so every error is answered by one code path.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -46,7 +47,7 @@ async def answer(
     fmt: str | None,
     if_none_match: str,
     base: Callable[[], str],
-) -> tuple[int, list[tuple[str, str]], bytes, str]:
+) -> raw.Answer:
     """(status, headers, body, media type) of a feed request whose parameters have the
     right types (the cursor and format are checked here)."""
     codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
@@ -82,7 +83,7 @@ async def answer(
             # A 304 renders nothing: the ETag is known once the entries are chosen.
             built = await feed_pages.page(request, "" if waiting else if_none_match)
             if isinstance(built, str):
-                return 304, _headers(built, cursor, limit, fmt, notes), b"", codec.media_type
+                return 304, _headers(built, cursor, limit, fmt, tuple(notes)), b"", codec.media_type
             page = built
         if page.entries or not waiting or state.closing:
             break
@@ -90,7 +91,7 @@ async def answer(
         if not await hub.wait_beyond(page.next, deadline - loop.time()):
             break
         cursor = max(cursor, page.next)
-    headers = _headers(page.etag, page.next, limit, fmt, notes)
+    headers = _headers(page.etag, page.next, limit, fmt, tuple(notes))
     if if_none_match and page.etag in if_none_match:
         return 304, headers, b"", page.media_type
     if principal.subscriber is not None and page.entries:
@@ -100,9 +101,12 @@ async def answer(
     return 200, headers, page.body, page.media_type
 
 
+@functools.lru_cache(maxsize=4096)
 def _headers(
-    etag: str, next_cursor: int, limit: int, fmt: str | None, notes: list[tuple[str, str]]
-) -> list[tuple[str, str]]:
+    etag: str, next_cursor: int, limit: int, fmt: str | None, notes: tuple[tuple[str, str], ...]
+) -> raw.Headers:
+    """A page's headers, encoded once for all the requests that get it (the ETag names
+    the page: they are the same for each, and ``send_response`` copies them)."""
     headers = [
         ("X-Newswire-Next", str(next_cursor)),
         ("Link", f'<{pages.next_href(next_cursor, limit, fmt)}>; rel="next"'),
@@ -112,7 +116,7 @@ def _headers(
     ]
     if notes:
         headers.append(("X-Newswire-Clamped", "; ".join(text for _, text in notes)))
-    return headers
+    return raw.encoded(headers)
 
 
 def _feed_meta(who: str, base: str) -> FeedMeta:
@@ -180,7 +184,9 @@ async def feed(
         if_none_match=request.headers.get("if-none-match", ""),
         base=lambda: raw.base_of(state, request.scope),
     )
-    return Response(body, status, dict(headers), media_type=None if status == 304 else media_type)
+    return Response(
+        body, status, raw.decoded(headers), media_type=None if status == 304 else media_type
+    )
 
 
 # --- ahead of FastAPI -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -450,8 +451,8 @@ async def get_item(
         base=lambda: request_base(request),
     )
     if status == 304:
-        return Response(status_code=304, headers=dict(headers))
-    return Response(body, media_type=media_type, headers=dict(headers))
+        return Response(status_code=304, headers=raw.decoded(headers))
+    return Response(body, media_type=media_type, headers=raw.decoded(headers))
 
 
 async def answer_item(
@@ -465,7 +466,7 @@ async def answer_item(
     if_none_match: str,
     method: str,
     base: Callable[[], str],
-) -> tuple[int, list[tuple[str, str]], bytes, str]:
+) -> raw.Answer:
     """(status, headers, body, media type) of ``GET /v1/items/{id}``: the item's history
     and its renderings come from memory once read (``newswire.delivery.histories``)."""
     codec = codec_for(principal, fmt, accept)
@@ -480,17 +481,7 @@ async def answer_item(
         what = f"version {version} of item" if version else "item"
         raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
     stored, g = found
-    # A stored version never changes: its sequence number, format and access name it.
-    etag = f'"{stored.seq}-{codec.name}-{g.access}"'
-    headers = [
-        ("ETag", etag),
-        ("Vary", "Accept, Authorization"),
-        ("X-Newswire-Sequence", str(stored.seq)),
-        ("X-Newswire-Access", g.access),
-        ("Cache-Control", "private, no-cache"),
-    ]
-    if g.embargoed:
-        headers.append(("X-Newswire-Embargoed", "true"))
+    etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
     if if_none_match.strip() == "*" or etag in if_none_match:
         return 304, headers, b"", codec.media_type
     renderer = state.renderer
@@ -501,6 +492,23 @@ async def answer_item(
     if principal.subscriber is not None and method == "GET":
         state.meter.add(principal.subscriber.name, "item", g.product)
     return 200, headers, data, codec.media_type
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_headers(seq: int, codec: str, access: str, embargoed: bool) -> tuple[str, raw.Headers]:
+    """The ETag and headers of an item's answer, encoded once for every request of it."""
+    # A stored version never changes: its sequence number, format and access name it.
+    etag = f'"{seq}-{codec}-{access}"'
+    headers = [
+        ("ETag", etag),
+        ("Vary", "Accept, Authorization"),
+        ("X-Newswire-Sequence", str(seq)),
+        ("X-Newswire-Access", access),
+        ("Cache-Control", "private, no-cache"),
+    ]
+    if embargoed:
+        headers.append(("X-Newswire-Embargoed", "true"))
+    return etag, raw.encoded(headers)
 
 
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")

@@ -121,6 +121,8 @@ KEPT_BYTES = 64 << 20
 """Bytes of recent files kept in memory, per process."""
 _FAST = re.compile(r"/v1/items/(.+)/versions/([1-9][0-9]{0,8})/renditions/([^/]+)")
 _kept: LRUCache[str, bytes] = LRUCache(maxsize=KEPT_BYTES, getsizeof=len)
+_named: LRUCache[tuple[str, str], raw.Headers] = LRUCache(maxsize=4096)
+"""(blob, rendition name) -> its answer's headers, encoded once."""
 _kept_lock = threading.Lock()
 
 
@@ -146,10 +148,15 @@ async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: 
     async def answer(principal: Principal, wanted: dict[bytes, str]) -> raw.Answer:
         _, _, rendition = files.rendition_seen(principal.products, history, version, name, item_id)
         key = rendition.blob
-        named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
-        out = list(named.items())
+        with _kept_lock:
+            out = _named.get((key, name))
+        if out is None:
+            named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
+            out = raw.encoded(named.items())
+            with _kept_lock:
+                _named[key, name] = out
         media_type = rendition.content_type or "application/octet-stream"
-        if named["ETag"] in wanted.get(b"if-none-match", ""):
+        if f'"{key}"' in wanted.get(b"if-none-match", ""):  # the ETag: the file's hash
             return 304, out, b"", media_type
         with _kept_lock:
             data = _kept.get(key)

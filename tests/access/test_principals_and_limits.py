@@ -61,6 +61,22 @@ def test_a_revocation_elsewhere_reaches_the_cache_when_the_generation_moves(stor
     assert principals.refresh(store.coordination.generation()) is False
 
 
+def test_a_header_is_remembered_as_written_and_forgotten_with_the_keys(store, other, key):
+    header, key_id = key
+    principals = Principals(store)
+    loaded = principals.load(header)
+    spelled = "bearer  " + header.split(" ", 1)[1] + " "  # the same key, written otherwise
+    assert principals.cached(spelled) == loaded  # by the key's hash, then by the header
+    assert principals.cached(spelled) == loaded
+    principals.forget()  # this process changed access
+    assert principals.cached(header) is None and principals.cached(spelled) is None
+    principals.load(header)
+    other.keys.revoke(key_id)
+    principals.refresh(store.coordination.generation())
+    with pytest.raises(Unauthorized, match="revoked"):
+        principals.principal(spelled)
+
+
 def test_a_suspension_is_refused_and_an_activation_lets_it_in_again(store, other, key):
     header, _ = key
     principals = Principals(store)

@@ -20,6 +20,7 @@ from tests.delivery.wire import (
     NINJS,
     SPORT,
     WAIT,
+    Stream,
     Wire,
     item_path,
     ninjs_doc,
@@ -28,7 +29,7 @@ from tests.delivery.wire import (
     ws_collect,
     ws_until_id,
 )
-from tests.helpers import newswire
+from tests.helpers import make_key, newswire
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -432,6 +433,23 @@ def test_a_revoked_keys_open_streams_are_closed(wire):
     response = wire.client("alpha2").get("/v1/feed")
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
     assert wire.client("alpha").get("/v1/feed").status_code == 200  # its other key works
+
+
+def test_a_revoked_key_is_refused_by_the_fast_paths_that_knew_it(wire):
+    """The feed and items answer a known ``Authorization`` header from memory: the
+    revocation (by another process) reaches that memory too."""
+    key = make_key(wire.db, "--subscriber", "alpha")
+    paths = ("/v1/feed", "/v1/items/urn:life:never", "/v1/items/urn:life:never/versions/1/renditions/web")
+    with wire.server.client(key) as client:
+        assert [client.get(p).status_code for p in paths] == [200, 404, 404]  # known now
+        with Stream(wire.server.url, key) as stream:
+            result = newswire("key", "revoke", key.split("_")[1], db=wire.db)
+            assert result.returncode == 0, result.stderr.decode()
+            assert stream.wait_closed().endswith("was revoked")  # the server knows
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 401, path
+            assert "revoked" in response.json()["detail"]
 
 
 def test_a_suspended_subscriber_is_refused_and_its_streams_closed(wire):
