@@ -79,10 +79,11 @@ async def one_round(app, port: int, keys: dict, n: int, body: bytes, body2: byte
 
         if prof is not None:
             prof.enable()
-        cpu0, t0 = time.process_time(), time.monotonic()
+        cpu0, t0, sys0 = time.process_time(), time.monotonic(), os.times().system
         pub = await asyncio.to_thread(publish_one, port, keys["publish"], body, work, f"{tag}-p")
         await asyncio.to_thread(status)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - t0
+        system = os.times().system - sys0
         if prof is not None:
             prof.disable()
         dump = work / f"polls-{tag}.json"
@@ -95,6 +96,7 @@ async def one_round(app, port: int, keys: dict, n: int, body: bytes, body2: byte
         rows["long poll"] = {
             "answered": good,
             "cpu_us": round(cpu * 1e6 / n, 1),
+            "system_us": round(system * 1e6 / n, 1),
             "wall_ms": round(wall * 1000, 1),
             "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1) if lat else None,
         }
@@ -116,11 +118,17 @@ async def one_round(app, port: int, keys: dict, n: int, body: bytes, body2: byte
                 frames = readers.call(30, op="status")["frames"]
 
         await asyncio.to_thread(readers.call, 30, op="reset")
-        cpu0, t0 = time.process_time(), time.monotonic()
+        cpu0, t0, sys0 = time.process_time(), time.monotonic(), os.times().system
         pub = await asyncio.to_thread(publish_one, port, keys["publish"], body2, work, f"{tag}-s")
         await asyncio.to_thread(status2)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - t0
-        rows["SSE"] = {"answered": frames, "cpu_us": round(cpu * 1e6 / n, 1), "wall_ms": round(wall * 1000, 1)}
+        system = os.times().system - sys0
+        rows["SSE"] = {
+            "answered": frames,
+            "cpu_us": round(cpu * 1e6 / n, 1),
+            "system_us": round(system * 1e6 / n, 1),
+            "wall_ms": round(wall * 1000, 1),
+        }
     finally:
         await asyncio.to_thread(readers.close)
     await until(lambda: not hub.listeners(), 30, 0.05)

@@ -247,7 +247,11 @@ class Waiters:
                     continue
                 for group in due:
                     del self.groups[group.key]
-                await asyncio.gather(*(self._answer(group) for group in due))
+                done = await asyncio.gather(*(self._answer(g) for g in due), return_exceptions=True)
+                for group, result in zip(due, done, strict=True):
+                    if isinstance(result, Exception):  # the round goes on for the others
+                        log.error("answering waiting long polls failed", exc_info=result)
+                        self._release(group, group.cursor)
         finally:
             self._driver = None
 
@@ -284,7 +288,12 @@ class Waiters:
         by_subscriber: dict[str, int] = {}
         answered = 0
         for waiter in waiters:
-            if waiter.write(block, tail, close_tail, body):
+            try:
+                written = waiter.write(block, tail, close_tail, body)
+            except Exception:  # uvicorn's part: the cycle says whether the response went
+                log.exception("writing a long poll's answer failed")
+                written = waiter.cycle.response_started
+            if written:
                 answered += 1
                 if (name := waiter.subscriber) is not None:
                     by_subscriber[name] = by_subscriber.get(name, 0) + 1
