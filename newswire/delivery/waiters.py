@@ -105,10 +105,10 @@ class Waiter:
             self.future.set_result(outcome)
 
     def write(self, block: bytes, tail: bytes, close_tail: bytes, body: bytes) -> bool:
-        """Write the whole response and complete the cycle, as two ``send`` calls would;
-        False when the connection cannot take it now (nothing written then). ``block``:
-        the page's headers; ``tail`` (``close_tail``: for a connection not kept alive)
-        the content's, through the blank line (``_encode``)."""
+        """Write the whole response, as two ``send`` calls would; False when the connection
+        cannot take it now (nothing written then). ``block``: the page's headers; ``tail``
+        (``close_tail``: for a connection not kept alive) the content's, through the blank
+        line (``_encode``). ``finish`` must follow, before the loop runs anything else."""
         cycle = self.cycle
         transport = cycle.transport
         if (
@@ -118,10 +118,9 @@ class Waiter:
             or transport.is_closing()
         ):
             return False
-        keep = cycle.keep_alive
         # In the order uvicorn's ``send`` writes them: its defaults, then the message's
         # (``raw.send_response``: the page's, the request id, the content's).
-        end = tail if keep else close_tail
+        end = tail if cycle.keep_alive else close_tail
         if len(body) <= _JOIN:
             transport.write(b"".join((_OK, self.defaults, block, self.rid, end, body)))
         else:
@@ -132,11 +131,17 @@ class Waiter:
         cycle.chunked_encoding = False
         cycle.expected_content_length = 0
         cycle.response_complete = True
-        cycle.message_event.set()
-        if not keep:
-            transport.close()
-        cycle.on_response()
         return True
+
+    def finish(self) -> None:
+        """Complete the cycle of a written response as uvicorn's ``send`` does (the next
+        request on the connection may begin), and let the waiter's task end."""
+        cycle = self.cycle
+        cycle.message_event.set()
+        if not cycle.keep_alive:
+            cycle.transport.close()
+        cycle.on_response()
+        self.release(None)
 
 
 class Group:
@@ -290,20 +295,30 @@ class Waiters:
         block, tail, close_tail = encoded
         body = page.body
         by_subscriber: dict[str, int] = {}
-        answered = 0
+        written: list[Waiter] = []
+        # Every answer written first, the cycles completed after (uvicorn's bookkeeping
+        # and the tasks' wake-ups): the last connection has its answer sooner. Nothing
+        # else runs in between (no await), so no cycle is seen half done.
         for waiter in waiters:
             try:
-                written = waiter.write(block, tail, close_tail, body)
-            except Exception:  # uvicorn's part: the cycle says whether the response went
+                went = waiter.write(block, tail, close_tail, body)
+            except Exception:  # the cycle says whether the response went
                 log.exception("writing a long poll's answer failed")
-                written = waiter.cycle.response_started
-            if written:
-                answered += 1
+                went = waiter.cycle.response_started
+            if went:
+                written.append(waiter)
                 if (name := waiter.subscriber) is not None:
                     by_subscriber[name] = by_subscriber.get(name, 0) + 1
-                waiter.release(None)
             else:
                 waiter.release(page)  # answered through the ASGI path, and metered there
+        for waiter in written:
+            try:
+                waiter.finish()
+            except Exception:  # uvicorn's part: its connection ends; the task must too
+                log.exception("completing a long poll's answer failed")
+                waiter.cycle.transport.close()
+                waiter.release(None)
+        answered = len(written)
         self.answered += answered
         if answered:
             meter = self.hub.meter
