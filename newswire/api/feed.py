@@ -29,6 +29,7 @@ from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
 from newswire.delivery import feed as pages
+from newswire.delivery import waiters
 from newswire.delivery.cursor import parse_cursor
 from newswire.formats.base import FeedMeta
 
@@ -47,9 +48,14 @@ async def answer(
     fmt: str | None,
     if_none_match: str,
     base: Callable[[], str],
+    send: Send | None = None,
 ) -> raw.Answer:
     """(status, headers, body, media type) of a feed request whose parameters have the
-    right types (the cursor and format are checked here)."""
+    right types (the cursor and format are checked here).
+
+    Given the server's ``send``, a long poll may be answered while it waits, straight to
+    its connection (``newswire.delivery.waiters``): ``waiters.Answered`` is raised then,
+    and nothing is left to send."""
     codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
     cursor = parse_cursor(after)
     notes: list[tuple[str, str]] = []
@@ -88,6 +94,23 @@ async def answer(
         if page.entries or not waiting or state.closing:
             break
         state.metrics.feed_waits.inc()
+        cycle = None if send is None or if_none_match else waiters.response_cycle(send)
+        if cycle is not None:
+            # Parked with the waiters of the same page: the round that moves the log past
+            # it answers them all (raising ``Answered`` here), or hands this one its page
+            # or the cursor to look again from.
+            outcome = await feed_pages.waiters.park(
+                request._replace(after=max(cursor, page.next)),
+                cycle,
+                principal.subscriber.name if principal.subscriber else None,
+                lambda p: _headers(p.etag, p.next, limit, fmt, tuple(notes)),
+                deadline,
+            )
+            if isinstance(outcome, int):
+                cursor = max(cursor, outcome)
+                continue
+            page = outcome
+            break
         if not await hub.wait_beyond(page.next, deadline - loop.time()):
             break
         cursor = max(cursor, page.next)
@@ -228,6 +251,10 @@ async def serve_feed(app: Starlette, scope: Scope, receive: Receive, send: Send)
             fmt=params.get("format"),
             if_none_match=headers.get(b"if-none-match", ""),
             base=lambda: raw.base_of(state, scope),
+            send=send,
         )
 
-    return await raw.answer_reader(app, scope, receive, send, feed_answer)
+    try:
+        return await raw.answer_reader(app, scope, receive, send, feed_answer)
+    except waiters.Answered:  # a long poll answered while it waited
+        return True

@@ -36,6 +36,7 @@ from newswire.access.entitlement import Grant, Previous, grant_for
 from newswire.access.products import Product
 from newswire.delivery.hub import Hub, envelope
 from newswire.delivery.renderer import Renderer
+from newswire.delivery.waiters import Waiters
 from newswire.formats.base import Codec, FeedMeta
 from newswire.store.base import Change
 
@@ -133,6 +134,8 @@ class FeedPages:
         """Pages built (not answered from the kept ones)."""
         sources = hub.metrics.feed_pages
         self._kept, self._tail, self._store = (sources.labels(s) for s in ("kept", "tail", "store"))
+        self.waiters = Waiters(self)
+        """Long polls parked until the log moves (``newswire.delivery.waiters``)."""
 
     def kept(self, key: PageKey) -> Page | None:
         """The kept page for ``key`` if it is still right (in the event loop: no I/O)."""

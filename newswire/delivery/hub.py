@@ -398,6 +398,11 @@ class Hub:
                 await task
         self._tasks.clear()
 
+    @property
+    def closing(self) -> bool:
+        """``stop`` has begun: waits end (``wait_beyond`` returns at once)."""
+        return self._closing
+
     def kick(self, seq: int | None = None) -> None:
         """Something was stored (in this process): read the log now."""
         if seq is not None:
