@@ -16,6 +16,7 @@ beta       en-teaser                  English items, the teaser
 gamma      ar-early                   Arabic items, full text, embargoed ones early
 delta      economy                    items on the economy (Media Topic 04000000), full
 epsilon    ar-full                    (a subscriber to suspend)
+zeta       ar-full                    (alpha's products, another subscriber: never changed)
 desk       (publish key)              everything; may publish and withdraw
 =========  =========================  ==================================================
 """
@@ -54,6 +55,7 @@ SUBSCRIBERS: dict[str, str] = {
     "gamma": "ar-early",
     "delta": "economy",
     "epsilon": "ar-full",
+    "zeta": "ar-full",
 }
 KEYS: dict[str, tuple[str, ...]] = {
     **{name: ("--subscriber", name) for name in SUBSCRIBERS},
