@@ -106,6 +106,8 @@ async def answer(
                 lambda p: _headers(p.etag, p.next, limit, fmt, tuple(notes)),
                 deadline,
             )
+            if outcome == waiters.ACCESS:
+                break  # answered with what it has: the next request is judged again
             if isinstance(outcome, int):
                 cursor = max(cursor, outcome)
                 continue

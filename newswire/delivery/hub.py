@@ -496,12 +496,15 @@ class Hub:
         return outs, (cursor if changes else upto)
 
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
-        """Wait until the log goes past ``seq`` (True) or ``timeout`` passes (False).
+        """Wait until the log goes past ``seq`` (True) or ``timeout`` passes or the access
+        generation moves (a key revoked, a subscriber suspended: False, so that a long poll
+        answers with what it has and its next request is judged again).
 
         Every waiter awaits one future that the next round resolves (no task, no lock
         per waiter: thousands of long polls wake at once for the price of one)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.position <= seq and not self._closing:
+        generation = self.access_generation
+        while self.position <= seq and not self._closing and self.access_generation == generation:
             if self._advanced is None or self._advanced.done():
                 self._advanced = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
@@ -708,6 +711,7 @@ class Hub:
             self.access_generation = generation
             for callback in self.on_access:
                 callback(generation)
+            self._wake_waiters()  # long polls of keys that may have lost their access
         if not moved and not sessions_too:
             return
         # Not on every change the watch sees (20 a second under a steady flow of items):

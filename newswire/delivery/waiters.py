@@ -50,6 +50,10 @@ _JOIN = 16 * 1024
 
 EXPIRED = -1
 """A waiter's outcome when its deadline passed (a cursor is never negative)."""
+ACCESS = -2
+"""A waiter's outcome when access changed while it waited (a key revoked, a subscriber
+suspended, a product changed, on any process): it answers with what it has, nothing new,
+and the client's next request is judged again. Never an entry for a key that lost it."""
 
 
 class Answered(Exception):
@@ -170,6 +174,13 @@ class Waiters:
         """Long polls answered by the round (the direct path), for tests and benches."""
         self._driver: asyncio.Task[None] | None = None
         self._defaults: tuple[object, bytes] = ((), b"")
+        self.hub.on_access.append(self.access_moved)
+
+    def access_moved(self, generation: int) -> None:
+        """The hub saw the access generation move: every parked long poll ends (``ACCESS``),
+        whoever it belongs to (which keys changed is not said; a poll is cheap to make again)."""
+        for group in tuple(self.groups.values()):
+            self._release(group, ACCESS)
 
     async def park(
         self,
@@ -219,6 +230,8 @@ class Waiters:
         if outcome == EXPIRED:
             self._forget(waiter)
             return waiter.group.cursor
+        if outcome == ACCESS:
+            self._forget(waiter)
         return outcome
 
     def _forget(self, waiter: Waiter) -> None:
@@ -272,6 +285,7 @@ class Waiters:
     async def _answer(self, group: Group) -> None:
         """Build the group's page; write it to each waiter, or park them further on."""
         feed = self.feed
+        generation = self.hub.access_generation
         try:
             page = feed.kept(group.key)
             if page is None:
@@ -282,6 +296,9 @@ class Waiters:
         except Exception:  # each waiter looks again itself, and meets the error there
             log.exception("building a page for waiting long polls failed")
             self._release(group, group.cursor)
+            return
+        if self.hub.access_generation != generation:  # changed while the page was made
+            self._release(group, ACCESS)
             return
         waiters = [w for w in group.waiters if not w.future.done()]
         if not page.entries:

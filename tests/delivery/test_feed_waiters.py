@@ -18,7 +18,7 @@ import pytest
 from newswire.delivery.waiters import response_cycle
 from tests.delivery.test_direct_writes import InProcess
 from tests.delivery.wire import ARABIC, ENGLISH, WAIT, ninjs_doc, shared
-from tests.helpers import metric, retry_until
+from tests.helpers import make_key, metric, newswire, retry_until
 
 
 @pytest.fixture(scope="module", params=["sqlite"])
@@ -120,6 +120,39 @@ def test_waiters_of_two_audiences_each_get_their_own_page(wire, served):
     assert answered(served) - direct0 == (3 * n if served.direct else 0)
     for s, count in who:
         assert feed_usage(served, wire.keys[s]) - usage[s] == count
+    assert parked(served) == 0
+
+
+def test_a_revoked_keys_waiting_long_polls_end_with_nothing_new(wire, served):
+    """A key revoked by another process while its long polls wait: each ends within the
+    access check's second with what it had (no entry), never with what comes after, and
+    the key's next request is refused. A poll of another key waits on for its entry."""
+    key = make_key(wire.db, "--subscriber", "zeta")
+    head = wire.last_seq()
+    path = f"/v1/feed?after={head}&wait=60"  # far longer than the test waits for anything
+    waits0 = waits(served)
+    polls = poll_all(served.url, [(key, path, f"rid-revoked-{i}") for i in range(3)])
+    other = poll_all(served.url, [(wire.keys["alpha"], path, "rid-kept")])
+    retry_until(lambda: waits(served) >= waits0 + 4, "the long polls waiting")
+    result = newswire("key", "revoke", key.split("_")[1], db=wire.db)
+    assert result.returncode == 0, result.stderr.decode()
+    answers = polls.result(WAIT)  # before their 60 s: the revocation ended them
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["items"] == []
+        assert answer.headers["x-newswire-next"] == str(head)
+    refused = httpx.get(
+        served.url + path.replace("wait=60", "wait=0"),
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=WAIT,
+    )
+    assert refused.status_code == 401, refused.text
+    # alpha's poll, ended by the same change, or waiting again: it gets the next entry.
+    uri = f"urn:waiters:revoked:{served.direct}"
+    wire.publish(ninjs_doc(uri, "خبر بعد سحب المفتاح", ARABIC, "ar"))
+    [kept] = other.result(WAIT)
+    assert kept.status_code == 200
+    assert [e["item"]["uri"] for e in kept.json()["items"]] in ([], [uri])
     assert parked(served) == 0
 
 
