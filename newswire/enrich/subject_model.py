@@ -15,7 +15,6 @@ compute; ``tests/enrich/test_subjects.py`` checks that both give the same probab
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,15 +78,13 @@ class Model:
 
     def probabilities(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
         """The probability of each class for a text made of ``terms`` (``tokens``)."""
-        index = self.vocabulary
-        counts = Counter(column for term in terms if (column := index.get(term)) is not None)
+        counts: Counter[int | None] = Counter(map(self.vocabulary.get, terms))  # in C
+        counts.pop(None, None)  # terms the model does not know
         if not counts:
             scores = self.intercept.astype(np.float64)
         else:
             columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            tf = np.fromiter(
-                (1.0 + math.log(n) for n in counts.values()), dtype=np.float64, count=len(counts)
-            )
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             weights = tf * self.idf[columns]
             weights /= np.sqrt(weights @ weights)
             scores = self.coef[:, columns] @ weights + self.intercept
