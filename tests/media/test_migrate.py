@@ -104,3 +104,39 @@ def test_blobs_missing_from_the_source_fail_the_migration_by_name(source, store_
     said = moved.stderr.decode()
     assert "4 blobs the items refer to are not in the source's blob store" in said
     assert "--source-blobs" in said and min(keys) in said
+
+
+def test_a_backup_takes_the_pictures_files_beside_it(source, tmp_path):
+    """``newswire backup FILE`` copies the files its items refer to into FILE.blobs, so
+    the copy is a whole deployment: its picture's preview reads from there, byte for byte;
+    made again, it copies nothing it has."""
+    url, _key, picture, keys = source
+    copy = tmp_path / "copy.db"
+    done = newswire("backup", str(copy), db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "files: 4 referenced, 4 copied" in done.stderr.decode()
+    copy_url = f"sqlite:///{copy}"
+    assert blob_keys(copy_url) == keys
+    store = open_store(copy_url, create=False)
+    try:
+        [preview] = [r for r in store.get(picture).item.renditions if r.name == "preview"]
+    finally:
+        store.close()
+    originals, copies = blobs_for(url), blobs_for(copy_url)
+    try:
+        assert copies.read(preview.blob) == originals.read(preview.blob)
+    finally:
+        originals.close()
+        copies.close()
+    again = newswire("backup", str(copy), "--force", db=url)
+    assert again.returncode == 0, again.stderr.decode()
+    assert "files: 4 referenced, 0 copied (0.0 MB), 4 already there" in again.stderr.decode()
+
+
+def test_a_backup_whose_files_are_elsewhere_says_which_are_missing(source, tmp_path):
+    url = source[0]
+    done = newswire(
+        "backup", str(tmp_path / "copy.db"), "--blobs", (tmp_path / "empty").as_uri(), db=url
+    )
+    assert done.returncode == 1
+    assert "4 files the items refer to are not in the blob store" in done.stderr.decode()
