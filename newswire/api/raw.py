@@ -10,7 +10,6 @@ code path.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 from urllib.parse import parse_qsl
@@ -24,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from newswire import logs
 from newswire.access.auth import Principal
 from newswire.api import auth, problems
+from newswire.delivery.waiters import content_type
 from newswire.errors import NewswireError
 from newswire.logs import REQUEST_ID
 
@@ -91,13 +91,6 @@ def tagged(response: R) -> R:
     return response
 
 
-@functools.cache
-def _content_type(media_type: str) -> bytes:
-    if media_type.startswith("text/") and "charset=" not in media_type:
-        media_type += "; charset=utf-8"  # as Starlette's responses say it
-    return media_type.encode("latin-1")
-
-
 async def send_response(send: Send, status: int, headers: Headers, body: bytes, media_type: str) -> None:
     """A whole response: ``headers`` as given (encoded once, kept with what they
     describe), the request id, and unless it is a 304 (no body), its type and length."""
@@ -105,7 +98,7 @@ async def send_response(send: Send, status: int, headers: Headers, body: bytes, 
     if (rid := REQUEST_ID.get()) is not None:
         raw.append((logs.HEADER, rid.encode("ascii")))
     if status != 304:
-        raw.append((b"content-type", _content_type(media_type)))
+        raw.append((b"content-type", content_type(media_type)))
         raw.append((b"content-length", b"%d" % len(body)))
     else:
         body = b""

@@ -24,6 +24,7 @@ gets the page and answers through the ASGI path, as every long poll elsewhere do
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -364,16 +365,22 @@ class Waiters:
         self.hub.metrics.feed_waits.inc(len(waiters))
 
 
+@functools.cache
+def content_type(media_type: str) -> bytes:
+    """A ``Content-Type`` header's value for ``media_type``, as every fast path sends it
+    (``raw.send_response`` too): text types say their charset, as Starlette's do."""
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")
+
+
 def _encode(own: list[tuple[bytes, bytes]], page: Page) -> tuple[bytes, bytes, bytes] | None:
     """A page's response headers as ``raw.send_response`` hands them to uvicorn's ``send``
     and as it writes them: the page's own; then (after the request id) the content's
     through the blank line, and the same with ``connection: close``. None if uvicorn
     would refuse one of them."""
-    media_type = page.media_type
-    if media_type.startswith("text/") and "charset=" not in media_type:
-        media_type += "; charset=utf-8"  # as Starlette's responses say it
     content = [
-        (b"content-type", media_type.encode("latin-1")),
+        (b"content-type", content_type(page.media_type)),
         (b"content-length", b"%d" % len(page.body)),
     ]
     for name, value in (*own, *content):
