@@ -62,6 +62,12 @@ class RateLimiter:
                 raise _over(who, per_minute, wait)
         return None
 
+    def refund(self, who: str) -> None:
+        """Give back a token ``spend`` took for a request answered another way (which
+        spends its own)."""
+        with self._lock:
+            self._tokens[who] = self._tokens.get(who, 0) + 1
+
     def lease(self, who: str, per_minute: int) -> None:
         """Lease tokens from the store and spend one, or ``TooManyRequests``. Reads and
         writes the database: in a worker thread."""

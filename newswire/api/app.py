@@ -122,6 +122,23 @@ class NewswireApp(FastAPI):
                 return
         await super().__call__(scope, receive, logs.Tagged(send, rid))
 
+    def answer_now(
+        self, path: str, query: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> raw.Answer | None:
+        """The answer of a bare ``GET`` that memory already holds — a kept feed page, an
+        item in memory, a small file's kept bytes — made without waiting for anything,
+        for ``newswire.api.protocol`` to write as soon as the request is parsed; None:
+        the request goes through ``__call__`` (always, with the access log on)."""
+        if self.access_log or not self._based:
+            return None
+        if path == "/v1/feed":
+            return feed.feed_now(self.state, query, raw.headers_of(headers))
+        if path.startswith("/v1/items/"):
+            if "/renditions/" in path:
+                return media.rendition_now(self.state, path, query, headers)
+            return items.item_now(self.state, path, query, raw.headers_of(headers))
+        return None
+
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()

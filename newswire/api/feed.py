@@ -56,40 +56,21 @@ async def answer(
     Given the server's ``send``, a long poll may be answered while it waits, straight to
     its connection (``newswire.delivery.waiters``): ``waiters.Answered`` is raised then,
     and nothing is left to send."""
-    codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
-    cursor = parse_cursor(after)
-    notes: list[tuple[str, str]] = []
-    if limit > MAX_LIMIT:
-        notes.append(("limit_clamped", f"limit {limit} is over the maximum: {MAX_LIMIT} used"))
-        limit = MAX_LIMIT
-    if wait > MAX_WAIT:
-        notes.append(("wait_clamped", f"wait {wait:g} is over the maximum: {MAX_WAIT:g} used"))
-        wait = MAX_WAIT
-    who = principal.subscriber.name if principal.subscriber else "agency"
-    link = base() if codec.is_feed else ""
+    request, wait = _request(principal, after, limit, wait, fmt, base)
+    cursor, limit, notes = request.after, request.limit, request.notes
     feed_pages: pages.FeedPages = state.feed
     hub = state.hub
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        request = pages.Request(
-            principal.products,
-            codec,
-            cursor,
-            limit,
-            fmt,
-            tuple(notes),
-            (lambda: _feed_meta(who, link)) if codec.is_feed else None,
-            who,
-            link,
-        )
+        request = request._replace(after=cursor)
         page = feed_pages.kept(request.key())
         waiting = wait > 0 and loop.time() < deadline
         if page is None:
             # A 304 renders nothing: the ETag is known once the entries are chosen.
             built = await feed_pages.page(request, "" if waiting else if_none_match)
             if isinstance(built, str):
-                return 304, _headers(built, cursor, limit, fmt, tuple(notes)), b"", codec.media_type
+                return 304, _headers(built, cursor, limit, fmt, notes), b"", request.codec.media_type
             page = built
         if page.entries or not waiting or state.closing:
             break
@@ -103,7 +84,7 @@ async def answer(
                 request._replace(after=max(cursor, page.next)),
                 cycle,
                 principal.subscriber.name if principal.subscriber else None,
-                lambda p: _headers(p.etag, p.next, limit, fmt, tuple(notes)),
+                lambda p: _headers(p.etag, p.next, limit, fmt, notes),
                 deadline,
             )
             if outcome == waiters.ACCESS:
@@ -116,7 +97,79 @@ async def answer(
         if not await hub.wait_beyond(page.next, deadline - loop.time()):
             break
         cursor = max(cursor, page.next)
-    headers = _headers(page.etag, page.next, limit, fmt, tuple(notes))
+    return _answer(state, principal, page, request, if_none_match)
+
+
+def answer_kept(
+    state: State,
+    principal: Principal,
+    params: dict[str, str],
+    if_none_match: str,
+) -> raw.Answer | None:
+    """``answer`` of a request with plainly valid parameters (``plain_query``) when its
+    page is kept and nothing is to wait for; None otherwise (nothing counted). For a
+    feed document only with the ``base_url`` setting (else its links name the request's
+    own host, which ``answer`` reads from the request)."""
+    base: str = state.settings.base_url
+    if base:
+        base = base.rstrip("/") + "/"
+    request, wait = _request(
+        principal,
+        params.get("after"),
+        int(params.get("limit", DEFAULT_LIMIT)),
+        float(params.get("wait", 0)),
+        params.get("format"),
+        lambda: base,
+    )
+    if request.codec.is_feed and not base:
+        return None
+    page = state.feed.kept(request.key())
+    if page is None or (wait > 0 and not page.entries):
+        return None
+    return _answer(state, principal, page, request, if_none_match)
+
+
+def _request(
+    principal: Principal,
+    after: str | None,
+    limit: int,
+    wait: float,
+    fmt: str | None,
+    base: Callable[[], str],
+) -> tuple[pages.Request, float]:
+    """The page a request asks for, and how long it may wait (limit and wait clamped,
+    with a note each; a malformed cursor or an unknown format refused)."""
+    codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
+    cursor = parse_cursor(after)
+    notes: list[tuple[str, str]] = []
+    if limit > MAX_LIMIT:
+        notes.append(("limit_clamped", f"limit {limit} is over the maximum: {MAX_LIMIT} used"))
+        limit = MAX_LIMIT
+    if wait > MAX_WAIT:
+        notes.append(("wait_clamped", f"wait {wait:g} is over the maximum: {MAX_WAIT:g} used"))
+        wait = MAX_WAIT
+    who = principal.subscriber.name if principal.subscriber else "agency"
+    link = base() if codec.is_feed else ""
+    request = pages.Request(
+        principal.products,
+        codec,
+        cursor,
+        limit,
+        fmt,
+        tuple(notes),
+        (lambda: _feed_meta(who, link)) if codec.is_feed else None,
+        who,
+        link,
+    )
+    return request, wait
+
+
+def _answer(
+    state: State, principal: Principal, page: pages.Page, request: pages.Request, if_none_match: str
+) -> raw.Answer:
+    """The answer of a request whose page is chosen: a 304 if the client has it, else
+    the page, counted as delivered."""
+    headers = _headers(page.etag, page.next, request.limit, request.fmt, request.notes)
     if if_none_match and page.etag in if_none_match:
         return 304, headers, b"", page.media_type
     if principal.subscriber is not None and page.entries:
@@ -224,7 +277,10 @@ _PARAMS = frozenset(("after", "limit", "wait", "format"))
 def plain_query(scope: Scope) -> dict[str, str] | None:
     """The feed's parameters when each is given at most once and plainly valid (None: let
     the documented route answer, and its validation say what is wrong)."""
-    params = raw.query(scope)
+    return _plain(raw.query(scope))
+
+
+def _plain(params: dict[str, str] | None) -> dict[str, str] | None:
     if params is None:
         return None
     limit, wait = params.get("limit"), params.get("wait")
@@ -233,6 +289,18 @@ def plain_query(scope: Scope) -> dict[str, str] | None:
     if wait is not None and not _NUMBER.fullmatch(wait):
         return None
     return {k: v for k, v in params.items() if k in _PARAMS}
+
+
+def feed_now(state: State, query: bytes, wanted: dict[bytes, str]) -> raw.Answer | None:
+    """``GET /v1/feed`` answered from memory as it is parsed (``newswire.api.protocol``),
+    or None: the request goes on to ``serve_feed``."""
+    params = _plain(raw.query_of(query))
+    if params is None:
+        return None
+    if_none_match = wanted.get(b"if-none-match", "")
+    return raw.answer_now(
+        state, wanted, lambda principal: answer_kept(state, principal, params, if_none_match)
+    )
 
 
 async def serve_feed(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:

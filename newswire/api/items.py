@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from newswire import formats, intake
 from newswire.access.auth import Principal
-from newswire.access.entitlement import codec_for, versions_seen, visible_in
+from newswire.access.entitlement import Grant, codec_for, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
 from newswire.enrich.pipeline import append_enriched
@@ -41,7 +41,7 @@ from newswire.media.detect import sniff
 from newswire.media.items import Overrides
 from newswire.model import utcnow
 from newswire.store import Store
-from newswire.store.base import Receipt
+from newswire.store.base import Receipt, Stored
 from newswire.validation import MAX_VERSION, NOT_XML, xml_unsafe
 from newswire.web.urls import request_base
 
@@ -474,15 +474,8 @@ async def answer_item(
     history = histories.get(item_id)
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
-    if version and not any(s.item.version == version for s in history):
-        history = []
-    found = visible_in(principal.products, history, version, utcnow())
-    if found is None:
-        what = f"version {version} of item" if version else "item"
-        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
-    stored, g = found
-    etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
-    if if_none_match.strip() == "*" or etag in if_none_match:
+    stored, g, headers, fresh = _seen(principal, item_id, history, version, codec, if_none_match)
+    if fresh:
         return 304, headers, b"", codec.media_type
     renderer = state.renderer
     if codec.is_feed:
@@ -492,6 +485,52 @@ async def answer_item(
     if principal.subscriber is not None and method == "GET":
         state.meter.add(principal.subscriber.name, "item", g.product)
     return 200, headers, data, codec.media_type
+
+
+def item_kept(
+    state: State,
+    principal: Principal,
+    item_id: str,
+    version: int | None,
+    wanted: dict[bytes, str],
+    fmt: str | None,
+) -> raw.Answer | None:
+    """``answer_item`` of a ``GET`` when the item's history is in memory and its format
+    is not a feed document (rendered in a worker thread); None otherwise (nothing
+    counted)."""
+    codec = codec_for(principal, fmt, wanted.get(b"accept"))
+    history = state.histories.get(item_id)
+    if history is None or codec.is_feed:
+        return None
+    if_none_match = wanted.get(b"if-none-match", "")
+    stored, g, headers, fresh = _seen(principal, item_id, history, version, codec, if_none_match)
+    if fresh:
+        return 304, headers, b"", codec.media_type
+    data = state.renderer.render(stored.seq, stored.item, codec.name, g.access)
+    if principal.subscriber is not None:
+        state.meter.add(principal.subscriber.name, "item", g.product)
+    return 200, headers, data, codec.media_type
+
+
+def _seen(
+    principal: Principal,
+    item_id: str,
+    history: list[Stored],
+    version: int | None,
+    codec: Codec,
+    if_none_match: str,
+) -> tuple[Stored, Grant, raw.Headers, bool]:
+    """The version the caller may see (``NotFound`` if none), how it sees it, the
+    answer's headers, and whether the client has it already (``If-None-Match``)."""
+    if version and not any(s.item.version == version for s in history):
+        history = []
+    found = visible_in(principal.products, history, version, utcnow())
+    if found is None:
+        what = f"version {version} of item" if version else "item"
+        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+    stored, g = found
+    etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
+    return stored, g, headers, if_none_match.strip() == "*" or etag in if_none_match
 
 
 @functools.lru_cache(maxsize=4096)
@@ -514,19 +553,44 @@ def _item_headers(seq: int, codec: str, access: str, embargoed: bool) -> tuple[s
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
 
+def _plain(
+    path: str, params: dict[str, str] | None
+) -> tuple[str, dict[str, str], int | None] | None:
+    """(id, parameters, version) of a request for an item whose parameters are plainly
+    valid; None for one the documented route must answer (another path under the item,
+    a parameter given twice or not plainly valid)."""
+    item_id = path[len("/v1/items/") :]
+    if not item_id or item_id.endswith(("/versions", "/withdraw")) or "/renditions/" in item_id:
+        return None
+    if params is None:
+        return None
+    version = params.get("version")
+    if version is not None and (not _VERSION.fullmatch(version) or int(version) > MAX_VERSION):
+        return None
+    return item_id, params, int(version) if version else None
+
+
+def item_now(state: State, path: str, query: bytes, wanted: dict[bytes, str]) -> raw.Answer | None:
+    """``GET /v1/items/{id}`` answered from memory as it is parsed
+    (``newswire.api.protocol``), or None: the request goes on to ``serve_item``."""
+    plain = _plain(path, raw.query_of(query))
+    if plain is None:
+        return None
+    item_id, params, version = plain
+    fmt = params.get("format")
+    return raw.answer_now(
+        state, wanted, lambda principal: item_kept(state, principal, item_id, version, wanted, fmt)
+    )
+
+
 async def serve_item(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
     """Answer ``GET`` (and ``HEAD``) ``/v1/items/{id}`` without FastAPI's layers; False
     (nothing sent) for a request the documented route must answer: another path under
     the item, or a parameter that is not plainly valid."""
-    item_id = scope["path"][len("/v1/items/") :]
-    if not item_id or item_id.endswith(("/versions", "/withdraw")) or "/renditions/" in item_id:
+    plain = _plain(scope["path"], raw.query(scope))
+    if plain is None:
         return False
-    params = raw.query(scope)
-    if params is None:
-        return False
-    version = params.get("version")
-    if version is not None and (not _VERSION.fullmatch(version) or int(version) > MAX_VERSION):
-        return False
+    item_id, params, version = plain
     state = app.state
 
     def item_answer(principal: Principal, headers: dict[bytes, str]) -> Awaitable[raw.Answer]:
@@ -535,7 +599,7 @@ async def serve_item(app: Starlette, scope: Scope, receive: Receive, send: Send)
             principal,
             item_id,
             fmt=params.get("format"),
-            version=int(version) if version else None,
+            version=version,
             accept=headers.get(b"accept"),
             if_none_match=headers.get(b"if-none-match", ""),
             method=scope["method"],

@@ -38,6 +38,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
 from newswire.access import signing
@@ -124,47 +125,86 @@ _kept: LRUCache[str, bytes] = LRUCache(maxsize=KEPT_BYTES, getsizeof=len)
 _named: LRUCache[tuple[str, str], raw.Headers] = LRUCache(maxsize=4096)
 """(blob, rendition name) -> its answer's headers, encoded once."""
 _kept_lock = threading.Lock()
+_Wanted = tuple[str, int, str, list[Stored]]
+"""(item id, version, rendition name, the item's history) of a small file's request."""
+
+
+def _plain(state: State, path: str, headers: list[tuple[bytes, bytes]]) -> _Wanted | None:
+    """(id, version, name, history) of a request for a small file whose item's history
+    is in memory, with no range asked for; None for one the documented route answers."""
+    match = _FAST.fullmatch(path)
+    if match is None or any(header == b"range" for header, _ in headers):
+        return None
+    item_id, version, name = match.group(1), int(match.group(2)), match.group(3)
+    history: list[Stored] | None = state.histories.get(item_id)
+    if history is None:
+        return None  # the route reads it (and keeps it: the next request comes here)
+    found = next((s for s in history if s.item.version == version), None)
+    if found is not None:
+        file = next((r for r in found.item.renditions if r.name == name), None)
+        if file is not None and (file.size is None or file.size > FAST_MAX):
+            return None  # streamed by the route
+    return item_id, version, name, history
+
+
+def _answer(
+    principal: Principal, wanted: dict[bytes, str], plain: _Wanted, data: bytes | None = None
+) -> tuple[raw.Answer | None, str]:
+    """The answer when the file's bytes are kept (or given: ``data``), else (None, its
+    blob's key); refusals (403, 404) raised as problems."""
+    item_id, version, name, history = plain
+    _, _, rendition = files.rendition_seen(principal.products, history, version, name, item_id)
+    key = rendition.blob
+    with _kept_lock:
+        out = _named.get((key, name))
+    if out is None:
+        named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
+        out = raw.encoded(named.items())
+        with _kept_lock:
+            _named[key, name] = out
+    media_type = rendition.content_type or "application/octet-stream"
+    if f'"{key}"' in wanted.get(b"if-none-match", ""):  # the ETag: the file's hash
+        return (304, out, b"", media_type), key
+    if data is None:
+        with _kept_lock:
+            data = _kept.get(key)
+    return (None if data is None else (200, out, data, media_type)), key
+
+
+def rendition_now(
+    state: State, path: str, query: bytes, headers: list[tuple[bytes, bytes]]
+) -> raw.Answer | None:
+    """A small file whose bytes are kept, answered as the request is parsed
+    (``newswire.api.protocol``), or None: the request goes on to ``serve_rendition``."""
+    if query:
+        return None
+    plain = _plain(state, path, headers)
+    if plain is None:
+        return None
+    wanted = raw.headers_of(headers)
+    return raw.answer_now(state, wanted, lambda principal: _answer(principal, wanted, plain)[0])
 
 
 async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
     """Answer ``GET /v1/items/{id}/versions/{v}/renditions/{name}`` without FastAPI's
     layers; False (nothing sent) for a request the documented route must answer."""
-    match = _FAST.fullmatch(scope["path"])
-    if match is None or scope["method"] != "GET" or scope.get("query_string"):
+    if scope["method"] != "GET" or scope.get("query_string"):
         return False
-    if any(header == b"range" for header, _ in scope["headers"]):
+    plain = _plain(app.state, scope["path"], scope["headers"])
+    if plain is None:
         return False
-    item_id, version, name = match.group(1), int(match.group(2)), match.group(3)
-    history: list[Stored] | None = app.state.histories.get(item_id)
-    if history is None:
-        return False  # the route reads it (and keeps it: the next request comes here)
-    found = next((s for s in history if s.item.version == version), None)
-    if found is not None:
-        file = next((r for r in found.item.renditions if r.name == name), None)
-        if file is not None and (file.size is None or file.size > FAST_MAX):
-            return False  # streamed by the route
     blobs: Blobs = app.state.blobs
 
     async def answer(principal: Principal, wanted: dict[bytes, str]) -> raw.Answer:
-        _, _, rendition = files.rendition_seen(principal.products, history, version, name, item_id)
-        key = rendition.blob
+        found, key = _answer(principal, wanted, plain)
+        if found is not None:
+            return found
+        data = await run_in_threadpool(blobs.read, key)
         with _kept_lock:
-            out = _named.get((key, name))
-        if out is None:
-            named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
-            out = raw.encoded(named.items())
-            with _kept_lock:
-                _named[key, name] = out
-        media_type = rendition.content_type or "application/octet-stream"
-        if f'"{key}"' in wanted.get(b"if-none-match", ""):  # the ETag: the file's hash
-            return 304, out, b"", media_type
-        with _kept_lock:
-            data = _kept.get(key)
-        if data is None:
-            data = await run_in_threadpool(blobs.read, key)
-            with _kept_lock:
-                _kept[key] = data
-        return 200, out, data, media_type
+            _kept[key] = data
+        found, _ = _answer(principal, wanted, plain, data)
+        assert found is not None  # given the bytes, it has them
+        return found
 
     return await raw.answer_reader(app, scope, receive, send, answer)
 

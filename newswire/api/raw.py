@@ -44,7 +44,12 @@ def query(scope: Scope) -> dict[str, str] | None:
     decides what that means). A query with no escapes (``%``, ``+``), as clients send
     the feed's cursors and limits, is split on ``&`` and ``=`` (what ``parse_qsl`` would
     give, at a fraction of its cost); any other is parsed by ``parse_qsl``."""
-    text = scope.get("query_string", b"").decode("latin-1")
+    return query_of(scope.get("query_string", b""))
+
+
+def query_of(raw_query: bytes) -> dict[str, str] | None:
+    """``query`` of a query string as it came (``?`` excluded)."""
+    text = raw_query.decode("latin-1")
     if not text:
         return {}
     if "%" in text or "+" in text:
@@ -61,7 +66,12 @@ def query(scope: Scope) -> dict[str, str] | None:
 
 def headers(scope: Scope) -> dict[bytes, str]:
     """The request headers a fast path reads, decoded (HTTP header values are Latin-1)."""
-    return {name: value.decode("latin-1") for name, value in scope["headers"] if name in WANTED}
+    return headers_of(scope["headers"])
+
+
+def headers_of(pairs: Iterable[tuple[bytes, bytes]]) -> dict[bytes, str]:
+    """``headers`` of a request's header list."""
+    return {name: value.decode("latin-1") for name, value in pairs if name in WANTED}
 
 
 def encoded(pairs: Iterable[tuple[str, str]]) -> Headers:
@@ -104,6 +114,36 @@ async def send_response(send: Send, status: int, headers: Headers, body: bytes, 
         body = b""
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def answer_now(
+    state: State,
+    wanted: dict[bytes, str],
+    answer: Callable[[Principal], Answer | None],
+) -> Answer | None:
+    """A read-scope fast path answered from memory, without waiting for anything (see
+    ``newswire.api.protocol``): a caller this process knows, with a token of its rate
+    limit in memory, and ``answer(principal)`` found without I/O. None — and nothing
+    spent — for anything else (the caller unknown or refused, no token at hand, an
+    answer to read or build): the request then goes the ASGI way, which says why."""
+    limiter = state.limiter
+    try:
+        principal = state.principals.cached(wanted.get(b"authorization"))
+        if principal is None:
+            return None
+        principal.require("read")
+        who, per_minute = auth.limit_of(principal)
+        if not limiter.spend(who, per_minute):
+            return None
+    except NewswireError:
+        return None
+    try:
+        found = answer(principal)
+    except NewswireError:
+        found = None
+    if found is None:
+        limiter.refund(who)
+    return found
 
 
 async def answer_reader(

@@ -24,6 +24,7 @@ migrations, the metrics folder), so that N processes never race to create them.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import shutil
@@ -53,6 +54,7 @@ class _ServerOptions(TypedDict):
 
     host: str
     port: int
+    http: type[asyncio.Protocol]
     log_config: dict[str, Any]
     log_level: str
     access_log: bool
@@ -72,12 +74,15 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from newswire.api.app import create_app
+    from newswire.api.protocol import Protocol
     from newswire.logs import logging_config
     from newswire.store import open_store
 
     common: _ServerOptions = {
         "host": host,
         "port": port,
+        # uvicorn's httptools protocol, answering what is in memory as it is parsed.
+        "http": Protocol,
         "log_config": logging_config(settings.log_format),
         "log_level": "info",
         # The application writes the access lines itself (``access_log``), with the

@@ -160,6 +160,12 @@ class Metrics:
             "Item versions stored through the HTTP API.",
             registry=self.registry,
         )
+        self.answered_at_parse = PromCounter(
+            "newswire_http_answered_at_parse",
+            "Requests answered from memory as soon as they were parsed, before any of the"
+            " ASGI application ran (kept feed pages, items, small files: newswire.api.protocol).",
+            registry=self.registry,
+        )
         self.feed_waits = PromCounter(
             "newswire_feed_waits",
             "Times a long poll of the feed began waiting for the log to move: once when it "

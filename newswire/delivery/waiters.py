@@ -374,6 +374,12 @@ def content_type(media_type: str) -> bytes:
     return media_type.encode("latin-1")
 
 
+def header_allowed(name: bytes, value: bytes) -> bool:
+    """Whether uvicorn's ``send`` would accept this header (what is written to a
+    connection directly must be what it would have written)."""
+    return _NAME(name) is not None and _VALUE(value) is not None
+
+
 def _encode(own: list[tuple[bytes, bytes]], page: Page) -> tuple[bytes, bytes, bytes] | None:
     """A page's response headers as ``raw.send_response`` hands them to uvicorn's ``send``
     and as it writes them: the page's own; then (after the request id) the content's
@@ -384,7 +390,7 @@ def _encode(own: list[tuple[bytes, bytes]], page: Page) -> tuple[bytes, bytes, b
         (b"content-length", b"%d" % len(page.body)),
     ]
     for name, value in (*own, *content):
-        if not _NAME(name) or not _VALUE(value):
+        if not header_allowed(name, value):
             return None
     block = b"".join(b"%s: %s\r\n" % pair for pair in own)
     tail = b"".join(b"%s: %s\r\n" % pair for pair in content)

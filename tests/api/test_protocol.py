@@ -1,0 +1,268 @@
+"""Requests answered as soon as they are parsed (``newswire.api.protocol``), over real sockets.
+
+``newswire serve`` runs uvicorn with newswire's protocol: a bare GET whose answer memory
+holds (a kept feed page, an item, a small file) is written before any of the ASGI
+application runs. These tests hold it to what uvicorn's own protocol answers for the same
+requests on the same store (the same status, headers and bytes), to HTTP's rules about
+keep-alive, pipelining and ``Connection: close``, and to newswire's about keys, rate
+limits and counting; ``newswire_http_answered_at_parse_total`` shows that the path was
+taken, so that none of this passes by quietly going the other way.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+
+import pytest
+from PIL import Image
+
+from newswire.blobs import blobs_for
+from newswire.delivery.renderer import rendition_path
+from newswire.model import NewsItem, Rendition
+from newswire.store import open_store
+from tests.helpers import Server, make_key, metric, newswire, retry_until
+
+TEXT = "urn:test:protocol:text"
+PICTURE = "urn:test:protocol:picture"
+COUNTER = "newswire_http_answered_at_parse_total"
+IGNORED = {"date", "x-request-id"}
+"""Headers that differ from one answer to the next by design."""
+
+
+def jpeg(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 40, 90)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def wire(module_store_url):
+    db = module_store_url
+    for args in (
+        ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
+        ("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar"),
+        # Tokens are leased a second's worth at a time: the request that leases goes the
+        # application's way (it reads the store), the others are answered from memory.
+        ("subscriber", "add", "full", "--product", "ar-full", "--rate-limit", "1000000"),
+        ("subscriber", "add", "teaser", "--product", "ar-teaser", "--rate-limit", "1000000"),
+        ("subscriber", "add", "few", "--product", "ar-full", "--rate-limit", "6"),
+    ):
+        done = newswire(*args, db=db)
+        assert done.returncode == 0, done.stderr.decode()
+    keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser", "few")}
+    keys["revoked"] = make_key(db, "--subscriber", "full")
+    store, blobs = open_store(db), blobs_for(db)
+    try:
+        store.append(NewsItem(
+            id=TEXT, language="ar", headline="عنوان الخبر", body=["نص الخبر الكامل، فقرة بعد فقرة."] * 40,
+        ))
+        thumbnail = jpeg(200, 150)
+        store.append(NewsItem(
+            id=PICTURE, type="picture", language="ar", headline="صورة",
+            renditions=[Rendition(
+                name="thumbnail", content_type="image/jpeg", width=200, height=150,
+                size=len(thumbnail), blob=blobs.put(thumbnail),
+            )],
+        ))
+    finally:
+        blobs.close()
+        store.close()
+    ours, theirs = Server(db), Server(db, http="httptools")
+    ours.db = db
+    yield ours, theirs, keys, thumbnail
+    ours.close()
+    theirs.close()
+
+
+def answers(server: Server) -> float:
+    return metric(server.url, COUNTER)
+
+
+def fetch(server: Server, key: str, path: str, **headers: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", path, headers={"Authorization": f"Bearer {key}", **headers})
+    response = connection.getresponse()
+    # Links to files name the server they came from: the same but for the port.
+    response.body = response.read().replace(server.url.encode(), b"BASE")  # type: ignore[attr-defined]
+    connection.close()
+    return response
+
+
+def own_headers(response: http.client.HTTPResponse) -> list[tuple[str, str]]:
+    """Its headers but ``IGNORED``, in a set order (the documented routes may send them
+    in another)."""
+    return sorted((k.lower(), v) for k, v in response.getheaders() if k.lower() not in IGNORED)
+
+
+REQUESTS = [
+    ("/v1/feed", {}),
+    ("/v1/feed?limit=1", {}),
+    ("/v1/feed?after=1&limit=5", {}),
+    (f"/v1/items/{TEXT}", {}),
+    (f"/v1/items/{TEXT.replace(':', '%3A')}", {}),
+    (f"/v1/items/{TEXT}?format=nitf", {}),
+    (f"/v1/items/{TEXT}", {"Accept": "application/vnd.iptc.g2.newsitem+xml"}),
+    (rendition_path(PICTURE, 1, "thumbnail"), {}),
+]
+
+
+@pytest.mark.parametrize("who", ["full", "teaser"])
+def test_the_same_answers_as_uvicorns_own_protocol(wire, who):
+    ours, theirs, keys, thumbnail = wire
+    key = keys[who]
+    for path, headers in REQUESTS:
+        for _ in range(2):  # the first reads the item, the second a file's bytes: now kept
+            fetch(ours, key, path, **headers)
+        before = answers(ours)
+        mine, other = fetch(ours, key, path, **headers), fetch(theirs, key, path, **headers)
+        assert answers(ours) == before + 1, f"{path} was not answered at parse"
+        assert (mine.status, own_headers(mine), mine.body) == (
+            other.status, own_headers(other), other.body
+        ), path
+        assert mine.getheader("date") and mine.getheader("x-request-id")
+        if mine.status == 200 and mine.getheader("etag"):
+            before = answers(ours)
+            etag = mine.getheader("etag")
+            again = fetch(ours, key, path, **headers, **{"If-None-Match": etag})
+            other = fetch(theirs, key, path, **headers, **{"If-None-Match": etag})
+            assert answers(ours) == before + 1
+            assert (again.status, again.body) == (304, b"")
+            assert own_headers(again) == own_headers(other), path
+    if who == "full":
+        assert fetch(ours, key, rendition_path(PICTURE, 1, "thumbnail")).body == thumbnail
+    else:
+        assert fetch(ours, key, f"/v1/items/{TEXT}").getheader("x-newswire-access") == "teaser"
+
+
+def test_refusals_are_answered_the_documented_way(wire):
+    """What memory cannot answer goes through the application, which says why."""
+    ours, theirs, keys, _ = wire
+    for path, key in (
+        ("/v1/feed?after=nonsense", keys["full"]),
+        ("/v1/feed?limit=0", keys["full"]),
+        ("/v1/feed?format=docx", keys["full"]),
+        ("/v1/items/urn:test:protocol:none", keys["full"]),
+        ("/v1/feed", "nw_notakey_atall"),
+    ):
+        mine, other = fetch(ours, key, path), fetch(theirs, key, path)
+        assert mine.status == other.status and mine.status in (400, 401, 404), path
+        assert mine.getheader("content-type") == "application/problem+json"
+        assert mine.body == other.body
+
+
+class Source:
+    """What ``http.client.HTTPResponse`` reads a response from: one stream of a socket,
+    for several responses in turn (it closes what it is given after each)."""
+
+    def __init__(self, stream: io.BufferedReader):
+        self.stream = stream
+
+    def makefile(self, *_: object) -> Source:
+        return self
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+    def close(self) -> None:
+        pass
+
+
+def raw_exchange(server: Server, data: bytes, count: int) -> list[http.client.HTTPResponse]:
+    """``data`` (whole requests, pipelined) written at once; ``count`` answers read in order."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(data)
+        stream = sock.makefile("rb")
+        out = []
+        for _ in range(count):
+            response = http.client.HTTPResponse(Source(stream))  # type: ignore[arg-type]
+            response.begin()
+            response.body = response.read()  # type: ignore[attr-defined]
+            out.append(response)
+        out[-1].closed_after = stream.read() == b""  # type: ignore[attr-defined]
+        return out
+
+
+def request(path: str, key: str, *extra: str, version: str = "1.1") -> bytes:
+    lines = [f"GET {path} HTTP/{version}", "Host: 127.0.0.1", f"Authorization: Bearer {key}", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_pipelined_requests_are_answered_in_order(wire):
+    ours, _, keys, _ = wire
+    key = keys["full"]
+    fetch(ours, key, "/v1/feed?limit=2")
+    fetch(ours, key, f"/v1/items/{TEXT}")
+    before = answers(ours)
+    sent = [
+        request("/v1/feed?limit=2", key, "X-Request-Id: first"),
+        request("/health", key, "X-Request-Id: second"),  # the application's, behind it
+        request(f"/v1/items/{TEXT}", key, "X-Request-Id: third"),
+        request("/v1/feed?limit=2", key, "X-Request-Id: fourth", "Connection: close"),
+    ]
+    got = raw_exchange(ours, b"".join(sent), 4)
+    assert [r.getheader("x-request-id") for r in got] == ["first", "second", "third", "fourth"]
+    assert [r.status for r in got] == [200, 200, 200, 200]
+    assert b'"items"' in got[0].body and b'"status"' in got[1].body and TEXT.encode() in got[2].body
+    assert got[0].body == got[3].body
+    assert got[3].getheader("connection") == "close" and got[3].closed_after  # type: ignore[attr-defined]
+    assert answers(ours) >= before + 1  # at least the first, before the connection was busy
+
+
+def test_keep_alive_and_close(wire):
+    ours, _, keys, _ = wire
+    key = keys["full"]
+    fetch(ours, key, "/v1/feed?limit=3")
+    before = answers(ours)
+    # Three on one connection, one after the other: each answered at parse, still open.
+    with socket.create_connection(("127.0.0.1", ours.port), timeout=30) as sock:
+        stream = sock.makefile("rb")
+        for n in range(3):
+            sock.sendall(request("/v1/feed?limit=3", key))
+            response = http.client.HTTPResponse(Source(stream))  # type: ignore[arg-type]
+            response.begin()
+            assert response.status == 200 and response.getheader("connection") is None, n
+            response.read()
+    assert answers(ours) == before + 3
+    # HTTP/1.0 without keep-alive: answered, then closed.
+    [answer] = raw_exchange(ours, request("/v1/feed?limit=3", key, version="1.0"), 1)
+    assert answer.status == 200 and answer.closed_after  # type: ignore[attr-defined]
+    assert answers(ours) == before + 4
+
+
+def test_a_request_with_a_body_goes_the_documented_way(wire):
+    ours, _, keys, _ = wire
+    key = keys["full"]
+    fetch(ours, key, "/v1/feed?limit=4")
+    before = answers(ours)
+    got = raw_exchange(ours, request("/v1/feed?limit=4", key, "Content-Length: 2") + b"{}", 1)
+    assert got[0].status == 200
+    assert answers(ours) == before
+
+
+def test_a_revoked_key_is_refused_at_once(wire):
+    ours, _, keys, _ = wire
+    key = keys["revoked"]
+    fetch(ours, key, "/v1/feed?limit=5")
+    before = answers(ours)
+    assert fetch(ours, key, "/v1/feed?limit=5").status == 200
+    assert answers(ours) == before + 1  # known to this process, answered from memory
+    done = newswire("key", "revoke", key.split("_")[1], db=ours_db(ours))
+    assert done.returncode == 0, done.stderr.decode()
+    retry_until(lambda: fetch(ours, key, "/v1/feed?limit=5").status == 401, "the key refused")
+
+
+def ours_db(server: Server) -> str:
+    return server.db  # type: ignore[attr-defined, no-any-return]
+
+
+def test_rate_limits_and_counting_hold(wire):
+    ours, _, keys, _ = wire
+    key = keys["few"]
+    delivered = metric(ours.url, "newswire_deliveries_total", channel="feed")
+    statuses = [fetch(ours, key, "/v1/feed?limit=1").status for _ in range(10)]
+    assert statuses.count(200) == 6 and statuses.count(429) == 4, statuses
+    assert statuses[:6] == [200] * 6
+    # Each page answered counted its one entry, whichever way it went.
+    assert metric(ours.url, "newswire_deliveries_total", channel="feed") == delivered + 6
