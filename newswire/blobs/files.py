@@ -10,9 +10,11 @@ all, and survives a power cut once ``put`` returned. Two processes putting the s
 both rename onto the same name with the same content, which is harmless.
 
 A blob's time is its file's modification time: a put of bytes already stored touches the
-file. A delete first renames the file into ``tmp/`` (atomic), then looks at its time: a
-put that touched the file before the rename shows there, and the file goes back; a put
-after the rename finds no file and stores the bytes again.
+file, then checks that its name still names a file (a touch that found the file just
+before a delete moved it away renews nothing; the put stores the bytes again). A delete
+opens the file, renames it into ``tmp/`` (atomic), then reads its time from the open file:
+a put that touched it before the rename shows there, and the file goes back; a put after
+the rename finds no file and stores the bytes again.
 """
 
 from __future__ import annotations
@@ -74,12 +76,18 @@ class FileBlobs:
         return self._store(data)
 
     def _renew(self, key: str) -> bool:
-        """Touch the blob ``key`` (its time is now); False when there is none."""
+        """Touch the blob ``key`` (its time is now); False when there is none.
+
+        A touch finds the file by its name, then sets its time: a delete may move the file
+        away in between, and the touch lands on the moved file after the delete has read
+        its time. So the name is looked at again after the touch: if it names no file
+        then, the blob may be gone and the caller stores the bytes again."""
+        file = self._file(key)
         try:
-            os.utime(self._file(key))
+            os.utime(file)
         except FileNotFoundError:
             return False
-        return True
+        return file.exists()
 
     def _store(self, pieces: Iterable[bytes]) -> str:
         digest = hashlib.sha256()
@@ -91,14 +99,14 @@ class FileBlobs:
                     out.write(piece)
                 out.flush()
                 os.fsync(out.fileno())
-            key = digest.hexdigest()
-            target = self._file(key)
-            if self._renew(key):
-                os.unlink(name)
-                return key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(name, 0o444)  # a blob never changes
-            os.replace(name, target)
+                key = digest.hexdigest()
+                target = self._file(key)
+                if self._renew(key):
+                    os.unlink(name)
+                    return key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(name, 0o444)  # a blob never changes
+                os.replace(name, target)  # before the file (and its lock) is closed
             _fsync_folder(target.parent)
             return key
         except BaseException:
@@ -146,20 +154,29 @@ class FileBlobs:
         file = self._file(key)
         grave = self._tmp / f"delete-{key}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            os.rename(file, grave)
+            fd = os.open(file, os.O_RDONLY)
         except FileNotFoundError:
             return False
         try:
-            if before is not None and grave.stat().st_mtime >= before.timestamp():
-                # Put again before the rename: it goes back, unless a put after the rename
-                # has already stored the same bytes again.
-                with contextlib.suppress(FileExistsError):
-                    os.link(grave, file)
+            try:
+                os.rename(file, grave)
+            except FileNotFoundError:  # deleted meanwhile (another sweep)
                 return False
-            _fsync_folder(file.parent)
-            return True
+            try:
+                # Its time from the open file: a touch before the rename shows here, and
+                # one after it found no file (the put stores the bytes again).
+                if before is not None and os.fstat(fd).st_mtime >= before.timestamp():
+                    # Put again before the rename: it goes back, unless a put after the
+                    # rename has already stored the same bytes again.
+                    with contextlib.suppress(FileExistsError):
+                        os.link(grave, file)
+                    return False
+                _fsync_folder(file.parent)
+                return True
+            finally:
+                os.unlink(grave)
         finally:
-            os.unlink(grave)
+            os.close(fd)
 
     def close(self) -> None:
         pass
