@@ -15,11 +15,17 @@ before a delete moved it away renews nothing; the put stores the bytes again). A
 opens the file, renames it into ``tmp/`` (atomic), then reads its time from the open file:
 a put that touched it before the rename shows there, and the file goes back; a put after
 the rename finds no file and stores the bytes again.
+
+Whoever writes a file into ``tmp/`` (a put, a delete's moved file) holds a ``flock`` on
+it until it is gone from there. A process killed meanwhile leaves the file behind, and
+its lock goes with the process: ``leftovers`` removes such files once older than the
+sweep's grace, and never one still locked, however old.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
@@ -94,6 +100,7 @@ class FileBlobs:
         fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
         try:
             with os.fdopen(fd, "wb") as out:
+                fcntl.flock(out.fileno(), fcntl.LOCK_EX)  # in progress: ``leftovers`` keeps it
                 for piece in pieces:
                     digest.update(piece)
                     out.write(piece)
@@ -158,6 +165,7 @@ class FileBlobs:
         except FileNotFoundError:
             return False
         try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # in ``tmp/`` while locked: ``leftovers`` keeps it
             try:
                 os.rename(file, grave)
             except FileNotFoundError:  # deleted meanwhile (another sweep)
@@ -178,6 +186,37 @@ class FileBlobs:
         finally:
             os.close(fd)
 
+    def leftovers(self, before: datetime, *, dry_run: bool = False) -> tuple[int, int]:
+        """Remove the files a put or a delete left in ``tmp/`` when its process was
+        killed: those last written before ``before`` that no one holds (a put in progress,
+        however slow, holds its file). Returns how many, and their bytes; with
+        ``dry_run``, only counts them."""
+        count = size = 0
+        limit = before.timestamp()
+        for entry in os.scandir(self._tmp):
+            if not entry.name.startswith(("put-", "delete-")):
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime >= limit:
+                    continue  # young: perhaps in progress, whoever holds it
+                fd = _open_to_lock(entry.path)
+            except (FileNotFoundError, PermissionError):  # gone meanwhile; not ours
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                info = os.fstat(fd)
+                if info.st_mtime >= limit or os.stat(entry.path).st_ino != info.st_ino:
+                    continue  # written to, or renamed away (a put done) since listed
+                if not dry_run:
+                    os.unlink(entry.path)
+                count += 1
+                size += info.st_size
+            except OSError:  # held (in progress), or gone meanwhile
+                continue
+            finally:
+                os.close(fd)
+        return count, size
+
     def close(self) -> None:
         pass
 
@@ -196,6 +235,15 @@ def _pieces(file: Path, first: int, stop: int) -> Iterator[bytes]:
 
 def _missing(key: str) -> NotFound:
     return NotFound(f"no blob {key}", field="blob")
+
+
+def _open_to_lock(path: str) -> int:
+    """``path`` opened to take a lock on: for writing when allowed (an exclusive lock over
+    NFS needs it), else for reading (a moved blob is read-only)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
 
 
 def _fsync_folder(folder: Path) -> None:

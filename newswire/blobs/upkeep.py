@@ -108,6 +108,9 @@ class Swept(NamedTuple):
     bytes: int
     kept_young: int
     """Unreferenced blobs younger than the grace period, kept."""
+    leftovers: int = 0
+    """What killed puts and deletes left behind (temporary files) removed, or would be."""
+    leftover_bytes: int = 0
 
 
 def sweep(
@@ -124,8 +127,11 @@ def sweep(
     The references are read after the moment the grace is counted from: a blob put
     before that moment, whose item was stored within the grace, is seen referenced; and a
     blob put again meanwhile (a file ingested again) is kept by ``delete``'s ``before``.
+
+    What killed puts left behind (``Blobs.leftovers``) goes too once older than ``grace``.
     """
     limit = (now or utcnow()) - grace
+    scraps, scrap_bytes = blobs.leftovers(limit, dry_run=dry_run)
     keep = referenced(transfer)
     stored = young = removed = size = 0
     old = set(blobs.keys(limit))
@@ -143,4 +149,4 @@ def sweep(
             if dry_run or blobs.delete(key, limit):
                 removed += 1
                 size += bytes_
-    return Swept(stored, len(keep), removed, size, young)
+    return Swept(stored, len(keep), removed, size, young, scraps, scrap_bytes)
