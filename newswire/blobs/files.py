@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -185,6 +186,24 @@ class FileBlobs:
                 os.unlink(grave)
         finally:
             os.close(fd)
+
+    def link(self, key: str, folder: Path, size: int) -> bool:
+        """Store the blob ``key`` as a hard link to its file in another blob folder of
+        this kind (an earlier backup's), if that has one of ``size`` bytes: a blob never
+        changes, so both can share its bytes. False when it has none, or the link fails
+        (another file system, links not allowed): then copy it."""
+        source = folder / key[:2] / key[2:4] / check_key(key)
+        target = self._file(key)
+        try:
+            info = source.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            return False
+        _fsync_folder(target.parent)
+        return True
 
     def leftovers(self, before: datetime, *, dry_run: bool = False) -> tuple[int, int]:
         """Remove the files a put or a delete left in ``tmp/`` when its process was
