@@ -55,6 +55,10 @@ class Blobs(Protocol):
       did: False when the key names nothing stored, or the blob was put again meanwhile. A put and a delete of the same key racing never leave a put
       that returned with its blob gone: the put stores it again, or the delete keeps it.
       Only the sweep deletes (``newswire.blobs.upkeep``), blobs no stored version names.
+    - ``leftovers(before, dry_run)`` removes what puts and deletes whose process was
+      killed left behind (bytes no key names, such as a temporary file) and that was last
+      written before ``before``, never what a put or delete in progress holds, however
+      old; it returns how many things and how many bytes (with ``dry_run``, only counts).
     - ``exists(key)``, ``size(key)`` in bytes.
     - ``read(key, start, end)`` the bytes ``start`` to ``end`` (excluded, as a slice;
       ``end=None`` to the end), clamped to the blob: what an HTTP ``Range`` asks for.
@@ -81,6 +85,8 @@ class Blobs(Protocol):
     def keys(self, before: datetime | None = None) -> Iterator[str]: ...
 
     def delete(self, key: str, before: datetime | None = None) -> bool: ...
+
+    def leftovers(self, before: datetime, *, dry_run: bool = False) -> tuple[int, int]: ...
 
     def close(self) -> None: ...
 

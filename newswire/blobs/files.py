@@ -10,17 +10,26 @@ all, and survives a power cut once ``put`` returned. Two processes putting the s
 both rename onto the same name with the same content, which is harmless.
 
 A blob's time is its file's modification time: a put of bytes already stored touches the
-file. A delete first renames the file into ``tmp/`` (atomic), then looks at its time: a
-put that touched the file before the rename shows there, and the file goes back; a put
-after the rename finds no file and stores the bytes again.
+file, then checks that its name still names a file (a touch that found the file just
+before a delete moved it away renews nothing; the put stores the bytes again). A delete
+opens the file, renames it into ``tmp/`` (atomic), then reads its time from the open file:
+a put that touched it before the rename shows there, and the file goes back; a put after
+the rename finds no file and stores the bytes again.
+
+Whoever writes a file into ``tmp/`` (a put, a delete's moved file) holds a ``flock`` on
+it until it is gone from there. A process killed meanwhile leaves the file behind, and
+its lock goes with the process: ``leftovers`` removes such files once older than the
+sweep's grace, and never one still locked, however old.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -74,31 +83,38 @@ class FileBlobs:
         return self._store(data)
 
     def _renew(self, key: str) -> bool:
-        """Touch the blob ``key`` (its time is now); False when there is none."""
+        """Touch the blob ``key`` (its time is now); False when there is none.
+
+        A touch finds the file by its name, then sets its time: a delete may move the file
+        away in between, and the touch lands on the moved file after the delete has read
+        its time. So the name is looked at again after the touch: if it names no file
+        then, the blob may be gone and the caller stores the bytes again."""
+        file = self._file(key)
         try:
-            os.utime(self._file(key))
+            os.utime(file)
         except FileNotFoundError:
             return False
-        return True
+        return file.exists()
 
     def _store(self, pieces: Iterable[bytes]) -> str:
         digest = hashlib.sha256()
         fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
         try:
             with os.fdopen(fd, "wb") as out:
+                fcntl.flock(out.fileno(), fcntl.LOCK_EX)  # in progress: ``leftovers`` keeps it
                 for piece in pieces:
                     digest.update(piece)
                     out.write(piece)
                 out.flush()
                 os.fsync(out.fileno())
-            key = digest.hexdigest()
-            target = self._file(key)
-            if self._renew(key):
-                os.unlink(name)
-                return key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(name, 0o444)  # a blob never changes
-            os.replace(name, target)
+                key = digest.hexdigest()
+                target = self._file(key)
+                if self._renew(key):
+                    os.unlink(name)
+                    return key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(name, 0o444)  # a blob never changes
+                os.replace(name, target)  # before the file (and its lock) is closed
             _fsync_folder(target.parent)
             return key
         except BaseException:
@@ -146,20 +162,79 @@ class FileBlobs:
         file = self._file(key)
         grave = self._tmp / f"delete-{key}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            os.rename(file, grave)
+            fd = os.open(file, os.O_RDONLY)
         except FileNotFoundError:
             return False
         try:
-            if before is not None and grave.stat().st_mtime >= before.timestamp():
-                # Put again before the rename: it goes back, unless a put after the rename
-                # has already stored the same bytes again.
-                with contextlib.suppress(FileExistsError):
-                    os.link(grave, file)
+            fcntl.flock(fd, fcntl.LOCK_SH)  # in ``tmp/`` while locked: ``leftovers`` keeps it
+            try:
+                os.rename(file, grave)
+            except FileNotFoundError:  # deleted meanwhile (another sweep)
                 return False
-            _fsync_folder(file.parent)
-            return True
+            try:
+                # Its time from the open file: a touch before the rename shows here, and
+                # one after it found no file (the put stores the bytes again).
+                if before is not None and os.fstat(fd).st_mtime >= before.timestamp():
+                    # Put again before the rename: it goes back, unless a put after the
+                    # rename has already stored the same bytes again.
+                    with contextlib.suppress(FileExistsError):
+                        os.link(grave, file)
+                    return False
+                _fsync_folder(file.parent)
+                return True
+            finally:
+                os.unlink(grave)
         finally:
-            os.unlink(grave)
+            os.close(fd)
+
+    def link(self, key: str, folder: Path, size: int) -> bool:
+        """Store the blob ``key`` as a hard link to its file in another blob folder of
+        this kind (an earlier backup's), if that has one of ``size`` bytes: a blob never
+        changes, so both can share its bytes. False when it has none, or the link fails
+        (another file system, links not allowed): then copy it."""
+        source = folder / key[:2] / key[2:4] / check_key(key)
+        target = self._file(key)
+        try:
+            info = source.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            return False
+        _fsync_folder(target.parent)
+        return True
+
+    def leftovers(self, before: datetime, *, dry_run: bool = False) -> tuple[int, int]:
+        """Remove the files a put or a delete left in ``tmp/`` when its process was
+        killed: those last written before ``before`` that no one holds (a put in progress,
+        however slow, holds its file). Returns how many, and their bytes; with
+        ``dry_run``, only counts them."""
+        count = size = 0
+        limit = before.timestamp()
+        for entry in os.scandir(self._tmp):
+            if not entry.name.startswith(("put-", "delete-")):
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime >= limit:
+                    continue  # young: perhaps in progress, whoever holds it
+                fd = _open_to_lock(entry.path)
+            except (FileNotFoundError, PermissionError):  # gone meanwhile; not ours
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                info = os.fstat(fd)
+                if info.st_mtime >= limit or os.stat(entry.path).st_ino != info.st_ino:
+                    continue  # written to, or renamed away (a put done) since listed
+                if not dry_run:
+                    os.unlink(entry.path)
+                count += 1
+                size += info.st_size
+            except OSError:  # held (in progress), or gone meanwhile
+                continue
+            finally:
+                os.close(fd)
+        return count, size
 
     def close(self) -> None:
         pass
@@ -179,6 +254,15 @@ def _pieces(file: Path, first: int, stop: int) -> Iterator[bytes]:
 
 def _missing(key: str) -> NotFound:
     return NotFound(f"no blob {key}", field="blob")
+
+
+def _open_to_lock(path: str) -> int:
+    """``path`` opened to take a lock on: for writing when allowed (an exclusive lock over
+    NFS needs it), else for reading (a moved blob is read-only)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
 
 
 def _fsync_folder(folder: Path) -> None:

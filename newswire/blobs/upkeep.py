@@ -67,6 +67,8 @@ class Copied(NamedTuple):
     """Blobs the target had already (an earlier, interrupted copy; a shared folder)."""
     missing: list[str]
     """Keys the source does not have (or whose bytes no longer match their key)."""
+    linked: int = 0
+    """Blobs ``link`` stored (sharing an earlier copy's bytes) rather than copied."""
 
 
 def copy(
@@ -75,11 +77,14 @@ def copy(
     target: Blobs,
     *,
     on_blob: Callable[[str], None] = lambda key: None,
+    link: Callable[[str, int], bool] | None = None,
 ) -> Copied:
     """Copy the blobs ``keys`` from ``source`` to ``target``, each streamed in pieces
     (``CHUNK``), skipping those ``target`` has. Each put is whole or nothing, so an
-    interrupted copy is completed by running it again. ``on_blob(key)`` after each."""
-    total = copied = size = present = 0
+    interrupted copy is completed by running it again. ``on_blob(key)`` after each.
+    ``link(key, size)``, if given, is tried first for each blob the source has: True when
+    it stored the blob in ``target`` some cheaper way (a hard link to an earlier copy)."""
+    total = copied = size = present = linked = 0
     missing: list[str] = []
     for key in sorted(keys):
         total += 1
@@ -87,6 +92,8 @@ def copy(
             present += 1
         elif not source.exists(key):
             missing.append(key)
+        elif link is not None and link(key, source.size(key)):
+            linked += 1
         else:
             # A source whose bytes no longer match their name: the copy is stored under
             # its own key (which nothing names; a sweep removes it) and counted missing.
@@ -96,7 +103,7 @@ def copy(
                 copied += 1
                 size += target.size(key)
         on_blob(key)
-    return Copied(total, copied, size, present, missing)
+    return Copied(total, copied, size, present, missing, linked)
 
 
 class Swept(NamedTuple):
@@ -108,6 +115,9 @@ class Swept(NamedTuple):
     bytes: int
     kept_young: int
     """Unreferenced blobs younger than the grace period, kept."""
+    leftovers: int = 0
+    """What killed puts and deletes left behind (temporary files) removed, or would be."""
+    leftover_bytes: int = 0
 
 
 def sweep(
@@ -124,8 +134,11 @@ def sweep(
     The references are read after the moment the grace is counted from: a blob put
     before that moment, whose item was stored within the grace, is seen referenced; and a
     blob put again meanwhile (a file ingested again) is kept by ``delete``'s ``before``.
+
+    What killed puts left behind (``Blobs.leftovers``) goes too once older than ``grace``.
     """
     limit = (now or utcnow()) - grace
+    scraps, scrap_bytes = blobs.leftovers(limit, dry_run=dry_run)
     keep = referenced(transfer)
     stored = young = removed = size = 0
     old = set(blobs.keys(limit))
@@ -143,4 +156,4 @@ def sweep(
             if dry_run or blobs.delete(key, limit):
                 removed += 1
                 size += bytes_
-    return Swept(stored, len(keep), removed, size, young)
+    return Swept(stored, len(keep), removed, size, young, scraps, scrap_bytes)

@@ -2,7 +2,8 @@
 
 ``sweep`` removes the files that no stored version refers to any more: the blobs of an
 ingest refused after its files were put, of an upload never finished, of a file a
-deployment was migrated away from. Nothing else removes a blob.
+deployment was migrated away from. Nothing else removes a blob. It also removes what
+interrupted writes left behind (``Blobs.leftovers``: a killed put's temporary file).
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def sweep(
     blobs: BlobsOption = BY_NAME["blobs"].default,
 ) -> None:
     """Remove the blobs no version of any item refers to (every version counts, not only
-    the latest) and that were last put more than --grace seconds ago. Safe while the
-    server runs. Prints what was, or with --dry-run would be, removed."""
+    the latest) and that were last put more than --grace seconds ago, and the unfinished
+    files of writes interrupted more than --grace seconds ago (a killed ingest's). Safe
+    while the server runs: a write in progress is never touched. Prints what was, or with
+    --dry-run would be, removed."""
 
     def run(store: Store) -> None:
         try:
@@ -65,7 +68,8 @@ def sweep(
         err.print(
             f"{done.stored} blobs, {done.referenced} referenced: {verb} {done.removed}"
             f" ({done.bytes / 1e6:.1f} MB); kept {done.kept_young} unreferenced younger than"
-            f" {grace} s",
+            f" {grace} s; {verb} {done.leftovers} unfinished files of interrupted writes"
+            f" ({done.leftover_bytes / 1e6:.1f} MB)",
             highlight=False,
         )
 

@@ -3,12 +3,18 @@ every backend (files beside SQLite, large objects in PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from newswire.blobs import blobs_for, upkeep
+from newswire.blobs.files import FileBlobs
 from newswire.model import NewsItem, Rendition
+from newswire.store import open_store
 from tests.blobs.test_contract import age
 from tests.helpers import newswire
 
@@ -75,3 +81,75 @@ def test_a_sweep_removes_old_unreferenced_blobs_only(store_url, deployment):
 def test_a_sweep_of_a_missing_database_is_a_usage_error(absent_store_url):
     missing = newswire("blobs", "sweep", db=absent_store_url)
     assert missing.returncode == 2 and b"no database" in missing.stderr
+
+
+def test_a_sweep_removes_what_killed_puts_left_once_old_and_nothing_in_progress(tmp_path):
+    """Files: a put writes a temporary file in tmp/ and renames it; a process killed in
+    between leaves the file. A sweep removes such files older than the grace (counted,
+    or only counted with --dry-run), never a young one nor one a put still holds."""
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    open_store(url).close()
+    blobs = blobs_for(url)
+    assert isinstance(blobs, FileBlobs)
+    tmp = blobs.root / "tmp"
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+    stale = {tmp / "put-killed": b"k" * 1_500_000, tmp / f"delete-{'a' * 64}-1-ff": b"d"}
+    for path, data in stale.items():
+        path.write_bytes(data)
+        os.utime(path, (two_days_ago, two_days_ago))
+    young = tmp / "put-just-now"
+    young.write_bytes(b"y")
+    kept = blobs.put(b"a blob")
+    age(blobs, url, kept)
+    in_progress: list[str] = []
+
+    def pieces() -> Iterator[bytes]:
+        yield b"half of "
+        # The put is between two pieces: its file looks two days old, and sweeps run.
+        [held] = set(tmp.glob("put-*")) - set(stale) - {young}
+        os.utime(held, (two_days_ago, two_days_ago))
+        for args in (("--dry-run",), (), ("--grace", "0")):
+            swept = newswire("blobs", "sweep", *args, db=url)
+            assert swept.returncode == 0, swept.stderr.decode()
+            in_progress.append(swept.stderr.decode())
+            assert held.exists()
+        yield b"a video"
+
+    try:
+        assert blobs.read(blobs.put(pieces())) == b"half of a video"
+    finally:
+        blobs.close()
+    dry, swept, at_once = in_progress
+    verb = re.escape("would remove 2 unfinished files of interrupted writes (1.5 MB)")
+    assert re.search(verb, dry), dry
+    assert re.search(r"; removed 2 unfinished files of interrupted writes \(1\.5 MB\)", swept)
+    assert "1 blobs, 0 referenced: removed 1 " in swept  # the old blob nothing names
+    assert re.search(r"; removed 1 unfinished files", at_once), at_once  # the young one
+    assert not any(p.exists() for p in stale) and not young.exists()
+    assert list(tmp.iterdir()) == []
+
+
+def test_a_delete_in_progress_keeps_its_moved_file_from_a_sweep(tmp_path, monkeypatch):
+    """Files: a delete moves the blob into tmp/ before it reads its time; the moved file
+    is as old as the blob, and a sweep of what killed writes left passes it by while the
+    delete holds it."""
+    blobs = blobs_for(f"sqlite:///{tmp_path / 'test.db'}")
+    assert isinstance(blobs, FileBlobs)
+    key = blobs.put(b"old")
+    age(blobs, f"sqlite:///{tmp_path / 'test.db'}", key)
+    rename = os.rename
+    seen: list[tuple[int, int]] = []
+
+    def moved_then_swept(source: Any, target: Any) -> None:
+        rename(source, target)
+        if key in str(target) and not seen:
+            seen.append(blobs.leftovers(datetime.now(UTC) + timedelta(days=1)))
+
+    monkeypatch.setattr(os, "rename", moved_then_swept)
+    try:
+        assert blobs.delete(key, datetime.now(UTC) - timedelta(days=1))
+        assert seen == [(0, 0)]
+        assert blobs.leftovers(datetime.now(UTC) + timedelta(days=1)) == (0, 0)
+        assert list((blobs.root / "tmp").iterdir()) == []
+    finally:
+        blobs.close()

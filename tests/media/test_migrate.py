@@ -4,6 +4,10 @@ serves the renditions. Source on SQLite (files beside it), target on every backe
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -130,7 +134,8 @@ def test_a_backup_takes_the_pictures_files_beside_it(source, tmp_path):
         copies.close()
     again = newswire("backup", str(copy), "--force", db=url)
     assert again.returncode == 0, again.stderr.decode()
-    assert "files: 4 referenced, 0 copied (0.0 MB), 4 already there" in again.stderr.decode()
+    assert "files: 4 referenced, 0 copied (0.0 MB), 0 linked, 4 already there" in (
+        again.stderr.decode())
 
 
 def test_a_backup_whose_files_are_elsewhere_says_which_are_missing(source, tmp_path):
@@ -140,3 +145,113 @@ def test_a_backup_whose_files_are_elsewhere_says_which_are_missing(source, tmp_p
     )
     assert done.returncode == 1
     assert "4 files the items refer to are not in the blob store" in done.stderr.decode()
+
+
+def blob_files(copy: Path) -> dict[str, Path]:
+    """The files of a backup's folder (``FILE.blobs``), by key."""
+    return {f.name: f for f in Path(f"{copy}.blobs").glob("??/??/*")}
+
+
+def test_a_second_backup_links_the_files_of_the_first_and_outlives_it(source, tmp_path):
+    """A daily backup beside an earlier one hard-links the files that one has rather than
+    copying them: none copied, every one the same file on disk. Removing the earlier
+    backup leaves the later one whole, byte for byte."""
+    url, _key, _picture, keys = source
+    first, second = tmp_path / "day-1.db", tmp_path / "day-2.db"
+    done = newswire("backup", str(first), db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "files: 4 referenced, 4 copied" in done.stderr.decode()
+    assert "0 linked," in done.stderr.decode()  # nothing earlier beside it
+
+    done = newswire("backup", str(second), db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    said = done.stderr.decode()
+    assert (f"files: 4 referenced, 0 copied (0.0 MB), 4 linked to {first}.blobs,"
+            " 0 already there") in said, said
+    earlier, later = blob_files(first), blob_files(second)
+    assert set(later) == keys
+    assert all(os.path.samefile(earlier[k], later[k]) for k in keys)
+
+    originals = blobs_for(url)
+    try:
+        expected = {k: originals.read(k) for k in keys}
+    finally:
+        originals.close()
+    first.unlink()
+    shutil.rmtree(f"{first}.blobs")
+    assert {k: f.read_bytes() for k, f in blob_files(second).items()} == expected
+    assert all(hashlib.sha256(f.read_bytes()).hexdigest() == k
+               for k, f in blob_files(second).items())
+    copies = blobs_for(f"sqlite:///{second}")
+    try:
+        assert {k: copies.read(k) for k in keys} == expected
+    finally:
+        copies.close()
+
+
+def test_a_backup_links_to_the_folder_given_or_copies_everything(source, tmp_path):
+    """--link-dest names the earlier folder (elsewhere than beside FILE); --no-link
+    copies every file, sharing none."""
+    url, _key, _picture, keys = source
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old, given, copied = tmp_path / "old" / "a.db", tmp_path / "new" / "b.db", tmp_path / "c.db"
+    assert newswire("backup", str(old), db=url).returncode == 0
+    done = newswire("backup", str(given), "--link-dest", f"{old}.blobs", db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    assert f"0 copied (0.0 MB), 4 linked to {old}.blobs" in done.stderr.decode()
+    done = newswire("backup", str(copied), "--no-link", db=url)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "4 copied" in done.stderr.decode() and "0 linked," in done.stderr.decode()
+    linked, separate = blob_files(given), blob_files(copied)
+    assert all(os.path.samefile(linked[k], blob_files(old)[k]) for k in keys)
+    assert not any(os.path.samefile(separate[k], linked[k]) for k in keys)
+
+
+def test_a_file_that_cannot_be_linked_is_copied(source, tmp_path, monkeypatch):
+    """A link that fails (the earlier folder on another file system) falls back to a
+    copy: the backup is whole either way."""
+    url, _key, _picture, keys = source
+    assert newswire("backup", str(tmp_path / "earlier.db"), db=url).returncode == 0
+    store = open_store(url, create=False)
+    from_, to = blobs_for(url), blobs_for(f"sqlite:///{tmp_path / 'later.db'}")
+
+    def across(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", across)
+    try:
+        done = upkeep.copy(
+            upkeep.referenced(store.transfer), from_, to,
+            link=lambda key, size: to.link(key, tmp_path / "earlier.db.blobs", size),
+        )
+        assert (done.copied, done.linked, done.missing) == (4, 0, [])
+        assert all(to.read(k) == from_.read(k) for k in keys)
+    finally:
+        store.close()
+        from_.close()
+        to.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--link-dest", "{tmp}/nowhere.blobs"], "--link-dest {tmp}/nowhere.blobs does not exist"),
+        (["--link-dest", "{tmp}/earlier.db"],
+         "--link-dest {tmp}/earlier.db is not a folder: give its files' folder,"
+         " earlier.db.blobs"),
+        (["--link-dest", "{tmp}/copy.db.blobs"], "is this backup's own folder"),
+        (["--link-dest", "{tmp}/earlier.db.blobs", "--no-link"], "exclude each other"),
+    ],
+)
+def test_a_bad_link_dest_is_a_usage_error_before_anything_is_written(
+    source, tmp_path, args, said
+):
+    url = source[0]
+    assert newswire("backup", str(tmp_path / "earlier.db"), db=url).returncode == 0
+    (tmp_path / "copy.db.blobs").mkdir()
+    done = newswire("backup", str(tmp_path / "copy.db"),
+                    *(a.format(tmp=tmp_path) for a in args), db=url)
+    assert done.returncode == 2
+    assert said.format(tmp=tmp_path) in done.stderr.decode(), done.stderr.decode()
+    assert not (tmp_path / "copy.db").exists()
