@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -469,13 +470,12 @@ async def answer_item(
 ) -> raw.Answer:
     """(status, headers, body, media type) of ``GET /v1/items/{id}``: the item's history
     and its renderings come from memory once read (``newswire.delivery.histories``)."""
-    codec = codec_for(principal, fmt, accept)
     histories = state.histories
     history = histories.get(item_id)
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
-    stored, g, headers, fresh = _seen(principal, item_id, history, version, codec, if_none_match)
-    if fresh:
+    codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
+    if if_none_match.strip() == "*" or etag in if_none_match:
         return 304, headers, b"", codec.media_type
     renderer = state.renderer
     if codec.is_feed:
@@ -498,13 +498,15 @@ def item_kept(
     """``answer_item`` of a ``GET`` when the item's history is in memory and its format
     is not a feed document (rendered in a worker thread); None otherwise (nothing
     counted)."""
-    codec = codec_for(principal, fmt, wanted.get(b"accept"))
     history = state.histories.get(item_id)
-    if history is None or codec.is_feed:
+    if history is None:
+        return None
+    accept = wanted.get(b"accept")
+    codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
+    if codec.is_feed:
         return None
     if_none_match = wanted.get(b"if-none-match", "")
-    stored, g, headers, fresh = _seen(principal, item_id, history, version, codec, if_none_match)
-    if fresh:
+    if if_none_match.strip() == "*" or etag in if_none_match:
         return 304, headers, b"", codec.media_type
     data = state.renderer.render(stored.seq, stored.item, codec.name, g.access)
     if principal.subscriber is not None:
@@ -512,25 +514,51 @@ def item_kept(
     return 200, headers, data, codec.media_type
 
 
-def _seen(
+_Decided = tuple[Codec, Stored, Grant, str, raw.Headers]
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _decide(
+    state: State,
     principal: Principal,
     item_id: str,
     history: list[Stored],
     version: int | None,
-    codec: Codec,
-    if_none_match: str,
-) -> tuple[Stored, Grant, raw.Headers, bool]:
-    """The version the caller may see (``NotFound`` if none), how it sees it, the
-    answer's headers, and whether the client has it already (``If-None-Match``)."""
+    fmt: str | None,
+    accept: str | None,
+) -> _Decided:
+    """The format, the version the caller may see (``NotFound`` if none), how it sees it,
+    and the answer's ETag and headers.
+
+    Decided once per caller, item history, version and format, and kept
+    (``Histories.decided``) while the caller's principal and the item's history are the
+    ones this process holds (a change of either makes new objects) and until the next
+    embargo of the history lifts — the only time the decision depends on."""
+    key = (id(principal), item_id, version, fmt, accept)
+    decided = state.histories.decided
+    now = utcnow()
+    found = decided.get(key)
+    if found is not None and found[0] is principal and found[1] is history and now < found[2]:
+        answer: _Decided = found[3]
+        return answer
+    codec = codec_for(principal, fmt, accept)
+    seen = history
     if version and not any(s.item.version == version for s in history):
-        history = []
-    found = visible_in(principal.products, history, version, utcnow())
-    if found is None:
+        seen = []
+    visible = visible_in(principal.products, seen, version, now)
+    if visible is None:
         what = f"version {version} of item" if version else "item"
         raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
-    stored, g = found
+    stored, g = visible
     etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
-    return stored, g, headers, if_none_match.strip() == "*" or etag in if_none_match
+    lifts = [
+        s.item.embargo_until
+        for s in history
+        if s.item.embargo_until is not None and s.item.embargo_until > now
+    ]
+    answer = (codec, stored, g, etag, headers)
+    decided[key] = (principal, history, min(lifts, default=_NEVER), answer)
+    return answer
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from cachetools import LRUCache
 
@@ -30,6 +31,10 @@ class Histories:
         self._lock = threading.Lock()
         self._epoch = 0
         """Moves whenever something is dropped: a load that saw it move is not kept."""
+        self.decided: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(maxsize=8 * capacity)
+        """What callers may see of kept histories (``newswire.api.items``), each with the
+        principal and history it was decided for and the time it holds until (in the
+        event loop's thread only)."""
 
     def get(self, item_id: str) -> list[Stored] | None:
         """The kept history of ``item_id`` (empty: no such item), or None (``load`` it)."""
