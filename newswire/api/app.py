@@ -114,6 +114,10 @@ class NewswireApp(FastAPI):
             self, scope, receive, send
         ):
             return
+        if path == "/v1/items" and method == "POST" and await items.serve_post(
+            self, scope, receive, send
+        ):
+            return
         if path.startswith("/v1/items/") and method in ("GET", "HEAD"):
             if "/renditions/" in path:
                 if await media.serve_rendition(self, scope, receive, send):

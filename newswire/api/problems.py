@@ -60,6 +60,11 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def unexpected() -> JSONResponse:
+    """The problem response of an error newswire did not foresee (logged by the server)."""
+    return problem(500, "Internal error", "an unexpected error; it has been logged")
+
+
 def from_error(exc: NewswireError) -> JSONResponse:
     """The problem response of one of newswire's own errors (with its headers)."""
     response = JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
@@ -93,9 +98,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         # Still logged by the server; the client gets a problem body, not a bare page.
-        return problem(500, "Internal error", "an unexpected error; it has been logged")
+        return unexpected()
 
     app.add_exception_handler(HTTPException, http_error)
 

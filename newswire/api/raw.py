@@ -1,6 +1,7 @@
 """Answering a request ahead of FastAPI's layers: the pieces the fast paths share.
 
-The hottest routes (``/v1/feed``, ``/v1/items/{id}``, ``/v1/stream``) are served as bare
+The hottest routes (``/v1/feed``, ``/v1/items/{id}``, ``/v1/stream``, and ``POST
+/v1/items`` for an editor's system publishing one item after another) are served as bare
 ASGI by ``NewswireApp`` before FastAPI routes the request, with the same checks and
 problem bodies as their documented routes (which stay, for OpenAPI and for every request
 a fast path hands over). A fast path takes only requests whose parameters are plainly

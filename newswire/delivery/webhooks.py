@@ -270,6 +270,10 @@ class WebhookWorker:
         self._suspended: set[str] = set()
         self._seen: dict[int, float] = {}
         """seq -> time.time() this process first saw the entry (for the latency metric)."""
+        self._idle = False
+        """The last round found no endpoint: new log entries wait for the next poll (an
+        endpoint added in this process says so, ``refresh``; one added by another
+        process is found within ``poll``, its cursor where the log was when it was)."""
         self._enqueuer: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
@@ -309,7 +313,8 @@ class WebhookWorker:
         if len(self._seen) > 10_000:
             for old in sorted(self._seen)[:5_000]:
                 del self._seen[old]
-        self._new.set()
+        if not self._idle:  # with no endpoint, a round per publish costs a thread hop
+            self._new.set()
 
     def refresh(self) -> None:
         """Look at the endpoints and the log now (an endpoint was added or removed)."""
@@ -341,6 +346,7 @@ class WebhookWorker:
                 log.exception("enqueuing webhook deliveries failed")
                 more = False
                 continue
+            self._idle = not ids
             self._sync_senders(ids)
             for webhook_id in set(added) | due:
                 if webhook_id in self._senders:

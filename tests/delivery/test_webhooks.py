@@ -472,3 +472,22 @@ def test_dead_letters_are_listed_and_can_be_redelivered(make_module_store_url):
     finally:
         server.close()
         receiver.close()
+
+
+def test_an_endpoint_registered_by_another_process_gets_everything_after_it(desk, store):
+    """With no endpoint, the server does not look for deliveries after each publish, only
+    at its poll; an endpoint registered meanwhile by another process (the CLI, straight
+    in the store) still gets every entry published after it, in order, and none before."""
+    before = publish(desk, "urn:test:elsewhere:before")  # found no endpoint to enqueue for
+    store.subscribers.add(Subscriber(name="elsewhere", products=["full-ar"]))
+    receiver = Receiver()
+    hook = store.webhooks.add("elsewhere", receiver.url, SECRET, "ninjs")
+    try:
+        seqs = [publish(desk, f"urn:test:elsewhere:{n}") for n in range(3)]
+        got = receiver.wait_accepted(3)
+        assert [c.seq for c in got] == seqs and before < seqs[0]
+        for call in got:
+            verify(call)
+    finally:
+        store.webhooks.remove(hook.id)
+        receiver.close()
