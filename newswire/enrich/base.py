@@ -136,6 +136,15 @@ class Holds(Protocol):
 
 
 @runtime_checkable
+class Warms(Protocol):
+    """A step that loads data on its first item (a gazetteer, an automaton) and can load
+    it beforehand: ``warm()``. Bulk ingest warms its steps in the process its workers are
+    forked from, so that each worker starts with what it would otherwise load again."""
+
+    def warm(self) -> None: ...
+
+
+@runtime_checkable
 class Identifies(Protocol):
     """A step that knows the authority file and can give an entity named without an id
     (a source's, an editor's) the id of the term of that name and kind: ``identify(entity)``

@@ -41,7 +41,16 @@ from typing import TypeVar
 
 import msgspec
 
-from newswire.enrich.base import STEPS, Context, Document, Findings, Holds, Identifies, Step
+from newswire.enrich.base import (
+    STEPS,
+    Context,
+    Document,
+    Findings,
+    Holds,
+    Identifies,
+    Step,
+    Warms,
+)
 from newswire.errors import NotFound
 from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
@@ -95,6 +104,12 @@ class Enricher:
         for step in self.steps:
             if isinstance(step, Holds):
                 step.flush()
+
+    def warm(self) -> None:
+        """Load now what the steps would load on their first item (``base.Warms``)."""
+        for step in self.steps:
+            if isinstance(step, Warms):
+                step.warm()
 
     def findings(self, item: NewsItem) -> Findings:
         """What every step finds in ``item``, merged in step order (no precedence yet)."""

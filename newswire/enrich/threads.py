@@ -123,14 +123,30 @@ class Signature(NamedTuple):
 
 
 def _term_hash(term: str) -> int:
-    found = _TERM_HASHES.get(term)
-    if found is None:
-        if len(_TERM_HASHES) > _CACHE_LIMIT:
-            _TERM_HASHES.clear()
-        # CRC-32: stable across processes (``hash`` is salted per process) and fast; its
-        # weakness as a hash is mixed away by datasketch's finaliser (scheme affine32).
-        found = _TERM_HASHES[term] = zlib.crc32(term.encode())
-    return found
+    # CRC-32: stable across processes (``hash`` is salted per process) and fast; its
+    # weakness as a hash is mixed away by datasketch's finaliser (scheme affine32).
+    return zlib.crc32(term.encode())
+
+
+def term_hashes(terms: list[str]) -> npt.NDArray[np.uint64]:
+    """Each term's 32-bit hash, from a cache shared by every item of the process: a news
+    vocabulary repeats, so an item's terms are nearly all there, and looked up all at
+    once in C (``map`` over the dict) rather than by a Python call a term."""
+    cache = _TERM_HASHES
+    try:
+        return np.fromiter(map(cache.__getitem__, terms), dtype=np.uint64, count=len(terms))
+    except KeyError:
+        pass
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    for term in set(terms).difference(cache):
+        cache[term] = _term_hash(term)
+    get = cache.get  # another thread may have cleared the cache meanwhile
+    return np.fromiter(
+        (found if (found := get(t)) is not None else _term_hash(t) for t in terms),
+        dtype=np.uint64,
+        count=len(terms),
+    )
 
 
 def shingles(
@@ -140,7 +156,7 @@ def shingles(
     (``terms``: the text's terms, when they are made already)."""
     if terms is None:
         terms = analyzer(lang).terms(text)
-    hashes = np.fromiter(map(_term_hash, terms), dtype=np.uint64, count=len(terms))
+    hashes = term_hashes(terms)
     n = len(hashes) - SHINGLE + 1
     if n < 1:
         return np.empty(0, dtype=np.uint64)

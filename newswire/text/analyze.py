@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newswire.text.normalize import normalize
+from newswire.text.normalize import normalizer
 from newswire.text.stem import ARABIC, language, stemmer_for
 
 __all__ = ["STOPWORDS", "WORD", "Analyzer", "Token", "analyze", "analyzer", "index_text", "terms"]
@@ -148,12 +148,13 @@ class Analyzer:
         arabic_stem = stemmer_for(code) if code in _ARABIC_SCRIPT else ARABIC
         other_stem = stemmer_for(None if code in _UNSTEMMED_OTHER else code)
         is_arabic = _ARABIC_LETTER.match
+        normal = normalizer(code)  # ``normalize(word, code)``, the language's rules decided once
 
         def term(word: str) -> str:
             if not is_arabic(word):
-                return other_stem(_joined(normalize(word, code)))
+                return other_stem(_joined(normal(word)))
             if arabic is None:
-                return arabic_stem(_joined(normalize(word, code)))
+                return arabic_stem(_joined(normal(word)))
             return _joined(arabic(word))
 
         return term
@@ -174,8 +175,11 @@ class Analyzer:
         term = self._term
         for word in set(words).difference(cache):
             cache[word] = term(word)
-        get = cache.get  # another thread may have cleared the cache meanwhile
-        return [found if (found := get(word)) is not None else term(word) for word in words]
+        try:  # all there now: looked up in C again, not word by word in Python
+            return list(map(cache.__getitem__, words))
+        except KeyError:  # another thread cleared the cache meanwhile
+            get = cache.get
+            return [found if (found := get(word)) is not None else term(word) for word in words]
 
     def word_terms(self, words: list[str]) -> list[str]:
         """The term of each word (``""`` for one that normalises to nothing), aligned with

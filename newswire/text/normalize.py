@@ -29,8 +29,9 @@ interchangeable letter shapes; a reader sees the same word in ``المُساعَ
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
-__all__ = ["fold", "normalize", "unify_final"]
+__all__ = ["fold", "normalize", "normalizer", "unify_final"]
 
 
 def _span(first: int, last: int) -> range:
@@ -116,3 +117,22 @@ def normalize(text: str, lang: str | None = None) -> str:
     Turkish and Azeri dotless ``I``.
     """
     return _fold(text, lang, _NORMALIZE)
+
+
+def normalizer(lang: str | None = None) -> Callable[[str], str]:
+    """``normalize`` for one language: ``normalizer(lang)(text) == normalize(text, lang)``,
+    with what depends on the language decided once (for a caller normalising many words
+    of one language: the analysis)."""
+    turkic = _turkic(lang)
+    nfkc = unicodedata.normalize
+    table = _NORMALIZE
+
+    def normal(text: str) -> str:
+        if not text.isascii():
+            text = nfkc("NFKC", text).translate(table)
+        if turkic:
+            text = text.replace("I", "ı")
+        text = text.casefold()
+        return text if text.isascii() else nfkc("NFKC", text)
+
+    return normal

@@ -100,16 +100,19 @@ def light10(word: str, min_stem: int = 2) -> str:
     ``min_stem`` is the fewest letters a removal may leave: 2 in the paper (3 after ``و``).
     """
     n = len(word)
-    for prefix in _PREFIXES:
+    # The tuple tests first (one C call each): most words have no prefix or no suffix,
+    # and then the loops, which give the stem, are not run at all.
+    for prefix in _PREFIXES if word.startswith(_PREFIXES) else ():
         if n >= len(prefix) + min_stem and word.startswith(prefix):
             word = word[len(prefix) :]
             break
     else:
         if n >= max(4, min_stem + 1) and word[0] == "و":
             word = word[1:]
-    for suffix in _SUFFIXES:
-        if len(word) >= len(suffix) + min_stem and word.endswith(suffix):
-            word = word[: -len(suffix)]
+    if word.endswith(_SUFFIXES):
+        for suffix in _SUFFIXES:
+            if len(word) >= len(suffix) + min_stem and word.endswith(suffix):
+                word = word[: -len(suffix)]
     return word
 
 

@@ -65,3 +65,30 @@ def test_the_seed_items_entities_are_typed_and_found_once(
     assert by_name["تركيا"].country == "TR"
     assert by_name["غزة"].latitude is not None
     assert entities[0].name in {"إسرائيل", "غزة"}  # the most named come first
+
+
+def test_warming_builds_the_automaton_and_an_equal_vocabulary_reuses_it() -> None:
+    """``warm`` builds what the first item would (bulk ingest warms its steps before its
+    workers are forked); a step over the same names, as each worker's own store gives it,
+    takes that automaton rather than building another, and over other names builds its
+    own."""
+    first = EntitiesStep(TERMS)
+    first.warm()
+    assert first._index is not None
+    again = EntitiesStep(list(TERMS))
+    again.warm()
+    assert again._index is not None and again._index.matcher is first._index.matcher
+    other = EntitiesStep(TERMS[:2])
+    other.warm()
+    assert other._index is not None and other._index.matcher is not first._index.matcher
+    assert [e.id for e in other.find(_doc_text("قال إبراهيم قالن إن حماس")).entities] == [
+        "nwv:kalin",
+        "nwv:hamas",
+    ]
+
+
+def _doc_text(text: str) -> Document:
+    from newswire.model import NewsItem
+
+    item = NewsItem(id="urn:test:warm", language="ar", headline=text)
+    return Document(item=item, text=text, language="ar", found=Findings())

@@ -103,3 +103,36 @@ def test_empty_matcher_and_odd_text() -> None:
     assert Matcher([]).find("غزة") == []
     assert Matcher(NAMES).find("") == []
     assert Matcher(NAMES).find("\x00\ufeff 🙂 " * 1000) == []
+
+
+def test_the_text_folded_at_once_is_the_text_folded_a_character_at_a_time() -> None:
+    """``match_text`` folds a text with one table lookup (``_fold_fast``); what it gives,
+    offsets included, is what folding character by character gives, for texts with no odd
+    character, with marks folding to nothing, and with characters it leaves to the slow
+    way (a ligature folding to two letters, an emoji, a lone surrogate)."""
+    from newswire.enrich import matcher as m
+
+    def slow(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+        folded = text.translate(m._CHARS)
+        if len(folded) == len(text) and not m._odd_chars().search(text):
+            return folded, None, None
+        offsets = m.Offsets(text, m._odd_chars().finditer(text))
+        return folded, offsets._folded, offsets._original
+
+    texts = [
+        "قال المسؤول إن غزة والقدس",
+        "قَالَ الـمـسؤول إنَّ غَزَّةَ وَالْقُدْسِ",
+        "ـحماس\u200e Ankara'da ـ",
+        "ـ",
+        "ﻻ بِغَزَّةَ",
+        "x\U0001f642y ـ",
+        "\ud800 ـغزة",
+        "Straße ﬁ İSTANBUL… «غزة»",
+    ]
+    for text in texts:
+        folded, offsets = m.match_text(text)
+        expected = slow(text)
+        got = (folded, *((offsets._folded, offsets._original) if offsets else (None, None)))
+        assert got == expected, text
+    assert m._fold_fast("ـحماس") is not None  # marks folding to nothing: the fast way
+    assert m._fold_fast("ﻻ") is None and m._fold_fast("🙂") is None

@@ -202,3 +202,18 @@ def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
     assert threads.minhash(runs).tolist() == sketch.hashvalues.tolist()
     sig = threads.signature(text, "ar")
     assert sig is not None and sig.values.tolist() == sketch.hashvalues.tolist()
+
+
+def test_term_hashes_from_the_cache_are_the_terms_crc32():
+    """The terms' hashes come from a cache shared by every item; cold, warm, partly warm
+    or cleared, they are each term's CRC-32."""
+    import zlib
+
+    terms = ["غزه", "قدس", "غزه", "", "g20"]
+    expected = [zlib.crc32(t.encode()) for t in terms]
+    threads._TERM_HASHES.clear()
+    assert threads.term_hashes(terms).tolist() == expected  # cold
+    assert threads.term_hashes(terms).tolist() == expected  # warm
+    assert threads.term_hashes([*terms, "جديد"]).tolist() == [*expected, zlib.crc32("جديد".encode())]
+    threads._TERM_HASHES.clear()
+    assert threads.term_hashes([]).tolist() == []

@@ -248,3 +248,10 @@ arabic_ish = st.text(
 @given(st.one_of(st.text(), arabic_ish), st.sampled_from(LANGS))
 def test_any_text(text, lang):
     check(text, lang)
+
+
+def test_terms_from_the_cache_are_the_term_functions_cold_warm_and_partly_warm():
+    fresh = Analyzer("ar")
+    for text in [*TEXTS[:10], *TEXTS[:10], TEXTS[0] + " كلمة_جديدة غزة"]:
+        uncached = [t for t in map(fresh._term, analysis._WORD.findall(text)) if t]
+        assert fresh.terms(text) == uncached

@@ -135,3 +135,20 @@ def test_no_arabic_variant_survives(text):
     out = normalize(text)
     assert not set(out) & set("أإآٱىةـ\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u200f")
     assert not any("\u0660" <= c <= "\u0669" or "\u06f0" <= c <= "\u06f9" for c in out)
+
+
+@pytest.mark.parametrize("lang", [None, "ar", "tr", "tr-TR", "az", "en", "fa"])
+def test_a_languages_normalizer_is_normalize_in_that_language(lang: str | None) -> None:
+    from newswire.text.normalize import normalizer
+
+    normal = normalizer(lang)
+    texts = ["İSTANBUL'da", "ISTANBUL", "Straße", "ﷺ ﻻ", "المُساعَدات", "ـ", "کتاب ی", "٢٠١٨", "ǰ", ""]
+    for text in texts:
+        assert normal(text) == normalize(text, lang), (text, lang)
+
+
+@given(st.text(), st.sampled_from([None, "ar", "tr", "en"]))
+def test_normalizer_is_normalize_for_any_text(text: str, lang: str | None) -> None:
+    from newswire.text.normalize import normalizer
+
+    assert normalizer(lang)(text) == normalize(text, lang)

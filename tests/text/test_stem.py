@@ -205,3 +205,25 @@ def test_stemmer_for_is_cached_and_knows_every_snowball_name():
     assert language("Turkish") == "tr"
     assert language(None) is None
     assert language("und") is None
+
+
+def _light10_reference(word: str, min_stem: int = 2) -> str:
+    """light10 as the paper states it, loop by loop (``light10`` skips the loops when no
+    prefix or suffix is there at all)."""
+    n = len(word)
+    for prefix in ("ال", "وال", "بال", "كال", "فال", "لل"):
+        if n >= len(prefix) + min_stem and word.startswith(prefix):
+            word = word[len(prefix) :]
+            break
+    else:
+        if n >= max(4, min_stem + 1) and word[0] == "و":
+            word = word[1:]
+    for suffix in ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي"):
+        if len(word) >= len(suffix) + min_stem and word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+@given(st.text(alphabet="الوبكفهانتيةدس", max_size=9), st.integers(1, 3))
+def test_light10_is_the_reference_loops(word: str, min_stem: int) -> None:
+    assert light10(word, min_stem) == _light10_reference(word, min_stem)
