@@ -101,32 +101,48 @@ async def answer(
 
 
 def answer_kept(
-    state: State,
-    principal: Principal,
-    params: dict[str, str],
-    if_none_match: str,
+    state: State, principal: Principal, query: bytes, if_none_match: str
 ) -> raw.Answer | None:
-    """``answer`` of a request with plainly valid parameters (``plain_query``) when its
-    page is kept and nothing is to wait for; None otherwise (nothing counted). For a
-    feed document only with the ``base_url`` setting (else its links name the request's
-    own host, which ``answer`` reads from the request)."""
-    base: str = state.settings.base_url
-    if base:
-        base = base.rstrip("/") + "/"
-    request, wait = _request(
-        principal,
-        params.get("after"),
-        int(params.get("limit", DEFAULT_LIMIT)),
-        float(params.get("wait", 0)),
-        params.get("format"),
-        lambda: base,
-    )
-    if request.codec.is_feed and not base:
-        return None
-    page = state.feed.kept(request.key())
+    """``answer`` of a request whose page is kept and that has nothing to wait for; None
+    otherwise (nothing counted): parameters not plainly valid (``plain_query``), a page to
+    build or wait for, a feed document without the ``base_url`` setting (its links then
+    name the request's own host, which ``answer`` reads from the request).
+
+    What a query asks of a caller's feed (the page's key) is worked out once per caller
+    and query, and kept while the caller's principal is this process's (access changes
+    make new ones): a poller asking for the same cursor again costs a lookup."""
+    feed_pages: pages.FeedPages = state.feed
+    asked = feed_pages.asked
+    found = asked.get((query, id(principal)))
+    if found is None or found[0] is not principal:
+        params = _plain(raw.query_of(query))
+        if params is None:
+            return None
+        base: str = state.settings.base_url
+        if base:
+            base = base.rstrip("/") + "/"
+        request, wait = _request(
+            principal,
+            params.get("after"),
+            int(params.get("limit", DEFAULT_LIMIT)),
+            float(params.get("wait", 0)),
+            params.get("format"),
+            lambda: base,
+        )
+        if request.codec.is_feed and not base:
+            return None
+        if len(asked) >= ASKED:
+            asked.clear()
+        found = asked[query, id(principal)] = (principal, request, request.key(), wait)
+    _, request, key, wait = found
+    page = feed_pages.kept(key)
     if page is None or (wait > 0 and not page.entries):
         return None
     return _answer(state, principal, page, request, if_none_match)
+
+
+ASKED = 16_384
+"""(query, caller) pairs whose page key is kept, per process (all dropped when full)."""
 
 
 def _request(
@@ -294,12 +310,9 @@ def _plain(params: dict[str, str] | None) -> dict[str, str] | None:
 def feed_now(state: State, query: bytes, wanted: dict[bytes, str]) -> raw.Answer | None:
     """``GET /v1/feed`` answered from memory as it is parsed (``newswire.api.protocol``),
     or None: the request goes on to ``serve_feed``."""
-    params = _plain(raw.query_of(query))
-    if params is None:
-        return None
     if_none_match = wanted.get(b"if-none-match", "")
     return raw.answer_now(
-        state, wanted, lambda principal: answer_kept(state, principal, params, if_none_match)
+        state, wanted, lambda principal: answer_kept(state, principal, query, if_none_match)
     )
 
 

@@ -38,6 +38,8 @@ log = logging.getLogger("newswire.api")
 
 _BODY = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 """Request headers that mean more than a bare GET: such requests take uvicorn's path."""
+_JOIN = 16 * 1024
+"""A body up to this size goes out in one write with its head."""
 
 
 class Protocol(HttpToolsProtocol):
@@ -116,9 +118,12 @@ class Protocol(HttpToolsProtocol):
             parts.append(b"content-type: %s\r\ncontent-length: %d\r\n" % (
                 content_type(media_type), len(body)))
         parts.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
-        if status != 304:
+        if len(body) <= _JOIN:  # one write: one system call, and a small copy
             parts.append(body)
-        self.transport.write(b"".join(parts))
+            self.transport.write(b"".join(parts))
+        else:  # a page of 300 KB: copying it costs more than a second write
+            self.transport.write(b"".join(parts))
+            self.transport.write(body)
         self._counted.inc()
         self._answered = True
         if not keep_alive:

@@ -25,7 +25,7 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 from urllib.parse import urlencode
 
 import msgspec
@@ -134,6 +134,10 @@ class FeedPages:
         """Pages built (not answered from the kept ones)."""
         sources = hub.metrics.feed_pages
         self._kept, self._tail, self._store = (sources.labels(s) for s in ("kept", "tail", "store"))
+        self.asked: dict[tuple[bytes, int], tuple[Any, Request, PageKey, float]] = {}
+        """(query, id of the caller's principal) -> (the principal, the page request, its
+        key, the wait asked for): kept by ``newswire.api.feed.answer_kept`` (in the event
+        loop's thread only)."""
         self.waiters = Waiters(self)
         """Long polls parked until the log moves (``newswire.delivery.waiters``)."""
 
