@@ -10,7 +10,6 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -616,7 +615,6 @@ def item_kept(
 
 
 _Decided = tuple[Codec, Stored, Grant, str, raw.Headers]
-_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def _decide(
@@ -629,37 +627,25 @@ def _decide(
     accept: str | None,
 ) -> _Decided:
     """The format, the version the caller may see (``NotFound`` if none), how it sees it,
-    and the answer's ETag and headers.
+    and the answer's ETag and headers: decided once per caller, item history, version and
+    format (``Histories.decided``)."""
 
-    Decided once per caller, item history, version and format, and kept
-    (``Histories.decided``) while the caller's principal and the item's history are the
-    ones this process holds (a change of either makes new objects) and until the next
-    embargo of the history lifts — the only time the decision depends on."""
-    key = (id(principal), item_id, version, fmt, accept)
-    decided = state.histories.decided
-    now = utcnow()
-    found = decided.get(key)
-    if found is not None and found[0] is principal and found[1] is history and now < found[2]:
-        answer: _Decided = found[3]
-        return answer
-    codec = codec_for(principal, fmt, accept)
-    seen = history
-    if version and not any(s.item.version == version for s in history):
-        seen = []
-    visible = visible_in(principal.products, seen, version, now)
-    if visible is None:
-        what = f"version {version} of item" if version else "item"
-        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
-    stored, g = visible
-    etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
-    lifts = [
-        s.item.embargo_until
-        for s in history
-        if s.item.embargo_until is not None and s.item.embargo_until > now
-    ]
-    answer = (codec, stored, g, etag, headers)
-    decided[key] = (principal, history, min(lifts, default=_NEVER), answer)
-    return answer
+    def decide() -> _Decided:
+        codec = codec_for(principal, fmt, accept)
+        seen = history
+        if version and not any(s.item.version == version for s in history):
+            seen = []
+        visible = visible_in(principal.products, seen, version, utcnow())
+        if visible is None:
+            what = f"version {version} of item" if version else "item"
+            raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+        stored, g = visible
+        etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
+        return codec, stored, g, etag, headers
+
+    key = ("item", id(principal), item_id, version, fmt, accept)
+    decided: _Decided = state.histories.decided(key, principal, history, decide)
+    return decided
 
 
 @functools.lru_cache(maxsize=4096)

@@ -47,6 +47,7 @@ from newswire.access.products import Product
 from newswire.api import auth, problems, raw
 from newswire.blobs import Blobs
 from newswire.delivery import files
+from newswire.delivery.histories import Histories
 from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
 from newswire.model import Rendition, utcnow
@@ -148,12 +149,21 @@ def _plain(state: State, path: str, headers: list[tuple[bytes, bytes]]) -> _Want
 
 
 def _answer(
-    principal: Principal, wanted: dict[bytes, str], plain: _Wanted, data: bytes | None = None
+    histories: Histories,
+    principal: Principal,
+    wanted: dict[bytes, str],
+    plain: _Wanted,
+    data: bytes | None = None,
 ) -> tuple[raw.Answer | None, str]:
     """The answer when the file's bytes are kept (or given: ``data``), else (None, its
     blob's key); refusals (403, 404) raised as problems."""
     item_id, version, name, history = plain
-    _, _, rendition = files.rendition_seen(principal.products, history, version, name, item_id)
+    rendition = histories.decided(
+        ("file", id(principal), item_id, version, name),
+        principal,
+        history,
+        lambda: files.rendition_seen(principal.products, history, version, name, item_id)[2],
+    )
     key = rendition.blob
     with _kept_lock:
         out = _named.get((key, name))
@@ -182,7 +192,10 @@ def rendition_now(
     if plain is None:
         return None
     wanted = raw.headers_of(headers)
-    return raw.answer_now(state, wanted, lambda principal: _answer(principal, wanted, plain)[0])
+    histories = state.histories
+    return raw.answer_now(
+        state, wanted, lambda principal: _answer(histories, principal, wanted, plain)[0]
+    )
 
 
 async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: Send) -> bool:
@@ -194,15 +207,16 @@ async def serve_rendition(app: Starlette, scope: Scope, receive: Receive, send: 
     if plain is None:
         return False
     blobs: Blobs = app.state.blobs
+    histories = app.state.histories
 
     async def answer(principal: Principal, wanted: dict[bytes, str]) -> raw.Answer:
-        found, key = _answer(principal, wanted, plain)
+        found, key = _answer(histories, principal, wanted, plain)
         if found is not None:
             return found
         data = await run_in_threadpool(blobs.read, key)
         with _kept_lock:
             _kept[key] = data
-        found, _ = _answer(principal, wanted, plain, data)
+        found, _ = _answer(histories, principal, wanted, plain, data)
         assert found is not None  # given the bytes, it has them
         return found
 

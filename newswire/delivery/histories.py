@@ -12,13 +12,18 @@ dropped meanwhile). Renderings are the renderer's, shared with every other chann
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from cachetools import LRUCache
 
 from newswire.errors import NotFound
+from newswire.model import utcnow
 from newswire.store.base import Change, Store, Stored
+
+T = TypeVar("T")
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 DEFAULT_ITEMS = 2048
 """Histories kept per process (each holds the item's decoded versions)."""
@@ -31,10 +36,11 @@ class Histories:
         self._lock = threading.Lock()
         self._epoch = 0
         """Moves whenever something is dropped: a load that saw it move is not kept."""
-        self.decided: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(maxsize=8 * capacity)
-        """What callers may see of kept histories (``newswire.api.items``), each with the
-        principal and history it was decided for and the time it holds until (in the
-        event loop's thread only)."""
+        self._decided: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(
+            maxsize=8 * capacity
+        )
+        """``decided``'s decisions, each with the principal and history it was made for
+        and the time it holds until (in the event loop's thread only)."""
 
     def get(self, item_id: str) -> list[Stored] | None:
         """The kept history of ``item_id`` (empty: no such item), or None (``load`` it)."""
@@ -53,6 +59,29 @@ class Histories:
             if epoch == self._epoch:
                 self._cache[item_id] = history
         return history
+
+    def decided(
+        self, key: tuple[Any, ...], principal: object, history: list[Stored], decide: Callable[[], T]
+    ) -> T:
+        """``decide()``: what the caller ``principal`` may have of the kept ``history``
+        (``key`` names the question: the route, the version, the format or file...), made
+        once and kept while the principal and the history are the ones this process holds
+        (a change of access, or of the item, makes new ones) and until the next embargo
+        of the history lifts — the only time such a decision depends on. In the event
+        loop's thread only; ``decide`` raising (a 404, a 403) keeps nothing."""
+        now = utcnow()
+        found = self._decided.get(key)
+        if found is not None and found[0] is principal and found[1] is history and now < found[2]:
+            kept: T = found[3]
+            return kept
+        value = decide()
+        lifts = [
+            s.item.embargo_until
+            for s in history
+            if s.item.embargo_until is not None and s.item.embargo_until > now
+        ]
+        self._decided[key] = (principal, history, min(lifts, default=_NEVER), value)
+        return value
 
     def forget(self, item_ids: Iterable[str]) -> None:
         with self._lock:
