@@ -150,6 +150,19 @@ class Transport:
         pass
 
 
+def connected(app: Any, kind: type, target: str, headers: dict[str, str]) -> tuple[Any, bytes]:
+    """A protocol of ``kind`` serving ``app`` on a ``Transport``, and the request's bytes."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    config = uvicorn.Config(app, http=kind, log_level="warning")
+    config.load()
+    protocol = kind(config, ServerState(), {}, _loop=asyncio.get_running_loop())
+    protocol.connection_made(Transport())
+    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
+    return protocol, ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
 async def at_parse(
     app: Any, target: str, headers: dict[str, str], n: int, rounds: int
 ) -> float | None:
@@ -157,18 +170,9 @@ async def at_parse(
     ``rounds`` loops of up to 5,000 on one connection in which every request was answered
     at parse; None if none was. The event loop runs every 100 requests, as a server's does
     between them (each answer arms a keep-alive timer and the next cancels it)."""
-    import uvicorn
-    from uvicorn.server import ServerState
-
     from newswire.api.protocol import Protocol
 
-    config = uvicorn.Config(app, http=Protocol, log_level="warning")
-    config.load()
-    protocol = Protocol(config, ServerState(), {}, _loop=asyncio.get_running_loop())
-    transport = Transport()
-    protocol.connection_made(transport)  # type: ignore[arg-type]
-    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1"]
-    data = ("\r\n".join([*lines, *(f"{k}: {v}" for k, v in headers.items())]) + "\r\n\r\n").encode()
+    protocol, data = connected(app, Protocol, target, headers)
     counted = app.state.metrics.answered_at_parse
     before = counted._value.get()
     protocol.data_received(data)
@@ -204,17 +208,9 @@ async def through_uvicorn(
     """µs a request through uvicorn's own httptools protocol and the ASGI application
     (what ``at_parse`` saves: the scope, the task, the response cycle, ``send``), one
     request at a time on one connection, the loop run until its answer is written."""
-    import uvicorn
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    from uvicorn.server import ServerState
 
-    config = uvicorn.Config(app, http="httptools", log_level="warning")
-    config.load()
-    protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=asyncio.get_running_loop())
-    transport = Transport()
-    protocol.connection_made(transport)  # type: ignore[arg-type]
-    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1"]
-    data = ("\r\n".join([*lines, *(f"{k}: {v}" for k, v in headers.items())]) + "\r\n\r\n").encode()
+    protocol, data = connected(app, HttpToolsProtocol, target, headers)
     best = float("inf")
     for _ in range(rounds):
         start = time.thread_time()

@@ -16,12 +16,12 @@ import io
 import socket
 
 import pytest
-from PIL import Image
 
 from newswire.blobs import blobs_for
 from newswire.delivery.renderer import rendition_path
 from newswire.model import NewsItem, Rendition
 from newswire.store import open_store
+from tests.api.test_media_api import jpeg
 from tests.helpers import Server, make_key, metric, newswire, retry_until
 
 TEXT = "urn:test:protocol:text"
@@ -29,12 +29,6 @@ PICTURE = "urn:test:protocol:picture"
 COUNTER = "newswire_http_answered_at_parse_total"
 IGNORED = {"date", "x-request-id"}
 """Headers that differ from one answer to the next by design."""
-
-
-def jpeg(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (120, 40, 90)).save(out, "JPEG", quality=80)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +52,7 @@ def wire(module_store_url):
         store.append(NewsItem(
             id=TEXT, language="ar", headline="عنوان الخبر", body=["نص الخبر الكامل، فقرة بعد فقرة."] * 40,
         ))
-        thumbnail = jpeg(200, 150)
+        thumbnail = jpeg(200, 150, 120)
         store.append(NewsItem(
             id=PICTURE, type="picture", language="ar", headline="صورة",
             renditions=[Rendition(
