@@ -25,6 +25,30 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 databases of its own on it and drops them afterwards."""
 
 
+WHOLE_PACKAGES = ("tests/portal/", "tests/console/")
+"""Packages whose world is a package-scoped fixture (a server with its products,
+subscribers, accounts and items): under ``make test`` their files run on one worker, so
+that the world is made once for each backend, not once for each file."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadfile`` (``make test``), with each package of ``WHOLE_PACKAGES`` one unit
+    of work, as a file is. (``--dist loadgroup`` and its ``xdist_group`` marks would say the
+    same, but pytest-xdist 3.8 cannot group under pytest 9: the group it appends to a test's
+    id is dropped.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((p for p in WHOLE_PACKAGES if path.startswith(p)), path)
+
+    return Scheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The URL of the PostgreSQL server, started by scripts/services.sh if need be."""

@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
-from newswire.delivery.webhooks import check_format, check_secret, check_url
 from newswire.errors import NewswireError
 from newswire.settings import flag_setting
 from newswire.store import Store
@@ -45,6 +44,9 @@ def webhook_add(
 
     Prints the webhook's id; with no --secret, the secret made for it alone on the last
     line, once."""
+    # Here, not at the top: the module brings httpx, which no other command needs.
+    from newswire.delivery.webhooks import check_format, check_secret, check_url
+
     made = secret is None
     try:
         url = check_url(url, allow_private=flag_setting("webhook_allow_private"))

@@ -47,7 +47,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import feedparser
 import msgspec
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -284,6 +283,11 @@ def parse_feed(data: bytes) -> list[NewsItem]:
     name = localname(root)
     if name not in ("rss", "feed", "RDF"):
         raise ParseError(f"not an RSS or Atom feed: the root element is <{name}>", field="format")
+    # Imported here, not with the module: feedparser compiles some 200 regular expressions
+    # as it is imported (0.1 s), which every command and server start would pay for a
+    # parser only feed ingest uses.
+    import feedparser
+
     # An in-memory stream: given bytes or str, feedparser would try them as a file name.
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
     if not parsed.get("version"):
