@@ -72,4 +72,5 @@ class Limits(msgspec.Struct, kw_only=True, frozen=True):
     and exiftool, ffprobe and ffmpeg under it."""
     iptc_charset: str = "cp1252"
     """The character set of IPTC-IIM text in files that do not declare one (IPTC record
-    1:90); exiftool's name for it (``cp1256`` for Arabic Windows, ``latin``, ``utf8``)."""
+    1:90) and whose text is not all valid UTF-8 (which is then read as UTF-8); exiftool's
+    name for it (``cp1256`` for Arabic Windows, ``latin``, ``utf8``)."""

@@ -35,14 +35,39 @@ class Exiftool:
 
     def tags(self, path: Path, *, iptc_charset: str) -> dict[str, Any]:
         """The tags of ``TAGS`` the file has, named ``Group:Tag`` (exiftool's ``-G1``),
-        numbers as numbers (``-n``)."""
+        numbers as numbers (``-n``). IPTC-IIM text whose character set the file does not
+        declare is read as ``iptc_charset`` unless all of it is valid UTF-8
+        (``undeclared_iptc``)."""
+        name = str(path.resolve())
+        charset = self.undeclared_iptc(name, iptc_charset)
+        return self._json("-use", "MWG", "-charset", f"iptc={charset}", "-charset", "utf8",
+                          *(f"-{tag}" for tag in TAGS), name)
+
+    def undeclared_iptc(self, name: str, fallback: str) -> str:
+        """The character set to read the file's IPTC-IIM text in, when the file does not
+        declare one (record 1:90): UTF-8 if every IPTC value is valid UTF-8, which is what
+        today's tools write, Arabic included, without always declaring it; ``fallback``
+        otherwise (what older desktop tools wrote: Windows-1252, or 1256 for Arabic), as
+        other metadata readers do. A file that declares its set is read in it whatever
+        ``-charset iptc`` says. Asked of exiftool with ``-b``, which gives a value that is
+        not valid UTF-8 as ``base64:`` and its bytes."""
+        if fallback.lower().replace("-", "") == "utf8":
+            return fallback
+        found = self._json("-b", "-charset", "iptc=UTF8", "-IPTC:all", name)
+        if "IPTC:CodedCharacterSet" in found:
+            return fallback
+        for value in found.values():
+            for one in value if isinstance(value, list) else [value]:
+                if isinstance(one, str) and one.startswith("base64:"):
+                    return fallback
+        return "UTF8"
+
+    def _json(self, *params: str) -> dict[str, Any]:
         import exiftool  # pyexiftool
 
         if self._tool is None:
             self._tool = exiftool.ExifTool(EXIFTOOL, common_args=["-G1", "-n"], encoding="utf-8")
             self._tool.run()
-        params = ["-use", "MWG", "-charset", f"iptc={iptc_charset}", "-charset", "utf8",
-                  *(f"-{tag}" for tag in TAGS), str(path.resolve())]
         try:
             found = self._tool.execute_json(*params)
         except (exiftool.exceptions.ExifToolException, ValueError) as exc:

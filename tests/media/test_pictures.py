@@ -88,6 +88,25 @@ def test_iptc_written_in_an_undeclared_arabic_charset_reads_with_the_charset_set
     assert pipeline.take(photo).info.city != ARABIC["city"]  # read as Windows-1252
 
 
+def test_undeclared_iptc_that_is_valid_utf8_reads_as_utf8(pipeline, tmp_path):
+    """Many tools write IPTC in UTF-8 without declaring it (no 1:90): such text is not
+    read as Windows-1252 (which would make of an Arabic caption "Ø§Ù..."), while text
+    that is not valid UTF-8 still is."""
+    photo = picture(tmp_path / "undeclared.jpg", 400, 300)
+    tag(photo, f"-IPTC:Headline={ARABIC['headline']}", f"-IPTC:City={ARABIC['city']}",
+        "-IPTC:Keywords=غزة", "-IPTC:Keywords=café", charset="UTF8")
+    data = photo.read_bytes()
+    assert ARABIC["city"].encode() in data and b"\x1b%G" not in data  # undeclared UTF-8
+    info = pipeline.take(photo).info
+    assert (info.headline, info.city, info.keywords) == (
+        ARABIC["headline"], ARABIC["city"], ["غزة", "café"])
+    latin = picture(tmp_path / "latin.jpg", 400, 300)
+    tag(latin, "-IPTC:Headline=Café crème", "-IPTC:City=Zürich", charset="cp1252")
+    assert "Zürich".encode("cp1252") in latin.read_bytes()
+    assert (pipeline.take(latin).info.headline, pipeline.take(latin).info.city) == (
+        "Café crème", "Zürich")
+
+
 def test_control_characters_bidi_overrides_and_markup_in_metadata_are_cleaned(
     pipeline, tmp_path
 ):
