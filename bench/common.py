@@ -766,7 +766,10 @@ def py_spy_record(py_spy: str, pid: int, out: Path, seconds: float) -> subproces
     """Start ``py-spy record`` of a server (its worker processes too) for ``seconds``,
     writing collapsed stacks (``--format raw``) to ``out``; on the load's core. Only the
     thread waiting on a lock or queue counts as idle (``IDLE``, left out by
-    ``summarize_profile``)."""
+    ``summarize_profile``). Exits with a message when ``py_spy`` is no program (its
+    output is not read: a wrong path would otherwise give a profile of 0 samples)."""
+    if shutil.which(py_spy) is None:
+        sys.exit(f"--py-spy: {py_spy} is not a program (pip install py-spy, and give its path)")
     return subprocess.Popen(
         pinned(
             CLIENT_CORE,
