@@ -55,6 +55,16 @@ TAGS: tuple[str, ...] = (
 )
 """The tags asked of exiftool (``-TAG`` each; the rest of a file's tags are not read)."""
 
+IPTC_TEXT: tuple[str, ...] = (
+    *(t for t in TAGS if t.startswith("IPTC:")),
+    # What the MWG tags of ``FIELDS`` take from IPTC-IIM.
+    "IPTC:Caption-Abstract", "IPTC:By-line", "IPTC:CopyrightNotice", "IPTC:City",
+    "IPTC:Country-PrimaryLocationName", "IPTC:Keywords",
+)
+"""The IPTC-IIM text newswire reads, directly or through an MWG tag: what decides the
+character set of a file that does not declare one (``newswire.media.probe``). Not every
+IPTC tag: a binary one (a Photoshop preview) is not text."""
+
 MAX_TEXT = 10_000
 """Longest text field kept, in characters (IPTC allows 2,000 bytes for a caption; XMP
 has no limit)."""

@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 
 from newswire.errors import Unprocessable
-from newswire.media.metadata import TAGS
+from newswire.media.metadata import IPTC_TEXT, TAGS
 
 FFPROBE = "ffprobe"
 EXIFTOOL = "exiftool"
@@ -45,15 +45,16 @@ class Exiftool:
 
     def undeclared_iptc(self, name: str, fallback: str) -> str:
         """The character set to read the file's IPTC-IIM text in, when the file does not
-        declare one (record 1:90): UTF-8 if every IPTC value is valid UTF-8, which is what
-        today's tools write, Arabic included, without always declaring it; ``fallback``
-        otherwise (what older desktop tools wrote: Windows-1252, or 1256 for Arabic), as
-        other metadata readers do. A file that declares its set is read in it whatever
+        declare one (record 1:90): UTF-8 if all of its IPTC text (``IPTC_TEXT``) is valid
+        UTF-8, which is what today's tools write, Arabic included, without always
+        declaring it; ``fallback`` otherwise (what older desktop tools wrote: Windows-1252,
+        or 1256 for Arabic), as other metadata readers do. A file that declares its set is read in it whatever
         ``-charset iptc`` says. Asked of exiftool with ``-b``, which gives a value that is
         not valid UTF-8 as ``base64:`` and its bytes."""
         if fallback.lower().replace("-", "") == "utf8":
             return fallback
-        found = self._json("-b", "-charset", "iptc=UTF8", "-IPTC:all", name)
+        found = self._json("-b", "-charset", "iptc=UTF8", "-IPTC:CodedCharacterSet",
+                           *(f"-{tag}" for tag in IPTC_TEXT), name)
         if "IPTC:CodedCharacterSet" in found:
             return fallback
         for value in found.values():

@@ -103,8 +103,19 @@ def test_undeclared_iptc_that_is_valid_utf8_reads_as_utf8(pipeline, tmp_path):
     latin = picture(tmp_path / "latin.jpg", 400, 300)
     tag(latin, "-IPTC:Headline=Café crème", "-IPTC:City=Zürich", charset="cp1252")
     assert "Zürich".encode("cp1252") in latin.read_bytes()
-    assert (pipeline.take(latin).info.headline, pipeline.take(latin).info.city) == (
-        "Café crème", "Zürich")
+    info = pipeline.take(latin).info
+    assert (info.headline, info.city) == ("Café crème", "Zürich")
+
+
+def test_a_binary_iptc_preview_does_not_decide_the_character_set(pipeline, tmp_path):
+    """A Photoshop preview kept in IPTC (2:202) is bytes, not text: an undeclared UTF-8
+    caption beside it is still read as UTF-8."""
+    preview = picture(tmp_path / "preview.jpg", 40, 30)
+    photo = picture(tmp_path / "with-preview.jpg", 400, 300)
+    tag(photo, f"-IPTC:Headline={ARABIC['headline']}", f"-IPTC:ObjectPreviewData<={preview}",
+        charset="UTF8")
+    assert preview.read_bytes()[:64] in photo.read_bytes()  # the preview is in the file
+    assert pipeline.take(photo).info.headline == ARABIC["headline"]
 
 
 def test_control_characters_bidi_overrides_and_markup_in_metadata_are_cleaned(
