@@ -97,8 +97,8 @@ TABLES: tuple[Table, ...] = (
         ("day", "subscriber", "channel", "product", "count"),
     ),
     Table("search_documents", ("seq", "recipe"), ("seq", "recipe", "fields")),
-    Table("thread_signatures", ("item_id",), ("item_id", "type", "signature")),
-    Table("thread_bands", ("band", "item_id"), ("band", "item_id")),
+    Table("thread_signatures", ("key",), ("key", "item_id", "type", "signature")),
+    Table("thread_bands", ("band", "key"), ("band", "key")),
     Table("secrets", ("name",), ("name", "value", "created_at")),
     Table("vocabulary", ("id",), ("id", "status", "merged_into", "data", "changed_at")),
 )  # fmt: skip

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import msgspec
+import psycopg
 
 from newswire.enrich import threads
 from newswire.enrich.base import Context, Document, Findings
 from newswire.model import NewsItem
 from newswire.store import open_store
 from newswire.store.migrations import SQLITE_MIGRATIONS
+from newswire.store.migrations import migrate as migrate_sqlite
 from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
+from newswire.store.postgres.migrations import migrate as migrate_postgres
 from newswire.store.threads import Remembered
 from tests.conftest import CORPUS_SAMPLE
 
@@ -185,6 +189,65 @@ def test_the_migrations_make_the_tables_on_both_backends(store, store_backend):
     assert got.signature == b"\1" * 4 * threads.PERMUTATIONS
     migrations = SQLITE_MIGRATIONS if store_backend == "sqlite" else POSTGRES_MIGRATIONS
     assert any(m.name.startswith("threads:") for m in migrations)
+
+
+def test_signatures_and_band_keys_of_an_older_release_are_kept(make_store_url, store_backend):
+    """A database whose band rows named items by id (before SQLite migration 14 and
+    PostgreSQL's 12): brought up to date, what it remembered still links, an item
+    remembered again loses its old band keys, and a new item gets a number of its own."""
+    url = make_store_url()
+    sig = {name: bytes([n]) * 4 * threads.PERMUTATIONS for n, name in enumerate("abc")}
+    rows = [("urn:old:a", "text", sig["a"]), ("urn:old:b", "picture", sig["b"])]
+    bands = [(1, "urn:old:a"), (2, "urn:old:a"), (2, "urn:old:b"), (3, "urn:old:b")]
+    if store_backend == "sqlite":
+        db = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        migrate_sqlite(db, SQLITE_MIGRATIONS, upto=13)
+        db.executemany("INSERT INTO thread_signatures VALUES (?, ?, ?)", rows)
+        db.executemany("INSERT INTO thread_bands VALUES (?, ?)", bands)
+        db.close()
+    else:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate_postgres(conn, POSTGRES_MIGRATIONS, upto=11)
+            conn.cursor().executemany("INSERT INTO thread_signatures VALUES (%s, %s, %s)", rows)
+            conn.cursor().executemany("INSERT INTO thread_bands VALUES (%s, %s)", bands)
+    store = open_store(url)
+    try:
+        for name in "abc":
+            store.append(NewsItem(id=f"urn:old:{name}", headline=name, body=["نص."]))
+        found = store.threads.candidates([1, 2, 3], exclude="urn:old:c")
+        assert [(c.id, c.type, c.signature, c.shared) for c in found] == [
+            ("urn:old:a", "text", sig["a"], 2),
+            ("urn:old:b", "picture", sig["b"], 2),
+        ]
+        # Remembered again with other band keys: the old ones find it no more.
+        store.threads.remember_many([Remembered("urn:old:a", sig["c"], [4])])
+        store.threads.remember_many([Remembered("urn:old:c", sig["c"], [1, 4])])
+        assert [(c.id, c.shared) for c in store.threads.candidates([1, 2], exclude="")] == [
+            ("urn:old:b", 1),
+            ("urn:old:c", 1),
+        ]
+        assert [(c.id, c.shared) for c in store.threads.candidates([4], exclude="")] == [
+            ("urn:old:a", 1),
+            ("urn:old:c", 1),
+        ]
+    finally:
+        store.close()
+
+
+def test_remembering_an_item_again_as_it_is_changes_nothing(store):
+    """``enrich --all`` remembers every item again: the same signature writes nothing,
+    and an item given twice in one call stands as the last one."""
+    one, two = b"\1" * 4 * threads.PERMUTATIONS, b"\2" * 4 * threads.PERMUTATIONS
+    store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
+    store.threads.remember_many([Remembered("urn:test:x", one, [1, 2])])
+    store.threads.remember_many([Remembered("urn:test:x", one, [1, 2])])
+    [got] = store.threads.candidates([1, 2], exclude="")
+    assert (got.signature, got.shared) == (one, 2)
+    store.threads.remember_many(
+        [Remembered("urn:test:x", one, [1, 2]), Remembered("urn:test:x", two, [2, 3])]
+    )
+    [got] = store.threads.candidates([1, 2, 3], exclude="")
+    assert (got.signature, got.shared) == (two, 2)
 
 
 def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():

@@ -1,5 +1,5 @@
 """Story threads' signatures and band keys kept in PostgreSQL (tables
-``thread_signatures`` and ``thread_bands``, migration 11)."""
+``thread_signatures`` and ``thread_bands``, migrations 11 and 12)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from newswire.store.threads import CANDIDATES, Candidate, Remembered
 # the primary key's index, then only the items the store holds, as their latest version.
 _CANDIDATES = """
 WITH hits AS (
-    SELECT item_id, count(*) AS shared FROM thread_bands
-    WHERE band = ANY(%(bands)s) AND item_id <> %(exclude)s
-    GROUP BY item_id ORDER BY shared DESC, item_id LIMIT %(limit)s
+    SELECT s.item_id, s.type, s.signature, count(*) AS shared
+    FROM thread_bands AS b JOIN thread_signatures AS s ON s.key = b.key
+    WHERE b.band = ANY(%(bands)s) AND s.item_id <> %(exclude)s
+    GROUP BY s.key ORDER BY shared DESC, s.item_id LIMIT %(limit)s
 )
-SELECT hits.item_id, s.type, v.headline, s.signature, hits.shared
+SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
 FROM hits
-JOIN thread_signatures AS s ON s.item_id = hits.item_id
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
 WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= %(now)s)
@@ -45,21 +45,42 @@ class PostgresThreads:
         return [Candidate(*row) for row in self._db.rows(_CANDIDATES, args)]
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
-        if not entries:
+        latest = {e.item_id: e for e in entries}  # an item twice: the last one stands
+        if not latest:
             return
-        # One round trip (a pipeline): the signatures, then the items' band keys replaced.
+        # Two round trips: what is kept, then the writes in a pipeline with the commit.
         with self._db.pipeline() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT item_id, type, signature FROM thread_signatures"
+                " WHERE item_id = ANY(%s)",
+                [list(latest)],
+            )
+            kept = {i: (t, bytes(sig)) for i, t, sig in cur.fetchall()}
+            # As the SQLite store: an item remembered again as it is writes nothing;
+            # otherwise its signature is replaced under its number, and its band keys.
+            changed = [e for e in latest.values() if kept.get(e.item_id) != (e.type, e.signature)]
+            if not changed:
+                return
             cur.executemany(
                 "INSERT INTO thread_signatures (item_id, type, signature) VALUES (%s, %s, %s)"
                 " ON CONFLICT (item_id) DO UPDATE"
                 " SET type = excluded.type, signature = excluded.signature",
-                [(e.item_id, e.type, e.signature) for e in entries],
+                [(e.item_id, e.type, e.signature) for e in changed],
             )
-            cur.executemany(
-                "DELETE FROM thread_bands WHERE item_id = %s", [(e.item_id,) for e in entries]
-            )
-            cur.executemany(
-                "INSERT INTO thread_bands (band, item_id) VALUES (%s, %s)"
+            again = [e.item_id for e in changed if e.item_id in kept]
+            if again:
+                cur.execute(
+                    "DELETE FROM thread_bands WHERE key IN"
+                    " (SELECT key FROM thread_signatures WHERE item_id = ANY(%s))",
+                    [again],
+                )
+            cur.execute(
+                "INSERT INTO thread_bands (band, key)"
+                " SELECT b.band, s.key FROM unnest(%s::text[], %s::bigint[]) AS b(item_id, band)"
+                " JOIN thread_signatures AS s ON s.item_id = b.item_id"
                 " ON CONFLICT DO NOTHING",
-                [(band, e.item_id) for e in entries for band in e.bands],
+                [
+                    [e.item_id for e in changed for _ in e.bands],
+                    [band for e in changed for band in e.bands],
+                ],
             )

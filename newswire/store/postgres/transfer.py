@@ -92,3 +92,9 @@ class PostgresTransfer:
                 " (SELECT coalesce(max(seq), 0) FROM versions),"
                 " (SELECT coalesce(max(seq), 0) FROM lifts))"
             )
+            # Signatures keep their numbers (their band keys point at them): the next one
+            # made here comes after them.
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('thread_signatures', 'key'),"
+                " (SELECT coalesce(max(key), 0) + 1 FROM thread_signatures), false)"
+            )

@@ -1,5 +1,5 @@
 """Story threads' signatures and band keys in the embedded SQLite store (tables
-``thread_signatures`` and ``thread_bands``, migration 13)."""
+``thread_signatures`` and ``thread_bands``, migrations 13 and 14)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,21 @@ from newswire.store.base import iso
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.threads import CANDIDATES, Candidate, Remembered
 
-# The items sharing the most band keys (the primary key's index, one lookup a key), then
-# those of them the store holds, as their latest version stands: a row remembered for an
-# item that was never stored has no ``items`` row and drops out of the join. Only items
-# first stored before this one (when it is stored already): a story links back to what
-# came before it, so taking in the same item again finds what it found the first time.
+# The signatures sharing the most band keys (the primary key's index, one lookup a key),
+# then those of them whose items the store holds, as their latest version stands: a row
+# remembered for an item that was never stored has no ``items`` row and drops out of the
+# join. Only items first stored before this one (when it is stored already): a story
+# links back to what came before it, so taking in the same item again finds what it found
+# the first time.
 _CANDIDATES = """
 WITH hits AS (
-    SELECT item_id, count(*) AS shared FROM thread_bands
-    WHERE band IN ({marks}) AND item_id <> ?
-    GROUP BY item_id ORDER BY shared DESC, item_id LIMIT ?
+    SELECT s.item_id, s.type, s.signature, count(*) AS shared
+    FROM thread_bands AS b JOIN thread_signatures AS s ON s.key = b.key
+    WHERE b.band IN ({marks}) AND s.item_id <> ?
+    GROUP BY b.key ORDER BY shared DESC, s.item_id LIMIT ?
 )
-SELECT hits.item_id, s.type, v.headline, s.signature, hits.shared
+SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
 FROM hits
-JOIN thread_signatures AS s ON s.item_id = hits.item_id
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
 WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
@@ -31,6 +32,9 @@ AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
     < coalesce((SELECT min(seq) FROM versions WHERE id = ?), 9223372036854775807)
 ORDER BY hits.shared DESC, hits.item_id
 """
+
+_MARKS = 500
+"""Ids a query at most (SQLite before 3.32 takes 999 parameters)."""
 
 
 class SQLiteThreads(Tables):
@@ -49,18 +53,34 @@ class SQLiteThreads(Tables):
         return [Candidate(*row) for row in rows]
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
-        if not entries:
+        latest = {e.item_id: e for e in entries}  # an item twice: the last one stands
+        if not latest:
             return
+        ids = list(latest)
         with write_transaction(self._db, self._lock) as cur:
+            kept: dict[str, tuple[str, bytes]] = {}
+            for at in range(0, len(ids), _MARKS):
+                part = ids[at : at + _MARKS]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT item_id, type, signature FROM thread_signatures WHERE item_id IN ({marks})"
+                kept.update((i, (t, sig)) for i, t, sig in cur.execute(sql, part))
+            # Remembered again as it is (``enrich --all``, a version with the same text):
+            # nothing to write. Otherwise the signature replaced under its number, and its
+            # band keys replaced: the old ones found through the index by number.
+            changed = [e for e in latest.values() if kept.get(e.item_id) != (e.type, e.signature)]
             cur.executemany(
-                "INSERT OR REPLACE INTO thread_signatures (item_id, type, signature)"
-                " VALUES (?, ?, ?)",
-                [(e.item_id, e.type, e.signature) for e in entries],
+                "INSERT INTO thread_signatures (item_id, type, signature) VALUES (?, ?, ?)"
+                " ON CONFLICT (item_id) DO UPDATE"
+                " SET type = excluded.type, signature = excluded.signature",
+                [(e.item_id, e.type, e.signature) for e in changed],
             )
             cur.executemany(
-                "DELETE FROM thread_bands WHERE item_id = ?", [(e.item_id,) for e in entries]
+                "DELETE FROM thread_bands"
+                " WHERE key = (SELECT key FROM thread_signatures WHERE item_id = ?)",
+                [(e.item_id,) for e in changed if e.item_id in kept],
             )
             cur.executemany(
-                "INSERT OR IGNORE INTO thread_bands (band, item_id) VALUES (?, ?)",
-                [(band, e.item_id) for e in entries for band in e.bands],
+                "INSERT OR IGNORE INTO thread_bands (band, key)"
+                " SELECT ?, key FROM thread_signatures WHERE item_id = ?",
+                [(band, e.item_id) for e in changed for band in e.bands],
             )
