@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from newswire.text.normalize import normalize
 
-__all__ = ["Match", "Matcher", "Offsets", "match_text", "name_key"]
+__all__ = ["Match", "Matcher", "Offsets", "match_text", "name_key", "proclitic_forms"]
 
 _NON_WORD = re.compile(r"[\W_]")
 _SPACES = re.compile(r"\s+")
@@ -84,6 +84,10 @@ def _proclitics(key: str) -> list[tuple[str, int]]:
             else:
                 forms.append((prefix + key, len(prefix)))
     return forms
+
+
+proclitic_forms = _proclitics
+"""``_proclitics``, for the gazetteer's stop list: the written forms a name matches."""
 
 
 class _CharMap(dict[int, str]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import msgspec
 import pytest
 
 from newswire.enrich.base import Document, Findings
@@ -127,6 +128,14 @@ def test_an_unknown_name_resolves_to_nothing(gazetteer: Gazetteer) -> None:
         "وقال في بيان إن الدولة الجديدة أمام لجنة جامعة",
         "The van was nice and we had a mobile phone.",
         "كان الوزير قد قال إن بن سلمان سيزور البلاد",  # Cannes = كان, Bonn = بن
+        # A name that matches a word only with a proclitic: Beira بيرا in كبيرا ("big"),
+        # Rome's ريم in كريم, Asilah's صيلة in فصيلة; the words are on the stop list.
+        "حقق المنتخب فوزا كبيرا بقيادة كريم في فصيلة نادرة",
+        # Words that GeoNames also gives as a town's name (Settat, Tyre, Kafr al Kurdi,
+        # Ash Shuhada, Usak, Samandag, Al-Tabqa, At Taraf, Dura, Beira, Amman, Salem).
+        "قالت سلطات الاحتلال إن الصور تظهر القيادي الكردي بين الشهداء",
+        "عشاق الكرة والصحيفة السويدية تحدثوا عن ثورة الطرف الثالث",
+        "لعب دورا كبيرا في عودة اللاجئين بأمان، كما قال سالم",
     ],
 )
 def test_a_place_named_like_a_common_word_does_not_match_ordinary_text(
@@ -139,6 +148,39 @@ def test_the_same_words_as_places_are_found_where_they_are_places(gazetteer: Gaz
     text = "وصل الوفد إلى غزة قادما من أنقرة. Van'da deprem oldu."
     names = {e.name for e in EntitiesStep([], gazetteer).find(_doc(text)).entities}
     assert {"Gaza", "Ankara", "Van"} <= names
+
+
+def test_a_stopped_word_leaves_the_place_of_that_name_to_datelines(gazetteer: Gazetteer) -> None:
+    tyre = gazetteer.resolve("صور", city=True)
+    assert tyre is not None and tyre.country == "LB"
+    text = "وقعت الغارة في دوما، وزار الوفد متحف باردو."  # real places, not stopped
+    names = {e.id for e in EntitiesStep([], gazetteer).find(_doc(text)).entities}
+    assert {"https://sws.geonames.org/170592/", "https://sws.geonames.org/2472675/"} <= names
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("القدس", "القدس"),  # GeoNames' first Arabic name is an epithet, أولى القبلتين
+        ("لندن", "لندن"),  # لأندأن
+        ("طهران", "طهران"),  # the Persian spelling تهران
+        ("الرياض", "الرياض"),  # رياض
+        ("أبوظبي", "أبوظبي"),  # جزيرة أبوظبي وجزر داخلية اخرى
+        ("اسطنبول", "إسطنبول"),  # استنبول
+        ("الدار البيضاء", "الدار البيضاء"),  # أنفا
+        ("دبي", "دبي"),
+        ("الخرطوم", "الخرطوم"),  # not among GeoNames' names: not found at all before
+    ],
+)
+def test_a_city_arabic_news_names_is_shown_as_arabic_news_writes_it(
+    gazetteer: Gazetteer, written: str, shown: str
+) -> None:
+    text = f"اجتمع الوزراء في {written} يوم الأحد."
+    doc = msgspec.structs.replace(_doc(text), language="ar")
+    found = EntitiesStep([], gazetteer).find(doc).entities
+    assert [(e.name, e.latitude is not None) for e in found] == [(shown, True)]
+    dateline = gazetteer.resolve(written, city=True)
+    assert dateline is not None and dateline.names["ar"][0] == shown
 
 
 def test_the_shipped_data_file_is_what_the_packages_give() -> None:
