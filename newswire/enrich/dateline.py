@@ -133,7 +133,13 @@ class DatelineStep:
         if own is not None and own.place:
             term = self.resolve(own)
         else:
-            found, term = self.read(doc.item.body or doc.text.split("\n")[1:])
+            paragraphs = doc.item.body or doc.text.split("\n")[1:]
+            lead = doc.item.lead.strip()
+            if doc.item.body and lead.isupper() and _bare_place(lead):
+                # A plain-text item with no summary: its bare ``ANKARA`` line, the first
+                # of the text, is what the text codec took for the lead.
+                paragraphs = [lead, *paragraphs]
+            found, term = self.read(paragraphs)
         entities = []
         if term is not None:
             entities.append(place_entity(term, doc.language, DATELINE_CONFIDENCE, "located"))

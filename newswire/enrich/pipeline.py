@@ -135,6 +135,10 @@ class Enricher:
             changes["language"] = found.language
         if found.dateline is not None and item.dateline is None:
             changes["dateline"] = found.dateline
+            if item.body and item.lead.strip() == found.dateline.text:
+                # A plain-text item's bare ``ANKARA`` line, which its codec took for the
+                # lead: it is the dateline now, not a summary as well.
+                changes["lead"] = ""
         entities = _annotate(item.entities, found.entities, rejected, MAX_ENTITIES)
         if entities != item.entities:
             changes["entities"] = entities

@@ -15,6 +15,7 @@ from newswire import formats
 from newswire.enrich.base import Document, Findings
 from newswire.enrich.dateline import DatelineStep, agency_name, read
 from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.enrich.pipeline import Enricher, document
 from newswire.model import MACHINE, Dateline, NewsItem
 from tests.conftest import SEED
 
@@ -132,6 +133,28 @@ def test_a_bare_capitalised_place_line_is_a_dateline_without_source(step: Dateli
     assert step.read(["Beirut", "Lebanon's parliament met."]) == (None, None)
     assert step.read(["BREAKING NEWS", "Lebanon's parliament met."]) == (None, None)
     assert step.read(["BEIRUT"]) == (None, None)  # a line alone is a headline
+
+
+@pytest.mark.parametrize("place", ["ANKARA", "İSTANBUL"])
+def test_a_plain_text_items_bare_place_line_is_its_dateline(step: DatelineStep, place: str) -> None:
+    """Headline, blank line, ``ANKARA``, the text: the text codec takes the place line for
+    the lead (there is no summary), and the step still reads it as the dateline."""
+    data = (
+        f"Erdogan meets Hamas delegation\n\n{place}\n"
+        "Turkish President Recep Tayyip Erdogan met a Hamas delegation on Saturday.\n"
+        "Intelligence chief Ibrahim Kalin attended the meeting.\n"
+    ).encode()
+    item = formats.detect(data).parse(data)[0]
+    found = step.find(document(item))
+    assert found.dateline is not None
+    assert (found.dateline.place, found.dateline.source) == (place, "")
+    (located,) = found.entities
+    assert located.rel == "located" and located.country == "TR"
+    assert located.latitude is not None
+    enriched = Enricher([step]).enrich(item)
+    assert enriched.dateline == found.dateline
+    assert enriched.lead == ""  # the place line is the dateline, not a summary too
+    assert Enricher([step]).enrich(enriched) == enriched
 
 
 @pytest.mark.parametrize(
