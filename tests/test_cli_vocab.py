@@ -109,7 +109,9 @@ def test_add_list_merge_remove_and_the_store_holds_it(store_url):
         (("add", "organisation", "x", "--id", "nwv:hamas"), 1, "never reused"),
         (("remove", "nwv:nobody"), 1, "no vocabulary entry 'nwv:nobody'"),
         (("merge", "nwv:hamas", "nwv:hamas"), 1, "not merged into itself"),
-        (("merge", "nwv:hamas", "nwv:nobody"), 1, "nwv:nobody"),
+        (("merge", "nwv:hamas", "nwv:nobody"), 1, "target: no vocabulary entry 'nwv:nobody'"),
+        (("merge", "nwv:nobody", "nwv:hamas"), 1, "id: no vocabulary entry 'nwv:nobody'"),
+        (("merge", "nwv:ibrahim-kalin", "nwv:hamas"), 1, "is a person and nwv:hamas an organisation"),
         (("list", "--kind", "thing"), 1, "kind is one of"),
     ],
 )

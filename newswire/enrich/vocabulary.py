@@ -360,10 +360,15 @@ class Vocabulary:
         store = self._writable()
         if source == target:
             raise BadInput("an entry is not merged into itself", field="target")
-        a, b = self.get(source), self.get(target)
+        a = self.get(source)
+        try:
+            b = self.get(target)
+        except NotFound as exc:  # the entry named as the target, not the one merged
+            raise NotFound(exc.detail, field="target") from None
         if a.kind != b.kind:
             raise BadInput(
-                f"{source} is a {a.kind} and {target} a {b.kind}: only entries of one kind merge",
+                f"{source} is {_a(a.kind)} and {target} {_a(b.kind)}: only entries of one "
+                "kind merge",
                 field="target",
             )
         names = {lang: [*ns] for lang, ns in b.names.items()}
@@ -441,3 +446,8 @@ def _key(name: str) -> str:
 def encode(term: Term) -> bytes:
     """One line of ``vocabulary.jsonl``."""
     return _ENCODE(term)
+
+
+def _a(kind: str) -> str:
+    """``a person``, ``an organisation``."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
