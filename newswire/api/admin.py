@@ -26,6 +26,7 @@ from newswire.access.products import ACCESS_LEVELS, Product, validate_product
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
 from newswire.api import auth, openapi, problems
 from newswire.api.items import read_body
+from newswire.enrich.pipeline import with_named_ids
 from newswire.errors import BadInput, NotFound, Unprocessable
 from newswire.model import ITEM_TYPES
 from newswire.store import Store
@@ -210,7 +211,9 @@ async def add_product(request: Request) -> Response:
     """Add a product (201 with it as stored: subjects written as ``medtop:`` QCodes)."""
     body = decode(await read_body(request, MAX_BODY), ProductBody)
     product = validate_product(Product(**msgspec.structs.asdict(body)))
-    await run_in_threadpool(_store(request).products.add, product)
+    store = _store(request)
+    product = await run_in_threadpool(with_named_ids, store, product)
+    await run_in_threadpool(store.products.add, product)
     href = f"/v1/admin/products/{quote(product.name, safe='')}"
     return _json(product, 201, {"Location": href})
 

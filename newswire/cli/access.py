@@ -95,7 +95,13 @@ def product_add(
         )
 
     product = _checked(build)
-    with_store(db, lambda store: store.products.add(product))
+
+    def add(store: Store) -> None:
+        from newswire.enrich.pipeline import with_named_ids
+
+        store.products.add(with_named_ids(store, product))
+
+    with_store(db, add)
     err.print(f"product {name} added", highlight=False)
 
 

@@ -41,6 +41,7 @@ from typing import TypeVar
 
 import msgspec
 
+from newswire.access.products import Product
 from newswire.enrich.base import (
     STEPS,
     Context,
@@ -52,7 +53,7 @@ from newswire.enrich.base import (
     Warms,
 )
 from newswire.errors import NotFound
-from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
+from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
 from newswire.text.normalize import normalize
 
@@ -319,3 +320,38 @@ def append_enriched(
         # stored before it, so a story and its follow-up sent in one batch are linked.
         return [r for i in items for r in store.append_many(enrich_items(enricher, store, [i]))]
     return store.append_many(enrich_items(enricher, store, items))
+
+
+def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -> list[str]:
+    """The ids of the authority file's and the gazetteer's terms of ``kinds`` that
+    ``names`` name (any of a term's names, in any language, normalised: how an editor's
+    name is given its id, ``Identifies``), each once: ``حماس`` is ``nwv:hamas``, whose
+    items show it as ``حركة حماس``; ``Gaza`` is the place Arabic items name ``غزة``."""
+    steps = [s for s in enricher_for(store, ("entities",)).steps if isinstance(s, Identifies)]
+    out: list[str] = []
+    for name in names:
+        for kind in kinds:
+            entity = Entity(kind=kind, name=name)
+            for step in steps:
+                entity = step.identify(entity)
+            if entity.id and entity.id not in out:
+                out.append(entity.id)
+    return out
+
+
+def with_named_ids(store: Store, product: Product) -> Product:
+    """``product`` with the ids of the places, people and organisations it names added
+    beside the names (``named_ids``): a product is compared with what items carry, an
+    entity's id and the one name it is shown by, so ``--entity حماس`` alone would miss
+    every item showing ``حركة حماس``, and ``--place Gaza`` every Arabic one."""
+    changes: dict[str, list[str]] = {}
+    wanted: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
+        ("places", ("place",)),
+        ("entities", ("person", "organisation")),
+    )
+    for field, kinds in wanted:
+        given: list[str] = getattr(product, field)
+        ids = [i for i in named_ids(store, given, kinds) if i not in given]
+        if ids:
+            changes[field] = [*given, *ids]
+    return msgspec.structs.replace(product, **changes) if changes else product

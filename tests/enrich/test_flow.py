@@ -181,6 +181,39 @@ def test_search_filters_and_counts_what_enrichment_found(searched):
         assert GAZA in {e.id for e in stored(db, item_id).entities} or item_id == seed_id
 
 
+def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
+    """The seed shows Hamas as حركة حماس and Gaza as غزة: a product asking for حماس (the
+    docs' own example), Gaza or Ibrahim Kalin, by the CLI or the admin API, gets it all
+    the same, through the ids those names are given when the product is added."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    (seed_id,) = ingest(db, str(SEED))
+    for args in (
+        ("product", "add", "hamas", "--access", "full", "--entity", "حماس"),
+        ("product", "add", "gaza", "--access", "full", "--place", "Gaza"),
+        ("subscriber", "add", "hamas-desk", "--product", "hamas"),
+        ("subscriber", "add", "gaza-desk", "--product", "gaza"),
+    ):
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    server = Server(db, env=STEPS)
+    try:
+        with server.client(make_key(db, "--scope", "admin", "--name", "ops")) as ops:
+            added = ops.post(
+                "/v1/admin/products",
+                json={"name": "kalin", "access": "full", "entities": ["Ibrahim Kalin"]},
+            )
+            assert added.status_code == 201, added.text
+            assert added.json()["entities"] == ["Ibrahim Kalin", "nwv:ibrahim-kalin"]
+            made = ops.post("/v1/admin/subscribers", json={"name": "kalin-desk", "products": ["kalin"]})
+            assert made.status_code == 201, made.text
+        for subscriber in ("hamas-desk", "gaza-desk", "kalin-desk"):
+            with server.client(make_key(db, "--subscriber", subscriber)) as client:
+                feed = client.get("/v1/feed", params={"limit": 10}).json()["items"]
+            assert [e["id"] for e in feed] == [seed_id], subscriber
+    finally:
+        server.close()
+
+
 def test_a_vocabulary_change_applies_to_what_a_running_server_takes_in_next(store_url):
     """An editor adds a person and removes an organisation with ``newswire vocab`` while
     the server runs: the next items it enriches name the one and not the other."""
