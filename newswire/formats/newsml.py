@@ -28,10 +28,14 @@ written name, its own name in the item's language when that differs, the Latin n
 ``broader`` country and ``geoAreaDetails/position``; read back first among the entities.
 A ``located`` with an id, a country or a position is read as such a place.
 
-newswire's own schemes: a QCode of the agency's vocabulary (``nwv:hamas``) or of a story
-link's relation (``nwrel:sameStory``) is in no IPTC catalog, so an item using one carries
-an inline ``catalog`` after the ``catalogRef`` declaring that alias and its scheme URI
-(``OWN_SCHEMES``), as the standard asks of every alias a document uses.
+newswire's own schemes: a QCode of the agency's vocabulary (``nwv:hamas``), of a story
+link's relation (``nwrel:sameStory``) or of a GeoNames place (``geonames:323786``) is in no
+IPTC catalog, so an item using one carries an inline ``catalog`` after the ``catalogRef``
+declaring that alias and its scheme URI (``OWN_SCHEMES``), as the standard asks of every
+alias a document uses. A place whose id is a GeoNames URI (the gazetteer's places) is
+given both: ``qcode="geonames:323786" uri="https://sws.geonames.org/323786/"``, read back
+as the URI; a ``geonames:`` QCode alone is read as that QCode (as NITF's ``geonames``
+location codes are).
 
 Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
 (href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
@@ -131,6 +135,7 @@ OWN_SCHEMES = {
         "newswire: the agency's controlled vocabulary of people and organisations",
     ),
     "nwrel": ("urn:newswire:relation:", "newswire: how an item relates to another of its story"),
+    "geonames": ("https://sws.geonames.org/", "GeoNames: places by their GeoNames id"),
 }
 """Alias -> (scheme URI, name) of the schemes newswire itself defines (module docs)."""
 _OWN_ATTRIBUTES = ("qcode", "rel", "type")
@@ -146,8 +151,15 @@ def _is_iri(value: str) -> bool:
     return "://" in value or value.startswith("urn:")
 
 
+GEONAMES = "geonames:"
+_GEONAMES_URI = re.compile(r"^https?://sws\.geonames\.org/(\d+)/?$")
+
+
 def _flex(value: str) -> dict[str, str]:
-    """An identifier as the G2 flex attribute it is: uri, qcode, or literal."""
+    """An identifier as the G2 flex attribute it is: uri, qcode, or literal (a GeoNames
+    place: its QCode and its URI)."""
+    if geonames := _GEONAMES_URI.match(value):
+        return {"qcode": GEONAMES + geonames.group(1), "uri": value}
     if _is_iri(value):
         return {"uri": value}
     return {"qcode": value} if _QCODE.match(value) else {"literal": squash(value)}
@@ -418,6 +430,8 @@ def _name(el: etree._Element | None, lang: str = "") -> str:
 def _ident(el: etree._Element) -> tuple[str, str]:
     """(code, uri) of a flex property: the code is its qcode, literal or (alone) its uri."""
     qcode, literal, uri = (el.get(a, "").strip() for a in ("qcode", "literal", "uri"))
+    if uri and qcode.startswith(GEONAMES):  # a gazetteer place: its id is the URI
+        return uri, ""
     return qcode or literal or uri, uri if qcode or literal else ""
 
 

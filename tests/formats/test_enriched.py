@@ -229,6 +229,7 @@ def test_newsml_carries_the_located_place_machine_marks_countries_and_positions(
     ns = {"g2": newsml.NAR}
     located = doc.find("g2:contentMeta/g2:located", ns)
     assert located.get("uri") == "https://sws.geonames.org/323786/"
+    assert located.get("qcode") == "geonames:323786"  # the issue's "subject with a qcode"
     assert (located.get("type"), located.get("why")) == ("cpnat:geoArea", "why:inferred")
     assert [n.text for n in located.findall("g2:name", ns)] == ["أنقرة", "Ankara"]
     assert located.find("g2:broader", ns).get("qcode") == "iso3166-1a2:TR"
@@ -247,6 +248,7 @@ def test_newsml_carries_the_located_place_machine_marks_countries_and_positions(
     assert kalin.find("g2:name", ns).get(nitf.XML_LANG) == "ar"
     gaza = doc.find("g2:contentMeta/g2:subject[@type='cpnat:geoArea']", ns)
     assert gaza.get("uri") == "https://sws.geonames.org/281133/"
+    assert gaza.get("qcode") == "geonames:281133"
     assert gaza.find("g2:broader", ns).get("qcode") == "iso3166-1a2:PS"
     [claim] = doc.findall("g2:assert", ns)  # Gaza's coordinates: a subject has no room
     assert claim.get("uri") == gaza.get("uri")
@@ -261,14 +263,17 @@ def test_newsml_declares_the_schemes_of_newswire_s_own_qcodes_and_only_those():
         return {s.get("alias"): s.get("uri") for s in doc.findall("g2:catalog/g2:scheme", ns)}
 
     item = enriched()
-    assert declared(item) == {"nwv": "urn:newswire:vocabulary:"}  # nwv:ibrahim-kalin
+    geonames = {"geonames": "https://sws.geonames.org/"}  # Ankara, Gaza
+    assert declared(item) == {"nwv": "urn:newswire:vocabulary:", **geonames}
     thread = Association(id="urn:newswire:item:1", rel="nwrel:sameStory", creator=MACHINE)
     assert declared(msgspec.structs.replace(item, associations=[thread])) == {
         "nwv": "urn:newswire:vocabulary:",
         "nwrel": "urn:newswire:relation:",
+        **geonames,
     }
-    plain = msgspec.structs.replace(item, entities=[GAZA], associations=[])
-    assert declared(plain) == {}  # IPTC's schemes and URIs only: its catalogRef says all
+    assert declared(msgspec.structs.replace(item, entities=[GAZA], associations=[])) == geonames
+    plain = msgspec.structs.replace(item, entities=[], associations=[])
+    assert declared(plain) == {}  # IPTC's schemes only: its catalogRef says all
     [back] = newsml.CODEC.parse(newsml.CODEC.render(item))
     assert back.entities[1:3] == [msgspec.structs.replace(e, rel="") for e in (KALIN, HAMAS)]
 
@@ -282,6 +287,20 @@ def test_newsml_reads_back_everything_but_the_rel_of_what_is_not_located():
     assert back.entities == [msgspec.structs.replace(ANKARA, confidence=None)] + [
         msgspec.structs.replace(e, rel="") for e in (KALIN, HAMAS, GAZA)
     ]
+
+
+def test_newsml_reads_a_geonames_place_by_its_uri_or_its_qcode_alone():
+    """A gazetteer place goes out with its QCode and its URI and comes back as the URI
+    (its id); another system's G2 naming it by the QCode alone gives that QCode, as
+    NITF's ``geonames`` location codes do."""
+    data = newsml.CODEC.render(enriched())
+    [back] = newsml.CODEC.parse(data)
+    assert [e.id for e in back.entities if e.name == GAZA.name] == [GAZA.id]
+    alone = data.replace(b' uri="https://sws.geonames.org/281133/"', b"")
+    assert alone.count(b'qcode="geonames:281133"') == 2  # the subject and its assert
+    [back] = newsml.CODEC.parse(alone)
+    [gaza] = [e for e in back.entities if e.name == GAZA.name]
+    assert (gaza.id, gaza.latitude) == ("geonames:281133", GAZA.latitude)
 
 
 def test_newsml_writes_tiny_coordinates_as_decimals_the_schema_accepts():

@@ -110,6 +110,7 @@ def test_arabic_item_with_every_field_validates_and_round_trips():
     assert doc.get("conformance") == "power"
     assert [etree.QName(c).localname for c in doc] == [
         "catalogRef",
+        "catalog",  # declaring the alias of its place's QCode, geonames:323786
         "rightsInfo",
         "itemMeta",
         "contentMeta",
