@@ -41,7 +41,7 @@ from typing import TypeVar
 
 import msgspec
 
-from newswire.access.products import Product
+from newswire.access.products import Product, fold_set
 from newswire.enrich.base import (
     STEPS,
     Context,
@@ -337,6 +337,15 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
             if entity.id and entity.id not in out:
                 out.append(entity.id)
     return out
+
+
+def named_terms(store: Store, value: str, kinds: Iterable[EntityKind]) -> frozenset[str]:
+    """What a filter by ``value`` (a name or an id of a place, person or organisation)
+    matches, folded as products and the search index fold what items name: ``value``
+    itself and the ids of the terms it names (``named_ids``), so that the portal's and the
+    search API's ``entity=حماس`` finds the items showing ``حركة حماس``, and ``place=Gaza``
+    the Arabic items naming ``غزة``."""
+    return frozenset(fold_set([value, *named_ids(store, [value], kinds)]))
 
 
 def with_named_ids(store: Store, product: Product) -> Product:

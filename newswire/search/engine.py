@@ -273,17 +273,27 @@ class Searcher:
             out.append(tantivy.Query.term_query(schema, "type", req.type))
         for field, value in (("place", req.place), ("entity", req.entity)):
             if value:
-                folded = fold_set([value])
-                if not folded:
+                if not fold_set([value]):
                     raise BadInput(f"{field} names nothing", field=field)
-                term = folded.pop()
-                found = tantivy.Query.term_query(schema, field, term)
-                if field == "entity":  # a person, an organisation or a place
-                    place = tantivy.Query.term_query(schema, "place", term)
-                    found = tantivy.Query.boolean_query(
-                        [(Occur.Should, found), (Occur.Should, place)]
+                from newswire.enrich.pipeline import named_terms  # loads the vocabulary
+
+                # The name or id asked for, and the ids of what it names: an item shows
+                # one name of each entity (حركة حماس), and is asked for by any (حماس).
+                if field == "place":
+                    wanted = named_terms(self.store, value, ("place",))
+                    fields: tuple[str, ...] = ("place",)
+                else:  # a person, an organisation or a place
+                    wanted = named_terms(self.store, value, ("person", "organisation", "place"))
+                    fields = ("entity", "place")
+                out.append(
+                    tantivy.Query.boolean_query(
+                        [
+                            (Occur.Should, tantivy.Query.term_query(schema, name, term))
+                            for name in fields
+                            for term in sorted(wanted)
+                        ]
                     )
-                out.append(found)
+                )
         if req.urgency:
             low, high = parse_urgency(req.urgency)
             out.append(

@@ -249,6 +249,30 @@ def test_the_search_api_entity_filter_matches_places_and_place_still_works(desk:
         assert ids(place=PERSON["name"]) == set()  # place finds places only
 
 
+def test_an_entity_is_found_by_any_of_its_names_not_only_the_one_shown(desk: Desk):
+    """An item shows one name of each entity (the seed: غزة, حركة حماس); readers ask by
+    any of its names (Gaza in Latin letters, حماس alone): the wire, portal search and the
+    search API find it by each."""
+    with desk.reader() as c:
+        for wanted in ("Gaza", "حماس", "Hamas"):
+            ids = wire(c, entity=wanted)
+            assert desk.seed in ids and desk.sport not in ids, wanted
+        found = c.get("/portal/search", params={"q": "المساعدات", "entity": "Hamas"})
+        assert quote(desk.seed, safe=":@") in found.text
+    key = make_key(desk.db, "--subscriber", "daily", "--name", "daily-names")
+    with desk.server.client(key) as c:
+
+        def ids(**params: str) -> set[str]:
+            found = c.get("/v1/search", params={"q": "المساعدات", **params})
+            assert found.status_code == 200, found.text
+            return {h["id"] for h in found.json()["hits"]}
+
+        retry_until(lambda: desk.meeting in ids(), "the index to take the items in")
+        for params in ({"place": "Gaza"}, {"entity": "حماس"}, {"entity": "Gaza"}):
+            assert desk.seed in ids(**params) and desk.sport not in ids(**params), params
+        assert ids(place="Hamas") == set()  # place finds places only
+
+
 def test_the_topics_form_has_no_entity_field(desk: Desk):
     with desk.reader() as c:
         topics = lxml.html.fromstring(c.get("/portal/topics").text)

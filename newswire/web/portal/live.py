@@ -65,6 +65,9 @@ class Filters(NamedTuple):
     subject: str = ""
     urgency: str = ""
     entity: str = ""
+    named: frozenset[str] = frozenset()
+    """What ``entity`` matches, folded: itself and the ids of what it names
+    (``newswire.enrich.pipeline.named_terms``); only ``entity`` itself when empty."""
 
     @classmethod
     def of(
@@ -112,7 +115,7 @@ class Filters(NamedTuple):
                 return False
         if self.entity:
             named = fold_set(places_of(item)) | fold_set(entities_of(item))
-            if not fold_set([self.entity]) & named:
+            if not (self.named or fold_set([self.entity])) & named:
                 return False
         return True
 

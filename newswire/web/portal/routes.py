@@ -34,7 +34,9 @@ from newswire.access.accounts import Topic, new_id
 from newswire.access.auth import Principal
 from newswire.access.entitlement import visible
 from newswire.delivery.cursor import parse_cursor
+from newswire.enrich.pipeline import named_terms
 from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
+from newswire.model import EntityKind
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
@@ -71,7 +73,11 @@ def _store(request: Request) -> Store:
 
 def filters_of(request: Request) -> Filters:
     p = request.query_params
-    return Filters.of(p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"))
+    filters = Filters.of(p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"))
+    if filters.entity:  # by any of its names: the item shows one (حركة حماس for حماس)
+        kinds: tuple[EntityKind, ...] = ("person", "organisation", "place")
+        filters = filters._replace(named=named_terms(_store(request), filters.entity, kinds))
+    return filters
 
 
 def choices(request: Request, lang: str) -> dict[str, Any]:
@@ -119,7 +125,8 @@ def wire(request: Request) -> Response:
     hub = request.app.state.hub
     after = hub.position  # read before the list: the stream resumes from here
     entries = wire_entries(_store(request), logged.principal, filters)
-    query = "&".join(f"{k}={quote(v)}" for k, v in filters._asdict().items() if v)
+    asked = filters._replace(named=frozenset())._asdict()  # what the reader asked for
+    query = "&".join(f"{k}={quote(v)}" for k, v in asked.items() if v)
     lang = sessions.ui_lang(request, logged.account)
     return render(
         request,
