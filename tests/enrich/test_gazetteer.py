@@ -105,7 +105,7 @@ def test_a_city_wins_its_countrys_name_only_when_a_city_is_asked_for(
     assert country is not None and country.id.endswith(f"/{country_id}/")
     assert city is not None and city.id.endswith(f"/{city_id}/")
     lebanon = gazetteer.resolve("Lebanon", city=True)  # its US towns are small
-    assert lebanon is not None and lebanon.country == "LB" and lebanon.latitude is None
+    assert lebanon is not None and lebanon.id == "https://sws.geonames.org/272103/"
 
 
 def test_a_places_own_name_wins_another_places_alternate(gazetteer: Gazetteer) -> None:
@@ -208,3 +208,20 @@ assert gazetteer._load.cache_info().currsize == 1
 assert found[0].entities[0].id.endswith("/323786/"), found
 """
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "south", "north", "west", "east"),
+    [("تركيا", 36, 42, 26, 45), ("إسرائيل", 29.5, 33.3, 34.2, 35.9), ("France", 42, 51, -5, 8)],
+)
+def test_a_country_has_coordinates_inside_it(
+    gazetteer: Gazetteer, name: str, south: float, north: float, west: float, east: float
+) -> None:
+    """Every place has coordinates, countries too (issue 14): a country's centre, for its
+    ninjs geoJSON and its NewsML-G2 position."""
+    country = gazetteer.resolve(name)
+    assert country is not None and country.latitude is not None and country.longitude is not None
+    assert south <= country.latitude <= north and west <= country.longitude <= east
+    assert all(
+        t.latitude is not None for t in gazetteer.places.values() if t.country in ("TR", "IL")
+    )
