@@ -332,6 +332,10 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
     if dl is None:
         return "", ""
     text = squash(dl.text)
+    if text and text == squash(dl.place) and not dl.source and text.isupper() and _is_latin(text):
+        # A bare ``ISTANBUL`` line, as it came in (enrichment's dateline step reads it):
+        # written back as it was, so that the item sent again is the same item.
+        return "", text
     own = own_dateline(text) if text else None
     if not own:
         text = ""  # not readable back: write it from place and source instead

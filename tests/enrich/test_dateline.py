@@ -155,6 +155,12 @@ def test_a_plain_text_items_bare_place_line_is_its_dateline(step: DatelineStep, 
     assert enriched.dateline == found.dateline
     assert enriched.lead == ""  # the place line is the dateline, not a summary too
     assert Enricher([step]).enrich(enriched) == enriched
+    # Written as agency text and taken in again, it is the same item: the place line is
+    # written back bare, not as ``ANKARA -`` (a dateline of another text: a new version).
+    text = formats.get("text")
+    written = text.render(enriched)
+    assert f"\n{place}\n".encode() in written
+    assert Enricher([step]).enrich(text.parse(written)[0]) == enriched
 
 
 @pytest.mark.parametrize(
