@@ -164,6 +164,23 @@ _ARABIC_CITIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Turkish names of the cities Turkish news names daily (Anadolu's own service writes
+# Gazze, Kudüs, Şam): GeoNames has them among each city's alternate names, untagged, with
+# every other language's, so which to trust is said here; a name is kept only if GeoNames
+# has it. Left out: Turkish words (Sana "to you" for Sanaa, Kabil "able" for Kabul), and
+# the names Turkish gives a country too (Tunus, Cezayir, Kuveyt: the country's already).
+_TURKISH_CITIES: dict[str, tuple[str, ...]] = {
+    "281133": ("Gazze",), "281184": ("Kudüs",), "170654": ("Şam",), "276781": ("Beyrut",),
+    "98182": ("Bağdat",), "360630": ("Kahire",), "112931": ("Tahran",), "170063": ("Halep",),
+    "99072": ("Musul",), "2643743": ("Londra",), "524901": ("Moskova",),
+    "2800866": ("Brüksel",), "108410": ("Riyad",), "2761369": ("Viyana",),
+    "1816670": ("Pekin",), "264371": ("Atina",), "727011": ("Sofya",), "683506": ("Bükreş",),
+    "3054643": ("Budapeşte",), "756135": ("Varşova",), "1172451": ("Lahor",),
+    "1176615": ("İslamabad",), "2210247": ("Trablus",), "379252": ("Hartum",),
+    "287286": ("Maskat",), "611717": ("Tiflis",), "587084": ("Bakü",), "703448": ("Kiev",),
+}  # fmt: skip
+
+
 def geonames_uri(geonameid: int | str) -> str:
     return f"https://sws.geonames.org/{geonameid}/"
 
@@ -315,7 +332,8 @@ class _Builder:
         arabic = list(dict.fromkeys([*_ARABIC_CITIES.get(str(city["geonameid"]), ()), *arabic]))
         latin = [n for n in alternates if n[:1].isupper() and not n.isupper()]
         latin = [n for n in latin if _LATIN_NAME.fullmatch(n) and n != main]
-        names = {"en": [main], "ar": arabic, "und": latin}
+        turkish = [n for n in _TURKISH_CITIES.get(str(city["geonameid"]), ()) if n in alternates]
+        names = {"en": [main], "ar": arabic, "tr": turkish, "und": latin}
         self.places[place_id] = Term(
             id=place_id,
             kind="place",
@@ -329,7 +347,7 @@ class _Builder:
         capital = (code, main) in capitals
         threshold = LOCAL_POPULATION if code in LOCAL or capital else WORLD_POPULATION
         if population >= threshold:
-            self._match += [(n, place_id) for n in (*arabic, main)]
+            self._match += [(n, place_id) for n in (*arabic, main, *turkish)]
 
 
 

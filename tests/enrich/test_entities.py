@@ -92,3 +92,28 @@ def _doc_text(text: str) -> Document:
 
     item = NewsItem(id="urn:test:warm", language="ar", headline=text)
     return Document(item=item, text=text, language="ar", found=Findings())
+
+
+def test_a_turkish_item_names_cities_as_turkish_news_writes_them(gazetteer: Gazetteer) -> None:
+    """Anadolu's Turkish service writes Gazze, Kudüs, Şam, with a suffix after an
+    apostrophe (Gazze'ye, Kudüs'te): found and shown in Turkish, not missed."""
+    from newswire.model import NewsItem
+
+    text = (
+        "İsrail ordusu Gazze'ye yeni saldırılar düzenledi.\n"
+        "Kudüs'te gerginlik sürüyor; Şam ve Beyrut'ta gösteriler yapıldı, Kahire'de"
+        " görüşmeler devam ediyor. Sana bir şey söyleyeyim: Kabil ve cesur bir ekip."
+    )
+    item = NewsItem(id="urn:test:tr", language="tr", headline=text.split("\n")[0])
+    doc = Document(item=item, text=text, language="tr", found=Findings())
+    step = EntitiesStep(TERMS, gazetteer)
+    places = {e.name: e.id for e in step.find(doc).entities if e.kind == "place"}
+    geonames = "https://sws.geonames.org/{}/".format
+    assert places == {
+        "İsrail": geonames(294640),
+        "Gazze": geonames(281133),
+        "Kudüs": geonames(281184),
+        "Şam": geonames(170654),
+        "Beyrut": geonames(276781),
+        "Kahire": geonames(360630),
+    }  # not Sanaa for "sana" (to you), nor Kabul for "kabil" (able)
