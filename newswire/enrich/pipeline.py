@@ -52,7 +52,7 @@ from newswire.enrich.base import (
     Step,
     Warms,
 )
-from newswire.errors import NotFound
+from newswire.errors import BadInput, NotFound
 from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
 from newswire.text.normalize import normalize
@@ -353,6 +353,18 @@ def with_named_ids(store: Store, product: Product) -> Product:
     beside the names (``named_ids``): a product is compared with what items carry, an
     entity's id and the one name it is shown by, so ``--entity حماس`` alone would miss
     every item showing ``حركة حماس``, and ``--place Gaza`` every Arabic one."""
+    from newswire.enrich.vocabulary import Vocabulary
+
+    # An id of the agency's own vocabulary names an entry or nothing: a typo would make a
+    # product that matches no item, silently.
+    vocabulary = None
+    for value in product.entities:
+        if value.strip().lower().startswith("nwv:"):
+            vocabulary = vocabulary or Vocabulary(store)
+            try:
+                vocabulary.get(value.strip().lower())
+            except NotFound as exc:
+                raise BadInput(exc.detail, field="entities") from None
     changes: dict[str, list[str]] = {}
     wanted: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
         ("places", ("place",)),

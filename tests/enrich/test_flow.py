@@ -152,6 +152,9 @@ def searched(tmp_path):
     ):
         result = newswire(*args, db=db)
         assert result.returncode == 0, result.stderr.decode()
+    typo = newswire("product", "add", "typo", "--access", "full", "--entity", "nwv:hamass", db=db)
+    assert typo.returncode == 1
+    assert typo.stderr.decode().strip() == "newswire: entities: no vocabulary entry 'nwv:hamass'"
     server = Server(db, env=STEPS)
     yield server, db, seed_id
     server.close()
@@ -204,6 +207,13 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
             )
             assert added.status_code == 201, added.text
             assert added.json()["entities"] == ["Ibrahim Kalin", "nwv:ibrahim-kalin"]
+            # An id of the vocabulary that names no entry: a product matching nothing.
+            typo = ops.post(
+                "/v1/admin/products",
+                json={"name": "typo", "access": "full", "entities": ["nwv:ibrahim-kalln"]},
+            )
+            assert typo.status_code == 400, typo.text
+            assert typo.json()["field"] == "entities" and "nwv:ibrahim-kalln" in typo.text
             made = ops.post("/v1/admin/subscribers", json={"name": "kalin-desk", "products": ["kalin"]})
             assert made.status_code == 201, made.text
         for subscriber in ("hamas-desk", "gaza-desk", "kalin-desk"):
