@@ -173,7 +173,7 @@ def _answer(
         with _kept_lock:
             _named[key, name] = out
     media_type = rendition.content_type or "application/octet-stream"
-    if f'"{key}"' in wanted.get(b"if-none-match", ""):  # the ETag: the file's hash
+    if files.not_modified(f'"{key}"', wanted.get(b"if-none-match")):  # the ETag: the file's hash
         return (304, out, b"", media_type), key
     if data is None:
         with _kept_lock:

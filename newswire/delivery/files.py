@@ -88,13 +88,23 @@ def span(header: str | None, size: int) -> tuple[int, int] | None:
     first, last = match.groups()
     if not first and not last:
         return None
-    if not first:  # the last N bytes
-        return max(0, size - int(last)), size
+    if not first:  # the last N bytes: none of them, or of an empty file, is no range at all
+        count = int(last)
+        if count == 0 or size == 0:
+            raise Unsatisfiable(size)
+        return max(0, size - count), size
     start = int(first)
     end = size if not last else min(size, int(last) + 1)
     if start >= size or end <= start:
         raise Unsatisfiable(size)
     return start, end
+
+
+def not_modified(etag: str, if_none_match: str | None) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weakly: ``W/`` is no difference here)
+    or is ``*`` (any current representation, which a stored file always has)."""
+    wanted = (if_none_match or "").strip()
+    return wanted == "*" or etag in wanted
 
 
 def filename(rendition: Rendition) -> str:
@@ -124,7 +134,7 @@ async def send(
     size = rendition.size if rendition.size is not None else await run_in_threadpool(blobs.size, key)
     out = {**headers(rendition, cache, name, disposition), **(extra or {})}
     media_type = rendition.content_type or "application/octet-stream"
-    if out["ETag"] in (request.headers.get("if-none-match") or ""):
+    if not_modified(out["ETag"], request.headers.get("if-none-match")):
         return Response(status_code=304, headers=out)
     try:
         found = span(request.headers.get("range"), size)

@@ -155,9 +155,18 @@ def test_ranges_etags_and_head(wire):
     assert rest.content == data[-5:]
     past = get(server, path("original"), key, Range=f"bytes={len(data)}-")
     assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(data)}"
+    # The last 0 bytes: no byte at all, so unsatisfiable (RFC 9110 14.1.1), not a 206 of
+    # nothing with a Content-Range ending before it starts.
+    none = get(server, path("original"), key, Range="bytes=-0")
+    assert none.status_code == 416 and none.headers["content-range"] == f"bytes */{len(data)}"
     etag = get(server, path("original"), key).headers["etag"]
     again = get(server, path("original"), key, **{"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
+    # "*" matches any current file: the latest's route, and a version's (from memory too).
+    latest = f"/v1/items/{PICTURE}/renditions/original"
+    for where in (latest, path("original"), path("original")):
+        star = get(server, where, key, **{"If-None-Match": "*"})
+        assert star.status_code == 304 and star.content == b"", where
     with httpx.Client(base_url=server.url) as client:
         head = client.head(path("original"), headers={"Authorization": f"Bearer {key}"})
     assert head.status_code == 200 and head.content == b""
