@@ -19,7 +19,11 @@ downloads). ffmpeg applies the rotation a phone recorded.
 
 Only the loaders of the accepted formats may run (libvips' others, ImageMagick's among
 them, are blocked), and any loader fails on a truncated or corrupt file rather than
-filling the missing part with grey.
+filling the missing part with grey. For JPEG that takes failing on libjpeg's warnings
+(``fail_on="warning"``, sharp's default): a scan damaged in transit ("Corrupt JPEG data:
+premature end of data segment") is only a warning to libjpeg, which then paints the rest
+grey. Not for the other formats, whose libraries warn about what is harmless and common
+(libpng about a PNG's sRGB profile, libtiff about a TIFF's private tags).
 """
 
 from __future__ import annotations
@@ -98,7 +102,8 @@ def pictures(path: Path, out: Path) -> list[Made]:
     pyvips = vips()
     try:
         header = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="truncated")
-        options: dict[str, Any] = {"size": "down", "fail_on": "truncated"}
+        strict = str(header.get("vips-loader")).startswith("jpegload")
+        options: dict[str, Any] = {"size": "down", "fail_on": "warning" if strict else "truncated"}
         if header.get_typeof("icc-profile-data"):
             options["export_profile"] = "srgb"
         elif header.interpretation == "cmyk":

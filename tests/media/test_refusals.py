@@ -3,9 +3,12 @@ stored, and the pipeline goes on taking the next file."""
 
 from __future__ import annotations
 
+import io
 import os
+import random
 
 import pytest
+from PIL import Image
 
 from newswire.blobs import open_blobs
 from newswire.errors import TooLarge, Unprocessable, UnsupportedFormat
@@ -24,6 +27,19 @@ def jpeg_bytes(tmp_path, width=1200, height=800) -> bytes:
     return picture(tmp_path / "source.jpg", width, height).read_bytes()
 
 
+def damaged_jpeg() -> bytes:
+    """A whole JPEG (every marker, its end) whose scan has an end-of-image marker in its
+    middle, as a glitch in transit leaves one: libjpeg only warns ("Corrupt JPEG data:
+    premature end of data segment") and paints the rest of the picture grey."""
+    noise = random.Random(13).randbytes(800 * 600 * 3)  # noise: a long scan
+    out = io.BytesIO()
+    Image.frombytes("RGB", (800, 600), noise).save(out, "JPEG", quality=85)
+    data = bytearray(out.getvalue())
+    middle = (data.find(b"\xff\xda") + len(data)) // 2
+    data[middle : middle + 2] = b"\xff\xd9"
+    return bytes(data)
+
+
 def corrupt_video() -> bytes:
     box = b"isom\x00\x00\x02\x00isomiso2avc1mp41"
     return (8 + len(box)).to_bytes(4, "big") + b"ftyp" + box + os.urandom(50_000)
@@ -34,6 +50,7 @@ CASES = {
                       Unprocessable, "cannot be decoded|cannot be read"),
     "corrupt.jpg": (lambda t: jpeg_bytes(t)[:400] + os.urandom(30_000),
                     Unprocessable, "cannot be decoded|cannot be read"),
+    "damaged.jpg": (lambda t: damaged_jpeg(), Unprocessable, "Corrupt JPEG data"),
     "bomb.png": (lambda t: png_declaring(100_000, 100_000),
                  TooLarge, "100,000 × 100,000 pixels"),
     "broken.mp4": (lambda t: corrupt_video(), Unprocessable, "ffprobe cannot read it"),
