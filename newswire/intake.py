@@ -27,7 +27,7 @@ from newswire.enrich.pipeline import append_enriched
 from newswire.errors import NotFound, TooLarge, UnsupportedFormat
 from newswire.media import Limits, Pipeline
 from newswire.media.detect import ALIASES, HEAD, UNDECLARED, detect, sniff
-from newswire.media.items import Overrides, check_overrides, item_of, media_id
+from newswire.media.items import Overrides, check_overrides, check_previous, item_of, media_id
 from newswire.model import NewsItem
 from newswire.store.base import Receipt
 from newswire.validation import check_item, strip_unencodable
@@ -100,6 +100,18 @@ async def take(
         exc.field = "Content-Type" if sniff(head) is not None else "body"
         raise
     check_overrides(overrides, fmt.kind)
+    if overrides.id is not None:  # a new version of a stored item: one the file can be
+        given_id = overrides.id.strip()
+
+        def stored_one() -> NewsItem | None:
+            try:
+                found: NewsItem = state.store.get(given_id).item
+            except NotFound:
+                return None
+            return found
+
+        if (stored := await run_in_threadpool(stored_one)) is not None:
+            check_previous(stored, fmt.kind)
     fd, spooled = tempfile.mkstemp(prefix="newswire-upload-")
     path = Path(spooled)
     try:

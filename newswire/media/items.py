@@ -21,6 +21,12 @@
 - ``renditions``: the original and those made; when the latest stored version of the
   item (``previous``) has the same original, its renditions are kept as they are, so
   taking the same file again changes nothing even if an encoder's output varies.
+- a new version of a stored item (``previous``) is one only of an item of a type the
+  file can be (a picture file: of a picture or graphic item; a video: of a video item):
+  a file sent under a story's id would otherwise replace the story, its body gone, by a
+  picture (``Conflict`` naming ``id``). It keeps the stored version's embargo while that
+  has not lifted: a file taken in again (a better crop, under ``--id``) does not publish
+  an embargoed picture early; the caller sets another (``intake.take``'s ``embargo``).
 
 Every text field the editor gives (``Overrides``) replaces the file's, cleaned the way
 embedded text is (``newswire.media.metadata.plain``); an empty one clears the field.
@@ -33,7 +39,7 @@ from datetime import datetime, time
 
 import msgspec
 
-from newswire.errors import InvalidItem
+from newswire.errors import Conflict, InvalidItem
 from newswire.formats.text import detect_language
 from newswire.media.detect import Kind
 from newswire.media.metadata import plain
@@ -46,6 +52,7 @@ from newswire.model import (
     as_utc,
     is_item_type,
     language_tag,
+    utcnow,
 )
 from newswire.validation import LANGUAGE_TAG, MAX_HEADLINE, MAX_ID, xml_unsafe
 
@@ -95,6 +102,9 @@ _TYPES: dict[Kind, tuple[ItemType, ...]] = {
 }
 
 
+_ARTICLE: dict[Kind, str] = {"picture": "a picture", "graphic": "a picture", "video": "a video"}
+
+
 def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
     """``InvalidItem`` naming the override that cannot be taken (``kind``: the file's,
     once known)."""
@@ -112,6 +122,17 @@ def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
         raise InvalidItem(f"{o.lang!r} is not a BCP 47 language tag (or auto)", field="lang")
     if o.headline is not None and len(o.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+
+
+def check_previous(previous: NewsItem, kind: Kind) -> None:
+    """``Conflict`` naming ``id`` when a file of ``kind`` cannot be a new version of the
+    stored item ``previous`` (a story, or a video for a picture file)."""
+    if previous.type not in _TYPES[kind]:
+        raise Conflict(
+            f"{previous.id!r} is a {previous.type} item: {_ARTICLE[kind]} file can be a new"
+            f" version of a {' or '.join(_TYPES[kind])} item only",
+            field="id",
+        )
 
 
 def media_id(media: Media) -> str:
@@ -136,6 +157,12 @@ def item_of(
     keywords = info.keywords if o.keyword is None else [k for k in map(plain, o.keyword) if k]
     lang = o.lang if o.lang not in (None, AUTO) else _detect(f"{headline}\n{caption}")
     headline = headline or _stem(name)  # after: a file's name says nothing of a language
+    item_id = o.id.strip() if o.id is not None else media_id(media)
+    embargo = None
+    if previous is not None:
+        check_previous(previous, info.kind)
+        held = previous.embargo_until
+        embargo = held if held is not None and as_utc(held) > utcnow() else None
     renditions = media.renditions
     if previous is not None and any(
         r.name == "original" and r.blob == renditions[0].blob for r in previous.renditions
@@ -143,7 +170,7 @@ def item_of(
         renditions = previous.renditions
     kind: ItemType = o.type if o.type is not None and is_item_type(o.type) else info.kind
     return NewsItem(
-        id=o.id.strip() if o.id is not None else media_id(media),
+        id=item_id,
         type=kind,
         language=language_tag(lang or ""),
         headline=headline[:MAX_HEADLINE],
@@ -156,6 +183,7 @@ def item_of(
         entities=[Entity(kind="place", name=country, rel="located")] if country else [],
         contentcreated=_created(info.date_created, info.capture_time),
         renditions=list(renditions),
+        embargo_until=embargo,
     )
 
 

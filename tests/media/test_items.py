@@ -3,15 +3,16 @@ sent as a document keeping its files (``newswire.ingest.keep_files``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 
-from newswire.errors import InvalidItem
+from newswire.errors import Conflict, InvalidItem
 from newswire.formats import get
 from newswire.ingest import keep_files
 from newswire.media.items import Overrides, check_overrides, item_of, media_id
+from newswire.model import NewsItem, utcnow
 from newswire.validation import check_item
 from tests.media.files import picture, transparent_png, video
 from tests.media.ingest import ARABIC, desk_photo
@@ -86,6 +87,28 @@ def test_the_same_file_again_keeps_the_stored_renditions(pipeline, tmp_path):
     )
     second = item_of(pipeline.take(photo), name="again.jpg", previous=stored)
     assert second.renditions == stored.renditions
+
+
+def test_a_file_is_a_new_version_only_of_an_item_it_can_be(pipeline, tmp_path):
+    photo = pipeline.take(picture(tmp_path / "p.jpg", 300, 200))
+    story = NewsItem(id="urn:agency:story:1", headline="Talks", body=["The body."])
+    with pytest.raises(Conflict, match="is a text item") as refused:
+        item_of(photo, Overrides(id=story.id), previous=story)
+    assert refused.value.field == "id"
+    clip = msgspec.structs.replace(item_of(photo), type="video")
+    with pytest.raises(Conflict, match="a picture file can be a new version of a picture or"):
+        item_of(photo, previous=clip)
+    graphic = msgspec.structs.replace(item_of(photo), type="graphic")
+    assert item_of(photo, previous=graphic).renditions == graphic.renditions
+
+
+def test_a_new_file_keeps_a_pending_embargo_and_not_a_lifted_one(pipeline, tmp_path):
+    first = item_of(pipeline.take(picture(tmp_path / "a.jpg", 300, 200)), Overrides(id="urn:p:1"))
+    crop = pipeline.take(picture(tmp_path / "b.jpg", 200, 200))
+    held = msgspec.structs.replace(first, embargo_until=utcnow() + timedelta(hours=1))
+    assert item_of(crop, Overrides(id="urn:p:1"), previous=held).embargo_until == held.embargo_until
+    lifted = msgspec.structs.replace(first, embargo_until=utcnow() - timedelta(hours=1))
+    assert item_of(crop, Overrides(id="urn:p:1"), previous=lifted).embargo_until is None
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,40 @@ def test_a_ninjs_update_keeps_the_renditions(client, tmp_path):
     assert item.description == "جديد"
 
 
+def test_a_file_under_a_storys_id_is_refused_and_the_story_stays(client, db, tmp_path):
+    story = client.post("/v1/items", content=b"Ankara talks\n\nThe body.\n",
+                        params={"format": "text"}, headers={"Content-Type": "text/plain"})
+    assert story.status_code == 201, story.text
+    story_id = story.json()["id"]
+    before = blob_keys(db)
+    refused = client.post("/v1/items", content=picture(tmp_path / "p.jpg", 64, 48).read_bytes(),
+                          params={"id": story_id}, headers={"Content-Type": "image/jpeg"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "id" and "is a text item" in refused.json()["detail"]
+    doc = ninjs_of(client, story_id)
+    assert (doc["type"], doc["version"]) == ("text", "1")
+    assert blob_keys(db) == before  # refused before the file was worked on
+
+
+def test_a_new_file_for_an_embargoed_picture_keeps_its_embargo(client, tmp_path):
+    """A better crop sent under the id of a picture still under embargo must not publish it
+    early: its new version keeps the embargo (a ninjs update, which says its own, may
+    change it)."""
+    item_id = "urn:aa:photo:held"
+    lift = "2099-01-01T00:00:00Z"
+    doc = {"uri": item_id, "type": "picture", "embargoedUntil": lift,
+           "headlines": [{"role": "main", "value": "Held"}],
+           "renditions": [{"name": "original", "href": "https://cdn.example/held.jpg"}]}
+    first = client.post("/v1/items", content=json.dumps(doc),
+                        headers={"Content-Type": "application/ninjs+json"})
+    assert first.status_code == 201, first.text
+    crop = client.post("/v1/items", content=picture(tmp_path / "crop.jpg", 300, 200).read_bytes(),
+                       params={"id": item_id}, headers={"Content-Type": "image/jpeg"})
+    assert crop.status_code == 201, crop.text
+    latest = ninjs_of(client, item_id)
+    assert latest["version"] == "2" and latest["embargoedUntil"] == lift
+
+
 def test_a_posted_photo_reaches_each_subscriber_as_its_access_allows(server, client, db, tmp_path):
     """The issue's journey: the desk posts a photo; a full subscriber downloads each of
     its renditions with its key (the original byte for byte, the others at their sizes),
