@@ -45,7 +45,10 @@ def pipeline_of(state: State) -> Pipeline:
     started now if it is not yet."""
     with state.pipeline_lock:
         if state.pipeline is None:
-            limits = Limits(max_bytes=state.settings.max_media_bytes)
+            settings = state.settings
+            limits = Limits(
+                max_bytes=settings.max_media_bytes, iptc_charset=settings.iptc_charset
+            )
             state.pipeline = Pipeline(state.blobs, limits, workers=WORKERS)
         pipeline: Pipeline = state.pipeline
         return pipeline

@@ -66,6 +66,14 @@ SETTINGS: tuple[Setting, ...] = (
         " `POST /v1/items`); larger ones get 413.",
     ),
     Setting(
+        "iptc_charset",
+        "cp1252",
+        "Character set of a picture's IPTC-IIM text when the file declares none and the text"
+        " is not valid UTF-8 (which is read as UTF-8): what the agency's older desktop tools"
+        " wrote, `cp1252` (Western) or `cp1256` (Arabic Windows), or another of exiftool's"
+        " names (`exiftool -charset` lists them).",
+    ),
+    Setting(
         "base_url", "", "Public URL of the server, for links in feeds (default: from the request)."
     ),
     Setting(
@@ -207,6 +215,28 @@ def steps_setting(value: str | None = None) -> tuple[str, ...]:
     return names
 
 
+IPTC_CHARSETS = frozenset({
+    "utf8", "latin", "latin2", "cyrillic", "greek", "turkish", "hebrew", "arabic", "baltic",
+    "vietnam", "thai", "doslatinus", "doslatin1", "doscyrillic", "macroman", "maclatin2",
+    "maccyrillic", "macgreek", "macturkish", "macromanian", "maciceland", "maccroatian",
+    *(f"cp{n}" for n in (*range(1250, 1259), 874, 437, 850, 866)),
+})
+"""exiftool's names of the character sets it reads IPTC-IIM text in, and their code
+page aliases (lower case, without hyphens)."""
+
+
+def charset_setting(name: str = "iptc_charset") -> str:
+    """A character set exiftool reads IPTC-IIM text in (``cp1256``, ``Arabic``, ``UTF-8``)."""
+    value = setting(name).strip()
+    if value.lower().replace("-", "") not in IPTC_CHARSETS:
+        raise BadInput(
+            f"{BY_NAME[name].env}={value!r} is not a character set exiftool reads IPTC"
+            " text in (cp1252, cp1256, utf8, ...: `exiftool -charset` lists them)",
+            field=name,
+        )
+    return value.replace("-", "")
+
+
 def flag_setting(name: str) -> bool:
     """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
     value = setting(name).strip().lower()
@@ -234,6 +264,7 @@ class Settings:
     db: str = field(default_factory=lambda: setting("db"))
     max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
     max_media_bytes: int = field(default_factory=lambda: int_setting("max_media_bytes"))
+    iptc_charset: str = field(default_factory=charset_setting)
     base_url: str = field(default_factory=lambda: setting("base_url"))
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))

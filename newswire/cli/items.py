@@ -33,7 +33,7 @@ from newswire.ingest import AUTO, is_media, iter_files, keep_files, parse_bytes,
 from newswire.media import Limits, Media, Pipeline
 from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem
-from newswire.settings import BY_NAME, SETTINGS, setting, steps_setting
+from newswire.settings import BY_NAME, SETTINGS, charset_setting, setting, steps_setting
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item, strip_unencodable
@@ -116,6 +116,7 @@ def ingest(
     workers = workers or os.cpu_count() or 1
     try:
         steps = steps_setting()
+        limits = Limits(max_bytes=max_media, iptc_charset=charset_setting())
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
     stored = unchanged = 0
@@ -173,7 +174,7 @@ def ingest(
                 blobs = blobs_for(db, setting("blobs"))
                 try:
                     for source, item, error in take_media(
-                        store, blobs, media, overrides, max_media, workers
+                        store, blobs, media, overrides, limits, workers
                     ):
                         if error is not None:
                             failures.append((source, error))
@@ -204,14 +205,14 @@ def ingest(
 
 
 def take_media(
-    store: Store, blobs: Blobs, files: list[Path], overrides: Overrides, max_bytes: int,
+    store: Store, blobs: Blobs, files: list[Path], overrides: Overrides, limits: Limits,
     workers: int,
 ) -> Iterator[tuple[str, NewsItem | None, str | None]]:
     """(file, its item, why it was refused) for each picture or video file, in order: the
     files worked on ``workers`` at a time (each in a process of the media pipeline), the
     items made here, where the store is."""
     count = max(1, min(workers, len(files)))
-    with Pipeline(blobs, Limits(max_bytes=max_bytes), workers=count) as pipeline:
+    with Pipeline(blobs, limits, workers=count) as pipeline:
 
         def one(path: Path) -> Media | str:
             try:

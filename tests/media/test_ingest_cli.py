@@ -8,7 +8,7 @@ import shutil
 from newswire.store import open_store
 from tests.conftest import SEED
 from tests.helpers import newswire
-from tests.media.files import picture, video
+from tests.media.files import picture, tag, video
 from tests.media.ingest import ARABIC, blob_keys, desk_photo
 from tests.media.test_refusals import SVG, jpeg_bytes
 
@@ -102,3 +102,21 @@ def test_options_that_cannot_apply_are_usage_errors(store_url, tmp_path):
     bad = newswire("ingest", str(one), "--lang", "not a tag", db=store_url)
     assert bad.returncode == 2 and "--lang: " in bad.stderr.decode()
     assert items_of(store_url) == {}
+
+
+def test_undeclared_iptc_is_read_in_the_character_set_the_setting_names(store_url, tmp_path):
+    """IPTC text written by an older tool on Arabic Windows (code page 1256), with no
+    character set declared: Windows-1252 by default (mojibake for Arabic), read right once
+    NEWSWIRE_IPTC_CHARSET says so; a set exiftool does not know is refused by name."""
+    legacy = tag(picture(tmp_path / "legacy.jpg", 300, 200), "-IPTC:Headline=صورة من غزة",
+                 charset="cp1256")
+    as_western = newswire("ingest", str(legacy), db=store_url)
+    assert as_western.returncode == 0, as_western.stderr.decode()
+    (item_id,) = as_western.stdout.decode().split()
+    assert items_of(store_url)[item_id].headline == "ÕæÑÉ ãä ÛÒÉ"
+    done = newswire("ingest", str(legacy), db=store_url, env={"NEWSWIRE_IPTC_CHARSET": "cp1256"})
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == [item_id]
+    assert items_of(store_url)[item_id].headline == "صورة من غزة"
+    bad = newswire("ingest", str(legacy), db=store_url, env={"NEWSWIRE_IPTC_CHARSET": "klingon"})
+    assert bad.returncode == 2 and "NEWSWIRE_IPTC_CHARSET='klingon'" in bad.stderr.decode()

@@ -10,7 +10,7 @@ import pytest
 
 from newswire import formats
 from tests.helpers import Server, make_key
-from tests.media.files import picture, video
+from tests.media.files import picture, tag, video
 from tests.media.ingest import ARABIC, blob_keys, desk_photo
 from tests.media.test_refusals import SVG, jpeg_bytes
 
@@ -24,7 +24,8 @@ def db(module_store_url) -> str:
 
 @pytest.fixture(scope="module")
 def server(db):
-    srv = Server(db, env={"NEWSWIRE_MAX_MEDIA_BYTES": str(LIMIT)})
+    # The desk's older tools wrote IPTC in Arabic Windows' code page, undeclared.
+    srv = Server(db, env={"NEWSWIRE_MAX_MEDIA_BYTES": str(LIMIT), "NEWSWIRE_IPTC_CHARSET": "cp1256"})
     yield srv
     srv.close()
 
@@ -160,6 +161,17 @@ def test_a_ninjs_update_keeps_the_renditions(client, tmp_path):
         assert client.get(new["href"]).content == client.get(old["href"]).content
     item = formats.get("ninjs").parse(json.dumps(latest).encode())[0]
     assert item.description == "جديد"
+
+
+def test_undeclared_iptc_is_read_in_the_configured_character_set(client, tmp_path):
+    legacy = tag(picture(tmp_path / "legacy.jpg", 300, 200), "-IPTC:Headline=صورة من غزة",
+                 "-IPTC:Caption-Abstract=أطفال يلعبون", charset="cp1256")
+    posted = client.post("/v1/items", content=legacy.read_bytes(),
+                         headers={"Content-Type": "image/jpeg"})
+    assert posted.status_code == 201, posted.text
+    doc = ninjs_of(client, posted.json()["id"])
+    assert doc["headlines"][0]["value"] == "صورة من غزة" and doc["language"] == "ar"
+    assert doc["descriptions"][0]["value"] == "أطفال يلعبون"
 
 
 def test_a_file_under_a_storys_id_is_refused_and_the_story_stays(client, db, tmp_path):
