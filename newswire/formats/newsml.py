@@ -358,8 +358,17 @@ def _content_meta(cm: etree._Element, item: NewsItem) -> None:
 
 
 def located_entity(item: NewsItem) -> Entity | None:
-    """The place the item was filed from, resolved (``rel="located"``): the first one."""
-    return next((e for e in item.entities if e.kind == "place" and e.rel == "located"), None)
+    """The place the item was filed from, resolved (``rel="located"``): ``located`` is
+    written with the dateline's place as its name, so when there are several (a picture's
+    country and its city) the one the dateline names, else the machine's (its only
+    ``located`` place is the dateline's, resolved), else the first."""
+    located = [e for e in item.entities if e.kind == "place" and e.rel == "located"]
+    dl = item.dateline
+    if len(located) > 1 and dl is not None:
+        written = {squash(n).casefold() for n in (dl.place, dl.place_latin) if n}
+        named = [e for e in located if squash(e.name).casefold() in written]
+        return next(iter(named or [e for e in located if e.creator == MACHINE] or located))
+    return located[0] if located else None
 
 
 def _located_out(cm: etree._Element, dl: Dateline, here: Entity | None, lang: str) -> None:

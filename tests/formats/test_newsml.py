@@ -12,7 +12,16 @@ from lxml import etree
 
 from newswire.errors import ParseError
 from newswire.formats import detect, for_media_type, get, newsml
-from newswire.model import Association, Concept, Dateline, Link, NewsItem, Rendition
+from newswire.model import (
+    MACHINE,
+    Association,
+    Concept,
+    Dateline,
+    Entity,
+    Link,
+    NewsItem,
+    Rendition,
+)
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -257,6 +266,30 @@ def test_listing_28_located_subject_and_dateline():
         ("place", "city:Tskhinvali", ""),
         ("place", "city:Tblisi", ""),
     ]
+
+
+def test_located_is_the_place_the_dateline_names_not_the_first_located_one():
+    """A picture taken in with City and Country: the country is a place ``located`` (the
+    file's, first), the city the dateline's, resolved by enrichment (the machine's, after).
+    ``located`` carries the city's name: its id and coordinates must be the city's, not
+    Egypt's, and Egypt stays a subject."""
+    egypt = Entity(kind="place", name="مصر", rel="located", id="https://sws.geonames.org/357994/",
+                   country="EG")
+    cairo = Entity(kind="place", name="القاهرة", rel="located", creator=MACHINE, confidence=95,
+                   id="https://sws.geonames.org/360630/", country="EG",
+                   latitude=30.06263, longitude=31.24967)
+    renditions = [Rendition(name="original", href="https://wire.example/p.jpg")]
+    for place, named in (("القاهرة", "the dateline's name"), ("Cairo", "the machine's")):
+        item = NewsItem(id="urn:p:1", type="picture", language="ar", headline="احتجاج",
+                        dateline=Dateline(place=place), entities=[egypt, cairo],
+                        renditions=renditions)
+        meta = assert_valid(CODEC.render(item)).find("g2:contentMeta", NAR)
+        located = meta.find("g2:located", NAR)
+        assert located.get("uri") == cairo.id, named
+        assert located.find("g2:geoAreaDetails/g2:position", NAR).get("latitude") == "30.06263"
+        assert [s.get("uri") for s in meta.findall("g2:subject", NAR)] == [egypt.id], named
+        (back,) = CODEC.parse(CODEC.render(item))
+        assert [(e.id, e.rel) for e in back.entities] == [(cairo.id, "located"), (egypt.id, "")]
 
 
 def test_tt_news_message_returns_its_text_item_with_its_packaged_picture():
