@@ -19,7 +19,7 @@ import msgspec
 
 from newswire import formats
 from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
-from newswire.media.detect import HEAD, declared_type, sniff
+from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
 from newswire.store.base import Prepared, prepare
 from newswire.validation import check_item, strip_unencodable
@@ -113,7 +113,7 @@ def is_media(path: Path) -> bool:
             head = handle.read(HEAD)
     except OSError:
         return False  # a text format's reading says why, as before
-    return sniff(head) is not None
+    return sniff(head) is not None or other_media(head) is not None
 
 
 def keep_files(

@@ -39,7 +39,7 @@ from newswire.errors import (
 )
 from newswire.formats.base import Codec
 from newswire.ingest import AUTO, check_associations, keep_files, parse_bytes
-from newswire.media.detect import sniff
+from newswire.media.detect import other_media, sniff
 from newswire.media.items import Overrides
 from newswire.model import utcnow
 from newswire.store import Store
@@ -171,6 +171,12 @@ async def read_body(
     return b"".join(chunks)
 
 
+def _is_media(head: bytes) -> bool:
+    """Whether an undeclared body is a file for the media pipeline: a picture or video it
+    takes, or one of another format, which it refuses saying what it is."""
+    return sniff(head) is not None or other_media(head) is not None
+
+
 def _format_of(request: Request, fmt: str | None) -> str:
     if fmt:
         return fmt
@@ -238,7 +244,7 @@ async def post_item(
     if upload.declares_media(content_type) or (
         fmt in (None, AUTO)
         and intake.bare(content_type) in intake.SNIFFED
-        and sniff(await incoming.peek()) is not None
+        and _is_media(await incoming.peek())
     ):
         if fmt not in (None, AUTO):
             raise Unprocessable(

@@ -66,7 +66,14 @@ ALIASES = {
 # MP4 is the ISO standard made of QuickTime: cameras and phones label either as the other.
 SAME_FAMILY = {frozenset({"video/mp4", "video/quicktime"})}
 UNDECLARED = {"", "application/octet-stream", "binary/octet-stream", "application/x-download"}
-REFUSED_EXTENSIONS = {".svg": "image/svg+xml", ".svgz": "image/svg+xml"}
+REFUSED_EXTENSIONS = {
+    ".svg": "image/svg+xml", ".svgz": "image/svg+xml",
+    # Pictures, video and sound newswire does not take: named so that the pipeline refuses
+    # them saying so, not a text format's parser ("binary data, not text").
+    ".gif": "image/gif", ".bmp": "image/bmp", ".avif": "image/avif", ".jp2": "image/jp2",
+    ".psd": "image/vnd.adobe.photoshop", ".webm": "video/webm", ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".wav": "audio/wav",
+}
 
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
 _MP4_BRANDS = {
@@ -113,6 +120,34 @@ def _iso_media(head: bytes) -> Format | None:
     return None
 
 
+def other_media(head: bytes) -> str | None:
+    """What a picture, video or sound file of a format not accepted here is, from its
+    first bytes (``an AVIF picture``), so that it is refused as that, not read as text."""
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "a GIF picture"
+    if head[:2] == b"BM" and head[6:10] == b"\x00\x00\x00\x00" and len(head) >= 26:
+        return "a BMP picture"
+    if head[:4] == b"8BPS":
+        return "a Photoshop document"
+    if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n":
+        return "a JPEG 2000 picture"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "a Matroska or WebM video"
+    if head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"WAVE"):
+        return "an AVI video" if head[8:12] == b"AVI " else "a WAV sound file"
+    if head[:3] == b"ID3" or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "an MP3 sound file"
+    if head[4:8] == b"ftyp":
+        size = int.from_bytes(head[:4], "big")
+        box = head[8 : min(max(size, 16), len(head))]
+        brands = [box[:4], *(box[at : at + 4] for at in range(8, len(box) - 3, 4))]
+        if b"avif" in brands or b"avis" in brands:
+            return "an AVIF picture"
+        if brands[0] in _AUDIO_BRANDS:
+            return "an MP4 sound file (M4A)"
+    return None
+
+
 def looks_like_svg(head: bytes) -> bool:
     """SVG (XML that may carry scripts), or XML or HTML that is not a picture at all."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -144,7 +179,10 @@ def detect(head: bytes, *, declared: str | None = None) -> Format:
                 " send a PNG or JPEG rendering"
             )
         accepted = ", ".join(f.label.split(" ", 1)[1] for f in FORMATS.values())
-        raise UnsupportedFormat(f"not a format accepted here ({accepted})")
+        what = other_media(head)
+        raise UnsupportedFormat(
+            f"{what + ' is ' if what else ''}not a format accepted here ({accepted})"
+        )
     claimed = (declared or "").split(";", 1)[0].strip().lower()
     claimed = ALIASES.get(claimed, claimed)
     if claimed not in UNDECLARED and claimed != found.content_type and (

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from newswire.errors import UnsupportedFormat
-from newswire.media.detect import declared_type, detect, sniff
+from newswire.media.detect import declared_type, detect, other_media, sniff
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -51,6 +51,31 @@ def test_the_signature_tells_the_format(head, name):
 def test_other_formats_are_refused_naming_the_accepted_ones(head):
     with pytest.raises(UnsupportedFormat, match=r"not a format accepted here.*JPEG"):
         detect(head)
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"GIF89a\x01\x00\x01\x00", "a GIF picture"),
+        (ftyp(b"avif", b"avif", b"mif1"), "an AVIF picture"),
+        (ftyp(b"M4A ", b"M4A ", b"mp42"), "an MP4 sound file (M4A)"),
+        (b"\x1a\x45\xdf\xa3\x01\x00\x00\x00", "a Matroska or WebM video"),
+        (b"RIFF\x24\x00\x00\x00AVI LIST", "an AVI video"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00", "an MP3 sound file"),
+        (b"BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00" + bytes(12), "a BMP picture"),
+    ],
+)
+def test_a_picture_video_or_sound_of_another_format_is_refused_as_what_it_is(head, what):
+    """So that ``ingest`` and an undeclared upload refuse it as that (they route what
+    ``other_media`` names to the pipeline), not as text that is binary."""
+    assert other_media(head) == what
+    with pytest.raises(UnsupportedFormat, match=re.escape(f"{what} is not a format accepted")):
+        detect(head)
+
+
+@pytest.mark.parametrize("text", [b"BMW shares rose", b"hello, world", b"%PDF-1.7\n"])
+def test_text_is_not_taken_for_another_media_format(text):
+    assert other_media(text) is None
 
 
 @pytest.mark.parametrize(
@@ -105,7 +130,8 @@ def test_the_declared_type_may_be_spelt_otherwise_or_absent(head, declared):
 @pytest.mark.parametrize(
     ("name", "declared"),
     [("photo.JPG", "image/jpeg"), ("clip.mov", "video/quicktime"), ("logo.svg", "image/svg+xml"),
-     ("IMG_0001.HEIC", "image/heic"), ("notes", None), ("data.bin", None)],
+     ("IMG_0001.HEIC", "image/heic"), ("notes", None), ("data.bin", None),
+     ("anim.GIF", "image/gif"), ("phone.avif", "image/avif"), ("memo.m4a", "audio/mp4")],
 )
 def test_a_file_name_declares_the_type_of_its_extension(name, declared):
     assert declared_type(name) == declared

@@ -120,3 +120,26 @@ def test_undeclared_iptc_is_read_in_the_character_set_the_setting_names(store_ur
     assert items_of(store_url)[item_id].headline == "صورة من غزة"
     bad = newswire("ingest", str(legacy), db=store_url, env={"NEWSWIRE_IPTC_CHARSET": "klingon"})
     assert bad.returncode == 2 and "NEWSWIRE_IPTC_CHARSET='klingon'" in bad.stderr.decode()
+
+
+def test_pictures_and_sound_of_other_formats_are_refused_as_such_not_as_text(store_url, tmp_path):
+    """A desk folder holds GIFs, phone AVIFs, voice memos: each refused saying it is a
+    format newswire does not take (by its extension, or its bytes without one), never
+    'binary data, not text'; the JPEG beside them is taken."""
+    from PIL import Image
+
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(folder / "anim.gif")
+    avif = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64)
+    (folder / "IMG_2041").write_bytes(avif)  # no extension: its bytes tell
+    (folder / "memo.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A mp42" + bytes(64))
+    picture(folder / "ok.jpg", 64, 48)
+    done = newswire("ingest", str(folder), db=store_url)
+    assert done.returncode == 1
+    assert len(done.stdout.decode().split()) == 1
+    said = done.stderr.decode()
+    assert "binary data" not in said, said
+    for name, what in (("anim.gif", "a GIF picture"), ("IMG_2041", "an AVIF picture"),
+                       ("memo.m4a", "an MP4 sound file (M4A)")):
+        assert f"{name}: {what} is not a format accepted here" in said, said

@@ -101,6 +101,9 @@ def test_a_video_body_is_a_video_item_with_a_poster(client, tmp_path):
          "Content-Type", "a PNG picture, not the image/jpeg declared"),
         ("image/jpeg", lambda t: b"\xff\xd8\xff" + b"\x00" * (LIMIT + 1), 413, "body", "limit"),
         ("audio/mpeg", lambda t: b"ID3\x04" + b"\x00" * 100, 415, "body", "not a format"),
+        ("application/octet-stream",
+         lambda t: b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64),
+         415, "body", "an AVIF picture is not a format accepted here"),
     ],
 )
 def test_a_bad_body_is_refused_naming_the_field_and_nothing_is_stored(
