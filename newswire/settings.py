@@ -74,7 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
         " names (`exiftool -charset` lists them).",
     ),
     Setting(
-        "base_url", "", "Public URL of the server, for links in feeds (default: from the request)."
+        "base_url",
+        "",
+        "Public URL of the server, for links in feeds and to files (default: each server"
+        " process takes the address of the first request it serves that is not a probe of"
+        " /health, /ready or /metrics, and links every file by it).",
     ),
     Setting(
         "bus",

@@ -79,6 +79,11 @@ class NewswireApp(FastAPI):
     """Write an access line per request (the ``access_log`` setting)."""
     _based = False
     """The renderer's base URL is set (from the first request, without ``base_url``)."""
+    PROBES = frozenset({"/health", "/ready", "/metrics"})
+    """Paths whose requests do not set that URL: the probes of load balancers, monitors
+    and init scripts come first and by the node's own address (``127.0.0.1``, a private
+    name), which every rendition ``href`` and signed link would then carry for the
+    process's life; a subscriber's or reader's request names the server as they reach it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -98,7 +103,7 @@ class NewswireApp(FastAPI):
         from ``logs.Tagged``."""
         rid = logs.begin(scope["headers"])
         path, method = scope["path"], scope["method"]
-        if not self._based:
+        if not self._based and path not in self.PROBES:
             renderer = self.state.renderer
             if not renderer.base:  # no base_url setting: links to files start as requests do
                 renderer.base = raw.base_of(self.state, scope).rstrip("/")

@@ -274,3 +274,20 @@ def test_the_fast_path_answers_as_the_route(wire):
         first, second, third = seen(key, name), seen(key, name), seen(key, name)
         assert first == second == third, (key, name)
     assert seen("full", "web")[2] == files["web"]
+
+
+def test_a_probe_does_not_decide_the_address_files_are_linked_by(wire):
+    """Without ``base_url``, a process links files by the address of the first request it
+    serves: not a probe's (a load balancer's /health by the node's own address, here the
+    test helper's wait for the server), but the first subscriber's."""
+    server, keys, _, _ = wire
+    fresh = Server(server.db)
+    try:
+        with httpx.Client(base_url=fresh.url, timeout=30) as client:
+            for probe in ("/health", "/ready", "/metrics"):
+                assert client.get(probe, headers={"Host": "node-7.internal:9"}).status_code == 200
+            doc = client.get(f"/v1/items/{PICTURE}", headers={
+                "Authorization": f"Bearer {keys['full']}", "Host": "wire.example"}).json()
+    finally:
+        fresh.close()
+    assert {r["href"].split("/v1/")[0] for r in doc["renditions"]} == {"http://wire.example"}
