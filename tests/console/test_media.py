@@ -210,3 +210,33 @@ def test_the_api_refuses_an_association_to_an_unknown_item(desk, tmp_path):
         stored = api.post("/v1/items", content=json.dumps(doc).encode(), headers=headers)
         assert stored.status_code == 201, stored.text
         assert pictures(ninjs(desk, doc["uri"])) == [(known, "featuremedia")]
+
+
+def test_an_embargoed_pictures_headline_does_not_go_out_with_the_story_it_is_attached_to(
+    desk, tmp_path
+):
+    """Attached to a story that goes out now, a picture under embargo is named by its id
+    only: its headline would reach every subscriber of the story before the lift."""
+    from datetime import timedelta
+
+    from newswire.model import utcnow
+
+    lift = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    with desk.login() as client:
+        done = upload(client, picture(tmp_path / "held.jpg", 120, 80),
+                      {"headline": "الوزير يستقيل", "language": "ar", "embargo": lift})
+        assert done.status_code == 303, done.text
+        held = done.headers["location"].split("?")[0].removeprefix("/console/items/")
+        story = post_form(client, "/console/items", {
+            "action": "publish", "headline": "خبر الآن", "body": "فقرة.",
+        })
+        story_id = story.headers["location"].split("?")[0].removeprefix("/console/items/")
+        edit = console_path(story_id) + "/edit"
+        client.get(edit)
+        attached = post_form(client, console_path(story_id) + "/associations",
+                             {"op": "attach", "media_id": held}, page=edit)
+        assert attached.status_code == 303, attached.text
+        doc = ninjs(desk, story_id)
+        assert pictures(doc) == [(held, "featuremedia")]
+        assert "الوزير يستقيل" not in json.dumps(doc, ensure_ascii=False)
+        assert "الوزير يستقيل" in client.get(console_path(story_id)).text  # editors see it

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import msgspec
 
 from newswire.errors import NotFound
-from newswire.model import MACHINE, Association, NewsItem
+from newswire.model import MACHINE, Association, NewsItem, as_utc, utcnow
 from newswire.store import Store
 from newswire.store.base import Stored
 
@@ -68,13 +68,14 @@ def rows(store: Store, item: NewsItem) -> list[dict[str, Any]]:
     for n, a in enumerate(item.associations):
         if a.creator == MACHINE and a.type == "text":
             continue
-        thumb = ""
+        thumb = own = ""
         try:
             found = store.get(a.id).item
             thumb = image_of(found, "thumbnail", "preview")
+            own = found.headline
         except NotFound:
             pass
-        out.append({"n": n, "id": a.id, "type": a.type, "headline": a.headline or a.id,
+        out.append({"n": n, "id": a.id, "type": a.type, "headline": a.headline or own or a.id,
                     "thumb": thumb, "href": "/console/items/" + quote(a.id, safe=":@")})
     return out
 
@@ -99,9 +100,21 @@ def attached(story: NewsItem, media: Stored) -> NewsItem:
     item = media.item
     kind = item.type if item.type in MEDIA_TYPES else "picture"
     name = "featuremedia" if not story.associations else f"{kind}{len(story.associations) + 1}"
-    association = Association(id=item.id, type=kind, rel="seeAlso", name=name,
-                              headline=(item.headline or item.description)[:300])
+    # Its headline goes out with the story, to everyone the story goes to: not before the
+    # picture's own embargo lifts ("SECRET minister resigns" on an embargoed photo).
+    label = "" if held_after(item, story) else (item.headline or item.description)[:300]
+    association = Association(id=item.id, type=kind, rel="seeAlso", name=name, headline=label)
     return msgspec.structs.replace(story, associations=[*story.associations, association])
+
+
+def held_after(media: NewsItem, story: NewsItem) -> bool:
+    """Whether ``media`` is under an embargo that lifts after ``story`` may go out (now,
+    or the story's own embargo)."""
+    if media.embargo_until is None:
+        return False
+    now = utcnow()
+    story_lift = as_utc(story.embargo_until) if story.embargo_until is not None else now
+    return as_utc(media.embargo_until) > max(now, story_lift)
 
 
 def detached(story: NewsItem, n: int) -> NewsItem:
