@@ -246,14 +246,22 @@ def show(
     ] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Print an item (its latest version, or --version N) in a format."""
+    """Print an item (its latest version, or --version N) in a format; a picture's or
+    video's files are linked (their href) when NEWSWIRE_BASE_URL names the server."""
     try:
         codec = formats.get(fmt)
     except NewswireError as exc:
         raise fail(f"--format: {exc.detail}", 2) from None
 
+    base = setting("base_url")
+
     def run(store: Store) -> None:
-        data = codec.render(store.get(item_id, version).item)
+        item = store.get(item_id, version).item
+        if base:  # the files newswire keeps, linked as the server at base_url serves them
+            from newswire.delivery.renderer import Renderer
+
+            item = Renderer(base=base).view(item, "full")
+        data = codec.render(item)
         sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
 
     with_store(db, run, create=False)

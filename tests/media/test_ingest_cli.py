@@ -143,3 +143,20 @@ def test_pictures_and_sound_of_other_formats_are_refused_as_such_not_as_text(sto
     for name, what in (("anim.gif", "a GIF picture"), ("IMG_2041", "an AVIF picture"),
                        ("memo.m4a", "an MP4 sound file (M4A)")):
         assert f"{name}: {what} is not a format accepted here" in said, said
+
+
+def test_show_links_the_files_by_the_servers_address_when_it_is_set(store_url, tmp_path):
+    """``newswire show`` of a picture: its renditions with no href (the CLI does not know
+    where the server is), unless NEWSWIRE_BASE_URL says; then the href the server gives."""
+    import json
+
+    done = newswire("ingest", str(picture(tmp_path / "p.jpg", 300, 200)), db=store_url)
+    assert done.returncode == 0, done.stderr.decode()
+    (item_id,) = done.stdout.decode().split()
+    bare = json.loads(newswire("show", item_id, db=store_url).stdout)
+    assert all("href" not in r for r in bare["renditions"])
+    shown = newswire("show", item_id, db=store_url, env={"NEWSWIRE_BASE_URL": "https://wire.example/"})
+    assert shown.returncode == 0, shown.stderr.decode()
+    hrefs = [r["href"] for r in json.loads(shown.stdout)["renditions"]]
+    assert hrefs == [f"https://wire.example/v1/items/{item_id}/versions/1/renditions/{name}"
+                     for name in ("original", "web", "preview", "thumbnail")]
