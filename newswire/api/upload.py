@@ -63,12 +63,14 @@ def overrides(
     city: Annotated[str | None, Query(description=HELP["city"])] = None,
     country: Annotated[str | None, Query(description=HELP["country"])] = None,
     keyword: Annotated[list[str] | None, Query(description=HELP["keyword"])] = None,
+    embargo: Annotated[str | None, Query(description=HELP["embargo"])] = None,
 ) -> Overrides:
     """The editor's word over a picture's or video's own metadata (a body in a text
     format takes none of these)."""
     return Overrides(
         id=item_id, type=kind, lang=lang, headline=headline, caption=caption, byline=byline,
         credit=credit, copyright=copyright, city=city, country=country, keyword=keyword,
+        embargo=embargo,
     )
 
 

@@ -80,6 +80,7 @@ def ingest(
     keyword: Annotated[
         list[str] | None, typer.Option(help=HELP["keyword"], rich_help_panel=MEDIA)
     ] = None,
+    embargo: Annotated[str | None, typer.Option(help=HELP["embargo"], rich_help_panel=MEDIA)] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Store the items in PATHs; print the id of each item stored, one per line.
@@ -93,6 +94,7 @@ def ingest(
     overrides = Overrides(
         id=item_id, type=kind, lang=lang, headline=headline, caption=caption, byline=byline,
         credit=credit, copyright=copyright_notice, city=city, country=country, keyword=keyword,
+        embargo=embargo,
     )
     try:
         check_overrides(overrides)

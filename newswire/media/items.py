@@ -76,6 +76,7 @@ class Overrides(msgspec.Struct, kw_only=True, frozen=True):
     city: str | None = None
     country: str | None = None
     keyword: list[str] | None = None
+    embargo: str | None = None
 
 
 HELP: dict[str, str] = {
@@ -92,6 +93,9 @@ HELP: dict[str, str] = {
     "city": "City shown (the dateline's place; default: the file's own).",
     "country": "Country shown (default: the file's own).",
     "keyword": "A keyword, repeated for several (default: the file's own).",
+    "embargo": "Not delivered before this time (ISO 8601, UTC without an offset:"
+    " 2025-03-01T12:00:00Z); empty: no embargo (default: none, or the stored version's"
+    " while it has not lifted).",
 }
 """What each override does: the help of the CLI's options and the API's parameters."""
 
@@ -122,6 +126,19 @@ def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
         raise InvalidItem(f"{o.lang!r} is not a BCP 47 language tag (or auto)", field="lang")
     if o.headline is not None and len(o.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+    if o.embargo:
+        embargo_of(o.embargo)
+
+
+def embargo_of(value: str) -> datetime:
+    """An ``embargo`` override as a time (UTC when it gives no offset); ``InvalidItem``
+    naming it when it is none."""
+    try:
+        return as_utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        raise InvalidItem(
+            f"{value!r} is not a time (ISO 8601: 2025-03-01T12:00:00Z)", field="embargo"
+        ) from None
 
 
 def check_previous(previous: NewsItem, kind: Kind) -> None:
@@ -163,6 +180,8 @@ def item_of(
         check_previous(previous, info.kind)
         held = previous.embargo_until
         embargo = held if held is not None and as_utc(held) > utcnow() else None
+    if o.embargo is not None:  # the editor's word: a time, or none at all
+        embargo = embargo_of(o.embargo) if o.embargo.strip() else None
     renditions = media.renditions
     if previous is not None and any(
         r.name == "original" and r.blob == renditions[0].blob for r in previous.renditions

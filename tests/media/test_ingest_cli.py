@@ -160,3 +160,13 @@ def test_show_links_the_files_by_the_servers_address_when_it_is_set(store_url, t
     hrefs = [r["href"] for r in json.loads(shown.stdout)["renditions"]]
     assert hrefs == [f"https://wire.example/v1/items/{item_id}/versions/1/renditions/{name}"
                      for name in ("original", "web", "preview", "thumbnail")]
+
+
+def test_a_file_is_ingested_under_embargo(store_url, tmp_path):
+    photo = picture(tmp_path / "held.jpg", 300, 200)
+    done = newswire("ingest", str(photo), "--embargo", "2099-01-01T00:00:00Z", db=store_url)
+    assert done.returncode == 0, done.stderr.decode()
+    (item_id,) = done.stdout.decode().split()
+    assert items_of(store_url)[item_id].embargo_until.year == 2099
+    bad = newswire("ingest", str(photo), "--embargo", "later", db=store_url)
+    assert bad.returncode == 2 and "--embargo:" in bad.stderr.decode()

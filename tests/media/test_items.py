@@ -109,6 +109,10 @@ def test_a_new_file_keeps_a_pending_embargo_and_not_a_lifted_one(pipeline, tmp_p
     assert item_of(crop, Overrides(id="urn:p:1"), previous=held).embargo_until == held.embargo_until
     lifted = msgspec.structs.replace(first, embargo_until=utcnow() - timedelta(hours=1))
     assert item_of(crop, Overrides(id="urn:p:1"), previous=lifted).embargo_until is None
+    # The editor's word wins: a time (UTC without an offset), or none at all.
+    given = item_of(crop, Overrides(id="urn:p:1", embargo="2099-01-01T12:00:00"), previous=held)
+    assert given.embargo_until == datetime(2099, 1, 1, 12, tzinfo=UTC)
+    assert item_of(crop, Overrides(id="urn:p:1", embargo=""), previous=held).embargo_until is None
 
 
 @pytest.mark.parametrize(
@@ -119,6 +123,7 @@ def test_a_new_file_keeps_a_pending_embargo_and_not_a_lifted_one(pipeline, tmp_p
         (Overrides(type="audio"), "type"),
         (Overrides(lang="not a tag"), "lang"),
         (Overrides(headline="x" * 2001), "headline"),
+        (Overrides(embargo="tomorrow noon"), "embargo"),
     ],
 )
 def test_bad_overrides_are_refused_naming_them(overrides, field):

@@ -211,6 +211,19 @@ def test_a_new_file_for_an_embargoed_picture_keeps_its_embargo(client, tmp_path)
     assert latest["version"] == "2" and latest["embargoedUntil"] == lift
 
 
+
+def test_a_file_is_taken_in_under_embargo_from_its_first_version(client, tmp_path):
+    photo = picture(tmp_path / "embargoed.jpg", 320, 200).read_bytes()
+    posted = client.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"},
+                         params={"embargo": "2099-06-01T08:00:00+03:00"})
+    assert posted.status_code == 201, posted.text
+    doc = ninjs_of(client, posted.json()["id"])
+    assert (doc["version"], doc["embargoedUntil"]) == ("1", "2099-06-01T05:00:00Z")
+    bad = client.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"},
+                      params={"embargo": "soon"})
+    assert bad.status_code == 422 and bad.json()["field"] == "embargo"
+
+
 def test_a_posted_photo_reaches_each_subscriber_as_its_access_allows(server, client, db, tmp_path):
     """The issue's journey: the desk posts a photo; a full subscriber downloads each of
     its renditions with its key (the original byte for byte, the others at their sizes),
