@@ -198,7 +198,9 @@ def _format_of(request: Request, fmt: str | None) -> str:
     status_code=201,
     tags=["items"],
     openapi_extra=_ITEM_BODY,
-    responses=problems.responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
+    responses=problems.responses(400, 401, 403, 409, 413, 415, 422, 429, 503)
+    | {200: {"description": "The same item (or file) is stored already: `created` is false,"
+             " no new version"}},
 )
 async def post_item(
     request: Request,
