@@ -123,8 +123,8 @@ KEPT_BYTES = 64 << 20
 """Bytes of recent files kept in memory, per process."""
 _FAST = re.compile(r"/v1/items/(.+)/versions/([1-9][0-9]{0,8})/renditions/([^/]+)")
 _kept: LRUCache[str, bytes] = LRUCache(maxsize=KEPT_BYTES, getsizeof=len)
-_named: LRUCache[tuple[str, str], raw.Headers] = LRUCache(maxsize=4096)
-"""(blob, rendition name) -> its answer's headers, encoded once."""
+_named: LRUCache[tuple[str, str, str], raw.Headers] = LRUCache(maxsize=4096)
+"""(blob, rendition name, item id) -> its answer's headers, encoded once."""
 _kept_lock = threading.Lock()
 _Wanted = tuple[str, int, str, list[Stored]]
 """(item id, version, rendition name, the item's history) of a small file's request."""
@@ -166,12 +166,14 @@ def _answer(
     )
     key = rendition.blob
     with _kept_lock:
-        out = _named.get((key, name))
+        out = _named.get((key, name, item_id))
     if out is None:
-        named = files.headers(rendition, f"private, {IMMUTABLE}", files.filename(rendition))
+        named = files.headers(
+            rendition, f"private, {IMMUTABLE}", files.filename(rendition, item_id)
+        )
         out = raw.encoded(named.items())
         with _kept_lock:
-            _named[key, name] = out
+            _named[key, name, item_id] = out
     media_type = rendition.content_type or "application/octet-stream"
     if files.not_modified(f'"{key}"', wanted.get(b"if-none-match")):  # the ETag: the file's hash
         return (304, out, b"", media_type), key
@@ -252,7 +254,7 @@ async def get_version_rendition(
         left = max(0, int((until - utcnow()).total_seconds()))
         scope = "public" if request.query_params.get("by") == signing.PUBLIC else "private"
         cache = f"{scope}, max-age={left}"
-    return await _send(request, rendition, cache, files.filename(rendition))
+    return await _send(request, rendition, cache, files.filename(rendition, item_id))
 
 
 @router.head("/v1/items/{item_id:path}/renditions/{name}", include_in_schema=False)
@@ -263,7 +265,7 @@ async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     products, _ = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
     history = await _history(request, item_id)
     _, _, rendition = files.rendition_seen(products, history, None, name, item_id)
-    return await _send(request, rendition, "private, no-cache", files.filename(rendition))
+    return await _send(request, rendition, "private, no-cache", files.filename(rendition, item_id))
 
 
 @router.get(

@@ -107,11 +107,18 @@ def not_modified(etag: str, if_none_match: str | None) -> bool:
     return wanted == "*" or etag in wanted
 
 
-def filename(rendition: Rendition) -> str:
-    """``preview.jpg``, ``original.mov``: the rendition's name and its type's extension."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def filename(rendition: Rendition, item_id: str = "") -> str:
+    """``3471234-preview.jpg``, ``original.mov``: the last part of the item's id (when
+    given), the rendition's name and its type's extension — a desk downloading the
+    originals of twenty pictures gets twenty files, not ``original.jpg`` twenty times."""
     extension = (rendition.content_type.split("/")[-1] or "bin").replace("jpeg", "jpg")
     extension = extension.replace("quicktime", "mov")
-    return f"{rendition.name}.{extension}"
+    last = item_id.rstrip(":/").rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    stem = _UNSAFE.sub("-", last).strip("-.")[:64]
+    return f"{stem}-{rendition.name}.{extension}" if stem else f"{rendition.name}.{extension}"
 
 
 def _chunks(blobs: Blobs, key: str, start: int, end: int) -> Iterator[bytes]:

@@ -274,6 +274,13 @@ def test_the_fast_path_answers_as_the_route(wire):
         first, second, third = seen(key, name), seen(key, name), seen(key, name)
         assert first == second == third, (key, name)
     assert seen("full", "web")[2] == files["web"]
+    # Each file is named after its item, on either path (two items may share a blob).
+    for picture in (PICTURE, ENGLISH):
+        stem = picture.rsplit(":", 1)[-1]
+        key = "english" if picture == ENGLISH else "full"
+        for _ in range(2):
+            got = get(server, path("web", picture), keys[key])
+            assert got.headers["content-disposition"] == f"inline; filename*=UTF-8''{stem}-web.jpg"
 
 
 def test_a_probe_does_not_decide_the_address_files_are_linked_by(wire):

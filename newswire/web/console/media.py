@@ -201,7 +201,7 @@ async def rendition(request: Request, item_id: str, version: str, name: str) -> 
         request.app.state.blobs,
         found,
         "private, no-cache",  # asked again each time: the session decides
-        files.filename(found),
+        files.filename(found, item_id),
         lambda size: Response(status_code=416),
         extra={"Content-Security-Policy": "default-src 'none'; sandbox"},
     )

@@ -191,7 +191,7 @@ def _file(request: Request, item_id: str, name: str) -> tuple[Rendition, str]:
     subscriber = logged.principal.subscriber
     if request.query_params.get("download") and subscriber is not None:
         request.app.state.meter.add(subscriber.name, "portal", g.product)
-    return found, files.filename(found)
+    return found, files.filename(found, item_id)
 
 
 def _unsatisfiable(size: int) -> Response:
