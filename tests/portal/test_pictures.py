@@ -10,7 +10,7 @@ from urllib.parse import quote
 import lxml.html
 import pytest
 
-from tests.helpers import services
+from tests.helpers import retry_until, services
 from tests.media.files import video
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import World, ninjs
@@ -89,6 +89,39 @@ def test_a_story_shows_its_gallery_and_the_wire_its_thumbnails(world: World, pho
             assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
         [plain] = wire.xpath(f"//li[@data-id='{world.flash_id}']")
         assert not plain.xpath(".//img")
+
+
+def test_the_wire_and_search_filter_by_type_and_search_shows_thumbnails(
+    world: World, photo: bytes
+):
+    """A desk wanting pictures only asks the wire and search for ``type=picture``; a hit
+    shows the thumbnail the wire would (a picture's own, a story's first picture)."""
+    with world.login("reader@daily.example") as c:
+        wire = lxml.html.fromstring(c.get("/portal", params={"type": "picture"}).text)
+        shown = wire.xpath("//ol[@id='wire']/li/@data-id")
+        assert PHOTO in shown and STORY not in shown and world.flash_id not in shown
+        [selected] = wire.xpath("//select[@id='f-type']/option[@selected]/@value")
+        assert selected == "picture"
+        assert "type=picture" in wire.xpath("//ol[@id='wire']/@data-stream")[0]
+
+        def hits(**params: str) -> dict[str, str | None]:
+            page = c.get("/portal/search", params={"q": "أنقرة", **params})
+            assert page.status_code == 200, page.text
+            doc = lxml.html.fromstring(page.text)
+            return {
+                li.xpath("string(.//h3/a/@href)"): (li.xpath("string(.//img[@class='thumb']/@src)") or None)
+                for li in doc.xpath("//ol[@class='hits']/li")
+            }
+
+        found = retry_until(
+            lambda: (got := hits()) and item_url(PHOTO) in got and item_url(STORY) in got and got,
+            "the index to take the picture and the story in",
+        )
+        assert "/renditions/thumbnail?" in (found[item_url(PHOTO)] or "")
+        assert "/renditions/thumbnail?" in (found[item_url(STORY)] or "")
+        assert set(hits(type="picture")) == {item_url(PHOTO)}
+        refused = c.get("/portal/search", params={"q": "أنقرة", "type": "poster"})
+        assert refused.status_code == 400 and "type is text, picture" in refused.text
 
 
 @pytest.mark.parametrize("email", ["reader@daily.example", "reader@teasers.example"])

@@ -44,7 +44,7 @@ from newswire.delivery.hub import Hub, Listener, Out
 from newswire.delivery.renderer import Renderer
 from newswire.delivery.sse import EventStream
 from newswire.errors import BadInput, NotFound
-from newswire.model import NewsItem
+from newswire.model import ITEM_TYPES, NewsItem
 from newswire.search import query as q
 from newswire.store.base import Store, Stored
 from newswire.text.analyze import terms
@@ -65,6 +65,8 @@ class Filters(NamedTuple):
     subject: str = ""
     urgency: str = ""
     entity: str = ""
+    type: str = ""
+    """Only items of this type (``text``, ``picture``, …; not a topic's either)."""
     named: frozenset[str] = frozenset()
     """What ``entity`` matches, folded: itself and the ids of what it names
     (``newswire.enrich.pipeline.named_terms``); only ``entity`` itself when empty."""
@@ -76,12 +78,16 @@ class Filters(NamedTuple):
         subject: str | None,
         urgency: str | None,
         entity: str | None = None,
+        kind: str | None = None,
     ) -> Filters:
         """Checked filters (``BadInput`` naming the one at fault)."""
         language = (language or "").strip()
         subject = (subject or "").strip()
         urgency = (urgency or "").strip()
         entity = (entity or "").strip()
+        kind = (kind or "").strip()
+        if kind and kind not in ITEM_TYPES:
+            raise BadInput(f"type is {', '.join(ITEM_TYPES)}, not {kind[:20]!r}", field="type")
         if len(entity) > MAX_ENTITY:
             raise BadInput(f"entity is longer than {MAX_ENTITY} characters", field="entity")
         if language and not LANGUAGE_TAG.fullmatch(language):
@@ -94,9 +100,11 @@ class Filters(NamedTuple):
         if urgency:
             low, high = parse_urgency(urgency)
             urgency = str(low) if low == high else f"{low}-{high}"
-        return cls(language, subject, urgency, entity)
+        return cls(language, subject, urgency, entity, kind)
 
     def admits(self, item: NewsItem) -> bool:
+        if self.type and item.type != self.type:
+            return False
         if self.language:
             tag, wanted = item.language.lower(), self.language.lower()
             if tag != wanted and not tag.startswith(wanted + "-"):

@@ -36,7 +36,7 @@ from newswire.access.entitlement import visible
 from newswire.delivery.cursor import parse_cursor
 from newswire.enrich.pipeline import named_terms
 from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
-from newswire.model import EntityKind
+from newswire.model import ITEM_TYPES, EntityKind
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
@@ -73,7 +73,9 @@ def _store(request: Request) -> Store:
 
 def filters_of(request: Request) -> Filters:
     p = request.query_params
-    filters = Filters.of(p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"))
+    filters = Filters.of(
+        p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"), p.get("type")
+    )
     if filters.entity:  # by any of its names: the item shows one (حركة حماس for حماس)
         kinds: tuple[EntityKind, ...] = ("person", "organisation", "place")
         filters = filters._replace(named=named_terms(_store(request), filters.entity, kinds))
@@ -86,7 +88,23 @@ def choices(request: Request, lang: str) -> dict[str, Any]:
         "languages": LANGUAGES,
         "subjects": [(c, taxonomy.label(c, lang)) for c in TOP_TOPICS if taxonomy.known(c)],
         "urgencies": URGENCIES,
+        "types": ITEM_TYPES,
     }
+
+
+def search_thumbnails(
+    store: Store, principal: Principal, ids: list[str]
+) -> dict[str, dict[str, Any] | None]:
+    """Each hit's thumbnail, by the wire's rule (``files.thumbnail``): a picture's own, a
+    story's first picture the principal may see."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for item_id in ids:
+        try:
+            shown, g = visible(principal, store, item_id, None)
+        except NotFound:
+            continue
+        out[item_id] = files.thumbnail(store, principal, shown, g)
+    return out
 
 
 def wire_entries(
@@ -186,6 +204,7 @@ async def search(
         subject=filters.subject or None,
         urgency=filters.urgency or None,
         entity=filters.entity or None,
+        type=filters.type or None,
         sort="relevance",
         page=page,
         limit=SEARCH_PAGE,
@@ -195,6 +214,9 @@ async def search(
         results = await run_in_threadpool(searching.searcher.search, req, logged.principal.products)
     except BadInput as exc:
         return render(request, "portal_search.html", 400, results=None, error=exc.detail, **context)
+    thumbs = await run_in_threadpool(
+        search_thumbnails, _store(request), logged.principal, [h.id for h in results.hits]
+    )
     hits = [
         {
             "href": item_href(h.id),
@@ -208,6 +230,7 @@ async def search(
             "access": h.access,
             "withdrawn": False,  # a search never finds a withdrawn or embargoed item
             "embargoed": False,
+            "thumb": thumbs.get(h.id),
         }
         for h in results.hits
     ]
