@@ -47,7 +47,10 @@ def pipeline_of(state: State) -> Pipeline:
         if state.pipeline is None:
             settings = state.settings
             limits = Limits(
-                max_bytes=settings.max_media_bytes, iptc_charset=settings.iptc_charset
+                max_bytes=settings.max_media_bytes,
+                seconds=settings.media_seconds,
+                memory=settings.media_memory_bytes,
+                iptc_charset=settings.iptc_charset,
             )
             state.pipeline = Pipeline(state.blobs, limits, workers=WORKERS)
         pipeline: Pipeline = state.pipeline

@@ -66,6 +66,18 @@ SETTINGS: tuple[Setting, ...] = (
         " `POST /v1/items`); larger ones get 413.",
     ),
     Setting(
+        "media_seconds",
+        "300",
+        "Longest a picture or video file may take to be read and made into renditions, in"
+        " seconds (video transcoding is what takes long); past it the file is refused (422).",
+    ),
+    Setting(
+        "media_memory_bytes",
+        str(1024**3),
+        "Most memory each process working on one picture or video file may take, in bytes"
+        " (the worker, and exiftool, ffprobe and ffmpeg under it); past it the file is refused.",
+    ),
+    Setting(
         "iptc_charset",
         "cp1252",
         "Character set of a picture's IPTC-IIM text when the file declares none and the text"
@@ -269,6 +281,8 @@ class Settings:
     max_item_bytes: int = field(default_factory=lambda: int_setting("max_item_bytes"))
     max_media_bytes: int = field(default_factory=lambda: int_setting("max_media_bytes"))
     iptc_charset: str = field(default_factory=charset_setting)
+    media_seconds: float = field(default_factory=lambda: number_setting("media_seconds"))
+    media_memory_bytes: int = field(default_factory=lambda: int_setting("media_memory_bytes"))
     base_url: str = field(default_factory=lambda: setting("base_url"))
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))

@@ -33,7 +33,15 @@ from newswire.ingest import AUTO, is_media, iter_files, keep_files, parse_bytes,
 from newswire.media import Limits, Media, Pipeline
 from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem
-from newswire.settings import BY_NAME, SETTINGS, charset_setting, setting, steps_setting
+from newswire.settings import (
+    BY_NAME,
+    SETTINGS,
+    charset_setting,
+    int_setting,
+    number_setting,
+    setting,
+    steps_setting,
+)
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item, strip_unencodable
@@ -118,7 +126,12 @@ def ingest(
     workers = workers or os.cpu_count() or 1
     try:
         steps = steps_setting()
-        limits = Limits(max_bytes=max_media, iptc_charset=charset_setting())
+        limits = Limits(
+            max_bytes=max_media,
+            seconds=number_setting("media_seconds"),
+            memory=int_setting("media_memory_bytes"),
+            iptc_charset=charset_setting(),
+        )
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
     stored = unchanged = 0

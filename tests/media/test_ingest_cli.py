@@ -122,6 +122,22 @@ def test_undeclared_iptc_is_read_in_the_character_set_the_setting_names(store_ur
     assert bad.returncode == 2 and "NEWSWIRE_IPTC_CHARSET='klingon'" in bad.stderr.decode()
 
 
+def test_the_time_and_memory_a_file_may_take_are_settings(store_url, tmp_path):
+    """An operator whose desk sends long 4K video raises NEWSWIRE_MEDIA_SECONDS; one on a
+    small machine lowers it: past it the file is refused by name, nothing stored. A value
+    that is not a number is refused as the setting it is."""
+    slow = picture(tmp_path / "slow.png", 4000, 3000, fmt="PNG")
+    hurried = newswire("ingest", str(slow), db=store_url, env={"NEWSWIRE_MEDIA_SECONDS": "0.05"})
+    assert hurried.returncode == 1
+    assert "slow.png" in hurried.stderr.decode() and "longer than 0.05 s" in hurried.stderr.decode()
+    assert not items_of(store_url)
+    for env in ({"NEWSWIRE_MEDIA_SECONDS": "soon"}, {"NEWSWIRE_MEDIA_MEMORY_BYTES": "0"}):
+        bad = newswire("ingest", str(slow), db=store_url, env=env)
+        assert bad.returncode == 2 and next(iter(env)) in bad.stderr.decode(), bad.stderr
+    done = newswire("ingest", str(slow), db=store_url, env={"NEWSWIRE_MEDIA_SECONDS": "120"})
+    assert done.returncode == 0, done.stderr.decode()
+
+
 def test_pictures_and_sound_of_other_formats_are_refused_as_such_not_as_text(store_url, tmp_path):
     """A desk folder holds GIFs, phone AVIFs, voice memos: each refused saying it is a
     format newswire does not take (by its extension, or its bytes without one), never
