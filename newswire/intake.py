@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from newswire.enrich.pipeline import append_enriched
-from newswire.errors import NotFound, TooLarge, UnsupportedFormat
+from newswire.errors import NewswireError, NotFound, TooLarge, UnsupportedFormat
 from newswire.media import Limits, Pipeline
 from newswire.media.detect import ALIASES, HEAD, UNDECLARED, detect, sniff
 from newswire.media.items import Overrides, check_overrides, check_previous, item_of, media_id
@@ -124,9 +124,14 @@ async def take(
         with os.fdopen(fd, "wb") as file:
             await _spool(body, file, limit)
         pipeline = pipeline_of(state)
-        media = await run_in_threadpool(
-            pipeline.take, path, name="body", declared=declared or None
-        )
+        try:
+            media = await run_in_threadpool(
+                pipeline.take, path, name="body", declared=declared or None
+            )
+        except NewswireError as exc:
+            if name and exc.field == "body":  # the problem names the file as the sender does
+                exc.detail = f"{name}: {exc.detail}"
+            raise
 
         def store_it() -> Receipt:
             store = state.store

@@ -122,6 +122,18 @@ def test_a_bad_body_is_refused_naming_the_field_and_nothing_is_stored(
     assert client.get("/health").status_code == 200
 
 
+def test_a_refused_file_is_named_as_the_sender_named_it(client, db, tmp_path):
+    """With ``?name=`` (the file's name, as the console and a desk's script send it), the
+    problem says which file was refused, as ``newswire ingest`` does."""
+    data = (whole := jpeg_bytes(tmp_path))[: len(whole) * 2 // 3]  # truncated
+    refused = client.post("/v1/items", content=data, params={"name": "IMG_2041.jpg"},
+                          headers={"Content-Type": "image/jpeg"})
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["field"] == "body", problem
+    assert problem["detail"].startswith("body: IMG_2041.jpg: the picture cannot be decoded")
+
+
 def test_overrides_are_refused_before_the_file_is_read(client, db, tmp_path):
     photo = picture(tmp_path / "p.jpg", 64, 48).read_bytes()
     before = blob_keys(db)
