@@ -126,6 +126,11 @@ class Rendition(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Bytes."""
     duration: float | None = None
     """Seconds (video, audio)."""
+    video_codec: str = ""
+    """The video's codec as ffprobe names it (``h264``, ``hevc``, ``prores``): ninjs 3.x
+    ``videoCodec``."""
+    frame_rate: float | None = None
+    """Frames a second (video): ninjs 3.x ``frameRate``."""
     blob: str = ""
     """newswire's own content address of the stored file (SHA-256, hex). Internal: no
     format ever writes it."""

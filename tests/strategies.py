@@ -168,6 +168,8 @@ rendition = st.builds(
     height=st.one_of(st.none(), st.integers(1, 10_000)),
     size=st.one_of(st.none(), st.integers(0, 2**40)),
     duration=st.one_of(st.none(), st.integers(0, 7200).map(float), st.just(93.5)),
+    video_codec=st.sampled_from(["", "h264", "hevc", "prores"]),
+    frame_rate=st.one_of(st.none(), st.just(25.0), st.just(29.97)),
 )
 association = st.builds(
     Association,

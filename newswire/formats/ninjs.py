@@ -41,7 +41,8 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   refused). contentcreated: ``contentCreated``. description, credit:
   ``descriptions[{role: caption}]``, ``descriptions[{role: credit}]`` (a description without
   role is a story's lead, a media item's caption). renditions: ``renditions[{name, href,
-  contentType, width, height, sizeInBytes, duration}]`` (never the blob; an href must be
+  contentType, width, height, sizeInBytes, duration, videoCodec, frameRate}]`` (3.x; the
+  codec as ffprobe names it, ``h264``) (never the blob; an href must be
   http(s)). associations: ``associations[{name, rel, uri, type, headlines}]`` (2.x: no
   rel); an association with a ``type`` is an association, one without a related link.
   Both arrays are also read as objects keyed by name (ninjs 1.x).
@@ -553,6 +554,7 @@ def _rendition_in(obj: Json, where: str, v2: bool) -> Rendition:
     if href and not is_web_url(href):
         raise ParseError(f"must be an http(s) URL, not {href[:60]!r}", field=f"{where}href")
     duration = _number(obj, "duration", where, whole=False)
+    rate = None if v2 else _number(obj, "frameRate", where, whole=False)
     return Rendition(
         name=name,
         href=href,
@@ -561,6 +563,8 @@ def _rendition_in(obj: Json, where: str, v2: bool) -> Rendition:
         height=_number(obj, "height", where, whole=True),
         size=_number(obj, "sizeinbytes" if v2 else "sizeInBytes", where, whole=True),
         duration=None if duration is None else float(duration),
+        video_codec="" if v2 else _text(obj, "videoCodec", where),
+        frame_rate=None if rate is None else float(rate),
     )
 
 
@@ -587,9 +591,11 @@ def _rendition_out(r: Rendition, v2: bool) -> Json:
         ("height", r.height),
         ("sizeinbytes" if v2 else "sizeInBytes", r.size),
         ("duration", r.duration),
-    ):
+        *(() if v2 else (("videoCodec", r.video_codec), ("frameRate", r.frame_rate))),
+    ):  # 2.x renditions have no codec or frame rate (its schema allows no other property)
         if value is not None and value != "":
-            out[key] = int(value) if key == "duration" and float(value).is_integer() else value
+            whole = key in ("duration", "frameRate") and float(value).is_integer()
+            out[key] = int(value) if whole else value
     return out  # never the blob: newswire's own address of the file
 
 

@@ -27,6 +27,8 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Seconds, for video."""
     codecs: list[str] = msgspec.field(default_factory=list)
     """Video then audio codec (``h264``, ``aac``), for video."""
+    frame_rate: float | None = None
+    """Frames a second, for video."""
     headline: str = ""
     caption: str = ""
     byline: str = ""

@@ -118,6 +118,8 @@ class Pipeline:
         original = Rendition(
             name="original", blob=self.blobs.put(path), content_type=info.content_type,
             width=info.width, height=info.height, size=size, duration=info.duration,
+            video_codec=info.codecs[0] if info.kind == "video" and info.codecs else "",
+            frame_rate=info.frame_rate,
         )
         renditions = [original]
         for made in outcome.made:
@@ -126,7 +128,8 @@ class Pipeline:
                 Rendition(
                     name=made.name, blob=self.blobs.put(file), content_type=made.content_type,
                     width=made.width, height=made.height, size=file.stat().st_size,
-                    duration=made.duration,
+                    duration=made.duration, video_codec=made.video_codec,
+                    frame_rate=made.frame_rate,
                 )
             )
         return Media(info=info, renditions=renditions)

@@ -87,6 +87,8 @@ class Exiftool:
 class Stream(msgspec.Struct, kw_only=True):
     codec_type: str = ""
     codec_name: str = ""
+    avg_frame_rate: str = ""
+    """Frames a second as a fraction (``30000/1001``; ``0/0`` when unknown)."""
     width: int = 0
     height: int = 0
     tags: dict[str, str] = {}
@@ -112,6 +114,8 @@ class Video(msgspec.Struct, kw_only=True):
     duration: float
     codecs: list[str]
     creation_time: str | None
+    frame_rate: float | None = None
+    """Frames a second (``29.97``), None when ffprobe does not know."""
 
 
 def ffprobe(path: Path, *, timeout: float) -> Video:
@@ -143,7 +147,18 @@ def ffprobe(path: Path, *, timeout: float) -> Video:
         width=width, height=height, rotation=rotation, duration=duration,
         codecs=[video.codec_name, *audio[:1]],
         creation_time=probed.format.tags.get("creation_time") or video.tags.get("creation_time"),
+        frame_rate=_rate(video.avg_frame_rate),
     )
+
+
+def _rate(fraction: str) -> float | None:
+    """``30000/1001`` -> 29.97 (two decimals); None for ``0/0`` or what is not a rate."""
+    top, _, bottom = fraction.partition("/")
+    try:
+        rate = float(top) / float(bottom or 1)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return round(rate, 2) if 0 < rate < 1000 else None
 
 
 def _rotation(stream: Stream) -> int:

@@ -57,6 +57,8 @@ class Made(msgspec.Struct, kw_only=True):
     width: int
     height: int
     duration: float | None = None
+    video_codec: str = ""
+    frame_rate: float | None = None
 
 
 _vips: Any = None
@@ -184,5 +186,6 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
     )
     shown = ffprobe(preview, timeout=deadline - time.monotonic())
     made.append(Made(name="preview", path=str(preview), content_type="video/mp4",
-                     width=shown.width, height=shown.height, duration=shown.duration))
+                     width=shown.width, height=shown.height, duration=shown.duration,
+                     video_codec=shown.codecs[0], frame_rate=shown.frame_rate))
     return made

@@ -73,7 +73,8 @@ def _work(path: Path, format_name: str, out: Path, limits: Limits) -> tuple[Medi
         text["capture_time"] = text["capture_time"] or iso_date(video.creation_time)
         info = MediaInfo(
             kind=fmt.kind, content_type=fmt.content_type, width=video.width,
-            height=video.height, duration=video.duration, codecs=video.codecs, **text,
+            height=video.height, duration=video.duration, codecs=video.codecs,
+            frame_rate=video.frame_rate, **text,
         )
         return info, made
     width, height, orientation = picture_header(path, max_pixels=limits.max_pixels)

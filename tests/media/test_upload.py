@@ -88,6 +88,14 @@ def test_a_video_body_is_a_video_item_with_a_poster(client, tmp_path):
     names = {r["name"]: r for r in doc["renditions"]}
     assert names["poster"]["contentType"] == "image/jpeg"
     assert abs(names["original"]["duration"] - 1.0) < 0.2
+    # The codec and frame rate ffprobe reads (ninjs 3.x videoCodec, frameRate): the test
+    # clip is H.264 at 25 frames a second, and so is the preview newswire makes of it.
+    for name in ("original", "preview"):
+        assert (names[name]["videoCodec"], names[name]["frameRate"]) == ("h264", 25), name
+    assert "videoCodec" not in names["poster"]
+    v2 = client.get(f"/v1/items/{quote(posted.json()['id'], safe='')}", params={"format": "ninjs2"})
+    assert v2.status_code == 200, v2.text
+    assert all("videoCodec" not in r for r in v2.json()["renditions"])  # 2.x has no such key
 
 
 @pytest.mark.parametrize(
