@@ -9,7 +9,8 @@
 - ``type``: the file's kind (``picture``, ``graphic`` for PNG, ``video``); the editor may
   turn a picture into a graphic or back, never a picture into a video.
 - ``headline``: the embedded headline (a video's title), else the file's name without
-  its extension (a name given with the upload, or the file's on the command line).
+  its extension (a name given with the upload, or the file's on the command line), else
+  the caption's first words (an upload with neither: a page and a feed entry need one).
 - ``description`` the caption; ``byline``, ``credit``, ``copyright_notice``,
   ``keywords`` as embedded; ``dateline.place`` the city (the country when there is no
   city), and the country a place entity (``rel`` ``located``).
@@ -173,7 +174,7 @@ def item_of(
     city, country = pick(o.city, info.city), pick(o.country, info.country)
     keywords = info.keywords if o.keyword is None else [k for k in map(plain, o.keyword) if k]
     lang = o.lang if o.lang not in (None, AUTO) else _detect(f"{headline}\n{caption}")
-    headline = headline or _stem(name)  # after: a file's name says nothing of a language
+    headline = headline or _stem(name) or _first_words(caption)  # after: no language in it
     item_id = o.id.strip() if o.id is not None else media_id(media)
     embargo = None
     if previous is not None:
@@ -204,6 +205,15 @@ def item_of(
         renditions=list(renditions),
         embargo_until=embargo,
     )
+
+
+def _first_words(text: str, most: int = 80) -> str:
+    """The words of ``text`` that fit in ``most`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= most:
+        return text
+    cut = text[: most + 1].rsplit(" ", 1)[0] if " " in text[:most] else text[:most]
+    return cut.rstrip(" ,.;:،؛") + "…"
 
 
 def _stem(name: str) -> str:

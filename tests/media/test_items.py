@@ -62,6 +62,13 @@ def test_without_a_headline_the_file_name_is_one(pipeline, tmp_path):
     item = check_item(item_of(media, name="chart-of-the-day.png"))
     assert (item.type, item.headline, item.language) == ("graphic", "chart-of-the-day", "")
     assert item_of(media, Overrides(type="picture")).type == "picture"
+    # Sent with no name (a bare upload) and no headline: the caption's first words.
+    caption = "رسم بياني يبين أسعار النفط في الأسواق العالمية خلال الأسبوع الماضي" * 2
+    named = item_of(media, Overrides(caption=caption))
+    assert named.headline.endswith("…") and caption.startswith(named.headline[:-1])
+    assert len(named.headline) <= 81 and named.language == "ar"
+    assert item_of(media, Overrides(caption="خريطة غزة")).headline == "خريطة غزة"
+    assert item_of(media).headline == ""  # nothing to name it by
 
 
 def test_a_video_is_a_video_item_with_a_poster_and_a_duration(pipeline, tmp_path):
