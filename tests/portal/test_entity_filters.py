@@ -10,6 +10,7 @@ people and organisations their source named (ninjs ``people``/``organisations``)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -233,15 +234,17 @@ def test_search_filters_by_a_place_person_or_organisation(desk: Desk):
         assert field.get("value") == GAZA_NAME
 
 
+def api_search(c, **params: str) -> set[str]:
+    """The ids ``GET /v1/search?q=المساعدات`` finds with ``params``."""
+    found = c.get("/v1/search", params={"q": "المساعدات", **params})
+    assert found.status_code == 200, found.text
+    return {h["id"] for h in found.json()["hits"]}
+
+
 def test_the_search_api_entity_filter_matches_places_and_place_still_works(desk: Desk):
     key = make_key(desk.db, "--subscriber", "daily", "--name", "daily-key")
     with desk.server.client(key) as c:
-
-        def ids(**params: str) -> set[str]:
-            found = c.get("/v1/search", params={"q": "المساعدات", **params})
-            assert found.status_code == 200, found.text
-            return {h["id"] for h in found.json()["hits"]}
-
+        ids = functools.partial(api_search, c)
         retry_until(lambda: desk.meeting in ids(), "the index to take the items in")
         assert desk.seed in ids(entity=GAZA_NAME) and desk.sport not in ids(entity=GAZA_NAME)
         assert ids(entity=PERSON["literal"]) == {desk.meeting}
@@ -261,12 +264,7 @@ def test_an_entity_is_found_by_any_of_its_names_not_only_the_one_shown(desk: Des
         assert quote(desk.seed, safe=":@") in found.text
     key = make_key(desk.db, "--subscriber", "daily", "--name", "daily-names")
     with desk.server.client(key) as c:
-
-        def ids(**params: str) -> set[str]:
-            found = c.get("/v1/search", params={"q": "المساعدات", **params})
-            assert found.status_code == 200, found.text
-            return {h["id"] for h in found.json()["hits"]}
-
+        ids = functools.partial(api_search, c)
         retry_until(lambda: desk.meeting in ids(), "the index to take the items in")
         for params in ({"place": "Gaza"}, {"entity": "حماس"}, {"entity": "Gaza"}):
             assert desk.seed in ids(**params) and desk.sport not in ids(**params), params
