@@ -131,6 +131,19 @@ class NewswireApp(FastAPI):
                 return
         await super().__call__(scope, receive, logs.Tagged(send, rid))
 
+    def shutting_down(self) -> None:
+        """uvicorn has begun to shut down (``newswire.api.protocol.Protocol.shutdown``):
+        new waits end at once, waiting long polls answer with what they have and live
+        streams close with a reason (``Hub.begin_stop``), before uvicorn's graceful
+        timeout cancels what is still open and runs the lifespan's shutdown."""
+        state = self.state
+        if state.closing:
+            return
+        state.closing = True
+        hub = getattr(state, "hub", None)
+        if hub is not None:
+            hub.begin_stop()
+
     def answer_now(
         self, path: str, query: bytes, headers: list[tuple[bytes, bytes]]
     ) -> raw.Answer | None:

@@ -71,6 +71,16 @@ class Protocol(HttpToolsProtocol):
             return
         super().on_message_complete()
 
+    def shutdown(self) -> None:
+        """uvicorn's server is stopping (SIGTERM, Ctrl-C): as uvicorn does, close the
+        connection if idle, else after its response; and tell the application, once, so
+        that its streams and long polls end now rather than be cancelled when the
+        graceful timeout runs out (``NewswireApp.shutting_down``)."""
+        super().shutdown()
+        app = self._app if self._app is not None else _newswire(self.app)
+        if app is not False:
+            app.shutting_down()
+
     def _answer(self) -> bool:
         """Answer the request now if the connection is idle and the application has its
         answer in memory; True when the response is written."""

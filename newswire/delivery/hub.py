@@ -58,6 +58,8 @@ microseconds each): what another process publishes reaches this one's streams, a
 revoked there is refused here, within about this."""
 ACCESS_CHECK_SECONDS = 1.0
 """How often the access generation is read even when the watch saw nothing."""
+SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
+"""Why a live connection ends when the server stops (a WebSocket closes with 1001)."""
 _HEAD = msgspec.json.Encoder()
 
 
@@ -386,11 +388,25 @@ class Hub:
         for job in (*jobs, self._heartbeats):
             self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
 
-    async def stop(self) -> None:
+    def begin_stop(self) -> None:
+        """The server has begun to shut down: waits end now (a long poll answers with what
+        it has) and every live connection is closed with a reason, while the server still
+        writes to its connections. (uvicorn waits ``timeout_graceful_shutdown`` seconds
+        for open requests, cancels what is left, and only then runs the application's
+        shutdown, ``stop``: streams and long polls, which never end by themselves, were
+        all cut then, the long polls with a 500.) Once: ``Protocol.shutdown`` calls it
+        for each connection."""
+        if self._closing:
+            return
         self._closing = True
         self._wake_waiters()
         for listener in self.listeners():
-            listener.close("the server is shutting down: reconnect to resume")
+            listener.close(SHUTTING_DOWN)
+
+    async def stop(self) -> None:
+        self.begin_stop()
+        for listener in self.listeners():  # any that came since ``begin_stop``
+            listener.close(SHUTTING_DOWN)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -422,6 +438,8 @@ class Hub:
         if audience is None:
             audience = self.audiences[key] = Audience(list(principal.products), fmt)
         listener = Listener(self, audience, principal, channel, after, self.max_pending)
+        if self._closing:  # a request that began as the server stopped: it ends at once
+            listener.close(SHUTTING_DOWN)
         audience.listeners.add(listener)
         self.metrics.streams.labels(channel).inc()
         return listener
