@@ -648,7 +648,8 @@ def _decide(
             what = f"version {version} of item" if version else "item"
             raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
         stored, g = visible
-        etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed)
+        made = state.renderer.fingerprint
+        etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed, made)
         return codec, stored, g, etag, headers
 
     key = ("item", id(principal), item_id, version, fmt, accept)
@@ -657,10 +658,13 @@ def _decide(
 
 
 @functools.lru_cache(maxsize=4096)
-def _item_headers(seq: int, codec: str, access: str, embargoed: bool) -> tuple[str, raw.Headers]:
+def _item_headers(
+    seq: int, codec: str, access: str, embargoed: bool, made: str
+) -> tuple[str, raw.Headers]:
     """The ETag and headers of an item's answer, encoded once for every request of it."""
-    # A stored version never changes: its sequence number, format and access name it.
-    etag = f'"{seq}-{codec}-{access}"'
+    # A stored version never changes: its sequence number, format and access name it, and
+    # how this process renders (``made``: the code, the teaser's length, the files' base).
+    etag = f'"{seq}-{codec}-{access}-{made}"'
     headers = [
         ("ETag", etag),
         ("Vary", "Accept, Authorization"),

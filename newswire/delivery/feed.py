@@ -196,7 +196,7 @@ class FeedPages:
         entries, reached, position = self.scan(decisions, request.after, request.limit)
         (self._store if position < 0 else self._tail).inc()
         full = len(entries) >= request.limit
-        etag = _etag(key, reached, [c.seq for c, _ in entries])
+        etag = _etag(key, reached, [c.seq for c, _ in entries], self.renderer.fingerprint)
         if if_none_match and etag in if_none_match:
             return etag
         body, media_type = self._render(request, entries, reached)
@@ -282,6 +282,8 @@ def next_href(cursor: int, limit: int, fmt: str | None) -> str:
     return f"/v1/feed?{urlencode(query)}"
 
 
-def _etag(key: PageKey, reached: int, seqs: list[int]) -> str:
-    digest = hashlib.blake2b(repr((key, reached, seqs)).encode(), digest_size=12)
+def _etag(key: PageKey, reached: int, seqs: list[int], made: str) -> str:
+    """The page's ETag: its key, the entries it spans and how it is rendered (``made``:
+    ``Renderer.fingerprint``)."""
+    digest = hashlib.blake2b(repr((key, reached, seqs, made)).encode(), digest_size=12)
     return f'"{digest.hexdigest()}"'

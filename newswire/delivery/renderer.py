@@ -12,14 +12,17 @@ feed, streams and WebSockets join it to a small head of their own.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
+from pathlib import Path
 from typing import TypeAlias
 from urllib.parse import quote
 
 import msgspec
 from cachetools import LRUCache
 
-from newswire import formats
+from newswire import __version__, formats
 from newswire.access.entitlement import Access
 from newswire.formats.base import Codec, FeedMeta
 from newswire.model import NewsItem
@@ -36,6 +39,20 @@ _STRING = msgspec.json.Encoder().encode
 RenderKey: TypeAlias = tuple[str, int, str, str] | tuple[str, int, str, str, str]
 """What a rendering is kept under: (id, version, format, access), and ``"embedded"`` after
 them for the rendering embedded in an envelope."""
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code this process runs (every module of the newswire package, and
+    its version): the bytes a stored version is rendered into change with it, and
+    ``__version__`` alone does not say so (it stays the same from commit to commit).
+    Read once per process, on first use (about 10 ms)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(__version__.encode(), digest_size=8)
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\x1f")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def rendition_path(item_id: str, version: int, name: str) -> str:
@@ -58,10 +75,26 @@ class Renderer:
         """The server's URL, before the path of each rendition ``href`` of the items it
         renders (the ``base_url`` setting; else the app sets it from the first request it
         serves: a rendering is made once for every caller, so it cannot vary by request)."""
+        self._made: tuple[int, str] | None = None
+        self._fingerprint = ""
         self._cache: LRUCache[RenderKey, bytes] = LRUCache(maxsize=capacity, getsizeof=len)
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """What the bytes of a rendering depend on besides the version, its format and its
+        access: the code (``release``), the teaser's length, the base of files' links.
+        Part of every ETag naming renderings (an item's, a feed page's), so that after an
+        upgrade or a change of those settings a client's ``If-None-Match`` is not
+        answered 304 for bytes that are no longer what it holds."""
+        made = (self.teaser_chars, self.base)
+        if made != self._made:
+            parts = repr((release(), *made)).encode()
+            self._fingerprint = hashlib.blake2b(parts, digest_size=6).hexdigest()
+            self._made = made
+        return self._fingerprint
 
     def view(self, item: NewsItem, access: Access) -> NewsItem:
         """The item as this access level sees it: a teaser keeps only the small

@@ -63,7 +63,10 @@ def wire(module_store_url):
     finally:
         blobs.close()
         store.close()
-    ours, theirs = Server(db), Server(db, http="httptools")
+    # One base URL for both, as the nodes behind one address have: links to files start
+    # with it, and so the bytes and the ETags that name them are the same.
+    env = {"NEWSWIRE_BASE_URL": "http://newswire.example"}
+    ours, theirs = Server(db, env=env), Server(db, http="httptools", env=env)
     ours.db = db
     yield ours, theirs, keys, thumbnail
     ours.close()
