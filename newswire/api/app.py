@@ -40,7 +40,7 @@ from newswire.delivery.feed import FeedPages
 from newswire.delivery.histories import Histories
 from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
-from newswire.delivery.renderer import Renderer
+from newswire.delivery.renderer import Renderer, release
 from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
@@ -196,6 +196,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.herald = herald = Herald(bus)
         herald.start()
         await searching.start()
+        await run_in_threadpool(release)  # read once, not by the first request's ETag
         for start in app.state.on_start:
             await start(app)
         flusher = asyncio.create_task(_flush_usage(meter, principals, store))
