@@ -75,27 +75,32 @@ async def answer(
         if page.entries or not waiting or state.closing:
             break
         state.metrics.feed_waits.inc()
-        cycle = None if send is None or if_none_match else waiters.response_cycle(send)
-        if cycle is not None:
-            # Parked with the waiters of the same page: the round that moves the log past
-            # it answers them all (raising ``Answered`` here), or hands this one its page
-            # or the cursor to look again from.
-            outcome = await feed_pages.waiters.park(
-                request._replace(after=max(cursor, page.next)),
-                cycle,
-                principal.subscriber.name if principal.subscriber else None,
-                lambda p: _headers(p.etag, p.next, limit, fmt, notes),
-                deadline,
-            )
-            if outcome == waiters.ACCESS:
-                break  # answered with what it has: the next request is judged again
-            if isinstance(outcome, int):
-                cursor = max(cursor, outcome)
-                continue
-            page = outcome
-            break
-        if not await hub.wait_beyond(page.next, deadline - loop.time()):
-            break
+        parked = state.metrics.feed_waiting
+        parked.inc()
+        try:
+            cycle = None if send is None or if_none_match else waiters.response_cycle(send)
+            if cycle is not None:
+                # Parked with the waiters of the same page: the round that moves the log
+                # past it answers them all (raising ``Answered`` here), or hands this one
+                # its page or the cursor to look again from.
+                outcome = await feed_pages.waiters.park(
+                    request._replace(after=max(cursor, page.next)),
+                    cycle,
+                    principal.subscriber.name if principal.subscriber else None,
+                    lambda p: _headers(p.etag, p.next, limit, fmt, notes),
+                    deadline,
+                )
+                if outcome == waiters.ACCESS:
+                    break  # answered with what it has: the next request is judged again
+                if isinstance(outcome, int):
+                    cursor = max(cursor, outcome)
+                    continue
+                page = outcome
+                break
+            if not await hub.wait_beyond(page.next, deadline - loop.time()):
+                break
+        finally:
+            parked.dec()
         cursor = max(cursor, page.next)
     return _answer(state, principal, page, request, if_none_match)
 

@@ -166,6 +166,11 @@ class Metrics:
             " ASGI application ran (kept feed pages, items, small files: newswire.api.protocol).",
             registry=self.registry,
         )
+        self.feed_waiting = Gauge(
+            "newswire_feed_waiting",
+            "Long polls of the feed waiting now for the log to move.",
+            registry=self.registry,
+        )
         self.feed_waits = PromCounter(
             "newswire_feed_waits",
             "Times a long poll of the feed began waiting for the log to move: once when it "

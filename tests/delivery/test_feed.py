@@ -119,6 +119,8 @@ def test_a_long_poll_waits_until_an_item_of_the_callers_arrives(wire):
     poller.start()
     retry_until(lambda: waits(wire) >= began + 1, "the long poll to wait")
     assert poller.is_alive(), "the long poll answered before anything was published"
+    # /metrics says how many long polls wait now (the README's "long polls waiting").
+    assert metric(wire.server.url, "newswire_feed_waiting") == 1
     wire.publish(sport("urn:feed:poll:not-delta"))  # wakes the hub, not delta's: waits on
     retry_until(lambda: waits(wire) >= began + 2, "the long poll to wait again")
     assert poller.is_alive(), "the long poll answered an item that is not the caller's"
@@ -128,6 +130,9 @@ def test_a_long_poll_waits_until_an_item_of_the_callers_arrives(wire):
     page = result["response"].json()
     assert [e["id"] for e in page["items"]] == ["urn:feed:poll:1"]
     assert page["items"][0]["sequence"] == receipt["sequence"] == int(page["next"])
+    retry_until(
+        lambda: metric(wire.server.url, "newswire_feed_waiting") == 0, "no long poll waiting"
+    )
 
 
 def test_a_long_poll_with_nothing_new_answers_an_empty_page_after_the_wait(wire):
