@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
 
 from newswire.errors import NewswireError, TooManyRequests
 
@@ -113,8 +116,8 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
-    if exc.status_code == 405:
-        response.headers["Allow"] = allowed(request)
+    if exc.status_code == 405 and (methods := allowed(request)):
+        response.headers["Allow"] = methods  # else Starlette's, of the route it matched
     return response
 
 
@@ -123,11 +126,22 @@ def allowed(request: Request) -> str:
 
     Starlette names only the methods of the first route whose path matched, and a path
     has one route per method here (``GET`` and ``POST /v1/webhooks``): the methods of
-    every route with that route's path template are gathered instead."""
+    every route with that route's path template are gathered instead, included routers'
+    too (``_every_route``). "" when the route has no template to go by (a plain
+    Starlette route, as the public site's are: Starlette's own header names its methods)."""
     matched = request.scope.get("route")
     template = getattr(matched, "path", None)
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in _every_route(request.app.router.routes):
         if getattr(route, "path", None) == template:
             methods.update(getattr(route, "methods", None) or ())
     return ", ".join(sorted(methods))
+
+
+def _every_route(routes: Sequence[BaseRoute]) -> Iterable[Any]:
+    """Every route of a router, with its path and methods. FastAPI 0.165 keeps each
+    included router as one entry of ``routes`` (whose routes are then in no list:
+    ``Allow`` came out empty) and names them with ``iter_route_contexts``; before, the
+    included routes were in ``routes`` themselves."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    return routes if contexts is None else contexts(routes)
