@@ -124,7 +124,8 @@ async def usage(
     principal: Principal = Depends(auth.read),
 ) -> dict[str, Any]:
     """Deliveries by day, subscriber, channel (feed, stream, ws, webhook, item) and product,
-    with totals; current to this request (the in-memory counts are written first)."""
+    with totals; current to this request for this process's counts (written first);
+    other processes and nodes add theirs every 2 s."""
     who = whose(principal, subscriber)
     if who and principal.subscriber is None:  # an admin key naming one: it must exist
         await run_in_threadpool(request.app.state.store.subscribers.get, who)
