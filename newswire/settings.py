@@ -31,8 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
         "workers",
         "auto",
         "Server processes sharing the port (`newswire serve --workers N`); `auto`: one per"
-        " CPU this process may run on. Each process keeps its own caches and live"
-        " connections; they coordinate through the store.",
+        " CPU this process may run on; at most 4 per CPU. Each process keeps its own caches"
+        " and live connections; they coordinate through the store.",
     ),
     Setting(
         "access_log",
@@ -191,15 +191,27 @@ def int_setting(name: str) -> int:
     return number
 
 
+MAX_WORKERS_PER_CPU = 4
+"""Server processes a CPU may have at most. One process keeps one core busy (its streams
+and long polls are coroutines, not processes) and up to about 200 MB of caches: more
+than a few per CPU only divide the same cores and multiply the memory. A typo such as
+``--workers 99999`` started processes until the machine ran out of memory."""
+
+
+def cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def workers_setting(value: str | None = None) -> int:
-    """Server processes: a whole number of 1 or more, or ``auto`` (one per CPU this
-    process may run on)."""
+    """Server processes: a whole number from 1 to ``MAX_WORKERS_PER_CPU`` per CPU, or
+    ``auto`` (one per CPU this process may run on)."""
     value = (setting("workers") if value is None else value).strip().lower()
     if value == "auto":
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # not on Linux
-            return max(1, os.cpu_count() or 1)
+        return cpus()
     try:
         number = int(value)
     except ValueError:
@@ -208,6 +220,13 @@ def workers_setting(value: str | None = None) -> int:
         ) from None
     if number < 1:
         raise BadInput(f"{value!r}: it must be 1 or more", field="workers")
+    most = MAX_WORKERS_PER_CPU * cpus()
+    if number > most:
+        raise BadInput(
+            f"{value!r}: at most {MAX_WORKERS_PER_CPU} per CPU ({most} here): a process keeps"
+            " a core busy and up to about 200 MB; auto is one per CPU",
+            field="workers",
+        )
     return number
 
 

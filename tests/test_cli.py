@@ -9,6 +9,7 @@ import pytest
 
 from newswire import formats
 from newswire.errors import BadInput
+from newswire.settings import MAX_WORKERS_PER_CPU, workers_setting
 from newswire.store import open_store
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED
@@ -189,6 +190,18 @@ def test_settings_and_options_out_of_range(db):
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
         result = newswire("serve", db=db, env={"NEWSWIRE_BUS": bus})
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
+
+
+def test_more_server_processes_than_the_cpus_can_run_are_refused():
+    # In process: were the bound lost, `serve --workers 99999` would start them all (it
+    # did, until the machine ran out of memory), so no test asks a server for that.
+    most = MAX_WORKERS_PER_CPU * workers_setting("auto")
+    assert workers_setting(str(most)) == most
+    with pytest.raises(BadInput, match="per CPU") as refused:
+        workers_setting(str(most + 1))
+    assert refused.value.field == "workers"
+    with pytest.raises(BadInput, match="per CPU"):
+        workers_setting("99999")
 
 
 def test_export_into_a_closed_pipe_is_quiet(db):
