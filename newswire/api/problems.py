@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
-from newswire.errors import NewswireError, TooManyRequests
+from newswire.errors import BadInput, NewswireError, TooManyRequests
 
 PROBLEM = "application/problem+json"
 
@@ -85,20 +85,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The same problem as newswire's own checks of a parameter (a cursor, a format):
+        # one ``type`` and ``title`` for every 400 a client's input causes.
         errors = exc.errors()
         first = errors[0] if errors else {}
         field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-        detail = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request"
-        return problem(
-            400,
-            "Bad request",
-            detail,
-            field=field,
-            errors=[
-                {"field": ".".join(map(str, e.get("loc", ())[1:])), "reason": e.get("msg", "")}
-                for e in errors
-            ],
-        )
+        said = BadInput(first.get("msg", "invalid") if field else "invalid request", field=field)
+        body = said.problem()
+        body["errors"] = [
+            {"field": ".".join(map(str, e.get("loc", ())[1:])), "reason": e.get("msg", "")}
+            for e in errors
+        ]
+        return JSONResponse(body, status_code=400, media_type=PROBLEM)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

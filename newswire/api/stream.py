@@ -149,9 +149,9 @@ async def websocket(
         cursor = _after(ws.headers.get("last-event-id"), after, state.hub)
     except NewswireError as exc:
         # Refused before the handshake completes: the client sees the HTTP status and body.
-        denial = problems.problem(exc.status, exc.title, exc.detail, field=exc.field)
+        # The same problem (type, headers) as the HTTP routes answer.
         try:
-            await ws.send_denial_response(denial)
+            await ws.send_denial_response(problems.from_error(exc))
         except RuntimeError:  # a server without the denial extension: a plain refusal
             await ws.close(1008, exc.detail[:120])
         return

@@ -101,6 +101,25 @@ def test_a_malformed_cursor_is_a_problem_naming_after(wire, cursor):
     assert "cursor" in problem["detail"]
 
 
+@pytest.mark.parametrize("params,field", [
+    ({"after": "abc"}, "after"),
+    ({"format": "bogus"}, "format"),
+    ({"limit": "0"}, "limit"),
+    ({"limit": "many"}, "limit"),
+    ({"wait": "-1"}, "wait"),
+])
+def test_every_bad_parameter_is_one_kind_of_problem_naming_it(wire, params, field):
+    # A client tells a 400 of its own making by the problem's type: a cursor or format
+    # was "urn:newswire:problem:bad-input", a limit or wait "about:blank", "Bad request".
+    response = wire.client("alpha").get("/v1/feed", params=params)
+    assert response.status_code == 400
+    problem = response.json()
+    assert (problem["type"], problem["title"], problem["field"]) == (
+        "urn:newswire:problem:bad-input", "Bad input", field,
+    )
+    assert problem["detail"].startswith(f"{field}: ")
+
+
 def waits(wire: Wire) -> float:
     """How many times long polls began waiting for the log (``newswire_feed_waits``)."""
     return metric(wire.server.url, "newswire_feed_waits_total")

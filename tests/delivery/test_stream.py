@@ -459,5 +459,6 @@ def test_websocket_refusals(wire):
     with pytest.raises(InvalidStatus) as bad_cursor, ws_connect(wire.server.url, wire.keys["alpha"], after="1.5"):
         pass
     assert bad_cursor.value.response.status_code == 400
-    assert b"after" in bad_cursor.value.response.body
+    refused = json.loads(bytes(bad_cursor.value.response.body))
+    assert (refused["type"], refused["field"]) == ("urn:newswire:problem:bad-input", "after")
 
