@@ -59,7 +59,8 @@ revoked there is refused here, within about this."""
 ACCESS_CHECK_SECONDS = 1.0
 """How often the access generation is read even when the watch saw nothing."""
 SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
-"""Why a live connection ends when the server stops (a WebSocket closes with 1001)."""
+"""Why a live connection ends when the server stops (a WebSocket closes with 1001, or
+with uvicorn's 1012 when uvicorn closes it first)."""
 _HEAD = msgspec.json.Encoder()
 
 
@@ -404,9 +405,7 @@ class Hub:
             listener.close(SHUTTING_DOWN)
 
     async def stop(self) -> None:
-        self.begin_stop()
-        for listener in self.listeners():  # any that came since ``begin_stop``
-            listener.close(SHUTTING_DOWN)
+        self.begin_stop()  # what comes after it is closed as it comes (``listen``)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

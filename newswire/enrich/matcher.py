@@ -72,7 +72,7 @@ def name_key(name: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", normalize(name))).strip()
 
 
-def _proclitics(key: str) -> list[tuple[str, int]]:
+def proclitic_forms(key: str) -> list[tuple[str, int]]:
     """Every written form of an Arabic ``key`` with proclitics, with the number of
     letters the proclitics add (``لل`` + ``قدس``: the article's alef is dropped)."""
     forms = []
@@ -84,10 +84,6 @@ def _proclitics(key: str) -> list[tuple[str, int]]:
             else:
                 forms.append((prefix + key, len(prefix)))
     return forms
-
-
-proclitic_forms = _proclitics
-"""``_proclitics``, for the gazetteer's stop list: the written forms a name matches."""
 
 
 class _CharMap(dict[int, str]):
@@ -231,7 +227,7 @@ class Matcher:
             name = name_key(surface)
             if not name:
                 continue
-            forms = _proclitics(name) if _ARABIC.search(name) else [(name, 0)]
+            forms = proclitic_forms(name) if _ARABIC.search(name) else [(name, 0)]
             for form, _ in forms:
                 pattern = " " + form
                 if not automaton.exists(pattern):

@@ -102,6 +102,12 @@ class Filters(NamedTuple):
             urgency = str(low) if low == high else f"{low}-{high}"
         return cls(language, subject, urgency, entity, kind)
 
+    def asked(self) -> str:
+        """The filters the reader set, as a URL query (``language=ar&type=picture``):
+        ``named`` is derived from ``entity``, not asked for."""
+        fields = self._replace(named=frozenset())._asdict()
+        return "&".join(f"{k}={quote(v)}" for k, v in fields.items() if v)
+
     def admits(self, item: NewsItem) -> bool:
         if self.type and item.type != self.type:
             return False

@@ -22,7 +22,6 @@ every page, diff and download.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from markupsafe import Markup
@@ -72,6 +71,8 @@ def _store(request: Request) -> Store:
 
 
 def filters_of(request: Request) -> Filters:
+    """The wire's and search's filters of the request, checked; an ``entity`` looked up in
+    the vocabulary and the gazetteer (read on first use: call it in a thread)."""
     p = request.query_params
     filters = Filters.of(
         p.get("language"), p.get("subject"), p.get("urgency"), p.get("entity"), p.get("type")
@@ -143,8 +144,7 @@ def wire(request: Request) -> Response:
     hub = request.app.state.hub
     after = hub.position  # read before the list: the stream resumes from here
     entries = wire_entries(_store(request), logged.principal, filters)
-    asked = filters._replace(named=frozenset())._asdict()  # what the reader asked for
-    query = "&".join(f"{k}={quote(v)}" for k, v in asked.items() if v)
+    query = filters.asked()
     lang = sessions.ui_lang(request, logged.account)
     return render(
         request,
@@ -163,7 +163,7 @@ async def stream(request: Request) -> Response:
     if logged is None:
         return PlainTextResponse("log in to follow the wire", 401, headers=sessions.HEADERS)
     try:
-        filters = filters_of(request)
+        filters = await run_in_threadpool(filters_of, request)  # may read the vocabulary
         last = request.headers.get("last-event-id")
         hub = request.app.state.hub
         if last:
@@ -189,7 +189,7 @@ async def search(
 ) -> Response:
     logged = await run_in_threadpool(require, request)
     lang = sessions.ui_lang(request, logged.account)
-    filters = filters_of(request)
+    filters = await run_in_threadpool(filters_of, request)  # may read the vocabulary
     context: dict[str, Any] = {
         "q": q_, "filters": filters, "choices": choices(request, lang), "page": page
     }
