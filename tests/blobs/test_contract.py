@@ -143,7 +143,7 @@ def test_a_url_without_a_place_for_blobs_is_bad_input(url):
     assert refused.value.field == "blobs"
 
 
-def age(blobs, store_url: str, key: str, days: int = 2) -> None:
+def age(blobs, store_url: str, key: str, days: float = 2) -> None:
     """Make the blob ``key`` look last put ``days`` ago (as the backend keeps its time)."""
     then = datetime.now(UTC) - timedelta(days=days)
     if blobs.path(key) is not None:

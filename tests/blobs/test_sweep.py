@@ -40,6 +40,9 @@ def deployment(store, store_url):
         store.append(NewsItem(id="urn:test:story", language="en", headline="story", body=["t"]))
         for name in ("first", "shared", "second", "orphan"):
             age(blobs, store_url, keys[name])
+        # An hour old: young for the default grace of a day, old for --grace 0 even if
+        # the clock is set back a little meanwhile (a fresh machine's clock being synced).
+        age(blobs, store_url, keys["young"], days=1 / 24)
     finally:
         blobs.close()
     return keys
