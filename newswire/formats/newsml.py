@@ -18,7 +18,9 @@ IPTC info-source-role scheme is retired), text -> ``dateline``.
 
 Enrichment: who assigned a subject or found an entity -> ``@why="why:inferred"`` for the
 machine (``@creator`` is a QCode and ``machine`` names no party), another creator its
-``@creator`` QCode or ``@creatoruri``; how sure -> ``subject@confidence``; an entity's
+``@creator`` QCode or ``@creatoruri`` (a creator that is neither, such as ninjs's free
+``"system"``, a ``urn:newswire:creator:`` URI of it, percent-encoded, read back as the
+words); how sure -> ``subject@confidence``; an entity's
 name -> ``name xml:lang=<item language>``; a country -> ``broader
 qcode="iso3166-1a2:<CC>" type="cpnat:geoArea"``; a subject place's coordinates -> an
 ``assert`` naming its id, after ``contentMeta``, holding ``geoAreaDetails/position`` (a
@@ -60,6 +62,7 @@ from __future__ import annotations
 
 import copy
 import re
+import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -151,6 +154,11 @@ def _is_iri(value: str) -> bool:
     return "://" in value or value.startswith("urn:")
 
 
+CREATOR_URN = "urn:newswire:creator:"
+"""``@creatoruri`` of a creator that is neither a QCode nor a URI (free words: ninjs's
+``creator`` is any string), percent-encoded after it; ``@creator`` only takes a QCode."""
+
+
 GEONAMES = "geonames:"
 _GEONAMES_URI = re.compile(r"^https?://sws\.geonames\.org/(\d+)/?$")
 
@@ -172,8 +180,12 @@ def _assigned(creator: str, confidence: int | None = None) -> dict[str, str]:
     out = {"confidence": "" if confidence is None else str(confidence)}
     if creator == MACHINE:
         out["why"] = INFERRED
+    elif _is_iri(creator):
+        out["creatoruri"] = creator
+    elif _QCODE.match(creator):
+        out["creator"] = creator
     elif creator:
-        out["creatoruri" if _is_iri(creator) else "creator"] = creator
+        out["creatoruri"] = CREATOR_URN + urllib.parse.quote(creator, safe="")
     return out
 
 
@@ -489,7 +501,10 @@ def _country(el: etree._Element) -> str:
 def _creator(el: etree._Element) -> str:
     if el.get("why", "").strip() == INFERRED:
         return MACHINE
-    return (el.get("creator") or el.get("creatoruri") or "").strip()
+    creator = (el.get("creator") or el.get("creatoruri") or "").strip()
+    if creator.startswith(CREATOR_URN):
+        return urllib.parse.unquote(creator.removeprefix(CREATOR_URN))
+    return creator
 
 
 def _confidence(el: etree._Element) -> int | None:

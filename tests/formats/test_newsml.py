@@ -268,6 +268,25 @@ def test_listing_28_located_subject_and_dateline():
     ]
 
 
+@pytest.mark.parametrize("creator", ["system", "نظام التصنيف", "editor:ahmad", "https://wire.example/desk"])
+def test_a_subjects_creator_in_free_words_renders_valid_and_reads_back(creator):
+    """ninjs's ``creator`` is any string (IPTC's own TT example says ``"system"``), but G2's
+    ``@creator`` is a QCode: words that are neither QCode nor URI ride in ``@creatoruri``
+    and come back as they were."""
+    subject = Concept(code="medtop:16000000", name="conflict", creator=creator, confidence=58)
+    item = msgspec.structs.replace(arabic_item(), subjects=[subject], entities=[])
+    assert_valid(CODEC.render(item))
+    (back,) = CODEC.parse(CODEC.render(item))
+    assert [(s.creator, s.confidence) for s in back.subjects] == [(creator, 58)]
+
+
+def test_iptc_tt_ninjs_example_renders_valid_newsml():
+    ninjs = (FIXTURES / "standards" / "ninjs-examples" / "ninjs3.0_tt_text_image_3.json")
+    (item,) = get("ninjs").parse(ninjs.read_bytes())
+    assert "system" in [s.creator for s in item.subjects]
+    assert_valid(CODEC.render(item))
+
+
 def test_located_is_the_place_the_dateline_names_not_the_first_located_one():
     """A picture taken in with City and Country: the country is a place ``located`` (the
     file's, first), the city the dateline's, resolved by enrichment (the machine's, after).
