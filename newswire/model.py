@@ -243,13 +243,32 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+LINES = (
+    "headline", "lead", "byline", "slugline", "ednote", "provider", "copyright_holder",
+    "copyright_notice", "usage_terms", "footer", "description", "credit",
+)  # fmt: skip
+"""The one-line text fields: stored with runs of whitespace as one space, ends stripped,
+as NewsML-G2 and NITF read them (XML text), so that an item in ninjs and the same item
+back from an XML format are one version, not two."""
+
+
+def _squash(text: str) -> str:
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def canonical(item: NewsItem) -> NewsItem:
-    """``item`` with its non-empty default values as the model's own objects.
+    """``item`` with its non-empty default values as the model's own objects, and its
+    one-line text fields (``LINES``) with their whitespace squashed.
 
     msgspec leaves a field out of the JSON when its value *is* the default object, so a
     parsed ``"usable"`` (equal, but another object) would be written where the default
     would not, and the same item would encode, and hash, differently by where it came from.
     """
+    lines = {f: squashed for f in LINES if (squashed := _squash(v := getattr(item, f))) != v}
+    if lines:
+        item = msgspec.structs.replace(item, **lines)
     related = item.related
     if any(link.rel == "related" and link.rel is not _RELATED for link in related):
         related = [

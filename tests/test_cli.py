@@ -299,6 +299,33 @@ def test_the_same_item_back_in_another_format_is_no_new_version(db, tmp_path, fm
     store.close()
 
 
+@pytest.mark.parametrize("fmt", ["newsml", "nitf"])
+def test_an_item_with_doubled_spaces_back_from_xml_is_no_new_version(db, tmp_path, fmt):
+    """Corpus headlines carry doubled spaces (``ليلة العيد :  96 حملة``); XML formats read
+    text with its whitespace squashed, so the same item back from NewsML-G2 or NITF made
+    an update for every subscriber until the store squashed one-line fields itself."""
+    doc = {
+        "uri": "urn:x:spaces",
+        "language": "ar",
+        "headlines": [{"role": "main", "value": "ليلة العيد :  96 حملة امنية "}],
+        "descriptions": [{"role": "summary", "value": "مقدمة  الخبر\nفي سطرين"}],
+        "bylines": [{"byline": "مراسل  الوكالة"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص الخبر."}],
+    }
+    (tmp_path / "first.json").write_text(json.dumps(doc, ensure_ascii=False))
+    assert newswire("ingest", str(tmp_path / "first.json"), db=db).returncode == 0
+    shown = json.loads(newswire("show", "urn:x:spaces", db=db).stdout)
+    assert shown["headlines"][0]["value"] == "ليلة العيد : 96 حملة امنية"
+    assert shown["descriptions"][0]["value"] == "مقدمة الخبر في سطرين"
+    path = tmp_path / f"again.{fmt}"
+    path.write_bytes(newswire("show", "urn:x:spaces", "--format", fmt, db=db).stdout)
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    store = open_store(db)
+    assert store.count() == (1, 1)
+    store.close()
+
+
 def test_a_file_with_an_impossible_value_is_one_failure_among_good_files(db, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
