@@ -26,6 +26,10 @@ Each entry carries:
   picture, ``video/*``, ``audio/*``), the enclosure its rendition (``preview`` for an
   image, else ``web``), its summary the caption.
 
+A withdrawn item (pubstatus ``canceled``) is an entry under its own id that says so
+(``as_entry``): title ``WITHDRAWN: <headline>``, the notice and the reason as summary and
+content, no body and no enclosure (JSON Feed: also ``_newswire.pubstatus``).
+
 Dates: Atom's mandatory ``<updated>`` falls back to ``firstcreated``, then to the time of
 rendering (the store stamps both dates, so only unstored items lack them); RSS leaves out
 ``pubDate`` when there is no ``firstcreated``.
@@ -139,6 +143,30 @@ def _summary(item: NewsItem) -> str:
     return item.lead or (item.description if item.type != "text" else "")
 
 
+WITHDRAWN = "WITHDRAWN"
+"""What a withdrawn item's entry title begins with (wire services' own word for it)."""
+WITHDRAWN_NOTICE = "Withdrawn by the agency: do not publish."
+
+
+def as_entry(item: NewsItem) -> NewsItem:
+    """The item a feed entry shows: a withdrawn one (pubstatus ``canceled``) as a notice
+    under its own id, its headline marked ``WITHDRAWN:``, the notice and the reason as its
+    summary and content, nothing of its text or files. A feed entry has no envelope saying
+    ``withdraw``: shown as the item, it read as one more update to publish."""
+    if item.pubstatus != "canceled":
+        return item
+    notice = f"{WITHDRAWN_NOTICE} {item.ednote}".strip()
+    return msgspec.structs.replace(
+        item,
+        headline=f"{WITHDRAWN}: {item.headline}" if item.headline else WITHDRAWN,
+        lead=notice,
+        description="",
+        body=[notice],
+        body_html=html_from_paragraphs([notice]),
+        renditions=[],
+    )
+
+
 class _Namespaces(BaseExtension):
     """Feed-level half of the extension below: declares the RSS namespaces it uses."""
 
@@ -200,7 +228,7 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
     fg.generator("newswire")
     dates = [_updated(item) for item in items]
     fg.updated(max(dates) if dates else utcnow())
-    for item in items:
+    for item in map(as_entry, items):
         fe = fg.add_entry(order="append")
         fe.newswire.item = item
         fe.id(item.id)
@@ -430,6 +458,7 @@ def _rfc3339(value: datetime) -> str:
 
 
 def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
+    item = as_entry(item)
     out: dict[str, object] = {"id": item.id}
     if link := _entry_link(item, meta):
         out["url"] = link
@@ -472,6 +501,8 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         extension["entities"] = [
             {"kind": e.kind, "name": e.name} | ({"id": e.id} if e.id else {}) for e in item.entities
         ]
+    if item.pubstatus == "canceled":
+        extension["pubstatus"] = item.pubstatus
     if extension:
         out["_newswire"] = extension
     return out

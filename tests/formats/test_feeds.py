@@ -76,6 +76,7 @@ def test_render_parse_round_trip(codec, item):
     # A summary that says what the content says is no lead (feedparser copies Atom content
     # to the summary; feedgen writes the content as RSS description when there is no lead).
     assume(item.lead != " ".join(item.body))
+    assume(item.pubstatus != "canceled")  # a withdrawal's entry is a notice: below
     [back] = codec.parse(codec.render(item))
     assert feed_view(back) == feed_view(item)
 
@@ -89,6 +90,25 @@ def test_arabic_item_round_trip_and_rtl_text_survives(codec):
     [back] = codec.parse(data)
     assert feed_view(back) == feed_view(item)
     assert back.body[1] == "وناقش الجانبان <المساعدات> & غزة."
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM, JSONFEED], ids=lambda c: c.name)
+def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
+    """A feed entry has no envelope saying ``withdraw``: the entry itself must, or a
+    reader (a CMS taking the subscriber's RSS) publishes the killed story once more."""
+    item = arabic_item(pubstatus="canceled", ednote="خطأ في الأرقام")
+    data = codec.render_feed([arabic_item(id="urn:x:other"), item], FeedMeta(title="t"))
+    assert data.count("وفدا من حماس.".encode()) == 1  # the other item's body only
+    if codec is JSONFEED:
+        withdrawn = json.loads(data)["items"][1]
+        assert withdrawn["title"] == f"WITHDRAWN: {item.headline}"
+        assert withdrawn["content_html"] == f"<p>{feeds.WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
+        assert withdrawn["_newswire"]["pubstatus"] == "canceled"
+        return
+    other, back = codec.parse(data)
+    assert back.id == item.id and back.headline == f"WITHDRAWN: {item.headline}"
+    assert back.body == [f"{feeds.WITHDRAWN_NOTICE} خطأ في الأرقام"]
+    assert other.body == arabic_item().body  # the others as they were
 
 
 @pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
@@ -306,7 +326,8 @@ def test_jsonfeed_is_valid(item):
     doc = json.loads(JSONFEED.render(item))
     check_jsonfeed(doc)
     [entry] = doc["items"]
-    assert entry["id"] == item.id and entry["content_html"] == item.body_html
+    shown = feeds.as_entry(item)
+    assert entry["id"] == item.id and entry["content_html"] == shown.body_html
     assert entry["language"] == item.language
 
 
