@@ -12,7 +12,7 @@ from newswire.errors import BadInput
 from newswire.settings import MAX_WORKERS_PER_CPU, workers_setting
 from newswire.store import open_store
 from tests.bad_inputs import BAD_INPUTS
-from tests.conftest import CORPUS_SAMPLE, SEED
+from tests.conftest import CORPUS_SAMPLE, SEED, STANDARDS
 from tests.helpers import newswire
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
@@ -297,6 +297,32 @@ def test_the_same_item_back_in_another_format_is_no_new_version(db, tmp_path, fm
     store = open_store(db)
     assert store.count() == (1, 1)
     store.close()
+
+
+EXAMPLES = [
+    STANDARDS / "ninjs-examples" / "ninjs3.1_005_complex_text_article.json",
+    STANDARDS / "ninjs-examples" / "ninjs2.1_tt_text_image_2.json",
+    STANDARDS / "newsml-g2" / "minimal_newsitem_ar_xhtml.UNOFFICIAL-example.xml",
+]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_an_iptc_example_back_as_ninjs_is_no_new_version(db, tmp_path, example):
+    """ninjs has no place country; the places of IPTC's examples (Tuscany named without an
+    id, Italy with an ISO 3166 URI, Dubai as a ``geonames:`` QCode) came back without the
+    country or coordinates enrichment had given them, or with the machine's second copy
+    of a place the source had named: each such item sent back was an update."""
+    result = newswire("ingest", str(example), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    item_id = result.stdout.decode().split()[0]
+    path = tmp_path / "again.json"
+    path.write_bytes(newswire("show", item_id, "--format", "ninjs", db=db).stdout)
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    assert "0 new versions stored" in result.stderr.decode(), result.stderr.decode()
+    places = json.loads(path.read_bytes()).get("places", [])
+    names = [p["name"] for p in places]
+    assert places and len(names) == len(set(names)), names  # no place twice
 
 
 @pytest.mark.parametrize("fmt", ["newsml", "nitf"])

@@ -150,7 +150,8 @@ class Identifies(Protocol):
     (a source's, an editor's) the id of the term of that name and kind: ``identify(entity)``
     returns it with ``id`` (and a place's ``country`` and coordinates where it had none)
     filled, its name, ``rel`` and ``creator`` as they were; the entity unchanged when it
-    has an id already, when no term of its kind goes by that name, or when the name
-    belongs to a term of another kind."""
+    has an id already (but see places below), when no term of its kind goes by that name, or when the name
+    belongs to a term of another kind. A place with an id the gazetteer holds and no
+    country or no coordinates comes back with what it lacked of them."""
 
     def identify(self, entity: Entity) -> Entity: ...

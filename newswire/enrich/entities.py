@@ -27,7 +27,7 @@ import msgspec
 
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.dateline import place_entity
-from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
 from newswire.enrich.matcher import Match, Matcher, name_key
 from newswire.enrich.vocabulary import Vocabulary
 from newswire.model import MACHINE, Entity
@@ -39,6 +39,8 @@ SHORT = 60
 ADJECTIVE = 50
 REFRESH_SECONDS = 1.0
 RESOLVED = frozenset(("person", "organisation", "place"))
+GEONAMES_QCODE = "geonames:"
+"""A GeoNames place as a QCode (``geonames:323786``), as NewsML-G2 and NITF may give it."""
 """The kinds ``identify`` gives an id to (the authority file's and the gazetteer's)."""
 
 
@@ -170,8 +172,15 @@ class EntitiesStep:
         the id of the vocabulary's or the gazetteer's term of that name and kind (any of
         its names, in any language: ``Gaza`` and ``غزة`` are one place); a place the
         matcher does not look for in running text (a small town) is still found by the
-        gazetteer's own lookup."""
-        if entity.id or entity.kind not in RESOLVED:
+        gazetteer's own lookup. A place with an id of the gazetteer's (its GeoNames URI,
+        or the ``geonames:`` QCode of it) and no country or no coordinates gets what it
+        lacks of them: ninjs carries no country, so a place newswire sent out comes back
+        without it, and a source may name a place by id alone."""
+        if entity.id:
+            if entity.kind == "place" and (not entity.country or entity.latitude is None):
+                return self._placed(entity)
+            return entity
+        if entity.kind not in RESOLVED:
             return entity
         index = self._current()
         found = index.matcher.lookup(entity.name)
@@ -186,6 +195,24 @@ class EntitiesStep:
         return msgspec.structs.replace(
             entity,
             id=term.id,
+            country=entity.country or term.country,
+            latitude=entity.latitude if located else term.latitude,
+            longitude=entity.longitude if located else term.longitude,
+        )
+
+    def _placed(self, entity: Entity) -> Entity:
+        gazetteer = self._gazetteer
+        if gazetteer is None:
+            return entity
+        place_id = entity.id
+        if place_id.startswith(GEONAMES_QCODE) and place_id[len(GEONAMES_QCODE):].isdigit():
+            place_id = geonames_uri(place_id[len(GEONAMES_QCODE):])
+        term = gazetteer.places.get(place_id)
+        if term is None:
+            return entity
+        located = entity.latitude is not None
+        return msgspec.structs.replace(
+            entity,
             country=entity.country or term.country,
             latitude=entity.latitude if located else term.latitude,
             longitude=entity.longitude if located else term.longitude,

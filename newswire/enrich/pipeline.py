@@ -163,7 +163,10 @@ class Enricher:
         """``item`` with the entities named without an id given one (``Identifies``), each
         named once: before ``_restored``, so that a format that drops ids sends back the
         machine's places as the machine's."""
-        if all(e.id for e in item.entities):
+        if all(
+            e.id and (e.kind != "place" or (e.country and e.latitude is not None))
+            for e in item.entities
+        ):
             return item
         entities = item.entities
         for step in self.steps:
@@ -200,18 +203,27 @@ def _annotate(given: list[T], found: list[T], rejected: list[str], limit: int) -
     """The source's and editors' annotations as they are, then the machine's (fresh, not
     rejected, not already given), marked as the machine's."""
     kept: list[T] = [t for t in given if t.creator != MACHINE]
-    taken = {key(t) for t in kept} | set(rejected)
+    taken = {k for t in kept for k in _keys(t)} | set(rejected)
     machine: list[T] = []
     for thing in found:
         if len(machine) >= limit:
             break
-        if key(thing) in taken:
+        if any(k in taken for k in _keys(thing)):
             continue
-        taken.add(key(thing))
+        taken.update(_keys(thing))
         machine.append(
             thing if thing.creator == MACHINE else msgspec.structs.replace(thing, creator=MACHINE)
         )
     return kept + machine
+
+
+def _keys(thing: Entity | Concept | Association) -> tuple[str, ...]:
+    """``key``, and for an entity with an id its kind and name too: a source that names
+    Italy with an ISO 3166 URI, or Dubai with a ``geonames:`` QCode, has named the place
+    the machine finds under its GeoNames URI; the machine does not add it a second time."""
+    if isinstance(thing, Entity) and thing.id:
+        return thing.id, f"{thing.kind}:{normalize(thing.name)}"
+    return (key(thing),)
 
 
 def _machine(things: Iterable[T]) -> dict[str, T]:

@@ -88,8 +88,29 @@ def test_what_the_source_gave_is_kept_and_never_given_twice(
 ) -> None:
     own = Entity(kind="place", name="Gaza Strip", id=GAZA, rel="about")
     out = text_steps.enrich(msgspec.structs.replace(seed, entities=[own]))
-    assert out.entities[0] == own  # first, untouched, not marked as the machine's
+    first = out.entities[0]  # first, as given, not marked as the machine's
+    assert (first.kind, first.name, first.id, first.rel, first.creator) == (
+        "place", "Gaza Strip", GAZA, "about", "")
+    # what the source left out of a place the gazetteer holds is filled in
+    assert first.country == "PS" and first.latitude and first.longitude
     assert [e.id for e in out.entities].count(GAZA) == 1
+
+
+def test_a_place_given_by_id_alone_gets_its_country_and_coordinates_once(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    """A ``geonames:`` QCode (NewsML-G2, NITF) or an ISO 3166 URI names a place the
+    machine finds under its GeoNames URI: the source's stays, with the gazetteer's country
+    and coordinates, and the machine does not add the same place again."""
+    ankara = Entity(kind="place", name="أنقرة", id="geonames:323786", rel="located")
+    turkey = Entity(kind="place", name="تركيا", id="http://cvx.iptc.org/iso3166-1a2/tr")
+    out = text_steps.enrich(msgspec.structs.replace(seed, entities=[ankara, turkey]))
+    given = out.entities[:2]
+    assert [(e.id, e.creator) for e in given] == [(ankara.id, ""), (turkey.id, "")]
+    assert given[0].country == "TR" and round(given[0].latitude or 0) == 40
+    names = [e.name for e in out.entities if e.kind == "place"]
+    assert names.count("أنقرة") == 1 and names.count("تركيا") == 1
+    assert "غزة" in names  # the machine still adds what the source did not name
 
 
 def test_names_given_without_an_id_get_the_authority_files_id_and_stay_theirs(
