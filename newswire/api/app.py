@@ -237,6 +237,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state.settings, state.store, state.bus = settings, store, bus
     state.metrics, state.meter, state.renderer = metrics, meter, renderer
     principals = state.principals = Principals(store)
+    state.identifying = {}  # header -> its principal being read (``auth.identify_again``)
     histories = state.histories = Histories(store)
     state.limiter = RateLimiter(store.coordination)
     state.shared_metrics = (

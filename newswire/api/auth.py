@@ -9,6 +9,7 @@ bucket per subscriber, shared by every process). Keys are resolved from memory
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
@@ -42,6 +43,34 @@ async def identify(state: State, authorization: str | None) -> Principal:
     who, per_minute = limit_of(principal)
     if not state.limiter.spend(who, per_minute):
         await run_in_threadpool(state.limiter.lease, who, per_minute)
+    return principal
+
+
+async def identify_again(state: State, authorization: str | None, scope: str) -> Principal:
+    """The principal of an ``Authorization`` header as a request made now would find it,
+    for a request that waited while access changed (``Hub.access_generation`` moved: the
+    principals this process kept were dropped): refused as a new request would be (401
+    for a key revoked, 403 for a subscriber suspended), else its principal now. No token
+    of the rate limit is spent: the request took one when it came. Requests asking for
+    the same header at once (the long polls of one key, woken together by the change)
+    share one reading of the store."""
+    principals: Principals = state.principals
+    principal = principals.cached(authorization)
+    if principal is None:
+        loading: dict[str | None, asyncio.Future[Principal]] = state.identifying
+        pending = loading.get(authorization)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(principals.load, authorization))
+            loading[authorization] = pending
+
+            def done(future: asyncio.Future[Principal]) -> None:
+                loading.pop(authorization, None)
+                if not future.cancelled():
+                    future.exception()  # retrieved: no warning when every asker went
+
+            pending.add_done_callback(done)
+        principal = await asyncio.shield(pending)
+    principal.require(scope)
     return principal
 
 

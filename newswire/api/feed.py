@@ -42,6 +42,7 @@ async def answer(
     state: State,
     principal: Principal,
     *,
+    authorization: str | None,
     after: str | None,
     limit: int,
     wait: float,
@@ -51,7 +52,9 @@ async def answer(
     send: Send | None = None,
 ) -> raw.Answer:
     """(status, headers, body, media type) of a feed request whose parameters have the
-    right types (the cursor and format are checked here).
+    right types (the cursor and format are checked here). ``authorization``: the header
+    ``principal`` came from, judged again if access changes while the request waits (a
+    key revoked, a subscriber suspended: the 401 or 403 of a new request is raised).
 
     Given the server's ``send``, a long poll may be answered while it waits, straight to
     its connection (``newswire.delivery.waiters``): ``waiters.Answered`` is raised then,
@@ -60,6 +63,7 @@ async def answer(
     cursor, limit, notes = request.after, request.limit, request.notes
     feed_pages: pages.FeedPages = state.feed
     hub = state.hub
+    generation = hub.access_generation
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
@@ -91,7 +95,7 @@ async def answer(
                     deadline,
                 )
                 if outcome == waiters.ACCESS:
-                    break  # answered with what it has: the next request is judged again
+                    break  # judged again below
                 if isinstance(outcome, int):
                     cursor = max(cursor, outcome)
                     continue
@@ -102,6 +106,11 @@ async def answer(
         finally:
             parked.dec()
         cursor = max(cursor, page.next)
+    if hub.access_generation != generation:
+        # Access changed while it waited (seen by this process's hub: a change on any
+        # process, within about a second): answered as a request made now would be,
+        # refused if the key no longer works, else with what it has.
+        principal = await auth.identify_again(state, authorization, "read")
     return _answer(state, principal, page, request, if_none_match)
 
 
@@ -276,6 +285,7 @@ async def feed(
     status, headers, body, media_type = await answer(
         state,
         principal,
+        authorization=request.headers.get("authorization"),
         after=after,
         limit=limit,
         wait=wait,
@@ -333,6 +343,7 @@ async def serve_feed(app: Starlette, scope: Scope, receive: Receive, send: Send)
         return answer(
             state,
             principal,
+            authorization=headers.get(b"authorization"),
             after=params.get("after"),
             limit=int(params.get("limit", DEFAULT_LIMIT)),
             wait=float(params.get("wait", 0)),

@@ -515,7 +515,7 @@ class Hub:
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
         """Wait until the log goes past ``seq`` (True) or ``timeout`` passes or the access
         generation moves (a key revoked, a subscriber suspended: False, so that a long poll
-        answers with what it has and its next request is judged again).
+        stops waiting and its key is judged again).
 
         Every waiter awaits one future that the next round resolves (no task, no lock
         per waiter: thousands of long polls wake at once for the price of one)."""

@@ -53,8 +53,9 @@ EXPIRED = -1
 """A waiter's outcome when its deadline passed (a cursor is never negative)."""
 ACCESS = -2
 """A waiter's outcome when access changed while it waited (a key revoked, a subscriber
-suspended, a product changed, on any process): it answers with what it has, nothing new,
-and the client's next request is judged again. Never an entry for a key that lost it."""
+suspended, a product changed, on any process): its request is judged again, as a new one
+would be (``newswire.api.feed.answer``): refused (401, 403) if its key no longer works,
+else answered with what it has, nothing new. Never an entry for a key that lost it."""
 
 
 class Answered(Exception):
@@ -179,7 +180,8 @@ class Waiters:
 
     def access_moved(self, generation: int) -> None:
         """The hub saw the access generation move: every parked long poll ends (``ACCESS``),
-        whoever it belongs to (which keys changed is not said; a poll is cheap to make again)."""
+        whoever it belongs to (which keys changed is not said), and its request judges its
+        key again."""
         for group in tuple(self.groups.values()):
             self._release(group, ACCESS)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 from concurrent.futures import Future
@@ -123,10 +124,20 @@ def test_waiters_of_two_audiences_each_get_their_own_page(wire, served):
     assert parked(served) == 0
 
 
-def test_a_revoked_keys_waiting_long_polls_end_with_nothing_new(wire, served):
+def refused_now(served: InProcess, path: str, key: str) -> httpx.Response:
+    """What a new request of ``path`` with ``key`` is answered (no wait)."""
+    return httpx.get(
+        served.url + re.sub(r"wait=[0-9.]+", "wait=0", path),
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=WAIT,
+    )
+
+
+def test_a_revoked_keys_waiting_long_polls_are_refused_as_a_new_request_is(wire, served):
     """A key revoked by another process while its long polls wait: each ends within the
-    access check's second with what it had (no entry), never with what comes after, and
-    the key's next request is refused. A poll of another key waits on for its entry."""
+    access check's second, answered exactly as a new request with the key is (401, the
+    same problem), never with an entry, nor with an empty page that says nothing. A poll
+    of another key waits on for its entry."""
     key = make_key(wire.db, "--subscriber", "zeta")
     head = wire.last_seq()
     path = f"/v1/feed?after={head}&wait=60"  # far longer than the test waits for anything
@@ -137,22 +148,49 @@ def test_a_revoked_keys_waiting_long_polls_end_with_nothing_new(wire, served):
     result = newswire("key", "revoke", key.split("_")[1], db=wire.db)
     assert result.returncode == 0, result.stderr.decode()
     answers = polls.result(WAIT)  # before their 60 s: the revocation ended them
-    for answer in answers:
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["items"] == []
-        assert answer.headers["x-newswire-next"] == str(head)
-    refused = httpx.get(
-        served.url + path.replace("wait=60", "wait=0"),
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=WAIT,
-    )
+    refused = refused_now(served, path, key)
     assert refused.status_code == 401, refused.text
+    assert "revoked" in refused.json()["detail"]
+    for n, answer in enumerate(answers):
+        assert answer.status_code == 401, answer.text
+        assert answer.json() == refused.json()
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["www-authenticate"] == refused.headers["www-authenticate"]
+        assert answer.headers["x-request-id"] == f"rid-revoked-{n}"
     # alpha's poll, ended by the same change, or waiting again: it gets the next entry.
     uri = f"urn:waiters:revoked:{served.direct}"
     wire.publish(ninjs_doc(uri, "خبر بعد سحب المفتاح", ARABIC, "ar"))
     [kept] = other.result(WAIT)
     assert kept.status_code == 200
     assert [e["item"]["uri"] for e in kept.json()["items"]] in ([], [uri])
+    assert parked(served) == 0
+
+
+def test_a_suspended_subscribers_waiting_long_poll_is_refused_as_a_new_request_is(wire, served):
+    """A subscriber suspended through the admin API of the server its long poll waits on:
+    the poll is answered as a new request is (403, the same problem)."""
+    name = f"waiters-suspended-{'direct' if served.direct else 'asgi'}"
+    added = newswire("subscriber", "add", name, "--product", "ar-full", db=wire.db)
+    assert added.returncode == 0, added.stderr.decode()
+    key = make_key(wire.db, "--subscriber", name)
+    admin = make_key(wire.db, "--scope", "admin", "--name", f"OPS {name}")
+    path = f"/v1/feed?after={wire.last_seq()}&wait=60"
+    waits0 = waits(served)
+    poll = poll_all(served.url, [(key, path, "rid-suspended")])
+    retry_until(lambda: waits(served) > waits0, "the long poll waiting")
+    suspended = httpx.post(
+        f"{served.url}/v1/admin/subscribers/{name}/suspend",
+        headers={"Authorization": f"Bearer {admin}"},
+        timeout=WAIT,
+    )
+    assert suspended.status_code == 200, suspended.text
+    [answer] = poll.result(WAIT)
+    refused = refused_now(served, path, key)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"].endswith(f"subscriber {name} is suspended")
+    assert answer.status_code == 403, answer.text
+    assert answer.json() == refused.json()
+    assert answer.headers["content-type"] == "application/problem+json"
     assert parked(served) == 0
 
 

@@ -174,6 +174,40 @@ def test_a_revoked_keys_streams_end_on_both_processes(world):
         assert client.get("/v1/feed").status_code == 401
 
 
+def test_a_revoked_keys_waiting_long_polls_are_refused_on_both_processes(world):
+    """A key revoked through the admin API (one process answers it; the other learns it
+    from the store) while a long poll of the key waits on each process: each is answered
+    as a new request with the key is on its process, 401 with the same problem, not an
+    empty page."""
+    key = make_key(world.db, "--subscriber", "alpha")
+    admin = make_key(world.db, "--scope", "admin", "--name", "OPS")
+    pollers = _clients_with(world, key)
+    head = _head(world)
+    desk = next(iter(world.pinned("desk").values()))
+    waiting = world.metric(desk, "newswire_feed_waiting")
+    with ThreadPoolExecutor(2) as pool:
+        polls = {
+            pid: pool.submit(
+                client.get, "/v1/feed", params={"after": head, "wait": 60}, timeout=GUARD
+            )
+            for pid, client in pollers.items()
+        }
+        retry_until(
+            lambda: world.metric(desk, "newswire_feed_waiting") >= waiting + 2,
+            "a long poll waiting on each process", GUARD,
+        )
+        with world.server.client(admin) as ops:
+            revoked = ops.post(f"/v1/admin/keys/{key.split('_')[1]}/revoke")
+        assert revoked.status_code == 200, revoked.text
+        answers = {pid: poll.result(GUARD) for pid, poll in polls.items()}
+    for pid, answer in answers.items():
+        refused = pollers[pid].get("/v1/feed")
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+        assert answer.status_code == 401, f"process {pid}: {answer.status_code} {answer.text}"
+        assert answer.json() == refused.json()
+        assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_a_rate_limit_holds_across_processes(world):
     clients = list(world.pinned("limited").values())  # each spent one token on /health
     statuses: dict[int, Counter] = {0: Counter(), 1: Counter()}
