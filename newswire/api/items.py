@@ -27,6 +27,7 @@ from newswire.access.auth import Principal
 from newswire.access.entitlement import Grant, codec_for, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
+from newswire.delivery.renderer import Renderer
 from newswire.enrich.pipeline import append_enriched
 from newswire.errors import (
     BadInput,
@@ -404,7 +405,7 @@ _ENCODE = msgspec.json.Encoder().encode
     tags=["items"],
     responses=problems.responses(400, 401, 403, 404, 429),
 )
-def get_versions(
+async def get_versions(
     request: Request,
     item_id: str,
     fmt: Annotated[
@@ -419,16 +420,31 @@ def get_versions(
 ) -> Response:
     """Every version of an item the caller may see, oldest first, each in ?format=
     (default ninjs: embedded as JSON under ``item``; other formats as a string under
-    ``content``)."""
-    codec = output_codec(request, "ninjs" if fmt is None else fmt, principal)
-    histories = request.app.state.histories  # the item's versions from memory when kept
+    ``content``). ``ETag`` and ``If-None-Match`` answer 304 until a new version is stored
+    (or the caller's access changes), as ``GET /v1/items/{id}`` does."""
+    state = request.app.state
+    histories = state.histories  # the item's versions from memory when kept
     history = histories.get(item_id)
     if history is None:
-        history = histories.load(item_id)
+        history = await run_in_threadpool(histories.load, item_id)
+    codec, seen, etag, headers = _decide_versions(state, principal, item_id, history, fmt)
+    if not_modified(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=raw.decoded(headers))
+    body = await run_in_threadpool(
+        _versions, state.renderer, item_id, codec, seen, request_base(request)
+    )
+    return Response(body, media_type="application/json", headers=raw.decoded(headers))
+
+
+def _versions(
+    renderer: Renderer, item_id: str, codec: Codec, seen: list[tuple[Stored, Grant]], base: str
+) -> bytes:
+    """The body of ``GET /v1/items/{id}/versions`` (in a worker thread: a feed format's
+    versions are each rendered)."""
     entries = []
-    for stored, g in versions_seen(principal.products, history, utcnow()):
+    for stored, g in seen:
         item = stored.item
-        data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
+        data = renderer.render_as(codec, stored, g.access, base)
         entry: dict[str, object] = {
             "version": item.version,
             "sequence": stored.seq,
@@ -446,11 +462,7 @@ def get_versions(
         else:
             entry["content"] = data.decode("utf-8")
         entries.append(entry)
-    if not entries:
-        raise NotFound(f"no item {item_id!r}", field="id")
-    return Response(
-        _ENCODE({"id": item_id, "versions": entries}), media_type="application/json"
-    )
+    return _ENCODE({"id": item_id, "versions": entries})
 
 
 MAX_REASON = 2000
@@ -583,7 +595,7 @@ async def answer_item(
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
     codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
-    if if_none_match.strip() == "*" or etag in if_none_match:
+    if not_modified(if_none_match, etag):
         return 304, headers, b"", codec.media_type
     renderer = state.renderer
     if codec.is_feed:
@@ -613,8 +625,7 @@ def item_kept(
     codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
     if codec.is_feed:
         return None
-    if_none_match = wanted.get(b"if-none-match", "")
-    if if_none_match.strip() == "*" or etag in if_none_match:
+    if not_modified(wanted.get(b"if-none-match", ""), etag):
         return 304, headers, b"", codec.media_type
     data = state.renderer.render(stored.seq, stored.item, codec.name, g.access)
     if principal.subscriber is not None:
@@ -657,6 +668,36 @@ def _decide(
     return decided
 
 
+def _decide_versions(
+    state: State, principal: Principal, item_id: str, history: list[Stored], fmt: str | None
+) -> tuple[Codec, list[tuple[Stored, Grant]], str, raw.Headers]:
+    """The format, every version the caller may see and how (``NotFound`` if none), and
+    the answer's ETag and headers: decided once per caller, item history and format, as
+    ``_decide`` is for one version."""
+
+    def decide() -> tuple[Codec, list[tuple[Stored, Grant]], str, raw.Headers]:
+        codec = codec_for(principal, "ninjs" if fmt is None else fmt, None)
+        seen = versions_seen(principal.products, history, utcnow())
+        if not seen:
+            raise NotFound(f"no item {item_id!r}", field="id")
+        made = state.renderer.fingerprint
+        etag, headers = _versions_headers(
+            tuple((s.seq, g.access, g.embargoed) for s, g in seen), codec.name, made
+        )
+        return codec, seen, etag, headers
+
+    key = ("versions", id(principal), item_id, fmt)
+    decided: tuple[Codec, list[tuple[Stored, Grant]], str, raw.Headers] = state.histories.decided(
+        key, principal, history, decide
+    )
+    return decided
+
+
+def not_modified(if_none_match: str, etag: str) -> bool:
+    """Whether a request's ``If-None-Match`` names ``etag`` (or any, ``*``): a 304."""
+    return if_none_match.strip() == "*" or etag in if_none_match
+
+
 @functools.lru_cache(maxsize=4096)
 def _item_headers(
     seq: int, codec: str, access: str, embargoed: bool, made: str
@@ -674,6 +715,23 @@ def _item_headers(
     ]
     if embargoed:
         headers.append(("X-Newswire-Embargoed", "true"))
+    return etag, raw.encoded(headers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _versions_headers(
+    seen: tuple[tuple[int, str, bool], ...], codec: str, made: str
+) -> tuple[str, raw.Headers]:
+    """The ETag and headers of an item's versions as a caller sees them, ``seen``: each
+    version's sequence number, access and whether it is embargoed. The ETag names each
+    version's own (``_item_headers``) and its embargo, so a version stored, another access
+    or an embargo lifted (``"embargoed"`` is in the body) make another."""
+    tags = "".join(
+        _item_headers(seq, codec, access, embargoed, made)[0] + ("e" if embargoed else "")
+        for seq, access, embargoed in seen
+    )
+    etag = f'"{hashlib.blake2b(tags.encode(), digest_size=12).hexdigest()}"'
+    headers = [("ETag", etag), ("Vary", "Authorization"), ("Cache-Control", "private, no-cache")]
     return etag, raw.encoded(headers)
 
 

@@ -371,6 +371,36 @@ def test_versions_are_listed_in_any_format_as_the_caller_may_see_them(wire):
     assert wire.desk.get("/v1/items/urn:life:none/versions").status_code == 404
 
 
+def test_versions_have_an_etag_answered_304_until_a_version_is_stored(wire):
+    """``/versions`` has a strong ETag, as an item has: ``If-None-Match`` with it is a 304
+    (no body) until a new version is stored; it differs by access and by format."""
+    uri = "urn:life:versions-etag"
+    v1 = ninjs_doc(uri, "Rates held", ENGLISH, "en", subjects=[ECONOMY])
+    wire.publish(v1)
+    path = f"{item_path(uri)}/versions"
+    full = wire.client("delta").get(path)
+    assert full.status_code == 200
+    etag = full.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')  # strong
+    again = wire.client("delta").get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert wire.client("delta").get(path, headers={"If-None-Match": "*"}).status_code == 304
+    # Another access (beta has the teaser) or another format: other bytes, another ETag.
+    teaser = wire.client("beta").get(path, headers={"If-None-Match": etag})
+    assert teaser.status_code == 200 and teaser.headers["etag"] != etag
+    assert [v["access"] for v in teaser.json()["versions"]] == ["teaser"]
+    nitf = wire.client("delta").get(path, params={"format": "nitf"}, headers={"If-None-Match": etag})
+    assert nitf.status_code == 200 and nitf.headers["etag"] != etag
+    # A new version: the old ETag gets the new listing.
+    wire.publish({**v1, "headlines": [{"role": "main", "value": "Rates held again"}]})
+    fresh = wire.client("delta").get(path, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+    assert [v["version"] for v in fresh.json()["versions"]] == [1, 2]
+    revalidated = wire.client("delta").get(path, headers={"If-None-Match": fresh.headers["etag"]})
+    assert revalidated.status_code == 304
+
+
 def test_a_teaser_subscriber_gets_the_teaser_by_get(wire):
     uri = "urn:life:teaser"
     wire.publish(ninjs_doc(uri, "Rates held", ENGLISH, "en", subjects=[ECONOMY]))
