@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 
@@ -34,8 +34,9 @@ from newswire.store import Store
 if TYPE_CHECKING:
     from newswire.delivery.hub import Hub
 from newswire.validation import LANGUAGE_TAG
+from newswire.web.routing import Router
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
+router = Router(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])
 
 MAX_BODY = 64 * 1024
 """An admin body is a few hundred bytes; anything near this is not one."""

@@ -62,6 +62,10 @@ WebSocket) or webhook.
 Every `/v1` route takes `Authorization: Bearer <key>`: `read` keys belong to a subscriber,
 `publish` keys to the agency's editors, `admin` keys to its operators. Errors are RFC 9457
 problem details naming the field at fault.
+
+Every path that answers `GET` answers `HEAD` too, with the same status and headers and no
+body (not listed again under each operation). A method a path does not have is a `405`
+whose `Allow` names the ones it has.
 """
 
 USAGE_FLUSH_SECONDS = 2.0

@@ -19,7 +19,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
@@ -32,8 +32,9 @@ from newswire.delivery import feed as pages
 from newswire.delivery import waiters
 from newswire.delivery.cursor import parse_cursor
 from newswire.formats.base import FeedMeta
+from newswire.web.routing import Router
 
-router = APIRouter(tags=["delivery"])
+router = Router(tags=["delivery"])
 
 DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT = pages.DEFAULT_LIMIT, pages.MAX_LIMIT, pages.MAX_WAIT
 
@@ -49,12 +50,14 @@ async def answer(
     fmt: str | None,
     if_none_match: str,
     base: Callable[[], str],
+    method: str = "GET",
     send: Send | None = None,
 ) -> raw.Answer:
     """(status, headers, body, media type) of a feed request whose parameters have the
     right types (the cursor and format are checked here). ``authorization``: the header
     ``principal`` came from, judged again if access changes while the request waits (a
     key revoked, a subscriber suspended: the 401 or 403 of a new request is raised).
+    A ``HEAD`` is answered as a ``GET`` is, and counts no delivery.
 
     Given the server's ``send``, a long poll may be answered while it waits, straight to
     its connection (``newswire.delivery.waiters``): ``waiters.Answered`` is raised then,
@@ -111,7 +114,7 @@ async def answer(
         # process, within about a second): answered as a request made now would be,
         # refused if the key no longer works, else with what it has.
         principal = await auth.identify_again(state, authorization, "read")
-    return _answer(state, principal, page, request, if_none_match)
+    return _answer(state, principal, page, request, if_none_match, counted=method == "GET")
 
 
 def answer_kept(
@@ -152,7 +155,7 @@ def answer_kept(
     page = feed_pages.kept(key)
     if page is None or (wait > 0 and not page.entries):
         return None
-    return _answer(state, principal, page, request, if_none_match)
+    return _answer(state, principal, page, request, if_none_match, counted=True)
 
 
 ASKED = 16_384
@@ -195,14 +198,20 @@ def _request(
 
 
 def _answer(
-    state: State, principal: Principal, page: pages.Page, request: pages.Request, if_none_match: str
+    state: State,
+    principal: Principal,
+    page: pages.Page,
+    request: pages.Request,
+    if_none_match: str,
+    *,
+    counted: bool,
 ) -> raw.Answer:
     """The answer of a request whose page is chosen: a 304 if the client has it, else
-    the page, counted as delivered."""
+    the page, counted as delivered unless it is not sent (``counted``: a ``HEAD``)."""
     headers = _headers(page.etag, page.next, request.limit, request.fmt, request.notes)
     if if_none_match and page.etag in if_none_match:
         return 304, headers, b"", page.media_type
-    if principal.subscriber is not None and page.entries:
+    if counted and principal.subscriber is not None and page.entries:
         for product, n in page.counts:
             state.meter.add(principal.subscriber.name, "feed", product, n)
         state.metrics.feed_deliveries.inc(page.entries)
@@ -292,6 +301,7 @@ async def feed(
         fmt=fmt,
         if_none_match=request.headers.get("if-none-match", ""),
         base=lambda: raw.base_of(state, request.scope),
+        method=request.method,
     )
     return Response(
         body, status, raw.decoded(headers), media_type=None if status == 304 else media_type

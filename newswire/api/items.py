@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -46,9 +46,10 @@ from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored
 from newswire.validation import MAX_VERSION, NOT_XML, xml_unsafe
+from newswire.web.routing import Router
 from newswire.web.urls import request_base
 
-router = APIRouter()
+router = Router()
 log = logging.getLogger("newswire.api")
 
 _ITEM_BODY = {
@@ -535,7 +536,6 @@ async def withdraw_item(
     )
 
 
-@router.head("/v1/items/{item_id:path}", include_in_schema=False)
 @router.get(
     "/v1/items/{item_id:path}",
     tags=["items"],

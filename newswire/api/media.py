@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from cachetools import LRUCache
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -52,8 +52,9 @@ from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
 from newswire.model import Rendition, utcnow
 from newswire.store.base import Stored
+from newswire.web.routing import Router
 
-router = APIRouter(tags=["media"])
+router = Router(tags=["media"])
 
 PUBLIC_PRODUCT = Product(name="public", access="teaser")
 """What a link signed for ``public`` may reach: what the public site shows, as a teaser."""
@@ -231,7 +232,6 @@ _RESPONSES = problems.responses(400, 401, 403, 404, 416, 429) | {
 }
 
 
-@router.head("/v1/items/{item_id:path}/versions/{version}/renditions/{name}", include_in_schema=False)
 @router.get(
     "/v1/items/{item_id:path}/versions/{version}/renditions/{name}", responses=_RESPONSES
 )
@@ -257,7 +257,6 @@ async def get_version_rendition(
     return await _send(request, rendition, cache, files.filename(rendition, item_id))
 
 
-@router.head("/v1/items/{item_id:path}/renditions/{name}", include_in_schema=False)
 @router.get("/v1/items/{item_id:path}/renditions/{name}", responses=_RESPONSES)
 async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     """The latest version's rendition (with a key). Revalidated on every use (``no-cache``

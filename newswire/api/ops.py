@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-router = APIRouter(tags=["operations"])
+from newswire.web.routing import Router
+
+router = Router(tags=["operations"])
 
 
 @router.get("/metrics", response_class=Response)

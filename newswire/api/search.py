@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
@@ -30,8 +30,9 @@ from newswire.api import auth, openapi, problems, raw
 from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.model import ITEM_TYPES
 from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest
+from newswire.web.routing import Router
 
-router = APIRouter(tags=["search"])
+router = Router(tags=["search"])
 
 MEDIA_TYPE = "application/json"
 

@@ -19,7 +19,7 @@ import contextlib
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -31,10 +31,11 @@ from newswire.delivery.cursor import parse_cursor
 from newswire.delivery.hub import Closed, Hub, Listener
 from newswire.delivery.sse import GONE, EventStream
 from newswire.errors import BadInput, NewswireError
+from newswire.web.routing import Router
 
 log = logging.getLogger("newswire.api")
 
-router = APIRouter(tags=["delivery"])
+router = Router(tags=["delivery"])
 
 
 def _after(last_event_id: str | None, after: str | None, hub: Hub) -> int:

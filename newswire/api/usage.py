@@ -15,14 +15,15 @@ from collections import Counter
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
 from newswire.api import auth, problems
 from newswire.errors import BadInput, Forbidden, Unprocessable
+from newswire.web.routing import Router
 
-router = APIRouter(tags=["usage"])
+router = Router(tags=["usage"])
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}

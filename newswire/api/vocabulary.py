@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 
@@ -35,8 +35,9 @@ from newswire.enrich.vocabulary import (
     Vocabulary,
 )
 from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.web.routing import Router
 
-router = APIRouter(
+router = Router(
     prefix="/v1/admin/vocabulary", tags=["admin"], dependencies=[Depends(auth.admin)]
 )
 

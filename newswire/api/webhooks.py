@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
@@ -33,8 +33,9 @@ from newswire.delivery.webhooks import (
 )
 from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
 from newswire.store.webhooks import STATUSES, Delivery, Webhook, Webhooks, stamp
+from newswire.web.routing import Router
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = Router(prefix="/v1/webhooks", tags=["webhooks"])
 
 MAX_BODY = 16 * 1024
 DEFAULT_LIMIT = 50

@@ -184,11 +184,13 @@ def test_ready_reports_a_connected_nats_bus(make_module_store_url, nats_server):
 
 
 @pytest.mark.parametrize("method,path,allow", [
-    ("DELETE", "/v1/feed", "GET"),
-    ("POST", "/health", "GET"),
-    ("DELETE", "/v1/webhooks", "GET, POST"),  # two routes, one path
-    ("PUT", "/v1/admin/products/news", "DELETE, GET"),
+    ("DELETE", "/v1/feed", "GET, HEAD"),  # HEAD wherever GET (tests/api/test_head.py)
+    ("POST", "/health", "GET, HEAD"),
+    ("DELETE", "/v1/webhooks", "GET, HEAD, POST"),  # three routes, one path
+    ("PUT", "/v1/admin/products/news", "DELETE, GET, HEAD"),
     ("OPTIONS", "/v1/items/urn:x/withdraw", "POST"),
+    ("HEAD", "/v1/items", "POST"),  # HEAD only where GET
+    ("DELETE", "/v1/items/urn:x/versions", "GET, HEAD"),
 ])
 def test_a_method_a_path_does_not_have_is_405_naming_those_it_has(served, method, path, allow):
     # The README: "a 405 whose Allow names the ones it has". With FastAPI 0.165 (what

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.helpers import make_key
 from tests.portal.conftest import LAST, World, ninjs
 
 FORMATS = ("ninjs", "ninjs2", "newsml", "nitf", "text")
@@ -97,6 +98,30 @@ def test_downloads_render_as_the_api_does(world: World, fmt):
         same = api.get(f"/v1/items/{world.long_id}", params={"format": fmt})
     assert got.content == same.content
     assert got.headers["content-type"] == same.headers["content-type"]
+
+
+def test_head_answers_the_pages_as_get_and_a_head_download_is_no_delivery(world: World):
+    key = make_key(world.db, "--subscriber", "daily")
+
+    def portal_deliveries() -> int:
+        with world.server.client(key) as api:
+            usage = api.get("/v1/usage")
+        assert usage.status_code == 200, usage.text
+        return int(usage.json()["totals"]["channels"].get("portal", 0))
+
+    download = f"{item_url(world.long_id)}/download?format=nitf"
+    with world.login("reader@daily.example") as c:
+        for path in ("/portal", item_url(world.long_id), "/portal/topics", download):
+            got, head = c.get(path), c.head(path)
+            assert head.status_code == got.status_code == 200, path
+            assert head.content == b"", path
+            for name in ("content-type", "content-length", "content-disposition"):
+                assert head.headers.get(name) == got.headers.get(name), (path, name)
+        before = portal_deliveries()
+        assert c.head(download).status_code == 200
+        assert portal_deliveries() == before
+        assert c.get(download).status_code == 200
+        assert portal_deliveries() == before + 1
 
 
 def test_a_format_the_subscriber_may_not_use_is_403(world: World):

@@ -27,7 +27,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -69,9 +69,10 @@ from newswire.web.console.routes import (
     ui_lang,
     words,
 )
+from newswire.web.routing import Router
 from newswire.web.sessions import check_csrf, require
 
-router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+router = Router(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
 FIELDS = ("headline", "caption", "byline", "credit")
 """The upload form's text fields, each an override of the same name."""

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -67,6 +67,7 @@ from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unen
 from newswire.web import i18n, sessions, urls
 from newswire.web.console import about, attach
 from newswire.web.console.words import WORDS
+from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, require
 from newswire.web.static import asset
 from newswire.web.urls import request_base
@@ -99,7 +100,7 @@ class ConsoleRoute(sessions.PageRoute):
         return error_page(request, exc)
 
 
-router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+router = Router(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
 ENV = sessions.templates(Path(__file__).resolve().parent / "templates")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -18,9 +18,10 @@ from newswire.store import Store
 from newswire.web import sessions
 from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.portal.words import WORDS
+from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, PageForbidden, check_csrf, read_form, require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+router = Router(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 
 def _manager(request: Request) -> LoggedIn:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
@@ -30,9 +30,10 @@ from newswire.model import NewsItem, Rendition
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal.pages import PortalRoute
+from newswire.web.routing import Router
 from newswire.web.sessions import require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+router = Router(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 MEDIA_TYPES = ("picture", "graphic", "video")
 GALLERY = 12
@@ -189,7 +190,7 @@ def _file(request: Request, item_id: str, name: str) -> tuple[Rendition, str]:
     version = int(text) if text else None
     _, g, found = files.rendition_seen(logged.principal.products, history, version, name, item_id)
     subscriber = logged.principal.subscriber
-    if request.query_params.get("download") and subscriber is not None:
+    if request.query_params.get("download") and subscriber is not None and request.method == "GET":
         request.app.state.meter.add(subscriber.name, "portal", g.product)
     return found, files.filename(found, item_id)
 

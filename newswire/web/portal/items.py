@@ -15,7 +15,7 @@ import difflib
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from newswire import formats
@@ -31,10 +31,11 @@ from newswire.web import sessions
 from newswire.web.portal import files
 from newswire.web.portal.live import MAX_ENTITY, entry, item_href, stamp
 from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, require
 from newswire.web.urls import request_base
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+router = Router(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 
 def download_formats(principal: Principal) -> list[str]:
@@ -240,7 +241,7 @@ def download(request: Request, item_id: str) -> Response:
         _int(request.query_params.get("version"), "version"),
     )
     data = request.app.state.renderer.render_as(codec, stored, g.access, request_base(request))
-    if principal.subscriber is not None:
+    if principal.subscriber is not None and request.method == "GET":  # a HEAD gets no file
         request.app.state.meter.add(principal.subscriber.name, "portal", g.product)
     suffix = codec.media_type.rsplit("+", 1)[-1].rsplit("/", 1)[-1]
     extension = _EXTENSIONS.get(suffix.split(";")[0], "txt")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -29,6 +29,7 @@ from newswire.errors import NewswireError
 from newswire.store import Store
 from newswire.web.portal.pages import PortalRoute, error_page, render
 from newswire.web.portal.words import WORDS
+from newswire.web.routing import Router
 from newswire.web.sessions import (
     COOKIE,
     HEADERS,
@@ -46,7 +47,7 @@ from newswire.web.sessions import (
 LOGIN_COOKIE = "nw_login"
 """The login form's double-submit CSRF token (there is no session yet to bind it to)."""
 
-router = APIRouter(include_in_schema=False, route_class=PortalRoute)
+router = Router(include_in_schema=False, route_class=PortalRoute)
 
 
 def _login_page(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -44,9 +44,10 @@ from newswire.web.portal import accounts, files, items, login
 from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
 from newswire.web.portal.pages import PortalRoute, render
 from newswire.web.portal.words import WORDS
+from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, read_form, require
 
-router = APIRouter(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
+router = Router(prefix="/portal", include_in_schema=False, route_class=PortalRoute)
 
 WIRE_SIZE = 50
 SEARCH_PAGE = 20
