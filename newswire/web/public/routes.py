@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -41,6 +41,7 @@ from newswire.web.public import cache, memo, pages, pictures, syndication
 from newswire.web.public.memo import Known
 from newswire.web.public.site import Site, site_of
 from newswire.web.public.visible import listing
+from newswire.web.routing import Router
 
 HTML = "text/html"
 HOME_ITEMS = 60
@@ -411,7 +412,7 @@ def _fair(
     return fair
 
 
-router = APIRouter()
+router = Router()
 for _path, _endpoint in ROUTES:
     router.add_route(_path, _fair(_endpoint), methods=["GET"], include_in_schema=False)
 
