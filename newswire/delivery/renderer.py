@@ -71,16 +71,31 @@ class Renderer:
     ):
         self.capacity = capacity
         self.teaser_chars = teaser_chars
-        self.base = base.rstrip("/")
-        """The server's URL, before the path of each rendition ``href`` of the items it
-        renders (the ``base_url`` setting; else the app sets it from the first request it
-        serves: a rendering is made once for every caller, so it cannot vary by request)."""
+        self._base = base.rstrip("/")
         self._made: tuple[int, str] | None = None
         self._fingerprint = ""
         self._cache: LRUCache[RenderKey, bytes] = LRUCache(maxsize=capacity, getsizeof=len)
         self._lock = threading.Lock()
         self.renders = 0
         """How many renderings were made (not served from the cache)."""
+
+    @property
+    def base(self) -> str:
+        """The server's URL, before the path of each rendition ``href`` of the items it
+        renders (the ``base_url`` setting; else the app sets it from the first request it
+        serves: a rendering is made once for every caller, so it cannot vary by request)."""
+        return self._base
+
+    @base.setter
+    def base(self, base: str) -> None:
+        """A new base forgets every rendering made with the old one: a webhook's delivery
+        rendered before the first request (no base yet: files linked by their path alone)
+        must not be what the feed and the item's route serve after it."""
+        base = base.rstrip("/")
+        with self._lock:
+            if base != self._base:
+                self._base = base
+                self._cache.clear()
 
     @property
     def fingerprint(self) -> str:

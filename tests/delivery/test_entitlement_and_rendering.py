@@ -109,3 +109,23 @@ def test_teaser_access_sees_only_a_picture_s_thumbnail_and_preview():
     full_doc = json.loads(renderer.render(0, photo, "ninjs", "full"))
     assert [r["name"] for r in teaser_doc["renditions"]] == ["preview", "thumbnail"]
     assert [r["name"] for r in full_doc["renditions"]] == ["original", "preview", "thumbnail"]
+
+
+def test_renderings_made_before_the_base_is_known_are_not_served_after_it():
+    """Without ``base_url``, a webhook delivered before the process's first request renders
+    a picture linking its files by their path alone; once the first request names the
+    server, the feed and the item's route must link them by it, not serve that rendering
+    from the cache."""
+    photo = NewsItem(
+        id="urn:test:photo",
+        type="picture",
+        headline="صورة",
+        renditions=[Rendition(name="preview", blob="ab" * 32, content_type="image/jpeg")],
+    )
+    renderer = Renderer()
+    early = json.loads(renderer.render(3, photo, "ninjs", "full"))
+    assert early["renditions"][0]["href"].startswith("/v1/items/")
+    renderer.base = "https://wire.example/"
+    later = json.loads(renderer.render(3, photo, "ninjs", "full"))
+    assert later["renditions"][0]["href"].startswith("https://wire.example/v1/items/")
+    assert renderer.base == "https://wire.example"
