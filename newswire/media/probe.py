@@ -91,6 +91,9 @@ class Stream(msgspec.Struct, kw_only=True):
     """Frames a second as a fraction (``30000/1001``; ``0/0`` when unknown)."""
     width: int = 0
     height: int = 0
+    sample_aspect_ratio: str = ""
+    """The shape of a pixel, ``64:45`` (PAL widescreen: 720 × 576 shown 16:9); ``1:1``,
+    ``0:1`` or absent for square ones."""
     tags: dict[str, str] = {}
     side_data_list: list[dict[str, Any]] = []
 
@@ -106,7 +109,8 @@ class Probed(msgspec.Struct, kw_only=True):
 
 
 class Video(msgspec.Struct, kw_only=True):
-    """What ffprobe says of a video: its size as shown (rotation applied)."""
+    """What ffprobe says of a video: its size as shown (rotation applied, pixels that are
+    not square drawn in their shape: 720 × 576 of PAL widescreen is 1024 × 576)."""
 
     width: int
     height: int
@@ -138,7 +142,8 @@ def ffprobe(path: Path, *, timeout: float) -> Video:
     if video is None:
         raise Unprocessable("it has no video stream ffprobe can read")
     rotation = _rotation(video)
-    width, height = (video.height, video.width) if rotation % 180 else (video.width, video.height)
+    stored = (round(video.width * _pixel_shape(video.sample_aspect_ratio)), video.height)
+    width, height = (stored[1], stored[0]) if rotation % 180 else stored
     audio = [s.codec_name for s in probed.streams if s.codec_type == "audio" and s.codec_name]
     duration = probed.format.duration
     if duration is None or duration <= 0:
@@ -159,6 +164,17 @@ def _rate(fraction: str) -> float | None:
     except (ValueError, ZeroDivisionError):
         return None
     return round(rate, 2) if 0 < rate < 1000 else None
+
+
+def _pixel_shape(ratio: str) -> float:
+    """How much wider than tall a pixel is shown (``64:45`` -> 1.42); 1 for square pixels
+    and for a ratio ffprobe does not know (``0:1``, ``N/A``)."""
+    across, _, up = ratio.partition(":")
+    try:
+        shape = float(across) / float(up)
+    except (ValueError, ZeroDivisionError):
+        return 1.0
+    return shape if 0.1 < shape < 10 else 1.0
 
 
 def _rotation(stream: Stream) -> int:

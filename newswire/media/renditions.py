@@ -15,7 +15,8 @@ while decoding); ``preview`` and ``thumbnail`` from ``web``, already decoded and
 Video: a ``poster`` JPEG (a frame from the first seconds, as large as ``web``), its
 ``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality capped at 600 kbit/s, at most 640 pixels
 on its longest side, AAC sound, its index at the front so that it plays while it
-downloads). ffmpeg applies the rotation a phone recorded.
+downloads). ffmpeg applies the rotation a phone recorded; pixels that are not square
+(broadcast footage's) are made square, so that every rendition is the picture as shown.
 
 Only the loaders of the accepted formats may run (libvips' others, ImageMagick's among
 them, are blocked), and any loader fails on a truncated or corrupt file rather than
@@ -155,11 +156,16 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
     common = [FFMPEG, "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-f", "mov"]
     source = f"file:{path.resolve()}"
     at = 0.0 if video.duration < 2 else min(video.duration / 10, 3.0)
+    # Square pixels first: broadcast footage's are drawn wider (PAL widescreen's 720 × 576
+    # is a 16:9 picture), which a JPEG poster cannot say and players of the preview may
+    # not honour. A no-op for square pixels (``sar`` is 1, or unknown).
+    square = "scale=w='round(iw*sar)':h=ih,setsar=1,"
     side = PICTURE_SIZES["web"]
     frame = out / "frame.png"  # lossless: it is encoded once, as the poster
     run_tool(
         [*common, "-ss", f"{at:.3f}", "-i", source, "-frames:v", "1", "-map_metadata", "-1",
-         "-vf", f"scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease",
+         "-vf", f"{square}scale=w='min({side},iw)':h='min({side},ih)'"
+                ":force_original_aspect_ratio=decrease",
          "-y", f"file:{frame}"],
         timeout=deadline - time.monotonic(), what="ffmpeg (poster frame)",
     )
@@ -176,8 +182,8 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
     box = VIDEO_PREVIEW
     run_tool(
         [*common, "-i", source, "-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1",
-         "-vf", f"scale=w='min({box},iw)':h='min({box},ih)':force_original_aspect_ratio=decrease"
-                ":force_divisible_by=2",
+         "-vf", f"{square}scale=w='min({box},iw)':h='min({box},ih)'"
+                ":force_original_aspect_ratio=decrease:force_divisible_by=2",
          "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-maxrate", VIDEO_BITRATE,
          "-bufsize", "1200k", "-pix_fmt", "yuv420p",
          "-c:a", "aac", "-b:a", "64k", "-ac", "2", "-movflags", "+faststart",

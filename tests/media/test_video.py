@@ -63,3 +63,22 @@ def test_a_small_video_is_not_enlarged(pipeline, tmp_path):
     assert {r.name: (r.width, r.height) for r in media.renditions} == {
         "original": (160, 120), "poster": (160, 120), "thumbnail": (160, 120),
         "preview": (160, 120)}
+
+
+def test_footage_of_non_square_pixels_is_shown_in_its_shape(pipeline, blobs, tmp_path):
+    """Broadcast footage stores a 16:9 picture in 720 × 576 pixels drawn wider than tall
+    (PAL widescreen, sample aspect 64:45; HDV's 1440 × 1080 likewise): the poster, its
+    thumbnail and the preview are that picture as shown, 1024 × 576, not squeezed to 5:4."""
+    clip = video(tmp_path / "pal.mp4", seconds=1, size="720x576", sar="64/45")
+    media = pipeline.take(clip)
+    assert (media.info.width, media.info.height) == (1024, 576)
+    poster = Image.open(io.BytesIO(blobs.read(media.rendition("poster").blob)))
+    assert poster.size == (1024, 576)
+    assert (media.rendition("poster").width, media.rendition("poster").height) == (1024, 576)
+    assert (media.rendition("thumbnail").width, media.rendition("thumbnail").height) == (200, 113)
+    preview = media.rendition("preview")
+    assert (preview.width, preview.height) == (640, 360)
+    shown = next(s for s in probe(blobs.read(preview.blob))["streams"]
+                 if s["codec_type"] == "video")
+    assert (shown["width"], shown["height"]) == (640, 360)
+    assert shown.get("sample_aspect_ratio", "1:1") in ("1:1", "0:1", "N/A")
