@@ -1,7 +1,8 @@
 """The agency plain-text layout (Anadolu Agency style), read and written.
 
 Line 1 is the headline, the next paragraph the lead; after a blank line come an optional
-Latin place line (``Ankara``), the dateline (``أنقرة/ الأناضول``), the body paragraphs one a
+Latin place line (``Ankara``), the dateline (``أنقرة/ الأناضول``; above a Latin dateline,
+``Ankara / AA``, the place line is the same place, and is dropped), the body paragraphs one a
 line, and the agency's subscription footer, which goes to ``footer``, never to ``body``.
 
 - With three or more blank-line separated blocks, a line not ending a sentence continues
@@ -181,6 +182,13 @@ def inline_dateline(paragraph: str) -> tuple[Dateline, str, str] | None:
     return None
 
 
+def _place_key(place: str) -> str:
+    """A Latin place name compared regardless of case and accents (``İSTANBUL``,
+    ``Istanbul``; ``DİYARBAKIR``, ``Diyarbakır``)."""
+    decomposed = unicodedata.normalize("NFKD", place.casefold().replace("ı", "i"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
 def _latin_line(line: str) -> bool:
     return (
         bool(_LATIN_LINE.fullmatch(line))
@@ -250,8 +258,13 @@ def _find_dateline(
             dl, byline, rest = found if len(found) == 3 else (*found, None)
             if latin:
                 if _is_latin(dl.place):
-                    continue  # a Latin place line only goes with a non-Latin dateline
-                dl.place_latin = lines[i]
+                    # Above a Latin dateline, only its own place again (AA's layout puts
+                    # the Latin place line above every dateline: ``Ankara`` above
+                    # ``Ankara / AA``); another short line is a lead.
+                    if _place_key(lines[i]) != _place_key(dl.place):
+                        continue
+                else:
+                    dl.place_latin = lines[i]
             return b, i, dl, byline, rest, at - i + 1
     return None
 

@@ -213,6 +213,38 @@ def test_latin_place_line_before_an_inline_dateline():
     assert item.body == ["قال مسؤول."]
 
 
+@pytest.mark.parametrize(
+    ("layout", "lead"),
+    [
+        ("Başlık\nÖzet cümlesi.\n\n{line}\n{dateline}\n{body}\n", "Özet cümlesi."),
+        ("Başlık\n\n{line}\n{dateline}\n{body}\n", ""),
+    ],
+)
+@pytest.mark.parametrize(
+    ("line", "dateline", "place"),
+    [
+        ("Ankara", "Ankara / AA", "Ankara"),
+        ("ANKARA", "Ankara / AA", "Ankara"),
+        ("İstanbul", "ISTANBUL (AA) -", "ISTANBUL"),
+        ("Diyarbakır", "DİYARBAKIR (AA) -", "DİYARBAKIR"),
+    ],
+)
+def test_latin_place_line_above_a_latin_dateline_is_not_text(layout, lead, line, dateline, place):
+    """AA's layout puts the Latin place line above every dateline, a Latin one too: it is
+    the dateline's place again, neither the lead nor the first paragraph."""
+    body = "Kalın, Hamas heyetiyle görüştü."
+    item = parse_one(layout.format(line=line, dateline=dateline, body=body).encode())
+    assert item.dateline.place == place and item.dateline.source == "AA"
+    assert item.lead == lead
+    assert item.body == [body]
+
+
+def test_a_short_latin_lead_above_a_latin_dateline_stays_the_lead():
+    item = parse_one(b"Headline\n\nTalks resume\nANKARA (AA) - First.\nSecond.\n")
+    assert item.lead == "Talks resume" and item.dateline.place == "ANKARA"
+    assert item.body == ["First.", "Second."]
+
+
 def test_dateline_without_blank_line_after_lead():
     item = parse_one(b"Headline\nThe lead.\nANKARA (AA) - First.\nSecond.\n")
     assert item.lead == "The lead." and item.body == ["First.", "Second."]
