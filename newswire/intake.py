@@ -92,7 +92,23 @@ async def take(
 ) -> Receipt:
     """Store the picture or video ``body`` as an item (a new version, or the same one when
     the file was taken in before); refused whole, before anything is stored, otherwise.
-    ``embargo``: when it may be delivered (the console's upload form; None: now)."""
+    ``embargo``: when it may be delivered (the console's upload form; None: now).
+    ``name``: the file's name as the sender knows it, which every refusal of the file
+    itself (its size, its type, its bytes) begins with, as ``newswire ingest`` says it."""
+    try:
+        return await _take(
+            state, body, content_type, overrides, name=name, length=length, embargo=embargo
+        )
+    except NewswireError as exc:
+        if name and exc.field in ("body", "Content-Type"):
+            exc.detail = f"{name}: {exc.detail}"
+        raise
+
+
+async def _take(
+    state: State, body: Body, content_type: str, overrides: Overrides, *, name: str,
+    length: str | None, embargo: datetime | None,
+) -> Receipt:
     limit = state.settings.max_media_bytes
     if length and length.isdigit() and int(length) > limit:
         raise TooLarge(f"{int(length):,} bytes is over the limit of {limit:,} bytes", field="body")
@@ -124,14 +140,7 @@ async def take(
         with os.fdopen(fd, "wb") as file:
             await _spool(body, file, limit)
         pipeline = pipeline_of(state)
-        try:
-            media = await run_in_threadpool(
-                pipeline.take, path, name="body", declared=declared or None
-            )
-        except NewswireError as exc:
-            if name and exc.field == "body":  # the problem names the file as the sender does
-                exc.detail = f"{name}: {exc.detail}"
-            raise
+        media = await run_in_threadpool(pipeline.take, path, name="body", declared=declared or None)
 
         def store_it() -> Receipt:
             store = state.store

@@ -98,22 +98,23 @@ def test_a_video_body_is_a_video_item_with_a_poster(client, tmp_path):
     assert all("videoCodec" not in r for r in v2.json()["renditions"])  # 2.x has no such key
 
 
-@pytest.mark.parametrize(
-    ("content_type", "make", "status", "field", "reason"),
-    [
-        ("image/jpeg", lambda t: (b := jpeg_bytes(t))[: len(b) * 2 // 3], 422, "body",
-         "cannot be decoded|cannot be read"),
-        ("image/svg+xml", lambda t: SVG, 415, "body", "SVG"),
-        ("image/jpeg", lambda t: SVG, 415, "body", "SVG"),
-        ("image/jpeg", lambda t: picture(t / "p.png", 30, 20, fmt="PNG").read_bytes(), 415,
-         "Content-Type", "a PNG picture, not the image/jpeg declared"),
-        ("image/jpeg", lambda t: b"\xff\xd8\xff" + b"\x00" * (LIMIT + 1), 413, "body", "limit"),
-        ("audio/mpeg", lambda t: b"ID3\x04" + b"\x00" * 100, 415, "body", "not a format"),
-        ("application/octet-stream",
-         lambda t: b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64),
-         415, "body", "an AVIF picture is not a format accepted here"),
-    ],
-)
+BAD_BODIES = [
+    ("image/jpeg", lambda t: (b := jpeg_bytes(t))[: len(b) * 2 // 3], 422, "body",
+     "cannot be decoded|cannot be read"),
+    ("image/svg+xml", lambda t: SVG, 415, "body", "SVG"),
+    ("image/jpeg", lambda t: SVG, 415, "body", "SVG"),
+    ("image/jpeg", lambda t: picture(t / "p.png", 30, 20, fmt="PNG").read_bytes(), 415,
+     "Content-Type", "a PNG picture, not the image/jpeg declared"),
+    ("image/jpeg", lambda t: b"\xff\xd8\xff" + b"\x00" * (LIMIT + 1), 413, "body", "limit"),
+    ("audio/mpeg", lambda t: b"ID3\x04" + b"\x00" * 100, 415, "body", "not a format"),
+    ("application/octet-stream",
+     lambda t: b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64),
+     415, "body", "an AVIF picture is not a format accepted here"),
+]
+"""(Content-Type, the body made in a folder, status, field, what the detail says)"""
+
+
+@pytest.mark.parametrize(("content_type", "make", "status", "field", "reason"), BAD_BODIES)
 def test_a_bad_body_is_refused_naming_the_field_and_nothing_is_stored(
     client, db, tmp_path, content_type, make, status, field, reason
 ):
@@ -140,6 +141,24 @@ def test_a_refused_file_is_named_as_the_sender_named_it(client, db, tmp_path):
     problem = refused.json()
     assert problem["field"] == "body", problem
     assert problem["detail"].startswith("body: IMG_2041.jpg: the picture cannot be decoded")
+
+
+@pytest.mark.parametrize(("content_type", "make", "status", "field", "reason"), BAD_BODIES)
+def test_every_refusal_of_a_named_file_names_it(
+    client, db, tmp_path, content_type, make, status, field, reason
+):
+    """Whatever refuses the file (its size, its type, its bytes, what the pipeline finds),
+    the problem begins with the name the sender gave it: a desk's script sending a
+    folder's files one by one learns which one to look at."""
+    import re
+
+    refused = client.post("/v1/items", content=make(tmp_path), params={"name": "IMG_2041.jpg"},
+                          headers={"Content-Type": content_type})
+    assert refused.status_code == status, refused.text
+    problem = refused.json()
+    assert problem["field"] == field, problem
+    assert problem["detail"].startswith(f"{field}: IMG_2041.jpg: "), problem
+    assert re.search(reason, problem["detail"]), problem
 
 
 def test_overrides_are_refused_before_the_file_is_read(client, db, tmp_path):
