@@ -41,7 +41,8 @@ def deployment(store, store_url):
         for name in ("first", "shared", "second", "orphan"):
             age(blobs, store_url, keys[name])
         # An hour old: young for the default grace of a day, old for --grace 0 even if
-        # the clock is set back a little meanwhile (a fresh machine's clock being synced).
+        # the clock is set back a little meanwhile (this machine's clock is corrected in
+        # steps).
         age(blobs, store_url, keys["young"], days=1 / 24)
     finally:
         blobs.close()
@@ -100,8 +101,12 @@ def test_a_sweep_removes_what_killed_puts_left_once_old_and_nothing_in_progress(
     for path, data in stale.items():
         path.write_bytes(data)
         os.utime(path, (two_days_ago, two_days_ago))
-    young = tmp / "put-just-now"
+    young = tmp / "put-an-hour-ago"
     young.write_bytes(b"y")
+    # An hour old: young for the default grace of a day, old for --grace 0 even if the
+    # clock is set back a little meanwhile (this machine's clock is corrected in steps).
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).timestamp()
+    os.utime(young, (an_hour_ago, an_hour_ago))
     kept = blobs.put(b"a blob")
     age(blobs, url, kept)
     in_progress: list[str] = []
