@@ -154,6 +154,20 @@ def test_the_type_filter(wire):
     assert result.stderr.startswith("newswire:") and "type" in result.stderr
 
 
+def test_filters_without_words_list_the_newest_and_entities_filter(wire):
+    listed = json.loads(run("search", "--lang", "ar", "--json", db=wire["db"]).stdout)
+    assert listed["sort"] == "newest" and listed["total"] == 4
+    times = [h["versioncreated"] for h in listed["hits"]]
+    assert times == sorted(times, reverse=True)
+    hamas = json.loads(run("search", "--entity", "حماس", "--json", db=wire["db"]).stdout)
+    assert SEED_HEADLINE in {h["headline"] for h in hamas["hits"]}
+    assert hamas["total"] < listed["total"]
+    ankara = search_json(wire, "قالن", "--place", "Ankara")
+    assert [h["headline"] for h in ankara["hits"]] == [SEED_HEADLINE]
+    nothing = run("search", db=wire["db"], code=2)  # neither words nor a filter
+    assert nothing.stderr.startswith("newswire:") and "filter" in nothing.stderr
+
+
 def test_a_bad_sort_is_a_usage_error(wire):
     result = run("search", "غزة", "--sort", "best", db=wire["db"], code=None)
     assert result.stderr.startswith("newswire:") and "sort" in result.stderr

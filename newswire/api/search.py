@@ -72,10 +72,12 @@ async def search(
     q: Annotated[
         str,
         Query(
-            description='Words, "exact phrases", -excluded, OR (422: nothing to search for).',
+            description='Words, "exact phrases", -excluded, OR. Left out (or blank) with a'
+            " filter, the newest items the filters let through (422: neither words nor a"
+            " filter).",
             json_schema_extra={"maxLength": MAX_QUERY},
         ),
-    ],
+    ] = "",
     lang: Annotated[str | None, Query(description="Language tag (ar matches ar-EG).")] = None,
     subject: Annotated[
         str | None,
@@ -140,7 +142,8 @@ async def search(
     """Search the caller's entitled items: BM25 ranking with the headline weighted highest,
     `<mark>`ed snippets of the original text, facet counts by language, subject, day, people,
     organisations, places and
-    item type."""
+    item type. Without words, a filter lists the items it lets through, newest first
+    (`?entity=حماس&from=2026-12-01`)."""
     body = await answer(
         request.app.state,
         principal,
@@ -237,7 +240,7 @@ async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Sen
     """Answer ``GET /v1/search`` without FastAPI's layers; False when the request is one
     for the documented route (nothing has been sent then)."""
     params = raw.query(scope)
-    if params is None or "q" not in params:
+    if params is None:
         return False
     page, limit = params.get("page", "1"), params.get("limit", "20")
     facets = _BOOLS.get(params.get("facets", "true"))
@@ -256,7 +259,7 @@ async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Sen
         body = await answer(
             state,
             principal,
-            q=params["q"],
+            q=params.get("q", ""),
             lang=params.get("lang"),
             subject=params.get("subject"),
             urgency=params.get("urgency"),

@@ -68,7 +68,13 @@ def reindex(db: DbOption = DB_DEFAULT, index: IndexOption = "") -> None:
 
 
 def search(
-    query: Annotated[str, typer.Argument(help='Words, "exact phrases", -excluded, OR.')],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "exact phrases", -excluded, OR; left out, the newest items the'
+            " filters let through."
+        ),
+    ] = "",
     subscriber: Annotated[
         str | None,
         typer.Option(help="Search as this subscriber would (its products); default: all items."),
@@ -78,6 +84,13 @@ def search(
     urgency: Annotated[str | None, typer.Option(help="1 to 9, or a range such as 1-3.")] = None,
     item_type: Annotated[
         str | None, typer.Option("--type", help="text, picture, video, graphic or audio.")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="A place named or datelined at, by name or id.")
+    ] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(help="A person, organisation or place named, by name or id (nwv:hamas)."),
     ] = None,
     since: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD or ISO time.")] = None,
     until: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD or ISO time.")] = None,
@@ -102,6 +115,8 @@ def search(
             subject=subject,
             urgency=urgency,
             type=item_type,
+            place=place,
+            entity=entity,
             since=parse_when(since, "--from"),
             until=parse_when(until, "--to", end=True),
             sort=sort,

@@ -215,7 +215,7 @@ class Searcher:
         generation: int,
     ) -> _Compiled:
         """``compile``, kept by query text, filters, products and languages searched."""
-        parsed = parse(req.q)
+        parsed = None if browsing(req) else parse(req.q)
         if req.lang:
             langs = [req.lang.split("-")[0].lower()]
         else:
@@ -238,18 +238,25 @@ class Searcher:
         return found
 
     def _compile(
-        self, req: SearchRequest, parsed: q.Query, products: list[Product], langs: list[str]
+        self, req: SearchRequest, parsed: q.Query | None, products: list[Product], langs: list[str]
     ) -> tuple[tantivy.Query, frozenset[str]]:
+        """``req``'s query within the caller's products; ``parsed`` None (``browsing``):
+        every item the filters let through."""
         branches = []
         full = [p for p in products if p.access == "full"]
         teaser_only = [p for p in products if p.access != "full"]
         full_scope = _union(full)
+        def text(access: str) -> tantivy.Query:
+            if parsed is None:
+                return tantivy.Query.all_query()
+            return self.text_query(parsed, access, langs)
+
         if full:
-            branches.append(_within(self.text_query(parsed, "full", langs), full_scope, None))
+            branches.append(_within(text("full"), full_scope, None))
         if teaser_only and not (full and full_scope is None):
             scope = _union(teaser_only)
             excluded = full_scope if full else None
-            branches.append(_within(self.text_query(parsed, "teaser", langs), scope, excluded))
+            branches.append(_within(text("teaser"), scope, excluded))
         if not branches:
             return tantivy.Query.empty_query(), frozenset()
         matched = branches[0] if len(branches) == 1 else tantivy.Query.boolean_query(
@@ -260,7 +267,7 @@ class Searcher:
             matched = tantivy.Query.boolean_query(
                 [(Occur.Must, matched)] + [(Occur.Must, _unscored(f)) for f in filters]
             )
-        return matched, frozenset(self.wanted(parsed, langs))
+        return matched, frozenset(self.wanted(parsed, langs) if parsed is not None else ())
 
     def filters(self, req: SearchRequest) -> list[tantivy.Query]:
         out = []
@@ -313,6 +320,7 @@ class Searcher:
         self, req: SearchRequest, products: Iterable[Product], now: dt.datetime | None = None
     ) -> Results:
         """A page of hits for ``req``, judged for a caller with ``products``."""
+        req = _sorted(req)
         page = self._page(req, products, now)
         return Results(
             query=req.q,
@@ -333,6 +341,7 @@ class Searcher:
     ) -> bytes:
         """``search`` as the JSON ``GET /v1/search`` answers with (``extra``'s members
         after the results'), each hit's JSON made from what its version keeps."""
+        req = _sorted(req)
         page = self._page(req, products, now)
         hits = b",".join([kept.json(access, page.wanted, score) for kept, access, score in page.hits])
         body = {
@@ -532,7 +541,29 @@ def validate(req: SearchRequest) -> None:
         parse_urgency(req.urgency)
     if req.since and req.until and req.since > req.until:
         raise BadInput("from is after to: give the earlier time first", field="from")
-    parse(req.q)
+    if not browsing(req):
+        if not req.q.strip():
+            raise q.QueryError(
+                "give words to search for, or a filter (lang, subject, urgency, type, place,"
+                " entity, from, to) to list the newest items it lets through",
+                field="q",
+            )
+        parse(req.q)
+
+
+def browsing(req: SearchRequest) -> bool:
+    """Whether ``req`` lists what its filters let through, newest first: no words, and at
+    least one filter (a subscriber's "everything about Gaza this week")."""
+    return not req.q.strip() and any(
+        (req.lang, req.subject, req.urgency, req.type, req.place, req.entity, req.since, req.until)
+    )
+
+
+def _sorted(req: SearchRequest) -> SearchRequest:
+    """``req``, newest first when it has no words to rank by."""
+    if req.sort != "newest" and browsing(req):
+        return msgspec.structs.replace(req, sort="newest")
+    return req
 
 
 parse = lru_cache(maxsize=4096)(q.parse)

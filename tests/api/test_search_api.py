@@ -545,6 +545,31 @@ def test_filters(desk, items):
     assert search(desk, "inflation", lang="ar")["total"] == 0
 
 
+def test_filters_without_words_list_what_they_let_through_newest_first(clients, desk, items):
+    """A subscriber's "everything in July about Israel" needs no word: the filters alone
+    list the caller's items they let through, newest first, with facets."""
+    july = {"from": "2018-07-01", "to": "2018-07-31"}
+    listed = search(desk, "", **july)
+    assert listed["sort"] == "newest" and listed["query"] == ""
+    assert names(listed) >= {"drone", "settlers"}
+    times = [h["versioncreated"] for h in listed["hits"]]
+    assert all(times) and times == sorted(times, reverse=True), times
+    assert all("2018-07-01" <= t[:10] <= "2018-07-31" for t in times), times
+    assert all(h["score"] is None for h in listed["hits"])
+    assert listed["total"] == len(listed["hits"]) == sum(listed["facets"]["language"].values())
+    # the words narrow the listing as they narrow a search; a blank q is no word
+    assert names(search(desk, "اسرائيل", **july)) <= names(listed)
+    assert ids(search(desk, "  ", **july)) == ids(listed)
+    assert names(search(desk, "", urgency="1")) == {"drone"}
+    assert names(search(desk, "", lang="en")) == {"english"}
+    # only what the caller may have, at its access
+    for who in ("full", "teaser"):
+        body = search(clients[who], "", lang="ar")
+        assert body["total"] >= 3 and {h["access"] for h in body["hits"]} == {who}
+    assert search(clients["full"], "", lang="en")["total"] == 0
+    assert names(search(clients["english"], "", type="text")) == {"english"}
+
+
 # --- bad input ---------------------------------------------------------------------------
 
 
@@ -557,7 +582,6 @@ def test_no_key(clients, items):
 @pytest.mark.parametrize(
     "params,field",
     [
-        ({}, "q"),
         ({"q": "غزة", "sort": "best"}, "sort"),
         ({"q": "غزة", "subject": "xyz"}, "subject"),
         ({"q": "غزة", "from": "2025-13-01"}, "from"),
@@ -579,6 +603,9 @@ def test_bad_parameters_are_400(clients, items, params, field):
         ({"q": "غزة", "from": "2018-08-01", "to": "2018-07-01"}, "from"),
         ({"q": "غزة", "subject": "medtop:99999999"}, "subject"),
         ({"q": "غزة", "page": "500", "limit": "100"}, "page"),
+        ({}, "q"),  # neither words nor a filter
+        ({"q": "  ", "sort": "newest"}, "q"),
+        ({"q": "🙂🙂", "lang": "ar"}, "q"),  # words given, none searchable: not a listing
     ],
 )
 def test_parameters_of_the_declared_form_refused_for_what_they_say_are_422(
@@ -614,6 +641,8 @@ def test_the_fast_path_answers_as_the_route_does(clients, items, who):
         {"q": "🙂"},
         {"q": "غزة", "product": "nope"},
         {"q": "غزة", "from": "tomorrow"},
+        {"lang": "ar", "limit": "3"},  # a listing: no words
+        {},
     ):
         fast = client.get("/v1/search", params={**params, "facets": "true"})
         route = client.get("/v1/search", params={**params, "facets": "1"})
