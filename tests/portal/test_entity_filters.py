@@ -228,6 +228,10 @@ def test_search_filters_by_a_place_person_or_organisation(desk: Desk):
         assert href(desk.seed) in hits(c, entity="geonames:281133")
         assert hits(c, entity=PERSON["literal"]) == [href(desk.meeting)]
         assert hits(c, entity=ORGANISATION["name"]) == [href(desk.meeting)]
+        # A filter without words lists the newest items it lets through.
+        listed = c.get("/portal/search", params={"q": "", "entity": GAZA_NAME})
+        links = lxml.html.fromstring(listed.text).xpath("//ol[@class='hits']//h3/a/@href")
+        assert href(desk.seed) in links and href(desk.sport) not in links
         # The next page keeps the filter.
         page = c.get("/portal/search", params={"q": "المساعدات", "entity": GAZA_NAME})
         field = lxml.html.fromstring(page.text).xpath("//input[@id='f-entity']")[0]

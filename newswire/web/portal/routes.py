@@ -194,7 +194,7 @@ async def search(
     context: dict[str, Any] = {
         "q": q_, "filters": filters, "choices": choices(request, lang), "page": page
     }
-    if not q_.strip():
+    if not q_.strip() and not filters.asked():  # the form alone; a filter lists its newest
         return render(request, "portal_search.html", results=None, error="", **context)
     searching = request.app.state.searching
     if searching is None or not searching.ready:
