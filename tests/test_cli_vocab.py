@@ -130,3 +130,13 @@ def test_change_needs_an_existing_store(tmp_path):
         code=2,
     )
     assert "no database" in said
+
+
+def test_a_name_typed_without_its_diacritics_names_the_entry(db):
+    """A product's ``--entity`` and ``vocab list --search`` fold case and Latin
+    diacritics as one who types a Turkish name on an English keyboard writes it."""
+    yavas = ok("vocab", "add", "person", "Mansur Yavaş", "--lang", "tr", db=db).strip()
+    assert yavas in ok("vocab", "list", "--search", "mansur yavas", db=db)
+    ok("product", "add", "ankara", "--access", "full", "--entity", "Mansur Yavas", db=db)
+    product = json.loads(ok("product", "show", "ankara", db=db))
+    assert product["entities"] == ["Mansur Yavas", yavas]

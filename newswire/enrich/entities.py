@@ -31,6 +31,7 @@ from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
 from newswire.enrich.matcher import Match, Matcher, name_key
 from newswire.enrich.vocabulary import Vocabulary
 from newswire.model import MACHINE, Entity
+from newswire.text.normalize import fold_latin
 
 __all__ = ["EntitiesStep", "TermSource", "build"]
 
@@ -83,6 +84,25 @@ class _Index:
             self.terms.update((p, gazetteer.places[p]) for _, p in places if p not in self.terms)
             self.adjectives = gazetteer.adjective_keys
         self.matcher = _matcher(pairs)
+        self._pairs = pairs
+        self._folded: dict[str, str | None] | None = None
+
+    def folded(self, name: str) -> str | None:
+        """The key of the one term a name typed without its Latin diacritics names
+        (``fold_latin``: ``Mansur Yavas`` is ``Mansur Yavaş``), None when none does or
+        when two do (``Celik`` for ``Çelik`` and ``Celik`` both). Made on the first name
+        the automaton does not know as typed; only Latin names are kept."""
+        if self._folded is None:
+            exact: dict[str, str] = {}
+            for surface, term_id in self._pairs:  # as the automaton: a name's first key
+                exact.setdefault(name_key(surface), term_id)
+            folded: dict[str, str | None] = {}
+            for key, term_id in exact.items():
+                bare = fold_latin(key)
+                if any("a" <= c <= "z" for c in bare):
+                    folded[bare] = term_id if folded.get(bare, term_id) == term_id else None
+            self._folded = folded
+        return self._folded.get(name_key(fold_latin(name)))
 
 
 _LAST: list[tuple[list[tuple[str, str]], Matcher]] = []
@@ -175,7 +195,12 @@ class EntitiesStep:
         gazetteer's own lookup. A place with an id of the gazetteer's (its GeoNames URI,
         or the ``geonames:`` QCode of it) and no country or no coordinates gets what it
         lacks of them: ninjs carries no country, so a place newswire sent out comes back
-        without it, and a source may name a place by id alone."""
+        without it, and a source may name a place by id alone.
+
+        A name is a name someone typed (a source, an editor, a subscriber's filter), so
+        case and Latin diacritics do not matter: one no term has as typed is looked up
+        again without them (``Mansur Yavas`` is ``Mansur Yavaş``, ``_Index.folded``), among
+        the names the automaton holds. Running text is matched as written (``find``)."""
         if entity.id:
             if entity.kind == "place" and (not entity.country or entity.latitude is None):
                 return self._placed(entity)
@@ -187,6 +212,8 @@ class EntitiesStep:
         term = index.terms.get(found) if found is not None else None
         if term is None and entity.kind == "place" and (gazetteer := self._gazetteer):
             term = gazetteer.resolve(entity.name)
+        if term is None and (found := index.folded(entity.name)) is not None:
+            term = index.terms.get(found)
         if term is None or term.kind != entity.kind:
             return entity
         if term.kind != "place":

@@ -38,7 +38,7 @@ import msgspec
 from newswire.enrich.base import Term
 from newswire.errors import BadInput, Conflict, NotFound
 from newswire.model import EntityKind
-from newswire.text.normalize import normalize
+from newswire.text.normalize import fold_latin, normalize
 
 if TYPE_CHECKING:
     from newswire.store import Store
@@ -287,10 +287,12 @@ class Vocabulary:
     def find(self, kind: str | None = None, search: str | None = None) -> list[Term]:
         """The entries of ``kind`` (all when None) with a name containing ``search`` as
         search reads it (``normalize``: ``نتانياهو`` finds ``نتانياهو``, ``قالن`` finds
-        ``إبراهيم قالن``, ``kalin`` finds ``Ibrahim Kalın``), or whose id contains it."""
+        ``إبراهيم قالن``), Latin diacritics aside as a name typed is looked up
+        (``fold_latin``: ``kalin`` finds ``Ibrahim Kalın``, ``mansur yavas`` ``Mansur
+        Yavaş``), or whose id contains it."""
         if kind is not None:
             check_kind(kind)
-        wanted = normalize(search.strip()) if search and search.strip() else ""
+        wanted = fold_latin(search.strip()) if search and search.strip() else ""
         found = []
         for term in self.terms():
             if kind is not None and term.kind != kind:
@@ -440,7 +442,7 @@ def _overlay(
 
 
 def _key(name: str) -> str:
-    return normalize(name)
+    return fold_latin(name)
 
 
 def encode(term: Term) -> bytes:

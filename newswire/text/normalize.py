@@ -21,6 +21,11 @@ interchangeable letter shapes; a reader sees the same word in ``المُساعَ
 
 ``normalize`` is idempotent: ``normalize(normalize(x)) == normalize(x)``.
 
+``fold_latin`` goes further, for a name someone types to look an entry up (a filter, a
+product, an editor's name): it takes the diacritics off Latin letters (``ş`` → ``s``,
+``é`` → ``e``, ``ı`` → ``i``, ``ø`` → ``o``), so ``Mansur Yavas`` finds ``Mansur Yavaş``.
+Never in running text or the index: in Turkish ``şık`` and ``sik`` are different words.
+
 ``fold`` is steps 1–4 less the two unifications a stemmer may want to see first: it keeps
 ``ة`` and ``ى`` (Snowball's Arabic stemmer reads its suffix rules off ``ة``; see
 ``newswire.text.stem``). ``unify_final`` then maps them as ``normalize`` does.
@@ -31,7 +36,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["fold", "normalize", "normalizer", "unify_final"]
+__all__ = ["fold", "fold_latin", "normalize", "normalizer", "unify_final"]
 
 
 def _span(first: int, last: int) -> range:
@@ -136,3 +141,32 @@ def normalizer(lang: str | None = None) -> Callable[[str], str]:
         return text if text.isascii() else nfkc("NFKC", text)
 
     return normal
+
+
+_LATIN_BLOCKS = ((0x00C0, 0x0250), (0x1E00, 0x1F00))
+"""Latin-1 Supplement's letters, Latin Extended-A and -B, Latin Extended Additional."""
+_LATIN_OWN = {"ı": "i", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ħ": "h"}
+"""Letters that carry their mark in their shape (Unicode gives them no decomposition)."""
+
+
+def _latin_table() -> dict[int, str]:
+    table: dict[int, str] = {ord(c): bare for c, bare in _LATIN_OWN.items()}
+    for first, last in _LATIN_BLOCKS:
+        for code in range(first, last):
+            decomposed = unicodedata.normalize("NFKD", chr(code))
+            bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+            if bare != chr(code) and bare.isascii() and bare.isalpha():
+                table[code] = bare
+    return table
+
+
+_LATIN = _latin_table()
+
+
+def fold_latin(text: str) -> str:
+    """``normalize(text)`` with the diacritics of Latin letters taken off (module docs):
+    ``Mansur Yavaş``, ``MANSUR YAVAS`` and ``mansur yavas`` are one; ``Besançon``
+    ``besancon``. Other scripts are left as ``normalize`` leaves them (an Arabic hamza is
+    no diacritic to drop). Idempotent."""
+    text = normalize(text)
+    return text if text.isascii() else text.translate(_LATIN)
