@@ -74,6 +74,13 @@ def test_ingesting_the_same_file_twice_adds_no_version(db):
     store.close()
 
 
+def test_ingest_counts_in_the_singular_when_there_is_one(db):
+    first = newswire("ingest", str(SEED), db=db)
+    assert "1 file: 1 new version stored, 0 items unchanged" in first.stderr.decode()
+    again = newswire("ingest", str(SEED), db=db)
+    assert "1 file: 0 new versions stored, 1 item unchanged" in again.stderr.decode()
+
+
 def test_versions_and_show_version(store_url, tmp_path):
     db = store_url
     item_id = ingest_seed(db)

@@ -203,7 +203,7 @@ def ingest(
 
     with_store(db, run)
     if failures:
-        title = f"{len(failures)} failed ({len(files)} files read)"
+        title = f"{len(failures)} failed ({_count(len(files), 'file')} read)"
         if err.is_terminal:
             table = Table("file", "error", title=title)
             for source, message in failures:
@@ -214,9 +214,15 @@ def ingest(
             sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
         raise typer.Exit(1)
     err.print(
-        f"{len(files)} files: {stored} new versions stored, {unchanged} items unchanged",
+        f"{_count(len(files), 'file')}: {_count(stored, 'new version')} stored,"
+        f" {_count(unchanged, 'item')} unchanged",
         highlight=False,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``0 files``: the nouns ``ingest`` counts take an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def take_media(

@@ -51,7 +51,7 @@ def test_a_folder_of_pictures_video_and_text_is_one_item_each(store_url, tmp_pat
     again = newswire("ingest", str(folder / "ankara.jpg"), db=store_url)
     assert again.returncode == 0, again.stderr.decode()
     assert again.stdout.decode().split() == [photo.id]
-    assert "0 new versions stored, 1 items unchanged" in again.stderr.decode()
+    assert "0 new versions stored, 1 item unchanged" in again.stderr.decode()
     assert items_of(store_url)[photo.id].version == 1
 
 
