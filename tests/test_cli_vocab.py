@@ -140,3 +140,10 @@ def test_a_name_typed_without_its_diacritics_names_the_entry(db):
     ok("product", "add", "ankara", "--access", "full", "--entity", "Mansur Yavas", db=db)
     product = json.loads(ok("product", "show", "ankara", db=db))
     assert product["entities"] == ["Mansur Yavas", yavas]
+
+
+def test_an_entry_removed_and_added_again_keeps_its_id(db):
+    first = ok("vocab", "add", "person", "Mansur Yavaş", "--lang", "tr", db=db).strip()
+    ok("vocab", "remove", first, db=db)
+    assert ok("vocab", "add", "person", "Mansur Yavaş", "--lang", "tr", db=db).strip() == first
+    assert "nwv:mansur-yavas-2" not in ok("vocab", "list", "--search", "yavas", db=db)

@@ -18,7 +18,8 @@ and builds again when it differs.
 Every entry is checked (``check_term``) before it is stored, the same for the CLI
 (``newswire vocab``) and the admin API (``/v1/admin/vocabulary``): ``BadInput`` naming the
 field and why; ``NotFound`` (field ``id``) for an id that is no entry; ``Conflict`` for an
-id taken (an id is never reused, a removed or merged one neither).
+id taken (an id names one entry: a merged one lives on in its target; a removed one is
+given back to the entry added again under it).
 """
 
 from __future__ import annotations
@@ -309,8 +310,15 @@ class Vocabulary:
 
     def add(self, term: Term) -> Term:
         """Add an entry (its ``id`` empty: one is made from its name); the entry as
-        stored. ``Conflict`` if the id is or was an entry's, or, when no id is given, if
-        an entry of its kind has its name already."""
+        stored. ``Conflict`` if the id is an entry's or was one merged into another (it
+        lives on there), or, when no id is given, if an entry of its kind has its name
+        already.
+
+        A **removed** entry's id is given back to an entry added again under it, named
+        (``--id``) or made from the same name: what an editor who removed an entry by
+        mistake, or wants it back, expects; the items tagged with it then match it again.
+        A shipped entry comes back only as its kind (the store keeps no removed editor's
+        entry, so its kind is not checked)."""
         store = self._writable()
         if not term.id:
             # With no id given, a second entry of the same name is more likely a slip
@@ -326,10 +334,19 @@ class Vocabulary:
             term = msgspec.structs.replace(term, id=self._free_id(slug_for(term)))
         term = check_term(term)
         self._current()
-        if term.id in self._terms or term.id in self._gone:
+        if term.id in self._terms:
+            raise Conflict(f"the id {term.id} is taken: ids are never reused", field="id")
+        if term.id in self._merged:
             raise Conflict(
-                f"the id {term.id} is {'taken' if term.id in self._terms else 'of a removed or merged entry'}"
-                ": ids are never reused",
+                f"the id {term.id} lives on in {self._merged[term.id]}, the entry it was"
+                " merged into: ids are never reused",
+                field="id",
+            )
+        shipped = _shipped_kinds().get(term.id)
+        if shipped is not None and shipped != term.kind:
+            raise Conflict(
+                f"the id {term.id} was {_a(shipped)}'s: a removed entry comes back as"
+                f" {_a(shipped)}",
                 field="id",
             )
         store.vocabulary.put(term)
@@ -400,7 +417,7 @@ class Vocabulary:
 
     def _free_id(self, wanted: str) -> str:
         self._current()
-        taken = self._terms.keys() | self._gone
+        taken = self._terms.keys() | self._merged.keys()  # a removed id is given back
         if wanted not in taken:
             return wanted
         n = 2
@@ -439,6 +456,11 @@ def _overlay(
             target = merged[target]
         merged[source] = target
     return dict(sorted(terms.items())), merged, gone
+
+
+@cache
+def _shipped_kinds() -> dict[str, EntityKind]:
+    return {t.id: t.kind for t in starter()}
 
 
 def _key(name: str) -> str:

@@ -80,6 +80,13 @@ def test_add_get_change_merge_and_remove(admin):
     problem(admin.get(f"{URL}/{entry['id']}"), 404, "id")
     problem(admin.delete(f"{URL}/{entry['id']}"), 404, "id")
 
+    # Added again, by its name alone, it has its id back; the merged id stays taken.
+    again = admin.post(URL, json={"kind": "person", "name": "سامي أبو زهري",
+                                  "names": {"en": ["Sami Abu Zuhri"]}})
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == entry["id"]
+    problem(admin.post(URL, json={"kind": "person", "name": "x", "id": "nwv:zuhri-2"}), 409, "id")
+
 
 @pytest.mark.parametrize(
     ("body", "status", "field"),

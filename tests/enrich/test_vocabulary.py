@@ -93,8 +93,8 @@ def test_editors_add_change_remove_and_merge_and_every_process_sees_it(store_url
         editor.remove("nwv:hamas")
         with pytest.raises(NotFound, match="removed"):
             reader.get("nwv:hamas")
-        with pytest.raises(Conflict):
-            editor.add(Term(id="nwv:hamas", kind="organisation", name="حماس"))
+        with pytest.raises(Conflict, match="organisation"):  # it comes back as what it was
+            editor.add(Term(id="nwv:hamas", kind="person", name="حماس"))
 
         # Merge: the names move, the id is remembered, a chain ends at the last target.
         editor.add(Term(id="nwv:kalin-dup", kind="person", name="ابراهيم كالن اوغلو"))
@@ -105,6 +105,8 @@ def test_editors_add_change_remove_and_merge_and_every_process_sees_it(store_url
         assert {"إبراهيم قالن", "ابراهيم كالن اوغلو"} <= set(reader.get(added.id).names["ar"])
         assert "nwv:ibrahim-kalin" not in {t.id for t in reader.terms()}
         assert [e.id for e in editor.edits()] == sorted(e.id for e in editor.edits())
+        with pytest.raises(Conflict, match=f"lives on in {added.id}"):
+            editor.add(Term(id="nwv:kalin-dup", kind="person", name="ابراهيم كالن اوغلو"))
     finally:
         editor_store.close()
         reader_store.close()
@@ -156,3 +158,23 @@ def test_an_entry_added_under_a_name_taken_is_refused_unless_given_an_id(store):
         vocabulary.merge("nwv:hamas", "nwv:another-netanyahu")  # not of one kind
     with pytest.raises(NotFound):
         vocabulary.merge("nwv:nobody", "nwv:hamas")
+
+
+def test_a_removed_entry_added_again_gets_its_id_back(store_url):
+    """Items tagged with a removed entry match it again once an editor puts it back, by
+    its id or by its name; a shipped one too, as what it was."""
+    store = open_store(store_url)
+    try:
+        vocabulary = Vocabulary(store)
+        yavas = Term(id="", kind="person", name="Mansur Yavaş", names={"tr": ["Mansur Yavaş"]})
+        first = vocabulary.add(yavas)
+        vocabulary.remove(first.id)
+        assert vocabulary.add(yavas).id == first.id == "nwv:mansur-yavas"
+        vocabulary.remove("nwv:hamas")
+        back = vocabulary.add(Term(id="nwv:hamas", kind="organisation", name="حماس"))
+        assert vocabulary.get("nwv:hamas") == back
+        assert {e.id: e.status for e in vocabulary.edits()} == {
+            "nwv:hamas": "term", "nwv:mansur-yavas": "term"
+        }
+    finally:
+        store.close()
