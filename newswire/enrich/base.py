@@ -150,8 +150,16 @@ class Identifies(Protocol):
     (a source's, an editor's) the id of the term of that name and kind: ``identify(entity)``
     returns it with ``id`` (and a place's ``country`` and coordinates where it had none)
     filled, its name, ``rel`` and ``creator`` as they were; the entity unchanged when it
-    has an id already (but see places below), when no term of its kind goes by that name, or when the name
-    belongs to a term of another kind. A place with an id the gazetteer holds and no
-    country or no coordinates comes back with what it lacked of them."""
+    has an id already (but see places below), when no term of its kind goes by that name,
+    or when the name belongs to a term of another kind. A place with an id the gazetteer
+    holds and no country or no coordinates comes back with what it lacked of them.
 
-    def identify(self, entity: Entity) -> Entity: ...
+    ``countries`` (ISO 3166 alpha-2) are those the entity's item names, as
+    ``countries(item)`` gives them (empty for a name alone: a filter's, a product's): a
+    place named without an id is looked for there first, and may be left without one
+    rather than given a small namesake elsewhere (``EntitiesStep.identify`` says
+    exactly). People and organisations ignore them. Both are pure and cheap."""
+
+    def countries(self, item: NewsItem) -> frozenset[str]: ...
+
+    def identify(self, entity: Entity, countries: frozenset[str] = frozenset()) -> Entity: ...

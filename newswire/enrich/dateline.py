@@ -169,10 +169,16 @@ class DatelineStep:
         """The gazetteer's place for a dateline: its Latin place first (``Ankara``
         above ``أنقرة/ الأناضول``), then the place as written; a city before a country
         of the same name (``عمان`` is Amman)."""
-        for name in (dateline.place_latin, dateline.place):
-            if name and (term := self.gazetteer.resolve(name, city=True)):
-                return term
-        return None
+        return dateline_place(self.gazetteer, dateline)
+
+
+def dateline_place(gazetteer: Gazetteer, dateline: Dateline) -> Term | None:
+    """``DatelineStep.resolve``, for a step that has the gazetteer but not the dateline
+    step (``entities``, for the countries an item names)."""
+    for name in (dateline.place_latin, dateline.place):
+        if name and (term := gazetteer.resolve(name, city=True)):
+            return term
+    return None
 
 
 def _plausible(dateline: Dateline) -> bool:

@@ -18,6 +18,7 @@ when the vocabulary's ``version()`` changes, checked at most once a second.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,11 +27,11 @@ from typing import Protocol
 import msgspec
 
 from newswire.enrich.base import Context, Document, Findings, Term
-from newswire.enrich.dateline import place_entity
+from newswire.enrich.dateline import dateline_place, place_entity
 from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
 from newswire.enrich.matcher import Match, Matcher, name_key
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.model import MACHINE, Entity
+from newswire.model import MACHINE, Entity, NewsItem
 from newswire.text.normalize import fold_latin
 
 __all__ = ["EntitiesStep", "TermSource", "build"]
@@ -42,7 +43,13 @@ REFRESH_SECONDS = 1.0
 RESOLVED = frozenset(("person", "organisation", "place"))
 GEONAMES_QCODE = "geonames:"
 """A GeoNames place as a QCode (``geonames:323786``), as NewsML-G2 and NITF may give it."""
-"""The kinds ``identify`` gives an id to (the authority file's and the gazetteer's)."""
+ISO3166 = re.compile(
+    r"(?:https?://cvx?\.iptc\.org/(?:newscodes/)?iso3166-1a2/|iso3166-1a2:)([A-Za-z]{2})/?",
+    re.IGNORECASE,
+)
+"""A country by its ISO 3166 code, as IPTC's examples name one: the URI
+``http://cvx.iptc.org/iso3166-1a2/it`` (or ``cv.iptc.org/newscodes/…``), the QCode
+``iso3166-1a2:IT``."""
 
 
 class TermSource(Protocol):
@@ -187,7 +194,36 @@ class EntitiesStep:
             ]
         )
 
-    def identify(self, entity: Entity) -> Entity:
+    def countries(self, item: NewsItem) -> frozenset[str]:
+        """``base.Identifies``: the countries ``item`` names itself. Its places'
+        ``country``; a place named by id, its country (a GeoNames place's, an ISO 3166
+        URI's or QCode's); a country named without an id (``Lebanon``); the dateline's place as the dateline step resolves it (a city
+        before a country of its name), else the last part of a ``Grosseto, Italy``."""
+        out: set[str] = set()
+        gazetteer = self._gazetteer
+        for entity in item.entities_of("place"):
+            if entity.id and not entity.country:
+                if m := ISO3166.fullmatch(entity.id):
+                    out.add(m.group(1).upper())
+                    continue
+                entity = self._placed(entity)
+            elif not entity.id and not entity.country and gazetteer is not None:
+                country = gazetteer.resolve(entity.name)
+                if country is not None and gazetteer.is_country(country.id):
+                    entity = msgspec.structs.replace(entity, country=country.country)
+            if entity.country:
+                out.add(entity.country.upper())
+        dateline = item.dateline
+        if dateline is not None and gazetteer is not None:
+            term = dateline_place(gazetteer, dateline)
+            for name in (dateline.place_latin, dateline.place):
+                if term is None and "," in name:
+                    term = gazetteer.resolve(name.rsplit(",", 1)[1], city=True)
+            if term is not None and term.country:
+                out.add(term.country)
+        return frozenset(out)
+
+    def identify(self, entity: Entity, countries: frozenset[str] = frozenset()) -> Entity:
         """``base.Identifies``: a person, organisation or place named without an id, given
         the id of the vocabulary's or the gazetteer's term of that name and kind (any of
         its names, in any language: ``Gaza`` and ``غزة`` are one place); a place the
@@ -200,7 +236,17 @@ class EntitiesStep:
         A name is a name someone typed (a source, an editor, a subscriber's filter), so
         case and Latin diacritics do not matter: one no term has as typed is looked up
         again without them (``Mansur Yavas`` is ``Mansur Yavaş``, ``_Index.folded``), among
-        the names the automaton holds. Running text is matched as written (``find``)."""
+        the names the automaton holds. Running text is matched as written (``find``).
+
+        A place is looked for first in ``countries`` (``countries(item)``: the ones the
+        item names) or in the ``country`` the entity has: ``Tripoli`` in an item naming
+        Lebanon is Lebanon's. When the gazetteer has no place of that name there, the
+        place it would give otherwise is taken only if it is one the automaton looks
+        for in running text (a country, a capital, a large city: ``Paris`` in an item
+        about Italy is still Paris); a small place in another country is more likely a
+        namesake of one the gazetteer lacks, so the name keeps no id: IPTC's example names
+        ``Tuscany`` beside ``Italy``, and the gazetteer's only Tuscany is a neighbourhood of
+        Calgary. With no country named, a name resolves as the gazetteer resolves it."""
         if entity.id:
             if entity.kind == "place" and (not entity.country or entity.latitude is None):
                 return self._placed(entity)
@@ -210,8 +256,9 @@ class EntitiesStep:
         index = self._current()
         found = index.matcher.lookup(entity.name)
         term = index.terms.get(found) if found is not None else None
-        if term is None and entity.kind == "place" and (gazetteer := self._gazetteer):
-            term = gazetteer.resolve(entity.name)
+        if entity.kind == "place" and (gazetteer := self._gazetteer):
+            wanted = frozenset((entity.country.upper(),)) if entity.country else countries
+            term = _place(index, gazetteer, entity.name, term, wanted)
         if term is None and (found := index.folded(entity.name)) is not None:
             term = index.terms.get(found)
         if term is None or term.kind != entity.kind:
@@ -266,6 +313,22 @@ class EntitiesStep:
             confidence=confidence,
             country=term.country,
         )
+
+
+def _place(
+    index: _Index, gazetteer: Gazetteer, name: str, term: Term | None, countries: frozenset[str]
+) -> Term | None:
+    """The place ``identify`` gives ``name``: ``term`` is what the automaton holds for it
+    (an editor's own place wins as it is)."""
+    if term is not None and term.id not in gazetteer.places:
+        return term
+    if not countries:
+        return term or gazetteer.resolve(name)
+    local = gazetteer.resolve(name, countries=countries)
+    if local is not None and local.country in countries:
+        return local
+    found = term or local
+    return found if found is not None and found.id in index.terms else None
 
 
 def _arabic(text: str) -> bool:

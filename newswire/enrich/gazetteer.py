@@ -33,7 +33,7 @@ import gettext
 import gzip
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from functools import cache
 from importlib import resources
 
@@ -381,10 +381,20 @@ class Gazetteer:
     def population(self, place_id: str) -> int:
         return self._population.get(place_id, 0)
 
+    def is_country(self, place_id: str) -> bool:
+        """Whether ``place_id`` is a country's (not a city's)."""
+        return self._population.get(place_id, 0) >= _COUNTRY_FIRST
+
     def resolve(
-        self, name: str, lang: str | None = None, country: str = "", city: bool = False
+        self,
+        name: str,
+        lang: str | None = None,
+        country: str = "",
+        city: bool = False,
+        countries: Collection[str] = (),
     ) -> Term | None:
-        """The place called ``name``: in ``country`` (ISO alpha-2) if it has one there, else
+        """The place called ``name``: in ``country`` (ISO alpha-2), or in one of
+        ``countries`` (the countries an item names), if it has one there, else
         the most populous (a country before any city). With ``city`` (a dateline, which
         names a city), a city of ``CITY_OVER_COUNTRY`` people or more comes before a
         country of the same name: ``عمان`` is Amman, not Oman; ``تونس`` Tunis,
@@ -399,8 +409,9 @@ class Gazetteer:
         if not found:
             return None
         ids = [self._ids[i] for i in found]
-        if country:
-            local = [i for i in ids if self.places[i].country == country.upper()]
+        wanted = {c.upper() for c in (country, *countries) if c}
+        if wanted:
+            local = [i for i in ids if self.places[i].country in wanted]
             ids = local or ids
         if city:
             cities = [

@@ -160,8 +160,8 @@ class Enricher:
 
 
     def _resolved(self, item: NewsItem) -> NewsItem:
-        """``item`` with the entities named without an id given one (``Identifies``), each
-        named once: before ``_restored``, so that a format that drops ids sends back the
+        """``item`` with the entities named without an id given one (``Identifies``; a
+        place preferably in a country the item names), each named once: before ``_restored``, so that a format that drops ids sends back the
         machine's places as the machine's."""
         if all(
             e.id and (e.kind != "place" or (e.country and e.latitude is not None))
@@ -169,9 +169,12 @@ class Enricher:
         ):
             return item
         entities = item.entities
-        for step in self.steps:
-            if isinstance(step, Identifies):
-                entities = [step.identify(e) for e in entities]
+        steps = [step for step in self.steps if isinstance(step, Identifies)]
+        # The countries the item names, for its places named without an id: Tuscany
+        # beside Italy is not the one in Canada.
+        countries = frozenset[str]().union(*(step.countries(item) for step in steps))
+        for step in steps:
+            entities = [step.identify(e, countries) for e in entities]
         entities = _unique(entities)
         return msgspec.structs.replace(item, entities=entities) if entities != item.entities else item
 

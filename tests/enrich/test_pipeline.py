@@ -16,12 +16,15 @@ from newswire.enrich import pipeline
 from newswire.enrich.base import Context, Document, Findings
 from newswire.enrich.pipeline import Enricher, build, key
 from newswire.errors import NewswireError
-from newswire.model import MACHINE, Association, Concept, Entity, NewsItem
+from newswire.model import MACHINE, Association, Concept, Dateline, Entity, NewsItem
 from newswire.settings import steps_setting
 from tests.conftest import SEED
 
 GAZA = "https://sws.geonames.org/281133/"
 ANKARA = "https://sws.geonames.org/323786/"
+BEIRUT = "https://sws.geonames.org/276781/"
+LIBYA_TRIPOLI = "https://sws.geonames.org/2210247/"
+LEBANON_TRIPOLI = "https://sws.geonames.org/266826/"
 POLITICS = Concept(code="medtop:11000000", name="politics and government", confidence=80)
 SPORT = Concept(code="medtop:15000000", name="sport")
 
@@ -150,6 +153,35 @@ def test_a_name_said_twice_in_two_languages_is_one_entity(text_steps: Enricher) 
     )
     out = text_steps.enrich(item)
     assert [(e.name, e.id) for e in out.entities if e.creator != MACHINE] == [("Gaza", GAZA)]
+
+
+def _places(enricher: Enricher, *named: Entity, dateline: Dateline | None = None) -> dict[str, str]:
+    item = NewsItem(id="urn:test:where", headline="h", body=["A short text."], language="en",
+                    entities=list(named), dateline=dateline)
+    return {e.name: e.id for e in enricher.enrich(item).entities_of("place") if e.creator != MACHINE}
+
+
+def test_a_place_named_without_an_id_is_looked_for_in_the_countries_the_item_names(
+    text_steps: Enricher,
+) -> None:
+    """IPTC's example names Tuscany beside Italy (an ISO 3166 URI); the gazetteer's only
+    Tuscany is a neighbourhood of Calgary, which it was given."""
+    italy = Entity(kind="place", name="Italy", id="http://cvx.iptc.org/iso3166-1a2/it")
+    tuscany, paris = Entity(kind="place", name="Tuscany"), Entity(kind="place", name="Paris")
+    found = _places(text_steps, tuscany, italy, paris)
+    assert found["Tuscany"] == ""  # no Tuscany in Italy: no small namesake elsewhere
+    assert found["Paris"] == "https://sws.geonames.org/2988507/"  # a large city still is
+    assert _places(text_steps, tuscany)["Tuscany"] == "https://sws.geonames.org/6170682/"
+    tripoli = Entity(kind="place", name="Tripoli")
+    assert _places(text_steps, tripoli)["Tripoli"] == LIBYA_TRIPOLI
+    lebanon = Entity(kind="place", name="Lebanon")
+    assert _places(text_steps, tripoli, lebanon)["Tripoli"] == LEBANON_TRIPOLI
+    assert _places(text_steps, tripoli, Entity(kind="place", name="Beirut", id=BEIRUT)
+                   )["Tripoli"] == LEBANON_TRIPOLI  # by id: its country from the gazetteer
+    beirut = Dateline(place="BEIRUT", place_latin="BEIRUT", source="AFP", text="BEIRUT (AFP) -")
+    assert _places(text_steps, tripoli, dateline=beirut)["Tripoli"] == LEBANON_TRIPOLI
+    assert _places(text_steps, Entity(kind="place", name="Tripoli", country="LB"), italy
+                   )["Tripoli"] == LEBANON_TRIPOLI  # the country the source gave it
 
 
 def test_editors_subjects_win_over_the_machines() -> None:
