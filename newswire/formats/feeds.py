@@ -57,6 +57,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from newswire.errors import ParseError
+from newswire.formats import withdrawn
 from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
@@ -143,11 +144,6 @@ def _summary(item: NewsItem) -> str:
     return item.lead or (item.description if item.type != "text" else "")
 
 
-WITHDRAWN = "WITHDRAWN"
-"""What a withdrawn item's entry title begins with (wire services' own word for it)."""
-WITHDRAWN_NOTICE = "Withdrawn by the agency: do not publish."
-
-
 def as_entry(item: NewsItem) -> NewsItem:
     """The item a feed entry shows: a withdrawn one (pubstatus ``canceled``) as a notice
     under its own id, its headline marked ``WITHDRAWN:``, the notice and the reason as its
@@ -155,10 +151,10 @@ def as_entry(item: NewsItem) -> NewsItem:
     ``withdraw``: shown as the item, it read as one more update to publish."""
     if item.pubstatus != "canceled":
         return item
-    notice = f"{WITHDRAWN_NOTICE} {item.ednote}".strip()
+    notice = withdrawn.notice(item)
     return msgspec.structs.replace(
         item,
-        headline=f"{WITHDRAWN}: {item.headline}" if item.headline else WITHDRAWN,
+        headline=withdrawn.headline(item),
         lead=notice,
         description="",
         body=[notice],

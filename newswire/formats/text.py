@@ -25,7 +25,11 @@ Writing produces the same layout. Lost: all metadata but the dateline; an item w
 lead reads back with its first paragraph as lead; an unreadable dateline text is
 rewritten from place and source. A picture, video, graphic or audio item is written with
 its caption and its credit line as the body (its files are not text): read back, a text
-item.
+item. A withdrawn item (pubstatus ``canceled``) is written as wire services send a kill:
+``WITHDRAWN: <headline>``, a blank line, the notice and the reason, nothing of its text
+(``newswire.formats.withdrawn``). Such a text is refused when read: the layout carries no
+id, so it cannot name the item it withdraws (its id is a hash of a headline and a first
+paragraph the notice no longer has), and read as an item it would publish the notice.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import re
 import unicodedata
 
 from newswire.errors import ParseError
+from newswire.formats import withdrawn
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html, squash
 from newswire.model import Dateline, NewsItem
@@ -275,6 +280,13 @@ def parse_text(text: str) -> NewsItem:
         raise ParseError("empty text: no headline", field="headline")
     first = next(i for i, line in enumerate(lines) if line)
     headline = squash(lines[first])
+    if withdrawn.is_withdrawn_headline(headline):
+        raise ParseError(
+            f"a withdrawal notice ({withdrawn.WITHDRAWN}: …), not an item: agency text names no"
+            " item id, so it cannot say which item it withdraws; withdraw the item itself"
+            " (POST /v1/items/{id}/withdraw)",
+            field="headline",
+        )
     rest = lines[first + 1 :]
     footer = []
     if _SEPARATOR in rest:
@@ -371,6 +383,8 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
 
 
 def render_text(item: NewsItem) -> str:
+    if item.pubstatus == "canceled":  # a kill: the notice and the reason, nothing of the text
+        return f"{squash(withdrawn.headline(item))}\n\n{squash(withdrawn.notice(item))}\n"
     out = [squash(item.headline)]
     if lead := squash(item.lead):
         out.append(lead)

@@ -11,7 +11,7 @@ from lxml import etree
 from newswire import formats
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import SEED
-from tests.helpers import Server, make_key
+from tests.helpers import Server, make_key, newswire
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
 NINJS = {"Content-Type": "application/ninjs+json"}
@@ -239,6 +239,27 @@ def test_text_wildcard_and_star_etag(client, seed_id):
         .startswith("text/plain")
     )
     assert client.get(path, headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_a_withdrawn_item_in_text_is_a_notice_not_the_story(client, db):
+    """As RSS, Atom and JSON Feed show it: the agency text of a killed story is the kill
+    notice and the reason, not the story a desk would publish once more; and that notice
+    sent back is refused, not stored as a live item."""
+    uri = "urn:test:items:withdrawn-text"
+    posted = client.post("/v1/items", json=ninjs_doc(uri, HEADLINE, "نص الخبر الذي سحب."), headers=NINJS)
+    assert posted.status_code == 201, posted.text
+    path = f"/v1/items/{quote(uri, safe='')}"
+    killed = client.post(f"{path}/withdraw", json={"reason": "خطأ في الأرقام"})
+    assert killed.status_code == 201, killed.text
+    notice = f"WITHDRAWN: {HEADLINE}\n\nWithdrawn by the agency: do not publish. خطأ في الأرقام\n"
+    answer = client.get(path, params={"format": "text"})
+    assert answer.status_code == 200 and answer.text == notice
+    shown = newswire("show", uri, "--format", "text", db=db)
+    assert shown.returncode == 0, shown.stderr.decode()
+    assert shown.stdout.decode() == notice
+    back = client.post("/v1/items", content=answer.content, headers={"Content-Type": "text/plain"})
+    assert back.status_code == 422 and back.json()["field"] == "headline"
+    assert "withdrawal notice" in back.json()["detail"]
 
 
 def test_head_and_case_insensitive_format(client, seed_id):

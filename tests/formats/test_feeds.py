@@ -15,6 +15,7 @@ from newswire.formats import feeds, text
 from newswire.formats.base import FeedMeta
 from newswire.formats.feeds import ATOM, JSONFEED, RSS
 from newswire.formats.html import make_body
+from newswire.formats.withdrawn import WITHDRAWN_NOTICE
 from newswire.formats.xmlsafe import parse_xml
 from newswire.model import Concept, NewsItem
 from tests.strategies import news_items
@@ -102,12 +103,12 @@ def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     if codec is JSONFEED:
         withdrawn = json.loads(data)["items"][1]
         assert withdrawn["title"] == f"WITHDRAWN: {item.headline}"
-        assert withdrawn["content_html"] == f"<p>{feeds.WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
+        assert withdrawn["content_html"] == f"<p>{WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
         assert withdrawn["_newswire"]["pubstatus"] == "canceled"
         return
     other, back = codec.parse(data)
     assert back.id == item.id and back.headline == f"WITHDRAWN: {item.headline}"
-    assert back.body == [f"{feeds.WITHDRAWN_NOTICE} خطأ في الأرقام"]
+    assert back.body == [f"{WITHDRAWN_NOTICE} خطأ في الأرقام"]
     assert other.body == arabic_item().body  # the others as they were
 
 
