@@ -28,6 +28,7 @@ from newswire import formats
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
+from newswire.api.items import not_modified
 from newswire.delivery import feed as pages
 from newswire.delivery import waiters
 from newswire.delivery.cursor import parse_cursor
@@ -209,7 +210,7 @@ def _answer(
     """The answer of a request whose page is chosen: a 304 if the client has it, else
     the page, counted as delivered unless it is not sent (``counted``: a ``HEAD``)."""
     headers = _headers(page.etag, page.next, request.limit, request.fmt, request.notes)
-    if if_none_match and page.etag in if_none_match:
+    if not_modified(if_none_match, page.etag):
         return 304, headers, b"", page.media_type
     if counted and principal.subscriber is not None and page.entries:
         for product, n in page.counts:
@@ -288,7 +289,8 @@ async def feed(
     JSON (``items``: one envelope per entry with ``sequence``, ``kind``, ``access``,
     ``embargoed`` and the item in the asked format), or with ``format=rss|atom|jsonfeed``
     a feed document whose next page is in the ``Link: rel="next"`` header. ``ETag`` and
-    ``If-None-Match`` answer 304 when nothing is new.
+    ``If-None-Match`` answer 304 when nothing is new (``If-None-Match: *``: always, as
+    there is always a page).
     """
     state = request.app.state
     status, headers, body, media_type = await answer(

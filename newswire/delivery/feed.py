@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire.access.entitlement import Grant, Previous, grant_for
 from newswire.access.products import Product
+from newswire.delivery.files import not_modified
 from newswire.delivery.hub import Hub, envelope
 from newswire.delivery.renderer import Renderer
 from newswire.delivery.waiters import Waiters
@@ -171,7 +172,7 @@ class FeedPages:
             if isinstance(found, Page):
                 return found
             # That build answered its caller's ETag alone: is it ours too?
-            if if_none_match and found in if_none_match:
+            if not_modified(found, if_none_match):
                 return found
             return await run_in_threadpool(self.build, request, if_none_match)
         future: asyncio.Future[Page | str] = asyncio.get_running_loop().create_future()
@@ -190,14 +191,15 @@ class FeedPages:
 
     def build(self, request: Request, if_none_match: str = "") -> Page | str:
         """The page of ``request``, built and kept; or, when ``if_none_match`` names it,
-        its ETag alone (nothing rendered). In a worker thread: it may read the store."""
+        its ETag alone (nothing rendered; ``*`` names any). In a worker thread: it may read
+        the store."""
         key = request.key()
         decisions = self._decisions_for(request.products, key)
         entries, reached, position = self.scan(decisions, request.after, request.limit)
         (self._store if position < 0 else self._tail).inc()
         full = len(entries) >= request.limit
         etag = _etag(key, reached, [c.seq for c, _ in entries], self.renderer.fingerprint)
-        if if_none_match and etag in if_none_match:
+        if not_modified(etag, if_none_match):
             return etag
         body, media_type = self._render(request, entries, reached)
         counts: dict[str, int] = {}

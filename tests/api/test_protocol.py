@@ -133,6 +133,31 @@ def test_the_same_answers_as_uvicorns_own_protocol(wire, who):
         assert fetch(ours, key, f"/v1/items/{TEXT}").getheader("x-newswire-access") == "teaser"
 
 
+def test_if_none_match_star_is_a_304_on_every_path_of_the_feed(wire):
+    """RFC 9110: ``*`` matches any current representation, and a feed always has a page:
+    304, whether the page is built for it, kept and answered at parse, answered ahead of
+    FastAPI (uvicorn's own protocol) or by the documented route (a repeated parameter)."""
+    ours, theirs, keys, _ = wire
+    key, star = keys["full"], {"If-None-Match": "*"}
+    built = fetch(ours, key, "/v1/feed?limit=3", **star)  # no page kept: built for it
+    assert (built.status, built.body) == (304, b"") and built.getheader("etag")
+    fetch(ours, key, "/v1/feed?limit=3")  # now kept
+    before = answers(ours)
+    at_parse = fetch(ours, key, "/v1/feed?limit=3", **star)
+    assert answers(ours) == before + 1, "not answered at parse"
+    assert (at_parse.status, at_parse.body) == (304, b"")
+    assert at_parse.getheader("etag") == built.getheader("etag")
+    for server, path in (
+        (theirs, "/v1/feed?limit=3"),
+        (ours, "/v1/feed?limit=3&limit=3"),
+        (theirs, "/v1/feed?limit=3&limit=3"),
+        (ours, "/v1/feed?limit=3&format=jsonfeed"),
+    ):
+        answer = fetch(server, key, path, **star)
+        assert (answer.status, answer.body) == (304, b""), path
+    assert fetch(ours, key, "/v1/feed?limit=3&limit=3").status == 200  # the route's 200
+
+
 def test_refusals_are_answered_the_documented_way(wire):
     """What memory cannot answer goes through the application, which says why."""
     ours, theirs, keys, _ = wire
