@@ -168,6 +168,13 @@ def test_filters_without_words_list_the_newest_and_entities_filter(wire):
     assert nothing.stderr.startswith("newswire:") and "filter" in nothing.stderr
 
 
+def test_a_malformed_language_tag_is_a_usage_error(wire):
+    """``xx-`` is no language: refused naming it, not searched for and found nowhere."""
+    result = run("search", "غزة", "--lang", "xx-", db=wire["db"], code=2)
+    assert result.stderr.startswith("newswire:") and "BCP 47" in result.stderr
+    assert search_json(wire, "غزة", "--lang", "AR")["total"] == search_json(wire, "غزة")["total"]
+
+
 def test_a_bad_sort_is_a_usage_error(wire):
     result = run("search", "غزة", "--sort", "best", db=wire["db"], code=None)
     assert result.stderr.startswith("newswire:") and "sort" in result.stderr

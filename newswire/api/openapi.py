@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from newswire import formats
 from newswire.delivery import cursor
 from newswire.errors import BadInput
+from newswire.validation import LANGUAGE_TAG
 
 RENDERED: list[str] = formats.renderers()
 """Formats an item or a feed page can be asked for in (``?format=``)."""
@@ -74,6 +75,12 @@ def media_topic(*, empty: bool = True) -> dict[str, Any]:
     """An IPTC Media Topic as ``medtop:04000000``, ``04000000`` or its URI (``empty``: or
     nothing, meaning any)."""
     return {"type": "string", "pattern": f"^(?:{MEDIA_TOPIC}){'?' if empty else ''}$"}
+
+
+def language_tag() -> dict[str, Any]:
+    """A BCP 47 language tag in its common shapes (``ar``, ``ar-EG``, ``zh-Hant-TW``), as
+    ``newswire.validation.LANGUAGE_TAG`` (items, products) has them; empty: any."""
+    return {"type": "string", "pattern": f"^(?:{LANGUAGE_TAG.pattern[1:-1]})?$"}
 
 
 MEDIA_TOPIC = (

@@ -63,6 +63,7 @@ _WHEN = {
     "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}],
 }
 _URGENCY = openapi.urgency_range()
+_LANG = openapi.language_tag()
 _SUBJECT = openapi.media_topic()
 
 
@@ -78,7 +79,12 @@ async def search(
             json_schema_extra={"maxLength": MAX_QUERY},
         ),
     ] = "",
-    lang: Annotated[str | None, Query(description="Language tag (ar matches ar-EG).")] = None,
+    lang: Annotated[
+        str | None,
+        Query(
+            description="BCP 47 language tag (ar matches ar-EG).", json_schema_extra=_LANG
+        ),
+    ] = None,
     subject: Annotated[
         str | None,
         Query(
@@ -195,6 +201,7 @@ async def answer(
         raise BadInput(f"query is longer than {MAX_QUERY} characters", field="q")
     if sort not in SORTS:
         raise BadInput(f"sort is {' or '.join(SORTS)}, not {sort!r}", field="sort")
+    openapi.check(_LANG, lang, "lang", "a BCP 47 language tag such as ar, ar-EG or zh-Hant-TW")
     openapi.check(_URGENCY, urgency, "urgency", "an urgency 1 to 9, or a range such as 1-3")
     openapi.check(_SUBJECT, subject, "subject", "a Media Topic code such as medtop:04000000")
     if kind and kind not in ITEM_TYPES:

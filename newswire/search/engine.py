@@ -51,6 +51,7 @@ from newswire.search.index import (
 from newswire.search.snippets import Passage
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
+from newswire.validation import LANGUAGE_TAG
 
 if TYPE_CHECKING:
     from newswire.store.base import Store
@@ -531,6 +532,11 @@ def validate(req: SearchRequest) -> None:
         raise BadInput(f"limit is 1 to {MAX_LIMIT}, not {req.limit}", field="limit")
     if req.page < 1 or req.page * req.limit > MAX_WINDOW:
         raise BadInput(f"page {req.page} is out of reach: results go {MAX_WINDOW} deep", field="page")
+    if req.lang and not LANGUAGE_TAG.fullmatch(req.lang):
+        raise BadInput(
+            f"{req.lang[:40]!r} is not a BCP 47 language tag such as ar, ar-EG or zh-Hant-TW",
+            field="lang",
+        )
     if req.type is not None and req.type not in ITEM_TYPES:
         raise BadInput(f"type is {', '.join(ITEM_TYPES)}, not {req.type!r}", field="type")
     if req.subject:

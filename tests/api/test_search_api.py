@@ -591,10 +591,18 @@ def test_no_key(clients, items):
         ({"q": "غزة", "subject": " 04000000"}, "subject"),
         ({"q": "غزة", "page": "0"}, "page"),
         ({"q": "غزة", "type": "sound"}, "type"),
+        ({"q": "غزة", "lang": "xx-"}, "lang"),  # not a BCP 47 tag: not searched for
+        ({"lang": "ar_EG"}, "lang"),
+        ({"q": "غزة", "lang": "zh-Hant-"}, "lang"),
     ],
 )
 def test_bad_parameters_are_400(clients, items, params, field):
     problem(clients["full"].get("/v1/search", params=params), 400, field)
+
+
+@pytest.mark.parametrize("lang", ["ar", "AR-eg", "zh-Hant-TW", "en-GB-oxendict", ""])
+def test_a_language_tag_of_any_common_shape_is_taken(clients, items, lang):
+    assert clients["full"].get("/v1/search", params={"q": "غزة", "lang": lang}).status_code == 200
 
 
 @pytest.mark.parametrize(
