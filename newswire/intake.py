@@ -16,6 +16,8 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,6 +63,21 @@ def bare(content_type: str) -> str:
     """``image/JPEG; q=1`` -> ``image/jpeg``, aliases resolved (``image/jpg``)."""
     kind = content_type.split(";", 1)[0].strip().lower()
     return ALIASES.get(kind, kind)
+
+
+def disposition_name(header: str | None) -> str:
+    """The file name a ``Content-Disposition`` header gives, ``""`` for none (RFC 6266:
+    ``filename*=UTF-8''…``, percent-encoded, wins over ``filename="…"``), parsed by the
+    standard library's MIME header parsing (``email.message``)."""
+    if not header:
+        return ""
+    message = Message()
+    message["Content-Disposition"] = header
+    names = [value for key, value in message.get_params([], header="content-disposition") if key == "filename"]
+    # The extended form (``filename*``) comes back as (charset, language, value).
+    extended = [value for value in names if isinstance(value, tuple)]
+    found = extended[0] if extended else names[0] if names else ""
+    return collapse_rfc2231_value(found, errors="replace").strip()
 
 
 class Body:

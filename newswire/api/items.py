@@ -216,7 +216,10 @@ async def post_item(
     ] = None,
     name: Annotated[
         str | None,
-        Query(description="A picture's or video's file name: its headline when it has none."),
+        Query(
+            description="A picture's or video's file name: its headline when it has none"
+            " (left out: the Content-Disposition header's filename, if any).",
+        ),
     ] = None,
     overrides: Overrides = Depends(upload.overrides),
     principal: Principal = Depends(auth.publish),
@@ -255,9 +258,11 @@ async def post_item(
                 f"a {content_type} body is a file, not an item in the {fmt} format",
                 field="format",
             )
+        if name is None:  # the sender's own name for the file, if it gave one (RFC 6266)
+            name = intake.disposition_name(request.headers.get("content-disposition"))
         receipts = [
             await intake.take(
-                request.app.state, incoming, content_type, overrides, name=name or "",
+                request.app.state, incoming, content_type, overrides, name=name,
                 length=request.headers.get("content-length"),
             )
         ]

@@ -143,6 +143,32 @@ def test_a_refused_file_is_named_as_the_sender_named_it(client, db, tmp_path):
     assert problem["detail"].startswith("body: IMG_2041.jpg: the picture cannot be decoded")
 
 
+def test_without_name_the_content_disposition_filename_is_the_files_name(client, db, tmp_path):
+    """A client sending a file as HTTP sends one (``Content-Disposition: attachment;
+    filename=…``, RFC 6266, ``filename*`` for a name beyond ASCII) names it so: its
+    headline when it has none, and every refusal of it; ``?name=`` wins when both are
+    given."""
+    plain = picture(tmp_path / "plain.jpg", 64, 40).read_bytes()
+    posted = client.post("/v1/items", content=plain, headers={
+        "Content-Type": "image/jpeg", "Content-Disposition": 'attachment; filename="IMG_2041.jpg"'})
+    assert posted.status_code == 201, posted.text
+    assert ninjs_of(client, posted.json()["id"])["headlines"][0]["value"] == "IMG_2041"
+    arabic = picture(tmp_path / "arabic.jpg", 64, 41).read_bytes()
+    posted = client.post("/v1/items", content=arabic, headers={
+        "Content-Type": "image/jpeg",
+        "Content-Disposition": "attachment; filename=\"gaza.jpg\"; filename*=UTF-8''"
+        + quote("غزة الليلة.jpg"),
+    })
+    assert posted.status_code == 201, posted.text
+    assert ninjs_of(client, posted.json()["id"])["headlines"][0]["value"] == "غزة الليلة"
+    data = (whole := jpeg_bytes(tmp_path))[: len(whole) * 2 // 3]  # truncated
+    for params, named in (({}, "IMG_2041.jpg"), ({"name": "desk-7.jpg"}, "desk-7.jpg")):
+        refused = client.post("/v1/items", content=data, params=params, headers={
+            "Content-Type": "image/jpeg", "Content-Disposition": 'attachment; filename="IMG_2041.jpg"'})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"].startswith(f"body: {named}: the picture cannot be decoded")
+
+
 @pytest.mark.parametrize(("content_type", "make", "status", "field", "reason"), BAD_BODIES)
 def test_every_refusal_of_a_named_file_names_it(
     client, db, tmp_path, content_type, make, status, field, reason
