@@ -560,14 +560,18 @@ def test_filters_without_words_list_what_they_let_through_newest_first(clients, 
     # the words narrow the listing as they narrow a search; a blank q is no word
     assert names(search(desk, "اسرائيل", **july)) <= names(listed)
     assert ids(search(desk, "  ", **july)) == ids(listed)
-    assert names(search(desk, "", urgency="1")) == {"drone"}
-    assert names(search(desk, "", lang="en")) == {"english"}
+    # (other tests of this module publish more items: each listing is checked as a whole)
+    flash = search(desk, "", urgency="1")
+    assert "drone" in names(flash) and {h["urgency"] for h in flash["hits"]} == {1}
+    english = search(desk, "", lang="en")
+    assert "english" in names(english) and {h["language"] for h in english["hits"]} == {"en"}
     # only what the caller may have, at its access
     for who in ("full", "teaser"):
         body = search(clients[who], "", lang="ar")
         assert body["total"] >= 3 and {h["access"] for h in body["hits"]} == {who}
     assert search(clients["full"], "", lang="en")["total"] == 0
-    assert names(search(clients["english"], "", type="text")) == {"english"}
+    theirs = search(clients["english"], "", type="text")
+    assert "english" in names(theirs) and {h["language"] for h in theirs["hits"]} == {"en"}
 
 
 # --- bad input ---------------------------------------------------------------------------
