@@ -156,7 +156,8 @@ def test_the_type_filter(wire):
 
 def test_filters_without_words_list_the_newest_and_entities_filter(wire):
     listed = json.loads(run("search", "--lang", "ar", "--json", db=wire["db"]).stdout)
-    assert listed["sort"] == "newest" and listed["total"] == 4
+    assert listed["sort"] == "newest" and listed["total"] >= 4  # and what other tests add
+    assert {h["language"] for h in listed["hits"]} == {"ar"}
     times = [h["versioncreated"] for h in listed["hits"]]
     assert times == sorted(times, reverse=True)
     hamas = json.loads(run("search", "--entity", "حماس", "--json", db=wire["db"]).stdout)
