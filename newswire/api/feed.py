@@ -28,10 +28,10 @@ from newswire import formats
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
-from newswire.api.items import not_modified
 from newswire.delivery import feed as pages
 from newswire.delivery import waiters
 from newswire.delivery.cursor import parse_cursor
+from newswire.delivery.files import not_modified
 from newswire.formats.base import FeedMeta
 from newswire.web.routing import Router
 
@@ -210,7 +210,7 @@ def _answer(
     """The answer of a request whose page is chosen: a 304 if the client has it, else
     the page, counted as delivered unless it is not sent (``counted``: a ``HEAD``)."""
     headers = _headers(page.etag, page.next, request.limit, request.fmt, request.notes)
-    if not_modified(if_none_match, page.etag):
+    if not_modified(page.etag, if_none_match):
         return 304, headers, b"", page.media_type
     if counted and principal.subscriber is not None and page.entries:
         for product, n in page.counts:

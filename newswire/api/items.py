@@ -27,6 +27,7 @@ from newswire.access.auth import Principal
 from newswire.access.entitlement import Grant, codec_for, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
+from newswire.delivery.files import not_modified
 from newswire.delivery.renderer import Renderer
 from newswire.enrich.pipeline import append_enriched
 from newswire.errors import (
@@ -434,7 +435,7 @@ async def get_versions(
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
     codec, seen, etag, headers = _decide_versions(state, principal, item_id, history, fmt)
-    if not_modified(request.headers.get("if-none-match", ""), etag):
+    if not_modified(etag, request.headers.get("if-none-match")):
         return Response(status_code=304, headers=raw.decoded(headers))
     body = await run_in_threadpool(
         _versions, state.renderer, item_id, codec, seen, request_base(request)
@@ -600,7 +601,7 @@ async def answer_item(
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
     codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
-    if not_modified(if_none_match, etag):
+    if not_modified(etag, if_none_match):
         return 304, headers, b"", codec.media_type
     renderer = state.renderer
     if codec.is_feed:
@@ -630,7 +631,7 @@ def item_kept(
     codec, stored, g, etag, headers = _decide(state, principal, item_id, history, version, fmt, accept)
     if codec.is_feed:
         return None
-    if not_modified(wanted.get(b"if-none-match", ""), etag):
+    if not_modified(etag, wanted.get(b"if-none-match")):
         return 304, headers, b"", codec.media_type
     data = state.renderer.render(stored.seq, stored.item, codec.name, g.access)
     if principal.subscriber is not None:
@@ -696,11 +697,6 @@ def _decide_versions(
         key, principal, history, decide
     )
     return decided
-
-
-def not_modified(if_none_match: str, etag: str) -> bool:
-    """Whether a request's ``If-None-Match`` names ``etag`` (or any, ``*``): a 304."""
-    return if_none_match.strip() == "*" or etag in if_none_match
 
 
 @functools.lru_cache(maxsize=4096)

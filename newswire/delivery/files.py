@@ -101,10 +101,20 @@ def span(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 def not_modified(etag: str, if_none_match: str | None) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (weakly: ``W/`` is no difference here)
-    or is ``*`` (any current representation, which a stored file always has)."""
+    """Whether a request's ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110
+    has it for this header: ``W/`` makes no difference) or is ``*`` (any current
+    representation, which everything newswire answers with an ETag has): a 304. The one
+    test of the header for every answer: items, versions, feed pages, files, public pages."""
     wanted = (if_none_match or "").strip()
-    return wanted == "*" or etag in wanted
+    if not wanted:
+        return False
+    if wanted == etag or wanted == "*":  # one tag, as clients send it back: at once
+        return True
+    for candidate in wanted.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == etag:
+            return True
+    return False
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

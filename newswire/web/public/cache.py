@@ -97,17 +97,6 @@ def etag(*parts: object) -> str:
     return '"' + hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest() + '"'
 
 
-def matches(if_none_match: str | None, tag: str) -> bool:
-    """Whether ``If-None-Match`` names ``tag`` (weak comparison, as RFC 9110 says)."""
-    if not if_none_match:
-        return False
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == tag:
-            return True
-    return False
-
-
 def headers(
     cache_control: str, tag: str | None = None, extra: dict[str, str] | None = None
 ) -> dict[str, str]:

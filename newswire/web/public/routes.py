@@ -32,6 +32,7 @@ from starlette.responses import RedirectResponse, Response
 
 from newswire.access import taxonomy
 from newswire.access.entitlement import public_version
+from newswire.delivery.files import not_modified
 from newswire.errors import NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import Store
@@ -123,7 +124,7 @@ class Listed:
         key = (*self.key, base, seq)
         tag = cache.etag(*key, site.fingerprint)
         head = _headers(self.media_type, self.control, tag, self.language)
-        if cache.matches(request.headers.get("if-none-match"), tag):
+        if not_modified(tag, request.headers.get("if-none-match")):
             return cache.not_modified(head)
         body = body or site.lists.get(key)
         if body is None:
@@ -305,7 +306,7 @@ def _item_answer(
     day = _day(known)
     tag = cache.etag("item", known.id, known.version, known.links, day, base, site.fingerprint)
     head = _html_headers(cache.PAGE, tag, known.language or lang)
-    if cache.matches(request.headers.get("if-none-match"), tag):
+    if not_modified(tag, request.headers.get("if-none-match")):
         return cache.not_modified(head)
     body = body or site.pages.get((known.id, known.version, known.links, day, base))
     if body is None:
@@ -339,7 +340,7 @@ def _fixed(
     base = site.base(request)
     tag = cache.etag(*key, base, site.fingerprint)
     head = _headers(media_type, control, tag, lang)
-    if cache.matches(request.headers.get("if-none-match"), tag):
+    if not_modified(tag, request.headers.get("if-none-match")):
         return cache.not_modified(head)
     body = site.lists.get_or_make((*key, base), lambda: make(site, base))
     return Response(body, media_type=media_type, headers=head)
