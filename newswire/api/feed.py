@@ -77,8 +77,9 @@ async def answer(
         if page is None:
             # A 304 renders nothing: the ETag is known once the entries are chosen.
             built = await feed_pages.page(request, "" if waiting else if_none_match)
-            if isinstance(built, str):
-                return 304, _headers(built, cursor, limit, fmt, notes), b"", request.codec.media_type
+            if isinstance(built, pages.NotModified):
+                headers = _headers(built.etag, built.next, limit, fmt, notes)
+                return 304, headers, b"", request.codec.media_type
             page = built
         if page.entries or not waiting or state.closing:
             break

@@ -70,6 +70,16 @@ class Page(NamedTuple):
     entries: int
 
 
+class NotModified(NamedTuple):
+    """A page the caller has (its ``If-None-Match`` names it): its ETag and the cursor it
+    reaches, for the 304's headers, nothing rendered. The cursor is the page's, not the
+    request's: a cache that updates what it kept from a 304's headers (as RFC 9111 has
+    caches do) must not be sent back to the cursor it asked from."""
+
+    etag: str
+    next: int
+
+
 PageKey: TypeAlias = tuple[tuple[bytes, ...], *tuple[object, ...]]
 """What a page is kept under (``Request.key``): its products (encoded) first, then the
 rest of what makes it."""
@@ -129,7 +139,7 @@ class FeedPages:
         )
         self._decisions: LRUCache[tuple[bytes, ...], Decisions] = LRUCache(maxsize=AUDIENCES)
         self._lock = threading.Lock()
-        self._pending: dict[PageKey, asyncio.Future[Page | str]] = {}
+        self._pending: dict[PageKey, asyncio.Future[Page | NotModified]] = {}
         """Pages being built now (in the event loop's thread only)."""
         self.built = 0
         """Pages built (not answered from the kept ones)."""
@@ -161,7 +171,7 @@ class FeedPages:
                 found = self._decisions[key[0]] = Decisions(products)
             return found
 
-    async def page(self, request: Request, if_none_match: str = "") -> Page | str:
+    async def page(self, request: Request, if_none_match: str = "") -> Page | NotModified:
         """``build`` in a worker thread, once for however many ask for the same page at
         once: thousands of long polls woken by one entry wait on one build, not on a
         thousand (they would queue for the worker threads, each building the same)."""
@@ -172,10 +182,10 @@ class FeedPages:
             if isinstance(found, Page):
                 return found
             # That build answered its caller's ETag alone: is it ours too?
-            if not_modified(found, if_none_match):
+            if not_modified(found.etag, if_none_match):
                 return found
             return await run_in_threadpool(self.build, request, if_none_match)
-        future: asyncio.Future[Page | str] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Page | NotModified] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
             result = await run_in_threadpool(self.build, request, if_none_match)
@@ -189,10 +199,10 @@ class FeedPages:
             del self._pending[key]
         return result
 
-    def build(self, request: Request, if_none_match: str = "") -> Page | str:
+    def build(self, request: Request, if_none_match: str = "") -> Page | NotModified:
         """The page of ``request``, built and kept; or, when ``if_none_match`` names it,
-        its ETag alone (nothing rendered; ``*`` names any). In a worker thread: it may read
-        the store."""
+        its ETag and cursor alone (nothing rendered; ``*`` names any). In a worker thread:
+        it may read the store."""
         key = request.key()
         decisions = self._decisions_for(request.products, key)
         entries, reached, position = self.scan(decisions, request.after, request.limit)
@@ -200,7 +210,7 @@ class FeedPages:
         full = len(entries) >= request.limit
         etag = _etag(key, reached, [c.seq for c, _ in entries], self.renderer.fingerprint)
         if not_modified(etag, if_none_match):
-            return etag
+            return NotModified(etag, reached)
         body, media_type = self._render(request, entries, reached)
         counts: dict[str, int] = {}
         for _, g in entries:

@@ -287,13 +287,15 @@ class Waiters:
 
     async def _answer(self, group: Group) -> None:
         """Build the group's page; write it to each waiter, or park them further on."""
+        from newswire.delivery.feed import NotModified  # which imports this module
+
         feed = self.feed
         generation = self.hub.access_generation
         try:
             page = feed.kept(group.key)
             if page is None:
                 built = await feed.page(group.request)
-                if isinstance(built, str):  # no ETag asked: never; answered by the waiters
+                if isinstance(built, NotModified):  # no ETag asked: never
                     raise TypeError("a page without an If-None-Match came back as an ETag")
                 page = built
         except Exception:  # each waiter looks again itself, and meets the error there
