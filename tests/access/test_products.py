@@ -230,6 +230,11 @@ def test_places_by_country_code_and_geonames_uri():
     assert matches(product(places=["geonames:745044"]), item)
     assert matches(product(places=["istanbul"]), item)
     assert not matches(product(places=["iso3166-1a2:SY"]), item)
+    # the short URI form of IPTC's own examples names the same country
+    short = msgspec.structs.replace(item, entities=[
+        Entity(kind="place", name="Italy", id="http://cvx.iptc.org/iso3166-1a2/it")])
+    assert matches(product(places=["iso3166-1a2:IT"]), short)
+    assert matches(product(places=["http://cv.iptc.org/newscodes/iso3166-1a2/IT"]), short)
 
 
 def test_places_do_not_match_other_entities_or_parts_of_names():
