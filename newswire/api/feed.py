@@ -21,6 +21,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
@@ -30,7 +31,7 @@ from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
 from newswire.delivery import feed as pages
 from newswire.delivery import waiters
-from newswire.delivery.cursor import parse_cursor
+from newswire.delivery.cursor import check_within, parse_cursor
 from newswire.delivery.files import not_modified
 from newswire.formats.base import FeedMeta
 from newswire.web.routing import Router
@@ -67,6 +68,9 @@ async def answer(
     cursor, limit, notes = request.after, request.limit, request.notes
     feed_pages: pages.FeedPages = state.feed
     hub = state.hub
+    if cursor > hub.position:
+        # Past what this process has read: another process's latest, or no cursor at all.
+        check_within(cursor, await run_in_threadpool(state.store.last_seq))
     generation = hub.access_generation
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
@@ -257,7 +261,7 @@ _PAGES = {
 
 @router.get(
     "/v1/feed",
-    responses=problems.responses(400, 401, 403, 429)
+    responses=problems.responses(400, 401, 403, 422, 429)
     | {200: {"description": "A page of entries", "content": _PAGES}},
 )
 async def feed(

@@ -21,13 +21,15 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
 from newswire.api.items import output_codec
-from newswire.delivery.cursor import parse_cursor
+from newswire.delivery.cursor import check_within, parse_cursor
 from newswire.delivery.hub import Closed, Hub, Listener
 from newswire.delivery.sse import GONE, EventStream
 from newswire.errors import BadInput, NewswireError
@@ -44,6 +46,18 @@ def _after(last_event_id: str | None, after: str | None, hub: Hub) -> int:
     if after:
         return parse_cursor(after)
     return hub.position
+
+
+async def check_resume(
+    state: State, last_event_id: str | None, after: str | None
+) -> None:
+    """Refuse (422) a cursor past the end of the log: a stream resumed from it would pass
+    over every entry up to it in silence."""
+    hub: Hub = state.hub
+    cursor = _after(last_event_id, after, hub)
+    if cursor > hub.position:
+        field = "Last-Event-ID" if last_event_id else "after"
+        check_within(cursor, await run_in_threadpool(state.store.last_seq), field)
 
 
 def open_stream(
@@ -87,6 +101,7 @@ async def _open(app: Starlette, scope: Scope, receive: Receive) -> Listener | Re
         principal = await auth.identify(app.state, request.headers.get("authorization"))
         principal.require("read")
         query = request.query_params
+        await check_resume(app.state, request.headers.get("last-event-id"), query.get("after"))
         return open_stream(request, principal, query.get("after"), query.get("format"))
     except NewswireError as exc:
         return problems.from_error(exc)
@@ -97,7 +112,7 @@ async def _open(app: Starlette, scope: Scope, receive: Receive) -> Listener | Re
 
 @router.get(
     "/v1/stream",
-    responses=problems.responses(400, 401, 403, 429)
+    responses=problems.responses(400, 401, 403, 422, 429)
     | {200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
 )
 async def stream(
@@ -130,6 +145,7 @@ async def stream(
 ) -> Response:
     """Server-Sent Events of the caller's entitled entries; ``Last-Event-ID`` or ``?after=``
     resumes; a heartbeat comment every 15 s."""
+    await check_resume(request.app.state, request.headers.get("last-event-id"), after)
     return EventStream(request.app.state.hub, open_stream(request, principal, after, fmt))
 
 
@@ -147,6 +163,7 @@ async def websocket(
         codec = output_codec(ws, "ninjs" if fmt is None else fmt, principal)
         if codec.is_feed:
             raise BadInput(f"{codec.name} is a feed format", field="format")
+        await check_resume(state, ws.headers.get("last-event-id"), after)
         cursor = _after(ws.headers.get("last-event-id"), after, state.hub)
     except NewswireError as exc:
         # Refused before the handshake completes: the client sees the HTTP status and body.

@@ -7,7 +7,7 @@ and ``?after=`` and a webhook endpoint's position are all one.
 
 from __future__ import annotations
 
-from newswire.errors import BadInput
+from newswire.errors import BadInput, Unprocessable
 
 MAX_DIGITS = 18
 """A cursor is at most 18 digits: every sequence number fits a signed 64-bit integer."""
@@ -26,3 +26,16 @@ def parse_cursor(text: str | None, field: str = "after") -> int:
             field=field,
         )
     return int(text)
+
+
+def check_within(cursor: int, last: int, field: str = "after") -> None:
+    """``Unprocessable`` naming ``field`` when ``cursor`` is past ``last``, the log's last
+    sequence number: no page, stream or server ever gave it (a timestamp, an item's
+    version, a cursor of another deployment or of a database since restored from an older
+    copy), and following it would skip every entry up to it without a word."""
+    if cursor > last:
+        raise Unprocessable(
+            f"{cursor} is past the end of the event log (its last entry is {last}):"
+            " give the 'next' of a page, or 0 to start from the oldest",
+            field=field,
+        )

@@ -101,6 +101,22 @@ def test_a_malformed_cursor_is_a_problem_naming_after(wire, cursor):
     assert "cursor" in problem["detail"]
 
 
+def test_a_cursor_past_the_end_of_the_log_is_refused_not_followed(wire):
+    """A cursor no page ever gave (a timestamp, a cursor of a database since restored from
+    an older copy) would pass over every entry up to it without a word: refused, naming
+    ``after`` and the log's last entry, with a long poll too; the head itself is a cursor."""
+    head = wire.last_seq()
+    client = wire.client("alpha")
+    assert client.get("/v1/feed", params={"after": str(head)}).status_code == 200
+    for params in ({"after": str(head + 1000)}, {"after": "1733400000", "wait": "5"}):
+        response = client.get("/v1/feed", params=params)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["field"] == "after"
+        assert "past the end of the event log" in problem["detail"]
+
+
 @pytest.mark.parametrize("params,field", [
     ({"after": "abc"}, "after"),
     ({"format": "bogus"}, "format"),

@@ -426,6 +426,12 @@ def test_stream_refusals(wire):
     assert no_key.status == 401
     bad_cursor = refused(key=wire.keys["alpha"], last_event_id="12abc")
     assert bad_cursor.status == 400 and b"Last-Event-ID" in bad_cursor.body
+    # A cursor past the end of the log would skip, in silence, every entry up to it.
+    past = str(wire.last_seq() + 1000)
+    ahead = refused(key=wire.keys["alpha"], last_event_id=past)
+    assert ahead.status == 422 and b'"Last-Event-ID"' in ahead.body and b"past the end" in ahead.body
+    ahead = refused(key=wire.keys["alpha"], params={"after": past})
+    assert ahead.status == 422 and b'"after"' in ahead.body
     feed_format = refused(key=wire.keys["alpha"], params={"format": "rss"})
     assert feed_format.status == 400 and b'"format"' in feed_format.body
     # The stream is served ahead of the framework's routing: the same problem bodies,
@@ -461,4 +467,10 @@ def test_websocket_refusals(wire):
     assert bad_cursor.value.response.status_code == 400
     refused = json.loads(bytes(bad_cursor.value.response.body))
     assert (refused["type"], refused["field"]) == ("urn:newswire:problem:bad-input", "after")
+    with pytest.raises(InvalidStatus) as ahead, ws_connect(
+        wire.server.url, wire.keys["alpha"], after=str(wire.last_seq() + 1000)
+    ):
+        pass
+    assert ahead.value.response.status_code == 422
+    assert json.loads(bytes(ahead.value.response.body))["field"] == "after"
 
