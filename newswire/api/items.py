@@ -34,6 +34,7 @@ from newswire.errors import (
     BadInput,
     NewswireError,
     NotFound,
+    ParseError,
     TooLarge,
     Unavailable,
     Unprocessable,
@@ -284,7 +285,12 @@ def take_in(state: State, data: bytes, fmt: str, rejected: list[str]) -> list[Re
     """Parse, enrich and store a document's items (``rejected``: the reasons for the
     entries left out): CPU and SQLite work, in one worker thread."""
     settings, store = state.settings, state.store
-    items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+    try:
+        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+    except ParseError as exc:
+        # A codec says what is wrong with the bytes; over HTTP, they are the body.
+        exc.field = exc.field or "body"
+        raise
     items = check_associations(store, items, rejected)
     return append_enriched(store, keep_files(store, items), settings.enrich)
 

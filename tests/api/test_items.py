@@ -154,6 +154,8 @@ def test_bad_input_gets_a_problem_and_changes_nothing(client, seed_id, name, dat
     import re
 
     assert re.search(reason, problem["detail"]), problem
+    # Naming what is at fault, as every problem does: a body no parser reads is "body".
+    assert problem.get("field"), problem
     assert client.get("/ready").json() == before
     assert client.get(f"/v1/items/{quote(seed_id, safe='')}").content == seed_before
 
