@@ -95,6 +95,18 @@ def test_the_interface_is_arabic_first_and_english_when_asked(desk: Desk):
         assert "In UTC (Coordinated Universal Time)" in english.text
 
 
+def test_an_unknown_item_is_a_404_page_in_the_editors_language(desk: Desk):
+    """The store's "no item 'x'" is English for the API: an editor reads their own."""
+    with desk.login() as c:
+        for path in (console_path("urn:test:nothing"), console_path("urn:test:nothing") + "/edit"):
+            arabic = c.get(path)
+            assert arabic.status_code == 404 and '<html lang="ar" dir="rtl">' in arabic.text
+            assert "لا يوجد خبر بهذا المعرّف" in arabic.text
+            assert "no item" not in arabic.text
+        english = c.get(console_path("urn:test:nothing"), params={"lang": "en"})
+        assert english.status_code == 404 and "There is no item with this id" in english.text
+
+
 class _Labels(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

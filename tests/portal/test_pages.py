@@ -76,6 +76,20 @@ def test_the_item_page_has_the_full_text_versions_and_downloads(world: World):
         assert c.get(item_url("urn:test:nothing")).status_code == 404
 
 
+def test_an_item_not_there_is_a_404_page_in_the_readers_language(world: World):
+    """The store's "no item 'x'" is English for the API: the reader's page says it in the
+    reader's language, and why an item may not be there (embargo, withdrawal)."""
+    with world.login("reader@daily.example") as c:
+        for path in (item_url("urn:test:nothing"), item_url(world.english_id)):
+            arabic = c.get(path)
+            assert arabic.status_code == 404 and '<html lang="ar" dir="rtl">' in arabic.text
+            assert "هذا الخبر غير موجود" in arabic.text and "no item" not in arabic.text
+        version = c.get(item_url(world.long_id), params={"from": 1, "to": 9})
+        assert version.status_code == 404 and "لا توجد هذه النسخة" in version.text
+        english = c.get(item_url("urn:test:nothing"), params={"lang": "en"})
+        assert english.status_code == 404 and "This item does not exist" in english.text
+
+
 def test_the_diff_between_versions_shows_the_change(world: World):
     with world.login("reader@daily.example") as c:
         page = c.get(item_url(world.long_id), params={"from": 1, "to": 2})

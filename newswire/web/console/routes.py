@@ -145,7 +145,9 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 def error_page(request: Request, exc: NewswireError) -> Response:
     w = words(request)
     title = w.get(f"error_{exc.status}", w["error"])
-    return page(request, "console_error.html", exc.status, title=title, detail=exc.detail)
+    # A "not found" in the editor's language: the store's detail is English, for the API.
+    detail = w.get(f"not_found_{exc.field}", w["not_found"]) if isinstance(exc, NotFound) else exc.detail
+    return page(request, "console_error.html", exc.status, title=title, detail=detail)
 
 
 def _store(request: Request) -> Store:

@@ -173,7 +173,9 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
     a, b = _int(p.get("from"), "from"), _int(p.get("to"), "to")
     if a and b:
         if a not in versions or b not in versions:
-            raise NotFound(f"no version {a if a not in versions else b} of item {item_id!r}")
+            raise NotFound(
+                f"no version {a if a not in versions else b} of item {item_id!r}", field="version"
+            )
         old = renderer.view(versions[a][0].item, versions[a][1])
         new = renderer.view(versions[b][0].item, versions[b][1])
         changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
-from newswire.errors import NewswireError, TooManyRequests
+from newswire.errors import NewswireError, NotFound, TooManyRequests
 from newswire.web import sessions
 from newswire.web.portal.words import WORDS
 from newswire.web.sessions import LoginRequired
@@ -55,11 +55,19 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         "portal_error.html",
         exc.status,
         title=titles.get(exc.status, t["error"]),
-        detail=exc.detail,
+        detail=error_detail(exc, t),
     )
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def error_detail(exc: NewswireError, t: dict[str, str]) -> str:
+    """What the error page says: a "not found" in the reader's language (the store's
+    detail is an English sentence for the API and the logs); another error's detail."""
+    if isinstance(exc, NotFound):
+        return t.get(f"not_found_{exc.field}", t["not_found"])
+    return exc.detail
 
 
 def _logged(request: Request) -> bool:

@@ -42,6 +42,10 @@ AR: dict[str, str] = {
     "error_429": "طلبات كثيرة",
     "error_503": "الخدمة غير متاحة مؤقتًا",
     "back": "العودة",
+    "not_found": "لم نعثر على ما طلبته. ربما كان العنوان خاطئًا.",
+    "not_found_id": "هذا الخبر غير موجود، أو لا يتيحه لك اشتراكك الآن (ربما حُظر نشره إلى"
+    " موعد لاحق أو سُحب).",
+    "not_found_version": "لا توجد هذه النسخة من الخبر، أو لا يتيحها لك اشتراكك.",
     "wire_title": "الأخبار المباشرة",
     "latest": "آخر الأخبار",
     "empty": "لا توجد أخبار تطابق هذه المرشحات بعد. ستظهر الأخبار الجديدة هنا فور نشرها.",
@@ -187,6 +191,11 @@ EN: dict[str, str] = {
     "error_429": "Too many requests",
     "error_503": "Unavailable for a moment",
     "back": "Back",
+    "not_found": "What you asked for is not here. The address may be wrong.",
+    "not_found_id": "This item does not exist, or your subscription does not give it to you"
+    " now (it may be under embargo until later, or withdrawn).",
+    "not_found_version": "This version of the item does not exist, or your subscription does"
+    " not give it to you.",
     "wire_title": "Live wire",
     "latest": "Latest items",
     "empty": "No items match these filters yet. New items appear here as they are published.",
