@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import pytest
 
 from newswire import formats
@@ -13,7 +14,7 @@ from newswire.settings import MAX_WORKERS_PER_CPU, workers_setting
 from newswire.store import open_store
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED, STANDARDS
-from tests.helpers import newswire
+from tests.helpers import Server, newswire
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
 
@@ -505,3 +506,21 @@ def test_demo_loads_the_data_and_prints_keys_that_work(store_url):
         store.close()
     again = newswire("demo", "--no-serve", db=db)  # a second run adds keys, not duplicates
     assert again.returncode == 0 and b"301 already there" in again.stderr
+
+
+def test_the_demo_shows_its_seed_item_first_on_the_public_home_page(store_url):
+    """The seed (dated now) is the newest item: stored after the 2017-2018 corpus, as on a
+    real wire, the public home page and the portal's wire (the latest of the log) show it;
+    stored first, it was under 300 older items, on neither."""
+    result = newswire("demo", "--no-serve", db=store_url)
+    assert result.returncode == 0, result.stderr.decode()
+    seed = re.search(rb"the seed item is (\S+)", result.stderr).group(1).decode()
+    server = Server(store_url)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            home = c.get("/ar/")
+        assert home.status_code == 200
+        assert f'href="/ar/news/{seed}"' in home.text
+        assert "رئيس الاستخبارات التركي يلتقي وفدا من حماس" in home.text
+    finally:
+        server.close()

@@ -482,14 +482,18 @@ def demo(
 
     def run(store: Store) -> None:
         seed = parse_bytes(demo_data.seed_path().read_bytes(), max_bytes=1 << 20)
-        items = seed + list(
-            demo_data.corpus_items(demo_data.corpus_records(demo_data.corpus_sample_path()))
-        )
+        # The corpus (2017-2018) first, the seed (dated now) last: the newest item is the
+        # last in the log, as on a real wire, so the public home page and the portal's wire
+        # (which list the latest of the log) show the reference item first.
+        items = [
+            *demo_data.corpus_items(demo_data.corpus_records(demo_data.corpus_sample_path())),
+            *seed,
+        ]
         receipts = append_enriched(store, items, steps_setting())
         new = sum(r.created for r in receipts)
         err.print(
             f"demo data: {new} items added, {len(receipts) - new} already there; "
-            f"the seed item is {receipts[0].id}",
+            f"the seed item is {receipts[-1].id}",
             highlight=False,
         )
         _demo_access(store, port)
