@@ -184,6 +184,12 @@ def test_search_marks_the_matched_words(world: World):
         assert world.english_id not in english.text  # not in its products
         bad = c.get("/portal/search", params={"q": "-المساعدات"})
         assert bad.status_code == 400 and 'class="error"' in bad.text
+        # In the reader's language, not the engine's English for the API; the words kept.
+        for q in ("-المساعدات", '"', "OR"):
+            bad = c.get("/portal/search", params={"q": q})
+            assert bad.status_code == 400 and "تعذّر البحث بهذه الكلمات" in bad.text, q
+            assert "query" not in bad.text.split('class="error"')[1][:300], q
+        assert 'value="-المساعدات"' in c.get("/portal/search", params={"q": "-المساعدات"}).text
         # Markup in a query is text on the page, never HTML.
         odd = c.get("/portal/search", params={"q": '<script>alert(1)</script>'})
         assert "<script>alert(1)" not in odd.text

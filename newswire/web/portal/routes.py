@@ -214,7 +214,9 @@ async def search(
     try:
         results = await run_in_threadpool(searching.searcher.search, req, logged.principal.products)
     except BadInput as exc:
-        return render(request, "portal_search.html", 400, results=None, error=exc.detail, **context)
+        # The engine says why in English, for the API; the reader gets the query's rules.
+        error = WORDS[lang]["bad_query"] if exc.field == "q" else exc.detail
+        return render(request, "portal_search.html", 400, results=None, error=error, **context)
     thumbs = await run_in_threadpool(
         search_thumbnails, _store(request), logged.principal, [h.id for h in results.hits]
     )
