@@ -94,8 +94,23 @@ def held(item: NewsItem, stored_at: datetime) -> bool:
     return item.embargo_until is not None and iso(item.embargo_until) > iso(stored_at)
 
 
-def withdrawal(latest: NewsItem, reason: str) -> NewsItem:
-    """The version that withdraws ``latest`` (pubstatus canceled, the reason as ednote)."""
+def withdrawal(history: list[Stored], reason: str, now: datetime) -> NewsItem:
+    """The version that withdraws an item of these versions (pubstatus canceled, the
+    reason as ednote): the latest version withdrawn. But when the latest is an update
+    still under embargo and an earlier version is out, the version out is withdrawn, with
+    no embargo: a kill reaches every subscriber who had the item now, not when the update
+    was to be lifted (years, it may be), and tells nothing of the update's held text.
+    When no version is out yet, the withdrawal keeps the embargo: products with early
+    delivery get it at once, as they got the item, and no one else has anything to kill."""
+    latest = history[-1].item
+
+    def held_now(item: NewsItem) -> bool:
+        return item.embargo_until is not None and item.embargo_until > now
+
+    if held_now(latest):
+        out = [s.item for s in history if not held_now(s.item)]
+        if out:
+            latest = msgspec.structs.replace(out[-1], embargo_until=None)
     return msgspec.structs.replace(
         latest,
         pubstatus="canceled",

@@ -313,6 +313,31 @@ def test_a_withdrawal_reaches_those_who_had_the_item_and_no_one_else(wire):
         assert wire.client("beta").get(item_path(uri)).status_code == 404
 
 
+def test_a_withdrawal_under_an_embargoed_update_reaches_everyone_now(wire):
+    """Out, then an update held until 2030, then withdrawn: the withdrawal goes to
+    whoever had the item now (not in 2030), and is of the version out, so the held
+    update's text reaches no one early through it."""
+    uri = "urn:life:withdraw-held-update"
+    start = wire.last_seq()
+    first = ninjs_doc(uri, "خبر منشور", ARABIC, "ar")
+    wire.publish(first)
+    held = {**first, "headlines": [{"role": "main", "value": "تحديث محجوب"}],
+            "embargoedUntil": "2030-01-01T00:00:00Z"}
+    wire.publish(held)
+    response = wire.desk.post(f"{item_path(uri)}/withdraw", json={"reason": "خطأ"})
+    assert response.status_code == 201, response.text
+    entries = of(wire.feed("alpha", start)["items"], uri)
+    assert [e["kind"] for e in entries] == ["item", "withdraw"]
+    gone = entries[1]["item"]
+    assert gone["pubStatus"] == "canceled" and "embargoedUntil" not in gone
+    assert gone["headlines"][0]["value"] == "خبر منشور"
+    shown = wire.client("alpha").get(item_path(uri))
+    assert shown.status_code == 200 and shown.json()["pubStatus"] == "canceled"
+    # The early product had the held update too, and has the withdrawal now.
+    kinds = [e["kind"] for e in of(wire.feed("gamma", start)["items"], uri)]
+    assert kinds == ["item", "update", "withdraw"]
+
+
 def test_a_withdrawal_reaches_whoever_got_an_update_of_the_item(wire):
     """Delta had the first version (economy); an update moved the item out of its product,
     and delta got the update all the same; the withdrawal must reach it too."""

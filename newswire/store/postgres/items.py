@@ -162,10 +162,10 @@ class Items:
         return self.changes(first - 1, len(rows))
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
-        latest = self.get(item_id).item
-        if latest.pubstatus == "canceled":
+        history = self.versions(item_id)
+        if history[-1].item.pubstatus == "canceled":
             raise Conflict(f"item {item_id!r} is already withdrawn", field="id")
-        return self.append(withdrawal(latest, reason))
+        return self.append(withdrawal(history, reason, utcnow()))
 
     # --- reading ---------------------------------------------------------------------
 

@@ -211,10 +211,10 @@ class Items:
         return time_of(row[0]) if row and row[0] else None
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
-        latest = self.get(item_id).item
-        if latest.pubstatus == "canceled":
+        history = self.versions(item_id)
+        if history[-1].item.pubstatus == "canceled":
             raise Conflict(f"item {item_id!r} is already withdrawn", field="id")
-        return self.append(withdrawal(latest, reason))
+        return self.append(withdrawal(history, reason, utcnow()))
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
