@@ -330,6 +330,17 @@ def test_the_news_sitemap(web, everything, seed, english):
     assert any(loc.endswith(page(english, "en")) for loc in locs)
 
 
+def test_the_favicon_every_face_links_and_browsers_ask_for(web, seed):
+    asked = web.get("/favicon.ico", follow_redirects=False)
+    assert asked.status_code == 301 and asked.headers["location"] == "/static/favicon.svg"
+    icon = web.get(asked.headers["location"])
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
+    for path in ("/ar/", page(seed["uri"]), "/login"):
+        linked = lxml.html.fromstring(web.get(path).text).xpath("//link[@rel='icon']/@href")
+        assert linked == ["/static/favicon.svg"], path
+
+
 def test_robots_txt(web):
     response = web.get("/robots.txt")
     assert response.status_code == 200

@@ -379,6 +379,13 @@ async def robots(request: Request) -> Response:
     )
 
 
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers and crawlers ask for whatever a page links: the
+    icon every face's pages link (``/static/favicon.svg``), not a 404 in every log."""
+    return RedirectResponse("/static/favicon.svg", status_code=301, headers=cache.headers(
+        cache.ROBOTS))
+
+
 # --- the route table ----------------------------------------------------------------------
 
 ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
@@ -392,6 +399,7 @@ ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
     ("/feeds/{lang:nwlang}/{subject:nwtopic}.{kind:nwfeed}", subject_feed),
     ("/sitemap-news.xml", sitemap),
     ("/robots.txt", robots),
+    ("/favicon.ico", favicon),
 )
 """Plain Starlette routes (GET and HEAD), not FastAPI's: the pages take no parameters to
 validate, and FastAPI's per-request dependency solving would cost a third of a page."""
