@@ -22,6 +22,7 @@ title names the caller, who it is and the server's URL. Hence:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
@@ -279,7 +280,13 @@ class FeedPages:
             if meta is None:
                 raise TypeError("a feed document's Request carries its feed_meta")
             items = [self.renderer.view(change.item, g.access) for change, g in entries]
-            return codec.render_feed(items, meta()), codec.media_type
+            document = meta()
+            if document.link:  # the next page, absolute as a feed document's links are
+                later = next_href(reached, request.limit, request.fmt)
+                document = dataclasses.replace(
+                    document, next_link=document.link.rstrip("/") + later
+                )
+            return codec.render_feed(items, document), codec.media_type
         head: dict[str, object] = {"after": str(request.after), "next": str(reached), "limit": request.limit}
         head.update(request.notes)
         head["next_href"] = next_href(reached, request.limit, request.fmt)

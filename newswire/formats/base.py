@@ -36,6 +36,10 @@ class FeedMeta:
     """A stable URI for the feed (Atom ``id``); defaults to ``link``."""
     item_link: str = ""
     """A template for each entry's link, ``{id}`` replaced by the item id (quoted)."""
+    next_link: str = ""
+    """The next page's URL, for a paged feed (the pull feed): Atom's ``link rel="next"``
+    (RFC 5005), JSON Feed's ``next_url``. RSS has no place for it: its ``Link`` header
+    says it."""
 
 
 class Codec:

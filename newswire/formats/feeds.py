@@ -218,6 +218,8 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
     fg.id(meta.feed_id or meta.link)
     fg.title(meta.title)
     fg.link(href=meta.link, rel="alternate")
+    if meta.next_link and kind == "atom":
+        fg.link(href=meta.next_link, rel="next")
     fg.description(meta.description)
     if language := _feed_language(items, meta):
         fg.language(language)
@@ -525,6 +527,8 @@ class _JsonFeed(Codec):
             doc["description"] = meta.description
         if language := _feed_language(items, meta):
             doc["language"] = language
+        if meta.next_link:
+            doc["next_url"] = meta.next_link
         doc["items"] = [jsonfeed_item(item, meta) for item in items]
         return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 

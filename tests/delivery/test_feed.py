@@ -202,6 +202,7 @@ def test_etag_answers_304_until_something_new(wire):
 @pytest.mark.parametrize("fmt,media_type", [
     ("rss", "application/rss+xml"),
     ("atom", "application/atom+xml"),
+    ("jsonfeed", "application/feed+json"),
 ])
 def test_rss_and_atom_feeds_link_to_the_next_page(wire, fmt, media_type):
     start = wire.last_seq()
@@ -213,18 +214,28 @@ def test_rss_and_atom_feeds_link_to_the_next_page(wire, fmt, media_type):
         )
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(media_type)
-        root = etree.fromstring(response.content)
+        in_body = None  # the next page's URL the document itself gives (RSS has none)
         if fmt == "rss":
+            root = etree.fromstring(response.content)
             entries = root.findall("channel/item")
             ids = [e.findtext("guid") for e in entries]
-        else:
+        elif fmt == "atom":
+            root = etree.fromstring(response.content)
             assert root.tag == f"{ATOM}feed"
             entries = root.findall(f"{ATOM}entry")
             ids = [e.findtext(f"{ATOM}id") for e in entries]
+            [in_body] = root.xpath("a:link[@rel='next']/@href", namespaces={"a": ATOM[1:-1]})
+        else:
+            document = response.json()
+            ids = [e["id"] for e in document["items"]]
+            in_body = document["next_url"]
         assert ids == [f"urn:feed:{fmt}:0", f"urn:feed:{fmt}:1"], who
         query = next_link(response)
         assert query["format"] == fmt and query["limit"] == "2"
         assert query["after"] == response.headers["x-newswire-next"]
+        if in_body is not None:  # absolute, to the same page as the Link header
+            linked = response.headers["link"].split(">", 1)[0].lstrip("<")
+            assert in_body.startswith("http") and in_body.endswith(linked), (in_body, linked)
         text = response.content.decode()
         assert ENGLISH[0][:50] in text
         assert (ENGLISH[-1] in text) is (access == "full"), who
