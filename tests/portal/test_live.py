@@ -105,6 +105,7 @@ def test_topics_are_listed_checked_and_deleted_per_account(world: World):
         assert "غزة" in page and "قطاع غزة" in page
         bad = add_topic(c, name="bad", q="-x")
         assert bad.status_code == 400 and 'class="error"' in bad.text
+        assert "تعذّر البحث بهذه الكلمات" in bad.text  # the reader's language, not English
         assert add_topic(c, name="bad", q="x", subject="nonsense").status_code == 400
         assert add_topic(c, name="غزة", q="x").status_code == 400  # the name is taken
         topic_id = world.sql(

@@ -309,7 +309,12 @@ async def add_topic(request: Request) -> Response:
         except NewswireError as exc:
             if exc.status >= 500:
                 raise
-            return _topics_page(request, logged, 400, form=form, error=exc.detail)
+            # A query that cannot be searched for: its rules in the reader's language, as
+            # the search page says them (the engine's reason is English, for the API).
+            error = exc.detail
+            if exc.field == "q":
+                error = WORDS[sessions.ui_lang(request, logged.account)]["bad_query"]
+            return _topics_page(request, logged, 400, form=form, error=error)
         return RedirectResponse("/portal/topics", 303, headers=sessions.HEADERS)
 
     return await run_in_threadpool(run)
