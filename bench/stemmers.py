@@ -166,6 +166,8 @@ DISTINCT = [
     ("كلية", "كل"),  # college / all
     ("بطولة", "طول"),  # championship / length
     ("فيسبوك", "يسب"),  # Facebook / insults
+    ("الولايات", "ولا"),  # the (United) States / nor
+    ("بداية", "بدا"),  # beginning / appeared
 ]
 
 

@@ -16,6 +16,8 @@ and the reasoning in ``docs/search.md``):
   ``رئيس``, ``عاما`` → ``عام``), and followed by the bare prepositions ``ب ك ل`` when 4
   letters or more remain (``بقطاع``, ``لإسرائيل``, ``بمساعدات``; but ``كبيرة`` = ``كبير``,
   ``بطولة`` ≠ ``طول``). Not ``ف``, which begins too many words (``فلسطيني``, ``فريق``).
+  A ``ي`` after ``ا`` is the root's, never stripped as a suffix: ``الولايات`` is ``ولاي``,
+  not ``ولا`` (nor); ``بداية`` is ``بداي``, not ``بدا`` (appeared).
 * ``snowball_arabic``: Snowball's Arabic stemmer (PyStemmer), fed a word folded with
   ``ة`` and ``ى`` kept (its suffix rules read ``ة``: ``المدرسه`` stays ``مدرسه`` while
   ``المدرسة`` gives ``مدرس``), with the ``وال``/``فال`` it misses stripped first, and its
@@ -94,10 +96,11 @@ _PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
 
-def light10(word: str, min_stem: int = 2) -> str:
+def light10(word: str, min_stem: int = 2, *, root_ya: bool = False) -> str:
     """Larkey's light10 stem of a normalised Arabic word (rules in the module docs).
 
     ``min_stem`` is the fewest letters a removal may leave: 2 in the paper (3 after ``و``).
+    ``root_ya``: a ``ي`` after ``ا`` is the root's, not a suffix (``يه``, ``ي`` kept there).
     """
     n = len(word)
     # The tuple tests first (one C call each): most words have no prefix or no suffix,
@@ -112,6 +115,8 @@ def light10(word: str, min_stem: int = 2) -> str:
     if word.endswith(_SUFFIXES):
         for suffix in _SUFFIXES:
             if len(word) >= len(suffix) + min_stem and word.endswith(suffix):
+                if root_ya and suffix[0] == "ي" and word[-len(suffix) - 1] == "ا":
+                    continue
                 word = word[: -len(suffix)]
     return word
 
@@ -123,7 +128,7 @@ def light10_plus(word: str) -> str:
     """The default Arabic stem of a normalised word: light10 and more (module docs)."""
     if len(word) >= 4 and word[-1] == "ا":
         word = word[:-1]
-    word = light10(word, 3)
+    word = light10(word, 3, root_ya=True)
     if len(word) >= 5 and word.startswith(_PREPOSITIONS):
         word = word[1:]
     return word

@@ -124,6 +124,35 @@ def test_light10_plus_keeps_apart_what_light10_merges(a, b):
     assert not same(light10_plus, a, b)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("الولايات", "ولا"),  # the (United) States / nor: ولايات less ات less ي
+        ("الولاية", "ولا"),
+        ("بداية", "بدا"),  # beginning / appeared
+        ("البداية", "بدا"),
+    ],
+)
+def test_light10_plus_keeps_the_ya_of_the_root_after_alef(a, b):
+    # In ولاية, بداية, رواية the ي is the root's third letter, not a nisba or "my":
+    # stripped, the noun met a common word, and الولايات found every item with ولا.
+    assert not same(light10_plus, a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("الولايات", "الولاية"),
+        ("بالولايات", "الولايات"),
+        ("بداية", "البداية"),
+        ("النهاية", "نهاية"),
+        ("لحماية", "الحماية"),
+    ],
+)
+def test_light10_plus_still_joins_the_forms_of_a_root_ya_noun(a, b):
+    assert same(light10_plus, a, b)
+
+
 def test_arabic_default_is_light10_plus():
     assert ARABIC is light10_plus
     assert stemmer_for("ar") is light10_plus
