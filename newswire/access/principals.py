@@ -1,8 +1,9 @@
 """API keys resolved from memory: each key is looked up in the store once, not per request.
 
 A process keeps, for each key it has seen (by the key's hash: the secret itself is never
-kept), the principal it names or the reason it is refused; and for each ``Authorization``
-header it has answered, the principal, so that a known caller costs one dict lookup, not
+kept), the principal it names or the reason it is refused (401, 403: never a store that
+could not be read); and for each ``Authorization`` header it has answered, the
+principal, so that a known caller costs one dict lookup, not
 a hash of its key (the header holds the key: it lives as long as the request's own copy
 would, in this process's memory only). Every entry is dropped when
 the store's ``access`` generation moves (``Coordination.generation``: triggers move it on
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from newswire.access.auth import TOUCH_EVERY, Principal, authenticate, bearer
 from newswire.access.keys import hash_key, key_id_of
-from newswire.errors import NewswireError, Unauthorized
+from newswire.errors import Forbidden, Unauthorized
 from newswire.model import utcnow
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Principals:
         self.store = store
         self._lock = threading.Lock()
         self._known: dict[str, Principal] = {}
-        self._refused: dict[str, NewswireError] = {}
+        self._refused: dict[str, Unauthorized | Forbidden] = {}
         self._headers: dict[str, Principal] = {}
         """``Authorization`` header -> its principal (known ones only, never refusals)."""
         self._touched: dict[str, datetime] = {}
@@ -84,7 +85,9 @@ class Principals:
         generation = self.generation
         try:
             principal = authenticate(self.store, key, touch=self._touched.__setitem__)
-        except NewswireError as exc:
+        except (Unauthorized, Forbidden) as exc:
+            # Only the key's own answer is kept: a store that could not be read (a 503)
+            # says nothing of the key, and the next request must read it again.
             with self._lock:
                 if generation == self.generation:
                     if len(self._refused) >= MAX_REFUSALS:

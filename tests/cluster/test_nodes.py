@@ -305,6 +305,32 @@ def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster
         gate.close()
 
 
+def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back(
+    cluster, tmp_path
+):
+    """A key a node cannot look up is a 503 (try again), not a refusal it keeps: once the
+    database answers again the same key is let in, without the access generation moving."""
+    gate = TcpGate(("127.0.0.1", 5432))
+    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    node = Server(
+        gated, "--bus", cluster.bus,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
+    )
+    reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
+    try:
+        with httpx.Client(base_url=node.url, timeout=30, headers=reader) as client:
+            gate.cut()
+            cut_off = client.get("/v1/feed", params={"limit": 1})
+            assert cut_off.status_code == 503, cut_off.text
+            gate.mend()
+            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
+            back = client.get("/v1/feed", params={"limit": 1})
+            assert back.status_code == 200, back.text
+    finally:
+        node.close()
+        gate.close()
+
+
 def test_long_polls_and_websockets_on_one_node_wake_for_what_the_other_stored(cluster):
     after = head_seq(cluster)
     with ws_connect(cluster.nodes[1].url, cluster.keys["alpha"], after=after) as ws:
