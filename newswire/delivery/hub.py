@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from newswire.access.auth import Principal, still_valid
 from newswire.access.entitlement import Grant, Previous, grant_for, previous_from
 from newswire.access.products import Product
+from newswire.bus.base import Overflow
 from newswire.delivery.meter import LatencyHistogram, Meter, Metrics
 from newswire.delivery.renderer import Renderer
 from newswire.delivery.tail import Tail
@@ -539,10 +540,16 @@ class Hub:
     # --- the readers -----------------------------------------------------------------------
 
     async def _follow_bus(self) -> None:
-        """Events from the bus (other processes' publishes) wake the store reader."""
+        """Events from the bus (other processes' publishes) wake the store reader. A bus
+        that cannot be followed is logged once (why: NATS out of reach, a stream that does
+        not take the subject), not at every try, and once when it can be followed again."""
+        failing = False
         while not self._closing:
             try:
                 async with self.bus.subscribe(after=self.position) as events:
+                    if failing:
+                        log.warning("the bus can be followed again")
+                        failing = False
                     async for event in events:
                         # This process's own publishes come back on the bus: their
                         # kick came first (``kick``), and the round it starts reads
@@ -552,7 +559,10 @@ class Hub:
                 return
             except asyncio.CancelledError:
                 raise
-            except NewswireError:  # overflow or a bus outage: the store poll carries on
+            except NewswireError as exc:  # overflow or a bus outage: the store poll carries on
+                if not failing and not isinstance(exc, Overflow):
+                    log.warning("cannot follow the bus (the store is read alone): %s", exc)
+                    failing = True
                 await asyncio.sleep(self.poll)
 
     async def _load_tail(self) -> None:

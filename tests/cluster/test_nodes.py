@@ -331,6 +331,26 @@ def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back
         gate.close()
 
 
+def test_a_node_that_cannot_follow_its_bus_says_why_in_its_log(cluster, tmp_path):
+    """A bus URL naming the cluster's stream with a subject that stream does not take:
+    ``/ready`` says the bus is not connected, and the log says why without the node having
+    to publish anything first."""
+    stream = cluster.bus.split("stream=", 1)[1].split("&", 1)[0]
+    wrong = f"{cluster.bus.split('?', 1)[0]}?stream={stream}&subject=test.elsewhere.items"
+    log = tmp_path / "wrong-bus.log"
+    node = Server(
+        cluster.db, "--bus", wrong, log=log,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "wrong-bus.search")},
+    )
+    try:
+        ready = httpx.get(f"{node.url}/ready", timeout=30)
+        assert ready.status_code == 503 and ready.json()["bus"] == "not connected", ready.text
+        said = f"stream {stream!r} does not take subject 'test.elsewhere.items'"
+        retry_until(lambda: said in log.read_text(errors="replace"), "the log to say why", GUARD)
+    finally:
+        node.close()
+
+
 def test_long_polls_and_websockets_on_one_node_wake_for_what_the_other_stored(cluster):
     after = head_seq(cluster)
     with ws_connect(cluster.nodes[1].url, cluster.keys["alpha"], after=after) as ws:
