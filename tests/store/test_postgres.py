@@ -108,6 +108,14 @@ def test_without_create_an_empty_or_missing_database_is_an_error(make_store_url)
     open_store(empty, create=False).close()
 
 
+def test_a_database_that_cannot_be_opened_is_named_with_its_server_and_port():
+    """An operator who typed the wrong port (another cluster, where that database is
+    missing) is told which server was asked, not only its host."""
+    missing = f"newswire_test_missing_{threading.get_ident()}"
+    with pytest.raises(BadInput, match=rf"no database {missing} on 127\.0\.0\.1:5432 "):
+        open_store(f"{POSTGRES}/{missing}", create=False)
+
+
 def test_a_missing_database_is_made_when_creating(store_backend):
     name = f"newswire_test_made_{threading.get_ident()}"
     try:

@@ -48,9 +48,13 @@ def conninfo(url: str) -> str:
 
 
 def where(info: str) -> str:
-    """``dbname on host``, for messages: never the password a URL may carry."""
+    """``dbname on host[:port]``, for messages: never the password a URL may carry. The port
+    when the URL gives one: a database missing on one port may be on another server's."""
     params = conninfo_to_dict(info)
-    return f"{params.get('dbname') or params.get('user') or 'postgres'} on {params.get('host') or 'localhost'}"
+    server = str(params.get("host") or "localhost")
+    if params.get("port"):
+        server = f"[{server}]:{params['port']}" if ":" in server else f"{server}:{params['port']}"
+    return f"{params.get('dbname') or params.get('user') or 'postgres'} on {server}"
 
 
 def when(text: str | None) -> datetime | None:
