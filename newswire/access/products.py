@@ -158,9 +158,12 @@ _MEDTOP = re.compile(
     r"(?:medtop:|https?://cv\.iptc\.org/newscodes/mediatopic/)?[0-9]{8}/?", re.IGNORECASE
 )
 _GEONAMES = re.compile(r"https?://(?:sws\.|www\.)?geonames\.org/(\d+)(?:/.*)?", re.IGNORECASE)
-_ISO3166 = re.compile(r"https?://cvx?\.iptc\.org/(?:newscodes/)?iso3166-1a2/([A-Za-z]{2})/?", re.I)
-"""A country's IPTC URI: ``http://cv.iptc.org/newscodes/iso3166-1a2/TR``, or the short
-form IPTC's own ninjs examples use, ``http://cvx.iptc.org/iso3166-1a2/it``."""
+ISO3166 = re.compile(
+    r"(?:https?://cvx?\.iptc\.org/(?:newscodes/)?iso3166-1a2/|iso3166-1a2:)([A-Za-z]{2})/?", re.I
+)
+"""A country by its ISO 3166 code as IPTC names one: the URI
+``http://cv.iptc.org/newscodes/iso3166-1a2/TR``, the short form IPTC's own ninjs examples
+use (``http://cvx.iptc.org/iso3166-1a2/it``), or the QCode ``iso3166-1a2:TR``."""
 
 
 def _entries(values: list[str], field: str) -> list[str]:
@@ -210,6 +213,6 @@ def places_of(item: NewsItem) -> Iterator[str]:
         # The same place in its QCode form: geonames:323786, iso3166-1a2:TR.
         if m := _GEONAMES.fullmatch(entity.id):
             yield f"geonames:{m.group(1)}"
-        elif m := _ISO3166.fullmatch(entity.id):
+        elif m := ISO3166.fullmatch(entity.id):
             yield f"iso3166-1a2:{m.group(1)}"
             yield f"http://cv.iptc.org/newscodes/iso3166-1a2/{m.group(1)}"

@@ -18,7 +18,6 @@ when the vocabulary's ``version()`` changes, checked at most once a second.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from typing import Protocol
 
 import msgspec
 
+from newswire.access.products import ISO3166
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.dateline import dateline_place, place_entity
 from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
@@ -41,15 +41,9 @@ SHORT = 60
 ADJECTIVE = 50
 REFRESH_SECONDS = 1.0
 RESOLVED = frozenset(("person", "organisation", "place"))
+"""The kinds ``identify`` gives an id to (the authority file's and the gazetteer's)."""
 GEONAMES_QCODE = "geonames:"
 """A GeoNames place as a QCode (``geonames:323786``), as NewsML-G2 and NITF may give it."""
-ISO3166 = re.compile(
-    r"(?:https?://cvx?\.iptc\.org/(?:newscodes/)?iso3166-1a2/|iso3166-1a2:)([A-Za-z]{2})/?",
-    re.IGNORECASE,
-)
-"""A country by its ISO 3166 code, as IPTC's examples name one: the URI
-``http://cvx.iptc.org/iso3166-1a2/it`` (or ``cv.iptc.org/newscodes/…``), the QCode
-``iso3166-1a2:IT``."""
 
 
 class TermSource(Protocol):

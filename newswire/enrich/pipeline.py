@@ -90,6 +90,7 @@ class Enricher:
 
     def __init__(self, steps: Sequence[Step]) -> None:
         self.steps = tuple(steps)
+        self._identifies = tuple(step for step in self.steps if isinstance(step, Identifies))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -161,15 +162,16 @@ class Enricher:
 
     def _resolved(self, item: NewsItem) -> NewsItem:
         """``item`` with the entities named without an id given one (``Identifies``; a
-        place preferably in a country the item names), each named once: before ``_restored``, so that a format that drops ids sends back the
-        machine's places as the machine's."""
+        place preferably in a country the item names), each named once: before
+        ``_restored``, so that a format that drops ids sends back the machine's places as
+        the machine's."""
         if all(
             e.id and (e.kind != "place" or (e.country and e.latitude is not None))
             for e in item.entities
         ):
             return item
         entities = item.entities
-        steps = [step for step in self.steps if isinstance(step, Identifies)]
+        steps = self._identifies
         # The countries the item names, for its places named without an id: Tuscany
         # beside Italy is not the one in Canada.
         countries = frozenset[str]().union(*(step.countries(item) for step in steps))
