@@ -88,6 +88,14 @@ class NotFound(NewswireError):
     title = "Not found"
 
 
+class Gone(NotFound):
+    """What was there and is no more for this caller (an earlier version of an item since
+    withdrawn): 410, so a client knows not to ask again."""
+
+    status = 410
+    title = "Gone"
+
+
 class Conflict(NewswireError):
     status = 409
     title = "Conflict"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import msgspec
 
-from newswire.errors import InvalidItem
+from newswire.errors import BadInput, InvalidItem
 from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem
 
 MAX_ID = 1024
@@ -20,6 +20,27 @@ LANGUAGE_TAG = re.compile(
     r"(?:-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*(?:-x(?:-[A-Za-z0-9]{1,8})+)?"
     r"|x(?:-[A-Za-z0-9]{1,8})+)$"
 )
+
+
+MAX_REASON = 2000
+"""Characters a withdrawal's reason may have."""
+
+
+def withdrawal_reason(reason: str) -> str:
+    """``reason`` as a withdrawal keeps it (ends stripped), or ``BadInput`` naming
+    ``reason``: empty, over ``MAX_REASON``, or with a character no XML document carries
+    (the reason goes out in NewsML-G2 and NITF)."""
+    if len(reason) > MAX_REASON:  # as given, as the OpenAPI counts it
+        raise BadInput(f"the reason is at most {MAX_REASON:,} characters", field="reason")
+    if bad := xml_unsafe(reason):
+        raise BadInput(
+            f"the reason has the character U+{ord(bad):04X}, which no XML document can carry",
+            field="reason",
+        )
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("say why the item is withdrawn", field="reason")
+    return reason
 
 
 def content_id(*parts: str) -> str:

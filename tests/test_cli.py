@@ -98,6 +98,28 @@ def test_versions_and_show_version(store_url, tmp_path):
     assert (v1["version"], v2["version"]) == ("1", "2")
 
 
+def test_withdraw(store_url):
+    """``newswire withdraw ID --reason``: a new version, canceled, with the reason; a
+    reason that is empty or too long, an unknown item, a second withdrawal: a message
+    naming what is wrong, a non-zero exit, nothing stored."""
+    db = store_url
+    item_id = ingest_seed(db)
+    for reason, said in (("  ", b"--reason: say why"), ("x" * 2001, b"--reason: the reason is at most")):
+        refused = newswire("withdraw", item_id, "--reason", reason, db=db)
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+    missing = newswire("withdraw", "urn:nothing", "--reason", "خطأ", db=db)
+    assert missing.returncode == 1 and b"no item" in missing.stderr
+    assert json.loads(newswire("show", item_id, db=db).stdout)["version"] == "1"
+    done = newswire("withdraw", item_id, "--reason", " سحب لخطأ في الأرقام ", db=db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split() == [item_id, "2"]
+    gone = json.loads(newswire("show", item_id, db=db).stdout)
+    assert gone["pubStatus"] == "canceled" and gone["edNote"] == "سحب لخطأ في الأرقام"
+    again = newswire("withdraw", item_id, "--reason", "مرة أخرى", db=db)
+    assert again.returncode == 1 and b"already withdrawn" in again.stderr, again.stderr
+    assert json.loads(newswire("show", item_id, db=db).stdout)["version"] == "2"
+
+
 def test_show_errors(db):
     ingest_seed(db)
     missing = newswire("show", "urn:nothing", db=db)

@@ -30,7 +30,8 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from newswire.access.auth import AGENCY, Principal
+from newswire.access.auth import Principal
+from newswire.access.entitlement import AGENCY
 from newswire.access.keys import ApiKey
 from newswire.errors import BadInput, Forbidden, NewswireError
 from newswire.model import utcnow

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from newswire.access.entitlement import AGENCY
 from newswire.access.keys import ApiKey, hash_key, key_id_of
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
@@ -19,8 +20,6 @@ TOUCH_EVERY = timedelta(minutes=1)
 IMPLIES = {"admin": {"admin", "publish", "read"}, "publish": {"publish", "read"}, "read": {"read"}}
 
 
-AGENCY = Product(name="agency", access="full", urgency_min=0, early_embargo=True)
-"""What the agency's own keys (publish, admin) see: everything, in full, embargoed too."""
 
 
 class Principal(NamedTuple):

@@ -20,7 +20,12 @@ The rule:
   products (and the corrections and the withdrawal that follow, too);
 - a withdrawal reaches whoever was entitled to the version it withdraws, or to any
   version before it; an item withdrawn while still under embargo only ever reached the
-  products with early delivery.
+  products with early delivery;
+- once an item is withdrawn, asking for it (its item route, its versions, the portal)
+  gives its withdrawal alone, a kill notice (``newswire.formats.withdrawn``): its earlier
+  versions' text is no longer handed out, except to the agency's own keys (``AGENCY``).
+  A feed or stream read again from an old cursor still gives each entry as it was
+  delivered, the withdrawal after it.
 
 Decided by the log entry alone (``grant_for``), so that a subscriber resuming from a
 cursor gets exactly what it would have got live; and by the item's history
@@ -37,7 +42,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 import msgspec
 
 from newswire.access.products import Product, matches
-from newswire.errors import BadInput, Forbidden, NotFound
+from newswire.errors import BadInput, Forbidden, Gone, NotFound
 from newswire.model import NewsItem, utcnow
 
 if TYPE_CHECKING:
@@ -49,6 +54,9 @@ Access = Literal["full", "teaser"]
 
 PUBLIC = Product(name="public", access="teaser")
 """What every public reader has: teasers of every item, no early embargo."""
+AGENCY = Product(name="agency", access="full", urgency_min=0, early_embargo=True)
+"""What the agency's own keys (publish, admin) see: everything, in full, embargoed too,
+and every version of a withdrawn item."""
 
 
 class Grant(NamedTuple):
@@ -151,6 +159,12 @@ def reachable(products: Sequence[Product], history: list[Stored]) -> Sequence[Pr
     return products
 
 
+def killed(products: Sequence[Product], history: list[Stored]) -> bool:
+    """Whether only this withdrawn item's withdrawal is given to ``products``: all but the
+    agency's own (``AGENCY``) see no earlier version of an item once it is withdrawn."""
+    return history[-1].item.pubstatus == "canceled" and not any(p is AGENCY for p in products)
+
+
 def grant_seen(
     products: Sequence[Product], stored: Stored, history: list[Stored], now: datetime
 ) -> Grant | None:
@@ -181,9 +195,10 @@ def visible_in(
     if not history:
         return None
     products = reachable(products, history)
-    if version:
-        asked = [s for s in history if s.item.version == version]
-        candidates = asked
+    if killed(products, history):  # its withdrawal or nothing
+        candidates = [] if version and version != history[-1].item.version else history[-1:]
+    elif version:
+        candidates = [s for s in history if s.item.version == version]
     else:
         candidates = list(reversed(history))
     for stored in candidates:
@@ -203,22 +218,47 @@ def visible(
     """
     if version:
         store.get(item_id, version)  # NotFound naming the version when there is none
-    found = visible_in(principal.products, store.versions(item_id), version, utcnow())
+    history, now = store.versions(item_id), utcnow()
+    found = visible_in(principal.products, history, version, now)
     if found is None:
-        what = f"version {version} of item" if version else "item"
-        raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+        raise unseen(principal.products, history, item_id, version, now)
     return found
+
+
+def unseen(
+    products: Sequence[Product],
+    history: list[Stored],
+    item_id: str,
+    version: int | None,
+    now: datetime,
+) -> NotFound:
+    """The error for an item (or ``version`` of it) that ``products`` may not see. An
+    earlier version of an item since withdrawn, to a caller who may see the withdrawal:
+    ``Gone`` (410), naming the withdrawal. Else ``NotFound``, the same whether the item
+    is not there or not theirs (nothing tells a subscriber that an item outside its
+    products, or under embargo, exists)."""
+    withdrawn = version and history and killed(products, history)
+    if withdrawn and visible_in(products, history, None, now) is not None:
+        last = history[-1].item.version
+        return Gone(
+            f"item {item_id!r} is withdrawn (version {last}): its earlier versions are"
+            " no longer delivered",
+            field="version",
+        )
+    what = f"version {version} of item" if version else "item"
+    return NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
 
 
 def versions_seen(
     products: Sequence[Product], history: list[Stored], now: datetime
 ) -> list[tuple[Stored, Grant]]:
-    """Every version of an item ``products`` may see, oldest first, each with its grant."""
+    """Every version of an item ``products`` may see, oldest first, each with its grant
+    (of a withdrawn item, its withdrawal alone: ``killed``)."""
     if not history:
         return []
     products = reachable(products, history)
     out = []
-    for stored in history:
+    for stored in history[-1:] if killed(products, history) else history:
         g = grant_seen(products, stored, history, now)
         if g is not None:
             out.append((stored, g))

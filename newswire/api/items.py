@@ -24,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from newswire import formats, intake
 from newswire.access.auth import Principal
-from newswire.access.entitlement import Grant, codec_for, versions_seen, visible_in
+from newswire.access.entitlement import Grant, codec_for, unseen, versions_seen, visible_in
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
 from newswire.delivery.files import not_modified
@@ -47,7 +47,7 @@ from newswire.media.items import Overrides
 from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored
-from newswire.validation import MAX_VERSION, NOT_XML, xml_unsafe
+from newswire.validation import MAX_REASON, MAX_VERSION, NOT_XML, withdrawal_reason
 from newswire.web.routing import Router
 from newswire.web.urls import request_base
 
@@ -478,10 +478,6 @@ def _versions(
     return _ENCODE({"id": item_id, "versions": entries})
 
 
-MAX_REASON = 2000
-"""Characters a withdrawal's reason may have."""
-
-
 class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
 
@@ -528,16 +524,7 @@ async def withdraw_item(
         raise BadInput(f"the body is {{\"reason\": \"...\"}}: {exc}", field="reason") from None
     except msgspec.DecodeError:
         raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
-    if len(reason) > MAX_REASON:  # as given, as the OpenAPI counts it
-        raise BadInput(f"the reason is at most {MAX_REASON:,} characters", field="reason")
-    if bad := xml_unsafe(reason):
-        raise BadInput(
-            f"the reason has the character U+{ord(bad):04X}, which no XML document can carry",
-            field="reason",
-        )
-    reason = reason.strip()
-    if not reason:
-        raise BadInput("say why the item is withdrawn", field="reason")
+    reason = withdrawal_reason(reason)
     receipt = await run_in_threadpool(_store(request).withdraw, item_id, reason)
     await announce(request.app.state, [receipt])
     href = f"/v1/items/{quote(receipt.id, safe='')}?version={receipt.version}"
@@ -551,7 +538,7 @@ async def withdraw_item(
 @router.get(
     "/v1/items/{item_id:path}",
     tags=["items"],
-    responses=problems.responses(400, 401, 403, 404, 406, 429)
+    responses=problems.responses(400, 401, 403, 404, 406, 410, 429)
     | {200: {"content": {c.media_type: {} for c in formats.CODECS.values() if c.can_render}}},
 )
 async def get_item(
@@ -666,10 +653,10 @@ def _decide(
         seen = history
         if version and not any(s.item.version == version for s in history):
             seen = []
-        visible = visible_in(principal.products, seen, version, utcnow())
+        now = utcnow()
+        visible = visible_in(principal.products, seen, version, now)
         if visible is None:
-            what = f"version {version} of item" if version else "item"
-            raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
+            raise unseen(principal.products, seen, item_id, version, now)
         stored, g = visible
         made = state.renderer.fingerprint
         etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed, made)

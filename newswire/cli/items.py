@@ -44,7 +44,7 @@ from newswire.settings import (
 )
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
-from newswire.validation import MAX_VERSION, check_item, strip_unencodable
+from newswire.validation import MAX_VERSION, check_item, strip_unencodable, withdrawal_reason
 
 if TYPE_CHECKING:
     from newswire.access.accounts import Scope
@@ -278,12 +278,37 @@ def show(
 
     def run(store: Store) -> None:
         item = store.get(item_id, version).item
-        if base:  # the files newswire keeps, linked as the server at base_url serves them
+        # The files newswire keeps, linked as the server at base_url serves them (a
+        # withdrawn item's are served to no one; its text is shown as the agency has it).
+        if base and item.pubstatus != "canceled":
             from newswire.delivery.renderer import Renderer
 
             item = Renderer(base=base).view(item, "full")
         data = codec.render(item)
         sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+
+    with_store(db, run, create=False)
+
+
+@app.command()
+def withdraw(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="The item's id.")],
+    reason: Annotated[
+        str, typer.Option(help="Why it is withdrawn: subscribers receive it with the notice.")
+    ],
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Withdraw an item: a new version with pubstatus canceled and the reason, delivered
+    (by a server on the same database) to everyone who had the item, as a kill notice;
+    prints the id and the new version. The same as POST /v1/items/{id}/withdraw."""
+    try:
+        reason = withdrawal_reason(reason)
+    except NewswireError as exc:
+        raise fail(f"--reason: {exc.detail}", 2) from None
+
+    def run(store: Store) -> None:
+        receipt = store.withdraw(item_id, reason)
+        typer.echo(f"{receipt.id}\t{receipt.version}")
 
     with_store(db, run, create=False)
 

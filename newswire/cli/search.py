@@ -104,7 +104,7 @@ def search(
     index: IndexOption = "",
 ) -> None:
     """Search the archive with Arabic-aware matching; snippets show the matched words."""
-    from newswire.access.auth import AGENCY
+    from newswire.access.entitlement import AGENCY
     from newswire.api.search import parse_when
     from newswire.search.engine import Searcher, SearchRequest, validate
 

@@ -24,6 +24,7 @@ from cachetools import LRUCache
 
 from newswire import __version__, formats
 from newswire.access.entitlement import Access
+from newswire.formats import withdrawn
 from newswire.formats.base import Codec, FeedMeta
 from newswire.model import NewsItem
 from newswire.store.base import Stored
@@ -113,8 +114,12 @@ class Renderer:
 
     def view(self, item: NewsItem, access: Access) -> NewsItem:
         """The item as this access level sees it: a teaser keeps only the small
-        renditions; the files newswire keeps get their ``href`` here."""
-        seen = item if access == "full" else teaser(item, self.teaser_chars)
+        renditions; a withdrawal is a kill notice at every level (``withdrawn.as_kill``);
+        the files newswire keeps get their ``href`` here."""
+        if item.pubstatus == "canceled":
+            seen = withdrawn.as_kill(item)
+        else:
+            seen = item if access == "full" else teaser(item, self.teaser_chars)
         if not any(r.blob and not r.href for r in seen.renditions):
             return seen
         renditions = [

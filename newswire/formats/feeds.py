@@ -151,16 +151,8 @@ def as_entry(item: NewsItem) -> NewsItem:
     ``withdraw``: shown as the item, it read as one more update to publish."""
     if item.pubstatus != "canceled":
         return item
-    notice = withdrawn.notice(item)
-    return msgspec.structs.replace(
-        item,
-        headline=withdrawn.headline(item),
-        lead=notice,
-        description="",
-        body=[notice],
-        body_html=html_from_paragraphs([notice]),
-        renditions=[],
-    )
+    kill = withdrawn.as_kill(item)
+    return msgspec.structs.replace(kill, headline=withdrawn.headline(item), lead=kill.body[0])
 
 
 class _Namespaces(BaseExtension):

@@ -1,10 +1,19 @@
-"""What a withdrawn item (pubstatus ``canceled``) shows in a format that has no envelope
-to say ``withdraw``: feed entries (``newswire.formats.feeds.as_entry``) and the agency
-text layout (``newswire.formats.text``). Shown as the item, it reads as one more update to
-publish; shown as this notice, as what wire services send for a kill."""
+"""What a withdrawn item (pubstatus ``canceled``) carries to subscribers: a kill notice.
+
+In every format its content is the notice and the reason, nothing of the text or files
+withdrawn (``as_kill``): an item is withdrawn because it must not be published (a legal
+complaint, a wrong story), and sending its text again with the withdrawal would hand it
+to every system that archives what it receives. ninjs, NewsML-G2 and NITF say
+``canceled`` in their own envelope; the formats with no envelope to say it, feed entries
+(``newswire.formats.feeds.as_entry``) and the agency text layout
+(``newswire.formats.text``), also mark the headline ``WITHDRAWN:``: shown as the item, it
+reads as one more update to publish; shown so, as what wire services send for a kill."""
 
 from __future__ import annotations
 
+import msgspec
+
+from newswire.formats.html import html_from_paragraphs
 from newswire.model import NewsItem
 
 WITHDRAWN = "WITHDRAWN"
@@ -25,3 +34,21 @@ def notice(item: NewsItem) -> str:
 def is_withdrawn_headline(text: str) -> bool:
     """Whether a headline is marked as a withdrawal's (``WITHDRAWN`` or ``WITHDRAWN: …``)."""
     return text == WITHDRAWN or text.startswith(f"{WITHDRAWN}:")
+
+
+def as_kill(item: NewsItem) -> NewsItem:
+    """A withdrawal as subscribers receive it: its id, version, headline and metadata (so
+    that a receiving system finds what to take down), the notice and the reason as its
+    body, no lead, caption or files. Any other item is returned as it is."""
+    if item.pubstatus != "canceled":
+        return item
+    text = notice(item)
+    return msgspec.structs.replace(
+        item,
+        lead="",
+        description="",
+        body=[text],
+        body_html=html_from_paragraphs([text]),
+        footer="",
+        renditions=[],
+    )

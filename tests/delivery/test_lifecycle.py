@@ -303,6 +303,9 @@ def test_a_withdrawal_reaches_those_who_had_the_item_and_no_one_else(wire):
             ], channel
             gone = entries[1]["item"]
             assert gone["pubStatus"] == "canceled" and gone["edNote"] == reason, channel
+            # A kill notice: the reason, and nothing of the text withdrawn.
+            body = gone["bodies"][0]["value"]
+            assert reason in body and ARABIC[0] not in body, channel
         assert alpha.snapshot()[1].event == "withdraw"
         # Beta (English) never had the item: no withdrawal either.
         assert [e["id"] for e in beta.entries()] == [marker["id"]]
@@ -311,6 +314,42 @@ def test_a_withdrawal_reaches_those_who_had_the_item_and_no_one_else(wire):
         latest = wire.client("alpha").get(item_path(uri))
         assert latest.status_code == 200 and latest.json()["pubStatus"] == "canceled"
         assert wire.client("beta").get(item_path(uri)).status_code == 404
+
+
+def test_a_withdrawn_item_is_its_kill_notice_in_every_format_and_version(wire):
+    """Once withdrawn, an item is handed out as its withdrawal alone: the notice and the
+    reason in ninjs, NewsML-G2 and NITF, never the text withdrawn; its earlier versions
+    are 410 to those who had it (404 to the others, as before), and the versions list has
+    the withdrawal only. The agency's own key still reads every version."""
+    uri = "urn:life:withdraw-versions"
+    reason = "لأسباب قانونية"
+    text = "نص الخبر الذي سحبته الوكالة ولا ينبغي أن يصل إلى أحد بعد سحبه."
+    wire.publish(ninjs_doc(uri, "خبر سيسحب كله", [text], "ar"))
+    wire.publish(ninjs_doc(uri, "خبر سيسحب كله", [text, "فقرة التحديث"], "ar"))
+    response = wire.desk.post(f"{item_path(uri)}/withdraw", json={"reason": reason})
+    assert response.status_code == 201, response.text
+    alpha = wire.client("alpha")
+    for fmt in ("ninjs", "ninjs2", "newsml", "nitf"):
+        shown = alpha.get(item_path(uri), params={"format": fmt})
+        assert shown.status_code == 200, (fmt, shown.text)
+        assert reason in shown.text and text not in shown.text, fmt
+        assert "canceled" in shown.text, fmt
+    for version in (1, 2):
+        earlier = alpha.get(item_path(uri), params={"version": version})
+        assert earlier.status_code == 410, earlier.text
+        problem = earlier.json()
+        assert problem["field"] == "version" and "withdrawn (version 3)" in problem["detail"]
+    assert alpha.get(item_path(uri), params={"version": 3}).json()["pubStatus"] == "canceled"
+    history = alpha.get(f"{item_path(uri)}/versions")
+    assert history.status_code == 200, history.text
+    assert [v["version"] for v in history.json()["versions"]] == [3]
+    assert text not in history.text
+    # Beta never had the item: nothing tells it that the item or its versions exist.
+    for params in ({}, {"version": 1}):
+        assert wire.client("beta").get(item_path(uri), params=params).status_code == 404
+    # The agency keeps the whole record.
+    first = wire.desk.get(item_path(uri), params={"version": 1})
+    assert first.status_code == 200 and text in first.text
 
 
 def test_a_withdrawal_under_an_embargoed_update_reaches_everyone_now(wire):

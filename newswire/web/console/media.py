@@ -44,12 +44,11 @@ from newswire.ingest import check_associations
 from newswire.media.items import Overrides
 from newswire.model import MACHINE, NewsItem
 from newswire.store.base import Receipt, Stored, fingerprint
-from newswire.validation import check_item
+from newswire.validation import MAX_REASON, check_item
 from newswire.web import sessions
 from newswire.web.console import about, attach
 from newswire.web.console.routes import (
     LANGUAGES,
-    MAX_REASON,
     SCOPE,
     SIGNALS,
     ConsoleRoute,

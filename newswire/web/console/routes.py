@@ -63,7 +63,7 @@ from newswire.model import (
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
-from newswire.validation import LANGUAGE_TAG, check_item, content_id, strip_unencodable
+from newswire.validation import LANGUAGE_TAG, MAX_REASON, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
 from newswire.web.console import about, attach
 from newswire.web.console.words import WORDS
@@ -74,7 +74,6 @@ from newswire.web.urls import request_base
 
 SCOPE = "publish"
 LATEST = 50
-MAX_REASON = 2000
 MAX_DATELINE = 200
 TOP_TOPICS = [f"medtop:{n:02d}000000" for n in range(1, 18)]
 LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
-from newswire.errors import NewswireError, NotFound, TooManyRequests
+from newswire.errors import Gone, NewswireError, NotFound, TooManyRequests
 from newswire.web import sessions
 from newswire.web.portal.words import WORDS
 from newswire.web.sessions import LoginRequired
@@ -49,7 +49,7 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         return sessions.login_redirect(request)
     lang = sessions.ui_lang(request, request.state.nw_login.account if _logged(request) else None)
     t = WORDS[lang]
-    titles = {s: t[f"error_{s}"] for s in (400, 403, 404, 429, 503)}
+    titles = {s: t[f"error_{s}"] for s in (400, 403, 404, 410, 429, 503)}
     response = render(
         request,
         "portal_error.html",
@@ -65,6 +65,8 @@ def error_page(request: Request, exc: NewswireError) -> Response:
 def error_detail(exc: NewswireError, t: dict[str, str]) -> str:
     """What the error page says: a "not found" in the reader's language (the store's
     detail is an English sentence for the API and the logs); another error's detail."""
+    if isinstance(exc, Gone):
+        return t["gone_version"]
     if isinstance(exc, NotFound):
         return t.get(f"not_found_{exc.field}", t["not_found"])
     return exc.detail

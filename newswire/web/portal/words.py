@@ -39,6 +39,7 @@ AR: dict[str, str] = {
     "error_400": "طلب غير صالح",
     "error_403": "غير مسموح",
     "error_404": "غير موجود",
+    "error_410": "خبر مسحوب",
     "error_429": "طلبات كثيرة",
     "error_503": "الخدمة غير متاحة مؤقتًا",
     "back": "العودة",
@@ -46,6 +47,7 @@ AR: dict[str, str] = {
     "not_found_id": "هذا الخبر غير موجود، أو لا يتيحه لك اشتراكك الآن (ربما حُظر نشره إلى"
     " موعد لاحق أو سُحب).",
     "not_found_version": "لا توجد هذه النسخة من الخبر، أو لا يتيحها لك اشتراكك.",
+    "gone_version": "سحبت الوكالة هذا الخبر: لم تعد نسخه السابقة متاحة، بل إشعار السحب وحده.",
     "wire_title": "الأخبار المباشرة",
     "latest": "آخر الأخبار",
     "empty": "لا توجد أخبار تطابق هذه المرشحات بعد. ستظهر الأخبار الجديدة هنا فور نشرها.",
@@ -190,6 +192,7 @@ EN: dict[str, str] = {
     "error_400": "Bad request",
     "error_403": "Not allowed",
     "error_404": "Not found",
+    "error_410": "Withdrawn",
     "error_429": "Too many requests",
     "error_503": "Unavailable for a moment",
     "back": "Back",
@@ -198,6 +201,8 @@ EN: dict[str, str] = {
     " now (it may be under embargo until later, or withdrawn).",
     "not_found_version": "This version of the item does not exist, or your subscription does"
     " not give it to you.",
+    "gone_version": "The agency withdrew this item: its earlier versions are no longer"
+    " available, only the withdrawal notice.",
     "wire_title": "Live wire",
     "latest": "Latest items",
     "empty": "No items match these filters yet. New items appear here as they are published.",
