@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from contextlib import closing
 
 import httpx
 import pytest
@@ -546,3 +548,18 @@ def test_the_demo_shows_its_seed_item_first_on_the_public_home_page(store_url):
         assert "رئيس الاستخبارات التركي يلتقي وفدا من حماس" in home.text
     finally:
         server.close()
+
+
+def test_another_applications_database_is_left_alone(tmp_path):  # SQLite only: its files
+    other = tmp_path / "crm.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE customers (name TEXT)")
+        conn.commit()
+    before = other.read_bytes()
+    for args in (["list"], ["ingest", str(SEED)], ["key", "list"]):
+        result = newswire(*args, db=f"sqlite:///{other}")
+        assert result.returncode == 2, args
+        assert b"not a newswire database" in result.stderr and b"customers" in result.stderr
+    assert other.read_bytes() == before
+    with pytest.raises(BadInput, match="not a newswire database"):
+        open_store(f"sqlite:///{other}")

@@ -44,6 +44,7 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
     # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        _refuse_foreign(db, path)  # before WAL, which would stay in the file
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -56,6 +57,26 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
     except sqlite3.Error as exc:
         raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
     return db, path
+
+
+def _refuse_foreign(db: sqlite3.Connection, path: str) -> None:
+    """``BadInput`` for a database of another application's: tables but no newswire schema.
+    Migrating it would write newswire's tables into that application's file (a
+    ``NEWSWIRE_DB`` pointed at the wrong file, even by ``newswire list``)."""
+    tables = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    if tables and "schema_migrations" not in tables:
+        db.close()
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise BadInput(
+            f"{path} is not a newswire database (it has tables of its own: {shown})",
+            field="db",
+        )
 
 
 @contextmanager
