@@ -395,7 +395,8 @@ def migrate(
                 ran.append(m.number)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite has already rolled back after some errors
+                db.execute("ROLLBACK")  # (a full disk): its own error is the one to tell
             raise
     return ran
 

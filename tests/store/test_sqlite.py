@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from newswire.errors import BadInput
+from newswire.errors import BadInput, Unavailable
 from newswire.model import NewsItem
 from newswire.store import open_store
 from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
@@ -27,6 +27,18 @@ def test_versions_cannot_be_updated_or_deleted(tmp_path):
     for sql in ("UPDATE versions SET headline = 'x'", "DELETE FROM versions"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(sql)
+
+
+def test_a_full_disk_is_a_503_that_says_so_and_writes_nothing(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.append(NewsItem(id="urn:x:1", headline="h", body=["b"]))
+    db = store._db  # type: ignore[attr-defined]
+    # The file may grow no more: SQLite's own "database or disk is full", as on a full disk.
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(Unavailable, match="disk holding the database is full"):
+        store.append(NewsItem(id="urn:x:2", headline="h", body=["b" * 200_000]))
+    assert store.count() == (1, 1)
+    store.close()
 
 
 def test_a_database_of_an_older_schema_opens_and_keeps_its_items(tmp_path):

@@ -82,7 +82,8 @@ def _refuse_foreign(db: sqlite3.Connection, path: str) -> None:
 @contextmanager
 def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Cursor]:
     """A cursor inside ``BEGIN IMMEDIATE``: committed when the block ends, rolled back if it
-    raises. A write lock another writer holds past the busy timeout is a 503, not a crash."""
+    raises. A write lock another writer holds past the busy timeout is a 503, not a crash;
+    so is a full disk (nothing was written: SQLite rolled back), named as such."""
     with lock:
         cur = db.cursor()
         try:
@@ -94,8 +95,14 @@ def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator
         try:
             yield cur
             cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite has already rolled back after some errors
+                cur.execute("ROLLBACK")  # (a full disk): its own error is the one to tell
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                raise Unavailable(
+                    "the disk holding the database is full: nothing was written; free some"
+                    " room and try again"
+                ) from None
             raise
 
 

@@ -41,7 +41,8 @@ class SQLiteTransfer:
                 added = self._db.executemany(sql, rows).rowcount
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # not after SQLite rolled back itself (disk full)
+                    self._db.execute("ROLLBACK")
                 raise
             return added
 
