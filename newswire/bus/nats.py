@@ -170,8 +170,24 @@ class NatsBus(FanOut):
         import nats
         import nats.errors
 
+        # The client reports every failed try. Before the first connection the caller is
+        # told (``Unavailable``, logged once by the hub and the herald, which try again
+        # twice a second): a line a try made four a second for as long as NATS was out of
+        # reach. Once connected, a reason is logged once, not at every reconnect try,
+        # until the connection is back.
+        connected, said = False, ""
+
         async def report(exc: Exception) -> None:
-            log.warning("%s: %s", self._where, _reason(exc))
+            nonlocal said
+            if connected and _reason(exc) != said:
+                said = _reason(exc)
+                log.warning("%s: %s", self._where, said)
+
+        async def reconnected() -> None:
+            nonlocal said
+            if said:
+                log.warning("%s: connected again", self._where)
+            said = ""
 
         try:
             # A few quick tries, so a bus that is not there is an error at once...
@@ -179,12 +195,14 @@ class NatsBus(FanOut):
                 self.server,
                 name="newswire",
                 error_cb=report,
+                reconnected_cb=reconnected,
                 connect_timeout=2,
                 reconnect_time_wait=0.25,
                 max_reconnect_attempts=3,
             )
         except (nats.errors.Error, OSError) as exc:
             raise Unavailable(f"cannot reach {self._where}: {_reason(exc)}", field="bus") from exc
+        connected = True
         # ... and, once connected, reconnecting for as long as it takes (a restarting server).
         nc.options["max_reconnect_attempts"] = -1
         nc.options["reconnect_time_wait"] = 2

@@ -349,6 +349,21 @@ async def test_nats_unreachable_is_unavailable(anyio_backend):
         await bus.close()
 
 
+@pytest.mark.anyio
+async def test_nats_unreachable_is_not_logged_at_every_try(anyio_backend, caplog):
+    # The hub and the herald try again twice a second and log the Unavailable once: the
+    # bus itself logging each of its quick tries flooded the log while NATS was away.
+    bus = open_bus("nats://127.0.0.1:1")
+    try:
+        with caplog.at_level("WARNING", logger="newswire.bus.nats"):
+            for _ in range(3):
+                with anyio.fail_after(TIMEOUT), pytest.raises(Unavailable, match="cannot reach"):
+                    await bus.publish(ev(1))
+        assert [r.getMessage() for r in caplog.records if r.name == "newswire.bus.nats"] == []
+    finally:
+        await bus.close()
+
+
 # --- bus URLs ---------------------------------------------------------------------------
 
 
