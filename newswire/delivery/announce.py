@@ -12,6 +12,7 @@ from collections import deque
 from starlette.datastructures import State
 
 from newswire.bus import Bus, Event
+from newswire.errors import NewswireError
 from newswire.store.base import Receipt
 
 log = logging.getLogger("newswire.delivery")
@@ -96,8 +97,10 @@ class Herald:
             try:
                 await self.bus.publish(event)
             except Exception as exc:  # the bus is a wake-up signal only: the store delivers
-                if not self.failing:
-                    context.run(log.warning, "bus publish failed", exc_info=exc)
+                if not self.failing:  # an outage (Unavailable) in a line, as the hub says it
+                    known = isinstance(exc, NewswireError)
+                    message = f"bus publish failed: {exc}" if known else "bus publish failed"
+                    context.run(log.warning, message, exc_info=None if known else exc)
                 self.failing = True
                 newest = self._waiting[-1]
                 self._waiting.clear()
