@@ -224,6 +224,20 @@ def test_settings_and_options_out_of_range(db):
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
 
 
+def test_a_search_index_that_cannot_be_kept_is_a_clear_error(db, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {"NEWSWIRE_SEARCH_INDEX": str(a_file)}
+    for workers in ("1", "2"):
+        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        assert result.returncode == 2, result.stderr
+        assert b"search_index" in result.stderr and str(a_file).encode() in result.stderr
+        assert b"Traceback" not in result.stderr
+    result = newswire("search", "word", db=db, env=env)
+    assert result.returncode == 1 and b"search index" in result.stderr, result.stderr
+    assert a_file.read_text() == "not a folder"
+
+
 def test_more_server_processes_than_the_cpus_can_run_are_refused():
     # In process: were the bound lost, `serve --workers 99999` would start them all (it
     # did, until the machine ran out of memory), so no test asks a server for that.

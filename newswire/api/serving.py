@@ -90,6 +90,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "access_log": False,
         "timeout_graceful_shutdown": 2,
     }
+    _check_index_folder(settings)
     # Live streams never end by themselves: on shutdown, give them a moment, then close.
     if workers <= 1 or _in_memory(settings.db):
         application = create_app(settings)
@@ -122,6 +123,22 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     finally:
         if made:
             shutil.rmtree(made, ignore_errors=True)
+
+
+def _check_index_folder(settings: Settings) -> None:
+    """A search index folder that cannot be made is a usage error before any process
+    starts (``BadInput``), not a traceback in each one as its application starts."""
+    from newswire.search.index import prepare_folder
+    from newswire.search.service import index_path
+    from newswire.store import open_store
+
+    store = open_store(settings.db)
+    try:
+        path = index_path(settings.search_index, store)
+    finally:
+        store.close()
+    if path is not None:
+        prepare_folder(path)
 
 
 def _in_memory(db: str) -> bool:

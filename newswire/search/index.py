@@ -24,6 +24,7 @@ the body.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import multiprocessing
@@ -50,6 +51,7 @@ from newswire.access.products import (
     sources_of,
 )
 from newswire.access.taxonomy import lineage
+from newswire.errors import BadInput
 from newswire.model import EntityKind, NewsItem, utcnow
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
@@ -353,6 +355,28 @@ def _prepared(
             yield chunk, [found[seq] for seq in chunk]
 
 
+def prepare_folder(path: Path) -> Path:
+    """Make the folders above the index at ``path`` and its lock file beside it; return the
+    lock file. ``BadInput`` naming the setting when that cannot be (a folder that may not
+    be written, a file where the folder should be): a server would otherwise fail in
+    each process with a traceback."""
+    lock = path.with_name(path.name + ".lock")
+    try:
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock, "a"):
+            pass
+    except OSError as exc:
+        where = exc.filename or path
+        raise BadInput(
+            f"the search index cannot be kept at {path} ({where}: {exc.strerror or exc});"
+            " NEWSWIRE_SEARCH_INDEX names another folder",
+            field="search_index",
+        ) from None
+    return lock
+
+
 class SearchIndex:
     """One node's index, at ``path`` (in memory when None).
 
@@ -388,8 +412,7 @@ class SearchIndex:
     def _open(self) -> tantivy.Index:
         if self.path is None:
             return self._open_locked()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+        with open(prepare_folder(self.path), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             return self._open_locked()
 
