@@ -238,6 +238,16 @@ def test_a_search_index_that_cannot_be_kept_is_a_clear_error(db, tmp_path):
     assert a_file.read_text() == "not a folder"
 
 
+def test_a_metrics_folder_that_cannot_be_used_is_a_clear_error(db, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {"NEWSWIRE_METRICS_DIR": str(a_file)}
+    result = newswire("serve", "--port", "0", "--workers", "2", db=db, env=env)
+    assert result.returncode == 2, result.stderr
+    assert b"metrics_dir" in result.stderr and str(a_file).encode() in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 def test_more_server_processes_than_the_cpus_can_run_are_refused():
     # In process: were the bound lost, `serve --workers 99999` would start them all (it
     # did, until the machine ran out of memory), so no test asks a server for that.

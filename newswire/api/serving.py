@@ -31,6 +31,7 @@ import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from newswire.errors import BadInput
 from newswire.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,10 +104,18 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if not metrics_dir:
         metrics_dir = made = tempfile.mkdtemp(prefix="newswire-metrics-")
     else:
-        os.makedirs(metrics_dir, exist_ok=True)
-        for name in os.listdir(metrics_dir):  # figures of an earlier run are not this one's
-            if name.endswith(".json"):
-                os.unlink(os.path.join(metrics_dir, name))
+        try:
+            os.makedirs(metrics_dir, exist_ok=True)
+            for name in os.listdir(metrics_dir):  # figures of an earlier run are not this one's
+                if name.endswith(".json"):
+                    os.unlink(os.path.join(metrics_dir, name))
+        except OSError as exc:
+            where = exc.filename or metrics_dir
+            raise BadInput(
+                f"the metrics folder cannot be used: {where}: {exc.strerror or exc}"
+                " (NEWSWIRE_METRICS_DIR)",
+                field="metrics_dir",
+            ) from None
     # The processes read their settings from the environment (uvicorn starts them afresh).
     os.environ.update(
         {
