@@ -323,6 +323,16 @@ def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
     store.close()
 
 
+def test_import_of_a_folder_or_an_unreadable_file_says_so(db, tmp_path):
+    result = newswire("import", str(tmp_path), db=db)
+    assert result.returncode == 2 and b"is a folder" in result.stderr, result.stderr
+    # A file that cannot be read (here: its bytes are not there to read, as for a file
+    # this user may not read) is a line, not a traceback.
+    result = newswire("import", "/proc/self/mem", db=db)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr, result.stderr
+    assert b"/proc/self/mem" in result.stderr
+
+
 def test_db_option_beats_nothing_and_env_works(make_store_url):
     by_env, by_option = make_store_url(), make_store_url()
     result = newswire("ingest", str(SEED), env={"NEWSWIRE_DB": by_env})

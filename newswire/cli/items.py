@@ -406,9 +406,14 @@ def import_(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Restore a backup: add every version not already stored, exactly as exported."""
+    if str(file) != "-" and file.is_dir():
+        raise fail(f"{file} is a folder: name the export file", 2)
     if str(file) != "-" and not file.is_file():
         raise fail(f"no such file: {file}", 2)
-    records = _read_export(file)  # read (and check) all of it before touching the store
+    try:
+        records = _read_export(file)  # read (and check) all of it before touching the store
+    except OSError as exc:  # a file this user may not read
+        raise fail(f"{file}: {exc.strerror or exc}", 2) from None
 
     def run(store: Store) -> None:
         report = None
