@@ -174,11 +174,16 @@ def grant_seen(
     The log's rule (``grant_for``) from the history: a version is judged by itself or by
     any version before it; a withdrawal by the versions it withdraws.
     """
+    from newswire.store.base import never_lifted
+
     item = stored.item
     earlier = [s.item for s in reversed(history) if s.item.version < item.version]
     judged_by = earlier if item.pubstatus == "canceled" and earlier else [item, *earlier]
+    # A version replaced while under embargo was never lifted: still held, whatever the
+    # clock says (the log never gave it to anyone but the products with early delivery).
+    embargoed = True if never_lifted(stored, history) else None
     for content in judged_by:
-        found = grant(products, item, now, content=content)
+        found = grant(products, item, now, content=content, embargoed=embargoed)
         if found is not None:
             return found
     return None

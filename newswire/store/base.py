@@ -94,6 +94,18 @@ def held(item: NewsItem, stored_at: datetime) -> bool:
     return item.embargo_until is not None and iso(item.embargo_until) > iso(stored_at)
 
 
+def never_lifted(stored: Stored, history: list[Stored]) -> bool:
+    """Was this version stored under embargo and replaced before its embargo ended? The
+    log lifts only an item's latest version (``lift_due``), so such a version is never
+    lifted: an update that moved the embargo later (or took it off) keeps it from
+    everyone but the products with early delivery, whatever its own time says now."""
+    embargo = stored.item.embargo_until
+    if embargo is None or not held(stored.item, stored.stored_at):
+        return False
+    until = iso(embargo)
+    return any(s.seq > stored.seq and iso(s.stored_at) < until for s in history)
+
+
 def withdrawal(history: list[Stored], reason: str, now: datetime) -> NewsItem:
     """The version that withdraws an item of these versions (pubstatus canceled, the
     reason as ednote): the latest version withdrawn. But when the latest is an update
@@ -108,7 +120,7 @@ def withdrawal(history: list[Stored], reason: str, now: datetime) -> NewsItem:
         return item.embargo_until is not None and item.embargo_until > now
 
     if held_now(latest):
-        out = [s.item for s in history if not held_now(s.item)]
+        out = [s.item for s in history if not held_now(s.item) and not never_lifted(s, history)]
         if out:
             latest = msgspec.structs.replace(out[-1], embargo_until=None)
     return msgspec.structs.replace(

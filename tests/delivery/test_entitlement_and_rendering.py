@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from newswire.access.entitlement import grant
+from newswire.access.entitlement import grant, public_version, versions_seen, visible_in
 from newswire.access.products import Product
 from newswire.delivery.renderer import Renderer
 from newswire.formats import get
 from newswire.model import NewsItem, Rendition
+from newswire.store.base import Stored, withdrawal
 from tests.conftest import SEED
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -37,6 +38,36 @@ def test_embargo_reaches_only_early_products_until_it_lifts():
     assert grant([FULL_AR, EARLY], embargoed, NOW)[:2] == ("full", True)
     after = NOW + timedelta(hours=1, seconds=1)
     assert grant([FULL_AR], embargoed, after)[:2] == ("full", False)
+
+
+def test_an_embargo_moved_later_by_an_update_holds_the_first_version_too():
+    """Held until 13:00, then an update at 12:10 moves the embargo to 15:00: the log never
+    lifts the first version (only the latest is lifted), so at 14:00 nobody without early
+    delivery may read it, by the item routes, the portal or the public site; and a
+    withdrawal then keeps the embargo, as there is no version out to withdraw."""
+    first = msgspec.structs.replace(SEED_ITEM, embargo_until=NOW + timedelta(hours=1))
+    moved = msgspec.structs.replace(
+        first, version=2, replaces=1, embargo_until=NOW + timedelta(hours=3)
+    )
+    history = [
+        Stored(seq=1, stored_at=NOW, item=first),
+        Stored(seq=2, stored_at=NOW + timedelta(minutes=10), item=moved),
+    ]
+    between = NOW + timedelta(hours=2)
+    assert visible_in([FULL_AR, TEASER_ALL], history, None, between) is None
+    assert visible_in([FULL_AR], history, 1, between) is None
+    assert versions_seen([FULL_AR], history, between) == []
+    assert public_version(history, between) is None
+    early = visible_in([EARLY], history, 1, between)
+    assert early is not None and early[1][:2] == ("full", True)
+    killed = withdrawal(history, "wrong", between)
+    assert killed.version == 2 and killed.embargo_until == moved.embargo_until
+    # Once the moved embargo ends, the update is out (and the first version still never was).
+    after = NOW + timedelta(hours=4)
+    found = visible_in([FULL_AR], history, None, after)
+    assert found is not None and found[0].item.version == 2
+    assert public_version(history, after) is history[1]
+    assert visible_in([FULL_AR], history, 1, after) is None
 
 
 def test_a_withdrawal_is_judged_by_the_version_it_withdraws():
