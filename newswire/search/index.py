@@ -128,22 +128,30 @@ def build_schema() -> tantivy.Schema:
     return b.build()
 
 
-def choose(history: list[tuple[str, str | None]], now: str) -> int | None:
+def choose(history: list[tuple[str, str | None, str]], now: str) -> int | None:
     """Which version of an item a search may find: its index in ``history`` (each version's
-    pubstatus and ISO embargo time, oldest first), or None. The latest version usable and
-    not under embargo at ``now`` (ISO); none once the item is withdrawn."""
+    pubstatus, ISO embargo time and ISO time stored, oldest first), or None. The latest
+    version usable and not under embargo at ``now`` (ISO); none once the item is withdrawn.
+    A version replaced before its embargo ended was never lifted (``never_lifted``): an
+    update moving the embargo later keeps it out of search too."""
     if not history or history[-1][0] == "canceled":
         return None
     for i in range(len(history) - 1, -1, -1):
-        status, until = history[i]
-        if status == "usable" and (until is None or until <= now):
-            return i
+        status, until, _ = history[i]
+        if status != "usable" or (until is not None and until > now):
+            continue
+        if until is not None and i + 1 < len(history) and history[i + 1][2] < until:
+            continue
+        return i
     return None
 
 
 def searchable(history: list[Stored], now: datetime) -> Stored | None:
     """``choose`` over stored versions."""
-    found = choose([(s.item.pubstatus, iso(s.item.embargo_until)) for s in history], iso(now))
+    found = choose(
+        [(s.item.pubstatus, iso(s.item.embargo_until), iso(s.stored_at)) for s in history],
+        iso(now),
+    )
     return None if found is None else history[found]
 
 
@@ -634,13 +642,15 @@ class SearchIndex:
 
 def _chosen(headings: Iterator[Heading], now: str) -> list[int]:
     """The sequence number of each item's searchable version (``choose``), ascending."""
-    histories: dict[str, list[tuple[int, int, str, str | None]]] = {}
+    histories: dict[str, list[tuple[int, int, str, str | None, str]]] = {}
     for h in headings:
-        histories.setdefault(h.id, []).append((h.version, h.seq, h.pubstatus, h.embargo_until))
+        histories.setdefault(h.id, []).append(
+            (h.version, h.seq, h.pubstatus, h.embargo_until, h.stored_at)
+        )
     chosen: list[int] = []
     for history in histories.values():
         history.sort()
-        found = choose([(status, until) for _, _, status, until in history], now)
+        found = choose([(status, until, at) for _, _, status, until, at in history], now)
         if found is not None:
             chosen.append(history[found][1])
     chosen.sort()

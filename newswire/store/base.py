@@ -142,6 +142,8 @@ class Heading(NamedTuple):
     pubstatus: str
     embargo_until: str | None
     """ISO 8601 UTC (``iso``), so that it compares as text."""
+    stored_at: str
+    """When the version was stored, ISO 8601 UTC as ``embargo_until``."""
 
 
 class Receipt(msgspec.Struct, kw_only=True):

@@ -387,6 +387,27 @@ def test_versions_withdrawals_and_embargo_follow_the_store(store, tmp_path):
     index.close()
 
 
+def test_a_version_whose_embargo_an_update_moved_later_is_in_no_rebuild(store, tmp_path):
+    """Held until `soon`, then updated to be held until `later`: the first version is never
+    lifted, so an index built between the two times (a new node, a lost index) must not
+    find it, as the index that followed the store does not."""
+    soon = utcnow() + timedelta(hours=1)
+    later = soon + timedelta(hours=2)
+    first = NewsItem(
+        id="urn:test:moved", language="ar", headline="إعلان مؤجل", body=["نص."], embargo_until=soon
+    )
+    store.append(first)
+    store.append(msgspec.structs.replace(first, version=2, signal="update", embargo_until=later))
+    between = soon + timedelta(hours=1)
+    rebuilt = SearchIndex(None)
+    rebuilt.rebuild(store, now=between)
+    assert ids(Searcher(rebuilt, store), "مؤجل", now=between) == set()
+    after = later + timedelta(seconds=1)
+    rebuilt.rebuild(store, now=after)
+    hits = Searcher(rebuilt, store).search(SearchRequest(q="مؤجل"), ALL, now=after).hits
+    assert [(h.id, h.version) for h in hits] == [("urn:test:moved", 2)]
+
+
 def test_a_rebuild_reads_the_documents_kept_in_the_store(store, tmp_path):
     """Each version is analysed once: its index document is kept in the store under the
     recipe that made it, and a later build (a new node, a lost index) takes it from there;

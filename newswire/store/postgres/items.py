@@ -249,7 +249,7 @@ class Items:
     def catalogue(self) -> Iterator[Heading]:
         last = 0
         while rows := self._db.rows(
-            "SELECT seq, id, version, pubstatus, embargo_until FROM versions"
+            "SELECT seq, id, version, pubstatus, embargo_until, stored_at FROM versions"
             " WHERE seq > %s ORDER BY seq LIMIT 5000",
             (last,),
         ):

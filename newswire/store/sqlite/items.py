@@ -241,7 +241,7 @@ class Items:
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT seq, id, version, pubstatus, embargo_until FROM versions"
+                    "SELECT seq, id, version, pubstatus, embargo_until, stored_at FROM versions"
                     " WHERE seq > ? ORDER BY seq LIMIT 5000",
                     (last,),
                 ).fetchall()
