@@ -11,7 +11,9 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   precedes the dateline; none if the dateline comes first. A lone paragraph is body.
 - Datelines stand on their own line (``Ankara / AA``, ``القدس - الأناضول``, ``PARIS (AFP) —``,
   ``القدس/ reporter/ الأناضول``: the reporter becomes the byline) or start the first
-  paragraph (``ANKARA (AA) - The ...``, ``WASHINGTON, Jan 5 (Reuters) -``) and are split off.
+  paragraph (``ANKARA (AA) - The ...``, ``WASHINGTON, Jan 5 (Reuters) -``,
+  ``عمان، الأردن (CNN) -- قال``, ``القدس ـ الأناضول ـ قال``: CNN's doubled hyphen, and a
+  tatweel standing alone as Arabic papers set a dash) and are split off.
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
   text, goes to ``footer``, as does all after a ``--`` line (how other footers are written).
@@ -60,9 +62,11 @@ AGENCIES = (
 _AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
 
 _L = r"[^\W\d_]"  # a letter, any script
-_PLACE = rf"(?P<place>{_L}(?:{_L}|[\u0610-\u061a\u064b-\u065f\u0670'’.\-]|\s(?={_L})){{0,39}})"
-_DATE = r"(?:\s*,\s*[^()\n]{1,30}?)?"
-_DASH = r"[-–—]"
+_PLACE = rf"(?P<place>{_L}(?:{_L}|[\u0610-\u061a\u064b-\u065f\u0670'’.\-]|\s(?!ـ)(?={_L})){{0,39}})"
+_DATE = r"(?:\s*[,،]\s*[^()\n]{1,30}?)?"
+# A hyphen (CNN's doubled ``--`` too), an en or em dash, or a tatweel standing alone as
+# Arabic papers set a dash (``القدس ـ الأناضول``).
+_DASH = r"(?:--?|[–—]|(?<=\s)ـ(?=\s|$))"
 # On a line of its own.
 _OWN = (
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
@@ -398,7 +402,7 @@ def render_text(item: NewsItem) -> str:
         out.append(latin)
     if dateline:
         inline = inline_dateline(f"{dateline} {body[0]}") if body else None
-        if dateline.endswith(("-", "–", "—", ":")) and inline and inline[2] == body[0]:
+        if dateline.endswith(("-", "–", "—", "ـ", ":")) and inline and inline[2] == body[0]:
             out.append(f"{dateline} {body.pop(0)}")
         else:
             out.append(dateline)

@@ -171,6 +171,7 @@ def test_fixtures_round_trip(path):
         ("القدس/ الأناضول", "القدس", "الأناضول"),
         ("القدس - الأناضول", "القدس", "الأناضول"),
         ("غزة – الأناضول", "غزة", "الأناضول"),
+        ("القدس ـ الأناضول", "القدس", "الأناضول"),
         ("Ankara / AA", "Ankara", "AA"),
         ("ANKARA (AA) -", "ANKARA", "AA"),
         ("PARIS (AFP) —", "PARIS", "AFP"),
@@ -200,6 +201,9 @@ def test_dateline_on_its_own_line(line, place, source):
         ("أنقرة/ الأناضول قال مسؤول.", "أنقرة/ الأناضول", "قال مسؤول."),
         ("القدس - الأناضول: قال مسؤول.", "القدس - الأناضول:", "قال مسؤول."),
         ("Ankara / AA - Bakan açıkladı.", "Ankara / AA -", "Bakan açıkladı."),
+        ("AMMAN, Jordan (CNN) -- The king said.", "AMMAN, Jordan (CNN) --", "The king said."),
+        ("عمان، الأردن (CNN) -- قال مسؤول.", "عمان، الأردن (CNN) --", "قال مسؤول."),
+        ("القدس ـ الأناضول ـ قال مسؤول.", "القدس ـ الأناضول ـ", "قال مسؤول."),
     ],
 )  # fmt: skip
 def test_dateline_starting_the_first_paragraph(paragraph, dateline, rest):
