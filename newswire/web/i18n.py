@@ -21,6 +21,9 @@ from newswire.model import as_utc
 DEFAULT = "ar"
 """The interface language of ``/`` and of pages with no language of their own."""
 
+UNKNOWN = frozenset({"", "und", "mul", "zxx"})
+"""Tags that name no one language (none, undetermined, several, no linguistic content)."""
+
 RTL = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
 
 AR_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
@@ -146,8 +149,9 @@ def direction(tag: str) -> str:
 
 
 def text_dir(tag: str) -> str:
-    """The ``dir`` attribute of a string in language ``tag``: ``auto`` when unknown."""
-    return direction(tag) if tag else "auto"
+    """The ``dir`` attribute of a string in language ``tag``: ``auto`` when unknown
+    (no tag, or ``und``, ``mul``, ``zxx``)."""
+    return direction(tag) if primary(tag) not in UNKNOWN else "auto"
 
 
 def lang(tag: str) -> Lang:

@@ -47,6 +47,7 @@ from newswire.access.accounts import (
 from newswire.access.auth import IMPLIES, Principal
 from newswire.errors import BadInput, Forbidden, NewswireError, Unauthorized
 from newswire.model import utcnow
+from newswire.web.i18n import text_dir
 
 COOKIE = "nw_session"
 LANG_COOKIE = "nw_lang"
@@ -205,14 +206,21 @@ def with_query(request: Request, **changes: str) -> str:
 
 
 def templates(directory: Path) -> Environment:
-    """The Jinja environment of a face's templates (``directory``): autoescaped, strict."""
-    return Environment(
+    """The Jinja environment of a face's templates (``directory``): autoescaped, strict.
+
+    Its filter ``text_dir`` gives the ``dir`` of a text in a language (``"ar"|text_dir``
+    is ``rtl``, ``""|text_dir`` is ``auto``): an item's text takes its language's
+    direction, not its first letter's (``dir="auto"`` set an Arabic headline starting
+    with a Latin name, ``"GM" تكشف عن …``, left to right)."""
+    env = Environment(
         loader=FileSystemLoader(directory),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["text_dir"] = text_dir
+    return env
 
 
 def render(

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import make_key
+from tests.helpers import make_key, retry_until
 from tests.portal.conftest import LAST, World, ninjs
 
 FORMATS = ("ninjs", "ninjs2", "newsml", "nitf", "text")
@@ -207,3 +207,34 @@ def test_an_item_under_embargo_is_nowhere_for_a_subscriber_without_early_deliver
     with world.login("editor@agency.example") as c:  # the agency sees it, marked
         page = c.get(item_url("urn:test:embargoed"))
         assert page.status_code == 200 and 'class="badge embargoed"' in page.text
+
+
+def test_an_items_text_takes_its_languages_direction_not_its_first_letters(world: World):
+    """An Arabic headline or paragraph starting with a Latin name (``"GM" تكشف …``,
+    ``(CNN)-- …``) is still right to left: ``dir="auto"`` would read its first letter and
+    set it left to right, the name first on the left, the Arabic after it."""
+    doc = ninjs(
+        "urn:test:latin-first",
+        '"GM" تكشف عن شاحنة بتقنية عالية',
+        ["(CNN)-- كشفت شركة جنرال موتورز عن شاحنة جديدة زلزالية."],
+        urgency=4,
+    )
+    item_id = world.publish(doc)["id"]
+    rtl = re.compile(r'lang="ar" dir="rtl">(?:&#34;|&quot;|")?(?:<mark>)?GM')
+    with world.login("reader@daily.example") as c:
+        wire = c.get("/portal").text
+        assert rtl.search(wire), "the wire"
+        found = retry_until(
+            lambda: (text := c.get("/portal/search", params={"q": "GM"}).text)
+            and quote(item_id, safe=":@") in text
+            and text,
+            "the index to take the item in",
+        )
+        assert rtl.search(found), "search"
+        assert '<p class="snippet" lang="ar" dir="rtl">(CNN)' in found
+        page = c.get(item_url(item_id)).text
+        assert re.search(r'<article class="item" lang="ar" dir="rtl">', page), "the item"
+        assert 'dir="auto"' not in page.split("<article", 1)[1].split("</article>", 1)[0]
+    with world.login("reader@other.example") as c:
+        english = c.get("/portal").text  # an English item on the Arabic interface
+        assert re.search(r'lang="en" dir="ltr">Aid convoys', english)

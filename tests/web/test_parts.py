@@ -94,6 +94,9 @@ def test_languages_directions_and_interfaces():
     assert i18n.lang("fa").ui == "en" and i18n.lang("fa").dir == "rtl"
     assert i18n.lang("tr") == ("tr", "tr", "en", "ltr")
     assert i18n.text_dir("") == "auto"
+    # No one language: its text decides (an "und" item in Arabic script is no left-to-right text)
+    assert i18n.text_dir("und") == i18n.text_dir("mul") == "auto"
+    assert i18n.text_dir("ar-EG") == "rtl" and i18n.text_dir("en") == "ltr"
 
 
 def test_dates_in_arabic_with_hijri():

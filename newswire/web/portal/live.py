@@ -49,6 +49,7 @@ from newswire.search import query as q
 from newswire.store.base import Store, Stored
 from newswire.text.analyze import terms
 from newswire.validation import LANGUAGE_TAG
+from newswire.web.i18n import text_dir
 from newswire.web.portal import files
 
 FLASH_URGENCY = 2
@@ -231,6 +232,7 @@ def event_of(
         "headline": item.headline,
         "dateline": dateline,
         "language": item.language,
+        "dir": text_dir(item.language),
         "time": when,
         "time_text": when_text,
         "urgency": item.urgency,
@@ -259,6 +261,7 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[
         "headline": item.headline,
         "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
         "language": item.language,
+        "dir": text_dir(item.language),
         "time": when,
         "time_text": when_text,
         "urgency": item.urgency,

@@ -45,12 +45,12 @@
     meta.appendChild(time);
     if (e.dateline) {
       var d = el("span", "dateline", e.dateline);
-      d.lang = e.language; d.dir = "auto";
+      d.lang = e.language; d.dir = e.dir || "auto";
       meta.appendChild(d);
     }
     var h = el("h3", "headline");
     var a = el("a", "", e.headline);
-    a.href = e.href; a.lang = e.language; a.dir = "auto";
+    a.href = e.href; a.lang = e.language; a.dir = e.dir || "auto";
     h.appendChild(a);
     li.appendChild(meta);
     li.appendChild(h);
@@ -78,7 +78,7 @@
     var li = el("li");
     var p = el("p", "", t.topic.replace("{name}", e.topics.join("، ")) + " ");
     var a = el("a", "", e.headline);
-    a.href = e.href; a.lang = e.language; a.dir = "auto";
+    a.href = e.href; a.lang = e.language; a.dir = e.dir || "auto";
     p.appendChild(a);
     var close = el("button", "", t.dismiss);
     close.type = "button";
