@@ -9,7 +9,8 @@ IPTC versions ninjs by schema, so the branch rides as a ``version`` parameter, w
 
 Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embargoed``):
 
-- id, version: ``uri``; ``version`` (a string). headline: ``headlines[{role: main}]``.
+- id, version: ``uri`` (``base.as_uri``: an id that is no URI under ``urn:newswire:id:``);
+  ``version`` (a string). headline: ``headlines[{role: main}]``.
 - lead: ``descriptions[{role: summary}]``; footer: ``descriptions[{role: footer}]``.
 - body, body_html: ``bodies[{role: main, text/plain}]`` (paragraphs joined by a blank
   line) and ``bodies[{role: richtext, application/xhtml+xml}]``; on parse the rich body
@@ -66,7 +67,7 @@ from typing import Any, TypeAlias
 import msgspec
 
 from newswire.errors import ParseError
-from newswire.formats.base import Codec
+from newswire.formats.base import Codec, as_uri, from_uri
 from newswire.formats.html import make_body, paragraphs_from_html
 from newswire.model import (
     ITEM_TYPES,
@@ -405,7 +406,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
     def k(name: str) -> str:
         return _V2.get(name, name) if v2 else name
 
-    uri = _text(doc, "uri")
+    uri = from_uri(_text(doc, "uri"))
     if not uri:
         raise ParseError('not a ninjs document: it has no "uri"', field="uri")
     urgency = doc.get("urgency")
@@ -471,6 +472,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
     signal, replaces, related, associations = None, None, [], []
     for where, a in _objects(doc, "associations", keyed=True):
         target, name, rel = (_text(a, key, where) for key in ("uri", "name", "rel"))
+        target = from_uri(target)
         a_type = _text(a, "type", where)
         if target == uri and (PREVIOUS in (rel, name) or (not rel and name in SIGNALS)):
             replaces = _version(a, where)
@@ -603,7 +605,7 @@ def _association_out(a: Association, v2: bool, text: Any) -> Json:
     out: Json = {"name": a.name or a.type}
     if not v2:  # 2.x associations have no rel
         out["rel"] = a.rel
-    out |= {"uri": a.id, "type": a.type}
+    out |= {"uri": as_uri(a.id), "type": a.type}
     if a.headline:
         out["headlines"] = [text("main", a.headline)]
     return out
@@ -621,7 +623,7 @@ def _write(item: NewsItem, version: str) -> Json:
     dl = item.dateline or Dateline()
     schema = f"https://www.iptc.org/std/ninjs/ninjs-schema_{version}.json"
     standard = {"name": "ninjs", "version": version, "schema": schema}
-    doc: Json = {"uri": item.id, "standard": standard, "type": item.type}
+    doc: Json = {"uri": as_uri(item.id), "standard": standard, "type": item.type}
     doc["version"] = str(item.version)
     dates = (
         ("firstCreated", item.firstcreated),
@@ -637,14 +639,14 @@ def _write(item: NewsItem, version: str) -> Json:
 
     associations = []
     if item.signal or item.replaces is not None:
-        previous = {"name": item.signal or PREVIOUS, "rel": PREVIOUS, "uri": item.id}
+        previous = {"name": item.signal or PREVIOUS, "rel": PREVIOUS, "uri": as_uri(item.id)}
         if item.replaces is not None:
             previous["version"] = str(item.replaces)
         associations.append(previous)
     for link in item.related:
         rel = link.rel or "related"
         title = {"title": link.title} if link.title else {}
-        associations.append({"name": rel, "rel": rel, "uri": link.uri} | title)
+        associations.append({"name": rel, "rel": rel, "uri": as_uri(link.uri)} | title)
     entities: dict[str, list[Json]] = {key: [] for key in _KINDS.values()}
     if dl.place_latin:
         entities["places"].append({"name": dl.place_latin, "rel": "located"})

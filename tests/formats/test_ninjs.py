@@ -715,3 +715,35 @@ def test_sniff_recognises_its_own_output(codec):
 )
 def test_sniff_refuses_what_is_not_ninjs(data):
     assert not NINJS3.sniff(data) and not NINJS2.sniff(data)
+
+
+@pytest.mark.parametrize("codec", CODECS, ids=lambda c: c.name)
+def test_an_id_that_is_no_uri_is_written_as_a_urn_and_read_back(codec):
+    """NTB's NITF names its story ``NTB5df9281a-…_00`` and its picture ``JsxLggxsoo4``:
+    free strings (NITF's ``doc-id``, G2's ``guid``), but ninjs's ``uri`` is a URI, so a
+    subscriber validating against IPTC's schema refused every such item. They are written
+    under ``urn:newswire:id:`` and read back as they were."""
+    ntb = STANDARDS / "nitf" / "NTB_nitf_3.6_sample.xml"
+    (item,) = formats.get("nitf").parse(ntb.read_bytes())
+    item = msgspec.structs.replace(
+        item,
+        id="NTB 5df/ä?#%_00".replace(" ", ""),
+        signal="update",
+        replaces=1,
+        related=[Link(uri="ntb-1234", title="earlier")],
+    )
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    doc = json.loads(data)
+    assert doc["uri"] == "urn:newswire:id:NTB5df/%C3%A4%3F%23%25_00"
+    assert doc["associations"][0]["uri"] == doc["uri"]  # the previous version
+    [back] = codec.parse(data)
+    assert (back.id, back.replaces, back.signal) == (item.id, 1, "update")
+    assert [a.id for a in back.associations] == ["JsxLggxsoo4"]
+    assert [link.uri for link in back.related] == ["ntb-1234"]
+    assert urn_kept(codec, "urn:newsml:ntb.no:1") and urn_kept(codec, "https://ntb.no/a/1")
+
+
+def urn_kept(codec, ident: str) -> bool:
+    item = NewsItem(id=ident, headline="h", body=["b"])
+    return json.loads(codec.render(item))["uri"] == ident
