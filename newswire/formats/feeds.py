@@ -58,7 +58,7 @@ from lxml import etree
 
 from newswire.errors import ParseError
 from newswire.formats import withdrawn
-from newswire.formats.base import Codec, FeedMeta
+from newswire.formats.base import Codec, FeedMeta, as_uri, from_uri
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
 from newswire.model import (
@@ -221,7 +221,7 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
     for item in map(as_entry, items):
         fe = fg.add_entry(order="append")
         fe.newswire.item = item
-        fe.id(item.id)
+        fe.id(as_uri(item.id) if kind == "atom" else item.id)  # atom:id is an IRI
         title = item.headline or item.id
         if kind == "rss":
             # RSS title and description are read as (entity-encoded) HTML by feedparser and
@@ -391,7 +391,7 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         elif term or label:
             keywords.append(label or term)
     author = (entry.get("author_detail") or {}).get("name") or entry.get("author", "")
-    item_id = entry.get("id") or entry.get("link") or ""
+    item_id = from_uri(entry.get("id") or "") or entry.get("link") or ""
     if not item_id.strip():
         item_id = content_id(headline, body[0] if body else lead, language)
     item = NewsItem(

@@ -361,3 +361,16 @@ def test_registry_names_and_media_types():
     assert formats.for_media_type("application/atom+xml; charset=utf-8") is ATOM
     assert formats.for_media_type("application/feed+json") is JSONFEED
     assert feeds.is_qcode("medtop:11000000") and not feeds.is_qcode("https://x.org/a")
+
+
+def test_an_atom_id_is_an_iri_even_when_the_items_id_is_not():
+    """RFC 4287 makes ``atom:id`` an IRI; NTB's NITF ``doc-id`` (``NTB5df9281a-…_00``)
+    is a free string. Atom writes it as ``urn:newswire:id:<id>`` (as ninjs does) and reads
+    it back as the id; RSS's ``guid`` is any string and keeps it as it is."""
+    ident = "NTB5df9281a-a270-4dc5-a618-869bbc3bbca7_00"
+    item = NewsItem(id=ident, language="nb-NO", headline="Pandemien herjer", body=["Tekst."])
+    doc = parse_xml(ATOM.render(item))
+    assert doc.findtext(f"{ATOM_NS}entry/{ATOM_NS}id") == f"urn:newswire:id:{ident}"
+    assert [i.id for i in ATOM.parse(ATOM.render(item))] == [ident]
+    assert parse_xml(RSS.render(item)).findtext("channel/item/guid") == ident
+    assert [i.id for i in RSS.parse(RSS.render(item))] == [ident]
