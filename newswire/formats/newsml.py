@@ -40,7 +40,7 @@ as the URI; a ``geonames:`` QCode alone is read as that QCode (as NITF's ``geona
 location codes are).
 
 Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remoteContent``
-(href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds),
+(href, ``rendition rnd:<name>``, contenttype, size, width, height, duration in seconds, videoframerate),
 contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
 credit -> the first ``creditline``, associations -> ``link rel="irel:seeAlso"
 residref=<id> title=<headline>`` holding the associated item's ``itemClass`` as a hint (what
@@ -324,6 +324,7 @@ def _remote_content(parent: etree._Element, r: Rendition) -> None:
         width="" if r.width is None else str(r.width),
         height="" if r.height is None else str(r.height),
         **duration,
+        videoframerate="" if r.frame_rate is None else _decimal(r.frame_rate),
     )  # never the blob: newswire's own address of the file
 
 
@@ -751,7 +752,21 @@ def _rendition(rc: etree._Element, i: int) -> Rendition:
         height=height,
         size=size,
         duration=_duration(rc, where),
+        frame_rate=_frame_rate(rc, where),
     )
+
+
+def _frame_rate(rc: etree._Element, where: str) -> float | None:
+    value = (rc.get("videoframerate") or "").strip()
+    if not value:
+        return None
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate < 2**53:
+        raise ParseError(f"{value[:40]!r} is not a frame rate", field=f"{where}@videoframerate")
+    return rate
 
 
 def _count(el: etree._Element, attr: str, where: str) -> int | None:

@@ -139,13 +139,16 @@ def test_ninjs3_picture_carries_type_caption_credit_and_renditions():
 
 
 def without_codecs(item: NewsItem, codec) -> NewsItem:
-    """``item`` as ``codec`` carries its renditions: only ninjs 3.x has their video codec
-    and frame rate (ninjs 2.x's schema allows no other property; NewsML-G2's
-    ``videocodec`` is a QCode of IPTC's video codec scheme, NITF has none)."""
+    """``item`` as ``codec`` carries its renditions: only ninjs 3.x has their video codec,
+    ninjs 3.x and NewsML-G2 (``videoframerate``) their frame rate (ninjs 2.x's schema allows
+    no other property; NewsML-G2's ``videocodec`` is a QCode of IPTC's video codec scheme,
+    NITF has neither)."""
     if codec is NINJS3:
         return item
+    rate = codec is newsml.CODEC
     plain = [
-        msgspec.structs.replace(r, video_codec="", frame_rate=None) for r in item.renditions
+        msgspec.structs.replace(r, video_codec="", frame_rate=r.frame_rate if rate else None)
+        for r in item.renditions
     ]
     return msgspec.structs.replace(item, renditions=plain)
 
@@ -304,6 +307,19 @@ def test_newsml_picture_is_a_picture_news_item_with_remote_content():
          "contenttype": "image/jpeg", "size": "201003", "width": "1024", "height": "683"},
     ]  # fmt: skip
     assert newsml.CODEC.parse(newsml.CODEC.render(item)) == [g2_view(item)]
+
+
+def test_newsml_video_carries_its_frame_rate_as_videoframerate():
+    """G2's ``remoteContent`` has ``videoframerate`` (an ``xs:decimal``): a subscriber
+    taking NewsML-G2 lost the frame rate ninjs 3.x carries."""
+    for rate, written in ((29.97, "29.97"), (25.0, "25.0"), (30000 / 1001, repr(30000 / 1001))):
+        item = video(renditions=[Rendition(name="web", href="https://v.example/w.mp4",
+                                           content_type="video/mp4", frame_rate=rate)])
+        doc = assert_valid(newsml.CODEC.render(item))
+        rc = doc.find("g2:contentSet/g2:remoteContent", namespaces=G2)
+        assert rc.get("videoframerate") == written
+        [back] = newsml.CODEC.parse(newsml.CODEC.render(item))
+        assert back.renditions[0].frame_rate == rate
 
 
 def test_newsml_story_links_its_pictures_with_their_item_class():
