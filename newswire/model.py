@@ -14,9 +14,11 @@ step.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeGuard
+from urllib.parse import quote, unquote
 
 import msgspec
 
@@ -223,6 +225,29 @@ class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 _second: tuple[int, datetime] = (0, datetime.fromtimestamp(0, UTC))
+
+
+_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+BARE_ID = "urn:newswire:id:"
+"""The URN under which an id that is no URI is written where a format needs a URI."""
+
+
+def as_uri(ident: str) -> str:
+    """``ident`` where a format needs a URI (ninjs ``uri``, Atom ``id``).
+
+    An id is whatever the provider gave: NITF's ``doc-id`` and NewsML-G2's ``guid`` are
+    free strings (NTB's NITF says ``NTB5df9281a-…_00``), which schemas requiring a URI
+    refuse. Such an id is written as ``urn:newswire:id:`` and the id percent-encoded, and
+    ``from_uri`` reads it back; an id that is a URI is written as it is.
+    """
+    if _ABSOLUTE_URI.match(ident):
+        return ident
+    return BARE_ID + quote(ident, safe="-._~!$&'()*+,;=:@/")
+
+
+def from_uri(uri: str) -> str:
+    """The id ``as_uri`` wrote as ``uri``."""
+    return unquote(uri.removeprefix(BARE_ID)) if uri.startswith(BARE_ID) else uri
 
 
 def utcnow() -> datetime:

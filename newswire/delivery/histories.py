@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from cachetools import LRUCache
 
 from newswire.errors import NotFound
-from newswire.model import utcnow
+from newswire.model import from_uri, utcnow
 from newswire.store.base import Change, Store, Stored
 
 T = TypeVar("T")
@@ -43,13 +43,16 @@ class Histories:
         and the time it holds until (in the event loop's thread only)."""
 
     def get(self, item_id: str) -> list[Stored] | None:
-        """The kept history of ``item_id`` (empty: no such item), or None (``load`` it)."""
+        """The kept history of ``item_id`` (empty: no such item), or None (``load`` it).
+        Kept under the stored id: asked for as a format wrote it (``model.as_uri``), too."""
+        item_id = from_uri(item_id)
         with self._lock:
             return self._cache.get(item_id)
 
     def load(self, item_id: str) -> list[Stored]:
         """Every version of ``item_id`` from the store, oldest first, kept (empty: none).
         In a worker thread."""
+        item_id = from_uri(item_id)
         epoch = self._epoch
         try:
             history = self.store.versions(item_id)

@@ -58,7 +58,7 @@ from lxml import etree
 
 from newswire.errors import ParseError
 from newswire.formats import withdrawn
-from newswire.formats.base import Codec, FeedMeta, as_uri, from_uri
+from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import localname, parse_xml, root_localname
 from newswire.model import (
@@ -68,7 +68,9 @@ from newswire.model import (
     ItemType,
     NewsItem,
     Rendition,
+    as_uri,
     as_utc,
+    from_uri,
     utcnow,
 )
 from newswire.validation import content_id, is_web_url

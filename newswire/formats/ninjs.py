@@ -9,7 +9,7 @@ IPTC versions ninjs by schema, so the branch rides as a ``version`` parameter, w
 
 Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embargoed``):
 
-- id, version: ``uri`` (``base.as_uri``: an id that is no URI under ``urn:newswire:id:``);
+- id, version: ``uri`` (``model.as_uri``: an id that is no URI under ``urn:newswire:id:``);
   ``version`` (a string). headline: ``headlines[{role: main}]``.
 - lead: ``descriptions[{role: summary}]``; footer: ``descriptions[{role: footer}]``.
 - body, body_html: ``bodies[{role: main, text/plain}]`` (paragraphs joined by a blank
@@ -67,7 +67,7 @@ from typing import Any, TypeAlias
 import msgspec
 
 from newswire.errors import ParseError
-from newswire.formats.base import Codec, as_uri, from_uri
+from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html
 from newswire.model import (
     ITEM_TYPES,
@@ -82,7 +82,9 @@ from newswire.model import (
     Link,
     NewsItem,
     Rendition,
+    as_uri,
     as_utc,
+    from_uri,
     is_item_type,
     is_pubstatus,
     is_signal,

@@ -142,6 +142,29 @@ def test_ids_that_are_urls_work(client):
     assert got.status_code == 200 and got.json()["uri"] == doc["uri"]
 
 
+def test_an_id_that_is_no_uri_is_fetched_by_the_uri_ninjs_gives(client):
+    """NITF's doc-id is any string; ninjs writes it under ``urn:newswire:id:`` (its
+    ``uri`` must be a URI). A subscriber who takes that ``uri`` back to the API gets the
+    item, its versions and a version, as with the id itself."""
+    nitf = (
+        '<nitf><head><title>t</title><docdata><doc-id id-string="NTB5df9/x_00"/>'
+        '</docdata></head><body><body.head><hedline><hl1>Bare id</hl1></hedline>'
+        "</body.head><body.content><p>Tekst.</p></body.content></body></nitf>"
+    )
+    posted = client.post("/v1/items", content=nitf, headers={"Content-Type": "application/nitf+xml"})
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["id"] == "NTB5df9/x_00"
+    uri = client.get(f"/v1/items/{quote('NTB5df9/x_00', safe='')}").json()["uri"]
+    assert uri == "urn:newswire:id:NTB5df9/x_00"
+    for path in (f"/v1/items/{quote(uri, safe='')}", f"/v1/items/{uri}"):
+        got = client.get(path)
+        assert got.status_code == 200, (path, got.text)
+        assert got.json()["uri"] == uri and got.json()["headlines"][0]["value"] == "Bare id"
+        assert client.get(path, params={"version": 1}).status_code == 200
+        versions = client.get(f"{path}/versions")
+        assert versions.status_code == 200 and len(versions.json()["versions"]) == 1
+
+
 @pytest.mark.parametrize("name,data,reason", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_gets_a_problem_and_changes_nothing(client, seed_id, name, data, reason):
     before = client.get("/ready").json()

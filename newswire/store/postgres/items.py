@@ -23,7 +23,7 @@ from datetime import datetime
 import psycopg
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import NewsItem, utcnow
+from newswire.model import NewsItem, from_uri, utcnow
 from newswire.store.base import (
     Args,
     BatchPlan,
@@ -173,6 +173,7 @@ class Items:
         return [stored_of(r) for r in self._db.rows(sql, args)]
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
+        item_id = from_uri(item_id)
         if version is None:
             rows = self._stored(
                 f"SELECT {STORED_COLUMNS} FROM versions WHERE seq ="
@@ -190,6 +191,7 @@ class Items:
         return rows[0]
 
     def versions(self, item_id: str) -> list[Stored]:
+        item_id = from_uri(item_id)
         rows = self._stored(
             f"SELECT {STORED_COLUMNS} FROM versions WHERE id = %s ORDER BY version", (item_id,)
         )

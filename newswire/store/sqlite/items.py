@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import NewsItem, utcnow
+from newswire.model import NewsItem, from_uri, utcnow
 from newswire.store.base import (
     Args,
     Change,
@@ -138,6 +138,7 @@ class Items:
         return [stored_of(r) for r in rows]
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
+        item_id = from_uri(item_id)
         if version is None:
             sql = (
                 f"SELECT {STORED_COLUMNS} FROM versions WHERE seq ="
@@ -153,6 +154,7 @@ class Items:
         return rows[0]
 
     def versions(self, item_id: str) -> list[Stored]:
+        item_id = from_uri(item_id)
         rows = self._rows(
             f"SELECT {STORED_COLUMNS} FROM versions WHERE id = ? ORDER BY version", (item_id,)
         )
