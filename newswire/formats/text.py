@@ -13,7 +13,9 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   ``القدس/ reporter/ الأناضول``: the reporter becomes the byline) or start the first
   paragraph (``ANKARA (AA) - The ...``, ``WASHINGTON, Jan 5 (Reuters) -``,
   ``عمان، الأردن (CNN) -- قال``, ``القدس ـ الأناضول ـ قال``: CNN's doubled hyphen, and a
-  tatweel standing alone as Arabic papers set a dash) and are split off.
+  tatweel standing alone as Arabic papers set a dash; ``واشنطن- الأناضول``, a space on one
+  side of the dash) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
+  are no part of a dateline, nor a dash closing its line (``القاهرة/ الأناضول-``).
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
   text, goes to ``footer``, as does all after a ``--`` line (how other footers are written).
@@ -48,8 +50,12 @@ from newswire.validation import content_id
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06fc]")
-_BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Directional marks (LRM, RLM, ALM) Arabic editors leave around a parenthesis or a dash
+# (``الرياض \u200f(واس) -``): invisible, so a dateline is read as if they were not there.
+_MARK_CHARS = "\u200e\u200f\u061c"
+_MARKS = re.compile(f"[{_MARK_CHARS}]")
 _TERMINAL = tuple(".!?؟…:;)\"'»”’]")
 _SEPARATOR = "--"
 
@@ -67,13 +73,17 @@ _DATE = r"(?:\s*[,،]\s*[^()\n]{1,30}?)?"
 # A hyphen (CNN's doubled ``--`` too), an en or em dash, or a tatweel standing alone as
 # Arabic papers set a dash (``القدس ـ الأناضول``).
 _DASH = r"(?:--?|[–—]|(?<=\s)ـ(?=\s|$))"
+# A dash between place and agency, with a space on at least one side (``القدس - الأناضول``,
+# ``واشنطن- الأناضول``): ``Saint-Denis`` is one name.
+_SPACED_DASH = rf"(?:\s+{_DASH}\s*|{_DASH}\s+)"
 # On a line of its own.
 _OWN = (
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
     re.compile(
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>[^/\n]{{1,40}}?)"
+        rf"(?:\s*{_DASH})?"
     ),
-    re.compile(rf"{_PLACE}\s+{_DASH}\s+(?P<source>{_AGENCY})"),
+    re.compile(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})(?:\s*{_DASH})?"),
     re.compile(rf"{_PLACE}\s*{_DASH}"),
 )
 # At the start of a paragraph.
@@ -83,7 +93,7 @@ _INLINE = (
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>{_AGENCY})"
         rf"(?!{_L})\s*(?:(?:{_DASH}|:)\s*)?(?=\S)"
     ),
-    re.compile(rf"{_PLACE}\s+{_DASH}\s+(?P<source>{_AGENCY})\s*(?:{_DASH}|:)\s*(?=\S)"),
+    re.compile(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})\s*(?:{_DASH}|:)\s*(?=\S)"),
 )
 _LATIN_LINE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ][A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]{1,39}")
 
@@ -174,21 +184,37 @@ def _dateline(m: re.Match[str], text: str) -> tuple[Dateline, str] | None:
 
 
 def own_dateline(line: str) -> tuple[Dateline, str] | None:
-    """(dateline, byline) when ``line`` is a dateline on its own line."""
+    """(dateline, byline) when ``line`` is a dateline on its own line; directional marks
+    are not part of it."""
+    line = _MARKS.sub("", line).strip()
     for pattern in _OWN:
-        if m := pattern.fullmatch(line.strip()):
+        if m := pattern.fullmatch(line):
             return _dateline(m, line)
     return None
 
 
 def inline_dateline(paragraph: str) -> tuple[Dateline, str, str] | None:
-    """(dateline, byline, rest of the paragraph) when ``paragraph`` starts with a dateline."""
+    """(dateline, byline, rest of the paragraph) when ``paragraph`` starts with a dateline;
+    directional marks are not part of the dateline, the rest keeps those after it."""
+    paragraph = paragraph.strip()
+    unmarked = _MARKS.sub("", paragraph)
     for pattern in _INLINE:
-        if m := pattern.match(paragraph.strip()):
+        if m := pattern.match(unmarked):
             found = _dateline(m, m.group(0))
             if found:
-                return found[0], found[1], paragraph.strip()[m.end() :].strip()
+                return found[0], found[1], _after(paragraph, m.end()).strip()
     return None
+
+
+def _after(text: str, end: int) -> str:
+    """``text`` after its first ``end`` characters that are no directional mark (and the
+    marks and spaces that follow them)."""
+    seen = 0
+    for i, char in enumerate(text):
+        if seen == end:
+            return text[i:].lstrip(_MARK_CHARS + " \t")
+        seen += not _MARKS.match(char)
+    return ""
 
 
 def _place_key(place: str) -> str:

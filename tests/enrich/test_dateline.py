@@ -70,6 +70,25 @@ def test_each_form_gives_its_place_id_and_source(step: DatelineStep, row: dict[s
     assert dateline.source == row["source"]
 
 
+@pytest.mark.parametrize(
+    ("first", "place", "source"),
+    [
+        ("واشنطن- الأناضول", "واشنطن", "الأناضول"),
+        ("الرياض \u200f(واس) - قال مسؤول.", "الرياض", "واس"),
+        ("دمشق، 5 يناير (رويترز) - قال مسؤول.", "دمشق", "رويترز"),
+        ("القاهرة/ الأناضول-", "القاهرة", "الأناضول"),
+        ("القاهرة/ الأناضول\u200f", "القاهرة", "الأناضول"),
+    ],
+)
+def test_arabic_dateline_variants_are_read_with_a_clean_source(
+    step: DatelineStep, first: str, place: str, source: str
+) -> None:
+    dateline, term = step.read([first, "قال مسؤول حكومي إن المحادثات ستستأنف."])
+    assert dateline is not None and term is not None
+    assert (dateline.place, dateline.source) == (place, source)
+    assert "\u200f" not in dateline.text and term.country in {"US", "SA", "SY", "EG"}
+
+
 def test_the_seed_items_dateline_is_ankara_with_coordinates_from_anadolu(
     step: DatelineStep, seed: Document
 ) -> None:

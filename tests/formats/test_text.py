@@ -268,6 +268,59 @@ def test_headline_and_one_paragraph_is_body_not_lead():
     assert item.lead == "" and item.body == ["One paragraph only."]
 
 
+@pytest.mark.parametrize(
+    ("line", "place", "source", "text"),
+    [
+        ("واشنطن- الأناضول", "واشنطن", "الأناضول", "واشنطن- الأناضول"),
+        ("الرياض \u200f(واس) -", "الرياض", "واس", "الرياض (واس) -"),
+        ("الرياض \u200e(واس) -", "الرياض", "واس", "الرياض (واس) -"),
+        ("الرياض \u061c(واس) -", "الرياض", "واس", "الرياض (واس) -"),
+        ("دمشق، 5 يناير (رويترز) -", "دمشق", "رويترز", "دمشق، 5 يناير (رويترز) -"),
+        ("القاهرة/ الأناضول-", "القاهرة", "الأناضول", "القاهرة/ الأناضول-"),
+        ("القاهرة/ الأناضول -\u200f", "القاهرة", "الأناضول", "القاهرة/ الأناضول -"),
+        ("القاهرة/ الأناضول\u200f", "القاهرة", "الأناضول", "القاهرة/ الأناضول"),
+    ],
+)
+def test_arabic_dateline_forms_on_their_own_line(line, place, source, text):
+    """No space before the dash, a directional mark before the parenthesis, a date after
+    the Arabic comma, a dash or mark closing the line: the marks are no part of it."""
+    item = parse_one(f"عنوان الخبر\nمقدمة الخبر.\n\n{line}\nالفقرة الأولى.\n".encode())
+    assert (item.dateline.place, item.dateline.source) == (place, source)
+    assert item.dateline.text == text
+    assert item.body == ["الفقرة الأولى."] and item.provider == source
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dateline", "rest"),
+    [
+        ("واشنطن- الأناضول- قال مسؤول.", "واشنطن- الأناضول-", "قال مسؤول."),
+        ("الرياض \u200f(واس) - قال مسؤول.", "الرياض (واس) -", "قال مسؤول."),
+        ("الرياض (واس) -\u200f قال \u200fمسؤول.", "الرياض (واس) -", "قال \u200fمسؤول."),
+        ("دمشق، 5 يناير (رويترز) - قال مسؤول.", "دمشق، 5 يناير (رويترز) -", "قال مسؤول."),
+    ],
+)
+def test_arabic_dateline_forms_starting_the_first_paragraph(paragraph, dateline, rest):
+    item = parse_one(f"عنوان\nمقدمة.\n\n{paragraph}\nفقرة ثانية.\n".encode())
+    assert item.dateline.text == dateline
+    assert item.body == [rest, "فقرة ثانية."]
+    assert parse_one(CODEC.render(item)).dateline == item.dateline
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "غزة- قال مسؤولون في وزارة الصحة إن عدد الضحايا ارتفع.",
+        "بيروت- عاصمة لبنان - تستضيف المؤتمر الأسبوع المقبل.",
+        "قالت الحكومة في الرياض - عبر وكالة واس - إن الاجتماع انتهى.",
+        "الرياض \u200fتستضيف القمة العربية (واس) غدا بحضور القادة.",
+        "Gaza- Officials said the toll had risen.",
+        "Saint-AA",
+    ],
+)
+def test_a_place_and_a_dash_starting_a_sentence_is_no_dateline(line):
+    assert own_dateline(line) is None and inline_dateline(line) is None
+
+
 def test_sentences_are_not_datelines():
     assert own_dateline("The talks covered aid to Gaza / West Bank and more.") is None
     assert inline_dateline("He said that the army (IDF) was ready.") is None
