@@ -92,16 +92,40 @@ def _explain(data: bytes) -> None:
 
 
 def for_media_type(media_type: str) -> Codec | None:
-    """The codec answering to a media type; parameters (``;version=2``) pick a variant."""
+    """The codec answering to a media type; parameters (``;version=2``) pick a variant.
+
+    A ``version`` is matched by its major (``version=2.2`` is ``version=2``: IPTC versions
+    ninjs by schema, 2.x and 3.x each one codec). For a type some codec answers with a
+    version (ninjs), a version no codec has (``version=9``) is answered by none, so that
+    ``Accept`` negotiation says 406 rather than giving another version; for any other
+    type the version, like another parameter, is ignored when nothing matches it."""
     full = media_type.replace(" ", "").lower()
     base = full.split(";")[0]
-    params = [p for p in full.split(";")[1:] if not p.startswith(("q=", "charset="))]
+    params = [
+        _major(p) for p in full.split(";")[1:] if p and not p.startswith(("q=", "charset="))
+    ]
     wanted = ";".join([base, *params])
+    versioned = any(p.startswith("version=") for p in params) and any(
+        t.startswith(f"{base};version=") for t in _media_types()
+    )
     for candidate in (wanted, base) if params else (base,):
+        if candidate == base and versioned:
+            return None
         for codec in CODECS.values():
             if candidate == codec.media_type or candidate in codec.media_types:
                 return codec
     return None
+
+
+def _major(param: str) -> str:
+    """``version=2.2`` (or ``version="2.2"``) as ``version=2``; another parameter as is."""
+    if not param.startswith("version="):
+        return param
+    return "version=" + param.removeprefix("version=").strip('"').split(".")[0]
+
+
+def _media_types() -> set[str]:
+    return {t for c in CODECS.values() for t in (c.media_type, *c.media_types)}
 
 
 def negotiate(accept: str | None, default: str = DEFAULT) -> Codec:

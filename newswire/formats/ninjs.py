@@ -5,7 +5,8 @@ from the keys, else ``standard.version``, else the codec's own. Media types: ``n
 ``application/ninjs+json`` (also ``application/vnd.iptc.ninjs+json``); ``ninjs2`` labels
 its output ``application/vnd.iptc.ninjs+json;version=2`` (IANA registers no ninjs type, and
 IPTC versions ninjs by schema, so the branch rides as a ``version`` parameter, which
-``formats.for_media_type`` and ``Accept`` negotiation match).
+``formats.for_media_type`` and ``Accept`` negotiation match by its major: ``version=2.2`` is
+ninjs 2, ``version=3.0`` ninjs 3, ``version=9`` neither).
 
 Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embargoed``):
 
@@ -730,7 +731,12 @@ NINJS3 = NinjsCodec(
     "ninjs",
     "3.1",
     "application/ninjs+json",
-    ("application/vnd.iptc.ninjs+json", "application/json"),
+    (
+        "application/vnd.iptc.ninjs+json",
+        "application/json",
+        "application/ninjs+json;version=3",
+        "application/vnd.iptc.ninjs+json;version=3",
+    ),
 )
 NINJS2 = NinjsCodec(
     "ninjs2", "2.2", _NINJS2_TYPE, (_NINJS2_TYPE, "application/ninjs+json;version=2")

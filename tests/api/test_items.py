@@ -120,6 +120,19 @@ def test_format_query_wins(client, seed_id):
         assert HEADLINE in response.content.decode(), name
 
 
+def test_accept_picks_the_ninjs_major_a_minor_version_names(client, seed_id):
+    path = f"/v1/items/{quote(seed_id, safe='')}"
+    two = client.get(path, headers={"Accept": "application/ninjs+json;version=2.2"})
+    assert two.status_code == 200
+    assert two.headers["content-type"].startswith("application/vnd.iptc.ninjs+json;version=2")
+    assert two.json()["standard"]["version"].startswith("2.")
+    three = client.get(path, headers={"Accept": "application/ninjs+json;version=3.1"})
+    assert three.json()["standard"]["version"] == "3.1"
+    nine = client.get(path, headers={"Accept": "application/ninjs+json;version=9"})
+    assert nine.status_code == 406
+    assert nine.headers["content-type"] == "application/problem+json"
+
+
 def test_unacceptable_and_unknown(client, seed_id):
     path = f"/v1/items/{quote(seed_id, safe='')}"
     response = client.get(path, headers={"Accept": "application/msword"})

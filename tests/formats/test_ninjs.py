@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 from newswire import formats
-from newswire.errors import InvalidItem, ParseError
+from newswire.errors import InvalidItem, NotAcceptable, ParseError
 from newswire.formats.html import make_body
 from newswire.formats.ninjs import NINJS2, NINJS3, ORIGINFO
 from newswire.model import (
@@ -215,6 +215,38 @@ def test_codecs_name_themselves_and_are_registered():
         "application/ninjs+json;version=3",
     ):
         assert formats.for_media_type(media_type) is NINJS3
+
+
+@pytest.mark.parametrize(
+    ("accept", "codec"),
+    [
+        ("application/ninjs+json;version=2.2", NINJS2),
+        ("application/ninjs+json; version=2.1", NINJS2),
+        ('application/vnd.iptc.ninjs+json;version="2.2"', NINJS2),
+        ("application/vnd.iptc.ninjs+json;version=2", NINJS2),
+        ("application/ninjs+json;version=3.1", NINJS3),
+        ("application/vnd.iptc.ninjs+json;version=3.0", NINJS3),
+        ("application/ninjs+json", NINJS3),
+    ],
+)
+def test_a_version_parameter_picks_ninjs_by_its_major(accept, codec):
+    assert formats.for_media_type(accept) is codec
+    assert formats.negotiate(accept) is codec
+
+
+@pytest.mark.parametrize("version", ["9", "9.0", "1", "two"])
+def test_a_ninjs_version_newswire_does_not_write_is_not_acceptable(version):
+    accept = f"application/ninjs+json;version={version}"
+    assert formats.for_media_type(accept) is None
+    with pytest.raises(NotAcceptable):
+        formats.negotiate(accept)
+    assert formats.negotiate(f"{accept}, application/nitf+xml;q=0.5").name == "nitf"
+
+
+def test_a_version_parameter_on_an_unversioned_type_is_ignored():
+    assert formats.for_media_type("application/vnd.iptc.g2.newsitem+xml;version=2.35").name == (
+        "newsml"
+    )
 
 
 # -- rendering -----------------------------------------------------------------------------
