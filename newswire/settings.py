@@ -159,7 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "public_name",
         "newswire",
-        "The agency's name on the public site, its feeds and its Google News sitemap.",
+        "The agency's name on the public site, its feeds and its Google News sitemap; the"
+        " provider NewsML-G2 names (marked inferred) for an item that has none.",
     ),
     Setting(
         "public_contact",

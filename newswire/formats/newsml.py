@@ -3,7 +3,8 @@
 Rendered in the strict element order of the 2.35 All-Power XSD. Mapping: id -> ``@guid``,
 language -> ``@xml:lang`` + ``contentMeta/language``, rights -> ``rightsInfo``
 (copyrightHolder/name, copyrightNotice, usageTerms; it precedes ``itemMeta``), provider ->
-``provider`` (``nprov:<provider>`` + name), pubstatus -> ``stat:*``, ednote -> ``edNote``,
+``provider`` (``nprov:<provider>`` + name; G2 requires one: an item with none names the
+agency, ``provider_default``, with ``why="why:inferred"``, read back as no provider), pubstatus -> ``stat:*``, ednote -> ``edNote``,
 signal -> ``sig:update``/``sig:correction``, replaces -> ``link rel="irel:previousVersion"
 residref=<guid> version=<n>``, related -> ``link rel="irel:seeAlso"`` (residref, or href for
 http URLs), subjects -> ``subject type="cpnat:abstract"``, entities -> ``subject`` typed
@@ -99,6 +100,7 @@ from newswire.model import (
     as_utc,
     utcnow,
 )
+from newswire.settings import BY_NAME, setting
 from newswire.validation import is_web_url
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
@@ -171,6 +173,17 @@ def _flex(value: str) -> dict[str, str]:
     if _is_iri(value):
         return {"uri": value}
     return {"qcode": value} if _QCODE.match(value) else {"literal": squash(value)}
+
+
+def provider_default(item: NewsItem) -> str:
+    """The provider NewsML-G2 names for an item that has none (``itemMeta/provider`` is
+    required: "the party responsible for the management of the item"): the agency's name
+    (the ``public_name`` setting), else the source its dateline names, else its copyright
+    holder, else the setting's default."""
+    source = item.dateline.source if item.dateline else ""
+    return squash(
+        setting("public_name") or source or item.copyright_holder or BY_NAME["public_name"].default
+    )
 
 
 def _assigned(creator: str, confidence: int | None = None) -> dict[str, str]:
@@ -247,8 +260,11 @@ def render_newsml(item: NewsItem) -> bytes:
     meta = _n(root, "itemMeta")
     _n(meta, "itemClass", qcode=f"ninat:{item.type}")
     provider = item.provider
-    qcode = f"nprov:{provider}" if provider and _QCODE.match(f"nprov:{provider}") else ""
-    _named(meta, "provider", provider, qcode=qcode)
+    if provider:
+        qcode = f"nprov:{provider}" if _QCODE.match(f"nprov:{provider}") else ""
+        _named(meta, "provider", provider, qcode=qcode)
+    else:  # required, and an empty one says nothing: the agency, marked as inferred
+        _named(meta, "provider", provider_default(item), why=INFERRED)
     _n(meta, "versionCreated", _when(item.versioncreated or item.firstcreated or utcnow()))
     if item.firstcreated:
         _n(meta, "firstCreated", _when(item.firstcreated))
@@ -604,8 +620,9 @@ def item_from_newsml(el: etree._Element) -> NewsItem:
     if status not in PUBSTATUS:
         raise ParseError(f"unknown publishing status {status!r}", field="pubStatus")
     provider = meta.find("provider")
-    prov = _name(provider, language)
-    if provider is not None and not prov:
+    inferred = provider is not None and provider.get("why") == INFERRED
+    prov = "" if inferred else _name(provider, language)
+    if provider is not None and not prov and not inferred:
         prov = (provider.get("qcode") or "").removeprefix("nprov:") or provider.get("uri") or ""
     signals = [SIGNALS[s.get("qcode")] for s in meta.findall("signal") if s.get("qcode") in SIGNALS]
     replaces, related, associations = None, [], []

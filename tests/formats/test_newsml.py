@@ -176,6 +176,31 @@ def test_provider_that_is_not_a_code_is_only_a_name():
     assert CODEC.parse(out)[0].provider == "Anadolu Agency"
 
 
+@pytest.mark.parametrize(
+    ("public_name", "dateline", "named"),
+    [
+        ("Anadolu Agency", Dateline(place="أنقرة", source="الأناضول"), "Anadolu Agency"),
+        ("", Dateline(place="أنقرة", source="الأناضول"), "الأناضول"),
+        ("", None, "newswire"),
+    ],
+)
+def test_an_item_without_provider_names_the_agency_as_inferred(
+    monkeypatch, public_name, dateline, named
+):
+    """itemMeta/provider is required by the XSD; an empty one names no party. The agency's
+    name stands in, marked inferred, and reads back as no provider (the same item sent
+    back is no update)."""
+    monkeypatch.setenv("NEWSWIRE_PUBLIC_NAME", public_name)
+    item = arabic_item(provider="", dateline=dateline, copyright_holder="")
+    out = CODEC.render(item)
+    doc = assert_valid(out)
+    provider = doc.find("g2:itemMeta/g2:provider", NAR)
+    assert provider.findtext("g2:name", namespaces=NAR) == named
+    assert provider.get("why") == "why:inferred" and provider.get("qcode") is None
+    back = CODEC.parse(out)[0]
+    assert back.provider == "" and CODEC.render(back) == out
+
+
 def test_latin_place_alone_and_source_alone():
     for dl in (Dateline(place_latin="Ankara"), Dateline(source="AFP"), Dateline(text="PARIS —")):
         out = CODEC.render(arabic_item(dateline=dl))
