@@ -6,7 +6,9 @@ Mapping: id ``doc-id@id-string`` (else ``nitf@uno``, else a content hash); provi
 headline ``title`` + ``hl1``; lead ``abstract/p``; urgency ``@ed-urg``; versioncreated
 ``date.issue@norm``; embargo ``date.release@norm``; pubstatus ``docdata@management-status``
 (``embargoed`` when usable under embargo); correction ``correction``; ednote ``ed-msg@info``;
-keywords ``key-list``; entities ``identified-content`` (QCode ids split into idsrc/value,
+keywords ``key-list``; event locations ``docdata/evloc`` are read as places (the most
+precise of ``city``, ``county-dist``, ``state-prov``, ``iso-cc``; written back as
+``identified-content/location``); entities ``identified-content`` (QCode ids split into idsrc/value,
 a location's as ``code-source``/``location-code``; its country ``country@iso-cc``, its
 coordinates ``alt-code idsrc="geo" value="<latitude>,<longitude>"``: NITF 3.6 has no
 element for coordinates, so they ride as the path of an RFC 5870 ``geo`` URI);
@@ -472,6 +474,26 @@ def _concepts(tobject: etree._Element | None) -> tuple[list[Concept], list[Conce
     return genres, subjects
 
 
+def _event_locations(doc: etree._Element, known: list[Entity]) -> list[Entity]:
+    """Places from ``docdata/evloc`` (where the event took place; NTB writes one per
+    place: ``<evloc state-prov="Asia" county-dist="India"/>``): each its most precise
+    attribute (``city``, else ``county-dist``, else ``state-prov``, else ``iso-cc``) as
+    the name, ``iso-cc`` as the country where it is a code; a place the item already has
+    (by name) is not added twice."""
+    seen = {squash(e.name).casefold() for e in known if e.kind == "place"}
+    places = []
+    for el in doc.iterfind("evloc"):
+        values = [squash(el.get(a) or "") for a in ("city", "county-dist", "state-prov", "iso-cc")]
+        name = next((v for v in values if v), "")
+        if not name or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        cc = values[3].upper()
+        country = cc if len(cc) == 2 and cc.isascii() and cc.isalpha() else ""
+        places.append(Entity(kind="place", name=name, country=country))
+    return places
+
+
 def _child(el: etree._Element, tag: str) -> etree._Element:
     found = el.find(tag)
     return found if found is not None else etree.Element(tag)
@@ -525,6 +547,7 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
                         longitude=lon,
                     )
                 )
+    entities += _event_locations(doc, entities)
     genres, subjects = _concepts(head.find("tobject"))
     tagline = body.find("body.end/tagline")
     notice = ""

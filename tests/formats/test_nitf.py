@@ -248,6 +248,27 @@ def test_ntb_sample():
     assert "<h2>- Det skjulte India</h2>" in item.body_html
     assert "Kremasjonsbål" not in item.body_html  # the media caption is not body text
     assert item.footer == "kenneth.kandolf.haug@ntb.no/per.christensen@ntb.no"
+    # docdata/evloc: where the event took place, one element per place
+    assert item.entities == [Entity(kind="place", name="India"), Entity(kind="place", name="Asia")]
+    out = CODEC.render(item)
+    assert_valid(out)
+    assert CODEC.parse(out) == [item]
+
+
+def test_event_locations_are_places_once_with_their_country_code():
+    doc = (
+        '<nitf><head><docdata><doc-id id-string="x1"/>'
+        '<identified-content><location>Oslo</location></identified-content>'
+        '<evloc iso-cc="no" state-prov="Viken" county-dist="Bærum" city="Sandvika"/>'
+        '<evloc iso-cc="NO" city="oslo"/><evloc iso-cc="SE"/><evloc/>'
+        "</docdata></head><body><body.content><p>Tekst.</p></body.content></body></nitf>"
+    ).encode()
+    (item,) = CODEC.parse(doc)
+    assert item.entities == [
+        Entity(kind="place", name="Oslo"),
+        Entity(kind="place", name="Sandvika", country="NO"),
+        Entity(kind="place", name="SE", country="SE"),
+    ]
     out = CODEC.render(item)
     assert_valid(out)
     assert CODEC.parse(out) == [item]
