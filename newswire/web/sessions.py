@@ -45,7 +45,7 @@ from newswire.access.accounts import (
     principal_of,
 )
 from newswire.access.auth import IMPLIES, Principal
-from newswire.errors import BadInput, Forbidden, NewswireError, Unauthorized
+from newswire.errors import BadInput, Forbidden, NewswireError, NotFound, Unauthorized
 from newswire.model import utcnow
 from newswire.web.i18n import text_dir
 
@@ -97,7 +97,8 @@ def _load(request: Request) -> LoggedIn | None:
         return None
     try:
         principal = principal_of(store, account, session.id)
-    except NewswireError:  # its subscriber was suspended or removed: the session ends
+    except (Forbidden, NotFound):  # its subscriber was suspended or removed: the session ends
+        # (a database out of reach is not that: its 503 goes up, and the session stays)
         store.sessions.remove(session.id)
         return None
     if now - session.last_seen_at >= TOUCH_EVERY:
