@@ -345,6 +345,25 @@ def test_db_option_beats_nothing_and_env_works(make_store_url):
         store.close()
 
 
+def test_the_lists_of_commands_say_each_on_its_own_lines():
+    """A group's list of commands gives each command's first sentence, not its docstring
+    cut where the source wraps: 'or' at a line's end, 'another name to show.' alone."""
+    for args, command, summary in (
+        ((), "migrate", "into another store, then every picture's and video's files"),
+        (("vocab",), "change", "names in other languages) or another name to show."),
+        (("vocab",), "merge", "SOURCE is removed and remembered as merged into TARGET."),
+    ):
+        shown = newswire(*args, "--help", env={"COLUMNS": "400"})
+        assert shown.returncode == 0, shown.stderr
+        line = next(
+            line for line in shown.stdout.decode().splitlines() if line.startswith(f"│ {command} ")
+        )
+        assert summary in line, line
+    listed = newswire("--help", env={"COLUMNS": "400"}).stdout.decode()
+    assert "Safe to run again" not in listed  # the rest is the command's own --help
+    assert "Safe to run again" in newswire("migrate", "--help").stdout.decode()
+
+
 def test_formats_and_settings_commands():
     listed = newswire("formats").stdout.decode()
     for name in formats.CODECS:
