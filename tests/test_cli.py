@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sqlite3
 from contextlib import closing
 
@@ -222,6 +223,27 @@ def test_settings_and_options_out_of_range(db):
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
         result = newswire("serve", db=db, env={"NEWSWIRE_BUS": bus})
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
+
+
+def test_a_port_in_use_or_an_address_not_here_is_one_line_and_exit_2(db, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        said = f"newswire: --port: 127.0.0.1:{port} is already in use (another server?)\n"
+        for command in (["serve", "--workers", "1"], ["serve", "--workers", "2"],
+                        ["demo", "--workers", "1"]):
+            demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
+            result = newswire(*command, "--port", port, db=demo_db if command[0] == "demo" else db)
+            assert result.returncode == 2, (command, result.stderr)
+            assert result.stderr.decode() == said, command  # no worker started, no log
+        assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
+    result = newswire("serve", "--host", "10.255.255.1", "--port", port, "--workers", "1", db=db)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().startswith("newswire: --host: 10.255.255.1 is not an address")
+    assert len(result.stderr.splitlines()) == 1
+    result = newswire("serve", "--host", "no-such-host.invalid", "--port", port, db=db)
+    assert result.returncode == 2 and b"--host: 'no-such-host.invalid'" in result.stderr
 
 
 def test_a_search_index_that_cannot_be_kept_is_a_clear_error(db, tmp_path):

@@ -25,9 +25,11 @@ migrations, the metrics folder), so that N processes never race to create them.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import os
 import shutil
+import socket
 import tempfile
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -91,6 +93,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "access_log": False,
         "timeout_graceful_shutdown": 2,
     }
+    check_address(host, port)
     _check_index_folder(settings)
     # Live streams never end by themselves: on shutdown, give them a moment, then close.
     if workers <= 1 or _in_memory(settings.db):
@@ -132,6 +135,44 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     finally:
         if made:
             shutil.rmtree(made, ignore_errors=True)
+
+
+def check_address(host: str, port: int) -> None:
+    """``BadInput`` (field ``--port`` or ``--host``) when the server could not listen on
+    ``host:port``: a port another server has, an address not this machine's, a host name
+    not known. Tried as uvicorn binds (``SO_REUSEADDR``) and released at once, before any
+    process starts: uvicorn said it in a log line (``[Errno 98] ...``) and exited 3, with
+    ``--workers N`` after its supervisor had started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except socket.gaierror as exc:
+            raise BadInput(
+                f"{host!r} is neither an address nor a host name known here ({exc.strerror})",
+                field="--host",
+            ) from None
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BadInput(
+                    f"{where} is already in use (another server?)", field="--port"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise BadInput(
+                    f"{where}: a port below 1024 needs privileges (the proxy in front"
+                    " listens there; newswire on a higher port)",
+                    field="--port",
+                ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise BadInput(
+                    f"{host} is not an address of this machine: cannot listen on {where}",
+                    field="--host",
+                ) from None
+            raise BadInput(
+                f"cannot listen on {where}: {exc.strerror or exc}", field="--host"
+            ) from None
 
 
 def _check_index_folder(settings: Settings) -> None:

@@ -509,6 +509,13 @@ def demo(
 ) -> None:
     """Load the demo data (the seed item and a corpus sample), then serve."""
     from newswire import demo as demo_data
+    from newswire.api.serving import check_address
+
+    if serve_:  # a port in use is said before the data is loaded, not after
+        try:
+            check_address(host, port)
+        except NewswireError as exc:
+            raise fail(str(exc), 2) from None
 
     def run(store: Store) -> None:
         seed = parse_bytes(demo_data.seed_path().read_bytes(), max_bytes=1 << 20)
