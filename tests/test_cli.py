@@ -543,6 +543,36 @@ def test_reading_commands_do_not_create_a_database(absent_store_url, tmp_path):
         open_store(absent_store_url, create=False)
 
 
+def test_a_command_given_only_bad_input_makes_no_database(absent_store_url, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["ingest", "/nonexistent"], ["ingest", str(empty)],
+                 ["import", "/nonexistent"], ["withdraw", "urn:x", "--reason", "wrong"],
+                 ["show", "urn:x"], ["list"]):
+        result = newswire(*args, db=absent_store_url)
+        assert result.returncode != 0 or args[1] == str(empty), (args, result.stderr)
+        with pytest.raises(BadInput, match="no database"):  # a typo is not a new database
+            open_store(absent_store_url, create=False).close()
+
+
+def test_a_command_the_store_refuses_leaves_no_new_database_file(tmp_path):  # SQLite: files
+    garbage = tmp_path / "garbage.xml"
+    garbage.write_text("<not an item/>")
+    db = f"sqlite:///{tmp_path / 'new.db'}"
+    for args in (["ingest", str(garbage)], ["subscriber", "add", "x", "--product", "nope"],
+                 ["key", "create", "--subscriber", "nope"],
+                 ["account", "add", "a@b.example", "--subscriber", "nope"],
+                 ["vocab", "show", "nwv:nope"]):
+        result = newswire(*args, db=db)
+        assert result.returncode == 1, (args, result.stderr)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.xml"], args
+    result = newswire("ingest", str(garbage), str(SEED), db=db)  # one good file: kept
+    assert result.returncode == 1 and len(result.stdout.split()) == 1, result.stderr
+    assert (tmp_path / "new.db").exists()
+    assert newswire("subscriber", "add", "x", "--product", "nope", db=db).returncode == 1
+    assert len(newswire("list", db=db).stdout.splitlines()) == 1  # an existing one stays
+
+
 def test_export_to_an_impossible_place(db, tmp_path):
     ingest_seed(db)
     result = newswire("export", str(tmp_path / "no" / "dir" / "x.jsonl"), db=db)

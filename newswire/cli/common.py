@@ -37,12 +37,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def with_store(db: str, action: Callable[[Store], object], *, create: bool = True) -> None:
+    """Run ``action`` on the store at ``db`` (made if missing, unless ``create`` is False).
+    When the action fails, a database file made for it and left untouched is removed
+    again (the SQLite store's ``discard``): a command refused stores nothing, and leaves
+    no empty database behind."""
     try:
         store = open_store(db, create=create)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
+    done = False
     try:
         action(store)
+        done = True
     except NewswireError as exc:
         raise fail(str(exc)) from None
     except BrokenPipeError:  # `newswire export - | head`: the reader has all it wanted
@@ -52,7 +58,8 @@ def with_store(db: str, action: Callable[[Store], object], *, create: bool = Tru
         where = f"{exc.filename}: " if exc.filename else ""
         raise fail(f"{where}{exc.strerror or exc}") from None
     finally:
-        store.close()
+        discard = None if done else getattr(store, "discard", None)
+        (discard or store.close)()
 
 
 def progress() -> Progress:

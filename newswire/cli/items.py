@@ -200,24 +200,32 @@ def ingest(
                 finally:
                     blobs.close()
         sys.stdout.flush()
+        if failures and not stored + unchanged:  # nothing kept: no database made for it
+            raise _failed(failures, len(files))
 
-    with_store(db, run)
+    if files:  # nothing to read (PATHs missing, empty folders): no database made for it
+        with_store(db, run)
     if failures:
-        title = f"{len(failures)} failed ({_count(len(files), 'file')} read)"
-        if err.is_terminal:
-            table = Table("file", "error", title=title)
-            for source, message in failures:
-                table.add_row(source, message)
-            err.print(table)
-        else:  # whole file names, one failure per line, for logs and scripts
-            sys.stderr.write(title + ":\n")
-            sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
-        raise typer.Exit(1)
+        raise _failed(failures, len(files))
     err.print(
         f"{_count(len(files), 'file')}: {_count(stored, 'new version')} stored,"
         f" {_count(unchanged, 'item')} unchanged",
         highlight=False,
     )
+
+
+def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
+    """``ingest``'s report of the files (or feed entries) that failed, and its exit 1."""
+    title = f"{len(failures)} failed ({_count(files, 'file')} read)"
+    if err.is_terminal:
+        table = Table("file", "error", title=title)
+        for source, message in failures:
+            table.add_row(source, message)
+        err.print(table)
+    else:  # whole file names, one failure per line, for logs and scripts
+        sys.stderr.write(title + ":\n")
+        sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
+    return typer.Exit(1)
 
 
 def _count(n: int, noun: str) -> str:

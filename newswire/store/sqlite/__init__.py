@@ -44,8 +44,10 @@ __all__ = ["SQLiteStore", "database_path"]
 class SQLiteStore(Items):
     def __init__(self, url: str = "sqlite:///./newswire.db", *, create: bool = True):
         self.url = url
+        self._made = _absent(url)
         self._db, self._path = open_database(url, create=create)
         self._lock = threading.RLock()
+        self._changes = self._db.total_changes  # the migrations' own, on a new file
 
     # Each noun is made once, on first use, then read from the instance like an attribute
     # (``cached_property``): the hot paths (a key looked up per request) pay no call.
@@ -186,6 +188,27 @@ class SQLiteStore(Items):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def discard(self) -> None:
+        """Close; and when this store made the database file and wrote nothing into it
+        since, remove it: a command that failed before storing anything (``newswire
+        subscriber add`` of a product not there, on a database not made yet) leaves no
+        empty database behind for the next command to take as the real one."""
+        with self._lock:
+            unused = self._made and self._db.total_changes == self._changes
+            self._db.close()
+            if unused:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(self._path + suffix).unlink(missing_ok=True)
+
+
+def _absent(url: str) -> bool:
+    """Whether ``url`` names a database file that is not there (yet)."""
+    try:
+        path = database_path(url)
+    except BadInput:
+        return False
+    return path != ":memory:" and not Path(path).expanduser().exists()
 
 
 # The contract, checked: mypy verifies that the store and each of its nouns structurally
