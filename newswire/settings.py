@@ -88,7 +88,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "base_url",
         "",
-        "Public URL of the server, for links in feeds and to files (default: each server"
+        "Public URL of the server, an absolute http(s) URL (`https://wire.agency.example`),"
+        " for links in feeds and to files (default: each server"
         " process takes the address of the first request it serves that is not a probe of"
         " /health, /ready or /metrics, and links every file by it).",
     ),
@@ -273,6 +274,39 @@ def charset_setting(name: str = "iptc_charset") -> str:
     return value.replace("-", "")
 
 
+def base_url_setting(name: str = "base_url") -> str:
+    """The server's public URL: "" (each process takes its first request's), or an
+    absolute http(s) URL with a host (a path allowed, no query nor fragment). Links are made by appending paths to it: ``notaurl`` made every feed
+    and file link a relative one that led nowhere."""
+    from urllib.parse import urlsplit
+
+    value = setting(name).strip()
+    if not value:
+        return ""
+    why = ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        why = str(exc)
+    else:
+        if parts.scheme.lower() not in ("http", "https"):
+            why = "it must start with http:// or https://"
+        elif not parts.hostname:
+            why = "it has no host"
+        elif parts.query or parts.fragment or value.endswith(("?", "#")):
+            why = "paths are added to it: no ? or # part"
+        elif any(c.isspace() for c in value):
+            why = "it has a space in it"
+    if why:
+        raise BadInput(
+            f"{BY_NAME[name].env}={value!r} is not the server's public URL ({why}), e.g."
+            " https://wire.agency.example",
+            field=name,
+        )
+    return value
+
+
 def flag_setting(name: str) -> bool:
     """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
     value = setting(name).strip().lower()
@@ -303,7 +337,7 @@ class Settings:
     iptc_charset: str = field(default_factory=charset_setting)
     media_seconds: float = field(default_factory=lambda: number_setting("media_seconds"))
     media_memory_bytes: int = field(default_factory=lambda: int_setting("media_memory_bytes"))
-    base_url: str = field(default_factory=lambda: setting("base_url"))
+    base_url: str = field(default_factory=base_url_setting)
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))
     blobs: str = field(default_factory=lambda: setting("blobs"))

@@ -246,6 +246,33 @@ def test_a_port_in_use_or_an_address_not_here_is_one_line_and_exit_2(db, tmp_pat
     assert result.returncode == 2 and b"--host: 'no-such-host.invalid'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "base", ["notaurl", "wire.agency.example", "ftp://wire.example", "https://", "http://h:abc",
+             "https://wire.example/?x=1"],
+)
+def test_a_base_url_that_is_no_absolute_http_url_is_refused(db, tmp_path, base):
+    env = {"NEWSWIRE_BASE_URL": base}
+    said = f"newswire: base_url: NEWSWIRE_BASE_URL={base!r} is not the server's public URL"
+    result = newswire("show", "urn:x", db=db, env=env)
+    assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
+    for workers in ("1", "2"):
+        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
+    demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = newswire("demo", "--port", "0", db=demo_db, env=env)
+    assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
+    assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
+
+
+def test_a_base_url_with_a_path_is_taken(db):
+    ingest_seed(db)
+    env = {"NEWSWIRE_BASE_URL": "https://wire.agency.example/news/"}
+    result = newswire("list", db=db, env=env)
+    assert result.returncode == 0, result.stderr
+    item_id = result.stdout.split()[1].decode()
+    assert newswire("show", item_id, db=db, env=env).returncode == 0
+
+
 def test_a_search_index_that_cannot_be_kept_is_a_clear_error(db, tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")

@@ -36,6 +36,7 @@ from newswire.model import NewsItem
 from newswire.settings import (
     BY_NAME,
     SETTINGS,
+    base_url_setting,
     charset_setting,
     int_setting,
     number_setting,
@@ -49,6 +50,7 @@ from newswire.validation import MAX_VERSION, check_item, strip_unencodable, with
 if TYPE_CHECKING:
     from newswire.access.accounts import Scope
     from newswire.access.entitlement import Access
+    from newswire.settings import Settings
 
 app = typer.Typer()
 BATCH = 1000
@@ -282,7 +284,10 @@ def show(
     except NewswireError as exc:
         raise fail(f"--format: {exc.detail}", 2) from None
 
-    base = setting("base_url")
+    try:
+        base = base_url_setting()
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
 
     def run(store: Store) -> None:
         item = store.get(item_id, version).item
@@ -519,7 +524,8 @@ def demo(
     from newswire import demo as demo_data
     from newswire.api.serving import check_address
 
-    if serve_:  # a port in use is said before the data is loaded, not after
+    if serve_:  # a bad setting or a port in use is said before the data is loaded
+        _server_settings(db, workers, bus, log_format, say=False)
         try:
             check_address(host, port)
         except NewswireError as exc:
@@ -612,6 +618,19 @@ def _demo_accounts(store: Store, port: int) -> None:
 
 def _serve(db: str, host: str, port: int, workers: str, bus: str, log_format: str) -> None:
     from newswire.api.serving import serve
+
+    settings, processes = _server_settings(db, workers, bus, log_format)
+    try:
+        serve(settings, host, port, processes)
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+
+
+def _server_settings(
+    db: str, workers: str, bus: str, log_format: str, *, say: bool = True
+) -> tuple[Settings, int]:
+    """The server's settings, checked (a bad one is ``newswire: NAME: ...``, exit 2), and
+    how many processes to serve with (``say``: print why it is fewer than asked)."""
     from newswire.bus import open_bus
     from newswire.logs import log_format as checked_log_format
     from newswire.settings import Settings, workers_setting
@@ -620,11 +639,12 @@ def _serve(db: str, host: str, port: int, workers: str, bus: str, log_format: st
         settings = Settings(db=db, bus=bus, log_format=checked_log_format(log_format))
         open_bus(bus)  # a bad URL is a usage error here, not a worker failing in a loop
         processes = workers_setting(workers)
-        if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+    if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:
+        if say:
             err.print(
                 "an in-memory database lives in one process: serving with one", highlight=False
             )
-            processes = 1
-        serve(settings, host, port, processes)
-    except NewswireError as exc:
-        raise fail(str(exc), 2) from None
+        processes = 1
+    return settings, processes
