@@ -135,6 +135,36 @@ def newswire(
     )
 
 
+def newswire_on_terminal(*args: str, db: str, columns: int = 80) -> str:
+    """``newswire ARGS`` with its output on a terminal ``columns`` wide (a pseudo-terminal,
+    as an operator's): what it shows there, colours removed."""
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newswire.cli", *args],
+        stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+        env={**env, **node_env(db), "NO_COLOR": "1"}, cwd=ROOT,
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        while chunk := os.read(leader, 65536):
+            shown += chunk
+    except OSError:  # the command ended: its terminal is gone
+        pass
+    finally:
+        os.close(leader)
+        proc.wait(120)
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", shown.decode()).replace("\r\n", "\n")
+
+
 def make_key(db: str, *args: str) -> str:
     """``newswire key create ARGS``: the new key (printed alone on the last line)."""
     result = newswire("key", "create", *args, db=db)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from newswire.access.keys import hash_key
 from newswire.store import open_store
-from tests.helpers import newswire
+from tests.helpers import make_key, newswire, newswire_on_terminal
 
 
 @pytest.fixture
@@ -129,3 +130,43 @@ def test_missing_things_and_conflicts(db):
     assert in_use.returncode == 1 and b"used by s" in in_use.stderr
     assert newswire("key", "revoke", "nope", db=db).returncode == 1
     assert newswire("key", "create", "--subscriber", "ghost", db=db).returncode == 1
+
+
+def test_lists_fit_an_80_column_terminal_and_stay_whole_when_piped(tmp_path):
+    db = f"sqlite:///{tmp_path / 'lists.db'}"
+    for args in (["product", "add", "daily-full-text", "--access", "full"],
+                 ["subscriber", "add", "al-ahram-daily", "--product", "daily-full-text"],
+                 ["account", "add", "editor@agency.example", "--scope", "publish"],
+                 ["webhook", "add", "al-ahram-daily", URL]):
+        assert newswire(*args, db=db).returncode == 0, args
+    make_key(db, "--subscriber", "al-ahram-daily", "--name", "al-ahram-daily website")
+    make_key(db, "--scope", "admin", "--name", "operations desk")
+    piped = newswire("key", "list", db=db).stdout.decode().splitlines()
+    revoked = piped[0].split("\t")[0]
+    assert newswire("key", "revoke", revoked, db=db).returncode == 0
+    piped = newswire("key", "list", db=db).stdout.decode().splitlines()
+    assert [len(line.split("\t")) for line in piped] == [7, 7]
+    created = next(line for line in piped if line.startswith(revoked)).split("\t")[4]
+    assert TIME.fullmatch(created)  # as it was
+    for command in (["key", "list"], ["account", "list"], ["webhook", "list"],
+                    ["subscriber", "list"], ["product", "list"]):
+        shown = newswire_on_terminal(*command, db=db)
+        lines = shown.splitlines()
+        assert "…" not in shown and all(len(line) <= 80 for line in lines), (command, shown)
+        rows = [line.split("\t") for line in newswire(*command, db=db).stdout.decode().splitlines()]
+        first = rows[0][0]
+        assert any(line.startswith(first + " ") for line in lines), (command, shown)
+        times = [cell for row in rows for cell in row if TIME.fullmatch(cell)]
+        for time in times:  # each whole: its date, and its time on the line or the next
+            dates = [each[:10] for each in times]
+            assert shown.count(time[:10]) == dates.count(time[:10]), (command, shown)
+            assert time[11:] in shown, (command, shown)
+        assert len(times) == {"key": 3, "account": 1, "webhook": 1}.get(command[0], 0)
+    shown = newswire_on_terminal("key", "list", db=db)
+    assert "al-ahram-daily" in shown.split() and "operations" in shown.split()
+    shown = newswire_on_terminal("webhook", "list", db=db, columns=200)
+    assert URL in shown and f"{created[:10]} " in shown  # wide: one line, date and time
+
+
+URL = "https://cms.al-ahram.example/hooks/newswire"
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")

@@ -7,6 +7,7 @@ and exit non-zero (2 for usage errors, 1 for everything else).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -87,20 +88,53 @@ def print_rows(
     *,
     whole: tuple[int, ...] = (),
     cut: tuple[int, ...] = (),
+    fold: tuple[int, ...] = (),
 ) -> None:
     """A table on a terminal (columns in ``whole`` never wrap, those in ``cut`` end in an
-    ellipsis); tab-separated lines, nothing cut, when piped."""
+    ellipsis, those in ``fold`` go on on the next line, a long URL whole all the same);
+    tab-separated lines, nothing cut, when piped.
+
+    On a terminal a time (``when``: ``2026-12-05T15:22Z``) is shown ``2026-12-05 15:22Z``,
+    or its time under its date when the table is wider than the terminal, and never cut:
+    ``key list`` on 80 columns showed its three times as ``2026-12-0…``."""
     if out.is_terminal:
-        table = Table(*header, box=None)
-        for i in whole:
-            table.columns[i].no_wrap = True
-        for i in cut:
-            table.columns[i].no_wrap, table.columns[i].overflow = True, "ellipsis"
-        for row in rows:
-            table.add_row(*row)
+        table = _table(header, rows, whole, cut, fold, narrow=False)
+        if table.__rich_measure__(out, out.options).maximum > out.width:
+            table = _table(header, rows, whole, cut, fold, narrow=True)
         out.print(table)
     else:
         sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
+
+
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")
+"""A time as ``when`` writes it."""
+
+
+def _table(
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    whole: tuple[int, ...],
+    cut: tuple[int, ...],
+    fold: tuple[int, ...],
+    *,
+    narrow: bool,
+) -> Table:
+    table = Table(*header, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False)
+    times = {i for row in rows for i, cell in enumerate(row) if _TIME.fullmatch(cell)}
+    for i in times:
+        table.columns[i].overflow = "fold"  # never an ellipsis
+        table.columns[i].min_width = len("2026-12-05")  # a date on a line of its own
+    for i in fold:
+        table.columns[i].overflow = "fold"
+    for i in whole:
+        table.columns[i].no_wrap = True
+    for i in cut:
+        table.columns[i].no_wrap, table.columns[i].overflow = True, "ellipsis"
+    space = "\n" if narrow else " "
+    for row in rows:
+        table.add_row(*(cell.replace("T", space, 1) if _TIME.fullmatch(cell) else cell
+                        for cell in row))
+    return table
 
 
 def when(moment: datetime | None) -> str:

@@ -85,7 +85,8 @@ def webhook_list(
                 (w.id, w.subscriber, w.format, w.url, stamp(w.created_at)[:16] + "Z", str(w.cursor))
                 for w in store.webhooks.list(subscriber=subscriber)
             ],
-            whole=(0, 3),
+            whole=(0,),
+            fold=(3,),
         )
 
     with_store(db, run, create=False)
