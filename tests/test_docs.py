@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from typer.main import get_command
 
 from newswire import formats
@@ -32,3 +35,33 @@ def test_every_command_is_documented():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "make test" in README
+
+
+def _headings(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings (code blocks left out)."""
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.S), re.M):
+        anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        n = 0
+        while (anchor if n == 0 else f"{anchor}-{n}") in anchors:
+            n += 1
+        anchors.add(anchor if n == 0 else f"{anchor}-{n}")
+    return anchors
+
+
+def test_every_link_names_a_file_and_heading_that_exist():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted(ROOT.glob("*/README.md"))]
+    broken = []
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):
+                continue  # a URL
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path) if path else page
+            name = f"{Path(page).relative_to(ROOT)}: {target}"
+            if not linked.exists():
+                broken.append(f"{name} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in _headings(linked.read_text(encoding="utf-8")):
+                broken.append(f"{name} (no such heading)")
+    assert not broken, broken
