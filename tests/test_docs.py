@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import msgspec
 from typer.main import get_command
 
 from newswire import formats
+from newswire.api.admin import ProductBody, SubscriberBody
 from newswire.cli import app
 from newswire.settings import SETTINGS
 from tests.conftest import ROOT
@@ -65,3 +67,10 @@ def test_every_link_names_a_file_and_heading_that_exist():
             elif anchor and linked.suffix == ".md" and anchor not in _headings(linked.read_text(encoding="utf-8")):
                 broken.append(f"{name} (no such heading)")
     assert not broken, broken
+
+
+def test_the_admin_bodies_are_documented_field_by_field():
+    for route, body in (("/v1/admin/products`", ProductBody), ("/v1/admin/subscribers`", SubscriberBody)):
+        row = next(line for line in README.splitlines() if line.startswith("|") and route in line)
+        for field in msgspec.structs.fields(body):
+            assert f"`{field.name}`" in row, (route, field.name)
