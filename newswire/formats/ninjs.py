@@ -444,14 +444,29 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         role = _ROLE_SEP.split(_text(src, "role", where).lower())[-1]
         sources.setdefault(role, _text(src, "name", where))
     entities, latin = [], None
+    # The places' first may be the dateline's Latin name with the identifier of the place
+    # resolved (written in full further on, with its coordinates): ``latin_first``.
+    places = _objects(doc, "places")
+    latin_first = ""
+    if places and not _point(places[0][1], places[0][0]):
+        first = _text(places[0][1], "uri", places[0][0]) or _text(places[0][1], "literal", places[0][0])
+        if first and any(
+            first in (_text(e, "uri", w), _text(e, "literal", w)) and _point(e, w)
+            for w, e in places[1:]
+            if _text(e, "rel", w) == "located"
+        ):
+            latin_first = first
     for kind, key in _KINDS.items():
         for where, e in _objects(doc, key):
             name, rel = _text(e, "name", where), _text(e, "rel", where)
             ident = _text(e, "uri", where) or _text(e, "literal", where)
             ident = ident or (_text(e, "id", where) if kind == "event" else "")
             point = _point(e, where) if kind == "place" else None
-            if kind == "place" and rel == "located" and latin is None and not ident and not point:
-                latin = name  # the dateline's place in Latin script: a name and no more
+            if (
+                kind == "place" and rel == "located" and latin is None and not point
+                and (not ident or (ident == latin_first and where == places[0][0]))
+            ):  # the dateline's place in Latin script: a name (of a place written in full)
+                latin = name
                 continue
             lat, lon = point or (None, None)
             entities.append(
@@ -651,8 +666,16 @@ def _write(item: NewsItem, version: str) -> Json:
         title = {"title": link.title} if link.title else {}
         associations.append({"name": rel, "rel": rel, "uri": as_uri(link.uri)} | title)
     entities: dict[str, list[Json]] = {key: [] for key in _KINDS.values()}
-    if dl.place_latin:
-        entities["places"].append({"name": dl.place_latin, "rel": "located"})
+    if dl.place_latin:  # the dateline's place in Latin script: the place resolved, if it is
+        latin_place: Json = {"name": dl.place_latin, "rel": "located"}
+        here = [
+            e for e in item.entities
+            if e.kind == "place" and e.rel == "located" and e.id and e.latitude is not None
+            and e.longitude is not None
+        ]  # as the reader tells them apart: a located place written with its coordinates
+        if len(here) == 1:  # another name of that place: its identifier says so
+            latin_place["uri" if _IRI.match(here[0].id) else "literal"] = here[0].id
+        entities["places"].append(latin_place)
     for e in item.entities:
         entities[_KINDS[e.kind]].append(_entity_out(e, v2))
     fields = {

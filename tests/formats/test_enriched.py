@@ -142,7 +142,8 @@ def test_ninjs_carries_subjects_marks_and_places_coordinates(codec):
     }
     assert "creator" not in doc["subjects"][2] and "confidence" not in doc["subjects"][2]
     assert doc["places"] == [
-        {"name": "Ankara", "rel": "located"},  # the dateline's Latin place, as before
+        # the dateline's Latin name, as the place resolved (its uri)
+        {"name": "Ankara", "rel": "located", "uri": "https://sws.geonames.org/323786/"},
         {
             "name": "أنقرة",
             "rel": "located",

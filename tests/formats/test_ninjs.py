@@ -548,6 +548,31 @@ def test_tt_text_image_3_0_takes_the_html_document_body_without_its_title():
     ]
 
 
+@pytest.mark.parametrize("codec", CODECS, ids=lambda c: c.name)
+def test_the_datelines_latin_name_carries_the_id_of_the_place_resolved(codec):
+    """The seed's dateline: أنقرة, and Ankara on the line above. Enriched, أنقرة is the
+    GeoNames place; the Latin name goes out as that place too (its uri), not as a second
+    place with no identifier, and comes back as the dateline's Latin name."""
+    ankara = Entity(
+        kind="place", name="أنقرة", id="https://sws.geonames.org/323786/", rel="located",
+        latitude=39.91987, longitude=32.85427,
+    )
+    item = NewsItem(
+        id="urn:test:ankara", headline="h", body=["b"], language="ar",
+        dateline=Dateline(place="أنقرة", place_latin="Ankara", source="الأناضول"),
+        entities=[ankara],
+    )
+    doc = json.loads(codec.render(item))
+    assert [(p["name"], p.get("uri")) for p in doc["places"]] == [
+        ("Ankara", ankara.id), ("أنقرة", ankara.id)
+    ]
+    assert round_trip(codec, item) == carried(item)
+    # Unresolved, the Latin name is a name alone, as before.
+    bare = msgspec.structs.replace(item, entities=[])
+    assert json.loads(codec.render(bare))["places"] == [{"name": "Ankara", "rel": "located"}]
+    assert round_trip(codec, bare) == carried(bare)
+
+
 def test_simple_text_article_2_2():
     [item] = NINJS2.parse(
         (STANDARDS / "ninjs-examples/ninjs2.2_004_simple_text_article.json").read_bytes()
