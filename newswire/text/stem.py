@@ -10,7 +10,14 @@ and the reasoning in ``docs/search.md``):
   suffix of ``ها ان ات ون ين يه ية ه ة ي`` in that order, each time keeping at least
   ``min_stem`` letters. The suffixes ``ة``/``ية`` never match a ``normalize``-d word
   (``ة`` → ``ه``): ``ه``/``يه`` take their place.
-* ``light10_plus``, the default (``ARABIC``): light10 keeping stems of 3 letters or more
+* ``light10_plus_proclitics``, the default (``ARABIC``): ``light10_plus`` after
+  ``strip_proclitic``, which takes a single-letter proclitic (``ب ل ك ف``, after ``و`` or
+  not) off a word when what remains is a known word of 3 letters or more: ``بغزة``,
+  ``وبغزة``, ``لحماس``, ``كمصر`` give the terms of ``غزة``, ``حماس``, ``مصر``. The known
+  words are those the corpus has on their own, less the words that are words in their own
+  right (``كبير``, ``لجنة``, ``لبنان``, ``كانت``), shipped as data
+  (``scripts/build_arabic_lexicon.py``).
+* ``light10_plus``: light10 keeping stems of 3 letters or more
   (2 is too few: ``بيان`` → ``بي``, ``أمين`` → ``ام``, ``الآن`` → ``ان``, ``ولاية`` → ``لا``),
   after a final accusative ``ا`` is dropped from a word of 4 letters or more (``رئيسا`` →
   ``رئيس``, ``عاما`` → ``عام``), and followed by the bare prepositions ``ب ك ل`` when 4
@@ -34,8 +41,10 @@ anything else, ``None`` included. Every stemmer takes a word already passed thro
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from functools import cache
+from importlib import resources
 
 import Stemmer
 
@@ -43,12 +52,15 @@ from newswire.text.normalize import fold, unify_final
 
 __all__ = [
     "ARABIC",
+    "PROCLITICS",
     "SNOWBALL",
     "language",
     "light10",
     "light10_plus",
+    "light10_plus_proclitics",
     "snowball_arabic",
     "stemmer_for",
+    "strip_proclitic",
 ]
 
 # ISO 639-1 code -> PyStemmer algorithm (a literal registry; see Stemmer.algorithms()).
@@ -134,6 +146,44 @@ def light10_plus(word: str) -> str:
     return word
 
 
+# The single-letter proclitics: the prepositions ب ل ك and the conjunction ف.
+PROCLITICS = "بلكف"
+
+
+@cache
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """The known words and the words keeping their first letter (built from the corpus by
+    ``scripts/build_arabic_lexicon.py``; read once, on first use)."""
+    data = resources.files("newswire.data")
+    with data.joinpath("arabic_words.txt.gz").open("rb") as raw:
+        known = frozenset(gzip.decompress(raw.read()).decode("utf-8").split())
+    own = frozenset(data.joinpath("arabic_proclitic_words.txt").read_text("utf-8").split())
+    return known, own
+
+
+def strip_proclitic(word: str) -> str:
+    """``word`` (normalised) without a single-letter proclitic, when what remains is a
+    known word: ``بغزه``, ``وبغزه``, ``لحماس``, ``كمصر`` → ``غزه``, ``غزه``, ``حماس``, ``مصر``.
+
+    A proclitic is ``ب ل ك ف``, optionally after ``و``; what remains must have 3 letters
+    or more and be in the lexicon of words seen on their own in the corpus, and the word
+    must not be one in its own right (``كبير``, ``لجنه``, ``لبنان``, ``كانت``: the
+    lexicon's exceptions). ``لل`` is the article's (``للقدس``), left to ``light10``.
+    """
+    rest = word[1:] if word[:1] == "و" else word
+    if len(rest) < 4 or rest[0] not in PROCLITICS or rest.startswith("لل"):
+        return word
+    known, own = _lexicon()
+    if rest[1:] in known and rest not in own:
+        return rest[1:]
+    return word
+
+
+def light10_plus_proclitics(word: str) -> str:
+    """The default Arabic stem: ``light10_plus`` after ``strip_proclitic``."""
+    return light10_plus(strip_proclitic(word))
+
+
 _SNOWBALL_PREFIXES = ("وال", "فال")
 
 
@@ -153,7 +203,7 @@ def _identity(word: str) -> str:
     return word
 
 
-ARABIC: Callable[[str], str] = light10_plus
+ARABIC: Callable[[str], str] = light10_plus_proclitics
 
 
 _NO_LANGUAGE = frozenset({"", "und", "mul", "zxx", "mis"})  # BCP 47: undetermined, ...

@@ -348,6 +348,40 @@ def test_teaser_access_matches_only_teaser_text(store):
     assert hit.access == "teaser" and "الزعفران" not in hit.snippet
 
 
+def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
+    """What an Arabic reader types: بغزة ("in Gaza") finds an item saying غزة, and غزة one
+    saying بغزة; likewise لحماس and حماس, وبغزة, كمصر. Words that only begin with one of
+    those letters keep it: a search for لبنان or كبير does not find بنان or بير."""
+    texts = {
+        "gaza": "قصف على غزة اليوم",
+        "in-gaza": "اشتباكات بغزة مساء أمس",
+        "and-in-gaza": "وبغزة سقط ضحايا",
+        "hamas": "بيان من حماس",
+        "to-hamas": "رسالة لحماس من الوسطاء",
+        "egypt": "وفد من مصر",
+        "like-egypt": "دول كمصر والأردن",
+        "lebanon": "زيارة إلى لبنان",
+        "big": "حريق كبير في المصنع",
+        "well": "بئر وبير في القرية",
+    }
+    for key, text in texts.items():
+        store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+
+    def found(q: str) -> set[str]:
+        return {i.removeprefix("urn:test:") for i in ids(searcher, q)}
+
+    gaza = {"gaza", "in-gaza", "and-in-gaza"}
+    assert found("بغزة") == found("غزة") == found("وبغزة") == found("ولغزة") == gaza
+    assert found("لحماس") == found("حماس") == {"hamas", "to-hamas"}
+    assert found("كمصر") == found("مصر") == {"egypt", "like-egypt"}
+    assert found("لبنان") == {"lebanon"}
+    assert found("كبير") == {"big"}
+    assert found("بير") == {"well"}
+
+
 # --- the index follows the store -------------------------------------------------------
 
 

@@ -18,8 +18,10 @@ from newswire.text.stem import (
     language,
     light10,
     light10_plus,
+    light10_plus_proclitics,
     snowball_arabic,
     stemmer_for,
+    strip_proclitic,
 )
 from tests.conftest import CORPUS_SAMPLE
 
@@ -153,9 +155,54 @@ def test_light10_plus_still_joins_the_forms_of_a_root_ya_noun(a, b):
     assert same(light10_plus, a, b)
 
 
-def test_arabic_default_is_light10_plus():
-    assert ARABIC is light10_plus
-    assert stemmer_for("ar") is light10_plus
+def test_arabic_default_is_light10_plus_after_the_proclitics():
+    assert ARABIC is light10_plus_proclitics
+
+
+# -- single-letter proclitics, by the lexicon ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "bare"),
+    [
+        ("بغزة", "غزة"),  # in Gaza: 3 letters remain, too few for light10_plus alone
+        ("وبغزة", "غزة"),  # and in Gaza
+        ("ولغزة", "غزة"),
+        ("فغزة", "غزة"),
+        ("لحماس", "حماس"),  # to Hamas (light10_plus already took ل off 4 letters)
+        ("ولحماس", "حماس"),
+        ("كمصر", "مصر"),  # like Egypt
+        ("لمدة", "مدة"),  # for a period
+        ("بعملية", "العملية"),  # the limit docs/search.md used to give: بعمل / عمل
+        ("وبالقدس", "القدس"),
+    ],
+)
+def test_a_proclitic_comes_off_a_known_word(word, bare):
+    assert ARABIC(normalize(word)) == ARABIC(normalize(bare))
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "بلد",  # country: 2 letters would remain
+        "كتب",  # wrote, books
+        "فلسطين",  # لسطين is no word
+        "لبنان",  # Lebanon, not ل + بنان (fingertips): بلبنان, للبنان show it is a word
+        "بريطانيا",
+        "كلمة",  # word
+        "كبير",  # big, not ك + بير (well): الكبير
+        "لجنة",  # committee, not ل + جنة (paradise): اللجنة
+        "كانت",  # was, not ك + أنت (you): far more frequent
+        "وكانت",  # decided as كانت
+        "بيان",  # statement
+        "فكرة",  # idea, not ف + كرة (ball)
+        "بكين",  # Beijing, not ب + كين (Kane): ببكين
+        "للقدس",  # the article's لل, left to light10
+    ],
+)
+def test_a_word_that_only_begins_with_a_proclitic_letter_keeps_it(word):
+    assert strip_proclitic(normalize(word)) == normalize(word)
+    assert stemmer_for("ar") is light10_plus_proclitics
 
 
 arabic_words = st.text(alphabet="ءاأإآبتثجحخدذرزسشصضطظعغفقكلمنهويىة", min_size=1, max_size=12)
@@ -164,7 +211,7 @@ arabic_words = st.text(alphabet="ءاأإآبتثجحخدذرزسشصضطظعغ�
 @given(arabic_words)
 def test_light_stems_are_a_non_empty_part_of_the_word(word):
     word = normalize(word)
-    for stem in (light10(word), light10(word, 3), light10_plus(word)):
+    for stem in (light10(word), light10(word, 3), light10_plus(word), ARABIC(word)):
         assert stem
         assert stem in word
 

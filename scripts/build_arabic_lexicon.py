@@ -1,0 +1,85 @@
+"""Build the lexicon the Arabic analysis strips single-letter proclitics with.
+
+    python scripts/build_arabic_lexicon.py [corpus.jsonl.xz]
+
+Writes two files under ``newswire/data/`` (read by ``newswire.text.stem``):
+
+* ``arabic_words.txt.gz``: the known words, normalised Arabic words of 3 letters or more
+  seen on their own at least ``MIN_COUNT`` times in the corpus (``غزه``, ``حماس``,
+  ``مده``). ``بغزة`` loses its ``ب`` because ``غزه`` is one of them.
+* ``arabic_proclitic_words.txt``: the words that begin with ``ب ل ك ف`` and whose rest is
+  a known word, but that are words in their own right and keep their first letter
+  (``كبير`` is not ``ك`` + ``بير``, ``لجنة`` not ``ل`` + ``جنة``). A word is one when the
+  corpus shows it with the article or a preposition of its own (``الكبير``, ``بلبنان``:
+  prepositions do not stack), at least ``MIN_OWN`` times, or when it is far more frequent
+  than the rest (``كانت`` against ``انت``: fewer than ``RATIO`` times as many).
+
+Words beginning with ``و`` + a proclitic are left out of both: the analysis decides them
+by the word without the ``و`` (``وكانت`` as ``كانت``). Run it again when the corpus grows;
+a change of either file changes what is indexed, so it goes with a new
+``newswire.search.index.ANALYSIS``.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import json
+import lzma
+import re
+import sys
+from pathlib import Path
+
+from newswire.text.analyze import WORD
+from newswire.text.normalize import normalize
+from newswire.text.stem import PROCLITICS
+
+CORPUS = Path("../shared/corpus/ant_arabic_news.jsonl.xz")
+DATA = Path(__file__).resolve().parent.parent / "newswire" / "data"
+MIN_COUNT = 5  # a known word is seen on its own at least this often
+MIN_OWN = 3  # the article or a preposition before the word itself, this often
+RATIO = 0.05  # the rest is seen at least this many times as often as the word
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def counts(path: Path) -> collections.Counter[str]:
+    surface: collections.Counter[str] = collections.Counter()
+    with lzma.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            article = json.loads(line)
+            surface.update(WORD.findall(f"{article.get('headline') or ''}\n{article['body']}"))
+    found: collections.Counter[str] = collections.Counter()
+    for word, n in surface.items():
+        if _ARABIC.match(word):
+            found[normalize(word)] += n
+    return found
+
+
+def own_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
+    """Whether ``word`` (a proclitic + a known ``rest``) is a word in its own right."""
+    before = "بك" if word[0] == "ل" else "بلك"  # ل + لX is the article's لل
+    marked = seen["ال" + word] + sum(seen[p + word] for p in before)
+    return marked >= MIN_OWN or seen[rest] < RATIO * seen[word]
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    seen = counts(path)
+    known = sorted(w for w, n in seen.items() if n >= MIN_COUNT and len(w) >= 3)
+    known_set = set(known)
+    own = sorted(
+        word
+        for word in seen
+        if word[:1] in PROCLITICS
+        and not word.startswith("لل")
+        and word[1:] in known_set
+        and own_word(word, word[1:], seen)
+    )
+    text = ("\n".join(known) + "\n").encode("utf-8")
+    (DATA / "arabic_words.txt.gz").write_bytes(gzip.compress(text, 9, mtime=0))
+    (DATA / "arabic_proclitic_words.txt").write_text("\n".join(own) + "\n", encoding="utf-8")
+    print(f"{len(known):,} known words, {len(own):,} words keeping their first letter")
+
+
+if __name__ == "__main__":
+    main()
