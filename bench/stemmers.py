@@ -40,6 +40,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import combinations
 from pathlib import Path
@@ -79,21 +80,35 @@ def light10_plus_4(word: str) -> str:
     return word[1:] if len(word) >= 4 and word[0] in "بكل" else word
 
 
-def lexicon_strip(letters: str) -> Callable[[str], str]:
-    """``strip_proclitic`` for the proclitics ``letters`` only (``"بلك"``: ف left)."""
-
-    def strip(word: str) -> str:
-        rest = word[1:] if word[:1] == "و" else word
-        if len(rest) < 4 or rest[0] not in letters or rest.startswith("لل"):
-            return word
+def strip_with_fa(word: str) -> str:
+    """``strip_proclitic`` taking a bare ``ف`` off too (``فغزة``, but ``فتحت`` → ``تحت``)."""
+    if word[:1] == "ف" and word[1:2] not in PROCLITICS and len(word) >= 4:
         known, own = _lexicon()
-        return rest[1:] if rest[1:] in known and rest not in own else word
+        if word[1:] in known and word not in own and word not in _FA_OWN:
+            return word[1:]
+        return word
+    return strip_proclitic(word)
 
-    return strip
+
+_FA_OWN: set[str] = set()
 
 
-_strip_bkl = lexicon_strip("بلك")
-assert lexicon_strip(PROCLITICS)("وبغزه") == strip_proclitic("وبغزه") == "غزه"
+def load_fa_own(texts: list[str]) -> None:
+    """The ``ف`` words that are words of their own, by the lexicon script's rule."""
+    seen: Counter[str] = Counter()
+    for text in texts:
+        for word in analysis._WORD.findall(text):
+            if analysis._ARABIC_LETTER.match(word):
+                seen[normalize(word)] += 1
+    known, _ = _lexicon()
+    for word in list(seen):
+        if word[:1] == "ف" and word[1:] in known:
+            marked = seen["ال" + word] + sum(seen[p + word] for p in "بلك")
+            if marked >= 3 or seen[word[1:]] < 0.05 * seen[word]:
+                _FA_OWN.add(word)
+
+
+assert strip_with_fa("وبغزه") == strip_proclitic("وبغزه") == "غزه"
 
 
 def lexicon_only(word: str) -> str:
@@ -113,8 +128,8 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "light10+, proclitics from the lexicon (default)": lambda word: light10_plus_proclitics(
         normalize(word)
     ),
-    "light10+, proclitics ب/ك/ل from the lexicon (ف left)": lambda word: light10_plus(
-        _strip_bkl(normalize(word))
+    "light10+, proclitics from the lexicon, a bare ف too": lambda word: light10_plus(
+        strip_with_fa(normalize(word))
     ),
     "light10, stem ≥ 3, proclitics from the lexicon only": lexicon_only,
     "light10+, ب/ك/ل off 4-letter stems": light10_plus_4,
@@ -452,7 +467,8 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="",
-        help="only the variants whose name holds this text (and the default)",
+        help="only the variants whose name holds one of these texts, comma-separated"
+        " (and the default)",
     )
     args = parser.parse_args()
     assert ARABIC is light10_plus_proclitics, "DEFAULT no longer names the shipped stemmer"
@@ -470,6 +486,7 @@ def main() -> None:
     else:
         full_queries = [(position[r["id"]], r["headline"]) for r in sample if r.get("headline")]
     counts = corpus_counts(texts)
+    load_fa_own(texts)
     missing = sorted(word for word, count in counts.items() if count == 0)
     if missing:
         print(f"not in the corpus: {' '.join(missing)}", file=sys.stderr)
@@ -489,7 +506,7 @@ def main() -> None:
         "variants": {},
     }
     for name, arabic in VARIANTS.items():
-        if args.variants not in name and name != DEFAULT:
+        if not any(part in name for part in args.variants.split(",")) and name != DEFAULT:
             continue
         analyzer = Analyzer("ar", arabic=arabic)
         entry = word_lists(analyzer)

@@ -7,15 +7,16 @@ Writes two files under ``newswire/data/`` (read by ``newswire.text.stem``):
 * ``arabic_words.txt.gz``: the known words, normalised Arabic words of 3 letters or more
   seen on their own at least ``MIN_COUNT`` times in the corpus (``غزه``, ``حماس``,
   ``مده``). ``بغزة`` loses its ``ب`` because ``غزه`` is one of them.
-* ``arabic_proclitic_words.txt``: the words that begin with ``ب ل ك ف`` and whose rest is
-  a known word, but that are words in their own right and keep their first letter
+* ``arabic_proclitic_words.txt``: the words that begin with ``ب ل ك`` (after ``و`` or ``ف``
+  or not) and whose rest is a known word, but that are words in their own right and keep
+  their first letters
   (``كبير`` is not ``ك`` + ``بير``, ``لجنة`` not ``ل`` + ``جنة``). A word is one when the
   corpus shows it with the article or a preposition of its own (``الكبير``, ``بلبنان``:
   prepositions do not stack), at least ``MIN_OWN`` times, or when it is far more frequent
   than the rest (``كانت`` against ``انت``: fewer than ``RATIO`` times as many).
 
-Words beginning with ``و`` + a proclitic are left out of both: the analysis decides them
-by the word without the ``و`` (``وكانت`` as ``كانت``). Run it again when the corpus grows;
+A word with a conjunction is kept whole when it is one in its own right, or when it
+without the conjunction is (``وكانت`` as ``كانت``). Run it again when the corpus grows;
 a change of either file changes what is indexed, so it goes with a new
 ``newswire.search.index.ANALYSIS``.
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from newswire.text.analyze import WORD
 from newswire.text.normalize import normalize
-from newswire.text.stem import PROCLITICS
+from newswire.text.stem import CONJUNCTIONS, PROCLITICS
 
 CORPUS = Path("../shared/corpus/ant_arabic_news.jsonl.xz")
 DATA = Path(__file__).resolve().parent.parent / "newswire" / "data"
@@ -70,10 +71,11 @@ def main() -> None:
     own = sorted(
         word
         for word in seen
-        if word[:1] in PROCLITICS
-        and not word.startswith("لل")
-        and word[1:] in known_set
-        and own_word(word, word[1:], seen)
+        for skip in (2 if word[:1] in CONJUNCTIONS and word[1:2] in PROCLITICS else 1,)
+        if word[skip - 1 : skip] in PROCLITICS
+        and not word[skip - 1 :].startswith("لل")
+        and word[skip:] in known_set
+        and own_word(word, word[skip:], seen)
     )
     text = ("\n".join(known) + "\n").encode("utf-8")
     (DATA / "arabic_words.txt.gz").write_bytes(gzip.compress(text, 9, mtime=0))

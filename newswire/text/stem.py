@@ -11,9 +11,9 @@ and the reasoning in ``docs/search.md``):
   ``min_stem`` letters. The suffixes ``ة``/``ية`` never match a ``normalize``-d word
   (``ة`` → ``ه``): ``ه``/``يه`` take their place.
 * ``light10_plus_proclitics``, the default (``ARABIC``): ``light10_plus`` after
-  ``strip_proclitic``, which takes a single-letter proclitic (``ب ل ك ف``, after ``و`` or
-  not) off a word when what remains is a known word of 3 letters or more: ``بغزة``,
-  ``وبغزة``, ``لحماس``, ``كمصر`` give the terms of ``غزة``, ``حماس``, ``مصر``. The known
+  ``strip_proclitic``, which takes a single-letter preposition (``ب ل ك``, after ``و`` or
+  ``ف`` or not) off a word when what remains is a known word of 3 letters or more:
+  ``بغزة``, ``وبغزة``, ``فلحماس``, ``كمصر`` give the terms of ``غزة``, ``حماس``, ``مصر``. The known
   words are those the corpus has on their own, less the words that are words in their own
   right (``كبير``, ``لجنة``, ``لبنان``, ``كانت``), shipped as data
   (``scripts/build_arabic_lexicon.py``).
@@ -52,6 +52,7 @@ from newswire.text.normalize import fold, unify_final
 
 __all__ = [
     "ARABIC",
+    "CONJUNCTIONS",
     "PROCLITICS",
     "SNOWBALL",
     "language",
@@ -146,13 +147,14 @@ def light10_plus(word: str) -> str:
     return word
 
 
-# The single-letter proclitics: the prepositions ب ل ك and the conjunction ف.
-PROCLITICS = "بلكف"
+# The single-letter prepositions ب ل ك, and the conjunctions و ف that may come before one.
+PROCLITICS = "بلك"
+CONJUNCTIONS = "وف"
 
 
 @cache
 def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """The known words and the words keeping their first letter (built from the corpus by
+    """The known words and the words keeping their first letters (built from the corpus by
     ``scripts/build_arabic_lexicon.py``; read once, on first use)."""
     data = resources.files("newswire.data")
     with data.joinpath("arabic_words.txt.gz").open("rb") as raw:
@@ -163,18 +165,21 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
 
 def strip_proclitic(word: str) -> str:
     """``word`` (normalised) without a single-letter proclitic, when what remains is a
-    known word: ``بغزه``, ``وبغزه``, ``لحماس``, ``كمصر`` → ``غزه``, ``غزه``, ``حماس``, ``مصر``.
+    known word: ``بغزه``, ``وبغزه``, ``فلحماس``, ``كمصر`` → ``غزه``, ``غزه``, ``حماس``, ``مصر``.
 
-    A proclitic is ``ب ل ك ف``, optionally after ``و``; what remains must have 3 letters
-    or more and be in the lexicon of words seen on their own in the corpus, and the word
-    must not be one in its own right (``كبير``, ``لجنه``, ``لبنان``, ``كانت``: the
-    lexicon's exceptions). ``لل`` is the article's (``للقدس``), left to ``light10``.
+    A proclitic is ``ب ل ك``, after ``و`` or ``ف`` or not; what remains must have 3 letters
+    or more and be in the lexicon of words seen on their own in the corpus, and neither the
+    word nor the word without its conjunction may be one in its own right (``كبير``,
+    ``لجنه``, ``لبنان``, ``كانت``: the lexicon's exceptions). ``لل`` is the article's
+    (``للقدس``), left to ``light10``. A bare ``ف`` stays: the corpus has as many names and
+    verbs beginning with it (``فراس``, ``فادي``, ``فتحت``) as words it could come off, and
+    taking it off found no article better (docs/search.md).
     """
-    rest = word[1:] if word[:1] == "و" else word
+    rest = word[1:] if word[:1] in CONJUNCTIONS and word[1:2] in PROCLITICS else word
     if len(rest) < 4 or rest[0] not in PROCLITICS or rest.startswith("لل"):
         return word
     known, own = _lexicon()
-    if rest[1:] in known and rest not in own:
+    if rest[1:] in known and rest not in own and word not in own:
         return rest[1:]
     return word
 

@@ -375,6 +375,7 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
 
     gaza = {"gaza", "in-gaza", "and-in-gaza"}
     assert found("بغزة") == found("غزة") == found("وبغزة") == found("ولغزة") == gaza
+    assert found("فبغزة") == gaza
     assert found("لحماس") == found("حماس") == {"hamas", "to-hamas"}
     assert found("كمصر") == found("مصر") == {"egypt", "like-egypt"}
     assert found("لبنان") == {"lebanon"}
