@@ -1,11 +1,13 @@
 """Arabic stemmers compared on the ANT corpus, and the analysis pipeline's throughput.
 
     .venv/bin/python bench/stemmers.py [--corpus PATH] [--sample PATH] [--runs N]
-                                       [--queries all|sample]
+                                       [--queries all|sample] [--variants TEXT,...]
 
 For each way of turning an Arabic word into an index term (``VARIANTS``: no stemming;
-light10 as in the paper; light10 keeping stems of 3 letters or more; ``light10_plus``, the
-default, and a looser variant of it; Snowball as ``snowball_arabic`` feeds it, and Snowball
+light10 as in the paper; light10 keeping stems of 3 letters or more; ``light10_plus`` and a
+looser variant of it; ``light10_plus_proclitics``, the default (light10+ after the
+proclitics the lexicon knows), with a bare ``ف`` taken off too, and without light10+'s own
+prepositions; Snowball as ``snowball_arabic`` feeds it, and Snowball
 fed the two wrong ways), all through the same tokenizer and normalisation
 (``newswire.text.analyze.Analyzer``):
 
