@@ -3,6 +3,7 @@ many open at once, URLs, the watch's own connection, a lost connection."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import psycopg
 import pytest
 
 from newswire.access.keys import ApiKey
-from newswire.errors import BadInput
+from newswire.errors import BadInput, Unavailable
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.base import ACCESS, LOG
@@ -229,3 +230,47 @@ def test_a_store_moves_between_backends_unchanged(store, tmp_path):
     finally:
         source.close()
         back.close()
+
+
+def test_a_store_tries_its_database_afresh_however_long_it_was_out_of_reach(
+    store, store_url, caplog
+):
+    """psycopg's pool waits twice as long after each failed try to connect, up to its
+    reconnect timeout: with a day's, a database out of reach for ten minutes was tried again
+    only minutes after it came back. The pool gives a round of tries up after a few seconds
+    (said once, and said again when the database answers), and the next request begins
+    another from one second: a request's 503 names the database it cannot reach."""
+    database = store_url.rsplit("/", 1)[1]
+    admin = f"{POSTGRES}/postgres"
+    store.append(item("urn:outage:1"))
+    caplog.set_level(logging.WARNING, logger="newswire.store.postgres.database")
+    sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+    try:
+        sql(
+            admin,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (database,),
+        )
+
+        def refused_naming_it() -> bool:
+            try:
+                store.last_seq()
+            except Unavailable as exc:
+                return f"cannot reach the database {database}" in str(exc)
+            return False
+
+        retry_until(refused_naming_it, "a round of tries given up", 60)
+    finally:
+        sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+    said = [r.getMessage() for r in caplog.records if "cannot reach" in r.getMessage()]
+    assert len(said) == 1, said
+    retry_until(lambda: _answers(store), "the database to answer again", 30)
+    assert store.append(item("urn:outage:2")).seq == 2
+    assert any("answers again" in r.getMessage() for r in caplog.records)
+
+
+def _answers(store) -> bool:
+    try:
+        return store.last_seq() == 1
+    except Unavailable:
+        return False

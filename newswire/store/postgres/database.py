@@ -8,6 +8,7 @@ commits when its block ends and rolls back if it raises.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.store.base import Args, Row
 
+log = logging.getLogger(__name__)
+
 SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
 POOL_SIZE = 10
@@ -28,6 +31,12 @@ WAIT_SECONDS = 3.0
 milliseconds, so a longer wait means the database is out of reach, and a node that lost
 it must say so (503 on writes and ``/ready``) rather than hold its clients for the
 pool's default 30 s each."""
+RECONNECT_SECONDS = 5.0
+"""How long the pool tries to replace a lost connection before it gives that round up; the
+next request that wants a connection begins a new one. psycopg's pool waits twice as long
+after each failed try (1, 2, 4, ... s) until this timeout: with a day's, a database out of
+reach for ten minutes was tried again only some eight minutes after it came back, and every
+node went on answering 503 meanwhile."""
 
 
 def conninfo(url: str) -> str:
@@ -86,21 +95,30 @@ class Database:
             # restarted or a network that broke costs no request an error; the hot paths
             # (feeds, streams, keys) answer from memory and seldom take one.
             check=ConnectionPool.check_connection,
-            reconnect_timeout=24 * 3600.0,
+            reconnect_timeout=30.0,  # as long as opening waits; RECONNECT_SECONDS once open
+            reconnect_failed=self._out_of_reach,
         )
+        self.unreachable = False
+        """The pool gave up a round of tries to connect, and no connection was had since."""
         try:
             self.pool.open(wait=True, timeout=30)
         except PoolTimeout:
             self.pool.close()
             raise BadInput(f"cannot connect to the database {where(info)}", field="db") from None
+        self.pool.reconnect_timeout = RECONNECT_SECONDS
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
         """A pooled connection; a lost server is a 503 (try again), not a crash."""
         try:
             with self.pool.connection() as conn:
+                if self.unreachable:
+                    self.unreachable = False
+                    log.warning("the database %s answers again", where(self.info))
                 yield conn
         except PoolTimeout:
+            if self.unreachable:
+                raise Unavailable(f"cannot reach the database {where(self.info)}; try again") from None
             raise Unavailable("no database connection is free; try again") from None
         except psycopg.DataError as exc:
             # A value PostgreSQL cannot hold (a NUL in a text): what was sent is at fault,
@@ -155,6 +173,16 @@ class Database:
     def one(self, sql: str, args: Args | Mapping[str, object] = ()) -> Row | None:
         with self.connection() as conn:
             return conn.execute(sql, args, binary=True).fetchone()
+
+    def _out_of_reach(self, pool: ConnectionPool) -> None:
+        """The pool gave up trying to connect for ``RECONNECT_SECONDS`` (said once until a
+        connection is had again)."""
+        if not self.unreachable:
+            self.unreachable = True
+            log.warning(
+                "cannot reach the database %s: requests that need it get 503 until it answers",
+                where(self.info),
+            )
 
     def close(self) -> None:
         self.pool.close()
