@@ -106,6 +106,9 @@ class Unavailable(NewswireError):
 
     status = 503
     title = "Unavailable"
+    logged = False
+    """The cause was logged where it was found, once however many calls fail of it (the
+    store's database out of reach): the server's log does not repeat it for each of them."""
 
 
 class Unauthorized(NewswireError):

@@ -216,6 +216,16 @@ def log_format(value: str) -> str:
     return name
 
 
+class NotAgain(logging.Filter):
+    """Drops a line whose exception was logged where it arose (``Unavailable.logged``): a
+    database out of reach is said once, not with a traceback by every loop that retries
+    every few seconds (about fifty lines a second per process, for as long as it lasts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not getattr(error, "logged", False)
+
+
 def logging_config(fmt: str) -> dict[str, Any]:
     """The ``logging.config.dictConfig`` of a server (uvicorn's ``log_config``): every
     line, uvicorn's and newswire's, on stderr in ``fmt``."""
@@ -224,10 +234,12 @@ def logging_config(fmt: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"newswire": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "filters": {"not_again": {"()": f"{NotAgain.__module__}.{NotAgain.__qualname__}"}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "newswire",
+                "filters": ["not_again"],
                 "stream": "ext://sys.stderr",
             }
         },

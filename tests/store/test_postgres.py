@@ -3,16 +3,19 @@ many open at once, URLs, the watch's own connection, a lost connection."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from pkgutil import resolve_name as resolve
 
 import psycopg
 import pytest
 
 from newswire.access.keys import ApiKey
 from newswire.errors import BadInput, Unavailable
+from newswire.logs import logging_config
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.base import ACCESS, LOG
@@ -274,3 +277,44 @@ def _answers(store) -> bool:
         return store.last_seq() == 1
     except Unavailable:
         return False
+
+
+def test_a_database_out_of_reach_is_not_logged_again_by_each_call_that_fails_of_it(
+    store, store_url
+):
+    """Every few seconds each of a server's loops (the log, keys, embargoes, webhooks, the
+    search index, usage) retried and logged its failure with a traceback: some fifty lines
+    a second per process for as long as the database was gone, after the one line that
+    says so. The error says it was logged, and the server's log handler leaves it out."""
+    database = store_url.rsplit("/", 1)[1]
+    admin = f"{POSTGRES}/postgres"
+    sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+    try:
+        sql(
+            admin,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (database,),
+        )
+
+        def refused() -> Unavailable | None:
+            try:
+                store.last_seq()
+            except Unavailable as exc:
+                return exc if "cannot reach" in str(exc) else None
+            return None
+
+        error = retry_until(refused, "the store to find its database out of reach", 60)
+    finally:
+        sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+    config = logging_config("text")
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    for name in config["handlers"]["stderr"].get("filters", []):
+        handler.addFilter(resolve(config["filters"][name]["()"])())
+    for exc in (error, RuntimeError("a bug")):
+        handler.handle(
+            logging.LogRecord("newswire.hub", logging.ERROR, __file__, 1, "reading the event"
+                              " log failed", None, (type(exc), exc, None))
+        )
+    assert written.getvalue().count("reading the event log failed") == 1
+    assert "a bug" in written.getvalue()

@@ -118,7 +118,9 @@ class Database:
                 yield conn
         except PoolTimeout:
             if self.unreachable:
-                raise Unavailable(f"cannot reach the database {where(self.info)}; try again") from None
+                error = Unavailable(f"cannot reach the database {where(self.info)}; try again")
+                error.logged = True  # by _out_of_reach
+                raise error from None
             raise Unavailable("no database connection is free; try again") from None
         except psycopg.DataError as exc:
             # A value PostgreSQL cannot hold (a NUL in a text): what was sent is at fault,
