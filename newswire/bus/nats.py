@@ -105,17 +105,25 @@ class NatsBus(FanOut):
 
     async def publish(self, event: Event) -> None:
         import nats.errors
+        from nats.js.errors import NoStreamResponseError
 
         js = await self._jetstream()
         await self._reap()
+        data, headers = encode(event), {"Nats-Msg-Id": f"{event.seq}"}
         try:
-            await js.publish(
-                self.subject,
-                encode(event),
-                timeout=TIMEOUT,
-                stream=self.stream,
-                headers={"Nats-Msg-Id": f"{event.seq}"},
-            )
+            try:
+                await js.publish(
+                    self.subject, data, timeout=TIMEOUT, stream=self.stream, headers=headers
+                )
+            except NoStreamResponseError:
+                # The stream is gone (deleted, or a NATS server that lost its storage) while
+                # this bus was connected: made again as on first use, or every publish would
+                # fail until the node restarted.
+                await self._ensure_stream(js)
+                log.warning("%s: stream %r was gone: made again", self._where, self.stream)
+                await js.publish(
+                    self.subject, data, timeout=TIMEOUT, stream=self.stream, headers=headers
+                )
         except (nats.errors.Error, OSError) as exc:
             raise Unavailable(
                 f"{self._where} did not take event {event.seq}: {_reason(exc)}", field="bus"

@@ -417,3 +417,27 @@ def test_bad_bus_urls(url, reason):
         open_bus(url)
     assert raised.value.field == "bus"
     assert raised.value.status == 400
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_nats_stream_deleted_while_connected_is_made_again(bus):
+    """The stream gone under a connected bus (an operator deleted it after a restore, as
+    docs/deployment.md says to; a NATS server that lost its storage): every publish failed
+    with 'no response from stream' until the node restarted, while /ready said the bus was
+    ready. The stream is made again, as on first use, and the publish goes through."""
+    import nats
+
+    await publish(bus, 1)
+    nc = await nats.connect(bus.server, connect_timeout=2, max_reconnect_attempts=1)
+    try:
+        js = nc.jetstream(timeout=TIMEOUT)
+        await js.delete_stream(bus.stream)
+        await publish(bus, 2)
+        info = await js.stream_info(bus.stream)
+        assert info.config.subjects == [bus.subject]
+        assert info.state.messages == 1
+        msg = await js.get_msg(bus.stream, 1)
+    finally:
+        await nc.close()
+    assert decode(msg.data) == ev(2)
