@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from newswire import formats
+from newswire.access import taxonomy
 from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
@@ -58,6 +59,7 @@ def parse_bytes(
         raise ParseError(f"unreadable {codec.label}: {exc}") from None
     if not items:
         raise ParseError(f"no item found in this {codec.label} document")
+    items = [with_media_topics(item) for item in items]
     if len(items) == 1:
         return [check_item(strip_unencodable(items[0]), characters=False)]
     good, problems = [], []
@@ -73,6 +75,17 @@ def parse_bytes(
     if rejected is not None:
         rejected.extend(problems)
     return good
+
+
+def with_media_topics(item: NewsItem) -> NewsItem:
+    """``item`` with the IPTC Media Topic each of its legacy Subject Codes maps to added
+    beside the code (``taxonomy.with_media_topics``): products, search facets and the
+    public site's sections know Media Topics only, so a football story a provider tagged
+    ``subj:15054000`` (as most NITF does) would otherwise reach no sport subscriber."""
+    subjects = taxonomy.with_media_topics(item.subjects, item.language)
+    if subjects is item.subjects:
+        return item
+    return msgspec.structs.replace(item, subjects=subjects)
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:

@@ -32,6 +32,12 @@ MACHINE = "machine"
 """The ``creator`` of what newswire's enrichment adds to an item (``newswire.enrich``):
 what a source or an editor gave is never marked, and wins over it."""
 
+MAPPED = "subjectcode-mapping"
+"""The ``creator`` of a Media Topic newswire added to an item because the item carries an
+IPTC Subject Code that IPTC maps to it (``newswire.access.taxonomy.with_media_topics``):
+derived from what the source said, not found by enrichment, so it stays beside the
+source's subjects (ninjs ``creator``; NewsML-G2 ``@creatoruri``)."""
+
 PUBSTATUSES: tuple[str, ...] = ("usable", "withheld", "canceled")
 SIGNALS: tuple[str, ...] = ("update", "correction")
 ENTITY_KINDS: tuple[str, ...] = ("person", "organisation", "place", "event", "object")
@@ -74,7 +80,8 @@ class Concept(msgspec.Struct, kw_only=True, omit_defaults=True):
     uri: str = ""
     creator: str = ""
     """Who assigned it: empty for the item's source or an editor, ``MACHINE`` for
-    newswire's own enrichment (ninjs ``creator``; NewsML-G2 ``@why="why:inferred"``)."""
+    newswire's own enrichment (ninjs ``creator``; NewsML-G2 ``@why="why:inferred"``),
+    ``MAPPED`` for a Media Topic mapped from one of the item's IPTC Subject Codes."""
     confidence: int | None = None
     """How sure whoever assigned it is, 0 … 100 (ninjs and NewsML-G2 ``confidence``)."""
 

@@ -5,6 +5,11 @@ Topic may be written ``medtop:04000000``, ``04000000`` or
 ``http://cv.iptc.org/newscodes/mediatopic/04000000``; all three name the same topic.
 Retired topics stay in the tree: archived items still carry them.
 
+Legacy IPTC Subject Codes (``subj:15054000``, ``http://cv.iptc.org/newscodes/subjectcode/
+15054000``; NITF's ``tobject.subject``) are no Media Topics: ``media_topic_of`` gives the
+topic IPTC maps one to (``newswire/data/subjectcode.csv``, built from IPTC's own export by
+``scripts/build_subjectcode_map.py``), and ``with_media_topics`` adds it to a subject list.
+
 Some Arabic labels in IPTC's export are wrong (e.g. "arm wrestling" is labelled with the
 Arabic for child care, "heads of state" with head of government, "corporate crime" with
 organised crime; several topics share one label): check ``label(code, "ar")`` before
@@ -20,8 +25,17 @@ from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
 
+import msgspec
+
+from newswire.model import MAPPED, Concept
+
 _MEDTOP = re.compile(
     r"(?:medtop:|https?://cv\.iptc\.org/newscodes/mediatopic/)?(\d{8})/?", re.IGNORECASE
+)
+
+
+_SUBJECT_CODE = re.compile(
+    r"(?:subj:|https?://cv\.iptc\.org/newscodes/subjectcode/)(\d{8})/?", re.IGNORECASE
 )
 
 
@@ -89,6 +103,52 @@ def label(code: str, lang: str = "en") -> str:
     return topic.en
 
 
+def media_topic_of(code: str) -> str:
+    """The Media Topic (QCode) IPTC maps Subject Code ``code`` to, ``""`` if ``code`` is no
+    Subject Code or maps to none.
+
+    A code IPTC does not map itself takes its broader code's topic: a detail
+    (``15054001``) its matter's (``15054000``), a matter its subject's (``15000000``). A
+    code mapped to a current and a retired topic takes the current one (the rows come
+    current first); one mapped only to a retired topic takes that topic, which stays in
+    the tree under its broader topics, so products on those still take the item in.
+    """
+    m = _SUBJECT_CODE.fullmatch(code.strip())
+    if not m:
+        return ""
+    digits, mapping = m.group(1), _subject_codes()
+    for broader in (digits, digits[:5] + "000", digits[:2] + "000000"):
+        if broader in mapping:
+            return mapping[broader]
+    return ""
+
+
+def with_media_topics(subjects: list[Concept], lang: str = "") -> list[Concept]:
+    """``subjects`` with the Media Topic each Subject Code among them maps to
+    (``media_topic_of``) added right after it, marked ``creator=MAPPED``, unless the list
+    has that topic already; the Subject Codes themselves are kept.
+
+    A topic the list carries unmarked that is the mapping of one of its Subject Codes is
+    marked as mapped: a format that cannot say who gave a subject (NITF) sends back what
+    newswire added that way, and it must be the same item again, not a new version.
+    """
+    wanted = {t for s in subjects if (t := media_topic_of(s.code))}
+    if not wanted:
+        return subjects
+    present = {qcode(s.code): s for s in subjects if qcode(s.code)}
+    out: list[Concept] = []
+    for s in subjects:
+        if not s.creator and qcode(s.code) in wanted:
+            s = msgspec.structs.replace(s, creator=MAPPED)
+        out.append(s)
+        mapped = media_topic_of(s.code)
+        if mapped and mapped not in present:
+            added = Concept(code=mapped, name=label(mapped, lang), creator=MAPPED)
+            present[mapped] = added
+            out.append(added)
+    return out if out != subjects else subjects
+
+
 def topic(code: str) -> Topic | None:
     return _topics().get(qcode(code))
 
@@ -112,13 +172,23 @@ def _topics() -> dict[str, Topic]:
 
 
 @cache
+def _subject_codes() -> dict[str, str]:
+    """Subject Code digits -> the Media Topic QCode IPTC maps it to (current first)."""
+    out: dict[str, str] = {}
+    for row in _rows("subjectcode.csv"):
+        out.setdefault(row["subject_code"].removeprefix("subj:"), row["media_topic"])
+    return out
+
+
+@cache
 def _genres() -> frozenset[str]:
     return frozenset(row["qcode"] for row in _rows("genre.csv"))
 
 
 def _rows(name: str) -> list[dict[str, str]]:
+    """A CSV file's rows; lines before its header beginning ``#`` say where it came from."""
     # Traversable.open takes no ``newline`` (the csv module wants ""): wrap the bytes.
     with io.TextIOWrapper(
         (files("newswire") / "data" / name).open("rb"), encoding="utf-8", newline=""
     ) as f:
-        return list(csv.DictReader(f))
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
