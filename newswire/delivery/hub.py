@@ -373,7 +373,8 @@ class Hub:
         self.audiences: dict[AudienceKey, Audience] = {}
         self.previous = previous_from(store)
         self.published: dict[int, float] = {}
-        """seq -> time.time() its publish was acknowledged (this process's publishes)."""
+        """seq -> time.time() its publish was acknowledged (this process's publishes and
+        lifts); an entry stored by another process is timed from the log's ``stored_at``."""
         self._kick = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
@@ -596,7 +597,12 @@ class Hub:
             changes, outs = await run_in_threadpool(self._prepare, self.position, audiences)
             if not changes:
                 return
-            published = {c.seq: self.published.pop(c.seq, 0.0) for c in changes}
+            # The publish→deliver latency is observed by every process that delivers: an
+            # entry this process stored is timed from its acknowledgement, one stored by
+            # another process (node, worker, ``newswire ingest``) from when the log says it
+            # was stored, which is kept to the second.
+            acked = self.published
+            published = {c.seq: acked.pop(c.seq, 0.0) or c.stored_at.timestamp() for c in changes}
             # Audience by audience, each listener gets the whole round at once: under load
             # a round holds several entries, and they go out in one write.
             for audience in tuple(self.audiences.values()):

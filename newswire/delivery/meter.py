@@ -129,7 +129,9 @@ class Metrics:
         )
         self.latency = LatencyHistogram(
             "newswire_publish_to_deliver_seconds",
-            "Time from a version's publish being acknowledged to its delivery being sent.",
+            "Time from a version's publish being acknowledged (in the process that stored"
+            " it; in any other, from the time the log gives it, to the second) to its"
+            " delivery being sent, observed by every process that delivers it.",
             "channel",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
         )

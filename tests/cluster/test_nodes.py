@@ -19,7 +19,7 @@ from newswire.store import open_store
 from tests.cluster.conftest import Cluster, PrivateNats, TcpGate, fresh_database, stream_url
 from tests.delivery.test_webhooks import Receiver, verify
 from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, ws_connect, ws_until_id
-from tests.helpers import Server, newswire, retry_until
+from tests.helpers import Server, metric, newswire, retry_until
 
 ITEMS = 1_000
 GUARD = 120.0
@@ -186,6 +186,27 @@ def head_seq(cluster: Cluster) -> int:
         return store.last_seq()
     finally:
         store.close()
+
+
+def test_the_node_that_delivers_an_event_published_on_another_observes_its_latency(cluster):
+    """The publish→deliver histogram is observed where the subscriber is served, not only
+    on the node that took the publish (which knows when it acknowledged it): node B times
+    an entry of node A's from when the log says it was stored."""
+    latency = "newswire_publish_to_deliver_seconds_count"
+    node_b = cluster.nodes[1]
+    before = metric(node_b.url, latency, channel="stream")
+    on_b = Stream(node_b.url, cluster.keys["alpha"], after=head_seq(cluster))
+    assert on_b.status == 200
+    try:
+        with desk(cluster, 0) as client:
+            seq = publish(client, arabic("urn:test:cluster:latency", 0))
+        assert on_b.wait_for(lambda _: seq in on_b.seqs(), GUARD), on_b.seqs()
+    finally:
+        on_b.close()
+    retry_until(
+        lambda: metric(node_b.url, latency, channel="stream") > before,
+        "node B to observe the latency of the event it delivered",
+    )
 
 
 def test_a_revoked_keys_streams_end_on_every_node(cluster):
