@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -226,6 +227,43 @@ class NotAgain(logging.Filter):
         return not getattr(error, "logged", False)
 
 
+_POOL_FAILURES = ("error connecting in ", "reconnection attempt in pool ")
+"""How psycopg's pool begins a line about a failed try to connect, and one about a round
+of tries given up."""
+_failing: set[object] = set()
+"""The pools (by name) whose first line of an outage was written."""
+_failing_lock = threading.Lock()
+
+
+class PoolOnce(logging.Filter):
+    """Keeps psycopg's pool from saying again, at each try, that it cannot connect: while
+    the database is out of reach it logs every failed try (``error connecting in
+    'newswire': ...``, about one a second per process) and every round of tries it gives
+    up. The first such line of an outage is kept (it says why: the server's ``FATAL``, a
+    refused connection), the others are dropped until the pool connects again
+    (``pool_connected``); newswire itself says once that the database cannot be reached,
+    and once that it answers again. Installed on the ``psycopg.pool`` logger: its other
+    lines pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str) or not record.msg.startswith(_POOL_FAILURES):
+            return True
+        pool = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        with _failing_lock:
+            if pool in _failing:
+                return False
+            _failing.add(pool)
+        return True
+
+
+def pool_connected(pool: str) -> None:
+    """The pool named ``pool`` has a new connection: its next failure to connect is the
+    first of another outage, and is logged (``PoolOnce``)."""
+    if pool in _failing:
+        with _failing_lock:
+            _failing.discard(pool)
+
+
 def logging_config(fmt: str) -> dict[str, Any]:
     """The ``logging.config.dictConfig`` of a server (uvicorn's ``log_config``): every
     line, uvicorn's and newswire's, on stderr in ``fmt``."""
@@ -234,7 +272,10 @@ def logging_config(fmt: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"newswire": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
-        "filters": {"not_again": {"()": f"{NotAgain.__module__}.{NotAgain.__qualname__}"}},
+        "filters": {
+            "not_again": {"()": f"{NotAgain.__module__}.{NotAgain.__qualname__}"},
+            "pool_once": {"()": f"{PoolOnce.__module__}.{PoolOnce.__qualname__}"},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -249,6 +290,8 @@ def logging_config(fmt: str) -> dict[str, Any]:
             # newswire writes its own access lines (with the request id and duration).
             "uvicorn.access": {"level": "WARNING", "propagate": False},
             "newswire": {"level": "INFO"},
+            # psycopg's pool: one line of each outage's tries to connect, not one a try.
+            "psycopg.pool": {"filters": ["pool_once"]},
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }

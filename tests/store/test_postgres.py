@@ -318,3 +318,63 @@ def test_a_database_out_of_reach_is_not_logged_again_by_each_call_that_fails_of_
         )
     assert written.getvalue().count("reading the event log failed") == 1
     assert "a bug" in written.getvalue()
+
+
+def test_psycopgs_pool_says_once_an_outage_that_it_cannot_connect(store_url):
+    """psycopg's pool logs every failed try to connect (``error connecting in 'newswire':
+    ...``, about one a second per process) for as long as the database is out of reach,
+    besides newswire's one line that says so. The server's logging keeps the first (it
+    says why) and leaves out the others until the pool connects again."""
+    from tests.cluster.conftest import TcpGate
+
+    gate = TcpGate(("127.0.0.1", 5432))
+    url = store_url.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    config = logging_config("text")
+    pool_log = logging.getLogger("psycopg.pool")
+    installed = config["loggers"].get("psycopg.pool", {}).get("filters", [])
+    once = [resolve(config["filters"][name]["()"])() for name in installed]
+    tries: list[str] = []  # every line the pool logs, before the filter
+
+    def counted(record: logging.LogRecord) -> bool:
+        tries.append(record.getMessage())
+        return all(f.filter(record) for f in once)
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    pool_log.addFilter(counted)
+    pool_log.addHandler(handler)
+    store = open_store(url)
+    try:
+        store.append(item("urn:outage:pool"))
+
+        def failed_tries() -> int:
+            return sum("error connecting in 'newswire'" in line for line in tries)
+
+        def an_outage() -> None:
+            gate.cut()
+            start = failed_tries()
+
+            def tried_again() -> bool:  # each call waits for the pool (a 503 in a server)
+                with pytest.raises(Unavailable):
+                    store.last_seq()
+                return failed_tries() >= start + 3
+
+            retry_until(tried_again, "three tries to connect", 60)
+
+        an_outage()
+        said = written.getvalue()
+        assert said.count("error connecting in 'newswire'") == 1, said
+        assert "server closed the connection unexpectedly" in said  # why
+        assert "reconnection attempt" not in said
+        # Connected again: the next outage is said again, once.
+        gate.mend()
+        retry_until(lambda: _answers(store), "the database to answer again", 30)
+        an_outage()
+        assert failed_tries() >= 6
+        said = written.getvalue()
+        assert said.count("error connecting in 'newswire'") == 2, said
+    finally:
+        pool_log.removeFilter(counted)
+        pool_log.removeHandler(handler)
+        store.close()
+        gate.close()

@@ -18,12 +18,15 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from newswire.errors import BadInput, Unavailable, Unprocessable
+from newswire.logs import pool_connected
 from newswire.store.base import Args, Row
 
 log = logging.getLogger(__name__)
 
 SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
+POOL_NAME = "newswire"
+"""The pool's name, in psycopg's own lines about it (``error connecting in 'newswire'``)."""
 POOL_SIZE = 10
 """Connections per store (per process): the threads of a server's thread pool share them."""
 WAIT_SECONDS = 3.0
@@ -88,7 +91,7 @@ class Database:
             min_size=1,
             max_size=size,
             kwargs={"autocommit": True},
-            name="newswire",
+            name=POOL_NAME,
             open=False,
             timeout=WAIT_SECONDS,
             # A connection is checked (one round trip) as it is taken, so a database that
@@ -97,6 +100,9 @@ class Database:
             check=ConnectionPool.check_connection,
             reconnect_timeout=30.0,  # as long as opening waits; RECONNECT_SECONDS once open
             reconnect_failed=self._out_of_reach,
+            # A new connection ends an outage for the log: the pool's next failure to
+            # connect is written again (``newswire.logs.PoolOnce``).
+            configure=self._connected,
         )
         self.unreachable = False
         """The pool gave up a round of tries to connect, and no connection was had since."""
@@ -175,6 +181,10 @@ class Database:
     def one(self, sql: str, args: Args | Mapping[str, object] = ()) -> Row | None:
         with self.connection() as conn:
             return conn.execute(sql, args, binary=True).fetchone()
+
+    @staticmethod
+    def _connected(conn: psycopg.Connection) -> None:
+        pool_connected(POOL_NAME)
 
     def _out_of_reach(self, pool: ConnectionPool) -> None:
         """The pool gave up trying to connect for ``RECONNECT_SECONDS`` (said once until a
