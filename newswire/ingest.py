@@ -81,8 +81,9 @@ def with_media_topics(item: NewsItem) -> NewsItem:
     """``item`` with the IPTC Media Topic each of its legacy Subject Codes maps to added
     beside the code (``taxonomy.with_media_topics``): products, search facets and the
     public site's sections know Media Topics only, so a football story a provider tagged
-    ``subj:15054000`` (as most NITF does) would otherwise reach no sport subscriber."""
-    subjects = taxonomy.with_media_topics(item.subjects, item.language)
+    ``subj:15054000`` (as most NITF does) would otherwise reach no sport subscriber. A
+    topic in the item's ``rejected`` (an editor took it off) is not added again."""
+    subjects = taxonomy.with_media_topics(item.subjects, item.language, item.rejected)
     if subjects is item.subjects:
         return item
     return msgspec.structs.replace(item, subjects=subjects)

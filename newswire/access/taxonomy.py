@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
@@ -123,10 +124,13 @@ def media_topic_of(code: str) -> str:
     return ""
 
 
-def with_media_topics(subjects: list[Concept], lang: str = "") -> list[Concept]:
+def with_media_topics(
+    subjects: list[Concept], lang: str = "", rejected: Iterable[str] = ()
+) -> list[Concept]:
     """``subjects`` with the Media Topic each Subject Code among them maps to
     (``media_topic_of``) added right after it, marked ``creator=MAPPED``, unless the list
-    has that topic already; the Subject Codes themselves are kept.
+    has that topic already or it is in ``rejected`` (an item's: an editor took it off);
+    the Subject Codes themselves are kept.
 
     A topic the list carries unmarked that is the mapping of one of its Subject Codes is
     marked as mapped: a format that cannot say who gave a subject (NITF) sends back what
@@ -135,7 +139,8 @@ def with_media_topics(subjects: list[Concept], lang: str = "") -> list[Concept]:
     wanted = {t for s in subjects if (t := media_topic_of(s.code))}
     if not wanted:
         return subjects
-    present = {qcode(s.code): s for s in subjects if qcode(s.code)}
+    present = {q for s in subjects if (q := qcode(s.code))}
+    present |= {q for r in rejected if (q := qcode(r))}  # taken off: not added again
     out: list[Concept] = []
     for s in subjects:
         if not s.creator and qcode(s.code) in wanted:
@@ -143,9 +148,8 @@ def with_media_topics(subjects: list[Concept], lang: str = "") -> list[Concept]:
         out.append(s)
         mapped = media_topic_of(s.code)
         if mapped and mapped not in present:
-            added = Concept(code=mapped, name=label(mapped, lang), creator=MAPPED)
-            present[mapped] = added
-            out.append(added)
+            present.add(mapped)
+            out.append(Concept(code=mapped, name=label(mapped, lang), creator=MAPPED))
     return out if out != subjects else subjects
 
 

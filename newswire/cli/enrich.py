@@ -12,6 +12,7 @@ import typer
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, progress, with_store
 from newswire.enrich.pipeline import enricher_for
 from newswire.errors import NewswireError, NotFound
+from newswire.ingest import with_media_topics
 from newswire.model import NewsItem
 from newswire.settings import steps_setting
 from newswire.store import Store
@@ -43,6 +44,14 @@ def _next(enriched: NewsItem, latest: NewsItem) -> NewsItem:
     )
 
 
+def mapped(item: NewsItem) -> NewsItem:
+    """``item`` with the Media Topics its legacy Subject Codes map to, as reading it would
+    give them now (``ingest.with_media_topics``): an item stored before the mapping (or
+    before a code was in it) carries a code no product, facet or section understands. A
+    withdrawn item is left as it is."""
+    return item if item.pubstatus == "canceled" else with_media_topics(item)
+
+
 def enrich(
     ids: Annotated[
         list[str] | None, typer.Argument(help="Ids of the items to enrich (or --all).")
@@ -62,8 +71,9 @@ def enrich(
     """Enrich stored items again; print the id of each item given a new version.
 
     Only items whose enrichment changed (new places, people, organisations or subjects
-    after the vocabulary or the model changed) get a new version, an update; withdrawn
-    items are left alone, and what editors removed stays removed."""
+    after the vocabulary or the model changed, the Media Topic a legacy IPTC Subject Code
+    maps to) get a new version, an update; withdrawn items are left alone, and what
+    editors removed stays removed."""
     if every == bool(ids):
         raise fail("say which items: some ids, or --all", 2)
     try:
@@ -97,7 +107,7 @@ def enrich(
             for record in records:
                 seen += 1
                 item = record.item
-                enriched = enricher.enrich(item, None)
+                enriched = enricher.enrich(mapped(item), None)
                 if enriched != item:
                     changed += 1
                     batch.append(_next(enriched, item))

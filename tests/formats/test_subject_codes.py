@@ -185,3 +185,54 @@ def test_adding_topics_keeps_what_the_source_gave():
     ]
     assert out[1].name == taxonomy.label(SOCCER, "en")
     assert taxonomy.with_media_topics(out, "en") == out
+    # A topic an editor took off (the item's ``rejected``) is not added again.
+    assert taxonomy.with_media_topics(two, "en", [SOCCER]) == [two[0], *out[2:]]
+
+
+def test_enrich_maps_the_codes_of_items_stored_before_the_mapping(tmp_path):
+    """An archive item stored with ``subj:15054000`` and no Media Topic (taken in before
+    the mapping) gets a new version carrying it from ``newswire enrich --all`` or
+    ``enrich ID``; a topic an editor took off is not put back, a withdrawn item is left
+    alone, and a second run stores nothing."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    old = NewsItem(
+        id="urn:test:subj:old",
+        language="en",
+        headline="Home side wins the league",
+        body=[BODY],
+        subjects=[Concept(code="subj:15054000", name="soccer")],
+    )
+    items = [
+        old,
+        msgspec.structs.replace(old, id="urn:test:subj:one"),
+        msgspec.structs.replace(old, id="urn:test:subj:off", rejected=[SOCCER]),
+        msgspec.structs.replace(old, id="urn:test:subj:gone", pubstatus="canceled"),
+    ]
+    store = open_store(url)
+    try:
+        assert all(r.created for r in store.append_many(items))  # as an old release stored them
+    finally:
+        store.close()
+    steps = {"NEWSWIRE_ENRICH": "language"}
+    one = newswire("enrich", "urn:test:subj:one", db=url, env=steps)
+    assert one.returncode == 0, one.stderr.decode()
+    assert one.stdout.decode().split() == ["urn:test:subj:one"]
+    every = newswire("enrich", "--all", db=url, env=steps)
+    assert every.returncode == 0, every.stderr.decode()
+    assert every.stdout.decode().split() == ["urn:test:subj:old"]
+    again = newswire("enrich", "--all", db=url, env=steps)
+    assert again.returncode == 0 and again.stdout.decode().split() == []
+    store = open_store(url)
+    try:
+        for changed in ("urn:test:subj:old", "urn:test:subj:one"):
+            item = store.get(changed).item
+            assert item.version == 2 and matches(SPORT, item)
+            assert [(s.code, s.creator) for s in item.subjects] == [
+                ("subj:15054000", ""),
+                (SOCCER, MAPPED),
+            ]
+        for kept in ("urn:test:subj:off", "urn:test:subj:gone"):
+            assert store.get(kept).item.version == 1, kept
+            assert not matches(SPORT, store.get(kept).item)
+    finally:
+        store.close()
