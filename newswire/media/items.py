@@ -12,7 +12,9 @@
   its extension (a name given with the upload, or the file's on the command line), else
   the caption's first words (an upload with neither: a page and a feed entry need one).
 - ``description`` the caption; ``byline``, ``credit``, ``copyright_notice``,
-  ``keywords`` as embedded; ``dateline.place`` the city (the country when there is no
+  ``keywords`` as embedded; ``subjects`` the embedded IPTC Subject Codes, each with the
+  Media Topic IPTC maps it to (``taxonomy.with_media_topics``, as for a document);
+  ``dateline.place`` the city (the country when there is no
   city), and the country a place entity (``rel`` ``located``).
 - ``contentcreated``: the embedded date created when it has a time, else the camera's
   capture time, else the date created at midnight; a time without an offset is UTC.
@@ -40,12 +42,14 @@ from datetime import datetime, time
 
 import msgspec
 
+from newswire.access import taxonomy
 from newswire.errors import Conflict, InvalidItem
 from newswire.formats.text import detect_language
 from newswire.media.detect import Kind
 from newswire.media.metadata import plain
 from newswire.media.model import Media
 from newswire.model import (
+    Concept,
     Dateline,
     Entity,
     ItemType,
@@ -199,6 +203,9 @@ def item_of(
         credit=pick(o.credit, info.credit),
         copyright_notice=pick(o.copyright, info.copyright_notice),
         keywords=keywords,
+        subjects=taxonomy.with_media_topics(
+            [Concept(code=code) for code in info.subject_codes], language_tag(lang or "")
+        ),
         dateline=Dateline(place=city or country) if city or country else None,
         entities=[Entity(kind="place", name=country, rel="located")] if country else [],
         contentcreated=_created(info.date_created, info.capture_time),

@@ -42,6 +42,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 QUICKTIME_GROUPS = ("ItemList", "UserData", "Keys", "QuickTime")
 
+SUBJECT_CODES = ("XMP-iptcCore:SubjectCode", "IPTC:SubjectReference")
+"""Where a picture carries IPTC Subject Codes: the IPTC Core's ``SubjectCode`` (eight
+digits each) and IPTC-IIM's Subject Reference (2:12, ``IPTC:15054000:Sport:Soccer:``,
+the code after the provider's ``IPR``). Both are read, XMP's first, each code once."""
+
 DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
 CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
 
@@ -49,6 +54,7 @@ TAGS: tuple[str, ...] = (
     *(t for tags in FIELDS.values() for t in tags if not t.startswith("@")),
     *(f"{g}:{t[1:]}" for tags in FIELDS.values() for t in tags if t.startswith("@")
       for g in QUICKTIME_GROUPS),
+    *SUBJECT_CODES,
     *DATE_CREATED,
     *CAPTURE_TIME,
     "Composite:ImageSize",
@@ -72,6 +78,9 @@ has no limit)."""
 # Embeddings, overrides and isolates: they change the order the text around them shows in.
 _REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _MARKUP = re.compile(r"<[A-Za-z/!?]|&[#A-Za-z0-9]+;")
+_SUBJECT_CODE = re.compile(
+    r"(?:subj:|https?://cv\.iptc\.org/newscodes/subjectcode/)?(\d{8})/?", re.IGNORECASE
+)
 _DATE = re.compile(
     r"(\d{4})[:-](\d{2})[:-](\d{2})"
     r"(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
@@ -129,7 +138,30 @@ def fields(tags: dict[str, Any]) -> dict[str, Any]:
             out[field] = list(dict.fromkeys(w for w in (plain(w, 200) for w in words) if w))
         else:
             out[field] = plain(value, MAX_HEADLINE if field == "headline" else MAX_TEXT)
+    out["subject_codes"] = subject_codes(tags)
     # The IPTC date alone when its time is absent (the composite then has no time either).
     out["date_created"] = iso_date(first(tags, DATE_CREATED))
     out["capture_time"] = iso_date(first(tags, CAPTURE_TIME))
+    return out
+
+
+def subject_codes(tags: dict[str, Any]) -> list[str]:
+    """The IPTC Subject Codes the file carries (``SUBJECT_CODES``), as ``subj:`` QCodes.
+
+    exiftool gives an XMP code as a number when it is one (``-n``): a code with a leading
+    zero (``01000000``) may come without it. A Subject Reference whose ``IPR`` is not
+    ``IPTC`` names another provider's scheme, and is not read."""
+    out: list[str] = []
+    for name in SUBJECT_CODES:
+        values = tags.get(name)
+        for value in values if isinstance(values, list) else [] if values is None else [values]:
+            text = f"{value:08d}" if isinstance(value, int) else str(value).strip()
+            if name.startswith("IPTC:"):
+                ipr, _, rest = text.partition(":")
+                if ipr.strip().upper() != "IPTC":
+                    continue
+                text = rest.partition(":")[0].strip()
+            m = _SUBJECT_CODE.fullmatch(text)
+            if m and (code := f"subj:{m.group(1)}") not in out:
+                out.append(code)
     return out

@@ -37,6 +37,9 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     city: str = ""
     country: str = ""
     keywords: list[str] = msgspec.field(default_factory=list)
+    subject_codes: list[str] = msgspec.field(default_factory=list)
+    """The IPTC Subject Codes embedded (XMP ``Iptc4xmpCore:SubjectCode``, IPTC-IIM 2:12),
+    as ``subj:`` QCodes."""
     date_created: str | None = None
     """When the content was created (IPTC/XMP), ISO 8601: a date, or a date and time with
     the offset when the file gives one."""

@@ -14,7 +14,7 @@ from newswire.ingest import keep_files
 from newswire.media.items import Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem, utcnow
 from newswire.validation import check_item
-from tests.media.files import picture, transparent_png, video
+from tests.media.files import picture, tag, transparent_png, video
 from tests.media.ingest import ARABIC, desk_photo
 
 
@@ -167,3 +167,33 @@ def test_a_providers_media_item_keeps_its_own_renditions(store):
     again = keep_files(store, get("ninjs").parse(msgspec.json.encode(moved)))
     store.append_many(again)
     assert store.get("urn:provider:photo:1").item.renditions[0].href == "https://cdn.example/q.jpg"
+
+
+def test_embedded_subject_codes_are_subjects_with_their_media_topics(pipeline, tmp_path):
+    """A photo's IPTC Subject Codes (XMP's ``Iptc4xmpCore:SubjectCode``, IPTC-IIM's Subject
+    Reference) are its subjects, each with the Media Topic IPTC maps it to, as a
+    document's: a football picture reaches a sport product. Each code once; a reference
+    under another provider's scheme is not an IPTC code."""
+    from newswire.access.products import Product, matches
+    from newswire.model import MAPPED
+
+    photo = picture(tmp_path / "football.jpg", 400, 300)
+    tag(photo, "-XMP-iptcCore:SubjectCode=15054000", "-XMP-iptcCore:SubjectCode=04005004",
+        "-IPTC:SubjectReference=IPTC:15054000:Sport:Soccer:",
+        "-IPTC:SubjectReference=IPTC:01000000:Arts, Culture & Entertainment::",
+        "-IPTC:SubjectReference=XYZ:99000000:Other::",
+        "-IPTC:Headline=Home side wins the league")
+    media = pipeline.take(photo)
+    assert media.info.subject_codes == ["subj:15054000", "subj:04005004", "subj:01000000"]
+    item = check_item(item_of(media, name="football.jpg"))
+    assert [(s.code, s.creator) for s in item.subjects] == [
+        ("subj:15054000", ""),
+        ("medtop:20001065", MAPPED),
+        ("subj:04005004", ""),
+        ("medtop:20001243", MAPPED),
+        ("subj:01000000", ""),
+        ("medtop:01000000", MAPPED),
+    ]
+    assert matches(Product(name="sport", access="full", subjects=["medtop:15000000"]), item)
+    plain_photo = pipeline.take(picture(tmp_path / "plain.jpg", 400, 300))
+    assert item_of(plain_photo).subjects == []
