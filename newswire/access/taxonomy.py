@@ -6,7 +6,8 @@ Topic may be written ``medtop:04000000``, ``04000000`` or
 Retired topics stay in the tree: archived items still carry them.
 
 Legacy IPTC Subject Codes (``subj:15054000``, ``http://cv.iptc.org/newscodes/subjectcode/
-15054000``; NITF's ``tobject.subject``) are no Media Topics: ``media_topic_of`` gives the
+15054000``; NITF's ``tobject.subject``; eight digits alone that are no Media Topic) are no
+Media Topics: ``media_topic_of`` gives the
 topic IPTC maps one to (``newswire/data/subjectcode.csv``, built from IPTC's own export by
 ``scripts/build_subjectcode_map.py``), and ``with_media_topics`` adds it to a subject list.
 
@@ -38,6 +39,9 @@ _MEDTOP = re.compile(
 _SUBJECT_CODE = re.compile(
     r"(?:subj:|https?://cv\.iptc\.org/newscodes/subjectcode/)(\d{8})/?", re.IGNORECASE
 )
+
+
+_BARE = re.compile(r"\d{8}")
 
 
 class Topic(NamedTuple):
@@ -108,16 +112,27 @@ def media_topic_of(code: str) -> str:
     """The Media Topic (QCode) IPTC maps Subject Code ``code`` to, ``""`` if ``code`` is no
     Subject Code or maps to none.
 
+    Eight digits with no scheme (``13010000``, as NTB's and TT's ninjs give them) are a
+    Subject Code when they are no Media Topic: those agencies' codes are Subject Codes
+    (NTB names ``04005000`` "Olje og energi", the Subject Code's "energy and resource";
+    TT's URI for them says ``subref``, IIM's name for Subject Codes), and the 14 codes IPTC
+    maps that are Media Topics too each map to the topic of the same number.
+
     A code IPTC does not map itself takes its broader code's topic: a detail
     (``15054001``) its matter's (``15054000``), a matter its subject's (``15000000``). A
     code mapped to a current and a retired topic takes the current one (the rows come
     current first); one mapped only to a retired topic takes that topic, which stays in
     the tree under its broader topics, so products on those still take the item in.
     """
-    m = _SUBJECT_CODE.fullmatch(code.strip())
-    if not m:
+    code = code.strip()
+    m = _SUBJECT_CODE.fullmatch(code)
+    if m:
+        digits = m.group(1)
+    elif _BARE.fullmatch(code) and not known(code):
+        digits = code
+    else:
         return ""
-    digits, mapping = m.group(1), _subject_codes()
+    mapping = _subject_codes()
     for broader in (digits, digits[:5] + "000", digits[:2] + "000000"):
         if broader in mapping:
             return mapping[broader]

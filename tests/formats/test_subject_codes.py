@@ -18,7 +18,7 @@ from newswire import formats
 from newswire.access import taxonomy
 from newswire.access.products import Product, matches
 from newswire.enrich.pipeline import append_enriched
-from newswire.ingest import parse_bytes
+from newswire.ingest import parse_bytes, with_media_topics
 from newswire.model import MAPPED, Concept, NewsItem
 from newswire.settings import steps_setting
 from newswire.store import open_store
@@ -156,8 +156,41 @@ def test_the_mapping_is_iptcs_and_prefers_the_most_specific_current_topic():
     assert taxonomy.media_topic_of("subj:16009000") == "medtop:20000062"
     assert not taxonomy.topic("medtop:20000062").retired
     # Not Subject Codes: nothing.
-    for code in ("medtop:15000000", "15054000", "genre:Current", "subj:1505400", ""):
+    for code in ("medtop:15000000", "genre:Current", "subj:1505400", "1505400", ""):
         assert taxonomy.media_topic_of(code) == ""
+    # Eight digits with no scheme: a Subject Code when no Media Topic has the number; one
+    # that has is that topic (every code mapped that is a topic too maps to itself).
+    assert taxonomy.media_topic_of("15054000") == SOCCER
+    assert taxonomy.media_topic_of("04000000") == ""
+    for digits, topic in taxonomy._subject_codes().items():
+        assert not taxonomy.known(digits) or topic == f"medtop:{digits}", digits
+
+
+def test_ntbs_bare_subject_codes_get_their_media_topics():
+    """NTB's ninjs (IPTC's example) gives Subject Codes as eight digits with no scheme, each
+    named as the Subject Code is ("Olje og energi": energy and resource), none a Media
+    Topic: each gets the topic IPTC maps it to, so an economy product takes the story in."""
+    from tests.formats.test_ninjs import STANDARDS
+
+    data = (STANDARDS / "ninjs-examples/ninjs3.0_ntb_text.json").read_bytes()
+    [parsed] = formats.get("ninjs").parse(data)
+    item = with_media_topics(parsed)  # what parse_bytes does (the example has no body)
+    assert [(s.code, s.creator) for s in item.subjects] == [
+        ("Innenriks", ""),
+        ("13010000", ""),
+        ("medtop:13000000", MAPPED),
+        ("04011000", ""),
+        ("medtop:20000294", MAPPED),
+        ("04005000", ""),
+        ("medtop:20000256", MAPPED),
+    ]
+    assert matches(Product(name="economy", access="full", subjects=["medtop:04000000"]), item)
+    # TT's 16000000 ("Krig, konflikter och oroligheter") is a Media Topic's number too: read
+    # as that topic, nothing added.
+    tt = [Concept(code="16000000", name="Krig, konflikter och oroligheter")]
+    assert taxonomy.with_media_topics(tt) is tt
+    assert matches(Product(name="war", access="full", subjects=["medtop:16000000"]), NewsItem(
+        id="urn:test:tt", headline="x", subjects=tt))
 
 
 def test_every_mapped_topic_is_in_the_tree_under_a_current_top_level_topic():
