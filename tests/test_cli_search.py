@@ -224,3 +224,26 @@ def test_search_leaves_alone_an_index_a_server_is_building(make_module_store_url
         assert sentinel.exists(), "the folder of the index being built was deleted"
     finally:
         building.close()
+
+
+def test_a_query_beginning_with_a_dash_is_the_query(wire):
+    """``-غزة`` (an exclusion, or a dash an Arabic reader typed) is no option: it is taken
+    as the query wherever it stands, as after ``--``, where click refused it (``No such
+    option: -غ``). An ASCII word click refuses says to put ``--`` before the query."""
+    plain = search_json(wire, "المساعدات -غزة")
+    assert plain["total"] >= 1
+    dashed = run("search", "-غزة المساعدات", "--json", db=wire["db"])
+    db = wire["db"]
+    after = newswire("search", "--json", "--db", db, "--", "-غزة المساعدات", env=node_env(db))
+    assert after.returncode == 0, after.stderr.decode()
+    for result in (dashed.stdout, after.stdout.decode()):
+        assert json.loads(result)["hits"] == plain["hits"]
+    # Only an exclusion: the query's own error, not click's.
+    alone = run("search", "-غزة", "--lang", "ar", db=wire["db"], code=2)
+    assert alone.stderr.startswith("newswire: q:"), alone.stderr
+    assert "option" not in alone.stderr
+    # A value beginning with a dash is still its option's.
+    run("search", "--entity", "-غزة", "المساعدات", db=wire["db"])
+    ascii_word = run("search", "-xyz aid", db=wire["db"], code=2)
+    assert "No such option: -x" in ascii_word.stderr
+    assert "newswire search -- '-xyz aid'" in ascii_word.stderr

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, Annotated
+from shlex import quote
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
+from typer.core import TyperCommand
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, out, progress, with_store
 from newswire.errors import NewswireError
@@ -27,6 +29,37 @@ IndexOption = Annotated[
     typer.Option("--index", envvar=BY_NAME["search_index"].env, help=BY_NAME["search_index"].help),
 ]
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_NO_OPTION = re.compile(r"-+[^\x00-\x7f]")
+"""A word no option can be: dashes, then a letter beyond ASCII (``-غزة``)."""
+
+
+class SearchCommand(TyperCommand):
+    """``newswire search``, which takes a query beginning with ``-`` as the query.
+
+    ``-رفح`` is a query (an exclusion, or a dash an Arabic reader typed) that click would
+    take for the options ``-ر -ف -ح`` and refuse (``No such option: -ر``). Every option is
+    ASCII, so a word of dashes then a letter beyond ASCII that click refuses as an option
+    is the query, as if it came after ``--``; for any other word click refuses (``-x``)
+    the error says to put ``--`` before the query."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click.Context (typer's)
+        try:
+            return super().parse_args(ctx, list(args))
+        except Exception as exc:
+            # click's NoSuchOption (typer's own copy of click since typer 0.28): by name.
+            name = getattr(exc, "option_name", "")
+            if type(exc).__name__ != "NoSuchOption" or not name:
+                raise
+            end = args.index("--") if "--" in args else len(args)
+            for i, word in enumerate(args[:end]):
+                if word.startswith(name) and _NO_OPTION.match(word):
+                    moved = [*args[:i], *args[i + 1 : end], "--", word, *args[end + 1 :]]
+                    return self.parse_args(ctx, moved)  # and the next such word, if any
+            if not name.startswith("--"):
+                word = next((w for w in args[:end] if w.startswith(name)), name)
+                hint = f"a query beginning with - goes after --: newswire search -- {quote(word)}"
+                exc.message = f"{exc}\n{hint}"  # type: ignore[attr-defined]
+            raise
 
 
 def _open_index(store: Store, index: str) -> SearchIndex:
