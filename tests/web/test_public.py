@@ -297,6 +297,20 @@ def test_language_feeds_carry_teasers_linking_to_public_pages(web, everything, s
     assert all("/ar/news/" in e.link for e in parsed.entries)
 
 
+def test_every_atom_entry_has_an_author(web, everything):
+    """RFC 4287 4.1.2: an entry without ``atom:author`` (an item with no byline, as the
+    test items here) needs one on the feed; validators call the feed invalid otherwise."""
+    root = etree.fromstring(web.get("/feeds/ar.atom").content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed_authors = root.xpath("/a:feed/a:author/a:name/text()", namespaces=ns)
+    entries = root.xpath("/a:feed/a:entry", namespaces=ns)
+    assert entries
+    assert feed_authors == [SITE_NAME] or all(
+        e.xpath("a:author/a:name/text()", namespaces=ns) for e in entries
+    )
+    assert any(not e.xpath("a:author", namespaces=ns) for e in entries)  # what it is about
+
+
 def test_a_subject_feed_has_only_that_subject(web, everything, seed, sport):
     for path in ("/feeds/ar/medtop:15000000.rss", "/feeds/ar/15000000.atom"):
         parsed = feedparser.parse(web.get(path).content)
