@@ -399,6 +399,35 @@ def test_an_embargoed_item_is_public_at_its_time(web, desk):
     assert page(uri) in web.get("/ar/").text  # lists follow the log
 
 
+def test_an_item_filed_days_before_its_embargo_lift_is_news_from_the_lift(web, desk):
+    """Filed on Friday under embargo until Monday, a story is published on Monday: the
+    News sitemap (the last two days' publications) lists it then, dated by the lift, and
+    its page's structured data says so, not the filing time three days earlier."""
+    uri = "urn:test:web:weekend-embargo"
+    now = datetime.now(UTC).replace(microsecond=0)
+    filed, lift = now - timedelta(days=3), now - timedelta(minutes=5)
+    doc = ninjs(uri, "تقرير رفع عنه الحظر", ARABIC_SPORT, "ar", subjects=[SPORT])
+    publish(
+        desk,
+        {**doc, "firstCreated": rfc3339(filed), "versionCreated": rfc3339(filed),
+         "embargoedUntil": rfc3339(lift)},
+    )
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    root = etree.fromstring(web.get("/sitemap-news.xml").content)
+    loc = absolute(web, page(uri))
+    [url] = root.xpath(f"//s:url[s:loc='{loc}']", namespaces=ns)
+    assert url.xpath("string(.//news:publication_date)", namespaces=ns) == rfc3339(lift)
+    doc_ = html(web.get(page(uri)))
+    [ld] = doc_.xpath("//script[@type='application/ld+json']/text()")
+    data = json.loads(ld)
+    assert data["datePublished"] == rfc3339(lift)
+    assert data["dateModified"] >= data["datePublished"]
+    assert doc_.xpath("//meta[@property='article:published_time']/@content") == [rfc3339(lift)]
+
+
 def test_a_withdrawn_item_is_gone(web, desk):
     uri = "urn:test:web:withdrawn"
     headline = "خبر سيسحب بعد نشره"

@@ -27,7 +27,7 @@ from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
 from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
-from newswire.web.public.visible import main_subject
+from newswire.web.public.visible import first_public, main_subject
 
 NAV_LANGUAGES = ("ar", "en")
 GROUP_SIZE = 8
@@ -121,7 +121,10 @@ def item_page(
     short = teaser(item, site.teaser_chars)
     paragraphs = short.body
     description = item.lead or (paragraphs[0] if paragraphs else "") or item.headline
+    published = first_public(item)
     when = item.versioncreated or item.firstcreated
+    if when and published and as_utc(when) < published:  # public only since its embargo lift
+        when = published
     subjects: list[dict[str, str]] = []
     for concept in item.subjects:
         name = taxonomy.label(concept.code or concept.uri, page.ui) or concept.name
@@ -146,7 +149,7 @@ def item_page(
         "inLanguage": item.language or page.code,
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
-        "datePublished": iso(item.firstcreated or when),
+        "datePublished": iso(published),
         "dateModified": iso(when),
         "author": author,
         "publisher": {"@type": "Organization", "name": site.name, "url": base},
@@ -184,7 +187,7 @@ def item_page(
         dateline=dateline,
         date=i18n.moment(when, page.ui) if when else "",
         hijri=i18n.hijri(when) if when and page.ui == "ar" else "",
-        published_iso=iso(item.firstcreated),
+        published_iso=iso(published),
         modified_iso=iso(when),
         jsonld=json_ld(ld),
         figure=figure,

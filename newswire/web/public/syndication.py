@@ -31,6 +31,7 @@ from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.public.pages import absolute, iso
 from newswire.web.public.site import Site
+from newswire.web.public.visible import first_public
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -120,7 +121,7 @@ def sitemap(
         publication = etree.SubElement(news, f"{{{NEWS_NS}}}publication")
         etree.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
         etree.SubElement(publication, f"{{{NEWS_NS}}}language").text = code
-        published = item.firstcreated or item.versioncreated
+        published = first_public(item)
         etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
         shown = previews.get(item.id)

@@ -14,7 +14,7 @@ from newswire.access.entitlement import PUBLIC, public_version
 from newswire.model import NewsItem, as_utc
 from newswire.store import Store
 
-__all__ = ["PUBLIC", "listing", "main_subject", "public_time", "within"]
+__all__ = ["PUBLIC", "first_public", "listing", "main_subject", "public_time", "within"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def listing(
             item = found.item
         if subject and not within(item, subject):
             continue
-        if since is not None and as_utc(item.firstcreated or item.versioncreated or now) < since:
+        if since is not None and (first_public(item) or now) < since:
             continue
         out.append(item)
     out.sort(key=public_time, reverse=True)
@@ -62,6 +62,15 @@ def public_time(item: NewsItem) -> datetime:
     """When the item became public: its version time, or its embargo lift if later."""
     times = [as_utc(t) for t in (item.versioncreated, item.embargo_until) if t is not None]
     return max(times) if times else _EPOCH
+
+
+def first_public(item: NewsItem) -> datetime | None:
+    """When the item was first public: first published (``firstcreated``, else its version
+    time), or its embargo lift if that is later. An item filed on Friday under embargo
+    until Monday was published on Monday: in the News sitemap from then on (not left out
+    as two days old), and so dated there and in its page's structured data."""
+    times = [as_utc(t) for t in (item.firstcreated or item.versioncreated, item.embargo_until) if t]
+    return max(times) if times else None
 
 
 def within(item: NewsItem, subject: str) -> bool:
