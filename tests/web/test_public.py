@@ -545,6 +545,12 @@ def test_a_bad_link_outside_the_api_is_a_page_and_the_api_keeps_its_problems(web
     assert '<html lang="ar" dir="rtl"' in page.text
     english = web.get("/en/no/such/thing", headers={"Accept": "text/html,*/*"})
     assert english.status_code == 404 and 'lang="en"' in english.text
+    for probe in ("/etc/passwd", "/js/app.js", "/wp/wp-login.php"):
+        # a crawler's or a scanner's path: no language of "etc", no links to /etc/
+        probed = web.get(probe, headers={"Accept": "text/html"})
+        assert probed.status_code == 404 and '<html lang="ar" dir="rtl"' in probed.text, probe
+        segment = probe.split("/")[1]
+        assert f'"/{segment}/"' not in probed.text and f"/feeds/{segment}." not in probed.text
     api = web.get("/v1/no-such-route", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     plain = web.get("/ar/no-such-page")  # no HTML asked for: the problem body

@@ -434,7 +434,11 @@ def install_not_found(
     app: Starlette, api_not_found: Callable[[Request, Exception], Awaitable[Response]]
 ) -> None:
     """A 404 outside the API is a page (a reader followed a bad link), in the language of
-    the path's first segment when it is one; the API keeps its problem JSON."""
+    the path's first segment when it is one of the site's interface languages, else in
+    the default one; the API keeps its problem JSON. Any two or three letters
+    (``/js/app.js``, ``/etc/passwd``, ``/wp/…``) are not a language: such a page would
+    say ``lang="js"`` and link ``/js/`` and ``/feeds/js.rss``, which answer 200 (the
+    pages of a language with nothing published), new addresses for crawlers each time."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         path = request.url.path
@@ -442,6 +446,6 @@ def install_not_found(
         if path.startswith(_API_PREFIXES) or not wants_html:
             return await api_not_found(request, exc)
         first = path.strip("/").split("/", 1)[0]
-        return _message(request, first if urls.is_lang(first) else i18n.DEFAULT, "missing")
+        return _message(request, first if first in i18n.UI else i18n.DEFAULT, "missing")
 
     app.add_exception_handler(404, not_found)
