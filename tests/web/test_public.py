@@ -428,6 +428,29 @@ def test_an_item_filed_days_before_its_embargo_lift_is_news_from_the_lift(web, d
     assert doc_.xpath("//meta[@property='article:published_time']/@content") == [rfc3339(lift)]
 
 
+def test_feeds_and_lists_date_an_embargoed_story_by_its_lift(web, desk):
+    """A feed reader sorts and shows entries by their dates: a story lifted minutes ago
+    is not three days old there, nor on the home page."""
+    uri = "urn:test:web:weekend-embargo-feeds"
+    now = datetime.now(UTC).replace(microsecond=0)
+    filed, lift = now - timedelta(days=3), now - timedelta(minutes=5)
+    doc = ninjs(uri, "تقرير آخر رفع عنه الحظر", ARABIC_SPORT, "ar", subjects=[SPORT])
+    publish(
+        desk,
+        {**doc, "firstCreated": rfc3339(filed), "versionCreated": rfc3339(filed),
+         "embargoedUntil": rfc3339(lift)},
+    )
+    for path in ("/feeds/ar.rss", "/feeds/ar.atom", "/feeds/ar/15000000.atom"):
+        parsed = feedparser.parse(web.get(path).content)
+        [entry] = [e for e in parsed.entries if e.id == uri]
+        lifted = lift.timetuple()[:6]
+        assert tuple(entry.published_parsed)[:6] == lifted, path
+        assert tuple(entry.updated_parsed)[:6] == lifted, path
+    home = html(web.get("/ar/"))
+    [when] = home.xpath(f"//li[.//a/@href='{page(uri)}']//time/@datetime")
+    assert when == rfc3339(lift)
+
+
 def test_a_withdrawn_item_is_gone(web, desk):
     uri = "urn:test:web:withdrawn"
     headline = "خبر سيسحب بعد نشره"

@@ -27,7 +27,7 @@ from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
 from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
-from newswire.web.public.visible import first_public, main_subject
+from newswire.web.public.visible import as_published, first_public, main_subject
 
 NAV_LANGUAGES = ("ar", "en")
 GROUP_SIZE = 8
@@ -277,7 +277,8 @@ def home_page(
             }
         if subject and len(group["entries"]) >= GROUP_SIZE:
             continue  # a subject shows its latest; "more news" all the rest
-        when = item.versioncreated or item.firstcreated
+        dated = as_published(item)
+        when = dated.versioncreated or dated.firstcreated
         thumb = pictures.thumbnail(key, day, item) if key else None
         group["entries"].append(
             {

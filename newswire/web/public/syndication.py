@@ -31,7 +31,7 @@ from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.public.pages import absolute, iso
 from newswire.web.public.site import Site
-from newswire.web.public.visible import first_public
+from newswire.web.public.visible import as_published, first_public
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -72,7 +72,7 @@ def feed(
     title = f"{site.name} — {words['latest']}"
     if subject:
         title += f" — {taxonomy.label(subject, page.ui)}"
-    teasers = [teaser(item, site.teaser_chars) for item in items]
+    teasers = [teaser(as_published(item), site.teaser_chars) for item in items]
     meta = FeedMeta(
         title=title,
         link=absolute(base, urls.home_path(code)),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
+
 from newswire.access import taxonomy
 from newswire.access.entitlement import PUBLIC, public_version
 from newswire.model import NewsItem, as_utc
 from newswire.store import Store
 
-__all__ = ["PUBLIC", "first_public", "listing", "main_subject", "public_time", "within"]
+__all__ = ["PUBLIC", "as_published", "first_public", "listing", "main_subject", "public_time", "within"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -71,6 +73,17 @@ def first_public(item: NewsItem) -> datetime | None:
     as two days old), and so dated there and in its page's structured data."""
     times = [as_utc(t) for t in (item.firstcreated or item.versioncreated, item.embargo_until) if t]
     return max(times) if times else None
+
+
+def as_published(item: NewsItem) -> NewsItem:
+    """``item`` dated as the public got it: first published at ``first_public``, this
+    version at ``public_time`` (both its embargo lift when that is later), so feeds and
+    lists do not show a story lifted today under the day it was filed."""
+    if item.embargo_until is None:
+        return item
+    return msgspec.structs.replace(
+        item, firstcreated=first_public(item), versioncreated=public_time(item)
+    )
 
 
 def within(item: NewsItem, subject: str) -> bool:
