@@ -7,7 +7,7 @@
   for every version: the URL never changes when the item is updated. ``/news/{id}`` and a
   page asked for under another language answer 301 to this one.
 - ``/{lang}/``: a language's home page; ``/`` answers the Arabic one itself (no redirect),
-  with ``/ar/`` as its canonical address.
+  with ``/ar/`` as its canonical address; ``/{lang}`` answers 301 to ``/{lang}/``.
 - ``/subscribe`` (Arabic) and ``/{lang}/subscribe``: how to become a subscriber.
 - ``/feeds/{lang}.rss``, ``/feeds/{lang}.atom``, ``/feeds/{lang}/{subject}.rss|.atom``.
 - ``/sitemap-news.xml``, ``/robots.txt``.

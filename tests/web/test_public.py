@@ -268,6 +268,14 @@ def test_the_english_home_page(web, english):
     assert "Latest news" in doc.xpath("string(//h1)")
 
 
+def test_a_home_page_without_its_slash_moves_there_for_good(web):
+    for lang in ("ar", "en"):
+        response = web.get(f"/{lang}", follow_redirects=False)
+        assert response.status_code == 301, lang  # not a temporary 307
+        assert response.headers["location"] == f"/{lang}/"
+        assert "max-age" in response.headers["cache-control"]
+
+
 def test_subscribe_pages(web):
     arabic = web.get("/subscribe")
     assert arabic.status_code == 200

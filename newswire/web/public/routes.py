@@ -154,6 +154,13 @@ async def home(request: Request) -> Response:
     return await _home(request, request.path_params["lang"])
 
 
+async def home_bare(request: Request) -> Response:
+    """``/ar`` (a link typed or shortened without the slash): 301 to ``/ar/``. Starlette's
+    own slash redirect is a 307, a temporary move that keeps search engines indexing the
+    address without the slash, and carries no caching headers."""
+    return _moved(urls.home_path(request.path_params["lang"]))
+
+
 def _previews(
     store: Store, site: Site, base: str, items: list[NewsItem], now: datetime, day: int
 ) -> dict[str, syndication.Preview]:
@@ -391,6 +398,7 @@ async def favicon(request: Request) -> Response:
 ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
     ("/", home_default),
     ("/{lang:nwlang}/", home),
+    ("/{lang:nwlang}", home_bare),
     ("/{lang:nwlang}/news/{item_id:path}", item_page),
     ("/news/{item_id:path}", item_permalink),
     ("/subscribe", subscribe_default),
