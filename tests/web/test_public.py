@@ -352,6 +352,23 @@ def test_the_news_sitemap(web, everything, seed, english):
     assert any(loc.endswith(page(english, "en")) for loc in locs)
 
 
+def test_the_news_sitemap_names_chinese_as_google_takes_it(web, desk):
+    """Google's News sitemap takes an ISO 639 code, except Chinese: ``zh-cn`` or
+    ``zh-tw``, never ``zh`` (the page's own address keeps ``/zh/``)."""
+    cases = {"zh-Hant": "zh-tw", "zh-TW": "zh-tw", "zh-Hans": "zh-cn", "zh": "zh-cn"}
+    for tag in cases:
+        publish(desk, ninjs(f"urn:test:web:chinese-{tag}", f"新闻 {tag}", ENGLISH[:1], tag))
+    root = etree.fromstring(web.get("/sitemap-news.xml").content)
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    for tag, expected in cases.items():
+        loc = absolute(web, page(f"urn:test:web:chinese-{tag}", "zh"))
+        [url] = root.xpath(f"//s:url[s:loc='{loc}']", namespaces=ns)
+        assert url.xpath("string(.//news:language)", namespaces=ns) == expected, tag
+
+
 def test_the_favicon_every_face_links_and_browsers_ask_for(web, seed):
     asked = web.get("/favicon.ico", follow_redirects=False)
     assert asked.status_code == 301 and asked.headers["location"] == "/static/favicon.svg"

@@ -120,7 +120,7 @@ def sitemap(
         news = etree.SubElement(url, f"{{{NEWS_NS}}}news")
         publication = etree.SubElement(news, f"{{{NEWS_NS}}}publication")
         etree.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
-        etree.SubElement(publication, f"{{{NEWS_NS}}}language").text = code
+        etree.SubElement(publication, f"{{{NEWS_NS}}}language").text = news_language(item, code)
         published = first_public(item)
         etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
@@ -130,6 +130,19 @@ def sitemap(
             etree.SubElement(image, f"{{{IMAGE_NS}}}loc").text = shown.url
     document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return document
+
+
+_TRADITIONAL = frozenset({"hant", "tw", "hk", "mo"})
+
+
+def news_language(item: NewsItem, code: str) -> str:
+    """The News sitemap's ``news:language``: the ISO 639 code (``code``), except that
+    Google takes Chinese only as ``zh-cn`` (Simplified) or ``zh-tw`` (Traditional: the
+    ``Hant`` script, Taiwan, Hong Kong, Macao), never ``zh``."""
+    if code != "zh":
+        return code
+    subtags = {part.lower() for part in item.language.replace("_", "-").split("-")[1:]}
+    return "zh-tw" if subtags & _TRADITIONAL and "hans" not in subtags else "zh-cn"
 
 
 def sitemap_window(now: datetime) -> str:
