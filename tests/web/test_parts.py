@@ -13,7 +13,7 @@ from newswire.model import NewsItem
 from newswire.store.base import Stored
 from newswire.web import i18n, urls
 from newswire.web.public import cache
-from newswire.web.public.pages import json_ld
+from newswire.web.public.pages import json_ld, og_locale
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -106,6 +106,17 @@ def test_dates_in_arabic_with_hijri():
     assert i18n.moment(when, "ar") == "25 نوفمبر 2026، 02:14 بتوقيت غرينتش"
     assert i18n.hijri(when) == "15 جمادى الآخرة 1448 هـ"
     assert i18n.hijri(datetime(1900, 1, 1, tzinfo=UTC)) == ""  # outside Umm al-Qura
+
+
+def test_open_graph_locales_are_locales():
+    """``language_TERRITORY``: not the code doubled where that is no locale (``ja_JA``,
+    ``zh_ZH``, ``ckb_CKB``), the tag's own territory when it has one."""
+    cases = {
+        "ar": "ar_AR", "ar-EG": "ar_AR", "en": "en_US", "en-GB": "en_GB", "pt-BR": "pt_BR",
+        "tr": "tr_TR", "ja": "ja_JP", "zh": "zh_CN", "zh-Hant": "zh_TW", "zh-Hant-HK": "zh_HK",
+        "ckb": "ckb_IQ", "und": "",
+    }
+    assert {tag: og_locale(i18n.lang(tag)) for tag in cases} == cases
 
 
 def test_json_ld_cannot_close_its_script_element():

@@ -33,7 +33,15 @@ NAV_LANGUAGES = ("ar", "en")
 GROUP_SIZE = 8
 SUMMARY_CHARS = 240
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
-_OG_LOCALES = {"ar": "ar_AR", "en": "en_US", "fa": "fa_IR", "ur": "ur_PK", "he": "he_IL"}
+_OG_LOCALES = {
+    "ar": "ar_AR", "en": "en_US", "fa": "fa_IR", "ur": "ur_PK", "he": "he_IL", "zh": "zh_CN",
+    "ja": "ja_JP", "ko": "ko_KR", "el": "el_GR", "sv": "sv_SE", "da": "da_DK", "uk": "uk_UA",
+    "hi": "hi_IN", "bn": "bn_IN", "cs": "cs_CZ", "sq": "sq_AL", "ku": "ku_TR", "ckb": "ckb_IQ",
+    "ms": "ms_MY", "vi": "vi_VN", "nb": "nb_NO", "et": "et_EE", "ca": "ca_ES", "sl": "sl_SI",
+    "sr": "sr_RS", "kk": "kk_KZ", "hy": "hy_AM", "ka": "ka_GE", "ps": "ps_AF", "sw": "sw_KE",
+}
+"""Open Graph locales (``language_TERRITORY``) of languages whose usual territory is not
+their own code doubled (``tr_TR``, ``fr_FR`` are; ``ja_JA``, ``zh_ZH`` are no locales)."""
 _JSON_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _SCHEMA_TYPES = {"place": "Place", "person": "Person", "organisation": "Organization"}
 """The entities a page names, by kind, and their schema.org type."""
@@ -91,9 +99,24 @@ def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, An
         "subscribe": urls.subscribe_path(page.ui),
         "languages": languages,
         "canonical": absolute(base, path) if path else "",
-        "og_locale": _OG_LOCALES.get(page.code, f"{page.code}_{page.code.upper()}"),
+        "og_locale": og_locale(page),
         "feeds": feeds,
     }
+
+
+def og_locale(page: Lang) -> str:
+    """``og:locale`` of a page: the tag's own territory (``pt-BR`` -> ``pt_BR``; Arabic is
+    ``ar_AR`` whatever the country, the one Arabic locale Facebook knows), else the
+    language's usual one; ``""`` for no language."""
+    if page.code in i18n.UNKNOWN:
+        return ""
+    subtags = page.tag.replace("_", "-").split("-")[1:]
+    region = next((t.upper() for t in subtags if len(t) == 2 and t.isalpha()), "")
+    if page.code == "zh" and not region and "hant" in (t.lower() for t in subtags):
+        region = "TW"
+    if region and page.code != "ar":
+        return f"{page.code}_{region}"
+    return _OG_LOCALES.get(page.code, f"{page.code}_{page.code.upper()}")
 
 
 def _render(name: str, context: dict[str, Any]) -> bytes:
