@@ -6,6 +6,7 @@ embargoed or withdrawn picture."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -226,3 +227,38 @@ def test_the_sitemap_names_picture_previews_as_google_images(site):
         assert "by=public" in loc
     assert images[CLIP] == [] and images[STORY_HELD] == images[STORY_GONE] == []
     assert HELD not in answer.text and GONE not in answer.text
+
+
+def robots_allows(robots: str, path: str) -> bool:
+    """Whether a crawler may fetch ``path`` by ``robots`` as Google and Bing read it
+    (RFC 9309): the longest matching rule wins, ``*`` any characters, ``$`` the end; an
+    Allow wins a tie."""
+    best: tuple[int, bool] = (-1, True)
+    for line in robots.splitlines():
+        field, _, value = line.partition(":")
+        field, value = field.strip().lower(), value.strip()
+        if field not in ("allow", "disallow") or not value:
+            continue
+        pattern = re.escape(value).replace(r"\*", ".*")
+        pattern = pattern[:-2] + "$" if pattern.endswith(r"\$") else pattern
+        if re.match(pattern, path):
+            best = max(best, (len(value), field == "allow"))
+    return best[1]
+
+
+def test_robots_let_crawlers_fetch_the_pictures_the_public_pages_show(site):
+    """Pages, the sitemap's ``image:image`` and ``og:image`` link previews and thumbnails
+    under ``/v1/items/…/renditions/``: a ``Disallow: /v1/`` alone kept every image
+    crawler away from them, the rest of the API stays disallowed."""
+    robots = site.get("/robots.txt").text
+    doc = tree(site.get(page(DESK)))
+    [image] = doc.xpath("//meta[@property='og:image']/@content")
+    home = tree(site.get("/ar/"))
+    shown = [urlsplit(image).path] + [urlsplit(src).path for src in home.xpath("//main//img/@src")]
+    assert len(shown) > 1
+    for path in shown:
+        assert robots_allows(robots, path), path
+    for path in (f"/v1/items/{DESK}", f"/v1/items/{DESK}/versions/1/renditions/original",
+                 "/v1/feed", "/portal", "/console"):
+        assert not robots_allows(robots, path), path
+    assert robots_allows(robots, page(DESK))

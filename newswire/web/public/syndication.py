@@ -54,6 +54,11 @@ class Preview(NamedTuple):
 NO_PREVIEWS: Mapping[str, Preview] = {}
 
 ROBOTS_DISALLOW = ("/v1/", "/portal", "/console", "/login", "/docs", "/openapi.json", "/metrics")
+ROBOTS_ALLOW = ("/v1/items/*/renditions/preview", "/v1/items/*/renditions/thumbnail")
+"""The files the public pages, feeds and sitemap show (``pictures.link``: previews, and
+thumbnails on home pages and as a video's poster) live under ``/v1/``: the longer rule
+wins (RFC 9309), so image crawlers may fetch them and nothing else of the API. What a
+link opens is the signature's business, not robots'."""
 
 
 def feed(
@@ -152,6 +157,7 @@ def sitemap_window(now: datetime) -> str:
 
 def robots(base: str) -> bytes:
     lines = ["User-agent: *", "Allow: /"]
+    lines += [f"Allow: {path}" for path in ROBOTS_ALLOW]
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOW]
     lines += ["", f"Sitemap: {absolute(base, '/sitemap-news.xml')}", ""]
     return "\n".join(lines).encode("utf-8")
