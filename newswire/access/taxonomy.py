@@ -119,7 +119,8 @@ def media_topic_of(code: str) -> str:
     maps that are Media Topics too each map to the topic of the same number.
 
     A code IPTC does not map itself takes its broader code's topic: a detail
-    (``15054001``) its matter's (``15054000``), a matter its subject's (``15000000``). A
+    (``15054001``) its matter's (``15054000``), a matter its subject's (``15000000``), a
+    subject IPTC left unmapped (``16000000``) the top-level topic of its number. A
     code mapped to a current and a retired topic takes the current one (the rows come
     current first); one mapped only to a retired topic takes that topic, which stays in
     the tree under its broader topics, so products on those still take the item in.
@@ -136,7 +137,12 @@ def media_topic_of(code: str) -> str:
     for broader in (digits, digits[:5] + "000", digits[:2] + "000000"):
         if broader in mapping:
             return mapping[broader]
-    return ""
+    # IPTC's export leaves a few subjects unmapped (16000000 "unrest, conflicts and war",
+    # 14000000 "social issue", 08000000 "human interest"): the 17 subjects and the 17
+    # top-level Media Topics were made to match, number for number (16000000 is
+    # "conflict, war and peace"), so an unmapped code takes its subject's topic.
+    top = f"medtop:{digits[:2]}000000"
+    return top if known(top) else ""
 
 
 def with_media_topics(

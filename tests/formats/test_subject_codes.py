@@ -152,6 +152,14 @@ def test_the_mapping_is_iptcs_and_prefers_the_most_specific_current_topic():
     # A detail IPTC does not map takes its matter's topic, then its subject's.
     assert taxonomy.media_topic_of("subj:15054001") == SOCCER
     assert taxonomy.media_topic_of("subj:15999999") == "medtop:15000000"
+    # Subjects IPTC's export leaves unmapped take the top-level topic of their number,
+    # and so do their matters that it leaves unmapped: the war desk's code reaches a
+    # product on conflict, war and peace.
+    for code in ("subj:16000000", "subj:16999000"):
+        assert taxonomy.media_topic_of(code) == "medtop:16000000", code
+    assert taxonomy.media_topic_of("subj:14000000") == "medtop:14000000"
+    assert taxonomy.media_topic_of("subj:08000000") == "medtop:08000000"
+    assert taxonomy.media_topic_of("subj:99000000") == ""
     # Mapped to a current topic and to a retired one: the current one.
     assert taxonomy.media_topic_of("subj:16009000") == "medtop:20000062"
     assert not taxonomy.topic("medtop:20000062").retired
