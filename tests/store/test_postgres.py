@@ -3,9 +3,11 @@ many open at once, URLs, the watch's own connection, a lost connection."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from pkgutil import resolve_name as resolve
@@ -235,6 +237,23 @@ def test_a_store_moves_between_backends_unchanged(store, tmp_path):
         back.close()
 
 
+@contextlib.contextmanager
+def closed(database: str) -> Iterator[None]:
+    """``database`` out of reach: its connections ended and no new ones taken, until the
+    block ends."""
+    admin = f"{POSTGRES}/postgres"
+    sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+    try:
+        sql(
+            admin,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (database,),
+        )
+        yield
+    finally:
+        sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+
+
 def test_a_store_tries_its_database_afresh_however_long_it_was_out_of_reach(
     store, store_url, caplog
 ):
@@ -244,16 +263,9 @@ def test_a_store_tries_its_database_afresh_however_long_it_was_out_of_reach(
     (said once, and said again when the database answers), and the next request begins
     another from one second: a request's 503 names the database it cannot reach."""
     database = store_url.rsplit("/", 1)[1]
-    admin = f"{POSTGRES}/postgres"
     store.append(item("urn:outage:1"))
     caplog.set_level(logging.WARNING, logger="newswire.store.postgres.database")
-    sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
-    try:
-        sql(
-            admin,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-            (database,),
-        )
+    with closed(database):
 
         def refused_naming_it() -> bool:
             try:
@@ -263,8 +275,6 @@ def test_a_store_tries_its_database_afresh_however_long_it_was_out_of_reach(
             return False
 
         retry_until(refused_naming_it, "a round of tries given up", 60)
-    finally:
-        sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
     said = [r.getMessage() for r in caplog.records if "cannot reach" in r.getMessage()]
     assert len(said) == 1, said
     retry_until(lambda: _answers(store), "the database to answer again", 30)
@@ -287,14 +297,7 @@ def test_a_database_out_of_reach_is_not_logged_again_by_each_call_that_fails_of_
     a second per process for as long as the database was gone, after the one line that
     says so. The error says it was logged, and the server's log handler leaves it out."""
     database = store_url.rsplit("/", 1)[1]
-    admin = f"{POSTGRES}/postgres"
-    sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
-    try:
-        sql(
-            admin,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-            (database,),
-        )
+    with closed(database):
 
         def refused() -> Unavailable | None:
             try:
@@ -304,8 +307,6 @@ def test_a_database_out_of_reach_is_not_logged_again_by_each_call_that_fails_of_
             return None
 
         error = retry_until(refused, "the store to find its database out of reach", 60)
-    finally:
-        sql(admin, f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
     config = logging_config("text")
     written = io.StringIO()
     handler = logging.StreamHandler(written)

@@ -424,19 +424,26 @@ def test_an_embargoed_item_is_public_at_its_time(web, desk):
     assert page(uri) in web.get("/ar/").text  # lists follow the log
 
 
-def test_an_item_filed_days_before_its_embargo_lift_is_news_from_the_lift(web, desk):
-    """Filed on Friday under embargo until Monday, a story is published on Monday: the
-    News sitemap (the last two days' publications) lists it then, dated by the lift, and
-    its page's structured data says so, not the filing time three days earlier."""
-    uri = "urn:test:web:weekend-embargo"
+def filed_before_its_lift(desk, uri: str, headline: str) -> datetime:
+    """Publish a sport story filed three days ago under an embargo lifted five minutes
+    ago; its lift."""
     now = datetime.now(UTC).replace(microsecond=0)
     filed, lift = now - timedelta(days=3), now - timedelta(minutes=5)
-    doc = ninjs(uri, "تقرير رفع عنه الحظر", ARABIC_SPORT, "ar", subjects=[SPORT])
+    doc = ninjs(uri, headline, ARABIC_SPORT, "ar", subjects=[SPORT])
     publish(
         desk,
         {**doc, "firstCreated": rfc3339(filed), "versionCreated": rfc3339(filed),
          "embargoedUntil": rfc3339(lift)},
     )
+    return lift
+
+
+def test_an_item_filed_days_before_its_embargo_lift_is_news_from_the_lift(web, desk):
+    """Filed on Friday under embargo until Monday, a story is published on Monday: the
+    News sitemap (the last two days' publications) lists it then, dated by the lift, and
+    its page's structured data says so, not the filing time three days earlier."""
+    uri = "urn:test:web:weekend-embargo"
+    lift = filed_before_its_lift(desk, uri, "تقرير رفع عنه الحظر")
     ns = {
         "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
         "news": "http://www.google.com/schemas/sitemap-news/0.9",
@@ -457,14 +464,7 @@ def test_feeds_and_lists_date_an_embargoed_story_by_its_lift(web, desk):
     """A feed reader sorts and shows entries by their dates: a story lifted minutes ago
     is not three days old there, nor on the home page."""
     uri = "urn:test:web:weekend-embargo-feeds"
-    now = datetime.now(UTC).replace(microsecond=0)
-    filed, lift = now - timedelta(days=3), now - timedelta(minutes=5)
-    doc = ninjs(uri, "تقرير آخر رفع عنه الحظر", ARABIC_SPORT, "ar", subjects=[SPORT])
-    publish(
-        desk,
-        {**doc, "firstCreated": rfc3339(filed), "versionCreated": rfc3339(filed),
-         "embargoedUntil": rfc3339(lift)},
-    )
+    lift = filed_before_its_lift(desk, uri, "تقرير آخر رفع عنه الحظر")
     for path in ("/feeds/ar.rss", "/feeds/ar.atom", "/feeds/ar/15000000.atom"):
         parsed = feedparser.parse(web.get(path).content)
         [entry] = [e for e in parsed.entries if e.id == uri]
