@@ -34,6 +34,7 @@ from newswire.delivery import waiters
 from newswire.delivery.cursor import check_within, parse_cursor
 from newswire.delivery.files import not_modified
 from newswire.formats.base import FeedMeta
+from newswire.settings import setting
 from newswire.web.routing import Router
 
 router = Router(tags=["delivery"])
@@ -249,6 +250,7 @@ def _feed_meta(who: str, base: str) -> FeedMeta:
         language="",
         feed_id=f"{base}v1/feed#{who}",
         item_link=f"{base}v1/items/{{id}}",
+        author=setting("public_name"),  # the agency: Atom's author of entries with no byline
     )
 
 

@@ -36,6 +36,10 @@ class FeedMeta:
     """A stable URI for the feed (Atom ``id``); defaults to ``link``."""
     item_link: str = ""
     """A template for each entry's link, ``{id}`` replaced by the item id (quoted)."""
+    author: str = ""
+    """Who publishes the feed (Atom's feed ``author``, which RFC 4287 4.1.2 requires when
+    an entry has none: an item with no byline); empty: the items' provider, else
+    ``newswire``."""
     next_link: str = ""
     """The next page's URL, for a paged feed (the pull feed): Atom's ``link rel="next"``
     (RFC 5005), JSON Feed's ``next_url``. RSS has no place for it: its ``Link`` header

@@ -218,6 +218,9 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
     if language := _feed_language(items, meta):
         fg.language(language)
     fg.generator("newswire")
+    if kind == "atom" and any(not item.byline for item in items):  # RFC 4287 4.1.2
+        provider = next((item.provider for item in items if item.provider), "")
+        fg.author(name=meta.author or provider or "newswire")
     dates = [_updated(item) for item in items]
     fg.updated(max(dates) if dates else utcnow())
     for item in map(as_entry, items):

@@ -185,6 +185,28 @@ def test_atom_shape():
     assert (cat.get("term"), cat.get("label")) == ("medtop:11000000", "سياسة")
 
 
+def test_an_atom_feed_has_an_author_for_entries_with_no_byline():
+    """RFC 4287 4.1.2: an entry with no author needs the feed's. Items with no byline get
+    the feed's author: the publisher named in FeedMeta, else their provider, else newswire;
+    read back, the entries still have no byline (the feed's author is not theirs)."""
+    plain = NewsItem(id="urn:test:no-byline", headline="h", body=["b"], language="ar")
+
+    def authors(feed: bytes) -> list[str]:
+        root = parse_xml(feed)
+        return [a.findtext(f"{ATOM_NS}name") for a in root.findall(f"{ATOM_NS}author")]
+
+    assert authors(ATOM.render_feed([plain], FeedMeta(author="Anadolu Agency"))) == [
+        "Anadolu Agency"
+    ]
+    supplied = NewsItem(id="urn:test:p", headline="h", body=["b"], provider="AA")
+    assert authors(ATOM.render_feed([plain, supplied], FeedMeta())) == ["AA"]
+    assert authors(ATOM.render(plain)) == ["newswire"]
+    [back] = ATOM.parse(ATOM.render(plain))
+    assert back.byline == ""
+    signed = NewsItem(id="urn:test:signed", headline="h", body=["b"], byline="Ali")
+    assert authors(ATOM.render(signed)) == []  # its entry has its own
+
+
 # --- ingest of real-shaped feeds ---------------------------------------------------------
 
 

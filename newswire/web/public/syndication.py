@@ -84,6 +84,7 @@ def feed(
         description=words["notice"],
         language=code,
         feed_id=absolute(base, urls.feed_path(code, kind, subject)),
+        author=site.name,  # the agency is the author of what its public site publishes
     )
     # The codec links entries to ``item_link`` with the whole id percent-encoded; the
     # public pages keep ``:`` readable (``urls.item_path``), so the links are set here.
@@ -91,10 +92,6 @@ def feed(
     # RSS takes the last link as the channel's <link>: the home page, after the self link.
     self_link = {"href": meta.feed_id, "rel": "self", "type": MEDIA_TYPES[kind]}
     generator.link([self_link, {"href": meta.link, "rel": "alternate"}], replace=True)
-    if kind == "atom":
-        # RFC 4287 4.1.2: an entry without an author (an item with no byline) needs the
-        # feed's; the agency is the author of what its public site publishes.
-        generator.author(name=site.name)
     for entry, item in zip(generator.entry(), teasers, strict=True):
         entry.link(href=absolute(base, urls.item_path(item)), rel="alternate", replace=True)
         if (shown := previews.get(item.id)) is not None:
