@@ -99,6 +99,7 @@ def print_rows(
     ``key list`` on 80 columns showed its three times as ``2026-12-0…``."""
     if out.is_terminal:
         table = _table(header, rows, whole, cut, fold, narrow=False)
+        # The table's own measure, not Measurement.get, which clamps it to the terminal.
         if table.__rich_measure__(out, out.options).maximum > out.width:
             table = _table(header, rows, whole, cut, fold, narrow=True)
         out.print(table)

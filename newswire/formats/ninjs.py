@@ -288,6 +288,11 @@ def _subject_in(obj: Json, where: str) -> Concept:
     return concept
 
 
+def _ident(obj: Json, where: str) -> str:
+    """A concept's or entity's identifier: its ``uri``, else its ``literal``."""
+    return _text(obj, "uri", where) or _text(obj, "literal", where)
+
+
 def _point(obj: Json, where: str) -> tuple[float, float] | None:
     """(latitude, longitude) of a place's ``geoJSON`` (``geojson`` in 2.x): a Point, or a
     Feature whose geometry is one; any other geometry gives none."""
@@ -444,27 +449,22 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         role = _ROLE_SEP.split(_text(src, "role", where).lower())[-1]
         sources.setdefault(role, _text(src, "name", where))
     entities, latin = [], None
-    # The places' first may be the dateline's Latin name with the identifier of the place
-    # resolved (written in full further on, with its coordinates): ``latin_first``.
+    # The first place may be the dateline's Latin name with the identifier of the located
+    # place it names, written in full (with its coordinates) further on.
     places = _objects(doc, "places")
-    latin_first = ""
-    if places and not _point(places[0][1], places[0][0]):
-        first = _text(places[0][1], "uri", places[0][0]) or _text(places[0][1], "literal", places[0][0])
-        if first and any(
-            first in (_text(e, "uri", w), _text(e, "literal", w)) and _point(e, w)
-            for w, e in places[1:]
-            if _text(e, "rel", w) == "located"
-        ):
-            latin_first = first
+    first = (places[0][0], _ident(places[0][1], places[0][0])) if places else ("", "")
+    latin_first = bool(first[1]) and any(
+        _ident(e, w) == first[1] and _text(e, "rel", w) == "located" and _point(e, w)
+        for w, e in places[1:]
+    )
     for kind, key in _KINDS.items():
         for where, e in _objects(doc, key):
             name, rel = _text(e, "name", where), _text(e, "rel", where)
-            ident = _text(e, "uri", where) or _text(e, "literal", where)
-            ident = ident or (_text(e, "id", where) if kind == "event" else "")
+            ident = _ident(e, where) or (_text(e, "id", where) if kind == "event" else "")
             point = _point(e, where) if kind == "place" else None
             if (
                 kind == "place" and rel == "located" and latin is None and not point
-                and (not ident or (ident == latin_first and where == places[0][0]))
+                and (not ident or (latin_first and where == first[0]))
             ):  # the dateline's place in Latin script: a name (of a place written in full)
                 latin = name
                 continue
@@ -481,7 +481,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
 
     subjects, keywords = [], []
     for where, s in _objects(doc, "subjects"):
-        if _text(s, "uri", where) or _text(s, "literal", where):
+        if _ident(s, where):
             subjects.append(_subject_in(s, where))
         elif _text(s, "name", where):
             keywords.append(_text(s, "name", where))
