@@ -26,6 +26,7 @@ calls (``on_headers_complete``, ``on_body``, ``on_message_complete``,
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -52,6 +53,17 @@ class Protocol(HttpToolsProtocol):
     """Its ``newswire_http_answered_at_parse`` counter."""
     _answered = False
     """The request being parsed was answered at its headers: its end is ignored."""
+    _begun = False
+    """A request has begun and not yet ended: the next bytes are not a request line."""
+
+    def data_received(self, data: bytes) -> None:
+        if not self._begun:
+            data = _encode_target(data)
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        self._begun = True
+        super().on_message_begin()
 
     def on_headers_complete(self) -> None:
         if self._answer():
@@ -66,6 +78,7 @@ class Protocol(HttpToolsProtocol):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._begun = False
         if self._answered:
             self._answered = False
             return
@@ -140,6 +153,26 @@ class Protocol(HttpToolsProtocol):
             self.transport.close()
         self.on_response_complete()
         return True
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _encode_target(data: bytes) -> bytes:
+    """The bytes that begin a request, with the request line's non-ASCII bytes
+    percent-encoded (RFC 3986 2.1) as a browser would send them.
+
+    curl sends ``?q=غزة`` as it is typed, in raw UTF-8; httptools' parser refuses any byte
+    over 0x7f in a request line ("Invalid HTTP request received."), where nginx and
+    h11 take it. Encoded, the query reads as the same text: the scope's ``query_string``
+    is what a browser sends for the same URL and the path decodes to the same ``path``.
+    Only the request line is read; headers and bodies are left as they are."""
+    end = data.find(b"\r\n")
+    line = data if end < 0 else data[:end]
+    if line.isascii():
+        return data
+    line = _HIGH.sub(lambda byte: b"%%%02X" % byte[0][0], line)
+    return line if end < 0 else line + data[end:]
 
 
 def _newswire(app: Any) -> Any:

@@ -294,3 +294,36 @@ def test_rate_limits_and_counting_hold(wire):
     assert statuses[:6] == [200] * 6
     # Each page answered counted its one entry, whichever way it went.
     assert metric(ours.url, "newswire_deliveries_total", channel="feed") == delivered + 6
+
+
+def raw_get(server: Server, key: str, target: bytes) -> tuple[int, bytes]:
+    """A GET whose request target goes out byte for byte, as curl sends ``?q=غزة``."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     b"Authorization: Bearer " + key.encode() + b"\r\n\r\n")
+        with sock.makefile("rb") as answer:
+            response = http.client.HTTPResponse(sock)
+            response.fp = answer
+            response.begin()
+            return response.status, response.read()
+
+
+def test_a_request_line_in_raw_utf8_reads_as_its_percent_encoding(wire):
+    """curl does not encode what is typed after ``?``: httptools refused such a request
+    line with a bare "Invalid HTTP request received."; it is read as a browser's."""
+    ours, _, keys, _ = wire
+    key = keys["full"]
+    query = "q=الكامل&lang=ar"
+    encoded = "/v1/search?" + query.replace("الكامل", "%D8%A7%D9%84%D9%83%D8%A7%D9%85%D9%84")
+
+    def found() -> bytes | None:
+        status, body = raw_get(ours, key, encoded.encode())
+        return body if status == 200 and TEXT.encode() in body else None
+
+    expected = retry_until(found, "the search index to take the item in")
+    assert raw_get(ours, key, ("/v1/search?" + query).encode()) == (200, expected)
+    # A path in raw UTF-8 is decoded as its encoding is: a public page not found (404),
+    # not a refused request.
+    status, _ = raw_get(ours, key, "/ar/غير-موجود".encode())
+    status_encoded, _ = raw_get(ours, key, b"/ar/%D8%BA%D9%8A%D8%B1-%D9%85%D9%88%D8%AC%D9%88%D8%AF")
+    assert status == status_encoded == 404
