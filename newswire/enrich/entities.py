@@ -18,6 +18,7 @@ when the vocabulary's ``version()`` changes, checked at most once a second.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -177,8 +178,13 @@ class EntitiesStep:
     def find(self, doc: Document) -> Findings:
         index = self._current()
         mentions: dict[str, list[Match]] = {}
-        for m in index.matcher.find(doc.text):
+        text = doc.text
+        for m in index.matcher.find(text):
             if not _arabic(m.surface) and not m.surface[:1].isupper():
+                continue
+            if _COMPETITION.search(text, max(0, m.start - 8), m.start) and (
+                index.terms[m.key].kind == "place"
+            ):
                 continue
             mentions.setdefault(m.key, []).append(m)
         ranked = sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[1][0].start))
@@ -323,6 +329,11 @@ def _place(
         return local
     found = term or local
     return found if found is not None and found.id in index.terms else None
+
+
+_COMPETITION = re.compile(r"(?:أبطال|أمم|كأس)\s+$")
+"""The word before a place that makes it part of a competition's name, not a place the
+story is about: دوري أبطال أوروبا (the Champions League), كأس أمم أفريقيا, كأس آسيا."""
 
 
 def _arabic(text: str) -> bool:
