@@ -48,10 +48,13 @@ def shipped() -> Model:
         return load(path)
 
 
-def concept(code: str, confidence: float) -> Concept:
+def concept(code: str, confidence: float, lang: str = "") -> Concept:
+    """The topic ``code`` as the machine's subject, named in the item's language ``lang``
+    where IPTC names it in that language (Arabic), else in English: a name under an
+    Arabic item's ``xml:lang`` (NewsML-G2) or shown beside its Arabic text is Arabic."""
     return Concept(
         code=code,
-        name=label(code),
+        name=label(code, lang),
         uri=f"http://cv.iptc.org/newscodes/mediatopic/{code.removeprefix('medtop:')}",
         creator=MACHINE,
         confidence=max(0, min(100, round(confidence * 100))),
@@ -90,11 +93,12 @@ class Subjects:
         (first, p1), (second, p2) = ranked[0], ranked[1]
         if p1 < settings.threshold:
             return Findings()
-        found = [concept(first, p1)]
+        lang = doc.language or doc.found.language or item.language
+        found = [concept(first, p1, lang)]
         if p2 >= settings.threshold and p2 >= settings.second_ratio * p1:
-            found.append(concept(second, p2))
+            found.append(concept(second, p2, lang))
         if first == POLITICS and len(_CONFLICT.intersection(head_terms)) >= 2:
-            found.append(concept(CONFLICT, min(p1, 0.6)))
+            found.append(concept(CONFLICT, min(p1, 0.6), lang))
         return Findings(subjects=found)
 
 
