@@ -17,7 +17,8 @@ entitled to it, or anyone while the item is under embargo or once it is withdraw
 or is a signed link (``expires``, ``by``, ``signature``): signed for ``public`` (the public
 site's pictures), it gets the small renditions of any item the public site shows.
 
-``Range`` (one range) is answered 206 with ``Content-Range``; one past the end is 416.
+``Range`` (one range) is answered 206 with ``Content-Range``; one past the end is 416; an
+``If-Range`` that is not the file's ETag (RFC 9110 13.1.5) gets the whole file.
 
 A plain ``GET`` of a version's rendition with a key (no range, no signature), of a file of
 at most ``FAST_MAX`` bytes whose item's versions this process holds, is answered ahead of

@@ -1,5 +1,5 @@
 """Who may have a stored file (a rendition's blob), and sending it over HTTP: ``ETag``,
-``If-None-Match``, one ``Range``, ``HEAD``; shared by the API's media routes
+``If-None-Match``, one ``Range`` (and its ``If-Range``), ``HEAD``; shared by the API's media routes
 (``newswire.api.media``) and the portal's (``newswire.web.portal.files``).
 
 ``rendition_seen`` is the one rule of who gets which file: the version the caller's
@@ -100,6 +100,18 @@ def span(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def range_applies(etag: str, if_range: str | None) -> bool:
+    """Whether a request's ``Range`` may be answered, given its ``If-Range`` (RFC 9110
+    13.1.5): with none, yes; with an entity tag, only when it is this file's, compared
+    strongly (a weak ``W/`` tag never matches); with a date, never (these answers carry no
+    ``Last-Modified`` to compare it with). When it may not, the whole file is sent: a
+    client resuming a download of the latest version's file, which a new version has
+    replaced, must not get the new file's bytes spliced on to the old file's."""
+    if if_range is None:
+        return True
+    return if_range.strip() == etag
+
+
 def not_modified(etag: str, if_none_match: str | None) -> bool:
     """Whether a request's ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110
     has it for this header: ``W/`` makes no difference) or is ``*`` (any current
@@ -153,8 +165,11 @@ async def send(
     media_type = rendition.content_type or "application/octet-stream"
     if not_modified(out["ETag"], request.headers.get("if-none-match")):
         return Response(status_code=304, headers=out)
+    wanted = request.headers.get("range")
+    if not range_applies(out["ETag"], request.headers.get("if-range")):
+        wanted = None
     try:
-        found = span(request.headers.get("range"), size)
+        found = span(wanted, size)
     except Unsatisfiable as exc:
         answer = unsatisfiable(exc.size)
         answer.headers["Content-Range"] = f"bytes */{exc.size}"

@@ -173,6 +173,25 @@ def test_ranges_etags_and_head(wire):
     assert head.headers["content-length"] == str(len(data))
 
 
+def test_if_range_sends_the_range_of_the_same_file_only(wire):
+    """A download resumed with ``If-Range`` (RFC 9110 13.1.5) gets the rest of the file
+    only if the file is still the one it began: otherwise (another ETag, a weak one, a
+    date) the whole file, never a range of another file to splice on to the first."""
+    server, keys, files, _ = wire
+    data, key = files["original"], keys["full"]
+    latest = f"/v1/items/{PICTURE}/renditions/original"
+    etag = get(server, latest, key).headers["etag"]
+    for where in (latest, path("original")):
+        same = get(server, where, key, Range="bytes=10-", **{"If-Range": etag})
+        assert same.status_code == 206 and same.content == data[10:], where
+        for stale in ('"an-older-file"', f"W/{etag}", "Sat, 05 Dec 2026 17:54:05 GMT"):
+            whole = get(server, where, key, Range="bytes=10-", **{"If-Range": stale})
+            assert whole.status_code == 200 and whole.content == data, (where, stale)
+            assert "content-range" not in whole.headers
+        past = get(server, where, key, Range=f"bytes={len(data)}-", **{"If-Range": '"x"'})
+        assert past.status_code == 200 and past.content == data
+
+
 def test_a_signed_link_works_without_a_key_for_what_the_key_may_have(wire):
     server, keys, files, _ = wire
     made = get(server, f"/v1/items/{PICTURE}/renditions/original/link?ttl=600", keys["full"])
