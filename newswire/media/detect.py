@@ -84,6 +84,13 @@ _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 # QuickTime files from before the ``ftyp`` box start with one of these atoms.
 _QT_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _SVG = re.compile(rb"<svg[\s>/]", re.IGNORECASE)
+# An XML document whose root element is ``svg``: after the XML declaration, comments,
+# processing instructions and a DOCTYPE, the first element.
+_SVG_ROOT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*"
+    rb"<(?:[A-Za-z_][\w.-]*:)?svg[\s>/]",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 def sniff(head: bytes) -> Format | None:
@@ -122,7 +129,11 @@ def _iso_media(head: bytes) -> Format | None:
 
 def other_media(head: bytes) -> str | None:
     """What a picture, video or sound file of a format not accepted here is, from its
-    first bytes (``an AVIF picture``), so that it is refused as that, not read as text."""
+    first bytes (``an AVIF picture``), so that it is refused as that, not read as text.
+    An SVG drawing (XML whose root is ``svg``) is one: sent without its type or name, it is
+    refused as SVG, not read as a document that is no news format."""
+    if _SVG_ROOT.match(head):
+        return "an SVG drawing"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "a GIF picture"
     if head[:2] == b"BM" and head[6:10] == b"\x00\x00\x00\x00" and len(head) >= 26:

@@ -81,6 +81,34 @@ def test_text_is_not_taken_for_another_media_format(text):
 @pytest.mark.parametrize(
     "head",
     [
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- drawn -->\n'
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg onload="x()">',
+        b'<svg:svg xmlns:svg="http://www.w3.org/2000/svg">',
+    ],
+)
+def test_an_svg_drawing_is_another_media_format_whatever_it_starts_with(head):
+    """Sent with no type and no name, it goes to the pipeline, which refuses it as SVG,
+    not to the news formats' parsers ("XML with root element <svg> is none of …")."""
+    assert other_media(head) == "an SVG drawing"
+    with pytest.raises(UnsupportedFormat, match="SVG"):
+        detect(head)
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b'<?xml version="1.0"?>\n<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"><svg/>',
+        b"<nitf><body><body.content><svg/></body.content></body></nitf>",
+    ],
+)
+def test_a_news_document_holding_an_svg_is_not_a_drawing(xml):
+    assert other_media(xml) is None
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
         b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
         b'\xef\xbb\xbf<?xml version="1.0"?>\n<!DOCTYPE svg><svg onload="x()"/>',
         b"  \n<SVG width='10'>",

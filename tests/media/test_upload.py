@@ -103,6 +103,8 @@ BAD_BODIES = [
      "cannot be decoded|cannot be read"),
     ("image/svg+xml", lambda t: SVG, 415, "body", "SVG"),
     ("image/jpeg", lambda t: SVG, 415, "body", "SVG"),
+    ("application/octet-stream", lambda t: SVG, 415, "body", "SVG"),
+    ("", lambda t: SVG, 415, "body", "SVG"),
     ("image/jpeg", lambda t: picture(t / "p.png", 30, 20, fmt="PNG").read_bytes(), 415,
      "Content-Type", "a PNG picture, not the image/jpeg declared"),
     ("image/jpeg", lambda t: b"\xff\xd8\xff" + b"\x00" * (LIMIT + 1), 413, "body", "limit"),
