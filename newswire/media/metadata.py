@@ -4,8 +4,11 @@ Which tag feeds which field is one table (``FIELDS``): for each field, the tags 
 order they are trusted. Where IPTC-IIM, XMP and EXIF say the same thing (caption,
 creator, copyright, keywords, city, country) exiftool's MWG module reconciles them the
 way the Metadata Working Group's guidelines say (the ``MWG:`` tags: XMP unless the IPTC
-block was edited after it, which its digest tells); headline and credit have no MWG tag,
-so XMP comes before IPTC, as MWG would have it. QuickTime's own tags come last, for video.
+block was edited after it, which its digest tells); headline, title, credit and date
+created have no MWG tag, and are read by the same rule (``iim_edited``): XMP first, IPTC
+first when a tool that knows no XMP edited the IPTC block after the XMP was written, so
+that a picture's headline is never older than its caption. QuickTime's own tags come
+last, for video.
 
 Embedded text is untrusted like any text newswire takes in, and is cleaned the same way:
 the characters no XML can carry are removed as ``newswire.validation`` removes them from
@@ -49,6 +52,16 @@ the code after the provider's ``IPR``). Both are read, XMP's first, each code on
 
 DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
 CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
+DIGESTS = ("File:CurrentIPTCDigest", "Photoshop:IPTCDigest")
+"""The IPTC block's digest as it is now, and as the last tool that wrote the XMP too
+recorded it (``iim_edited``)."""
+IIM_OF = {
+    "XMP-photoshop:Headline": "IPTC:Headline",
+    "XMP-dc:Title": "IPTC:ObjectName",
+    "XMP-photoshop:Credit": "IPTC:Credit",
+    "XMP-photoshop:DateCreated": "Composite:DateTimeCreated",
+}
+"""An XMP tag of ``FIELDS`` or ``DATE_CREATED`` -> the IPTC-IIM tag saying the same."""
 
 TAGS: tuple[str, ...] = (
     *(t for tags in FIELDS.values() for t in tags if not t.startswith("@")),
@@ -57,6 +70,7 @@ TAGS: tuple[str, ...] = (
     *SUBJECT_CODES,
     *DATE_CREATED,
     *CAPTURE_TIME,
+    *DIGESTS,
     "Composite:ImageSize",
 )
 """The tags asked of exiftool (``-TAG`` each; the rest of a file's tags are not read)."""
@@ -128,11 +142,35 @@ def first(tags: dict[str, Any], names: tuple[str, ...]) -> Any:
     return None
 
 
+def iim_edited(tags: dict[str, Any]) -> bool:
+    """Whether the IPTC block was changed after the XMP was last written with it: the
+    digest of the block as it is differs from the one recorded beside the XMP (which a
+    tool that knows only IPTC-IIM leaves as it was). MWG's rule, as its tags apply it."""
+    current, recorded = (tags.get(name) for name in DIGESTS)
+    return current is not None and recorded is not None and current != recorded
+
+
+def trusted(tags: dict[str, Any], names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` in the order to trust them in this file: each XMP tag before its IPTC
+    one, unless the IPTC block was edited since (``iim_edited``) and its value is not
+    the XMP's cut short (IPTC-IIM limits lengths, XMP does not)."""
+    if not iim_edited(tags):
+        return names
+    out = list(names)
+    for xmp, iim in IIM_OF.items():
+        if xmp in out and iim in out and out.index(iim) > out.index(xmp):
+            old, new = str(tags.get(xmp) or ""), str(tags.get(iim) or "")
+            if new and not (len(old) > len(new) and old.startswith(new)):
+                out.remove(iim)
+                out.insert(out.index(xmp), iim)
+    return tuple(out)
+
+
 def fields(tags: dict[str, Any]) -> dict[str, Any]:
     """The text and date fields of ``MediaInfo`` from exiftool's tags (``-G1`` names)."""
     out: dict[str, Any] = {}
     for field, names in FIELDS.items():
-        value = first(tags, names)
+        value = first(tags, trusted(tags, names))
         if field == "keywords":
             words = value if isinstance(value, list) else [] if value is None else [value]
             out[field] = list(dict.fromkeys(w for w in (plain(w, 200) for w in words) if w))
@@ -140,7 +178,7 @@ def fields(tags: dict[str, Any]) -> dict[str, Any]:
             out[field] = plain(value, MAX_HEADLINE if field == "headline" else MAX_TEXT)
     out["subject_codes"] = subject_codes(tags)
     # The IPTC date alone when its time is absent (the composite then has no time either).
-    out["date_created"] = iso_date(first(tags, DATE_CREATED))
+    out["date_created"] = iso_date(first(tags, trusted(tags, DATE_CREATED)))
     out["capture_time"] = iso_date(first(tags, CAPTURE_TIME))
     return out
 

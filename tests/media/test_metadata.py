@@ -62,3 +62,18 @@ def test_xmp_comes_before_iptc_and_quicktime_fills_what_they_lack():
     assert got["caption"] == "a video's own description"
     assert got["keywords"] == ["one keyword"]
     assert got["date_created"] is None
+
+
+def test_an_iptc_block_cut_short_does_not_win_over_the_whole_xmp():
+    """IPTC-IIM limits a headline to 256 bytes: an edited block whose headline is the
+    XMP's cut short is not an edit of it (MWG's rule for its own tags)."""
+    whole = "a headline " * 30
+    edited = {"File:CurrentIPTCDigest": "new", "Photoshop:IPTCDigest": "old"}
+    got = fields({**edited, "XMP-photoshop:Headline": whole, "IPTC:Headline": whole[:256]})
+    assert got["headline"] == whole.strip()[: len(got["headline"])]
+    assert len(got["headline"]) > 256
+    got = fields({**edited, "XMP-photoshop:Headline": "old", "IPTC:Headline": "new"})
+    assert got["headline"] == "new"
+    got = fields({"File:CurrentIPTCDigest": "same", "Photoshop:IPTCDigest": "same",
+                  "XMP-photoshop:Headline": "xmp", "IPTC:Headline": "iim"})
+    assert got["headline"] == "xmp"

@@ -72,6 +72,30 @@ def test_xmp_arabic_is_read(pipeline, tmp_path):
     assert info.date_created == "2024-05-01"
 
 
+def test_iptc_edited_after_the_xmp_wins_for_every_field_alike(pipeline, tmp_path):
+    """A desk tool that knows only IPTC-IIM rewrote a picture's headline, caption, credit
+    and date after the XMP was written (the digest recorded beside the XMP no longer
+    matches the IPTC block): every field is the edited one, not a stale headline over a
+    new caption. Untouched (digests agree), XMP is read first, as before."""
+    photo = picture(tmp_path / "edited.jpg", 400, 300)
+    old = {"headline": "Old headline", "caption": "Old caption", "credit": "Old credit"}
+    tag(photo, *(f"-{XMP[k]}={v}" for k, v in old.items()),
+        *(f"-{IPTC[k]}={v}" for k, v in old.items()),
+        "-XMP-photoshop:DateCreated=2024:05:01 10:00:00+03:00",
+        "-IPTC:DateCreated=2024:05:01", "-IPTC:TimeCreated=10:00:00+03:00")
+    tag(photo, "-IPTCDigest<CurrentIPTCDigest")  # as an XMP-aware tool records it
+    info = pipeline.take(photo).info
+    assert (info.headline, info.caption, info.credit) == tuple(old.values())
+    new = {"headline": "New headline", "caption": "New caption", "credit": "New credit"}
+    digest = subprocess.run(["exiftool", "-s3", "-IPTCDigest", str(photo)], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    tag(photo, *(f"-{IPTC[k]}={v}" for k, v in new.items()), "-IPTC:TimeCreated=18:30:00+03:00",
+        f"-IPTCDigest={digest}")  # an IIM-only tool: the recorded digest left as it was
+    info = pipeline.take(photo).info
+    assert (info.headline, info.caption, info.credit) == tuple(new.values())
+    assert info.date_created == "2024-05-01T18:30:00+03:00"
+
+
 def test_iptc_written_in_an_undeclared_arabic_charset_reads_with_the_charset_set(
     pipeline, blobs, tmp_path
 ):
