@@ -4,7 +4,8 @@ One automaton (``newswire.enrich.matcher``) holds the names of the authority fil
 and organisations (``newswire.enrich.vocabulary``, what editors edit) and of the
 gazetteer's places (``newswire.enrich.gazetteer.Gazetteer.match_names``); the vocabulary's
 names come first, so an editor's entry wins a name it shares with a place. Each entity is
-found once, named in the item's language where a name is known, typed, with
+found once, named in the item's language where a name is known (else in the language
+of a name the item used: a German item naming "Netanyahu" shows the English name), typed, with
 ``creator=MACHINE`` and a confidence:
 
 - ``CONFIDENT`` (90) for a name of two words or more, or named more than once;
@@ -300,9 +301,9 @@ class EntitiesStep:
             confidence = CONFIDENT
         else:
             confidence = SHORT
+        language = _shown_language(term, lang, found)
         if term.kind == "place":
-            return place_entity(term, lang, confidence, "mentions")
-        language = lang.split("-", 1)[0].lower()
+            return place_entity(term, language, confidence, "mentions")
         shown = term.names.get(language) or [term.name]
         return Entity(
             kind=term.kind,
@@ -313,6 +314,21 @@ class EntitiesStep:
             confidence=confidence,
             country=term.country,
         )
+
+
+def _shown_language(term: Term, lang: str, found: list[Match]) -> str:
+    """The language whose name of ``term`` an item in ``lang`` shows: its own when the term
+    has a name in it; else the first language whose names hold one the item used (a German
+    item naming "Benjamin Netanyahu" shows the English name, not the Arabic one), so that
+    the name shown is in the item's script; else ``lang`` (the term's main name)."""
+    language = lang.split("-", 1)[0].lower()
+    if term.names.get(language):
+        return language
+    used = {name_key(m.surface) for m in found}
+    for other, names in term.names.items():
+        if any(name_key(name) in used for name in names):
+            return other
+    return language
 
 
 def _place(

@@ -140,3 +140,25 @@ def test_a_name_typed_without_its_latin_diacritics_is_identified_but_not_matched
     doc = Document(item=NewsItem(id="x", headline=text), text=text, language="tr", found=Findings())
     assert [m.name for m in step.find(doc).entities] == ["Mansur Yavaş"]
     assert len(step.find(doc).entities) == 1  # once, from the name as written
+
+
+def test_an_item_in_a_language_the_term_has_no_name_in_shows_the_name_it_used(
+    gazetteer: Gazetteer,
+) -> None:
+    """A German item naming "Benjamin Netanyahu" and "Hamas" (the vocabulary has no
+    German names for them) shows the names it used, in its own script, not the Arabic
+    main names; a term the item names in no known spelling keeps its main name."""
+    text = (
+        "Der israelische Ministerpräsident Benjamin Netanyahu sprach am Samstag.\n"
+        "Der Geheimdienstchef Ibrahim Kalin traf die Hamas. Netanyahu lehnte ab."
+    )
+    item = NewsItem(id="urn:test:de", language="de", headline=text.split("\n")[0])
+    doc = Document(item=item, text=text, language="de", found=Findings())
+    terms = [*TERMS[:1], Term(id="nwv:hamas", kind="organisation", name="حركة حماس",
+                              names={"ar": ["حركة حماس", "حماس"], "en": ["Hamas"]}),
+             Term(id="nwv:netanyahu", kind="person", name="بنيامين نتنياهو",
+                  names={"ar": ["بنيامين نتنياهو"], "en": ["Benjamin Netanyahu", "Netanyahu"]})]
+    found = {e.id: e.name for e in EntitiesStep(terms, gazetteer).find(doc).entities}
+    assert found["nwv:netanyahu"] == "Benjamin Netanyahu"
+    assert found["nwv:hamas"] == "Hamas"
+    assert found["nwv:kalin"] == "Ibrahim Kalin"
