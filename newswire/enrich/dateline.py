@@ -6,6 +6,8 @@
   ``PARIS (AFP) —``, ``WASHINGTON, Jan 5 (Reuters) -``, a bare ``ANKARA`` line before
   one of those): ``newswire.formats.text.own_dateline`` and ``inline_dateline`` are the
   one parser of them.
+- An item whose dateline is text alone (a NewsML-G2 ``dateline`` without ``located``, a
+  ninjs dateline description) gets the place and source read in that text.
 - **Every** item's dateline place (its own or the one read) is resolved in the gazetteer
   (``newswire.enrich.gazetteer``): the finding is a place entity with ``rel="located"``,
   the GeoNames id, country and coordinates, ``creator=MACHINE``.
@@ -130,8 +132,12 @@ class DatelineStep:
     def find(self, doc: Document) -> Findings:
         own = doc.item.dateline
         found: Dateline | None = None
-        if own is not None and own.place:
+        if own is not None and (own.place or own.place_latin):
             term = self.resolve(own)
+        elif own is not None and own.text.strip():
+            # A dateline given only as its text (NewsML-G2's ``dateline`` without
+            # ``located``, ninjs's dateline description): read the place and source in it.
+            found, term = self.read([own.text.strip(), ""])
         else:
             paragraphs = doc.item.body or doc.text.split("\n")[1:]
             lead = doc.item.lead.strip()

@@ -3,7 +3,8 @@
 Who wins, in one place (the steps only find):
 
 - **A declared language and a dateline win**: the machine's are used only where the item
-  has none (an empty language or ``und``).
+  has none (an empty language or ``und``); a dateline given as its text alone keeps it,
+  the place and source read in it filled in.
 - **What the source or an editor gave is kept** (entities, subjects, associations whose
   ``creator`` is not ``MACHINE``), and the machine never adds the same thing again. A
   person, organisation or place they named without an id gets the id of the authority
@@ -135,7 +136,15 @@ class Enricher:
         changes: dict[str, object] = {}
         if found.language and item.language in ("", "und"):
             changes["language"] = found.language
-        if found.dateline is not None and item.dateline is None:
+        given = item.dateline
+        if found.dateline is not None and given is not None and not (given.place or given.place_latin):
+            # A dateline given as text alone: the place and source read in it fill it in.
+            changes["dateline"] = msgspec.structs.replace(
+                found.dateline,
+                text=given.text or found.dateline.text,
+                source=given.source or found.dateline.source,
+            )
+        elif found.dateline is not None and given is None:
             changes["dateline"] = found.dateline
             if item.body and item.lead.strip() == found.dateline.text:
                 # A plain-text item's bare ``ANKARA`` line, which its codec took for the

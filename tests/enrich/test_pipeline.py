@@ -66,6 +66,31 @@ def test_the_seed_item_leaves_with_its_dateline_place_and_the_places_it_names(
     assert (out.headline, out.body, out.dateline) == (seed.headline, seed.body, seed.dateline)
 
 
+G2_TEXT_DATELINE = """<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:test:g2-dl"
+ version="1" standard="NewsML-G2" standardversion="2.35" xml:lang="ar">
+ <itemMeta><itemClass qcode="ninat:text"/><provider qcode="nprov:AA"/>
+  <versionCreated>2026-12-01T10:00:00Z</versionCreated><pubStatus qcode="stat:usable"/></itemMeta>
+ <contentMeta><headline>رئيس الاستخبارات التركي يلتقي وفدا من حماس</headline>
+  <dateline>أنقرة/ الأناضول</dateline></contentMeta>
+ <contentSet><inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml">
+  <head><title>x</title></head><body><p>التقى إبراهيم قالن وفدا من حركة حماس.</p></body></html>
+ </inlineXML></contentSet></newsItem>""".encode()
+
+
+def test_a_dateline_given_as_text_alone_is_read_and_its_place_resolved(
+    text_steps: Enricher,
+) -> None:
+    """A NewsML-G2 item with ``<dateline>أنقرة/ الأناضول</dateline>`` and no ``located``
+    (a ninjs item with only a dateline description alike) keeps its dateline as written,
+    and gets its place and source read in it, the place resolved with its coordinates."""
+    item = formats.detect(G2_TEXT_DATELINE).parse(G2_TEXT_DATELINE)[0]
+    assert item.dateline is not None and not item.dateline.place
+    out = text_steps.enrich(item)
+    assert out.dateline == Dateline(place="أنقرة", source="الأناضول", text="أنقرة/ الأناضول")
+    (located,) = [e for e in out.entities if e.rel == "located"]
+    assert located.id == ANKARA and located.latitude is not None
+
+
 def test_enriching_twice_gives_the_same_item(seed: NewsItem, text_steps: Enricher) -> None:
     once = text_steps.enrich(seed)
     assert text_steps.enrich(once) == once
