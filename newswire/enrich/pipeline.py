@@ -15,7 +15,9 @@ Who wins, in one place (the steps only find):
   no machine subject.
 - **The machine's own annotations are recomputed** on every enrichment (a new version, or
   ``newswire enrich --all`` after the vocabulary changed): those an item carries are
-  replaced by what the steps find now.
+  replaced by what the steps find now. Only the steps run recompute theirs: with
+  ``--steps threads`` (or ``NEWSWIRE_ENRICH`` naming some steps) the machine's places,
+  people and subjects an item carries stay as they are.
 - **What newswire delivered comes back as the machine's.** A format may not say who made
   an annotation (a ninjs place has no ``creator``) or may drop some of its details: an
   annotation an item carries unmarked that the stored version had from the machine is
@@ -132,7 +134,7 @@ class Enricher:
         item = self._resolved(item)
         item = _restored(item, previous)
         rejected = _rejected(item, previous)
-        found = self.findings(item)
+        found = _not_run(item, self.names, self.findings(item))
         changes: dict[str, object] = {}
         if found.language and item.language in ("", "und"):
             changes["language"] = found.language
@@ -188,6 +190,33 @@ class Enricher:
             entities = [step.identify(e, countries) for e in entities]
         entities = _unique(entities)
         return msgspec.structs.replace(item, entities=entities) if entities != item.entities else item
+
+
+def _not_run(item: NewsItem, names: tuple[str, ...], found: Findings) -> Findings:
+    """``found`` with the machine's annotations ``item`` carries that none of the steps
+    ``names`` makes (``newswire enrich --steps threads`` recomputes the links, not the
+    places, people and subjects): kept as they are, where they stood, not taken off. A
+    step newswire does not know may make anything: with one, everything is recomputed."""
+    if not set(names) <= set(STEPS):
+        return found
+    ran = set(names)
+    mine = [e for e in item.entities if e.creator == MACHINE]
+    located = [e for e in mine if e.kind == "place" and e.rel == "located"]
+    mentions = [e for e in mine if e not in located]
+    return msgspec.structs.replace(
+        found,
+        entities=_unique([
+            *(located if "dateline" not in ran else []),
+            *found.entities,
+            *(mentions if "entities" not in ran else []),
+        ]),
+        subjects=found.subjects if "subjects" in ran else [
+            s for s in item.subjects if s.creator == MACHINE
+        ],
+        associations=found.associations if "threads" in ran else [
+            a for a in item.associations if a.creator == MACHINE
+        ],
+    )
 
 
 def _merge(a: Findings, b: Findings) -> Findings:

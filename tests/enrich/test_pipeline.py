@@ -91,6 +91,23 @@ def test_a_dateline_given_as_text_alone_is_read_and_its_place_resolved(
     assert located.id == ANKARA and located.latitude is not None
 
 
+def test_running_some_steps_keeps_what_the_others_found(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    """``newswire enrich --steps entities`` (or ``threads``) recomputes what those steps
+    make, not the dateline's place, the subjects or the links: they are not taken off."""
+    thread = Association(id="urn:test:earlier", type="text", rel="nwrel:sameStory",
+                         creator=MACHINE)
+    politics = msgspec.structs.replace(POLITICS, creator=MACHINE)
+    full = msgspec.structs.replace(
+        text_steps.enrich(seed), subjects=[politics], associations=[thread]
+    )
+    assert any(e.rel == "located" for e in full.entities)
+    assert any(e.rel == "mentions" for e in full.entities)
+    for steps in (["entities"], ["dateline"], ["language"], ["dateline", "entities"]):
+        assert build(Context(), steps).enrich(full, previous=full) == full, steps
+
+
 def test_enriching_twice_gives_the_same_item(seed: NewsItem, text_steps: Enricher) -> None:
     once = text_steps.enrich(seed)
     assert text_steps.enrich(once) == once
