@@ -14,7 +14,7 @@ import pytest
 from newswire import formats
 from newswire.errors import BadInput
 from newswire.settings import MAX_WORKERS_PER_CPU, workers_setting
-from newswire.store import open_store
+from newswire.store import in_memory, open_store
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED, STANDARDS
 from tests.helpers import Server, newswire
@@ -295,6 +295,22 @@ def test_a_metrics_folder_that_cannot_be_used_is_a_clear_error(db, tmp_path):
     assert result.returncode == 2, result.stderr
     assert b"metrics_dir" in result.stderr and str(a_file).encode() in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_a_database_in_memory_is_served_by_one_process(url, tmp_path):
+    # ``sqlite://`` is a database in memory as much as ``sqlite:///:memory:``: served by
+    # two processes, each had a database of its own, and what one stored the other never
+    # showed.
+    log = tmp_path / "serve.log"
+    server = Server(url, "--workers", "2", log=log)
+    try:
+        said = log.read_text()
+    finally:
+        server.close()
+    assert "an in-memory database lives in one process: serving with one" in said, said
+    assert "Started parent process" not in said, said  # no supervisor of N processes
+    assert in_memory(url) and not in_memory(f"sqlite:///{tmp_path / 'x.db'}")
 
 
 def test_more_server_processes_than_the_cpus_can_run_are_refused():

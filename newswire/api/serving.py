@@ -79,7 +79,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from newswire.api.app import create_app
     from newswire.api.protocol import Protocol
     from newswire.logs import logging_config
-    from newswire.store import open_store
+    from newswire.store import in_memory, open_store
 
     common: _ServerOptions = {
         "host": host,
@@ -96,7 +96,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     check_address(host, port)
     _check_index_folder(settings)
     # Live streams never end by themselves: on shutdown, give them a moment, then close.
-    if workers <= 1 or _in_memory(settings.db):
+    if workers <= 1 or in_memory(settings.db):
         application = create_app(settings)
         tune_gc()
         uvicorn.run(application, **common)
@@ -189,7 +189,3 @@ def _check_index_folder(settings: Settings) -> None:
         store.close()
     if path is not None:
         prepare_folder(path)
-
-
-def _in_memory(db: str) -> bool:
-    return db.startswith("sqlite:") and ":memory:" in db

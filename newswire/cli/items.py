@@ -634,6 +634,7 @@ def _server_settings(
     from newswire.bus import open_bus
     from newswire.logs import log_format as checked_log_format
     from newswire.settings import Settings, workers_setting
+    from newswire.store import in_memory
 
     try:
         settings = Settings(db=db, bus=bus, log_format=checked_log_format(log_format))
@@ -641,7 +642,7 @@ def _server_settings(
         processes = workers_setting(workers)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
-    if processes > 1 and db.startswith("sqlite:") and ":memory:" in db:
+    if processes > 1 and in_memory(db):
         if say:
             err.print(
                 "an in-memory database lives in one process: serving with one", highlight=False

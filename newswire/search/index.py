@@ -53,6 +53,7 @@ from newswire.access.products import (
 from newswire.access.taxonomy import lineage
 from newswire.errors import BadInput
 from newswire.model import EntityKind, NewsItem, utcnow
+from newswire.store import in_memory
 from newswire.store.base import Heading, Stored, iso
 from newswire.text.analyze import index_text
 from newswire.text.teaser import teaser
@@ -333,7 +334,7 @@ def _prepared(
     missing = [[seq for seq in chunk if seq not in kept] for chunk in chunks]
     to_make = sum(map(len, missing))
     # Worker processes open the store by its URL: any but one held in this process's memory.
-    on_disk = ":memory:" not in store.url
+    on_disk = not in_memory(store.url)
     with contextlib.ExitStack() as stack:
         if workers > 1 and on_disk and to_make >= PARALLEL_FROM:
             # Spawned, not forked: the parent runs tantivy's and the server's threads.

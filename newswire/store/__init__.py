@@ -15,7 +15,7 @@ BACKENDS: dict[str, str] = {
     "postgres": "newswire.store.postgres:PostgresStore",
 }
 
-__all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "open_store"]
+__all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "in_memory", "open_store"]
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -28,3 +28,17 @@ def open_store(url: str, *, create: bool = True) -> Store:
     module, cls = target.split(":")
     store: Store = getattr(importlib.import_module(module), cls)(url, create=create)
     return store
+
+
+def in_memory(url: str) -> bool:
+    """Whether the store at ``url`` lives in the memory of the process that opens it (an
+    SQLite URL with no file: ``sqlite://``, ``sqlite:///:memory:``, ...), so that no other
+    process, the other server processes included, sees what it holds."""
+    if not url.lower().startswith("sqlite:"):
+        return False
+    from newswire.store.sqlite.connection import database_path
+
+    try:
+        return database_path("sqlite:" + url.split(":", 1)[1]) == ":memory:"
+    except BadInput:
+        return False
