@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -20,6 +21,41 @@ LANGUAGE_TAG = re.compile(
     r"(?:-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*(?:-x(?:-[A-Za-z0-9]{1,8})+)?"
     r"|x(?:-[A-Za-z0-9]{1,8})+)$"
 )
+
+
+_DEPRECATED = frozenset({"in", "iw", "ji", "jw", "mo"})
+"""ISO 639-1 codes withdrawn but still in BCP 47's registry, and still sent (Java's
+``Locale`` wrote ``iw`` and ``in`` for Hebrew and Indonesian)."""
+
+
+@functools.cache
+def _language_subtags() -> frozenset[str]:
+    """Every primary language subtag ISO 639 registers (BCP 47's source): ISO 639-1's two
+    letters, ISO 639-3's and 639-2/B's three (``und``, ``mul``, ``zxx`` among them),
+    ISO 639-5's language families."""
+    import pycountry
+
+    codes = {
+        code
+        for language in pycountry.languages
+        for code in (
+            getattr(language, "alpha_2", ""),
+            language.alpha_3,
+            getattr(language, "bibliographic", ""),
+        )
+        if code
+    }
+    codes.update(family.alpha_3 for family in pycountry.language_families)
+    return frozenset(codes)
+
+
+def unknown_language(tag: str) -> bool:
+    """Whether the primary subtag of ``tag`` (a well-formed BCP 47 tag) names no language:
+    ``xx``, ``qq``, ``zz-ZZ``. ISO 639's private-use range ``qaa``-``qtz`` and a tag of
+    private use only (``x-…``) name languages agreed between the parties."""
+    primary = tag.split("-", 1)[0].lower()
+    private = primary == "x" or (len(primary) == 3 and "qaa" <= primary <= "qtz")
+    return not private and primary not in _DEPRECATED and primary not in _language_subtags()
 
 
 MAX_REASON = 2000
@@ -49,11 +85,13 @@ def content_id(*parts: str) -> str:
     return f"urn:newswire:item:{digest}"
 
 
-def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
+def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = False) -> NewsItem:
     """``item`` if it can be stored, else ``InvalidItem`` naming the field and the reason.
 
     ``characters=False`` skips looking for characters XML cannot carry in the text fields,
     for an item that ``strip_unencodable`` has just cleaned (the id is always checked).
+    ``restoring=True`` (a backup's version, stored before) takes a well-formed language tag
+    whatever language it names, as releases before the ISO 639 check did.
     """
     if not item.id or not item.id.strip():
         raise InvalidItem("an item needs an id", field="id")
@@ -66,6 +104,11 @@ def check_item(item: NewsItem, *, characters: bool = True) -> NewsItem:
         raise InvalidItem(f"version is 1 to {MAX_VERSION}, not {item.version}", field="version")
     if item.language and not LANGUAGE_TAG.fullmatch(item.language):
         raise InvalidItem(f"{item.language!r} is not a BCP 47 language tag", field="language")
+    if item.language and not restoring and unknown_language(item.language):
+        code = item.language.split("-", 1)[0]
+        raise InvalidItem(
+            f"{item.language!r}: {code!r} is no language code of ISO 639", field="language"
+        )
     if item.urgency is not None and not 1 <= item.urgency <= 9:
         raise InvalidItem(f"urgency is 1 (flash) to 9, not {item.urgency}", field="urgency")
     if item.pubstatus not in PUBSTATUSES:

@@ -406,7 +406,7 @@ def _read_export(file: Path) -> list[Stored]:
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 raise fail(f"{file}:{number}: not a newswire export record: {exc}") from None
             try:
-                check_item(record.item)
+                check_item(record.item, restoring=True)
             except NewswireError as exc:
                 raise fail(f"{file}:{number}: {exc}") from None
             records.append(record)

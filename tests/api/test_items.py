@@ -220,6 +220,24 @@ def test_invalid_item_names_the_field(client):
     assert response.json()["field"] == "urgency"
 
 
+@pytest.mark.parametrize("tag", ["xx", "qq", "zz-ZZ", "xyz-Latn"])
+def test_a_language_no_registry_knows_is_refused_and_nothing_stored(client, tag):
+    uri = f"urn:x:lang-{tag}"
+    doc = ninjs_doc(uri, "Headline", "A body.", language=tag)
+    response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "language" and "ISO 639" in problem["detail"]
+    assert client.get(f"/v1/items/{uri}").status_code == 404
+
+
+@pytest.mark.parametrize("tag", ["fa", "ckb", "kmr", "sr-Latn-RS", "zh-Hant-TW", "iw", "qaa", "x-wire"])
+def test_registered_and_private_use_languages_are_taken(client, tag):
+    doc = ninjs_doc(f"urn:x:lang-ok-{tag}", "Headline", "A body.", language=tag)
+    response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS)
+    assert response.status_code == 201, response.text
+
+
 def test_openapi(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/items" in spec["paths"] and "/health" in spec["paths"]
