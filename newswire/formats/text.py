@@ -19,8 +19,10 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
   text, goes to ``footer``, as does all after a ``--`` line (how other footers are written).
-- Language: Arabic script -> ``ar``; Latin -> the one of en, tr, fr, de, es with most
-  stopwords; else ``und`` (BCP 47 "undetermined": the text was looked at).
+- Language: Arabic script -> ``ar``, or ``fa`` when it writes Persian's letters (``ی ک``
+  rather than ``ي ك``, ``پ چ ژ گ``), ``ckb`` or ``ur`` when Sorani Kurdish's or Urdu's
+  besides; Latin -> the one of en, tr, fr, de, es with most stopwords; else ``und`` (BCP 47
+  "undetermined": the text was looked at).
 - id = ``content_id(headline, first paragraph, language)``, stable across ingests;
   ``provider`` = the dateline's source, else the footer's agency; ``firstcreated`` and
   ``versioncreated`` stay ``None``: the store stamps them.
@@ -121,6 +123,15 @@ _STOPWORDS = {
 _STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 # Letters only one of these languages uses: each one present counts as two stopwords.
 _LETTERS = {"tr": "ığş", "de": "ß", "es": "ñ¿¡", "fr": "œèêëâîôûù"}
+# Letters of Arabic script that tell its languages apart: yeh, kaf, teh marbuta and alef
+# maqsura as Arabic writes them; Persian's yeh and keheh and its four letters; what Sorani
+# Kurdish and Urdu write besides (Arabic news writes none of these but in a foreign name).
+_ARABIC_OWN = "يكةى"
+_PERSIAN_OWN = "یکپچژگ"
+_SORANI_OWN = "ەێۆڕڵ"
+_URDU_OWN = "ےںٹڈڑ"
+# Languages written in Arabic script: their datelines are written ``place/ source``.
+_ARABIC_SCRIPT = frozenset({"ar", "fa", "ckb", "ur", "ps"})
 
 
 def _normal(text: str) -> str:
@@ -142,11 +153,26 @@ def footer_agency(paragraph: str) -> str:
     return next((agency for agency, key in _FOOTER_KEYS if key in text), "")
 
 
+def _arabic_script_language(text: str, letters: int) -> str:
+    """``ar``, or the other language of Arabic script ``text`` is in when it writes the
+    letters Arabic does not: Persian's ``ی ک`` for Arabic's ``ي ك`` and ``پ چ ژ گ``;
+    Sorani Kurdish's ``ە ێ ۆ ڕ ڵ`` and Urdu's ``ے ں ٹ ڈ ڑ`` beside them."""
+    arabic = sum(text.count(c) for c in _ARABIC_OWN)
+    persian = sum(text.count(c) for c in _PERSIAN_OWN)
+    if persian <= arabic:
+        return "ar"
+    sorani = sum(text.count(c) for c in _SORANI_OWN)
+    urdu = sum(text.count(c) for c in _URDU_OWN)
+    if max(sorani, urdu) * 20 < letters:  # a name or two in another spelling: Persian
+        return "fa"
+    return "ckb" if sorani >= urdu else "ur"
+
+
 def detect_language(text: str) -> str:
     arabic = len(_ARABIC_LETTER.findall(text))
     latin = sum(1 for c in text if (c.isalpha() and c.isascii()) or "À" <= c <= "ɏ")
     if arabic and arabic >= latin:
-        return "ar"
+        return _arabic_script_language(text, arabic)
     if not latin:
         return "und"
     folded = text.casefold()
@@ -396,7 +422,7 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
         text = ""  # not readable back: write it from place and source instead
     if not text and dl.place:
         place, source = squash(dl.place), squash(dl.source)
-        arabic = item.language.startswith("ar") or (
+        arabic = item.language.split("-")[0] in _ARABIC_SCRIPT or (
             not item.language and bool(_ARABIC.search(place))
         )
         if not source:

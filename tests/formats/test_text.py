@@ -358,10 +358,29 @@ def test_footer_is_recognised_on_normalised_text():
         ("Der Außenminister traf die Delegation", "de"),
         ("Ankara Istanbul", "und"),
         ("Министр сказал", "und"),
+        ("وزیر امور خارجه ترکیه با همتای ایرانی خود در تهران دیدار کرد", "fa"),
+        ("سەرۆکی هەرێمی کوردستان لەگەڵ وەزیری دەرەوەی تورکیا کۆبووەوە", "ckb"),
+        ("وزیر اعظم نے کہا کہ حکومت معیشت کو بہتر بنانے کے لیے اقدامات کر رہی ہے", "ur"),
+        ("التقى وزير الخارجية نظيره الإيراني في طهران وبحثا العلاقات بين البلدين", "ar"),
+        ("قال المتحدث باسم بلدية چنار گلستان إن الأمطار توقفت صباح اليوم", "ar"),  # names
     ],
 )
 def test_detect_language(sample, language):
     assert detect_language(sample) == language
+
+
+def test_a_persian_story_is_persian_and_keeps_its_dateline():
+    text = (
+        "وزیر امور خارجه ترکیه با همتای ایرانی خود در تهران دیدار کرد\n"
+        "دو وزیر درباره روابط دوجانبه و تحولات منطقه گفتگو کردند.\n\n"
+        "تهران/ آناتولی\n"
+        "وزیر امور خارجه ترکیه روز دوشنبه در تهران با وزیر امور خارجه ایران دیدار کرد.\n"
+        "در این دیدار، دو طرف بر گسترش همکاری‌های اقتصادی تأکید کردند.\n"
+    )
+    item = parse_one(text.encode())
+    assert item.language == "fa"
+    assert (item.dateline.place, item.dateline.source) == ("تهران", "آناتولی")
+    assert parse_one(CODEC.render(item)) == item
 
 
 # --- bad input ---------------------------------------------------------------------------
