@@ -69,7 +69,7 @@ made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
-ANALYSIS = "5"
+ANALYSIS = "6"
 """Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
 
 TERMS = "terms"

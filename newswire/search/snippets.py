@@ -109,7 +109,9 @@ class Passage:
             out.append(f"<mark>{escape(text[s:e])}</mark>")
             at = e
         out.append(escape(text[at:end]))
-        return "".join(out)
+        # Marked words with nothing between them are one mark: the characters of a
+        # Chinese or Japanese phrase (each is a word), ``لـCNN``.
+        return "".join(out).replace("</mark><mark>", "")
 
 
 def highlight(text: str, lang: str | None, wanted: set[str]) -> str:

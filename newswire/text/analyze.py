@@ -16,6 +16,8 @@ non-Arabic letters, split where the script changes between Arabic letters and th
   ``أفريل2014`` → ``أفريل`` + ``2014`` (the corpus glues prefixes to numbers and Latin names);
 * ``G20``, ``S9``, ``mp3`` stay whole (Latin letters and digits), and so do Arabic-Indic
   numbers (``٢٠١٨`` → ``2018``);
+* each Han ideograph, hiragana and katakana is a word of its own (Chinese and Japanese
+  put no spaces between words: a query's run of them is a phrase of its characters);
 * everything else separates words, ``.`` and ``,`` included: ``3.5`` is the two terms
   ``3`` and ``5`` and ``1,000`` is ``1`` and ``000`` (a query ``3.5`` analyses the same, and
   as a phrase still finds them); ``l'État`` and ``İstanbul'da`` split at the apostrophe.
@@ -72,6 +74,11 @@ _ARABIC_BLOCKS = (
     (0xFE70, 0xFEFF),
 )
 _PLANES_WITH_MARKS = (range(0x20000), range(0xE0000, 0xE1000))
+# Scripts written without spaces between words: Han ideographs (Chinese, Japanese kanji),
+# hiragana and katakana. Each character is a token of its own, so a query's run of them
+# is a phrase of its characters and finds them wherever they stand, inside a longer run.
+_CJK = "\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
+_CJK_ASTRAL = "\U00020000-\U0003134f"
 _JOINERS = "\u200c\u200d\u00ad"
 
 
@@ -103,10 +110,11 @@ def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
     m = _ranges([c for c in marks if c <= 0xFFFF])
     m_all = _ranges(marks)
     z = re.escape(_JOINERS)
-    o = rf"[^\W_{a}]"  # a letter or digit that is not an Arabic letter
+    o = rf"[^\W_{a}{_CJK}]"  # a letter or digit that is neither Arabic nor CJK
     arabic_run = rf"[{a}][{a}{m}]*"
-    other_run = rf"{o}(?:{o}|[{m_all}])*"
-    word = rf"{arabic_run}(?:[{z}]+{arabic_run})*|{other_run}(?:[{z}]+{other_run})*"
+    other_run = rf"{o}(?:{o}|[{m_all}])*"  # (a rare astral ideograph may join it)
+    cjk = rf"[{_CJK}]|[{_CJK_ASTRAL}]"
+    word = rf"{arabic_run}(?:[{z}]+{arabic_run})*|{cjk}|{other_run}(?:[{z}]+{other_run})*"
     return re.compile(word), re.compile(rf"[{a}]|[\U0001EE00-\U0001EEFF]")
 
 

@@ -383,6 +383,38 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
     assert found("بير") == {"well"}
 
 
+def test_chinese_and_japanese_are_found_by_any_run_of_their_characters(store):
+    """Chinese and Japanese write no spaces between words: a word of a headline or body,
+    a name, any run of characters found in the text finds the item, and is marked whole."""
+    store.append(
+        NewsItem(
+            id="urn:test:zh",
+            language="zh",
+            headline="土耳其总统埃尔多安会见中国外长",
+            body=["埃尔多安表示，土耳其愿与中国深化在能源和贸易领域的合作。"],
+        )
+    )
+    store.append(
+        NewsItem(
+            id="urn:test:ja",
+            language="ja",
+            headline="エルドアン大統領が東京で首相と会談",
+            body=["両首脳はエネルギー分野での協力について話し合った。"],
+        )
+    )
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+    for q in ("会见", "埃尔多安", "能源", "中国外长", "贸易 合作"):
+        assert ids(searcher, q, lang="zh") == {"urn:test:zh"}, q
+    for q in ("会談", "エルドアン", "東京", "エネルギー"):
+        assert ids(searcher, q, lang="ja") == {"urn:test:ja"}, q
+    assert ids(searcher, "外长会见") == set()  # the characters, in this order
+    hit = searcher.search(SearchRequest(q="能源"), ALL).hits[0]
+    assert "<mark>能源</mark>" in hit.snippet
+    assert "<mark>埃尔多安</mark>" in searcher.search(SearchRequest(q="埃尔多安"), ALL).hits[0].headline
+
+
 # --- the index follows the store -------------------------------------------------------
 
 

@@ -72,3 +72,8 @@ def test_a_passage_takes_the_index_text_only_where_it_fits():
         assert given.terms == analysed.terms, text
         assert Passage(text, "ar", "x y").terms == analysed.terms
     assert "" in Passage("غزة ـــ رفح", "ar").terms
+
+
+def test_adjacent_marked_words_are_one_mark():
+    text = "土耳其总统会见中国外长"
+    assert highlight(text, "zh", set(terms("会见", "zh"))) == "土耳其总统<mark>会见</mark>中国外长"

@@ -255,3 +255,15 @@ def test_terms_from_the_cache_are_the_term_functions_cold_warm_and_partly_warm()
     for text in [*TEXTS[:10], *TEXTS[:10], TEXTS[0] + " كلمة_جديدة غزة"]:
         uncached = [t for t in map(fresh._term, analysis._WORD.findall(text)) if t]
         assert fresh.terms(text) == uncached
+
+
+def test_each_han_kana_character_is_a_word_of_its_own():
+    """Chinese and Japanese put no spaces between words: each character is a token, with
+    its own offsets, so that a run of them is a phrase found inside any longer run."""
+    text = "总统会见外长。エルドアン大統領 G20 한국어"
+    tokens = analyze(text, "zh")
+    assert [t.term for t in tokens][:6] == ["总", "统", "会", "见", "外", "长"]
+    assert [text[t.start : t.end] for t in tokens][6:] == [
+        *"エルドアン大統領", "G20", "한국어",
+    ]  # fmt: skip
+    assert [t.position for t in tokens] == list(range(len(tokens)))
