@@ -119,6 +119,25 @@ UI: dict[str, dict[str, str]] = {
 }
 
 
+AUTONYMS: dict[str, str] = {
+    "ar": "العربية", "en": "English", "tr": "Türkçe", "fr": "Français", "es": "Español",
+    "ru": "Русский", "fa": "فارسی", "de": "Deutsch", "bs": "Bosanski", "hr": "Hrvatski",
+    "sr": "Српски", "sq": "Shqip", "mk": "Македонски", "az": "Azərbaycanca", "kk": "Қазақша",
+    "ku": "Kurdî", "kmr": "Kurmancî", "ckb": "کوردی", "id": "Bahasa Indonesia",
+    "ms": "Bahasa Melayu", "sw": "Kiswahili", "ur": "اردو", "pt": "Português",
+    "it": "Italiano", "el": "Ελληνικά", "he": "עברית", "zh": "中文", "ja": "日本語",
+    "ko": "한국어", "uk": "Українська", "nl": "Nederlands", "ps": "پښتو",
+}  # fmt: skip
+"""Each language's name in itself, as a language menu shows it (a reader looks for their
+own language's name, not its code): the languages newswire tells items apart by, and the
+agency's neighbours'."""
+
+
+def autonym(code: str) -> str:
+    """The name of language ``code`` in itself (``Türkçe``), else the code itself."""
+    return AUTONYMS.get(code, code)
+
+
 class Lang(NamedTuple):
     """A page's language: its content language (``tag``) and the interface around it."""
 

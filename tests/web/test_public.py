@@ -509,6 +509,18 @@ def test_an_unknown_language_home_and_item_are_html(web):
     assert missing.status_code == 404 and html(missing).get("lang") == "en"
 
 
+@pytest.mark.parametrize(
+    ("code", "name", "direction"),
+    [("tr", "Türkçe", "ltr"), ("fr", "Français", "ltr"), ("fa", "فارسی", "rtl"), ("zh", "中文", "ltr")],
+)
+def test_a_language_page_names_its_language_in_the_menu_as_its_readers_write_it(
+    web, code, name, direction
+):
+    doc = html(web.get(f"/{code}/"))
+    [link] = doc.xpath("//nav[@class='langs']//a[@aria-current='page']")
+    assert link.text == name and link.get("lang") == code and link.get("dir") == direction
+
+
 # --- caching ------------------------------------------------------------------------------
 
 

@@ -70,7 +70,7 @@ def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, An
     languages = [
         {
             "code": c,
-            "name": i18n.UI[c]["language_name"] if c in i18n.UI else c,
+            "name": i18n.autonym(c),
             "href": urls.home_path(c),
             "dir": i18n.direction(c),
         }
