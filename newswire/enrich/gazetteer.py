@@ -324,8 +324,10 @@ class _Builder:
             local = [
                 translation.gettext(n) for n in (getattr(iso, "common_name", ""), iso.name) if n
             ]
+            # Kept when English writes it too: Türkiye is Turkish's name of Türkiye (an
+            # English one as well), and a Turkish item must show it, not "Turkey".
             wrong = _WRONG_TRANSLATIONS.get((code, lang), frozenset())
-            names[lang] = [n for n in local if n not in english and n not in wrong]
+            names[lang] = [n for n in local if n not in wrong]
         arabic, stem = _ARABIC_COUNTRIES.get(code, ((), ""))
         names["ar"] = [*arabic, *names.get("ar", [])]
         names["und"] = list(_LATIN_COUNTRIES.get(code, ()))

@@ -217,6 +217,25 @@ def test_a_city_arabic_news_names_is_shown_as_arabic_news_writes_it(
     assert dateline is not None and dateline.names["ar"][0] == shown
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "shown"),
+    [
+        ("tr", "Bakan, Türkiye'nin yatırım ortamının güçlendiğini söyledi.", "Türkiye"),
+        ("fr", "Le ministre a rencontré son homologue du Canada mardi.", "Canada"),
+        ("es", "El ministro viajó a Argentina el martes.", "Argentina"),
+    ],
+)
+def test_a_country_is_shown_by_its_name_in_the_items_language_even_when_english_has_it_too(
+    gazetteer: Gazetteer, language: str, text: str, shown: str
+) -> None:
+    """Türkiye is Turkish's name of Türkiye, and one of English's: a Turkish item shows
+    it, not English's first name (Turkey) labelled Turkish."""
+    doc = msgspec.structs.replace(_doc(text), language=language)
+    [country] = EntitiesStep([], gazetteer).find(doc).entities
+    assert country.name == shown
+    assert gazetteer.places[country.id].names[language][0] == shown
+
+
 def test_the_shipped_data_file_is_what_the_packages_give() -> None:
     """``scripts/build_gazetteer.py`` was run after the last change to the gazetteer or
     its sources: the file holds exactly what they give now."""
