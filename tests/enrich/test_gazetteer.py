@@ -161,7 +161,8 @@ def test_a_place_named_like_a_common_word_does_not_match_ordinary_text(
 def test_the_same_words_as_places_are_found_where_they_are_places(gazetteer: Gazetteer) -> None:
     text = "وصل الوفد إلى غزة قادما من أنقرة. Van'da deprem oldu."
     names = {e.name for e in EntitiesStep([], gazetteer).find(_doc(text)).entities}
-    assert {"Gaza", "Ankara", "Van"} <= names
+    # An item of no declared language shows each name in the language it was written in.
+    assert {"غزة", "أنقرة", "Van"} <= names
 
 
 def test_continents_and_countries_in_news_spelling_are_found_in_running_text(
@@ -181,7 +182,7 @@ def test_a_place_in_a_competitions_name_is_not_a_place_of_the_story(gazetteer: G
     text = "تأهل الفريق إلى نهائي دوري أبطال أوروبا وتصفيات كأس أمم أفريقيا وكأس آسيا"
     assert EntitiesStep([], gazetteer).find(_doc(text)).entities == []
     text = "تأهل الفريق إلى نهائي دوري أبطال أوروبا، والتقى الوزير نظراءه في أوروبا"
-    assert [e.name for e in EntitiesStep([], gazetteer).find(_doc(text)).entities] == ["Europe"]
+    assert [e.name for e in EntitiesStep([], gazetteer).find(_doc(text)).entities] == ["أوروبا"]
 
 
 def test_a_stopped_word_leaves_the_place_of_that_name_to_datelines(gazetteer: Gazetteer) -> None:
