@@ -6,15 +6,19 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import msgspec
 
 from newswire.errors import BadInput, InvalidItem
-from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem
+from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem, as_utc
 
 MAX_ID = 1024
 MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
+# The latest embargo a store can keep: embargoes are kept to the second, rounded up (never
+# lifted early), and the second after this one is past the end of the calendar.
+LAST_EMBARGO = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
 LANGUAGE_TAG = re.compile(
     r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
@@ -115,6 +119,8 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
         raise InvalidItem(f"pubstatus is one of {', '.join(PUBSTATUSES)}", field="pubstatus")
     if item.signal is not None and item.signal not in SIGNALS:
         raise InvalidItem(f"signal is one of {', '.join(SIGNALS)}", field="signal")
+    if item.embargo_until is not None and as_utc(item.embargo_until) > LAST_EMBARGO:
+        raise InvalidItem("an embargo is at most 9999-12-31T23:59:59Z", field="embargo")
     if item.replaces is not None and not item.replaces >= 1:
         raise InvalidItem("replaces names an earlier version (1 or more)", field="replaces")
     for entity in item.entities:

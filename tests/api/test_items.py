@@ -220,6 +220,17 @@ def test_invalid_item_names_the_field(client):
     assert response.json()["field"] == "urgency"
 
 
+def test_an_embargo_past_the_end_of_the_calendar_is_refused_naming_it(client):
+    # Kept to the second, rounded up: 23:59:59.5 of 9999-12-31 has no second after it.
+    before = client.get("/ready").json()
+    for when in ("9999-12-31T23:59:59.5Z", "9999-12-31T23:59:59.999999Z"):
+        doc = ninjs_doc("urn:x:embargo-end", embargoedUntil=when)
+        response = client.post("/v1/items", content=json.dumps(doc), headers=NINJS)
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "embargo"
+    assert client.get("/ready").json() == before
+
+
 @pytest.mark.parametrize("tag", ["xx", "qq", "zz-ZZ", "xyz-Latn"])
 def test_a_language_no_registry_knows_is_refused_and_nothing_stored(client, tag):
     uri = f"urn:x:lang-{tag}"
