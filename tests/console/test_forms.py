@@ -62,6 +62,11 @@ def test_a_form_without_the_session_token_is_refused(desk: Desk):
         ({**GOOD, "subjects": "politics"}, 400, "subjects", "politics"),
         ({**GOOD, "embargo": "tomorrow"}, 400, "embargo", "وقت غير مفهوم"),
         ({**GOOD, "embargo": "2020-01-01T10:00"}, 400, "embargo", "هذا الوقت مضى"),
+        ({**GOOD, "urgency": "²"}, 400, "urgency", "من 1 إلى 9"),
+        ({**GOOD, "urgency": "1" * 5000}, 400, "urgency", "من 1 إلى 9"),
+        ({**GOOD, "embargo": "9999-12-31T23:59:59.5"}, 400, "embargo", "وقت غير مفهوم"),
+        ({**GOOD, "embargo": "0001-01-01T00:00+01:00"}, 400, "embargo", "وقت غير مفهوم"),
+        ({**GOOD, "embargo": "9999-12-31T23:59:59-01:00"}, 400, "embargo", "وقت غير مفهوم"),
         ({**GOOD, "language": "not a tag"}, 400, "language", "BCP 47"),
     ],
 )

@@ -337,9 +337,11 @@ def _urgency(value: str, w: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 9:
+    # Not isdigit(): it is true of "²" too, which int() does not read (nor 5,000 digits).
+    number = int(value) if value.isdecimal() and len(value) <= 2 else 0
+    if not 1 <= number <= 9:
         raise FormErrors({"urgency": w["err_urgency"]}, 400)
-    return int(value)
+    return number
 
 
 def _embargo(value: str, w: dict[str, str], keep: datetime | None) -> datetime | None:
@@ -349,10 +351,10 @@ def _embargo(value: str, w: dict[str, str], keep: datetime | None) -> datetime |
         return None
     try:
         when = as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
+        if when.microsecond:
+            when = when.replace(microsecond=0) + timedelta(seconds=1)  # never lifted early
+    except (ValueError, OverflowError):  # OverflowError: before year 1 or after 9999 in UTC
         raise FormErrors({"embargo": w["err_embargo"]}, 400) from None
-    if when.microsecond:
-        when = when.replace(microsecond=0) + timedelta(seconds=1)  # never lifted early
     if when <= utcnow() and (keep is None or as_utc(keep) != when):
         raise FormErrors({"embargo": w["err_embargo_past"].format(when=when_text(when))}, 400)
     return when
@@ -460,7 +462,7 @@ def build(
     try:
         item = check_item(item)
     except NewswireError as exc:
-        field = exc.field if exc.field in ("urgency", "language") else "text"
+        field = exc.field if exc.field in ("urgency", "language", "embargo") else "text"
         if not pasted and exc.field in CONTENT:
             field = exc.field
         raise FormErrors({field: w["err_item"].format(detail=exc.detail)}, exc.status) from None
