@@ -140,7 +140,7 @@ def embargo_of(value: str) -> datetime:
     naming it when it is none."""
     try:
         return as_utc(datetime.fromisoformat(value.strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: before year 1 in UTC
         raise InvalidItem(
             f"{value!r} is not a time (ISO 8601: 2025-03-01T12:00:00Z)", field="embargo"
         ) from None
