@@ -288,8 +288,23 @@ class PageRoute(APIRoute):
 
 
 def login_url(request: Request) -> str:
+    """The login page, and after it the page asked for; for a form sent once the session
+    had ended (a POST), the page the form was on (its ``Referer``, when it is of this
+    site): the form's own path answers no GET, and a form is not sent again by a login."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method not in ("GET", "HEAD"):
+        here = _form_page(request) or here
     return "/login?next=" + quote(here, safe="/")
+
+
+def _form_page(request: Request) -> str:
+    """The path (and query) of the request's ``Referer`` when it names this site, else ""."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    host = request.headers.get("host", "")
+    if referer.scheme not in ("http", "https") or not host or referer.netloc != host:
+        return ""
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_next(path, "")
 
 
 def login_redirect(request: Request) -> Response:

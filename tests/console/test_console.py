@@ -11,11 +11,14 @@ from urllib.parse import quote
 from newswire.formats.text import CODEC
 from tests.conftest import SEED
 from tests.console.conftest import (
+    EDITOR,
     OPERATOR,
+    PASSWORD,
     READER,
     Desk,
     api_path,
     console_path,
+    csrf_of,
     post_form,
     public_path,
 )
@@ -63,6 +66,31 @@ def test_no_login_is_sent_to_the_login_page(desk: Desk):
         answer = c.post("/console/items", data={"action": "preview", "text": SEED_TEXT})
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/login?next=/console")
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page(desk: Desk):
+    # The form's own path answers no GET: after logging in again the editor must land on
+    # the page the form was on (a 405 problem or a 404 page before), never another site.
+    page = console_path("urn:x:1")
+    with desk.login() as c:
+        token = csrf_of(c.get("/console").text)
+        assert c.post("/logout", data={"csrf": token}).status_code == 303
+        for path, referer, back in (
+            ("/console/items", f"{desk.server.url}/console?lang=en", "/console?lang=en"),
+            (f"{page}/withdraw", f"{desk.server.url}{page}", page),
+            (f"{page}/withdraw", "https://elsewhere.example/console", f"{page}/withdraw"),
+            ("/console/items", "", "/console/items"),
+        ):
+            headers = {"Referer": referer} if referer else {}
+            data = {"csrf": token, "reason": "r", "action": "publish"}
+            answer = c.post(path, data=data, headers=headers)
+            assert answer.status_code == 303, answer.text
+            assert answer.headers["location"] == "/login?next=" + quote(back, safe="/"), path
+        form = c.get("/login", params={"next": "/console?lang=en"})
+        login = {"csrf": csrf_of(form.text), "email": EDITOR, "password": PASSWORD}
+        done = c.post("/login", data={**login, "next": "/console?lang=en"})
+        assert done.headers["location"] == "/console?lang=en"
+        assert c.get(done.headers["location"]).status_code == 200
 
 
 def test_a_subscriber_account_is_forbidden(desk: Desk):
