@@ -69,7 +69,7 @@ _ITEM_BODY = {
             **{
                 codec.media_type: {
                     "schema": {
-                        "type": "object" if codec.media_type.endswith("json") else "string"
+                        "type": "object" if codec.is_json else "string"
                     }
                 }
                 for codec in formats.CODECS.values()
@@ -470,7 +470,7 @@ def _versions(
             "href": f"/v1/items/{quote(item_id, safe='')}?version={item.version}",
             "format": codec.name,
         }
-        if codec.media_type.endswith("json"):
+        if codec.is_json:
             entry["item"] = msgspec.Raw(data)
         else:
             entry["content"] = data.decode("utf-8")

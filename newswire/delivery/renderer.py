@@ -158,7 +158,7 @@ class Renderer:
         data = self._cached(key)
         if data is None:
             body = self.render(seq, item, fmt, access)
-            if formats.get(fmt).media_type.endswith("json"):
+            if formats.get(fmt).is_json:
                 data = b'"item":' + msgspec.json.format(body, indent=0).rstrip()
             else:
                 data = b'"content":' + _STRING(body.decode("utf-8"))

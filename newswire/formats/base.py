@@ -56,6 +56,13 @@ class Codec:
     can_render: bool = True
     is_feed: bool = False
 
+    @property
+    def is_json(self) -> bool:
+        """Whether a rendering is a JSON document: a delivery envelope carries it as JSON
+        (``"item"``), the others as a string (``"content"``). Told by the media type's
+        essence, without its parameters (ninjs 2's ``…+json;version=2``)."""
+        return self.media_type.split(";", 1)[0].strip().endswith("json")
+
     def sniff(self, data: bytes) -> bool:
         return False
 

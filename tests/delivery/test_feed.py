@@ -247,3 +247,16 @@ def test_rss_and_atom_feeds_link_to_the_next_page(wire, fmt, media_type):
 def test_feed_format_refusals(wire):
     unknown = wire.client("delta").get("/v1/feed", params={"format": "docx"})
     assert unknown.status_code == 400 and unknown.json()["field"] == "format"
+
+
+@pytest.mark.parametrize("fmt", ["ninjs", "ninjs2"])
+def test_every_ninjs_version_is_embedded_as_json_under_item(wire, fmt):
+    # ninjs 2's media type carries a parameter (…+json;version=2): its entries were a
+    # JSON string under "content", which a client had to decode a second time.
+    start = wire.last_seq()
+    wire.publish(economy(f"urn:feed:embedded:{fmt}"))
+    page = wire.client("delta").get("/v1/feed", params={"after": start, "format": fmt}).json()
+    (entry,) = page["items"]
+    assert "content" not in entry and entry["format"] == fmt
+    assert entry["item"]["uri"] == f"urn:feed:embedded:{fmt}"
+    assert entry["item"]["standard"]["version"] == ("3.1" if fmt == "ninjs" else "2.2")
