@@ -21,7 +21,7 @@ from newswire.errors import ParseError
 
 ALLOWED_TAGS = set(
     "p br h2 h3 h4 h5 h6 blockquote ul ol li a strong em b i u sub sup q cite abbr span"
-    " table thead tbody tr th td pre code hr".split()
+    " table caption thead tbody tfoot tr th td pre code hr".split()
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
@@ -30,7 +30,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "*": {"dir", "lang"},
 }
-BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "td", "th")
+BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "caption", "td", "th")
 
 
 def squash(text: str) -> str:
@@ -131,12 +131,36 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
     return blocks
 
 
+def _table_in_order(table: lxml_html.HtmlElement) -> None:
+    """A table's parts in HTML's order, one of each: ``caption``, ``thead``, one ``tbody``
+    with every other row (a second ``tbody``, loose ``tr``), ``tfoot``. The formats that
+    embed the body as XML (NITF's table takes one ``tbody``, its ``tfoot`` before it)
+    can then each write it in their own order, and read it back to the same body."""
+    caption, head, foot = (table.find(tag) for tag in ("caption", "thead", "tfoot"))
+    body = lxml_html.Element("tbody")
+    for child in list(table):
+        table.remove(child)
+        if child is caption or child is head or child is foot:
+            continue
+        if child.tag in ("thead", "tbody", "tfoot"):
+            body.extend(list(child.iterchildren("tr")))
+        elif child.tag == "tr":
+            body.append(child)
+    table.text = None
+    for part in (caption, head, body if len(body) else None, foot):
+        if part is not None:
+            part.tail = None
+            table.append(part)
+
+
 def canonical_html(fragment: str) -> str:
     """Sanitised, XHTML-serialised body; ``canonical_html(canonical_html(x)) == ...(x)``."""
     parts = []
     for block in _fragments(sanitize(fragment)):
         if block.tag != "hr" and not squash(block.text_content()) and not len(block):
             continue
+        for table in list(block.iter("table")):
+            _table_in_order(table)
         parts.append(etree.tostring(block, method="xml", encoding="unicode", with_tail=False))
     return "\n".join(parts)
 

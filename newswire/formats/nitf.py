@@ -91,8 +91,10 @@ SAME: tuple[str, ...] = (
     "pre",
     "hr",
     "table",
+    "caption",
     "thead",
     "tbody",
+    "tfoot",
     "tr",
 )
 SAME += ("th", "td", "em")
@@ -100,7 +102,7 @@ TO_NITF = {t: (t, "") for t in SAME} | {t: ("em", t) for t in AS_EM}
 TO_NITF |= {h: ("hl2", h) for h in HEADINGS} | {"h2": ("hl2", ""), "span": ("lang", "")}
 TO_NITF["blockquote"] = ("bq", "")
 FROM_NITF = {t: t for t in SAME} | {"hl2": "h2", "bq": "blockquote", "lang": "span"}
-FROM_NITF |= {"tfoot": "tbody", "dl": "ul", "dt": "li", "dd": "li", "credit": "p"}
+FROM_NITF |= {"dl": "ul", "dt": "li", "dd": "li", "credit": "p"}
 DROP = ("media", "note", "tobject", "key-list", "datasource", "byline", "dateline", "abstract")
 BLOCKS = ("p", "hl2", "ul", "ol", "table", "pre", "hr", "bq")
 ID_ATTRS = {"location": ("code-source", "location-code")}  # (taxonomy, code) attribute names
@@ -232,6 +234,16 @@ def nitf_from_html(fragment: str) -> list[etree._Element]:
             el.tag = tag
         for bq in list(root.iter("bq")):
             _blockify(bq)
+        for foot in list(root.iter("tfoot")):
+            # NITF (as XHTML 1) has the footer before the body rows; HTML after them.
+            table = foot.getparent()
+            before = None if table is None else table.find("thead")
+            if before is None and table is not None:
+                before = table.find("caption")
+            if before is not None:
+                before.addnext(foot)
+            elif table is not None:
+                table.insert(0, foot)
         for el in root.iter():
             el.tag = f"{{{NS}}}{el.tag}"
         out.append(root)

@@ -225,6 +225,32 @@ def test_body_tags_nitf_lacks_map_to_nitf_and_back():
     assert back.body == body
 
 
+def test_a_table_with_a_caption_a_footer_and_two_bodies_validates_and_round_trips():
+    # A caption and a footer (a market table's) were stripped by the sanitiser, their
+    # text left loose in the table and the footer's rows after its tbody: NITF the XSD
+    # refuses. The table now keeps them, in HTML's order in the body and NITF's in NITF.
+    html = (
+        "<table><caption>أسعار <b>الإغلاق</b></caption>"
+        "<thead><tr><th>سهم</th><th>سعر</th></tr></thead>"
+        "<tbody><tr><td>أ</td><td>1</td></tr></tbody><tbody><tr><td>ب</td><td>2</td></tr></tbody>"
+        "<tfoot><tr><td>المصدر</td><td>البورصة</td></tr></tfoot></table>"
+    )
+    body, body_html = make_body(html=html)
+    assert body_html == (
+        "<table><caption>أسعار <b>الإغلاق</b></caption>"
+        "<thead><tr><th>سهم</th><th>سعر</th></tr></thead>"
+        "<tbody><tr><td>أ</td><td>1</td></tr><tr><td>ب</td><td>2</td></tr></tbody>"
+        "<tfoot><tr><td>المصدر</td><td>البورصة</td></tr></tfoot></table>"
+    )
+    out = CODEC.render(NewsItem(id="urn:x:table", headline="h", body=body, body_html=body_html))
+    doc = assert_valid(out)
+    (table,) = doc.xpath("//n:body.content/n:table", namespaces=NS)
+    assert [etree.QName(c).localname for c in table] == ["caption", "thead", "tfoot", "tbody"]
+    back = CODEC.parse(out)[0]
+    assert back.body_html == body_html and back.body == body
+    assert body[0] == "أسعار الإغلاق"  # the caption is a paragraph of the plain body
+
+
 # -- parsing NITF written by others ---------------------------------------------------------------
 
 
