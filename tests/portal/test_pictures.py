@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 
 from tests.helpers import retry_until, services
-from tests.media.files import video
+from tests.media.files import picture, video
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import World, ninjs
 from tests.portal.test_live import read_events
@@ -177,6 +177,38 @@ def test_nobody_else_gets_a_file(world: World, photo: bytes):
     with world.login("reader@other.example") as c:  # English products only
         assert c.get(url).status_code == 404
         assert PHOTO not in c.get("/portal").text
+
+
+UNNAMED = "urn:test:portal:unnamed"
+UNNAMED_STORY = "urn:test:portal:unnamed-story"
+
+
+def test_a_picture_with_no_headline_or_caption_is_named_by_its_id(
+    world: World, tmp_path_factory
+):
+    """A picture posted with no name, headline or caption (none in the file, none asked
+    for) has no headline: the wire, a search, its page and a story's gallery name it by
+    its id rather than show an empty heading or a link with no name."""
+    data = picture(tmp_path_factory.mktemp("unnamed") / "u.jpg", 900, 600).read_bytes()
+    with world.server.client(world.publish_key) as c:
+        posted = c.post("/v1/items", content=data, params={"id": UNNAMED, "lang": "ar"},
+                        headers={"Content-Type": "image/jpeg"})
+        assert posted.status_code == 201, posted.text
+    world.publish(ninjs(UNNAMED_STORY, "صورة بلا تعليق", ["نص."],
+                        associations=[{"name": "photo", "uri": UNNAMED, "type": "picture"}]))
+    with world.login("reader@daily.example") as c:
+        wire = lxml.html.fromstring(c.get("/portal").text)
+        assert wire.xpath(f"string(//li[@data-id='{UNNAMED}']//h3/a)") == UNNAMED
+        found = lxml.html.fromstring(c.get("/portal/search", params={"type": "picture"}).text)
+        linked = [a.text_content() for a in found.xpath("//li[contains(@class, 'hit')]//h3/a")
+                  if a.get("href") == item_url(UNNAMED)]
+        assert linked == [UNNAMED]
+        page = lxml.html.fromstring(c.get(item_url(UNNAMED)).text)
+        assert page.xpath("string(//main//h1)") == UNNAMED
+        assert page.xpath("string(//title)").startswith(UNNAMED)
+        story = lxml.html.fromstring(c.get(item_url(UNNAMED_STORY)).text)
+        [link] = story.xpath(f"//section[@class='gallery']//li[@data-id='{UNNAMED}']/figure/a")
+        assert link.xpath("string(img/@alt)") == UNNAMED
 
 
 CLIP = "urn:test:portal:clip"

@@ -30,7 +30,7 @@ from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal import files
 from newswire.web.portal.live import MAX_ENTITY, entry, item_href, stamp
-from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.portal.pages import PortalRoute, heading, render
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, require
 from newswire.web.urls import request_base
@@ -184,6 +184,7 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
     showable = not g.embargoed and stored.item.pubstatus != "canceled"
     return {
         "item": item,
+        "heading": heading(item),
         "picture": files.picture(item, g.access) if showable else None,
         "files": files.downloads(item) if showable else [],
         "gallery": files.gallery(store, principal, stored.item, renderer.view) if showable else [],

@@ -51,6 +51,7 @@ from newswire.text.analyze import terms
 from newswire.validation import LANGUAGE_TAG
 from newswire.web.i18n import text_dir
 from newswire.web.portal import files
+from newswire.web.portal.pages import heading
 
 FLASH_URGENCY = 2
 """Urgency 1 (flash) and 2 (urgent) are highlighted on the wire."""
@@ -229,7 +230,7 @@ def event_of(
         "id": item.id,
         "version": item.version,
         "href": item_href(item.id),
-        "headline": item.headline,
+        "headline": heading(item),
         "dateline": dateline,
         "language": item.language,
         "dir": text_dir(item.language),
@@ -258,7 +259,7 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[
         "id": item.id,
         "version": item.version,
         "href": item_href(item.id),
-        "headline": item.headline,
+        "headline": heading(item),
         "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
         "language": item.language,
         "dir": text_dir(item.language),

@@ -10,12 +10,21 @@ from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
 from newswire.errors import Gone, NewswireError, NotFound, TooManyRequests
+from newswire.model import NewsItem
 from newswire.web import sessions
 from newswire.web.portal.words import WORDS
 from newswire.web.sessions import LoginRequired
 from newswire.web.static import asset
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def heading(item: NewsItem) -> str:
+    """What the portal shows as ``item``'s headline (wire, search, item page, gallery):
+    its own, else its id. A picture or video taken in with no name, headline or caption
+    has none, and an empty heading or link is one a screen reader announces as nothing
+    and a sighted reader cannot click."""
+    return item.headline or item.id
 ENV = sessions.templates(TEMPLATE_DIR)
 
 

@@ -224,7 +224,7 @@ async def search(
         {
             "href": item_href(h.id),
             # HTML from the engine: the text escaped, only <mark> added.
-            "headline": Markup(h.headline),
+            "headline": Markup(h.headline) if h.headline else h.id,
             "snippet": Markup(h.snippet),
             "language": h.language,
             "time": stamp(h.versioncreated),
