@@ -21,6 +21,7 @@ from newswire.store import open_store
 from newswire.web.public.syndication import SITEMAP_NS
 from tests.api.test_media_api import picture
 from tests.helpers import Server, make_key
+from tests.media.files import picture as bare_picture
 from tests.media.files import video
 from tests.media.ingest import ARABIC, desk_photo
 
@@ -32,6 +33,7 @@ CLIP = "urn:test:pics:clip"
 STORY = "urn:test:pics:story"
 STORY_HELD = "urn:test:pics:story-held"
 STORY_GONE = "urn:test:pics:story-gone"
+BARE = "urn:test:pics:bare"
 
 
 def page(uri: str, lang: str = "ar") -> str:
@@ -65,6 +67,10 @@ def site(module_store_url, tmp_path_factory):
     with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as desk:
         photo = desk_photo(folder / "desk.jpg").read_bytes()
         posted = desk.post("/v1/items", content=photo, params={"id": DESK},
+                           headers={"Content-Type": "image/jpeg"})
+        assert posted.status_code == 201, posted.text
+        bare = bare_picture(folder / "bare.jpg", 900, 600).read_bytes()
+        posted = desk.post("/v1/items", content=bare, params={"id": BARE},
                            headers={"Content-Type": "image/jpeg"})
         assert posted.status_code == 201, posted.text
         clip = video(folder / "clip.mp4", seconds=1, size="160x120").read_bytes()
@@ -121,6 +127,17 @@ def test_a_story_shows_its_first_public_picture_as_a_signed_preview(site):
     assert site.get(forged).status_code == 403
     assert site.get(src.replace("/preview?", "/original?")).status_code == 403
     assert site.get(src.split("?")[0]).status_code == 401
+
+
+def test_a_picture_in_no_language_is_not_said_to_be_in_the_pages(site):
+    """A picture posted with no caption, headline or name has no language (undecided):
+    its page, whose interface is Arabic, says nothing of the picture's language in its
+    JSON-LD, and no empty headline, name or description either."""
+    answer = site.get(page(BARE), follow_redirects=True)
+    ld = json_ld(tree(answer))
+    assert ld["@type"] == "ImageObject" and ld["contentUrl"]
+    assert "inLanguage" not in ld
+    assert not {k for k in ("headline", "name", "description") if k in ld and not ld[k]}
 
 
 def test_the_same_page_is_the_same_bytes_and_etag_until_the_next_day(site):

@@ -169,7 +169,6 @@ def item_page(
         "@type": "NewsArticle",
         "headline": item.headline or item.description,
         "description": description,
-        "inLanguage": item.language or page.code,
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "datePublished": iso(published),
@@ -177,6 +176,12 @@ def item_page(
         "author": author,
         "publisher": {"@type": "Organization", "name": site.name, "url": base},
     }
+    # An item in no declared language (a picture taken in with no caption, its language
+    # undecided) is not in the language of the page around it: say none rather than that.
+    if item.language:
+        ld["inLanguage"] = item.language
+    for empty in [k for k in ("headline", "description") if not ld[k]]:
+        del ld[empty]  # an empty text is no headline (schema.org, search engines)
     if dateline:
         ld["dateline"] = dateline
     if subjects:
@@ -258,7 +263,8 @@ def _media_ld(article: dict[str, Any], base: str, item: NewsItem, figure: dict[s
     """A picture's (``ImageObject``) or a video's (``VideoObject``) JSON-LD: what the page
     shows of it, the preview (never the original)."""
     ld = {k: v for k, v in article.items() if k not in ("@type", "dateline", "articleSection")}
-    ld["name"] = item.headline or item.description
+    if name := item.headline or item.description:
+        ld["name"] = name
     if item.byline:
         ld["creator"] = {"@type": "Person", "name": item.byline}
     if item.contentcreated:
