@@ -180,8 +180,11 @@ class EntitiesStep:
         index = self._current()
         mentions: dict[str, list[Match]] = {}
         text = doc.text
+        words = _WORDS_IN.get((doc.language or doc.item.language).split("-")[0].lower())
         for m in index.matcher.find(text):
             if not _arabic(m.surface) and not m.surface[:1].isupper():
+                continue
+            if words and name_key(m.surface) in words:
                 continue
             if _COMPETITION.search(text, max(0, m.start - 8), m.start) and (
                 index.terms[m.key].kind == "place"
@@ -346,6 +349,13 @@ def _place(
     found = term or local
     return found if found is not None and found.id in index.terms else None
 
+
+_WORDS_IN: dict[str, frozenset[str]] = {
+    "fa": frozenset(name_key(w) for w in ("دوشنبه", "ودوشنبه")),
+}
+"""Place names that are common words of a language written in Arabic script, and so are
+not places in an item of that language: in Persian ``دوشنبه`` is Monday (Dushanbe's
+name means it), written in every other story."""
 
 _COMPETITION = re.compile(r"(?:أبطال|أمم|كأس)\s+$")
 """The word before a place that makes it part of a competition's name, not a place the

@@ -162,3 +162,21 @@ def test_an_item_in_a_language_the_term_has_no_name_in_shows_the_name_it_used(
     assert found["nwv:netanyahu"] == "Benjamin Netanyahu"
     assert found["nwv:hamas"] == "Hamas"
     assert found["nwv:kalin"] == "Ibrahim Kalin"
+
+
+def test_a_word_of_the_items_language_is_not_the_place_it_names_elsewhere(
+    gazetteer: Gazetteer,
+) -> None:
+    """Persian's Monday is دوشنبه, Dushanbe's own name: a place in Arabic, not in Persian."""
+    persian = "رئیس جمهور روز دوشنبه در تهران گفت"
+    item = NewsItem(id="x", language="fa", headline="", body=[persian])
+    doc = Document(item=item, text=persian, language="fa", found=Findings())
+    assert "https://sws.geonames.org/1221874/" not in {
+        e.id for e in EntitiesStep([], gazetteer).find(doc).entities
+    }
+    arabic = "وصل الرئيس إلى دوشنبه عاصمة طاجيكستان"
+    item = NewsItem(id="y", language="ar", headline="", body=[arabic])
+    doc = Document(item=item, text=arabic, language="ar", found=Findings())
+    assert "https://sws.geonames.org/1221874/" in {
+        e.id for e in EntitiesStep([], gazetteer).find(doc).entities
+    }
