@@ -53,10 +53,28 @@ class ParseError(BadInput):
 
 
 class InvalidItem(BadInput):
-    """An item that parsed but cannot be stored (no headline, no body, urgency 12, ...)."""
+    """An item that parsed but cannot be stored (no headline, no body, urgency 12, ...).
+
+    ``reason`` names the rule broken where a face says it in the reader's language (the
+    console's Arabic: ``headline_needed``, ``body_needed``, ``headline_long``,
+    ``embargo_late``, ``language_tag``, ``language_unknown``, ``character``, ``urgency``),
+    with ``values`` to put in its words (``limit``, ``code``); the detail stays English."""
 
     status = 422
     title = "Invalid item"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        source: str | None = None,
+        reason: str = "",
+        **values: object,
+    ):
+        super().__init__(detail, field=field, source=source)
+        self.reason = reason
+        self.values = values
 
 
 class Unprocessable(BadInput):

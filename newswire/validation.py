@@ -107,20 +107,28 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
     if not 1 <= item.version <= MAX_VERSION:
         raise InvalidItem(f"version is 1 to {MAX_VERSION}, not {item.version}", field="version")
     if item.language and not LANGUAGE_TAG.fullmatch(item.language):
-        raise InvalidItem(f"{item.language!r} is not a BCP 47 language tag", field="language")
+        raise InvalidItem(
+            f"{item.language!r} is not a BCP 47 language tag", field="language",
+            reason="language_tag", code=item.language,
+        )
     if item.language and not restoring and unknown_language(item.language):
         code = item.language.split("-", 1)[0]
         raise InvalidItem(
-            f"{item.language!r}: {code!r} is no language code of ISO 639", field="language"
+            f"{item.language!r}: {code!r} is no language code of ISO 639", field="language",
+            reason="language_unknown", code=item.language,
         )
     if item.urgency is not None and not 1 <= item.urgency <= 9:
-        raise InvalidItem(f"urgency is 1 (flash) to 9, not {item.urgency}", field="urgency")
+        raise InvalidItem(
+            f"urgency is 1 (flash) to 9, not {item.urgency}", field="urgency", reason="urgency"
+        )
     if item.pubstatus not in PUBSTATUSES:
         raise InvalidItem(f"pubstatus is one of {', '.join(PUBSTATUSES)}", field="pubstatus")
     if item.signal is not None and item.signal not in SIGNALS:
         raise InvalidItem(f"signal is one of {', '.join(SIGNALS)}", field="signal")
     if item.embargo_until is not None and as_utc(item.embargo_until) > LAST_EMBARGO:
-        raise InvalidItem("an embargo is at most 9999-12-31T23:59:59Z", field="embargo")
+        raise InvalidItem(
+            "an embargo is at most 9999-12-31T23:59:59Z", field="embargo", reason="embargo_late"
+        )
     if item.replaces is not None and not item.replaces >= 1:
         raise InvalidItem("replaces names an earlier version (1 or more)", field="replaces")
     for entity in item.entities:
@@ -138,15 +146,20 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
     if item.pubstatus == "canceled":
         return item  # a withdrawal may carry no text
     if len(item.headline) > MAX_HEADLINE:
-        raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+        raise InvalidItem(
+            f"a headline is at most {MAX_HEADLINE} characters", field="headline",
+            reason="headline_long", limit=MAX_HEADLINE,
+        )
     if item.type != "text":  # a picture, video, ...: its content is its files
         if not item.renditions:
             raise InvalidItem(f"a {item.type} item needs a rendition", field="renditions")
         return item
     if not item.headline.strip() or not _VISIBLE.search(item.headline):
-        raise InvalidItem("an item needs a headline", field="headline")
+        raise InvalidItem("an item needs a headline", field="headline", reason="headline_needed")
     if not item.body:
-        raise InvalidItem("an item needs a body (at least one paragraph)", field="body")
+        raise InvalidItem(
+            "an item needs a body (at least one paragraph)", field="body", reason="body_needed"
+        )
     return item
 
 
@@ -252,7 +265,7 @@ def _check_characters(item: NewsItem) -> None:
         if m := _NOT_XML_CHAR.search(text):
             raise InvalidItem(
                 f"contains the character U+{ord(m.group()):04X}, which no XML document can carry",
-                field=path,
+                field=path, reason="character", code=f"U+{ord(m.group()):04X}",
             )
 
 

@@ -68,6 +68,10 @@ def test_a_form_without_the_session_token_is_refused(desk: Desk):
         ({**GOOD, "embargo": "0001-01-01T00:00+01:00"}, 400, "embargo", "وقت غير مفهوم"),
         ({**GOOD, "embargo": "9999-12-31T23:59:59-01:00"}, 400, "embargo", "وقت غير مفهوم"),
         ({**GOOD, "language": "not a tag"}, 400, "language", "BCP 47"),
+        # Refused by the checks the API shares, said in Arabic all the same.
+        ({**GOOD, "headline": "\u200f"}, 422, "headline", "لا يكفي عنوان من مسافات"),
+        ({**GOOD, "headline": "ع" * 2001}, 422, "headline", "العنوان 2000 حرف على الأكثر"),
+        ({**GOOD, "language": "xx"}, 422, "language", "لا لغة بهذا الرمز في ISO 639: xx"),
     ],
 )
 def test_bad_input_shows_the_form_again_and_stores_nothing(desk, data, status, field, words):

@@ -68,6 +68,7 @@ from newswire.web.console.routes import (
     ui_lang,
     words,
 )
+from newswire.web.console.words import item_error
 from newswire.web.routing import Router
 from newswire.web.sessions import check_csrf, require
 
@@ -286,7 +287,7 @@ def build_media(form: dict[str, str], w: dict[str, str], latest: NewsItem) -> Ne
         item = check_item(item)
     except NewswireError as exc:
         field = exc.field if exc.field in ("headline", "urgency", "language") else "caption"
-        raise FormErrors({field: w["err_item"].format(detail=exc.detail)}, exc.status) from None
+        raise FormErrors({field: item_error(w, exc)}, exc.status) from None
     if fingerprint(item) == fingerprint(latest):
         raise FormErrors({"headline": w["err_unchanged"].format(version=latest.version)})
     return item

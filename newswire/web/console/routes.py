@@ -66,7 +66,7 @@ from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, MAX_REASON, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
 from newswire.web.console import about, attach
-from newswire.web.console.words import WORDS
+from newswire.web.console.words import WORDS, item_error
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, require
 from newswire.web.static import asset
@@ -465,7 +465,7 @@ def build(
         field = exc.field if exc.field in ("urgency", "language", "embargo") else "text"
         if not pasted and exc.field in CONTENT:
             field = exc.field
-        raise FormErrors({field: w["err_item"].format(detail=exc.detail)}, exc.status) from None
+        raise FormErrors({field: item_error(w, exc)}, exc.status) from None
     if latest is not None and fingerprint(item) == fingerprint(latest):
         raise FormErrors({"text": w["err_unchanged"].format(version=latest.version)})
     return item

@@ -86,6 +86,15 @@ AR: dict[str, str] = {
     "err_subject_retired": "موضوع أوقفته IPTC ولا يُستعمل في الأخبار الجديدة: {code}",
     "err_language": "ليس رمز لغة صالحًا (BCP 47): {code}",
     "err_item": "لا يمكن حفظ الخبر: {detail}",
+    # The item checks the API shares (InvalidItem.reason), said in Arabic.
+    "item_headline_needed": "العنوان مطلوب: لا يكفي عنوان من مسافات أو علامات غير مرئية.",
+    "item_body_needed": "نص الخبر مطلوب (فقرة واحدة على الأقل).",
+    "item_headline_long": "العنوان {limit} حرف على الأكثر.",
+    "item_embargo_late": "آخر وقت يقبله الحظر 9999-12-31T23:59:59 بالتوقيت العالمي.",
+    "item_language_tag": "ليس رمز لغة صالحًا (BCP 47): {code}",
+    "item_language_unknown": "لا لغة بهذا الرمز في ISO 639: {code}",
+    "item_character": "في النص المحرف {code} ولا تحمله أي وثيقة XML: احذفه.",
+    "item_urgency": "الأهمية رقم من 1 إلى 9.",
     "err_exists": "خبر بهذا العنوان وهذه الفقرة الأولى محفوظ من قبل؛ حدّثه من صفحته.",
     "open_item": "افتح صفحة الخبر",
     "err_unchanged": "لم يتغير شيء عن النسخة {version}.",
@@ -288,6 +297,15 @@ EN: dict[str, str] = {
     "err_subject_retired": "A Media Topic IPTC has retired, not for new items: {code}",
     "err_language": "Not a language tag (BCP 47): {code}",
     "err_item": "The item cannot be stored: {detail}",
+    "item_headline_needed": "A headline is needed: spaces or invisible marks alone are none.",
+    "item_body_needed": "A body is needed (at least one paragraph).",
+    "item_headline_long": "A headline is at most {limit} characters.",
+    "item_embargo_late": "An embargo is at most 9999-12-31T23:59:59 UTC.",
+    "item_language_tag": "Not a language tag (BCP 47): {code}",
+    "item_language_unknown": "No language of ISO 639 has this code: {code}",
+    "item_character": "The text holds the character {code}, which no XML document can carry:"
+    " remove it.",
+    "item_urgency": "Urgency is a number from 1 to 9.",
     "err_exists": "An item with this headline and first paragraph is already stored: update"
     " it from its page.",
     "open_item": "Open the item's page",
@@ -413,3 +431,14 @@ EN: dict[str, str] = {
 }
 
 WORDS = {"ar": AR, "en": EN}
+
+
+def item_error(words: dict[str, str], exc: Exception) -> str:
+    """What the console says of an item the shared checks refused (``InvalidItem``): the
+    rule in the reader's language where it has words for it, else the check's own detail
+    after ``err_item``."""
+    reason = getattr(exc, "reason", "")
+    said = words.get(f"item_{reason}") if reason else None
+    if said is not None:
+        return said.format(**getattr(exc, "values", {}))
+    return words["err_item"].format(detail=getattr(exc, "detail", str(exc)))
