@@ -49,8 +49,9 @@ def test_a_full_subscriber_downloads_every_rendition(world: World, photo: bytes)
         assert page.status_code == 200, page.text
         found = files_of(page.text)
         assert set(found) == set(NAMES)
-        assert re.fullmatch(r"original 1200×800 JPEG \d+ KB", found["original"][1]), found
-        assert found["thumbnail"][1].startswith("thumbnail 200×133 JPEG ")
+        # Each named in the reader's language (the portal is Arabic by default).
+        assert re.fullmatch(r"الأصل 1200×800 JPEG \d+ KB", found["original"][1]), found
+        assert found["thumbnail"][1].startswith("مصغّرة 200×133 JPEG ")
         for name, (href, _) in found.items():
             got = c.get(href)
             assert got.status_code == 200, (name, got.text)
@@ -199,10 +200,13 @@ def test_a_picture_with_no_headline_or_caption_is_named_by_its_id(
     with world.login("reader@daily.example") as c:
         wire = lxml.html.fromstring(c.get("/portal").text)
         assert wire.xpath(f"string(//li[@data-id='{UNNAMED}']//h3/a)") == UNNAMED
-        found = lxml.html.fromstring(c.get("/portal/search", params={"type": "picture"}).text)
-        linked = [a.text_content() for a in found.xpath("//li[contains(@class, 'hit')]//h3/a")
-                  if a.get("href") == item_url(UNNAMED)]
-        assert linked == [UNNAMED]
+
+        def linked() -> list[str]:  # once the search index has taken the picture in
+            found = lxml.html.fromstring(c.get("/portal/search", params={"type": "picture"}).text)
+            return [a.text_content() for a in found.xpath("//li[contains(@class, 'hit')]//h3/a")
+                    if a.get("href") == item_url(UNNAMED)]
+
+        assert retry_until(linked, "the picture in the search index") == [UNNAMED]
         page = lxml.html.fromstring(c.get(item_url(UNNAMED)).text)
         assert page.xpath("string(//main//h1)") == UNNAMED
         assert page.xpath("string(//title)").startswith(UNNAMED)

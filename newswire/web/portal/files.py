@@ -65,11 +65,10 @@ def size_text(size: int | None) -> str:
     return f"{size} B"
 
 
-def label(rendition: Rendition) -> str:
-    """``original 4000×3000 JPEG 5.2 MB``."""
+def detail(rendition: Rendition) -> str:
+    """``4000×3000 JPEG 5.2 MB``: what a download is, but for its name (``label``)."""
     subtype = rendition.content_type.split("/")[-1].split(";")[0]
     parts = [
-        rendition.name,
         f"{rendition.width}×{rendition.height}" if rendition.width and rendition.height else "",
         _KINDS.get(subtype, subtype.upper()),
         f"{rendition.duration:.0f} s" if rendition.duration else "",
@@ -78,11 +77,23 @@ def label(rendition: Rendition) -> str:
     return " ".join(p for p in parts if p)
 
 
+def label(rendition: Rendition) -> str:
+    """``original 4000×3000 JPEG 5.2 MB``."""
+    return " ".join(p for p in (rendition.name, detail(rendition)) if p)
+
+
 def downloads(item: NewsItem) -> list[dict[str, str]]:
     """A download of each rendition newswire keeps of ``item`` *as the subscriber sees
-    it* (``Renderer.view``: a teaser has only the small ones)."""
+    it* (``Renderer.view``: a teaser has only the small ones): its ``name`` (which the
+    pages say in the reader's language, ``rendition_<name>`` of the words), its
+    ``detail`` and ``label``."""
     return [
-        {"name": r.name, "label": label(r), "href": href(item, r.name, download=True)}
+        {
+            "name": r.name,
+            "label": label(r),
+            "detail": detail(r),
+            "href": href(item, r.name, download=True),
+        }
         for r in item.renditions
         if r.blob
     ]
