@@ -126,6 +126,12 @@ def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: 
     assert text_steps.enrich(declared).language == "fr"
     short = NewsItem(id="urn:x:2", headline="Ok")
     assert text_steps.enrich(short).language == ""
+    # A Swedish caption (TT's picture in IPTC's NewsML-G2 sample declares no language) was
+    # told as German when Swedish was none of the candidates.
+    swedish = NewsItem(id="urn:x:3", type="picture", headline="", description=(
+        "Jan Guillou skriver på ny bok om Carl Hamilton, som kommer ut nästa år enligt förlaget."
+    ))
+    assert text_steps.enrich(swedish).language == "sv"
 
 
 def test_what_the_source_gave_is_kept_and_never_given_twice(
