@@ -230,3 +230,19 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     },
 }
 """Names of item languages, as ``lang_<code>`` words of the portal and the console."""
+
+
+ALT_MAX = 250
+"""Characters a picture's alt text keeps of its caption."""
+
+
+def alt_text(caption: str, headline: str = "") -> str:
+    """A picture's alt text: its caption, else its headline, cut at the last word before
+    ``ALT_MAX`` characters with an ellipsis. A screen reader reads alt text whole at every
+    thumbnail of a wire or a search, and link previews show ``og:image:alt`` on a line or
+    two; a desk's caption may run to pages. The whole caption stays in the figcaption."""
+    text = " ".join((caption or headline).split())
+    if len(text) <= ALT_MAX:
+        return text
+    cut = text[:ALT_MAX].rsplit(" ", 1)[0] or text[:ALT_MAX]
+    return cut.rstrip(" ,،.;:-") + "…"

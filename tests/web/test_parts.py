@@ -144,3 +144,16 @@ def test_what_is_public():
     ]
     assert resolve(held, NOW) is None and resolve(held, later + timedelta(days=1)) is None
     assert resolve([public, stored(2, 2, pubstatus="withheld", replaces=1)], NOW) is None
+
+
+def test_alt_text_is_a_pictures_caption_cut_to_a_line_or_two():
+    from newswire.web.i18n import ALT_MAX, alt_text
+
+    assert alt_text("صورة الوفد في أنقرة", "عنوان") == "صورة الوفد في أنقرة"
+    assert alt_text("", "الوفد يصل") == "الوفد يصل"
+    assert alt_text(" سطر\nثان  ") == "سطر ثان"
+    long = "وصل الوفد التركي إلى أنقرة صباح اليوم، " * 300  # a desk's caption of pages
+    alt = alt_text(long)
+    assert len(alt) <= ALT_MAX + 1 and alt.endswith("…")
+    assert long.startswith(alt[:-1])  # cut at a word, nothing else changed
+    assert not alt[:-1].endswith((" ", "،"))

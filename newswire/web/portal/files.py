@@ -29,6 +29,7 @@ from newswire.errors import BadInput, NotFound
 from newswire.model import NewsItem, Rendition
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
+from newswire.web.i18n import alt_text
 from newswire.web.portal.pages import PortalRoute
 from newswire.web.routing import Router
 from newswire.web.sessions import require
@@ -130,7 +131,7 @@ def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
         "thumb_height": small.height,
         "width": (clip or still).width,
         "height": (clip or still).height,
-        "alt": item.description or item.headline,
+        "alt": alt_text(item.description, item.headline),
         "caption": item.description,
         "credit": item.credit,
         "headline": item.headline,

@@ -33,6 +33,7 @@ from newswire.errors import NotFound
 from newswire.model import NewsItem, Rendition, as_utc
 from newswire.store import Store
 from newswire.store.base import Stored
+from newswire.web.i18n import alt_text
 
 WINDOW = 24 * 3600
 """Links are signed per UTC day: the same link all day long."""
@@ -130,7 +131,7 @@ def figure(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
         "height": preview.height,
         "duration": preview.duration,
         "poster": link(key, item, "thumbnail", day) if video and thumbnail else "",
-        "alt": item.description or item.headline,
+        "alt": alt_text(item.description, item.headline),
         "caption": item.description,
         "credit": item.credit,
         "byline": item.byline,
@@ -149,5 +150,5 @@ def thumbnail(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
         "src": link(key, item, "thumbnail", day),
         "width": small.width,
         "height": small.height,
-        "alt": item.description or item.headline,
+        "alt": alt_text(item.description, item.headline),
     }
