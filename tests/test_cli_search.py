@@ -247,3 +247,30 @@ def test_a_query_beginning_with_a_dash_is_the_query(wire):
     ascii_word = run("search", "-xyz aid", db=wire["db"], code=2)
     assert "No such option: -x" in ascii_word.stderr
     assert "newswire search -- '-xyz aid'" in ascii_word.stderr
+
+
+def test_hits_and_errors_are_printed_as_written(wire):
+    """Ids, headlines and the names an error echoes are data: an id ``urn:x:…`` was
+    printed ``urn❌…`` (rich's emoji codes) and a subscriber named with ``[/]`` made
+    the error message itself fail with rich's MarkupError (a traceback)."""
+    path = wire["folder"] / "markup.json"
+    path.write_text(
+        json.dumps(
+            {
+                "uri": "urn:x:markup",
+                "language": "ar",
+                "headlines": [{"role": "main", "value": "[bold]زعفرانية[/bold] :x: [/]"}],
+                "bodies": [
+                    {"role": "main", "contentType": "text/plain", "value": "نص الزعفرانية."}
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    run("ingest", str(path), db=wire["db"])
+    result = run("search", "زعفرانية", db=wire["db"])
+    assert "urn:x:markup v1" in result.stdout, result.stdout
+    assert "[bold]زعفرانية[/bold] :x: [/]" in result.stdout, result.stdout
+    refused = run("search", "زعفرانية", "--subscriber", ":x: [/]", db=wire["db"], code=1)
+    assert refused.stderr == "newswire: subscriber: no subscriber ':x: [/]'\n", refused.stderr

@@ -17,13 +17,18 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, int_setting
 from newswire.store import Store, open_store
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# Everything printed is data (ids, names, headlines, the reasons an error gives, which
+# echo what the user typed): no rich markup (`[/]` in a subscriber's name raised a
+# MarkupError) and no emoji codes (`urn:x:long` was shown as `urn❌long`). Styles are
+# given as Text spans.
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
+out = Console(soft_wrap=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     str,
@@ -33,7 +38,7 @@ DB_DEFAULT = BY_NAME["db"].default
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]newswire:[/red] {message}", highlight=False)
+    err.print(Text.assemble(("newswire:", "red"), f" {message}"), highlight=False)
     return typer.Exit(code)
 
 

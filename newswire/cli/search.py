@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
+from rich.text import Text
 from typer.core import TyperCommand
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, out, progress, with_store
@@ -180,10 +181,15 @@ def search(
             sys.stdout.buffer.write(msgspec.json.format(doc, indent=2) + b"\n")
             return
         for hit in results.hits:
+            line = (
+                f"{hit.id} v{hit.version} · {hit.type} · {hit.language} · {hit.access}"
+                f" · {hit.versioncreated or ''}"
+            )
             out.print(
-                f"[bold]{_terminal(hit.headline)}[/bold]\n"
-                f"  [dim]{hit.id} v{hit.version} · {hit.type} · {hit.language} · {hit.access}"
-                f" · {hit.versioncreated or ''}[/dim]\n  {_terminal(hit.snippet)}\n",
+                Text.assemble(
+                    _terminal(hit.headline, "bold"), "\n  ", (line, "dim"), "\n  ",
+                    _terminal(hit.snippet), "\n",
+                ),
                 highlight=False,
             )
         first = (results.page - 1) * results.limit
@@ -193,16 +199,15 @@ def search(
     with_store(db, run, create=False)
 
 
-def _terminal(html: str) -> str:
-    """A snippet's HTML as rich markup: marks highlighted, entities unescaped."""
+def _terminal(html: str, style: str = "") -> Text:
+    """A snippet's HTML as text for the terminal: marks highlighted, entities unescaped,
+    everything else shown as it is written (no markup, no emoji codes)."""
     from html import unescape
 
-    from rich.markup import escape
-
-    parts, at = [], 0
+    shown, at = Text(style=style), 0
     for m in _MARK.finditer(html):
-        parts.append(escape(unescape(html[at : m.start()])))
-        parts.append(f"[reverse]{escape(unescape(m.group(1)))}[/reverse]")
+        shown.append(unescape(html[at : m.start()]))
+        shown.append(unescape(m.group(1)), "reverse")
         at = m.end()
-    parts.append(escape(unescape(html[at:])))
-    return "".join(parts)
+    shown.append(unescape(html[at:]))
+    return shown
