@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -283,8 +284,20 @@ class PageRoute(APIRoute):
                 return login_redirect(request)
             except NewswireError as exc:
                 return page_for(request, exc)
+            except RequestValidationError as exc:  # a parameter of the wrong form (page=0)
+                return page_for(request, _bad_parameter(exc))
 
         return route
+
+
+def _bad_parameter(exc: RequestValidationError) -> BadInput:
+    """A page's parameter its route refuses (``page=0``, ``page=abc``) as the ``BadInput``
+    that names it: an error page like any other, not the API's JSON problem."""
+    first: dict[str, Any] = next(iter(exc.errors()), {})
+    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+    if field is None:
+        return BadInput("invalid request")
+    return BadInput(f"{field}: {first.get('msg', 'invalid')}", field=field)
 
 
 def login_url(request: Request) -> str:

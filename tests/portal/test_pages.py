@@ -193,6 +193,13 @@ def test_search_marks_the_matched_words(world: World):
         # Markup in a query is text on the page, never HTML.
         odd = c.get("/portal/search", params={"q": '<script>alert(1)</script>'})
         assert "<script>alert(1)" not in odd.text
+        # A page number out of range is the portal's error page naming it, not the
+        # API's JSON problem.
+        for page in ("0", "abc", "501"):
+            bad = c.get("/portal/search", params={"q": "المساعدات", "page": page})
+            assert bad.status_code == 400, page
+            assert bad.headers["content-type"].startswith("text/html"), page
+            assert '<p class="error" dir="auto">page: ' in bad.text, page
 
 
 def test_an_item_under_embargo_is_nowhere_for_a_subscriber_without_early_delivery(world: World):
