@@ -365,7 +365,7 @@ class Searcher:
             mine = {p.name: p for p in products}
             for name in req.products:
                 if name not in mine:
-                    raise NotFound(f"the caller has no product {name!r}", field="products")
+                    raise NotFound(f"the caller has no product {name!r}", field="product")
             products = [mine[n] for n in dict.fromkeys(req.products)]
         generation, searcher, keys = self._searcher()
         compiled = self._compiled_for(req, products, searcher, generation)

@@ -384,9 +384,10 @@ def test_product_restricts_to_those_products(clients, items):
     assert search(mixed, "inflation", product="ar-full")["total"] == 0
     assert names(search(mixed, "inflation", product="en-full")) == {"english"}
     assert "english" in names(search(mixed, "inflation", product=["ar-full", "en-full"]))
-    problem(mixed.get("/v1/search", params={"q": "inflation", "product": "nope"}), 404, "products")
+    # The problem names the parameter the caller gave (``product``), not one it has not.
+    problem(mixed.get("/v1/search", params={"q": "inflation", "product": "nope"}), 404, "product")
     # Another subscriber's product is not the caller's.
-    problem(mixed.get("/v1/search", params={"q": "وزارة", "product": "economy"}), 404, "products")
+    problem(mixed.get("/v1/search", params={"q": "وزارة", "product": "economy"}), 404, "product")
 
 
 # --- freshness and lifecycle -------------------------------------------------------------
