@@ -48,7 +48,7 @@ from newswire.search.index import (
     recipe_of,
     unpack,
 )
-from newswire.search.snippets import Passage
+from newswire.search.snippets import Passage, Wanted
 from newswire.text.analyze import terms
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG
@@ -196,13 +196,19 @@ class Searcher:
                 clauses.append((Occur.MustNot, clause))
         return tantivy.Query.boolean_query(clauses)
 
-    def wanted(self, parsed: q.Query, langs: list[str]) -> set[str]:
-        """Every index term the query looks for: what snippets mark."""
-        return {t for word in q.words(parsed) for v in self._variants(word, langs) for t in v}
+    def wanted(self, parsed: q.Query, langs: list[str]) -> set[Wanted]:
+        """What snippets mark: each index term a word of the query looks for, and the
+        terms of a phrase (or of a word analysed into several, ``会见``, ``لـCNN``) as one
+        sequence, marked only where they stand together as the search matched them."""
+        return {
+            v[0] if len(v) == 1 else v
+            for unit in q.marked(parsed)
+            for v in self._variants(unit, langs)
+        }
 
     def compile(
         self, req: SearchRequest, products: list[Product], searcher: tantivy.Searcher | None = None
-    ) -> tuple[tantivy.Query, frozenset[str]]:
+    ) -> tuple[tantivy.Query, frozenset[Wanted]]:
         """The tantivy query of ``req`` for a caller with ``products`` and the terms its
         hits mark."""
         found = self._compiled_for(req, products, searcher, self.index.generation)
@@ -240,7 +246,7 @@ class Searcher:
 
     def _compile(
         self, req: SearchRequest, parsed: q.Query | None, products: list[Product], langs: list[str]
-    ) -> tuple[tantivy.Query, frozenset[str]]:
+    ) -> tuple[tantivy.Query, frozenset[Wanted]]:
         """``req``'s query within the caller's products; ``parsed`` None (``browsing``):
         every item the filters let through."""
         branches = []
@@ -597,7 +603,7 @@ class Analysed(NamedTuple):
 
 class _Compiled(NamedTuple):
     query: tantivy.Query
-    wanted: frozenset[str]
+    wanted: frozenset[Wanted]
     """The index terms the hits' snippets mark."""
     key: tuple[object, ...]
     """What the query was compiled from."""
@@ -606,7 +612,7 @@ class _Compiled(NamedTuple):
 class _Page(NamedTuple):
     total: int
     hits: list[tuple[Kept, str, float | None]]
-    wanted: frozenset[str]
+    wanted: frozenset[Wanted]
     facets: tuple[dict[str, dict[str, int]], msgspec.Raw]
 
 
@@ -625,7 +631,7 @@ class Kept:
         self._analysed = analysed
         self.headline = Passage(item.headline, item.language, analysed and analysed.headline)
         self._texts: dict[str, tuple[Passage, bytes, bytes]] = {}
-        self._marks: dict[tuple[str, frozenset[str]], tuple[str, str, bytes]] = {}
+        self._marks: dict[tuple[str, frozenset[Wanted]], tuple[str, str, bytes]] = {}
         self._split = False
         self.item = msgspec.structs.replace(item, body_html="", footer="")
         self._shown("full")
@@ -670,7 +676,7 @@ class Kept:
             found = self._texts.setdefault(access, (passage, head, tail))
         return found
 
-    def marks(self, access: str, wanted: frozenset[str]) -> tuple[str, str, bytes]:
+    def marks(self, access: str, wanted: frozenset[Wanted]) -> tuple[str, str, bytes]:
         """The headline and snippet marked for ``wanted``, and the hit's JSON up to its
         score."""
         key = (access, wanted)
@@ -689,10 +695,10 @@ class Kept:
             self._marks[key] = found
         return found
 
-    def json(self, access: str, wanted: frozenset[str], score: float | None) -> bytes:
+    def json(self, access: str, wanted: frozenset[Wanted], score: float | None) -> bytes:
         return self.marks(access, wanted)[2] + (b"null}" if score is None else _ENCODE(score) + b"}")
 
-    def hit(self, access: str, wanted: frozenset[str], score: float | None) -> Hit:
+    def hit(self, access: str, wanted: frozenset[Wanted], score: float | None) -> Hit:
         headline, snippet, _ = self.marks(access, wanted)
         item = self.item
         return Hit(

@@ -250,3 +250,14 @@ def words(query: Query) -> list[str]:
         for option in clause.options if isinstance(clause, AnyOf) else (clause,):
             found.extend([option.text] if isinstance(option, Word) else option.words)
     return _dedupe(found)
+
+
+def marked(query: Query) -> list[str]:
+    """What the query searches for (not the excluded), once each, as snippets mark it: each
+    word, and each phrase whole (its words joined by spaces), whose words are marked only
+    where they stand together, in order, as the phrase matched."""
+    found: list[str] = []
+    for clause in query.must:
+        for option in clause.options if isinstance(clause, AnyOf) else (clause,):
+            found.append(option.text if isinstance(option, Word) else " ".join(option.words))
+    return _dedupe(found)

@@ -15,10 +15,15 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from html import escape
+from typing import TypeAlias
 
 from newswire.text.analyze import WORD, analyzer
 
-__all__ = ["Passage", "highlight", "snippet"]
+__all__ = ["Passage", "Wanted", "highlight", "snippet"]
+
+Wanted: TypeAlias = str | tuple[str, ...]
+"""What a snippet marks: a word whose term is this one, or the words whose terms are these,
+one after the other (a phrase), marked only where they stand together."""
 
 ELLIPSIS = "…"
 WIDTH = 220
@@ -47,31 +52,54 @@ class Passage:
             terms = analyzer(lang).word_terms([m.group() for m in matches])
         self.terms: tuple[str, ...] = tuple(terms)
 
-    def matches(self, wanted: set[str] | frozenset[str]) -> list[int]:
-        """The indices of the words whose term is wanted, in order."""
+    def matches(self, wanted: set[Wanted] | frozenset[Wanted]) -> list[int]:
+        """The indices of the words whose term is wanted, or which stand in a wanted
+        sequence of terms, in order."""
         terms = self.terms
-        if "" in wanted:  # words that normalise to nothing are no match
-            wanted = set(wanted) - {""}
-        if len(wanted) > _SCAN:
-            return [i for i, term in enumerate(terms) if term in wanted]
-        found: list[int] = []
-        index = terms.index
-        for term in wanted:
-            at = -1
-            try:
-                while True:
-                    at = index(term, at + 1)
-                    found.append(at)
-            except ValueError:
-                pass
-        found.sort()
+        single = {w for w in wanted if isinstance(w, str)} - {""}  # "": no match
+        runs = [w for w in wanted if not isinstance(w, str) and w]
+        if len(single) > _SCAN:
+            found = [i for i, term in enumerate(terms) if term in single]
+        else:
+            found = []
+            index = terms.index
+            for term in single:
+                at = -1
+                try:
+                    while True:
+                        at = index(term, at + 1)
+                        found.append(at)
+                except ValueError:
+                    pass
+        if runs:
+            found.extend(self._runs(runs))
+            found = sorted(set(found))
+        else:
+            found.sort()
         return found
 
-    def highlight(self, wanted: set[str] | frozenset[str]) -> str:
+    def _runs(self, runs: list[tuple[str, ...]]) -> list[int]:
+        """The words of each place a wanted sequence of terms stands, in order (words that
+        analyse to nothing between them skipped, as the index skips them)."""
+        words = [i for i, term in enumerate(self.terms) if term]
+        terms = [self.terms[i] for i in words]
+        found: list[int] = []
+        for run in runs:
+            size, at = len(run), -1
+            try:
+                while True:
+                    at = terms.index(run[0], at + 1)
+                    if tuple(terms[at : at + size]) == run:
+                        found.extend(words[at : at + size])
+            except ValueError:
+                pass
+        return found
+
+    def highlight(self, wanted: set[Wanted] | frozenset[Wanted]) -> str:
         """All of the text, escaped, with every word whose term is in ``wanted`` marked."""
         return self._mark(self.matches(wanted), 0, len(self.text))
 
-    def snippet(self, wanted: set[str] | frozenset[str], width: int = WIDTH) -> str:
+    def snippet(self, wanted: set[Wanted] | frozenset[Wanted], width: int = WIDTH) -> str:
         """About ``width`` characters of the text around where the most wanted words are,
         cut at word boundaries, escaped and marked; the start of the text when nothing
         matches."""
@@ -114,12 +142,12 @@ class Passage:
         return "".join(out).replace("</mark><mark>", "")
 
 
-def highlight(text: str, lang: str | None, wanted: set[str]) -> str:
+def highlight(text: str, lang: str | None, wanted: set[Wanted]) -> str:
     """All of ``text``, escaped, with every word whose term is in ``wanted`` marked."""
     return Passage(text, lang).highlight(wanted)
 
 
-def snippet(text: str, lang: str | None, wanted: set[str], width: int = WIDTH) -> str:
+def snippet(text: str, lang: str | None, wanted: set[Wanted], width: int = WIDTH) -> str:
     """About ``width`` characters of ``text`` around where the most wanted words are, cut at
     word boundaries, escaped and marked; the start of the text when nothing matches."""
     return Passage(text, lang).snippet(wanted, width)

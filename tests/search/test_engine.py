@@ -110,6 +110,23 @@ def test_snippets_mark_the_words_as_written(corpus):
         assert "<script" not in hit.snippet and len(hit.snippet) < 400
 
 
+def test_a_phrase_is_marked_where_it_matched_and_nowhere_else(corpus):
+    """``"قطاع غزة"`` marked ``قطاع`` alone in ``قطاع الهندسة`` and ``عدل`` alone for
+    ``"وزارة العدل"``: a phrase's words are marked where they stand together; ``OR``
+    with a single word still marks that word anywhere."""
+    store, index, _ = corpus
+    searcher = Searcher(index, store)
+    results = searcher.search(SearchRequest(q='"قطاع غزة"', limit=100), ALL)
+    assert results.total > 0
+    pair = re.compile(r"<mark>[^<]*</mark>\s+<mark>[^<]*</mark>")
+    for hit in results.hits:
+        for marked in (hit.headline, hit.snippet):
+            alone = pair.sub("", marked)
+            assert "<mark>" not in alone, (hit.id, marked)
+    seen = searcher.search(SearchRequest(q='"قطاع غزة" OR الهندسة', limit=100), ALL)
+    assert any("<mark>الهندسة</mark>" in h.snippet for h in seen.hits)
+
+
 def test_query_syntax(corpus):
     store, index, items = corpus
     searcher = Searcher(index, store)

@@ -77,3 +77,20 @@ def test_a_passage_takes_the_index_text_only_where_it_fits():
 def test_adjacent_marked_words_are_one_mark():
     text = "土耳其总统会见中国外长"
     assert highlight(text, "zh", set(terms("会见", "zh"))) == "土耳其总统<mark>会见</mark>中国外长"
+
+
+def test_a_phrase_is_marked_only_where_its_words_stand_together():
+    """``"قطاع غزة"`` found an item for the phrase, but its snippet marked ``قطاع`` alone
+    in ``قطاع الهندسة`` too (and ``会见`` marked every ``会``): a sequence of terms is
+    marked where it stands whole, in order, as the phrase matched; single terms anywhere."""
+    text = "عمل قطاع الهندسة أمس. وقصف الجيش قطاع غزة اليوم، وغزة تحت الحصار."
+    phrase = tuple(terms("قطاع غزة", "ar"))
+    assert highlight(text, "ar", {phrase}) == (
+        "عمل قطاع الهندسة أمس. وقصف الجيش <mark>قطاع</mark> <mark>غزة</mark> اليوم، وغزة تحت الحصار."
+    )
+    both = highlight(text, "ar", {phrase, *terms("الحصار", "ar")})
+    assert both.count("<mark>") == 3 and "<mark>الحصار</mark>" in both
+    # Words that analyse to nothing between them are skipped, as the index skips them.
+    assert highlight("قطاع ـــ غزة", "ar", {phrase}) == "<mark>قطاع</mark> ـــ <mark>غزة</mark>"
+    chinese = "会议上总统会见外长"
+    assert highlight(chinese, "zh", {tuple(terms("会见", "zh"))}) == "会议上总统<mark>会见</mark>外长"
