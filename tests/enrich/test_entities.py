@@ -180,3 +180,17 @@ def test_a_word_of_the_items_language_is_not_the_place_it_names_elsewhere(
     assert "https://sws.geonames.org/1221874/" in {
         e.id for e in EntitiesStep([], gazetteer).find(doc).entities
     }
+
+
+def test_with_enthusiasm_is_not_hamas_but_hamas_is() -> None:
+    """``بحماس`` is "with enthusiasm" in a match report; Hamas's stories name it as such."""
+    gaza = load()
+
+    def found(text: str) -> set[str]:
+        item = NewsItem(id="x", language="ar", headline="", body=[text])
+        doc = Document(item=item, text=text, language="ar", found=Findings())
+        return {e.id for e in EntitiesStep(TERMS, gaza).find(doc).entities}
+
+    assert "nwv:hamas" not in found("لعب إيفرتون بحماس كبير وسجل هدفين في الشوط الثاني")
+    assert "nwv:hamas" in found("قال القيادي بحماس إن حماس لن تقبل بالشروط")
+    assert "nwv:hamas" in found("أعلنت حماس أن وفدها وصل إلى القاهرة")
