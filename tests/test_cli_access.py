@@ -111,12 +111,19 @@ def test_revoke_and_suspend(store_url):
         (["key", "create", "--scope", "root", "--name", "x"], "scope"),
         (["key", "create", "--scope", "publish"], "--name"),
         (["key", "create", "--scope", "admin", "--subscriber", "s", "--name", "x"], "subscriber"),
+        # A key's name is a line of `key list`: a newline would split its row in two, a
+        # bidi control reorder it.
+        (["key", "create", "--scope", "publish", "--name", "DESK\nB"], "U+000A"),
+        (["key", "create", "--scope", "publish", "--name", "DE\u202eSK"], "U+202E"),
+        (["key", "create", "--scope", "admin", "--name", "x" * 101], "at most 100"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(db, args, reason):
     result = newswire(*args, db=db)
     assert result.returncode == 2, result.stderr.decode()
     assert reason in result.stderr.decode()
+    if args[:2] == ["key", "create"] and newswire("key", "list", db=db).returncode == 0:
+        assert newswire("key", "list", db=db).stdout == b""  # nothing stored
 
 
 def test_missing_things_and_conflicts(db):

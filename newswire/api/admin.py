@@ -21,7 +21,15 @@ from fastapi import Depends, Query, Request, Response
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 
-from newswire.access.keys import SCOPES, ApiKey, check_scope, new_key
+from newswire.access.keys import (
+    MAX_NAME,
+    NAME_PATTERN,
+    SCOPES,
+    ApiKey,
+    check_name,
+    check_scope,
+    new_key,
+)
 from newswire.access.products import ACCESS_LEVELS, Product, validate_product
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
 from newswire.api import auth, openapi, problems
@@ -92,7 +100,9 @@ class KeyBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     scope: Annotated[str, Meta(extra_json_schema={"enum": list(SCOPES)})] = "read"
     subscriber: str = ""
-    name: str = ""
+    name: Annotated[
+        str, Meta(extra_json_schema={"pattern": NAME_PATTERN, "maxLength": MAX_NAME})
+    ] = ""
 
 
 _KEY_OWNER = {
@@ -321,14 +331,16 @@ def check_owner(body: KeyBody) -> KeyBody:
         raise BadInput('a read key is for a subscriber: give "subscriber"', field="subscriber")
     if scope != "read" and body.subscriber:
         raise BadInput(
-            f'a {scope} key belongs to the agency, not to a subscriber: give "name" instead'
-            ' of "subscriber"',
+            f"{'an' if scope == 'admin' else 'a'} {scope} key belongs to the agency, not to a"
+            ' subscriber: give "name" instead of "subscriber"',
             field="subscriber",
         )
     if scope != "read" and not body.name.strip():
         raise BadInput(
             f'say what the {scope} key is for with "name" (a desk, a system)', field="name"
         )
+    if body.name:
+        return msgspec.structs.replace(body, name=check_name(body.name))
     return body
 
 

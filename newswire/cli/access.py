@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 import msgspec
 import typer
 
-from newswire.access.keys import ApiKey, check_scope, new_key
+from newswire.access.keys import ApiKey, check_name, check_scope, new_key
 from newswire.access.products import Product, parse_urgency, validate_product
 from newswire.access.subscribers import DEFAULT_RATE_LIMIT, Subscriber, check_subscriber
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, when, with_store
@@ -245,12 +245,14 @@ def key_create(
         raise fail("a read key is for a subscriber: give --subscriber NAME", 2)
     if scope != "read" and subscriber:
         raise fail(
-            f"a {scope} key belongs to the agency, not to a subscriber: "
-            "give --name instead of --subscriber",
+            f"{'an' if scope == 'admin' else 'a'} {scope} key belongs to the agency, not to a"
+            " subscriber: give --name instead of --subscriber",
             2,
         )
-    if scope != "read" and not name:
+    if scope != "read" and not name.strip():
         raise fail(f"say what the {scope} key is for with --name (a desk, a system)", 2)
+    if name:
+        name = _checked(lambda: check_name(name))
     key, key_id, key_hash = new_key()
     record = ApiKey(id=key_id, scope=checked, name=name or subscriber, subscriber=subscriber)
     with_store(db, lambda store: store.keys.add(record, key_hash))

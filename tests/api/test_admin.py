@@ -260,6 +260,10 @@ def test_keys_are_shown_once_and_listed_without_secrets(admin, server):
         ({"scope": "publish"}, 400, "name"),
         ({"scope": "admin", "subscriber": "portal", "name": "x"}, 400, "subscriber"),
         ({"scope": "publish", "name": "x", "secret": "mine"}, 400, "secret"),
+        ({"scope": "publish", "name": "DESK\nB"}, 400, "name"),
+        ({"scope": "admin", "name": "OPS\u202e"}, 400, "name"),
+        ({"scope": "read", "subscriber": "portal", "name": "\u200fx"}, 400, "name"),
+        ({"scope": "publish", "name": "x" * 101}, 400, "name"),
     ],
 )
 def test_bad_keys_are_refused_naming_the_field(admin, body, status, field):
