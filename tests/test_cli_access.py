@@ -126,6 +126,35 @@ def test_bad_input_is_refused_with_the_reason(db, args, reason):
         assert newswire("key", "list", db=db).stdout == b""  # nothing stored
 
 
+def test_a_product_and_a_subscriber_are_changed_in_place(store_url):
+    db = store_url
+    ok("product", "add", "p", "--access", "full", "--lang", "en", db=db)
+    ok("product", "add", "q", "--access", "teaser", db=db)
+    ok("subscriber", "add", "s", "--product", "p", "--rate-limit", "50", db=db)
+    ok("subscriber", "suspend", "s", db=db)
+    ok("product", "change", "p", "--access", "teaser", "--lang", "ar", "--urgency", "1-3", db=db)
+    shown = json.loads(ok("product", "show", "p", db=db))
+    assert shown == {"name": "p", "access": "teaser", "languages": ["ar"], "urgency_max": 3}
+    ok("subscriber", "change", "s", "--product", "q", "--format", "ninjs", db=db)
+    shown = json.loads(ok("subscriber", "show", "s", db=db))
+    assert shown["products"] == ["q"] and shown["formats"] == ["ninjs"]
+    assert shown["status"] == "suspended" and "rate_limit" not in shown  # the default again
+    ok("product", "remove", "p", db=db)  # no longer in use
+    # Refused: exit 2 for what the command line says, 1 for what the database says.
+    for args, code, reason in [
+        (["product", "change", "q", "--access", "all"], 2, "access"),
+        (["product", "change", "q", "--access", "full", "--lang", "xx-"], 2, "languages"),
+        (["product", "change", "ghost", "--access", "full"], 1, "no product 'ghost'"),
+        (["subscriber", "change", "s", "--product", "ghost"], 1, "no product 'ghost'"),
+        (["subscriber", "change", "s", "--product", "q", "--rate-limit", "0"], 2, "rate_limit"),
+        (["subscriber", "change", "ghost", "--product", "q"], 1, "no subscriber 'ghost'"),
+    ]:
+        result = newswire(*args, db=db)
+        assert result.returncode == code and reason in result.stderr.decode(), args
+    assert json.loads(ok("product", "show", "q", db=db))["access"] == "teaser"
+    assert json.loads(ok("subscriber", "show", "s", db=db))["products"] == ["q"]
+
+
 def test_missing_things_and_conflicts(db):
     ok("product", "add", "p", "--access", "full", db=db)
     dup = newswire("product", "add", "p", "--access", "teaser", db=db)

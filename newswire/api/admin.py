@@ -229,6 +229,33 @@ async def add_product(request: Request) -> Response:
     return _json(product, 201, {"Location": href})
 
 
+def _named(body_name: str, name: str) -> None:
+    """A body put at a name's address names the same: a rename is not a change."""
+    if body_name != name:
+        raise Unprocessable(
+            f"the body names {body_name!r}, the address {name!r}: a name cannot be changed",
+            field="name",
+        )
+
+
+@router.put(
+    "/products/{name}",
+    responses=problems.responses(*COMMON, 400, 404, 413, 422),
+    openapi_extra=_body_doc(ProductBody, "The product whole, as `newswire product change` takes it."),
+)
+async def change_product(request: Request, name: str) -> Response:
+    """Give a product a new definition, whole (its ``name`` the address's): its
+    subscribers' keys receive by it from their next request."""
+    body = decode(await read_body(request, MAX_BODY), ProductBody)
+    product = validate_product(Product(**msgspec.structs.asdict(body)))
+    _named(product.name, name)
+    store = _store(request)
+    product = await run_in_threadpool(with_named_ids, store, product)
+    await run_in_threadpool(store.products.replace, product)
+    _forget_principals(request)
+    return _json(product)
+
+
 @router.get("/products/{name}", responses=problems.responses(*COMMON, 404))
 def get_product(request: Request, name: str) -> Response:
     """One product."""
@@ -278,6 +305,33 @@ async def add_subscriber(request: Request) -> Response:
         raise
     href = f"/v1/admin/subscribers/{quote(stored.name, safe='')}"
     return _json(stored, 201, {"Location": href})
+
+
+@router.put(
+    "/subscribers/{name}",
+    responses=problems.responses(*COMMON, 400, 404, 413, 422),
+    openapi_extra=_body_doc(
+        SubscriberBody, "The subscriber whole, as `newswire subscriber change` takes it."
+    ),
+)
+async def change_subscriber(request: Request, name: str) -> Response:
+    """Give a subscriber new products, formats and rate limit (its ``name`` the
+    address's; its status and keys stay): its keys receive by them from their next
+    request."""
+    body = decode(await read_body(request, MAX_BODY), SubscriberBody)
+    try:
+        subscriber = check_subscriber(Subscriber(**msgspec.structs.asdict(body)))
+        _named(subscriber.name, name)
+        await run_in_threadpool(_store(request).subscribers.change, subscriber)
+    except NotFound as exc:
+        if exc.field == "subscriber":
+            raise
+        raise _referenced(exc, _SUBSCRIBER_FIELDS) from None
+    except BadInput as exc:
+        exc.field = _SUBSCRIBER_FIELDS.get(exc.field or "", exc.field)
+        raise
+    _forget_principals(request)
+    return _json(await run_in_threadpool(_subscriber_json, _store(request), name))
 
 
 @router.get("/subscribers/{name}", responses=problems.responses(*COMMON, 404))

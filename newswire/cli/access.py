@@ -47,33 +47,37 @@ def _checked(build: Callable[[], T]) -> T:
 # --- products ---------------------------------------------------------------------------
 
 
-@product_app.command("add")
-def product_add(
+Urgency = Annotated[str, typer.Option(help="MIN-MAX, 1 (flash) to 9.")]
+Languages = Annotated[
+    list[str] | None, typer.Option("--lang", help="Languages (ar matches ar-EG).")
+]
+Subjects = Annotated[list[str] | None, typer.Option(help="IPTC Media Topics, with descendants.")]
+Entities = Annotated[
+    list[str] | None, typer.Option(help="People or organisations, by name or vocabulary id.")
+]
+Types = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="Item types: text, picture, video, graphic, audio."),
+]
+EarlyEmbargo = Annotated[
+    bool, typer.Option("--early-embargo", help="Deliver embargoed items early, marked.")
+]
+
+
+def _product(
     name: str,
-    access: Annotated[str, typer.Option(help="full or teaser.")],
-    lang: Annotated[
-        list[str] | None, typer.Option("--lang", help="Languages (ar matches ar-EG).")
-    ] = None,
-    subject: Annotated[
-        list[str] | None, typer.Option(help="IPTC Media Topics, with descendants.")
-    ] = None,
-    urgency: Annotated[str, typer.Option(help="MIN-MAX, 1 (flash) to 9.")] = "1-9",
-    genre: Many = None,
-    place: Many = None,
-    entity: Annotated[
-        list[str] | None,
-        typer.Option(help="People or organisations, by name or vocabulary id."),
-    ] = None,
-    source: Many = None,
-    item_type: Annotated[
-        list[str] | None, typer.Option("--type", help="Item types: text, picture, video, graphic, audio.")
-    ] = None,
-    early_embargo: Annotated[
-        bool, typer.Option("--early-embargo", help="Deliver embargoed items early, marked.")
-    ] = False,
-    db: DbOption = DB_DEFAULT,
-) -> None:
-    """Add a product."""
+    access: str,
+    lang: list[str] | None,
+    subject: list[str] | None,
+    urgency: str,
+    genre: list[str] | None,
+    place: list[str] | None,
+    entity: list[str] | None,
+    source: list[str] | None,
+    item_type: list[str] | None,
+    early_embargo: bool,
+) -> Product:
+    """The product the options describe, checked (exit 2 naming the field)."""
 
     def build() -> Product:
         low, high = parse_urgency(urgency)
@@ -94,7 +98,29 @@ def product_add(
             )
         )
 
-    product = _checked(build)
+    return _checked(build)
+
+
+@product_app.command("add")
+def product_add(
+    name: str,
+    access: Annotated[str, typer.Option(help="full or teaser.")],
+    lang: Languages = None,
+    subject: Subjects = None,
+    urgency: Urgency = "1-9",
+    genre: Many = None,
+    place: Many = None,
+    entity: Entities = None,
+    source: Many = None,
+    item_type: Types = None,
+    early_embargo: EarlyEmbargo = False,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Add a product."""
+    product = _product(
+        name, access, lang, subject, urgency, genre, place, entity, source, item_type,
+        early_embargo,
+    )
 
     def add(store: Store) -> None:
         from newswire.enrich.pipeline import with_named_ids
@@ -103,6 +129,37 @@ def product_add(
 
     with_store(db, add)
     err.print(f"product {name} added", highlight=False)
+
+
+@product_app.command("change")
+def product_change(
+    name: str,
+    access: Annotated[str, typer.Option(help="full or teaser.")],
+    lang: Languages = None,
+    subject: Subjects = None,
+    urgency: Urgency = "1-9",
+    genre: Many = None,
+    place: Many = None,
+    entity: Entities = None,
+    source: Many = None,
+    item_type: Types = None,
+    early_embargo: EarlyEmbargo = False,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Give a product a new definition, whole, as to add it: its subscribers' keys receive
+    by it from their next request."""
+    product = _product(
+        name, access, lang, subject, urgency, genre, place, entity, source, item_type,
+        early_embargo,
+    )
+
+    def change(store: Store) -> None:
+        from newswire.enrich.pipeline import with_named_ids
+
+        store.products.replace(with_named_ids(store, product))
+
+    with_store(db, change, create=False)
+    err.print(f"product {name} changed", highlight=False)
 
 
 @product_app.command("list")
@@ -162,6 +219,27 @@ def subscriber_add(
     )
     with_store(db, lambda store: store.subscribers.add(subscriber))
     err.print(f"subscriber {name} added", highlight=False)
+
+
+@subscriber_app.command("change")
+def subscriber_change(
+    name: str,
+    product: Annotated[list[str], typer.Option(help="A product it receives (repeat for more).")],
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", help="Formats it may use (default: all).")
+    ] = None,
+    rate_limit: Annotated[int, typer.Option(help="Requests a minute.")] = DEFAULT_RATE_LIMIT,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Give a subscriber new products, formats and rate limit, as to add it (its status,
+    keys and accounts stay): its keys receive by them from their next request."""
+    subscriber = _checked(
+        lambda: check_subscriber(
+            Subscriber(name=name, products=product, formats=fmt or [], rate_limit=rate_limit)
+        )
+    )
+    with_store(db, lambda store: store.subscribers.change(subscriber), create=False)
+    err.print(f"subscriber {name} changed", highlight=False)
 
 
 @subscriber_app.command("list")

@@ -51,6 +51,11 @@ class Products(Protocol):
         """Every product, by name."""
         ...
 
+    def replace(self, product: Product) -> None:
+        """Put ``product`` in the place of the product of its name (its subscribers and
+        their keys receive by it from then on); ``NotFound`` if there is none."""
+        ...
+
     def remove(self, name: str) -> None:
         """Remove the product ``name``: ``NotFound`` if there is none, ``Conflict`` naming
         the subscribers that still have it (they are changed or removed first)."""
@@ -78,6 +83,13 @@ class Subscribers(Protocol):
 
     def list(self) -> builtins.list[Subscriber]:
         """Every subscriber, by name."""
+        ...
+
+    def change(self, subscriber: Subscriber) -> Subscriber:
+        """Give the subscriber of ``subscriber.name`` its products, formats and rate limit
+        (its status, creation time, keys and accounts stay), in one transaction; the
+        subscriber as changed. ``NotFound`` naming the subscriber, or the first of its
+        products that does not exist."""
         ...
 
     def set_status(self, name: str, status: str) -> Subscriber:

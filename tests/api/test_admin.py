@@ -207,6 +207,74 @@ def test_subscribers_crud(admin):
     assert admin.delete("/v1/admin/products/news").status_code == 204  # no longer in use
 
 
+def test_changing_a_product_and_a_subscriber_s_products_reaches_its_issued_keys(admin, db):
+    desk = make_key(db, "--scope", "publish", "--name", "DESK-CHANGE")
+    with httpx.Client(
+        base_url=str(admin.base_url), headers={"Authorization": f"Bearer {desk}"}
+    ) as c:
+        made = c.post(
+            "/v1/items",
+            json={
+                "uri": "urn:test:change-ar",
+                "language": "ar",
+                "headlines": [{"role": "main", "value": "خبر"}],
+                "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص."}],
+            },
+            headers={"Content-Type": "application/ninjs+json"},
+        )
+    assert made.status_code == 201, made.text
+    item = "/v1/items/urn:test:change-ar"
+    assert admin.post("/v1/admin/products", json={"name": "ch-en", "access": "full",
+                                                  "languages": ["en"]}).is_success
+    assert admin.post("/v1/admin/products", json={"name": "ch-ar", "access": "full",
+                                                  "languages": ["ar"]}).is_success
+    made = admin.post("/v1/admin/subscribers", json={"name": "changing", "products": ["ch-en"]})
+    assert made.status_code == 201, made.text
+    key, _ = new_key(admin, scope="read", subscriber="changing")
+    with httpx.Client(
+        base_url=str(admin.base_url), headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        assert c.get(item).status_code == 404  # English only
+        # The product changed, whole: the key issued before it receives by it.
+        body = {"name": "ch-en", "access": "teaser", "languages": ["ar"]}
+        changed = admin.put("/v1/admin/products/ch-en", json=body)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["access"] == "teaser" and changed.json()["languages"] == ["ar"]
+        assert admin.get("/v1/admin/products/ch-en").json() == changed.json()
+        got = c.get(item)
+        assert got.status_code == 200 and got.headers["x-newswire-access"] == "teaser"
+        assert "urn:test:change-ar" in [e["id"] for e in c.get("/v1/feed").json()["items"]]
+        # The subscriber's products changed: its key's too; its status and keys stay.
+        body = {"name": "changing", "products": ["ch-ar"], "rate_limit": 100}
+        changed = admin.put("/v1/admin/subscribers/changing", json=body)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["products"] == ["ch-ar"] and changed.json()["rate_limit"] == 100
+        assert changed.json()["status"] == "active" and len(changed.json()["keys"]) == 1
+        assert c.get(item).headers["x-newswire-access"] == "full"
+        assert admin.delete("/v1/admin/products/ch-en").status_code == 204  # no longer used
+
+        # Refused, naming the field, and nothing changed.
+        for path, body, status, field in [
+            ("products/ch-ar", {"name": "other", "access": "full"}, 422, "name"),
+            ("products/ch-ar", {"name": "ch-ar", "access": "all"}, 400, "access"),
+            ("products/ch-ar", {"name": "ch-ar", "access": "full", "languages": ["xx-"]},
+             400, "languages"),
+            ("products/ghost", {"name": "ghost", "access": "full"}, 404, "product"),
+            ("subscribers/changing", {"name": "changing", "products": ["ghost"]}, 422,
+             "products"),
+            ("subscribers/changing", {"name": "changing", "products": []}, 400, "products"),
+            ("subscribers/changing", {"name": "changing", "products": ["ch-ar"],
+                                      "rate_limit": 0}, 400, "rate_limit"),
+            ("subscribers/changing", {"name": "other", "products": ["ch-ar"]}, 422, "name"),
+            ("subscribers/ghost", {"name": "ghost", "products": ["ch-ar"]}, 404, "subscriber"),
+        ]:
+            problem(admin.put(f"/v1/admin/{path}", json=body), status, field)
+        problem(admin.put("/v1/admin/products/ch-ar", content=b"{"), 400, "body")
+        assert admin.get("/v1/admin/products/ch-ar").json()["access"] == "full"
+        assert admin.get("/v1/admin/subscribers/changing").json()["rate_limit"] == 100
+        assert c.get(item).headers["x-newswire-access"] == "full"
+
+
 @pytest.mark.parametrize(
     "body,status,field",
     [

@@ -79,6 +79,34 @@ def test_subscribers_need_existing_products_and_unique_names(store):
     assert store.subscribers.get("daily").products == ["p", "p"]
 
 
+def test_a_product_and_a_subscriber_s_products_are_changed_in_place(store, daily):
+    _, key_id, key_hash = new_key()
+    store.keys.add(ApiKey(id=key_id, scope="read", subscriber="daily"), key_hash)
+    store.subscribers.set_status("daily", "suspended")
+    store.products.replace(Product(name="p", access="teaser", languages=["ar"]))
+    assert store.products.get("p") == Product(name="p", access="teaser", languages=["ar"])
+    with pytest.raises(NotFound, match="nothing"):
+        store.products.replace(Product(name="nothing", access="full"))
+    assert [p.name for p in store.products.list()] == ["p"]
+
+    store.products.add(Product(name="q", access="full"))
+    with pytest.raises(NotFound, match="ghost"):
+        store.subscribers.change(Subscriber(name="daily", products=["q", "ghost"]))
+    assert store.subscribers.get("daily").products == ["p"]  # nothing of it stored
+    changed = store.subscribers.change(
+        Subscriber(name="daily", products=["q"], formats=["ninjs"], rate_limit=50)
+    )
+    assert changed == store.subscribers.get("daily")
+    assert changed.products == ["q"] and changed.formats == ["ninjs"] and changed.rate_limit == 50
+    assert changed.status == "suspended" and changed.created_at == daily.created_at
+    assert store.keys.get(key_id).active  # its keys stay
+    store.products.remove("p")  # no longer in use
+    with pytest.raises(Conflict, match="daily"):
+        store.products.remove("q")
+    with pytest.raises(NotFound, match="nobody"):
+        store.subscribers.change(Subscriber(name="nobody", products=["q"]))
+
+
 def test_suspend_and_activate(store, daily):
     assert store.subscribers.set_status("daily", "suspended").status == "suspended"
     assert store.subscribers.get("daily").status == "suspended"
@@ -314,6 +342,10 @@ def test_the_access_generation_moves_on_every_change_of_who_may_do_what(store, o
     other.sessions.add(session, hash_token(token))
     other.sessions.touch(session.id, utcnow())
     assert not moved()
+    other.products.replace(Product(name="p", access="teaser"))
+    assert moved()
+    other.subscribers.change(Subscriber(name="daily", products=["p"], rate_limit=5))
+    assert moved()
     other.subscribers.set_status("daily", "suspended")
     assert moved()
     other.subscribers.set_status("daily", "active")

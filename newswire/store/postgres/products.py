@@ -36,6 +36,14 @@ class PostgresProducts:
     def list(self) -> list[Product]:
         return [_PRODUCT(r[0]) for r in self._db.rows("SELECT data FROM products ORDER BY name")]
 
+    def replace(self, product: Product) -> None:
+        with self._db.transaction() as cur:
+            changed = cur.execute(
+                "UPDATE products SET data = %s WHERE name = %s", (_ENCODE(product), product.name)
+            ).rowcount
+        if not changed:
+            raise NotFound(f"no product {product.name!r}", field="product")
+
     def remove(self, name: str) -> None:
         """Remove a product no subscriber uses (Conflict names those that do)."""
         self.get(name)

@@ -21,16 +21,7 @@ class PostgresSubscribers:
 
     def add(self, subscriber: Subscriber) -> Subscriber:
         products = list(dict.fromkeys(subscriber.products))
-        if products:
-            known = {
-                r[0]
-                for r in self._db.rows(
-                    "SELECT name FROM products WHERE name = ANY(%s)", (products,)
-                )
-            }
-            for name in products:
-                if name not in known:
-                    raise NotFound(f"no product {name!r}", field="product")
+        self._known(products)
         subscriber = msgspec.structs.replace(subscriber, created_at=utcnow())
         try:
             with self._db.transaction() as cur:
@@ -50,6 +41,19 @@ class PostgresSubscribers:
             ) from None
         return subscriber
 
+    def _known(self, products: list[str]) -> None:
+        """``NotFound`` naming the first of ``products`` that does not exist."""
+        if products:
+            known = {
+                r[0]
+                for r in self._db.rows(
+                    "SELECT name FROM products WHERE name = ANY(%s)", (products,)
+                )
+            }
+            for name in products:
+                if name not in known:
+                    raise NotFound(f"no product {name!r}", field="product")
+
     def get(self, name: str) -> Subscriber:
         row = self._db.one("SELECT data FROM subscribers WHERE name = %s", (name,))
         if row is None:
@@ -60,6 +64,39 @@ class PostgresSubscribers:
         return [
             _SUBSCRIBER(r[0]) for r in self._db.rows("SELECT data FROM subscribers ORDER BY name")
         ]
+
+    def change(self, subscriber: Subscriber) -> Subscriber:
+        products = list(dict.fromkeys(subscriber.products))
+        self._known(products)
+        try:
+            with self._db.transaction() as cur:
+                row = cur.execute(
+                    "SELECT data FROM subscribers WHERE name = %s FOR UPDATE", (subscriber.name,)
+                ).fetchone()
+                if row is None:
+                    raise NotFound(f"no subscriber {subscriber.name!r}", field="subscriber")
+                changed = msgspec.structs.replace(
+                    _SUBSCRIBER(row[0]),
+                    products=subscriber.products,
+                    formats=subscriber.formats,
+                    rate_limit=subscriber.rate_limit,
+                )
+                cur.execute(
+                    "UPDATE subscribers SET data = %s WHERE name = %s",
+                    (_ENCODE(changed), changed.name),
+                )
+                cur.execute(
+                    "DELETE FROM subscriber_products WHERE subscriber = %s", (changed.name,)
+                )
+                cur.executemany(
+                    "INSERT INTO subscriber_products (subscriber, product) VALUES (%s, %s)",
+                    [(changed.name, p) for p in products],
+                )
+        except errors.ForeignKeyViolation:
+            raise NotFound(
+                f"a product of {subscriber.name!r} was removed meanwhile", field="product"
+            ) from None
+        return changed
 
     def set_status(self, name: str, status: str) -> Subscriber:
         subscriber = msgspec.structs.replace(self.get(name), status=status)

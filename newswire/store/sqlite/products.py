@@ -9,7 +9,7 @@ import msgspec
 
 from newswire.access.products import Product
 from newswire.errors import Conflict, NotFound
-from newswire.store.sqlite.connection import Tables
+from newswire.store.sqlite.connection import Tables, write_transaction
 
 _ENCODE = msgspec.json.Encoder().encode
 _PRODUCT = msgspec.json.Decoder(Product).decode
@@ -34,6 +34,14 @@ class SQLiteProducts(Tables):
 
     def list(self) -> builtins.list[Product]:
         return [_PRODUCT(r[0]) for r in self._read("SELECT data FROM products ORDER BY name")]
+
+    def replace(self, product: Product) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            changed = cur.execute(
+                "UPDATE products SET data = ? WHERE name = ?", (_ENCODE(product), product.name)
+            ).rowcount
+        if not changed:
+            raise NotFound(f"no product {product.name!r}", field="product")
 
     def remove(self, name: str) -> None:
         self.get(name)

@@ -54,6 +54,39 @@ class SQLiteSubscribers(Tables):
     def list(self) -> builtins.list[Subscriber]:
         return [_SUBSCRIBER(r[0]) for r in self._read("SELECT data FROM subscribers ORDER BY name")]
 
+    def change(self, subscriber: Subscriber) -> Subscriber:
+        for name in subscriber.products:
+            self._products.get(name)  # NotFound names the product
+        try:
+            return self._change(subscriber)
+        except sqlite3.IntegrityError:
+            raise NotFound(
+                f"a product of {subscriber.name!r} was removed meanwhile", field="product"
+            ) from None
+
+    def _change(self, subscriber: Subscriber) -> Subscriber:
+        with write_transaction(self._db, self._lock) as cur:
+            row = cur.execute(
+                "SELECT data FROM subscribers WHERE name = ?", (subscriber.name,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no subscriber {subscriber.name!r}", field="subscriber")
+            changed = msgspec.structs.replace(
+                _SUBSCRIBER(row[0]),
+                products=subscriber.products,
+                formats=subscriber.formats,
+                rate_limit=subscriber.rate_limit,
+            )
+            cur.execute(
+                "UPDATE subscribers SET data = ? WHERE name = ?", (_ENCODE(changed), changed.name)
+            )
+            cur.execute("DELETE FROM subscriber_products WHERE subscriber = ?", (changed.name,))
+            cur.executemany(
+                "INSERT INTO subscriber_products VALUES (?, ?)",
+                [(changed.name, p) for p in dict.fromkeys(changed.products)],
+            )
+        return changed
+
     def set_status(self, name: str, status: str) -> Subscriber:
         subscriber = msgspec.structs.replace(self.get(name), status=status)
         self._write(
