@@ -60,7 +60,7 @@ from newswire.errors import ParseError
 from newswire.formats import withdrawn
 from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
-from newswire.formats.xmlsafe import localname, parse_xml, root_localname
+from newswire.formats.xmlsafe import as_utf8, head_utf8, localname, parse_xml, root_localname
 from newswire.model import (
     Concept,
     Entity,
@@ -279,7 +279,7 @@ class _FeedCodec(Codec):
         name = root_localname(data)
         if self.kind == "rss":
             return name in ("rss", "RDF")
-        return name == "feed" and ATOM_NS.encode() in data[:4096]
+        return name == "feed" and ATOM_NS.encode() in head_utf8(data)
 
     def render(self, item: NewsItem) -> bytes:
         return self.render_feed([item], FeedMeta(language=item.language))
@@ -299,6 +299,7 @@ class _FeedCodec(Codec):
 
 def parse_feed(data: bytes) -> list[NewsItem]:
     """Every entry of an RSS (0.9x, 1.0, 2.0) or Atom feed as a ``NewsItem``."""
+    data = as_utf8(data)  # feedparser reads it as lxml does: UTF-16, a lying declaration
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
     if root_localname(data).lower() == "html" or _HTML_DOCTYPE.match(head):
         raise ParseError("an HTML page, not an RSS or Atom feed", field="format")
