@@ -20,6 +20,7 @@ import msgspec
 from newswire import formats
 from newswire.access import taxonomy
 from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
+from newswire.formats.base import Refused, readable
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
 from newswire.store.base import Prepared, prepare
@@ -50,27 +51,30 @@ def parse_bytes(
     if not codec.can_parse:
         raise ParseError(f"the {codec.name} format cannot be ingested", field="format")
     try:
-        items = codec.parse(data)
+        entries = codec.parse_each(data)
     except NewswireError:
         raise
     except (ValueError, OverflowError, TypeError, UnicodeError, RecursionError) as exc:
         # A value the codec's own checks let through (a date past year 9999, a number too
         # big for the store): still bad input, never a crash.
         raise ParseError(f"unreadable {codec.label}: {exc}") from None
-    if not items:
+    if not entries:
         raise ParseError(f"no item found in this {codec.label} document")
-    items = [with_media_topics(item) for item in items]
-    if len(items) == 1:
-        return [check_item(strip_unencodable(items[0]), characters=False)]
+    if len(entries) == 1:
+        return [check_item(strip_unencodable(with_media_topics(readable(entries)[0])),
+                           characters=False)]
     good, problems = [], []
-    for n, item in enumerate(items, 1):
+    for n, entry in enumerate(entries, 1):
+        if isinstance(entry, Refused):  # unreadable (a javascript: enclosure): its neighbours
+            problems.append(f"entry {n} ({entry.name[:60] or 'no id'}): {entry.error}")
+            continue
         try:
-            good.append(check_item(strip_unencodable(item), characters=False))
+            good.append(check_item(strip_unencodable(with_media_topics(entry)), characters=False))
         except NewswireError as exc:
-            problems.append(f"entry {n} ({item.id or item.headline[:60] or 'no id'}): {exc}")
+            problems.append(f"entry {n} ({entry.id or entry.headline[:60] or 'no id'}): {exc}")
     if problems and (rejected is None or not good):
         raise InvalidItem(
-            f"{len(problems)} of {len(items)} entries are invalid: " + "; ".join(problems[:5])
+            f"{len(problems)} of {len(entries)} entries are invalid: " + "; ".join(problems[:5])
         )
     if rejected is not None:
         rejected.extend(problems)

@@ -8,6 +8,9 @@ A codec knows nothing of storage or HTTP. It has:
 - ``sniff(data)``: whether ``data`` looks like this format (cheap, on the first bytes);
 - ``parse(data)``: every item in ``data`` (one for an item format, many for a feed), raising
   ``ParseError`` (with ``field`` when it can name one) on anything it cannot read;
+- ``parse_each(data)``: the same, but an entry of a document of many (a feed, a
+  newsMessage) that cannot be read is a ``Refused`` in its place, so that it does not sink
+  the others;
 - ``render(item)``: the bytes of one item (a feed codec renders a one-entry feed);
 - ``render_feed(items, meta)`` for feed codecs: many items as one document.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswire.errors import UnsupportedFormat
+from newswire.errors import NewswireError, UnsupportedFormat
 from newswire.model import NewsItem
 
 
@@ -46,6 +49,25 @@ class FeedMeta:
     says it."""
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An entry of a document of many items that could not be read: its id (or title,
+    whatever names it there) and why."""
+
+    name: str
+    error: NewswireError
+
+
+def readable(entries: Sequence[NewsItem | Refused]) -> list[NewsItem]:
+    """The items of ``entries``; the first refusal among them refuses them all."""
+    items: list[NewsItem] = []
+    for entry in entries:
+        if isinstance(entry, Refused):
+            raise entry.error
+        items.append(entry)
+    return items
+
+
 class Codec:
     name: str = ""
     label: str = ""
@@ -68,6 +90,11 @@ class Codec:
 
     def parse(self, data: bytes) -> list[NewsItem]:
         raise UnsupportedFormat(f"the {self.name} format can only be rendered, not parsed")
+
+    def parse_each(self, data: bytes) -> list[NewsItem | Refused]:
+        """Every entry of ``data``, each an item or why it could not be read (a document
+        that cannot be read at all raises, as ``parse`` does)."""
+        return list(self.parse(data))
 
     def render(self, item: NewsItem) -> bytes:
         raise UnsupportedFormat(f"the {self.name} format can only be parsed, not rendered")

@@ -56,9 +56,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from newswire.errors import ParseError
+from newswire.errors import NewswireError, ParseError
 from newswire.formats import withdrawn
-from newswire.formats.base import Codec, FeedMeta
+from newswire.formats.base import Codec, FeedMeta, Refused, readable
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import as_utf8, head_utf8, localname, parse_xml, root_localname
 from newswire.model import (
@@ -293,12 +293,23 @@ class _FeedCodec(Codec):
     def parse(self, data: bytes) -> list[NewsItem]:
         return parse_feed(data)
 
+    def parse_each(self, data: bytes) -> list[NewsItem | Refused]:
+        return parse_entries(data)
+
 
 # --- parsing -----------------------------------------------------------------------------
 
 
 def parse_feed(data: bytes) -> list[NewsItem]:
-    """Every entry of an RSS (0.9x, 1.0, 2.0) or Atom feed as a ``NewsItem``."""
+    """Every entry of an RSS (0.9x, 1.0, 2.0) or Atom feed as a ``NewsItem``; the first
+    entry that cannot be read refuses the feed."""
+    return readable(parse_entries(data))
+
+
+def parse_entries(data: bytes) -> list[NewsItem | Refused]:
+    """Every entry of an RSS (0.9x, 1.0, 2.0) or Atom feed as a ``NewsItem``, or, for one
+    that cannot be read (an enclosure at a ``javascript:`` URL), why: one bad entry does
+    not sink its neighbours."""
     data = as_utf8(data)  # feedparser reads it as lxml does: UTF-16, a lying declaration
     head = data[:1024].lstrip(b"\xef\xbb\xbf")
     if root_localname(data).lower() == "html" or _HTML_DOCTYPE.match(head):
@@ -320,7 +331,14 @@ def parse_feed(data: bytes) -> list[NewsItem]:
         raise ParseError(f"unreadable feed: {parsed.get('bozo_exception')}")
     feed_language = _language(parsed.feed.get("language", ""))
     feed_rights = parsed.feed.get("rights", "")
-    return [_entry(entry, feed_language, feed_rights) for entry in parsed.entries]
+    out: list[NewsItem | Refused] = []
+    for entry in parsed.entries:
+        try:
+            out.append(_entry(entry, feed_language, feed_rights))
+        except (NewswireError, ValueError, OverflowError) as exc:
+            error = exc if isinstance(exc, NewswireError) else ParseError(f"unreadable: {exc}")
+            out.append(Refused(entry.get("id") or entry.get("title") or "", error))
+    return out
 
 
 def _text(value: str, detail: FeedParserDict | None) -> str:

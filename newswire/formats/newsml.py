@@ -71,8 +71,8 @@ from decimal import Decimal
 import msgspec
 from lxml import etree
 
-from newswire.errors import ParseError
-from newswire.formats.base import Codec
+from newswire.errors import NewswireError, ParseError
+from newswire.formats.base import Codec, Refused, readable
 from newswire.formats.html import make_body, squash, xhtml_elements
 from newswire.formats.nitf import (
     XML_LANG,
@@ -848,6 +848,9 @@ class NewsMLCodec(Codec):
         return root_localname(data) in ("newsItem", "newsMessage")
 
     def parse(self, data: bytes) -> list[NewsItem]:
+        return readable(self.parse_each(data))
+
+    def parse_each(self, data: bytes) -> list[NewsItem | Refused]:
         root = parse_xml(data, what="NewsML-G2")
         name = localname(root)
         if name not in ("newsItem", "newsMessage"):
@@ -857,10 +860,25 @@ class NewsMLCodec(Codec):
         strip_namespaces(root)
         if name == "newsItem":
             return [item_from_newsml(root)]
-        items = [item_from_newsml(el) for el in root.iterfind("itemSet/newsItem")]
-        if not items:
+        return self._message(root)
+
+    def _message(self, root: etree._Element) -> list[NewsItem | Refused]:
+        """Each newsItem of a newsMessage, or why it cannot be read: one bad item does not
+        sink the others."""
+        entries: list[NewsItem | Refused] = []
+        for el in root.iterfind("itemSet/newsItem"):
+            try:
+                entries.append(item_from_newsml(el))
+            except (NewswireError, ValueError, OverflowError) as exc:
+                error = exc if isinstance(exc, NewswireError) else ParseError(f"unreadable: {exc}")
+                entries.append(Refused(el.get("guid") or "", error))
+        if not entries:
             raise ParseError("the newsMessage holds no newsItem")
-        return _packaged(items, root.findall("itemSet/packageItem"))
+        items = _packaged(
+            [e for e in entries if isinstance(e, NewsItem)], root.findall("itemSet/packageItem")
+        )
+        packaged = iter(items)
+        return [e if isinstance(e, Refused) else next(packaged) for e in entries]
 
     def render(self, item: NewsItem) -> bytes:
         return render_newsml(item)

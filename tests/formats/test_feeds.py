@@ -396,3 +396,24 @@ def test_an_atom_id_is_an_iri_even_when_the_items_id_is_not():
     assert [i.id for i in ATOM.parse(ATOM.render(item))] == [ident]
     assert parse_xml(RSS.render(item)).findtext("channel/item/guid") == ident
     assert [i.id for i in RSS.parse(RSS.render(item))] == [ident]
+
+
+def test_an_unreadable_entry_does_not_sink_the_feed():
+    """An entry whose enclosure is at a ``javascript:`` URL refused the whole feed: the
+    good entries beside it were lost."""
+    from newswire.ingest import parse_bytes
+
+    feed = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
+    <title>Agency</title><link>https://agency.example/</link><description>d</description>
+    <item><title>Good story</title><guid>agency-1</guid><description>Its text.</description></item>
+    <item><title>Bad picture</title><guid>agency-2</guid><description>A caption.</description>
+    <enclosure url="javascript:alert(1)" type="image/jpeg" length="1"/></item>
+    </channel></rss>"""
+    rejected: list[str] = []
+    items = parse_bytes(feed, max_bytes=1 << 20, rejected=rejected)
+    assert [i.id for i in items] == ["agency-1"]
+    assert rejected == [
+        "entry 2 (agency-2): enclosure: must be an http(s) URL, not 'javascript:alert(1)'"
+    ]
+    with pytest.raises(ParseError, match="enclosure"):
+        RSS.parse(feed)  # the codec alone: every entry, or the reason why not

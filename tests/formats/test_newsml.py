@@ -489,3 +489,17 @@ def test_dates_become_aware_utc_to_the_second():
     assert item.versioncreated == datetime(2025, 6, 1, 10, 30, 45, tzinfo=UTC)
     (item,) = CODEC.parse(item_xml("<versionCreated>2025-06-01T12:30:45</versionCreated>"))
     assert item.versioncreated == datetime(2025, 6, 1, 12, 30, 45, tzinfo=UTC)  # no offset: UTC
+
+
+def test_an_unreadable_item_does_not_sink_the_news_message():
+    """A picture at a ``javascript:`` URL in a newsMessage refused the whole message."""
+    from newswire.ingest import parse_bytes
+
+    data = (FIXTURES / "newsml" / "news_message.xml").read_bytes()
+    data = data.replace(b"https://example.org/photo.jpg", b"javascript:alert(1)")
+    rejected: list[str] = []
+    items = parse_bytes(data, max_bytes=1 << 20, rejected=rejected)
+    stories = ["urn:newsml:aa.com.tr:20250301:1", "urn:newsml:aa.com.tr:20250301:2"]
+    assert [i.id for i in items] == stories
+    assert len(rejected) == 1
+    assert rejected[0].startswith("entry 3 (urn:newsml:aa.com.tr:20250301:photo): ")
