@@ -131,6 +131,16 @@ def test_show_errors(db):
     assert bogus.returncode == 2 and b"docx" in bogus.stderr
 
 
+@pytest.mark.parametrize("item_id", ["urn:x:[/red]1", "urn:agency:ok:x:1"])
+def test_an_error_names_the_id_as_given(db, item_id):
+    """An id with what the console read as markup (``[/red]``) crashed the command with a
+    traceback; one with emoji codes (``:ok:``, ``:x:``) was printed as ``urn:agency🆗❌1``."""
+    ingest_seed(db)
+    missing = newswire("show", item_id, db=db)
+    assert missing.returncode == 1
+    assert missing.stderr.decode() == f"newswire: id: no item {item_id!r}\n"
+
+
 def test_list_filters_by_language_and_limits(db, tmp_path):
     ingest_seed(db)
     english = tmp_path / "en.txt"

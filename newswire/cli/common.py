@@ -138,7 +138,7 @@ def _table(
         table.columns[i].no_wrap, table.columns[i].overflow = True, "ellipsis"
     space = "\n" if narrow else " "
     for row in rows:
-        table.add_row(*(cell.replace("T", space, 1) if _TIME.fullmatch(cell) else cell
+        table.add_row(*(Text(cell.replace("T", space, 1) if _TIME.fullmatch(cell) else cell)
                         for cell in row))
     return table
 

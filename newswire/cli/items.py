@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from newswire import formats
 from newswire.blobs import Blobs, blobs_for
@@ -222,7 +223,7 @@ def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
     if err.is_terminal:
         table = Table("file", "error", title=title)
         for source, message in failures:
-            table.add_row(source, message)
+            table.add_row(Text(source), Text(message))  # as given, never markup
         err.print(table)
     else:  # whole file names, one failure per line, for logs and scripts
         sys.stderr.write(title + ":\n")

@@ -61,7 +61,9 @@ def webhook_add(
             raise fail(str(exc), 2) from None
         webhook = store.webhooks.add(subscriber, url, secret, fmt_name)
         err.print(
-            f"webhook {webhook.id} added: {fmt_name} for {subscriber} to {url}", highlight=False
+            f"webhook {webhook.id} added: {fmt_name} for {subscriber} to {url}",
+            highlight=False,
+            markup=False,
         )
         sys.stdout.write(webhook.id + "\n")
         if made:
