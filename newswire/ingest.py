@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -108,16 +109,29 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files inside folders named (recursively, hidden ones skipped)."""
+    """Files named, and files inside folders named (recursively, hidden ones skipped, and
+    so are pipes, sockets and devices: reading a named pipe left in a drop folder waits
+    for a writer that never comes, and the whole ingest with it). A file named is read
+    whatever it is (``/dev/stdin``)."""
     for path in paths:
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and not _special(Path(root) / name):
                         yield Path(root) / name
         else:
             yield path
+
+
+def _special(path: Path) -> bool:
+    """Whether ``path`` is a pipe, socket or device (a link to one too); a file that
+    cannot be looked at (a dangling link) is not: reading it says why."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode)
 
 
 def is_media(path: Path) -> bool:

@@ -641,6 +641,22 @@ def test_piped_error_report_keeps_whole_file_names(db, tmp_path):
     assert result.returncode == 1 and str(bad).encode() in result.stderr
 
 
+def test_a_folder_with_a_pipe_and_a_bad_file(db, tmp_path):
+    """A named pipe left in a folder made ``ingest`` wait for ever for a writer; and when
+    a file failed, what was stored from the others went unsaid."""
+    import os
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "story.txt").write_bytes(SEED.read_bytes())
+    (tmp_path / "broken.xml").write_bytes(b"<newsItem")
+    os.mkfifo(tmp_path / "pipe.txt")
+    result = newswire("ingest", str(tmp_path), db=db)
+    said = result.stderr.decode()
+    assert result.returncode == 1 and len(result.stdout.split()) == 1, said
+    assert said.startswith("2 files: 1 new version stored, 0 items unchanged\n"), said
+    assert "broken.xml: not well-formed" in said and "pipe.txt" not in said
+
+
 def test_text_format_refuses_xml_and_json(db, tmp_path):
     path = tmp_path / "item.xml"
     path.write_bytes(newswire("show", ingest_seed(db), "--format", "newsml", db=db).stdout)

@@ -208,13 +208,14 @@ def ingest(
 
     if files:  # nothing to read (PATHs missing, empty folders): no database made for it
         with_store(db, run)
+    if files or not failures:  # what was kept, even when some files failed
+        err.print(
+            f"{_count(len(files), 'file')}: {_count(stored, 'new version')} stored,"
+            f" {_count(unchanged, 'item')} unchanged",
+            highlight=False,
+        )
     if failures:
         raise _failed(failures, len(files))
-    err.print(
-        f"{_count(len(files), 'file')}: {_count(stored, 'new version')} stored,"
-        f" {_count(unchanged, 'item')} unchanged",
-        highlight=False,
-    )
 
 
 def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
