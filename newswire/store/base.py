@@ -9,7 +9,9 @@ Contract, for every backend:
   overwritten: an item whose content equals its latest stored version is a duplicate and
   stores nothing (the receipt says ``created=False``); an item whose content differs gets
   the next version number (or the one it carries, when higher), the ``update`` signal when
-  it carries none, and ``replaces`` pointing at the version it follows.
+  it carries none, and ``replaces`` pointing at the version it follows. A changed version
+  of a withdrawn item (latest pubstatus ``canceled``) is refused (``Conflict`` naming
+  ``id``): a withdrawal is final.
 - Every stored version gets a **sequence number**, global to the store and strictly
   increasing in the order versions are stored, never reused. Subscribers resume from it.
 - ``get(id)`` is the latest version, ``get(id, version)`` a given one; ``versions(id)`` all.
@@ -351,6 +353,15 @@ def plan_batch(
                         "not stored",
                         field="versionCreated",
                     )
+            if latest_item.pubstatus == "canceled":
+                # A kill is final: a changed version (a feed still listing the story, a
+                # desk's late edit) would publish again, to everyone who got the kill,
+                # what it took back. The console refuses to edit it; so does every way in.
+                raise Conflict(
+                    f"item {p.id!r} is withdrawn (version {version}): it can be neither "
+                    "updated nor corrected; publish a new item",
+                    field="id",
+                )
             stored = successor(_DECODE(p.data), latest_item, now)
             p = p._replace(
                 version=stored.version,

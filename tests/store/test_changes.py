@@ -112,6 +112,21 @@ def test_withdrawing_twice_or_an_unknown_item_is_refused(store):
     assert unknown.value.status == 404
 
 
+def test_a_withdrawn_item_is_neither_updated_nor_corrected(store):
+    """A kill is final: a changed version of a withdrawn item (a feed still listing it, a
+    late edit) is refused, naming ``id``, rather than publishing the story again."""
+    store.append(item("urn:c:killed", "v1"))
+    store.withdraw("urn:c:killed", "legal")
+    for late in (item("urn:c:killed", "v3"), item("urn:c:killed", "v3", signal="correction")):
+        with pytest.raises(Conflict, match="withdrawn") as refused:
+            store.append(late)
+        assert refused.value.status == 409 and refused.value.field == "id"
+    assert [v.item.pubstatus for v in store.versions("urn:c:killed")] == ["usable", "canceled"]
+    # a redelivered version already stored adds nothing and is no error
+    again = store.append(item("urn:c:killed", "v1"))
+    assert (again.version, again.created) == (1, False)
+
+
 @pytest.mark.parametrize(
     "given,kept",
     [
