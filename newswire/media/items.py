@@ -99,8 +99,8 @@ HELP: dict[str, str] = {
     "country": "Country shown (default: the file's own).",
     "keyword": "A keyword, repeated for several (default: the file's own).",
     "embargo": "Not delivered before this time (ISO 8601, UTC without an offset:"
-    " 2025-03-01T12:00:00Z); empty: no embargo (default: none, or the stored version's"
-    " while it has not lifted).",
+    " 2025-03-01T12:00:00Z), a time to come; empty: no embargo (default: none, or the"
+    " stored version's while it has not lifted).",
 }
 """What each override does: the help of the CLI's options and the API's parameters."""
 
@@ -131,8 +131,14 @@ def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
         raise InvalidItem(f"{o.lang!r} is not a BCP 47 language tag (or auto)", field="lang")
     if o.headline is not None and len(o.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
-    if o.embargo:
-        embargo_of(o.embargo)
+    if o.embargo and embargo_of(o.embargo) <= utcnow() and kind is None:
+        # Checked once, before the file is worked on: a time already gone would hold
+        # nothing and publish at once what the editor meant to hold (a wrong year, a
+        # local time taken for UTC). Empty is how to say "no embargo".
+        raise InvalidItem(
+            f"{o.embargo!r} has passed: give a time to come, or leave it empty for none",
+            field="embargo",
+        )
 
 
 def embargo_of(value: str) -> datetime:

@@ -186,3 +186,8 @@ def test_a_file_is_ingested_under_embargo(store_url, tmp_path):
     assert items_of(store_url)[item_id].embargo_until.year == 2099
     bad = newswire("ingest", str(photo), "--embargo", "later", db=store_url)
     assert bad.returncode == 2 and "--embargo:" in bad.stderr.decode()
+    # a time gone is refused, not taken as no embargo: the picture would go out at once
+    gone = newswire("ingest", str(photo), "--id", "urn:test:gone", "--embargo",
+                    "2020-01-01T00:00:00Z", db=store_url)
+    assert gone.returncode == 2 and "--embargo:" in gone.stderr.decode()
+    assert "has passed" in gone.stderr.decode() and "urn:test:gone" not in items_of(store_url)

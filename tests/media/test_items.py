@@ -132,6 +132,8 @@ def test_a_new_file_keeps_a_pending_embargo_and_not_a_lifted_one(pipeline, tmp_p
         (Overrides(headline="x" * 2001), "headline"),
         (Overrides(embargo="tomorrow noon"), "embargo"),
         (Overrides(embargo="0001-01-01T00:00:00+01:00"), "embargo"),
+        # a time gone would hold nothing: the picture would go out at once
+        (Overrides(embargo="2020-01-01T00:00:00Z"), "embargo"),
     ],
 )
 def test_bad_overrides_are_refused_naming_them(overrides, field):
