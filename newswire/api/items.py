@@ -292,7 +292,7 @@ def take_in(state: State, data: bytes, fmt: str, rejected: list[str]) -> list[Re
         exc.field = exc.field or "body"
         raise
     items = check_associations(store, items, rejected)
-    return append_enriched(store, keep_files(store, items), settings.enrich)
+    return append_enriched(store, keep_files(store, items), settings.enrich, rejected)
 
 
 def published(receipts: list[Receipt], rejected: list[str]) -> JSONResponse:

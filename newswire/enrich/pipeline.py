@@ -55,7 +55,7 @@ from newswire.enrich.base import (
     Step,
     Warms,
 )
-from newswire.errors import BadInput, NotFound
+from newswire.errors import BadInput, Conflict, NotFound
 from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
 from newswire.text.normalize import normalize
@@ -364,12 +364,32 @@ def enricher_for(store: Store, names: Iterable[str] = STEPS) -> Enricher:
 
 
 def append_enriched(
-    store: Store, items: Iterable[NewsItem | Prepared], steps: Iterable[str] = STEPS
+    store: Store,
+    items: Iterable[NewsItem | Prepared],
+    steps: Iterable[str] = STEPS,
+    rejected: list[str] | None = None,
 ) -> list[Receipt]:
     """Enrich ``items`` with ``steps`` and store them: how every way in (the API, the
-    console, the CLI, media intake) stores what it took in."""
+    console, the CLI, media intake) stores what it took in.
+
+    Given a ``rejected`` list, a document of several items (a feed) is stored item by
+    item, and one the store refuses (``Conflict``: a withdrawn item, an older version)
+    adds its reason there instead of sinking the others, as ``parse_bytes`` does with an
+    invalid entry; when the store refuses them all, the first refusal is raised."""
     enricher = enricher_for(store, steps)
     items = list(items)
+    if rejected is not None and len(items) > 1:
+        receipts: list[Receipt] = []
+        refused: list[Conflict] = []
+        for item in items:
+            try:
+                receipts.extend(store.append_many(enrich_items(enricher, store, [item])))
+            except Conflict as exc:
+                refused.append(exc)
+        if refused and not receipts:
+            raise refused[0]
+        rejected.extend(f"{exc.field}: {exc.detail}" for exc in refused)
+        return receipts
     if len(items) > 1 and "threads" in enricher.names:
         # Each stored before the next is enriched: story threads link an item to those
         # stored before it, so a story and its follow-up sent in one batch are linked.

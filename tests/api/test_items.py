@@ -384,6 +384,29 @@ def test_a_feed_with_a_bad_entry_stores_the_good_ones(client):
     assert len(body["rejected"]) == 1 and "urn:api-feed:2" in body["rejected"][0]
 
 
+def test_a_withdrawn_item_is_not_published_again(client):
+    """A kill is final: a later version of a withdrawn item is a 409 naming ``id``; in a
+    feed that still lists it, that entry is rejected and the others stored."""
+    from tests.test_cli import FEED_WITH_ONE_BAD_ENTRY
+
+    feed = FEED_WITH_ONE_BAD_ENTRY.replace("urn:feed", "urn:api-killed")
+    rss = {"Content-Type": "application/rss+xml"}
+    assert client.post("/v1/items", content=feed.encode(), headers=rss).status_code == 201
+    killed = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": "خطأ"})
+    assert killed.status_code == 201, killed.text
+    alone = ninjs_doc("urn:api-killed:1", HEADLINE, "نص جديد للخبر المسحوب.")
+    refused = client.post("/v1/items", json=alone, headers=NINJS)
+    assert refused.status_code == 409 and refused.json()["field"] == "id", refused.text
+    assert "withdrawn" in refused.json()["detail"]
+    edited = feed.replace("نص الخبر الأول.", "نص معدل.").replace("نص الخبر الثالث.", "نص معدل.")
+    response = client.post("/v1/items", content=edited.encode(), headers=rss)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert [(i["id"], i["version"]) for i in body["items"]] == [("urn:api-killed:3", 2)]
+    assert any("urn:api-killed:1" in r and "withdrawn" in r for r in body["rejected"])
+    latest = client.get("/v1/items/urn:api-killed:1").json()
+    assert latest["pubStatus"] == "canceled"
+
 def test_a_version_number_beyond_any_stored_is_a_400_not_a_crash(client, seed_id):
     for version in ("9223372036854775808", str(2**31)):
         response = client.get(f"/v1/items/{quote(seed_id, safe='')}", params={"version": version})
