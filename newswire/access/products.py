@@ -18,7 +18,7 @@ import msgspec
 from newswire.access import taxonomy
 from newswire.errors import BadInput, Unprocessable
 from newswire.model import ITEM_TYPES, NewsItem
-from newswire.validation import LANGUAGE_TAG
+from newswire.validation import LANGUAGE_TAG, unknown_language
 
 ACCESS_LEVELS: tuple[str, ...] = ("full", "teaser")
 NORMAL_URGENCY = 5
@@ -112,6 +112,11 @@ def validate_product(product: Product) -> Product:
     for tag in _entries(product.languages, "languages"):
         if not LANGUAGE_TAG.fullmatch(tag):
             raise BadInput(f"{tag!r} is not a BCP 47 language tag", field="languages")
+        if unknown_language(tag):  # as an item's: a product of xx would carry nothing
+            raise BadInput(
+                f"{tag!r}: {tag.split('-', 1)[0]!r} is no language code of ISO 639",
+                field="languages",
+            )
     for code in _entries(product.subjects, "subjects"):
         if not _MEDTOP.fullmatch(code):
             raise BadInput(

@@ -391,6 +391,8 @@ def test_names_of_letters_digits_and_punctuation(name):
         ({"subjects": [POLITICS, ""]}, "subjects"),
         ({"languages": ["arabic"]}, "languages"),
         ({"languages": ["ar_EG"]}, "languages"),
+        ({"languages": ["xx"]}, "languages"),  # well formed, but no language's code
+        ({"languages": ["ar", "zz-ZZ"]}, "languages"),
         ({"languages": ["ar\n"]}, "languages"),
         ({"languages": [""]}, "languages"),
         ({"languages": "ar"}, "languages"),
