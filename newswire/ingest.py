@@ -22,6 +22,7 @@ from newswire import formats
 from newswire.access import taxonomy
 from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
 from newswire.formats.base import Refused, readable
+from newswire.formats.text import transcode
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
 from newswire.store.base import Prepared, prepare
@@ -35,7 +36,12 @@ AUTO = "auto"
 
 
 def parse_bytes(
-    data: bytes, fmt: str = AUTO, *, max_bytes: int, rejected: list[str] | None = None
+    data: bytes,
+    fmt: str = AUTO,
+    *,
+    max_bytes: int,
+    rejected: list[str] | None = None,
+    encoding: str = "",
 ) -> list[NewsItem]:
     """The valid items in ``data``; ``NewswireError`` (4xx) naming the reason otherwise.
 
@@ -51,6 +57,8 @@ def parse_bytes(
     codec = formats.detect(data) if fmt == AUTO else formats.get(fmt)
     if not codec.can_parse:
         raise ParseError(f"the {codec.name} format cannot be ingested", field="format")
+    if encoding and codec.name == "text":  # XML and JSON say their own character set
+        data = transcode(data, encoding)
     try:
         entries = codec.parse_each(data)
     except NewswireError:
@@ -238,12 +246,14 @@ Read = tuple[str, list[NewsItem] | None, str | None]
 _CHUNK = 256
 
 
-def parse_file(path: Path, fmt: str, max_bytes: int) -> Read:
-    """(file, its valid items, the reasons for what was refused, if anything was)."""
+def parse_file(path: Path, fmt: str, max_bytes: int, encoding: str = "") -> Read:
+    """(file, its valid items, the reasons for what was refused, if anything was);
+    ``encoding``: the character set of plain-text files that are not UTF-8."""
     rejected: list[str] = []
     try:
         items = parse_bytes(
-            read_limited(path, max_bytes), fmt, max_bytes=max_bytes, rejected=rejected
+            read_limited(path, max_bytes), fmt, max_bytes=max_bytes, rejected=rejected,
+            encoding=encoding,
         )
         return str(path), items, "; ".join(rejected) or None
     except NewswireError as exc:
@@ -298,14 +308,14 @@ def _enriched(items: list[NewsItem], enrich: Enrich | None) -> list[NewsItem]:
     return [i for i in out if isinstance(i, NewsItem)]
 
 
-def _parse_chunk(args: tuple[list[Path], str, int, Enrich | None]) -> list[Parsed]:
+def _parse_chunk(args: tuple[list[Path], str, int, Enrich | None, str]) -> list[Parsed]:
     """Worker side: items go back enriched and prepared for the store (encoded, stamped,
     fingerprinted), which is both less to pass between processes and less work left for
     the writer: enrichment, the costliest part, runs on every core."""
-    paths, fmt, max_bytes, enrich = args
+    paths, fmt, max_bytes, enrich, encoding = args
     out: list[Parsed] = []
     for path in paths:
-        source, items, error = parse_file(path, fmt, max_bytes)
+        source, items, error = parse_file(path, fmt, max_bytes, encoding)
         if items is not None:
             items = _enriched(items, enrich)
         out.append((source, [prepare(i) for i in items] if items is not None else None, error))
@@ -321,6 +331,7 @@ def parse_files(
     *,
     workers: int = 0,
     enrich: Enrich | None = None,
+    encoding: str = "",
 ) -> Iterator[Parsed]:
     """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
     also enrich what they parse (``enrich``), so the items come back prepared. In one
@@ -331,10 +342,11 @@ def parse_files(
     """
     if workers < 1 or len(paths) < 2 * _CHUNK:
         for path in paths:
-            yield parse_file(path, fmt, max_bytes)
+            yield parse_file(path, fmt, max_bytes, encoding)
         return
     chunks = [
-        (paths[i : i + _CHUNK], fmt, max_bytes, enrich) for i in range(0, len(paths), _CHUNK)
+        (paths[i : i + _CHUNK], fmt, max_bytes, enrich, encoding)
+        for i in range(0, len(paths), _CHUNK)
     ]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

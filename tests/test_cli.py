@@ -657,6 +657,35 @@ def test_a_folder_with_a_pipe_and_a_bad_file(db, tmp_path):
     assert "broken.xml: not well-formed" in said and "pipe.txt" not in said
 
 
+LEGACY_TEXT = "عنوان الخبر بترميز قديم\n\nأنقرة/ الأناضول\nوصل الوفد إلى غزة صباح اليوم.\n"
+
+
+def test_plain_text_in_a_legacy_character_set_is_read_when_named(db, tmp_path):
+    """An Arabic desk's older system writes Windows-1256 or ISO-8859-6: refused as not
+    UTF-8 unless ``--encoding`` names it; UTF-8 files beside it are read as they are."""
+    (tmp_path / "old.txt").write_bytes(LEGACY_TEXT.encode("cp1256"))
+    (tmp_path / "iso.txt").write_bytes(LEGACY_TEXT.replace("قديم", "آخر").encode("iso-8859-6"))
+    (tmp_path / "new.txt").write_bytes(SEED.read_bytes())
+    refused = newswire("ingest", str(tmp_path / "old.txt"), db=db)
+    assert refused.returncode == 1 and b"--encoding windows-1256" in refused.stderr
+    bad = newswire("ingest", str(tmp_path), "--encoding", "arabic-ish", db=db)
+    assert bad.returncode == 2 and b"--encoding: 'arabic-ish' is not a character set" in bad.stderr
+    result = newswire(
+        "ingest", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"),
+        "--encoding", "windows-1256", db=db,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    ids = result.stdout.decode().split()
+    shown = newswire("show", ids[0], db=db)
+    assert "عنوان الخبر بترميز قديم" in json.loads(shown.stdout)["headlines"][0]["value"]
+    iso = newswire("ingest", str(tmp_path / "iso.txt"), "--encoding", "iso-8859-6", db=db)
+    assert iso.returncode == 0, iso.stderr.decode()
+    # Not that character set either: said, nothing stored.
+    (tmp_path / "junk.txt").write_bytes(b"\xa1\xa5\xbc title\n\nbody\n")
+    junk = newswire("ingest", str(tmp_path / "junk.txt"), "--encoding", "iso-8859-6", db=db)
+    assert junk.returncode == 1 and b"neither UTF-8 nor iso-8859-6" in junk.stderr
+
+
 def test_text_format_refuses_xml_and_json(db, tmp_path):
     path = tmp_path / "item.xml"
     path.write_bytes(newswire("show", ingest_seed(db), "--format", "newsml", db=db).stdout)

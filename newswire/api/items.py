@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextvars
 import functools
 import hashlib
@@ -10,6 +11,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.message import Message
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -275,18 +277,45 @@ async def post_item(
             )
         data = await read_body(request, settings.max_item_bytes, incoming.chunks())
         fmt = _format_of(request, fmt)
-
-        receipts = await run_in_threadpool(take_in, request.app.state, data, fmt, rejected)
+        encoding = text_charset(content_type)
+        receipts = await run_in_threadpool(
+            take_in, request.app.state, data, fmt, rejected, encoding
+        )
     await announce(request.app.state, receipts)
     return published(receipts, rejected)
 
 
-def take_in(state: State, data: bytes, fmt: str, rejected: list[str]) -> list[Receipt]:
+def text_charset(content_type: str) -> str:
+    """The character set a plain-text body declares (``text/plain; charset=windows-1256``),
+    ``""`` for UTF-8 or none: an Arabic desk's older system writes Windows-1256. XML and
+    JSON bodies say their own."""
+    if not content_type.lower().startswith("text/plain"):
+        return ""
+    message = Message()
+    message["Content-Type"] = content_type
+    charset = str(message.get_param("charset") or "").strip()
+    if not charset:
+        return ""
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        raise BadInput(
+            f"charset {charset!r} is not a character set", field="Content-Type"
+        ) from None
+    return "" if name in ("utf-8", "ascii") else charset
+
+
+def take_in(
+    state: State, data: bytes, fmt: str, rejected: list[str], encoding: str = ""
+) -> list[Receipt]:
     """Parse, enrich and store a document's items (``rejected``: the reasons for the
-    entries left out): CPU and SQLite work, in one worker thread."""
+    entries left out; ``encoding``: a plain-text body's character set, if not UTF-8): CPU
+    and SQLite work, in one worker thread."""
     settings, store = state.settings, state.store
     try:
-        items = parse_bytes(data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected)
+        items = parse_bytes(
+            data, fmt, max_bytes=settings.max_item_bytes, rejected=rejected, encoding=encoding
+        )
     except ParseError as exc:
         # A codec says what is wrong with the bytes; over HTTP, they are the body.
         exc.field = exc.field or "body"
@@ -319,6 +348,12 @@ _POSTED_FORMATS: dict[bytes, str | None] = {}
 the fast path (None: the documented route takes such a body)."""
 
 
+def _other_charset(content_type: bytes) -> bool:
+    """Whether a Content-Type names a character set other than UTF-8."""
+    lowered = content_type.lower()
+    return b"charset" in lowered and b"utf-8" not in lowered and b"utf8" not in lowered
+
+
 def _posted_format(content_type: bytes) -> str | None:
     """The format of a body of this Content-Type as ``post_item`` would take it, when
     that is plainly one text format newswire reads (None otherwise: a file, a type that
@@ -328,7 +363,8 @@ def _posted_format(content_type: bytes) -> str | None:
     text = content_type.decode("latin-1")
     fmt = None
     if not (
-        upload.declares_media(text)
+        _other_charset(content_type)  # a character set to read it in: the route's
+        or upload.declares_media(text)
         or intake.bare(text) in intake.SNIFFED
         or text.startswith("multipart/")
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import sys
@@ -68,6 +69,13 @@ def ingest(
     workers: Annotated[
         int, typer.Option(min=0, help="Processes parsing files (0: one per CPU).")
     ] = 0,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            help="Character set of plain-text files that are not UTF-8 (windows-1256,"
+            " iso-8859-6); XML and JSON say their own.",
+        ),
+    ] = "",
     item_id: Annotated[
         str | None, typer.Option("--id", help=HELP["id"], rich_help_panel=MEDIA)
     ] = None,
@@ -102,6 +110,11 @@ def ingest(
     fmt = fmt.lower()
     if fmt != AUTO and fmt not in formats.parsers():
         raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise fail(f"--encoding: {encoding!r} is not a character set", 2) from None
     overrides = Overrides(
         id=item_id, type=kind, lang=lang, headline=headline, caption=caption, byline=byline,
         credit=credit, copyright=copyright_notice, city=city, country=country, keyword=keyword,
@@ -176,7 +189,7 @@ def ingest(
         with progress() as bar:
             task = bar.add_task("ingesting", total=len(files))
             for source, items, error in parse_files(
-                texts, fmt, max_bytes, workers=workers, enrich=(db, steps)
+                texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding
             ):
                 if error is not None:
                     failures.append((source, error))

@@ -40,10 +40,11 @@ paragraph the notice no longer has), and read as an item it would publish the no
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
-from newswire.errors import ParseError
+from newswire.errors import BadInput, ParseError
 from newswire.formats import withdrawn
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html, squash
@@ -261,6 +262,29 @@ def _latin_line(line: str) -> bool:
 # --- reading -----------------------------------------------------------------------------
 
 
+def transcode(data: bytes, encoding: str) -> bytes:
+    """``data`` as UTF-8, read in ``encoding`` (``windows-1256``, ``iso-8859-6``: the
+    character sets Arabic desks' older systems write) unless it is UTF-8 already, so that
+    a folder mixing both is read whole. Bytes that are not ``encoding`` either are a
+    ``ParseError`` saying where; an unknown ``encoding`` a ``BadInput`` naming it."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise BadInput(f"{encoding!r} is not a character set", field="encoding") from None
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"neither UTF-8 nor {encoding} text: byte 0x{data[exc.start]:02x} at byte "
+            f"offset {exc.start}"
+        ) from None
+
+
 def _decode(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ParseError("UTF-16 text is not read: save the file as UTF-8")
@@ -271,7 +295,8 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ParseError(
             f"not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} "
-            "(save the file as UTF-8; Windows-1256 and ISO-8859-6 are not read)"
+            "(save the file as UTF-8, or name its character set: newswire ingest --encoding"
+            " windows-1256, or Content-Type: text/plain; charset=windows-1256)"
         ) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
