@@ -484,7 +484,8 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
     if body:
         out["content_html"] = body
     else:  # the spec requires content_html or content_text
-        out["content_text"] = "\n\n".join(item.body) or item.lead or item.headline
+        # a picture's or video's text is its caption
+        out["content_text"] = "\n\n".join(item.body) or _summary(item) or item.headline
     if item.firstcreated:
         out["date_published"] = _rfc3339(item.firstcreated)
     if item.versioncreated:

@@ -371,6 +371,15 @@ def test_jsonfeed_feed_of_arabic_items():
     assert doc["language"] == "ar"
 
 
+def test_a_jsonfeed_picture_entry_has_its_caption_as_its_text():
+    picture = arabic_item(
+        id="urn:x:p", type="picture", headline="", lead="", body=[], body_html="",
+        description="الوفد التركي لدى وصوله إلى أنقرة",
+    )
+    [entry] = json.loads(JSONFEED.render_feed([picture], FeedMeta(title="t")))["items"]
+    assert entry["content_text"] == "الوفد التركي لدى وصوله إلى أنقرة"
+
+
 def test_jsonfeed_is_render_only():
     assert not JSONFEED.can_parse
     with pytest.raises(UnsupportedFormat):
