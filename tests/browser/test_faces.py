@@ -119,6 +119,33 @@ def test_a_portal_user_sees_a_new_item_appear_without_reloading(world, page):
     screenshot(page, "portal-wire-ar")
 
 
+def test_a_portal_user_sees_an_update_marked_as_such_not_as_new(world, page):
+    base = world["server"].url
+    log_in(page, base, "reader@daily.example", "/portal")
+    page.wait_for_function(
+        "() => document.getElementById('live-status').textContent"
+        " === document.getElementById('portal-words').dataset.live"
+    )
+    doc = {
+        "uri": "urn:test:browser:updated",
+        "language": "ar",
+        "headlines": [{"role": "main", "value": "انقطاع الكهرباء عن أحياء في المدينة"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "انقطعت الكهرباء."}],
+    }
+    with world["server"].client(world["desk"]) as c:
+        headers = {"Content-Type": "application/ninjs+json"}
+        assert c.post("/v1/items", json=doc, headers=headers).status_code == 201
+        page.wait_for_selector("#wire li[data-id='urn:test:browser:updated'] .badge.new")
+        doc["headlines"][0]["value"] = "عودة الكهرباء إلى أحياء المدينة"
+        assert c.post("/v1/items", json=doc, headers=headers).json()["version"] == 2
+    row = page.locator("#wire li[data-id='urn:test:browser:updated']:has-text('عودة الكهرباء')")
+    row.wait_for()
+    assert row.locator(".badge.signal").inner_text() == "تحديث"
+    assert row.locator(".badge.new").count() == 0
+    assert page.locator("#wire li[data-id='urn:test:browser:updated']").count() == 1
+    assert_accessible(page)
+
+
 def test_portal_search_highlights_the_word(world, page):
     base = world["server"].url
     log_in(page, base, "reader@daily.example", "/portal")

@@ -79,6 +79,24 @@ def test_the_stream_carries_only_entitled_items_and_marks_filtered_ones(world: W
     assert events[0]["shown"] is False  # outside the page's filters (urgency 1)
 
 
+def test_an_update_reaches_the_stream_and_the_wire_as_an_update_not_a_new_item(world: World):
+    with world.login("reader@daily.example") as c, c.stream(
+        "GET", "/portal/stream", timeout=10
+    ) as stream:
+        lines = stream.iter_lines()
+        next(lines)
+        world.publish(ninjs("urn:test:updated", "حريق في مصنع", ["نص الخبر."]))
+        world.publish(ninjs("urn:test:updated", "حريق في مصنع: ارتفاع عدد الضحايا", ["نص محدث."]))
+        events = read_events(lines, "urn:test:updated")
+        events += read_events(lines, "urn:test:updated")
+    first, second = events[-2:]
+    assert (first["kind"], first["signal"]) == ("item", "")
+    assert (second["kind"], second["signal"], second["version"]) == ("update", "update", 2)
+    with world.login("reader@daily.example") as c:
+        row = c.get("/portal").text.split('data-id="urn:test:updated"', 1)[1].split("</li>", 1)[0]
+        assert '<strong class="badge signal">تحديث</strong>' in row
+
+
 def test_a_withdrawal_reaches_the_stream(world: World):
     with world.login("reader@daily.example") as c, c.stream(
         "GET", "/portal/stream", timeout=10

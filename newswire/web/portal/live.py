@@ -4,7 +4,8 @@ The stream is a listener of the server's hub (``Hub.listen`` with the session's
 principal, channel ``portal``), so the entitlement, embargo and withdrawal rules are
 exactly the API's: the hub decides which log entries the principal gets, full text or
 teaser. Each entry becomes a small JSON event for the page: headline, dateline, time,
-urgency, whether it passes the page's filters (``shown``), the names of the
+urgency, whether it is an update or a correction of an item already out (``signal``, as
+the item says), whether it passes the page's filters (``shown``), the names of the
 account's saved searches it matches (``topics``) and the thumbnail the wire page would
 show for it (``thumb``: a picture or video item's own, a story's first picture the
 account may see; ``files.thumbnail``, the wire page's rule). Nothing of the body is sent.
@@ -241,6 +242,7 @@ def event_of(
         "access": head.access,
         "embargoed": head.embargoed,
         "withdrawn": withdrawn,
+        "signal": "" if withdrawn else item.signal or "",
         "shown": withdrawn or filters.admits(item),
         "topics": [] if withdrawn else [t.name for t in topics if matches(t, item)],
         "thumb": None if withdrawn or thumb is None else {
@@ -270,6 +272,7 @@ def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[
         "access": access,
         "embargoed": embargoed,
         "withdrawn": item.pubstatus == "canceled",
+        "signal": "" if item.pubstatus == "canceled" else item.signal or "",
     }
 
 

@@ -34,7 +34,9 @@
       li.appendChild(img);
     }
     var meta = el("p", "meta");
-    meta.appendChild(badge("new", t["new"]));
+    // An update or a correction of an item already out says so; only a new item is new.
+    var signal = e.signal === "update" ? t.signalUpdate : e.signal === "correction" ? t.signalCorrection : "";
+    meta.appendChild(signal ? badge("signal", signal) : badge("new", t["new"]));
     if (e.urgency === 1) { meta.appendChild(badge("flash", t.flash)); }
     else if (e.flash) { meta.appendChild(badge("urgent", t.urgent)); }
     if (e.withdrawn) { meta.appendChild(badge("withdrawn", t.withdrawn)); }
