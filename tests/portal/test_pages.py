@@ -114,6 +114,18 @@ def test_downloads_render_as_the_api_does(world: World, fmt):
     assert got.headers["content-type"] == same.headers["content-type"]
 
 
+def test_each_formats_download_has_a_file_name_of_its_own(world: World):
+    with world.login("reader@daily.example") as c:
+        names = {
+            fmt: c.get(f"{item_url(world.long_id)}/download", params={"format": fmt, "version": 2})
+            .headers["content-disposition"]
+            for fmt in ("ninjs", "nitf", "text")
+        }
+    assert names["ninjs"] == 'attachment; filename="urn-test-long-v2-ninjs.json"'
+    assert names["nitf"] == 'attachment; filename="urn-test-long-v2-nitf.xml"'
+    assert names["text"] == 'attachment; filename="urn-test-long-v2-text.txt"'
+
+
 def test_head_answers_the_pages_as_get_and_a_head_download_is_no_delivery(world: World):
     key = make_key(world.db, "--subscriber", "daily")
 

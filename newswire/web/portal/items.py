@@ -249,7 +249,9 @@ def download(request: Request, item_id: str) -> Response:
     suffix = codec.media_type.rsplit("+", 1)[-1].rsplit("/", 1)[-1]
     extension = _EXTENSIONS.get(suffix.split(";")[0], "txt")
     name = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in stored.item.id)
-    filename = f"{name[-60:].strip('-') or 'item'}-v{stored.item.version}.{extension}"
+    # The format in the name: NewsML-G2 and NITF (ninjs 3 and 2) of one version are
+    # different files, and a second download must not be taken for the first one again.
+    filename = f"{name[-60:].strip('-') or 'item'}-v{stored.item.version}-{codec.name}.{extension}"
     return Response(
         data,
         media_type=codec.media_type,
