@@ -193,6 +193,29 @@ def test_a_portal_admin_manages_its_subscribers_accounts(world: World):
             assert login(stranger, "new@daily.example", password).status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("form", "field", "said"),
+    [
+        ({"email": "not-an-email"}, "email", "اكتب عنوان بريد إلكتروني صحيحًا"),
+        ({"email": "READER@daily.example"}, "email", "يوجد حساب بهذا البريد الإلكتروني"),
+        ({"email": "kept@daily.example", "account_lang": "zz"}, "account_lang", "اختر العربية"),
+    ],
+)
+def test_a_bad_new_account_is_said_beside_its_field_in_the_readers_words(
+    world: World, form, field, said
+):
+    with world.login("boss@daily.example") as c:
+        token = csrf_of(c.get("/portal/accounts").text)
+        refused = c.post("/portal/accounts", data={"csrf": token, **form})
+    assert refused.status_code == 400
+    error = re.search(rf'<span class="field-error" id="err-{field}" role="alert">([^<]+)<', refused.text)
+    assert error and said in error.group(1)
+    control = re.search(rf'<(?:input|select) id="new-[a-z]+" name="{field}"[^>]*>', refused.text).group(0)
+    assert 'aria-invalid="true"' in control and f'aria-describedby="err-{field}"' in control
+    assert f'value="{form["email"]}"' in refused.text  # as typed, to be put right
+    assert world.sql("SELECT 1 FROM accounts WHERE email = 'kept@daily.example'") == []
+
+
 # --- the CLI -------------------------------------------------------------------------------
 
 

@@ -50,6 +50,8 @@ def _accounts_page(
     store: Store = request.app.state.store
     agency = logged.account.scope == "admin"
     context.setdefault("error", "")
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
     context.setdefault("created", None)
     return render(
         request,
@@ -96,7 +98,19 @@ async def add_account(request: Request) -> Response:
         except NewswireError as exc:
             if exc.status >= 500:
                 raise
-            return _accounts_page(request, logged, subscriber, 400, error=exc.detail)
+            # Said beside the field at fault, in the reader's language, the form as typed.
+            words = WORDS[sessions.ui_lang(request, logged.account)]
+            field = "account_lang" if exc.field == "lang" else exc.field or ""
+            key = {
+                "email": "err_account_taken" if exc.status == 409 else "err_account_email",
+                "account_lang": "err_account_lang",
+                "subscriber": "err_account_subscriber",
+            }.get(field)
+            errors = {field: words[key]} if key else {}
+            return _accounts_page(
+                request, logged, subscriber, 400,
+                error="" if errors else exc.detail, errors=errors, form=form,
+            )
         created = {"email": account.email, "password": password}
         return _accounts_page(request, logged, subscriber, 201, created=created)
 
