@@ -276,6 +276,7 @@ def test_failed_logins_are_limited_per_email_and_per_address(store_url):
             limited = login(c, "a@s.example", PASSWORD)  # even the right password, now
             assert limited.status_code == 429
             assert "محاولات فاشلة كثيرة" in limited.text
+            assert int(limited.headers["retry-after"]) > 0  # when to try again, in seconds
             # The address has had its ten failures too: another email from it waits.
             assert login(c, "b@s.example", PASSWORD).status_code == 429
     finally:

@@ -119,7 +119,9 @@ async def login(request: Request) -> Response:
     if wait := await run_in_threadpool(limiter.wait, keys):
         minutes = max(1, round(wait / 60))
         message = t["login_limited"].format(minutes=minutes)
-        return _login_page(request, 429, target=target, message=message, email=email)
+        limited = _login_page(request, 429, target=target, message=message, email=email)
+        limited.headers["Retry-After"] = str(wait)  # RFC 6585: when to try again, as the API says
+        return limited
     store = state.store
     account, refused = await run_in_threadpool(_attempt, store, email, password)
     if account is None:
