@@ -307,6 +307,22 @@ def test_a_metrics_folder_that_cannot_be_used_is_a_clear_error(db, tmp_path):
     assert b"Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("blobs", ["s3://bucket", "file://", "file:///proc/no/such"])
+def test_a_blob_store_that_cannot_be_used_is_a_clear_error(db, tmp_path, blobs):
+    # With N processes (the default on a machine of several CPUs) each process failed on
+    # it with a traceback, was started again, failed again, for ever.
+    env = {"NEWSWIRE_BLOBS": blobs}
+    for workers in ("1", "2"):
+        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.decode().startswith("newswire: blobs: "), result.stderr
+        assert b"Traceback" not in result.stderr
+    demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = newswire("demo", "--port", "0", "--workers", "2", db=demo_db, env=env)
+    assert result.returncode == 2 and b"newswire: blobs: " in result.stderr, result.stderr
+    assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
+
+
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_a_database_in_memory_is_served_by_one_process(url, tmp_path):
     # ``sqlite://`` is a database in memory as much as ``sqlite:///:memory:``: served by

@@ -646,6 +646,7 @@ def _server_settings(
 ) -> tuple[Settings, int]:
     """The server's settings, checked (a bad one is ``newswire: NAME: ...``, exit 2), and
     how many processes to serve with (``say``: print why it is fewer than asked)."""
+    from newswire.blobs import open_blobs
     from newswire.bus import open_bus
     from newswire.logs import log_format as checked_log_format
     from newswire.settings import Settings, workers_setting
@@ -654,6 +655,8 @@ def _server_settings(
     try:
         settings = Settings(db=db, bus=bus, log_format=checked_log_format(log_format))
         open_bus(bus)  # a bad URL is a usage error here, not a worker failing in a loop
+        if settings.blobs:  # so is a blob store each of N processes would fail to open
+            open_blobs(settings.blobs).close()
         processes = workers_setting(workers)
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
