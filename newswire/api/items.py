@@ -122,20 +122,27 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
     def counts() -> tuple[int, int, int]:
         return (*store.count(), store.last_seq())
 
+    searching = state.searching
+    states = {
+        "process": os.getpid(),
+        "bus": state.bus.status(),
+        "search": "ready" if searching is not None and searching.ready else "building",
+    }
     try:
         items, versions, last_seq = await run_in_threadpool(counts)
-    except NewswireError:
-        raise
     except Exception as exc:
-        raise Unavailable(f"the store does not answer: {type(exc).__name__}", field="store") from None
-    searching = state.searching
+        # The store's own reason (a database out of reach), naming the store, with what
+        # else this node can say of itself, as for the bus.
+        why = exc.detail if isinstance(exc, NewswireError) else type(exc).__name__
+        body = Unavailable(f"the store does not answer: {why}", field="store").problem()
+        return JSONResponse({**body, **states}, status_code=503, media_type=problems.PROBLEM)
     found = {
-        "process": os.getpid(),
+        "process": states["process"],
         "items": items,
         "versions": versions,
         "last_seq": last_seq,
-        "bus": state.bus.status(),
-        "search": "ready" if searching is not None and searching.ready else "building",
+        "bus": states["bus"],
+        "search": states["search"],
     }
     if found["bus"] != "ready":
         # Publishing still stores (and this node still delivers, polling the store), but

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.bus.conftest import NATS, _delete_streams, nats_server  # noqa: F401 (a fixture)
-from tests.conftest import SEED
+from tests.conftest import SEED, fresh_database
 from tests.helpers import Server, free_port, make_key, retry_until
 
 GENERATED = re.compile(r"[0-9a-f]{12}-[0-9a-f]+")
@@ -162,6 +162,33 @@ def test_ready_is_503_while_the_bus_is_unreachable(busless):
     assert "bus" in body["detail"] and body["status"] == 503
     assert body["versions"] >= 0 and "last_seq" in body  # the store answered
     assert health.status_code == 200  # alive all the same
+
+
+def test_ready_is_503_naming_the_store_and_still_saying_bus_and_search_while_the_database_is_out_of_reach(
+    postgres_server, tmp_path
+):
+    # The database's own error was answered alone: no field naming the store, and
+    # neither the bus's nor the search index's state, which the bus's 503 gives.
+    from tests.store.test_postgres import closed
+
+    with fresh_database("postgres", tmp_path) as db:
+        server = Server(db)
+        try:
+            with server.client() as c:
+                retry_until(lambda: c.get("/ready").status_code == 200, "the server ready")
+                with closed(db.rsplit("/", 1)[1]):
+                    answer = retry_until(
+                        lambda: (r := c.get("/ready")).status_code == 503 and r,
+                        "the server to find its database out of reach",
+                    )
+                    body = answer.json()
+                    assert answer.headers["content-type"] == "application/problem+json"
+                    assert body["field"] == "store" and body["detail"].startswith("store: ")
+                    assert body["bus"] == "ready" and body["search"] in ("ready", "building")
+                    assert "process" in body and "last_seq" not in body
+                retry_until(lambda: c.get("/ready").status_code == 200, "the database back")
+        finally:
+            server.close()
 
 
 def test_ready_reports_a_memory_bus_ready(served):
