@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from newswire.access import taxonomy
 from newswire.model import NewsItem
+from newswire.validation import unknown_language
 from newswire.web.i18n import DEFAULT, primary
 
 LANG_PATTERN = "[a-z]{2,3}"
@@ -62,6 +63,15 @@ register_url_convertor("nwtopic", _Topic())
 
 def is_lang(code: str) -> bool:
     return _LANG.fullmatch(code) is not None
+
+
+def names_language(code: str) -> bool:
+    """Whether a URL's language segment names a language ISO 639 has (``tr``, ``ckb``,
+    ``und``), so that the site may have pages in it: not ``js``, ``wp`` or ``xx``, which no
+    item is ever stored in (``newswire.validation.unknown_language``). Their home, feed and
+    subscribe pages would be empty pages answering 200, a new address for a crawler at
+    every path a scanner tries."""
+    return is_lang(code) and not unknown_language(code)
 
 
 def lang_code(item: NewsItem) -> str:

@@ -510,6 +510,19 @@ def test_an_unknown_language_home_and_item_are_html(web):
 
 
 @pytest.mark.parametrize(
+    "path", ["/js/", "/xx/", "/wp", "/feeds/xx.rss", "/feeds/zz/11000000.atom", "/img/subscribe"]
+)
+def test_a_path_naming_no_language_is_no_page(web, path):
+    """No item is ever in ``xx`` (ISO 639 has no such code): its home page, feeds and
+    subscribe page are not empty pages a crawler may index, but the 404 page."""
+    response = web.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404, path
+    assert '<html lang="ar" dir="rtl"' in response.text
+    segment = path.split("/")[-2] if path.startswith("/feeds/") else path.split("/")[1]
+    assert f'lang="{segment}"' not in response.text
+
+
+@pytest.mark.parametrize(
     ("code", "name", "direction"),
     [("tr", "Türkçe", "ltr"), ("fr", "Français", "ltr"), ("fa", "فارسی", "rtl"), ("zh", "中文", "ltr")],
 )

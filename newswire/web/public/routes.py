@@ -90,6 +90,14 @@ def _message(request: Request, code: str, kind: str) -> Response:
     return Response(body, status, media_type=HTML, headers=_html_headers(control, None, page.tag))
 
 
+def _no_language(request: Request) -> Response | None:
+    """The 404 page (in the default language) when the path's language segment names no
+    language (``/js/``, ``/feeds/xx.rss``): no item is ever in it (``urls.names_language``)."""
+    if urls.names_language(request.path_params["lang"]):
+        return None
+    return _message(request, i18n.DEFAULT, "missing")
+
+
 # --- lists: home pages, feeds, sitemap ----------------------------------------------------
 
 
@@ -151,6 +159,8 @@ async def home_default(request: Request) -> Response:
 
 async def home(request: Request) -> Response:
     """A language's latest teasers, grouped by subject."""
+    if (missing := _no_language(request)) is not None:
+        return missing
     return await _home(request, request.path_params["lang"])
 
 
@@ -158,6 +168,8 @@ async def home_bare(request: Request) -> Response:
     """``/ar`` (a link typed or shortened without the slash): 301 to ``/ar/``. Starlette's
     own slash redirect is a 307, a temporary move that keeps search engines indexing the
     address without the slash, and carries no caching headers."""
+    if (missing := _no_language(request)) is not None:
+        return missing
     return _moved(urls.home_path(request.path_params["lang"]))
 
 
@@ -202,12 +214,16 @@ def _feed(request: Request, code: str, kind: str, subject: str = "") -> Awaitabl
 
 async def language_feed(request: Request) -> Response:
     """RSS or Atom: the latest teasers of a language, each linking to its page."""
+    if (missing := _no_language(request)) is not None:
+        return missing
     return await _feed(request, request.path_params["lang"], request.path_params["kind"])
 
 
 async def subject_feed(request: Request) -> Response:
     """RSS or Atom of one Media Topic (``medtop:11000000`` or ``11000000``) and the topics
     under it."""
+    if (missing := _no_language(request)) is not None:
+        return missing
     lang, kind = request.path_params["lang"], request.path_params["kind"]
     code = taxonomy.qcode(request.path_params["subject"])
     if not taxonomy.known(code):
@@ -368,6 +384,8 @@ async def subscribe_default(request: Request) -> Response:
 
 async def subscribe(request: Request) -> Response:
     """How to become a subscriber, in the language's interface."""
+    if (missing := _no_language(request)) is not None:
+        return missing
     lang = request.path_params["lang"]
     if i18n.lang(lang).ui == i18n.DEFAULT:
         return _moved(urls.subscribe_path(i18n.DEFAULT))
@@ -445,8 +463,8 @@ def install_not_found(
     the path's first segment when it is one of the site's interface languages, else in
     the default one; the API keeps its problem JSON. Any two or three letters
     (``/js/app.js``, ``/etc/passwd``, ``/wp/…``) are not a language: such a page would
-    say ``lang="js"`` and link ``/js/`` and ``/feeds/js.rss``, which answer 200 (the
-    pages of a language with nothing published), new addresses for crawlers each time."""
+    say ``lang="js"`` and link ``/js/`` and ``/feeds/js.rss`` (``etc`` is an ISO 639
+    code, whose empty pages answer 200), new addresses for crawlers each time."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         path = request.url.path
