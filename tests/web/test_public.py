@@ -628,3 +628,5 @@ def test_a_bad_link_outside_the_api_is_a_page_and_the_api_keeps_its_problems(web
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     plain = web.get("/ar/no-such-page")  # no HTML asked for: the problem body
     assert plain.status_code == 404 and plain.json()["status"] == 404
+    # one address, two answers by Accept: a shared cache is told so
+    assert page.headers["vary"] == plain.headers["vary"] == "Accept"

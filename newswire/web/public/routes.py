@@ -468,10 +468,16 @@ def install_not_found(
 
     async def not_found(request: Request, exc: Exception) -> Response:
         path = request.url.path
-        wants_html = "text/html" in request.headers.get("accept", "")
-        if path.startswith(_API_PREFIXES) or not wants_html:
+        if path.startswith(_API_PREFIXES):
             return await api_not_found(request, exc)
-        first = path.strip("/").split("/", 1)[0]
-        return _message(request, first if first in i18n.UI else i18n.DEFAULT, "missing")
+        if "text/html" in request.headers.get("accept", ""):
+            first = path.strip("/").split("/", 1)[0]
+            answer = _message(request, first if first in i18n.UI else i18n.DEFAULT, "missing")
+        else:
+            answer = await api_not_found(request, exc)
+        # Chosen by Accept: a shared cache must not give a browser the JSON, or a client
+        # the page (kept 10 s), as everyone's answer (RFC 9110, 12.5.5).
+        answer.headers["Vary"] = "Accept"
+        return answer
 
     app.add_exception_handler(404, not_found)
