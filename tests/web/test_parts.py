@@ -7,13 +7,16 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+from lxml import etree
+
 from newswire.access.entitlement import public_version as resolve
 from newswire.delivery.files import not_modified
 from newswire.model import NewsItem
 from newswire.store.base import Stored
 from newswire.web import i18n, urls
-from newswire.web.public import cache
+from newswire.web.public import cache, syndication
 from newswire.web.public.pages import json_ld, og_locale
+from newswire.web.public.site import Site
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -157,3 +160,15 @@ def test_alt_text_is_a_pictures_caption_cut_to_a_line_or_two():
     assert len(alt) <= ALT_MAX + 1 and alt.endswith("…")
     assert long.startswith(alt[:-1])  # cut at a word, nothing else changed
     assert not alt[:-1].endswith((" ", "،"))
+
+
+def test_the_sitemap_names_no_address_of_2048_characters_or_more():
+    """The sitemap protocol takes a ``loc`` of less than 2,048 characters: an item whose
+    long id makes its address longer is left out; the others are named."""
+    site = Site(name="n", contact="", teaser_chars=600, base_url="")
+    long = NewsItem(id="خ" * 1000, version=1, language="ar", headline="h", firstcreated=NOW)
+    short = NewsItem(id="urn:x:short", version=1, language="ar", headline="h", firstcreated=NOW)
+    document = syndication.sitemap(site, "https://agency.example/", [long, short])
+    locs = etree.fromstring(document).findall(f".//{{{syndication.SITEMAP_NS}}}loc")
+    assert [loc.text for loc in locs] == ["https://agency.example/ar/news/urn:x:short"]
+    assert all(len(loc.text) < 2048 for loc in locs)

@@ -40,6 +40,10 @@ MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 FEED_SIZE = 50
 SITEMAP_DAYS = 2
 SITEMAP_SIZE = 1000
+SITEMAP_URL_MAX = 2047
+"""Longest ``loc`` the sitemap protocol takes ("less than 2,048 characters"): an item with
+a long id (ids may have 1,024 characters, an Arabic one six times that percent-encoded)
+has no address a sitemap may name, and is left out of it (its page stays)."""
 
 
 
@@ -108,7 +112,8 @@ def feed(
 def sitemap(
     site: Site, base: str, items: list[NewsItem], previews: Mapping[str, Preview] = NO_PREVIEWS
 ) -> bytes:
-    """A Google News sitemap of ``items`` (those with no language are left out), with
+    """A Google News sitemap of ``items`` (those with no language, or an address too long
+    for a sitemap, are left out), with
     the picture previews in ``previews`` (by item id; a video's is not a picture)."""
     root = etree.Element(
         f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS, "image": IMAGE_NS}
@@ -117,8 +122,11 @@ def sitemap(
         code = urls.lang_code(item)
         if code == urls.UNDETERMINED:
             continue
+        loc = absolute(base, urls.item_path(item))
+        if len(loc) > SITEMAP_URL_MAX:
+            continue
         url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = absolute(base, urls.item_path(item))
+        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = loc
         news = etree.SubElement(url, f"{{{NEWS_NS}}}news")
         publication = etree.SubElement(news, f"{{{NEWS_NS}}}publication")
         etree.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
