@@ -73,15 +73,23 @@ USER_AGENT = f"newswire/{__version__}"
 
 def private(address: str) -> bool:
     """Whether an IP address is one a subscriber must not make the server call: loopback,
-    private, link-local (cloud metadata), multicast, reserved or unspecified."""
+    private, link-local (cloud metadata), multicast, reserved or unspecified, and any other
+    the public internet does not route (``is_global``: the shared address space
+    100.64.0.0/10 of carrier-grade NAT and cloud networks, 100.100.100.200 a cloud's
+    metadata service among them). An IPv6 address carrying an IPv4 one (mapped, 6to4) is
+    refused as well when the IPv4 address it reaches is."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None and private(str(ip.sixtofour)):
+            return True
     return (
-        ip.is_private
+        not ip.is_global
+        or ip.is_private
         or ip.is_loopback
         or ip.is_link_local
         or ip.is_multicast

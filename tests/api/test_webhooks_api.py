@@ -260,6 +260,13 @@ def test_the_cli_adds_lists_and_removes(db):
         "http://0.0.0.0:8000/v1/items",
         "http://[::ffff:127.0.0.1]/",
         "https://printer.local/",
+        # Not private in RFC 1918's sense, but not the public internet either: the shared
+        # address space of carrier-grade NAT and cloud networks (a metadata service), and
+        # 6to4 addresses reaching loopback or link-local.
+        "http://100.64.0.1/hook",
+        "http://100.100.100.200/latest/meta-data/",
+        "http://[2002:7f00:1::]/",
+        "http://[2002:a9fe:a9fe::]/latest/meta-data/",
     ],
 )
 def test_private_addresses_are_refused_unless_the_operator_allows_them(url):
@@ -272,3 +279,6 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(url):
 
 def test_a_name_resolving_to_a_private_address_is_refused_at_send_time():
     assert "private" in asyncio.run(refused_target("http://localhost:9/hook"))
+    # An address given as a number the resolver reads (not one check_url recognises):
+    # judged by where it resolves, the shared address space as well.
+    assert "private" in asyncio.run(refused_target("http://1681915905/hook"))  # 100.64.0.1
