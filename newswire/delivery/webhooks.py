@@ -33,7 +33,8 @@ import logging
 import random
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -238,6 +239,24 @@ could not carry it (spaces, non-ASCII)."""
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Newswire-Signature`` of ``body``: ``sha256=<hex HMAC-SHA256>``."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def retry_after(value: str | None, at: datetime) -> float | None:
+    """Seconds a receiver asked the sender to wait before trying again (``Retry-After``,
+    RFC 9110 section 10.2.3: delay-seconds or an HTTP-date), counted from ``at``; None
+    when there is none or it cannot be read."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return float(min(int(value), 10**9))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - at).total_seconds())
 
 
 def backoff(attempt: int, base: float) -> float:
@@ -475,14 +494,14 @@ class WebhookWorker:
     async def _attempt(self, target: Target, attempt: int, started: datetime) -> None:
         """POST one delivery once and record the outcome."""
         delivery = target.delivery
-        status, error = None, ""
+        status, error, asked = None, "", None
         try:
             body, embargoed = await run_in_threadpool(self._body, target)
         except Exception as exc:
             log.exception("webhook %s: rendering %s failed", delivery.webhook, delivery.id)
             body, error = None, f"the item could not be rendered: {exc}"
         if body is not None:
-            status, error = await self._post(target, body, embargoed)
+            status, error, asked = await self._post(target, body, embargoed)
         done = now()
         hooks = self.store.webhooks
         if status is not None and 200 <= status < 300:
@@ -509,7 +528,10 @@ class WebhookWorker:
             return
         self.metrics.webhook_attempts.labels("retry").inc()
         self.metrics.webhook_retries.inc()
-        retry_at = done + timedelta(seconds=backoff(attempt, self.retry_base))
+        # A receiver saying when to come back (429, 503 with Retry-After) is not called
+        # before then, the hour between two attempts at most still holding.
+        delay = max(backoff(attempt, self.retry_base), min(asked or 0.0, MAX_BACKOFF))
+        retry_at = done + timedelta(seconds=delay)
         await run_in_threadpool(hooks.failed, delivery.id, attempt, status, error, retry_at)
 
     def _body(self, target: Target) -> tuple[bytes, bool]:
@@ -521,8 +543,11 @@ class WebhookWorker:
         embargoed = delivery.kind != "embargo-lift" and held(stored.item, stored.stored_at)
         return body, embargoed
 
-    async def _post(self, target: Target, body: bytes, embargoed: bool) -> tuple[int | None, str]:
-        """(HTTP status, error): status None when no answer came (timeout, refused...)."""
+    async def _post(
+        self, target: Target, body: bytes, embargoed: bool
+    ) -> tuple[int | None, str, float | None]:
+        """(HTTP status, error, seconds the receiver asked to wait before the next try):
+        status None when no answer came (timeout, refused...)."""
         delivery = target.delivery
         media_type = formats.get(target.format).media_type
         if media_type.startswith("text/"):
@@ -542,13 +567,13 @@ class WebhookWorker:
             headers["X-Newswire-Embargoed"] = "true"
         client = self._client
         if client is None:
-            return None, "the server is stopping"
+            return None, "the server is stopping", None
         if not self.allow_private:
             # A name checked here could still resolve elsewhere at connect time (DNS
             # rebinding); this stops the plain cases: names of internal hosts.
             refused = await refused_target(target.url)
             if refused:
-                return None, refused
+                return None, refused, None
         try:
             # One deadline for the whole exchange: httpx's own timeouts are per read, so a
             # receiver trickling its answer a byte at a time would never trip them.
@@ -564,17 +589,24 @@ class WebhookWorker:
                 finally:
                     await response.aclose()
         except (TimeoutError, httpx.TimeoutException):
-            return None, f"no complete answer within {self.timeout:g} s"
+            return None, f"no complete answer within {self.timeout:g} s", None
         except Exception as exc:  # refused, reset, DNS, TLS...: all are a failed attempt
-            return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return None, error, None
         status = response.status_code
         if 200 <= status < 300:
-            return status, ""
+            return status, "", None
         if 300 <= status < 400:
             location = response.headers.get("location", "")
-            return status, f"HTTP {status}: redirects are not followed ({location[:200]})"
+            return status, f"HTTP {status}: redirects are not followed ({location[:200]})", None
         text = answer[:200].decode("utf-8", "replace").strip()
-        return status, f"HTTP {status}" + (f": {text}" if text else "")
+        asked = None
+        if status in (429, 503):
+            asked = retry_after(response.headers.get("retry-after"), now())
+        error = f"HTTP {status}" + (f": {text}" if text else "")
+        if asked is not None:
+            error += f" (Retry-After: {asked:.0f} s)"
+        return status, error, asked
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:

@@ -15,6 +15,8 @@ import hmac
 import itertools
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
@@ -25,6 +27,7 @@ from newswire import formats
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
+from newswire.delivery.webhooks import retry_after
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import SEED
@@ -64,7 +67,7 @@ class Call:
 
 class Receiver:
     """An HTTP endpoint recording each POST. ``script`` answers the first calls (a status,
-    or ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
+    a status with headers as ``(status, {name: value})``, or ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
     the sender hangs up); after it, 200 while ``gate`` is open, 503 while it is shut."""
 
     def __init__(self, script: tuple = (), *, gate_open: bool = True):
@@ -88,11 +91,16 @@ class Receiver:
                 if action == "trickle":
                     self._trickle(call)
                     return
+                extra: dict[str, str] = {}
+                if isinstance(action, tuple):  # (status, headers)
+                    action, extra = action
                 status = action or (200 if receiver.gate.is_set() else 503)
                 with receiver.changed:
                     call.status = status
                     receiver.changed.notify_all()
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -397,6 +405,41 @@ def test_a_hanging_receiver_is_cut_at_the_timeout_and_retried(desk, endpoints):
     assert slow.receiver.wait_accepted(2)[-1].seq == after
     (delivery,) = [d for d in slow.deliveries() if d["sequence"] == seq]
     assert delivery["status"] == "delivered" and delivery["attempts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(429, "3600"), (503, "{date}")],
+)
+def test_a_receiver_asking_to_be_called_later_is_not_called_before(
+    desk, endpoints, status, retry_after
+):
+    """A 429 or 503 with Retry-After (seconds, or an HTTP-date) is not retried sooner than
+    the receiver asked, however short the backoff would be (here 0.05 s)."""
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    value = retry_after.format(date=later)
+    hook = endpoints(f"busy-{status}", ["full-ar"], script=((status, {"Retry-After": value}),))
+    seq = publish(desk, f"urn:test:busy:{status}")
+    hook.receiver.wait(lambda r: r.calls and r.calls[0].status == status, "the refusal")
+
+    def recorded():
+        found = [d for d in hook.deliveries() if d["sequence"] == seq and d["attempts"] == 1]
+        return found and found[0]["last_status"] == status and found
+
+    (delivery,) = retry_until(recorded, "the failed attempt recorded")
+    due = datetime.fromisoformat(delivery["next_attempt_at"])
+    assert due - datetime.fromisoformat(delivery["created"]) > timedelta(minutes=50)
+    assert "Retry-After" in delivery["last_error"]
+
+
+def test_retry_after_is_read_as_seconds_or_a_date():
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert retry_after("120", at) == 120
+    assert retry_after(" 0 ", at) == 0
+    assert retry_after("Sun, 01 Mar 2026 12:02:00 GMT", at) == 120
+    assert retry_after("Sun, 01 Mar 2026 11:00:00 GMT", at) == 0  # already past
+    for unreadable in (None, "", "soon", "-5", "1.5", "٣"):
+        assert retry_after(unreadable, at) is None
 
 
 def test_flash_jumps_ahead_of_waiting_deliveries_not_of_a_failing_one(desk, endpoints, store):
