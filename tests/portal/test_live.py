@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 
 import httpx
+import lxml.html
 import pytest
 
 from tests.portal.conftest import LAST, PARAGRAPH, World, csrf_of, ninjs
@@ -121,11 +122,22 @@ def test_topics_are_listed_checked_and_deleted_per_account(world: World):
         assert add_topic(c, name="غزة", q='"قطاع غزة" OR رفح', language="ar").status_code == 303
         page = c.get("/portal/topics").text
         assert "غزة" in page and "قطاع غزة" in page
-        bad = add_topic(c, name="bad", q="-x")
-        assert bad.status_code == 400 and 'class="error"' in bad.text
-        assert "تعذّر البحث بهذه الكلمات" in bad.text  # the reader's language, not English
-        assert add_topic(c, name="bad", q="x", subject="nonsense").status_code == 400
-        assert add_topic(c, name="غزة", q="x").status_code == 400  # the name is taken
+        # Each refusal said beside its field, in the reader's language, the form kept.
+        for form, field, words in (
+            ({"name": "bad", "q": "-x"}, "q", "تعذّر البحث بهذه الكلمات"),
+            ({"name": "bad", "q": "x", "subject": "nonsense"}, "subject", "اختر موضوعًا"),
+            ({"name": "bad", "q": "x", "language": "not a tag"}, "language", "اختر لغة"),
+            ({"name": "غزة", "q": "x"}, "name", "لديك موضوع بهذا الاسم"),  # taken
+            ({"name": " \u202e ", "q": "x"}, "name", "بلا علامات اتجاه"),
+            ({"name": "ab\u202ecd", "q": "x"}, "name", "بلا علامات اتجاه"),
+        ):
+            bad = add_topic(c, **form)
+            assert bad.status_code == 400, (form, bad.text)
+            doc = lxml.html.fromstring(bad.text)
+            [said] = doc.xpath(f"//*[@id='err-{field}']")
+            assert words in said.text_content(), (form, said.text_content())
+            assert doc.xpath(f"//*[@aria-describedby and contains(@aria-describedby, 'err-{field}')]")
+            assert form["q"] in doc.xpath("string(//input[@id='topic-q']/@value)")
         topic_id = world.sql(
             "SELECT t.id FROM topics t JOIN accounts a ON a.id = t.account"
             " WHERE a.email = 'boss@daily.example'"

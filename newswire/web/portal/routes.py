@@ -21,6 +21,7 @@ every page, diff and download.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -260,6 +261,7 @@ def _topics_page(
     topics = _store(request).topics.list(logged.account.id)
     context.setdefault("form", {})
     context.setdefault("error", "")
+    context.setdefault("errors", {})
     return render(
         request,
         "portal_topics.html",
@@ -275,10 +277,18 @@ def topics_page(request: Request) -> Response:
     return _topics_page(request, require(request))
 
 
+_UNSEEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+"""Controls, bidi and zero-width marks: none has a place in a topic's name (U+202E would
+turn the list of topics around it)."""
+
+
 def new_topic(account_id: str, form: dict[str, str], existing: int) -> Topic:
     name = form.get("name", "").strip()
-    if not name or len(name) > 80:
-        raise BadInput("a topic has a name of 1 to 80 characters", field="name")
+    if not name or len(name) > 80 or _UNSEEN.search(name):
+        raise BadInput(
+            "a topic has a name of 1 to 80 characters, without control or direction marks",
+            field="name",
+        )
     query = form.get("q", "").strip()
     q.parse(query)  # QueryError (a BadInput) says why it cannot be searched for
     filters = Filters.of(form.get("language"), form.get("subject"), form.get("urgency"))
@@ -311,10 +321,19 @@ async def add_topic(request: Request) -> Response:
                 raise
             # A query that cannot be searched for: its rules in the reader's language, as
             # the search page says them (the engine's reason is English, for the API).
-            error = exc.detail
-            if exc.field == "q":
-                error = WORDS[sessions.ui_lang(request, logged.account)]["bad_query"]
-            return _topics_page(request, logged, 400, form=form, error=error)
+            # Each reason in the reader's language, beside its field.
+            words = WORDS[sessions.ui_lang(request, logged.account)]
+            key = "bad_query" if exc.field == "q" else f"err_topic_{exc.field}"
+            if exc.field == "name" and exc.status == 409:
+                key = "err_topic_taken"
+            elif exc.field == "name" and "at most" in exc.detail:
+                key = "err_topic_many"
+            said = words.get(key)
+            errors = {exc.field or "": said.format(most=MAX_TOPICS)} if said else {}
+            return _topics_page(
+                request, logged, 400, form=form, errors=errors,
+                error="" if errors else exc.detail,
+            )
         return RedirectResponse("/portal/topics", 303, headers=sessions.HEADERS)
 
     return await run_in_threadpool(run)
