@@ -113,7 +113,7 @@ def validate_product(product: Product) -> Product:
         if not LANGUAGE_TAG.fullmatch(tag):
             raise BadInput(f"{tag!r} is not a BCP 47 language tag", field="languages")
         if unknown_language(tag):  # as an item's: a product of xx would carry nothing
-            raise BadInput(
+            raise Unprocessable(
                 f"{tag!r}: {tag.split('-', 1)[0]!r} is no language code of ISO 639",
                 field="languages",
             )

@@ -391,8 +391,6 @@ def test_names_of_letters_digits_and_punctuation(name):
         ({"subjects": [POLITICS, ""]}, "subjects"),
         ({"languages": ["arabic"]}, "languages"),
         ({"languages": ["ar_EG"]}, "languages"),
-        ({"languages": ["xx"]}, "languages"),  # well formed, but no language's code
-        ({"languages": ["ar", "zz-ZZ"]}, "languages"),
         ({"languages": ["ar\n"]}, "languages"),
         ({"languages": [""]}, "languages"),
         ({"languages": "ar"}, "languages"),
@@ -410,6 +408,16 @@ def test_validate_product_names_the_field(changes, field):
         validate_product(bad)
     assert caught.value.field == field
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("languages", [["xx"], ["ar", "zz-ZZ"]])
+def test_a_language_filter_naming_no_language_is_unprocessable(languages):
+    """Well formed, as the OpenAPI declares it, but no language's code: a product of it
+    would carry nothing. 422 (refused for what it says), not 400."""
+    bad = Product(name="good", access="full", languages=languages)
+    with pytest.raises(BadInput) as caught:
+        validate_product(bad)
+    assert (caught.value.field, caught.value.status) == ("languages", 422)
 
 
 @pytest.mark.parametrize(

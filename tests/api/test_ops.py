@@ -218,7 +218,7 @@ def test_ready_reports_a_connected_nats_bus(make_module_store_url, nats_server):
     ("DELETE", "/v1/feed", "GET, HEAD"),  # HEAD wherever GET (tests/api/test_head.py)
     ("POST", "/health", "GET, HEAD"),
     ("DELETE", "/v1/webhooks", "GET, HEAD, POST"),  # three routes, one path
-    ("PUT", "/v1/admin/products/news", "DELETE, GET, HEAD"),
+    ("PATCH", "/v1/admin/products/news", "DELETE, GET, HEAD, PUT"),
     ("OPTIONS", "/v1/items/urn:x/withdraw", "POST"),
     ("HEAD", "/v1/items", "POST"),  # HEAD only where GET
     ("DELETE", "/v1/items/urn:x/versions", "GET, HEAD"),
