@@ -106,9 +106,11 @@ class Node:
             entries = []
             for c in store.changes(0, 1000):
                 item = msgspec.to_builtins(c.item)
-                if item.get("versioncreated") == item.get("firstcreated") and _near_now(c.stored_at, item):
-                    item.pop("versioncreated", None)
-                    item.pop("firstcreated", None)
+                # A time the source gave stays; one the clock stamped (an RSS entry gives
+                # its pubDate as firstcreated, and no versioncreated) is left out.
+                for key in ("versioncreated", "firstcreated"):
+                    if _near_now(c.stored_at, item.get(key)):
+                        item.pop(key, None)
                 entries.append({"seq": c.seq, "kind": c.kind, "item": item})
             return entries
         finally:
@@ -122,9 +124,8 @@ class Node:
         self.loop.close()
 
 
-def _near_now(stored_at, item: dict) -> bool:
-    """The item's ``versioncreated`` is within two seconds of its storing (the clock's)."""
-    stamped = item.get("versioncreated")
+def _near_now(stored_at, stamped: str | None) -> bool:
+    """A time of the item within two seconds of its storing (the clock's)."""
     if not stamped:
         return False
     when = datetime.fromisoformat(stamped.replace("Z", "+00:00"))
