@@ -164,6 +164,13 @@ SETTINGS: tuple[Setting, ...] = (
         " provider NewsML-G2 names (marked inferred) for an item that has none.",
     ),
     Setting(
+        "public_languages",
+        "ar,en",
+        "Languages the public site's menu offers on every page, comma-separated (BCP 47"
+        " tags of ISO 639 languages): an agency publishing in Turkish adds `tr`, so that"
+        " its readers find /tr/ from any page. A page's own language is offered on it too.",
+    ),
+    Setting(
         "public_contact",
         "",
         "How to reach the subscriptions desk, shown on the public /subscribe page: an"
@@ -262,6 +269,24 @@ IPTC_CHARSETS = frozenset({
 page aliases (lower case, without hyphens)."""
 
 
+def languages_setting(name: str = "public_languages") -> tuple[str, ...]:
+    """Language tags, comma-separated, each well formed and naming an ISO 639 language:
+    ``ar,en,tr`` (lower-cased, each once, in the order given)."""
+    from newswire.validation import LANGUAGE_TAG, unknown_language
+
+    value = setting(name)
+    tags = tuple(dict.fromkeys(t.strip().lower() for t in value.split(",") if t.strip()))
+    if not tags:
+        raise BadInput(f"{BY_NAME[name].env}={value!r}: name one language or more", field=name)
+    for tag in tags:
+        if not LANGUAGE_TAG.fullmatch(tag) or unknown_language(tag):
+            raise BadInput(
+                f"{BY_NAME[name].env}={value!r}: {tag!r} is no language tag of ISO 639",
+                field=name,
+            )
+    return tags
+
+
 def charset_setting(name: str = "iptc_charset") -> str:
     """A character set exiftool reads IPTC-IIM text in (``cp1256``, ``Arabic``, ``UTF-8``)."""
     value = setting(name).strip()
@@ -357,3 +382,4 @@ class Settings:
     )
     public_name: str = field(default_factory=lambda: setting("public_name"))
     public_contact: str = field(default_factory=lambda: setting("public_contact"))
+    public_languages: tuple[str, ...] = field(default_factory=languages_setting)

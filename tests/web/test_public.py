@@ -534,6 +534,26 @@ def test_a_language_page_names_its_language_in_the_menu_as_its_readers_write_it(
     assert link.text == name and link.get("lang") == code and link.get("dir") == direction
 
 
+def test_the_menu_offers_the_languages_the_agency_publishes_in(db, web):
+    """``public_languages``: by default Arabic and English (and a page's own); an agency
+    that publishes in Turkish names it, and /tr/ is on the menu of every page."""
+    def menu(client, path: str) -> dict[str, str]:
+        doc = html(client.get(path))
+        return {a.get("lang"): a.get("href") for a in doc.xpath("//nav[@class='langs']//a")}
+
+    assert set(menu(web, "/en/")) == {"ar", "en"}
+    assert set(menu(web, "/tr/")) == {"ar", "en", "tr"}  # a page's own language
+    turkish = Server(db, env={"NEWSWIRE_PUBLIC_LANGUAGES": "ar,en,TR"})
+    try:
+        with turkish.client() as c:
+            for path in ("/en/", "/ar/", "/fr/"):
+                offered = menu(c, path)
+                assert offered["tr"] == "/tr/", (path, offered)
+                assert list(offered)[:3] == ["ar", "en", "tr"]
+    finally:
+        turkish.close()
+
+
 # --- caching ------------------------------------------------------------------------------
 
 

@@ -29,7 +29,6 @@ from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
 from newswire.web.public.visible import as_published, first_public, main_subject
 
-NAV_LANGUAGES = ("ar", "en")
 GROUP_SIZE = 8
 SUMMARY_CHARS = 240
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
@@ -64,7 +63,7 @@ def absolute(base: str, path: str) -> str:
 
 
 def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, Any]:
-    codes = list(NAV_LANGUAGES)
+    codes = list(site.languages)
     if page.code not in codes and page.code != urls.UNDETERMINED:
         codes.append(page.code)
     languages = [

@@ -66,6 +66,8 @@ class Site:
     teaser_chars: int
     base_url: str
     """The ``base_url`` setting ("": from each request)."""
+    languages: tuple[str, ...] = ("ar", "en")
+    """The ``public_languages`` setting: the languages the menu offers on every page."""
     fingerprint: str = ""
     pages: LRU[bytes] = field(default_factory=lambda: LRU(4096))
     """Rendered item pages, by (id, version, base URL)."""
@@ -83,6 +85,7 @@ class Site:
             self.name.encode(),
             self.contact.encode(),
             str(self.teaser_chars).encode(),
+            ",".join(self.languages).encode(),
         )[:16]
 
     @classmethod
@@ -92,6 +95,7 @@ class Site:
             contact=settings.public_contact,
             teaser_chars=settings.teaser_chars,
             base_url=settings.base_url,
+            languages=settings.public_languages,
         )
 
     def base(self, request: Request) -> str:
