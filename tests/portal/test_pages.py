@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+import lxml.html
 import pytest
 
 from tests.helpers import make_key, retry_until
@@ -212,6 +213,15 @@ def test_search_marks_the_matched_words(world: World):
             assert bad.status_code == 400, page
             assert bad.headers["content-type"].startswith("text/html"), page
             assert '<p class="error" dir="auto">page: ' in bad.text, page
+        # A page past the last result says so and leads to the last page that has some.
+        past = lxml.html.fromstring(
+            c.get("/portal/search", params={"q": "المساعدات", "page": "99"}).text
+        )
+        [said] = past.xpath("//main//p[@class='empty']")
+        assert "لا نتائج في الصفحة 99" in said.text_content()
+        [link] = said.xpath("a")
+        back = c.get(f"/portal/search{link.get('href')}")
+        assert world.long_id in back.text and "<mark>" in back.text
 
 
 def test_an_item_under_embargo_is_nowhere_for_a_subscriber_without_early_delivery(world: World):

@@ -89,6 +89,8 @@ AR: dict[str, str] = {
     "search_building": "يُبنى فهرس البحث الآن؛ أعد المحاولة بعد قليل.",
     "results": "النتائج: {total}",
     "no_results": "لا نتائج. جرّب كلمات أخرى أو أزل بعض المرشحات.",
+    "past_last": "لا نتائج في الصفحة {page}: النتائج أقل من ذلك.",
+    "last_page": "اذهب إلى آخر صفحة فيها نتائج ({page})",
     "bad_query": "تعذّر البحث بهذه الكلمات: اكتب كلمة واحدة على الأقل يجب أن ترد (لا كلمات"
     " مستبعدة بـ- وحدها ولا علامات وحدها)، و32 كلمة على الأكثر.",
     "pages": "صفحات النتائج",
@@ -259,6 +261,8 @@ EN: dict[str, str] = {
     "search_building": "The search index is being built; try again shortly.",
     "results": "Results: {total}",
     "no_results": "No results. Try other words, or remove some filters.",
+    "past_last": "No results on page {page}: there are fewer.",
+    "last_page": "Go to the last page of results ({page})",
     "bad_query": "These words cannot be searched for: give at least one word that must match"
     " (not only -excluded words, not only signs), 32 words at most.",
     "pages": "Result pages",
