@@ -62,6 +62,18 @@ def unknown_language(tag: str) -> bool:
     return not private and primary not in _DEPRECATED and primary not in _language_subtags()
 
 
+NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+"""The characters no name has (a vocabulary entry's, a key's, a saved topic's), as a regex
+character class: C0/C1 controls, and the bidi and zero-width format characters that make
+one name look like another or reorder the line around it (a newline would split a
+listing's row in two)."""
+UNNAMEABLE = re.compile(f"[{NOT_IN_NAME}]")
+"""Finds a character of ``NOT_IN_NAME``."""
+NAME_PATTERN = rf"^[^{NOT_IN_NAME}]*[^\s{NOT_IN_NAME}][^{NOT_IN_NAME}]*$"
+"""A name as a JSON Schema pattern (the admin API's OpenAPI): none of ``NOT_IN_NAME``, not
+blank (lengths are checked apart)."""
+
+
 MAX_REASON = 2000
 """Characters a withdrawal's reason may have."""
 

@@ -18,6 +18,7 @@ from typing import Literal, TypeGuard
 import msgspec
 
 from newswire.errors import BadInput
+from newswire.validation import UNNAMEABLE
 
 Scope = Literal["read", "publish", "admin"]
 SCOPES: tuple[str, ...] = ("read", "publish", "admin")
@@ -67,18 +68,12 @@ def is_scope(value: str) -> TypeGuard[Scope]:
 MAX_NAME = 100
 """Longest name of a key (what it is for: a desk, a system), in characters."""
 
-# C0/C1 controls, and the bidi and zero-width format characters that would reorder or hide
-# part of a listing's line (a newline would split a tab-separated row in two).
-_NOT_IN_NAME = r"\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
-_FORBIDDEN = re.compile(f"[{_NOT_IN_NAME}]")
-NAME_PATTERN = rf"^[^{_NOT_IN_NAME}]*[^\s{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
-"""``check_name`` as a JSON Schema pattern (the admin API's OpenAPI); the length apart."""
 
 
 def check_name(name: str) -> str:
     """A key's name, its surrounding spaces stripped; ``BadInput`` naming ``name`` when it
     is blank, longer than ``MAX_NAME`` or holds a control or bidi character."""
-    bad = _FORBIDDEN.search(name)
+    bad = UNNAMEABLE.search(name)
     if bad:
         raise BadInput(
             f"a key's name holds no control or bidi character (U+{ord(bad.group()):04X} in"

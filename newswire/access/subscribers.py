@@ -28,6 +28,14 @@ class Subscriber(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime | None = None
 
 
+def redefined(stored: Subscriber, new: Subscriber) -> Subscriber:
+    """``stored`` given ``new``'s definition (products, formats, rate limit): what a change
+    replaces. Its name, status and creation stay, and so its keys and accounts."""
+    return msgspec.structs.replace(
+        stored, products=new.products, formats=new.formats, rate_limit=new.rate_limit
+    )
+
+
 def check_name(name: str, what: str, field: str = "name") -> str:
     """Names of products and subscribers: 1-64 letters (any script), digits, - _ ."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):

@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 
 from newswire.access.keys import (
     MAX_NAME,
-    NAME_PATTERN,
     SCOPES,
     ApiKey,
     check_name,
@@ -41,7 +40,7 @@ from newswire.store import Store
 
 if TYPE_CHECKING:
     from newswire.delivery.hub import Hub
-from newswire.validation import LANGUAGE_TAG
+from newswire.validation import LANGUAGE_TAG, NAME_PATTERN
 from newswire.web.routing import Router
 
 router = Router(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(auth.admin)])

@@ -31,10 +31,10 @@ from newswire.enrich.vocabulary import (
     MAX_LANGUAGES,
     MAX_NAME,
     MAX_NAMES,
-    NAME_PATTERN,
     Vocabulary,
 )
 from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.validation import NAME_PATTERN
 from newswire.web.routing import Router
 
 router = Router(

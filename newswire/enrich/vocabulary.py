@@ -40,6 +40,7 @@ from newswire.enrich.base import Term
 from newswire.errors import BadInput, Conflict, NotFound
 from newswire.model import EntityKind
 from newswire.text.normalize import fold_latin, normalize
+from newswire.validation import UNNAMEABLE
 
 if TYPE_CHECKING:
     from newswire.store import Store
@@ -62,19 +63,6 @@ MAX_NAMES: Final = 50
 MAX_LANGUAGES: Final = 30
 CHECK_EVERY: Final = 1.0
 """Seconds between two reads of the store's generation (``version``)."""
-
-# Characters no name has: C0/C1 controls, and the bidi and zero-width format characters
-# that make one name look like another or reorder the text around it.
-_FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-)
-NAME_PATTERN: Final = (
-    r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]*"
-    r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-    r"[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]*$"
-)
-"""``check_name`` as a JSON Schema pattern (the admin API's OpenAPI): no control or bidi
-character, not blank (the length is checked apart)."""
 
 _TERM_LINE = msgspec.json.Decoder(Term)
 _ENCODE = msgspec.json.Encoder().encode
@@ -103,7 +91,7 @@ def check_kind(kind: str) -> EntityKind:
 def check_name(name: str, field: str = "name") -> str:
     """``name`` with its surrounding spaces stripped and its runs of spaces made one;
     ``BadInput`` if it is blank, too long or holds a control or bidi character."""
-    bad = _FORBIDDEN.search(name)
+    bad = UNNAMEABLE.search(name)
     if bad:
         raise BadInput(
             f"a name holds no control or bidi character (U+{ord(bad.group()):04X} in {name!r})",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from psycopg import errors
 
-from newswire.access.subscribers import Subscriber
+from newswire.access.subscribers import Subscriber, redefined
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.base import iso
@@ -75,12 +75,7 @@ class PostgresSubscribers:
                 ).fetchone()
                 if row is None:
                     raise NotFound(f"no subscriber {subscriber.name!r}", field="subscriber")
-                changed = msgspec.structs.replace(
-                    _SUBSCRIBER(row[0]),
-                    products=subscriber.products,
-                    formats=subscriber.formats,
-                    rate_limit=subscriber.rate_limit,
-                )
+                changed = redefined(_SUBSCRIBER(row[0]), subscriber)
                 cur.execute(
                     "UPDATE subscribers SET data = %s WHERE name = %s",
                     (_ENCODE(changed), changed.name),

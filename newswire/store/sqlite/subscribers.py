@@ -9,7 +9,7 @@ import threading
 
 import msgspec
 
-from newswire.access.subscribers import Subscriber
+from newswire.access.subscribers import Subscriber, redefined
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.access import Products
@@ -71,12 +71,7 @@ class SQLiteSubscribers(Tables):
             ).fetchone()
             if row is None:
                 raise NotFound(f"no subscriber {subscriber.name!r}", field="subscriber")
-            changed = msgspec.structs.replace(
-                _SUBSCRIBER(row[0]),
-                products=subscriber.products,
-                formats=subscriber.formats,
-                rate_limit=subscriber.rate_limit,
-            )
+            changed = redefined(_SUBSCRIBER(row[0]), subscriber)
             cur.execute(
                 "UPDATE subscribers SET data = ? WHERE name = ?", (_ENCODE(changed), changed.name)
             )

@@ -21,7 +21,6 @@ every page, diff and download.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -40,6 +39,7 @@ from newswire.model import ITEM_TYPES, EntityKind
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
+from newswire.validation import UNNAMEABLE
 from newswire.web import sessions
 from newswire.web.portal import accounts, files, items, login
 from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
@@ -277,14 +277,9 @@ def topics_page(request: Request) -> Response:
     return _topics_page(request, require(request))
 
 
-_UNSEEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-"""Controls, bidi and zero-width marks: none has a place in a topic's name (U+202E would
-turn the list of topics around it)."""
-
-
 def new_topic(account_id: str, form: dict[str, str], existing: int) -> Topic:
     name = form.get("name", "").strip()
-    if not name or len(name) > 80 or _UNSEEN.search(name):
+    if not name or len(name) > 80 or UNNAMEABLE.search(name):
         raise BadInput(
             "a topic has a name of 1 to 80 characters, without control or direction marks",
             field="name",
