@@ -14,14 +14,21 @@ until the archive was enriched again.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 CANDIDATES = 50
 """At most this many candidates per query (``Threads.candidates``), those sharing the most
-band keys first: a band key every short item shares (a stock phrase) cannot make one
-query read the archive."""
+band keys first."""
+PER_BAND = 200
+"""Of the items sharing one band key, only the ``PER_BAND`` remembered last count: a band
+key that every item with a stock phrase shares (the 40,004 corpus articles have one shared
+by 305, the next by 104) would otherwise make each query read a share of the archive that
+grows with it. The same story told again is told soon, and an item shares its other band
+keys with it too, so the cut costs no link the thresholds would keep
+(docs/enrichment-threads.md)."""
 
 
 class Candidate(NamedTuple):
@@ -58,7 +65,10 @@ class Threads(Protocol):
       ingest's workers: one transaction for a chunk of files, not one an item); doing it
       twice is doing it once.
     - ``candidates(bands, exclude)`` is one indexed query: the items sharing at least one
-      of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``.
+      of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``. Of a
+      band key's items, only the last ``PER_BAND`` remembered count (remembered before
+      ``exclude``, when it is): a query reads at most ``PER_BAND`` rows a band key, however
+      large the archive.
       Only items the store holds are candidates, and not those withdrawn or under
       embargo: a signature remembered for an item that was then never stored (enrichment
       runs before the store's append, which may refuse it) is never a candidate, and the
@@ -93,13 +103,15 @@ class MemoryThreads:
     ) -> list[Candidate]:
         shared: dict[str, int] = {}
         with self._lock:
-            for band in bands:
-                for item_id in self._bands.get(band, ()):
+            # As the stores: only items that came before this one, when it has come before,
+            # and of each band key's, the last ``PER_BAND`` of them.
+            first = self._first
+            before = first.get(exclude, len(first))
+            for band in dict.fromkeys(bands):
+                earlier = [i for i in self._bands.get(band, ()) if first[i] < before]
+                for item_id in heapq.nlargest(PER_BAND, earlier, key=first.__getitem__):
                     shared[item_id] = shared.get(item_id, 0) + 1
             shared.pop(exclude, None)
-            # As the stores: only items that came before this one, when it has come before.
-            before = self._first.get(exclude, len(self._first))
-            shared = {i: n for i, n in shared.items() if self._first[i] < before}
             best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
             return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
 

@@ -19,7 +19,7 @@ from newswire.store.migrations import SQLITE_MIGRATIONS
 from newswire.store.migrations import migrate as migrate_sqlite
 from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
 from newswire.store.postgres.migrations import migrate as migrate_postgres
-from newswire.store.threads import Remembered
+from newswire.store.threads import PER_BAND, Remembered
 from tests.conftest import CORPUS_SAMPLE
 
 SENTENCE = re.compile(r"(?<=[.!؟?])\s+")
@@ -280,3 +280,27 @@ def test_term_hashes_from_the_cache_are_the_terms_crc32():
     assert threads.term_hashes([*terms, "جديد"]).tolist() == [*expected, zlib.crc32("جديد".encode())]
     threads._TERM_HASHES.clear()
     assert threads.term_hashes([]).tolist() == []
+
+
+def test_a_band_key_many_items_share_counts_only_the_last_remembered(store):
+    """A band key every item with a stock phrase shares: only the last ``PER_BAND``
+    remembered before the query's item count, so a query reads a bounded number of rows
+    however large the archive; a band key few share still finds an older item."""
+    memory = threads.MemoryThreads()
+    crowded, rare = 7, 8
+    count = PER_BAND + 5
+    ids = [f"urn:test:crowd:{n:04}" for n in range(count)]
+    store.append_many([NewsItem(id=i, headline=i, body=["نص."]) for i in ids])
+    sig = b"\1" * 4 * threads.PERMUTATIONS
+    # The oldest also shares a rare band key with the query.
+    entries = [Remembered(i, sig, [crowded, rare] if n == 0 else [crowded]) for n, i in enumerate(ids)]
+    for index in (store.threads, memory):
+        index.remember_many(entries)
+        found = index.candidates([crowded], exclude="urn:test:new", limit=count)
+        assert sorted(c.id for c in found) == ids[-PER_BAND:]
+        found = index.candidates([crowded, rare], exclude="urn:test:new", limit=count)
+        assert {c.id for c in found} == {ids[0], *ids[-PER_BAND:]}
+        assert [c.shared for c in found if c.id == ids[0]] == [1]
+        # An item remembered already counts only those remembered before it.
+        found = index.candidates([crowded], exclude=ids[100], limit=count)
+        assert sorted(c.id for c in found) == ids[:100]

@@ -8,15 +8,27 @@ from collections.abc import Sequence
 from newswire.model import utcnow
 from newswire.store.base import iso
 from newswire.store.postgres.database import Database
-from newswire.store.threads import CANDIDATES, Candidate, Remembered
+from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered
 
-# As the SQLite store's query (``newswire.store.sqlite.threads``): the band keys through
-# the primary key's index, then only the items the store holds, as their latest version.
+# As the SQLite store's query (``newswire.store.sqlite.threads``): of each band key, the
+# last ``PER_BAND`` signatures remembered before this item (one bounded range of the
+# primary key's index a key), then only the items the store holds, as their latest version.
 _CANDIDATES = """
-WITH hits AS (
+WITH mine AS (
+    SELECT coalesce(
+        (SELECT key FROM thread_signatures WHERE item_id = %(exclude)s), 9223372036854775807
+    ) AS key
+),
+hits AS (
     SELECT s.item_id, s.type, s.signature, count(*) AS shared
-    FROM thread_bands AS b JOIN thread_signatures AS s ON s.key = b.key
-    WHERE b.band = ANY(%(bands)s) AND s.item_id <> %(exclude)s
+    FROM unnest(%(bands)s::bigint[]) AS q(band)
+    CROSS JOIN LATERAL (
+        SELECT b.key FROM thread_bands AS b
+        WHERE b.band = q.band AND b.key < (SELECT key FROM mine)
+        ORDER BY b.key DESC LIMIT %(per_band)s
+    ) AS k
+    JOIN thread_signatures AS s ON s.key = k.key
+    WHERE s.item_id <> %(exclude)s
     GROUP BY s.key ORDER BY shared DESC, s.item_id LIMIT %(limit)s
 )
 SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
@@ -41,7 +53,13 @@ class PostgresThreads:
     ) -> list[Candidate]:
         if not bands:
             return []
-        args = {"bands": list(bands), "exclude": exclude, "limit": limit, "now": iso(utcnow())}
+        args = {
+            "bands": list(dict.fromkeys(bands)),
+            "exclude": exclude,
+            "limit": limit,
+            "now": iso(utcnow()),
+            "per_band": PER_BAND,
+        }
         return [Candidate(*row) for row in self._db.rows(_CANDIDATES, args)]
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:

@@ -3,35 +3,54 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from newswire.model import utcnow
 from newswire.store.base import iso
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.threads import CANDIDATES, Candidate, Remembered
+from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered
 
-# The signatures sharing the most band keys (the primary key's index, one lookup a key),
-# then those of them whose items the store holds, as their latest version stands: a row
-# remembered for an item that was never stored has no ``items`` row and drops out of the
-# join. Only items first stored before this one (when it is stored already): a story
+# The signatures sharing the most band keys (of each band key, the last ``PER_BAND``
+# remembered before this item, when it is: one bounded range of the primary key's index a
+# key), then those of them whose items the store holds, as their latest version stands: a
+# row remembered for an item that was never stored has no ``items`` row and drops out of
+# the join. Only items first stored before this one (when it is stored already): a story
 # links back to what came before it, so taking in the same item again finds what it found
 # the first time.
 _CANDIDATES = """
-WITH hits AS (
+WITH mine(key) AS (
+    SELECT coalesce(
+        (SELECT key FROM thread_signatures WHERE item_id = :exclude), 9223372036854775807)
+),
+shared(key) AS ({per_band}),
+hits AS (
     SELECT s.item_id, s.type, s.signature, count(*) AS shared
-    FROM thread_bands AS b JOIN thread_signatures AS s ON s.key = b.key
-    WHERE b.band IN ({marks}) AND s.item_id <> ?
-    GROUP BY b.key ORDER BY shared DESC, s.item_id LIMIT ?
+    FROM shared JOIN thread_signatures AS s ON s.key = shared.key
+    WHERE s.item_id <> :exclude
+    GROUP BY s.key ORDER BY shared DESC, s.item_id LIMIT :limit
 )
 SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
 FROM hits
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
-WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
+WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= :now)
 AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
-    < coalesce((SELECT min(seq) FROM versions WHERE id = ?), 9223372036854775807)
+    < coalesce((SELECT min(seq) FROM versions WHERE id = :exclude), 9223372036854775807)
 ORDER BY hits.shared DESC, hits.item_id
 """
+_BAND = (
+    "SELECT key FROM (SELECT key FROM thread_bands WHERE band = :b{n}"
+    " AND key < (SELECT key FROM mine) ORDER BY key DESC LIMIT :per_band)"
+)
+"""One band key's rows, in ``_CANDIDATES``: SQLite applies a ``LIMIT`` in a compound
+select to the whole, so each band's is in a subquery of its own."""
+
+
+@functools.cache
+def _candidates_sql(bands: int) -> str:
+    return _CANDIDATES.format(per_band=" UNION ALL ".join(_BAND.format(n=n) for n in range(bands)))
+
 
 _MARKS = 500
 """Ids a query at most (SQLite before 3.32 takes 999 parameters)."""
@@ -45,11 +64,11 @@ class SQLiteThreads(Tables):
     ) -> list[Candidate]:
         if not bands:
             return []
-        sql = _CANDIDATES.format(marks=",".join("?" * len(bands)))
+        keys = list(dict.fromkeys(bands))
+        args: dict[str, object] = {f"b{n}": band for n, band in enumerate(keys)}
+        args.update(exclude=exclude, limit=limit, now=iso(utcnow()), per_band=PER_BAND)
         with self._lock:
-            rows = self._db.execute(
-                sql, (*bands, exclude, limit, iso(utcnow()), exclude)
-            ).fetchall()
+            rows = self._db.execute(_candidates_sql(len(keys)), args).fetchall()
         return [Candidate(*row) for row in rows]
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
