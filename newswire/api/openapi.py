@@ -22,6 +22,9 @@ import re
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from newswire import formats
 from newswire.delivery import cursor
@@ -109,9 +112,20 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
+DOCS_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+}
+"""What FastAPI's pages of the API (``/docs``, ``/redoc``, the OAuth2 redirect) answer
+with, as every other HTML page of newswire does: ``/docs`` is where a subscriber pastes an
+API key, so no other site may frame it (clickjacking). The script policy stays theirs:
+Swagger UI and ReDoc load their scripts and run inline ones."""
+
 
 def install(app: FastAPI) -> None:
-    """Have ``app.openapi()`` give the corrected document (made once, then kept)."""
+    """Have ``app.openapi()`` give the corrected document (made once, then kept), and the
+    pages of the API answer with ``DOCS_HEADERS``."""
     derive = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -121,6 +135,22 @@ def install(app: FastAPI) -> None:
 
     # FastAPI's documented way to change the schema: replace the method on the instance.
     app.openapi = openapi  # type: ignore[method-assign]
+    pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url} - {None}
+    for route in list(app.router.routes):
+        if isinstance(route, Route) and route.path in pages:
+            app.router.routes.remove(route)
+            app.add_route(route.path, _guarded(route.endpoint), include_in_schema=False)
+
+
+def _guarded(endpoint: Any) -> Any:
+    """FastAPI's page ``endpoint``, its answer carrying ``DOCS_HEADERS``."""
+
+    async def page(request: Request) -> Response:
+        response: Response = await endpoint(request)
+        response.headers.update(DOCS_HEADERS)
+        return response
+
+    return page
 
 
 def correct(doc: dict[str, Any]) -> dict[str, Any]:

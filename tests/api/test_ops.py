@@ -232,3 +232,17 @@ def test_a_method_a_path_does_not_have_is_405_naming_those_it_has(served, method
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+def test_the_api_pages_may_not_be_framed_by_another_site(served, path):
+    """``/docs`` is where a subscriber pastes an API key: framed by another site, a click
+    there could be taken (clickjacking). Its pages answer as newswire's other HTML pages."""
+    server, _, _ = served
+    with server.client() as c:
+        page = c.get(path)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
