@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -115,17 +117,35 @@ _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 DOCS_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline';"
+        " style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:;"
+        " worker-src 'self' blob:; connect-src 'self'; form-action 'self';"
+        " frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
 }
-"""What FastAPI's pages of the API (``/docs``, ``/redoc``, the OAuth2 redirect) answer
-with, as every other HTML page of newswire does: ``/docs`` is where a subscriber pastes an
-API key, so no other site may frame it (clickjacking). The script policy stays theirs:
-Swagger UI and ReDoc load their scripts and run inline ones."""
+"""What the pages of the API (``/docs``, ``/redoc``, the OAuth2 redirect) answer with, as
+every other HTML page of newswire does: ``/docs`` is where a subscriber pastes an API key,
+so no other site may frame it (clickjacking), and it runs no script but newswire's own
+(Swagger UI and ReDoc, ``ASSETS``) and their inline start-up code."""
+
+ASSETS = "/docs/assets"
+"""Where Swagger UI's and ReDoc's scripts, style and icon are served (``asset``). FastAPI's
+pages load them from a CDN: with no internet (a newsroom's closed network) ``/docs`` was a
+blank page, and with it, a page where keys are pasted ran a third party's script. The
+files are those of the ``fastapi-offline`` package."""
+_ASSET_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
 
 
 def install(app: FastAPI) -> None:
     """Have ``app.openapi()`` give the corrected document (made once, then kept), and the
-    pages of the API answer with ``DOCS_HEADERS``."""
+    pages of the API load their scripts from newswire (``ASSETS``) and answer with
+    ``DOCS_HEADERS``."""
     derive = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -135,15 +155,22 @@ def install(app: FastAPI) -> None:
 
     # FastAPI's documented way to change the schema: replace the method on the instance.
     app.openapi = openapi  # type: ignore[method-assign]
-    pages = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url} - {None}
+    pages = {
+        app.docs_url: functools.partial(_swagger_ui, app),
+        app.redoc_url: functools.partial(_redoc, app),
+        app.swagger_ui_oauth2_redirect_url: None,  # FastAPI's: inline code only
+    }
     for route in list(app.router.routes):
         if isinstance(route, Route) and route.path in pages:
             app.router.routes.remove(route)
-            app.add_route(route.path, _guarded(route.endpoint), include_in_schema=False)
+            endpoint = pages[route.path] or route.endpoint
+            app.add_route(route.path, _guarded(endpoint), include_in_schema=False)
+    if app.docs_url or app.redoc_url:
+        app.add_route(f"{ASSETS}/{{name}}", asset, include_in_schema=False)
 
 
 def _guarded(endpoint: Any) -> Any:
-    """FastAPI's page ``endpoint``, its answer carrying ``DOCS_HEADERS``."""
+    """The page ``endpoint``, its answer carrying ``DOCS_HEADERS``."""
 
     async def page(request: Request) -> Response:
         response: Response = await endpoint(request)
@@ -151,6 +178,60 @@ def _guarded(endpoint: Any) -> Any:
         return response
 
     return page
+
+
+def _assets_at(request: Request) -> str:
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + ASSETS
+
+
+async def _swagger_ui(app: FastAPI, request: Request) -> Response:
+    """FastAPI's Swagger UI page (as ``FastAPI.setup`` makes it), its files newswire's."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    assets = _assets_at(request)
+    redirect = app.swagger_ui_oauth2_redirect_url
+    return get_swagger_ui_html(
+        openapi_url=root + str(app.openapi_url),
+        title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=root + redirect if redirect else None,
+        init_oauth=app.swagger_ui_init_oauth,
+        # No badge fetched from swagger.io's validator (the policy would refuse it).
+        swagger_ui_parameters={**(app.swagger_ui_parameters or {}), "validatorUrl": None},
+        swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+        swagger_css_url=f"{assets}/swagger-ui.css",
+        swagger_favicon_url=f"{assets}/favicon.png",
+    )
+
+
+async def _redoc(app: FastAPI, request: Request) -> Response:
+    """FastAPI's ReDoc page, its files newswire's and no web fonts."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    assets = _assets_at(request)
+    return get_redoc_html(
+        openapi_url=root + str(app.openapi_url),
+        title=f"{app.title} - ReDoc",
+        redoc_js_url=f"{assets}/redoc.standalone.js",
+        redoc_favicon_url=f"{assets}/favicon.png",
+        with_google_fonts=False,
+    )
+
+
+async def asset(request: Request) -> Response:
+    """``GET /docs/assets/{name}``: one of the pages' files (read once), or 404."""
+    name = request.path_params["name"]
+    media_type = _ASSET_TYPES.get(name)
+    if media_type is None:
+        return Response(status_code=404)
+    return Response(
+        _asset_bytes(name),
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@functools.cache
+def _asset_bytes(name: str) -> bytes:
+    return (resources.files("fastapi_offline") / "static" / name).read_bytes()
 
 
 def correct(doc: dict[str, Any]) -> dict[str, Any]:

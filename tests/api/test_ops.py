@@ -246,3 +246,22 @@ def test_the_api_pages_may_not_be_framed_by_another_site(served, path):
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_pages_load_only_newswires_own_files(served, path):
+    """With no internet (a newsroom's closed network) a page loading its scripts from a
+    CDN is blank, and a page where keys are pasted must run no third party's script."""
+    server, _, _ = served
+    with server.client() as c:
+        page = c.get(path)
+        assert page.status_code == 200
+        linked = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+        assert linked and all(url.startswith("/docs/assets/") for url in linked), linked
+        assert "https://" not in page.text and "http://" not in page.text
+        for url in linked:
+            got = c.get(url)
+            assert got.status_code == 200 and len(got.content) > 1000, url
+            assert got.headers["content-type"].split("/")[0] in ("text", "image"), url
+        assert c.get("/docs/assets/..%2Fconsts.py").status_code == 404
+        assert c.get("/docs/assets/core.py").status_code == 404
