@@ -85,6 +85,18 @@ def test_ingest_counts_in_the_singular_when_there_is_one(db):
     assert "1 file: 0 new versions stored, 1 item unchanged" in again.stderr.decode()
 
 
+def test_ingest_of_an_empty_path_is_refused_not_read_as_the_working_directory(tmp_path):
+    """``newswire ingest "$FILE"`` with FILE not set: an empty argument names nothing. It
+    is not ``.`` (every file under the working directory, stored for good): a usage error,
+    with nothing stored and no database made, even beside a path that is there."""
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = newswire("ingest", str(SEED), "", db=db)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert "PATH: an empty path names no file or folder" in result.stderr.decode()
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_versions_and_show_version(store_url, tmp_path):
     db = store_url
     item_id = ingest_seed(db)

@@ -61,7 +61,12 @@ MEDIA = "Pictures and video (the file's own metadata by default)"
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of items.")],
+    # Strings, not Paths: Path("") is ".", and an empty argument (a shell variable not
+    # set) would take in every file of the working directory, into a store that keeps
+    # every version for good.
+    names: Annotated[
+        list[str], typer.Argument(metavar="PATH...", help="Files or folders of items.")
+    ],
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", help=f"{AUTO} (detect from content) or a format name."),
@@ -107,6 +112,9 @@ def ingest(
     Pictures and video (JPEG, PNG, TIFF, WebP, HEIC; MP4, QuickTime) are one item each,
     told from the rest by their content: their fields come from the file's embedded
     metadata, each replaced by its option below when given."""
+    if "" in names:
+        raise fail("PATH: an empty path names no file or folder (a variable not set?)", 2)
+    paths = [Path(name) for name in names]
     fmt = fmt.lower()
     if fmt != AUTO and fmt not in formats.parsers():
         raise fail(f"--format: {fmt!r} is not one of {AUTO}, {', '.join(formats.parsers())}", 2)
