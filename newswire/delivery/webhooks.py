@@ -303,6 +303,10 @@ class WebhookWorker:
         process is found within ``poll``, its cursor where the log was when it was)."""
         self._enqueuer: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._stopping = False
+        """``stop`` has begun: senders begin no delivery, and end once their own is done."""
+        self._sending: set[str] = set()
+        """The endpoints whose sender is sending a delivery now (claimed, not yet recorded)."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -318,9 +322,27 @@ class WebhookWorker:
         self._enqueuer = asyncio.create_task(self._enqueue_loop(), name="webhooks.enqueue")
 
     async def stop(self) -> None:
+        """Stop sending. No delivery is begun from now on, and those being sent are given
+        the webhook timeout to be answered and recorded: a receiver that took one during a
+        graceful stop is not sent it again after the restart (only a process that dies
+        before it knows the answer sends a delivery twice). Past that, what is still being
+        sent is cut and stays in the outbox, to be sent again."""
+        self._stopping = True
         tasks = [task for task, _ in self._senders.values()]
         if self._enqueuer is not None:
-            tasks.append(self._enqueuer)
+            self._enqueuer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._enqueuer
+        for _, wake in self._senders.values():
+            wake.set()  # an idle sender sees the stop now, not at its next look
+        if self._sending:
+            log.info(
+                "stopping: waiting up to %g s for the answers to %d webhook deliveries being sent",
+                self.timeout,
+                len(self._sending),
+            )
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.timeout + LEASE_GRACE)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -458,7 +480,7 @@ class WebhookWorker:
     async def _send_loop(self, webhook_id: str, wake: asyncio.Event) -> None:
         """Send one endpoint's deliveries, one at a time, for as long as it exists."""
         hooks = self.store.webhooks
-        while True:
+        while not self._stopping:
             wake.clear()
             try:
                 target = await run_in_threadpool(hooks.head, webhook_id)
@@ -476,15 +498,20 @@ class WebhookWorker:
                     continue
                 lease = started + timedelta(seconds=self.timeout + LEASE_GRACE)
                 attempt = delivery.attempts + 1
+                if self._stopping:
+                    return
                 try:
                     if not await run_in_threadpool(hooks.claim, delivery, started, lease):
                         await _wait(wake, 0.05)  # another sender has it; look again
                         continue
+                    self._sending.add(webhook_id)
                     await self._attempt(target, attempt, started)
                 except asyncio.CancelledError:
                     with contextlib.suppress(Exception):
                         hooks.release(delivery.id, attempt)
                     raise
+                finally:
+                    self._sending.discard(webhook_id)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database busy, say: the delivery stays in the outbox

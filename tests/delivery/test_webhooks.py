@@ -67,8 +67,9 @@ class Call:
 
 class Receiver:
     """An HTTP endpoint recording each POST. ``script`` answers the first calls (a status,
-    a status with headers as ``(status, {name: value})``, or ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
-    the sender hangs up); after it, 200 while ``gate`` is open, 503 while it is shut."""
+    a status with headers as ``(status, {name: value})``, ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
+    the sender hangs up, or ``"hold"``: 200 once ``release`` is set); after it, 200 while
+    ``gate`` is open, 503 while it is shut."""
 
     def __init__(self, script: tuple = (), *, gate_open: bool = True):
         self.calls: list[Call] = []
@@ -78,6 +79,7 @@ class Receiver:
             self.gate.set()
         self.changed = threading.Condition()
         self.closing = threading.Event()
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,6 +93,9 @@ class Receiver:
                 if action == "trickle":
                     self._trickle(call)
                     return
+                if action == "hold":
+                    receiver.release.wait()
+                    action = 200
                 extra: dict[str, str] = {}
                 if isinstance(action, tuple):  # (status, headers)
                     action, extra = action
@@ -155,6 +160,7 @@ class Receiver:
 
     def close(self) -> None:
         self.closing.set()
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -533,4 +539,47 @@ def test_an_endpoint_registered_by_another_process_gets_everything_after_it(desk
             verify(call)
     finally:
         store.webhooks.remove(hook.id)
+        receiver.close()
+
+
+def test_a_delivery_being_sent_when_the_server_stops_is_answered_and_not_sent_again(tmp_path):
+    """SIGTERM while a receiver has a delivery and has not answered yet: the stopping
+    server waits for the answer (within the webhook timeout) and records it, so that the
+    server started again sends the next entry, not that one a second time."""
+    db = f"sqlite:///{tmp_path / 'stop.db'}"
+    store = open_store(db)
+    store.products.add(Product(name="full-ar", access="full", languages=["ar"]))
+    store.subscribers.add(Subscriber(name="stopping", products=["full-ar"]))
+    desk_key = key_for(store, scope="publish")
+    receiver = Receiver(("hold",))
+    hook = store.webhooks.add("stopping", receiver.url, SECRET, "ninjs")
+    store.close()
+    log = tmp_path / "server.log"
+    env = {**FAST, "NEWSWIRE_WEBHOOK_TIMEOUT": "30"}
+    try:
+        server = Server(db, env=env, log=log)
+        try:
+            with server.client(desk_key) as desk:
+                first = publish(desk, "urn:test:stop:held")
+            receiver.wait(lambda r: r.calls, "the delivery to reach the receiver")
+            server.proc.terminate()
+            retry_until(
+                lambda: server.proc.poll() is not None or b"being sent" in log.read_bytes(),
+                "the server to stop or to wait for the delivery being sent",
+            )
+            receiver.release.set()
+            server.proc.wait(WAIT)
+        finally:
+            server.close()
+        again = Server(db, env=env, log=tmp_path / "again.log")
+        try:
+            with again.client(desk_key) as desk:
+                sentinel = publish(desk, "urn:test:stop:after")
+            receiver.wait(lambda r: any(c.seq == sentinel for c in r.calls), "the sentinel")
+        finally:
+            again.close()
+        assert [c.seq for c in receiver.calls] == [first, sentinel]
+        assert query(db, "SELECT status, attempts FROM deliveries WHERE webhook = ? AND seq = ?",
+                     (hook.id, first)) == [("delivered", 1)]
+    finally:
         receiver.close()
