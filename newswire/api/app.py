@@ -42,6 +42,7 @@ from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer, release
 from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
+from newswire.errors import Unavailable
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
@@ -203,7 +204,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         await run_in_threadpool(release)  # read once, not by the first request's ETag
         for start in app.state.on_start:
             await start(app)
-        flusher = asyncio.create_task(_flush_usage(meter, principals, store))
+        flusher = asyncio.create_task(_flush_usage(meter, principals, store, metrics))
         shared = app.state.shared_metrics
         snapshots = asyncio.create_task(_snapshots(shared, hub)) if shared is not None else None
         try:
@@ -296,12 +297,32 @@ async def _snapshots(shared: SharedMetrics, hub: Hub) -> None:
         await asyncio.sleep(SNAPSHOT_SECONDS)
 
 
-async def _flush_usage(meter: Meter, principals: Principals, store: Store) -> None:
+async def _flush_usage(
+    meter: Meter, principals: Principals, store: Store, metrics: Metrics
+) -> None:
     """Write the usage counts and keys' last uses gathered in memory, every
-    ``USAGE_FLUSH_SECONDS`` (and once more on shutdown): a crash loses at most that."""
+    ``USAGE_FLUSH_SECONDS`` (and once more on shutdown): a crash loses at most that.
+
+    A failure is logged once, when the first round fails, and the end of it once, when a
+    round succeeds again: a full disk or a database another process holds locked fails
+    every round, and a traceback from each process every two seconds would bury the one
+    line that says what is wrong. A transient failure (``Unavailable``) needs no
+    traceback: its message says it all."""
+    failing = False
     while True:
         await asyncio.sleep(USAGE_FLUSH_SECONDS)
         try:
             await run_in_threadpool(_flush, meter, principals, store)
-        except Exception:
-            log.exception("writing usage counts failed; kept for the next try")
+        except Exception as exc:
+            metrics.usage_flush_failures.inc()
+            if not failing:
+                failing = True
+                if isinstance(exc, Unavailable):
+                    if not exc.logged:
+                        log.warning("writing usage counts failed: %s; kept for the next try", exc)
+                else:
+                    log.exception("writing usage counts failed; kept for the next try")
+            continue
+        if failing:
+            failing = False
+            log.warning("usage counts written again")

@@ -147,6 +147,12 @@ class Metrics:
             "Webhook deliveries scheduled for another attempt after a failure.",
             registry=self.registry,
         )
+        self.usage_flush_failures = PromCounter(
+            "newswire_usage_flush_failures",
+            "Rounds of writing the usage counts that failed (the database busy, its disk"
+            " full): the counts are kept in memory and written by the next round that can.",
+            registry=self.registry,
+        )
         self.feed_deliveries = self.deliveries.labels("feed")
         """The pull feed's child, looked up once (``labels`` costs on every answer)."""
         self.feed_pages = PromCounter(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.api.test_admin import new_key, next_frame, problem, sse
+from tests.conftest import SEED
 from tests.helpers import Server, make_key, newswire, retry_until
 from tests.helpers import metric as read_metric
 
@@ -207,3 +208,40 @@ def test_metrics_follow_streams_and_deliveries(server, admin, desk):
         entries = c.get("/v1/feed").json()["items"]
         assert entries
         assert metric(server, "newswire_deliveries_total", channel="feed") == fed + len(entries)
+
+
+def test_usage_counts_that_cannot_be_written_are_said_once_then_written(tmp_path):
+    """While another process holds the database locked, every round of writing the usage
+    counts fails: the log says so once (no traceback), ``/metrics`` counts the rounds, and
+    once the lock is gone the counts are written and the log says that once too."""
+    import contextlib
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    db = f"sqlite:///{path}"
+    for args in (("ingest", str(SEED)), ("product", "add", "all", "--access", "full"),
+                 ("subscriber", "add", "reader", "--product", "all")):
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    key = make_key(db, "--subscriber", "reader")
+    log = tmp_path / "server.log"
+    server = Server(db, log=log)
+    try:
+        with server.client(key) as reader, \
+                contextlib.closing(sqlite3.connect(path, isolation_level=None)) as other:
+            # The first request writes (the key's rate bucket); the second reads only.
+            assert reader.get("/v1/feed").status_code == 200
+            other.execute("BEGIN EXCLUSIVE")
+            assert reader.get("/v1/feed").status_code == 200
+            retry_until(lambda: read_metric(server.url, "newswire_usage_flush_failures_total") >= 2,
+                        "two rounds of writing the usage counts to fail", timeout=60)
+            other.execute("COMMIT")
+        retry_until(lambda: b"usage counts written again" in log.read_bytes(),
+                    "the usage counts to be written", timeout=60)
+    finally:
+        server.close()
+    said = log.read_text()
+    assert said.count("writing usage counts failed") == 1, said
+    assert "Traceback" not in said, said
+    result = newswire("usage", "--json", db=db)
+    assert json.loads(result.stdout)["totals"]["channels"] == {"feed": 2}
