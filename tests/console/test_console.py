@@ -268,6 +268,50 @@ def _versions(desk: Desk, item_id: str) -> list[dict]:
     return answer.json()["versions"]
 
 
+def based_on(html: str) -> str:
+    found = re.search(r'name="based_on" value="(\d*)"', html)
+    assert found, "no based_on field in the form"
+    return found.group(1)
+
+
+def test_two_editors_updating_one_item_the_second_is_told_before_undoing_the_first(desk: Desk):
+    """Two editors open the same item's form; the first stores an update. The second's
+    form, made from the version before it, is refused (409) with its text kept and the
+    latest version named, so the first's change is not silently undone; pressed again,
+    after comparing, it is stored as it stands."""
+    with desk.login() as first, desk.login() as second:
+        made = post_form(
+            first, "/console/items", {**composed("اجتماع وزراء الخارجية", PARAGRAPHS), "action": "publish"}
+        )
+        assert made.status_code == 303, made.text
+        item_id = re.search(r'<code dir="ltr">([^<]+)</code>', first.get(made.headers["location"]).text).group(1)
+        item = console_path(item_id)
+        seen_first = first.get(f"{item}/edit").text
+        seen_second = second.get(f"{item}/edit").text
+        assert based_on(seen_first) == based_on(seen_second) == "1"
+
+        mine = composed("اجتماع وزراء الخارجية في أنقرة", PARAGRAPHS, signal="update", based_on="1")
+        stored = post_form(first, f"{item}/edit", {**mine, "action": "publish"}, page=f"{item}/edit")
+        assert stored.status_code == 303, stored.text
+
+        fixed = [PARAGRAPHS[0].replace("الصحة", "الداخلية"), *PARAGRAPHS[1:]]
+        theirs = composed("اجتماع وزراء الخارجية", fixed, signal="correction", based_on="1")
+        for action in ("preview", "publish"):
+            refused = post_form(second, f"{item}/edit", {**theirs, "action": action}, page=f"{item}/edit")
+            assert refused.status_code == 409, refused.text
+            assert 'id="err-based_on"' in refused.text and "النسخة 2" in refused.text
+            assert based_on(refused.text) == "2"  # compared, pressed again: stored as it is
+            assert "الداخلية" in refused.text  # the second editor's text is kept
+        assert [v["version"] for v in _versions(desk, item_id)] == [1, 2]
+
+        again = post_form(
+            second, f"{item}/edit", {**theirs, "based_on": "2", "action": "publish"}, page=f"{item}/edit"
+        )
+        assert again.status_code == 303, again.text
+        versions = _versions(desk, item_id)
+        assert [(v["version"], v["signal"]) for v in versions] == [(1, None), (2, "update"), (3, "correction")]
+
+
 def test_update_correct_then_withdraw(desk: Desk):
     with desk.login() as c:
         made = post_form(

@@ -145,6 +145,16 @@ def test_a_pictures_caption_is_edited_into_a_new_version_with_the_same_files(des
         assert second["version"] == "2" and second["descriptions"][0]["value"] == "تعليق مصحَّح"
         assert [r["href"].replace("/versions/2/", "/versions/1/") for r in second["renditions"]] \
             == [r["href"] for r in first["renditions"]]
+        # A form opened on version 1 (another editor's tab) is told of version 2, not
+        # stored over it.
+        assert 'name="based_on" value="1"' in form.text
+        stale = post_form(client, console_path(item_id) + "/caption", {
+            "signal": "update", "headline": "صورة للتعديل", "caption": "تعليق قديم",
+            "language": "ar", "based_on": "1",
+        }, page=console_path(item_id) + "/caption")
+        assert stale.status_code == 409 and 'id="err-based_on"' in stale.text
+        assert 'name="based_on" value="2"' in stale.text and "تعليق قديم" in stale.text
+        assert ninjs(desk, item_id)["version"] == "2"
 
 
 def test_a_picture_is_attached_detached_and_ordered_on_a_story(desk, tmp_path):

@@ -61,6 +61,7 @@ from newswire.web.console.routes import (
     _store,
     _urgency,
     _version,
+    check_based_on,
     form_page,
     item_href,
     page,
@@ -315,6 +316,7 @@ async def caption(request: Request, item_id: str) -> Response:
         if latest.item.type not in attach.MEDIA_TYPES:
             raise BadInput("not a picture or video: edit it on its edit page", field="id")
         try:
+            check_based_on(form, latest, w)
             item = build_media(form, w, latest.item)
         except FormErrors as exc:
             return media_form_page(request, form, latest, exc.status, exc.errors)

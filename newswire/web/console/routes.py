@@ -24,7 +24,9 @@ Rules of the console's own: embargo times are UTC (there is no time zone setting
 in the past is refused, except the stored version's own kept by an update (an editor's
 slip must not publish early); a new item whose id is already stored is refused (409) and
 updated from its page; an update that changes nothing is refused; a withdrawn item is not
-updated or corrected (publish a new one).
+updated or corrected (publish a new one); an edit form opened on a version that is no
+longer the latest (another editor stored one since) is refused (409), the editor's text
+kept and the new version named, and stored if pressed again (``check_based_on``).
 """
 
 from __future__ import annotations
@@ -634,9 +636,27 @@ def prefill(item: NewsItem, signal: str) -> dict[str, str]:
         "language": item.language,
         "ednote": item.ednote,
         "signal": signal,
+        "based_on": str(item.version),
     }
     form.update({f"topic_{c[7:]}": "on" for c in codes if c in TOP_TOPICS})
     return form
+
+
+def check_based_on(form: dict[str, str], latest: Stored, w: dict[str, str]) -> None:
+    """``FormErrors`` (409) when the version the form was opened on (``based_on``) is no
+    longer the latest: two editors correcting one item, or one in two tabs, would else
+    each store a version made from the same one, the later silently undoing the other's
+    change. The form then holds the latest version's number: pressed again, after the
+    editor has compared, it stores the text as it stands. A form without the field (sent
+    by a script) is not checked."""
+    based = form.get("based_on", "")
+    current = str(latest.item.version)
+    if not based or based == current:
+        return
+    form["based_on"] = current
+    when = when_text(latest.stored_at)
+    message = w["err_changed"].format(version=current, when=when, based=based)
+    raise FormErrors({"based_on": message}, 409)
 
 
 @router.post("/items/{item_id:path}/edit")
@@ -651,6 +671,7 @@ async def edit(request: Request, item_id: str) -> Response:
         if latest.item.type in attach.MEDIA_TYPES:
             raise BadInput("a picture or video is edited on its caption page", field="id")
         try:
+            check_based_on(form, latest, w)
             item = build(form, w, settings.max_item_bytes, latest.item)
         except FormErrors as exc:
             return form_page(request, form, status=exc.status, errors=exc.errors, latest=latest)

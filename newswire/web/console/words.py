@@ -98,6 +98,10 @@ AR: dict[str, str] = {
     "err_exists": "خبر بهذا العنوان وهذه الفقرة الأولى محفوظ من قبل؛ حدّثه من صفحته.",
     "open_item": "افتح صفحة الخبر",
     "err_unchanged": "لم يتغير شيء عن النسخة {version}.",
+    "err_changed": "خُزّنت النسخة {version} من هذا الخبر ({when}) بعد أن فتحتَ هذا النموذج على"
+    " النسخة {based}: تعديل محرر آخر، أو تعديلك في نافذة أخرى. نصّك باقٍ أدناه كما كتبته؛ قارنه"
+    " بالنسخة {version}، ثم عاين أو انشر من جديد ليُخزَّن كما هو.",
+    "open_latest": "افتح النسخة {version} في نافذة جديدة",
     "err_signal": "اختر تحديثًا أو تصحيحًا.",
     "err_withdrawn": "سُحب هذا الخبر، فلا يُحدَّث ولا يُصحَّح. انشر خبرًا جديدًا.",
     "err_withdrawn_already": "هذا الخبر مسحوب من قبل.",
@@ -310,6 +314,11 @@ EN: dict[str, str] = {
     " it from its page.",
     "open_item": "Open the item's page",
     "err_unchanged": "Nothing changed from version {version}.",
+    "err_changed": "Version {version} of this item was stored ({when}) after you opened this"
+    " form on version {based}: another editor's change, or yours in another tab. Your text"
+    " is kept below as you wrote it: compare it with version {version}, then preview or"
+    " publish again to store it as it stands.",
+    "open_latest": "Open version {version} in a new window",
     "err_signal": "Choose update or correction.",
     "err_withdrawn": "This item is withdrawn: it can be neither updated nor corrected."
     " Publish a new item.",
