@@ -94,3 +94,34 @@ def test_a_derived_index_lives_beside_the_database_file(tmp_path):
     memory = open_store("sqlite:///:memory:")
     assert memory.index_hint() is None  # nothing derived outlives an in-memory store
     memory.close()
+
+
+def test_the_latest_of_a_language_reads_the_index_not_the_archive(tmp_path):
+    """A language with few items (the English home page of an Arabic agency) is listed by
+    bounded reads of the index, never by a walk down every item until enough turn up."""
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.append(NewsItem(id="urn:en:1", language="en", headline="h", body=["b"]))
+    store.append(NewsItem(id="urn:en:2", language="en-GB", headline="h", body=["b"]))
+    store.append_many(
+        NewsItem(id=f"urn:ar:{n}", language="ar", headline="h", body=["b"]) for n in range(50)
+    )
+    db = store._db  # type: ignore[attr-defined]
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        assert [s.item.id for s in store.latest(language="EN", limit=5)] == [
+            "urn:en:2",
+            "urn:en:1",
+        ]
+    finally:
+        db.set_trace_callback(None)
+    plans = [
+        detail
+        for sql in statements
+        if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+        for *_, detail in db.execute(f"EXPLAIN QUERY PLAN {sql}")
+    ]
+    assert plans
+    scans = [d for d in plans if d.startswith("SCAN") and "tags" not in d]
+    assert scans == [], plans
+    store.close()

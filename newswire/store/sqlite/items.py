@@ -219,18 +219,41 @@ class Items:
         return self.append(withdrawal(history, reason, utcnow()))
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
-        # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
-        where = ""
-        args: Args = ()
-        if language:
-            where = "WHERE i.language = ? COLLATE NOCASE OR i.language LIKE ? ESCAPE '\\'"
-            prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            args = (language, f"{prefix}-%")
-        return self._rows(
-            f"SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
-            f" ON v.seq = i.latest_seq {where} ORDER BY i.latest_seq DESC LIMIT ?",
-            (*args, limit),
-        )
+        if not language:
+            return self._rows(
+                "SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
+                " ON v.seq = i.latest_seq ORDER BY i.latest_seq DESC LIMIT ?",
+                (limit,),
+            )
+        # One bounded read of the index (language, latest_seq) per stored tag the language
+        # takes in, not a walk down the whole archive until ``limit`` items of it turn up:
+        # the public home page of a language the agency seldom writes in read every item.
+        with self._lock:
+            seqs = [
+                seq
+                for tag in self._tags_of(language)
+                for (seq,) in self._db.execute(
+                    "SELECT latest_seq FROM items WHERE language = ?"
+                    " ORDER BY latest_seq DESC LIMIT ?",
+                    (tag, limit),
+                )
+            ]
+        newest = sorted(seqs, reverse=True)[:limit]
+        return sorted(self.by_seq(newest), key=lambda s: s.seq, reverse=True)
+
+    def _tags_of(self, language: str) -> list[str]:
+        """The language tags stored that ``language`` takes in: itself in any case and its
+        regional variants (``ar`` takes ``ar-EG``, not ``arn``). The distinct tags are found
+        by seeking the index from one to the next, a read per tag, not one per item."""
+        prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            "WITH RECURSIVE tags(tag) AS (SELECT min(language) FROM items UNION ALL"
+            " SELECT (SELECT min(language) FROM items WHERE language > tag) FROM tags"
+            " WHERE tag IS NOT NULL)"
+            " SELECT tag FROM tags WHERE tag = ? COLLATE NOCASE OR tag LIKE ? ESCAPE '\\'",
+            (language, f"{prefix}-%"),
+        ).fetchall()
+        return [tag for (tag,) in rows]
 
     def export(self) -> Iterator[Stored]:
         last = 0
