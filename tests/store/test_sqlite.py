@@ -125,3 +125,28 @@ def test_the_latest_of_a_language_reads_the_index_not_the_archive(tmp_path):
     scans = [d for d in plans if d.startswith("SCAN") and "tags" not in d]
     assert scans == [], plans
     store.close()
+
+
+def test_the_counts_of_items_and_versions_are_kept_not_counted(tmp_path):
+    """``count()`` (what /ready answers) reads kept numbers, not every item and version,
+    and they stay right through new items, new versions, unchanged ones and a restore."""
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.append(NewsItem(id="urn:x:1", headline="h", body=["b"]))
+    store.append(NewsItem(id="urn:x:1", headline="h2", body=["b"]))
+    store.append(NewsItem(id="urn:x:1", headline="h2", body=["b"]))  # unchanged: no version
+    store.append_many(NewsItem(id=f"urn:y:{n}", headline="h", body=["b"]) for n in range(3))
+    store.withdraw("urn:y:0", "wrong")
+    db = store._db  # type: ignore[attr-defined]
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        assert store.count() == (4, 6)
+    finally:
+        db.set_trace_callback(None)
+    plans = [d for sql in statements for *_, d in db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    assert plans and not [d for d in plans if "items" in d or "versions" in d], plans
+    other = open_store(f"sqlite:///{tmp_path / 'b.db'}")
+    other.restore(store.export())
+    assert other.count() == (4, 6)
+    other.close()
+    store.close()
