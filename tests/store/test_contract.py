@@ -86,6 +86,38 @@ def test_latest_lists_newest_first_and_filters_language(store):
     assert [s.item.id for s in store.latest(language="en")] == ["urn:test:item:2"]
 
 
+def test_latest_of_a_language_takes_its_regional_tags_in_any_case_and_no_other(store):
+    """``ar`` lists ``ar-EG`` and ``AR``, not ``arn`` nor ``ar_x``; newest first, at most
+    ``limit``, however the language's tags interleave with others."""
+    tags = ["ar", "en", "ar-EG", "arn", "AR", "fr", "ar-eg", "ar_x", "ar", "en-GB"]
+    for n, tag in enumerate(tags, 1):
+        store.append(item(n, language=tag))
+    store.append(item(1, headline="محدث"))  # item 1's latest version is the newest now
+    ids = [s.item.id.rsplit(":", 1)[1] for s in store.latest(language="ar", limit=10)]
+    assert ids == ["1", "9", "7", "5", "3"]
+    assert [s.item.id.rsplit(":", 1)[1] for s in store.latest(language="AR", limit=2)] == ["1", "9"]
+    assert [s.item.id.rsplit(":", 1)[1] for s in store.latest(language="en")] == ["10", "2"]
+    assert store.latest(language="ar%") == [] and store.latest(language="de") == []
+
+
+def test_counts_of_items_and_versions_stay_right(store, make_store_url):
+    """What ``/ready`` answers, kept as rows are written: new items, new versions, the
+    same content again (nothing), a batch, a withdrawal, and a copy restored elsewhere."""
+    assert store.count() == (0, 0)
+    store.append(item(1))
+    store.append(item(1, headline="محدث"))
+    store.append(item(1, headline="محدث"))  # unchanged: no version
+    store.append_many([item(n) for n in range(2, 5)])
+    store.withdraw("urn:test:item:2", "خطأ")
+    assert store.count() == (4, 6)
+    other = open_store(make_store_url())
+    try:
+        other.restore(store.export())
+        assert other.count() == (4, 6)
+    finally:
+        other.close()
+
+
 def test_missing_item_and_version(store):
     store.append(item())
     with pytest.raises(NotFound):

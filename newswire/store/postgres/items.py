@@ -89,6 +89,26 @@ _DUE = (
 )
 
 
+_LATEST_OF_LANGUAGE = """
+WITH RECURSIVE tags(tag) AS (
+    SELECT min(language) FROM items
+    UNION ALL
+    SELECT (SELECT min(language) FROM items WHERE language > tag) FROM tags
+    WHERE tag IS NOT NULL
+)
+SELECT seq FROM (
+    SELECT newest.seq FROM tags CROSS JOIN LATERAL (
+        SELECT latest_seq AS seq FROM items WHERE language = tags.tag
+        ORDER BY latest_seq DESC LIMIT %(limit)s
+    ) AS newest
+    WHERE lower(tags.tag) = lower(%(language)s) OR tags.tag ILIKE %(prefix)s ESCAPE '\\'
+) AS found ORDER BY seq DESC LIMIT %(limit)s
+"""
+"""The sequence numbers of the latest versions of ``language``'s newest items: the stored
+language tags found by seeking the index from one to the next (a read a tag, not one an
+item), those the language takes in each read newest first with ``LIMIT``."""
+
+
 class Items:
     """The item and log methods of ``PostgresStore`` (``newswire.store.base.Store``)."""
 
@@ -229,18 +249,23 @@ class Items:
         return time_of(row[0]) if row and row[0] else None
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
-        # ``ar`` also lists ``ar-EG``: a language tag's subtags narrow it, never change it.
-        where = ""
-        args: Args = ()
-        if language:
-            where = "WHERE lower(i.language) = lower(%s) OR i.language ILIKE %s ESCAPE '\\'"
-            prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            args = (language, f"{prefix}-%")
-        return self._stored(
-            f"SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
-            f" ON v.seq = i.latest_seq {where} ORDER BY i.latest_seq DESC LIMIT %s",
-            (*args, limit),
-        )
+        if not language:
+            return self._stored(
+                "SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
+                " ON v.seq = i.latest_seq ORDER BY i.latest_seq DESC LIMIT %s",
+                (limit,),
+            )
+        # As the SQLite store: ``ar`` also lists ``ar-EG`` (a tag's subtags narrow it,
+        # never change it), and the language's stored tags are each read newest first
+        # from the index (language, latest_seq), not found by a walk down every item.
+        prefix = language.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        seqs = [
+            seq
+            for (seq,) in self._db.rows(
+                _LATEST_OF_LANGUAGE, {"language": language, "prefix": f"{prefix}-%", "limit": limit}
+            )
+        ]
+        return list(reversed(self.by_seq(seqs)))
 
     def export(self) -> Iterator[Stored]:
         last = 0
@@ -268,8 +293,12 @@ class Items:
     def count(self) -> tuple[int, int]:
         items: int
         versions: int
+        # Kept by triggers (migration 13), not counted: a count(*) reads the whole archive.
         items, versions = present(
-            self._db.one("SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM versions)")
+            self._db.one(
+                "SELECT (SELECT n FROM counts WHERE name = 'items'),"
+                " (SELECT n FROM counts WHERE name = 'versions')"
+            )
         )
         return items, versions
 

@@ -368,6 +368,46 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' signature (by its number); items sharing one are candidates of one story.';
         """,
     ),
+    Migration(
+        13,
+        "counts of items and versions kept as rows are written; items by language",
+        # As SQLite's migration 15: count(*) reads a whole table, and /ready (a load
+        # balancer's probe, every few seconds) grew with the archive. Counted once here,
+        # then kept by a statement's triggers (one row update a statement, however many
+        # rows a COPY writes; writers already take turns on log_sequence). And the index
+        # SQLite has had from the start: the latest items of a language, read per stored
+        # language tag, newest first (``Items.latest``), not by a walk down every item.
+        """
+        CREATE TABLE counts (
+            name text COLLATE "C" PRIMARY KEY,
+            n    bigint NOT NULL
+        );
+        INSERT INTO counts (name, n) SELECT 'items', count(*) FROM items;
+        INSERT INTO counts (name, n) SELECT 'versions', count(*) FROM versions;
+        CREATE FUNCTION counts_added() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE counts SET n = n + (SELECT count(*) FROM added) WHERE name = TG_TABLE_NAME;
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION counts_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE counts SET n = n - (SELECT count(*) FROM removed) WHERE name = TG_TABLE_NAME;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER items_added AFTER INSERT ON items REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION counts_added();
+        CREATE TRIGGER items_removed AFTER DELETE ON items REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION counts_removed();
+        CREATE TRIGGER versions_added AFTER INSERT ON versions REFERENCING NEW TABLE AS added
+            FOR EACH STATEMENT EXECUTE FUNCTION counts_added();
+        CREATE TRIGGER versions_removed AFTER DELETE ON versions
+            REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION counts_removed();
+        COMMENT ON TABLE counts IS 'The numbers of rows of items and versions, kept by'
+            ' triggers (what /ready answers).';
+        CREATE INDEX items_language_seq ON items (language, latest_seq);
+        """,
+    ),
 )
 
 
