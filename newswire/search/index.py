@@ -69,7 +69,7 @@ made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
-ANALYSIS = "6"
+ANALYSIS = "7"
 """Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
 
 TERMS = "terms"

@@ -171,11 +171,15 @@ def strip_proclitic(word: str) -> str:
     or more and be in the lexicon of words seen on their own in the corpus, and neither the
     word nor the word without its conjunction may be one in its own right (``كبير``,
     ``لجنه``, ``لبنان``, ``كانت``: the lexicon's exceptions). ``لل`` is the article's
-    (``للقدس``), left to ``light10``. A bare ``ف`` stays: the corpus has as many names and
+    (``للقدس``), left to ``light10``; a conjunction before it comes off here (``وللرئيس``,
+    ``فللرئيس`` → ``للرئيس``), as light10 strips one prefix only and would leave ``لرئيس``,
+    no term of ``الرئيس``. A bare ``ف`` stays: the corpus has as many names and
     verbs beginning with it (``فراس``, ``فادي``, ``فتحت``) as words it could come off, and
     taking it off found no article better (docs/search.md).
     """
     rest = word[1:] if word[:1] in CONJUNCTIONS and word[1:2] in PROCLITICS else word
+    if rest is not word and len(rest) >= 5 and rest.startswith("لل"):
+        return rest  # و or ف before the article's لل: light10 takes the لل
     if len(rest) < 4 or rest[0] not in PROCLITICS or rest.startswith("لل"):
         return word
     known, own = _lexicon()

@@ -380,6 +380,8 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
         "lebanon": "زيارة إلى لبنان",
         "big": "حريق كبير في المصنع",
         "well": "بئر وبير في القرية",
+        "president": "كلمة الرئيس في القمة",
+        "and-for-the-president": "وللرئيس رأي آخر",
     }
     for key, text in texts.items():
         store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
@@ -398,6 +400,8 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
     assert found("لبنان") == {"lebanon"}
     assert found("كبير") == {"big"}
     assert found("بير") == {"well"}
+    president = {"president", "and-for-the-president"}
+    assert found("الرئيس") == found("وللرئيس") == found("للرئيس") == president
 
 
 def test_chinese_and_japanese_are_found_by_any_run_of_their_characters(store):

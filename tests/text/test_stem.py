@@ -176,6 +176,9 @@ def test_arabic_default_is_light10_plus_after_the_proclitics():
         ("لمدة", "مدة"),  # for a period
         ("بعملية", "العملية"),  # the limit docs/search.md used to give: بعمل / عمل
         ("وبالقدس", "القدس"),
+        ("وللرئيس", "الرئيس"),  # and for the president: و before the article's لل
+        ("فللرئيس", "للرئيس"),
+        ("وللمرة", "المرة"),
     ],
 )
 def test_a_proclitic_comes_off_a_known_word(word, bare):
