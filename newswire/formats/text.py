@@ -14,7 +14,8 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   paragraph (``ANKARA (AA) - The ...``, ``WASHINGTON, Jan 5 (Reuters) -``,
   ``عمان، الأردن (CNN) -- قال``, ``القدس ـ الأناضول ـ قال``: CNN's doubled hyphen, and a
   tatweel standing alone as Arabic papers set a dash; ``واشنطن- الأناضول``, a space on one
-  side of the dash) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
+  side of the dash; ``الرياض - 5 ديسمبر (واس) -``, a date after the place's comma, space or
+  dash, beginning with a digit when no comma precedes it) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
   are no part of a dateline, nor a dash closing its line (``القاهرة/ الأناضول-``).
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
@@ -72,7 +73,10 @@ _AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True)
 
 _L = r"[^\W\d_]"  # a letter, any script
 _PLACE = rf"(?P<place>{_L}(?:{_L}|[\u0610-\u061a\u064b-\u065f\u0670'’.\-]|\s(?!ـ)(?={_L})){{0,39}})"
-_DATE = r"(?:\s*[,،]\s*[^()\n]{1,30}?)?"
+# A date after the place: after a comma (``دمشق، 5 يناير (رويترز) -``), or starting with a
+# digit after a space or a dash, as Saudi and Gulf agencies write it
+# (``الرياض - 5 ديسمبر (واس) -``, ``الرياض ٥ ديسمبر ٢٠٢٤ (واس) -``).
+_DATE = r"(?:\s*[,،]\s*[^()\n]{1,30}?|\s*(?:[-–—]\s*)?(?=\d)[^()\n]{1,30}?)?"
 # A hyphen (CNN's doubled ``--`` too), an en or em dash, or a tatweel standing alone as
 # Arabic papers set a dash (``القدس ـ الأناضول``).
 _DASH = r"(?:--?|[–—]|(?<=\s)ـ(?=\s|$))"

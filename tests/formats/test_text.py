@@ -276,6 +276,8 @@ def test_headline_and_one_paragraph_is_body_not_lead():
         ("الرياض \u200e(واس) -", "الرياض", "واس", "الرياض (واس) -"),
         ("الرياض \u061c(واس) -", "الرياض", "واس", "الرياض (واس) -"),
         ("دمشق، 5 يناير (رويترز) -", "دمشق", "رويترز", "دمشق، 5 يناير (رويترز) -"),
+        ("الرياض - 5 ديسمبر (واس) -", "الرياض", "واس", "الرياض - 5 ديسمبر (واس) -"),
+        ("الرياض ٥ ديسمبر ٢٠٢٤ (واس) --", "الرياض", "واس", "الرياض ٥ ديسمبر ٢٠٢٤ (واس) --"),
         ("القاهرة/ الأناضول-", "القاهرة", "الأناضول", "القاهرة/ الأناضول-"),
         ("القاهرة/ الأناضول -\u200f", "القاهرة", "الأناضول", "القاهرة/ الأناضول -"),
         ("القاهرة/ الأناضول\u200f", "القاهرة", "الأناضول", "القاهرة/ الأناضول"),
@@ -283,7 +285,8 @@ def test_headline_and_one_paragraph_is_body_not_lead():
 )
 def test_arabic_dateline_forms_on_their_own_line(line, place, source, text):
     """No space before the dash, a directional mark before the parenthesis, a date after
-    the Arabic comma, a dash or mark closing the line: the marks are no part of it."""
+    the Arabic comma or after a space or dash (SPA's ``الرياض - 5 ديسمبر (واس) -``), a dash
+    or mark closing the line: the marks are no part of it."""
     item = parse_one(f"عنوان الخبر\nمقدمة الخبر.\n\n{line}\nالفقرة الأولى.\n".encode())
     assert (item.dateline.place, item.dateline.source) == (place, source)
     assert item.dateline.text == text
@@ -297,6 +300,8 @@ def test_arabic_dateline_forms_on_their_own_line(line, place, source, text):
         ("الرياض \u200f(واس) - قال مسؤول.", "الرياض (واس) -", "قال مسؤول."),
         ("الرياض (واس) -\u200f قال \u200fمسؤول.", "الرياض (واس) -", "قال \u200fمسؤول."),
         ("دمشق، 5 يناير (رويترز) - قال مسؤول.", "دمشق، 5 يناير (رويترز) -", "قال مسؤول."),
+        ("الرياض - 5 ديسمبر (واس) - قال مسؤول.", "الرياض - 5 ديسمبر (واس) -", "قال مسؤول."),
+        ("جدة 12 مارس (واس) - قال مسؤول.", "جدة 12 مارس (واس) -", "قال مسؤول."),
     ],
 )
 def test_arabic_dateline_forms_starting_the_first_paragraph(paragraph, dateline, rest):
