@@ -178,11 +178,21 @@ class DatelineStep:
         return dateline_place(self.gazetteer, dateline)
 
 
+_QUALIFIERS = frozenset(name_key(q) for q in ("المحتلة", "المحتل"))
+"""Words a dateline writes after its place that are no part of the place's name: AA's
+``القدس المحتلة/ الأناضول`` (occupied Jerusalem) is filed from ``القدس``."""
+
+
 def dateline_place(gazetteer: Gazetteer, dateline: Dateline) -> Term | None:
     """``DatelineStep.resolve``, for a step that has the gazetteer but not the dateline
-    step (``entities``, for the countries an item names)."""
+    step (``entities``, for the countries an item names). A place no name fits is looked
+    for again without a qualifier closing it (``القدس المحتلة`` is ``القدس``)."""
     for name in (dateline.place_latin, dateline.place):
         if name and (term := gazetteer.resolve(name, city=True)):
+            return term
+        words = name.split()
+        qualified = len(words) > 1 and name_key(words[-1]) in _QUALIFIERS
+        if qualified and (term := gazetteer.resolve(" ".join(words[:-1]), city=True)):
             return term
     return None
 
