@@ -22,9 +22,15 @@ BATCH = 200
 
 
 def _latest(store: Store) -> Iterator[Stored]:
-    """The latest version of every item, each once, in the order they were stored. Reads
-    the catalogue (a few columns a version), so memory stays flat on any archive."""
+    """The latest version of every item stored when the walk began, each once, in the
+    order they were stored. Reads the catalogue (a few columns a version), so memory stays
+    flat on any archive. Versions appended meanwhile are not walked: the catalogue reads on
+    past its first page's end, and this command's own updates (stored every ``BATCH``)
+    would be enriched again and counted twice."""
+    end = store.last_seq()
     for heading in store.catalogue():
+        if heading.seq > end:
+            return
         try:
             latest = store.get(heading.id)
         except NotFound:  # pragma: no cover - removed while we read

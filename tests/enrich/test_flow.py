@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from newswire.cli.enrich import BATCH
 from newswire.store import open_store
 from tests.conftest import CORPUS_SAMPLE, SEED
 from tests.helpers import Server, make_key, newswire, retry_until
@@ -121,6 +122,19 @@ def test_enrich_all_adds_versions_only_where_something_changed(store_url, tmp_pa
     assert "0 got a new version" in again.stderr.decode()
     one = newswire("enrich", ids[0], db=store_url, env=STEPS)
     assert one.returncode == 0 and one.stdout.decode().split() == []
+
+
+def test_enrich_all_walks_each_item_once_over_more_than_a_batch(tmp_path):
+    # An archive never enriched (an older release's), larger than a batch: the updates
+    # stored after the first batch were walked again, so 250 items were "450 enriched".
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    ids = ingest(db, *corpus_files(tmp_path, BATCH + 50), env=NONE)
+    result = newswire("enrich", "--all", db=db, env=STEPS)
+    assert result.returncode == 0, result.stderr.decode()
+    changed = result.stdout.decode().split()
+    assert len(changed) == len(set(changed)) > BATCH
+    said = result.stderr.decode()
+    assert f"{len(ids)} items enriched: {len(changed)} got a new version" in said, said
 
 
 def test_enrich_says_what_is_wrong(tmp_path):
