@@ -10,6 +10,7 @@ import pytest
 
 from newswire.model import NewsItem
 from newswire.store import open_store
+from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
 from tests.conftest import _admin
 from tests.helpers import newswire, retry_until
 
@@ -136,3 +137,23 @@ def test_a_postgres_database_is_sent_to_pg_dump(postgres_server, tmp_path):
         assert not (tmp_path / "copy.db").exists()
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_database_of_an_older_release_is_left_as_it_is(tmp_path):
+    # Upgrading: the operator takes the backup the docs ask for with the new release
+    # installed. It migrated the live database first, and the copy (of the new schema)
+    # was refused by the old release when restored to go back.
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    migrate(old, SQLITE_MIGRATIONS, upto=9)
+    old.close()
+    before = path.read_bytes()
+    target = tmp_path / "copy.db"
+    refused = newswire("backup", str(target), db=f"sqlite:///{path}")
+    assert refused.returncode == 2, refused.stderr.decode()
+    said = refused.stderr.decode()
+    assert "older newswire (schema 9" in said and "before upgrading" in said, said
+    assert path.read_bytes() == before and not target.exists()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT max(number) FROM schema_migrations").fetchone() == (9,)
+    check.close()

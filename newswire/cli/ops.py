@@ -12,7 +12,7 @@ from newswire.cli.blobs import BlobsOption
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, with_store
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME
-from newswire.store import Store, open_store
+from newswire.store import Store, older_schema, open_store
 
 
 def backup(
@@ -53,6 +53,16 @@ def backup(
     if no_link and link_dest is not None:
         raise fail("--link-dest and --no-link exclude each other: give one", 2)
     earlier = None if no_link else _earlier(file, own, link_dest)
+    if (schemas := older_schema(db)) is not None:
+        # Opening it would migrate it first: the database the running (older) release
+        # serves would change under it, and the copy, of the new schema, would be refused
+        # by that release when restored to go back.
+        raise fail(
+            f"the database is of an older newswire (schema {schemas[0]}; this release's is"
+            f" {schemas[1]}): back it up with the release that serves it, before upgrading"
+            " (docs/deployment.md, 'Upgrading'); nothing was changed",
+            2,
+        )
 
     def run(store: Store) -> None:
         take = getattr(store, "backup", None)

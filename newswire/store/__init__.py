@@ -42,3 +42,14 @@ def in_memory(url: str) -> bool:
         return database_path("sqlite:" + url.split(":", 1)[1]) == ":memory:"
     except BadInput:
         return False
+
+
+def older_schema(url: str) -> tuple[int, int] | None:
+    """``(its schema, this release's)`` when the SQLite database at ``url`` was made by an
+    older release, so that opening it would migrate it; None otherwise, and for the other
+    backends. Reads without writing."""
+    if not url.lower().startswith("sqlite:"):
+        return None
+    from newswire.store.sqlite.connection import older_schema as sqlite_older
+
+    return sqlite_older(url)

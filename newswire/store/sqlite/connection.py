@@ -28,6 +28,27 @@ def database_path(url: str) -> str:
     return rest
 
 
+def older_schema(url: str) -> tuple[int, int] | None:
+    """``(its schema, this release's)`` when the SQLite database at ``url`` was made by an
+    older release and opening it would migrate it; None otherwise (a newer, current, empty
+    or missing one, or one in memory: opening it says what is wrong). Reads the file
+    without writing to it, not even the table of migrations."""
+    path = database_path(url)
+    if path == ":memory:" or not Path(path).expanduser().is_file():
+        return None
+    ours = max(m.number for m in SQLITE_MIGRATIONS)
+    try:
+        db = sqlite3.connect(f"{Path(path).expanduser().resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT max(number) FROM schema_migrations").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:  # no newswire schema, or not a database: opening it says so
+        return None
+    theirs = row[0] if row and row[0] is not None else None
+    return (theirs, ours) if theirs is not None and theirs < ours else None
+
+
 def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
     """The migrated connection of the database at ``url`` and its path (``:memory:``)."""
     path = database_path(url)
