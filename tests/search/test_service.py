@@ -20,7 +20,8 @@ def niceness(pid: int) -> dict[int, int]:
 def test_the_index_is_kept_by_a_thread_of_lower_priority_than_serving(tmp_path):
     server = Server(f"sqlite:///{tmp_path / 'nice.db'}")
     try:
-        assert server.client().get("/health").status_code == 200
+        with server.client() as client:  # closed: a socket left open fails a later test
+            assert client.get("/health").status_code == 200
         pid = server.proc.pid
         # The index is built as the server starts, by its indexing thread.
         def lowered() -> dict[int, int] | None:
