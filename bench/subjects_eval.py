@@ -1,6 +1,8 @@
 """The shipped subject model on the held-out articles, and what one prediction costs.
 
-    .venv/bin/python bench/subjects_eval.py --corpus PATH [--sample PATH] [--model PATH]
+    .venv/bin/python bench/subjects_eval.py [--corpus PATH] [--sample PATH] [--model PATH]
+
+(``--corpus``: the whole corpus of ``../shared`` by default.)
 
 1. Accuracy, macro-F1 and a per-topic table of the model (default: the one shipped in the
    package) on the corpus's held-out articles (id's SHA-1 beginning with ``f``) that carry
@@ -16,13 +18,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from newswire.enrich import subjects, train
-from newswire.enrich.base import Document, Findings
-from newswire.enrich.subject_model import load, tokens
-from newswire.model import NewsItem
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the checkout's newswire
+CORPUS = ROOT.parent / "shared" / "corpus" / "ant_arabic_news.jsonl.xz"
+
+from newswire.enrich import subjects, train  # noqa: E402
+from newswire.enrich.base import Document, Findings  # noqa: E402
+from newswire.enrich.subject_model import load, tokens  # noqa: E402
+from newswire.model import NewsItem  # noqa: E402
 
 
 def table(report: train.Report) -> None:
@@ -46,7 +53,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--sample", type=Path)
     parser.add_argument("--model", type=Path)
     args = parser.parse_args()
