@@ -73,6 +73,7 @@ from newswire.model import (
     from_uri,
     utcnow,
 )
+from newswire.text.direction import direction
 from newswire.validation import content_id, is_web_url
 
 if TYPE_CHECKING:
@@ -111,7 +112,15 @@ def is_qcode(value: str) -> bool:
 
 
 def _body_html(item: NewsItem) -> str:
-    return item.body_html or html_from_paragraphs(item.body)
+    r"""The item's body as a feed's HTML content; a language written right to left in a
+    ``<div dir="rtl">``: feed readers lay content out left to right whatever the feed's
+    ``language`` or ``xml:lang`` say (neither sets a direction in HTML), so an Arabic
+    paragraph ran from the wrong side, its closing full stop at its start. Read back in,
+    the wrapper goes (``make_body`` keeps paragraphs, not ``div``\ s): the same body."""
+    body = item.body_html or html_from_paragraphs(item.body)
+    if body and direction(item.language) == "rtl":
+        return f'<div dir="rtl" lang="{_html.escape(item.language)}">{body}</div>'
+    return body
 
 
 def _entry_link(item: NewsItem, meta: FeedMeta) -> str:

@@ -101,13 +101,13 @@ from newswire.model import (
     utcnow,
 )
 from newswire.settings import BY_NAME, setting
+from newswire.text.direction import direction
 from newswire.validation import is_web_url
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
 CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_41.xml"
 LATIN = "und-Latn"
-RTL = {"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
 ENTITY_TYPES: dict[EntityKind, str] = {
     "person": "cpnat:person",
     "organisation": "cpnat:organisation",
@@ -298,7 +298,7 @@ def render_newsml(item: NewsItem) -> bytes:
         inline = _n(content_set, "inlineXML", contenttype="application/xhtml+xml")
         lang = item.language
         html = etree.SubElement(inline, f"{{{XHTML}}}html", nsmap={None: XHTML})
-        html.set("dir", "rtl" if lang.split("-")[0].lower() in RTL else "ltr")
+        html.set("dir", direction(lang))
         if lang:
             html.set("lang", lang)
         etree.SubElement(

@@ -17,6 +17,8 @@ from typing import NamedTuple
 import hijridate
 
 from newswire.model import as_utc
+from newswire.text.direction import direction as direction
+from newswire.text.direction import primary as primary
 
 DEFAULT = "ar"
 """The interface language of ``/`` and of pages with no language of their own."""
@@ -24,7 +26,6 @@ DEFAULT = "ar"
 UNKNOWN = frozenset({"", "und", "mul", "zxx"})
 """Tags that name no one language (none, undetermined, several, no linguistic content)."""
 
-RTL = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
 
 AR_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
 EN_MONTHS = (
@@ -157,14 +158,6 @@ class Lang(NamedTuple):
     @property
     def ui_dir(self) -> str:
         return direction(self.ui)
-
-
-def primary(tag: str) -> str:
-    return tag.split("-")[0].lower() if tag else ""
-
-
-def direction(tag: str) -> str:
-    return "rtl" if primary(tag) in RTL else "ltr"
 
 
 def text_dir(tag: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from newswire.formats.html import make_body
 from newswire.formats.withdrawn import WITHDRAWN_NOTICE
 from newswire.formats.xmlsafe import parse_xml
 from newswire.model import Concept, NewsItem
+from newswire.text.direction import direction
 from tests.strategies import news_items
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
@@ -94,6 +97,28 @@ def test_arabic_item_round_trip_and_rtl_text_survives(codec):
 
 
 @pytest.mark.parametrize("codec", [RSS, ATOM, JSONFEED], ids=lambda c: c.name)
+def test_a_right_to_left_body_is_marked_so_and_reads_back_the_same(codec):
+    """A feed reader lays HTML out left to right whatever the feed's language says: an
+    Arabic body is wrapped in ``<div dir="rtl" lang="ar">``, an English one is not, and
+    each reads back as the body it was."""
+    arabic, english = arabic_item(), arabic_item(id="urn:x:en", language="en")
+    data = codec.render_feed([arabic, english], FeedMeta(title="t"))
+    text = data.decode()
+    if codec is JSONFEED:
+        shown = [entry["content_html"] for entry in json.loads(data)["items"]]
+    else:
+        raw = re.findall(r"<content[^>]*>(.*?)</content>|<content:encoded>(.*?)</content:encoded>", text, re.S)
+        shown = [html.unescape("".join(parts).removeprefix("<![CDATA[").removesuffix("]]>")) for parts in raw]
+    assert shown[0].startswith('<div dir="rtl" lang="ar"><p>') and shown[0].endswith("</p></div>")
+    assert shown[1].startswith("<p>") and "dir=" not in shown[1]
+    if codec is not JSONFEED:
+        back = {b.id: b for b in codec.parse(data)}
+        assert back[arabic.id].body_html == arabic.body_html
+        assert back[arabic.id].body == arabic.body
+        assert back[english.id].body_html == english.body_html
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM, JSONFEED], ids=lambda c: c.name)
 def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     """A feed entry has no envelope saying ``withdraw``: the entry itself must, or a
     reader (a CMS taking the subscriber's RSS) publishes the killed story once more."""
@@ -103,7 +128,8 @@ def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     if codec is JSONFEED:
         withdrawn = json.loads(data)["items"][1]
         assert withdrawn["title"] == f"WITHDRAWN: {item.headline}"
-        assert withdrawn["content_html"] == f"<p>{WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
+        notice = f"<p>{WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
+        assert withdrawn["content_html"] == f'<div dir="rtl" lang="ar">{notice}</div>'
         assert withdrawn["_newswire"]["pubstatus"] == "canceled"
         return
     other, back = codec.parse(data)
@@ -350,7 +376,10 @@ def test_jsonfeed_is_valid(item):
     check_jsonfeed(doc)
     [entry] = doc["items"]
     shown = feeds.as_entry(item)
-    assert entry["id"] == item.id and entry["content_html"] == shown.body_html
+    body = shown.body_html
+    if direction(item.language) == "rtl":
+        body = f'<div dir="rtl" lang="{html.escape(item.language)}">{body}</div>'
+    assert entry["id"] == item.id and entry["content_html"] == body
     assert entry["language"] == item.language
 
 
