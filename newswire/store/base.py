@@ -538,8 +538,11 @@ class Store(Protocol):
         """Every version of every item, in sequence order."""
         ...
 
-    def catalogue(self) -> Iterator[Heading]:
-        """Every version's heading, in sequence order, without reading the items."""
+    def catalogue(self, *, by_item: bool = False) -> Iterator[Heading]:
+        """Every version's heading, in sequence order, without reading the items;
+        ``by_item``: each item's versions together, in version order (the items in the
+        store's order of ids), so that a reader can decide item by item and keep nothing
+        of the archive in memory."""
         ...
 
     def by_seq(self, seqs: list[int]) -> list[Stored]:

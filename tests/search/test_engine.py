@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +21,17 @@ from newswire.demo import corpus_items, corpus_records
 from newswire.errors import BadInput
 from newswire.model import ITEM_TYPES, Concept, Dateline, NewsItem, Rendition, utcnow
 from newswire.search.engine import Searcher, SearchRequest
-from newswire.search.index import ANALYSIS, SearchIndex, pack, recipe_of, unpack
+from newswire.search.index import (
+    ANALYSIS,
+    SearchIndex,
+    _chosen,
+    in_order,
+    pack,
+    recipe_of,
+    unpack,
+)
 from newswire.store import open_store
+from newswire.store.base import iso
 from newswire.text.analyze import WORD, index_text
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -637,3 +647,39 @@ def test_what_is_kept_follows_the_index(store, tmp_path):
     assert hit.version == 2 and "ثان" in hit.snippet
     body = msgspec.json.decode(searcher.search_json(req, ALL))
     assert {h["id"]: h["version"] for h in body["hits"]} == {first.id: 2, "urn:test:k2": 1}
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A real thread pool that counts the calls submitted to it."""
+
+    submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_rebuilds_workers_run_at_most_a_few_chunks_ahead_of_the_writer():
+    """``in_order``: the results in order, and never more than ``ahead`` calls submitted
+    and not yet taken, however many there are: the packed documents of a whole archive
+    would otherwise pile up while the index writer takes them one chunk at a time."""
+    with CountingPool(max_workers=4) as pool:
+        results = in_order(pool, lambda n: n * n, iter(range(100)), ahead=4)
+        taken = []
+        for value in results:
+            taken.append(value)
+            assert pool.submitted - len(taken) < 4
+        assert taken == [n * n for n in range(100)] and pool.submitted == 100
+
+
+def test_a_rebuild_chooses_the_same_versions_from_a_store_read_item_by_item(store, tmp_path):
+    """The rebuild reads the catalogue item by item (one history held at a time): each
+    item's searchable version is its latest, none for a withdrawn one."""
+    items = list(corpus_items(corpus_records(SAMPLE)))[:40]
+    store.append_many(items)
+    store.append_many([msgspec.structs.replace(i, headline=i.headline + " محدث") for i in items[:25]])
+    store.withdraw(items[3].id, "خطأ")
+    latest = sorted(store.get(i.id).seq for n, i in enumerate(items) if n != 3)
+    assert _chosen(store.catalogue(by_item=True), iso(utcnow())) == latest
+    index = SearchIndex(tmp_path / "by-item.search")
+    assert index.rebuild(store) == 39

@@ -118,6 +118,22 @@ def test_counts_of_items_and_versions_stay_right(store, make_store_url):
         other.close()
 
 
+def test_the_catalogue_by_item_gives_each_items_versions_together(store):
+    """``catalogue(by_item=True)``: every heading of ``catalogue()``, each item's versions
+    one after the other in version order, across more than one page of the store's."""
+    store.append_many([item(n) for n in range(2600)])
+    store.append_many([item(n, headline="نسخة ثانية") for n in range(2500)])
+    in_order = list(store.catalogue())
+    by_item = list(store.catalogue(by_item=True))
+    assert sorted(by_item) == sorted(in_order) and len(by_item) == 5100
+    ids = [h.id for h in by_item]
+    runs = [i for n, i in enumerate(ids) if n == 0 or ids[n - 1] != i]
+    assert len(runs) == len(set(ids)) == 2600  # each item's versions together
+    for n in range(1, len(by_item)):
+        if by_item[n].id == by_item[n - 1].id:
+            assert by_item[n].version == by_item[n - 1].version + 1
+
+
 def test_missing_item_and_version(store):
     store.append(item())
     with pytest.raises(NotFound):

@@ -273,7 +273,18 @@ class Items:
             yield from page
             last = page[-1].seq
 
-    def catalogue(self) -> Iterator[Heading]:
+    def catalogue(self, *, by_item: bool = False) -> Iterator[Heading]:
+        if by_item:
+            # Pages of the index UNIQUE (id, version), each from where the last one ended.
+            after: tuple[str, int] = ("", 0)
+            while rows := self._db.rows(
+                "SELECT seq, id, version, pubstatus, embargo_until, stored_at FROM versions"
+                " WHERE (id, version) > (%s, %s) ORDER BY id, version LIMIT 5000",
+                after,
+            ):
+                yield from (Heading(*row) for row in rows)
+                after = (rows[-1][1], rows[-1][2])
+            return
         last = 0
         while rows := self._db.rows(
             "SELECT seq, id, version, pubstatus, embargo_until, stored_at FROM versions"

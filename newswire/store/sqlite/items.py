@@ -262,7 +262,10 @@ class Items:
             yield from page
             last = page[-1].seq
 
-    def catalogue(self) -> Iterator[Heading]:
+    def catalogue(self, *, by_item: bool = False) -> Iterator[Heading]:
+        if by_item:
+            yield from self._catalogue_by_item()
+            return
         last = 0
         while True:
             with self._lock:
@@ -275,6 +278,21 @@ class Items:
                 return
             yield from (Heading(*row) for row in rows)
             last = rows[-1][0]
+
+    def _catalogue_by_item(self) -> Iterator[Heading]:
+        # Pages of the index UNIQUE (id, version), each from where the last one ended.
+        sql = (
+            "SELECT seq, id, version, pubstatus, embargo_until, stored_at FROM versions"
+            " WHERE (id, version) > (?, ?) ORDER BY id, version LIMIT 5000"
+        )
+        last: tuple[str, int] = ("", 0)
+        while True:
+            with self._lock:
+                rows = self._db.execute(sql, last).fetchall()
+            if not rows:
+                return
+            yield from (Heading(*row) for row in rows)
+            last = (rows[-1][1], rows[-1][2])
 
     def by_seq(self, seqs: list[int]) -> list[Stored]:
         out: list[Stored] = []
