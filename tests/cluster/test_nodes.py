@@ -326,6 +326,39 @@ def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster
         gate.close()
 
 
+def test_a_node_that_loses_postgresql_says_so_once_from_the_first_refused_request(
+    cluster, tmp_path
+):
+    """From the first request the database cannot serve, the 503 names the database (not
+    a busy pool), and the log says it in a line or two: not a traceback from each loop
+    that retries (the log, keys, embargoes, webhooks, the search index) before the pool
+    gives its first round of tries up."""
+    gate = TcpGate(("127.0.0.1", 5432))
+    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    log = tmp_path / "gated.log"
+    node = Server(
+        gated, "--bus", cluster.bus, log=log,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
+    )
+    body = {**NINJS, "Authorization": f"Bearer {cluster.keys['desk']}"}
+    try:
+        with httpx.Client(base_url=node.url, timeout=30, headers=body) as client:
+            gate.cut()
+            refused = client.post("/v1/items", content=arabic("urn:test:cluster:pg:once", 0))
+            assert refused.status_code == 503, refused.text
+            assert "cannot reach the database" in refused.json()["detail"], refused.text
+            said = "cannot reach the database"
+            retry_until(lambda: said in log.read_text(errors="replace"), "the outage said", GUARD)
+            gate.mend()
+            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
+            retry_until(lambda: "answers again" in log.read_text(errors="replace"), "the end said")
+    finally:
+        node.close()
+        gate.close()
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text, text
+
+
 def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back(
     cluster, tmp_path
 ):

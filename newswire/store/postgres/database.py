@@ -106,6 +106,8 @@ class Database:
         )
         self.unreachable = False
         """The pool gave up a round of tries to connect, and no connection was had since."""
+        self._errors_when_connected = 0
+        """psycopg's count of failed tries to connect when a connection was last made."""
         try:
             self.pool.open(wait=True, timeout=30)
         except PoolTimeout:
@@ -123,9 +125,13 @@ class Database:
                     log.warning("the database %s answers again", where(self.info))
                 yield conn
         except PoolTimeout:
-            if self.unreachable:
+            if self.unreachable or self._failing_to_connect():
+                # Not a busy pool: its tries to connect fail. psycopg's pool said why at
+                # the first (``PoolOnce``), and ``_out_of_reach`` says it once when the
+                # round is given up: the loops that retry meanwhile need not say it again,
+                # each with a traceback, and the 503 names the database.
                 error = Unavailable(f"cannot reach the database {where(self.info)}; try again")
-                error.logged = True  # by _out_of_reach
+                error.logged = True
                 raise error from None
             raise Unavailable("no database connection is free; try again") from None
         except psycopg.DataError as exc:
@@ -182,9 +188,17 @@ class Database:
         with self.connection() as conn:
             return conn.execute(sql, args, binary=True).fetchone()
 
-    @staticmethod
-    def _connected(conn: psycopg.Connection) -> None:
+    def _connected(self, conn: psycopg.Connection) -> None:
+        self._errors_when_connected = self._connection_errors()
         pool_connected(POOL_NAME)
+
+    def _connection_errors(self) -> int:
+        return self.pool.get_stats().get("connections_errors", 0)
+
+    def _failing_to_connect(self) -> bool:
+        """The pool failed a try to connect since it last made a connection: a wait for
+        one that ran out is the database out of reach, not every connection in use."""
+        return self._connection_errors() > self._errors_when_connected
 
     def _out_of_reach(self, pool: ConnectionPool) -> None:
         """The pool gave up trying to connect for ``RECONNECT_SECONDS`` (said once until a
