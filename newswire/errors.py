@@ -124,6 +124,9 @@ class Unavailable(NewswireError):
 
     status = 503
     title = "Unavailable"
+    retry_after = 5
+    """Seconds a client is told to wait before trying again (``Retry-After``): a busy
+    database or a search index being built is a matter of seconds."""
     logged = False
     """The cause was logged where it was found, once however many calls fail of it (the
     store's database out of reach): the server's log does not repeat it for each of them."""

@@ -134,8 +134,9 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
         # The store's own reason (a database out of reach), naming the store, with what
         # else this node can say of itself, as for the bus.
         why = exc.detail if isinstance(exc, NewswireError) else type(exc).__name__
-        body = Unavailable(f"the store does not answer: {why}", field="store").problem()
-        return JSONResponse({**body, **states}, status_code=503, media_type=problems.PROBLEM)
+        return problems.from_error(
+            Unavailable(f"the store does not answer: {why}", field="store"), **states
+        )
     found = {
         "process": states["process"],
         "items": items,
@@ -147,8 +148,7 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
     if found["bus"] != "ready":
         # Publishing still stores (and this node still delivers, polling the store), but
         # other nodes are not woken: a balancer should prefer a node that reaches the bus.
-        body = Unavailable(f"the bus is {found['bus']}", field="bus").problem()
-        return JSONResponse({**body, **found}, status_code=503, media_type=problems.PROBLEM)
+        return problems.from_error(Unavailable(f"the bus is {found['bus']}", field="bus"), **found)
     return {"status": "ready", **found}
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
-from newswire.errors import BadInput, NewswireError, TooManyRequests
+from newswire.errors import BadInput, NewswireError, TooManyRequests, Unavailable
 
 PROBLEM = "application/problem+json"
 
@@ -55,7 +55,7 @@ _DESCRIPTIONS = {
     416: "The range asked for is past the end of the file",
     422: "Of the declared form, but refused for what it says (the problem names the field):"
     " an item the parser refuses, a name that refers to nothing stored, a rule across fields",
-    503: "The database is busy; try again",
+    503: "The database is busy (or the bus, the search index); Retry-After says when to try again",
 }
 
 
@@ -69,10 +69,13 @@ def unexpected() -> JSONResponse:
     return problem(500, "Internal error", "an unexpected error; it has been logged")
 
 
-def from_error(exc: NewswireError) -> JSONResponse:
-    """The problem response of one of newswire's own errors (with its headers)."""
-    response = JSONResponse(exc.problem(), status_code=exc.status, media_type=PROBLEM)
-    if isinstance(exc, TooManyRequests):
+def from_error(exc: NewswireError, **extra: object) -> JSONResponse:
+    """The problem response of one of newswire's own errors (with its headers): a 429 or
+    a 503 says in ``Retry-After`` when to try again, a 401 how to authenticate. ``extra``:
+    members of the body beside the problem's (``/ready`` says what it found)."""
+    body = {**exc.problem(), **extra}
+    response = JSONResponse(body, status_code=exc.status, media_type=PROBLEM)
+    if isinstance(exc, TooManyRequests | Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="newswire"'

@@ -157,6 +157,8 @@ def test_ready_is_503_while_the_bus_is_unreachable(busless):
         answer, health = c.get("/ready"), c.get("/health")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"
+    # As every 503 of the API: when to ask again (it was missing on /ready's own).
+    assert int(answer.headers["retry-after"]) > 0
     body = answer.json()
     assert body["bus"] == "not connected" and body["field"] == "bus"
     assert "bus" in body["detail"] and body["status"] == 503
@@ -183,6 +185,7 @@ def test_ready_is_503_naming_the_store_and_still_saying_bus_and_search_while_the
                     )
                     body = answer.json()
                     assert answer.headers["content-type"] == "application/problem+json"
+                    assert int(answer.headers["retry-after"]) > 0
                     assert body["field"] == "store" and body["detail"].startswith("store: ")
                     assert body["bus"] == "ready" and body["search"] in ("ready", "building")
                     assert "process" in body and "last_seq" not in body
