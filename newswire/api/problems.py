@@ -31,14 +31,37 @@ _PROBLEM_SCHEMA = {
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the problem statuses a route can answer with."""
+    """OpenAPI ``responses`` for the problem statuses a route can answer with, with the
+    headers that come with them (``_HEADERS``: ``from_error`` sets them on every one)."""
     return {
         status: {
             "description": _DESCRIPTIONS[status],
             "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}},
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
         }
         for status in statuses
     }
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "How to authenticate: `Bearer realm=\"newswire\"`",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
+}
+"""The headers a client relies on beside a problem's status, declared in the OpenAPI."""
 
 
 _DESCRIPTIONS = {

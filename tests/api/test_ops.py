@@ -268,3 +268,21 @@ def test_the_api_pages_load_only_newswires_own_files(served, path):
             assert got.headers["content-type"].split("/")[0] in ("text", "image"), url
         assert c.get("/docs/assets/..%2Fconsts.py").status_code == 404
         assert c.get("/docs/assets/core.py").status_code == 404
+
+
+def test_the_openapi_declares_the_headers_a_problem_comes_with(served):
+    """A 401 comes with ``WWW-Authenticate``, a 429 and a 503 with ``Retry-After``
+    (``problems.from_error``): a client generated from the OpenAPI reads them only if
+    the document declares them; it declared no header on any problem."""
+    server, _, _ = served
+    document = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
+    wanted = {"401": "WWW-Authenticate", "429": "Retry-After", "503": "Retry-After"}
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for status, header in wanted.items()
+        if status in operation["responses"]
+        and header not in operation["responses"][status].get("headers", {})
+    ]
+    assert not missing
