@@ -25,6 +25,7 @@ from newswire.api import (
     ops,
     problems,
     raw,
+    revalidate,
     search,
     stream,
     upload,
@@ -65,7 +66,9 @@ Every `/v1` route takes `Authorization: Bearer <key>`: `read` keys belong to a s
 problem details naming the field at fault.
 
 Every path that answers `GET` answers `HEAD` too, with the same status and headers and no
-body (not listed again under each operation). A method a path does not have is a `405`
+body (not listed again under each operation). Every `GET` under `/v1` answers with an
+`ETag` and `Cache-Control: private, no-cache`, `Vary: Authorization`: `If-None-Match`
+naming the tag is a `304`. A method a path does not have is a `405`
 whose `Allow` names the ones it has.
 """
 
@@ -121,7 +124,7 @@ class NewswireApp(FastAPI):
         ):
             return
         if path == "/v1/search" and method == "GET" and await search.serve_search(
-            self, scope, receive, send
+            self, scope, receive, revalidate.Revalidated(send, scope)
         ):
             return
         if path == "/v1/items" and method == "POST" and await items.serve_post(
@@ -134,7 +137,10 @@ class NewswireApp(FastAPI):
                     return
             elif await items.serve_item(self, scope, receive, send):
                 return
-        await super().__call__(scope, receive, logs.Tagged(send, rid))
+        tagged: Send = logs.Tagged(send, rid)
+        if method in ("GET", "HEAD") and path.startswith("/v1/"):
+            tagged = revalidate.Revalidated(tagged, scope)  # an ETag where none is made
+        await super().__call__(scope, receive, tagged)
 
     def shutting_down(self) -> None:
         """uvicorn has begun to shut down (``newswire.api.protocol.Protocol.shutdown``):

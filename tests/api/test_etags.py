@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from tests.conftest import SEED
-from tests.helpers import Server, free_port, make_key, newswire
+from tests.helpers import Server, free_port, make_key, newswire, retry_until
 
 
 def test_an_etag_changes_with_what_renders_the_bytes_and_only_then(tmp_path):
@@ -52,3 +52,42 @@ def test_an_etag_changes_with_what_renders_the_bytes_and_only_then(tmp_path):
     assert (item_status, page_status) == (200, 200)
     assert new_item_tag != item_tag and new_page_tag != page_tag
     assert len(short_item) < len(long_item) and len(short_page) < len(long_page)
+
+
+def test_every_get_of_the_api_answers_with_an_etag_and_revalidates(tmp_path):
+    """Not only items, versions and the feed: search, usage, webhooks and the admin
+    routes answered with no ``ETag`` and nothing saying that what they answer is the
+    key's (a read key sees its subscriber's webhooks, an admin key everyone's). Every
+    ``GET`` of the API is revalidated the same way (``newswire.api.revalidate``), ``HEAD``
+    with the same headers."""
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    for args in (
+        ("product", "add", "full", "--access", "full"),
+        ("subscriber", "add", "daily", "--product", "full"),
+    ):
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    read, admin = make_key(db, "--subscriber", "daily"), make_key(db, "--scope", "admin", "--name", "OPS")
+    server = Server(db)
+    try:
+        asked = [
+            (read, "/v1/usage"), (read, "/v1/webhooks"), (read, "/v1/webhooks/deliveries"),
+            (read, "/v1/search?lang=ar"), (admin, "/v1/admin/products"),
+            (admin, "/v1/admin/products/full"), (admin, "/v1/admin/subscribers/daily"),
+            (admin, "/v1/admin/keys"), (admin, "/v1/admin/vocabulary?kind=place"),
+        ]
+        for key, path in asked:
+            with server.client(key) as client:
+                if path.startswith("/v1/search"):  # 503 until the index is built
+                    retry_until(lambda c=client, p=path: c.get(p).status_code == 200, "search")
+                first, head = client.get(path), client.head(path)
+                assert first.status_code == 200, path
+                tag = first.headers.get("etag")
+                assert tag and first.headers["cache-control"] == "private, no-cache", path
+                assert "Authorization" in first.headers["vary"], path
+                assert head.headers["etag"] == tag and head.content == b"", path
+                again = client.get(path, headers={"If-None-Match": tag})
+                assert again.status_code == 304 and again.content == b"", path
+                assert again.headers["etag"] == tag, path
+    finally:
+        server.close()
