@@ -52,7 +52,7 @@ from newswire.delivery.histories import Histories
 from newswire.delivery.renderer import rendition_path
 from newswire.errors import Forbidden, NotFound
 from newswire.model import Rendition, utcnow
-from newswire.store.base import Stored
+from newswire.store.base import Stored, iso
 from newswire.web.routing import Router
 
 router = Router(tags=["media"])
@@ -287,6 +287,7 @@ async def sign_rendition(request: Request, item_id: str, name: str, ttl: Ttl = s
     href = request.app.state.renderer.base + path + "?" + query
     expires = int(dict(p.split("=", 1) for p in query.split("&"))["expires"])
     return JSONResponse(
-        {"href": href, "expires": datetime.fromtimestamp(expires, UTC).isoformat()},
+        # As every time in a JSON body: RFC 3339 in UTC, ``Z`` (not ``+00:00``).
+        {"href": href, "expires": iso(datetime.fromtimestamp(expires, UTC))},
         headers={"Cache-Control": "no-store"},
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -198,6 +198,9 @@ def test_a_signed_link_works_without_a_key_for_what_the_key_may_have(wire):
     assert made.status_code == 200, made.text
     link = made.json()["href"]
     assert link.startswith(server.url + path("original") + "?")
+    # A time as every other JSON body writes it (it was `+00:00`), the link's own.
+    expires = int(parse_qs(urlsplit(link).query)["expires"][0])
+    assert made.json()["expires"] == datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with httpx.Client(timeout=30) as client:
         opened = client.get(link)
         assert opened.status_code == 200 and opened.content == files["original"]
