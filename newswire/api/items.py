@@ -152,9 +152,16 @@ async def ready(request: Request) -> dict[str, Any] | JSONResponse:
     return {"status": "ready", **found}
 
 
-@router.get("/v1/formats", tags=["items"])
+@router.get(
+    "/v1/formats",
+    tags=["items"],
+    dependencies=[Depends(auth.read)],
+    responses=problems.responses(401, 403, 429),
+)
 def list_formats() -> list[dict[str, Any]]:
-    """Every format: its name (for ?format=), media type, and whether it parses/renders."""
+    """Every format: its name (for ?format=), media type, and whether it parses/renders.
+    A key is needed, as on every ``/v1`` route (the README says so; it answered without
+    one, the only ``/v1`` route that did, and took nothing of the rate limit)."""
     return [
         {
             "name": c.name,

@@ -286,3 +286,21 @@ def test_the_openapi_declares_the_headers_a_problem_comes_with(served):
         and header not in operation["responses"][status].get("headers", {})
     ]
     assert not missing
+
+
+def test_every_v1_operation_takes_a_key_as_the_readme_says(served):
+    """"Every ``/v1`` route needs ``Authorization: Bearer <key>``": ``GET /v1/formats``
+    answered without one, and its OpenAPI declared no 401."""
+    server, key, _ = served
+    document = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
+    keyless = [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if path.startswith("/v1/") and "401" not in operation["responses"]
+    ]
+    assert not keyless
+    refused = httpx.get(f"{server.url}/v1/formats", timeout=30)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"]
+    with server.client(key) as client:
+        assert client.get("/v1/formats").status_code == 200
