@@ -181,12 +181,12 @@ async def read_body(
     were looked at already (``intake.Body``)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes")
+        raise TooLarge(f"{int(declared):,} bytes is over the limit of {limit:,} bytes", field="body")
     chunks, size = [], 0
     async for chunk in stream if stream is not None else request.stream():
         size += len(chunk)
         if size > limit:
-            raise TooLarge(f"the body is over the limit of {limit:,} bytes")
+            raise TooLarge(f"the body is over the limit of {limit:,} bytes", field="body")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -434,7 +434,7 @@ async def serve_post(app: Starlette, scope: Scope, receive: Receive, send: Send)
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise TooLarge(f"the body is over the limit of {limit:,} bytes")
+                raise TooLarge(f"the body is over the limit of {limit:,} bytes", field="body")
             chunks.append(chunk)
             more = message.get("more_body", False)
         # One hop to a worker thread, and not through anyio's (a third of the CPU of the

@@ -203,6 +203,9 @@ def test_a_50_mb_body_is_refused(client):
     )
     assert response.status_code == 413
     assert response.json()["status"] == 413
+    assert response.json()["field"] == "body"  # what is at fault, as every problem says
+    withdrawal = client.post("/v1/items/urn:x/withdraw", content=b"{" + b" " * 70_000 + b"}")
+    assert withdrawal.status_code == 413 and withdrawal.json()["field"] == "body"
     assert client.get("/ready").json() == before
 
 
