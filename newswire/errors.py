@@ -155,3 +155,12 @@ class TooManyRequests(NewswireError):
     def __init__(self, detail: str, *, retry_after: int, field: str | None = None):
         super().__init__(detail, field=field)
         self.retry_after = max(1, retry_after)
+
+
+def retry_headers(exc: NewswireError) -> dict[str, str]:
+    """``Retry-After`` for an error that passes (over the rate limit, something busy or
+    out of reach), whatever answers it: the API's problem, the portal's or the console's
+    error page."""
+    if isinstance(exc, TooManyRequests | Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}

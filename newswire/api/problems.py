@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
-from newswire.errors import BadInput, NewswireError, TooManyRequests, Unavailable
+from newswire.errors import BadInput, NewswireError, retry_headers
 
 PROBLEM = "application/problem+json"
 
@@ -98,8 +98,7 @@ def from_error(exc: NewswireError, **extra: object) -> JSONResponse:
     members of the body beside the problem's (``/ready`` says what it found)."""
     body = {**exc.problem(), **extra}
     response = JSONResponse(body, status_code=exc.status, media_type=PROBLEM)
-    if isinstance(exc, TooManyRequests | Unavailable):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers.update(retry_headers(exc))
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="newswire"'
     return response

@@ -304,3 +304,14 @@ def test_every_v1_operation_takes_a_key_as_the_readme_says(served):
     assert refused.status_code == 401 and refused.headers["www-authenticate"]
     with server.client(key) as client:
         assert client.get("/v1/formats").status_code == 200
+
+
+def test_an_error_that_passes_says_when_to_try_again_on_every_face():
+    """The API's problems, the portal's and the console's error pages take their
+    ``Retry-After`` from one rule: over the rate limit, or something busy or out of
+    reach; never for an error that waiting does not mend."""
+    from newswire.errors import NotFound, TooManyRequests, Unavailable, retry_headers
+
+    assert retry_headers(TooManyRequests("slow down", retry_after=7)) == {"Retry-After": "7"}
+    assert retry_headers(Unavailable("the database is busy")) == {"Retry-After": "5"}
+    assert retry_headers(NotFound("no such item")) == {}

@@ -48,7 +48,7 @@ from newswire.access.auth import IMPLIES
 from newswire.access.entitlement import public_version
 from newswire.delivery.announce import announce
 from newswire.enrich.pipeline import append_enriched
-from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarge
+from newswire.errors import BadInput, Conflict, NewswireError, NotFound, TooLarge, retry_headers
 from newswire.formats.html import make_body, squash
 from newswire.formats.text import detect_language, own_dateline
 from newswire.ingest import parse_bytes
@@ -148,7 +148,9 @@ def error_page(request: Request, exc: NewswireError) -> Response:
     title = w.get(f"error_{exc.status}", w["error"])
     # A "not found" in the editor's language: the store's detail is English, for the API.
     detail = w.get(f"not_found_{exc.field}", w["not_found"]) if isinstance(exc, NotFound) else exc.detail
-    return page(request, "console_error.html", exc.status, title=title, detail=detail)
+    answer = page(request, "console_error.html", exc.status, title=title, detail=detail)
+    answer.headers.update(retry_headers(exc))
+    return answer
 
 
 def _store(request: Request) -> Store:

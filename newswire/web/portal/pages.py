@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
-from newswire.errors import Gone, NewswireError, NotFound, TooManyRequests
+from newswire.errors import Gone, NewswireError, NotFound, retry_headers
 from newswire.model import NewsItem
 from newswire.web import sessions
 from newswire.web.portal.words import WORDS
@@ -66,8 +66,7 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         title=titles.get(exc.status, t["error"]),
         detail=error_detail(exc, t),
     )
-    if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers.update(retry_headers(exc))
     return response
 
 
