@@ -32,11 +32,15 @@ import ipaddress
 import logging
 import random
 import re
+import socket
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpcore
 import httpx
 from starlette.concurrency import run_in_threadpool
 
@@ -112,6 +116,75 @@ async def refused_target(url: str) -> str | None:
         if private(str(sockaddr[0])):
             return f"{host} resolves to {sockaddr[0]}, a private address: refused"
     return None
+
+
+class PublicOnly(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to public addresses: the name is
+    resolved here, every address it gives checked (``private``), and the connection made
+    to a checked address, so what was checked is what is reached. ``refused_target``
+    before each attempt names the plain cases; this closes the one it cannot: a name
+    that resolves to a public address when checked and to an internal one a moment
+    later, when the connection is made (DNS rebinding). TLS still names the host (SNI,
+    the certificate's check): httpcore passes the origin's name, not the address."""
+
+    def __init__(self, refuse: Callable[[str], bool] = private) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._refuse = refuse
+        """Whether an address is refused (``private``)."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+        addresses = list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))
+        for address in addresses:
+            if self._refuse(address):
+                raise httpcore.ConnectError(
+                    f"{host} resolves to {address}, a private address: refused"
+                )
+        failed: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failed = exc
+        raise failed or httpcore.ConnectError(f"{host}: no address to connect to")
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("webhooks go over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class PublicTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on ``PublicOnly``. httpx takes no network backend, so its pool
+    is made again as httpx makes it (``httpx/_transports/default.py``), with that backend;
+    env proxies are not used (a webhook goes straight to its receiver)."""
+
+    def __init__(self, limits: httpx.Limits, refuse: Callable[[str], bool] = private) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PublicOnly(refuse),
+        )
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
@@ -311,12 +384,16 @@ class WebhookWorker:
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        # No pool limit: a wait for a connection must never make one endpoint wait on
+        # another's slow receiver.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(self.timeout),
-            # No pool limit: a wait for a connection must never make one endpoint wait on
-            # another's slow receiver.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+            limits=limits,
+            # Unless the operator allows private receivers (tests, an intranet), the
+            # address is checked when the connection is made, not only before.
+            transport=None if self.allow_private else PublicTransport(limits),
             headers={"User-Agent": USER_AGENT},
         )
         self._enqueuer = asyncio.create_task(self._enqueue_loop(), name="webhooks.enqueue")
@@ -596,8 +673,8 @@ class WebhookWorker:
         if client is None:
             return None, "the server is stopping", None
         if not self.allow_private:
-            # A name checked here could still resolve elsewhere at connect time (DNS
-            # rebinding); this stops the plain cases: names of internal hosts.
+            # The plain cases, named before anything is sent; a name that resolves
+            # elsewhere at connect time (DNS rebinding) is refused by ``PublicOnly``.
             refused = await refused_target(target.url)
             if refused:
                 return None, refused, None

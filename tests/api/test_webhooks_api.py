@@ -282,3 +282,32 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time():
     # An address given as a number the resolver reads (not one check_url recognises):
     # judged by where it resolves, the shared address space as well.
     assert "private" in asyncio.run(refused_target("http://1681915905/hook"))  # 100.64.0.1
+
+
+def test_a_name_that_resolves_to_a_private_address_when_connecting_is_refused_then():
+    """DNS rebinding: a name public when ``refused_target`` looks and internal a moment
+    later. The sender's own transport checks the address it connects to, whatever was
+    checked before: here a request sent straight through it (no check before) to a name
+    and to an address that reach this machine never leaves."""
+    import socket
+
+    from newswire.delivery.webhooks import PublicTransport
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+
+        async def post(url: str) -> str:
+            limits = httpx.Limits(max_connections=None)
+            async with httpx.AsyncClient(transport=PublicTransport(limits)) as client:
+                with pytest.raises(httpx.ConnectError) as refused:
+                    await client.post(url, content=b"{}")
+                return str(refused.value)
+
+        for url in (f"http://localhost:{port}/hook", f"http://127.0.0.1:{port}/hook"):
+            assert "a private address: refused" in asyncio.run(post(url)), url
+        listening.settimeout(0)
+        with pytest.raises(BlockingIOError):
+            listening.accept()  # nothing ever connected
+

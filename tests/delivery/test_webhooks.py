@@ -10,6 +10,7 @@ environment.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -20,6 +21,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
+import httpx
 import msgspec
 import pytest
 
@@ -581,5 +583,26 @@ def test_a_delivery_being_sent_when_the_server_stops_is_answered_and_not_sent_ag
         assert [c.seq for c in receiver.calls] == [first, sentinel]
         assert query(db, "SELECT status, attempts FROM deliveries WHERE webhook = ? AND seq = ?",
                      (hook.id, first)) == [("delivered", 1)]
+    finally:
+        receiver.close()
+
+
+def test_the_checked_transport_connects_to_an_address_it_allows():
+    """The transport that refuses private addresses when connecting (DNS rebinding),
+    told to allow loopback, reaches a receiver as httpx's own does: the checked
+    connection is a real one, the request and the answer whole."""
+    from newswire.delivery.webhooks import PublicTransport
+
+    receiver = Receiver()
+    try:
+
+        async def post() -> int:
+            transport = PublicTransport(httpx.Limits(max_connections=None), refuse=lambda _: False)
+            async with httpx.AsyncClient(transport=transport) as client:
+                answer = await client.post(receiver.url, content=b'{"n": 1}')
+                return answer.status_code
+
+        assert asyncio.run(post()) == 200
+        assert [call.body for call in receiver.calls] == [b'{"n": 1}']
     finally:
         receiver.close()
