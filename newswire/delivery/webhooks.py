@@ -34,6 +34,7 @@ import random
 import re
 import socket
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -392,8 +393,12 @@ class WebhookWorker:
             timeout=httpx.Timeout(self.timeout),
             limits=limits,
             # Unless the operator allows private receivers (tests, an intranet), the
-            # address is checked when the connection is made, not only before.
-            transport=None if self.allow_private else PublicTransport(limits),
+            # address is checked when the connection is made, not only before; through
+            # a proxy the environment names (HTTP(S)_PROXY), the proxy connects, and
+            # only the check before each attempt is newswire's.
+            transport=(
+                None if self.allow_private or urllib.request.getproxies() else PublicTransport(limits)
+            ),
             headers={"User-Agent": USER_AGENT},
         )
         self._enqueuer = asyncio.create_task(self._enqueue_loop(), name="webhooks.enqueue")
