@@ -10,7 +10,11 @@ process's last snapshot:
   included: a worker that died and was restarted does not take its deliveries with it;
 - gauges (open connections) are summed over live processes only: a dead one holds none.
 
-So a scrape sees another process's figures at most ``SNAPSHOT_SECONDS`` late.
+So a scrape sees another process's figures at most ``SNAPSHOT_SECONDS`` late. The
+process that answers a scrape leaves its snapshot first and answers that same snapshot:
+the kernel hands each scrape to either process, and a counter one of them showed live
+must not be less in the next scrape, answered by the other from an older snapshot
+(Prometheus reads a counter going back as a restart, and ``rate()`` jumps).
 
 Why not ``prometheus_client``'s multiprocess mode: it replaces every value by a locked
 write to a memory-mapped file in every registry of the process (tests run several
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -71,16 +76,23 @@ class SharedMetrics:
         self.registry = registry
         self.pid = os.getpid()
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._writing = threading.Lock()
+        """One write at a time (the timer's and scrapes', in threads): a later snapshot is
+        never replaced by an earlier one, nor the temporary file shared half written."""
 
     @property
     def _own(self) -> Path:
         return self.folder / f"{self.pid}.json"
 
-    def write(self) -> None:
-        """Leave this process's figures for the others (atomically: never half a file)."""
-        tmp = self.folder / f".{self.pid}.tmp"
-        tmp.write_text(json.dumps(snapshot(self.registry)))
-        tmp.replace(self._own)
+    def write(self) -> Families:
+        """Leave this process's figures for the others (atomically: never half a file);
+        the figures left."""
+        with self._writing:
+            families = snapshot(self.registry)
+            tmp = self.folder / f".{self.pid}.tmp"
+            tmp.write_text(json.dumps(families))
+            tmp.replace(self._own)
+        return families
 
     def _others(self) -> Iterator[tuple[bool, Families]]:
         for path in self.folder.glob("*.json"):
@@ -114,7 +126,12 @@ class SharedMetrics:
                     key = (sample, tuple(sorted(labels.items())))
                     values[key] = values.get(key, 0.0) + value
 
-        add(snapshot(self.registry), True)
+        try:
+            own = self.write()  # what this scrape answers, later ones answer no less of
+        except OSError:  # the folder unwritable (disk full): still answer, if not in step
+            log.exception("writing this process's metrics for the others failed")
+            own = snapshot(self.registry)
+        add(own, True)
         for live, families in self._others():
             add(families, live)
         registry = CollectorRegistry(auto_describe=False)

@@ -264,6 +264,18 @@ def test_both_processes_search_what_either_indexed(world):
         assert found[0]["id"] == "urn:test:workers:search"
 
 
+def test_a_counter_never_goes_back_whichever_process_answers_the_scrape(world):
+    # Each scrape reaches either process: a count one showed live must not be less in the
+    # next scrape, answered by the other (Prometheus would take it for a restart).
+    desks = world.pinned("desk")
+    name = "newswire_published_versions_total"
+    for n in range(3):
+        for here, there in (tuple(desks.values()), tuple(desks.values())[::-1]):
+            publish(here, arabic(f"urn:test:workers:counted-{n}-{id(here)}", n))
+            shown = world.metric(here, name)
+            assert world.metric(there, name) >= shown, "the sum went back on the other process"
+
+
 def test_a_dead_process_is_started_again_and_the_others_clients_go_on(world):
     streams = world.streams("alpha", 2, after=_head(world))
     victim, survivor = streams
