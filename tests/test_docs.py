@@ -11,6 +11,7 @@ from typer.main import get_command
 from newswire import formats
 from newswire.api.admin import ProductBody, SubscriberBody
 from newswire.cli import app
+from newswire.delivery.meter import Metrics
 from newswire.settings import SETTINGS
 from tests.conftest import ROOT
 
@@ -32,6 +33,24 @@ def test_every_format_is_documented():
 def test_every_command_is_documented():
     for name in get_command(app).commands:
         assert f"`newswire {name}" in README, name
+
+
+def _exposed_metrics() -> set[str]:
+    """The names ``GET /metrics`` gives (a counter's with ``_total``)."""
+    return {
+        f"{family.name}_total" if family.type == "counter" else family.name
+        for family in Metrics().registry.collect()
+    }
+
+
+def test_every_metric_is_documented_and_the_alert_rules_name_real_ones():
+    doc = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    section = doc.split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    exposed = _exposed_metrics()
+    for name in exposed:
+        assert f"| `{name}" in section, f"{name} is not in the table of docs/deployment.md#metrics"
+    named = {re.sub(r"_(bucket|count|sum)$", "", n) for n in re.findall(r"\bnewswire_\w+", section)}
+    assert named <= exposed, f"the docs name metrics that do not exist: {named - exposed}"
 
 
 def test_ci_runs_the_readme_test_command():
