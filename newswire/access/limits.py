@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from newswire.errors import TooManyRequests
@@ -39,17 +40,21 @@ def lease_size(per_minute: int) -> int:
 class RateLimiter:
     """The buckets of one process (``take``), leasing from ``coordination``."""
 
-    def __init__(self, coordination: Coordination):
+    def __init__(self, coordination: Coordination, refused: Callable[[], object] = lambda: None):
         self.coordination = coordination
+        self._counted = refused
+        """Called once for each request refused (a metric's ``inc``)."""
         self._lock = threading.Lock()
         self._tokens: dict[str, int] = {}
         """who -> tokens leased and not spent yet."""
         self._refused: dict[str, float] = {}
         """who -> time.time() before which the store has no token for it."""
 
-    def spend(self, who: str, per_minute: int) -> bool | None:
+    def spend(self, who: str, per_minute: int, *, answered: bool = True) -> bool | None:
         """Spend a token from memory: True; None when this process has none (``lease``);
-        ``TooManyRequests`` while the store is known to have none either."""
+        ``TooManyRequests`` while the store is known to have none either, counted as a
+        refusal unless not ``answered`` (a fast path that hands the request on to the
+        route, which asks again and answers the 429)."""
         with self._lock:
             tokens = self._tokens.get(who, 0)
             if tokens > 0:
@@ -59,6 +64,8 @@ class RateLimiter:
         if until is not None:
             wait = until - time.time()
             if wait > 0:
+                if answered:
+                    self._counted()
                 raise _over(who, per_minute, wait)
         return None
 
@@ -83,6 +90,7 @@ class RateLimiter:
             if len(self._refused) > 100_000:  # bounded: drop the refusals that are over
                 now = time.time()
                 self._refused = {w: t for w, t in self._refused.items() if t > now}
+        self._counted()
         raise _over(who, per_minute, leased.wait)
 
     def take(self, who: str, per_minute: int) -> None:

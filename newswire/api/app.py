@@ -250,7 +250,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     principals = state.principals = Principals(store)
     state.identifying = {}  # header -> its principal being read (``auth.identify_again``)
     histories = state.histories = Histories(store)
-    state.limiter = RateLimiter(store.coordination)
+    state.limiter = RateLimiter(store.coordination, refused=metrics.rate_limited.inc)
     state.shared_metrics = (
         SharedMetrics(settings.metrics_dir, metrics.registry)
         if settings.metrics_dir and os.environ.get(WORKER_ENV)

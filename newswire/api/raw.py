@@ -134,7 +134,7 @@ def answer_now(
             return None
         principal.require("read")
         who, per_minute = auth.limit_of(principal)
-        if not limiter.spend(who, per_minute):
+        if not limiter.spend(who, per_minute, answered=False):
             return None
     except NewswireError:
         return None

@@ -147,6 +147,11 @@ class Metrics:
             "Webhook deliveries scheduled for another attempt after a failure.",
             registry=self.registry,
         )
+        self.rate_limited = PromCounter(
+            "newswire_rate_limited",
+            "Requests refused with a 429: a key over its subscriber's rate limit.",
+            registry=self.registry,
+        )
         self.usage_flush_failures = PromCounter(
             "newswire_usage_flush_failures",
             "Rounds of writing the usage counts that failed (the database busy, its disk"

@@ -163,12 +163,15 @@ def test_who_may_read_usage(server, desk):
 
 
 def test_a_subscriber_over_its_rate_limit_gets_429(server, limited_key):
+    refused = metric(server, "newswire_rate_limited_total")
     with server.client(limited_key) as c:
         assert [c.get("/v1/feed").status_code for _ in range(3)] == [200, 200, 200]
         over = c.get("/v1/feed")
         body = problem(over, 429, "Authorization")
         assert "limited" in body["detail"] and "3 requests a minute" in body["detail"]
         assert int(over.headers["retry-after"]) >= 1
+        problem(c.get("/v1/feed"), 429, "Authorization")
+    assert metric(server, "newswire_rate_limited_total") == refused + 2  # one a refusal
 
 
 def test_a_read_key_cannot_publish(server, admin):
