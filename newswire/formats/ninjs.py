@@ -224,6 +224,8 @@ def _when(obj: Json, key: str) -> datetime | None:
         return as_utc(datetime.fromisoformat(value)) if value else None
     except ValueError:
         raise ParseError(f"{value!r} is not an RFC 3339 date-time", field=key) from None
+    except OverflowError:  # its offset takes it past 9999 or before year 1 in UTC
+        raise ParseError(f"{value!r} is outside years 1 to 9999 in UTC", field=key) from None
 
 
 def _cv_uri(code: str) -> str:

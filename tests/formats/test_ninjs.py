@@ -673,6 +673,8 @@ BAD = [
     ("headline-number", _with(headlines=[{"value": 3}]), "headlines[0].value", "string"),
     ("body-no-value", _with(bodies=[{"role": "main"}]), "bodies[0].value", "required"),
     ("bad-date", _with(versionCreated="yesterday"), "versionCreated", "RFC 3339"),
+    ("embargo-after-9999", _with(embargoedUntil="9999-12-31T23:59:59-05:00"), "embargoedUntil", "9999"),
+    ("date-before-year-1", _with(firstCreated="0001-01-01T00:00:00+05:00"), "firstCreated", "year"),
     ("bad-pubstatus", _with(pubStatus="published"), "pubStatus", "usable"),
     ("bad-people", _with(people=[{"name": ["a"]}]), "people[0].name", "string"),
 ]  # fmt: skip
