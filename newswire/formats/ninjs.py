@@ -376,7 +376,10 @@ def _dialect(doc: Json, default: int) -> int:
     return {"3": 3, "2": 2, "1": 2}.get(version, default)
 
 
-_last_loaded: tuple[bytes, Any] = (b"", None)
+_last_loaded: tuple[object, Any] = (object(), None)
+"""The last bytes decoded and their document. Not ``(b"", None)`` at the start: the empty
+bytes are one object in CPython, so an empty document would be taken for that one,
+decoded already (to nothing), and said to be "not an object" instead of empty."""
 
 
 def _load(data: bytes) -> Any:
