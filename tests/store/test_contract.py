@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import NewsItem, from_json, to_json
+from newswire.model import MACHINE, Association, NewsItem, from_json, to_json
 from newswire.store import Stored, open_store
 from tests.items import arabic_item
 from tests.test_model_media import BEFORE, picture
@@ -40,6 +40,27 @@ def test_same_content_twice_stores_nothing(store):
     assert again == msgspec.structs.replace(first, created=False)
     assert store.count() == (1, 1)
     assert store.last_seq() == 1
+
+
+def test_same_item_linked_to_other_stories_stores_nothing(store):
+    """Two editors post the same story at once: each copy is enriched against the store
+    of its moment, so the machine's links to other stories differ. One version, and the
+    second post is told it was already stored (a 200, never a second delivery)."""
+    def linked(*ids: str) -> NewsItem:
+        links = [Association(id=i, type="text", rel="nwrel:sameStory", creator=MACHINE)
+                 for i in ids]
+        return item(associations=links)
+
+    first = store.append(linked("urn:test:item:8", "urn:test:item:2"))
+    again = store.append(linked("urn:test:item:8", "urn:test:item:32"))
+    assert again == msgspec.structs.replace(first, created=False)
+    assert store.count() == (1, 1)
+    # Links an editor gave are what the item says: changing them is a new version.
+    own = store.append(item(associations=[Association(id="urn:test:item:5", type="text")]))
+    assert (own.version, own.created) == (2, True)
+    # So is a newer version enrichment makes on purpose (``newswire enrich``).
+    newer = store.append(msgspec.structs.replace(linked("urn:test:item:9"), version=3))
+    assert (newer.version, newer.created) == (3, True)
 
 
 def test_changed_content_is_a_new_version_never_an_overwrite(store):
