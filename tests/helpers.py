@@ -135,6 +135,14 @@ def newswire(
     )
 
 
+def set_up(db: str, *commands: tuple[str, ...]) -> None:
+    """Run each of ``commands`` (``newswire`` arguments) on ``db``, as an operator sets a
+    deployment up; each must succeed."""
+    for args in commands:
+        result = newswire(*args, db=db)
+        assert result.returncode == 0, (args, result.stderr.decode())
+
+
 def newswire_on_terminal(*args: str, db: str, columns: int = 80) -> str:
     """``newswire ARGS`` with its output on a terminal ``columns`` wide (a pseudo-terminal,
     as an operator's): what it shows there, colours removed."""

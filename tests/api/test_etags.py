@@ -11,17 +11,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from tests.conftest import SEED
-from tests.helpers import Server, free_port, make_key, newswire, retry_until
+from tests.helpers import Server, free_port, make_key, newswire, retry_until, set_up
 
 
 def test_an_etag_changes_with_what_renders_the_bytes_and_only_then(tmp_path):
     db = f"sqlite:///{tmp_path / 'news.db'}"
-    for args in (
+    set_up(
+        db,
         ("product", "add", "teasers", "--access", "teaser"),
         ("subscriber", "add", "portal", "--product", "teasers"),
-    ):
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
+    )
     key = make_key(db, "--subscriber", "portal")
     ingested = newswire("ingest", str(SEED), db=db)
     assert ingested.returncode == 0, ingested.stderr.decode()
@@ -61,12 +60,11 @@ def test_every_get_of_the_api_answers_with_an_etag_and_revalidates(tmp_path):
     ``GET`` of the API is revalidated the same way (``newswire.api.revalidate``), ``HEAD``
     with the same headers."""
     db = f"sqlite:///{tmp_path / 'news.db'}"
-    for args in (
+    set_up(
+        db,
         ("product", "add", "full", "--access", "full"),
         ("subscriber", "add", "daily", "--product", "full"),
-    ):
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
+    )
     read, admin = make_key(db, "--subscriber", "daily"), make_key(db, "--scope", "admin", "--name", "OPS")
     server = Server(db)
     try:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.api.test_admin import new_key, next_frame, problem, sse
 from tests.conftest import SEED
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import Server, make_key, newswire, retry_until, set_up
 from tests.helpers import metric as read_metric
 
 NINJS = {"Content-Type": "application/ninjs+json"}
@@ -222,10 +222,12 @@ def test_usage_counts_that_cannot_be_written_are_said_once_then_written(tmp_path
 
     path = tmp_path / "locked.db"
     db = f"sqlite:///{path}"
-    for args in (("ingest", str(SEED)), ("product", "add", "all", "--access", "full"),
-                 ("subscriber", "add", "reader", "--product", "all")):
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
+    set_up(
+        db,
+        ("ingest", str(SEED)),
+        ("product", "add", "all", "--access", "full"),
+        ("subscriber", "add", "reader", "--product", "all"),
+    )
     key = make_key(db, "--subscriber", "reader")
     log = tmp_path / "server.log"
     server = Server(db, log=log)

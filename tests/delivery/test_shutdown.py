@@ -21,17 +21,16 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.delivery.wire import Stream, ws_connect
-from tests.helpers import Server, make_key, metric, newswire, retry_until
+from tests.helpers import Server, make_key, metric, retry_until, set_up
 
 
 def test_sigterm_closes_streams_and_answers_long_polls(tmp_path):
     db = f"sqlite:///{tmp_path / 'news.db'}"
-    for args in (
+    set_up(
+        db,
         ("product", "add", "all", "--access", "full"),
         ("subscriber", "add", "alpha", "--product", "all"),
-    ):
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
+    )
     key = make_key(db, "--subscriber", "alpha")
     log = tmp_path / "server.log"
     server = Server(db, log=log)
