@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from newswire.errors import Unavailable
 from newswire.search.engine import Searcher
 from newswire.search.index import SearchIndex
 from newswire.store import Store
@@ -95,11 +96,25 @@ class Searching:
         self._background.shutdown(wait=False)
 
     async def _run(self, kick: asyncio.Event) -> None:
-        try:
-            await self._in_background(self.index.ensure, self.store)
-        except Exception:
-            log.exception("building the search index failed; search stays unavailable")
-            return
+        waited = False
+        while True:
+            try:
+                await self._in_background(self.index.ensure, self.store)
+                break
+            except Unavailable as exc:
+                # The store out of reach or busy (a node started while its database is
+                # restarting): built once it answers again, not left unavailable until the
+                # server is restarted. Said once, without a traceback (the store's own
+                # line may have said it already).
+                if not waited and not exc.logged:
+                    log.warning("building the search index waits for the store: %s", exc)
+                waited = True
+                await asyncio.sleep(POLL_SECONDS)
+            except Exception:
+                log.exception("building the search index failed; search stays unavailable")
+                return
+        if waited:
+            log.info("the search index is built")
         self.ready = not self.index.fresh
         if self.index.read_only:
             log.info(

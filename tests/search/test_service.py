@@ -36,3 +36,58 @@ def test_the_index_is_kept_by_a_thread_of_lower_priority_than_serving(tmp_path):
         assert sorted(set(values.values())) == [0, BACKGROUND_NICENESS]
     finally:
         server.close()
+
+
+def test_an_index_build_the_store_refuses_is_tried_again_once_it_answers(tmp_path, caplog):
+    """The store busy or out of reach while the index is first built (another process
+    holding SQLite's write lock here; a database restarting on PostgreSQL): the build is
+    tried again once it answers, said once without a traceback, not left unavailable
+    until the server is restarted."""
+    import asyncio
+    import logging
+    import sqlite3
+    import threading
+
+    from newswire.model import NewsItem
+    from newswire.search.engine import SearchRequest
+    from newswire.search.service import Searching
+    from newswire.store import open_store
+    from tests.search.test_index_processes import ALL
+
+    path = tmp_path / "busy.db"
+    store = open_store(f"sqlite:///{path}")
+    store.append(NewsItem(id="urn:test:busy", language="ar", headline="خبر زبرجد", body=["نص."]))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the write lock, held: the build cannot keep its documents
+    searching = Searching(store, path=tmp_path / "busy.search", teaser_chars=600)
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def serve() -> None:
+        async def run() -> None:
+            await searching.start()
+            await asyncio.get_running_loop().run_in_executor(None, done.wait)
+            await searching.stop()
+
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # said by the test, not lost in the thread
+            failed.append(exc)
+
+    caplog.set_level(logging.INFO, logger="newswire.search")
+    runner = threading.Thread(target=serve, daemon=True)
+    runner.start()
+    try:
+        retry_until(lambda: "waits for the store" in caplog.text, "the build said to wait")
+        assert not searching.ready
+        other.execute("COMMIT")
+        retry_until(lambda: searching.ready, "the index built once the store answers")
+        page = searching.searcher.search(SearchRequest(q="زبرجد"), ALL)
+        assert [hit.id for hit in page.hits] == ["urn:test:busy"]
+        assert caplog.text.count("waits for the store") == 1 and "Traceback" not in caplog.text
+    finally:
+        done.set()
+        runner.join(30)
+        other.close()
+        store.close()
+    assert not failed, failed
