@@ -17,6 +17,7 @@ from newswire.web import i18n, urls
 from newswire.web.public import cache, syndication
 from newswire.web.public.pages import json_ld, og_locale
 from newswire.web.public.site import Site
+from newswire.web.public.visible import first_public
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -147,6 +148,32 @@ def test_what_is_public():
     ]
     assert resolve(held, NOW) is None and resolve(held, later + timedelta(days=1)) is None
     assert resolve([public, stored(2, 2, pubstatus="withheld", replaces=1)], NOW) is None
+
+
+def test_an_item_is_dated_from_when_the_public_first_could_read_it():
+    """Filed on Friday 10:00 under embargo until Monday 09:00: sent again on Saturday
+    12:00 without the embargo (lifted early), it was first public on Saturday; corrected
+    on Monday 11:00, after the lift, it was first public at the lift."""
+    friday, saturday = datetime(2026, 11, 20, 10, tzinfo=UTC), datetime(2026, 11, 21, 12, tzinfo=UTC)
+    monday = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    filed = stored(1, 1, friday, firstcreated=friday, versioncreated=friday, embargo_until=monday)
+    lifted_early = stored(
+        2, 2, saturday, firstcreated=friday, versioncreated=saturday, replaces=1
+    )
+    history = [filed, lifted_early]
+    assert resolve(history, saturday) is lifted_early
+    assert first_public(history, lifted_early) == saturday
+    correction_at = monday + timedelta(hours=2)
+    correction = stored(
+        2, 2, correction_at, firstcreated=friday, versioncreated=correction_at, replaces=1
+    )
+    assert first_public([filed, correction], correction) == monday
+    # An update still under embargo leaves the version before it public, dated as before;
+    # a withheld version was never public.
+    held = stored(3, 3, correction_at, versioncreated=correction_at, embargo_until=NOW, replaces=2)
+    assert first_public([filed, lifted_early, held], lifted_early) == saturday
+    withheld = stored(1, 1, friday, firstcreated=friday, versioncreated=friday, pubstatus="withheld")
+    assert first_public([withheld, lifted_early], lifted_early) == saturday
 
 
 def test_alt_text_is_a_pictures_caption_cut_to_a_line_or_two():

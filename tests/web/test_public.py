@@ -476,6 +476,55 @@ def test_feeds_and_lists_date_an_embargoed_story_by_its_lift(web, desk):
     assert when == rfc3339(lift)
 
 
+def dates_everywhere(web, uri: str) -> dict[str, str]:
+    """The first-published date the public site gives ``uri``: on its page (JSON-LD and
+    its meta), in the News sitemap and in the RSS and Atom feeds."""
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    doc = html(web.get(page(uri)))
+    [ld] = doc.xpath("//script[@type='application/ld+json']/text()")
+    [meta] = doc.xpath("//meta[@property='article:published_time']/@content")
+    root = etree.fromstring(web.get("/sitemap-news.xml").content)
+    [url] = root.xpath(f"//s:url[s:loc='{absolute(web, page(uri))}']", namespaces=ns)
+    found = {
+        "json-ld": json.loads(ld)["datePublished"],
+        "meta": meta,
+        "sitemap": url.xpath("string(.//news:publication_date)", namespaces=ns),
+    }
+    for path in ("/feeds/ar.rss", "/feeds/ar.atom"):
+        [entry] = [e for e in feedparser.parse(web.get(path).content).entries if e.id == uri]
+        found[path] = rfc3339(datetime(*entry.published_parsed[:6], tzinfo=UTC))
+    return found
+
+
+def test_an_embargo_lifted_early_dates_the_story_from_the_version_without_it(web, desk):
+    """Filed two hours ago under an embargo until tomorrow, then sent again an hour ago
+    without it: nobody outside the agency could read the first version, so the page, the
+    sitemap and the feeds date the story from the second, not from its filing."""
+    uri = "urn:test:web:embargo-lifted-early"
+    now = datetime.now(UTC).replace(microsecond=0)
+    filed, sent = now - timedelta(hours=2), now - timedelta(hours=1)
+    doc = ninjs(uri, "خبر رفع حظره مبكرا", ARABIC_SPORT, "ar", subjects=[SPORT])
+    times = {"firstCreated": rfc3339(filed), "versionCreated": rfc3339(filed)}
+    publish(desk, {**doc, **times, "embargoedUntil": rfc3339(now + timedelta(days=1))})
+    assert web.get(page(uri)).status_code == 404
+    second = publish(desk, {**doc, **times, "version": 2, "versionCreated": rfc3339(sent)})
+    assert second["version"] == 2
+    assert set(dates_everywhere(web, uri).values()) == {rfc3339(sent)}
+    # Subscribers keep the agency's own times.
+    assert desk.get(f"/v1/items/{quote(uri, safe='')}").json()["firstCreated"] == rfc3339(filed)
+
+
+def test_a_story_corrected_after_its_lift_stays_dated_from_the_lift(web, desk):
+    uri = "urn:test:web:corrected-after-lift"
+    lift = filed_before_its_lift(desk, uri, "تقرير صحح بعد رفع حظره")
+    doc = ninjs(uri, "تقرير صحح بعد رفع حظره", [*ARABIC_SPORT, "تصحيح."], "ar", subjects=[SPORT])
+    assert publish(desk, doc)["version"] == 2
+    assert set(dates_everywhere(web, uri).values()) == {rfc3339(lift)}
+
+
 def test_a_withdrawn_item_is_gone(web, desk):
     uri = "urn:test:web:withdrawn"
     headline = "خبر سيسحب بعد نشره"

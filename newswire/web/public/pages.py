@@ -27,7 +27,7 @@ from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
 from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
-from newswire.web.public.visible import as_published, first_public, main_subject
+from newswire.web.public.visible import main_subject
 
 GROUP_SIZE = 8
 SUMMARY_CHARS = 240
@@ -134,16 +134,17 @@ def item_page(
     site: Site, base: str, item: NewsItem, key: bytes = b"", day: int = 0,
     picture: NewsItem | None = None,
 ) -> bytes:
-    """An item's teaser page; with the preview of ``picture`` (the story's first picture
-    the public may see) or, for a picture or video item, its own, through links signed
-    with ``key`` for the window ``day`` (``newswire.web.public.pictures``)."""
+    """An item's teaser page (``item`` dated as the public got it: ``visible.as_published``);
+    with the preview of ``picture`` (the story's first picture the public may see) or, for
+    a picture or video item, its own, through links signed with ``key`` for the window
+    ``day`` (``newswire.web.public.pictures``)."""
     page = i18n.lang(item.language)
     path = urls.item_path(item)
     canonical = absolute(base, path)
     short = teaser(item, site.teaser_chars)
     paragraphs = short.body
     description = item.lead or (paragraphs[0] if paragraphs else "") or item.headline
-    published = first_public(item)
+    published = as_utc(item.firstcreated) if item.firstcreated else None
     when = item.versioncreated or item.firstcreated
     if when and published and as_utc(when) < published:  # public only since its embargo lift
         when = published
@@ -287,7 +288,8 @@ def _media_ld(article: dict[str, Any], base: str, item: NewsItem, figure: dict[s
 def home_page(
     site: Site, base: str, code: str, items: list[NewsItem], key: bytes = b"", day: int = 0
 ) -> bytes:
-    """The latest teasers of a language, grouped by top-level Media Topic (at most
+    """The latest teasers of a language (``visible.listing``'s: dated as the public got
+    them), grouped by top-level Media Topic (at most
     ``GROUP_SIZE`` each; items without a topic under "more news"), groups in the order of
     their latest item; a picture or video item with its thumbnail (links signed with
     ``key`` for the window ``day``)."""
@@ -305,8 +307,7 @@ def home_page(
             }
         if subject and len(group["entries"]) >= GROUP_SIZE:
             continue  # a subject shows its latest; "more news" all the rest
-        dated = as_published(item)
-        when = dated.versioncreated or dated.firstcreated
+        when = item.versioncreated or item.firstcreated
         thumb = pictures.thumbnail(key, day, item) if key else None
         group["entries"].append(
             {

@@ -41,7 +41,7 @@ from newswire.web import i18n, urls
 from newswire.web.public import cache, memo, pages, pictures, syndication
 from newswire.web.public.memo import Known
 from newswire.web.public.site import Site, site_of
-from newswire.web.public.visible import listing
+from newswire.web.public.visible import as_published, first_public, listing
 from newswire.web.routing import Router
 
 HTML = "text/html"
@@ -145,7 +145,9 @@ def _home(request: Request, code: str) -> Awaitable[Response]:
 
     def make(site: Site, base: str) -> bytes:
         store = _store(request)
-        items = listing(store, utcnow(), language=code, limit=HOME_ITEMS, scan=HOME_SCAN)
+        items = listing(
+            store, utcnow(), language=code, limit=HOME_ITEMS, scan=HOME_SCAN, firsts=site.firsts
+        )
         key = pictures.secret(store, site.kept)
         return pages.home_page(site, base, code, items, key, day)
 
@@ -203,6 +205,7 @@ def _feed(request: Request, code: str, kind: str, subject: str = "") -> Awaitabl
             subject=subject,
             limit=syndication.FEED_SIZE,
             scan=SUBJECT_SCAN if subject else FEED_SCAN,
+            firsts=site.firsts,
         )
         previews = _previews(store, site, base, items, now, day)
         return syndication.feed(site, base, code, kind, items, subject, previews)
@@ -239,7 +242,14 @@ async def sitemap(request: Request) -> Response:
     def make(site: Site, base: str) -> bytes:
         since = now - timedelta(days=syndication.SITEMAP_DAYS)
         store = _store(request)
-        items = listing(store, now, since=since, limit=syndication.SITEMAP_SIZE, scan=SITEMAP_SCAN)
+        items = listing(
+            store,
+            now,
+            since=since,
+            limit=syndication.SITEMAP_SIZE,
+            scan=SITEMAP_SCAN,
+            firsts=site.firsts,
+        )
         previews = _previews(store, site, base, items, now, day)
         return syndication.sitemap(site, base, items, previews)
 
@@ -268,10 +278,10 @@ async def item_page(request: Request) -> Response:
 def _item_looked_up(
     request: Request, site: Site, base: str, lang: str, item_id: str, at: int | None
 ) -> Response:
-    known, found, picture = _resolve(request, site, item_id, at)
+    known, found, picture, first = _resolve(request, site, item_id, at)
     body = None
     if found is not None and known.status == 200:
-        item = found.item
+        item = as_published(found.item, first)
         day = _day(known)
 
         def make() -> bytes:
@@ -292,8 +302,9 @@ def _day(known: Known) -> int:
 
 def _resolve(
     request: Request, site: Site, item_id: str, at: int | None
-) -> tuple[Known, Stored | None, Stored | None]:
-    """(``Known``, the public version, its picture) of an item, from the store;
+) -> tuple[Known, Stored | None, Stored | None, datetime | None]:
+    """(``Known``, the public version, its picture, when the public could first read the
+    item: ``first_public``, from the history read anyway) of an item, from the store;
     remembered at ``at``."""
     store = _store(request)
     try:
@@ -302,8 +313,9 @@ def _resolve(
         history = []
     now = utcnow()
     found = public_version(history, now)
-    picture, until, links = None, math.inf, ""
+    picture, until, links, first = None, math.inf, "", None
     if found is not None and found.item.pubstatus == "usable":
+        first = first_public(history, found)
         if pictures.has_media(found.item):
             links = "self"
         else:
@@ -313,7 +325,7 @@ def _resolve(
     known = memo.learn(found, history, now, at, links=links, until=until)
     if at is not None:
         site.known.put(item_id, known)
-    return known, found, picture
+    return known, found, picture, first
 
 
 def _item_answer(
@@ -344,7 +356,7 @@ async def item_permalink(request: Request) -> Response:
     item_id = request.path_params["item_id"]
     cached = site.known.get(item_id)
     if cached is None or not cached.holds(at, time.time()):
-        known, _, _ = await run_in_threadpool(_resolve, request, site, item_id, at)
+        known, *_ = await run_in_threadpool(_resolve, request, site, item_id, at)
     else:
         known = cached
     if known.status == 404:

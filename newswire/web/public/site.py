@@ -22,6 +22,7 @@ from newswire.settings import Settings
 from newswire.web import i18n
 from newswire.web.public.cache import LRU
 from newswire.web.public.memo import Known
+from newswire.web.public.visible import FirstPublic
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_DIR = HERE / "templates"
@@ -75,6 +76,9 @@ class Site:
     """Rendered home pages, feeds, sitemaps and fixed pages, by what they show."""
     known: LRU[Known] = field(default_factory=lambda: LRU(16384))
     """What the public may see of each item id lately asked for (``newswire.web.public.memo``)."""
+    firsts: FirstPublic = field(default_factory=lambda: LRU(16384))
+    """When the public could first read each update lately listed, by (id, version): its
+    history read once, not at every list made (``newswire.web.public.visible``)."""
     css: str = f"/static/public.css?v={CSS_VERSION}"
     kept: dict[str, bytes] = field(default_factory=dict)
     """The signing secret of the pictures' links, read once (``pictures.secret``)."""

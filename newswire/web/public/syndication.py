@@ -31,7 +31,6 @@ from newswire.text.teaser import teaser
 from newswire.web import i18n, urls
 from newswire.web.public.pages import absolute, iso
 from newswire.web.public.site import Site
-from newswire.web.public.visible import as_published, first_public
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -74,14 +73,15 @@ def feed(
     subject: str = "",
     previews: Mapping[str, Preview] = NO_PREVIEWS,
 ) -> bytes:
-    """An RSS (``kind="rss"``) or Atom feed of the items' teasers, each enclosing its
-    preview in ``previews`` (by item id) if any."""
+    """An RSS (``kind="rss"``) or Atom feed of the items' teasers (``items`` dated as the
+    public got them: ``visible.listing``'s), each enclosing its preview in ``previews``
+    (by item id) if any."""
     page = i18n.lang(code)
     words = page.words
     title = f"{site.name} — {words['latest']}"
     if subject:
         title += f" — {taxonomy.label(subject, page.ui)}"
-    teasers = [teaser(as_published(item), site.teaser_chars) for item in items]
+    teasers = [teaser(item, site.teaser_chars) for item in items]
     meta = FeedMeta(
         title=title,
         link=absolute(base, urls.home_path(code)),
@@ -112,8 +112,8 @@ def feed(
 def sitemap(
     site: Site, base: str, items: list[NewsItem], previews: Mapping[str, Preview] = NO_PREVIEWS
 ) -> bytes:
-    """A Google News sitemap of ``items`` (those with no language, or an address too long
-    for a sitemap, are left out), with
+    """A Google News sitemap of ``items`` (dated as the public got them: ``visible.listing``'s;
+    those with no language, or an address too long for a sitemap, are left out), with
     the picture previews in ``previews`` (by item id; a video's is not a picture)."""
     root = etree.Element(
         f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS, "image": IMAGE_NS}
@@ -131,8 +131,7 @@ def sitemap(
         publication = etree.SubElement(news, f"{{{NEWS_NS}}}publication")
         etree.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
         etree.SubElement(publication, f"{{{NEWS_NS}}}language").text = news_language(item, code)
-        published = first_public(item)
-        etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(published)
+        etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = iso(item.firstcreated)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = item.headline or item.id
         shown = previews.get(item.id)
         if shown is not None and shown.rendition.content_type.startswith("image/"):

@@ -2,7 +2,12 @@
 
 Whether the public may see an item at all is the one entitlement rule
 (``newswire.access.entitlement.public_version``: teasers of every item, nothing under
-embargo, a withdrawn item gone); this module lists the latest public items cheaply.
+embargo, a withdrawn item gone); this module lists the latest public items cheaply,
+and dates them as the public got them (``first_public``): from the first moment one of
+their versions was public, not from when the agency filed the first one, which may have
+been under an embargo no one outside the agency saw lifted (the subscribers' formats keep
+the agency's own times). That moment is read from an update's history once (``Site.firsts``
+remembers it): it never changes once the version shown is public.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from newswire.access import taxonomy
 from newswire.access.entitlement import PUBLIC, public_version
 from newswire.model import NewsItem, as_utc
 from newswire.store import Store
+from newswire.store.base import Stored, never_lifted
+from newswire.web.public.cache import LRU
 
-__all__ = ["PUBLIC", "as_published", "first_public", "listing", "main_subject", "public_time", "within"]
+__all__ = [
+    "PUBLIC", "FirstPublic", "as_published", "first_public", "listing", "main_subject", "public_from",
+    "public_time", "within",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -24,6 +34,11 @@ def _plainly_public(item: NewsItem, now: datetime) -> bool:
     return item.pubstatus == "usable" and (
         item.embargo_until is None or as_utc(item.embargo_until) <= now
     )
+
+
+FirstPublic = LRU[tuple[datetime | None]]
+"""Each item's first public moment (``first_public``) by (id, version) of the version the
+public reads: a fact about versions stored and replaced, true for good once worked out."""
 
 
 def listing(
@@ -35,55 +50,93 @@ def listing(
     limit: int = 50,
     scan: int = 200,
     since: datetime | None = None,
+    firsts: FirstPublic | None = None,
 ) -> list[NewsItem]:
-    """The latest public versions of the most recently changed items, newest first:
-    never a withdrawn one, one under embargo or a withheld one. ``subject``: only items
-    with a subject within this Media Topic; ``since``: only items first published then
-    or later. Reads ``scan`` items at most (one query, plus one per item whose latest
-    version is an update still under embargo)."""
+    """The latest public versions of the most recently changed items, newest first, each
+    dated as the public got it (``as_published``): never a withdrawn one, one under
+    embargo or a withheld one. ``subject``: only items with a subject within this Media
+    Topic; ``since``: only items first published then or later. Reads ``scan`` items at
+    most (one query, plus one per item whose latest version is an update still under
+    embargo, or an update whose first public moment ``firsts`` does not hold yet)."""
     out: list[NewsItem] = []
     for stored in store.latest(language=language, limit=scan):
-        item = stored.item
-        if not _plainly_public(item, now):
-            if item.pubstatus != "usable" or item.replaces is None:
+        history: list[Stored] | None = None
+        if not _plainly_public(stored.item, now):
+            if stored.item.pubstatus != "usable" or stored.item.replaces is None:
                 continue
-            found = public_version(store.versions(item.id), now)  # an update under embargo
+            history = store.versions(stored.item.id)  # an update under embargo
+            found = public_version(history, now)
             if found is None or found.item.pubstatus != "usable":
                 continue
-            item = found.item
+            stored = found
+        item = stored.item
         if subject and not within(item, subject):
             continue
-        if since is not None and (first_public(item) or now) < since:
+        first = _first_public(store, stored, history, firsts)
+        if since is not None and (first or now) < since:
             continue
-        out.append(item)
+        out.append(as_published(item, first))
     out.sort(key=public_time, reverse=True)
     return out[:limit]
 
 
+def _first_public(
+    store: Store, shown: Stored, history: list[Stored] | None, firsts: FirstPublic | None
+) -> datetime | None:
+    """``first_public`` of ``shown``, reading its history only for an update (a first
+    version is the first public one), and only once while ``firsts`` remembers it."""
+    if shown.item.replaces is None:
+        return public_from(shown.item)
+
+    def make() -> tuple[datetime | None]:
+        return (first_public(history or store.versions(shown.item.id), shown),)
+
+    key = (shown.item.id, shown.item.version)
+    return (firsts.get_or_make(key, make) if firsts is not None else make())[0]
+
+
 def public_time(item: NewsItem) -> datetime:
-    """When the item became public: its version time, or its embargo lift if later."""
+    """When this version became public: its version time, or its embargo lift if later."""
     times = [as_utc(t) for t in (item.versioncreated, item.embargo_until) if t is not None]
     return max(times) if times else _EPOCH
 
 
-def first_public(item: NewsItem) -> datetime | None:
-    """When the item was first public: first published (``firstcreated``, else its version
-    time), or its embargo lift if that is later. An item filed on Friday under embargo
-    until Monday was published on Monday: in the News sitemap from then on (not left out
-    as two days old), and so dated there and in its page's structured data."""
-    times = [as_utc(t) for t in (item.firstcreated or item.versioncreated, item.embargo_until) if t]
+def public_from(item: NewsItem) -> datetime | None:
+    """When this version was public from, if it ever was: its time (a first version's,
+    when first created) or its embargo lift if that is later."""
+    own = item.firstcreated or item.versioncreated if item.replaces is None else item.versioncreated
+    times = [as_utc(t) for t in (own, item.embargo_until) if t]
     return max(times) if times else None
 
 
-def as_published(item: NewsItem) -> NewsItem:
-    """``item`` dated as the public got it: first published at ``first_public``, this
-    version at ``public_time`` (both its embargo lift when that is later), so feeds and
-    lists do not show a story lifted today under the day it was filed."""
-    if item.embargo_until is None:
+def first_public(history: list[Stored], shown: Stored) -> datetime | None:
+    """When the public could first read the item whose version ``shown`` it reads now
+    (``history``: every version, oldest first): the earliest moment one of the versions up
+    to ``shown`` was public (``public_from``). A version replaced before its embargo
+    lifted never was (``never_lifted``), nor a withheld one: a story filed on Friday under
+    embargo until Monday and sent again on Saturday without one (the embargo lifted early)
+    was first public on Saturday, not Friday; one corrected after its lift, at the lift.
+    A fact about versions already replaced: it never changes once ``shown`` is public."""
+    times = [
+        when
+        for s in history
+        if s.item.version <= shown.item.version
+        and s.item.pubstatus == "usable"
+        and not never_lifted(s, history)
+        and (when := public_from(s.item)) is not None
+    ]
+    return min(times, default=None)
+
+
+def as_published(item: NewsItem, first: datetime | None) -> NewsItem:
+    """``item`` dated as the public got it: first published at ``first`` (``first_public``),
+    this version at ``public_time`` (its embargo lift when that is later), so pages, feeds
+    and lists show neither a story lifted today under the day it was filed nor one sent
+    again without its embargo under the time of the embargoed version no one could read."""
+    dated = public_time(item) if item.embargo_until is not None else item.versioncreated
+    if first == item.firstcreated and dated == item.versioncreated:
         return item
-    return msgspec.structs.replace(
-        item, firstcreated=first_public(item), versioncreated=public_time(item)
-    )
+    return msgspec.structs.replace(item, firstcreated=first, versioncreated=dated)
 
 
 def within(item: NewsItem, subject: str) -> bool:
