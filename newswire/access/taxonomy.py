@@ -14,7 +14,10 @@ topic IPTC maps one to (``newswire/data/subjectcode.csv``, built from IPTC's own
 Some Arabic labels in IPTC's export are wrong (e.g. "arm wrestling" is labelled with the
 Arabic for child care, "heads of state" with head of government, "corporate crime" with
 organised crime; several topics share one label): check ``label(code, "ar")`` before
-showing it to readers.
+showing it to readers. The export also writes hamzas as a bare alef (اعمال, اعلام, اسرة,
+ارهاب) and misspells a few words (احزب, قنوات التوزي): the shipped file spells them
+right (أعمال, إعلام, أسرة, إرهاب, أحزاب, قنوات التوزيع), the codes unchanged; search
+folds hamzas, so a query typed either way finds the same.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from newswire.access.products import Product, matches, parse_urgency, validate_p
 from newswire.errors import BadInput, Unprocessable
 from newswire.formats.html import make_body
 from newswire.model import Concept, Dateline, Entity, NewsItem
+from newswire.text.normalize import normalize
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -107,6 +108,29 @@ def test_labels_and_unknown_codes():
     assert not taxonomy.known("medtop:99999999")
     assert not taxonomy.known("politics")
     assert taxonomy.known("medtop:20000030")  # retired in 2021, still in archived items
+
+
+# Labels IPTC's export spelt without their hamza (or misspelt), by code: (as shipped, right).
+SPELT = {
+    "medtop:04000000": ("اقتصاد، اعمال ومال", "اقتصاد، أعمال ومال"),
+    "medtop:20000045": ("اعلام جماهيري", "إعلام جماهيري"),
+    "medtop:20000784": ("تنظيم الاسرة", "تنظيم الأسرة"),
+    "medtop:20000103": ("ارهاب", "إرهاب"),
+    "medtop:20000565": ("اسلوب حياة", "أسلوب حياة"),
+    "medtop:20000651": ("احزب وحركات", "أحزاب وحركات"),
+    "medtop:20001289": ("قنوات التوزي", "قنوات التوزيع"),
+}
+
+
+def test_arabic_labels_are_spelt_right_and_normalise_as_the_bare_spelling():
+    for code, (bare, right) in SPELT.items():
+        assert taxonomy.label(code, "ar") == right, code
+        # Search folds hamzas: a query typed without them still matches the label.
+        if code not in ("medtop:20000651", "medtop:20001289"):  # misspelt, not hamza-less
+            assert normalize(bare) == normalize(right), code
+    labels = [taxonomy.label(c, "ar") for c in taxonomy._topics()]
+    for wrong in ("الاعمال", "الاعلام", "الاسرة", "الارهاب", "اعمال", "الطوارىء"):
+        assert not [t for t in labels if wrong in t.split()], wrong
 
 
 # --- matching: subjects ----------------------------------------------------------------
