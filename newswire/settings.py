@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 
 from newswire.errors import BadInput
 
@@ -171,6 +172,13 @@ SETTINGS: tuple[Setting, ...] = (
         " its readers find /tr/ from any page. A page's own language is offered on it too.",
     ),
     Setting(
+        "timezone",
+        "UTC",
+        "The time zone the editors' console shows and takes times in, an IANA name"
+        " (`Europe/Istanbul`, `Asia/Riyadh`), until an editor chooses another for their"
+        " browser; what is stored and sent stays UTC.",
+    ),
+    Setting(
         "public_contact",
         "",
         "How to reach the subscriptions desk, shown on the public /subscribe page: an"
@@ -332,6 +340,34 @@ def base_url_setting(name: str = "base_url") -> str:
     return value
 
 
+@cache
+def _zone_names() -> dict[str, str]:
+    from zoneinfo import available_timezones
+
+    names = {n.lower(): n for n in available_timezones()}
+    names["utc"] = "UTC"
+    return names
+
+
+def zone_name(value: str) -> str:
+    """The IANA name of the time zone ``value`` names, written as the database writes it
+    (``europe/istanbul`` is ``Europe/Istanbul``); ``""`` when it names none."""
+    return _zone_names().get(value.strip().lower(), "") if len(value) <= 64 else ""
+
+
+def timezone_setting(name: str = "timezone") -> str:
+    """A time zone's IANA name (``Europe/Istanbul``; ``UTC``)."""
+    value = setting(name)
+    found = zone_name(value)
+    if not found:
+        raise BadInput(
+            f"{BY_NAME[name].env}={value!r} is no time zone: give an IANA name such as"
+            " Europe/Istanbul, Asia/Riyadh or UTC",
+            field=name,
+        )
+    return found
+
+
 def flag_setting(name: str) -> bool:
     """A yes/no setting (yes, true, on, 1 / no, false, off, 0)."""
     value = setting(name).strip().lower()
@@ -383,3 +419,4 @@ class Settings:
     public_name: str = field(default_factory=lambda: setting("public_name"))
     public_contact: str = field(default_factory=lambda: setting("public_contact"))
     public_languages: tuple[str, ...] = field(default_factory=languages_setting)
+    timezone: str = field(default_factory=timezone_setting)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
+from newswire.errors import BadInput
+from newswire.settings import timezone_setting
 from newswire.web.console import routes as console
 from newswire.web.console import words as console_words
 from tests.console.conftest import Desk, csrf_of, post_form
@@ -150,3 +153,78 @@ def test_the_words_are_the_same_in_both_languages():
     for key in console_words.AR:
         fields = set(re.findall(r"{(\w+)}", console_words.AR[key]))
         assert fields == set(re.findall(r"{(\w+)}", console_words.EN[key])), key
+
+
+# --- the editor's time zone ------------------------------------------------------------------
+
+
+def _last_sunday(year: int, month: int) -> int:
+    last = (datetime(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return max(d for d in range(last - 6, last + 1) if datetime(year, month, d).weekday() == 6)
+
+
+def test_an_embargo_is_read_and_shown_in_the_editors_time_zone(desk: Desk):
+    """09:00 typed by an editor in Istanbul is stored as 06:00Z and shown back as 09:00
+    with the zone; the zone chosen is kept for the browser."""
+    year = datetime.now(UTC).year + 1
+    with desk.login() as c:
+        home = c.get("/console", params={"tz": "europe/istanbul"})  # written as IANA writes it
+        assert home.status_code == 200
+        assert re.search(r'<label for="f-embargo">[^<]*\(<bdi dir="ltr">Europe/Istanbul<', home.text)
+        data = {**GOOD, "headline": "حظر بتوقيت إسطنبول", "embargo": f"{year}-03-01T09:00"}
+        stored = post_form(c, "/console/items", {**data, "action": "publish"})
+        assert stored.status_code == 303, stored.text
+        page = c.get(stored.headers["location"]).text
+        item_id = re.search(r'<code dir="ltr">([^<]+)</code>', page).group(1)
+        assert f"{year}-03-01 09:00:00 UTC+03:00 Europe/Istanbul" in page
+        listed = c.get("/console").text.split(f'data-id="{item_id}"', 1)[1].split("</li>", 1)[0]
+        assert f"{year}-03-01 09:00:00 UTC+03:00 Europe/Istanbul" in listed
+        edit = c.get(stored.headers["location"].split("?")[0] + "/edit").text
+        assert f'value="{year}-03-01T09:00:00"' in edit
+        assert 'name="embargo_zone" value="Europe/Istanbul"' in edit
+    with desk.api() as api:
+        doc = api.get(f"/v1/items/{quote(item_id, safe='')}", params={"format": "ninjs"}).json()
+    assert doc["embargoedUntil"] == f"{year}-03-01T06:00:00Z"
+    with desk.login() as other:  # another browser: the deployment's zone, UTC
+        seen = other.get("/console").text
+        assert 'name="embargo_zone" value="UTC"' in seen
+        assert f"{year}-03-01 06:00:00 UTC" in seen.split(f'data-id="{item_id}"', 1)[1]
+
+
+def test_a_time_the_clock_skips_is_refused_beside_the_field(desk: Desk):
+    year = datetime.now(UTC).year + 1
+    gap = f"{year}-03-{_last_sunday(year, 3):02d}T02:30"  # Berlin: 02:00 -> 03:00
+    with desk.login() as c:
+        before = desk.item_count()
+        data = {**GOOD, "embargo": gap, "embargo_zone": "Europe/Berlin", "action": "publish"}
+        answer = post_form(c, "/console/items", data)
+        assert answer.status_code == 400
+        assert "لا وجود لها في Europe/Berlin" in field_error(answer.text, "embargo")
+        c.get("/console", params={"lang": "en"})
+        answer = post_form(c, "/console/items", data)
+        assert "does not exist in Europe/Berlin" in field_error(answer.text, "embargo")
+        assert desk.item_count() == before
+    # The hour shown twice when clocks go back is the later one: never lifted early.
+    twice = datetime(year, 10, _last_sunday(year, 10), 2, 30)
+    berlin = console.ZoneInfo("Europe/Berlin")
+    assert console.zones.to_utc(twice, berlin) == twice.replace(tzinfo=UTC) - timedelta(hours=1)
+    kept = twice.replace(tzinfo=UTC) - timedelta(hours=2)  # the earlier, stored: kept
+    assert console.zones.to_utc(twice, berlin, kept) == kept
+
+
+def test_a_zone_that_does_not_exist_is_refused(desk: Desk, monkeypatch):
+    with desk.login() as c:
+        answer = c.get("/console", params={"tz": "Mars/Olympus"})
+        assert answer.status_code == 400
+        assert "لا توجد منطقة زمنية بهذا الاسم: Mars/Olympus" in answer.text
+        assert "nw_tz" not in answer.headers.get("set-cookie", "")
+        data = {**GOOD, "embargo": "2099-01-01T09:00", "embargo_zone": "../../etc/passwd"}
+        answer = post_form(c, "/console/items", {**data, "action": "preview"})
+        assert answer.status_code == 400
+        assert "../../etc/passwd" in field_error(answer.text, "embargo")
+    monkeypatch.setenv("NEWSWIRE_TIMEZONE", "Asia/Ryadh")
+    with pytest.raises(BadInput) as refused:
+        timezone_setting()
+    assert refused.value.field == "timezone" and "Asia/Ryadh" in refused.value.detail
+    monkeypatch.setenv("NEWSWIRE_TIMEZONE", "asia/riyadh")
+    assert timezone_setting() == "Asia/Riyadh"

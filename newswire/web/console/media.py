@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from fastapi import Request
@@ -63,11 +64,13 @@ from newswire.web.console.routes import (
     _version,
     check_based_on,
     form_page,
+    form_zone,
     item_href,
     page,
     prefill,
     ui_lang,
     words,
+    zone_of,
 )
 from newswire.web.console.words import item_error
 from newswire.web.routing import Router
@@ -150,11 +153,11 @@ async def upload(request: Request) -> Response:
 
 async def _take(request: Request, fields: dict[str, str], file: UploadFile | None) -> Response:
     w = words(request)
-    form = {k: fields.get(k, "") for k in (*FIELDS, "language", "embargo")}
+    form = {k: fields.get(k, "") for k in (*FIELDS, "language", "embargo", "embargo_zone")}
     errors: dict[str, str] = {}
     embargo = None
     try:
-        embargo = _embargo(form["embargo"], w, None)
+        embargo = _embargo(form["embargo"], w, None, form_zone(form, w, zone_of(request)))
     except FormErrors as exc:
         errors.update(exc.errors)
     for name in FIELDS:
@@ -212,8 +215,8 @@ async def rendition(request: Request, item_id: str, version: str, name: str) -> 
 # --- a picture's or video's own fields ---------------------------------------------------
 
 
-def media_prefill(item: NewsItem, signal: str) -> dict[str, str]:
-    form = prefill(item, signal)
+def media_prefill(item: NewsItem, signal: str, zone: ZoneInfo) -> dict[str, str]:
+    form = prefill(item, signal, zone)
     form.update(caption=item.description, byline=item.byline, credit=item.credit)
     return form
 
@@ -237,15 +240,20 @@ def media_form_page(
     )
 
 
-def build_media(form: dict[str, str], w: dict[str, str], latest: NewsItem) -> NewsItem:
+def build_media(
+    form: dict[str, str], w: dict[str, str], latest: NewsItem, zone: ZoneInfo
+) -> NewsItem:
     """The next version of the media item ``latest`` with the form's fields, its files
-    the same; ``FormErrors`` naming every field at fault."""
+    the same, its embargo read in ``zone`` (``form_zone``); ``FormErrors`` naming every
+    field at fault."""
     errors: dict[str, str] = {}
     status = 0
     values: dict[str, Any] = {}
     readers: dict[str, Callable[[], object]] = {
         "urgency": lambda: _urgency(form.get("urgency", ""), w),
-        "embargo": lambda: _embargo(form.get("embargo", ""), w, latest.embargo_until),
+        "embargo": lambda: _embargo(
+            form.get("embargo", ""), w, latest.embargo_until, form_zone(form, w, zone)
+        ),
         "language": lambda: _language(form.get("language", ""), w),
         "added": lambda: _added(form, w),
     }
@@ -302,7 +310,9 @@ def caption_page(request: Request, item_id: str) -> Response:
         return RedirectResponse(f"{item_href(item_id)}/edit", 303, headers=sessions.HEADERS)
     signal = request.query_params.get("signal", "")
     return media_form_page(
-        request, media_prefill(latest.item, signal if signal in SIGNALS else "update"), latest
+        request,
+        media_prefill(latest.item, signal if signal in SIGNALS else "update", zone_of(request)),
+        latest,
     )
 
 
@@ -316,8 +326,8 @@ async def caption(request: Request, item_id: str) -> Response:
         if latest.item.type not in attach.MEDIA_TYPES:
             raise BadInput("not a picture or video: edit it on its edit page", field="id")
         try:
-            check_based_on(form, latest, w)
-            item = build_media(form, w, latest.item)
+            check_based_on(form, latest, w, zone_of(request))
+            item = build_media(form, w, latest.item, zone_of(request))
         except FormErrors as exc:
             return media_form_page(request, form, latest, exc.status, exc.errors)
         return append_enriched(store, [item], request.app.state.settings.enrich)
@@ -352,7 +362,8 @@ async def associations(request: Request, item_id: str) -> Response:
 
         def again(message: str, status: int = 422) -> Response:
             errors = {"media": message}
-            return form_page(request, prefill(story, "update"), status=status, errors=errors,
+            story_form = prefill(story, "update", zone_of(request))
+            return form_page(request, story_form, status=status, errors=errors,
                              latest=latest, attach_form=form)
 
         if verb == "attach":

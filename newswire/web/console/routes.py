@@ -20,8 +20,9 @@ Either way it passes ``check_item``, is stored with ``append_many`` and announce
 delivery with ``delivery.announce``, as the API does. Every POST carries the session's
 CSRF token (``sessions.check_csrf``).
 
-Rules of the console's own: embargo times are UTC (there is no time zone setting) and one
-in the past is refused, except the stored version's own kept by an update (an editor's
+Rules of the console's own: times are shown, and the embargo read, in the editor's time
+zone (``zones``: ``?tz=``, kept in a cookie, else the ``timezone`` setting), stored in UTC;
+an embargo in the past is refused, except the stored version's own kept by an update (an editor's
 slip must not publish early); a new item whose id is already stored is refused (409) and
 updated from its page; an update that changes nothing is refused; a withdrawn item is not
 updated or corrected (publish a new one); an edit form opened on a version that is no
@@ -37,6 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
+from zoneinfo import ZoneInfo
 
 import msgspec
 from fastapi import Request
@@ -62,12 +64,13 @@ from newswire.model import (
     language_tag,
     utcnow,
 )
+from newswire.settings import zone_name
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
 from newswire.validation import LANGUAGE_TAG, MAX_REASON, check_item, content_id, strip_unencodable
 from newswire.web import i18n, sessions, urls
-from newswire.web.console import about, attach
+from newswire.web.console import about, attach, zones
 from newswire.web.console.words import WORDS, item_error
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, require
@@ -130,21 +133,31 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     console's builds on); ``editor``: whether the account may use the console."""
     logged = _logged(request)
     editor = logged is not None and SCOPE in IMPLIES[logged.account.scope]
-    return sessions.render(
+    w = words(request)
+    zone = zones.editor_zone(request, w)
+    form = context.get("form")
+    chosen = zone_name(form.get("embargo_zone", "")) if isinstance(form, dict) else ""
+    answer = sessions.render(
         request,
         ENV,
         template,
         status,
-        w=words(request),
+        w=w,
         css=asset("portal.css"),
         console_css=asset("console.css"),
         editor=editor,
+        zone=zone.key,
+        form_zone=chosen or zone.key,
+        offered=zones.OFFERED,
         **context,
     )
+    zones.keep_choice(request, answer)
+    return answer
 
 
 def error_page(request: Request, exc: NewswireError) -> Response:
     w = words(request)
+    zones.fallback_zone(request)  # a bad ?tz= is this page's error, not its zone
     title = w.get(f"error_{exc.status}", w["error"])
     # A "not found" in the editor's language: the store's detail is English, for the API.
     detail = w.get(f"not_found_{exc.field}", w["not_found"]) if isinstance(exc, NotFound) else exc.detail
@@ -162,15 +175,20 @@ def item_href(item_id: str) -> str:
     return "/console/items/" + quote(item_id, safe=":@")
 
 
-def when_text(when: datetime | None) -> str:
-    return as_utc(when).strftime("%Y-%m-%d %H:%M:%S UTC") if when else ""
+def zone_of(request: Request) -> ZoneInfo:
+    """The editor's time zone (``zones.editor_zone``)."""
+    return zones.editor_zone(request, words(request))
+
+
+def when_text(when: datetime | None, zone: ZoneInfo) -> str:
+    return zones.show(when, zone)
 
 
 def iso(when: datetime | None) -> str:
     return as_utc(when).isoformat().replace("+00:00", "Z") if when else ""
 
 
-def entry(stored: Stored, now: datetime) -> dict[str, Any]:
+def entry(stored: Stored, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """What a list row, or a version row, shows of a stored version."""
     item = stored.item
     embargo = item.embargo_until
@@ -183,20 +201,20 @@ def entry(stored: Stored, now: datetime) -> dict[str, Any]:
         "version": item.version,
         "seq": stored.seq,
         "iso": iso(made),
-        "time": when_text(made),
+        "time": when_text(made, zone),
         "urgency": item.urgency,
         "signal": item.signal or "",
         "pubstatus": item.pubstatus,
         "withdrawn": item.pubstatus == "canceled",
         "embargoed": embargo is not None and as_utc(embargo) > now,
-        "lift": when_text(embargo),
+        "lift": when_text(embargo, zone),
         "lift_iso": iso(embargo),
     }
 
 
-def latest_entries(store: Store) -> list[dict[str, Any]]:
+def latest_entries(store: Store, zone: ZoneInfo) -> list[dict[str, Any]]:
     now = utcnow()
-    return [entry(s, now) for s in store.latest(limit=LATEST)]
+    return [entry(s, now, zone) for s in store.latest(limit=LATEST)]
 
 
 def subject_labels(item: NewsItem, lang: str) -> list[tuple[str, str]]:
@@ -227,10 +245,11 @@ def form_page(
         "preview": preview_of(request, preview, lang) if preview else None,
         "topics": [(c, taxonomy.label(c, lang)) for c in TOP_TOPICS if taxonomy.known(c)],
         "languages": languages,
-        "now": utcnow().strftime("%Y-%m-%d %H:%M"),
+        "now": when_text(utcnow(), zone_of(request))[:16],
     }
     if latest is None:
-        context.update(action="/console/items", entries=latest_entries(_store(request)))
+        entries = latest_entries(_store(request), zone_of(request))
+        context.update(action="/console/items", entries=entries)
         return page(request, "console_home.html", status, **context)
     href = item_href(latest.item.id)
     signal = form.get("signal", "")
@@ -257,7 +276,7 @@ def preview_of(request: Request, item: NewsItem, lang: str) -> dict[str, Any]:
         "ui": public.words,
         "ui_lang": public.ui,
         "ui_dir": public.ui_dir,
-        "embargo": when_text(item.embargo_until),
+        "embargo": when_text(item.embargo_until, zone_of(request)),
         "subjects": subject_labels(item, lang),
     }
 
@@ -348,19 +367,39 @@ def _urgency(value: str, w: dict[str, str]) -> int | None:
     return number
 
 
-def _embargo(value: str, w: dict[str, str], keep: datetime | None) -> datetime | None:
-    """A ``datetime-local`` value, taken as UTC (an offset typed with it is honoured)."""
+def form_zone(form: dict[str, str], w: dict[str, str], zone: ZoneInfo) -> ZoneInfo:
+    """The zone the form's embargo was typed in: the one its page said (``embargo_zone``,
+    a hidden field), else the editor's ``zone``."""
+    given = form.get("embargo_zone", "")
+    if not given:
+        return zone
+    name = zone_name(given)
+    if not name:
+        raise FormErrors({"embargo": w["err_zone"].format(zone=given[:64])}, 400)
+    return ZoneInfo(name)
+
+
+def _embargo(
+    value: str, w: dict[str, str], keep: datetime | None, zone: ZoneInfo = ZoneInfo("UTC")
+) -> datetime | None:
+    """A ``datetime-local`` value, taken in ``zone`` (an offset typed with it is honoured);
+    a time the clock skips there is refused (``zones.to_utc``)."""
     value = value.strip()
     if not value:
         return None
     try:
-        when = as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        typed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = zones.to_utc(typed, zone, keep) if typed.tzinfo is None else as_utc(typed)
         if when.microsecond:
             when = when.replace(microsecond=0) + timedelta(seconds=1)  # never lifted early
+    except zones.NoSuchTime:
+        gap = w["err_embargo_gap"].format(time=value.replace("T", " "), zone=zone.key)
+        raise FormErrors({"embargo": gap}, 400) from None
     except (ValueError, OverflowError):  # OverflowError: before year 1 or after 9999 in UTC
         raise FormErrors({"embargo": w["err_embargo"]}, 400) from None
     if when <= utcnow() and (keep is None or as_utc(keep) != when):
-        raise FormErrors({"embargo": w["err_embargo_past"].format(when=when_text(when))}, 400)
+        past = w["err_embargo_past"].format(when=when_text(when, zone))
+        raise FormErrors({"embargo": past}, 400)
     return when
 
 
@@ -398,10 +437,15 @@ def _language(value: str, w: dict[str, str]) -> str:
 
 
 def build(
-    form: dict[str, str], w: dict[str, str], max_bytes: int, latest: NewsItem | None
+    form: dict[str, str],
+    w: dict[str, str],
+    max_bytes: int,
+    latest: NewsItem | None,
+    zone: ZoneInfo = ZoneInfo("UTC"),
 ) -> NewsItem:
     """The item the form describes (given ``latest``, the next version of that item), or
-    ``FormErrors`` naming every field at fault at once."""
+    ``FormErrors`` naming every field at fault at once; its embargo is read in ``zone``
+    (``form_zone``)."""
     errors: dict[str, str] = {}
     status = 0
     values: dict[str, Any] = {}  # each reader's own: read back below
@@ -409,7 +453,10 @@ def build(
         "content": lambda: _content(form, w, max_bytes),
         "urgency": lambda: _urgency(form.get("urgency", ""), w),
         "embargo": lambda: _embargo(
-            form.get("embargo", ""), w, latest.embargo_until if latest is not None else None
+            form.get("embargo", ""),
+            w,
+            latest.embargo_until if latest is not None else None,
+            form_zone(form, w, zone),
         ),
         "subjects": lambda: _subjects(form, w),
         "language": lambda: _language(form.get("language", ""), w),
@@ -524,7 +571,7 @@ async def publish(request: Request) -> Response:
         store, w = _store(request), words(request)
         action = _action(form)
         try:
-            item = build(form, w, settings.max_item_bytes, None)
+            item = build(form, w, settings.max_item_bytes, None, zone_of(request))
         except FormErrors as exc:
             return form_page(request, form, status=exc.status, errors=exc.errors)
         if action == "preview":
@@ -551,6 +598,7 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
     """The item page: the version asked for (else the latest), every version, whether the
     public sees it (``entitlement.public_version``, the public site's own rule) and its links."""
     now = utcnow()
+    zone = zone_of(request)
     latest = history[-1]
     by_version = {s.item.version: s for s in history}
     asked = _version(request.query_params.get("version"))
@@ -572,14 +620,14 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
     lang = sessions.ui_lang(request, logged.account if logged else None)
     return {
         "item": shown.item,
-        "shown": entry(shown, now),
-        "latest": entry(latest, now),
-        "versions": [entry(s, now) for s in reversed(history)],
+        "shown": entry(shown, now, zone),
+        "latest": entry(latest, now, zone),
+        "versions": [entry(s, now, zone) for s in reversed(history)],
         "state": state,
         "public_href": urls.item_path(latest.item),
         "public_url": base.rstrip("/") + urls.item_path(latest.item),
         "api_url": f"{base}v1/items/{quote(latest.item.id, safe='')}",
-        "receipt": entry(receipt, now) if receipt else None,
+        "receipt": entry(receipt, now, zone) if receipt else None,
         "subjects": subject_labels(shown.item, lang),
         "annotations": about.rows(shown.item, lang, item_href),
         "href": item_href(latest.item.id),
@@ -610,9 +658,8 @@ def edit_page(request: Request, item_id: str) -> Response:
     if latest.item.type in attach.MEDIA_TYPES:  # its own form: no text, the same files
         target = f"{item_href(item_id)}/caption?signal={quote(signal)}"
         return RedirectResponse(target, 303, headers=sessions.HEADERS)
-    return form_page(
-        request, prefill(latest.item, signal if signal in SIGNALS else "update"), latest=latest
-    )
+    chosen = signal if signal in SIGNALS else "update"
+    return form_page(request, prefill(latest.item, chosen, zone_of(request)), latest=latest)
 
 
 def _editable(store: Store, item_id: str, w: dict[str, str]) -> Stored:
@@ -622,9 +669,10 @@ def _editable(store: Store, item_id: str, w: dict[str, str]) -> Stored:
     return latest
 
 
-def prefill(item: NewsItem, signal: str) -> dict[str, str]:
+def prefill(item: NewsItem, signal: str, zone: ZoneInfo) -> dict[str, str]:
     """The edit form holding ``item`` (top-level Media Topics ticked, others typed: the
-    source's and editors' subjects; the machine's are listed with the other annotations)."""
+    source's and editors' subjects; the machine's are listed with the other annotations),
+    its embargo in ``zone``."""
     codes = [q for c in item.subjects if c.creator != MACHINE and (q := taxonomy.qcode(c.code))]
     embargo = item.embargo_until
     form = {
@@ -633,7 +681,8 @@ def prefill(item: NewsItem, signal: str) -> dict[str, str]:
         "dateline": (item.dateline.text or item.dateline.place) if item.dateline else "",
         "body": "\n".join(item.body),
         "urgency": str(item.urgency) if item.urgency else "",
-        "embargo": as_utc(embargo).strftime("%Y-%m-%dT%H:%M:%S") if embargo else "",
+        "embargo": zones.local_input(embargo, zone) if embargo else "",
+        "embargo_zone": zone.key,
         "subjects": ", ".join(c for c in codes if c not in TOP_TOPICS),
         "language": item.language,
         "ednote": item.ednote,
@@ -644,7 +693,9 @@ def prefill(item: NewsItem, signal: str) -> dict[str, str]:
     return form
 
 
-def check_based_on(form: dict[str, str], latest: Stored, w: dict[str, str]) -> None:
+def check_based_on(
+    form: dict[str, str], latest: Stored, w: dict[str, str], zone: ZoneInfo
+) -> None:
     """``FormErrors`` (409) when the version the form was opened on (``based_on``) is no
     longer the latest: two editors correcting one item, or one in two tabs, would else
     each store a version made from the same one, the later silently undoing the other's
@@ -656,7 +707,7 @@ def check_based_on(form: dict[str, str], latest: Stored, w: dict[str, str]) -> N
     if not based or based == current:
         return
     form["based_on"] = current
-    when = when_text(latest.stored_at)
+    when = when_text(latest.stored_at, zone)
     message = w["err_changed"].format(version=current, when=when, based=based)
     raise FormErrors({"based_on": message}, 409)
 
@@ -673,8 +724,8 @@ async def edit(request: Request, item_id: str) -> Response:
         if latest.item.type in attach.MEDIA_TYPES:
             raise BadInput("a picture or video is edited on its caption page", field="id")
         try:
-            check_based_on(form, latest, w)
-            item = build(form, w, settings.max_item_bytes, latest.item)
+            check_based_on(form, latest, w, zone_of(request))
+            item = build(form, w, settings.max_item_bytes, latest.item, zone_of(request))
         except FormErrors as exc:
             return form_page(request, form, status=exc.status, errors=exc.errors, latest=latest)
         if action == "preview":

@@ -54,8 +54,15 @@ AR: dict[str, str] = {
     "urgency_none": "بلا تحديد",
     "urgency_help": "1 عاجل جدًا، 9 أدنى أهمية.",
     "embargo": "حظر النشر حتى",
-    "embargo_help": "بالتوقيت العالمي المنسق (UTC) لا بتوقيتك المحلي؛ الساعة الآن {now} UTC."
-    " اتركه فارغًا للنشر فورًا. لا يُقبل وقت مضى.",
+    "embargo_help": "بتوقيت {zone}؛ الساعة الآن {now} بهذا التوقيت. اتركه فارغًا للنشر فورًا."
+    " لا يُقبل وقت مضى.",
+    "zone": "المنطقة الزمنية",
+    "zone_set": "اعرض الأوقات بها",
+    "zone_help": "تُعرض الأوقات ويُقرأ وقت الحظر بهذه المنطقة، وتُحفظ بالتوقيت العالمي (UTC).",
+    "err_zone": "لا توجد منطقة زمنية بهذا الاسم: {zone}. اكتب اسمًا مثل Europe/Istanbul أو"
+    " Asia/Riyadh أو UTC.",
+    "err_embargo_gap": "الساعة {time} لا وجود لها في {zone} ذلك اليوم، إذ تُقدَّم الساعة فيه"
+    " (التوقيت الصيفي). اختر وقتًا قبلها أو بعدها.",
     "subjects_legend": "الموضوعات",
     "subjects": "رموز موضوعات IPTC أخرى",
     "subjects_help": "رموز IPTC Media Topic مفصولة بفواصل، مثل medtop:20000763 أو 20000763.",
@@ -90,7 +97,7 @@ AR: dict[str, str] = {
     "item_headline_needed": "العنوان مطلوب: لا يكفي عنوان من مسافات أو علامات غير مرئية.",
     "item_body_needed": "نص الخبر مطلوب (فقرة واحدة على الأقل).",
     "item_headline_long": "العنوان {limit} حرف على الأكثر.",
-    "item_embargo_late": "آخر وقت يقبله الحظر 9999-12-31T23:59:59 بالتوقيت العالمي.",
+    "item_embargo_late": "آخر وقت يقبله الحظر 9999-12-31T23:59:59 بالتوقيت العالمي (UTC).",
     "item_language_tag": "ليس رمز لغة صالحًا (BCP 47): {code}",
     "item_language_unknown": "لا لغة بهذا الرمز في ISO 639: {code}",
     "item_character": "في النص المحرف {code} ولا تحمله أي وثيقة XML: احذفه.",
@@ -182,7 +189,7 @@ AR: dict[str, str] = {
     "credit": "المصدر",
     "language_media_auto": "من العنوان والتعليق",
     "language_keep": "كما هي",
-    "embargo_upload_help": "بالتوقيت العالمي المنسق (UTC)؛ اتركه فارغًا للنشر فورًا.",
+    "embargo_upload_help": "بتوقيت {zone}؛ اتركه فارغًا للنشر فورًا.",
     "upload_button": "ارفع وانشر",
     "err_file": "اختر ملف صورة أو فيديو.",
     "err_upload": "لم يُقبل الملف ولم يُحفظ شيء: {detail}",
@@ -268,8 +275,15 @@ EN: dict[str, str] = {
     "urgency_none": "Not set",
     "urgency_help": "1 is flash, 9 the lowest.",
     "embargo": "Embargo until",
-    "embargo_help": "In UTC (Coordinated Universal Time), not your local time; it is {now}"
-    " UTC now. Leave it empty to publish at once. A time in the past is refused.",
+    "embargo_help": "In {zone} time; it is {now} there now. Leave it empty to publish at"
+    " once. A time in the past is refused.",
+    "zone": "Time zone",
+    "zone_set": "Show times in it",
+    "zone_help": "Times are shown, and the embargo read, in this zone; they are stored in UTC.",
+    "err_zone": "No time zone is named {zone}: write an IANA name such as Europe/Istanbul,"
+    " Asia/Riyadh or UTC.",
+    "err_embargo_gap": "{time} does not exist in {zone} that day: the clocks go forward then"
+    " (daylight saving time). Choose a time before or after it.",
     "subjects_legend": "Subjects",
     "subjects": "Other IPTC Media Topic codes",
     "subjects_help": "IPTC Media Topic codes, comma-separated: medtop:20000763 or 20000763.",
@@ -402,7 +416,7 @@ EN: dict[str, str] = {
     "credit": "Credit",
     "language_media_auto": "From the headline and caption",
     "language_keep": "As it is",
-    "embargo_upload_help": "In UTC; leave it empty to publish now.",
+    "embargo_upload_help": "In {zone} time; leave it empty to publish now.",
     "upload_button": "Upload and publish",
     "err_file": "Choose a picture or video file.",
     "err_upload": "The file was refused and nothing was stored: {detail}",
