@@ -146,6 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
         " becomes a dead letter (status failed) and its endpoint moves on.",
     ),
     Setting(
+        "webhook_keep_days",
+        "30",
+        "Days a webhook delivery is kept once delivered or given up (a dead letter): the"
+        " deliveries list and redelivery reach back this far. Each server removes older ones"
+        " at start and every hour (`newswire webhook purge` at once); a pending delivery is"
+        " never removed.",
+    ),
+    Setting(
         "webhook_allow_private",
         "no",
         "`yes` lets webhooks reach loopback, private and link-local addresses (tests, closed"
@@ -413,6 +421,7 @@ class Settings:
     webhook_timeout: float = field(default_factory=lambda: number_setting("webhook_timeout"))
     webhook_retry_base: float = field(default_factory=lambda: number_setting("webhook_retry_base"))
     webhook_retry_for: float = field(default_factory=lambda: number_setting("webhook_retry_for"))
+    webhook_keep_days: int = field(default_factory=lambda: int_setting("webhook_keep_days"))
     webhook_allow_private: bool = field(
         default_factory=lambda: flag_setting("webhook_allow_private")
     )

@@ -58,6 +58,7 @@ def install(app: FastAPI) -> None:
             retry_base=settings.webhook_retry_base,
             retry_for=settings.webhook_retry_for,
             allow_private=settings.webhook_allow_private,
+            keep_days=settings.webhook_keep_days,
         )
         state.webhooks = worker
         state.hub.on_changes.append(worker.notify)

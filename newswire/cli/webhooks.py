@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
 from newswire.errors import NewswireError
-from newswire.settings import flag_setting
+from newswire.settings import BY_NAME, flag_setting
 from newswire.store import Store
-from newswire.store.webhooks import STATUSES, stamp
+from newswire.store.webhooks import STATUSES, now, stamp
 
 webhook_app = typer.Typer(
     help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",
@@ -163,3 +164,29 @@ def webhook_redeliver(
     """Send a delivery again (a dead letter, or one its receiver lost)."""
     with_store(db, lambda store: store.webhooks.redeliver(delivery_id), create=False)
     err.print(f"delivery {delivery_id} is pending again", highlight=False)
+
+
+@webhook_app.command("purge")
+def webhook_purge(
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=1,
+            envvar=BY_NAME["webhook_keep_days"].env,
+            help="Keep the deliveries finished less than this many days ago.",
+        ),
+    ] = int(BY_NAME["webhook_keep_days"].default),
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Remove the deliveries delivered or given up (dead letters) more than --days days
+    ago, as a running server does every hour; pending ones are never removed. Prints how
+    many were removed."""
+    before = now() - timedelta(days=days)
+    removed: list[int] = []
+    with_store(db, lambda store: removed.append(store.webhooks.purge(before)), create=False)
+    err.print(
+        f"removed {removed[0]} webhook deliveries finished before {stamp(before)}"
+        f" (more than {days} days ago); pending ones and later ones are kept",
+        highlight=False,
+    )

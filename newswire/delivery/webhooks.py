@@ -16,6 +16,9 @@ the server restarts:
   attempt; then it is a dead letter (status ``failed``, redeliverable) and the endpoint
   moves on. Senders run concurrently, on one shared HTTP client: a slow or dead receiver
   holds up only its own endpoint.
+- the **purger** removes, when the server starts and every hour, the deliveries that were
+  delivered or given up more than ``webhook_keep_days`` ago: one row per delivery per
+  endpoint, they would otherwise outgrow the archive itself (``Webhooks.purge``).
 
 Receivers verify ``X-Newswire-Signature`` (an HMAC-SHA256 of the exact body with the
 endpoint's secret) and may deduplicate on ``X-Newswire-Delivery``, which stays the same
@@ -61,6 +64,8 @@ MIN_SECRET = 16
 MAX_SECRET = 1024
 MAX_URL = 2048
 MAX_BACKOFF = 3600.0
+PURGE_EVERY = 3600.0
+"""Seconds between two purges of finished deliveries by one process."""
 """Longest wait between two attempts, in seconds, however many failed before."""
 PAGE = 500
 SCAN = 5000
@@ -359,8 +364,10 @@ class WebhookWorker:
         retry_for: float = 86400.0,
         poll: float = 0.5,
         allow_private: bool = False,
+        keep_days: int = 30,
     ):
         self.allow_private = allow_private
+        self.keep = timedelta(days=keep_days)
         self.store, self.renderer = store, renderer
         self.metrics, self.meter = metrics, meter
         self.timeout, self.retry_base, self.retry_for = timeout, retry_base, retry_for
@@ -376,6 +383,7 @@ class WebhookWorker:
         endpoint added in this process says so, ``refresh``; one added by another
         process is found within ``poll``, its cursor where the log was when it was)."""
         self._enqueuer: asyncio.Task[None] | None = None
+        self._purger: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._stopping = False
         """``stop`` has begun: senders begin no delivery, and end once their own is done."""
@@ -402,6 +410,7 @@ class WebhookWorker:
             headers={"User-Agent": USER_AGENT},
         )
         self._enqueuer = asyncio.create_task(self._enqueue_loop(), name="webhooks.enqueue")
+        self._purger = asyncio.create_task(self._purge_loop(), name="webhooks.purge")
 
     async def stop(self) -> None:
         """Stop sending. No delivery is begun from now on, and those being sent are given
@@ -411,6 +420,11 @@ class WebhookWorker:
         sent is cut and stays in the outbox, to be sent again."""
         self._stopping = True
         tasks = [task for task, _ in self._senders.values()]
+        if self._purger is not None:
+            self._purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._purger
+            self._purger = None
         if self._enqueuer is not None:
             self._enqueuer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -459,6 +473,33 @@ class WebhookWorker:
             sender[1].set()
         else:
             self._new.set()
+
+    # --- the purger -----------------------------------------------------------------------
+
+    async def _purge_loop(self) -> None:
+        """Remove the deliveries finished more than ``keep`` ago, now and every
+        ``PURGE_EVERY`` seconds. Every process of every node does it: a purge another did
+        meanwhile leaves this one nothing to remove. A failure is logged once, and tried
+        again at the next round."""
+        failing = False
+        while True:
+            try:
+                removed = await run_in_threadpool(self.store.webhooks.purge, now() - self.keep)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if not failing:
+                    log.exception("removing old webhook deliveries failed; tried again in an hour")
+                failing = True
+            else:
+                failing = False
+                if removed:
+                    log.info(
+                        "removed %d webhook deliveries finished more than %d days ago",
+                        removed,
+                        self.keep.days,
+                    )
+            await asyncio.sleep(PURGE_EVERY)
 
     # --- the enqueuer ----------------------------------------------------------------------
 

@@ -21,6 +21,9 @@ import msgspec
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
+FINISHED: tuple[str, ...] = ("delivered", "failed")
+"""The statuses a delivery ends in: what ``Webhooks.purge`` removes once old enough."""
+PURGE_BATCH = 5_000
 
 
 class Webhook(msgspec.Struct, kw_only=True):
@@ -222,4 +225,14 @@ class Webhooks(Protocol):
         It goes out in its place in sequence order among the endpoint's waiting deliveries,
         with a fresh retry window.
         """
+        ...
+
+    def purge(self, before: datetime) -> int:
+        """Remove the deliveries that were delivered or given up (dead letters) before
+        ``before``, a batch of ``PURGE_BATCH`` at a time (each its own transaction, so a
+        first purge of a large outbox never holds the database for long); returns how many.
+        A pending delivery is never removed, however old. A finished delivery's time is
+        its ``next_attempt_at``: the end of the lease of its last attempt, within the
+        webhook timeout of when it was delivered or given up (the ``(status,
+        next_attempt_at)`` index finds them)."""
         ...

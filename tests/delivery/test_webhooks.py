@@ -32,6 +32,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.delivery.webhooks import retry_after
 from newswire.model import NewsItem
 from newswire.store import open_store
+from newswire.store.webhooks import Advance, Outgoing
 from tests.conftest import SEED
 from tests.helpers import Server, newswire, query, retry_until
 
@@ -185,6 +186,18 @@ def db(module_store_url) -> str:
         Product(name="english", access="full", languages=["en"]),
     ):
         store.products.add(product)
+    # An endpoint whose deliveries finished long ago (and one lately), before the server
+    # starts: the server's purge at start removes the old ones. Its subscriber is
+    # suspended, so that nothing later is sent to it.
+    store.subscribers.add(Subscriber(name="archived", products=["full-ar"]))
+    hook = store.webhooks.add("archived", "https://receiver.example/hook", SECRET, "ninjs")
+    rows = [Outgoing(seq, f"urn:test:archived:{seq}", 1, "item", "full", "full-ar", 1) for seq in (1, 2, 3)]
+    store.webhooks.advance([Advance(hook.id, hook.cursor, hook.cursor, rows)])
+    for delivery, days in zip(store.webhooks.deliveries(webhook=hook.id), (1.5, 35, 40), strict=True):
+        when = datetime.now(UTC) - timedelta(days=days)
+        assert store.webhooks.claim(delivery, when, when + timedelta(seconds=10))
+        assert store.webhooks.succeeded(delivery.id, 1, 200, when)
+    store.subscribers.set_status("archived", "suspended")
     store.close()
     return url
 
@@ -523,6 +536,26 @@ def test_dead_letters_are_listed_and_can_be_redelivered(make_module_store_url):
     finally:
         server.close()
         receiver.close()
+
+
+def test_finished_deliveries_are_purged_past_their_age_by_the_server_and_the_cli(
+    server, store, db
+):
+    def archived() -> list[int]:
+        return sorted(d.seq for d in store.webhooks.deliveries(subscriber="archived"))
+
+    # The server removed those finished 35 and 40 days ago when it started (the
+    # default keeps 30 days); the one of yesterday is kept.
+    retry_until(lambda: archived() == [3] or None, "the server's purge")
+    items = store.count()
+    # The command says what it removed; a bad age is refused, and removes nothing.
+    refused = newswire("webhook", "purge", "--days", "-1", db=db)
+    assert refused.returncode == 2 and "--days" in refused.stderr.decode()
+    assert archived() == [3]
+    done = newswire("webhook", "purge", "--days", "1", db=db)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "removed 1 webhook deliveries" in done.stderr.decode()
+    assert archived() == [] and store.count() == items  # the archive is kept
 
 
 def test_an_endpoint_registered_by_another_process_gets_everything_after_it(desk, store):

@@ -507,3 +507,31 @@ def test_a_released_claim_and_a_dead_letter_redelivered(store, hook):
         store.webhooks.redeliver("dl_nothing")
     with pytest.raises(NotFound):
         store.webhooks.delivery("dl_nothing")
+
+
+def test_a_purge_removes_finished_deliveries_past_their_age_and_nothing_else(store, hook):
+    store.webhooks.advance([Advance(hook.id, 1, 6, [outgoing(s) for s in range(2, 7)])])
+    old, young = now() - timedelta(days=40), now() - timedelta(days=2)
+    by_seq = {d.seq: d for d in store.webhooks.deliveries(webhook=hook.id)}
+
+    def finish(seq: int, when: datetime, delivered: bool) -> None:
+        d = by_seq[seq]
+        assert store.webhooks.claim(d, when, when + timedelta(seconds=10))
+        if delivered:
+            assert store.webhooks.succeeded(d.id, 1, 200, when)
+        else:
+            assert store.webhooks.failed(d.id, 1, 500, "down", None)  # a dead letter
+
+    finish(2, old, True)
+    finish(3, old, False)
+    finish(4, young, True)
+    finish(5, young, False)
+    # 6 stays pending, its first attempt long ago: it is still owed, whatever its age.
+    assert store.webhooks.claim(by_seq[6], old, old + timedelta(seconds=10))
+    archive = store.count()
+    assert store.webhooks.purge(now() - timedelta(days=30)) == 2
+    kept = {d.seq: d.status for d in store.webhooks.deliveries(webhook=hook.id)}
+    assert kept == {4: "delivered", 5: "failed", 6: "pending"}
+    assert store.webhooks.purge(now() - timedelta(days=30)) == 0
+    assert store.count() == archive == (1, 1)  # the items and versions are untouched
+    assert store.get("urn:before").item.id == "urn:before"

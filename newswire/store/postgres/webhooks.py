@@ -35,7 +35,17 @@ from newswire.store.rows import (
 )
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
-from newswire.store.webhooks import Advance, Delivery, Target, Webhook, enqueued, now, stamp
+from newswire.store.webhooks import (
+    FINISHED,
+    PURGE_BATCH,
+    Advance,
+    Delivery,
+    Target,
+    Webhook,
+    enqueued,
+    now,
+    stamp,
+)
 
 
 class PostgresWebhooks:
@@ -265,3 +275,20 @@ class PostgresWebhooks:
             ).rowcount:
                 raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
         return self.delivery(delivery_id)
+
+    def purge(self, before: datetime) -> int:
+        """Remove the deliveries delivered or given up before ``before`` (never a pending
+        one), a batch at a time; returns how many."""
+        removed = 0
+        for status in FINISHED:
+            while True:
+                with self._db.transaction() as cur:
+                    gone = cur.execute(
+                        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
+                        " WHERE status = %s AND next_attempt_at < %s LIMIT %s)",
+                        (status, stamp(before), PURGE_BATCH),
+                    ).rowcount
+                removed += gone
+                if gone < PURGE_BATCH:
+                    break
+        return removed

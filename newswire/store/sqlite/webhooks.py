@@ -35,7 +35,17 @@ from newswire.store.rows import (
     webhook_of,
 )
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.webhooks import Advance, Delivery, Target, Webhook, enqueued, now, stamp
+from newswire.store.webhooks import (
+    FINISHED,
+    PURGE_BATCH,
+    Advance,
+    Delivery,
+    Target,
+    Webhook,
+    enqueued,
+    now,
+    stamp,
+)
 
 
 class SQLiteWebhooks(Tables):
@@ -259,3 +269,20 @@ class SQLiteWebhooks(Tables):
             ).rowcount:
                 raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
         return self.delivery(delivery_id)
+
+    def purge(self, before: datetime) -> int:
+        """Remove the deliveries delivered or given up before ``before`` (never a pending
+        one), a batch at a time; returns how many."""
+        removed = 0
+        for status in FINISHED:
+            while True:
+                with write_transaction(self._db, self._lock) as cur:
+                    gone = cur.execute(
+                        "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+                        " WHERE status = ? AND next_attempt_at < ? LIMIT ?)",
+                        (status, stamp(before), PURGE_BATCH),
+                    ).rowcount
+                removed += gone
+                if gone < PURGE_BATCH:
+                    break
+        return removed
