@@ -199,3 +199,43 @@ def test_the_sitemap_names_no_address_of_2048_characters_or_more():
     locs = etree.fromstring(document).findall(f".//{{{syndication.SITEMAP_NS}}}loc")
     assert [loc.text for loc in locs] == ["https://agency.example/ar/news/urn:x:short"]
     assert all(len(loc.text) < 2048 for loc in locs)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio of two ``#rrggbb`` colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_public_and_portal_colours_keep_wcag_aa_contrast():
+    """Read from the style sheets themselves: text 4.5:1 on what it is set on, and the
+    focus ring 3:1 wherever a keyboard user's focus goes, the dark top bar too."""
+    import re
+    from pathlib import Path
+
+    import newswire.web
+
+    web = Path(newswire.web.__file__).parent
+    for sheet, bar in (("public/static/public.css", ".masthead"), ("portal/static/portal.css", ".top")):
+        css = (web / sheet).read_text(encoding="utf-8")
+        var = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-f]{6})", css))
+        var["white"] = "#ffffff"
+        text = [("ink", "paper"), ("muted", "paper"), ("link", "paper"), ("white", "brand"),
+                ("ink", "notice"), ("muted", "notice"), ("link", "notice"), ("white", "link")]
+        if "flash" in var:
+            text += [("white", "flash"), ("white", "urgent"), ("ink", "del"), ("ink", "ins")]
+        for fg, bg in text:
+            assert contrast(var[fg], var[bg]) >= 4.5, (sheet, fg, bg)
+        for bg in ("paper", "notice"):
+            assert contrast(var["focus"], var[bg]) >= 3, (sheet, bg)
+        # On the bar the ring is its own colour, else --focus (2.5:1 on --brand).
+        ring = re.search(re.escape(bar) + r" :focus-visible[^{]*\{\s*outline-color:\s*(#[0-9a-f]{3,6})", css)
+        colour = ring.group(1) if ring else var["focus"]
+        colour = "#" + "".join(c * 2 for c in colour[1:]) if len(colour) == 4 else colour
+        assert contrast(colour, var["brand"]) >= 3, (sheet, colour)
