@@ -199,6 +199,30 @@ def test_the_page_is_accessible_markup_without_javascript(web, seed):
     assert [s.get("type") for s in scripts] == ["application/ld+json"]  # data, no code
 
 
+@pytest.mark.usefixtures("everything")
+def test_each_page_has_the_structure_a_screen_reader_walks(web, seed):
+    """The home page (its subject sections), an item page and the subscribe page, as a
+    blind reader's screen reader walks them: the page's language and direction, one h1,
+    the landmarks named in the page's language, a skip link to something there, pictures
+    with alt text, headings that are only their words."""
+    for path in ("/ar/", page(seed["uri"]), "/subscribe"):
+        doc = html(web.get(path))
+        assert (doc.get("lang"), doc.get("dir")) == ("ar", "rtl"), path
+        assert len(doc.xpath("//h1")) == 1, path
+        assert len(doc.xpath("//main")) == 1 and doc.xpath("//footer"), path
+        [skip] = doc.xpath("//a[@class='skip']")
+        assert doc.xpath("//*[@id=$id]", id=skip.get("href")[1:]) == doc.xpath("//main"), path
+        assert [n.get("aria-label") for n in doc.xpath("//nav")] == ["التنقل الرئيسي", "اللغات"]
+        assert all(img.get("alt") is not None for img in doc.xpath("//img")), path
+        # A heading read out in a list of headings is its subject, not "سياسة سياسة — RSS":
+        # the feed link sits beside it.
+        for heading in doc.xpath("//h1 | //h2"):
+            assert not heading.xpath(".//a"), (path, heading.text_content())
+    home = html(web.get("/ar/"))
+    [feed] = home.xpath("//section[h2[@data-subject='medtop:11000000']]/a[@class='feed']")
+    assert feed.text_content() == "سياسة — RSS"  # named alone, out of its context too
+
+
 def test_opengraph_and_json_ld_news_article(web, seed):
     response = web.get(page(seed["uri"]))
     doc = html(response)

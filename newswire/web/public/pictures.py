@@ -150,5 +150,7 @@ def thumbnail(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
         "src": link(key, item, "thumbnail", day),
         "width": small.width,
         "height": small.height,
-        "alt": alt_text(item.description, item.headline),
+        # The caption, else nothing: the headline is the link beside the thumbnail, and a
+        # screen reader would say it twice; without a caption the picture is decoration.
+        "alt": alt_text(item.description),
     }
