@@ -71,6 +71,11 @@ def test_the_item_page_has_the_full_text_versions_and_downloads(world: World):
         assert f"{item_url(world.long_id)}?version=1" in page.text
         links = re.findall(r'href="[^"]*/download\?format=(\w+)', page.text)
         assert links == ["ninjs", "nitf", "text"]  # daily may use these three only
+        # The formats' names are English ("Agency plain text") on the Arabic page: said
+        # so, for a screen reader; the page's own words keep the page's language.
+        doc = lxml.html.fromstring(page.text)
+        downloads = doc.xpath("//section[@aria-labelledby='downloads-heading']//a")
+        assert [(a.get("lang"), a.get("dir")) for a in downloads] == [("en", "ltr")] * 3
         old = c.get(item_url(world.long_id), params={"version": 1})
         assert "وصول فرق الإغاثة" in old.text
         assert c.get(item_url(world.english_id)).status_code == 404  # not entitled: not there
@@ -212,7 +217,9 @@ def test_search_marks_the_matched_words(world: World):
             bad = c.get("/portal/search", params={"q": "المساعدات", "page": page})
             assert bad.status_code == 400, page
             assert bad.headers["content-type"].startswith("text/html"), page
-            assert '<p class="error" dir="auto">page: ' in bad.text, page
+            # The API's English sentence, said to be English: a screen reader on the
+            # Arabic page reads it with English sounds.
+            assert '<p class="error" lang="en" dir="ltr">page: ' in bad.text, page
         # A page past the last result says so and leads to the last page that has some.
         past = lxml.html.fromstring(
             c.get("/portal/search", params={"q": "المساعدات", "page": "99"}).text
@@ -222,6 +229,9 @@ def test_search_marks_the_matched_words(world: World):
         [link] = said.xpath("a")
         back = c.get(f"/portal/search{link.get('href')}")
         assert world.long_id in back.text and "<mark>" in back.text
+        # One page of results: no empty "pages" landmark for a screen reader to land in.
+        one = lxml.html.fromstring(back.text)
+        assert one.xpath("//ol[@class='hits']") and not one.xpath("//nav[@class='pages']")
 
 
 def test_an_item_under_embargo_is_nowhere_for_a_subscriber_without_early_delivery(world: World):
@@ -267,3 +277,31 @@ def test_an_items_text_takes_its_languages_direction_not_its_first_letters(world
     with world.login("reader@other.example") as c:
         english = c.get("/portal").text  # an English item on the Arabic interface
         assert re.search(r'lang="en" dir="ltr">Aid convoys', english)
+
+
+def test_each_page_has_the_structure_a_screen_reader_and_a_keyboard_walk(world: World):
+    """The wire, an item, search, topics, an error page and the login form, in Arabic: the
+    page's language and direction, one h1, a main landmark the skip link reaches, every
+    field with its label, every picture with alt text; an error the API says in English
+    is said to be English."""
+    with world.login("reader@daily.example") as c:
+        paths = ["/portal", item_url(world.long_id), "/portal/search?q=المساعدات",
+                 "/portal/topics", "/portal?urgency=zz"]
+        pages = [(p, c.get(p)) for p in paths]
+    with world.client() as anonymous:
+        pages.append(("/login", anonymous.get("/login")))
+    for path, answer in pages:
+        doc = lxml.html.fromstring(answer.text)
+        assert (doc.get("lang"), doc.get("dir")) == ("ar", "rtl"), path
+        assert len(doc.xpath("//h1")) == 1 and len(doc.xpath("//main")) == 1, path
+        [skip] = doc.xpath("//a[@class='skip']")
+        assert doc.xpath("//*[@id=$id]", id=skip.get("href")[1:]) == doc.xpath("//main"), path
+        labelled = set(doc.xpath("//label/@for"))
+        for field in doc.xpath("//input[not(@type='hidden')] | //select | //textarea"):
+            assert field.get("id") in labelled, (path, field.get("name"))
+        assert all(img.get("alt") is not None for img in doc.xpath("//img")), path
+    path, bad = pages[4]
+    assert bad.status_code == 400
+    [said] = lxml.html.fromstring(bad.text).xpath("//main//p[@class='error']")
+    assert "urgency" in said.text_content()
+    assert (said.get("lang"), said.get("dir")) == ("en", "ltr")

@@ -166,7 +166,12 @@ def thumbnail(
         return None
     item = stored.item
     if item.type in MEDIA_TYPES:
-        return picture(item, g.access)
+        # The row's headline is the picture's own, linked beside the thumbnail: alt text
+        # is the caption or nothing, or a screen reader says the headline twice.
+        own = picture(item, g.access)
+        if own is not None:
+            own["alt"] = alt_text(item.description)
+        return own
     for found, grant in _associated(store, principal, item, GALLERY):
         shown = picture(found.item, grant.access)
         if shown is not None:

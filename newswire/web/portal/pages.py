@@ -65,6 +65,9 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         exc.status,
         title=titles.get(exc.status, t["error"]),
         detail=error_detail(exc, t),
+        # A detail left untranslated is the API's English sentence: a screen reader reads
+        # it with English sounds only when the paragraph says it is English.
+        detail_lang=lang if isinstance(exc, NotFound) else "en",
     )
     response.headers.update(retry_headers(exc))
     return response

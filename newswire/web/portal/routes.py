@@ -217,7 +217,10 @@ async def search(
     except BadInput as exc:
         # The engine says why in English, for the API; the reader gets the query's rules.
         error = WORDS[lang]["bad_query"] if exc.field == "q" else exc.detail
-        return render(request, "portal_search.html", 400, results=None, error=error, **context)
+        return render(
+            request, "portal_search.html", 400, results=None, error=error,
+            error_lang=lang if exc.field == "q" else "en", **context,
+        )
     thumbs = await run_in_threadpool(
         search_thumbnails, _store(request), logged.principal, [h.id for h in results.hits]
     )
