@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from newswire.bus.base import Bus, Event, Kind, Overflow, Subscription
+from newswire.bus.base import Bus, Event, Kind, Lost, Overflow, Subscription
 from newswire.errors import BadInput
 
 # scheme -> "module:class"; a backend module is imported only when its scheme is used.
@@ -17,7 +17,7 @@ BACKENDS: dict[str, str] = {
     "nats": "newswire.bus.nats:NatsBus",
 }
 
-__all__ = ["BACKENDS", "Bus", "Event", "Kind", "Overflow", "Subscription", "open_bus"]
+__all__ = ["BACKENDS", "Bus", "Event", "Kind", "Lost", "Overflow", "Subscription", "open_bus"]
 
 
 def open_bus(url: str) -> Bus:

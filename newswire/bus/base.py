@@ -40,6 +40,9 @@ Contract, for every backend:
 - Every subscription has a bounded queue (default 10,000 events). When it overflows, the
   queued events are dropped and the next iteration raises ``Overflow``, which ends the
   subscription; the consumer resumes from its cursor through the store and subscribes again.
+- A backend that loses events it cannot give again (for NATS: its stream deleted and made
+  again, its consumer gone) drops what is queued and the next iteration raises ``Lost``, an
+  ``Overflow``: the consumer resumes from its cursor through the store, as after an overflow.
 - ``close()`` ends every subscription: their iteration stops once what is queued is taken.
 """
 
@@ -109,6 +112,21 @@ class Overflow(Unavailable):
         self.queue_size = queue_size
 
 
+class Lost(Overflow):
+    """The bus lost events it cannot give again (``reason``): resume from the cursor via
+    the store and subscribe again, as after an ``Overflow``."""
+
+    title = "Bus lost events"
+
+    def __init__(self, after: int, reason: str):
+        Unavailable.__init__(
+            self, f"{reason}; resume from seq {after} via the store", field="bus"
+        )
+        self.after = after
+        self.queue_size = 0
+        self.reason = reason
+
+
 class Subscription(AsyncIterator[Event]):
     """One subscriber's bounded queue of events, filled by the bus without ever waiting.
 
@@ -126,6 +144,7 @@ class Subscription(AsyncIterator[Event]):
         self._events: deque[Event] = deque()
         self._wakeup = asyncio.Event()
         self._overflowed = False
+        self._lost: str | None = None
         self._ended = False
         self._stopped = False
 
@@ -133,7 +152,7 @@ class Subscription(AsyncIterator[Event]):
 
     def push(self, event: Event) -> None:
         """Queue ``event`` if it is news; never blocks, never raises."""
-        if self._ended or self._overflowed or event.seq <= self._high:
+        if self._ended or self._overflowed or self._lost or event.seq <= self._high:
             return
         if len(self._events) >= self.queue_size:
             self._overflowed = True
@@ -141,6 +160,15 @@ class Subscription(AsyncIterator[Event]):
         else:
             self._high = event.seq
             self._events.append(event)
+        self._wakeup.set()
+
+    def lose(self, reason: str) -> None:
+        """Events were lost that the bus cannot give again: what is queued is dropped and
+        the next iteration raises ``Lost``; never blocks, never raises."""
+        if self._ended or self._overflowed or self._lost:
+            return
+        self._lost = reason
+        self._events.clear()
         self._wakeup.set()
 
     def end(self) -> None:
@@ -169,6 +197,9 @@ class Subscription(AsyncIterator[Event]):
             if self._overflowed and not self._stopped:
                 await self.aclose()
                 raise Overflow(self.after, self.queue_size)
+            if self._lost and not self._stopped:
+                await self.aclose()
+                raise Lost(self.after, self._lost)
             if self._events:
                 event = self._events.popleft()
                 self.after = event.seq
@@ -252,9 +283,10 @@ class Bus(Protocol):
         ...
 
     def status(self) -> str:
-        """``ready`` when a publish would reach the bus now, else why not (``closed``,
-        ``not connected``, ``reconnecting``): what ``GET /ready`` reports. Asks nothing
-        over the network: it says what the connection's state is."""
+        """``ready`` when a publish would reach the bus now and the bus delivers, else why
+        not (``closed``, ``not connected``, ``reconnecting``; for NATS ``resubscribing``
+        from a subscription ``Lost`` until one is made again): what ``GET /ready``
+        reports. Asks nothing over the network: it says what the bus knows of its state."""
         ...
 
 

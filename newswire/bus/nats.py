@@ -11,11 +11,22 @@ deliveries follow the same stream.
   its duplicate window (2 minutes by default). ``publish`` waits for JetStream's ack.
   One stream serves one store: a new store whose seq starts again at 1 needs a new
   stream (or two minutes' wait), or its first events are taken for duplicates.
-- A subscription is an ordered, ephemeral push consumer with ``DeliverPolicy.NEW``: it
-  receives the messages stored from its start on (``start()``, ``async with`` or the first
-  iteration), and the client keeps those with ``seq > after`` (and above the last yielded).
+- A subscription is an ephemeral push consumer with ``DeliverPolicy.NEW``: it receives the
+  messages stored from its start on (``start()``, ``async with`` or the first iteration),
+  and the client keeps those with ``seq > after`` (and above the last yielded).
   Our seq is not the stream's sequence, so there is no mapping to start from; older events
   are not replayed, which the contract leaves to the store.
+- A consumer can be lost under a running node: the stream deleted (and made again by the
+  next publish, here or on another node), the consumer deleted, a server restarted without
+  its storage or away longer than an idle consumer is kept. The bus checks that its
+  consumers are still there when the server announces a consumer deleted (its advisory),
+  when the connection comes back, when a publish finds the stream gone, and every
+  ``WATCH_EVERY`` seconds. A subscription whose consumer is gone, or whose consumer skipped
+  messages, ends with ``Lost`` (an ``Overflow``): its consumer resumes from the store and
+  subscribes again. Until a subscription is made again ``status()`` says ``resubscribing``;
+  the log says so once, and once when the bus is followed again. (An ordered consumer,
+  which the client re-makes by itself, went on waiting for the old stream's sequence:
+  after the stream was made again it delivered nothing, and nobody was told.)
 - Messages are handed from the NATS client's callback to the subscription's bounded queue
   without waiting; a consumer that falls behind gets ``Overflow``, as on the memory bus.
 
@@ -25,6 +36,7 @@ deliveries follow the same stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import re
@@ -52,6 +64,9 @@ TIMEOUT = 5.0
 """Seconds to wait for any one answer of the server (connect, ack, consumer creation)."""
 MAX_AGE = 24 * 3600.0
 """Seconds a message stays in a stream this bus creates."""
+WATCH_EVERY = 5.0
+"""Seconds between two checks that the consumers of live subscriptions are still there, for
+a loss no advisory told of (the server's advisories may be denied to this user)."""
 
 _STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
@@ -96,8 +111,13 @@ class NatsBus(FanOut):
         self._nc: Any = None
         self._js: Any = None
         self._connecting = asyncio.Lock()
-        self._listening: set[Any] = set()
-        """The NATS subscriptions feeding live subscriptions of ours."""
+        self._listening: dict[Any, weakref.ref[_NatsSubscription]] = {}
+        """The NATS subscriptions feeding live subscriptions of ours, and which."""
+        self._lost: str | None = None
+        """Why a subscription was lost, until one is made again: ``status()`` is not ready."""
+        self._check = asyncio.Event()
+        """Set to have the watcher check now that every consumer is still there."""
+        self._watcher: asyncio.Task[None] | None = None
         self._abandoned: list[Any] = []
         """NATS subscriptions whose subscription of ours was dropped unclosed, to end."""
 
@@ -118,7 +138,8 @@ class NatsBus(FanOut):
             except NoStreamResponseError:
                 # The stream is gone (deleted, or a NATS server that lost its storage) while
                 # this bus was connected: made again as on first use, or every publish would
-                # fail until the node restarted.
+                # fail until the node restarted. Every consumer went with it.
+                self._check.set()
                 await self._ensure_stream(js)
                 log.warning("%s: stream %r was gone: made again", self._where, self.stream)
                 await js.publish(
@@ -134,6 +155,11 @@ class NatsBus(FanOut):
 
     async def close(self) -> None:
         self._end_all()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         self._abandoned.extend(self._listening)
         self._listening.clear()
         await self._reap()
@@ -148,7 +174,9 @@ class NatsBus(FanOut):
         if nc is None:  # never connected yet, or the last try failed (delivery retries)
             return "not connected"
         if nc.is_connected:
-            return "ready"
+            # A subscription lost its consumer (its stream deleted, ...) and none is made
+            # again yet: this node is not woken by the others' publishes.
+            return "ready" if self._lost is None else "resubscribing"
         if nc.is_reconnecting:  # lost: the client keeps trying; publishes fail meanwhile
             return "reconnecting"
         return "not connected"
@@ -157,6 +185,8 @@ class NatsBus(FanOut):
 
     async def _jetstream(self) -> Any:
         """The JetStream context, connecting and making sure of the stream the first time."""
+        import nats.errors
+
         if self._closed:
             raise Unavailable("the bus is closed", field="bus")
         async with self._connecting:
@@ -171,6 +201,13 @@ class NatsBus(FanOut):
                 if self._closed:
                     await nc.close()
                     raise Unavailable("the bus is closed", field="bus")
+                with contextlib.suppress(nats.errors.Error):
+                    # The server says when a consumer of the stream is deleted (the stream
+                    # deleted with it): a hint to check ours now, not at the next round.
+                    await nc.subscribe(
+                        f"$JS.EVENT.ADVISORY.CONSUMER.DELETED.{self.stream}.*",
+                        cb=self._advised,
+                    )
                 self._nc, self._js = nc, js
         return self._js
 
@@ -193,6 +230,7 @@ class NatsBus(FanOut):
 
         async def reconnected() -> None:
             nonlocal said
+            self._check.set()  # consumers may have gone while the connection was down
             if said:
                 log.warning("%s: connected again", self._where)
             said = ""
@@ -253,16 +291,24 @@ class NatsBus(FanOut):
     async def _listen(self, subscription: _NatsSubscription) -> Any:
         """A NATS subscription feeding ``subscription`` (held weakly) from now on."""
         import nats.errors
-        from nats.js.api import DeliverPolicy
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+        from nats.js.errors import NotFoundError
 
         js = await self._jetstream()
         await self._reap()
         target = weakref.ref(subscription)
+        expected = 1  # the consumer's sequence of the next message
 
         async def deliver(msg: Any) -> None:
+            nonlocal expected
             receiver = target()
             if receiver is None:
                 return
+            delivered = msg.metadata.sequence.consumer
+            if delivered != expected:  # the consumer skipped some: they are not coming
+                receiver.lose(f"the consumer of stream {self.stream!r} skipped messages")
+                return
+            expected += 1
             try:
                 event = decode(msg.data)
             except BadInput as exc:
@@ -270,25 +316,91 @@ class NatsBus(FanOut):
                 return
             receiver.push(event)
 
-        try:
-            listening = await js.subscribe(
+        def consume() -> Any:
+            # Each message once, none acknowledged; the consumer's state in memory, as an
+            # ordered consumer's: one lost with its server is found missing and made again.
+            config = ConsumerConfig(
+                ack_policy=AckPolicy.NONE, max_deliver=1, num_replicas=1, mem_storage=True
+            )
+            return js.subscribe(
                 self.subject,
                 stream=self.stream,
                 cb=deliver,
-                ordered_consumer=True,
+                config=config,
                 deliver_policy=DeliverPolicy.NEW,
             )
+
+        try:
+            try:
+                listening = await consume()
+            except NotFoundError:
+                # The stream is gone (deleted, or a server that lost its storage) and no
+                # publish has made it again yet: made again here, as on first use.
+                await self._ensure_stream(js)
+                log.warning("%s: stream %r was gone: made again", self._where, self.stream)
+                listening = await consume()
         except (nats.errors.Error, OSError) as exc:
             raise Unavailable(
                 f"{self._where}: cannot subscribe: {_reason(exc)}", field="bus"
             ) from exc
-        self._listening.add(listening)
+        self._listening[listening] = target
+        if self._lost is not None:
+            log.warning("%s: stream %r is followed again", self._where, self.stream)
+            self._lost = None
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
         return listening
+
+    async def _advised(self, msg: Any) -> None:
+        """The server's advisory that a consumer of the stream was deleted."""
+        self._check.set()
+
+    async def _watch(self) -> None:
+        """Check that every live subscription's consumer is still there, every
+        ``WATCH_EVERY`` seconds and whenever something says one may be gone."""
+        while not self._closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._check.wait(), WATCH_EVERY)
+            self._check.clear()
+            await self._check_consumers()
+
+    async def _check_consumers(self) -> None:
+        import nats.errors
+        from nats.js.errors import NotFoundError
+
+        gone = []
+        for listening in tuple(self._listening):
+            try:
+                await listening.consumer_info()
+            except NotFoundError:
+                gone.append(listening)
+            except (nats.errors.Error, OSError, TimeoutError) as exc:
+                # Out of reach: the connection's state says so; checked again when it is back.
+                log.debug("%s: consumer info: %s", self._where, _reason(exc))
+                return
+        if not gone:
+            return
+        reason = (
+            f"the consumer following stream {self.stream!r} is gone (the stream or the "
+            "consumer deleted, or the server lost it)"
+        )
+        told = False
+        for listening in gone:
+            target = self._listening.pop(listening, None)
+            self._abandoned.append(listening)
+            subscription = target() if target is not None else None
+            if subscription is not None:
+                subscription.lose(reason)
+                told = True
+        if told and self._lost is None:
+            self._lost = reason
+            log.warning("%s: %s: resuming from the store and subscribing again", self._where, reason)
+        await self._reap()
 
     async def _unlisten(self, listening: Any) -> None:
         import nats.errors
 
-        self._listening.discard(listening)
+        self._listening.pop(listening, None)
         if self._nc is None or self._nc.is_closed:
             return
         try:
@@ -299,14 +411,12 @@ class NatsBus(FanOut):
     def _abandon(self, listening: Any) -> None:
         """Called when a subscription of ours is garbage collected without being closed."""
         if listening in self._listening:
-            self._listening.discard(listening)
+            del self._listening[listening]
             self._abandoned.append(listening)
 
     async def _reap(self) -> None:
         while self._abandoned:
-            listening = self._abandoned.pop()
-            self._listening.add(listening)
-            await self._unlisten(listening)
+            await self._unlisten(self._abandoned.pop())
 
 
 class _NatsSubscription(Subscription):

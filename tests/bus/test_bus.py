@@ -9,7 +9,7 @@ import anyio.lowlevel
 import msgspec
 import pytest
 
-from newswire.bus import Event, Overflow, open_bus
+from newswire.bus import Event, Lost, Overflow, open_bus
 from newswire.bus.base import decode, encode
 from newswire.bus.memory import MemoryBus
 from newswire.bus.nats import NatsBus
@@ -441,3 +441,38 @@ async def test_a_nats_stream_deleted_while_connected_is_made_again(bus):
     finally:
         await nc.close()
     assert decode(msg.data) == ev(2)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_nats_subscription_whose_stream_is_made_again_is_told_then_follows_it(
+    make_bus_url,
+):
+    """The stream deleted under a live subscription and made again by another node's
+    publish: the ordered consumer waited for the old stream's sequence and delivered
+    nothing more, with no one told. The subscription ends with ``Lost`` (what was
+    published meanwhile is the store's to give), and a new one gets every event after."""
+    import nats
+
+    url = make_bus_url()
+    here, there = open_bus(url), open_bus(url)
+    try:
+        subscription = here.subscribe()
+        await subscription.start()
+        await publish(there, 1)
+        assert [e.seq for e in await take(subscription, 1)] == [1]
+        nc = await nats.connect(here.server, connect_timeout=2, max_reconnect_attempts=1)
+        try:
+            await nc.jetstream(timeout=TIMEOUT).delete_stream(here.stream)
+        finally:
+            await nc.close()
+        await publish(there, 2, 3)  # makes the stream again
+        with anyio.fail_after(TIMEOUT), pytest.raises(Lost) as lost:
+            await anext(subscription)
+        assert isinstance(lost.value, Overflow) and lost.value.after == 1
+        async with here.subscribe(after=1) as again:
+            await publish(there, 4, 5)
+            assert [e.seq for e in await take(again, 2)] == [4, 5]
+    finally:
+        await here.close()
+        await there.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from newswire.bus import Event, open_bus
+from newswire.bus import Event, Lost, open_bus
 from newswire.errors import Unavailable
 from tests.helpers import free_port
 
@@ -31,3 +31,31 @@ async def test_a_nats_bus_without_its_server_is_not_connected(anyio_backend):
         assert bus.status() == "not connected"
     finally:
         await bus.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("backend", ["nats"], indirect=True)
+async def test_a_nats_bus_whose_consumer_is_lost_is_not_ready_until_it_subscribes_again(bus):
+    """A subscription's consumer deleted on the server (the stream deleted, an operator,
+    a server that lost its storage): the node is no longer woken by the others' publishes,
+    and ``/ready`` said so to no one. The bus is ``resubscribing`` from the loss until a
+    subscription is made again."""
+    import nats
+
+    subscription = bus.subscribe()
+    await subscription.start()
+    with anyio.fail_after(10):
+        await bus.publish(Event(seq=1, id="urn:test:status", version=1, kind="item"))
+        assert (await anext(subscription)).seq == 1
+    nc = await nats.connect(bus.server, connect_timeout=2, max_reconnect_attempts=1)
+    try:
+        js = nc.jetstream(timeout=5)
+        for consumer in await js.consumers_info(bus.stream):
+            await js.delete_consumer(bus.stream, consumer.name)
+    finally:
+        await nc.close()
+    with anyio.fail_after(10), pytest.raises(Lost):
+        await anext(subscription)
+    assert bus.status() == "resubscribing"
+    async with bus.subscribe(after=1):
+        assert bus.status() == "ready"
