@@ -221,6 +221,7 @@ class Server:
         if http is not None:
             command = ["-m", "uvicorn", "--factory", "newswire.api.app:create_app",
                        "--http", http, "--port", str(self.port), *args]
+        self.log_path = log
         self.log = log.open("wb") if log is not None else None
         self.proc = subprocess.Popen(
             [sys.executable, *command],
@@ -238,7 +239,7 @@ class Server:
 
     def _answers(self) -> bool:
         if self.proc.poll() is not None:
-            said = self.proc.stderr.read() if self.log is None else b"(see its log file)"
+            said = self.proc.stderr.read() if self.log_path is None else self.log_path.read_bytes()
             raise RuntimeError(f"server exited: {said.decode()}")
         try:
             return httpx.get(f"{self.url}/health", timeout=1).status_code == 200

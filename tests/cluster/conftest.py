@@ -66,7 +66,9 @@ class Cluster:
 
     def start(self, n: int, port: int | None = None) -> Server:
         env = {**self.env, "NEWSWIRE_SEARCH_INDEX": str(self.folder / f"node{n}.search")}
-        return Server(self.db, "--bus", self.bus, env=env, port=port)
+        # The log in a file, for a test to read (and a pipe nobody reads never fills).
+        log = self.folder / f"node{n}.log"
+        return Server(self.db, "--bus", self.bus, env=env, port=port, log=log)
 
     def close(self) -> None:
         for node in self.nodes:

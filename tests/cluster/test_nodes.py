@@ -405,6 +405,44 @@ def test_a_node_that_cannot_follow_its_bus_says_why_in_its_log(cluster, tmp_path
         node.close()
 
 
+def test_a_node_whose_stream_is_deleted_says_so_once_and_follows_the_new_one(cluster):
+    """An operator deletes the stream while the nodes run (or NATS comes back without its
+    storage), and a publish makes it again. A node's ordered consumer waited for the old
+    stream's sequence: the bus woke the node no more, its log said nothing and ``/ready``
+    said ready. The node says once that its consumer is gone, subscribes again (``/ready``:
+    200) and says so, and a stream on it gets what is published from then on."""
+    import asyncio
+
+    import nats
+
+    stream = cluster.bus.split("stream=", 1)[1].split("&", 1)[0]
+    node = cluster.nodes[1]
+    assert node.log_path is not None
+    before = len(node.log_path.read_text(errors="replace"))
+
+    def said() -> str:
+        return node.log_path.read_text(errors="replace")[before:]
+
+    async def delete_stream() -> None:
+        nc = await nats.connect(cluster.bus.split("?", 1)[0], connect_timeout=2)
+        try:
+            await nc.jetstream(timeout=5).delete_stream(stream)
+        finally:
+            await nc.close()
+
+    asyncio.run(delete_stream())
+    again = f"stream {stream!r} is followed again"
+    retry_until(lambda: again in said(), "the node to follow its stream again", GUARD)
+    assert said().count("is gone") == 1 and "Traceback" not in said(), said()
+    ready = httpx.get(f"{node.url}/ready", timeout=30)
+    assert ready.status_code == 200 and ready.json()["bus"] == "ready", ready.text
+    on_b = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
+    with desk(cluster, 0) as a:
+        seq = publish(a, arabic("urn:test:cluster:stream-deleted", 0))
+    assert on_b.wait_for(lambda _: on_b.seqs() == [seq], GUARD), on_b.seqs()
+    on_b.close()
+
+
 def test_long_polls_and_websockets_on_one_node_wake_for_what_the_other_stored(cluster):
     after = head_seq(cluster)
     with ws_connect(cluster.nodes[1].url, cluster.keys["alpha"], after=after) as ws:
