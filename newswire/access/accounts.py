@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Literal
@@ -248,36 +247,31 @@ class LoginLimiter:
     keys is empty; only failures take from it. A success refunds nothing: the bucket
     refills with time, as it does for the API's limits.
 
-    ``take_tokens`` refills ``per_minute`` tokens a minute; a bucket refilling ``limit``
-    per ``window`` is the same one asked with a clock running ``window / 60`` times
-    slower (``_clock``), its waits read back in real seconds. Buckets are named by a hash
-    of the key: the store keeps no email address or client address for this."""
+    Each bucket is a ``limit`` refilling every ``window`` seconds (``take_tokens``'s
+    ``period``), on the wall clock as every bucket: a bucket full again is removed from
+    the store (``forget_full_buckets``), and asking (``wait``) writes none. Buckets are
+    named by a hash of the key: the store keeps no email address or client address for
+    this."""
 
     def __init__(self, coordination: Coordination, limit: int = LOGIN_LIMIT, window: float = LOGIN_WINDOW):
         self.coordination = coordination
         self.limit, self.window = limit, window
-        self._scale = 60.0 / window
 
     def _bucket(self, key: str) -> str:
         return "login:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
-    def _clock(self, now: float | None) -> float:
-        return (time.time() if now is None else now) * self._scale
-
     def wait(self, keys: list[str], now: float | None = None) -> int:
         """Seconds until another attempt is allowed for all of ``keys`` (0: now). Reads
-        and writes the store: in a worker thread."""
-        clock = self._clock(now)
+        the store: in a worker thread."""
         # Asking for no token reads the bucket: the wait until one is there (<= 0: now).
         waits = [
-            self.coordination.take_tokens(self._bucket(key), self.limit, 0, clock).wait
+            self.coordination.take_tokens(self._bucket(key), self.limit, 0, now, self.window).wait
             for key in keys
         ]
-        longest = max(waits, default=0.0) / self._scale
+        longest = max(waits, default=0.0)
         return int(longest) + 1 if longest > 0 else 0
 
     def failed(self, keys: list[str], now: float | None = None) -> None:
         """A failed login: one from the bucket of each of ``keys`` (in a worker thread)."""
-        clock = self._clock(now)
         for key in keys:
-            self.coordination.take_tokens(self._bucket(key), self.limit, 1, clock)
+            self.coordination.take_tokens(self._bucket(key), self.limit, 1, now, self.window)

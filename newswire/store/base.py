@@ -412,18 +412,31 @@ class Leased(NamedTuple):
 
 
 def take(
-    tokens: float, at: float, per_minute: int, want: int, now: float
+    tokens: float, at: float, size: int, want: int, now: float, period: float = 60.0
 ) -> tuple[float, Leased]:
-    """A token bucket that held ``tokens`` at ``at``, refilled until ``now`` and up to
-    ``want`` tokens taken from it: the tokens it holds then, and what was taken
-    (``Coordination.take_tokens``; each backend reads and writes the bucket)."""
-    rate = per_minute / 60.0
-    # A clock that went back refills nothing; the bucket never holds more than a minute's
-    # allowance (a limit lowered since is applied at once).
-    tokens = min(float(per_minute), tokens + max(0.0, now - at) * rate)
+    """A token bucket of ``size`` refilling ``size`` every ``period`` seconds, that held
+    ``tokens`` at ``at``, refilled until ``now`` and up to ``want`` tokens taken from it:
+    the tokens it holds then, and what was taken (``Coordination.take_tokens``; each
+    backend reads and writes the bucket)."""
+    rate = size / period
+    # A clock that went back refills nothing; the bucket never holds more than its size
+    # (a limit lowered since is applied at once). Rounded to a billionth: the token due
+    # at an instant is there at that instant, whatever the sums' rounding (0.1 + 0.9).
+    tokens = min(float(size), round(tokens + max(0.0, now - at) * rate, 9))
     granted = min(want, int(tokens))
     tokens -= granted
     return tokens, Leased(granted, 0.0 if granted else (1.0 - tokens) / rate)
+
+
+def full_at(tokens: float, size: int, now: float, period: float = 60.0) -> float:
+    """When a bucket holding ``tokens`` at ``now`` is full again, if nothing takes from
+    it: from then on its row decides nothing (a bucket not found is a full one), and
+    ``Coordination.forget_full_buckets`` removes it."""
+    return now + max(0.0, size - tokens) * period / size
+
+
+FORGET_BATCH = 1000
+"""Buckets removed by one ``Coordination.forget_full_buckets`` (one short transaction)."""
 
 
 LOG = "log"
@@ -463,11 +476,20 @@ class Coordination(Protocol):
       as a key's last use). A process caching principals drops them when it moves.
       ``vocabulary`` moves on every change editors make to the authority file
       (``newswire.store.vocabulary``); a process holding the vocabulary reads it again.
-    - ``take_tokens(who, per_minute, want)`` takes up to ``want`` whole tokens from the
-      bucket of ``who``, shared by every process: it holds at most ``per_minute`` tokens
-      and refills continuously at ``per_minute`` a minute. It returns the tokens granted
-      (0 to ``want``) and, when none, the seconds until one is due. Atomic: two processes
-      never get the same token.
+    - ``take_tokens(who, size, want, period=60)`` takes up to ``want`` whole tokens
+      from the bucket of ``who``, shared by every process: it holds at most ``size``
+      tokens and refills continuously, ``size`` every ``period`` seconds (by default a
+      minute: ``size`` is a rate a minute). It returns the tokens granted (0 to ``want``)
+      and, when none, the seconds until one is due. Atomic: two processes never get the
+      same token. ``now`` is the wall clock (``time.time()``), for every bucket alike.
+      Asking for none (``want`` 0) only reads: it writes nothing, and makes no row for a
+      bucket that has none (a bucket not found is full). Each row keeps when its bucket
+      is full again.
+    - ``forget_full_buckets(now, limit)`` removes up to ``limit`` buckets full again by
+      ``now`` (their rows decide nothing: a bucket not found is a full one) and returns
+      how many; by an index, however many rows the table holds. The server asks it every
+      ``BUCKETS_SWEEP_SECONDS``, so the rows left by callers who never come back (made-up
+      emails flooding a login form) do not pile up.
     - ``secret(name)`` is a random value of ``SECRET_BYTES`` bytes made the first time it
       is asked for and the same for every process and node ever after (two asking at once
       get the same one): what the deployment signs with (signed media URLs). It never
@@ -480,8 +502,10 @@ class Coordination(Protocol):
     def secret(self, name: str) -> bytes: ...
 
     def take_tokens(
-        self, who: str, per_minute: int, want: int, now: float | None = None
+        self, who: str, size: int, want: int, now: float | None = None, period: float = 60.0
     ) -> Leased: ...
+
+    def forget_full_buckets(self, now: float | None = None, limit: int = FORGET_BATCH) -> int: ...
 
 
 class SearchDocuments(Protocol):

@@ -364,6 +364,23 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         CREATE TRIGGER versions_insert_counted AFTER INSERT ON versions
             BEGIN UPDATE counts SET n = n + 1 WHERE name = 'versions'; END;
         """,
+    ),    Migration(
+        16,
+        "rate buckets: when each is full again, so that full ones are removed",
+        # Every login attempt left a bucket for the email typed and one for the client
+        # address, and nothing removed them: made-up emails grew the table for ever. A
+        # bucket full again decides nothing (one not found is full): ``full_at`` says
+        # when, on the wall clock, and its index finds those to remove however many rows
+        # there are. Login buckets kept ``at`` on a clock 15 times slower (their 15
+        # minutes' window, ``LoginLimiter``); it is the wall clock now, as for every
+        # bucket, and those rows are brought to it. A bucket refills within its window
+        # (a minute for the API's): when its row was written and a window are enough.
+        """
+        ALTER TABLE rate_buckets ADD COLUMN full_at REAL NOT NULL DEFAULT 0;
+        UPDATE rate_buckets SET at = at * 15, full_at = at * 15 + 900 WHERE who LIKE 'login:%';
+        UPDATE rate_buckets SET full_at = at + 60 WHERE who NOT LIKE 'login:%';
+        CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at);
+        """,
     ),
 )
 

@@ -133,9 +133,10 @@ def test_a_refused_caller_costs_no_database_work_until_a_token_is_due(store, oth
     limiter.take("who", 1)
     with pytest.raises(TooManyRequests):
         limiter.take("who", 1)
-    # The store would give a token now (another process, its clock a minute ahead, filled
-    # the bucket again), but this process knows none is due for a minute and does not ask.
-    other.coordination.take_tokens("who", 1, 0, time.time() + 60)
+    # The store would give a token now (another process, its clock a minute ahead, found
+    # the bucket full again and removed it), but this process knows none is due for a
+    # minute and does not ask.
+    assert other.coordination.forget_full_buckets(time.time() + 60) == 1
     assert other.coordination.take_tokens("who", 1, 0).wait == 0  # a whole token waits
     with pytest.raises(TooManyRequests):
         limiter.spend("who", 1)

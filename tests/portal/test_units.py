@@ -137,6 +137,31 @@ def test_failed_logins_through_one_process_count_against_another(store_url):
         two.close()
 
 
+def test_failed_logins_leave_no_row_once_their_buckets_are_full_again(store_url):
+    """Made-up emails flooding a login form leave rows only while they could still
+    refuse someone: once refilled, the server's sweep removes them; a lockout still
+    running stays and still refuses; asking whether one may try writes nothing."""
+    store = open_store(store_url)
+    try:
+        limiter = LoginLimiter(store.coordination, limit=3, window=60.0)
+        now = 1_000_000.0
+        for n in range(30):  # one failure each: full again 20 s later (3 a minute)
+            limiter.failed([f"email:made-up-{n}@x.y", f"ip:10.0.{n}.1"], now)
+        victim = ["email:victim@b.c", "ip:5.6.7.8"]
+        for n in range(3):
+            limiter.failed(victim, now + 15 + n)
+        assert limiter.wait(victim, now + 20) == 16  # locked out
+        assert store.coordination.forget_full_buckets(now + 20) == 60
+        assert len(query(store_url, "SELECT who FROM rate_buckets")) == 2  # the victim's
+        assert limiter.wait(victim, now + 20) == 16  # still locked out
+        assert limiter.wait(["email:made-up-0@x.y", "ip:10.0.0.1"], now + 20) == 0
+        for n in range(10):
+            assert limiter.wait([f"email:asking-{n}@x.y", "ip:9.9.9.9"], now + 20) == 0
+        assert len(query(store_url, "SELECT who FROM rate_buckets")) == 2
+    finally:
+        store.close()
+
+
 def test_passwords_and_sessions():
     stored = hashed("a-good-long-password")
     assert stored.startswith("$argon2id$")

@@ -150,3 +150,24 @@ def test_the_counts_of_items_and_versions_are_kept_not_counted(tmp_path):
     assert other.count() == (4, 6)
     other.close()
     store.close()
+
+
+def test_buckets_full_again_are_found_by_their_index(tmp_path):
+    """Removing the rate buckets full again reads an index, not the whole table: a
+    table a flood of made-up logins made big costs the sweep no more than a small one."""
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    for n in range(20):
+        store.coordination.take_tokens(f"who {n}", 6, 1, 1_000_000.0 + n)
+    db = store._db  # type: ignore[attr-defined]
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        assert store.coordination.forget_full_buckets(1_000_015.0) == 6
+    finally:
+        db.set_trace_callback(None)
+    sweeping = [sql for sql in statements if "rate_buckets" in sql]
+    plans = [d for sql in sweeping for *_, d in db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    assert len(sweeping) == 2 and plans, statements
+    assert [d for d in plans if d.startswith("SCAN")] == [], plans
+    assert any("rate_buckets_full_at" in d for d in plans), plans
+    store.close()

@@ -8,8 +8,10 @@
   without a query, so it may be asked every few milliseconds.
 - the ``access`` generation, moved by row triggers on products, subscribers, API keys,
   accounts and sessions (the SQLite store's list, ``migrations.ACCESS_CHANGES``).
-- ``rate_buckets``: one token bucket per subscriber shared by every process and node;
-  taking tokens locks the bucket's row for the read-compute-write.
+- ``rate_buckets``: one token bucket per subscriber (or agency key, or login key) shared
+  by every process and node; taking tokens locks the bucket's row for the
+  read-compute-write. A bucket full again is removed (``forget_full_buckets``), found by
+  its ``full_at`` (migration 14).
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ import psycopg
 from psycopg import pq
 
 from newswire.model import utcnow
-from newswire.store.base import EVERYTHING, NOTHING, SECRET_BYTES, Leased, iso, take
+from newswire.store.base import (
+    EVERYTHING,
+    FORGET_BATCH,
+    NOTHING,
+    SECRET_BYTES,
+    Leased,
+    full_at,
+    iso,
+    take,
+)
 from newswire.store.postgres.database import Database, present
 from newswire.store.postgres.migrations import CHANNEL
 
@@ -142,27 +153,47 @@ class PostgresCoordination:
         return bytes(value)
 
     def take_tokens(
-        self, who: str, per_minute: int, want: int, now: float | None = None
+        self, who: str, size: int, want: int, now: float | None = None, period: float = 60.0
     ) -> Leased:
         now = time.time() if now is None else now
+        if want == 0:
+            # Asking only reads: no lock, and no row for a bucket that has none (a full
+            # one), so asking costs nothing of the disk.
+            row = self._db.one("SELECT tokens, at FROM rate_buckets WHERE who = %s", (who,))
+            tokens, at = (float(size), now) if row is None else row
+            return take(tokens, at, size, 0, now, period)[1]
         with self._db.transaction() as cur:
             # A bucket is worth no disk flush: a crash loses at most the last moments of
             # it (a few tokens given back), and a request waits on no fsync for it.
             cur.execute("SET LOCAL synchronous_commit = off")
             # A new bucket starts full; then its row is locked until this commits, so two
-            # processes never read the same tokens.
-            cur.execute(
-                "INSERT INTO rate_buckets (who, tokens, at) VALUES (%s, %s, %s)"
-                " ON CONFLICT (who) DO NOTHING",
-                (who, float(per_minute), now),
-            )
-            tokens, at = present(
+            # processes never read the same tokens. A full bucket removed between the two
+            # (``forget_full_buckets``) is started again.
+            found = None
+            while found is None:
                 cur.execute(
+                    "INSERT INTO rate_buckets (who, tokens, at, full_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (who) DO NOTHING",
+                    (who, float(size), now, now),
+                )
+                found = cur.execute(
                     "SELECT tokens, at FROM rate_buckets WHERE who = %s FOR UPDATE", (who,)
                 ).fetchone()
-            )
-            tokens, leased = take(tokens, at, per_minute, want, now)
+            tokens, leased = take(found[0], found[1], size, want, now, period)
             cur.execute(
-                "UPDATE rate_buckets SET tokens = %s, at = %s WHERE who = %s", (tokens, now, who)
+                "UPDATE rate_buckets SET tokens = %s, at = %s, full_at = %s WHERE who = %s",
+                (tokens, now, full_at(tokens, size, now, period), who),
             )
         return leased
+
+    def forget_full_buckets(self, now: float | None = None, limit: int = FORGET_BATCH) -> int:
+        now = time.time() if now is None else now
+        with self._db.transaction() as cur:
+            cur.execute("SET LOCAL synchronous_commit = off")
+            # A bucket another process is taking from (its row locked) is left to it.
+            cur.execute(
+                "DELETE FROM rate_buckets WHERE who IN (SELECT who FROM rate_buckets"
+                " WHERE full_at <= %s LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (now, limit),
+            )
+            return cur.rowcount

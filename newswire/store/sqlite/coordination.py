@@ -11,8 +11,9 @@ database file; they coordinate through it rather than through a server of their 
 - the ``access`` generation, moved by triggers (migration 10) whenever a product,
   subscriber, API key, account or session changes in a way that may change what a caller
   may do: caches of keys and principals are dropped when it moves;
-- ``rate_buckets``: one token bucket per subscriber (or agency key) shared by every
-  process, from which each process leases a few tokens at a time.
+- ``rate_buckets``: one token bucket per subscriber (or agency key, or login key) shared
+  by every process, from which each process leases a few tokens at a time; a bucket full
+  again is removed (``forget_full_buckets``), found by its ``full_at`` (migration 16).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ import threading
 import time
 
 from newswire.model import utcnow
-from newswire.store.base import EVERYTHING, NOTHING, SECRET_BYTES, Leased, iso, take
+from newswire.store.base import (
+    EVERYTHING,
+    FORGET_BATCH,
+    NOTHING,
+    SECRET_BYTES,
+    Leased,
+    full_at,
+    iso,
+    take,
+)
 from newswire.store.sqlite.connection import Tables, write_transaction
 
 
@@ -87,18 +97,44 @@ class SQLiteCoordination(Tables):
         return value
 
     def take_tokens(
-        self, who: str, per_minute: int, want: int, now: float | None = None
+        self, who: str, size: int, want: int, now: float | None = None, period: float = 60.0
     ) -> Leased:
         now = time.time() if now is None else now
+        if want == 0:
+            # Asking only reads: no write lock, and no row for a bucket that has none (a
+            # full one), so asking costs nothing of the disk.
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT tokens, at FROM rate_buckets WHERE who = ?", (who,)
+                ).fetchone()
+            tokens, at = (float(size), now) if row is None else row
+            return take(tokens, at, size, 0, now, period)[1]
         with write_transaction(self._db, self._lock) as cur:
             row = cur.execute(
                 "SELECT tokens, at FROM rate_buckets WHERE who = ?", (who,)
             ).fetchone()
-            tokens, at = (float(per_minute), now) if row is None else row
-            tokens, leased = take(tokens, at, per_minute, want, now)
+            tokens, at = (float(size), now) if row is None else row
+            tokens, leased = take(tokens, at, size, want, now, period)
             cur.execute(
-                "INSERT INTO rate_buckets (who, tokens, at) VALUES (?, ?, ?)"
-                " ON CONFLICT (who) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
-                (who, tokens, now),
+                "INSERT INTO rate_buckets (who, tokens, at, full_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (who) DO UPDATE SET tokens = excluded.tokens, at = excluded.at,"
+                " full_at = excluded.full_at",
+                (who, tokens, now, full_at(tokens, size, now, period)),
             )
         return leased
+
+    def forget_full_buckets(self, now: float | None = None, limit: int = FORGET_BATCH) -> int:
+        now = time.time() if now is None else now
+        # Looking first takes no write lock: most rounds find nothing to remove.
+        with self._lock:
+            if not self._db.execute(
+                "SELECT 1 FROM rate_buckets WHERE full_at <= ? LIMIT 1", (now,)
+            ).fetchone():
+                return 0
+        with write_transaction(self._db, self._lock) as cur:
+            cur.execute(
+                "DELETE FROM rate_buckets WHERE rowid IN"
+                " (SELECT rowid FROM rate_buckets WHERE full_at <= ? LIMIT ?)",
+                (now, limit),
+            )
+            return cur.rowcount
