@@ -13,17 +13,26 @@ What this means for a subscriber: its requests across all processes never exceed
 limit. Tokens leased by one process and not spent there (its client went to another
 process) wait there for its next request: at most ``lease_size`` per process, so a client
 may see its first 429 up to that many requests early, never late.
+
+A bucket full again decides nothing (one not found is full): the server removes those
+rows every ``BUCKETS_SWEEP_SECONDS`` (``sweep_buckets``), so the table holds the buckets
+in use, not one for every caller ever seen.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
+
 from newswire.errors import TooManyRequests
+from newswire.store.base import FORGET_BATCH
 
 if TYPE_CHECKING:
     from newswire.store.base import Coordination
@@ -31,6 +40,14 @@ if TYPE_CHECKING:
 LEASE_SHARE = 20
 """A lease is at most 1/LEASE_SHARE of the allowance (with two processes, a client whose
 requests alternate between them is refused after at least 90% of its limit)."""
+
+
+BUCKETS_SWEEP_SECONDS = 60.0
+"""How often a server removes the buckets full again (``sweep_buckets``)."""
+SWEEP_BATCHES = 100
+"""Batches of ``FORGET_BATCH`` a sweep removes at most; a flood's rest waits a round."""
+
+log = logging.getLogger(__name__)
 
 
 def lease_size(per_minute: int) -> int:
@@ -106,3 +123,23 @@ def _over(who: str, per_minute: int, wait: float) -> TooManyRequests:
         retry_after=seconds,
         field="Authorization",
     )
+
+
+async def sweep_buckets(coordination: Coordination) -> None:
+    """Remove the buckets full again every ``BUCKETS_SWEEP_SECONDS``, for as long as the
+    server runs, in short transactions of ``FORGET_BATCH``. A round that fails (the
+    database busy or out of reach) is said once and tried again the next round: the
+    rows wait, deciding nothing."""
+    failing = False
+    while True:
+        await asyncio.sleep(BUCKETS_SWEEP_SECONDS)
+        try:
+            for _ in range(SWEEP_BATCHES):
+                if await run_in_threadpool(coordination.forget_full_buckets) < FORGET_BATCH:
+                    break
+        except Exception as exc:
+            if not failing:
+                log.warning("removing the rate buckets full again failed: %s; tried again later", exc)
+            failing = True
+            continue
+        failing = False

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from newswire import __version__, logs
-from newswire.access.limits import RateLimiter
+from newswire.access.limits import RateLimiter, sweep_buckets
 from newswire.access.principals import Principals
 from newswire.api import (
     admin,
@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         for start in app.state.on_start:
             await start(app)
         flusher = asyncio.create_task(_flush_usage(meter, principals, store, metrics))
+        sweeper = asyncio.create_task(sweep_buckets(store.coordination))
         shared = app.state.shared_metrics
         snapshots = asyncio.create_task(_snapshots(shared, hub)) if shared is not None else None
         try:
@@ -222,9 +223,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             for stop in app.state.on_stop:
                 with contextlib.suppress(Exception):
                     await stop(app)
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            for task in (flusher, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await herald.stop()
             await hub.stop()
             await searching.stop()
