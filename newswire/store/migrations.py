@@ -364,7 +364,8 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         CREATE TRIGGER versions_insert_counted AFTER INSERT ON versions
             BEGIN UPDATE counts SET n = n + 1 WHERE name = 'versions'; END;
         """,
-    ),    Migration(
+    ),
+    Migration(
         16,
         "rate buckets: when each is full again, so that full ones are removed",
         # Every login attempt left a bucket for the email typed and one for the client

@@ -407,7 +407,8 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' triggers (what /ready answers).';
         CREATE INDEX items_language_seq ON items (language, latest_seq);
         """,
-    ),    Migration(
+    ),
+    Migration(
         14,
         "rate buckets: when each is full again, so that full ones are removed",
         # As SQLite's migration 16: a bucket full again decides nothing, and nothing
