@@ -97,7 +97,7 @@ def test_the_seed_is_politics_or_conflict():
     [
         # Named in the article's language, Arabic, as IPTC names them.
         ("JA-sport-681-20170306", SPORT, "رياضة"),
-        ("AL-economy-139-20180301", ECONOMY, "اقتصاد، اعمال ومال"),
+        ("AL-economy-139-20180301", ECONOMY, "اقتصاد، أعمال ومال"),
     ],
 )
 def test_held_out_sport_and_economy(article_id, code, name):
