@@ -572,6 +572,13 @@ class Store(Protocol):
         """When the next embargo still to be lifted ends (None: none is waiting)."""
         ...
 
+    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
+        """How many latest versions whose embargo ends at ``since`` or later wait for
+        their lift, and when the first of them ends (None: none waits). ``since`` bounds
+        the read to the embargoes still to come (``/metrics`` asks at every scrape): a
+        caller that knows when the next embargo ends (``next_embargo``) passes no later."""
+        ...
+
     def withdraw(self, item_id: str, reason: str) -> Receipt:
         """Store a version of ``item_id`` that withdraws it (pubstatus canceled)."""
         ...

@@ -168,6 +168,12 @@ class Webhooks(Protocol):
         """Endpoints with a pending delivery due by ``at`` (for the worker's poll)."""
         ...
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many deliveries are pending (waiting, failing and retried, or in flight),
+        and the earliest time one of them is due (None: none is pending). One read of
+        the index on (status, next_attempt_at): ``/metrics`` asks at every scrape."""
+        ...
+
     def head(self, webhook_id: str) -> Target | None:
         """The delivery an endpoint must send next, or None when it has nothing to send.
 

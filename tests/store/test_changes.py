@@ -152,3 +152,17 @@ def test_held_is_decided_to_the_second():
     assert held(version, datetime(2030, 1, 1, 11, 59, 59, tzinfo=UTC))
     assert not held(version, datetime(2030, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC))
     assert not held(msgspec.structs.replace(version, embargo_until=None), NOW)
+
+
+def test_embargoes_waiting_are_counted_from_a_time_on(store):
+    assert store.embargoes_waiting(NOW) == (0, None)
+    store.append(item("urn:w:past", embargo_until=NOW - timedelta(hours=1)))  # not held
+    store.append(embargoed("urn:w:two", hours=2))
+    store.append(embargoed("urn:w:one", hours=1))
+    store.append(embargoed("urn:w:gone", hours=0.5))
+    store.withdraw("urn:w:gone", "legal")  # never lifted: not waiting
+    assert store.embargoes_waiting(NOW) == (2, NOW + timedelta(hours=1))
+    # From a later time on: only those ending then or after (the caller knows none earlier).
+    assert store.embargoes_waiting(NOW + timedelta(hours=1.5)) == (1, NOW + timedelta(hours=2))
+    store.lift_due(NOW + timedelta(hours=1))
+    assert store.embargoes_waiting(NOW) == (1, NOW + timedelta(hours=2))

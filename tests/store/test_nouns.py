@@ -445,6 +445,17 @@ def test_two_nodes_advancing_one_endpoint_enqueue_once(store, other, hook):
     assert store.webhooks.due(datetime(2000, 1, 1, tzinfo=UTC)) == set()
 
 
+def test_the_backlog_counts_pending_deliveries_and_the_first_due(store, hook):
+    assert store.webhooks.backlog() == (0, None)
+    store.webhooks.advance([Advance(hook.id, 1, 3, [outgoing(2), outgoing(3)])])
+    count, first = store.webhooks.backlog()
+    assert count == 2 and first is not None and first <= now()
+    head = store.webhooks.head(hook.id).delivery
+    assert store.webhooks.claim(head, now(), now())
+    assert store.webhooks.succeeded(head.id, 1, 200, now())
+    assert store.webhooks.backlog()[0] == 1  # delivered: no longer waiting
+
+
 def test_two_nodes_advancing_at_once_enqueue_once(store, other, hook):
     barrier = threading.Barrier(2)
     results: list[dict] = []

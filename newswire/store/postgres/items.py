@@ -248,6 +248,10 @@ class Items:
         )
         return time_of(row[0]) if row and row[0] else None
 
+    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
+        count, first = present(self._db.one(_WAITING, (iso(since),)))
+        return count, time_of(first) if first else None
+
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         if not language:
             return self._stored(
@@ -319,6 +323,16 @@ class Items:
         value: int
         (value,) = present(self._db.one("SELECT value FROM log_sequence"))
         return value
+
+
+_WAITING = (
+    # A range of the index on embargo_until (the embargoes from ``since`` on), not the
+    # whole of it: every embargo ever set stays in that index once lifted.
+    "SELECT count(*), min(v.embargo_until) FROM versions v JOIN items i"
+    " ON i.latest_seq = v.seq WHERE v.embargo_until >= %s"
+    " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
+    " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
+)
 
 
 def _append_batch(

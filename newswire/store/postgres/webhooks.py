@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.base import Args, Row
+from newswire.store.base import Args, Row, time_at
 from newswire.store.postgres.database import Database, present
 from newswire.store.rows import (
     DELIVERY_COLUMNS,
@@ -145,6 +145,14 @@ class PostgresWebhooks:
                 (stamp(at),),
             )
         }
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """Pending deliveries and the earliest due (the index on status, next_attempt_at)."""
+        rows = self._read(
+            "SELECT count(*), min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        )
+        count, first = rows[0]
+        return count, time_at(first) if first else None
 
     # --- the outbox: sending -----------------------------------------------------------
 

@@ -213,6 +213,11 @@ class Items:
             ).fetchone()
         return time_of(row[0]) if row and row[0] else None
 
+    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
+        with self._lock:
+            row = self._db.execute(_WAITING, (iso(since),)).fetchone()
+        return row[0], time_of(row[1]) if row[1] else None
+
     def withdraw(self, item_id: str, reason: str) -> Receipt:
         history = self.versions(item_id)
         if history[-1].item.pubstatus == "canceled":
@@ -318,6 +323,16 @@ class Items:
                 " coalesce((SELECT max(seq) FROM lifts), 0))"
             ).fetchone()
         return row[0] or 0
+
+
+_WAITING = (
+    # A range of the index on embargo_until (the embargoes from ``since`` on), not the
+    # whole of it: every embargo ever set stays in that index once lifted.
+    "SELECT count(*), min(v.embargo_until) FROM versions v JOIN items i"
+    " ON i.latest_seq = v.seq WHERE v.embargo_until >= ?"
+    " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
+    " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
+)
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:

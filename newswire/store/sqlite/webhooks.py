@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newswire.errors import NotFound
-from newswire.store.base import Args
+from newswire.store.base import Args, time_at
 from newswire.store.rows import (
     DELIVERY_COLUMNS,
     WEBHOOK_COLUMNS,
@@ -139,6 +139,14 @@ class SQLiteWebhooks(Tables):
                 (stamp(at),),
             )
         }
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """Pending deliveries and the earliest due (the index on status, next_attempt_at)."""
+        rows = self._read(
+            "SELECT count(*), min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        )
+        count, first = rows[0]
+        return count, time_at(first) if first else None
 
     # --- the outbox: sending -----------------------------------------------------------
 
