@@ -173,23 +173,23 @@ async def at_parse(
     from newswire.api.protocol import Protocol
 
     protocol, data = connected(app, Protocol, target, headers)
-    counted = app.state.metrics.answered_at_parse
-    before = counted._value.get()
+    counted = app.state.traffic.at_parse
+    before = counted()
     protocol.data_received(data)
-    if counted._value.get() != before + 1:
+    if counted() != before + 1:
         return None
     best, clean, tries = float("inf"), 0, 0
     step = min(n, 5000)  # within one lease of the key's tokens (16,667 at 1,000,000 a minute)
     while clean < rounds and tries < 4 * rounds:
         tries += 1
-        before = counted._value.get()
+        before = counted()
         start = time.thread_time()
         for i in range(step):
             protocol.data_received(data)
             if i % 100 == 99:
                 await asyncio.sleep(0)
         spent = (time.thread_time() - start) / step
-        if counted._value.get() - before == step:
+        if counted() - before == step:
             best, clean = min(best, spent), clean + 1
             continue
         # The key's tokens in memory ran out: one request went the ASGI way to lease more

@@ -26,16 +26,19 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import Message, Receive, Scope, Send
 
 import msgspec
 
 from newswire.errors import BadInput
+
+T = TypeVar("T")
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("newswire_request_id", default=None)
 """The id of the request being handled (None outside one)."""
@@ -117,14 +120,14 @@ class Timed:
 
 
 async def logged(
-    handle: ASGIApp, scope: Scope, receive: Receive, send: Send
-) -> None:
+    handle: Callable[[Scope, Receive, Send], Awaitable[T]], scope: Scope, receive: Receive, send: Send
+) -> T:
     """``handle(scope, receive, send)``, then an access line: when the response is done
-    (for a stream, when it ends), with how long it took."""
-    timed = Timed(send)
+    (for a stream, when it ends), with how long it took. ``handle``'s result."""
+    timed = send if isinstance(send, Timed) else Timed(send)
     start = time.perf_counter()
     try:
-        await handle(scope, receive, timed)
+        return await handle(scope, receive, timed)
     finally:
         client = scope.get("client")
         query = scope.get("query_string", b"").decode("latin-1")

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from time import perf_counter
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +29,7 @@ from newswire.api import (
     revalidate,
     search,
     stream,
+    traffic,
     upload,
     usage,
     vocabulary,
@@ -85,6 +87,8 @@ class NewswireApp(FastAPI):
 
     access_log = False
     """Write an access line per request (the ``access_log`` setting)."""
+    traffic: traffic.Traffic
+    """The requests answered, by route and status (``state.traffic``)."""
     _based = False
     """The renderer's base URL is set (from the first request, without ``base_url``)."""
     PROBES = frozenset({"/health", "/ready", "/metrics"})
@@ -96,19 +100,33 @@ class NewswireApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.access_log:
-                await logs.logged(self._http, scope, receive, send)
-            else:
-                await self._http(scope, receive, send)
+            # Counted by route and status (``newswire.api.traffic``) however it is answered.
+            timed = logs.Timed(send)
+            start = perf_counter()
+            route: str | None = None
+            status = 500  # the application failed before answering: the server answers 500
+            try:
+                if self.access_log:
+                    route = await logs.logged(self._http, scope, receive, timed)
+                else:
+                    route = await self._http(scope, receive, timed)
+                status = 499  # it returned without answering: the client went away first
+            finally:
+                if route is None:
+                    route = traffic.route_of(scope)
+                self.traffic.observe(
+                    scope["method"], route, timed.status or status, perf_counter() - start
+                )
             return
         if kind == "websocket":
             logs.begin(scope["headers"])  # for the lines it logs; its answer is not tagged
         await super().__call__(scope, receive, send)
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> str | None:
         """An HTTP request, under its request id: the fast paths put ``X-Request-Id`` in
         the headers they build (no wrapper on their ``send``); every other answer gets it
-        from ``logs.Tagged``."""
+        from ``logs.Tagged``. The template of the route a fast path answered; None: FastAPI
+        routed it (``traffic.route_of``)."""
         rid = logs.begin(scope["headers"])
         path, method = scope["path"], scope["method"]
         if not self._based and path not in self.PROBES:
@@ -118,29 +136,30 @@ class NewswireApp(FastAPI):
             self._based = True
         if path == "/v1/stream" and method in ("GET", "HEAD"):
             await stream.serve_stream(self, scope, receive, send)
-            return
+            return traffic.STREAM
         if path == "/v1/feed" and method == "GET" and await feed.serve_feed(
             self, scope, receive, send
         ):
-            return
+            return traffic.FEED
         if path == "/v1/search" and method == "GET" and await search.serve_search(
             self, scope, receive, revalidate.Revalidated(send, scope)
         ):
-            return
+            return traffic.SEARCH
         if path == "/v1/items" and method == "POST" and await items.serve_post(
             self, scope, receive, send
         ):
-            return
+            return traffic.ITEMS
         if path.startswith("/v1/items/") and method in ("GET", "HEAD"):
             if "/renditions/" in path:
                 if await media.serve_rendition(self, scope, receive, send):
-                    return
+                    return traffic.RENDITION
             elif await items.serve_item(self, scope, receive, send):
-                return
+                return traffic.ITEM
         tagged: Send = logs.Tagged(send, rid)
         if method in ("GET", "HEAD") and path.startswith("/v1/"):
             tagged = revalidate.Revalidated(tagged, scope)  # an ETag where none is made
         await super().__call__(scope, receive, tagged)
+        return None
 
     def shutting_down(self) -> None:
         """uvicorn has begun to shut down (``newswire.api.protocol.Protocol.shutdown``):
@@ -249,6 +268,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     state = app.state
     state.settings, state.store, state.bus = settings, store, bus
     state.metrics, state.meter, state.renderer = metrics, meter, renderer
+    state.traffic = app.traffic = traffic.Traffic()
+    metrics.registry.register(app.traffic)
     principals = state.principals = Principals(store)
     state.identifying = {}  # header -> its principal being read (``auth.identify_again``)
     histories = state.histories = Histories(store)

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import logging
 import re
+from time import perf_counter
 from typing import Any
 from urllib.parse import unquote
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from newswire import logs
+from newswire.api.traffic import answered_route
 from newswire.delivery.waiters import content_type, header_allowed
 
 log = logging.getLogger("newswire.api")
@@ -50,7 +52,7 @@ class Protocol(HttpToolsProtocol):
     _app: Any = None
     """The ``NewswireApp`` (found behind uvicorn's middleware), or False: another one."""
     _counted: Any = None
-    """Its ``newswire_http_answered_at_parse`` counter."""
+    """Its ``Traffic.answered_at_parse`` (``newswire_http_requests_total``)."""
     _answered = False
     """The request being parsed was answered at its headers: its end is ignored."""
     _begun = False
@@ -101,7 +103,7 @@ class Protocol(HttpToolsProtocol):
         if app is None:  # once per connection: the application is the server's
             app = self._app = _newswire(self.app)
             if app is not False:
-                self._counted = app.state.metrics.answered_at_parse
+                self._counted = app.state.traffic.answered_at_parse
         if app is False or self.limit_concurrency is not None:
             return False
         cycle = self.cycle
@@ -120,6 +122,7 @@ class Protocol(HttpToolsProtocol):
             if name in _BODY:
                 return False
         raw_path, _, query = url.partition(b"?")
+        start = perf_counter()
         try:
             path = raw_path.decode("ascii")
             if "%" in path:  # as uvicorn makes the scope's path
@@ -147,7 +150,7 @@ class Protocol(HttpToolsProtocol):
         else:  # a page of 300 KB: copying it costs more than a second write
             self.transport.write(b"".join(parts))
             self.transport.write(body)
-        self._counted.inc()
+        self._counted(answered_route(path), status, perf_counter() - start)
         self._answered = True
         if not keep_alive:
             self.transport.close()

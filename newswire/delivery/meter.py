@@ -173,12 +173,6 @@ class Metrics:
             "Item versions stored through the HTTP API.",
             registry=self.registry,
         )
-        self.answered_at_parse = PromCounter(
-            "newswire_http_answered_at_parse",
-            "Requests answered from memory as soon as they were parsed, before any of the"
-            " ASGI application ran (kept feed pages, items, small files: newswire.api.protocol).",
-            registry=self.registry,
-        )
         self.feed_waiting = Gauge(
             "newswire_feed_waiting",
             "Long polls of the feed waiting now for the log to move.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import socket
 
 import pytest
@@ -22,6 +23,7 @@ from newswire.delivery.renderer import rendition_path
 from newswire.model import NewsItem, Rendition
 from newswire.store import open_store
 from tests.api.test_media_api import jpeg
+from tests.delivery.wire import ARABIC, NINJS, ninjs_doc
 from tests.helpers import Server, make_key, metric, newswire, retry_until
 
 TEXT = "urn:test:protocol:text"
@@ -47,6 +49,7 @@ def wire(module_store_url):
         assert done.returncode == 0, done.stderr.decode()
     keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser", "few")}
     keys["revoked"] = make_key(db, "--subscriber", "full")
+    keys["desk"] = make_key(db, "--scope", "publish", "--name", "DESK")
     store, blobs = open_store(db), blobs_for(db)
     try:
         store.append(NewsItem(
@@ -327,3 +330,59 @@ def test_a_request_line_in_raw_utf8_reads_as_its_percent_encoding(wire):
     status, _ = raw_get(ours, key, "/ar/غير-موجود".encode())
     status_encoded, _ = raw_get(ours, key, b"/ar/%D8%BA%D9%8A%D8%B1-%D9%85%D9%88%D8%AC%D9%88%D8%AF")
     assert status == status_encoded == 404
+
+
+def requests(server: Server, method: str, route: str, status: int) -> float:
+    return metric(server.url, "newswire_http_requests_total", method=method, route=route,
+                  status=str(status))
+
+
+def test_requests_are_counted_by_route_template_and_status_however_answered(wire):
+    """``newswire_http_requests_total`` and the durations: a request answered at parse
+    (a 304), by a fast path ahead of FastAPI (a POST), by a documented route (a page, a
+    404 of it) and by no route (``other``) each count once, under its route's template."""
+    ours, _, keys, _ = wire
+    kinds = [
+        ("GET", "/v1/feed", 304), ("POST", "/v1/items", 201), ("GET", "/v1/formats", 200),
+        ("GET", "other", 404), ("GET", "/v1/items/{item_id}", 404),
+        ("GET", "/v1/items/{item_id}/versions", 200),
+    ]
+    before = {kind: requests(ours, *kind) for kind in kinds}
+    timed_before = metric(ours.url, "newswire_http_request_duration_seconds_count",
+                          method="GET", route="/v1/feed")
+    page = fetch(ours, keys["full"], "/v1/feed?limit=1")
+    etag, asked = page.getheader("etag"), 0
+
+    def at_parse_304() -> bool:  # once the key and the page are in memory
+        nonlocal asked
+        counted = answers(ours)
+        assert fetch(ours, keys["full"], "/v1/feed?limit=1", **{"If-None-Match": etag}).status == 304
+        asked += 1
+        return answers(ours) > counted
+
+    retry_until(at_parse_304, "a 304 answered as the request was parsed")
+    with ours.client(keys["desk"]) as desk:
+        doc = ninjs_doc("urn:test:protocol:counted", "خبر", ARABIC, "ar")
+        assert desk.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
+    assert fetch(ours, keys["full"], "/v1/formats").status == 200
+    assert fetch(ours, keys["full"], "/no/such/path").status == 404
+    assert fetch(ours, keys["full"], "/v1/items/urn:test:protocol:none").status == 404
+    assert fetch(ours, keys["full"], f"/v1/items/{TEXT}/versions").status == 200
+    moved = {kind: requests(ours, *kind) - before[kind] for kind in kinds}
+    assert moved == {kind: asked if kind[2] == 304 else 1 for kind in kinds}
+    timed = metric(ours.url, "newswire_http_request_duration_seconds_count",
+                   method="GET", route="/v1/feed")
+    assert timed - timed_before == 1 + asked
+    # No label grows with the items or the paths asked: only routes' templates.
+    routes = {line.split('route="')[1].split('"')[0]
+              for line in _metrics_text(ours).splitlines()
+              if line.startswith("newswire_http_requests_total{")}
+    assert "other" in routes and not [r for r in routes if "urn:" in r or "/no/" in r], routes
+
+
+def _metrics_text(server: Server) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/metrics")
+    text = connection.getresponse().read().decode()
+    connection.close()
+    return text
