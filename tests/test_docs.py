@@ -10,6 +10,8 @@ from typer.main import get_command
 
 from newswire import formats
 from newswire.api.admin import ProductBody, SubscriberBody
+from newswire.api.ops import QUEUES
+from newswire.api.traffic import Traffic
 from newswire.cli import app
 from newswire.delivery.meter import Metrics
 from newswire.settings import SETTINGS
@@ -37,10 +39,10 @@ def test_every_command_is_documented():
 
 def _exposed_metrics() -> set[str]:
     """The names ``GET /metrics`` gives (a counter's with ``_total``)."""
+    families = [*Metrics().registry.collect(), *Traffic().collect()]
     return {
-        f"{family.name}_total" if family.type == "counter" else family.name
-        for family in Metrics().registry.collect()
-    }
+        f"{family.name}_total" if family.type == "counter" else family.name for family in families
+    } | set(QUEUES)
 
 
 def test_every_metric_is_documented_and_the_alert_rules_name_real_ones():

@@ -7,14 +7,19 @@ import asyncio
 import json
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from newswire.access.products import Product
+from newswire.access.subscribers import Subscriber
+from newswire.store import open_store
 from tests.bus.conftest import NATS, _delete_streams, nats_server  # noqa: F401 (a fixture)
 from tests.conftest import SEED, fresh_database
-from tests.helpers import Server, free_port, make_key, retry_until
+from tests.delivery.wire import ARABIC, NINJS, ninjs_doc, rfc3339
+from tests.helpers import Server, free_port, make_key, metric, retry_until
 
 GENERATED = re.compile(r"[0-9a-f]{12}-[0-9a-f]+")
 
@@ -42,6 +47,7 @@ def served(make_module_store_url, tmp_path_factory):
     """A server logging JSON lines, access lines included, into a file."""
     db, log = make_module_store_url(), tmp_path_factory.mktemp("ops") / "server.log"
     server = Server(db, "--log-format", "json", env={"NEWSWIRE_ACCESS_LOG": "yes"}, log=log)
+    server.db = db  # type: ignore[attr-defined]
     yield server, make_key(db, "--scope", "publish", "--name", "DESK"), log
     server.close()
 
@@ -315,3 +321,39 @@ def test_an_error_that_passes_says_when_to_try_again_on_every_face():
     assert retry_headers(TooManyRequests("slow down", retry_after=7)) == {"Retry-After": "7"}
     assert retry_headers(Unavailable("the database is busy")) == {"Retry-After": "5"}
     assert retry_headers(NotFound("no such item")) == {}
+
+
+def test_requests_are_counted_by_route_with_the_access_log_on(served):
+    server, desk, _ = served
+    counted = {"method": "GET", "route": "/v1/formats", "status": "200"}
+    before = metric(server.url, "newswire_http_requests_total", **counted)
+    with server.client(desk) as c:
+        assert c.get("/v1/formats").status_code == 200
+    assert metric(server.url, "newswire_http_requests_total", **counted) == before + 1
+
+
+def test_the_gauges_of_what_waits_move_with_a_pending_delivery_and_an_embargo(served):
+    server, desk, _ = served
+    db = server.db  # type: ignore[attr-defined]
+    pending = metric(server.url, "newswire_webhook_deliveries_pending")
+    embargoed = metric(server.url, "newswire_embargoes_waiting")
+    store = open_store(db)
+    try:  # an endpoint that never answers (.invalid is never resolved): deliveries wait
+        store.products.add(Product(name="ops-ar", access="full", languages=["ar"]))
+        store.subscribers.add(Subscriber(name="ops-hooked", products=["ops-ar"]))
+        store.webhooks.add("ops-hooked", "https://hook.invalid/in", "s" * 16, "ninjs")
+    finally:
+        store.close()
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    with server.client(desk) as c:
+        for doc in (ninjs_doc("urn:test:ops:embargoed", "حظر", ARABIC, "ar",
+                              embargoedUntil=rfc3339(until)),
+                    ninjs_doc("urn:test:ops:hooked", "خبر", ARABIC, "ar")):
+            assert c.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
+    retry_until(lambda: metric(server.url, "newswire_webhook_deliveries_pending") > pending,
+                "a delivery pending in /metrics")
+    assert metric(server.url, "newswire_embargoes_waiting") == embargoed + 1
+    assert metric(server.url, "newswire_embargo_next_lift_timestamp_seconds") == until.timestamp()
+    retry_until(lambda: metric(server.url, "newswire_search_index_lag") == 0
+                and "newswire_search_index_lag" in httpx.get(f"{server.url}/metrics").text,
+                "the search index to take the items in")

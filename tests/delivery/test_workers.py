@@ -14,12 +14,14 @@ import os
 import signal
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.delivery.test_webhooks import FAST, Receiver, verify
-from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc
+from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, rfc3339
 from tests.helpers import Server, make_key, newswire, retry_until
 
 ITEMS = 500
@@ -274,6 +276,34 @@ def test_a_counter_never_goes_back_whichever_process_answers_the_scrape(world):
             publish(here, arabic(f"urn:test:workers:counted-{n}-{id(here)}", n))
             shown = world.metric(here, name)
             assert world.metric(there, name) >= shown, "the sum went back on the other process"
+
+
+def sample(client: httpx.Client, name: str, **labels: str) -> float:
+    """A sample of ``/metrics`` as the process ``client`` reaches answers it (0: absent)."""
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+    return 0.0
+
+
+def test_requests_are_summed_over_processes_and_what_waits_is_read_once(world):
+    alphas, desks = world.pinned("alpha"), world.pinned("desk")
+    formats = {"method": "GET", "route": "/v1/formats", "status": "200"}
+    before = max(sample(c, "newswire_http_requests_total", **formats) for c in alphas.values())
+    for client in alphas.values():
+        assert client.get("/v1/formats").status_code == 200
+    retry_until(
+        lambda: all(sample(c, "newswire_http_requests_total", **formats) >= before + 2
+                    for c in alphas.values()),
+        "each process's /metrics to count the requests of both", GUARD,
+    )
+    # The store's gauges are the node's: each process says the same, not a sum of both.
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    waiting = max(sample(c, "newswire_embargoes_waiting") for c in alphas.values())
+    doc = ninjs_doc("urn:test:workers:embargoed", "حظر", ARABIC, "ar", embargoedUntil=rfc3339(until))
+    publish(next(iter(desks.values())), json.dumps(doc).encode())
+    assert [sample(c, "newswire_embargoes_waiting") for c in alphas.values()] == [waiting + 1] * 2
 
 
 def test_a_dead_process_is_started_again_and_the_others_clients_go_on(world):
