@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from starlette.types import Scope
 
+from newswire.web.routing import TEMPLATE
+
 BUCKETS = (
     0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
@@ -54,10 +56,12 @@ def answered_route(path: str) -> str:
 
 
 def route_of(scope: Scope) -> str:
-    """The template of the route FastAPI matched for ``scope``, or ``OTHER``."""
+    """The template of the route that answered ``scope`` (FastAPI's, or a plain one that
+    named itself: ``routing.TEMPLATE``), or ``OTHER``."""
     route = scope.get("route")
     if route is None:
-        return OTHER
+        named = scope.get(TEMPLATE)
+        return named if isinstance(named, str) else OTHER
     template = getattr(route, "path_format", None)  # "{item_id:path}" as "{item_id}"
     return template if isinstance(template, str) else OTHER
 

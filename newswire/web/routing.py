@@ -34,6 +34,11 @@ from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
 
+TEMPLATE = "newswire.route"
+"""The scope key under which a plain Starlette route (the public site's pages) names its
+path template, as ``scope["route"]`` names a FastAPI route: FastAPI rebuilds plain routes
+when including their router and names none of them. ``/metrics`` counts requests by it."""
+
 _GROUP = re.compile(r"\(\?P<\w+>")
 """A named group of a route's path pattern: unnamed in the union, where names repeat."""
 

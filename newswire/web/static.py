@@ -14,7 +14,9 @@ from pathlib import Path
 
 from starlette.responses import Response
 from starlette.staticfiles import PathLike, StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
+
+from newswire.web.routing import TEMPLATE
 
 WEB = Path(__file__).resolve().parent
 DIRECTORIES = tuple(WEB / face / "static" for face in ("public", "portal", "console"))
@@ -47,6 +49,10 @@ def asset(name: str) -> str:
 
 class PublicStatic(StaticFiles):
     """StaticFiles over ``DIRECTORIES``, with ``Cache-Control`` and ``nosniff`` on every file."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[TEMPLATE] = "/static/{path}"  # its route, for /metrics (a mount is not named)
+        await super().__call__(scope, receive, send)
 
     def __init__(self) -> None:
         super().__init__()

@@ -340,12 +340,13 @@ def requests(server: Server, method: str, route: str, status: int) -> float:
 def test_requests_are_counted_by_route_template_and_status_however_answered(wire):
     """``newswire_http_requests_total`` and the durations: a request answered at parse
     (a 304), by a fast path ahead of FastAPI (a POST), by a documented route (a page, a
-    404 of it) and by no route (``other``) each count once, under its route's template."""
+    404 of it), by a public page (a plain route) and by no route (``other``) each count
+    once, under its route's template."""
     ours, _, keys, _ = wire
     kinds = [
         ("GET", "/v1/feed", 304), ("POST", "/v1/items", 201), ("GET", "/v1/formats", 200),
         ("GET", "other", 404), ("GET", "/v1/items/{item_id}", 404),
-        ("GET", "/v1/items/{item_id}/versions", 200),
+        ("GET", "/v1/items/{item_id}/versions", 200), ("GET", "/{lang}/", 200),
     ]
     before = {kind: requests(ours, *kind) for kind in kinds}
     timed_before = metric(ours.url, "newswire_http_request_duration_seconds_count",
@@ -368,6 +369,7 @@ def test_requests_are_counted_by_route_template_and_status_however_answered(wire
     assert fetch(ours, keys["full"], "/no/such/path").status == 404
     assert fetch(ours, keys["full"], "/v1/items/urn:test:protocol:none").status == 404
     assert fetch(ours, keys["full"], f"/v1/items/{TEXT}/versions").status == 200
+    assert fetch(ours, keys["full"], "/ar/").status == 200  # a public page: a plain route
     moved = {kind: requests(ours, *kind) - before[kind] for kind in kinds}
     assert moved == {kind: asked if kind[2] == 304 else 1 for kind in kinds}
     timed = metric(ours.url, "newswire_http_request_duration_seconds_count",

@@ -29,6 +29,7 @@ from fastapi import Request
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import compile_path
 
 from newswire.access import taxonomy
 from newswire.access.entitlement import public_version
@@ -42,7 +43,7 @@ from newswire.web.public import cache, memo, pages, pictures, syndication
 from newswire.web.public.memo import Known
 from newswire.web.public.site import Site, site_of
 from newswire.web.public.visible import as_published, first_public, listing
-from newswire.web.routing import Router
+from newswire.web.routing import TEMPLATE, Router
 
 HTML = "text/html"
 HOME_ITEMS = 60
@@ -444,15 +445,18 @@ validate, and FastAPI's per-request dependency solving would cost a third of a p
 
 
 def _fair(
-    endpoint: Callable[[Request], Awaitable[Response]],
+    endpoint: Callable[[Request], Awaitable[Response]], path: str
 ) -> Callable[[Request], Awaitable[Response]]:
     """``endpoint``, after one turn of the event loop. Most answers are made without ever
     suspending; under load the loop then served some connections again and again before
     others (measured with wrk, 64 connections on one core: p99 90-150 ms); yielding once
-    first keeps it fair (p99 16 ms, and more requests a second, not fewer)."""
+    first keeps it fair (p99 16 ms, and more requests a second, not fewer). It names its
+    route's template in the scope (``routing.TEMPLATE``)."""
+    template = compile_path(path)[1]  # "{lang:nwlang}" as "{lang}"
 
     @functools.wraps(endpoint)
     async def fair(request: Request) -> Response:
+        request.scope[TEMPLATE] = template
         await asyncio.sleep(0)
         return await endpoint(request)
 
@@ -461,7 +465,7 @@ def _fair(
 
 router = Router()
 for _path, _endpoint in ROUTES:
-    router.add_route(_path, _fair(_endpoint), methods=["GET"], include_in_schema=False)
+    router.add_route(_path, _fair(_endpoint, _path), methods=["GET"], include_in_schema=False)
 
 
 # Paths that answer problem JSON when there is nothing there (the API and its docs).
