@@ -7,11 +7,16 @@ right-to-left for Arabic, Persian, Urdu, Hebrew, ...; left-to-right otherwise.
 Dates: Gregorian with the language's month names (Arabic ones for ``ar``: يناير, فبراير …)
 and, for Arabic, the Hijri (Umm al-Qura) date beside it, ``15 جمادى الآخرة 1448 هـ``.
 Digits are Western (``0-9``), as Arabic news sites write them.
+
+Times and days are those of a zone (the deployment's ``timezone``, default UTC): a story
+at 22:30 UTC is on the next day in Istanbul, its Gregorian and its Hijri date both. The
+zone is named by its offset in the page's language (``offset_name``); in UTC the wording
+stays ``بتوقيت غرينتش`` / ``UTC``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
 import hijridate
@@ -172,33 +177,84 @@ def lang(tag: str) -> Lang:
     return Lang(tag or code, code, ui, direction(code))
 
 
-def gregorian(when: datetime, ui: str) -> str:
-    """``25 نوفمبر 2026`` / ``25 November 2026``."""
-    when = as_utc(when)
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+                       "Etc/Zulu", "Zulu"})
+"""The names of UTC itself, whose times keep the wording ``بتوقيت غرينتش`` / ``UTC``."""
+
+GMT_NAMES = {"ar": "غرينتش", "en": "UTC"}
+"""What an offset is counted from, per interface language (``offset_name``)."""
+
+
+def is_utc(zone: tzinfo) -> bool:
+    return zone is UTC or getattr(zone, "key", "") in UTC_NAMES
+
+
+def local(when: datetime, zone: tzinfo = UTC) -> datetime:
+    """``when`` on the clocks of ``zone``."""
+    return as_utc(when).astimezone(zone)
+
+
+def offset_name(when: datetime, ui: str) -> str:
+    """The zone of an aware time named by its offset: ``غرينتش+3`` / ``UTC+3``,
+    ``UTC+5:30``, ``UTC-3:30``; ``غرينتش`` / ``UTC`` at offset zero.
+
+    This is Unicode CLDR's short localized GMT format (pattern ``O``), the way phones and
+    computers name a zone by its offset to Arabic readers (CLDR's Arabic ``غرينتش{0}``) and
+    to others: an offset is the one name every reader can work out, where a city's name
+    (``بتوقيت إسطنبول``) needs a translation per zone and per language and says nothing to
+    a reader who does not know the city's offset. English says ``UTC``, the site's own word
+    for it. Hours without a leading zero, minutes only when the offset has some."""
+    delta = when.utcoffset()
+    minutes = round(delta.total_seconds() / 60) if delta is not None else 0
+    name = GMT_NAMES.get(ui, GMT_NAMES["en"])
+    if not minutes:
+        return name
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{name}{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def gregorian(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
+    """``25 نوفمبر 2026`` / ``25 November 2026``: the day in ``zone``."""
+    when = local(when, zone)
     months = AR_MONTHS if ui == "ar" else EN_MONTHS
     return f"{when.day} {months[when.month - 1]} {when.year}"
 
 
-def clock(when: datetime, ui: str) -> str:
-    """``02:14 بتوقيت غرينتش`` / ``02:14 UTC``."""
-    when = as_utc(when)
-    return f"{when.hour:02d}:{when.minute:02d} {UI[ui]['utc']}"
+def clock(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
+    """``02:14 بتوقيت غرينتش`` / ``02:14 UTC``; in another zone its time and offset,
+    ``05:14 (غرينتش+3)`` / ``05:14 (UTC+3)``."""
+    when = local(when, zone)
+    if is_utc(zone):
+        return f"{when.hour:02d}:{when.minute:02d} {UI[ui]['utc']}"
+    return f"{when.hour:02d}:{when.minute:02d} ({offset_name(when, ui)})"
 
 
-def moment(when: datetime, ui: str) -> str:
+def moment(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
     """``25 نوفمبر 2026، 02:14 بتوقيت غرينتش`` / ``25 November 2026, 02:14 UTC``."""
     comma = "،" if ui == "ar" else ","
-    return f"{gregorian(when, ui)}{comma} {clock(when, ui)}"
+    return f"{gregorian(when, ui, zone)}{comma} {clock(when, ui, zone)}"
 
 
-def hijri(when: datetime) -> str:
-    """``15 جمادى الآخرة 1448 هـ``; ``""`` outside the Umm al-Qura table (1924-2077)."""
-    when = as_utc(when)
+def numeric(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
+    """``2025-03-01 14:05 UTC``; in another zone ``2025-03-01 17:05 (غرينتش+3)`` /
+    ``… (UTC+3)``: the portal's times, in lists where a month's name is too long."""
+    when = local(when, zone)
+    if is_utc(zone):
+        return f"{when:%Y-%m-%d %H:%M} UTC"
+    return f"{when:%Y-%m-%d %H:%M} ({offset_name(when, ui)})"
+
+
+def hijri(when: datetime, zone: tzinfo = UTC) -> str:
+    """``15 جمادى الآخرة 1448 هـ`` (the day in ``zone``); ``""`` outside the Umm al-Qura
+    table (1924-2077)."""
+    when = local(when, zone)
     try:
         h = hijridate.Gregorian(when.year, when.month, when.day).to_hijri()
     except (ValueError, OverflowError):
         return ""
     return f"{h.day} {h.month_name('ar')} {h.year} {UI['ar']['hijri']}"
+
 
 LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     "ar": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -110,6 +111,36 @@ def test_dates_in_arabic_with_hijri():
     assert i18n.moment(when, "ar") == "25 نوفمبر 2026، 02:14 بتوقيت غرينتش"
     assert i18n.hijri(when) == "15 جمادى الآخرة 1448 هـ"
     assert i18n.hijri(datetime(1900, 1, 1, tzinfo=UTC)) == ""  # outside Umm al-Qura
+    assert i18n.numeric(when, "ar") == i18n.numeric(when, "en") == "2026-11-25 02:14 UTC"
+    utc = ZoneInfo("UTC")  # the deployment's default zone: the same wording
+    assert i18n.moment(when, "ar", utc) == "25 نوفمبر 2026، 02:14 بتوقيت غرينتش"
+    assert i18n.moment(when, "en", utc) == "25 November 2026, 02:14 UTC"
+
+
+def test_times_and_days_are_the_zones_in_summer_and_in_winter():
+    """Berlin is at UTC+2 in summer and UTC+1 in winter: the time, its offset, and the
+    Gregorian and Hijri days are those of Berlin's clocks on the day."""
+    berlin = ZoneInfo("Europe/Berlin")
+    summer = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Berlin
+    assert i18n.moment(summer, "ar", berlin) == "2 يوليو 2026، 00:30 (غرينتش+2)"
+    assert i18n.moment(summer, "en", berlin) == "2 July 2026, 00:30 (UTC+2)"
+    assert i18n.hijri(summer) == "16 محرم 1448 هـ"
+    assert i18n.hijri(summer, berlin) == "17 محرم 1448 هـ"
+    assert i18n.numeric(summer, "ar", berlin) == "2026-07-02 00:30 (غرينتش+2)"
+    winter = datetime(2026, 1, 15, 22, 30, tzinfo=UTC)  # still 15 January in Berlin
+    assert i18n.moment(winter, "en", berlin) == "15 January 2026, 23:30 (UTC+1)"
+    assert i18n.hijri(winter, berlin) == "26 رجب 1447 هـ"
+    late = winter + timedelta(hours=1)  # 00:30 on the 16th
+    assert i18n.gregorian(late, "ar", berlin) == "16 يناير 2026"
+    assert i18n.clock(late, "ar", berlin) == "00:30 (غرينتش+1)"
+    assert i18n.hijri(late, berlin) == "27 رجب 1447 هـ"
+
+
+def test_an_offset_is_named_in_hours_and_minutes_when_it_has_some():
+    when = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    assert i18n.clock(when, "en", ZoneInfo("Asia/Kolkata")) == "17:30 (UTC+5:30)"
+    assert i18n.clock(when, "ar", ZoneInfo("America/St_Johns")) == "08:30 (غرينتش-3:30)"
+    assert i18n.clock(when, "en", ZoneInfo("Europe/London")) == "12:00 (UTC)"  # winter: +0
 
 
 def test_open_graph_locales_are_locales():

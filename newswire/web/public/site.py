@@ -13,6 +13,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from starlette.requests import Request
@@ -69,6 +70,8 @@ class Site:
     """The ``base_url`` setting ("": from each request)."""
     languages: tuple[str, ...] = ("ar", "en")
     """The ``public_languages`` setting: the languages the menu offers on every page."""
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """The ``timezone`` setting: pages show times and days (Gregorian and Hijri) in it."""
     fingerprint: str = ""
     pages: LRU[bytes] = field(default_factory=lambda: LRU(4096))
     """Rendered item pages, by (id, version, base URL)."""
@@ -90,6 +93,7 @@ class Site:
             self.contact.encode(),
             str(self.teaser_chars).encode(),
             ",".join(self.languages).encode(),
+            self.zone.key.encode(),
         )[:16]
 
     @classmethod
@@ -100,6 +104,7 @@ class Site:
             teaser_chars=settings.teaser_chars,
             base_url=settings.base_url,
             languages=settings.public_languages,
+            zone=ZoneInfo(settings.timezone),
         )
 
     def base(self, request: Request) -> str:
