@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse
 from newswire.access.accounts import Account, hash_password
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
+from newswire.settings import Settings
 from newswire.web import sessions
 from newswire.web.portal import login
 
@@ -33,6 +34,7 @@ def app(store):
         store.accounts.add(account, hash_password(PASSWORD))
     app = FastAPI()
     app.state.store = store
+    app.state.settings = Settings()  # as every app has: the pages read its time zone
     login.install(app)
 
     @app.get("/console")

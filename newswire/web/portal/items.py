@@ -29,8 +29,8 @@ from newswire.model import MACHINE, EntityKind, NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal import files
-from newswire.web.portal.live import MAX_ENTITY, entry, item_href, stamp
-from newswire.web.portal.pages import PortalRoute, heading, render
+from newswire.web.portal.live import MAX_ENTITY, entry, item_href
+from newswire.web.portal.pages import PortalRoute, clock_of, heading, render
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, require
 from newswire.web.urls import request_base
@@ -180,7 +180,9 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
         new = renderer.view(versions[b][0].item, versions[b][1])
         changes = {"from": a, "to": b, "paragraphs": diff(paragraphs(old), paragraphs(new))}
     quoted = quote(item_id, safe=":@")
-    tags = named(item, sessions.ui_lang(request, logged.account))
+    lang = sessions.ui_lang(request, logged.account)
+    tags = named(item, lang)
+    clock = clock_of(request, lang)
     showable = not g.embargoed and stored.item.pubstatus != "canceled"
     return {
         "item": item,
@@ -188,12 +190,12 @@ def item_view(request: Request, logged: LoggedIn, item_id: str) -> dict[str, Any
         "picture": files.picture(item, g.access) if showable else None,
         "files": files.downloads(item) if showable else [],
         "gallery": files.gallery(store, principal, stored.item, renderer.view) if showable else [],
-        "entry": entry(stored, item, g.access, g.embargoed),
-        "when": stamp(item.versioncreated or stored.stored_at),
+        "entry": entry(stored, item, g.access, g.embargoed, clock),
+        "when": clock.stamp(item.versioncreated or stored.stored_at),
         "versions": [
             {
                 "version": v,
-                "time": stamp(s.item.versioncreated or s.stored_at),
+                "time": clock.stamp(s.item.versioncreated or s.stored_at),
                 "signal": s.item.signal or "",
                 "withdrawn": s.item.pubstatus == "canceled",
                 "access": access,

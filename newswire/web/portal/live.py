@@ -22,7 +22,6 @@ consecutive terms within one field, ``OR`` groups need one option, ``-excluded``
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -52,7 +51,7 @@ from newswire.text.analyze import terms
 from newswire.validation import LANGUAGE_TAG
 from newswire.web.i18n import text_dir
 from newswire.web.portal import files
-from newswire.web.portal.pages import heading
+from newswire.web.portal.pages import Clock, heading
 
 FLASH_URGENCY = 2
 """Urgency 1 (flash) and 2 (urgent) are highlighted on the wire."""
@@ -206,23 +205,17 @@ def item_href(item_id: str) -> str:
     return "/portal/items/" + quote(item_id, safe=":@")
 
 
-def stamp(when: datetime | None) -> tuple[str, str]:
-    """(ISO 8601 for ``<time datetime>``, ``2025-03-01 14:05 UTC`` to read)."""
-    if when is None:
-        return "", ""
-    return when.isoformat(), when.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def event_of(
     head: Head,
     item: NewsItem,
     filters: Filters,
     topics: list[Topic],
     thumb: dict[str, Any] | None = None,
+    clock: Clock = Clock(),
 ) -> dict[str, Any]:
     """The JSON the page gets for one entry (``item`` already as the account may read it;
-    ``thumb``: its wire thumbnail, ``files.thumbnail``)."""
-    when, when_text = stamp(item.versioncreated)
+    ``thumb``: its wire thumbnail, ``files.thumbnail``; its time as ``clock`` shows it)."""
+    when, when_text = clock.stamp(item.versioncreated)
     withdrawn = head.kind == "withdraw" or item.pubstatus == "canceled"
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
     return {
@@ -254,9 +247,11 @@ def event_of(
     }
 
 
-def entry(stored: Stored, item: NewsItem, access: str, embargoed: bool) -> dict[str, Any]:
+def entry(
+    stored: Stored, item: NewsItem, access: str, embargoed: bool, clock: Clock
+) -> dict[str, Any]:
     """A row of the wire (the page's first list; the stream adds rows like it)."""
-    when, when_text = stamp(item.versioncreated or stored.stored_at)
+    when, when_text = clock.stamp(item.versioncreated or stored.stored_at)
     return {
         "id": item.id,
         "version": item.version,
@@ -283,6 +278,7 @@ def frames(
     account_id: str,
     outs: list[Out],
     filters: Filters,
+    clock: Clock,
 ) -> bytes:
     """The SSE frames of ``outs`` for the page (in a worker thread: it reads the store)."""
     topics = store.topics.list(account_id)
@@ -295,7 +291,7 @@ def frames(
             continue
         item = renderer.view(stored.item, head.access)
         thumb = files.thumbnail(store, principal, stored, Grant(head.access, head.embargoed))
-        event = _ENCODE(event_of(head, item, filters, topics, thumb))
+        event = _ENCODE(event_of(head, item, filters, topics, thumb, clock))
         data.append(b"id: %d\nevent: %s\ndata: %s\n\n" % (head.sequence, head.kind.encode(), event))
     return b"".join(data)
 
@@ -313,15 +309,18 @@ class PortalStream(EventStream):
         principal: Principal,
         account_id: str,
         filters: Filters,
+        clock: Clock,
     ):
         super().__init__(hub, listener)
         self.raw_headers = self.raw_headers[:3]  # no X-Newswire-After: a page's stream
         self.principal, self.account_id, self.filters = principal, account_id, filters
+        self.clock = clock
 
     async def write(self, send: Send, outs: list[Out]) -> None:
         hub = self.hub
         data = await run_in_threadpool(
-            frames, hub.store, hub.renderer, self.principal, self.account_id, outs, self.filters
+            frames, hub.store, hub.renderer, self.principal, self.account_id, outs, self.filters,
+            self.clock,
         )
         if data:
             await send({"type": "http.response.body", "body": data, "more_body": True})

@@ -3,15 +3,17 @@ error pages (``PortalRoute``: the portal's routes answer newswire's errors with 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
 from newswire.errors import Gone, NewswireError, NotFound, retry_headers
 from newswire.model import NewsItem
-from newswire.web import sessions
+from newswire.web import i18n, sessions
 from newswire.web.portal.words import WORDS
 from newswire.web.sessions import LoginRequired
 from newswire.web.static import asset
@@ -28,6 +30,30 @@ def heading(item: NewsItem) -> str:
 ENV = sessions.templates(TEMPLATE_DIR)
 
 
+class Clock(NamedTuple):
+    """How the portal shows a reader a time: in ``zone`` (the deployment's ``timezone``
+    setting; one day perhaps the account's own), its offset named in ``lang``."""
+
+    lang: str = "en"
+    zone: tzinfo = UTC
+
+    def stamp(self, when: datetime | None) -> tuple[str, str]:
+        """(ISO 8601 for ``<time datetime>``, the instant as stored; ``2025-03-01 14:05
+        UTC``, in Istanbul ``2025-03-01 17:05 (UTC+3)``, to read: ``i18n.numeric``)."""
+        if when is None:
+            return "", ""
+        return when.isoformat(), i18n.numeric(when, self.lang, self.zone)
+
+    def text(self, when: datetime | None) -> str:
+        """The time to read alone (a template's)."""
+        return self.stamp(when)[1]
+
+
+def clock_of(request: Request, lang: str) -> Clock:
+    """The clock of this request's pages: the deployment's zone, named in ``lang``."""
+    return Clock(lang, ZoneInfo(request.app.state.settings.timezone))
+
+
 def render(
     request: Request,
     template: str,
@@ -37,7 +63,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """``sessions.render`` of a portal template, with the portal's words (``t``),
-    stylesheet (``css``) and script (``js``)."""
+    stylesheet (``css``), script (``js``) and ``clock`` (``clock.text(when)``)."""
     logged = getattr(request.state, "nw_login", None)
     lang = sessions.ui_lang(request, logged.account if logged else None)
     return sessions.render(
@@ -49,6 +75,7 @@ def render(
         t=WORDS[lang],
         css=asset("portal.css"),
         js=asset("portal.js"),
+        clock=clock_of(request, lang),
         **context,
     )
 

@@ -42,8 +42,8 @@ from newswire.store import Store
 from newswire.validation import UNNAMEABLE
 from newswire.web import sessions
 from newswire.web.portal import accounts, files, items, login
-from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href, stamp
-from newswire.web.portal.pages import PortalRoute, render
+from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href
+from newswire.web.portal.pages import Clock, PortalRoute, clock_of, render
 from newswire.web.portal.words import WORDS
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, read_form, require
@@ -111,9 +111,10 @@ def search_thumbnails(
 
 
 def wire_entries(
-    store: Store, principal: Principal, filters: Filters, limit: int = WIRE_SIZE
+    store: Store, principal: Principal, filters: Filters, clock: Clock, limit: int = WIRE_SIZE
 ) -> list[dict[str, Any]]:
-    """The latest items the principal may see, newest first, as the filters say."""
+    """The latest items the principal may see, newest first, as the filters say (their
+    times as ``clock`` shows them)."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     batch = 200
@@ -129,7 +130,7 @@ def wire_entries(
                 continue
             if shown.item.pubstatus != "canceled" and not filters.admits(shown.item):
                 continue
-            row = entry(shown, shown.item, g.access, g.embargoed)
+            row = entry(shown, shown.item, g.access, g.embargoed, clock)
             row["thumb"] = files.thumbnail(store, principal, shown, g)
             out.append(row)
             if len(out) >= limit:
@@ -145,9 +146,9 @@ def wire(request: Request) -> Response:
     filters = filters_of(request)
     hub = request.app.state.hub
     after = hub.position  # read before the list: the stream resumes from here
-    entries = wire_entries(_store(request), logged.principal, filters)
-    query = filters.asked()
     lang = sessions.ui_lang(request, logged.account)
+    entries = wire_entries(_store(request), logged.principal, filters, clock_of(request, lang))
+    query = filters.asked()
     return render(
         request,
         "portal_wire.html",
@@ -177,7 +178,8 @@ async def stream(request: Request) -> Response:
     except NewswireError as exc:
         return PlainTextResponse(exc.detail, exc.status, headers=sessions.HEADERS)
     listener = hub.listen(logged.principal, "ninjs", cursor, "portal")
-    return PortalStream(hub, listener, logged.principal, logged.account.id, filters)
+    clock = clock_of(request, sessions.ui_lang(request, logged.account))
+    return PortalStream(hub, listener, logged.principal, logged.account.id, filters, clock)
 
 
 # --- search ------------------------------------------------------------------------------
@@ -221,6 +223,7 @@ async def search(
             request, "portal_search.html", 400, results=None, error=error,
             error_lang=lang if exc.field == "q" else "en", **context,
         )
+    clock = clock_of(request, lang)
     thumbs = await run_in_threadpool(
         search_thumbnails, _store(request), logged.principal, [h.id for h in results.hits]
     )
@@ -231,7 +234,7 @@ async def search(
             "headline": Markup(h.headline) if h.headline else h.id,
             "snippet": Markup(h.snippet),
             "language": h.language,
-            "time": stamp(h.versioncreated),
+            "time": clock.stamp(h.versioncreated),
             "urgency": h.urgency,
             "flash": h.urgency is not None and h.urgency <= FLASH_URGENCY,
             "access": h.access,
