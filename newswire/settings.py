@@ -182,9 +182,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timezone",
         "UTC",
-        "The time zone the editors' console shows and takes times in, an IANA name"
-        " (`Europe/Istanbul`, `Asia/Riyadh`), until an editor chooses another for their"
-        " browser; what is stored and sent stays UTC.",
+        "The agency's time zone, an IANA name (`Europe/Istanbul`, `Asia/Riyadh`): the"
+        " public site and the subscriber portal show times and days in it, and the"
+        " editors' console shows and takes times in it until an editor chooses another"
+        " for their browser; what is stored and sent stays UTC.",
     ),
     Setting(
         "public_contact",
