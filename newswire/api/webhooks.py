@@ -299,7 +299,8 @@ def list_deliveries(
     status: Annotated[
         str | None,
         Query(
-            description="pending, delivered or failed (dead letters).",
+            description="pending, delivered, failed (dead letters) or superseded (older than a"
+            " version of the item the endpoint got: never sent).",
             json_schema_extra={"enum": list(STATUSES)},
         ),
     ] = None,
@@ -343,7 +344,9 @@ async def redeliver(
     request: Request, delivery_id: str, principal: Principal = Depends(auth.read)
 ) -> Response:
     """Send a delivery again (a dead letter, or one the receiver lost): it is pending
-    again, never attempted, due now, and goes out in its place in sequence order (202)."""
+    again, never attempted, due now, and goes out in its place in sequence order (202).
+    One older than a version of its item the endpoint got since is not sent: the answer
+    says it is ``superseded``."""
     await run_in_threadpool(_own_delivery, request, principal, delivery_id)
     delivery = await run_in_threadpool(request.app.state.store.webhooks.redeliver, delivery_id)
     worker = getattr(request.app.state, "webhooks", None)

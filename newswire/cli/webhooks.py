@@ -18,7 +18,7 @@ from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, wit
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, flag_setting
 from newswire.store import Store
-from newswire.store.webhooks import STATUSES, now, stamp
+from newswire.store.webhooks import STATUSES, Delivery, now, stamp
 
 webhook_app = typer.Typer(
     help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",
@@ -107,7 +107,11 @@ def webhook_remove(
 @webhook_app.command("deliveries")
 def webhook_deliveries(
     status: Annotated[
-        str | None, typer.Option(help="pending, delivered or failed (dead letters).")
+        str | None,
+        typer.Option(
+            help="pending, delivered, failed (dead letters) or superseded (older than a"
+            " version of the item the endpoint got: never sent)."
+        ),
     ] = None,
     subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's.")] = None,
     webhook: Annotated[str | None, typer.Option(help="Only this webhook's.")] = None,
@@ -162,7 +166,15 @@ def webhook_redeliver(
     delivery_id: Annotated[str, typer.Argument(metavar="DELIVERY_ID")], db: DbOption = DB_DEFAULT
 ) -> None:
     """Send a delivery again (a dead letter, or one its receiver lost)."""
-    with_store(db, lambda store: store.webhooks.redeliver(delivery_id), create=False)
+    again: list[Delivery] = []
+    with_store(db, lambda store: again.append(store.webhooks.redeliver(delivery_id)), create=False)
+    if again and again[0].status == "superseded":
+        err.print(
+            f"delivery {delivery_id} is superseded: the endpoint got a later version of"
+            f" {again[0].item_id} since, which it would overwrite; not sent",
+            highlight=False,
+        )
+        return
     err.print(f"delivery {delivery_id} is pending again", highlight=False)
 
 

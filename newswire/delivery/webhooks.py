@@ -10,10 +10,12 @@ the server restarts:
   the cursor. The hub wakes it on each new batch; it also polls, so that entries stored
   by another process (``newswire ingest``) and deliveries redelivered from the CLI go out.
 - one **sender** per endpoint sends that endpoint's deliveries one at a time, in sequence
-  order, flash items ahead of those not yet attempted. A failure (an answer other than
-  2xx, a timeout, a connection error) blocks the endpoint: the same delivery is retried
-  with exponential backoff until ``webhook_retry_for`` has passed since its first
-  attempt; then it is a dead letter (status ``failed``, redeliverable) and the endpoint
+  order, flash items ahead of those not yet attempted, but never ahead of an earlier entry
+  of their own item (a flash correction waits for the version it corrects), and never an
+  entry older than one of its item the endpoint got (it is ``superseded``). A failure (an
+  answer other than 2xx, a timeout, a connection error) blocks the endpoint: the same
+  delivery is retried with exponential backoff until ``webhook_retry_for`` has passed
+  since its first attempt; then it is a dead letter (status ``failed``, redeliverable) and the endpoint
   moves on. Senders run concurrently, on one shared HTTP client: a slow or dead receiver
   holds up only its own endpoint.
 - the **purger** removes, when the server starts and every hour, the deliveries that were
@@ -22,7 +24,9 @@ the server restarts:
 
 Receivers verify ``X-Newswire-Signature`` (an HMAC-SHA256 of the exact body with the
 endpoint's secret) and may deduplicate on ``X-Newswire-Delivery``, which stays the same
-across retries: delivery is at least once.
+across retries: delivery is at least once. A receiver keeping the highest
+``X-Newswire-Sequence`` it applied for each ``X-Newswire-Item`` drops anything older
+whatever happens on the way (a request the sender gave up on, arriving late).
 """
 
 from __future__ import annotations

@@ -383,6 +383,17 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at);
         """,
     ),
+    Migration(
+        17,
+        "deliveries: an item's deliveries to an endpoint, so that they go out in order",
+        # A flash correction overtook the version it corrected (the queue put flash first,
+        # item by item), and a receiver kept the older text. A delivery now waits while
+        # an earlier one of its item to the endpoint is pending, and is superseded when a
+        # later one was delivered: both looked up for every delivery sent.
+        """
+        CREATE INDEX deliveries_item ON deliveries (webhook, item_id, status, seq);
+        """,
+    ),
 )
 
 

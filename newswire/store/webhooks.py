@@ -19,10 +19,23 @@ from typing import Literal, NamedTuple, Protocol, TypeAlias
 
 import msgspec
 
-DeliveryStatus = Literal["pending", "delivered", "failed"]
-STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
-FINISHED: tuple[str, ...] = ("delivered", "failed")
+DeliveryStatus = Literal["pending", "delivered", "failed", "superseded"]
+STATUSES: tuple[str, ...] = ("pending", "delivered", "failed", "superseded")
+FINISHED: tuple[str, ...] = ("delivered", "failed", "superseded")
 """The statuses a delivery ends in: what ``Webhooks.purge`` removes once old enough."""
+
+EARLIER_PENDING = (
+    "EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook = {d}.webhook"
+    " AND e.item_id = {d}.item_id AND e.status = 'pending' AND e.seq < {d}.seq)"
+)
+"""SQL: the delivery ``{d}`` waits for an earlier log entry of its item to the same
+endpoint (the ``deliveries_item`` index finds it)."""
+LATER_DELIVERED = (
+    "EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook = {d}.webhook"
+    " AND e.item_id = {d}.item_id AND e.status = 'delivered' AND e.seq > {d}.seq)"
+)
+"""SQL: the endpoint already has a later log entry of the delivery ``{d}``'s item: sent
+now, ``{d}`` would overwrite a correction or undo a withdrawal (it is superseded)."""
 PURGE_BATCH = 5_000
 
 
@@ -125,7 +138,12 @@ class Webhooks(Protocol):
       it meanwhile, and one that dies mid-send is taken up again once that lease runs out;
     - the outcome of an attempt is written only if the delivery was not redelivered or
       removed meanwhile (``succeeded``/``failed`` check the attempt number they claimed,
-      and say False when it changed).
+      and say False when it changed);
+    - an item's log entries reach an endpoint in sequence order, whatever their priority:
+      a delivery is not sent while an earlier one of the same item to the same endpoint
+      is pending, and one older than a delivery of its item the endpoint already got is
+      never sent: it is ``superseded`` (``head``, ``claim``, ``redeliver``). A receiver's
+      copy of an item is never taken back to an older version by what newswire sends.
 
     Missing endpoints, deliveries and subscribers raise ``NotFound``. Webhooks do not move
     the ``access`` generation.
@@ -179,13 +197,15 @@ class Webhooks(Protocol):
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
-        in sequence order.
+        in sequence order; a delivery waits while an earlier one of its item is pending.
         """
         ...
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
         """Take ``delivery`` for one attempt, leased until ``lease_until``; False when
-        someone else did or it changed since it was read (compare and set, atomic)."""
+        someone else did, it changed since it was read (compare and set, atomic), an
+        earlier delivery of its item to the endpoint is pending again, or a later one was
+        delivered: then it is marked ``superseded`` and never sent."""
         ...
 
     def release(self, delivery_id: str, attempt: int) -> None:
@@ -229,7 +249,8 @@ class Webhooks(Protocol):
         ``NotFound`` if there is none.
 
         It goes out in its place in sequence order among the endpoint's waiting deliveries,
-        with a fresh retry window.
+        with a fresh retry window. One older than a delivery of its item the endpoint got
+        since is not: it is marked ``superseded`` (and returned so).
         """
         ...
 

@@ -520,6 +520,38 @@ def test_a_released_claim_and_a_dead_letter_redelivered(store, hook):
         store.webhooks.delivery("dl_nothing")
 
 
+def test_an_item_s_deliveries_go_in_order_and_an_older_one_is_superseded(store, other, hook):
+    """A flash version waits for the item's earlier one; a version older than one the
+    endpoint got is never claimed: it is superseded, redelivered before or after."""
+    v1, v2 = (Outgoing(seq, "urn:w:x", seq - 1, "update", "full", "p", 3 - seq) for seq in (2, 3))
+    store.webhooks.advance([Advance(hook.id, 1, 4, [v1, v2, outgoing(4, priority=0)])])
+    lease = timedelta(seconds=30)
+    by_seq = {d.seq: d for d in store.webhooks.deliveries(webhook=hook.id)}
+    # v2 is a flash: first among the waiting, were it not for v1 of its item.
+    assert other.webhooks.claim(by_seq[3], utcnow(), utcnow() + lease) is False
+    for seq in (4, 2):
+        head = store.webhooks.head(hook.id).delivery
+        assert head.seq == seq
+        assert store.webhooks.claim(head, utcnow(), utcnow() + lease)
+        assert store.webhooks.succeeded(head.id, 1, 200, utcnow())
+    head = store.webhooks.head(hook.id).delivery
+    assert head.seq == 3 and store.webhooks.claim(head, utcnow(), utcnow() + lease)
+    # v1 redelivered while v2 is being sent (the receiver lost it, says its operator),
+    # then v2 delivered: v1 would now overwrite it.
+    assert store.webhooks.redeliver(by_seq[2].id).status == "pending"
+    assert store.webhooks.succeeded(head.id, 1, 200, utcnow())
+    stale = store.webhooks.head(hook.id).delivery
+    assert stale.id == by_seq[2].id
+    assert other.webhooks.claim(stale, utcnow(), utcnow() + lease) is False
+    assert store.webhooks.delivery(stale.id).status == "superseded"
+    assert store.webhooks.head(hook.id) is None
+    assert [d.id for d in store.webhooks.deliveries(status="superseded")] == [stale.id]
+    # Redelivered now, it is superseded at once; v2 and the other item may go again.
+    assert store.webhooks.redeliver(stale.id).status == "superseded"
+    assert store.webhooks.redeliver(by_seq[4].id).status == "pending"
+    assert store.webhooks.redeliver(head.id).status == "pending"
+
+
 def test_a_purge_removes_finished_deliveries_past_their_age_and_nothing_else(store, hook):
     store.webhooks.advance([Advance(hook.id, 1, 6, [outgoing(s) for s in range(2, 7)])])
     old, young = now() - timedelta(days=40), now() - timedelta(days=2)

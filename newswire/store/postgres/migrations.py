@@ -423,6 +423,15 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' since 1970): from then on its row decides nothing and is removed.';
         """,
     ),
+    Migration(
+        15,
+        "deliveries: an item's deliveries to an endpoint, so that they go out in order",
+        # As SQLite's migration 17: a delivery waits while an earlier one of its item to
+        # the endpoint is pending, and is superseded when a later one was delivered.
+        """
+        CREATE INDEX deliveries_item ON deliveries (webhook, item_id, status, seq);
+        """,
+    ),
 )
 
 

@@ -11,7 +11,10 @@ as the transaction that held it left it:
   being enqueued twice whatever happens;
 - ``claim`` is one conditional UPDATE (status, attempt number and due time as read):
   one node's claim changes the row, the other's then matches nothing (rowcount 0);
-- ``succeeded``/``failed`` write only the attempt they claimed.
+- ``succeeded``/``failed`` write only the attempt they claimed;
+- a claim also checks, in its UPDATE, that no earlier delivery of the item to the
+  endpoint is pending and that no later one was delivered (then the row is marked
+  ``superseded``): an item's versions reach an endpoint in order whichever node sends.
 
 Times are fixed-width text to the millisecond (``stamp``), as in the SQLite store.
 """
@@ -36,7 +39,9 @@ from newswire.store.rows import (
 
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
 from newswire.store.webhooks import (
+    EARLIER_PENDING,
     FINISHED,
+    LATER_DELIVERED,
     PURGE_BATCH,
     Advance,
     Delivery,
@@ -161,12 +166,14 @@ class PostgresWebhooks:
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
-        in sequence order.
+        in sequence order; a delivery waits while an earlier one of its item is pending
+        (a flash correction does not overtake the version it corrects).
         """
         rows = self._read(
             f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.webhook = %s AND d.status = 'pending'"
+            f" AND NOT {EARLIER_PENDING.format(d='d')}"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
             (webhook_id,),
         )
@@ -176,23 +183,27 @@ class PostgresWebhooks:
         return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
-        """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
+        """Take ``delivery`` for one attempt (False: someone else did, it changed, an
+        earlier delivery of its item is pending, or it is superseded: marked so)."""
+        unchanged = (
+            " WHERE id = %s AND status = 'pending' AND attempts = %s AND next_attempt_at = %s"
+        )
+        read = (delivery.id, delivery.attempts, stamp(delivery.next_attempt_at))
         with self._db.transaction() as cur:
-            return bool(
-                cur.execute(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = %s,"
-                    " first_attempt_at = coalesce(first_attempt_at, %s)"
-                    " WHERE id = %s AND status = 'pending' AND attempts = %s"
-                    " AND next_attempt_at = %s",
-                    (
-                        stamp(lease_until),
-                        stamp(at),
-                        delivery.id,
-                        delivery.attempts,
-                        stamp(delivery.next_attempt_at),
-                    ),
-                ).rowcount
+            if cur.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = %s,"
+                " first_attempt_at = coalesce(first_attempt_at, %s)"
+                f"{unchanged} AND NOT {EARLIER_PENDING.format(d='deliveries')}"
+                f" AND NOT {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(lease_until), stamp(at), *read),
+            ).rowcount:
+                return True
+            cur.execute(
+                "UPDATE deliveries SET status = 'superseded', next_attempt_at = %s"
+                f"{unchanged} AND {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(at), *read),
             )
+            return False
 
     def release(self, delivery_id: str, attempt: int) -> None:
         """Give back a claimed attempt that never finished (the server is stopping)."""
@@ -273,10 +284,15 @@ class PostgresWebhooks:
         """Put a delivery back in its endpoint's queue: pending, never attempted, due now.
 
         It goes out in its place in sequence order among the endpoint's waiting deliveries,
-        with a fresh retry window.
+        with a fresh retry window. One older than a delivery of its item the endpoint got
+        since is marked superseded instead: sent, it would take the receiver's copy back.
         """
         with self._db.transaction() as cur:
             if not cur.execute(
+                "UPDATE deliveries SET status = 'superseded', next_attempt_at = %s"
+                f" WHERE id = %s AND {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(now()), delivery_id),
+            ).rowcount and not cur.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = %s,"
                 " first_attempt_at = NULL, delivered_at = NULL WHERE id = %s",
                 (stamp(now()), delivery_id),

@@ -12,7 +12,10 @@ a second server on the same database neither loses nor duplicates a delivery:
   ``next_attempt_at`` pushed past the attempt's deadline, so no other sender takes it
   meanwhile, and one that dies mid-send is taken up again once that lease runs out;
 - the outcome of an attempt is written only if the delivery was not redelivered or
-  removed meanwhile (``succeeded``/``failed`` check the attempt number they claimed).
+  removed meanwhile (``succeeded``/``failed`` check the attempt number they claimed);
+- an item's entries reach an endpoint in sequence order (``head`` and ``claim`` pass
+  over a delivery while an earlier one of its item is pending), and one older than a
+  delivery of its item the endpoint got is ``superseded``, never sent.
 
 Times are stored to the millisecond (``2025-03-01T12:00:00.250Z``): retry delays can be
 shorter than a second, and fixed-width text compares in time order.
@@ -36,7 +39,9 @@ from newswire.store.rows import (
 )
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.webhooks import (
+    EARLIER_PENDING,
     FINISHED,
+    LATER_DELIVERED,
     PURGE_BATCH,
     Advance,
     Delivery,
@@ -155,12 +160,14 @@ class SQLiteWebhooks(Tables):
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
-        in sequence order.
+        in sequence order; a delivery waits while an earlier one of its item is pending
+        (a flash correction does not overtake the version it corrects).
         """
         rows = self._read(
             f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
             " WHERE d.webhook = ? AND d.status = 'pending'"
+            f" AND NOT {EARLIER_PENDING.format(d='d')}"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
             (webhook_id,),
         )
@@ -170,23 +177,27 @@ class SQLiteWebhooks(Tables):
         return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
-        """Take ``delivery`` for one attempt (False: someone else did, or it changed)."""
+        """Take ``delivery`` for one attempt (False: someone else did, it changed, an
+        earlier delivery of its item is pending, or it is superseded: marked so)."""
+        unchanged = (
+            " WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at = ?"
+        )
+        read = (delivery.id, delivery.attempts, stamp(delivery.next_attempt_at))
         with write_transaction(self._db, self._lock) as cur:
-            return bool(
-                cur.execute(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,"
-                    " first_attempt_at = coalesce(first_attempt_at, ?)"
-                    " WHERE id = ? AND status = 'pending' AND attempts = ?"
-                    " AND next_attempt_at = ?",
-                    (
-                        stamp(lease_until),
-                        stamp(at),
-                        delivery.id,
-                        delivery.attempts,
-                        stamp(delivery.next_attempt_at),
-                    ),
-                ).rowcount
+            if cur.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,"
+                " first_attempt_at = coalesce(first_attempt_at, ?)"
+                f"{unchanged} AND NOT {EARLIER_PENDING.format(d='deliveries')}"
+                f" AND NOT {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(lease_until), stamp(at), *read),
+            ).rowcount:
+                return True
+            cur.execute(
+                "UPDATE deliveries SET status = 'superseded', next_attempt_at = ?"
+                f"{unchanged} AND {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(at), *read),
             )
+            return False
 
     def release(self, delivery_id: str, attempt: int) -> None:
         """Give back a claimed attempt that never finished (the server is stopping)."""
@@ -267,10 +278,15 @@ class SQLiteWebhooks(Tables):
         """Put a delivery back in its endpoint's queue: pending, never attempted, due now.
 
         It goes out in its place in sequence order among the endpoint's waiting deliveries,
-        with a fresh retry window.
+        with a fresh retry window. One older than a delivery of its item the endpoint got
+        since is marked superseded instead: sent, it would take the receiver's copy back.
         """
         with write_transaction(self._db, self._lock) as cur:
             if not cur.execute(
+                "UPDATE deliveries SET status = 'superseded', next_attempt_at = ?"
+                f" WHERE id = ? AND {LATER_DELIVERED.format(d='deliveries')}",
+                (stamp(now()), delivery_id),
+            ).rowcount and not cur.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,"
                 " first_attempt_at = NULL, delivered_at = NULL WHERE id = ?",
                 (stamp(now()), delivery_id),
