@@ -485,6 +485,52 @@ def test_flash_jumps_ahead_of_waiting_deliveries_not_of_a_failing_one(desk, endp
     assert [call.seq for call in got] == [first, f, b, c]
 
 
+def test_an_item_s_versions_reach_an_endpoint_in_order_flash_or_retried(desk, endpoints, store):
+    """A correction (a flash) and a withdrawal never reach an endpoint before the version
+    they replace, whether that one is being retried (X) or still waiting behind another
+    (Y): a receiver applying what it gets ends with each item withdrawn. A version older
+    than one the endpoint already got is not sent again when redelivered: it is marked
+    superseded."""
+    hook = endpoints("corrected", ["full-ar"], script=(500,), gate_open=False)
+    witness = endpoints("corrected-witness", ["full-ar"])
+    x1 = publish(desk, "urn:test:order:x", headline="v1")
+    hook.receiver.wait(lambda r: any(c.status == 500 for c in r.calls), "a failed attempt")
+    parse = formats.get("ninjs").parse
+    items: list[NewsItem] = [
+        parse(msgspec.json.encode(ninjs(uri, headline=headline, urgency=urgency)))[0]
+        for uri, headline, urgency in (
+            ("urn:test:order:y", "v1", 5),
+            ("urn:test:order:x", "v2", 1),
+            ("urn:test:order:y", "v2", 1),
+        )
+    ]
+    later = [r.seq for r in store.append_many(items)]
+    later += [store.withdraw(f"urn:test:order:{n}", "خطأ").seq for n in "xy"]
+    everything = {x1, *later}
+    witness.receiver.wait(
+        lambda r: everything <= {call.seq for call in r.accepted()}, "the witness"
+    )
+    hook.receiver.gate.set()
+    got = hook.receiver.wait_accepted(6)
+    order = [(c.seq, c.headers["x-newswire-item"]) for c in got]
+    applied: dict[str, tuple[int, str]] = {}  # a receiver's CMS: the last it was given
+    for call in got:
+        item, version = call.headers["x-newswire-item"], int(call.headers["x-newswire-version"])
+        assert version > applied.get(item, (0, ""))[0], order
+        applied[item] = (version, call.headers["x-newswire-event"])
+    assert applied == {"urn:test:order:x": (3, "withdraw"), "urn:test:order:y": (3, "withdraw")}
+    assert got[0].seq == x1  # being retried, it kept its place
+
+    (old,) = [d for d in hook.deliveries() if d["sequence"] == later[0]]
+    again = hook.client.post(f"/v1/webhooks/deliveries/{quote(old['id'])}/redeliver")
+    assert again.status_code == 202 and again.json()["status"] == "superseded"
+    sentinel = publish(desk, "urn:test:order:z")
+    assert hook.receiver.wait_accepted(7)[-1].seq == sentinel
+    assert [c.seq for c in hook.receiver.calls].count(later[0]) == 1
+    listed = hook.deliveries(status="superseded")
+    assert [d["id"] for d in listed] == [old["id"]]
+
+
 def test_dead_letters_are_listed_and_can_be_redelivered(make_module_store_url):
     db = make_module_store_url()
     local = open_store(db)

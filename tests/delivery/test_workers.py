@@ -20,7 +20,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.delivery.test_webhooks import FAST, Receiver, verify
+from newswire.access.subscribers import Subscriber
+from newswire.store import open_store
+from tests.delivery.test_webhooks import FAST, SECRET, Receiver, verify
 from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, rfc3339
 from tests.helpers import Server, make_key, newswire, retry_until
 
@@ -249,6 +251,42 @@ def test_each_webhook_delivery_is_sent_once(world):
         for call in calls[:3]:
             verify(call)
     finally:
+        receiver.close()
+
+
+def test_an_item_s_versions_reach_an_endpoint_in_order_from_either_process(world):
+    """v1 of an item, then its correction as a flash and its withdrawal, published through
+    both processes while the endpoint is failing: the receiver gets them in that order."""
+    receiver = Receiver((500,), gate_open=False)
+    store = open_store(world.db)
+    try:
+        store.subscribers.add(Subscriber(name="corrected", products=["ar-full"]))
+        hook = store.webhooks.add("corrected", receiver.url, SECRET, "ninjs").id
+        desks = list(world.pinned("desk").values())
+        blocker = publish(desks[0], arabic("urn:test:workers:order:blocker", 0))
+        receiver.wait(lambda r: r.calls and r.calls[0].status == 500, "a failed attempt", GUARD)
+        uri = "urn:test:workers:order:x"
+        seqs = [publish(desks[0], arabic(uri, 1))]
+        doc = ninjs_doc(uri, "خبر مصحح", ARABIC, "ar", urgency=1)
+        seqs.append(publish(desks[1], json.dumps(doc).encode()))
+        withdrawn = desks[0].post(f"/v1/items/{uri}/withdraw", json={"reason": "خطأ"})
+        assert withdrawn.status_code == 201, withdrawn.text
+        seqs.append(withdrawn.json()["sequence"])
+        def enqueued() -> list:
+            return [d for d in store.webhooks.deliveries(webhook=hook) if d.seq == blocker]
+
+        retry_until(
+            lambda: len(store.webhooks.deliveries(webhook=hook)) == 4 and enqueued(),
+            "the deliveries enqueued", GUARD,
+        )
+        receiver.gate.set()
+        store.webhooks.redeliver(enqueued()[0].id)  # now, not after its backoff
+        got = receiver.wait_accepted(4, "the deliveries")
+        assert [c.seq for c in got] == [blocker, *seqs]
+        assert [c.headers["x-newswire-version"] for c in got[1:]] == ["1", "2", "3"]
+        assert got[-1].headers["x-newswire-event"] == "withdraw"
+    finally:
+        store.close()
         receiver.close()
 
 
