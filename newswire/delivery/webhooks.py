@@ -654,8 +654,14 @@ class WebhookWorker:
         except Exception as exc:
             log.exception("webhook %s: rendering %s failed", delivery.webhook, delivery.id)
             body, error = None, f"the item could not be rendered: {exc}"
-        if body is not None:
-            status, error, asked = await self._post(target, body, embargoed)
+        # The POST ends within the attempt's time, counted from its claim, not from when
+        # the body is ready: past the lease, another sender may have taken the delivery,
+        # sent it and the item's next version, which a late POST of this one would undo.
+        left = self.timeout - (now() - started).total_seconds()
+        if body is not None and left <= 0:
+            error = f"not sent: the server took the attempt's {self.timeout:g} s to prepare it"
+        elif body is not None:
+            status, error, asked = await self._post(target, body, embargoed, left)
         done = now()
         hooks = self.store.webhooks
         if status is not None and 200 <= status < 300:
@@ -698,10 +704,11 @@ class WebhookWorker:
         return body, embargoed
 
     async def _post(
-        self, target: Target, body: bytes, embargoed: bool
+        self, target: Target, body: bytes, embargoed: bool, left: float
     ) -> tuple[int | None, str, float | None]:
         """(HTTP status, error, seconds the receiver asked to wait before the next try):
-        status None when no answer came (timeout, refused...)."""
+        status None when no answer came (timeout, refused...). ``left``: the seconds the
+        attempt has still, the whole exchange cut after them."""
         delivery = target.delivery
         media_type = formats.get(target.format).media_type
         if media_type.startswith("text/"):
@@ -731,7 +738,7 @@ class WebhookWorker:
         try:
             # One deadline for the whole exchange: httpx's own timeouts are per read, so a
             # receiver trickling its answer a byte at a time would never trip them.
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(left):
                 request = client.build_request("POST", target.url, content=body, headers=headers)
                 response = await client.send(request, stream=True)
                 try:
