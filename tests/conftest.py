@@ -49,6 +49,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return Scheduling(config, log)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``any_store`` checks what does not depend on the store (a command's
+    arguments and usage errors, what a page's markup says): it runs on the default store,
+    SQLite, not once more on PostgreSQL to check the same thing in a suite that must stay
+    under its time."""
+    dropped = [item for item in items if _postgres_only_again(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in gone]
+
+
+def _postgres_only_again(item: pytest.Item) -> bool:
+    if item.get_closest_marker("any_store") is None:
+        return False
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgres" in (params.get("module_backend"), params.get("store_backend"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The URL of the PostgreSQL server, started by scripts/services.sh if need be."""

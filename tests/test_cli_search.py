@@ -169,6 +169,7 @@ def test_filters_without_words_list_the_newest_and_entities_filter(wire):
     assert nothing.stderr.startswith("newswire:") and "filter" in nothing.stderr
 
 
+@pytest.mark.any_store
 def test_a_malformed_language_tag_is_a_usage_error(wire):
     """``xx-`` is no language: refused naming it, not searched for and found nowhere."""
     result = run("search", "غزة", "--lang", "xx-", db=wire["db"], code=2)
@@ -176,6 +177,7 @@ def test_a_malformed_language_tag_is_a_usage_error(wire):
     assert search_json(wire, "غزة", "--lang", "AR")["total"] == search_json(wire, "غزة")["total"]
 
 
+@pytest.mark.any_store
 def test_a_bad_sort_is_a_usage_error(wire):
     result = run("search", "غزة", "--sort", "best", db=wire["db"], code=None)
     assert result.stderr.startswith("newswire:") and "sort" in result.stderr
@@ -226,6 +228,7 @@ def test_search_leaves_alone_an_index_a_server_is_building(make_module_store_url
         building.close()
 
 
+@pytest.mark.any_store
 def test_a_query_beginning_with_a_dash_is_the_query(wire):
     """``-غزة`` (an exclusion, or a dash an Arabic reader typed) is no option: it is taken
     as the query wherever it stands, as after ``--``, where click refused it (``No such
@@ -249,6 +252,7 @@ def test_a_query_beginning_with_a_dash_is_the_query(wire):
     assert "newswire search -- '-xyz aid'" in ascii_word.stderr
 
 
+@pytest.mark.any_store
 def test_hits_and_errors_are_printed_as_written(wire):
     """Ids, headlines and the names an error echoes are data: an id ``urn:x:…`` was
     printed ``urn❌…`` (rich's emoji codes) and a subscriber named with ``[/]`` made

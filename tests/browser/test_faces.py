@@ -14,6 +14,11 @@ from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import SEED
 from tests.helpers import Server, make_key, newswire, retry_until
 
+# What a browser shows and does does not depend on the store: the pages, their live parts
+# and their accessibility are checked on both stores without a browser (tests/web,
+# tests/portal, tests/console).
+pytestmark = pytest.mark.any_store
+
 PASSWORD = "correct-horse-battery"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 # The seed's paragraphs: its last one says the public page is a shortened part.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from newswire.store import open_store
 from tests.conftest import SEED
 from tests.helpers import newswire
@@ -104,6 +106,7 @@ def test_options_that_cannot_apply_are_usage_errors(store_url, tmp_path):
     assert items_of(store_url) == {}
 
 
+@pytest.mark.any_store
 def test_undeclared_iptc_is_read_in_the_character_set_the_setting_names(store_url, tmp_path):
     """IPTC text written by an older tool on Arabic Windows (code page 1256), with no
     character set declared: Windows-1252 by default (mojibake for Arabic), read right once
@@ -122,6 +125,7 @@ def test_undeclared_iptc_is_read_in_the_character_set_the_setting_names(store_ur
     assert bad.returncode == 2 and "NEWSWIRE_IPTC_CHARSET='klingon'" in bad.stderr.decode()
 
 
+@pytest.mark.any_store
 def test_the_time_and_memory_a_file_may_take_are_settings(store_url, tmp_path):
     """An operator whose desk sends long 4K video raises NEWSWIRE_MEDIA_SECONDS; one on a
     small machine lowers it: past it the file is refused by name, nothing stored. A value
