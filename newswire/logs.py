@@ -119,6 +119,17 @@ class Timed:
         await self.__wrapped__(message)
 
 
+def answered_with(send: Send, status: int) -> None:
+    """Tell the ``Timed`` behind ``send`` the status of a response written past it,
+    straight to the connection (a long poll answered by the waiters' round), for the
+    access line and the request's count."""
+    wrapper: Any = send
+    while wrapper is not None:
+        if isinstance(wrapper, Timed) and not wrapper.status:
+            wrapper.status = status
+        wrapper = getattr(wrapper, "__wrapped__", None)
+
+
 async def logged(
     handle: Callable[[Scope, Receive, Send], Awaitable[T]], scope: Scope, receive: Receive, send: Send
 ) -> T:

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
-from newswire import formats
+from newswire import formats, logs
 from newswire.access.auth import Principal
 from newswire.access.entitlement import codec_for
 from newswire.api import auth, openapi, problems, raw
@@ -374,5 +374,6 @@ async def serve_feed(app: Starlette, scope: Scope, receive: Receive, send: Send)
 
     try:
         return await raw.answer_reader(app, scope, receive, send, feed_answer)
-    except waiters.Answered:  # a long poll answered while it waited
+    except waiters.Answered:  # a long poll answered while it waited, with its page
+        logs.answered_with(send, 200)
         return True

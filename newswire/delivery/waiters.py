@@ -66,7 +66,12 @@ class Answered(Exception):
 def response_cycle(send: Send) -> Any | None:
     """uvicorn's httptools response cycle behind ``send`` when the waiters' round may
     answer on it, else None (another server, uvicorn's h11 cycle, a wrapped ``send``, a
-    response begun, uvicorn's own access lines written: its ``send`` writes them)."""
+    response begun, uvicorn's own access lines written: its ``send`` writes them). Wrappers
+    that only look at the response's start (``newswire.logs``: the access line, the
+    request's count) are looked through: the round writes the request id itself, and
+    the feed tells them the status (``logs.answered_with``)."""
+    while hasattr(send, "__wrapped__"):
+        send = send.__wrapped__
     cycle: Any = getattr(send, "__self__", None)
     kind = type(cycle)
     if (kind.__module__, kind.__name__) != _CYCLE:

@@ -94,6 +94,8 @@ def test_waiters_of_two_audiences_each_get_their_own_page(wire, served):
     requests = [(wire.keys[s], path, f"rid-{s}-{i}") for s, count in who for i in range(count)]
     usage = {s: feed_usage(served, wire.keys[s]) for s, _ in who}
     waits0, direct0 = waits(served), answered(served)
+    ok = {"method": "GET", "route": "/v1/feed", "status": "200"}
+    fed0 = metric(served.url, "newswire_http_requests_total", **ok)
     polls = poll_all(served.url, requests)
     retry_until(lambda: waits(served) >= waits0 + 3 * n, "every long poll waiting")
 
@@ -119,6 +121,9 @@ def test_waiters_of_two_audiences_each_get_their_own_page(wire, served):
         assert answer.headers["etag"] and answer.headers["link"]
         assert answer.headers["content-type"] == "application/json"
     assert answered(served) - direct0 == (3 * n if served.direct else 0)
+    # Each counted as answered (200), however it was written: not as a request its client
+    # left (499).
+    assert metric(served.url, "newswire_http_requests_total", **ok) - fed0 == 3 * n
     for s, count in who:
         assert feed_usage(served, wire.keys[s]) - usage[s] == count
     assert parked(served) == 0
