@@ -10,7 +10,6 @@ archive.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -24,10 +23,6 @@ from newswire.web.routing import Router
 log = logging.getLogger("newswire.metrics")
 
 router = Router(tags=["operations"])
-
-SKEW = timedelta(seconds=60)
-"""How far another node's clock may be behind this one's: an embargo stored there ends
-after its ``stored_at``, as that clock says."""
 
 QUEUES = {
     "newswire_webhook_deliveries_pending":
@@ -78,14 +73,7 @@ def queues(state: State) -> bytes:
 def _waiting(state: State) -> list[Metric]:
     store, now = state.store, utcnow()
     pending, first_due = store.webhooks.backlog()
-    known = state.hub.lifts_known
-    if known is None:  # the hub has not looked yet: from the first embargo to lift
-        first = store.next_embargo()
-        since = now if first is None else min(first, now)
-    else:
-        asked, first = known
-        since = asked if first is None else min(first, asked)
-    embargoed, next_lift = store.embargoes_waiting(since - SKEW)
+    embargoed, next_lift = store.embargoes_waiting()
     values: dict[str, float] = {
         "newswire_webhook_deliveries_pending": pending,
         "newswire_webhook_oldest_pending_seconds":

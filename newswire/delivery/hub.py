@@ -375,10 +375,6 @@ class Hub:
         self.published: dict[int, float] = {}
         """seq -> time.time() its publish was acknowledged (this process's publishes and
         lifts); an entry stored by another process is timed from the log's ``stored_at``."""
-        self.lifts_known: tuple[datetime, datetime | None] | None = None
-        """(when, the next embargo to lift as the store said then), from the last look:
-        every embargo waiting then ends no earlier, and one stored since ends after it was
-        stored (``/metrics`` reads only those: ``Store.embargoes_waiting``)."""
         self._kick = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
@@ -683,9 +679,7 @@ class Hub:
         """Log the lift of each embargo as it ends (within a poll interval of its time)."""
         while not self._closing:
             try:
-                asked = utcnow()
                 due: datetime | None = await run_in_threadpool(self.store.next_embargo)
-                self.lifts_known = (asked, due)
                 now = utcnow()
                 if due is not None and due <= now:
                     lifted = await run_in_threadpool(self.store.lift_due, now)

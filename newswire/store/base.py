@@ -565,18 +565,22 @@ class Store(Protocol):
         ...
 
     def lift_due(self, now: datetime | None = None) -> list[Change]:
-        """Log the lift of every latest version whose embargo has ended; the new entries."""
+        """Log the lift of every latest version whose embargo has ended; the new entries.
+
+        The embargoes waiting are the latest versions stored under embargo, not withdrawn
+        and not lifted yet, however they were written (an append, an import, a copy from
+        another store). The store keeps them apart from every embargo ever set, so that
+        this, ``next_embargo`` and ``embargoes_waiting`` cost what waits, never what the
+        archive holds: the hub asks twice a second in every process."""
         ...
 
     def next_embargo(self) -> datetime | None:
         """When the next embargo still to be lifted ends (None: none is waiting)."""
         ...
 
-    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
-        """How many latest versions whose embargo ends at ``since`` or later wait for
-        their lift, and when the first of them ends (None: none waits). ``since`` bounds
-        the read to the embargoes still to come (``/metrics`` asks at every scrape): a
-        caller that knows when the next embargo ends (``next_embargo``) passes no later."""
+    def embargoes_waiting(self) -> tuple[int, datetime | None]:
+        """How many latest versions wait for the lift of their embargo, and when the first
+        of them ends (None: none waits); ``/metrics`` asks at every scrape."""
         ...
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:

@@ -9,7 +9,9 @@ a backend that keeps another form converts on the way in and out.
 
 Derived rows are copied too when making them again costs more than copying them: the
 search index's documents (analysis) and story threads' signatures (without them no new
-item would link to the archive until it was enriched again).
+item would link to the archive until it was enriched again). The embargoes waiting are
+not copied: the target's triggers make them again from the versions, lifts and items
+copied, which is why ``items`` comes after both.
 
 What is not copied: the access generation and the rate buckets (each deployment's own
 counters, rebuilt as it runs), the migrations table (each backend its own scripts), and

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import psycopg
 import pytest
 
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem
+from newswire.store import open_store
 from newswire.store.base import held, kind_of
+from newswire.store.transfer import copy
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -154,15 +159,138 @@ def test_held_is_decided_to_the_second():
     assert not held(msgspec.structs.replace(version, embargo_until=None), NOW)
 
 
-def test_embargoes_waiting_are_counted_from_a_time_on(store):
-    assert store.embargoes_waiting(NOW) == (0, None)
+def test_embargoes_waiting_are_counted(store):
+    assert store.embargoes_waiting() == (0, None)
     store.append(item("urn:w:past", embargo_until=NOW - timedelta(hours=1)))  # not held
     store.append(embargoed("urn:w:two", hours=2))
     store.append(embargoed("urn:w:one", hours=1))
     store.append(embargoed("urn:w:gone", hours=0.5))
     store.withdraw("urn:w:gone", "legal")  # never lifted: not waiting
-    assert store.embargoes_waiting(NOW) == (2, NOW + timedelta(hours=1))
-    # From a later time on: only those ending then or after (the caller knows none earlier).
-    assert store.embargoes_waiting(NOW + timedelta(hours=1.5)) == (1, NOW + timedelta(hours=2))
+    assert store.embargoes_waiting() == (2, NOW + timedelta(hours=1))
     store.lift_due(NOW + timedelta(hours=1))
-    assert store.embargoes_waiting(NOW) == (1, NOW + timedelta(hours=2))
+    assert store.embargoes_waiting() == (1, NOW + timedelta(hours=2))
+
+
+def test_an_embargo_is_found_and_lifted_after_a_thousand_lifted_ones(store):
+    """Embargoes lifted long ago are not what waits: the next one is found, counted and
+    lifted on time behind a thousand of them."""
+    store.append_many(embargoed(f"urn:old:{n}", hours=0.1) for n in range(1000))
+    assert len(store.lift_due(NOW + timedelta(hours=0.2))) == 1000
+    assert store.next_embargo() is None and store.embargoes_waiting() == (0, None)
+    waiting = store.append(embargoed("urn:new:1", hours=1))
+    assert store.next_embargo() == NOW + timedelta(hours=1)
+    assert store.embargoes_waiting() == (1, NOW + timedelta(hours=1))
+    assert store.lift_due(NOW + timedelta(hours=0.5)) == []
+    [lift] = store.lift_due(NOW + timedelta(hours=1))
+    assert (lift.kind, lift.item.id, lift.seq) == ("embargo-lift", "urn:new:1", waiting.seq + 1)
+    assert store.next_embargo() is None and store.embargoes_waiting() == (0, None)
+
+
+def test_a_superseded_embargoed_version_does_not_block(store):
+    """A version replaced under its embargo is never lifted (``lift_due`` lifts latest
+    versions): neither its time nor its count stands in front of the embargoes waiting."""
+    store.append(embargoed("urn:s:freed", hours=1))
+    store.append(item("urn:s:freed", "out now"))  # the embargo taken off
+    store.append(embargoed("urn:s:killed", hours=1.5))
+    store.withdraw("urn:s:killed", "legal")
+    store.append(embargoed("urn:s:moved", hours=0.5))
+    store.append(embargoed("urn:s:moved", hours=3, headline="later"))
+    store.append(embargoed("urn:s:next", hours=2))
+    assert store.next_embargo() == NOW + timedelta(hours=2)
+    assert store.embargoes_waiting() == (2, NOW + timedelta(hours=2))
+    assert store.lift_due(NOW + timedelta(hours=1.9)) == []
+    assert [c.item.id for c in store.lift_due(NOW + timedelta(hours=2))] == ["urn:s:next"]
+    assert store.next_embargo() == NOW + timedelta(hours=3)
+    [moved] = store.lift_due(NOW + timedelta(hours=3))
+    assert (moved.item.id, moved.item.headline) == ("urn:s:moved", "later")
+    assert store.next_embargo() is None and store.embargoes_waiting() == (0, None)
+
+
+def _archive(store) -> None:
+    """An embargo lifted, one replaced under it, one withdrawn, and one waiting (2 h)."""
+    store.append(embargoed("urn:a:lifted", hours=0.1))
+    store.lift_due(NOW + timedelta(hours=0.2))
+    store.append(embargoed("urn:a:moved", hours=0.5))
+    store.append(embargoed("urn:a:moved", hours=4, headline="later"))
+    store.append(embargoed("urn:a:killed", hours=1))
+    store.withdraw("urn:a:killed", "legal")
+    store.append(embargoed("urn:a:waiting", hours=2))
+
+
+@pytest.mark.parametrize("how", ["import", "migrate"])
+def test_an_embargo_waiting_in_a_copy_is_lifted(store, make_store_url, how):
+    """An export imported elsewhere (``newswire import``) or a store copied table by table
+    (``newswire migrate``) waits for the same embargoes and lifts each on time. An export
+    carries versions, not lifts: there the embargo lifted in the source waits again, and is
+    lifted at the first look, as the time it ended has passed."""
+    _archive(store)
+    copy_of = open_store(make_store_url())
+    try:
+        if how == "import":
+            copy_of.restore(store.export())
+        else:
+            copy(store.transfer, copy_of.transfer)
+        if how == "import":
+            assert copy_of.embargoes_waiting() == (3, NOW + timedelta(hours=0.1))
+            [again] = copy_of.lift_due(NOW + timedelta(hours=0.2))
+            assert again.item.id == "urn:a:lifted"
+        assert copy_of.embargoes_waiting() == (2, NOW + timedelta(hours=2))
+        assert copy_of.next_embargo() == NOW + timedelta(hours=2)
+        assert copy_of.lift_due(NOW + timedelta(hours=1.5)) == []
+        assert [c.item.id for c in copy_of.lift_due(NOW + timedelta(hours=2))] == ["urn:a:waiting"]
+        [moved] = copy_of.lift_due(NOW + timedelta(hours=4))
+        assert (moved.item.id, moved.item.headline) == ("urn:a:moved", "later")
+        assert copy_of.next_embargo() is None
+    finally:
+        copy_of.close()
+
+
+UNDO_EMBARGOES = {
+    # What the migration that made the table of embargoes waiting made (SQLite 18,
+    # PostgreSQL 16), undone: the database as the release before left it.
+    "sqlite": [
+        *(
+            f"DROP TRIGGER {name}"
+            for name in (
+                "items_insert_embargo", "items_update_embargo", "items_delete_embargo",
+                "lifts_insert_embargo",
+            )
+        ),
+        "DROP TABLE embargoes",
+        "DELETE FROM schema_migrations WHERE number = 18",
+    ],
+    "postgres": [
+        "DROP TABLE embargoes",
+        *(
+            f"DROP FUNCTION {name}() CASCADE"
+            for name in (
+                "embargoes_items_added", "embargoes_items_moved", "embargoes_items_removed",
+                "embargoes_lifted",
+            )
+        ),
+        "DELETE FROM schema_migrations WHERE number = 16",
+    ],
+}  # fmt: skip
+
+
+def test_the_migration_finds_the_embargoes_already_waiting(store_backend, store_url):
+    store = open_store(store_url)
+    _archive(store)
+    store.close()
+    if store_backend == "sqlite":
+        with contextlib.closing(sqlite3.connect(store_url.split("///", 1)[1])) as db, db:
+            for statement in UNDO_EMBARGOES["sqlite"]:
+                db.execute(statement)
+    else:
+        with psycopg.connect(store_url, autocommit=True) as conn:
+            for statement in UNDO_EMBARGOES["postgres"]:
+                conn.execute(statement)
+    store = open_store(store_url)
+    try:
+        assert store.embargoes_waiting() == (2, NOW + timedelta(hours=2))
+        assert store.lift_due(NOW + timedelta(hours=1.5)) == []
+        assert [c.item.id for c in store.lift_due(NOW + timedelta(hours=2))] == ["urn:a:waiting"]
+        [moved] = store.lift_due(NOW + timedelta(hours=4))
+        assert (moved.item.id, moved.item.headline) == ("urn:a:moved", "later")
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -170,4 +171,36 @@ def test_buckets_full_again_are_found_by_their_index(tmp_path):
     assert len(sweeping) == 2 and plans, statements
     assert [d for d in plans if d.startswith("SCAN")] == [], plans
     assert any("rate_buckets_full_at" in d for d in plans), plans
+    store.close()
+
+
+def test_the_next_embargo_reads_the_embargoes_waiting_not_every_one_ever_set(tmp_path):
+    """The hub asks for the next embargo twice a second in every process: the store reads
+    the small table of embargoes waiting (migration 18), never the index of every embargo
+    ever set (``versions_embargo``), which lifted ones stay in for good."""
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    now = datetime.now(UTC)
+    store.append_many(
+        NewsItem(id=f"urn:e:{n}", headline="h", body=["b"], embargo_until=now + timedelta(hours=1))
+        for n in range(20)
+    )
+    store.lift_due(now + timedelta(hours=2))
+    store.append(NewsItem(id="urn:e:w", headline="h", body=["b"], embargo_until=now + timedelta(hours=3)))
+    db = store._db  # type: ignore[attr-defined]
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        assert store.next_embargo() is not None
+        assert store.embargoes_waiting()[0] == 1
+        assert store.lift_due(now + timedelta(hours=2)) == []
+    finally:
+        db.set_trace_callback(None)
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    plans = [d for sql in reads for *_, d in db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    assert len(reads) == 3 and plans, statements
+    assert all("embargoes" in sql and "versions" not in sql for sql in reads), reads
+    # Counting them reads every embargo waiting: that is the small table, whole.
+    assert not [d for d in plans if "versions" in d or "items" in d or "lifts" in d], plans
+    assert [d for d in plans if d.startswith("SCAN")] == ["SCAN embargoes"], plans
+    assert any("embargoes_until" in d for d in plans), plans
     store.close()

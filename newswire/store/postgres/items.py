@@ -81,11 +81,10 @@ _UPSERT_ITEM = (
 )
 _TAKE = "UPDATE log_sequence SET value = value + %s RETURNING value"
 _DUE = (
-    "SELECT v.seq FROM items i JOIN versions v ON v.seq = i.latest_seq"
-    " WHERE v.embargo_until IS NOT NULL AND v.embargo_until <= %s"
-    " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-    " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-    " ORDER BY v.embargo_until, v.seq"
+    # The embargoes waiting (migration 16), not every one ever set; a lift takes its
+    # version out of them (a trigger on ``lifts``).
+    "SELECT version_seq FROM embargoes WHERE embargo_until <= %s"
+    " ORDER BY embargo_until, version_seq"
 )
 
 
@@ -240,16 +239,13 @@ class Items:
         return [change_of(r) for r in rows]
 
     def next_embargo(self) -> datetime | None:
-        row = self._db.one(
-            "SELECT min(v.embargo_until) FROM versions v JOIN items i"
-            " ON i.latest_seq = v.seq WHERE v.embargo_until IS NOT NULL"
-            " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-            " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-        )
+        row = self._db.one("SELECT min(embargo_until) FROM embargoes")
         return time_of(row[0]) if row and row[0] else None
 
-    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
-        count, first = present(self._db.one(_WAITING, (iso(since),)))
+    def embargoes_waiting(self) -> tuple[int, datetime | None]:
+        count, first = present(
+            self._db.one("SELECT count(*), min(embargo_until) FROM embargoes")
+        )
         return count, time_of(first) if first else None
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
@@ -323,16 +319,6 @@ class Items:
         value: int
         (value,) = present(self._db.one("SELECT value FROM log_sequence"))
         return value
-
-
-_WAITING = (
-    # A range of the index on embargo_until (the embargoes from ``since`` on), not the
-    # whole of it: every embargo ever set stays in that index once lifted.
-    "SELECT count(*), min(v.embargo_until) FROM versions v JOIN items i"
-    " ON i.latest_seq = v.seq WHERE v.embargo_until >= %s"
-    " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-    " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-)
 
 
 def _append_batch(

@@ -8,6 +8,9 @@ Tables:
 - ``items``: one row per item, pointing at its latest version (derived; rebuilt by
   migrations if needed).
 - ``lifts``: the log entries of embargo lifts, numbered from the same sequence.
+- ``embargoes``: the latest versions waiting for their embargo's lift, kept by triggers on
+  ``items`` and ``lifts`` (derived; migration 18 says why), so that finding the next one
+  reads what waits, not every embargo ever set.
 - ``counts``: the numbers of rows of ``items`` and ``versions``, kept by triggers.
 - ``schema_migrations``: which migrations have run (see ``newswire.store.migrations``).
 """
@@ -183,12 +186,11 @@ class Items:
     def lift_due(self, now: datetime | None = None) -> list[Change]:
         now_text = iso(now or utcnow())
         with write_transaction(self._db, self._lock) as cur:
+            # The embargoes waiting (migration 18), not every one ever set; a lift takes
+            # its version out of them (a trigger on ``lifts``).
             due = cur.execute(
-                "SELECT v.seq FROM items i JOIN versions v ON v.seq = i.latest_seq"
-                " WHERE v.embargo_until IS NOT NULL AND v.embargo_until <= ?"
-                " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-                " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-                " ORDER BY v.embargo_until, v.seq",
+                "SELECT version_seq FROM embargoes WHERE embargo_until <= ?"
+                " ORDER BY embargo_until, version_seq",
                 (now_text,),
             ).fetchall()
             if not due:
@@ -205,17 +207,14 @@ class Items:
 
     def next_embargo(self) -> datetime | None:
         with self._lock:
-            row = self._db.execute(
-                "SELECT min(v.embargo_until) FROM versions v JOIN items i"
-                " ON i.latest_seq = v.seq WHERE v.embargo_until IS NOT NULL"
-                " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-                " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-            ).fetchone()
+            row = self._db.execute("SELECT min(embargo_until) FROM embargoes").fetchone()
         return time_of(row[0]) if row and row[0] else None
 
-    def embargoes_waiting(self, since: datetime) -> tuple[int, datetime | None]:
+    def embargoes_waiting(self) -> tuple[int, datetime | None]:
         with self._lock:
-            row = self._db.execute(_WAITING, (iso(since),)).fetchone()
+            row = self._db.execute(
+                "SELECT count(*), min(embargo_until) FROM embargoes"
+            ).fetchone()
         return row[0], time_of(row[1]) if row[1] else None
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
@@ -323,16 +322,6 @@ class Items:
                 " coalesce((SELECT max(seq) FROM lifts), 0))"
             ).fetchone()
         return row[0] or 0
-
-
-_WAITING = (
-    # A range of the index on embargo_until (the embargoes from ``since`` on), not the
-    # whole of it: every embargo ever set stays in that index once lifted.
-    "SELECT count(*), min(v.embargo_until) FROM versions v JOIN items i"
-    " ON i.latest_seq = v.seq WHERE v.embargo_until >= ?"
-    " AND v.embargo_until > v.stored_at AND v.pubstatus != 'canceled'"
-    " AND NOT EXISTS (SELECT 1 FROM lifts l WHERE l.version_seq = v.seq)"
-)
 
 
 def _next_seq(cur: sqlite3.Cursor) -> int:
