@@ -12,7 +12,6 @@ import contextlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -294,15 +293,18 @@ def ws_resuming(wire: Wire, burst: Burst, start: int, cut: int) -> tuple[list, i
     return burst_only(before) + burst_only(rest), reconnected
 
 
-def feed_paging(wire: Wire, start: int) -> tuple[list[dict], int]:
-    """A feed client long polling page by page, 100 at a time, through the burst."""
+def feed_paging(wire: Wire, burst: Burst, start: int) -> tuple[list[dict], int]:
+    """A feed client long polling page by page, 100 at a time, through the burst, until
+    it has the whole burst or a poll brings nothing once the burst is all published."""
     entries: list[dict] = []
     cursor = str(start)
-    deadline = time.monotonic() + 40  # a guard: each poll returns as soon as items come
-    while len(burst_only(entries)) < BURST and time.monotonic() < deadline:
+    while len(burst_only(entries)) < BURST:
+        done = burst.posts == POSTS  # read before the poll: what it returns is then final
         page = wire.feed("alpha", cursor, limit=100, wait=2)
         entries.extend(page["items"])
         cursor = page["next"]
+        if done and not page["items"]:
+            break
     return burst_only(entries), 0
 
 
@@ -319,7 +321,7 @@ def burst(wire):
             ),
             "sse ?after=": pool.submit(sse_resuming, wire, publisher, start, 400, "after"),
             "ws ?after=": pool.submit(ws_resuming, wire, publisher, start, 550),
-            "feed": pool.submit(feed_paging, wire, start),
+            "feed": pool.submit(feed_paging, wire, publisher, start),
         }
         pool.submit(publisher.run).result()
         results = {name: future.result() for name, future in readers.items()}
