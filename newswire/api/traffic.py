@@ -75,6 +75,10 @@ class Timing:
         self.counts = [0] * (len(BUCKETS) + 1)
         self.sum = 0.0
 
+    def add(self, seconds: float) -> None:
+        self.counts[0 if seconds <= _FIRST else bisect_left(BUCKETS, seconds)] += 1
+        self.sum += seconds
+
 
 class Traffic:
     """The requests a process answered, by (method, route, status); a collector for the
@@ -91,16 +95,14 @@ class Traffic:
         timing = self._timings.get(key)
         if timing is None:
             timing = self._timings[key] = Timing()
-        timing.counts[0 if seconds <= _FIRST else bisect_left(BUCKETS, seconds)] += 1
-        timing.sum += seconds
+        timing.add(seconds)
 
     def answered_at_parse(self, route: str, status: int, seconds: float) -> None:
         """A ``GET`` answered as soon as it was parsed (``newswire.api.protocol``)."""
         timing = self._at_parse.get((route, status))
         if timing is None:
             timing = self._at_parse[(route, status)] = Timing()
-        timing.counts[0 if seconds <= _FIRST else bisect_left(BUCKETS, seconds)] += 1
-        timing.sum += seconds
+        timing.add(seconds)
 
     def at_parse(self) -> int:
         """How many requests were answered as soon as they were parsed."""
