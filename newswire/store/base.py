@@ -211,6 +211,10 @@ class Prepared(NamedTuple):
     embargo_until: str | None
     fingerprint: str
     data: bytes
+    dated: bool = True
+    """Whether the source gave the version its time (``versioncreated``), or ``prepare``
+    stamped it: a stamped time is when the store took the item, no claim of the source's
+    to compare with what is stored."""
 
 
 @overload
@@ -265,6 +269,7 @@ def prepare(item: NewsItem, now: datetime | None = None) -> Prepared:
         iso(stamped.embargo_until),
         fingerprint(item),
         _ENCODER.encode(stamped),
+        dated=item.versioncreated is not None,
     )
 
 
@@ -280,15 +285,24 @@ def stamp(item: NewsItem, now: datetime) -> NewsItem:
     )
 
 
-def successor(item: NewsItem, latest: NewsItem, now: datetime) -> NewsItem:
-    """``item`` as the version that follows ``latest`` (whose content it changes)."""
+def successor(item: NewsItem, latest: NewsItem, now: datetime, dated: bool = True) -> NewsItem:
+    """``item`` as the version that follows ``latest`` (whose content it changes); ``dated``:
+    its ``versioncreated`` is the source's, not a stamp of ``prepare``'s."""
     version = max(item.version, latest.version + 1)
+    if dated and item.versioncreated and item.version > latest.version:
+        made = item.versioncreated
+    else:
+        made = now
+        if latest.versioncreated is not None and made <= latest.versioncreated:
+            # Every format dates a version to the second, and an Atom or RSS reader tells
+            # an entry's versions apart by id and updated time only (RFC 4287 4.1.1): an
+            # update, a correction or a kill made in the second of the version it follows
+            # would read as that version again, and never be shown.
+            made = latest.versioncreated + timedelta(seconds=1)
     return msgspec.structs.replace(
         item,
         version=version,
-        versioncreated=item.versioncreated
-        if item.versioncreated and item.version > latest.version
-        else now,
+        versioncreated=made,
         firstcreated=latest.firstcreated or item.firstcreated or now,
         signal=item.signal or "update",
         replaces=latest.version,
@@ -368,7 +382,11 @@ def plan_batch(
                         Receipt(id=p.id, version=found[1], seq=found[0], created=False)
                     )
                     continue
-                if p.versioncreated and iso(latest_item.versioncreated) > p.versioncreated:
+                if (
+                    p.dated
+                    and p.versioncreated
+                    and iso(latest_item.versioncreated) > p.versioncreated
+                ):
                     raise Conflict(
                         f"this version of {p.id} (made {p.versioncreated}) is older than the "
                         f"stored version {version} (made {iso(latest_item.versioncreated)}): "
@@ -384,7 +402,7 @@ def plan_batch(
                     "updated nor corrected; publish a new item",
                     field="id",
                 )
-            stored = successor(_DECODE(p.data), latest_item, now)
+            stored = successor(_DECODE(p.data), latest_item, now, p.dated)
             p = p._replace(
                 version=stored.version,
                 versioncreated=iso(stored.versioncreated),

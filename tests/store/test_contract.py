@@ -34,6 +34,25 @@ def test_first_version_gets_sequence_and_times(store):
     assert stored.item.firstcreated == stored.item.versioncreated
 
 
+def test_versions_stored_in_one_second_are_dated_apart(store):
+    """A story, its update and its correction sent by a desk in one second (one batch here:
+    the same instant for certain), then killed: every format dates a version to the
+    second, and a feed reader tells an entry's versions apart by id and updated time, so
+    each must be later than the one before or the reader shows the first one for ever."""
+    store.append_many(
+        [
+            item(headline="v1"),
+            item(headline="v2"),
+            item(headline="v3", signal="correction", ednote="Corrects the headline."),
+        ]
+    )
+    store.withdraw("urn:test:item:1", reason="legal")
+    times = [s.item.versioncreated for s in store.versions("urn:test:item:1")]
+    assert len(times) == 4 and all(t is not None for t in times)
+    assert times == sorted(set(times)), times
+    assert {s.item.firstcreated for s in store.versions("urn:test:item:1")} == {times[0]}
+
+
 def test_same_content_twice_stores_nothing(store):
     first = store.append(item())
     again = store.append(item())
