@@ -91,8 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Public URL of the server, an absolute http(s) URL (`https://wire.agency.example`),"
         " for links in feeds and to files (default: each server"
-        " process takes the address of the first request it serves that is not a probe of"
-        " /health, /ready or /metrics, and links every file by it).",
+        " process takes the address of the first request it serves that bears a key it"
+        " accepts, not a probe of /health, /ready or /metrics, and links every file by"
+        " it).",
     ),
     Setting(
         "bus",

@@ -45,7 +45,7 @@ from newswire.delivery.hub import Hub
 from newswire.delivery.meter import Meter, Metrics
 from newswire.delivery.renderer import Renderer, release
 from newswire.delivery.shared_metrics import SNAPSHOT_SECONDS, SharedMetrics
-from newswire.errors import Unavailable
+from newswire.errors import NewswireError, Unavailable
 from newswire.search.service import Searching, index_path
 from newswire.settings import Settings
 from newswire.store import Store, open_store
@@ -90,12 +90,13 @@ class NewswireApp(FastAPI):
     traffic: traffic.Traffic
     """The requests answered, by route and status (``state.traffic``)."""
     _based = False
-    """The renderer's base URL is set (from the first request, without ``base_url``)."""
+    """The renderer's base URL is set (from the first request with a key, without
+    ``base_url``)."""
     PROBES = frozenset({"/health", "/ready", "/metrics"})
     """Paths whose requests do not set that URL: the probes of load balancers, monitors
     and init scripts come first and by the node's own address (``127.0.0.1``, a private
     name), which every rendition ``href`` and signed link would then carry for the
-    process's life; a subscriber's or reader's request names the server as they reach it."""
+    process's life; a subscriber's request names the server as they reach it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -122,6 +123,30 @@ class NewswireApp(FastAPI):
             logs.begin(scope["headers"])  # for the lines it logs; its answer is not tagged
         await super().__call__(scope, receive, send)
 
+    async def _learn_base(self, scope: Scope) -> None:
+        """Without the ``base_url`` setting, the renderer's base from this request's
+        address (its ``Host`` header) if it bears a key this server accepts. Anyone may
+        send any ``Host``: an anonymous request (a crawler's, a scanner's) naming another
+        server would have had every subscriber's rendition ``href`` and signed link point
+        there for the process's life, and their systems send their keys to what those
+        links name."""
+        renderer = self.state.renderer
+        if renderer.base:  # the base_url setting, or learnt by another request meanwhile
+            self._based = True
+            return
+        header = raw.headers(scope).get(b"authorization")
+        if header is None:
+            return
+        principals: Principals = self.state.principals
+        try:
+            if principals.cached(header) is None:
+                await run_in_threadpool(principals.load, header)
+        except NewswireError:  # refused (its route says why) or unreadable: not by this one
+            return
+        if not self._based:
+            renderer.base = raw.base_of(self.state, scope).rstrip("/")
+            self._based = True
+
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> str | None:
         """An HTTP request, under its request id: the fast paths put ``X-Request-Id`` in
         the headers they build (no wrapper on their ``send``); every other answer gets it
@@ -130,10 +155,7 @@ class NewswireApp(FastAPI):
         rid = logs.begin(scope["headers"])
         path, method = scope["path"], scope["method"]
         if not self._based and path not in self.PROBES:
-            renderer = self.state.renderer
-            if not renderer.base:  # no base_url setting: links to files start as requests do
-                renderer.base = raw.base_of(self.state, scope).rstrip("/")
-            self._based = True
+            await self._learn_base(scope)
         if path == "/v1/stream" and method in ("GET", "HEAD"):
             await stream.serve_stream(self, scope, receive, send)
             return traffic.STREAM

@@ -305,6 +305,33 @@ def test_the_fast_path_answers_as_the_route(wire):
             assert got.headers["content-disposition"] == f"inline; filename*=UTF-8''{stem}-web.jpg"
 
 
+def test_a_request_without_a_valid_key_does_not_decide_the_address_files_are_linked_by(wire):
+    """Anyone may send any ``Host``: the public site's reader, a request with no key or a
+    made-up one, naming another server, must not become the address every
+    subscriber's rendition ``href`` names for the process's life (their systems would send
+    their keys there); the first request bearing a key the server accepts decides it."""
+    server, keys, _, _ = wire
+    fresh = Server(server.db)
+    evil = {"Host": "attacker.example"}
+    try:
+        with httpx.Client(base_url=fresh.url, timeout=30) as client:
+            assert client.get("/robots.txt", headers=evil).status_code == 200
+            assert client.get("/v1/feed", headers=evil).status_code == 401
+            real_id = keys["full"].split("_")[1]
+            for key in (f"nw_{real_id}_{'x' * 43}", "nw_madeup1234_" + "x" * 43):
+                refused = client.get(f"/v1/items/{PICTURE}", headers={
+                    **evil, "Authorization": f"Bearer {key}"})
+                assert refused.status_code == 401
+            doc = client.get(f"/v1/items/{PICTURE}", headers={
+                "Authorization": f"Bearer {keys['full']}", "Host": "wire.example"}).json()
+            again = client.get(f"/v1/items/{PICTURE}", headers={
+                "Authorization": f"Bearer {keys['full']}", **evil}).json()
+    finally:
+        fresh.close()
+    for got in (doc, again):
+        assert {r["href"].split("/v1/")[0] for r in got["renditions"]} == {"http://wire.example"}
+
+
 def test_a_probe_does_not_decide_the_address_files_are_linked_by(wire):
     """Without ``base_url``, a process links files by the address of the first request it
     serves: not a probe's (a load balancer's /health by the node's own address, here the
