@@ -5,7 +5,7 @@ Mapping: id ``doc-id@id-string`` (else ``nitf@uno``, else a content hash); provi
 ``doc-id@regsrc``; version/slugline ``du-key@version``/``@key``; language ``@baselang``;
 headline ``title`` + ``hl1``; lead ``abstract/p``; urgency ``@ed-urg``; versioncreated
 ``date.issue@norm``; embargo ``date.release@norm``; pubstatus ``docdata@management-status``
-(``embargoed`` when usable under embargo); correction ``correction``; ednote ``ed-msg@info``;
+(``embargoed`` is read as usable, never written: see ``render``); correction ``correction``; ednote ``ed-msg@info``;
 keywords ``key-list``; event locations ``docdata/evloc`` are read as places (the most
 precise of ``city``, ``county-dist``, ``state-prov``, ``iso-cc``; written back as
 ``identified-content/location``); entities ``identified-content`` (QCode ids split into idsrc/value,
@@ -334,8 +334,11 @@ def render_nitf(item: NewsItem) -> bytes:
                     f"tobject.subject.{_tier(refnum)}": s.name,
                 }
                 _sub(tobject, "tobject.subject", attrs=attrs)
-    status = "embargoed" if item.embargo_until and item.pubstatus == "usable" else item.pubstatus
-    docdata = _sub(head, "docdata", management_status=status)
+    # The embargo is ``date.release``, a time, as ninjs and NewsML-G2 carry it, never
+    # ``management-status="embargoed"``, a state: a version is rendered once, and the same
+    # bytes go to the products with early delivery before the lift and to every other
+    # subscriber after it, who would read "embargoed" on a story already public and hold it.
+    docdata = _sub(head, "docdata", management_status=item.pubstatus)
     if item.signal == "correction":
         _sub(docdata, "correction", id_string=item.id, regsrc=item.provider)
     _sub(docdata, "doc-id", regsrc=item.provider, id_string=item.id)
