@@ -17,7 +17,9 @@ pay for, as the full text is. Caption, credit and associations stay.
 Sentence boundaries (``sentence_ends``, ``sentences``): a run of ``.`` ``!`` ``?`` ``…``
 ``؟`` ``؛`` ``۔`` (so ``..`` and ``...`` are one boundary), with any closing quotes or
 brackets right after it (``.»``, ``."``, ``.)``), followed by whitespace or the end of the
-text. Not a boundary:
+text; or a run of the full stops Chinese and Japanese write (``。`` ``！`` ``？``, with their
+closers ``」`` ``”`` ``）``), which no space follows: the next sentence starts right after it.
+Not a boundary:
 
 * punctuation not followed by whitespace: numbers (``3.5``, ``1.000``), ``U.S``, ``a.m``;
 * a single ``.`` after a known abbreviation (``Mr.``, ``Dr.``, ``Prof.``, ``Jan.``, ``M.``,
@@ -30,6 +32,10 @@ text. Not a boundary:
 
 A boundary ending a segment with no letter or digit in it (a text opening with ``...``)
 is merged into the next sentence.
+
+A sentence cut inside (``_word_cut``) ends at a space, or, in Chinese and Japanese, which
+put none between words, after a comma (``，`` ``、``) in the second half of what fits,
+else between two of their characters: never inside a Latin word or a number they hold.
 """
 
 from __future__ import annotations
@@ -46,15 +52,25 @@ __all__ = ["TEASER_RENDITIONS", "sentence_ends", "sentences", "teaser"]
 TEASER_RENDITIONS = frozenset({"thumbnail", "preview"})
 """The renditions a teaser keeps (IPTC rendition names): small enough to show, not to sell."""
 
-TERMINALS = ".!?…؟؛۔"
+CJK_TERMINALS = "。！？｡"
+TERMINALS = ".!?…؟؛۔" + CJK_TERMINALS
 CLOSERS = "\"'»”’›)]}"
+CJK_CLOSERS = "」』）】〕〉》〗〙〛＂＇”’"
 ELLIPSIS = "…"
 
-_END = re.compile(rf"[{re.escape(TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s|\Z)")
+_END = re.compile(
+    rf"[{re.escape(TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s|\Z)"
+    rf"|[{re.escape(CJK_TERMINALS)}]+[{re.escape(CLOSERS + CJK_CLOSERS)}]*"
+)
+# Where a text without spaces may be cut: Han ideographs, kana, and the punctuation of
+# the scripts (CJK symbols, full-width forms). Hangul is written with spaces.
+_CJK = "\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])(?=[{_CJK}])")
+_CJK_COMMA = re.compile(r"[，、；：]")
 _TOKEN = re.compile(r"\S+\Z")
 _OPENERS = "\"'«“‘‹([{"
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
-_TRIM = " ,،:;-–—([{«“‘‹"
+_TRIM = " ,،:;-–—([{«“‘‹，、；：（「『《【〔"
 ABBREVIATIONS = frozenset(
     # English titles, months and references
     "Mr Mrs Ms Messrs Dr Prof St Jr Sr Gen Col Lt Maj Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon"
@@ -113,8 +129,20 @@ def _word_cut(text: str, limit: int) -> str:
     room = limit - len(ELLIPSIS)
     if room < 1 or len(text) <= room:
         return ""
-    cut = text[: text.rfind(" ", 0, room + 1) + 1].rstrip(_TRIM)
+    cut = text[: _break(text, room)].rstrip(_TRIM)
     return cut + ELLIPSIS if any(c.isalnum() for c in cut) else ""
+
+
+def _break(text: str, room: int) -> int:
+    """Where to cut ``text`` to keep at most ``room`` characters: after its last space
+    that fits, or, in Chinese or Japanese, after a comma in the second half of the room,
+    else between two of their characters (module docs); 0 when there is no such place."""
+    at = text.rfind(" ", 0, room + 1) + 1
+    commas = [m.end() for m in _CJK_COMMA.finditer(text, at, room + 1)]
+    if commas and commas[-1] > room // 2:
+        return commas[-1]
+    breaks = [m.start() for m in _CJK_BREAK.finditer(text, at, room + 1)]
+    return max(at, breaks[-1]) if breaks else at
 
 
 def _cut(paragraphs: list[str], max_chars: int) -> list[str]:

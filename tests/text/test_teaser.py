@@ -300,3 +300,41 @@ def test_a_teaser_keeps_only_the_thumbnail_and_preview_of_a_picture():
     assert [r.name for r in short.renditions] == ["preview", "thumbnail"]
     assert short == msgspec.structs.replace(item, renditions=item.renditions[2:])
     assert {"thumbnail", "preview"} == TEASER_RENDITIONS
+
+
+# -- Chinese and Japanese: no spaces between words or after a full stop ----------------------
+
+ZH = (
+    "北京12月5日电（记者王丽）第五届国际人工智能大会5日在北京开幕，来自42个国家和地区的"
+    "3200多名专家学者参会。中国科学院院士张钹在开幕式上表示：“人工智能的发展必须以人为本，"
+    "安全是发展的前提。”他指出，今年中国人工智能核心产业规模预计突破6000亿元。"
+)
+
+
+def test_chinese_sentences_end_at_their_full_stop_and_closing_quote():
+    assert sentences(ZH) == [
+        "北京12月5日电（记者王丽）第五届国际人工智能大会5日在北京开幕，来自42个国家和地区的"
+        "3200多名专家学者参会。",
+        "中国科学院院士张钹在开幕式上表示：“人工智能的发展必须以人为本，安全是发展的前提。”",
+        "他指出，今年中国人工智能核心产业规模预计突破6000亿元。",
+    ]
+
+
+def test_a_chinese_story_of_one_paragraph_has_a_teaser_of_its_first_sentences():
+    # It had none: no sentence ended (no space after "。") and no space to cut a word at.
+    full = item_with([ZH])
+    t = teaser(full)
+    assert t.body == [ZH[: ZH.index("”") + 1]]
+    assert_prefix_of(t, full)
+
+
+def test_a_japanese_sentence_too_long_is_cut_after_a_comma_or_between_characters():
+    one = "最終日には共同声明が採択される見通しで、トルコ災害緊急事態対策庁の長官も講演する予定だと関係者が明らかにした。"
+    t = teaser(item_with([one]))  # at most half of a one-sentence body: 26 characters
+    assert t.body == ["最終日には共同声明が採択される見通しで…"]
+    no_comma = "第五届国际人工智能大会在北京开幕来自国家和地区的多名专家学者参会6000亿元安全是发展的前提。"
+    cut = teaser(item_with([no_comma])).body[0]
+    assert cut.endswith("…") and no_comma.startswith(cut[:-1])
+    assert 0 < len(cut) <= len(no_comma) // 2
+    # Never inside the number it holds.
+    assert not cut[:-1].endswith(("6", "60", "600"))
