@@ -3,7 +3,8 @@
 - An item **without** a dateline (a ninjs or NewsML-G2 item whose body starts with one)
   gets the one its first paragraphs hold, in any of the agency forms the plain-text codec
   reads (``أنقرة/ الأناضول``, ``القدس - الأناضول``, ``ANKARA (AA) - …``, ``Ankara / AA``,
-  ``PARIS (AFP) —``, ``WASHINGTON, Jan 5 (Reuters) -``, a bare ``ANKARA`` line before
+  ``PARIS (AFP) —``, ``WASHINGTON, Jan 5 (Reuters) -``, ``МОСКВА, 5 декабря /АА/ -``,
+  ``تهران/ آ.آ``, a bare ``ANKARA`` line before
   one of those): ``newswire.formats.text.own_dateline`` and ``inline_dateline`` are the
   one parser of them.
 - An item whose dateline is text alone (a NewsML-G2 ``dateline`` without ``located``, a
@@ -33,6 +34,7 @@ AGENCY_NAMES: dict[str, tuple[str, ...]] = {
     "Anadolu Agency": (
         "الأناضول", "وكالة الأناضول", "AA", "Anadolu", "Anadolu Agency", "Anadolu Ajansı",
         "Agence Anadolu", "AA.com.tr",
+        "АА", "Анадолу", "آ.آ", "خبرگزاری آناتولی", "ئا.ئا",  # Russian, Persian, Sorani desks
     ),
     "Agence France-Presse": ("AFP", "أ ف ب", "أ.ف.ب", "فرانس برس", "وكالة فرانس برس"),
     "Reuters": ("Reuters", "رويترز"),
@@ -41,7 +43,7 @@ AGENCY_NAMES: dict[str, tuple[str, ...]] = {
     "Xinhua": ("Xinhua", "شينخوا"),
     "Agencia EFE": ("EFE",),
     "ANSA": ("ANSA",),
-    "TASS": ("TASS", "تاس"),
+    "TASS": ("TASS", "تاس", "ТАСС"),
     "Saudi Press Agency": ("SPA", "واس"),
     "Emirates News Agency": ("WAM", "وام"),
     "Qatar News Agency": ("QNA", "قنا"),

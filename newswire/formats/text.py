@@ -15,15 +15,18 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   ``عمان، الأردن (CNN) -- قال``, ``القدس ـ الأناضول ـ قال``: CNN's doubled hyphen, and a
   tatweel standing alone as Arabic papers set a dash; ``واشنطن- الأناضول``, a space on one
   side of the dash; ``الرياض - 5 ديسمبر (واس) -``, a date after the place's comma, space or
-  dash, beginning with a digit when no comma precedes it) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
+  dash, beginning with a digit when no comma precedes it; ``МОСКВА, 5 декабря /АА/ -``, the
+  source between slashes as Russian agencies write it) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
   are no part of a dateline, nor a dash closing its line (``القاهرة/ الأناضول-``).
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
   text, goes to ``footer``, as does all after a ``--`` line (how other footers are written).
 - Language: Arabic script -> ``ar``, or ``fa`` when it writes Persian's letters (``ی ک``
   rather than ``ي ك``, ``پ چ ژ گ``), ``ckb`` or ``ur`` when Sorani Kurdish's or Urdu's
-  besides; Latin -> the one of en, tr, fr, de, es with most stopwords; else ``und`` (BCP 47
-  "undetermined": the text was looked at).
+  besides; Latin -> the one of en, tr, fr, de, es and Kurmanji Kurdish (``ku``) with most
+  stopwords, unless its words (not its names) write letters none of them does (Albanian
+  ``ë``, Bosnian ``č ć đ š ž``); else ``und`` (BCP 47 "undetermined": the text was looked
+  at), and the ``language`` enrichment step, which knows those languages, tells it.
 - id = ``content_id(headline, first paragraph, language)``, stable across ingests;
   ``provider`` = the dateline's source, else the footer's agency; ``firstcreated`` and
   ``versioncreated`` stay ``None``: the store stamps them.
@@ -67,7 +70,7 @@ AGENCIES = (
     "الأناضول", "وكالة الأناضول", "AA", "Anadolu", "Anadolu Agency", "Anadolu Ajansı",
     "AFP", "أ ف ب", "أ.ف.ب", "فرانس برس", "Reuters", "رويترز", "AP", "أسوشيتد برس",
     "DPA", "د ب أ", "Xinhua", "شينخوا", "EFE", "ANSA", "TASS", "واس", "وام", "قنا", "كونا",
-    "بترا", "سانا", "وفا", "UPI",
+    "بترا", "سانا", "وفا", "UPI", "АА", "ТАСС", "آ.آ", "ئا.ئا",
 )  # fmt: skip
 _AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
 
@@ -83,6 +86,13 @@ _DASH = r"(?:--?|[–—]|(?<=\s)ـ(?=\s|$))"
 # A dash between place and agency, with a space on at least one side (``القدس - الأناضول``,
 # ``واشنطن- الأناضول``): ``Saint-Denis`` is one name.
 _SPACED_DASH = rf"(?:\s+{_DASH}\s*|{_DASH}\s+)"
+# The source between slashes, as Russian agencies write it (``МОСКВА, 5 декабря /АА/ -``,
+# ``МОСКВА, 5 декабря. /ТАСС/.``): no space inside the slashes, so that an Arabic
+# ``القدس/ reporter/ الأناضول`` stays the pattern above's; the place in capitals, as they
+# write it, so that ``The 24/7 service /AA/`` is no dateline.
+_CAPITALS = "A-ZÀ-ÖØ-ÞİĞŞÇÜÖЀ-Я"
+_UPPER_PLACE = rf"(?P<place>[{_CAPITALS}][{_CAPITALS}'’.\- ]{{0,39}}?)"
+_SLASHED = rf"{_UPPER_PLACE}{_DATE}\.?\s*/(?P<source>[^/()\s](?:[^/()\n]{{0,28}}[^/()\s])?)/"
 # On a line of its own.
 _OWN = (
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
@@ -92,10 +102,12 @@ _OWN = (
     ),
     re.compile(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})(?:\s*{_DASH})?"),
     re.compile(rf"{_PLACE}\s*{_DASH}"),
+    re.compile(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?"),
 )
 # At the start of a paragraph.
 _INLINE = (
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)\s*(?=\S)"),
+    re.compile(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?\s+(?=\S)"),
     re.compile(
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>{_AGENCY})"
         rf"(?!{_L})\s*(?:(?:{_DASH}|:)\s*)?(?=\S)"
@@ -124,10 +136,19 @@ _STOPWORDS = {
     "de": "der die das und ist nicht mit den dem ein eine zu von auf für im sich des auch "
     "wird wurde bei nach aus",
     "es": "el los las del y que un una es por con para se no al su lo como más fue ha según",
+    # Kurmanji Kurdish, AA's Kurdî service: no detector knows it, so it is told here.
+    "ku": "û di de ji li ku bi ya yê ên ev em wê wî jî dê got kir hat ne tê bû dike",
 }
 _STOPSETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 # Letters only one of these languages uses: each one present counts as two stopwords.
-_LETTERS = {"tr": "ığş", "de": "ß", "es": "ñ¿¡", "fr": "œèêëâîôûù"}
+_LETTERS = {"tr": "ığş", "de": "ß", "es": "ñ¿¡", "fr": "œèêâîôûù", "ku": "êîû"}
+# Latin letters none of those languages writes: a text written with them (Albanian ë,
+# Bosnian, Croatian and Serbian č ć đ š ž, Czech ř ě ů, Polish ł ą ę, Azeri ə) is another
+# language, which a count of the stopwords above would only take for the nearest of them
+# (Albanian and Kurmanji were French, Bosnian English). Counted in words that are not
+# names (lower case): an English story about Vučić has none.
+_FOREIGN = frozenset("ëčćđšžřěůőűłąęńśźżəåøæãõ")
+_FOREIGN_SHARE = 0.01
 # Letters of Arabic script that tell its languages apart: yeh, kaf, teh marbuta and alef
 # maqsura as Arabic writes them; Persian's yeh and keheh and its four letters; what Sorani
 # Kurdish and Urdu write besides (Arabic news writes none of these but in a foreign name).
@@ -173,12 +194,23 @@ def _arabic_script_language(text: str, letters: int) -> str:
     return "ckb" if sorani >= urdu else "ur"
 
 
+def _foreign(text: str) -> int:
+    """How many letters of ``_FOREIGN`` the words of ``text`` that are no names hold."""
+    return sum(
+        sum(c in _FOREIGN for c in word)
+        for word in re.findall(r"[^\W\d_]+", text)
+        if word[0].islower() and not word.isascii()
+    )
+
+
 def detect_language(text: str) -> str:
     arabic = len(_ARABIC_LETTER.findall(text))
     latin = sum(1 for c in text if (c.isalpha() and c.isascii()) or "À" <= c <= "ɏ")
     if arabic and arabic >= latin:
         return _arabic_script_language(text, arabic)
     if not latin:
+        return "und"
+    if _foreign(text) >= _FOREIGN_SHARE * latin:
         return "und"
     folded = text.casefold()
     words = re.findall(r"[^\W\d_]+", folded)

@@ -302,6 +302,12 @@ def test_arabic_dateline_forms_on_their_own_line(line, place, source, text):
         ("دمشق، 5 يناير (رويترز) - قال مسؤول.", "دمشق، 5 يناير (رويترز) -", "قال مسؤول."),
         ("الرياض - 5 ديسمبر (واس) - قال مسؤول.", "الرياض - 5 ديسمبر (واس) -", "قال مسؤول."),
         ("جدة 12 مارس (واس) - قال مسؤول.", "جدة 12 مارس (واس) -", "قال مسؤول."),
+        # Russian agencies put the source between slashes (it stayed in the paragraph).
+        ("МОСКВА, 5 декабря /АА/ - В Москве открылся форум.", "МОСКВА, 5 декабря /АА/ -",
+         "В Москве открылся форум."),
+        ("МОСКВА, 5 декабря. /ТАСС/. Форум открылся.", "МОСКВА, 5 декабря. /ТАСС/.",
+         "Форум открылся."),
+        ("САНКТ-ПЕТЕРБУРГ /АА/ - Форум открылся.", "САНКТ-ПЕТЕРБУРГ /АА/ -", "Форум открылся."),
     ],
 )
 def test_arabic_dateline_forms_starting_the_first_paragraph(paragraph, dateline, rest):
@@ -320,6 +326,7 @@ def test_arabic_dateline_forms_starting_the_first_paragraph(paragraph, dateline,
         "الرياض \u200fتستضيف القمة العربية (واس) غدا بحضور القادة.",
         "Gaza- Officials said the toll had risen.",
         "Saint-AA",
+        "The 24/7 service said /AA/ - it was ready.",
     ],
 )
 def test_a_place_and_a_dash_starting_a_sentence_is_no_dateline(line):
@@ -363,6 +370,13 @@ def test_footer_is_recognised_on_normalised_text():
         ("Der Außenminister traf die Delegation", "de"),
         ("Ankara Istanbul", "und"),
         ("Министр сказал", "und"),
+        # Letters none of en, tr, fr, de, es writes: left to the detector, not taken for
+        # French (Albanian, ë) or English (Bosnian, č ć š); a name holding them is no matter.
+        ("Në Tiranë u hap të enjten qendra e re kulturore për të rinjtë", "und"),
+        ("U Sarajevu je u četvrtak svečano otvoren novi pješački most preko rijeke", "und"),
+        ("President Aleksandar Vučić said that the talks with the partners will continue", "en"),
+        # Kurmanji Kurdish (Latin script): French by its ê î û, before it had stopwords.
+        ("Li Amedê festîvala çand û hunerê bi beşdariya 200 hunermendan dest pê kir", "ku"),
         ("وزیر امور خارجه ترکیه با همتای ایرانی خود در تهران دیدار کرد", "fa"),
         ("سەرۆکی هەرێمی کوردستان لەگەڵ وەزیری دەرەوەی تورکیا کۆبووەوە", "ckb"),
         ("وزیر اعظم نے کہا کہ حکومت معیشت کو بہتر بنانے کے لیے اقدامات کر رہی ہے", "ur"),
