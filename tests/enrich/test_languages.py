@@ -72,3 +72,12 @@ def test_a_latin_story_in_a_language_the_codec_has_no_words_of_is_not_taken_for_
     # Albanian and Kurmanji were French (ë, ê î û), Bosnian English, and a language the
     # item declares is never detected again: they were filed under /fr/ and /en/.
     assert story(name).language == ("ku" if name == "kmr" else "und")
+
+
+def test_a_kurmanji_story_that_declares_no_language_is_kurmanji_not_turkish(
+    steps: Enricher,
+) -> None:
+    # A ninjs or NewsML-G2 item declaring none goes to lingua, which knows no Kurdish.
+    item = story("kmr")
+    out = steps.enrich(NewsItem(id="urn:test:kmr", headline=item.headline, body=item.body))
+    assert out.language == "ku"
