@@ -78,7 +78,15 @@ def migrate(
             def on_rows(table: Table, n: int) -> None:
                 bar.advance(tasks[table.name], n)
 
-            counts = copy(from_.transfer, to.transfer, on_table=on_table, on_rows=on_rows)
+            try:
+                counts = copy(from_.transfer, to.transfer, on_table=on_table, on_rows=on_rows)
+            except NewswireError as exc:
+                # Each batch of rows is its own transaction and a row the target holds is
+                # skipped: what was copied is whole, and the same command completes it.
+                raise fail(
+                    f"copying into {target} stopped: {exc}; the rows copied so far are"
+                    " kept, and running the command again completes the copy"
+                ) from None
             keys = upkeep.referenced(from_.transfer)
             files = upkeep.Copied(0, 0, 0, 0, [])
             if keys:  # a deployment of text alone needs no blob store opened

@@ -9,7 +9,9 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 
+from newswire.errors import NewswireError
 from newswire.store.base import Args, Row
+from newswire.store.sqlite.connection import write_transaction
 from newswire.store.transfer import Table
 
 
@@ -34,17 +36,16 @@ class SQLiteTransfer:
             f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
             " ON CONFLICT DO NOTHING"
         )
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+        # The store's own write transaction, which names a full disk; any other failure
+        # to write (an I/O error, a file over its size limit) is said too, with the table:
+        # ``newswire migrate`` printed a traceback when the target's disk filled up.
+        try:
+            with write_transaction(self._db, self._lock) as cur:
                 # rowcount counts the rows inserted, not those skipped nor a trigger's.
-                added = self._db.executemany(sql, rows).rowcount
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:  # not after SQLite rolled back itself (disk full)
-                    self._db.execute("ROLLBACK")
-                raise
-            return added
+                added: int = cur.executemany(sql, rows).rowcount
+        except sqlite3.Error as exc:
+            raise NewswireError(f"cannot write {table.name} into the database: {exc}") from None
+        return added
 
     def count(self, table: Table) -> int:
         with self._lock:

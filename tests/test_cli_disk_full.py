@@ -1,0 +1,65 @@
+"""Commands that write when the disk will take no more: a message, a non-zero exit and
+nothing half-written left behind.
+
+The operating system's limit on the size of a file a process may write (``RLIMIT_FSIZE``,
+with ``SIGXFSZ`` ignored so that a write past it fails as one to a full disk does) stands
+for the full disk: the commands meet a real refusal from the kernel, mid-write."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from newswire.store import open_store
+from tests.helpers import ROOT, newswire
+
+pytestmark = pytest.mark.any_store
+
+
+def newswire_with_room(room: int, *args: str) -> subprocess.CompletedProcess:
+    """``newswire ARGS`` allowed to write files of up to ``room`` bytes."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, room))
+
+    return subprocess.run(
+        [sys.executable, "-m", "newswire.cli", *args],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=limit,
+    )
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('source') / 'demo.db'}"
+    made = newswire("demo", "--no-serve", db=url)
+    assert made.returncode == 0, made.stderr.decode()
+    return url
+
+
+def versions(url: str) -> int:
+    store = open_store(url, create=False)
+    try:
+        return store.count()[1]
+    finally:
+        store.close()
+
+
+def test_a_migration_into_a_full_disk_says_so_and_completes_when_run_again(source, tmp_path):
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    stopped = newswire_with_room(600_000, "migrate", source, target)
+    said = stopped.stderr.decode()
+    assert stopped.returncode == 1, said
+    assert "Traceback" not in said
+    assert f"copying into {target} stopped" in said and "running the command again" in said
+    assert versions(target) < versions(source)
+    again = newswire("migrate", source, target)
+    assert again.returncode == 0, again.stderr.decode()
+    assert versions(target) == versions(source)
