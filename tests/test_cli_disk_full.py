@@ -63,3 +63,16 @@ def test_a_migration_into_a_full_disk_says_so_and_completes_when_run_again(sourc
     again = newswire("migrate", source, target)
     assert again.returncode == 0, again.stderr.decode()
     assert versions(target) == versions(source)
+
+
+def test_an_export_that_fills_the_disk_leaves_no_truncated_file(source, tmp_path):
+    file = tmp_path / "export.jsonl"
+    file.write_text("an earlier export\n")
+    failed = newswire_with_room(100_000, "export", str(file), "--db", source)
+    assert failed.returncode == 1 and b"File too large" in failed.stderr, failed.stderr
+    assert file.read_text() == "an earlier export\n"  # neither cut short nor replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.jsonl"]
+    whole = newswire("export", str(file), "--db", source)
+    assert whole.returncode == 0, whole.stderr.decode()
+    assert len(file.read_text().splitlines()) == 1 + versions(source)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.jsonl"]

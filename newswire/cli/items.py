@@ -397,7 +397,12 @@ def export(
 
     def run(store: Store) -> None:
         _, total = store.count()
-        handle = sys.stdout.buffer if str(file) == "-" else file.open("wb")
+        # Written beside FILE under another name and renamed when whole: a disk filling up
+        # (or any failure) left a truncated FILE that looked like a backup and that
+        # `import` would take as all there was; an earlier FILE stays until then.
+        part = None if str(file) == "-" else file.with_name(f".{file.name}.partial")
+        handle = sys.stdout.buffer if part is None else part.open("wb")
+        done = False
         try:
             handle.write(_encode(_EXPORT_HEADER) + b"\n")
             with progress() as bar:
@@ -407,9 +412,15 @@ def export(
                     if n % 1000 == 0:
                         bar.update(task, completed=n)
                 bar.update(task, completed=total)
+            if part is not None:
+                handle.close()  # flushes: a full disk is said here, before the rename
+                part.replace(file)
+            done = True
         finally:
-            if handle is not sys.stdout.buffer:
-                handle.close()
+            if part is not None and not done:
+                with contextlib.suppress(OSError):  # closing flushes, and fails the same way
+                    handle.close()
+                part.unlink(missing_ok=True)
         err.print(f"{total} versions exported", highlight=False)
 
     with_store(db, run, create=False)
