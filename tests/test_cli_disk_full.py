@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,12 @@ def test_an_export_that_fills_the_disk_leaves_no_truncated_file(source, tmp_path
     assert whole.returncode == 0, whole.stderr.decode()
     assert len(file.read_text().splitlines()) == 1 + versions(source)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.jsonl"]
+
+
+def test_a_database_the_disk_has_no_room_to_make_is_not_left_behind(tmp_path):
+    db = tmp_path / "new.db"
+    failed = newswire_with_room(8_192, "demo", "--no-serve", "--db", f"sqlite:///{db}")
+    assert failed.returncode == 2, failed.stderr.decode()
+    assert b"cannot open the database" in failed.stderr
+    assert list(tmp_path.iterdir()) == [], "an empty or half-made database was left"
+    assert not Path(f"{db}-wal").exists()

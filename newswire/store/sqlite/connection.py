@@ -52,6 +52,7 @@ def older_schema(url: str) -> tuple[int, int] | None:
 def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
     """The migrated connection of the database at ``url`` and its path (``:memory:``)."""
     path = database_path(url)
+    made = False
     if path != ":memory:":
         file = Path(path).expanduser()
         path = str(file)
@@ -61,8 +62,10 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
             raise BadInput(f"the database path is a folder: {file}", field="db")
         if not create and not file.exists():
             raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
+        made = not file.exists()
     # One connection shared by the threads of a process, serialised by a lock: SQLite
     # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
+    db = None
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         _refuse_foreign(db, path)  # before WAL, which would stay in the file
@@ -76,6 +79,11 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
         db.execute("PRAGMA cache_size=-65536")
         migrate(db, SQLITE_MIGRATIONS)
     except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        if made:  # a file this call made (a full disk, a failed migration): not a database
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(path + suffix).unlink(missing_ok=True)
         raise BadInput(f"cannot open the database {path}: {exc}", field="db") from None
     return db, path
 
