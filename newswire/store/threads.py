@@ -64,7 +64,9 @@ class Threads(Protocol):
       it had (an item is remembered again for each of its versions), in one write (bulk
       ingest's workers: one transaction for a chunk of files, not one an item); doing it
       twice is doing it once.
-    - ``candidates(bands, exclude)`` is one indexed query: the items sharing at least one
+    - ``candidates(bands, exclude)`` reads the band index once (one indexed query; the
+      SQLite store asks for the few items found in a second one, only when there are
+      some): the items sharing at least one
       of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``. Of a
       band key's items, only the last ``PER_BAND`` remembered count (remembered before
       ``exclude``, when it is): a query reads at most ``PER_BAND`` rows a band key, however

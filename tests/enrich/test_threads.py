@@ -304,3 +304,21 @@ def test_a_band_key_many_items_share_counts_only_the_last_remembered(store):
         # An item remembered already counts only those remembered before it.
         found = index.candidates([crowded], exclude=ids[100], limit=count)
         assert sorted(c.id for c in found) == ids[:100]
+
+
+def test_more_candidates_than_the_limit_are_the_most_shared_then_by_id(store):
+    """More items share band keys than a query returns: those sharing the most come first,
+    ties by item id, the ``limit`` chosen among every remembered signature before the store
+    is asked which of them it holds (one never stored takes its place and is dropped)."""
+    sig = b"\1" * 4 * threads.PERMUTATIONS
+    bands = {"urn:t:e": [1], "urn:t:b": [1, 2], "urn:t:d": [2], "urn:t:a": [3], "urn:t:c": [3]}
+    for item_id, keys in bands.items():
+        store.threads.remember_many([Remembered(item_id, sig, keys)])
+    store.threads.remember_many([Remembered("urn:t:0", sig, [1])])  # never stored
+    store.append_many([NewsItem(id=i, headline=i, body=["نص."]) for i in bands])
+    found = store.threads.candidates([1, 2, 3], exclude="urn:t:new", limit=4)
+    assert [(c.id, c.shared) for c in found] == [("urn:t:b", 2), ("urn:t:a", 1), ("urn:t:c", 1)]
+    found = store.threads.candidates([1, 2, 3], exclude="urn:t:new", limit=5)
+    assert [c.id for c in found] == ["urn:t:b", "urn:t:a", "urn:t:c", "urn:t:d"]
+    found = store.threads.candidates([3, 2], exclude="urn:t:new", limit=1)
+    assert [(c.id, c.shared) for c in found] == [("urn:t:a", 1)]

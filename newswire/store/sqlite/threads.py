@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 
 from newswire.model import utcnow
@@ -11,49 +13,58 @@ from newswire.store.base import iso
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered
 
-# The signatures sharing the most band keys (of each band key, the last ``PER_BAND``
-# remembered before this item, when it is: one bounded range of the primary key's index a
-# key), then those of them whose items the store holds, as their latest version stands: a
-# row remembered for an item that was never stored has no ``items`` row and drops out of
-# the join. Only items first stored before this one (when it is stored already): a story
-# links back to what came before it, so taking in the same item again finds what it found
-# the first time.
-_CANDIDATES = """
+# Two steps, the second only when the first finds something (most items share no band
+# key with any other). First the rows sharing a band key: of each band key, the last
+# ``PER_BAND`` remembered before this item, when it is (one bounded range of the primary
+# key's index a key), counted by signature here, the most shared kept. Then those of them
+# whose items the store holds, as their latest version stands: a row remembered for an
+# item that was never stored has no ``items`` row and drops out of the join. Only items
+# first stored before this one (when it is stored already): a story links back to what
+# came before it, so taking in the same item again finds what it found the first time.
+# One statement did both (the rows grouped, ordered and joined in SQL): its temporary
+# tables cost about a third more a query, every query, found or not.
+_SHARED = """
 WITH mine(key) AS (
     SELECT coalesce(
-        (SELECT key FROM thread_signatures WHERE item_id = :exclude), 9223372036854775807)
-),
-shared(key) AS ({per_band}),
-hits AS (
-    SELECT s.item_id, s.type, s.signature, count(*) AS shared
-    FROM shared JOIN thread_signatures AS s ON s.key = shared.key
-    WHERE s.item_id <> :exclude
-    GROUP BY s.key ORDER BY shared DESC, s.item_id LIMIT :limit
+        (SELECT key FROM thread_signatures WHERE item_id = ?), 9223372036854775807)
 )
-SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
-FROM hits
-JOIN items AS i ON i.id = hits.item_id
-JOIN versions AS v ON v.seq = i.latest_seq
-WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= :now)
-AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
-    < coalesce((SELECT min(seq) FROM versions WHERE id = :exclude), 9223372036854775807)
-ORDER BY hits.shared DESC, hits.item_id
+{per_band}
 """
 _BAND = (
-    "SELECT key FROM (SELECT key FROM thread_bands WHERE band = :b{n}"
-    " AND key < (SELECT key FROM mine) ORDER BY key DESC LIMIT :per_band)"
+    "SELECT key FROM (SELECT key FROM thread_bands WHERE band = ?"
+    " AND key < (SELECT key FROM mine) ORDER BY key DESC LIMIT ?)"
 )
-"""One band key's rows, in ``_CANDIDATES``: SQLite applies a ``LIMIT`` in a compound
-select to the whole, so each band's is in a subquery of its own."""
+"""One band key's rows, in ``_SHARED``: SQLite applies a ``LIMIT`` in a compound select
+to the whole, so each band's is in a subquery of its own."""
+_STORED = """
+SELECT s.key, s.item_id, s.type, v.headline, s.signature
+FROM thread_signatures AS s
+JOIN items AS i ON i.id = s.item_id
+JOIN versions AS v ON v.seq = i.latest_seq
+WHERE s.key IN ({marks})
+AND v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
+AND (SELECT min(seq) FROM versions WHERE id = s.item_id)
+    < coalesce((SELECT min(seq) FROM versions WHERE id = ?), 9223372036854775807)
+"""
 
 
 @functools.cache
-def _candidates_sql(bands: int) -> str:
-    return _CANDIDATES.format(per_band=" UNION ALL ".join(_BAND.format(n=n) for n in range(bands)))
+def _shared_sql(bands: int) -> str:
+    return _SHARED.format(per_band=" UNION ALL ".join([_BAND] * bands))
 
 
 _MARKS = 500
 """Ids a query at most (SQLite before 3.32 takes 999 parameters)."""
+
+
+def _keys(cur: sqlite3.Cursor, ids: list[str]) -> dict[str, int]:
+    """The numbers of the signatures of ``ids``, ``_MARKS`` ids a query."""
+    keys: dict[str, int] = {}
+    for at in range(0, len(ids), _MARKS):
+        part = ids[at : at + _MARKS]
+        sql = f"SELECT item_id, key FROM thread_signatures WHERE item_id IN ({','.join('?' * len(part))})"
+        keys.update(cur.execute(sql, part).fetchall())
+    return keys
 
 
 class SQLiteThreads(Tables):
@@ -65,11 +76,36 @@ class SQLiteThreads(Tables):
         if not bands:
             return []
         keys = list(dict.fromkeys(bands))
-        args: dict[str, object] = {f"b{n}": band for n, band in enumerate(keys)}
-        args.update(exclude=exclude, limit=limit, now=iso(utcnow()), per_band=PER_BAND)
+        args: list[object] = [exclude]
+        for band in keys:
+            args += (band, PER_BAND)
         with self._lock:
-            rows = self._db.execute(_candidates_sql(len(keys)), args).fetchall()
-        return [Candidate(*row) for row in rows]
+            rows = self._db.execute(_shared_sql(len(keys)), args).fetchall()
+            if not rows:
+                return []
+            shared = Counter(key for (key,) in rows)
+            chosen = list(shared)
+            if len(chosen) > limit:
+                # The ``limit`` sharing the most, ties by item id, of those with a
+                # signature (the rows of one key are its signature's, and never the
+                # asking item's: theirs are older than it).
+                ids = self._ids(chosen, exclude)
+                chosen = sorted(ids, key=lambda key: (-shared[key], ids[key]))[:limit]
+            found = self._db.execute(
+                _STORED.format(marks=",".join("?" * len(chosen))),
+                [*chosen, iso(utcnow()), exclude],
+            ).fetchall()
+        found.sort(key=lambda row: (-shared[row[0]], row[1]))
+        return [Candidate(i, t, h, sig, shared[key]) for key, i, t, h, sig in found]
+
+    def _ids(self, keys: list[int], exclude: str) -> dict[int, str]:
+        """The item id of each of ``keys`` that has a signature, but ``exclude``."""
+        ids: dict[int, str] = {}
+        for at in range(0, len(keys), _MARKS):
+            part = keys[at : at + _MARKS]
+            sql = f"SELECT key, item_id FROM thread_signatures WHERE key IN ({','.join('?' * len(part))})"
+            ids.update((k, i) for k, i in self._db.execute(sql, part) if i != exclude)
+        return ids
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         latest = {e.item_id: e for e in entries}  # an item twice: the last one stands
@@ -93,13 +129,14 @@ class SQLiteThreads(Tables):
                 " SET type = excluded.type, signature = excluded.signature",
                 [(e.item_id, e.type, e.signature) for e in changed],
             )
+            keys = _keys(cur, [e.item_id for e in changed])
             cur.executemany(
-                "DELETE FROM thread_bands"
-                " WHERE key = (SELECT key FROM thread_signatures WHERE item_id = ?)",
-                [(e.item_id,) for e in changed if e.item_id in kept],
+                "DELETE FROM thread_bands WHERE key = ?",
+                [(keys[e.item_id],) for e in changed if e.item_id in kept],
             )
+            # Each band row by value: its signature's number read once an item, not once
+            # a band key by a subquery (32 lookups of the item's id an item).
             cur.executemany(
-                "INSERT OR IGNORE INTO thread_bands (band, key)"
-                " SELECT ?, key FROM thread_signatures WHERE item_id = ?",
-                [(band, e.item_id) for e in changed for band in e.bands],
+                "INSERT OR IGNORE INTO thread_bands (band, key) VALUES (?, ?)",
+                sorted((band, keys[e.item_id]) for e in changed for band in e.bands),
             )
