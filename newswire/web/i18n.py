@@ -1,29 +1,46 @@
 """The public site's words, directions and dates, per interface language.
 
-Arabic (``ar``) and English (``en``) have interface strings; every other language gets the
-English interface around its own content. A language's direction is that of its script:
+The words are ``newswire.web.words.UI``: Arabic, English, and the languages of the region's
+agencies (Turkish, Bosnian, Russian, Kurdish, Persian, French, Spanish, Albanian,
+Macedonian, Indonesian, Chinese). Any other language gets the English interface around
+its own content (``lang``: ``ui`` is ``en``). A language's direction is that of its script:
 right-to-left for Arabic, Persian, Urdu, Hebrew, ...; left-to-right otherwise.
 
-Dates: Gregorian with the language's month names (Arabic ones for ``ar``: يناير, فبراير …)
-and, for Arabic, the Hijri (Umm al-Qura) date beside it, ``15 جمادى الآخرة 1448 هـ``.
-Digits are Western (``0-9``), as Arabic news sites write them.
+Dates: Gregorian, in the interface language's words and order, as Unicode CLDR (through
+Babel) writes a long date there: ``6 Aralık 2026``, ``6 décembre 2026``,
+``6 декабря 2026 г.``, ``2026年12月6日``; English as in Britain (``6 December 2026``).
+Arabic keeps its own wording and, beside it, the Hijri (Umm al-Qura) date,
+``15 جمادى الآخرة 1448 هـ``. Digits: Western (``0-9``) in Arabic, as Arabic news sites write
+them; every other language those CLDR says it writes with: Western for all of them but
+Persian, whose sites write Persian digits (``۶ دسامبر ۲۰۲۶``). Times are CLDR's short
+24-hour form (``01:30``; Spanish and Persian ``1:30``, Indonesian ``01.30``), and 24-hour
+where CLDR's is a 12-hour clock (Arabic, American English), as news agencies write them.
 
 Times and days are those of a zone (the deployment's ``timezone``, default UTC): a story
 at 22:30 UTC is on the next day in Istanbul, its Gregorian and its Hijri date both. The
-zone is named by its offset in the page's language (``offset_name``); in UTC the wording
-stays ``بتوقيت غرينتش`` / ``UTC``.
+zone is named by its offset in the page's language (``offset_name``); in UTC by the
+language's ``utc`` word (``بتوقيت غرينتش``, ``UTC``, ``GMT``, ``به وقت گرینویچ``).
+
+Each language's formats are read from CLDR once, the first time a page in it is made
+(``calendar``), never per request: a date is then a few string joins.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
 import hijridate
+from babel import Locale
+from babel.dates import get_date_format, get_datetime_format, get_time_format, tokenize_pattern
 
 from newswire.model import as_utc
 from newswire.text.direction import direction as direction
 from newswire.text.direction import primary as primary
+from newswire.web.words import UI as UI
 
 DEFAULT = "ar"
 """The interface language of ``/`` and of pages with no language of their own."""
@@ -31,98 +48,12 @@ DEFAULT = "ar"
 UNKNOWN = frozenset({"", "und", "mul", "zxx"})
 """Tags that name no one language (none, undetermined, several, no linguistic content)."""
 
+ALIASES = {"kmr": "ku"}
+"""Language codes whose interface is another code's: Kurmanji is ``ku`` as well as ``kmr``."""
+
 
 AR_MONTHS = "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
-EN_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 
-UI: dict[str, dict[str, str]] = {
-    "ar": {
-        "language_name": "العربية",
-        "skip": "انتقل إلى المحتوى",
-        "nav": "التنقل الرئيسي",
-        "languages": "اللغات",
-        "home": "الرئيسية",
-        "news": "الأخبار",
-        "latest": "آخر الأخبار",
-        "other": "أخبار أخرى",
-        "empty": "لا توجد أخبار منشورة بهذه اللغة بعد.",
-        "subscribe": "اشترك",
-        "subscribe_title": "الاشتراك في خدمة الأخبار",
-        "notice": "الأخبار المنشورة على هذا الموقع هي اختصار لجزء من الأخبار التي تُعرض"
-        " للمشتركين عبر نظام تدفق الأخبار.",
-        "notice_more": "للحصول على النص الكامل لهذا الخبر ولسائر أخبار الوكالة:",
-        "subscribe_intro": "يتلقى المشتركون من صحف وقنوات تلفزيونية ومواقع إخبارية ومصارف"
-        " النص الكامل لكل خبر لحظة نشره، بالصيغ التي تقرؤها أنظمتهم.",
-        "subscribe_what": "ما يحصل عليه المشترك",
-        "subscribe_full": "النص الكامل للأخبار وتحديثاتها وتصحيحاتها، لا الموجز المنشور هنا.",
-        "subscribe_formats": "صيغ IPTC المعيارية: ninjs وNewsML-G2 وNITF، وخلاصات RSS وAtom.",
-        "subscribe_channels": "خلاصة سحب، وبث مباشر، وإشعارات ويب (webhooks) موقّعة.",
-        "subscribe_how": "كيف تشترك",
-        "subscribe_steps": "تواصل معنا وأخبرنا باللغات والموضوعات التي تهمك، فنعدّ لك باقة"
-        " ومفتاح وصول إلى واجهة البرمجة.",
-        "contact": "للتواصل:",
-        "contact_default": "تواصل مع قسم الاشتراكات في الوكالة.",
-        "feeds": "الخلاصات",
-        "dateline": "مكان الخبر",
-        "published": "نُشر",
-        "hijri": "هـ",
-        "utc": "بتوقيت غرينتش",
-        "withdrawn_title": "سُحب هذا الخبر",
-        "withdrawn_text": "سحبت الوكالة هذا الخبر، ولم يعد متاحًا.",
-        "not_found_title": "الصفحة غير موجودة",
-        "not_found_text": "لم نعثر على هذه الصفحة. ربما كان العنوان خاطئًا أو لم يُنشر الخبر بعد.",
-        "back_home": "العودة إلى الصفحة الرئيسية",
-        "footer": "موجز للأخبار؛ النص الكامل للمشتركين.",
-        "credit": "المصدر",
-        "named": "في هذا الخبر",
-    },
-    "en": {
-        "language_name": "English",
-        "skip": "Skip to content",
-        "nav": "Main navigation",
-        "languages": "Languages",
-        "home": "Home",
-        "news": "News",
-        "latest": "Latest news",
-        "other": "More news",
-        "empty": "No news has been published in this language yet.",
-        "subscribe": "Subscribe",
-        "subscribe_title": "Subscribe to the news service",
-        "notice": "The news published on this site is a shortened part of what subscribers"
-        " receive through the news flow system.",
-        "notice_more": "For the full text of this story and of all the agency's news:",
-        "subscribe_intro": "Subscribers (newspapers, broadcasters, news portals, banks)"
-        " receive the full text of every story the moment it is published, in the formats"
-        " their own systems read.",
-        "subscribe_what": "What subscribers receive",
-        "subscribe_full": "The full text of every story, its updates and corrections, not the"
-        " summary shown here.",
-        "subscribe_formats": "IPTC standard formats: ninjs, NewsML-G2 and NITF, and RSS and"
-        " Atom feeds.",
-        "subscribe_channels": "A pull feed, a live stream and signed webhooks.",
-        "subscribe_how": "How to subscribe",
-        "subscribe_steps": "Contact us with the languages and subjects you need; we set up"
-        " a product and an API key for you.",
-        "contact": "Contact:",
-        "contact_default": "Contact the agency's subscriptions desk.",
-        "feeds": "Feeds",
-        "dateline": "Dateline",
-        "published": "Published",
-        "hijri": "AH",
-        "utc": "UTC",
-        "withdrawn_title": "This story has been withdrawn",
-        "withdrawn_text": "The agency has withdrawn this story; it is no longer available.",
-        "not_found_title": "Page not found",
-        "not_found_text": "We could not find this page. The address may be wrong, or the"
-        " story not published yet.",
-        "back_home": "Back to the home page",
-        "footer": "News summaries; the full text is for subscribers.",
-        "credit": "Credit",
-        "named": "In this story",
-    },
-}
 
 
 AUTONYMS: dict[str, str] = {
@@ -152,7 +83,7 @@ class Lang(NamedTuple):
     code: str
     """Its primary subtag, lower case: the URL's language segment (``ar``, ``tr``)."""
     ui: str
-    """The interface language: ``ar`` or ``en``."""
+    """The interface language: a key of ``UI`` (``en`` for a language with none)."""
     dir: str
     """``rtl`` or ``ltr``."""
 
@@ -173,16 +104,148 @@ def text_dir(tag: str) -> str:
 
 def lang(tag: str) -> Lang:
     code = primary(tag) or DEFAULT
-    ui = code if code in UI else "en"
-    return Lang(tag or code, code, ui, direction(code))
+    ui = ALIASES.get(code, code)
+    return Lang(tag or code, code, ui if ui in UI else "en", direction(code))
 
 
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
                        "Etc/Zulu", "Zulu"})
-"""The names of UTC itself, whose times keep the wording ``بتوقيت غرينتش`` / ``UTC``."""
+"""The names of UTC itself, whose times keep the language's ``utc`` word (``UTC``)."""
 
-GMT_NAMES = {"ar": "غرينتش", "en": "UTC"}
-"""What an offset is counted from, per interface language (``offset_name``)."""
+LOCALES = {"en": "en_GB"}
+"""The CLDR locale of an interface language, where not its own code: English dates are
+British, day first (``6 December 2026``), as the site always wrote them."""
+
+GMT_NAMES = {"ar": "غرينتش%s", "en": "UTC%s"}
+"""How an offset is named (``%s`` the offset) where not as CLDR says: English says ``UTC``,
+the site's own word for it, not CLDR's ``GMT``."""
+
+DIGITS = {"latn": "0123456789", "arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
+"""The digits of the CLDR numbering systems the interface languages write dates with."""
+
+WESTERN_DIGITS = frozenset({"ar"})
+"""Languages written with Western digits whatever CLDR's default: Arabic, as Arabic news
+sites write dates."""
+
+LRM = "\u200e"
+
+
+def _number(value: int, width: int) -> str:
+    return f"{value:0{width}d}" if width > 1 else str(value)
+
+
+_FIELDS: dict[str, Callable[[Calendar, datetime, int], str]] = {
+    "d": lambda c, w, n: _number(w.day, n),
+    "M": lambda c, w, n: c.months[n][w.month - 1] if n > 2 else _number(w.month, n),
+    "L": lambda c, w, n: c.alone[n][w.month - 1] if n > 2 else _number(w.month, n),
+    "y": lambda c, w, n: f"{w.year % 100:02d}" if n == 2 else _number(w.year, n),
+    "H": lambda c, w, n: _number(w.hour, n),
+    "m": lambda c, w, n: _number(w.minute, n),
+}
+"""The pattern fields a long date and a 24-hour time use (CLDR's letters: day, month,
+stand-alone month, year, hour, minute), by letter; ``n`` is how many times it is written."""
+
+Part = str | tuple[Callable[["Calendar", datetime, int], str], int]
+
+
+def _compile(pattern: str) -> tuple[Part, ...]:
+    """A CLDR date or time pattern as literal strings and fields to fill in."""
+    parts: list[Part] = []
+    for _kind, value in tokenize_pattern(pattern):
+        if isinstance(value, str):  # literal characters
+            parts.append(value)
+            continue
+        letter, count = value
+        if letter not in _FIELDS:
+            raise ValueError(f"pattern {pattern!r}: field {letter!r} is not supported")
+        parts.append((_FIELDS[letter], int(count)))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """How one interface language writes a day, a time and an offset: CLDR's patterns
+    and names, read once (``calendar``)."""
+
+    ui: str
+    day_pattern: tuple[Part, ...]
+    time_pattern: tuple[Part, ...]
+    glue: str
+    """Day and time together: CLDR's medium date-time pattern (``{day}, {time}``)."""
+    gmt: str
+    """An offset's name, ``%s`` the offset (``GMT%s``, ``%s گرینویچ``)."""
+    separator: str
+    """Between an offset's hours and minutes, as between a time's (``:``, ``.``)."""
+    sign: str
+    """Written before an offset's sign: a left-to-right mark in Persian (as CLDR's own
+    offsets), so that ``+3`` does not read ``3+``."""
+    months: dict[int, tuple[str, ...]]
+    """Month names in a date, abbreviated (3) and wide (4)."""
+    alone: dict[int, tuple[str, ...]]
+    """Month names standing alone."""
+    digits: dict[int, int]
+    """``str.translate`` table from Western digits to the language's (empty: Western)."""
+
+    def _fill(self, parts: tuple[Part, ...], when: datetime) -> str:
+        text = "".join([p if isinstance(p, str) else p[0](self, when, p[1]) for p in parts])
+        return text.translate(self.digits) if self.digits else text
+
+    def day(self, when: datetime) -> str:
+        return self._fill(self.day_pattern, when)
+
+    def time(self, when: datetime) -> str:
+        return self._fill(self.time_pattern, when)
+
+    def offset(self, when: datetime) -> str:
+        delta = when.utcoffset()
+        minutes = round(delta.total_seconds() / 60) if delta is not None else 0
+        if not minutes:
+            return (self.gmt % "").strip()
+        hours, rest = divmod(abs(minutes), 60)
+        text = f"{'-' if minutes < 0 else '+'}{hours}"
+        text += f"{self.separator}{rest:02d}" if rest else ""
+        name = self.gmt % (self.sign + text)
+        return name.translate(self.digits) if self.digits else name
+
+
+def _months(names: dict[int, str]) -> tuple[str, ...]:
+    return tuple(names[m] for m in range(1, 13))
+
+
+@functools.cache
+def _calendar(ui: str) -> Calendar:
+    locale = Locale.parse(LOCALES.get(ui, ui))
+    time = get_time_format("short", locale).pattern
+    fields = [v[0] for _k, v in tokenize_pattern(time) if not isinstance(v, str)]
+    if not {"H", "m"} <= set(fields) or {"h", "K", "k", "a", "b", "B"} & set(fields):
+        time = "HH:mm"  # a 12-hour clock (English in America, Arabic): news write 24
+    between = [v for _k, v in tokenize_pattern(time) if isinstance(v, str)]
+    system = "latn" if ui in WESTERN_DIGITS else locale.default_numbering_system
+    digits = DIGITS[system]
+    months = {n: _months(locale.months["format"][w]) for n, w in ((3, "abbreviated"), (4, "wide"))}
+    alone = {n: _months(locale.months["stand-alone"][w]) for n, w in ((3, "abbreviated"), (4, "wide"))}
+    if ui == "ar":
+        months[4] = alone[4] = tuple(AR_MONTHS)
+    glue = str(get_datetime_format("medium", locale)).replace("'", "")
+    rtl = direction(ui) == "rtl"
+    return Calendar(
+        ui=ui,
+        day_pattern=_compile(get_date_format("long", locale).pattern),
+        time_pattern=_compile(time),
+        glue=glue.replace("{1}", "{day}").replace("{0}", "{time}"),
+        gmt=GMT_NAMES.get(ui) or locale.zone_formats["gmt"],
+        separator=between[0] if between else ":",
+        sign=LRM if rtl and ui != "ar" else "",
+        months=months,
+        alone=alone,
+        digits={ord(w): ord(d) for w, d in zip(DIGITS["latn"], digits, strict=True) if w != d},
+    )
+
+
+def calendar(ui: str) -> Calendar:
+    """Interface language ``ui``'s ``Calendar`` (English's for a language with no
+    interface), made the first time it is asked for and kept."""
+    return _calendar(ui if ui in UI else "en")
 
 
 def is_utc(zone: tzinfo) -> bool:
@@ -196,44 +259,42 @@ def local(when: datetime, zone: tzinfo = UTC) -> datetime:
 
 def offset_name(when: datetime, ui: str) -> str:
     """The zone of an aware time named by its offset: ``غرينتش+3`` / ``UTC+3``,
-    ``UTC+5:30``, ``UTC-3:30``; ``غرينتش`` / ``UTC`` at offset zero.
+    ``UTC+5:30``, ``UTC-3:30``, ``GMT+3`` (Turkish, Russian, Chinese ...), ``‎+۳ گرینویچ``
+    (Persian); ``غرينتش`` / ``UTC`` / ``GMT`` at offset zero.
 
     This is Unicode CLDR's short localized GMT format (pattern ``O``), the way phones and
-    computers name a zone by its offset to Arabic readers (CLDR's Arabic ``غرينتش{0}``) and
-    to others: an offset is the one name every reader can work out, where a city's name
-    (``بتوقيت إسطنبول``) needs a translation per zone and per language and says nothing to
-    a reader who does not know the city's offset. English says ``UTC``, the site's own word
-    for it. Hours without a leading zero, minutes only when the offset has some."""
-    delta = when.utcoffset()
-    minutes = round(delta.total_seconds() / 60) if delta is not None else 0
-    name = GMT_NAMES.get(ui, GMT_NAMES["en"])
-    if not minutes:
-        return name
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{name}{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    computers name a zone by its offset to the readers of each language (CLDR's Arabic
+    ``غرينتش{0}``, French ``UTC{0}``, Turkish ``GMT{0}``): an offset is the one name every
+    reader can work out, where a city's name (``بتوقيت إسطنبول``) needs a translation per
+    zone and per language and says nothing to a reader who does not know the city's
+    offset. English says ``UTC``, the site's own word for it. Hours without a leading
+    zero, minutes only when the offset has some."""
+    return calendar(ui).offset(when)
 
 
 def gregorian(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
-    """``25 نوفمبر 2026`` / ``25 November 2026``: the day in ``zone``."""
-    when = local(when, zone)
-    months = AR_MONTHS if ui == "ar" else EN_MONTHS
-    return f"{when.day} {months[when.month - 1]} {when.year}"
+    """``25 نوفمبر 2026`` / ``25 November 2026`` / ``25 Kasım 2026`` / ``2026年11月25日``:
+    the day in ``zone``."""
+    return calendar(ui).day(local(when, zone))
+
+
+def _clock(found: Calendar, when: datetime, zone: tzinfo) -> str:
+    if is_utc(zone):
+        return f"{found.time(when)} {UI[found.ui]['utc']}"
+    return f"{found.time(when)} ({found.offset(when)})"
 
 
 def clock(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
     """``02:14 بتوقيت غرينتش`` / ``02:14 UTC``; in another zone its time and offset,
-    ``05:14 (غرينتش+3)`` / ``05:14 (UTC+3)``."""
-    when = local(when, zone)
-    if is_utc(zone):
-        return f"{when.hour:02d}:{when.minute:02d} {UI[ui]['utc']}"
-    return f"{when.hour:02d}:{when.minute:02d} ({offset_name(when, ui)})"
+    ``05:14 (غرينتش+3)`` / ``05:14 (UTC+3)`` / ``05:14 (GMT+3)``."""
+    return _clock(calendar(ui), local(when, zone), zone)
 
 
 def moment(when: datetime, ui: str, zone: tzinfo = UTC) -> str:
-    """``25 نوفمبر 2026، 02:14 بتوقيت غرينتش`` / ``25 November 2026, 02:14 UTC``."""
-    comma = "،" if ui == "ar" else ","
-    return f"{gregorian(when, ui, zone)}{comma} {clock(when, ui, zone)}"
+    """``25 نوفمبر 2026، 02:14 بتوقيت غرينتش`` / ``25 November 2026, 02:14 UTC`` /
+    ``25 Kasım 2026 02:14 GMT``: day and time joined as the language joins them."""
+    found, when = calendar(ui), local(when, zone)
+    return found.glue.format(day=found.day(when), time=_clock(found, when, zone))
 
 
 def numeric(when: datetime, ui: str, zone: tzinfo = UTC) -> str:

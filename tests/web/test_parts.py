@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from lxml import etree
 
 from newswire.access.entitlement import public_version as resolve
@@ -96,8 +97,12 @@ def test_item_paths_keep_colons_readable_and_quote_the_rest():
 
 def test_languages_directions_and_interfaces():
     assert i18n.lang("ar-EG") == ("ar-EG", "ar", "ar", "rtl")
-    assert i18n.lang("fa").ui == "en" and i18n.lang("fa").dir == "rtl"
-    assert i18n.lang("tr") == ("tr", "tr", "en", "ltr")
+    assert i18n.lang("fa") == ("fa", "fa", "fa", "rtl") and i18n.lang("fa").ui_dir == "rtl"
+    assert i18n.lang("tr") == ("tr", "tr", "tr", "ltr")
+    assert i18n.lang("kmr").ui == "ku"  # Kurmanji by either code
+    # no interface of its own: the English one around it
+    assert i18n.lang("de") == ("de", "de", "en", "ltr")
+    assert i18n.lang("ur").ui == "en" and i18n.lang("ur").ui_dir == "ltr"
     assert i18n.text_dir("") == "auto"
     # No one language: its text decides (an "und" item in Arabic script is no left-to-right text)
     assert i18n.text_dir("und") == i18n.text_dir("mul") == "auto"
@@ -143,13 +148,62 @@ def test_an_offset_is_named_in_hours_and_minutes_when_it_has_some():
     assert i18n.clock(when, "en", ZoneInfo("Europe/London")) == "12:00 (UTC)"  # winter: +0
 
 
+
+# The day, the time in Istanbul and in UTC, in each interface language: its month names,
+# its order, its digits and its word for the offset.
+DAY_AND_TIME = {
+    "ar": ("7 ديسمبر 2026", "7 ديسمبر 2026، 01:30 (غرينتش+3)", "22:30 بتوقيت غرينتش"),
+    "en": ("7 December 2026", "7 December 2026, 01:30 (UTC+3)", "22:30 UTC"),
+    "tr": ("7 Aralık 2026", "7 Aralık 2026 01:30 (GMT+3)", "22:30 GMT"),
+    "bs": ("7. decembar 2026.", "7. decembar 2026. 01:30 (GMT +3)", "22:30 GMT"),
+    "ru": ("7 декабря 2026\u202fг.", "7 декабря 2026\u202fг., 01:30 (GMT+3)", "22:30 GMT"),
+    "ku": ("7ê berfanbara 2026an", "7ê berfanbara 2026an 01:30 (GMT+3)", "22:30 GMT"),
+    "fa": ("۷ دسامبر ۲۰۲۶", "۷ دسامبر ۲۰۲۶،\u200f ۱:۳۰ (\u200e+۳ گرینویچ)",
+           "۲۲:۳۰ به وقت گرینویچ"),
+    "fr": ("7 décembre 2026", "7 décembre 2026, 01:30 (UTC+3)", "22:30 UTC"),
+    "es": ("7 de diciembre de 2026", "7 de diciembre de 2026, 1:30 (GMT+3)", "22:30 GMT"),
+    "sq": ("7 dhjetor 2026", "7 dhjetor 2026, 01:30 (GMT+3)", "22:30 GMT"),
+    "mk": ("7 декември 2026\u202fг.", "7 декември 2026\u202fг., 01:30 (GMT+3)", "22:30 GMT"),
+    "id": ("7 Desember 2026", "7 Desember 2026 01.30 (GMT+3)", "22.30 GMT"),
+    "zh": ("2026年12月7日", "2026年12月7日 01:30 (GMT+3)", "22:30 GMT"),
+}
+
+
+@pytest.mark.parametrize("ui", sorted(i18n.UI))
+def test_each_interface_writes_dates_its_way(ui):
+    """CLDR's long date and short 24-hour time in each language (Arabic's own months,
+    Western digits; Persian's digits), the day that of Istanbul's clocks."""
+    istanbul = ZoneInfo("Europe/Istanbul")
+    when = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)
+    day, moment, in_utc = DAY_AND_TIME[ui]
+    assert i18n.gregorian(when, ui, istanbul) == day
+    assert i18n.moment(when, ui, istanbul) == moment
+    assert i18n.clock(when, ui) == in_utc
+
+
+def test_every_interface_has_every_word():
+    english = set(i18n.UI["en"])
+    assert len(english) == 35
+    for ui, words in i18n.UI.items():
+        assert set(words) == english, ui
+        assert all(w.strip() == w and w for w in words.values()), ui
+        assert words["language_name"] == i18n.autonym(ui)
+
+
+def test_a_language_without_an_interface_has_english_dates():
+    when = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)
+    assert i18n.gregorian(when, "de") == "6 December 2026"
+    assert i18n.offset_name(when.astimezone(ZoneInfo("Asia/Kolkata")), "xx") == "UTC+5:30"
+    assert i18n.calendar("de") is i18n.calendar("en")  # read from CLDR once, kept
+
+
 def test_open_graph_locales_are_locales():
     """``language_TERRITORY``: not the code doubled where that is no locale (``ja_JA``,
     ``zh_ZH``, ``ckb_CKB``), the tag's own territory when it has one."""
     cases = {
         "ar": "ar_AR", "ar-EG": "ar_AR", "en": "en_US", "en-GB": "en_GB", "pt-BR": "pt_BR",
         "tr": "tr_TR", "ja": "ja_JP", "zh": "zh_CN", "zh-Hant": "zh_TW", "zh-Hant-HK": "zh_HK",
-        "ckb": "ckb_IQ", "und": "",
+        "ckb": "ckb_IQ", "bs": "bs_BA", "kmr": "ku_TR", "und": "",
     }
     assert {tag: og_locale(i18n.lang(tag)) for tag in cases} == cases
 

@@ -38,6 +38,7 @@ _OG_LOCALES = {
     "hi": "hi_IN", "bn": "bn_IN", "cs": "cs_CZ", "sq": "sq_AL", "ku": "ku_TR", "ckb": "ckb_IQ",
     "ms": "ms_MY", "vi": "vi_VN", "nb": "nb_NO", "et": "et_EE", "ca": "ca_ES", "sl": "sl_SI",
     "sr": "sr_RS", "kk": "kk_KZ", "hy": "hy_AM", "ka": "ka_GE", "ps": "ps_AF", "sw": "sw_KE",
+    "bs": "bs_BA", "kmr": "ku_TR",
 }
 """Open Graph locales (``language_TERRITORY``) of languages whose usual territory is not
 their own code doubled (``tr_TR``, ``fr_FR`` are; ``ja_JA``, ``zh_ZH`` are no locales)."""

@@ -396,12 +396,16 @@ async def subscribe_default(request: Request) -> Response:
 
 
 async def subscribe(request: Request) -> Response:
-    """How to become a subscriber, in the language's interface."""
+    """How to become a subscriber, in the language's interface (English where it has
+    none: moved to /en/subscribe)."""
     if (missing := _no_language(request)) is not None:
         return missing
     lang = request.path_params["lang"]
-    if i18n.lang(lang).ui == i18n.DEFAULT:
-        return _moved(urls.subscribe_path(i18n.DEFAULT))
+    ui = i18n.lang(lang).ui
+    if ui != lang or ui == i18n.DEFAULT:
+        # One page per interface, the one its pages link: /ar/subscribe is /subscribe, and
+        # /de/subscribe (no German interface) the English page, not English marked German.
+        return _moved(urls.subscribe_path(ui))
     return _subscribe(request, lang)
 
 

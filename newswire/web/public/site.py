@@ -3,8 +3,8 @@
 Templates are compiled once, when this module is imported; a ``Site`` is made once per
 application, on its first public request, and kept in ``app.state``. Its ``fingerprint``
 hashes everything a page is made from besides the item itself (the settings the site
-uses, the templates, the stylesheet, the interface strings and the release), so that a
-change to any of them changes every ``ETag``.
+uses, the templates, the stylesheet, the interface strings, the CLDR data its dates are
+written with, and the release), so that a change to any of them changes every ``ETag``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import babel
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from starlette.requests import Request
 
@@ -56,6 +57,7 @@ CSS_VERSION = _digest((STATIC_DIR / "public.css").read_bytes())[:12]
 _MADE_OF = _digest(
     __version__.encode(),
     repr(sorted((k, sorted(v.items())) for k, v in i18n.UI.items())).encode(),
+    babel.__version__.encode(),  # its CLDR data: how dates are written
     *(Path(t.filename or "").read_bytes() for t in TEMPLATES.values()),
     CSS_VERSION.encode(),
 )
