@@ -16,7 +16,8 @@ What two or more faces use is here:
   the pages' headers and languages, error pages by route class);
 - ``urls``: the public site's URL scheme, which the portal, the console and the API
   link to (``request_base``, ``item_path``);
-- ``i18n``: languages, their names and directions, dates (the public site's words);
+- ``i18n``: languages, their names and directions, dates in each interface language;
+- ``words``: the public site's interface words, per language (the catalogue to translate);
 - ``static``: ``/static``, one URL space for the three faces' static files, and the
   versioned URL a page links to (``asset``).
 
