@@ -64,6 +64,24 @@ _LATIN_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\- ]+")
 _ARABIC_ONLY = frozenset("ةأإؤئى")
 _UYGHUR_YA = re.compile(r"ى(?=[\u0621-\u064a])")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+# The scripts of the agency's other desks: Cyrillic (Russian, Macedonian, Serbian), Han and
+# kana (Chinese, Japanese), Hangul (Korean), and Arabic script as Persian and Sorani
+# Kurdish write it (``هەولێر``, ``آنکارا``). GeoNames lists a city's names in them among
+# its alternates, untagged; they resolve a dateline's place (``Gazetteer.resolve``), and
+# are never looked for in running text.
+_OTHER_SCRIPT_NAME = re.compile(
+    r"[\u0400-\u04ff\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    r"\uac00-\ud7af\u0621-\u06d5\u064b-\u0652\u0670\u200c \-]+"
+)
+_OTHER_SCRIPT = re.compile(
+    r"[\u0400-\u04ff\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+)
+PERSIAN_SCRIPT_COUNTRIES = frozenset("IR AF IQ SY TR PK TJ".split())
+"""Where Persian, Kurdish, Pashto and Urdu name the towns: their cities of
+``LOCAL_POPULATION`` or more are named in Persian script; elsewhere only capitals and
+cities of ``PERSIAN_SCRIPT_POPULATION`` or more, as Arabic shares the script and a small
+town's transliteration could be an Arabic dateline's unknown place."""
+PERSIAN_SCRIPT_POPULATION = 100_000
 
 # pycountry's Arabic names are the formal ones ("الجمهوريّة العربيّة السّوريّة") and miss
 # recent ones (Türkiye); the names Arabic news uses, and the adjective (nisba) stems of
@@ -205,6 +223,14 @@ _TURKISH_CITIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Names in the other desks' scripts GeoNames lacks for a capital news names daily: its
+# Chinese, Japanese and Korean names of Washington are the District's full name
+# (华盛顿特区, 워싱턴 D.C.), and a small town in Utah has 华盛顿.
+_OTHER_SCRIPT_CITIES: dict[str, tuple[str, ...]] = {
+    "4140963": ("华盛顿", "華盛頓", "ワシントン", "워싱턴", "واشینگتن", "واشنگتن"),
+}
+
+
 def geonames_uri(geonameid: int | str) -> str:
     return f"https://sws.geonames.org/{geonameid}/"
 
@@ -235,6 +261,12 @@ class GazetteerData(msgspec.Struct, array_like=True):
     """Country adjectives with the article (``الإسرائيلي``)."""
     by_name: dict[str, list[int]]
     """A normalised name (``name_key``) → its places, the most populous first."""
+    other_scripts: msgspec.Raw = msgspec.Raw()
+    """Like ``by_name``, for the cities' names in the other desks' scripts (Cyrillic, CJK,
+    Hangul, Persian and Kurdish forms) that are no key of ``by_name``, kept
+    as stored (a ``dict[str, list[int]]`` in MessagePack) until a name in those scripts
+    is looked for: a process that never reads a Cyrillic, CJK or Persian dateline never
+    decodes them."""
 
 
 _COUNTRY_FIRST = 10**9
@@ -269,6 +301,7 @@ class _Builder:
         self.places: dict[str, Term] = {}
         self._population: dict[str, int] = {}
         self._match: list[tuple[str, str]] = []
+        self._other: list[tuple[str, str]] = []
         self._adjectives: list[tuple[str, str]] = []
         translations = {
             lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
@@ -298,12 +331,25 @@ class _Builder:
             ids.sort(key=lambda i: (-self._population[i], i))
         self._match.sort(key=lambda pair: -self._population[pair[1]])
         index = {place_id: i for i, place_id in enumerate(self.places)}
+        # A name another script's normalisation makes one of ``by_name``'s (Persian
+        # ``کابل`` is ``كابل``) is left to it: what resolves today resolves the same.
+        other: dict[str, list[str]] = {}
+        for name, place_id in self._other:
+            key = name_key(name)
+            if key and key not in by_name and place_id not in other.setdefault(key, []):
+                other[key].append(place_id)
+        for ids in other.values():
+            ids.sort(key=lambda i: (-self._population[i], i))
+        other_scripts = msgspec.Raw(
+            msgspec.msgpack.encode({k: [index[p] for p in found] for k, found in other.items()})
+        )
         return GazetteerData(
             places=list(self.places.values()),
             population=[self._population[p] for p in self.places],
             match=[(name, index[p]) for name, p in self._match],
             adjectives=[(name, index[p]) for name, p in self._adjectives],
             by_name={k: [index[p] for p in found] for k, found in by_name.items()},
+            other_scripts=other_scripts,
         )
 
     def _add_country(
@@ -400,6 +446,14 @@ class _Builder:
         threshold = LOCAL_POPULATION if code in LOCAL or capital else WORLD_POPULATION
         if population >= threshold:
             self._match += [(n, place_id) for n in (*arabic, main, *turkish)]
+        persian = code in PERSIAN_SCRIPT_COUNTRIES or capital
+        persian = persian or population >= PERSIAN_SCRIPT_POPULATION
+        for name in (*_OTHER_SCRIPT_CITIES.get(str(city["geonameid"]), ()), *alternates):
+            if not _OTHER_SCRIPT_NAME.fullmatch(name):
+                continue
+            if _ARABIC_SCRIPT.search(name) and not persian:
+                continue
+            self._other.append((name, place_id))
 
 
 
@@ -422,6 +476,8 @@ class Gazetteer:
         # lists of ids up front was a third of the load; a lookup maps its few.
         self._by_name = data.by_name
         self._stopwords = stopwords
+        self._other_raw = data.other_scripts
+        self._other: dict[str, list[int]] | None = None
         self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
 
     @classmethod
@@ -458,6 +514,8 @@ class Gazetteer:
         found = self._by_name.get(key)
         if not found and key.startswith("ال"):
             found = self._by_name.get(key[2:])
+        if not found and _OTHER_SCRIPT.search(key):
+            found = self._other_scripts().get(key)
         if not found:
             return None
         ids = [self._ids[i] for i in found]
@@ -478,6 +536,14 @@ class Gazetteer:
             own = [i for i in ids if name_key(self.places[i].name) == key]
             ids = own or ids
         return self.places[ids[0]]
+
+    def _other_scripts(self) -> dict[str, list[int]]:
+        """The names in other scripts (``GazetteerData.other_scripts``), decoded on first
+        use; two threads decoding at once both get the same."""
+        if self._other is None:
+            raw = self._other_raw
+            self._other = msgspec.msgpack.decode(raw, type=dict[str, list[int]]) if raw else {}
+        return self._other
 
     def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
         """``(name, place id)`` to look for in running text (module docs), countries and

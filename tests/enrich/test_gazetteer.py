@@ -3,6 +3,7 @@ trust kept in running text, and the shipped data file."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -235,6 +236,48 @@ def test_a_country_is_shown_by_its_name_in_the_items_language_even_when_english_
     [country] = EntitiesStep([], gazetteer).find(doc).entities
     assert country.name == shown
     assert gazetteer.places[country.id].names[language][0] == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "geonameid"),
+    [
+        ("МОСКВА", 524901),
+        ("Москва", 524901),
+        ("СКОПЈЕ", 785842),  # Macedonian
+        ("Скопје", 785842),
+        ("БЕОГРАД", 792680),  # Serbian Cyrillic
+        ("هەولێر", 95446),  # Sorani Kurdish
+        ("سلێمانی", 98463),
+        ("آنکارا", 323786),  # Persian
+        ("کرمانشاه", 128226),
+        ("北京", 1816670),
+        ("東京", 1850147),
+        ("东京", 1850147),
+        ("서울", 1835848),
+        ("安卡拉", 323786),
+        ("华盛顿", 4140963),  # not the Utah town GeoNames gives it to
+        ("워싱턴", 4140963),
+    ],
+)
+def test_a_desks_own_script_resolves_its_cities(
+    gazetteer: Gazetteer, name: str, geonameid: int
+) -> None:
+    # The gazetteer kept a city's Arabic and Latin names only: a Russian, Macedonian,
+    # Sorani, Chinese, Japanese or Korean dateline's place resolved to nothing.
+    term = gazetteer.resolve(name, city=True)
+    assert term is not None and term.id == f"https://sws.geonames.org/{geonameid}/"
+    assert term.latitude is not None and term.longitude is not None
+
+
+def test_names_in_the_other_desks_scripts_are_not_looked_for_in_running_text(
+    gazetteer: Gazetteer,
+) -> None:
+    """They are there for datelines: an Arabic text's places are what they were (a Persian
+    or Kurdish transliteration of a small town could be an Arabic word)."""
+    other = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u06d5\u06ce]")
+    assert not [name for name, _ in gazetteer.match_names() if other.search(name)]
+    # Nor does a Persian spelling take a name Arabic news writes from its place.
+    assert gazetteer.resolve("کابل") == gazetteer.resolve("كابل")
 
 
 def test_the_shipped_data_file_is_what_the_packages_give() -> None:
