@@ -4,8 +4,8 @@
   gets the one its first paragraphs hold, in any of the agency forms the plain-text codec
   reads (``أنقرة/ الأناضول``, ``القدس - الأناضول``, ``ANKARA (AA) - …``, ``Ankara / AA``,
   ``PARIS (AFP) —``, ``WASHINGTON, Jan 5 (Reuters) -``, ``МОСКВА, 5 декабря /АА/ -``,
-  ``تهران/ آ.آ``, a bare ``ANKARA`` line before
-  one of those): ``newswire.formats.text.own_dateline`` and ``inline_dateline`` are the
+  ``تهران/ آ.آ``, ``新华社北京12月5日电``, ``【東京12月5日AA】``, ``(서울=AA)``, a bare
+  ``ANKARA`` line before one of those): ``newswire.formats.text.own_dateline`` and ``inline_dateline`` are the
   one parser of them.
 - An item whose dateline is text alone (a NewsML-G2 ``dateline`` without ``located``, a
   ninjs dateline description) gets the place and source read in that text.
@@ -40,7 +40,12 @@ AGENCY_NAMES: dict[str, tuple[str, ...]] = {
     "Reuters": ("Reuters", "رويترز"),
     "Associated Press": ("AP", "أسوشيتد برس", "أسوشيتدبرس"),
     "Deutsche Presse-Agentur": ("DPA", "د ب أ", "د.ب.أ"),
-    "Xinhua": ("Xinhua", "شينخوا"),
+    "Xinhua": ("Xinhua", "شينخوا", "新华社", "新華社"),
+    "China News Service": ("中新社",),
+    "Kyodo News": ("Kyodo", "共同", "共同通信"),
+    "Jiji Press": ("Jiji", "時事", "時事通信"),
+    "Yonhap": ("Yonhap", "연합뉴스", "聯合"),
+    "Newsis": ("Newsis", "뉴시스"),
     "Agencia EFE": ("EFE",),
     "ANSA": ("ANSA",),
     "TASS": ("TASS", "تاس", "ТАСС"),

@@ -16,7 +16,9 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   tatweel standing alone as Arabic papers set a dash; ``واشنطن- الأناضول``, a space on one
   side of the dash; ``الرياض - 5 ديسمبر (واس) -``, a date after the place's comma, space or
   dash, beginning with a digit when no comma precedes it; ``МОСКВА, 5 декабря /АА/ -``, the
-  source between slashes as Russian agencies write it) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
+  source between slashes as Russian agencies write it; Xinhua's ``北京12月5日电（记者王丽）``,
+  Kyodo's ``【東京12月5日AA】``, Yonhap's ``(서울=AA) 김민수 기자 =``: the reporter becomes
+  the byline) and are split off. Directional marks (LRM, RLM, ALM: ``الرياض \u200f(واس) -``)
   are no part of a dateline, nor a dash closing its line (``القاهرة/ الأناضول-``).
   ``place`` is as written; ``place_latin`` is the place if Latin, else the Latin line.
 - Boilerplate (AA's notice in Arabic, Turkish, English, French), recognised on normalised
@@ -93,8 +95,30 @@ _SPACED_DASH = rf"(?:\s+{_DASH}\s*|{_DASH}\s+)"
 _CAPITALS = "A-ZÀ-ÖØ-ÞİĞŞÇÜÖЀ-Я"
 _UPPER_PLACE = rf"(?P<place>[{_CAPITALS}][{_CAPITALS}'’.\- ]{{0,39}}?)"
 _SLASHED = rf"{_UPPER_PLACE}{_DATE}\.?\s*/(?P<source>[^/()\s](?:[^/()\n]{{0,28}}[^/()\s])?)/"
+# Chinese, Japanese and Korean datelines: the place in Han, kana or Hangul, the date in
+# digits with 月 and 日, no space around them.
+# - Xinhua's ``北京12月5日电`` (``新华社北京12月5日电``: the agency before the place; ``电``,
+#   "cable", ends it), then the reporters in brackets (``（记者王丽）``);
+# - Kyodo's and Jiji's ``【東京12月5日AA】``, and ``【東京共同】`` with no date (an agency
+#   of ``_CJK_AGENCIES`` then tells where the place ends);
+# - Yonhap's ``(서울=연합뉴스) 김민수 기자 =`` (the reporter, then ``=``, before the text),
+#   ``[서울=뉴시스]``, Japanese papers' ``（東京＝AA）``: the place, ``=``, the source.
+_CJK_AGENCIES = ("AA", "共同", "時事", "新華社", "新华社", "ロイター", "AFP", "聯合")
+_HAN = "\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PLACE = rf"(?P<place>[{_HAN}\u30a0-\u30ff\uac00-\ud7af]{{1,12}}?)"
+_CJK_DATE = r"\d{1,2}月\d{1,2}日"
+_CJK = (
+    rf"(?:(?P<source>新华社|新華社|中新社)\s*)?{_CJK_PLACE}{_CJK_DATE}[电電]"
+    rf"(?:\s*[（(](?:记者|記者)?\s*(?P<byline>[^（）()\n]{{1,20}}?)\s*[）)])?",
+    rf"【\s*{_CJK_PLACE}\s*(?:{_CJK_DATE}\s*|(?=(?:{'|'.join(_CJK_AGENCIES)})\s*】))"
+    r"(?P<source>[^【】\s](?:[^【】\n]{0,18}[^【】\s])?)\s*】",
+    rf"[(（\[［]\s*{_CJK_PLACE}\s*[=＝]\s*(?P<source>[^()（）\[\]［］=＝\s]"
+    r"(?:[^()（）\[\]［］=＝\n]{0,18}[^()（）\[\]［］=＝\s])?)\s*[)）\]］]"
+    r"(?:\s*(?P<byline>[^\s=＝]{1,10}(?:\s[^\s=＝]{1,10})?)\s*(?:기자|특파원|記者)\s*[=＝])?",
+)
 # On a line of its own.
 _OWN = (
+    *(re.compile(cjk) for cjk in _CJK),
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
     re.compile(
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>[^/\n]{{1,40}}?)"
@@ -106,6 +130,7 @@ _OWN = (
 )
 # At the start of a paragraph.
 _INLINE = (
+    *(re.compile(rf"{cjk}\s*(?=\S)") for cjk in _CJK),
     re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)\s*(?=\S)"),
     re.compile(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?\s+(?=\S)"),
     re.compile(

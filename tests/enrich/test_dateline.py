@@ -54,7 +54,9 @@ def seed() -> Document:
 def test_the_labelled_set_has_every_form_and_enough_lines() -> None:
     rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines()]
     assert len(rows) >= 60
-    assert {r["lang"] for r in rows} == {"ar", "en", "tr", "fr"}
+    assert {r["lang"] for r in rows} == {
+        "ar", "en", "tr", "fr", "ru", "mk", "sr", "ckb", "fa", "zh", "ja", "ko"
+    }
     assert sum(r["form"] == "not a dateline" for r in rows) >= 10
 
 
@@ -185,7 +187,8 @@ def test_a_plain_text_items_bare_place_line_is_its_dateline(step: DatelineStep, 
 @pytest.mark.parametrize(
     ("written", "agency"),
     [("الأناضول", "Anadolu Agency"), ("AA", "Anadolu Agency"), ("aa", "Anadolu Agency"),
-     ("أ ف ب", "Agence France-Presse"), ("Reuters", "Reuters"), ("Kyodo", "Kyodo")],
+     ("أ ف ب", "Agence France-Presse"), ("Reuters", "Reuters"), ("Bernama", "Bernama"),
+     ("新华社", "Xinhua"), ("共同", "Kyodo News"), ("연합뉴스", "Yonhap"), ("АА", "Anadolu Agency")],
 )  # fmt: skip
 def test_agency_names(written: str, agency: str) -> None:
     assert agency_name(written) == agency

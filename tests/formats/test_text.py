@@ -318,6 +318,45 @@ def test_arabic_dateline_forms_starting_the_first_paragraph(paragraph, dateline,
 
 
 @pytest.mark.parametrize(
+    ("paragraph", "place", "source", "byline", "rest"),
+    [
+        # Xinhua: the place and date, ``电``, the reporters in brackets, no space after.
+        ("北京12月5日电（记者王丽）大会5日开幕。", "北京", "", "王丽", "大会5日开幕。"),
+        ("新华社安卡拉12月5日电 大会5日开幕。", "安卡拉", "新华社", "", "大会5日开幕。"),
+        # Kyodo and Jiji: in lenticular brackets, with or without the date.
+        ("【東京12月5日AA】会議が開幕した。", "東京", "AA", "", "会議が開幕した。"),
+        ("【東京共同】会議が開幕した。", "東京", "共同", "", "会議が開幕した。"),
+        ("（東京＝AA）会議が開幕した。", "東京", "AA", "", "会議が開幕した。"),
+        # Yonhap and Newsis: place=source, then the reporter and another ``=``.
+        ("(서울=AA) 김민수 기자 = 박람회가 개막했다.", "서울", "AA", "김민수", "박람회가 개막했다."),
+        ("[서울=뉴시스] 박람회가 개막했다.", "서울", "뉴시스", "", "박람회가 개막했다."),
+    ],
+)
+def test_chinese_japanese_and_korean_datelines_starting_the_first_paragraph(
+    paragraph, place, source, byline, rest
+):
+    # None was read: the dateline stayed in the text and the story had no place.
+    item = parse_one(f"标题\n\n{paragraph}\n第二段。\n".encode())
+    assert (item.dateline.place, item.dateline.source) == (place, source)
+    assert item.byline == byline
+    assert item.body == [rest, "第二段。"]
+    assert parse_one(CODEC.render(item)).dateline == item.dateline
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "【速報】東京で震度5弱の地震",
+        "東京12月5日、国際会議が開幕した。",
+        "(서울) 국제 반도체 박람회가 개막했다.",
+        "北京举办国际人工智能大会 逾三千名专家参会",
+    ],
+)
+def test_a_chinese_japanese_or_korean_sentence_is_no_dateline(line):
+    assert own_dateline(line) is None and inline_dateline(line) is None
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "غزة- قال مسؤولون في وزارة الصحة إن عدد الضحايا ارتفع.",
