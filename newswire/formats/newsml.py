@@ -72,6 +72,7 @@ import msgspec
 from lxml import etree
 
 from newswire.errors import NewswireError, ParseError
+from newswire.formats import withdrawn
 from newswire.formats.base import Codec, Refused, readable
 from newswire.formats.html import make_body, squash, xhtml_elements
 from newswire.formats.nitf import (
@@ -273,8 +274,8 @@ def render_newsml(item: NewsItem) -> bytes:
     _n(meta, "pubStatus", qcode=f"stat:{item.pubstatus}")
     if item.ednote:
         _n(meta, "edNote", item.ednote)
-    if item.signal:
-        _n(meta, "signal", qcode=f"sig:{item.signal}")
+    if signal := withdrawn.signal(item):
+        _n(meta, "signal", qcode=f"sig:{signal}")
     if item.replaces:
         _n(meta, "link", rel="irel:previousVersion", residref=item.id, version=str(item.replaces))
     for link in item.related:

@@ -68,6 +68,7 @@ from typing import Any, TypeAlias
 import msgspec
 
 from newswire.errors import ParseError
+from newswire.formats import withdrawn
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html
 from newswire.model import (
@@ -661,8 +662,9 @@ def _write(item: NewsItem, version: str) -> Json:
         doc["urgency"] = item.urgency
 
     associations = []
-    if item.signal or item.replaces is not None:
-        previous = {"name": item.signal or PREVIOUS, "rel": PREVIOUS, "uri": as_uri(item.id)}
+    signal = withdrawn.signal(item)
+    if signal or item.replaces is not None:
+        previous = {"name": signal or PREVIOUS, "rel": PREVIOUS, "uri": as_uri(item.id)}
         if item.replaces is not None:
             previous["version"] = str(item.replaces)
         associations.append(previous)

@@ -7,18 +7,31 @@ to every system that archives what it receives. ninjs, NewsML-G2 and NITF say
 ``canceled`` in their own envelope; the formats with no envelope to say it, feed entries
 (``newswire.formats.feeds.as_entry``) and the agency text layout
 (``newswire.formats.text``), also mark the headline ``WITHDRAWN:``: shown as the item, it
-reads as one more update to publish; shown so, as what wire services send for a kill."""
+reads as one more update to publish; shown so, as what wire services send for a kill.
+
+A withdrawal carries no signal (``signal``): IPTC's signals (``sig:update``,
+``sig:correction``) say how a version's content changed, and a kill is said by its
+publishing status alone (``stat:canceled``, ninjs ``pubStatus: canceled``); labelled
+``update`` as well, a receiving system that acts on the signal took the kill notice for
+new text to publish over the story. Its link to the version it ends stays (NewsML-G2
+``link rel="irel:previousVersion"``, a ninjs association of that rel)."""
 
 from __future__ import annotations
 
 import msgspec
 
 from newswire.formats.html import html_from_paragraphs
-from newswire.model import NewsItem
+from newswire.model import NewsItem, Signal
 
 WITHDRAWN = "WITHDRAWN"
 """What a withdrawn item's headline begins with (wire services' own word for it)."""
 WITHDRAWN_NOTICE = "Withdrawn by the agency: do not publish."
+
+
+def signal(item: NewsItem) -> Signal | None:
+    """The signal a version carries to subscribers: its own, none for a withdrawal (a
+    version stored before withdrawals dropped theirs still says ``update``)."""
+    return None if item.pubstatus == "canceled" else item.signal
 
 
 def headline(item: NewsItem) -> str:

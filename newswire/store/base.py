@@ -304,7 +304,9 @@ def successor(item: NewsItem, latest: NewsItem, now: datetime, dated: bool = Tru
         version=version,
         versioncreated=made,
         firstcreated=latest.firstcreated or item.firstcreated or now,
-        signal=item.signal or "update",
+        # A withdrawal is no update: its publishing status says what it is (IPTC's
+        # signals tell how the content changed).
+        signal=None if item.pubstatus == "canceled" else item.signal or "update",
         replaces=latest.version,
     )
 

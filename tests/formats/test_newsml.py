@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from newswire.errors import ParseError
-from newswire.formats import detect, for_media_type, get, newsml
+from newswire.formats import detect, for_media_type, get, newsml, withdrawn
 from newswire.model import (
     MACHINE,
     Association,
@@ -62,7 +62,8 @@ def newsml_view(item: NewsItem) -> NewsItem:
     Lossy: ``Entity.rel`` (a G2 ``subject`` has no attribute for how the item relates to
     it), except the first place ``located`` (written as ``located``, read back first); the
     coordinates of an entity without an id (they ride in an ``assert`` naming the id). An
-    empty ``Dateline()`` is no dateline. Everything else is carried.
+    empty ``Dateline()`` is no dateline. A withdrawal has no signal (a kill is no update).
+    Everything else is carried.
     """
     dateline = item.dateline if item.dateline != Dateline() else None
     here = newsml.located_entity(item)
@@ -74,7 +75,9 @@ def newsml_view(item: NewsItem) -> NewsItem:
         if e is not here
     ]
     entities = ([here] if here else []) + entities
-    return msgspec.structs.replace(item, entities=entities, dateline=dateline)
+    return msgspec.structs.replace(
+        item, entities=entities, dateline=dateline, signal=withdrawn.signal(item)
+    )
 
 
 # -- registry ---------------------------------------------------------------------------------
@@ -503,3 +506,22 @@ def test_an_unreadable_item_does_not_sink_the_news_message():
     assert [i.id for i in items] == stories
     assert len(rejected) == 1
     assert rejected[0].startswith("entry 3 (urn:newsml:aa.com.tr:20250301:photo): ")
+
+
+def test_a_withdrawal_is_canceled_with_no_update_signal():
+    """A kill is ``stat:canceled`` with the link to the version it ends; IPTC's signals say
+    how content changed (``sig:update``, ``sig:correction``), and labelled ``sig:update``
+    a kill read as new text to publish. A kill stored before withdrawals dropped their
+    signal says ``update`` still: so rendered."""
+    kill = msgspec.structs.replace(
+        arabic_item(), version=3, pubstatus="canceled", signal="update", replaces=2,
+        ednote="خطأ في الأرقام",
+    )
+    doc = assert_valid(CODEC.render(kill))
+    meta = doc.find("g2:itemMeta", NAR)
+    assert meta.find("g2:pubStatus", NAR).get("qcode") == "stat:canceled"
+    assert meta.findall("g2:signal", NAR) == []
+    link = meta.find("g2:link", NAR)
+    assert (link.get("rel"), link.get("version")) == ("irel:previousVersion", "2")
+    [back] = CODEC.parse(CODEC.render(kill))
+    assert (back.pubstatus, back.signal, back.replaces) == ("canceled", None, 2)

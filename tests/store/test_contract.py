@@ -100,6 +100,17 @@ def test_a_correction_keeps_its_signal(store):
     assert store.get("urn:test:item:1").item.signal == "correction"
 
 
+def test_a_withdrawal_is_no_update(store):
+    """A kill is said by its publishing status (IPTC ``stat:canceled``); stored with the
+    ``update`` signal every other new version gets, each format labelled it an update too,
+    and a receiving system acting on the signal published the notice as new text."""
+    store.append(item())
+    store.append(item(headline="بعد"))
+    store.withdraw("urn:test:item:1", "خطأ في الأرقام")
+    killed = store.get("urn:test:item:1").item
+    assert (killed.pubstatus, killed.signal, killed.replaces) == ("canceled", None, 2)
+
+
 def test_an_explicit_higher_version_is_kept(store):
     when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     store.append(item())
