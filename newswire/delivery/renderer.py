@@ -171,7 +171,8 @@ class Renderer:
         if not codec.is_feed:
             return self.render(stored.seq, stored.item, codec.name, access)
         meta = FeedMeta(
-            title=stored.item.headline,
+            # A feed must have a title (RSS 2.0, RFC 4287): a picture may have no headline.
+            title=stored.item.headline or stored.item.id,
             link=base,
             language=stored.item.language,
             feed_id=f"{base}v1/items/{quote(stored.item.id, safe='')}",

@@ -258,6 +258,21 @@ def test_openapi(client):
     assert "post" in spec["paths"]["/v1/items"]
 
 
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_a_picture_without_a_headline_has_its_versions_as_a_feed(client, fmt):
+    """The feed of an item's versions took its title from the headline, and a feed has to
+    have one: a picture sent without one answered 500 in RSS."""
+    uri = "urn:x:untitled-picture"
+    doc = {
+        "uri": uri, "type": "picture",
+        "renditions": [{"name": "preview", "href": "https://example.org/p.jpg", "contentType": "image/jpeg"}],
+    }
+    assert client.post("/v1/items", json=doc, headers=NINJS).status_code in (200, 201)
+    answer = client.get(f"/v1/items/{quote(uri, safe='')}/versions", params={"format": fmt})
+    assert answer.status_code == 200, answer.text
+    assert uri in answer.json()["versions"][0]["content"]
+
+
 def test_etag_answers_304_until_a_new_version(client):
     doc = ninjs_doc("urn:x:etag", "First", language="en")
     assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
