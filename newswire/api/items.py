@@ -56,6 +56,40 @@ from newswire.web.urls import request_base
 router = Router()
 log = logging.getLogger("newswire.api")
 
+RECEIPT_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "version": {"type": "integer", "minimum": 1},
+        "sequence": {"type": "integer", "minimum": 1},
+        "created": {"type": "boolean"},
+        "href": {"type": "string"},
+    },
+    "required": ["id", "version", "sequence", "created", "href"],
+    "additionalProperties": False,
+}
+"""What storing a version answers, whether it published, updated, corrected or withdrew
+an item (``receipt``): a subscriber's or a CMS's code reads one shape."""
+
+
+BATCH_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": RECEIPT_SCHEMA},
+        "rejected": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["items", "rejected"],
+    "additionalProperties": False,
+}
+"""A feed's items, or an item sent with entries left out: a receipt each, and why the
+entries were left out."""
+
+
+def _stored(description: str, *schemas: dict[str, object]) -> dict[str, object]:
+    schema = schemas[0] if len(schemas) == 1 else {"oneOf": list(schemas)}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 _ITEM_BODY = {
     "requestBody": {
         "required": True,
@@ -219,8 +253,13 @@ def _format_of(request: Request, fmt: str | None) -> str:
     tags=["items"],
     openapi_extra=_ITEM_BODY,
     responses=problems.responses(400, 401, 403, 409, 413, 415, 422, 429, 503)
-    | {200: {"description": "The same item (or file) is stored already: `created` is false,"
-             " no new version"}},
+    | {
+        201: _stored("Stored: a new item or a new version", RECEIPT_SCHEMA, BATCH_SCHEMA),
+        200: _stored(
+            "The same item (or file) is stored already: `created` is false, no new version",
+            RECEIPT_SCHEMA, BATCH_SCHEMA,
+        ),
+    },
 )
 async def post_item(
     request: Request,
@@ -338,18 +377,20 @@ def take_in(
     return append_enriched(store, keep_files(store, items), settings.enrich, rejected)
 
 
+def receipt(r: Receipt) -> dict[str, object]:
+    """The id, version, sequence, whether a version was stored, and where to get it."""
+    return {
+        "id": r.id,
+        "version": r.version,
+        "sequence": r.seq,
+        "created": r.created,
+        "href": f"/v1/items/{quote(r.id, safe='')}?version={r.version}",
+    }
+
+
 def published(receipts: list[Receipt], rejected: list[str]) -> JSONResponse:
     """The answer to a ``POST /v1/items`` that stored (or found stored) ``receipts``."""
-    body = [
-        {
-            "id": r.id,
-            "version": r.version,
-            "sequence": r.seq,
-            "created": r.created,
-            "href": f"/v1/items/{quote(r.id, safe='')}?version={r.version}",
-        }
-        for r in receipts
-    ]
+    body = [receipt(r) for r in receipts]
     status = 201 if any(r.created for r in receipts) else 200
     headers = {"Location": str(body[0]["href"])}
     if len(body) == 1 and not rejected:
@@ -536,7 +577,8 @@ class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
     "/v1/items/{item_id:path}/withdraw",
     status_code=201,
     tags=["items"],
-    responses=problems.responses(400, 401, 403, 404, 409, 413, 429),
+    responses=problems.responses(400, 401, 403, 404, 409, 413, 429)
+    | {201: _stored("The withdrawal stored: the answer storing any version gives", RECEIPT_SCHEMA)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -575,14 +617,10 @@ async def withdraw_item(
     except msgspec.DecodeError:
         raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
     reason = withdrawal_reason(reason)
-    receipt = await run_in_threadpool(_store(request).withdraw, item_id, reason)
-    await announce(request.app.state, [receipt])
-    href = f"/v1/items/{quote(receipt.id, safe='')}?version={receipt.version}"
-    return JSONResponse(
-        {"id": receipt.id, "version": receipt.version, "sequence": receipt.seq, "href": href},
-        201,
-        headers={"Location": href},
-    )
+    stored = await run_in_threadpool(_store(request).withdraw, item_id, reason)
+    await announce(request.app.state, [stored])
+    body = receipt(stored)
+    return JSONResponse(body, 201, headers={"Location": str(body["href"])})
 
 
 @router.get(

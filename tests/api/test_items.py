@@ -258,6 +258,41 @@ def test_openapi(client):
     assert "post" in spec["paths"]["/v1/items"]
 
 
+def test_publish_update_correct_and_withdraw_answer_one_shape(client):
+    """Whatever stored the version, the answer is the receipt the OpenAPI declares: the
+    withdrawal's lacked ``created``, and a CMS reading every answer with one model failed
+    on the kill, the one it most needs to confirm."""
+    from jsonschema import Draft202012Validator
+
+    paths = client.get("/openapi.json").json()["paths"]
+    uri = "urn:x:one-shape"
+    path = f"/v1/items/{quote(uri, safe='')}"
+    previous = {"name": "correction", "rel": "previousVersion", "uri": uri}
+    answers = [
+        ("post", client.post("/v1/items", json=ninjs_doc(uri, "أولى", "نص."), headers=NINJS)),
+        ("post", client.post("/v1/items", json=ninjs_doc(uri, "ثانية", "نص."), headers=NINJS)),
+        ("post", client.post(
+            "/v1/items", json=ninjs_doc(uri, "مصححة", "نص.", associations=[previous]),
+            headers=NINJS,
+        )),
+        ("withdraw", client.post(f"{path}/withdraw", json={"reason": "خطأ"})),
+    ]
+    schemas = {
+        "post": paths["/v1/items"]["post"]["responses"]["201"],
+        "withdraw": paths["/v1/items/{item_id}/withdraw"]["post"]["responses"]["201"],
+    }
+    for version, (route, answer) in enumerate(answers, 1):
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        schema = schemas[route]["content"]["application/json"]["schema"]
+        assert list(Draft202012Validator(schema).iter_errors(body)) == [], (route, body)
+        assert set(body) == {"id", "version", "sequence", "created", "href"}, route
+        assert (body["id"], body["version"], body["created"]) == (uri, version, True)
+        assert answer.headers["location"] == body["href"]
+    signals = [v["signal"] for v in client.get(f"{path}/versions").json()["versions"]]
+    assert signals == [None, "update", "correction", None]
+
+
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_a_picture_without_a_headline_has_its_versions_as_a_feed(client, fmt):
     """The feed of an item's versions took its title from the headline, and a feed has to
