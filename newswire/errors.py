@@ -57,7 +57,8 @@ class InvalidItem(BadInput):
 
     ``reason`` names the rule broken where a face says it in the reader's language (the
     console's Arabic: ``headline_needed``, ``body_needed``, ``headline_long``,
-    ``embargo_late``, ``language_tag``, ``language_unknown``, ``character``, ``urgency``),
+    ``embargo_late``, ``language_tag``, ``language_unknown``, ``character``, ``urgency``,
+    ``withheld_embargo``),
     with ``values`` to put in its words (``limit``, ``code``); the detail stays English."""
 
     status = 422

@@ -141,6 +141,15 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
         raise InvalidItem(
             "an embargo is at most 9999-12-31T23:59:59Z", field="embargo", reason="embargo_late"
         )
+    if item.pubstatus == "withheld" and item.embargo_until is not None and not restoring:
+        # IPTC's withheld holds every version until a later one says usable, and an
+        # embargo only says "not before": together the lift releases nothing, and the
+        # story an editor timed stays held with no one told. Said now, not at the lift.
+        raise InvalidItem(
+            "a withheld item is not released by its embargo (it stays withheld until a"
+            " version says usable): send pubstatus usable with the embargo, or withheld"
+            " without one", field="pubstatus", reason="withheld_embargo",
+        )
     if item.replaces is not None and not item.replaces >= 1:
         raise InvalidItem("replaces names an earlier version (1 or more)", field="replaces")
     for entity in item.entities:

@@ -566,6 +566,24 @@ def test_a_file_with_an_impossible_value_is_one_failure_among_good_files(db, tmp
     assert "U+0001" in report
 
 
+def test_withheld_with_an_embargo_is_refused_as_the_api_refuses_it(db, tmp_path):
+    """The embargo would lift nothing (withheld holds until a version says usable): the
+    file is refused naming pubstatus, with a non-zero exit, and nothing is stored."""
+    doc = {
+        "uri": "urn:x:cli-withheld-embargo",
+        "headlines": [{"role": "main", "value": "h"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "b"}],
+        "pubStatus": "withheld",
+        "embargoedUntil": "2099-01-01T09:00:00Z",
+    }
+    path = tmp_path / "held.json"
+    path.write_text(json.dumps(doc))
+    result = newswire("ingest", str(path), db=db)
+    assert result.returncode != 0
+    assert "pubstatus" in result.stderr.decode() and "embargo" in result.stderr.decode()
+    assert newswire("show", doc["uri"], db=db).returncode != 0
+
+
 def test_stray_control_characters_are_removed_not_stored(db, tmp_path):
     doc = {
         "uri": "urn:x:ctrl",

@@ -293,6 +293,21 @@ def test_publish_update_correct_and_withdraw_answer_one_shape(client):
     assert signals == [None, "update", "correction", None]
 
 
+def test_withheld_with_an_embargo_is_refused_naming_pubstatus(client):
+    """IPTC's withheld holds an item until a later version says usable; an embargo only
+    says "not before". Taken together, the lift released nothing and the story an editor
+    timed stayed held with no one told: refused at once, naming the field, nothing stored."""
+    uri = "urn:x:withheld-embargo"
+    doc = ninjs_doc(uri, "محجوب", "نص.", pubStatus="withheld", embargoedUntil="2099-01-01T09:00:00Z")
+    refused = client.post("/v1/items", json=doc, headers=NINJS)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "pubstatus" and "embargo" in refused.json()["detail"]
+    assert client.get(f"/v1/items/{quote(uri, safe='')}").status_code == 404
+    for fields in ({"pubStatus": "withheld"}, {"embargoedUntil": "2099-01-01T09:00:00Z"}):
+        taken = client.post("/v1/items", json=ninjs_doc(uri, "محجوب", "نص.", **fields), headers=NINJS)
+        assert taken.status_code == 201, taken.text
+
+
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_a_picture_without_a_headline_has_its_versions_as_a_feed(client, fmt):
     """The feed of an item's versions took its title from the headline, and a feed has to

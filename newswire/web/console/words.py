@@ -102,6 +102,8 @@ AR: dict[str, str] = {
     "item_language_unknown": "لا لغة بهذا الرمز في ISO 639: {code}",
     "item_character": "في النص المحرف {code} ولا تحمله أي وثيقة XML: احذفه.",
     "item_urgency": "الأهمية رقم من 1 إلى 9.",
+    "item_withheld_embargo": "لا يرفع الحظر خبرًا محجوبًا (يبقى محجوبًا حتى تقول نسخة إنه صالح للنشر):"
+    " أرسله صالحًا للنشر مع الحظر، أو محجوبًا بلا حظر.",
     "err_exists": "خبر بهذا العنوان وهذه الفقرة الأولى محفوظ من قبل؛ حدّثه من صفحته.",
     "open_item": "افتح صفحة الخبر",
     "err_unchanged": "لم يتغير شيء عن النسخة {version}.",
@@ -324,6 +326,8 @@ EN: dict[str, str] = {
     "item_character": "The text holds the character {code}, which no XML document can carry:"
     " remove it.",
     "item_urgency": "Urgency is a number from 1 to 9.",
+    "item_withheld_embargo": "An embargo does not release a withheld item (it stays withheld"
+    " until a version says usable): send it usable with the embargo, or withheld without one.",
     "err_exists": "An item with this headline and first paragraph is already stored: update"
     " it from its page.",
     "open_item": "Open the item's page",
