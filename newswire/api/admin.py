@@ -397,10 +397,15 @@ def check_owner(body: KeyBody) -> KeyBody:
     return body
 
 
-@router.get("/keys", responses=problems.responses(*COMMON))
+@router.get("/keys", responses=problems.responses(*COMMON, 400))
 def list_keys(
     request: Request,
-    subscriber: Annotated[str | None, Query(description="Only this subscriber's keys.")] = None,
+    subscriber: Annotated[
+        str | None,
+        # A name's shape: a value no name can have (a NUL, which PostgreSQL cannot even
+        # compare) is the caller's 400 naming the parameter, not the store's error.
+        Query(description="Only this subscriber's keys.", pattern=openapi.SUBSCRIBER),
+    ] = None,
 ) -> Response:
     """Keys (never their secrets): id, scope, owner, created, last used, revoked."""
     return _json(_store(request).keys.list(subscriber=subscriber))

@@ -53,6 +53,8 @@ NAME = r"^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,63}$"
 first a letter or digit (``newswire.access.products``)."""
 SUBSCRIBER = r"^[\p{L}\p{N}_.\-]{1,64}$"
 """A subscriber's name: 1 to 64 letters (any script), digits, ``-``, ``_`` or ``.``."""
+WEBHOOK_ID = r"^wh_[0-9a-f]{16}$"
+"""A webhook's id, as the store makes them (``wh_`` and 16 hex digits)."""
 GENRE = rf"^[A-Za-z][\p{{L}}\p{{N}}_.\-]*:[^{SPACES}]+$"
 """A genre QCode (``genre:Current``)."""
 

@@ -19,7 +19,7 @@ from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
-from newswire.api import auth, problems
+from newswire.api import auth, openapi, problems
 from newswire.errors import BadInput, Forbidden, Unprocessable
 from newswire.web.routing import Router
 
@@ -120,7 +120,11 @@ async def usage(
         ),
     ] = None,
     subscriber: Annotated[
-        str | None, Query(description="One subscriber (admin keys; a read key sees its own).")
+        str | None,
+        Query(
+            description="One subscriber (admin keys; a read key sees its own).",
+            pattern=openapi.SUBSCRIBER,
+        ),
     ] = None,
     principal: Principal = Depends(auth.read),
 ) -> dict[str, Any]:

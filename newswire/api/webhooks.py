@@ -276,11 +276,15 @@ async def add_webhook(request: Request, principal: Principal = Depends(auth.read
     return _json(webhook_json(webhook), 201, {"Location": href})
 
 
-@router.get("", responses=problems.responses(401, 403, 404, 429))
+@router.get("", responses=problems.responses(400, 401, 403, 404, 429))
 def list_webhooks(
     request: Request,
     subscriber: Annotated[
-        str | None, Query(description="Admin keys: only this subscriber's webhooks.")
+        str | None,
+        Query(
+            description="Admin keys: only this subscriber's webhooks.",
+            pattern=openapi.SUBSCRIBER,
+        ),
     ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:
@@ -304,7 +308,9 @@ def list_deliveries(
             json_schema_extra={"enum": list(STATUSES)},
         ),
     ] = None,
-    webhook: Annotated[str | None, Query(description="Only this webhook's.")] = None,
+    webhook: Annotated[
+        str | None, Query(description="Only this webhook's.", pattern=openapi.WEBHOOK_ID)
+    ] = None,
     limit: Annotated[
         str | None,
         Query(
@@ -313,7 +319,11 @@ def list_deliveries(
         ),
     ] = None,
     subscriber: Annotated[
-        str | None, Query(description="Admin keys: only this subscriber's deliveries.")
+        str | None,
+        Query(
+            description="Admin keys: only this subscriber's deliveries.",
+            pattern=openapi.SUBSCRIBER,
+        ),
     ] = None,
     principal: Principal = Depends(auth.read),
 ) -> Response:

@@ -299,6 +299,24 @@ def test_bad_subscribers_are_refused_naming_the_field(admin, body, status, field
 # --- keys ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "path,param,value",
+    [
+        ("/v1/admin/keys", "subscriber", "por\x00tal"),
+        ("/v1/admin/keys", "subscriber", "a b"),
+        ("/v1/usage", "subscriber", "por\x00tal"),
+        ("/v1/webhooks", "subscriber", "por\x00tal"),
+        ("/v1/webhooks/deliveries", "subscriber", "por\x00tal"),
+        ("/v1/webhooks/deliveries", "webhook", "wh_\x00"),
+    ],
+)
+def test_a_filter_no_name_can_match_is_the_callers_400(admin, path, param, value):
+    """A list's filter that no subscriber's name (or webhook's id) can be is refused for
+    what it is, naming the parameter: PostgreSQL cannot even compare a text holding a NUL,
+    and answered a 422 blaming the request's body, which a GET has none of."""
+    assert problem(admin.get(path, params={param: value}), 400, param)
+
+
 def test_keys_are_shown_once_and_listed_without_secrets(admin, server):
     new_subscriber(admin, "portal")
     key, key_id = new_key(admin, scope="read", subscriber="portal")
