@@ -26,9 +26,16 @@ Each entry carries:
   picture, ``video/*``, ``audio/*``), the enclosure its rendition (``preview`` for an
   image, else ``web``), its summary the caption.
 
-A withdrawn item (pubstatus ``canceled``) is an entry under its own id that says so
-(``as_entry``): title ``WITHDRAWN: <headline>``, the notice and the reason as summary and
-content, no body and no enclosure (JSON Feed: also ``_newswire.pubstatus``).
+A correction (signal ``correction``) keeps its id, and says so (``as_entry``): its title
+begins ``CORRECTION:`` in the item's language (``تصحيح:``, ``DÜZELTME:``, ``CORRECTIF :``:
+``newswire.formats.marks``), and it carries the category ``correction`` of IPTC's signal
+scheme (``http://cv.iptc.org/newscodes/signal/``; RSS: the term as text, the scheme as
+``domain``). A withdrawn item (pubstatus ``canceled``) is an entry under its own id that
+says so: title ``WITHDRAWN: <headline>`` in its language, the notice and the reason as
+summary and content, no body and no enclosure, and the category ``canceled`` of IPTC's
+pubstatusg2 scheme (JSON Feed: ``_newswire.signal`` and ``_newswire.pubstatus``). Read
+back, an entry with one of those categories is a correction (or a withdrawal) again, its
+title without the word (any language's).
 
 Dates: Atom's mandatory ``<updated>`` falls back to ``firstcreated``, then to the time of
 rendering (the store stamps both dates, so only unstored items lack them); RSS leaves out
@@ -57,7 +64,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from newswire.errors import NewswireError, ParseError
-from newswire.formats import withdrawn
+from newswire.formats import marks, withdrawn
 from newswire.formats.base import Codec, FeedMeta, Refused, readable
 from newswire.formats.html import html_from_paragraphs, make_body, paragraphs_from_html, squash
 from newswire.formats.xmlsafe import as_utf8, head_utf8, localname, parse_xml, root_localname
@@ -156,14 +163,28 @@ def _summary(item: NewsItem) -> str:
 
 
 def as_entry(item: NewsItem) -> NewsItem:
-    """The item a feed entry shows: a withdrawn one (pubstatus ``canceled``) as a notice
-    under its own id, its headline marked ``WITHDRAWN:``, the notice and the reason as its
+    """The item a feed entry shows: a correction with its headline marked ``CORRECTION:``
+    in its language; a withdrawn one (pubstatus ``canceled``) as a notice under its own id,
+    its headline marked ``WITHDRAWN:`` (in its language), the notice and the reason as its
     summary and content, nothing of its text or files. A feed entry has no envelope saying
-    ``withdraw``: shown as the item, it read as one more update to publish."""
+    ``withdraw`` or ``correction``: shown as the item, a kill read as one more update to
+    publish, and a correction as a silent edit of what a reader already had."""
     if item.pubstatus != "canceled":
-        return item
+        if withdrawn.signal(item) != "correction":
+            return item
+        headline = marks.marked("correction", item.language, item.headline)
+        return msgspec.structs.replace(item, headline=headline)
     kill = withdrawn.as_kill(item)
     return msgspec.structs.replace(kill, headline=withdrawn.headline(item), lead=kill.body[0])
+
+
+def _marks(item: NewsItem) -> list[tuple[str, str]]:
+    """(term, scheme) of the IPTC categories an entry says its version's change by."""
+    if item.pubstatus == "canceled":
+        return [("canceled", marks.PUBSTATUS_SCHEME)]
+    if withdrawn.signal(item) == "correction":
+        return [("correction", marks.SIGNAL_SCHEME)]
+    return []
 
 
 class _Namespaces(BaseExtension):
@@ -277,6 +298,8 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
                 fe.category(term=e.name, scheme=NATURES[e.kind])
             else:
                 fe.category(term=e.id or e.name, scheme=NATURES[e.kind], label=e.name)
+        for term, scheme in _marks(item):  # RSS: <category domain="…/signal/">correction<…
+            fe.category(term=term, scheme=scheme)
     return fg
 
 
@@ -410,9 +433,12 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
     subjects: list[Concept] = []
     keywords: list[str] = []
     entities: list[Entity] = []
+    said: set[tuple[str, str]] = set()
     for tag in entry.get("tags") or []:
         term, scheme, label = (tag.get(k) or "" for k in ("term", "scheme", "label"))
-        if kind := _NATURE_KINDS.get(scheme.strip()):  # an entity: its nature as the scheme
+        if scheme.strip() in _MARK_SCHEMES:  # a correction's or a kill's mark, not a keyword
+            said.add((term.strip(), scheme.strip()))
+        elif kind := _NATURE_KINDS.get(scheme.strip()):  # an entity: its nature as the scheme
             name = squash(label or term)
             ident = term.strip() if label and term.strip() != name else ""
             if name:
@@ -427,6 +453,10 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
     item_id = from_uri(entry.get("id") or "") or entry.get("link") or ""
     if not item_id.strip():
         item_id = content_id(headline, body[0] if body else lead, language)
+    canceled = ("canceled", marks.PUBSTATUS_SCHEME) in said
+    correction = not canceled and ("correction", marks.SIGNAL_SCHEME) in said
+    if canceled or correction:  # its title says it too: the headline is what follows
+        headline = marks.unmarked("withdrawn" if canceled else "correction", headline)
     item = NewsItem(
         id=item_id.strip(),
         language=language,
@@ -441,6 +471,8 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         firstcreated=_moment(entry, "published_parsed"),
         versioncreated=_moment(entry, "updated_parsed"),
         copyright_notice=squash(entry.get("rights", "") or feed_rights),
+        pubstatus="canceled" if canceled else "usable",
+        signal="correction" if correction else None,
     )
     if media is None:
         return item
@@ -449,6 +481,8 @@ def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsI
         item, type=item_type, renditions=[rendition], description=caption, lead=""
     )
 
+
+_MARK_SCHEMES = frozenset({marks.SIGNAL_SCHEME, marks.PUBSTATUS_SCHEME})
 
 _ENCLOSED_TYPES: dict[str, tuple[ItemType, str]] = {
     "image": ("picture", "preview"),
@@ -527,6 +561,8 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         ]
     if item.pubstatus == "canceled":
         extension["pubstatus"] = item.pubstatus
+    elif withdrawn.signal(item) == "correction":
+        extension["signal"] = "correction"
     if extension:
         out["_newswire"] = extension
     return out

@@ -6,8 +6,10 @@ complaint, a wrong story), and sending its text again with the withdrawal would 
 to every system that archives what it receives. ninjs, NewsML-G2 and NITF say
 ``canceled`` in their own envelope; the formats with no envelope to say it, feed entries
 (``newswire.formats.feeds.as_entry``) and the agency text layout
-(``newswire.formats.text``), also mark the headline ``WITHDRAWN:``: shown as the item, it
-reads as one more update to publish; shown so, as what wire services send for a kill.
+(``newswire.formats.text``), also mark the headline ``WITHDRAWN:``, in the item's own
+language (Arabic ``مسحوب:``, Turkish ``GERİ ÇEKİLDİ:``: ``newswire.formats.marks``):
+shown as the item, it reads as one more update to publish; shown so, as what wire
+services send for a kill. Any language's word is read as a kill's when taken back in.
 
 A withdrawal carries no signal (``signal``): IPTC's signals (``sig:update``,
 ``sig:correction``) say how a version's content changed, and a kill is said by its
@@ -20,11 +22,13 @@ from __future__ import annotations
 
 import msgspec
 
+from newswire.formats import marks
 from newswire.formats.html import html_from_paragraphs
 from newswire.model import NewsItem, Signal
 
-WITHDRAWN = "WITHDRAWN"
-"""What a withdrawn item's headline begins with (wire services' own word for it)."""
+WITHDRAWN = marks.word("withdrawn", "en")
+"""What a withdrawn English item's headline begins with (wire services' own word for it);
+other languages' are in ``marks.WORDS``."""
 WITHDRAWN_NOTICE = "Withdrawn by the agency: do not publish."
 
 
@@ -35,8 +39,9 @@ def signal(item: NewsItem) -> Signal | None:
 
 
 def headline(item: NewsItem) -> str:
-    """``WITHDRAWN: <headline>`` (``WITHDRAWN`` alone when it has none)."""
-    return f"{WITHDRAWN}: {item.headline}" if item.headline else WITHDRAWN
+    """``WITHDRAWN: <headline>`` in the item's language (``مسحوب: …``), the word alone
+    when it has none."""
+    return marks.marked("withdrawn", item.language, item.headline)
 
 
 def notice(item: NewsItem) -> str:
@@ -45,8 +50,9 @@ def notice(item: NewsItem) -> str:
 
 
 def is_withdrawn_headline(text: str) -> bool:
-    """Whether a headline is marked as a withdrawal's (``WITHDRAWN`` or ``WITHDRAWN: …``)."""
-    return text == WITHDRAWN or text.startswith(f"{WITHDRAWN}:")
+    """Whether a headline is marked as a withdrawal's (``WITHDRAWN`` or ``WITHDRAWN: …``,
+    in any language newswire writes one in)."""
+    return marks.is_marked("withdrawn", text)
 
 
 def as_kill(item: NewsItem) -> NewsItem:

@@ -323,6 +323,39 @@ def test_a_picture_without_a_headline_has_its_versions_as_a_feed(client, fmt):
     assert uri in answer.json()["versions"][0]["content"]
 
 
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_an_items_versions_as_a_feed_tell_a_correction_and_a_kill_apart(client, fmt):
+    """Every version keeps the item's id: a feed reader showed the correction as a silent
+    edit and the kill as one more update. Each says what it is in its title, in the
+    item's language, and by IPTC's signal and publishing status categories."""
+    import feedparser
+
+    marked = ("/newscodes/signal/", "/newscodes/pubstatusg2/")
+    uri = f"urn:x:tr-corrected-{fmt}"
+    headline = "Ankara'da bakanlar toplandı"
+    doc = ninjs_doc(uri, headline, "Toplantı dört saat sürdü.", language="tr")
+    previous = {"name": "correction", "rel": "previousVersion", "uri": uri}
+    assert client.post("/v1/items", json=doc, headers=NINJS).status_code == 201
+    corrected = {**doc, "associations": [previous], "bodies": [
+        {"role": "main", "contentType": "text/plain", "value": "Toplantı üç saat sürdü."}
+    ]}
+    assert client.post("/v1/items", json=corrected, headers=NINJS).status_code == 201
+    path = f"/v1/items/{quote(uri, safe='')}"
+    assert client.post(f"{path}/withdraw", json={"reason": "hata"}).status_code == 201
+    answer = client.get(f"{path}/versions", params={"format": fmt})
+    assert answer.status_code == 200, answer.text
+    seen = []
+    for version in answer.json()["versions"]:
+        [entry] = feedparser.parse(version["content"].encode()).entries
+        marks = sorted((t.term, t.scheme) for t in entry.get("tags", []) if t.scheme.endswith(marked))
+        seen.append((entry.title, marks))
+    assert seen == [
+        (headline, []),
+        (f"DÜZELTME: {headline}", [("correction", "http://cv.iptc.org/newscodes/signal/")]),
+        (f"GERİ ÇEKİLDİ: {headline}", [("canceled", "http://cv.iptc.org/newscodes/pubstatusg2/")]),
+    ]
+
+
 def test_etag_answers_304_until_a_new_version(client):
     doc = ninjs_doc("urn:x:etag", "First", language="en")
     assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201
@@ -386,7 +419,7 @@ def test_a_withdrawn_item_in_text_is_a_notice_not_the_story(client, db):
     path = f"/v1/items/{quote(uri, safe='')}"
     killed = client.post(f"{path}/withdraw", json={"reason": "خطأ في الأرقام"})
     assert killed.status_code == 201, killed.text
-    notice = f"WITHDRAWN: {HEADLINE}\n\nWithdrawn by the agency: do not publish. خطأ في الأرقام\n"
+    notice = f"مسحوب: {HEADLINE}\n\nWithdrawn by the agency: do not publish. خطأ في الأرقام\n"
     answer = client.get(path, params={"format": "text"})
     assert answer.status_code == 200 and answer.text == notice
     shown = newswire("show", uri, "--format", "text", db=db)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from newswire import formats
 from newswire.errors import ParseError, UnsupportedFormat
-from newswire.formats import feeds, text
+from newswire.formats import feeds, marks, text
 from newswire.formats.base import FeedMeta
 from newswire.formats.feeds import ATOM, JSONFEED, RSS
 from newswire.formats.html import make_body
@@ -121,21 +123,83 @@ def test_a_right_to_left_body_is_marked_so_and_reads_back_the_same(codec):
 @pytest.mark.parametrize("codec", [RSS, ATOM, JSONFEED], ids=lambda c: c.name)
 def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     """A feed entry has no envelope saying ``withdraw``: the entry itself must, or a
-    reader (a CMS taking the subscriber's RSS) publishes the killed story once more."""
+    reader (a CMS taking the subscriber's RSS) publishes the killed story once more. Its
+    title says so in the item's language, a category in IPTC's pubstatus scheme says
+    ``canceled`` to machines, and read back it is a withdrawal of that headline again."""
     item = arabic_item(pubstatus="canceled", ednote="خطأ في الأرقام")
     data = codec.render_feed([arabic_item(id="urn:x:other"), item], FeedMeta(title="t"))
     assert data.count("وفدا من حماس.".encode()) == 1  # the other item's body only
     if codec is JSONFEED:
         withdrawn = json.loads(data)["items"][1]
-        assert withdrawn["title"] == f"WITHDRAWN: {item.headline}"
+        assert withdrawn["title"] == f"مسحوب: {item.headline}"
         notice = f"<p>{WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
         assert withdrawn["content_html"] == f'<div dir="rtl" lang="ar">{notice}</div>'
         assert withdrawn["_newswire"]["pubstatus"] == "canceled"
         return
+    entry = feedparser.parse(io.BytesIO(data)).entries[1]
+    assert entry.title == f"مسحوب: {item.headline}"
+    assert [(t.term, t.scheme) for t in entry.tags if t.scheme == marks.PUBSTATUS_SCHEME] == [
+        ("canceled", "http://cv.iptc.org/newscodes/pubstatusg2/")
+    ]
     other, back = codec.parse(data)
-    assert back.id == item.id and back.headline == f"WITHDRAWN: {item.headline}"
+    assert back.id == item.id and back.pubstatus == "canceled" and back.signal is None
+    assert back.headline == item.headline and "canceled" not in back.keywords
     assert back.body == [f"{WITHDRAWN_NOTICE} خطأ في الأرقام"]
-    assert other.body == arabic_item().body  # the others as they were
+    assert other.body == arabic_item().body and other.pubstatus == "usable"  # as they were
+
+
+CORRECTED = [
+    ("ar", "تصحيح: "),
+    ("en-GB", "CORRECTION: "),
+    ("tr", "DÜZELTME: "),
+    ("fr", "CORRECTIF\u00a0: "),
+    ("zh", "更正："),
+    ("de", "CORRECTION: "),  # no desk's words: English's
+]
+
+
+@pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)
+@pytest.mark.parametrize(("language", "prefix"), CORRECTED, ids=[c[0] for c in CORRECTED])
+def test_a_correction_says_so_in_its_language_and_to_machines(codec, language, prefix):
+    """A correction keeps its id, so a feed reader showed it as the story silently edited:
+    its title now begins with the word agencies' feeds use, in the item's language, and a
+    category of IPTC's signal scheme says ``correction``; feedparser reads both, and read
+    back the entry is a correction of the same headline. An update says neither."""
+    item = arabic_item(language=language, version=3, signal="correction")
+    update = arabic_item(id="urn:x:update", language=language, version=2, signal="update")
+    data = codec.render_feed([item, update], FeedMeta(title="t"))
+    parsed = feedparser.parse(io.BytesIO(data))
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    corrected, updated = parsed.entries
+    assert corrected.title == prefix + item.headline and corrected.id.endswith(item.id)
+    assert ("correction", marks.SIGNAL_SCHEME) in [(t.term, t.scheme) for t in corrected.tags]
+    assert updated.title == item.headline
+    assert all(t.scheme not in (marks.SIGNAL_SCHEME, marks.PUBSTATUS_SCHEME) for t in updated.tags)
+    back, other = codec.parse(data)
+    assert (back.headline, back.signal, back.pubstatus) == (item.headline, "correction", "usable")
+    assert "correction" not in back.keywords and back.subjects == item.subjects
+    assert (other.headline, other.signal) == (item.headline, None)
+
+
+def test_an_atom_correction_or_kill_category_is_what_rfc_4287_asks():
+    """RFC 4287 4.2.2: ``atom:category`` has a ``term``; ``scheme`` is an IRI."""
+    items = [arabic_item(signal="correction", version=2), arabic_item(id="urn:x:k", pubstatus="canceled")]
+    root = parse_xml(ATOM.render_feed(items, FeedMeta(title="t")))
+    found = [
+        (c.get("term"), c.get("scheme"))
+        for entry in root.findall(f"{ATOM_NS}entry")
+        for c in entry.findall(f"{ATOM_NS}category")
+        if c.get("scheme") in (marks.SIGNAL_SCHEME, marks.PUBSTATUS_SCHEME)
+    ]
+    assert found == [("correction", marks.SIGNAL_SCHEME), ("canceled", marks.PUBSTATUS_SCHEME)]
+
+
+def test_a_feed_that_says_correction_only_in_words_is_read_as_it_is():
+    """Only IPTC's category makes an entry a correction when read: another agency's
+    headline that happens to begin with the word keeps it."""
+    item = arabic_item(language="en", headline="CORRECTION: the minister's own words")
+    [back] = RSS.parse(RSS.render(item))
+    assert (back.headline, back.signal) == (item.headline, None)
 
 
 @pytest.mark.parametrize("codec", [RSS, ATOM], ids=lambda c: c.name)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from newswire import formats
 from newswire.errors import ParseError
-from newswire.formats import text
+from newswire.formats import marks, text
+from newswire.formats.html import squash
 from newswire.formats.text import CODEC, detect_language, inline_dateline, own_dateline
 from newswire.formats.withdrawn import WITHDRAWN_NOTICE
 from newswire.model import Dateline, NewsItem
@@ -547,11 +548,26 @@ def test_a_withdrawn_item_is_a_notice_and_is_not_read_back_as_live():
     live = parse_one(SEED.read_bytes())
     killed = msgspec.structs.replace(live, pubstatus="canceled", ednote="خطأ في الأرقام")
     assert CODEC.render(killed).decode() == (
-        f"WITHDRAWN: {live.headline}\n\n{WITHDRAWN_NOTICE} خطأ في الأرقام\n"
+        f"مسحوب: {live.headline}\n\n{WITHDRAWN_NOTICE} خطأ في الأرقام\n"
     )
     with pytest.raises(ParseError, match="withdrawal notice") as refused:
         CODEC.parse(CODEC.render(killed))
     assert refused.value.field == "headline"
+
+
+@pytest.mark.parametrize("language", [*marks.WORDS, "de"])
+def test_a_kill_notice_in_any_desk_language_is_refused_when_sent_back(language):
+    """The notice is marked in the item's own language (``GERİ ÇEKİLDİ:``, ``撤稿：``), and
+    English's ``WITHDRAWN:`` stays one: each sent back in is a notice, never a live item
+    (a language with no words of its own is marked in English)."""
+    killed = NewsItem(id="urn:x:k", language=language, headline="Ankara", pubstatus="canceled")
+    notice = CODEC.render(killed).decode()
+    assert notice.startswith(squash(marks.marked("withdrawn", language, "Ankara")))
+    for sent in (notice, f"WITHDRAWN: Ankara\n\n{WITHDRAWN_NOTICE}\n"):
+        with pytest.raises(ParseError, match="withdrawal notice"):
+            CODEC.parse(sent.encode())
+    correction = f"{marks.marked('correction', language, 'Ankara')}\n\nNot a kill.\n"
+    assert CODEC.parse(correction.encode())  # a headline saying correction is a headline
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.name)

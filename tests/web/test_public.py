@@ -549,6 +549,26 @@ def test_a_story_corrected_after_its_lift_stays_dated_from_the_lift(web, desk):
     assert set(dates_everywhere(web, uri).values()) == {rfc3339(lift)}
 
 
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_a_corrected_story_says_so_in_the_language_feed(web, desk, kind):
+    """The public feeds show a story's latest public version under the same id: a
+    correction read as a silent edit. Its title begins تصحيح: and a category of IPTC's
+    signal scheme says correction, as in subscribers' feeds."""
+    uri = f"urn:test:web:corrected-{kind}"
+    headline = "المنتخب يصحح نتيجة المباراة"
+    publish(desk, ninjs(uri, headline, ARABIC_SPORT, "ar", subjects=[SPORT]))
+    previous = {"name": "correction", "rel": "previousVersion", "uri": uri}
+    corrected = ninjs(uri, headline, [*ARABIC_SPORT, "تصحيح."], "ar", subjects=[SPORT])
+    assert publish(desk, {**corrected, "associations": [previous]})["version"] == 2
+    parsed = feedparser.parse(web.get(f"/feeds/ar.{kind}").content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    [entry] = [e for e in parsed.entries if e.id.endswith(uri)]
+    assert entry.title == f"تصحيح: {headline}"
+    signals = [t.term for t in entry.tags if t.scheme == "http://cv.iptc.org/newscodes/signal/"]
+    assert signals == ["correction"]
+    assert html(web.get(page(uri))).xpath("string(//h1)") == headline  # the page: as it is
+
+
 def test_a_withdrawn_item_is_gone(web, desk):
     uri = "urn:test:web:withdrawn"
     headline = "خبر سيسحب بعد نشره"

@@ -179,3 +179,14 @@ def test_a_language_without_an_interface_gets_the_english_one_cleanly(web):
     assert missing.get("lang") == "de"
     assert missing.xpath("string(//div[@class='message']/h1)") == english["not_found_title"]
     assert missing.xpath("//div[@class='message']/@lang") == ["en"]
+
+
+def test_every_interface_language_marks_corrections_and_kills_in_its_own_words():
+    """The feeds' ``CORRECTION:`` and ``WITHDRAWN:`` are in each desk's language: a
+    language given interface words needs its own words for those too, or its feed titles
+    fall back to English inside its own headlines."""
+    from newswire.formats import marks
+
+    assert set(marks.WORDS) == set(UI)
+    words = [w for correction, kill, _ in marks.WORDS.values() for w in (correction, kill)]
+    assert len(set(words)) == len(words)  # no word marks both, nor two languages' things
