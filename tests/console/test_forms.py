@@ -228,3 +228,71 @@ def test_a_zone_that_does_not_exist_is_refused(desk: Desk, monkeypatch):
     assert refused.value.field == "timezone" and "Asia/Ryadh" in refused.value.detail
     monkeypatch.setenv("NEWSWIRE_TIMEZONE", "asia/riyadh")
     assert timezone_setting() == "Asia/Riyadh"
+
+
+def _checked(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="(\w+)" checked', html)
+    assert found, f"nothing checked for {name}"
+    return found.group(1)
+
+
+def test_an_update_keeps_a_withheld_story_withheld_unless_the_editor_releases_it(desk: Desk):
+    """The update form always sent usable, so updating a withheld story released it to
+    everyone with no one having chosen to. The form holds the story's status, the item
+    page says it is withheld, an update keeps it, only the editor's choice releases it,
+    and withheld with an embargo is refused beside the status, in the editor's words."""
+    uri = "urn:test:console:withheld"
+    doc = {
+        "uri": uri, "type": "text", "language": "ar", "pubStatus": "withheld",
+        "headlines": [{"role": "main", "value": GOOD["headline"]}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": GOOD["body"]}],
+    }
+    with desk.api() as api:
+        assert api.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"}).status_code == 201
+
+        def status() -> list[str]:
+            versions = api.get(f"/v1/items/{quote(uri, safe='')}/versions").json()["versions"]
+            return [v["item"].get("pubStatus", "usable") for v in versions]
+
+    item = f"/console/items/{quote(uri, safe=':@')}"
+    with desk.login() as c:
+        shown = c.get(item).text
+        assert 'class="badge withheld"' in shown and 'id="public-state"' in shown
+        assert console_words.AR["state_withheld"] in shown
+        edit = c.get(f"{item}/edit").text
+        assert _checked(edit, "pubstatus") == "withheld"
+        form = {**GOOD, "body": GOOD["body"] + "\nفقرة جديدة.", "signal": "update"}
+        sent = {**form, "pubstatus": _checked(edit, "pubstatus"), "action": "publish"}
+        stored = post_form(c, f"{item}/edit", sent, page=f"{item}/edit")
+        assert stored.status_code == 303, stored.text
+        with desk.api() as api:
+            assert status() == ["withheld", "withheld"]
+        # A form without the field (opened before it was there) keeps the status too.
+        form["body"] += "\nفقرة ثالثة."
+        stored = post_form(c, f"{item}/edit", {**form, "action": "publish"}, page=f"{item}/edit")
+        assert stored.status_code == 303, stored.text
+        with desk.api() as api:
+            assert status()[-1] == "withheld"
+
+        before = desk.item_count()
+        later = f"{datetime.now(UTC).year + 1}-03-01T09:00"
+        timed = {**form, "body": form["body"] + "\nرابعة.", "embargo": later, "pubstatus": "withheld"}
+        refused = post_form(c, f"{item}/edit", {**timed, "action": "publish"}, page=f"{item}/edit")
+        assert refused.status_code == 422
+        assert field_error(refused.text, "pubstatus").endswith(console_words.AR["item_withheld_embargo"])
+        assert _checked(refused.text, "pubstatus") == "withheld"  # the form as it was sent
+        c.get("/console", params={"lang": "en"})
+        refused = post_form(c, f"{item}/edit", {**timed, "action": "publish"}, page=f"{item}/edit")
+        assert field_error(refused.text, "pubstatus").endswith(console_words.EN["item_withheld_embargo"])
+        bad = post_form(c, f"{item}/edit", {**timed, "pubstatus": "canceled", "action": "publish"}, page=f"{item}/edit")
+        assert bad.status_code == 400
+        assert field_error(bad.text, "pubstatus").endswith(console_words.EN["err_pubstatus"])
+        c.get("/console", params={"lang": "ar"})
+        assert desk.item_count() == before
+
+        released = {**timed, "pubstatus": "usable", "action": "publish"}
+        stored = post_form(c, f"{item}/edit", released, page=f"{item}/edit")
+        assert stored.status_code == 303, stored.text
+        with desk.api() as api:
+            assert status()[-1] == "usable"
+        assert 'class="badge withheld"' not in c.get(item).text.split('id="versions-title"')[0]

@@ -84,6 +84,8 @@ TOP_TOPICS = [f"medtop:{n:02d}000000" for n in range(1, 18)]
 LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
 CONTENT = ("headline", "lead", "dateline", "body")
 SIGNALS = ("update", "correction")
+STATUSES = ("usable", "withheld")
+"""What the update form may set: a withdrawal is its own action."""
 _CODES = re.compile(r"[\s,،;]+")
 
 
@@ -472,6 +474,14 @@ def build(
     if latest is not None and signal not in SIGNALS:
         errors["signal"] = w["err_signal"]
         status = max(status, 400)
+    # The story keeps its status unless the editor changes it: sending usable always
+    # released a withheld story with its next update, unseen. A form without the field
+    # (opened before it existed) keeps the latest version's.
+    kept = latest.pubstatus if latest is not None and latest.pubstatus in STATUSES else "usable"
+    pubstatus = form.get("pubstatus", kept)
+    if latest is not None and pubstatus not in STATUSES:
+        errors["pubstatus"] = w["err_pubstatus"]
+        status = max(status, 400)
     if errors:
         raise FormErrors(errors, status)
     item: NewsItem = values["content"]
@@ -501,7 +511,7 @@ def build(
             byline=item.byline if pasted or item.byline else latest.byline,
             footer=item.footer if pasted else latest.footer,
             provider=item.provider or latest.provider,
-            pubstatus="usable",
+            pubstatus=pubstatus,
             signal=signal,
             version=latest.version + 1,  # always the next one, even back to older content
             versioncreated=None,
@@ -513,7 +523,7 @@ def build(
     try:
         item = check_item(item)
     except NewswireError as exc:
-        field = exc.field if exc.field in ("urgency", "language", "embargo") else "text"
+        field = exc.field if exc.field in ("urgency", "language", "embargo", "pubstatus") else "text"
         if not pasted and exc.field in CONTENT:
             field = exc.field
         raise FormErrors({field: item_error(w, exc)}, exc.status) from None
@@ -609,6 +619,8 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
     embargo = latest.item.embargo_until
     if public is not None:
         state = "gone" if public.item.pubstatus == "canceled" else "public"
+    elif latest.item.pubstatus == "withheld":
+        state = "withheld"
     elif embargo is not None and as_utc(embargo) > now and latest.item.pubstatus == "usable":
         state = "embargoed"
     else:
@@ -687,6 +699,7 @@ def prefill(item: NewsItem, signal: str, zone: ZoneInfo) -> dict[str, str]:
         "language": item.language,
         "ednote": item.ednote,
         "signal": signal,
+        "pubstatus": item.pubstatus if item.pubstatus in STATUSES else "usable",
         "based_on": str(item.version),
     }
     form.update({f"topic_{c[7:]}": "on" for c in codes if c in TOP_TOPICS})

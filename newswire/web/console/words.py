@@ -36,6 +36,9 @@ AR: dict[str, str] = {
     "pubstatus_usable": "صالح للنشر",
     "pubstatus_withheld": "محجوب",
     "pubstatus_canceled": "مسحوب",
+    "pubstatus": "حالة النشر",
+    "pubstatus_help": "يبقى الخبر على حالته ما لم تغيرها: المحجوب لا يُنشر حتى تجعله صالحًا"
+    " للنشر، ولا يجتمع مع حظر النشر.",
     "form_intro": "الصق نص الخبر بتنسيق الوكالة كما هو، أو اكتبه حقلًا حقلًا. لا يُحفظ شيء"
     " قبل الضغط على «انشر».",
     "paste_legend": "نص الخبر بتنسيق الوكالة",
@@ -112,6 +115,7 @@ AR: dict[str, str] = {
     " بالنسخة {version}، ثم عاين أو انشر من جديد ليُخزَّن كما هو.",
     "open_latest": "افتح النسخة {version} في نافذة جديدة",
     "err_signal": "اختر تحديثًا أو تصحيحًا.",
+    "err_pubstatus": "اختر «صالح للنشر» أو «محجوب».",
     "err_withdrawn": "سُحب هذا الخبر، فلا يُحدَّث ولا يُصحَّح. انشر خبرًا جديدًا.",
     "err_withdrawn_already": "هذا الخبر مسحوب من قبل.",
     "err_reason": "اذكر سبب السحب.",
@@ -125,6 +129,8 @@ AR: dict[str, str] = {
     " ولا يتلقاه قبله إلا من له حق التسلّم المبكر.",
     "state_gone": "مسحوب: صفحته العامة تجيب 410 (لم يعد موجودًا) ولا تعرض شيئًا منه.",
     "state_hidden": "غير منشور للعموم (404).",
+    "state_withheld": "محجوب: لا يُنشر حتى تقول نسخة جديدة إنه صالح للنشر؛ يتلقاه المشتركون"
+    " موسومًا بأنه محجوب، وصفحته العامة غير موجودة (404).",
     "links": "الروابط",
     "public_page": "الصفحة العامة",
     "api_url": "عنوانه في واجهة البرمجة (بمفتاح)",
@@ -259,6 +265,9 @@ EN: dict[str, str] = {
     "pubstatus_usable": "usable",
     "pubstatus_withheld": "withheld",
     "pubstatus_canceled": "withdrawn",
+    "pubstatus": "Publishing status",
+    "pubstatus_help": "The story keeps its status unless you change it: a withheld story is"
+    " not published until you make it usable, and cannot also be under embargo.",
     "form_intro": "Paste the item in the agency's text layout as it is, or compose it field"
     " by field. Nothing is stored until you press Publish.",
     "paste_legend": "The item in the agency text layout",
@@ -338,6 +347,7 @@ EN: dict[str, str] = {
     " publish again to store it as it stands.",
     "open_latest": "Open version {version} in a new window",
     "err_signal": "Choose update or correction.",
+    "err_pubstatus": "Choose usable or withheld.",
     "err_withdrawn": "This item is withdrawn: it can be neither updated nor corrected."
     " Publish a new item.",
     "err_withdrawn_already": "This item is already withdrawn.",
@@ -352,6 +362,8 @@ EN: dict[str, str] = {
     " only products with early delivery receive it before.",
     "state_gone": "Withdrawn: its public page answers 410 Gone and shows nothing of it.",
     "state_hidden": "Not public (404).",
+    "state_withheld": "Withheld: not to be published until a new version says usable;"
+    " subscribers receive it marked withheld, and its public page answers 404.",
     "links": "Links",
     "public_page": "Public page",
     "api_url": "API URL (takes a key)",
