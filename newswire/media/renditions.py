@@ -12,10 +12,10 @@ HEIC (through libheif), converts colour profiles and keeps its memory flat on la
 PNG and TIFF files by streaming them. ``web`` is made from the file (libvips shrinks
 while decoding); ``preview`` and ``thumbnail`` from ``web``, already decoded and small.
 
-Video: a ``poster`` JPEG (a frame from the first seconds, as large as ``web``), its
-``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality capped at 600 kbit/s, at most 640 pixels
-on its longest side, AAC sound, its index at the front so that it plays while it
-downloads). ffmpeg applies the rotation a phone recorded; pixels that are not square
+Video: a ``poster`` JPEG (the first frame that is not black from a little way in, as
+large as ``web``), its ``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality
+capped at 600 kbit/s, at most 640 pixels on its longest side, AAC sound, its index at
+the front so that it plays while it downloads). ffmpeg applies the rotation a phone recorded; pixels that are not square
 (broadcast footage's) are made square, so that every rendition is the picture as shown.
 
 Only the loaders of the accepted formats may run (libvips' others, ImageMagick's among
@@ -47,6 +47,15 @@ VIDEO_BITRATE = "600k"
 LOADERS = ("Jpeg", "Png", "Tiff", "Webp", "Heif")
 """The libvips loaders (``VipsForeignLoad<Name>``) allowed to run."""
 FFMPEG = "ffmpeg"
+POSTER_SEARCH = 15.0
+"""Seconds of a video searched for a poster frame that is not black."""
+NOT_BLACK = (
+    "format=yuv420p,signalstats,"
+    "metadata=mode=select:key=lavfi.signalstats.YHIGH:value=40:function=greater"
+)
+"""ffmpeg filters passing only frames that are not black: those whose brightest tenth
+(``YHIGH``, signalstats' 90th percentile of luma, in 8 bits once ``format`` made them
+so) is above 40, where black is 16 (video range) and a night street's lights pass."""
 
 
 class Made(msgspec.Struct, kw_only=True):
@@ -161,14 +170,25 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
     # not honour. A no-op for square pixels (``sar`` is 1, or unknown).
     square = "scale=w='round(iw*sar)':h=ih,setsar=1,"
     side = PICTURE_SIZES["web"]
+    fit = (f"{square}scale=w='min({side},iw)':h='min({side},ih)'"
+           ":force_original_aspect_ratio=decrease")
     frame = out / "frame.png"  # lossless: it is encoded once, as the poster
+    # The first frame from ``at`` on that is not black: footage often opens on seconds of
+    # black (a broadcast lead-in, a fade), and a black poster tells a subscriber nothing.
+    # Only the next POSTER_SEARCH seconds are decoded; a clip dark all through them (a
+    # night shot) has the frame at ``at`` as before.
+    window = min(POSTER_SEARCH, max(video.duration - at, 0.1))
     run_tool(
-        [*common, "-ss", f"{at:.3f}", "-i", source, "-frames:v", "1", "-map_metadata", "-1",
-         "-vf", f"{square}scale=w='min({side},iw)':h='min({side},ih)'"
-                ":force_original_aspect_ratio=decrease",
-         "-y", f"file:{frame}"],
+        [*common, "-ss", f"{at:.3f}", "-t", f"{window:.3f}", "-i", source, "-frames:v", "1",
+         "-map_metadata", "-1", "-vf", f"{fit},{NOT_BLACK}", "-y", f"file:{frame}"],
         timeout=deadline - time.monotonic(), what="ffmpeg (poster frame)",
     )
+    if not frame.exists():
+        run_tool(
+            [*common, "-ss", f"{at:.3f}", "-i", source, "-frames:v", "1", "-map_metadata", "-1",
+             "-vf", fit, "-y", f"file:{frame}"],
+            timeout=deadline - time.monotonic(), what="ffmpeg (poster frame)",
+        )
     if not frame.exists():
         raise Unprocessable("ffmpeg found no frame to make a poster of")
     still = _displayable(vips().Image.new_from_file(str(frame), fail_on="truncated"))

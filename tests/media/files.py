@@ -59,12 +59,16 @@ def display_p3_jpeg(path: Path, rgb: tuple[int, int, int]) -> Path:
 
 
 def video(path: Path, *, seconds: float = 2.0, size: str = "320x240", rotate: int = 0,
-          container: str = "mp4", sar: str = "") -> Path:
+          container: str = "mp4", sar: str = "", black: float = 0.0) -> Path:
     """A test pattern with a tone, H.264 and AAC; ``rotate``: the display rotation a phone
     records (written by remuxing: ffmpeg 5 drops it when it encodes); ``sar``: the shape of
-    its pixels (``64/45``: PAL widescreen, 720 × 576 shown 16:9), else square."""
+    its pixels (``64/45``: PAL widescreen, 720 × 576 shown 16:9), else square; ``black``:
+    seconds of black the pattern opens with, as a broadcast clip's lead-in."""
     encoded = path.with_name(f"encoded-{path.name}") if rotate else path
-    shape = ["-vf", f"setsar={sar}"] if sar else []
+    filters = [f"setsar={sar}"] if sar else []
+    if black:
+        filters.append(f"drawbox=t=fill:c=black:enable='lt(t,{black})'")
+    shape = ["-vf", ",".join(filters)] if filters else []
     _ffmpeg("-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size}:rate=25",
             "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", *shape,
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",

@@ -7,7 +7,7 @@ import io
 import json
 import subprocess
 
-from PIL import Image
+from PIL import Image, ImageStat
 
 from tests.media.files import tag, video
 
@@ -56,6 +56,18 @@ def test_a_phone_video_recorded_turned_is_shown_upright(pipeline, blobs, tmp_pat
     assert poster.height > poster.width
     preview = media.rendition("preview")
     assert (preview.width, preview.height) == (360, 640)
+
+
+def test_the_poster_of_a_clip_opening_on_black_is_a_frame_of_its_picture(
+    pipeline, blobs, tmp_path
+):
+    """Footage often opens on black (a broadcast lead-in, a fade from black): the poster
+    is the first frame past it, not a black rectangle standing for the clip."""
+    clip = video(tmp_path / "lead-in.mp4", seconds=3, black=1.5)
+    media = pipeline.take(clip)
+    poster = Image.open(io.BytesIO(blobs.read(media.rendition("poster").blob))).convert("L")
+    assert poster.getextrema()[1] > 200  # testsrc's white digits and bright bars
+    assert ImageStat.Stat(poster).mean[0] > 60
 
 
 def test_a_small_video_is_not_enlarged(pipeline, tmp_path):
