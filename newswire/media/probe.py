@@ -122,6 +122,37 @@ class Video(msgspec.Struct, kw_only=True):
     """Frames a second (``29.97``), None when ffprobe does not know."""
 
 
+def whole(path: Path) -> None:
+    """``Unprocessable`` when the MP4 or QuickTime file at ``path`` is cut short: one of its
+    top-level boxes (ISO/IEC 14496-12: a 32-bit size, or 1 and a 64-bit one, and four
+    letters) says it runs past the file's end. A transfer cut off in the middle leaves
+    such a file, and ffprobe and ffmpeg read what is there without a word: with its index
+    (``moov``) at the front, the clip was taken in with the duration the index says and
+    a preview of the half that arrived. The walk stops at what is not a box header (four
+    letters): a box of size 0 runs to the end, as the last one may, and what follows the
+    boxes is ffprobe's to judge."""
+    end = path.stat().st_size
+    with open(path, "rb") as file:
+        at = 0
+        while at + 8 <= end:
+            file.seek(at)
+            head = file.read(16)
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if not all(0x20 <= b < 0x7F for b in kind):
+                return
+            if size == 1 and len(head) == 16:
+                size = int.from_bytes(head[8:16], "big")
+            if size < 8:  # 0: to the end of the file; less than a header: no box
+                return
+            if at + size > end:
+                name = kind.decode("ascii").strip()
+                raise Unprocessable(
+                    f"it is cut short: its {name} box needs {at + size - end:,} bytes more"
+                    f" than the {end:,} the file has (a transfer that did not end?)"
+                )
+            at += size
+
+
 def ffprobe(path: Path, *, timeout: float) -> Video:
     """The facts of the video at ``path``; ``Unprocessable`` when ffprobe cannot read it
     or it has no picture."""

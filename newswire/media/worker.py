@@ -22,7 +22,7 @@ from newswire.errors import NewswireError, TooLarge
 from newswire.media.detect import FORMATS
 from newswire.media.metadata import fields, iso_date
 from newswire.media.model import Limits, MediaInfo
-from newswire.media.probe import Exiftool, ffprobe
+from newswire.media.probe import Exiftool, ffprobe, whole
 from newswire.media.renditions import Made, picture_header, pictures, videos
 
 _exiftool = Exiftool()
@@ -61,6 +61,8 @@ def work(path: str, format_name: str, out: str, limits: Limits) -> Outcome:
 def _work(path: Path, format_name: str, out: Path, limits: Limits) -> tuple[MediaInfo, list[Made]]:
     deadline = time.monotonic() + limits.seconds
     fmt = FORMATS[format_name]
+    if fmt.kind == "video":
+        whole(path)  # before any tool reads what is there of it
     tags = _exiftool.tags(path, iptc_charset=limits.iptc_charset)
     text = fields(tags)
     _check_pixels(str(tags.get("Composite:ImageSize", "")), limits.max_pixels)

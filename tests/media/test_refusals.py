@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import subprocess
 
 import pytest
 from PIL import Image
@@ -15,7 +16,7 @@ from newswire.errors import TooLarge, Unprocessable, UnsupportedFormat
 from newswire.media import Limits, Pipeline
 from tests.helpers import query
 from tests.media.conftest import stored
-from tests.media.files import picture, png_declaring
+from tests.media.files import picture, png_declaring, video
 
 SVG = b"""<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg" onload="fetch('/steal')">
@@ -45,6 +46,20 @@ def corrupt_video() -> bytes:
     return (8 + len(box)).to_bytes(4, "big") + b"ftyp" + box + os.urandom(50_000)
 
 
+def cut_video(tmp_path, *, index_first: bool) -> bytes:
+    """The first half of a real clip, as a transfer cut off leaves it; ``index_first``:
+    its ``moov`` at the front (``+faststart``), which ffprobe and ffmpeg read without a
+    word, then giving the half that arrived."""
+    clip = video(tmp_path / "whole.mp4", seconds=2, size="320x240")
+    if index_first:
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(clip), "-c", "copy",
+                        "-movflags", "+faststart", "-y", str(tmp_path / "fast.mp4")],
+                       check=True, capture_output=True, timeout=60)
+        clip = tmp_path / "fast.mp4"
+    data = clip.read_bytes()
+    return data[: len(data) // 2]
+
+
 CASES = {
     "truncated.jpg": (lambda t: jpeg_bytes(t)[: len(jpeg_bytes(t)) * 2 // 3],
                       Unprocessable, "cannot be decoded|cannot be read"),
@@ -54,6 +69,10 @@ CASES = {
     "bomb.png": (lambda t: png_declaring(100_000, 100_000),
                  TooLarge, "100,000 × 100,000 pixels"),
     "broken.mp4": (lambda t: corrupt_video(), Unprocessable, "ffprobe cannot read it"),
+    "cut.mp4": (lambda t: cut_video(t, index_first=False), Unprocessable,
+                "it is cut short: its mdat box needs [0-9,]+ bytes more"),
+    "cut-faststart.mp4": (lambda t: cut_video(t, index_first=True), Unprocessable,
+                          "it is cut short: its mdat box needs [0-9,]+ bytes more"),
     "drawing.svg": (lambda t: SVG, UnsupportedFormat, "SVG"),
     "drawing-named.jpg": (lambda t: SVG, UnsupportedFormat, "SVG"),
     "photo.jpg": (lambda t: picture(t / "p.png", 300, 200, fmt="PNG").read_bytes(),
