@@ -10,6 +10,11 @@ first when a tool that knows no XMP edited the IPTC block after the XMP was writ
 that a picture's headline is never older than its caption. QuickTime's own tags come
 last, for video.
 
+A camera's own EXIF description is no caption when it is what the camera writes into
+every picture ("OLYMPUS DIGITAL CAMERA", "SONY DSC", its make or model): MWG's rule reads
+the EXIF description before XMP and IPTC, so without this the photographer's caption,
+written in IPTC by a desk tool that leaves EXIF alone, came out as the camera's name.
+
 Embedded text is untrusted like any text newswire takes in, and is cleaned the same way:
 the characters no XML can carry are removed as ``newswire.validation`` removes them from
 items, markup goes through the body sanitiser (``newswire.formats.html``) and leaves only
@@ -33,7 +38,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     # The title (IPTC's object name) when there is no headline: what a video has.
     "headline": ("XMP-photoshop:Headline", "IPTC:Headline", "XMP-dc:Title", "IPTC:ObjectName",
                  "@Title"),
-    "caption": ("MWG:Description", "@Description", "@Comment"),
+    # XMP's and IPTC's own after MWG's: for when MWG's is a camera's placeholder
+    # (``CAMERA_PLACEHOLDERS``), which MWG puts first as the EXIF description.
+    "caption": ("MWG:Description", "XMP-dc:Description", "IPTC:Caption-Abstract",
+                "@Description", "@Comment"),
     "byline": ("MWG:Creator", "@Artist", "@Author"),
     "credit": ("XMP-photoshop:Credit", "IPTC:Credit"),
     "copyright_notice": ("MWG:Copyright", "@Copyright"),
@@ -52,6 +60,17 @@ the code after the provider's ``IPR``). Both are read, XMP's first, each code on
 
 DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
 CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
+CAMERA = ("IFD0:ImageDescription", "IFD0:Make", "IFD0:Model")
+"""What the camera wrote of itself: the EXIF description (the first of MWG's description
+sources) and the make and model, which some cameras write as the description too."""
+CAMERA_PLACEHOLDERS = frozenset({
+    "olympus digital camera", "sony dsc", "digital camera", "minolta digital camera",
+    "konica minolta digital camera", "pentax digital camera", "sanyo digital camera",
+    "samsung digital camera", "exif_jpeg_picture", "default",
+})
+"""EXIF descriptions cameras and phones write into every picture they take, compared in
+lower case with the spaces they are padded with removed: no caption, and not taken for
+the one the photographer wrote in IPTC or XMP (which MWG's rule puts after it)."""
 DIGESTS = ("File:CurrentIPTCDigest", "Photoshop:IPTCDigest")
 """The IPTC block's digest as it is now, and as the last tool that wrote the XMP too
 recorded it (``iim_edited``)."""
@@ -59,6 +78,7 @@ IIM_OF = {
     "XMP-photoshop:Headline": "IPTC:Headline",
     "XMP-dc:Title": "IPTC:ObjectName",
     "XMP-photoshop:Credit": "IPTC:Credit",
+    "XMP-dc:Description": "IPTC:Caption-Abstract",
     "XMP-photoshop:DateCreated": "Composite:DateTimeCreated",
 }
 """An XMP tag of ``FIELDS`` or ``DATE_CREATED`` -> the IPTC-IIM tag saying the same."""
@@ -71,16 +91,17 @@ TAGS: tuple[str, ...] = (
     *DATE_CREATED,
     *CAPTURE_TIME,
     *DIGESTS,
+    *CAMERA,
     "Composite:ImageSize",
 )
 """The tags asked of exiftool (``-TAG`` each; the rest of a file's tags are not read)."""
 
-IPTC_TEXT: tuple[str, ...] = (
+IPTC_TEXT: tuple[str, ...] = tuple(dict.fromkeys((
     *(t for t in TAGS if t.startswith("IPTC:")),
     # What the MWG tags of ``FIELDS`` take from IPTC-IIM.
     "IPTC:Caption-Abstract", "IPTC:By-line", "IPTC:CopyrightNotice", "IPTC:City",
     "IPTC:Country-PrimaryLocationName", "IPTC:Keywords",
-)
+)))
 """The IPTC-IIM text newswire reads, directly or through an MWG tag: what decides the
 character set of a file that does not declare one (``newswire.media.probe``). Not every
 IPTC tag: a binary one (a Photoshop preview) is not text."""
@@ -166,9 +187,22 @@ def trusted(tags: dict[str, Any], names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def placeholder(tags: dict[str, Any], value: object) -> bool:
+    """Whether ``value`` is the camera's EXIF description and says nothing: one of
+    ``CAMERA_PLACEHOLDERS``, or the camera's make or model."""
+    said = " ".join(str(value or "").split()).lower()
+    described = " ".join(str(tags.get("IFD0:ImageDescription") or "").split()).lower()
+    if not said or said != described:
+        return False
+    makes = {" ".join(str(tags.get(t) or "").split()).lower() for t in CAMERA[1:]}
+    return said in CAMERA_PLACEHOLDERS or said in makes
+
+
 def fields(tags: dict[str, Any]) -> dict[str, Any]:
     """The text and date fields of ``MediaInfo`` from exiftool's tags (``-G1`` names)."""
     out: dict[str, Any] = {}
+    # The camera's placeholder is no caption wherever a tool copied it (XMP too).
+    tags = {k: v for k, v in tags.items() if k not in FIELDS["caption"] or not placeholder(tags, v)}
     for field, names in FIELDS.items():
         value = first(tags, trusted(tags, names))
         if field == "keywords":

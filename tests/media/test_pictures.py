@@ -235,3 +235,24 @@ def test_the_same_file_twice_is_stored_once(pipeline, blobs, tmp_path):
     photo = picture(tmp_path / "again.jpg", 500, 400)
     first, second = pipeline.take(photo), pipeline.take(photo, name="copy.jpg")
     assert [r.blob for r in first.renditions] == [r.blob for r in second.renditions]
+
+
+def test_a_cameras_own_description_is_no_caption(pipeline, tmp_path):
+    """An Olympus writes "OLYMPUS DIGITAL CAMERA" (padded with spaces) as the EXIF
+    description of every picture, a Sony "SONY DSC"; MWG's rule reads the EXIF description
+    first, so the caption the photographer wrote in IPTC (with a tool that leaves EXIF
+    alone) came out as the camera's name. A real EXIF description is still read."""
+    photo = picture(tmp_path / "P1010001.JPG", 400, 300, orientation=6)
+    tag(photo, "-EXIF:ImageDescription=OLYMPUS DIGITAL CAMERA         ",
+        "-EXIF:Make=OLYMPUS IMAGING CORP.", "-IPTC:CodedCharacterSet=UTF8",
+        "-IPTC:Caption-Abstract=Firefighters in Izmir")
+    assert pipeline.take(photo).info.caption == "Firefighters in Izmir"
+    sony = picture(tmp_path / "DSC00001.JPG", 400, 300)
+    tag(sony, "-EXIF:ImageDescription=SONY DSC", "-XMP-dc:Description=سوق في حلب")
+    assert pipeline.take(sony).info.caption == "سوق في حلب"
+    model = picture(tmp_path / "model.jpg", 400, 300)
+    tag(model, "-EXIF:ImageDescription=NIKON D5", "-EXIF:Model=NIKON D5")
+    assert pipeline.take(model).info.caption == ""
+    real = picture(tmp_path / "real.jpg", 400, 300)
+    tag(real, "-EXIF:ImageDescription=Flood in Izmir")
+    assert pipeline.take(real).info.caption == "Flood in Izmir"
