@@ -12,7 +12,8 @@
   its extension (a name given with the upload, or the file's on the command line), else
   the caption's first words (an upload with neither: a page and a feed entry need one).
 - ``description`` the caption; ``byline``, ``credit``, ``copyright_notice``,
-  ``keywords`` as embedded; ``subjects`` the embedded IPTC Subject Codes, each with the
+  ``keywords`` as embedded; ``ednote`` the Instructions (for subscribers' editors, never
+  on the public site); ``subjects`` the embedded IPTC Subject Codes, each with the
   Media Topic IPTC maps it to (``taxonomy.with_media_topics``, as for a document);
   ``dateline.place`` the city (the country when there is no
   city), and the country a place entity (``rel`` ``located``).
@@ -59,7 +60,7 @@ from newswire.model import (
     language_tag,
     utcnow,
 )
-from newswire.validation import LANGUAGE_TAG, MAX_HEADLINE, MAX_ID, xml_unsafe
+from newswire.validation import LANGUAGE_TAG, MAX_HEADLINE, MAX_ID, MAX_REASON, xml_unsafe
 
 ID_PREFIX = "urn:newswire:media:"
 AUTO = "auto"
@@ -209,6 +210,7 @@ def item_of(
         credit=pick(o.credit, info.credit),
         copyright_notice=pick(o.copyright, info.copyright_notice),
         keywords=keywords,
+        ednote=info.instructions[:MAX_REASON],
         subjects=taxonomy.with_media_topics(
             [Concept(code=code) for code in info.subject_codes], language_tag(lang or "")
         ),

@@ -48,6 +48,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "city": ("MWG:City",),
     "country": ("MWG:Country",),
     "keywords": ("MWG:Keywords", "@Keywords"),
+    # IPTC's Instructions (IIM 2:40 Special Instructions): an embargo, "MANDATORY
+    # CREDIT", "NO SALES"; what NewsML-G2 calls edNote, for the subscribers' editors.
+    "instructions": ("XMP-photoshop:Instructions", "IPTC:SpecialInstructions"),
 }
 """Field -> tags, most trusted first. ``@Name``: the tag ``Name`` of QuickTime's groups."""
 
@@ -79,6 +82,7 @@ IIM_OF = {
     "XMP-dc:Title": "IPTC:ObjectName",
     "XMP-photoshop:Credit": "IPTC:Credit",
     "XMP-dc:Description": "IPTC:Caption-Abstract",
+    "XMP-photoshop:Instructions": "IPTC:SpecialInstructions",
     "XMP-photoshop:DateCreated": "Composite:DateTimeCreated",
 }
 """An XMP tag of ``FIELDS`` or ``DATE_CREATED`` -> the IPTC-IIM tag saying the same."""

@@ -37,6 +37,8 @@ class MediaInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     city: str = ""
     country: str = ""
     keywords: list[str] = msgspec.field(default_factory=list)
+    instructions: str = ""
+    """IPTC's Instructions (an embargo, "MANDATORY CREDIT"): the item's ``ednote``."""
     subject_codes: list[str] = msgspec.field(default_factory=list)
     """The IPTC Subject Codes embedded (XMP ``Iptc4xmpCore:SubjectCode``, IPTC-IIM 2:12),
     as ``subj:`` QCodes."""

@@ -200,3 +200,18 @@ def test_embedded_subject_codes_are_subjects_with_their_media_topics(pipeline, t
     assert matches(Product(name="sport", access="full", subjects=["medtop:15000000"]), item)
     plain_photo = pipeline.take(picture(tmp_path / "plain.jpg", 400, 300))
     assert item_of(plain_photo).subjects == []
+
+
+def test_the_instructions_are_the_note_to_editors(pipeline, tmp_path):
+    """IPTC's Instructions (an embargo, a mandatory credit) reach the subscribers' editors
+    as the item's ednote (NewsML-G2 edNote, NITF ed-msg, ninjs ednote), cleaned like any
+    text: they were not read, and the note was lost on the way to every subscriber."""
+    photo = picture(tmp_path / "talks.jpg", 400, 300)
+    tag(photo, "-IPTC:CodedCharacterSet=UTF8", "-IPTC:Headline=Talks",
+        "-IPTC:SpecialInstructions=MANDATORY CREDIT\x07 <b>AA</b>",
+        "-XMP-photoshop:Instructions=MANDATORY CREDIT <b>AA</b>")
+    item = check_item(item_of(pipeline.take(photo), name="talks.jpg"))
+    assert item.ednote == "MANDATORY CREDIT AA"
+    newsml = get("newsml").render(item).decode()
+    assert "<edNote>MANDATORY CREDIT AA</edNote>" in newsml
+    assert get("ninjs").parse(get("ninjs").render(item))[0].ednote == "MANDATORY CREDIT AA"
