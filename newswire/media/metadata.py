@@ -117,6 +117,7 @@ has no limit)."""
 # Embeddings, overrides and isolates: they change the order the text around them shows in.
 _REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _MARKUP = re.compile(r"<[A-Za-z/!?]|&[#A-Za-z0-9]+;")
+_NUMBERED = re.compile(r"&#([xX][0-9A-Fa-f]{1,8}|[0-9]{1,10});")
 _SUBJECT_CODE = re.compile(
     r"(?:subj:|https?://cv\.iptc\.org/newscodes/subjectcode/)?(\d{8})/?", re.IGNORECASE
 )
@@ -131,10 +132,29 @@ def plain(value: object, limit: int = MAX_TEXT) -> str:
     if value is None:
         return ""
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    text = strip_unencodable_text(text)
-    if _MARKUP.search(text):
-        text = " ".join(paragraphs_from_html(sanitize(text)))
+    # A character named by number (``&#7;``) is one like any other: what XML cannot carry
+    # is removed before the markup is read, which would otherwise fail on it.
+    text = strip_unencodable_text(_NUMBERED.sub(_numbered, text))
+    # Markup whose brackets were escaped (``&lt;script&gt;``) is markup once read: read
+    # again, so that no markup is left (a few rounds; text that only looks like markup,
+    # ``a < b``, is the same after one).
+    for _ in range(3):
+        if not _MARKUP.search(text):
+            break
+        read = " ".join(paragraphs_from_html(sanitize(text)))
+        text, done = read, read == text
+        if done:
+            break
     return squash(text.translate(_REORDERING))[:limit]
+
+
+def _numbered(m: re.Match[str]) -> str:
+    """The character a numeric character reference names; nothing for one that names no
+    character (a surrogate, or past U+10FFFF)."""
+    number = int(m.group(1)[1:], 16) if m.group(1)[:1] in "xX" else int(m.group(1))
+    if number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+        return ""
+    return chr(number)
 
 
 def iso_date(value: object) -> str | None:

@@ -19,6 +19,14 @@ from newswire.media.metadata import fields, iso_date, plain
         ("<img src=x onerror=alert(1)>after", "after"),
         ("a < b & c > d", "a < b & c > d"),  # text that only looks like markup stays
         ("AT&amp;T", "AT&T"),
+        # Characters named by number are cleaned as the characters themselves are: a
+        # control or an override so named failed the markup reader (a 500, a traceback).
+        ("<b>bell</b>&#7; and&#0; nul", "bell and nul"),
+        ("عاجل&#x202E; خبر", "عاجل خبر"),
+        ("a &#60; b", "a < b"),
+        # Escaped markup is markup once read: none is left.
+        ("متظاهرون &lt;script&gt;alert(1)&lt;/script&gt;في غزة", "متظاهرون في غزة"),
+        ("&#60;b&#62;bold&#60;/b&#62; caption", "bold caption"),
         ("  many\n\tspaces  ", "many spaces"),
         (2024, "2024"),
         (["a", "b"], "a, b"),

@@ -157,6 +157,18 @@ def test_control_characters_bidi_overrides_and_markup_in_metadata_are_cleaned(
     assert info.byline == "Reporter"
 
 
+def test_a_control_character_named_by_number_in_a_caption_is_cleaned_not_a_crash(
+    pipeline, tmp_path
+):
+    """``&#7;`` in an IPTC caption (a desk tool's export of what it could not write) made
+    the markup reader fail in the worker: the API answered 500 and ``newswire ingest``
+    stopped with a traceback, the other files of the run not taken."""
+    photo = picture(tmp_path / "ncr.jpg", 400, 300)
+    tag(photo, "-IPTC:CodedCharacterSet=UTF8",
+        "-IPTC:Caption-Abstract=<b>Gaza</b>&#7; &lt;script&gt;alert(1)&lt;/script&gt;&#x202E;market")
+    assert pipeline.take(photo).info.caption == "Gaza market"
+
+
 def test_renditions_are_made_at_their_sizes_and_stored(pipeline, blobs, tmp_path):
     media = pipeline.take(picture(tmp_path / "big.jpg", 3000, 2000))
     sizes = {r.name: (r.width, r.height) for r in media.renditions}
