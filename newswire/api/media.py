@@ -1,7 +1,7 @@
 """The files of picture, video, graphic and audio items, served by newswire.
 
 - ``GET|HEAD /v1/items/{id}/versions/{version}/renditions/{name}``: a version's rendition
-  (``original``, ``web``, ``preview``, ``thumbnail``, ``poster``, ...). A version never
+  (``original``, ``web``, ``preview``, ``thumbnail``, ``poster``, ``previewPoster``). A version never
   changes, so neither do these bytes: ``ETag`` is the file's SHA-256 and the answer may be
   kept for a year (``immutable``). This is the ``href`` every format gives a rendition.
 - ``GET|HEAD /v1/items/{id}/renditions/{name}``: the same of the item's latest version.
@@ -11,7 +11,8 @@
   working when the key is revoked or the subscriber loses the item.
 
 Who gets what: a caller entitled to the item with full access gets every rendition; with
-teaser access only ``thumbnail`` and ``preview`` (403 for the others); a caller not
+teaser access only ``thumbnail``, ``preview`` and a video's ``previewPoster``
+(``TEASER_RENDITIONS``; 403 for the others); a caller not
 entitled to it, or anyone while the item is under embargo or once it is withdrawn, gets
 404, as for the item itself. A request either carries a key (``Authorization: Bearer``)
 or is a signed link (``expires``, ``by``, ``signature``): signed for ``public`` (the public

@@ -5,7 +5,7 @@
 ``rendition_seen`` is the one rule of who gets which file: the version the caller's
 products may see (``access.entitlement.visible_in``, the rule of ``GET /v1/items``), never
 of an item under embargo or withdrawn; full access gets every rendition, teaser access
-``thumbnail`` and ``preview`` (``TEASER_RENDITIONS``).
+``thumbnail``, ``preview`` and a video's ``previewPoster`` (``TEASER_RENDITIONS``).
 
 A range this server cannot satisfy is the caller's to answer (``unsatisfiable``: the API
 answers problem JSON, a page answers an error page), always with ``Content-Range:

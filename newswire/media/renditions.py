@@ -13,7 +13,9 @@ PNG and TIFF files by streaming them. ``web`` is made from the file (libvips shr
 while decoding); ``preview`` and ``thumbnail`` from ``web``, already decoded and small.
 
 Video: a ``poster`` JPEG (the first frame that is not black from a little way in, as
-large as ``web``), its ``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality
+large as ``web``), the same frame at the preview clip's size (``previewPoster``: the
+still a teaser's player shows, no larger than the clip it stands for), its
+``thumbnail``, and a ``preview`` MP4 (H.264 of constant quality
 capped at 600 kbit/s, at most 640 pixels on its longest side, AAC sound, its index at
 the front so that it plays while it downloads). ffmpeg applies the rotation a phone recorded; pixels that are not square
 (broadcast footage's) are made square, so that every rendition is the picture as shown.
@@ -195,6 +197,11 @@ def videos(path: Path, out: Path, video: Video, *, deadline: float) -> list[Made
     small = PICTURE_SIZES["thumbnail"]
     made = [
         _save_jpeg(still, out / "poster.jpg", "poster"),
+        # The preview clip's first look, fitted in the clip's box as ffmpeg fits the clip:
+        # a teaser (the public page, teaser access) gets the clip, so a frame of it at
+        # its size gives nothing more away; the full-size poster it does not get.
+        _save_jpeg(still.thumbnail_image(VIDEO_PREVIEW, height=VIDEO_PREVIEW, size="down"),
+                   out / "preview-poster.jpg", "previewPoster"),
         _save_jpeg(still.thumbnail_image(small, height=small, size="down"),
                    out / "thumbnail.jpg", "thumbnail"),
     ]

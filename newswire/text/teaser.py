@@ -11,8 +11,9 @@ cleared. Paragraphs are taken squashed (as ``make_body`` keeps them), so every t
 paragraph, less a trailing "…", is a prefix of the body paragraph it comes from.
 
 Of a picture, video, graphic or audio item a teaser keeps only the ``thumbnail`` and
-``preview`` renditions (``TEASER_RENDITIONS``): the full-size files are what subscribers
-pay for, as the full text is. Caption, credit and associations stay.
+``preview`` renditions and a video's ``previewPoster`` (``TEASER_RENDITIONS``): the
+full-size files are what subscribers pay for, as the full text is. Caption, credit and
+associations stay.
 
 Sentence boundaries (``sentence_ends``, ``sentences``): a run of ``.`` ``!`` ``?`` ``…``
 ``؟`` ``؛`` ``۔`` (so ``..`` and ``...`` are one boundary), with any closing quotes or
@@ -49,8 +50,12 @@ from newswire.model import NewsItem
 
 __all__ = ["TEASER_RENDITIONS", "sentence_ends", "sentences", "teaser"]
 
-TEASER_RENDITIONS = frozenset({"thumbnail", "preview"})
-"""The renditions a teaser keeps (IPTC rendition names): small enough to show, not to sell."""
+TEASER_RENDITIONS = frozenset({"thumbnail", "preview", "previewPoster"})
+"""The renditions a teaser keeps (IPTC rendition names where one fits): small enough to
+show, not to sell. A video's ``previewPoster`` is a frame of its ``preview`` clip at the
+clip's size, the still its player shows before it plays: the clip is a teaser's, so the
+frame gives nothing more away; the full-size ``poster`` (as large as a picture's ``web``)
+is not a teaser's."""
 
 CJK_TERMINALS = "。！？｡"
 TERMINALS = ".!?…؟؛۔" + CJK_TERMINALS

@@ -77,7 +77,7 @@ def test_a_video_is_a_video_item_with_a_poster_and_a_duration(pipeline, tmp_path
     assert item.type == "video"
     assert item.headline == "clip"
     names = [r.name for r in item.renditions]
-    assert names == ["original", "poster", "thumbnail", "preview"]
+    assert names == ["original", "poster", "previewPoster", "thumbnail", "preview"]
     original, poster = item.renditions[0], item.renditions[1]
     assert original.content_type == "video/mp4" and abs(original.duration - 2.0) < 0.2
     assert (poster.content_type, poster.width, poster.height) == ("image/jpeg", 320, 240)

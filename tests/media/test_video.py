@@ -32,7 +32,8 @@ def test_an_mp4_video_is_probed_and_rendered(pipeline, blobs, tmp_path):
     assert info.headline == "مؤتمر صحفي"  # the title, when there is no headline
     assert info.caption == "لقطات من أنقرة"
     assert info.byline == "الأناضول"
-    assert [r.name for r in media.renditions] == ["original", "poster", "thumbnail", "preview"]
+    assert [r.name for r in media.renditions] == [
+        "original", "poster", "previewPoster", "thumbnail", "preview"]
 
     poster = media.rendition("poster")
     assert (poster.content_type, poster.width, poster.height) == ("image/jpeg", 960, 540)
@@ -56,6 +57,8 @@ def test_a_phone_video_recorded_turned_is_shown_upright(pipeline, blobs, tmp_pat
     assert poster.height > poster.width
     preview = media.rendition("preview")
     assert (preview.width, preview.height) == (360, 640)
+    still = media.rendition("previewPoster")
+    assert (still.width, still.height) == (360, 640)
 
 
 def test_the_poster_of_a_clip_opening_on_black_is_a_frame_of_its_picture(
@@ -73,8 +76,8 @@ def test_the_poster_of_a_clip_opening_on_black_is_a_frame_of_its_picture(
 def test_a_small_video_is_not_enlarged(pipeline, tmp_path):
     media = pipeline.take(video(tmp_path / "tiny.mp4", seconds=1, size="160x120"))
     assert {r.name: (r.width, r.height) for r in media.renditions} == {
-        "original": (160, 120), "poster": (160, 120), "thumbnail": (160, 120),
-        "preview": (160, 120)}
+        "original": (160, 120), "poster": (160, 120), "previewPoster": (160, 120),
+        "thumbnail": (160, 120), "preview": (160, 120)}
 
 
 def test_footage_of_non_square_pixels_is_shown_in_its_shape(pipeline, blobs, tmp_path):
@@ -88,6 +91,10 @@ def test_footage_of_non_square_pixels_is_shown_in_its_shape(pipeline, blobs, tmp
     assert poster.size == (1024, 576)
     assert (media.rendition("poster").width, media.rendition("poster").height) == (1024, 576)
     assert (media.rendition("thumbnail").width, media.rendition("thumbnail").height) == (200, 113)
+    # The still a teaser's player shows: the poster's frame at the preview clip's size.
+    still = media.rendition("previewPoster")
+    assert (still.content_type, still.width, still.height) == ("image/jpeg", 640, 360)
+    assert Image.open(io.BytesIO(blobs.read(still.blob))).size == (640, 360)
     preview = media.rendition("preview")
     assert (preview.width, preview.height) == (640, 360)
     shown = next(s for s in probe(blobs.read(preview.blob))["streams"]

@@ -233,11 +233,14 @@ def clip(world: World, tmp_path_factory) -> None:
                         associations=[{"name": "video", "uri": CLIP, "type": "video"}]))
 
 
-@pytest.mark.parametrize(("email", "poster"), [("reader@daily.example", "poster"),
-                                               ("reader@teasers.example", "thumbnail")])
+@pytest.mark.parametrize(("email", "full"), [("reader@daily.example", True),
+                                             ("reader@teasers.example", False)])
 def test_a_storys_gallery_plays_its_video_with_a_poster_frame(
-    world: World, clip: None, email: str, poster: str
+    world: World, clip: None, email: str, full: bool
 ):
+    """Either access plays the preview clip with its frame at the clip's size
+    (``previewPoster``): teaser access had the 200-pixel thumbnail stretched over it."""
+    poster = "previewPoster"
     with world.login(email) as c:
         for url in (item_url(REPORT), item_url(CLIP)):  # the story's gallery, the video's page
             page = c.get(url)
@@ -260,8 +263,8 @@ def test_a_storys_gallery_plays_its_video_with_a_poster_frame(
         shown = f"//section[@class='gallery']//li[@data-id='{CLIP}']"
         assert story.xpath(f"{shown}//p[@class='open']/a/@href") == [item_url(CLIP)]
         assert set(files_of(c.get(item_url(REPORT)).text, "gallery")) == (
-            {"original", "poster", "preview", "thumbnail"} if poster == "poster"
-            else {"preview", "thumbnail"})
+            {"original", "poster", "previewPoster", "preview", "thumbnail"} if full
+            else {"previewPoster", "preview", "thumbnail"})
         plain = c.get(item_url(world.flash_id))
         assert "<video" not in plain.text
         assert "media-src" not in plain.headers["content-security-policy"]

@@ -299,7 +299,7 @@ def test_a_teaser_keeps_only_the_thumbnail_and_preview_of_a_picture():
     short = teaser(item)
     assert [r.name for r in short.renditions] == ["preview", "thumbnail"]
     assert short == msgspec.structs.replace(item, renditions=item.renditions[2:])
-    assert {"thumbnail", "preview"} == TEASER_RENDITIONS
+    assert {"thumbnail", "preview", "previewPoster"} == TEASER_RENDITIONS
 
 
 # -- Chinese and Japanese: no spaces between words or after a full stop ----------------------

@@ -5,6 +5,7 @@ embargoed or withdrawn picture."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
@@ -14,6 +15,7 @@ import feedparser
 import lxml.html
 import pytest
 from lxml import etree
+from PIL import Image
 
 from newswire.blobs import blobs_for
 from newswire.model import utcnow
@@ -73,7 +75,7 @@ def site(module_store_url, tmp_path_factory):
         posted = desk.post("/v1/items", content=bare, params={"id": BARE},
                            headers={"Content-Type": "image/jpeg"})
         assert posted.status_code == 201, posted.text
-        clip = video(folder / "clip.mp4", seconds=1, size="160x120").read_bytes()
+        clip = video(folder / "clip.mp4", seconds=1, size="480x270").read_bytes()
         posted = desk.post("/v1/items", content=clip, params={"id": CLIP, "lang": "ar",
                            "caption": "لقطة من الاجتماع"}, headers={"Content-Type": "video/mp4"})
         assert posted.status_code == 201, posted.text
@@ -163,14 +165,24 @@ def test_a_picture_item_has_its_own_page(site):
     assert site.get(img.get("src")).headers["content-type"] == "image/jpeg"
 
 
-def test_a_video_item_plays_its_preview_with_the_thumbnail_as_poster(site):
+def test_a_video_item_plays_its_preview_with_a_poster_of_the_players_size(site):
+    """The poster is a frame at the preview clip's size (``previewPoster``): it was the
+    200-pixel thumbnail, stretched over a 480 × 270 player before it played."""
     answer = site.get(page(CLIP))
     doc = tree(answer)
     [player] = doc.xpath("//article//figure//video")
     assert "/renditions/preview?" in player.get("src")
-    assert "/renditions/thumbnail?" in player.get("poster")
-    assert "renditions/original" not in answer.text and "renditions/poster" not in answer.text
-    assert json_ld(doc)["@type"] == "VideoObject"
+    assert "/renditions/previewPoster?" in player.get("poster")
+    still = site.get(player.get("poster"))
+    assert still.status_code == 200 and still.headers["content-type"] == "image/jpeg"
+    shown = (int(player.get("width")), int(player.get("height")))
+    assert Image.open(io.BytesIO(still.content)).size == shown == (480, 270)
+    assert "renditions/original" not in answer.text and "renditions/poster?" not in answer.text
+    ld = json_ld(doc)
+    assert ld["@type"] == "VideoObject"
+    assert urlsplit(ld["thumbnailUrl"]).path == urlsplit(player.get("poster")).path
+    [og] = doc.xpath("//meta[@property='og:image']/@content")
+    assert urlsplit(og).path == urlsplit(player.get("poster")).path
     got = site.get(player.get("src"), headers={"Range": "bytes=0-99"})
     assert got.status_code == 206 and got.headers["content-type"] == "video/mp4"
     assert "media-src 'self'" in answer.headers["content-security-policy"]
@@ -270,8 +282,10 @@ def test_robots_let_crawlers_fetch_the_pictures_the_public_pages_show(site):
     robots = site.get("/robots.txt").text
     doc = tree(site.get(page(DESK)))
     [image] = doc.xpath("//meta[@property='og:image']/@content")
+    [poster] = tree(site.get(page(CLIP))).xpath("//meta[@property='og:image']/@content")
+    assert "/renditions/previewPoster" in poster
     home = tree(site.get("/ar/"))
-    shown = [urlsplit(image).path] + [urlsplit(src).path for src in home.xpath("//main//img/@src")]
+    shown = [urlsplit(image).path, urlsplit(poster).path] + [urlsplit(src).path for src in home.xpath("//main//img/@src")]
     assert len(shown) > 1
     for path in shown:
         assert robots_allows(robots, path), path

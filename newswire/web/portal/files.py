@@ -107,8 +107,9 @@ def _showable(stored: Stored, g: Grant) -> bool:
 def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
     """A picture, graphic or video item as the gallery and the wire show it (``item`` as
     the subscriber sees it: ``Renderer.view``). A video plays its ``preview`` clip (which
-    teaser access has too) with its poster frame: the full-size ``poster`` for full
-    access, the ``thumbnail`` (a poster frame too, smaller) for the others."""
+    teaser access has too) with its poster frame at the clip's size (``previewPoster``,
+    which teaser access has too); a video stored before there was one shows the
+    full-size ``poster`` to full access, the ``thumbnail`` (smaller) to the others."""
     if item.type not in MEDIA_TYPES:
         return None
     preview, small = _kept(item, "preview"), _kept(item, "thumbnail")
@@ -117,7 +118,10 @@ def picture(item: NewsItem, access: str) -> dict[str, Any] | None:
     if still is None or small is None:
         return None
     clip = preview if preview is not None and preview.content_type.startswith("video/") else None
-    poster = (_kept(item, "poster") or still) if clip is not None else None
+    poster = (
+        (_kept(item, "previewPoster") or _kept(item, "poster") or still)
+        if clip is not None else None
+    )
     return {
         "video": href(item, clip.name) if clip is not None else "",
         "video_type": clip.content_type if clip is not None else "",

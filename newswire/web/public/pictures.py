@@ -5,9 +5,11 @@ the thumbnails of the home pages, each through a link signed for the public.
 type picture or graphic, in order) that the public site itself would show: its latest
 public version (``public_version``: published, not under embargo, not withdrawn) is
 usable and has a ``preview`` newswire keeps. Never the original: a teaser has only the
-``thumbnail`` and ``preview`` (``TEASER_RENDITIONS``), and a link signed for ``public``
-opens nothing else (``newswire.api.media``). A video shows its ``preview`` MP4 with its
-``thumbnail`` as the poster (the full-size ``poster`` is not a teaser's).
+``thumbnail``, ``preview`` and ``previewPoster`` (``TEASER_RENDITIONS``), and a link
+signed for ``public`` opens nothing else (``newswire.api.media``). A video shows its
+``preview`` MP4 with its ``previewPoster`` (a frame at the clip's size) as the poster;
+one stored before videos had it, with its ``thumbnail`` (the full-size ``poster`` is
+not a teaser's).
 
 **How long a link lives.** Public pages are cached (``cache.PAGE``: a minute, then up to
 five stale) in this process's LRUs and in every cache between here and the reader, so a
@@ -121,7 +123,7 @@ def figure(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
     preview = rendition(item, "preview")
     if preview is None:
         return None
-    thumbnail = rendition(item, "thumbnail")
+    still = rendition(item, "previewPoster") or rendition(item, "thumbnail")
     video = item.type == "video" or preview.content_type.startswith("video/")
     return {
         "video": video,
@@ -130,7 +132,7 @@ def figure(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
         "width": preview.width,
         "height": preview.height,
         "duration": preview.duration,
-        "poster": link(key, item, "thumbnail", day) if video and thumbnail else "",
+        "poster": link(key, item, still.name, day) if video and still else "",
         "alt": alt_text(item.description, item.headline),
         "caption": item.description,
         "credit": item.credit,

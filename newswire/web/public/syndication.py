@@ -58,8 +58,9 @@ NO_PREVIEWS: Mapping[str, Preview] = {}
 
 ROBOTS_DISALLOW = ("/v1/", "/portal", "/console", "/login", "/docs", "/openapi.json", "/metrics")
 ROBOTS_ALLOW = ("/v1/items/*/renditions/preview", "/v1/items/*/renditions/thumbnail")
-"""The files the public pages, feeds and sitemap show (``pictures.link``: previews, and
-thumbnails on home pages and as a video's poster) live under ``/v1/``: the longer rule
+"""The files the public pages, feeds and sitemap show (``pictures.link``: previews, a
+video's ``previewPoster``, which the ``preview`` rule covers as robots rules are
+prefixes, and thumbnails on home pages) live under ``/v1/``: the longer rule
 wins (RFC 9309), so image crawlers may fetch them and nothing else of the API. What a
 link opens is the signature's business, not robots'."""
 
