@@ -250,3 +250,28 @@ def test_an_embargoed_pictures_headline_does_not_go_out_with_the_story_it_is_att
         assert pictures(doc) == [(held, "featuremedia")]
         assert "الوزير يستقيل" not in json.dumps(doc, ensure_ascii=False)
         assert "الوزير يستقيل" in client.get(console_path(story_id)).text  # editors see it
+
+
+def test_attaching_a_picture_keeps_a_withheld_story_withheld(desk, tmp_path):
+    """Attaching a picture made the story's next version usable whatever it was: a story
+    the desk held (withheld) went to every subscriber and the public site when its
+    picture was added, though no one had chosen to release it."""
+    uri = "urn:test:console:held-story"
+    doc = {
+        "uri": uri, "type": "text", "language": "ar", "pubStatus": "withheld",
+        "headlines": [{"role": "main", "value": "خبر محجوز حتى إشعار آخر"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "فقرة الخبر."}],
+    }
+    with desk.api() as api:
+        made = api.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"})
+        assert made.status_code == 201, made.text
+    with desk.login() as client:
+        done = upload(client, picture(tmp_path / "held.jpg", 90, 60), {"headline": "صورة"})
+        media = done.headers["location"].split("?")[0].removeprefix("/console/items/")
+        edit = console_path(uri) + "/edit"
+        attached = post_form(client, console_path(uri) + "/associations",
+                             {"op": "attach", "media": media}, page=edit)
+        assert attached.status_code == 303, attached.text
+    story = ninjs(desk, uri)
+    assert story["version"] == "2" and pictures(story) == [(media, "featuremedia")]
+    assert story["pubStatus"] == "withheld"

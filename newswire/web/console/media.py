@@ -66,6 +66,7 @@ from newswire.web.console.routes import (
     form_page,
     form_zone,
     item_href,
+    kept_status,
     page,
     prefill,
     ui_lang,
@@ -284,7 +285,7 @@ def build_media(
         urgency=values["urgency"],
         embargo_until=values["embargo"],
         ednote=squash(form.get("ednote", ""))[:MAX_REASON],
-        pubstatus="usable",
+        pubstatus=kept_status(latest),
         signal=signal,
         version=latest.version + 1,
         versioncreated=None,
@@ -390,7 +391,7 @@ async def associations(request: Request, item_id: str) -> Response:
         if changed.associations == story.associations:
             return again(w["err_unchanged"].format(version=story.version), 409)
         item = msgspec.structs.replace(
-            changed, version=story.version + 1, signal="update", pubstatus="usable",
+            changed, version=story.version + 1, signal="update", pubstatus=kept_status(story),
             versioncreated=None, replaces=None,
         )
         check_associations(store, [item])

@@ -85,6 +85,13 @@ LANGUAGES = ("ar", "en", "fr", "tr", "es", "ru", "fa", "de")
 CONTENT = ("headline", "lead", "dateline", "body")
 SIGNALS = ("update", "correction")
 STATUSES = ("usable", "withheld")
+
+
+def kept_status(latest: NewsItem) -> str:
+    """The status a new version made in the console keeps unless the editor chooses: the
+    latest version's, usable or withheld. A caption edited or a picture attached must not
+    release a withheld story or picture to every subscriber unseen."""
+    return latest.pubstatus if latest.pubstatus in STATUSES else "usable"
 """What the update form may set: a withdrawal is its own action."""
 _CODES = re.compile(r"[\s,،;]+")
 
@@ -477,7 +484,7 @@ def build(
     # The story keeps its status unless the editor changes it: sending usable always
     # released a withheld story with its next update, unseen. A form without the field
     # (opened before it existed) keeps the latest version's.
-    kept = latest.pubstatus if latest is not None and latest.pubstatus in STATUSES else "usable"
+    kept = kept_status(latest) if latest is not None else "usable"
     pubstatus = form.get("pubstatus", kept)
     if latest is not None and pubstatus not in STATUSES:
         errors["pubstatus"] = w["err_pubstatus"]
