@@ -47,12 +47,38 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "zh": ("更正", "撤稿", "："),
 }
 """Each desk language's words, as its agencies write them in a wire headline."""
+
+NOTICES: dict[str, str] = {
+    # The sentence a kill's body opens with, before the reason, as the desk writes it.
+    "en": "Withdrawn by the agency: do not publish.",
+    "ar": "سحبت الوكالة هذا الخبر: يرجى عدم نشره.",
+    "tr": "Bu haber ajans tarafından geri çekilmiştir: yayımlamayınız.",
+    "bs": "Agencija je povukla ovu vijest: ne objavljivati.",
+    "ru": "Сообщение отозвано агентством: не публиковать.",
+    "ku": "Ajansê ev nûçe vekişand: neweşînin.",
+    "fa": "این خبر از سوی خبرگزاری پس گرفته شد: منتشر نشود.",
+    "fr": "Dépêche retirée par l’agence\u00a0: ne pas publier.",
+    "es": "Noticia retirada por la agencia: no publicar.",
+    "sq": "Lajmi u tërhoq nga agjencia: mos e publikoni.",
+    "mk": "Веста е повлечена од агенцијата: не објавувајте.",
+    "id": "Berita ini ditarik oleh kantor berita: jangan disiarkan.",
+    "zh": "本稿已由本社撤销，请勿刊发。",
+}
+"""Each desk language's kill notice (a language not here has English's)."""
 _INDEX: dict[Mark, int] = {"correction": 0, "withdrawn": 1}
 
 
+def _primary(language: str) -> str:
+    return language.replace("_", "-").split("-")[0].lower()
+
+
 def _words(language: str) -> tuple[str, str, str]:
-    primary = language.replace("_", "-").split("-")[0].lower()
-    return WORDS.get(primary, WORDS["en"])
+    return WORDS.get(_primary(language), WORDS["en"])
+
+
+def notice(language: str) -> str:
+    """The kill notice's sentence in ``language`` (English for one not in ``NOTICES``)."""
+    return NOTICES.get(_primary(language), NOTICES["en"])
 
 
 def word(mark: Mark, language: str) -> str:

@@ -9,7 +9,8 @@ to every system that archives what it receives. ninjs, NewsML-G2 and NITF say
 (``newswire.formats.text``), also mark the headline ``WITHDRAWN:``, in the item's own
 language (Arabic ``مسحوب:``, Turkish ``GERİ ÇEKİLDİ:``: ``newswire.formats.marks``):
 shown as the item, it reads as one more update to publish; shown so, as what wire
-services send for a kill. Any language's word is read as a kill's when taken back in.
+services send for a kill. The notice itself is the item's language's too
+(``marks.NOTICES``). Any language's word is read as a kill's when taken back in.
 
 A withdrawal carries no signal (``signal``): IPTC's signals (``sig:update``,
 ``sig:correction``) say how a version's content changed, and a kill is said by its
@@ -29,7 +30,8 @@ from newswire.model import NewsItem, Signal
 WITHDRAWN = marks.word("withdrawn", "en")
 """What a withdrawn English item's headline begins with (wire services' own word for it);
 other languages' are in ``marks.WORDS``."""
-WITHDRAWN_NOTICE = "Withdrawn by the agency: do not publish."
+WITHDRAWN_NOTICE = marks.notice("en")
+"""The English kill notice; other languages' are in ``marks.NOTICES``."""
 
 
 def signal(item: NewsItem) -> Signal | None:
@@ -45,8 +47,10 @@ def headline(item: NewsItem) -> str:
 
 
 def notice(item: NewsItem) -> str:
-    """The notice and the reason (the withdrawal's editorial note)."""
-    return f"{WITHDRAWN_NOTICE} {item.ednote}".strip()
+    """The notice in the item's language and the reason (the withdrawal's editorial note):
+    an English sentence in an Arabic or Turkish kill under a title in its own language
+    left a desk with no English to guess what it was told."""
+    return f"{marks.notice(item.language)} {item.ednote}".strip()
 
 
 def is_withdrawn_headline(text: str) -> bool:

@@ -419,7 +419,7 @@ def test_a_withdrawn_item_in_text_is_a_notice_not_the_story(client, db):
     path = f"/v1/items/{quote(uri, safe='')}"
     killed = client.post(f"{path}/withdraw", json={"reason": "خطأ في الأرقام"})
     assert killed.status_code == 201, killed.text
-    notice = f"مسحوب: {HEADLINE}\n\nWithdrawn by the agency: do not publish. خطأ في الأرقام\n"
+    notice = f"مسحوب: {HEADLINE}\n\nسحبت الوكالة هذا الخبر: يرجى عدم نشره. خطأ في الأرقام\n"
     answer = client.get(path, params={"format": "text"})
     assert answer.status_code == 200 and answer.text == notice
     shown = newswire("show", uri, "--format", "text", db=db)

@@ -19,7 +19,6 @@ from newswire.formats import feeds, marks, text
 from newswire.formats.base import FeedMeta
 from newswire.formats.feeds import ATOM, JSONFEED, RSS
 from newswire.formats.html import make_body
-from newswire.formats.withdrawn import WITHDRAWN_NOTICE
 from newswire.formats.xmlsafe import parse_xml
 from newswire.model import Concept, NewsItem
 from newswire.text.direction import direction
@@ -132,7 +131,7 @@ def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     if codec is JSONFEED:
         withdrawn = json.loads(data)["items"][1]
         assert withdrawn["title"] == f"مسحوب: {item.headline}"
-        notice = f"<p>{WITHDRAWN_NOTICE} خطأ في الأرقام</p>"
+        notice = f"<p>{marks.NOTICES['ar']} خطأ في الأرقام</p>"
         assert withdrawn["content_html"] == f'<div dir="rtl" lang="ar">{notice}</div>'
         assert withdrawn["_newswire"]["pubstatus"] == "canceled"
         return
@@ -144,7 +143,7 @@ def test_a_withdrawn_item_is_an_entry_saying_so_without_its_text(codec):
     other, back = codec.parse(data)
     assert back.id == item.id and back.pubstatus == "canceled" and back.signal is None
     assert back.headline == item.headline and "canceled" not in back.keywords
-    assert back.body == [f"{WITHDRAWN_NOTICE} خطأ في الأرقام"]
+    assert back.body == [f"{marks.NOTICES['ar']} خطأ في الأرقام"]
     assert other.body == arabic_item().body and other.pubstatus == "usable"  # as they were
 
 

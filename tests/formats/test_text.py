@@ -548,7 +548,7 @@ def test_a_withdrawn_item_is_a_notice_and_is_not_read_back_as_live():
     live = parse_one(SEED.read_bytes())
     killed = msgspec.structs.replace(live, pubstatus="canceled", ednote="خطأ في الأرقام")
     assert CODEC.render(killed).decode() == (
-        f"مسحوب: {live.headline}\n\n{WITHDRAWN_NOTICE} خطأ في الأرقام\n"
+        f"مسحوب: {live.headline}\n\nسحبت الوكالة هذا الخبر: يرجى عدم نشره. خطأ في الأرقام\n"
     )
     with pytest.raises(ParseError, match="withdrawal notice") as refused:
         CODEC.parse(CODEC.render(killed))
@@ -557,12 +557,14 @@ def test_a_withdrawn_item_is_a_notice_and_is_not_read_back_as_live():
 
 @pytest.mark.parametrize("language", [*marks.WORDS, "de"])
 def test_a_kill_notice_in_any_desk_language_is_refused_when_sent_back(language):
-    """The notice is marked in the item's own language (``GERİ ÇEKİLDİ:``, ``撤稿：``), and
-    English's ``WITHDRAWN:`` stays one: each sent back in is a notice, never a live item
-    (a language with no words of its own is marked in English)."""
+    """The notice is marked and said in the item's own language (``GERİ ÇEKİLDİ:``,
+    ``撤稿：``), and English's stays one: each sent back in is a notice, never a live item
+    (a language with no words of its own is marked and said in English)."""
     killed = NewsItem(id="urn:x:k", language=language, headline="Ankara", pubstatus="canceled")
     notice = CODEC.render(killed).decode()
-    assert notice.startswith(squash(marks.marked("withdrawn", language, "Ankara")))
+    sentence = marks.NOTICES.get(language, WITHDRAWN_NOTICE)
+    assert notice == f"{squash(marks.marked('withdrawn', language, 'Ankara'))}\n\n{squash(sentence)}\n"
+    assert (sentence == WITHDRAWN_NOTICE) == (language in ("en", "de"))
     for sent in (notice, f"WITHDRAWN: Ankara\n\n{WITHDRAWN_NOTICE}\n"):
         with pytest.raises(ParseError, match="withdrawal notice"):
             CODEC.parse(sent.encode())
