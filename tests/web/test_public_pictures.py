@@ -36,19 +36,23 @@ STORY = "urn:test:pics:story"
 STORY_HELD = "urn:test:pics:story-held"
 STORY_GONE = "urn:test:pics:story-gone"
 BARE = "urn:test:pics:bare"
+CLIP_GONE = "urn:test:pics:clip-gone"
+STORY_CLIP = "urn:test:pics:story-clip"
+STORY_CLIP_GONE = "urn:test:pics:story-clip-gone"
 
 
 def page(uri: str, lang: str = "ar") -> str:
     return f"/{lang}/news/{quote(uri, safe=':@')}"
 
 
-def story(uri: str, headline: str, *pictures: str) -> dict:
+def story(uri: str, headline: str, *pictures: str, kind: str = "picture") -> dict:
     return {
         "uri": uri, "type": "text", "language": "ar",
         "headlines": [{"role": "main", "value": headline}],
         "bodies": [{"role": "main", "contentType": "text/plain",
                     "value": "وصل الوفد إلى أنقرة صباح اليوم.\n\nوعقد اجتماعا مطولا."}],
-        "associations": [{"name": f"photo{n}", "uri": p, "type": "picture"}
+        "associations": [{"name": f"photo{n}", "uri": p,
+                          "type": kind if p.startswith(CLIP) else "picture"}
                          for n, p in enumerate(pictures)],
     }
 
@@ -79,7 +83,14 @@ def site(module_store_url, tmp_path_factory):
         posted = desk.post("/v1/items", content=clip, params={"id": CLIP, "lang": "ar",
                            "caption": "لقطة من الاجتماع"}, headers={"Content-Type": "video/mp4"})
         assert posted.status_code == 201, posted.text
-        for doc in (story(STORY, "وفد يصل إلى أنقرة", HELD, DESK),
+        posted = desk.post("/v1/items", content=clip, params={"id": CLIP_GONE, "lang": "ar"},
+                           headers={"Content-Type": "video/mp4"})
+        assert posted.status_code == 201, posted.text
+        gone = desk.post(f"/v1/items/{CLIP_GONE}/withdraw", json={"reason": "the wrong clip"})
+        assert gone.status_code == 201, gone.text
+        for doc in (story(STORY_CLIP, "وفد يصل إلى أنقرة", HELD, CLIP_GONE, CLIP, DESK, kind="video"),
+                    story(STORY_CLIP_GONE, "خبر بمقطع مسحوب", CLIP_GONE, kind="video"),
+                    story(STORY, "وفد يصل إلى أنقرة", HELD, DESK),
                     story(STORY_HELD, "خبر بصورة محظورة", HELD),
                     story(STORY_GONE, "خبر بصورة مسحوبة", GONE)):
             made = desk.post("/v1/items", json=doc, headers=NINJS)
@@ -186,6 +197,38 @@ def test_a_video_item_plays_its_preview_with_a_poster_of_the_players_size(site):
     got = site.get(player.get("src"), headers={"Range": "bytes=0-99"})
     assert got.status_code == 206 and got.headers["content-type"] == "video/mp4"
     assert "media-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_a_story_plays_its_first_public_video_as_the_videos_page_does(site):
+    """A story illustrated by a video showed nothing, as only pictures counted; it plays
+    the first public one of its associations (not the embargoed picture nor the withdrawn
+    clip before it, nor the picture after) with the same signed links, caption and label
+    as the video's own page."""
+    answer = site.get(page(STORY_CLIP))
+    doc = tree(answer)
+    [figure] = doc.xpath("//article//figure")
+    assert not figure.xpath(".//img")
+    [player] = figure.xpath(".//video")
+    [own] = tree(site.get(page(CLIP))).xpath("//article//figure//video")
+    for name in ("src", "poster", "width", "height", "aria-label"):
+        assert player.get(name) == own.get(name), name
+    assert player.get("src").startswith(f"/v1/items/{CLIP}/versions/1/renditions/preview?")
+    assert "/renditions/previewPoster?" in player.get("poster") and "by=public" in player.get("src")
+    assert player.get("aria-label") == "لقطة من الاجتماع"
+    assert "لقطة من الاجتماع" in figure.xpath("string(.//figcaption)")
+    for hidden in (HELD, CLIP_GONE, DESK, "renditions/original", "renditions/poster?"):
+        assert hidden not in answer.text
+    ld = json_ld(doc)
+    assert ld["@type"] == "NewsArticle" and "image" not in ld
+    assert ld["video"]["@type"] == "VideoObject"
+    assert urlsplit(ld["video"]["contentUrl"]).path == urlsplit(player.get("src")).path
+    [og] = doc.xpath("//meta[@property='og:image']/@content")
+    assert urlsplit(og).path == urlsplit(player.get("poster")).path
+    got = site.get(player.get("src"), headers={"Range": "bytes=0-99"})
+    assert got.status_code == 206 and got.headers["content-type"] == "video/mp4"
+    # A story whose only video is withdrawn shows nothing of it.
+    answer = site.get(page(STORY_CLIP_GONE))
+    assert not tree(answer).xpath("//figure") and CLIP_GONE not in answer.text
 
 
 def test_the_home_page_lists_pictures_with_a_thumbnail(site):

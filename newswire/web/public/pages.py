@@ -204,7 +204,9 @@ def item_page(
     figure = pictures.figure(key, day, short if shown is item else shown) if shown else None
     if figure is not None and shown is not None:
         ld = _media_ld(ld, base, shown, figure) if shown is item else ld
-        if shown is not item:
+        if shown is not item and figure["video"]:
+            ld["video"] = _video_ld(base, shown, figure)
+        elif shown is not item:
             ld["image"] = _image_ld(base, figure)
     context = _common(site, base, page, path)
     context.update(
@@ -220,7 +222,8 @@ def item_page(
         modified_iso=iso(when),
         jsonld=json_ld(ld),
         figure=figure,
-        image=absolute(base, figure["poster"] or figure["src"]) if figure else "",
+        # A video's still, never the clip itself: a page preview shows an image.
+        image=_still(base, figure),
         own_media=shown is item,
     )
     return _render("item", context)
@@ -255,6 +258,28 @@ def _image_ld(base: str, figure: dict[str, Any]) -> dict[str, Any]:
         ld.update(width=figure["width"], height=figure["height"])
     if figure["caption"]:
         ld["caption"] = figure["caption"]
+    if figure["credit"]:
+        ld["creditText"] = figure["credit"]
+    return ld
+
+
+def _still(base: str, figure: dict[str, Any] | None) -> str:
+    if figure is None or (figure["video"] and not figure["poster"]):
+        return ""
+    return absolute(base, figure["poster"] or figure["src"])
+
+
+def _video_ld(base: str, item: NewsItem, figure: dict[str, Any]) -> dict[str, Any]:
+    """A story's video as schema.org's ``VideoObject``: what the page plays of it."""
+    ld: dict[str, Any] = {"@type": "VideoObject", "contentUrl": absolute(base, figure["src"])}
+    if name := item.headline or item.description:
+        ld.update(name=name, description=item.description or item.headline)
+    if figure["poster"]:
+        ld["thumbnailUrl"] = absolute(base, figure["poster"])
+    if item.firstcreated:
+        ld["uploadDate"] = iso(item.firstcreated)
+    if figure["duration"]:
+        ld["duration"] = f"PT{figure['duration']:.0f}S"
     if figure["credit"]:
         ld["creditText"] = figure["credit"]
     return ld

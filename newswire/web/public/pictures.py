@@ -1,8 +1,9 @@
 """The public site's pictures: a story's first picture, a picture or video item's preview,
 the thumbnails of the home pages, each through a link signed for the public.
 
-**Which picture.** A story shows the first of its associated pictures (``associations`` of
-type picture or graphic, in order) that the public site itself would show: its latest
+**Which picture.** A story shows the first of its associated pictures or videos
+(``associations`` of type picture, graphic or video, in order) that the public site
+itself would show, a video played as its own page plays it: its latest
 public version (``public_version``: published, not under embargo, not withdrawn) is
 usable and has a ``preview`` newswire keeps. Never the original: a teaser has only the
 ``thumbnail``, ``preview`` and ``previewPoster`` (``TEASER_RENDITIONS``), and a link
@@ -42,7 +43,9 @@ WINDOW = 24 * 3600
 LIFETIME = 2 * WINDOW
 """A link expires two days after its day began: at least a day after it was last put in
 a page (a page is kept a minute, served stale five more at most)."""
-PICTURE_TYPES = ("picture", "graphic")
+STORY_MEDIA = ("picture", "graphic", "video")
+"""What a story's page may show of its associations: a story illustrated by a video alone
+showed nothing when only pictures counted, though the video's own page plays it."""
 SCAN = 8
 """Associations looked at, at most, for a story's picture."""
 
@@ -79,12 +82,12 @@ def link(key: bytes, item: NewsItem, name: str, day: int) -> str:
 
 
 def first_picture(store: Store, item: NewsItem, now: datetime) -> tuple[Stored | None, float]:
-    """The public version of ``item``'s first associated picture the public site shows
-    (None: none), and when that may change (an association's embargo lifts; ``inf``)."""
+    """The public version of ``item``'s first associated picture or video the public site
+    shows (None: none), and when that may change (an association's embargo lifts; ``inf``)."""
     until = float("inf")
     if item.type != "text":
         return None, until
-    for association in [a for a in item.associations if a.type in PICTURE_TYPES][:SCAN]:
+    for association in [a for a in item.associations if a.type in STORY_MEDIA][:SCAN]:
         if association.id == item.id:
             continue
         try:
@@ -98,7 +101,7 @@ def first_picture(store: Store, item: NewsItem, now: datetime) -> tuple[Stored |
         found = public_version(history, now)
         if found is None or found.item.pubstatus != "usable":
             continue
-        if found.item.type in PICTURE_TYPES and rendition(found.item, "preview") is not None:
+        if found.item.type in STORY_MEDIA and rendition(found.item, "preview") is not None:
             return found, until
     return None, until
 
