@@ -162,9 +162,12 @@ def failures(output: str) -> str:
 
 
 # Without a key every operation is refused before any store is read: one store is enough.
+# On PostgreSQL an admin key alone: it may call every operation a read or publish key may
+# (``IMPLIES``), so its run reaches each query PostgreSQL answers differently from SQLite
+# (a NUL in a filter was found so); the other scopes' refusals are the same on both.
 @pytest.mark.parametrize(
     "scope",
-    [pytest.param(s, marks=pytest.mark.any_store) if s == "anonymous" else s for s in SCOPES],
+    [pytest.param(s, marks=pytest.mark.any_store) if s != "admin" else s for s in SCOPES],
 )
 def test_schemathesis_finds_no_failure(wire, scope, tmp_path):
     server, keys = wire
