@@ -56,6 +56,7 @@ from newswire.enrich.base import (
     Warms,
 )
 from newswire.errors import BadInput, Conflict, NotFound
+from newswire.formats.html import html_from_paragraphs
 from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
 from newswire.store.base import Prepared, Receipt, Store
 from newswire.text.normalize import normalize
@@ -152,6 +153,11 @@ class Enricher:
                 # A plain-text item's bare ``ANKARA`` line, which its codec took for the
                 # lead: it is the dateline now, not a summary as well.
                 changes["lead"] = ""
+            elif body := _without_dateline(item, found.dateline.text):
+                # The same line under a summary, which its codec kept as the body's first
+                # paragraph: shown twice in every format otherwise, and once more each
+                # time the item came back as agency text (a new version every time).
+                changes["body"], changes["body_html"] = body
         entities = _annotate(item.entities, found.entities, rejected, MAX_ENTITIES)
         if entities != item.entities:
             changes["entities"] = entities
@@ -190,6 +196,21 @@ class Enricher:
             entities = [step.identify(e, countries) for e in entities]
         entities = _unique(entities)
         return msgspec.structs.replace(item, entities=entities) if entities != item.entities else item
+
+
+def _without_dateline(item: NewsItem, dateline: str) -> tuple[list[str], str] | None:
+    """``item``'s body (paragraphs and HTML) without its first paragraph when that
+    paragraph is the whole of the dateline ``dateline`` found; ``None`` when it is not, or
+    when nothing else would be left, or when the HTML does not open with that paragraph as
+    newswire writes it (rich HTML is left as its source wrote it)."""
+    first, *rest = item.body
+    if first.strip() != dateline or not any(p.strip() for p in rest):
+        return None
+    opening = html_from_paragraphs([first])
+    html = item.body_html.lstrip()
+    if not html.startswith(opening):
+        return None
+    return rest, html[len(opening):].lstrip("\n")
 
 
 def _not_run(item: NewsItem, names: tuple[str, ...], found: Findings) -> Findings:

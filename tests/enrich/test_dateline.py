@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from newswire import formats
@@ -182,6 +183,36 @@ def test_a_plain_text_items_bare_place_line_is_its_dateline(step: DatelineStep, 
     written = text.render(enriched)
     assert f"\n{place}\n".encode() in written
     assert Enricher([step]).enrich(text.parse(written)[0]) == enriched
+
+
+def test_a_bare_place_line_under_a_summary_leaves_the_body(step: DatelineStep) -> None:
+    """Headline, summary, blank line, ``ANKARA``, the text: the text codec keeps the place
+    line as the body's first paragraph (it cannot tell a place from a short paragraph);
+    once it is the dateline it is not the body's too, or every format showed ``ANKARA``
+    twice, and the item written as agency text and taken in again was a new version with
+    one ``ANKARA`` more each time."""
+    data = (
+        b"Turkish intelligence chief meets Hamas delegation\n"
+        b"Ibrahim Kalin met a Hamas delegation to discuss aid to Gaza.\n\nANKARA\n"
+        b"Turkish intelligence chief Ibrahim Kalin met a delegation from Hamas on Saturday.\n"
+    )
+    item = formats.detect(data).parse(data)[0]
+    assert item.body[0] == "ANKARA"  # the codec's part: the step's is below
+    enricher = Enricher([step])
+    enriched = enricher.enrich(item)
+    assert enriched.dateline is not None and enriched.dateline.place == "ANKARA"
+    assert enriched.lead.startswith("Ibrahim Kalin met")
+    assert enriched.body == ["Turkish intelligence chief Ibrahim Kalin met a delegation from "
+                             "Hamas on Saturday."]
+    assert "ANKARA" not in enriched.body_html
+    assert enricher.enrich(enriched) == enriched
+    text = formats.get("text")
+    written = text.render(enriched)
+    assert written.count(b"ANKARA") == 1
+    assert enricher.enrich(text.parse(written)[0]) == enriched
+    # A body that only is the place line keeps it: an item is not left without text.
+    alone = msgspec.structs.replace(item, body=["ANKARA", ""], body_html="")
+    assert enricher.enrich(alone).body == alone.body
 
 
 @pytest.mark.parametrize(
