@@ -206,3 +206,23 @@ def test_lists_fit_an_80_column_terminal_and_stay_whole_when_piped(tmp_path):
 
 URL = "https://cms.al-ahram.example/hooks/newswire"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")
+
+
+def test_product_list_shows_every_filter_of_a_product(db):
+    """A product filtering on places, people and organisations, sources, genres or types
+    was listed with none of them, as if it took every item."""
+    ok("product", "add", "gaza-desk", "--access", "full", "--place", "Gaza",
+       "--entity", "حماس", "--entity", "Ibrahim Kalin", "--source", "AA", "--genre", "genre:Current", "--type", "text",
+       db=db)
+    ok("product", "add", "everything", "--access", "teaser", db=db)
+    rows = {line.split("\t")[0]: line.split("\t") for line in ok("product", "list", db=db).splitlines()}
+    assert rows["everything"][6:] == [""]  # one column more, after those there were
+    filters = dict(pair.split("=", 1) for pair in rows["gaza-desk"][6].split("; "))
+    assert set(filters["places"].split(",")) == {"Gaza", "https://sws.geonames.org/281133/"}
+    assert set(filters["entities"].split(",")) == {
+        "حماس", "nwv:hamas", "Ibrahim Kalin", "nwv:ibrahim-kalin"
+    }
+    assert (filters["genres"], filters["sources"], filters["types"]) == ("genre:Current", "AA", "text")
+    shown = newswire_on_terminal("product", "list", db=db)
+    assert "…" not in shown and all(len(line) <= 80 for line in shown.splitlines()), shown
+    assert "Gaza" in shown and "nwv:hamas" in shown.replace("\n", "").replace(" ", ""), shown

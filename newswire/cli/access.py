@@ -164,11 +164,14 @@ def product_change(
 
 @product_app.command("list")
 def product_list(db: DbOption = DB_DEFAULT) -> None:
-    """Every product."""
+    """Every product, with every filter it has (a product with none takes every item)."""
 
     def run(store: Store) -> None:
+        # The filters beyond the first columns' as one last column (``places=Gaza,…;
+        # entities=…``): a script reading the piped columns by position reads what it
+        # read before, and the table still fits a terminal.
         print_rows(
-            ("name", "access", "languages", "subjects", "urgency", "early embargo"),
+            ("name", "access", "languages", "subjects", "urgency", "early embargo", "filters"),
             [
                 (
                     p.name,
@@ -177,12 +180,29 @@ def product_list(db: DbOption = DB_DEFAULT) -> None:
                     ",".join(p.subjects),
                     f"{p.urgency_min}-{p.urgency_max}",
                     "yes" if p.early_embargo else "no",
+                    _filters(p),
                 )
                 for p in store.products.list()
             ],
+            fold=(6,),
         )
 
     with_store(db, run, create=False)
+
+
+def _filters(product: Product) -> str:
+    """The filters of ``product`` that ``product list`` has no column of, as
+    ``places=Gaza,https://sws.geonames.org/281133/; entities=حماس,nwv:hamas``: each as
+    stored, a name with the id it was found to name beside it (``product show`` gives
+    them as JSON)."""
+    filters = {
+        "genres": product.genres,
+        "places": product.places,
+        "entities": product.entities,
+        "sources": product.sources,
+        "types": product.types,
+    }
+    return "; ".join(f"{name}={','.join(values)}" for name, values in filters.items() if values)
 
 
 @product_app.command("show")
