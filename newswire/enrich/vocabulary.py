@@ -146,7 +146,7 @@ def check_term(term: Term) -> Term:
         term.country or term.latitude is not None or term.longitude is not None
     ):
         raise BadInput("only a place has a country and coordinates", field="country")
-    if term.country and not re.fullmatch(r"[A-Z]{2}", term.country):
+    if term.country and term.country not in _countries():
         raise BadInput(
             f"country is an ISO 3166 code (PS, TR), not {term.country!r}", field="country"
         )
@@ -157,6 +157,16 @@ def check_term(term: Term) -> Term:
     if term.longitude is not None and not -180 <= term.longitude <= 180:
         raise BadInput("longitude is -180 to 180", field="longitude")
     return msgspec.structs.replace(term, kind=kind, name=name, names=names, short=short)
+
+
+@cache
+def _countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes a place's country may be, and Kosovo's ``XK`` (not
+    ISO's, but GeoNames' and the gazetteer's): a shape alone let ``ZZ`` or ``QQ`` through,
+    which NewsML-G2's ``broader`` and NITF's ``iso-cc`` then gave subscribers as a country."""
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}
 
 
 def _unique(names: Iterable[str]) -> list[str]:

@@ -139,6 +139,8 @@ def test_a_reader_checks_the_store_at_most_once_an_interval(store_url):
         (Term(id="nwv:x", kind="person", name="x", names={"ar": [""]}), "names"),
         (Term(id="Hamas", kind="organisation", name="x"), "id"),
         (Term(id="nwv:x", kind="person", name="x", country="TR"), "country"),
+        (Term(id="nwv:x", kind="place", name="x", country="ZZ"), "country"),  # no country
+        (Term(id="nwv:x", kind="place", name="x", country="tr"), "country"),
         (Term(id="nwv:x", kind="place", name="x", latitude=91.0, longitude=0.0), "latitude"),
     ],
 )
@@ -146,6 +148,11 @@ def test_a_bad_entry_is_refused_naming_its_field(term, field):
     with pytest.raises(BadInput) as raised:
         check_term(term)
     assert raised.value.field == field
+
+
+def test_a_place_has_a_country_iso_3166_or_geonames_names() -> None:
+    for country in ("PS", "TR", "XK"):  # Kosovo: GeoNames' code, not ISO's
+        assert check_term(Term(id="nwv:x", kind="place", name="x", country=country)).country == country
 
 
 def test_an_entry_added_under_a_name_taken_is_refused_unless_given_an_id(store):
