@@ -26,6 +26,13 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "sqlite:///./newswire.db", "Database URL of the store."),
+    Setting(
+        "sqlite_busy_timeout",
+        "10",
+        "Seconds a write to a SQLite database waits for another process's write (a bulk"
+        " ingest, a backup's lock) before it gives up: the API answers 503 with"
+        " Retry-After, a command says the database is busy.",
+    ),
     Setting("host", "127.0.0.1", "Address `newswire serve` listens on."),
     Setting("port", "8000", "Port `newswire serve` listens on."),
     Setting(

@@ -235,6 +235,8 @@ def test_settings_and_options_out_of_range(db):
     assert result.returncode == 2 and b"1 or more" in result.stderr
     result = newswire("serve", "--port", "70000", db=db)
     assert result.returncode == 2 and b"Traceback" not in result.stderr
+    result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_SQLITE_BUSY_TIMEOUT": "0"})
+    assert result.returncode == 2 and b"NEWSWIRE_SQLITE_BUSY_TIMEOUT='0'" in result.stderr
     for workers, reason in (("0", b"1 or more"), ("many", b"whole number")):
         result = newswire("serve", "--workers", workers, db=db)
         assert result.returncode == 2 and reason in result.stderr, result.stderr
@@ -781,6 +783,7 @@ def test_demo_loads_the_data_and_prints_keys_that_work(store_url):
     assert again.returncode == 0 and b"301 already there" in again.stderr
 
 
+@pytest.mark.any_store
 def test_the_demo_shows_its_seed_item_first_on_the_public_home_page(store_url):
     """The seed (dated now) is the newest item: stored after the 2017-2018 corpus, as on a
     real wire, the public home page and the portal's wire (the latest of the log) show it;

@@ -230,7 +230,9 @@ def test_usage_counts_that_cannot_be_written_are_said_once_then_written(tmp_path
     )
     key = make_key(db, "--subscriber", "reader")
     log = tmp_path / "server.log"
-    server = Server(db, log=log)
+    # A write waits a second for the lock, not the default ten: each failed round is the
+    # same failure, sooner.
+    server = Server(db, log=log, env={"NEWSWIRE_SQLITE_BUSY_TIMEOUT": "1"})
     try:
         with server.client(key) as reader, \
                 contextlib.closing(sqlite3.connect(path, isolation_level=None)) as other:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newswire.errors import BadInput, Unavailable
+from newswire.settings import int_setting
 from newswire.store.base import Args, Row
 from newswire.store.migrations import SQLITE_MIGRATIONS, migrate
 
@@ -63,6 +64,7 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
         if not create and not file.exists():
             raise BadInput(f"no database at {file} (ingest or import creates one)", field="db")
         made = not file.exists()
+    busy_ms = int_setting("sqlite_busy_timeout") * 1000  # a bad value: said before anything
     # One connection shared by the threads of a process, serialised by a lock: SQLite
     # allows one writer at a time anyway, and WAL lets other processes read meanwhile.
     db = None
@@ -72,7 +74,7 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA busy_timeout=10000")
+        db.execute(f"PRAGMA busy_timeout={busy_ms}")
         # Fewer, larger checkpoints and a 64 MB page cache: bulk ingest writes each
         # index page once per checkpoint instead of once per 4 MB of WAL.
         db.execute("PRAGMA wal_autocheckpoint=10000")
