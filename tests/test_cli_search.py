@@ -71,6 +71,7 @@ def search_json(wire: dict, q: str, *args: str) -> dict:
     return json.loads(run("search", q, "--json", *args, db=wire["db"]).stdout)
 
 
+@pytest.mark.any_store
 def test_search_prints_the_matching_headlines(wire):
     items = wire["items"]
     result = run("search", "المساعدات", db=wire["db"])
@@ -147,6 +148,7 @@ def test_a_bad_date_is_a_usage_error(wire):
     assert result.stderr.startswith("newswire:") and "--from" in result.stderr
 
 
+@pytest.mark.any_store
 def test_the_type_filter(wire):
     assert search_json(wire, "غزة", "--type", "text")["total"] == search_json(wire, "غزة")["total"] > 0
     assert search_json(wire, "غزة", "--type", "picture")["total"] == 0
@@ -154,6 +156,7 @@ def test_the_type_filter(wire):
     assert result.stderr.startswith("newswire:") and "type" in result.stderr
 
 
+@pytest.mark.any_store
 def test_filters_without_words_list_the_newest_and_entities_filter(wire):
     listed = json.loads(run("search", "--lang", "ar", "--json", db=wire["db"]).stdout)
     assert listed["sort"] == "newest" and listed["total"] >= 4  # and what other tests add

@@ -20,6 +20,9 @@ from newswire.store import open_store
 from tests.conftest import SEED
 from tests.helpers import Server, make_key, metric, newswire, retry_until
 
+# What is checked here does not depend on the store: SQLite alone (tests/conftest.py).
+pytestmark = pytest.mark.any_store
+
 VOLATILE = frozenset({"date", "x-request-id", "set-cookie"})
 """Headers that differ from one answer to the next (a login form's token is new each
 time, in its cookie and its field alike)."""

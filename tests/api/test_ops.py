@@ -52,6 +52,7 @@ def served(make_module_store_url, tmp_path_factory):
     server.close()
 
 
+@pytest.mark.any_store
 def test_a_sane_request_id_is_answered_and_every_access_line_carries_it(served):
     server, key, log = served
     asked = {}
@@ -134,6 +135,7 @@ def busless(make_module_store_url, tmp_path_factory):
     server.close()
 
 
+@pytest.mark.any_store
 def test_a_line_logged_while_handling_a_request_carries_its_id(busless):
     """Publishing stores the item and fails to wake the other nodes: the warning the
     request logs (in the application, not the access log) carries the request's id."""

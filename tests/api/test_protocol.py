@@ -26,6 +26,9 @@ from tests.api.test_media_api import jpeg
 from tests.delivery.wire import ARABIC, NINJS, ninjs_doc
 from tests.helpers import Server, make_key, metric, newswire, retry_until
 
+# What is checked here does not depend on the store: SQLite alone (tests/conftest.py).
+pytestmark = pytest.mark.any_store
+
 TEXT = "urn:test:protocol:text"
 PICTURE = "urn:test:protocol:picture"
 COUNTER = "newswire_http_answered_at_parse_total"

@@ -265,6 +265,7 @@ def test_refused_keys_get_the_same_problem(nodes, who):
     assert not fast.routed[-1]
 
 
+@pytest.mark.any_store
 def test_query_parameters_go_to_the_documented_route(nodes):
     fast, routed, keys = nodes
     headers = {"Authorization": f"Bearer {keys['publish']}", "Content-Type": NINJS}

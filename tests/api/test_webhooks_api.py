@@ -80,6 +80,7 @@ def problem(response: httpx.Response, status: int, field: str | None = None) -> 
     return body
 
 
+@pytest.mark.any_store
 @pytest.mark.parametrize(
     "body,field",
     [

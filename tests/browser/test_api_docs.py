@@ -11,6 +11,9 @@ import pytest
 
 from tests.helpers import Server, make_key
 
+# What is checked here does not depend on the store: SQLite alone (tests/conftest.py).
+pytestmark = pytest.mark.any_store
+
 
 @pytest.fixture(scope="module")
 def docs_server(module_store_url):

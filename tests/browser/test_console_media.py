@@ -12,7 +12,7 @@ from tests.browser.test_faces import log_in, world  # noqa: F401  (a fixture)
 from tests.media.conftest import media_tools  # noqa: F401  (a fixture)
 from tests.media.ingest import ARABIC, desk_photo
 
-pytestmark = pytest.mark.usefixtures("media_tools")
+pytestmark = [pytest.mark.any_store, pytest.mark.usefixtures("media_tools")]
 
 
 def test_an_editor_uploads_a_photo_and_sees_it_on_its_page(world, page, tmp_path):  # noqa: F811

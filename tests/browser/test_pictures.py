@@ -14,6 +14,9 @@ from tests.helpers import Server, make_key
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import PARAGRAPH
 
+# What is checked here does not depend on the store: SQLite alone (tests/conftest.py).
+pytestmark = pytest.mark.any_store
+
 PHOTO = "urn:test:browser:photo"
 STORY = "urn:test:browser:story"
 

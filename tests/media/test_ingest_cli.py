@@ -57,6 +57,7 @@ def test_a_folder_of_pictures_video_and_text_is_one_item_each(store_url, tmp_pat
     assert items_of(store_url)[photo.id].version == 1
 
 
+@pytest.mark.any_store
 def test_the_editors_options_win(store_url, tmp_path):
     photo = desk_photo(tmp_path / "ankara.jpg")
     done = newswire(
@@ -95,6 +96,7 @@ def test_bad_files_are_reported_by_name_and_nothing_of_them_is_stored(store_url,
     assert blob_keys(store_url) == {r.blob for r in next(iter(items.values())).renditions}
 
 
+@pytest.mark.any_store
 def test_options_that_cannot_apply_are_usage_errors(store_url, tmp_path):
     one, two = picture(tmp_path / "1.jpg", 64, 48), picture(tmp_path / "2.jpg", 64, 48)
     both = newswire("ingest", str(one), str(two), "--id", "urn:x:1", db=store_url)
@@ -142,6 +144,7 @@ def test_the_time_and_memory_a_file_may_take_are_settings(store_url, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
 
 
+@pytest.mark.any_store
 def test_pictures_and_sound_of_other_formats_are_refused_as_such_not_as_text(store_url, tmp_path):
     """A desk folder holds GIFs, phone AVIFs, voice memos: each refused saying it is a
     format newswire does not take (by its extension, or its bytes without one), never
