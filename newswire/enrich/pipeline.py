@@ -203,6 +203,8 @@ def _without_dateline(item: NewsItem, dateline: str) -> tuple[list[str], str] | 
     paragraph is the whole of the dateline ``dateline`` found; ``None`` when it is not, or
     when nothing else would be left, or when the HTML does not open with that paragraph as
     newswire writes it (rich HTML is left as its source wrote it)."""
+    if not item.body:
+        return None
     first, *rest = item.body
     if first.strip() != dateline or not any(p.strip() for p in rest):
         return None

@@ -213,6 +213,10 @@ def test_a_bare_place_line_under_a_summary_leaves_the_body(step: DatelineStep) -
     # A body that only is the place line keeps it: an item is not left without text.
     alone = msgspec.structs.replace(item, body=["ANKARA", ""], body_html="")
     assert enricher.enrich(alone).body == alone.body
+    # Nor is an item without a body (a picture's caption, a flash of a headline and a
+    # summary): its dateline is read in the summary, and nothing is taken away.
+    bare = msgspec.structs.replace(item, body=[], body_html="", lead="ANKARA (AA) - Kalin met")
+    assert enricher.enrich(bare).body == []
 
 
 @pytest.mark.parametrize(
