@@ -44,7 +44,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
                 "@Description", "@Comment"),
     "byline": ("MWG:Creator", "@Artist", "@Author"),
     "credit": ("XMP-photoshop:Credit", "IPTC:Credit"),
-    "copyright_notice": ("MWG:Copyright", "@Copyright"),
+    # XMP's rights after MWG's: MWG reads only its ``x-default`` (``LANG_ALT``).
+    "copyright_notice": ("MWG:Copyright", "XMP-dc:Rights", "@Copyright"),
     "city": ("MWG:City",),
     "country": ("MWG:Country",),
     "keywords": ("MWG:Keywords", "@Keywords"),
@@ -60,6 +61,13 @@ SUBJECT_CODES = ("XMP-iptcCore:SubjectCode", "IPTC:SubjectReference")
 """Where a picture carries IPTC Subject Codes: the IPTC Core's ``SubjectCode`` (eight
 digits each) and IPTC-IIM's Subject Reference (2:12, ``IPTC:15054000:Sport:Soccer:``,
 the code after the provider's ``IPR``). Both are read, XMP's first, each code once."""
+
+LANG_ALT = ("XMP-dc:Title", "XMP-dc:Description", "XMP-dc:Rights")
+"""XMP's language alternatives among the tags read: each value in one or more languages,
+one of which should be ``x-default`` (all exiftool gives for the bare tag name, and all
+MWG reads). A tool that wrote only ``ar`` (or ``en`` and ``ar``) left no ``x-default``:
+the alternatives are asked for too (``Tag-*``, named ``Tag-ar``) and, without a default,
+the first of them stands for it (``defaulted``), so that such a caption is not lost."""
 
 DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
 CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
@@ -96,6 +104,7 @@ TAGS: tuple[str, ...] = (
     *CAPTURE_TIME,
     *DIGESTS,
     *CAMERA,
+    *(f"{tag}-*" for tag in LANG_ALT),
     "Composite:ImageSize",
 )
 """The tags asked of exiftool (``-TAG`` each; the rest of a file's tags are not read)."""
@@ -222,9 +231,22 @@ def placeholder(tags: dict[str, Any], value: object) -> bool:
     return said in CAMERA_PLACEHOLDERS or said in makes
 
 
+def defaulted(tags: dict[str, Any]) -> dict[str, Any]:
+    """``tags`` with each language alternative of ``LANG_ALT`` that has no ``x-default``
+    given the first of its languages' values, in the file's order, under its bare name."""
+    out = dict(tags)
+    for name in LANG_ALT:
+        if out.get(name) in (None, "", []):
+            given = [v for k, v in tags.items() if k.startswith(f"{name}-") and v not in (None, "")]
+            if given:
+                out[name] = given[0]
+    return out
+
+
 def fields(tags: dict[str, Any]) -> dict[str, Any]:
     """The text and date fields of ``MediaInfo`` from exiftool's tags (``-G1`` names)."""
     out: dict[str, Any] = {}
+    tags = defaulted(tags)
     # The camera's placeholder is no caption wherever a tool copied it (XMP too).
     tags = {k: v for k, v in tags.items() if k not in FIELDS["caption"] or not placeholder(tags, v)}
     for field, names in FIELDS.items():

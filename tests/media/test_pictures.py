@@ -72,6 +72,21 @@ def test_xmp_arabic_is_read(pipeline, tmp_path):
     assert info.date_created == "2024-05-01"
 
 
+def test_xmp_written_in_one_language_without_a_default_is_read(pipeline, tmp_path):
+    """A desk tool that writes the caption, title and rights as Arabic alternatives
+    (``xml:lang="ar"``) and no ``x-default`` lost all three: exiftool's bare tag names and
+    MWG read ``x-default`` alone. The first language's value stands for it; a default,
+    when there is one, still wins over the other languages."""
+    photo = picture(tmp_path / "ar-only.jpg", 400, 300)
+    tag(photo, f"-XMP-dc:Description-ar={ARABIC['caption']}", "-XMP-dc:Description-en=English",
+        f"-XMP-dc:Title-ar={ARABIC['headline']}", f"-XMP-dc:Rights-ar={ARABIC['copyright_notice']}")
+    info = pipeline.take(photo).info
+    assert (info.caption, info.headline, info.copyright_notice) == (
+        ARABIC["caption"], ARABIC["headline"], ARABIC["copyright_notice"])
+    tag(photo, "-XMP-dc:Description=Default caption")
+    assert pipeline.take(photo).info.caption == "Default caption"
+
+
 def test_iptc_edited_after_the_xmp_wins_for_every_field_alike(pipeline, tmp_path):
     """A desk tool that knows only IPTC-IIM rewrote a picture's headline, caption, credit
     and date after the XMP was written (the digest recorded beside the XMP no longer
