@@ -123,7 +123,20 @@ def pictures(path: Path, out: Path) -> list[Made]:
         elif header.interpretation == "cmyk":
             options.update(import_profile="cmyk", export_profile="srgb")
         side = PICTURE_SIZES["web"]
-        web = _displayable(pyvips.Image.thumbnail(str(path), side, height=side, **options))
+        pages = header.get("n-pages") if header.get_typeof("n-pages") else 1
+        if str(header.get("vips-loader")).startswith("tiffload") and pages > 1:
+            # A TIFF of several pages is the picture (its first page) and others: a scan's
+            # further pages, a reduced copy. ``thumbnail`` takes pages that each halve the
+            # one before for a pyramid and shrinks the smallest that is large enough, or,
+            # none being, the smallest of all: a 1,200-pixel picture with a 600-pixel
+            # second page got a 600-pixel ``web`` of that second page. Its first page
+            # alone is read, then shrunk (a TIFF has no shrink-on-load to lose).
+            first = pyvips.Image.new_from_file(
+                str(path), page=0, n=1, access="sequential", fail_on=options.pop("fail_on"))
+            options.pop("size")
+            web = _displayable(first.thumbnail_image(side, height=side, size="down", **options))
+        else:
+            web = _displayable(pyvips.Image.thumbnail(str(path), side, height=side, **options))
         web = web.copy_memory()  # decoded once; the smaller ones are made from it
         made = []
         for name, side in PICTURE_SIZES.items():

@@ -249,6 +249,26 @@ def test_tiff_and_webp_pictures_are_taken_in(pipeline, tmp_path, fmt, content_ty
         "original": 900, "web": 900, "preview": 640, "thumbnail": 200}
 
 
+def test_a_tiff_of_several_pages_is_rendered_from_its_first_page(pipeline, blobs, tmp_path):
+    """A scan kept with a half-size second page (as a pyramid's next level would be):
+    libvips' ``thumbnail`` took the pages for a pyramid and made ``web`` and ``preview``
+    600 pixels wide from the second page, whatever it showed. Each rendition is now the
+    first page's, at its size, turned upright by its orientation."""
+    photo = tmp_path / "scan.tif"
+    first = Image.new("RGB", (1600, 1200), BLUE)
+    first.paste(RED, (0, 0, 1600, 120))
+    second = Image.new("RGB", (800, 600), WHITE)
+    first.save(photo, "TIFF", save_all=True, append_images=[second], tiffinfo={0x0112: 6})
+    media = pipeline.take(photo)
+    sizes = {r.name: (r.width, r.height) for r in media.renditions}
+    assert sizes == {"original": (1200, 1600), "web": (1050, 1400), "preview": (480, 640),
+                     "thumbnail": (150, 200)}
+    for name in ("web", "preview", "thumbnail"):
+        image = rendered(blobs, media, name).convert("RGB")
+        assert near(image.getpixel((image.width // 3, image.height // 2)), BLUE), name
+        assert near(image.getpixel((image.width - 2, image.height // 2)), RED), name
+
+
 def test_a_heic_picture_is_taken_in(pipeline, blobs, tmp_path):
     photo = heic(tmp_path / "IMG_0001.HEIC", 1000, 750)
     tag(photo, f"-XMP-photoshop:Headline={ARABIC['headline']}")
