@@ -14,6 +14,7 @@ protocol for it.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,22 @@ from newswire.media.metadata import IPTC_TEXT, TAGS
 
 FFPROBE = "ffprobe"
 EXIFTOOL = "exiftool"
+
+SHORT_OF_MEMORY = re.compile(
+    r"out of memory|cannot allocate memory|malloc of size \d+ failed"
+    r"|error creating thread|thread_encoder_init failed|resource temporarily unavailable",
+    re.IGNORECASE,
+)
+"""What the tools and libraries say when the worker's memory cap (``media_memory_bytes``)
+stops them: an allocation refused (x264's ``malloc of size … failed``, ``ENOMEM``), or a
+thread whose stack could not be mapped (glib's ``Error creating thread``, ffmpeg's
+``EAGAIN`` or its encoder's threads not started). None of it is about the file, which is refused for the memory it needs
+(``MemoryError``), not as one that cannot be decoded."""
+
+
+def short_of_memory(said: str) -> bool:
+    """Whether a tool's or library's words say it ran out of memory (``SHORT_OF_MEMORY``)."""
+    return SHORT_OF_MEMORY.search(said) is not None
 
 
 class Exiftool:
@@ -162,6 +179,8 @@ def ffprobe(path: Path, *, timeout: float) -> Video:
         timeout=timeout, what="ffprobe",
     )
     if done.returncode != 0:
+        if short_of_memory(done.stderr.decode("utf-8", "replace")):
+            raise MemoryError("ffprobe")
         said = _last_line(done.stderr) or f"exit status {done.returncode}"
         raise Unprocessable(f"ffprobe cannot read it: {said}")
     try:
@@ -239,6 +258,10 @@ def run_tool(command: list[str], *, timeout: float, what: str) -> None:
     """Run ``command`` (ffmpeg); ``Unprocessable`` with its last words when it fails."""
     done = _run(command, timeout=timeout, what=what)
     if done.returncode != 0:
+        # The whole of what it said: its last line is often the consequence ("Error
+        # while opening encoder"), the refused allocation a line before.
+        if short_of_memory(done.stderr.decode("utf-8", "replace")):
+            raise MemoryError(what)
         said = _last_line(done.stderr) or f"exit status {done.returncode}"
         raise Unprocessable(f"{what} failed on it: {said}")
 

@@ -38,7 +38,7 @@ from typing import Any
 import msgspec
 
 from newswire.errors import TooLarge, Unprocessable
-from newswire.media.probe import Video, ffprobe, run_tool
+from newswire.media.probe import Video, ffprobe, run_tool, short_of_memory
 
 PICTURE_SIZES = {"web": 1400, "preview": 640, "thumbnail": 200}
 """Rendition -> longest side in pixels."""
@@ -100,6 +100,8 @@ def picture_header(path: Path, *, max_pixels: int) -> tuple[int, int, int]:
     try:
         image = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="truncated")
     except pyvips.Error as exc:
+        if short_of_memory(str(exc)):
+            raise MemoryError(_said(exc)) from None
         raise Unprocessable(f"the picture cannot be read: {_said(exc)}") from None
     width, height = image.width, image.height
     if width * height > max_pixels:
@@ -145,7 +147,7 @@ def pictures(path: Path, out: Path) -> list[Made]:
         return made
     except pyvips.Error as exc:
         said = _said(exc)
-        if "out of memory" in said:
+        if short_of_memory(str(exc)):
             raise MemoryError(said) from None
         raise Unprocessable(f"the picture cannot be decoded: {said}") from None
 

@@ -139,6 +139,28 @@ def test_a_file_that_needs_more_memory_than_its_limit_is_refused_and_work_goes_o
         assert capped.take(picture(tmp_path / "fits.jpg", 3000, 2000)).info.width == 3000
 
 
+def test_a_file_stopped_by_the_memory_cap_is_refused_for_its_memory_not_as_undecodable(
+    blobs, tmp_path
+):
+    """Under the cap, libvips could not start its threads ("glib: Error creating thread")
+    and x264 not allocate its frames ("malloc of size … failed", then "Error while opening
+    encoder"): a picture and a video that decode anywhere were refused as files that
+    "cannot be decoded" or that ffmpeg "failed on" (422), sending the desk after a fault
+    in the file that was the server's limit. Both are the memory they need (413)."""
+    import pyvips
+
+    wide = tmp_path / "panorama.png"
+    pyvips.Image.black(12000, 12000, bands=3).pngsave(str(wide), compression=1)
+    clip = video(tmp_path / "clip.mp4", seconds=1, size="1920x1080")
+    before = stored(blobs)
+    with Pipeline(blobs, Limits(memory=96 << 20)) as capped:
+        for path in (wide, clip):
+            with pytest.raises(TooLarge, match="needs more than 96 MiB of memory") as refused:
+                capped.take(path)
+            assert refused.value.field == path.name
+    assert stored(blobs) == before
+
+
 def test_a_file_that_takes_longer_than_its_time_limit_is_refused(blobs, tmp_path):
     slow = picture(tmp_path / "slow.png", 4000, 3000, fmt="PNG")
     before = stored(blobs)
