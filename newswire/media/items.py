@@ -10,7 +10,11 @@
   turn a picture into a graphic or back, never a picture into a video.
 - ``headline``: the embedded headline (a video's title), else the file's name without
   its extension (a name given with the upload, or the file's on the command line), else
-  the caption's first words (an upload with neither: a page and a feed entry need one).
+  the caption's first words (an upload with neither: a page and a feed entry need one),
+  else, for a new version, the stored version's (the same file sent again without its
+  name, or a new crop under ``--id``, is not its headline wiped: the item that had one
+  came back with none, a page's and a feed entry's title gone). An editor's empty
+  headline still means none of the stored one.
 - ``description`` the caption; ``byline``, ``credit``, ``copyright_notice``,
   ``keywords`` as embedded; ``ednote`` the Instructions (for subscribers' editors, never
   on the public site); ``subjects`` the embedded IPTC Subject Codes, each with the
@@ -186,6 +190,8 @@ def item_of(
     keywords = info.keywords if o.keyword is None else [k for k in map(plain, o.keyword) if k]
     lang = o.lang if o.lang not in (None, AUTO) else _detect(f"{headline}\n{caption}")
     headline = headline or _stem(name) or _first_words(caption)  # after: no language in it
+    if not headline and o.headline is None and previous is not None:
+        headline = previous.headline
     item_id = o.id.strip() if o.id is not None else media_id(media)
     embargo = None
     if previous is not None:

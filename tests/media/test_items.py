@@ -71,6 +71,20 @@ def test_without_a_headline_the_file_name_is_one(pipeline, tmp_path):
     assert item_of(media).headline == ""  # nothing to name it by
 
 
+def test_the_same_file_sent_again_without_its_name_keeps_its_headline(pipeline, tmp_path):
+    """A clip with no title of its own, taken in by ``newswire ingest`` (named after its
+    file), then sent again as a bare ``POST /v1/items`` body: the second version had no
+    headline at all, stored as an update that wiped the first's. With nothing to name it
+    by, a new version keeps the stored headline, so the same file changes nothing; an
+    editor's empty headline is still none."""
+    media = pipeline.take(video(tmp_path / "clip.mp4", seconds=1, size="160x120"))
+    first = check_item(item_of(media, name="clip.mp4"))
+    assert first.headline == "clip"
+    again = item_of(media, previous=first)
+    assert again.headline == "clip" and again == first
+    assert item_of(media, Overrides(headline=""), previous=first).headline == ""
+
+
 def test_a_video_is_a_video_item_with_a_poster_and_a_duration(pipeline, tmp_path):
     media = pipeline.take(video(tmp_path / "clip.mp4", seconds=2, size="320x240"))
     item = check_item(item_of(media, name="clip.mp4"))
