@@ -157,6 +157,29 @@ def test_a_pictures_caption_is_edited_into_a_new_version_with_the_same_files(des
         assert ninjs(desk, item_id)["version"] == "2"
 
 
+def test_a_caption_edited_in_the_console_is_cleaned_as_at_upload(desk, tmp_path):
+    """The upload form's and the API's caption lose markup and bidi overrides (the
+    editor's word over the file, cleaned as embedded text is); the caption page kept
+    them, so the same text typed after the upload went to subscribers with a
+    right-to-left override and ``<script>`` in it."""
+    photo = picture(tmp_path / "clean.jpg", 131, 87)
+    hostile = "\u202eعاجل\u202c <script>alert(1)</script>تعليق <b>جديد</b>"
+    with desk.login() as client:
+        done = upload(client, photo, {"headline": "صورة", "caption": hostile, "language": "ar"})
+        item_id = done.headers["location"].split("?")[0].removeprefix("/console/items/")
+        assert ninjs(desk, item_id)["descriptions"][0]["value"] == "عاجل تعليق جديد"
+        stored = post_form(client, console_path(item_id) + "/caption", {
+            "signal": "update", "headline": "صورة <i>مائلة</i>", "caption": hostile + " ثانية",
+            "byline": "\u2066مصوّر\u2069", "credit": "<b>الأناضول</b>", "language": "ar",
+        }, page=console_path(item_id) + "/caption")
+        assert stored.status_code == 303, stored.text
+        doc = ninjs(desk, item_id)
+        assert doc["version"] == "2"
+        assert doc["headlines"][0]["value"] == "صورة مائلة"
+        assert [d["value"] for d in doc["descriptions"]] == ["عاجل تعليق جديد ثانية", "الأناضول"]
+        assert doc["by"] == "مصوّر"
+
+
 def test_a_picture_is_attached_detached_and_ordered_on_a_story(desk, tmp_path):
     with desk.login() as client:
         ids = []

@@ -43,6 +43,7 @@ from newswire.errors import BadInput, NewswireError, NotFound, TooLarge
 from newswire.formats.html import squash
 from newswire.ingest import check_associations
 from newswire.media.items import Overrides
+from newswire.media.metadata import plain
 from newswire.model import MACHINE, NewsItem
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.validation import MAX_REASON, check_item
@@ -264,7 +265,10 @@ def build_media(
         except FormErrors as exc:
             errors.update(exc.errors)
             status = max(status, exc.status)
-    headline = squash(form.get("headline", ""))
+    # Cleaned as the upload form's fields and the API's parameters are (``Overrides``):
+    # the same caption typed at upload and typed here is the same text, without markup
+    # or bidi overrides, which no subscriber's page should receive in a caption.
+    headline = plain(form.get("headline", ""))
     if not headline:
         errors["headline"] = w["err_headline"]
     for name in FIELDS:
@@ -278,9 +282,9 @@ def build_media(
     item = msgspec.structs.replace(
         latest,
         headline=headline,
-        description=squash(form.get("caption", "")),
-        byline=squash(form.get("byline", "")),
-        credit=squash(form.get("credit", "")),
+        description=plain(form.get("caption", "")),
+        byline=plain(form.get("byline", "")),
+        credit=plain(form.get("credit", "")),
         language=values["language"] or latest.language,
         urgency=values["urgency"],
         embargo_until=values["embargo"],
