@@ -70,7 +70,12 @@ the alternatives are asked for too (``Tag-*``, named ``Tag-ar``) and, without a 
 the first of them stands for it (``defaulted``), so that such a caption is not lost."""
 
 DATE_CREATED = ("XMP-photoshop:DateCreated", "Composite:DateTimeCreated", "IPTC:DateCreated")
-CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal")
+CAPTURE_TIME = ("Composite:SubSecDateTimeOriginal", "ExifIFD:DateTimeOriginal", "Keys:CreationDate")
+"""When the camera took it: a picture's EXIF, a phone video's QuickTime ``Keys`` entry
+(``com.apple.quicktime.creationdate``, local time with its offset). A video's own
+creation time (ffprobe's ``creation_time``, the movie header's) comes after them: an
+app that trims or re-exports a clip writes the moment of the export there and keeps the
+``Keys`` date, so a clip cut on the phone before it was sent is not dated by the cut."""
 CAMERA = ("IFD0:ImageDescription", "IFD0:Make", "IFD0:Model")
 """What the camera wrote of itself: the EXIF description (the first of MWG's description
 sources) and the make and model, which some cameras write as the description too."""

@@ -101,3 +101,17 @@ def test_footage_of_non_square_pixels_is_shown_in_its_shape(pipeline, blobs, tmp
                  if s["codec_type"] == "video")
     assert (shown["width"], shown["height"]) == (640, 360)
     assert shown.get("sample_aspect_ratio", "1:1") in ("1:1", "0:1", "N/A")
+
+
+def test_a_phone_clip_is_dated_by_its_capture_not_by_its_export(pipeline, tmp_path):
+    """A phone keeps the moment it shot a clip in its QuickTime ``Keys`` date
+    (``com.apple.quicktime.creationdate``, local time and offset) and writes the moment a
+    trimmed clip was exported into the movie header, the only date that was read: a
+    clip shot in the morning and cut before it was sent was dated by the cut."""
+    clip = video(tmp_path / "IMG_0042.MOV", seconds=1, size="320x240", container="mov")
+    tag(clip, "-QuickTime:CreateDate=2024:05:01 15:45:00",
+        "-Keys:CreationDate=2024:05:01 10:20:30+03:00")
+    assert pipeline.take(clip).info.capture_time == "2024-05-01T10:20:30+03:00"
+    exported = video(tmp_path / "export.mov", seconds=1, size="320x240", container="mov")
+    tag(exported, "-QuickTime:CreateDate=2024:05:01 15:45:00")  # no Keys date: the header's
+    assert pipeline.take(exported).info.capture_time == "2024-05-01T15:45:00.000000+00:00"
