@@ -2,9 +2,14 @@
 
 exiftool (Debian's ``libimage-exiftool-perl``) reads IPTC-IIM, XMP, EXIF and QuickTime
 tags of every accepted format. It runs as one long-lived process per worker (its
-``-stay_open`` mode, through pyexiftool): starting Perl and its modules costs about 130 ms
-a file, a question to a running exiftool about 5 ms (bench/renditions.py's figures are
-in docs/benchmarks.md).
+``-stay_open`` mode): starting Perl and its modules costs about 130 ms a file, a question
+to a running exiftool about 5 ms (bench/renditions.py's figures are in
+docs/benchmarks.md). Its answers are read here rather than through pyexiftool, whose
+reader waits for the next answer forever once exiftool has died: a PNG whose text chunk
+inflates to gigabytes makes exiftool end with "Out of memory!" under the worker's cap in
+two seconds, and the worker then spun until the file's time limit (five minutes by
+default) and refused it as slow. An exiftool that ends is noticed at once, its last
+words read, and the next file starts another.
 
 ffprobe (Debian's ``ffmpeg``) reads a video's streams: size, rotation, duration, codecs.
 It is told the container (``-f mov``, the demuxer of MP4 and QuickTime) and may open
@@ -14,8 +19,11 @@ protocol for it.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +56,9 @@ class Exiftool:
     """One exiftool process answering questions until ``close`` (``-stay_open``)."""
 
     def __init__(self) -> None:
-        self._tool: Any = None
+        self._tool: subprocess.Popen[bytes] | None = None
+        self._number = 0
+        self._said: Any = None
 
     def tags(self, path: Path, *, iptc_charset: str) -> dict[str, Any]:
         """The tags of ``TAGS`` the file has, named ``Group:Tag`` (exiftool's ``-G1``),
@@ -81,24 +91,63 @@ class Exiftool:
         return "UTF8"
 
     def _json(self, *params: str) -> dict[str, Any]:
-        import exiftool  # pyexiftool
-
-        if self._tool is None:
-            self._tool = exiftool.ExifTool(EXIFTOOL, common_args=["-G1", "-n"], encoding="utf-8")
-            self._tool.run()
+        """exiftool's ``-j`` answer for ``params``; ``MemoryError`` when it ran out of memory
+        on them, ``Unprocessable`` when it ended otherwise or answered no JSON."""
+        if self._tool is None or self._tool.poll() is not None:
+            self._start()
+        tool = self._tool
+        assert tool is not None and tool.stdin is not None and tool.stdout is not None
+        self._number += 1
+        ready = f"{{ready{self._number}}}".encode()
+        self._said.seek(0)
+        self._said.truncate()
         try:
-            found = self._tool.execute_json(*params)
-        except (exiftool.exceptions.ExifToolException, ValueError) as exc:
-            self.close()
+            tool.stdin.write("\n".join(("-j", *params, f"-execute{self._number}", "")).encode())
+            tool.stdin.flush()
+            answer = b""
+            while not answer.rstrip().endswith(ready):
+                chunk = os.read(tool.stdout.fileno(), 1 << 16)
+                if not chunk:  # it ended: no answer is coming
+                    raise BrokenPipeError
+                answer += chunk
+        except BrokenPipeError:
+            tool.wait()
+            self._tool = None
+            self._said.seek(0)
+            said = self._said.read().decode("utf-8", "replace")
+            if short_of_memory(said):
+                raise MemoryError("exiftool") from None
+            raise Unprocessable(
+                f"exiftool cannot read it: {_last_line(said.encode()) or 'it ended'}"
+            ) from None
+        text = answer.rstrip()[: -len(ready)].strip()
+        try:
+            found = json.loads(text) if text else []
+        except ValueError as exc:
             raise Unprocessable(f"exiftool cannot read it: {exc}") from None
         return found[0] if found else {}
 
+    def _start(self) -> None:
+        self.close()
+        # What it says on stderr goes to a file of its own, read when it ends: a pipe
+        # nobody read while waiting for stdout would fill and stop it.
+        self._said = tempfile.TemporaryFile()
+        self._tool = subprocess.Popen(
+            [EXIFTOOL, "-stay_open", "True", "-@", "-", "-common_args", "-G1", "-n"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._said,
+        )
+
     def close(self) -> None:
         if self._tool is not None:
+            tool, self._tool = self._tool, None
             try:
-                self._tool.terminate()
-            finally:
-                self._tool = None
+                if tool.poll() is None and tool.stdin is not None:
+                    tool.stdin.write(b"-stay_open\nFalse\n")
+                    tool.stdin.flush()
+                tool.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                tool.kill()
+                tool.wait()
 
 
 class Stream(msgspec.Struct, kw_only=True):

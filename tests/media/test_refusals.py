@@ -161,6 +161,37 @@ def test_a_file_stopped_by_the_memory_cap_is_refused_for_its_memory_not_as_undec
     assert stored(blobs) == before
 
 
+def test_metadata_that_inflates_past_the_memory_cap_is_refused_at_once(blobs, tmp_path):
+    """A small PNG whose compressed text chunk inflates to 300 MB: exiftool, under the
+    worker's cap, ends with "Out of memory!" in about a second, but the reader of its
+    answers waited on for ever, spinning, and the file was refused only at its time
+    limit (five minutes by default: a worker lost to every such upload) and as slow.
+    It is refused for its memory, at once, and the next file is read by a new exiftool."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    text = b"".join(packer.compress(bytes(1 << 20)) for _ in range(300)) + packer.flush()
+    png = picture(tmp_path / "plain.png", 40, 30, fmt="PNG").read_bytes()
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png[:-12] + chunk(b"zTXt", b"Description\0\0" + text) + png[-12:])
+    assert bomb.stat().st_size < 1_000_000
+    before = stored(blobs)
+    with Pipeline(blobs, Limits(memory=128 << 20, seconds=30)) as capped:
+        with pytest.raises(TooLarge, match="needs more than 128 MiB of memory") as refused:
+            capped.take(bomb)
+        assert refused.value.field == "bomb.png"
+        assert stored(blobs) == before
+        tagged = picture(tmp_path / "next.jpg", 300, 200)
+        subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-photoshop:Headline=Next",
+                        str(tagged)], check=True, capture_output=True)
+        assert capped.take(tagged).info.headline == "Next"
+
+
 def test_a_file_that_takes_longer_than_its_time_limit_is_refused(blobs, tmp_path):
     slow = picture(tmp_path / "slow.png", 4000, 3000, fmt="PNG")
     before = stored(blobs)
