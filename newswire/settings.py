@@ -122,6 +122,15 @@ SETTINGS: tuple[Setting, ...] = (
         " (`newswire.db.blobs`), in the PostgreSQL database (large objects), in a temporary"
         " folder for an in-memory database.",
     ),
+    Setting(
+        "media_front",
+        "",
+        "A secret the nginx front in front of the nodes sends (`X-Newswire-Front`) when it"
+        " asks whether a caller may download a rendition (deploy/nginx/newswire.conf): such"
+        " a request is answered, when allowed, with the file's place in the blob folder"
+        " (`X-Newswire-File`) and its headers instead of its bytes, and nginx sends the"
+        " bytes. Empty (the default): every request gets the bytes.",
+    ),
     Setting("teaser_chars", "600", "Longest teaser (teaser access, public site), in characters."),
     Setting(
         "stream_buffer",
@@ -419,6 +428,7 @@ class Settings:
     bus: str = field(default_factory=lambda: setting("bus"))
     search_index: str = field(default_factory=lambda: setting("search_index"))
     blobs: str = field(default_factory=lambda: setting("blobs"))
+    media_front: str = field(default_factory=lambda: setting("media_front"))
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))

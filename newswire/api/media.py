@@ -25,7 +25,8 @@ A plain ``GET`` of a version's rendition with a key (no range, no signature), of
 at most ``FAST_MAX`` bytes whose item's versions this process holds, is answered ahead of
 FastAPI (``serve_rendition``) from a bounded memory of recent files (``KEPT_BYTES``): the
 same answer, without the route's layers or a read of the file; everything else goes
-through the documented routes.
+through the documented routes. So does the nginx front's question (``X-Newswire-Front``,
+``newswire.api.front``): the routes answer it with the decision, not the bytes.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from starlette.types import Receive, Scope, Send
 from newswire.access import signing
 from newswire.access.auth import Principal, principal_of
 from newswire.access.products import Product
-from newswire.api import auth, problems, raw
+from newswire.api import auth, front, problems, raw
 from newswire.blobs import Blobs
 from newswire.delivery import files
 from newswire.delivery.histories import Histories
@@ -130,6 +131,8 @@ _named: LRUCache[tuple[str, str, str], raw.Headers] = LRUCache(maxsize=4096)
 """(blob, rendition name, item id) -> its answer's headers, encoded once."""
 _kept_lock = threading.Lock()
 _Wanted = tuple[str, int, str, list[Stored]]
+_ROUTED = (b"range", front.ASKED_RAW)
+"""Request headers that take a request to the route: a range, the nginx front's question."""
 """(item id, version, rendition name, the item's history) of a small file's request."""
 
 
@@ -137,7 +140,7 @@ def _plain(state: State, path: str, headers: list[tuple[bytes, bytes]]) -> _Want
     """(id, version, name, history) of a request for a small file whose item's history
     is in memory, with no range asked for; None for one the documented route answers."""
     match = _FAST.fullmatch(path)
-    if match is None or any(header == b"range" for header, _ in headers):
+    if match is None or any(header in _ROUTED for header, _ in headers):
         return None
     item_id, version, name = match.group(1), int(match.group(2)), match.group(3)
     history: list[Stored] | None = state.histories.get(item_id)
@@ -256,7 +259,13 @@ async def get_version_rendition(
         left = max(0, int((until - utcnow()).total_seconds()))
         scope = "public" if request.query_params.get("by") == signing.PUBLIC else "private"
         cache = f"{scope}, max-age={left}"
-    return await _send(request, rendition, cache, files.filename(rendition, item_id))
+    filename = files.filename(rendition, item_id)
+    if front.asked(request):
+        return await front.decision(
+            request, request.app.state.blobs, rendition, files.headers(rendition, cache, filename),
+            _unsatisfiable,
+        )
+    return await _send(request, rendition, cache, filename)
 
 
 @router.get("/v1/items/{item_id:path}/renditions/{name}", responses=_RESPONSES)
@@ -266,7 +275,13 @@ async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     products, _ = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
     history = await _history(request, item_id)
     _, _, rendition = files.rendition_seen(products, history, None, name, item_id)
-    return await _send(request, rendition, "private, no-cache", files.filename(rendition, item_id))
+    cache, filename = "private, no-cache", files.filename(rendition, item_id)
+    if front.asked(request):
+        return await front.decision(
+            request, request.app.state.blobs, rendition, files.headers(rendition, cache, filename),
+            _unsatisfiable,
+        )
+    return await _send(request, rendition, cache, filename)
 
 
 @router.get(
