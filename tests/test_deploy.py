@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
+from newswire.api import front
 from newswire.delivery.feed import MAX_WAIT
+from newswire.media.detect import FORMATS
 from newswire.settings import BY_NAME, SETTINGS
 from tests.conftest import ROOT
 
@@ -56,3 +58,38 @@ def test_nginx_waits_longer_than_a_long_poll_and_streams_unbuffered():
         "keepalive ",
     ):
         assert needed in conf, needed
+
+
+def _block(conf: str, opening: str) -> str:
+    """The directives of the block whose first line begins with ``opening`` (``location …``
+    or ``map …``)."""
+    start = conf.index(opening)
+    return conf[start : conf.index("\n    }\n" if opening.startswith("location") else "\n}\n", start)]
+
+
+def test_the_media_front_sends_only_files_a_node_named_with_their_own_types():
+    conf = NGINX.read_text(encoding="utf-8")
+    media = _block(conf, "location ~ ^/v1/items/.+/renditions/[^/]+$")
+    # The file's place comes from the node's answer to the decision, never the request.
+    assert f"$upstream_http_{front.FILE.lower().replace('-', '_')};" in media
+    assert "$http_x_newswire_file" not in conf
+    assert "try_files /.newswire-no-file $newswire_media_uri;" in media
+    # A client's X-Newswire-Front is dropped towards the nodes, the node's file header
+    # never reaches a client; the decision alone carries the secret.
+    server = conf[conf.index("listen 443") :]
+    assert re.search(r"\n    proxy_set_header X-Newswire-Front \"\";", server)
+    assert re.search(r"\n    proxy_hide_header X-Newswire-File;", server)
+    decision = _block(conf, "location = /.newswire-media-decision")
+    assert re.search(r'proxy_set_header X-Newswire-Front "[^"]+";', decision)
+    # A yes is kept per request line (with its query), key and range: nothing else decides it.
+    assert 'proxy_cache_key "$request_uri $http_authorization $http_range";' in decision
+    assert re.search(r"proxy_cache_valid 200 \d+s;", decision)
+    # Every refusal, and a conditional request, goes to a node for its own answer.
+    assert "error_page 401 403 500 = @newswire_media_refused;" in media
+    # Every type newswire takes in is sent with its own Content-Type by nginx.
+    extensions = _block(conf, "map $newswire_media_type $newswire_media_extension")
+    blob = _block(conf, "location ~ ^/\\.newswire-blob/")
+    for format in FORMATS.values():
+        mapped = re.search(rf"\n\s+{re.escape(format.content_type)}\s+(\w+);", extensions)
+        assert mapped, format.content_type
+        assert re.search(rf"\n\s+{re.escape(format.content_type)}\s+{mapped.group(1)};", blob)
