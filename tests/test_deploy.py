@@ -9,7 +9,6 @@ import re
 
 from newswire.api import front
 from newswire.delivery.feed import MAX_WAIT
-from newswire.media.detect import FORMATS
 from newswire.settings import BY_NAME, SETTINGS
 from tests.conftest import ROOT
 
@@ -67,13 +66,13 @@ def _block(conf: str, opening: str) -> str:
     return conf[start : conf.index("\n    }\n" if opening.startswith("location") else "\n}\n", start)]
 
 
-def test_the_media_front_sends_only_files_a_node_named_with_their_own_types():
+def test_the_media_front_sends_only_files_a_node_named_with_the_nodes_headers():
     conf = NGINX.read_text(encoding="utf-8")
     media = _block(conf, "location ~ ^/v1/items/.+/renditions/[^/]+$")
     # The file's place comes from the node's answer to the decision, never the request.
     assert f"$upstream_http_{front.FILE.lower().replace('-', '_')};" in media
     assert "$http_x_newswire_file" not in conf
-    assert "try_files /.newswire-no-file $newswire_media_uri;" in media
+    assert "try_files $newswire_media_path @newswire_media;" in media
     # A client's X-Newswire-Front is dropped towards the nodes, the node's file header
     # never reaches a client; the decision alone carries the secret.
     server = conf[conf.index("listen 443") :]
@@ -86,10 +85,9 @@ def test_the_media_front_sends_only_files_a_node_named_with_their_own_types():
     assert re.search(r"proxy_cache_valid 200 \d+s;", decision)
     # Every refusal, and a conditional request, goes to a node for its own answer.
     assert "error_page 401 403 500 = @newswire_media_refused;" in media
-    # Every type newswire takes in is sent with its own Content-Type by nginx.
-    extensions = _block(conf, "map $newswire_media_type $newswire_media_extension")
-    blob = _block(conf, "location ~ ^/\\.newswire-blob/")
-    for format in FORMATS.values():
-        mapped = re.search(rf"\n\s+{re.escape(format.content_type)}\s+(\w+);", extensions)
-        assert mapped, format.content_type
-        assert re.search(rf"\n\s+{re.escape(format.content_type)}\s+{mapped.group(1)};", blob)
+    assert "error_page 418 = @newswire_media;" in media and "return 418;" in media
+    # The node's headers, not nginx's own guesses: its type, its ETag.
+    for header in ("Content-Type $newswire_media_type", "ETag $newswire_media_etag",
+                   "Cache-Control $newswire_media_cache"):
+        assert f"add_header {header};" in media, header
+    assert 'default_type "";' in media and "etag off;" in media
