@@ -356,8 +356,9 @@ def serve_accepts(option: str) -> bool:
 
 class Server:
     """``newswire serve`` on a store, pinned to ``core`` (None: anywhere), its log in a
-    file; ``workers`` is passed as ``--workers N`` when given. As a context manager: the
-    tail of its log on stderr if the block fails (or is stopped), and stopped at the end."""
+    file, on ``port`` (default: a free one); ``workers`` is passed as ``--workers N``
+    when given. As a context manager: the tail of its log on stderr if the block fails
+    (or is stopped), and stopped at the end."""
 
     def __init__(
         self,
@@ -369,8 +370,9 @@ class Server:
         env: dict[str, str] | None = None,
         ready: bool = False,
         start_timeout: float = 120.0,
+        port: int | None = None,
     ):
-        self.port = free_port()
+        self.port = port or free_port()
         self.log_path = log
         self.log = log.open("wb")
         args = [PY, "-m", "newswire.cli", "serve", "--port", str(self.port), "--db", db]
@@ -466,7 +468,8 @@ http {{
 
 class Nginx:
     """nginx serving the files under ``root`` (static, sendfile, its own ETag), with a
-    config generated into a temporary folder, pinned to ``core`` (None: anywhere)."""
+    config generated into a temporary folder, pinned to ``core`` (None: anywhere);
+    ``config(port)``, when given, makes the whole configuration instead (a front)."""
 
     def __init__(
         self,
@@ -476,6 +479,8 @@ class Nginx:
         core: str | None = SERVER_CORE,
         workers: int = 1,
         media_type: str = "application/json",
+        port: int | None = None,
+        config: Callable[[int], str] | None = None,
     ):
         binary = shutil.which("nginx") or next(
             (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None
@@ -488,10 +493,12 @@ class Nginx:
         for folder in (work.parent, work, root.parent, root, *root.rglob("*")):
             with contextlib.suppress(OSError):
                 folder.chmod(0o755 if folder.is_dir() else 0o644)
-        self.port = free_port()
+        self.port = port or free_port()
         conf = work / "nginx.conf"
         conf.write_text(
-            NGINX_CONF.format(
+            config(self.port)
+            if config is not None
+            else NGINX_CONF.format(
                 workers=workers, work=work, root=root, port=self.port, media_type=media_type
             )
         )
