@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from newswire.validation import check_item, strip_unencodable
 
 if TYPE_CHECKING:
     from newswire.enrich.pipeline import Enricher
+    from newswire.enrich.threads import Deferred
     from newswire.store import Store
 
 AUTO = "auto"
@@ -267,18 +268,30 @@ def parse_file(path: Path, fmt: str, max_bytes: int, encoding: str = "") -> Read
 Enrich = tuple[str, tuple[str, ...]]
 """(the store's URL, the enrichment steps to run) for a worker process to enrich with."""
 
+Link = Callable[[Prepared, "Deferred | None"], Prepared]
+"""What the storing process does with an item whose story links a worker left to it
+(``newswire.enrich.bulk.RunLinks.link``)."""
+
 _WORKER_STORE: list[Store] = []  # a worker process's own handle on the store, opened once
 
 
-def _worker_enricher(enrich: Enrich) -> tuple[Store, Enricher]:
-    """This worker process's store and enricher, made on its first chunk; the enricher
-    holds what it writes as it finds until the chunk is done (``Enricher.hold``)."""
+def _worker_enricher(enrich: Enrich, defer: bool | None = None) -> tuple[Store, Enricher]:
+    """This worker process's store and enricher, made on its first chunk. With ``defer``
+    None, the enricher holds what it writes as it finds until the chunk is done
+    (``Enricher.hold``); otherwise its story threads are deferred to the storing process
+    (``ThreadsStep.defer``, ``defer`` saying whether the store held items to ask about)."""
     from newswire.enrich.pipeline import enricher_for
+    from newswire.enrich.threads import ThreadsStep
     from newswire.store import open_store
 
     if not _WORKER_STORE:
         _WORKER_STORE.append(open_store(enrich[0]))
-        enricher_for(_WORKER_STORE[0], enrich[1]).hold()
+        enricher = enricher_for(_WORKER_STORE[0], enrich[1])
+        if defer is None:
+            enricher.hold()
+        for step in enricher.steps:
+            if defer is not None and isinstance(step, ThreadsStep):
+                step.defer(archive=defer)
     store = _WORKER_STORE[0]
     return store, enricher_for(store, enrich[1])
 
@@ -298,28 +311,52 @@ def _warm(enrich: Enrich) -> None:
         store.close()
 
 
-def _enriched(items: list[NewsItem], enrich: Enrich | None) -> list[NewsItem]:
+def _enriched(
+    items: list[NewsItem], enrich: Enrich | None, defer: bool | None
+) -> tuple[list[NewsItem], list[Deferred | None]]:
+    """``items`` enriched (each against its stored latest version, as ``enrich_items``
+    does), and for each, in deferred mode, its signature and candidates (``Deferred``)."""
     if enrich is None or not enrich[1]:
-        return items
-    from newswire.enrich.pipeline import enrich_items
+        return items, [None] * len(items)
+    from newswire.enrich.threads import ThreadsStep
 
-    store, enricher = _worker_enricher(enrich)
-    out = enrich_items(enricher, store, items)
-    return [i for i in out if isinstance(i, NewsItem)]
+    store, enricher = _worker_enricher(enrich, defer)
+    step = next((s for s in enricher.steps if isinstance(s, ThreadsStep)), None)
+    out: list[NewsItem] = []
+    found: list[Deferred | None] = []
+    for item in items:
+        try:
+            previous: NewsItem | None = store.get(item.id).item if item.id else None
+        except NotFound:
+            previous = None
+        out.append(enricher.enrich(item, previous))
+        mine = step.deferred() if step is not None and defer is not None else []
+        found.append(mine[-1]._replace(new=previous is None) if mine else None)
+    return out, found
 
 
-def _parse_chunk(args: tuple[list[Path], str, int, Enrich | None, str]) -> list[Parsed]:
+Chunk = tuple[list[Path], str, int, Enrich | None, str, bool | None]
+"""(files, format, size limit, enrichment, character set, story threads deferred: None
+for no, else whether the store held items when the run began)."""
+Worked = tuple[str, list[Prepared] | None, str | None, list["Deferred | None"]]
+"""A worker's ``Parsed``, with each item's deferred story threads (None: none)."""
+
+
+def _parse_chunk(args: Chunk) -> list[Worked]:
     """Worker side: items go back enriched and prepared for the store (encoded, stamped,
     fingerprinted), which is both less to pass between processes and less work left for
     the writer: enrichment, the costliest part, runs on every core."""
-    paths, fmt, max_bytes, enrich, encoding = args
-    out: list[Parsed] = []
+    paths, fmt, max_bytes, enrich, encoding, defer = args
+    out: list[Worked] = []
     for path in paths:
         source, items, error = parse_file(path, fmt, max_bytes, encoding)
+        found: list[Deferred | None] = []
         if items is not None:
-            items = _enriched(items, enrich)
-        out.append((source, [prepare(i) for i in items] if items is not None else None, error))
-    if enrich is not None and enrich[1]:
+            items, found = _enriched(items, enrich, defer)
+        out.append(
+            (source, [prepare(i) for i in items] if items is not None else None, error, found)
+        )
+    if enrich is not None and enrich[1] and defer is None:
         _worker_enricher(enrich)[1].flush()  # the chunk's story signatures, one write
     return out
 
@@ -332,10 +369,18 @@ def parse_files(
     workers: int = 0,
     enrich: Enrich | None = None,
     encoding: str = "",
+    link: Link | None = None,
+    archive: bool = True,
 ) -> Iterator[Parsed]:
     """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
     also enrich what they parse (``enrich``), so the items come back prepared. In one
     process the items come back as parsed, for the caller to enrich.
+
+    Given ``link``, the workers leave story threads' links to it (``ThreadsStep.defer``):
+    each item goes through it, in file order, before it is yielded, with its signature
+    and candidates (``Deferred``) when it has some;
+    ``archive`` False says the store held no item when the run began, so the workers
+    need not ask it for candidates (``newswire.enrich.bulk``).
 
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
@@ -344,8 +389,9 @@ def parse_files(
         for path in paths:
             yield parse_file(path, fmt, max_bytes, encoding)
         return
-    chunks = [
-        (paths[i : i + _CHUNK], fmt, max_bytes, enrich, encoding)
+    defer = archive if link is not None else None
+    chunks: list[Chunk] = [
+        (paths[i : i + _CHUNK], fmt, max_bytes, enrich, encoding, defer)
         for i in range(0, len(paths), _CHUNK)
     ]
     methods = multiprocessing.get_all_start_methods()
@@ -354,4 +400,7 @@ def parse_files(
         _warm(enrich)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for results in pool.map(_parse_chunk, chunks):
-            yield from results
+            for source, items, error, found in results:
+                if link is not None and items:
+                    items = [link(i, f) for i, f in zip(items, found, strict=True)]
+                yield source, items, error

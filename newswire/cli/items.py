@@ -168,6 +168,13 @@ def ingest(
         # the worker processes, which prepare theirs) are stored one by one, so a story
         # and its follow-up in one folder are linked, as they would be sent apart.
         serial = "threads" in enricher.names
+        # Items the worker processes enrich have their links found here, in file order,
+        # against the run's earlier items and the store's (``newswire.enrich.bulk``).
+        links = None
+        if serial:
+            from newswire.enrich.bulk import RunLinks  # numpy and the analysis: when needed
+
+            links = RunLinks(store.threads)
 
         def flush() -> None:
             nonlocal stored, unchanged
@@ -178,6 +185,8 @@ def ingest(
                 keep_files(store, enrich_items(enricher, store, [item for _, item in pending])),
                 strict=True,
             )
+            if links is not None:
+                links.flush()  # the batch's signatures, one write, before its items
             try:
                 receipts = store.append_many([item for _, item in pending])
                 sources = [source for source, _ in pending]
@@ -189,6 +198,8 @@ def ingest(
                         sources.append(source)
                     except NewswireError as exc:
                         failures.append((source, str(exc)))
+                        if links is not None:
+                            links.refused(item.id)
             sys.stdout.write("".join(f"{r.id}\n" for r in receipts))
             stored += sum(r.created for r in receipts)
             unchanged += sum(not r.created for r in receipts)
@@ -197,7 +208,9 @@ def ingest(
         with progress() as bar:
             task = bar.add_task("ingesting", total=len(files))
             for source, items, error in parse_files(
-                texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding
+                texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding,
+                link=links.link if links is not None else None,
+                archive=store.count()[0] > 0,
             ):
                 if error is not None:
                     failures.append((source, error))

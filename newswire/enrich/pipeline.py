@@ -215,6 +215,21 @@ def _without_dateline(item: NewsItem, dateline: str) -> tuple[list[str], str] | 
     return rest, html[len(opening):].lstrip("\n")
 
 
+def with_links(item: NewsItem, links: list[Association]) -> NewsItem:
+    """``item``, enriched with the ``threads`` step deferred (``ThreadsStep.defer``: its
+    machine links taken off, none found), with the links found for it since, merged as
+    ``Enricher.enrich`` merges them: the source's and editors' first, then the machine's
+    not in the item's ``rejected``, at most ``MAX_ASSOCIATIONS``."""
+    if not links:
+        return item
+    own = {item.id}
+    found = [a for a in links if a.id not in own]
+    associations = _annotate(item.associations, found, item.rejected, MAX_ASSOCIATIONS)
+    if associations == item.associations:
+        return item
+    return msgspec.structs.replace(item, associations=associations)
+
+
 def _not_run(item: NewsItem, names: tuple[str, ...], found: Findings) -> Findings:
     """``found`` with the machine's annotations ``item`` carries that none of the steps
     ``names`` makes (``newswire enrich --steps threads`` recomputes the links, not the

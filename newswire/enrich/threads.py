@@ -31,6 +31,7 @@ the earlier; the earlier, already sent, is not changed by the later's arrival).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -38,7 +39,7 @@ import numpy.typing as npt
 
 from newswire.enrich.base import Context, Document, Findings
 from newswire.model import Association, is_item_type
-from newswire.store.threads import MemoryThreads, Remembered, Threads
+from newswire.store.threads import Candidate, MemoryThreads, Remembered, Threads
 from newswire.text.analyze import analyzer
 
 SHINGLE = 3
@@ -225,6 +226,8 @@ class ThreadsStep:
     def __init__(self, threads: Threads):
         self.threads = threads
         self._held: list[Remembered] | None = None
+        self._found: list[Deferred] | None = None  # deferred mode: what ``find`` found
+        self._archive = False
 
     def hold(self) -> None:
         """Keep the signatures of the items found from now on until ``flush``, instead of
@@ -239,31 +242,76 @@ class ThreadsStep:
             held, self._held = self._held, []
             self.threads.remember_many(held)
 
+    def defer(self, archive: bool) -> None:
+        """Find signatures only, from now on: bulk ingest's workers (``newswire.ingest``)
+        leave the links and the write to the process that stores the items, which knows
+        every earlier item of the run in file order (``RunLinks``). ``archive``: the store
+        held items when the run began, so each item asks it for the candidates among them
+        (without, none could be: candidates are stored items, and those the run stores
+        are the writer's to find). ``find`` then links nothing and keeps a ``Deferred``
+        an item, taken by ``deferred``."""
+        self._found = []
+        self._archive = archive
+
+    def deferred(self) -> list[Deferred]:
+        """What ``find`` kept since the last call (deferred mode), in the order found."""
+        found = self._found or []
+        if self._found is not None:
+            self._found = []
+        return found
+
     def find(self, doc: Document) -> Findings:
         item = doc.item
         lang = doc.language or item.language or None
         sig = signature(doc.text, lang, doc.terms(lang))
         if sig is None:
             return Findings()
-        linked: list[tuple[float, Association]] = []
-        for candidate in self.threads.candidates(sig.bands, exclude=item.id):
-            values = from_bytes(candidate.signature)
-            if values is None:
-                continue
-            estimate = similarity(sig.values, values)
-            rel = relation(estimate)
-            if rel is None:
-                continue
-            kind = candidate.type if is_item_type(candidate.type) else "text"
-            link = Association(id=candidate.id, type=kind, rel=rel, headline=candidate.headline)
-            linked.append((estimate, link))
+        if self._found is not None:
+            stored = self.threads.candidates(sig.bands, item.id) if self._archive else []
+            self._found.append(
+                Deferred(item.id, item.type, sig.to_bytes(), tuple(sig.bands), stored)
+            )
+            return Findings()
+        links = linked(sig.values, self.threads.candidates(sig.bands, exclude=item.id))
         mine = Remembered(item.id, sig.to_bytes(), sig.bands, item.type, item.headline)
         if self._held is not None:
             self._held.append(mine)
         else:
             self.threads.remember_many([mine])
-        linked.sort(key=lambda found: -found[0])  # stable: ties keep the store's order
-        return Findings(associations=[link for _, link in linked[:LINKS]])
+        return Findings(associations=links)
+
+
+class Deferred(NamedTuple):
+    """An item's signature found in deferred mode (``ThreadsStep.defer``), its links left
+    to the process that stores it (``RunLinks.link``)."""
+
+    item_id: str
+    type: str
+    signature: bytes
+    bands: tuple[int, ...]
+    stored: list[Candidate]
+    """The candidates the store gave when the worker asked (none when it did not)."""
+    new: bool = True
+    """The item was not stored when the worker enriched it (its first version)."""
+
+
+def linked(values: Values, candidates: Iterable[Candidate]) -> list[Association]:
+    """The links to ``candidates`` that ``values`` is similar enough to, at most ``LINKS``,
+    the most similar first (ties in the candidates' order)."""
+    found: list[tuple[float, Association]] = []
+    for candidate in candidates:
+        theirs = from_bytes(candidate.signature)
+        if theirs is None:
+            continue
+        estimate = similarity(values, theirs)
+        rel = relation(estimate)
+        if rel is None:
+            continue
+        kind = candidate.type if is_item_type(candidate.type) else "text"
+        link = Association(id=candidate.id, type=kind, rel=rel, headline=candidate.headline)
+        found.append((estimate, link))
+    found.sort(key=lambda pair: -pair[0])  # stable: ties keep the candidates' order
+    return [link for _, link in found[:LINKS]]
 
 
 def build(context: Context) -> ThreadsStep:

@@ -117,6 +117,17 @@ class MemoryThreads:
             best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
             return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
 
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def forget(self, item_id: str) -> None:
+        """No longer offer ``item_id`` as a candidate (withdrawn, under embargo, refused by
+        the store); the order it was first remembered in is kept."""
+        with self._lock:
+            old = self._items.pop(item_id, None)
+            for band in old[3] if old else ():
+                self._bands[band].discard(item_id)
+
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         for e in entries:
             self._remember(e.item_id, e.signature, e.bands, e.type, e.headline)
