@@ -110,8 +110,13 @@ class MemoryThreads:
             first = self._first
             before = first.get(exclude, len(first))
             for band in dict.fromkeys(bands):
-                earlier = [i for i in self._bands.get(band, ()) if first[i] < before]
-                for item_id in heapq.nlargest(PER_BAND, earlier, key=first.__getitem__):
+                ids = self._bands.get(band)
+                if not ids:  # most band keys: no other item (bulk ingest asks for each)
+                    continue
+                earlier = [i for i in ids if first[i] < before]
+                if len(earlier) > PER_BAND:
+                    earlier = heapq.nlargest(PER_BAND, earlier, key=first.__getitem__)
+                for item_id in earlier:
                     shared[item_id] = shared.get(item_id, 0) + 1
             shared.pop(exclude, None)
             best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
