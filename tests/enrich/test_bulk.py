@@ -180,7 +180,8 @@ def corpus_ninjs(tmp_path, rows: list[dict[str, str]]) -> list[str]:
 def test_newswire_ingest_links_across_chunks_as_one_by_one(tmp_path):
     """``newswire ingest`` of 520 files in two worker processes (three chunks): the copies
     in the last chunk find their stories in the first, and every item's links are those of
-    the same files taken in one at a time (``--workers 1``)."""
+    the same files taken in one at a time (two ingests of 260 files: fewer files than two
+    chunks are enriched and stored one by one, in the calling process)."""
     rows = [
         {"uri": f"urn:test:{n}:{row['id']}", "headline": row["headline"], "body": row["body"]}
         for n, row in enumerate(ARTICLES[i % len(ARTICLES)] for i in range(20))
@@ -196,15 +197,16 @@ def test_newswire_ingest_links_across_chunks_as_one_by_one(tmp_path):
     paths = corpus_ninjs(tmp_path, rows + filler + copies)
     env = {"NEWSWIRE_ENRICH": "threads"}
     found = {}
-    for workers in ("2", "1"):
-        db = f"sqlite:///{tmp_path / f'{workers}.db'}"
-        result = newswire("ingest", "--workers", workers, *paths, db=db, env=env)
-        assert result.returncode == 0, result.stderr.decode()
+    for way, runs in (("bulk", [paths]), ("one by one", [paths[:260], paths[260:]])):
+        db = f"sqlite:///{tmp_path / f'{len(runs)}.db'}"
+        for files in runs:
+            result = newswire("ingest", "--workers", "2", *files, db=db, env=env)
+            assert result.returncode == 0, result.stderr.decode()
         store = open_store(db, create=False)
-        found[workers] = {
+        found[way] = {
             s.item.id: [(a.id, a.rel) for a in s.item.associations] for s in store.export()
         }
         store.close()
-    assert found["2"] == found["1"]
+    assert found["bulk"] == found["one by one"]
     for n, row in enumerate(rows[:10]):
-        assert (row["uri"], threads.SAME_STORY) in found["2"][f"urn:test:copy:{n}"]
+        assert (row["uri"], threads.SAME_STORY) in found["bulk"][f"urn:test:copy:{n}"]
