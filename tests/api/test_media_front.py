@@ -98,10 +98,10 @@ def test_a_full_key_is_told_the_originals_place_and_the_downloads_headers(front)
             assert answer.headers[header] == download.headers[header], header
 
 
+@pytest.mark.any_store  # only a file store has files to name (PostgreSQL's: ``allowed``)
 def test_the_place_named_is_the_file_of_the_rendition(front, module_store_url):
     fronted, _, keys, files, _, backend = front
-    if backend != "sqlite":
-        pytest.skip("only a file store has files to name")
+    assert backend == "sqlite"
     root = blobs_for(module_store_url)
     try:
         for name in ("original", "preview"):
