@@ -25,6 +25,7 @@ from newswire.formats.base import Refused, readable
 from newswire.formats.text import transcode
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
+from newswire.names import AUTO as AUTO  # its home: the CLI reads it without this module
 from newswire.store.base import Prepared, prepare
 from newswire.validation import check_item, strip_unencodable
 
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from newswire.enrich.pipeline import Enricher
     from newswire.enrich.threads import Deferred
     from newswire.store import Store
-
-AUTO = "auto"
 
 
 def parse_bytes(

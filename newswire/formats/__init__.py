@@ -11,6 +11,7 @@ from newswire.errors import NotAcceptable, ParseError, UnsupportedFormat
 from newswire.formats import feeds, newsml, ninjs, nitf, text
 from newswire.formats.base import Codec, FeedMeta
 from newswire.formats.xmlsafe import root_localname
+from newswire.names import DEFAULT_FORMAT
 
 _BUILTIN: tuple[Codec, ...] = (
     ninjs.NINJS3,
@@ -34,7 +35,7 @@ def _table(codecs: tuple[Codec, ...]) -> dict[str, Codec]:
 
 
 CODECS: dict[str, Codec] = _table(_BUILTIN)
-DEFAULT = "ninjs"
+DEFAULT = DEFAULT_FORMAT
 
 __all__ = ["CODECS", "DEFAULT", "Codec", "FeedMeta", "detect", "for_media_type", "get"]
 

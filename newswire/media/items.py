@@ -64,6 +64,7 @@ from newswire.model import (
     language_tag,
     utcnow,
 )
+from newswire.names import MEDIA_HELP
 from newswire.validation import LANGUAGE_TAG, MAX_HEADLINE, MAX_ID, MAX_REASON, xml_unsafe
 
 ID_PREFIX = "urn:newswire:media:"
@@ -89,25 +90,9 @@ class Overrides(msgspec.Struct, kw_only=True, frozen=True):
     embargo: str | None = None
 
 
-HELP: dict[str, str] = {
-    "id": "The item's id (a URI); default: urn:newswire:media: and the file's SHA-256.",
-    "type": "picture or graphic, for a picture file (default: graphic for PNG, else"
-    " picture); video for a video.",
-    "lang": "The language of its text (a BCP 47 tag); auto (default): detected from the"
-    " headline and caption.",
-    "headline": "Headline (default: the file's own, else its name).",
-    "caption": "Caption: what it shows (default: the file's own).",
-    "byline": "Photographer or camera operator (default: the file's own).",
-    "credit": "Credit line (default: the file's own).",
-    "copyright": "Copyright notice (default: the file's own).",
-    "city": "City shown (the dateline's place; default: the file's own).",
-    "country": "Country shown (default: the file's own).",
-    "keyword": "A keyword, repeated for several (default: the file's own).",
-    "embargo": "Not delivered before this time (ISO 8601, UTC without an offset:"
-    " 2025-03-01T12:00:00Z), a time to come; empty: no embargo (default: none, or the"
-    " stored version's while it has not lifted).",
-}
-"""What each override does: the help of the CLI's options and the API's parameters."""
+HELP = MEDIA_HELP
+"""What each override does: the help of the CLI's options and the API's parameters (kept
+in ``newswire.names``, which the command line reads without loading the media pipeline)."""
 
 _TYPES: dict[Kind, tuple[ItemType, ...]] = {
     "picture": ("picture", "graphic"),
