@@ -10,9 +10,7 @@ import msgspec
 import typer
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, progress, with_store
-from newswire.enrich.pipeline import enricher_for
 from newswire.errors import NewswireError, NotFound
-from newswire.ingest import with_media_topics
 from newswire.model import NewsItem
 from newswire.settings import steps_setting
 from newswire.store import Store
@@ -55,6 +53,8 @@ def mapped(item: NewsItem) -> NewsItem:
     give them now (``ingest.with_media_topics``): an item stored before the mapping (or
     before a code was in it) carries a code no product, facet or section understands. A
     withdrawn item is left as it is."""
+    from newswire.ingest import with_media_topics  # the codecs: only when items are enriched
+
     return item if item.pubstatus == "canceled" else with_media_topics(item)
 
 
@@ -92,6 +92,8 @@ def enrich(
 
     def run(store: Store) -> None:
         nonlocal changed, seen
+        from newswire.enrich.pipeline import enricher_for
+
         enricher = enricher_for(store, names)
         if every:
             total = store.count()[0]

@@ -16,8 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from newswire import formats
-from newswire.blobs import Blobs, blobs_for
+from newswire.blobs import blobs_for
 from newswire.cli.common import (
     DB_DEFAULT,
     DbOption,
@@ -29,12 +28,10 @@ from newswire.cli.common import (
     when,
     with_store,
 )
-from newswire.enrich.pipeline import append_enriched, enrich_items, enricher_for
 from newswire.errors import NewswireError, NotFound
-from newswire.ingest import AUTO, is_media, iter_files, keep_files, parse_bytes, parse_files
-from newswire.media import Limits, Media, Pipeline
-from newswire.media.items import HELP, Overrides, check_overrides, item_of, media_id
 from newswire.model import NewsItem
+from newswire.names import AUTO, DEFAULT_FORMAT
+from newswire.names import MEDIA_HELP as HELP
 from newswire.settings import (
     BY_NAME,
     SETTINGS,
@@ -49,9 +46,16 @@ from newswire.store import Store, Stored
 from newswire.store.base import Prepared
 from newswire.validation import MAX_VERSION, check_item, strip_unencodable, withdrawal_reason
 
+# What only some commands use (the codecs, the ingest path, the media pipeline, the
+# enrichment pipeline) is imported by the command that uses it: every command, even
+# `newswire list`, builds the whole command line first, and importing them all here took
+# most of the time of a command that does little.
 if TYPE_CHECKING:
     from newswire.access.accounts import Scope
     from newswire.access.entitlement import Access
+    from newswire.blobs import Blobs
+    from newswire.media import Limits, Media
+    from newswire.media.items import Overrides
     from newswire.settings import Settings
 
 app = typer.Typer()
@@ -112,6 +116,12 @@ def ingest(
     Pictures and video (JPEG, PNG, TIFF, WebP, HEIC; MP4, QuickTime) are one item each,
     told from the rest by their content: their fields come from the file's embedded
     metadata, each replaced by its option below when given."""
+    from newswire import formats
+    from newswire.enrich.pipeline import enrich_items, enricher_for
+    from newswire.ingest import is_media, iter_files, keep_files, parse_files
+    from newswire.media import Limits
+    from newswire.media.items import Overrides, check_overrides
+
     if "" in names:
         raise fail("PATH: an empty path names no file or folder (a variable not set?)", 2)
     paths = [Path(name) for name in names]
@@ -278,6 +288,9 @@ def take_media(
     """(file, its item, why it was refused) for each picture or video file, in order: the
     files worked on ``workers`` at a time (each in a process of the media pipeline), the
     items made here, where the store is."""
+    from newswire.media import Pipeline
+    from newswire.media.items import item_of, media_id
+
     count = max(1, min(workers, len(files)))
     with Pipeline(blobs, limits, workers=count) as pipeline:
 
@@ -307,7 +320,7 @@ def take_media(
 @app.command()
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="The item's id.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format.")] = formats.DEFAULT,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format.")] = DEFAULT_FORMAT,
     version: Annotated[
         int | None, typer.Option(min=1, max=MAX_VERSION, help="A given version (default: latest).")
     ] = None,
@@ -315,6 +328,8 @@ def show(
 ) -> None:
     """Print an item (its latest version, or --version N) in a format; a picture's or
     video's files are linked (their href) when NEWSWIRE_BASE_URL names the server."""
+    from newswire import formats
+
     try:
         codec = formats.get(fmt)
     except NewswireError as exc:
@@ -499,6 +514,8 @@ def import_(
 @app.command("formats")
 def list_formats() -> None:
     """The formats newswire reads and writes."""
+    from newswire import formats
+
     yes = {True: "yes", False: "-"}
     print_rows(
         ("name", "format", "media type", "parse", "render"),
@@ -570,6 +587,8 @@ def demo(
     """Load the demo data (the seed item and a corpus sample), then serve."""
     from newswire import demo as demo_data
     from newswire.api.serving import check_address
+    from newswire.enrich.pipeline import append_enriched
+    from newswire.ingest import parse_bytes
 
     if serve_:  # a bad setting or a port in use is said before the data is loaded
         _server_settings(db, workers, bus, log_format, say=False)

@@ -1,0 +1,90 @@
+"""What a ``newswire`` command loads: the modules it uses, not every command's.
+
+Every command builds the whole command line (each command's options and help) before it
+runs, so a module imported at the top of any command's module is loaded by all of them.
+The heavy ones (the codecs with lxml and feedgen, the ingest path, the media pipeline and
+its process pool, the enrichment pipeline, FastAPI) took most of the time of a command
+that does little, and the suite runs the command some two thousand times: the commands
+that use them import them when they run. These tests check what is loaded, not how long
+it takes (bench/ measures time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.util import find_spec
+
+import pytest
+
+from tests.helpers import ROOT, node_env, set_up
+
+HEAVY = (
+    "newswire.ingest",
+    "newswire.formats",
+    "newswire.media.pipeline",
+    "newswire.enrich.pipeline",
+    "newswire.api",
+    "fastapi",
+    "lxml.etree",
+    "feedgen",
+    "pebble",
+)
+"""Each loads a good part of what a command costs, and only some commands use it."""
+
+PROBE = f"""
+import json, sys
+from newswire.cli import app
+try:
+    app(sys.argv[1:], prog_name="newswire")
+except SystemExit:
+    pass
+sys.stdout.write("\\n" + json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)) + "\\n")
+"""
+"""Runs ``newswire ARGS`` in this process, then prints which of ``HEAVY`` it loaded."""
+
+
+def loaded(*args: str, db: str) -> list[str]:
+    """The heavy modules ``newswire ARGS`` loaded, run as the suite runs it (a process of
+    its own); it must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True, env={**os.environ, "COLUMNS": "200", **node_env(db)}, cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"newswire:" not in result.stderr, result.stderr.decode()  # the command failed
+    return json.loads(result.stdout.decode().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    db = f"sqlite:///{tmp_path_factory.mktemp('imports') / 'cli.db'}"
+    set_up(db, ("product", "add", "p", "--access", "full"))
+    return db
+
+
+def test_the_heavy_modules_are_real_ones():
+    """A misspelt name would never be found loaded, and the tests below would hold."""
+    assert [name for name in HEAVY if find_spec(name) is None] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("product", "show", "p"), ("product", "list"), ("list",), ("key", "list")],
+    ids=" ".join,
+)
+def test_a_light_command_loads_none_of_the_heavy_modules(db, args):
+    assert loaded(*args, db=db) == []
+
+
+def test_ingest_loads_what_it_uses(db):
+    """The probe sees what a command imports when it runs: ingest's codecs, media
+    pipeline and enrichment are loaded once it takes a file in."""
+    seed = ROOT / "demo" / "seed" / "000_fd5af0361ac50746.txt"
+    assert set(loaded("ingest", str(seed), db=db)) >= {
+        "newswire.ingest", "newswire.formats", "newswire.media.pipeline",
+        "newswire.enrich.pipeline", "lxml.etree", "feedgen", "pebble",
+    }
