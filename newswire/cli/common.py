@@ -11,17 +11,21 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, int_setting
 from newswire.store import Store, open_store
+
+# rich's progress bars and tables are imported where one is made: most commands show
+# neither, and every command imports this module.
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
 
 # Everything printed is data (ids, names, headlines, the reasons an error gives, which
 # echo what the user typed): no rich markup (`[/]` in a subscriber's name raised a
@@ -69,6 +73,14 @@ def with_store(db: str, action: Callable[[Store], object], *, create: bool = Tru
 
 
 def progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -125,6 +137,8 @@ def _table(
     *,
     narrow: bool,
 ) -> Table:
+    from rich.table import Table
+
     table = Table(*header, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False)
     times = {i for row in rows for i, cell in enumerate(row) if _TIME.fullmatch(cell)}
     for i in times:

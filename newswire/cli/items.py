@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from newswire.blobs import blobs_for
@@ -266,6 +265,8 @@ def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
     """``ingest``'s report of the files (or feed entries) that failed, and its exit 1."""
     title = f"{len(failures)} failed ({_count(files, 'file')} read)"
     if err.is_terminal:
+        from rich.table import Table
+
         table = Table("file", "error", title=title)
         for source, message in failures:
             table.add_row(Text(source), Text(message))  # as given, never markup
