@@ -1,4 +1,4 @@
-"""What a ``newswire`` command loads: the modules it uses, not every command's.
+"""What a ``newswire`` command loads and builds: what it uses, not every command's.
 
 Every command builds the whole command line (each command's options and help) before it
 runs, so a module imported at the top of any command's module is loaded by all of them.
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.util import find_spec
 
 import pytest
 
-from tests.helpers import ROOT, node_env, set_up
+from tests.helpers import ROOT, newswire, node_env, set_up
 
 HEAVY = (
     "newswire.ingest",
@@ -88,3 +89,24 @@ def test_ingest_loads_what_it_uses(db):
         "newswire.ingest", "newswire.formats", "newswire.media.pipeline",
         "newswire.enrich.pipeline", "lxml.etree", "feedgen", "pebble",
     }
+
+
+def test_a_command_is_built_alone():
+    """typer builds every command of the app it runs: ``main`` gives it the root with the
+    command or group asked for alone, and the whole app when the first word names none."""
+    from newswire.cli import app, app_for
+
+    assert [g.name for g in app_for(["product", "show", "p"]).registered_groups] == ["product"]
+    assert app_for(["product", "show", "p"]).registered_commands == []
+    alone = app_for(["list", "--limit", "3"])
+    assert [c.name for c in alone.registered_commands] == ["list"]
+    assert alone.registered_groups == []
+    for args in ([], ["--help"], ["lst"], ["--db", "x", "list"]):
+        assert app_for(args) is app
+
+
+def test_a_command_alone_is_not_taken_for_the_root(db):
+    """A root holding one command would be that command, ``list`` its first argument."""
+    result = newswire("list", db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    assert re.fullmatch(r"\d+ shown; \d+ items, \d+ versions stored\n", result.stderr.decode())
