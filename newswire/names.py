@@ -1,8 +1,8 @@
 """Names and help texts the command line shows, kept where reading them loads nothing.
 
-Every ``newswire`` command builds the whole command line (each command's options, their
-defaults and help) before it runs, so what an option shows must come from a module that
-costs nothing to import. The modules these names belong to (the format registry, which
+Every ``newswire`` command imports every command's module (``newswire.cli`` registers
+them all), which makes each option, its default and help, so what an option shows must
+come from a module that costs nothing to import. The modules these names belong to (the format registry, which
 loads every codec; ``ingest`` and the media pipeline) import them from here, so what the
 command line says and what they do cannot drift apart. Only plain values: this module
 imports nothing of newswire's.

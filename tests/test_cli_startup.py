@@ -1,12 +1,13 @@
 """What a ``newswire`` command loads and builds: what it uses, not every command's.
 
-Every command builds the whole command line (each command's options and help) before it
-runs, so a module imported at the top of any command's module is loaded by all of them.
+Every command imports every command's module (``newswire.cli`` registers them all), so
+a module imported at the top of any of them is loaded by all; and typer builds each
+command it is given (its options from its signature) before it runs one.
 The heavy ones (the codecs with lxml and feedgen, the ingest path, the media pipeline and
 its process pool, the enrichment pipeline, FastAPI) took most of the time of a command
 that does little, and the suite runs the command some two thousand times: the commands
-that use them import them when they run. These tests check what is loaded, not how long
-it takes (bench/ measures time).
+that use them import them when they run, and typer is given the command asked for alone.
+These tests check what is loaded and built, not how long it takes (bench/ measures time).
 """
 
 from __future__ import annotations

@@ -47,8 +47,8 @@ from newswire.validation import MAX_VERSION, check_item, strip_unencodable, with
 
 # What only some commands use (the codecs, the ingest path, the media pipeline, the
 # enrichment pipeline) is imported by the command that uses it: every command, even
-# `newswire list`, builds the whole command line first, and importing them all here took
-# most of the time of a command that does little.
+# `newswire list`, imports this module, and importing them all here took most of the
+# time of a command that does little.
 if TYPE_CHECKING:
     from newswire.access.accounts import Scope
     from newswire.access.entitlement import Access
