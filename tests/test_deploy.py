@@ -88,6 +88,6 @@ def test_the_media_front_sends_only_files_a_node_named_with_the_nodes_headers():
     assert "error_page 418 = @newswire_media;" in media and "return 418;" in media
     # The node's headers, not nginx's own guesses: its type, its ETag.
     for header in ("Content-Type $newswire_media_type", "ETag $newswire_media_etag",
-                   "Cache-Control $newswire_media_cache"):
+                   "Cache-Control $newswire_media_cache", "Vary $newswire_media_vary"):
         assert f"add_header {header};" in media, header
     assert 'default_type "";' in media and "etag off;" in media

@@ -62,6 +62,11 @@ router = Router(tags=["media"])
 PUBLIC_PRODUCT = Product(name="public", access="teaser")
 """What a link signed for ``public`` may reach: what the public site shows, as a teaser."""
 IMMUTABLE = "max-age=31536000, immutable"
+KEYED = {"Vary": "Authorization"}
+"""What an answer to a request with a key adds: whether it is the file or a 403 or 404
+depends on the key (a teaser key gets no ``original``), and the file may be kept for a
+year, so a cache (a CMS's, a browser's) keeps it for that key only, as every other ``GET``
+under ``/v1`` says. A signed link's answer depends on its query alone."""
 _SIGNED = ("expires", "by", "signature")
 
 Ttl = Annotated[
@@ -114,9 +119,12 @@ def _unsatisfiable(size: int) -> Response:
     return problems.problem(416, "Range not satisfiable", f"the file has {size} bytes", field="Range")
 
 
-async def _send(request: Request, rendition: Rendition, cache: str, filename: str) -> Response:
+async def _send(
+    request: Request, rendition: Rendition, cache: str, filename: str, keyed: bool
+) -> Response:
     blobs: Blobs = request.app.state.blobs
-    return await files.send(request, blobs, rendition, cache, filename, _unsatisfiable)
+    extra = KEYED if keyed else None
+    return await files.send(request, blobs, rendition, cache, filename, _unsatisfiable, extra=extra)
 
 
 # --- ahead of FastAPI -----------------------------------------------------------------------
@@ -176,7 +184,7 @@ def _answer(
     if out is None:
         named = files.headers(
             rendition, f"private, {IMMUTABLE}", files.filename(rendition, item_id)
-        )
+        ) | KEYED  # the fast path is always a request with a key
         out = raw.encoded(named.items())
         with _kept_lock:
             _named[key, name, item_id] = out
@@ -262,26 +270,28 @@ async def get_version_rendition(
     filename = files.filename(rendition, item_id)
     if front.asked(request):
         return await front.decision(
-            request, request.app.state.blobs, rendition, files.headers(rendition, cache, filename),
+            request, request.app.state.blobs, rendition,
+            files.headers(rendition, cache, filename) | (KEYED if until is None else {}),
             _unsatisfiable,
         )
-    return await _send(request, rendition, cache, filename)
+    return await _send(request, rendition, cache, filename, keyed=until is None)
 
 
 @router.get("/v1/items/{item_id:path}/renditions/{name}", responses=_RESPONSES)
 async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     """The latest version's rendition (with a key). Revalidated on every use (``no-cache``
     and its ``ETag``): the next version may have other files."""
-    products, _ = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
+    products, until = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
     history = await _history(request, item_id)
     _, _, rendition = files.rendition_seen(products, history, None, name, item_id)
     cache, filename = "private, no-cache", files.filename(rendition, item_id)
     if front.asked(request):
         return await front.decision(
-            request, request.app.state.blobs, rendition, files.headers(rendition, cache, filename),
+            request, request.app.state.blobs, rendition,
+            files.headers(rendition, cache, filename) | (KEYED if until is None else {}),
             _unsatisfiable,
         )
-    return await _send(request, rendition, cache, filename)
+    return await _send(request, rendition, cache, filename, keyed=until is None)
 
 
 @router.get(

@@ -192,6 +192,32 @@ def test_if_range_sends_the_range_of_the_same_file_only(wire):
         assert past.status_code == 200 and past.content == data
 
 
+def test_an_answer_to_a_key_varies_by_the_key(wire):
+    """Whether a key gets a file or a 403 depends on the key, and the file may be kept a
+    year: every answer to a request with a key (the route's, the fast path's, the latest
+    version's, a 304, a range) says ``Vary: Authorization``, as every other GET under /v1,
+    so that a cache shared by a full and a teaser key never hands the teaser key the
+    original; a signed link's answer depends on its query alone, and says no such thing."""
+    server, keys, _, _ = wire
+    key = keys["full"]
+    etag = get(server, path("web"), key).headers["etag"]
+    answers = {
+        "route": get(server, path("web"), key),  # a first request
+        "fast path": get(server, path("web"), key),  # the file kept: answered from memory
+        "latest": get(server, f"/v1/items/{PICTURE}/renditions/web", key),
+        "304": get(server, path("web"), key, **{"If-None-Match": etag}),
+        "latest 304": get(server, f"/v1/items/{PICTURE}/renditions/web", key, **{"If-None-Match": etag}),
+        "range": get(server, path("original"), key, Range="bytes=0-9"),
+        "large": get(server, path("original"), key),
+    }
+    for what, got in answers.items():
+        assert got.status_code in (200, 206, 304), (what, got.status_code)
+        assert got.headers.get("vary") == "Authorization", (what, dict(got.headers))
+    link = get(server, f"/v1/items/{PICTURE}/renditions/web/link", key).json()["href"]
+    opened = httpx.get(link)
+    assert opened.status_code == 200 and "vary" not in opened.headers
+
+
 def test_a_signed_link_works_without_a_key_for_what_the_key_may_have(wire):
     server, keys, files, _ = wire
     made = get(server, f"/v1/items/{PICTURE}/renditions/original/link?ttl=600", keys["full"])
