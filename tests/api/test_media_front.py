@@ -94,7 +94,7 @@ def test_a_full_key_is_told_the_originals_place_and_the_downloads_headers(front)
         answer = get(fronted, where, keys["full"], **ASK)
         allowed(answer, files["original"], backend)
         for header in ("etag", "cache-control", "content-type", "content-disposition",
-                       "x-content-type-options"):
+                       "x-content-type-options", "vary"):
             assert answer.headers[header] == download.headers[header], header
 
 
