@@ -158,9 +158,15 @@ async def send(
     disposition: str = "inline",
     extra: dict[str, str] | None = None,
 ) -> Response:
-    """The file of ``rendition`` (or 304, or the range asked for), as ``name``."""
+    """The file of ``rendition`` (or 304, or the range asked for), as ``name``; a blob
+    the blob store has not got is ``NotFound`` (field ``blob``), raised before anything
+    is sent."""
     key = rendition.blob
-    size = rendition.size if rendition.size is not None else await run_in_threadpool(blobs.size, key)
+    # The blob store's size, not the one the version recorded: asking it is what tells,
+    # before the status line goes out, that the store has the file. Streamed, a missing
+    # blob was found only once a 200 promising the bytes had been sent; the body broke
+    # off with nothing said, and a client or a cache kept a cut file.
+    size = await run_in_threadpool(blobs.size, key)
     out = {**headers(rendition, cache, name, disposition), **(extra or {})}
     media_type = rendition.content_type or "application/octet-stream"
     if not_modified(out["ETag"], request.headers.get("if-none-match")):

@@ -8,6 +8,7 @@ ingest stores one: what the server does with them is what is tested here."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ PICTURE = "urn:test:media:picture"
 HELD = "urn:test:media:held"
 GONE = "urn:test:media:gone"
 ENGLISH = "urn:test:media:english"
+LOST = "urn:test:media:lost"
 
 
 def jpeg(width: int, height: int, shade: int) -> bytes:
@@ -305,6 +307,40 @@ def test_an_embargoed_pictures_files_open_when_the_embargo_lifts(wire):
             after = int(page["next"])
     assert lifted
     assert get(server, path("preview", item.id), keys["full"]).content == files["preview"]
+
+
+def test_a_file_missing_from_the_blob_store_is_a_404_naming_it_not_a_200_cut_short(wire):
+    """A version naming a blob its deployment's blob store has not got (a command run
+    with another ``--blobs`` than the nodes', a file lost from a shared folder) is a 404
+    problem naming the blob, on every route, for GET and HEAD: a 200 whose headers
+    promise the file and whose body then breaks off leaves a client (or a cache in front)
+    with a cut file and the operator with no answer saying which file is missing."""
+    server, keys, _, _ = wire
+    missing = hashlib.sha256(b"bytes this blob store never had").hexdigest()
+    large = 2 << 20  # past what is answered from memory: streamed by the route
+    item = NewsItem(
+        id=LOST, type="picture", language="ar", headline="صورة مفقودة",
+        renditions=[
+            Rendition(name=name, content_type="image/jpeg", width=w, height=h,
+                      size=large if name == "original" else 900, blob=missing)
+            for name, (w, h) in SIZES.items()
+        ],
+    )
+    store = open_store(server.db)
+    try:
+        store.append(item)
+    finally:
+        store.close()
+    auth = {"Authorization": f"Bearer {keys['full']}"}
+    wheres = [f"/v1/items/{LOST}/renditions/{name}" for name in ("original", "thumbnail")]
+    wheres += [path("original", LOST), path("thumbnail", LOST), path("thumbnail", LOST)]
+    for where in wheres:
+        got = get(server, where, keys["full"])
+        problem(got, 404, "blob")
+        assert missing in got.json()["detail"], where
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            head = client.head(where, headers=auth)
+        assert head.status_code == 404, where
 
 
 def test_the_fast_path_answers_as_the_route(wire):
