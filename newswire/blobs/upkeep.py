@@ -118,6 +118,9 @@ class Swept(NamedTuple):
     leftovers: int = 0
     """What killed puts and deletes left behind (temporary files) removed, or would be."""
     leftover_bytes: int = 0
+    missing: tuple[str, ...] = ()
+    """Keys a stored version names that the store has not got, sorted: files every
+    subscriber is refused (404), usually put in another blob store than this one."""
 
 
 def sweep(
@@ -136,14 +139,19 @@ def sweep(
     blob put again meanwhile (a file ingested again) is kept by ``delete``'s ``before``.
 
     What killed puts left behind (``Blobs.leftovers``) goes too once older than ``grace``.
+    The keys versions name that ``blobs`` has not got are returned (``Swept.missing``).
     """
     limit = (now or utcnow()) - grace
     scraps, scrap_bytes = blobs.leftovers(limit, dry_run=dry_run)
     keep = referenced(transfer)
     stored = young = removed = size = 0
     old = set(blobs.keys(limit))
+    # Listed after the references were read: a version's blobs were put before it was
+    # stored, so a key it names and the listing lacks is missing, not on its way.
+    absent = set(keep)
     for key in blobs.keys(before=None):  # every one, old or young
         stored += 1
+        absent.discard(key)
         if key in keep:
             continue
         if key not in old:
@@ -156,4 +164,6 @@ def sweep(
             if dry_run or blobs.delete(key, limit):
                 removed += 1
                 size += bytes_
-    return Swept(stored, len(keep), removed, size, young, scraps, scrap_bytes)
+    return Swept(
+        stored, len(keep), removed, size, young, scraps, scrap_bytes, tuple(sorted(absent))
+    )

@@ -51,7 +51,8 @@ def sweep(
     the latest) and that were last put more than --grace seconds ago, and the unfinished
     files of writes interrupted more than --grace seconds ago (a killed ingest's). Safe
     while the server runs: a write in progress is never touched. Prints what was, or with
-    --dry-run would be, removed."""
+    --dry-run would be, removed; names the blobs versions refer to that the store has not
+    got, and then exits 1."""
 
     def run(store: Store) -> None:
         try:
@@ -72,5 +73,16 @@ def sweep(
             f" ({done.leftover_bytes / 1e6:.1f} MB)",
             highlight=False,
         )
+        if done.missing:
+            # Nothing else lists what the versions name against what the store holds:
+            # said here, a node's NEWSWIRE_BLOBS that is not where a command put the
+            # files is found by the weekly sweep, not by subscribers' 404s.
+            count = len(done.missing)
+            shown = ", ".join(done.missing[:5]) + (", …" if count > 5 else "")
+            raise fail(
+                f"{count} referenced blob{'s' if count > 1 else ''} missing from the blob"
+                f" store: {shown}; subscribers are refused these files (404): is --blobs"
+                " (NEWSWIRE_BLOBS) the one the servers use?"
+            )
 
     with_store(db, run, create=False)

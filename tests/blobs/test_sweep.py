@@ -82,6 +82,24 @@ def test_a_sweep_removes_old_unreferenced_blobs_only(store_url, deployment):
     assert stored(store_url) == {deployment[n] for n in ("first", "shared", "second")}
 
 
+def test_a_sweep_names_the_files_items_refer_to_that_the_blob_store_has_not_got(
+    store, store_url, deployment
+):
+    """A file a version names and the blob store lacks (a command that put it in another
+    store than the servers', a file lost from a shared folder) is answered 404 to every
+    subscriber: the sweep, which reads both lists, says so, naming it, and exits 1, as
+    ``backup`` and ``migrate`` do; removing what nothing names goes on as before."""
+    absent = "ab" * 32
+    store.append(picture("urn:test:elsewhere", {"original": absent}))
+    for args in (("--dry-run",), ()):
+        swept = newswire("blobs", "sweep", *args, db=store_url)
+        said = swept.stderr.decode()
+        assert swept.returncode == 1, said
+        assert "1 referenced blob missing from the blob store" in said and absent in said, said
+        assert re.search(r"5 blobs, 4 referenced: (would remove|removed) 1 ", said), said
+    assert deployment["orphan"] not in stored(store_url)
+
+
 def test_a_sweep_of_a_missing_database_is_a_usage_error(absent_store_url):
     missing = newswire("blobs", "sweep", db=absent_store_url)
     assert missing.returncode == 2 and b"no database" in missing.stderr
