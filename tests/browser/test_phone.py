@@ -1,0 +1,58 @@
+"""The faces on a phone (390 CSS pixels wide, as an iPhone 14 held upright), Arabic
+first: nothing is wider than the screen, so a reader never scrolls sideways to read a
+caption or its credit."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_faces import public_path
+from tests.helpers import Server, make_key
+from tests.media.files import picture
+
+# Layout does not depend on the store.
+pytestmark = pytest.mark.any_store
+
+PHONE = {"width": 390, "height": 844}
+# Longer than any line of a phone: a photographer's name, the agency, the pool it came
+# through (a credit set over the API or in XMP has no IPTC length limit).
+CREDIT = "Mustafa Kaya / Anadolu Agency via Getty Images Editorial Pool"
+PHOTO = "urn:test:phone:photo"
+
+# Every element's box against the page's width: what sticks out on either side.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')]
+    .filter(e => { const b = e.getBoundingClientRect();
+                   return b.width > 0 && (b.right > width + 1 || b.left < -1); })
+    .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''));
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(module_store_url, tmp_path_factory):
+    db = module_store_url
+    server = Server(db)
+    photo = picture(tmp_path_factory.mktemp("phone") / "p.jpg", 1200, 800).read_bytes()
+    with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:
+        posted = c.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"},
+                        params={"id": PHOTO, "lang": "ar", "caption": "متظاهرون في إسطنبول",
+                                "credit": CREDIT})
+        assert posted.status_code == 201, posted.text
+    yield server
+    server.close()
+
+
+def test_a_long_latin_credit_wraps_inside_a_phone_screen(server, page):
+    page.set_viewport_size(PHONE)
+    page.goto(server.url + public_path(PHOTO))
+    credit = page.locator("figure .credit")
+    assert CREDIT in credit.inner_text()
+    assert page.evaluate(OVERFLOW) == []
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+    # Wrapped, it still reads as one credit: right to left from its label, the Latin
+    # name isolated in it.
+    assert credit.evaluate("c => getComputedStyle(c).direction") == "rtl"
+    assert credit.locator("bdi").inner_text() == CREDIT
+    assert_accessible(page)
