@@ -41,8 +41,26 @@ class NewswireError(Exception):
 
 
 class BadInput(NewswireError):
+    """Input refused. ``reason``, when set, names the rule broken (a media file's:
+    ``media_empty``, ``media_svg``, ``media_format``, ``media_declared``), with ``values``
+    to put in its words (``found``, ``declared``), so that a face says it in its reader's
+    language; the detail stays English, for the API and the CLI."""
+
     status = 400
     title = "Bad input"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        source: str | None = None,
+        reason: str = "",
+        **values: object,
+    ):
+        super().__init__(detail, field=field, source=source)
+        self.reason = reason
+        self.values = values
 
 
 class ParseError(BadInput):

@@ -183,21 +183,30 @@ def detect(head: bytes, *, declared: str | None = None) -> Format:
     found = sniff(head)
     if found is None:
         if not head:
-            raise UnsupportedFormat("the file is empty")
+            raise UnsupportedFormat("the file is empty", reason="media_empty")
         if looks_like_svg(head):
             raise UnsupportedFormat(
                 "SVG and other XML are not accepted (they can carry scripts and links):"
-                " send a PNG or JPEG rendering"
+                " send a PNG or JPEG rendering",
+                reason="media_svg",
             )
         accepted = ", ".join(f.label.split(" ", 1)[1] for f in FORMATS.values())
         what = other_media(head)
         raise UnsupportedFormat(
-            f"{what + ' is ' if what else ''}not a format accepted here ({accepted})"
+            f"{what + ' is ' if what else ''}not a format accepted here ({accepted})",
+            reason="media_format",
         )
     claimed = (declared or "").split(";", 1)[0].strip().lower()
     claimed = ALIASES.get(claimed, claimed)
     if claimed not in UNDECLARED and claimed != found.content_type and (
         frozenset({claimed, found.content_type}) not in SAME_FAMILY
     ):
-        raise UnsupportedFormat(f"the bytes are {found.label}, not the {claimed} declared")
+        raise UnsupportedFormat(
+            f"the bytes are {found.label}, not the {claimed} declared",
+            reason="media_declared", found=found.label.split(" ")[1],
+            declared=next(
+                (f.label.split(" ")[1] for f in FORMATS.values() if f.content_type == claimed),
+                claimed,
+            ),
+        )
     return found

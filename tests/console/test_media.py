@@ -298,3 +298,29 @@ def test_attaching_a_picture_keeps_a_withheld_story_withheld(desk, tmp_path):
     story = ninjs(desk, uri)
     assert story["version"] == "2" and pictures(story) == [(media, "featuremedia")]
     assert story["pubStatus"] == "withheld"
+
+
+def _file_error(page: str) -> str:
+    found = re.search(r'<p class="field-error" id="err-file"[^>]*>(.*?)</p>', page, re.S)
+    assert found, page
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_a_refused_file_is_explained_in_the_editors_language(desk, tmp_path):
+    fake = tmp_path / "notes.jpg"
+    fake.write_bytes(b"this is not a picture at all\n" * 10)
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    png = picture(tmp_path / "p.png", 64, 48, fmt="PNG")
+    with desk.login() as client:
+        said = {path.name: _file_error(upload(client, path, {}, kind).text)
+                for path, kind in ((fake, "image/jpeg"), (svg, "image/svg+xml"),
+                                   (empty, "image/jpeg"), (png, "image/jpeg"))}
+    assert "ليس صورة ولا فيديو بصيغة مقبولة" in said["notes.jpg"]
+    assert "SVG" in said["logo.svg"] and "لا تُقبل" in said["logo.svg"]
+    assert "الملف فارغ" in said["empty.jpg"]
+    assert "PNG" in said["p.png"] and "لا JPEG" in said["p.png"]
+    for text in said.values():
+        assert not re.search(r"\b(the|not|is|accepted|empty|declared)\b", text), text

@@ -74,7 +74,7 @@ from newswire.web.console.routes import (
     words,
     zone_of,
 )
-from newswire.web.console.words import item_error
+from newswire.web.console.words import item_error, upload_error
 from newswire.web.routing import Router
 from newswire.web.sessions import check_csrf, require
 
@@ -184,7 +184,7 @@ async def _take(request: Request, fields: dict[str, str], file: UploadFile | Non
     except NewswireError as exc:
         field = _BY_FIELD.get(exc.field or "body", exc.field or "file")
         field = field if field in (*FIELDS, "language", "file") else "file"
-        errors = {field: w["err_upload"].format(detail=exc.detail)}
+        errors = {field: upload_error(w, exc)}
         return upload_page(request, form, exc.status, errors)
     await announce(state, [receipt])
     target = f"{item_href(receipt.id)}?stored={receipt.version}"

@@ -201,6 +201,14 @@ AR: dict[str, str] = {
     "upload_button": "ارفع وانشر",
     "err_file": "اختر ملف صورة أو فيديو.",
     "err_upload": "لم يُقبل الملف ولم يُحفظ شيء: {detail}",
+    # The media checks the API shares (BadInput.reason), said in Arabic.
+    "upload_media_empty": "لم يُقبل الملف ولم يُحفظ شيء: الملف فارغ.",
+    "upload_media_svg": "لم يُقبل الملف ولم يُحفظ شيء: لا تُقبل ملفات SVG وغيرها من XML"
+    " (قد تحمل نصوصًا برمجية وروابط)؛ ارفع نسخة منها بصيغة PNG أو JPEG.",
+    "upload_media_format": "لم يُقبل الملف ولم يُحفظ شيء: ليس صورة ولا فيديو بصيغة مقبولة هنا"
+    " (JPEG أو PNG أو TIFF أو WebP أو HEIC أو MP4 أو QuickTime).",
+    "upload_media_declared": "لم يُقبل الملف ولم يُحفظ شيء: محتواه {found} لا {declared} كما"
+    " يقول نوعه أو امتداده.",
     "err_field_long": "هذا الحقل {limit} حرف على الأكثر.",
     "caption_intro": "النموذج معبّأ بأحدث نسخة (النسخة {version}). تُحفظ تعديلاتك نسخةً جديدة بالملفات نفسها، فتصل إلى كل من تلقاها.",
     "edit_media": "بيانات الصورة أو الفيديو",
@@ -436,6 +444,13 @@ EN: dict[str, str] = {
     "upload_button": "Upload and publish",
     "err_file": "Choose a picture or video file.",
     "err_upload": "The file was refused and nothing was stored: {detail}",
+    "upload_media_empty": "The file was refused and nothing was stored: it is empty.",
+    "upload_media_svg": "The file was refused and nothing was stored: SVG and other XML are"
+    " not accepted (they can carry scripts and links); upload a PNG or JPEG rendering.",
+    "upload_media_format": "The file was refused and nothing was stored: it is not a picture"
+    " or video in a format accepted here (JPEG, PNG, TIFF, WebP, HEIC, MP4, QuickTime).",
+    "upload_media_declared": "The file was refused and nothing was stored: its bytes are {found},"
+    " not the {declared} its type or extension says.",
     "err_field_long": "This field takes at most {limit} characters.",
     "caption_intro": "The form holds the latest version (version {version}). Your changes are stored as a new version with the same files, sent to everyone who received it.",
     "edit_media": "Caption and credits",
@@ -470,6 +485,17 @@ EN: dict[str, str] = {
 }
 
 WORDS = {"ar": AR, "en": EN}
+
+
+def upload_error(words: dict[str, str], exc: Exception) -> str:
+    """What the upload form says of a file the shared media checks refused: the rule in
+    the reader's language where it has words for it (``upload_`` and the error's
+    ``reason``), else the check's own detail after ``err_upload``."""
+    reason = getattr(exc, "reason", "")
+    said = words.get(f"upload_{reason}") if reason else None
+    if said is not None:
+        return said.format(**getattr(exc, "values", {}))
+    return words["err_upload"].format(detail=getattr(exc, "detail", str(exc)))
 
 
 def item_error(words: dict[str, str], exc: Exception) -> str:
