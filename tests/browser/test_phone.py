@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_faces import public_path
+from tests.browser.test_faces import PASSWORD, cli, log_in, public_path
 from tests.helpers import Server, make_key
 from tests.media.files import picture
 
@@ -19,6 +19,7 @@ PHONE = {"width": 390, "height": 844}
 # through (a credit set over the API or in XMP has no IPTC length limit).
 CREDIT = "Mustafa Kaya / Anadolu Agency via Getty Images Editorial Pool"
 PHOTO = "urn:test:phone:photo"
+EDITOR = "editor@agency.example"
 
 # Every element's box against the page's width: what sticks out on either side.
 OVERFLOW = """() => {
@@ -33,8 +34,10 @@ OVERFLOW = """() => {
 @pytest.fixture(scope="module")
 def server(module_store_url, tmp_path_factory):
     db = module_store_url
+    cli(db, "account", "add", EDITOR, "--scope", "publish", "--password-stdin",
+        stdin=PASSWORD.encode())
     server = Server(db)
-    photo = picture(tmp_path_factory.mktemp("phone") / "p.jpg", 1200, 800).read_bytes()
+    photo = picture(tmp_path_factory.mktemp("phone") / "p.jpg", 4000, 3000).read_bytes()
     with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:
         posted = c.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"},
                         params={"id": PHOTO, "lang": "ar", "caption": "متظاهرون في إسطنبول",
@@ -55,4 +58,18 @@ def test_a_long_latin_credit_wraps_inside_a_phone_screen(server, page):
     # name isolated in it.
     assert credit.evaluate("c => getComputedStyle(c).direction") == "rtl"
     assert credit.locator("bdi").inner_text() == CREDIT
+    assert_accessible(page)
+
+
+def test_a_pictures_console_page_fits_a_phone(server, page):
+    """The renditions' table (name, type, size, bytes: none of them breaks) is wider than
+    a phone's column: it scrolls in its own box, reached by the keyboard, and the page
+    stays as wide as the screen."""
+    page.set_viewport_size(PHONE)
+    # 4000×3000 and a size in the tens of thousands of bytes: the widest cells a camera gives.
+    log_in(page, server.url, EDITOR, "/console/items/" + PHOTO)
+    assert page.locator("section.renditions table tbody tr").count() == 4
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+    box = page.locator("section.renditions .table-scroll").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert_accessible(page)
