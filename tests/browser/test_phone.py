@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, axe_violations
 from tests.browser.test_faces import PASSWORD, cli, log_in, public_path
 from tests.helpers import Server, make_key
 from tests.media.files import picture
@@ -70,6 +70,9 @@ def test_a_pictures_console_page_fits_a_phone(server, page):
     log_in(page, server.url, EDITOR, "/console/items/" + PHOTO)
     assert page.locator("section.renditions table tbody tr").count() == 4
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
-    box = page.locator("section.renditions .table-scroll").bounding_box()
+    box = page.locator("section.renditions").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    assert_accessible(page)
+    assert page.locator("section.renditions").evaluate("s => s.scrollWidth > s.clientWidth")
+    # Each region once, by its own name: no box of the same name wrapped in it.
+    found = axe_violations(page, ("moderate", "serious", "critical"))
+    assert not found, [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
