@@ -102,5 +102,6 @@ def test_a_story_arriving_on_the_live_wire_shows_its_thumbnail(world, page):
     )
     assert "has-thumb" in page.get_attribute(row, "class")
     assert page.get_attribute(f"{row} img.thumb", "alt") == ARABIC["caption"]
+    assert page.get_attribute(f"{row} img.thumb", "lang") == "ar"  # the caption's, as the page's
     assert page.eval_on_selector(f"{row} img.thumb", "i => i.naturalWidth") == 200
     assert_accessible(page)

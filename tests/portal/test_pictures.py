@@ -140,7 +140,7 @@ def test_the_live_wire_carries_the_thumbnail_the_wire_page_shows(
         wire = lxml.html.fromstring(c.get("/portal").text)
         [thumb] = wire.xpath(f"//li[@data-id='{story}']//img[@class='thumb']")
         assert event["thumb"] == {
-            "src": thumb.get("src"), "alt": ARABIC["caption"],
+            "src": thumb.get("src"), "alt": ARABIC["caption"], "lang": "ar",
             "width": int(thumb.get("width")), "height": int(thumb.get("height")),
         }
         got = c.get(event["thumb"]["src"])
@@ -268,3 +268,28 @@ def test_a_storys_gallery_plays_its_video_with_a_poster_frame(
         plain = c.get(item_url(world.flash_id))
         assert "<video" not in plain.text
         assert "media-src" not in plain.headers["content-security-policy"]
+
+
+def test_a_pictures_alt_is_marked_in_its_own_language_on_an_arabic_page(
+    world: World, tmp_path
+):
+    """The portal speaks Arabic; an English picture's thumbnail and gallery image say
+    their alt (the English caption) with ``lang="en"``, or a screen reader reads English
+    words with the Arabic voice of the page."""
+    shot = picture(tmp_path / "en.jpg", 640, 480).read_bytes()
+    photo, story = "urn:test:portal:english-photo", "urn:test:portal:english-story"
+    with world.server.client(world.publish_key) as c:
+        posted = c.post("/v1/items", content=shot, headers={"Content-Type": "image/jpeg"},
+                        params={"id": photo, "lang": "en", "caption": "Convoys at the border"})
+        assert posted.status_code == 201, posted.text
+    world.publish(ninjs(story, "Convoys reach the border", ["Aid arrived today."], "en",
+                        associations=[{"name": "photo", "uri": photo, "type": "picture"}]))
+    with world.login("reader@other.example") as c:
+        wire = lxml.html.fromstring(c.get("/portal").text)
+        assert wire.get("lang") == "ar"
+        for item_id in (photo, story):
+            [thumb] = wire.xpath(f"//li[@data-id='{item_id}']//img[@class='thumb']")
+            assert (thumb.get("alt"), thumb.get("lang")) == ("Convoys at the border", "en")
+        page = lxml.html.fromstring(c.get(item_url(story)).text)
+        [image] = page.xpath("//section[@class='gallery']//img")
+        assert (image.get("alt"), image.get("lang")) == ("Convoys at the border", "en")

@@ -243,6 +243,7 @@ def event_of(
             "width": thumb["thumb_width"],
             "height": thumb["thumb_height"],
             "alt": thumb["alt"],
+            "lang": thumb["language"],
         },
     }
 

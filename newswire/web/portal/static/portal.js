@@ -29,6 +29,9 @@
     if (e.thumb) {  // as the wire page shows it: the portal's own link to the thumbnail
       var img = el("img", "thumb");
       img.src = e.thumb.src; img.alt = e.thumb.alt || "";
+      // The alt is the picture's caption, in its own language, not the page's: a screen
+      // reader speaks it with that language's voice.
+      if (e.thumb.lang) img.lang = e.thumb.lang;
       if (e.thumb.width) { img.width = e.thumb.width; img.height = e.thumb.height; }
       img.decoding = "async";
       li.appendChild(img);
