@@ -82,19 +82,6 @@ class InvalidItem(BadInput):
     status = 422
     title = "Invalid item"
 
-    def __init__(
-        self,
-        detail: str,
-        *,
-        field: str | None = None,
-        source: str | None = None,
-        reason: str = "",
-        **values: object,
-    ):
-        super().__init__(detail, field=field, source=source)
-        self.reason = reason
-        self.values = values
-
 
 class Unprocessable(BadInput):
     """A request of the form its operation declares (the OpenAPI allows it), refused for

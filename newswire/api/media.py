@@ -267,14 +267,7 @@ async def get_version_rendition(
         left = max(0, int((until - utcnow()).total_seconds()))
         scope = "public" if request.query_params.get("by") == signing.PUBLIC else "private"
         cache = f"{scope}, max-age={left}"
-    filename = files.filename(rendition, item_id)
-    if front.asked(request):
-        return await front.decision(
-            request, request.app.state.blobs, rendition,
-            files.headers(rendition, cache, filename) | (KEYED if until is None else {}),
-            _unsatisfiable,
-        )
-    return await _send(request, rendition, cache, filename, keyed=until is None)
+    return await _file_or_decision(request, rendition, cache, files.filename(rendition, item_id), until)
 
 
 @router.get("/v1/items/{item_id:path}/renditions/{name}", responses=_RESPONSES)
@@ -284,7 +277,15 @@ async def get_rendition(request: Request, item_id: str, name: str) -> Response:
     products, until = await _products(request, f"/v1/items/{item_id}/renditions/{name}")
     history = await _history(request, item_id)
     _, _, rendition = files.rendition_seen(products, history, None, name, item_id)
-    cache, filename = "private, no-cache", files.filename(rendition, item_id)
+    filename = files.filename(rendition, item_id)
+    return await _file_or_decision(request, rendition, "private, no-cache", filename, until)
+
+
+async def _file_or_decision(
+    request: Request, rendition: Rendition, cache: str, filename: str, until: datetime | None
+) -> Response:
+    """The file, or the nginx front's decision about it (``newswire.api.front``); ``until``:
+    a signed link's expiry (its answer does not vary by key), None for a key's."""
     if front.asked(request):
         return await front.decision(
             request, request.app.state.blobs, rendition,
