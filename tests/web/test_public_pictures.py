@@ -119,6 +119,7 @@ def test_a_story_shows_its_first_public_picture_as_a_signed_preview(site):
     assert "by=public" in src
     assert (img.get("width"), img.get("height")) == ("640", "427")
     assert img.get("alt") == ARABIC["caption"]
+    assert img.get("lang") == "ar"  # the caption's own: a picture may be in another language
     assert img.get("loading") is None  # the first picture of the page: not lazy
     caption = figure.xpath("string(.//figcaption)")
     assert ARABIC["caption"] in caption and ARABIC["credit"] in caption
@@ -239,6 +240,8 @@ def test_the_home_page_lists_pictures_with_a_thumbnail(site):
     assert any(s.startswith(f"/v1/items/{DESK}/versions/1/renditions/thumbnail?") for s in sources)
     assert any(s.startswith(f"/v1/items/{CLIP}/versions/1/renditions/thumbnail?") for s in sources)
     assert thumbs[0].get("loading") is None
+    assert all(t.get("lang") == "ar" for t in thumbs if t.get("alt"))  # the caption's language
+    assert any(t.get("alt") for t in thumbs)
     assert all(t.get("loading") == "lazy" for t in thumbs[1:])
     assert HELD not in answer.text and GONE not in answer.text
     got = site.get(sources[0])

@@ -158,4 +158,5 @@ def thumbnail(key: bytes, day: int, item: NewsItem) -> dict[str, Any] | None:
         # The caption, else nothing: the headline is the link beside the thumbnail, and a
         # screen reader would say it twice; without a caption the picture is decoration.
         "alt": alt_text(item.description),
+        "lang": item.language,  # the caption's: a screen reader speaks it in its own voice
     }
