@@ -17,7 +17,11 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple, Protocol
+
+from newswire.model import NewsItem
+from newswire.store.base import Stored, iso, never_lifted
 
 CANDIDATES = 50
 """At most this many candidates per query (``Threads.candidates``), those sharing the most
@@ -38,7 +42,8 @@ class Candidate(NamedTuple):
     type: str
     """Its item type (``text``, ``picture``, …)."""
     headline: str
-    """The headline of its latest version."""
+    """The headline of its latest version (of its latest version out, when the latest is
+    under embargo)."""
     signature: bytes
     """Its signature as ``remember`` kept it."""
     shared: int
@@ -53,6 +58,30 @@ class Remembered(NamedTuple):
     bands: Sequence[int]
     type: str = "text"
     headline: str = ""
+
+
+def out(history: list[Stored], now: datetime) -> NewsItem | None:
+    """The latest of an item's versions (``history``, oldest first) that the public has
+    had by ``now``, None when none: not withdrawn, not under embargo now, and not replaced
+    before its embargo lifted (``never_lifted``: such a version never went out). For the
+    backends' candidates whose latest version is under embargo, a rare case read apart
+    from the band index's query."""
+    for stored in reversed(history):
+        item = stored.item
+        if item.pubstatus == "canceled" or never_lifted(stored, history):
+            continue
+        if item.embargo_until is None or iso(item.embargo_until) <= iso(now):
+            return item
+    return None
+
+
+def as_out(found: Candidate, history: list[Stored], now: datetime) -> Candidate | None:
+    """``found`` (its latest version under embargo) with the type and headline of its
+    version out (``out``); None when the item was never out."""
+    item = out(history, now)
+    if item is None:
+        return None
+    return found._replace(type=item.type, headline=item.headline)
 
 
 class Threads(Protocol):
@@ -71,11 +100,16 @@ class Threads(Protocol):
       band key's items, only the last ``PER_BAND`` remembered count (remembered before
       ``exclude``, when it is): a query reads at most ``PER_BAND`` rows a band key, however
       large the archive.
-      Only items the store holds are candidates, and not those withdrawn or under
-      embargo: a signature remembered for an item that was then never stored (enrichment
-      runs before the store's append, which may refuse it) is never a candidate, and the
-      headline is the latest stored version's. When ``exclude`` is stored already, only
-      items first stored before it are: a story links back to what came before it.
+      Only items the store holds are candidates, and not those withdrawn or never out
+      (every version under embargo): a signature remembered for an item that was then
+      never stored (enrichment runs before the store's append, which may refuse it) is
+      never a candidate, and the headline is the latest stored version's. An item whose
+      latest version is an update under embargo is a candidate as the public has it, with
+      the type and headline of its latest version out (``out``): its copies keep their
+      link through the embargo (``enrich --all`` gives them no version dropping it), and
+      the held update's headline is never shown in another item. When ``exclude`` is
+      stored already, only items first stored before it are: a story links back to what
+      came before it.
     """
 
     def candidates(
@@ -124,6 +158,12 @@ class MemoryThreads:
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
+
+    def shown(self, item_id: str) -> tuple[str, str] | None:
+        """The type and headline ``item_id`` is offered with, None when it is not."""
+        with self._lock:
+            kept = self._items.get(item_id)
+            return None if kept is None else (kept[0], kept[1])
 
     def forget(self, item_id: str) -> None:
         """No longer offer ``item_id`` as a candidate (withdrawn, under embargo, refused by

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import timedelta
 
 import msgspec
 import psycopg
 
 from newswire.enrich import threads
 from newswire.enrich.base import Context, Document, Findings
-from newswire.model import NewsItem
+from newswire.enrich.pipeline import enricher_for
+from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.migrations import SQLITE_MIGRATIONS
 from newswire.store.migrations import migrate as migrate_sqlite
@@ -21,6 +23,7 @@ from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
 from newswire.store.postgres.migrations import migrate as migrate_postgres
 from newswire.store.threads import PER_BAND, Remembered
 from tests.conftest import CORPUS_SAMPLE
+from tests.helpers import newswire
 
 SENTENCE = re.compile(r"(?<=[.!؟?])\s+")
 
@@ -132,6 +135,48 @@ def test_a_withdrawn_item_is_no_longer_linked(store):
     ingest(step, store, original)
     store.withdraw(original.id, "wrong")
     assert step.find(doc(edited(ARTICLES[0]))).associations == []
+
+
+def test_an_update_under_embargo_keeps_the_links_to_the_item_as_it_is_out(store_url):
+    """A picture or story updated under embargo is still the story its copies linked to,
+    as the public has it: ``enrich --all`` gives the copy no version dropping its link,
+    and the link names the headline that is out, never the held update's. A withdrawn
+    item's links are dropped all the same, and an item never out is linked by none."""
+    store = open_store(store_url)
+    try:
+        enricher = enricher_for(store, ["threads"])
+        original = item(ARTICLES[0])
+        store.append(enricher.enrich(original))
+        copy = enricher.enrich(edited(ARTICLES[0]))
+        store.append(copy)
+        assert [(a.id, a.headline) for a in copy.associations] == [
+            (original.id, original.headline)
+        ]
+        held = msgspec.structs.replace(
+            original,
+            version=2,
+            headline="سري: " + original.headline,
+            embargo_until=utcnow() + timedelta(days=1),
+        )
+        store.append(enricher.enrich(held, store.get(original.id).item))
+        never = item(ARTICLES[1], embargo_until=utcnow() + timedelta(days=1))
+        store.append(enricher.enrich(never))
+        step = threads.build(Context(store=store))
+        again = step.find(doc(edited(ARTICLES[0]))).associations
+        assert [(a.id, a.headline) for a in again] == [(original.id, original.headline)]
+        assert step.find(doc(edited(ARTICLES[1]))).associations == []
+    finally:
+        store.close()
+    every = newswire("enrich", "--all", db=store_url, env={"NEWSWIRE_ENRICH": "threads"})
+    assert every.returncode == 0, every.stderr.decode()
+    assert every.stdout.decode().split() == []
+    store = open_store(store_url)
+    try:
+        store.withdraw(original.id, "wrong")
+    finally:
+        store.close()
+    every = newswire("enrich", "--all", db=store_url, env={"NEWSWIRE_ENRICH": "threads"})
+    assert every.stdout.decode().split() == [copy.id]
 
 
 def test_two_processes_see_each_others_signatures(store_url):

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newswire.model import utcnow
-from newswire.store.base import iso
+from newswire.store.base import Stored, iso
 from newswire.store.postgres.database import Database
-from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered
+from newswire.store.rows import STORED_COLUMNS, stored_of
+from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered, as_out
 
 # As the SQLite store's query (``newswire.store.sqlite.threads``): of each band key, the
 # last ``PER_BAND`` signatures remembered before this item (one bounded range of the
-# primary key's index a key), then only the items the store holds, as their latest version.
+# primary key's index a key), then only the items the store holds, as their latest version;
+# those whose latest version is under embargo as their version out, read apart (rare).
 _CANDIDATES = """
 WITH mine AS (
     SELECT coalesce(
@@ -31,15 +33,19 @@ hits AS (
     WHERE s.item_id <> %(exclude)s
     GROUP BY s.key ORDER BY shared DESC, s.item_id LIMIT %(limit)s
 )
-SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared
+SELECT hits.item_id, hits.type, v.headline, hits.signature, hits.shared,
+    v.embargo_until IS NOT NULL AND v.embargo_until > %(now)s
 FROM hits
 JOIN items AS i ON i.id = hits.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
-WHERE v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= %(now)s)
+WHERE v.pubstatus <> 'canceled'
 AND (SELECT min(seq) FROM versions WHERE id = hits.item_id)
     < coalesce((SELECT min(seq) FROM versions WHERE id = %(exclude)s), 9223372036854775807)
 ORDER BY hits.shared DESC, hits.item_id
 """
+_HISTORY = f"SELECT id, {STORED_COLUMNS} FROM versions WHERE id = ANY(%s) ORDER BY id, version"
+"""The versions of the candidates whose latest is under embargo (``UNIQUE (id, version)``'s
+index)."""
 
 
 class PostgresThreads:
@@ -53,14 +59,23 @@ class PostgresThreads:
     ) -> list[Candidate]:
         if not bands:
             return []
+        now = utcnow()
         args = {
             "bands": list(dict.fromkeys(bands)),
             "exclude": exclude,
             "limit": limit,
-            "now": iso(utcnow()),
+            "now": iso(now),
             "per_band": PER_BAND,
         }
-        return [Candidate(*row) for row in self._db.rows(_CANDIDATES, args)]
+        found = [(Candidate(*row[:5]), row[5]) for row in self._db.rows(_CANDIDATES, args)]
+        held = [c.id for c, under in found if under]
+        if not held:
+            return [c for c, _ in found]
+        history: dict[str, list[Stored]] = {i: [] for i in held}
+        for i, *row in self._db.rows(_HISTORY, (held,)):
+            history[i].append(stored_of(tuple(row)))
+        hits = [c if not under else as_out(c, history[c.id], now) for c, under in found]
+        return [c for c in hits if c]
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         latest = {e.item_id: e for e in entries}  # an item twice: the last one stands

@@ -9,16 +9,19 @@ from collections import Counter
 from collections.abc import Sequence
 
 from newswire.model import utcnow
-from newswire.store.base import iso
+from newswire.store.base import Stored, iso
+from newswire.store.rows import STORED_COLUMNS, stored_of
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered
+from newswire.store.threads import CANDIDATES, PER_BAND, Candidate, Remembered, as_out
 
 # Two steps, the second only when the first finds something (most items share no band
 # key with any other). First the rows sharing a band key: of each band key, the last
 # ``PER_BAND`` remembered before this item, when it is (one bounded range of the primary
 # key's index a key), counted by signature here, the most shared kept. Then those of them
 # whose items the store holds, as their latest version stands: a row remembered for an
-# item that was never stored has no ``items`` row and drops out of the join. Only items
+# item that was never stored has no ``items`` row and drops out of the join. An item
+# whose latest version is under embargo is read again, its versions by id (``_HISTORY``),
+# to find the version out (``as_out``): rare, so not a cost of every query. Only items
 # first stored before this one (when it is stored already): a story links back to what
 # came before it, so taking in the same item again finds what it found the first time.
 # One statement did both (the rows grouped, ordered and joined in SQL): its temporary
@@ -37,15 +40,19 @@ _BAND = (
 """One band key's rows, in ``_SHARED``: SQLite applies a ``LIMIT`` in a compound select
 to the whole, so each band's is in a subquery of its own."""
 _STORED = """
-SELECT s.key, s.item_id, s.type, v.headline, s.signature
+SELECT s.key, s.item_id, s.type, v.headline, s.signature, v.embargo_until
 FROM thread_signatures AS s
 JOIN items AS i ON i.id = s.item_id
 JOIN versions AS v ON v.seq = i.latest_seq
 WHERE s.key IN ({marks})
-AND v.pubstatus <> 'canceled' AND (v.embargo_until IS NULL OR v.embargo_until <= ?)
+AND v.pubstatus <> 'canceled'
 AND (SELECT min(seq) FROM versions WHERE id = s.item_id)
     < coalesce((SELECT min(seq) FROM versions WHERE id = ?), 9223372036854775807)
 """
+
+_HISTORY = f"SELECT id, {STORED_COLUMNS} FROM versions WHERE id IN ({{marks}}) ORDER BY id, version"
+"""The versions of the candidates whose latest is under embargo (``UNIQUE (id, version)``'s
+index)."""
 
 
 @functools.cache
@@ -91,12 +98,24 @@ class SQLiteThreads(Tables):
                 # asking item's: theirs are older than it).
                 ids = self._ids(chosen, exclude)
                 chosen = sorted(ids, key=lambda key: (-shared[key], ids[key]))[:limit]
-            found = self._db.execute(
-                _STORED.format(marks=",".join("?" * len(chosen))),
-                [*chosen, iso(utcnow()), exclude],
+            rows = self._db.execute(
+                _STORED.format(marks=",".join("?" * len(chosen))), [*chosen, exclude]
             ).fetchall()
-        found.sort(key=lambda row: (-shared[row[0]], row[1]))
-        return [Candidate(i, t, h, sig, shared[key]) for key, i, t, h, sig in found]
+            now = utcnow()
+            cut = iso(now)
+            found = [
+                (Candidate(i, t, h, sig, shared[key]), embargo is not None and embargo > cut)
+                for key, i, t, h, sig, embargo in rows
+            ]
+            held = [c.id for c, under in found if under]
+            if held:
+                history: dict[str, list[Stored]] = {i: [] for i in held}
+                for i, *row in self._db.execute(
+                    _HISTORY.format(marks=",".join("?" * len(held))), held
+                ):
+                    history[i].append(stored_of(tuple(row)))
+        hits = [c if not under else as_out(c, history[c.id], now) for c, under in found]
+        return sorted((c for c in hits if c), key=lambda c: (-c.shared, c.id))
 
     def _ids(self, keys: list[int], exclude: str) -> dict[int, str]:
         """The item id of each of ``keys`` that has a signature, but ``exclude``."""
