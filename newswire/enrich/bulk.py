@@ -19,7 +19,8 @@ the items stored before the run and the run's files before it.
 The run's index keeps the rules of ``newswire.store.threads.Threads``: of each band key's
 items, only the last ``PER_BAND`` count; at most ``CANDIDATES``, the most shared first,
 ties by id; a new version of an item links only to items first stored before it; an item
-withdrawn, under embargo, or refused by the store is no candidate. Of the run's items, the
+withdrawn, never out (under embargo), or refused by the store is no candidate, and one
+whose update is under embargo is a candidate as it was out (its type and headline). Of the run's items, the
 store's answers are set aside (the run's index has them all, in order), so a worker's
 query that happens to see some of them changes nothing.
 """
@@ -48,9 +49,9 @@ class RunLinks:
         the step did not look at (withdrawn) or that has too few words. Called for every
         item, in file order."""
         if found is None:
-            if not self._open(item):  # a later version withdraws it, or holds it back
+            if item.pubstatus == "canceled":  # a later version withdraws it
                 self._run.forget(item.id)
-            return item
+            return item  # one held back: as it was out, if it was (``Threads.candidates``)
         ours = found.item_id in self._seen or found.new
         # Of the store's candidates, those of the run are set aside: its index has them.
         candidates = [c for c in found.stored if c.id not in self._seen]
@@ -65,6 +66,10 @@ class RunLinks:
             self._seen.add(found.item_id)
             if self._open(item):
                 self._run.remember_many([mine])
+            elif item.pubstatus != "canceled" and (shown := self._run.shown(found.item_id)):
+                # An update under embargo of an item out: a candidate as the store offers
+                # it, the new signature under the type and headline that are out.
+                self._run.remember_many([mine._replace(type=shown[0], headline=shown[1])])
             else:
                 self._run.forget(found.item_id)
         if not links:

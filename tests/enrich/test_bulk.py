@@ -120,6 +120,29 @@ def test_withdrawn_and_embargoed_items_of_the_run_are_no_candidates(make_store_u
     assert bulk[4:] == [[], [], [(lifted.id, threads.SAME_STORY)]]
 
 
+def test_an_item_of_the_run_updated_under_embargo_stays_a_candidate_as_it_is_out(
+    make_store_url,
+):
+    """As the store's query: a story whose update is held is still linked by a later copy,
+    under the headline that is out; one only ever held is not."""
+    story = item(ARTICLES[0])
+    update = msgspec.structs.replace(
+        story, version=2, headline="سري", embargo_until=utcnow() + timedelta(hours=1)
+    )
+    never = item(ARTICLES[1], embargo_until=utcnow() + timedelta(hours=1))
+    copies = [
+        msgspec.structs.replace(edited(row), id=f"urn:test:copy:{n}")
+        for n, row in enumerate(ARTICLES[:2])
+    ]
+    items = [story, update, never, *copies]
+    alone = one_by_one(open_store(make_store_url()), items)
+    store = open_store(make_store_url())
+    bulk = in_bulk(store, items)
+    assert bulk == alone
+    assert bulk[3:] == [[(story.id, threads.SAME_STORY)], []]
+    assert [a.headline for a in store.get(copies[0].id).item.associations] == [story.headline]
+
+
 def test_an_item_the_store_refused_is_no_candidate(make_store_url):
     store = open_store(make_store_url())
     worker = threads.build(Context(store=store))
