@@ -20,9 +20,9 @@ The run's index keeps the rules of ``newswire.store.threads.Threads``: of each b
 items, only the last ``PER_BAND`` count; at most ``CANDIDATES``, the most shared first,
 ties by id; a new version of an item links only to items first stored before it; an item
 withdrawn, never out (under embargo), or refused by the store is no candidate, and one
-whose update is under embargo is a candidate as it was out (its type and headline). Of the run's items, the
-store's answers are set aside (the run's index has them all, in order), so a worker's
-query that happens to see some of them changes nothing.
+whose update is under embargo is a candidate as it was out (its type and headline). Of
+the run's items, the store's answers are set aside (the run's index has them all, in
+order), so a worker's query that happens to see some of them changes nothing.
 """
 
 from __future__ import annotations
