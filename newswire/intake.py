@@ -27,7 +27,7 @@ from starlette.datastructures import State
 
 from newswire.enrich.pipeline import append_enriched
 from newswire.errors import NewswireError, NotFound, TooLarge, UnsupportedFormat
-from newswire.media import Limits, Pipeline
+from newswire.media import Limits, Pipeline, spool
 from newswire.media.detect import ALIASES, HEAD, UNDECLARED, detect, sniff
 from newswire.media.items import Overrides, check_overrides, check_previous, item_of, media_id
 from newswire.model import NewsItem
@@ -151,7 +151,7 @@ async def _take(
 
         if (stored := await run_in_threadpool(stored_one)) is not None:
             check_previous(stored, fmt.kind)
-    fd, spooled = tempfile.mkstemp(prefix="newswire-upload-")
+    fd, spooled = tempfile.mkstemp(prefix="newswire-upload-", dir=spool.folder())
     path = Path(spooled)
     try:
         with os.fdopen(fd, "wb") as file:

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Query
 from starlette.concurrency import run_in_threadpool
 
 from newswire.intake import bare
+from newswire.media import spool
 from newswire.media.detect import FORMATS
 from newswire.media.items import HELP, Overrides
 
@@ -29,15 +30,23 @@ CONTENT_TYPES: tuple[str, ...] = tuple(f.content_type for f in FORMATS.values())
 
 
 def install(app: FastAPI) -> None:
-    """The app's media pipeline, started at its first file and closed with the app."""
+    """The app's media pipeline, started at its first file and closed with the app; and,
+    as the app starts, the spool of uploads and renditions emptied of what processes that
+    no longer run left there (``newswire.media.spool``: killed mid-upload)."""
     app.state.pipeline = None
     app.state.pipeline_lock = threading.Lock()
+
+    async def sweep_spool(app: FastAPI) -> None:
+        await run_in_threadpool(spool.sweep)
+
+    app.state.on_start.append(sweep_spool)
 
     async def stop(app: FastAPI) -> None:
         pipeline = app.state.pipeline
         if pipeline is not None:
             app.state.pipeline = None
             await run_in_threadpool(pipeline.close)
+        spool.leave()
 
     app.state.on_stop.append(stop)
 

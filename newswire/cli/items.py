@@ -289,7 +289,7 @@ def take_media(
     """(file, its item, why it was refused) for each picture or video file, in order: the
     files worked on ``workers`` at a time (each in a process of the media pipeline), the
     items made here, where the store is."""
-    from newswire.media import Pipeline
+    from newswire.media import Pipeline, spool
     from newswire.media.items import item_of, media_id
 
     count = max(1, min(workers, len(files)))
@@ -316,6 +316,7 @@ def take_media(
                     yield str(path), check_item(strip_unencodable(item)), None
                 except NewswireError as exc:
                     yield str(path), None, str(exc)
+    spool.leave()  # the renditions' folder of this command, empty now
 
 
 @app.command()

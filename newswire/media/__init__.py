@@ -15,6 +15,8 @@ The map, in the order a file goes through it:
   video (``poster``, ``thumbnail``, ``preview``).
 - ``model``: ``MediaInfo``, ``Media`` (its renditions are ``newswire.model.Rendition``),
   ``Limits``.
+- ``spool``: the folder of each process where uploads are spooled and renditions made,
+  and the sweep of those a killed process left.
 - ``items``: a file taken in as a ``NewsItem`` (its id, its fields from the metadata,
   the editor's ``Overrides`` over them): what ``newswire ingest`` and ``POST /v1/items``
   store.

@@ -28,6 +28,7 @@ from pebble import ProcessExpired, ProcessPool
 from newswire import errors
 from newswire.blobs import Blobs
 from newswire.errors import NewswireError, TooLarge, Unprocessable
+from newswire.media import spool
 from newswire.media.detect import HEAD, declared_type, detect
 from newswire.media.model import Limits, Media, MediaInfo
 from newswire.media.worker import Outcome, start, work
@@ -43,8 +44,9 @@ tools it runs at the limit itself, and says so."""
 class Pipeline:
     """Takes files in, ``workers`` at a time; ``close`` (or ``with``) ends the workers.
 
-    ``scratch``: the folder where renditions are made before they are stored (the
-    system's temporary folder by default); ``grace``: seconds past a file's time limit
+    ``scratch``: the folder where renditions are made before they are stored (by
+    default this process's spool folder, which a server starting later empties if this
+    process is killed: ``newswire.media.spool``); ``grace``: seconds past a file's time limit
     before its worker is ended.
 
     The workers are started by ``spawn`` (a fresh interpreter, not a fork of a process
@@ -86,7 +88,7 @@ class Pipeline:
         except OSError as exc:
             raise errors.BadInput(f"cannot read it: {exc.strerror}") from None
         fmt = detect(head, declared=declared)
-        out = Path(tempfile.mkdtemp(prefix="newswire-media-", dir=self.scratch))
+        out = Path(tempfile.mkdtemp(prefix="newswire-media-", dir=self.scratch or spool.folder()))
         try:
             outcome = self._run(path, fmt.name, out)
             if outcome.refused is not None or outcome.info is None:
