@@ -117,7 +117,7 @@ def sweep() -> Swept:
         folders, files, size = folders + 1, files + count, size + total
     if files:  # the empty folders of processes killed between files go unsaid
         log.info(
-            "removed %d upload files a stopped process left, %.1f MB (%d folders in %s)",
+            "removed what stopped processes left in the upload spool: %d file(s), %.1f MB, %d folder(s) in %s",
             files, size / 1e6, folders, own.parent,
         )
     return Swept(folders=folders, files=files, bytes=size)

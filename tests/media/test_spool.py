@@ -48,7 +48,7 @@ def plant(folder, name: str, size: int) -> None:
 
 def removed_line(log) -> str | None:
     said = log.read_text() if log.exists() else ""
-    found = re.search(r"removed \d+ upload files a stopped process left.*", said)
+    found = re.search(r"removed what stopped processes left in the upload spool.*", said)
     return found.group(0) if found else None
 
 
@@ -81,7 +81,7 @@ def test_a_killed_upload_is_removed_when_a_server_starts(tmp, tmp_path):
     try:
         said = retry_until(lambda: removed_line(log), "the sweep's log line")
         assert not own.exists()
-        assert said.startswith("removed 1 upload files a stopped process left, ")
+        assert said.startswith("removed what stopped processes left in the upload spool: 1 file(s), ")
         assert float(said.split(", ")[1].split(" MB")[0]) >= 1.0
     finally:
         second.close()
@@ -113,7 +113,7 @@ def test_only_stopped_processes_folders_are_removed(tmp, tmp_path):
         assert (live / "newswire-media-x2" / "web.jpg").exists()
         assert other.exists()
         # 2 files in each stopped process's folder; 500,020 bytes.
-        assert said.startswith("removed 4 upload files a stopped process left, 0.5 MB (2 folders")
+        assert said.startswith("removed what stopped processes left in the upload spool: 4 file(s), 0.5 MB, 2 folder(s)")
     finally:
         server.close()
 
