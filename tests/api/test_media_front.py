@@ -19,7 +19,7 @@ from newswire.access import signing
 from newswire.blobs import blobs_for
 from newswire.model import utcnow
 from newswire.store import open_store
-from tests.api.test_media_api import GONE, PICTURE, jpeg, path, picture, problem
+from tests.api.test_media_api import GONE, PICTURE, get, jpeg, path, picture, problem
 from tests.helpers import Server, make_key, newswire
 
 SECRET = "front-secret-7c1e"
@@ -59,13 +59,6 @@ def front(module_store_url, module_backend):
     finally:
         fronted.close()
         plain.close()
-
-
-def get(server: Server, where: str, key: str | None = None, **headers: str) -> httpx.Response:
-    if key is not None:
-        headers["Authorization"] = f"Bearer {key}"
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        return client.get(where, headers=headers)
 
 
 def place_of(data: bytes) -> str:
