@@ -149,9 +149,13 @@ def test_a_file_stopped_by_the_memory_cap_is_refused_for_its_memory_not_as_undec
     in the file that was the server's limit. Both are the memory they need (413)."""
     import pyvips
 
+    # Files that need several times the cap whatever the machine: an interlaced PNG is
+    # decoded whole (432 MB), not a strip at a time, and a 4K clip's decoded frames alone
+    # pass it. A 1080p clip and a sequential PNG fit under it on some machines (fewer
+    # threads, each a smaller buffer), and were then taken in.
     wide = tmp_path / "panorama.png"
-    pyvips.Image.black(12000, 12000, bands=3).pngsave(str(wide), compression=1)
-    clip = video(tmp_path / "clip.mp4", seconds=1, size="1920x1080")
+    pyvips.Image.black(12000, 12000, bands=3).pngsave(str(wide), compression=1, interlace=True)
+    clip = video(tmp_path / "clip.mp4", seconds=1, size="3840x2160")
     before = stored(blobs)
     with Pipeline(blobs, Limits(memory=96 << 20)) as capped:
         for path in (wide, clip):
