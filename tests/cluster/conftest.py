@@ -109,6 +109,12 @@ class TcpGate:
                 client.close()
                 continue
             with self._lock:
+                # Cut while this one was connecting upstream: ``cut`` clears ``open`` before
+                # it takes the lock, so a pair added after its sweep is closed here.
+                if not self.open.is_set():
+                    client.close()
+                    upstream.close()
+                    continue
                 self._pairs.append((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
