@@ -20,7 +20,7 @@ from newswire.blobs import blobs_for
 from newswire.model import utcnow
 from newswire.store import open_store
 from tests.api.test_media_api import GONE, PICTURE, get, jpeg, path, picture, problem
-from tests.helpers import Server, make_key, newswire
+from tests.helpers import Server, make_key, set_up
 
 SECRET = "front-secret-7c1e"
 HELD = "urn:test:front:held"
@@ -32,14 +32,13 @@ def front(module_store_url, module_backend):
     """(a node with ``media_front`` set, one without, keys, the picture's files, the
     link secret, the backend's name)."""
     db = module_store_url
-    for args in (
+    set_up(
+        db,
         ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
         ("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar"),
         ("subscriber", "add", "full", "--product", "ar-full"),
         ("subscriber", "add", "teaser", "--product", "ar-teaser"),
-    ):
-        done = newswire(*args, db=db)
-        assert done.returncode == 0, done.stderr.decode()
+    )
     keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser")}
     store, blobs = open_store(db), blobs_for(db)
     try:
