@@ -10,12 +10,15 @@ core 0 with wrk on core 1:
   subscriber's key (key resolved from memory, access checked, the file answered from
   memory with its ETag as the request is parsed);
 - **front**: the same request to newswire behind the nginx front the deployment ships
-  (the media part of deploy/nginx/newswire.conf, taken from that file as it is, the
-  machine's paths and the node's address put in): nginx asks the node whether the key
-  may have the file, keeps the yes for a second, and sends the file from the blob
-  folder. Before it is measured, the front is checked: the full key gets every file
-  byte for byte with newswire's own headers, the teaser key a 403 problem for the
-  original, no key a 401.
+  (the media part of deploy/nginx/newswire.conf, taken from that file as it is by
+  bench/front.py, the machine's paths and the node's address put in, nginx's Lua module
+  loaded): nginx asks the node whether the key may have the file, keeps the yes for a
+  second in its memory, and sends the file from the blob folder. Before it is
+  measured, the front is checked: the full key gets every file byte for byte with
+  newswire's own headers, the teaser key a 403 problem for the original, no key a 401;
+- **front at REVISION** (``--compare REVISION``): the same, with the media front of
+  deploy/nginx/newswire.conf as it was at that git revision, measured beside the
+  current one.
 
 For each rendition (``thumbnail`` ~1 KB, ``preview`` ~30 KB, ``web`` ~300 KB of noise)
 the ratio of requests a second to nginx's is the figure, for newswire alone and through
@@ -23,7 +26,8 @@ the front; the target of the media issue is ≥ 0.5× nginx.
 
     .venv/bin/python bench/media_http.py               # 10 s a run, 64 connections, 3 rounds
     .venv/bin/python bench/media_http.py --seconds 3 --rounds 1   # a quick look
-    .venv/bin/python bench/media_http.py --port 18060  # servers on 18060, 18061, 18062
+    .venv/bin/python bench/media_http.py --port 18060  # servers on 18060 to 18063
+    .venv/bin/python bench/media_http.py --compare 9a97954  # and that revision's front beside
 """
 
 from __future__ import annotations
@@ -31,10 +35,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,14 +58,13 @@ from bench.common import (
     wrk,
     wrk_brief,
 )
+from bench.front import front_config
 from newswire.blobs import blobs_for
 from newswire.delivery.renderer import rendition_path
 from newswire.store import open_store
 
 NAMES = ("thumbnail", "preview", "web")
 TARGET = 0.5
-RUNS = ("nginx", "newswire", "front")
-DEPLOY = ROOT / "deploy" / "nginx" / "newswire.conf"
 SECRET = "bench-media-front"
 
 
@@ -74,78 +76,6 @@ def photo(path: Path, width: int = 4000, height: int = 3000) -> Path:
     image = image.bandjoin([image.rot180(), image.flipver()]).copy(interpretation="srgb")
     image.write_to_file(str(path), Q=85)
     return path
-
-
-def _part(text: str, name: str) -> str:
-    """The lines between the deploy file's ``# --- media front, NAME part`` and ``# ---
-    end of the media front's NAME part`` markers."""
-    found = re.search(
-        rf"^ *# --- media front, {name} part.*?\n(.*?)^ *# --- end of the media front's {name} part",
-        text,
-        re.M | re.S,
-    )
-    if found is None:
-        raise SystemExit(f"{DEPLOY} has no media front {name} part")
-    return found.group(1)
-
-
-def front_config(work: Path, blobs: Path, node: int) -> Callable[[int], str]:
-    """nginx's configuration for the front: the deploy file's media parts and what they
-    use from the rest of it (its maps, its server-wide proxy settings), with this
-    machine's folders, the node's address and the secret put in."""
-    text = DEPLOY.read_text(encoding="utf-8")
-    http, server = _part(text, "http"), _part(text, "server")
-    rest = text.replace(http, "")
-    maps = "".join(re.findall(r"^map .*?^}\n", rest, re.M | re.S))
-    main = rest[rest.index("server_name news.example.com;\n\n    ssl_"):]
-    proxying = "\n".join(re.findall(r"^    proxy_\w+ .*;$", main.replace(server, ""), re.M))
-    swaps = {
-        "/var/lib/nginx/newswire-media": str(work / "media-cache"),
-        "root /var/lib/newswire/blobs;": f"root {blobs};",
-        '"change-this-secret"': f'"{SECRET}"',
-    }
-    for old, new in swaps.items():
-        if old not in http + server:
-            raise SystemExit(f"{DEPLOY}: {old!r} is no longer in the media front")
-        http, server = http.replace(old, new), server.replace(old, new)
-    (work / "tmp").mkdir(parents=True, exist_ok=True)
-
-    # No sendfile or tcp_nopush in the http block: the media part turns on what it needs
-    # itself (a distribution's nginx.conf may or may not).
-    def config(port: int) -> str:
-        return f"""\
-worker_processes 1;
-daemon off;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-    access_log off;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 10000000;
-    client_body_temp_path {work}/tmp/body;
-    proxy_temp_path {work}/tmp/proxy;
-    fastcgi_temp_path {work}/tmp/fastcgi;
-    uwsgi_temp_path {work}/tmp/uwsgi;
-    scgi_temp_path {work}/tmp/scgi;
-    upstream newswire {{
-        server 127.0.0.1:{node};
-        keepalive 64;
-    }}
-{maps}{http}
-    server {{
-        listen 127.0.0.1:{port} backlog=4096;
-{proxying}
-{server}
-        location / {{
-            proxy_pass http://newswire;
-        }}
-    }}
-}}
-"""
-
-    return config
 
 
 def lowered(answer: tuple[int, dict[str, str], bytes]) -> tuple[int, dict[str, str], bytes]:
@@ -185,15 +115,33 @@ def measure(url: str, args: argparse.Namespace, headers: dict[str, str] | None, 
     return {**got, "cpu_share": share, "cpu_us": cpu_us}
 
 
+def revision_text(revision: str) -> str:
+    """deploy/nginx/newswire.conf as it was at ``revision`` (git), for ``--compare``."""
+    done = subprocess.run(
+        ["git", "show", f"{revision}:deploy/nginx/newswire.conf"],
+        cwd=ROOT, capture_output=True, text=True, timeout=10, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"--compare {revision}: {done.stderr.strip()}")
+    return done.stdout
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best is reported")
-    parser.add_argument("--port", type=int, default=0, help="first of three ports (default: free ones)")
+    parser.add_argument("--port", type=int, default=0, help="first of four ports (default: free ones)")
+    parser.add_argument(
+        "--compare", metavar="REVISION", default=None,
+        help="also measure the media front of deploy/nginx/newswire.conf at this git revision",
+    )
     args = parser.parse_args()
     stop_on_term()
-    ports = [args.port + n if args.port else None for n in range(3)]
+    ports = [args.port + n if args.port else None for n in range(4)]
+    fronts = ["front", *(["before"] if args.compare else [])]
+    runs = ["nginx", "newswire", *fronts]
+    label = {"front": "front", "before": f"front at {args.compare}"}
     results: dict[str, dict] = {name: {} for name in NAMES}
     with tempfile.TemporaryDirectory(prefix="newswire-media-http-") as tmp:
         work = Path(tmp)
@@ -225,63 +173,71 @@ def main() -> None:
         ):
             static = Nginx(root, work / "nginx", media_type="image/jpeg", port=ports[1])
             running.callback(static.close)
-            config = front_config(work / "front", blob_root, server.port)
-            front = Nginx(blob_root, work / "front", port=ports[2], config=config)
-            running.callback(front.close)
-            check_front(front.port, item_id, keys, files, server.port)
+            ports_of = {"nginx": static.port, "newswire": server.port}
             meters = {
                 "nginx": CoreMeter({"nginx": static.pid}),
                 "newswire": CoreMeter({"newswire": server.pid}),
-                "front": CoreMeter({"nginx": front.pid, "newswire": server.pid}),
             }
-            for _ in range(args.rounds):  # interleaved: each round runs all three in turn
+            for n, run in enumerate(fronts):
+                text = revision_text(args.compare) if run == "before" else None
+                config = front_config(work / run, blob_root, server.port, SECRET, text)
+                front = Nginx(blob_root, work / run, port=ports[2 + n], config=config)
+                running.callback(front.close)
+                check_front(front.port, item_id, keys, files, server.port)
+                ports_of[run] = front.port
+                meters[run] = CoreMeter({"nginx": front.pid, "newswire": server.pid})
+            for _ in range(args.rounds):  # interleaved: each round runs every server in turn
                 for name in NAMES:
                     path = rendition_path(item_id, 1, name)
-                    urls = {
-                        "nginx": (f"http://127.0.0.1:{static.port}/{name}.jpg", None),
-                        "newswire": (f"http://127.0.0.1:{server.port}{path}", auth),
-                        "front": (f"http://127.0.0.1:{front.port}{path}", auth),
-                    }
-                    for run, (url, headers) in urls.items():
+                    for run in runs:
+                        url = f"http://127.0.0.1:{ports_of[run]}{path}"
+                        url, headers = (f"http://127.0.0.1:{static.port}/{name}.jpg", None) if run == "nginx" else (url, auth)
                         got = measure(url, args, headers, meters[run])
                         results[name].setdefault(f"{run}_runs", []).append(got)
     for name in NAMES:  # the best of the rounds, as every bench here reports
-        for run in RUNS:
+        for run in runs:
             results[name][run] = max(results[name][f"{run}_runs"], key=lambda got: got["rps"])
     print(
         f"Rendition downloads, wrk -c{args.connections}, {args.seconds:g} s a run, best of"
         f" {args.rounds} interleaved rounds; servers on core 0, wrk on core 1\n"
     )
+    measured = ["newswire", *fronts]
+    names = " / ".join(["nginx", "newswire", *(label[f] for f in fronts)])
     print(
-        "| rendition | bytes | nginx req/s | newswire req/s | ratio | via the front req/s | ratio"
-        " | p99 ms nginx / newswire / front | CPU µs a request nginx / newswire / front |"
+        "| rendition | bytes | nginx req/s | "
+        + " | ".join(f"{label.get(run, run)} req/s | ratio" for run in measured)
+        + f" | p99 ms {names} | CPU µs a request {names} |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    print("|---|---:|---:|" + "---:|---:|" * len(measured) + "---|---|")
     for name in NAMES:
         row = results[name]
         peer = row["nginx"]["rps"]
-        for run in ("newswire", "front"):
+        for run in measured:
             row[f"{run}_ratio"] = round(row[run]["rps"] / peer, 3) if peer else 0.0
         row["bytes"] = sizes[name]
         print(
-            f"| {name} | {sizes[name]:,} | {peer:,} | {row['newswire']['rps']:,} | {row['newswire_ratio']:.2f}×"
-            f" | {row['front']['rps']:,} | {row['front_ratio']:.2f}×"
-            f" | {row['nginx']['p99_ms']} / {row['newswire']['p99_ms']} / {row['front']['p99_ms']}"
-            f" | {row['nginx']['cpu_us']} / {row['newswire']['cpu_us']} / {row['front']['cpu_us']} |"
+            f"| {name} | {sizes[name]:,} | {peer:,} | "
+            + " | ".join(f"{row[run]['rps']:,} | {row[f'{run}_ratio']:.2f}×" for run in measured)
+            + " | " + " / ".join(str(row[run]["p99_ms"]) for run in runs)
+            + " | " + " / ".join(str(row[run]["cpu_us"]) for run in runs) + " |"
         )
-    for run in ("newswire", "front"):
+    for run in measured:
         worst = min(results[n][f"{run}_ratio"] for n in NAMES)
-        print(f"{run}: target ≥ {TARGET}× nginx {'met' if worst >= TARGET else 'MISSED'} (lowest {worst:.2f}×)")
+        print(
+            f"{label.get(run, run)}: target ≥ {TARGET}× nginx"
+            f" {'met' if worst >= TARGET else 'MISSED'} (lowest {worst:.2f}×)"
+        )
     print("CPU share during the front's best runs:", {n: results[n]["front"]["cpu_share"] for n in NAMES})
-    for run in ("newswire", "front"):  # each round's ratio: the peer measured beside it
+    for run in measured:  # each round's ratio: the peer measured beside it
         each = {
             n: [round(r["rps"] / p["rps"], 2) for r, p in zip(results[n][f"{run}_runs"], results[n]["nginx_runs"], strict=True)]
             for n in NAMES
         }
-        print(f"{run} / nginx, round by round:", each)
+        print(f"{label.get(run, run)} / nginx, round by round:", each)
     write_result(
         "media_http",
-        {"seconds": args.seconds, "connections": args.connections, "rounds": args.rounds, "results": results},
+        {"seconds": args.seconds, "connections": args.connections, "rounds": args.rounds,
+         "compare": args.compare, "results": results},
     )
     print(f"(raw: {OUT / 'media_http.json'})")
 

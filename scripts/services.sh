@@ -8,7 +8,7 @@
 # Each service is one function `<name>_up`; add Redis as `redis_up` and list it in SERVICES.
 set -euo pipefail
 
-SERVICES=(nats postgres chromium axe media)
+SERVICES=(nats postgres chromium axe media front)
 WAIT_SECONDS=10
 
 log() { echo "services: $*" >&2; }
@@ -111,11 +111,19 @@ media_up() {
     command -v vips >/dev/null || apt_install libvips-tools
 }
 
+# nginx with its Lua module (Debian's libnginx-mod-http-lua; OpenResty has it built in): the
+# media front of deploy/nginx/newswire.conf, which tests/api/test_media_front_nginx.py runs as
+# shipped and bench/media_http.py measures.
+front_up() {
+    [ -x /usr/sbin/nginx ] || apt_install nginx
+    [ -e /usr/lib/nginx/modules/ngx_http_lua_module.so ] || apt_install libnginx-mod-http-lua
+}
+
 # The native peers the benchmarks measure newswire against (bench/*.py): nginx (with the
 # nchan module for streams) and wrk. Not in SERVICES: the tests do not need them; the
 # make bench-* targets ask for them (scripts/services.sh peers).
 peers_up() {
-    [ -x /usr/sbin/nginx ] || apt_install nginx
+    front_up
     [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ] || apt_install libnginx-mod-nchan
     command -v wrk >/dev/null || apt_install wrk
 }
