@@ -1,7 +1,7 @@
 """The deployment examples (deploy/) and their page (docs/deployment.md) say what newswire
 does: every setting they name exists, every file they link is there, and nginx waits
-longer than a long poll or a quiet stream. (nginx itself is not installed by the project's
-scripts, so its own syntax check is not run here.)"""
+longer than a long poll or a quiet stream. (The media front is run by the real nginx in
+tests/api/test_media_front_nginx.py; the rest of the example needs certificates.)"""
 
 from __future__ import annotations
 
@@ -70,24 +70,37 @@ def test_the_media_front_sends_only_files_a_node_named_with_the_nodes_headers():
     conf = NGINX.read_text(encoding="utf-8")
     media = _block(conf, "location ~ ^/v1/items/.+/renditions/[^/]+$")
     # The file's place comes from the node's answer to the decision, never the request.
-    assert f"$upstream_http_{front.FILE.lower().replace('-', '_')};" in media
-    assert "$http_x_newswire_file" not in conf
+    assert f'header["{front.FILE.lower()}"]' in media
+    assert "$http_x_newswire_file" not in conf and "http_x_newswire_file" not in media
     assert "try_files $newswire_media_path @newswire_media;" in media
     # A client's X-Newswire-Front is dropped towards the nodes, the node's file header
-    # never reaches a client; the decision alone carries the secret.
+    # never reaches a client (the decision's answer alone passes it, to the Lua); the
+    # decision alone carries the secret.
     server = conf[conf.index("listen 443") :]
     assert re.search(r"\n    proxy_set_header X-Newswire-Front \"\";", server)
     assert re.search(r"\n    proxy_hide_header X-Newswire-File;", server)
     decision = _block(conf, "location = /.newswire-media-decision")
     assert re.search(r'proxy_set_header X-Newswire-Front "[^"]+";', decision)
-    # A yes is kept per request line (with its query), key and range: nothing else decides it.
-    assert 'proxy_cache_key "$request_uri $http_authorization $http_range";' in decision
-    assert re.search(r"proxy_cache_valid 200 \d+s;", decision)
-    # Every refusal, and a conditional request, goes to a node for its own answer.
-    assert "error_page 401 403 500 = @newswire_media_refused;" in media
+    assert f"proxy_pass_header {front.FILE};" in decision
+    assert conf.count("proxy_pass_header") == 1
+    # A yes is kept per request line (with its query), key and range: nothing else
+    # decides it; 1 s in the shared memory and in each worker's copy.
+    assert 'var.request_uri .. "\\n" .. (var.http_authorization or "")' in media
+    assert '.. "\\n" .. (var.http_range or "")' in media
+    assert "local keep = 1\n" in media
+    assert "decided:set(key, kept, keep)" in media and "ngx.now() + keep)" in media
+    # Every refusal, a conditional request and any method but GET and HEAD go to a node
+    # for its own answer.
+    assert re.search(r"if told.status ~= 200 then\s+decided:delete\(asking\)\s+"
+                     r'return ngx.exec\("@newswire_media"\)', media)
     assert "error_page 418 = @newswire_media;" in media and "return 418;" in media
+    to_node = _block(conf, "map \"$request_method $http_if_none_match")
+    assert re.findall(r'^ +"(\w+) " +0;$', to_node, re.M) == ["GET", "HEAD"]
     # The node's headers, not nginx's own guesses: its type, its ETag.
     for header in ("Content-Type $newswire_media_type", "ETag $newswire_media_etag",
                    "Cache-Control $newswire_media_cache", "Vary $newswire_media_vary"):
         assert f"add_header {header};" in media, header
     assert 'default_type "";' in media and "etag off;" in media
+    # The module it needs is named where an operator reads it.
+    assert "load_module modules/ngx_http_lua_module.so;" in conf
+    assert "libnginx-mod-http-lua" in conf and "libnginx-mod-http-lua" in DOC.read_text(encoding="utf-8")
