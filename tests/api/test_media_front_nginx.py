@@ -9,6 +9,7 @@ module are installed by scripts/services.sh (``front``) when missing."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,27 @@ def test_nginx_sends_the_files_a_node_said_yes_to(front):
         for _ in range(10):
             assert front.get(path(name), front.keys["full"]).content == front.files[name]
         assert answered_by_the_node(front) - before < 10
+
+
+def test_downloads_arriving_together_ask_the_node_once(front):
+    """The first downloads of a request line and key wait for one question to the node
+    (a range not asked before: a key no yes is kept under)."""
+    many, ready = 16, threading.Barrier(16)
+    got: list[httpx.Response] = []
+
+    def download() -> None:
+        ready.wait(10)
+        got.append(front.get(path("web"), front.keys["full"], Range="bytes=7-1006"))
+
+    before = answered_by_the_node(front)
+    threads = [threading.Thread(target=download) for _ in range(many)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [r.status_code for r in got] == [206] * many
+    assert all(r.content == front.files["web"][7:1007] for r in got)
+    assert answered_by_the_node(front) - before == 1
 
 
 def test_refusals_are_the_nodes_with_its_problem_body(front):
