@@ -38,13 +38,14 @@ def _part(text: str, name: str, where: str = str(DEPLOY)) -> str:
 
 def lua_modules() -> str:
     """The ``load_module`` lines nginx needs for ``access_by_lua_block`` (none when the
-    Lua module is built in, as in OpenResty); installs Debian's package when it is
-    missing (``scripts/services.sh front``)."""
+    Lua module is built in, as in OpenResty); installs Debian's nginx and its Lua module
+    when either is missing (``scripts/services.sh front``)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    built = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=10).stderr
-    if re.search(r"--add-module=\S*(ngx_lua|lua-nginx-module)", built):
-        return ""
-    if not all((MODULES / name).exists() for name in LUA):
+    if Path(binary).exists():
+        built = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=10).stderr
+        if re.search(r"--add-module=\S*(ngx_lua|lua-nginx-module)", built):
+            return ""
+    if not Path(binary).exists() or not all((MODULES / name).exists() for name in LUA):
         done = subprocess.run(
             ["bash", str(ROOT / "scripts" / "services.sh"), "front"],
             capture_output=True, text=True, timeout=600, check=False,

@@ -171,6 +171,15 @@ def main() -> None:
             Server(db, work / "serve.log", port=ports[0], env=env) as server,
             contextlib.ExitStack() as running,
         ):
+            # The fronts' configurations first: they install nginx and its Lua module when
+            # missing (bench/front.py).
+            configs = {
+                run: front_config(
+                    work / run, blob_root, server.port, SECRET,
+                    revision_text(args.compare) if run == "before" else None,
+                )
+                for run in fronts
+            }
             static = Nginx(root, work / "nginx", media_type="image/jpeg", port=ports[1])
             running.callback(static.close)
             ports_of = {"nginx": static.port, "newswire": server.port}
@@ -179,9 +188,7 @@ def main() -> None:
                 "newswire": CoreMeter({"newswire": server.pid}),
             }
             for n, run in enumerate(fronts):
-                text = revision_text(args.compare) if run == "before" else None
-                config = front_config(work / run, blob_root, server.port, SECRET, text)
-                front = Nginx(blob_root, work / run, port=ports[2 + n], config=config)
+                front = Nginx(blob_root, work / run, port=ports[2 + n], config=configs[run])
                 running.callback(front.close)
                 check_front(front.port, item_id, keys, files, server.port)
                 ports_of[run] = front.port
