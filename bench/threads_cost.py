@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newswire.enrich import threads  # noqa: E402
+from newswire.enrich import terms, threads  # noqa: E402
 from newswire.enrich.base import Context, Document, Findings  # noqa: E402
 from newswire.model import NewsItem  # noqa: E402
 from newswire.store import open_store  # noqa: E402
@@ -52,7 +52,7 @@ def documents(path: Path) -> list[Document]:
 
 def cold() -> None:
     analyze._ANALYZERS.clear()
-    threads._TERM_HASHES.clear()
+    terms._TABLE[:] = [terms.Table()]
 
 
 def figures(times: list[float]) -> str:

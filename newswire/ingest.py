@@ -330,7 +330,7 @@ def _enriched(
             previous = None
         out.append(enricher.enrich(item, previous))
         mine = step.deferred() if step is not None and defer is not None else []
-        found.append(mine[-1]._replace(new=previous is None) if mine else None)
+        found.append(mine[-1]._replace(new=previous is None) if mine and mine[-1] else None)
     return out, found
 
 

@@ -15,7 +15,7 @@ together is 5 ms median per item on the corpus, ``bench/enrich.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -60,6 +60,8 @@ class Document(msgspec.Struct, kw_only=True):
     """What the steps before this one found (merged), so a later step can build on it."""
     analysed: dict[str, list[str]] = msgspec.field(default_factory=dict)
     """``terms``' memory: language -> the text's terms."""
+    numbered: dict[str, Any] = msgspec.field(default_factory=dict)
+    """The same as numbers (``newswire.enrich.terms.analysed``): language -> ``Analysed``."""
 
     def terms(self, lang: str | None) -> list[str]:
         """``text``'s terms as search reads it (``newswire.text.analyze``: normalised,
@@ -123,6 +125,16 @@ class Step(Protocol):
     name: str
 
     def find(self, doc: Document) -> Findings: ...
+
+
+@runtime_checkable
+class Batches(Protocol):
+    """A step that finds in many documents at once what ``find`` finds in each (the same
+    findings, in order): bulk ingest enriches a chunk of files together, and the subject
+    model and story threads' signatures are a few numpy operations for the chunk rather
+    than a few for each item."""
+
+    def find_many(self, docs: list[Document]) -> list[Findings]: ...
 
 
 @runtime_checkable

@@ -47,6 +47,7 @@ import msgspec
 from newswire.access.products import Product, fold_set
 from newswire.enrich.base import (
     STEPS,
+    Batches,
     Context,
     Document,
     Findings,
@@ -119,23 +120,50 @@ class Enricher:
 
     def findings(self, item: NewsItem) -> Findings:
         """What every step finds in ``item``, merged in step order (no precedence yet)."""
-        doc = document(item)
+        return self.findings_many([item])[0]
+
+    def findings_many(self, items: Sequence[NewsItem]) -> list[Findings]:
+        """``findings`` of each of ``items``: each step over all of them before the next
+        step (``base.Batches``: a step may find in all at once)."""
+        docs = [document(item) for item in items]
         for step in self.steps:
-            found = step.find(doc)
-            doc.found = _merge(doc.found, found)
-            if found.language and not doc.language:
-                doc.language = found.language
-        return doc.found
+            if isinstance(step, Batches):
+                found = step.find_many(docs)
+            else:
+                found = [step.find(doc) for doc in docs]
+            for doc, mine in zip(docs, found, strict=True):
+                doc.found = _merge(doc.found, mine)
+                if mine.language and not doc.language:
+                    doc.language = mine.language
+        return [doc.found for doc in docs]
+
+    def enriches(self, item: NewsItem) -> bool:
+        """Whether ``enrich`` runs the steps over ``item`` (a withdrawal is not enriched)."""
+        return bool(self.steps) and item.pubstatus != "canceled"
 
     def enrich(self, item: NewsItem, previous: NewsItem | None = None) -> NewsItem:
         """``item`` with what the steps find in it, under the rules above. ``previous`` is
         the stored latest version of the same item, if there is one."""
-        if not self.steps or item.pubstatus == "canceled":
-            return item
-        item = self._resolved(item)
-        item = _restored(item, previous)
+        return self.enrich_many([item], [previous])[0]
+
+    def enrich_many(
+        self, items: Sequence[NewsItem], previous: Sequence[NewsItem | None]
+    ) -> list[NewsItem]:
+        """``enrich`` of each of ``items`` against its ``previous``, the steps run over all
+        of them together (``findings_many``): as one after the other, when what the steps
+        find in one item does not depend on another's being stored (bulk ingest's chunk of
+        files: none of them is stored before the chunk is enriched)."""
+        out = list(items)
+        todo = [n for n, item in enumerate(items) if self.enriches(item)]
+        ready = [_restored(self._resolved(items[n]), previous[n]) for n in todo]
+        for n, item, found in zip(todo, ready, self.findings_many(ready), strict=True):
+            out[n] = self._merged(item, previous[n], found)
+        return out
+
+    def _merged(self, item: NewsItem, previous: NewsItem | None, found: Findings) -> NewsItem:
+        """``item`` (resolved and restored) with ``found`` merged into it."""
         rejected = _rejected(item, previous)
-        found = _not_run(item, self.names, self.findings(item))
+        found = _not_run(item, self.names, found)
         changes: dict[str, object] = {}
         if found.language and item.language in ("", "und"):
             changes["language"] = found.language

@@ -15,7 +15,6 @@ compute; ``tests/enrich/test_subjects.py`` checks that both give the same probab
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,25 +77,58 @@ class Model:
 
     def probabilities(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
         """The probability of each class for a text made of ``terms`` (``tokens``)."""
-        counts: Counter[int | None] = Counter(map(self.vocabulary.get, terms))  # in C
-        counts.pop(None, None)  # terms the model does not know
-        if not counts:
-            scores = self.intercept.astype(np.float64)
-        else:
-            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-            weights = tf * self.idf[columns]
-            weights /= np.sqrt(weights @ weights)
-            scores = self.coef[:, columns] @ weights + self.intercept
-        scores = scores - scores.max()
+        get = self.vocabulary.get
+        columns = np.fromiter((get(t, -1) for t in terms), dtype=np.intp, count=len(terms))
+        found: npt.NDArray[np.float64] = self.probabilities_many([columns])[0]
+        return found
+
+    def columns(self, terms: list[str]) -> npt.NDArray[np.intp]:
+        """Each term's column in the coefficients, -1 for a term the model does not know
+        (for ``newswire.enrich.terms.Table.array``)."""
+        get = self.vocabulary.get
+        return np.fromiter((get(t, -1) for t in terms), dtype=np.intp, count=len(terms))
+
+    def probabilities_many(
+        self, texts: Sequence[npt.NDArray[np.intp]]
+    ) -> npt.NDArray[np.float64]:
+        """``probabilities`` of many texts at once, a row a text, each given as its terms'
+        columns (``columns``; -1 for a term the model does not know, left out): the
+        texts' term counts as one sparse matrix (row, column, count), its weights and
+        their product with the coefficients summed row by row in column order. A row's
+        figures do not depend on the other rows (``tests/enrich/test_batch.py``)."""
+        rows = len(texts)
+        width = len(self.vocabulary)
+        owner = np.repeat(np.arange(rows, dtype=np.int64), [len(t) for t in texts])
+        columns = np.concatenate(texts).astype(np.int64) if rows else np.empty(0, np.int64)
+        known = columns >= 0
+        cells, counts = np.unique(owner[known] * width + columns[known], return_counts=True)
+        row, column = np.divmod(cells, width)
+        weights = (1.0 + np.log(counts)) * self.idf[column]  # sublinear TF x IDF
+        norms = np.sqrt(np.bincount(row, weights=weights * weights, minlength=rows))
+        weights /= norms[row]
+        # Each row's products summed over its own cells (``reduceat`` from the first cell
+        # of each row that has any: up to the next such row's): a row with no term the
+        # model knows scores zero, its intercept alone.
+        scores = np.zeros((rows, len(self.classes)), dtype=np.float64)
+        some = norms > 0
+        if some.any():
+            firsts = np.searchsorted(row, np.flatnonzero(some))
+            products = self.coef.T[column] * weights[:, np.newaxis]  # a row a cell
+            scores[some] = np.add.reduceat(products, firsts, axis=0)
+        scores += self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
-        return exp / exp.sum()  # type: ignore[no-any-return]
+        return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
     def topics(self, terms: Sequence[str]) -> list[tuple[str, float]]:
         """The Media Topics for ``terms``, most probable first, each with the summed
         probability of the classes that give it."""
+        return self.topics_of(self.probabilities(terms))
+
+    def topics_of(self, probabilities: npt.NDArray[np.float64]) -> list[tuple[str, float]]:
+        """``topics`` of a text whose ``probabilities`` are given."""
         found: dict[str, float] = {}
-        for code, p in zip(self.codes, self.probabilities(terms).tolist(), strict=True):
+        for code, p in zip(self.codes, probabilities.tolist(), strict=True):
             found[code] = found.get(code, 0.0) + p
         return sorted(found.items(), key=lambda pair: -pair[1])
 

@@ -18,13 +18,17 @@ genocide, …), with a confidence of at most 60: a rule, not a learned class, me
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from importlib.resources import as_file, files
 
+import numpy as np
+
 from newswire.access.taxonomy import label
 from newswire.enrich.base import Context, Document, Findings, Step
 from newswire.enrich.subject_model import Model, load
+from newswire.enrich.terms import Analysed, analysed, table
 from newswire.model import MACHINE, Concept
 from newswire.text.analyze import analyzer
 
@@ -39,6 +43,7 @@ CONFLICT_TERMS = (
 _CONFLICT = frozenset(analyzer("ar").terms(CONFLICT_TERMS))
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 _LETTER = re.compile(r"[^\W\d_]")
+_STEPS = itertools.count()
 
 
 @cache
@@ -68,6 +73,8 @@ class Subjects:
 
     def __init__(self, model: Model) -> None:
         self.model = model
+        # The name of the model's column of each term in the term table (``Table.array``).
+        self._columns = f"subjects {next(_STEPS)}"
 
     def _readable(self, doc: Document) -> bool:
         lang = (doc.language or doc.found.language).split("-")[0].lower()
@@ -79,26 +86,47 @@ class Subjects:
         return letters > 0 and len(_ARABIC.findall(sample)) * 2 > letters
 
     def find(self, doc: Document) -> Findings:
-        if not self._readable(doc):
-            return Findings()
+        return self.find_many([doc])[0]
+
+    def find_many(self, docs: list[Document]) -> list[Findings]:
+        """``base.Batches``: the texts' terms counted and scored together
+        (``Model.probabilities_many``)."""
         settings = self.model.settings
-        item = doc.item
-        head = "\n".join(p for p in (item.headline, item.lead) if p)
-        head_terms = analyzer("ar").terms(head) if head else []
-        # The text's terms are made once for every step that reads them (threads too).
-        terms = doc.terms("ar") + head_terms * (settings.head_weight - 1)
-        if len(terms) < settings.min_terms:
-            return Findings()
-        ranked = self.model.topics(terms)
+        out = [Findings() for _ in docs]
+        numbers = table()
+        scored: list[tuple[int, Analysed]] = []
+        texts = []
+        for n, doc in enumerate(docs):
+            if not self._readable(doc):
+                continue
+            # The text's terms are made once for every step that reads them (threads too).
+            terms = analysed(doc, "ar", numbers)
+            if len(terms.ids) + len(terms.head) * (settings.head_weight - 1) < settings.min_terms:
+                continue
+            scored.append((n, terms))
+            again = [terms.head] * (settings.head_weight - 1)  # the head weighs more
+            texts.append(np.concatenate([terms.ids, *again]))
+        if not texts:
+            return out
+        columns = numbers.array(self._columns, self.model.columns)  # the terms added too
+        found = self.model.probabilities_many([columns[text] for text in texts])
+        for (n, terms), row in zip(scored, found, strict=True):
+            out[n] = self._found(docs[n], terms, self.model.topics_of(row))
+        return out
+
+    def _found(self, doc: Document, terms: Analysed, ranked: list[tuple[str, float]]) -> Findings:
+        settings = self.model.settings
         (first, p1), (second, p2) = ranked[0], ranked[1]
         if p1 < settings.threshold:
             return Findings()
-        lang = doc.language or doc.found.language or item.language
+        lang = doc.language or doc.found.language or doc.item.language
         found = [concept(first, p1, lang)]
         if p2 >= settings.threshold and p2 >= settings.second_ratio * p1:
             found.append(concept(second, p2, lang))
-        if first == POLITICS and len(_CONFLICT.intersection(head_terms)) >= 2:
-            found.append(concept(CONFLICT, min(p1, 0.6), lang))
+        if first == POLITICS:
+            head_terms = map(terms.table.terms.__getitem__, terms.head.tolist())
+            if len(_CONFLICT.intersection(head_terms)) >= 2:
+                found.append(concept(CONFLICT, min(p1, 0.6), lang))
         return Findings(subjects=found)
 
 

@@ -31,16 +31,17 @@ the earlier; the earlier, already sent, is not changed by the later's arrival).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from newswire.enrich.base import Context, Document, Findings
+from newswire.enrich.terms import Ids, Table, analysed, table
 from newswire.model import Association, is_item_type
 from newswire.store.threads import Candidate, MemoryThreads, Remembered, Threads
-from newswire.text.analyze import analyzer
+from newswire.text.analyze import WORD
 
 SHINGLE = 3
 """Terms a shingle: three-word runs keep two articles on the same topic apart (they share
@@ -74,9 +75,11 @@ FOLLOW_AT = 0.14
 LINKS = 5
 """At most this many items linked, the most similar first."""
 
-_TERM_HASHES: dict[str, int] = {}
-_CACHE_LIMIT = 500_000
 _MIX = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime: spreads one term's hash over the bits
+_HASHES = "threads"
+"""The name of the terms' hashes in the term table (``newswire.enrich.terms.Table.array``)."""
+_BLOCK = 1 << 14
+"""Shingles a block of the MinHash arithmetic (a 4 MB array of 64 values each)."""
 
 
 def _affine_permutations(seed: int, count: int) -> tuple[npt.NDArray[np.uint32], ...]:
@@ -98,15 +101,36 @@ def minhash(hashes: npt.NDArray[np.uint64]) -> Values:
     Written here rather than imported because importing datasketch imports scipy (its LSH
     module's integrals): 0.45 s more for every process that enriches an item (each CLI
     command, each server worker), for twenty lines of numpy that use none of it."""
-    hv = hashes.astype(np.uint32).reshape(-1, 1)
-    # MurmurHash3's 32-bit finaliser, a bijection that spreads the input's bits.
-    hv = hv ^ (hv >> np.uint32(16))
-    hv = hv * np.uint32(0x85EBCA6B)
-    hv = hv ^ (hv >> np.uint32(13))
-    hv = hv * np.uint32(0xC2B2AE35)
-    hv = hv ^ (hv >> np.uint32(16))
-    values: Values = (hv * _A + _B).min(axis=0)  # uint32 arithmetic wraps: mod 2**32
+    values: Values = _minhash_many(hashes, np.zeros(1, dtype=np.intp))[0]
     return values
+
+
+def _minhash_many(
+    hashes: npt.NDArray[np.uint64], starts: npt.NDArray[np.intp]
+) -> npt.NDArray[np.uint32]:
+    """``minhash`` of several sets at once, a row each: set ``k`` is ``hashes[starts[k] :
+    starts[k + 1]]`` (none empty)."""
+    out = np.empty((len(starts), PERMUTATIONS), dtype=np.uint32)
+    ends = [*starts[1:].tolist(), len(hashes)]
+    first = 0
+    while first < len(starts):  # sets in blocks of about ``_BLOCK`` hashes
+        last = first + 1
+        while last < len(starts) and ends[last] - starts[first] <= _BLOCK:
+            last += 1
+        at = int(starts[first])
+        hv = hashes[at : ends[last - 1]].astype(np.uint32).reshape(-1, 1)
+        # MurmurHash3's 32-bit finaliser, a bijection that spreads the input's bits.
+        hv = hv ^ (hv >> np.uint32(16))
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> np.uint32(13))
+        hv = hv * np.uint32(0xC2B2AE35)
+        hv = hv ^ (hv >> np.uint32(16))
+        permuted = hv * _A + _B  # uint32 arithmetic wraps: mod 2**32
+        out[first:last] = np.minimum.reduceat(permuted, starts[first:last] - at, axis=0)
+        first = last
+    return out
+
+
 _BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
 
 Values = npt.NDArray[np.uint32]
@@ -129,63 +153,104 @@ def _term_hash(term: str) -> int:
     return zlib.crc32(term.encode())
 
 
-def term_hashes(terms: list[str]) -> npt.NDArray[np.uint64]:
-    """Each term's 32-bit hash, from a cache shared by every item of the process: a news
-    vocabulary repeats, so an item's terms are nearly all there, and looked up all at
-    once in C (``map`` over the dict) rather than by a Python call a term."""
-    cache = _TERM_HASHES
-    try:
-        return np.fromiter(map(cache.__getitem__, terms), dtype=np.uint64, count=len(terms))
-    except KeyError:
-        pass
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
-    for term in set(terms).difference(cache):
-        cache[term] = _term_hash(term)
-    get = cache.get  # another thread may have cleared the cache meanwhile
-    return np.fromiter(
-        (found if (found := get(t)) is not None else _term_hash(t) for t in terms),
-        dtype=np.uint64,
-        count=len(terms),
-    )
+def _term_hashes(terms: list[str]) -> npt.NDArray[np.uint64]:
+    """Each term's hash, for the term table (``Table.array``): made once a term."""
+    return np.fromiter(map(_term_hash, terms), dtype=np.uint64, count=len(terms))
 
 
-def shingles(
-    text: str, lang: str | None = None, terms: list[str] | None = None
-) -> npt.NDArray[np.uint64]:
-    """The distinct hashes (32-bit) of ``text``'s runs of ``SHINGLE`` terms, in no order
-    (``terms``: the text's terms, when they are made already)."""
-    if terms is None:
-        terms = analyzer(lang).terms(text)
-    hashes = term_hashes(terms)
+def term_hashes(terms: list[str], numbers: Table | None = None) -> npt.NDArray[np.uint64]:
+    """Each term's 32-bit hash, from the term table (``numbers``, the process's by
+    default), where each term's is made once: a news vocabulary repeats."""
+    numbers = numbers or table()
+    ids = np.array(numbers.term_ids(terms), dtype=np.intp)
+    hashes: npt.NDArray[np.uint64] = numbers.array(_HASHES, _term_hashes)[ids]
+    return hashes
+
+
+def _shingles_many(
+    texts: Sequence[Ids], numbers: Table
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """The distinct hashes of each text's runs of ``SHINGLE`` terms (``texts``: each
+    text's terms as numbers of ``numbers``), all texts together: (the hashes, sorted
+    within each text; how many each text has)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+    every = np.concatenate(texts) if len(texts) else np.empty(0, dtype=np.int32)
+    hashes = numbers.array(_HASHES, _term_hashes)[every]
     n = len(hashes) - SHINGLE + 1
     if n < 1:
-        return np.empty(0, dtype=np.uint64)
+        return np.empty(0, dtype=np.uint64), np.zeros(len(texts), dtype=np.intp)
     # Each run's hash from its terms' hashes, in numpy at once (no string per shingle).
     runs = hashes[:n].copy()
     for offset in range(1, SHINGLE):
         runs = (runs * _MIX) ^ hashes[offset : offset + n]
     runs = (runs ^ (runs >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return np.unique(runs)
+    if len(texts) == 1:
+        alone = np.unique(runs)
+        return alone, np.array([len(alone)], dtype=np.intp)
+    # A run is a shingle of the text its first and last terms are in, when it is one.
+    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+    inside = owner[:n] == owner[SHINGLE - 1 :]
+    keyed = np.unique((owner[:n][inside] << np.uint64(32)) | runs[inside])
+    counts = np.bincount((keyed >> np.uint64(32)).astype(np.intp), minlength=len(texts))
+    return keyed & np.uint64(0xFFFFFFFF), counts
+
+
+def _signatures(texts: Sequence[Ids], numbers: Table) -> list[Signature | None]:
+    """``signature`` of each text (its terms as numbers of ``numbers``), all at once."""
+    runs, counts = _shingles_many(texts, numbers)
+    signed = counts >= MIN_SHINGLES
+    if not signed.any():
+        return [None] * len(texts)
+    kept = counts[signed]
+    values = _minhash_many(runs[np.repeat(signed, counts)], np.cumsum(kept) - kept)
+    keys = _band_keys_many(values)
+    found = iter(zip(values, keys, strict=True))
+    out: list[Signature | None] = []
+    for ok in signed.tolist():
+        if ok:
+            value, key = next(found)
+            out.append(Signature(value, key))
+        else:
+            out.append(None)
+    return out
+
+
+def shingles(
+    text: str, lang: str | None = None, terms: list[str] | None = None
+) -> npt.NDArray[np.uint64]:
+    """The distinct hashes (32-bit) of ``text``'s runs of ``SHINGLE`` terms, sorted
+    (``terms``: the text's terms, when they are made already)."""
+    numbers = table()
+    return _shingles_many([_numbered(numbers, text, lang, terms)], numbers)[0]
 
 
 def signature(
     text: str, lang: str | None = None, terms: list[str] | None = None
 ) -> Signature | None:
     """``text``'s signature; None when it has fewer than ``MIN_SHINGLES`` shingles."""
-    runs = shingles(text, lang, terms)
-    if len(runs) < MIN_SHINGLES:
-        return None
-    values = minhash(runs)
-    return Signature(values, band_keys(values))
+    numbers = table()
+    return _signatures([_numbered(numbers, text, lang, terms)], numbers)[0]
+
+
+def _numbered(numbers: Table, text: str, lang: str | None, terms: list[str] | None) -> Ids:
+    words = terms is None
+    found = numbers.word_ids(lang, WORD.findall(text)) if words else numbers.term_ids(terms or [])
+    ids: Ids = np.array(found, dtype=np.int32)
+    kept: Ids = ids[ids != 0]
+    return kept
 
 
 def band_keys(values: Values) -> list[int]:
     """The LSH key of each band: its ``ROWS`` values and its number, hashed to 64 bits."""
-    rows = values.astype(np.uint64).reshape(BANDS, ROWS)
-    keys = rows[:, 0] ^ _BAND_SALT
+    return _band_keys_many(values.reshape(1, -1))[0]
+
+
+def _band_keys_many(values: npt.NDArray[np.uint32]) -> list[list[int]]:
+    """``band_keys`` of each row of ``values``."""
+    rows = values.astype(np.uint64).reshape(len(values), BANDS, ROWS)
+    keys = rows[:, :, 0] ^ _BAND_SALT
     for column in range(1, ROWS):
-        keys = (keys * _MIX) ^ rows[:, column]
+        keys = (keys * _MIX) ^ rows[:, :, column]
     keys = (keys ^ (keys >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
     keys ^= keys >> np.uint64(32)
     return keys.view(np.int64).tolist()  # type: ignore[no-any-return]
@@ -226,7 +291,7 @@ class ThreadsStep:
     def __init__(self, threads: Threads):
         self.threads = threads
         self._held: list[Remembered] | None = None
-        self._found: list[Deferred] | None = None  # deferred mode: what ``find`` found
+        self._found: list[Deferred | None] | None = None  # deferred mode: what ``find`` found
         self._archive = False
 
     def hold(self) -> None:
@@ -249,22 +314,36 @@ class ThreadsStep:
         held items when the run began, so each item asks it for the candidates among them
         (without, none could be: candidates are stored items, and those the run stores
         are the writer's to find). ``find`` then links nothing and keeps a ``Deferred``
-        an item, taken by ``deferred``."""
+        an item (None for one with no signature), taken by ``deferred``."""
         self._found = []
         self._archive = archive
 
-    def deferred(self) -> list[Deferred]:
-        """What ``find`` kept since the last call (deferred mode), in the order found."""
+    def deferred(self) -> list[Deferred | None]:
+        """What ``find`` kept since the last call (deferred mode), one a document in the
+        order found: None for one with no signature (too short to link)."""
         found = self._found or []
         if self._found is not None:
             self._found = []
         return found
 
     def find(self, doc: Document) -> Findings:
+        return self.find_many([doc])[0]
+
+    def find_many(self, docs: list[Document]) -> list[Findings]:
+        """``base.Batches``: the signatures of all ``docs`` made together, then each
+        document's links in turn, as ``find`` of one after the other."""
+        numbers = table()
+        texts = [
+            analysed(doc, doc.language or doc.item.language or None, numbers).ids for doc in docs
+        ]
+        signatures = _signatures(texts, numbers)
+        return [self._linked(doc, sig) for doc, sig in zip(docs, signatures, strict=True)]
+
+    def _linked(self, doc: Document, sig: Signature | None) -> Findings:
         item = doc.item
-        lang = doc.language or item.language or None
-        sig = signature(doc.text, lang, doc.terms(lang))
         if sig is None:
+            if self._found is not None:
+                self._found.append(None)
             return Findings()
         if self._found is not None:
             stored = self.threads.candidates(sig.bands, item.id) if self._archive else []

@@ -15,6 +15,7 @@ import psycopg
 from newswire.enrich import threads
 from newswire.enrich.base import Context, Document, Findings
 from newswire.enrich.pipeline import enricher_for
+from newswire.enrich.terms import Table
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.migrations import SQLITE_MIGRATIONS
@@ -312,19 +313,20 @@ def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
     assert sig is not None and sig.values.tolist() == sketch.hashvalues.tolist()
 
 
-def test_term_hashes_from_the_cache_are_the_terms_crc32():
-    """The terms' hashes come from a cache shared by every item; cold, warm, partly warm
-    or cleared, they are each term's CRC-32."""
+def test_term_hashes_from_the_table_are_the_terms_crc32():
+    """The terms' hashes are an array of the term table, made for the terms added since it
+    was last asked; a new table, one asked again, and one with terms added since give
+    each term's CRC-32."""
     import zlib
 
     terms = ["غزه", "قدس", "غزه", "", "g20"]
     expected = [zlib.crc32(t.encode()) for t in terms]
-    threads._TERM_HASHES.clear()
-    assert threads.term_hashes(terms).tolist() == expected  # cold
-    assert threads.term_hashes(terms).tolist() == expected  # warm
-    assert threads.term_hashes([*terms, "جديد"]).tolist() == [*expected, zlib.crc32("جديد".encode())]
-    threads._TERM_HASHES.clear()
-    assert threads.term_hashes([]).tolist() == []
+    numbers = Table()
+    assert threads.term_hashes(terms, numbers).tolist() == expected  # a new table
+    assert threads.term_hashes(terms, numbers).tolist() == expected  # asked again
+    more = [*terms, "جديد"]
+    assert threads.term_hashes(more, numbers).tolist() == [*expected, zlib.crc32("جديد".encode())]
+    assert threads.term_hashes([], Table()).tolist() == []
 
 
 def test_a_band_key_many_items_share_counts_only_the_last_remembered(store):

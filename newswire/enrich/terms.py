@@ -1,0 +1,162 @@
+"""A text's terms as numbers, for the steps that read them a chunk of items at a time.
+
+The subject model counts an item's terms and looks each up in its vocabulary; story
+threads hash each into their shingles. Done a term at a time in Python (a ``Counter``, a
+dict lookup a term) that was a third of enrichment's cost in a bulk ingest. Here each
+word of a text becomes, through a cache the process keeps (word → number, one cache an
+analyzer), the number of its term in a table of every term the process has seen
+(``Table``), and what a step needs of a term (its column in the subject model, its hash)
+is an array indexed by that number (``Table.array``), made once a term. The terms of a
+whole chunk of items then go through numpy at once: one sparse product for the subject
+model, one pass of integer arithmetic for the signatures.
+
+The terms are those of ``newswire.text.analyze`` (the words of ``WORD``, the analyzer's
+term of each, the empty term dropped), so a step reads the same terms as before, in
+the same order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from newswire.text.analyze import WORD, analyzer
+
+if TYPE_CHECKING:
+    from newswire.enrich.base import Document
+
+Ids = npt.NDArray[np.int32]
+
+LIMIT = 2_000_000
+"""Terms a table holds at most: past it (a server running for months) the next chunk
+starts a new table, and the arrays made of the old one go with it."""
+
+
+class Table:
+    """Every term seen, numbered from 1 in the order first seen (0 is the empty term a
+    word that normalises to nothing has); safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {"": 0}
+        self.terms: list[str] = [""]
+        self._words: dict[str | None, dict[str, int]] = {}  # analyzer's language -> word -> id
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+        self._made: dict[str, int] = {}  # how many terms' values each array holds
+        self._lock = threading.Lock()
+
+    def _number(self, term: str) -> int:
+        found = self.ids.get(term)
+        if found is None:
+            found = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+        return found
+
+    def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
+        """The number of each word's term in the analysis of language ``lang`` (0 for a
+        word that normalises to nothing), aligned with ``words``."""
+        analysis = analyzer(lang)
+        cache = self._words.get(analysis.lang)
+        if cache is None:
+            cache = self._words.setdefault(analysis.lang, {})
+        try:
+            return list(map(cache.__getitem__, words))  # in C: a news vocabulary repeats
+        except KeyError:
+            pass
+        with self._lock:
+            new = list(set(words).difference(cache))
+            for word, term in zip(new, analysis.word_terms(new), strict=True):
+                cache[word] = self._number(term)
+        return list(map(cache.__getitem__, words))
+
+    def term_ids(self, terms: Sequence[str]) -> list[int]:
+        """The number of each of ``terms`` (terms already made, as ``analyze`` gives them)."""
+        try:
+            return list(map(self.ids.__getitem__, terms))
+        except KeyError:
+            pass
+        with self._lock:
+            return [self._number(term) for term in terms]
+
+    def array(
+        self, name: str, make: Callable[[list[str]], npt.NDArray[Any]]
+    ) -> npt.NDArray[Any]:
+        """One value a term, indexed by its number: ``make(terms)`` gives the values of
+        ``terms``, asked only for the terms added since the last call."""
+        with self._lock:
+            count = len(self.terms)
+            kept = self._arrays.get(name)
+            have = self._made.get(name, 0)
+            if have < count:
+                more = make(self.terms[have:count])
+                if kept is None or len(kept) < count:  # room for as many again: grown
+                    grown = np.empty(2 * count, dtype=more.dtype)  # seldom, not a term
+                    if kept is not None:
+                        grown[:have] = kept[:have]
+                    kept = self._arrays[name] = grown
+                kept[have:count] = more
+                self._made[name] = count
+            assert kept is not None
+            return kept[:count]
+
+
+_TABLE: list[Table] = [Table()]
+
+
+def table() -> Table:
+    """The process's table (a new one once the last holds ``LIMIT`` terms): a chunk takes
+    it once, and all its numbers are of that table."""
+    current = _TABLE[0]
+    if len(current.terms) > LIMIT:
+        current = _TABLE[0] = Table()
+    return current
+
+
+class Analysed(NamedTuple):
+    """A document's terms as numbers in one language's analysis."""
+
+    table: Table
+    ids: Ids
+    """The text's terms, in order (the empty term left out)."""
+    head: Ids
+    """Those of the headline and the lead (``head``), in order."""
+
+
+def head(doc: Document) -> str:
+    """The headline and the lead, one a line: what the subject model counts twice."""
+    item = doc.item
+    return "\n".join(p for p in (item.headline, item.lead) if p)
+
+
+def _ids(found: list[int]) -> Ids:
+    ids = np.array(found, dtype=np.int32)
+    return ids if ids.all() else ids[ids != 0]
+
+
+def analysed(doc: Document, lang: str | None, of: Table | None = None) -> Analysed:
+    """``doc``'s terms in the analysis of ``lang`` (``doc.terms(lang)``) and its head's,
+    as numbers of ``of`` (the process's table by default), made once per document and
+    language. The text begins with the head (``pipeline.document``), a line of its own,
+    so the text's words are the head's and the rest's: found once, not twice."""
+    key = lang or ""
+    found: Analysed | None = doc.numbered.get(key)
+    if found is not None and (of is None or found.table is of):
+        return found
+    numbers = of or table()
+    top = head(doc)
+    text = doc.text
+    if top and text.startswith(top) and text[len(top) : len(top) + 1] in ("", "\n"):
+        head_words = WORD.findall(top)
+        words = head_words + WORD.findall(text, len(top))
+        ids = numbers.word_ids(lang, words)
+        at = len(head_words)
+        found = Analysed(numbers, _ids(ids), _ids(ids[:at]))
+    else:
+        ids = numbers.word_ids(lang, WORD.findall(text))
+        top_ids = numbers.word_ids(lang, WORD.findall(top)) if top else []
+        found = Analysed(numbers, _ids(ids), _ids(top_ids))
+    doc.numbered[key] = found
+    return found

@@ -1,0 +1,138 @@
+"""Enrichment of many items at once (``Enricher.enrich_many``, ``base.Batches``): what bulk
+ingest's workers do with a chunk of files must give what enriching the items one by one
+gives, item for item, on real corpus articles and on the odd ones a chunk may hold."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from newswire.demo import corpus_items, corpus_records
+from newswire.enrich import subjects, threads
+from newswire.enrich.base import STEPS, Context, Document, Findings
+from newswire.enrich.pipeline import Enricher, build, document
+from newswire.enrich.terms import Table, analysed
+from newswire.model import NewsItem
+from newswire.text.analyze import analyzer
+from tests.conftest import CORPUS_SAMPLE
+
+ENGLISH = (
+    "Turkish President Recep Tayyip Erdogan met the Palestinian President in Ankara on "
+    "Tuesday. The two leaders discussed the situation in Gaza and the West Bank, the "
+    "ceasefire talks in Cairo and aid to the people of Gaza."
+)
+
+
+def odd_items(stories: list[NewsItem]) -> list[NewsItem]:
+    """What a chunk may hold besides ordinary stories: no body, one word, a declared
+    language other than Arabic, none declared, a story twice (the same item, and its text
+    under another id), a withdrawal, a lead and no body."""
+    first, second = stories[0], stories[1]
+    return [
+        NewsItem(id="urn:test:empty", headline="", body=[]),
+        NewsItem(id="urn:test:headline", headline=first.headline, body=[]),
+        NewsItem(id="urn:test:word", headline="غزة", body=[], language=""),
+        NewsItem(id="urn:test:en", headline="Erdogan in Ankara", body=[ENGLISH], language="en"),
+        NewsItem(id="urn:test:undeclared", headline=second.headline, body=second.body, language=""),
+        msgspec.structs.replace(first, language="und"),
+        first,
+        first,
+        msgspec.structs.replace(first, id="urn:test:same-text"),
+        msgspec.structs.replace(second, pubstatus="canceled"),
+        NewsItem(id="urn:test:lead", headline="", lead=" ".join(first.body)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def chunk() -> list[NewsItem]:
+    stories = list(corpus_items(corpus_records(CORPUS_SAMPLE)))
+    odd = odd_items(stories)
+    # The odd ones spread through the chunk, one at its very start and one at its end.
+    out = [odd[0], *stories[:100]]
+    for n, item in enumerate(odd[1:-1]):
+        out[10 * n + 5 : 10 * n + 5] = [item]
+    return [*out, odd[-1]]
+
+
+def every_step() -> Enricher:
+    return build(Context(), STEPS)
+
+
+def test_a_chunk_enriched_at_once_is_enriched_as_one_by_one(chunk):
+    """Every step, without a store (story threads on an index in memory: each item links
+    to the earlier ones, in the chunk too): the same items, with the same links."""
+    one, many = every_step(), every_step()
+    alone = [one.enrich(item) for item in chunk]
+    together = many.enrich_many(chunk, [None] * len(chunk))
+    assert [msgspec.json.encode(i) for i in together] == [msgspec.json.encode(i) for i in alone]
+    # Not a comparison of nothing: every kind of finding is there.
+    assert sum(bool(i.subjects) for i in alone) > 50
+    assert sum(bool(i.entities) for i in alone) > 50
+    assert sum(bool(i.associations) for i in alone) >= 3
+    assert {i.language for i in alone} >= {"ar", "en"}
+
+
+def test_deferred_signatures_of_a_chunk_are_those_of_one_by_one(chunk):
+    """Story threads deferred (bulk ingest's workers): one entry a document the steps read,
+    None for one too short for a signature, the same signature and band keys as each
+    item's alone; a withdrawal is not read at all."""
+    one, many = every_step(), every_step()
+    steps = [next(s for s in e.steps if isinstance(s, threads.ThreadsStep)) for e in (one, many)]
+    for step in steps:
+        step.defer(archive=False)
+    alone = []
+    for item in chunk:
+        one.enrich(item)
+        alone.append(steps[0].deferred())
+    many.enrich_many(chunk, [None] * len(chunk))
+    together = steps[1].deferred()
+    read = [item for item in chunk if item.pubstatus != "canceled"]
+    assert len(together) == len(read) == len(chunk) - 1
+    assert [len(found) for found in alone] == [int(i.pubstatus != "canceled") for i in chunk]
+    assert together == [found[0] for found in alone if found]
+    assert None in together and sum(d is not None for d in together) > 90
+
+
+def test_the_subject_model_scores_a_chunk_as_each_text_alone(chunk):
+    """A row of the chunk's product is the probabilities of its text scored alone, to the
+    bit: a text's figures do not depend on the others in its chunk."""
+    model = subjects.shipped()
+    numbers = Table()
+    found = [analysed(document(item), "ar", numbers).ids for item in chunk]
+    columns = numbers.array("columns", model.columns)  # once every term is in the table
+    texts = [columns[ids] for ids in found]
+    together = model.probabilities_many(texts)
+    assert together.shape == (len(chunk), len(model.classes))
+    for n, text in enumerate(texts):
+        assert together[n].tolist() == model.probabilities_many([text])[0].tolist()
+    assert together[0].tolist() == model.probabilities([]).tolist()  # no term: the priors
+
+
+def words(numbers: Table, ids) -> list[str]:
+    return [numbers.terms[i] for i in ids.tolist()]
+
+
+@pytest.mark.parametrize(
+    ("headline", "lead", "body"),
+    [
+        ("غزة تحت القصف", "الملخص: غزة، أنقرة", ["أعلنت وزارة الصحة في غزة.", "وقالت أنقرة."]),
+        ("غزة تحت القصف", "", ["أعلنت وزارة الصحة في غزة."]),
+        ("", "الملخص وحده", ["نص"]),
+        ("عنوان فقط", "", []),
+        ("", "", []),
+        ("ـ", "", ["ـ ـ"]),  # words that normalise to nothing (a lone tatweel)
+    ],
+)
+def test_a_documents_terms_as_numbers_are_its_terms(headline, lead, body):
+    """``analysed``: the text's terms (``Document.terms``) and its headline and lead's as
+    ``analyze`` gives them, whether the text begins with them (``document``: the head's
+    words found once with the rest's) or not (a document made by hand)."""
+    item = NewsItem(id="urn:test:terms", headline=headline, lead=lead, body=body)
+    head = analyzer("ar").terms("\n".join(p for p in (headline, lead) if p))
+    bare = Document(item=item, text="\n".join(body), language="ar", found=Findings())
+    for doc in (document(item), bare):
+        numbers = Table()
+        found = analysed(doc, "ar", numbers)
+        assert words(numbers, found.ids) == doc.terms("ar")
+        assert words(numbers, found.head) == head
+        assert analysed(doc, "ar", numbers) is found  # made once a document
