@@ -321,16 +321,19 @@ def _enriched(
 
     store, enricher = _worker_enricher(enrich, defer)
     step = next((s for s in enricher.steps if isinstance(s, ThreadsStep)), None)
-    out: list[NewsItem] = []
-    found: list[Deferred | None] = []
+    previous: list[NewsItem | None] = []
     for item in items:
         try:
-            previous: NewsItem | None = store.get(item.id).item if item.id else None
+            previous.append(store.get(item.id).item if item.id else None)
         except NotFound:
-            previous = None
-        out.append(enricher.enrich(item, previous))
-        mine = step.deferred() if step is not None and defer is not None else []
-        found.append(mine[-1]._replace(new=previous is None) if mine and mine[-1] else None)
+            previous.append(None)
+    out = enricher.enrich_many(items, previous)
+    found: list[Deferred | None] = [None] * len(items)
+    if step is not None and defer is not None:  # one a document the steps read, in order
+        mine = iter(step.deferred())
+        for n, item in enumerate(items):
+            if enricher.enriches(item) and (deferred := next(mine)) is not None:
+                found[n] = deferred._replace(new=previous[n] is None)
     return out, found
 
 
@@ -346,15 +349,20 @@ def _parse_chunk(args: Chunk) -> list[Worked]:
     fingerprinted), which is both less to pass between processes and less work left for
     the writer: enrichment, the costliest part, runs on every core."""
     paths, fmt, max_bytes, enrich, encoding, defer = args
+    read = [parse_file(path, fmt, max_bytes, encoding) for path in paths]
+    # The chunk's items enriched together (``Enricher.enrich_many``): none of them is
+    # stored before the chunk is, so none finds another, as when enriched one by one.
+    every = [item for _, items, _ in read for item in items or ()]
+    enriched, deferred = _enriched(every, enrich, defer)
     out: list[Worked] = []
-    for path in paths:
-        source, items, error = parse_file(path, fmt, max_bytes, encoding)
-        found: list[Deferred | None] = []
-        if items is not None:
-            items, found = _enriched(items, enrich, defer)
-        out.append(
-            (source, [prepare(i) for i in items] if items is not None else None, error, found)
-        )
+    at = 0
+    for source, items, error in read:
+        if items is None:
+            out.append((source, None, error, []))
+            continue
+        mine = slice(at, at + len(items))
+        at += len(items)
+        out.append((source, [prepare(i) for i in enriched[mine]], error, deferred[mine]))
     if enrich is not None and enrich[1] and defer is None:
         _worker_enricher(enrich)[1].flush()  # the chunk's story signatures, one write
     return out

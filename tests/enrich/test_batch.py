@@ -4,6 +4,9 @@ gives, item for item, on real corpus articles and on the odd ones a chunk may ho
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import msgspec
 import pytest
 
@@ -12,7 +15,10 @@ from newswire.enrich import subjects, threads
 from newswire.enrich.base import STEPS, Context, Document, Findings
 from newswire.enrich.pipeline import Enricher, build, document
 from newswire.enrich.terms import Table, analysed
+from newswire.ingest import parse_file, parse_files
 from newswire.model import NewsItem
+from newswire.store import open_store
+from newswire.store.base import Prepared, prepare
 from newswire.text.analyze import analyzer
 from tests.conftest import CORPUS_SAMPLE
 
@@ -136,3 +142,75 @@ def test_a_documents_terms_as_numbers_are_its_terms(headline, lead, body):
         assert words(numbers, found.ids) == doc.terms("ar")
         assert words(numbers, found.head) == head
         assert analysed(doc, "ar", numbers) is found  # made once a document
+
+
+MAX_BYTES = 1 << 20
+
+
+def ninjs(path: Path, item: NewsItem) -> str:
+    document = {
+        "uri": item.id,
+        "type": "text",
+        "versioncreated": "2024-05-01T10:00:00Z",
+        "headlines": [{"role": "main", "value": item.headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "\n\n".join(item.body)}],
+    }
+    if item.language:
+        document["language"] = item.language
+    if item.pubstatus != "usable":
+        document["pubstatus"] = item.pubstatus
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_bulk_ingests_workers_enrich_a_chunk_as_one_by_one(tmp_path):
+    """``parse_files`` in two worker processes (three chunks of 256 files), every step,
+    story threads deferred: each file's items and signatures are those of its items
+    enriched one by one in this process, against a store as empty; a file that cannot be
+    read, an item too short to link and a withdrawal among them do not shift the others."""
+    stories = list(corpus_items(corpus_records(CORPUS_SAMPLE)))
+    # An item needs a headline and a body to be taken in: one word, where it has none.
+    odd = [
+        msgspec.structs.replace(i, headline=i.headline or "غزة", body=i.body or ["غزة"])
+        for i in odd_items(stories)
+    ]
+    items = [*odd, *(stories[n % len(stories)] for n in range(520 - len(odd)))]
+    paths = [ninjs(tmp_path / f"{n:04}.json", i) for n, i in enumerate(items)]
+    (tmp_path / "0003b.json").write_text("{not ninjs", encoding="utf-8")
+    paths.insert(4, str(tmp_path / "0003b.json"))
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    open_store(url).close()
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    try:
+        one = build(Context(store=reference), STEPS)
+        step = next(s for s in one.steps if isinstance(s, threads.ThreadsStep))
+        step.defer(archive=False)
+        expected = []
+        for path in paths:
+            source, found, error = parse_file(Path(path), "auto", MAX_BYTES)
+            kept = []
+            for item in found or []:
+                enriched = one.enrich(item, None)
+                mine = step.deferred()
+                deferred = mine[0]._replace(new=True) if mine and mine[0] else None
+                kept.append((prepare(enriched), deferred))
+            expected.append((source, kept if found is not None else None, error))
+    finally:
+        reference.close()
+    linked: list[tuple[Prepared, threads.Deferred | None]] = []
+
+    def link(prepared: Prepared, deferred: threads.Deferred | None) -> Prepared:
+        linked.append((prepared, deferred))
+        return prepared
+
+    got = []
+    for source, found, error in parse_files(
+        [Path(p) for p in paths], "auto", MAX_BYTES, workers=2, enrich=(url, STEPS),
+        link=link, archive=False,
+    ):
+        kept = [linked.pop(0) for _ in found or []]
+        assert [p for p, _ in kept] == list(found or [])
+        got.append((source, kept if found is not None else None, error))
+    assert got == expected
+    assert sum(found is None for _, found, _ in got) == 1  # the file that is no ninjs
+    assert sum(d is None for _, found, _ in got for _, d in found or []) >= 3
