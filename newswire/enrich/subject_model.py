@@ -5,10 +5,10 @@ terms (``newswire.text.analyze``: normalised, stemmed Arabic), trained by
 ``newswire.enrich.train`` with scikit-learn. What it needs at run time is kept in one
 ``.npz`` file with no pickled object in it (``numpy.load(..., allow_pickle=False)``): the
 vocabulary, the IDF weights, the coefficients and intercepts, the classes and a JSON
-string of settings. Scoring one item is written here with numpy rather than through
+string of settings. Scoring is written here with numpy rather than through
 scikit-learn's ``predict_proba``: its input checks cost more than the arithmetic for one
-short text, and the arithmetic is four lines (sublinear TF × IDF, L2 norm, a dot product,
-softmax), the same ``TfidfTransformer(sublinear_tf=True)`` and ``LogisticRegression``
+short text, and the arithmetic is a few lines (sublinear TF × IDF, L2 norm, a dot product,
+softmax; many texts at once in bulk ingest, ``probabilities_many``), the same ``TfidfTransformer(sublinear_tf=True)`` and ``LogisticRegression``
 compute; ``tests/enrich/test_subjects.py`` checks that both give the same probabilities.
 """
 
