@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 Ids = npt.NDArray[np.int32]
 
-LIMIT = 2_000_000
-"""Terms a table holds at most: past it (a server running for months) the next chunk
-starts a new table, and the arrays made of the old one go with it."""
+LIMIT = 500_000
+"""Terms, or words of one analyzer, a table holds at most (as the analyzer's own cache,
+``newswire.text.analyze.CACHE_LIMIT``): past it (a server running for months) the next
+chunk starts a new table, and the arrays made of the old one go with it."""
 
 
 class Table:
@@ -54,6 +55,11 @@ class Table:
             found = self.ids[term] = len(self.terms)
             self.terms.append(term)
         return found
+
+    def full(self) -> bool:
+        """Whether the table holds more than ``LIMIT`` terms, or words of an analyzer."""
+        words = max(map(len, list(self._words.values())), default=0)
+        return len(self.terms) > LIMIT or words > LIMIT
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a
@@ -110,7 +116,7 @@ def table() -> Table:
     """The process's table (a new one once the last holds ``LIMIT`` terms): a chunk takes
     it once, and all its numbers are of that table."""
     current = _TABLE[0]
-    if len(current.terms) > LIMIT:
+    if current.full():
         current = _TABLE[0] = Table()
     return current
 
