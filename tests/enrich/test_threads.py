@@ -369,3 +369,21 @@ def test_more_candidates_than_the_limit_are_the_most_shared_then_by_id(store):
     assert [c.id for c in found] == ["urn:t:b", "urn:t:a", "urn:t:c", "urn:t:d"]
     found = store.threads.candidates([3, 2], exclude="urn:t:new", limit=1)
     assert [(c.id, c.shared) for c in found] == [("urn:t:a", 1)]
+
+
+def test_band_rows_written_through_json_are_those_written_a_row_at_a_time():
+    """A batch's band rows go to SQLite as one JSON object when it has ``json_each``: the
+    same rows as bound one by one, the extremes of 64 bits and a key twice included."""
+    from newswire.store.sqlite.threads import insert_bands
+
+    rows = [(1, [5, -(2**63), 2**63 - 1, 5]), (7, [0, -1, 12345678901234567]), (9, [])]
+    got = []
+    for by_json in (True, False):
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        migrate_sqlite(db, SQLITE_MIGRATIONS)
+        db.execute("INSERT INTO thread_bands VALUES (5, 1)")  # written before: kept once
+        insert_bands(db.cursor(), rows, by_json=by_json)
+        got.append(db.execute("SELECT band, key, typeof(band) FROM thread_bands").fetchall())
+        db.close()
+    assert got[0] == got[1]
+    assert len(got[0]) == 6 and {t for _, _, t in got[0]} == {"integer"}

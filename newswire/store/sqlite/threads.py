@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
@@ -72,6 +74,44 @@ def _keys(cur: sqlite3.Cursor, ids: list[str]) -> dict[str, int]:
         sql = f"SELECT item_id, key FROM thread_signatures WHERE item_id IN ({','.join('?' * len(part))})"
         keys.update(cur.execute(sql, part).fetchall())
     return keys
+
+
+_BANDS_JSON = """
+INSERT OR IGNORE INTO thread_bands (band, key)
+SELECT b.value, CAST(i.key AS INTEGER) FROM json_each(?) AS i, json_each(i.value) AS b
+ORDER BY 1, 2
+"""
+"""A batch's band rows from one JSON object, ``{"signature's number": [band keys]}``, in
+key order (fewer pages of the band index written at random). Binding two values a row
+(``executemany``, a Python tuple each) cost more than SQLite's B-tree inserts: 0.60 →
+0.40 s of CPU for 10,000 items' 320,000 rows."""
+
+
+@functools.cache
+def _json_each() -> bool:
+    """Whether this SQLite has ``json_each`` (built in since 3.38, an option before)."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("SELECT value FROM json_each('[1]')").fetchall()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def insert_bands(
+    cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]], by_json: bool | None = None
+) -> None:
+    """The band rows of ``rows`` (a signature's number, its band keys), written; through
+    JSON when this SQLite has ``json_each`` (``by_json`` None), else a row at a time."""
+    if not rows:
+        return
+    if by_json if by_json is not None else _json_each():
+        cur.execute(_BANDS_JSON, (json.dumps(dict(rows)),))
+        return
+    cur.executemany(
+        "INSERT OR IGNORE INTO thread_bands (band, key) VALUES (?, ?)",
+        sorted((band, key) for key, bands in rows for band in bands),
+    )
 
 
 class SQLiteThreads(Tables):
@@ -155,7 +195,4 @@ class SQLiteThreads(Tables):
             )
             # Each band row by value: its signature's number read once an item, not once
             # a band key by a subquery (32 lookups of the item's id an item).
-            cur.executemany(
-                "INSERT OR IGNORE INTO thread_bands (band, key) VALUES (?, ?)",
-                sorted((band, keys[e.item_id]) for e in changed for band in e.bands),
-            )
+            insert_bands(cur, [(keys[e.item_id], e.bands) for e in changed])
