@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from newswire import formats
 from newswire.errors import ParseError
@@ -585,3 +586,53 @@ def test_render_without_dateline_text_composes_one():
     body_item.language = "en"
     body_item.dateline = Dateline(place="GAZA", source="AA", text="GAZA, in the strip")
     assert "\nGAZA (AA) - فقرة.\n" in CODEC.render(body_item).decode()
+
+
+def _first(needs: tuple, line: str, full: bool, filtered: bool) -> int | None:
+    """The index of the first pattern of ``needs`` matching ``line``."""
+    for n, (pattern, chars) in enumerate(needs):
+        if filtered and not text._holds(line, chars):
+            continue
+        if (pattern.fullmatch if full else pattern.match)(line):
+            return n
+    return None
+
+
+def _dateline_lines() -> list[str]:
+    import json
+
+    from tests.conftest import CORPUS_SAMPLE
+
+    data = Path(__file__).parent.parent / "data"
+    lines = []
+    for row in (json.loads(r) for r in (data / "datelines.jsonl").read_text("utf-8").splitlines()):
+        lines += row["text"].splitlines()[:2]
+    for row in (json.loads(r) for r in CORPUS_SAMPLE.read_text("utf-8").splitlines()):
+        lines += row["body"].split("\n")[:2]
+    return [line.strip() for line in lines if line.strip()]
+
+
+def test_a_dateline_pattern_is_skipped_only_when_it_could_not_match():
+    """``own_dateline`` and ``inline_dateline`` try a pattern only on a text holding a
+    character it needs (``_OWN_NEEDS``, ``_INLINE_NEEDS``): the pattern that matches first
+    is the one matching first when every pattern is tried, on every dateline of the test
+    set and the first lines of the corpus sample."""
+    lines = _dateline_lines()
+    assert len(lines) > 300
+    found = 0
+    for line in lines:
+        for needs, full in ((text._OWN_NEEDS, True), (text._INLINE_NEEDS, False)):
+            first = _first(needs, line, full, filtered=False)
+            assert _first(needs, line, full, filtered=True) == first, line
+            found += first is not None
+    assert found > 150  # the set's datelines are found: the patterns were tried
+
+
+PIECES = ["القدس", "Ankara", "ANKARA", " ", "/", "(", ")", "-", "–", "—", "ـ", ":", ",", "،",
+          "AA", "الأناضول", "رويترز", "5", "12月5日", "电", "北京", ".", "واس", "x"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_a_dateline_pattern_is_skipped_only_when_it_could_not_match_any_text(line):
+    for needs, full in ((text._OWN_NEEDS, True), (text._INLINE_NEEDS, False)):
+        assert _first(needs, line, full, filtered=True) == _first(needs, line, full, False)
