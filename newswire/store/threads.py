@@ -131,7 +131,10 @@ class MemoryThreads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, tuple[str, str, bytes, tuple[int, ...]]] = {}
-        self._bands: dict[int, set[str]] = {}
+        # A band key's items: the one item's id, as most band keys have one (a set each
+        # was 200 bytes and a third of a bulk ingest's links in the storing process), or
+        # the set of them once a second item shares it.
+        self._bands: dict[int, str | set[str]] = {}
         self._first: dict[str, int] = {}  # item -> the order it was first remembered in
 
     def candidates(
@@ -147,7 +150,10 @@ class MemoryThreads:
                 ids = self._bands.get(band)
                 if not ids:  # most band keys: no other item (bulk ingest asks for each)
                     continue
-                earlier = [i for i in ids if first[i] < before]
+                if isinstance(ids, str):
+                    earlier = [ids] if first[ids] < before else []
+                else:
+                    earlier = [i for i in ids if first[i] < before]
                 if len(earlier) > PER_BAND:
                     earlier = heapq.nlargest(PER_BAND, earlier, key=first.__getitem__)
                 for item_id in earlier:
@@ -171,7 +177,7 @@ class MemoryThreads:
         with self._lock:
             old = self._items.pop(item_id, None)
             for band in old[3] if old else ():
-                self._bands[band].discard(item_id)
+                self._drop(band, item_id)
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         for e in entries:
@@ -183,8 +189,24 @@ class MemoryThreads:
         with self._lock:
             old = self._items.get(item_id)
             for band in old[3] if old else ():
-                self._bands[band].discard(item_id)
+                self._drop(band, item_id)
             self._items[item_id] = (type, headline, signature, tuple(bands))
             self._first.setdefault(item_id, len(self._first))
+            index = self._bands
             for band in bands:
-                self._bands.setdefault(band, set()).add(item_id)
+                held = index.get(band)
+                if held is None:
+                    index[band] = item_id
+                elif isinstance(held, str):
+                    if held != item_id:
+                        index[band] = {held, item_id}
+                else:
+                    held.add(item_id)
+
+    def _drop(self, band: int, item_id: str) -> None:
+        """``item_id`` no longer under ``band`` (the lock held)."""
+        held = self._bands.get(band)
+        if held == item_id:
+            del self._bands[band]
+        elif isinstance(held, set):
+            held.discard(item_id)

@@ -387,3 +387,25 @@ def test_band_rows_written_through_json_are_those_written_a_row_at_a_time():
         db.close()
     assert got[0] == got[1]
     assert len(got[0]) == 6 and {t for _, _, t in got[0]} == {"integer"}
+
+
+def test_the_index_in_memory_follows_items_remembered_again_and_forgotten():
+    """``MemoryThreads`` keeps a band key's one item as its id and two or more as a set:
+    an item remembered again leaves its old band keys, one forgotten leaves all of them,
+    and a band key written twice in one item's counts once."""
+    memory = threads.MemoryThreads()
+    sig = b"\1" * 4 * threads.PERMUTATIONS
+
+    def found(bands: list[int]) -> list[tuple[str, int]]:
+        return [(c.id, c.shared) for c in memory.candidates(bands, exclude="urn:t:new")]
+
+    memory.remember_many([Remembered("urn:t:a", sig, [1, 2, 2]), Remembered("urn:t:b", sig, [2, 3])])
+    assert found([1, 2, 3]) == [("urn:t:a", 2), ("urn:t:b", 2)]
+    memory.remember_many([Remembered("urn:t:a", sig, [3])])
+    assert (found([1]), found([2]), found([3])) == ([], [("urn:t:b", 1)], [("urn:t:a", 1), ("urn:t:b", 1)])
+    memory.forget("urn:t:b")
+    assert found([1, 2, 3]) == [("urn:t:a", 1)]
+    memory.forget("urn:t:a")
+    memory.remember_many([Remembered("urn:t:c", sig, [2, 3])])
+    assert found([1, 2, 3]) == [("urn:t:c", 2)]
+    assert memory.candidates([2], exclude="urn:t:c") == []
