@@ -9,7 +9,9 @@ reader waits for the next answer forever once exiftool has died: a PNG whose tex
 inflates to gigabytes makes exiftool end with "Out of memory!" under the worker's cap in
 two seconds, and the worker then spun until the file's time limit (five minutes by
 default) and refused it as slow. An exiftool that ends is noticed at once, its last
-words read, and the next file starts another.
+words read, and the next file starts another. An exiftool whose worker ends is ended
+with it (``_with_parent``): with ``-stay_open`` it does not stop when its input closes,
+but polls it for ever.
 
 ffprobe (Debian's ``ffmpeg``) reads a video's streams: size, rotation, duration, codecs.
 It is told the container (``-f mov``, the demuxer of MP4 and QuickTime) and may open
@@ -19,11 +21,15 @@ protocol for it.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +58,44 @@ def short_of_memory(said: str) -> bool:
     return SHORT_OF_MEMORY.search(said) is not None
 
 
+def _prctl() -> Callable[..., int] | None:
+    """Linux's ``prctl``, looked up once, before any process is started: not in a child
+    between fork and exec, where nothing but what is ready may run."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+PR_SET_PDEATHSIG = 1
+
+
+def _with_parent(parent: int) -> Callable[[], None] | None:
+    """For a tool's child process: killed when the thread that starts it ends
+    (``PR_SET_PDEATHSIG``; the worker's tasks run on its main thread, so when the worker
+    ends), and not started at all when its parent is already gone. An exiftool left behind
+    by a worker killed at its time limit, or recycled by its pool, would otherwise poll its
+    closed input for ever: a process and a little CPU for each, for as long as the machine
+    runs. None where there is no ``prctl``: the tool then outlives a worker that did not
+    close it."""
+    prctl = _PRCTL
+    if prctl is None:
+        return None
+
+    def bind() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return bind
+
+
 class Exiftool:
-    """One exiftool process answering questions until ``close`` (``-stay_open``)."""
+    """One exiftool process answering questions until ``close`` (``-stay_open``), or
+    until the process that started it ends."""
 
     def __init__(self) -> None:
         self._tool: subprocess.Popen[bytes] | None = None
@@ -135,7 +177,13 @@ class Exiftool:
         self._tool = subprocess.Popen(
             [EXIFTOOL, "-stay_open", "True", "-@", "-", "-common_args", "-G1", "-n"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._said,
+            preexec_fn=_with_parent(os.getpid()),  # see _with_parent
         )
+
+    @property
+    def pid(self) -> int | None:
+        """The running exiftool's process id (None before the first question)."""
+        return self._tool.pid if self._tool is not None else None
 
     def close(self) -> None:
         if self._tool is not None:
@@ -148,6 +196,12 @@ class Exiftool:
             except (OSError, subprocess.TimeoutExpired):
                 tool.kill()
                 tool.wait()
+            for pipe in (tool.stdin, tool.stdout):
+                if pipe is not None:
+                    pipe.close()
+        if self._said is not None:
+            self._said.close()
+            self._said = None
 
 
 class Stream(msgspec.Struct, kw_only=True):
