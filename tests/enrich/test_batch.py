@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from newswire.demo import corpus_items, corpus_records
-from newswire.enrich import subjects, threads
+from newswire.enrich import pipeline, subjects, threads
 from newswire.enrich.base import STEPS, Context, Document, Findings
 from newswire.enrich.pipeline import Enricher, build, document
 from newswire.enrich.terms import Table, analysed
@@ -76,6 +76,22 @@ def test_a_chunk_enriched_at_once_is_enriched_as_one_by_one(chunk):
     assert sum(bool(i.entities) for i in alone) > 50
     assert sum(bool(i.associations) for i in alone) >= 3
     assert {i.language for i in alone} >= {"ar", "en"}
+
+
+def test_a_chunk_of_more_text_than_one_batch_finds_what_one_batch_finds(chunk, monkeypatch):
+    """A chunk past ``BATCH_CHARS`` of text goes to the steps a batch at a time (the
+    arrays of a batch are bounded, not those of a chunk of large feed files): each item's
+    findings as in one batch, an item longer than a batch alone."""
+    together = every_step().findings_many(chunk)
+    sizes = sorted(len(document(item).text) for item in chunk)
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", sizes[-2])  # the longest goes alone
+    split = every_step()
+    batches: list[int] = []
+    found = split._found
+    monkeypatch.setattr(split, "_found", lambda docs: batches.append(len(docs)) or found(docs))
+    apart = split.findings_many(chunk)
+    assert [msgspec.json.encode(f) for f in apart] == [msgspec.json.encode(f) for f in together]
+    assert len(batches) > 10 and sum(batches) == len(chunk) and 1 in batches
 
 
 def test_deferred_signatures_of_a_chunk_are_those_of_one_by_one(chunk):
