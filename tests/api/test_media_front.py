@@ -27,11 +27,9 @@ HELD = "urn:test:front:held"
 ASK = {"X-Newswire-Front": SECRET}
 
 
-@pytest.fixture(scope="module")
-def front(module_store_url, module_backend):
-    """(a node with ``media_front`` set, one without, keys, the picture's files, the
-    link secret, the backend's name)."""
-    db = module_store_url
+def full_and_teaser(db: str) -> dict[str, str]:
+    """A subscriber with full access to Arabic items and one with teaser access, and a
+    key of each (by the subscriber's name)."""
     set_up(
         db,
         ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
@@ -39,7 +37,15 @@ def front(module_store_url, module_backend):
         ("subscriber", "add", "full", "--product", "ar-full"),
         ("subscriber", "add", "teaser", "--product", "ar-teaser"),
     )
-    keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser")}
+    return {name: make_key(db, "--subscriber", name) for name in ("full", "teaser")}
+
+
+@pytest.fixture(scope="module")
+def front(module_store_url, module_backend):
+    """(a node with ``media_front`` set, one without, keys, the picture's files, the
+    link secret, the backend's name)."""
+    db = module_store_url
+    keys = full_and_teaser(db)
     store, blobs = open_store(db), blobs_for(db)
     try:
         item, files = picture(PICTURE, blobs)

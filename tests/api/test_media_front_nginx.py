@@ -23,8 +23,8 @@ from bench.front import front_config
 from newswire.blobs import blobs_for
 from newswire.store import open_store
 from tests.api.test_media_api import GONE, PICTURE, path, picture, problem
-from tests.api.test_media_front import place_of
-from tests.helpers import Server, make_key, retry_until, services, set_up
+from tests.api.test_media_front import full_and_teaser, place_of
+from tests.helpers import Server, retry_until, services
 
 SECRET = "front-secret-51d0"
 HEADERS = ("content-type", "etag", "cache-control", "content-disposition", "vary",
@@ -59,14 +59,7 @@ def front() -> Iterator[Front]:
     with tempfile.TemporaryDirectory(prefix="newswire-front-") as tmp:
         work = Path(tmp)
         db = f"sqlite:///{work / 'front.db'}"
-        set_up(
-            db,
-            ("product", "add", "ar-full", "--access", "full", "--lang", "ar"),
-            ("product", "add", "ar-teaser", "--access", "teaser", "--lang", "ar"),
-            ("subscriber", "add", "full", "--product", "ar-full"),
-            ("subscriber", "add", "teaser", "--product", "ar-teaser"),
-        )
-        keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser")}
+        keys = full_and_teaser(db)
         store, blobs = open_store(db), blobs_for(db)
         try:
             item, files = picture(PICTURE, blobs)
