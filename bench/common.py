@@ -435,12 +435,24 @@ def wait_idle(pid: int, share: float = 0.05, settle: float = 1.0, limit: float =
 
 # --- nginx: the static peer -----------------------------------------------------------------
 
-NGINX_CONF = """\
+NGINX_TOP = """\
 worker_processes {workers};
 daemon off;
 pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 events {{ worker_connections 8192; }}
+"""
+"""The process part of every nginx the benchmarks run (``.format(workers=, work=)``)."""
+NGINX_TEMP = """\
+    client_body_temp_path {work}/tmp/body;
+    proxy_temp_path {work}/tmp/proxy;
+    fastcgi_temp_path {work}/tmp/fastcgi;
+    uwsgi_temp_path {work}/tmp/uwsgi;
+    scgi_temp_path {work}/tmp/scgi;
+"""
+"""Their temporary folders, under ``work`` (``.format(work=)``): none in the system's."""
+
+NGINX_CONF = NGINX_TOP + """\
 http {{
     access_log off;
     sendfile on;
@@ -452,11 +464,7 @@ http {{
     etag on;
     types {{ }}
     default_type {media_type};
-    client_body_temp_path {work}/tmp/body;
-    proxy_temp_path {work}/tmp/proxy;
-    fastcgi_temp_path {work}/tmp/fastcgi;
-    uwsgi_temp_path {work}/tmp/uwsgi;
-    scgi_temp_path {work}/tmp/scgi;
+""" + NGINX_TEMP + """\
     server {{
         listen 127.0.0.1:{port} backlog=4096;
         root {root};

@@ -15,6 +15,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.common import NGINX_TEMP, NGINX_TOP
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "nginx" / "newswire.conf"
 MODULES = Path("/usr/lib/nginx/modules")
@@ -82,26 +84,18 @@ def front_config(
     modules = lua_modules() if "lua_" in http + server else ""
     (work / "tmp").mkdir(parents=True, exist_ok=True)
 
+    top, temp = NGINX_TOP.format(workers=1, work=work), NGINX_TEMP.format(work=work)
+
     # No sendfile or tcp_nopush in the http block: the media part turns on what it needs
     # itself (a distribution's nginx.conf may or may not).
     def config(port: int) -> str:
         return f"""\
-{modules}worker_processes 1;
-daemon off;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 8192; }}
-http {{
+{modules}{top}http {{
     access_log off;
     tcp_nodelay on;
     keepalive_timeout 65;
     keepalive_requests 10000000;
-    client_body_temp_path {work}/tmp/body;
-    proxy_temp_path {work}/tmp/proxy;
-    fastcgi_temp_path {work}/tmp/fastcgi;
-    uwsgi_temp_path {work}/tmp/uwsgi;
-    scgi_temp_path {work}/tmp/scgi;
-    upstream newswire {{
+{temp}    upstream newswire {{
         server 127.0.0.1:{node};
         keepalive 64;
     }}
