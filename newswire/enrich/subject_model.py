@@ -77,12 +77,10 @@ class Model:
 
     def probabilities(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
         """The probability of each class for a text made of ``terms`` (``tokens``)."""
-        get = self.vocabulary.get
-        columns = np.fromiter((get(t, -1) for t in terms), dtype=np.intp, count=len(terms))
-        found: npt.NDArray[np.float64] = self.probabilities_many([columns])[0]
+        found: npt.NDArray[np.float64] = self.probabilities_many([self.columns(terms)])[0]
         return found
 
-    def columns(self, terms: list[str]) -> npt.NDArray[np.intp]:
+    def columns(self, terms: Sequence[str]) -> npt.NDArray[np.intp]:
         """Each term's column in the coefficients, -1 for a term the model does not know
         (for ``newswire.enrich.terms.Table.array``)."""
         get = self.vocabulary.get
