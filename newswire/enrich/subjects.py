@@ -29,6 +29,7 @@ from newswire.access.taxonomy import label
 from newswire.enrich.base import Context, Document, Findings, Step
 from newswire.enrich.subject_model import Model, load
 from newswire.enrich.terms import Analysed, analysed, table
+from newswire.enrich.terms import warm as warm_terms
 from newswire.model import MACHINE, Concept
 from newswire.text.analyze import analyzer
 
@@ -75,6 +76,11 @@ class Subjects:
         self.model = model
         # The name of the model's column of each term in the term table (``Table.array``).
         self._columns = f"subjects {next(_STEPS)}"
+
+    def warm(self) -> None:
+        """``base.Warms``: the shipped table of frequent Arabic words numbered in the term
+        table (``terms.warm``), which the model reads its texts in."""
+        warm_terms("ar")
 
     def _readable(self, doc: Document) -> bool:
         lang = (doc.language or doc.found.language).split("-")[0].lower()

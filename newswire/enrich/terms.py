@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from newswire.text.analyze import WORD, analyzer
+from newswire.text.analyze import WORD, analyzer, known_words
 
 if TYPE_CHECKING:
     from newswire.enrich.base import Document
@@ -47,6 +47,7 @@ class Table:
         self._words: dict[str | None, dict[str, int]] = {}  # analyzer's language -> word -> id
         self._arrays: dict[str, npt.NDArray[Any]] = {}
         self._made: dict[str, int] = {}  # how many terms' values each array holds
+        self._known: set[str | None] = set()  # languages whose known words are in
         self._lock = threading.Lock()
 
     def _number(self, term: str) -> int:
@@ -60,6 +61,27 @@ class Table:
         """Whether the table holds more than ``LIMIT`` terms, or words of an analyzer."""
         words = max(map(len, list(self._words.values())), default=0)
         return len(self.terms) > LIMIT or words > LIMIT
+
+    def know(self, lang: str | None) -> None:
+        """Take in the shipped table of language ``lang``'s frequent words and their terms
+        (``known_words``), if there is one: numbered here, they are not analysed again by
+        this process nor by the workers it forks afterwards."""
+        analysis = analyzer(lang)
+        found = known_words(analysis.lang)
+        if found is None or analysis.lang in self._known:
+            return
+        words, terms = found
+        with self._lock:
+            cache = self._words.setdefault(analysis.lang, {})
+            if analysis.lang in self._known or len(cache) + len(words) > LIMIT:
+                return
+            self._known.add(analysis.lang)
+            ids = self.ids
+            for term in dict.fromkeys(terms):
+                if term not in ids:
+                    ids[term] = len(self.terms)
+                    self.terms.append(term)
+            cache.update(zip(words, map(ids.__getitem__, terms), strict=True))
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a
@@ -119,6 +141,13 @@ def table() -> Table:
     if current.full():
         current = _TABLE[0] = Table()
     return current
+
+
+def warm(lang: str | None = "ar") -> None:
+    """Number the shipped table of ``lang``'s frequent words in the process's table
+    (``Table.know``): a bulk ingest's process does it before it forks its workers (the
+    steps' ``warm``), which then share it instead of each stemming the same words."""
+    table().know(lang)
 
 
 class Analysed(NamedTuple):

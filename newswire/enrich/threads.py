@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from newswire.enrich.base import Context, Document, Findings
 from newswire.enrich.terms import Ids, Table, analysed, table
+from newswire.enrich.terms import warm as warm_terms
 from newswire.model import Association, is_item_type
 from newswire.store.threads import Candidate, MemoryThreads, Remembered, Threads
 from newswire.text.analyze import WORD
@@ -293,6 +294,11 @@ class ThreadsStep:
         self._held: list[Remembered] | None = None
         self._found: list[Deferred | None] | None = None  # deferred mode: what ``find`` found
         self._archive = False
+
+    def warm(self) -> None:
+        """``base.Warms``: the shipped table of frequent Arabic words numbered in the term
+        table (``terms.warm``): the wire's own language, which most texts are read in."""
+        warm_terms("ar")
 
     def hold(self) -> None:
         """Keep the signatures of the items found from now on until ``flush``, instead of

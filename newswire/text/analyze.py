@@ -39,15 +39,29 @@ term never contains whitespace (NFKC turns ``ﷺ`` into four words: they are joi
 
 from __future__ import annotations
 
+import gzip
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 
 from newswire.text.normalize import normalizer
 from newswire.text.stem import ARABIC, language, stemmer_for
 
-__all__ = ["STOPWORDS", "WORD", "Analyzer", "Token", "analyze", "analyzer", "index_text", "terms"]
+__all__ = [
+    "STOPWORDS",
+    "WORD",
+    "Analyzer",
+    "Token",
+    "analysis_version",
+    "analyze",
+    "analyzer",
+    "index_text",
+    "known_words",
+    "terms",
+]
 
 
 @dataclass(slots=True, frozen=True)
@@ -129,6 +143,23 @@ _UNSTEMMED_OTHER = frozenset({None, "ar"})
 
 CACHE_LIMIT = 500_000
 
+ANALYSIS_VERSION = 1
+"""Raised whenever the term of some word changes (the normaliser, a stemmer, the Arabic
+lexicon), with ``newswire.search.index.ANALYSIS``: a table of words' terms made by another
+version (``known_words``) is not used."""
+
+WORDS_FILE = "words_{lang}.txt.gz"
+"""The shipped table of a language's frequent words and their terms, in ``newswire/data``
+(``scripts/build_words.py``)."""
+
+_SAMPLE = 256  # words of a table analysed again when it is loaded
+
+
+def analysis_version() -> str:
+    """The version a table of words' terms is made under: ``ANALYSIS_VERSION`` and the
+    Unicode database's (NFKC and case folding follow the Python the analysis runs on)."""
+    return f"{ANALYSIS_VERSION}/unicode-{unicodedata.unidata_version}"
+
 
 def _joined(text: str) -> str:
     """``text`` without whitespace (NFKC expands ``ﷺ`` into four words)."""
@@ -199,6 +230,15 @@ class Analyzer:
         found = self._terms(_WORD.findall(text))
         return found if all(found) else list(filter(None, found))
 
+    def warm(self) -> None:
+        """Take the shipped table of the language's frequent words (``known_words``) into
+        the cache: a process forked after this one does not stem them again. Only the
+        shared analyzer of a language (``analyzer``) does: another may have a term
+        function of its own."""
+        found = known_words(self.lang) if _ANALYZERS.get(self.lang) is self else None
+        if found is not None and len(self._cache) + len(found[0]) <= CACHE_LIMIT:
+            self._cache.update(zip(*found, strict=True))
+
     def analyze(self, text: str) -> list[Token]:
         """The tokens of ``text``: terms, offsets into ``text`` and positions."""
         matches = list(_WORD.finditer(text))
@@ -224,6 +264,47 @@ def analyzer(lang: str | None = None) -> Analyzer:
             found = _ANALYZERS.setdefault(code, Analyzer(code))
         _ANALYZERS[lang] = found
     return found
+
+
+_KNOWN: dict[str, tuple[list[str], list[str]] | None] = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def known_words(lang: str | None) -> tuple[list[str], list[str]] | None:
+    """The shipped table of language ``lang``'s frequent words (``WORDS_FILE``): the words
+    and their terms, aligned, read once a process. None when there is none, or when it
+    was made by another analysis than this one: another ``analysis_version``, or a word
+    of a sample spread over it whose term is another now (a table left stale)."""
+    code = language(lang) or ""
+    with _KNOWN_LOCK:
+        if code not in _KNOWN:
+            _KNOWN[code] = _read_known(code)
+        return _KNOWN[code]
+
+
+def _read_known(code: str) -> tuple[list[str], list[str]] | None:
+    path = resources.files("newswire.data").joinpath(WORDS_FILE.format(lang=code))
+    if not code.isalpha() or not path.is_file():
+        return None
+    return parse_known(code, gzip.decompress(path.read_bytes()))
+
+
+def parse_known(code: str, data: bytes) -> tuple[list[str], list[str]] | None:
+    """The table of ``known_words`` in ``data`` (the file uncompressed): a header line
+    (``newswire-words``, the language, the analysis version), the number of words, then
+    the words one a line, then their terms one a line in the same order (no word or term
+    holds a line break). None when it is of another language or analysis."""
+    lines = data.decode("utf-8").split("\n")
+    if lines[0] != f"newswire-words\t{code}\t{analysis_version()}":
+        return None
+    count = int(lines[1])
+    words, found = lines[2 : 2 + count], lines[2 + count :]
+    if len(words) != count or len(found) != count:
+        return None
+    term = analyzer(code)._term
+    if any(term(words[n]) != found[n] for n in range(0, count, max(1, count // _SAMPLE))):
+        return None
+    return words, found
 
 
 def terms(text: str, lang: str | None = None) -> list[str]:
