@@ -59,7 +59,7 @@ def test_the_shipped_file_reads_as_written() -> None:
 def test_a_table_that_knows_the_words_gives_the_same_terms() -> None:
     from newswire.text.analyze import WORD
 
-    words = WORD.findall(TEXT) + ["ـ"]  # a lone tatweel: the empty term
+    words = [*WORD.findall(TEXT), "ـ"]  # a lone tatweel: the empty term
     known, cold = Table(), Table()
     known.know("ar")
     known.know("ar-EG")  # the same analysis: taken in once
