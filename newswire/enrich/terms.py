@@ -166,32 +166,62 @@ def head(doc: Document) -> str:
     return "\n".join(p for p in (item.headline, item.lead) if p)
 
 
-def _ids(found: list[int]) -> Ids:
-    ids = np.array(found, dtype=np.int32)
+def _ids(ids: Ids) -> Ids:
     return ids if ids.all() else ids[ids != 0]
 
 
 def analysed(doc: Document, lang: str | None, of: Table | None = None) -> Analysed:
     """``doc``'s terms in the analysis of ``lang`` (``doc.terms(lang)``) and its head's,
     as numbers of ``of`` (the process's table by default), made once per document and
-    language. The text begins with the head (``pipeline.document``), a line of its own,
-    so the text's words are the head's and the rest's: found once, not twice."""
+    language (``analysed_many`` of one)."""
     key = lang or ""
     found: Analysed | None = doc.numbered.get(key)
     if found is not None and (of is None or found.table is of):
         return found
+    return analysed_many([doc], lang, of)[0]
+
+
+def analysed_many(
+    docs: Sequence[Document], lang: str | None, of: Table | None = None
+) -> list[Analysed]:
+    """``analysed`` of each of ``docs`` in the language ``lang``, the words of all those
+    not numbered yet looked up at once: one look-up of the batch's words, one analysis
+    of those never seen, rather than one of each (most documents have a word no other
+    has, and a look-up that fails is made again once the word is analysed)."""
+    key = lang or ""
     numbers = of or table()
-    top = head(doc)
-    text = doc.text
-    if top and text.startswith(top) and text[len(top) : len(top) + 1] in ("", "\n"):
-        head_words = WORD.findall(top)
-        words = head_words + WORD.findall(text, len(top))
-        ids = numbers.word_ids(lang, words)
-        at = len(head_words)
-        found = Analysed(numbers, _ids(ids), _ids(ids[:at]))
-    else:
-        ids = numbers.word_ids(lang, WORD.findall(text))
-        top_ids = numbers.word_ids(lang, WORD.findall(top)) if top else []
-        found = Analysed(numbers, _ids(ids), _ids(top_ids))
-    doc.numbered[key] = found
-    return found
+    out: list[Analysed | None] = []
+    todo: list[tuple[int, Document, int, int, int, bool]] = []
+    words: list[str] = []
+    for n, doc in enumerate(docs):
+        found: Analysed | None = doc.numbered.get(key)
+        if found is not None and found.table is numbers:
+            out.append(found)
+            continue
+        out.append(None)
+        top = head(doc)
+        text = doc.text
+        start = len(words)
+        # The text begins with the head (``pipeline.document``), a line of its own, so
+        # the text's words are the head's and the rest's: found once, not twice.
+        after = text[len(top) : len(top) + 1]
+        whole = bool(top) and text.startswith(top) and after in ("", "\n")
+        if whole:
+            words += WORD.findall(top)
+            at = len(words)
+            words += WORD.findall(text, len(top))
+        else:
+            words += WORD.findall(text)
+            at = len(words)
+            if top:
+                words += WORD.findall(top)
+        todo.append((n, doc, start, at, len(words), whole))
+    if todo:
+        ids = np.array(numbers.word_ids(lang, words), dtype=np.int32)
+        for n, doc, start, at, end, whole in todo:
+            if whole:
+                found = Analysed(numbers, _ids(ids[start:end]), _ids(ids[start:at]))
+            else:
+                found = Analysed(numbers, _ids(ids[start:at]), _ids(ids[at:end]))
+            doc.numbered[key] = out[n] = found
+    return out  # type: ignore[return-value]  # every None replaced

@@ -99,3 +99,43 @@ def test_the_steps_warm_numbers_the_known_words(monkeypatch) -> None:
         words = known_words("ar")[0]  # type: ignore[index]
         assert len(terms.table()._words["ar"]) == len(words), name
     assert {"subjects", "threads"} <= set(STEPS)
+
+
+def test_a_batch_of_documents_is_numbered_as_each_alone() -> None:
+    # ``analysed_many``: one look-up of the batch's words, the same terms as one by one,
+    # whether a text begins with its head or not, with or without the known words.
+    from newswire.enrich.base import Document, Findings
+    from newswire.enrich.pipeline import document
+    from newswire.enrich.terms import analysed, analysed_many
+    from newswire.model import NewsItem
+
+    texts = [
+        ("غزة تحت القصف", "الملخص: غزة، أنقرة", ["أعلنت وزارة الصحة في غزة.", "وقالت أنقرة."]),
+        ("", "الملخص وحده", ["نص بكلمة نادرة جدا زقزقزق"]),
+        ("عنوان فقط", "", []),
+        ("", "", []),
+        ("ـ", "", ["ـ ـ CNN"]),
+    ]
+    docs = []
+    for headline, lead, body in texts:
+        item = NewsItem(id="urn:test:words", headline=headline, lead=lead, body=body)
+        docs.append(document(item))
+        docs.append(Document(item=item, text="\n".join(body), language="ar", found=Findings()))
+    for know in (False, True):
+        alone, together = Table(), Table()
+        if know:
+            together.know("ar")
+        expected = [analysed(doc, "ar", alone) for doc in docs]
+        for doc in docs:
+            doc.numbered.clear()
+        first = analysed(docs[3], "ar", together)  # numbered before: kept as it is
+        found = analysed_many(docs, "ar", together)
+        assert found[3] is first
+        for one, many in zip(expected, found, strict=True):
+            assert [alone.terms[i] for i in one.ids] == [together.terms[i] for i in many.ids]
+            assert [alone.terms[i] for i in one.head] == [together.terms[i] for i in many.head]
+            assert many.table is together
+        again = analysed_many(docs, "ar", together)  # made once a document
+        assert all(a is b for a, b in zip(again, found, strict=True))
+        for doc in docs:
+            doc.numbered.clear()
