@@ -28,7 +28,7 @@ import numpy as np
 from newswire.access.taxonomy import label
 from newswire.enrich.base import Context, Document, Findings, Step
 from newswire.enrich.subject_model import Model, load
-from newswire.enrich.terms import Analysed, analysed, table
+from newswire.enrich.terms import Analysed, analysed_many, table
 from newswire.enrich.terms import warm as warm_terms
 from newswire.model import MACHINE, Concept
 from newswire.text.analyze import analyzer
@@ -102,11 +102,11 @@ class Subjects:
         numbers = table()
         scored: list[tuple[int, Analysed]] = []
         texts = []
-        for n, doc in enumerate(docs):
-            if not self._readable(doc):
-                continue
-            # The text's terms are made once for every step that reads them (threads too).
-            terms = analysed(doc, "ar", numbers)
+        readable = [n for n, doc in enumerate(docs) if self._readable(doc)]
+        # The texts' terms are made once for every step that reads them (threads too),
+        # the words of them all looked up together.
+        numbered = analysed_many([docs[n] for n in readable], "ar", numbers)
+        for n, terms in zip(readable, numbered, strict=True):
             if len(terms.ids) + len(terms.head) * (settings.head_weight - 1) < settings.min_terms:
                 continue
             scored.append((n, terms))

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newswire.enrich.base import Context, Document, Findings
-from newswire.enrich.terms import Ids, Table, analysed, table
+from newswire.enrich.terms import Ids, Table, analysed, analysed_many, table
 from newswire.enrich.terms import warm as warm_terms
 from newswire.model import Association, is_item_type
 from newswire.store.threads import Candidate, MemoryThreads, Remembered, Threads
@@ -339,9 +339,11 @@ class ThreadsStep:
         """``base.Batches``: the signatures of all ``docs`` made together, then each
         document's links in turn, as ``find`` of one after the other."""
         numbers = table()
-        texts = [
-            analysed(doc, doc.language or doc.item.language or None, numbers).ids for doc in docs
-        ]
+        langs = [doc.language or doc.item.language or None for doc in docs]
+        for lang in dict.fromkeys(langs):  # the words of each language's texts at once
+            alike = [doc for doc, of in zip(docs, langs, strict=True) if of == lang]
+            analysed_many(alike, lang, numbers)
+        texts = [analysed(doc, lang, numbers).ids for doc, lang in zip(docs, langs, strict=True)]
         signatures = _signatures(texts, numbers)
         return [self._linked(doc, sig) for doc, sig in zip(docs, signatures, strict=True)]
 
