@@ -1,4 +1,4 @@
-"""Build the shipped table of frequent words and their terms (``newswire.text.analyze.known_words``).
+"""Build the shipped table of frequent words and their terms (``analyze.known_words``).
 
     python scripts/build_words.py [corpus.jsonl.xz]
 
@@ -45,20 +45,27 @@ def counts(corpus: Path) -> collections.Counter[str]:
     return seen
 
 
-def render(words: list[str]) -> bytes:
-    """The file ``known_words`` reads: header, count, the words, their terms."""
-    found = analyzer(LANG).word_terms(words)
-    lines = [f"newswire-words\t{LANG}\t{analysis_version()}", str(len(words)), *words, *found]
+def render(words: list[str]) -> tuple[bytes, int]:
+    """The file ``parse_known`` reads (header, counts, terms, the words grouped by term)
+    and how many words it holds."""
+    by_term: dict[str, list[str]] = collections.defaultdict(list)
+    for word, term in zip(words, analyzer(LANG).word_terms(words), strict=True):
+        if term:  # not a word that normalises to nothing (tatweels): the table stays apart
+            by_term[term].append(word)
+    terms = sorted(by_term)
+    grouped = [word for term in terms for word in sorted(by_term[term])]
+    counts = " ".join(str(len(by_term[term])) for term in terms)
+    lines = [f"newswire-words\t{LANG}\t{analysis_version()}", counts, *terms, *grouped]
     # mtime 0: the same table gives the same bytes, so a rebuild shows no change.
-    return gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=9, mtime=0)
+    return gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=9, mtime=0), len(grouped)
 
 
 def main(argv: list[str]) -> None:
     corpus = Path(argv[1]) if len(argv) > 1 else CORPUS
-    words = sorted(word for word, n in counts(corpus).items() if n >= MIN_COUNT)
+    data, count = render([word for word, n in counts(corpus).items() if n >= MIN_COUNT])
     out = DATA / WORDS_FILE.format(lang=LANG)
-    out.write_bytes(render(words))
-    print(f"{len(words):,} words, {out.stat().st_size:,} bytes: {out}")
+    out.write_bytes(data)
+    print(f"{count:,} words, {out.stat().st_size:,} bytes: {out}")
 
 
 if __name__ == "__main__":

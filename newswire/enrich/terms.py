@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -70,18 +71,21 @@ class Table:
         found = known_words(analysis.lang)
         if found is None or analysis.lang in self._known:
             return
-        words, terms = found
         with self._lock:
             cache = self._words.setdefault(analysis.lang, {})
-            if analysis.lang in self._known or len(cache) + len(words) > LIMIT:
+            if analysis.lang in self._known or len(cache) + len(found.words) > LIMIT:
                 return
             self._known.add(analysis.lang)
             ids = self.ids
-            for term in dict.fromkeys(terms):
-                if term not in ids:
-                    ids[term] = len(self.terms)
-                    self.terms.append(term)
-            cache.update(zip(words, map(ids.__getitem__, terms), strict=True))
+            if ids.keys().isdisjoint(found.terms):  # a new table: numbered in a row, in C
+                first = len(self.terms)
+                numbers: Sequence[int] = range(first, first + len(found.terms))
+                ids.update(zip(found.terms, numbers, strict=True))
+                self.terms.extend(found.terms)
+            else:
+                numbers = [self._number(term) for term in found.terms]
+            each = chain.from_iterable(map(repeat, numbers, found.counts))
+            cache.update(zip(found.words, each, strict=True))
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a

@@ -18,8 +18,9 @@ TEXT = "قالت وزارة الصحة في غزة إن المساعدات وص�
 
 
 def render(words: list[str], terms: list[str], version: str | None = None) -> bytes:
+    """The file's layout for words each of a term of its own."""
     header = f"newswire-words\tar\t{version or analysis_version()}"
-    return "\n".join([header, str(len(words)), *words, *terms]).encode()
+    return "\n".join([header, " ".join("1" * len(words)), *terms, *words]).encode()
 
 
 def test_the_shipped_table_is_the_analyzers() -> None:
@@ -27,17 +28,22 @@ def test_the_shipped_table_is_the_analyzers() -> None:
     # (scripts/build_words.py): every word's term, not a sample.
     found = known_words("ar")
     assert found is not None
-    words, terms = found
-    assert len(words) > 50_000
+    assert len(found.words) > 50_000
     fresh = Analyzer("ar")  # its own cache: every word analysed here
-    assert fresh.word_terms(words) == terms
-    assert len(set(words)) == len(words)
+    assert fresh.word_terms(found.words) == found.word_terms()
+    assert len(set(found.words)) == len(found.words)
+    assert len(set(found.terms)) == len(found.terms) == len(found.counts)
+    assert min(found.counts) >= 1
 
 
 def test_a_table_of_another_analysis_is_not_used() -> None:
     words = ["غزة", "المساعدات", "CNN"]
     terms = analyzer("ar").word_terms(words)
-    assert parse_known("ar", render(words, terms)) == (words, terms)
+    assert parse_known("ar", render(words, terms)) == (terms, [1, 1, 1], words)
+    grouped = f"newswire-words\tar\t{analysis_version()}\n2 1\nغزه\nمساعد\nغزة\nغزه\nالمساعدات"
+    found = parse_known("ar", grouped.encode())
+    assert found is not None
+    assert found.word_terms() == ["غزه", "غزه", "مساعد"]
     assert parse_known("ar", render(words, terms, version="0/unicode-1.0")) is None
     assert parse_known("en", render(words, terms)) is None
     stale = [*terms[:-1], "cnn-stale"]  # a word whose term changed since
@@ -60,12 +66,18 @@ def test_a_table_that_knows_the_words_gives_the_same_terms() -> None:
     from newswire.text.analyze import WORD
 
     words = [*WORD.findall(TEXT), "ـ"]  # a lone tatweel: the empty term
-    known, cold = Table(), Table()
+    known, cold, later = Table(), Table(), Table()
     known.know("ar")
+    later.word_ids("ar", words)  # some of the terms numbered before the table comes
+    later.know("ar")
+    found = known_words("ar")
+    assert found is not None
+    assert known.terms == ["", *found.terms]  # a new table: the terms numbered in a row
+    assert len(later._words["ar"]) >= len(found.words)
     known.know("ar-EG")  # the same analysis: taken in once
     assert len(known.terms) > 10_000
-    assert len(known._words["ar"]) == len(known_words("ar")[0])  # type: ignore[index]
-    for table in (known, cold):
+    assert len(known._words["ar"]) == len(known_words("ar").words)  # type: ignore[union-attr]
+    for table in (known, cold, later):
         ids = table.word_ids("ar", words)
         assert [table.terms[i] for i in ids] == analyzer("ar").word_terms(words)
     before = len(known.terms)
@@ -78,8 +90,10 @@ def test_a_table_that_knows_the_words_gives_the_same_terms() -> None:
 def test_the_shared_analyzer_takes_the_table_in() -> None:
     shared = analyzer("ar")
     shared.warm()
-    words, terms = known_words("ar")  # type: ignore[misc]
-    assert all(shared._cache.get(w) == t for w, t in zip(words[::97], terms[::97], strict=True))
+    found = known_words("ar")
+    assert found is not None
+    pairs = list(zip(found.words, found.word_terms(), strict=True))[::97]
+    assert all(shared._cache.get(word) == term for word, term in pairs)
     own = Analyzer("ar", arabic=lambda word: word)  # a term function of its own
     own.warm()
     assert not own._cache
@@ -96,8 +110,9 @@ def test_the_steps_warm_numbers_the_known_words(monkeypatch) -> None:
     for name in ("subjects", "threads"):
         monkeypatch.setattr(terms, "_TABLE", [Table()])
         build(Context(), (name,)).warm()
-        words = known_words("ar")[0]  # type: ignore[index]
-        assert len(terms.table()._words["ar"]) == len(words), name
+        found = known_words("ar")
+        assert found is not None
+        assert len(terms.table()._words["ar"]) == len(found.words), name
     assert {"subjects", "threads"} <= set(STEPS)
 
 
