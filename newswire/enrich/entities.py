@@ -42,6 +42,8 @@ CONFIDENT = 90
 SHORT = 60
 ADJECTIVE = 50
 REFRESH_SECONDS = 1.0
+_MADE = 1 << 15
+"""At most this many entities remembered (``EntitiesStep._entity``), then made afresh."""
 RESOLVED = frozenset(("person", "organisation", "place"))
 """The kinds ``identify`` gives an id to (the authority file's and the gazetteer's)."""
 GEONAMES_QCODE = "geonames:"
@@ -145,6 +147,8 @@ class EntitiesStep:
         self._version = 0
         self._checked = 0.0
         self._index: _Index | None = None
+        self._made: tuple[_Index | None, dict[tuple[str, frozenset[str], bool, str], Entity]]
+        self._made = (None, {})
 
     @property
     def _gazetteer(self) -> Gazetteer | None:
@@ -181,20 +185,25 @@ class EntitiesStep:
         mentions: dict[str, list[Match]] = {}
         text = doc.text
         words = _WORDS_IN.get((doc.language or doc.item.language).split("-")[0].lower())
+        terms = index.terms
         for m in index.matcher.find(text):
-            if not _arabic(m.surface) and not m.surface[:1].isupper():
+            surface = m.surface
+            if not surface[:1].isupper() and not _arabic(surface):
                 continue
-            if words and name_key(m.surface) in words:
+            if words and name_key(surface) in words:
                 continue
-            if _COMPETITION.search(text, max(0, m.start - 8), m.start) and (
-                index.terms[m.key].kind == "place"
+            if terms[m.key].kind == "place" and _COMPETITION.search(
+                text, max(0, m.start - 8), m.start
             ):
                 continue
-            mentions.setdefault(m.key, []).append(m)
+            if (seen := mentions.get(m.key)) is None:
+                mentions[m.key] = [m]
+            else:
+                seen.append(m)
         ranked = sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[1][0].start))
         return Findings(
             entities=[
-                self._entity(index, index.terms[key], found, doc.language) for key, found in ranked
+                self._entity(index, terms[key], found, doc.language) for key, found in ranked
             ]
         )
 
@@ -297,14 +306,29 @@ class EntitiesStep:
         )
 
     def _entity(self, index: _Index, term: Term, found: list[Match], lang: str) -> Entity:
-        names = {name_key(m.surface) for m in found}
+        """The entity of ``term``'s mentions ``found``: made once for each term, set of names
+        used, one mention or more, and language (the same places and people are named the
+        same way in item after item), a copy of it given to each item."""
+        names = frozenset(name_key(m.surface) for m in found)
+        made, entities = self._made
+        if made is not index or len(entities) >= _MADE:
+            made, entities = self._made = (index, {})
+        wanted = (term.id, names, len(found) > 1, lang)
+        entity = entities.get(wanted)
+        if entity is None:
+            entity = entities[wanted] = self._made_entity(index, term, names, len(found) > 1, lang)
+        return msgspec.structs.replace(entity)
+
+    def _made_entity(
+        self, index: _Index, term: Term, names: frozenset[str], many: bool, lang: str
+    ) -> Entity:
         if all(_adjective(index, n) for n in names):
             confidence = ADJECTIVE
-        elif len(found) > 1 or any(" " in n for n in names):
+        elif many or any(" " in n for n in names):
             confidence = CONFIDENT
         else:
             confidence = SHORT
-        language = _shown_language(term, lang, found)
+        language = _shown_language(term, lang, names)
         if term.kind == "place":
             return place_entity(term, language, confidence, "mentions")
         shown = term.names.get(language) or [term.name]
@@ -319,15 +343,15 @@ class EntitiesStep:
         )
 
 
-def _shown_language(term: Term, lang: str, found: list[Match]) -> str:
+def _shown_language(term: Term, lang: str, used: frozenset[str]) -> str:
     """The language whose name of ``term`` an item in ``lang`` shows: its own when the term
-    has a name in it; else the first language whose names hold one the item used (a German
-    item naming "Benjamin Netanyahu" shows the English name, not the Arabic one), so that
-    the name shown is in the item's script; else ``lang`` (the term's main name)."""
+    has a name in it; else the first language whose names hold one the item used (``used``:
+    their keys; a German item naming "Benjamin Netanyahu" shows the English name, not the
+    Arabic one), so that the name shown is in the item's script; else ``lang`` (the term's
+    main name)."""
     language = lang.split("-", 1)[0].lower()
     if term.names.get(language):
         return language
-    used = {name_key(m.surface) for m in found}
     for other, names in term.names.items():
         if any(name_key(name) in used for name in names):
             return other
@@ -365,8 +389,11 @@ _COMPETITION = re.compile(r"(?:أبطال|أمم|كأس)\s+$")
 story is about: دوري أبطال أوروبا (the Champions League), كأس أمم أفريقيا, كأس آسيا."""
 
 
+_ARABIC = re.compile("[\u0600-\u06ff]")
+
+
 def _arabic(text: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in text)
+    return _ARABIC.search(text) is not None
 
 
 def _adjective(index: _Index, normalised: str) -> bool:

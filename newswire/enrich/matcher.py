@@ -53,6 +53,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _ARTICLE = "ال"
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ل", "ك")
+_ENDS = " '’"
+"""What may follow a name in folded text: a space (any non-word character) or an apostrophe."""
 
 
 class Match(msgspec.Struct, frozen=True):
@@ -174,7 +176,11 @@ class Offsets:
 _UNSEEN = 0xFFFFFFFF
 _WIDE = 0xFFFFFFFE
 _GONE = 0xFFFFFFFD
-_TABLE = np.full(0x10000, _UNSEEN, dtype=np.uint32)
+_TABLE = np.full(0x110000, _UNSEEN, dtype=np.uint32)
+# A character outside the Basic Multilingual Plane sends its text the slow way too: marked
+# here once (4 MB, shared by forked workers), where a test of each text's largest code
+# cost as much as the lookup itself.
+_TABLE[0x10000:] = _WIDE
 
 
 def _fold_fast(text: str) -> tuple[str, Offsets | None] | None:
@@ -184,18 +190,18 @@ def _fold_fast(text: str) -> tuple[str, Offsets | None] | None:
         codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
     except UnicodeEncodeError:  # a lone surrogate
         return None
-    if int(codes.max()) > 0xFFFF:
-        return None
-    mapped = _TABLE[codes]
-    if int(mapped.max()) < _GONE:
-        return mapped.tobytes().decode("utf-32-le"), None
-    for code in np.unique(codes[mapped == _UNSEEN]).tolist():
-        folded = _CHARS[code]
-        _TABLE[code] = ord(folded) if len(folded) == 1 else _WIDE if folded else _GONE
-    mapped = _TABLE[codes]
+    mapped = _TABLE.take(codes)
     top = int(mapped.max())
     if top < _GONE:
         return mapped.tobytes().decode("utf-32-le"), None
+    if top == _UNSEEN:  # characters met for the first time: their folding looked up once
+        for code in np.unique(codes[mapped == _UNSEEN]).tolist():
+            folded = _CHARS[code]
+            _TABLE[code] = ord(folded) if len(folded) == 1 else _WIDE if folded else _GONE
+        mapped = _TABLE.take(codes)
+        top = int(mapped.max())
+        if top < _GONE:
+            return mapped.tobytes().decode("utf-32-le"), None
     if top != _GONE:
         return None
     gone = mapped == _GONE
@@ -254,14 +260,20 @@ class Matcher:
             return []
         folded, offsets = match_text(text)
         folded = " " + folded + " "
-        candidates = []
-        for last, (key, length) in self._automaton.iter(folded):
-            after = folded[last + 1]
-            if after == " " or after == "'" or after == "’":
-                candidates.append((last + 1 - length, last, key))  # without the space
+        # Each pattern ending at a word's end (or an apostrophe), as (start, end, key) in
+        # the text's positions: the pattern's leading space stands where the name starts.
+        candidates = [
+            (last + 1 - length, last, key)
+            for last, (key, length) in self._automaton.iter(folded)
+            if folded[last + 1] in _ENDS
+        ]
         if not candidates:
             return []
-        if len(candidates) > 1:
+        if len(candidates) > 1 and any(
+            candidates[n - 1][1] > candidates[n][0] for n in range(1, len(candidates))
+        ):
+            # Some overlap (the automaton gives them in the order they end: none overlaps
+            # when each starts after the one before ends, as in four texts in five).
             # Longest first, then the earliest: keep each unless it overlaps one kept.
             candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
             kept: list[tuple[int, int, str]] = []

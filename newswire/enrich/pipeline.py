@@ -40,6 +40,7 @@ import importlib
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 import msgspec
@@ -73,7 +74,7 @@ def key(thing: Entity | Concept | Association) -> str:
     """What identifies an annotation for precedence and for ``rejected``: an entity's id
     (else its kind and normalised name), a concept's code, an associated item's id."""
     if isinstance(thing, Entity):
-        return thing.id or f"{thing.kind}:{normalize(thing.name)}"
+        return thing.id or f"{thing.kind}:{_normal(thing.name)}"
     if isinstance(thing, Concept):
         return thing.code
     return thing.id
@@ -105,6 +106,7 @@ class Enricher:
     def __init__(self, steps: Sequence[Step]) -> None:
         self.steps = tuple(steps)
         self._identifies = tuple(step for step in self.steps if isinstance(step, Identifies))
+        self._names = tuple(step.name for step in self.steps)  # ``names``, for each item
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -185,7 +187,7 @@ class Enricher:
     def _merged(self, item: NewsItem, previous: NewsItem | None, found: Findings) -> NewsItem:
         """``item`` (resolved and restored) with ``found`` merged into it."""
         rejected = _rejected(item, previous)
-        found = _not_run(item, self.names, found)
+        found = _not_run(item, self._names, found)
         changes: dict[str, object] = {}
         if found.language and item.language in ("", "und"):
             changes["language"] = found.language
@@ -307,8 +309,11 @@ def _not_run(item: NewsItem, names: tuple[str, ...], found: Findings) -> Finding
     )
 
 
+_NOTHING = Findings()
+
+
 def _merge(a: Findings, b: Findings) -> Findings:
-    if a == Findings():
+    if a == _NOTHING:
         return b
     return Findings(
         language=a.language or b.language,
@@ -353,8 +358,16 @@ def _keys(thing: Entity | Concept | Association) -> tuple[str, ...]:
     Italy with an ISO 3166 URI, or Dubai with a ``geonames:`` QCode, has named the place
     the machine finds under its GeoNames URI; the machine does not add it a second time."""
     if isinstance(thing, Entity) and thing.id:
-        return thing.id, f"{thing.kind}:{normalize(thing.name)}"
+        return thing.id, f"{thing.kind}:{_normal(thing.name)}"
     return (key(thing),)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normal(name: str) -> str:
+    """``normalize`` of an annotation's name, remembered: every item's entities are keyed
+    two or three times as they are merged, and the same places and people are named in
+    item after item (a fifth of the merge's cost was normalising them again)."""
+    return normalize(name)
 
 
 def _machine(things: Iterable[T]) -> dict[str, T]:

@@ -194,3 +194,20 @@ def test_with_enthusiasm_is_not_hamas_but_hamas_is() -> None:
     assert "nwv:hamas" not in found("لعب إيفرتون بحماس كبير وسجل هدفين في الشوط الثاني")
     assert "nwv:hamas" in found("قال القيادي بحماس إن حماس لن تقبل بالشروط")
     assert "nwv:hamas" in found("أعلنت حماس أن وفدها وصل إلى القاهرة")
+
+
+def test_an_entity_made_once_is_given_to_each_item_as_its_own_copy() -> None:
+    """``_entity`` remembers what it made for a term, its names used, one mention or more
+    and the language: the second item gets an equal entity, not the same object, and a
+    change of any of those gives another."""
+    step = EntitiesStep(TERMS)
+    first = step.find(_doc_text("قال قالن")).entities
+    again = step.find(_doc_text("ثم قال قالن")).entities
+    twice = step.find(_doc_text("قال قالن ثم قالن")).entities
+    longer = step.find(_doc_text("قال إبراهيم قالن")).entities
+    assert first == again and first[0] is not again[0]
+    assert [e.confidence for e in (first[0], twice[0], longer[0])] == [60, 90, 90]
+    english = step.find(
+        Document(item=NewsItem(id="x", language="en"), text="Kalin said", language="en", found=Findings())
+    ).entities
+    assert english[0].name == "Ibrahim Kalin" and first[0].name == "إبراهيم قالن"

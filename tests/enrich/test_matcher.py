@@ -126,6 +126,7 @@ def test_the_text_folded_at_once_is_the_text_folded_a_character_at_a_time() -> N
         "ـ",
         "ﻻ بِغَزَّةَ",
         "x\U0001f642y ـ",
+        "\U0001f642 \u16a0\u16a1",  # beyond the plane with characters not seen before
         "\ud800 ـغزة",
         "Straße ﬁ İSTANBUL… «غزة»",
     ]
@@ -136,3 +137,29 @@ def test_the_text_folded_at_once_is_the_text_folded_a_character_at_a_time() -> N
         assert got == expected, text
     assert m._fold_fast("ـحماس") is not None  # marks folding to nothing: the fast way
     assert m._fold_fast("ﻻ") is None and m._fold_fast("🙂") is None
+
+
+def test_overlapping_or_not_the_names_kept_are_those_of_longest_first() -> None:
+    """``find`` keeps every candidate when none overlaps and otherwise the longest first,
+    then the earliest: what the rule gives when applied to every text, overlapping or not."""
+    import random
+
+    from newswire.enrich.matcher import match_text
+
+    names = [("a b", "ab"), ("b c", "bc"), ("a", "a"), ("b", "b"), ("c", "c"), ("c d e", "cde")]
+    matcher = Matcher(names)
+    automaton = matcher._automaton
+    rng = random.Random(14)
+    for _ in range(500):
+        text = " ".join(rng.choice("abcdex") for _ in range(rng.randint(1, 9)))
+        folded = " " + match_text(text)[0] + " "
+        every = [
+            (last + 1 - length, last, key)
+            for last, (key, length) in automaton.iter(folded)
+            if folded[last + 1] == " "
+        ]
+        kept: list[tuple[int, int, str]] = []
+        for c in sorted(every, key=lambda c: (c[0] - c[1], c[0])):
+            if all(c[1] <= k[0] or c[0] >= k[1] for k in kept):
+                kept.append(c)
+        assert [(m.start, m.end, m.key) for m in matcher.find(text)] == sorted(kept), text
