@@ -127,6 +127,8 @@ def test_the_text_folded_at_once_is_the_text_folded_a_character_at_a_time() -> N
         "ﻻ بِغَزَّةَ",
         "x\U0001f642y ـ",
         "\U0001f642 \u16a0\u16a1",  # beyond the plane with characters not seen before
+        "\u3300 غزة ـ",  # expanded, outside the blocks the pattern of odd characters covers
+        "ﬁ",
         "\ud800 ـغزة",
         "Straße ﬁ İSTANBUL… «غزة»",
     ]
