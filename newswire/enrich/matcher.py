@@ -145,14 +145,17 @@ class Offsets:
     def deleted(cls, positions: npt.NDArray[np.intp]) -> Offsets:
         """The offsets of a text whose only odd characters are folded to nothing, at
         ``positions`` (ascending): what ``Offsets(text, odd)`` makes of them."""
+        # Lists filled by slices: a text holds a few such marks (five on average), where
+        # each numpy call on so small an array cost more than the whole of this.
         offsets = cls.__new__(cls)
-        pieces = np.empty(2 * len(positions) + 1, dtype=np.intp)
-        pieces[0] = 0
-        pieces[1::2] = pieces[2::2] = positions - np.arange(len(positions))
-        offsets._folded = pieces.tolist()
-        pieces[1::2] = positions
-        pieces[2::2] = positions + 1
-        offsets._original = pieces.tolist()
+        at = positions.tolist()
+        folded = [0] * (2 * len(at) + 1)
+        folded[1::2] = folded[2::2] = [p - n for n, p in enumerate(at)]
+        original = [0] * len(folded)
+        original[1::2] = at
+        original[2::2] = [p + 1 for p in at]
+        offsets._folded = folded
+        offsets._original = original
         return offsets
 
     def start(self, position: int) -> int:
@@ -204,8 +207,8 @@ def _fold_fast(text: str) -> tuple[str, Offsets | None] | None:
             return mapped.tobytes().decode("utf-32-le"), None
     if top != _GONE:
         return None
-    gone = mapped == _GONE
-    return mapped[~gone].tobytes().decode("utf-32-le"), Offsets.deleted(np.flatnonzero(gone))
+    kept = mapped[mapped < _GONE].tobytes().decode("utf-32-le")
+    return kept, Offsets.deleted(np.flatnonzero(mapped == _GONE))
 
 
 def match_text(text: str) -> tuple[str, Offsets | None]:
