@@ -170,7 +170,8 @@ class Offsets:
         return self.start(position - 1) + 1
 
 
-# What each character of the Basic Multilingual Plane folds to, as ``_CHARS`` says, for
+# What each character of the Basic Multilingual Plane folds to, as ``_CHARS`` says (the
+# table spans every code point, those beyond the plane ``_WIDE``, below), for
 # ``numpy`` to fold a whole text with one lookup: ``str.translate`` over a dict looks up
 # (and makes an int object for) each character in turn, a tenth of a millisecond for an
 # article. Filled as characters are first seen. A character folded to nothing (harakat,
