@@ -56,6 +56,8 @@ class Remembered(NamedTuple):
     item_id: str
     signature: bytes
     bands: Sequence[int]
+    """The signature's band keys (``newswire.enrich.threads.band_keys``), and no others:
+    the SQLite store finds an item's old band rows from its old signature."""
     type: str = "text"
     headline: str = ""
 
@@ -89,8 +91,8 @@ class Threads(Protocol):
 
     Contract, for every backend:
 
-    - ``remember_many(entries)`` keeps each item's signature and band keys, replacing any
-      it had (an item is remembered again for each of its versions), in one write (bulk
+    - ``remember_many(entries)`` keeps each item's signature and band keys (those of the
+      signature, ``Remembered.bands``), replacing any it had (an item is remembered again for each of its versions), in one write (bulk
       ingest's workers: one transaction for a chunk of files, not one an item); doing it
       twice is doing it once.
     - ``candidates(bands, exclude)`` reads the band index once (one indexed query; the

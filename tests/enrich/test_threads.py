@@ -4,6 +4,7 @@ item never finds itself, and what one process remembers another finds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -62,6 +63,18 @@ def edited(row: dict[str, str]) -> NewsItem:
     body = body[: max(4, len(body) * 4 // 5)]
     body[1], body[2] = body[2], body[1]
     return item(row, "urn:test:copy", headline="تحديث: " + row["headline"], body=body)
+
+
+def bands(signature: bytes) -> list[int]:
+    """The band keys of a signature as stored."""
+    values = threads.from_bytes(signature)
+    assert values is not None
+    return threads.band_keys(values)
+
+
+def remembered(item_id: str, signature: bytes) -> Remembered:
+    """``item_id``'s signature with its band keys, as the step remembers it."""
+    return Remembered(item_id, signature, bands(signature))
 
 
 def ingest(step: threads.ThreadsStep, store, news: NewsItem) -> list:
@@ -226,11 +239,11 @@ def test_without_a_store_the_step_keeps_an_index_in_memory():
 
 def test_the_migrations_make_the_tables_on_both_backends(store, store_backend):
     zeros, ones = b"\0" * 4 * threads.PERMUTATIONS, b"\1" * 4 * threads.PERMUTATIONS
-    store.threads.remember_many([Remembered("urn:test:x", zeros, [1, -2, 2**63 - 1])])
-    store.threads.remember_many([Remembered("urn:test:x", ones, [3, -(2**63)])])
-    assert store.threads.candidates([1, -2], exclude="") == []  # not stored: no candidate
+    store.threads.remember_many([remembered("urn:test:x", zeros)])
+    store.threads.remember_many([remembered("urn:test:x", ones)])
+    assert store.threads.candidates(bands(ones), exclude="") == []  # not stored: no candidate
     store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
-    [got] = store.threads.candidates([3, -(2**63), 1], exclude="")
+    [got] = store.threads.candidates([*bands(ones)[:2], *bands(zeros)], exclude="")
     assert (got.id, got.type, got.headline, got.shared) == ("urn:test:x", "text", "h", 2)
     assert got.signature == b"\1" * 4 * threads.PERMUTATIONS
     migrations = SQLITE_MIGRATIONS if store_backend == "sqlite" else POSTGRES_MIGRATIONS
@@ -244,37 +257,36 @@ def test_signatures_and_band_keys_of_an_older_release_are_kept(make_store_url, s
     url = make_store_url()
     sig = {name: bytes([n]) * 4 * threads.PERMUTATIONS for n, name in enumerate("abc")}
     rows = [("urn:old:a", "text", sig["a"]), ("urn:old:b", "picture", sig["b"])]
-    bands = [(1, "urn:old:a"), (2, "urn:old:a"), (2, "urn:old:b"), (3, "urn:old:b")]
+    a, b, c = (bands(sig[name]) for name in "abc")
+    old = [(k, "urn:old:a") for k in a] + [(k, "urn:old:b") for k in b]
     if store_backend == "sqlite":
         db = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
         migrate_sqlite(db, SQLITE_MIGRATIONS, upto=13)
         db.executemany("INSERT INTO thread_signatures VALUES (?, ?, ?)", rows)
-        db.executemany("INSERT INTO thread_bands VALUES (?, ?)", bands)
+        db.executemany("INSERT INTO thread_bands VALUES (?, ?)", old)
         db.close()
     else:
         with psycopg.connect(url, autocommit=True) as conn:
             migrate_postgres(conn, POSTGRES_MIGRATIONS, upto=11)
             conn.cursor().executemany("INSERT INTO thread_signatures VALUES (%s, %s, %s)", rows)
-            conn.cursor().executemany("INSERT INTO thread_bands VALUES (%s, %s)", bands)
+            conn.cursor().executemany("INSERT INTO thread_bands VALUES (%s, %s)", old)
     store = open_store(url)
     try:
         for name in "abc":
             store.append(NewsItem(id=f"urn:old:{name}", headline=name, body=["نص."]))
-        found = store.threads.candidates([1, 2, 3], exclude="urn:old:c")
-        assert [(c.id, c.type, c.signature, c.shared) for c in found] == [
+        found = store.threads.candidates([*a[:2], *b[:2]], exclude="urn:old:c")
+        assert [(f.id, f.type, f.signature, f.shared) for f in found] == [
             ("urn:old:a", "text", sig["a"], 2),
             ("urn:old:b", "picture", sig["b"], 2),
         ]
-        # Remembered again with other band keys: the old ones find it no more.
-        store.threads.remember_many([Remembered("urn:old:a", sig["c"], [4])])
-        store.threads.remember_many([Remembered("urn:old:c", sig["c"], [1, 4])])
-        assert [(c.id, c.shared) for c in store.threads.candidates([1, 2], exclude="")] == [
-            ("urn:old:b", 1),
-            ("urn:old:c", 1),
-        ]
-        assert [(c.id, c.shared) for c in store.threads.candidates([4], exclude="")] == [
-            ("urn:old:a", 1),
-            ("urn:old:c", 1),
+        # Remembered again with another signature: its old band keys find it no more.
+        store.threads.remember_many([remembered("urn:old:a", sig["c"])])
+        store.threads.remember_many([remembered("urn:old:c", sig["c"])])
+        found = store.threads.candidates([*a, *b[:1]], exclude="")
+        assert [(f.id, f.shared) for f in found] == [("urn:old:b", 1)]
+        assert [(f.id, f.shared) for f in store.threads.candidates(c, exclude="")] == [
+            ("urn:old:a", threads.BANDS),
+            ("urn:old:c", threads.BANDS),
         ]
     finally:
         store.close()
@@ -285,15 +297,13 @@ def test_remembering_an_item_again_as_it_is_changes_nothing(store):
     and an item given twice in one call stands as the last one."""
     one, two = b"\1" * 4 * threads.PERMUTATIONS, b"\2" * 4 * threads.PERMUTATIONS
     store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
-    store.threads.remember_many([Remembered("urn:test:x", one, [1, 2])])
-    store.threads.remember_many([Remembered("urn:test:x", one, [1, 2])])
-    [got] = store.threads.candidates([1, 2], exclude="")
-    assert (got.signature, got.shared) == (one, 2)
-    store.threads.remember_many(
-        [Remembered("urn:test:x", one, [1, 2]), Remembered("urn:test:x", two, [2, 3])]
-    )
-    [got] = store.threads.candidates([1, 2, 3], exclude="")
-    assert (got.signature, got.shared) == (two, 2)
+    store.threads.remember_many([remembered("urn:test:x", one)])
+    store.threads.remember_many([remembered("urn:test:x", one)])
+    [got] = store.threads.candidates(bands(one), exclude="")
+    assert (got.signature, got.shared) == (one, threads.BANDS)
+    store.threads.remember_many([remembered("urn:test:x", one), remembered("urn:test:x", two)])
+    [got] = store.threads.candidates([*bands(one), *bands(two)], exclude="")
+    assert (got.signature, got.shared) == (two, threads.BANDS)
 
 
 def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
@@ -409,3 +419,69 @@ def test_the_index_in_memory_follows_items_remembered_again_and_forgotten():
     memory.remember_many([Remembered("urn:t:c", sig, [2, 3])])
     assert found([1, 2, 3]) == [("urn:t:c", 2)]
     assert memory.candidates([2], exclude="urn:t:c") == []
+
+
+def band_rows(path, item_id: str) -> set[int]:
+    """The band keys the SQLite file at ``path`` holds for ``item_id``."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        sql = "SELECT band FROM thread_bands WHERE key = (SELECT key FROM thread_signatures WHERE item_id = ?)"
+        return {band for (band,) in db.execute(sql, (item_id,))}
+
+
+def test_an_item_whose_text_changes_loses_its_old_band_rows(tmp_path):
+    """SQLite finds an item's old band rows from its old signature (no index by signature
+    number): a new version with other text leaves exactly the new signature's band keys,
+    and another item's rows, sharing none of them, are left as they were."""
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        step = threads.build(Context(store=store))
+        ingest(step, store, item(ARTICLES[2], "urn:test:other"))
+        ingest(step, store, item(ARTICLES[0], "urn:test:x"))
+        other, first = band_rows(path, "urn:test:other"), band_rows(path, "urn:test:x")
+        assert len(first) == threads.BANDS
+        ingest(step, store, item(ARTICLES[1], "urn:test:x"))
+        [(sig,)] = store.threads._db.execute(
+            "SELECT signature FROM thread_signatures WHERE item_id = 'urn:test:x'"
+        ).fetchall()
+        now = band_rows(path, "urn:test:x")
+        assert now == set(bands(sig)) and now.isdisjoint(first)
+        assert band_rows(path, "urn:test:other") == other
+        assert store.threads.candidates(sorted(first), exclude="") == []
+    finally:
+        store.close()
+
+
+def test_dropping_the_band_index_keeps_every_row_and_the_candidates(tmp_path):
+    """Migration 19 drops the index of band rows by signature number: a database made
+    before it keeps every signature and band row, finds the same candidates, and deletes
+    an item's old rows through the primary key, not by reading the table."""
+    path, url = tmp_path / "s.db", f"sqlite:///{tmp_path / 's.db'}"
+    store = open_store(url)
+    try:
+        step = threads.build(Context(store=store))
+        for row in ARTICLES[:6]:
+            ingest(step, store, item(row))
+        ingest(step, store, edited(ARTICLES[0]))
+        queries = [threads.signature(doc(item(row)).text, "ar") for row in ARTICLES[:7]]
+        before = [store.threads.candidates(q.bands, exclude="") for q in queries if q]
+    finally:
+        store.close()
+    # The database as migration 18 left it: the index, and 19 not run.
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("CREATE INDEX thread_bands_key ON thread_bands (key)")
+        db.execute("DELETE FROM schema_migrations WHERE number = 19")
+        tables = ("thread_signatures", "thread_bands")
+        rows = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables]
+    assert len(rows[1]) == 7 * threads.BANDS
+    store = open_store(url)
+    try:
+        after = [store.threads.candidates(q.bands, exclude="") for q in queries if q]
+        assert after == before and any(len(found) > 1 for found in after)
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables] == rows
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'thread_bands_key'").fetchall()
+        plan = db.execute("EXPLAIN QUERY PLAN DELETE FROM thread_bands WHERE band = 1 AND key = 2")
+        assert "USING PRIMARY KEY (band=? AND key=?)" in " ".join(r[-1] for r in plan)
