@@ -58,7 +58,8 @@ class RunLinks:
         if ours:  # a new version of an item links only to what came before its first
             candidates += self._run.candidates(found.bands, exclude=found.item_id)
         candidates.sort(key=lambda c: (-c.shared, c.id))
-        values = from_bytes(found.signature)
+        # Most items have no candidate: their signature is not even read.
+        values = from_bytes(found.signature) if candidates else None
         links = [] if values is None else linked(values, candidates[:CANDIDATES])
         mine = Remembered(found.item_id, found.signature, found.bands, found.type, item.headline)
         self._rows.append(mine)

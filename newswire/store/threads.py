@@ -148,10 +148,10 @@ class MemoryThreads:
             # and of each band key's, the last ``PER_BAND`` of them.
             first = self._first
             before = first.get(exclude, len(first))
-            for band in dict.fromkeys(bands):
-                ids = self._bands.get(band)
-                if not ids:  # most band keys: no other item (bulk ingest asks for each)
-                    continue
+            # Most band keys have no other item (bulk ingest asks for each of every item):
+            # those that have are found in one pass in C, not a lookup each in Python.
+            for band in self._bands.keys() & bands:
+                ids = self._bands[band]
                 if isinstance(ids, str):
                     earlier = [ids] if first[ids] < before else []
                 else:
@@ -195,15 +195,17 @@ class MemoryThreads:
             self._items[item_id] = (type, headline, signature, tuple(bands))
             self._first.setdefault(item_id, len(self._first))
             index = self._bands
-            for band in bands:
-                held = index.get(band)
-                if held is None:
-                    index[band] = item_id
-                elif isinstance(held, str):
-                    if held != item_id:
-                        index[band] = {held, item_id}
+            # Every band key under this item at once (in C), then those another item had
+            # already (few: one a band key most) given back their items with this one.
+            held = {band: index[band] for band in index.keys() & bands}
+            index.update(dict.fromkeys(bands, item_id))
+            for band, ids in held.items():
+                if isinstance(ids, str):
+                    if ids != item_id:
+                        index[band] = {ids, item_id}
                 else:
-                    held.add(item_id)
+                    ids.add(item_id)
+                    index[band] = ids
 
     def _drop(self, band: int, item_id: str) -> None:
         """``item_id`` no longer under ``band`` (the lock held)."""
