@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
+
+import msgspec
 
 from newswire.model import utcnow
 from newswire.store.base import Stored, iso
@@ -87,6 +88,12 @@ key order (fewer pages of the band index written at random). Binding two values 
 0.40 s of CPU for 10,000 items' 320,000 rows."""
 
 
+_JSON = msgspec.json.Encoder()
+"""The batch's object for ``_BANDS_JSON``: a third of ``json.dumps``'s CPU (10 → 2-3 ms for
+1,000 items' 32,000 band keys); SQLite 3.45 and later would read bytes as its binary
+JSONB, so it is given text."""
+
+
 @functools.cache
 def _json_each() -> bool:
     """Whether this SQLite has ``json_each`` (built in since 3.38, an option before)."""
@@ -106,7 +113,7 @@ def insert_bands(
     if not rows:
         return
     if by_json if by_json is not None else _json_each():
-        cur.execute(_BANDS_JSON, (json.dumps(dict(rows)),))
+        cur.execute(_BANDS_JSON, (_JSON.encode(dict(rows)).decode(),))
         return
     cur.executemany(
         "INSERT OR IGNORE INTO thread_bands (band, key) VALUES (?, ?)",
