@@ -485,3 +485,21 @@ def test_dropping_the_band_index_keeps_every_row_and_the_candidates(tmp_path):
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'thread_bands_key'").fetchall()
         plan = db.execute("EXPLAIN QUERY PLAN DELETE FROM thread_bands WHERE band = 1 AND key = 2")
         assert "USING PRIMARY KEY (band=? AND key=?)" in " ".join(r[-1] for r in plan)
+
+
+def test_a_signature_this_release_cannot_read_still_loses_its_band_rows(tmp_path):
+    """A stored signature of another length (made with another number of permutations)
+    has no band keys to compute: its rows are still deleted when the item is remembered
+    again, found by its number."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
+        store.threads.remember_many([Remembered("urn:test:x", b"\1" * 8, [1, 2])])
+        assert [c.shared for c in store.threads.candidates([1, 2], exclude="")] == [2]
+        one = b"\1" * 4 * threads.PERMUTATIONS
+        store.threads.remember_many([remembered("urn:test:x", one)])
+        assert store.threads.candidates([1, 2], exclude="") == []
+        [got] = store.threads.candidates(bands(one), exclude="")
+        assert got.shared == threads.BANDS
+    finally:
+        store.close()
