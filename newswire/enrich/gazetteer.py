@@ -476,6 +476,7 @@ class Gazetteer:
         # lists of ids up front was a third of the load; a lookup maps its few.
         self._by_name = data.by_name
         self._stopwords = stopwords
+        self._tails: frozenset[str] | None = None
         self._other_raw = data.other_scripts
         self._other: dict[str, list[int]] | None = None
         self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
@@ -561,9 +562,18 @@ class Gazetteer:
         ``بيرا`` (``ك`` + ``بيرا``), ``كريم`` Rome's ``ريم``."""
         if key in self._stopwords:
             return True
-        if not _ARABIC_SCRIPT.search(key):
+        # A form of ``key`` is at most two letters longer, and ends with ``key`` less its
+        # first letter: a name whose rest ends no word of the list has no form on it (most
+        # names, told without making their twelve forms).
+        if key[1:] not in self._stop_tails or not _ARABIC_SCRIPT.search(key):
             return False
         return any(form in self._stopwords for form, _ in proclitic_forms(key))
+
+    @property
+    def _stop_tails(self) -> frozenset[str]:
+        if self._tails is None:
+            self._tails = frozenset(w[i:] for w in self._stopwords for i in range(4))
+        return self._tails
 
     def is_adjective(self, normalised: str) -> bool:
         """Whether a normalised name is a country's adjective (``الاسرائيلي``)."""

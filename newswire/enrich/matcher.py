@@ -77,15 +77,22 @@ def name_key(name: str) -> str:
 def proclitic_forms(key: str) -> list[tuple[str, int]]:
     """Every written form of an Arabic ``key`` with proclitics, with the number of
     letters the proclitics add (``لل`` + ``قدس``: the article's alef is dropped)."""
-    forms = []
-    for conjunction in _CONJUNCTIONS:
-        for preposition in _PREPOSITIONS:
-            prefix = conjunction + preposition
-            if preposition == "ل" and key.startswith(_ARTICLE):
-                forms.append((prefix + key[1:], len(prefix) - 1))
-            else:
-                forms.append((prefix + key, len(prefix)))
-    return forms
+    if key.startswith(_ARTICLE):
+        rest = key[1:]
+        return [
+            (prefix + rest, added - 1) if article else (prefix + key, added)
+            for prefix, added, article in _PROCLITICS
+        ]
+    return [(prefix + key, added) for prefix, added, _ in _PROCLITICS]
+
+
+# Each proclitic prefix, its length, and whether it is ``ل`` (which takes the article's
+# alef): made once, as a process's automaton asks for the forms of thousands of names.
+_PROCLITICS = tuple(
+    (conjunction + preposition, len(conjunction + preposition), preposition == "ل")
+    for conjunction in _CONJUNCTIONS
+    for preposition in _PREPOSITIONS
+)
 
 
 class _CharMap(dict[int, str]):
@@ -232,17 +239,22 @@ class Matcher:
         """``pairs``: ``(surface name, key)``. When two keys share a (normalised) name, the
         one given first wins: give the pairs in order of priority."""
         automaton: Any = ahocorasick.Automaton()
-        size = 0
+        # Each pattern's first key, in the order first given: a dict keeps them faster
+        # than asking the automaton whether it holds each pattern already.
+        first: dict[str, str] = {}
+        keep = first.setdefault
         for surface, key in pairs:
             name = name_key(surface)
             if not name:
                 continue
-            forms = proclitic_forms(name) if _ARABIC.search(name) else [(name, 0)]
-            for form, _ in forms:
-                pattern = " " + form
-                if not automaton.exists(pattern):
-                    automaton.add_word(pattern, (key, len(pattern)))
-                    size += 1
+            if _ARABIC.search(name):
+                for form, _ in proclitic_forms(name):
+                    keep(" " + form, key)
+            else:
+                keep(" " + name, key)
+        for pattern, key in first.items():
+            automaton.add_word(pattern, (key, len(pattern)))
+        size = len(first)
         if size:
             automaton.make_automaton()
         self._automaton = automaton

@@ -194,6 +194,26 @@ def test_a_stopped_word_leaves_the_place_of_that_name_to_datelines(gazetteer: Ga
     assert {"https://sws.geonames.org/170592/", "https://sws.geonames.org/2472675/"} <= names
 
 
+def test_a_name_is_stopped_by_any_of_its_proclitic_forms_on_the_list() -> None:
+    """The stop list is asked about a name's forms only when one could be on it: what it
+    stops is what asking about every form of every name stops."""
+    from importlib import resources
+
+    from newswire.enrich.matcher import name_key, proclitic_forms
+
+    words = ["للقدس", "وبغزة", "كريم", "فالرياض", "لبنان", "Beira", "ولل"]
+    stopwords = frozenset(name_key(w) for w in words)
+    shipped = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
+    stopping = Gazetteer(decode(shipped), stopwords)
+    stopped = [name_key(n) for n in ("القدس", "غزة", "ريم", "الرياض", "لبنان")]
+    keys = [name_key(n) for n, _ in stopping._match] + [*stopped, "ل", ""]
+    for key in keys:
+        forms = proclitic_forms(key) if re.search(r"[\u0600-\u06ff]", key) else []
+        expected = key in stopwords or any(form in stopwords for form, _ in forms)
+        assert stopping._stopped(key) == expected, key
+    assert all(stopping._stopped(k) for k in stopped)
+
+
 @pytest.mark.parametrize(
     ("written", "shown"),
     [
