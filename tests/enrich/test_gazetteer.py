@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from importlib import resources
 
 import msgspec
 import pytest
@@ -308,6 +309,22 @@ def test_the_shipped_data_file_is_what_the_packages_give() -> None:
     shipped = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
     assert decode(shipped) == build_data()
     assert encode(decode(shipped)) == shipped
+
+
+def test_each_place_is_decoded_when_asked_for_as_the_term_of_its_id() -> None:
+    from newswire.enrich.base import Term
+
+    shipped = Gazetteer(decode(resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()))
+    assert not shipped.places._terms  # type: ignore[attr-defined]
+    ankara = shipped.places["https://sws.geonames.org/323786/"]
+    assert ankara.name == "Ankara" and ankara.country == "TR"
+    assert shipped.places["https://sws.geonames.org/323786/"] is ankara
+    assert shipped.places.get("https://sws.geonames.org/0/") is None
+    assert "https://sws.geonames.org/0/" not in shipped.places
+    terms = list(shipped.places.values())
+    assert len(terms) == len(shipped.places) > 30_000
+    assert all(isinstance(t, Term) for t in terms)
+    assert [t.id for t in terms] == list(shipped.places)
 
 
 def test_the_gazetteer_is_read_on_the_first_item_not_at_import_or_build() -> None:
