@@ -46,7 +46,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from typing import NamedTuple
 
 from newswire.text.normalize import normalizer
@@ -91,6 +91,7 @@ _ARABIC_BLOCKS = (
     (0xFE70, 0xFEFF),
 )
 _PLANES_WITH_MARKS = (range(0x20000), range(0xE0000, 0xE1000))
+_MARK_CATEGORIES = frozenset(("Mn", "Mc", "Me"))
 # Scripts written without spaces between words: Han ideographs (Chinese, Japanese kanji),
 # hiragana and katakana. Each character is a token of its own, so a query's run of them
 # is a phrase of its characters and finds them wherever they stand, inside a longer run.
@@ -122,7 +123,14 @@ def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
         for c in range(first, last + 1)
         if category(chr(c)).startswith("L")
     ]
-    marks = [c for plane in _PLANES_WITH_MARKS for c in plane if category(chr(c)).startswith("M")]
+    # The 135,000 code points' categories asked in one pass of C (``map``, ``compress``):
+    # a comprehension calling ``category`` and ``startswith`` on each took twice as long.
+    is_mark = _MARK_CATEGORIES.__contains__
+    marks = [
+        c
+        for plane in _PLANES_WITH_MARKS
+        for c in compress(plane, map(is_mark, map(category, map(chr, plane))))
+    ]
     a = _ranges(arabic)
     m = _ranges([c for c in marks if c <= 0xFFFF])
     m_all = _ranges(marks)

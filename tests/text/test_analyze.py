@@ -99,6 +99,15 @@ def test_tokens(text, words):
     assert surfaces(text) == words
 
 
+@pytest.mark.parametrize(
+    "mark",
+    ["\u0301", "\u0903", "\u20dd", "\U000110b9", "\U0001d167", "\U000e0100"],
+    ids=["Mn", "Mc", "Me", "astral Mn", "musical Mn", "variation selector"],
+)
+def test_a_mark_of_any_kind_and_plane_stays_inside_its_word(mark):
+    assert analysis.WORD.findall(f"ab{mark}cd efg") == [f"ab{mark}cd", "efg"]
+
+
 def test_corpus_forms_of_the_token_rules():
     for form in ("أنّ", "تقدّم", "بــلاغ", "لـCNN", "أفريل2014", "750مليون", "\u200fشكرا"):
         assert form in CORPUS_TEXT, form
