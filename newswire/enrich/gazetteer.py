@@ -32,6 +32,7 @@ import gc
 import gettext
 import re
 import threading
+import zlib
 from collections.abc import Collection, Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -264,12 +265,12 @@ class GazetteerData(msgspec.Struct, array_like=True):
     """The names trusted in running text, the most populous place's first."""
     adjectives: list[tuple[str, int]]
     """Country adjectives with the article (``الإسرائيلي``)."""
-    by_name: dict[str, int]
-    """A normalised name (``name_key``) → its one place's index, or for a name of several
-    places ``-1 - i`` for ``homonyms[i]`` (most names name one place: an int decodes
-    faster than a list of one)."""
-    homonyms: list[list[int]]
-    """The places of a name of several, the most populous first."""
+    by_name: list[msgspec.Raw]
+    """A normalised name (``name_key``) → its places, the most populous first: a
+    ``dict[str, list[int]]`` in MessagePack for each of ``NAME_PARTS`` parts, a name in
+    the part its CRC-32 says (``_part``), each decoded the first time a name of it is
+    looked for. Only datelines look names up, a few hundred in a run: decoding all
+    150,000 names up front was most of the load, in a process that looked up none."""
     other_scripts: msgspec.Raw = msgspec.Raw()
     """Like ``by_name``, for the cities' names in the other desks' scripts (Cyrillic, CJK,
     Hangul, Persian and Kurdish forms) that are no key of ``by_name``, kept
@@ -277,6 +278,17 @@ class GazetteerData(msgspec.Struct, array_like=True):
     is looked for: a process that never reads a Cyrillic, CJK or Persian dateline never
     decodes them."""
 
+
+NAME_PARTS = 4096
+"""How many parts ``GazetteerData.by_name`` is stored in (about 40 names each)."""
+
+
+def _part(key: str) -> int:
+    """The part of ``GazetteerData.by_name`` a name is in."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % NAME_PARTS
+
+
+_NAMES = msgspec.msgpack.Decoder(dict[str, list[int]])
 
 _COUNTRY_FIRST = 10**9
 """Added to a country's population: among homonyms a country comes before any city (and
@@ -352,22 +364,16 @@ class _Builder:
         other_scripts = msgspec.Raw(
             msgspec.msgpack.encode({k: [index[p] for p in found] for k, found in other.items()})
         )
-        homonyms: list[list[int]] = []
-        by_index: dict[str, int] = {}
+        parts: list[dict[str, list[int]]] = [{} for _ in range(NAME_PARTS)]
         for key, found in by_name.items():
-            if len(found) == 1:
-                by_index[key] = index[found[0]]
-            else:
-                by_index[key] = -1 - len(homonyms)
-                homonyms.append([index[p] for p in found])
+            parts[_part(key)][key] = [index[p] for p in found]
         return GazetteerData(
             ids=list(self.places),
             places=[msgspec.Raw(msgspec.msgpack.encode(t)) for t in self.places.values()],
             population=[self._population[p] for p in self.places],
             match=[(name, index[p]) for name, p in self._match],
             adjectives=[(name, index[p]) for name, p in self._adjectives],
-            by_name=by_index,
-            homonyms=homonyms,
+            by_name=[msgspec.Raw(msgspec.msgpack.encode(part)) for part in parts],
             other_scripts=other_scripts,
         )
 
@@ -494,7 +500,7 @@ class Gazetteer:
         # Kept as the file has it (place indices): turning ~150,000 lists of indices into
         # lists of ids up front was a third of the load; a lookup maps its few.
         self._by_name = data.by_name
-        self._homonyms = data.homonyms
+        self._names: list[dict[str, list[int]] | None] = [None] * len(data.by_name)
         self._stopwords = stopwords
         self._tails: frozenset[str] | None = None
         self._other_raw = data.other_scripts
@@ -559,11 +565,13 @@ class Gazetteer:
         return self.places[ids[0]]
 
     def _named(self, key: str) -> list[int] | None:
-        """The indices of the places ``by_name`` gives ``key``, most populous first."""
-        i = self._by_name.get(key)
-        if i is None:
-            return None
-        return [i] if i >= 0 else self._homonyms[-1 - i]
+        """The indices of the places ``by_name`` gives ``key``, most populous first; its
+        part decoded on first use (two threads decoding at once both get the same)."""
+        i = _part(key)
+        names = self._names[i]
+        if names is None:
+            names = self._names[i] = _NAMES.decode(self._by_name[i])
+        return names.get(key)
 
     def _other_scripts(self) -> dict[str, list[int]]:
         """The names in other scripts (``GazetteerData.other_scripts``), decoded on first

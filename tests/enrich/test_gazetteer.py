@@ -13,7 +13,15 @@ import pytest
 
 from newswire.enrich.base import Document, Findings
 from newswire.enrich.entities import EntitiesStep
-from newswire.enrich.gazetteer import DATA_FILE, Gazetteer, build_data, decode, encode, load
+from newswire.enrich.gazetteer import (
+    DATA_FILE,
+    Gazetteer,
+    _part,
+    build_data,
+    decode,
+    encode,
+    load,
+)
 from newswire.model import NewsItem
 
 
@@ -325,6 +333,21 @@ def test_each_place_is_decoded_when_asked_for_as_the_term_of_its_id() -> None:
     assert len(terms) == len(shipped.places) > 30_000
     assert all(isinstance(t, Term) for t in terms)
     assert [t.id for t in terms] == list(shipped.places)
+
+
+def test_a_part_of_the_names_is_decoded_when_a_name_of_it_is_looked_up() -> None:
+    shipped = Gazetteer(decode(resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()))
+    decoded = shipped._names  # type: ignore[attr-defined]
+    assert not any(decoded)
+    ankara = shipped.resolve("أنقرة")
+    assert ankara is not None and ankara.id == "https://sws.geonames.org/323786/"
+    assert sum(part is not None for part in decoded) == 1
+    assert shipped.resolve("Ankara") is not None and shipped.resolve("nowhere at all") is None
+    assert sum(part is not None for part in decoded) <= 3
+    # Every name is in the part it is looked for in.
+    parts = [msgspec.msgpack.decode(raw, type=dict[str, list[int]]) for raw in shipped._by_name]
+    assert all(_part(key) == i for i, names in enumerate(parts) for key in names)
+    assert sum(map(len, parts)) > 100_000
 
 
 def test_the_gazetteer_is_read_on_the_first_item_not_at_import_or_build() -> None:
