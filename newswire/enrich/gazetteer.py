@@ -68,14 +68,22 @@ _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 # kana (Chinese, Japanese), Hangul (Korean), and Arabic script as Persian and Sorani
 # Kurdish write it (``هەولێر``, ``آنکارا``). GeoNames lists a city's names in them among
 # its alternates, untagged; they resolve a dateline's place (``Gazetteer.resolve``), and
-# are never looked for in running text.
-_OTHER_SCRIPT_NAME = re.compile(
+# are never looked for in running text. Compiled when first used (``_pattern``): their
+# ranges of ideographs took 0.01 s of every process's start, in a process that builds
+# the gazetteer or resolves a name it does not know, or neither.
+_OTHER_SCRIPT_NAME = (
     r"[\u0400-\u04ff\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     r"\uac00-\ud7af\u0621-\u06d5\u064b-\u0652\u0670\u200c \-]+"
 )
-_OTHER_SCRIPT = re.compile(
+_OTHER_SCRIPT = (
     r"[\u0400-\u04ff\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]"
 )
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
 PERSIAN_SCRIPT_COUNTRIES = frozenset("IR AF IQ SY TR PK TJ".split())
 """Where Persian, Kurdish, Pashto and Urdu name the towns: their cities of
 ``LOCAL_POPULATION`` or more are named in Persian script; elsewhere only capitals and
@@ -473,7 +481,7 @@ class _Builder:
         persian = code in PERSIAN_SCRIPT_COUNTRIES or capital
         persian = persian or population >= PERSIAN_SCRIPT_POPULATION
         for name in (*_OTHER_SCRIPT_CITIES.get(str(city["geonameid"]), ()), *alternates):
-            if not _OTHER_SCRIPT_NAME.fullmatch(name):
+            if not _pattern(_OTHER_SCRIPT_NAME).fullmatch(name):
                 continue
             if _ARABIC_SCRIPT.search(name) and not persian:
                 continue
@@ -540,7 +548,7 @@ class Gazetteer:
         found = self._named(key)
         if not found and key.startswith("ال"):
             found = self._named(key[2:])
-        if not found and _OTHER_SCRIPT.search(key):
+        if not found and _pattern(_OTHER_SCRIPT).search(key):
             found = self._other_scripts().get(key)
         if not found:
             return None
