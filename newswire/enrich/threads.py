@@ -93,6 +93,7 @@ def _affine_permutations(seed: int, count: int) -> tuple[npt.NDArray[np.uint32],
 
 
 _A, _B = _affine_permutations(SEED, PERMUTATIONS)
+_A_COLUMN, _B_COLUMN = _A.reshape(-1, 1), _B.reshape(-1, 1)  # one row a permutation
 
 
 def minhash(hashes: npt.NDArray[np.uint64]) -> Values:
@@ -113,21 +114,33 @@ def _minhash_many(
     starts[k + 1]]`` (none empty)."""
     out = np.empty((len(starts), PERMUTATIONS), dtype=np.uint32)
     ends = [*starts[1:].tolist(), len(hashes)]
+    # One row a permutation, the block's hashes along it, written into one buffer: each
+    # set's minimum is then a reduction over contiguous memory. With a row a hash (the
+    # permutations across) and a new array for each product, the same arithmetic took
+    # five times as long (0.27 against 0.05 s of CPU for 1.3 million hashes).
+    buffer = np.empty((PERMUTATIONS, _BLOCK), dtype=np.uint32)
     first = 0
     while first < len(starts):  # sets in blocks of about ``_BLOCK`` hashes
         last = first + 1
         while last < len(starts) and ends[last] - starts[first] <= _BLOCK:
             last += 1
         at = int(starts[first])
-        hv = hashes[at : ends[last - 1]].astype(np.uint32).reshape(-1, 1)
+        hv = hashes[at : ends[last - 1]].astype(np.uint32)
         # MurmurHash3's 32-bit finaliser, a bijection that spreads the input's bits.
         hv = hv ^ (hv >> np.uint32(16))
         hv = hv * np.uint32(0x85EBCA6B)
         hv = hv ^ (hv >> np.uint32(13))
         hv = hv * np.uint32(0xC2B2AE35)
         hv = hv ^ (hv >> np.uint32(16))
-        permuted = hv * _A + _B  # uint32 arithmetic wraps: mod 2**32
-        out[first:last] = np.minimum.reduceat(permuted, starts[first:last] - at, axis=0)
+        size = len(hv)  # more than ``_BLOCK`` only for a set that large on its own
+        permuted = (
+            buffer[:, :size]
+            if size <= _BLOCK
+            else np.empty((PERMUTATIONS, size), dtype=np.uint32)
+        )
+        np.multiply(_A_COLUMN, hv, out=permuted)  # uint32 arithmetic wraps: mod 2**32
+        np.add(permuted, _B_COLUMN, out=permuted)
+        out[first:last] = np.minimum.reduceat(permuted, starts[first:last] - at, axis=1).T
         first = last
     return out
 

@@ -323,6 +323,27 @@ def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
     assert sig is not None and sig.values.tolist() == sketch.hashvalues.tolist()
 
 
+def test_many_sets_at_once_are_each_datasketchs_minhash():
+    """``_minhash_many`` over sets of every size a bulk ingest's batch holds, in the blocks
+    it works in: small sets sharing a block, one just at the block's size, one larger
+    than a block on its own; each row is datasketch's MinHash of its set."""
+    import numpy as np
+    from datasketch import MinHash
+
+    rng = np.random.default_rng(14)
+    sizes = [3, 5, threads._BLOCK, 7, threads._BLOCK + 3000, *([900] * 25), 1]
+    sets = [rng.integers(0, 2**32, size, dtype=np.uint64) for size in sizes]
+    starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
+    rows = threads._minhash_many(np.concatenate(sets), starts)
+    assert rows.shape == (len(sets), threads.PERMUTATIONS)
+    for values, hashes in zip(rows, sets, strict=True):
+        sketch = MinHash(
+            num_perm=threads.PERMUTATIONS, seed=threads.SEED, scheme="affine32", hashfunc=int
+        )
+        sketch.update_batch(hashes.tolist())
+        assert values.tolist() == sketch.hashvalues.tolist()
+
+
 def test_term_hashes_from_the_table_are_the_terms_crc32():
     """The terms' hashes are an array of the term table, made for the terms added since it
     was last asked; a new table, one asked again, and one with terms added since give
