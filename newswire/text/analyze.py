@@ -311,7 +311,10 @@ def _read_known(code: str) -> Known | None:
     path = resources.files("newswire.data").joinpath(WORDS_FILE.format(lang=code))
     if not code.isalpha() or not path.is_file():
         return None
-    return parse_known(code, gzip.decompress(path.read_bytes()))
+    try:
+        return parse_known(code, gzip.decompress(path.read_bytes()))
+    except (OSError, EOFError):  # a damaged file (``gzip.BadGzipFile`` is an OSError)
+        return None
 
 
 def parse_known(code: str, data: bytes) -> Known | None:
@@ -320,11 +323,14 @@ def parse_known(code: str, data: bytes) -> Known | None:
     (``Known.counts``, separated by spaces), then the terms one a line, then the words
     one a line (no word or term holds a line break: read with one ``split``, about twice
     as fast as a line of each word with its term). None when it is of another language
-    or analysis, or cut short."""
-    header, counts_line, rest = data.decode("utf-8").split("\n", 2)
+    or analysis, or cut short, or not such a table at all."""
+    try:
+        header, counts_line, rest = data.decode("utf-8").split("\n", 2)
+        counts = list(map(int, counts_line.split()))
+    except ValueError:  # not UTF-8 (``UnicodeDecodeError``), too few lines, a count not a number
+        return None
     if header != f"newswire-words\t{code}\t{analysis_version()}":
         return None
-    counts = list(map(int, counts_line.split()))
     lines = rest.split("\n")
     known = Known(lines[: len(counts)], counts, lines[len(counts) :])
     if len(known.terms) != len(counts) or len(known.words) != sum(counts):
