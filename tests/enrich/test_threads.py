@@ -323,6 +323,22 @@ def test_the_signature_is_datasketchs_affine32_minhash_to_the_bit():
     assert sig is not None and sig.values.tolist() == sketch.hashvalues.tolist()
 
 
+def test_band_keys_are_those_stored_databases_hold():
+    """A signature's band keys as every stored band row was written with: SQLite finds an
+    item's old rows by them (its old signature's keys, migration 19), so a change here
+    would leave old rows behind. Changing them needs a migration that writes the rows
+    again; then update these values."""
+    import hashlib
+
+    import numpy as np
+
+    values = np.arange(threads.PERMUTATIONS, dtype=np.uint64) * np.uint64(2654435761)
+    keys = threads.band_keys((values % np.uint64(2**32)).astype(np.uint32))
+    assert (threads.PERMUTATIONS, threads.BANDS, threads.ROWS) == (64, 32, 2)
+    assert keys[:3] == [-659696479943257589, -4898534984179317715, 8021238676024714243]
+    assert hashlib.sha256(str(keys).encode()).hexdigest()[:16] == "b40281c5f978a87c"
+
+
 def test_many_sets_at_once_are_each_datasketchs_minhash():
     """``_minhash_many`` over sets of every size a bulk ingest's batch holds, in the blocks
     it works in: small sets sharing a block, one just at the block's size, one larger

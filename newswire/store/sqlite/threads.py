@@ -210,19 +210,24 @@ class SQLiteThreads(Tables):
             # and its number. No index by number alone (migration 19): every band row
             # written into a second B-tree cost bulk ingest's storing process 0.4-0.5 s
             # of CPU for 10,000 items, for a delete only an item's new text needs.
-            old, lost = [], []
+            old: list[tuple[int, int]] = []
+            lost: list[int] = []
             for e in changed:
                 if e.item_id in kept:
                     key = keys[e.item_id]
                     bands = _bands_of(kept[e.item_id][1])
                     if bands is None:
-                        lost.append((key,))
+                        lost.append(key)
                     else:
                         old += [(band, key) for band in bands]
             cur.executemany("DELETE FROM thread_bands WHERE band = ? AND key = ?", old)
             # A signature of another length (another number of permutations) has no band
-            # keys to compute: its rows are found by reading the whole table.
-            cur.executemany("DELETE FROM thread_bands WHERE key = ?", lost)
+            # keys to compute: its rows are found by reading the whole table, once for
+            # ``_MARKS`` such items of a batch (``enrich --all`` after such a change).
+            for at in range(0, len(lost), _MARKS):
+                gone = lost[at : at + _MARKS]
+                marks = ",".join("?" * len(gone))
+                cur.execute(f"DELETE FROM thread_bands WHERE key IN ({marks})", gone)
             # Each band row by value: its signature's number read once an item, not once
             # a band key by a subquery (32 lookups of the item's id an item).
             insert_bands(cur, [(keys[e.item_id], e.bands) for e in changed])
