@@ -28,7 +28,11 @@ def main() -> None:
     folder = Path(sys.argv[1])
     first, last = (int(a) for a in sys.argv[2:4]) if len(sys.argv) > 3 else (4000, 7000)
     files = sorted(folder.iterdir())[first:last]
-    url = f"sqlite:///{tempfile.mkdtemp()}/worker.db"
+    with tempfile.TemporaryDirectory(prefix="worker-cpu-") as work:
+        measure(files, f"sqlite:///{work}/worker.db")
+
+
+def measure(files: list[Path], url: str) -> None:
     open_store(url).close()
     enrich = (url, tuple(STEPS))
     ingest._warm(enrich)

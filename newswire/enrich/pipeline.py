@@ -362,11 +362,20 @@ def _keys(thing: Entity | Concept | Association) -> tuple[str, ...]:
     return (key(thing),)
 
 
-@lru_cache(maxsize=1 << 16)
 def _normal(name: str) -> str:
-    """``normalize`` of an annotation's name, remembered: every item's entities are keyed
-    two or three times as they are merged, and the same places and people are named in
-    item after item (a fifth of the merge's cost was normalising them again)."""
+    """``normalize`` of an annotation's name, remembered for names of a name's length:
+    every item's entities are keyed two or three times as they are merged, and the same
+    places and people are named in item after item (a fifth of the merge's cost was
+    normalising them again). A longer name (a source's, any length) is not kept: the
+    cache stays a few megabytes in a server that runs for months."""
+    return _normal_kept(name) if len(name) <= _KEPT_NAME else normalize(name)
+
+
+_KEPT_NAME = 200
+
+
+@lru_cache(maxsize=1 << 16)
+def _normal_kept(name: str) -> str:
     return normalize(name)
 
 
