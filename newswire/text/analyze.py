@@ -167,8 +167,12 @@ _SAMPLE = 256  # words of a table analysed again when it is loaded
 
 
 def analysis_version() -> str:
-    """The version a table of words' terms is made under: ``ANALYSIS_VERSION`` and the
-    Unicode database's (NFKC and case folding follow the Python the analysis runs on)."""
+    """The version a table of words' terms is made under: ``ANALYSIS_VERSION`` and, for the
+    record, the Unicode database's (NFKC and case folding follow the Python the analysis
+    runs on). A table is used under the same ``ANALYSIS_VERSION`` whatever its Unicode
+    version: a Python with another database changes the terms of few words if any, which
+    the sample checked at load and ``tests/text/test_known_words.py`` (every word, on the
+    Python the suite runs on) find."""
     return f"{ANALYSIS_VERSION}/unicode-{unicodedata.unidata_version}"
 
 
@@ -298,7 +302,7 @@ _KNOWN_LOCK = threading.Lock()
 def known_words(lang: str | None) -> Known | None:
     """The shipped table of language ``lang``'s frequent words and their terms
     (``WORDS_FILE``), read once a process. None when there is none, or when it was made
-    by another analysis than this one: another ``analysis_version``, or a word of a
+    by another analysis than this one: another ``ANALYSIS_VERSION``, or a word of a
     sample spread over it whose term is another now (a table left stale)."""
     code = language(lang) or ""
     with _KNOWN_LOCK:
@@ -329,7 +333,8 @@ def parse_known(code: str, data: bytes) -> Known | None:
         counts = list(map(int, counts_line.split()))
     except ValueError:  # not UTF-8 (``UnicodeDecodeError``), too few lines, a count not a number
         return None
-    if header != f"newswire-words\t{code}\t{analysis_version()}":
+    name, _, made = header.rpartition("\t")
+    if name != f"newswire-words\t{code}" or made.split("/")[0] != str(ANALYSIS_VERSION):
         return None
     lines = rest.split("\n")
     known = Known(lines[: len(counts)], counts, lines[len(counts) :])
