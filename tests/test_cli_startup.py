@@ -92,6 +92,17 @@ def test_ingest_loads_what_it_uses(db):
     }
 
 
+@pytest.mark.parametrize(
+    "args", [("search", "غزة"), ("usage",), ("usage", "--json")], ids=" ".join
+)
+def test_search_and_usage_do_not_load_the_http_api(db, args):
+    """Both print what an endpoint of the API answers, with the same code, kept below the
+    HTTP layer (``newswire.search.engine``, ``newswire.delivery.usage``): FastAPI is a
+    third of a second to load, and a command that searches does not serve."""
+    used = loaded(*args, db=db)
+    assert "fastapi" not in used and "newswire.api" not in used, used
+
+
 def test_a_command_is_built_alone():
     """typer builds every command of the app it runs: ``main`` gives it the root with the
     command or group asked for alone, and the whole app when the first word names none."""

@@ -14,7 +14,6 @@ answered by one code path. Both answer with ``answer``.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
@@ -29,31 +28,12 @@ from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
 from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.model import ITEM_TYPES
-from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest
+from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest, parse_when
 from newswire.web.routing import Router
 
 router = Router(tags=["search"])
 
 MEDIA_TYPE = "application/json"
-
-
-def parse_when(text: str | None, field: str, *, end: bool = False) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (the whole UTC day: its start, or its end with ``end``) or an ISO 8601
-    time (UTC when it names no zone); ``BadInput`` naming ``field`` otherwise."""
-    if not text:
-        return None
-    text = text.strip()
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            when = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
-        else:
-            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(
-            f"{text[:40]!r} is not a date: give YYYY-MM-DD or an ISO 8601 time", field=field
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 MAX_QUERY = 1000

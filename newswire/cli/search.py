@@ -139,8 +139,7 @@ def search(
 ) -> None:
     """Search the archive with Arabic-aware matching; snippets show the matched words."""
     from newswire.access.entitlement import AGENCY
-    from newswire.api.search import parse_when
-    from newswire.search.engine import Searcher, SearchRequest, validate
+    from newswire.search.engine import Searcher, SearchRequest, parse_when, validate
 
     try:
         req = SearchRequest(

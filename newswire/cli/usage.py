@@ -32,9 +32,7 @@ def usage(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Deliveries by day, subscriber, channel (feed, stream, ws, webhook, item) and product."""
-    # Imported here: the report is shared with the HTTP API, whose modules load FastAPI,
-    # which no other command needs.
-    from newswire.api.usage import check_range, parse_day, report
+    from newswire.delivery.usage import check_range, parse_day, report
 
     try:
         day_from, day_to = parse_day(since, "--from"), parse_day(until, "--to")

@@ -74,6 +74,25 @@ SORTS = ("relevance", "newest")
 Occur = tantivy.Occur
 
 
+def parse_when(text: str | None, field: str, *, end: bool = False) -> dt.datetime | None:
+    """``YYYY-MM-DD`` (the whole UTC day: its start, or its end with ``end``) or an ISO 8601
+    time (UTC when it names no zone); ``BadInput`` naming ``field`` otherwise."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            when = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+        else:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"{text[:40]!r} is not a date: give YYYY-MM-DD or an ISO 8601 time", field=field
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 class SearchRequest(msgspec.Struct, kw_only=True):
     q: str
     lang: str | None = None
