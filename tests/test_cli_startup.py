@@ -33,6 +33,7 @@ HEAVY = (
     "lxml.etree",
     "feedgen",
     "pebble",
+    "ahocorasick",
 )
 """Each loads a good part of what a command costs, and only some commands use it."""
 
@@ -101,6 +102,18 @@ def test_search_and_usage_do_not_load_the_http_api(db, args):
     third of a second to load, and a command that searches does not serve."""
     used = loaded(*args, db=db)
     assert "fastapi" not in used and "newswire.api" not in used, used
+
+
+def test_a_product_builds_the_name_automaton_only_when_it_names_places_or_entities(db):
+    """A product's places and entities are given their ids (``with_named_ids``) by the
+    enrichment's automaton of every name, a fifth of a second to build: a product that
+    names none does not build it."""
+    assert "ahocorasick" not in loaded("product", "add", "plain", "--access", "full", db=db)
+    named = ("product", "add", "gaza", "--access", "full", "--place", "Gaza")
+    assert "ahocorasick" in loaded(*named, db=db)
+    shown = newswire("product", "show", "gaza", db=db)
+    assert shown.returncode == 0, shown.stderr.decode()
+    assert len(json.loads(shown.stdout)["places"]) > 1  # the name and the ids it names
 
 
 def test_a_command_is_built_alone():

@@ -30,6 +30,17 @@ Later steps see what earlier ones found (``Document.found``): the subject classi
 use the language, the dateline's place is one of the item's places."""
 
 
+# The relations story threads link items by (``newswire.enrich.threads``), here for
+# what shows them (the portal) without loading the step.
+SAME_STORY = "nwrel:sameStory"
+"""The same story under another id: a near-duplicate, a re-filed or trimmed copy, an
+update sent as a new item. IPTC's item relations have no code for it (``irel:``
+``previousVersion`` is for versions of the same item), so it is newswire's own QCode."""
+FOLLOW_UP = "seeAlso"
+"""A follow-up of the story (the IPTC item relation ``irel:seeAlso``): a later item that
+shares part of its text (the background paragraphs) and tells something new."""
+
+
 class Findings(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What one step found in an item. Everything it adds is the machine's: entities and
     concepts carry ``creator=MACHINE`` and a ``confidence`` (0 … 100)."""

@@ -512,6 +512,9 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
     ``names`` name (any of a term's names, in any language, normalised: how an editor's
     name is given its id, ``Identifies``), each once: ``حماس`` is ``nwv:hamas``, whose
     items show it as ``حركة حماس``; ``Gaza`` is the place Arabic items name ``غزة``."""
+    names = list(names)
+    if not names:  # a product naming no place or entity: no automaton built for it
+        return []
     steps = [s for s in enricher_for(store, ("entities",)).steps if isinstance(s, Identifies)]
     out: list[str] = []
     for name in names:

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from newswire.enrich.base import Context, Document, Findings
+from newswire.enrich.base import FOLLOW_UP, SAME_STORY, Context, Document, Findings
 from newswire.enrich.terms import Ids, Table, analysed, analysed_many, table
 from newswire.enrich.terms import warm as warm_terms
 from newswire.model import Association, is_item_type
@@ -62,13 +62,6 @@ MIN_SHINGLES = 8
 """An item with fewer shingles (a flash headline, a caption of a few words) links to
 nothing: a handful of words is shared by too many items to say they tell one story."""
 
-SAME_STORY = "nwrel:sameStory"
-"""The same story under another id: a near-duplicate, a re-filed or trimmed copy, an
-update sent as a new item. IPTC's item relations have no code for it (``irel:``
-``previousVersion`` is for versions of the same item), so it is newswire's own QCode."""
-FOLLOW_UP = "seeAlso"
-"""A follow-up of the story (the IPTC item relation ``irel:seeAlso``): a later item that
-shares part of its text (the background paragraphs) and tells something new."""
 SAME_AT = 0.54
 """Estimated Jaccard similarity from which two items are the same story."""
 FOLLOW_AT = 0.14

@@ -23,7 +23,7 @@ from newswire.access import taxonomy
 from newswire.access.auth import Principal
 from newswire.access.entitlement import Access, codec_for, versions_seen, visible
 from newswire.delivery.renderer import Renderer
-from newswire.enrich.threads import SAME_STORY
+from newswire.enrich.base import SAME_STORY
 from newswire.errors import BadInput, NotFound
 from newswire.model import MACHINE, EntityKind, NewsItem, utcnow
 from newswire.store.base import Store, Stored
