@@ -34,7 +34,7 @@ _DEPRECATED = frozenset({"in", "iw", "ji", "jw", "mo"})
 ``Locale`` wrote ``iw`` and ``in`` for Hebrew and Indonesian)."""
 
 
-class _Language(msgspec.Struct):
+class _Language(msgspec.Struct, gc=False):
     """What ``_language_subtags`` reads of an entry of ISO 639-3 or 639-5 (pycountry's)."""
 
     alpha_3: str
