@@ -84,13 +84,28 @@ def test_a_light_command_loads_none_of_the_heavy_modules(db, args):
 
 
 def test_ingest_loads_what_it_uses(db):
-    """The probe sees what a command imports when it runs: ingest's codecs, media
-    pipeline and enrichment are loaded once it takes a file in."""
+    """The probe sees what a command imports when it runs: ingest's codecs and enrichment
+    are loaded once it takes a file in; the media pipeline (pebble, asyncio) only for a
+    picture or a video, which a text file is not."""
     seed = ROOT / "demo" / "seed" / "000_fd5af0361ac50746.txt"
-    assert set(loaded("ingest", str(seed), db=db)) >= {
-        "newswire.ingest", "newswire.formats", "newswire.media.pipeline",
-        "newswire.enrich.pipeline", "lxml.etree", "feedgen", "pebble",
+    used = set(loaded("ingest", str(seed), db=db))
+    assert used >= {
+        "newswire.ingest", "newswire.formats", "newswire.enrich.pipeline", "lxml.etree",
+        "feedgen",
     }
+    assert not used & {"newswire.media.pipeline", "pebble"}, used
+
+
+def test_the_media_pipeline_is_there_when_asked_for():
+    """``newswire.media.Pipeline`` is imported on first use (``ingest`` above)."""
+    from newswire.media import Pipeline
+    from newswire.media.pipeline import Pipeline as Imported
+
+    assert Pipeline is Imported
+    with pytest.raises(AttributeError):
+        import newswire.media
+
+        newswire.media.Pipe  # noqa: B018
 
 
 @pytest.mark.parametrize(

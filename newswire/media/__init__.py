@@ -27,7 +27,22 @@ libvips. Nothing here knows of HTTP or the store of items; only ``items`` knows 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from newswire.media.model import Limits, Media, MediaInfo
-from newswire.media.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from newswire.media.pipeline import Pipeline
 
 __all__ = ["Limits", "Media", "MediaInfo", "Pipeline"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Pipeline``, imported on first use: the pipeline loads pebble and asyncio (30 ms of
+    CPU), and what imports this package for ``detect`` or ``Limits`` (``newswire ingest``
+    of a folder with no picture or video in it) does not use it."""
+    if name == "Pipeline":
+        from newswire.media.pipeline import Pipeline
+
+        return Pipeline
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
