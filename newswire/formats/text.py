@@ -116,28 +116,54 @@ _CJK = (
     r"(?:[^()（）\[\]［］=＝\n]{0,18}[^()（）\[\]［］=＝\s])?)\s*[)）\]］]"
     r"(?:\s*(?P<byline>[^\s=＝]{1,10}(?:\s[^\s=＝]{1,10})?)\s*(?:기자|특파원|記者)\s*[=＝])?",
 )
+
+
+class _Lazy:
+    """A dateline pattern compiled the first time it is tried: compiling the fifteen
+    took 15 ms of CPU (the three of Chinese, Japanese and Korean datelines two thirds of
+    it) in every command that imports the codecs, most of which parse no plain text, and
+    a text holding none of a pattern's ``_OWN_NEEDS`` characters never tries it."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def _regex(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._regex().match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self._regex().fullmatch(text)
+
+
 # On a line of its own.
 _OWN = (
-    *(re.compile(cjk) for cjk in _CJK),
-    re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
-    re.compile(
+    *(_Lazy(cjk) for cjk in _CJK),
+    _Lazy(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)?"),
+    _Lazy(
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>[^/\n]{{1,40}}?)"
         rf"(?:\s*{_DASH})?"
     ),
-    re.compile(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})(?:\s*{_DASH})?"),
-    re.compile(rf"{_PLACE}\s*{_DASH}"),
-    re.compile(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?"),
+    _Lazy(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})(?:\s*{_DASH})?"),
+    _Lazy(rf"{_PLACE}\s*{_DASH}"),
+    _Lazy(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?"),
 )
 # At the start of a paragraph.
 _INLINE = (
-    *(re.compile(rf"{cjk}\s*(?=\S)") for cjk in _CJK),
-    re.compile(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)\s*(?=\S)"),
-    re.compile(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?\s+(?=\S)"),
-    re.compile(
+    *(_Lazy(rf"{cjk}\s*(?=\S)") for cjk in _CJK),
+    _Lazy(rf"{_PLACE}{_DATE}\s*\((?P<source>[^()\n]{{1,30}})\)\s*(?:{_DASH}|:)\s*(?=\S)"),
+    _Lazy(rf"{_SLASHED}\s*(?:\.|{_DASH}|:)?\s+(?=\S)"),
+    _Lazy(
         rf"{_PLACE}\s*/\s*(?:(?P<byline>[^/\n]{{1,40}}?)\s*/\s*)?(?P<source>{_AGENCY})"
         rf"(?!{_L})\s*(?:(?:{_DASH}|:)\s*)?(?=\S)"
     ),
-    re.compile(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})\s*(?:{_DASH}|:)\s*(?=\S)"),
+    _Lazy(rf"{_PLACE}{_SPACED_DASH}(?P<source>{_AGENCY})\s*(?:{_DASH}|:)\s*(?=\S)"),
 )
 # What a pattern cannot match without: one of these characters somewhere in the text.
 # Most first paragraphs are no dateline, and a pattern of a place (up to 40 letters and
@@ -145,8 +171,10 @@ _INLINE = (
 # looking for a character first costs a tenth of a microsecond (enrichment's dateline
 # read over the corpus: 34-38 -> 13-14 µs an item, the same datelines). "": always tried.
 _DASHES = "-–—ـ"  # ``_DASH``'s characters
-_OWN_NEEDS = tuple(zip(_OWN, ("", "", "", "(", "/", _DASHES, _DASHES, "/"), strict=True))
-_INLINE_NEEDS = tuple(zip(_INLINE, ("", "", "", "(", "/", "/", _DASHES), strict=True))
+# ``_CJK``'s three: a date's 月, a 【 bracket, an = sign (half or full width).
+_CJK_NEEDS = ("月", "【", "=＝")
+_OWN_NEEDS = tuple(zip(_OWN, (*_CJK_NEEDS, "(", "/", _DASHES, _DASHES, "/"), strict=True))
+_INLINE_NEEDS = tuple(zip(_INLINE, (*_CJK_NEEDS, "(", "/", "/", _DASHES), strict=True))
 
 
 def _holds(text: str, needs: str) -> bool:

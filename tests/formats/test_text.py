@@ -629,7 +629,8 @@ def test_a_dateline_pattern_is_skipped_only_when_it_could_not_match():
 
 
 PIECES = ["القدس", "Ankara", "ANKARA", " ", "/", "(", ")", "-", "–", "—", "ـ", ":", ",", "،",
-          "AA", "الأناضول", "رويترز", "5", "12月5日", "电", "北京", ".", "واس", "x"]  # fmt: skip
+          "AA", "الأناضول", "رويترز", "5", "12月5日", "电", "北京", ".", "واس", "x",
+          "【", "】", "=", "＝", "（", "）", "共同", "기자"]  # fmt: skip
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
