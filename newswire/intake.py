@@ -19,7 +19,7 @@ from datetime import datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -27,12 +27,15 @@ from starlette.datastructures import State
 
 from newswire.enrich.pipeline import append_enriched
 from newswire.errors import NewswireError, NotFound, TooLarge, UnsupportedFormat
-from newswire.media import Limits, Pipeline, spool
+from newswire.media import Limits, spool
 from newswire.media.detect import ALIASES, HEAD, UNDECLARED, detect, sniff
 from newswire.media.items import Overrides, check_overrides, check_previous, item_of, media_id
 from newswire.model import NewsItem
 from newswire.store.base import Receipt
 from newswire.validation import check_item, strip_unencodable
+
+if TYPE_CHECKING:
+    from newswire.media.pipeline import Pipeline
 
 WORKERS = 2
 """Files a server process works on at once (each in a worker process of its own)."""
@@ -54,6 +57,10 @@ def pipeline_of(state: State) -> Pipeline:
                 memory=settings.media_memory_bytes,
                 iptc_charset=settings.iptc_charset,
             )
+            # Imported here: a server loads the pipeline (pebble, asyncio's subprocesses,
+            # ctypes) with the first picture or video it is sent, not at start.
+            from newswire.media.pipeline import Pipeline
+
             state.pipeline = Pipeline(state.blobs, limits, workers=WORKERS)
         pipeline: Pipeline = state.pipeline
         return pipeline

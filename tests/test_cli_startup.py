@@ -147,3 +147,20 @@ def test_a_command_alone_is_not_taken_for_the_root(db):
     result = newswire("list", db=db)
     assert result.returncode == 0, result.stderr.decode()
     assert re.fullmatch(r"\d+ shown; \d+ items, \d+ versions stored\n", result.stderr.decode())
+
+
+def test_a_server_loads_the_media_pipeline_and_the_enrichment_steps_when_first_used():
+    """``newswire serve`` imports the application (``newswire.api.app``); the media
+    pipeline (pebble, ctypes), the enrichment's steps (numpy, the automaton) and feedgen
+    are loaded by the first picture, item or feed it is sent, not by every server's start
+    (a server the suite starts is a second of CPU, most of it imports)."""
+    probe = (
+        "import json, sys; import newswire.api.app; "
+        "print(json.dumps(sorted(m for m in sys.argv[1:] if m in sys.modules)))"
+    )
+    lazy = ("newswire.media.pipeline", "pebble", "numpy", "ahocorasick", "feedgen")
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *lazy], capture_output=True, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout) == []
