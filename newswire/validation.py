@@ -51,6 +51,10 @@ def _iso639(name: str, root: str) -> list[_Language]:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("pycountry")
     path = Path(spec.submodule_search_locations[0]) / "databases" / name
+    if not path.is_file():  # a pycountry whose databases live elsewhere (a distribution's)
+        import pycountry
+
+        path = Path(pycountry.DATABASE_DIR) / name
     return msgspec.json.decode(path.read_bytes(), type=dict[str, list[_Language]])[root]
 
 
