@@ -10,14 +10,14 @@ from newswire.formats.feeds import DC_NS, DCTERMS_NS, OCTETS, XML_LANG, enclosur
 from newswire.model import NewsItem, Rendition, as_utc
 
 
-class _Namespaces(BaseExtension):
+class Namespaces(BaseExtension):
     """Feed-level half of the extension below: declares the RSS namespaces it uses."""
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": DC_NS, "dcterms": DCTERMS_NS}
 
 
-class _EntryExtras(BaseEntryExtension):
+class EntryExtras(BaseEntryExtension):
     """What feedgen has no setter for: per-entry language, RSS byline and modified date."""
 
     item: NewsItem | None = None

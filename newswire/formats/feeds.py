@@ -190,11 +190,11 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
     # command that parses or renders any format imports this module.
     from feedgen.feed import FeedGenerator
 
-    from newswire.formats.feed_extensions import _EntryExtras, _Namespaces
+    from newswire.formats.feed_extensions import EntryExtras, Namespaces
 
     fg = FeedGenerator()
     fg.register_extension(
-        "newswire", _Namespaces, _EntryExtras, atom=kind == "atom", rss=kind == "rss"
+        "newswire", Namespaces, EntryExtras, atom=kind == "atom", rss=kind == "rss"
     )
     fg.id(meta.feed_id or meta.link)
     fg.title(meta.title)
@@ -233,7 +233,7 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
             fe.content("", type="html")  # an Atom entry needs content or an alternate link
         if link := _entry_link(item, meta):
             fe.link(href=link, rel="alternate")
-        if kind == "rss" and (media := enclosure(item)):  # Atom's: see _EntryExtras
+        if kind == "rss" and (media := enclosure(item)):  # Atom's: see feed_extensions.EntryExtras
             fe.enclosure(media.href, media.size or 0, media.content_type or OCTETS)
         if item.firstcreated:
             fe.published(as_utc(item.firstcreated))
