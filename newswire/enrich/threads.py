@@ -192,14 +192,28 @@ def _shingles_many(
         runs = (runs * _MIX) ^ hashes[offset : offset + n]
     runs = (runs ^ (runs >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
     if len(texts) == 1:
-        alone = np.unique(runs)
+        alone = _distinct(runs)
         return alone, np.array([len(alone)], dtype=np.intp)
     # A run is a shingle of the text its first and last terms are in, when it is one.
     owner = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
     inside = owner[:n] == owner[SHINGLE - 1 :]
-    keyed = np.unique((owner[:n][inside] << np.uint64(32)) | runs[inside])
+    keyed = _distinct((owner[:n][inside] << np.uint64(32)) | runs[inside])
     counts = np.bincount((keyed >> np.uint64(32)).astype(np.intp), minlength=len(texts))
     return keyed & np.uint64(0xFFFFFFFF), counts
+
+
+def _distinct(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``np.unique(values)``: the distinct values, ascending. A sort and one comparison of
+    neighbours: numpy 2.3 and later make ``unique`` of integers through a hash table and
+    sort what it kept, ten times the time of this (17 against 1.7 ms for a bulk chunk's
+    170,000 shingles, a tenth of enrichment's CPU in a bulk ingest)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _signatures(texts: Sequence[Ids], numbers: Table) -> list[Signature | None]:

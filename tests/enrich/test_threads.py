@@ -360,6 +360,29 @@ def test_many_sets_at_once_are_each_datasketchs_minhash():
         assert values.tolist() == sketch.hashvalues.tolist()
 
 
+def test_the_shingles_distinct_values_are_numpys_unique():
+    """``_distinct`` (a sort and a comparison of neighbours, for speed) gives what
+    ``np.unique`` gives: each value once, ascending, as unsigned 64-bit integers, for
+    arrays empty, of one value, all equal, and with values repeated at both ends of the
+    64-bit range."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    top = np.iinfo(np.uint64).max
+    cases = [
+        np.empty(0, dtype=np.uint64),
+        np.array([5], dtype=np.uint64),
+        np.full(9, 3, dtype=np.uint64),
+        np.array([top, 0, top, 1, 0], dtype=np.uint64),
+        rng.integers(0, 50, 2_000, dtype=np.uint64),  # many repeats
+        rng.integers(0, top, 20_000, dtype=np.uint64, endpoint=True),  # few
+    ]
+    for values in cases:
+        found = threads._distinct(values)
+        assert found.dtype == np.uint64
+        assert found.tolist() == np.unique(values).tolist()
+
+
 def test_term_hashes_from_the_table_are_the_terms_crc32():
     """The terms' hashes are an array of the term table, made for the terms added since it
     was last asked; a new table, one asked again, and one with terms added since give
