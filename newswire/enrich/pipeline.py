@@ -59,7 +59,15 @@ from newswire.enrich.base import (
 )
 from newswire.errors import BadInput, Conflict, NotFound
 from newswire.formats.html import html_from_paragraphs
-from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
+from newswire.model import (
+    MACHINE,
+    Association,
+    Concept,
+    Dateline,
+    Entity,
+    EntityKind,
+    NewsItem,
+)
 from newswire.store.base import Prepared, Receipt, Store
 from newswire.text.normalize import normalize
 
@@ -159,6 +167,8 @@ class Enricher:
                 doc.found = _merge(doc.found, mine)
                 if mine.language and not doc.language:
                     doc.language = mine.language
+                if mine.dateline is not None and doc.item.dateline is None:
+                    _read_without(doc, mine.dateline)
         return [doc.found for doc in docs]
 
     def enriches(self, item: NewsItem) -> bool:
@@ -201,15 +211,7 @@ class Enricher:
             )
         elif found.dateline is not None and given is None:
             changes["dateline"] = found.dateline
-            if item.body and item.lead.strip() == found.dateline.text:
-                # A plain-text item's bare ``ANKARA`` line, which its codec took for the
-                # lead: it is the dateline now, not a summary as well.
-                changes["lead"] = ""
-            elif body := _without_dateline(item, found.dateline.text):
-                # The same line under a summary, which its codec kept as the body's first
-                # paragraph: shown twice in every format otherwise, and once more each
-                # time the item came back as agency text (a new version every time).
-                changes["body"], changes["body_html"] = body
+            changes.update(_dateline_lines(item, found.dateline))
         entities = _annotate(item.entities, found.entities, rejected, MAX_ENTITIES)
         if entities != item.entities:
             changes["entities"] = entities
@@ -248,6 +250,35 @@ class Enricher:
             entities = [step.identify(e, countries) for e in entities]
         entities = _unique(entities)
         return msgspec.structs.replace(item, entities=entities) if entities != item.entities else item
+
+
+def _dateline_lines(item: NewsItem, dateline: Dateline) -> dict[str, object]:
+    """What of ``item`` (which gives no dateline) the ``dateline`` found in it takes away,
+    as changes to make: the line it was read in, when that line is a part of its own."""
+    if item.body and item.lead.strip() == dateline.text:
+        # A plain-text item's bare ``ANKARA`` line, which its codec took for the lead: it
+        # is the dateline now, not a summary as well.
+        return {"lead": ""}
+    if body := _without_dateline(item, dateline.text):
+        # The same line under a summary, which its codec kept as the body's first
+        # paragraph: shown twice in every format otherwise, and once more each time the
+        # item came back as agency text (a new version every time).
+        return {"body": body[0], "body_html": body[1]}
+    return {}
+
+
+def _read_without(doc: Document, dateline: Dateline) -> None:
+    """``doc`` as the steps after the dateline's read it: without the line the dateline
+    was read in, when the item is stored without it (``_dateline_lines``). The item
+    enriched again (``newswire enrich --all``, the same item sent back in any format)
+    has its dateline and no such line: its text is the same text, so the people,
+    subjects and story found in it are the same, and it is no new version."""
+    changes = _dateline_lines(doc.item, dateline)
+    if changes:
+        doc.item = msgspec.structs.replace(doc.item, **changes)
+        doc.text = document(doc.item).text
+        doc.analysed.clear()
+        doc.numbered.clear()
 
 
 def _without_dateline(item: NewsItem, dateline: str) -> tuple[list[str], str] | None:

@@ -113,6 +113,40 @@ def test_enriching_twice_gives_the_same_item(seed: NewsItem, text_steps: Enriche
     assert text_steps.enrich(once) == once
 
 
+def test_a_dateline_read_in_a_line_of_its_own_is_read_once_and_the_item_stays_as_it_is() -> None:
+    """A story whose body opens with its dateline alone on a line (``القدس/ الأناضول``):
+    the line becomes the dateline and leaves the body, and the steps after the dateline's
+    read the text without it, as they read the item stored, so enriching it again (``enrich
+    --all``, the same item sent back in any format) finds the same subjects, with the same
+    confidence, and the same entities: no new version. The line read as text gave the
+    agency as an organisation and another subject confidence the first time only."""
+    text = (
+        "اندلعت مواجهات في حي الشيخ جراح بالقدس الشرقية بين شبان فلسطينيين والشرطة"
+        " الإسرائيلية، وفق شهود عيان. وأصيب عدد من الشبان بجروح."
+    )
+    data = msgspec.json.encode({
+        "uri": "urn:x:sheikh-jarrah",
+        "headlines": [{"role": "main", "value": "مواجهات في حي الشيخ جراح"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": f"القدس/ الأناضول\n{text}"}],
+    })
+    item = formats.get("ninjs").parse(data)[0]
+    assert item.body[0] == "القدس/ الأناضول"
+    enricher = build(Context(), ["language", "dateline", "entities", "subjects"])
+    once = enricher.enrich(item)
+    assert once.dateline is not None and once.dateline.source
+    assert once.body == [text]
+    assert once.subjects and not any("الأناضول" in e.name for e in once.entities)
+    assert enricher.enrich(once, previous=once) == once
+    # The same for a plain-text item whose bare place line its codec took for the lead.
+    plain = NewsItem(
+        id="urn:x:ankara", language="en", headline="Kalin meets Hamas delegation", lead="ANKARA",
+        body=["Turkish intelligence chief Ibrahim Kalin met a delegation from Hamas in Ankara."],
+    )
+    first = enricher.enrich(plain)
+    assert first.lead == "" and first.dateline is not None
+    assert enricher.enrich(first, previous=first) == first
+
+
 def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: Enricher) -> None:
     english = (
         "The Turkish intelligence chief met a delegation of the movement on Saturday to"
