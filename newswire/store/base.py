@@ -13,7 +13,10 @@ Contract, for every backend:
   the next version number (or the one it carries, when higher), the ``update`` signal when
   it carries none, and ``replaces`` pointing at the version it follows. A changed version
   of a withdrawn item (latest pubstatus ``canceled``) is refused (``Conflict`` naming
-  ``id``): a withdrawal is final.
+  ``id``): a withdrawal is final. So is a changed version that would make a story
+  (``type`` text) a picture, video, graphic or audio item, or one of those a story
+  (``Conflict`` naming ``type``): the item's files would be lost, or its subscribers sent
+  another kind of item; a withdrawal notice may come as any type.
 - Every stored version gets a **sequence number**, global to the store and strictly
   increasing in the order versions are stored, never reused. Subscribers resume from it.
 - ``get(id)`` is the latest version, ``get(id, version)`` a given one; ``versions(id)`` all.
@@ -404,7 +407,17 @@ def plan_batch(
                     "updated nor corrected; publish a new item",
                     field="id",
                 )
-            stored = successor(_DECODE(p.data), latest_item, now, p.dated)
+            new = _DECODE(p.data)
+            if new.pubstatus != "canceled" and (new.type == "text") != (latest_item.type == "text"):
+                # A story is not a picture: a version that makes one the other would drop
+                # a picture's files (or send subscribers of pictures a story). A withdrawal
+                # may come as a notice of any type: it is the item's end, not its content.
+                raise Conflict(
+                    f"item {p.id!r} is a {latest_item.type} item; a new version of it cannot"
+                    f" be a {new.type} item: publish the {new.type} as a new item",
+                    field="type",
+                )
+            stored = successor(new, latest_item, now, p.dated)
             p = p._replace(
                 version=stored.version,
                 versioncreated=iso(stored.versioncreated),

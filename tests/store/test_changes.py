@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import NewsItem
+from newswire.model import NewsItem, Rendition
 from newswire.store import open_store
 from newswire.store.base import held, kind_of
 from newswire.store.transfer import copy
@@ -140,6 +140,33 @@ def test_a_withdrawn_item_is_neither_updated_nor_corrected(store):
     # a redelivered version already stored adds nothing and is no error
     again = store.append(item("urn:c:killed", "v1"))
     assert (again.version, again.created) == (1, False)
+
+
+def test_a_story_never_becomes_a_picture_nor_a_picture_a_story(store):
+    """A version that changes an item between a story and a picture (or a video) is
+    refused, naming ``type``: a picture's files would be gone and its subscribers sent a
+    story. Within the pictures' kinds, and for a withdrawal notice of any type, the rule
+    does not stand in the way."""
+    photo = NewsItem(
+        id="urn:c:photo", type="picture", language="ar", headline="صورة",
+        renditions=[Rendition(name="preview", href="https://cdn.example/p.jpg", content_type="image/jpeg")],
+    )
+    store.append(photo)
+    with pytest.raises(Conflict, match="picture") as refused:
+        store.append(item("urn:c:photo", "now a story"))
+    assert refused.value.status == 409 and refused.value.field == "type"
+    store.append(item("urn:c:story", "a story"))
+    as_picture = msgspec.structs.replace(photo, id="urn:c:story")
+    with pytest.raises(Conflict) as refused:
+        store.append(as_picture)
+    assert refused.value.field == "type"
+    assert store.get("urn:c:photo").item.type == "picture" and store.get("urn:c:story").item.type == "text"
+    assert [v.item.version for v in store.versions("urn:c:photo")] == [1]
+    graphic = store.append(msgspec.structs.replace(photo, type="graphic", headline="رسم"))
+    assert graphic.created and store.get("urn:c:photo").item.type == "graphic"
+    notice = NewsItem(id="urn:c:photo", pubstatus="canceled", headline="سحب", body=["سحبت."])
+    assert store.append(notice).created
+    assert store.get("urn:c:photo").item.pubstatus == "canceled"
 
 
 @pytest.mark.parametrize(
