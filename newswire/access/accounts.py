@@ -223,6 +223,13 @@ def principal_of(store: Store, account: Account, session_id: str) -> Principal:
 def session_problem(store: Store, key_id: str, now: datetime | None = None) -> str | None:
     """Why the session behind the principal key id ``key_id`` no longer works; None while
     it does (``still_valid`` for sessions)."""
+    found = session_access(store, key_id, now)
+    return found if isinstance(found, str) else None
+
+
+def session_access(store: Store, key_id: str, now: datetime | None = None) -> Principal | str:
+    """The principal the session behind the principal key id ``key_id`` acts as now, or
+    why it no longer works (``newswire.access.auth.access_of`` for sessions)."""
     found = store.sessions.by_id(key_id.removeprefix(SESSION_KEY))
     if found is None:
         return "the session ended (logged out, or the account was removed)"
@@ -230,10 +237,9 @@ def session_problem(store: Store, key_id: str, now: datetime | None = None) -> s
     if session.expired(now or utcnow()):
         return "the session expired: log in again"
     try:
-        principal_of(store, account, session.id)
+        return principal_of(store, account, session.id)
     except NewswireError as exc:
         return exc.detail
-    return None
 
 
 class LoginLimiter:

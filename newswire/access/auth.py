@@ -87,10 +87,17 @@ def still_valid(store: Store, key_id: str) -> str | None:
     """Why the key ``key_id`` no longer works (revoked, subscriber suspended or removed);
     None while it still does. A logged-in session's principal (``session:<id>``) is
     judged by its session (``newswire.access.accounts``)."""
-    if key_id.startswith("session:"):
-        from newswire.access.accounts import session_problem
+    found = access_of(store, key_id)
+    return found if isinstance(found, str) else None
 
-        return session_problem(store, key_id)
+
+def access_of(store: Store, key_id: str) -> Principal | str:
+    """The principal the key ``key_id`` (or logged-in session, ``session:<id>``) gives
+    now, with the products its subscriber has now; or why it gives none any more."""
+    if key_id.startswith("session:"):
+        from newswire.access.accounts import session_access
+
+        return session_access(store, key_id)
     try:
         record = store.keys.get(key_id)
     except NewswireError:
@@ -104,4 +111,7 @@ def still_valid(store: Store, key_id: str) -> str | None:
             return f"subscriber {record.subscriber} was removed"
         if subscriber.status != "active":
             return f"subscriber {subscriber.name} is {subscriber.status}"
-    return None
+    try:
+        return principal_of(store, record)
+    except NewswireError as exc:  # changed again since (a product removed meanwhile)
+        return exc.detail

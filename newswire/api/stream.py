@@ -7,9 +7,10 @@ with ``Last-Event-ID`` (or ``?after=``) replays what was missed from the store, 
 on live, without gap or duplicate. Without a cursor a stream starts with what is
 published from then on.
 
-When the server ends a stream (key revoked, subscriber suspended, too far behind, shutting
-down) SSE sends a last ``event: close`` whose data says why, and WebSocket closes with
-a code and the reason (4401 revoked or suspended, 4408 too slow, 1001 going away).
+When the server ends a stream (key revoked, subscriber suspended, its products changed,
+too far behind, shutting down) SSE sends a last ``event: close`` whose data says why, and
+WebSocket closes with a code and the reason (4401 revoked or suspended, 4409 products
+changed: connect again from the cursor, 4408 too slow, 1001 going away).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
 from newswire.api.items import output_codec
 from newswire.delivery.cursor import check_within, parse_cursor
-from newswire.delivery.hub import Closed, Hub, Listener
+from newswire.delivery.hub import ACCESS_CHANGED, Closed, Hub, Listener
 from newswire.delivery.sse import GONE, EventStream
 from newswire.errors import BadInput, NewswireError
 from newswire.web.routing import Router
@@ -195,7 +196,12 @@ async def websocket(
                 outs = await listener.take()
             except Closed as closed:
                 reason = closed.reason
-                code = 4408 if "waiting" in reason else 1001 if "shutting" in reason else 4401
+                code = (
+                    4408 if "waiting" in reason
+                    else 1001 if "shutting" in reason
+                    else 4409 if reason.startswith(ACCESS_CHANGED)
+                    else 4401
+                )
                 break
             for out in outs:
                 await ws.send_text(out.data.decode())

@@ -147,7 +147,7 @@ def product_change(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Give a product a new definition, whole, as to add it: its subscribers' keys receive
-    by it from their next request."""
+    by it from their next request (an open stream ends, to be resumed under it)."""
     product = _product(
         name, access, lang, subject, urgency, genre, place, entity, source, item_type,
         early_embargo,
@@ -252,7 +252,8 @@ def subscriber_change(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Give a subscriber new products, formats and rate limit, as to add it (its status,
-    keys and accounts stay): its keys receive by them from their next request."""
+    keys and accounts stay): its keys receive by them from their next request (an open
+    stream ends, to be resumed under them)."""
     subscriber = _checked(
         lambda: check_subscriber(
             Subscriber(name=name, products=product, formats=fmt or [], rate_limit=rate_limit)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import msgspec
 from starlette.concurrency import run_in_threadpool
 
-from newswire.access.auth import Principal, still_valid
+from newswire.access.auth import Principal, access_of
 from newswire.access.entitlement import Grant, Previous, grant_for, previous_from
 from newswire.access.products import Product
 from newswire.bus.base import Overflow
@@ -60,6 +60,9 @@ revoked there is refused here, within about this."""
 ACCESS_CHECK_SECONDS = 1.0
 """How often the access generation is read even when the watch saw nothing."""
 SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
+ACCESS_CHANGED = "this key's products changed"
+"""Why a stream ends when what its key gives changed (``Hub._check_keys``); WebSocket
+close code 4409."""
 """Why a live connection ends when the server stops (a WebSocket closes with 1001, or
 with uvicorn's 1012 when uvicorn closes it first)."""
 _HEAD = msgspec.json.Encoder()
@@ -757,15 +760,30 @@ class Hub:
         if not listeners:
             return
         reasons = await run_in_threadpool(self._check_keys, listeners)
-        for listener in listeners:
-            reason = reasons.get(listener.key_id)
-            if reason is not None:
-                listener.close(reason)
+        for listener, reason in reasons.items():
+            listener.close(reason)
 
-    def _check_keys(self, listeners: list[Listener]) -> dict[str, str | None]:
-        """key id -> why its streams must close (None: still valid). In a worker thread."""
-        reasons: dict[str, str | None] = {}
+    def _check_keys(self, listeners: list[Listener]) -> dict[Listener, str]:
+        """The listeners whose streams must close, and why: their key no longer works, or
+        it gives other products than when the stream began (the subscriber's products
+        changed, or one of their definitions). A stream's audience is fixed when it
+        begins: it ends (``ACCESS_CHANGED``), and the client connecting again from its
+        cursor gets what the key gives now, as a pull feed's next request does. In a
+        worker thread."""
+        found: dict[str, tuple[tuple[bytes, ...], ...] | str] = {}
+        out: dict[Listener, str] = {}
         for listener in listeners:
-            if listener.key_id not in reasons:
-                reasons[listener.key_id] = still_valid(self.store, listener.key_id)
-        return reasons
+            now = found.get(listener.key_id)
+            if now is None:
+                access = access_of(self.store, listener.key_id)
+                now = found[listener.key_id] = (
+                    access if isinstance(access, str) else (Audience.key_of(access.products, "")[0],)
+                )
+            if isinstance(now, str):
+                out[listener] = now
+            elif now[0] != Audience.key_of(listener.audience.products, "")[0]:
+                out[listener] = (
+                    f"{ACCESS_CHANGED}: connect again from cursor {listener.after}"
+                    " to get what they give now"
+                )
+        return out

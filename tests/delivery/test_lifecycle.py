@@ -27,6 +27,7 @@ from tests.delivery.wire import (
     rfc3339,
     shared,
     ws_collect,
+    ws_connect,
     ws_until_id,
 )
 from tests.helpers import make_key, newswire
@@ -527,6 +528,49 @@ def test_a_revoked_keys_open_streams_are_closed(wire):
     response = wire.client("alpha2").get("/v1/feed")
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
     assert wire.client("alpha").get("/v1/feed").status_code == 200  # its other key works
+
+
+def test_a_stream_ends_when_its_keys_products_change_and_resumes_under_the_new_ones(wire):
+    """An SSE or WebSocket stream is one request that may stay open for days: when the
+    operator gives its subscriber other products (or changes one of their definitions),
+    another process doing it, the stream ends (``event: close``, WebSocket 4409) naming
+    its cursor, and the client connecting again from it gets what the key gives now: a
+    subscriber moved from the full text to teasers is not sent one more full text."""
+    for name, args in (("life-full", ("--access", "full", "--lang", "ar")),
+                       ("life-teaser", ("--access", "teaser", "--lang", "ar"))):
+        result = newswire("product", "add", name, *args, db=wire.db)
+        assert result.returncode == 0, result.stderr.decode()
+    result = newswire("subscriber", "add", "life-moved", "--product", "life-full",
+                      "--rate-limit", "100000", db=wire.db)
+    assert result.returncode == 0, result.stderr.decode()
+    key = make_key(wire.db, "--subscriber", "life-moved")
+    start = wire.last_seq()
+    with Stream(wire.server.url, key, after=start) as stream, ws_connect(
+        wire.server.url, key, after=start
+    ) as ws:
+        wire.publish(ninjs_doc("urn:life:moved:1", "قبل", ARABIC, "ar"))
+        assert stream.wait_id("urn:life:moved:1")[-1]["access"] == "full"
+        cursor = stream.seqs()[-1]
+        assert ws_until_id(ws, "urn:life:moved:1")[-1]["access"] == "full"
+        result = newswire("subscriber", "change", "life-moved", "--product", "life-teaser",
+                          "--rate-limit", "100000", db=wire.db)
+        assert result.returncode == 0, result.stderr.decode()
+        reason = stream.wait_closed()
+        assert reason.startswith("this key's products changed"), reason
+        assert f"cursor {cursor}" in reason
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=WAIT)
+        assert closed.value.rcvd.code == 4409
+    with Stream(wire.server.url, key, after=cursor) as again:
+        wire.publish(ninjs_doc("urn:life:moved:2", "بعد", ARABIC, "ar"))
+        [after] = again.wait_id("urn:life:moved:2")
+        assert after["access"] == "teaser" and after["product"] == "life-teaser"
+        # A change of the product's own definition ends it too.
+        result = newswire("product", "change", "life-teaser", "--access", "teaser",
+                          "--lang", "en", db=wire.db)
+        assert result.returncode == 0, result.stderr.decode()
+        assert again.wait_closed().startswith("this key's products changed")
 
 
 def test_a_revoked_key_is_refused_by_the_fast_paths_that_knew_it(wire):
