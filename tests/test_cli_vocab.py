@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from newswire.enrich.vocabulary import Vocabulary
@@ -147,3 +148,38 @@ def test_an_entry_removed_and_added_again_keeps_its_id(db):
     ok("vocab", "remove", first, db=db)
     assert ok("vocab", "add", "person", "Mansur Yavaş", "--lang", "tr", db=db).strip() == first
     assert "nwv:mansur-yavas-2" not in ok("vocab", "list", "--search", "yavas", db=db)
+
+
+def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db, tmp_path):
+    """``vocab merge`` remembers the merged id "so that items tagged with it can be found":
+    before ``enrich --all`` tags them again, a product or a search naming the entry finds
+    the items carrying the old id, and a product or search naming the old id is taken as
+    naming its entry (a product naming it is no longer refused as unknown)."""
+    from newswire.access.products import Product, matches
+    from newswire.enrich.pipeline import named_terms
+    from newswire.model import NewsItem
+
+    ok("vocab", "add", "organisation", "Borsa Istanbul", "--lang", "en", "--id", "nwv:borsa-ist", db=db)
+    story = tmp_path / "story.txt"
+    story.write_text(
+        "Turkish shares rise\nBorsa Istanbul closed higher on Monday.\n\n"
+        "Borsa Istanbul's main index rose two percent as banks led gains.\n"
+    )
+    [item_id] = ok("ingest", str(story), db=db).split()
+    ok("vocab", "add", "organisation", "Istanbul Stock Exchange", "--lang", "en", db=db)
+    ok("vocab", "merge", "nwv:borsa-ist", "nwv:istanbul-stock-exchange", db=db)
+    for name, named in (("by-entry", "nwv:istanbul-stock-exchange"), ("by-old-id", "nwv:borsa-ist")):
+        ok("product", "add", name, "--access", "full", "--entity", named, db=db)
+        product = msgspec.json.decode(ok("product", "show", name, db=db), type=Product)
+        assert {"nwv:borsa-ist", "nwv:istanbul-stock-exchange"} <= set(product.entities), name
+    store = open_store(db)
+    try:
+        item: NewsItem = store.get(item_id).item
+        assert "nwv:borsa-ist" in {e.id for e in item.entities}  # tagged before the merge
+        assert matches(product, item)
+        for named in ("nwv:istanbul-stock-exchange", "nwv:borsa-ist"):
+            wanted = named_terms(store, named, ("organisation",))
+            assert {"nwv:borsa-ist", "nwv:istanbul-stock-exchange"} <= wanted, named
+    finally:
+        store.close()
+    refused("product", "add", "unknown", "--access", "full", "--entity", "nwv:nobody-at-all", db=db)

@@ -207,6 +207,27 @@ class EntitiesStep:
             ]
         )
 
+    def merged_alike(self, ids: Sequence[str]) -> list[str]:
+        """The ids that name the same entries as ``ids`` through the vocabulary's merges,
+        beyond ``ids`` themselves: for a merged id, the entry it was merged into; for an
+        entry, every id merged into it. Items tagged before a merge carry the old id until
+        ``newswire enrich --all`` tags them again: a filter naming either finds both."""
+        if not isinstance(self._source, Vocabulary) or not ids:
+            return []
+        merges = self._source.merges()
+        if not merges:
+            return []
+        into: dict[str, list[str]] = {}
+        for source, target in merges.items():
+            into.setdefault(target, []).append(source)
+        out: list[str] = []
+        for term_id in ids:
+            target = merges.get(term_id, term_id)
+            for alike in (target, *sorted(into.get(target, ()))):
+                if alike not in ids and alike not in out:
+                    out.append(alike)
+        return out
+
     def countries(self, item: NewsItem) -> frozenset[str]:
         """``base.Identifies``: the countries ``item`` names itself. Its places'
         ``country``; a place named by id, its country (a GeoNames place's, an ISO 3166

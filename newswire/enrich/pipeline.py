@@ -555,6 +555,13 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
                 entity = step.identify(entity)
             if entity.id and entity.id not in out:
                 out.append(entity.id)
+    # The vocabulary's merges: an entry's old ids (items tagged before a merge carry them
+    # until ``enrich --all``), and a merged id's entry.
+    from newswire.enrich.entities import EntitiesStep
+
+    for entities in enricher_for(store, ("entities",)).steps:
+        if isinstance(entities, EntitiesStep):
+            out += entities.merged_alike([*names, *out])
     return out
 
 
@@ -583,7 +590,8 @@ def with_named_ids(store: Store, product: Product) -> Product:
             try:
                 vocabulary.get(value.strip().lower())
             except NotFound as exc:
-                raise BadInput(exc.detail, field="entities") from None
+                if vocabulary.merged_into(value.strip().lower()) is None:  # merged: its entry's
+                    raise BadInput(exc.detail, field="entities") from None
     changes: dict[str, list[str]] = {}
     wanted: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
         ("places", ("place",)),
