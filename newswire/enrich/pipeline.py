@@ -58,7 +58,7 @@ from newswire.enrich.base import (
     Warms,
 )
 from newswire.errors import BadInput, Conflict, NotFound
-from newswire.formats.html import html_from_paragraphs
+from newswire.formats.html import html_from_paragraphs, squash
 from newswire.model import (
     MACHINE,
     Association,
@@ -429,7 +429,27 @@ def _restored(item: NewsItem, previous: NewsItem | None) -> NewsItem:
             changes[field] = [
                 mine[key(t)] if t.creator != MACHINE and key(t) in mine else t for t in given
             ]
+    if _written_back(item.dateline, previous):
+        changes["dateline"] = previous.dateline
     return msgspec.structs.replace(item, **changes) if changes else item
+
+
+def _written_back(given: Dateline | None, previous: NewsItem) -> bool:
+    """Whether ``given`` is the dateline of ``previous`` that had no text of its own (a
+    ninjs ``located``), as a format that writes a text for it read it back: the same
+    place and source, its text the place alone (NITF's ``location``) or the line agency
+    text composes (``ANKARA -``, ``أنقرة/ الأناضول``), its Latin place the one it had or
+    the place itself. An editor's own text for it is a change, kept."""
+    before = previous.dateline
+    if given is None or before is None or before.text or given == before:
+        return False
+    if squash(given.place) != squash(before.place) or squash(given.source) != squash(before.source):
+        return False
+    if squash(given.place_latin) not in (squash(before.place_latin), "", squash(before.place)):
+        return False
+    from newswire.formats.text import written_dateline
+
+    return squash(given.text) in (squash(before.place), written_dateline(previous))
 
 
 def _rejected(item: NewsItem, previous: NewsItem | None) -> list[str]:

@@ -567,6 +567,13 @@ def _dateline_lines(item: NewsItem) -> tuple[str, str]:
     return latin, text
 
 
+def written_dateline(item: NewsItem) -> str:
+    """The dateline line this codec writes for ``item`` (composed from its place and
+    source when it has no text of its own that reads back: ``ANKARA -``, ``أنقرة/
+    الأناضول``); empty when it writes none."""
+    return _dateline_lines(item)[1]
+
+
 def render_text(item: NewsItem) -> str:
     if item.pubstatus == "canceled":  # a kill: the notice and the reason, nothing of the text
         return f"{squash(withdrawn.headline(item))}\n\n{squash(withdrawn.notice(item))}\n"

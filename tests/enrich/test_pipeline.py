@@ -147,6 +147,32 @@ def test_a_dateline_read_in_a_line_of_its_own_is_read_once_and_the_item_stays_as
     assert enricher.enrich(first, previous=first) == first
 
 
+@pytest.mark.parametrize("fmt", ["nitf", "text", "newsml", "ninjs"])
+@pytest.mark.parametrize(
+    "dateline",
+    [Dateline(place="أنقرة"), Dateline(place="أنقرة", source="الأناضول"),
+     Dateline(place="ANKARA", source="AA"), Dateline(place="أنقرة", place_latin="Ankara")],
+)  # fmt: skip
+def test_a_dateline_without_text_sent_back_in_any_format_is_the_same_dateline(
+    text_steps: Enricher, fmt: str, dateline: Dateline
+) -> None:
+    """A dateline of a place (and source) alone, as ninjs ``located`` gives it, is written
+    by NITF as its ``location`` and by agency text as a composed line (``ANKARA -``): the
+    copy sent back reads that as the dateline's text. It is the stored dateline still, no
+    new version; a text an editor gives it is a change, kept."""
+    for lang in ("ar", "en"):
+        item = text_steps.enrich(NewsItem(
+            id="urn:x:located", language=lang, headline="العنوان",
+            body=["التقى الرئيس التركي نظيره في العاصمة.", "فقرة ثانية."], dateline=dateline,
+        ))
+        codec = formats.get(fmt)
+        back = codec.parse(codec.render(item))[0]
+        assert text_steps.enrich(back, previous=item).dateline == item.dateline, lang
+    edited = msgspec.structs.replace(item, dateline=msgspec.structs.replace(
+        dateline, text=f"{dateline.place}، 6 كانون الأول -"))
+    assert text_steps.enrich(edited, previous=item).dateline == edited.dateline
+
+
 def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: Enricher) -> None:
     english = (
         "The Turkish intelligence chief met a delegation of the movement on Saturday to"
