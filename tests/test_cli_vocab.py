@@ -101,11 +101,13 @@ def test_add_list_merge_remove_and_the_store_holds_it(store_url):
     ("args", "code", "says"),
     [
         (("add", "thing", "x"), 2, "kind is one of person, organisation, place"),
-        (("add", "person", "   "), 1, "not blank"),
-        (("add", "person", "a\u202eb"), 1, "bidi"),
+        (("add", "person", "   "), 2, "not blank"),
+        (("add", "person", "a\u202eb"), 2, "bidi"),
         (("add", "person", "x", "--name", "english"), 2, "LANG=NAME"),
         (("add", "person", "x", "--lang", "Arabic"), 2, "--lang"),
-        (("add", "person", "x", "--id", "Hamas"), 1, "is not a vocabulary id"),
+        (("add", "person", "x", "--id", "Hamas"), 2, "is not a vocabulary id"),
+        (("change", "nwv:hamas", "--name", "xx_yy=Foo"), 2, "LANG=NAME"),
+        (("change", "nwv:hamas", "--shown", "a\u202eb"), 2, "bidi"),
         (("add", "organisation", "حماس"), 1, "nwv:hamas (organisation) is named"),
         (("add", "organisation", "x", "--id", "nwv:hamas"), 1, "never reused"),
         (("remove", "nwv:nobody"), 1, "no vocabulary entry 'nwv:nobody'"),
@@ -113,7 +115,7 @@ def test_add_list_merge_remove_and_the_store_holds_it(store_url):
         (("merge", "nwv:hamas", "nwv:nobody"), 1, "target: no vocabulary entry 'nwv:nobody'"),
         (("merge", "nwv:nobody", "nwv:hamas"), 1, "id: no vocabulary entry 'nwv:nobody'"),
         (("merge", "nwv:ibrahim-kalin", "nwv:hamas"), 1, "is a person and nwv:hamas an organisation"),
-        (("list", "--kind", "thing"), 1, "kind is one of"),
+        (("list", "--kind", "thing"), 2, "kind is one of"),
     ],
 )
 def test_a_bad_command_says_why_and_exits_non_zero(db, args, code, says):

@@ -18,7 +18,7 @@ import msgspec
 from newswire.access import taxonomy
 from newswire.errors import BadInput, Unprocessable
 from newswire.model import ITEM_TYPES, NewsItem
-from newswire.validation import LANGUAGE_TAG, unknown_language
+from newswire.validation import LANGUAGE_TAG, UNNAMEABLE, unknown_language
 
 ACCESS_LEVELS: tuple[str, ...] = ("full", "teaser")
 NORMAL_URGENCY = 5
@@ -131,9 +131,24 @@ def validate_product(product: Product) -> Product:
             raise Unprocessable(
                 f"{code!r} is not an IPTC genre (genre codes are case-sensitive)", field="genres"
             )
-    _entries(product.places, "places")
-    _entries(product.sources, "sources")
-    _entries(product.entities, "entities")
+    for field in ("places", "sources", "entities"):
+        for value in _entries(getattr(product, field), field):
+            if bad := UNNAMEABLE.search(value):
+                # As a vocabulary entry's name: a control or a bidi or zero-width format
+                # character makes one name look like another, or reorders the listing.
+                raise Unprocessable(
+                    f"{value[:60]!r} has the character U+{ord(bad.group()):04X}, which no"
+                    " name has (a control, bidi or zero-width format character)",
+                    field=field,
+                )
+    for place in product.places:
+        scheme, _, number = place.strip().partition(":")
+        if scheme.lower() == "geonames" and not number.isdigit():
+            raise Unprocessable(
+                f"{place!r} is no GeoNames place: its QCode is geonames: and the place's"
+                " number (geonames:281133)",
+                field="places",
+            )
     for kind in _entries(product.types, "types"):
         if kind not in ITEM_TYPES:
             raise BadInput(f"types are {', '.join(ITEM_TYPES)}, not {kind!r}", field="types")

@@ -17,7 +17,7 @@ import typer
 
 from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
 from newswire.enrich.base import Term
-from newswire.enrich.vocabulary import LANGUAGE, Vocabulary, check_kind
+from newswire.enrich.vocabulary import LANGUAGE, Vocabulary, check_id, check_kind, check_name
 from newswire.errors import BadInput, NewswireError
 from newswire.store import Store
 
@@ -100,7 +100,10 @@ def vocab_add(
     """Add an entry; prints its id."""
     try:
         names, shorts = _names(name, lang, variant or [], short or [], other or [])
-        term = Term(id=term_id, kind=check_kind(kind), name=name, names=names, short=shorts)
+        term = Term(
+            id=check_id(term_id) if term_id else "", kind=check_kind(kind), name=check_name(name),
+            names=names, short=shorts,
+        )
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
 
@@ -126,6 +129,10 @@ def vocab_change(
 ) -> None:
     """Give an entry more names (variants, short forms, names in other languages) or
     another name to show."""
+    try:  # the options' own form, as ``add`` checks it, before the store is opened
+        _names(check_name(shown) if shown else "-", lang, [], [], other or [])
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
 
     def change(vocabulary: Vocabulary) -> None:
         term = vocabulary.get(term_id)
@@ -155,6 +162,11 @@ def vocab_list(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """The entries (the shipped ones as the editors left them, and theirs), by id."""
+    if kind is not None:
+        try:
+            check_kind(kind)
+        except NewswireError as exc:
+            raise fail(str(exc), 2) from None
 
     def show(vocabulary: Vocabulary) -> None:
         found = vocabulary.find(kind, search)

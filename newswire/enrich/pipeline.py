@@ -57,7 +57,7 @@ from newswire.enrich.base import (
     Step,
     Warms,
 )
-from newswire.errors import BadInput, Conflict, NotFound
+from newswire.errors import Conflict, NotFound, Unprocessable
 from newswire.formats.html import html_from_paragraphs, squash
 from newswire.model import (
     MACHINE,
@@ -611,7 +611,7 @@ def with_named_ids(store: Store, product: Product) -> Product:
                 vocabulary.get(value.strip().lower())
             except NotFound as exc:
                 if vocabulary.merged_into(value.strip().lower()) is None:  # merged: its entry's
-                    raise BadInput(exc.detail, field="entities") from None
+                    raise Unprocessable(exc.detail, field="entities") from None
     changes: dict[str, list[str]] = {}
     wanted: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
         ("places", ("place",)),

@@ -450,6 +450,11 @@ def test_a_language_filter_naming_no_language_is_unprocessable(languages):
         ({"subjects": ["medtop:99999999"]}, "subjects"),
         ({"genres": ["genre:current"]}, "genres"),
         ({"urgency_min": 6, "urgency_max": 3}, "urgency_min"),
+        ({"entities": ["Hamas\u202e"]}, "entities"),  # a right-to-left override
+        ({"places": ["غزة\u200f"]}, "places"),  # an invisible right-to-left mark
+        ({"sources": ["AA\x07"]}, "sources"),
+        ({"places": ["geonames:abc"]}, "places"),
+        ({"places": ["Gaza", "GeoNames:"]}, "places"),
     ],
 )
 def test_what_no_schema_can_say_is_unprocessable(changes, field):
