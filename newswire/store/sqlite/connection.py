@@ -70,11 +70,16 @@ def open_database(url: str, *, create: bool) -> tuple[sqlite3.Connection, str]:
     db = None
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # The wait for another process's lock first, for every statement below.
+        db.execute(f"PRAGMA busy_timeout={busy_ms}")
         _refuse_foreign(db, path)  # before WAL, which would stay in the file
-        db.execute("PRAGMA journal_mode=WAL")
+        # WAL is the file's own, kept once set: set only when it is not yet. Setting it
+        # takes the file whole, and SQLite runs no busy handler for that: a command
+        # opening the store while a server wrote failed at once, "database is locked".
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute(f"PRAGMA busy_timeout={busy_ms}")
         # Fewer, larger checkpoints and a 64 MB page cache: bulk ingest writes each
         # index page once per checkpoint instead of once per 4 MB of WAL.
         db.execute("PRAGMA wal_autocheckpoint=10000")
