@@ -51,7 +51,7 @@ import re
 import unicodedata
 
 from newswire.errors import BadInput, ParseError
-from newswire.formats import withdrawn
+from newswire.formats import marks, withdrawn
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, paragraphs_from_html, squash
 from newswire.model import Dateline, NewsItem
@@ -472,6 +472,13 @@ def parse_text(text: str) -> NewsItem:
             " (POST /v1/items/{id}/withdraw)",
             field="headline",
         )
+    # ``CORRECTION: …``, ``تصحيح: …`` (any language's word, as this codec writes one): a
+    # correction, its headline what follows the word.
+    correction = marks.is_marked("correction", headline)
+    if correction:
+        headline = squash(marks.unmarked("correction", headline))
+        if not headline:
+            raise ParseError("a correction's headline is only the word: no headline", field="headline")
     rest = lines[first + 1 :]
     footer = []
     if _SEPARATOR in rest:
@@ -530,6 +537,7 @@ def parse_text(text: str) -> NewsItem:
         byline=byline,
         provider=(dateline.source if dateline else "") or agency,
         footer="\n".join(footer),
+        signal="correction" if correction else None,
     )
 
 
@@ -577,7 +585,11 @@ def written_dateline(item: NewsItem) -> str:
 def render_text(item: NewsItem) -> str:
     if item.pubstatus == "canceled":  # a kill: the notice and the reason, nothing of the text
         return f"{squash(withdrawn.headline(item))}\n\n{squash(withdrawn.notice(item))}\n"
-    out = [squash(item.headline)]
+    headline = squash(item.headline)
+    if withdrawn.signal(item) == "correction":
+        # No envelope to say it: the headline does, as the feeds' titles (``تصحيح: …``).
+        headline = marks.marked("correction", item.language, headline)
+    out = [headline]
     if lead := squash(item.lead):
         out.append(lead)
     out.append("")

@@ -556,6 +556,23 @@ def test_a_withdrawn_item_is_a_notice_and_is_not_read_back_as_live():
     assert refused.value.field == "headline"
 
 
+def test_a_correction_says_so_in_its_headline_and_is_read_back_as_one():
+    """The layout has no envelope: a correction's headline is marked as the feeds' titles
+    (``تصحيح: …`` in the item's language), so a desk reading the text sees it is one;
+    read back it is the same correction, its headline without the word. An update is
+    not marked, and a headline that only begins with the word is a headline."""
+    live = parse_one(SEED.read_bytes())
+    corrected = msgspec.structs.replace(live, signal="correction")
+    written = CODEC.render(corrected).decode()
+    assert written.splitlines()[0] == f"تصحيح: {live.headline}"
+    assert parse_one(written.encode()) == corrected
+    assert CODEC.render(msgspec.structs.replace(live, signal="update")).decode().splitlines()[0] == live.headline
+    english = NewsItem(id="urn:x:c", language="en", headline="Rates held", body=["The bank held rates."], signal="correction")
+    assert CODEC.render(english).decode().startswith("CORRECTION: Rates held\n")
+    plain = parse_one("تصحيح مسار الاقتصاد\n\nقال الوزير إن الإصلاح مستمر.\n".encode())
+    assert plain.headline == "تصحيح مسار الاقتصاد" and plain.signal is None
+
+
 @pytest.mark.parametrize("language", [*marks.WORDS, "de"])
 def test_a_kill_notice_in_any_desk_language_is_refused_when_sent_back(language):
     """The notice is marked and said in the item's own language (``GERİ ÇEKİLDİ:``,
