@@ -15,6 +15,12 @@ A query is typed the way journalists type into a search box, Arabic first::
 * ``OR``, the bare uppercase word, between two clauses: ``غزة OR رفح مساعدات`` is
   (غزة OR رفح) AND مساعدات. ``OR`` binds tighter than the implicit AND and chains
   (``a OR b OR c``). Lowercase ``or`` is a plain word, and so is ``OR`` in a phrase.
+* the bare uppercase ``AND`` and ``NEAR`` of other search boxes are what a space is
+  (``غزة AND رفح`` is ``غزة رفح``), ``NOT`` before a clause excludes it as ``-`` does
+  (``غزة NOT رفح`` is ``غزة -رفح``), and another engine's field name before a colon is
+  dropped (``headline:غزة`` is ``غزة``): typed from habit, each would otherwise be one
+  more word every hit must hold, and find nothing. Lowercase, or in a phrase, each is a
+  word.
 
 **Dangling OR is ignored, never an error**: an ``OR`` at the start or end of the query, a
 doubled ``OR`` (``a OR OR b`` is ``a OR b``) or an ``OR`` next to an exclusion
@@ -26,8 +32,8 @@ tatweel stay inside a word) and the zero-width joiner and non-joiner (dropped at
 ends of a word). A run with no letter or digit in it (lone marks, the joiners and
 variation selectors of emoji sequences) is no word. Every other character is a
 separator, never syntax: punctuation, emoji, control characters, NUL, and the operators
-of other query languages (``* : ^ ( ) { } [ ] ~ + && || NEAR AND NOT``, FTS5's
-``title:x*``, tsquery's ``a & !b | c:*``, SQL's ``'; DROP TABLE items; --``), so what
+of other query languages (``* : ^ ( ) { } [ ] ~ + && ||``, FTS5's ``title:x*``,
+tsquery's ``a & !b | c:*``, SQL's ``'; DROP TABLE items; --``), so what
 the parser hands to an index is only ever words. Bidi controls (LRM, RLM, ALM, the
 embeddings, overrides and isolates) and the BOM are removed before parsing, so a mark
 pasted inside a word does not split it.
@@ -54,6 +60,9 @@ from newswire.errors import BadInput
 __all__ = ["AnyOf", "Phrase", "Query", "QueryError", "Word", "parse", "words"]
 
 OR = "OR"
+NOT = "NOT"
+_SEPARATORS = frozenset(("AND", "NEAR"))
+"""Bare uppercase operators of other query languages that mean what a space does here."""
 QUOTE = '"'
 QUOTES = {QUOTE: QUOTE, "«": "»", "“": "”"}
 """Phrase quotes, opening to closing: Arabic writers quote with guillemets «…»."""
@@ -154,11 +163,24 @@ def _clause(found: list[str]) -> Word | Phrase | None:
 _Token = tuple[Word | Phrase, bool] | None
 
 
+def _field_name(text: str, start: int, end: int) -> bool:
+    """Whether the word ``text[start:end]`` is another engine's field name: ASCII letters
+    right before a ``:`` that a word or a quote follows (``headline:غزة``, ``title:"…"``),
+    not a time (``10:30``) nor a colon ending a phrase (``القدس: …``)."""
+    return (
+        end + 1 < len(text)
+        and text[end] == ":"
+        and (text[end + 1] in QUOTES or is_word_char(text[end + 1]))
+        and all("a" <= c.lower() <= "z" for c in text[start:end])
+    )
+
+
 def _tokens(text: str) -> Iterator[_Token]:
     i, n = 0, len(text)
+    excluding = False  # after a bare NOT: the next clause is excluded
     while i < n:
         ch = text[i]
-        negated = False
+        negated, excluding = excluding, False
         if (
             ch == MINUS
             and i + 1 < n
@@ -180,10 +202,15 @@ def _tokens(text: str) -> Iterator[_Token]:
             run = text[i:end].strip(JOINERS)
             if run == OR and not negated:
                 yield None
+            elif (run in _SEPARATORS and not negated) or _field_name(text, i, end):
+                pass  # ``a AND b`` is ``a b``; ``headline:غزة`` is ``غزة``
+            elif run == NOT and not negated:
+                excluding = True  # ``NOT b`` is ``-b``
             elif _is_word(run):
                 yield Word(run), negated
             i = end
         else:
+            excluding = excluding or negated  # ``NOT (b)``: still the next clause
             i += 1
 
 
