@@ -406,6 +406,8 @@ class Searcher:
         facets = (
             self.facets_of(searcher, compiled, generation)
             if req.facets and total
+            else _EMPTY_FACETS  # every facet, none counted: what a client reads is there
+            if req.facets
             else _NO_FACETS
         )
         return _Page(total, hits, compiled.wanted, facets)
@@ -608,6 +610,12 @@ Known: TypeAlias = dict[tuple[int, int], tuple[str, int, int]]
 """A searcher's documents found so far: (segment, doc) address -> (id, version, seq)."""
 
 _NO_FACETS: tuple[dict[str, dict[str, int]], msgspec.Raw] = ({}, msgspec.Raw(b"{}"))
+FACETS = ("language", "subject", "day", "type", *ENTITY_FACETS)
+"""The facets of a search, as ``SearchEngine.facets`` counts them."""
+_EMPTY_FACETS: tuple[dict[str, dict[str, int]], msgspec.Raw] = (
+    {name: {} for name in FACETS},
+    msgspec.Raw(_ENCODE({name: {} for name in FACETS})),
+)
 
 
 class Analysed(NamedTuple):

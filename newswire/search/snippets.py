@@ -3,7 +3,8 @@
 The text is the original one, un-normalised (diacritics, hamza, tatweel as the story was
 written): ``analyze`` gives each word's index term together with its offsets into that
 text, so a word matches when its term is one the query asked for and is marked there as
-written. The output is HTML: the text escaped, each match in ``<mark>``.
+written. The output is HTML: the text escaped, each match in ``<mark>``, without the bidi
+controls that hold until a closing one (a passage may have cut it off).
 
 A ``Passage`` is a text made ready for marking: its words' offsets and terms, found once.
 A search keeps the passages of the versions it shows (``engine.Searcher``), so the words
@@ -26,6 +27,15 @@ Wanted: TypeAlias = str | tuple[str, ...]
 one after the other (a phrase), marked only where they stand together."""
 
 ELLIPSIS = "…"
+_SCOPED = str.maketrans(dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+"""The bidi embeddings, overrides and isolates: each holds until its closing character,
+which a passage cut out of a text may have left behind (an override open past the
+snippet, reversing what a page shows after it). Left out of what is shown."""
+
+
+def _escape(text: str) -> str:
+    return escape(text.translate(_SCOPED))
+
 WIDTH = 220
 _SCAN = 4
 """Up to this many wanted terms, a text's matches are found by one scan of its terms per
@@ -120,7 +130,7 @@ class Passage:
         # The words from ``first`` that end within ``width`` of its start.
         last = bisect_right(ends, starts[first] + width, first) if first < len(starts) else first
         if last == first:
-            return escape(text[:width]) + ELLIPSIS
+            return _escape(text[:width]) + ELLIPSIS
         start = 0 if first == 0 else starts[first]
         end = len(text) if last == len(starts) else ends[last - 1]
         marked = self._mark([i for i in hits if first <= i < last], start, end)
@@ -133,10 +143,10 @@ class Passage:
             s, e = starts[i], ends[i]
             if s < at or e > end:
                 continue
-            out.append(escape(text[at:s]))
-            out.append(f"<mark>{escape(text[s:e])}</mark>")
+            out.append(_escape(text[at:s]))
+            out.append(f"<mark>{_escape(text[s:e])}</mark>")
             at = e
-        out.append(escape(text[at:end]))
+        out.append(_escape(text[at:end]))
         # Marked words with nothing between them are one mark: the characters of a
         # Chinese or Japanese phrase (each is a word), ``لـCNN``.
         return "".join(out).replace("</mark><mark>", "")

@@ -532,6 +532,10 @@ def test_facets_count_what_is_found(desk, items):
     assert facets["subject"] == Counter(s for h in hits for s in h["subjects"])
     assert "2018-02-17" in facets["day"] and "2024-04-25" in facets["day"]
     assert search(desk, "غزة OR inflation", facets="false")["facets"] == {}
+    # Nothing found: every facet is there still, empty, as a client reads them.
+    none = search(desk, "زرافةكنغرلا")
+    assert none["total"] == 0 and set(none["facets"]) == set(facets)
+    assert all(counts == {} for counts in none["facets"].values())
 
 
 def test_filters(desk, items):

@@ -43,6 +43,18 @@ def test_markup_in_the_text_is_escaped():
     assert highlight("<b>غزة</b>", "ar", wanted("غزة")) == "&lt;b&gt;<mark>غزة</mark>&lt;/b&gt;"
 
 
+def test_no_bidi_override_is_left_open_by_a_snippet():
+    """An override or embedding holds until its closing character: a snippet cut out
+    between the two left it open, reversing whatever a page shows after it. They are
+    left out of snippets and highlights; a mark that holds nothing open (RLM) stays."""
+    text = FILLER + "\u202eسر تجربةفريدة2 " + FILLER + "\u202c" + FILLER
+    out = snippet(text, "ar", wanted("تجربةفريدة2"))
+    assert "<mark>تجربةفريدة2</mark>" in out
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", out)
+    lit = highlight("\u2067غزة\u2069 \u200fرفح", "ar", wanted("غزة"))
+    assert lit == "<mark>غزة</mark> \u200fرفح"
+
+
 def test_a_passage_marks_any_terms_alike():
     """A ``Passage`` (the text analysed once) marks as the functions do, for a few wanted
     terms (found by scanning) as for many (found word by word)."""
