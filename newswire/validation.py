@@ -112,7 +112,7 @@ def withdrawal_reason(reason: str) -> str:
             field="reason",
         )
     reason = reason.strip()
-    if not reason:
+    if not reason or not _VISIBLE.search(reason):  # spaces, or marks no one sees
         raise BadInput("say why the item is withdrawn", field="reason")
     return reason
 

@@ -493,6 +493,9 @@ def test_a_withdrawn_item_is_not_published_again(client):
     feed = FEED_WITH_ONE_BAD_ENTRY.replace("urn:feed", "urn:api-killed")
     rss = {"Content-Type": "application/rss+xml"}
     assert client.post("/v1/items", content=feed.encode(), headers=rss).status_code == 201
+    for unseen in ("\u200b\u200f", " \u2066\u2069 "):  # marks no one sees are no reason
+        blank = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": unseen})
+        assert blank.status_code == 400 and blank.json()["field"] == "reason", blank.text
     killed = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": "خطأ"})
     assert killed.status_code == 201, killed.text
     alone = ninjs_doc("urn:api-killed:1", HEADLINE, "نص جديد للخبر المسحوب.")

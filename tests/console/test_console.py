@@ -348,6 +348,10 @@ def test_update_correct_then_withdraw(desk: Desk):
 
         same = post_form(c, f"{item}/edit", {**updated, "action": "publish"}, page=f"{item}/edit")
         assert same.status_code == 422 and 'id="err-text"' in same.text  # nothing changed
+        # The form as a browser sends it, with its status radio as it stands: the same.
+        as_sent = {**updated, "pubstatus": "usable", "action": "publish"}
+        same = post_form(c, f"{item}/edit", as_sent, page=f"{item}/edit")
+        assert same.status_code == 422 and 'id="err-text"' in same.text
         assert len(_versions(desk, item_id)) == 2
 
         fixed = [PARAGRAPHS[0].replace("الصحة", "الداخلية"), *PARAGRAPHS[1:]]
@@ -367,6 +371,12 @@ def test_update_correct_then_withdraw(desk: Desk):
         no_reason = post_form(c, f"{item}/withdraw", {"reason": "  "}, page=item)
         assert no_reason.status_code == 400
         assert 'id="err-reason"' in no_reason.text and 'aria-invalid="true"' in no_reason.text
+        assert len(_versions(desk, item_id)) == 3
+        # Marks no one sees are no reason; a control character no XML format can carry
+        # (the kill notice went out as NewsML-G2 and NITF: every such feed answered 500).
+        for bad, says in (("\u200b\u200f", "اذكر سبب السحب"), ("خطأ \x07 هنا", "U+0007")):
+            refused = post_form(c, f"{item}/withdraw", {"reason": bad}, page=item)
+            assert refused.status_code == 400 and says in refused.text, bad
         assert len(_versions(desk, item_id)) == 3
 
         withdrawn = post_form(c, f"{item}/withdraw", {"reason": "نُشر خطأً."}, page=item)

@@ -61,6 +61,7 @@ from newswire.model import (
     Entity,
     NewsItem,
     as_utc,
+    canonical,
     language_tag,
     utcnow,
 )
@@ -68,7 +69,15 @@ from newswire.settings import zone_name
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored, fingerprint
 from newswire.text.teaser import teaser
-from newswire.validation import LANGUAGE_TAG, MAX_REASON, check_item, content_id, strip_unencodable
+from newswire.validation import (
+    LANGUAGE_TAG,
+    MAX_REASON,
+    check_item,
+    content_id,
+    strip_unencodable,
+    withdrawal_reason,
+    xml_unsafe,
+)
 from newswire.web import i18n, sessions, urls
 from newswire.web.console import about, attach, zones
 from newswire.web.console.words import WORDS, item_error
@@ -534,7 +543,9 @@ def build(
         if not pasted and exc.field in CONTENT:
             field = exc.field
         raise FormErrors({field: item_error(w, exc)}, exc.status) from None
-    if latest is not None and fingerprint(item) == fingerprint(latest):
+    # As the store compares them (``prepare``): a form's "usable" is another object than
+    # the model's default, which the encoding leaves out, so the same item hashed apart.
+    if latest is not None and fingerprint(canonical(item)) == fingerprint(canonical(latest)):
         raise FormErrors({"text": w["err_unchanged"].format(version=latest.version)})
     return item
 
@@ -764,15 +775,21 @@ async def withdraw(request: Request, item_id: str) -> Response:
         store, w = _store(request), words(request)
         history = store.versions(item_id)
         reason = squash(form.get("reason", ""))
-        error = ""
-        if not reason:
-            error = w["err_reason"]
-        elif len(reason) > MAX_REASON:
-            error = w["err_reason_long"].format(limit=MAX_REASON)
-        elif history[-1].item.pubstatus == "canceled":
-            error = w["err_withdrawn_already"]
+        error, status = "", 400
+        try:
+            # The API's and the CLI's rule: a reason a kill notice can carry in every format
+            # (a control character in it made the XML formats fail for every subscriber).
+            reason = withdrawal_reason(reason)
+        except BadInput:
+            if len(reason) > MAX_REASON:
+                error = w["err_reason_long"].format(limit=MAX_REASON)
+            elif bad := xml_unsafe(reason):
+                error = w["err_reason_char"].format(code=f"U+{ord(bad):04X}")
+            else:  # blank, or marks no one sees
+                error = w["err_reason"]
+        if not error and history[-1].item.pubstatus == "canceled":
+            error, status = w["err_withdrawn_already"], 409
         if error:
-            status = 409 if reason and len(reason) <= MAX_REASON else 400
             return item_page(
                 request, history, status, reason=form.get("reason", ""), errors={"reason": error}
             )
