@@ -26,6 +26,7 @@ import msgspec
 from newswire.formats import marks
 from newswire.formats.html import html_from_paragraphs
 from newswire.model import NewsItem, Signal
+from newswire.validation import strip_unencodable_text
 
 WITHDRAWN = marks.word("withdrawn", "en")
 """What a withdrawn English item's headline begins with (wire services' own word for it);
@@ -65,6 +66,9 @@ def as_kill(item: NewsItem) -> NewsItem:
     body, no lead, caption or files. Any other item is returned as it is."""
     if item.pubstatus != "canceled":
         return item
+    # A reason stored before every way in checked it may hold a character no XML format
+    # can carry: the XML formats failed on it, for every subscriber of the feed.
+    item = msgspec.structs.replace(item, ednote=strip_unencodable_text(item.ednote))
     text = notice(item)
     return msgspec.structs.replace(
         item,

@@ -66,3 +66,18 @@ def test_the_root_is_found_past_a_long_comment():
     """A licence in a comment of over 4 KiB before the root: the refusal named root <>."""
     data = G2.format(encoding="UTF-8").replace("?>", "?><!--" + "licence " * 1000 + "-->", 1)
     assert detect(data.encode()) is newsml.CODEC
+
+
+@pytest.mark.parametrize("fmt", ["newsml", "nitf", "rss", "atom"])
+def test_a_withdrawal_stored_with_a_control_character_in_its_reason_still_renders(fmt):
+    """A reason stored before every way in refused such characters (the console took one
+    in): its kill notice renders in every XML format, the character left out, where it
+    made each of them fail for every subscriber of the feed."""
+    from newswire import formats
+    from newswire.delivery.renderer import Renderer
+    from newswire.model import NewsItem
+
+    killed = NewsItem(id="urn:x:kill", language="ar", headline="خبر", body=["نص."],
+                      pubstatus="canceled", ednote="خطأ \x07 في \x00 الأرقام")
+    out = formats.get(fmt).render(Renderer().view(killed, "full"))
+    assert "خطأ  في  الأرقام".encode() in out and b"\x07" not in out and b"\x00" not in out
