@@ -264,11 +264,22 @@ def strip_unencodable_text(text: str) -> str:
     return _NOT_XML_CHAR.sub("", text)
 
 
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""What ``strip_unencodable`` takes out of an item's text: what XML cannot carry, and the
+bidi embeddings, overrides and isolates (the marks LRM, RLM and ALM stay)."""
+_REORDERING_UTF8 = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+"""Those bidi controls in UTF-8 (U+202A-U+202E, U+2066-U+2069), as the encoded item holds
+them (its JSON escapes no such character)."""
+
+
 def strip_unencodable(item: NewsItem) -> NewsItem:
     """``item`` without the characters no XML can carry (stray controls, U+FFFE/FFFF, lone
     surrogates): invisible junk that real feeds carry now and then, removed on ingest the
-    way body HTML is sanitised. An id is never changed: one with such characters is refused
-    by ``check_item``."""
+    way body HTML is sanitised; nor the bidi embeddings, overrides and isolates, which
+    reorder what follows them until they are closed (``Invoice \u202eexe.txt`` shows as
+    ``Invoice txt.exe``; one left open reorders a page's title, a feed reader's list), as
+    a picture's embedded text is cleaned. An id is never changed: one with such characters
+    is refused by ``check_item``."""
     if not _suspect(item):
         return item
     data: dict[str, object] = msgspec.to_builtins(item)
@@ -288,12 +299,16 @@ def _suspect(item: NewsItem) -> bool:
         if data[at + 1 : at + 2] in (b"u", b"b", b"f"):
             return True
         at = data.find(b"\\", at + 2)
-    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
+    return (
+        b"\xef\xbf\xbe" in data
+        or b"\xef\xbf\xbf" in data
+        or _REORDERING_UTF8.search(data) is not None
+    )
 
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return strip_unencodable_text(value)
+        return _UNCLEAN.sub("", value)
     if isinstance(value, dict):
         return {key: _clean(sub) for key, sub in value.items()}
     if isinstance(value, list):

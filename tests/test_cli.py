@@ -606,6 +606,35 @@ def test_stray_control_characters_are_removed_not_stored(db, tmp_path):
     store.close()
 
 
+def test_bidi_overrides_and_isolates_are_removed_the_marks_kept(db, tmp_path):
+    """An override reorders what follows it until it is closed: a headline ``Invoice
+    \u202eexe.txt`` shows as ``Invoice txt.exe``, one left open reorders a page's title
+    and a feed reader's list. Embeddings, overrides and isolates go, in every text of an
+    item, as a picture's embedded text is cleaned; the marks (RLM) stay, and the same
+    document without them is the same item."""
+    doc = {
+        "uri": "urn:x:bidi",
+        "language": "ar",
+        "headlines": [{"role": "main", "value": "فاتورة \u202eexe.txt\u202c عاجل \u2067iso\u2069"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص \u202bالخبر\u200f."}],
+        "by": "\u202eكاتب",
+    }
+    (tmp_path / "bidi.json").write_text(json.dumps(doc))
+    plain = json.loads(json.dumps(doc).replace("\\u202e", "").replace("\\u202c", "")
+                       .replace("\\u2067", "").replace("\\u2069", "").replace("\\u202b", ""))
+    (tmp_path / "plain.json").write_text(json.dumps(plain))
+    result = newswire("ingest", str(tmp_path / "bidi.json"), str(tmp_path / "plain.json"), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    store = open_store(db)
+    try:
+        item = store.get("urn:x:bidi").item
+        assert store.count() == (1, 1)  # the two files say the same once cleaned
+    finally:
+        store.close()
+    assert item.headline == "فاتورة exe.txt عاجل iso" and item.byline == "كاتب"
+    assert item.body == ["نص الخبر\u200f."]
+
+
 def test_import_validates_every_record(store_url, make_store_url, tmp_path):
     db = store_url
     ingest_seed(db)

@@ -537,7 +537,7 @@ def build(
         added: list[Entity] = values["added"]
         item = about.corrected(latest, item, about.removed(form, latest), added)
     try:
-        item = check_item(item)
+        item = check_item(strip_unencodable(item))  # as every way in cleans an item
     except NewswireError as exc:
         field = exc.field if exc.field in ("urgency", "language", "embargo", "pubstatus") else "text"
         if not pasted and exc.field in CONTENT:
