@@ -33,7 +33,9 @@ line, and the agency's subscription footer, which goes to ``footer``, never to `
   ``provider`` = the dateline's source, else the footer's agency; ``firstcreated`` and
   ``versioncreated`` stay ``None``: the store stamps them.
 
-Writing produces the same layout. Lost: all metadata but the dateline; an item without a
+Writing produces the same layout; a first paragraph that opens with the item's dateline
+(enrichment read it there, and left the paragraph whole) is written as it is, the
+dateline not again before it. Lost: all metadata but the dateline; an item without a
 lead reads back with its first paragraph as lead; an unreadable dateline text is
 rewritten from place and source. A picture, video, graphic or audio item is written with
 its caption and its credit line as the body (its files are not text): read back, a text
@@ -582,6 +584,21 @@ def written_dateline(item: NewsItem) -> str:
     return _dateline_lines(item)[1]
 
 
+def _opens_with(paragraph: str, dateline: Dateline | None, line: str) -> bool:
+    """Whether ``paragraph`` opens with ``dateline`` (written as ``line``), or is only it:
+    the same text, or the same place and no other source (``ANKARA (AA) - The …`` under
+    a dateline ``ANKARA``, ``AA``). Read back, that paragraph gives the dateline."""
+    found = own_dateline(paragraph) or inline_dateline(paragraph)
+    if dateline is None or found is None:
+        return False
+    opening = found[0]
+    if squash(_MARKS.sub("", opening.text)) in (squash(_MARKS.sub("", dateline.text)), line):
+        return True
+    places = {_place_key(p) for p in (dateline.place, dateline.place_latin) if p.strip()}
+    sources = {_place_key(s) for s in (dateline.source, opening.source) if s.strip()}
+    return _place_key(opening.place) in places and len(sources) <= 1
+
+
 def render_text(item: NewsItem) -> str:
     if item.pubstatus == "canceled":  # a kill: the notice and the reason, nothing of the text
         return f"{squash(withdrawn.headline(item))}\n\n{squash(withdrawn.notice(item))}\n"
@@ -600,6 +617,10 @@ def render_text(item: NewsItem) -> str:
     latin, dateline = _dateline_lines(item)
     if latin:
         out.append(latin)
+    if dateline and body and _opens_with(body[0], item.dateline, dateline):
+        # The first paragraph opens with the dateline (enrichment read it there, and left
+        # the paragraph as its source wrote it): written once, as the paragraph has it.
+        dateline = ""
     if dateline:
         inline = inline_dateline(f"{dateline} {body[0]}") if body else None
         if dateline.endswith(("-", "–", "—", "ـ", ":")) and inline and inline[2] == body[0]:

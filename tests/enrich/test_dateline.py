@@ -219,6 +219,37 @@ def test_a_bare_place_line_under_a_summary_leaves_the_body(step: DatelineStep) -
     assert enricher.enrich(bare).body == []
 
 
+def test_a_dateline_read_at_the_start_of_a_paragraph_is_written_once_as_text(
+    step: DatelineStep,
+) -> None:
+    """A ninjs item with no dateline whose body opens with ``ANKARA (AA) - …``: the step
+    gives it that dateline and leaves the paragraph whole (the line is no paragraph of its
+    own). Agency text writes the dateline once, as the paragraph opens with it (it was
+    ``ANKARA (AA) - ANKARA (AA) - Turkey's …``), and that text, taken in again and written
+    again, is the same text: no new version."""
+    data = json.dumps({
+        "uri": "urn:t2:dl1", "language": "en",
+        "headlines": [{"role": "main", "value": "Kalin meets delegation"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value":
+                    "ANKARA (AA) - Turkey's intelligence chief met a delegation on Saturday.\n"
+                    "Second paragraph here."}],
+    }).encode()  # fmt: skip
+    enricher = Enricher([step])
+    enriched = enricher.enrich(formats.get("ninjs").parse(data)[0])
+    assert enriched.dateline is not None and enriched.dateline.text == "ANKARA (AA) -"
+    assert enriched.body[0].startswith("ANKARA (AA) - Turkey's")  # as the source wrote it
+    text = formats.get("text")
+    written = text.render(enriched)
+    assert written.count(b"ANKARA") == 1
+    assert b"\nANKARA (AA) - Turkey's intelligence chief met" in written
+    back = enricher.enrich(text.parse(written)[0])
+    assert back.dateline == enriched.dateline
+    assert back.body == ["Turkey's intelligence chief met a delegation on Saturday.",
+                         "Second paragraph here."]
+    assert text.render(back) == written
+    assert enricher.enrich(text.parse(text.render(back))[0]) == back
+
+
 @pytest.mark.parametrize(
     ("written", "agency"),
     [("الأناضول", "Anadolu Agency"), ("AA", "Anadolu Agency"), ("aa", "Anadolu Agency"),

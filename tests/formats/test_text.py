@@ -605,6 +605,70 @@ def test_render_without_dateline_text_composes_one():
     assert "\nGAZA (AA) - فقرة.\n" in CODEC.render(body_item).decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "headline", "body", "lead"),
+    [
+        ("en", "Kalin meets delegation",
+         ["ANKARA (AA) - Turkey's intelligence chief met a delegation on Saturday.",
+          "Second paragraph here."], ""),
+        ("ar", "فيسبوك: المستخدمون يمضون وقتاً أقل على الموقع",
+         ["دبي، الإمارات العربية المتحدة (CNN)-- في الوقت الذي أعلن فيه الموقع نتائجه.",
+          "وذكر زوكربيرغ في اجتماع مع المستثمرين أن الوقت انخفض."],
+         "قال الرئيس التنفيذي لفيسبوك إن الوقت الذي يمضيه المستخدمون انخفض."),
+        ("ar", "رئيس الاستخبارات التركي يلتقي وفدا من حماس",
+         ["أنقرة/ الأناضول", "التقى رئيس جهاز الاستخبارات التركي وفدا من حركة حماس."], ""),
+    ],
+    ids=["en-inline", "ar-inline-cnn", "ar-own-paragraph"],
+)  # fmt: skip
+def test_a_dateline_the_first_paragraph_opens_with_is_written_once(language, headline, body, lead):
+    """A ninjs item with no dateline whose body opens with one: enrichment gives it that
+    dateline and leaves the paragraph as its source wrote it. Written as agency text, the
+    dateline is the paragraph's (``ANKARA (AA) - ANKARA (AA) - Turkey's…`` before), and
+    the text read back is the same item: that dateline, the rest of the body."""
+    found = inline_dateline(body[0]) or own_dateline(body[0])
+    assert found is not None
+    dateline = found[0]  # what the dateline step stores (newswire.enrich.dateline.read)
+    item = NewsItem(
+        id="urn:t2:dl1", language=language, headline=headline, lead=lead, body=body,
+        body_html="".join(f"<p>{p}</p>" for p in body), dateline=dateline,
+    )  # fmt: skip
+    written = CODEC.render(item).decode()
+    assert written.count(dateline.text) == 1
+    first = written.split("\n\n", 1)[1].splitlines()[0]
+    assert first == body[0]  # the paragraph as its source wrote it
+    back = parse_one(written.encode())
+    assert back.dateline == dateline
+    assert back.lead == lead
+    rest = found[2] if len(found) == 3 else ""
+    assert back.body == [p for p in [rest, *body[1:]] if p]
+    # The text sent back is written as it came: taken in again, no new version.
+    assert CODEC.render(back).decode() == written
+    assert parse_one(CODEC.render(back)) == back
+
+
+def test_a_first_paragraph_opening_with_another_dateline_keeps_the_items():
+    """The item's own dateline names another place: both are written, the item's read
+    back as its dateline and the paragraph as it is."""
+    body = ["ISTANBUL (AA) - Talks were held on Saturday.", "More here."]
+    item = NewsItem(
+        id="x", language="en", headline="Talks", body=body, body_html="",
+        dateline=Dateline(place="ANKARA", place_latin="ANKARA", source="AA", text="ANKARA (AA) -"),
+    )  # fmt: skip
+    back = parse_one(CODEC.render(item))
+    assert back.dateline == item.dateline
+    assert back.body == body
+    # The same place under another source is the item's too: both are written.
+    item.dateline = Dateline(place="ISTANBUL", place_latin="ISTANBUL", source="Reuters")
+    back = parse_one(CODEC.render(item))
+    assert (back.dateline.place, back.dateline.source, back.body) == ("ISTANBUL", "Reuters", body)
+    # The same place with no source of its own: the paragraph's dateline, written once.
+    item.dateline = Dateline(place="Istanbul", place_latin="Istanbul")
+    written = CODEC.render(item).decode()
+    assert written.count("ISTANBUL") == 1 and "Istanbul" not in written
+    back = parse_one(written.encode())
+    assert (back.dateline.place, back.dateline.source) == ("ISTANBUL", "AA")
+
+
 def _first(needs: tuple, line: str, full: bool, filtered: bool) -> int | None:
     """The index of the first pattern of ``needs`` matching ``line``."""
     for n, (pattern, chars) in enumerate(needs):
