@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo's store: ./demo.db, unless NEWSWIRE_DB names another (from the environment or
+# `make demo NEWSWIRE_DB=...`), as every other setting (NEWSWIRE_PORT, ...) is read by
+# newswire itself.
+DEMO_DB = $(or $(NEWSWIRE_DB),sqlite:///./demo.db)
+
 demo: install
 	@bash scripts/services.sh media || echo "make demo: pictures and video need exiftool, ffmpeg and libvips (scripts/services.sh media installs them on Debian); text works without them" >&2
-	$(BIN)/newswire demo --db sqlite:///./demo.db
+	$(BIN)/newswire demo --db '$(DEMO_DB)'
 
 lint: install
 	$(BIN)/ruff check newswire tests bench

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 import msgspec
@@ -58,6 +61,28 @@ def test_every_metric_is_documented_and_the_alert_rules_name_real_ones():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "make test" in README
+
+
+def _make_demo(**env: str) -> list[str]:
+    """The ``newswire demo`` command ``make demo`` runs in ``env`` (``make -n``), as words."""
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("NEWSWIRE_DB", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # fmt: skip
+    done = subprocess.run(
+        ["make", "-n", "demo"], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    (line,) = [line for line in done.stdout.splitlines() if "newswire demo" in line]
+    return shlex.split(line)
+
+
+def test_make_demo_reads_the_database_from_the_environment_as_the_readme_says():
+    # ``NEWSWIRE_PORT=8001 make demo``: "every setting ... is read from the environment
+    # the same way", the database too; ./demo.db when none is named.
+    assert "NEWSWIRE_PORT=8001 make demo" in README and "./demo.db" in README
+    assert _make_demo()[-2:] == ["--db", "sqlite:///./demo.db"]
+    assert _make_demo(NEWSWIRE_DB="")[-2:] == ["--db", "sqlite:///./demo.db"]
+    url = "postgresql://desk@db.example/newswire?sslmode=require&application_name=demo"
+    assert _make_demo(NEWSWIRE_DB=url)[-2:] == ["--db", url]
 
 
 def _headings(markdown: str) -> set[str]:
