@@ -11,7 +11,12 @@ Contract, for every backend:
   version and differs from it only in the links enrichment made to other stories (those
   depend on what was stored when it was enriched, not on what the item says); an item whose content differs gets
   the next version number (or the one it carries, when higher), the ``update`` signal when
-  it carries none, and ``replaces`` pointing at the version it follows. A changed version
+  it carries none, and ``replaces`` pointing at the version it follows. It keeps the time
+  its source gave (``versioncreated``) when it carries a higher version number or is
+  dated later (to the second) than the latest; one that carries neither is dated when
+  stored, a second after the latest at least, and one dated earlier than the latest
+  without a higher number is refused (``Conflict`` naming ``versionCreated``) unless it
+  is a stored version redelivered (nothing stored). A changed version
   of a withdrawn item (latest pubstatus ``canceled``) is refused (``Conflict`` naming
   ``id``): a withdrawal is final. So is a changed version that would make a story
   (``type`` text) a picture, video, graphic or audio item, or one of those a story
@@ -290,9 +295,24 @@ def stamp(item: NewsItem, now: datetime) -> NewsItem:
 
 def successor(item: NewsItem, latest: NewsItem, now: datetime, dated: bool = True) -> NewsItem:
     """``item`` as the version that follows ``latest`` (whose content it changes); ``dated``:
-    its ``versioncreated`` is the source's, not a stamp of ``prepare``'s."""
+    its ``versioncreated`` is the source's, not a stamp of ``prepare``'s.
+
+    The source's time is kept when the item carries a higher version number (the source
+    numbers its versions), or when it is later, to the second, than the latest's: a
+    source that sends no numbers (ninjs without ``version``, every Atom or RSS entry)
+    dates each version, and its next update is compared with that date (``plan_batch``
+    refuses one dated earlier). Otherwise the version is stamped ``now``, at least a
+    second after ``latest``."""
     version = max(item.version, latest.version + 1)
-    if dated and item.versioncreated and item.version > latest.version:
+    if (
+        dated
+        and item.versioncreated
+        and (
+            item.version > latest.version
+            or latest.versioncreated is None
+            or iso(item.versioncreated) > iso(latest.versioncreated)
+        )
+    ):
         made = item.versioncreated
     else:
         made = now

@@ -356,6 +356,25 @@ def test_an_items_versions_as_a_feed_tell_a_correction_and_a_kill_apart(client, 
     ]
 
 
+def test_updates_without_version_numbers_keep_the_times_their_source_gave(client):
+    """A source that numbers nothing (ninjs without ``version``) dates each version: each
+    keeps its time. Stamped with the server's clock, the second made the third look older
+    than it, and the third was refused (409)."""
+    uri = "urn:x:unnumbered"
+    times = ["2025-03-04T10:00:00Z", "2025-03-04T11:00:00Z", "2025-03-04T12:00:00Z"]
+    for n, when in enumerate(times, 1):
+        doc = ninjs_doc(uri, f"Version {n}", f"Text {n}.", language="en", versionCreated=when)
+        posted = client.post("/v1/items", json=doc, headers=NINJS)
+        assert posted.status_code == 201, posted.text
+        assert posted.json()["version"] == n
+    path = f"/v1/items/{quote(uri, safe='')}"
+    stored = [client.get(path, params={"version": n}).json() for n in (1, 2, 3)]
+    assert [d["versionCreated"] for d in stored] == times
+    late = ninjs_doc(uri, "Late", "Text 0.", language="en", versionCreated=times[1])
+    refused = client.post("/v1/items", json=late, headers=NINJS)
+    assert refused.status_code == 409 and refused.json()["field"] == "versionCreated"
+
+
 def test_etag_answers_304_until_a_new_version(client):
     doc = ninjs_doc("urn:x:etag", "First", language="en")
     assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201

@@ -289,6 +289,28 @@ def test_redelivering_an_earlier_version_adds_nothing(store):
     assert store.get("urn:test:item:1").item.headline == "v2"
 
 
+def test_versions_dated_by_a_source_without_numbers_keep_their_times(store):
+    """ninjs without ``version``, every Atom or RSS entry: the source numbers nothing and
+    dates each version. Each keeps its time, so the next is compared with it; stamped with
+    the store's clock instead, the third was refused as older than the second."""
+    t10, t11, t12 = (datetime(2025, 1, 1, hour, tzinfo=UTC) for hour in (10, 11, 12))
+    for when, text in ((t10, "v1"), (t11, "v2"), (t12, "v3")):
+        receipt = store.append(item(headline=text, versioncreated=when))
+        assert receipt.created, text
+    versions = store.versions("urn:test:item:1")
+    assert [(s.item.version, s.item.versioncreated) for s in versions] == [
+        (1, t10), (2, t11), (3, t12)
+    ]
+    # One the source dated earlier than the latest still never becomes it.
+    with pytest.raises(Conflict, match="older"):
+        store.append(item(headline="late", versioncreated=t11))
+    # One dated in the latest's second is stamped a second after it at least: a feed
+    # reader tells an entry's versions apart by updated time.
+    same_second = store.append(item(headline="v4", versioncreated=t12))
+    assert same_second.version == 4
+    assert store.get("urn:test:item:1").item.versioncreated > t12
+
+
 def test_an_update_without_version_or_time_is_the_next_version(store):
     store.append(item(version=2, headline="v2", versioncreated=datetime(2025, 1, 1, tzinfo=UTC)))
     receipt = store.append(item(headline="a text file, edited"))
