@@ -26,7 +26,7 @@ from newswire.formats.text import transcode
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
 from newswire.names import AUTO as AUTO  # its home: the CLI reads it without this module
-from newswire.store.base import Prepared, prepare
+from newswire.store.base import Prepared, iso, prepare
 from newswire.validation import check_item, strip_unencodable
 
 if TYPE_CHECKING:
@@ -87,7 +87,31 @@ def parse_bytes(
         )
     if rejected is not None:
         rejected.extend(problems)
-    return good
+    return without_past_revisions(good)
+
+
+def without_past_revisions(items: list[NewsItem]) -> list[NewsItem]:
+    """``items`` without each one listed after a newer version of itself (same id, dated
+    earlier, no higher version number): a feed may list an entry's earlier revisions
+    beside it (RFC 4287 4.1.1: entries of one id are the same entry), and one is no
+    update to store, no error either, as the store takes a feed redelivering an older
+    version it holds. Listed before the newer, it is stored first, as sent apart."""
+    newest: dict[str, NewsItem] = {}
+    kept = []
+    for item in items:
+        before = newest.get(item.id)
+        if (
+            before is not None
+            and item.version <= before.version
+            and item.versioncreated is not None
+            and before.versioncreated is not None
+            and iso(item.versioncreated) < iso(before.versioncreated)
+        ):
+            continue
+        if item.id:
+            newest[item.id] = item
+        kept.append(item)
+    return kept
 
 
 def with_media_topics(item: NewsItem) -> NewsItem:

@@ -15,6 +15,7 @@ from newswire import formats
 from newswire.errors import BadInput
 from newswire.settings import MAX_WORKERS_PER_CPU, workers_setting
 from newswire.store import in_memory, open_store
+from newswire.store.base import iso
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED, STANDARDS
 from tests.helpers import Server, newswire
@@ -780,6 +781,48 @@ FEED_WITH_ONE_BAD_ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <description>نص الخبر الثالث.</description></item>
 </channel></rss>
 """
+
+
+def atom_feed(*entries: tuple[str, str]) -> str:
+    """An Atom feed listing one entry, ``urn:atom:1``, at each (updated time, text)."""
+    listed = "".join(
+        f"<entry><id>urn:atom:1</id><title>عنوان {text}</title><updated>{updated}</updated>"
+        f'<content type="text">نص الخبر {text}.</content></entry>'
+        for updated, text in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        ' xml:lang="ar"><id>urn:atom:feed</id><title>وكالة</title>'
+        f"<updated>2025-01-01T09:00:00Z</updated>{listed}</feed>"
+    )
+
+
+def test_an_atom_entry_updated_again_and_again_is_stored_each_time(store_url, tmp_path):
+    """Atom numbers no versions: each feed read dates its entry by ``updated``. The third
+    update was refused as older than the second, which had been stamped with the store's
+    clock. A feed listing an entry's newer version before an older one failed (exit 1):
+    the older one is a past revision of the entry, not stored, and no error."""
+    db = store_url
+    times = ["2025-01-01T06:00:00Z", "2025-01-01T07:00:00Z", "2025-01-01T08:00:00Z"]
+    for n, updated in enumerate(times, 1):
+        path = tmp_path / f"feed{n}.atom"
+        path.write_text(atom_feed((updated, f"v{n}")), encoding="utf-8")
+        result = newswire("ingest", str(path), db=db)
+        assert result.returncode == 0, result.stderr.decode()
+    with closing(open_store(db)) as store:
+        versions = store.versions("urn:atom:1")
+        assert [iso(s.item.versioncreated) for s in versions] == times
+    newer_first = tmp_path / "newer_first.atom"
+    newer_first.write_text(
+        atom_feed(("2025-01-01T10:00:00Z", "v5"), ("2025-01-01T09:00:00Z", "v4")),
+        encoding="utf-8",
+    )
+    result = newswire("ingest", str(newer_first), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["urn:atom:1"]
+    with closing(open_store(db)) as store:
+        latest = store.get("urn:atom:1").item
+        assert (latest.version, latest.headline) == (4, "عنوان v5")
 
 
 def test_one_bad_feed_entry_does_not_sink_the_others(db, tmp_path):
