@@ -7,13 +7,13 @@ import hashlib
 import importlib.util
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
 
 from newswire.errors import BadInput, InvalidItem
-from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem, as_utc
+from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem, as_utc, utcnow
 
 MAX_ID = 1024
 MAX_VERSION = 2**31 - 1
@@ -96,6 +96,9 @@ NAME_PATTERN = rf"^[^{NOT_IN_NAME}]*[^\s{NOT_IN_NAME}][^{NOT_IN_NAME}]*$"
 blank (lengths are checked apart)."""
 
 
+AHEAD = timedelta(days=1)
+"""How far ahead of the clock a version may be dated (``versionCreated``, ``firstCreated``)."""
+
 MAX_REASON = 2000
 """Characters a withdrawal's reason may have."""
 
@@ -163,6 +166,18 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
         raise InvalidItem(
             "an embargo is at most 9999-12-31T23:59:59Z", field="embargo", reason="embargo_late"
         )
+    if not restoring:
+        # A version is dated when it is made. One dated ahead (a wrong clock, a local time
+        # sent as UTC is at most 14 hours off) would be the latest for good: every later
+        # version, dated rightly, would be refused as older than it.
+        ahead = utcnow() + AHEAD
+        for field, when in (("versionCreated", item.versioncreated), ("firstCreated", item.firstcreated)):
+            if when is not None and as_utc(when) > ahead:
+                raise InvalidItem(
+                    f"{field} {as_utc(when).isoformat()} is more than a day ahead of now: a"
+                    " version is dated when it is made (an embargo holds one back)",
+                    field=field, reason="date_ahead",
+                )
     if item.pubstatus == "withheld" and item.embargo_until is not None and not restoring:
         # IPTC's withheld holds every version until a later one says usable, and an
         # embargo only says "not before": together the lift releases nothing, and the

@@ -375,6 +375,22 @@ def test_updates_without_version_numbers_keep_the_times_their_source_gave(client
     assert refused.status_code == 409 and refused.json()["field"] == "versionCreated"
 
 
+def test_a_version_dated_ahead_of_the_clock_is_refused(client):
+    """Kept as the source dated it, a version dated in 2099 would be the latest for good:
+    every later version, dated rightly, refused as older. More than a day ahead is a 422
+    naming the field (a local time sent as UTC is at most 14 hours off), nothing stored."""
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=14)).replace(microsecond=0).isoformat()
+    for field, when in (("versionCreated", "2099-01-01T00:00:00Z"), ("firstCreated", "2099-01-01T00:00:00Z")):
+        doc = ninjs_doc("urn:x:ahead", "Ahead", "Text.", language="en", **{field: when})
+        refused = client.post("/v1/items", json=doc, headers=NINJS)
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.text
+    assert client.get("/v1/items/urn:x:ahead").status_code == 404
+    skewed = ninjs_doc("urn:x:ahead", "Ahead", "Text.", language="en", versionCreated=soon)
+    assert client.post("/v1/items", json=skewed, headers=NINJS).status_code == 201
+
+
 def test_etag_answers_304_until_a_new_version(client):
     doc = ninjs_doc("urn:x:etag", "First", language="en")
     assert client.post("/v1/items", content=json.dumps(doc), headers=NINJS).status_code == 201

@@ -221,12 +221,13 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
             )
             assert added.status_code == 201, added.text
             assert added.json()["entities"] == ["Ibrahim Kalin", "nwv:ibrahim-kalin"]
-            # An id of the vocabulary that names no entry: a product matching nothing.
+            # An id of the vocabulary that names no entry: a product matching nothing (422,
+            # refused for what it says, as a product or subscriber that does not exist).
             typo = ops.post(
                 "/v1/admin/products",
                 json={"name": "typo", "access": "full", "entities": ["nwv:ibrahim-kalln"]},
             )
-            assert typo.status_code == 400, typo.text
+            assert typo.status_code == 422, typo.text
             assert typo.json()["field"] == "entities" and "nwv:ibrahim-kalln" in typo.text
             made = ops.post("/v1/admin/subscribers", json={"name": "kalin-desk", "products": ["kalin"]})
             assert made.status_code == 201, made.text
