@@ -277,6 +277,9 @@ def test_failed_logins_are_limited_per_email_and_per_address(store_url):
             assert limited.status_code == 429
             assert "محاولات فاشلة كثيرة" in limited.text
             assert int(limited.headers["retry-after"]) > 0  # when to try again, in seconds
+            # The page's minutes are never sooner than that (88 s was "after 1 minute").
+            minutes = int(re.search(r"بعد (\d+) دقيقة", limited.text).group(1))
+            assert minutes * 60 >= int(limited.headers["retry-after"])
             # The address has had its ten failures too: another email from it waits.
             assert login(c, "b@s.example", PASSWORD).status_code == 429
     finally:

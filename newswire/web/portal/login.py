@@ -10,6 +10,7 @@ store).
 
 from __future__ import annotations
 
+import math
 import secrets
 
 from fastapi import FastAPI, Request
@@ -117,7 +118,7 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     keys = [f"email:{email.lower()}", f"ip:{client}"]
     if wait := await run_in_threadpool(limiter.wait, keys):
-        minutes = max(1, round(wait / 60))
+        minutes = max(1, math.ceil(wait / 60))  # never sooner than Retry-After says
         message = t["login_limited"].format(minutes=minutes)
         limited = _login_page(request, 429, target=target, message=message, email=email)
         limited.headers["Retry-After"] = str(wait)  # RFC 6585: when to try again, as the API says
