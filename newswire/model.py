@@ -354,9 +354,10 @@ def language_tag(tag: str) -> str:
     out = [parts[0].lower()]
     private = out[0] == "x"
     for part in parts[1:]:
-        private = private or part.lower() == "x"
+        # From a singleton on (private use ``x``, an extension's ``u``): lower case.
+        private = private or len(part) == 1
         if private:
-            out.append(part.lower())  # private use: lower case throughout
+            out.append(part.lower())  # private use, extensions: lower case throughout
         elif len(part) == 4 and part.isalpha():
             out.append(part.title())  # script
         elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):

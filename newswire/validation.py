@@ -24,7 +24,9 @@ LAST_EMBARGO = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 # BCP 47 in its common shapes: ar, ar-EG, zh-Hant-TW, en-GB-oxendict, x-private.
 LANGUAGE_TAG = re.compile(
     r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
-    r"(?:-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*(?:-x(?:-[A-Za-z0-9]{1,8})+)?"
+    r"(?:-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"  # extensions: -u-ca-islamic (Hijri)
+    r"(?:-x(?:-[A-Za-z0-9]{1,8})+)?"
     r"|x(?:-[A-Za-z0-9]{1,8})+)$"
 )
 

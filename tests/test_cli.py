@@ -229,6 +229,14 @@ def test_language_tags_are_stored_in_their_conventional_case(db, tmp_path):
     assert json.loads(newswire("show", "urn:x:case", db=db).stdout)["language"] == "ar-EG"
     for wanted in ("ar", "AR", "ar-eg"):
         assert "urn:x:case" in newswire("list", "--lang", wanted, db=db).stdout.decode(), wanted
+    # An extension (RFC 5646: Unicode's calendar, the Hijri one) is a tag like any other,
+    # its subtags in lower case: not refused, not taken for a region (``-CA``).
+    doc = {**doc, "uri": "urn:x:hijri", "language": "AR-sa-U-CA-ISLAMIC"}
+    (tmp_path / "hijri.json").write_text(json.dumps(doc))
+    result = newswire("ingest", str(tmp_path / "hijri.json"), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+    shown = json.loads(newswire("show", "urn:x:hijri", db=db).stdout)
+    assert shown["language"] == "ar-SA-u-ca-islamic"
 
 
 def test_settings_and_options_out_of_range(db):
