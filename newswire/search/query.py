@@ -61,8 +61,9 @@ __all__ = ["AnyOf", "Phrase", "Query", "QueryError", "Word", "parse", "words"]
 
 OR = "OR"
 NOT = "NOT"
-_SEPARATORS = frozenset(("AND", "NEAR"))
-"""Bare uppercase operators of other query languages that mean what a space does here."""
+_OPERATORS = frozenset((OR, NOT, "AND", "NEAR"))
+"""The bare uppercase words that are operators here: ``OR``; ``NOT`` (``-``); ``AND`` and
+``NEAR``, of other query languages, what a space is."""
 QUOTE = '"'
 QUOTES = {QUOTE: QUOTE, "«": "»", "“": "”"}
 """Phrase quotes, opening to closing: Arabic writers quote with guillemets «…»."""
@@ -177,40 +178,44 @@ def _field_name(text: str, start: int, end: int) -> bool:
 
 def _tokens(text: str) -> Iterator[_Token]:
     i, n = 0, len(text)
-    excluding = False  # after a bare NOT: the next clause is excluded
+    excluding = False  # after a bare NOT, or a field name excluded: the next clause is
     while i < n:
         ch = text[i]
-        negated, excluding = excluding, False
-        if (
+        minus = (
             ch == MINUS
             and i + 1 < n
             and (i == 0 or not is_word_char(text[i - 1]))
             and (text[i + 1] in QUOTES or is_word_char(text[i + 1]))
-        ):
-            negated = True
+        )
+        if minus:
             i += 1
             ch = text[i]
+        negated = minus or excluding
         if ch in QUOTES:
             close = text.find(QUOTES[ch], i + 1)
             end = n if close == -1 else close
             clause = _clause(list(_split(text[i + 1 : end])))
             if clause is not None:
                 yield clause, negated
+            excluding = False
             i = end + 1
         elif is_word_char(ch):
             end = _word_end(text, i)
             run = text[i:end].strip(JOINERS)
-            if run == OR and not negated:
-                yield None
-            elif (run in _SEPARATORS and not negated) or _field_name(text, i, end):
-                pass  # ``a AND b`` is ``a b``; ``headline:غزة`` is ``غزة``
-            elif run == NOT and not negated:
+            if _field_name(text, i, end):
+                excluding = negated  # ``-headline:غزة`` is ``-غزة``, ``headline:غزة`` ``غزة``
+            elif minus or run not in _OPERATORS:  # ``-OR``, ``-AND``: the words, excluded
+                if _is_word(run):
+                    yield Word(run), negated
+                excluding = False
+            elif run == OR:
+                yield None  # (``a NOT OR b``: the NOT before it stands for nothing)
+                excluding = False
+            elif run == NOT:
                 excluding = True  # ``NOT b`` is ``-b``
-            elif _is_word(run):
-                yield Word(run), negated
+            # ``AND``, ``NEAR``: what a space is (a NOT before one is for the next clause)
             i = end
         else:
-            excluding = excluding or negated  # ``NOT (b)``: still the next clause
             i += 1
 
 

@@ -261,6 +261,13 @@ def test_other_search_boxes_operators_mean_what_they_say():
     assert parse('"NOT AND"') == Query(must=(Phrase(("NOT", "AND")),))
     assert parse("الساعة 10:30 القدس: غزة") == Query(must=W("الساعة", "10", "30", "القدس", "غزة"))
     assert parse("غزة -AND") == Query(must=W("غزة"), must_not=W("AND"))
+    # An exclusion of a field's word is an exclusion still, never a word required.
+    assert parse("رفح -headline:غزة") == Query(must=W("رفح"), must_not=W("غزة"))
+    assert parse("رفح NOT headline:غزة") == Query(must=W("رفح"), must_not=W("غزة"))
+    assert parse('رفح -title:"خان يونس"') == Query(must=W("رفح"), must_not=(Phrase(("خان", "يونس")),))
+    # An operator after NOT is the operator: the words "or" and "and" are not excluded.
+    assert parse("a NOT OR b") == Query(must=(AnyOf(W("a", "b")),))
+    assert parse("a NOT AND b") == Query(must=W("a"), must_not=W("b"))
     with pytest.raises(QueryError):
         parse("NOT غزة")  # exclusions alone
 
