@@ -116,7 +116,7 @@ def withdrawal_reason(reason: str) -> str:
             f"the reason has the character U+{ord(bad):04X}, which no XML document can carry",
             field="reason",
         )
-    reason = reason.strip()
+    reason = _REORDERING.sub("", reason).strip()  # as every text taken in
     if not reason or not _VISIBLE.search(reason):  # spaces, or marks no one sees
         raise BadInput("say why the item is withdrawn", field="reason")
     return reason
@@ -284,9 +284,17 @@ def strip_unencodable_text(text: str) -> str:
 _UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 """What ``strip_unencodable`` takes out of an item's text: what XML cannot carry, and the
 bidi embeddings, overrides and isolates (the marks LRM, RLM and ALM stay)."""
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""The bidi embeddings, overrides and isolates alone."""
 _REORDERING_UTF8 = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 """Those bidi controls in UTF-8 (U+202A-U+202E, U+2066-U+2069), as the encoded item holds
 them (its JSON escapes no such character)."""
+
+
+def clean_text(text: str) -> str:
+    """``text`` as ``strip_unencodable`` leaves each text of an item: without what XML
+    cannot carry, nor the bidi embeddings, overrides and isolates."""
+    return _UNCLEAN.sub("", text)
 
 
 def strip_unencodable(item: NewsItem) -> NewsItem:

@@ -143,7 +143,7 @@ def validate_product(product: Product) -> Product:
                 )
     for place in product.places:
         scheme, _, number = place.strip().partition(":")
-        if scheme.lower() == "geonames" and not number.isdigit():
+        if scheme.lower() == "geonames" and not (number.isascii() and number.isdigit()):
             raise Unprocessable(
                 f"{place!r} is no GeoNames place: its QCode is geonames: and the place's"
                 " number (geonames:281133)",

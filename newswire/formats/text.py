@@ -476,11 +476,11 @@ def parse_text(text: str) -> NewsItem:
         )
     # ``CORRECTION: …``, ``تصحيح: …`` (any language's word, as this codec writes one): a
     # correction, its headline what follows the word.
-    correction = marks.is_marked("correction", headline)
+    correction = marks.is_marked("correction", headline) and bool(
+        squash(marks.unmarked("correction", headline))
+    )  # the word alone (``تصحيح``) is a headline
     if correction:
         headline = squash(marks.unmarked("correction", headline))
-        if not headline:
-            raise ParseError("a correction's headline is only the word: no headline", field="headline")
     rest = lines[first + 1 :]
     footer = []
     if _SEPARATOR in rest:

@@ -26,7 +26,7 @@ import msgspec
 from newswire.formats import marks
 from newswire.formats.html import html_from_paragraphs
 from newswire.model import NewsItem, Signal
-from newswire.validation import strip_unencodable_text
+from newswire.validation import clean_text
 
 WITHDRAWN = marks.word("withdrawn", "en")
 """What a withdrawn English item's headline begins with (wire services' own word for it);
@@ -68,7 +68,7 @@ def as_kill(item: NewsItem) -> NewsItem:
         return item
     # A reason stored before every way in checked it may hold a character no XML format
     # can carry: the XML formats failed on it, for every subscriber of the feed.
-    item = msgspec.structs.replace(item, ednote=strip_unencodable_text(item.ednote))
+    item = msgspec.structs.replace(item, ednote=clean_text(item.ednote))
     text = notice(item)
     return msgspec.structs.replace(
         item,

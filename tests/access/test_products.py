@@ -454,6 +454,7 @@ def test_a_language_filter_naming_no_language_is_unprocessable(languages):
         ({"places": ["غزة\u200f"]}, "places"),  # an invisible right-to-left mark
         ({"sources": ["AA\x07"]}, "sources"),
         ({"places": ["geonames:abc"]}, "places"),
+        ({"places": ["geonames:٢٨١١٣٣"]}, "places"),  # Arabic-Indic digits: no GeoNames id
         ({"places": ["Gaza", "GeoNames:"]}, "places"),
     ],
 )

@@ -531,8 +531,9 @@ def test_a_withdrawn_item_is_not_published_again(client):
     for unseen in ("\u200b\u200f", " \u2066\u2069 "):  # marks no one sees are no reason
         blank = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": unseen})
         assert blank.status_code == 400 and blank.json()["field"] == "reason", blank.text
-    killed = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": "خطأ"})
+    killed = client.post("/v1/items/urn:api-killed:1/withdraw", json={"reason": "خطأ\u202e"})
     assert killed.status_code == 201, killed.text
+    assert client.get("/v1/items/urn:api-killed:1").json()["edNote"] == "خطأ"  # no override
     alone = ninjs_doc("urn:api-killed:1", HEADLINE, "نص جديد للخبر المسحوب.")
     refused = client.post("/v1/items", json=alone, headers=NINJS)
     assert refused.status_code == 409 and refused.json()["field"] == "id", refused.text

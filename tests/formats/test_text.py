@@ -571,6 +571,8 @@ def test_a_correction_says_so_in_its_headline_and_is_read_back_as_one():
     assert CODEC.render(english).decode().startswith("CORRECTION: Rates held\n")
     plain = parse_one("تصحيح مسار الاقتصاد\n\nقال الوزير إن الإصلاح مستمر.\n".encode())
     assert plain.headline == "تصحيح مسار الاقتصاد" and plain.signal is None
+    alone = parse_one("تصحيح\n\nقال الوزير إن الإصلاح مستمر.\n".encode())
+    assert alone.headline == "تصحيح" and alone.signal is None  # the word alone: a headline
 
 
 @pytest.mark.parametrize("language", [*marks.WORDS, "de"])

@@ -78,6 +78,7 @@ def test_a_withdrawal_stored_with_a_control_character_in_its_reason_still_render
     from newswire.model import NewsItem
 
     killed = NewsItem(id="urn:x:kill", language="ar", headline="خبر", body=["نص."],
-                      pubstatus="canceled", ednote="خطأ \x07 في \x00 الأرقام")
+                      pubstatus="canceled", ednote="خطأ \x07 في \x00 الأرقام \u202eexe.txt")
     out = formats.get(fmt).render(Renderer().view(killed, "full"))
     assert "خطأ  في  الأرقام".encode() in out and b"\x07" not in out and b"\x00" not in out
+    assert "\u202e".encode() not in out  # nor an override, as every text taken in
