@@ -168,8 +168,20 @@ def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db
         "Borsa Istanbul's main index rose two percent as banks led gains.\n"
     )
     [item_id] = ok("ingest", str(story), db=db).split()
+    ok("product", "add", "before", "--access", "full", "--entity", "nwv:borsa-ist", db=db)
     ok("vocab", "add", "organisation", "Istanbul Stock Exchange", "--lang", "en", db=db)
-    ok("vocab", "merge", "nwv:borsa-ist", "nwv:istanbul-stock-exchange", db=db)
+    merged = newswire("vocab", "merge", "nwv:borsa-ist", "nwv:istanbul-stock-exchange", db=db)
+    assert merged.returncode == 0, merged.stderr.decode()
+    assert "product before names nwv:istanbul-stock-exchange too" in merged.stderr.decode()
+    # A product defined before the merge takes what is tagged after it (the entry's id).
+    before = msgspec.json.decode(ok("product", "show", "before", db=db), type=Product)
+    assert before.entities == ["nwv:borsa-ist", "nwv:istanbul-stock-exchange"]
+    later = tmp_path / "later.txt"
+    later.write_text(
+        "Borsa Istanbul ends week higher\nBorsa Istanbul rose again on Friday.\n\n"
+        "Borsa Istanbul's main index closed the week up four percent.\n"
+    )
+    [later_id] = ok("ingest", str(later), db=db).split()
     for name, named in (("by-entry", "nwv:istanbul-stock-exchange"), ("by-old-id", "nwv:borsa-ist")):
         ok("product", "add", name, "--access", "full", "--entity", named, db=db)
         product = msgspec.json.decode(ok("product", "show", name, db=db), type=Product)
@@ -179,6 +191,9 @@ def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db
         item: NewsItem = store.get(item_id).item
         assert "nwv:borsa-ist" in {e.id for e in item.entities}  # tagged before the merge
         assert matches(product, item)
+        tagged = store.get(later_id).item
+        assert "nwv:istanbul-stock-exchange" in {e.id for e in tagged.entities}
+        assert matches(before, tagged) and matches(before, item)
         for named in ("nwv:istanbul-stock-exchange", "nwv:borsa-ist"):
             wanted = named_terms(store, named, ("organisation",))
             assert {"nwv:borsa-ist", "nwv:istanbul-stock-exchange"} <= wanted, named

@@ -25,6 +25,7 @@ from newswire.api import auth, problems
 from newswire.api.admin import COMMON, MAX_BODY, _body_doc, _json, _store, decode
 from newswire.api.items import read_body
 from newswire.enrich.base import Term
+from newswire.enrich.pipeline import follow_merge
 from newswire.enrich.vocabulary import (
     ID_PATTERN,
     KINDS,
@@ -183,8 +184,8 @@ def remove_entry(request: Request, term_id: str) -> Response:
 )
 async def merge_entry(request: Request, term_id: str) -> Response:
     """Merge this entry into ``into``: its names become that entry's variants, it is
-    removed and remembered as merged (``merged`` of the list). The entry merged into, as
-    stored."""
+    removed and remembered as merged (``merged`` of the list), and the products naming it
+    name ``into`` too. The entry merged into, as stored."""
     body = decode(await read_body(request, MAX_BODY), MergeBody)
     vocabulary = _vocabulary(request)
     await run_in_threadpool(vocabulary.get, term_id)
@@ -194,4 +195,7 @@ async def merge_entry(request: Request, term_id: str) -> Response:
         raise Unprocessable(exc.detail, field="into") from None
     except BadInput as exc:
         raise Unprocessable(exc.detail, field="into") from None
+    # The products naming the merged entry name the one it went into too (new items carry
+    # that id alone).
+    await run_in_threadpool(follow_merge, _store(request), term_id, body.into)
     return _json(merged)

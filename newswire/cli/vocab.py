@@ -219,10 +219,15 @@ def vocab_merge(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Merge SOURCE into TARGET: SOURCE's names become TARGET's variants, SOURCE is
-    removed and remembered as merged into TARGET."""
+    removed and remembered as merged into TARGET; a product naming SOURCE names TARGET
+    too."""
 
-    def merge(vocabulary: Vocabulary) -> None:
-        vocabulary.merge(source, target)
+    from newswire.enrich.pipeline import follow_merge
+
+    def merge(store: Store) -> None:
+        Vocabulary(store).merge(source, target)
         err.print(f"{source} merged into {target}", highlight=False)
+        for name in follow_merge(store, source, target):
+            err.print(f"product {name} names {target} too", highlight=False)
 
-    _run(db, merge)
+    with_store(db, merge)

@@ -594,6 +594,25 @@ def named_terms(store: Store, value: str, kinds: Iterable[EntityKind]) -> frozen
     return frozenset(fold_set([value, *named_ids(store, [value], kinds)]))
 
 
+def follow_merge(store: Store, source: str, target: str) -> list[str]:
+    """After the vocabulary's ``source`` was merged into ``target``: the products naming
+    ``source`` made to name ``target`` too, stored; their names. Items tagged from then on
+    carry ``target`` alone, so a product naming only ``source`` would take none of them
+    (and a product changed restarts its subscribers' streams, as any change does)."""
+    changed: list[str] = []
+    for product in store.products.list():
+        fields: dict[str, list[str]] = {}
+        for field in ("entities", "places"):
+            values: list[str] = getattr(product, field)
+            named = {v.strip().lower() for v in values}
+            if source in named and target not in named:
+                fields[field] = [*values, target]
+        if fields:
+            store.products.replace(msgspec.structs.replace(product, **fields))
+            changed.append(product.name)
+    return changed
+
+
 def with_named_ids(store: Store, product: Product) -> Product:
     """``product`` with the ids of the places, people and organisations it names added
     beside the names (``named_ids``): a product is compared with what items carry, an

@@ -70,8 +70,14 @@ def test_add_get_change_merge_and_remove(admin):
         URL, json={"kind": "person", "name": "سامي ابو زهري الناطق", "id": "nwv:zuhri-2"}
     )
     assert dup.status_code == 201, dup.text
+    named = admin.post("/v1/admin/products", json={"name": "zuhri", "access": "full",
+                                                     "entities": ["nwv:zuhri-2"]})
+    assert named.status_code == 201, named.text
     merged = admin.post(f"{URL}/nwv:zuhri-2/merge", json={"into": entry["id"]})
     assert merged.status_code == 200, merged.text
+    # The product naming the merged entry names the one it went into too: items tagged
+    # from now on carry that id alone.
+    assert entry["id"] in admin.get("/v1/admin/products/zuhri").json()["entities"]
     assert "سامي ابو زهري الناطق" in merged.json()["names"]["ar"]
     assert admin.get(URL).json()["merged"]["nwv:zuhri-2"] == entry["id"]
     assert entry["id"] in problem(admin.get(f"{URL}/nwv:zuhri-2"), 404, "id")["detail"]
