@@ -771,6 +771,7 @@ class Hub:
         cursor gets what the key gives now, as a pull feed's next request does. In a
         worker thread."""
         found: dict[str, tuple[tuple[bytes, ...], ...] | str] = {}
+        began: dict[int, tuple[bytes, ...]] = {}  # an audience's products, encoded once
         out: dict[Listener, str] = {}
         for listener in listeners:
             now = found.get(listener.key_id)
@@ -779,9 +780,12 @@ class Hub:
                 now = found[listener.key_id] = (
                     access if isinstance(access, str) else (Audience.key_of(access.products, "")[0],)
                 )
+            audience = listener.audience
+            if (then := began.get(id(audience))) is None:
+                then = began[id(audience)] = Audience.key_of(audience.products, "")[0]
             if isinstance(now, str):
                 out[listener] = now
-            elif now[0] != Audience.key_of(listener.audience.products, "")[0]:
+            elif now[0] != then:
                 out[listener] = (
                     f"{ACCESS_CHANGED}: connect again from cursor {listener.after}"
                     " to get what they give now"
