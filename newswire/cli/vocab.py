@@ -219,7 +219,7 @@ def vocab_merge(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Merge SOURCE into TARGET: SOURCE's names become TARGET's variants, SOURCE is
-    removed and remembered as merged into TARGET; a product naming SOURCE names TARGET
+    removed and remembered as merged into TARGET. A product naming SOURCE names TARGET
     too."""
 
     from newswire.enrich.pipeline import follow_merge
