@@ -362,7 +362,12 @@ class NatsBus(FanOut):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._check.wait(), WATCH_EVERY)
             self._check.clear()
-            await self._check_consumers()
+            try:
+                await self._check_consumers()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the watch must outlive any one check: no one else looks
+                log.exception("%s: checking the consumers failed", self._where)
 
     async def _check_consumers(self) -> None:
         import nats.errors
@@ -373,6 +378,12 @@ class NatsBus(FanOut):
             try:
                 await listening.consumer_info()
             except NotFoundError:
+                gone.append(listening)
+            except (TypeError, KeyError, ValueError):
+                # An answer the client cannot read as a consumer's (seen in the suite: a
+                # consumer_info_response with no name, no stream, no config, the moment its
+                # consumer was deleted): gone as far as this node can tell. Subscribing
+                # again costs a resume from the store; waiting on it, no wake-ups ever.
                 gone.append(listening)
             except (nats.errors.Error, OSError, TimeoutError) as exc:
                 # Out of reach: the connection's state says so; checked again when it is back.
