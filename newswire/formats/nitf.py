@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 from lxml import etree
@@ -131,7 +132,28 @@ def strip_namespaces(root: etree._Element) -> etree._Element:
 
 
 def text_of(el: etree._Element | None) -> str:
-    return squash("".join(el.itertext())) if el is not None else ""
+    """The text of ``el`` and what it holds, one line; a ``script``'s or ``style``'s text
+    is no text of the document's (an ``abstract`` holding ``<script>alert(1)</script>``
+    gave the lead ``alert(1)``)."""
+    if el is None:
+        return ""
+    if next(el.iter(*_HIDDEN), None) is None:  # nearly always: in C
+        return squash("".join(el.itertext()))
+    return squash("".join(_shown(el)))
+
+
+_HIDDEN = ("script", "style")
+
+
+def _shown(el: etree._Element) -> Iterator[str]:
+    if el.tag in _HIDDEN:
+        return
+    if el.text and isinstance(el.tag, str):
+        yield el.text
+    for child in el:
+        yield from _shown(child)
+        if child.tail:
+            yield child.tail
 
 
 def parse_when(value: str | None, field: str) -> datetime | None:
@@ -164,7 +186,7 @@ def html_from_nitf(elements: list[etree._Element]) -> str:
     for el in elements:
         wrapper.append(copy.deepcopy(el))
     etree.strip_elements(wrapper, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    etree.strip_elements(wrapper, *DROP, with_tail=False)
+    etree.strip_elements(wrapper, *DROP, *_HIDDEN, with_tail=False)  # a script's text is none
     for el in wrapper.iterdescendants():
         attrs = dict(el.attrib)
         el.attrib.clear()

@@ -357,6 +357,22 @@ def test_namespace_free_and_namespaced_documents_read_the_same():
     assert CODEC.parse(etree.tostring(without)) == CODEC.parse(with_ns)
 
 
+def test_a_script_or_style_is_no_text_of_the_item():
+    """A script's or a style's content is markup's, not the story's: unwrapped as any
+    unknown element, ``<script>alert(1)</script>`` in an abstract made the lead ``Lead
+    alert(1) end``, and a style's rules a paragraph's words."""
+    data = (
+        b"<nitf><body><body.head><hedline><hl1>H</hl1></hedline>"
+        b"<abstract><p>Lead <script>alert(1)</script> end</p></abstract></body.head>"
+        b"<body.content><p>Body <style>p{color:red}</style>text.</p>"
+        b"<script>steal()</script><p>Two</p></body.content></body></nitf>"
+    )
+    (item,) = CODEC.parse(data)
+    assert item.lead == "Lead end"
+    assert item.body == ["Body text.", "Two"]
+    assert "alert" not in item.body_html and "color" not in item.body_html and "steal" not in item.body_html
+
+
 def test_document_without_doc_id_gets_a_content_id():
     data = b"<nitf><body><body.head><hedline><hl1>H</hl1></hedline></body.head><body.content><p>B</p></body.content></body></nitf>"
     (item,) = CODEC.parse(data)
