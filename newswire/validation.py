@@ -116,7 +116,7 @@ def withdrawal_reason(reason: str) -> str:
             f"the reason has the character U+{ord(bad):04X}, which no XML document can carry",
             field="reason",
         )
-    reason = _REORDERING.sub("", reason).strip()  # as every text taken in
+    reason = without_reordering(reason).strip()  # as every text taken in
     if not reason or not _VISIBLE.search(reason):  # spaces, or marks no one sees
         raise BadInput("say why the item is withdrawn", field="reason")
     return reason
@@ -274,18 +274,15 @@ def xml_unsafe(text: str) -> str | None:
     return m.group() if m else None
 
 
-def strip_unencodable_text(text: str) -> str:
-    """``text`` without the characters no XML can carry (what ``strip_unencodable`` does
-    to each text of an item): for text that arrives outside an item, such as a picture's
-    embedded caption."""
-    return _NOT_XML_CHAR.sub("", text)
 
 
-_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+REORDERING = "\u202a-\u202e\u2066-\u2069"
+"""The bidi embeddings, overrides and isolates, as a character class's ranges: each
+reorders what follows it until it is closed (the marks LRM, RLM and ALM do not)."""
+_REORDERING = re.compile(f"[{REORDERING}]")
+_UNCLEAN = re.compile(f"[{_NOT_XML_CHAR.pattern[1:-1]}{REORDERING}]")
 """What ``strip_unencodable`` takes out of an item's text: what XML cannot carry, and the
-bidi embeddings, overrides and isolates (the marks LRM, RLM and ALM stay)."""
-_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
-"""The bidi embeddings, overrides and isolates alone."""
+bidi embeddings, overrides and isolates."""
 _REORDERING_UTF8 = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 """Those bidi controls in UTF-8 (U+202A-U+202E, U+2066-U+2069), as the encoded item holds
 them (its JSON escapes no such character)."""
@@ -293,8 +290,14 @@ them (its JSON escapes no such character)."""
 
 def clean_text(text: str) -> str:
     """``text`` as ``strip_unencodable`` leaves each text of an item: without what XML
-    cannot carry, nor the bidi embeddings, overrides and isolates."""
+    cannot carry, nor the bidi embeddings, overrides and isolates. For text that arrives
+    outside an item (a picture's embedded caption, a withdrawal's stored reason)."""
     return _UNCLEAN.sub("", text)
+
+
+def without_reordering(text: str) -> str:
+    """``text`` without the bidi embeddings, overrides and isolates (``REORDERING``)."""
+    return _REORDERING.sub("", text)
 
 
 def strip_unencodable(item: NewsItem) -> NewsItem:

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from newswire.formats.html import paragraphs_from_html, sanitize, squash
-from newswire.validation import MAX_HEADLINE, strip_unencodable_text
+from newswire.validation import MAX_HEADLINE, clean_text, without_reordering
 
 FIELDS: dict[str, tuple[str, ...]] = {
     # The title (IPTC's object name) when there is no headline: what a video has.
@@ -128,8 +128,6 @@ MAX_TEXT = 10_000
 """Longest text field kept, in characters (IPTC allows 2,000 bytes for a caption; XMP
 has no limit)."""
 
-# Embeddings, overrides and isolates: they change the order the text around them shows in.
-_REORDERING = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _MARKUP = re.compile(r"<[A-Za-z/!?]|&[#A-Za-z0-9]+;")
 _NUMBERED = re.compile(r"&#([xX][0-9A-Fa-f]{1,8}|[0-9]{1,10});")
 _SUBJECT_CODE = re.compile(
@@ -148,7 +146,7 @@ def plain(value: object, limit: int = MAX_TEXT) -> str:
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     # A character named by number (``&#7;``) is one like any other: what XML cannot carry
     # is removed before the markup is read, which would otherwise fail on it.
-    text = strip_unencodable_text(_NUMBERED.sub(_numbered, text))
+    text = clean_text(_NUMBERED.sub(_numbered, text))
     # Markup whose brackets were escaped (``&lt;script&gt;``) is markup once read: read
     # again, so that no markup is left (a few rounds; text that only looks like markup,
     # ``a < b``, is the same after one).
@@ -159,7 +157,7 @@ def plain(value: object, limit: int = MAX_TEXT) -> str:
         text, done = read, read == text
         if done:
             break
-    return squash(text.translate(_REORDERING))[:limit]
+    return squash(without_reordering(text))[:limit]  # markup read may have made some
 
 
 def _numbered(m: re.Match[str]) -> str:

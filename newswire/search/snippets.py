@@ -19,6 +19,7 @@ from html import escape
 from typing import TypeAlias
 
 from newswire.text.analyze import WORD, analyzer
+from newswire.validation import without_reordering
 
 __all__ = ["Passage", "Wanted", "highlight", "snippet"]
 
@@ -27,19 +28,17 @@ Wanted: TypeAlias = str | tuple[str, ...]
 one after the other (a phrase), marked only where they stand together."""
 
 ELLIPSIS = "…"
-_SCOPED = str.maketrans(dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-"""The bidi embeddings, overrides and isolates: each holds until its closing character,
-which a passage cut out of a text may have left behind (an override open past the
-snippet, reversing what a page shows after it). Left out of what is shown."""
-
-
-def _escape(text: str) -> str:
-    return escape(text.translate(_SCOPED))
-
 WIDTH = 220
 _SCAN = 4
 """Up to this many wanted terms, a text's matches are found by one scan of its terms per
 wanted term (in C); more, by one pass over the words testing each."""
+
+
+def _escape(text: str) -> str:
+    """``text`` escaped, without the bidi embeddings, overrides and isolates: each holds
+    until its closing character, which a passage cut out of a text may have left behind
+    (an override open past the snippet, reversing what a page shows after it)."""
+    return escape(without_reordering(text))
 
 
 class Passage:
