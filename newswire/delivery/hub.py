@@ -60,11 +60,11 @@ revoked there is refused here, within about this."""
 ACCESS_CHECK_SECONDS = 1.0
 """How often the access generation is read even when the watch saw nothing."""
 SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
+"""Why a live connection ends when the server stops (a WebSocket closes with 1001, or
+with uvicorn's 1012 when uvicorn closes it first)."""
 ACCESS_CHANGED = "this key's products changed"
 """Why a stream ends when what its key gives changed (``Hub._check_keys``); WebSocket
 close code 4409."""
-"""Why a live connection ends when the server stops (a WebSocket closes with 1001, or
-with uvicorn's 1012 when uvicorn closes it first)."""
 _HEAD = msgspec.json.Encoder()
 
 
@@ -770,22 +770,22 @@ class Hub:
         begins: it ends (``ACCESS_CHANGED``), and the client connecting again from its
         cursor gets what the key gives now, as a pull feed's next request does. In a
         worker thread."""
-        found: dict[str, tuple[tuple[bytes, ...], ...] | str] = {}
+        given: dict[str, tuple[bytes, ...] | str] = {}  # key id -> its products now, or why none
         began: dict[int, tuple[bytes, ...]] = {}  # an audience's products, encoded once
         out: dict[Listener, str] = {}
         for listener in listeners:
-            now = found.get(listener.key_id)
+            now = given.get(listener.key_id)
             if now is None:
                 access = access_of(self.store, listener.key_id)
-                now = found[listener.key_id] = (
-                    access if isinstance(access, str) else (Audience.key_of(access.products, "")[0],)
+                now = given[listener.key_id] = (
+                    access if isinstance(access, str) else Audience.key_of(access.products, "")[0]
                 )
             audience = listener.audience
             if (then := began.get(id(audience))) is None:
                 then = began[id(audience)] = Audience.key_of(audience.products, "")[0]
             if isinstance(now, str):
                 out[listener] = now
-            elif now[0] != then:
+            elif now != then:
                 out[listener] = (
                     f"{ACCESS_CHANGED}: connect again from cursor {listener.after}"
                     " to get what they give now"

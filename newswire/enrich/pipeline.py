@@ -566,7 +566,8 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
     names = list(names)
     if not names:  # a product naming no place or entity: no automaton built for it
         return []
-    steps = [s for s in enricher_for(store, ("entities",)).steps if isinstance(s, Identifies)]
+    found = enricher_for(store, ("entities",)).steps
+    steps = [s for s in found if isinstance(s, Identifies)]
     out: list[str] = []
     for name in names:
         for kind in kinds:
@@ -579,7 +580,7 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
     # until ``enrich --all``), and a merged id's entry.
     from newswire.enrich.entities import EntitiesStep
 
-    for entities in enricher_for(store, ("entities",)).steps:
+    for entities in found:
         if isinstance(entities, EntitiesStep):
             out += entities.merged_alike([*names, *out])
     return out
