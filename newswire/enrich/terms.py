@@ -10,9 +10,12 @@ is an array indexed by that number (``Table.array``), made once a term. The term
 whole chunk of items then go through numpy at once: one sparse product for the subject
 model, one pass of integer arithmetic for the signatures.
 
-The terms are those of ``newswire.text.analyze`` (the words of ``WORD``, the analyzer's
-term of each, the empty term dropped), so a step reads the same terms as before, in
-the same order.
+The words of a chunk's texts are found and numbered at once by ``newswire.text.scan``
+(``Table.text_ids``): classed and hashed with numpy, a word made a Python string only
+when its hash is new, where ``WORD.findall`` and a dict look-up a word cost two thirds of
+the subject step. The terms are those of ``newswire.text.analyze`` (the words of
+``WORD``, the analyzer's term of each, the empty term dropped), so a step reads the same
+terms as before, in the same order.
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ import numpy as np
 import numpy.typing as npt
 
 from newswire.text.analyze import WORD, analyzer, known_words
+from newswire.text.scan import HashIndex, Positions, Scan, hash_words, scan
 
 if TYPE_CHECKING:
     from newswire.enrich.base import Document
 
 Ids = npt.NDArray[np.int32]
+
+SCAN_FROM = 10_000
+"""The characters from which ``Table.text_ids`` scans texts with numpy rather than ``WORD``."""
 
 LIMIT = 500_000
 """Terms, or words of one analyzer, a table holds at most (as the analyzer's own cache,
@@ -49,6 +56,7 @@ class Table:
         self._arrays: dict[str, npt.NDArray[Any]] = {}
         self._made: dict[str, int] = {}  # how many terms' values each array holds
         self._known: set[str | None] = set()  # languages whose known words are in
+        self._hashed: dict[str | None, HashIndex] = {}  # the same words by their hash
         self._lock = threading.Lock()
 
     def _number(self, term: str) -> int:
@@ -84,8 +92,10 @@ class Table:
                 self.terms.extend(found.terms)
             else:
                 numbers = [self._number(term) for term in found.terms]
-            each = chain.from_iterable(map(repeat, numbers, found.counts))
+            each = list(chain.from_iterable(map(repeat, numbers, found.counts)))
             cache.update(zip(found.words, each, strict=True))
+            hashed = self._hashed.setdefault(analysis.lang, HashIndex())
+            hashed.add(hash_words(found.words), np.array(each, dtype=np.int32))
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a
@@ -103,6 +113,53 @@ class Table:
             for word, term in zip(new, analysis.word_terms(new), strict=True):
                 cache[word] = self._number(term)
         return list(map(cache.__getitem__, words))
+
+    def text_ids(self, lang: str | None, texts: Sequence[str]) -> list[Ids]:
+        """``word_ids`` of the words of each of ``texts`` (``WORD.findall``'s), found for
+        all at once by ``scan``: only a word whose hash is new is made a string and looked
+        up (and analysed, if it is new too); a text ``scan`` does not follow is read with
+        ``WORD``. Texts of fewer than ``SCAN_FROM`` characters in all are read with ``WORD``
+        too: there the arrays' fixed costs exceed what they save."""
+        joined = "\n".join(texts)  # a line break: a separator, no word spans two texts
+        found = scan(joined) if len(joined) >= SCAN_FROM else None
+        if found is None:
+            return [np.array(self.word_ids(lang, WORD.findall(t)), dtype=np.int32) for t in texts]
+        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+        firsts = np.cumsum(lengths + 1) - lengths - 1  # where each text begins in ``joined``
+        odd = np.unique(np.searchsorted(firsts, found.odd, side="right") - 1).tolist()
+        cuts = np.searchsorted(found.starts, firsts)
+        ids = self._hash_ids(lang, joined, found, cuts, odd)
+        out = np.split(ids, cuts[1:])
+        for n in odd:
+            out[n] = np.array(self.word_ids(lang, WORD.findall(texts[n])), dtype=np.int32)
+        return out
+
+    def _hash_ids(
+        self, lang: str | None, joined: str, found: Scan, cuts: Positions, odd: list[int]
+    ) -> Ids:
+        """The number of each word ``found`` in ``joined`` by its hash, the new hashes'
+        words looked up by ``word_ids`` (-1 for the words of the texts in ``odd``)."""
+        analysis = analyzer(lang)
+        hashed = self._hashed.get(analysis.lang)
+        if hashed is None:
+            with self._lock:
+                hashed = self._hashed.setdefault(analysis.lang, HashIndex())
+        ids = hashed.get(found.hashes)
+        new = ids < 0
+        for n in odd:  # not words of ``WORD``: left for it
+            new[cuts[n] : cuts[n + 1] if n + 1 < len(cuts) else len(new)] = False
+        if not new.any():
+            return ids
+        missing = np.flatnonzero(new)
+        hashes, first = np.unique(found.hashes[missing], return_index=True)
+        at = missing[first]
+        words = list(map(joined.__getitem__, map(slice, found.starts[at].tolist(), found.ends[at].tolist())))
+        numbers = np.array(self.word_ids(lang, words), dtype=np.int32)
+        with self._lock:
+            fresh = hashed.get(hashes) < 0  # another thread may have added some
+            hashed.add(hashes[fresh], numbers[fresh])
+        ids[missing] = numbers[np.searchsorted(hashes, found.hashes[missing])]
+        return ids
 
     def term_ids(self, terms: Sequence[str]) -> list[int]:
         """The number of each of ``terms`` (terms already made, as ``analyze`` gives them)."""
@@ -195,8 +252,8 @@ def analysed_many(
     key = lang or ""
     numbers = of or table()
     out: list[Analysed | None] = []
-    todo: list[tuple[int, Document, int, int, int, bool]] = []
-    words: list[str] = []
+    todo: list[tuple[int, Document, bool]] = []
+    texts: list[str] = []
     for n, doc in enumerate(docs):
         found: Analysed | None = doc.numbered.get(key)
         if found is not None and found.table is numbers:
@@ -205,27 +262,18 @@ def analysed_many(
         out.append(None)
         top = head(doc)
         text = doc.text
-        start = len(words)
         # The text begins with the head (``pipeline.document``), a line of its own, so
         # the text's words are the head's and the rest's: found once, not twice.
         after = text[len(top) : len(top) + 1]
         whole = bool(top) and text.startswith(top) and after in ("", "\n")
-        if whole:
-            words += WORD.findall(top)
-            at = len(words)
-            words += WORD.findall(text, len(top))
-        else:
-            words += WORD.findall(text)
-            at = len(words)
-            if top:
-                words += WORD.findall(top)
-        todo.append((n, doc, start, at, len(words), whole))
+        texts += (top, text[len(top) :]) if whole else (text, top)
+        todo.append((n, doc, whole))
     if todo:
-        ids = np.array(numbers.word_ids(lang, words), dtype=np.int32)
-        for n, doc, start, at, end, whole in todo:
+        ids = numbers.text_ids(lang, texts)
+        for (n, doc, whole), first, second in zip(todo, ids[::2], ids[1::2], strict=True):
             if whole:
-                found = Analysed(numbers, _ids(ids[start:end]), _ids(ids[start:at]))
+                found = Analysed(numbers, _ids(np.concatenate((first, second))), _ids(first))
             else:
-                found = Analysed(numbers, _ids(ids[start:at]), _ids(ids[at:end]))
+                found = Analysed(numbers, _ids(first), _ids(second))
             doc.numbered[key] = out[n] = found
     return out  # type: ignore[return-value]  # every None replaced

@@ -53,6 +53,11 @@ from newswire.text.normalize import normalizer
 from newswire.text.stem import ARABIC, language, stemmer_for
 
 __all__ = [
+    "ARABIC_LETTER",
+    "ELSE",
+    "MARK",
+    "OTHER_LETTER",
+    "SEPARATOR",
     "STOPWORDS",
     "WORD",
     "Analyzer",
@@ -64,6 +69,7 @@ __all__ = [
     "index_text",
     "known_words",
     "terms",
+    "word_classes",
 ]
 
 
@@ -114,8 +120,9 @@ def _ranges(codes: list[int]) -> str:
     return "".join(out)
 
 
-def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The word pattern, and the pattern of an Arabic letter."""
+def _letters_and_marks() -> tuple[list[int], list[int]]:
+    """The code points of the Arabic letters (letters of the Arabic blocks) and of the
+    combining marks, ascending: what ``WORD`` and ``word_classes`` are made of."""
     category = unicodedata.category
     arabic = [
         c
@@ -131,6 +138,15 @@ def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
         for plane in _PLANES_WITH_MARKS
         for c in compress(plane, map(is_mark, map(category, map(chr, plane))))
     ]
+    return arabic, marks
+
+
+_LETTERS_AND_MARKS = _letters_and_marks()
+
+
+def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The word pattern, and the pattern of an Arabic letter."""
+    arabic, marks = _LETTERS_AND_MARKS
     a = _ranges(arabic)
     m = _ranges([c for c in marks if c <= 0xFFFF])
     m_all = _ranges(marks)
@@ -146,6 +162,31 @@ def _word_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _WORD, _ARABIC_LETTER = _word_pattern()
 WORD = _WORD
 """What a word is: ``WORD.findall(text)`` gives the words ``analyze`` makes tokens of."""
+
+SEPARATOR, ARABIC_LETTER, OTHER_LETTER, MARK, ELSE = range(5)
+"""The classes of ``word_classes``."""
+
+
+def word_classes() -> bytes:
+    """What each character of the Basic Multilingual Plane is to ``WORD``, one byte a code
+    point: ``ARABIC_LETTER`` (``[a]``), ``OTHER_LETTER`` (``o``: a letter or digit neither
+    Arabic nor CJK), ``MARK`` (a combining mark), ``ELSE`` for what joins or splits words by
+    rules of its own (the joiners, CJK characters) and ``SEPARATOR`` for the rest. In a text
+    of these classes but ``ELSE``, ``WORD``'s words are the runs of one letter class, each
+    with the marks after its letters (``newswire.text.scan``, which checks it is so)."""
+    arabic, marks = _LETTERS_AND_MARKS
+    table = bytearray(
+        OTHER_LETTER if c.isalnum() else SEPARATOR for c in map(chr, range(0x10000))
+    )
+    for code in arabic:
+        table[code] = ARABIC_LETTER
+    for code in marks:
+        if code < 0x10000:
+            table[code] = MARK
+    for first, last in re.findall(r"(.)(?:-(.))?", _CJK + _JOINERS, re.DOTALL):
+        low, high = ord(first), ord(last or first)
+        table[low : high + 1] = bytes([ELSE]) * (high + 1 - low)
+    return bytes(table)
 
 # Languages other than Arabic written in Arabic script: their own stemmer, if any.
 _ARABIC_SCRIPT = frozenset({"fa", "ur", "ps", "ku", "ckb", "sd", "ug", "ks"})
