@@ -70,7 +70,7 @@ made, a list as read back from msgpack (``unpack``)."""
 
 __all__ = ["ANALYSIS", "FIELDS", "SearchIndex", "searchable"]
 
-ANALYSIS = "7"
+ANALYSIS = "8"
 """Bumped whenever the schema or the analysis changes: an index made otherwise is rebuilt."""
 
 TERMS = "terms"

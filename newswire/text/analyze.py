@@ -49,7 +49,7 @@ from importlib import resources
 from itertools import chain, compress, repeat
 from typing import NamedTuple
 
-from newswire.text.normalize import normalizer
+from newswire.text.normalize import dotless_i, normalizer
 from newswire.text.stem import ARABIC, language, stemmer_for
 
 __all__ = [
@@ -190,12 +190,14 @@ def word_classes() -> bytes:
 
 # Languages other than Arabic written in Arabic script: their own stemmer, if any.
 _ARABIC_SCRIPT = frozenset({"fa", "ur", "ps", "ku", "ckb", "sd", "ug", "ks"})
+# Languages whose stemmer reads the dotless ı that ``normalize`` folds to i.
+_DOTLESS_STEMMED = frozenset({"tr"})
 # Item languages whose non-Arabic words are left unstemmed.
 _UNSTEMMED_OTHER = frozenset({None, "ar"})
 
 CACHE_LIMIT = 500_000
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 """Raised whenever the term of some word changes (the normaliser, a stemmer, the Arabic
 lexicon), with ``newswire.search.index.ANALYSIS``: a table of words' terms made by another
 version (``known_words``) is not used."""
@@ -215,6 +217,10 @@ def analysis_version() -> str:
     the sample checked at load and ``tests/text/test_known_words.py`` (every word, on the
     Python the suite runs on) find."""
     return f"{ANALYSIS_VERSION}/unicode-{unicodedata.unidata_version}"
+
+
+def _identity(text: str) -> str:
+    return text
 
 
 def _joined(text: str) -> str:
@@ -244,10 +250,21 @@ class Analyzer:
         other_stem = stemmer_for(None if code in _UNSTEMMED_OTHER else code)
         is_arabic = _ARABIC_LETTER.match
         normal = normalizer(code)  # ``normalize(word, code)``, the language's rules decided once
+        if code in _DOTLESS_STEMMED:
+            # The stemmer reads the dotless ı (its vowel harmony), folded off its stem.
+            dotted = normalizer(code, dotless=True)
+            stem = other_stem
+
+            def other_stem(word: str) -> str:
+                return dotless_i(stem(dotted(word)))
+
+            other_normal: Callable[[str], str] = _identity
+        else:
+            other_normal = normal
 
         def term(word: str) -> str:
             if not is_arabic(word):
-                return other_stem(_joined(normal(word)))
+                return other_stem(_joined(other_normal(word)))
             if arabic is None:
                 return arabic_stem(_joined(normal(word)))
             return _joined(arabic(word))

@@ -15,15 +15,20 @@ interchangeable letter shapes; a reader sees the same word in ``المُساعَ
    ``ة`` → ``ه``; the Persian ``ی ک ۀ`` → ``ي ك ه`` (a Persian keyboard typing Arabic);
    Arabic-Indic ``٠-٩`` and Persian ``۰-۹`` digits → ASCII ``0-9``; ``İ`` → ``i`` in every
    language (Turkish names appear in any text, and ``"İ".casefold()`` leaves a stray dot).
-4. **Case folding** with ``str.casefold`` (``ß`` → ``ss``); for Turkish and Azeri (``lang``
-   ``tr``/``az``) the dotless ``I`` → ``ı`` first, so ``ISTANBUL`` → ``ıstanbul`` as a
-   Turkish reader (and the Turkish Snowball stemmer) expects.
+4. **Case folding** with ``str.casefold`` (``ß`` → ``ss``), then the dotless ``ı`` → ``i``
+   in every language: ``IĞDIR`` casefolds to ``iğdir`` but ``Iğdır`` to ``ığdır``, and a
+   capitalised Turkish name (a dateline, a search) must meet the name as written, in an
+   Arabic or English item as in a Turkish one. For Turkish and Azeri (``lang``
+   ``tr``/``az``) ``I`` is the dotless one (``ISTANBUL`` → ``ıstanbul`` → ``istanbul``);
+   ``normalizer(lang, dotless=True)`` keeps the ``ı`` for the Turkish Snowball stemmer,
+   whose vowel-harmony rules read it (``kızları`` → ``kız``, ``kizlari`` → ``kizlar``);
+   the analysis folds it off the stem (``newswire.text.analyze``).
 
 ``normalize`` is idempotent: ``normalize(normalize(x)) == normalize(x)``.
 
 ``fold_latin`` goes further, for a name someone types to look an entry up (a filter, a
 product, an editor's name): it takes the diacritics off Latin letters (``ş`` → ``s``,
-``é`` → ``e``, ``ı`` → ``i``, ``ø`` → ``o``), so ``Mansur Yavas`` finds ``Mansur Yavaş``.
+``é`` → ``e``, ``ø`` → ``o``), so ``Mansur Yavas`` finds ``Mansur Yavaş``.
 Never in running text or the index: in Turkish ``şık`` and ``sik`` are different words.
 
 ``fold`` is steps 1–4 less the two unifications a stemmer may want to see first: it keeps
@@ -36,7 +41,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["fold", "fold_latin", "normalize", "normalizer", "unify_final"]
+__all__ = ["dotless_i", "fold", "fold_latin", "normalize", "normalizer", "unify_final"]
 
 
 def _span(first: int, last: int) -> range:
@@ -81,6 +86,7 @@ _FOLD: dict[int, int | str | None] = {
 }
 _FINAL: dict[int, int | str | None] = {ord("ة"): "ه", ord("ى"): "ي"}
 _NORMALIZE = {**_FOLD, **_FINAL}
+_DOTLESS = {ord("ı"): "i"}
 _TURKIC = frozenset({"tr", "az", "turkish"})
 
 
@@ -96,7 +102,13 @@ def _case(text: str, lang: str | None) -> str:
     text = text.casefold()
     # casefold can leave decomposed letters ("ǰ" -> "j" + U+030C): recompose them, so
     # that the result is NFKC like the rest.
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_DOTLESS)
+
+
+def dotless_i(text: str) -> str:
+    """``text`` with the dotless ``ı`` as ``i`` (what ``normalize`` does last; for a stem
+    made from ``normalizer(lang, dotless=True)``)."""
+    return text if text.isascii() else text.translate(_DOTLESS)
 
 
 def _fold(text: str, lang: str | None, table: dict[int, int | str | None]) -> str:
@@ -124,13 +136,15 @@ def normalize(text: str, lang: str | None = None) -> str:
     return _fold(text, lang, _NORMALIZE)
 
 
-def normalizer(lang: str | None = None) -> Callable[[str], str]:
+def normalizer(lang: str | None = None, *, dotless: bool = False) -> Callable[[str], str]:
     """``normalize`` for one language: ``normalizer(lang)(text) == normalize(text, lang)``,
     with what depends on the language decided once (for a caller normalising many words
-    of one language: the analysis)."""
+    of one language: the analysis). ``dotless``: the ``ı`` kept (for a stemmer that reads
+    it; ``dotless_i`` of the result is ``normalize``'s)."""
     turkic = _turkic(lang)
     nfkc = unicodedata.normalize
     table = _NORMALIZE
+    last = {} if dotless else _DOTLESS
 
     def normal(text: str) -> str:
         if not text.isascii():
@@ -138,7 +152,7 @@ def normalizer(lang: str | None = None) -> Callable[[str], str]:
         if turkic:
             text = text.replace("I", "ı")
         text = text.casefold()
-        return text if text.isascii() else nfkc("NFKC", text)
+        return text if text.isascii() else nfkc("NFKC", text).translate(last)
 
     return normal
 
