@@ -16,15 +16,30 @@ Writes two files under ``newswire/data/`` (read by ``newswire.text.stem``):
   than the rest (``كانت`` against ``انت``: fewer than ``RATIO`` times as many).
 
 A word with a conjunction is kept whole when it is one in its own right, or when it
-without the conjunction is (``وكانت`` as ``كانت``). Run it again when the corpus grows;
-a change of either file changes what is indexed, so it goes with a new
-``newswire.search.index.ANALYSIS``.
+without the conjunction is (``وكانت`` as ``كانت``).
+
+The exceptions also hold the words whose first ``و`` is the root's, not the conjunction,
+though what remains is a known word (``وزاره`` is not ``و`` + ``زاره``, ``ولايه`` not ``و`` +
+``لايه``): the corpus shows the word with the article at least ``MIN_OWN`` times and at
+least ``SHARE`` times as often as the rest (``الوزاره``; ``الواكد`` is a name, 6 times
+against 3,691 ``اكد``, and ``الوانه`` is ``ألوانه``, colours), or the word is far more
+frequent than the rest (``وفقا`` against ``فقا``: the ``RATIO``). A ``و`` whose rest is no
+known word stays too (``وزير``, ``واشنطن``), which needs no list: ``newswire.text.stem
+.conjunction``. The prepositions are no evidence here: ``ل`` + ``و`` is ``لو`` (if,
+``لوانه``) and ``ب`` + ``و`` begins Maghrebi names (``بوعلي``, ``بوروسيا``).
+
+Only the training articles are read (those whose id's SHA-1 hex digest does not begin
+with ``f``): the held-out ones measure the subject model and the stemmer on text the
+lexicon was not made from. Run it again when the corpus grows; a change of either file
+changes what is indexed, so it goes with a new ``newswire.text.analyze.ANALYSIS_VERSION``
+and ``newswire.search.index.ANALYSIS``.
 """
 
 from __future__ import annotations
 
 import collections
 import gzip
+import hashlib
 import json
 import lzma
 import re
@@ -40,6 +55,7 @@ DATA = Path(__file__).resolve().parent.parent / "newswire" / "data"
 MIN_COUNT = 5  # a known word is seen on its own at least this often
 MIN_OWN = 3  # the article or a preposition before the word itself, this often
 RATIO = 0.05  # the rest is seen at least this many times as often as the word
+SHARE = 0.02  # a و word: with the article at least this many times as often as the rest
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
@@ -48,12 +64,27 @@ def counts(path: Path) -> collections.Counter[str]:
     with lzma.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             article = json.loads(line)
+            if not training(str(article["id"])):
+                continue
             surface.update(WORD.findall(f"{article.get('headline') or ''}\n{article['body']}"))
     found: collections.Counter[str] = collections.Counter()
     for word, n in surface.items():
         if _ARABIC.match(word):
             found[normalize(word)] += n
     return found
+
+
+def training(article_id: str) -> bool:
+    """Whether an article is one the lexicon is made from (not held out)."""
+    return not hashlib.sha1(article_id.encode()).hexdigest().startswith("f")
+
+
+def own_wa_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
+    """Whether ``word`` (``و`` + a known ``rest``) is a word in its own right."""
+    article = seen["ال" + word]
+    return (article >= MIN_OWN and article >= SHARE * seen[rest]) or seen[rest] < RATIO * seen[
+        word
+    ]
 
 
 def own_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
@@ -77,10 +108,23 @@ def main() -> None:
         and word[skip:] in known_set
         and own_word(word, word[skip:], seen)
     )
+    own_wa = sorted(
+        word
+        for word in seen
+        if word[:1] == "و"
+        and len(word) >= 4
+        and word[1:] in known_set
+        and word not in own
+        and own_wa_word(word, word[1:], seen)
+    )
+    own = sorted({*own, *own_wa})
     text = ("\n".join(known) + "\n").encode("utf-8")
     (DATA / "arabic_words.txt.gz").write_bytes(gzip.compress(text, 9, mtime=0))
     (DATA / "arabic_proclitic_words.txt").write_text("\n".join(own) + "\n", encoding="utf-8")
-    print(f"{len(known):,} known words, {len(own):,} words keeping their first letter")
+    print(
+        f"{len(known):,} known words, {len(own):,} words keeping their first letter"
+        f" ({len(own_wa):,} a و of their own)"
+    )
 
 
 if __name__ == "__main__":

@@ -15,12 +15,17 @@ and the reasoning in ``docs/search.md``):
   ``ف`` or not) off a word when what remains is a known word of 3 letters or more:
   ``بغزة``, ``وبغزة``, ``فلحماس``, ``كمصر`` give the terms of ``غزة``, ``حماس``, ``مصر``. The known
   words are those the corpus has on their own, less the words that are words in their own
-  right (``كبير``, ``لجنة``, ``لبنان``, ``كانت``), shipped as data
-  (``scripts/build_arabic_lexicon.py``).
+  right (``كبير``, ``لجنة``, ``كانت``), shipped as data
+  (``scripts/build_arabic_lexicon.py``). A first ``و`` comes off only where it is the
+  conjunction (``conjunction``): when what remains is a known word and the word is not
+  one in its own right (``وقال``, ``واكد`` → ``قال``, ``اكد``; but ``وزير``, ``وزارة``,
+  ``وطني``, ``ولاية``, ``واشنطن`` keep it and meet ``الوزير``, ``الوزارة``, ...).
 * ``light10_plus``: light10 keeping stems of 3 letters or more
   (2 is too few: ``بيان`` → ``بي``, ``أمين`` → ``ام``, ``الآن`` → ``ان``, ``ولاية`` → ``لا``),
   after a final accusative ``ا`` is dropped from a word of 4 letters or more (``رئيسا`` →
-  ``رئيس``, ``عاما`` → ``عام``), and followed by the bare prepositions ``ب ك ل`` when 4
+  ``رئيس``, ``عاما`` → ``عام``; not the ``ا`` of a possessive ``ها`` on 3 letters or more,
+  light10's first suffix, so that ``ات`` comes off after it: ``علاقاتها`` is ``علاق`` as
+  ``العلاقات`` is), and followed by the bare prepositions ``ب ك ل`` when 4
   letters or more remain (``بقطاع``, ``لإسرائيل``, ``بمساعدات``; but ``كبيرة`` = ``كبير``,
   ``بطولة`` ≠ ``طول``). Not ``ف``, which begins too many words (``فلسطيني``, ``فريق``).
   A ``ي`` after ``ا`` is the root's, never stripped as a suffix: ``الولايات`` is ``ولاي``,
@@ -55,6 +60,7 @@ __all__ = [
     "CONJUNCTIONS",
     "PROCLITICS",
     "SNOWBALL",
+    "conjunction",
     "language",
     "light10",
     "light10_plus",
@@ -109,11 +115,14 @@ _PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
 
-def light10(word: str, min_stem: int = 2, *, root_ya: bool = False) -> str:
+def light10(
+    word: str, min_stem: int = 2, *, root_ya: bool = False, conjunction: bool = True
+) -> str:
     """Larkey's light10 stem of a normalised Arabic word (rules in the module docs).
 
     ``min_stem`` is the fewest letters a removal may leave: 2 in the paper (3 after ``و``).
     ``root_ya``: a ``ي`` after ``ا`` is the root's, not a suffix (``يه``, ``ي`` kept there).
+    ``conjunction``: a first ``و`` may be the conjunction (False: it is the word's own).
     """
     n = len(word)
     # The tuple tests first (one C call each): most words have no prefix or no suffix,
@@ -123,7 +132,7 @@ def light10(word: str, min_stem: int = 2, *, root_ya: bool = False) -> str:
             word = word[len(prefix) :]
             break
     else:
-        if n >= max(4, min_stem + 1) and word[0] == "و":
+        if conjunction and n >= max(4, min_stem + 1) and word[0] == "و":
             word = word[1:]
     if word.endswith(_SUFFIXES):
         for suffix in _SUFFIXES:
@@ -137,11 +146,13 @@ def light10(word: str, min_stem: int = 2, *, root_ya: bool = False) -> str:
 _PREPOSITIONS = ("ب", "ك", "ل")
 
 
-def light10_plus(word: str) -> str:
-    """The default Arabic stem of a normalised word: light10 and more (module docs)."""
-    if len(word) >= 4 and word[-1] == "ا":
-        word = word[:-1]
-    word = light10(word, 3, root_ya=True)
+def light10_plus(word: str, *, conjunction: bool = True) -> str:
+    """The default Arabic stem of a normalised word: light10 and more (module docs).
+
+    ``conjunction``: as ``light10``'s (False: a first ``و`` is the word's own)."""
+    if len(word) >= 4 and word[-1] == "ا" and (len(word) < 5 or word[-2] != "ه"):
+        word = word[:-1]  # not the ا of a possessive ها on 3 letters: light10's first suffix
+    word = light10(word, 3, root_ya=True, conjunction=conjunction)
     if len(word) >= 5 and word.startswith(_PREPOSITIONS):
         word = word[1:]
     return word
@@ -188,9 +199,23 @@ def strip_proclitic(word: str) -> str:
     return word
 
 
+def conjunction(word: str) -> bool:
+    """Whether a first ``و`` of ``word`` (normalised) is the conjunction: when what remains
+    is a known word and ``word`` is not one in its own right (the lexicon's exceptions:
+    ``وزير``, ``وزاره``, ``وطني``, ``ولايه``, whose ``و`` is the root's, the corpus has with
+    the article). ``وقال``, ``واكد``, ``وكانت`` are ``قال``, ``اكد``, ``كانت`` with it;
+    ``واشنطن`` is no ``اشنطن``, nor ``وزير`` ``زير``: neither rest is a known word."""
+    if word[:1] != "و":
+        return False
+    known, own = _lexicon()
+    return word[1:] in known and word not in own
+
+
 def light10_plus_proclitics(word: str) -> str:
-    """The default Arabic stem: ``light10_plus`` after ``strip_proclitic``."""
-    return light10_plus(strip_proclitic(word))
+    """The default Arabic stem: ``light10_plus`` after ``strip_proclitic``, a first ``و``
+    taken off only where it is the conjunction (``conjunction``)."""
+    word = strip_proclitic(word)
+    return light10_plus(word, conjunction=word[:1] != "و" or conjunction(word))
 
 
 _SNOWBALL_PREFIXES = ("وال", "فال")

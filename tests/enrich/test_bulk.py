@@ -139,7 +139,10 @@ def test_an_item_of_the_run_updated_under_embargo_stays_a_candidate_as_it_is_out
     store = open_store(make_store_url())
     bulk = in_bulk(store, items)
     assert bulk == alone
-    assert bulk[3:] == [[(story.id, threads.SAME_STORY)], []]
+    # Linked to the story (the copy's estimate against the held update, 0.53 under analysis
+    # 8 and 0.55 before, sits on SAME_AT: which relation is one MinHash value's chance).
+    assert [[item_id for item_id, _ in links] for links in bulk[3:]] == [[story.id], []]
+    assert bulk[3][0][1] in (threads.SAME_STORY, threads.FOLLOW_UP)
     assert [a.headline for a in store.get(copies[0].id).item.associations] == [story.headline]
 
 

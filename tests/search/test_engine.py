@@ -414,6 +414,39 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
     assert found("الرئيس") == found("وللرئيس") == found("للرئيس") == president
 
 
+def test_a_words_own_first_letters_and_its_suffixes_meet_its_other_forms(store):
+    """A و that is the word's own (وزير, minister; وطني, national) stays, so the word
+    finds the item writing it with the article and back, while the conjunction's comes
+    off (وقال finds قال); a possessive ها after a plural (علاقاتها) meets the plural
+    (العلاقات); a capitalised Turkish name meets the name as written (IĞDIR, Iğdır)."""
+    texts = {
+        "the-minister": "صرح الوزير بأن الاتفاق قريب",
+        "minister": "أعلن وزير الخارجية أن المحادثات مستمرة",
+        "the-national": "فاز المنتخب الوطني بالمباراة",
+        "national": "احتفال بيوم وطني في البلاد",
+        "the-relations": "تحسن العلاقات بين البلدين",
+        "its-relations": "أعادت الدولة علاقاتها مع جيرانها",
+        "said": "قال المتحدث إن الوضع هادئ",
+        "and-said": "وقال مسؤول آخر إن الوضع هادئ",
+        "igdir-caps": "IĞDIR (AA) - Kar yağışı etkili oldu",
+        "igdir": "Iğdır'da kar yağışı etkili oldu",
+    }
+    for key, text in texts.items():
+        store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+
+    def found(q: str) -> set[str]:
+        return {i.removeprefix("urn:test:") for i in ids(searcher, q)}
+
+    assert found("وزير") == found("الوزير") == {"the-minister", "minister"}
+    assert found("وطني") == found("الوطني") == {"the-national", "national"}
+    assert found("علاقاتها") == found("العلاقات") == {"the-relations", "its-relations"}
+    assert found("وقال") == found("قال") == {"said", "and-said"}
+    assert found("IĞDIR") == found("Iğdır") == {"igdir-caps", "igdir"}
+
+
 def test_chinese_and_japanese_are_found_by_any_run_of_their_characters(store):
     """Chinese and Japanese write no spaces between words: a word of a headline or body,
     a name, any run of characters found in the text finds the item, and is marked whole."""

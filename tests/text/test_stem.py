@@ -212,6 +212,67 @@ def test_a_word_that_only_begins_with_a_proclitic_letter_keeps_it(word):
     assert stemmer_for("ar") is light10_plus_proclitics
 
 
+# -- a first و: the conjunction's, or the word's own -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "definite"),
+    [
+        ("وزير", "الوزير"),  # minister: not و + زير
+        ("وزارة", "الوزارة"),  # ministry: not و + زارة (visited him)
+        ("وكالة", "الوكالة"),  # agency
+        ("وطني", "الوطني"),  # national: not و + طني
+        ("ولاية", "الولاية"),  # state
+        ("وسائل", "الوسائل"),  # means
+        ("وجود", "الوجود"),  # presence
+    ],
+)
+def test_a_first_waw_of_the_words_own_stays(word, definite):
+    # light10 took it for "and": وزير gave زير while الوزير gave وزير, so a search for
+    # the minister missed every article writing "the minister".
+    assert ARABIC(normalize(word)) == ARABIC(normalize(definite))
+    assert ARABIC(normalize(word))[0] == "و"
+
+
+def test_a_waw_before_no_known_word_stays():
+    assert ARABIC(normalize("واشنطن")) == "واشنطن"  # اشنطن is no word
+    assert ARABIC(normalize("وزير")) == "وزير"  # nor زير (a jar) a known one
+    assert ARABIC(normalize("وفقا")) == "وفق"  # far more frequent than فقا
+
+
+@pytest.mark.parametrize(
+    ("word", "bare"),
+    [
+        ("وقال", "قال"),
+        ("وأكد", "أكد"),
+        ("وكانت", "كانت"),
+        ("ووزير", "الوزير"),  # and minister: the conjunction's و, then the word's own
+        ("لوزير", "وزير"),  # a preposition, then the word's own و
+        ("بوزارة", "الوزارة"),
+    ],
+)
+def test_the_conjunction_still_comes_off(word, bare):
+    assert ARABIC(normalize(word)) == ARABIC(normalize(bare))
+
+
+@pytest.mark.parametrize(
+    ("word", "plural"),
+    [("علاقاتها", "العلاقات"), ("مساعداتها", "المساعدات"), ("قواتها", "القوات")],
+)
+def test_a_possessive_ha_after_a_plural_meets_the_plural(word, plural):
+    # The accusative ا came off first, leaving ه, which light10 strips after its ات:
+    # علاقاتها gave علاقات while العلاقات gave علاق.
+    assert light10_plus(normalize(word)) == light10_plus(normalize(plural))
+    assert ARABIC(normalize(word)) == ARABIC(normalize(plural))
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"), [("رئيسا", "رئيس"), ("عاما", "عام"), ("وجها", "وجه"), ("وجهها", "وجه")]
+)
+def test_the_accusative_alef_still_comes_off(word, stem):
+    assert ARABIC(normalize(word)) == stem
+
+
 arabic_words = st.text(alphabet="ءاأإآبتثجحخدذرزسشصضطظعغفقكلمنهويىة", min_size=1, max_size=12)
 
 
