@@ -12,7 +12,8 @@ work until a token is due.
 What this means for a subscriber: its requests across all processes never exceed the
 limit. Tokens leased by one process and not spent there (its client went to another
 process) wait there for its next request: at most ``lease_size`` per process, so a client
-may see its first 429 up to that many requests early, never late.
+may see its first 429 up to that many requests early, never late. A limit lowered (the
+subscriber changed) holds from the next request: the tokens leased under the old one go.
 
 A bucket full again decides nothing (one not found is full): the server removes those
 rows every ``BUCKETS_SWEEP_SECONDS`` (``sweep_buckets``), so the table holds the buckets
@@ -64,6 +65,8 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._tokens: dict[str, int] = {}
         """who -> tokens leased and not spent yet."""
+        self._leased_at: dict[str, int] = {}
+        """who -> the limit (per minute) its tokens in memory were leased under."""
         self._refused: dict[str, float] = {}
         """who -> time.time() before which the store has no token for it."""
 
@@ -74,6 +77,11 @@ class RateLimiter:
         route, which asks again and answers the 429)."""
         with self._lock:
             tokens = self._tokens.get(who, 0)
+            if tokens > 0 and self._leased_at.get(who, per_minute) > per_minute:
+                # The limit was lowered since the lease (a subscriber changed): what was
+                # leased under the old one goes, and the store's bucket, which never holds
+                # more than the new limit, decides from the next request on.
+                self._tokens[who] = tokens = 0
             if tokens > 0:
                 self._tokens[who] = tokens - 1
                 return True
@@ -102,6 +110,7 @@ class RateLimiter:
             if leased.granted:
                 self._refused.pop(who, None)
                 self._tokens[who] = self._tokens.get(who, 0) + leased.granted - 1
+                self._leased_at[who] = per_minute
                 return
             self._refused[who] = time.time() + leased.wait
             if len(self._refused) > 100_000:  # bounded: drop the refusals that are over

@@ -110,6 +110,20 @@ def test_one_process_serves_exactly_the_limit(store, per_minute):
     assert refused.value.retry_after >= 1 and refused.value.field == "Authorization"
 
 
+def test_a_lowered_limit_holds_from_the_next_request(store):
+    # Tokens leased under 600 a minute (ten at a time) are not spent once the
+    # subscriber's limit is 5: the sixth request under it is refused, not the fifteenth.
+    limiter = RateLimiter(store.coordination)
+    for _ in range(3):
+        limiter.take("subscriber daily", 600)
+    served = 0
+    with pytest.raises(TooManyRequests):
+        for _ in range(20):
+            limiter.take("subscriber daily", 5)
+            served += 1
+    assert served == 5
+
+
 def test_processes_together_never_exceed_the_limit(store, other):
     """Requests alternating between two processes: refused before the limit is passed,
     by whichever process they reach, and not before the leases' share of it."""
