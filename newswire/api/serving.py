@@ -52,6 +52,11 @@ def tune_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+HEALTHCHECK_SECONDS = 30
+"""How long the supervisor of ``--workers N`` waits for a process to answer its ping
+before it kills the process as hung and starts another."""
+
+
 class _ServerOptions(TypedDict):
     """What ``serve`` gives ``uvicorn.run`` in either mode."""
 
@@ -131,7 +136,17 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         }
     )
     try:
-        uvicorn.run("newswire.api.serving:worker_app", factory=True, workers=workers, **common)
+        uvicorn.run(
+            "newswire.api.serving:worker_app",
+            factory=True,
+            workers=workers,
+            # A process that does not answer the supervisor's ping in this time is killed
+            # and started again: uvicorn's 5 s killed healthy processes still starting on a
+            # loaded machine (imports, the store, the search index), and the server took
+            # 24 s to answer. A process that dies is started again at once whatever this is.
+            timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+            **common,
+        )
     finally:
         if made:
             shutil.rmtree(made, ignore_errors=True)
