@@ -279,7 +279,12 @@ async def feed(
         DEFAULT_LIMIT
     ),
     wait: Annotated[
-        float, Query(ge=0, description=f"Long poll: wait up to S seconds (at most {MAX_WAIT}).")
+        float,
+        Query(
+            ge=0,
+            allow_inf_nan=False,
+            description=f"Long poll: wait up to S seconds (at most {MAX_WAIT}).",
+        ),
     ] = 0,
     fmt: Annotated[
         str | None,

@@ -29,6 +29,7 @@ from newswire.api import auth, openapi, problems, raw
 from newswire.errors import BadInput, Unavailable, Unprocessable
 from newswire.model import ITEM_TYPES
 from newswire.search.engine import MAX_LIMIT, SORTS, SearchRequest, parse_when
+from newswire.validation import xml_unsafe
 from newswire.web.routing import Router
 
 router = Router(tags=["search"])
@@ -148,7 +149,18 @@ async def search(
         products=product or [],
         facets=facets,
     )
-    return Response(body, media_type=MEDIA_TYPE)
+    return Response(body, media_type=MEDIA_TYPE, headers=dict(_clamped_headers(limit)))
+
+
+def clamped(limit: int) -> str | None:
+    """What is said of a ``limit`` over the maximum (in the answer's ``limit_clamped`` and its
+    ``X-Newswire-Clamped`` header, as the feed says it), None for one within it."""
+    return f"limit {limit} is over the maximum: {MAX_LIMIT} used" if limit > MAX_LIMIT else None
+
+
+def _clamped_headers(limit: int) -> list[tuple[str, str]]:
+    note = clamped(limit)
+    return [] if note is None else [("X-Newswire-Clamped", note)]
 
 
 async def answer(
@@ -189,9 +201,11 @@ async def answer(
     for field, value in (("place", place), ("entity", entity)):
         if value is not None and len(value) > 200:
             raise BadInput(f"{field} is longer than 200 characters", field=field)
+    if (bad := xml_unsafe(q)) is not None:
+        raise BadInput(f"query holds {bad}, which no text holds", field="q")
     notes = {}
-    if limit > MAX_LIMIT:
-        notes["limit_clamped"] = f"limit {limit} is over the maximum: {MAX_LIMIT} used"
+    if (note := clamped(limit)) is not None:
+        notes["limit_clamped"] = note
         limit = MAX_LIMIT
     req = SearchRequest(
         q=q,
@@ -261,6 +275,6 @@ async def serve_search(app: Starlette, scope: Scope, receive: Receive, send: Sen
             products=[product] if product is not None else [],
             facets=facets,
         )
-        return 200, [], body, MEDIA_TYPE
+        return 200, raw.encoded(_clamped_headers(int(limit))), body, MEDIA_TYPE
 
     return await raw.answer_reader(app, scope, receive, send, search_answer)

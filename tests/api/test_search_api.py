@@ -603,6 +603,8 @@ def test_no_key(clients, items):
         ({"q": "غزة", "lang": "xx-"}, "lang"),  # not a BCP 47 tag: not searched for
         ({"lang": "ar_EG"}, "lang"),
         ({"q": "غزة", "lang": "zh-Hant-"}, "lang"),
+        ({"q": "غزة\x00حماس"}, "q"),  # a control character no text holds
+        ({"q": "غزة\x1b"}, "q"),
     ],
 )
 def test_bad_parameters_are_400(clients, items, params, field):
@@ -631,11 +633,15 @@ def test_parameters_of_the_declared_form_refused_for_what_they_say_are_422(
     problem(clients["full"].get("/v1/search", params=params), 422, field)
 
 
-def test_a_limit_over_100_is_clamped(clients, items):
-    body = search(clients["full"], "غزة", limit=500)
+@pytest.mark.parametrize("facets", ["true", "1"])  # answered ahead of FastAPI, and by it
+def test_a_limit_over_100_is_clamped(clients, items, facets):
+    response = clients["full"].get("/v1/search", params={"q": "غزة", "limit": 500, "facets": facets})
+    body = response.json()
     assert body["limit"] == 100 and "500" in body["limit_clamped"]
+    assert response.headers["x-newswire-clamped"] == body["limit_clamped"]  # as the feed says it
     assert body["total"] == len(body["hits"]) >= 2
-    assert "limit_clamped" not in search(clients["full"], "غزة", limit=100)
+    within = clients["full"].get("/v1/search", params={"q": "غزة", "limit": 100, "facets": facets})
+    assert "limit_clamped" not in within.json() and "x-newswire-clamped" not in within.headers
 
 
 # --- the fast path ----------------------------------------------------------------------

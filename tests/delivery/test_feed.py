@@ -123,6 +123,7 @@ def test_a_cursor_past_the_end_of_the_log_is_refused_not_followed(wire):
     ({"limit": "0"}, "limit"),
     ({"limit": "many"}, "limit"),
     ({"wait": "-1"}, "wait"),
+    ({"wait": "nan"}, "wait"),
 ])
 def test_every_bad_parameter_is_one_kind_of_problem_naming_it(wire, params, field):
     # A client tells a 400 of its own making by the problem's type: a cursor or format
@@ -134,6 +135,8 @@ def test_every_bad_parameter_is_one_kind_of_problem_naming_it(wire, params, fiel
         "urn:newswire:problem:bad-input", "Bad input", field,
     )
     assert problem["detail"].startswith(f"{field}: ")
+    if params.get("wait") == "nan":  # not a number, where it said "greater than or equal to 0"
+        assert "finite number" in problem["detail"]
 
 
 def waits(wire: Wire) -> float:
