@@ -392,8 +392,9 @@ class NatsBus(FanOut):
         if not gone:
             return
         reason = (
-            f"the consumer following stream {self.stream!r} is gone (the stream or the "
-            "consumer deleted, or the server lost it)"
+            f"the consumer following stream {self.stream!r} is gone (the server removes"
+            " a node's consumer a few seconds after the node is cut off from it; or the"
+            " stream or the consumer was deleted, or the server lost it)"
         )
         told = False
         for listening in gone:

@@ -13,7 +13,7 @@ from newswire.blobs import Blobs, blobs_for, upkeep
 from newswire.cli.common import err, fail, print_rows, progress
 from newswire.errors import NewswireError
 from newswire.store import Store, open_store
-from newswire.store.transfer import copy
+from newswire.store.transfer import check_target, copy
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -78,6 +78,10 @@ def migrate(
             def on_rows(table: Table, n: int) -> None:
                 bar.advance(tasks[table.name], n)
 
+            try:
+                check_target(from_.transfer, to.transfer)
+            except NewswireError as exc:  # before any row: nothing to complete
+                raise fail(f"{target}: {exc}; nothing was copied") from None
             try:
                 counts = copy(from_.transfer, to.transfer, on_table=on_table, on_rows=on_rows)
             except NewswireError as exc:

@@ -162,6 +162,8 @@ def test_a_target_holding_other_items_is_refused_and_left_alone(demo, store_url)
     refused = newswire("migrate", source_url, store_url)
     assert refused.returncode == 1
     assert b"already holds other items" in refused.stderr
+    # Refused before copying anything: running it again would not complete anything.
+    assert b"nothing was copied" in refused.stderr and b"running the command again" not in refused.stderr
     target = open_store(store_url)
     try:
         assert target.changes(0, 100) == before
