@@ -31,7 +31,7 @@ from newswire.access.auth import Principal
 from newswire.api import auth, openapi, problems, raw
 from newswire.api.items import output_codec
 from newswire.delivery.cursor import check_within, parse_cursor
-from newswire.delivery.hub import ACCESS_CHANGED, Closed, Hub, Listener
+from newswire.delivery.hub import ACCESS_CHANGED, ACCESS_UNKNOWN, Closed, Hub, Listener
 from newswire.delivery.sse import GONE, EventStream
 from newswire.errors import BadInput, NewswireError
 from newswire.web.routing import Router
@@ -200,6 +200,7 @@ async def websocket(
                     4408 if "waiting" in reason
                     else 1001 if "shutting" in reason
                     else 4409 if reason.startswith(ACCESS_CHANGED)
+                    else 1013 if reason == ACCESS_UNKNOWN
                     else 4401
                 )
                 break

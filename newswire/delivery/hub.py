@@ -62,6 +62,14 @@ ACCESS_CHECK_SECONDS = 1.0
 SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
 """Why a live connection ends when the server stops (a WebSocket closes with 1001, or
 with uvicorn's 1012 when uvicorn closes it first)."""
+ACCESS_UNKNOWN = "this server cannot check access now (its database is out of reach)"
+"""Why the streams of a process end when it has not read the access generation for
+``ACCESS_TRUSTED_SECONDS``: a key revoked meanwhile could not be refused here. A client
+connecting again reaches a process that can check it, or a 503 until this one can;
+WebSocket close code 1013 (try again later)."""
+ACCESS_TRUSTED_SECONDS = 3.0
+"""How long streams stay open after the access generation was last read (it is read
+every ``ACCESS_CHECK_SECONDS``)."""
 ACCESS_CHANGED = "this key's products changed"
 """Why a stream ends when what its key gives changed (``Hub._check_keys``); WebSocket
 close code 4409."""
@@ -386,6 +394,8 @@ class Hub:
         self.access_generation = store.coordination.generation()
         self.on_access: list[Callable[[int], object]] = []
         """Called (in the event loop) with the store's access generation when it moves."""
+        self.on_confirm: list[Callable[[int], object]] = []
+        """Called (in the event loop) with the access generation each time it is read."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -719,7 +729,8 @@ class Hub:
         checked then (a session also ends with time)."""
         watch = await run_in_threadpool(self.store.watch)
         loop = asyncio.get_running_loop()
-        checked = loop.time()
+        checked = confirmed = loop.time()
+        unknown = False  # the streams were closed for want of a check, none since
         try:
             while not self._closing:
                 await asyncio.sleep(self.watch_every)
@@ -733,10 +744,18 @@ class Hub:
                     checked = loop.time()
                 try:
                     await self._check_access(sessions_too)
+                    confirmed, unknown = loop.time(), False
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("checking keys failed")
+                    if not unknown and loop.time() - confirmed > ACCESS_TRUSTED_SECONDS:
+                        unknown = True
+                        listeners = self.listeners()
+                        for listener in listeners:
+                            listener.close(ACCESS_UNKNOWN)
+                        if listeners:
+                            log.warning("%s: %d streams closed", ACCESS_UNKNOWN, len(listeners))
         finally:
             watch.close()
 
@@ -748,6 +767,8 @@ class Hub:
             for callback in self.on_access:
                 callback(generation)
             self._wake_waiters()  # long polls of keys that may have lost their access
+        for confirm in self.on_confirm:
+            confirm(generation)
         if not moved and not sessions_too:
             return
         # Not on every change the watch sees (20 a second under a steady flow of items):

@@ -9,7 +9,7 @@ import pytest
 
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.limits import RateLimiter, lease_size
-from newswire.access.principals import Principals
+from newswire.access.principals import TRUSTED_SECONDS, Principals
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.errors import Forbidden, TooManyRequests, Unauthorized
@@ -95,6 +95,30 @@ def test_malformed_keys_are_refused_without_the_store(store):
     for header, reason in ((None, "send an API key"), ("Basic x", "Bearer"), ("Bearer nope", "not a newswire")):
         with pytest.raises(Unauthorized, match=reason):
             principals.cached(header)
+
+
+def test_remembered_keys_are_used_only_while_the_generation_is_read(store, other, key):
+    # A server's hub reads the access generation every second (``confirm``). A process
+    # that has not read it for a while (its database out of reach) could not have heard
+    # of a revocation elsewhere: it looks the key up again rather than serve it.
+    header, key_id = key
+    now = [100.0]
+    principals = Principals(store, clock=lambda: now[0])
+    assert principals.principal(header).subscriber.name == "daily"
+    assert principals.cached(header) is not None  # nothing watches yet: used
+    principals.confirm(principals.generation)
+    now[0] += TRUSTED_SECONDS
+    assert principals.cached(header) is not None
+    other.keys.revoke(key_id)  # elsewhere; this process has not read the generation since
+    now[0] += 0.5
+    assert principals.cached(header) is None  # not trusted: looked up again
+    with pytest.raises(Unauthorized):
+        principals.principal(header)
+    principals.confirm(other.coordination.generation())  # the revocation heard of
+    with pytest.raises(Unauthorized):
+        principals.principal(header)
+    with pytest.raises(Unauthorized):  # the refusal remembered now, and trusted
+        principals.cached(header)
 
 
 @pytest.mark.parametrize("per_minute", [1, 7, 600, 60_000])

@@ -299,7 +299,8 @@ def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster
         env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
     )
     try:
-        stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
+        start = head_seq(cluster)
+        stream = Stream(node.url, cluster.keys["alpha"], after=start)
         body = {**NINJS, "Authorization": f"Bearer {cluster.keys['desk']}"}
         with httpx.Client(base_url=node.url, timeout=30, headers=body) as client:
             first = client.post("/v1/items", content=arabic("urn:test:cluster:pg:0", 0))
@@ -318,8 +319,13 @@ def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster
             again = client.post("/v1/items", content=arabic("urn:test:cluster:pg:3", 3))
             assert again.status_code == 201, again.text
         wanted = [first.json()["sequence"], during, again.json()["sequence"]]
-        assert stream.wait_for(lambda _: set(wanted) <= set(stream.seqs()), GUARD)
-        assert stream.seqs() == sorted(stream.seqs())
+        # The stream ended while the node could not check access (ACCESS_UNKNOWN); the
+        # client connects again from its last event and misses nothing.
+        assert stream.done.wait(GUARD) and "cannot check access" in (stream.close_reason or "")
+        seen = stream.seqs()
+        stream = Stream(node.url, cluster.keys["alpha"], last_event_id=(seen or [start])[-1])
+        assert stream.wait_for(lambda _: set(wanted) <= set(seen + stream.seqs()), GUARD)
+        assert seen + stream.seqs() == sorted(set(seen + stream.seqs()))
         stream.close()
     finally:
         node.close()
@@ -380,6 +386,41 @@ def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back
             retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
             back = client.get("/v1/feed", params={"limit": 1})
             assert back.status_code == 200, back.text
+    finally:
+        node.close()
+        gate.close()
+
+
+def test_a_node_cut_off_from_postgresql_serves_no_key_it_cannot_check(cluster, tmp_path):
+    """A node that cannot read the access generation cannot hear of a key revoked on
+    another: it served a remembered key's feed from memory (200, full text) for seconds
+    after its database went, and its streams stayed open until the database was back.
+    Now its streams end, saying why (a client reconnects to a node that can check), and a
+    remembered key is looked up again: a 503 until the database answers."""
+    gate = TcpGate(("127.0.0.1", 5432))
+    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    node = Server(
+        gated, "--bus", cluster.bus,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
+    )
+    reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
+    try:
+        with httpx.Client(base_url=node.url, timeout=30, headers=reader) as client:
+            assert client.get("/v1/feed", params={"limit": 1}).status_code == 200  # remembered
+            stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
+            assert stream.status == 200
+            gate.cut()
+            assert stream.done.wait(GUARD), "the stream is still open"
+            assert stream.close_reason and "cannot check access" in stream.close_reason
+            cut_off = client.get("/v1/feed", params={"limit": 1})
+            assert cut_off.status_code == 503, cut_off.text
+            gate.mend()
+            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
+            retry_until(
+                lambda: client.get("/v1/feed", params={"limit": 1}).status_code == 200,
+                "the key served again",
+                GUARD,
+            )
     finally:
         node.close()
         gate.close()
