@@ -34,6 +34,11 @@ WAIT_SECONDS = 3.0
 milliseconds, so a longer wait means the database is out of reach, and a node that lost
 it must say so (503 on writes and ``/ready``) rather than hold its clients for the
 pool's default 30 s each."""
+UNREACHABLE_WAIT_SECONDS = 0.5
+"""How long a request waits for a connection once the pool has given a round of tries up
+(``unreachable``): the wait still lets a database that is back answer it (a connection
+takes milliseconds), and a node cut off from its database says so in half a second, not
+``WAIT_SECONDS`` a request (a readiness probe gives up after one second)."""
 RECONNECT_SECONDS = 5.0
 """How long the pool tries to replace a lost connection before it gives that round up; the
 next request that wants a connection begins a new one. psycopg's pool waits twice as long
@@ -119,7 +124,8 @@ class Database:
     def connection(self) -> Iterator[psycopg.Connection]:
         """A pooled connection; a lost server is a 503 (try again), not a crash."""
         try:
-            with self.pool.connection() as conn:
+            wait = UNREACHABLE_WAIT_SECONDS if self.unreachable else None  # None: WAIT_SECONDS
+            with self.pool.connection(timeout=wait) as conn:
                 if self.unreachable:
                     self.unreachable = False
                     log.warning("the database %s answers again", where(self.info))
