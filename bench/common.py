@@ -766,10 +766,19 @@ def check(name: str, measured: float | None, limit: float, at_least: bool) -> di
     }
 
 
+def _measured(value: object) -> object:
+    """A verdict's figure with the digits that decide it: 0.497 against 0.5 is not
+    shown as 0.50 (as ``fmt`` rounds it), which read as met beside MISSED."""
+    if isinstance(value, float) and abs(value) < 10:
+        return f"{value:.3g}"
+    return value
+
+
 def verdict_table(checks: list[dict]) -> str:
     return table(
         ["target", "limit", "measured", "verdict"],
-        [[c["target"], c["limit"], c["measured"], "met" if c["met"] else "MISSED"] for c in checks],
+        [[c["target"], c["limit"], _measured(c["measured"]), "met" if c["met"] else "MISSED"]
+         for c in checks],
         "lrrl",
     )
 

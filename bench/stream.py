@@ -742,8 +742,8 @@ def run_one(kind: str, n: int, args, work: Path, jobs: dict[str, dict] | None) -
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| server | N | phase | items/s | deliveries | deliveries/s | p50 ms | p99 ms | max ms "
-        "| p99 ms from send | POST p99 ms | missing / dup | bytes / delivery "
+        "| server | N | phase | items/s | deliveries | deliveries/s | p50 ms from ack | p99 ms from ack "
+        "| max ms from ack | p99 ms from send | POST p99 ms | missing / dup | bytes / delivery "
         "| server CPU µs / delivery | server core busy | client core busy "
         "| other on server core | saturated | KiB RSS / idle sub |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
