@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newswire.text.analyze import WORD, analyzer, known_words
-from newswire.text.scan import HashIndex, Positions, Scan, hash_words, scan
+from newswire.text.scan import LONGEST, HashIndex, Positions, Scan, hash_words, scan
 
 if TYPE_CHECKING:
     from newswire.enrich.base import Document
@@ -95,7 +95,10 @@ class Table:
             each = list(chain.from_iterable(map(repeat, numbers, found.counts)))
             cache.update(zip(found.words, each, strict=True))
             hashed = self._hashed.setdefault(analysis.lang, HashIndex())
-            hashed.add(hash_words(found.words), np.array(each, dtype=np.int32))
+            fit = [n for n, word in enumerate(found.words) if 0 < len(word) <= LONGEST]
+            hashes, at = np.unique(hash_words([found.words[n] for n in fit]), return_index=True)
+            fresh = hashed.get(hashes) < 0  # not those ``text_ids`` added already
+            hashed.add(hashes[fresh], np.array(each, dtype=np.int32)[fit][at][fresh])
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a

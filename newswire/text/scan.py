@@ -17,16 +17,20 @@ scan finds ``WORD``'s words in every other text.
 Written here rather than taken from a library: no maintained package splits text by
 these rules, and the arithmetic is a few array operations.
 
-**Hash.** A word of code points ``c0 … cn`` hashes to ``Σ R[ck]·P^k`` modulo 2^64 (``R`` a
-fixed random 64-bit value a code point, ``P`` odd), low bit set so that 0 marks an empty
-slot. Prefix sums of ``R[c]·P^i`` over the whole text give every word's hash at once:
-``(S[end] − S[start]) · P^−start`` (``P`` is invertible modulo 2^64). Two of the half
-million words a process numbers at most share a hash with odds of about one in 10^8.
+**Hash.** A word of code points ``c0 … cn`` hashes to ``Σ ck·P^k`` modulo 2^64 (``P`` odd),
+then mixed (a multiply and shifts: its top bits, which pick its slot in ``HashIndex``,
+depend on every character), low bit set so that 0 marks an empty slot. A running sum of
+``c·P^i`` over the whole text gives every word's at once: ``(S[end] − S[start])·P^−start``
+(``P`` is invertible modulo 2^64), the powers made for each text (no table shared
+between threads). A word of more than ``LONGEST`` characters is no word of news: its
+text is left to ``WORD`` too, which also keeps out the long words that collide by
+construction under such a hash (a 2,048-letter Thue–Morse word and its complement). Two
+of the half million words a process numbers at most share a hash with odds of about one
+in 10^8.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -40,41 +44,22 @@ __all__ = ["HashIndex", "Scan", "hash_words", "scan"]
 Hashes = npt.NDArray[np.uint64]
 Positions = npt.NDArray[np.intp]
 
-_CLASSES = np.frombuffer(word_classes(), dtype=np.uint8)
-_RANDOM = np.random.default_rng(0x6E657773).integers(
-    0, np.iinfo(np.uint64).max, 0x10000, dtype=np.uint64, endpoint=True
-)
+_CLASSES = np.full(0x110000, ELSE, dtype=np.uint8)  # beyond the BMP: left to ``WORD``
+_CLASSES[:0x10000] = np.frombuffer(word_classes(), dtype=np.uint8)
 _P = 0x9E3779B97F4A7C15
 _Q = pow(_P, -1, 1 << 64)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
 _ONE = np.uint64(1)
+LONGEST = 64
+"""The most characters a word the scan numbers may have (longer: its text goes to ``WORD``)."""
 
 
-class _Powers:
-    """``P^k`` and ``P^-k`` modulo 2^64 for ``k`` up to the longest text seen, grown as needed."""
-
-    def __init__(self) -> None:
-        self.up: Hashes = np.ones(1, dtype=np.uint64)
-        self.down: Hashes = np.ones(1, dtype=np.uint64)
-        self._lock = threading.Lock()
-
-    def upto(self, n: int) -> tuple[Hashes, Hashes]:
-        up, down = self.up, self.down
-        if len(up) <= n:
-            with self._lock:
-                size = max(n + 1, 2 * len(self.up), 1 << 16)
-                up = self.up = _powers(_P, size)
-                down = self.down = _powers(_Q, size)
-        return up, down
-
-
-def _powers(base: int, size: int) -> Hashes:
-    out = np.full(size, base, dtype=np.uint64)
-    out[0] = 1
+def _powers(base: int, n: int) -> Hashes:
+    out = np.full(n, base, dtype=np.uint64)
+    if n:
+        out[0] = 1
     np.cumprod(out, out=out)  # modulo 2^64: unsigned integers wrap
     return out
-
-
-_POWERS = _Powers()
 
 
 class Scan(NamedTuple):
@@ -85,14 +70,20 @@ class Scan(NamedTuple):
     hashes: Hashes
     odd: Positions
     """Where the text holds a character this scan does not follow (``ELSE``, or outside
-    the Basic Multilingual Plane): the words around it are not ``WORD``'s."""
+    the Basic Multilingual Plane), or a word longer than ``LONGEST`` begins: the words
+    around it are not ``WORD``'s, or not all here."""
 
 
 def _hashes(codes: npt.NDArray[np.uint32], starts: Positions, ends: Positions) -> Hashes:
-    up, down = _POWERS.upto(len(codes))
-    sums = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(_RANDOM.take(codes & 0xFFFF) * up[: len(codes)], out=sums[1:])
-    found: Hashes = ((sums[ends] - sums[starts]) * down[starts]) | _ONE
+    """The hash of each word ``codes[starts[k]:ends[k]]`` (module docs)."""
+    n = len(codes)
+    sums = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(codes * _powers(_P, n), out=sums[1:])
+    found: Hashes = (sums[ends] - sums[starts]) * _powers(_Q, n).take(starts)
+    found ^= found >> np.uint64(32)
+    found *= _MIX
+    found ^= found >> np.uint64(29)
+    found |= _ONE
     return found
 
 
@@ -110,23 +101,33 @@ def scan(text: str) -> Scan | None:
     if codes is None:
         return None
     n = len(codes)
-    classes = _CLASSES.take(codes & 0xFFFF)
-    classes[codes > 0xFFFF] = ELSE
-    # A mark takes the class of the last character before it that is not a mark: it goes
-    # with a letter's run, and is nothing after a separator.
-    letters = classes != MARK
-    last = np.maximum.accumulate(np.where(letters, np.arange(n), 0))
-    kind = np.where(letters, classes, 0).take(last)  # (leading marks: 0, a separator's)
+    kind = _CLASSES.take(codes)
+    odd = np.flatnonzero(kind == ELSE)
+    marks = np.flatnonzero(kind == MARK)
+    if marks.size:
+        # A run of marks takes the class of the character before it: it goes with a
+        # letter's run, and is nothing after a separator or at the start. (The marks are
+        # few: this works on their positions, not on the whole text.)
+        first = np.ones(marks.size, dtype=bool)
+        first[1:] = marks[1:] != marks[:-1] + 1
+        run = np.maximum.accumulate(np.where(first, np.arange(marks.size), 0))
+        before = marks.take(run) - 1
+        kind[marks] = np.where(before >= 0, kind.take(np.maximum(before, 0)), 0)
     word = (kind == ARABIC_LETTER) | (kind == OTHER_LETTER)
     change = np.ones(n + 1, dtype=bool)
     np.not_equal(kind[1:], kind[:-1], out=change[1:n])
     starts = np.flatnonzero(word & change[:n])
     ends = np.flatnonzero(word & change[1:]) + 1
-    return Scan(starts, ends, _hashes(codes, starts, ends), np.flatnonzero(classes == ELSE))
+    long = ends - starts > LONGEST
+    if long.any():  # its text read with ``WORD``; the word not hashed
+        odd = np.union1d(odd, starts[long])
+        starts, ends = starts[~long], ends[~long]
+    return Scan(starts, ends, _hashes(codes, starts, ends), odd)
 
 
 def hash_words(words: Sequence[str]) -> Hashes:
-    """The hash of each of ``words``, as ``scan`` gives it for the word in a text."""
+    """The hash of each of ``words`` (none empty nor longer than ``LONGEST``), as ``scan``
+    gives it for the word in a text."""
     lengths = np.fromiter(map(len, words), dtype=np.intp, count=len(words))
     ends = np.cumsum(lengths)
     codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype="<u4")

@@ -75,6 +75,22 @@ def test_a_word_hashes_alike_wherever_it_stands() -> None:
     assert lone is None
 
 
+def test_a_word_longer_than_any_word_of_news_is_left_to_the_pattern(monkeypatch) -> None:
+    # A 2,048-letter Thue–Morse word and its complement: the same polynomial hash modulo
+    # 2^64 whatever the multiplier. Longer than LONGEST, their texts are read with WORD.
+    thue = [bin(n).count("1") % 2 for n in range(2048)]
+    first = "".join("ab"[b] for b in thue)
+    second = "".join("ba"[b] for b in thue)
+    found = scan(f"غزة {first} {second} غزة")
+    assert found is not None and found.odd.size == 2
+    assert found.starts.size == 2  # the two short words only, hashed
+    monkeypatch.setattr(terms, "SCAN_FROM", 0)
+    table = Table()
+    ids = table.text_ids("ar", [f"{first} غزة", f"{second} غزة", "غزة"])
+    assert [table.terms[i] for i in ids[0].tolist()] != [table.terms[i] for i in ids[1].tolist()]
+    assert table.terms[ids[0][0]] == first and table.terms[ids[1][0]] == second
+
+
 def test_the_hash_index_finds_what_was_added_as_it_grows() -> None:
     rng = np.random.default_rng(5)
     hashes = np.unique(rng.integers(0, 2**64 - 1, 50_000, dtype=np.uint64, endpoint=True)) | np.uint64(1)
