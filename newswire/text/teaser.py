@@ -8,7 +8,9 @@ one-paragraph body never the whole paragraph, and a body that is a single senten
 inside it, at a word boundary, to at most half its length. ``body_html`` is rebuilt from
 the kept paragraphs (plain escaped ``<p>``s, never the rich HTML) and ``footer`` is
 cleared. Paragraphs are taken squashed (as ``make_body`` keeps them), so every teaser
-paragraph, less a trailing "…", is a prefix of the body paragraph it comes from.
+paragraph, less a trailing "…", is a prefix of the body paragraph it comes from. The lead
+goes when it repeats body text the teaser leaves out (it holds a body paragraph, or is
+part of one, beyond what the teaser shows): a flash whose summary is its one paragraph.
 
 Of a picture, video, graphic or audio item a teaser keeps only the ``thumbnail`` and
 ``preview`` renditions and a video's ``previewPoster`` (``TEASER_RENDITIONS``): the
@@ -173,16 +175,35 @@ def _cut(paragraphs: list[str], max_chars: int) -> list[str]:
     return kept
 
 
+def _repeats_body(lead: str, paragraphs: list[str], shown: list[str]) -> bool:
+    """Whether ``lead`` gives away body text the teaser does not show: it holds a body
+    paragraph, or is part of one, and is not all within what is ``shown``."""
+    lead = squash(lead)
+    if not lead or any(lead in p for p in shown):
+        return False
+    return any(lead in p or p in lead for p in paragraphs)
+
+
 def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
-    """The public teaser of ``item``: its body cut to at most ``max_chars``, never whole."""
+    """The public teaser of ``item``: its body cut to at most ``max_chars``, never whole,
+    and its lead left out when it repeats body text the cut leaves out (a flash whose
+    summary is its one paragraph: the lead was the whole story)."""
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
     paragraphs = [squash(p) for p in item.body if p and not p.isspace()]
-    body, body_html = make_body(paragraphs=_cut(paragraphs, max_chars))
+    shown = _cut(paragraphs, max_chars)
+    lead = "" if item.lead and _repeats_body(item.lead, paragraphs, shown) else item.lead
+    body, body_html = make_body(paragraphs=shown)
     # The agency's boilerplate and its notes to editors are not for the public either,
     # except a withdrawal's note: it says why the item was withdrawn.
     ednote = item.ednote if item.pubstatus == "canceled" else ""
     renditions = [r for r in item.renditions if r.name in TEASER_RENDITIONS]
     return msgspec.structs.replace(
-        item, body=body, body_html=body_html, footer="", ednote=ednote, renditions=renditions
+        item,
+        lead=lead,
+        body=body,
+        body_html=body_html,
+        footer="",
+        ednote=ednote,
+        renditions=renditions,
     )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import newswire.formats
 from newswire.demo import corpus_item
-from newswire.formats.html import make_body
+from newswire.formats.html import make_body, squash
 from newswire.model import Association, NewsItem, Rendition
 from newswire.text.teaser import TEASER_RENDITIONS, TERMINALS, sentences, teaser
 from tests.conftest import CORPUS_SAMPLE, SEED
@@ -115,6 +115,22 @@ def test_one_sentence_body_is_cut_inside_it():
     (cut,) = teaser(item_with([para])).body
     assert cut.endswith("…") and len(cut) <= len(para) // 2
     assert para.startswith(cut.removesuffix("…") + " ")
+
+
+def test_a_lead_that_repeats_the_body_left_out_goes():
+    # A flash whose summary is its one paragraph: the teaser cut the body, and the lead
+    # showed the whole story above it, on the public page, in its metadata and in the API.
+    para = "أعلن وزير الخارجية القطري أن بلاده ليست في عزلة، نافيا أن تكون قطر تحت الحصار."
+    flash = msgspec.structs.replace(item_with([para]), lead=para)
+    t = teaser(flash)
+    assert t.lead == "" and para not in " ".join([t.lead, *t.body])
+    # Part of the paragraph beyond what is shown (its first sentences, the body longer).
+    story = [para + " وقال إن المفاوضات مستمرة.", "وأضاف أن الحوار هو السبيل."]
+    told = msgspec.structs.replace(item_with(story), lead=story[0])
+    assert teaser(told, 40).lead == ""
+    # A summary of its own, or one the teaser shows whole anyway, stays.
+    assert teaser(msgspec.structs.replace(item_with(story), lead="ملخص الخبر")).lead == "ملخص الخبر"
+    assert teaser(told).body[0] == story[0] and teaser(told).lead == story[0]
 
 
 def test_empty_body_gives_empty_teaser():
@@ -237,12 +253,13 @@ def test_teaser_properties(item, max_chars):
     assert t.footer == ""
     assert t.ednote == (item.ednote if item.pubstatus == "canceled" else "")
     assert t.body_html == make_body(paragraphs=t.body)[1]
-    assert (t.headline, t.lead, t.subjects, t.entities) == (
-        item.headline,
-        item.lead,
-        item.subjects,
-        item.entities,
-    )
+    assert (t.headline, t.subjects, t.entities) == (item.headline, item.subjects, item.entities)
+    assert t.lead in (item.lead, "")
+    if t.lead:  # a lead kept gives away no body paragraph the teaser does not show whole
+        shown = set(t.body)
+        for para in map(squash, item.body):
+            if para and para not in shown:
+                assert para not in squash(t.lead)
 
 
 @given(text=st.text(max_size=300))
