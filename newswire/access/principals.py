@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -36,19 +35,13 @@ MAX_REFUSALS = 10_000
 """Refused keys remembered at most (a client trying random keys cannot grow the cache)."""
 MAX_HEADERS = 100_000
 """``Authorization`` headers remembered at most (emptied when full: they come back)."""
-TRUSTED_SECONDS = 3.0
-"""How long what is remembered is used after the access generation was last read
-(``confirm``; a server's hub reads it every second): a process that cannot read it (its
-database out of reach) could not learn of a key revoked elsewhere, so it asks the store
-instead, which then answers 503, rather than serve a revoked key from memory."""
 
 
 class Principals:
     """The principals of API keys, from memory; ``load`` reads the store for a new one."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store: Store):
         self.store = store
-        self._clock = clock
         self._lock = threading.Lock()
         self._known: dict[str, Principal] = {}
         self._refused: dict[str, Unauthorized | Forbidden] = {}
@@ -60,20 +53,24 @@ class Principals:
         """key id -> (time.monotonic(), utcnow()) of its last use written (or to write)."""
         """key id -> the last use this process wrote (or found written)."""
         self.generation = store.coordination.generation()
-        self._confirmed: float | None = None
-        """``clock()`` when the generation was last read (``confirm``); None while
-        nothing watches it (no server: every entry is used)."""
+        self._trusted = True
+        """False while the server cannot read the access generation (``distrust``)."""
 
     def confirm(self, generation: int) -> None:
         """The access generation was just read from the store: ``refresh`` by it, and
-        trust what is remembered for ``TRUSTED_SECONDS`` more."""
+        trust what is remembered again."""
         self.refresh(generation)
-        self._confirmed = self._clock()
+        self._trusted = True
+
+    def distrust(self) -> None:
+        """The server cannot read the access generation (its database out of reach): it
+        could not hear of a key revoked elsewhere, so nothing remembered is used (each key
+        is looked up in the store, a 503 while it cannot be read) until ``confirm``."""
+        self._trusted = False
 
     def trusted(self) -> bool:
-        """Whether what is remembered may be used: the generation was read lately."""
-        confirmed = self._confirmed
-        return confirmed is None or self._clock() - confirmed <= TRUSTED_SECONDS
+        """Whether what is remembered may be used."""
+        return self._trusted
 
     def cached(self, header: str | None) -> Principal | None:
         """The principal of the key in an ``Authorization`` header if this process knows

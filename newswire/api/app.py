@@ -238,7 +238,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         hub.on_changes.append(histories.forget_changes)
         hub.on_access.append(principals.refresh)
         hub.on_confirm.append(principals.confirm)
-        principals.confirm(hub.access_generation)  # read as the hub began: watched from now
+        hub.on_unknown.append(principals.distrust)
         searching = Searching(
             store,
             path=index_path(settings.search_index, store),

@@ -63,13 +63,14 @@ SHUTTING_DOWN = "the server is shutting down: reconnect to resume"
 """Why a live connection ends when the server stops (a WebSocket closes with 1001, or
 with uvicorn's 1012 when uvicorn closes it first)."""
 ACCESS_UNKNOWN = "this server cannot check access now (its database is out of reach)"
-"""Why the streams of a process end when it has not read the access generation for
-``ACCESS_TRUSTED_SECONDS``: a key revoked meanwhile could not be refused here. A client
-connecting again reaches a process that can check it, or a 503 until this one can;
-WebSocket close code 1013 (try again later)."""
-ACCESS_TRUSTED_SECONDS = 3.0
-"""How long streams stay open after the access generation was last read (it is read
-every ``ACCESS_CHECK_SECONDS``)."""
+"""Why the streams of a process end while its reads of the access generation have failed,
+or hung, for ``ACCESS_UNKNOWN_SECONDS``: a key revoked meanwhile could not be refused
+here. A client connecting again reaches a process that can check it, or a 503 until this
+one can; WebSocket close code 1013 (try again later)."""
+ACCESS_UNKNOWN_SECONDS = 5.0
+"""How long reads of the access generation may fail (each waits up to the database
+pool's 3 s) or hang before the process stops trusting the keys it remembers: one read
+that fails (a busy pool) ends nothing; two in a row, or one hung this long, do."""
 ACCESS_CHANGED = "this key's products changed"
 """Why a stream ends when what its key gives changed (``Hub._check_keys``); WebSocket
 close code 4409."""
@@ -396,6 +397,11 @@ class Hub:
         """Called (in the event loop) with the store's access generation when it moves."""
         self.on_confirm: list[Callable[[int], object]] = []
         """Called (in the event loop) with the access generation each time it is read."""
+        self.on_unknown: list[Callable[[], object]] = []
+        """Called (in the event loop) when reads of the access generation have failed for
+        ``ACCESS_UNKNOWN_SECONDS`` (``on_confirm`` again once one succeeds)."""
+        self.access_unknown = False
+        """Whether this process cannot check access now (``ACCESS_UNKNOWN``)."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -729,35 +735,61 @@ class Hub:
         checked then (a session also ends with time)."""
         watch = await run_in_threadpool(self.store.watch)
         loop = asyncio.get_running_loop()
-        checked = confirmed = loop.time()
-        unknown = False  # the streams were closed for want of a check, none since
+        checked = loop.time()
+        # The check runs beside the watch (a read that hangs on a lost network delays
+        # neither the log nor the judgement that access cannot be checked), one at a time.
+        check: asyncio.Future[None] | None = None
+        began = 0.0
+        failing_since: float | None = None  # when the first of the failed reads began
         try:
             while not self._closing:
                 await asyncio.sleep(self.watch_every)
                 changed = watch.changed()
                 if LOG in changed:
                     self._kick.set()
-                if ACCESS not in changed and loop.time() - checked < ACCESS_CHECK_SECONDS:
+                now = loop.time()
+                if check is not None and check.done():
+                    try:
+                        check.result()
+                        failing_since = None
+                        self._access_known()
+                    except Exception:
+                        log.exception("checking keys failed")
+                        failing_since = began if failing_since is None else failing_since
+                    check = None
+                stuck = began if check is not None else failing_since
+                if stuck is not None and now - stuck > ACCESS_UNKNOWN_SECONDS:
+                    self._access_lost()
+                if check is not None:
                     continue
-                sessions_too = loop.time() - checked >= ACCESS_CHECK_SECONDS
+                if ACCESS not in changed and now - checked < ACCESS_CHECK_SECONDS:
+                    continue
+                sessions_too = now - checked >= ACCESS_CHECK_SECONDS
                 if sessions_too:
-                    checked = loop.time()
-                try:
-                    await self._check_access(sessions_too)
-                    confirmed, unknown = loop.time(), False
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("checking keys failed")
-                    if not unknown and loop.time() - confirmed > ACCESS_TRUSTED_SECONDS:
-                        unknown = True
-                        listeners = self.listeners()
-                        for listener in listeners:
-                            listener.close(ACCESS_UNKNOWN)
-                        if listeners:
-                            log.warning("%s: %d streams closed", ACCESS_UNKNOWN, len(listeners))
+                    checked = now
+                began = now
+                check = asyncio.ensure_future(self._check_access(sessions_too))
         finally:
+            if check is not None:
+                check.cancel()
             watch.close()
+
+    def _access_lost(self) -> None:
+        """Reads of the access generation have failed or hung too long: stop trusting the
+        keys remembered (``on_unknown``) and end every stream, those opened since the last
+        time too (said once an outage)."""
+        if not self.access_unknown:
+            self.access_unknown = True
+            for callback in self.on_unknown:
+                callback()
+            log.warning("%s: streams are ended until it can", ACCESS_UNKNOWN)
+        for listener in self.listeners():
+            listener.close(ACCESS_UNKNOWN)
+
+    def _access_known(self) -> None:
+        if self.access_unknown:
+            self.access_unknown = False
+            log.warning("access can be checked again: streams are taken again")
 
     async def _check_access(self, sessions_too: bool) -> None:
         generation = await run_in_threadpool(self.store.coordination.generation)

@@ -9,7 +9,7 @@ import pytest
 
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.limits import RateLimiter, lease_size
-from newswire.access.principals import TRUSTED_SECONDS, Principals
+from newswire.access.principals import Principals
 from newswire.access.products import Product
 from newswire.access.subscribers import Subscriber
 from newswire.errors import Forbidden, TooManyRequests, Unauthorized
@@ -97,20 +97,17 @@ def test_malformed_keys_are_refused_without_the_store(store):
             principals.cached(header)
 
 
-def test_remembered_keys_are_used_only_while_the_generation_is_read(store, other, key):
-    # A server's hub reads the access generation every second (``confirm``). A process
-    # that has not read it for a while (its database out of reach) could not have heard
-    # of a revocation elsewhere: it looks the key up again rather than serve it.
+def test_remembered_keys_are_not_used_while_access_cannot_be_checked(store, other, key):
+    # A server whose hub cannot read the access generation (its database out of reach)
+    # could not hear of a revocation elsewhere (``distrust``): it looks the key up again
+    # rather than serve it from memory, until a read succeeds (``confirm``).
     header, key_id = key
-    now = [100.0]
-    principals = Principals(store, clock=lambda: now[0])
+    principals = Principals(store)
     assert principals.principal(header).subscriber.name == "daily"
-    assert principals.cached(header) is not None  # nothing watches yet: used
-    principals.confirm(principals.generation)
-    now[0] += TRUSTED_SECONDS
     assert principals.cached(header) is not None
     other.keys.revoke(key_id)  # elsewhere; this process has not read the generation since
-    now[0] += 0.5
+    assert principals.cached(header) is not None  # (within the hub's second)
+    principals.distrust()
     assert principals.cached(header) is None  # not trusted: looked up again
     with pytest.raises(Unauthorized):
         principals.principal(header)
