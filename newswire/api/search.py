@@ -202,7 +202,7 @@ async def answer(
         if value is not None and len(value) > 200:
             raise BadInput(f"{field} is longer than 200 characters", field=field)
     if (bad := xml_unsafe(q)) is not None:
-        raise BadInput(f"query holds {bad}, which no text holds", field="q")
+        raise BadInput(f"the query has the character U+{ord(bad):04X}, which no text holds", field="q")
     notes = {}
     if (note := clamped(limit)) is not None:
         notes["limit_clamped"] = note

@@ -693,8 +693,8 @@ HOSTILE: list[tuple[str, int]] = [
     ("في من على", 200),
     ("-", 422),
     ("OR OR", 422),
-    ("\x00", 422),
-    ("غزة\x00", 200),
+    ("\x00", 400),  # a control character no text holds: refused as malformed
+    ("غزة\x00", 400),
 ]
 
 

@@ -383,3 +383,19 @@ def test_psycopgs_pool_says_once_an_outage_that_it_cannot_connect(store_url):
         pool_log.removeHandler(handler)
         store.close()
         gate.close()
+
+
+def test_a_connection_whose_network_goes_silent_fails_in_seconds():
+    """Without keepalives and a send timeout, a read on a connection whose network went
+    silent (no reset) waited on the kernel's retries, some 15 minutes: a node's reads of
+    the access generation hung that long, its streams open for keys revoked elsewhere.
+    The URL's own values win."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from newswire.store.postgres.database import conninfo
+
+    params = conninfo_to_dict(conninfo("postgresql://desk@db.example/newswire"))
+    assert params["keepalives"] == "1" and int(params["keepalives_idle"]) <= 10
+    assert int(params["tcp_user_timeout"]) <= 30_000 and params["connect_timeout"] == "10"
+    own = conninfo_to_dict(conninfo("postgresql://db.example/n?keepalives_idle=60"))
+    assert own["keepalives_idle"] == "60"

@@ -58,8 +58,16 @@ def conninfo(url: str) -> str:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise BadInput(f"bad PostgreSQL URL {url!r}: {exc}", field="db") from None
-    # A server that does not answer is an error in seconds, not a hang.
+    # A server that does not answer is an error in seconds, not a hang: on connecting, and
+    # on a connection whose network went silent (no reset: a cable, a firewall), which
+    # without keepalives and a send timeout the kernel would wait on for some 15 minutes
+    # (a node's reads of the access generation hanging as long: docs/delivery.md).
     params.setdefault("connect_timeout", 10)
+    params.setdefault("keepalives", 1)
+    params.setdefault("keepalives_idle", 5)
+    params.setdefault("keepalives_interval", 2)
+    params.setdefault("keepalives_count", 3)
+    params.setdefault("tcp_user_timeout", 10_000)  # milliseconds
     params.setdefault("application_name", "newswire")
     return make_conninfo("", **params)
 
