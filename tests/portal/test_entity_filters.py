@@ -338,3 +338,21 @@ def test_the_item_page_shows_the_story_thread(desk: Desk):
         assert "Not for this subscriber" not in lxml.html.tostring(doc, encoding="unicode")
         # An item with no thread has no such section.
         assert not item_page(c, desk.sport).xpath("//section[@class='thread']")
+
+
+def test_a_withdrawal_is_listed_where_the_item_it_withdraws_was(desk: Desk):
+    # Every filtered wire listed every kill notice (the notice carries none of the names
+    # the filter asks for, and kills were let through whatever the filter): now a kill is
+    # listed where its item was, and nowhere else.
+    person = {"name": "شخص للسحب", "literal": "nwv:test-withdrawn"}
+    named = desk.publish(ninjs("urn:test:ent:kill-named", "خبر سيسحب", MEETING, people=[person]))
+    other = desk.publish(ninjs("urn:test:ent:kill-other", "خبر آخر سيسحب", SPORT))
+    with desk.server.client(desk.key) as c:
+        for item_id in (named, other):
+            gone = c.post(f"/v1/items/{quote(item_id, safe='')}/withdraw", json={"reason": "خطأ"})
+            assert gone.status_code in (200, 201), gone.text
+    with desk.reader() as c:
+        assert {named, other} <= set(wire(c))  # unfiltered: both, as withdrawn
+        assert wire(c, entity=person["name"]) == [named]
+        assert other not in wire(c, entity=GAZA_NAME) and named not in wire(c, entity=GAZA_NAME)
+        assert wire(c, entity=PERSON["name"]) == [desk.meeting]

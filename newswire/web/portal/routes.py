@@ -35,10 +35,11 @@ from newswire.access.entitlement import visible
 from newswire.delivery.cursor import parse_cursor
 from newswire.enrich.pipeline import named_terms
 from newswire.errors import BadInput, NewswireError, NotFound, Unavailable
-from newswire.model import ITEM_TYPES, EntityKind
+from newswire.model import ITEM_TYPES, EntityKind, NewsItem
 from newswire.search import query as q
 from newswire.search.engine import SearchRequest
 from newswire.store import Store
+from newswire.store.base import Stored
 from newswire.validation import UNNAMEABLE
 from newswire.web import sessions
 from newswire.web.portal import accounts, files, items, login
@@ -128,7 +129,11 @@ def wire_entries(
                 shown, g = visible(principal, store, stored.item.id, None)
             except NotFound:
                 continue
-            if shown.item.pubstatus != "canceled" and not filters.admits(shown.item):
+            if not filters.admits(shown.item) and not (
+                # A withdrawal is listed where the item it withdraws was: its notice
+                # carries none of the subjects, places and names the filters ask for.
+                shown.item.pubstatus == "canceled" and filters.admits(_withdrawn(store, shown))
+            ):
                 continue
             row = entry(shown, shown.item, g.access, g.embargoed, clock)
             row["thumb"] = files.thumbnail(store, principal, shown, g)
@@ -138,6 +143,12 @@ def wire_entries(
         if len(latest) < batch or batch >= 10_000:
             return out
         batch *= 5
+
+
+def _withdrawn(store: Store, notice: Stored) -> NewsItem:
+    """The last version a withdrawal notice withdraws (the notice itself if none)."""
+    before = [v.item for v in store.versions(notice.item.id) if v.item.pubstatus != "canceled"]
+    return before[-1] if before else notice.item
 
 
 @router.get("")
