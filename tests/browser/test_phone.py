@@ -37,6 +37,7 @@ def server(module_store_url, tmp_path_factory):
     cli(db, "account", "add", EDITOR, "--scope", "publish", "--password-stdin",
         stdin=PASSWORD.encode())
     server = Server(db)
+    server.store_url = db  # the long-word test publishes one more item
     photo = picture(tmp_path_factory.mktemp("phone") / "p.jpg", 4000, 3000).read_bytes()
     with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:
         posted = c.post("/v1/items", content=photo, headers={"Content-Type": "image/jpeg"},
@@ -76,3 +77,24 @@ def test_a_pictures_console_page_fits_a_phone(server, page):
     # Each region once, by its own name: no box of the same name wrapped in it.
     found = axe_violations(page, ("moderate", "serious", "critical"))
     assert not found, [(v["id"], [n["target"] for n in v["nodes"]]) for v in found]
+
+
+LONG_WORD = "ا" * 600  # a headline typed without a space (the form takes 2,000 characters)
+
+
+def test_a_word_longer_than_the_line_breaks_inside_the_screen(server, page):
+    # One such headline made the Arabic home page, the portal's wire and the console
+    # some 17,000 pixels wide, and the screen showed white.
+    with server.client(make_key(server.store_url, "--scope", "publish", "--name", "DESK2")) as c:
+        made = c.post("/v1/items", json={
+            "uri": "urn:test:phone:long", "language": "ar", "headlines": [{"value": LONG_WORD}],
+            "bodies": [{"role": "main", "contentType": "text/plain",
+                        "value": "فقرة أولى من الخبر.\n\nفقرة ثانية من الخبر."}],
+        }, headers={"Content-Type": "application/ninjs+json"})
+        assert made.status_code == 201, made.text
+    page.set_viewport_size(PHONE)
+    for path in ("/ar/", public_path("urn:test:phone:long")):
+        page.goto(server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"], path
+    log_in(page, server.url, EDITOR, "/console")
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
