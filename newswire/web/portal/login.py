@@ -29,7 +29,7 @@ from newswire.access.accounts import (
 from newswire.errors import NewswireError
 from newswire.store import Store
 from newswire.web.portal.pages import PortalRoute, error_page, render
-from newswire.web.portal.words import WORDS
+from newswire.web.portal.words import WORDS, minutes
 from newswire.web.routing import Router
 from newswire.web.sessions import (
     COOKIE,
@@ -118,8 +118,8 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     keys = [f"email:{email.lower()}", f"ip:{client}"]
     if wait := await run_in_threadpool(limiter.wait, keys):
-        minutes = max(1, math.ceil(wait / 60))  # never sooner than Retry-After says
-        message = t["login_limited"].format(minutes=minutes)
+        count = max(1, math.ceil(wait / 60))  # never sooner than Retry-After says
+        message = t["login_limited"].format(minutes=minutes(ui_lang(request), count))
         limited = _login_page(request, 429, target=target, message=message, email=email)
         limited.headers["Retry-After"] = str(wait)  # RFC 6585: when to try again, as the API says
         return limited

@@ -31,7 +31,7 @@ AR: dict[str, str] = {
     "login_help": "يدير حسابات المؤسسة المسؤول عنها لدى المشترك أو فريق العمليات في الوكالة.",
     "login_failed": "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
     "login_limited": "محاولات فاشلة كثيرة لهذا الحساب أو من هذا العنوان. أعد المحاولة بعد"
-    " {minutes} دقيقة.",
+    " {minutes}.",
     "login_suspended": "اشتراك مؤسستك معلّق، فلا يمكن الدخول الآن. تواصل مع الوكالة.",
     "login_expired": "انتهت صلاحية نموذج الدخول. أعد تحميل الصفحة وحاول مرة أخرى.",
     "logged_out": "سُجّل خروجك.",
@@ -201,7 +201,7 @@ EN: dict[str, str] = {
     " accounts.",
     "login_failed": "The email or the password is wrong.",
     "login_limited": "Too many failed logins for this account or from this address. Try again"
-    " in {minutes} minutes.",
+    " in {minutes}.",
     "login_suspended": "Your organisation's subscription is suspended: you cannot log in now."
     " Contact the agency.",
     "login_expired": "The login form has expired. Reload the page and try again.",
@@ -353,3 +353,16 @@ EN: dict[str, str] = {
 }
 
 WORDS: dict[str, dict[str, str]] = {"ar": AR, "en": EN}
+
+
+def minutes(lang: str, n: int) -> str:
+    """``n`` minutes in the interface language ``lang``, as counted nouns agree: Arabic
+    "دقيقة واحدة", "دقيقتين" (after بعد), "3 دقائق" to 10, "11 دقيقة" on; English "1 minute",
+    "2 minutes"."""
+    if lang == "ar":
+        if n == 1:
+            return "دقيقة واحدة"
+        if n == 2:
+            return "دقيقتين"
+        return f"{n} دقائق" if 3 <= n % 100 <= 10 else f"{n} دقيقة"
+    return "1 minute" if n == 1 else f"{n} minutes"
