@@ -26,6 +26,7 @@ session's own token.
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -189,6 +190,18 @@ def check_csrf(request: Request, form: dict[str, str], logged: LoggedIn) -> None
 
 
 # --- pages -------------------------------------------------------------------------------
+
+
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+
+
+def detail_lang(ui: str, detail: str, translated: bool = False) -> str:
+    """The language of an error page's detail on a page in ``ui``: the page's when the
+    detail was put in its words (``translated``, or Arabic letters on an Arabic page), else
+    English, the API's sentence left as it is, which a screen reader must read as English."""
+    if translated or ui == "en" or (ui == "ar" and _ARABIC_LETTER.search(detail)):
+        return ui
+    return "en"
 
 
 def ui_lang(request: Request, account: Account | None = None) -> str:

@@ -98,6 +98,8 @@ def test_a_subscriber_account_is_forbidden(desk: Desk):
         page = c.get("/console")
         assert page.status_code == 403
         assert '<html lang="ar" dir="rtl">' in page.text
+        # Why, as the API says it: an English sentence on an Arabic page, marked English.
+        assert re.search(r'<p class="error" dir="auto" lang="en">[^<]*[a-z]', page.text)
         assert 'name="text"' not in page.text  # no form, no list
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # logout form
         posted = c.post(

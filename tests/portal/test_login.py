@@ -8,6 +8,7 @@ import re
 from urllib.parse import unquote
 
 import httpx
+import lxml.html
 import pytest
 
 from tests.helpers import Server, everything_stored, newswire
@@ -165,7 +166,12 @@ def test_an_agency_account_reads_everything_but_a_reader_cannot_manage_accounts(
         assert world.english_id in wire and world.long_id in wire
         assert c.get("/portal/accounts").status_code == 403
     with world.login("reader@daily.example") as c:
-        assert c.get("/portal/accounts").status_code == 403
+        refused = c.get("/portal/accounts")
+        assert refused.status_code == 403
+        # The refusal is in Arabic words, and said to be Arabic (it was marked English).
+        detail = lxml.html.fromstring(refused.text).xpath("//p[@class='error']")[0]
+        assert re.search("[\u0600-\u06ff]", detail.text_content())
+        assert (detail.get("lang"), detail.get("dir")) == ("ar", "rtl")
 
 
 def test_a_portal_admin_manages_its_subscribers_accounts(world: World):

@@ -179,7 +179,10 @@ def error_page(request: Request, exc: NewswireError) -> Response:
     title = w.get(f"error_{exc.status}", w["error"])
     # A "not found" in the editor's language: the store's detail is English, for the API.
     detail = w.get(f"not_found_{exc.field}", w["not_found"]) if isinstance(exc, NotFound) else exc.detail
-    answer = page(request, "console_error.html", exc.status, title=title, detail=detail)
+    said = sessions.detail_lang(ui_lang(request), detail, translated=isinstance(exc, NotFound))
+    answer = page(
+        request, "console_error.html", exc.status, title=title, detail=detail, detail_lang=said
+    )
     answer.headers.update(retry_headers(exc))
     return answer
 

@@ -91,10 +91,10 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         "portal_error.html",
         exc.status,
         title=titles.get(exc.status, t["error"]),
-        detail=error_detail(exc, t),
+        detail=(detail := error_detail(exc, t)),
         # A detail left untranslated is the API's English sentence: a screen reader reads
         # it with English sounds only when the paragraph says it is English.
-        detail_lang=lang if isinstance(exc, NotFound) else "en",
+        detail_lang=sessions.detail_lang(lang, detail, translated=isinstance(exc, NotFound)),
     )
     response.headers.update(retry_headers(exc))
     return response
