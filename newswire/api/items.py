@@ -324,10 +324,14 @@ async def post_item(
             )
         ]
     else:
-        if (param := upload.given(overrides)) is not None or name is not None:
+        if name is not None:  # the sender means a file: it is the file that is at fault
             raise Unprocessable(
-                "only a picture or video body takes this parameter", field=param or "name"
+                f"{name}: not a picture or video newswire reads (JPEG, PNG, TIFF, WebP, HEIC;"
+                " MP4, QuickTime): only those are sent with a file's name",
+                field="body",
             )
+        if (param := upload.given(overrides)) is not None:
+            raise Unprocessable("only a picture or video body takes this parameter", field=param)
         data = await read_body(request, settings.max_item_bytes, incoming.chunks())
         fmt = _format_of(request, fmt)
         encoding = text_charset(content_type)

@@ -201,6 +201,12 @@ def test_overrides_are_refused_before_the_file_is_read(client, db, tmp_path):
     text = client.post("/v1/items", content=b"headline\n\nbody\n", params={"caption": "x"},
                        headers={"Content-Type": "text/plain"})
     assert text.status_code == 422 and text.json()["field"] == "caption"
+    # A file named as a picture that is none (a ZIP, a page): the file is at fault, by name.
+    for body in (b"PK\x03\x04" + bytes(60), b"<!doctype html><html><body>x</body></html>"):
+        named = client.post("/v1/items", content=body, params={"name": "zip.jpg"},
+                            headers={"Content-Type": "application/octet-stream"})
+        assert named.status_code == 422 and named.json()["field"] == "body", named.text
+        assert named.json()["detail"].startswith("body: zip.jpg: not a picture or video")
     ninjs = client.post("/v1/items", content=photo, params={"format": "ninjs"},
                         headers={"Content-Type": "image/jpeg"})
     assert ninjs.status_code == 422 and ninjs.json()["field"] == "format"
