@@ -18,14 +18,15 @@ Writes two files under ``newswire/data/`` (read by ``newswire.text.stem``):
 A word with a conjunction is kept whole when it is one in its own right, or when it
 without the conjunction is (``وكانت`` as ``كانت``).
 
-The exceptions also hold the words whose first ``و`` is the root's, not the conjunction,
-though what remains is a known word (``وزاره`` is not ``و`` + ``زاره``, ``ولايه`` not ``و`` +
-``لايه``): the corpus shows the word with the article at least ``MIN_OWN`` times and at
-least ``SHARE`` times as often as the rest (``الوزاره``; ``الواكد`` is a name, 6 times
-against 3,691 ``اكد``, and ``الوانه`` is ``ألوانه``, colours), or the word is far more
-frequent than the rest (``وفقا`` against ``فقا``: the ``RATIO``). A ``و`` whose rest is no
-known word stays too (``وزير``, ``واشنطن``), which needs no list: ``newswire.text.stem
-.conjunction``. The prepositions are no evidence here: ``ل`` + ``و`` is ``لو`` (if,
+The exceptions also hold the words whose first ``و`` is the root's, not the conjunction
+(``وزاره`` is not ``و`` + ``زاره``, ``ولايه`` not ``و`` + ``لايه``, ``وزير`` not ``و`` + ``زير``):
+the corpus shows the word with the article at least ``MIN_OWN`` times and at least
+``SHARE`` times as often as the rest (``الوزاره``; ``الواكد`` is a name, 6 times against
+3,691 ``اكد``, and ``الوانه`` is ``ألوانه``, colours), or the word is a known word far more
+frequent than the rest (``وفقا`` against ``فقا``, ``واشنطن`` against no ``اشنطن``: the
+``RATIO``). Every other first ``و`` is the conjunction (``newswire.text.stem.conjunction``),
+whether the rest is a known word or not (``وزيلينسكي``, a name the corpus may never have
+seen with it). The prepositions are no evidence here: ``ل`` + ``و`` is ``لو`` (if,
 ``لوانه``) and ``ب`` + ``و`` begins Maghrebi names (``بوعلي``, ``بوروسيا``).
 
 Only the training articles are read (those whose id's SHA-1 hex digest does not begin
@@ -80,11 +81,21 @@ def training(article_id: str) -> bool:
 
 
 def own_wa_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
-    """Whether ``word`` (``و`` + a known ``rest``) is a word in its own right."""
+    """Whether ``word`` (``و`` + ``rest``, a known word or not) is a word in its own right.
+
+    Seen on its own ``MIN_COUNT`` times at least for the ratio: a word seen once whose rest
+    the corpus never has is no evidence (``وقمح``, once, against no ``قمح`` would be)."""
     article = seen["ال" + word]
-    return (article >= MIN_OWN and article >= SHARE * seen[rest]) or seen[rest] < RATIO * seen[
-        word
-    ]
+    if article >= MIN_OWN and article >= SHARE * seen[rest]:
+        return True
+    return seen[word] >= MIN_COUNT and seen[rest] < RATIO * seen[word]
+
+
+def prepositioned(rest: str, known: set[str]) -> bool:
+    """Whether ``rest`` is a preposition and a known word (``لتهديداتها``): a ``و`` before it
+    is left to the preposition's rule (``own_word``), which keeps ``ولتهديداتها`` whole only
+    where the corpus shows it so, when its ``لتهديداتها`` is seen too rarely to tell."""
+    return rest[:1] in PROCLITICS and not rest.startswith("لل") and rest[1:] in known
 
 
 def own_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
@@ -113,8 +124,8 @@ def main() -> None:
         for word in seen
         if word[:1] == "و"
         and len(word) >= 4
-        and word[1:] in known_set
         and word not in own
+        and (word[1:] in known_set or not prepositioned(word[1:], known_set))
         and own_wa_word(word, word[1:], seen)
     )
     own = sorted({*own, *own_wa})

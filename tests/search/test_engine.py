@@ -428,6 +428,12 @@ def test_a_words_own_first_letters_and_its_suffixes_meet_its_other_forms(store):
         "its-relations": "أعادت الدولة علاقاتها مع جيرانها",
         "said": "قال المتحدث إن الوضع هادئ",
         "and-said": "وقال مسؤول آخر إن الوضع هادئ",
+        "zelensky": "زيلينسكي يصل إلى العاصمة",
+        "and-zelensky": "التقى الرئيس وزيلينسكي في القمة",
+        "its-wheat": "باعت المزرعة قمحها في السوق",
+        "and-its-wheat": "باعت القرية ذرتها وقمحها في السوق",
+        "washington": "وصل الوفد إلى واشنطن",
+        "in-washington": "اجتماع بواشنطن غدا",
         "igdir-caps": "IĞDIR (AA) - Kar yağışı etkili oldu",
         "igdir": "Iğdır'da kar yağışı etkili oldu",
     }
@@ -444,6 +450,11 @@ def test_a_words_own_first_letters_and_its_suffixes_meet_its_other_forms(store):
     assert found("وطني") == found("الوطني") == {"the-national", "national"}
     assert found("علاقاتها") == found("العلاقات") == {"the-relations", "its-relations"}
     assert found("وقال") == found("قال") == {"said", "and-said"}
+    # Names and forms the corpus never saw lose the conjunction too, and meet their bare
+    # forms both ways; a و of its own stays and meets its word after a preposition.
+    assert found("زيلينسكي") == found("وزيلينسكي") == {"zelensky", "and-zelensky"}
+    assert found("قمحها") == found("وقمحها") == {"its-wheat", "and-its-wheat"}
+    assert found("واشنطن") == found("بواشنطن") == {"washington", "in-washington"}
     assert found("IĞDIR") == found("Iğdır") == {"igdir-caps", "igdir"}
 
 
