@@ -117,26 +117,20 @@ assert strip_with_fa("وبغزه") == strip_proclitic("وبغزه") == "غزه"
 
 
 _WA_ARTICLE: set[str] = set()
-_WA_OWN: set[str] = set()
 
 
 def load_wa_own(texts: list[str]) -> None:
-    """The ``و`` words of two looser rules than the lexicon script's (``own_wa_word``), over
+    """The ``و`` words of a looser rule than the lexicon script's (``own_wa_word``), over
     the texts it reads: seen with the article 3 times, however often the rest is
-    (``_WA_ARTICLE``); and words of their own by the script's rule, whether their rest is
-    a known word or not (``_WA_OWN``)."""
+    (``_WA_ARTICLE``)."""
     seen: Counter[str] = Counter()
     for text in texts:
         for word in analysis._WORD.findall(text):
             if analysis._ARABIC_LETTER.match(word):
                 seen[normalize(word)] += 1
     for word in list(seen):
-        if word[:1] == "و" and len(word) >= 4:
-            article, rest = seen["ال" + word], seen[word[1:]]
-            if article >= 3:
-                _WA_ARTICLE.add(word)
-            if (article >= 3 and article >= 0.02 * rest) or rest < 0.05 * seen[word]:
-                _WA_OWN.add(word)
+        if word[:1] == "و" and len(word) >= 4 and seen["ال" + word] >= 3:
+            _WA_ARTICLE.add(word)
 
 
 def wa_article(word: str) -> str:
@@ -147,11 +141,14 @@ def wa_article(word: str) -> str:
     return light10_plus(word, conjunction=conjunction(word) and word not in _WA_ARTICLE)
 
 
-def wa_own_only(word: str) -> str:
-    """The default, but a ``و`` comes off whatever remains unless the word is one of its
-    own (``وختمت`` → ``ختمت``, an unknown rest; ``وزير`` stays, far more frequent than ``زير``)."""
+def wa_known_rest(word: str) -> str:
+    """The default, but a ``و`` comes off only when what remains is a known word (the
+    first rule of analysis 8: ``وزيلينسكي``, ``وقمحها`` kept it, ``زيلينسكي``, ``قمحها`` not)."""
     word = strip_proclitic(normalize(word))
-    return light10_plus(word, conjunction=word not in _WA_OWN)
+    if word[:1] != "و":
+        return light10_plus(word)
+    known, own = _lexicon()
+    return light10_plus(word, conjunction=word[1:] in known and word not in own)
 
 
 def wa_always(word: str) -> str:
@@ -178,7 +175,7 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     ),
     "light10+, proclitics from the lexicon, every و off (analysis 7)": wa_always,
     "light10+, proclitics from the lexicon, و kept after the article 3 times": wa_article,
-    "light10+, proclitics from the lexicon, و off unless a word of its own": wa_own_only,
+    "light10+, proclitics from the lexicon, و off only before a known word": wa_known_rest,
     "light10+, proclitics from the lexicon, a bare ف too": lambda word: light10_plus(
         strip_with_fa(normalize(word))
     ),
