@@ -129,7 +129,7 @@ def decode(raw: bytes, kind: type[T]) -> T:
         text = str(exc)
         m = _AT.search(text) or _NAMED.search(text)
         raise BadInput(text, field=m.group(1) if m else "body") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # (arrays nested 5,000 deep: no object)
         fields = ", ".join(kind.__struct_fields__)
         raise BadInput(f"the body is a JSON object with {fields}", field="body") from None
 

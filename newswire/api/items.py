@@ -618,7 +618,7 @@ async def withdraw_item(
         reason = msgspec.json.decode(raw or b"null", type=Withdrawal).reason
     except msgspec.ValidationError as exc:
         raise BadInput(f"the body is {{\"reason\": \"...\"}}: {exc}", field="reason") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise BadInput('the body is JSON: {"reason": "..."}', field="reason") from None
     reason = withdrawal_reason(reason)
     stored = await run_in_threadpool(_store(request).withdraw, item_id, reason)

@@ -169,7 +169,7 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
 def _decode(raw: bytes) -> dict[str, Any]:
     try:
         body = msgspec.json.decode(raw or b"null")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         body = None
     if not isinstance(body, dict):
         raise BadInput(

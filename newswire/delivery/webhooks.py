@@ -93,10 +93,14 @@ def private(address: str) -> bool:
     100.64.0.0/10 of carrier-grade NAT and cloud networks, 100.100.100.200 a cloud's
     metadata service among them). An IPv6 address carrying an IPv4 one (mapped, 6to4) is
     refused as well when the IPv4 address it reaches is."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return False
+        try:  # the other forms a resolver reads as IPv4: 127.1, 2130706433, 0x7f.0.0.1, 0177.1
+            ip = ipaddress.IPv4Address(socket.inet_aton(address))
+        except (OSError, ValueError):
+            return False
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped

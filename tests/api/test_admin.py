@@ -270,6 +270,11 @@ def test_changing_a_product_and_a_subscriber_s_products_reaches_its_issued_keys(
         ]:
             problem(admin.put(f"/v1/admin/{path}", json=body), status, field)
         problem(admin.put("/v1/admin/products/ch-ar", content=b"{"), 400, "body")
+        # Arrays nested 5,000 deep: the decoder's recursion, a 500 until it was a 400.
+        nested = b"[" * 5000 + b"]" * 5000
+        for path in ("products/ch-ar", "subscribers/changing"):
+            problem(admin.put(f"/v1/admin/{path}", content=nested), 400, "body")
+        problem(admin.post("/v1/admin/keys", content=nested), 400, "body")
         assert admin.get("/v1/admin/products/ch-ar").json()["access"] == "full"
         assert admin.get("/v1/admin/subscribers/changing").json()["rate_limit"] == 100
         assert c.get(item).headers["x-newswire-access"] == "full"

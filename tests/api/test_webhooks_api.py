@@ -122,6 +122,8 @@ def test_a_format_the_subscriber_may_not_use_is_refused(clients):
 def test_not_json_is_refused(clients):
     response = clients["alpha"].post("/v1/webhooks", content=b"url=x")
     problem(response, 400, "body")
+    nested = b"[" * 5000 + b"]" * 5000  # the decoder's recursion: a 500 until it was a 400
+    problem(clients["alpha"].post("/v1/webhooks", content=nested), 400, "body")
 
 
 def test_registered_never_shows_the_secret(clients):
@@ -268,6 +270,12 @@ def test_the_cli_adds_lists_and_removes(db):
         "http://100.100.100.200/latest/meta-data/",
         "http://[2002:7f00:1::]/",
         "http://[2002:a9fe:a9fe::]/latest/meta-data/",
+        # Loopback written as the resolver also reads IPv4: short, one number, hex, octal.
+        "http://127.1/",
+        "http://2130706433/",
+        "http://0x7f.0.0.1/",
+        "http://017700000001/",
+        "http://0177.0.0.1:6379/",
     ],
 )
 def test_private_addresses_are_refused_unless_the_operator_allows_them(url):
