@@ -28,6 +28,8 @@ class EntryExtras(BaseEntryExtension):
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         if self.item and self.item.language:
             entry.set(XML_LANG, self.item.language)
+        if self.item and self.item.embargo_until:
+            _available(entry, self.item)
         if self.item and (media := self.enclosed or enclosure(self.item)):
             # Written here: feedgen 1.0 drops the rel of the links it writes.
             link = etree.SubElement(entry, entry.tag.replace("entry", "link"))
@@ -54,4 +56,17 @@ class EntryExtras(BaseEntryExtension):
         add(DC_NS, "rights", item.copyright_notice)
         if item.versioncreated:
             add(DCTERMS_NS, "modified", as_utc(item.versioncreated).isoformat())
+        if item.embargo_until:
+            _available(entry, item)
         return entry
+
+
+def _available(entry: etree._Element, item: NewsItem) -> None:
+    """An embargoed version's entry says when it may be published: Dublin Core's
+    ``dcterms:available`` ("the date the resource will become available"), a time rather
+    than a status, so that the entry rendered once is still right after the lift, as
+    ninjs's ``embargoedUntil``, NewsML-G2's ``embargoed`` and NITF's ``date.release`` are."""
+    assert item.embargo_until is not None
+    el = entry.makeelement(f"{{{DCTERMS_NS}}}available")
+    el.text = as_utc(item.embargo_until).isoformat()
+    entry.append(el)

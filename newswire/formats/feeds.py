@@ -520,6 +520,8 @@ def jsonfeed_item(item: NewsItem, meta: FeedMeta) -> dict[str, object]:
         extension["pubstatus"] = item.pubstatus
     elif withdrawn.signal(item) == "correction":
         extension["signal"] = "correction"
+    if item.embargo_until:  # not to be published before (a time: right after the lift too)
+        extension["embargoed_until"] = _rfc3339(item.embargo_until)
     if extension:
         out["_newswire"] = extension
     return out

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
+import msgspec
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
@@ -272,6 +273,24 @@ def test_atom_shape():
     assert entry.find(f"{ATOM_NS}published").text.startswith("2025-04-05T11:10:00")
     cat = entry.find(f"{ATOM_NS}category")
     assert (cat.get("term"), cat.get("label")) == ("medtop:11000000", "سياسة")
+
+
+def test_an_embargoed_entry_says_until_when_in_every_feed_format():
+    # Subscribers receiving embargoed items early read RSS, Atom or JSON Feed too: the
+    # entry said nothing of the embargo (ninjs, NewsML-G2 and NITF did), and a reader
+    # would have published it at once. The time, not a status: the entry rendered once
+    # is right after the lift too.
+    until = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    item = msgspec.structs.replace(arabic_item(), embargo_until=until)
+    available = "{http://purl.org/dc/terms/}available"
+    rss = parse_xml(RSS.render(item)).find("channel/item")
+    assert rss.find(available).text == "2026-12-06T20:00:00+00:00"
+    atom = parse_xml(ATOM.render(item)).find(f"{ATOM_NS}entry")
+    assert atom.find(available).text == "2026-12-06T20:00:00+00:00"
+    feed = json.loads(JSONFEED.render_feed([item], FeedMeta(title="t", link="https://x.example/")))
+    assert feed["items"][0]["_newswire"]["embargoed_until"] == "2026-12-06T20:00:00Z"
+    # Not embargoed: no such mark.
+    assert parse_xml(RSS.render(arabic_item())).find("channel/item").find(available) is None
 
 
 def test_an_atom_feed_has_an_author_for_entries_with_no_byline():
