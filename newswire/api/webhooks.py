@@ -314,8 +314,9 @@ def list_deliveries(
     limit: Annotated[
         str | None,
         Query(
-            description=f"1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-            json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            description=f"1 or more (default {DEFAULT_LIMIT}); over {MAX_LIMIT} is clamped,"
+            " and the answer says so (limit_clamped, X-Newswire-Clamped), as the feed's is.",
+            json_schema_extra={"type": "integer", "minimum": 1},
         ),
     ] = None,
     subscriber: Annotated[
@@ -333,16 +334,24 @@ def list_deliveries(
     if status is not None and status not in STATUSES:
         raise BadInput(f"status is one of {', '.join(STATUSES)}", field="status")
     count = DEFAULT_LIMIT
+    clamped = ""
     if limit is not None:
-        if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
-            raise BadInput(f"limit is a whole number from 1 to {MAX_LIMIT}", field="limit")
+        if not limit.isascii() or not limit.isdigit() or len(limit) > 12 or int(limit) < 1:
+            raise BadInput("limit is a whole number from 1", field="limit")
         count = int(limit)
+        if count > MAX_LIMIT:
+            clamped = f"limit {count} is over the maximum: {MAX_LIMIT} used"
+            count = MAX_LIMIT
     if webhook:
         _own_webhook(request, principal, webhook)
     found = request.app.state.store.webhooks.deliveries(
         subscriber=name, webhook=webhook or None, status=status, limit=count
     )
-    return _json({"deliveries": [delivery_json(d) for d in found]})
+    body: dict[str, object] = {"deliveries": [delivery_json(d) for d in found]}
+    if clamped:
+        body["limit_clamped"] = clamped
+        return _json(body, headers={"X-Newswire-Clamped": clamped})
+    return _json(body)
 
 
 @router.post(

@@ -202,8 +202,13 @@ def test_an_admin_key_names_the_subscriber(clients):
 def test_deliveries_query_is_checked(clients, server):
     alpha = clients["alpha"]
     problem(alpha.get("/v1/webhooks/deliveries", params={"status": "lost"}), 400, "status")
-    for limit in ("0", "501", "x"):
+    for limit in ("0", "x", "-1"):
         problem(alpha.get("/v1/webhooks/deliveries", params={"limit": limit}), 400, "limit")
+    # Over the maximum: clamped, and said, as the feed and search clamp theirs.
+    over = alpha.get("/v1/webhooks/deliveries", params={"limit": "100000"})
+    assert over.status_code == 200, over.text
+    assert "100000" in over.json()["limit_clamped"]
+    assert over.headers["x-newswire-clamped"] == over.json()["limit_clamped"]
     problem(alpha.post("/v1/webhooks/deliveries/dl_nothing/redeliver"), 404)
     problem(httpx.get(f"{server.url}/v1/webhooks"), 401)
 
