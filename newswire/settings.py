@@ -139,6 +139,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("heartbeat", "15", "Seconds between heartbeats on a quiet live stream."),
     Setting(
+        "shutdown_seconds",
+        "30",
+        "Longest a stopping server waits for the requests under way (an upload being taken"
+        " in, renditions being made), in seconds, before it answers them 503; live streams"
+        " and long polls end at once.",
+    ),
+    Setting(
         "feed_tail",
         "2000",
         "Latest log entries each server process keeps in memory (with their items, about"
@@ -432,6 +439,7 @@ class Settings:
     teaser_chars: int = field(default_factory=lambda: int_setting("teaser_chars"))
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))
+    shutdown_seconds: int = field(default_factory=lambda: int_setting("shutdown_seconds"))
     feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
     metrics_dir: str = field(default_factory=lambda: setting("metrics_dir"))
     access_log: bool = field(default_factory=lambda: flag_setting("access_log"))

@@ -226,7 +226,15 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, *command],
             # One process unless a test asks for more (--workers): tests/delivery/test_workers.py
-            env={**os.environ, "NEWSWIRE_WORKERS": "1", **node_env(db), **(env or {})},
+            # A test's server stops in 2 s at most (its requests under way answered 503):
+            # close() waits 10 s, and a request left open must not cost the suite 30.
+            env={
+                **os.environ,
+                "NEWSWIRE_WORKERS": "1",
+                "NEWSWIRE_SHUTDOWN_SECONDS": "2",
+                **node_env(db),
+                **(env or {}),
+            },
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=self.log or subprocess.PIPE,

@@ -112,6 +112,14 @@ class NewswireApp(FastAPI):
                 else:
                     route = await self._http(scope, receive, timed)
                 status = 499  # it returned without answering: the client went away first
+            except asyncio.CancelledError:
+                # The server stopping gave up on this request (``shutdown_seconds`` over:
+                # an upload still being taken in): a 503 saying to try again, where uvicorn
+                # answered a bare 500. The task ends here in any case.
+                if timed.status:
+                    raise
+                stopping = Unavailable("the server is stopping; send it again", field="server")
+                await problems.from_error(stopping)(scope, receive, timed)
             finally:
                 if route is None:
                     route = traffic.route_of(scope)

@@ -96,11 +96,12 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # The application writes the access lines itself (``access_log``), with the
         # request id and the duration, which uvicorn's do not have.
         "access_log": False,
-        "timeout_graceful_shutdown": 2,
+        # The requests under way (an upload being taken in) get this long, then a 503
+        # (``NewswireApp``); streams and long polls end at once by themselves.
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
     }
     check_address(host, port)
     _check_index_folder(settings)
-    # Live streams never end by themselves: on shutdown, give them a moment, then close.
     if workers <= 1 or in_memory(settings.db):
         application = create_app(settings)
         tune_gc()

@@ -67,3 +67,39 @@ def test_sigterm_closes_streams_and_answers_long_polls(tmp_path):
     said = log.read_text()
     assert "Exception in ASGI application" not in said
     assert "timeout graceful shutdown exceeded" not in said
+
+
+def test_an_upload_the_stopping_server_gives_up_on_is_a_503_to_send_again(tmp_path):
+    """A picture still being sent when the server stops: after ``shutdown_seconds`` the
+    request was cancelled and uvicorn answered a bare ``500 Internal Server Error``; now a
+    503 problem with ``Retry-After``, which an uploader retries elsewhere."""
+    import json
+    import socket
+    from urllib.parse import urlsplit
+
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    key = make_key(db, "--scope", "publish", "--name", "DESK")
+    server = Server(db, env={"NEWSWIRE_SHUTDOWN_SECONDS": "1"})
+    try:
+        where = urlsplit(server.url)
+        with socket.create_connection((where.hostname, where.port), timeout=30) as upload:
+            upload.sendall(
+                b"POST /v1/items HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+                b"Authorization: Bearer " + key.encode() + b"\r\n"
+                b"Content-Length: 5000000\r\n\r\n" + b"\xff\xd8\xff\xe0" + bytes(60_000)
+            )
+            with server.client(key) as client:  # the upload's request is under way by now
+                assert client.get("/health").status_code == 200
+            server.proc.send_signal(signal.SIGTERM)
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = upload.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503"), answer[:300]
+        assert b"retry-after" in head.lower() and b"application/problem+json" in head.lower()
+        assert json.loads(body)["field"] == "server"
+    finally:
+        server.close()
