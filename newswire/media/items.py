@@ -51,7 +51,7 @@ from newswire.access import taxonomy
 from newswire.errors import Conflict, InvalidItem
 from newswire.formats.text import detect_language
 from newswire.media.detect import Kind
-from newswire.media.metadata import plain
+from newswire.media.metadata import MAX_TEXT, plain
 from newswire.media.model import Media
 from newswire.model import (
     Concept,
@@ -121,6 +121,12 @@ def check_overrides(o: Overrides, kind: Kind | None = None) -> None:
         raise InvalidItem(f"{o.lang!r} is not a BCP 47 language tag (or auto)", field="lang")
     if o.headline is not None and len(o.headline) > MAX_HEADLINE:
         raise InvalidItem(f"a headline is at most {MAX_HEADLINE} characters", field="headline")
+    # What an editor types is refused when too long, not cut where it stops fitting (a
+    # file's own metadata is cut, at a word: ``metadata.plain``).
+    for name in ("caption", "byline", "credit", "copyright", "city", "country"):
+        value = getattr(o, name)
+        if value is not None and len(value) > MAX_TEXT:
+            raise InvalidItem(f"at most {MAX_TEXT:,} characters", field=name)
     if o.embargo and embargo_of(o.embargo) <= utcnow() and kind is None:
         # Checked once, before the file is worked on: a time already gone would hold
         # nothing and publish at once what the editor meant to hold (a wrong year, a

@@ -157,7 +157,14 @@ def plain(value: object, limit: int = MAX_TEXT) -> str:
         text, done = read, read == text
         if done:
             break
-    return squash(without_reordering(text))[:limit]  # markup read may have made some
+    text = squash(without_reordering(text))  # markup read may have made some
+    if len(text) <= limit:
+        return text
+    # Longer than newswire keeps: cut at the last space that fits (not inside a word), if
+    # that keeps most of it.
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip()
 
 
 def _numbered(m: re.Match[str]) -> str:

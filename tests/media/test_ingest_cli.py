@@ -105,6 +105,9 @@ def test_options_that_cannot_apply_are_usage_errors(store_url, tmp_path):
     assert text.returncode == 2 and "--headline: for picture and video files" in text.stderr.decode()
     bad = newswire("ingest", str(one), "--lang", "not a tag", db=store_url)
     assert bad.returncode == 2 and "--lang: " in bad.stderr.decode()
+    # A caption typed longer than newswire keeps is refused, not cut mid-word unsaid.
+    long = newswire("ingest", str(one), "--caption", "تعليق " * 2000, db=store_url)
+    assert long.returncode == 2 and "--caption: at most 10,000 characters" in long.stderr.decode()
     assert items_of(store_url) == {}
 
 

@@ -37,6 +37,14 @@ def test_text_is_cleaned(raw, clean):
     assert plain(raw) == clean
 
 
+def test_embedded_text_too_long_is_cut_at_a_word():
+    # 12,000 characters of caption in a file's XMP: kept to 10,000, at the last space, not
+    # inside a word ("…تعلي").
+    kept = plain("تعليق " * 2000)
+    assert len(kept) <= 10_000 and kept.endswith("تعليق") and not kept.endswith(" ")
+    assert plain("x" * 20_000) == "x" * 10_000  # one word longer than all: cut where it fits
+
+
 @pytest.mark.parametrize(
     ("raw", "iso"),
     [
