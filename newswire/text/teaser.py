@@ -9,8 +9,9 @@ inside it, at a word boundary, to at most half its length. ``body_html`` is rebu
 the kept paragraphs (plain escaped ``<p>``s, never the rich HTML) and ``footer`` is
 cleared. Paragraphs are taken squashed (as ``make_body`` keeps them), so every teaser
 paragraph, less a trailing "…", is a prefix of the body paragraph it comes from. The lead
-goes when it repeats body text the teaser leaves out (it holds a body paragraph, or is
-part of one, beyond what the teaser shows): a flash whose summary is its one paragraph.
+goes when it repeats body text the teaser leaves out (it is a body paragraph the teaser
+does not show whole, or a sentence of it stands in the body beyond what the teaser
+shows): a flash whose summary is its one paragraph.
 
 Of a picture, video, graphic or audio item a teaser keeps only the ``thumbnail`` and
 ``preview`` renditions and a video's ``previewPoster`` (``TEASER_RENDITIONS``): the
@@ -184,13 +185,30 @@ def _cut(paragraphs: list[str], max_chars: int) -> list[str]:
     return kept
 
 
+_MIN_WORDS = 3
+"""The fewest words a sentence of the lead has to be looked for in the body: a name or a
+credit ("رويترز") alone is no repeat."""
+
+
+def _core(sentence: str) -> str:
+    return sentence.rstrip(TERMINALS + CLOSERS + CJK_CLOSERS + " ")
+
+
 def _repeats_body(lead: str, paragraphs: list[str], shown: list[str]) -> bool:
-    """Whether ``lead`` gives away body text the teaser does not show: it holds a body
-    paragraph, or is part of one, and is not all within what is ``shown``."""
+    """Whether ``lead`` gives away body text the teaser does not show: it is a body
+    paragraph the teaser does not show whole, or one of its sentences (of ``_MIN_WORDS``
+    words or more, its final mark aside) stands in the body but not in what is shown."""
     lead = squash(lead)
-    if not lead or any(lead in p for p in shown):
+    if not lead:
         return False
-    return any(lead in p or p in lead for p in paragraphs)
+    if lead in paragraphs and lead not in shown:
+        return True
+    body, seen = "\n".join(paragraphs), "\n".join(shown)
+    for sentence in sentences(lead):
+        core = _core(sentence)
+        if len(core.split()) >= _MIN_WORDS and core in body and core not in seen:
+            return True
+    return False
 
 
 def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
