@@ -12,7 +12,7 @@ from time import perf_counter
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from newswire import __version__, logs
 from newswire.access.limits import RateLimiter, sweep_buckets
@@ -77,6 +77,22 @@ whose `Allow` names the ones it has.
 USAGE_FLUSH_SECONDS = 2.0
 
 
+class _Receiving:
+    """``receive`` that notes when the request's body has all come."""
+
+    __slots__ = ("receive", "received")
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.received = False
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self.received = True
+        return message
+
+
 class NewswireApp(FastAPI):
     """FastAPI, with the hottest routes taken before the framework's layers: ``GET
     /v1/stream`` (``stream.serve_stream``: what a long-lived connection holds is its
@@ -106,17 +122,20 @@ class NewswireApp(FastAPI):
             start = perf_counter()
             route: str | None = None
             status = 500  # the application failed before answering: the server answers 500
+            receiving = _Receiving(receive)
             try:
                 if self.access_log:
-                    route = await logs.logged(self._http, scope, receive, timed)
+                    route = await logs.logged(self._http, scope, receiving, timed)
                 else:
-                    route = await self._http(scope, receive, timed)
+                    route = await self._http(scope, receiving, timed)
                 status = 499  # it returned without answering: the client went away first
             except asyncio.CancelledError:
-                # The server stopping gave up on this request (``shutdown_seconds`` over:
-                # an upload still being taken in): a 503 saying to try again, where uvicorn
-                # answered a bare 500. The task ends here in any case.
-                if timed.status:
+                # The server stopping gave up on this request (``shutdown_seconds`` over)
+                # while its body was still coming (an upload): nothing of it is stored, so
+                # a 503 says to send it again, where uvicorn answered a bare 500. A request
+                # wholly received may be being stored by a thread that goes on (a 503
+                # would have it sent twice): uvicorn's 500 stands.
+                if timed.status or receiving.received:
                     raise
                 stopping = Unavailable("the server is stopping; send it again", field="server")
                 await problems.from_error(stopping)(scope, receive, timed)
