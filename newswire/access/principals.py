@@ -37,6 +37,12 @@ MAX_HEADERS = 100_000
 """``Authorization`` headers remembered at most (emptied when full: they come back)."""
 
 
+CONFIRMED_SECONDS = 15.0
+"""How long what is remembered is trusted after the server last read the access generation
+(its hub reads it every second): a watch that stopped without a word must not leave
+revocations elsewhere unheard for good."""
+
+
 class Principals:
     """The principals of API keys, from memory; ``load`` reads the store for a new one."""
 
@@ -55,12 +61,15 @@ class Principals:
         self.generation = store.coordination.generation()
         self._trusted = True
         """False while the server cannot read the access generation (``distrust``)."""
+        self._confirmed: float | None = None
+        """time.monotonic() of the last ``confirm`` (None: nothing watches: no limit)."""
 
     def confirm(self, generation: int) -> None:
         """The access generation was just read from the store: ``refresh`` by it, and
         trust what is remembered again."""
         self.refresh(generation)
         self._trusted = True
+        self._confirmed = time.monotonic()
 
     def distrust(self) -> None:
         """The server cannot read the access generation (its database out of reach): it
@@ -69,8 +78,11 @@ class Principals:
         self._trusted = False
 
     def trusted(self) -> bool:
-        """Whether what is remembered may be used."""
-        return self._trusted
+        """Whether what is remembered may be used: not ``distrust``-ed, and confirmed
+        within ``CONFIRMED_SECONDS`` once anything confirms."""
+        confirmed = self._confirmed
+        fresh = confirmed is None or time.monotonic() - confirmed <= CONFIRMED_SECONDS
+        return self._trusted and fresh
 
     def cached(self, header: str | None) -> Principal | None:
         """The principal of the key in an ``Authorization`` header if this process knows

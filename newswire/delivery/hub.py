@@ -26,6 +26,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -75,6 +76,12 @@ ACCESS_CHANGED = "this key's products changed"
 """Why a stream ends when what its key gives changed (``Hub._check_keys``); WebSocket
 close code 4409."""
 _HEAD = msgspec.json.Encoder()
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """Retrieve a finished task's exception, so that asyncio does not log it as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Out:
@@ -402,6 +409,10 @@ class Hub:
         ``ACCESS_UNKNOWN_SECONDS`` (``on_confirm`` again once one succeeds)."""
         self.access_unknown = False
         """Whether this process cannot check access now (``ACCESS_UNKNOWN``)."""
+        self._reading = False  # a read of the access generation is under way
+        # The reads of the access generation on a thread of their own: a thread pool full
+        # of slow requests must not make a healthy database look out of reach.
+        self._access_reader = ThreadPoolExecutor(1, thread_name_prefix="newswire-access")
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -409,6 +420,15 @@ class Hub:
         jobs = (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_store)
         for job in (*jobs, self._heartbeats):
             self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
+        self._tasks[3].add_done_callback(self._watch_ended)
+
+    def _watch_ended(self, task: asyncio.Task[None]) -> None:
+        """The store's watch ended: at a stop, as it should; otherwise access can no longer
+        be checked, so nothing remembered is trusted from now on (fail closed)."""
+        if self._closing or task.cancelled():
+            return
+        log.error("watching the store ended (%s): access cannot be checked", task.exception())
+        self._access_lost()
 
     def begin_stop(self) -> None:
         """The server has begun to shut down: waits end now (a long poll answers with what
@@ -433,6 +453,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        self._access_reader.shutdown(wait=False)
 
     @property
     def closing(self) -> bool:
@@ -757,7 +778,9 @@ class Hub:
                         log.exception("checking keys failed")
                         failing_since = began if failing_since is None else failing_since
                     check = None
-                stuck = began if check is not None else failing_since
+                # Only the read itself is timed: checking thousands of streams' keys after
+                # it, however long, is no sign of a database out of reach.
+                stuck = (began if self._reading else None) if check is not None else failing_since
                 if stuck is not None and now - stuck > ACCESS_UNKNOWN_SECONDS:
                     self._access_lost()
                 if check is not None:
@@ -772,6 +795,7 @@ class Hub:
         finally:
             if check is not None:
                 check.cancel()
+                check.add_done_callback(_retrieved)  # one failing as the hub stops: said by no one
             watch.close()
 
     def _access_lost(self) -> None:
@@ -792,7 +816,14 @@ class Hub:
             log.warning("access can be checked again: streams are taken again")
 
     async def _check_access(self, sessions_too: bool) -> None:
-        generation = await run_in_threadpool(self.store.coordination.generation)
+        self._reading = True
+        try:
+            loop = asyncio.get_running_loop()
+            generation = await loop.run_in_executor(
+                self._access_reader, self.store.coordination.generation
+            )
+        finally:
+            self._reading = False
         moved = generation != self.access_generation
         if moved:
             self.access_generation = generation

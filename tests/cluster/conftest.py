@@ -86,6 +86,8 @@ class TcpGate:
         self.target = target
         self.open = threading.Event()
         self.open.set()
+        self.flowing = threading.Event()  # cleared: bytes are held, nothing is closed
+        self.flowing.set()
         self._pairs: list = []
         self._lock = threading.Lock()
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -119,10 +121,10 @@ class TcpGate:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source, sink) -> None:
+    def _pipe(self, source, sink) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -145,8 +147,14 @@ class TcpGate:
                 except OSError:
                     pass
 
+    def silence(self) -> None:
+        """The network goes silent: connections stay open, nothing gets through (a cable
+        pulled, a firewall dropping packets), until ``mend``."""
+        self.flowing.clear()
+
     def mend(self) -> None:
         self.open.set()
+        self.flowing.set()
 
     def close(self) -> None:
         self.cut()

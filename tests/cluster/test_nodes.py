@@ -426,6 +426,36 @@ def test_a_node_cut_off_from_postgresql_serves_no_key_it_cannot_check(cluster, t
         gate.close()
 
 
+def test_a_node_whose_database_goes_silent_ends_its_streams_too(cluster, tmp_path):
+    """A network that drops packets rather than closing: the node's read of the access
+    generation hangs (it would until the kernel gave up), and after a few seconds of that
+    the node ends its streams as when the read fails, then serves again once it is back."""
+    gate = TcpGate(("127.0.0.1", 5432))
+    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
+    node = Server(
+        gated, "--bus", cluster.bus,
+        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
+    )
+    reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
+    try:
+        with httpx.Client(base_url=node.url, timeout=60, headers=reader) as client:
+            assert client.get("/v1/feed", params={"limit": 1}).status_code == 200
+            stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
+            gate.silence()
+            assert stream.done.wait(GUARD), "the stream is still open"
+            assert stream.close_reason and "cannot check access" in stream.close_reason
+            gate.mend()
+            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
+            retry_until(
+                lambda: client.get("/v1/feed", params={"limit": 1}).status_code == 200,
+                "the key served again",
+                GUARD,
+            )
+    finally:
+        node.close()
+        gate.close()
+
+
 def test_a_node_that_cannot_follow_its_bus_says_why_in_its_log(cluster, tmp_path):
     """A bus URL naming the cluster's stream with a subject that stream does not take:
     ``/ready`` says the bus is not connected, and the log says why without the node having
