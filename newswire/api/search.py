@@ -201,8 +201,8 @@ async def answer(
     for field, value in (("place", place), ("entity", entity)):
         if value is not None and len(value) > 200:
             raise BadInput(f"{field} is longer than 200 characters", field=field)
-    if (bad := xml_unsafe(q)) is not None:
-        raise BadInput(f"the query has the character U+{ord(bad):04X}, which no text holds", field="q")
+    if (bad := xml_unsafe(q)) is not None:  # of the declared form, but nothing to search
+        raise Unprocessable(f"the query has the character U+{ord(bad):04X}, which no text holds", field="q")
     notes = {}
     if (note := clamped(limit)) is not None:
         notes["limit_clamped"] = note

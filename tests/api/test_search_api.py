@@ -603,8 +603,6 @@ def test_no_key(clients, items):
         ({"q": "غزة", "lang": "xx-"}, "lang"),  # not a BCP 47 tag: not searched for
         ({"lang": "ar_EG"}, "lang"),
         ({"q": "غزة", "lang": "zh-Hant-"}, "lang"),
-        ({"q": "غزة\x00حماس"}, "q"),  # a control character no text holds
-        ({"q": "غزة\x1b"}, "q"),
     ],
 )
 def test_bad_parameters_are_400(clients, items, params, field):
@@ -625,6 +623,8 @@ def test_a_language_tag_of_any_common_shape_is_taken(clients, items, lang):
         ({}, "q"),  # neither words nor a filter
         ({"q": "  ", "sort": "newest"}, "q"),
         ({"q": "🙂🙂", "lang": "ar"}, "q"),  # words given, none searchable: not a listing
+        ({"q": "غزة\x00حماس"}, "q"),  # a control character no text holds (a NUL was echoed)
+        ({"q": "غزة\x1b"}, "q"),
     ],
 )
 def test_parameters_of_the_declared_form_refused_for_what_they_say_are_422(
@@ -693,8 +693,8 @@ HOSTILE: list[tuple[str, int]] = [
     ("في من على", 200),
     ("-", 422),
     ("OR OR", 422),
-    ("\x00", 400),  # a control character no text holds: refused as malformed
-    ("غزة\x00", 400),
+    ("\x00", 422),  # a control character no text holds
+    ("غزة\x00", 422),
 ]
 
 

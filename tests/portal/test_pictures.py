@@ -294,19 +294,3 @@ def test_a_pictures_alt_is_marked_in_its_own_language_on_an_arabic_page(
         [image] = page.xpath("//section[@class='gallery']//img")
         assert (image.get("alt"), image.get("lang")) == ("Convoys at the border", "en")
 
-
-def test_a_picture_with_nothing_to_say_has_an_empty_alt_not_its_id(world: World, tmp_path):
-    # A picture sent with no caption, headline or name: its gallery alt was its URN, which
-    # a screen reader spells out; the README says the caption, or alt="".
-    bare = "urn:test:portal:bare-photo"
-    with world.server.client(world.publish_key) as c:
-        posted = c.post("/v1/items", content=picture(tmp_path / "bare.jpg", 64, 48).read_bytes(),
-                        params={"id": bare, "lang": "ar"}, headers={"Content-Type": "image/jpeg"})
-        assert posted.status_code in (200, 201), posted.text
-    story = "urn:test:portal:bare-story"
-    world.publish(ninjs(story, "خبر بصورة بلا تعليق", ["نص الخبر."],
-                        associations=[{"name": "photo", "uri": bare, "type": "picture"}]))
-    with world.login("reader@daily.example") as c:
-        doc = lxml.html.fromstring(c.get(item_url(story)).text)
-        [img] = doc.xpath(f"//section[@class='gallery']//li[@data-id='{bare}']//img")
-        assert img.get("alt") == ""
