@@ -18,16 +18,19 @@ Writes two files under ``newswire/data/`` (read by ``newswire.text.stem``):
 A word with a conjunction is kept whole when it is one in its own right, or when it
 without the conjunction is (``وكانت`` as ``كانت``).
 
-The exceptions also hold the words whose first ``و`` is the root's, not the conjunction
-(``وزاره`` is not ``و`` + ``زاره``, ``ولايه`` not ``و`` + ``لايه``, ``وزير`` not ``و`` + ``زير``):
-the corpus shows the word with the article at least ``MIN_OWN`` times and at least
-``SHARE`` times as often as the rest (``الوزاره``; ``الواكد`` is a name, 6 times against
-3,691 ``اكد``, and ``الوانه`` is ``ألوانه``, colours), or the word is a known word far more
-frequent than the rest (``وفقا`` against ``فقا``, ``واشنطن`` against no ``اشنطن``: the
-``RATIO``). Every other first ``و`` is the conjunction (``newswire.text.stem.conjunction``),
-whether the rest is a known word or not (``وزيلينسكي``, a name the corpus may never have
-seen with it). The prepositions are no evidence here: ``ل`` + ``و`` is ``لو`` (if,
-``لوانه``) and ``ب`` + ``و`` begins Maghrebi names (``بوعلي``, ``بوروسيا``).
+The exceptions also hold the words whose first ``و`` is the root's, not the conjunction,
+though what remains is a known word (``وزاره`` is not ``و`` + ``زاره``, ``ولايه`` not ``و`` +
+``لايه``): the corpus shows the word with the article at least ``MIN_OWN`` times and at
+least ``SHARE`` times as often as the rest (``الوزاره``; ``الواكد`` is a name, 6 times
+against 3,691 ``اكد``, and ``الوانه`` is ``ألوانه``, colours), or the word is far more
+frequent than the rest (``وفقا`` against ``فقا``: the ``RATIO``). A known word whose rest
+is none keeps its ``و`` with no list (``وزير``, ``واشنطن``, ``وهران``:
+``newswire.text.stem.conjunction``); a word whose rest is none, seen too rarely to be
+known, is listed when the corpus has it with the article at all (``الوميض``): the
+conjunction comes before the article, never after it. Every other first ``و`` is the
+conjunction, whether the rest is a known word or not (``وزيلينسكي``, a name the corpus may
+never have seen with it). The prepositions are no evidence here: ``ل`` + ``و`` is ``لو``
+(if, ``لوانه``) and ``ب`` + ``و`` begins Maghrebi names (``بوعلي``, ``بوروسيا``).
 
 Only the training articles are read (those whose id's SHA-1 hex digest does not begin
 with ``f``): the held-out ones measure the subject model and the stemmer on text the
@@ -80,15 +83,21 @@ def training(article_id: str) -> bool:
     return not hashlib.sha1(article_id.encode()).hexdigest().startswith("f")
 
 
-def own_wa_word(word: str, rest: str, seen: collections.Counter[str]) -> bool:
-    """Whether ``word`` (``و`` + ``rest``, a known word or not) is a word in its own right.
+def own_wa_word(word: str, rest: str, seen: collections.Counter[str], known: set[str]) -> bool:
+    """Whether ``word`` (``و`` + ``rest``) is a word in its own right that the rule of
+    ``newswire.text.stem.conjunction`` would otherwise take the ``و`` off.
 
-    Seen on its own ``MIN_COUNT`` times at least for the ratio: a word seen once whose rest
-    the corpus never has is no evidence (``وقمح``, once, against no ``قمح`` would be)."""
+    A known ``rest``: the article at least ``MIN_OWN`` times and ``SHARE`` times as often as
+    the rest, or the rest seen under ``RATIO`` times as often as the word. A ``rest`` that
+    is no known word (seen under ``MIN_COUNT`` times): a known ``word`` needs no list (the
+    rule keeps its ``و``, whatever a stray ``هران`` beside 24 ``وهران``), and a word seen too
+    rarely to be known is one with the article once (``الوميض``: the conjunction comes
+    before the article, never after it)."""
     article = seen["ال" + word]
-    if article >= MIN_OWN and article >= SHARE * seen[rest]:
-        return True
-    return seen[word] >= MIN_COUNT and seen[rest] < RATIO * seen[word]
+    if rest not in known:
+        return word not in known and article >= 1
+    shown = article >= MIN_OWN and article >= SHARE * seen[rest]
+    return shown or seen[rest] < RATIO * seen[word]
 
 
 def prepositioned(rest: str, known: set[str]) -> bool:
@@ -126,7 +135,7 @@ def main() -> None:
         and len(word) >= 4
         and word not in own
         and (word[1:] in known_set or not prepositioned(word[1:], known_set))
-        and own_wa_word(word, word[1:], seen)
+        and own_wa_word(word, word[1:], seen, known_set)
     )
     own = sorted({*own, *own_wa})
     text = ("\n".join(known) + "\n").encode("utf-8")

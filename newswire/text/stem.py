@@ -17,9 +17,10 @@ and the reasoning in ``docs/search.md``):
   words are those the corpus has on their own, less the words that are words in their own
   right (``كبير``, ``لجنة``, ``كانت``), shipped as data
   (``scripts/build_arabic_lexicon.py``). A first ``و`` comes off only where it is the
-  conjunction (``conjunction``): unless the word is one in its own right (``وقال``,
-  ``واكد``, ``وزيلينسكي`` → ``قال``, ``اكد``, ``زيلينسكي``; but ``وزير``, ``وزارة``, ``وطني``,
-  ``ولاية``, ``واشنطن`` keep it and meet ``الوزير``, ``الوزارة``, ...).
+  conjunction (``conjunction``): unless the word is one in its own right, or a known word
+  whose rest is not (``وقال``, ``واكد``, ``وزيلينسكي`` → ``قال``, ``اكد``, ``زيلينسكي``; but
+  ``وزير``, ``وزارة``, ``وطني``, ``ولاية``, ``واشنطن``, ``وهران`` keep it and meet ``الوزير``,
+  ``الوزارة``, ``ووهران``, ...).
 * ``light10_plus``: light10 keeping stems of 3 letters or more
   (2 is too few: ``بيان`` → ``بي``, ``أمين`` → ``ام``, ``الآن`` → ``ان``, ``ولاية`` → ``لا``),
   after a final accusative ``ا`` is dropped from a word of 4 letters or more (``رئيسا`` →
@@ -201,16 +202,19 @@ def strip_proclitic(word: str) -> str:
 
 def conjunction(word: str) -> bool:
     """Whether a first ``و`` of ``word`` (normalised) is the conjunction: unless ``word`` is
-    one in its own right (the lexicon's exceptions: ``وزير``, ``وزاره``, ``وطني``, ``ولايه``,
-    ``واشنطن``, whose ``و`` is the root's, the corpus has with the article or far more often
-    than the rest). ``وقال``, ``واكد``, ``وكانت`` are ``قال``, ``اكد``, ``كانت`` with it; so
-    are a name or a rare form the corpus never saw, ``وزيلينسكي``, ``وقمحها`` (``زيلينسكي``,
-    ``قمحها``): index and query are stemmed alike, so a word the conjunction is wrongly taken
-    off still meets itself. light10's length rules still apply (``light10``)."""
+    one in its own right (the lexicon's exceptions: ``وزاره``, ``ولايه``, ``وكاله``, whose
+    ``و`` is the root's, the corpus has with the article or far more often than the rest),
+    or ``word`` is a known word and its rest is not (``وزير``, ``وطني``, ``واشنطن``; ``وهران``,
+    Oran, is no ``هران``): taken off there, the bare word and its own prefixed forms
+    (``ووهران``, ``بوهران``, ``الوهران``, which keep it) would part. ``وقال``, ``واكد``,
+    ``وكانت`` are ``قال``, ``اكد``, ``كانت`` with it; so are a name or a rare form the corpus
+    never saw, ``وزيلينسكي``, ``وقمحها`` (``زيلينسكي``, ``قمحها``): index and query are
+    stemmed alike, so a word the conjunction is wrongly taken off still meets itself.
+    light10's length rules still apply (``light10``)."""
     if word[:1] != "و":
         return False
-    _, own = _lexicon()
-    return word not in own
+    known, own = _lexicon()
+    return word not in own and (word not in known or word[1:] in known)
 
 
 def light10_plus_proclitics(word: str) -> str:
