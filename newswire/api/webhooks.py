@@ -336,12 +336,13 @@ def list_deliveries(
     count = DEFAULT_LIMIT
     clamped = ""
     if limit is not None:
-        if not limit.isascii() or not limit.isdigit() or len(limit) > 12 or int(limit) < 1:
+        if not limit.isascii() or not limit.isdigit() or not limit.strip("0"):
             raise BadInput("limit is a whole number from 1", field="limit")
-        count = int(limit)
-        if count > MAX_LIMIT:
-            clamped = f"limit {count} is over the maximum: {MAX_LIMIT} used"
-            count = MAX_LIMIT
+        if len(limit) > 6 or int(limit) > MAX_LIMIT:  # however many digits: clamped
+            clamped = f"limit {limit[:20]} is over the maximum: {MAX_LIMIT} used"
+        else:
+            count = int(limit)
+        count = MAX_LIMIT if clamped else count
     if webhook:
         _own_webhook(request, principal, webhook)
     found = request.app.state.store.webhooks.deliveries(

@@ -785,7 +785,10 @@ class Hub:
                     self._access_lost()
                 if check is not None:
                     continue
-                if ACCESS not in changed and now - checked < ACCESS_CHECK_SECONDS:
+                # While access is unknown, a read each round: the streams a client opens
+                # again as the database comes back are not ended for want of one.
+                waiting = now - checked < ACCESS_CHECK_SECONDS and not self.access_unknown
+                if ACCESS not in changed and waiting:
                     continue
                 sessions_too = now - checked >= ACCESS_CHECK_SECONDS
                 if sessions_too:

@@ -209,6 +209,8 @@ def test_deliveries_query_is_checked(clients, server):
     assert over.status_code == 200, over.text
     assert "100000" in over.json()["limit_clamped"]
     assert over.headers["x-newswire-clamped"] == over.json()["limit_clamped"]
+    huge = alpha.get("/v1/webhooks/deliveries", params={"limit": "202480312597367881728"})
+    assert huge.status_code == 200 and "limit_clamped" in huge.json(), huge.text
     problem(alpha.post("/v1/webhooks/deliveries/dl_nothing/redeliver"), 404)
     problem(httpx.get(f"{server.url}/v1/webhooks"), 401)
 
