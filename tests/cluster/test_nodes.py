@@ -13,6 +13,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from newswire import formats
 from newswire.store import open_store
@@ -290,14 +291,20 @@ def test_each_node_searches_what_either_published_and_rebuilds_a_lost_index(clus
     retry_until(lambda: found_on(cluster.nodes[1]), "node B to rebuild its index", GUARD)
 
 
-def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster, tmp_path):
+def gated_node(cluster: Cluster, tmp_path, log=None) -> tuple[TcpGate, Server]:
+    """A node of its own reaching the cluster's database through a ``TcpGate`` the test
+    can cut, silence and mend."""
     gate = TcpGate(("127.0.0.1", 5432))
     gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
-    # A third node, reaching the database through the gate.
     node = Server(
-        gated, "--bus", cluster.bus,
+        gated, "--bus", cluster.bus, log=log,
         env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
     )
+    return gate, node
+
+
+def test_a_node_that_loses_postgresql_answers_503_and_recovers_by_itself(cluster, tmp_path):
+    gate, node = gated_node(cluster, tmp_path)  # a third node, reaching it through the gate
     try:
         start = head_seq(cluster)
         stream = Stream(node.url, cluster.keys["alpha"], after=start)
@@ -339,13 +346,8 @@ def test_a_node_that_loses_postgresql_says_so_once_from_the_first_refused_reques
     a busy pool), and the log says it in a line or two: not a traceback from each loop
     that retries (the log, keys, embargoes, webhooks, the search index) before the pool
     gives its first round of tries up."""
-    gate = TcpGate(("127.0.0.1", 5432))
-    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
     log = tmp_path / "gated.log"
-    node = Server(
-        gated, "--bus", cluster.bus, log=log,
-        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
-    )
+    gate, node = gated_node(cluster, tmp_path, log=log)
     body = {**NINJS, "Authorization": f"Bearer {cluster.keys['desk']}"}
     try:
         with httpx.Client(base_url=node.url, timeout=30, headers=body) as client:
@@ -370,12 +372,7 @@ def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back
 ):
     """A key a node cannot look up is a 503 (try again), not a refusal it keeps: once the
     database answers again the same key is let in, without the access generation moving."""
-    gate = TcpGate(("127.0.0.1", 5432))
-    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
-    node = Server(
-        gated, "--bus", cluster.bus,
-        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
-    )
+    gate, node = gated_node(cluster, tmp_path)
     reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
     try:
         with httpx.Client(base_url=node.url, timeout=30, headers=reader) as client:
@@ -391,59 +388,28 @@ def test_a_key_first_used_while_postgresql_is_out_of_reach_works_once_it_is_back
         gate.close()
 
 
-def test_a_node_cut_off_from_postgresql_serves_no_key_it_cannot_check(cluster, tmp_path):
+@pytest.mark.parametrize("lost", ["cut", "silence"])
+def test_a_node_that_cannot_check_access_serves_no_key_from_memory(cluster, tmp_path, lost):
     """A node that cannot read the access generation cannot hear of a key revoked on
     another: it served a remembered key's feed from memory (200, full text) for seconds
     after its database went, and its streams stayed open until the database was back.
     Now its streams end, saying why (a client reconnects to a node that can check), and a
-    remembered key is looked up again: a 503 until the database answers."""
-    gate = TcpGate(("127.0.0.1", 5432))
-    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
-    node = Server(
-        gated, "--bus", cluster.bus,
-        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
-    )
-    reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
-    try:
-        with httpx.Client(base_url=node.url, timeout=30, headers=reader) as client:
-            assert client.get("/v1/feed", params={"limit": 1}).status_code == 200  # remembered
-            stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
-            assert stream.status == 200
-            gate.cut()
-            assert stream.done.wait(GUARD), "the stream is still open"
-            assert stream.close_reason and "cannot check access" in stream.close_reason
-            cut_off = client.get("/v1/feed", params={"limit": 1})
-            assert cut_off.status_code == 503, cut_off.text
-            gate.mend()
-            retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
-            retry_until(
-                lambda: client.get("/v1/feed", params={"limit": 1}).status_code == 200,
-                "the key served again",
-                GUARD,
-            )
-    finally:
-        node.close()
-        gate.close()
-
-
-def test_a_node_whose_database_goes_silent_ends_its_streams_too(cluster, tmp_path):
-    """A network that drops packets rather than closing: the node's read of the access
-    generation hangs (it would until the kernel gave up), and after a few seconds of that
-    the node ends its streams as when the read fails, then serves again once it is back."""
-    gate = TcpGate(("127.0.0.1", 5432))
-    gated = cluster.db.replace("127.0.0.1:5432", f"127.0.0.1:{gate.port}")
-    node = Server(
-        gated, "--bus", cluster.bus,
-        env={**cluster.env, "NEWSWIRE_SEARCH_INDEX": str(tmp_path / "gated.search")},
-    )
+    remembered key is looked up again: a 503 until the database answers. The network
+    closed (``cut``) or gone silent, the bytes held and nothing closed (``silence``: the
+    read hangs, as it would until the kernel gave up)."""
+    gate, node = gated_node(cluster, tmp_path)
     reader = {"Authorization": f"Bearer {cluster.keys['alpha']}"}
     try:
         with httpx.Client(base_url=node.url, timeout=60, headers=reader) as client:
-            assert client.get("/v1/feed", params={"limit": 1}).status_code == 200
+            assert client.get("/v1/feed", params={"limit": 1}).status_code == 200  # remembered
             stream = Stream(node.url, cluster.keys["alpha"], after=head_seq(cluster))
-            gate.silence()
+            assert stream.status == 200
+            getattr(gate, lost)()
             assert stream.done.wait(GUARD), "the stream is still open"
             assert stream.close_reason and "cannot check access" in stream.close_reason
+            if lost == "cut":
+                cut_off = client.get("/v1/feed", params={"limit": 1})
+                assert cut_off.status_code == 503, cut_off.text
             gate.mend()
             retry_until(lambda: client.get("/ready").status_code == 200, "ready again", GUARD)
             retry_until(

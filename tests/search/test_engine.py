@@ -375,6 +375,21 @@ def test_teaser_access_matches_only_teaser_text(store):
     assert hit.access == "teaser" and "الزعفران" not in hit.snippet
 
 
+def headlines_searcher(store, texts: dict[str, str]):
+    """Arabic items of ``texts`` (key: headline) stored and indexed; a search by a query
+    gives the keys it finds."""
+    for key, text in texts.items():
+        store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
+    index = SearchIndex(None)
+    index.rebuild(store)
+    searcher = Searcher(index, store)
+
+    def found(q: str) -> set[str]:
+        return {i.removeprefix("urn:test:") for i in ids(searcher, q)}
+
+    return found
+
+
 def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
     """What an Arabic reader types: بغزة ("in Gaza") finds an item saying غزة, and غزة one
     saying بغزة; likewise لحماس and حماس, وبغزة, كمصر. Words that only begin with one of
@@ -393,14 +408,7 @@ def test_a_word_with_a_proclitic_finds_its_bare_form_and_back(store):
         "president": "كلمة الرئيس في القمة",
         "and-for-the-president": "وللرئيس رأي آخر",
     }
-    for key, text in texts.items():
-        store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
-    index = SearchIndex(None)
-    index.rebuild(store)
-    searcher = Searcher(index, store)
-
-    def found(q: str) -> set[str]:
-        return {i.removeprefix("urn:test:") for i in ids(searcher, q)}
+    found = headlines_searcher(store, texts)
 
     gaza = {"gaza", "in-gaza", "and-in-gaza"}
     assert found("بغزة") == found("غزة") == found("وبغزة") == found("ولغزة") == gaza
@@ -439,14 +447,7 @@ def test_a_words_own_first_letters_and_its_suffixes_meet_its_other_forms(store):
         "igdir-caps": "IĞDIR (AA) - Kar yağışı etkili oldu",
         "igdir": "Iğdır'da kar yağışı etkili oldu",
     }
-    for key, text in texts.items():
-        store.append(NewsItem(id=f"urn:test:{key}", language="ar", headline=text))
-    index = SearchIndex(None)
-    index.rebuild(store)
-    searcher = Searcher(index, store)
-
-    def found(q: str) -> set[str]:
-        return {i.removeprefix("urn:test:") for i in ids(searcher, q)}
+    found = headlines_searcher(store, texts)
 
     assert found("وزير") == found("الوزير") == {"the-minister", "minister"}
     assert found("وطني") == found("الوطني") == {"the-national", "national"}
