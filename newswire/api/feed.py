@@ -183,10 +183,10 @@ def _request(
     cursor = parse_cursor(after)
     notes: list[tuple[str, str]] = []
     if limit > MAX_LIMIT:
-        notes.append(("limit_clamped", f"limit {limit} is over the maximum: {MAX_LIMIT} used"))
+        notes.append(("limit_clamped", problems.over_maximum("limit", limit, MAX_LIMIT)))
         limit = MAX_LIMIT
     if wait > MAX_WAIT:
-        notes.append(("wait_clamped", f"wait {wait:g} is over the maximum: {MAX_WAIT:g} used"))
+        notes.append(("wait_clamped", problems.over_maximum("wait", f"{wait:g}", f"{MAX_WAIT:g}")))
         wait = MAX_WAIT
     who = principal.subscriber.name if principal.subscriber else "agency"
     link = base() if codec.is_feed else ""

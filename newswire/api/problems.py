@@ -87,6 +87,12 @@ def problem(status: int, title: str, detail: str, **extra: object) -> JSONRespon
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def over_maximum(name: str, given: object, maximum: object) -> str:
+    """What an answer says of a parameter it clamped (``limit_clamped`` and the
+    ``X-Newswire-Clamped`` header): one sentence for the feed, search and webhooks."""
+    return f"{name} {given} is over the maximum: {maximum} used"
+
+
 def unexpected() -> JSONResponse:
     """The problem response of an error newswire did not foresee (logged by the server)."""
     return problem(500, "Internal error", "an unexpected error; it has been logged")

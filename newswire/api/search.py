@@ -155,7 +155,7 @@ async def search(
 def clamped(limit: int) -> str | None:
     """What is said of a ``limit`` over the maximum (in the answer's ``limit_clamped`` and its
     ``X-Newswire-Clamped`` header, as the feed says it), None for one within it."""
-    return f"limit {limit} is over the maximum: {MAX_LIMIT} used" if limit > MAX_LIMIT else None
+    return problems.over_maximum("limit", limit, MAX_LIMIT) if limit > MAX_LIMIT else None
 
 
 def _clamped_headers(limit: int) -> list[tuple[str, str]]:

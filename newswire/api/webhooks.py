@@ -339,7 +339,7 @@ def list_deliveries(
         if not limit.isascii() or not limit.isdigit() or not limit.strip("0"):
             raise BadInput("limit is a whole number from 1", field="limit")
         if len(limit) > 6 or int(limit) > MAX_LIMIT:  # however many digits: clamped
-            clamped = f"limit {limit[:20]} is over the maximum: {MAX_LIMIT} used"
+            clamped = problems.over_maximum("limit", limit[:20], MAX_LIMIT)
         else:
             count = int(limit)
         count = MAX_LIMIT if clamped else count

@@ -419,8 +419,10 @@ class Hub:
     def start(self) -> None:
         jobs = (self._follow_store, self._follow_bus, self._lift_embargoes, self._watch_store)
         for job in (*jobs, self._heartbeats):
-            self._tasks.append(asyncio.create_task(job(), name=f"hub.{job.__name__}"))
-        self._tasks[3].add_done_callback(self._watch_ended)
+            task = asyncio.create_task(job(), name=f"hub.{job.__name__}")
+            if job == self._watch_store:
+                task.add_done_callback(self._watch_ended)
+            self._tasks.append(task)
 
     def _watch_ended(self, task: asyncio.Task[None]) -> None:
         """The store's watch ended: at a stop, as it should; otherwise access can no longer
