@@ -256,7 +256,10 @@ class Server:
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
+        # An idle connection reused for 2 s at most: the server closes one idle for 5 s,
+        # and reusing one at that moment is "disconnected without sending a response".
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers, limits=limits)
 
     def close(self) -> None:
         self.proc.terminate()
