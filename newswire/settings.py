@@ -146,6 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
         " and long polls end at once.",
     ),
     Setting(
+        "keepalive_seconds",
+        "75",
+        "Seconds an idle HTTP connection stays open for the client's next request. Longer"
+        " than clients keep idle connections themselves (httpx 5 s, browsers 60 s or more),"
+        " so that a client polling every few seconds does not send on a connection the"
+        " server is closing.",
+    ),
+    Setting(
         "feed_tail",
         "2000",
         "Latest log entries each server process keeps in memory (with their items, about"
@@ -440,6 +448,7 @@ class Settings:
     stream_buffer: int = field(default_factory=lambda: int_setting("stream_buffer"))
     heartbeat: int = field(default_factory=lambda: int_setting("heartbeat"))
     shutdown_seconds: int = field(default_factory=lambda: int_setting("shutdown_seconds"))
+    keepalive_seconds: int = field(default_factory=lambda: int_setting("keepalive_seconds"))
     feed_tail: int = field(default_factory=lambda: int_setting("feed_tail"))
     metrics_dir: str = field(default_factory=lambda: setting("metrics_dir"))
     access_log: bool = field(default_factory=lambda: flag_setting("access_log"))

@@ -256,10 +256,9 @@ class Server:
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        # An idle connection reused for 2 s at most: the server closes one idle for 5 s,
-        # and reusing one at that moment is "disconnected without sending a response".
-        limits = httpx.Limits(keepalive_expiry=2.0)
-        return httpx.Client(base_url=self.url, timeout=30, headers=headers, limits=limits)
+        # httpx's own pool, as a subscriber's: it reuses an idle connection for 5 s, and
+        # the server keeps one for ``keepalive_seconds`` (75 s), so none is closing then.
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
 
     def close(self) -> None:
         self.proc.terminate()

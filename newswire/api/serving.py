@@ -58,7 +58,7 @@ before it kills the process as hung and starts another."""
 
 
 class _ServerOptions(TypedDict):
-    """What ``serve`` gives ``uvicorn.run`` in either mode."""
+    """uvicorn's options, as ``server_options`` gives them."""
 
     host: str
     port: int
@@ -67,6 +67,7 @@ class _ServerOptions(TypedDict):
     log_level: str
     access_log: bool
     timeout_graceful_shutdown: int
+    timeout_keep_alive: int
 
 
 def worker_app() -> FastAPI:
@@ -78,15 +79,12 @@ def worker_app() -> FastAPI:
     return application
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    import uvicorn
-
-    from newswire.api.app import create_app
+def server_options(settings: Settings, host: str, port: int) -> _ServerOptions:
+    """What ``serve`` gives ``uvicorn.run`` in either mode."""
     from newswire.api.protocol import Protocol
     from newswire.logs import logging_config
-    from newswire.store import in_memory, open_store
 
-    common: _ServerOptions = {
+    return {
         "host": host,
         "port": port,
         # uvicorn's httptools protocol, answering what is in memory as it is parsed.
@@ -99,7 +97,20 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # The requests under way (an upload being taken in) get this long, then a 503
         # (``NewswireApp``); streams and long polls end at once by themselves.
         "timeout_graceful_shutdown": settings.shutdown_seconds,
+        # uvicorn's 5 s is the idle time httpx keeps a connection for: a subscriber
+        # polling every 5 s sent its request as the server closed the connection, and got
+        # "Server disconnected" now and then. nginx keeps them 75 s.
+        "timeout_keep_alive": settings.keepalive_seconds,
     }
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from newswire.api.app import create_app
+    from newswire.store import in_memory, open_store
+
+    common = server_options(settings, host, port)
     check_address(host, port)
     _check_index_folder(settings)
     if workers <= 1 or in_memory(settings.db):

@@ -16,11 +16,14 @@ import io
 import json
 import socket
 
+import httpx
 import pytest
 
+from newswire.api.serving import server_options
 from newswire.blobs import blobs_for
 from newswire.delivery.renderer import rendition_path
 from newswire.model import NewsItem, Rendition
+from newswire.settings import BY_NAME, Settings
 from newswire.store import open_store
 from tests.api.test_media_api import jpeg
 from tests.delivery.wire import ARABIC, NINJS, ninjs_doc
@@ -214,7 +217,10 @@ def raw_exchange(server: Server, data: bytes, count: int) -> list[http.client.HT
             response.begin()
             response.body = response.read()  # type: ignore[attr-defined]
             out.append(response)
-        out[-1].closed_after = stream.read() == b""  # type: ignore[attr-defined]
+        # Whether the server then closed the connection, read only when the last answer
+        # says it will: a connection kept alive stays open (``keepalive_seconds``).
+        last = out[-1]
+        last.closed_after = last.will_close and stream.read() == b""  # type: ignore[attr-defined]
         return out
 
 
@@ -263,6 +269,28 @@ def test_keep_alive_and_close(wire):
     [answer] = raw_exchange(ours, request("/v1/feed?limit=3", key, version="1.0"), 1)
     assert answer.status == 200 and answer.closed_after  # type: ignore[attr-defined]
     assert answers(ours) == before + 4
+
+
+@pytest.mark.any_store
+def test_an_idle_connection_stays_open_as_long_as_the_setting_says(module_store_url):
+    """The server closes a connection idle for ``keepalive_seconds``: by default longer
+    than a client keeps one idle itself (httpx's pool), so that a client polling every
+    few seconds does not send on a connection the server is closing at that moment."""
+    assert int(BY_NAME["keepalive_seconds"].default) > 2 * httpx.Limits().keepalive_expiry
+    options = server_options(Settings(keepalive_seconds=9), "127.0.0.1", 8080)
+    assert options["timeout_keep_alive"] == 9
+    server = Server(module_store_url, env={"NEWSWIRE_KEEPALIVE_SECONDS": "1"})
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            stream = sock.makefile("rb")
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            response = http.client.HTTPResponse(Source(stream))  # type: ignore[arg-type]
+            response.begin()
+            response.read()
+            assert response.status == 200 and not response.will_close
+            assert stream.read() == b""  # closed by the server once idle, not by the timeout
+    finally:
+        server.close()
 
 
 def test_a_request_with_a_body_goes_the_documented_way(wire):
