@@ -217,9 +217,12 @@ def test_search_marks_the_matched_words(world: World):
             bad = c.get("/portal/search", params={"q": "المساعدات", "page": page})
             assert bad.status_code == 400, page
             assert bad.headers["content-type"].startswith("text/html"), page
-            # The API's English sentence, said to be English: a screen reader on the
-            # Arabic page reads it with English sounds.
-            assert '<p class="error" lang="en" dir="ltr">page: ' in bad.text, page
+            # In the page's language, not the API's English sentence.
+            assert '<p class="error" lang="ar" dir="rtl">رقم الصفحة غير صالح.' in bad.text, page
+        # So does a filter of the wire that cannot be used.
+        bad = c.get("/portal", params={"subject": "garbage"})
+        assert bad.status_code == 400 and "ليس هذا موضوعًا من موضوعات IPTC" in bad.text
+        assert "is not an IPTC" not in bad.text
         # A page past the last result says so and leads to the last page that has some.
         past = lxml.html.fromstring(
             c.get("/portal/search", params={"q": "المساعدات", "page": "99"}).text

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from starlette.responses import HTMLResponse, Response
 
-from newswire.errors import Gone, NewswireError, NotFound, retry_headers
+from newswire.errors import BadInput, Gone, NewswireError, NotFound, retry_headers
 from newswire.model import NewsItem
 from newswire.web import i18n, sessions
 from newswire.web.portal.words import WORDS
@@ -94,19 +94,24 @@ def error_page(request: Request, exc: NewswireError) -> Response:
         detail=(detail := error_detail(exc, t)),
         # A detail left untranslated is the API's English sentence: a screen reader reads
         # it with English sounds only when the paragraph says it is English.
-        detail_lang=sessions.detail_lang(lang, detail, translated=isinstance(exc, NotFound)),
+        detail_lang=sessions.detail_lang(lang, detail, translated=detail != exc.detail),
     )
     response.headers.update(retry_headers(exc))
     return response
 
 
 def error_detail(exc: NewswireError, t: dict[str, str]) -> str:
-    """What the error page says: a "not found" in the reader's language (the store's
-    detail is an English sentence for the API and the logs); another error's detail."""
+    """What the error page says: a "not found", or a filter or search that cannot be used,
+    in the reader's language (the store's detail is an English sentence for the API and
+    the logs); another error's detail."""
     if isinstance(exc, Gone):
         return t["gone_version"]
     if isinstance(exc, NotFound):
         return t.get(f"not_found_{exc.field}", t["not_found"])
+    if isinstance(exc, BadInput) and exc.field:
+        said = t.get("bad_query" if exc.field == "q" else f"bad_{exc.field}")
+        if said:
+            return said
     return exc.detail
 
 

@@ -44,7 +44,7 @@ from newswire.validation import UNNAMEABLE
 from newswire.web import sessions
 from newswire.web.portal import accounts, files, items, login
 from newswire.web.portal.live import FLASH_URGENCY, Filters, PortalStream, entry, item_href
-from newswire.web.portal.pages import Clock, PortalRoute, clock_of, render
+from newswire.web.portal.pages import Clock, PortalRoute, clock_of, error_detail, render
 from newswire.web.portal.words import WORDS
 from newswire.web.routing import Router
 from newswire.web.sessions import LoggedIn, check_csrf, read_form, require
@@ -228,11 +228,13 @@ async def search(
     try:
         results = await run_in_threadpool(searching.searcher.search, req, logged.principal.products)
     except BadInput as exc:
-        # The engine says why in English, for the API; the reader gets the query's rules.
-        error = WORDS[lang]["bad_query"] if exc.field == "q" else exc.detail
+        # The engine says why in English, for the API; the reader gets the query's rules,
+        # or what else cannot be used, in the page's language (``error_detail``).
+        error = error_detail(exc, WORDS[lang])
         return render(
             request, "portal_search.html", 400, results=None, error=error,
-            error_lang=lang if exc.field == "q" else "en", **context,
+            error_lang=sessions.detail_lang(lang, error, translated=error != exc.detail),
+            **context,
         )
     clock = clock_of(request, lang)
     thumbs = await run_in_threadpool(

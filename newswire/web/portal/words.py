@@ -48,6 +48,16 @@ AR: dict[str, str] = {
     " موعد لاحق أو سُحب).",
     "not_found_version": "لا توجد هذه النسخة من الخبر، أو لا يتيحها لك اشتراكك.",
     "gone_version": "سحبت الوكالة هذا الخبر: لم تعد نسخه السابقة متاحة، بل إشعار السحب وحده.",
+    # A filter or a search the reader typed that cannot be used, by its field (``BadInput``).
+    "bad_subject": "ليس هذا موضوعًا من موضوعات IPTC الإعلامية (Media Topics): اختر موضوعًا من القائمة.",
+    "bad_type": "نوع الخبر المطلوب غير معروف: الأنواع نص وصورة وفيديو ورسم وصوت.",
+    "bad_entity": "الاسم المطلوب أطول مما يُقبل.",
+    "bad_language": "رمز اللغة المطلوب غير صالح.",
+    "bad_version": "رقم النسخة غير صالح.",
+    "bad_page": "رقم الصفحة غير صالح.",
+    "bad_sort": "طريقة الترتيب المطلوبة غير معروفة.",
+    "bad_from": "رقم النسخة غير صالح.",  # the versions an item page compares
+    "bad_to": "رقم النسخة غير صالح.",
     "wire_title": "الأخبار المباشرة",
     "latest": "آخر الأخبار",
     "empty": "لا توجد أخبار تطابق هذه المرشحات بعد. ستظهر الأخبار الجديدة هنا فور نشرها.",
@@ -221,6 +231,16 @@ EN: dict[str, str] = {
     " not give it to you.",
     "gone_version": "The agency withdrew this item: its earlier versions are no longer"
     " available, only the withdrawal notice.",
+    # A filter or a search the reader typed that cannot be used, by its field (``BadInput``).
+    "bad_subject": "This is not an IPTC Media Topic: choose a subject from the list.",
+    "bad_type": "No such item type: the types are text, picture, video, graphic and audio.",
+    "bad_entity": "The name asked for is longer than a name can be.",
+    "bad_language": "The language asked for is not a language tag.",
+    "bad_version": "That is not a version number.",
+    "bad_page": "That is not a page number.",
+    "bad_sort": "No such order.",
+    "bad_from": "That is not a version number.",
+    "bad_to": "That is not a version number.",
     "wire_title": "Live wire",
     "latest": "Latest items",
     "empty": "No items match these filters yet. New items appear here as they are published.",
