@@ -96,6 +96,10 @@ def parse_urgency(text: str) -> tuple[int, int]:
     return low, high
 
 
+MAX_NAME = 200
+"""The longest place, entity or source a product names (as a search's filter)."""
+
+
 def validate_product(product: Product) -> Product:
     """``product`` with its subjects written as ``medtop:`` QCodes, or ``BadInput``
     naming the field that is wrong and why."""
@@ -133,6 +137,11 @@ def validate_product(product: Product) -> Product:
             )
     for field in ("places", "sources", "entities"):
         for value in _entries(getattr(product, field), field):
+            if len(value) > MAX_NAME:
+                raise BadInput(
+                    f"{value[:40]!r}… is longer than {MAX_NAME} characters, which no name is",
+                    field=field,
+                )
             if bad := UNNAMEABLE.search(value):
                 # As a vocabulary entry's name: a control or a bidi or zero-width format
                 # character makes one name look like another, or reorders the listing.

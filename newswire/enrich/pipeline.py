@@ -622,24 +622,50 @@ def with_named_ids(store: Store, product: Product) -> Product:
     from newswire.enrich.vocabulary import Vocabulary
 
     # An id of the agency's own vocabulary names an entry or nothing: a typo would make a
-    # product that matches no item, silently.
+    # product that matches no item, silently; so would an entry of the other field's kind.
     vocabulary = None
-    for value in product.entities:
-        if value.strip().lower().startswith("nwv:"):
+    for field, kinds in _PRODUCT_KINDS:
+        for value in getattr(product, field):
+            term_id = value.strip().lower()
+            if not term_id.startswith("nwv:"):
+                continue
             vocabulary = vocabulary or Vocabulary(store)
             try:
-                vocabulary.get(value.strip().lower())
+                kind = vocabulary.get(term_id).kind
             except NotFound as exc:
-                if vocabulary.merged_into(value.strip().lower()) is None:  # merged: its entry's
-                    raise Unprocessable(exc.detail, field="entities") from None
+                if vocabulary.merged_into(term_id) is None:  # merged: its entry's
+                    raise Unprocessable(exc.detail, field=field) from None
+                continue
+            if kind not in kinds:
+                raise Unprocessable(_other_kind(value, kind, term_id, field), field=field)
     changes: dict[str, list[str]] = {}
-    wanted: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
-        ("places", ("place",)),
-        ("entities", ("person", "organisation")),
-    )
-    for field, kinds in wanted:
+    for field, kinds in _PRODUCT_KINDS:
         given: list[str] = getattr(product, field)
         ids = [i for i in named_ids(store, given, kinds) if i not in given]
         if ids:
             changes[field] = [*given, *ids]
+        # A name only a term of the other field's kind goes by (``--entity غزة``: a place)
+        # matches no item there: said, rather than a product that stays empty. A name no
+        # term has is kept: a source may tag its items with it.
+        for value in given:
+            if value.strip().lower().startswith("nwv:") or named_ids(store, [value], kinds):
+                continue
+            for kind in ("place", "person", "organisation"):
+                if kind not in kinds and (other := named_ids(store, [value], (kind,))):
+                    raise Unprocessable(_other_kind(value, kind, other[0], field), field=field)
     return msgspec.structs.replace(product, **changes) if changes else product
+
+
+_PRODUCT_KINDS: tuple[tuple[str, tuple[EntityKind, ...]], ...] = (
+    ("places", ("place",)),
+    ("entities", ("person", "organisation")),
+)
+"""A product's fields of names, and the kinds of term each names."""
+
+
+def _other_kind(value: str, kind: str, term_id: str, field: str) -> str:
+    """Why ``value`` cannot stand in ``field``: it names a term of ``kind``."""
+    wanted = "a place" if field == "places" else "a person or organisation"
+    where = "places (--place)" if kind == "place" else "entities (--entity)"
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"{value!r} is {article} {kind} ({term_id}), not {wanted}: give it among the {where}"

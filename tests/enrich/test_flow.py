@@ -229,6 +229,26 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
             )
             assert typo.status_code == 422, typo.text
             assert typo.json()["field"] == "entities" and "nwv:ibrahim-kalln" in typo.text
+            # A name or id of the other field's kind would match no item there: refused,
+            # saying where it goes; an over-long name, as a search's filter is.
+            for field, value, said in (
+                ("entities", "غزة", "is a place"),
+                ("places", "nwv:hamas", "is an organisation"),
+                ("places", "Hamas", "is an organisation"),
+                ("entities", "x" * 201, "longer than 200 characters"),
+            ):
+                wrong = ops.post(
+                    "/v1/admin/products", json={"name": "wrong", "access": "full", field: [value]}
+                )
+                assert wrong.status_code in (400, 422), wrong.text
+                assert wrong.json()["field"] == field and said in wrong.text, wrong.text
+            assert ops.get("/v1/admin/products/wrong").status_code == 404
+            # A name no term has is kept: a source may tag its items with it.
+            own = ops.post(
+                "/v1/admin/products",
+                json={"name": "own", "access": "full", "entities": ["Desk Tag"]},
+            )
+            assert own.status_code == 201 and own.json()["entities"] == ["Desk Tag"], own.text
             made = ops.post("/v1/admin/subscribers", json={"name": "kalin-desk", "products": ["kalin"]})
             assert made.status_code == 201, made.text
         for subscriber in ("hamas-desk", "gaza-desk", "kalin-desk"):
