@@ -25,10 +25,20 @@ from collections.abc import Callable
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.gazetteer import Gazetteer, load
 from newswire.enrich.matcher import name_key
+from newswire.formats.html import squash
 from newswire.formats.text import inline_dateline, own_dateline
 from newswire.model import MACHINE, Dateline, Entity
 
-__all__ = ["AGENCY_NAMES", "DatelineStep", "agency_name", "build", "place_entity", "read"]
+__all__ = [
+    "AGENCY_NAMES",
+    "DatelineStep",
+    "agency_name",
+    "build",
+    "dateline_spans",
+    "opening",
+    "place_entity",
+    "read",
+]
 
 AGENCY_NAMES: dict[str, tuple[str, ...]] = {
     "Anadolu Agency": (
@@ -76,19 +86,36 @@ def read(paragraphs: list[str]) -> Dateline | None:
     """The dateline at the start of ``paragraphs``: a line of its own (optionally after
     a Latin place line, ``Ankara`` above ``أنقرة/ الأناضول``) or the start of the first
     paragraph."""
-    lines = [p.strip() for p in paragraphs[:_FIRST_PARAGRAPHS] if p.strip()]
-    for i, line in enumerate(lines[:2]):
+    found = opening(paragraphs)
+    return found[0] if found is not None else None
+
+
+def opening(paragraphs: list[str]) -> tuple[Dateline, list[tuple[int, int]]] | None:
+    """``read``'s dateline and what of ``paragraphs`` it is: for each paragraph it takes
+    part of, (its index in ``paragraphs``, how many of its first characters are the
+    dateline's). A place line above it and a dateline on its own line are taken whole,
+    an inline dateline up to the text after it (``PARIS (AFP) — `` of ``PARIS (AFP) —
+    The …``). ``None`` when ``paragraphs`` open with no dateline."""
+    taken: list[tuple[int, int]] = []
+    for i, paragraph in enumerate(paragraphs[:_FIRST_PARAGRAPHS]):
+        line = paragraph.strip()
+        if not line:
+            continue
+        end = len(paragraph.rstrip())
         own = own_dateline(line)
         if own and own[0].source:
             dateline = own[0]
-            if i == 1 and _latin(lines[0]) and not _latin(dateline.place):
-                dateline.place_latin = lines[0]
-            return dateline
+            above = paragraphs[taken[0][0]].strip() if taken else ""
+            if above and _latin(above) and not _latin(dateline.place):
+                dateline.place_latin = above
+            return dateline, [*taken, (i, end)]
         inline = inline_dateline(line)
         if inline:
-            return inline[0]
-        if not _bare_place(line):
+            # The rest is the paragraph's end as written (``inline_dateline`` strips it).
+            return inline[0], [*taken, (i, end - len(inline[2]))]
+        if taken or not _bare_place(line):
             break
+        taken.append((i, end))
     return None
 
 
@@ -146,13 +173,7 @@ class DatelineStep:
             # ``located``, ninjs's dateline description): read the place and source in it.
             found, term = self.read([own.text.strip(), ""])
         else:
-            paragraphs = doc.item.body or doc.text.split("\n")[1:]
-            lead = doc.item.lead.strip()
-            if doc.item.body and lead.isupper() and _bare_place(lead):
-                # A plain-text item with no summary: its bare ``ANKARA`` line, the first
-                # of the text, is what the text codec took for the lead.
-                paragraphs = [lead, *paragraphs]
-            found, term = self.read(paragraphs)
+            found, term = self.read(_paragraphs(doc))
         entities = []
         if term is not None:
             entities.append(place_entity(term, doc.language, DATELINE_CONFIDENCE, "located"))
@@ -183,6 +204,91 @@ class DatelineStep:
         above ``أنقرة/ الأناضول``), then the place as written; a city before a country
         of the same name (``عمان`` is Amman)."""
         return dateline_place(self.gazetteer, dateline)
+
+
+def _paragraphs(doc: Document) -> list[str]:
+    """The paragraphs of ``doc`` a dateline is read at the start of: its body (its text's
+    lines after the headline when it has none)."""
+    paragraphs = doc.item.body or doc.text.split("\n")[1:]
+    lead = doc.item.lead.strip()
+    if doc.item.body and lead.isupper() and _bare_place(lead):
+        # A plain-text item with no summary: its bare ``ANKARA`` line, the first of the
+        # text, is what the text codec took for the lead.
+        return [lead, *paragraphs]
+    return paragraphs
+
+
+def dateline_spans(doc: Document) -> list[tuple[int, int]]:
+    """Where in ``doc.text`` the item's dateline stands, when its text opens with it (a
+    ninjs or NewsML-G2 body starting ``PARIS (AFP) — …``; the plain-text codec takes the
+    dateline out of the body): (start, end) of each part of the text it takes (``opening``),
+    in order. The dateline is the item's own or the one this step read (``doc.found``,
+    for the steps after this one); the dateline the text opens with is taken for it when
+    it has the same text or the same place. Empty when the item has no dateline or its
+    text does not open with it.
+
+    What is named there is where the story comes from (the agency, the reporter; the
+    place is the dateline's ``located`` place), not what it is about: the ``entities``
+    step takes no mention from it, so that an item gives the same entities whatever
+    format brought it."""
+    given = [d for d in (doc.item.dateline, doc.found.dateline) if d is not None]
+    if not given:
+        return []
+    paragraphs = _paragraphs(doc)
+    if not _named_at_start(paragraphs, given):
+        return []
+    found = opening(paragraphs)
+    if found is None or not any(_same(found[0], d) for d in given):
+        return []
+    text = doc.text
+    # The headline opens the text: a paragraph is looked for after it.
+    start = len(doc.item.headline) if text.startswith(doc.item.headline) else 0
+    spans: list[tuple[int, int]] = []
+    for index, length in found[1]:
+        paragraph = paragraphs[index]
+        at = _line_at(text, paragraph, start)
+        if at < 0:  # not the text the steps read (a step changed it): nothing taken
+            return []
+        spans.append((at, at + length))
+        start = at + len(paragraph)
+    return spans
+
+
+_HEAD = 200
+"""More than a dateline's place, date, byline and source take (40, 30, 40, 40 characters)."""
+
+
+def _named_at_start(paragraphs: list[str], given: list[Dateline]) -> bool:
+    """Whether the first two lines of ``paragraphs`` hold, near their start, the place or
+    the text of a dateline of ``given``, as written but for case: what ``_same`` needs,
+    looked for before the dateline is read again. Reading it costs 10-50 µs an item, and
+    the text codec's items, which have their dateline out of the body, would pay it for
+    nothing."""
+    lines = [p for p in paragraphs[:_FIRST_PARAGRAPHS] if p.strip()][:2]
+    head = "\n".join(line[:_HEAD] for line in lines).casefold()
+    return any(
+        name.strip() and squash(name).casefold() in head
+        for d in given
+        for name in (d.place, d.place_latin, d.text)
+    )
+
+
+def _line_at(text: str, line: str, start: int) -> int:
+    """Where ``line`` stands in ``text`` at the start of a line, from ``start`` on; -1
+    when it does not."""
+    at = text.find(line, start)
+    while at > 0 and text[at - 1] != "\n":
+        at = text.find(line, at + 1)
+    return at
+
+
+def _same(read: Dateline, given: Dateline) -> bool:
+    """Whether the dateline ``read`` at the start of a text is ``given``: the same text
+    (``ANKARA (AA) -``), or the same place (``ANKARA``, ``Ankara``)."""
+    if given.text.strip() and name_key(read.text) == name_key(given.text):
+        return True
+    places = {name_key(p) for p in (given.place, given.place_latin) if p.strip()}
+    return any(name_key(p) in places for p in (read.place, read.place_latin) if p.strip())
 
 
 _QUALIFIERS = frozenset(name_key(q) for q in ("المحتلة", "المحتل"))

@@ -13,7 +13,10 @@ of a name the item used: a German item naming "Netanyahu" shows the English name
 - ``ADJECTIVE`` (50) for a country known only from its adjective (``الإسرائيلي``).
 
 In Latin script, a name must start with a capital letter in the text (``Van`` the city,
-not "van"). The most mentioned come first, then the earliest. The automaton is rebuilt
+not "van"). A name in the dateline the text opens with (``PARIS (AFP) —``, ``أنقرة/
+الأناضول``: the item's own dateline or the one the ``dateline`` step read) is no mention
+(``dateline.dateline_spans``); the same name elsewhere in the text is. The most
+mentioned come first, then the earliest. The automaton is rebuilt
 when the vocabulary's ``version()`` changes, checked at most once a second.
 """
 
@@ -29,7 +32,7 @@ import msgspec
 
 from newswire.access.products import ISO3166
 from newswire.enrich.base import Context, Document, Findings, Term
-from newswire.enrich.dateline import dateline_place, place_entity
+from newswire.enrich.dateline import dateline_place, dateline_spans, place_entity
 from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
 from newswire.enrich.matcher import Match, Matcher, name_key
 from newswire.enrich.vocabulary import Vocabulary
@@ -186,9 +189,15 @@ class EntitiesStep:
         text = doc.text
         words = _WORDS_IN.get((doc.language or doc.item.language).split("-")[0].lower())
         terms = index.terms
+        # The dateline the text opens with names where the story comes from, not what
+        # it is about (``PARIS (AFP) —``: AFP is no mention; its place is the dateline
+        # step's ``located``): as in plain text, whose codec takes it out of the body.
+        dateline = dateline_spans(doc)
         for m in index.matcher.find(text):
             surface = m.surface
             if not surface[:1].isupper() and not _arabic(surface):
+                continue
+            if dateline and any(m.start < end and start < m.end for start, end in dateline):
                 continue
             if words and name_key(surface) in words:
                 continue

@@ -14,7 +14,7 @@ import pytest
 
 from newswire import formats
 from newswire.enrich.base import Document, Findings
-from newswire.enrich.dateline import DatelineStep, agency_name, read
+from newswire.enrich.dateline import DatelineStep, agency_name, dateline_spans, read
 from newswire.enrich.gazetteer import Gazetteer, load
 from newswire.enrich.pipeline import Enricher, document
 from newswire.model import MACHINE, Dateline, NewsItem
@@ -123,6 +123,35 @@ def test_a_bare_place_line_above_the_dateline_gives_the_latin_place() -> None:
         "Ankara",
         "الأناضول",
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "taken"),
+    [
+        (["PARIS (AFP) — The minister said.", "More."], ["PARIS (AFP) — "]),
+        (["القدس/ محمد درويش/ الأناضول التقى الوفد.", "نص."], ["القدس/ محمد درويش/ الأناضول "]),
+        (["أنقرة/ الأناضول\u200f التقى الوفد."], ["أنقرة/ الأناضول\u200f "]),
+        (["Ankara", "أنقرة/ الأناضول", "نص الخبر."], ["Ankara", "أنقرة/ الأناضول"]),
+        (["ANKARA", "ANKARA (AA) - The talks began.", "More."], ["ANKARA", "ANKARA (AA) - "]),
+    ],
+)
+def test_the_dateline_a_text_opens_with_is_found_where_it_stands(
+    body: list[str], taken: list[str]
+) -> None:
+    """``dateline_spans``: the parts of the text the dateline takes, the item's own or the
+    one the step read (``doc.found``), under a summary too; none for an item with no
+    dateline, or with another one than its text opens with."""
+    dateline = read(body)
+    assert dateline is not None
+    for given, found in ((dateline, None), (None, dateline)):
+        item = NewsItem(id="x", headline="h", lead="A summary.", body=body, dateline=given)
+        doc = document(item)
+        doc.found = Findings(dateline=found)
+        assert [doc.text[a:b] for a, b in dateline_spans(doc)] == taken
+    assert dateline_spans(document(NewsItem(id="x", headline="h", body=body))) == []
+    elsewhere = Dateline(place="ISTANBUL", source="AA", text="ISTANBUL (AA) -")
+    item = NewsItem(id="x", headline="h", body=body, dateline=elsewhere)
+    assert dateline_spans(document(item)) == []
 
 
 def test_an_items_own_dateline_is_resolved_a_city_before_a_country(step: DatelineStep) -> None:

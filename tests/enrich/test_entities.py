@@ -6,8 +6,10 @@ import pytest
 
 from newswire import formats
 from newswire.enrich.base import Document, Findings, Term
+from newswire.enrich.dateline import read
 from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import Gazetteer, load
+from newswire.enrich.pipeline import document
 from newswire.model import MACHINE, Entity, NewsItem
 from tests.conftest import SEED
 
@@ -65,6 +67,30 @@ def test_the_seed_items_entities_are_typed_and_found_once(
     assert by_name["تركيا"].country == "TR"
     assert by_name["غزة"].latitude is not None
     assert entities[0].name in {"إسرائيل", "غزة"}  # the most named come first
+
+
+def test_names_in_the_dateline_the_text_opens_with_are_no_mentions(gazetteer: Gazetteer) -> None:
+    """A dateline's source and byline (``القدس/ محمد درويش/ الأناضول``) say where the story
+    comes from: no mention, whether the item gives the dateline or the dateline step read
+    it. The same names elsewhere in the text are mentions; so they are in a text the step
+    knows no dateline of."""
+    agency = Term(id="nwv:anadolu-agency", kind="organisation", name="Anadolu Agency",
+                  names={"ar": ["وكالة الأناضول", "الأناضول"]})
+    step = EntitiesStep([*TERMS, agency], gazetteer)
+    first = "القدس/ محمد درويش/ الأناضول التقى وفد من حركة حماس مسؤولين أتراك."
+    dateline = read([first])
+    quiet, telling = "وناقش الجانبان الوضع في غزة.", "وقال محمد درويش لوكالة الأناضول إنه متفائل."
+    named = {"nwv:darwish", "nwv:anadolu-agency"}
+    for given, read_one in ((dateline, None), (None, dateline), (None, None)):
+        for later in (quiet, telling):
+            item = NewsItem(id="x", language="ar", headline="لقاء", body=[first, later],
+                            dateline=given)
+            doc = document(item)
+            doc.found = Findings(dateline=read_one)
+            ids = {e.id for e in step.find(doc).entities}
+            assert "nwv:hamas" in ids
+            known = given or read_one
+            assert ids & named == (named if later == telling or not known else set()), later
 
 
 def test_warming_builds_the_automaton_and_an_equal_vocabulary_reuses_it() -> None:

@@ -173,6 +173,92 @@ def test_a_dateline_without_text_sent_back_in_any_format_is_the_same_dateline(
     assert text_steps.enrich(edited, previous=item).dateline == edited.dateline
 
 
+AGENCY_DATELINES = {
+    "ANKARA (AA) -": (
+        "nwv:anadolu-agency",
+        "Turkey hosts talks on Gaza aid",
+        "Turkish intelligence chief Ibrahim Kalin met a Hamas delegation on Saturday.",
+        "The talks covered aid to Gaza, officials said.",
+        "The meeting was first reported by Anadolu Agency.",
+    ),
+    "PARIS (AFP) —": (
+        "nwv:afp",
+        "France hosts talks on Gaza aid",
+        "The French foreign minister met a Hamas delegation on Saturday.",
+        "The talks covered aid to Gaza, officials said.",
+        "Officials told AFP the talks would go on.",
+    ),
+    "أنقرة/ الأناضول": (
+        "nwv:anadolu-agency",
+        "قالن يلتقي وفدا من حماس",
+        "التقى رئيس جهاز الاستخبارات التركي إبراهيم قالن مع وفد من حركة حماس.",
+        "وناقش الجانبان إيصال المساعدات الإنسانية إلى غزة.",
+        "وقال مسؤول لـ«وكالة الأناضول» إن اللقاء كان مثمرا.",
+    ),
+}
+
+
+def _story(fmt: str, dateline: str, headline: str, body: list[str]) -> NewsItem:
+    """The story ``body`` (its first paragraph opening with ``dateline``) as ``fmt``
+    sends it (``+dateline``: the format's own dateline field given as well), parsed."""
+    first, *rest = body
+    paragraphs = [f"{dateline} {first}", *rest]
+    html = "".join(f"<p>{p}</p>" for p in paragraphs)
+    codec, _, given = fmt.partition("+")
+    if codec == "text":
+        data = "\n".join([headline, "", *paragraphs]).encode()
+    elif codec == "ninjs":
+        described = [{"role": "dateline", "value": dateline}] if given else []
+        data = msgspec.json.encode({
+            "uri": "urn:x:agency-dateline", "headlines": [{"role": "main", "value": headline}],
+            "descriptions": described,
+            "bodies": [{"role": "main", "contentType": "text/html", "value": html}],
+        })
+    elif codec == "newsml":
+        data = f"""<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"
+ guid="urn:x:agency-dateline" version="1" standard="NewsML-G2" standardversion="2.35">
+ <itemMeta><itemClass qcode="ninat:text"/><provider qcode="nprov:AA"/>
+  <versionCreated>2026-12-01T10:00:00Z</versionCreated><pubStatus qcode="stat:usable"/></itemMeta>
+ <contentMeta><headline>{headline}</headline>{f"<dateline>{dateline}</dateline>" if given else ""}
+ </contentMeta><contentSet><inlineXML contenttype="application/xhtml+xml">
+ <html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title></head><body>{html}</body></html>
+ </inlineXML></contentSet></newsItem>""".encode()
+    else:
+        data = f"""<nitf><head><docdata><doc-id id-string="agency-dateline"/></docdata></head>
+ <body><body.head><hedline><hl1>{headline}</hl1></hedline>
+ {f"<dateline>{dateline}</dateline>" if given else ""}</body.head>
+ <body.content>{html}</body.content></body></nitf>""".encode()
+    return formats.get(codec).parse(data)[0]
+
+
+FORMATS = ("text", "ninjs", "ninjs+dateline", "newsml", "newsml+dateline", "nitf", "nitf+dateline")
+
+
+@pytest.mark.parametrize("dateline", list(AGENCY_DATELINES))
+def test_an_agency_dateline_is_no_mention_in_any_format(
+    text_steps: Enricher, dateline: str
+) -> None:
+    """A story whose text opens with its agency's dateline (``PARIS (AFP) —``) is filed
+    by that agency: it does not mention it. The plain-text codec takes the dateline out of
+    the body, ninjs, NewsML-G2 and NITF bodies keep it: each gives the same entities, the
+    agency not among them (``GET /v1/search?entity=AFP`` gave every story AFP filed when
+    it came as ninjs). The agency named elsewhere in the text is a mention, in each."""
+    agency, headline, *body, mention = AGENCY_DATELINES[dateline]
+    for told in ([*body], [*body, mention]):
+        found = {}
+        for fmt in FORMATS:
+            out = text_steps.enrich(_story(fmt, dateline, headline, told))
+            assert out.dateline is not None and out.dateline.source, fmt
+            found[fmt] = sorted((e.kind, e.id, e.name, e.rel) for e in out.entities)
+        assert all(entities == found["text"] for entities in found.values()), found
+        organisations = {i: rel for kind, i, _, rel in found["text"] if kind == "organisation"}
+        assert "nwv:hamas" in organisations
+        if told[-1] == mention:
+            assert organisations[agency] == "mentions"
+        else:
+            assert agency not in organisations
+
+
 def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: Enricher) -> None:
     english = (
         "The Turkish intelligence chief met a delegation of the movement on Saturday to"
