@@ -73,6 +73,10 @@ class Document(msgspec.Struct, kw_only=True):
     """``terms``' memory: language -> the text's terms."""
     numbered: dict[str, Any] = msgspec.field(default_factory=dict)
     """The same as numbers (``newswire.enrich.terms.analysed``): language -> ``Analysed``."""
+    opening: tuple[Any, ...] | None = None
+    """The dateline the body opens with and the part of it each paragraph gives it
+    (``newswire.enrich.dateline.opening``), read once for the steps that need it (the
+    dateline step, the entities step): ``()`` when it opens with none; None until read."""
 
     def terms(self, lang: str | None) -> list[str]:
         """``text``'s terms as search reads it (``newswire.text.analyze``: normalised,

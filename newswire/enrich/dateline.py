@@ -173,7 +173,8 @@ class DatelineStep:
             # ``located``, ninjs's dateline description): read the place and source in it.
             found, term = self.read([own.text.strip(), ""])
         else:
-            found, term = self.read(_paragraphs(doc))
+            paragraphs = _paragraphs(doc)
+            found, term = self._kept(_opening_of(doc, paragraphs), paragraphs)
         entities = []
         if term is not None:
             entities.append(place_entity(term, doc.language, DATELINE_CONFIDENCE, "located"))
@@ -186,7 +187,12 @@ class DatelineStep:
         when it does not, when its source is a known agency and its place is not a Latin
         name in mixed case (``Mustafa Kamacı / AA`` is a photo credit, not a dateline);
         else a bare capitalised line that is a place (``ANKARA``), with no source."""
-        dateline = read(paragraphs)
+        return self._kept(read(paragraphs), paragraphs)
+
+    def _kept(
+        self, dateline: Dateline | None, paragraphs: list[str]
+    ) -> tuple[Dateline | None, Term | None]:
+        """``read`` of ``paragraphs`` whose dateline ``read`` (the function) gave."""
         if dateline is not None:
             term = self.resolve(dateline)
             if term is not None or _plausible(dateline):
@@ -218,6 +224,14 @@ def _paragraphs(doc: Document) -> list[str]:
     return paragraphs
 
 
+def _opening_of(doc: Document, paragraphs: list[str]) -> Dateline | None:
+    """``opening(paragraphs)``'s dateline, ``paragraphs`` being ``_paragraphs(doc)``: read
+    once an item (``Document.opening``), whichever step asks first."""
+    if doc.opening is None:
+        doc.opening = opening(paragraphs) or ()
+    return doc.opening[0] if doc.opening else None
+
+
 def dateline_spans(doc: Document) -> list[tuple[int, int]]:
     """Where in ``doc.text`` the item's dateline stands, when its text opens with it (a
     ninjs or NewsML-G2 body starting ``PARIS (AFP) — …``; the plain-text codec takes the
@@ -235,10 +249,15 @@ def dateline_spans(doc: Document) -> list[tuple[int, int]]:
     if not given:
         return []
     paragraphs = _paragraphs(doc)
-    if not _named_at_start(paragraphs, given):
+    # The dateline step read it already when the item had none of its own; otherwise
+    # it is read only when the text's start may hold it.
+    if doc.opening is None and not _named_at_start(paragraphs, given):
         return []
-    found = opening(paragraphs)
-    if found is None or not any(_same(found[0], d) for d in given):
+    if _opening_of(doc, paragraphs) is None:
+        return []
+    found = doc.opening
+    assert found  # read above: a dateline and its parts
+    if not any(_same(found[0], d) for d in given):
         return []
     text = doc.text
     # The headline opens the text: a paragraph is looked for after it.
