@@ -451,6 +451,18 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX IF EXISTS thread_bands_key;
         """,
     ),
+    Migration(
+        20,
+        "webhooks: when and why an endpoint was disabled",
+        # An endpoint whose receiver answers 410 Gone is disabled (``active``, there since
+        # migration 5, set at last) rather than retried for a day per delivery for ever;
+        # its operator and its subscriber see since when and why, and enable it again.
+        """
+        ALTER TABLE webhooks ADD COLUMN disabled_at TEXT;
+        ALTER TABLE webhooks ADD COLUMN disabled_status INTEGER;
+        ALTER TABLE webhooks ADD COLUMN disabled_reason TEXT;
+        """,
+    ),
 )
 
 

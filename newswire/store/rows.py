@@ -58,7 +58,10 @@ def change_of(row: Row) -> Change:
 
 # --- webhooks and their outbox ------------------------------------------------------------
 
-WEBHOOK_COLUMNS = "id, subscriber, url, secret, format, cursor, created_at"
+WEBHOOK_COLUMNS = (
+    "id, subscriber, url, secret, format, cursor, created_at, active, disabled_at,"
+    " disabled_status, disabled_reason"
+)
 DELIVERY_COLUMNS = (
     "d.id, d.webhook, w.subscriber, d.seq, d.item_id, d.version, d.kind, d.access, d.product,"
     " d.priority, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_status,"
@@ -71,7 +74,7 @@ _DELIVERY_TIMES = ("next_attempt_at", "first_attempt_at", "created_at", "deliver
 
 def webhook_of(row: Row) -> Webhook:
     """A row of ``WEBHOOK_COLUMNS``."""
-    wid, subscriber, url, secret, fmt, cursor, created = row
+    wid, subscriber, url, secret, fmt, cursor, created, active, disabled, status, reason = row
     return Webhook(
         id=wid,
         subscriber=subscriber,
@@ -80,6 +83,10 @@ def webhook_of(row: Row) -> Webhook:
         format=fmt,
         cursor=cursor,
         created_at=time_at(created),
+        active=bool(active),  # 0/1 in SQLite
+        disabled_at=time_or_none(disabled),
+        disabled_status=status,
+        disabled_reason=reason,
     )
 
 

@@ -82,7 +82,10 @@ TABLES: tuple[Table, ...] = (
     Table(
         "webhooks",
         ("id",),
-        ("id", "subscriber", "url", "secret", "format", "cursor", "active", "created_at"),
+        (
+            "id", "subscriber", "url", "secret", "format", "cursor", "active", "created_at",
+            "disabled_at", "disabled_status", "disabled_reason",
+        ),
     ),
     Table(
         "deliveries",

@@ -36,7 +36,11 @@ LATER_DELIVERED = (
 )
 """SQL: the endpoint already has a later log entry of the delivery ``{d}``'s item: sent
 now, ``{d}`` would overwrite a correction or undo a withdrawal (it is superseded)."""
+ENDPOINT_ACTIVE = "EXISTS (SELECT 1 FROM webhooks w WHERE w.id = {d}.webhook AND w.active)"
+"""SQL: the delivery ``{d}``'s endpoint is sent to (not disabled: ``Webhooks.disable``)."""
 PURGE_BATCH = 5_000
+MAX_REASON = 200
+"""Characters of a disabled endpoint's reason kept at most (``Webhooks.disable``)."""
 
 
 class Webhook(msgspec.Struct, kw_only=True):
@@ -48,6 +52,16 @@ class Webhook(msgspec.Struct, kw_only=True):
     cursor: int
     """The last log entry this endpoint's deliveries were enqueued from."""
     created_at: datetime
+    active: bool = True
+    """Whether it is sent to. A disabled endpoint (its receiver answered ``410 Gone``) is
+    sent nothing and has nothing enqueued: its cursor stays, so that once enabled it gets
+    what was published meanwhile from there, in order."""
+    disabled_at: datetime | None = None
+    """When it was disabled (None while active)."""
+    disabled_status: int | None = None
+    """The HTTP status that disabled it (410), None while active."""
+    disabled_reason: str | None = None
+    """Why it was disabled, in a few words (the receiver's answer), None while active."""
 
 
 Access: TypeAlias = Literal["full", "teaser"]
@@ -144,6 +158,10 @@ class Webhooks(Protocol):
       is pending, and one older than a delivery of its item the endpoint already got is
       never sent: it is ``superseded`` (``head``, ``claim``, ``redeliver``). A receiver's
       copy of an item is never taken back to an older version by what newswire sends.
+    - a disabled endpoint (``active`` False: ``disable``) is sent nothing (``head`` has
+      nothing for it, ``claim`` takes none of its deliveries) and has nothing enqueued
+      (``active`` leaves it out, ``advance`` does not move its cursor), until ``enable``;
+      its pending deliveries stay pending meanwhile: nothing is lost.
 
     Missing endpoints, deliveries and subscribers raise ``NotFound``. Webhooks do not move
     the ``access`` generation.
@@ -164,7 +182,32 @@ class Webhooks(Protocol):
         ...
 
     def active(self) -> builtins.list[Webhook]:
-        """The endpoints the worker sends to, by id."""
+        """The endpoints the worker sends to (not the disabled ones), by id."""
+        ...
+
+    def disable(
+        self,
+        webhook_id: str,
+        delivery_id: str,
+        attempt: int,
+        status: int,
+        reason: str,
+        at: datetime,
+    ) -> bool:
+        """The receiver said the endpoint is gone (HTTP 410): in one transaction, disable
+        it (``disabled_at`` ``at``, ``disabled_status`` ``status``, ``reason`` cut to
+        ``MAX_REASON`` characters) and record the claimed ``attempt`` of ``delivery_id``
+        as failed with that status, the delivery staying *pending*, due again at ``at``
+        with a fresh retry window (it is the first sent when the endpoint is enabled).
+        The attempt is recorded only if the delivery did not change since it was claimed;
+        the endpoint is disabled all the same. True when this call disabled it; False
+        when it was disabled already (another sender heard the same) or removed."""
+        ...
+
+    def enable(self, webhook_id: str) -> Webhook:
+        """Send to a disabled endpoint again (an active one is left as it is): its pending
+        deliveries go out first, then what was published since its cursor, in order, as
+        for any endpoint that was down. Returns it; ``NotFound`` if there is none."""
         ...
 
     def remove(self, webhook_id: str) -> None:
@@ -176,9 +219,9 @@ class Webhooks(Protocol):
         """Enqueue each endpoint's rows and move its cursor, all in one transaction.
 
         An endpoint whose cursor is no longer at ``start`` (another process enqueued
-        meanwhile) is left alone. A row already enqueued for an endpoint (same log entry)
-        is not added again. Returns webhook id -> deliveries added, for the endpoints that
-        moved.
+        meanwhile), or that was disabled since it was read, is left alone. A row already
+        enqueued for an endpoint (same log entry) is not added again. Returns webhook id
+        -> deliveries added, for the endpoints that moved.
         """
         ...
 
@@ -187,13 +230,16 @@ class Webhooks(Protocol):
         ...
 
     def backlog(self) -> tuple[int, datetime | None]:
-        """How many deliveries are pending (waiting, failing and retried, or in flight),
-        and the earliest time one of them is due (None: none is pending). One read of
-        the index on (status, next_attempt_at): ``/metrics`` asks at every scrape."""
+        """How many deliveries are pending (waiting, failing and retried, or in flight,
+        or held by a disabled endpoint), and the earliest time one of an active endpoint
+        is due (None: none is): a disabled endpoint's are not overdue, nobody is to send
+        them. Reads of the index on (status, next_attempt_at): ``/metrics`` asks at
+        every scrape."""
         ...
 
     def head(self, webhook_id: str) -> Target | None:
-        """The delivery an endpoint must send next, or None when it has nothing to send.
+        """The delivery an endpoint must send next, or None when it has nothing to send
+        (none pending, or it is disabled).
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
@@ -203,9 +249,10 @@ class Webhooks(Protocol):
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
         """Take ``delivery`` for one attempt, leased until ``lease_until``; False when
-        someone else did, it changed since it was read (compare and set, atomic), an
-        earlier delivery of its item to the endpoint is pending again, or a later one was
-        delivered: then it is marked ``superseded`` and never sent."""
+        someone else did, it changed since it was read (compare and set, atomic), its
+        endpoint was disabled, an earlier delivery of its item to the endpoint is pending
+        again, or a later one was delivered: then it is marked ``superseded`` and never
+        sent."""
         ...
 
     def release(self, delivery_id: str, attempt: int) -> None:

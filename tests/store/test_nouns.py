@@ -4,9 +4,13 @@ the rest of each noun's contract."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+import psycopg
 import pytest
 
 from newswire.access.accounts import Account, Session, Topic, hash_token, new_session
@@ -17,7 +21,11 @@ from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, utcnow
 from newswire.store import open_store
 from newswire.store.base import ACCESS, LOG, SECRET_BYTES
-from newswire.store.webhooks import Advance, Outgoing, now
+from newswire.store.migrations import SQLITE_MIGRATIONS
+from newswire.store.migrations import migrate as migrate_sqlite
+from newswire.store.postgres.migrations import POSTGRES_MIGRATIONS
+from newswire.store.postgres.migrations import migrate as migrate_postgres
+from newswire.store.webhooks import Advance, Outgoing, now, stamp
 from tests.helpers import everything_stored, retry_until
 
 T0 = datetime(2030, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -454,6 +462,85 @@ def test_the_backlog_counts_pending_deliveries_and_the_first_due(store, hook):
     assert store.webhooks.claim(head, now(), now())
     assert store.webhooks.succeeded(head.id, 1, 200, now())
     assert store.webhooks.backlog()[0] == 1  # delivered: no longer waiting
+
+
+def test_a_gone_endpoint_is_disabled_keeps_its_delivery_and_is_enabled_again(
+    store, other, hook
+):
+    """A 410 disables the endpoint with the attempt recorded and the delivery still
+    pending: nothing is sent (``head``, ``claim``), enqueued or moved (``advance``,
+    ``active``) until it is enabled; then the delivery is first, with a fresh window."""
+    assert hook.active and hook.disabled_at is None and hook.disabled_reason is None
+    store.webhooks.advance([Advance(hook.id, 1, 3, [outgoing(2), outgoing(3)])])
+    head = store.webhooks.head(hook.id).delivery
+    lease = now() + timedelta(seconds=30)
+    assert store.webhooks.claim(head, now(), lease)
+    at = now()
+    assert store.webhooks.disable(hook.id, head.id, 1, 410, "HTTP 410: " + "gone " * 100, at)
+    assert not other.webhooks.disable(hook.id, head.id, 1, 410, "HTTP 410: again", now())
+    gone = store.webhooks.get(hook.id)
+    assert (gone.active, gone.disabled_status) == (False, 410)
+    assert gone.disabled_at is not None and stamp(gone.disabled_at) == stamp(at)
+    assert gone.disabled_reason is not None and gone.disabled_reason.startswith("HTTP 410: gone")
+    assert len(gone.disabled_reason) == 200  # what the receiver said, cut short
+    kept = store.webhooks.delivery(head.id)
+    assert (kept.status, kept.attempts, kept.last_status) == ("pending", 1, 410)
+    assert kept.first_attempt_at is None and kept.next_attempt_at <= now()
+    assert store.webhooks.active() == [] and store.webhooks.list() == [gone]
+    assert store.webhooks.head(hook.id) is None
+    assert not other.webhooks.claim(kept, now(), lease)  # another node's sender: nothing
+    assert store.webhooks.advance([Advance(hook.id, 3, 5, [outgoing(4), outgoing(5)])]) == {}
+    assert store.webhooks.get(hook.id).cursor == 3
+    # Its deliveries wait for it, and are not overdue while nobody is to send them.
+    assert store.webhooks.backlog() == (2, None)
+
+    again = other.webhooks.enable(hook.id)
+    assert again == store.webhooks.get(hook.id)
+    assert (again.active, again.disabled_at, again.disabled_status) == (True, None, None)
+    assert again.disabled_reason is None and again.cursor == 3
+    assert store.webhooks.active() == [again]
+    assert store.webhooks.enable(hook.id) == again  # active already: as it was
+    due = min(d.next_attempt_at for d in store.webhooks.deliveries(webhook=hook.id))
+    assert store.webhooks.backlog() == (2, due)
+    first = store.webhooks.head(hook.id).delivery
+    assert first.id == head.id and store.webhooks.claim(first, now(), lease)
+    assert store.webhooks.delivery(head.id).first_attempt_at is not None  # a new window
+    assert store.webhooks.advance([Advance(hook.id, 3, 4, [outgoing(4)])]) == {hook.id: 1}
+    with pytest.raises(NotFound):
+        store.webhooks.enable("wh_nothing")
+
+
+def test_an_endpoint_of_an_older_release_is_active_and_can_be_disabled(make_store_url):
+    """The migration that keeps when and why an endpoint was disabled (SQLite 20,
+    PostgreSQL 17) keeps the endpoints there were, active and sent to."""
+    url = make_store_url()
+    rows = [
+        ("INSERT INTO subscribers (name, status, data) VALUES (?, 'active', ?)",
+         ("daily", msgspec.json.encode(Subscriber(name="daily", products=[])))),
+        ("INSERT INTO webhooks (id, subscriber, url, secret, format, cursor, created_at)"
+         " VALUES ('wh_0123456789abcdef', 'daily', 'https://x.example/in', 's', 'ninjs', 7,"
+         " '2026-01-01T00:00:00.000Z')", ()),
+    ]  # fmt: skip
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            migrate_sqlite(db, SQLITE_MIGRATIONS, upto=19)
+            with db:
+                for sql, args in rows:
+                    db.execute(sql, args)
+    else:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate_postgres(conn, POSTGRES_MIGRATIONS, upto=16)
+            for sql, args in rows:
+                conn.execute(sql.replace("?", "%s"), args)
+    store = open_store(url)
+    try:
+        (old,) = store.webhooks.active()
+        assert (old.id, old.cursor, old.active) == ("wh_0123456789abcdef", 7, True)
+        assert (old.disabled_at, old.disabled_status, old.disabled_reason) == (None, None, None)
+        assert store.webhooks.disable(old.id, "dl_none", 1, 410, "HTTP 410", now())
+        assert store.webhooks.get(old.id).disabled_reason == "HTTP 410"
+    finally:
+        store.close()
 
 
 def test_two_nodes_advancing_at_once_enqueue_once(store, other, hook):

@@ -500,6 +500,20 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' by triggers on items and lifts).';
         """,
     ),
+    Migration(
+        17,
+        "webhooks: when and why an endpoint was disabled",
+        # As SQLite's migration 20: an endpoint whose receiver answers 410 Gone is
+        # disabled (``active``), and says since when and why until it is enabled again.
+        """
+        ALTER TABLE webhooks
+            ADD COLUMN disabled_at text COLLATE "C",
+            ADD COLUMN disabled_status integer,
+            ADD COLUMN disabled_reason text COLLATE "C";
+        COMMENT ON COLUMN webhooks.disabled_at IS 'When the endpoint was disabled (its'
+            ' receiver answered 410 Gone); NULL while it is active.';
+        """,
+    ),
 )
 
 

@@ -40,8 +40,10 @@ from newswire.store.rows import (
 # The contract types; with issue 12's rename they are imported from newswire.store.webhooks.
 from newswire.store.webhooks import (
     EARLIER_PENDING,
+    ENDPOINT_ACTIVE,
     FINISHED,
     LATER_DELIVERED,
+    MAX_REASON,
     PURGE_BATCH,
     Advance,
     Delivery,
@@ -76,7 +78,8 @@ class PostgresWebhooks:
                 raise NotFound(f"no subscriber {subscriber!r}", field="subscriber")
             (cursor,) = present(cur.execute("SELECT value FROM log_sequence").fetchone())
             cur.execute(
-                f"INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO webhooks (id, subscriber, url, secret, format, cursor, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
             )
         return self.get(webhook_id)
@@ -104,6 +107,47 @@ class PostgresWebhooks:
             )
         ]
 
+    def disable(
+        self,
+        webhook_id: str,
+        delivery_id: str,
+        attempt: int,
+        status: int,
+        reason: str,
+        at: datetime,
+    ) -> bool:
+        """The receiver said the endpoint is gone: disable it, and record the claimed
+        attempt, the delivery staying pending (due at ``at``, a fresh retry window for
+        when the endpoint is enabled). True when this call disabled it."""
+        reason = reason[:MAX_REASON]
+        # The endpoint's row first, as ``remove`` (and its cascade) and ``advance`` take
+        # them: two transactions never wait for each other's rows crosswise.
+        with self._db.transaction() as cur:
+            disabled = cur.execute(
+                "UPDATE webhooks SET active = false, disabled_at = %s, disabled_status = %s,"
+                " disabled_reason = %s WHERE id = %s AND active",
+                (stamp(at), status, reason, webhook_id),
+            ).rowcount
+            cur.execute(
+                "UPDATE deliveries SET next_attempt_at = %s, first_attempt_at = NULL,"
+                " last_status = %s, last_error = %s"
+                " WHERE id = %s AND webhook = %s AND status = 'pending' AND attempts = %s",
+                (stamp(at), status, reason, delivery_id, webhook_id, attempt),
+            )
+        return bool(disabled)
+
+    def enable(self, webhook_id: str) -> Webhook:
+        """Send to the endpoint again: what it has pending, then what was published since
+        its cursor."""
+        with self._db.transaction() as cur:
+            if not cur.execute(
+                "UPDATE webhooks SET active = true, disabled_at = NULL, disabled_status = NULL,"
+                " disabled_reason = NULL WHERE id = %s",
+                (webhook_id,),
+            ).rowcount:
+                raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+        return self.get(webhook_id)
+
     def remove(self, webhook_id: str) -> None:
         """Remove an endpoint and its deliveries (nothing more is sent to it)."""
         with self._db.transaction() as cur:
@@ -126,7 +170,7 @@ class PostgresWebhooks:
             # wait for each other rather than deadlock.
             for move in sorted(moves, key=lambda m: m.webhook):
                 if not cur.execute(
-                    "UPDATE webhooks SET cursor = %s WHERE id = %s AND cursor = %s",
+                    "UPDATE webhooks SET cursor = %s WHERE id = %s AND cursor = %s AND active",
                     (move.end, move.webhook, move.start),
                 ).rowcount:
                     continue
@@ -152,17 +196,21 @@ class PostgresWebhooks:
         }
 
     def backlog(self) -> tuple[int, datetime | None]:
-        """Pending deliveries and the earliest due (the index on status, next_attempt_at)."""
-        rows = self._read(
-            "SELECT count(*), min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        """Pending deliveries, and the earliest due of an active endpoint (the index on
+        status, next_attempt_at)."""
+        (count,) = self._read("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0]
+        # In due order, passing over the few a disabled endpoint holds (they wait for it).
+        first = self._read(
+            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending'"
+            f" AND {ENDPOINT_ACTIVE.format(d='deliveries')} ORDER BY next_attempt_at LIMIT 1"
         )
-        count, first = rows[0]
-        return count, time_at(first) if first else None
+        return count, time_at(first[0][0]) if first else None
 
     # --- the outbox: sending -----------------------------------------------------------
 
     def head(self, webhook_id: str) -> Target | None:
-        """The delivery an endpoint must send next, or None when it has nothing to send.
+        """The delivery an endpoint must send next, or None when it has nothing to send
+        (none pending, or it is disabled).
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
@@ -172,7 +220,7 @@ class PostgresWebhooks:
         rows = self._read(
             f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
-            " WHERE d.webhook = %s AND d.status = 'pending'"
+            " WHERE d.webhook = %s AND d.status = 'pending' AND w.active"
             f" AND NOT {EARLIER_PENDING.format(d='d')}"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
             (webhook_id,),
@@ -183,8 +231,9 @@ class PostgresWebhooks:
         return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
-        """Take ``delivery`` for one attempt (False: someone else did, it changed, an
-        earlier delivery of its item is pending, or it is superseded: marked so)."""
+        """Take ``delivery`` for one attempt (False: someone else did, it changed, its
+        endpoint is disabled, an earlier delivery of its item is pending, or it is
+        superseded: marked so)."""
         unchanged = (
             " WHERE id = %s AND status = 'pending' AND attempts = %s AND next_attempt_at = %s"
         )
@@ -193,7 +242,8 @@ class PostgresWebhooks:
             if cur.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = %s,"
                 " first_attempt_at = coalesce(first_attempt_at, %s)"
-                f"{unchanged} AND NOT {EARLIER_PENDING.format(d='deliveries')}"
+                f"{unchanged} AND {ENDPOINT_ACTIVE.format(d='deliveries')}"
+                f" AND NOT {EARLIER_PENDING.format(d='deliveries')}"
                 f" AND NOT {LATER_DELIVERED.format(d='deliveries')}",
                 (stamp(lease_until), stamp(at), *read),
             ).rowcount:

@@ -1,7 +1,8 @@
 """Webhook endpoints and their outbox of deliveries in the embedded SQLite store
 (``newswire.store.webhooks.Webhooks``).
 
-Tables ``webhooks`` and ``deliveries`` (migration 5, ``first_attempt_at`` from migration 7).
+Tables ``webhooks`` and ``deliveries`` (migration 5, ``first_attempt_at`` from migration 7,
+an endpoint's ``disabled_at``, ``disabled_status`` and ``disabled_reason`` from migration 20).
 The outbox is the source of truth for webhook delivery: the worker (``newswire.delivery
 .webhooks``) keeps nothing it could not rebuild from these rows, so a restart, a crash or
 a second server on the same database neither loses nor duplicates a delivery:
@@ -16,6 +17,8 @@ a second server on the same database neither loses nor duplicates a delivery:
 - an item's entries reach an endpoint in sequence order (``head`` and ``claim`` pass
   over a delivery while an earlier one of its item is pending), and one older than a
   delivery of its item the endpoint got is ``superseded``, never sent.
+- a disabled endpoint (``active`` 0: its receiver answered 410 Gone) is sent nothing and
+  has nothing enqueued (``head``, ``claim``, ``advance`` look at ``active``) until enabled.
 
 Times are stored to the millisecond (``2025-03-01T12:00:00.250Z``): retry delays can be
 shorter than a second, and fixed-width text compares in time order.
@@ -40,8 +43,10 @@ from newswire.store.rows import (
 from newswire.store.sqlite.connection import Tables, write_transaction
 from newswire.store.webhooks import (
     EARLIER_PENDING,
+    ENDPOINT_ACTIVE,
     FINISHED,
     LATER_DELIVERED,
+    MAX_REASON,
     PURGE_BATCH,
     Advance,
     Delivery,
@@ -73,7 +78,8 @@ class SQLiteWebhooks(Tables):
                 " coalesce((SELECT max(seq) FROM lifts), 0))"
             ).fetchone()[0]
             cur.execute(
-                f"INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO webhooks (id, subscriber, url, secret, format, cursor, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (webhook_id, subscriber, url, secret, fmt, cursor, stamp(created)),
             )
         return self.get(webhook_id)
@@ -101,6 +107,47 @@ class SQLiteWebhooks(Tables):
             )
         ]
 
+    def disable(
+        self,
+        webhook_id: str,
+        delivery_id: str,
+        attempt: int,
+        status: int,
+        reason: str,
+        at: datetime,
+    ) -> bool:
+        """The receiver said the endpoint is gone: disable it, and record the claimed
+        attempt, the delivery staying pending (due at ``at``, a fresh retry window for
+        when the endpoint is enabled). True when this call disabled it."""
+        reason = reason[:MAX_REASON]
+        # The endpoint's row first, as ``remove`` (and its cascade) and ``advance`` take
+        # them: two transactions never wait for each other's rows crosswise.
+        with write_transaction(self._db, self._lock) as cur:
+            disabled = cur.execute(
+                "UPDATE webhooks SET active = 0, disabled_at = ?, disabled_status = ?,"
+                " disabled_reason = ? WHERE id = ? AND active = 1",
+                (stamp(at), status, reason, webhook_id),
+            ).rowcount
+            cur.execute(
+                "UPDATE deliveries SET next_attempt_at = ?, first_attempt_at = NULL,"
+                " last_status = ?, last_error = ?"
+                " WHERE id = ? AND webhook = ? AND status = 'pending' AND attempts = ?",
+                (stamp(at), status, reason, delivery_id, webhook_id, attempt),
+            )
+        return bool(disabled)
+
+    def enable(self, webhook_id: str) -> Webhook:
+        """Send to the endpoint again: what it has pending, then what was published since
+        its cursor."""
+        with write_transaction(self._db, self._lock) as cur:
+            if not cur.execute(
+                "UPDATE webhooks SET active = 1, disabled_at = NULL, disabled_status = NULL,"
+                " disabled_reason = NULL WHERE id = ?",
+                (webhook_id,),
+            ).rowcount:
+                raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
+        return self.get(webhook_id)
+
     def remove(self, webhook_id: str) -> None:
         """Remove an endpoint and its deliveries (nothing more is sent to it)."""
         with write_transaction(self._db, self._lock) as cur:
@@ -121,7 +168,7 @@ class SQLiteWebhooks(Tables):
         with write_transaction(self._db, self._lock) as cur:
             for move in moves:
                 if not cur.execute(
-                    "UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ?",
+                    "UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ? AND active = 1",
                     (move.end, move.webhook, move.start),
                 ).rowcount:
                     continue
@@ -146,17 +193,21 @@ class SQLiteWebhooks(Tables):
         }
 
     def backlog(self) -> tuple[int, datetime | None]:
-        """Pending deliveries and the earliest due (the index on status, next_attempt_at)."""
-        rows = self._read(
-            "SELECT count(*), min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        """Pending deliveries, and the earliest due of an active endpoint (the index on
+        status, next_attempt_at)."""
+        (count,) = self._read("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0]
+        # In due order, passing over the few a disabled endpoint holds (they wait for it).
+        first = self._read(
+            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending'"
+            f" AND {ENDPOINT_ACTIVE.format(d='deliveries')} ORDER BY next_attempt_at LIMIT 1"
         )
-        count, first = rows[0]
-        return count, time_at(first) if first else None
+        return count, time_at(first[0][0]) if first else None
 
     # --- the outbox: sending -----------------------------------------------------------
 
     def head(self, webhook_id: str) -> Target | None:
-        """The delivery an endpoint must send next, or None when it has nothing to send.
+        """The delivery an endpoint must send next, or None when it has nothing to send
+        (none pending, or it is disabled).
 
         A delivery already attempted (failing, or in flight) comes first: it blocks the
         endpoint's later ones. Otherwise flash items (priority 0) before the others, each
@@ -166,7 +217,7 @@ class SQLiteWebhooks(Tables):
         rows = self._read(
             f"SELECT {DELIVERY_COLUMNS}, w.url, w.secret, w.format FROM deliveries d"
             " JOIN webhooks w ON w.id = d.webhook"
-            " WHERE d.webhook = ? AND d.status = 'pending'"
+            " WHERE d.webhook = ? AND d.status = 'pending' AND w.active = 1"
             f" AND NOT {EARLIER_PENDING.format(d='d')}"
             " ORDER BY d.attempts = 0, d.priority, d.seq LIMIT 1",
             (webhook_id,),
@@ -177,8 +228,9 @@ class SQLiteWebhooks(Tables):
         return Target(delivery_of(tuple(delivery)), url, secret, fmt)
 
     def claim(self, delivery: Delivery, at: datetime, lease_until: datetime) -> bool:
-        """Take ``delivery`` for one attempt (False: someone else did, it changed, an
-        earlier delivery of its item is pending, or it is superseded: marked so)."""
+        """Take ``delivery`` for one attempt (False: someone else did, it changed, its
+        endpoint is disabled, an earlier delivery of its item is pending, or it is
+        superseded: marked so)."""
         unchanged = (
             " WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at = ?"
         )
@@ -187,7 +239,8 @@ class SQLiteWebhooks(Tables):
             if cur.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?,"
                 " first_attempt_at = coalesce(first_attempt_at, ?)"
-                f"{unchanged} AND NOT {EARLIER_PENDING.format(d='deliveries')}"
+                f"{unchanged} AND {ENDPOINT_ACTIVE.format(d='deliveries')}"
+                f" AND NOT {EARLIER_PENDING.format(d='deliveries')}"
                 f" AND NOT {LATER_DELIVERED.format(d='deliveries')}",
                 (stamp(lease_until), stamp(at), *read),
             ).rowcount:
