@@ -32,7 +32,7 @@ from newswire.delivery.webhooks import (
     check_url,
 )
 from newswire.errors import BadInput, Forbidden, NotFound, Unprocessable
-from newswire.store.webhooks import STATUSES, Delivery, Webhook, Webhooks, stamp
+from newswire.store.webhooks import MAX_REASON, STATUSES, Delivery, Webhook, Webhooks, stamp
 from newswire.web.routing import Router
 
 router = Router(prefix="/v1/webhooks", tags=["webhooks"])
@@ -129,13 +129,19 @@ def _own_delivery(request: Request, principal: Principal, delivery_id: str) -> D
 
 
 def webhook_json(webhook: Webhook) -> dict[str, object]:
-    """An endpoint as the API shows it: never its secret."""
+    """An endpoint as the API shows it: never its secret. ``active`` false: it was disabled
+    (its receiver answered 410 Gone), ``disabled_at``, ``disabled_status`` and
+    ``disabled_reason`` say when and why (all null while it is active)."""
     return {
         "id": webhook.id,
         "url": webhook.url,
         "format": webhook.format,
         "subscriber": webhook.subscriber,
         "created": stamp(webhook.created_at),
+        "active": webhook.active,
+        "disabled_at": stamp(webhook.disabled_at) if webhook.disabled_at else None,
+        "disabled_status": webhook.disabled_status,
+        "disabled_reason": webhook.disabled_reason,
     }
 
 
@@ -189,8 +195,20 @@ _WEBHOOK_SCHEMA = {
         "format": {"type": "string"},
         "subscriber": {"type": "string"},
         "created": {"type": "string", "format": "date-time"},
+        "active": {
+            "type": "boolean",
+            "description": "Whether deliveries are sent to it: false once its receiver"
+            " answered 410 Gone, until it is enabled again (POST .../enable).",
+        },
+        "disabled_at": {"type": ["string", "null"], "format": "date-time"},
+        "disabled_status": {
+            "type": ["integer", "null"],
+            "description": "The HTTP status that disabled it (410).",
+        },
+        "disabled_reason": {"type": ["string", "null"], "maxLength": MAX_REASON},
     },
 }
+_WEBHOOK_ANSWER = {"content": {"application/json": {"schema": _WEBHOOK_SCHEMA}}}
 _CREATE_BODY = {
     "requestBody": {
         "required": True,
@@ -233,7 +251,7 @@ _CREATE_BODY = {
             }
         },
     },
-    "responses": {"201": {"content": {"application/json": {"schema": _WEBHOOK_SCHEMA}}}},
+    "responses": {"201": _WEBHOOK_ANSWER},
 }
 
 
@@ -381,6 +399,26 @@ def get_webhook(
 ) -> Response:
     """One of the caller's endpoints."""
     return _json(webhook_json(_own_webhook(request, principal, webhook_id)))
+
+
+@router.post(
+    "/{webhook_id}/enable",
+    responses=problems.responses(401, 403, 404, 429, 503),
+    openapi_extra={"responses": {"200": _WEBHOOK_ANSWER}},
+)
+async def enable_webhook(
+    request: Request, webhook_id: str, principal: Principal = Depends(auth.read)
+) -> Response:
+    """Send to an endpoint again once it was disabled (its receiver answered 410 Gone):
+    the delivery kept pending goes out first, then everything published since that the
+    subscriber is entitled to, in order (200: the endpoint, active). An active endpoint is
+    left as it is. A receiver still gone answers 410 again, and disables it again."""
+    await run_in_threadpool(_own_webhook, request, principal, webhook_id)
+    webhook = await run_in_threadpool(request.app.state.store.webhooks.enable, webhook_id)
+    worker = getattr(request.app.state, "webhooks", None)
+    if worker is not None:
+        worker.refresh()
+    return _json(webhook_json(webhook))
 
 
 @router.delete(

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, with_store
+from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, when, with_store
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, flag_setting
 from newswire.store import Store
@@ -79,20 +79,55 @@ def webhook_list(
     subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's.")] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Endpoints (never their secrets): id, subscriber, format, URL, created, cursor."""
+    """Endpoints (never their secrets): id, subscriber, format, URL, created, cursor, and
+    for one that is disabled (its receiver answered 410 Gone: ``webhook enable ID`` sends
+    to it again) since when and why; both empty while it is active."""
 
     def run(store: Store) -> None:
         print_rows(
-            ("id", "subscriber", "format", "url", "created", "cursor"),
+            ("id", "subscriber", "format", "url", "created", "cursor", "disabled", "why"),
             [
-                (w.id, w.subscriber, w.format, w.url, stamp(w.created_at)[:16] + "Z", str(w.cursor))
+                (
+                    w.id,
+                    w.subscriber,
+                    w.format,
+                    w.url,
+                    when(w.created_at),
+                    str(w.cursor),
+                    # Never empty when disabled, even for a row disabled by hand, without a time.
+                    "" if w.active else when(w.disabled_at) or "yes",
+                    "" if w.active else w.disabled_reason or "",
+                )
                 for w in store.webhooks.list(subscriber=subscriber)
             ],
             whole=(0,),
-            fold=(3,),
+            fold=(1, 3, 7),
         )
 
     with_store(db, run, create=False)
+
+
+@webhook_app.command("enable")
+def webhook_enable(
+    webhook_id: Annotated[str, typer.Argument(metavar="ID")], db: DbOption = DB_DEFAULT
+) -> None:
+    """Send to an endpoint again once it was disabled (its receiver answered 410 Gone): the
+    delivery kept pending first, then everything published since, in order."""
+    was: list[bool] = []
+
+    def run(store: Store) -> None:
+        was.append(store.webhooks.get(webhook_id).active)
+        store.webhooks.enable(webhook_id)
+
+    with_store(db, run, create=False)
+    if was[0]:
+        err.print(f"webhook {webhook_id} is active already", highlight=False)
+        return
+    err.print(
+        f"webhook {webhook_id} enabled: what it has pending goes out first, then what was"
+        " published since it was disabled (a running server within a second)",
+        highlight=False,
+    )
 
 
 @webhook_app.command("remove")

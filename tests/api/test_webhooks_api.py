@@ -14,6 +14,7 @@ from newswire.access.subscribers import Subscriber
 from newswire.delivery.webhooks import check_url, refused_target
 from newswire.errors import BadInput
 from newswire.store import open_store
+from newswire.store.webhooks import now
 from tests.helpers import Server, free_port, newswire, retry_until
 
 PROBLEM = "application/problem+json"
@@ -131,8 +132,13 @@ def test_registered_never_shows_the_secret(clients):
     response = alpha.post("/v1/webhooks", json={"url": NOWHERE, "secret": SECRET})
     assert response.status_code == 201
     made = response.json()
-    assert set(made) == {"id", "url", "format", "subscriber", "created"}
+    assert set(made) == {
+        "id", "url", "format", "subscriber", "created",
+        "active", "disabled_at", "disabled_status", "disabled_reason",
+    }  # fmt: skip
     assert made["format"] == "ninjs" and made["subscriber"] == "alpha" and made["url"] == NOWHERE
+    assert made["active"] is True
+    assert made["disabled_at"] is made["disabled_status"] is made["disabled_reason"] is None
     assert response.headers["location"] == f"/v1/webhooks/{made['id']}"
     listed = alpha.get("/v1/webhooks")
     assert made in listed.json()["webhooks"]
@@ -199,6 +205,48 @@ def test_an_admin_key_names_the_subscriber(clients):
     assert ops.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
 
 
+def test_a_disabled_endpoint_is_shown_so_and_enabled_by_its_owner_or_an_admin(clients, db):
+    """An endpoint disabled (its receiver answered 410 Gone: tests/delivery) says since
+    when and why, over HTTP and in ``webhook list``; its subscriber's key or an admin key
+    enables it (another subscriber's finds no such webhook), as the CLI does; an unknown
+    id is a 404 problem, and a command that fails."""
+    alpha, beta, desk, ops = (clients[who] for who in ("alpha", "beta", "desk", "ops"))
+    hook = alpha.post("/v1/webhooks", json={"url": NOWHERE, "secret": SECRET}).json()
+    path = f"/v1/webhooks/{hook['id']}"
+    store = open_store(db)
+    try:
+        assert store.webhooks.disable(hook["id"], "dl_none", 1, 410, "HTTP 410: moved", now())
+    finally:
+        store.close()
+    shown = alpha.get(path).json()
+    assert shown["active"] is False and shown["disabled_status"] == 410
+    assert shown["disabled_reason"] == "HTTP 410: moved"
+    assert shown["disabled_at"] >= hook["created"]
+    assert shown in ops.get("/v1/webhooks", params={"subscriber": "alpha"}).json()["webhooks"]
+    listed = newswire("webhook", "list", "--subscriber", "alpha", db=db).stdout.decode()
+    (row,) = [line.split("\t") for line in listed.splitlines() if line.startswith(hook["id"])]
+    assert row[6:] == [shown["disabled_at"][:16] + "Z", "HTTP 410: moved"]
+
+    problem(beta.post(f"{path}/enable"), 404, "webhook")
+    problem(desk.post(f"{path}/enable"), 403)
+    problem(alpha.post("/v1/webhooks/wh_0000000000000000/enable"), 404, "webhook")
+    assert alpha.get(path).json() == shown  # refused: still disabled
+    enabled = alpha.post(f"{path}/enable")
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json() == {**hook, "active": True} == alpha.get(path).json()
+    again = ops.post(f"{path}/enable")  # active already: as it is
+    assert again.status_code == 200 and again.json() == enabled.json()
+    listed = newswire("webhook", "list", "--subscriber", "alpha", db=db).stdout.decode()
+    (row,) = [line.split("\t") for line in listed.splitlines() if line.startswith(hook["id"])]
+    assert row[6:] == ["", ""]
+
+    unknown = newswire("webhook", "enable", "wh_0000000000000000", db=db)
+    assert unknown.returncode == 1 and b"no webhook 'wh_0000000000000000'" in unknown.stderr
+    done = newswire("webhook", "enable", hook["id"], db=db)
+    assert done.returncode == 0 and b"active already" in done.stderr
+    assert alpha.delete(path).status_code == 204
+
+
 def test_deliveries_query_is_checked(clients, server):
     alpha = clients["alpha"]
     problem(alpha.get("/v1/webhooks/deliveries", params={"status": "lost"}), 400, "status")
@@ -222,6 +270,10 @@ def test_openapi_describes_the_routes_and_their_problems(clients):
     assert "url" in post["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert "/v1/webhooks/deliveries/{delivery_id}/redeliver" in doc["paths"]
     assert "delete" in doc["paths"]["/v1/webhooks/{webhook_id}"]
+    enable = doc["paths"]["/v1/webhooks/{webhook_id}/enable"]["post"]
+    assert {"200", "404"} <= set(enable["responses"])
+    answer = enable["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["active"]["type"] == "boolean"
 
 
 def test_the_cli_adds_lists_and_removes(db):
