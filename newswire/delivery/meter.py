@@ -138,7 +138,8 @@ class Metrics:
         self.registry.register(self.latency)
         self.webhook_attempts = PromCounter(
             "newswire_webhook_attempts",
-            "Webhook POSTs made, by outcome (delivered, retry, dead).",
+            "Webhook POSTs made, by outcome (delivered, retry, dead, gone: answered 410 Gone,"
+            " the endpoint disabled).",
             ["outcome"],
             registry=self.registry,
         )

@@ -17,7 +17,10 @@ the server restarts:
   delivery is retried with exponential backoff until ``webhook_retry_for`` has passed
   since its first attempt; then it is a dead letter (status ``failed``, redeliverable) and the endpoint
   moves on. Senders run concurrently, on one shared HTTP client: a slow or dead receiver
-  holds up only its own endpoint.
+  holds up only its own endpoint. A ``410 Gone`` is not retried: the endpoint is disabled
+  (``Webhooks.disable``), the delivery kept pending and the endpoint's cursor where it is,
+  until it is enabled again (``Webhooks.enable``): then it gets that delivery and
+  everything published after it, in order.
 - the **purger** removes, when the server starts and every hour, the deliveries that were
   delivered or given up more than ``webhook_keep_days`` ago: one row per delivery per
   endpoint, they would otherwise outgrow the archive itself (``Webhooks.purge``).
@@ -677,6 +680,9 @@ class WebhookWorker:
                 if seen is not None:
                     self.metrics.latency.labels("webhook").observe(max(0.0, time.time() - seen))
             return
+        if status == 410:
+            await self._gone(target, attempt, error, done)
+            return
         first = delivery.first_attempt_at or started
         if (done - first).total_seconds() >= self.retry_for:
             self.metrics.webhook_attempts.labels("dead").inc()
@@ -697,6 +703,33 @@ class WebhookWorker:
         delay = max(backoff(attempt, self.retry_base), min(asked or 0.0, MAX_BACKOFF))
         retry_at = done + timedelta(seconds=delay)
         await run_in_threadpool(hooks.failed, delivery.id, attempt, status, error, retry_at)
+
+    async def _gone(self, target: Target, attempt: int, error: str, at: datetime) -> None:
+        """The receiver answered ``410 Gone``: the endpoint is no more, and retrying would
+        call it for ``retry_for`` per delivery, for ever. It is disabled at once (nothing
+        sent to it, nothing enqueued for it: its cursor stays), and the delivery stays
+        pending, the first sent once its owner enables it again. Logged once, by the
+        sender that disabled it."""
+        delivery = target.delivery
+        self.metrics.webhook_attempts.labels("gone").inc()
+        hooks = self.store.webhooks
+        if await run_in_threadpool(
+            hooks.disable, delivery.webhook, delivery.id, attempt, 410, error, at
+        ):
+            log.warning(
+                "webhook %s of %s (%s): the receiver answered 410 Gone (%s); the endpoint is"
+                " disabled, delivery %s (sequence %d) kept pending. `newswire webhook enable"
+                " %s` (or POST /v1/webhooks/%s/enable) sends to it again",
+                delivery.webhook,
+                delivery.subscriber,
+                target.url,
+                error,
+                delivery.id,
+                delivery.seq,
+                delivery.webhook,
+                delivery.webhook,
+            )
+        self._new.set()  # the next round ends the endpoint's sender
 
     def _body(self, target: Target) -> tuple[bytes, bool]:
         """The bytes every endpoint in this format and access level gets (rendered once),

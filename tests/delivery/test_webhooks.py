@@ -584,6 +584,101 @@ def test_dead_letters_are_listed_and_can_be_redelivered(make_module_store_url):
         receiver.close()
 
 
+def test_a_receiver_answering_410_gone_disables_the_endpoint_until_it_is_enabled(
+    make_module_store_url, tmp_path
+):
+    """410 Gone is not retried: the endpoint is disabled at once, the delivery kept pending
+    and nothing more enqueued for it (its cursor stays), said once in the log and in the
+    metrics. Enabled again (over HTTP, then from the CLI), it gets that delivery and
+    everything published meanwhile, in order."""
+    db = make_module_store_url()
+    local = open_store(db)
+    local.products.add(Product(name="all", access="full"))
+    for name in ("moved", "moved-witness"):
+        local.subscribers.add(Subscriber(name=name, products=["all"]))
+    owner, other = key_for(local, "moved"), key_for(local, "moved-witness")
+    publish_key = key_for(local, scope="publish")
+    local.close()
+    gone, witness = Receiver((410,)), Receiver()
+    log = tmp_path / "server.log"
+    server = Server(db, env=FAST, log=log)
+    try:
+        with (
+            server.client(owner) as client,
+            server.client(other) as watcher,
+            server.client(publish_key) as desk,
+        ):
+            hook = client.post("/v1/webhooks", json={"url": gone.url, "secret": SECRET}).json()
+            for_witness = {"url": witness.url, "secret": SECRET}
+            assert watcher.post("/v1/webhooks", json=for_witness).status_code == 201
+            path = f"/v1/webhooks/{hook['id']}"
+
+            def deliveries() -> list[dict]:
+                return client.get("/v1/webhooks/deliveries").json()["deliveries"]
+
+            def disabled() -> dict | None:
+                shown = client.get(path).json()
+                return None if shown["active"] else shown
+
+            first = publish(desk, "urn:test:gone:1")
+            gone.wait(lambda r: r.calls and r.calls[0].status == 410, "the 410")
+            shown = retry_until(disabled, "the endpoint disabled")
+            assert (shown["disabled_status"], shown["disabled_reason"]) == (410, "HTTP 410: ok")
+            assert shown["disabled_at"] >= hook["created"]
+            assert client.get("/v1/webhooks").json()["webhooks"] == [shown]
+            (kept,) = deliveries()
+            assert (kept["sequence"], kept["status"], kept["attempts"]) == (first, "pending", 1)
+            assert kept["last_status"] == 410
+
+            # Published while it is disabled: the round that enqueues them for the witness
+            # passes this endpoint by, and leaves its cursor where it was.
+            meanwhile = [publish(desk, f"urn:test:gone:{n}") for n in (2, 3)]
+            assert [c.seq for c in witness.wait_accepted(3)] == [first, *meanwhile]
+            assert [d["id"] for d in deliveries()] == [kept["id"]]
+            assert query(db, "SELECT cursor FROM webhooks WHERE id = ?", (hook["id"],)) == [
+                (first,)
+            ]
+            assert len(gone.calls) == 1  # never called again
+            listed = newswire("webhook", "list", "--subscriber", "moved", db=db)
+            (row,) = [line.split("\t") for line in listed.stdout.decode().splitlines()]
+            assert row[0] == hook["id"]
+            assert row[6:] == [shown["disabled_at"][:16] + "Z", "HTTP 410: ok"]
+
+            enabled = client.post(f"{path}/enable")
+            assert enabled.status_code == 200, enabled.text
+            assert enabled.json() == {
+                **shown, "active": True, "disabled_at": None, "disabled_status": None,
+                "disabled_reason": None,
+            }  # fmt: skip
+            got = gone.wait_accepted(3)
+            assert [c.seq for c in got] == [first, *meanwhile]
+            assert got[0].headers["x-newswire-delivery"] == kept["id"]  # the one kept
+            for call in got:
+                verify(call)
+
+            # Gone again: disabled again; enabled from the command line this time.
+            with gone.changed:
+                gone.script.append(410)
+            later = publish(desk, "urn:test:gone:4")
+            retry_until(disabled, "the endpoint disabled again")
+            done = newswire("webhook", "enable", hook["id"], db=db)
+            assert done.returncode == 0, done.stderr.decode()
+            assert f"webhook {hook['id']} enabled" in done.stderr.decode()
+            assert gone.wait_accepted(4)[-1].seq == later
+            assert [c.seq for c in gone.calls] == [first, first, *meanwhile, later, later]
+            assert client.get(path).json()["active"] is True
+        with server.client() as anyone:
+            metrics = anyone.get("/metrics").text
+        assert 'newswire_webhook_attempts_total{outcome="gone"} 2.0' in metrics
+        said = log.read_text()
+        assert said.count("answered 410 Gone") == 2, said  # once each time it was disabled
+        assert f"webhook {hook['id']} of moved ({gone.url})" in said
+    finally:
+        server.close()
+        gone.close()
+        witness.close()
+
+
 def test_finished_deliveries_are_purged_past_their_age_by_the_server_and_the_cli(
     server, store, db
 ):
