@@ -64,17 +64,22 @@ def _print_json(value: object) -> None:
 def _names(
     name: str, lang: str, variants: list[str], shorts: list[str], others: list[str]
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The ``names`` and ``short`` of an entry from the command's options."""
+    """The ``names`` and ``short`` of an entry from the command's options (``name`` empty:
+    none, as ``change`` without ``--shown``), every name's form checked as ``check_term``
+    checks it: ``BadInput`` here is bad input (exit 2) whichever command and option gave
+    it, found before the store is opened, not a refusal of the store's (exit 1)."""
     if lang and not LANGUAGE.fullmatch(lang):
         raise BadInput(f"--lang is a language code (ar, en, tr), not {lang!r}", field="lang")
     home = lang or ("ar" if any("\u0600" <= c <= "\u06ff" for c in name) else "en")
-    names: dict[str, list[str]] = {home: [n for n in (name, *variants) if n]}
+    given = [check_name(name)] if name else []
+    names: dict[str, list[str]] = {home: [*given, *(check_name(v, "names") for v in variants)]}
     for other in others:
         code, sep, value = other.partition("=")
         if not sep or not LANGUAGE.fullmatch(code.strip()):
             raise BadInput(f'--name is LANG=NAME (en="Ibrahim Kalin"), not {other!r}', field="name")
-        names.setdefault(code.strip(), []).append(value)
-    return names, ({home: shorts} if shorts else {})
+        names.setdefault(code.strip(), []).append(check_name(value, "names"))
+    short = [check_name(s, "short") for s in shorts]
+    return {k: v for k, v in names.items() if v}, ({home: short} if short else {})
 
 
 def _run(db: str, action: Callable[[Vocabulary], None], *, create: bool = True) -> None:
@@ -129,8 +134,10 @@ def vocab_change(
 ) -> None:
     """Give an entry more names (variants, short forms, names in other languages) or
     another name to show."""
+    if not (variant or short or other or shown):  # a change of nothing is a slip
+        raise fail("nothing to change: give --variant, --short, --name or --shown", 2)
     try:  # the options' own form, as ``add`` checks it, before the store is opened
-        _names(check_name(shown) if shown else "-", lang, [], [], other or [])
+        _names(shown, lang, variant or [], short or [], other or [])
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
 
