@@ -160,6 +160,13 @@ def test_an_entry_removed_and_added_again_keeps_its_id(db):
     ok("vocab", "remove", first, db=db)
     assert ok("vocab", "add", "person", "Mansur Yavaş", "--lang", "tr", db=db).strip() == first
     assert "nwv:mansur-yavas-2" not in ok("vocab", "list", "--search", "yavas", db=db)
+    # By an Arabic name, which makes no slug: a shipped entry, and an editor's named in
+    # English too.
+    ok("vocab", "remove", "nwv:ibrahim-kalin", db=db)
+    assert ok("vocab", "add", "person", "إبراهيم قالن", db=db).strip() == "nwv:ibrahim-kalin"
+    khalbous = ok("vocab", "add", "person", "سليم خلبوص", "--name", "en=Slim Khalbous", db=db)
+    ok("vocab", "remove", khalbous.strip(), db=db)
+    assert ok("vocab", "add", "person", "سليم خلبوص", db=db) == khalbous == "nwv:slim-khalbous\n"
 
 
 def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db, tmp_path):

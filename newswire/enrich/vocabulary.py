@@ -240,6 +240,7 @@ class Vocabulary:
         self._terms: dict[str, Term] = {}
         self._merged: dict[str, str] = {}
         self._gone: set[str] = set()
+        self._removed: dict[str, Term] = {}
 
     def version(self) -> int:
         """A number that changes whenever an editor changes the vocabulary, on any
@@ -313,10 +314,13 @@ class Vocabulary:
         already.
 
         A **removed** entry's id is given back to an entry added again under it, named
-        (``--id``) or made from the same name: what an editor who removed an entry by
+        (``--id``) or, with no id given, to an entry of its kind one of whose names (the
+        name shown first, then the others) is one of the removed entry's, in any language,
+        normalised as names are (``_returning``): what an editor who removed an entry by
         mistake, or wants it back, expects; the items tagged with it then match it again.
-        A shipped entry comes back only as its kind (the store keeps no removed editor's
-        entry, so its kind is not checked)."""
+        An Arabic name makes no slug, so a slug alone would give it a new hash id. A
+        shipped entry comes back only as its kind (one removed by an id given, whose kind
+        the store did not keep, is not checked)."""
         store = self._writable()
         if not term.id:
             # With no id given, a second entry of the same name is more likely a slip
@@ -329,7 +333,8 @@ class Vocabulary:
                         " more names by changing it, or give the new entry an id of its own",
                         field="name",
                     )
-            term = msgspec.structs.replace(term, id=self._free_id(slug_for(term)))
+            back = self._returning(term)
+            term = msgspec.structs.replace(term, id=back or self._free_id(slug_for(term)))
         term = check_term(term)
         self._current()
         if term.id in self._terms:
@@ -366,7 +371,7 @@ class Vocabulary:
         was. ``NotFound`` if there is no such entry."""
         store = self._writable()
         term = self.get(term_id)
-        store.vocabulary.remove(term_id)
+        store.vocabulary.remove(term_id, term)  # its names give its id back (``add``)
         self._moved()
         return term
 
@@ -413,6 +418,23 @@ class Vocabulary:
     def _moved(self) -> None:
         self._checked = -float("inf")
 
+    def _returning(self, term: Term) -> str | None:
+        """The id of the removed entry of ``term``'s kind that ``term`` is named as
+        (``normalize``): by its name shown, else by any of its names; None when none is,
+        or when two are (namesakes: the editor names the one meant with ``--id``)."""
+        self._current()
+        removed = [t for t in self._removed.values() if t.kind == term.kind]
+        if not removed:
+            return None
+        keys = {t.id: {normalize(n) for ns in t.names.values() for n in ns} for t in removed}
+        shown = normalize(term.name)
+        others = {normalize(n) for ns in term.names.values() for n in ns}
+        for wanted in ({shown}, {shown} | others):
+            found = [term_id for term_id, names in keys.items() if names & wanted]
+            if found:
+                return found[0] if len(found) == 1 else None
+        return None
+
     def _free_id(self, wanted: str) -> str:
         self._current()
         taken = self._terms.keys() | self._merged.keys()  # a removed id is given back
@@ -427,33 +449,40 @@ class Vocabulary:
         version = self.version()
         with self._lock:
             if self._built != version:
-                self._terms, self._merged, self._gone = _overlay(starter(), self.edits())
+                self._terms, self._merged, self._gone, self._removed = _overlay(
+                    starter(), self.edits()
+                )
                 self._built = version
             return self._terms
 
 
 def _overlay(
     shipped: Iterable[Term], edits: Iterable[Edit]
-) -> tuple[dict[str, Term], dict[str, str], set[str]]:
-    """The entries by id, merged id → target, and every id removed or merged."""
+) -> tuple[dict[str, Term], dict[str, str], set[str], dict[str, Term]]:
+    """The entries by id, merged id → target, every id removed or merged, and each removed
+    one's entry as it was (the store's, else the shipped one; an editor's removed before
+    the store kept it is not known)."""
     terms = {t.id: t for t in shipped}
     merged: dict[str, str] = {}
     gone: set[str] = set()
+    removed: dict[str, Term] = {}
     for edit in edits:
         if edit.status == "term" and edit.term is not None:
             terms[edit.id] = edit.term
             continue
-        terms.pop(edit.id, None)
+        was = terms.pop(edit.id, None)
         gone.add(edit.id)
         if edit.status == "merged":
             merged[edit.id] = edit.merged_into
+        elif (kept := edit.term or was) is not None:
+            removed[edit.id] = kept
     for source, target in merged.items():  # the store keeps no chains; be safe anyway
         seen = {source}
         while target in merged and target not in seen:
             seen.add(target)
             target = merged[target]
         merged[source] = target
-    return dict(sorted(terms.items())), merged, gone
+    return dict(sorted(terms.items())), merged, gone, removed
 
 
 @cache

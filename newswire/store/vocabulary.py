@@ -8,8 +8,10 @@ reads both and checks every entry before it gets here; the store keeps the rows 
 promises, for every backend:
 
 - an entry's row says what the editors made of it: ``term`` (added, or changed: the whole
-  entry as it now is), ``removed`` (gone, a shipped entry too) or ``merged`` (gone, its
-  names now the variants of ``merged_into``, so that items tagged with it can be found);
+  entry as it now is), ``removed`` (gone, a shipped entry too; the entry as it was kept,
+  so that one added again under one of its names gets its id back) or ``merged`` (gone,
+  its names now the variants of ``merged_into``, so that items tagged with it can be
+  found);
 - each write is atomic; ``merge`` writes the target and the merged entry together, and
   re-points what had been merged into the merged entry at the target (no chains);
 - every write moves the ``vocabulary`` generation (``Coordination.generation``),
@@ -40,7 +42,8 @@ class Edit(msgspec.Struct, kw_only=True):
     id: str
     status: EntryStatus
     term: Term | None = None
-    """The entry as it now is, when ``status`` is ``term``."""
+    """The entry as it now is, when ``status`` is ``term``; as it was when removed, when
+    ``status`` is ``removed`` (None for one removed before newswire kept it)."""
     merged_into: str = ""
     """The entry it was merged into, when ``status`` is ``merged``."""
     changed_at: datetime | None = None
@@ -54,8 +57,10 @@ class Vocabulary(Protocol):
         row as stored."""
         ...
 
-    def remove(self, term_id: str) -> Edit:
-        """Record that ``term_id`` is removed; the row as stored."""
+    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+        """Record that ``term_id`` is removed, keeping ``was`` (the entry as it was) in
+        its row: an entry added again under one of its names gets ``term_id`` back. The
+        row as stored."""
         ...
 
     def merge(self, source: str, target: Term) -> Edit:

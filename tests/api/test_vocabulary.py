@@ -94,6 +94,13 @@ def test_add_get_change_merge_and_remove(admin):
     problem(admin.post(URL, json={"kind": "person", "name": "x", "id": "nwv:zuhri-2"}), 409, "id")
 
 
+def test_a_removed_entry_added_again_by_its_arabic_name_has_its_id_back(admin):
+    assert admin.delete(f"{URL}/nwv:mohammad-darwish").status_code == 204
+    again = admin.post(URL, json={"kind": "person", "name": "محمد درويش"})
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == "nwv:mohammad-darwish"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [

@@ -185,3 +185,35 @@ def test_a_removed_entry_added_again_gets_its_id_back(store_url):
         }
     finally:
         store.close()
+
+
+def test_a_removed_entry_added_again_by_any_of_its_names_gets_its_id_back(store_url):
+    """An Arabic name makes no slug (its id would be a hash of it): the entry removed of
+    the kind that one of the new entry's names names, normalised as names are, in any
+    language, gives its id back, a shipped entry's as an editor's (kept in the store, so
+    another process knows it)."""
+    editor_store, other_store = open_store(store_url), open_store(store_url)
+    try:
+        editor = Vocabulary(editor_store)
+        editor.remove("nwv:ibrahim-kalin")
+        editor.remove("nwv:mohammad-darwish")
+        khalbous = editor.add(
+            Term(id="", kind="person", name="سليم خلبوص", names={"en": ["Slim Khalbous"]})
+        )
+        assert khalbous.id == "nwv:slim-khalbous"
+        editor.remove(khalbous.id)
+        assert editor_store.vocabulary.get(khalbous.id).term == khalbous  # kept, as it was
+
+        other = Vocabulary(other_store)
+        # Of another kind, a name is a namesake's: not given the person's id.
+        assert other.add(Term(id="", kind="organisation", name="إبراهيم قالن")).id != (
+            "nwv:ibrahim-kalin"
+        )
+        # A variant, normalised (no hamza), and a name in another language name it too.
+        assert other.add(Term(id="", kind="person", name="ابراهيم قالن")).id == "nwv:ibrahim-kalin"
+        assert other.add(Term(id="", kind="person", name="سليم خلبوص")).id == khalbous.id
+        turkish = Term(id="", kind="person", name="Muhammed Derviş", names={"tr": ["Muhammed Derviş"]})
+        assert other.add(turkish).id == "nwv:mohammad-darwish"  # not nwv:muhammed-dervis
+    finally:
+        editor_store.close()
+        other_store.close()

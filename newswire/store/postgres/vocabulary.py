@@ -36,8 +36,9 @@ class PostgresVocabulary:
     def put(self, term: Term) -> Edit:
         return self._write((term.id, "term", "", _ENCODE(term), iso(utcnow())))
 
-    def remove(self, term_id: str) -> Edit:
-        return self._write((term_id, "removed", "", None, iso(utcnow())))
+    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+        data = _ENCODE(was) if was is not None else None
+        return self._write((term_id, "removed", "", data, iso(utcnow())))
 
     def merge(self, source: str, target: Term) -> Edit:
         now = iso(utcnow())

@@ -32,8 +32,8 @@ class SQLiteVocabulary(Tables):
         self._write(_UPSERT, row)
         return edit_of(row)
 
-    def remove(self, term_id: str) -> Edit:
-        row = (term_id, "removed", "", None, iso(utcnow()))
+    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+        row = (term_id, "removed", "", _ENCODE(was) if was is not None else None, iso(utcnow()))
         self._write(_UPSERT, row)
         return edit_of(row)
 
