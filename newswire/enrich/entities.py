@@ -79,9 +79,11 @@ class _Fixed:
 
 
 class _Index:
-    """What one vocabulary version gives: the matcher and each key's term."""
+    """What one vocabulary version gives: the matcher and each key's term. ``version``:
+    the source's, read before ``terms`` were (so they are at least as new)."""
 
-    def __init__(self, terms: list[Term], gazetteer: Gazetteer | None) -> None:
+    def __init__(self, terms: list[Term], gazetteer: Gazetteer | None, version: int = 0) -> None:
+        self.version = version
         self.terms: dict[str, Term] = {t.id: t for t in terms}
         pairs = [(name, t.id) for t in terms for names in t.names.values() for name in names]
         pairs += [(t.name, t.id) for t in terms]
@@ -147,7 +149,6 @@ class EntitiesStep:
         self._places = gazetteer
         self._clock = clock
         self._lock = threading.Lock()
-        self._version = 0
         self._checked = 0.0
         self._index: _Index | None = None
         self._made: tuple[_Index | None, dict[tuple[str, frozenset[str], bool, str], Entity]]
@@ -163,9 +164,9 @@ class EntitiesStep:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._version = self._source.version()
+                    version = self._source.version()
                     self._checked = self._clock()
-                    self._index = _Index(self._source.terms(), self._gazetteer)
+                    self._index = _Index(self._source.terms(), self._gazetteer, version)
             return self._index
         now = self._clock()
         if now - self._checked < REFRESH_SECONDS:
@@ -174,10 +175,17 @@ class EntitiesStep:
             if now - self._checked >= REFRESH_SECONDS:
                 self._checked = now
                 version = self._source.version()
-                if version != self._version:
-                    self._index = _Index(self._source.terms(), self._gazetteer)
-                    self._version = version
+                if version != self._index.version:
+                    self._index = _Index(self._source.terms(), self._gazetteer, version)
         return self._index
+
+    def version(self) -> int:
+        """The vocabulary version of what ``identify`` and ``merged_alike`` give for a name
+        (that of the matcher; the merges read are at least as new): what a cache of them
+        holds (search's compiled ``entity=`` filters, ``pipeline.names_version``) is right
+        while this stays. A cache reads it before it resolves names, so that what it keeps
+        is never older than the version it keeps it under."""
+        return self._current().version
 
     def warm(self) -> None:
         """``base.Warms``: the gazetteer read and the automaton built."""

@@ -586,6 +586,20 @@ def named_ids(store: Store, names: Iterable[str], kinds: Iterable[EntityKind]) -
     return out
 
 
+def names_version(store: Store) -> int:
+    """The version of what ``named_ids`` (and so ``named_terms``) gives for a name: that of
+    the vocabulary the ``entities`` step resolves names with, which moves with every
+    change an editor makes (add, change, remove, merge) on any process or node, seen
+    within the step's interval. A cache of what names resolve to keys by it, read before
+    it resolves them (``EntitiesStep.version``)."""
+    from newswire.enrich.entities import EntitiesStep
+
+    for step in enricher_for(store, ("entities",)).steps:
+        if isinstance(step, EntitiesStep):
+            return step.version()
+    return 0
+
+
 def named_terms(store: Store, value: str, kinds: Iterable[EntityKind]) -> frozenset[str]:
     """What a filter by ``value`` (a name or an id of a place, person or organisation)
     matches, folded as products and the search index fold what items name: ``value``

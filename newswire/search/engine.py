@@ -246,9 +246,18 @@ class Searcher:
             langs = [req.lang.split("-")[0].lower()]
         else:
             langs = self.languages(searcher or self.index.searcher(), generation)
+        # What a place or entity filter names is the vocabulary's, which editors change
+        # while the server runs, on any process: a query compiled before a change (an
+        # entry merged into the one asked for) is not the query after it. Read before
+        # compiling, the version keeps nothing older than itself.
+        names = 0
+        if req.place or req.entity:
+            from newswire.enrich.pipeline import names_version  # loads the vocabulary
+
+            names = names_version(self.store)
         key = (
             req.q, req.lang, req.subject, req.urgency, req.type, req.place, req.entity,
-            req.since, req.until, _PRODUCTS_KEY(products), tuple(langs),
+            req.since, req.until, _PRODUCTS_KEY(products), tuple(langs), names,
         )
         with self._lock:
             found = self._compiled.get(key)

@@ -33,6 +33,21 @@ def admin(server, db) -> Iterator[httpx.Client]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def desk(server, db) -> Iterator[httpx.Client]:
+    """A publish key: it publishes, and searches every item."""
+    with server.client(make_key(db, "--scope", "publish", "--name", "wire")) as c:
+        yield c
+
+
+def found(desk: httpx.Client, entity: str) -> int:
+    """How many items ``GET /v1/search?entity=`` finds."""
+    answer = desk.get("/v1/search", params={"entity": entity, "facets": "false"})
+    assert answer.status_code == 200, answer.text
+    total: int = answer.json()["total"]
+    return total
+
+
 def test_list_filters_by_kind_and_search(admin):
     listed = admin.get(URL, params={"kind": "person", "search": "نتانياهو"})
     assert listed.status_code == 200, listed.text
@@ -147,3 +162,39 @@ def test_a_change_by_the_cli_in_another_process_is_seen_by_the_server(admin, db)
     result = newswire("vocab", "remove", "nwv:zamalek", db=db)
     assert result.returncode == 0, result.stderr.decode()
     retry_until(lambda: admin.get(f"{URL}/nwv:zamalek").status_code == 404, "the removal seen")
+
+
+def test_a_search_by_an_entry_takes_a_merge_into_it_made_after_it_was_searched(admin, desk, db):
+    """Search keeps the queries it compiled, and what an ``entity`` filter names is the
+    vocabulary's: a change to it, made over the API or by the CLI in another process,
+    reaches a query compiled before it. Here, after a merge, the story tagged with the
+    merged id is found by the id of the entry it went into (until ``enrich --all``)."""
+    story = (
+        "بوتين يستقبل أردوغان في موسكو\n"
+        "استقبل الرئيس الروسي فلاديمير بوتين نظيره التركي رجب طيب أردوغان في موسكو.\n\n"
+        "وبحث فلاديمير بوتين ورجب طيب أردوغان العلاقات بين البلدين.\n"
+    )
+    sent = desk.post(
+        "/v1/items", content=story.encode(), headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    assert sent.status_code in (200, 201), sent.text
+    retry_until(
+        lambda: found(desk, "nwv:vladimir-putin") == found(desk, "nwv:recep-tayyip-erdogan") == 1,
+        "the story searchable by the ids it is tagged with",
+    )
+    merges = (
+        ("nwv:vladimir-putin", "nwv:putin-target", "فلاديمير بوتين الرئيس", "api"),
+        ("nwv:recep-tayyip-erdogan", "nwv:erdogan-target", "رجب طيب أردوغان الرئيس", "cli"),
+    )
+    for source, target, name, by in merges:
+        added = admin.post(URL, json={"kind": "person", "name": name, "id": target})
+        assert added.status_code == 201, added.text
+        assert found(desk, target) == 0  # compiled now, naming no item
+        if by == "api":
+            merged = admin.post(f"{URL}/{source}/merge", json={"into": target})
+            assert merged.status_code == 200, merged.text
+        else:
+            result = newswire("vocab", "merge", source, target, db=db)
+            assert result.returncode == 0, result.stderr.decode()
+        retry_until(lambda t=target: found(desk, t) == 1, f"{target} to find the story ({by})")
+        assert found(desk, source) == found(desk, name) == 1
