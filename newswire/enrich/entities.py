@@ -16,15 +16,16 @@ In Latin script, a name must start with a capital letter in the text (``Van`` th
 not "van"). A name in the dateline the text opens with (``PARIS (AFP) —``, ``أنقرة/
 الأناضول``: the item's own dateline or the one the ``dateline`` step read) is no mention
 (``dateline.dateline_spans``); the same name elsewhere in the text is. The most
-mentioned come first, then the earliest. The automaton is rebuilt
-when the vocabulary's ``version()`` changes, checked at most once a second.
+mentioned come first, then the earliest. The automaton is rebuilt when the vocabulary's
+``version()`` changes: asked on every look, as it is cheap (the vocabulary reads the
+store at most once a second), so that a change is in force within that second, not
+within a second interval of the step's added to it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -44,7 +45,6 @@ __all__ = ["EntitiesStep", "TermSource", "build"]
 CONFIDENT = 90
 SHORT = 60
 ADJECTIVE = 50
-REFRESH_SECONDS = 1.0
 _MADE = 1 << 15
 """At most this many entities remembered (``EntitiesStep._entity``), then made afresh."""
 RESOLVED = frozenset(("person", "organisation", "place"))
@@ -140,16 +140,13 @@ class EntitiesStep:
         self,
         source: TermSource | Sequence[Term],
         gazetteer: Gazetteer | Callable[[], Gazetteer] | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``source``: the vocabulary (or a fixed list of terms); ``gazetteer``: the
         places, or what gives them (``load``), ``None`` for people and organisations only.
         Nothing is read until the first item: the automaton is built then."""
         self._source: TermSource = _Fixed(source) if isinstance(source, Sequence) else source
         self._places = gazetteer
-        self._clock = clock
         self._lock = threading.Lock()
-        self._checked = 0.0
         self._index: _Index | None = None
         self._made: tuple[_Index | None, dict[tuple[str, frozenset[str], bool, str], Entity]]
         self._made = (None, {})
@@ -161,23 +158,14 @@ class EntitiesStep:
         return self._places
 
     def _current(self) -> _Index:
-        if self._index is None:
-            with self._lock:
-                if self._index is None:
-                    version = self._source.version()
-                    self._checked = self._clock()
-                    self._index = _Index(self._source.terms(), self._gazetteer, version)
-            return self._index
-        now = self._clock()
-        if now - self._checked < REFRESH_SECONDS:
-            return self._index
+        index = self._index
+        if index is not None and index.version == self._source.version():
+            return index
         with self._lock:
-            if now - self._checked >= REFRESH_SECONDS:
-                self._checked = now
-                version = self._source.version()
-                if version != self._index.version:
-                    self._index = _Index(self._source.terms(), self._gazetteer, version)
-        return self._index
+            version = self._source.version()
+            if self._index is None or self._index.version != version:
+                self._index = _Index(self._source.terms(), self._gazetteer, version)
+            return self._index
 
     def version(self) -> int:
         """The vocabulary version of what ``identify`` and ``merged_alike`` give for a name

@@ -239,3 +239,23 @@ def test_an_entity_made_once_is_given_to_each_item_as_its_own_copy() -> None:
         Document(item=NewsItem(id="x", language="en"), text="Kalin said", language="en", found=Findings())
     ).entities
     assert english[0].name == "Ibrahim Kalin" and first[0].name == "إبراهيم قالن"
+
+
+def test_a_vocabulary_change_is_in_force_as_soon_as_the_vocabulary_sees_it(store_url) -> None:
+    """The step asks its vocabulary for the version on every look (cheap: the vocabulary
+    reads the store at most once its interval), so that a change made on another process
+    is in force within that interval, not within two of them added up."""
+    from newswire.enrich.vocabulary import Vocabulary
+    from newswire.store import open_store
+
+    editor_store, reader_store = open_store(store_url), open_store(store_url)
+    try:
+        step = EntitiesStep(Vocabulary(reader_store, check_every=0))  # the store each time
+        khalbous = Entity(kind="person", name="سليم خلبوص")
+        assert step.identify(khalbous).id == ""
+        Vocabulary(editor_store).add(Term(id="nwv:slim-khalbous", kind="person", name="سليم خلبوص"))
+        assert step.identify(khalbous).id == "nwv:slim-khalbous"
+        assert step.version() == Vocabulary(reader_store).version()
+    finally:
+        editor_store.close()
+        reader_store.close()
