@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias,
 import msgspec
 
 from newswire.errors import Conflict
-from newswire.model import MACHINE, NewsItem, canonical, utcnow
+from newswire.model import MACHINE, Association, NewsItem, as_uri, canonical, utcnow
 
 # Only for the annotations: importing them would load ``newswire.access`` (argon2 and all)
 # into every process that prepares items, bulk ingest's workers included.
@@ -168,6 +168,65 @@ class Receipt(msgspec.Struct, kw_only=True):
     """False when the item equalled its latest stored version and nothing was stored."""
     kind: LogKind = "item"
     """The log entry it made: ``item``, ``update`` or ``withdraw``."""
+
+
+class Linking(NamedTuple):
+    """An item whose latest version associates to another (``Store.linking``)."""
+
+    id: str
+    seq: int
+    """The sequence number of its latest version: the newest first, and ``before`` of
+    the next page."""
+    type: str
+    """The association's ``type`` (``text``: a story, ``picture``, ...)."""
+    rel: str
+    """The association's ``rel`` (``seeAlso``, ``nwrel:sameStory``, ...)."""
+
+
+NO_END = 2**63 - 1
+"""Above every sequence number (``Store.linking`` without ``before``)."""
+
+
+def link_names(item_id: str) -> list[str]:
+    """The forms of a stored id an association may name (``Store.linking``): as stored,
+    and as a format writes it where a URI is needed (``model.as_uri``) when it differs."""
+    return list(dict.fromkeys((item_id, as_uri(item_id))))
+
+
+class _Linked(msgspec.Struct):
+    """What ``links_of`` decodes of a stored version (the rest of its JSON is skipped)."""
+
+    id: str
+    associations: list[Association] = msgspec.field(default_factory=list)
+
+
+_DECODE_LINKED = msgspec.json.Decoder(_Linked).decode
+_NAMES_LINKS = b'"associations":'
+
+
+def links_of(seq: int, data: bytes) -> list[Row]:
+    """The rows of ``item_links`` (``Store.linking``) of the version stored as ``seq``
+    with ``data``: (target, source_seq, source, type, rel), one per id its associations
+    name (the first association to it), none to itself. The bytes are decoded only when
+    they name associations: most versions have none, and a bulk ingest asks for each."""
+    if _NAMES_LINKS not in data:
+        return []
+    version = _DECODE_LINKED(data)
+    seen = {version.id}
+    out: list[Row] = []
+    for a in version.associations:
+        if a.id not in seen:
+            seen.add(a.id)
+            out.append((a.id, seq, version.id, a.type, a.rel))
+    return out
+
+
+def latest_links(rows: list[Row], items: Iterable[Row]) -> list[Row]:
+    """The rows of ``item_links`` a batch writes (``BatchPlan``, numbered): those of each
+    item's latest version among ``rows``, as its pointer in ``items`` says (an item given
+    twice in a batch is linked as its last version)."""
+    data = {row[0]: row[-1] for row in rows}
+    return [link for _, _, seq, *_ in items for link in links_of(seq, data[seq])]
 
 
 class RestoreReport(msgspec.Struct, kw_only=True):
@@ -638,6 +697,31 @@ class Store(Protocol):
 
     def withdraw(self, item_id: str, reason: str) -> Receipt:
         """Store a version of ``item_id`` that withdraws it (pubstatus canceled)."""
+        ...
+
+    def linking(
+        self,
+        item_id: str,
+        *,
+        type: str | None = None,
+        before: int | None = None,
+        limit: int = 20,
+    ) -> list[Linking]:
+        """The items whose **latest** version has an association to ``item_id`` (naming
+        its id as stored, or as ``model.as_uri`` writes it), the most recently stored
+        first (by their latest version's sequence number), at most ``limit``: those of
+        ``type`` only when given (``text``: story threads), and only those whose latest
+        version's number is below ``before`` when given (the next page: the last one's
+        ``seq``). Each item once, with its first association to ``item_id``; never
+        ``item_id`` itself.
+
+        What each item's latest version says, whatever it is: one withdrawn (the
+        withdrawal keeps the item's associations) or under embargo is listed, for the
+        caller to judge what its reader may see (``access.entitlement.visible``); an
+        item whose later version drops the association, or changes it, is listed as
+        that version says from the moment it is stored. Kept by the store as versions
+        are written, whichever way (append, import, ``newswire migrate``'s copy): one
+        bounded read of an index, whatever the archive's size."""
         ...
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:

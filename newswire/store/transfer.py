@@ -8,8 +8,10 @@ keeps (ISO 8601 text for times, 0/1 for flags, bytes for encoded documents, ``No
 a backend that keeps another form converts on the way in and out.
 
 Derived rows are copied too when making them again costs more than copying them: the
-search index's documents (analysis) and story threads' signatures (without them no new
-item would link to the archive until it was enriched again). The embargoes waiting are
+search index's documents (analysis), story threads' signatures (without them no new
+item would link to the archive until it was enriched again) and the items' links
+(``item_links``, which the store writes with each latest version: reading them again from
+every latest version would parse the archive). The embargoes waiting are
 not copied: the target's triggers make them again from the versions, lifts and items
 copied, which is why ``items`` comes after both.
 
@@ -78,6 +80,11 @@ TABLES: tuple[Table, ...] = (
         "items",
         ("id",),
         ("id", "latest_version", "latest_seq", "language", "updated_at"),
+    ),
+    Table(
+        "item_links",
+        ("target", "source_seq"),
+        ("target", "source_seq", "source", "type", "rel"),
     ),
     Table(
         "webhooks",

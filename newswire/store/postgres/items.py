@@ -25,16 +25,21 @@ import psycopg
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, from_uri, utcnow
 from newswire.store.base import (
+    NO_END,
     Args,
     BatchPlan,
     Change,
     Heading,
+    Linking,
     Prepared,
     Receipt,
     RestoreReport,
     Row,
     Stored,
     iso,
+    latest_links,
+    link_names,
+    links_of,
     plan_batch,
     prepare,
     time_of,
@@ -78,6 +83,11 @@ _UPSERT_ITEM = (
     " latest_version = excluded.latest_version, latest_seq = excluded.latest_seq,"
     " language = excluded.language, updated_at = excluded.updated_at"
     " WHERE excluded.latest_version >= i.latest_version"
+)
+_INSERT_LINKS = (
+    "INSERT INTO item_links (target, source_seq, source, type, rel)"
+    " SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[])"
+    " ON CONFLICT DO NOTHING"
 )
 _TAKE = "UPDATE log_sequence SET value = value + %s RETURNING value"
 _DUE = (
@@ -154,6 +164,9 @@ class Items:
                     at = iso(record.stored_at)
                     cur.execute(_INSERT, (last, *p[:8], at, p.data))
                     cur.execute(_UPSERT_ITEM, (p.id, p.version, last, p.language, at))
+                    links = links_of(last, p.data) if cur.rowcount else []
+                    if links:  # the item's latest version now (not an older one)
+                        cur.execute(_INSERT_LINKS, _columns(links))
                     report.added += 1
                 elif row[0] == p.data:
                     report.skipped += 1
@@ -247,6 +260,37 @@ class Items:
             self._db.one("SELECT count(*), min(embargo_until) FROM embargoes")
         )
         return count, time_of(first) if first else None
+
+    def linking(
+        self,
+        item_id: str,
+        *,
+        type: str | None = None,
+        before: int | None = None,
+        limit: int = 20,
+    ) -> list[Linking]:
+        # As the SQLite store: a bounded range of the primary key (target, source_seq)
+        # for each form of the id an association may name, newest first (the forms
+        # side by side, each read with its LIMIT, never every row of both sorted).
+        bare = from_uri(item_id)
+        rows = self._db.rows(
+            "SELECT found.* FROM unnest(%(targets)s::text[]) AS t(target)"
+            " CROSS JOIN LATERAL (SELECT source, source_seq, type, rel FROM item_links l"
+            " WHERE l.target = t.target AND l.source_seq < %(before)s AND l.source != %(bare)s"
+            " AND (%(type)s::text IS NULL OR l.type = %(type)s)"
+            " ORDER BY l.source_seq DESC LIMIT %(limit)s) AS found",
+            {
+                "targets": link_names(bare),
+                "before": NO_END if before is None else before,
+                "bare": bare,
+                "type": type,
+                "limit": limit,
+            },
+        )
+        found: dict[str, Linking] = {}
+        for row in sorted(rows, key=lambda r: r[1], reverse=True):
+            found.setdefault(row[0], Linking(*row))
+        return list(found.values())[:limit]
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         if not language:
@@ -361,14 +405,23 @@ def _append_batch(
     if not rows:
         return receipts
     if len(rows) <= _FEW:
-        conn.execute(_INSERT_ROWS, [list(column) for column in zip(*rows, strict=True)])
+        conn.execute(_INSERT_ROWS, _columns(rows))
     else:
         with conn.cursor() as cur, cur.copy(_COPY) as copy:
             copy.set_types(_COPY_TYPES)
             for row in rows:
                 copy.write_row(row)
-    conn.execute(_UPSERT_ITEMS, [list(column) for column in zip(*items, strict=True)])
+    conn.execute(_UPSERT_ITEMS, _columns(items))
+    # After the pointers: their trigger drops the rows of the versions replaced.
+    links = latest_links(rows, items)
+    if links:
+        conn.execute(_INSERT_LINKS, _columns(links))
     return receipts
+
+
+def _columns(rows: list[Row]) -> list[list[object]]:
+    """Rows as one list a column, for a statement that takes its columns as arrays."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _plan(

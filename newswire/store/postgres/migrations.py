@@ -514,6 +514,55 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             ' receiver answered 410 Gone); NULL while it is active.';
         """,
     ),
+    Migration(
+        18,
+        "item_links: which items' latest versions associate to an item",
+        # As SQLite's migration 21: each item's latest version's associations, by the id
+        # they name, written by the store with each new latest version; the triggers of
+        # ``items`` drop the rows of a version no longer the latest (one statement at a
+        # time, as ``embargoes`` is kept), whoever writes it. The rows of the items
+        # already stored are made once from their latest versions (the JSON parsed only
+        # where the bytes name associations).
+        """
+        CREATE TABLE item_links (
+            target     text COLLATE "C" NOT NULL,
+            source_seq bigint NOT NULL,
+            source     text COLLATE "C" NOT NULL,
+            type       text COLLATE "C" NOT NULL,
+            rel        text COLLATE "C" NOT NULL,
+            PRIMARY KEY (target, source_seq)
+        );
+        CREATE INDEX item_links_source ON item_links (source_seq);
+        INSERT INTO item_links (target, source_seq, source, type, rel)
+            SELECT a ->> 'id', v.seq, v.id, coalesce(a ->> 'type', 'picture'),
+                coalesce(a ->> 'rel', 'seeAlso')
+            FROM items i JOIN versions v ON v.seq = i.latest_seq
+            CROSS JOIN LATERAL json_array_elements(
+                convert_from(v.data, 'UTF8')::json -> 'associations') AS a
+            WHERE position('"associations":'::bytea IN v.data) > 0 AND a ->> 'id' != v.id
+            ON CONFLICT DO NOTHING;
+        CREATE FUNCTION item_links_items_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM item_links l USING moved_from f JOIN moved_to t ON t.id = f.id
+                WHERE l.source_seq = f.latest_seq AND t.latest_seq != f.latest_seq;
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION item_links_items_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM item_links l USING removed r WHERE l.source_seq = r.latest_seq;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER items_links_moved AFTER UPDATE ON items
+            REFERENCING OLD TABLE AS moved_from NEW TABLE AS moved_to
+            FOR EACH STATEMENT EXECUTE FUNCTION item_links_items_moved();
+        CREATE TRIGGER items_links_removed AFTER DELETE ON items
+            REFERENCING OLD TABLE AS removed
+            FOR EACH STATEMENT EXECUTE FUNCTION item_links_items_removed();
+        COMMENT ON TABLE item_links IS 'Each item''s latest version''s associations, by the'
+            ' id they name (target): which items link to an item (derived: written with'
+            ' each latest version, dropped by triggers on items when it is no longer).';
+        """,
+    ),
 )
 
 

@@ -12,6 +12,9 @@ Tables:
   ``items`` and ``lifts`` (derived; migration 18 says why), so that finding the next one
   reads what waits, not every embargo ever set.
 - ``counts``: the numbers of rows of ``items`` and ``versions``, kept by triggers.
+- ``item_links``: the associations of each item's latest version, by the id they name,
+  for ``linking`` (derived; migration 21): written with each new latest version, those of
+  the version it replaces dropped by triggers on ``items``.
 - ``schema_migrations``: which migrations have run (see ``newswire.store.migrations``).
 """
 
@@ -25,15 +28,20 @@ from datetime import datetime
 from newswire.errors import Conflict, NotFound
 from newswire.model import NewsItem, from_uri, utcnow
 from newswire.store.base import (
+    NO_END,
     Args,
     Change,
     Heading,
+    Linking,
     Prepared,
     Receipt,
     RestoreReport,
     Row,
     Stored,
     iso,
+    latest_links,
+    link_names,
+    links_of,
     plan_batch,
     prepare,
     time_of,
@@ -52,6 +60,9 @@ _UPSERT_ITEM = (
     " latest_version=excluded.latest_version, latest_seq=excluded.latest_seq,"
     " language=excluded.language, updated_at=excluded.updated_at"
     " WHERE excluded.latest_version >= items.latest_version"
+)
+_INSERT_LINKS = (
+    "INSERT OR IGNORE INTO item_links (target, source_seq, source, type, rel) VALUES (?,?,?,?,?)"
 )
 
 
@@ -95,7 +106,10 @@ class Items:
         plan = plan_batch(batch, latest, now, same, first=_next_seq(cur))
         if plan.rows:
             cur.executemany(_INSERT, plan.rows)
-            cur.executemany(_UPSERT_ITEM, list(plan.items.values()))
+            items = list(plan.items.values())
+            cur.executemany(_UPSERT_ITEM, items)
+            # After the pointers: their trigger drops the rows of the versions replaced.
+            cur.executemany(_INSERT_LINKS, latest_links(plan.rows, items))
         return plan.receipts
 
     def _latest_of(self, cur: sqlite3.Cursor, ids: set[str]) -> dict[str, Row]:
@@ -127,6 +141,8 @@ class Items:
                     at = iso(record.stored_at)
                     cur.execute(_INSERT, (seq, *p[:8], at, p.data))
                     cur.execute(_UPSERT_ITEM, (p.id, p.version, seq, p.language, at))
+                    if cur.rowcount:  # the item's latest version now (not an older one)
+                        cur.executemany(_INSERT_LINKS, links_of(seq, p.data))
                     report.added += 1
                 elif row[0] == p.data:
                     report.skipped += 1
@@ -222,6 +238,30 @@ class Items:
         if history[-1].item.pubstatus == "canceled":
             raise Conflict(f"item {item_id!r} is already withdrawn", field="id")
         return self.append(withdrawal(history, reason, utcnow()))
+
+    def linking(
+        self,
+        item_id: str,
+        *,
+        type: str | None = None,
+        before: int | None = None,
+        limit: int = 20,
+    ) -> list[Linking]:
+        # A bounded range of the primary key (target, source_seq) for each form of the
+        # id an association may name, newest first, merged here: an OR of the two forms
+        # would sort every row of both.
+        bare = from_uri(item_id)
+        found: dict[str, Linking] = {}
+        with self._lock:
+            for target in link_names(bare):
+                for row in self._db.execute(
+                    "SELECT source, source_seq, type, rel FROM item_links"
+                    " WHERE target = ? AND source_seq < ? AND source != ?"
+                    " AND (? IS NULL OR type = ?) ORDER BY source_seq DESC LIMIT ?",
+                    (target, NO_END if before is None else before, bare, type, type, limit),
+                ):
+                    found.setdefault(row[0], Linking(*row))
+        return sorted(found.values(), key=lambda link: link.seq, reverse=True)[:limit]
 
     def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
         if not language:
