@@ -336,8 +336,56 @@ def test_the_item_page_shows_the_story_thread(desk: Desk):
         assert [li.xpath("string(a/@href)") for li in links] == [seed_href]
         assert links[0].get("data-rel") == "related" and "ذو صلة" in links[0].text_content()
         assert "Not for this subscriber" not in lxml.html.tostring(doc, encoding="unicode")
-        # An item with no thread has no such section.
-        assert not item_page(c, desk.sport).xpath("//section[@class='thread']")
+        # An item with no thread has no such section (one that nothing links to either:
+        # the sport item has a later copy once the live stream's test has run).
+        alone = desk.publish(ninjs("urn:test:ent:alone", "خبر وحيد", ["نص قصير."]))
+        assert not item_page(c, alone).xpath("//section[@class='thread']")
+
+
+def test_the_item_page_shows_the_stories_linking_to_it(desk: Desk):
+    """The thread pointed only backwards: the original's page showed none of its later
+    developments. Now each page lists, after what it links to, the stories whose latest
+    version links to it, the newest first, each only if the reader may see it, a
+    withdrawn one marked as such; the copy and the follow-up link to the seed."""
+
+    def href(item_id: str) -> str:
+        return "/portal/items/" + quote(item_id, safe=":@")
+
+    def thread(doc: lxml.html.HtmlElement) -> list[tuple[str, str, bool, bool]]:
+        return [
+            (
+                li.xpath("string(a/@href)"),
+                li.get("data-rel"),
+                li.get("data-linking") is not None,
+                bool(li.xpath(".//*[contains(@class, 'withdrawn')]")),
+            )
+            for li in doc.xpath("//section[@class='thread']//li")
+        ]
+
+    def follow(uri: str, headline: str, earlier: str) -> str:
+        # Too few words for the machine to link: only the link the source gives.
+        link = {"name": "earlier", "rel": "seeAlso", "uri": earlier, "type": "text"}
+        return desk.publish(ninjs(uri, headline, ["نص قصير جدا."], associations=[link]))
+
+    middle = follow("urn:test:ent:middle", "تطور أول", desk.seed)
+    later = follow("urn:test:ent:later", "تطور ثان", middle)
+    killed = follow("urn:test:ent:killed", "تطور سحب", middle)
+    with desk.server.client(desk.key) as c:
+        gone = c.post(f"/v1/items/{quote(killed, safe='')}/withdraw", json={"reason": "خطأ"})
+        assert gone.status_code in (200, 201), gone.text
+    with desk.reader() as c:
+        seed = thread(item_page(c, desk.seed))
+        assert [s[0] for s in seed] == [href(middle), href(desk.related), href(desk.copy)]
+        assert seed[2] == (href(desk.copy), "same", True, False)  # the machine's link
+        assert seed[1] == (href(desk.related), "related", True, False)  # the source's
+        # The middle of the story: the earlier one it links to, then its developments.
+        assert thread(item_page(c, middle)) == [
+            (href(desk.seed), "related", False, False),
+            (href(killed), "related", True, True),
+            (href(later), "related", True, False),
+        ]
+        # The copy: what it links to, and the seed's other developments are not its own.
+        assert thread(item_page(c, desk.copy)) == [(href(desk.seed), "same", False, False)]
 
 
 def test_a_withdrawal_is_listed_where_the_item_it_withdraws_was(desk: Desk):
