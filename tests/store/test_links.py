@@ -191,14 +191,14 @@ def test_the_migration_makes_the_rows_the_store_writes(store, store_url, store_b
             "DROP TABLE item_links",
             "DROP TRIGGER items_update_links",
             "DROP TRIGGER items_delete_links",
-            "DELETE FROM schema_migrations WHERE number = 20",
+            "DELETE FROM schema_migrations WHERE number = 21",
         ]
     else:
         undo = [
             "DROP TABLE item_links",
             "DROP FUNCTION item_links_items_moved() CASCADE",
             "DROP FUNCTION item_links_items_removed() CASCADE",
-            "DELETE FROM schema_migrations WHERE number = 17",
+            "DELETE FROM schema_migrations WHERE number = 18",
         ]
     store.close()
     if store_backend == "sqlite":
