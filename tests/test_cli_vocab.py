@@ -217,3 +217,31 @@ def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db
     finally:
         store.close()
     refused("product", "add", "unknown", "--access", "full", "--entity", "nwv:nobody-at-all", db=db)
+
+
+def test_a_new_name_to_show_is_the_one_items_show(db):
+    """``vocab change --shown`` (and a PUT naming another of its names) renames what items
+    show: an item shows the first name of its language, where the new name went last."""
+    from tests.enrich.test_seed import SEED
+
+    [seed_id] = ok("ingest", str(SEED), db=db).split()
+
+    def shown() -> str:
+        store = open_store(db)
+        try:
+            people = store.get(seed_id).item.entities
+        finally:
+            store.close()
+        return next(e.name for e in people if e.id == "nwv:mohammad-darwish")
+
+    assert shown() == "محمد درويش"
+    ok("vocab", "change", "nwv:mohammad-darwish", "--shown", "محمد حسن درويش", db=db)
+    entry = json.loads(ok("vocab", "show", "nwv:mohammad-darwish", db=db))
+    assert entry["name"] == "محمد حسن درويش" and entry["names"]["ar"][0] == "محمد حسن درويش"
+    assert "محمد درويش" in entry["names"]["ar"]  # still a name it is found by
+    result = newswire("enrich", "--all", db=db)
+    assert result.returncode == 0 and "1 got a new version" in result.stderr.decode()
+    assert shown() == "محمد حسن درويش"
+    # Back to a name it had: first again.
+    ok("vocab", "change", "nwv:mohammad-darwish", "--shown", "محمد درويش", db=db)
+    assert json.loads(ok("vocab", "show", "nwv:mohammad-darwish", db=db))["names"]["ar"][0] == "محمد درويش"

@@ -126,12 +126,20 @@ def check_term(term: Term) -> Term:
             raise BadInput(f"at most {MAX_NAMES} names in one language", field="names")
         if kept:
             names[lang] = kept
-    if not any(normalize(name) == normalize(n) for ns in names.values() for n in ns):
+    shown = normalize(name)
+    if not any(shown == normalize(n) for ns in names.values() for n in ns):
         # The name shown must be found too: it goes first in the language it is written in.
         lang = _script_language(name)
         names = {
             lang: [name, *names.get(lang, [])],
             **{k: v for k, v in names.items() if k != lang},
+        }
+    else:
+        # An item shows the first name of its language: the name shown goes first in each
+        # language that has it (``vocab change --shown``, a PUT naming another of its
+        # names), or the item would go on showing the old one.
+        names = {
+            k: sorted(v, key=lambda n: normalize(n) != shown) for k, v in names.items()
         }
     short: dict[str, list[str]] = {}
     for lang, given in term.short.items():
