@@ -122,13 +122,17 @@ def product_add(
         early_embargo,
     )
 
+    notes: list[str] = []
+
     def add(store: Store) -> None:
         from newswire.enrich.pipeline import with_named_ids
 
-        store.products.add(with_named_ids(store, product))
+        store.products.add(with_named_ids(store, product, notes))
 
     with_store(db, add)
     err.print(f"product {name} added", highlight=False)
+    for note in notes:
+        err.print(f"note: {note}", highlight=False)
 
 
 @product_app.command("change")
@@ -153,13 +157,17 @@ def product_change(
         early_embargo,
     )
 
+    notes: list[str] = []
+
     def change(store: Store) -> None:
         from newswire.enrich.pipeline import with_named_ids
 
-        store.products.replace(with_named_ids(store, product))
+        store.products.replace(with_named_ids(store, product, notes))
 
     with_store(db, change, create=False)
     err.print(f"product {name} changed", highlight=False)
+    for note in notes:
+        err.print(f"note: {note}", highlight=False)
 
 
 @product_app.command("list")

@@ -628,7 +628,7 @@ def follow_merge(store: Store, source: str, target: str) -> list[str]:
     return changed
 
 
-def with_named_ids(store: Store, product: Product) -> Product:
+def with_named_ids(store: Store, product: Product, notes: list[str] | None = None) -> Product:
     """``product`` with the ids of the places, people and organisations it names added
     beside the names (``named_ids``): a product is compared with what items carry, an
     entity's id and the one name it is shown by, so ``--entity حماس`` alone would miss
@@ -658,15 +658,25 @@ def with_named_ids(store: Store, product: Product) -> Product:
         ids = [i for i in named_ids(store, given, kinds) if i not in given]
         if ids:
             changes[field] = [*given, *ids]
-        # A name only a term of the other field's kind goes by (``--entity غزة``: a place)
-        # matches no item there: said, rather than a product that stays empty. A name no
-        # term has is kept: a source may tag its items with it.
+        # A name only a term of the other field's kind goes by matches no item there
+        # (``--place Hamas``): refused when the term is the agency's vocabulary's. A
+        # gazetteer's place of that name is said in ``notes`` (``--entity غزة``), not
+        # refused: a source may tag an organisation or a person by it (Toyota, Jordan,
+        # Washington), and so may a name no term has.
         for value in given:
             if value.strip().lower().startswith("nwv:") or named_ids(store, [value], kinds):
                 continue
             for kind in ("place", "person", "organisation"):
-                if kind not in kinds and (other := named_ids(store, [value], (kind,))):
+                if kind in kinds or not (other := named_ids(store, [value], (kind,))):
+                    continue
+                if other[0].startswith("nwv:"):
                     raise Unprocessable(_other_kind(value, kind, other[0], field), field=field)
+                if notes is not None:
+                    notes.append(
+                        f"{field}: {_other_kind(value, kind, other[0], field)}, unless the"
+                        " items tag one by that name"
+                    )
+                break
     return msgspec.structs.replace(product, **changes) if changes else product
 
 

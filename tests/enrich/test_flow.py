@@ -212,6 +212,10 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
     ):
         result = newswire(*args, db=db)
         assert result.returncode == 0, result.stderr.decode()
+    # A gazetteer's place named as a person or organisation: kept, and said.
+    placed = newswire("product", "add", "gaza-org", "--access", "full", "--entity", "غزة", db=db)
+    assert placed.returncode == 0, placed.stderr.decode()
+    assert "note: entities: 'غزة' is a place" in placed.stderr.decode()
     server = Server(db, env=STEPS)
     try:
         with server.client(make_key(db, "--scope", "admin", "--name", "ops")) as ops:
@@ -232,9 +236,9 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
             # A name or id of the other field's kind would match no item there: refused,
             # saying where it goes; an over-long name, as a search's filter is.
             for field, value, said in (
-                ("entities", "غزة", "is a place"),
                 ("places", "nwv:hamas", "is an organisation"),
                 ("places", "Hamas", "is an organisation"),
+                ("entities", "nwv:gaza-place", "no vocabulary entry"),
                 ("entities", "x" * 201, "longer than 200 characters"),
             ):
                 wrong = ops.post(
@@ -243,12 +247,14 @@ def test_a_product_takes_an_entity_or_place_by_any_of_its_names(tmp_path):
                 assert wrong.status_code in (400, 422), wrong.text
                 assert wrong.json()["field"] == field and said in wrong.text, wrong.text
             assert ops.get("/v1/admin/products/wrong").status_code == 404
-            # A name no term has is kept: a source may tag its items with it.
-            own = ops.post(
-                "/v1/admin/products",
-                json={"name": "own", "access": "full", "entities": ["Desk Tag"]},
-            )
-            assert own.status_code == 201 and own.json()["entities"] == ["Desk Tag"], own.text
+            # A name no term has is kept: a source may tag its items with it; so is a
+            # gazetteer place's (a source's organisation Toyota, Jordan's people).
+            for value in ("Desk Tag", "Toyota"):
+                own = ops.post(
+                    "/v1/admin/products",
+                    json={"name": "own-" + value[:4].lower(), "access": "full", "entities": [value]},
+                )
+                assert own.status_code == 201 and own.json()["entities"] == [value], own.text
             made = ops.post("/v1/admin/subscribers", json={"name": "kalin-desk", "products": ["kalin"]})
             assert made.status_code == 201, made.text
         for subscriber in ("hamas-desk", "gaza-desk", "kalin-desk"):
