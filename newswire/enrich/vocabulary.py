@@ -342,7 +342,7 @@ class Vocabulary:
                         field="name",
                     )
             back = self._returning(term)
-            term = msgspec.structs.replace(term, id=back or self._free_id(slug_for(term)))
+            term = msgspec.structs.replace(term, id=back or self._free_id(slug_for(term), term.kind))
         term = check_term(term)
         self._current()
         if term.id in self._terms:
@@ -353,7 +353,8 @@ class Vocabulary:
                 " merged into: ids are never reused",
                 field="id",
             )
-        shipped = _shipped_kinds().get(term.id)
+        removed = self._removed.get(term.id)
+        shipped = removed.kind if removed is not None else _shipped_kinds().get(term.id)
         if shipped is not None and shipped != term.kind:
             raise Conflict(
                 f"the id {term.id} was {_a(shipped)}'s: a removed entry comes back as"
@@ -427,25 +428,26 @@ class Vocabulary:
         self._checked = -float("inf")
 
     def _returning(self, term: Term) -> str | None:
-        """The id of the removed entry of ``term``'s kind that ``term`` is named as
-        (``normalize``): by its name shown, else by any of its names; None when none is,
-        or when two are (namesakes: the editor names the one meant with ``--id``)."""
+        """The id of the removed entry of ``term``'s kind that ``term``'s name shown is one
+        of the names of (``normalize``); None when none is, or when two are (namesakes:
+        the editor names the one meant with ``--id``). Only the name shown: another entry
+        sharing a variant with a removed one (``Foreign Ministry`` of the Turkish and of
+        the Iraqi ministry) is not that entry."""
         self._current()
-        removed = [t for t in self._removed.values() if t.kind == term.kind]
-        if not removed:
-            return None
-        keys = {t.id: {normalize(n) for ns in t.names.values() for n in ns} for t in removed}
         shown = normalize(term.name)
-        others = {normalize(n) for ns in term.names.values() for n in ns}
-        for wanted in ({shown}, {shown} | others):
-            found = [term_id for term_id, names in keys.items() if names & wanted]
-            if found:
-                return found[0] if len(found) == 1 else None
-        return None
+        found = [
+            t.id
+            for t in self._removed.values()
+            if t.kind == term.kind and any(normalize(n) == shown for ns in t.names.values() for n in ns)
+        ]
+        return found[0] if len(found) == 1 else None
 
-    def _free_id(self, wanted: str) -> str:
+    def _free_id(self, wanted: str, kind: str) -> str:
         self._current()
-        taken = self._terms.keys() | self._merged.keys()  # a removed id is given back
+        # A removed id is given back, to an entry of its kind only.
+        taken = self._terms.keys() | self._merged.keys()
+        taken |= {i for i, t in self._removed.items() if t.kind != kind}
+        taken |= {i for i, k in _shipped_kinds().items() if k != kind}
         if wanted not in taken:
             return wanted
         n = 2

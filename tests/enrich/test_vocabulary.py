@@ -214,6 +214,24 @@ def test_a_removed_entry_added_again_by_any_of_its_names_gets_its_id_back(store_
         assert other.add(Term(id="", kind="person", name="سليم خلبوص")).id == khalbous.id
         turkish = Term(id="", kind="person", name="Muhammed Derviş", names={"tr": ["Muhammed Derviş"]})
         assert other.add(turkish).id == "nwv:mohammad-darwish"  # not nwv:muhammed-dervis
+        # Another entry sharing only a variant with a removed one is not that entry.
+        turkish_ministry = other.add(Term(
+            id="", kind="organisation", name="Turkish Foreign Ministry",
+            names={"en": ["Turkish Foreign Ministry", "Foreign Ministry"]},
+        ))
+        other.remove(turkish_ministry.id)
+        iraqi = other.add(Term(
+            id="", kind="organisation", name="Iraqi Foreign Ministry",
+            names={"en": ["Iraqi Foreign Ministry", "Foreign Ministry"]},
+        ))
+        assert iraqi.id == "nwv:iraqi-foreign-ministry"
+        # A removed id comes back only as its kind: by its slug, or asked for with an id.
+        group = other.add(Term(id="", kind="organisation", name="Jordan Hale Group"))
+        other.remove(group.id)
+        person = other.add(Term(id="", kind="person", name="Jordan Hale Group"))
+        assert person.id not in (group.id, "") and person.kind == "person"
+        with pytest.raises(Conflict):
+            other.add(Term(id=group.id, kind="person", name="Jordan Hale"))
     finally:
         editor_store.close()
         other_store.close()
