@@ -259,10 +259,18 @@ def dateline_spans(doc: Document) -> list[tuple[int, int]]:
     assert found  # read above: a dateline and its parts
     if not any(_same(found[0], d) for d in given):
         return []
-    text = doc.text
-    # The headline opens the text: a paragraph is looked for after it.
-    start = len(doc.item.headline) if text.startswith(doc.item.headline) else 0
+    text, item = doc.text, doc.item
+    # The headline opens the text, then the lead: a paragraph of the body is looked for
+    # after them. A lead opening with the same dateline (a summary that is the first
+    # paragraph) names the agency no more than the body does.
+    start = len(item.headline) if text.startswith(item.headline) else 0
     spans: list[tuple[int, int]] = []
+    if item.lead and paragraphs is item.body and (lead := _line_at(text, item.lead, start)) >= 0:
+        start = lead + len(item.lead)
+        index, length = found[1][0]
+        head = paragraphs[index][:length]
+        if len(found[1]) == 1 and head.strip() and item.lead.startswith(head):
+            spans.append((lead, lead + length))
     for index, length in found[1]:
         paragraph = paragraphs[index]
         at = _line_at(text, paragraph, start)

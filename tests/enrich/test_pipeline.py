@@ -259,6 +259,19 @@ def test_an_agency_dateline_is_no_mention_in_any_format(
             assert agency not in organisations
 
 
+def test_an_agency_dateline_is_no_mention_when_the_lead_repeats_it(text_steps: Enricher) -> None:
+    """A source whose summary is its first paragraph: the body's dateline is still the
+    one the text opens with, not a mention (the lead, found first, hid it)."""
+    agency, headline, first, *rest = AGENCY_DATELINES["PARIS (AFP) —"][:-1]
+    opening = f"PARIS (AFP) — {first}"
+    for lead in ("", opening):
+        item = NewsItem(
+            id="urn:x:lead", language="en", headline=headline, lead=lead, body=[opening, *rest]
+        )
+        out = text_steps.enrich(item)
+        assert agency not in {e.id for e in out.entities}, lead
+
+
 def test_a_declared_language_wins_and_an_undeclared_one_is_detected(text_steps: Enricher) -> None:
     english = (
         "The Turkish intelligence chief met a delegation of the movement on Saturday to"
