@@ -122,7 +122,9 @@ def test_the_wire_and_search_filter_by_type_and_search_shows_thumbnails(
         assert "/renditions/thumbnail?" in (found[item_url(STORY)] or "")
         assert set(hits(type="picture")) == {item_url(PHOTO)}
         refused = c.get("/portal/search", params={"q": "أنقرة", "type": "poster"})
-        assert refused.status_code == 400 and "type is text, picture" in refused.text
+        # Said in the page's language, the types named.
+        assert refused.status_code == 400 and "نوع الخبر المطلوب غير معروف" in refused.text
+        assert "نص وصورة وفيديو" in refused.text
 
 
 @pytest.mark.parametrize("email", ["reader@daily.example", "reader@teasers.example"])
