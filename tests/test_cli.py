@@ -895,3 +895,17 @@ def test_another_applications_database_is_left_alone(tmp_path):  # SQLite only: 
     assert other.read_bytes() == before
     with pytest.raises(BadInput, match="not a newswire database"):
         open_store(f"sqlite:///{other}")
+
+
+def test_a_piped_table_keeps_a_row_a_line_whatever_its_cells_hold(capsys):
+    """A receiver's error text (``webhook deliveries``, ``webhook list``'s reason) or a
+    headline holding a tab or a line break would make rows and columns of its own in a
+    script reading the tab-separated lines."""
+    from newswire.cli.common import print_rows
+
+    print_rows(("id", "why"), [("a", "HTTP 410: gone\n\tb\tforged"), ("c", "x\r\ny\u2028z")])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t") for line in lines] == [
+        ["a", "HTTP 410: gone  b forged"],
+        ["c", "x  y z"],
+    ]

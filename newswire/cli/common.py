@@ -121,7 +121,15 @@ def print_rows(
             table = _table(header, rows, whole, cut, fold, narrow=True)
         out.print(table)
     else:
-        sys.stdout.write("".join("\t".join(row) + "\n" for row in rows))
+        # A cell never breaks the line or the columns: a receiver's error text, an item's
+        # headline may hold a tab or a line break, which would make rows of its own.
+        sys.stdout.write(
+            "".join("\t".join(c.translate(_ONE_LINE) for c in row) + "\n" for row in rows)
+        )
+
+
+_ONE_LINE = {ord(c): " " for c in "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+"""What ``str.splitlines`` and a tab-separated reader split on, each made a space."""
 
 
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")

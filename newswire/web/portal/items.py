@@ -175,6 +175,10 @@ def _linked_from(
     most ``THREAD_LOOKS`` of them are read: a page view costs a bounded number of reads,
     whatever the archive holds."""
     out: list[dict[str, Any]] = []
+    if item.type != "text":
+        # Stories link a picture or a video as such (its type), never as a story: asking
+        # for the stories among them would read every story the picture illustrates.
+        return out
     looked, before = 0, None
     while len(out) < want and looked < THREAD_LOOKS:
         asked = min(THREAD_SIZE, THREAD_LOOKS - looked)
