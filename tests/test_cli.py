@@ -435,6 +435,19 @@ def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
     store = open_store(db)
     assert store.count() == (1, 1)
     store.close()
+    # An empty file is no backup (an export writes its header first, even of nothing),
+    # and makes no database.
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    fresh = tmp_path / "fresh.db"
+    result = newswire("import", str(empty), db=f"sqlite:///{fresh}")
+    assert result.returncode == 1 and b"not a newswire export: it is empty" in result.stderr
+    assert not fresh.exists()
+    # The export of an empty archive is one: its header alone.
+    open_store(f"sqlite:///{tmp_path / 'none.db'}").close()
+    nothing = tmp_path / "nothing.jsonl"
+    assert newswire("export", str(nothing), db=f"sqlite:///{tmp_path / 'none.db'}").returncode == 0
+    assert newswire("import", str(nothing), db=f"sqlite:///{fresh}").returncode == 0
 
 
 def test_import_of_a_folder_or_an_unreadable_file_says_so(db, tmp_path):

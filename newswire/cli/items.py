@@ -458,12 +458,14 @@ def export(
 
 def _read_export(file: Path) -> list[Stored]:
     records: list[Stored] = []
+    header = False
     handle = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     with handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             if number == 1 and line.lstrip().startswith(b'{"newswire"'):
+                header = True
                 continue
             try:
                 record = _decode_stored(line)
@@ -474,6 +476,10 @@ def _read_export(file: Path) -> list[Stored]:
             except NewswireError as exc:
                 raise fail(f"{file}:{number}: {exc}") from None
             records.append(record)
+    if not header and not records:
+        # ``export`` writes its header line first, even of an empty archive: a file
+        # without it and without a record is no backup (an export that failed at once).
+        raise fail(f"{file}: not a newswire export: it is empty (an export holds its header line)")
     return records
 
 
