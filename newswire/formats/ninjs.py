@@ -222,9 +222,22 @@ def _version(obj: Json, where: str = "") -> int | None:
 def _when(obj: Json, key: str) -> datetime | None:
     value = _text(obj, key)
     try:
-        return as_utc(datetime.fromisoformat(value)) if value else None
+        when = datetime.fromisoformat(value) if value else None
     except ValueError:
         raise ParseError(f"{value!r} is not an RFC 3339 date-time", field=key) from None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        # ninjs's times are RFC 3339 (its schema's date-time): a date alone or a time
+        # with no offset is not one, and taken as UTC it would be hours off for a desk
+        # sending its local time.
+        raise ParseError(
+            f"{value!r} is not an RFC 3339 date-time: give the date, the time and its"
+            " offset (2026-01-01T10:00:00Z or 2026-01-01T13:00:00+03:00)",
+            field=key,
+        )
+    try:
+        return as_utc(when)
     except OverflowError:  # its offset takes it past 9999 or before year 1 in UTC
         raise ParseError(f"{value!r} is outside years 1 to 9999 in UTC", field=key) from None
 

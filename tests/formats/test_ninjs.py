@@ -676,6 +676,10 @@ BAD = [
     ("headline-number", _with(headlines=[{"value": 3}]), "headlines[0].value", "string"),
     ("body-no-value", _with(bodies=[{"role": "main"}]), "bodies[0].value", "required"),
     ("bad-date", _with(versionCreated="yesterday"), "versionCreated", "RFC 3339"),
+    # A local time with no offset would be stored hours off, taken as UTC.
+    ("date-no-offset", _with(versionCreated="2026-01-01T10:00:00"), "versionCreated", "offset"),
+    ("date-alone", _with(firstCreated="2026-01-01"), "firstCreated", "offset"),
+    ("date-space-no-offset", _with(embargoedUntil="2026-01-01 10:00"), "embargoedUntil", "offset"),
     ("embargo-after-9999", _with(embargoedUntil="9999-12-31T23:59:59-05:00"), "embargoedUntil", "9999"),
     ("date-before-year-1", _with(firstCreated="0001-01-01T00:00:00+05:00"), "firstCreated", "year"),
     ("bad-pubstatus", _with(pubStatus="published"), "pubStatus", "usable"),
