@@ -21,7 +21,10 @@ Contract, for every backend:
   ``id``): a withdrawal is final. So is a changed version that would make a story
   (``type`` text) a picture, video, graphic or audio item, or one of those a story
   (``Conflict`` naming ``type``): the item's files would be lost, or its subscribers sent
-  another kind of item; a withdrawal notice may come as any type.
+  another kind of item; a withdrawal notice may come as any type. The withdrawal itself
+  taken in again, as newswire gives it out (in full, or as the kill notice) read back
+  from any format, less what that format drops, is no change: nothing is stored, as for
+  any item sent again.
 - Every stored version gets a **sequence number**, global to the store and strictly
   increasing in the order versions are stored, never reused. Subscribers resume from it.
 - ``get(id)`` is the latest version, ``get(id, version)`` a given one; ``versions(id)`` all.
@@ -41,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias,
 import msgspec
 
 from newswire.errors import Conflict
-from newswire.model import MACHINE, Association, NewsItem, as_uri, canonical, utcnow
+from newswire.model import MACHINE, Association, Dateline, NewsItem, as_uri, canonical, utcnow
 
 # Only for the annotations: importing them would load ``newswire.access`` (argon2 and all)
 # into every process that prepares items, bulk ingest's workers included.
@@ -261,6 +264,71 @@ def _linked_alike(item: NewsItem, latest: NewsItem) -> bool:
     ) == fingerprint(msgspec.structs.replace(latest, associations=theirs))
 
 
+def _withdrawal_again(item: NewsItem, latest: NewsItem) -> bool:
+    """Whether ``item`` is the withdrawal ``latest`` (pubstatus canceled) taken in again as
+    newswire gives it out: in full (``newswire show``, the agency's own keys) or as the kill
+    notice everyone else gets (``formats.withdrawn.as_kill``: the notice and the reason as
+    its body), read back from any format, which drops what it cannot carry (a feed entry
+    the reason's note, the dateline, the annotations' ids; NITF the links to other items;
+    the machine's marks on annotations).
+
+    It is when it says that kill (canceled, the same headline and language, the same
+    reason as its note, or in the notice that is its body when a format drops the note)
+    and nothing the withdrawal does not say: each field the withdrawal's, in full or as
+    its notice, or left out; each annotation in a list (subject, entity, link, rendition,
+    keyword) one of the withdrawal's, less details left out. The body is one text, the
+    withdrawal's or its notice's: fewer paragraphs of it are another body. The type may
+    read as ``text`` only where the files are gone (a feed entry of a picture's kill has
+    no enclosure). Anything else is a change of a withdrawn item, refused by the caller."""
+    from newswire.formats.withdrawn import as_kill  # the notice as every format writes it
+
+    kill = as_kill(latest)
+    if (
+        item.pubstatus != "canceled"
+        or item.headline != latest.headline
+        or item.language != latest.language
+        or (item.type != latest.type and (item.type != "text" or item.renditions))
+    ):
+        return False
+    if item.ednote not in (latest.ednote, kill.ednote) and (item.ednote or item.body != kill.body):
+        return False
+    if item.body not in ([], latest.body, kill.body):
+        return False
+    skip = {"id", "type", "headline", "language", "ednote", "body", *_VOLATILE}
+    return all(
+        _says_no_more(getattr(item, name), getattr(latest, name))
+        or _says_no_more(getattr(item, name), getattr(kill, name))
+        for name in NewsItem.__struct_fields__
+        if name not in skip
+    )
+
+
+def _says_no_more(given: object, stored: object) -> bool:
+    """Whether a field's value as read back says nothing the stored one does not: equal,
+    left out (empty), a struct each of whose fields set says no more than the stored
+    one's (an entity without its id or coordinates), or a list each of whose members says
+    no more than one of the stored list's (a format that carries some of them). A
+    dateline with no text of its own comes back from NITF with its place as its text: no
+    more than the place it was."""
+    if (
+        isinstance(given, Dateline)
+        and isinstance(stored, Dateline)
+        and not stored.text
+        and given.text in (stored.place, stored.place_latin)
+    ):
+        given = msgspec.structs.replace(given, text="")
+    if given == stored or given is None or given == "" or given == []:
+        return True
+    if isinstance(given, list) and isinstance(stored, list):
+        return all(any(_says_no_more(g, s) for s in stored) for g in given)
+    if isinstance(given, msgspec.Struct) and type(given) is type(stored):
+        return all(
+            _says_no_more(getattr(given, name), getattr(stored, name))
+            for name in given.__struct_fields__
+        )
+    return False
+
+
 class Prepared(NamedTuple):
     """An item made ready to store as a first version: stamped, encoded, fingerprinted.
 
@@ -478,6 +546,14 @@ def plan_batch(
                         field="versionCreated",
                     )
             if latest_item.pubstatus == "canceled":
+                if p.version <= version and _withdrawal_again(_DECODE(p.data), latest_item):
+                    # The withdrawal itself taken in again (a mirror of a folder of kill
+                    # notices, newswire's own output posted back): the item sent again as
+                    # stored, as above, however little of it its format carried.
+                    if p.id in ours:
+                        plan.ours.append(len(plan.receipts))
+                    plan.receipts.append(Receipt(id=p.id, version=version, seq=seq, created=False))
+                    continue
                 # A kill is final: a changed version (a feed still listing the story, a
                 # desk's late edit) would publish again, to everyone who got the kill,
                 # what it took back. The console refuses to edit it; so does every way in.

@@ -9,8 +9,8 @@ import msgspec
 import pytest
 
 from newswire.errors import Conflict, NotFound
-from newswire.model import MACHINE, Association, NewsItem, from_json, to_json
-from newswire.store import Stored, open_store
+from newswire.model import MACHINE, Association, Dateline, NewsItem, from_json, to_json
+from newswire.store import Receipt, Stored, open_store
 from tests.items import arabic_item
 from tests.test_model_media import BEFORE, picture
 
@@ -109,6 +109,48 @@ def test_a_withdrawal_is_no_update(store):
     store.withdraw("urn:test:item:1", "خطأ في الأرقام")
     killed = store.get("urn:test:item:1").item
     assert (killed.pubstatus, killed.signal, killed.replaces) == ("canceled", None, 2)
+
+
+@pytest.mark.parametrize("fmt", ["ninjs", "ninjs2", "newsml", "nitf", "rss", "atom"])
+def test_a_withdrawal_read_back_from_a_format_is_no_new_version(store, fmt):
+    """A withdrawal as newswire gives it out (in full, as the agency has it, or as the
+    kill notice everyone else gets), read back from a format: the version stored, not a
+    change of a withdrawn item, whatever the format drops (a feed entry the note, the
+    dateline and the ids; a picture's kill in a feed has no enclosure; NITF writes a
+    dateline with no text as its place). Anything it says that the withdrawal does not
+    is a change, refused (``Conflict`` naming ``id``): the reason, the headline, the
+    body, a keyword, a byline, a live status."""
+    from newswire.formats import get
+    from newswire.formats.html import html_from_paragraphs
+    from newswire.formats.withdrawn import as_kill
+    from newswire.ingest import parse_bytes
+
+    paragraphs = ["نص الخبر من أنقرة."]  # as every way in stores a text: plain and HTML
+    located = item(7, dateline=Dateline(place="أنقرة"), body=paragraphs,
+                   body_html=html_from_paragraphs(paragraphs))
+    story = arabic_item(version=1, embargo_until=None, signal=None, replaces=None, ednote="")
+    photo = picture(renditions=picture().renditions[1:])  # a provider's picture: its URLs
+    changes = [
+        {"ednote": "سبب آخر"},
+        {"headline": "عنوان آخر"},
+        {"body": ["نص جديد."], "body_html": "<p>نص جديد.</p>"},
+        {"keywords": ["كلمة جديدة"]},
+        {"byline": "كاتب آخر"},
+        {"pubstatus": "usable"},
+    ]
+    for original in (story, photo, located):
+        store.append(original)
+        store.withdraw(original.id, "خطأ في المصدر")
+        stored = store.get(original.id)
+        for shown in (stored.item, as_kill(stored.item)):
+            read = parse_bytes(get(fmt).render(shown), fmt, max_bytes=10**7)[0]
+            again = store.append(read)
+            assert again == Receipt(id=original.id, version=2, seq=stored.seq, created=False)
+            for change in changes:
+                with pytest.raises(Conflict) as refused:
+                    store.append(msgspec.structs.replace(read, **change))
+                assert refused.value.field == "id", change
+    assert store.count() == (3, 6)
 
 
 def test_an_explicit_higher_version_is_kept(store):
