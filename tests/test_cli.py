@@ -136,6 +136,47 @@ def test_withdraw(store_url):
     assert json.loads(newswire("show", item_id, db=db).stdout)["version"] == "2"
 
 
+READ_BACK = ("ninjs", "ninjs2", "newsml", "nitf", "rss", "atom")
+"""The formats ``newswire show`` writes that ``newswire ingest`` reads."""
+
+
+def test_a_withdrawn_item_shown_and_ingested_again_is_unchanged(store_url, tmp_path):
+    """``newswire show`` of a withdrawn item, in each format that is read in, then
+    ``newswire ingest`` of the folder (a mirror, a re-sync of a folder of kill notices):
+    each file the withdrawal itself, stored already, so nothing stored and each item
+    unchanged, exit 0, as for the item's first version shown before and ingested again;
+    whatever the format drops of it (a feed entry's note, dateline, ids). The notice with
+    another reason is a change of a withdrawn item: refused, naming it, nothing stored."""
+    db = store_url
+    item_id = ingest_seed(db)
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    first = newswire("show", item_id, "--format", "ninjs", db=db).stdout
+    (folder / "first.ninjs").write_bytes(first)
+    done = newswire("withdraw", item_id, "--reason", "خطأ في المصدر", db=db)
+    assert done.returncode == 0, done.stderr.decode()
+    for fmt in READ_BACK:
+        shown = newswire("show", item_id, "--format", fmt, db=db)
+        assert shown.returncode == 0, shown.stderr.decode()
+        (folder / f"withdrawn.{fmt}").write_bytes(shown.stdout)
+    again = newswire("ingest", str(folder), db=db)
+    assert again.returncode == 0, again.stderr.decode()  # each failed file is named there
+    assert again.stdout.decode().split() == [item_id] * 7
+    assert again.stderr.decode() == "7 files: 0 new versions stored, 7 items unchanged\n"
+    other = tmp_path / "other.ninjs"
+    notice = (folder / "withdrawn.ninjs").read_text(encoding="utf-8")
+    other.write_text(notice.replace("خطأ في المصدر", "سبب آخر"), encoding="utf-8")
+    refused = newswire("ingest", str(other), db=db)
+    assert refused.returncode == 1
+    assert f"id: item '{item_id}' is withdrawn (version 2)" in refused.stderr.decode()
+    store = open_store(db)
+    try:
+        assert store.count() == (1, 2)
+        assert store.get(item_id).item.ednote == "خطأ في المصدر"
+    finally:
+        store.close()
+
+
 def test_show_errors(db):
     ingest_seed(db)
     missing = newswire("show", "urn:nothing", db=db)

@@ -547,6 +547,35 @@ def test_a_withdrawn_item_is_not_published_again(client):
     latest = client.get("/v1/items/urn:api-killed:1").json()
     assert latest["pubStatus"] == "canceled"
 
+@pytest.mark.parametrize("fmt", ["ninjs", "ninjs2", "newsml", "nitf", "rss", "atom"])
+def test_a_withdrawal_posted_back_is_unchanged(client, fmt):
+    """The kill notice as the API gives it, in a format that is read in, posted back (a
+    mirror, a re-sync of a folder of kill notices): the withdrawal itself, already stored,
+    so a 200 with ``created`` false and no version, as the item's first version posted
+    again gets; whatever the format drops of it (a feed entry the reason's note, the
+    dateline, the annotations' ids). The same notice with another reason is a change of
+    a withdrawn item: still a 409 naming ``id``."""
+    uri = f"urn:test:items:kill-again-{fmt}"
+    first = ninjs_doc(uri, HEADLINE, "التقى رئيس الاستخبارات التركي وفدا من حركة حماس في أنقرة.",
+                      located="أنقرة", byline="مراسل الأناضول", keywords=["تركيا"])
+    assert client.post("/v1/items", json=first, headers=NINJS).status_code == 201
+    path = f"/v1/items/{quote(uri, safe='')}"
+    killed = client.post(f"{path}/withdraw", json={"reason": "خطأ في المصدر"})
+    assert killed.status_code == 201, killed.text
+    notice = client.get(path, params={"format": fmt})
+    assert notice.status_code == 200, notice.text
+    posted = {"Content-Type": notice.headers["content-type"]}
+    again = client.post("/v1/items", content=notice.content, headers=posted)
+    assert again.status_code == 200, again.text
+    assert (again.json()["version"], again.json()["created"]) == (2, False)
+    assert client.post("/v1/items", json=first, headers=NINJS).json()["created"] is False
+    other = notice.content.decode().replace("خطأ في المصدر", "سبب آخر").encode()
+    refused = client.post("/v1/items", content=other, headers=posted)
+    assert refused.status_code == 409 and refused.json()["field"] == "id", refused.text
+    latest = client.get(path).json()
+    assert (latest["version"], latest["pubStatus"], latest["edNote"]) == ("2", "canceled", "خطأ في المصدر")
+
+
 def test_a_version_number_beyond_any_stored_is_a_400_not_a_crash(client, seed_id):
     for version in ("9223372036854775808", str(2**31)):
         response = client.get(f"/v1/items/{quote(seed_id, safe='')}", params={"version": version})
