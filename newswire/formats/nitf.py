@@ -187,6 +187,8 @@ def html_from_nitf(elements: list[etree._Element]) -> str:
         wrapper.append(copy.deepcopy(el))
     etree.strip_elements(wrapper, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     etree.strip_elements(wrapper, *DROP, *_HIDDEN, with_tail=False)  # a script's text is none
+    for p in wrapper.iterfind(f".//bq/block/p[@class='{LOOSE}']"):
+        p.tag = "unwrap"  # a quote's loose text (``_blockify``)
     for el in wrapper.iterdescendants():
         attrs = dict(el.attrib)
         el.attrib.clear()
@@ -204,20 +206,39 @@ def html_from_nitf(elements: list[etree._Element]) -> str:
     return inner_xml(wrapper)
 
 
+LOOSE = "loose"
+"""``class`` of the ``p`` that holds a quote's loose text in NITF: a ``bq`` holds only
+``block``s and a ``block`` no text, where an HTML ``blockquote`` holds text as it is. Read
+back, such a ``p`` is unwrapped: ``<blockquote>x</blockquote>`` comes back as it went."""
+
+
 def _blockify(bq: etree._Element) -> None:
-    """Give a ``bq`` the ``block`` child NITF demands, loose text and inlines in ``p``."""
+    """Give a ``bq`` the ``block`` child NITF demands, loose text and inlines in a
+    ``p class="loose"``."""
     block = etree.Element("block")
     para: list[etree._Element] = []
 
+    def loose() -> etree._Element:
+        return etree.SubElement(block, "p", {"class": LOOSE})
+
     def add_text(text: str | None) -> None:
-        if text and text.strip():
-            if not para:
-                para.append(etree.SubElement(block, "p"))
-            p = para[-1]
-            if len(p):
-                p[-1].tail = (p[-1].tail or "") + text
+        if not text:
+            return
+        if not para and not text.strip():
+            # Space between blocks stays space between them: a ``block`` may hold no text,
+            # but whitespace is no text to the XSD (``<blockquote>\n<p>…`` comes back).
+            if len(block):
+                block[-1].tail = (block[-1].tail or "") + text
             else:
-                p.text = (p.text or "") + text
+                block.text = (block.text or "") + text
+            return
+        if not para:
+            para.append(loose())
+        p = para[-1]
+        if len(p):
+            p[-1].tail = (p[-1].tail or "") + text
+        else:
+            p.text = (p.text or "") + text
 
     add_text(bq.text)
     bq.text = None
@@ -228,7 +249,7 @@ def _blockify(bq: etree._Element) -> None:
             para.clear()
         else:
             if not para:
-                para.append(etree.SubElement(block, "p"))
+                para.append(loose())
             para[-1].append(child)
         add_text(tail)
     bq.append(block)
