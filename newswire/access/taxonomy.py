@@ -186,6 +186,18 @@ def genre_known(code: str) -> bool:
     return code in _genres()
 
 
+def genre_named(name: str) -> str:
+    """The IPTC genre whose code is ``name`` in any case (``current`` and ``Current`` give
+    ``genre:Current``), ``""`` if none is: for formats that write a genre without its
+    scheme (NITF's ``tobject.property``, whose default is ``current``)."""
+    return _genres_by_name().get(name.strip().casefold(), "")
+
+
+@cache
+def _genres_by_name() -> dict[str, str]:
+    return {code.removeprefix("genre:").casefold(): code for code in _genres()}
+
+
 @cache
 def _topics() -> dict[str, Topic]:
     return {

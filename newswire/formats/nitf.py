@@ -46,6 +46,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from newswire.access import taxonomy
 from newswire.errors import ParseError
 from newswire.formats.base import Codec
 from newswire.formats.html import make_body, squash, xhtml_elements
@@ -336,6 +337,20 @@ def _coordinates(location: etree._Element) -> tuple[float | None, float | None]:
     return None, None
 
 
+def _genre_out(code: str) -> str:
+    """A genre as ``tobject.property.type``: an IPTC genre by its code (``Current``: the
+    property's values are IPTC's genres), any other as it is: a QCode (``genre:Nyheter``,
+    IPTC has no such genre), or a provider's code with no scheme (TT's ``INR``)."""
+    return code.removeprefix("genre:") if taxonomy.genre_known(code) else code
+
+
+def _genre_in(kind: str) -> str:
+    """A ``tobject.property.type`` as a genre code: an IPTC genre's code in any case
+    (NITF's default is ``current``) as its QCode, any other value (a QCode, a provider's
+    own genre: NTB's ``Nyheter``, TT's ``INR``) as it is, not as an IPTC genre it is not."""
+    return kind if ":" in kind else taxonomy.genre_named(kind) or kind
+
+
 def _tier(refnum: str) -> str:
     if re.fullmatch(r"\d{8}", refnum) and not refnum.endswith("000000"):
         return "matter" if refnum.endswith("000") else "detail"
@@ -366,17 +381,17 @@ def render_nitf(item: NewsItem) -> bytes:
     if item.genres or item.subjects:
         tobject = _sub(head, "tobject")
         for g in item.genres:
-            kind = g.code.removeprefix("genre:")
-            _sub(tobject, "tobject.property", attrs={"tobject.property.type": kind})
+            _sub(tobject, "tobject.property", attrs={"tobject.property.type": _genre_out(g.code)})
         for s in item.subjects:
             scheme, _, refnum = s.code.rpartition(":")
             if _NMTOKEN.match(refnum):
-                attrs = {"tobject.subject.ipr": "" if scheme in ("", "subj") else scheme}
-                attrs |= {
-                    "tobject.subject.refnum": refnum,
-                    f"tobject.subject.{_tier(refnum)}": s.name,
-                }
-                _sub(tobject, "tobject.subject", attrs=attrs)
+                # No ``ipr`` is IPTC's, a Subject Code; a code with no scheme (TT's bare
+                # ``16000000``, a Media Topic) has an empty one: no provider's reference.
+                attrs = {} if scheme == "subj" else {"tobject.subject.ipr": scheme}
+                attrs["tobject.subject.refnum"] = refnum
+                if s.name:
+                    attrs[f"tobject.subject.{_tier(refnum)}"] = s.name
+                etree.SubElement(tobject, f"{{{NS}}}tobject.subject", attrs)
     # The embargo is ``date.release``, a time, as ninjs and NewsML-G2 carry it, never
     # ``management-status="embargoed"``, a state: a version is rendered once, and the same
     # bytes go to the products with early delivery before the lift and to every other
@@ -518,8 +533,9 @@ def _concepts(tobject: etree._Element | None) -> tuple[list[Concept], list[Conce
         return [], []
     genres = []
     for prop in tobject.iter("tobject.property"):
-        kind = prop.get("tobject.property.type", "current")
-        genres.append(Concept(code=kind if ":" in kind else f"genre:{kind}"))
+        kind = prop.get("tobject.property.type", "current").strip()
+        if kind:
+            genres.append(Concept(code=_genre_in(kind)))
     subjects = []
     for subj in tobject.iter("tobject.subject"):
         refnum = subj.get("tobject.subject.refnum", "").strip()
@@ -527,7 +543,11 @@ def _concepts(tobject: etree._Element | None) -> tuple[list[Concept], list[Conce
         if refnum:
             name = next((subj.get(f"tobject.subject.{t}") for t in ("detail", "matter", "type")
                          if subj.get(f"tobject.subject.{t}")), "")  # fmt: skip
-            code = f"subj:{refnum}" if ipr in ("", "IPTC") else f"{ipr}:{refnum}"
+            # An empty ipr names no scheme: the code alone, as ninjs gives it (eight digits
+            # alone are read as the Media Topic or the Subject Code they are).
+            code = f"{ipr}:{refnum}" if ipr else refnum
+            if ipr == "IPTC":
+                code = f"subj:{refnum}"
             subjects.append(Concept(code=code, name=squash(name)))
     return genres, subjects
 

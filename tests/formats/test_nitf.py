@@ -244,6 +244,41 @@ def test_a_blockquote_s_loose_text_comes_back_as_it_went(html):
     assert (back.body_html, back.body) == (body_html, body)
 
 
+def test_a_provider_s_genre_and_a_code_with_no_scheme_keep_their_codes():
+    """TT's ninjs gives its sector ``INR`` as a genre and ``16000000`` as a subject, both
+    with no scheme: through NITF they came back as the IPTC genre ``genre:INR`` (which
+    IPTC has not) and the legacy Subject Code ``subj:16000000``."""
+    item = NewsItem(
+        id="urn:x:codes",
+        headline="h",
+        genres=[
+            Concept(code="INR"),
+            Concept(code="genre:Analysis"),
+            Concept(code="genre:Nyheter"),
+            Concept(code="ttsector:UTR"),
+        ],
+        subjects=[
+            Concept(code="16000000", name="Krig, konflikter och oroligheter"),
+            Concept(code="subj:15054000", name="soccer"),
+            Concept(code="medtop:20000013"),
+        ],
+    )
+    out = CODEC.render(item)
+    doc = assert_valid(out)
+    types = doc.xpath("//n:tobject.property/@tobject.property.type", namespaces=NS)
+    assert types == ["INR", "Analysis", "genre:Nyheter", "ttsector:UTR"]
+    iprs = [s.get("tobject.subject.ipr") for s in doc.xpath("//n:tobject.subject", namespaces=NS)]
+    assert iprs == ["", None, "medtop"]  # none: IPTC's, a Subject Code
+    assert CODEC.parse(out) == [item]
+    # NITF's default genre and IPTC's genres written in lower case are IPTC's.
+    data = (
+        b"<nitf><head><tobject><tobject.property/>"
+        b'<tobject.property tobject.property.type="feature"/></tobject></head><body/></nitf>'
+    )
+    genres = CODEC.parse(data)[0].genres
+    assert genres == [Concept(code="genre:Current"), Concept(code="genre:Feature")]
+
+
 def test_a_table_with_a_caption_a_footer_and_two_bodies_validates_and_round_trips():
     # A caption and a footer (a market table's) were stripped by the sanitiser, their
     # text left loose in the table and the footer's rows after its tbody: NITF the XSD
@@ -283,7 +318,7 @@ def test_ntb_sample():
     assert item.versioncreated == datetime(2021, 5, 16, 9, 0, 4, tzinfo=UTC)  # no offset: UTC
     assert item.slugline == "india-korona-bygd"
     assert item.keywords == ["india-korona-bygd"]
-    assert item.genres == [Concept(code="genre:Nyheter")]
+    assert item.genres == [Concept(code="Nyheter")]  # NTB's own genre, no IPTC one
     assert item.subjects == [
         Concept(code="subj:07001000", name="Sykdom"),
         Concept(code="subj:07000000", name="Medisin og helse"),
