@@ -118,6 +118,15 @@ MEDIA_TYPES: dict[ItemType, str] = {
     "text": "text",
 }
 ITEM_TYPES: dict[str, ItemType] = {"image": "picture", "video": "video", "audio": "audio"}
+GRAPHIC = "graphic"
+"""``class`` of a graphic's ``media``: NITF's ``media-type`` has ``image`` for pictures and
+graphics alike, and its ``class`` is "an open placeholder for categorization"."""
+PER_RENDITION = {"size": "size", "frame-rate": "frame_rate"}
+"""``media-metadata`` names of what ``media-reference`` has no attribute for (a file's
+size in bytes, a video's frames a second), with the ``Rendition`` field each is: one such
+``media-metadata`` per ``media-reference``, in their order, without ``value`` where the
+rendition has none (``media-metadata`` is NITF's place "when the attributes of
+media-reference do not suffice", and all of them come before the first reference)."""
 
 
 # -- helpers shared with the NewsML-G2 codec ------------------------------------------------
@@ -433,7 +442,8 @@ def render_nitf(item: NewsItem) -> bytes:
     dl = item.dateline or Dateline()
     if dl.source:
         _sub(_sub(bhead, "distributor"), "org", dl.source)
-    dateline = _sub(bhead, "dateline") if dl.text or dl.place or dl.place_latin else None
+    dated = dl.text or dl.place or dl.place_latin or item.contentcreated
+    dateline = _sub(bhead, "dateline") if dated else None
     if item.lead:
         _sub(_sub(bhead, "abstract"), "p", item.lead)
     media = _media(item)
@@ -445,6 +455,11 @@ def render_nitf(item: NewsItem) -> bytes:
     # Mixed content goes in after indenting, so no whitespace is added inside it.
     if dateline is not None:
         _fill_dateline(dateline, dl)
+        if item.contentcreated:
+            # NITF's dateline is "the date and location where the story was created": its
+            # date, when the content was made (a photo taken), is contentcreated. No text:
+            # the dateline's text is as the item has it.
+            _sub(dateline, "story.date", norm=_when(item.contentcreated))
     if content is not None:
         content.text = "\n"
         for el in [*nitf_from_html(item.body_html), *media]:
@@ -463,11 +478,16 @@ def _media(item: NewsItem) -> list[etree._Element]:
     per association (``source`` the associated item's id)."""
     out = []
     if item.type != "text" and item.renditions:
-        media = etree.Element(f"{{{NS}}}media", {"media-type": MEDIA_TYPES[item.type]})
+        media = _media_of(item.type)
+        for name, field in PER_RENDITION.items():
+            values = [getattr(r, field) for r in item.renditions]
+            if any(v is not None for v in values):
+                for v in values:
+                    _sub(media, "media-metadata", name=name, value="" if v is None else repr(v))
         for r in item.renditions:  # never the blob: newswire's own address of the file
             duration = "" if r.duration is None else _seconds(r.duration)
             _sub(media, "media-reference", source=r.href, name=r.name,
-                 mime_type=r.content_type, time=duration,
+                 mime_type=r.content_type, coding=r.video_codec, time=duration,
                  time_unit_of_measure="seconds" if duration else "",
                  height="" if r.height is None else str(r.height),
                  width="" if r.width is None else str(r.width))  # fmt: skip
@@ -477,12 +497,21 @@ def _media(item: NewsItem) -> list[etree._Element]:
             _sub(media, "media-producer", item.credit)
         out.append(media)
     for a in item.associations:
-        media = etree.Element(f"{{{NS}}}media", {"media-type": MEDIA_TYPES[a.type]})
+        media = _media_of(a.type)
         _sub(media, "media-reference", source=a.id, name=a.name)
         if a.headline:
             _sub(media, "media-caption", a.headline)
         out.append(media)
     return out
+
+
+def _media_of(kind: ItemType) -> etree._Element:
+    """An empty ``media`` of ``kind``: its ``media-type``, and ``class="graphic"`` for a
+    graphic (an image, as a picture is)."""
+    media = etree.Element(f"{{{NS}}}media", {"media-type": MEDIA_TYPES[kind]})
+    if kind == "graphic":
+        media.set("class", GRAPHIC)
+    return media
 
 
 def _seconds(value: float) -> str:
@@ -594,10 +623,12 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
     media = [el for el in contents if el.tag == "media"]
     item_type: ItemType = "text"
     main = etree.Element("media")
-    if not paragraphs and media and media[0].get("media-type", "").strip() in ITEM_TYPES:
-        item_type = ITEM_TYPES[media[0].get("media-type", "").strip()]
-        main, media = media[0], media[1:]
-    renditions = [_rendition(r, i) for i, r in enumerate(main.iter("media-reference"))]
+    kind = _kind(media[0]) if media and not paragraphs else None
+    if kind is not None and kind != "text":
+        item_type, main, media = kind, media[0], media[1:]
+    refs = list(main.iter("media-reference"))
+    extra = _per_rendition(main, len(refs))
+    renditions = [_rendition(r, i, extra) for i, r in enumerate(refs)]
     headline = text_of(body.find("body.head/hedline/hl1")) or text_of(head.find("title"))
     status = doc.get("management-status", "").strip().lower() or "usable"
     if status not in STATUSES:
@@ -634,6 +665,8 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
         tagline = copy.deepcopy(tagline)
         etree.strip_elements(tagline, "copyrite", with_tail=False)
     urgency = parse_int(attr("urgency", "ed-urg"), "urgency")
+    story_date = body.find("body.head/dateline/story.date")
+    created = story_date.get("norm") if story_date is not None else None
     item_id = (attr("doc-id", "id-string") or root.get("uno") or "").strip()
     return NewsItem(
         id=item_id or content_id(headline, *paragraphs),
@@ -653,6 +686,7 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
         ],
         entities=entities,
         versioncreated=parse_when(issued, "date.issue"),
+        contentcreated=parse_when(created, "story.date"),
         embargo_until=parse_when(attr("date.release", "norm"), "date.release"),
         pubstatus=STATUSES[status],
         signal="correction" if doc.find("correction") is not None else None,
@@ -674,6 +708,27 @@ def item_from_nitf(root: etree._Element) -> NewsItem:
 _KINDS: dict[str, ItemType] = ITEM_TYPES | {"text": "text"}
 
 
+def _kind(media: etree._Element) -> ItemType | None:
+    """What a ``media`` is: its ``media-type``'s item type (``class="graphic"`` makes an
+    image a graphic), None for a type newswire has no item of (``data``, ``other``)."""
+    kind = _KINDS.get(media.get("media-type", "").strip())
+    if kind == "picture" and media.get("class", "").strip() == GRAPHIC:
+        return "graphic"
+    return kind
+
+
+def _per_rendition(media: etree._Element, count: int) -> dict[str, list[tuple[int, str]]]:
+    """The values of each of ``PER_RENDITION`` that a ``media`` gives, each with its
+    ``media-metadata``'s position, when it gives one for each of its ``count`` references
+    (otherwise none can be told apart: another provider's metadata of that name)."""
+    found: dict[str, list[tuple[int, str]]] = {name: [] for name in PER_RENDITION}
+    for i, meta in enumerate(media.iterfind("media-metadata")):
+        name = meta.get("name", "").strip()
+        if name in found:
+            found[name].append((i, (meta.get("value") or "").strip()))
+    return {name: values for name, values in found.items() if len(values) == count}
+
+
 def _association(media: etree._Element) -> Association | None:
     ref = media.find("media-reference")
     ident = (ref.get("source") or "").strip() if ref is not None else ""
@@ -681,13 +736,17 @@ def _association(media: etree._Element) -> Association | None:
         return None
     return Association(
         id=ident,
-        type=_KINDS.get(media.get("media-type", "").strip(), "picture"),
+        type=_kind(media) or "picture",
         name=(ref.get("name") or "").strip(),
         headline=text_of(media.find("media-caption")),
     )
 
 
-def _rendition(ref: etree._Element, i: int) -> Rendition:
+def _rendition(
+    ref: etree._Element, i: int, extra: dict[str, list[tuple[int, str]]] | None = None
+) -> Rendition:
+    """The ``i``-th ``media-reference`` of a media, with its values of ``PER_RENDITION``
+    (``_per_rendition``)."""
     where = f"media-reference[{i + 1}]"
     href = (ref.get("source") or "").strip()
     if href and not is_web_url(href):
@@ -707,14 +766,39 @@ def _rendition(ref: etree._Element, i: int) -> Rendition:
             duration = -1.0
         if not 0 <= duration < 2**53:
             raise ParseError(f"{ref.get('time')!r} is not a duration", field=f"{where}@time")
+    meta, field = _metadata(extra or {}, "size", i)
+    size = parse_int(meta, field)
+    if size is not None and not 0 <= size < 2**53:
+        raise ParseError(f"must be 0 or more, not {size}", field=field)
+    meta, field = _metadata(extra or {}, "frame-rate", i)
+    rate = None
+    if meta:
+        try:
+            rate = float(meta)
+        except ValueError:
+            rate = -1.0
+        if not 0 <= rate < 2**53:
+            raise ParseError(f"{meta[:40]!r} is not a frame rate", field=field)
     return Rendition(
         name=(ref.get("name") or "").strip() or f"rendition{i + 1}",
         href=href,
         content_type=(ref.get("mime-type") or "").strip(),
         width=sizes[0],
         height=sizes[1],
+        size=size,
         duration=duration,
+        video_codec=(ref.get("coding") or "").strip(),
+        frame_rate=rate,
     )
+
+
+def _metadata(extra: dict[str, list[tuple[int, str]]], name: str, i: int) -> tuple[str, str]:
+    """The ``i``-th reference's value of ``PER_RENDITION`` ``name`` and the field that
+    holds it, ``""`` for both where its media gives none."""
+    if name not in extra or not extra[name][i][1]:
+        return "", ""
+    at, value = extra[name][i]
+    return value, f"media-metadata[{at + 1}]@value"
 
 
 class NitfCodec(Codec):

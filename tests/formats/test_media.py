@@ -139,11 +139,11 @@ def test_ninjs3_picture_carries_type_caption_credit_and_renditions():
 
 
 def without_codecs(item: NewsItem, codec) -> NewsItem:
-    """``item`` as ``codec`` carries its renditions: only ninjs 3.x has their video codec,
-    ninjs 3.x and NewsML-G2 (``videoframerate``) their frame rate (ninjs 2.x's schema allows
-    no other property; NewsML-G2's ``videocodec`` is a QCode of IPTC's video codec scheme,
-    NITF has neither)."""
-    if codec is NINJS3:
+    """``item`` as ``codec`` carries its renditions: ninjs 3.x and NITF (``coding``) have
+    their video codec, ninjs 3.x, NITF (a ``media-metadata``) and NewsML-G2
+    (``videoframerate``) their frame rate (ninjs 2.x's schema allows no other property;
+    NewsML-G2's ``videocodec`` is a QCode of IPTC's video codec scheme)."""
+    if codec in (NINJS3, nitf.CODEC):
         return item
     rate = codec is newsml.CODEC
     plain = [
@@ -398,24 +398,17 @@ def test_newsml_creditlines_credit_first_then_a_story_s_footer():
 
 
 def nitf_media_view(item: NewsItem) -> NewsItem:
-    """What NITF keeps of an item's media fields: ``media-reference`` has no size and NITF
-    no content-created date; ``media-type`` has no graphic (it is an image, read back as a
-    picture); an association keeps its id, type, name and headline (``media-caption``), not
-    its rel. A media item's caption and credit are its media's ``media-caption`` and
-    ``media-producer``: a story has neither."""
+    """What NITF keeps of an item's media fields: an association keeps its id, type, name
+    and headline (``media-caption``), not its rel. A media item's caption and credit are
+    its media's ``media-caption`` and ``media-producer``: a story has neither. A
+    rendition's size and frame rate (``media-metadata``), its codec (``coding``), a graphic
+    (an image of class ``graphic``) and the content-created date (the dateline's
+    ``story.date``) come back."""
     item = nitf_view(delivered(without_codecs(item, nitf.CODEC)))
     media = item.type != "text"
     return msgspec.structs.replace(
         item,
-        type="picture" if item.type == "graphic" else item.type,
-        contentcreated=None,
-        renditions=[msgspec.structs.replace(r, size=None) for r in item.renditions],
-        associations=[
-            msgspec.structs.replace(
-                a, rel=SEE_ALSO, type="picture" if a.type == "graphic" else a.type
-            )
-            for a in item.associations
-        ],
+        associations=[msgspec.structs.replace(a, rel=SEE_ALSO) for a in item.associations],
         description=item.description if media else "",
         credit=item.credit if media else "",
     )
@@ -443,13 +436,31 @@ def test_nitf_video_is_a_media_element_with_a_reference_per_rendition():
     assert media.get("media-type") == "video"
     assert [dict(r.attrib) for r in media.xpath("n:media-reference", namespaces=ns)] == [
         {"source": "https://media.example.org/v/7/web.mp4", "name": "web",
-         "mime-type": "video/mp4", "time": "93.5", "time-unit-of-measure": "seconds",
-         "height": "1080", "width": "1920"},
+         "mime-type": "video/mp4", "coding": "h264", "time": "93.5",
+         "time-unit-of-measure": "seconds", "height": "1080", "width": "1920"},
         {"source": "https://media.example.org/v/7/thumb.jpg", "name": "thumbnail",
          "mime-type": "image/jpeg", "height": "180", "width": "320"},
     ]  # fmt: skip
+    # What media-reference has no attribute for: one media-metadata per reference, in order.
+    assert [dict(m.attrib) for m in media.xpath("n:media-metadata", namespaces=ns)] == [
+        {"name": "size", "value": "48200311"}, {"name": "size"},
+        {"name": "frame-rate", "value": "29.97"}, {"name": "frame-rate"},
+    ]  # fmt: skip
     assert media.findtext("n:media-caption", namespaces=ns) == video().description
     assert media.findtext("n:media-producer", namespaces=ns) == "AA"
+
+
+def test_nitf_graphic_is_an_image_of_class_graphic():
+    """NITF's ``media-type`` has ``image`` for a picture and a graphic alike: the IPTC
+    example's logo, a graphic, came back as a picture."""
+    logo = Association(id="http://mms.businesswire.com/dell_blue_rgb.jpg", type="graphic")
+    chart = picture(type="graphic", associations=[logo])
+    doc = nitf_valid(nitf.CODEC.render(chart))
+    media = doc.xpath("//n:body.content/n:media", namespaces={"n": nitf.NS})
+    assert [(m.get("media-type"), m.get("class")) for m in media] == [("image", "graphic")] * 2
+    (back,) = nitf.CODEC.parse(nitf.CODEC.render(chart))
+    assert (back.type, back.associations[0].type) == ("graphic", "graphic")
+    assert back == nitf_media_view(chart)
 
 
 def test_nitf_story_lists_its_pictures_after_its_body():
@@ -497,6 +508,45 @@ def test_nitf_refuses_bad_media_references_naming_the_field(attrs, field):
     with pytest.raises(ParseError) as caught:
         nitf.CODEC.parse(data)
     assert caught.value.field == field
+
+
+def _nitf_media(content: str) -> bytes:
+    return (
+        '<nitf><head><docdata><doc-id id-string="urn:x:1"/></docdata></head><body>'
+        f'<body.content><media media-type="video">{content}</media></body.content></body></nitf>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [
+        ('<media-metadata name="size" value="big"/>', "media-metadata[1]@value"),
+        ('<media-metadata name="x" value="1"/><media-metadata name="size" value="-1"/>',
+         "media-metadata[2]@value"),
+        ('<media-metadata name="frame-rate" value="nan"/>', "media-metadata[1]@value"),
+        ('<media-metadata name="frame-rate" value="fast"/>', "media-metadata[1]@value"),
+    ],
+)  # fmt: skip
+def test_nitf_refuses_a_bad_size_or_frame_rate_naming_the_field(metadata, field):
+    with pytest.raises(ParseError) as caught:
+        nitf.CODEC.parse(_nitf_media(f'{metadata}<media-reference source="https://e.org/v.mp4"/>'))
+    assert caught.value.field == field
+
+
+def test_nitf_reads_a_size_per_reference_and_no_other_provider_s_size():
+    """A ``media-metadata`` of a size for each ``media-reference`` gives each its size, in
+    their order; a ``size`` that is not one per reference says nothing of which file it
+    is: it is not read (nor refused)."""
+    refs = (
+        '<media-reference source="https://e.org/v.mp4"/>'
+        '<media-reference source="https://e.org/t.jpg"/>'
+    )
+    (clip,) = nitf.CODEC.parse(_nitf_media(
+        f'<media-metadata name="size" value="93"/><media-metadata name="size"/>{refs}'
+    ))  # fmt: skip
+    assert [r.size for r in clip.renditions] == [93, None]
+    (clip,) = nitf.CODEC.parse(_nitf_media(f'<media-metadata name="size" value="large"/>{refs}'))
+    assert [r.size for r in clip.renditions] == [None, None]
 
 
 # -- feeds ----------------------------------------------------------------------------------

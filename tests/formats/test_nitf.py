@@ -279,6 +279,18 @@ def test_a_provider_s_genre_and_a_code_with_no_scheme_keep_their_codes():
     assert genres == [Concept(code="genre:Current"), Concept(code="genre:Feature")]
 
 
+def test_content_created_is_the_dateline_s_date():
+    """NITF's dateline is "the date and location where the story was created": its
+    ``story.date`` is when the content was made, TT's ``contentCreated``."""
+    created = datetime(2021, 9, 19, 18, 57, 43, tzinfo=UTC)
+    for dateline in (None, Dateline(place="STOCKHOLM", source="TT", text="STOCKHOLM (TT)")):
+        item = NewsItem(id="urn:x:c", headline="h", dateline=dateline, contentcreated=created)
+        doc = assert_valid(CODEC.render(item))
+        (date,) = doc.xpath("//n:body.head/n:dateline/n:story.date", namespaces=NS)
+        assert (date.get("norm"), date.text) == ("20210919T185743Z", None)
+        assert CODEC.parse(CODEC.render(item)) == [item]
+
+
 def test_a_table_with_a_caption_a_footer_and_two_bodies_validates_and_round_trips():
     # A caption and a footer (a market table's) were stripped by the sanitiser, their
     # text left loose in the table and the footer's rows after its tbody: NITF the XSD
