@@ -12,29 +12,36 @@ precise of ``city``, ``county-dist``, ``state-prov``, ``iso-cc``; written back a
 a location's as ``code-source``/``location-code``; its country ``country@iso-cc``, its
 coordinates ``alt-code idsrc="geo" value="<latitude>,<longitude>"``: NITF 3.6 has no
 element for coordinates, so they ride as the path of an RFC 5870 ``geo`` URI);
-subjects ``tobject.subject`` (refnum = code, ``ipr`` = scheme unless ``subj``, name in the
-type/matter/detail tier of the code); genres ``tobject.property@type``; rights
-``doc.copyright@holder``, ``doc.rights@limitations``; footer ``body.end/tagline``, copyright
-notice ``tagline/copyrite``. Dateline: its text is the ``dateline`` content (the place when
-there is no text), the place is wrapped in ``location/city`` where the text has it, the
-Latin place is ``alt-code idsrc="Latn"`` (ISO 15924) on that city, the source is
-``distributor/org``. Dates are written ``YYYYMMDDTHHMMSSZ``; read without offset, UTC.
+subjects ``tobject.subject`` (refnum = code, ``ipr`` = scheme unless ``subj``, empty for a
+code with no scheme; name in the type/matter/detail tier of the code); genres
+``tobject.property@type`` (an IPTC genre by its code, any other genre as its code is);
+rights ``doc.copyright@holder``, ``doc.rights@limitations``; footer ``body.end/tagline``,
+copyright notice ``tagline/copyrite``. Dateline: its text is the ``dateline`` content (the
+place when there is no text), the place is wrapped in ``location/city`` where the text has
+it, the Latin place is ``alt-code idsrc="Latn"`` (ISO 15924) on that city, the source is
+``distributor/org``; contentcreated is its ``story.date@norm``. Dates are written
+``YYYYMMDDTHHMMSSZ``; read without offset, UTC.
 
-Media: a picture, video or audio item's content is one ``body.content/media``
-(``media-type`` image|video|audio) with a ``media-reference`` per rendition (source=href,
-name, mime-type, width, height, time in seconds), ``media-caption`` = description,
+Media: a picture, video, graphic or audio item's content is one ``body.content/media``
+(``media-type`` image|video|audio, a graphic an image of ``class="graphic"``) with a
+``media-reference`` per rendition (source=href, name, mime-type, width, height, time in
+seconds, coding = video codec) and, before them, a ``media-metadata`` per reference for
+its size and one for its frame rate (``PER_RENDITION``), ``media-caption`` = description,
 ``media-producer`` = credit; a story's associations are ``media`` elements after its body
 (source = the associated item's id). Read back, a document with media and no text is a
 media item; in a story each ``media`` is an association. Sources of renditions must be
-http(s). Lost: rendition size, contentcreated, graphic (read as picture), association rel.
+http(s).
 
-Lossy: firstcreated, the ``update`` signal, replaces, related, genre names, subject URIs,
-entity ``rel`` (the resolved dateline place is one more ``location``), who assigned a
-subject or found an entity and how sure they were (``creator``, ``confidence``: NITF has
-no attribute for either), the country and coordinates of anything but a place; in the body ``dir``, ``hreflang``, ``abbr@title``, ``th@scope``, markup in
-``pre``. Tags NITF lacks become ``em class="strong|b|i|u|sub|sup|cite|code|abbr"``,
-``hl2 class="h3".."h6"``, ``lang`` (span) and ``bq/block`` (loose quote text in a ``p``),
-and come back on parsing.
+Lossy (docs/formats.md lists it for users: keep the two together): firstcreated, the
+``update`` signal, replaces, related, genre names and URIs, subject URIs, a subject whose
+code no ``refnum`` can hold, entity ``rel`` (the resolved dateline place is one more
+``location``), who assigned a subject or found an entity and how sure they were
+(``creator``, ``confidence``: NITF has no attribute for either), the country and
+coordinates of anything but a place, a story's caption and credit (NITF has them for
+media only), an association's rel and creator; in the body ``dir``, ``hreflang``,
+``abbr@title``, ``th@scope``, markup in ``pre``. Tags NITF lacks become ``em
+class="strong|b|i|u|sub|sup|cite|code|abbr"``, ``hl2 class="h3".."h6"``, ``lang`` (span)
+and ``bq/block`` (loose quote text in a ``p class="loose"``), and come back on parsing.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from lxml import etree
 
 from newswire.errors import InvalidItem, ParseError
 from newswire.formats import feeds, newsml, nitf, text
-from newswire.formats.ninjs import NINJS2, NINJS3, SEE_ALSO
+from newswire.formats.ninjs import NINJS2, NINJS3
 from newswire.model import Association, Concept, NewsItem, Rendition
 from newswire.validation import check_item
 from tests.formats.test_newsml import assert_valid, newsml_view
@@ -398,20 +398,12 @@ def test_newsml_creditlines_credit_first_then_a_story_s_footer():
 
 
 def nitf_media_view(item: NewsItem) -> NewsItem:
-    """What NITF keeps of an item's media fields: an association keeps its id, type, name
-    and headline (``media-caption``), not its rel. A media item's caption and credit are
-    its media's ``media-caption`` and ``media-producer``: a story has neither. A
-    rendition's size and frame rate (``media-metadata``), its codec (``coding``), a graphic
-    (an image of class ``graphic``) and the content-created date (the dateline's
-    ``story.date``) come back."""
-    item = nitf_view(delivered(without_codecs(item, nitf.CODEC)))
-    media = item.type != "text"
-    return msgspec.structs.replace(
-        item,
-        associations=[msgspec.structs.replace(a, rel=SEE_ALSO) for a in item.associations],
-        description=item.description if media else "",
-        credit=item.credit if media else "",
-    )
+    """What NITF keeps of an item with its media fields: every one but the losses
+    ``nitf_view`` drops (an association's rel; a story's caption and credit: a media item's
+    are its media's ``media-caption`` and ``media-producer``). A rendition's size and frame
+    rate (``media-metadata``), its codec (``coding``), a graphic (an image of class
+    ``graphic``) and the content-created date (the dateline's ``story.date``) come back."""
+    return nitf_view(delivered(without_codecs(item, nitf.CODEC)))
 
 
 def nitf_valid(data: bytes) -> etree._Element:
