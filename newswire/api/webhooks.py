@@ -411,8 +411,10 @@ async def enable_webhook(
 ) -> Response:
     """Send to an endpoint again once it was disabled (its receiver answered 410 Gone):
     the delivery kept pending goes out first, then everything published since that the
-    subscriber is entitled to, in order (200: the endpoint, active). An active endpoint is
-    left as it is. A receiver still gone answers 410 again, and disables it again."""
+    subscriber is entitled to, in sequence order but a flash item ahead of what was not
+    attempted yet, as for any endpoint (200: the endpoint, active); nothing published while
+    the subscriber was suspended. An active endpoint is left as it is. A receiver still
+    gone answers 410 again, and disables it again."""
     await run_in_threadpool(_own_webhook, request, principal, webhook_id)
     webhook = await run_in_threadpool(request.app.state.store.webhooks.enable, webhook_id)
     worker = getattr(request.app.state, "webhooks", None)

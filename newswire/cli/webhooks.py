@@ -18,7 +18,7 @@ from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, print_rows, whe
 from newswire.errors import NewswireError
 from newswire.settings import BY_NAME, flag_setting
 from newswire.store import Store
-from newswire.store.webhooks import STATUSES, Delivery, now, stamp
+from newswire.store.webhooks import STATUSES, Delivery, Webhook, now, stamp
 
 webhook_app = typer.Typer(
     help="Webhooks: each entitled item POSTed to a subscriber's endpoint, signed.",
@@ -202,7 +202,13 @@ def webhook_redeliver(
 ) -> None:
     """Send a delivery again (a dead letter, or one its receiver lost)."""
     again: list[Delivery] = []
-    with_store(db, lambda store: again.append(store.webhooks.redeliver(delivery_id)), create=False)
+    endpoint: list[Webhook] = []
+
+    def redeliver(store: Store) -> None:
+        again.append(store.webhooks.redeliver(delivery_id))
+        endpoint.append(store.webhooks.get(again[0].webhook))
+
+    with_store(db, redeliver, create=False)
     if again and again[0].status == "superseded":
         err.print(
             f"delivery {delivery_id} is superseded: the endpoint got a later version of"
@@ -211,6 +217,14 @@ def webhook_redeliver(
         )
         return
     err.print(f"delivery {delivery_id} is pending again", highlight=False)
+    if endpoint and not endpoint[0].active:  # it waits: say so, and how to send it
+        hook = endpoint[0]
+        why = hook.disabled_reason or "its receiver said it is gone"
+        err.print(
+            f"its endpoint {hook.id} is disabled ({why}): it goes out once"
+            f" `newswire webhook enable {hook.id}`",
+            highlight=False,
+        )
 
 
 @webhook_app.command("purge")

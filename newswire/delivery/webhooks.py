@@ -64,6 +64,7 @@ from newswire.delivery.renderer import Renderer
 from newswire.errors import BadInput, NewswireError, Unprocessable
 from newswire.store.base import Change, Store, held
 from newswire.store.webhooks import Advance, Outgoing, Target, now
+from newswire.validation import UNNAMEABLE
 
 log = logging.getLogger("newswire.webhooks")
 
@@ -539,16 +540,28 @@ class WebhookWorker:
         """One pass over every endpoint (in a worker thread): enqueue what the log has for
         it. Returns the endpoints, the deliveries added to each, the endpoints with a
         delivery due now, and whether some endpoint has more of the log to go through."""
-        hooks = self.store.webhooks.active()
-        if not hooks:  # most deployments' nodes, after every publish: one query, not four
+        listed = self.store.webhooks.list()
+        if not listed:  # most deployments' nodes, after every publish: one query, not four
             return set(), {}, set(), False
         subscribers = {s.name: s for s in self.store.subscribers.list()}
+        hooks = [h for h in listed if h.active]
+        # A disabled endpoint (410) of a suspended subscriber goes through the log too,
+        # enqueuing nothing, as an active one does: enabled later, it is sent nothing of
+        # what was published while its subscriber was suspended (a suspension is not
+        # undone by a 410 and an enable).
+        skipping = [
+            h
+            for h in listed
+            if not h.active
+            and (s := subscribers.get(h.subscriber)) is not None
+            and s.status != "active"
+        ]
         products: dict[str, list[Product] | None] = {}
         pages: dict[int, list[Change]] = {}
         moves: list[Advance] = []
         more = False
         last = self.store.last_seq()
-        for hook in hooks:
+        for hook in [*hooks, *skipping]:
             subscriber = subscribers.get(hook.subscriber)
             if subscriber is None or hook.cursor >= last:
                 continue
@@ -797,7 +810,10 @@ class WebhookWorker:
         if 300 <= status < 400:
             location = response.headers.get("location", "")
             return status, f"HTTP {status}: redirects are not followed ({location[:200]})", None
-        text = answer[:200].decode("utf-8", "replace").strip()
+        # What the receiver said, shown to the operator (``webhook list``, ``deliveries``)
+        # and the subscriber: a control or a bidi override in it would reorder or split
+        # the lines it is shown in, so each is a space.
+        text = " ".join(UNNAMEABLE.sub(" ", answer[:200].decode("utf-8", "replace")).split())
         asked = None
         if status in (429, 503):
             asked = retry_after(response.headers.get("retry-after"), now())

@@ -219,7 +219,9 @@ class Webhooks(Protocol):
         """Enqueue each endpoint's rows and move its cursor, all in one transaction.
 
         An endpoint whose cursor is no longer at ``start`` (another process enqueued
-        meanwhile), or that was disabled since it was read, is left alone. A row already
+        meanwhile), or that was disabled since it was read, is left alone; but a move with
+        no rows moves a disabled endpoint's cursor too (what its subscriber is not to
+        get: published while it is suspended, ``WebhookWorker._round``). A row already
         enqueued for an endpoint (same log entry) is not added again. Returns webhook id
         -> deliveries added, for the endpoints that moved.
         """

@@ -70,7 +70,8 @@ class Call:
 
 class Receiver:
     """An HTTP endpoint recording each POST. ``script`` answers the first calls (a status,
-    a status with headers as ``(status, {name: value})``, ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
+    a status with headers as ``(status, {name: value})`` and a body as ``(status, {name:
+    value}, body)``, ``"trickle"``: a status line, then one header byte every ``TRICKLE_EVERY``, until
     the sender hangs up, or ``"hold"``: 200 once ``release`` is set); after it, 200 while
     ``gate`` is open, 503 while it is shut."""
 
@@ -100,8 +101,10 @@ class Receiver:
                     receiver.release.wait()
                     action = 200
                 extra: dict[str, str] = {}
-                if isinstance(action, tuple):  # (status, headers)
-                    action, extra = action
+                answer = b"ok"
+                if isinstance(action, tuple):  # (status, headers) or (status, headers, body)
+                    action, extra, *said = action
+                    answer = said[0] if said else answer
                 status = action or (200 if receiver.gate.is_set() else 503)
                 with receiver.changed:
                     call.status = status
@@ -109,9 +112,9 @@ class Receiver:
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
 
             def _trickle(self, call: Call):
                 try:
@@ -643,6 +646,12 @@ def test_a_receiver_answering_410_gone_disables_the_endpoint_until_it_is_enabled
             (row,) = [line.split("\t") for line in listed.stdout.decode().splitlines()]
             assert row[0] == hook["id"]
             assert row[6:] == [shown["disabled_at"][:16] + "Z", "HTTP 410: ok"]
+            # Asked for again, the kept delivery waits for the endpoint, and that is said.
+            asked = newswire("webhook", "redeliver", kept["id"], db=db)
+            assert asked.returncode == 0, asked.stderr.decode()
+            told = asked.stderr.decode()
+            assert "is disabled (HTTP 410: ok)" in told and f"webhook enable {hook['id']}" in told
+            assert len(gone.calls) == 1
 
             enabled = client.post(f"{path}/enable")
             assert enabled.status_code == 200, enabled.text
@@ -656,16 +665,29 @@ def test_a_receiver_answering_410_gone_disables_the_endpoint_until_it_is_enabled
             for call in got:
                 verify(call)
 
-            # Gone again: disabled again; enabled from the command line this time.
-            with gone.changed:
-                gone.script.append(410)
+            # Gone again: disabled again. What is published while its subscriber is
+            # suspended is not sent once it is enabled (a 410 and an enable do not undo
+            # a suspension); enabled from the command line this time.
+            with gone.changed:  # what it says cannot reorder or split a line it is shown in
+                gone.script.append((410, {}, "gone\n\tfor\u202egood".encode()))
             later = publish(desk, "urn:test:gone:4")
-            retry_until(disabled, "the endpoint disabled again")
+            again = retry_until(disabled, "the endpoint disabled again")
+            assert again["disabled_reason"] == "HTTP 410: gone for good"
+            assert newswire("subscriber", "suspend", "moved", db=db).returncode == 0
+            hidden = publish(desk, "urn:test:gone:5")
+            assert witness.wait_accepted(5)[-1].seq == hidden
+            # The round that enqueued it for the witness moved this cursor past it too.
+            assert query(db, "SELECT cursor FROM webhooks WHERE id = ?", (hook["id"],)) == [
+                (hidden,)
+            ]
+            assert newswire("subscriber", "activate", "moved", db=db).returncode == 0
             done = newswire("webhook", "enable", hook["id"], db=db)
             assert done.returncode == 0, done.stderr.decode()
             assert f"webhook {hook['id']} enabled" in done.stderr.decode()
             assert gone.wait_accepted(4)[-1].seq == later
-            assert [c.seq for c in gone.calls] == [first, first, *meanwhile, later, later]
+            after = publish(desk, "urn:test:gone:6")
+            assert gone.wait_accepted(5)[-1].seq == after
+            assert [c.seq for c in gone.calls] == [first, first, *meanwhile, later, later, after]
             assert client.get(path).json()["active"] is True
         with server.client() as anyone:
             metrics = anyone.get("/metrics").text

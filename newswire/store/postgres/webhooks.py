@@ -170,8 +170,9 @@ class PostgresWebhooks:
             # wait for each other rather than deadlock.
             for move in sorted(moves, key=lambda m: m.webhook):
                 if not cur.execute(
-                    "UPDATE webhooks SET cursor = %s WHERE id = %s AND cursor = %s AND active",
-                    (move.end, move.webhook, move.start),
+                    "UPDATE webhooks SET cursor = %s WHERE id = %s AND cursor = %s"
+                    " AND (active OR %s)",
+                    (move.end, move.webhook, move.start, not move.rows),
                 ).rowcount:
                     continue
                 cur.executemany(

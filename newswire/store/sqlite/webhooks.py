@@ -168,8 +168,9 @@ class SQLiteWebhooks(Tables):
         with write_transaction(self._db, self._lock) as cur:
             for move in moves:
                 if not cur.execute(
-                    "UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ? AND active = 1",
-                    (move.end, move.webhook, move.start),
+                    "UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ?"
+                    " AND (active = 1 OR ?)",
+                    (move.end, move.webhook, move.start, not move.rows),
                 ).rowcount:
                     continue
                 cur.executemany(
