@@ -46,6 +46,7 @@ and ``bq/block`` (loose quote text in a ``p class="loose"``), and come back on p
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Iterator
@@ -773,19 +774,17 @@ def _rendition(
             duration = -1.0
         if not 0 <= duration < 2**53:
             raise ParseError(f"{ref.get('time')!r} is not a duration", field=f"{where}@time")
-    meta, field = _metadata(extra or {}, "size", i)
-    size = parse_int(meta, field)
-    if size is not None and not 0 <= size < 2**53:
-        raise ParseError(f"must be 0 or more, not {size}", field=field)
-    meta, field = _metadata(extra or {}, "frame-rate", i)
+    # ``media-metadata`` is free text of the provider's: a size or a frame rate newswire
+    # wrote reads back, one written otherwise (``1024x768``, ``29.97 fps``) is left out,
+    # not a reason to refuse the document.
+    meta, _ = _metadata(extra or {}, "size", i)
+    size = int(meta) if meta.isascii() and meta.isdigit() and int(meta) < 2**53 else None
+    meta, _ = _metadata(extra or {}, "frame-rate", i)
     rate = None
-    if meta:
-        try:
-            rate = float(meta)
-        except ValueError:
-            rate = -1.0
-        if not 0 <= rate < 2**53:
-            raise ParseError(f"{meta[:40]!r} is not a frame rate", field=field)
+    with contextlib.suppress(ValueError, OverflowError):
+        rate = float(meta) if meta else None
+    if rate is not None and not 0 <= rate < 2**53:  # nan, inf, negative
+        rate = None
     return Rendition(
         name=(ref.get("name") or "").strip() or f"rendition{i + 1}",
         href=href,
