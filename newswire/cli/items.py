@@ -117,7 +117,7 @@ def ingest(
     metadata, each replaced by its option below when given."""
     from newswire import formats
     from newswire.enrich.pipeline import enrich_items, enricher_for
-    from newswire.ingest import is_media, iter_files, keep_files, parse_files
+    from newswire.ingest import keep_files, list_files, list_files_warm, parse_files
     from newswire.media import Limits
     from newswire.media.items import Overrides, check_overrides
 
@@ -145,8 +145,19 @@ def ingest(
     failures: list[tuple[str, str]] = [
         (str(p), "no such file or folder") for p in paths if not p.exists()
     ]
-    files = list(iter_files([p for p in paths if p.exists()]))
-    media = [f for f in files if is_media(f)] if fmt == AUTO else []
+    try:
+        steps = steps_setting()
+    except NewswireError as exc:
+        raise fail(str(exc), 2) from None
+    workers = workers or os.cpu_count() or 1
+    existing = [p for p in paths if p.exists()]
+    # With more than one process to enrich in, the steps' data is loaded while the
+    # folder is read (``list_files_warm``), not after.
+    files, media = (
+        list_files_warm(existing, fmt == AUTO, steps)
+        if workers > 1
+        else list_files(existing, fmt == AUTO)
+    )
     taken = set(media)
     texts = [f for f in files if f not in taken] if media else files
     option = next((f for f in overrides.__struct_fields__ if getattr(overrides, f) is not None), None)
@@ -156,9 +167,7 @@ def ingest(
         raise fail(f"--id: one id for {len(media)} picture and video files", 2)
     max_bytes = int_setting_or_fail("max_item_bytes")
     max_media = int_setting_or_fail("max_media_bytes")
-    workers = workers or os.cpu_count() or 1
     try:
-        steps = steps_setting()
         limits = Limits(
             max_bytes=max_media,
             seconds=number_setting("media_seconds"),

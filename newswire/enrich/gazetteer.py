@@ -512,6 +512,7 @@ class Gazetteer:
         self._tails: frozenset[str] | None = None
         self._other_raw = data.other_scripts
         self._other: dict[str, list[int]] | None = None
+        self._matched: list[tuple[str, str]] | None = None
         self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
 
     @classmethod
@@ -590,13 +591,17 @@ class Gazetteer:
 
     def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
         """``(name, place id)`` to look for in running text (module docs), countries and
-        the most populous first (a matcher keeps the first key of a name)."""
-        out = [
-            (name, place_id)
-            for name, place_id in self._match
-            if len((key := name_key(name)).replace(" ", "")) >= 3 and not self._stopped(key)
-        ]
-        return out + (self._adjectives if adjectives else [])
+        the most populous first (a matcher keeps the first key of a name). Made once
+        (each name normalised: a tenth of a second), then the same list, not to be
+        changed: every entities step of the process (a bulk ingest's workers each open
+        the store again) starts from it."""
+        if self._matched is None:
+            self._matched = [
+                (name, place_id)
+                for name, place_id in self._match
+                if len((key := name_key(name)).replace(" ", "")) >= 3 and not self._stopped(key)
+            ]
+        return self._matched + self._adjectives if adjectives else self._matched
 
     def _stopped(self, key: str) -> bool:
         """Whether a name is on the stop list, or would match a word of it with the
