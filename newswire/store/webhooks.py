@@ -228,7 +228,9 @@ class Webhooks(Protocol):
         ...
 
     def due(self, at: datetime) -> set[str]:
-        """Endpoints with a pending delivery due by ``at`` (for the worker's poll)."""
+        """Active endpoints with a pending delivery due by ``at`` (for the worker's poll):
+        not a disabled one, whose kept delivery waits for it to be enabled (the worker
+        would ask for its head every poll, and be told there is none)."""
         ...
 
     def backlog(self) -> tuple[int, datetime | None]:

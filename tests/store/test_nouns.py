@@ -491,8 +491,10 @@ def test_a_gone_endpoint_is_disabled_keeps_its_delivery_and_is_enabled_again(
     assert not other.webhooks.claim(kept, now(), lease)  # another node's sender: nothing
     assert store.webhooks.advance([Advance(hook.id, 3, 5, [outgoing(4), outgoing(5)])]) == {}
     assert store.webhooks.get(hook.id).cursor == 3
-    # Its deliveries wait for it, and are not overdue while nobody is to send them.
+    # Its deliveries wait for it, and are not overdue while nobody is to send them,
+    # nor due for a sender's poll.
     assert store.webhooks.backlog() == (2, None)
+    assert store.webhooks.due(now()) == set()
 
     again = other.webhooks.enable(hook.id)
     assert again == store.webhooks.get(hook.id)
@@ -502,6 +504,7 @@ def test_a_gone_endpoint_is_disabled_keeps_its_delivery_and_is_enabled_again(
     assert store.webhooks.enable(hook.id) == again  # active already: as it was
     due = min(d.next_attempt_at for d in store.webhooks.deliveries(webhook=hook.id))
     assert store.webhooks.backlog() == (2, due)
+    assert store.webhooks.due(now()) == {hook.id}
     first = store.webhooks.head(hook.id).delivery
     assert first.id == head.id and store.webhooks.claim(first, now(), lease)
     assert store.webhooks.delivery(head.id).first_attempt_at is not None  # a new window

@@ -191,7 +191,8 @@ class PostgresWebhooks:
             r[0]
             for r in self._read(
                 "SELECT DISTINCT webhook FROM deliveries"
-                " WHERE status = 'pending' AND next_attempt_at <= %s",
+                " WHERE status = 'pending' AND next_attempt_at <= %s"
+                f" AND {ENDPOINT_ACTIVE.format(d='deliveries')}",
                 (stamp(at),),
             )
         }

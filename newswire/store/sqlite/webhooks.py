@@ -188,7 +188,8 @@ class SQLiteWebhooks(Tables):
             r[0]
             for r in self._read(
                 "SELECT DISTINCT webhook FROM deliveries"
-                " WHERE status = 'pending' AND next_attempt_at <= ?",
+                " WHERE status = 'pending' AND next_attempt_at <= ?"
+                f" AND {ENDPOINT_ACTIVE.format(d='deliveries')}",
                 (stamp(at),),
             )
         }
