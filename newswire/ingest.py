@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -187,32 +189,85 @@ def list_files(paths: list[Path], sniff: bool) -> tuple[list[Path], list[Path]]:
     return files, [f for f in files if is_media(f)] if sniff else []
 
 
-def list_files_warm(
-    paths: list[Path], sniff: bool, steps: Sequence[str]
-) -> tuple[list[Path], list[Path]]:
-    """``list_files``, with the enrichment ``steps``' shipped data loaded meanwhile: a
-    bulk ingest's process loads it before it forks its workers (``_warm``), so they
-    start with it, and until then one core would be idle. So the folder is read in a
-    forked process on the other core (about 0.45 s for 10,000 files) while this one
-    imports the steps and loads their data (the gazetteer, the automaton of names, the
-    table of known words: 0.5-0.6 s), which ``bench/enrich.py``'s bulk part sees as a
-    fifth of what enrichment added to the run before the workers start.
+_CHUNK = 256
+BULK = 2 * _CHUNK
+"""Files from which a run parses in worker processes (``parse_files``, two chunks)."""
 
-    Only worth it where there is a folder to read and more than one process to enrich
-    with; otherwise it is ``list_files``, here. The data loaded is what the steps ship
-    with: the vocabulary without editors' entries (the store is not opened here, so that
-    a run with nothing to read makes no database). Where the store holds entries of
-    theirs, the automaton is built again with them, as it would have been."""
+
+def list_files_warm(
+    paths: list[Path], sniff: bool, enrich: Enrich | None
+) -> tuple[list[Path], list[Path]]:
+    """``list_files``, with the enrichment's data loaded meanwhile when the run is a bulk
+    one. A bulk ingest's process loads it before it forks its workers (``_warm``), so they
+    start with it, and until then one core sat idle: so a folder is read in a forked
+    process on the other core (about 0.45 s for 10,000 files) while this one imports the
+    steps and loads their data (the gazetteer, the automaton of names, the table of known
+    words: 0.5-0.7 s), which ``bench/enrich.py``'s bulk part saw as a fifth of what
+    enrichment added to the run before the workers start.
+
+    Only once the reading process has found ``BULK`` files, which workers will enrich: a
+    smaller run (an empty drop folder polled by cron) loads nothing it would not load
+    anyway, as it did. The vocabulary is the store's when there is one already (opened
+    without making one: a run whose files all fail leaves no database), else the shipped
+    one, which is what a new store holds. Anything that goes wrong beside the listing (the
+    process killed, no fork here) leaves the listing to this process, as before."""
     methods = multiprocessing.get_all_start_methods()
-    if not steps or "fork" not in methods or not any(p.is_dir() for p in paths):
+    if enrich is None or not enrich[1] or "fork" not in methods:
         return list_files(paths, sniff)
+    if not any(p.is_dir() for p in paths):
+        return list_files(paths, sniff)
+    context = multiprocessing.get_context("fork")
+    answers, sender = context.Pipe(duplex=False)
+    reader = context.Process(target=_list_beside, args=(paths, sniff, sender), daemon=True)
+    reader.start()
+    sender.close()
+    try:
+        found = answers.recv()
+        if found is None:  # a bulk run: its workers will need the data
+            _warm_early(enrich)
+            found = answers.recv()
+    except EOFError:  # the reading process died: read here
+        return list_files(paths, sniff)
+    finally:
+        answers.close()
+        if reader.is_alive():  # interrupted, or the warm-up failed: not left behind
+            reader.terminate()
+        reader.join()
+    files, media = found
+    return files, media
+
+
+def _list_beside(paths: list[Path], sniff: bool, answers: Connection) -> None:
+    """``list_files_warm``'s reading process: None once it has found ``BULK`` files, then
+    ``list_files``'s answer. Ctrl-C is the command's to handle (it stops this process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    files = []
+    for path in iter_files(paths):
+        files.append(path)
+        if len(files) == BULK:
+            answers.send(None)
+    answers.send((files, [f for f in files if is_media(f)] if sniff else []))
+    answers.close()
+
+
+def _warm_early(enrich: Enrich) -> None:
+    """``_warm`` before the command opens the store: with the store's vocabulary when it
+    is there and of this release's schema, else with the shipped one."""
     from newswire.enrich.base import Context
     from newswire.enrich.pipeline import build
+    from newswire.store import older_schema, open_store
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        listed = pool.submit(list_files, paths, sniff)
-        build(Context(), steps).warm()
-        return listed.result()
+    store: Store | None = None
+    try:
+        if older_schema(enrich[0]) is None:  # never migrated for a warm-up
+            store = open_store(enrich[0], create=False)
+    except Exception:  # the command opens it next, and says what is wrong with it
+        store = None
+    try:
+        build(Context(store=store), enrich[1]).warm()
+    finally:
+        if store is not None:
+            store.close()
 
 
 def keep_files(
@@ -301,8 +356,6 @@ Parsed = tuple[str, list[NewsItem] | list[Prepared] | None, str | None]
 
 Read = tuple[str, list[NewsItem] | None, str | None]
 """What ``parse_file`` gives: a ``Parsed`` whose items are not prepared yet."""
-
-_CHUNK = 256
 
 
 def parse_file(path: Path, fmt: str, max_bytes: int, encoding: str = "") -> Read:
@@ -451,7 +504,7 @@ def parse_files(
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
     """
-    if workers < 1 or len(paths) < 2 * _CHUNK:
+    if workers < 1 or len(paths) < BULK:
         for path in paths:
             yield parse_file(path, fmt, max_bytes, encoding)
         return

@@ -15,7 +15,7 @@ from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
 from newswire.enrich.pipeline import document
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.ingest import list_files
+from newswire.ingest import BULK, list_files
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import ROOT, SEED
@@ -26,38 +26,54 @@ from tests.helpers import newswire
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 
 LISTED = """
-import json, sys
+import json, os, sys
 from pathlib import Path
+from newswire import ingest
 from newswire.enrich import entities, gazetteer
-from newswire.ingest import list_files_warm
-steps = [s for s in sys.argv[3].split(",") if s]
-files, media = list_files_warm([Path(p) for p in json.loads(sys.argv[1])], sys.argv[2] == "1", steps)
+paths, sniff, db, steps, die = json.loads(sys.argv[1])
+parent = os.getpid()
+if die:  # the reading process dies half way: the command reads the folder itself
+    found = ingest.iter_files
+
+    def dying(paths):
+        for n, path in enumerate(found(paths)):
+            if n == 3 and os.getpid() != parent:
+                os._exit(9)
+            yield path
+
+    ingest.iter_files = dying
+files, media = ingest.list_files_warm([Path(p) for p in paths], sniff, (db, tuple(steps)))
+automaton = entities._LAST[0][1] if entities._LAST else None
 print(json.dumps({
     "files": [str(f) for f in files],
     "media": [str(f) for f in media],
     "gazetteer": gazetteer._load.cache_info().currsize,
-    "automaton": len(entities._LAST),
+    "finds": {n: automaton.lookup(n) if automaton else None for n in ("Zorblax Quint", "حماس")},
 }))
 """
 
 
-def listed_warm(paths: list[Path], sniff: bool, steps: list[str]) -> dict:
+def listed_warm(
+    paths: list[Path], sniff: bool, db: str, steps: list[str], die: bool = False
+) -> dict:
     """``list_files_warm`` in a fresh interpreter: what it listed, and what it loaded."""
+    args = json.dumps([[str(p) for p in paths], sniff, db, steps, die])
     result = subprocess.run(
-        [sys.executable, "-c", LISTED, json.dumps([str(p) for p in paths]),
-         "1" if sniff else "0", ",".join(steps)],
-        capture_output=True, cwd=ROOT, timeout=120, check=True,
+        [sys.executable, "-c", LISTED, args], capture_output=True, cwd=ROOT, timeout=120
     )
+    assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
 
 
-def folder_of_everything(tmp_path: Path) -> Path:
+def folder_of_everything(tmp_path: Path, many: int) -> Path:
+    """A drop folder of ``many`` stories in a subfolder, and one of each odd thing."""
     folder = tmp_path / "drop"
     (folder / "later" / "deeper").mkdir(parents=True)
     (folder / ".git").mkdir()
     (folder / "a.json").write_bytes(SEED.read_bytes())
     (folder / "later" / "b.txt").write_bytes(SEED.read_bytes())
-    (folder / "later" / "deeper" / "c.xml").write_text("<nitf/>", encoding="utf-8")
+    for n in range(many):
+        (folder / "later" / "deeper" / f"{n:04}.xml").write_text("<nitf/>", encoding="utf-8")
     (folder / "photo.dat").write_bytes(JPEG)  # a picture by its content, not its name
     (folder / ".hidden.json").write_text("{}", encoding="utf-8")
     (folder / ".git" / "config").write_text("[core]", encoding="utf-8")
@@ -65,39 +81,72 @@ def folder_of_everything(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_folder_listed_beside_the_warm_up_is_listed_as_alone(tmp_path):
-    folder = folder_of_everything(tmp_path)
+def test_a_folder_read_beside_the_warm_up_is_listed_as_alone(tmp_path):
+    db = f"sqlite:///{tmp_path / 'none.db'}"
     single = tmp_path / "one.txt"
     single.write_bytes(SEED.read_bytes())
-    paths = [folder, single]
-    for sniff in (True, False):
-        files, media = list_files(paths, sniff)
-        expected = {"files": [str(f) for f in files], "media": [str(f) for f in media]}
-        got = listed_warm(paths, sniff, list(STEPS))
-        assert {k: got[k] for k in expected} == expected
-    # A folder's files before its folders', each sorted; hidden ones and the pipe left.
-    assert expected["files"] == [
-        str(p) for p in (
-            folder / "a.json", folder / "photo.dat", folder / "later" / "b.txt",
-            folder / "later" / "deeper" / "c.xml", single,
-        )
-    ]
-    assert list_files(paths, True)[1] == [folder / "photo.dat"]
-    assert list_files(paths, False)[1] == []
+    for many, warmed in ((BULK, 1), (3, 0)):  # only a bulk run's data is loaded
+        folder = folder_of_everything(tmp_path / str(many), many)
+        paths = [folder, single]
+        for sniff in (True, False):
+            files, media = list_files(paths, sniff)
+            got = listed_warm(paths, sniff, db, list(STEPS))
+            assert got["files"] == [str(f) for f in files]
+            assert got["media"] == [str(f) for f in media]
+            assert got["gazetteer"] == warmed
+        # A folder's files before its folders', each sorted; hidden ones and the pipe left.
+        deeper = sorted((folder / "later" / "deeper").iterdir())
+        assert files == [
+            folder / "a.json", folder / "photo.dat", folder / "later" / "b.txt", *deeper, single
+        ]
+        assert list_files(paths, True)[1] == [folder / "photo.dat"]
+        assert list_files(paths, False)[1] == []
+    assert not (tmp_path / "none.db").exists()  # no store was there: none made for it
 
 
-def test_the_steps_data_is_loaded_while_a_folder_is_listed_and_only_then(tmp_path):
-    folder = folder_of_everything(tmp_path)
-    got = listed_warm([folder], True, list(STEPS))
-    assert (got["gazetteer"], got["automaton"]) == (1, 1)
-    # Nothing to enrich with, or no folder to read: nothing loaded here.
-    assert listed_warm([folder], True, [])["gazetteer"] == 0
-    assert listed_warm([folder / "a.json"], True, list(STEPS))["gazetteer"] == 0
+def test_nothing_is_loaded_beside_without_steps_or_without_a_folder(tmp_path):
+    folder = folder_of_everything(tmp_path, BULK)
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    assert listed_warm([folder], True, db, [])["gazetteer"] == 0
+    assert listed_warm([folder / "a.json"], True, db, list(STEPS))["gazetteer"] == 0
 
 
-def test_a_folder_with_nothing_to_read_makes_no_database_though_the_steps_warmed(tmp_path):
-    (tmp_path / "empty").mkdir()
+def test_the_warm_up_beside_reads_the_stores_vocabulary_when_there_is_one(tmp_path):
+    folder = folder_of_everything(tmp_path, BULK)
+    db = f"sqlite:///{tmp_path / 'v.db'}"
+    store = open_store(db)
+    try:
+        vocabulary = Vocabulary(store)
+        vocabulary.add(Term(id="", kind="person", name="Zorblax Quint"))
+        vocabulary.remove("nwv:hamas")
+    finally:
+        store.close()
+    got = listed_warm([folder], True, db, list(STEPS))
+    assert got["finds"] == {"Zorblax Quint": "nwv:zorblax-quint", "حماس": None}
+    shipped = listed_warm([folder], True, f"sqlite:///{tmp_path / 'new.db'}", list(STEPS))
+    assert shipped["finds"] == {"Zorblax Quint": None, "حماس": "nwv:hamas"}
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_when_the_reading_process_dies_the_command_reads_the_folder_itself(tmp_path):
+    folder = folder_of_everything(tmp_path, BULK)
+    db = f"sqlite:///{tmp_path / 'none.db'}"
+    files, media = list_files([folder], True)
+    got = listed_warm([folder], True, db, list(STEPS), die=True)
+    assert (got["files"], got["media"]) == ([str(f) for f in files], [str(f) for f in media])
+
+
+def test_a_bulk_run_whose_files_all_fail_makes_no_database_though_it_warmed(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for n in range(BULK):
+        (folder / f"{n:04}.json").write_text("{not ninjs", encoding="utf-8")
     fresh = tmp_path / "fresh.db"
+    result = newswire("ingest", "--workers", "2", str(folder), db=f"sqlite:///{fresh}")
+    assert result.returncode == 1, result.stderr.decode()
+    assert f"{BULK} failed ({BULK} files read)" in result.stderr.decode()
+    assert not fresh.exists()
+    (tmp_path / "empty").mkdir()
     result = newswire("ingest", str(tmp_path / "empty"), db=f"sqlite:///{fresh}")
     assert result.returncode == 0, result.stderr.decode()
     assert "0 files: 0 new versions stored" in result.stderr.decode()
@@ -105,9 +154,10 @@ def test_a_folder_with_nothing_to_read_makes_no_database_though_the_steps_warmed
 
 
 def test_a_store_without_editors_entries_finds_the_automaton_the_warm_up_built(tmp_path):
-    """The warm-up reads no store: a step on a store whose vocabulary is the shipped one
-    takes the index and automaton it built, under the store's vocabulary version; once an
-    editor adds an entry, the step builds its own, which finds it."""
+    """The warm-up beside a new store's listing reads no store: a step on a store whose
+    vocabulary is the shipped one takes the index and automaton it built, under the
+    store's vocabulary version; once an editor adds an entry, the step builds its own,
+    which finds it."""
     shipped = EntitiesStep(Vocabulary(None), load)
     shipped.warm()
     item = NewsItem(

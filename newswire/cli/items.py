@@ -145,22 +145,21 @@ def ingest(
     failures: list[tuple[str, str]] = [
         (str(p), "no such file or folder") for p in paths if not p.exists()
     ]
-    try:
-        steps = steps_setting()
-    except NewswireError as exc:
-        raise fail(str(exc), 2) from None
+    option = next((f for f in overrides.__struct_fields__ if getattr(overrides, f) is not None), None)
     workers = workers or os.cpu_count() or 1
     existing = [p for p in paths if p.exists()]
-    # With more than one process to enrich in, the steps' data is loaded while the
-    # folder is read (``list_files_warm``), not after.
-    files, media = (
-        list_files_warm(existing, fmt == AUTO, steps)
-        if workers > 1
-        else list_files(existing, fmt == AUTO)
-    )
+    try:
+        early = steps_setting()
+    except NewswireError:
+        early = ()  # said below, in its turn
+    # A bulk run's enrichment data is loaded while its folder is read (``list_files_warm``),
+    # not after; not for pictures and video (options of theirs given).
+    if workers > 1 and early and option is None:
+        files, media = list_files_warm(existing, fmt == AUTO, (db, early))
+    else:
+        files, media = list_files(existing, fmt == AUTO)
     taken = set(media)
     texts = [f for f in files if f not in taken] if media else files
-    option = next((f for f in overrides.__struct_fields__ if getattr(overrides, f) is not None), None)
     if option is not None and not media:
         raise fail(f"--{option}: for picture and video files; none was given", 2)
     if item_id is not None and len(media) > 1:
@@ -168,6 +167,7 @@ def ingest(
     max_bytes = int_setting_or_fail("max_item_bytes")
     max_media = int_setting_or_fail("max_media_bytes")
     try:
+        steps = steps_setting()
         limits = Limits(
             max_bytes=max_media,
             seconds=number_setting("media_seconds"),

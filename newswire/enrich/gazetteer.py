@@ -592,16 +592,15 @@ class Gazetteer:
     def match_names(self, adjectives: bool = True) -> list[tuple[str, str]]:
         """``(name, place id)`` to look for in running text (module docs), countries and
         the most populous first (a matcher keeps the first key of a name). Made once
-        (each name normalised: a tenth of a second), then the same list, not to be
-        changed: every entities step of the process (a bulk ingest's workers each open
-        the store again) starts from it."""
+        (each name normalised: a tenth of a second), then copied: every entities step of
+        the process (a bulk ingest's workers each open the store again) starts from it."""
         if self._matched is None:
             self._matched = [
                 (name, place_id)
                 for name, place_id in self._match
                 if len((key := name_key(name)).replace(" ", "")) >= 3 and not self._stopped(key)
             ]
-        return self._matched + self._adjectives if adjectives else self._matched
+        return self._matched + self._adjectives if adjectives else list(self._matched)
 
     def _stopped(self, key: str) -> bool:
         """Whether a name is on the stop list, or would match a word of it with the

@@ -226,7 +226,7 @@ def starter() -> tuple[Term, ...]:
                 continue
             try:
                 terms.append(_TERM_LINE.decode(line))
-            except (msgspec.ValidationError, BadInput) as exc:
+            except msgspec.ValidationError as exc:
                 raise BadInput(
                     f"vocabulary.jsonl line {number}: {exc}", field="vocabulary"
                 ) from None
