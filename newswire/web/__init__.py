@@ -4,7 +4,7 @@ Each face is a package of its own, with its routes, its templates
 (``<face>/templates/<face>_*.html``) and its static files (``<face>/static/``):
 
 - ``public``: the public site, no login, at the root (``/ar/``, ``/{lang}/news/{id}``,
-  feeds, the sitemap). It only ever shows teasers, never the full text (that is what
+  subject sections, feeds, the sitemap). It only ever shows teasers, never the full text (that is what
   subscribers receive);
 - ``portal``: the subscribers' portal, at ``/portal``, and the login pages (``/login``,
   ``/logout``) that the console uses too;

@@ -9,6 +9,8 @@
 - ``/{lang}/``: a language's home page; ``/`` answers the Arabic one itself (no redirect),
   with ``/ar/`` as its canonical address; ``/{lang}`` answers 301 to ``/{lang}/``.
 - ``/subscribe`` (Arabic) and ``/{lang}/subscribe``: how to become a subscriber.
+- ``/{lang}/subjects/{subject}``: a language's section of one IPTC Media Topic, ``subject``
+  its number (``/ar/subjects/15000000``); ``medtop:15000000`` answers 301 to it.
 - ``/feeds/{lang}.rss``, ``/feeds/{lang}.atom``, ``/feeds/{lang}/{subject}.rss|.atom``.
 - ``/sitemap-news.xml``, ``/robots.txt``.
 """
@@ -93,6 +95,11 @@ def subscribe_path(ui: str) -> str:
 
 def feed_path(code: str, kind: str, subject: str = "") -> str:
     return f"/feeds/{code}/{subject_slug(subject)}.{kind}" if subject else f"/feeds/{code}.{kind}"
+
+
+def section_path(code: str, subject: str) -> str:
+    """A language's section of Media Topic ``subject`` (``medtop:15000000`` or ``15000000``)."""
+    return f"/{code}/subjects/{subject_slug(subject)}"
 
 
 def subject_slug(code: str) -> str:

@@ -22,6 +22,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "آخر الأخبار",
         "other": "أخبار أخرى",
         "empty": "لا توجد أخبار منشورة بهذه اللغة بعد.",
+        "section_empty": "لا توجد أخبار منشورة في هذا الموضوع بهذه اللغة بعد.",
         "subscribe": "اشترك",
         "subscribe_title": "الاشتراك في خدمة الأخبار",
         "notice": "الأخبار المنشورة على هذا الموقع هي اختصار لجزء من الأخبار التي تُعرض"
@@ -62,6 +63,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Latest news",
         "other": "More news",
         "empty": "No news has been published in this language yet.",
+        "section_empty": "No news on this subject has been published in this language yet.",
         "subscribe": "Subscribe",
         "subscribe_title": "Subscribe to the news service",
         "notice": "The news published on this site is a shortened part of what subscribers"
@@ -106,6 +108,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Son haberler",
         "other": "Diğer haberler",
         "empty": "Bu dilde henüz yayımlanmış haber yok.",
+        "section_empty": "Bu konuda bu dilde henüz yayımlanmış haber yok.",
         "subscribe": "Abone ol",
         "subscribe_title": "Haber servisine abonelik",
         "notice": "Bu sitede yayımlanan haberler, abonelerin haber akış sistemi üzerinden"
@@ -151,6 +154,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Najnovije vijesti",
         "other": "Ostale vijesti",
         "empty": "Na ovom jeziku još nema objavljenih vijesti.",
+        "section_empty": "Na ovu temu na ovom jeziku još nema objavljenih vijesti.",
         "subscribe": "Pretplatite se",
         "subscribe_title": "Pretplata na servis vijesti",
         "notice": "Vijesti objavljene na ovoj stranici skraćeni su dio onoga što pretplatnici"
@@ -195,6 +199,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Последние новости",
         "other": "Другие новости",
         "empty": "На этом языке новости пока не опубликованы.",
+        "section_empty": "Новости на эту тему на этом языке пока не опубликованы.",
         "subscribe": "Подписаться",
         "subscribe_title": "Подписка на новостную ленту",
         "notice": "Новости, опубликованные на этом сайте, — сокращённая часть того, что"
@@ -240,6 +245,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Nûçeyên dawî",
         "other": "Nûçeyên din",
         "empty": "Bi vî zimanî hêj tu nûçe nehatiye weşandin.",
+        "section_empty": "Li ser vê mijarê bi vî zimanî hêj tu nûçe nehatiye weşandin.",
         "subscribe": "Bibe abone",
         "subscribe_title": "Abonetiya xizmeta nûçeyan",
         "notice": "Nûçeyên ku li vê malperê têne weşandin, beşeke kurtkirî ya wan nûçeyan e"
@@ -285,6 +291,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "آخرین اخبار",
         "other": "اخبار دیگر",
         "empty": "هنوز خبری به این زبان منتشر نشده است.",
+        "section_empty": "هنوز خبری در این موضوع به این زبان منتشر نشده است.",
         "subscribe": "اشتراک",
         "subscribe_title": "اشتراک سرویس خبری",
         "notice": "اخبار منتشرشده در این سایت بخشی کوتاه‌شده از اخباری است که مشترکان از"
@@ -329,6 +336,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Dernières actualités",
         "other": "Autres actualités",
         "empty": "Aucune actualité n’a encore été publiée dans cette langue.",
+        "section_empty": "Aucune actualité sur ce sujet n’a encore été publiée dans cette langue.",
         "subscribe": "S’abonner",
         "subscribe_title": "S’abonner au service d’information",
         "notice": "Les informations publiées sur ce site sont une partie abrégée de ce que"
@@ -375,6 +383,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Últimas noticias",
         "other": "Más noticias",
         "empty": "Todavía no se han publicado noticias en este idioma.",
+        "section_empty": "Todavía no se han publicado noticias sobre este tema en este idioma.",
         "subscribe": "Suscribirse",
         "subscribe_title": "Suscripción al servicio de noticias",
         "notice": "Las noticias publicadas en este sitio son una parte abreviada de lo que"
@@ -422,6 +431,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Lajmet e fundit",
         "other": "Lajme të tjera",
         "empty": "Ende nuk është publikuar asnjë lajm në këtë gjuhë.",
+        "section_empty": "Ende nuk është publikuar asnjë lajm për këtë temë në këtë gjuhë.",
         "subscribe": "Abonohu",
         "subscribe_title": "Abonimi në shërbimin e lajmeve",
         "notice": "Lajmet e publikuara në këtë faqe janë një pjesë e shkurtuar e asaj që"
@@ -467,6 +477,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Најнови вести",
         "other": "Други вести",
         "empty": "Сè уште нема објавени вести на овој јазик.",
+        "section_empty": "Сè уште нема објавени вести на оваа тема на овој јазик.",
         "subscribe": "Претплати се",
         "subscribe_title": "Претплата на новинскиот сервис",
         "notice": "Вестите објавени на оваа страница се скратен дел од она што"
@@ -512,6 +523,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "Berita terkini",
         "other": "Berita lainnya",
         "empty": "Belum ada berita yang diterbitkan dalam bahasa ini.",
+        "section_empty": "Belum ada berita tentang topik ini yang diterbitkan dalam bahasa ini.",
         "subscribe": "Berlangganan",
         "subscribe_title": "Berlangganan layanan berita",
         "notice": "Berita yang diterbitkan di situs ini merupakan sebagian yang diringkas"
@@ -558,6 +570,7 @@ UI: dict[str, dict[str, str]] = {
         "latest": "最新新闻",
         "other": "更多新闻",
         "empty": "该语言暂无已发布的新闻。",
+        "section_empty": "该语言暂无此主题的已发布新闻。",
         "subscribe": "订阅",
         "subscribe_title": "订阅新闻服务",
         "notice": "本网站发布的新闻，是订户通过新闻供稿系统所收到内容的一部分，并经过删节。",

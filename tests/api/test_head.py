@@ -106,6 +106,7 @@ def test_head_answers_as_get_does_without_the_body(world):
         (None, "/en/"),
         (None, f"/ar/news/{quote(text_id, safe=':@')}"),
         (None, "/subscribe"),
+        (None, "/ar/subjects/15000000"),
         (None, "/feeds/ar.rss"),
         (None, "/sitemap-news.xml"),
         (None, "/robots.txt"),

@@ -90,6 +90,9 @@ def test_the_seed_public_page_is_rtl_with_the_teaser_and_the_notice(world, page)
     page.goto(base + "/ar/")
     assert page.locator(f"a[href='{public_path(world['seed'])}']").count() >= 1
     assert_accessible(page)
+    page.goto(base + "/ar/subjects/11000000")  # a subject's section
+    assert page.locator("h1").inner_text() == "سياسة"
+    assert_accessible(page)
     page.goto(base + "/subscribe")
     assert_accessible(page)
 

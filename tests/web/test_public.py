@@ -201,11 +201,11 @@ def test_the_page_is_accessible_markup_without_javascript(web, seed):
 
 @pytest.mark.usefixtures("everything")
 def test_each_page_has_the_structure_a_screen_reader_walks(web, seed):
-    """The home page (its subject sections), an item page and the subscribe page, as a
-    blind reader's screen reader walks them: the page's language and direction, one h1,
-    the landmarks named in the page's language, a skip link to something there, pictures
-    with alt text, headings that are only their words."""
-    for path in ("/ar/", page(seed["uri"]), "/subscribe"):
+    """The home page (its subject sections), a subject's section, an item page and the
+    subscribe page, as a blind reader's screen reader walks them: the page's language and
+    direction, one h1, the landmarks named in the page's language, a skip link to something
+    there, pictures with alt text, headings that are only their words."""
+    for path in ("/ar/", "/ar/subjects/15000000", page(seed["uri"]), "/subscribe"):
         doc = html(web.get(path))
         assert (doc.get("lang"), doc.get("dir")) == ("ar", "rtl"), path
         assert len(doc.xpath("//h1")) == 1, path

@@ -1,5 +1,6 @@
-"""The public HTML pages: an item's teaser, a language's home page, how to subscribe, and
-the error pages (withdrawn, not found). Each function returns the page's bytes.
+"""The public HTML pages: an item's teaser, a language's home page, a subject's section,
+how to subscribe, and the error pages (withdrawn, not found). Each function returns the
+page's bytes.
 
 An item page shows the teaser only (``newswire.text.teaser``: headline, lead and the first
 paragraphs up to ``teaser_chars``), never the body, with its subjects and the places,
@@ -63,7 +64,10 @@ def absolute(base: str, path: str) -> str:
     return base.rstrip("/") + path
 
 
-def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, Any]:
+def _common(
+    site: Site, base: str, page: Lang, path: str | None, subject: str = ""
+) -> dict[str, Any]:
+    """What every page's template uses; its feeds are the language's, or ``subject``'s."""
     codes = list(site.languages)
     if page.code not in codes and page.code != urls.UNDETERMINED:
         codes.append(page.code)
@@ -81,11 +85,12 @@ def _common(site: Site, base: str, page: Lang, path: str | None) -> dict[str, An
         ui_attrs = Markup(' lang="{}" dir="{}"').format(page.ui, page.ui_dir)
     feeds = []
     if page.code != urls.UNDETERMINED:
+        topic = f" {taxonomy.label(subject, page.ui)}" if subject else ""
         feeds = [
             {
                 "type": f"application/{kind}+xml",
-                "href": urls.feed_path(page.code, kind),
-                "title": f"{site.name} ({page.code}) {label}",
+                "href": urls.feed_path(page.code, kind, subject),
+                "title": f"{site.name} ({page.code}){topic} {label}",
                 "label": label,
             }
             for kind, label in (("rss", "RSS"), ("atom", "Atom"))
@@ -333,30 +338,63 @@ def home_page(
             }
         if subject and len(group["entries"]) >= GROUP_SIZE:
             continue  # a subject shows its latest; "more news" all the rest
-        when = item.versioncreated or item.firstcreated
-        thumb = pictures.thumbnail(key, day, item) if key else None
-        group["entries"].append(
-            {
-                "href": urls.item_path(item),
-                "headline": item.headline or item.id,
-                "summary": summary(item),
-                "lang": item.language or code,
-                "dir": i18n.text_dir(item.language),
-                "date": i18n.gregorian(when, page.ui, site.zone) if when else "",
-                "hijri": i18n.hijri(when, site.zone) if when and page.ui == "ar" else "",
-                "iso": iso(when),
-                "thumb": thumb,
-                "lazy": True,
-            }
-        )
+        group["entries"].append(_entry(site, page, code, item, key, day))
     # The first picture of the page, in the order the groups show them (not the order of
     # the items: a later item's group may come first), is fetched at once.
-    first = next((e for g in groups.values() for e in g["entries"] if e["thumb"]), None)
-    if first is not None:
-        first["lazy"] = False
+    _eager_first([e for g in groups.values() for e in g["entries"]])
     context = _common(site, base, page, urls.home_path(code))
     context["groups"] = list(groups.values())
     return _render("home", context)
+
+
+def section_page(
+    site: Site,
+    base: str,
+    code: str,
+    subject: str,
+    items: list[NewsItem],
+    key: bytes = b"",
+    day: int = 0,
+) -> bytes:
+    """A language's section of Media Topic ``subject``: the latest teasers of it and of
+    the topics under it (``visible.listing``'s), as the home page shows them, headed by
+    the topic's name, with its feeds and the subscription notice."""
+    page = i18n.lang(code)
+    entries = [_entry(site, page, code, item, key, day) for item in items]
+    _eager_first(entries)
+    context = _common(site, base, page, urls.section_path(code, subject), subject)
+    context.update(
+        code=taxonomy.qcode(subject), label=taxonomy.label(subject, page.ui), entries=entries
+    )
+    return _render("section", context)
+
+
+def _entry(
+    site: Site, page: Lang, code: str, item: NewsItem, key: bytes, day: int
+) -> dict[str, Any]:
+    """An item's teaser in a list (``public_teasers.html``), with its thumbnail through a
+    link signed with ``key`` for the window ``day`` (none without a key)."""
+    when = item.versioncreated or item.firstcreated
+    return {
+        "href": urls.item_path(item),
+        "headline": item.headline or item.id,
+        "summary": summary(item),
+        "lang": item.language or code,
+        "dir": i18n.text_dir(item.language),
+        "date": i18n.gregorian(when, page.ui, site.zone) if when else "",
+        "hijri": i18n.hijri(when, site.zone) if when and page.ui == "ar" else "",
+        "iso": iso(when),
+        "thumb": pictures.thumbnail(key, day, item) if key else None,
+        "lazy": True,
+    }
+
+
+def _eager_first(entries: list[dict[str, Any]]) -> None:
+    """The first picture of a page (``entries`` in the order it shows them) is fetched at
+    once, the others when scrolled to."""
+    first = next((e for e in entries if e["thumb"]), None)
+    if first is not None:
+        first["lazy"] = False
 
 
 def subscribe_page(site: Site, base: str, code: str) -> bytes:

@@ -1,4 +1,5 @@
-"""The public site's route table (no login): home pages, item pages, feeds, sitemap.
+"""The public site's route table (no login): home pages, subject sections, item pages,
+feeds, sitemap.
 
 Each answer is worked out in one of two ways:
 
@@ -48,6 +49,7 @@ from newswire.web.routing import TEMPLATE, Router
 HTML = "text/html"
 HOME_ITEMS = 60
 HOME_SCAN = 200
+SECTION_ITEMS = 50
 FEED_SCAN = 100
 SUBJECT_SCAN = 500
 SITEMAP_SCAN = 2000
@@ -99,7 +101,7 @@ def _no_language(request: Request) -> Response | None:
     return _message(request, i18n.DEFAULT, "missing")
 
 
-# --- lists: home pages, feeds, sitemap ----------------------------------------------------
+# --- lists: home pages, sections, feeds, sitemap ----------------------------------------------------
 
 
 class Listed:
@@ -174,6 +176,36 @@ async def home_bare(request: Request) -> Response:
     if (missing := _no_language(request)) is not None:
         return missing
     return _moved(urls.home_path(request.path_params["lang"]))
+
+
+async def section(request: Request) -> Response:
+    """A language's section of one Media Topic (``15000000``; ``medtop:15000000`` moves
+    there): the latest teasers of it and of the topics under it, as its feeds list them."""
+    if (missing := _no_language(request)) is not None:
+        return missing
+    lang, given = request.path_params["lang"], request.path_params["subject"]
+    code = taxonomy.qcode(given)
+    if not taxonomy.known(code):
+        return _message(request, lang, "missing")
+    if given != urls.subject_slug(code):
+        return _moved(urls.section_path(lang, code))
+    day = pictures.window()
+
+    def make(site: Site, base: str) -> bytes:
+        store = _store(request)
+        items = listing(
+            store,
+            utcnow(),
+            language=lang,
+            subject=code,
+            limit=SECTION_ITEMS,
+            scan=SUBJECT_SCAN,
+            firsts=site.firsts,
+        )
+        key = pictures.secret(store, site.kept)
+        return pages.section_page(site, base, lang, code, items, key, day)
+
+    return await Listed(("section", lang, code, day), make, HTML, cache.HOME, lang).answer(request)
 
 
 def _previews(
@@ -438,6 +470,7 @@ ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
     ("/news/{item_id:path}", item_permalink),
     ("/subscribe", subscribe_default),
     ("/{lang:nwlang}/subscribe", subscribe),
+    ("/{lang:nwlang}/subjects/{subject:nwtopic}", section),
     ("/feeds/{lang:nwlang}.{kind:nwfeed}", language_feed),
     ("/feeds/{lang:nwlang}/{subject:nwtopic}.{kind:nwfeed}", subject_feed),
     ("/sitemap-news.xml", sitemap),

@@ -40,7 +40,7 @@ ENV = Environment(
 )
 TEMPLATES: dict[str, Template] = {
     name: ENV.get_template(f"public_{name}.html")
-    for name in ("base", "item", "home", "message", "subscribe")
+    for name in ("base", "item", "home", "section", "teasers", "message", "subscribe")
 }
 """The public site's templates (``templates/public_*.html``), compiled once."""
 

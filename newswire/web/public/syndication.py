@@ -85,7 +85,7 @@ def feed(
     teasers = [teaser(item, site.teaser_chars) for item in items]
     meta = FeedMeta(
         title=title,
-        link=absolute(base, urls.home_path(code)),
+        link=absolute(base, urls.section_path(code, subject) if subject else urls.home_path(code)),
         description=words["notice"],
         language=code,
         feed_id=absolute(base, urls.feed_path(code, kind, subject)),
@@ -94,7 +94,8 @@ def feed(
     # The codec links entries to ``item_link`` with the whole id percent-encoded; the
     # public pages keep ``:`` readable (``urls.item_path``), so the links are set here.
     generator = feeds._generator(teasers, meta, kind)
-    # RSS takes the last link as the channel's <link>: the home page, after the self link.
+    # RSS takes the last link as the channel's <link>: the home page (a subject's: its
+    # section), after the self link.
     self_link = {"href": meta.feed_id, "rel": "self", "type": MEDIA_TYPES[kind]}
     generator.link([self_link, {"href": meta.link, "rel": "alternate"}], replace=True)
     for entry, item in zip(generator.entry(), teasers, strict=True):

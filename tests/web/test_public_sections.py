@@ -1,0 +1,213 @@
+"""A subject's section of the public site, through a real ``newswire serve`` on each store
+backend: ``/{lang}/subjects/{topic}`` lists the latest public teasers of an IPTC Media
+Topic and of the topics under it in one language (never one under embargo or withdrawn),
+headed by the topic's name, right to left in Arabic, with its feeds, its canonical
+address and the subscription notice; an empty one says so; an unknown topic is the 404
+page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import feedparser
+import lxml.html
+import pytest
+
+from newswire.web.words import UI
+from tests.helpers import Server, make_key
+
+NINJS = {"Content-Type": "application/ninjs+json"}
+SPORT = {"name": "sport", "literal": "medtop:15000000"}
+SPORT_EVENT = {"name": "sport event", "literal": "medtop:20001108"}  # under sport
+POLITICS = {"name": "politics", "uri": "http://cv.iptc.org/newscodes/mediatopic/11000000"}
+PARAGRAPHS = [
+    "فاز المنتخب في المباراة النهائية بهدفين مقابل هدف واحد أمام جمهور كبير.",
+    "وهذه الفقرة الأخيرة للمشتركين وحدهم ولا تظهر للجمهور أبدا.",
+]
+HOSTILE = 'خبر <script>alert(1)</script> & "quotes" <!--'
+SECTION = "/ar/subjects/15000000"
+
+
+def ninjs(uri: str, headline: str, subjects: list[dict], language: str = "ar", **fields) -> dict:
+    return {
+        "uri": uri,
+        "type": "text",
+        "language": language,
+        "headlines": [{"role": "main", "value": headline}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "\n\n".join(PARAGRAPHS)}],
+        "subjects": subjects,
+        **fields,
+    }
+
+
+def page(uri: str, lang: str = "ar") -> str:
+    return f"/{lang}/news/{quote(uri, safe=':@')}"
+
+
+def html(response) -> lxml.html.HtmlElement:
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    return lxml.html.fromstring(response.text)
+
+
+def listed(doc: lxml.html.HtmlElement) -> list[str]:
+    """The item pages a section lists, in its order."""
+    return doc.xpath("//main//ul[@class='teasers']//h3/a/@href")
+
+
+@pytest.fixture(scope="module")
+def server(module_store_url):
+    srv = Server(module_store_url)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def desk(server, module_store_url):
+    with server.client(make_key(module_store_url, "--scope", "publish", "--name", "DESK")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def web(server):
+    with server.client() as c:
+        yield c
+
+
+def publish(desk, doc: dict) -> str:
+    response = desk.post("/v1/items", json=doc, headers=NINJS)
+    assert response.status_code in (200, 201), response.text
+    return doc["uri"]
+
+
+@pytest.fixture(scope="module")
+def items(desk) -> dict[str, str]:
+    """A story of each kind a section must list or leave out, by name: their URIs."""
+    lift = datetime.now(UTC) + timedelta(hours=1)
+    made = {
+        "sport": publish(desk, ninjs("urn:test:sec:sport", "المنتخب يفوز بالنهائي", [SPORT])),
+        "event": publish(desk, ninjs("urn:test:sec:event", "افتتاح البطولة", [SPORT_EVENT])),
+        "politics": publish(desk, ninjs("urn:test:sec:politics", "اجتماع الوزراء", [POLITICS])),
+        "english": publish(desk, ninjs("urn:test:sec:en", "The team wins", [SPORT], "en")),
+        "hostile": publish(desk, ninjs("urn:test:sec:hostile", HOSTILE, [SPORT])),
+        "embargoed": publish(
+            desk,
+            ninjs(
+                "urn:test:sec:embargoed", "خبر رياضي محظور", [SPORT],
+                embargoedUntil=lift.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            ),
+        ),
+        "withdrawn": publish(desk, ninjs("urn:test:sec:withdrawn", "خبر رياضي مسحوب", [SPORT])),
+    }
+    withdrawn = desk.post(f"/v1/items/{quote(made['withdrawn'], safe='')}/withdraw", json={"reason": "x"})
+    assert withdrawn.status_code == 201, withdrawn.text
+    return made
+
+
+def test_a_section_lists_its_subject_and_the_topics_under_it(web, items):
+    response = web.get(SECTION)
+    assert response.status_code == 200
+    doc = html(response)
+    assert (doc.get("lang"), doc.get("dir")) == ("ar", "rtl")
+    assert doc.xpath("string(//h1)") == "رياضة"
+    assert doc.xpath("//h1/@data-subject") == ["medtop:15000000"]
+    shown = listed(doc)
+    assert page(items["sport"]) in shown
+    assert page(items["event"]) in shown  # sport event is under sport
+    assert page(items["politics"]) not in shown
+    assert page(items["english"], "en") not in shown  # another language's section
+    assert PARAGRAPHS[-1] not in response.text  # teasers only
+    english = web.get("/en/subjects/15000000")
+    doc = html(english)
+    assert (doc.get("lang"), doc.get("dir")) == ("en", "ltr")
+    assert doc.xpath("string(//h1)") == "sport"
+    assert listed(doc) == [page(items["english"], "en")]
+    politics = html(web.get("/ar/subjects/11000000"))
+    assert listed(politics) == [page(items["politics"])]
+
+
+def test_a_subtopic_has_a_section_of_its_own(web, items):
+    doc = html(web.get("/ar/subjects/20001108"))
+    assert doc.xpath("string(//h1)") == "حدث رياضي"
+    assert listed(doc) == [page(items["event"])]
+
+
+def test_a_section_lists_nothing_under_embargo_or_withdrawn(web, items):
+    response = web.get(SECTION)
+    for name in ("embargoed", "withdrawn"):
+        assert page(items[name]) not in listed(html(response)), name
+        assert quote(items[name], safe=":@") not in response.text, name
+    assert "خبر رياضي محظور" not in response.text
+    assert "خبر رياضي مسحوب" not in response.text
+
+
+def test_an_unknown_topic_or_language_is_the_missing_page(web, items):
+    missing = web.get(page("urn:test:sec:never-published"))
+    for path in ("/ar/subjects/99999999", "/ar/subjects/medtop:99999999"):
+        response = web.get(path)
+        assert response.status_code == 404, path
+        assert response.text == missing.text, path  # the site's own page, in Arabic
+        assert "max-age" in response.headers["cache-control"]
+    english = web.get("/en/subjects/99999999")
+    assert english.status_code == 404 and html(english).get("lang") == "en"
+    for path in ("/xx/subjects/15000000", "/ar/subjects/sport"):
+        response = web.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 404, path
+        assert '<html lang="ar" dir="rtl"' in response.text, path
+
+
+def test_a_qcode_address_moves_to_the_section(web, items):
+    response = web.get("/ar/subjects/medtop:15000000", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == SECTION
+
+
+def test_a_section_has_its_feeds_its_address_and_the_notice(web, items):
+    doc = html(web.get(SECTION))
+    base = str(web.base_url).rstrip("/")
+    assert doc.xpath("//link[@rel='canonical']/@href") == [base + SECTION]
+    assert doc.xpath("//meta[@property='og:url']/@content") == [base + SECTION]
+    feeds = ["/feeds/ar/15000000.rss", "/feeds/ar/15000000.atom"]
+    assert doc.xpath("//link[@rel='alternate']/@href") == feeds
+    assert doc.xpath("//main//p[@class='feed']/a/@href") == feeds
+    assert "رياضة" in doc.xpath("string(//title)")
+    notice = doc.xpath("//aside[contains(@class, 'notice')]")[0]
+    assert "اختصار لجزء من الأخبار" in notice.text_content()
+    assert "/subscribe" in notice.xpath(".//a/@href")
+    assert len(doc.xpath("//h1")) == 1
+    # The subject's feed points back at its section.
+    feed = feedparser.parse(web.get("/feeds/ar/15000000.rss").content)
+    assert feed.feed.link == base + SECTION
+
+
+def test_a_section_is_cached_like_the_home_page_until_a_new_item(web, desk, items):
+    first = web.get(SECTION)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == web.get("/ar/").headers["cache-control"]
+    assert first.headers["content-language"] == "ar"
+    assert web.get(SECTION, headers={"If-None-Match": tag}).status_code == 304
+    uri = publish(desk, ninjs("urn:test:sec:fresh", "هدف في الدقيقة الأخيرة", [SPORT]))
+    after = web.get(SECTION, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert listed(html(after))[0] == page(uri)  # newest first
+
+
+def test_an_empty_section_says_so_in_the_readers_language(web, items):
+    for lang in ("ar", "en"):
+        response = web.get(f"/{lang}/subjects/01000000")  # arts: no story in it
+        assert response.status_code == 200, lang
+        doc = html(response)
+        assert not listed(doc), lang
+        assert doc.xpath("string(//main//p[@class='empty'])") == UI[lang]["section_empty"], lang
+
+
+def test_labels_and_headlines_are_escaped(web, items):
+    response = web.get("/en/subjects/20001185")  # the topic IPTC names "r&b"
+    assert response.status_code == 200
+    doc = html(response)
+    assert doc.xpath("string(//h1)") == "r&b"
+    assert "r&amp;b" in response.text and "r&b" not in response.text
+    hostile = web.get(SECTION)
+    assert "<script>alert" not in hostile.text and not html(hostile).xpath("//script")
+    assert HOSTILE in html(hostile).xpath("//main//bdi/text()")
+
