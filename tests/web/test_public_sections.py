@@ -3,7 +3,7 @@ backend: ``/{lang}/subjects/{topic}`` lists the latest public teasers of an IPTC
 Topic and of the topics under it in one language (never one under embargo or withdrawn),
 headed by the topic's name, right to left in Arabic, with its feeds, its canonical
 address and the subscription notice; an empty one says so; an unknown topic is the 404
-page."""
+page; the home page's subject headings and an item's subjects link to it."""
 
 from __future__ import annotations
 
@@ -211,3 +211,16 @@ def test_labels_and_headlines_are_escaped(web, items):
     assert "<script>alert" not in hostile.text and not html(hostile).xpath("//script")
     assert HOSTILE in html(hostile).xpath("//main//bdi/text()")
 
+
+def test_the_home_page_and_item_pages_link_to_the_sections(web, items):
+    home = html(web.get("/ar/"))
+    [heading] = home.xpath("//section/h2[@data-subject='medtop:15000000']")
+    assert heading.xpath("a/@href") == [SECTION]
+    assert heading.text_content() == "رياضة"  # the heading is still the subject alone
+    [english] = html(web.get("/en/")).xpath("//section/h2[@data-subject='medtop:15000000']")
+    assert english.xpath("a/@href") == ["/en/subjects/15000000"]
+    story = html(web.get(page(items["event"])))
+    assert story.xpath("//p[@class='kicker']/a/@href") == ["/ar/subjects/20001108"]
+    assert story.xpath("string(//p[@class='kicker']/a)") == "حدث رياضي"
+    story = html(web.get(page(items["english"], "en")))
+    assert story.xpath("//p[@class='kicker']/a/@href") == ["/en/subjects/15000000"]

@@ -3,9 +3,9 @@ how to subscribe, and the error pages (withdrawn, not found). Each function retu
 page's bytes.
 
 An item page shows the teaser only (``newswire.text.teaser``: headline, lead and the first
-paragraphs up to ``teaser_chars``), never the body, with its subjects and the places,
-people and organisations it names (the source's and those enrichment found) as plain
-tags; its metadata (OpenGraph, schema.org ``NewsArticle`` as JSON-LD, whose ``about``,
+paragraphs up to ``teaser_chars``), never the body, with its subjects (links to their
+sections) and the places, people and organisations it names (the source's and those
+enrichment found) as plain tags; its metadata (OpenGraph, schema.org ``NewsArticle`` as JSON-LD, whose ``about``,
 ``mentions`` and ``contentLocation`` are those subjects and tags) says no more than the
 page does. Everything from an item is
 escaped by the templates; the JSON-LD is JSON with ``<``, ``>`` and ``&`` written as
@@ -158,7 +158,9 @@ def item_page(
     for concept in item.subjects:
         name = taxonomy.label(concept.code or concept.uri, page.ui) or concept.name
         if name and name not in (s["label"] for s in subjects):
-            subjects.append({"label": name, "code": taxonomy.qcode(concept.code)})
+            code = taxonomy.qcode(concept.code)
+            href = urls.section_path(urls.lang_code(item), code) if taxonomy.known(code) else ""
+            subjects.append({"label": name, "code": code, "href": href})
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
     named = [e for e in item.entities if e.kind in _SCHEMA_TYPES and e.name]
     tags: list[dict[str, str]] = []
@@ -334,6 +336,7 @@ def home_page(
                 "code": subject,
                 "label": taxonomy.label(subject, page.ui) if subject else page.words["other"],
                 "feed": urls.feed_path(code, "rss", subject) if subject else "",
+                "href": urls.section_path(code, subject) if subject else "",
                 "entries": [],
             }
         if subject and len(group["entries"]) >= GROUP_SIZE:
