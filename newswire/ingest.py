@@ -490,6 +490,7 @@ def parse_files(
     encoding: str = "",
     link: Link | None = None,
     archive: bool = True,
+    idle: Callable[[], object] | None = None,
 ) -> Iterator[Parsed]:
     """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
     also enrich what they parse (``enrich``), so the items come back prepared. In one
@@ -500,6 +501,11 @@ def parse_files(
     and candidates (``Deferred``) when it has some;
     ``archive`` False says the store held no item when the run began, so the workers
     need not ask it for candidates (``newswire.enrich.bulk``).
+
+    ``idle`` is called whenever the workers have not finished the next chunk yet: the
+    caller stores what it holds meanwhile (its core would wait otherwise), so that items
+    are stored as they come rather than a thousand at a time, and the run's end waits
+    only for the last chunk's items to be stored, not for up to a thousand more.
 
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
@@ -518,8 +524,10 @@ def parse_files(
     if enrich is not None and enrich[1] and "fork" in methods:
         _warm(enrich)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for results in pool.map(_parse_chunk, chunks):
-            for source, items, error, found in results:
+        for chunk in [pool.submit(_parse_chunk, c) for c in chunks]:
+            if idle is not None and not chunk.done():
+                idle()
+            for source, items, error, found in chunk.result():
                 if link is not None and items:
                     items = [link(i, f) for i, f in zip(items, found, strict=True)]
                 yield source, items, error
