@@ -23,9 +23,11 @@ from newswire.access import taxonomy
 from newswire.access.auth import Principal
 from newswire.access.entitlement import Access, codec_for, versions_seen, visible
 from newswire.delivery.renderer import Renderer
+from newswire.delivery.thread import Linked
+from newswire.delivery.thread import thread as stories
 from newswire.enrich.base import SAME_STORY
 from newswire.errors import BadInput, NotFound
-from newswire.model import MACHINE, Association, EntityKind, NewsItem, from_uri, utcnow
+from newswire.model import MACHINE, EntityKind, NewsItem, utcnow
 from newswire.store.base import Store, Stored
 from newswire.web import sessions
 from newswire.web.portal import files
@@ -88,10 +90,6 @@ NAMED_KINDS: tuple[tuple[EntityKind, str], ...] = (
     ("organisation", "organisations"),
 )
 """The kinds of entity the item page lists, each under its heading (a word's key)."""
-THREAD_SIZE = 20
-"""The most story-thread links the page shows."""
-THREAD_LOOKS = 2 * THREAD_SIZE
-"""The most stories linking to an item its page reads to find those its reader may see."""
 
 
 def named(item: NewsItem, lang: str) -> dict[str, list[dict[str, Any]]]:
@@ -133,97 +131,23 @@ def named(item: NewsItem, lang: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def thread(store: Store, principal: Principal, item: NewsItem) -> list[dict[str, Any]]:
-    """The stories ``item`` is linked with (associations of type text: the same story
-    under another id, or a related one), those the principal may see, with their
-    headline: first those ``item`` links to (its associations, in their order), then
-    those that link to it (``linking``: the stories whose latest version links to it,
-    the most recently stored first, ``Store.linking``: the same story filed again, its
-    follow-ups), each once, at most ``THREAD_SIZE`` in all, half of them kept for those
-    linking when there are as many: an original's page shows its newest developments,
-    however many stories it links to itself.
-    A withdrawn story is listed, marked (its link stays until ``newswire enrich --all``)."""
-    linked = _links_to(store, principal, item)
-    room = THREAD_SIZE - min(len(linked), THREAD_SIZE // 2)
-    linking = _linked_from(store, principal, item, {item.id, *(s["id"] for s in linked)}, room)
-    return linked[: THREAD_SIZE - len(linking)] + linking
+    """The item's story thread as the page lists it (``newswire.delivery.thread``: both
+    ways, those the principal may see, bounded)."""
+    return [_story(linked) for linked in stories(store, principal, item)]
 
 
-def _links_to(store: Store, principal: Principal, item: NewsItem) -> list[dict[str, Any]]:
-    """The stories ``item``'s associations link to that the principal may see."""
-    out: list[dict[str, Any]] = []
-    seen = {item.id}
-    for association in item.associations:
-        if association.type != "text" or from_uri(association.id) in seen:
-            continue
-        seen.add(from_uri(association.id))
-        try:
-            shown, _ = visible(principal, store, association.id, None)
-        except NotFound:
-            continue  # not the subscriber's, under embargo, or not there: not linked
-        out.append(_story(shown, association, association.headline))
-        if len(out) >= THREAD_SIZE:
-            break
-    return out
-
-
-def _linked_from(
-    store: Store, principal: Principal, item: NewsItem, seen: set[str], want: int
-) -> list[dict[str, Any]]:
-    """Up to ``want`` of the stories linking to ``item`` that the principal may see, as
-    the version it sees links (not the latest, when that is one it may not see yet: an
-    update under embargo tells nothing of its links), the most recently stored first. At
-    most ``THREAD_LOOKS`` of them are read: a page view costs a bounded number of reads,
-    whatever the archive holds."""
-    out: list[dict[str, Any]] = []
-    if item.type != "text":
-        # Stories link a picture or a video as such (its type), never as a story: asking
-        # for the stories among them would read every story the picture illustrates.
-        return out
-    looked, before = 0, None
-    while len(out) < want and looked < THREAD_LOOKS:
-        asked = min(THREAD_SIZE, THREAD_LOOKS - looked)
-        page = store.linking(item.id, type="text", before=before, limit=asked)
-        for link in page:
-            looked += 1
-            if link.id in seen:
-                continue
-            seen.add(link.id)
-            try:
-                shown, _ = visible(principal, store, link.id, None)
-            except NotFound:
-                continue  # not the subscriber's, under embargo, or gone meanwhile
-            association = next(
-                (
-                    a
-                    for a in shown.item.associations
-                    if a.type == "text" and from_uri(a.id) == item.id
-                ),
-                None,
-            )
-            if association is None:
-                continue  # its latest version links, not the one the reader may see
-            out.append(_story(shown, association, linking=True))
-            if len(out) >= want:
-                break
-        if len(page) < asked:
-            break
-        before = page[-1].seq
-    return out
-
-
-def _story(
-    shown: Stored, association: Association, label: str = "", *, linking: bool = False
-) -> dict[str, Any]:
-    """A story of the thread as the page lists it (``label``: a headline to fall back on)."""
+def _story(linked: Linked) -> dict[str, Any]:
+    """A story of the thread as the page lists it."""
+    item, association = linked.shown.item, linked.association
     return {
-        "id": shown.item.id,
-        "href": item_href(shown.item.id),
-        "headline": shown.item.headline or label or shown.item.id,
-        "language": shown.item.language,
+        "id": item.id,
+        "href": item_href(item.id),
+        "headline": linked.headline,
+        "language": item.language,
         "same": association.rel == SAME_STORY,
         "machine": association.creator == MACHINE,
-        "withdrawn": shown.item.pubstatus == "canceled",
-        "linking": linking,
+        "withdrawn": item.pubstatus == "canceled",
+        "linking": linked.linking,
     }
 
 
