@@ -29,6 +29,7 @@ from newswire.api import (
     revalidate,
     search,
     stream,
+    thread,
     traffic,
     upload,
     usage,
@@ -341,6 +342,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(public.router)
     public.install_not_found(app, problems.http_error)
     app.include_router(media.router)  # before items: its paths are under an item's
+    app.include_router(thread.router)  # likewise
     app.include_router(items.router)
     app.include_router(feed.router)
     app.include_router(stream.router)

@@ -822,6 +822,9 @@ def _versions_headers(
 
 
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
+UNDER_AN_ITEM = ("/versions", "/withdraw", "/thread")
+"""The ends of the paths of the routes under an item's (``/v1/items/{id}/versions``...),
+which the fast paths leave to them."""
 
 
 def _plain(
@@ -831,7 +834,7 @@ def _plain(
     valid; None for one the documented route must answer (another path under the item,
     a parameter given twice or not plainly valid)."""
     item_id = path[len("/v1/items/") :]
-    if not item_id or item_id.endswith(("/versions", "/withdraw")) or "/renditions/" in item_id:
+    if not item_id or item_id.endswith(UNDER_AN_ITEM) or "/renditions/" in item_id:
         return None
     if params is None:
         return None

@@ -86,6 +86,9 @@ def test_head_answers_as_get_does_without_the_body(world):
         ("read", f"{item_path(text_id)}?format=nitf"),
         ("read", f"{item_path(text_id)}/versions"),
         ("read", f"{item_path(text_id)}/versions?format=newsml"),
+        ("read", f"{item_path(text_id)}/thread"),
+        ("read", f"{item_path(picture_id)}/thread"),
+        ("read", f"{item_path('urn:none')}/thread"),  # a 404
         ("read", f"{item_path(picture_id)}/renditions/thumbnail"),
         ("read", version),
         ("read", f"{item_path(picture_id)}/renditions/thumbnail/link"),
@@ -130,7 +133,10 @@ def test_head_answers_as_get_does_without_the_body(world):
 def test_head_revalidates_as_get_does(world):
     server, keys, text_id, _ = world
     with server.client(keys["read"]) as client:
-        for path in (item_path(text_id), f"{item_path(text_id)}/versions", "/v1/feed"):
+        for path in (
+            item_path(text_id), f"{item_path(text_id)}/versions", f"{item_path(text_id)}/thread",
+            "/v1/feed",
+        ):
             etag = client.get(path).headers["etag"]
             head = client.head(path, headers={"If-None-Match": etag})
             assert head.status_code == 304 and head.headers["etag"] == etag, path
