@@ -191,6 +191,12 @@ def test_the_same_story_again_links_to_the_first_and_the_link_comes_off(desk: De
         page = c.get(console_path(second)).text
         section = page[page.index('id="annotations-threads"') :]
         assert f'href="{console_path(first)}"' in section
+        assert 'id="later-in-story"' not in page  # nothing links to the later one
+        # The first one's page lists the later one, which links to it.
+        page = c.get(console_path(first)).text
+        later = page[page.index('id="later-in-story"') :]
+        assert f'href="{console_path(second)}"' in later.split("</ul>")[0]
+        assert "رئيس الاستخبارات التركية يلتقي وفد حماس" in later.split("</ul>")[0]
         html, form = edit_form(c, second)
         name = next(n for n, v in remove_boxes(html).items() if v == first)
         form.update({name: first, "action": "publish"})
@@ -198,6 +204,7 @@ def test_the_same_story_again_links_to_the_first_and_the_link_comes_off(desk: De
         assert answer.status_code == 303, answer.text
         item = stored(desk, second)
         assert first not in [a.id for a in item.associations] and first in item.rejected
+        assert 'id="later-in-story"' not in c.get(console_path(first)).text
 
 
 @pytest.mark.usefixtures("media_tools")

@@ -22,8 +22,10 @@ import msgspec
 
 from newswire.access import taxonomy
 from newswire.enrich.pipeline import key
+from newswire.errors import NotFound
 from newswire.formats.html import squash
 from newswire.model import MACHINE, Association, Concept, Entity, EntityKind, NewsItem
+from newswire.store.base import Store
 from newswire.text.normalize import normalize
 
 KINDS: tuple[EntityKind, ...] = ("place", "person", "organisation")
@@ -50,6 +52,36 @@ def _row(n: int, thing: Entity | Concept | Association, label: str, **extra: Any
         "href": "",
         **extra,
     }
+
+
+LATER = 20
+"""The later items of a story an item page lists at most (one bounded read of the store's
+index of links, and one read of each)."""
+
+
+def later(store: Store, item: NewsItem, href: Any) -> list[dict[str, Any]]:
+    """The stories whose latest version links to ``item`` (``Store.linking``: its copies
+    and follow-ups, filed after it, the most recently stored first), as the item page
+    lists them beside the item's own links: headline, ``rel``, whether withdrawn. An
+    editor sees every one, under embargo too; a picture or a video has none (stories
+    link it as such, and asking would read every story it illustrates)."""
+    if item.type != "text":
+        return []
+    out = []
+    for link in store.linking(item.id, type="text", limit=LATER):
+        try:
+            found = store.get(link.id).item
+        except NotFound:  # gone meanwhile
+            continue
+        out.append(
+            {
+                "label": found.headline or found.id,
+                "href": href(found.id),
+                "rel": link.rel,
+                "withdrawn": found.pubstatus == "canceled",
+            }
+        )
+    return out
 
 
 def rows(item: NewsItem, lang: str, href: Any) -> dict[str, Any]:

@@ -663,6 +663,7 @@ def item_context(request: Request, history: list[Stored]) -> dict[str, Any]:
         "receipt": entry(receipt, now, zone) if receipt else None,
         "subjects": subject_labels(shown.item, lang),
         "annotations": about.rows(shown.item, lang, item_href),
+        "later": about.later(_store(request), latest.item, item_href),
         "href": item_href(latest.item.id),
         "edit_href": item_href(latest.item.id) + ("/caption" if media else "/edit"),
         "media": attach.media_view(shown.item) if media else None,
