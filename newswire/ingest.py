@@ -171,10 +171,14 @@ def _special(path: Path) -> bool:
 def is_media(path: Path) -> bool:
     """Whether the file at ``path`` is for the media pipeline: its first bytes are a
     picture or a video newswire takes, or its name says it is one (or SVG): the pipeline
-    then refuses it saying why, rather than a text format's parser."""
+    then refuses it saying why, rather than a text format's parser. A file that is not a
+    regular file (``/dev/stdin`` a pipe) is not looked into: its first bytes, read here,
+    would be gone for the parser, which then stored the rest of the story as the story."""
     if declared_type(path.name) is not None:
         return True
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
         with path.open("rb") as handle:
             head = handle.read(HEAD)
     except OSError:

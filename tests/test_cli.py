@@ -39,6 +39,17 @@ def ingest_seed(db: str) -> str:
     return ids[0]
 
 
+def test_a_story_piped_into_dev_stdin_is_stored_whole(db):
+    """A named file is read whatever it is: a pipe is not looked into for a picture's
+    first bytes first, which took the seed's first 4,096 bytes from the parser."""
+    result = newswire("ingest", "/dev/stdin", db=db, input=SEED.read_bytes())
+    assert result.returncode == 0, result.stderr.decode()
+    with closing(open_store(db)) as store:
+        item = store.get(result.stdout.decode().strip()).item
+    assert item.headline == SEED.read_text(encoding="utf-8").splitlines()[0].strip()
+    assert item.body[-1] in SEED.read_text(encoding="utf-8")
+
+
 def test_the_seed_item_as_ninjs(store_url):
     db = store_url
     item_id = ingest_seed(db)
