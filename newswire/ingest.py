@@ -527,11 +527,35 @@ def parse_files(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if enrich is not None and enrich[1] and "fork" in methods:
         _warm(enrich)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk in [pool.submit(_parse_chunk, c) for c in chunks]:
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
+    started: set[multiprocessing.process.BaseProcess] = set()
+    try:
+        submitted = [pool.submit(_parse_chunk, c) for c in chunks]
+        started = set(multiprocessing.active_children()) - before
+        for chunk in submitted:
             if idle is not None and not chunk.done():
                 idle()
             for source, items, error, found in chunk.result():
                 if link is not None and items:
                     items = [link(i, f) for i, f in zip(items, found, strict=True)]
                 yield source, items, error
+    except BaseException:
+        # Ctrl-C, or the caller stopped (its store failed): the workers are stopped, not
+        # waited for. Waiting could last for ever: a worker may be reading a pipe that
+        # never ends, and Python 3.11's executor hung when a chunk's result came back for
+        # a future its shutdown had cancelled (CPython gh-107219; a trial hung 1 time in 5).
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _quiet() -> None:
+    """A worker's start: Ctrl-C is the command's to handle, which stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -225,3 +226,38 @@ def ninjs_story(n: int) -> dict:
         "bodies": [{"role": "main", "contentType": "text/plain", "value": "نص الخبر في غزة"}],
         "language": "ar",
     }
+
+
+def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
+    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) while a
+    worker reads a pipe that never ends: the command stops its workers rather than wait
+    for them, and ends; nothing of it is left running."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(BULK):
+        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
+    pipe = tmp_path / "first.json"
+    os.mkfifo(pipe)
+    env = {**os.environ, "NEWSWIRE_DB": f"sqlite:///{tmp_path / 'c.db'}", "NEWSWIRE_ENRICH": "none"}
+    command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", str(pipe), str(folder)]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    ) as run:
+        try:
+            with pipe.open("wb") as writer:  # opened once a worker opens it: the run is on
+                writer.write(b"{")
+                writer.flush()
+                os.killpg(run.pid, signal.SIGINT)
+                _, err = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode != 0
+    try:
+        os.killpg(run.pid, 0)  # anything left of its process group?
+        left = True
+    except ProcessLookupError:
+        left = False
+    assert not left
+    assert b"Traceback" not in err, err.decode()
