@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
@@ -531,12 +532,16 @@ def parse_files(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet)
     started: set[multiprocessing.process.BaseProcess] = set()
     try:
-        submitted = [pool.submit(_parse_chunk, c) for c in chunks]
+        # Each chunk's future let go of once used: they hold its parsed items.
+        submitted = deque(pool.submit(_parse_chunk, c) for c in chunks)
         started = set(multiprocessing.active_children()) - before
-        for chunk in submitted:
+        while submitted:
+            chunk = submitted.popleft()
             if idle is not None and not chunk.done():
                 idle()
-            for source, items, error, found in chunk.result():
+            results = chunk.result()
+            del chunk
+            for source, items, error, found in results:
                 if link is not None and items:
                     items = [link(i, f) for i, f in zip(items, found, strict=True)]
                 yield source, items, error

@@ -16,6 +16,9 @@ from newswire.errors import BadInput, InvalidItem
 from newswire.model import ENTITY_KINDS, ITEM_TYPES, PUBSTATUSES, SIGNALS, NewsItem, as_utc, utcnow
 
 MAX_ID = 1024
+UNDER_AN_ITEM = ("/versions", "/withdraw", "/thread")
+"""The ends of the API's paths under an item's (``/v1/items/{id}/versions``...): an id
+ending so is refused, as its own path would be taken for one of them."""
 MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
 # The latest embargo a store can keep: embargoes are kept to the second, rounded up (never
@@ -141,6 +144,12 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
     if len(item.id) > MAX_ID or len(item.id.split()) != 1 or _INVISIBLE.search(item.id):
         raise InvalidItem(
             "an id is a URI without spaces or invisible characters, at most 1024 characters",
+            field="id",
+        )
+    if not restoring and (item.id.endswith(UNDER_AN_ITEM) or "/renditions/" in item.id):
+        raise InvalidItem(
+            f"an id may not end in {', '.join(UNDER_AN_ITEM)} nor hold /renditions/: the"
+            " API's paths under an item's end so, and the item could not be asked for",
             field="id",
         )
     if not 1 <= item.version <= MAX_VERSION:

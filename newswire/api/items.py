@@ -49,7 +49,7 @@ from newswire.media.items import Overrides
 from newswire.model import utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored
-from newswire.validation import MAX_REASON, MAX_VERSION, NOT_XML, withdrawal_reason
+from newswire.validation import MAX_REASON, MAX_VERSION, NOT_XML, UNDER_AN_ITEM, withdrawal_reason
 from newswire.web.routing import Router
 from newswire.web.urls import request_base
 
@@ -822,9 +822,6 @@ def _versions_headers(
 
 
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
-UNDER_AN_ITEM = ("/versions", "/withdraw", "/thread")
-"""The ends of the paths of the routes under an item's (``/v1/items/{id}/versions``...),
-which the fast paths leave to them."""
 
 
 def _plain(
@@ -834,6 +831,7 @@ def _plain(
     valid; None for one the documented route must answer (another path under the item,
     a parameter given twice or not plainly valid)."""
     item_id = path[len("/v1/items/") :]
+    # The routes under an item's (``validation.UNDER_AN_ITEM``: no item's id ends so).
     if not item_id or item_id.endswith(UNDER_AN_ITEM) or "/renditions/" in item_id:
         return None
     if params is None:

@@ -37,11 +37,12 @@ STORY_SCHEMA: dict[str, object] = {
         "direction": {"type": "string", "enum": list(get_args(Direction))},
         "machine": {"type": "boolean"},
         "pubstatus": {"type": "string", "enum": list(get_args(PubStatus))},
+        "embargoed": {"type": "boolean"},
         "href": {"type": "string"},
     },
     "required": [
         "id", "version", "headline", "type", "language", "rel", "direction", "machine",
-        "pubstatus", "href",
+        "pubstatus", "embargoed", "href",
     ],
     "additionalProperties": False,
 }
@@ -120,5 +121,8 @@ def _story(linked: Linked) -> dict[str, object]:
         "direction": linked.direction,
         "machine": association.creator == MACHINE,
         "pubstatus": item.pubstatus,
+        # Seen before its embargo lifts (a product delivering early), as the story's own
+        # answer says with ``X-Newswire-Embargoed``.
+        "embargoed": linked.embargoed,
         "href": f"/v1/items/{quote(item.id, safe='')}",
     }

@@ -40,6 +40,9 @@ class Linked:
     """The story links to the item (a later development), rather than the item to it."""
     label: str = ""
     """A headline to fall back on (the item's association's own)."""
+    embargoed: bool = False
+    """The reader sees the story before its embargo lifts (a product delivering early,
+    ``Grant.embargoed``): to be marked so, as the story itself is."""
 
     @property
     def headline(self) -> str:
@@ -76,11 +79,14 @@ def links_to(store: Store, principal: Principal, item: NewsItem) -> list[Linked]
         if association.type != "text" or from_uri(association.id) in seen:
             continue
         seen.add(from_uri(association.id))
+        if len(seen) > THREAD_LOOKS + 1:  # as many read as of those linking, at most
+            break
         try:
-            shown, _ = visible(principal, store, association.id, None)
+            shown, granted = visible(principal, store, association.id, None)
         except NotFound:
             continue  # not the subscriber's, under embargo, or not there: not linked
-        out.append(Linked(shown, association, label=association.headline))
+        label = association.headline
+        out.append(Linked(shown, association, label=label, embargoed=granted.embargoed))
         if len(out) >= THREAD_SIZE:
             break
     return out
@@ -109,7 +115,7 @@ def linked_from(
                 continue
             seen.add(link.id)
             try:
-                shown, _ = visible(principal, store, link.id, None)
+                shown, granted = visible(principal, store, link.id, None)
             except NotFound:
                 continue  # not the subscriber's, under embargo, or gone meanwhile
             association = next(
@@ -122,7 +128,7 @@ def linked_from(
             )
             if association is None:
                 continue  # its latest version links, not the one the reader may see
-            out.append(Linked(shown, association, linking=True))
+            out.append(Linked(shown, association, linking=True, embargoed=granted.embargoed))
             if len(out) >= want:
                 break
         if len(page) < asked:

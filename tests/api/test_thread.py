@@ -51,6 +51,7 @@ class Wire:
     desk: str
     reader: str
     limited: str
+    early: str
     seed: str = ""
     copy: str = ""
     follow: str = ""
@@ -81,6 +82,8 @@ def wire(module_store_url) -> Iterator[Wire]:
         ("product", "add", "en-full", "--access", "full", "--lang", "en"),
         ("subscriber", "add", "daily", "--product", "ar-full"),
         ("subscriber", "add", "few", "--product", "ar-full", "--rate-limit", "2"),
+        ("product", "add", "ar-early", "--access", "full", "--lang", "ar", "--early-embargo"),
+        ("subscriber", "add", "early", "--product", "ar-early"),
     ):
         done = newswire(*args, db=db)
         assert done.returncode == 0, done.stderr.decode()
@@ -90,6 +93,7 @@ def wire(module_store_url) -> Iterator[Wire]:
         desk=make_key(db, "--scope", "publish", "--name", "DESK"),
         reader=make_key(db, "--subscriber", "daily"),
         limited=make_key(db, "--subscriber", "few"),
+        early=make_key(db, "--subscriber", "early"),
     )
     with server.client(w.desk) as c:
         made = c.post("/v1/items", content=SEED.read_bytes(),
@@ -140,6 +144,7 @@ def test_an_original_lists_its_developments_and_they_list_it(wire: Wire):
         "direction": "linked_from",
         "machine": False,
         "pubstatus": "usable",
+        "embargoed": False,
         "href": f"/v1/items/{quote(wire.follow, safe='')}",
     }
     assert copy["machine"] is True
@@ -171,6 +176,20 @@ def test_a_story_under_embargo_is_not_listed_before_its_lift(wire: Wire):
     assert answer.status_code == 404 and answer.json()["detail"] == f"id: no item {wire.held!r}"
     # It is stored and links to the seed: the agency's key lists it.
     assert (wire.held, "linked_from", "seeAlso") in wire.stories(wire.seed, wire.desk)
+
+
+def test_a_story_seen_before_its_embargo_lifts_is_marked_so(wire: Wire):
+    """A product delivering embargoed stories early lists the held one, marked embargoed
+    as its own answer is (``X-Newswire-Embargoed``); the others are not."""
+    answer = wire.thread(wire.seed, wire.early)
+    assert answer.status_code == 200, answer.text
+    marks = {s["id"]: s["embargoed"] for s in answer.json()["thread"]}
+    assert marks[wire.held] is True and marks[wire.follow] is False
+    with wire.server.client(wire.early) as c:
+        held = c.get(f"/v1/items/{quote(wire.held, safe='')}")
+    assert held.status_code == 200 and held.headers["x-newswire-embargoed"] == "true"
+    reader = wire.thread(wire.seed).json()["thread"]
+    assert reader and not any(s["embargoed"] for s in reader)
 
 
 def test_a_withdrawn_story_is_listed_marked(wire: Wire):
@@ -254,3 +273,18 @@ def test_the_openapi_documents_it(wire: Wire):
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     story = schema["properties"]["thread"]["items"]
     assert story["properties"]["direction"]["enum"] == ["links_to", "linked_from"]
+
+
+def test_an_id_ending_as_a_path_under_an_item_is_refused(wire: Wire):
+    """``b/thread`` could never be asked for by its own path (``/v1/items/b/thread`` is
+    b's thread; the fast path and the routes read the path decoded): refused when it
+    comes in, naming the id, and nothing stored."""
+    with wire.server.client(wire.desk) as c:
+        for item_id in ("urn:test:b/thread", "urn:test:b/versions", "urn:test:b/withdraw",
+                        "urn:test:b/renditions/web"):
+            made = c.post("/v1/items", json=ninjs(item_id, "عنوان"), headers=NINJS)
+            assert made.status_code == 422, (item_id, made.text)
+            assert made.json()["field"] == "id", made.text
+            assert c.get(f"/v1/items/{quote(item_id, safe='')}").status_code == 404
+        fine = c.post("/v1/items", json=ninjs("urn:test:b/threads", "عنوان"), headers=NINJS)
+        assert fine.status_code in (200, 201), fine.text
