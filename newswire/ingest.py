@@ -257,14 +257,17 @@ def _list_beside(paths: list[Path], sniff: bool, answers: Connection) -> None:
 
 def _warm_early(enrich: Enrich) -> None:
     """``_warm`` before the command opens the store: with the store's vocabulary when it
-    is there and of this release's schema, else with the shipped one."""
+    is an SQLite file there already, of this release's schema, else with the shipped one
+    (opening a PostgreSQL store would migrate an older schema: the command does it, after
+    its checks; its editors' entries then build the automaton again in ``_warm``)."""
     from newswire.enrich.base import Context
     from newswire.enrich.pipeline import build
     from newswire.store import older_schema, open_store
 
     store: Store | None = None
     try:
-        if older_schema(enrich[0]) is None:  # never migrated for a warm-up
+        sqlite = enrich[0].lower().startswith("sqlite:")
+        if sqlite and older_schema(enrich[0]) is None:  # never migrated for a warm-up
             store = open_store(enrich[0], create=False)
     except Exception:  # the command opens it next, and says what is wrong with it
         store = None

@@ -52,7 +52,9 @@ def html(response) -> lxml.html.HtmlElement:
 
 def listed(doc: lxml.html.HtmlElement) -> list[str]:
     """The item pages a section lists, in its order."""
-    return doc.xpath("//main//ul[@class='teasers']//h3/a/@href")
+    # A section's teasers are h2s under its h1 (the home page's are h3s under its h2s).
+    assert not doc.xpath("//main//ul[@class='teasers']//h3")
+    return doc.xpath("//main//ul[@class='teasers']//h2/a/@href")
 
 
 @pytest.fixture(scope="module")
