@@ -498,7 +498,6 @@ def parse_files(
     encoding: str = "",
     link: Link | None = None,
     archive: bool = True,
-    idle: Callable[[], object] | None = None,
 ) -> Iterator[Parsed]:
     """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
     also enrich what they parse (``enrich``), so the items come back prepared. In one
@@ -509,11 +508,6 @@ def parse_files(
     and candidates (``Deferred``) when it has some;
     ``archive`` False says the store held no item when the run began, so the workers
     need not ask it for candidates (``newswire.enrich.bulk``).
-
-    ``idle`` is called whenever the workers have not finished the next chunk yet: the
-    caller stores what it holds meanwhile (its core would wait otherwise), so that items
-    are stored as they come rather than a thousand at a time, and the run's end waits
-    only for the last chunk's items to be stored, not for up to a thousand more.
 
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
@@ -540,8 +534,6 @@ def parse_files(
         started = set(multiprocessing.active_children()) - before
         while submitted:
             chunk = submitted.popleft()
-            if idle is not None and not chunk.done():
-                idle()
             results = chunk.result()
             del chunk
             for source, items, error, found in results:

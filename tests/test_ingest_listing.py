@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from newswire.enrich import entities
@@ -17,7 +16,7 @@ from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
 from newswire.enrich.pipeline import document
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.ingest import BULK, list_files, parse_files
+from newswire.ingest import BULK, list_files
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import ROOT, SEED
@@ -181,40 +180,6 @@ def test_a_store_without_editors_entries_finds_the_automaton_the_warm_up_built(t
         assert entities._LAST_INDEX[0] is step._current()
     finally:
         store.close()
-
-
-def test_the_caller_stores_while_the_workers_have_not_finished_the_next_chunk(tmp_path):
-    """``parse_files``' ``idle``: called while the next chunk is still being parsed. The
-    first file is a named pipe its worker waits on until ``idle`` writes the story into
-    it: without the call, the run would never end."""
-    pipe = tmp_path / "0000.json"
-    os.mkfifo(pipe)
-    paths = [pipe]
-    for n in range(1, BULK):
-        story = tmp_path / f"{n:04}.json"
-        story.write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
-        paths.append(story)
-    calls: list[int] = []
-    yielded: list[str] = []
-    called = threading.Event()
-
-    def idle() -> None:
-        if not calls:  # the first chunk's worker is reading the pipe: let it go on
-            pipe.write_text(json.dumps(ninjs_story(0)), encoding="utf-8")
-        calls.append(len(yielded))
-        called.set()
-
-    def unless_called() -> None:  # a run that never calls it fails instead of hanging
-        if not called.wait(60):
-            pipe.write_text(json.dumps(ninjs_story(0)), encoding="utf-8")
-
-    threading.Thread(target=unless_called, daemon=True).start()
-    for source, items, error in parse_files(paths, "auto", 1 << 20, workers=2, idle=idle):
-        assert error is None and items, (source, error)
-        yielded.append(source)
-    called.set()
-    assert calls and calls[0] == 0  # before the first chunk's items came back
-    assert yielded == [str(p) for p in paths]
 
 
 def ninjs_story(n: int) -> dict:

@@ -229,7 +229,6 @@ def ingest(
                 texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding,
                 link=links.link if links is not None else None,
                 archive=store.count()[0] > 0,
-                idle=flush,
             ):
                 if error is not None:
                     failures.append((source, error))
