@@ -178,7 +178,7 @@ def test_the_subject_sections_list_what_the_machine_tagged(web, seed):
     feed = feedparser.parse(web.get("/feeds/ar/11000000.rss").content)
     assert seed in {e.id for e in feed.entries}
     section = html(web.get("/ar/subjects/11000000"))
-    assert page(seed) in section.xpath("//main//h3/a/@href")
+    assert page(seed) in section.xpath("//main//ul[@class='teasers']//h2/a/@href")
 
 
 def test_people_organisations_and_places_of_the_source(web, named):
