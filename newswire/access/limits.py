@@ -58,8 +58,15 @@ def lease_size(per_minute: int) -> int:
 class RateLimiter:
     """The buckets of one process (``take``), leasing from ``coordination``."""
 
-    def __init__(self, coordination: Coordination, refused: Callable[[], object] = lambda: None):
+    def __init__(
+        self,
+        coordination: Coordination,
+        refused: Callable[[], object] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ):
         self.coordination = coordination
+        self._clock = clock
+        """The time buckets refill by (``time.time``; a test holds it still)."""
         self._counted = refused
         """Called once for each request refused (a metric's ``inc``)."""
         self._lock = threading.Lock()
@@ -87,7 +94,7 @@ class RateLimiter:
                 return True
             until = self._refused.get(who)
         if until is not None:
-            wait = until - time.time()
+            wait = until - self._clock()
             if wait > 0:
                 if answered:
                     self._counted()
@@ -105,16 +112,16 @@ class RateLimiter:
         writes the database: in a worker thread."""
         if self.spend(who, per_minute):  # another request leased meanwhile
             return
-        leased = self.coordination.take_tokens(who, per_minute, lease_size(per_minute))
+        now = self._clock()
+        leased = self.coordination.take_tokens(who, per_minute, lease_size(per_minute), now)
         with self._lock:
             if leased.granted:
                 self._refused.pop(who, None)
                 self._tokens[who] = self._tokens.get(who, 0) + leased.granted - 1
                 self._leased_at[who] = per_minute
                 return
-            self._refused[who] = time.time() + leased.wait
+            self._refused[who] = now + leased.wait
             if len(self._refused) > 100_000:  # bounded: drop the refusals that are over
-                now = time.time()
                 self._refused = {w: t for w, t in self._refused.items() if t > now}
         self._counted()
         raise _over(who, per_minute, leased.wait)
