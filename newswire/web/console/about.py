@@ -62,7 +62,7 @@ index of links, and one read of each)."""
 def later(store: Store, item: NewsItem, href: Any) -> list[dict[str, Any]]:
     """The stories whose latest version links to ``item`` (``Store.linking``: its copies
     and follow-ups, filed after it, the most recently stored first), as the item page
-    lists them beside the item's own links: headline, ``rel``, whether withdrawn. An
+    lists them beside the item's own links: headline, whether withdrawn. An
     editor sees every one, under embargo too; a picture or a video has none (stories
     link it as such, and asking would read every story it illustrates)."""
     if item.type != "text":
@@ -77,7 +77,6 @@ def later(store: Store, item: NewsItem, href: Any) -> list[dict[str, Any]]:
             {
                 "label": found.headline or found.id,
                 "href": href(found.id),
-                "rel": link.rel,
                 "withdrawn": found.pubstatus == "canceled",
             }
         )
