@@ -343,19 +343,24 @@ def get_subscriber(request: Request, name: str) -> Response:
 async def remove_subscriber(request: Request, name: str) -> Response:
     """Remove a subscriber, revoke its keys and close its live streams; how many keys were
     revoked. Its usage counts stay (they are what it is billed for)."""
+    hub = _hub(request)
+    streams = hub.streams_of(subscriber=name)
     revoked = await run_in_threadpool(_store(request).subscribers.remove, name)
     _forget_principals(request)
-    closed = _hub(request).close_subscriber(name, f"subscriber {name} was removed")
+    streams += hub.streams_of(subscriber=name)
+    closed = hub.close_streams(streams, f"subscriber {name} was removed")
     return _json({"name": name, "removed": True, "keys_revoked": revoked, "streams_closed": closed})
 
 
 async def _set_status(request: Request, name: str, status: str) -> Response:
-    store = _store(request)
+    store, hub = _store(request), _hub(request)
+    streams = hub.streams_of(subscriber=name)
     await run_in_threadpool(store.subscribers.set_status, name, status)
     _forget_principals(request)
     closed = 0
     if status != "active":
-        closed = _hub(request).close_subscriber(name, f"subscriber {name} is {status}")
+        streams += hub.streams_of(subscriber=name)
+        closed = hub.close_streams(streams, f"subscriber {name} is {status}")
     body = await run_in_threadpool(_subscriber_json, store, name)
     return _json({**body, "streams_closed": closed})
 
@@ -446,7 +451,10 @@ def get_key(request: Request, key_id: str) -> Response:
 async def revoke_key(request: Request, key_id: str) -> Response:
     """Revoke a key at once: it answers 401 from now on and its open streams end with an
     ``event: close`` saying why. Revoking a revoked key changes nothing."""
+    hub = _hub(request)
+    streams = hub.streams_of(key_id=key_id)
     stored = await run_in_threadpool(_store(request).keys.revoke, key_id)
     _forget_principals(request)
-    closed = _hub(request).close_key(key_id, f"API key {key_id} was revoked")
+    streams += hub.streams_of(key_id=key_id)
+    closed = hub.close_streams(streams, f"API key {key_id} was revoked")
     return _json({**full(stored), "streams_closed": closed})

@@ -525,20 +525,27 @@ class Hub:
     def listeners(self) -> list[Listener]:
         return [x for a in tuple(self.audiences.values()) for x in tuple(a.listeners)]
 
-    def close_key(self, key_id: str, reason: str) -> int:
-        closed = 0
-        for listener in self.listeners():
-            if listener.key_id == key_id:
-                listener.close(reason)
-                closed += 1
-        return closed
+    def streams_of(self, *, key_id: str | None = None, subscriber: str | None = None) -> list[Listener]:
+        """The open streams of a key or of a subscriber."""
+        return [
+            x
+            for x in self.listeners()
+            if (key_id is not None and x.key_id == key_id)
+            or (subscriber is not None and x.subscriber == subscriber)
+        ]
 
-    def close_subscriber(self, name: str, reason: str) -> int:
+    def close_streams(self, streams: list[Listener], reason: str) -> int:
+        """Close ``streams`` for ``reason``; how many ended for it.
+
+        An admin action takes the streams it ends (``streams_of``) before it writes to the
+        store, and passes them with those open after: the hub's own reading of the access
+        generation may close them for the same reason in between (PostgreSQL tells it at
+        once), and they are still the streams the action ended. One that ended otherwise
+        (its client went away) is not counted."""
         closed = 0
-        for listener in self.listeners():
-            if listener.subscriber == name:
-                listener.close(reason)
-                closed += 1
+        for listener in dict.fromkeys(streams):
+            listener.close(reason)  # keeps the first reason of one already closed
+            closed += listener.reason == reason
         return closed
 
     def backlog(self, audience: Audience, after: int, upto: int) -> tuple[list[Out], int]:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newswire.access.auth import Principal
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product, validate_product
 from newswire.access.subscribers import Subscriber, check_subscriber
@@ -253,3 +254,30 @@ def test_long_polls_woken_by_one_entry_share_one_page_build(store_url):
         assert feed.built - built == 1  # built once, for the forty
     finally:
         world.close()
+
+
+def test_an_admin_action_counts_the_streams_it_ended_however_they_were_closed(store):
+    """Suspending a subscriber (revoking a key) ends its streams. The hub's own reading of
+    the access generation may close them for that reason between the store's write and the
+    action's own closing (on PostgreSQL it is told at once): they still count, since the
+    action ended them. One whose client had gone away does not."""
+    hub = Hub(store, open_bus("memory://"), Renderer(teaser_chars=300), metrics=Metrics(),
+              meter=Meter(), tail_size=TAIL)
+
+    def stream(key_id: str, name: str = "closing"):
+        key = ApiKey(id=key_id, scope="read", subscriber=name)
+        return hub.listen(Principal(key, Subscriber(name=name), []), "ninjs", hub.position, "sse")
+
+    first, second, gone, other = stream("k1"), stream("k2"), stream("k3"), stream("k4", "other")
+    before = hub.streams_of(subscriber="closing")
+    assert set(before) == {first, second, gone}
+    reason = "subscriber closing is suspended"
+    first.close(reason)  # the hub's re-check came first
+    gone.close("the client went away")
+    hub.leave(first)
+    hub.leave(gone)
+    assert hub.close_streams(before + hub.streams_of(subscriber="closing"), reason) == 2
+    assert second.reason == reason and gone.reason == "the client went away"
+    assert other.reason is None
+    assert hub.streams_of(key_id="k4") == [other]
+    assert hub.close_streams(hub.streams_of(key_id="k4"), "API key k4 was revoked") == 1
