@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test test-long install lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("newswire needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -36,6 +36,10 @@ test: lint
 	bash scripts/services.sh
 	$(BIN)/python -m compileall -q -j 0 newswire
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+# The same suite with every property test's full number of cases (tests/helpers.py: LONG).
+test-long:
+	NEWSWIRE_LONG_TESTS=1 $(MAKE) test
 
 bench: install
 	$(BIN)/python bench/ingest.py

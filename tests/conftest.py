@@ -8,9 +8,15 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from newswire.store import open_store
-from tests.helpers import forget_index, services
+from tests.helpers import examples, forget_index, services
+
+# The property tests that name no number of examples try hypothesis's default (100) in
+# the long mode, a third of it otherwise (``tests.helpers.LONG``).
+settings.register_profile("newswire", max_examples=examples(100))
+settings.load_profile("newswire")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

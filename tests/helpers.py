@@ -23,6 +23,18 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
+LONG = os.environ.get("NEWSWIRE_LONG_TESTS", "") not in ("", "0")
+"""The long mode (``make test-long``): the property tests try the number of examples each
+names (``examples``) and schemathesis runs every phase with every key; ``make test`` tries
+a third of them, which keeps the suite within its time on two cores. Hypothesis draws
+new examples on every run either way, so the shorter runs still cover more over time."""
+
+
+def examples(n: int) -> int:
+    """How many examples a property test named for ``n`` tries in this mode (``LONG``)."""
+    return n if LONG else max(20, n // 3)
+
+
 RETRY_EVERY = 0.05
 """Seconds between two calls of ``retry_until``'s check."""
 

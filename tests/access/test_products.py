@@ -13,6 +13,7 @@ from newswire.errors import BadInput, Unprocessable
 from newswire.formats.html import make_body
 from newswire.model import Concept, Dateline, Entity, NewsItem
 from newswire.text.normalize import normalize
+from tests.helpers import examples
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -497,7 +498,7 @@ CRITERIA = {
         st.sampled_from(["AA", "AFP", "الأناضول", "Reuters"]), min_size=1, max_size=2
     ),
 }
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

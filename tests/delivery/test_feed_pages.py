@@ -34,7 +34,7 @@ from newswire.model import NewsItem
 from newswire.settings import Settings
 from newswire.store import open_store
 from tests.delivery.wire import ARABIC, ninjs_doc
-from tests.helpers import index_setting, retry_until
+from tests.helpers import examples, index_setting, retry_until
 
 TAIL = 120
 ROUTE = "x-test-route"
@@ -168,7 +168,11 @@ def test_items_fast_path_and_route_answer_alike(world):
                 alike(world.get(path + suffix, who, False), world.get(path + suffix, who, True))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(80),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     data=st.data(),
     limit=st.integers(min_value=1, max_value=60),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from newswire.delivery.tail import Tail
 from newswire.model import NewsItem
 from newswire.store.base import Change
+from tests.helpers import examples
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 ITEM = NewsItem(id="urn:test:tail", language="ar", headline="خبر")
@@ -20,7 +21,7 @@ def change(seq: int) -> Change:
     return Change(seq=seq, stored_at=WHEN, item=ITEM, kind="item")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     size=st.integers(min_value=1, max_value=12),
     start=st.integers(min_value=0, max_value=5),

@@ -22,6 +22,7 @@ from newswire.model import (
     NewsItem,
     Rendition,
 )
+from tests.helpers import examples
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -211,13 +212,13 @@ def test_latin_place_alone_and_source_alone():
         assert CODEC.parse(out)[0].dateline == dl
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(news_items(rich_body=True))
 def test_generated_items_validate_against_the_xsd(item):
     assert_valid(CODEC.render(item))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(news_items(rich_body=True))
 def test_round_trip_keeps_every_field_newsml_carries(item):
     out = CODEC.render(item)

@@ -34,6 +34,7 @@ from newswire.model import (
     Rendition,
 )
 from newswire.validation import check_item
+from tests.helpers import examples
 from tests.strategies import news_items
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -42,7 +43,7 @@ EXAMPLES = sorted((STANDARDS / "ninjs-examples").glob("*.json"))
 EXAMPLES_3 = [p for p in EXAMPLES if p.name.startswith("ninjs3")]
 EXAMPLES_2 = [p for p in EXAMPLES if p.name.startswith("ninjs2")]
 CODECS = [NINJS3, NINJS2]
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- the official schemas, offline --------------------------------------------------------
 

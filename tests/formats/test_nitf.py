@@ -19,6 +19,7 @@ from newswire.ingest import with_media_topics
 from newswire.model import Concept, Dateline, Entity, NewsItem
 from newswire.validation import strip_unencodable
 from tests.conftest import ROOT
+from tests.helpers import examples
 from tests.items import arabic_item
 from tests.strategies import news_items
 
@@ -199,13 +200,13 @@ def test_minimal_item_validates():
     assert CODEC.parse(out) == [item]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(news_items(rich_body=True))
 def test_generated_items_validate_against_the_xsd(item):
     assert_valid(CODEC.render(item))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(news_items(rich_body=True))
 def test_round_trip_keeps_every_field_nitf_carries(item):
     out = CODEC.render(item)

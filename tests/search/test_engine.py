@@ -33,6 +33,7 @@ from newswire.search.index import (
 from newswire.store import open_store
 from newswire.store.base import iso
 from newswire.text.analyze import WORD, index_text
+from tests.helpers import examples
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SAMPLE = CORPUS / "ant_arabic_news.sample1000.jsonl"
@@ -299,7 +300,7 @@ products = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.lists(products, min_size=1, max_size=3))
 def test_search_finds_exactly_what_the_products_grant(varied, chosen):
     store, index, items = varied

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from newswire.errors import BadInput
 from newswire.search.query import AnyOf, Phrase, Query, QueryError, Word, parse, words
+from tests.helpers import examples
 
 
 def W(*texts: str) -> tuple[Word, ...]:
@@ -345,7 +346,7 @@ def all_words(query: Query) -> list[str]:
     return found
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(queries)
 def test_any_text_parses_or_is_a_query_error(q):
     try:
@@ -375,7 +376,7 @@ def test_long_text_is_refused(q):
         parse(q)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.text(max_size=3000))
 def test_long_limits_never_crash(q):
     with contextlib.suppress(QueryError):

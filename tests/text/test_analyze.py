@@ -23,6 +23,7 @@ from newswire.text.analyze import (
 )
 from newswire.text.normalize import normalize
 from tests.conftest import CORPUS_SAMPLE, SEED
+from tests.helpers import examples
 
 RECORDS = [json.loads(line) for line in CORPUS_SAMPLE.read_text(encoding="utf-8").splitlines()]
 TEXTS = [f"{record['headline'] or ''}\n{record['body']}" for record in RECORDS]
@@ -265,7 +266,7 @@ arabic_ish = st.text(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.one_of(st.text(), arabic_ish), st.sampled_from(LANGS))
 def test_any_text(text, lang):
     check(text, lang)

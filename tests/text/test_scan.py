@@ -15,6 +15,7 @@ from newswire.enrich.terms import Table
 from newswire.text.analyze import ELSE, WORD, word_classes
 from newswire.text.scan import HashIndex, hash_words, scan
 from tests.conftest import CORPUS_SAMPLE
+from tests.helpers import examples
 
 # Characters each of the scan's rules is about: Arabic letters and harakat, tatweel,
 # Latin and digits, Arabic-Indic digits, a Latin combining mark, Syriac (a letter of
@@ -37,7 +38,7 @@ def words_of(text: str) -> list[str] | None:
     return [text[a:b] for a, b in zip(found.starts.tolist(), found.ends.tolist(), strict=True)]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_the_scan_finds_the_words_of_the_pattern(text: str) -> None:
     found = scan(text)

@@ -15,6 +15,7 @@ from newswire.formats.html import make_body, squash
 from newswire.model import Association, NewsItem, Rendition
 from newswire.text.teaser import TEASER_RENDITIONS, TERMINALS, sentences, teaser
 from tests.conftest import CORPUS_SAMPLE, SEED
+from tests.helpers import examples
 from tests.strategies import news_items
 
 
@@ -250,7 +251,7 @@ def test_sentences_edge_cases():
 # -- properties ---------------------------------------------------------------------------
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=300)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=examples(300))
 @given(item=news_items(rich_body=True), max_chars=st.integers(1, 5000))
 def test_teaser_properties(item, max_chars):
     t = teaser(item, max_chars)
