@@ -29,7 +29,7 @@ CORPUS_SAMPLE = ROOT / "demo" / "corpus_sample.jsonl"
 BACKENDS = ["sqlite", "postgres"]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 """The PostgreSQL server of the tests (scripts/services.sh starts it): every test makes
-databases of its own on it and drops them afterwards."""
+databases of its own on it, emptied afterwards for the next test (``fresh_database``)."""
 
 
 WHOLE_PACKAGES = ("tests/portal/", "tests/console/")
@@ -111,10 +111,10 @@ def fresh_database(backend: str, folder: Path, name: str = "test") -> Iterator[s
 
 _SPARE: list[str] = []
 """PostgreSQL databases a test has finished with, emptied, for the next test of this
-process (all are dropped at the end of the session). Dropping a database makes PostgreSQL write a
-checkpoint of every database's changes and wait for it: with a database a test, that was
-a third of a second a test and much of the server's writing, while emptying one drops
-what the test made and nothing else."""
+process (all are dropped at the end of the session). Dropping a database makes PostgreSQL
+write a checkpoint of every database's changes and wait for it: with a database a test,
+that was a tenth of a second to most of one a test, and writes that slowed the tests
+running beside it; emptying one drops what the test made and nothing else."""
 
 
 _MADE: list[str] = []
@@ -169,7 +169,7 @@ def store_backend(request) -> str:
 @pytest.fixture
 def make_store_url(store_backend, tmp_path):
     """``make_store_url()``: the URL of another fresh, empty store of the backend under test
-    (an SQLite file in the test's folder, or a PostgreSQL database dropped afterwards)."""
+    (an SQLite file in the test's folder, or a PostgreSQL database emptied afterwards)."""
     with ExitStack() as made:
         names = iter(["test", *(f"other{n}" for n in range(1, 100))])
         yield lambda: made.enter_context(fresh_database(store_backend, tmp_path, next(names)))
