@@ -8,13 +8,15 @@ version of a media item parsed from a document comes back here (``keep_files``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -532,28 +534,84 @@ def parse_files(
         # Each chunk's future let go of once used: they hold its parsed items.
         submitted = deque(pool.submit(_parse_chunk, c) for c in chunks)
         started = set(multiprocessing.active_children()) - before
+        done = 0
         while submitted:
             chunk = submitted.popleft()
-            results = chunk.result()
+            results = _result(chunk, started, chunks[done][0][0], len(paths) - done * _CHUNK)
             del chunk
+            done += 1
             for source, items, error, found in results:
                 if link is not None and items:
                     items = [link(i, f) for i, f in zip(items, found, strict=True)]
                 yield source, items, error
-    except BaseException:
-        # Ctrl-C, or the caller stopped (its store failed): the workers are stopped, not
-        # waited for. Waiting could last for ever: a worker may be reading a pipe that
-        # never ends, and Python 3.11's executor hung when a chunk's result came back for
-        # a future its shutdown had cancelled (CPython gh-107219; a trial hung 1 time in 5).
+    except BaseException as stopped:
+        # Ctrl-C, a worker that died, or the caller stopped (its store failed): the workers
+        # are stopped, not waited for. Waiting could last for ever: a worker may be reading
+        # a pipe that never ends, and Python 3.11's executor hung when a chunk's result came
+        # back for a future its shutdown had cancelled (CPython gh-107219; a trial hung 1
+        # time in 5).
         for process in started:
             process.terminate()
         for process in started:
             process.join(5)
             if process.is_alive():
                 process.kill()
+                process.join(5)
+        if isinstance(stopped, WorkerDied):
+            _unblock(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+_LOOK_EVERY = 1.0
+"""Seconds between two looks at whether the workers are alive, while a chunk is waited for."""
+
+
+def _result(
+    chunk: Future[list[Worked]],
+    workers: set[multiprocessing.process.BaseProcess],
+    first: Path,
+    left: int,
+) -> list[Worked]:
+    """The chunk's result; ``WorkerDied`` once a worker has ended. The executor says so
+    itself (``BrokenProcessPool``), except for a worker killed while it was writing a
+    result: its thread reading results then waits for the rest of it for ever, and so
+    did the command (1 run in 3 of the test that kills the workers)."""
+    while True:
+        try:
+            return chunk.result(timeout=_LOOK_EVERY)
+        except TimeoutError:
+            if any(worker.exitcode not in (None, 0) for worker in workers):
+                raise WorkerDied(first, left) from None
+        except BrokenProcessPool:
+            raise WorkerDied(first, left) from None
+
+
+def _unblock(pool: ProcessPoolExecutor) -> None:
+    """Let the executor's thread reading results end once the workers are gone: it may be
+    waiting for the rest of a result a killed worker was writing, and Python joins that
+    thread at exit. With the workers dead, this process holds the last writing end of
+    their results' pipe; closed, the reading thread gets an end of file and stops.
+    (The executor's own attributes, looked at rather than relied on.)"""
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
+class WorkerDied(NewswireError):
+    """A worker process of a bulk ingest ended before it was done: killed (by the system
+    short of memory, by an operator) or crashed. What was stored before stays; nothing of
+    the files from ``first`` on is, and the command ends saying so (not a traceback)."""
+
+    def __init__(self, first: Path, left: int) -> None:
+        lost = f"the {left} files from {first} on were" if left > 1 else f"{first} was"
+        super().__init__(
+            "a worker process reading the files ended before it was done (killed, perhaps"
+            f" by the system for want of memory): {lost} not stored; what was stored"
+            " before stays, and ingesting the same files again stores only what is missing"
+        )
 
 
 def _quiet() -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -226,3 +228,67 @@ def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
         left = False
     assert not left
     assert b"Traceback" not in err, err.decode()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_killed_mid_run_ends_the_ingest_in_one_line_keeping_what_was_stored(tmp_path):
+    """A bulk ingest's worker killed (as the system kills one short of memory) while it
+    reads a pipe that never ends: the command stores what the workers gave before, ends
+    with one line saying how many files from which one on were not stored, and exit 1; no
+    traceback. Every item it printed as stored is in the store."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(BULK):
+        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
+    pipe = tmp_path / "last.json"
+    os.mkfifo(pipe)
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    env = {**os.environ, "NEWSWIRE_DB": db, "NEWSWIRE_ENRICH": "none"}
+    command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", str(folder), str(pipe)]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as run:
+        try:
+            with pipe.open("wb") as writer:  # opened once a worker opens it: the last chunk
+                writer.write(b"{")
+                writer.flush()
+                for worker in _children(run.pid):
+                    with contextlib.suppress(ProcessLookupError):  # one that just ended
+                        os.kill(worker, signal.SIGKILL)
+                out, err = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    said = err.decode()
+    assert run.returncode == 1, said
+    assert "Traceback" not in said, said
+    line = said.strip()
+    assert line.startswith("newswire: a worker process reading the files ended"), said
+    assert "\n" not in line, said
+    printed = out.decode().split()
+    lost = re.search(r"\): (?:the (\d+) files from (\S+) on were|(\S+) was) not stored;", line)
+    assert lost, said
+    left = int(lost.group(1) or 1)
+    first = lost.group(2) or lost.group(3)
+    assert len(printed) + left == BULK + 1  # each file stored or said not to be
+    everything = [*sorted(folder.iterdir()), pipe]
+    assert first == str(everything[len(printed)])  # the first file not stored is named
+    store = open_store(db)
+    try:
+        assert store.count()[0] == len(printed)
+    finally:
+        store.close()

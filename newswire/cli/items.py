@@ -117,7 +117,7 @@ def ingest(
     metadata, each replaced by its option below when given."""
     from newswire import formats
     from newswire.enrich.pipeline import enrich_items, enricher_for
-    from newswire.ingest import keep_files, list_files, list_files_warm, parse_files
+    from newswire.ingest import WorkerDied, keep_files, list_files, list_files_warm, parse_files
     from newswire.media import Limits
     from newswire.media.items import Overrides, check_overrides
 
@@ -225,20 +225,25 @@ def ingest(
 
         with progress() as bar:
             task = bar.add_task("ingesting", total=len(files))
-            for source, items, error in parse_files(
+            parsed_files = parse_files(
                 texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding,
                 link=links.link if links is not None else None,
                 archive=store.count()[0] > 0,
-            ):
-                if error is not None:
-                    failures.append((source, error))
-                for parsed in items or ():
-                    pending.append((source, parsed))
-                    if serial and isinstance(parsed, NewsItem):
-                        flush()  # stored before the next is enriched (see above)
-                if len(pending) >= BATCH:
-                    flush()
-                bar.advance(task)
+            )
+            try:
+                for source, items, error in parsed_files:
+                    if error is not None:
+                        failures.append((source, error))
+                    for parsed in items or ():
+                        pending.append((source, parsed))
+                        if serial and isinstance(parsed, NewsItem):
+                            flush()  # stored before the next is enriched (see above)
+                    if len(pending) >= BATCH:
+                        flush()
+                    bar.advance(task)
+            except WorkerDied:
+                flush()  # what the workers gave before is stored, as the error says
+                raise
             flush()
             if media:
                 blobs = blobs_for(db, setting("blobs"))
