@@ -10,7 +10,9 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from newswire.enrich import entities
 from newswire.enrich.base import STEPS, Term
@@ -195,31 +197,53 @@ def ninjs_story(n: int) -> dict:
     }
 
 
-def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
-    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) while a
-    worker reads a pipe that never ends: the command stops its workers rather than wait
-    for them, and ends; nothing of it is left running."""
+class Stopped(NamedTuple):
+    """How ``stopped_at_a_pipe``'s run ended."""
+
+    pid: int
+    returncode: int
+    out: bytes
+    err: bytes
+    folder: Path
+    pipe: Path
+    db: str
+
+
+def stopped_at_a_pipe(tmp_path: Path, pipe_first: bool, stop: Callable[[int], None]) -> Stopped:
+    """A bulk ``newswire ingest --workers 2`` of a folder of ``BULK`` stories and a pipe
+    that never ends (before the folder or after it), stopped by ``stop(pid)`` once a
+    worker reads the pipe (its writing end opens then), and waited for."""
     folder = tmp_path / "many"
     folder.mkdir()
     for n in range(BULK):
         (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
-    pipe = tmp_path / "first.json"
+    pipe = tmp_path / ("first.json" if pipe_first else "last.json")
     os.mkfifo(pipe)
-    env = {**os.environ, "NEWSWIRE_DB": f"sqlite:///{tmp_path / 'c.db'}", "NEWSWIRE_ENRICH": "none"}
-    command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", str(pipe), str(folder)]
+    db = f"sqlite:///{tmp_path / 'bulk.db'}"
+    env = {**os.environ, "NEWSWIRE_DB": db, "NEWSWIRE_ENRICH": "none"}
+    paths = [str(pipe), str(folder)] if pipe_first else [str(folder), str(pipe)]
+    command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", *paths]
     with subprocess.Popen(
         command, cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     ) as run:
         try:
             with pipe.open("wb") as writer:  # opened once a worker opens it: the run is on
                 writer.write(b"{")
                 writer.flush()
-                os.killpg(run.pid, signal.SIGINT)
-                _, err = run.communicate(timeout=60)
+                stop(run.pid)
+                out, err = run.communicate(timeout=60)
         finally:
             if run.poll() is None:
                 os.killpg(run.pid, signal.SIGKILL)
+    return Stopped(run.pid, run.returncode, out, err, folder, pipe, db)
+
+
+def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
+    """Ctrl-C (SIGINT to the command's process group, as a terminal sends it) while a
+    worker reads a pipe that never ends: the command stops its workers rather than wait
+    for them, and ends; nothing of it is left running."""
+    run = stopped_at_a_pipe(tmp_path, True, lambda pid: os.killpg(pid, signal.SIGINT))
     assert run.returncode != 0
     try:
         os.killpg(run.pid, 0)  # anything left of its process group?
@@ -227,7 +251,7 @@ def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
     except ProcessLookupError:
         left = False
     assert not left
-    assert b"Traceback" not in err, err.decode()
+    assert b"Traceback" not in run.err, run.err.decode()
 
 
 def _children(pid: int) -> list[int]:
@@ -244,35 +268,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _kill_workers(pid: int) -> None:
+    for worker in _children(pid):
+        with contextlib.suppress(ProcessLookupError):  # one that just ended
+            os.kill(worker, signal.SIGKILL)
+
+
 def test_a_worker_killed_mid_run_ends_the_ingest_in_one_line_keeping_what_was_stored(tmp_path):
     """A bulk ingest's worker killed (as the system kills one short of memory) while it
     reads a pipe that never ends: the command stores what the workers gave before, ends
     with one line saying how many files from which one on were not stored, and exit 1; no
     traceback. Every item it printed as stored is in the store."""
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for n in range(BULK):
-        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
-    pipe = tmp_path / "last.json"
-    os.mkfifo(pipe)
-    db = f"sqlite:///{tmp_path / 'k.db'}"
-    env = {**os.environ, "NEWSWIRE_DB": db, "NEWSWIRE_ENRICH": "none"}
-    command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", str(folder), str(pipe)]
-    with subprocess.Popen(
-        command, cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    ) as run:
-        try:
-            with pipe.open("wb") as writer:  # opened once a worker opens it: the last chunk
-                writer.write(b"{")
-                writer.flush()
-                for worker in _children(run.pid):
-                    with contextlib.suppress(ProcessLookupError):  # one that just ended
-                        os.kill(worker, signal.SIGKILL)
-                out, err = run.communicate(timeout=60)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
+    run = stopped_at_a_pipe(tmp_path, False, _kill_workers)
+    out, err, folder, pipe, db = run.out, run.err, run.folder, run.pipe, run.db
     said = err.decode()
     assert run.returncode == 1, said
     assert "Traceback" not in said, said
