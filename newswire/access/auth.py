@@ -91,9 +91,27 @@ def still_valid(store: Store, key_id: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def access_of(store: Store, key_id: str) -> Principal | str:
+def revoked_reason(key_id: str) -> str:
+    """Why a stream of the revoked key ``key_id`` ended (the hub's check and the admin
+    action that revoked it say the same)."""
+    return f"API key {key_id} was revoked"
+
+
+def removed_reason(subscriber: str) -> str:
+    """Why a stream of a key of the removed ``subscriber`` ended."""
+    return f"subscriber {subscriber} was removed"
+
+
+def status_reason(subscriber: str, status: str) -> str:
+    """Why a stream of a key of ``subscriber``, no longer active, ended."""
+    return f"subscriber {subscriber} is {status}"
+
+
+def access_of(store: Store, key_id: str, subscriber: str = "") -> Principal | str:
     """The principal the key ``key_id`` (or logged-in session, ``session:<id>``) gives
-    now, with the products its subscriber has now; or why it gives none any more."""
+    now, with the products its subscriber has now; or why it gives none any more.
+    ``subscriber``: the key's subscriber when it was last known to work (a stream's), since
+    a removed subscriber's keys are revoked and no longer name it."""
     if key_id.startswith("session:"):
         from newswire.access.accounts import session_access
 
@@ -102,15 +120,17 @@ def access_of(store: Store, key_id: str) -> Principal | str:
         record = store.keys.get(key_id)
     except NewswireError:
         return f"API key {key_id} no longer exists"
-    if record.revoked_at is not None:
-        return f"API key {record.id} was revoked"
-    if record.subscriber:
+    # The subscriber first: removing one revokes its keys too, and a stream of such a key
+    # ends for the removal, the reason the admin action gives it (and counts it by).
+    if name := record.subscriber or subscriber:
         try:
-            subscriber = store.subscribers.get(record.subscriber)
+            found = store.subscribers.get(name)
         except NewswireError:
-            return f"subscriber {record.subscriber} was removed"
-        if subscriber.status != "active":
-            return f"subscriber {subscriber.name} is {subscriber.status}"
+            return removed_reason(name)
+        if found.status != "active":
+            return status_reason(found.name, found.status)
+    if record.revoked_at is not None:
+        return revoked_reason(record.id)
     try:
         return principal_of(store, record)
     except NewswireError as exc:  # changed again since (a product removed meanwhile)

@@ -21,6 +21,7 @@ from fastapi import Depends, Query, Request, Response
 from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 
+from newswire.access.auth import removed_reason, revoked_reason, status_reason
 from newswire.access.keys import (
     MAX_NAME,
     SCOPES,
@@ -348,7 +349,7 @@ async def remove_subscriber(request: Request, name: str) -> Response:
     revoked = await run_in_threadpool(_store(request).subscribers.remove, name)
     _forget_principals(request)
     streams += hub.streams_of(subscriber=name)
-    closed = hub.close_streams(streams, f"subscriber {name} was removed")
+    closed = hub.close_streams(streams, removed_reason(name))
     return _json({"name": name, "removed": True, "keys_revoked": revoked, "streams_closed": closed})
 
 
@@ -360,7 +361,7 @@ async def _set_status(request: Request, name: str, status: str) -> Response:
     closed = 0
     if status != "active":
         streams += hub.streams_of(subscriber=name)
-        closed = hub.close_streams(streams, f"subscriber {name} is {status}")
+        closed = hub.close_streams(streams, status_reason(name, status))
     body = await run_in_threadpool(_subscriber_json, store, name)
     return _json({**body, "streams_closed": closed})
 
@@ -456,5 +457,5 @@ async def revoke_key(request: Request, key_id: str) -> Response:
     stored = await run_in_threadpool(_store(request).keys.revoke, key_id)
     _forget_principals(request)
     streams += hub.streams_of(key_id=key_id)
-    closed = hub.close_streams(streams, f"API key {key_id} was revoked")
+    closed = hub.close_streams(streams, revoked_reason(key_id))
     return _json({**full(stored), "streams_closed": closed})

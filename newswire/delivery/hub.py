@@ -872,7 +872,7 @@ class Hub:
         for listener in listeners:
             now = given.get(listener.key_id)
             if now is None:
-                access = access_of(self.store, listener.key_id)
+                access = access_of(self.store, listener.key_id, listener.subscriber)
                 now = given[listener.key_id] = (
                     access if isinstance(access, str) else Audience.key_of(access.products, "")[0]
                 )

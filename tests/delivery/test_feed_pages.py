@@ -19,7 +19,13 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newswire.access.auth import Principal
+from newswire.access.auth import (
+    Principal,
+    access_of,
+    removed_reason,
+    revoked_reason,
+    status_reason,
+)
 from newswire.access.keys import ApiKey, new_key
 from newswire.access.products import Product, validate_product
 from newswire.access.subscribers import Subscriber, check_subscriber
@@ -285,3 +291,33 @@ def test_an_admin_action_counts_the_streams_it_ended_however_they_were_closed(st
     assert other.reason is None
     assert hub.streams_of(key_id="k4") == [other]
     assert hub.close_streams(hub.streams_of(key_id="k4"), "API key k4 was revoked") == 1
+
+
+def test_the_hubs_check_ends_a_stream_for_the_reason_the_admin_action_counts_it_by(store):
+    """The hub's own check and the admin action must give a stream the same reason, or
+    the action does not count a stream the check closed first. Removing a subscriber also
+    revokes its keys (which then name no subscriber): the reason is the removal (the check
+    said "revoked", and ``DELETE /v1/admin/subscribers/{name}`` answered
+    ``streams_closed: 0`` on PostgreSQL, where the check is told at once)."""
+    hub = Hub(store, open_bus("memory://"), Renderer(teaser_chars=300), metrics=Metrics(),
+              meter=Meter(), tail_size=TAIL)
+    streams = {}
+    for name in ("paused", "gone", ""):
+        if name:
+            store.subscribers.add(Subscriber(name=name))
+        _, key_id, key_hash = new_key()
+        store.keys.add(ApiKey(id=key_id, scope="read", subscriber=name or None), key_hash)
+        principal = access_of(store, key_id)
+        assert isinstance(principal, Principal)
+        streams[name] = hub.listen(principal, "ninjs", hub.position, "sse")
+    assert hub._check_keys(list(streams.values())) == {}
+
+    store.subscribers.set_status("paused", "suspended")
+    assert store.subscribers.remove("gone") == 1
+    loose = streams[""].key_id
+    store.keys.revoke(loose)
+    assert hub._check_keys(list(streams.values())) == {
+        streams["paused"]: status_reason("paused", "suspended"),
+        streams["gone"]: removed_reason("gone"),
+        streams[""]: revoked_reason(loose),
+    }
