@@ -254,6 +254,31 @@ def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
     assert b"Traceback" not in run.err, run.err.decode()
 
 
+_HELD = """
+import os, signal
+from newswire.ingest import _interrupt_held
+reached = []
+try:
+    with _interrupt_held():
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers start
+        reached.append("after the signal")
+        reached.append("end of the block")
+except KeyboardInterrupt:
+    print("interrupted after:", ", ".join(reached))
+"""
+
+
+def test_ctrl_c_while_the_workers_start_is_taken_once_they_are_known():
+    """The Ctrl-C test's hang, made certain: SIGINT arriving while the workers are being
+    started is taken once the block that starts them (and records them, to stop them)
+    has ended, not between a fork and its record, which left a worker nobody stopped."""
+    run = subprocess.run(
+        [sys.executable, "-c", _HELD], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "interrupted after: after the signal, end of the block"
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid``."""
     found = []
