@@ -95,8 +95,14 @@ class Table:
             each = list(chain.from_iterable(map(repeat, numbers, found.counts)))
             cache.update(zip(found.words, each, strict=True))
             hashed = self._hashed.setdefault(analysis.lang, HashIndex())
-            fit = [n for n, word in enumerate(found.words) if 0 < len(word) <= LONGEST]
-            hashes, at = np.unique(hash_words([found.words[n] for n in fit]), return_index=True)
+            # The words ``scan`` can give (a list made in C when all of them are, as in the
+            # shipped tables: a Python loop over them was a tenth of the warm-up).
+            words: list[str] = found.words
+            lengths = np.fromiter(map(len, words), dtype=np.intp, count=len(words))
+            fit = np.flatnonzero((lengths > 0) & (lengths <= LONGEST))
+            if len(fit) < len(words):
+                words = list(map(words.__getitem__, fit.tolist()))
+            hashes, at = np.unique(hash_words(words), return_index=True)
             fresh = hashed.get(hashes) < 0  # not those ``text_ids`` added already
             hashed.add(hashes[fresh], np.array(each, dtype=np.int32)[fit][at][fresh])
 
