@@ -254,6 +254,26 @@ def unseen(
     return NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
 
 
+def version_seen(
+    products: Sequence[Product],
+    history: list[Stored],
+    item_id: str,
+    version: int | None,
+    now: datetime,
+) -> tuple[Stored, Grant]:
+    """The version ``products`` may see of an item (the latest they may, or ``version``)
+    and how, as every route of one item answers ``?version=``; else the error saying so
+    (``unseen``)."""
+    if version and not any(s.item.version == version for s in history):
+        # A version the item never had is not there (404 naming it), not an earlier one
+        # of an item since withdrawn (410).
+        history = []
+    found = visible_in(products, history, version, now)
+    if found is None:
+        raise unseen(products, history, item_id, version, now)
+    return found
+
+
 def versions_seen(
     products: Sequence[Product], history: list[Stored], now: datetime
 ) -> list[tuple[Stored, Grant]]:

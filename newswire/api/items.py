@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from newswire import formats, intake
 from newswire.access.auth import Principal
-from newswire.access.entitlement import Grant, codec_for, unseen, versions_seen, visible_in
+from newswire.access.entitlement import Grant, codec_for, version_seen, versions_seen
 from newswire.api import auth, openapi, problems, raw, upload
 from newswire.delivery.announce import announce
 from newswire.delivery.files import not_modified
@@ -742,14 +742,7 @@ def _decide(
 
     def decide() -> _Decided:
         codec = codec_for(principal, fmt, accept)
-        seen = history
-        if version and not any(s.item.version == version for s in history):
-            seen = []
-        now = utcnow()
-        visible = visible_in(principal.products, seen, version, now)
-        if visible is None:
-            raise unseen(principal.products, seen, item_id, version, now)
-        stored, g = visible
+        stored, g = version_seen(principal.products, history, item_id, version, utcnow())
         made = state.renderer.fingerprint
         etag, headers = _item_headers(stored.seq, codec.name, g.access, g.embargoed, made)
         return codec, stored, g, etag, headers
