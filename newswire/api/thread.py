@@ -8,19 +8,20 @@ finds an original's later developments here, not by watching the feed for them.
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Annotated, get_args
 from urllib.parse import quote
 
 import msgspec
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from newswire.access.auth import Principal
-from newswire.access.entitlement import unseen, visible_in
+from newswire.access.entitlement import version_seen
 from newswire.api import auth, problems
 from newswire.delivery.thread import THREAD_SIZE, Direction, Linked, thread
 from newswire.model import MACHINE, ItemType, PubStatus, utcnow
 from newswire.store.base import Store, Stored
+from newswire.validation import MAX_VERSION
 from newswire.web.routing import Router
 
 router = Router()
@@ -65,7 +66,7 @@ _ENCODE = msgspec.json.Encoder().encode
 @router.get(
     "/v1/items/{item_id:path}/thread",
     tags=["items"],
-    responses=problems.responses(401, 403, 404, 429)
+    responses=problems.responses(400, 401, 403, 404, 410, 429)
     | {
         200: {
             "description": "The stories the item is linked with that the caller may see",
@@ -74,7 +75,13 @@ _ENCODE = msgspec.json.Encoder().encode
     },
 )
 async def get_thread(
-    request: Request, item_id: str, principal: Principal = Depends(auth.read)
+    request: Request,
+    item_id: str,
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_VERSION, description="A given version: the stories it links to."),
+    ] = None,
+    principal: Principal = Depends(auth.read),
 ) -> Response:
     """The stories an item is linked with (associations of type text: the same story
     under another id, ``nwrel:sameStory``, or a follow-up, ``seeAlso``), those the caller
@@ -85,18 +92,19 @@ async def get_thread(
     ``links_to`` or ``linked_from``; a withdrawn story is listed with ``pubstatus``
     ``canceled``. A picture or video is linked as such, not as a story: its thread lists
     no story linking to it. 404, as ``GET /v1/items/{id}``, for an item the caller may not
-    see (not entitled, under embargo) or that is not there. ``ETag`` / ``If-None-Match``
+    see (not entitled, under embargo) or that is not there. ``?version=N``: the stories
+    version N links to (its own associations), then those linking to the item (they link
+    to the item, not to a version of it); N judged as ``GET /v1/items/{id}?version=N``
+    judges it (404 naming a version the item never had or the caller may not see, 410
+    for an earlier version of an item since withdrawn). ``ETag`` / ``If-None-Match``
     answer 304 until the thread changes."""
     state = request.app.state
     histories = state.histories  # the item's versions from memory when kept
     history = histories.get(item_id)
     if history is None:
         history = await run_in_threadpool(histories.load, item_id)
-    now = utcnow()
-    seen = visible_in(principal.products, history, None, now)
-    if seen is None:
-        raise unseen(principal.products, history, item_id, None, now)
-    body = await run_in_threadpool(_thread, state.store, principal, seen[0])
+    stored, _ = version_seen(principal.products, history, item_id, version, utcnow())
+    body = await run_in_threadpool(_thread, state.store, principal, stored)
     # The thread is other items' as much as this one's: its ETag is its body's
     # (``revalidate.Revalidated``), with the cache headers of every key's answer.
     return Response(body, media_type="application/json")

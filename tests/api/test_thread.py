@@ -64,12 +64,17 @@ class Wire:
         assert made.status_code in (200, 201), made.text
         return made.json()["id"]
 
-    def thread(self, item_id: str, key: str | None = None) -> httpx.Response:
+    def thread(
+        self, item_id: str, key: str | None = None, version: object = None
+    ) -> httpx.Response:
+        params = {} if version is None else {"version": version}
         with self.server.client(key or self.reader) as c:
-            return c.get(path(item_id))
+            return c.get(path(item_id), params=params)
 
-    def stories(self, item_id: str, key: str | None = None) -> list[tuple[str, str, str]]:
-        answer = self.thread(item_id, key)
+    def stories(
+        self, item_id: str, key: str | None = None, version: object = None
+    ) -> list[tuple[str, str, str]]:
+        answer = self.thread(item_id, key, version)
         assert answer.status_code == 200, answer.text
         return [(s["id"], s["direction"], s["rel"]) for s in answer.json()["thread"]]
 
@@ -221,6 +226,69 @@ def test_an_unknown_or_malformed_id_is_a_problem_naming_it(wire: Wire):
                 assert answer.json()["detail"] == f"id: no item {item_id!r}"
 
 
+def test_a_version_lists_its_own_links_and_those_linking_to_the_item(wire: Wire):
+    """``?version=N``: the stories version N links to (its associations, not the
+    latest's), then those linking to the item, as for the latest."""
+    first = wire.publish(ninjs("urn:test:thread:v-first", "القصة الأولى"))
+    second = wire.publish(ninjs("urn:test:thread:v-second", "القصة الثانية"))
+    revised = "urn:test:thread:revised"
+    wire.publish(ninjs(revised, "خبر", associations=[link(first)]))
+    wire.publish(ninjs(revised, "خبر محدث", associations=[link(second)]))
+    reply = wire.publish(ninjs("urn:test:thread:reply", "رد", associations=[link(revised)]))
+    latest = [(second, "links_to", "seeAlso"), (reply, "linked_from", "seeAlso")]
+    assert wire.stories(revised) == latest
+    assert wire.stories(revised, version=2) == latest
+    assert wire.stories(revised, version=1) == [
+        (first, "links_to", "seeAlso"), (reply, "linked_from", "seeAlso")
+    ]
+    answer = wire.thread(revised, version=1).json()
+    assert (answer["id"], answer["version"]) == (revised, 1)
+    # Each version's thread is its own: another body, another tag.
+    with wire.server.client(wire.reader) as c:
+        one = c.get(path(revised), params={"version": 1})
+        again = c.get(path(revised), params={"version": 1}, headers={"If-None-Match": one.headers["etag"]})
+        assert again.status_code == 304
+        assert c.get(path(revised)).headers["etag"] != one.headers["etag"]
+
+
+def test_a_version_is_judged_as_the_item_route_judges_it(wire: Wire):
+    """A version the item never had, one the key may not see, an earlier one of an item
+    since withdrawn, a value no version can be: each answered as ``GET /v1/items/{id}``
+    answers the same ``?version=``, problem body and all."""
+    first = wire.publish(ninjs("urn:test:thread:w-first", "قصة"))
+    # Version 1 is English (not the reader's product), version 2 Arabic (the reader's).
+    moved = "urn:test:thread:moved"
+    wire.publish(ninjs(moved, "In English", "en", associations=[link(first)]))
+    wire.publish(ninjs(moved, "بالعربية", associations=[link(first)]))
+    assert wire.stories(moved, wire.desk, version=1) == [(first, "links_to", "seeAlso")]
+    assert wire.stories(moved, version=2) == [(first, "links_to", "seeAlso")]
+    killed = wire.publish(ninjs("urn:test:thread:w-killed", "قصة ستسحب"))
+    with wire.server.client(wire.desk) as c:
+        gone = c.post(f"/v1/items/{quote(killed, safe='')}/withdraw", json={"reason": "خطأ"})
+        assert gone.status_code == 201, gone.text
+    cases = [
+        (moved, 3, 404, "version"),  # never stored
+        (moved, 1, 404, "version"),  # stored, not for this key
+        ("urn:test:thread:none", 1, 404, "version"),
+        (killed, 1, 410, "version"),  # withdrawn since: only its withdrawal is delivered
+        (moved, 0, 400, "version"),
+        (moved, "x", 400, "version"),
+        (moved, 2**31, 400, "version"),
+    ]
+    with wire.server.client(wire.reader) as c:
+        for item_id, version, status, field in cases:
+            answer = c.get(path(item_id), params={"version": version})
+            item = c.get(f"/v1/items/{quote(item_id, safe='')}", params={"version": version})
+            assert (answer.status_code, answer.json()["field"]) == (status, field), answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json() == item.json(), (item_id, version)
+        assert c.get(path(moved), params={"version": 3}).json()["detail"] == (
+            f"version: no version 3 of item {moved!r}"
+        )
+    # The withdrawal itself is the key's to see: an empty thread.
+    assert wire.thread(killed, version=2).json()["version"] == 2
+
+
 def test_a_picture_has_an_empty_thread(wire: Wire):
     """Stories link a picture as a picture, never as a story: a story it illustrates is
     not in its thread, nor it in the story's."""
@@ -273,6 +341,16 @@ def test_the_openapi_documents_it(wire: Wire):
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     story = schema["properties"]["thread"]["items"]
     assert story["properties"]["direction"]["enum"] == ["links_to", "linked_from"]
+    # ?version= as the item route takes it, and the answers it may give.
+    (version,) = [p for p in operation["parameters"] if p["name"] == "version"]
+    item = spec["paths"]["/v1/items/{item_id}"]["get"]
+    (same,) = [p for p in item["parameters"] if p["name"] == "version"]
+    bounds = ("in", "required", "type", "minimum", "maximum")
+    assert {k: v for k, v in {**version, **version["schema"]}.items() if k in bounds} == {
+        k: v for k, v in {**same, **same["schema"]}.items() if k in bounds
+    }
+    assert version["schema"]["maximum"] == 2**31 - 1
+    assert {"400", "410"} <= set(operation["responses"])
 
 
 def test_an_id_ending_as_a_path_under_an_item_is_refused(wire: Wire):
