@@ -582,6 +582,40 @@ def test_a_version_number_beyond_any_stored_is_a_400_not_a_crash(client, seed_id
         assert response.status_code == 400 and response.json()["field"] == "version"
 
 
+NUL_ID = quote("urn:test:nul\x00id", safe="")
+"""An id no item can have (``validation.check_item`` refuses a NUL), as a path holds it."""
+
+
+@pytest.mark.parametrize(
+    "method,path,field",
+    [
+        ("GET", f"/v1/items/{NUL_ID}", "id"),
+        ("HEAD", f"/v1/items/{NUL_ID}", None),
+        ("GET", f"/v1/items/{NUL_ID}?version=2", "version"),
+        ("GET", f"/v1/items/{NUL_ID}/versions", "id"),
+        ("GET", f"/v1/items/{NUL_ID}/thread", "id"),
+        ("GET", f"/v1/items/{NUL_ID}/thread?version=2", "version"),
+        ("POST", f"/v1/items/{NUL_ID}/withdraw", "id"),
+        ("GET", f"/v1/items/{NUL_ID}/renditions/web", "id"),
+        ("GET", f"/v1/items/{NUL_ID}/renditions/web/link", "id"),
+        ("GET", f"/v1/items/{NUL_ID}/versions/1/renditions/web", "id"),
+    ],
+)
+def test_an_id_holding_a_nul_is_not_there_on_either_store(client, method, path, field):
+    """No item's id holds a NUL, so none is found: the 404 of any id not there, on each
+    backend alike. PostgreSQL cannot even compare a text holding one, and every route of
+    an item answered it a 422 blaming the request's ``body``."""
+    body = {"reason": "خطأ"} if method == "POST" else None
+    answer = client.request(method, path, json=body)
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    if field is None:  # HEAD: no body
+        return
+    assert answer.json()["field"] == field, answer.text
+    what = "version 2 of item" if field == "version" else "item"
+    assert answer.json()["detail"] == f"{field}: no {what} 'urn:test:nul\\x00id'"
+
+
 def test_every_operation_has_its_own_id_and_the_key_is_declared(client):
     spec = client.get("/openapi.json").json()
     ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]

@@ -237,6 +237,25 @@ def test_missing_item_and_version(store):
         store.versions("urn:test:nothing")
 
 
+def test_an_id_holding_a_nul_is_not_there(store):
+    """No id stored holds a NUL (``validation.check_item``): looked up, such an id is not
+    found, on PostgreSQL too, which cannot even compare a text holding one."""
+    store.append(item())
+    for asked in ("urn:test:item:1\x00", "urn:newswire:id:a%00"):  # as a format writes it
+        with pytest.raises(NotFound) as latest:
+            store.get(asked)
+        assert latest.value.field == "id"
+        with pytest.raises(NotFound) as version:
+            store.get(asked, 1)
+        assert version.value.field == "version"
+        with pytest.raises(NotFound):
+            store.versions(asked)
+        with pytest.raises(NotFound):
+            store.withdraw(asked, "legal")
+        assert store.linking(asked) == []
+    assert store.count() == (1, 1)
+
+
 def test_append_many_is_all_or_nothing(store):
     store.append(item(1))
 

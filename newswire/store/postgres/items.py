@@ -206,7 +206,9 @@ class Items:
 
     def get(self, item_id: str, version: int | None = None) -> Stored:
         item_id = from_uri(item_id)
-        if version is None:
+        if not _may_be_stored(item_id):
+            rows = []
+        elif version is None:
             rows = self._stored(
                 f"SELECT {STORED_COLUMNS} FROM versions WHERE seq ="
                 " (SELECT latest_seq FROM items WHERE id = %s)",
@@ -224,8 +226,13 @@ class Items:
 
     def versions(self, item_id: str) -> list[Stored]:
         item_id = from_uri(item_id)
-        rows = self._stored(
-            f"SELECT {STORED_COLUMNS} FROM versions WHERE id = %s ORDER BY version", (item_id,)
+        rows = (
+            self._stored(
+                f"SELECT {STORED_COLUMNS} FROM versions WHERE id = %s ORDER BY version",
+                (item_id,),
+            )
+            if _may_be_stored(item_id)
+            else []
         )
         if not rows:
             raise NotFound(f"no item {item_id!r}", field="id")
@@ -273,6 +280,8 @@ class Items:
         # for each form of the id an association may name, newest first (the forms
         # side by side, each read with its LIMIT, never every row of both sorted).
         bare = from_uri(item_id)
+        if not _may_be_stored(bare):
+            return []
         rows = self._db.rows(
             "SELECT found.* FROM unnest(%(targets)s::text[]) AS t(target)"
             " CROSS JOIN LATERAL (SELECT source, source_seq, type, rel FROM item_links l"
@@ -363,6 +372,15 @@ class Items:
         value: int
         (value,) = present(self._db.one("SELECT value FROM log_sequence"))
         return value
+
+
+def _may_be_stored(item_id: str) -> bool:
+    """Whether an item can have ``item_id``: not when it holds a NUL, which no id stored
+    does (``validation.check_item`` refuses it) and PostgreSQL cannot even compare a
+    text with (psycopg refuses to send it, and ``Database.connection`` makes that the 422
+    of a value that cannot be stored). Such an id is looked up as any other not there:
+    not found, as the SQLite store finds it, whatever route or command asked."""
+    return "\x00" not in item_id
 
 
 def _append_batch(
