@@ -800,8 +800,13 @@ class Store(Protocol):
         bounded read of an index, whatever the archive's size."""
         ...
 
-    def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
-        """The latest version of the most recently changed items, newest first."""
+    def latest(
+        self, *, language: str | None = None, limit: int = 20, before: int | None = None
+    ) -> list[Stored]:
+        """The latest version of the most recently changed items, newest first (by their
+        latest version's sequence number), at most ``limit``: only those whose latest
+        version's number is below ``before`` when given (the next page: the last one's
+        ``seq``), as ``linking`` pages."""
         ...
 
     def export(self) -> Iterator[Stored]:

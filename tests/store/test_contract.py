@@ -193,6 +193,19 @@ def test_latest_of_a_language_takes_its_regional_tags_in_any_case_and_no_other(s
     assert store.latest(language="ar%") == [] and store.latest(language="de") == []
 
 
+def test_latest_pages_below_a_cursor_in_any_language(store):
+    """``before``: only the items whose latest version is below it, newest first, so that
+    the next page starts where the last one's last item was (the public sections' paging)."""
+    seqs = [store.append(item(n, language="en" if n % 3 == 0 else "ar")).seq for n in range(1, 8)]
+    store.append(item(2, headline="محدث"))  # item 2 moves above every other
+    ids = [s.item.id.rsplit(":", 1)[1] for s in store.latest(limit=3, before=seqs[5])]
+    assert ids == ["5", "4", "3"]
+    arabic = [s.item.id.rsplit(":", 1)[1] for s in store.latest(language="ar", before=seqs[4])]
+    assert arabic == ["4", "1"]  # 2 is above the cursor now, 3 is English
+    assert [s.item.id for s in store.latest(language="en", before=seqs[2])] == []
+    assert store.latest(before=1) == []
+
+
 def test_counts_of_items_and_versions_stay_right(store, make_store_url):
     """What ``/ready`` answers, kept as rows are written: new items, new versions, the
     same content again (nothing), a batch, a withdrawal, and a copy restored elsewhere."""

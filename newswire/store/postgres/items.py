@@ -107,7 +107,8 @@ WITH RECURSIVE tags(tag) AS (
 )
 SELECT seq FROM (
     SELECT newest.seq FROM tags CROSS JOIN LATERAL (
-        SELECT latest_seq AS seq FROM items WHERE language = tags.tag
+        SELECT latest_seq AS seq FROM items
+        WHERE language = tags.tag AND latest_seq < %(before)s
         ORDER BY latest_seq DESC LIMIT %(limit)s
     ) AS newest
     WHERE lower(tags.tag) = lower(%(language)s) OR tags.tag ILIKE %(prefix)s ESCAPE '\\'
@@ -301,12 +302,16 @@ class Items:
             found.setdefault(row[0], Linking(*row))
         return list(found.values())[:limit]
 
-    def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
+    def latest(
+        self, *, language: str | None = None, limit: int = 20, before: int | None = None
+    ) -> list[Stored]:
+        below = NO_END if before is None else before
         if not language:
             return self._stored(
                 "SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
-                " ON v.seq = i.latest_seq ORDER BY i.latest_seq DESC LIMIT %s",
-                (limit,),
+                " ON v.seq = i.latest_seq WHERE i.latest_seq < %s"
+                " ORDER BY i.latest_seq DESC LIMIT %s",
+                (below, limit),
             )
         # As the SQLite store: ``ar`` also lists ``ar-EG`` (a tag's subtags narrow it,
         # never change it), and the language's stored tags are each read newest first
@@ -315,7 +320,8 @@ class Items:
         seqs = [
             seq
             for (seq,) in self._db.rows(
-                _LATEST_OF_LANGUAGE, {"language": language, "prefix": f"{prefix}-%", "limit": limit}
+                _LATEST_OF_LANGUAGE,
+                {"language": language, "prefix": f"{prefix}-%", "limit": limit, "before": below},
             )
         ]
         return list(reversed(self.by_seq(seqs)))

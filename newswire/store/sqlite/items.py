@@ -263,12 +263,16 @@ class Items:
                     found.setdefault(row[0], Linking(*row))
         return sorted(found.values(), key=lambda link: link.seq, reverse=True)[:limit]
 
-    def latest(self, *, language: str | None = None, limit: int = 20) -> list[Stored]:
+    def latest(
+        self, *, language: str | None = None, limit: int = 20, before: int | None = None
+    ) -> list[Stored]:
+        below = NO_END if before is None else before
         if not language:
             return self._rows(
                 "SELECT v.seq, v.stored_at, v.data FROM items i JOIN versions v"
-                " ON v.seq = i.latest_seq ORDER BY i.latest_seq DESC LIMIT ?",
-                (limit,),
+                " ON v.seq = i.latest_seq WHERE i.latest_seq < ?"
+                " ORDER BY i.latest_seq DESC LIMIT ?",
+                (below, limit),
             )
         # One bounded read of the index (language, latest_seq) per stored tag the language
         # takes in, not a walk down the whole archive until ``limit`` items of it turn up:
@@ -278,9 +282,9 @@ class Items:
                 seq
                 for tag in self._tags_of(language)
                 for (seq,) in self._db.execute(
-                    "SELECT latest_seq FROM items WHERE language = ?"
+                    "SELECT latest_seq FROM items WHERE language = ? AND latest_seq < ?"
                     " ORDER BY latest_seq DESC LIMIT ?",
-                    (tag, limit),
+                    (tag, below, limit),
                 )
             ]
         newest = sorted(seqs, reverse=True)[:limit]
