@@ -10,7 +10,8 @@
   with ``/ar/`` as its canonical address; ``/{lang}`` answers 301 to ``/{lang}/``.
 - ``/subscribe`` (Arabic) and ``/{lang}/subscribe``: how to become a subscriber.
 - ``/{lang}/subjects/{subject}``: a language's section of one IPTC Media Topic, ``subject``
-  its number (``/ar/subjects/15000000``); ``medtop:15000000`` answers 301 to it.
+  its number (``/ar/subjects/15000000``); ``medtop:15000000`` and ``15000000/`` answer 301
+  to it.
 - ``/feeds/{lang}.rss``, ``/feeds/{lang}.atom``, ``/feeds/{lang}/{subject}.rss|.atom``.
 - ``/sitemap-news.xml``, ``/robots.txt``.
 """

@@ -164,6 +164,25 @@ def test_a_qcode_address_moves_to_the_section(web, items):
     assert response.headers["location"] == SECTION
 
 
+def test_a_section_address_with_a_slash_moves_for_good_keeping_its_query(web, items):
+    """A 301 as for the ``medtop:`` form, not Starlette's 307 (a temporary move, which
+    search engines index both addresses for)."""
+    moves = {
+        SECTION + "/": SECTION,
+        SECTION + "/?utm_source=feed&x=1": SECTION + "?utm_source=feed&x=1",
+        "/ar/subjects/medtop:15000000/": SECTION,  # in one move, not two
+        "/ar/subjects/medtop:15000000?x=1": SECTION + "?x=1",
+    }
+    for path, target in moves.items():
+        response = web.get(path, follow_redirects=False)
+        assert response.status_code == 301, path
+        assert response.headers["location"] == target, path
+        assert "max-age" in response.headers["cache-control"], path
+    for path in ("/ar/subjects/99999999/", "/xx/subjects/15000000/"):
+        response = web.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+        assert response.status_code == 404, path
+
+
 def test_a_section_has_its_feeds_its_address_and_the_notice(web, items):
     doc = html(web.get(SECTION))
     base = str(web.base_url).rstrip("/")

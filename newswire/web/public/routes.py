@@ -179,16 +179,20 @@ async def home_bare(request: Request) -> Response:
 
 
 async def section(request: Request) -> Response:
-    """A language's section of one Media Topic (``15000000``; ``medtop:15000000`` moves
-    there): the latest teasers of it and of the topics under it, as its feeds list them."""
+    """A language's section of one Media Topic (``15000000``; ``medtop:15000000`` and
+    ``15000000/`` move there, their query kept): the latest teasers of it and of the
+    topics under it, as its feeds list them."""
     if (missing := _no_language(request)) is not None:
         return missing
     lang, given = request.path_params["lang"], request.path_params["subject"]
     code = taxonomy.qcode(given)
     if not taxonomy.known(code):
         return _message(request, lang, "missing")
-    if given != urls.subject_slug(code):
-        return _moved(urls.section_path(lang, code))
+    # The slash: Starlette's own redirect is a 307, which search engines take for a
+    # temporary move, keeping both addresses (as ``home_bare`` says of ``/ar``).
+    if given != urls.subject_slug(code) or request.url.path.endswith("/"):
+        query = request.url.query
+        return _moved(urls.section_path(lang, code) + (f"?{query}" if query else ""))
     day = pictures.window()
 
     def make(site: Site, base: str) -> bytes:
@@ -471,6 +475,7 @@ ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
     ("/subscribe", subscribe_default),
     ("/{lang:nwlang}/subscribe", subscribe),
     ("/{lang:nwlang}/subjects/{subject:nwtopic}", section),
+    ("/{lang:nwlang}/subjects/{subject:nwtopic}/", section),
     ("/feeds/{lang:nwlang}.{kind:nwfeed}", language_feed),
     ("/feeds/{lang:nwlang}/{subject:nwtopic}.{kind:nwfeed}", subject_feed),
     ("/sitemap-news.xml", sitemap),
