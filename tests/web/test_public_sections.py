@@ -201,6 +201,21 @@ def test_a_section_has_its_feeds_its_address_and_the_notice(web, items):
     assert feed.feed.link == base + SECTION
 
 
+def test_the_language_menu_links_the_same_section_in_each_language(web, items):
+    """As the home page's menu links the other home pages: a reader of the Arabic sport
+    section who picks English reads the English sport section, not the English home."""
+    doc = html(web.get(SECTION))
+    menu = {a.get("hreflang"): a.get("href") for a in doc.xpath("//nav[@class='langs']//a")}
+    assert menu == {"ar": SECTION, "en": "/en/subjects/15000000"}
+    assert doc.xpath("//nav[@class='langs']//a[@aria-current='page']/@href") == [SECTION]
+    # A language outside the menu's (a French section) is in it, at its own section.
+    french = html(web.get("/fr/subjects/20001108"))
+    links = french.xpath("//nav[@class='langs']//a/@href")
+    assert links == [f"/{lang}/subjects/20001108" for lang in ("ar", "en", "fr")]
+    home = html(web.get("/ar/")).xpath("//nav[@class='langs']//a/@href")
+    assert home == ["/ar/", "/en/"]  # the home page's menu still links the home pages
+
+
 def test_a_section_is_cached_like_the_home_page_until_a_new_item(web, desk, items):
     first = web.get(SECTION)
     tag = first.headers["etag"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -65,9 +66,16 @@ def absolute(base: str, path: str) -> str:
 
 
 def _common(
-    site: Site, base: str, page: Lang, path: str | None, subject: str = ""
+    site: Site,
+    base: str,
+    page: Lang,
+    path: str | None,
+    subject: str = "",
+    here: Callable[[str], str] = urls.home_path,
 ) -> dict[str, Any]:
-    """What every page's template uses; its feeds are the language's, or ``subject``'s."""
+    """What every page's template uses; its feeds are the language's, or ``subject``'s;
+    its language menu links each language's page at ``here`` (its home page, or this
+    page's counterpart where every language has one: a subject's section)."""
     codes = list(site.languages)
     if page.code not in codes and page.code != urls.UNDETERMINED:
         codes.append(page.code)
@@ -75,7 +83,7 @@ def _common(
         {
             "code": c,
             "name": i18n.autonym(c),
-            "href": urls.home_path(c),
+            "href": here(c),
             "dir": i18n.direction(c),
         }
         for c in codes
@@ -361,11 +369,13 @@ def section_page(
 ) -> bytes:
     """A language's section of Media Topic ``subject``: the latest teasers of it and of
     the topics under it (``visible.listing``'s), as the home page shows them, headed by
-    the topic's name, with its feeds and the subscription notice."""
+    the topic's name, with its feeds and the subscription notice; its language menu links
+    the same section in each language."""
     page = i18n.lang(code)
     entries = [_entry(site, page, code, item, key, day) for item in items]
     _eager_first(entries)
-    context = _common(site, base, page, urls.section_path(code, subject), subject)
+    path = urls.section_path(code, subject)
+    context = _common(site, base, page, path, subject, lambda c: urls.section_path(c, subject))
     context.update(
         code=taxonomy.qcode(subject), label=taxonomy.label(subject, page.ui), entries=entries
     )
