@@ -103,12 +103,18 @@ def label(code: str, lang: str = "en") -> str:
 
     The vocabulary has no Arabic name for a few recent topics: those get the English one.
     """
+    return labelled(code, lang)[0]
+
+
+def labelled(code: str, lang: str = "en") -> tuple[str, str]:
+    """``label`` and the language it is in (``ar`` or ``en``; ``""`` for an unknown topic):
+    a page in another language shows an English name, which it must mark as English."""
     topic = _topics().get(qcode(code))
     if topic is None:
-        return ""
+        return "", ""
     if lang.split("-")[0].lower() == "ar" and topic.ar:
-        return topic.ar
-    return topic.en
+        return topic.ar, "ar"
+    return topic.en, "en"
 
 
 def media_topic_of(code: str) -> str:

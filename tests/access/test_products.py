@@ -105,6 +105,11 @@ def test_labels_and_unknown_codes():
     assert taxonomy.label(ELECTION, lang="ar") == "انتخابات"
     # No Arabic name in the vocabulary for this recent topic: English rather than nothing.
     assert taxonomy.label("medtop:20001361", "ar") == "cyber warfare"
+    # ... and says so: a page shows it marked as English.
+    assert taxonomy.labelled("medtop:20001361", "ar") == ("cyber warfare", "en")
+    assert taxonomy.labelled(POLITICS, "ar-EG") == ("سياسة", "ar")
+    assert taxonomy.labelled(POLITICS, "fr") == ("politics", "en")
+    assert taxonomy.labelled("medtop:99999999", "ar") == ("", "")
     assert taxonomy.label("medtop:99999999") == ""
     assert not taxonomy.known("medtop:99999999")
     assert not taxonomy.known("politics")

@@ -128,6 +128,33 @@ def test_a_section_lists_its_subject_and_the_topics_under_it(web, items):
     assert listed(politics) == [page(items["politics"])]
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "marked"),
+    [
+        # The vocabulary names topics in Arabic and English only: a French or Persian
+        # page (an Arabic one, for the few topics IPTC has no Arabic name for) shows the
+        # English name, said as English, and laid out left to right on a right-to-left page.
+        ("/fr/subjects/15000000", "sport", {"lang": "en"}),
+        ("/fa/subjects/20001180", "drama (theatre)", {"lang": "en", "dir": "ltr"}),
+        ("/ar/subjects/20001361", "cyber warfare", {"lang": "en", "dir": "ltr"}),
+        # A German page has the English interface, its heading as the rest of it.
+        ("/de/subjects/15000000", "sport", {"lang": "en", "dir": "ltr"}),
+        # In the page's own language: nothing to mark.
+        ("/ar/subjects/15000000", "رياضة", {}),
+        ("/en/subjects/15000000", "sport", {}),
+    ],
+)
+def test_a_topics_name_says_its_language_where_it_is_not_the_pages(web, path, name, marked):
+    doc = html(web.get(path))
+    [heading] = doc.xpath("//h1")
+    assert heading.text_content() == name
+    assert {k: v for k, v in heading.attrib.items() if k in ("lang", "dir")} == marked, path
+    # The feed links' hidden "sport — " says it as the heading does.
+    for hidden in doc.xpath("//main//p[@class='feed']/a/span"):
+        assert hidden.text_content() == f"{name} — "
+        assert {k: v for k, v in hidden.attrib.items() if k in ("lang", "dir")} == marked, path
+
+
 def test_a_subtopic_has_a_section_of_its_own(web, items):
     doc = html(web.get("/ar/subjects/20001108"))
     assert doc.xpath("string(//h1)") == "حدث رياضي"

@@ -88,9 +88,6 @@ def _common(
         }
         for c in codes
     ]
-    ui_attrs = Markup("")
-    if page.ui != page.code:
-        ui_attrs = Markup(' lang="{}" dir="{}"').format(page.ui, page.ui_dir)
     feeds = []
     if page.code != urls.UNDETERMINED:
         topic = f" {taxonomy.label(subject, page.ui)}" if subject else ""
@@ -107,7 +104,7 @@ def _common(
         "site": site,
         "page": page,
         "ui": page.words,
-        "ui_attrs": ui_attrs,
+        "ui_attrs": _ui_attrs(page),
         "home": urls.home_path(page.code),
         "subscribe": urls.subscribe_path(page.ui),
         "languages": languages,
@@ -115,6 +112,30 @@ def _common(
         "og_locale": og_locale(page),
         "feeds": feeds,
     }
+
+
+def _ui_attrs(page: Lang) -> Markup:
+    """The ``lang`` and ``dir`` of the elements in the interface's words, where they are
+    not the page's language (a German page's English ones); nothing where they are."""
+    if page.ui == page.code:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(page.ui, page.ui_dir)
+
+
+def topic_name(subject: str, page: Lang) -> tuple[str, Markup]:
+    """A Media Topic's name on ``page`` and the attributes of the element that shows it
+    (in place of ``ui_attrs``). The vocabulary names topics in Arabic and English only,
+    so a French or Persian page (an Arabic one too, for the few topics IPTC gives no
+    Arabic name) shows the English one: marked ``lang="en"`` for a screen reader to say
+    it in English, and ``dir="ltr"`` on a right-to-left page, where it would otherwise be
+    laid out right to left ("drama (theatre)" shown as "(drama (theatre")."""
+    name, said = taxonomy.labelled(subject, page.ui)
+    if said == page.ui:
+        return name, _ui_attrs(page)
+    attrs = Markup(' lang="{}"').format(said)
+    if i18n.direction(said) != page.dir:
+        attrs += Markup(' dir="{}"').format(i18n.direction(said))
+    return name, attrs
 
 
 def og_locale(page: Lang) -> str:
@@ -376,8 +397,9 @@ def section_page(
     _eager_first(entries)
     path = urls.section_path(code, subject)
     context = _common(site, base, page, path, subject, lambda c: urls.section_path(c, subject))
+    label, label_attrs = topic_name(subject, page)
     context.update(
-        code=taxonomy.qcode(subject), label=taxonomy.label(subject, page.ui), entries=entries
+        code=taxonomy.qcode(subject), label=label, label_attrs=label_attrs, entries=entries
     )
     return _render("section", context)
 
