@@ -113,6 +113,12 @@ def test_a_language_home_subscribe_and_404_are_in_its_words(web, lang):
     # the subject's heading in the interface's language where the taxonomy has it, never
     # an English "More news" for a story that has a subject
     assert words["other"] not in home.xpath("string(//h2)")
+    # ... which names topics in Arabic and English only: the English name, said as such
+    # (and laid out left to right on a Persian page), as a section's heading is.
+    [heading] = home.xpath("//h2[@data-subject]")
+    assert heading.text_content() == "politics"
+    assert (heading.get("lang"), heading.get("dir")) == ("en", "ltr" if lang == "fa" else None)
+    assert home.xpath("//a[@class='feed']/span/@lang") == ["en"]
     assert home.xpath("//header//a[@class='cta']/@href") == [f"/{lang}/subscribe"]
 
     subscribe = web.get(f"/{lang}/subscribe")

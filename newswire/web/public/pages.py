@@ -361,9 +361,14 @@ def home_page(
         subject = main_subject(item)
         group = groups.get(subject)
         if group is None:
+            if subject:
+                label, attrs = topic_name(subject, page)
+            else:
+                label, attrs = page.words["other"], _ui_attrs(page)
             group = groups[subject] = {
                 "code": subject,
-                "label": taxonomy.label(subject, page.ui) if subject else page.words["other"],
+                "label": label,
+                "attrs": attrs,
                 "feed": urls.feed_path(code, "rss", subject) if subject else "",
                 "href": urls.section_path(code, subject) if subject else "",
                 "entries": [],
