@@ -11,7 +11,8 @@
 - ``/subscribe`` (Arabic) and ``/{lang}/subscribe``: how to become a subscriber.
 - ``/{lang}/subjects/{subject}``: a language's section of one IPTC Media Topic, ``subject``
   its number (``/ar/subjects/15000000``); ``medtop:15000000`` and ``15000000/`` answer 301
-  to it.
+  to it. ``?before={seq}``: its older page, the items below that sequence number (the
+  last one of the page before), a cursor, never an offset.
 - ``/feeds/{lang}.rss``, ``/feeds/{lang}.atom``, ``/feeds/{lang}/{subject}.rss|.atom``.
 - ``/sitemap-news.xml``, ``/robots.txt``.
 """
@@ -98,9 +99,26 @@ def feed_path(code: str, kind: str, subject: str = "") -> str:
     return f"/feeds/{code}/{subject_slug(subject)}.{kind}" if subject else f"/feeds/{code}.{kind}"
 
 
-def section_path(code: str, subject: str) -> str:
-    """A language's section of Media Topic ``subject`` (``medtop:15000000`` or ``15000000``)."""
-    return f"/{code}/subjects/{subject_slug(subject)}"
+def section_path(code: str, subject: str, before: int | None = None) -> str:
+    """A language's section of Media Topic ``subject`` (``medtop:15000000`` or ``15000000``);
+    with ``before``, its page of the items older than that (``visible.paged``)."""
+    path = f"/{code}/subjects/{subject_slug(subject)}"
+    return path if before is None else f"{path}?before={before}"
+
+
+_CURSOR = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def cursor(value: str | None) -> int | None:
+    """A list's ``?before=`` as a sequence number (None: not given, the first page).
+    ValueError for anything else than the positive number a page links: no sign, no
+    leading zero (one address per page), at most 18 digits (a database's bigint holds
+    it: a longer one would be an error of the store, not a page the site never made)."""
+    if value is None:
+        return None
+    if _CURSOR.fullmatch(value) is None:
+        raise ValueError(f"not a list's cursor: {value!r}")
+    return int(value)
 
 
 def subject_slug(code: str) -> str:

@@ -23,6 +23,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "أخبار أخرى",
         "empty": "لا توجد أخبار منشورة بهذه اللغة بعد.",
         "section_empty": "لا توجد أخبار منشورة في هذا الموضوع بهذه اللغة بعد.",
+        "older": "أخبار أقدم",
         "subscribe": "اشترك",
         "subscribe_title": "الاشتراك في خدمة الأخبار",
         "notice": "الأخبار المنشورة على هذا الموقع هي اختصار لجزء من الأخبار التي تُعرض"
@@ -64,6 +65,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "More news",
         "empty": "No news has been published in this language yet.",
         "section_empty": "No news on this subject has been published in this language yet.",
+        "older": "Older news",
         "subscribe": "Subscribe",
         "subscribe_title": "Subscribe to the news service",
         "notice": "The news published on this site is a shortened part of what subscribers"
@@ -109,6 +111,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Diğer haberler",
         "empty": "Bu dilde henüz yayımlanmış haber yok.",
         "section_empty": "Bu konuda bu dilde henüz yayımlanmış haber yok.",
+        "older": "Daha eski haberler",
         "subscribe": "Abone ol",
         "subscribe_title": "Haber servisine abonelik",
         "notice": "Bu sitede yayımlanan haberler, abonelerin haber akış sistemi üzerinden"
@@ -155,6 +158,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Ostale vijesti",
         "empty": "Na ovom jeziku još nema objavljenih vijesti.",
         "section_empty": "Na ovu temu na ovom jeziku još nema objavljenih vijesti.",
+        "older": "Starije vijesti",
         "subscribe": "Pretplatite se",
         "subscribe_title": "Pretplata na servis vijesti",
         "notice": "Vijesti objavljene na ovoj stranici skraćeni su dio onoga što pretplatnici"
@@ -200,6 +204,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Другие новости",
         "empty": "На этом языке новости пока не опубликованы.",
         "section_empty": "Новости на эту тему на этом языке пока не опубликованы.",
+        "older": "Более ранние новости",
         "subscribe": "Подписаться",
         "subscribe_title": "Подписка на новостную ленту",
         "notice": "Новости, опубликованные на этом сайте, — сокращённая часть того, что"
@@ -246,6 +251,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Nûçeyên din",
         "empty": "Bi vî zimanî hêj tu nûçe nehatiye weşandin.",
         "section_empty": "Li ser vê mijarê bi vî zimanî hêj tu nûçe nehatiye weşandin.",
+        "older": "Nûçeyên kevntir",
         "subscribe": "Bibe abone",
         "subscribe_title": "Abonetiya xizmeta nûçeyan",
         "notice": "Nûçeyên ku li vê malperê têne weşandin, beşeke kurtkirî ya wan nûçeyan e"
@@ -292,6 +298,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "اخبار دیگر",
         "empty": "هنوز خبری به این زبان منتشر نشده است.",
         "section_empty": "هنوز خبری در این موضوع به این زبان منتشر نشده است.",
+        "older": "اخبار قدیمی‌تر",
         "subscribe": "اشتراک",
         "subscribe_title": "اشتراک سرویس خبری",
         "notice": "اخبار منتشرشده در این سایت بخشی کوتاه‌شده از اخباری است که مشترکان از"
@@ -337,6 +344,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Autres actualités",
         "empty": "Aucune actualité n’a encore été publiée dans cette langue.",
         "section_empty": "Aucune actualité sur ce sujet n’a encore été publiée dans cette langue.",
+        "older": "Actualités plus anciennes",
         "subscribe": "S’abonner",
         "subscribe_title": "S’abonner au service d’information",
         "notice": "Les informations publiées sur ce site sont une partie abrégée de ce que"
@@ -384,6 +392,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Más noticias",
         "empty": "Todavía no se han publicado noticias en este idioma.",
         "section_empty": "Todavía no se han publicado noticias sobre este tema en este idioma.",
+        "older": "Noticias anteriores",
         "subscribe": "Suscribirse",
         "subscribe_title": "Suscripción al servicio de noticias",
         "notice": "Las noticias publicadas en este sitio son una parte abreviada de lo que"
@@ -432,6 +441,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Lajme të tjera",
         "empty": "Ende nuk është publikuar asnjë lajm në këtë gjuhë.",
         "section_empty": "Ende nuk është publikuar asnjë lajm për këtë temë në këtë gjuhë.",
+        "older": "Lajme më të vjetra",
         "subscribe": "Abonohu",
         "subscribe_title": "Abonimi në shërbimin e lajmeve",
         "notice": "Lajmet e publikuara në këtë faqe janë një pjesë e shkurtuar e asaj që"
@@ -478,6 +488,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Други вести",
         "empty": "Сè уште нема објавени вести на овој јазик.",
         "section_empty": "Сè уште нема објавени вести на оваа тема на овој јазик.",
+        "older": "Постари вести",
         "subscribe": "Претплати се",
         "subscribe_title": "Претплата на новинскиот сервис",
         "notice": "Вестите објавени на оваа страница се скратен дел од она што"
@@ -524,6 +535,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "Berita lainnya",
         "empty": "Belum ada berita yang diterbitkan dalam bahasa ini.",
         "section_empty": "Belum ada berita tentang topik ini yang diterbitkan dalam bahasa ini.",
+        "older": "Berita sebelumnya",
         "subscribe": "Berlangganan",
         "subscribe_title": "Berlangganan layanan berita",
         "notice": "Berita yang diterbitkan di situs ini merupakan sebagian yang diringkas"
@@ -571,6 +583,7 @@ UI: dict[str, dict[str, str]] = {
         "other": "更多新闻",
         "empty": "该语言暂无已发布的新闻。",
         "section_empty": "该语言暂无此主题的已发布新闻。",
+        "older": "更早的新闻",
         "subscribe": "订阅",
         "subscribe_title": "订阅新闻服务",
         "notice": "本网站发布的新闻，是订户通过新闻供稿系统所收到内容的一部分，并经过删节。",

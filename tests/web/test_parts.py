@@ -13,13 +13,14 @@ from lxml import etree
 
 from newswire.access.entitlement import public_version as resolve
 from newswire.delivery.files import not_modified
-from newswire.model import NewsItem
+from newswire.model import Concept, NewsItem, utcnow
+from newswire.store import open_store
 from newswire.store.base import Stored
 from newswire.web import i18n, urls
 from newswire.web.public import cache, syndication
 from newswire.web.public.pages import json_ld, og_locale
 from newswire.web.public.site import Site
-from newswire.web.public.visible import first_public
+from newswire.web.public.visible import first_public, paged
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -93,6 +94,49 @@ def test_item_paths_keep_colons_readable_and_quote_the_rest():
     odd = NewsItem(id="https://x.example/a b?c#d", language="")
     assert urls.item_path(odd) == "/und/news/https:%2F%2Fx.example%2Fa%20b%3Fc%23d"
     assert urls.feed_path("ar", "rss", "medtop:11000000") == "/feeds/ar/11000000.rss"
+
+
+def test_a_sections_older_page_is_named_by_a_cursor():
+    assert urls.section_path("ar", "medtop:15000000", 1234) == "/ar/subjects/15000000?before=1234"
+    assert urls.cursor(None) is None and urls.cursor("1234") == 1234
+    assert urls.cursor("9" * 18) == int("9" * 18)  # a bigint still
+    for bad in ("", "0", "-1", "+1", "01", "1.0", "1e3", "١٢", " 1", "1 ", "9" * 19):
+        with pytest.raises(ValueError):
+            urls.cursor(bad)
+
+
+def test_pages_follow_each_other_by_cursor_reading_a_bounded_number_of_items():
+    store = open_store("sqlite:///:memory:")
+    sport, politics = Concept(code="medtop:15000000"), Concept(code="medtop:11000000")
+    for n in range(30):
+        subject = sport if n % 3 == 0 else politics
+        store.append(NewsItem(id=f"urn:p:{n}", language="ar", headline="h", body=["b"], subjects=[subject]))
+    now = utcnow()
+
+    def ids(
+        before: int | None = None, most: int = 2000, limit: int = 4
+    ) -> tuple[list[int], int | None]:
+        found = paged(
+            store, now, language="ar", subject="medtop:15000000", limit=limit, scan=5,
+            most=most, before=before,
+        )
+        return [int(item.id.rsplit(":", 1)[1]) for item in found.items], found.older
+
+    pages, before = [], None
+    while True:
+        shown, before = ids(before)
+        pages.append(shown)
+        if before is None:
+            break
+    assert pages == [[27, 24, 21, 18], [15, 12, 9, 6], [3, 0]]  # each once, none missed
+    # No more than ``most`` items read (29 down to 20 here): what they hold, and no
+    # older page, however many lie below.
+    assert ids(most=10) == ([27, 24, 21], None)
+    # Exactly a page left: no link to an older page of nothing.
+    first, cursor = ids(limit=5)
+    assert first == [27, 24, 21, 18, 15] and cursor is not None
+    assert ids(cursor, limit=5) == ([12, 9, 6, 3, 0], None)
+    store.close()
 
 
 def test_languages_directions_and_interfaces():
@@ -183,7 +227,7 @@ def test_each_interface_writes_dates_its_way(ui):
 
 def test_every_interface_has_every_word():
     english = set(i18n.UI["en"])
-    assert len(english) == 36
+    assert len(english) == 37
     for ui, words in i18n.UI.items():
         assert set(words) == english, ui
         assert all(w.strip() == w and w for w in words.values()), ui

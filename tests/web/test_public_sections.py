@@ -14,6 +14,7 @@ import feedparser
 import lxml.html
 import pytest
 
+from newswire.web.public.routes import SECTION_ITEMS
 from newswire.web.words import UI
 from tests.helpers import Server, make_key
 
@@ -287,3 +288,87 @@ def test_the_home_page_and_item_pages_link_to_the_sections(web, items):
     assert story.xpath("string(//p[@class='kicker']/a)") == "حدث رياضي"
     story = html(web.get(page(items["english"], "en")))
     assert story.xpath("//p[@class='kicker']/a/@href") == ["/en/subjects/15000000"]
+
+
+# --- paging: the Spanish sport section, a page and more -------------------------------------
+
+SPANISH = "/es/subjects/15000000"
+
+
+@pytest.fixture(scope="module")
+def spanish(desk) -> list[str]:
+    """A page of Spanish sport stories and two more (their URIs, oldest first), with one
+    under embargo and one withdrawn among them, which no page lists."""
+    lift = datetime.now(UTC) + timedelta(hours=1)
+    uris = []
+    for n in range(SECTION_ITEMS + 2):
+        uris.append(publish(desk, ninjs(f"urn:test:sec:es:{n}", f"Noticia {n}", [SPORT], "es")))
+        if n == 1:
+            publish(desk, ninjs(
+                "urn:test:sec:es:embargoed", "Noticia bajo embargo", [SPORT], "es",
+                embargoedUntil=lift.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            ))
+            publish(desk, ninjs("urn:test:sec:es:withdrawn", "Noticia retirada", [SPORT], "es"))
+            gone = desk.post("/v1/items/urn:test:sec:es:withdrawn/withdraw", json={"reason": "x"})
+            assert gone.status_code == 201, gone.text
+    return uris
+
+
+def older_link(doc: lxml.html.HtmlElement) -> str | None:
+    """The page's link to its older page: the same in its head and at its foot."""
+    head, foot = doc.xpath("//head/link[@rel='next']/@href"), doc.xpath("//main//a[@rel='next']/@href")
+    assert head == foot, (head, foot)
+    return head[0] if head else None
+
+
+def test_a_section_pages_to_its_older_stories_by_a_cursor(web, spanish):
+    first = web.get(SPANISH)
+    doc = html(first)
+    newest = [page(uri, "es") for uri in reversed(spanish)]
+    assert listed(doc) == newest[:SECTION_ITEMS]
+    older = older_link(doc)
+    assert older is not None and older.startswith(SPANISH + "?before=")
+    assert older.removeprefix(SPANISH + "?before=").isdigit()  # a sequence number, no offset
+    [link] = doc.xpath("//main//a[@rel='next']")
+    assert link.text_content() == UI["es"]["older"]
+    response = web.get(older)
+    assert response.status_code == 200
+    second = html(response)
+    assert listed(second) == newest[SECTION_ITEMS:]  # the rest, none twice, none missed
+    assert older_link(second) is None  # nothing older
+    assert second.xpath("//link[@rel='canonical']/@href") == [str(web.base_url).rstrip("/") + older]
+    assert second.xpath("//main//p[@class='pager']/a/@href") == [SPANISH]  # back to the newest
+    assert "Noticia bajo embargo" not in response.text and "Noticia retirada" not in response.text
+    assert "Noticia bajo embargo" not in first.text and "Noticia retirada" not in first.text
+    # Pages beyond the first change when one of their items does: never kept for good.
+    control = response.headers["cache-control"]
+    assert "max-age" in control and "immutable" not in control
+    assert response.headers["etag"] != first.headers["etag"]
+    # A section with no more than a page links no older one.
+    assert older_link(html(web.get(SECTION))) is None
+    assert not html(web.get(SECTION)).xpath("//main//p[@class='pager']")
+
+
+def test_a_cursor_the_site_never_gave_is_the_missing_page(web, spanish):
+    missing = web.get(page("urn:test:sec:never-published", "es"))
+    assert missing.status_code == 404
+    for cursor in ("abc", "", "0", "-5", "+5", "05", "1e3", "١٢", "5.0", "9" * 19, "9" * 18, "1"):
+        response = web.get(SPANISH, params={"before": cursor})
+        assert response.status_code == 404, cursor
+        assert response.text == missing.text, cursor  # the site's own page, in Spanish
+        assert "max-age" in response.headers["cache-control"], cursor
+
+
+def test_an_older_page_follows_a_withdrawal_on_it(web, desk, spanish):
+    older = older_link(html(web.get(SPANISH)))
+    before = web.get(older)
+    oldest = spanish[0]
+    assert page(oldest, "es") in listed(html(before))
+    gone = desk.post(f"/v1/items/{quote(oldest, safe='')}/withdraw", json={"reason": "x"})
+    assert gone.status_code == 201, gone.text
+    after = web.get(older, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert listed(html(after)) == [page(spanish[1], "es")]
+    gone = desk.post(f"/v1/items/{quote(spanish[1], safe='')}/withdraw", json={"reason": "x"})
+    assert gone.status_code == 201, gone.text
+    assert web.get(older).status_code == 404  # nothing left on it: no page

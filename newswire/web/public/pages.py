@@ -29,7 +29,7 @@ from newswire.web import i18n, urls
 from newswire.web.i18n import Lang
 from newswire.web.public import pictures
 from newswire.web.public.site import TEMPLATES, Site
-from newswire.web.public.visible import main_subject
+from newswire.web.public.visible import Page, main_subject
 
 GROUP_SIZE = 8
 SUMMARY_CHARS = 240
@@ -389,22 +389,31 @@ def section_page(
     base: str,
     code: str,
     subject: str,
-    items: list[NewsItem],
+    found: Page,
+    before: int | None = None,
     key: bytes = b"",
     day: int = 0,
 ) -> bytes:
-    """A language's section of Media Topic ``subject``: the latest teasers of it and of
-    the topics under it (``visible.listing``'s), as the home page shows them, headed by
-    the topic's name, with its feeds and the subscription notice; its language menu links
-    the same section in each language."""
+    """A language's section of Media Topic ``subject``: a page of the teasers of it and
+    of the topics under it (``visible.paged``'s: the latest, or those below ``before``),
+    as the home page shows them, headed by the topic's name, with its feeds and the
+    subscription notice; its language menu links the same section in each language.
+    When there are older ones, a link to their page (``rel="next"``, in the head too); an
+    older page links the first one too (not as ``prev``: which page came before it is not
+    known, the cursors only go down) and is its own canonical address."""
     page = i18n.lang(code)
-    entries = [_entry(site, page, code, item, key, day) for item in items]
+    entries = [_entry(site, page, code, item, key, day) for item in found.items]
     _eager_first(entries)
-    path = urls.section_path(code, subject)
+    path = urls.section_path(code, subject, before)
     context = _common(site, base, page, path, subject, lambda c: urls.section_path(c, subject))
     label, label_attrs = topic_name(subject, page)
     context.update(
-        code=taxonomy.qcode(subject), label=label, label_attrs=label_attrs, entries=entries
+        code=taxonomy.qcode(subject),
+        label=label,
+        label_attrs=label_attrs,
+        entries=entries,
+        older=urls.section_path(code, subject, found.older) if found.older else "",
+        newest=urls.section_path(code, subject) if before is not None else "",
     )
     return _render("section", context)
 

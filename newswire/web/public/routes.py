@@ -43,7 +43,7 @@ from newswire.web import i18n, urls
 from newswire.web.public import cache, memo, pages, pictures, syndication
 from newswire.web.public.memo import Known
 from newswire.web.public.site import Site, site_of
-from newswire.web.public.visible import as_published, first_public, listing
+from newswire.web.public.visible import as_published, first_public, listing, paged
 from newswire.web.routing import TEMPLATE, Router
 
 HTML = "text/html"
@@ -52,10 +52,14 @@ HOME_SCAN = 200
 SECTION_ITEMS = 50
 FEED_SCAN = 100
 SUBJECT_SCAN = 500
+SECTION_SCAN = 2000
 SITEMAP_SCAN = 2000
 
 Make = Callable[[Site, str], bytes]
-"""Renders a list-like answer (``site``, base URL) from the store: runs in a thread."""
+"""Renders a list-like answer (``site``, base URL) from the store: runs in a thread;
+``NOTHING`` when there is no such list (the 404 page)."""
+
+NOTHING = b""
 
 
 def _store(request: Request) -> Store:
@@ -137,9 +141,12 @@ class Listed:
         head = _headers(self.media_type, self.control, tag, self.language)
         if not_modified(tag, request.headers.get("if-none-match")):
             return cache.not_modified(head)
-        body = body or site.lists.get(key)
+        if body is None:
+            body = site.lists.get(key)
         if body is None:
             return None
+        if body == NOTHING:
+            return _message(request, self.language or i18n.DEFAULT, "missing")
         return Response(body, media_type=self.media_type, headers=head)
 
 
@@ -181,7 +188,8 @@ async def home_bare(request: Request) -> Response:
 async def section(request: Request) -> Response:
     """A language's section of one Media Topic (``15000000``; ``medtop:15000000`` and
     ``15000000/`` move there, their query kept): the latest teasers of it and of the
-    topics under it, as its feeds list them."""
+    topics under it, as its feeds list them, a page at a time (``?before=``, the cursor
+    its older-news link gives: ``visible.paged``); a cursor no page gives is the 404 page."""
     if (missing := _no_language(request)) is not None:
         return missing
     lang, given = request.path_params["lang"], request.path_params["subject"]
@@ -193,23 +201,37 @@ async def section(request: Request) -> Response:
     if given != urls.subject_slug(code) or request.url.path.endswith("/"):
         query = request.url.query
         return _moved(urls.section_path(lang, code) + (f"?{query}" if query else ""))
+    try:
+        before = urls.cursor(request.query_params.get("before"))
+    except ValueError:
+        return _message(request, lang, "missing")
     day = pictures.window()
 
     def make(site: Site, base: str) -> bytes:
         store = _store(request)
-        items = listing(
+        if before is not None and before > store.last_seq():
+            return NOTHING  # below no number the store has given: no page ever linked it
+        found = paged(
             store,
             utcnow(),
             language=lang,
             subject=code,
             limit=SECTION_ITEMS,
             scan=SUBJECT_SCAN,
+            most=SECTION_SCAN,
+            before=before,
             firsts=site.firsts,
         )
+        if before is not None and not found.items:
+            return NOTHING  # an older page of nothing (withdrawn since): not a page
         key = pictures.secret(store, site.kept)
-        return pages.section_page(site, base, lang, code, items, key, day)
+        return pages.section_page(site, base, lang, code, found, before, key, day)
 
-    return await Listed(("section", lang, code, day), make, HTML, cache.HOME, lang).answer(request)
+    # An older page changes only when one of its items does (a new item goes on the first),
+    # and not for good: kept a minute as an item page is, for a withdrawal to leave it.
+    control = cache.HOME if before is None else cache.PAGE
+    key = ("section", lang, code, before, day)
+    return await Listed(key, make, HTML, control, lang).answer(request)
 
 
 def _previews(

@@ -13,6 +13,7 @@ remembers it): it never changes once the version shown is public.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import msgspec
 
@@ -24,8 +25,8 @@ from newswire.store.base import Stored, never_lifted
 from newswire.web.public.cache import LRU
 
 __all__ = [
-    "PUBLIC", "FirstPublic", "as_published", "first_public", "listing", "main_subject", "public_from",
-    "public_time", "within",
+    "PUBLIC", "FirstPublic", "Page", "as_published", "first_public", "listing", "main_subject",
+    "paged", "public_from", "public_time", "within",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,24 +61,93 @@ def listing(
     embargo, or an update whose first public moment ``firsts`` does not hold yet)."""
     out: list[NewsItem] = []
     for stored in store.latest(language=language, limit=scan):
-        history: list[Stored] | None = None
-        if not _plainly_public(stored.item, now):
-            if stored.item.pubstatus != "usable" or stored.item.replaces is None:
-                continue
-            history = store.versions(stored.item.id)  # an update under embargo
-            found = public_version(history, now)
-            if found is None or found.item.pubstatus != "usable":
-                continue
-            stored = found
-        item = stored.item
-        if subject and not within(item, subject):
+        found = _shown(store, stored, now, subject, firsts)
+        if found is None:
             continue
-        first = _first_public(store, stored, history, firsts)
+        item, first = found
         if since is not None and (first or now) < since:
             continue
         out.append(as_published(item, first))
     out.sort(key=public_time, reverse=True)
     return out[:limit]
+
+
+class Page(NamedTuple):
+    """A page of a list (``paged``)."""
+
+    items: list[NewsItem]
+    """Newest first, dated as the public got them (``as_published``)."""
+    older: int | None
+    """Where the next, older page starts (its ``before``); None: there is none."""
+
+
+def paged(
+    store: Store,
+    now: datetime,
+    *,
+    language: str,
+    subject: str = "",
+    limit: int = 50,
+    scan: int = 500,
+    most: int = 2000,
+    before: int | None = None,
+    firsts: FirstPublic | None = None,
+) -> Page:
+    """``limit`` of the items ``listing`` lists (public, within ``subject``), taken in the
+    store's order (by their latest version's sequence number, newest first) from below
+    ``before``, shown newest first. The next page starts below the last one taken, so
+    that every item is on one page and one only, however the pages change meanwhile, and
+    no page is an offset to count again; the price: an item the public got later than
+    the store did (an embargo lifted hours after its filing) is on the page of its filing.
+
+    Reads ``scan`` items at a time, until one more than ``limit`` turned up (so that
+    ``older`` is given only when there is something older to show) or the store has no
+    more, at most ``most`` in all: a topic with fewer than ``limit`` among so many of the
+    language's items has no older page (a bounded cost, whatever the archive holds)."""
+    taken: list[NewsItem] = []
+    last = 0  # the sequence number of the last item taken
+    read = 0
+    while read < most:
+        asked = min(scan, most - read)
+        rows = store.latest(language=language, limit=asked, before=before)
+        for stored in rows:
+            found = _shown(store, stored, now, subject, firsts)
+            if found is None:
+                continue
+            if len(taken) == limit:
+                return Page(_newest_first(taken), last)
+            taken.append(as_published(*found))
+            last = stored.seq
+        read += len(rows)
+        if len(rows) < asked:
+            break  # the store has no more
+        before = rows[-1].seq
+    return Page(_newest_first(taken), None)
+
+
+def _newest_first(items: list[NewsItem]) -> list[NewsItem]:
+    return sorted(items, key=public_time, reverse=True)
+
+
+def _shown(
+    store: Store, stored: Stored, now: datetime, subject: str, firsts: FirstPublic | None
+) -> tuple[NewsItem, datetime | None] | None:
+    """The version of ``stored``'s item (its latest version) the public reads and when it
+    first could (``first_public``); None when the public may read none (withdrawn, under
+    embargo, withheld) or it is not within ``subject``. Reads the item's history only for
+    an update under embargo (the version before it may be public)."""
+    history: list[Stored] | None = None
+    if not _plainly_public(stored.item, now):
+        if stored.item.pubstatus != "usable" or stored.item.replaces is None:
+            return None
+        history = store.versions(stored.item.id)  # an update under embargo
+        found = public_version(history, now)
+        if found is None or found.item.pubstatus != "usable":
+            return None
+        stored = found
+    if subject and not within(stored.item, subject):
+        return None
+    return stored.item, _first_public(store, stored, history, firsts)
 
 
 def _first_public(
