@@ -7,13 +7,20 @@ page; the home page's subject headings and an item's subjects link to it."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import feedparser
+import httpx
 import lxml.html
 import pytest
 
+from newswire import formats
+from newswire.api.app import create_app
+from newswire.settings import Settings
+from newswire.store import open_store
 from newswire.web.public.routes import SECTION_ITEMS
 from newswire.web.words import UI
 from tests.helpers import Server, make_key
@@ -372,3 +379,41 @@ def test_an_older_page_follows_a_withdrawal_on_it(web, desk, spanish):
     gone = desk.post(f"/v1/items/{quote(spanish[1], safe='')}/withdraw", json={"reason": "x"})
     assert gone.status_code == 201, gone.text
     assert web.get(older).status_code == 404  # nothing left on it: no page
+
+
+def test_an_older_page_is_not_kept_in_the_sites_lists(tmp_path):
+    """The first page of a section is kept in the site's lists (every reader asks for
+    it); a page of a cursor the request chose is made each time and not kept: one kept
+    for each number a client makes up would push the pages readers ask for out."""
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    store = open_store(url)
+
+    async def asked() -> tuple[int, int, int]:
+        app = create_app(Settings(db=url), store)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client,
+        ):
+            assert (await client.get(SPANISH)).status_code == 200
+            lists = app.state.public_site.lists
+            first = lists.misses
+            assert (await client.get(SPANISH)).status_code == 200  # kept: not made again
+            assert lists.misses == first
+            # The 404 page of a cursor no page gives is kept once, for every such cursor.
+            assert (await client.get(SPANISH, params={"before": "abc"})).status_code == 404
+            again = lists.misses
+            for cursor in ("2", "3", "999", "x1"):
+                answer = await client.get(SPANISH, params={"before": cursor})
+                assert answer.status_code in (200, 404)
+            return first, again, lists.misses
+
+    try:
+        for n in range(3):
+            doc = ninjs(f"urn:test:sec:kept:{n}", f"Noticia {n}", [SPORT], "es")
+            store.append(formats.get("ninjs").parse(json.dumps(doc).encode())[0])
+        first, again, after = asyncio.run(asked())
+        assert first >= 1 and again == first + 1 and after == again
+    finally:
+        store.close()

@@ -109,10 +109,21 @@ def _no_language(request: Request) -> Response | None:
 
 
 class Listed:
-    """A list-like answer: keyed by what it lists, the base URL and the log position."""
+    """A list-like answer: keyed by what it lists, the base URL and the log position;
+    kept in the site's lists once made unless ``keep`` is false (an answer of a value
+    the request chose, such as an older page's cursor: one kept for each number a client
+    makes up would push the pages every reader asks for out of the cache)."""
 
-    def __init__(self, key: tuple[object, ...], make: Make, media_type: str, control: str, language: str):
-        self.key, self.make = key, make
+    def __init__(
+        self,
+        key: tuple[object, ...],
+        make: Make,
+        media_type: str,
+        control: str,
+        language: str,
+        keep: bool = True,
+    ):
+        self.key, self.make, self.keep = key, make, keep
         self.media_type, self.control, self.language = media_type, control, language
 
     async def answer(self, request: Request) -> Response:
@@ -127,7 +138,10 @@ class Listed:
 
     def _look_up(self, request: Request, site: Site, base: str) -> Response:
         seq = _store(request).last_seq()
-        body = site.lists.get_or_make((*self.key, base, seq), lambda: self.make(site, base))
+        if self.keep:
+            body = site.lists.get_or_make((*self.key, base, seq), lambda: self.make(site, base))
+        else:
+            body = self.make(site, base)
         answer = self._answer(request, site, base, seq, body)
         assert answer is not None  # the body is given
         return answer
@@ -231,7 +245,7 @@ async def section(request: Request) -> Response:
     # and not for good: kept a minute as an item page is, for a withdrawal to leave it.
     control = cache.HOME if before is None else cache.PAGE
     key = ("section", lang, code, before, day)
-    return await Listed(key, make, HTML, control, lang).answer(request)
+    return await Listed(key, make, HTML, control, lang, keep=before is None).answer(request)
 
 
 def _previews(
