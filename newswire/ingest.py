@@ -501,6 +501,7 @@ def parse_files(
     encoding: str = "",
     link: Link | None = None,
     archive: bool = True,
+    idle: Callable[[], None] | None = None,
 ) -> Iterator[Parsed]:
     """Each file parsed, in order; with ``workers`` > 1 in that many processes, which
     also enrich what they parse (``enrich``), so the items come back prepared. In one
@@ -511,6 +512,11 @@ def parse_files(
     and candidates (``Deferred``) when it has some;
     ``archive`` False says the store held no item when the run began, so the workers
     need not ask it for candidates (``newswire.enrich.bulk``).
+
+    ``idle``, when given, is called when the run is about to wait for a chunk while no
+    chunk is left to hand out (each worker has its last, or none): the caller may do
+    its own work then (the command stores what it holds), on a core a worker has left,
+    rather than all of it after the last chunk, on one core while the other waits.
 
     Parsing is CPU-bound Python, so threads would not help; processes let ingest use
     every core while the calling process writes what they parsed.
@@ -542,6 +548,8 @@ def parse_files(
         done = 0
         while submitted:
             chunk = submitted.popleft()
+            if idle is not None and len(submitted) < workers and not chunk.done():
+                idle()
             results = _result(chunk, started, chunks[done][0][0], len(paths) - done * _CHUNK)
             del chunk
             done += 1

@@ -20,7 +20,7 @@ from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
 from newswire.enrich.pipeline import document
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.ingest import BULK, list_files
+from newswire.ingest import _CHUNK, BULK, list_files, parse_files
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import ROOT, SEED
@@ -252,6 +252,28 @@ def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
         left = False
     assert not left
     assert b"Traceback" not in run.err, run.err.decode()
+
+
+def test_a_bulk_run_hands_its_caller_the_wait_for_its_last_chunks_only(tmp_path):
+    """``parse_files``'s ``idle``: called while the run waits for a chunk and no chunk is
+    left to hand out (the command stores what it holds on the core a worker has left),
+    never before: earlier, each call would be one more commit of the band index."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = 4 * _CHUNK
+    for n in range(count):
+        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
+    paths = sorted(folder.iterdir())
+    seen: list[str] = []
+    idle_at: list[int] = []
+    for source, items, error in parse_files(
+        paths, "auto", 1 << 20, workers=2, idle=lambda: idle_at.append(len(seen))
+    ):
+        assert error is None and items
+        seen.append(source)
+    assert seen == [str(p) for p in paths]
+    assert len(idle_at) <= 2  # one wait for each worker's last chunk at most
+    assert all(at >= count - 2 * _CHUNK for at in idle_at), idle_at
 
 
 _HELD = """

@@ -229,6 +229,7 @@ def ingest(
                 texts, fmt, max_bytes, workers=workers, enrich=(db, steps), encoding=encoding,
                 link=links.link if links is not None else None,
                 archive=store.count()[0] > 0,
+                idle=flush,
             )
             try:
                 for source, items, error in parsed_files:
