@@ -261,6 +261,10 @@ def test_other_addresses_of_an_item_move_to_its_page(web, seed):
         response = web.get(path)
         assert response.status_code == 301, path
         assert response.headers["location"] == page(seed["uri"])
+        # The query a link came with goes with the move (a campaign's parameters).
+        tagged = web.get(path, params={"utm_source": "newsletter"})
+        assert tagged.status_code == 301, path
+        assert tagged.headers["location"] == page(seed["uri"]) + "?utm_source=newsletter"
 
 
 # --- home, subscribe ----------------------------------------------------------------------
@@ -299,6 +303,8 @@ def test_a_home_page_without_its_slash_moves_there_for_good(web):
         assert response.status_code == 301, lang  # not a temporary 307
         assert response.headers["location"] == f"/{lang}/"
         assert "max-age" in response.headers["cache-control"]
+        tagged = web.get(f"/{lang}", params={"utm_source": "x", "a": "1 2"})
+        assert tagged.headers["location"] == f"/{lang}/?utm_source=x&a=1+2"
 
 
 def test_subscribe_pages(web):

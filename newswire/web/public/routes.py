@@ -81,8 +81,12 @@ def _headers(media_type: str, control: str, tag: str, language: str) -> dict[str
     return cache.headers(control, tag, {"Content-Language": language} if language else {})
 
 
-def _moved(path: str) -> Response:
-    return RedirectResponse(path, 301, headers=cache.headers(cache.PAGE))
+def _moved(path: str, query: str = "") -> Response:
+    """301 to ``path``, with the query the request came with (a campaign's ``utm_``
+    parameters, a section's cursor) where one is given: a permanent move of the address,
+    not of what was asked of it."""
+    target = f"{path}?{query}" if query else path
+    return RedirectResponse(target, 301, headers=cache.headers(cache.PAGE))
 
 
 def _message(request: Request, code: str, kind: str) -> Response:
@@ -196,7 +200,7 @@ async def home_bare(request: Request) -> Response:
     address without the slash, and carries no caching headers."""
     if (missing := _no_language(request)) is not None:
         return missing
-    return _moved(urls.home_path(request.path_params["lang"]))
+    return _moved(urls.home_path(request.path_params["lang"]), request.url.query)
 
 
 async def section(request: Request) -> Response:
@@ -213,8 +217,7 @@ async def section(request: Request) -> Response:
     # The slash: Starlette's own redirect is a 307, which search engines take for a
     # temporary move, keeping both addresses (as ``home_bare`` says of ``/ar``).
     if given != urls.subject_slug(code) or request.url.path.endswith("/"):
-        query = request.url.query
-        return _moved(urls.section_path(lang, code) + (f"?{query}" if query else ""))
+        return _moved(urls.section_path(lang, code), request.url.query)
     try:
         before = urls.cursor(request.query_params.get("before"))
     except ValueError:
@@ -408,7 +411,7 @@ def _item_answer(
     if known.status == 404:
         return _message(request, lang, "missing")
     if known.code != lang:
-        return _moved(known.path)
+        return _moved(known.path, request.url.query)
     if known.status == 410:
         return _message(request, known.code, "gone")
     day = _day(known)
@@ -434,7 +437,7 @@ async def item_permalink(request: Request) -> Response:
         known = cached
     if known.status == 404:
         return _message(request, i18n.DEFAULT, "missing")
-    return _moved(known.path)
+    return _moved(known.path, request.url.query)
 
 
 # --- fixed pages --------------------------------------------------------------------------
