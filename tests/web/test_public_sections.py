@@ -297,6 +297,22 @@ def test_the_home_page_and_item_pages_link_to_the_sections(web, items):
     assert story.xpath("//p[@class='kicker']/a/@href") == ["/en/subjects/15000000"]
 
 
+def test_an_item_pages_subjects_say_their_language(web, desk, items):
+    """An item page's subjects: a Media Topic's English name on a French page is marked
+    English (it was marked French, the interface's language); an Arabic name on an Arabic
+    page needs nothing; a source's own name for a subject is the item's language, the
+    page's, and is not marked either."""
+    own = {"name": "Tour de France", "uri": "http://example.com/subjects/tdf"}
+    uri = publish(desk, ninjs("urn:test:sec:fr:kicker", "Le Tour", [SPORT, own], "fr"))
+    story = html(web.get(page(uri, "fr")))
+    [topic] = story.xpath("//p[@class='kicker']/a")
+    assert (topic.text_content(), topic.get("lang"), topic.get("dir")) == ("sport", "en", None)
+    [named] = story.xpath("//p[@class='kicker']/span")
+    assert (named.text_content(), named.get("lang")) == ("Tour de France", None)
+    arabic = html(web.get(page(items["event"])))
+    assert [a.get("lang") for a in arabic.xpath("//p[@class='kicker']/a")] == [None]
+
+
 # --- paging: the Spanish sport section, a page and more -------------------------------------
 
 SPANISH = "/es/subjects/15000000"
@@ -342,6 +358,10 @@ def test_a_section_pages_to_its_older_stories_by_a_cursor(web, spanish):
     assert response.status_code == 200
     second = html(response)
     assert listed(second) == newest[SECTION_ITEMS:]  # the rest, none twice, none missed
+    # An older page is named as such: its own title, not the first page's.
+    title, older_title = doc.findtext(".//title"), second.findtext(".//title")
+    assert older_title != title and UI["es"]["older"] in older_title
+    assert UI["es"]["older"] not in title
     assert older_link(second) is None  # nothing older
     assert second.xpath("//link[@rel='canonical']/@href") == [str(web.base_url).rstrip("/") + older]
     assert second.xpath("//main//p[@class='pager']/a/@href") == [SPANISH]  # back to the newest

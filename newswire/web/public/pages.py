@@ -183,13 +183,18 @@ def item_page(
     when = item.versioncreated or item.firstcreated
     if when and published and as_utc(when) < published:  # public only since its embargo lift
         when = published
-    subjects: list[dict[str, str]] = []
+    subjects: list[dict[str, Any]] = []
     for concept in item.subjects:
-        name = taxonomy.label(concept.code or concept.uri, page.ui) or concept.name
+        # A Media Topic's name is IPTC's, in Arabic or English, and says which (``topic_name``);
+        # a source's own name for a subject is taken as written in the item's language,
+        # the page's own.
+        name, attrs = topic_name(concept.code or concept.uri, page)
+        if not name:
+            name, attrs = concept.name, Markup("")
         if name and name not in (s["label"] for s in subjects):
             code = taxonomy.qcode(concept.code)
             href = urls.section_path(urls.lang_code(item), code) if taxonomy.known(code) else ""
-            subjects.append({"label": name, "code": code, "href": href})
+            subjects.append({"label": name, "code": code, "href": href, "attrs": attrs})
     dateline = item.dateline.text or item.dateline.place if item.dateline else ""
     named = [e for e in item.entities if e.kind in _SCHEMA_TYPES and e.name]
     tags: list[dict[str, str]] = []
