@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -579,18 +580,25 @@ def parse_files(
 
 @contextlib.contextmanager
 def _interrupt_held() -> Iterator[None]:
-    """SIGINT held back (blocked) in this thread while the block runs, and taken (Ctrl-C's
-    ``KeyboardInterrupt``) once it ends. The threads and processes started meanwhile keep
-    it blocked: the workers ignore it anyway (``_quiet``), and Python takes signals in the
-    main thread only."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Ctrl-C (SIGINT) held back while the block runs, and raised (``KeyboardInterrupt``)
+    once it ends. Its handler is swapped for one that only notes it: Python runs handlers
+    in the main thread whichever thread the signal reached (a signal mask holds it in one
+    thread only, and another, such as the progress bar's, took it meanwhile). Outside the
+    main thread, which Ctrl-C never interrupts, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        signal.signal(signal.SIGINT, before)
+    if caught:
+        if callable(before):
+            before(signal.SIGINT, None)  # what Ctrl-C does here (KeyboardInterrupt)
+        elif before != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 _LOOK_EVERY = 1.0

@@ -20,7 +20,7 @@ from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
 from newswire.enrich.pipeline import document
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.ingest import _CHUNK, BULK, list_files, parse_files
+from newswire.ingest import _CHUNK, BULK, list_files
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import ROOT, SEED
@@ -254,35 +254,73 @@ def test_ctrl_c_stops_a_bulk_ingest_and_its_workers(tmp_path):
     assert b"Traceback" not in run.err, run.err.decode()
 
 
+_IDLE = """
+import json, sys
+from pathlib import Path
+from newswire.ingest import parse_files
+folder, pipe, story = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+seen, idle_at = [], []
+
+def idle():
+    idle_at.append(len(seen))
+    if len(idle_at) == 1:  # the last chunk's worker reads the pipe until this writes it
+        with pipe.open("w", encoding="utf-8") as writer:
+            writer.write(story)
+
+paths = [*sorted(folder.iterdir()), pipe]
+for source, items, error in parse_files(paths, "auto", 1 << 20, workers=2, idle=idle):
+    assert error is None and items, (source, error)
+    seen.append(source)
+assert seen == [str(p) for p in paths]
+print(json.dumps(idle_at))
+"""
+
+
 def test_a_bulk_run_hands_its_caller_the_wait_for_its_last_chunks_only(tmp_path):
     """``parse_files``'s ``idle``: called while the run waits for a chunk and no chunk is
     left to hand out (the command stores what it holds on the core a worker has left),
-    never before: earlier, each call would be one more commit of the band index."""
+    never before (each call would be one more commit of the band index). The last file
+    is a pipe that only the first call writes: the run ends only if it is called, once
+    no chunk is left to hand out."""
     folder = tmp_path / "many"
     folder.mkdir()
-    count = 4 * _CHUNK
+    count = 4 * _CHUNK - 1
     for n in range(count):
         (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
-    paths = sorted(folder.iterdir())
-    seen: list[str] = []
-    idle_at: list[int] = []
-    for source, items, error in parse_files(
-        paths, "auto", 1 << 20, workers=2, idle=lambda: idle_at.append(len(seen))
-    ):
-        assert error is None and items
-        seen.append(source)
-    assert seen == [str(p) for p in paths]
-    assert len(idle_at) <= 2  # one wait for each worker's last chunk at most
-    assert all(at >= count - 2 * _CHUNK for at in idle_at), idle_at
+    pipe = tmp_path / "last.json"
+    os.mkfifo(pipe)
+    story = json.dumps(ninjs_story(count))
+    with subprocess.Popen(
+        [sys.executable, "-c", _IDLE, str(folder), str(pipe), story], cwd=ROOT,
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as run:
+        try:
+            out, err = run.communicate(timeout=60)  # not called: the worker waits for good
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 0, err
+    idle_at = json.loads(out)
+    assert 1 <= len(idle_at) <= 2, idle_at  # one wait for each worker's last chunk at most
+    assert all(at >= 2 * _CHUNK for at in idle_at), idle_at  # two chunks left at most
 
 
 _HELD = """
-import os, signal
+import os, signal, threading
 from newswire.ingest import _interrupt_held
+# Another thread, as the progress bar's on a terminal, takes the signal (the kernel gives a
+# process's signal to any thread not blocking it; Python then interrupts the main thread).
+done = threading.Event()
+other = threading.Thread(target=done.wait, daemon=True)
+other.start()
 reached = []
 try:
     with _interrupt_held():
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers start
+        signal.pthread_kill(other.ident, signal.SIGINT)  # Ctrl-C while the workers start
+        # Work while the block runs: the other thread takes the signal within microseconds,
+        # and an interrupt not held comes in this loop.
+        for _ in range(3_000_000):
+            pass
         reached.append("after the signal")
         reached.append("end of the block")
 except KeyboardInterrupt:
