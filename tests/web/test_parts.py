@@ -129,9 +129,11 @@ def test_pages_follow_each_other_by_cursor_reading_a_bounded_number_of_items():
         if before is None:
             break
     assert pages == [[27, 24, 21, 18], [15, 12, 9, 6], [3, 0]]  # each once, none missed
-    # No more than ``most`` items read (29 down to 20 here): what they hold, and no
-    # older page, however many lie below.
-    assert ids(most=10) == ([27, 24, 21], None)
+    # No more than ``most`` items read (29 down to 20 here, sequence numbers 30 to 21):
+    # what they hold, and the older page goes on below the last one read.
+    assert ids(most=10) == ([27, 24, 21], 21)
+    assert ids(21, most=10) == ([18, 15, 12], 11)
+    assert ids(11, most=10) == ([9, 6, 3, 0], None)  # nothing below: no older page
     # Exactly a page left: no link to an older page of nothing.
     first, cursor = ids(limit=5)
     assert first == [27, 24, 21, 18, 15] and cursor is not None

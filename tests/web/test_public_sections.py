@@ -22,6 +22,7 @@ from newswire.api.app import create_app
 from newswire.settings import Settings
 from newswire.store import open_store
 from newswire.web.public.routes import SECTION_ITEMS
+from newswire.web.public.visible import paged
 from newswire.web.words import UI
 from tests.helpers import Server, make_key
 
@@ -359,6 +360,9 @@ def test_a_section_pages_to_its_older_stories_by_a_cursor(web, spanish):
     second = html(response)
     assert listed(second) == newest[SECTION_ITEMS:]  # the rest, none twice, none missed
     # An older page is named as such: its own title, not the first page's.
+    # Its language menu marks Spanish as the language, not its link as this page.
+    [current] = second.xpath("//nav[@class='langs']//a[@aria-current]")
+    assert (current.get("href"), current.get("aria-current")) == (SPANISH, "true")
     title, older_title = doc.findtext(".//title"), second.findtext(".//title")
     assert older_title != title and UI["es"]["older"] in older_title
     assert UI["es"]["older"] not in title
@@ -384,6 +388,10 @@ def test_a_cursor_the_site_never_gave_is_the_missing_page(web, spanish):
         assert response.status_code == 404, cursor
         assert response.text == missing.text, cursor  # the site's own page, in Spanish
         assert "max-age" in response.headers["cache-control"], cursor
+    # A page that is not there matches no tag, not even "*" (RFC 9110): it was a 304.
+    for cursor in ("9" * 18, "1", "8" * 18):  # the last one asked for the first time
+        asked = web.get(SPANISH, params={"before": cursor}, headers={"If-None-Match": "*"})
+        assert asked.status_code == 404, cursor
 
 
 def test_an_older_page_follows_a_withdrawal_on_it(web, desk, spanish):
@@ -435,5 +443,35 @@ def test_an_older_page_is_not_kept_in_the_sites_lists(tmp_path):
             store.append(formats.get("ninjs").parse(json.dumps(doc).encode())[0])
         first, again, after = asyncio.run(asked())
         assert first >= 1 and again == first + 1 and after == again
+    finally:
+        store.close()
+
+
+def test_a_rare_topics_pages_go_on_past_what_one_page_may_read(store_url):
+    """``visible.paged`` with a budget of reads: a page that has read all it may before
+    finding its fill shows what it found and gives the cursor to go on from, so every
+    story of a topic the language seldom has is on some page (they were out of reach
+    past the first page's reads); the last page gives none."""
+    store = open_store(store_url)
+    try:
+        sport = []
+        for n in range(12):  # every third a sport story, the others politics
+            subjects = [SPORT] if n % 3 == 0 else [{"name": "politics", "literal": "medtop:11000000"}]
+            doc = ninjs(f"urn:test:sec:rare:{n}", f"Noticia {n}", subjects, "es")
+            store.append(formats.get("ninjs").parse(json.dumps(doc).encode())[0])
+            if n % 3 == 0:
+                sport.append(f"urn:test:sec:rare:{n}")
+        now = datetime.now(UTC)
+        pages, before = [], None
+        while True:
+            found = paged(store, now, language="es", subject="medtop:15000000",
+                          limit=3, scan=2, most=4, before=before)
+            pages.append([item.id for item in found.items])
+            if found.older is None:
+                break
+            assert before is None or found.older < before  # the cursor only goes down
+            before = found.older
+        assert [i for page_ids in pages for i in page_ids] == sport[::-1]  # all, once each
+        assert all(len(ids) <= 3 for ids in pages) and len(pages) >= 3
     finally:
         store.close()

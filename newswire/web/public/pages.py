@@ -85,6 +85,9 @@ def _common(
             "name": i18n.autonym(c),
             "href": here(c),
             "dir": i18n.direction(c),
+            # The page's own language: "page" where its link is this very page, else
+            # "true", the current one of the set (an item page links the home page).
+            "current": ("page" if here(c) == path else "true") if c == page.code else "",
         }
         for c in codes
     ]

@@ -114,9 +114,9 @@ def _no_language(request: Request) -> Response | None:
 
 class Listed:
     """A list-like answer: keyed by what it lists, the base URL and the log position;
-    kept in the site's lists once made unless ``keep`` is false (an answer of a value
-    the request chose, such as an older page's cursor: one kept for each number a client
-    makes up would push the pages every reader asks for out of the cache)."""
+    kept in the site's ``lists`` once made, or in its ``older`` when ``older`` (an older
+    page, whose cursor the request chose: one kept for each number a client makes up
+    would push the pages every reader asks for out of ``lists``)."""
 
     def __init__(
         self,
@@ -125,10 +125,13 @@ class Listed:
         media_type: str,
         control: str,
         language: str,
-        keep: bool = True,
+        older: bool = False,
     ):
-        self.key, self.make, self.keep = key, make, keep
+        self.key, self.make, self.older = key, make, older
         self.media_type, self.control, self.language = media_type, control, language
+
+    def _kept(self, site: Site) -> cache.LRU[bytes]:
+        return site.older if self.older else site.lists
 
     async def answer(self, request: Request) -> Response:
         site = site_of(request)
@@ -142,10 +145,7 @@ class Listed:
 
     def _look_up(self, request: Request, site: Site, base: str) -> Response:
         seq = _store(request).last_seq()
-        if self.keep:
-            body = site.lists.get_or_make((*self.key, base, seq), lambda: self.make(site, base))
-        else:
-            body = self.make(site, base)
+        body = self._kept(site).get_or_make((*self.key, base, seq), lambda: self.make(site, base))
         answer = self._answer(request, site, base, seq, body)
         assert answer is not None  # the body is given
         return answer
@@ -157,14 +157,17 @@ class Listed:
         key = (*self.key, base, seq)
         tag = cache.etag(*key, site.fingerprint)
         head = _headers(self.media_type, self.control, tag, self.language)
-        if not_modified(tag, request.headers.get("if-none-match")):
+        if body is None:
+            body = self._kept(site).get(key)
+        if body == NOTHING:  # before If-None-Match: a page that is not there matches no tag
+            return _message(request, self.language or i18n.DEFAULT, "missing")
+        asked = request.headers.get("if-none-match")
+        if body is None and asked is not None and asked.strip() == "*":
+            return None  # "*" matches a page that is there: made first to know
+        if not_modified(tag, asked):
             return cache.not_modified(head)
         if body is None:
-            body = site.lists.get(key)
-        if body is None:
             return None
-        if body == NOTHING:
-            return _message(request, self.language or i18n.DEFAULT, "missing")
         return Response(body, media_type=self.media_type, headers=head)
 
 
@@ -206,8 +209,9 @@ async def home_bare(request: Request) -> Response:
 async def section(request: Request) -> Response:
     """A language's section of one Media Topic (``15000000``; ``medtop:15000000`` and
     ``15000000/`` move there, their query kept): the latest teasers of it and of the
-    topics under it, as its feeds list them, a page at a time (``?before=``, the cursor
-    its older-news link gives: ``visible.paged``); a cursor no page gives is the 404 page."""
+    topics under it, a page at a time in the order they were stored (``?before=``, the
+    cursor its older-news link gives: ``visible.paged``); a cursor above the last item,
+    or below which nothing is left to show, is the 404 page."""
     if (missing := _no_language(request)) is not None:
         return missing
     lang, given = request.path_params["lang"], request.path_params["subject"]
@@ -235,11 +239,13 @@ async def section(request: Request) -> Response:
             subject=code,
             limit=SECTION_ITEMS,
             scan=SUBJECT_SCAN,
-            most=SECTION_SCAN,
+            # The first page reads what it always did; an older one may read more (it is
+            # asked for less often, and is not made again for every item published).
+            most=SUBJECT_SCAN if before is None else SECTION_SCAN,
             before=before,
             firsts=site.firsts,
         )
-        if before is not None and not found.items:
+        if before is not None and not found.items and found.older is None:
             return NOTHING  # an older page of nothing (withdrawn since): not a page
         key = pictures.secret(store, site.kept)
         return pages.section_page(site, base, lang, code, found, before, key, day)
@@ -248,7 +254,7 @@ async def section(request: Request) -> Response:
     # and not for good: kept a minute as an item page is, for a withdrawal to leave it.
     control = cache.HOME if before is None else cache.PAGE
     key = ("section", lang, code, before, day)
-    return await Listed(key, make, HTML, control, lang, keep=before is None).answer(request)
+    return await Listed(key, make, HTML, control, lang, older=before is not None).answer(request)
 
 
 def _previews(

@@ -79,6 +79,10 @@ class Site:
     """Rendered item pages, by (id, version, base URL)."""
     lists: LRU[bytes] = field(default_factory=lambda: LRU(512))
     """Rendered home pages, feeds, sitemaps and fixed pages, by what they show."""
+    older: LRU[bytes] = field(default_factory=lambda: LRU(64))
+    """Rendered older pages of a list (a section's ``?before=``), apart: a number a client
+    makes up is a page of its own, which would push the pages every reader asks for out
+    of ``lists``."""
     known: LRU[Known] = field(default_factory=lambda: LRU(16384))
     """What the public may see of each item id lately asked for (``newswire.web.public.memo``)."""
     firsts: FirstPublic = field(default_factory=lambda: LRU(16384))

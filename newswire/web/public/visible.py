@@ -102,8 +102,10 @@ def paged(
 
     Reads ``scan`` items at a time, until one more than ``limit`` turned up (so that
     ``older`` is given only when there is something older to show) or the store has no
-    more, at most ``most`` in all: a topic with fewer than ``limit`` among so many of the
-    language's items has no older page (a bounded cost, whatever the archive holds)."""
+    more, at most ``most`` in all (a bounded cost, whatever the archive holds). When
+    ``most`` ran out first, the page is what those held, maybe fewer than ``limit`` (a
+    topic the language seldom has), and ``older`` goes on from the last one read: every
+    story of a topic is on some page, however rare the topic."""
     taken: list[NewsItem] = []
     last = 0  # the sequence number of the last item taken
     read = 0
@@ -120,9 +122,11 @@ def paged(
             last = stored.seq
         read += len(rows)
         if len(rows) < asked:
-            break  # the store has no more
+            return Page(_newest_first(taken), None)  # the store has no more
         before = rows[-1].seq
-    return Page(_newest_first(taken), None)
+    # Read all it may: older ones go on below the last read, if there are any.
+    more = store.latest(language=language, limit=1, before=before)
+    return Page(_newest_first(taken), before if more else None)
 
 
 def _newest_first(items: list[NewsItem]) -> list[NewsItem]:
