@@ -94,10 +94,19 @@ class Model:
         texts' term counts as one sparse matrix (row, column, count), its weights and
         their product with the coefficients summed row by row in column order. A row's
         figures do not depend on the other rows (``tests/enrich/test_batch.py``)."""
-        rows = len(texts)
+        every = np.concatenate(texts) if len(texts) else np.empty(0, np.intp)
+        return self.probabilities_joined(every, [len(t) for t in texts])
+
+    def probabilities_joined(
+        self, columns: npt.NDArray[np.intp], lengths: Sequence[int]
+    ) -> npt.NDArray[np.float64]:
+        """``probabilities_many`` of the texts whose columns are ``columns`` one after the
+        other, ``lengths[k]`` of them text ``k``'s: a chunk's texts made one array at once
+        rather than an array each (numpy's fixed cost a call is most of a short text's)."""
+        rows = len(lengths)
         width = len(self.vocabulary)
-        owner = np.repeat(np.arange(rows, dtype=np.int64), [len(t) for t in texts])
-        columns = np.concatenate(texts).astype(np.int64) if rows else np.empty(0, np.int64)
+        owner = np.repeat(np.arange(rows, dtype=np.int64), lengths)
+        columns = columns.astype(np.int64)
         known = columns >= 0
         cells, counts = np.unique(owner[known] * width + columns[known], return_counts=True)
         row, column = np.divmod(cells, width)
@@ -125,10 +134,35 @@ class Model:
 
     def topics_of(self, probabilities: npt.NDArray[np.float64]) -> list[tuple[str, float]]:
         """``topics`` of a text whose ``probabilities`` are given."""
-        found: dict[str, float] = {}
-        for code, p in zip(self.codes, probabilities.tolist(), strict=True):
-            found[code] = found.get(code, 0.0) + p
-        return sorted(found.items(), key=lambda pair: -pair[1])
+        return self.top_topics(probabilities.reshape(1, -1), len(self.classes))[0]
+
+    def top_topics(
+        self, probabilities: npt.NDArray[np.float64], count: int
+    ) -> list[list[tuple[str, float]]]:
+        """``topics_of`` of each row of ``probabilities``, its first ``count`` topics: the
+        rows summed by topic and ranked at once. The same figures: a topic's probability
+        is its classes' summed in class order, and ties keep the order topics first
+        appear in ``codes``, as one row at a time with Python floats."""
+        topics, members = self._topic_columns()
+        summed = np.empty((len(probabilities), len(topics)), dtype=np.float64)
+        for n, columns in enumerate(members):
+            total = probabilities[:, columns[0]].copy()
+            for column in columns[1:]:
+                total += probabilities[:, column]
+            summed[:, n] = total
+        order = np.argsort(-summed, axis=1, kind="stable")[:, :count]
+        best = np.take_along_axis(summed, order, axis=1).tolist()
+        return [
+            [(topics[k], p) for k, p in zip(ranks, values, strict=True)]
+            for ranks, values in zip(order.tolist(), best, strict=True)
+        ]
+
+    def _topic_columns(self) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
+        """The topics in the order they first appear in ``codes``, and each one's classes."""
+        members: dict[str, list[int]] = {}
+        for n, code in enumerate(self.codes):
+            members.setdefault(code, []).append(n)
+        return tuple(members), tuple(tuple(m) for m in members.values())
 
     def save(self, path: Path) -> None:
         """Write the model as ``.npz`` (compressed; no pickled object in it)."""

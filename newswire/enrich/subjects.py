@@ -28,7 +28,7 @@ import numpy as np
 from newswire.access.taxonomy import label
 from newswire.enrich.base import Context, Document, Findings, Step
 from newswire.enrich.subject_model import Model, load
-from newswire.enrich.terms import Analysed, analysed_many, table
+from newswire.enrich.terms import Analysed, Ids, analysed_many, table
 from newswire.enrich.terms import warm as warm_terms
 from newswire.model import MACHINE, Concept
 from newswire.text.analyze import analyzer
@@ -101,23 +101,28 @@ class Subjects:
         out = [Findings() for _ in docs]
         numbers = table()
         scored: list[tuple[int, Analysed]] = []
-        texts = []
+        parts: list[Ids] = []
+        lengths: list[int] = []
         readable = [n for n, doc in enumerate(docs) if self._readable(doc)]
         # The texts' terms are made once for every step that reads them (threads too),
         # the words of them all looked up together.
         numbered = analysed_many([docs[n] for n in readable], "ar", numbers)
+        again = settings.head_weight - 1  # the head weighs more: its terms counted again
         for n, terms in zip(readable, numbered, strict=True):
-            if len(terms.ids) + len(terms.head) * (settings.head_weight - 1) < settings.min_terms:
+            size = len(terms.ids) + len(terms.head) * again
+            if size < settings.min_terms:
                 continue
             scored.append((n, terms))
-            again = [terms.head] * (settings.head_weight - 1)  # the head weighs more
-            texts.append(np.concatenate([terms.ids, *again]))
-        if not texts:
+            parts += [terms.ids, *[terms.head] * again]
+            lengths.append(size)
+        if not scored:
             return out
         columns = numbers.array(self._columns, self.model.columns)  # the terms added too
-        found = self.model.probabilities_many([columns[text] for text in texts])
-        for (n, terms), row in zip(scored, found, strict=True):
-            out[n] = self._found(docs[n], terms, self.model.topics_of(row))
+        # The chunk's texts one array, looked up and scored at once.
+        found = self.model.probabilities_joined(columns[np.concatenate(parts)], lengths)
+        ranked = self.model.top_topics(found, 2)
+        for (n, terms), best in zip(scored, ranked, strict=True):
+            out[n] = self._found(docs[n], terms, best)
         return out
 
     def _found(self, doc: Document, terms: Analysed, ranked: list[tuple[str, float]]) -> Findings:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import msgspec
+import numpy as np
 import pytest
 
 from newswire.demo import corpus_items, corpus_records
@@ -128,6 +129,27 @@ def test_the_subject_model_scores_a_chunk_as_each_text_alone(chunk):
     for n, text in enumerate(texts):
         assert together[n].tolist() == model.probabilities_many([text])[0].tolist()
     assert together[0].tolist() == model.probabilities([]).tolist()  # no term: the priors
+
+
+def test_a_chunks_topics_are_each_rows_ranked_alone():
+    """``Model.top_topics`` ranks each row as ``topics_of`` of it alone: a topic of two
+    classes (desk and politics) is their sum, a tie keeps the order of ``codes``."""
+    model = subjects.shipped()
+    rows = np.random.default_rng(7).dirichlet(np.ones(len(model.classes)), size=200)
+    tie = np.full(len(model.classes), 1 / len(model.classes))  # every class alike
+    rows = np.vstack([rows, tie, np.eye(len(model.classes))])
+
+    def alone(row: list[float]) -> list[tuple[str, float]]:
+        found: dict[str, float] = {}
+        for code, p in zip(model.codes, row, strict=True):
+            found[code] = found.get(code, 0.0) + p
+        return sorted(found.items(), key=lambda pair: -pair[1])
+
+    together = model.top_topics(rows, 2)
+    for n, row in enumerate(rows.tolist()):
+        assert together[n] == alone(row)[:2]
+        assert model.topics_of(rows[n]) == alone(row)
+    assert [code for code, _ in together[200]] == ["medtop:11000000", "medtop:01000000"]
 
 
 def words(numbers: Table, ids) -> list[str]:
