@@ -21,8 +21,7 @@ these rules, and the arithmetic is a few array operations.
 then mixed (a multiply and shifts: its top bits, which pick its slot in ``HashIndex``,
 depend on every character), low bit set so that 0 marks an empty slot. A running sum of
 ``c·P^i`` over the whole text gives every word's at once: ``(S[end] − S[start])·P^−start``
-(``P`` is invertible modulo 2^64), the powers made for each text (no table shared
-between threads). A word of more than ``LONGEST`` characters is no word of news: its
+(``P`` is invertible modulo 2^64), the powers made once a process (``_powers``). A word of more than ``LONGEST`` characters is no word of news: its
 text is left to ``WORD`` too, which also keeps out the long words that collide by
 construction under such a hash (a 2,048-letter Thue–Morse word and its complement). Two
 of the half million words a process numbers at most share a hash with odds of about one
@@ -54,12 +53,31 @@ LONGEST = 64
 """The most characters a word the scan numbers may have (longer: its text goes to ``WORD``)."""
 
 
-def _powers(base: int, n: int) -> Hashes:
+def _made_powers(base: int, n: int) -> Hashes:
     out = np.full(n, base, dtype=np.uint64)
     if n:
         out[0] = 1
     np.cumprod(out, out=out)  # modulo 2^64: unsigned integers wrap
     return out
+
+
+_KEPT = 1 << 20
+"""The most powers of a base kept for the process (8 MB): a bulk chunk's texts, scanned as
+one, are some 200,000 characters, whose two tables were made again for each chunk (a
+seventh of the analysis's CPU); a longer text has its own made."""
+_POWERS: dict[int, Hashes] = {}
+
+
+def _powers(base: int, n: int) -> Hashes:
+    """``base ** k`` modulo 2^64 for ``k`` below ``n``: a slice of the process's table,
+    which grows (by doubling) and is never written once made, so threads share it."""
+    if n > _KEPT:
+        return _made_powers(base, n)
+    kept = _POWERS.get(base)
+    if kept is None or len(kept) < n:
+        size = min(_KEPT, max(n, 2 * len(kept) if kept is not None else 1 << 16))
+        kept = _POWERS[base] = _made_powers(base, size)
+    return kept[:n]
 
 
 class Scan(NamedTuple):

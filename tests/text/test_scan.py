@@ -76,6 +76,18 @@ def test_a_word_hashes_alike_wherever_it_stands() -> None:
     assert lone is None
 
 
+@pytest.mark.parametrize("length", [10, 70_000, 300_000, (1 << 20) + 5])
+def test_a_word_hashes_alike_in_texts_of_every_length(length: int) -> None:
+    """The powers are a table kept for the process, grown as longer texts come and made
+    apart past its size: a word's hash is the same at the start and at the end of a text
+    of any length, after texts of other lengths were scanned."""
+    for size in (length, 100, length):
+        text = "غزة" + " " * (size - 7) + "غزة"
+        found = scan(text)
+        assert found is not None
+        assert found.hashes.tolist() == hash_words(["غزة", "غزة"]).tolist()
+
+
 def test_a_word_longer_than_any_word_of_news_is_left_to_the_pattern(monkeypatch) -> None:
     # A 2,048-letter Thue–Morse word and its complement: the same polynomial hash modulo
     # 2^64 whatever the multiplier. Longer than LONGEST, their texts are read with WORD.
