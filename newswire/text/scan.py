@@ -21,9 +21,10 @@ these rules, and the arithmetic is a few array operations.
 then mixed (a multiply and shifts: its top bits, which pick its slot in ``HashIndex``,
 depend on every character), low bit set so that 0 marks an empty slot. A running sum of
 ``c·P^i`` over the whole text gives every word's at once: ``(S[end] − S[start])·P^−start``
-(``P`` is invertible modulo 2^64), the powers made once a process (``_powers``). A word of more than ``LONGEST`` characters is no word of news: its
-text is left to ``WORD`` too, which also keeps out the long words that collide by
-construction under such a hash (a 2,048-letter Thue–Morse word and its complement). Two
+(``P`` is invertible modulo 2^64), the powers made once a process (``_powers``). A word
+of more than ``LONGEST`` characters is no word of news: its text is left to ``WORD`` too,
+which also keeps out the long words that collide by construction under such a hash (a
+2,048-letter Thue–Morse word and its complement). Two
 of the half million words a process numbers at most share a hash with odds of about one
 in 10^8.
 """
