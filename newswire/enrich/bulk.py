@@ -52,27 +52,31 @@ class RunLinks:
             if item.pubstatus == "canceled":  # a later version withdraws it
                 self._run.forget(item.id)
             return item  # one held back: as it was out, if it was (``Threads.candidates``)
-        ours = found.item_id in self._seen or found.new
+        item_id, seen = found.item_id, self._seen
+        ours = found.new or item_id in seen
         # Of the store's candidates, those of the run are set aside: its index has them.
-        candidates = [c for c in found.stored if c.id not in self._seen]
-        if ours:  # a new version of an item links only to what came before its first
-            candidates += self._run.candidates(found.bands, exclude=found.item_id)
-        candidates.sort(key=lambda c: (-c.shared, c.id))
-        # Most items have no candidate: their signature is not even read.
-        values = from_bytes(found.signature) if candidates else None
-        links = [] if values is None else linked(values, candidates[:CANDIDATES])
-        mine = Remembered(found.item_id, found.signature, found.bands, found.type, item.headline)
+        stored = found.stored
+        candidates = [c for c in stored if c.id not in seen] if stored else []
+        mine = Remembered(item_id, found.signature, found.bands, found.type, item.headline)
         self._rows.append(mine)
-        if ours:
-            self._seen.add(found.item_id)
+        if ours:  # a new version links only to what came before its first
+            entry: Remembered | None = None  # None: no candidate (``MemoryThreads``)
             if self._open(item):
-                self._run.remember_many([mine])
-            elif item.pubstatus != "canceled" and (shown := self._run.shown(found.item_id)):
+                entry = mine
+            elif item.pubstatus != "canceled" and (shown := self._run.shown(item_id)):
                 # An update under embargo of an item out: a candidate as the store offers
                 # it, the new signature under the type and headline that are out.
-                self._run.remember_many([mine._replace(type=shown[0], headline=shown[1])])
-            else:
-                self._run.forget(found.item_id)
+                entry = mine._replace(type=shown[0], headline=shown[1])
+            # The run's candidates are found before the item is remembered (as the one by
+            # one step finds them before it writes): one pass over the index for both.
+            candidates += self._run.candidates_then_remember(found.bands, item_id, entry)
+            seen.add(item_id)
+        # Most items have no candidate: their signature is not even read.
+        if not candidates:
+            return item
+        candidates.sort(key=lambda c: (-c.shared, c.id))
+        values = from_bytes(found.signature)
+        links = [] if values is None else linked(values, candidates[:CANDIDATES])
         if not links:
             return item
         news = from_json(item.data)

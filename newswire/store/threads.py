@@ -142,27 +142,55 @@ class MemoryThreads:
     def candidates(
         self, bands: Sequence[int], exclude: str, limit: int = CANDIDATES
     ) -> list[Candidate]:
-        shared: dict[str, int] = {}
         with self._lock:
-            # As the stores: only items that came before this one, when it has come before,
-            # and of each band key's, the last ``PER_BAND`` of them.
-            first = self._first
-            before = first.get(exclude, len(first))
             # Most band keys have no other item (bulk ingest asks for each of every item):
             # those that have are found in one pass in C, not a lookup each in Python.
-            for band in self._bands.keys() & bands:
-                ids = self._bands[band]
-                if isinstance(ids, str):
-                    earlier = [ids] if first[ids] < before else []
-                else:
-                    earlier = [i for i in ids if first[i] < before]
-                if len(earlier) > PER_BAND:
-                    earlier = heapq.nlargest(PER_BAND, earlier, key=first.__getitem__)
-                for item_id in earlier:
-                    shared[item_id] = shared.get(item_id, 0) + 1
-            shared.pop(exclude, None)
-            best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
-            return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
+            index = self._bands
+            held = {band: index[band] for band in index.keys() & bands}
+            return self._found(held, exclude, limit) if held else []
+
+    def _found(self, held: dict[int, str | set[str]], exclude: str, limit: int) -> list[Candidate]:
+        """``candidates`` of the query's band keys some item has, ``held`` (each with its
+        items), the lock held."""
+        shared: dict[str, int] = {}
+        # As the stores: only items that came before this one, when it has come before,
+        # and of each band key's, the last ``PER_BAND`` of them.
+        first = self._first
+        before = first.get(exclude, len(first))
+        for ids in held.values():
+            if isinstance(ids, str):
+                earlier = [ids] if first[ids] < before else []
+            else:
+                earlier = [i for i in ids if first[i] < before]
+            if len(earlier) > PER_BAND:
+                earlier = heapq.nlargest(PER_BAND, earlier, key=first.__getitem__)
+            for item_id in earlier:
+                shared[item_id] = shared.get(item_id, 0) + 1
+        shared.pop(exclude, None)
+        best = sorted(shared.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
+        return [Candidate(item_id, *self._items[item_id][:3], count) for item_id, count in best]
+
+    def candidates_then_remember(
+        self, bands: Sequence[int], exclude: str, entry: Remembered | None
+    ) -> list[Candidate]:
+        """``candidates(bands, exclude)``, then ``exclude`` remembered as ``entry`` (whose
+        band keys are ``bands``), or forgotten when ``entry`` is None: bulk ingest's
+        storing process does both for every item of the run (``RunLinks.link``), here in
+        one lock and one lookup of each band key for both (``_claim``), where
+        ``candidates`` and ``remember_many`` made two."""
+        with self._lock:
+            # The item's own old band keys first: they change none of its candidates (an
+            # item is never its own, and the others' under those keys stay).
+            self._forget(exclude)
+            if entry is None:
+                index = self._bands
+                held = {band: index[band] for band in index.keys() & bands}
+                return self._found(held, exclude, CANDIDATES) if held else []
+            held = self._claim(exclude, bands)
+            # ``held`` is what the index had before this item: its candidates.
+            found = self._found(held, exclude, CANDIDATES) if held else []
+            self._settle(exclude, entry, held)
+            return found
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -177,35 +205,49 @@ class MemoryThreads:
         """No longer offer ``item_id`` as a candidate (withdrawn, under embargo, refused by
         the store); the order it was first remembered in is kept."""
         with self._lock:
-            old = self._items.pop(item_id, None)
-            for band in old[3] if old else ():
-                self._drop(band, item_id)
+            self._forget(item_id)
+
+    def _forget(self, item_id: str) -> None:
+        """``forget`` (the lock held)."""
+        old = self._items.pop(item_id, None)
+        for band in old[3] if old else ():
+            self._drop(band, item_id)
 
     def remember_many(self, entries: Sequence[Remembered]) -> None:
         for e in entries:
-            self._remember(e.item_id, e.signature, e.bands, e.type, e.headline)
+            with self._lock:
+                self._forget(e.item_id)
+                self._settle(e.item_id, e, self._claim(e.item_id, e.bands))
 
-    def _remember(
-        self, item_id: str, signature: bytes, bands: Sequence[int], type: str, headline: str
-    ) -> None:
-        with self._lock:
-            old = self._items.get(item_id)
-            for band in old[3] if old else ():
-                self._drop(band, item_id)
-            self._items[item_id] = (type, headline, signature, tuple(bands))
-            self._first.setdefault(item_id, len(self._first))
-            index = self._bands
-            # Every band key under this item at once (in C), then those another item had
-            # already (few: one a band key most) given back their items with this one.
-            held = {band: index[band] for band in index.keys() & bands}
-            index.update(dict.fromkeys(bands, item_id))
-            for band, ids in held.items():
-                if isinstance(ids, str):
-                    if ids != item_id:
-                        index[band] = {ids, item_id}
-                else:
-                    ids.add(item_id)
-                    index[band] = ids
+    def _claim(self, item_id: str, bands: Sequence[int]) -> dict[int, str | set[str]]:
+        """Each of ``bands`` no item has put under ``item_id``, and those some item has
+        returned with their items (``_settle`` adds this one to them); the lock held, the
+        item forgotten (under no band key).
+
+        One ``setdefault`` a band key, a lookup and an insert at once: for 10,000 items'
+        320,000 band keys, 0.030 s of CPU against 0.049 s for a set intersection of the
+        keys (``index.keys() & bands``) and an update from ``dict.fromkeys``."""
+        held: dict[int, str | set[str]] = {}
+        claim = self._bands.setdefault
+        for band in bands:
+            ids = claim(band, item_id)
+            # ``item_id`` itself (this very string) only for a band key it has twice: it
+            # was forgotten first, so no key held it.
+            if ids is not item_id:
+                held[band] = ids
+        return held
+
+    def _settle(self, item_id: str, e: Remembered, held: dict[int, str | set[str]]) -> None:
+        """``item_id`` remembered as ``e``, its band keys ``_claim``ed (``held``: those some
+        item had, with their items), the lock held."""
+        self._items[item_id] = (e.type, e.headline, e.signature, tuple(e.bands))
+        self._first.setdefault(item_id, len(self._first))
+        index = self._bands
+        for band, ids in held.items():  # few: one a band key most
+            if isinstance(ids, str):
+                index[band] = {ids, item_id}
+            else:
+                ids.add(item_id)
 
     def _drop(self, band: int, item_id: str) -> None:
         """``item_id`` no longer under ``band`` (the lock held)."""

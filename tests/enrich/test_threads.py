@@ -481,6 +481,33 @@ def test_the_index_in_memory_follows_items_remembered_again_and_forgotten():
     assert memory.candidates([2], exclude="urn:t:c") == []
 
 
+def test_candidates_then_remember_is_candidates_then_remember_many_or_forget():
+    """``MemoryThreads.candidates_then_remember`` (bulk ingest's one pass an item) finds what
+    ``candidates`` finds and leaves the index as ``remember_many`` or ``forget`` after it
+    does: items remembered again with other band keys, forgotten, a band key twice in one
+    item, and band keys crowded past ``PER_BAND``."""
+    import random
+
+    rng = random.Random(7)
+    sig = b"\1" * 4 * threads.PERMUTATIONS
+    one, two = threads.MemoryThreads(), threads.MemoryThreads()
+    for n in range(5 * PER_BAND):
+        item_id = f"urn:t:{rng.randrange(PER_BAND * 4)}"
+        keys = [rng.randrange(4) for _ in range(rng.randrange(1, 4))]
+        if rng.random() < 0.05:
+            keys = [*keys, *keys]
+        entry = Remembered(item_id, sig, keys, "text", f"h{n}") if rng.random() < 0.9 else None
+        want = one.candidates(keys, exclude=item_id)
+        if entry is None:
+            one.forget(item_id)
+        else:
+            one.remember_many([entry])
+        assert two.candidates_then_remember(keys, item_id, entry) == want
+        assert (one._items, one._first) == (two._items, two._first)
+        assert one._bands == two._bands
+    assert max(len(ids) for ids in two._bands.values() if isinstance(ids, set)) > PER_BAND
+
+
 def band_rows(path, item_id: str) -> set[int]:
     """The band keys the SQLite file at ``path`` holds for ``item_id``."""
     with contextlib.closing(sqlite3.connect(path)) as db:
