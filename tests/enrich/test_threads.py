@@ -508,6 +508,35 @@ def test_candidates_then_remember_is_candidates_then_remember_many_or_forget():
     assert max(len(ids) for ids in two._bands.values() if isinstance(ids, set)) > PER_BAND
 
 
+def test_new_signatures_are_numbered_as_sqlite_numbers_them(tmp_path):
+    """The SQLite store numbers a batch's new signatures itself, as SQLite would: the
+    largest number so far plus one, one after another, an item remembered again keeping
+    its number; past the largest SQLite takes (it draws them at random), SQLite numbers
+    them and the band rows still point at each item's."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        db = store.threads._db
+        sig = b"\1" * 4 * threads.PERMUTATIONS
+        other = b"\2" * 4 * threads.PERMUTATIONS
+        store.threads.remember_many([Remembered("urn:t:a", sig, [1]), Remembered("urn:t:b", sig, [2])])
+        db.execute("DELETE FROM thread_signatures WHERE item_id = 'urn:t:b'")
+        store.threads.remember_many(
+            [Remembered("urn:t:c", sig, [3]), Remembered("urn:t:a", other, [4]), Remembered("urn:t:d", sig, [5])]
+        )
+        rows = db.execute("SELECT key, item_id, signature FROM thread_signatures ORDER BY key").fetchall()
+        assert rows == [(1, "urn:t:a", other), (2, "urn:t:c", sig), (3, "urn:t:d", sig)]
+        db.execute(f"UPDATE thread_signatures SET key = {2**63 - 1} WHERE item_id = 'urn:t:d'")
+        store.threads.remember_many([Remembered("urn:t:e", sig, [6]), Remembered("urn:t:f", sig, [7])])
+        keys = dict(db.execute("SELECT item_id, key FROM thread_signatures").fetchall())
+        assert len(set(keys.values())) == 5
+        expected = {3: 2, 4: 1, 5: 3, 6: keys["urn:t:e"], 7: keys["urn:t:f"]}
+        for band, key in expected.items():
+            sql = "SELECT key FROM thread_bands WHERE band = ?"
+            assert db.execute(sql, (band,)).fetchall() == [(key,)]
+    finally:
+        store.close()
+
+
 def band_rows(path, item_id: str) -> set[int]:
     """The band keys the SQLite file at ``path`` holds for ``item_id``."""
     with contextlib.closing(sqlite3.connect(path)) as db:

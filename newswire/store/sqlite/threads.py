@@ -78,6 +78,34 @@ def _keys(cur: sqlite3.Cursor, ids: list[str]) -> dict[str, int]:
     return keys
 
 
+_BIGGEST = 2**63 - 1
+"""The largest signature number (SQLite's largest rowid)."""
+
+
+def _insert_new(cur: sqlite3.Cursor, entries: list[Remembered]) -> dict[str, int]:
+    """The signatures of ``entries`` (items with none) inserted; their numbers."""
+    if not entries:
+        return {}
+    # Numbered here as SQLite numbers a row given none (no AUTOINCREMENT): the largest
+    # number so far plus one, an insert after another. The numbers asked back by item id
+    # (``_keys``) cost a lookup an item, 0.01 s of CPU for 10,000; ``executemany`` gives
+    # back no rows of a RETURNING clause.
+    (top,) = cur.execute("SELECT max(key) FROM thread_signatures").fetchone()
+    first = 1 if top is None else top + 1
+    if first + len(entries) - 1 > _BIGGEST:  # past it, SQLite draws numbers at random
+        cur.executemany(
+            "INSERT INTO thread_signatures (item_id, type, signature) VALUES (?, ?, ?)",
+            [(e.item_id, e.type, e.signature) for e in entries],
+        )
+        return _keys(cur, [e.item_id for e in entries])
+    numbers = {e.item_id: n for n, e in enumerate(entries, first)}
+    cur.executemany(
+        "INSERT INTO thread_signatures (key, item_id, type, signature) VALUES (?, ?, ?, ?)",
+        [(numbers[e.item_id], e.item_id, e.type, e.signature) for e in entries],
+    )
+    return numbers
+
+
 _BANDS_JSON = """
 INSERT OR IGNORE INTO thread_bands (band, key)
 SELECT CAST(key AS INTEGER), value FROM json_each(?)
@@ -213,22 +241,23 @@ class SQLiteThreads(Tables):
         ids = list(latest)
         with write_transaction(self._db, self._lock) as cur:
             kept: dict[str, tuple[str, bytes]] = {}
+            keys: dict[str, int] = {}  # the signatures' numbers
             for at in range(0, len(ids), _MARKS):
                 part = ids[at : at + _MARKS]
                 marks = ",".join("?" * len(part))
-                sql = f"SELECT item_id, type, signature FROM thread_signatures WHERE item_id IN ({marks})"
-                kept.update((i, (t, sig)) for i, t, sig in cur.execute(sql, part))
+                sql = f"SELECT item_id, key, type, signature FROM thread_signatures WHERE item_id IN ({marks})"
+                for i, key, t, sig in cur.execute(sql, part):
+                    kept[i] = (t, sig)
+                    keys[i] = key
             # Remembered again as it is (``enrich --all``, a version with the same text):
             # nothing to write. Otherwise the signature replaced under its number, and its
             # band keys replaced: the old ones found through the index by number.
             changed = [e for e in latest.values() if kept.get(e.item_id) != (e.type, e.signature)]
             cur.executemany(
-                "INSERT INTO thread_signatures (item_id, type, signature) VALUES (?, ?, ?)"
-                " ON CONFLICT (item_id) DO UPDATE"
-                " SET type = excluded.type, signature = excluded.signature",
-                [(e.item_id, e.type, e.signature) for e in changed],
+                "UPDATE thread_signatures SET type = ?, signature = ? WHERE key = ?",
+                [(e.type, e.signature, keys[e.item_id]) for e in changed if e.item_id in kept],
             )
-            keys = _keys(cur, [e.item_id for e in changed])
+            keys.update(_insert_new(cur, [e for e in changed if e.item_id not in kept]))
             # An item's old band rows, by their primary key: its old signature's band keys
             # and its number. No index by number alone (migration 19): every band row
             # written into a second B-tree cost bulk ingest's storing process 0.4-0.5 s
