@@ -445,12 +445,13 @@ def _enriched(
 
     store, enricher = _worker_enricher(enrich, defer)
     step = next((s for s in enricher.steps if isinstance(s, ThreadsStep)), None)
-    previous: list[NewsItem | None] = []
-    for item in items:
-        try:
-            previous.append(store.get(item.id).item if item.id else None)
-        except NotFound:
-            previous.append(None)
+    # The chunk's previous versions in one query, not one an item (5 µs each, even on an
+    # empty store): none of the chunk is stored before it is, so each is what ``get``
+    # would give it.
+    stored = store.get_many(item.id for item in items if item.id)
+    previous: list[NewsItem | None] = [
+        latest.item if (latest := stored.get(item.id)) is not None else None for item in items
+    ]
     out = enricher.enrich_many(items, previous)
     found: list[Deferred | None] = [None] * len(items)
     if step is not None and defer is not None:  # one a document the steps read, in order

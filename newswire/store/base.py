@@ -741,6 +741,12 @@ class Store(Protocol):
         id as stored, or as a format wrote it where a URI is needed (``model.as_uri``)."""
         ...
 
+    def get_many(self, item_ids: Iterable[str]) -> dict[str, Stored]:
+        """The latest version of each of ``item_ids`` the store holds, by the id as asked
+        (as ``get`` takes it); an id not stored is not in it. ``get`` of each, in one
+        query or a few (bulk ingest asks for a chunk's items' previous versions at once)."""
+        ...
+
     def versions(self, item_id: str) -> list[Stored]:
         """Every version of ``item_id``, oldest first; ``NotFound`` when there is none.
         The id as ``get`` takes it."""

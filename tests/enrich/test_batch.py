@@ -252,3 +252,45 @@ def test_bulk_ingests_workers_enrich_a_chunk_as_one_by_one(tmp_path):
     assert got == expected
     assert sum(found is None for _, found, _ in got) == 1  # the file that is no ninjs
     assert sum(d is None for _, found, _ in got for _, d in found or []) >= 3
+
+
+def test_a_workers_chunk_is_enriched_against_each_items_stored_version(
+    chunk, tmp_path, monkeypatch
+):
+    """A bulk worker's chunk (``ingest._enriched``) of items a store holds already, as a
+    corrected copy sent back (a machine place taken off: rejected), as they were, under
+    the id as a format writes it, twice in the chunk, among items it does not hold: each
+    enriched against its stored latest version, as ``enrich_items`` does one by one."""
+    from newswire import ingest
+    from newswire.enrich.pipeline import append_enriched, enrich_items
+    from newswire.model import MACHINE, as_uri
+
+    steps = ("language", "dateline", "entities", "subjects")
+    url = f"sqlite:///{tmp_path / 'stored.db'}"
+    store = open_store(url)
+    try:
+        stories = [i for i in chunk if i.pubstatus != "canceled" and i.body][:60]
+        append_enriched(store, stories[:40], steps)
+        stored = [store.get(i.id).item for i in stories[:40]]
+        corrected = []
+        for item in stored[:20]:  # a machine place taken off by an editor
+            places = [e for e in item.entities if e.creator == MACHINE and e.kind == "place"]
+            corrected.append(
+                msgspec.structs.replace(
+                    item, entities=[e for e in item.entities if e is not places[0]]
+                )
+                if places
+                else item
+            )
+        again = [*corrected, *stored[20:30], *stories[30:40], *stories[40:]]
+        again += [stories[0], msgspec.structs.replace(stories[1], id=as_uri(stories[1].id))]
+        expected = enrich_items(build(Context(store=store), steps), store, again)
+    finally:
+        store.close()
+    monkeypatch.setattr(ingest, "_WORKER_STORE", [])
+    try:
+        got, _ = ingest._enriched(again, (url, steps), None)
+    finally:
+        ingest._WORKER_STORE[0].close()
+    assert [msgspec.json.encode(i) for i in got] == [msgspec.json.encode(i) for i in expected]
+    assert sum(bool(i.rejected) for i in got) >= 5  # not a comparison of nothing

@@ -250,6 +250,33 @@ def test_missing_item_and_version(store):
         store.versions("urn:test:nothing")
 
 
+def test_get_many_is_get_of_each(store):
+    """The latest version of each id asked for that is stored, by the id as asked (a
+    format's URI of it too, ``model.as_uri``), each id once however often asked; the ids
+    not stored (one holding a NUL among them) are left out."""
+    from newswire.model import as_uri
+
+    store.append_many([item(1), item(2), item(2, headline="v2"), item(3), item(4, id="NTB 4")])
+    store.withdraw("urn:test:item:3", "legal")
+    assert as_uri("NTB 4") != "NTB 4"
+    asked = [
+        "urn:test:item:2", "urn:test:nothing", "urn:test:item:1", "urn:test:item:2",
+        "urn:test:item:3", "NTB 4", as_uri("NTB 4"), "urn:test:item:1\x00",
+    ]  # fmt: skip
+    found = store.get_many(asked)
+    assert set(found) == {"urn:test:item:1", "urn:test:item:2", "urn:test:item:3", "NTB 4",
+                          as_uri("NTB 4")}  # fmt: skip
+    for item_id, stored in found.items():
+        assert stored == store.get(item_id)
+    assert found["urn:test:item:2"].item.headline == "v2"
+    assert found["urn:test:item:3"].item.pubstatus == "canceled"
+    assert store.get_many([]) == {}
+    assert store.get_many(iter(["urn:test:nothing"])) == {}
+    # More ids than one query takes at once (SQLite's parameters).
+    many = [f"urn:test:item:{n}" for n in range(1, 1200)]
+    assert set(store.get_many(many)) == {f"urn:test:item:{n}" for n in (1, 2, 3)}
+
+
 def test_an_id_holding_a_nul_is_not_there(store):
     """No id stored holds a NUL (``validation.check_item``): looked up, such an id is not
     found, on PostgreSQL too, which cannot even compare a text holding one."""

@@ -225,6 +225,24 @@ class Items:
             raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
         return rows[0]
 
+    def get_many(self, item_ids: Iterable[str]) -> dict[str, Stored]:
+        asked: dict[str, list[str]] = {}  # the id as stored -> the ids asked for it
+        for item_id in item_ids:
+            if _may_be_stored(bare := from_uri(item_id)):
+                asked.setdefault(bare, []).append(item_id)
+        if not asked:
+            return {}
+        out: dict[str, Stored] = {}
+        for item_id, *row in self._db.rows(
+            "SELECT i.id, v.seq, v.stored_at, v.data FROM items i"
+            " JOIN versions v ON v.seq = i.latest_seq WHERE i.id = ANY(%s)",
+            (list(asked),),
+        ):
+            stored = stored_of(tuple(row))
+            for each in asked[item_id]:
+                out[each] = stored
+        return out
+
     def versions(self, item_id: str) -> list[Stored]:
         item_id = from_uri(item_id)
         rows = (

@@ -173,6 +173,27 @@ class Items:
             raise NotFound(f"no {what} {item_id!r}", field="version" if version else "id")
         return rows[0]
 
+    def get_many(self, item_ids: Iterable[str]) -> dict[str, Stored]:
+        asked: dict[str, list[str]] = {}  # the id as stored -> the ids asked for it
+        for item_id in item_ids:
+            asked.setdefault(from_uri(item_id), []).append(item_id)
+        ids = list(asked)
+        out: dict[str, Stored] = {}
+        for start in range(0, len(ids), 500):  # under SQLite's limit of parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT i.id, v.seq, v.stored_at, v.data FROM items i"
+                    f" JOIN versions v ON v.seq = i.latest_seq WHERE i.id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            for item_id, *row in rows:
+                stored = stored_of(tuple(row))
+                for each in asked[item_id]:
+                    out[each] = stored
+        return out
+
     def versions(self, item_id: str) -> list[Stored]:
         item_id = from_uri(item_id)
         rows = self._rows(
