@@ -294,3 +294,27 @@ def test_a_workers_chunk_is_enriched_against_each_items_stored_version(
         ingest._WORKER_STORE[0].close()
     assert [msgspec.json.encode(i) for i in got] == [msgspec.json.encode(i) for i in expected]
     assert sum(bool(i.rejected) for i in got) >= 5  # not a comparison of nothing
+
+
+@pytest.mark.parametrize(
+    "names", [STEPS, ("language", "dateline"), ("entities",), ("subjects", "threads")]
+)
+def test_an_item_without_machine_annotations_is_merged_as_any_other(chunk, names, monkeypatch):
+    """``Enricher._merged``'s shortcut for an item that carries nothing of the machine's
+    (``_carries_machine`` false) gives what the whole merge gives it, whichever steps run;
+    among them items with the source's subjects, entities and links."""
+    from newswire.model import Association, Concept, Entity
+
+    given = [
+        msgspec.structs.replace(
+            item,
+            subjects=[Concept(code="medtop:11000000", name="politics")] if n % 3 == 0 else [],
+            entities=[Entity(kind="place", name="Gaza")] if n % 4 == 1 else [],
+            associations=[Association(id="urn:test:picture", type="picture")] if n % 5 == 2 else [],
+        )
+        for n, item in enumerate(chunk)
+    ]  # fmt: skip
+    plain = build(Context(), names).enrich_many(given, [None] * len(given))
+    monkeypatch.setattr(pipeline, "_carries_machine", lambda item: True)
+    whole = build(Context(), names).enrich_many(given, [None] * len(given))
+    assert [msgspec.json.encode(i) for i in plain] == [msgspec.json.encode(i) for i in whole]
