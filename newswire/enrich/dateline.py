@@ -102,22 +102,39 @@ def opening(paragraphs: list[str]) -> tuple[Dateline, list[tuple[int, int]]] | N
         if not line:
             continue
         end = len(paragraph.rstrip())
-        own = own_dateline(line)
+        if len(line) > _READ and line.isprintable() and "  " not in line:
+            # A paragraph longer than any dateline (most are), squashed: no dateline of
+            # its own line, and one at its start is read in its first ``_READ``
+            # characters alone, as in the whole (7 µs an item less: the patterns' look
+            # for their characters, the marks taken off, over the rest of it).
+            own, head = None, line[:_READ]
+        else:
+            own, head = own_dateline(line), line
         if own and own[0].source:
             dateline = own[0]
             above = paragraphs[taken[0][0]].strip() if taken else ""
             if above and _latin(above) and not _latin(dateline.place):
                 dateline.place_latin = above
             return dateline, [*taken, (i, end)]
-        inline = inline_dateline(line)
+        inline = inline_dateline(head)
         if inline:
-            # The rest is the paragraph's end as written (``inline_dateline`` strips it).
-            return inline[0], [*taken, (i, end - len(inline[2]))]
+            # The rest is the paragraph's end as written (``inline_dateline`` strips it);
+            # of ``head``, it is as much shorter as ``head`` is than the line.
+            rest = len(inline[2]) + len(line) - len(head.rstrip())
+            return inline[0], [*taken, (i, end - rest)]
         if taken or not _bare_place(line):
             break
         taken.append((i, end))
     return None
 
+
+_READ = 160
+"""More characters than a dateline can take on a line where no two spaces follow each
+other (printable, so that the one space there is is ``" "``), or than reading one at the
+start of such a line looks at: its patterns (``newswire.formats.text``'s ``_OWN`` and
+``_INLINE``) have no other repetition without a bound than the spaces', and allow 129 and
+111 characters (and one read past that, six for a lookahead of the CJK forms) there.
+``tests/enrich/test_dateline.py`` works them out from the patterns."""
 
 _BARE = re.compile(r"[A-ZÀ-ÖØ-ÞİĞŞÇÜÖ][A-ZÀ-ÖØ-ÞİĞŞÇÜÖa-zà-öø-ÿığşçüö'’.\- ]{1,39}")
 

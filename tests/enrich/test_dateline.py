@@ -287,3 +287,121 @@ def test_a_dateline_read_at_the_start_of_a_paragraph_is_written_once_as_text(
 )  # fmt: skip
 def test_agency_names(written: str, agency: str) -> None:
     assert agency_name(written) == agency
+
+
+def _width(pattern: str) -> tuple[int, int]:
+    """(the most characters ``pattern`` matches on a line where no two spaces follow each
+    other, the most any of its lookaheads reads past where it stands)."""
+    import re._parser as sre  # what ``re`` compiles with: the same reading of a pattern
+
+    # On such a line, a run of space ``\s*`` or ``\s+`` matches is one character at most.
+    parsed = sre.parse(pattern.replace(r"\s*", r"\s?").replace(r"\s+", r"\s"))
+
+    def ahead(node: Any) -> int:
+        most = 0
+        for op, av in node:
+            if op in (sre.ASSERT, sre.ASSERT_NOT) and av[0] == 1:  # a lookahead
+                most = max(most, av[1].getwidth()[1], ahead(av[1]))
+            elif op is sre.BRANCH:
+                most = max([most, *(ahead(b) for b in av[1])])
+            elif op is sre.SUBPATTERN:
+                most = max(most, ahead(av[-1]))
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                most = max(most, ahead(av[2]))
+            elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.ATOMIC_GROUP):
+                most = max(most, ahead(av[1] if op is not sre.ATOMIC_GROUP else av))
+        return most
+
+    return parsed.getwidth()[1], ahead(parsed)
+
+
+def test_no_dateline_is_longer_than_the_dateline_step_reads():
+    """``dateline._READ``: the text codec's patterns, on a squashed line, match fewer
+    characters (their own line whole) and read no further (at a paragraph's start)."""
+    from newswire.enrich import dateline
+    from newswire.formats import text
+
+    own = [_width(p.pattern) for p in text._OWN]
+    inline = [_width(p.pattern) for p in text._INLINE]
+    assert max(w for w, _ in own) < dateline._READ
+    # A path of the pattern stops at most at its longest match's end, and looks ahead
+    # from there: the first ``_READ`` characters are all it can read.
+    assert max(w + ahead + 1 for w, ahead in inline) < dateline._READ
+    assert max(w for w, _ in inline) >= 100  # computed, not nothing
+
+
+def test_a_printable_line_holds_no_space_but_the_space():
+    """What ``opening`` takes for a squashed line (``isprintable`` and no two spaces): no
+    other character the patterns' ``\\s`` matches, and no directional mark, can be in it."""
+    import re
+    import sys
+
+    from newswire.formats.text import _MARK_CHARS
+
+    space = re.compile(r"\s")
+    printable_spaces = [
+        c for c in map(chr, range(sys.maxunicode + 1)) if space.match(c) and c.isprintable()
+    ]
+    assert printable_spaces == [" "]
+    assert not any(c.isprintable() for c in _MARK_CHARS)
+
+
+def _opening_whole(paragraphs: list[str]) -> Any:
+    """``opening`` as it was, reading every line whole: what it must still give."""
+    from newswire.enrich.dateline import _bare_place, _latin
+    from newswire.formats.text import inline_dateline, own_dateline
+
+    taken: list[tuple[int, int]] = []
+    for i, paragraph in enumerate(paragraphs[:3]):
+        line = paragraph.strip()
+        if not line:
+            continue
+        end = len(paragraph.rstrip())
+        own = own_dateline(line)
+        if own and own[0].source:
+            found = own[0]
+            above = paragraphs[taken[0][0]].strip() if taken else ""
+            if above and _latin(above) and not _latin(found.place):
+                found.place_latin = above
+            return found, [*taken, (i, end)]
+        inline = inline_dateline(line)
+        if inline:
+            return inline[0], [*taken, (i, end - len(inline[2]))]
+        if taken or not _bare_place(line):
+            break
+        taken.append((i, end))
+    return None
+
+
+def test_the_opening_of_a_long_paragraph_is_read_as_the_whole():
+    """``opening`` reads a long squashed paragraph's first ``_READ`` characters only: the
+    same datelines, taking as much of each paragraph, as reading it whole, for every form
+    of the labelled set, on its own line and at the start of a long paragraph, with the
+    spaces, tabs and directional marks that send it to the whole line; and the corpus's
+    paragraphs."""
+    from newswire.demo import corpus_items, corpus_records
+    from newswire.enrich.dateline import opening
+    from tests.conftest import CORPUS_SAMPLE
+
+    rows = [json.loads(line) for line in LABELLED.read_text("utf-8").splitlines()]
+    filler = " ".join(["وقال المتحدث إن الاجتماع سيعقد في موعده"] * 12)
+    cases: list[list[str]] = []
+    for row in rows:
+        lines = row["text"].split("\n")
+        for rest in ("", " " + filler, " " + filler.replace(" ", "  ", 3), "\t" + filler):
+            cases.append([*lines[:-1], lines[-1] + rest])
+            cases.append([" ".join(lines) + rest])  # the dateline inline
+            cases.append([" " + "\u200f ".join(lines) + rest + " ", "", "second"])
+            cases.append([lines[0] + rest, *lines[1:]])
+    # The longest datelines the patterns take: on their own line, and inline.
+    place, name = "Q" + "u" * 39, "Abcdefghijklmnopqrstuvwxyzabcdefghijklm"
+    cases.append([f"{place} / {name} / {name}", filler])
+    cases.append([f"{place.upper()}, 5 January 2025 and a long day ({name[:30]}) - {filler}"])
+    for item in itertools.islice(corpus_items(corpus_records(CORPUS_SAMPLE)), 300):
+        cases.append(item.body)
+        cases.append([" ".join(item.body[:2])])
+    long = [c for c in cases if any(len(p.strip()) > 160 for p in c[:3])]
+    assert len(long) > 500
+    found = [_opening_whole(c) for c in cases]
+    assert sum(f is not None for f in found) > 300  # not a comparison of nothing
+    assert [opening(c) for c in cases] == found
