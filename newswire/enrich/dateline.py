@@ -102,12 +102,15 @@ def opening(paragraphs: list[str]) -> tuple[Dateline, list[tuple[int, int]]] | N
         if not line:
             continue
         end = len(paragraph.rstrip())
-        if len(line) > _READ and line.isprintable() and "  " not in line:
-            # A paragraph longer than any dateline (most are), squashed: no dateline of
-            # its own line, and one at its start is read in its first ``_READ``
-            # characters alone, as in the whole (7 µs an item less: the patterns' look
-            # for their characters, the marks taken off, over the rest of it).
-            own, head = None, line[:_READ]
+        head = line[:_READ]
+        if len(line) > _READ and head.isprintable() and "  " not in head:
+            # A paragraph longer than any dateline (most are) whose start is squashed:
+            # no dateline of its own line, and one at its start is read in its first
+            # ``_READ`` characters alone, as in the whole (7 µs an item less: the
+            # patterns' look for their characters, the marks taken off, over the rest of
+            # it). The patterns read no further than that where no two spaces follow
+            # each other; what comes after, spaces or marks, is never reached.
+            own = None
         else:
             own, head = own_dateline(line), line
         if own and own[0].source:
@@ -129,12 +132,12 @@ def opening(paragraphs: list[str]) -> tuple[Dateline, list[tuple[int, int]]] | N
 
 
 _READ = 160
-"""More characters than a dateline can take on a line where no two spaces follow each
-other (printable, so that the one space there is is ``" "``), or than reading one at the
-start of such a line looks at: its patterns (``newswire.formats.text``'s ``_OWN`` and
-``_INLINE``) have no other repetition without a bound than the spaces', and allow 129 and
-111 characters (and one read past that, six for a lookahead of the CJK forms) there.
-``tests/enrich/test_dateline.py`` works them out from the patterns."""
+"""More characters than a dateline can take, or than reading one looks at, from the start
+of a line where no two spaces follow each other (printable, so that the one space there
+is is ``" "``, and no directional mark): its patterns (``newswire.formats.text``'s
+``_OWN`` and ``_INLINE``) have no other repetition without a bound than the spaces', and
+allow 129 and 111 characters there (and one read past that, six for a lookahead of the
+CJK forms). ``tests/enrich/test_dateline.py`` works them out from the patterns."""
 
 _BARE = re.compile(r"[A-ZÀ-ÖØ-ÞİĞŞÇÜÖ][A-ZÀ-ÖØ-ÞİĞŞÇÜÖa-zà-öø-ÿığşçüö'’.\- ]{1,39}")
 
@@ -216,7 +219,7 @@ class DatelineStep:
                 return dateline, term
             return None, None
         line = next((p.strip() for p in paragraphs[:1] if p.strip()), "")
-        if len(paragraphs) > 1 and line.isupper() and _bare_place(line):
+        if len(paragraphs) > 1 and _bare_place(line) and line.isupper():  # the cheaper first
             term = self.gazetteer.resolve(line, city=True)
             if term is not None:
                 return Dateline(place=line, place_latin=line, text=line), term

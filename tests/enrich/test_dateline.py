@@ -388,7 +388,13 @@ def test_the_opening_of_a_long_paragraph_is_read_as_the_whole():
     cases: list[list[str]] = []
     for row in rows:
         lines = row["text"].split("\n")
-        for rest in ("", " " + filler, " " + filler.replace(" ", "  ", 3), "\t" + filler):
+        odd = (
+            filler.replace(" ", "  ", 3),  # in the first characters
+            filler + "  \t\u200f x",  # far from them
+            filler + " \u200f",
+            filler + " \u200f" * 200,
+        )
+        for rest in ("", " " + filler, "\t" + filler, *(" " + o for o in odd)):
             cases.append([*lines[:-1], lines[-1] + rest])
             cases.append([" ".join(lines) + rest])  # the dateline inline
             cases.append([" " + "\u200f ".join(lines) + rest + " ", "", "second"])
@@ -396,6 +402,11 @@ def test_the_opening_of_a_long_paragraph_is_read_as_the_whole():
     # The longest datelines the patterns take: on their own line, and inline.
     place, name = "Q" + "u" * 39, "Abcdefghijklmnopqrstuvwxyzabcdefghijklm"
     cases.append([f"{place} / {name} / {name}", filler])
+    cases.append([f"{place} / {name} / {name}" + " \u200f" * 30, filler])  # marks to strip
+    cases.append([f"{place} / {name} / {name}" + " " * 40 + "x", filler])
+    # Longer for a run of spaces, which the patterns take whole.
+    cases.append([f"ANKARA /{' ' * 160}AA", filler])
+    cases.append([f"ANKARA (AA) -{' ' * 160}{filler}"])
     cases.append([f"{place.upper()}, 5 January 2025 and a long day ({name[:30]}) - {filler}"])
     for item in itertools.islice(corpus_items(corpus_records(CORPUS_SAMPLE)), 300):
         cases.append(item.body)
