@@ -190,7 +190,12 @@ class Enricher:
         find in one item does not depend on another's being stored (bulk ingest's chunk of
         files: none of them is stored before the chunk is enriched)."""
         out = list(items)
-        todo = [n for n, item in enumerate(items) if self.enriches(item)]
+        # ``enriches`` of each, asked here: a method call an item costs as much as the test.
+        todo = (
+            [n for n, item in enumerate(items) if item.pubstatus != "canceled"]
+            if self.steps
+            else []
+        )
         ready = [_restored(self._resolved(items[n]), previous[n]) for n in todo]
         for n, item, found in zip(todo, ready, self.findings_many(ready), strict=True):
             out[n] = self._merged(item, previous[n], found)
@@ -232,12 +237,18 @@ class Enricher:
             entities = _annotate(item.entities, found_entities, rejected, MAX_ENTITIES)
             if entities != item.entities:
                 changes["entities"] = entities
-        if any(s.creator != MACHINE for s in item.subjects):
-            if not plain:  # plain: they are all the source's and editors', as they are
-                subjects = [s for s in item.subjects if s.creator != MACHINE]
-                if subjects != item.subjects:
+        if plain:
+            # Its subjects are all the source's and editors': kept as they are, and when
+            # it has none, those found are the machine's to give it.
+            if found_subjects and not item.subjects:
+                subjects = _annotate([], found_subjects, rejected, MAX_ENTITIES)
+                if subjects:
                     changes["subjects"] = subjects
-        elif found_subjects or not plain:  # plain and none found: it has none, gets none
+        elif any(s.creator != MACHINE for s in item.subjects):
+            subjects = [s for s in item.subjects if s.creator != MACHINE]
+            if subjects != item.subjects:
+                changes["subjects"] = subjects
+        else:
             subjects = _annotate([], found_subjects, rejected, MAX_ENTITIES)
             if subjects != item.subjects:
                 changes["subjects"] = subjects
@@ -257,6 +268,8 @@ class Enricher:
         place preferably in a country the item names), each named once: before
         ``_restored``, so that a format that drops ids sends back the machine's places as
         the machine's."""
+        if not item.entities:  # most items: nothing to ask ``all`` of
+            return item
         if all(
             e.id and (e.kind != "place" or (e.country and e.latitude is not None))
             for e in item.entities
