@@ -404,6 +404,8 @@ def test_the_opening_of_a_long_paragraph_is_read_as_the_whole():
     cases.append([f"{place} / {name} / {name}", filler])
     cases.append([f"{place} / {name} / {name}" + " \u200f" * 30, filler])  # marks to strip
     cases.append([f"{place} / {name} / {name}" + " " * 40 + "x", filler])
+    # Forms holding one of the characters the patterns look for alone.
+    cases += [["PARIS (AFP)", filler], [f"ANKARA (AA): {filler}"], ["【東京共同】", filler]]
     # Longer for a run of spaces, which the patterns take whole.
     cases.append([f"ANKARA /{' ' * 160}AA", filler])
     cases.append([f"ANKARA (AA) -{' ' * 160}{filler}"])
@@ -416,3 +418,18 @@ def test_the_opening_of_a_long_paragraph_is_read_as_the_whole():
     found = [_opening_whole(c) for c in cases]
     assert sum(f is not None for f in found) > 300  # not a comparison of nothing
     assert [opening(c) for c in cases] == found
+
+
+def test_the_dateline_step_tries_the_patterns_where_the_codec_would():
+    """``dateline._may_own`` and ``_may_inline``: a text holding any character one of the
+    text codec's patterns needs is read (the codec then tries that pattern), one holding
+    none is not (the codec would try none)."""
+    from newswire.enrich import dateline
+    from newswire.formats import text
+
+    for needs, may in ((text._OWN_NEEDS, dateline._may_own), (text._INLINE_NEEDS, dateline._may_inline)):
+        assert all(chars for _, chars in needs)
+        for _, chars in needs:
+            for char in chars:
+                assert may(f"ANKARA {char} AA")
+        assert not may("ANKARA AA The talks will resume next week, officials said.")
