@@ -54,7 +54,9 @@ _ARTICLE = "ال"
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ل", "ك")
 _ENDS = " '’"
-"""What may follow a name in folded text: a space (any non-word character) or an apostrophe."""
+"""What may follow a name in the text as written: a space (any non-word character) or an
+apostrophe. Both fold to a space (``_CHARS``), so in folded text a name is followed by a
+space: the automaton's patterns end with it (``Matcher``)."""
 
 
 class Match(msgspec.Struct, frozen=True):
@@ -243,15 +245,21 @@ class Matcher:
         # than asking the automaton whether it holds each pattern already.
         first: dict[str, str] = {}
         keep = first.setdefault
+        # A pattern is the name between spaces: the text is read with a space at either
+        # end, every non-word character (an apostrophe too) folds to one, so the
+        # automaton reports only names that end where a word ends, with no hit to filter
+        # out after it (a third of those a pattern without the closing space gives end
+        # inside a longer word). Two names side by side share the space between them:
+        # ``iter`` reports overlapping matches.
         for surface, key in pairs:
             name = name_key(surface)
             if not name:
                 continue
             if _ARABIC.search(name):
                 for form, _ in proclitic_forms(name):
-                    keep(" " + form, key)
+                    keep(" " + form + " ", key)
             else:
-                keep(" " + name, key)
+                keep(" " + name + " ", key)
         for pattern, key in first.items():
             automaton.add_word(pattern, (key, len(pattern)))
         size = len(first)
@@ -267,7 +275,7 @@ class Matcher:
         key = name_key(name)
         if not self.size or not key:
             return None
-        found: tuple[str, int] | None = self._automaton.get(" " + key, None)
+        found: tuple[str, int] | None = self._automaton.get(" " + key + " ", None)
         return found[0] if found is not None else None
 
     def find(self, text: str) -> list[Match]:
@@ -276,12 +284,11 @@ class Matcher:
             return []
         folded, offsets = match_text(text)
         folded = " " + folded + " "
-        # Each pattern ending at a word's end (or an apostrophe), as (start, end, key) in
-        # the text's positions: the pattern's leading space stands where the name starts.
+        # Each name found, as (start, end, key) in the text's positions: the pattern's
+        # leading space stands where the name starts, its closing one where it ends.
         candidates = [
-            (last + 1 - length, last, key)
+            (last + 1 - length, last - 1, key)
             for last, (key, length) in self._automaton.iter(folded)
-            if folded[last + 1] in _ENDS
         ]
         if not candidates:
             return []
