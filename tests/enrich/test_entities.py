@@ -69,6 +69,21 @@ def test_the_seed_items_entities_are_typed_and_found_once(
     assert entities[0].name in {"إسرائيل", "غزة"}  # the most named come first
 
 
+def test_many_documents_at_once_give_what_each_gives_alone(
+    gazetteer: Gazetteer, seed: Document
+) -> None:
+    """``find_many`` (``base.Batches``) is ``find`` of each document, in order."""
+    step = EntitiesStep(TERMS, gazetteer)
+    texts = ["", "قال قالن في غزة إن حماس", "بحماس كبير في أنقرة", seed.text]
+    docs = [
+        Document(item=seed.item, text=text, language=lang, found=Findings())
+        for text in texts
+        for lang in ("ar", "fa", "en")
+    ]
+    assert step.find_many(docs) == [step.find(doc) for doc in docs]
+    assert step.find_many([]) == []
+
+
 def test_names_in_the_dateline_the_text_opens_with_are_no_mentions(gazetteer: Gazetteer) -> None:
     """A dateline's source and byline (``القدس/ محمد درويش/ الأناضول``) say where the story
     comes from: no mention, whether the item gives the dateline or the dateline step read

@@ -165,3 +165,31 @@ def test_overlapping_or_not_the_names_kept_are_those_of_longest_first() -> None:
             if all(c[1] <= k[0] or c[0] >= k[1] for k in kept):
                 kept.append(c)
         assert [(m.start, m.end, m.key) for m in matcher.find(text)] == sorted(kept), text
+
+
+def test_many_texts_folded_at_once_find_what_each_finds_alone(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``find_many`` folds texts together (``_fold_many``); each text's matches, offsets
+    included, are ``find``'s: empty texts, texts with marks folding to nothing, with
+    characters folding to more (the slow way), a lone surrogate among them (all of a
+    group the slow way), and texts split over several groups."""
+    from newswire.enrich import matcher as m
+
+    texts = [
+        "قَالَ الـمـسؤول إنَّ غَزَّةَ وَالْقُدْسِ ﻻ",
+        "",
+        "التقى إبراهيم قالن مع محمد درويش ثم قال قالن",
+        "ـحماس ﷺ Ankara'da… ﬁ إسرائيل",
+        "ـ",
+        "x\U0001f642y غزة",
+        "Erdoğan'ın Türkiye'nin al-quds بغزة",
+        "غزة",
+    ]
+    expected = [matcher.find(text) for text in texts]
+    assert matcher.find_many(texts) == expected
+    assert matcher.find_many([*texts, "\ud800 غزة"]) == [*expected, matcher.find("\ud800 غزة")]
+    monkeypatch.setattr(m, "_FOLD_CHARS", 30)
+    assert matcher.find_many(texts * 3) == expected * 3
+    assert Matcher([]).find_many(texts) == [[] for _ in texts]
+    assert matcher.find_many([]) == []
