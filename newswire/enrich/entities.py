@@ -215,34 +215,58 @@ class EntitiesStep:
 
     def _found(self, index: _Index, doc: Document, matches: list[Match]) -> Findings:
         """What ``find`` finds in ``doc``, ``matches`` being the matcher's names in it."""
+        if not matches:
+            return Findings(entities=[])
+        # Each term's mentions, and the keys of the names they use, in the order first met.
         mentions: dict[str, list[Match]] = {}
+        used: dict[str, list[str]] = {}
         text = doc.text
-        words = _WORDS_IN.get((doc.language or doc.item.language).split("-")[0].lower())
+        words = _words_in(doc.language or doc.item.language)
         terms = index.terms
-        # The dateline the text opens with names where the story comes from, not what
-        # it is about (``PARIS (AFP) —``: AFP is no mention; its place is the dateline
-        # step's ``located``): as in plain text, whose codec takes it out of the body.
-        dateline = dateline_spans(doc)
+        surfaces = _SURFACES
+        dateline: list[tuple[int, int]] | None = None  # read when first needed
+        dateline_end = 0  # where its last part ends: no match starting after it is in it
+        competition: bool | None = None  # whether the text holds a competition's word
         for m in matches:
+            # What the surface alone decides (its case or script, its key) is remembered:
+            # the same few thousand names are written the same way item after item.
             surface = m.surface
-            if not surface[:1].isupper() and not _arabic(surface):
+            known = surfaces.get(surface)
+            if known is None:
+                known = _surface(surface)
+            shown, key = known
+            if not shown or (words and key in words):
                 continue
-            if dateline and any(m.start < end and start < m.end for start, end in dateline):
-                continue
-            if words and name_key(surface) in words:
-                continue
-            if terms[m.key].kind == "place" and _COMPETITION.search(
-                text, max(0, m.start - 8), m.start
+            if terms[m.key].kind == "place":
+                if competition is None:
+                    competition = any(word in text for word in _COMPETITION_WORDS)
+                if competition and _COMPETITION.search(text, max(0, m.start - 8), m.start):
+                    continue
+            # The dateline the text opens with names where the story comes from, not what
+            # it is about (``PARIS (AFP) —``: AFP is no mention; its place is the dateline
+            # step's ``located``): as in plain text, whose codec takes it out of the body.
+            # Read for an item with a mention the other rules keep (the checks are
+            # independent: their order changes nothing but their cost).
+            if dateline is None:
+                dateline = dateline_spans(doc)
+                dateline_end = max((end for _, end in dateline), default=0)
+            if m.start < dateline_end and any(
+                m.start < end and start < m.end for start, end in dateline
             ):
                 continue
             if (seen := mentions.get(m.key)) is None:
                 mentions[m.key] = [m]
+                used[m.key] = [key]
             else:
                 seen.append(m)
-        ranked = sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[1][0].start))
+                used[m.key].append(key)
+        # The most mentioned first, then the earliest: the terms are in the order of their
+        # first mention already, which a stable sort on the count keeps among equals.
+        ranked = sorted(mentions.items(), key=lambda kv: -len(kv[1]))
         return Findings(
             entities=[
-                self._entity(index, terms[key], found, doc.language) for key, found in ranked
+                self._entity(index, terms[key], used[key], len(found) > 1, doc.language)
+                for key, found in ranked
             ]
         )
 
@@ -365,18 +389,21 @@ class EntitiesStep:
             longitude=entity.longitude if located else term.longitude,
         )
 
-    def _entity(self, index: _Index, term: Term, found: list[Match], lang: str) -> Entity:
-        """The entity of ``term``'s mentions ``found``: made once for each term, set of names
-        used, one mention or more, and language (the same places and people are named the
-        same way in item after item), a copy of it given to each item."""
-        names = frozenset(name_key(m.surface) for m in found)
+    def _entity(
+        self, index: _Index, term: Term, used: list[str], many: bool, lang: str
+    ) -> Entity:
+        """The entity of ``term`` named by the names whose keys are ``used``, ``many`` when
+        mentioned more than once: made once for each term, set of names used, one mention
+        or more, and language (the same places and people are named the same way in item
+        after item), a copy of it given to each item."""
+        names = frozenset(used)
         made, entities = self._made
         if made is not index or len(entities) >= _MADE:
             made, entities = self._made = (index, {})
-        wanted = (term.id, names, len(found) > 1, lang)
+        wanted = (term.id, names, many, lang)
         entity = entities.get(wanted)
         if entity is None:
-            entity = entities[wanted] = self._made_entity(index, term, names, len(found) > 1, lang)
+            entity = entities[wanted] = self._made_entity(index, term, names, many, lang)
         return msgspec.structs.replace(entity)
 
     def _made_entity(
@@ -444,9 +471,11 @@ means it), written in every other story; in Arabic ``بحماس`` is "with enthu
 one of the corpus's 22 in sports stories: a football match played بحماس was tagged
 Hamas), where Hamas's own stories name it as ``حماس`` or ``حركة حماس`` as well."""
 
+_COMPETITION_WORDS = ("أبطال", "أمم", "كأس")
 _COMPETITION = re.compile(r"(?:أبطال|أمم|كأس)\s+$")
 """The word before a place that makes it part of a competition's name, not a place the
-story is about: دوري أبطال أوروبا (the Champions League), كأس أمم أفريقيا, كأس آسيا."""
+story is about: دوري أبطال أوروبا (the Champions League), كأس أمم أفريقيا, كأس آسيا. Only a
+text holding one of ``_COMPETITION_WORDS`` is searched before each place."""
 
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -454,6 +483,35 @@ _ARABIC = re.compile("[\u0600-\u06ff]")
 
 def _arabic(text: str) -> bool:
     return _ARABIC.search(text) is not None
+
+
+_SURFACES: dict[str, tuple[bool, str]] = {}
+"""``_surface`` of the names as written that the matcher found, remembered."""
+_SURFACES_MAX = 1 << 16
+
+
+def _surface(surface: str) -> tuple[bool, str]:
+    """Of a name as written in a text: whether it may be a mention (in Latin script it
+    must start with a capital letter: ``Van`` the city, not "van"; Arabic has no case),
+    and its key (``name_key``). Remembered in ``_SURFACES`` (forgotten when full)."""
+    if len(_SURFACES) >= _SURFACES_MAX:
+        _SURFACES.clear()
+    known = _SURFACES[surface] = (surface[:1].isupper() or _arabic(surface), name_key(surface))
+    return known
+
+
+_WORDS_BY_LANGUAGE: dict[str, frozenset[str] | None] = {}
+
+
+def _words_in(language: str) -> frozenset[str] | None:
+    """``_WORDS_IN`` of a language tag (``ar``, ``fa-IR``), remembered."""
+    try:
+        return _WORDS_BY_LANGUAGE[language]
+    except KeyError:
+        if len(_WORDS_BY_LANGUAGE) >= 1 << 10:
+            _WORDS_BY_LANGUAGE.clear()
+        words = _WORDS_BY_LANGUAGE[language] = _WORDS_IN.get(language.split("-")[0].lower())
+        return words
 
 
 def _adjective(index: _Index, normalised: str) -> bool:
