@@ -261,21 +261,25 @@ def _fold_many(texts: Sequence[str]) -> list[tuple[str, Offsets | None] | None]:
     except UnicodeEncodeError:  # a lone surrogate in some text
         return [_fold_fast(text) for text in texts]
     mapped = _TABLE.take(codes)
-    if int(mapped.max()) == _UNSEEN:
-        _learn(codes, mapped)
-        mapped = _TABLE.take(codes)
     starts = [0, *accumulate(len(text) + 1 for text in texts)]
     tops = np.maximum.reduceat(mapped, starts[:-1]).tolist()
+    if max(tops) == _UNSEEN:
+        _learn(codes, mapped)
+        mapped = _TABLE.take(codes)
+        tops = np.maximum.reduceat(mapped, starts[:-1]).tolist()
     if max(tops) < _GONE:
         folded = mapped.tobytes().decode("utf-32-le")
         return [(folded[a : b - 1], None) for a, b in pairwise(starts)]
     # Some characters fold to nothing (or to more: those texts go the slow way). The
     # characters kept, decoded at once; each text's part of them starts where its own
-    # part of the codes starts, less the characters dropped before it.
-    dropped = np.flatnonzero(mapped >= _GONE)
-    folded = mapped[mapped < _GONE].tobytes().decode("utf-32-le")
+    # part of the codes starts, less the characters dropped before it. (Each pass over
+    # the codes counts: one mask, and those folding to nothing picked out of the few
+    # dropped.)
+    keep = mapped < _GONE
+    dropped = np.flatnonzero(~keep)
+    folded = mapped[keep].tobytes().decode("utf-32-le")
     kept = (np.array(starts) - np.searchsorted(dropped, starts)).tolist()
-    gone = np.flatnonzero(mapped == _GONE)
+    gone = dropped[mapped[dropped] == _GONE]
     cuts = np.searchsorted(gone, starts).tolist()
     at = gone.tolist()
     out: list[tuple[str, Offsets | None] | None] = []
