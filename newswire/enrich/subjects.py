@@ -107,7 +107,7 @@ class Subjects:
         # The texts' terms are made once for every step that reads them (threads too),
         # the words of them all looked up together.
         numbered = analysed_many([docs[n] for n in readable], "ar", numbers)
-        again = settings.head_weight - 1  # the head weighs more: its terms counted again
+        again = max(settings.head_weight - 1, 0)  # the head weighs more: counted again
         for n, terms in zip(readable, numbered, strict=True):
             size = len(terms.ids) + len(terms.head) * again
             if size < settings.min_terms:

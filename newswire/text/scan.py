@@ -77,7 +77,9 @@ def _powers(base: int, n: int) -> Hashes:
     kept = _POWERS.get(base)
     if kept is None or len(kept) < n:
         size = min(_KEPT, max(n, 2 * len(kept) if kept is not None else 1 << 16))
-        kept = _POWERS[base] = _made_powers(base, size)
+        kept = _made_powers(base, size)
+        kept.setflags(write=False)  # shared: a slice written to would change every text's
+        _POWERS[base] = kept
     return kept[:n]
 
 

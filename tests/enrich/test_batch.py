@@ -152,6 +152,25 @@ def test_a_chunks_topics_are_each_rows_ranked_alone():
     assert [code for code, _ in together[200]] == ["medtop:11000000", "medtop:01000000"]
 
 
+def test_topics_tied_keep_the_order_of_the_codes_however_many():
+    """A tie among many topics (more than a sort keeps in order by chance) ranks them as
+    the codes first name them, as ranking one row alone with a stable sort does."""
+    from newswire.enrich.subject_model import Model, Settings
+
+    codes = tuple(f"medtop:{n:08d}" for n in range(40, 0, -1))
+    model = Model(
+        classes=codes, codes=codes, vocabulary={}, idf=np.zeros(0),
+        coef=np.zeros((len(codes), 0), dtype=np.float32), intercept=np.zeros(len(codes)),
+        settings=Settings(),
+    )
+    rows = np.full((3, len(codes)), 1 / len(codes))
+    rows[1, 7] = rows[2, 30] = 0.5  # one above the tied rest
+    ranked = model.top_topics(rows, len(codes))
+    assert [code for code, _ in ranked[0]] == list(codes)
+    assert [code for code, _ in ranked[1]] == [codes[7], *codes[:7], *codes[8:]]
+    assert [code for code, _ in ranked[2]] == [codes[30], *codes[:30], *codes[31:]]
+
+
 def words(numbers: Table, ids) -> list[str]:
     return [numbers.terms[i] for i in ids.tolist()]
 
