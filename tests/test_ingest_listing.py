@@ -301,8 +301,10 @@ def test_a_bulk_run_hands_its_caller_the_wait_for_its_last_chunks_only(tmp_path)
                 os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == 0, err
     idle_at = json.loads(out)
-    assert 1 <= len(idle_at) <= 2, idle_at  # one wait for each worker's last chunk at most
-    assert all(at >= 2 * _CHUNK for at in idle_at), idle_at  # two chunks left at most
+    # Called only while the run waits for one of the last two chunks (the third, when
+    # the second has come back; the fourth, when the third has), once for each at most:
+    # whether the fourth was still out when the third came back is the machine's timing.
+    assert idle_at in ([2 * _CHUNK], [3 * _CHUNK], [2 * _CHUNK, 3 * _CHUNK]), idle_at
 
 
 _HELD = """

@@ -54,10 +54,6 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _ARTICLE = "ال"
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ل", "ك")
-_ENDS = " '’"
-"""What may follow a name in the text as written: a space (any non-word character) or an
-apostrophe. Both fold to a space (``_CHARS``), so in folded text a name is followed by a
-space: the automaton's patterns end with it (``Matcher``)."""
 
 
 class Match(msgspec.Struct, frozen=True):
@@ -184,15 +180,9 @@ class Offsets:
         return self.start(position - 1) + 1
 
     def span(self, candidate: tuple[int, int, str]) -> tuple[int, int, str]:
-        """``(start(start), end(end), key)`` of a ``(start, end, key)``: one call, not two
-        (the matcher maps every name of two texts in five)."""
+        """``(start(start), end(end), key)`` of a name found, ``(start, end, key)``."""
         start, end, key = candidate
-        folded, original = self._folded, self._original
-        k = bisect.bisect_right(folded, start) - 1
-        start = original[k] if k % 2 else original[k] + start - folded[k]
-        end -= 1
-        k = bisect.bisect_right(folded, end) - 1
-        return start, (original[k] if k % 2 else original[k] + end - folded[k]) + 1, key
+        return self.start(start), self.end(end), key
 
 
 # What each character of the Basic Multilingual Plane folds to, as ``_CHARS`` says (the
