@@ -63,6 +63,14 @@ SETTINGS: tuple[Setting, ...] = (
         " `/metrics` to sum (default: a new temporary folder each time the server starts).",
     ),
     Setting(
+        "cache_dir",
+        "",
+        "Folder where a process keeps what it builds before its first enriched item (the"
+        " automaton of the vocabulary's and the gazetteer's names, the table of frequent"
+        " words) for the next process to load instead (default: `$XDG_CACHE_HOME/newswire`,"
+        " else `~/.cache/newswire`); `off` keeps nothing.",
+    ),
+    Setting(
         "max_item_bytes",
         str(10 * 1024 * 1024),
         "Largest item accepted, in bytes (files and HTTP bodies); larger ones get 413.",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -18,6 +22,13 @@ from tests.helpers import examples, forget_index, services
 # the long mode, a third of it otherwise (``tests.helpers.LONG``).
 settings.register_profile("newswire", max_examples=examples(100))
 settings.load_profile("newswire")
+
+# What processes keep of their warm-up (``newswire.enrich.warmcache``): in a folder of the
+# test run's own, not the user's, shared by the processes a test starts.
+if "NEWSWIRE_CACHE_DIR" not in os.environ:
+    _KEPT = tempfile.mkdtemp(prefix="newswire-test-cache-")
+    os.environ["NEWSWIRE_CACHE_DIR"] = _KEPT
+    atexit.register(shutil.rmtree, _KEPT, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -33,6 +33,7 @@ from typing import Protocol
 import msgspec
 
 from newswire.access.products import ISO3166
+from newswire.enrich import warmcache
 from newswire.enrich.base import Context, Document, Findings, Term
 from newswire.enrich.dateline import dateline_place, dateline_spans, place_entity
 from newswire.enrich.gazetteer import Gazetteer, geonames_uri, load
@@ -91,12 +92,28 @@ class _Index:
         pairs = [(name, t.id) for t in terms for names in t.names.values() for name in names]
         pairs += [(t.name, t.id) for t in terms]
         self.adjectives: frozenset[str] = frozenset()
-        if gazetteer is not None:
+        # The gazetteer's names and the automaton of them all, as the last process to
+        # build them for these terms kept them (``warmcache``): with the shipped
+        # gazetteer, which the kept file's name follows (a few terms alone build fast).
+        kept = gazetteer is not None and gazetteer.shipped
+        parts = [_ENCODE(terms)]
+        found = warmcache.load("entities", parts) if kept else None
+        places: list[tuple[str, str]] = []
+        if found is not None:
+            places, matcher = found
+            pairs += places
+            _remember_matcher(pairs, matcher)
+        elif gazetteer is not None:
             places = gazetteer.match_names()
             pairs += places
+        if gazetteer is not None:
             self.terms.update((p, gazetteer.places[p]) for _, p in places if p not in self.terms)
             self.adjectives = gazetteer.adjective_keys
-        self.matcher = _matcher(pairs)
+        if found is None:
+            matcher = _matcher(pairs)
+            if kept:
+                warmcache.save("entities", parts, (places, matcher))
+        self.matcher = matcher
         self._pairs = pairs
         self._folded: dict[str, str | None] | None = None
 
@@ -140,6 +157,16 @@ def _index(terms: list[Term], gazetteer: Gazetteer | None, version: int) -> _Ind
     with _LAST_LOCK:
         _LAST_INDEX[:] = [made]
     return made
+
+
+def _remember_matcher(pairs: list[tuple[str, str]], matcher: Matcher) -> None:
+    """``matcher`` (loaded, not built) is what ``_matcher(pairs)`` gives from now on."""
+    with _LAST_LOCK:
+        _LAST[:] = [(pairs, matcher)]
+
+
+_ENCODE = msgspec.msgpack.Encoder().encode
+"""The vocabulary's terms as bytes, for the name of what ``warmcache`` keeps of them."""
 
 
 def _matcher(pairs: list[tuple[str, str]]) -> Matcher:

@@ -514,6 +514,9 @@ class Gazetteer:
         self._other: dict[str, list[int]] | None = None
         self._matched: list[tuple[str, str]] | None = None
         self.adjective_keys = frozenset(name_key(n) for n, _ in self._adjectives)
+        self.shipped = False
+        """Whether this is the shipped file's (``load``): what is made of its names may
+        be kept on disk (``newswire.enrich.warmcache``), named by that file."""
 
     @classmethod
     def from_sources(cls, stopwords: frozenset[str] = frozenset()) -> Gazetteer:
@@ -699,6 +702,7 @@ def _load() -> Gazetteer:
     blob = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
     with _no_collection():
         gazetteer = Gazetteer(decode(blob), _stopwords())
+    gazetteer.shipped = True
     # The gazetteer lives as long as the process: its ~500,000 objects are moved out of
     # the cyclic collector's sight, so that no later collection walks them again (building
     # the automaton right after ran collections over them for 60% of its time, and every

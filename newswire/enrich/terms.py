@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from newswire.enrich import warmcache
 from newswire.text.analyze import WORD, analyzer, known_words
 from newswire.text.scan import LONGEST, HashIndex, Positions, Scan, hash_words, scan
 
@@ -74,15 +75,33 @@ class Table:
     def know(self, lang: str | None) -> None:
         """Take in the shipped table of language ``lang``'s frequent words and their terms
         (``known_words``), if there is one: numbered here, they are not analysed again by
-        this process nor by the workers it forks afterwards."""
+        this process nor by the workers it forks afterwards. Taken into a table that holds
+        nothing yet, as the last process to do so kept it (``warmcache``) when it did."""
         analysis = analyzer(lang)
+        if analysis.lang in self._known:
+            return
+        # Named by the language alone: the table is made of the shipped file and the
+        # analysis's code, which name every file ``warmcache`` keeps.
+        parts = [(analysis.lang or "").encode()]
+        with self._lock:
+            fresh = len(self.terms) == 1 and not self._words and not self._hashed
+            if fresh and (kept := warmcache.load("known-words", parts)) is not None:
+                ids, terms, by_word, hashed = kept
+                self.ids.update(ids)
+                self.terms[:] = terms
+                self._words[analysis.lang] = by_word
+                self._hashed[analysis.lang] = hashed
+                self._known.add(analysis.lang)
+                return
         found = known_words(analysis.lang)
-        if found is None or analysis.lang in self._known:
+        if found is None:
             return
         with self._lock:
             cache = self._words.setdefault(analysis.lang, {})
             if analysis.lang in self._known or len(cache) + len(found.words) > LIMIT:
                 return
+            # Still nothing but what the file gives (no thread numbered words meanwhile).
+            fresh = fresh and not cache and len(self.terms) == 1 and len(self._words) == 1
             self._known.add(analysis.lang)
             ids = self.ids
             if ids.keys().isdisjoint(found.terms):  # a new table: numbered in a row, in C
@@ -103,8 +122,10 @@ class Table:
             if len(fit) < len(words):
                 words = list(map(words.__getitem__, fit.tolist()))
             hashes, at = np.unique(hash_words(words), return_index=True)
-            fresh = hashed.get(hashes) < 0  # not those ``text_ids`` added already
-            hashed.add(hashes[fresh], np.array(each, dtype=np.int32)[fit][at][fresh])
+            new = hashed.get(hashes) < 0  # not those ``text_ids`` added already
+            hashed.add(hashes[new], np.array(each, dtype=np.int32)[fit][at][new])
+            if fresh:
+                warmcache.save("known-words", parts, (self.ids, self.terms, cache, hashed))
 
     def word_ids(self, lang: str | None, words: list[str]) -> list[int]:
         """The number of each word's term in the analysis of language ``lang`` (0 for a

@@ -1,0 +1,223 @@
+"""What a process keeps of its warm-up for the next (``newswire.enrich.warmcache``): the
+entities' automaton and the table of frequent words, loaded back only when they were
+made of the same code, data and vocabulary, from files nobody else could have written,
+and giving what a process that builds them gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from newswire.enrich import entities, warmcache
+from newswire.enrich.base import Term
+from newswire.enrich.gazetteer import load
+from newswire.enrich.matcher import Matcher
+from tests.conftest import CORPUS_SAMPLE, ROOT
+
+
+@pytest.fixture
+def kept(tmp_path, monkeypatch):
+    """A cache folder of the test's own (made by ``save`` as it would be)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NEWSWIRE_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_value_kept_is_loaded_back_under_its_name_only(kept):
+    warmcache.save("kind", [b"a"], {"x": [1, 2]})
+    assert warmcache.load("kind", [b"a"]) == {"x": [1, 2]}
+    assert warmcache.load("kind", [b"b"]) is None
+    assert warmcache.load("other", [b"a"]) is None
+    # The parts are told apart whole: ("ab", "") is not ("a", "b").
+    warmcache.save("kind", [b"ab", b""], 1)
+    assert warmcache.load("kind", [b"a", b"b"]) is None
+    assert oct(kept.stat().st_mode & 0o777) == "0o700"
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in kept.iterdir())
+
+
+def test_another_release_reads_nothing_kept_by_this_one(kept, monkeypatch):
+    warmcache.save("kind", [b"a"], 1)
+    monkeypatch.setattr(warmcache, "_made_of", lambda: b"other code or data")
+    assert warmcache.load("kind", [b"a"]) is None
+
+
+def test_the_code_and_data_name_every_file():
+    made = warmcache._made_of()
+    assert len(made) == 32
+    sources = sorted((ROOT / "newswire" / "enrich").glob("*.py"))
+    assert (ROOT / "newswire" / "enrich" / "matcher.py") in sources
+    # The digest is of the files' contents: read again, it is the same.
+    warmcache._made_of.cache_clear()
+    assert warmcache._made_of() == made
+
+
+def test_files_others_could_write_are_not_read(kept):
+    warmcache.save("kind", [b"a"], "value")
+    (path,) = kept.glob("kind-*.pickle")
+    path.chmod(0o666)
+    assert warmcache.load("kind", [b"a"]) is None
+    path.chmod(0o600)
+    assert warmcache.load("kind", [b"a"]) == "value"
+    kept.chmod(0o777)
+    assert warmcache.load("kind", [b"a"]) is None
+    kept.chmod(0o700)
+    # A link in the file's place (to a file of the same contents) is not followed.
+    target = kept.parent / "elsewhere.pickle"
+    target.write_bytes(path.read_bytes())
+    target.chmod(0o600)
+    path.unlink()
+    path.symlink_to(target)
+    assert warmcache.load("kind", [b"a"]) is None
+    # Nor a folder that is a link.
+    path.unlink()
+    warmcache.save("kind", [b"a"], "value")
+    link = kept.parent / "link"
+    link.symlink_to(kept)
+    os.environ["NEWSWIRE_CACHE_DIR"] = str(link)
+    assert warmcache.load("kind", [b"a"]) is None
+    os.environ["NEWSWIRE_CACHE_DIR"] = str(kept)
+    assert warmcache.load("kind", [b"a"]) == "value"
+
+
+def test_a_damaged_file_is_a_miss_not_a_failure(kept):
+    warmcache.save("kind", [b"a"], list(range(1000)))
+    (path,) = kept.glob("kind-*.pickle")
+    path.write_bytes(path.read_bytes()[:100])
+    assert warmcache.load("kind", [b"a"]) is None
+    path.write_bytes(b"not a pickle")
+    assert warmcache.load("kind", [b"a"]) is None
+
+
+def test_off_keeps_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSWIRE_CACHE_DIR", "off")
+    assert warmcache.directory() is None
+    warmcache.save("kind", [b"a"], 1)
+    assert warmcache.load("kind", [b"a"]) is None
+
+
+def test_the_default_folder_is_the_users_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("NEWSWIRE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert warmcache.directory() == tmp_path / "newswire"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # not absolute: ignored
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert warmcache.directory() == tmp_path / "home" / ".cache" / "newswire"
+
+
+def test_a_folder_that_cannot_be_made_keeps_nothing_and_fails_nothing(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder would be")
+    monkeypatch.setenv("NEWSWIRE_CACHE_DIR", str(blocker / "cache"))
+    warmcache.save("kind", [b"a"], 1)
+    assert warmcache.load("kind", [b"a"]) is None
+
+
+def test_only_the_newest_files_of_a_kind_stay(kept):
+    for n in range(warmcache.KEEP + 2):
+        warmcache.save("kind", [str(n).encode()], n)
+        os.utime(next(kept.glob("kind-*.pickle")), None)  # times apart on coarse clocks
+    warmcache.save("other", [b"x"], "x")
+    assert len(list(kept.glob("kind-*.pickle"))) == warmcache.KEEP
+    newest = warmcache.KEEP + 1
+    assert warmcache.load("kind", [str(newest).encode()]) == newest
+    assert warmcache.load("other", [b"x"]) == "x"
+    assert not list(kept.glob(".kind-*"))  # no temporary file left
+
+
+def _term(term_id: str, name: str) -> Term:
+    return Term(id=term_id, kind="person", name=name, names={"ar": [name]})
+
+
+def test_an_index_of_other_terms_is_built_not_loaded(kept, monkeypatch):
+    gazetteer = load()
+    first = [_term("nwv:test-1", "سمير العطار")]
+    built = entities._Index(first, gazetteer)
+    assert list(kept.glob("entities-*.pickle"))
+    text = "قال سمير العطار في أنقرة ولسمير العطار رأي آخر بشأن وزير المالية كمال الشريف"
+    found = built.matcher.find(text)
+    assert [m.key for m in found if m.key == "nwv:test-1"] == ["nwv:test-1"] * 2
+
+    builds: list[int] = []
+    real = Matcher.__init__
+
+    def counted(self, pairs):
+        builds.append(1)
+        real(self, pairs)
+
+    monkeypatch.setattr(Matcher, "__init__", counted)
+    monkeypatch.setattr(entities, "_LAST", [])  # no automaton of this process to reuse
+    again = entities._Index(first, gazetteer)
+    assert builds == []  # loaded
+    assert again.matcher.find(text) == found
+    assert again._pairs == built._pairs
+    assert again.terms.keys() == built.terms.keys()
+
+    # A term added: another file, and its name is found.
+    second = [*first, _term("nwv:test-2", "كمال الشريف")]
+    other = entities._Index(second, gazetteer)
+    assert builds == [1]
+    assert "nwv:test-2" in [m.key for m in other.matcher.find(text)]
+
+
+_SCRIPT = r"""
+import json, sys
+import msgspec
+from newswire.demo import corpus_items, corpus_records
+from newswire.enrich import matcher, terms
+from newswire.enrich.base import STEPS, Context
+from newswire.enrich.pipeline import build
+from newswire.text import analyze
+
+builds = []
+real_init = matcher.Matcher.__init__
+def counted(self, pairs):
+    builds.append("automaton")
+    real_init(self, pairs)
+matcher.Matcher.__init__ = counted
+real_known = analyze.known_words
+def known(lang):
+    builds.append("known words")
+    return real_known(lang)
+terms.known_words = known
+
+enricher = build(Context(store=None), STEPS)
+enricher.warm()
+items = list(corpus_items(corpus_records(__import__("pathlib").Path(sys.argv[1]))))[:60]
+out = []
+for item in enricher.enrich_many(items, [None] * len(items)):
+    out.append({
+        "subjects": [msgspec.to_builtins(s) for s in item.subjects],
+        "entities": [msgspec.to_builtins(e) for e in item.entities],
+    })
+table = terms.table()
+print(json.dumps({"builds": builds, "items": out, "terms": len(table.terms)}))
+"""
+
+
+def _enrich_in_a_process(folder) -> dict:
+    env = {**os.environ, "NEWSWIRE_CACHE_DIR": str(folder)}
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, str(CORPUS_SAMPLE)],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return json.loads(done.stdout)
+
+
+def test_a_process_that_loads_enriches_as_one_that_builds(tmp_path):
+    folder = tmp_path / "cache"
+    first = _enrich_in_a_process(folder)
+    assert sorted(first["builds"]) == ["automaton", "known words"]
+    assert {p.name.split("-")[0] for p in folder.glob("*.pickle")} == {"entities", "known"}
+    second = _enrich_in_a_process(folder)
+    assert second["builds"] == []  # both loaded
+    assert second["items"] == first["items"]
+    assert second["terms"] == first["terms"]
+    assert any(i["entities"] for i in first["items"])
+    assert any(i["subjects"] for i in first["items"])
+    off = _enrich_in_a_process("off")
+    assert sorted(off["builds"]) == ["automaton", "known words"]
+    assert off["items"] == first["items"]
