@@ -138,9 +138,11 @@ def load(kind: str, parts: Iterable[bytes]) -> Any | None:
 
 
 def save(kind: str, parts: Iterable[bytes], value: object) -> None:
-    """Keep ``value`` under ``kind`` and ``parts`` for the next process; the older files
-    of ``kind`` past the newest ``KEEP`` removed. Nothing is kept, and nothing fails,
-    when the folder cannot be made or is not safe to read back."""
+    """Keep ``value`` under ``kind`` and ``parts`` for the next process, unless a file
+    of that name is there already (each of a server's processes builds the automaton
+    again after an editor's change: the first to finish keeps it); the older files of
+    ``kind`` past the newest ``KEEP`` removed. Nothing is kept, and nothing fails, when
+    the folder cannot be made or is not safe to read back."""
     try:
         folder = directory()
         if folder is None:
@@ -149,6 +151,8 @@ def save(kind: str, parts: Iterable[bytes], value: object) -> None:
         if not _safe(os.lstat(folder), stat.S_IFDIR):
             return
         path = _file(folder, kind, parts)
+        if path.exists():  # another process kept the same (its name says what it holds)
+            return
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")  # mode 0600
         try:

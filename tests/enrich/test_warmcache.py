@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -37,6 +38,15 @@ def test_a_value_kept_is_loaded_back_under_its_name_only(kept):
     assert warmcache.load("kind", [b"a", b"b"]) is None
     assert oct(kept.stat().st_mode & 0o777) == "0o700"
     assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in kept.iterdir())
+
+
+def test_a_file_kept_already_is_not_written_again(kept):
+    warmcache.save("kind", [b"a"], "first")
+    (path,) = kept.glob("kind-*.pickle")
+    written = path.stat().st_mtime_ns
+    warmcache.save("kind", [b"a"], "second")  # the same name: the same contents, built again
+    assert warmcache.load("kind", [b"a"]) == "first"
+    assert path.stat().st_mtime_ns == written
 
 
 def test_another_release_reads_nothing_kept_by_this_one(kept, monkeypatch):
@@ -117,13 +127,16 @@ def test_a_folder_that_cannot_be_made_keeps_nothing_and_fails_nothing(tmp_path, 
 
 
 def test_only_the_newest_files_of_a_kind_stay(kept):
+    past = time.time_ns() - 100 * 10**9
     for n in range(warmcache.KEEP + 2):
         warmcache.save("kind", [str(n).encode()], n)
-        os.utime(next(kept.glob("kind-*.pickle")), None)  # times apart on coarse clocks
+        # Each a second apart, all before the next is written (coarse clocks tie them).
+        path = warmcache._file(kept, "kind", [str(n).encode()])
+        os.utime(path, ns=(past + n * 10**9, past + n * 10**9))
     warmcache.save("other", [b"x"], "x")
     assert len(list(kept.glob("kind-*.pickle"))) == warmcache.KEEP
-    newest = warmcache.KEEP + 1
-    assert warmcache.load("kind", [str(newest).encode()]) == newest
+    kept_now = [warmcache.load("kind", [str(n).encode()]) for n in range(warmcache.KEEP + 2)]
+    assert kept_now == [None, None, *range(2, warmcache.KEEP + 2)]
     assert warmcache.load("other", [b"x"]) == "x"
     assert not list(kept.glob(".kind-*"))  # no temporary file left
 
