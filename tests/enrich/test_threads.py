@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import msgspec
 import psycopg
+import pytest
 
 from newswire.enrich import threads
 from newswire.enrich.base import Context, Document, Findings
@@ -442,22 +443,27 @@ def test_more_candidates_than_the_limit_are_the_most_shared_then_by_id(store):
     assert [(c.id, c.shared) for c in found] == [("urn:t:a", 1)]
 
 
-def test_band_rows_written_through_json_are_those_written_a_row_at_a_time():
-    """A batch's band rows go to SQLite as one JSON object when it has ``json_each``: the
-    same rows as bound one by one, the extremes of 64 bits and a key twice included."""
-    from newswire.store.sqlite.threads import insert_bands
+@pytest.mark.parametrize("limit", [3, 5, 999, 250000])
+def test_band_rows_are_written_whole_whatever_values_a_statement_may_bind(limit):
+    """A batch's band rows go to SQLite as many rows a statement as it binds values (two a
+    row, ``_ROWS`` at most): the same rows as bound one by one, the extremes of 64 bits,
+    a key twice and a row written before included, in one statement, in several, and in
+    several and a shorter last one."""
+    from newswire.store.sqlite import threads as sqlite_threads
 
     rows = [(1, [5, -(2**63), 2**63 - 1, 5]), (7, [0, -1, 12345678901234567]), (9, [])]
-    got = []
-    for by_json in (True, False):
-        db = sqlite3.connect(":memory:", isolation_level=None)
-        migrate_sqlite(db, SQLITE_MIGRATIONS)
-        db.execute("INSERT INTO thread_bands VALUES (5, 1)")  # written before: kept once
-        insert_bands(db.cursor(), rows, by_json=by_json)
-        got.append(db.execute("SELECT band, key, typeof(band) FROM thread_bands").fetchall())
-        db.close()
-    assert got[0] == got[1]
-    assert len(got[0]) == 6 and {t for _, _, t in got[0]} == {"integer"}
+    rows += [(n, list(range(n * 1000, n * 1000 + 700))) for n in (10, 11, 12)]
+    expected = {(5, 1), *((b, k) for k, bands in rows for b in bands)}
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    migrate_sqlite(db, SQLITE_MIGRATIONS)
+    db.execute("INSERT INTO thread_bands VALUES (5, 1)")  # written before: kept once
+    db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    sqlite_threads.insert_bands(db.cursor(), rows)
+    got = db.execute("SELECT band, key, typeof(band), typeof(key) FROM thread_bands").fetchall()
+    db.close()
+    assert sorted((b, k) for b, k, _, _ in got) == sorted(expected)
+    assert len(got) == len(expected) == 2106
+    assert {(tb, tk) for _, _, tb, tk in got} == {("integer", "integer")}
 
 
 def test_the_index_in_memory_follows_items_remembered_again_and_forgotten():

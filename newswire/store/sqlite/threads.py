@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
-
-import msgspec
 
 from newswire.model import utcnow
 from newswire.store.base import Stored, iso
@@ -106,45 +103,24 @@ def _insert_new(cur: sqlite3.Cursor, entries: list[Remembered]) -> dict[str, int
     return numbers
 
 
-_BANDS_JSON = """
-INSERT OR IGNORE INTO thread_bands (band, key)
-SELECT CAST(key AS INTEGER), value FROM json_each(?)
-"""
-"""A batch's band rows from one JSON object, ``{"band key": signature's number}``, its
-band keys in order (``insert_bands``): fewer pages of the band index written at random
-than in the order of the items (unsorted, 10,000 items' 320,000 rows cost 0.1 s more).
-Binding two values a row (``executemany``, a Python tuple each) cost more than SQLite's
-B-tree inserts: 0.60 → 0.40 s of CPU for those rows. The rows used to come from
-``{"signature's number": [band keys]}`` through two ``json_each`` and ``ORDER BY 1, 2``,
-whose sorter alone cost 0.09 s of CPU (SQLite 3.40), the nested ``json_each`` 0.02 s more
-than this one's: SQLite's part 0.21 → 0.135 s. Python's grew 0.01 → 0.055 s, mostly the
-object for msgspec (numpy's sort is a third of a millisecond a batch of 1,000 items; the
-ints back from numpy and the dict of them, 2-3 ms)."""
-
-_BAND_ROW = "INSERT OR IGNORE INTO thread_bands (band, key) VALUES (?, ?)"
-
-_JSON = msgspec.json.Encoder()
-"""The batch's object for ``_BANDS_JSON``: a third of ``json.dumps``'s CPU; SQLite 3.45 and
-later would read bytes as its binary JSONB, so it is given text."""
+_ROWS = 1024
+"""Band rows a statement at most (``insert_bands``): fewer when the SQLite at hand binds
+fewer than twice as many values."""
 
 
 @functools.cache
-def _json_each() -> bool:
-    """Whether this SQLite has ``json_each`` (built in since 3.38, an option before)."""
-    try:
-        with contextlib.closing(sqlite3.connect(":memory:")) as db:
-            db.execute("SELECT value FROM json_each('[1]')").fetchall()
-    except sqlite3.OperationalError:
-        return False
-    return True
+def _rows_statement(rows: int) -> str:
+    return "INSERT OR IGNORE INTO thread_bands (band, key) VALUES " + ",".join(["(?,?)"] * rows)
 
 
-def insert_bands(
-    cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]], by_json: bool | None = None
-) -> None:
+def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]]) -> None:
     """The band rows of ``rows`` (a signature's number, its band keys), written in band key
-    order; through JSON when this SQLite has ``json_each`` (``by_json`` None), else a row
-    at a time."""
+    order, ``_ROWS`` rows a statement: their values bound from one flat list, no Python
+    tuple a row. 10,000 items' 320,000 rows: 0.21-0.25 s of CPU, against 0.26-0.33 s as
+    one JSON object read by ``json_each`` (its text made, parsed, and each band key cast
+    from the object's key) and 0.36 s bound a row at a time (``executemany``, a tuple a
+    row). In band key order: fewer pages of the band index written at random than in
+    the order of the items (unsorted, 0.1 s more)."""
     # Imported here: numpy's import only in a process that writes signatures (one that
     # has made them has it already).
     import numpy as np
@@ -158,20 +134,18 @@ def insert_bands(
     # One sort a batch, of the band keys alone: rows of one band key (two items of the
     # batch sharing it, or one item naming it twice) in any order are the same rows.
     order = np.argsort(band)
-    band, key = band[order], key[order]
-    if not (by_json if by_json is not None else _json_each()):
-        cur.executemany(_BAND_ROW, zip(band.tolist(), key.tolist(), strict=True))
-        return
-    # A JSON object names each band key once: the first row of each goes in it, the rest
-    # (2,183 of 10,000 items' 320,000) a row at a time after it.
-    first = np.empty(total, dtype=bool)
-    first[0] = True
-    np.not_equal(band[1:], band[:-1], out=first[1:])
-    labelled = dict(zip(band[first].tolist(), key[first].tolist(), strict=True))
-    cur.execute(_BANDS_JSON, (_JSON.encode(labelled).decode(),))
-    if len(labelled) < total:
-        again = ~first
-        cur.executemany(_BAND_ROW, zip(band[again].tolist(), key[again].tolist(), strict=True))
+    flat = np.empty(2 * total, dtype=np.int64)
+    flat[0::2], flat[1::2] = band[order], key[order]
+    values = flat.tolist()
+    limit = cur.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    step = 2 * max(1, min(_ROWS, limit // 2))
+    whole = len(values) - len(values) % step
+    if whole:
+        cur.executemany(
+            _rows_statement(step // 2), [values[at : at + step] for at in range(0, whole, step)]
+        )
+    if whole < len(values):
+        cur.execute(_rows_statement((len(values) - whole) // 2), values[whole:])
 
 
 def _bands_of(signature: bytes) -> list[int] | None:
