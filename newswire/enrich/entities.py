@@ -98,6 +98,8 @@ class _Index:
         kept = gazetteer is not None and gazetteer.shipped
         parts = [_ENCODE(terms)]
         found = warmcache.load("entities", parts) if kept else None
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], Matcher)):
+            found = None  # nothing kept, or not what this code keeps
         places: list[tuple[str, str]] = []
         if found is not None:
             places, matcher = found

@@ -85,7 +85,8 @@ class Table:
         parts = [(analysis.lang or "").encode()]
         with self._lock:
             fresh = len(self.terms) == 1 and not self._words and not self._hashed
-            if fresh and (kept := warmcache.load("known-words", parts)) is not None:
+            kept = warmcache.load("known-words", parts) if fresh else None
+            if isinstance(kept, tuple) and len(kept) == 4 and isinstance(kept[3], HashIndex):
                 ids, terms, by_word, hashed = kept
                 self.ids.update(ids)
                 self.terms[:] = terms

@@ -176,6 +176,25 @@ def test_an_index_of_other_terms_is_built_not_loaded(kept, monkeypatch):
     assert "nwv:test-2" in [m.key for m in other.matcher.find(text)]
 
 
+def test_a_file_of_the_right_name_holding_something_else_is_built_again(kept):
+    """What a file holds is checked for its shape: a file another build of this code
+    left (or anything pickled under the name) is not taken for the automaton."""
+    gazetteer = load()
+    terms = [_term("nwv:test-3", "نادر الحلبي")]
+    warmcache.save("entities", [entities._ENCODE(terms)], ("not", "a matcher"))
+    warmcache.save("known-words", [b"ar"], {"not": "a table"})
+    index = entities._Index(terms, gazetteer)
+    assert [m.key for m in index.matcher.find("قال نادر الحلبي")] == ["nwv:test-3"]
+    from newswire.enrich.terms import Table
+
+    table = Table()
+    table.know("ar")
+    assert len(table.terms) > 1000  # the file's words, built from the shipped table
+    # Each was read under the name the junk was kept under (and not written over).
+    assert len(list(kept.glob("entities-*.pickle"))) == 1
+    assert len(list(kept.glob("known-words-*.pickle"))) == 1
+
+
 _SCRIPT = r"""
 import json, sys
 import msgspec
