@@ -124,7 +124,7 @@ def load(kind: str, parts: Iterable[bytes]) -> Any | None:
             return None
         path = _file(folder, kind, parts)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except (OSError, ValueError):
+    except Exception:  # no such file; no folder; no owner to tell (no ``geteuid``)
         return None
     try:
         with os.fdopen(fd, "rb") as file:
