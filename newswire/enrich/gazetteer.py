@@ -27,7 +27,6 @@ Two uses, two levels of trust:
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import gettext
 import re
@@ -42,6 +41,7 @@ import msgspec
 
 from newswire.enrich.base import Term
 from newswire.enrich.matcher import name_key, proclitic_forms
+from newswire.enrich.warmcache import no_collection
 
 __all__ = ["DATA_FILE", "Gazetteer", "GazetteerData", "build_data", "decode", "encode", "geonames_uri", "load"]
 
@@ -684,23 +684,12 @@ def decode(blob: bytes) -> GazetteerData:
     return msgspec.msgpack.decode(blob, type=GazetteerData)
 
 
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: building ~500,000 objects that all stay alive
-    otherwise runs it hundreds of times over a growing heap (a third of the load time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @cache
 def _load() -> Gazetteer:
     blob = resources.files("newswire.data").joinpath(DATA_FILE).read_bytes()
-    with _no_collection():
+    # The cyclic collector paused: building ~500,000 objects that all stay alive otherwise
+    # runs it hundreds of times over a growing heap (a third of the load time).
+    with no_collection():
         gazetteer = Gazetteer(decode(blob), _stopwords())
     gazetteer.shipped = True
     # The gazetteer lives as long as the process: its ~500,000 objects are moved out of

@@ -36,7 +36,7 @@ import pickle
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,7 @@ def load(kind: str, parts: Iterable[bytes]) -> Any | None:
             if not _safe(os.fstat(file.fileno()), stat.S_IFREG):
                 return None
             data = file.read()
-        with _no_collection():
+        with no_collection():
             return pickle.loads(data)
     except Exception:  # cut short, another release's classes: built again instead
         return None
@@ -179,9 +179,10 @@ def _prune(folder: Path, kind: str) -> None:
 
 
 @contextlib.contextmanager
-def _no_collection() -> Any:
-    """The cyclic collector paused while a file's objects are made (hundreds of
-    thousands that all stay alive: each collection meanwhile walks the growing heap)."""
+def no_collection() -> Iterator[None]:
+    """The cyclic collector paused while many objects that all stay alive are made (a
+    file's here, the gazetteer's): each collection meanwhile would walk the growing heap,
+    hundreds of times."""
     enabled = gc.isenabled()
     gc.disable()
     try:
