@@ -466,6 +466,25 @@ def test_band_rows_are_written_whole_whatever_values_a_statement_may_bind(limit)
     assert {(tb, tk) for _, _, tb, tk in got} == {("integer", "integer")}
 
 
+def test_batches_of_any_size_write_their_band_rows_with_few_statements():
+    """The rows past the last whole statement go in statements of the powers of two they
+    add up to: batches of every size up to 2,100 rows use a dozen statements at most,
+    not one for each count of rows a batch ends with (each kept prepared by SQLite)."""
+    from newswire.store.sqlite import threads as sqlite_threads
+
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    migrate_sqlite(db, SQLITE_MIGRATIONS)
+    sqlite_threads._rows_statement.cache_clear()
+    written = 0
+    for size in range(1, 2101, 7):
+        bands = list(range(written, written + size))
+        sqlite_threads.insert_bands(db.cursor(), [(size, bands)])
+        written += size
+    assert db.execute("SELECT count(*) FROM thread_bands").fetchone() == (written,)
+    db.close()
+    assert sqlite_threads._rows_statement.cache_info().currsize <= 11
+
+
 def test_the_index_in_memory_follows_items_remembered_again_and_forgotten():
     """``MemoryThreads`` keeps a band key's one item as its id and two or more as a set:
     an item remembered again leaves its old band keys, one forgotten leaves all of them,

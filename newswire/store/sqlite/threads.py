@@ -144,8 +144,15 @@ def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]])
         cur.executemany(
             _rows_statement(step // 2), [values[at : at + step] for at in range(0, whole, step)]
         )
-    if whole < len(values):
-        cur.execute(_rows_statement((len(values) - whole) // 2), values[whole:])
+    # The rest in statements of the powers of two its rows add up to (at most ten): each
+    # is prepared once a connection and stays in its statement cache. A statement of the
+    # rest's own count, another nearly every batch, was prepared each time (0.5 ms for
+    # 1,000 rows) and filled that cache's 128 places with about 0.25 MB each.
+    at, left = whole, (len(values) - whole) // 2
+    while left:
+        count = 1 << (left.bit_length() - 1)
+        cur.execute(_rows_statement(count), values[at : at + 2 * count])
+        at, left = at + 2 * count, left - count
 
 
 def _bands_of(signature: bytes) -> list[int] | None:
