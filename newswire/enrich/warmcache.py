@@ -15,7 +15,9 @@ them (every source file of ``newswire.enrich`` and ``newswire.text``), the shipp
 libraries whose objects it holds (numpy, pyahocorasick, msgspec: their files' sizes and
 times), and what the caller names (the vocabulary's terms). Anything that changes one of
 them names another file: a stale one is never read, and only the newest ``KEEP`` of a
-kind stay.
+kind stay. A process that finds one of those files changed since it started (an upgrade
+in place, before the restart) keeps and loads nothing: what it builds may be made of the
+code it imported before, which the digest of the files on disk would not name.
 
 It is trusted as the code Python imports is: it is read only from a folder this user
 owns that nobody else may write, only when it is a regular file this user owns that
@@ -40,6 +42,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from newswire import IMPORTED_NS
 from newswire.settings import setting
 
 FORMAT = 1
@@ -51,9 +54,10 @@ KEEP = 3
 _PACKAGES = ("enrich", "text")
 """The subpackages of ``newswire`` whose code makes what is kept."""
 
-_LIBRARIES = ("numpy", "ahocorasick", "msgspec")
-"""The libraries whose objects are kept, by their files' sizes and times (pyahocorasick
-names no version of its own)."""
+_LIBRARIES = ("numpy", "ahocorasick", "msgspec", "Stemmer")
+"""The libraries whose objects are kept, or that make them (PyStemmer's stems would be
+the terms of a table of words in a language Snowball stems), by their files' sizes and
+times (pyahocorasick names no version of its own)."""
 
 
 def directory() -> Path | None:
@@ -70,35 +74,48 @@ def directory() -> Path | None:
 
 
 @functools.cache
-def _made_of() -> bytes:
+def _made_of() -> bytes | None:
     """The digest of what every kept thing is made of, whatever the caller names: read
-    once a process (the sources, about 0.4 MB: a millisecond or two)."""
+    once a process (the sources, about 0.4 MB: a millisecond or two). None when one of
+    those files changed after the process imported newswire (its status changes with
+    any write or rename, whatever time a copy gives the file): the process may run the
+    code or library it imported before, which this digest would not name."""
     digest = hashlib.sha256(f"{FORMAT}\0{sys.version}\0{sys.platform}\0".encode())
+    changed = False
     for name in _LIBRARIES:
         module = sys.modules.get(name) or __import__(name)
-        _stat_into(digest, Path(getattr(module, "__file__", "") or name))
+        changed |= _stat_into(digest, Path(getattr(module, "__file__", "") or name))
     root = Path(__file__).resolve().parent.parent
     for package in _PACKAGES:
         for source in sorted((root / package).glob("*.py")):
+            changed |= source.stat().st_ctime_ns > IMPORTED_NS
             digest.update(source.name.encode() + b"\0")
             digest.update(source.read_bytes())
     for data in sorted((root / "data").iterdir()):
         if data.is_file():
-            _stat_into(digest, data)
-    return digest.digest()
+            changed |= _stat_into(digest, data)
+    return None if changed else digest.digest()
 
 
-def _stat_into(digest: Any, path: Path) -> None:
+def _stat_into(digest: Any, path: Path) -> bool:
+    """``path``'s name, size and time into ``digest``; whether it changed after the
+    process imported newswire."""
     try:
         found = path.stat()
     except OSError:
         digest.update(f"{path.name}\0-\0".encode())
-        return
+        return False
     digest.update(f"{path.name}\0{found.st_size}\0{found.st_mtime_ns}\0".encode())
+    return found.st_ctime_ns > IMPORTED_NS
 
 
-def _file(folder: Path, kind: str, parts: Iterable[bytes]) -> Path:
-    digest = hashlib.sha256(_made_of())
+def _file(folder: Path, kind: str, parts: Iterable[bytes]) -> Path | None:
+    """The file of ``kind`` and ``parts`` in ``folder``, None when this process may not
+    run the code the files on disk hold (``_made_of``)."""
+    made_of = _made_of()
+    if made_of is None:
+        return None
+    digest = hashlib.sha256(made_of)
     digest.update(kind.encode() + b"\0")
     for part in parts:
         digest.update(len(part).to_bytes(8, "big") + part)
@@ -123,6 +140,8 @@ def load(kind: str, parts: Iterable[bytes]) -> Any | None:
         if folder is None or not _safe(os.lstat(folder), stat.S_IFDIR):
             return None
         path = _file(folder, kind, parts)
+        if path is None:
+            return None
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except Exception:  # no such file; no folder; no owner to tell (no ``geteuid``)
         return None
@@ -151,7 +170,9 @@ def save(kind: str, parts: Iterable[bytes], value: object) -> None:
         if not _safe(os.lstat(folder), stat.S_IFDIR):
             return
         path = _file(folder, kind, parts)
-        if path.exists():  # another process kept the same (its name says what it holds)
+        # None: this process may run other code than the files'. A file there: another
+        # process kept the same (its name says what it holds).
+        if path is None or path.exists():
             return
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")  # mode 0600

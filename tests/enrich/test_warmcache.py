@@ -102,6 +102,23 @@ def test_a_damaged_file_is_a_miss_not_a_failure(kept):
     assert warmcache.load("kind", [b"a"]) is None
 
 
+def test_a_process_started_before_its_files_changed_keeps_and_loads_nothing(kept, monkeypatch):
+    """An upgrade in place before the restart: the process may run the code it imported
+    before, so what it builds is not kept under the name of the files now on disk."""
+    warmcache.save("kind", [b"a"], "value")
+    imported = warmcache.IMPORTED_NS
+    warmcache._made_of.cache_clear()
+    try:
+        monkeypatch.setattr(warmcache, "IMPORTED_NS", 0)  # every file changed since
+        assert warmcache.load("kind", [b"a"]) is None
+        warmcache.save("kind", [b"b"], "value")
+        assert len(list(kept.glob("kind-*.pickle"))) == 1  # only the one kept before
+        monkeypatch.setattr(warmcache, "IMPORTED_NS", imported)
+    finally:
+        warmcache._made_of.cache_clear()
+    assert warmcache.load("kind", [b"a"]) == "value"
+
+
 def test_off_keeps_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSWIRE_CACHE_DIR", "off")
     assert warmcache.directory() is None
