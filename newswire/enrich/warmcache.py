@@ -38,6 +38,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,10 @@ _LIBRARIES = ("numpy", "ahocorasick", "msgspec", "Stemmer")
 """The libraries whose objects are kept, or that make them (PyStemmer's stems would be
 the terms of a table of words in a language Snowball stems), by their files' sizes and
 times (pyahocorasick names no version of its own)."""
+
+_TEMPORARY_SECONDS = 3600
+"""Age past which a temporary file of ``save`` is one a process killed while writing it
+left (writing one takes a fraction of a second): ``_prune`` removes it."""
 
 
 def directory() -> Path | None:
@@ -150,9 +155,17 @@ def load(kind: str, parts: Iterable[bytes]) -> Any | None:
             if not _safe(os.fstat(file.fileno()), stat.S_IFREG):
                 return None
             data = file.read()
+    except Exception:
+        return None
+    try:
         with no_collection():
             return pickle.loads(data)
     except Exception:  # cut short, another release's classes: built again instead
+        # And kept again: ``save`` writes no file whose name is there already, so a file
+        # left damaged (a crash as it was written) would be read and built again by
+        # every process for as long as its name lasts.
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return None
 
 
@@ -197,6 +210,13 @@ def _prune(folder: Path, kind: str) -> None:
     for _, path in sorted(kept, reverse=True)[KEEP:]:
         with contextlib.suppress(OSError):
             path.unlink()
+    # The temporary files of processes killed while they wrote (18 MB a pair), which
+    # nothing else would ever remove.
+    old = time.time() - _TEMPORARY_SECONDS
+    for path in folder.glob(f".{kind}-*"):
+        with contextlib.suppress(OSError):
+            if path.lstat().st_mtime < old:
+                path.unlink()
 
 
 @contextlib.contextmanager

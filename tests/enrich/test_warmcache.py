@@ -100,6 +100,10 @@ def test_a_damaged_file_is_a_miss_not_a_failure(kept):
     assert warmcache.load("kind", [b"a"]) is None
     path.write_bytes(b"not a pickle")
     assert warmcache.load("kind", [b"a"]) is None
+    # Removed when found damaged: what the next process builds is kept in its place.
+    assert not path.exists()
+    warmcache.save("kind", [b"a"], list(range(1000)))
+    assert warmcache.load("kind", [b"a"]) == list(range(1000))
 
 
 def test_a_process_started_before_its_files_changed_keeps_and_loads_nothing(kept, monkeypatch):
@@ -156,6 +160,19 @@ def test_only_the_newest_files_of_a_kind_stay(kept):
     assert kept_now == [None, None, *range(2, warmcache.KEEP + 2)]
     assert warmcache.load("other", [b"x"]) == "x"
     assert not list(kept.glob(".kind-*"))  # no temporary file left
+
+
+def test_temporary_files_left_by_killed_processes_are_removed(kept):
+    warmcache.save("kind", [b"a"], 1)
+    left = kept / ".kind-left"
+    left.write_bytes(b"half a pickle")
+    an_hour_ago = time.time() - warmcache._TEMPORARY_SECONDS - 60
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    writing = kept / ".kind-being-written"  # another process's, under way
+    writing.write_bytes(b"half a pickle")
+    warmcache.save("kind", [b"b"], 2)
+    assert not left.exists()
+    assert writing.exists()
 
 
 def _term(term_id: str, name: str) -> Term:
