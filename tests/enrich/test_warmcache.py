@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -163,7 +162,7 @@ def test_a_folder_that_cannot_be_made_keeps_nothing_and_fails_nothing(tmp_path, 
 
 
 def test_only_the_newest_files_of_a_kind_stay(kept):
-    past = time.time_ns() - 100 * 10**9
+    past = 10**18  # September 2001: before any file written now
     for n in range(warmcache.KEEP + 2):
         warmcache.save("kind", [str(n).encode()], n)
         # Each a second apart, all before the next is written (coarse clocks tie them).
@@ -181,8 +180,7 @@ def test_temporary_files_left_by_killed_processes_are_removed(kept):
     warmcache.save("kind", [b"a"], 1)
     left = kept / ".kind-left"
     left.write_bytes(b"half a pickle")
-    an_hour_ago = time.time() - warmcache._TEMPORARY_SECONDS - 60
-    os.utime(left, (an_hour_ago, an_hour_ago))
+    os.utime(left, (10**9, 10**9))  # September 2001: long past any write under way
     writing = kept / ".kind-being-written"  # another process's, under way
     writing.write_bytes(b"half a pickle")
     warmcache.save("kind", [b"b"], 2)
