@@ -96,7 +96,7 @@ class _Index:
         # build them for these terms kept them (``warmcache``): with the shipped
         # gazetteer, which the kept file's name follows (a few terms alone build fast).
         kept = gazetteer is not None and gazetteer.shipped
-        parts = [_ENCODE(terms)]
+        parts = [_ENCODE(terms)] if kept else []
         found = warmcache.load("entities", parts) if kept else None
         if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], Matcher)):
             found = None  # nothing kept, or not what this code keeps
