@@ -20,7 +20,7 @@ from newswire.enrich.entities import EntitiesStep
 from newswire.enrich.gazetteer import load
 from newswire.enrich.pipeline import document
 from newswire.enrich.vocabulary import Vocabulary
-from newswire.ingest import _CHUNK, BULK, list_files
+from newswire.ingest import _CHUNK, _YOUNG, BULK, list_files
 from newswire.model import NewsItem
 from newswire.store import open_store
 from tests.conftest import ROOT, SEED
@@ -305,6 +305,42 @@ def test_a_bulk_run_hands_its_caller_the_wait_for_its_last_chunks_only(tmp_path)
     # the second has come back; the fourth, when the third has), once for each at most:
     # whether the fourth was still out when the third came back is the machine's timing.
     assert idle_at in ([2 * _CHUNK], [3 * _CHUNK], [2 * _CHUNK, 3 * _CHUNK]), idle_at
+
+
+_COLLECTOR = """
+import gc, json, sys
+from pathlib import Path
+from newswire.ingest import parse_files
+paths = sorted(Path(sys.argv[1]).iterdir())
+before = gc.get_threshold()
+during, after = [], []
+for source, items, error in parse_files(paths, "auto", 1 << 20, workers=2):
+    during.append(gc.get_threshold())
+after.append(gc.get_threshold())
+run = parse_files(paths, "auto", 1 << 20, workers=2)
+next(run)
+run.close()  # a caller that stops early (its store failed)
+after.append(gc.get_threshold())
+print(json.dumps({"before": before, "during": sorted(set(map(tuple, during))), "after": after}))
+"""
+
+
+def test_a_bulk_run_collects_young_objects_less_often_while_it_lasts_only(tmp_path):
+    """The storing process's collector runs on every ``_YOUNG`` objects made while the
+    workers send it their chunks, as theirs does, and is as it was once the run is over,
+    whether it ended or its caller stopped it."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(BULK):
+        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR, str(folder)], cwd=ROOT,
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout)
+    assert found["during"] == [[_YOUNG, *found["before"][1:]]]
+    assert found["before"][0] != _YOUNG
+    assert found["after"] == [found["before"]] * 2
 
 
 _HELD = """
