@@ -33,7 +33,7 @@ def digest(db: Path) -> tuple[int, str]:
             found.update(json.dumps(json.loads(data), sort_keys=True).encode())
         signatures = "SELECT item_id, type, hex(signature) FROM thread_signatures ORDER BY item_id"
         bands = (
-            "SELECT s.item_id, b.band FROM thread_bands b"
+            "SELECT s.item_id, b.band FROM thread_bands_every b"
             " JOIN thread_signatures s ON s.key = b.key ORDER BY 1, 2"
         )
         for sql in (signatures, bands):

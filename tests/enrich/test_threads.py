@@ -456,10 +456,11 @@ def test_band_rows_are_written_whole_whatever_values_a_statement_may_bind(limit)
     expected = {(5, 1), *((b, k) for k, bands in rows for b in bands)}
     db = sqlite3.connect(":memory:", isolation_level=None)
     migrate_sqlite(db, SQLITE_MIGRATIONS)
-    db.execute("INSERT INTO thread_bands VALUES (5, 1)")  # written before: kept once
+    db.execute("INSERT INTO thread_bands_0 VALUES (5, 1)")  # written before: kept once
     db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
-    sqlite_threads.insert_bands(db.cursor(), rows)
-    got = db.execute("SELECT band, key, typeof(band), typeof(key) FROM thread_bands").fetchall()
+    added = sqlite_threads.insert_bands(db.cursor(), rows)
+    got = db.execute("SELECT band, key, typeof(band), typeof(key) FROM thread_bands_0").fetchall()
+    assert added == len(expected) - 1  # the rows it did not hold already
     db.close()
     assert sorted((b, k) for b, k, _, _ in got) == sorted(expected)
     assert len(got) == len(expected) == 2106
@@ -480,7 +481,7 @@ def test_batches_of_any_size_write_their_band_rows_with_few_statements():
         bands = list(range(written, written + size))
         sqlite_threads.insert_bands(db.cursor(), [(size, bands)])
         written += size
-    assert db.execute("SELECT count(*) FROM thread_bands").fetchone() == (written,)
+    assert db.execute("SELECT count(*) FROM thread_bands_0").fetchone() == (written,)
     db.close()
     assert sqlite_threads._rows_statement.cache_info().currsize <= 11
 
@@ -567,7 +568,7 @@ def test_new_signatures_are_numbered_as_sqlite_numbers_them(tmp_path):
         assert len(set(keys.values())) == 5
         expected = {3: 2, 4: 1, 5: 3, 6: keys["urn:t:e"], 7: keys["urn:t:f"]}
         for band, key in expected.items():
-            sql = "SELECT key FROM thread_bands WHERE band = ?"
+            sql = "SELECT key FROM thread_bands_every WHERE band = ?"
             assert db.execute(sql, (band,)).fetchall() == [(key,)]
     finally:
         store.close()
@@ -576,7 +577,7 @@ def test_new_signatures_are_numbered_as_sqlite_numbers_them(tmp_path):
 def band_rows(path, item_id: str) -> set[int]:
     """The band keys the SQLite file at ``path`` holds for ``item_id``."""
     with contextlib.closing(sqlite3.connect(path)) as db:
-        sql = "SELECT band FROM thread_bands WHERE key = (SELECT key FROM thread_signatures WHERE item_id = ?)"
+        sql = "SELECT band FROM thread_bands_every WHERE key = (SELECT key FROM thread_signatures WHERE item_id = ?)"
         return {band for (band,) in db.execute(sql, (item_id,))}
 
 
@@ -619,8 +620,12 @@ def test_dropping_the_band_index_keeps_every_row_and_the_candidates(tmp_path):
         before = [store.threads.candidates(q.bands, exclude="") for q in queries if q]
     finally:
         store.close()
-    # The database as migration 18 left it: the index, and 19 not run.
+    # The database as migration 18 left it: the index, and 19 not run (its band rows in
+    # the one table it had: migration 22's first level emptied into it).
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("INSERT INTO thread_bands SELECT band, key FROM thread_bands_0")
+        db.execute("DELETE FROM thread_bands_0")
+        db.execute("UPDATE thread_band_levels SET rows = 0")
         db.execute("CREATE INDEX thread_bands_key ON thread_bands (key)")
         db.execute("DELETE FROM schema_migrations WHERE number = 19")
         tables = ("thread_signatures", "thread_bands")
@@ -653,5 +658,75 @@ def test_a_signature_this_release_cannot_read_still_loses_its_band_rows(tmp_path
         assert store.threads.candidates([1, 2], exclude="") == []
         [got] = store.threads.candidates(bands(one), exclude="")
         assert got.shared == threads.BANDS
+    finally:
+        store.close()
+
+
+def test_band_rows_move_through_the_levels_and_every_query_reads_them_all(
+    tmp_path, monkeypatch
+):
+    """SQLite writes band rows into a small first level and moves them on, a slice in band
+    key order at a time, once a level holds more than its share (migration 22). With the
+    levels made tiny, rows end up in all three, each row in one of them, the counts kept
+    right, an item's old rows gone from whichever holds them, a crowded band key still
+    counting only its last ``PER_BAND``; and every query finds what the index in memory
+    finds for the same writes."""
+    import random
+
+    from newswire.store.sqlite import threads as sqlite_threads
+
+    monkeypatch.setattr(sqlite_threads, "LIMITS", (600, 2400))
+    monkeypatch.setattr(sqlite_threads, "SLICE", 250)
+    rng = random.Random(22)
+    values: dict[str, list[int]] = {}
+
+    def signed(item_id: str, like: str | None = None) -> Remembered:
+        """A signature of random values but the first band's (every item shares it) and,
+        given ``like``, four bands of that item's."""
+        v = [rng.getrandbits(32) for _ in range(threads.PERMUTATIONS)]
+        v[0:2] = [7, 7]
+        if like is not None:
+            v[2:10] = values[like][2:10]
+        values[item_id] = v
+        return remembered(item_id, b"".join(x.to_bytes(4, "little") for x in v))
+
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    memory = threads.MemoryThreads()
+    ids = [f"urn:test:lv:{n:03}" for n in range(150)]
+    store.append_many([NewsItem(id=i, headline=i, body=["نص."]) for i in ids])
+    writes: list[list[Remembered]] = []
+    for start in range(0, len(ids), 7):
+        writes.append(
+            [signed(i, ids[n - 3] if n % 3 == 0 and n >= 3 else None)
+             for n, i in enumerate(ids) if start <= n < start + 7]
+        )  # fmt: skip
+    writes += [[signed(ids[n], ids[n + 1])] for n in range(0, 140, 11)]  # remembered again
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            for entries in writes:
+                store.threads.remember_many(entries)
+                memory.remember_many(entries)
+                held = [db.execute(f"SELECT band, key FROM {t}").fetchall() for t in sqlite_threads.LEVELS]
+                every = [row for rows in held for row in rows]
+                assert len(every) == len(set(every))  # each row in one level only
+                counted = dict(db.execute("SELECT level, rows FROM thread_band_levels").fetchall())
+                assert counted == {0: len(held[0]), 1: len(held[1])}
+            assert all(held), [len(rows) for rows in held]  # every level holds some
+            keys = dict(db.execute("SELECT item_id, key FROM thread_signatures").fetchall())
+        # The rows are each item's last band keys: its old ones gone from every level.
+        latest = {e.item_id: e.bands for entries in writes for e in entries}
+        assert sorted(every) == sorted({(b, keys[i]) for i, bands in latest.items() for b in bands})
+        queries = [latest[ids[n]] for n in (0, 3, 4, 11, 12, 90, 149)]
+        shared: list[int] = []
+        for query in queries:
+            for exclude in ("urn:test:new", ids[50]):
+                found = store.threads.candidates(query, exclude=exclude, limit=200)
+                wanted = memory.candidates(query, exclude=exclude, limit=200)
+                assert [(c.id, c.shared) for c in found] == [(c.id, c.shared) for c in wanted]
+                shared += [c.shared for c in found]
+        # The crowded band key found every earlier item; four more, the item one copied;
+        # all 32, the item itself (the queries' ``exclude`` is another).
+        assert {32, 5} <= set(shared) and shared.count(1) > 100
     finally:
         store.close()

@@ -1,12 +1,27 @@
 """Story threads' signatures and band keys in the embedded SQLite store (tables
-``thread_signatures`` and ``thread_bands``, migrations 13, 14 and 19)."""
+``thread_signatures`` and ``thread_bands``, migrations 13, 14 and 19, and the levels of
+migration 22).
+
+The band rows are kept in three tables, ``LEVELS``, a row in exactly one of them: new rows
+go into the first, small enough to stay in the page cache, and a level holding more than
+its ``LIMITS`` share has a slice of its rows (``SLICE``, in band key order, from where the
+last slice ended) moved into the next in the same transaction as the write that found it
+full. A batch's rows, their band keys random, land on as many distinct pages of an index
+as there are rows once the index is much larger than the batch: written into one index,
+the write an item grew with the archive (0.039 ms at 20,000 items, 0.285 ms at 160,000,
+``bench/threads_store.py``). A slice's rows are in one range of band keys, so each page
+of the next level in that range is written once for many rows. A query reads the three
+(``_BAND``), which the page cache holds but for the last's leaves.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import heapq
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 
 from newswire.model import utcnow
@@ -34,12 +49,30 @@ WITH mine(key) AS (
 )
 {per_band}
 """
+LEVELS = ("thread_bands_0", "thread_bands_1", "thread_bands")
+"""The band rows' tables, newest first (see the module's docstring)."""
+LIMITS = (1 << 18, 1 << 22)
+"""The rows each level but the last holds before slices of it move into the next: about
+8,000 and 130,000 items' (about 4.5 MB and 70 MB of pages)."""
+SLICE = 1 << 16
+"""The rows a slice moves at most, in one transaction."""
+_HELD = " UNION ALL ".join(
+    f"SELECT {n} WHERE EXISTS (SELECT 1 FROM {level})" for n, level in enumerate(LEVELS)
+)
+"""The levels that hold rows: whether each has a first row (its count in
+``thread_band_levels`` only decides when a slice moves on)."""
+
 _BAND = (
-    "SELECT key FROM (SELECT key FROM thread_bands WHERE band = ?"
+    "SELECT band, key FROM (SELECT band, key FROM {level} WHERE band = ?"
     " AND key < (SELECT key FROM mine) ORDER BY key DESC LIMIT ?)"
 )
-"""One band key's rows, in ``_SHARED``: SQLite applies a ``LIMIT`` in a compound select
-to the whole, so each band's is in a subquery of its own."""
+"""One band key's rows in one level, in ``_SHARED``: SQLite applies a ``LIMIT`` in a
+compound select to the whole, so each is in a subquery of its own. Only the levels that
+hold rows are read (``_HELD``, in the same read transaction: a slice moved meanwhile by
+another process is seen where it was or where it went, never nowhere), and a band key's
+rows of two or three levels are cut to its last ``PER_BAND`` in ``candidates``: one
+compound select ordering the three at once took a query from 0.04 to 0.11 ms on a store
+whose levels but the first were empty, each level's 32 subqueries 0.03 ms."""
 _STORED = """
 SELECT s.key, s.item_id, s.type, v.headline, s.signature, v.embargo_until
 FROM thread_signatures AS s
@@ -57,8 +90,9 @@ index)."""
 
 
 @functools.cache
-def _shared_sql(bands: int) -> str:
-    return _SHARED.format(per_band=" UNION ALL ".join([_BAND] * bands))
+def _shared_sql(bands: int, levels: tuple[int, ...]) -> str:
+    read = [_BAND.format(level=LEVELS[n]) for n in levels]
+    return _SHARED.format(per_band=" UNION ALL ".join(read * bands))
 
 
 _MARKS = 500
@@ -110,12 +144,12 @@ fewer than twice as many values."""
 
 @functools.cache
 def _rows_statement(rows: int) -> str:
-    return "INSERT OR IGNORE INTO thread_bands (band, key) VALUES " + ",".join(["(?,?)"] * rows)
+    return f"INSERT OR IGNORE INTO {LEVELS[0]} (band, key) VALUES " + ",".join(["(?,?)"] * rows)
 
 
-def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]]) -> None:
-    """The band rows of ``rows`` (a signature's number, its band keys), written in band key
-    order, ``_ROWS`` rows a statement: their values bound from one flat list, no Python
+def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]]) -> int:
+    """The band rows of ``rows`` (a signature's number, its band keys) written into the
+    first level, in band key order (how many it did not hold already), ``_ROWS`` rows a statement: their values bound from one flat list, no Python
     tuple a row. 10,000 items' 320,000 rows: 0.21-0.25 s of CPU, against 0.26-0.33 s as
     one JSON object read by ``json_each`` (its text made, parsed, and each band key cast
     from the object's key) and 0.36 s bound a row at a time (``executemany``, a tuple a
@@ -128,7 +162,7 @@ def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]])
     counts = [len(bands) for _, bands in rows]
     total = sum(counts)
     if not total:
-        return
+        return 0
     band = np.fromiter(chain.from_iterable(bands for _, bands in rows), np.int64, total)
     key = np.repeat(np.fromiter((key for key, _ in rows), np.int64, len(rows)), counts)
     # One sort a batch, of the band keys alone: rows of one band key (two items of the
@@ -149,10 +183,13 @@ def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]])
     # rest's own count, another nearly every batch, was prepared each time (0.5 ms for
     # 1,000 rows) and filled that cache's 128 places with about 0.25 MB each.
     at, left = whole, (len(values) - whole) // 2
+    added = cur.rowcount if whole else 0
     while left:
         count = 1 << (left.bit_length() - 1)
         cur.execute(_rows_statement(count), values[at : at + 2 * count])
+        added += cur.rowcount
         at, left = at + 2 * count, left - count
+    return added
 
 
 def _bands_of(signature: bytes) -> list[int] | None:
@@ -165,6 +202,98 @@ def _bands_of(signature: bytes) -> list[int] | None:
     return None if values is None else band_keys(values)
 
 
+@contextlib.contextmanager
+def _read_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """The block's statements read one state of the database (a transaction of its own,
+    unless the connection is in one already)."""
+    if db.in_transaction:
+        yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.execute("COMMIT")
+
+
+def _last_per_band(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``rows`` (band key, signature number), each band key's cut to the ``PER_BAND``
+    largest numbers (the last remembered): the levels' rows of one band key together."""
+    by_band: dict[int, list[int]] = {}
+    for band, key in rows:
+        by_band.setdefault(band, []).append(key)
+    if all(len(found) <= PER_BAND for found in by_band.values()):
+        return rows
+    return [
+        (band, key)
+        for band, found in by_band.items()
+        for key in (found if len(found) <= PER_BAND else heapq.nlargest(PER_BAND, found))
+    ]
+
+
+def _settle_levels(cur: sqlite3.Cursor, added: int, dropped: list[int]) -> None:
+    """The small levels' counts moved by a write (``added`` rows into the first,
+    ``dropped`` rows out of each), then a slice of each level past its ``LIMITS`` share
+    moved into the next (see the module's docstring)."""
+    held = dict(cur.execute("SELECT level, rows FROM thread_band_levels").fetchall())
+    rows = [held[0] + added - dropped[0], *(held[n] - dropped[n] for n in range(1, len(LIMITS)))]
+    for n, limit in enumerate(LIMITS):
+        if rows[n] > limit:
+            moved, taken = _slice(cur, n)
+            rows[n] -= moved
+            if n + 1 < len(LIMITS):
+                rows[n + 1] += taken
+    cur.executemany(
+        "UPDATE thread_band_levels SET rows = ? WHERE level = ?",
+        [(count, n) for n, count in enumerate(rows) if count != held[n]],
+    )
+
+
+def _slice(cur: sqlite3.Cursor, n: int) -> tuple[int, int]:
+    """Up to ``SLICE`` rows of level ``n`` moved into the next, in band key order from
+    where its last slice ended (from the first row once the last reached its end): how
+    many left level ``n`` and how many the next did not hold already."""
+    level, after = LEVELS[n], LEVELS[n + 1]
+    start = cur.execute("SELECT band, key FROM thread_band_levels WHERE level = ?", (n,))
+    band, key = start.fetchone()
+    if band is None:  # from the first row
+        band, key = -(1 << 63), -(1 << 63)
+    # The slice's last row: the rows from the start up to it, both ends by value.
+    last = cur.execute(
+        f"SELECT band, key FROM {level} WHERE (band, key) > (?, ?)"
+        " ORDER BY band, key LIMIT 1 OFFSET ?",
+        (band, key, SLICE - 1),
+    ).fetchone()
+    reached_end = last is None
+    if last is None:  # fewer than a slice left: to the end, and the next from the start
+        end = cur.execute(
+            f"SELECT band, key FROM {level} WHERE (band, key) > (?, ?)"
+            " ORDER BY band DESC, key DESC LIMIT 1",
+            (band, key),
+        ).fetchone()
+        if end is None:  # nothing after the start: this slice from the first row
+            cur.execute(
+                "UPDATE thread_band_levels SET band = NULL, key = NULL WHERE level = ?", (n,)
+            )
+            return _slice(cur, n) if band > -(1 << 63) or key > -(1 << 63) else (0, 0)
+        last = end
+    bounds = (band, key, *last)
+    where = "(band, key) > (?, ?) AND (band, key) <= (?, ?)"
+    cur.execute(
+        f"INSERT OR IGNORE INTO {after} (band, key)"
+        f" SELECT band, key FROM {level} WHERE {where} ORDER BY band, key",
+        bounds,
+    )
+    taken = cur.rowcount
+    cur.execute(f"DELETE FROM {level} WHERE {where}", bounds)
+    moved = cur.rowcount
+    cursor = (None, None) if reached_end else tuple(last)
+    cur.execute(
+        "UPDATE thread_band_levels SET band = ?, key = ? WHERE level = ?", (*cursor, n)
+    )
+    return moved, taken
+
+
 class SQLiteThreads(Tables):
     """``newswire.store.threads.Threads``."""
 
@@ -174,14 +303,17 @@ class SQLiteThreads(Tables):
         if not bands:
             return []
         keys = list(dict.fromkeys(bands))
-        args: list[object] = [exclude]
-        for band in keys:
-            args += (band, PER_BAND)
-        with self._lock:
-            rows = self._db.execute(_shared_sql(len(keys)), args).fetchall()
+        with self._lock, _read_transaction(self._db):
+            levels = tuple(sorted(n for (n,) in self._db.execute(_HELD)))
+            if not levels:
+                return []
+            args: list[object] = [exclude]
+            for band in keys:
+                args += (band, PER_BAND) * len(levels)
+            rows = self._db.execute(_shared_sql(len(keys), levels), args).fetchall()
             if not rows:
                 return []
-            shared = Counter(key for (key,) in rows)
+            shared = Counter(key for _, key in _last_per_band(rows))
             chosen = list(shared)
             if len(chosen) > limit:
                 # The ``limit`` sharing the most, ties by item id, of those with a
@@ -255,14 +387,21 @@ class SQLiteThreads(Tables):
                         lost.append(key)
                     else:
                         old += [(band, key) for band in bands]
-            cur.executemany("DELETE FROM thread_bands WHERE band = ? AND key = ?", old)
-            # A signature of another length (another number of permutations) has no band
-            # keys to compute: its rows are found by reading the whole table, once for
-            # ``_MARKS`` such items of a batch (``enrich --all`` after such a change).
-            for at in range(0, len(lost), _MARKS):
-                gone = lost[at : at + _MARKS]
-                marks = ",".join("?" * len(gone))
-                cur.execute(f"DELETE FROM thread_bands WHERE key IN ({marks})", gone)
+            dropped = [0] * len(LEVELS)
+            for n, level in enumerate(LEVELS):
+                if old:
+                    cur.executemany(f"DELETE FROM {level} WHERE band = ? AND key = ?", old)
+                    dropped[n] += cur.rowcount
+                # A signature of another length (another number of permutations) has no
+                # band keys to compute: its rows are found by reading the whole table,
+                # once for ``_MARKS`` such items of a batch (``enrich --all`` after such a
+                # change).
+                for at in range(0, len(lost), _MARKS):
+                    gone = lost[at : at + _MARKS]
+                    marks = ",".join("?" * len(gone))
+                    cur.execute(f"DELETE FROM {level} WHERE key IN ({marks})", gone)
+                    dropped[n] += cur.rowcount
             # Each band row by value: its signature's number read once an item, not once
             # a band key by a subquery (32 lookups of the item's id an item).
-            insert_bands(cur, [(keys[e.item_id], e.bands) for e in changed])
+            added = insert_bands(cur, [(keys[e.item_id], e.bands) for e in changed])
+            _settle_levels(cur, added, dropped)

@@ -1,7 +1,8 @@
 """The SQLite store's tables, whole, for ``newswire migrate`` (``Transfer``).
 
 The SQLite store keeps rows in the portable form already, so rows go in and out as they
-are."""
+are. Story threads' band rows are read from all their levels (the view
+``thread_bands_every``, ``newswire.store.sqlite.threads``) and written into the last."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from newswire.errors import NewswireError
 from newswire.store.base import Args, Row
 from newswire.store.sqlite.connection import write_transaction
 from newswire.store.transfer import Table
+
+_READ_FROM = {"thread_bands": "thread_bands_every"}
+"""Where a table's rows are read, when not from the table of its name."""
 
 
 class SQLiteTransfer:
@@ -26,7 +30,8 @@ class SQLiteTransfer:
         if after is not None:
             marks = ", ".join("?" * len(after))
             where, args = f"WHERE ({key}) > ({marks})", tuple(after)
-        sql = f"SELECT {columns} FROM {table.name} {where} ORDER BY {key} LIMIT ?"
+        source = _READ_FROM.get(table.name, table.name)
+        sql = f"SELECT {columns} FROM {source} {where} ORDER BY {key} LIMIT ?"
         with self._lock:
             return self._db.execute(sql, (*args, limit)).fetchall()
 
@@ -49,12 +54,14 @@ class SQLiteTransfer:
 
     def count(self, table: Table) -> int:
         with self._lock:
-            count: int = self._db.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+            source = _READ_FROM.get(table.name, table.name)
+            count: int = self._db.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
             return count
 
     def last(self, table: Table) -> Row | None:
         order = ", ".join(f"{k} DESC" for k in table.key)
-        sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {order} LIMIT 1"
+        source = _READ_FROM.get(table.name, table.name)
+        sql = f"SELECT {', '.join(table.columns)} FROM {source} ORDER BY {order} LIMIT 1"
         with self._lock:
             row: Row | None = self._db.execute(sql).fetchone()
             return row
