@@ -730,3 +730,26 @@ def test_band_rows_move_through_the_levels_and_every_query_reads_them_all(
         assert {32, 5} <= set(shared) and shared.count(1) > 100
     finally:
         store.close()
+
+
+def test_a_band_row_in_two_levels_is_counted_once(tmp_path):
+    """A node of the release before migration 22, serving the same database during an
+    upgrade, writes an item's band rows into ``thread_bands`` alone: when it remembers
+    again an item whose rows this release put in the first level (a new version whose
+    text changed little), the rows of the band keys both texts have are in two levels.
+    Each is one row all the same: the item shares each band key once, never more than
+    ``BANDS``."""
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        store.append(NewsItem(id="urn:test:x", headline="h", body=["نص."]))
+        one = b"\1" * 4 * threads.PERMUTATIONS
+        store.threads.remember_many([remembered("urn:test:x", one)])
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+            # What that node does: the old rows deleted from, the new ones written into,
+            # the one table it knows.
+            db.execute("INSERT INTO thread_bands SELECT band, key FROM thread_bands_0")
+        [got] = store.threads.candidates(bands(one), exclude="")
+        assert got.shared == threads.BANDS
+    finally:
+        store.close()
