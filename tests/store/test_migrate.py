@@ -208,3 +208,23 @@ def test_a_node_serving_the_copy_answers_every_feed_with_the_same_items_and_curs
             server.close()
     assert answers[0] == answers[1]
     assert any(status == 200 for status, _, _ in answers[0].values())
+
+
+def test_band_rows_in_two_sqlite_levels_are_counted_once(tmp_path):
+    """A band row an SQLite source holds in two of its levels (a node of a release before
+    them wrote it again during an upgrade: ``newswire.store.sqlite.threads``) is one row,
+    copied once and counted once: ``newswire migrate`` fails when the target holds fewer
+    rows than the source."""
+    source = open_store(f"sqlite:///{tmp_path / 'source.db'}")
+    target = open_store(f"sqlite:///{tmp_path / 'target.db'}")
+    try:
+        source.append(NewsItem(id="urn:test:x", language="ar", headline="x", body=["نص."]))
+        source.threads.remember_many([Remembered("urn:test:x", SIGNATURE, [7, 8])])
+        source.threads._db.execute("INSERT INTO thread_bands VALUES (7, 1)")
+        counts = {c.table: c for c in copy(source.transfer, target.transfer)}
+        assert counts["thread_bands"][1:3] == (2, 2)
+        bands = next(t for t in TABLES if t.name == "thread_bands")
+        assert rows(target, bands) == [(7, 1), (8, 1)]
+    finally:
+        source.close()
+        target.close()
