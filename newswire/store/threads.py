@@ -96,8 +96,9 @@ class Threads(Protocol):
       ingest's workers: one transaction for a chunk of files, not one an item); doing it
       twice is doing it once.
     - ``candidates(bands, exclude)`` reads the band index once (one indexed query; the
-      SQLite store asks for the few items found in a second one, only when there are
-      some): the items sharing at least one
+      SQLite store, whose index is in levels, looks first at which of them hold rows,
+      and asks for the few items found in a second one, only when there are some, all
+      in one read transaction): the items sharing at least one
       of ``bands``, other than ``exclude``, most shared keys first, at most ``limit``. Of a
       band key's items, only the last ``PER_BAND`` remembered count (remembered before
       ``exclude``, when it is): a query reads at most ``PER_BAND`` rows a band key, however

@@ -753,3 +753,32 @@ def test_a_band_row_in_two_levels_is_counted_once(tmp_path):
         assert got.shared == threads.BANDS
     finally:
         store.close()
+
+
+def test_a_write_larger_than_a_slice_leaves_no_level_past_its_share(tmp_path, monkeypatch):
+    """A write adding more rows than a slice moves has as many slices moved as it takes:
+    the first level is back within its share after every write, whatever its size."""
+    from newswire.store.sqlite import threads as sqlite_threads
+
+    monkeypatch.setattr(sqlite_threads, "LIMITS", (100, 400))
+    monkeypatch.setattr(sqlite_threads, "SLICE", 30)
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        for batch in range(4):  # 20 items of 32 band keys: 640 rows a write
+            store.threads.remember_many(
+                [
+                    remembered(f"urn:test:big:{batch}:{n}", bytes([batch, n, 1, 2]) * threads.PERMUTATIONS)
+                    for n in range(20)
+                ]
+            )
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                first, second = (
+                    db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                    for t in sqlite_threads.LEVELS[:2]
+                )
+                counted = dict(db.execute("SELECT level, rows FROM thread_band_levels").fetchall())
+            assert first <= 100 and second <= 400
+            assert counted == {0: first, 1: second}
+    finally:
+        store.close()

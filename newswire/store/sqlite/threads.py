@@ -233,13 +233,17 @@ def _last_per_band(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _settle_levels(cur: sqlite3.Cursor, added: int, dropped: list[int]) -> None:
     """The small levels' counts moved by a write (``added`` rows into the first,
-    ``dropped`` rows out of each), then a slice of each level past its ``LIMITS`` share
-    moved into the next (see the module's docstring)."""
+    ``dropped`` rows out of each), then slices of each level past its ``LIMITS`` share
+    moved into the next until it is within it (see the module's docstring): one slice
+    for the writes of bulk ingest's batches or of one item, as many as it takes for a
+    larger one, so that no level grows past its share whatever a write adds."""
     held = dict(cur.execute("SELECT level, rows FROM thread_band_levels").fetchall())
     rows = [held[0] + added - dropped[0], *(held[n] - dropped[n] for n in range(1, len(LIMITS)))]
     for n, limit in enumerate(LIMITS):
-        if rows[n] > limit:
+        while rows[n] > limit:
             moved, taken = _slice(cur, n)
+            if not moved:  # the count says more than the level holds: nothing to move
+                break
             rows[n] -= moved
             if n + 1 < len(LIMITS):
                 rows[n + 1] += taken
