@@ -10,8 +10,8 @@ full. A batch's rows, their band keys random, land on as many distinct pages of 
 as there are rows once the index is much larger than the batch: written into one index,
 the write an item grew with the archive (0.039 ms at 20,000 items, 0.285 ms at 160,000,
 ``bench/threads_store.py``). A slice's rows are in one range of band keys, so each page
-of the next level in that range is written once for many rows. A query reads the three
-(``_BAND``), which the page cache holds but for the last's leaves.
+of the next level in that range is written once for many rows. A query reads the levels
+that hold rows (``_BAND``), which the page cache holds but for the last's leaves.
 """
 
 from __future__ import annotations
@@ -149,8 +149,9 @@ def _rows_statement(rows: int) -> str:
 
 def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]]) -> int:
     """The band rows of ``rows`` (a signature's number, its band keys) written into the
-    first level, in band key order (how many it did not hold already), ``_ROWS`` rows a statement: their values bound from one flat list, no Python
-    tuple a row. 10,000 items' 320,000 rows: 0.21-0.25 s of CPU, against 0.26-0.33 s as
+    first level, ``LEVELS[0]``; how many it did not hold already. In band key order,
+    ``_ROWS`` rows a statement: their values bound from one flat list, no Python tuple a
+    row. 10,000 items' 320,000 rows: 0.21-0.25 s of CPU, against 0.26-0.33 s as
     one JSON object read by ``json_each`` (its text made, parsed, and each band key cast
     from the object's key) and 0.36 s bound a row at a time (``executemany``, a tuple a
     row). In band key order: fewer pages of the band index written at random than in
@@ -213,7 +214,8 @@ def _read_transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        db.execute("COMMIT")
+        if db.in_transaction:  # not when SQLite ended it on an error of its own
+            db.execute("COMMIT")
 
 
 def _last_per_band(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
