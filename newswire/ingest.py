@@ -566,7 +566,7 @@ def parse_files(
                 if link is not None and items:
                     items = [link(i, f) for i, f in zip(items, found, strict=True)]
                 yield source, items, error
-    except BaseException as stopped:
+    except BaseException:
         # Ctrl-C, a worker that died, or the caller stopped (its store failed): the workers
         # are stopped, not waited for. Waiting could last for ever: a worker may be reading
         # a pipe that never ends, and Python 3.11's executor hung when a chunk's result came
@@ -579,8 +579,11 @@ def parse_files(
             if process.is_alive():
                 process.kill()
                 process.join(5)
-        if isinstance(stopped, WorkerDied):
-            _unblock(pool)
+        # Whichever stopped the run, a worker may have been ended while it was writing a
+        # result: the executor's thread reading results then waits for the rest of it,
+        # and Python waits for that thread at its exit, for ever (a caller stopping after
+        # the first chunk, with the next ones being written: 3 runs in 12).
+        _unblock(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
