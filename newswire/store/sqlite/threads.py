@@ -154,8 +154,8 @@ def insert_bands(cur: sqlite3.Cursor, rows: Sequence[tuple[int, Sequence[int]]])
     row. 10,000 items' 320,000 rows: 0.21-0.25 s of CPU, against 0.26-0.33 s as
     one JSON object read by ``json_each`` (its text made, parsed, and each band key cast
     from the object's key) and 0.36 s bound a row at a time (``executemany``, a tuple a
-    row). In band key order: fewer pages of the band index written at random than in
-    the order of the items (unsorted, 0.1 s more)."""
+    row). The order makes fewer pages of the level written at random than the items'
+    (unsorted, 0.1 s more)."""
     # Imported here: numpy's import only in a process that writes signatures (one that
     # has made them has it already).
     import numpy as np
@@ -260,31 +260,21 @@ def _slice(cur: sqlite3.Cursor, n: int) -> tuple[int, int]:
     where its last slice ended (from the first row once the last reached its end): how
     many left level ``n`` and how many the next did not hold already."""
     level, after = LEVELS[n], LEVELS[n + 1]
-    start = cur.execute("SELECT band, key FROM thread_band_levels WHERE level = ?", (n,))
-    band, key = start.fetchone()
-    if band is None:  # from the first row
-        band, key = -(1 << 63), -(1 << 63)
-    # The slice's last row: the rows from the start up to it, both ends by value.
+    stored = cur.execute("SELECT band, key FROM thread_band_levels WHERE level = ?", (n,))
+    start = stored.fetchone()
+    from_cursor = start[0] is not None
+    if not from_cursor:
+        start = (_LOWEST, _LOWEST)
+    # The slice's last row; none when fewer than a slice are left: then to the level's
+    # end, and the next slice from its first row.
     last = cur.execute(
         f"SELECT band, key FROM {level} WHERE (band, key) > (?, ?)"
         " ORDER BY band, key LIMIT 1 OFFSET ?",
-        (band, key, SLICE - 1),
+        (*start, SLICE - 1),
     ).fetchone()
-    reached_end = last is None
-    if last is None:  # fewer than a slice left: to the end, and the next from the start
-        end = cur.execute(
-            f"SELECT band, key FROM {level} WHERE (band, key) > (?, ?)"
-            " ORDER BY band DESC, key DESC LIMIT 1",
-            (band, key),
-        ).fetchone()
-        if end is None:  # nothing after the start: this slice from the first row
-            cur.execute(
-                "UPDATE thread_band_levels SET band = NULL, key = NULL WHERE level = ?", (n,)
-            )
-            return _slice(cur, n) if band > -(1 << 63) or key > -(1 << 63) else (0, 0)
-        last = end
-    bounds = (band, key, *last)
-    where = "(band, key) > (?, ?) AND (band, key) <= (?, ?)"
+    where, bounds = "(band, key) > (?, ?)", tuple(start)
+    if last is not None:
+        where, bounds = f"{where} AND (band, key) <= (?, ?)", (*start, *last)
     cur.execute(
         f"INSERT OR IGNORE INTO {after} (band, key)"
         f" SELECT band, key FROM {level} WHERE {where} ORDER BY band, key",
@@ -293,11 +283,17 @@ def _slice(cur: sqlite3.Cursor, n: int) -> tuple[int, int]:
     taken = cur.rowcount
     cur.execute(f"DELETE FROM {level} WHERE {where}", bounds)
     moved = cur.rowcount
-    cursor = (None, None) if reached_end else tuple(last)
     cur.execute(
-        "UPDATE thread_band_levels SET band = ?, key = ? WHERE level = ?", (*cursor, n)
+        "UPDATE thread_band_levels SET band = ?, key = ? WHERE level = ?",
+        (*(last or (None, None)), n),
     )
+    if not moved and from_cursor:  # nothing after where the last slice ended
+        return _slice(cur, n)
     return moved, taken
+
+
+_LOWEST = -(1 << 63)
+"""Below every band key and signature number: where the first slice of a level starts."""
 
 
 class SQLiteThreads(Tables):

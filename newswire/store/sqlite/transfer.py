@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from newswire.errors import NewswireError
 from newswire.store.base import Args, Row
 from newswire.store.sqlite.connection import write_transaction
+from newswire.store.sqlite.threads import LEVELS
 from newswire.store.transfer import Table
 
 _READ_FROM = {"thread_bands": "thread_bands_every"}
 """Where a table's rows are read, when not from the table of its name."""
 _COUNTED_FROM = {
-    "thread_bands": "(SELECT band, key FROM thread_bands_0"
-    " UNION SELECT band, key FROM thread_bands_1"
-    " UNION SELECT band, key FROM thread_bands ORDER BY band, key)"
+    "thread_bands": "("
+    + " UNION ".join(f"SELECT band, key FROM {level}" for level in LEVELS)
+    + " ORDER BY band, key)"
 }
 """Where a table's rows are counted, when not where they are read: a band row in two
 levels (a node of a release before them wrote it again during an upgrade) is one row,
