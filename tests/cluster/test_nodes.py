@@ -20,9 +20,10 @@ from newswire.store import open_store
 from tests.cluster.conftest import Cluster, PrivateNats, TcpGate, fresh_database, stream_url
 from tests.delivery.test_webhooks import Receiver, verify
 from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, ws_connect, ws_until_id
-from tests.helpers import Server, metric, newswire, retry_until
+from tests.helpers import LONG, Server, metric, newswire, retry_until
 
-ITEMS = 1_000
+ITEMS = 1_000 if LONG else 400
+"""Items published through both nodes at once (``tests.helpers.LONG``: the long mode)."""
 GUARD = 120.0
 """Seconds after which a wait fails the test (a guard, not a measure)."""
 

@@ -34,7 +34,7 @@ from tests.delivery.wire import (
     ws_connect,
     ws_until_id,
 )
-from tests.helpers import Server
+from tests.helpers import LONG, Server
 
 SEED_BODY_LAST = "وما يزيد على 11 ألف مفقود."
 SEED_FOOTER = "الأخبار المنشورة على الصفحة الرسمية لوكالة الأناضول"
@@ -179,12 +179,18 @@ def test_a_stream_in_another_format_carries_it_as_content(wire):
 
 # --- resuming in the middle of a burst ----------------------------------------------------
 
-BURST = 1000
-PER_POST = 25
+PER_POST = 25 if LONG else 10
+"""Items a POST: the burst is 1,000 items in the long mode (``tests.helpers.LONG``), 400
+otherwise; its steps (the POSTs made before, while and after the readers are away, where
+each reader hangs up) are the same."""
 PREFIX = "urn:burst:"
-POSTS = BURST // PER_POST
+POSTS = 40
+BURST = POSTS * PER_POST
 BEFORE_CUTS = 24
-"""POSTs made before the live readers hang up (600 items: past every reader's cut)."""
+"""POSTs made before the live readers hang up (600 items, or 240: past every reader's cut)."""
+CUTS = {"sse Last-Event-ID": 10 * PER_POST, "sse ?after=": 16 * PER_POST, "ws ?after=": 22 * PER_POST}
+"""The burst items each live reader reads before it hangs up: before, among and after
+the items of the POSTs that end before any has hung up."""
 WHILE_AWAY = 8
 """POSTs made once every live reader has hung up, before any reconnects."""
 
@@ -203,9 +209,9 @@ def rss(first: int, count: int) -> bytes:
 
 
 class Burst:
-    """1,000 Arabic items published in 40 POSTs of an RSS feed, by a thread, in step with
+    """``BURST`` Arabic items published in 40 POSTs of an RSS feed, by a thread, in step with
     the three live readers (never by the clock): the first POST once every reader is
-    connected; 24 POSTs (600 items: past every reader's cut); once every reader has hung
+    connected; 24 POSTs (past every reader's cut); once every reader has hung
     up, 8 more while nobody listens; then the rest while the readers reconnect, the last
     one only once all have, so that each reconnects in the middle of the burst."""
 
@@ -317,10 +323,12 @@ def burst(wire):
     with ThreadPoolExecutor(5) as pool:
         readers = {
             "sse Last-Event-ID": pool.submit(
-                sse_resuming, wire, publisher, start, 250, "last-event-id"
+                sse_resuming, wire, publisher, start, CUTS["sse Last-Event-ID"], "last-event-id"
             ),
-            "sse ?after=": pool.submit(sse_resuming, wire, publisher, start, 400, "after"),
-            "ws ?after=": pool.submit(ws_resuming, wire, publisher, start, 550),
+            "sse ?after=": pool.submit(
+                sse_resuming, wire, publisher, start, CUTS["sse ?after="], "after"
+            ),
+            "ws ?after=": pool.submit(ws_resuming, wire, publisher, start, CUTS["ws ?after="]),
             "feed": pool.submit(feed_paging, wire, publisher, start),
         }
         pool.submit(publisher.run).result()

@@ -24,9 +24,10 @@ from newswire.access.subscribers import Subscriber
 from newswire.store import open_store
 from tests.delivery.test_webhooks import FAST, SECRET, Receiver, verify
 from tests.delivery.wire import ARABIC, NINJS, Stream, ninjs_doc, rfc3339
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import LONG, Server, make_key, newswire, retry_until
 
-ITEMS = 500
+ITEMS = 500 if LONG else 200
+"""Items published through both processes at once (``tests.helpers.LONG``: the long mode)."""
 STREAMS = 20
 GUARD = 60.0
 """Seconds after which a wait fails the test (a guard, not a measure)."""
