@@ -30,6 +30,7 @@ from newswire.access import taxonomy
 from newswire.errors import InvalidItem, NewswireError, NotFound, ParseError, TooLarge
 from newswire.formats.base import Refused, readable
 from newswire.formats.text import transcode
+from newswire.media.associations import with_files
 from newswire.media.detect import HEAD, declared_type, other_media, sniff
 from newswire.model import NewsItem, from_json
 from newswire.names import AUTO as AUTO  # its home: the CLI reads it without this module
@@ -324,36 +325,44 @@ def check_associations(
 ) -> list[NewsItem]:
     """``items`` whose associations all name items this store has (or items among
     ``items``); ``InvalidItem`` naming the field (``associations[N].id``) otherwise, or,
-    given a ``rejected`` list and other items to keep, the reason added to it.
+    given a ``rejected`` list and other items to keep, the reason added to it. Each
+    association to a media item this store holds carries its files and headline
+    (``newswire.media.associations.with_files``).
 
     For the editors' ways in (``POST /v1/items``, the console), where a story is attached
     to pictures the agency holds: a typo must not deliver a story pointing at nothing. Not
     for a provider's feed read in bulk (``newswire ingest``): its associations name the
     provider's own pictures, which may come later or never."""
-    batch = {item.id for item in items}
-    known: dict[str, bool] = {}
+    batch = {item.id: item for item in items}
+    known: dict[str, NewsItem | None] = {}
 
-    def exists(item_id: str) -> bool:
+    def found(item_id: str) -> NewsItem | None:
+        if item_id in batch:
+            return batch[item_id]
         if item_id not in known:
             try:
-                store.get(item_id)
-                known[item_id] = True
+                known[item_id] = store.get(item_id).item
             except NotFound:
-                known[item_id] = False
+                known[item_id] = None
         return known[item_id]
 
     good: list[NewsItem] = []
     problems: list[InvalidItem] = []
     for item in items:
+        associations = []
         for i, a in enumerate(item.associations):
-            if a.id not in batch and not exists(a.id):
+            media = found(a.id)
+            if media is None:
                 field = f"associations[{i}].id"
                 reason = f"{a.id!r}: no such item here to associate"
                 if len(items) > 1:
                     reason = f"item {item.id!r}: {reason}"
                 problems.append(InvalidItem(reason, field=field))
                 break
+            associations.append(with_files(a, media, item))
         else:
+            if associations != item.associations:
+                item = msgspec.structs.replace(item, associations=associations)
             good.append(item)
     if problems and (rejected is None or not good):
         raise problems[0]

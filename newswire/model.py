@@ -165,6 +165,12 @@ class Association(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A label for it (its headline or a short caption), so a reader need not fetch it."""
     creator: str = ""
     """``MACHINE`` when newswire's enrichment linked it (a story thread), else empty."""
+    renditions: list[Rendition] = msgspec.field(default_factory=list)
+    """Its files, so that a receiving system shows a story's picture without fetching the
+    picture first (ninjs ``associations[].renditions``, a feed entry's enclosure). Of a
+    media item this store holds, its renditions as they were when it was associated
+    (``newswire.media.associations``), ``blob`` kept: delivery links each to the item's
+    latest file of that name, which the caller's own entitlement to it opens or not."""
 
 
 class NewsItem(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -26,7 +26,7 @@ from newswire import __version__, formats
 from newswire.access.entitlement import Access
 from newswire.formats import withdrawn
 from newswire.formats.base import Codec, FeedMeta
-from newswire.model import NewsItem
+from newswire.model import Association, NewsItem
 from newswire.store.base import Stored
 from newswire.text.teaser import teaser
 
@@ -60,6 +60,13 @@ def rendition_path(item_id: str, version: int, name: str) -> str:
     """Where newswire serves a version's rendition (``newswire.api.media``), from the
     server's root: the same bytes for ever (a version never changes)."""
     return f"/v1/items/{quote(item_id, safe=':@')}/versions/{version}/renditions/{quote(name, safe='')}"
+
+
+def latest_rendition_path(item_id: str, name: str) -> str:
+    """Where newswire serves an item's latest rendition ``name``, from the server's root:
+    what a story's association to a media item links its files by (the media item may
+    have a later version than the one the story was stored with)."""
+    return f"/v1/items/{quote(item_id, safe=':@')}/renditions/{quote(name, safe='')}"
 
 
 class Renderer:
@@ -120,6 +127,10 @@ class Renderer:
             seen = withdrawn.as_kill(item)
         else:
             seen = item if access == "full" else teaser(item, self.teaser_chars)
+        if any(r.blob and not r.href for a in seen.associations for r in a.renditions):
+            seen = msgspec.structs.replace(
+                seen, associations=[self._linked(a) for a in seen.associations]
+            )
         if not any(r.blob and not r.href for r in seen.renditions):
             return seen
         renditions = [
@@ -131,6 +142,21 @@ class Renderer:
             for r in seen.renditions
         ]
         return msgspec.structs.replace(seen, renditions=renditions)
+
+    def _linked(self, association: Association) -> Association:
+        """``association`` with an ``href`` for each file newswire keeps of its item: the
+        item's latest file of that name, opened by the caller's own entitlement to it."""
+        if not any(r.blob and not r.href for r in association.renditions):
+            return association
+        renditions = [
+            msgspec.structs.replace(
+                r, href=self.base + latest_rendition_path(association.id, r.name)
+            )
+            if r.blob and not r.href
+            else r
+            for r in association.renditions
+        ]
+        return msgspec.structs.replace(association, renditions=renditions)
 
     def _cached(self, key: RenderKey) -> bytes | None:
         with self._lock:

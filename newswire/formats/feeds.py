@@ -21,7 +21,8 @@ Each entry carries:
   it has no lead, and one enclosure (RSS ``enclosure url length type``, Atom ``link
   rel="enclosure"``, JSON Feed ``attachments`` and, for an image, ``image``): its
   ``preview`` rendition, else its ``thumbnail`` (what a feed reader shows; the full-size
-  files stay in the formats made for them). Read back, an entry without content but with
+  files stay in the formats made for them). A story encloses its first picture's the same
+  way, from the files its association carries (``enclosure``). Read back, an entry without content but with
   an enclosure is a media item: its type from the enclosure's media type (``image/*`` a
   picture, ``video/*``, ``audio/*``), the enclosure its rendition (``preview`` for an
   image, else ``web``), its summary the caption.
@@ -149,10 +150,22 @@ OCTETS = "application/octet-stream"
 
 
 def enclosure(item: NewsItem) -> Rendition | None:
-    """The rendition a media item's feed entry encloses: its preview, else its thumbnail."""
-    if item.type == "text":
-        return None
-    found = {r.name: r for r in item.renditions if r.href}
+    """The rendition a feed entry encloses: a media item's preview, else its thumbnail; a
+    story's, that of its first association to a picture or graphic carrying one (its
+    files: ``newswire.media.associations``), else to any other media item."""
+    if item.type != "text":
+        return _small(item.renditions)
+    media = [a for a in item.associations if a.type != "text"]
+    media.sort(key=lambda a: a.type not in _IMAGES)  # stable: each kind in its order
+    return next((found for a in media if (found := _small(a.renditions))), None)
+
+
+_IMAGES = ("picture", "graphic")
+
+
+def _small(renditions: Sequence[Rendition]) -> Rendition | None:
+    """The first of ``ENCLOSED`` among ``renditions`` that has an ``href``."""
+    found = {r.name: r for r in renditions if r.href}
     return next((found[name] for name in ENCLOSED if name in found), None)
 
 

@@ -45,8 +45,9 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   role is a story's lead, a media item's caption). renditions: ``renditions[{name, href,
   contentType, width, height, sizeInBytes, duration, videoCodec, frameRate}]`` (3.x; the
   codec as ffprobe names it, ``h264``) (never the blob; an href must be
-  http(s)). associations: ``associations[{name, rel, uri, type, headlines}]`` (2.x: no
-  rel); an association with a ``type`` is an association, one without a related link.
+  http(s)). associations: ``associations[{name, rel, uri, type, headlines, renditions}]``
+  (2.x: no rel; ``renditions`` as the item's own: the associated media item's files); an
+  association with a ``type`` is an association, one without a related link.
   Both arrays are also read as objects keyed by name (ninjs 1.x).
 
 Lossy: entities come back grouped by kind; text loses surrounding whitespace; a link
@@ -618,6 +619,9 @@ def _association_in(obj: Json, where: str, target: str, kind: ItemType, v2: bool
         rel=_text(obj, "rel", where) or SEE_ALSO,
         name="" if name == kind else name,
         headline=label,
+        renditions=[
+            _rendition_in(r, where + at, v2) for at, r in _objects(obj, "renditions", keyed=True)
+        ],
     )
 
 
@@ -645,6 +649,8 @@ def _association_out(a: Association, v2: bool, text: Any) -> Json:
     out |= {"uri": as_uri(a.id), "type": a.type}
     if a.headline:
         out["headlines"] = [text("main", a.headline)]
+    if a.renditions:
+        out["renditions"] = [_rendition_out(r, v2) for r in a.renditions]
     return out
 
 

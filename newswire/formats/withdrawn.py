@@ -63,7 +63,8 @@ def is_withdrawn_headline(text: str) -> bool:
 def as_kill(item: NewsItem) -> NewsItem:
     """A withdrawal as subscribers receive it: its id, version, headline and metadata (so
     that a receiving system finds what to take down), the notice and the reason as its
-    body, no lead, caption or files. Any other item is returned as it is."""
+    body, no lead, caption or files (nor its associations' files). Any other item is
+    returned as it is."""
     if item.pubstatus != "canceled":
         return item
     # A reason stored before every way in checked it may hold a character no XML format
@@ -78,4 +79,8 @@ def as_kill(item: NewsItem) -> NewsItem:
         body_html=html_from_paragraphs([text]),
         footer="",
         renditions=[],
+        associations=[
+            msgspec.structs.replace(a, renditions=[]) if a.renditions else a
+            for a in item.associations
+        ],
     )

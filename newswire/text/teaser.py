@@ -15,7 +15,8 @@ shows): a flash whose summary is its one paragraph.
 
 Of a picture, video, graphic or audio item a teaser keeps only the ``thumbnail`` and
 ``preview`` renditions and a video's ``previewPoster`` (``TEASER_RENDITIONS``): the
-full-size files are what subscribers pay for, as the full text is. Caption, credit and
+full-size files are what subscribers pay for, as the full text is; the files an
+association carries of its media item are cut the same way. Caption, credit and
 associations stay.
 
 Sentence boundaries (``sentence_ends``, ``sentences``): a run of ``.`` ``!`` ``?`` ``…``
@@ -225,6 +226,14 @@ def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
     # except a withdrawal's note: it says why the item was withdrawn.
     ednote = item.ednote if item.pubstatus == "canceled" else ""
     renditions = [r for r in item.renditions if r.name in TEASER_RENDITIONS]
+    associations = [
+        msgspec.structs.replace(
+            a, renditions=[r for r in a.renditions if r.name in TEASER_RENDITIONS]
+        )
+        if any(r.name not in TEASER_RENDITIONS for r in a.renditions)
+        else a
+        for a in item.associations
+    ]
     return msgspec.structs.replace(
         item,
         lead=lead,
@@ -233,4 +242,5 @@ def teaser(item: NewsItem, max_chars: int = 600) -> NewsItem:
         footer="",
         ednote=ednote,
         renditions=renditions,
+        associations=associations,
     )

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from lxml import etree
 from PIL import Image
 
 from newswire.access import signing
@@ -66,10 +67,15 @@ def wire(module_store_url):
         ("subscriber", "add", "full", "--product", "ar-full"),
         ("subscriber", "add", "teaser", "--product", "ar-teaser"),
         ("subscriber", "add", "english", "--product", "en-full"),
+        ("product", "add", "ar-text", "--access", "full", "--lang", "ar", "--type", "text"),
+        ("subscriber", "add", "text", "--product", "ar-text"),
     ):
         done = newswire(*args, db=db)
         assert done.returncode == 0, done.stderr.decode()
-    keys = {name: make_key(db, "--subscriber", name) for name in ("full", "teaser", "english")}
+    keys = {
+        name: make_key(db, "--subscriber", name) for name in ("full", "teaser", "english", "text")
+    }
+    keys["desk"] = make_key(db, "--scope", "publish", "--name", "DESK")
     keys["revoked"] = make_key(db, "--subscriber", "full")
     store, blobs = open_store(db), blobs_for(db)
     try:
@@ -409,3 +415,64 @@ def test_a_probe_does_not_decide_the_address_files_are_linked_by(wire):
     finally:
         fresh.close()
     assert {r["href"].split("/v1/")[0] for r in doc["renditions"]} == {"http://wire.example"}
+
+
+def test_a_storys_pictures_go_out_with_their_files_each_opened_by_the_callers_own_access(wire):
+    """A story posted with associations to pictures this store holds carries each one's
+    files and headline (not a held or withdrawn one's), linked to the picture's latest
+    file: a full subscriber opens every file, a teaser subscriber's story lists the small
+    ones, a subscriber without the pictures' product is told there is no such item, and
+    the subscriber's RSS entry encloses the preview."""
+    server, keys, files, _ = wire
+    story_id = "urn:test:media:story"
+    doc = {
+        "uri": story_id, "type": "text", "language": "ar",
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
+        "associations": [
+            {"name": "featuremedia", "uri": PICTURE, "type": "picture"},
+            {"name": "photo2", "uri": HELD, "type": "picture"},
+            {"name": "photo3", "uri": GONE, "type": "picture"},
+        ],
+    }  # fmt: skip
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        posted = client.post(
+            "/v1/items", json=doc,
+            headers={"Authorization": f"Bearer {keys['desk']}", "Content-Type": "application/ninjs+json"},
+        )  # fmt: skip
+    assert posted.status_code == 201, posted.text
+
+    def pictures(who: str) -> dict[str, dict]:
+        item = get(server, f"/v1/items/{story_id}", keys[who]).json()
+        return {a["uri"]: a for a in item["associations"] if a.get("type") == "picture"}
+
+    def latest(name: str) -> str:
+        return f"{server.url}/v1/items/{PICTURE}/renditions/{name}"
+
+    full = pictures("full")
+    assert full[PICTURE]["headlines"][0]["value"] == "مظاهرة في أنقرة"
+    assert {r["name"]: r["href"] for r in full[PICTURE]["renditions"]} == {
+        name: latest(name) for name in SIZES
+    }
+    preview = next(r for r in full[PICTURE]["renditions"] if r["name"] == "preview")
+    assert (preview["width"], preview["height"], preview["sizeInBytes"]) == (
+        640, 480, len(files["preview"]),
+    )  # fmt: skip
+    for name, data in files.items():
+        assert get(server, latest(name).removeprefix(server.url), keys["full"]).content == data
+    for held in (HELD, GONE):  # under embargo past the story's release, or withdrawn
+        assert "renditions" not in full[held] and "headlines" not in full[held]
+
+    teaser = pictures("teaser")
+    assert [r["name"] for r in teaser[PICTURE]["renditions"]] == ["preview", "thumbnail"]
+    opened = get(server, latest("preview").removeprefix(server.url), keys["teaser"])
+    assert opened.content == files["preview"]
+
+    assert [r["name"] for r in pictures("text")[PICTURE]["renditions"]] == list(SIZES)
+    problem(get(server, latest("preview").removeprefix(server.url), keys["text"]), 404, "id")
+
+    rss = etree.fromstring(get(server, "/v1/feed?limit=50&format=rss", keys["full"]).content)
+    entry = next(i for i in rss.iter("item") if i.findtext("guid") == story_id)
+    enclosure = entry.find("enclosure")
+    assert enclosure is not None
+    assert (enclosure.get("url"), enclosure.get("type")) == (latest("preview"), "image/jpeg")

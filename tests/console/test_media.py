@@ -203,6 +203,13 @@ def test_a_picture_is_attached_detached_and_ordered_on_a_story(desk, tmp_path):
         assert doc["version"] == "3"
         assert pictures(doc) == [
             (ids[0], "featuremedia"), (ids[1], "picture2")]
+        # Each goes out with its headline and its files, linked to the picture's own.
+        first = next(a for a in doc["associations"] if a["uri"] == ids[0])
+        assert first["headlines"][0]["value"] == "صورة مرفقة 1"
+        files = {r["name"]: r for r in first["renditions"]}
+        assert {"original", "preview", "thumbnail"} <= set(files)
+        assert files["preview"]["href"].endswith(f"/v1/items/{ids[0]}/renditions/preview")
+        assert files["original"]["width"] == 101
         moved = post_form(client, console_path(story_id) + "/associations", {"op": "up-1"},
                           page=edit)
         assert moved.status_code == 303

@@ -185,6 +185,96 @@ def test_ninjs_story_names_its_associations_and_2x_drops_their_rel():
     }
 
 
+FILES = [
+    Rendition(name="thumbnail", href="https://wire.example.org/v1/items/p1/renditions/thumbnail",
+              content_type="image/jpeg", width=200, height=150, size=9_120),
+    Rendition(name="preview", href="https://wire.example.org/v1/items/p1/renditions/preview",
+              content_type="image/jpeg", width=640, height=480, size=61_007),
+    Rendition(name="original", href="https://wire.example.org/v1/items/p1/renditions/original",
+              content_type="image/jpeg", width=4000, height=3000, size=3_204_551),
+]  # fmt: skip
+"""A picture's files as a story's association carries them, delivered (``href`` set)."""
+
+
+def illustrated(*associations: Association) -> NewsItem:
+    """``story()`` whose associations are ``associations``."""
+    return msgspec.structs.replace(story(), associations=list(associations))
+
+
+@pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
+def test_ninjs_carries_an_associations_files_valid_and_back(codec):
+    """A story's picture goes out with its files (``associations[].renditions``: any ninjs
+    property may describe an associated object) and comes back with them."""
+    item = illustrated(
+        Association(id="urn:x:p1", name="featuremedia", headline="صورة", renditions=FILES),
+        Association(id="urn:x:v1", type="video"),
+    )
+    data = codec.render(item)
+    assert schema_errors(codec, data) == []
+    sent = [a for a in json.loads(data)["associations"] if "type" in a]
+    size = "sizeinbytes" if codec is NINJS2 else "sizeInBytes"
+    assert [r["name"] for r in sent[0]["renditions"]] == ["thumbnail", "preview", "original"]
+    assert sent[0]["renditions"][1] == {
+        "name": "preview", "href": FILES[1].href, "contenttype" if codec is NINJS2
+        else "contentType": "image/jpeg", "width": 640, "height": 480, size: 61_007,
+    }  # fmt: skip
+    assert "renditions" not in sent[1]
+    (back,) = codec.parse(data)
+    assert back.associations[0].renditions == FILES
+    assert back.associations[1].renditions == []
+
+
+def test_ninjs_refuses_an_associations_file_at_a_url_that_is_not_http():
+    doc = json.loads(NINJS3.render(illustrated(
+        Association(id="urn:x:p1", renditions=[Rendition(name="preview", href="https://e.org/p")])
+    )))  # fmt: skip
+    n = next(n for n, a in enumerate(doc["associations"]) if "renditions" in a)
+    doc["associations"][n]["renditions"][0]["href"] = "javascript:alert(1)"
+    with pytest.raises(ParseError) as refused:
+        NINJS3.parse(json.dumps(doc).encode())
+    assert refused.value.field == f"associations[{n}].renditions[0].href"
+
+
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM, feeds.JSONFEED], ids=lambda c: c.name)
+def test_a_storys_entry_encloses_its_first_pictures_preview(codec):
+    """Before a graphic or a video listed ahead of it; the preview, not the original."""
+    video = Association(id="urn:x:v1", type="video", renditions=[
+        Rendition(name="preview", href="https://wire.example.org/v.mp4", content_type="video/mp4")
+    ])  # fmt: skip
+    item = illustrated(
+        Association(id="urn:x:bare"),  # a picture whose files are not carried
+        video,
+        Association(id="urn:x:p1", renditions=FILES),
+        Association(id="urn:x:p2", renditions=[msgspec.structs.replace(FILES[1], href="https://e.org/2")]),
+    )
+    data = codec.render(item)
+    preview = FILES[1].href
+    if codec is feeds.JSONFEED:
+        (entry,) = json.loads(data)["items"]
+        assert entry["image"] == preview
+        assert entry["attachments"] == [
+            {"url": preview, "mime_type": "image/jpeg", "size_in_bytes": 61_007}
+        ]
+    else:
+        root = etree.fromstring(data)
+        if codec is feeds.RSS:
+            found = [(e.get("url"), e.get("length"), e.get("type")) for e in root.iter("enclosure")]
+        else:
+            found = [
+                (e.get("href"), e.get("length"), e.get("type"))
+                for e in root.iter("{http://www.w3.org/2005/Atom}link")
+                if e.get("rel") == "enclosure"
+            ]
+        assert found == [(preview, "61007", "image/jpeg")]
+    # A story whose only media is the video encloses the video's.
+    data = codec.render(illustrated(video))
+    assert b"https://wire.example.org/v.mp4" in data
+    # Read back, the entry is still the story (it has content): the enclosure is no item.
+    if codec is not feeds.JSONFEED:
+        (back,) = codec.parse(codec.render(item))
+        assert back.type == "text" and back.body == item.body
+
+
 @pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
 @PROPERTY
 @given(item=media_items())

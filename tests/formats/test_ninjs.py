@@ -540,16 +540,24 @@ def test_tt_text_image_3_0_takes_the_html_document_body_without_its_title():
     assert sum(p.count("Militärövning i jätteformat") for p in item.body) == 1  # h1, not title
     assert any(p.startswith("Pandemin satte stopp") for p in item.body)
     # The picture is an association (it has a type), named as TT names it, its caption
-    # (TT gives it no headline) as its label.
+    # (TT gives it no headline) as its label, its four files as TT lists them.
     assert item.related == []
-    assert item.associations == [
-        Association(
-            id="http://tt.se/media/image/sdlk2sirkPaauM",
-            name="a001",
-            headline="En stor internationell försvarsövning planeras 2023 med fokus på södra "
-            "Sverige och Gotland. Arkivbild från militärövningen Aurora 17.",
-        )
-    ]
+    [picture] = item.associations
+    assert msgspec.structs.replace(picture, renditions=[]) == Association(
+        id="http://tt.se/media/image/sdlk2sirkPaauM",
+        name="a001",
+        headline="En stor internationell försvarsövning planeras 2023 med fokus på södra "
+        "Sverige och Gotland. Arkivbild från militärövningen Aurora 17.",
+    )
+    assert [r.name for r in picture.renditions] == ["r00", "r01", "r02", "r03"]
+    assert picture.renditions[1] == Rendition(
+        name="r01",
+        href="https://beta.tt.se/media/text/210526-militarovning-a0f2d045/a001_NormalPreview.jpg",
+        content_type="image/jpeg",
+        width=1024,
+        height=683,
+        size=398957,
+    )
 
 
 @pytest.mark.parametrize("codec", CODECS, ids=lambda c: c.name)

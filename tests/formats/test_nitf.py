@@ -72,7 +72,7 @@ NITF_LOSSES = (
     "a dateline's text when it has none",
     "its place when its text does not name it",
     "a story's caption and credit",
-    "an association's `rel` and `creator`",
+    "an association's `rel`, `creator` and `renditions`",
 )
 """What docs/formats.md lists as lost on the way through NITF, and ``nitf_view`` drops:
 the round trip keeps everything else."""
@@ -95,7 +95,7 @@ def nitf_view(item: NewsItem) -> NewsItem:
     a subject or found an entity and how sure they were; ``Entity.rel``; the country and
     coordinates of anything but a ``location``; the dateline as ``nitf_dateline`` says; a
     story's caption and credit (``media-caption`` and ``media-producer`` are a media's);
-    an association's rel and creator.
+    an association's rel, creator and files.
     """
     media = item.type != "text"
     return msgspec.structs.replace(
@@ -122,7 +122,8 @@ def nitf_view(item: NewsItem) -> NewsItem:
         description=item.description if media else "",
         credit=item.credit if media else "",
         associations=[
-            msgspec.structs.replace(a, rel="seeAlso", creator="") for a in item.associations
+            msgspec.structs.replace(a, rel="seeAlso", creator="", renditions=[])
+            for a in item.associations
         ],
     )
 

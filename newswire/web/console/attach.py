@@ -15,7 +15,8 @@ from urllib.parse import quote
 import msgspec
 
 from newswire.errors import NotFound
-from newswire.model import MACHINE, Association, NewsItem, as_utc, utcnow
+from newswire.media.associations import with_files
+from newswire.model import MACHINE, Association, NewsItem
 from newswire.store import Store
 from newswire.store.base import Stored
 
@@ -96,25 +97,13 @@ def choices(store: Store, taken: NewsItem | None = None) -> list[dict[str, Any]]
 
 def attached(story: NewsItem, media: Stored) -> NewsItem:
     """``story`` with ``media`` associated last (its name ``featuremedia`` if it is the
-    first picture, else its type and a number)."""
+    first picture, else its type and a number), carrying its headline and files unless it
+    is held past the story's release (``newswire.media.associations``)."""
     item = media.item
     kind = item.type if item.type in MEDIA_TYPES else "picture"
     name = "featuremedia" if not story.associations else f"{kind}{len(story.associations) + 1}"
-    # Its headline goes out with the story, to everyone the story goes to: not before the
-    # picture's own embargo lifts ("SECRET minister resigns" on an embargoed photo).
-    label = "" if held_after(item, story) else (item.headline or item.description)[:300]
-    association = Association(id=item.id, type=kind, rel="seeAlso", name=name, headline=label)
+    association = with_files(Association(id=item.id, type=kind, name=name), item, story)
     return msgspec.structs.replace(story, associations=[*story.associations, association])
-
-
-def held_after(media: NewsItem, story: NewsItem) -> bool:
-    """Whether ``media`` is under an embargo that lifts after ``story`` may go out (now,
-    or the story's own embargo)."""
-    if media.embargo_until is None:
-        return False
-    now = utcnow()
-    story_lift = as_utc(story.embargo_until) if story.embargo_until is not None else now
-    return as_utc(media.embargo_until) > max(now, story_lift)
 
 
 def detached(story: NewsItem, n: int) -> NewsItem:

@@ -398,7 +398,7 @@ async def associations(request: Request, item_id: str) -> Response:
             changed, version=story.version + 1, signal="update", pubstatus=kept_status(story),
             versioncreated=None, replaces=None,
         )
-        check_associations(store, [item])
+        item = check_associations(store, [item])[0]
         return append_enriched(store, [check_item(item)], request.app.state.settings.enrich)
 
     return await _post(request, run)

@@ -82,7 +82,9 @@ def feed(
     title = f"{site.name} — {words['latest']}"
     if subject:
         title += f" — {taxonomy.label(subject, page.ui)}"
-    teasers = [teaser(item, site.teaser_chars) for item in items]
+    # A story's picture is enclosed from ``previews`` (the public's signed links), never
+    # from the files its association carries (a subscriber's links, or a provider's).
+    teasers = [_unlinked(teaser(item, site.teaser_chars)) for item in items]
     meta = FeedMeta(
         title=title,
         link=absolute(base, urls.section_path(code, subject) if subject else urls.home_path(code)),
@@ -167,3 +169,11 @@ def robots(base: str) -> bytes:
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOW]
     lines += ["", f"Sitemap: {absolute(base, '/sitemap-news.xml')}", ""]
     return "\n".join(lines).encode("utf-8")
+
+
+def _unlinked(item: NewsItem) -> NewsItem:
+    """``item`` with no association carrying files."""
+    if not any(a.renditions for a in item.associations):
+        return item
+    associations = [msgspec.structs.replace(a, renditions=[]) for a in item.associations]
+    return msgspec.structs.replace(item, associations=associations)

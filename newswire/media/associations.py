@@ -1,0 +1,53 @@
+"""What a story's association to a media item this store holds carries of that item.
+
+An association names a picture, graphic or video by id. A receiving system that shows a
+story with its picture wants the picture's files without fetching the picture item first:
+ninjs carries them as ``associations[].renditions``, a feed entry encloses its preview.
+So when a story is stored by an editor's way in (``POST /v1/items``, the console's attach),
+each association to a media item here takes that item's renditions (``blob`` kept:
+delivery links each to the item's latest file of its name, ``Renderer.view``), and its
+headline when the association has none.
+
+Not while the media item is under an embargo that lifts after the story may go out
+(``held_after``): its headline ("SECRET minister resigns") and its files would reach
+every subscriber of the story before the lift. Nor of a withdrawn one. A download is
+always checked against the caller's own entitlement to the media item: a subscriber of
+the story without the pictures' product is told the file is not there for it.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from newswire.model import Association, NewsItem, as_utc, utcnow
+
+MEDIA_TYPES = ("picture", "graphic", "video", "audio")
+LABEL_CHARS = 300
+"""The most characters of the media item's headline (or caption) an association takes."""
+
+
+def held_after(media: NewsItem, story: NewsItem) -> bool:
+    """Whether ``media`` is under an embargo that lifts after ``story`` may go out (now,
+    or the story's own embargo)."""
+    if media.embargo_until is None:
+        return False
+    now = utcnow()
+    story_lift = as_utc(story.embargo_until) if story.embargo_until is not None else now
+    return as_utc(media.embargo_until) > max(now, story_lift)
+
+
+def with_files(association: Association, media: NewsItem, story: NewsItem) -> Association:
+    """``association`` (of ``story``, naming ``media``) with ``media``'s renditions, and
+    its headline if it has none; as it is when ``media`` is no media item, is withdrawn,
+    or is held past the story's release (``held_after``)."""
+    if (
+        media.type not in MEDIA_TYPES
+        or media.pubstatus == "canceled"
+        or held_after(media, story)
+    ):
+        return association
+    label = association.headline or (media.headline or media.description)[:LABEL_CHARS]
+    files = [r for r in media.renditions if r.blob or r.href]
+    if files == association.renditions and label == association.headline:
+        return association
+    return msgspec.structs.replace(association, renditions=files, headline=label)
