@@ -20,9 +20,12 @@ The map, in the order a file goes through it:
 - ``items``: a file taken in as a ``NewsItem`` (its id, its fields from the metadata,
   the editor's ``Overrides`` over them): what ``newswire ingest`` and ``POST /v1/items``
   store.
+- ``associations``: what a story's association to a media item carries of it (its
+  files and headline), when an editor stores the story.
 
 The tools are Debian's (``scripts/services.sh media`` installs them): exiftool, ffmpeg,
-libvips. Nothing here knows of HTTP or the store of items; only ``items`` knows items.
+libvips. Nothing here knows of HTTP or the store of items; only ``items`` and
+``associations`` know items.
 """
 
 from __future__ import annotations
