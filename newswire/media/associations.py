@@ -10,7 +10,10 @@ headline when the association has none.
 
 Not while the media item is under an embargo that lifts after the story may go out
 (``held_after``): its headline ("SECRET minister resigns") and its files would reach
-every subscriber of the story before the lift. Nor of a withdrawn one. A download is
+every subscriber of the story before the lift. Nor of a withdrawn one, nor for a story
+that is itself a withdrawal: its notice carries no files (``withdrawn.as_kill``), and the
+notice posted back (a mirror re-syncing) must be the withdrawal stored, whatever the
+association carried when it was stored, not a change of a withdrawn item. A download is
 always checked against the caller's own entitlement to the media item: a subscriber of
 the story without the pictures' product is told the file is not there for it.
 """
@@ -39,9 +42,10 @@ def held_after(media: NewsItem, story: NewsItem) -> bool:
 def with_files(association: Association, media: NewsItem, story: NewsItem) -> Association:
     """``association`` (of ``story``, naming ``media``) with ``media``'s renditions, and
     its headline if it has none; as it is when ``media`` is no media item, is withdrawn,
-    or is held past the story's release (``held_after``)."""
+    or is held past the story's release (``held_after``), or ``story`` is a withdrawal."""
     if (
-        media.type not in MEDIA_TYPES
+        story.pubstatus == "canceled"
+        or media.type not in MEDIA_TYPES
         or media.pubstatus == "canceled"
         or held_after(media, story)
     ):

@@ -476,3 +476,35 @@ def test_a_storys_pictures_go_out_with_their_files_each_opened_by_the_callers_ow
     enclosure = entry.find("enclosure")
     assert enclosure is not None
     assert (enclosure.get("url"), enclosure.get("type")) == (latest("preview"), "image/jpeg")
+
+
+def test_a_storys_withdrawal_posted_back_is_unchanged_though_its_picture_had_no_files(wire):
+    """A story stored without its picture's files (read in bulk by ``newswire ingest``,
+    stored before associations carried them, or while the picture was held) and then
+    withdrawn: its kill notice posted back (a mirror re-syncing its kill notices) is the
+    withdrawal already stored, not a change of a withdrawn item (409)."""
+    from newswire.model import Association
+
+    server, keys, _, _ = wire
+    story_id = "urn:test:media:killed-story"
+    store = open_store(server.db)
+    try:
+        store.append(NewsItem(
+            id=story_id, language="ar", headline="مظاهرة أمام البرلمان",
+            body=["تظاهر المئات اليوم."], associations=[Association(id=PICTURE, name="featuremedia")],
+        ))  # fmt: skip
+    finally:
+        store.close()
+    desk = {"Authorization": f"Bearer {keys['desk']}"}
+    with httpx.Client(base_url=server.url, timeout=30, headers=desk) as client:
+        killed = client.post(f"/v1/items/{story_id}/withdraw", json={"reason": "خطأ"})
+        assert killed.status_code == 201, killed.text
+        for fmt in ("ninjs", "newsml", "nitf"):
+            notice = client.get(f"/v1/items/{story_id}", params={"format": fmt})
+            assert notice.status_code == 200, notice.text
+            again = client.post(
+                "/v1/items", content=notice.content,
+                headers={"Content-Type": notice.headers["content-type"]},
+            )  # fmt: skip
+            assert again.status_code == 200, (fmt, again.text)
+            assert (again.json()["version"], again.json()["created"]) == (2, False)
