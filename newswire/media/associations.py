@@ -3,10 +3,10 @@
 An association names a picture, graphic or video by id. A receiving system that shows a
 story with its picture wants the picture's files without fetching the picture item first:
 ninjs carries them as ``associations[].renditions``, a feed entry encloses its preview.
-So when a story is stored by an editor's way in (``POST /v1/items``, the console's attach),
-each association to a media item here takes that item's renditions (``blob`` kept:
-delivery links each to the item's latest file of its name, ``Renderer.view``), and its
-headline when the association has none.
+So when a story is stored by an editor's way in (``POST /v1/items``, the console's attach
+and edit), each association to a media item here takes that item's renditions (``blob``
+kept: delivery links each to the item's latest file of its name, ``Renderer.view``), and
+its headline when the association has none.
 
 Not while the media item is under an embargo that lifts after the story may go out
 (``held_after``): its headline ("SECRET minister resigns") and its files would reach
@@ -41,16 +41,20 @@ def held_after(media: NewsItem, story: NewsItem) -> bool:
 
 def with_files(association: Association, media: NewsItem, story: NewsItem) -> Association:
     """``association`` (of ``story``, naming ``media``) with ``media``'s renditions, and
-    its headline if it has none; as it is when ``media`` is no media item, is withdrawn,
-    or is held past the story's release (``held_after``), or ``story`` is a withdrawal."""
-    if (
-        story.pubstatus == "canceled"
-        or media.type not in MEDIA_TYPES
-        or media.pubstatus == "canceled"
-        or held_after(media, story)
-    ):
+    its headline if it has none; as it is when ``media`` is no media item or ``story`` is
+    a withdrawal. When ``media`` is withdrawn or held past the story's release
+    (``held_after``), without files and without ``media``'s headline, whatever it carried
+    before: a story stored with them (its picture lifting first) may be sent again to go
+    out sooner, by its CMS as newswire gave it, or by the console."""
+    if story.pubstatus == "canceled" or media.type not in MEDIA_TYPES:
         return association
-    label = association.headline or (media.headline or media.description)[:LABEL_CHARS]
+    own = (media.headline or media.description)[:LABEL_CHARS]
+    if media.pubstatus == "canceled" or held_after(media, story):
+        headline = "" if association.headline == own else association.headline
+        if association.renditions or headline != association.headline:
+            return msgspec.structs.replace(association, renditions=[], headline=headline)
+        return association
+    label = association.headline or own
     files = [r for r in media.renditions if r.blob or r.href]
     if files == association.renditions and label == association.headline:
         return association

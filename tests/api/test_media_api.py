@@ -508,3 +508,33 @@ def test_a_storys_withdrawal_posted_back_is_unchanged_though_its_picture_had_no_
             )  # fmt: skip
             assert again.status_code == 200, (fmt, again.text)
             assert (again.json()["version"], again.json()["created"]) == (2, False)
+
+
+def test_a_story_released_before_its_pictures_embargo_lifts_loses_its_files_and_headline(wire):
+    """A story under an embargo that lifts after its picture's carries the picture's
+    headline and files; posted again (its CMS sending back what newswire gave it) to go
+    out now, while the picture is still held, it carries neither: its subscribers would
+    read the held picture's headline before the picture's own embargo lifts."""
+    server, keys, _, _ = wire
+    story_id = "urn:test:media:released-early"
+    later = (utcnow() + timedelta(days=2)).isoformat()
+    doc = {
+        "uri": story_id, "type": "text", "language": "ar", "embargoedUntil": later,
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
+        "associations": [{"name": "featuremedia", "uri": HELD, "type": "picture"}],
+    }  # fmt: skip
+    desk = {"Authorization": f"Bearer {keys['desk']}"}
+    ninjs = {"Content-Type": "application/ninjs+json"}
+    with httpx.Client(base_url=server.url, timeout=30, headers=desk) as client:
+        assert client.post("/v1/items", json=doc, headers=ninjs).status_code == 201
+        given = client.get(f"/v1/items/{story_id}").json()
+        (held,) = [a for a in given["associations"] if a["uri"] == HELD]
+        assert held["headlines"] and held["renditions"]  # the picture lifts first
+        del given["embargoedUntil"]
+        again = client.post("/v1/items", json=given, headers=ninjs)
+        assert again.status_code == 201, again.text
+        now = client.get(f"/v1/items/{story_id}").json()
+    assert now["version"] == "2" and "embargoedUntil" not in now
+    (held,) = [a for a in now["associations"] if a["uri"] == HELD]
+    assert "renditions" not in held and "headlines" not in held
