@@ -282,6 +282,50 @@ def test_an_embargoed_pictures_headline_does_not_go_out_with_the_story_it_is_att
         assert "الوزير يستقيل" in client.get(console_path(story_id)).text  # editors see it
 
 
+def test_a_story_released_before_its_pictures_embargo_lifts_loses_its_headline_and_files(
+    desk, tmp_path
+):
+    """A story under an embargo lifting after its picture's carries the picture's headline
+    and files; edited to go out now, while the picture is still held, it carries neither:
+    every subscriber of the story would read the held picture's headline before its lift."""
+    from datetime import timedelta
+
+    from newswire.model import utcnow
+
+    def at(hours: int) -> str:
+        return (utcnow() + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    with desk.login() as client:
+        done = upload(client, picture(tmp_path / "later.jpg", 120, 80),
+                      {"headline": "الوزيرة تستقيل", "language": "ar", "embargo": at(2),
+                       "embargo_zone": "UTC"})
+        assert done.status_code == 303, done.text
+        held = done.headers["location"].split("?")[0].removeprefix("/console/items/")
+        story = post_form(client, "/console/items", {
+            "action": "publish", "headline": "خبر لاحق", "body": "فقرة الخبر اللاحق.",
+            "embargo": at(4), "embargo_zone": "UTC",
+        })
+        assert story.status_code == 303, story.text
+        story_id = story.headers["location"].split("?")[0].removeprefix("/console/items/")
+        edit = console_path(story_id) + "/edit"
+        attached = post_form(client, console_path(story_id) + "/associations",
+                             {"op": "attach", "media_id": held}, page=edit)
+        assert attached.status_code == 303, attached.text
+        doc = ninjs(desk, story_id)
+        assert "الوزيرة تستقيل" in json.dumps(doc, ensure_ascii=False)  # it lifts first
+        released = post_form(client, edit, {
+            "action": "publish", "headline": "خبر لاحق", "body": "فقرة الخبر اللاحق.",
+            "signal": "update", "embargo": "", "based_on": "2",
+        }, page=edit)
+        assert released.status_code == 303, released.text
+        doc = ninjs(desk, story_id)
+        assert doc["version"] == "3" and "embargoedUntil" not in doc
+        assert pictures(doc) == [(held, "featuremedia")]
+        assert "الوزيرة تستقيل" not in json.dumps(doc, ensure_ascii=False)
+        (association,) = [a for a in doc["associations"] if a["uri"] == held]
+        assert "renditions" not in association
+
+
 def test_attaching_a_picture_keeps_a_withheld_story_withheld(desk, tmp_path):
     """Attaching a picture made the story's next version usable whatever it was: a story
     the desk held (withheld) went to every subscriber and the public site when its

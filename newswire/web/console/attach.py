@@ -106,6 +106,23 @@ def attached(story: NewsItem, media: Stored) -> NewsItem:
     return msgspec.structs.replace(story, associations=[*story.associations, association])
 
 
+def refreshed(store: Store, story: NewsItem) -> NewsItem:
+    """``story`` with each association to a media item this store holds as ``with_files``
+    has it now (the others as they are): an edit may move the story's release before its
+    picture's lift, or the picture may have been withdrawn since it was attached, and the
+    headline and files its association took then must not go out with it."""
+    associations = []
+    for a in story.associations:
+        try:
+            media = store.get(a.id).item if a.creator != MACHINE else None
+        except NotFound:
+            media = None
+        associations.append(a if media is None else with_files(a, media, story))
+    if associations == story.associations:
+        return story
+    return msgspec.structs.replace(story, associations=associations)
+
+
 def detached(story: NewsItem, n: int) -> NewsItem:
     kept = [a for i, a in enumerate(story.associations) if i != n]
     return msgspec.structs.replace(story, associations=renamed(kept))

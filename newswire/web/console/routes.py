@@ -765,7 +765,7 @@ async def edit(request: Request, item_id: str) -> Response:
             return form_page(request, form, status=exc.status, errors=exc.errors, latest=latest)
         if action == "preview":
             return form_page(request, form, preview=item, latest=latest)
-        return append_enriched(store, [item], settings.enrich)
+        return append_enriched(store, [attach.refreshed(store, item)], settings.enrich)
 
     return await _post(request, run)
 
