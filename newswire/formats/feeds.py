@@ -22,7 +22,9 @@ Each entry carries:
   rel="enclosure"``, JSON Feed ``attachments`` and, for an image, ``image``): its
   ``preview`` rendition, else its ``thumbnail`` (what a feed reader shows; the full-size
   files stay in the formats made for them). A story encloses its first picture's the same
-  way, from the files its association carries (``enclosure``). Read back, an entry without content but with
+  way, from the files its association carries (``enclosure``); in RSS, one without a lead
+  then has its body as the description too, so that it has content (``content:encoded``).
+  Read back, an entry without content but with
   an enclosure is a media item: its type from the enclosure's media type (``image/*`` a
   picture, ``video/*``, ``audio/*``), the enclosure its rendition (``preview`` for an
   image, else ``web``), its summary the caption.
@@ -228,17 +230,24 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
         fe.newswire.item = item
         fe.id(as_uri(item.id) if kind == "atom" else item.id)  # atom:id is an IRI
         title = item.headline or item.id
+        body = _body_html(item)
+        media = enclosure(item)
         if kind == "rss":
             # RSS title and description are read as (entity-encoded) HTML by feedparser and
             # most readers (the RSS Best Practices Profile says so): escape & < > in them.
             fe.title(_html.escape(title, quote=False))
             if summary := _summary(item):
                 fe.description(_html.escape(summary, quote=False), isSummary=True)
+            elif body and media and item.type == "text":
+                # Without a description feedgen writes the body as the description, not
+                # as content:encoded: read back, an entry with no content but an
+                # enclosure is a media item. A story enclosing its picture says its body
+                # in both (read back, a summary that is the content is no lead).
+                fe.description(body, isSummary=True)
         else:
             fe.title(title)
             if summary := _summary(item):
                 fe.summary(summary)
-        body = _body_html(item)
         if body:
             cdata = kind == "rss" and "]]>" not in body
             fe.content(body, type="html" if kind == "atom" else "CDATA" if cdata else None)
@@ -246,7 +255,7 @@ def _generator(items: Sequence[NewsItem], meta: FeedMeta, kind: str) -> FeedGene
             fe.content("", type="html")  # an Atom entry needs content or an alternate link
         if link := _entry_link(item, meta):
             fe.link(href=link, rel="alternate")
-        if kind == "rss" and (media := enclosure(item)):  # Atom's: see feed_extensions.EntryExtras
+        if kind == "rss" and media:  # Atom's: see feed_extensions.EntryExtras
             fe.enclosure(media.href, media.size or 0, media.content_type or OCTETS)
         if item.firstcreated:
             fe.published(as_utc(item.firstcreated))

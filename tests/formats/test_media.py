@@ -275,6 +275,22 @@ def test_a_storys_entry_encloses_its_first_pictures_preview(codec):
         assert back.type == "text" and back.body == item.body
 
 
+@pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM], ids=lambda c: c.name)
+def test_a_story_without_a_lead_enclosing_its_picture_reads_back_as_the_story(codec):
+    """RSS writes a story that has no lead with its body as the ``description`` and no
+    ``content:encoded``; with its picture enclosed, that entry read back was a picture
+    (an entry without content but with an enclosure), its text the caption: the story
+    posted back was refused (a text item cannot become a picture), a mirror stored a
+    picture."""
+    item = msgspec.structs.replace(
+        illustrated(Association(id="urn:x:p1", renditions=FILES)), lead=""
+    )
+    data = codec.render(item)
+    assert FILES[1].href.encode() in data
+    (back,) = codec.parse(data)
+    assert (back.type, back.renditions, back.lead) == ("text", [], "")
+    assert (back.body, back.headline) == (item.body, item.headline)
+
 @pytest.mark.parametrize("codec", NINJS, ids=lambda c: c.name)
 @PROPERTY
 @given(item=media_items())
