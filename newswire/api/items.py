@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.message import Message
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 import msgspec
@@ -46,7 +46,7 @@ from newswire.formats.base import Codec
 from newswire.ingest import AUTO, check_associations, keep_files, parse_bytes
 from newswire.media.detect import other_media, sniff
 from newswire.media.items import Overrides
-from newswire.model import utcnow
+from newswire.model import NewsItem, utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored
 from newswire.validation import MAX_REASON, MAX_VERSION, NOT_XML, UNDER_AN_ITEM, withdrawal_reason
@@ -377,8 +377,11 @@ def take_in(
         # A codec says what is wrong with the bytes; over HTTP, they are the body.
         exc.field = exc.field or "body"
         raise
+    # The files first: a picture posted with its story (a newsMessage newswire gave out)
+    # comes with its files' URLs, and the story's association takes its files from it.
+    items = cast(list[NewsItem], keep_files(store, items))  # items in, items out
     items = check_associations(store, items, rejected)
-    return append_enriched(store, keep_files(store, items), settings.enrich, rejected)
+    return append_enriched(store, items, settings.enrich, rejected)
 
 
 def receipt(r: Receipt) -> dict[str, object]:

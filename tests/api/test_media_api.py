@@ -538,3 +538,47 @@ def test_a_story_released_before_its_pictures_embargo_lifts_loses_its_files_and_
     assert now["version"] == "2" and "embargoedUntil" not in now
     (held,) = [a for a in now["associations"] if a["uri"] == HELD]
     assert "renditions" not in held and "headlines" not in held
+
+
+def test_a_story_posted_again_with_its_picture_in_one_message_is_unchanged(wire):
+    """A newsMessage holding a stored story and its stored picture as newswire gives them
+    (a mirror sending back what it has): the picture read from it has its files' URLs,
+    not their blobs, until ``keep_files`` gives it the stored files back; the story's
+    association took those URLs and made the story a new version, its files pinned to the
+    picture's version 1 at this server's address."""
+    server, keys, _, _ = wire
+    story_id, picture_id = "urn:test:media:story-in-a-message", "urn:test:media:in-a-message"
+    store, blobs = open_store(server.db), blobs_for(server.db)
+    try:
+        store.append(picture(picture_id, blobs)[0])
+    finally:
+        blobs.close()
+        store.close()
+    doc = {
+        "uri": story_id, "type": "text", "language": "ar",
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
+        "associations": [{"name": "featuremedia", "uri": picture_id, "type": "picture"}],
+    }  # fmt: skip
+    desk = {"Authorization": f"Bearer {keys['desk']}"}
+    with httpx.Client(base_url=server.url, timeout=30, headers=desk) as client:
+        posted = client.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"})
+        assert posted.status_code == 201, posted.text
+        before = client.get(f"/v1/items/{story_id}").json()
+        items = [
+            client.get(f"/v1/items/{item_id}", params={"format": "newsml"}).content.split(b"?>", 1)[1]
+            for item_id in (picture_id, story_id)
+        ]
+        message = (
+            b'<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header><sent>'
+            b"2026-01-01T00:00:00Z</sent></header><itemSet>" + b"".join(items)
+            + b"</itemSet></newsMessage>"
+        )  # fmt: skip
+        again = client.post(
+            "/v1/items", content=message,
+            headers={"Content-Type": "application/vnd.iptc.g2.newsitem+xml"},
+        )  # fmt: skip
+        assert again.status_code in (200, 201), again.text
+        (story,) = [r for r in again.json()["items"] if r["id"] == story_id]
+        assert (story["version"], story["created"]) == (1, False)
+        assert client.get(f"/v1/items/{story_id}").json() == before
