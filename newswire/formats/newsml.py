@@ -45,7 +45,7 @@ Media: type -> ``itemClass ninat:<type>``, each rendition -> ``contentSet/remote
 contentcreated -> ``contentCreated``, description -> ``description role="drol:caption"``,
 credit -> the first ``creditline``, associations -> ``link rel="irel:seeAlso"
 residref=<id> title=<headline>`` holding the associated item's ``itemClass`` as a hint (what
-tells it from a related link) and its name as ``altId``.
+tells it from a related link) and its name as ``altId`` (not its files).
 
 Parsing also reads ``newsMessage`` (every ``newsItem`` in ``itemSet``, and each
 ``packageItem``'s other groups as associations of the text item in its root group), NITF

@@ -38,7 +38,7 @@ code no ``refnum`` can hold, entity ``rel`` (the resolved dateline place is one 
 ``location``), who assigned a subject or found an entity and how sure they were
 (``creator``, ``confidence``: NITF has no attribute for either), the country and
 coordinates of anything but a place, a story's caption and credit (NITF has them for
-media only), an association's rel and creator; in the body ``dir``, ``hreflang``,
+media only), an association's rel, creator and files; in the body ``dir``, ``hreflang``,
 ``abbr@title``, ``th@scope``, markup in ``pre``. Tags NITF lacks become ``em
 class="strong|b|i|u|sub|sup|cite|code|abbr"``, ``hl2 class="h3".."h6"``, ``lang`` (span)
 and ``bq/block`` (loose quote text in a ``p class="loose"``), and come back on parsing.
