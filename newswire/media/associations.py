@@ -4,8 +4,9 @@ An association names a picture, graphic or video by id. A receiving system that 
 story with its picture wants the picture's files without fetching the picture item first:
 ninjs carries them as ``associations[].renditions``, a feed entry encloses its preview.
 So when a story is stored by an editor's way in (``POST /v1/items``, the console's attach
-and edit), each association to a media item here takes that item's renditions (``blob``
-kept: delivery links each to the item's latest file of its name, ``Renderer.view``), and
+and edit), each association to a media item here takes that item's files, the renditions
+newswire keeps (``blob`` kept: delivery links each to the item's latest file of its name,
+``Renderer.view``; not a provider's URLs, which no one's access is checked against), and
 its headline when the association has none.
 
 Not while the media item is under an embargo that lifts after the story may go out
@@ -40,9 +41,9 @@ def held_after(media: NewsItem, story: NewsItem) -> bool:
 
 
 def with_files(association: Association, media: NewsItem, story: NewsItem) -> Association:
-    """``association`` (of ``story``, naming ``media``) with ``media``'s renditions, and
-    its headline if it has none; as it is when ``media`` is no media item or ``story`` is
-    a withdrawal. When ``media`` is withdrawn or held past the story's release
+    """``association`` (of ``story``, naming ``media``) with ``media``'s files (its
+    renditions with a ``blob``), and its headline if it has none; as it is when ``media``
+    is no media item or ``story`` is a withdrawal. When ``media`` is withdrawn or held past the story's release
     (``held_after``), without files and without ``media``'s headline, whatever it carried
     before: a story stored with them (its picture lifting first) may be sent again to go
     out sooner, by its CMS as newswire gave it, or by the console."""
@@ -55,7 +56,10 @@ def with_files(association: Association, media: NewsItem, story: NewsItem) -> As
             return msgspec.structs.replace(association, renditions=[], headline=headline)
         return association
     label = association.headline or own
-    files = [r for r in media.renditions if r.blob or r.href]
+    # The files newswire keeps, which delivery links to its own route, where each caller's
+    # access to ``media`` is checked; never a provider's URLs (``href`` alone): those
+    # would go to every subscriber of the story, the original's too, unchecked.
+    files = [r for r in media.renditions if r.blob]
     if files == association.renditions and label == association.headline:
         return association
     return msgspec.structs.replace(association, renditions=files, headline=label)

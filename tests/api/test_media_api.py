@@ -582,3 +582,40 @@ def test_a_story_posted_again_with_its_picture_in_one_message_is_unchanged(wire)
         (story,) = [r for r in again.json()["items"] if r["id"] == story_id]
         assert (story["version"], story["created"]) == (1, False)
         assert client.get(f"/v1/items/{story_id}").json() == before
+
+
+def test_a_providers_picture_lends_a_story_no_files_at_the_providers_own_addresses(wire):
+    """A picture read from a provider's feed has its files at the provider's URLs, which
+    newswire does not serve and cannot check anyone's access to: a story associated with
+    it must not hand them (the original's too) to every subscriber of the story, one
+    without the pictures' product, or a teaser subscriber, alike."""
+    server, keys, _, _ = wire
+    story_id, picture_id = "urn:test:media:story-of-a-provider", "urn:test:media:provider"
+    original = "https://provider.example/private/original.jpg?token=s3cret"
+    store = open_store(server.db)
+    try:
+        store.append(NewsItem(
+            id=picture_id, type="picture", language="ar", headline="صورة المزود",
+            renditions=[Rendition(name="original", href=original, content_type="image/jpeg"),
+                        Rendition(name="preview", href="https://provider.example/p.jpg")],
+        ))  # fmt: skip
+    finally:
+        store.close()
+    doc = {
+        "uri": story_id, "type": "text", "language": "ar",
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
+        "associations": [{"name": "featuremedia", "uri": picture_id, "type": "picture"}],
+    }  # fmt: skip
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        posted = client.post(
+            "/v1/items", json=doc,
+            headers={"Authorization": f"Bearer {keys['desk']}", "Content-Type": "application/ninjs+json"},
+        )  # fmt: skip
+    assert posted.status_code == 201, posted.text
+    for who in ("text", "full", "teaser"):
+        got = get(server, f"/v1/items/{story_id}", keys[who])
+        assert got.status_code == 200, got.text
+        assert "provider.example" not in got.text, who
+        (association,) = [a for a in got.json()["associations"] if a["uri"] == picture_id]
+        assert association["headlines"][0]["value"] == "صورة المزود"
