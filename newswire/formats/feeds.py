@@ -153,16 +153,16 @@ OCTETS = "application/octet-stream"
 
 def enclosure(item: NewsItem) -> Rendition | None:
     """The rendition a feed entry encloses: a media item's preview, else its thumbnail; a
-    story's, that of its first association to a picture or graphic carrying one (its
-    files: ``newswire.media.associations``), else to any other media item."""
+    story's, that of its first association to a picture carrying one (its files:
+    ``newswire.media.associations``), else to a graphic, else to any other media item."""
     if item.type != "text":
         return _small(item.renditions)
     media = [a for a in item.associations if a.type != "text"]
-    media.sort(key=lambda a: a.type not in _IMAGES)  # stable: each kind in its order
+    media.sort(key=lambda a: _FIRST.get(a.type, len(_FIRST)))  # stable: each kind in order
     return next((found for a in media if (found := _small(a.renditions))), None)
 
 
-_IMAGES = ("picture", "graphic")
+_FIRST = {"picture": 0, "graphic": 1}
 
 
 def _small(renditions: Sequence[Rendition]) -> Rendition | None:

@@ -275,6 +275,20 @@ def test_a_storys_entry_encloses_its_first_pictures_preview(codec):
         assert back.type == "text" and back.body == item.body
 
 
+def test_a_storys_entry_encloses_its_picture_before_a_graphic_listed_ahead_of_it():
+    """As the docs say: its first picture's, else its first graphic's, else another
+    media item's."""
+    graphic = Association(id="urn:x:g1", type="graphic", renditions=[
+        Rendition(name="preview", href="https://wire.example.org/g.png", content_type="image/png")
+    ])  # fmt: skip
+    video = Association(id="urn:x:v1", type="video", renditions=[
+        Rendition(name="preview", href="https://wire.example.org/v.mp4", content_type="video/mp4")
+    ])  # fmt: skip
+    shown = feeds.enclosure(illustrated(video, graphic, Association(id="urn:x:p1", renditions=FILES)))
+    assert shown == FILES[1]
+    assert feeds.enclosure(illustrated(video, graphic)) == graphic.renditions[0]
+    assert feeds.enclosure(illustrated(video)) == video.renditions[0]
+
 @pytest.mark.parametrize("codec", [feeds.RSS, feeds.ATOM], ids=lambda c: c.name)
 def test_a_story_without_a_lead_enclosing_its_picture_reads_back_as_the_story(codec):
     """RSS writes a story that has no lead with its body as the ``description`` and no
