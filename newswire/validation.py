@@ -19,6 +19,21 @@ MAX_ID = 1024
 UNDER_AN_ITEM = ("/versions", "/withdraw", "/thread")
 """The ends of the API's paths under an item's (``/v1/items/{id}/versions``...): an id
 ending so is refused, as its own path would be taken for one of them."""
+_A_VERSION = re.compile(r"/versions/[0-9]+\Z")
+"""The end of a version's path (``/v1/items/{id}/versions/2``): an id ending so is
+refused too (``under_an_item``)."""
+
+
+def under_an_item(item_id: str) -> bool:
+    """Whether ``item_id`` reads as a path under another item's: it ends in one of
+    ``UNDER_AN_ITEM`` or in ``/versions/N``, or holds ``/renditions/``. Its own paths
+    (``/v1/items/{id}``, its files' ``/v1/items/{id}/renditions/{name}``, which a story
+    associated with it links) would name the other item's."""
+    return (
+        item_id.endswith(UNDER_AN_ITEM)
+        or "/renditions/" in item_id
+        or _A_VERSION.search(item_id) is not None
+    )
 MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
 # The latest embargo a store can keep: embargoes are kept to the second, rounded up (never
@@ -146,10 +161,11 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
             "an id is a URI without spaces or invisible characters, at most 1024 characters",
             field="id",
         )
-    if not restoring and (item.id.endswith(UNDER_AN_ITEM) or "/renditions/" in item.id):
+    if not restoring and under_an_item(item.id):
         raise InvalidItem(
-            f"an id may not end in {', '.join(UNDER_AN_ITEM)} nor hold /renditions/: the"
-            " API's paths under an item's end so, and the item could not be asked for",
+            f"an id may not end in {', '.join(UNDER_AN_ITEM)} or /versions/N nor hold"
+            " /renditions/: the API's paths under an item's end so, and the item could not"
+            " be asked for",
             field="id",
         )
     if not 1 <= item.version <= MAX_VERSION:

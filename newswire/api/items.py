@@ -49,7 +49,13 @@ from newswire.media.items import Overrides
 from newswire.model import NewsItem, utcnow
 from newswire.store import Store
 from newswire.store.base import Receipt, Stored
-from newswire.validation import MAX_REASON, MAX_VERSION, NOT_XML, UNDER_AN_ITEM, withdrawal_reason
+from newswire.validation import (
+    MAX_REASON,
+    MAX_VERSION,
+    NOT_XML,
+    under_an_item,
+    withdrawal_reason,
+)
 from newswire.web.routing import Router
 from newswire.web.urls import request_base
 
@@ -827,8 +833,8 @@ def _plain(
     valid; None for one the documented route must answer (another path under the item,
     a parameter given twice or not plainly valid)."""
     item_id = path[len("/v1/items/") :]
-    # The routes under an item's (``validation.UNDER_AN_ITEM``: no item's id ends so).
-    if not item_id or item_id.endswith(UNDER_AN_ITEM) or "/renditions/" in item_id:
+    # The routes under an item's (``validation.under_an_item``: no item's id reads so).
+    if not item_id or under_an_item(item_id):
         return None
     if params is None:
         return None
