@@ -95,6 +95,26 @@ def wire(module_store_url):
     server.close()
 
 
+def story_doc(story_id: str, *pictures: str, **fields: object) -> dict:
+    """A ninjs story whose associations are ``pictures`` (their ids), in that order."""
+    names = ["featuremedia", *(f"photo{n}" for n in range(2, len(pictures) + 1))]
+    return {
+        "uri": story_id, "type": "text", "language": "ar", **fields,
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
+        "associations": [
+            {"name": name, "uri": p, "type": "picture"} for name, p in zip(names, pictures, strict=False)
+        ],
+    }  # fmt: skip
+
+
+def post_story(server: Server, key: str, doc: dict) -> httpx.Response:
+    """``POST /v1/items`` of the ninjs ``doc`` with ``key``."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/ninjs+json"}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        return client.post("/v1/items", json=doc, headers=headers)
+
+
 def get(server: Server, path: str, key: str | None = None, **headers: str) -> httpx.Response:
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
@@ -425,21 +445,7 @@ def test_a_storys_pictures_go_out_with_their_files_each_opened_by_the_callers_ow
     the subscriber's RSS entry encloses the preview."""
     server, keys, files, _ = wire
     story_id = "urn:test:media:story"
-    doc = {
-        "uri": story_id, "type": "text", "language": "ar",
-        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
-        "associations": [
-            {"name": "featuremedia", "uri": PICTURE, "type": "picture"},
-            {"name": "photo2", "uri": HELD, "type": "picture"},
-            {"name": "photo3", "uri": GONE, "type": "picture"},
-        ],
-    }  # fmt: skip
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        posted = client.post(
-            "/v1/items", json=doc,
-            headers={"Authorization": f"Bearer {keys['desk']}", "Content-Type": "application/ninjs+json"},
-        )  # fmt: skip
+    posted = post_story(server, keys["desk"], story_doc(story_id, PICTURE, HELD, GONE))
     assert posted.status_code == 201, posted.text
 
     def pictures(who: str) -> dict[str, dict]:
@@ -518,12 +524,7 @@ def test_a_story_released_before_its_pictures_embargo_lifts_loses_its_files_and_
     server, keys, _, _ = wire
     story_id = "urn:test:media:released-early"
     later = (utcnow() + timedelta(days=2)).isoformat()
-    doc = {
-        "uri": story_id, "type": "text", "language": "ar", "embargoedUntil": later,
-        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
-        "associations": [{"name": "featuremedia", "uri": HELD, "type": "picture"}],
-    }  # fmt: skip
+    doc = story_doc(story_id, HELD, embargoedUntil=later)
     desk = {"Authorization": f"Bearer {keys['desk']}"}
     ninjs = {"Content-Type": "application/ninjs+json"}
     with httpx.Client(base_url=server.url, timeout=30, headers=desk) as client:
@@ -554,12 +555,7 @@ def test_a_story_posted_again_with_its_picture_in_one_message_is_unchanged(wire)
     finally:
         blobs.close()
         store.close()
-    doc = {
-        "uri": story_id, "type": "text", "language": "ar",
-        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
-        "associations": [{"name": "featuremedia", "uri": picture_id, "type": "picture"}],
-    }  # fmt: skip
+    doc = story_doc(story_id, picture_id)
     desk = {"Authorization": f"Bearer {keys['desk']}"}
     with httpx.Client(base_url=server.url, timeout=30, headers=desk) as client:
         posted = client.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"})
@@ -601,17 +597,7 @@ def test_a_providers_picture_lends_a_story_no_files_at_the_providers_own_address
         ))  # fmt: skip
     finally:
         store.close()
-    doc = {
-        "uri": story_id, "type": "text", "language": "ar",
-        "headlines": [{"role": "main", "contentType": "text/plain", "value": "مظاهرة أمام البرلمان"}],
-        "bodies": [{"role": "main", "contentType": "text/plain", "value": "تظاهر المئات اليوم."}],
-        "associations": [{"name": "featuremedia", "uri": picture_id, "type": "picture"}],
-    }  # fmt: skip
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        posted = client.post(
-            "/v1/items", json=doc,
-            headers={"Authorization": f"Bearer {keys['desk']}", "Content-Type": "application/ninjs+json"},
-        )  # fmt: skip
+    posted = post_story(server, keys["desk"], story_doc(story_id, picture_id))
     assert posted.status_code == 201, posted.text
     for who in ("text", "full", "teaser"):
         got = get(server, f"/v1/items/{story_id}", keys[who])
