@@ -43,10 +43,11 @@ def held_after(media: NewsItem, story: NewsItem) -> bool:
 def with_files(association: Association, media: NewsItem, story: NewsItem) -> Association:
     """``association`` (of ``story``, naming ``media``) with ``media``'s files (its
     renditions with a ``blob``), and its headline if it has none; as it is when ``media``
-    is no media item or ``story`` is a withdrawal. When ``media`` is withdrawn or held past the story's release
-    (``held_after``), without files and without ``media``'s headline, whatever it carried
-    before: a story stored with them (its picture lifting first) may be sent again to go
-    out sooner, by its CMS as newswire gave it, or by the console."""
+    is no media item or ``story`` is a withdrawal. When ``media`` is withdrawn or held
+    past the story's release (``held_after``), without files and without ``media``'s
+    headline, whatever it carried before: a story stored with them (its picture lifting
+    first) may be sent again to go out sooner, by its CMS as newswire gave it, or by the
+    console."""
     if story.pubstatus == "canceled" or media.type not in MEDIA_TYPES:
         return association
     own = (media.headline or media.description)[:LABEL_CHARS]
