@@ -80,10 +80,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _postgres_only_again(item: pytest.Item) -> bool:
+    """Whether ``item`` is marked ``any_store`` and is its PostgreSQL run: any fixture
+    parametrised by ``BACKENDS`` (``store_backend``, ``module_backend``, a package's world)
+    set to ``postgres``."""
     if item.get_closest_marker("any_store") is None:
         return False
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return "postgres" in (params.get("module_backend"), params.get("store_backend"))
+    return "postgres" in params.values()
 
 
 @pytest.fixture(scope="session")

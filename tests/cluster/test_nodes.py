@@ -24,6 +24,10 @@ from tests.helpers import LONG, Server, metric, newswire, retry_until
 
 ITEMS = 1_000 if LONG else 400
 """Items published through both nodes at once (``tests.helpers.LONG``: the long mode)."""
+THIRD = 100 if LONG else 50
+"""Items published before NATS stops, while it is down, and once it is back."""
+KILLS = 3 if LONG else 2
+"""Times a node is killed while a desk publishes through it."""
 GUARD = 120.0
 """Seconds after which a wait fails the test (a guard, not a measure)."""
 
@@ -111,10 +115,10 @@ def test_no_subscriber_misses_an_event_when_nats_restarts_mid_publishing(
             ]
             seqs: list[int] = []
             with desk(cluster, 0) as a, desk(cluster, 1) as b:
-                for n in range(300):
-                    if n == 100:
+                for n in range(3 * THIRD):
+                    if n == THIRD:
                         nats.stop()
-                    if n == 200:
+                    if n == 2 * THIRD:
                         nats.start()
                     seqs.append(publish((a, b)[n % 2], arabic(f"urn:test:cluster:nats:{n}", n)))
             for stream in streams:
@@ -153,7 +157,7 @@ def test_every_acknowledged_item_survives_a_node_killed_while_publishing(cluster
     publisher = threading.Thread(target=keep_publishing)
     publisher.start()
     try:
-        for _kill in range(3):
+        for _kill in range(KILLS):
             port = cluster.nodes[0].port
             target = len(acknowledged) + 20
             retry_until(lambda t=target: len(acknowledged) >= t, "items acknowledged", GUARD)

@@ -30,6 +30,7 @@ def field_error(html: str, field: str) -> str:
     return re.sub(r"<[^>]+>", "", found.group(1))
 
 
+@pytest.mark.any_store
 def test_a_form_without_the_session_token_is_refused(desk: Desk):
     with desk.login() as c:
         before = desk.item_count()
@@ -77,6 +78,7 @@ def test_a_form_without_the_session_token_is_refused(desk: Desk):
         ({**GOOD, "language": "xx"}, 422, "language", "لا لغة بهذا الرمز في ISO 639: xx"),
     ],
 )
+@pytest.mark.any_store
 def test_bad_input_shows_the_form_again_and_stores_nothing(desk, data, status, field, words):
     with desk.login() as c:
         before = desk.item_count()
@@ -92,6 +94,7 @@ def test_bad_input_shows_the_form_again_and_stores_nothing(desk, data, status, f
         assert desk.item_count() == before
 
 
+@pytest.mark.any_store
 def test_errors_are_english_in_the_english_interface(desk: Desk):
     with desk.login() as c:
         c.get("/console", params={"lang": "en"})  # the choice is kept in a cookie
@@ -101,6 +104,7 @@ def test_errors_are_english_in_the_english_interface(desk: Desk):
         c.get("/console", params={"lang": "ar"})
 
 
+@pytest.mark.any_store
 def test_unknown_items_and_versions_are_error_pages(desk: Desk):
     with desk.login() as c:
         for path, status in (
@@ -115,6 +119,7 @@ def test_unknown_items_and_versions_are_error_pages(desk: Desk):
         assert post_form(c, "/console/items", {**GOOD, "action": "store"}).status_code == 400
 
 
+@pytest.mark.any_store
 def test_every_field_at_fault_is_named_at_once(desk: Desk):
     with desk.login() as c:
         data = {"headline": "", "body": "نص", "urgency": "99", "subjects": "x"}
@@ -191,6 +196,7 @@ def test_an_embargo_is_read_and_shown_in_the_editors_time_zone(desk: Desk):
         assert f"{year}-03-01 06:00:00 UTC" in seen.split(f'data-id="{item_id}"', 1)[1]
 
 
+@pytest.mark.any_store
 def test_a_time_the_clock_skips_is_refused_beside_the_field(desk: Desk):
     year = datetime.now(UTC).year + 1
     gap = f"{year}-03-{_last_sunday(year, 3):02d}T02:30"  # Berlin: 02:00 -> 03:00
@@ -212,6 +218,7 @@ def test_a_time_the_clock_skips_is_refused_beside_the_field(desk: Desk):
     assert console.zones.to_utc(twice, berlin, kept) == kept
 
 
+@pytest.mark.any_store
 def test_a_zone_that_does_not_exist_is_refused(desk: Desk, monkeypatch):
     with desk.login() as c:
         answer = c.get("/console", params={"tz": "Mars/Olympus"})

@@ -15,6 +15,7 @@ from tests.helpers import Server, everything_stored, newswire
 from tests.portal.conftest import ACCOUNTS, PASSWORD, World, cli, csrf_of, login
 
 
+@pytest.mark.any_store
 def test_the_login_page_is_arabic_first_and_carries_a_csrf_token(world: World):
     with world.client() as c:
         page = c.get("/login")
@@ -40,6 +41,7 @@ def test_a_wrong_password_is_a_401_page_with_a_message_and_no_session(world: Wor
         assert unknown.status_code == 401 and "غير صحيحة" in unknown.text
 
 
+@pytest.mark.any_store
 def test_a_login_without_the_forms_token_is_refused(world: World):
     with world.client() as c:
         c.get("/login")
@@ -77,6 +79,7 @@ def test_the_session_cookie_is_httponly_lax_and_stored_hashed(world: World):
         ("javascript:alert(1)", "/portal"),
     ],
 )
+@pytest.mark.any_store
 def test_after_login_only_paths_of_this_site_are_followed(world: World, asked, lands):
     with world.client() as c:
         answer = login(c, "reader@daily.example", PASSWORD, next=asked)
@@ -84,6 +87,7 @@ def test_after_login_only_paths_of_this_site_are_followed(world: World, asked, l
         assert answer.headers["location"] == lands
 
 
+@pytest.mark.any_store
 def test_pages_need_a_login_and_come_back_after_it(world: World):
     with world.client() as c:
         first = c.get("/portal/search", params={"q": "غزة"})
@@ -96,6 +100,7 @@ def test_pages_need_a_login_and_come_back_after_it(world: World):
         assert answer.headers["location"] == back_to
 
 
+@pytest.mark.any_store
 def test_a_state_changing_form_without_the_sessions_token_is_403(world: World):
     with world.login("reader@daily.example") as c:
         page = c.get("/portal/topics")
@@ -207,6 +212,7 @@ def test_a_portal_admin_manages_its_subscribers_accounts(world: World):
         ({"email": "kept@daily.example", "account_lang": "zz"}, "account_lang", "اختر العربية"),
     ],
 )
+@pytest.mark.any_store
 def test_a_bad_new_account_is_said_beside_its_field_in_the_readers_words(
     world: World, form, field, said
 ):
@@ -225,6 +231,7 @@ def test_a_bad_new_account_is_said_beside_its_field_in_the_readers_words(
 # --- the CLI -------------------------------------------------------------------------------
 
 
+@pytest.mark.any_store
 def test_account_add_refuses_bad_input(world: World):
     cases = [
         (("account", "add", "not-an-email", "--subscriber", "daily"), 2, "email"),
