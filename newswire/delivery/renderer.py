@@ -26,7 +26,7 @@ from newswire import __version__, formats
 from newswire.access.entitlement import Access
 from newswire.formats import withdrawn
 from newswire.formats.base import Codec, FeedMeta
-from newswire.model import Association, NewsItem
+from newswire.model import NewsItem, Rendition
 from newswire.store.base import Stored
 from newswire.text.teaser import teaser
 
@@ -127,36 +127,39 @@ class Renderer:
             seen = withdrawn.as_kill(item)
         else:
             seen = item if access == "full" else teaser(item, self.teaser_chars)
-        if any(r.blob and not r.href for a in seen.associations for r in a.renditions):
-            seen = msgspec.structs.replace(
-                seen, associations=[self._linked(a) for a in seen.associations]
-            )
-        if not any(r.blob and not r.href for r in seen.renditions):
-            return seen
-        renditions = [
-            msgspec.structs.replace(
-                r, href=self.base + rendition_path(item.id, item.version, r.name)
-            )
-            if r.blob and not r.href
-            else r
-            for r in seen.renditions
+        associations = [
+            a if (files := self._linked(a.renditions, a.id)) is None
+            else msgspec.structs.replace(a, renditions=files)
+            for a in seen.associations
         ]
-        return msgspec.structs.replace(seen, renditions=renditions)
+        if associations != seen.associations:  # an association's files: its item's latest
+            seen = msgspec.structs.replace(seen, associations=associations)
+        renditions = self._linked(seen.renditions, item.id, item.version)
+        return seen if renditions is None else msgspec.structs.replace(seen, renditions=renditions)
 
-    def _linked(self, association: Association) -> Association:
-        """``association`` with an ``href`` for each file newswire keeps of its item: the
-        item's latest file of that name, opened by the caller's own entitlement to it."""
-        if not any(r.blob and not r.href for r in association.renditions):
-            return association
-        renditions = [
+    def _linked(
+        self, renditions: list[Rendition], item_id: str, version: int | None = None
+    ) -> list[Rendition] | None:
+        """``renditions`` with an ``href`` for each file newswire keeps (``blob``): the
+        file of ``item_id``'s ``version``, or of its latest version when ``version`` is
+        None (an association's: opened by the caller's own entitlement to that item);
+        None when every one has its ``href`` already."""
+        if not any(r.blob and not r.href for r in renditions):
+            return None
+        return [
             msgspec.structs.replace(
-                r, href=self.base + latest_rendition_path(association.id, r.name)
+                r,
+                href=self.base
+                + (
+                    latest_rendition_path(item_id, r.name)
+                    if version is None
+                    else rendition_path(item_id, version, r.name)
+                ),
             )
             if r.blob and not r.href
             else r
-            for r in association.renditions
+            for r in renditions
         ]
-        return msgspec.structs.replace(association, renditions=renditions)
 
     def _cached(self, key: RenderKey) -> bytes | None:
         with self._lock:
