@@ -147,11 +147,46 @@ def newswire(
     )
 
 
+def newswire_here(
+    *args: str, db: str | None = None, input: bytes | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``newswire ARGS`` run in this process (typer's ``CliRunner``), answered as
+    ``newswire`` answers: the same command, its options read and checked, its store opened
+    and closed, with no process started for it.
+
+    For a test's set-up (the products, subscribers, keys and accounts a server test
+    needs): a process for each took half a second of CPU, over 500 of them a run, a fifth
+    of the suite's subprocesses' CPU. What the command itself prints, says and exits with
+    is tested through ``newswire`` (tests/test_cli*.py). Not for two threads at once: the
+    runner swaps the process's standard streams and environment while it runs."""
+    from typer.testing import CliRunner
+
+    from newswire.cli import app_for
+
+    on_db = node_env(db) if db is not None else {}
+    done = CliRunner().invoke(
+        app_for(list(args)), list(args), input=input, env={**on_db, **(env or {})},
+        catch_exceptions=False,
+    )
+    return subprocess.CompletedProcess(
+        ["newswire", *args], done.exit_code, done.stdout_bytes, done.stderr_bytes
+    )
+
+
+def cli(db: str, *args: str, input: bytes | None = None, process: bool = False) -> str:
+    """What ``newswire ARGS`` on ``db`` prints; it must succeed. Run in this process
+    (``newswire_here``: a test's set-up), or with ``process`` in a process of its own
+    (``newswire``), as a test of the command itself runs it."""
+    result = (newswire if process else newswire_here)(*args, db=db, input=input)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode()
+
+
 def set_up(db: str, *commands: tuple[str, ...]) -> None:
     """Run each of ``commands`` (``newswire`` arguments) on ``db``, as an operator sets a
-    deployment up; each must succeed."""
+    deployment up; each must succeed (``newswire_here``: set-up, not what is tested)."""
     for args in commands:
-        result = newswire(*args, db=db)
+        result = newswire_here(*args, db=db)
         assert result.returncode == 0, (args, result.stderr.decode())
 
 
@@ -186,8 +221,9 @@ def newswire_on_terminal(*args: str, db: str, columns: int = 80) -> str:
 
 
 def make_key(db: str, *args: str) -> str:
-    """``newswire key create ARGS``: the new key (printed alone on the last line)."""
-    result = newswire("key", "create", *args, db=db)
+    """``newswire key create ARGS``: the new key (printed alone on the last line). Run in
+    this process (``newswire_here``): a key is a test's set-up."""
+    result = newswire_here("key", "create", *args, db=db)
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout.decode().strip().splitlines()[-1]
 

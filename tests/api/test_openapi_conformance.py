@@ -38,7 +38,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import FIXTURES, SEED
-from tests.helpers import LONG, ROOT, Server, free_port, make_key, newswire, retry_until
+from tests.helpers import LONG, ROOT, Server, free_port, make_key, newswire, retry_until, set_up
 
 SCOPES = ("anonymous", "read", "publish", "admin")
 """The order of the runs: the publish and admin runs change the most."""
@@ -104,15 +104,15 @@ def wire(module_store_url) -> tuple[Server, dict[str, str]]:
     """A server with real items, a subscriber, and a key of each scope, on each backend."""
     db = module_store_url
 
-    def run(*args: str) -> None:
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
-
-    run("product", "add", "everything", "--access", "full")
-    run("product", "add", "arabic-teasers", "--access", "teaser", "--lang", "ar")
-    # A limit no run reaches: 429s would leave the operations untested.
-    run("subscriber", "add", "daily", "--product", "everything", "--rate-limit", "1000000")
-    run("ingest", *map(str, ITEMS))
+    set_up(
+        db,
+        ("product", "add", "everything", "--access", "full"),
+        ("product", "add", "arabic-teasers", "--access", "teaser", "--lang", "ar"),
+        # A limit no run reaches: 429s would leave the operations untested.
+        ("subscriber", "add", "daily", "--product", "everything", "--rate-limit", "1000000"),
+    )
+    ingested = newswire("ingest", *map(str, ITEMS), db=db)
+    assert ingested.returncode == 0, ingested.stderr.decode()
     keys = {
         "read": make_key(db, "--subscriber", "daily"),
         "publish": make_key(db, "--scope", "publish", "--name", "DESK"),

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -36,7 +35,7 @@ from newswire.formats.html import make_body
 from newswire.model import Concept, NewsItem
 from tests.conftest import SEED
 from tests.delivery.wire import ENGLISH
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import Server, make_key, retry_until, set_up
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 PROBLEM = "application/problem+json"
@@ -143,23 +142,13 @@ def db(module_store_url) -> str:
 
 @pytest.fixture(scope="module")
 def keys(db) -> dict[str, str]:
-    """Products, subscribers and keys made with the ``newswire`` command, in parallel."""
-
-    def run(*args: str) -> None:
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
-
-    def subscriber(name: str, products: tuple[str, ...]) -> None:
-        run("subscriber", "add", name, *(a for p in products for a in ("--product", p)))
-
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(lambda p: run("product", "add", p[0], *p[1]), PRODUCTS.items()))
-        list(pool.map(lambda s: subscriber(*s), SUBSCRIBERS.items()))
-        names = [*SUBSCRIBERS, "desk"]
-        args = [("--subscriber", n) for n in SUBSCRIBERS] + [
-            ("--scope", "publish", "--name", "DESK")
-        ]
-        return dict(zip(names, pool.map(lambda a: make_key(db, *a), args), strict=True))
+    """Products, subscribers and keys made with the ``newswire`` command (in this process:
+    ``tests.helpers.set_up``)."""
+    set_up(db, *(("product", "add", name, *args) for name, args in PRODUCTS.items()))
+    set_up(db, *(("subscriber", "add", name, *(a for p in products for a in ("--product", p)))
+                 for name, products in SUBSCRIBERS.items()))
+    keys = {name: make_key(db, "--subscriber", name) for name in SUBSCRIBERS}
+    return {**keys, "desk": make_key(db, "--scope", "publish", "--name", "DESK")}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import SEED
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import Server, cli, make_key, retry_until
 
 # What a browser shows and does does not depend on the store: the pages, their live parts
 # and their accessibility are checked on both stores without a browser (tests/web,
@@ -24,12 +24,6 @@ SEED_TEXT = SEED.read_text(encoding="utf-8")
 # The seed's paragraphs: its last one says the public page is a shortened part.
 PARAGRAPHS = [p.strip() for p in SEED_TEXT.split("\n") if p.strip()]
 LAST_PARAGRAPH = PARAGRAPHS[-1]
-
-
-def cli(db: str, *args: str, stdin: bytes | None = None) -> str:
-    done = newswire(*args, db=db, input=stdin)
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +38,7 @@ def world(module_store_url):
         ("reader@teaser.example", ("--subscriber", "portal-teaser")),
         ("editor@agency.example", ("--scope", "publish")),
     ):
-        cli(db, "account", "add", email, *args, "--password-stdin", stdin=PASSWORD.encode())
+        cli(db, "account", "add", email, *args, "--password-stdin", input=PASSWORD.encode())
     desk = make_key(db, "--scope", "publish", "--name", "DESK")
     server = Server(db)
     with server.client(desk) as c:

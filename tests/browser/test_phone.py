@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import assert_accessible, axe_violations
-from tests.browser.test_faces import PASSWORD, cli, log_in, public_path
-from tests.helpers import Server, make_key
+from tests.browser.test_faces import PASSWORD, log_in, public_path
+from tests.helpers import Server, cli, make_key
 from tests.media.files import picture
 
 # Layout does not depend on the store.
@@ -35,7 +35,7 @@ OVERFLOW = """() => {
 def server(module_store_url, tmp_path_factory):
     db = module_store_url
     cli(db, "account", "add", EDITOR, "--scope", "publish", "--password-stdin",
-        stdin=PASSWORD.encode())
+        input=PASSWORD.encode())
     server = Server(db)
     server.store_url = db  # the long-word test publishes one more item
     photo = picture(tmp_path_factory.mktemp("phone") / "p.jpg", 4000, 3000).read_bytes()

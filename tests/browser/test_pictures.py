@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.browser.test_faces import PASSWORD, cli, log_in
-from tests.helpers import Server, make_key
+from tests.browser.test_faces import PASSWORD, log_in
+from tests.helpers import Server, cli, make_key
 from tests.media.ingest import ARABIC, desk_photo
 from tests.portal.conftest import PARAGRAPH
 
@@ -27,7 +27,7 @@ def world(module_store_url, tmp_path_factory):
     cli(db, "product", "add", "ar-full", "--access", "full", "--lang", "ar")
     cli(db, "subscriber", "add", "daily", "--product", "ar-full")
     cli(db, "account", "add", "reader@daily.example", "--subscriber", "daily",
-        "--password-stdin", stdin=PASSWORD.encode())
+        "--password-stdin", input=PASSWORD.encode())
     server = Server(db)
     photo = desk_photo(tmp_path_factory.mktemp("photo") / "p.jpg").read_bytes()
     with server.client(make_key(db, "--scope", "publish", "--name", "DESK")) as c:

@@ -12,18 +12,12 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS, fresh_database, use_backend
-from tests.helpers import Server, make_key, newswire
+from tests.helpers import Server, cli, make_key
 
 PASSWORD = "correct-horse-battery"
 EDITOR = "editor@agency.example"
 OPERATOR = "ops@agency.example"
 READER = "reader@daily.example"
-
-
-def cli(db: str, *args: str, input: bytes | None = None) -> str:
-    result = newswire(*args, db=db, input=input)
-    assert result.returncode == 0, result.stderr.decode()
-    return result.stdout.decode()
 
 
 def csrf_of(html: str) -> str:

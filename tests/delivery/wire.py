@@ -29,7 +29,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +40,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import fresh_database, use_backend
-from tests.helpers import Server, make_key, newswire
+from tests.helpers import Server, make_key, set_up
 
 PRODUCTS: dict[str, tuple[str, ...]] = {
     "ar-full": ("--access", "full", "--lang", "ar"),
@@ -185,28 +184,16 @@ class Wire:
 
 def build(db: str) -> Wire:
     """The products, subscribers and keys above in database ``db``, and its server."""
-
-    def run(*args: str) -> None:
-        result = newswire(*args, db=db)
-        assert result.returncode == 0, result.stderr.decode()
-
-    # The command is run in parallel, one step at a time (keys need subscribers, which
-    # need products); SQLite waits for the writer before it.
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda p: run("product", "add", p[0], *p[1]), PRODUCTS.items()))
-        list(
-            pool.map(
-                # These tests are about delivery, not limits (tests/api/test_usage_and_limits.py
-                # and test_workers.py are): a feed client long polling through a 1,000-item
-                # burst wakes for every item or two that becomes visible, and went over the
-                # default 600 requests a minute on a fast machine (CI, on PostgreSQL).
-                lambda s: run("subscriber", "add", s[0], "--product", s[1],
-                              "--rate-limit", "100000"),
-                SUBSCRIBERS.items(),
-            )
-        )
-        made = dict(zip(KEYS, pool.map(lambda args: make_key(db, *args), KEYS.values()),
-                        strict=True))
+    # In this process (``newswire_here``), one after the other: the set-up is not what
+    # these tests are about, and each command takes some milliseconds here.
+    set_up(db, *(("product", "add", name, *args) for name, args in PRODUCTS.items()))
+    # These tests are about delivery, not limits (tests/api/test_usage_and_limits.py and
+    # test_workers.py are): a feed client long polling through a 1,000-item burst wakes
+    # for every item or two that becomes visible, and went over the default 600 requests
+    # a minute on a fast machine (CI, on PostgreSQL).
+    set_up(db, *(("subscriber", "add", name, "--product", product, "--rate-limit", "100000")
+                 for name, product in SUBSCRIBERS.items()))
+    made = {who: make_key(db, *args) for who, args in KEYS.items()}
     return Wire(db=db, server=Server(db), keys=made)
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS, fresh_database, use_backend
-from tests.helpers import Server, make_key, newswire, query
+from tests.helpers import Server, cli, make_key, query
 
 PASSWORD = "correct-horse-battery"
 LAST = "zqxjlast"
@@ -87,12 +87,6 @@ def ninjs(uri: str, headline: str, paragraphs: list[str], lang: str = "ar", **mo
         "bodies": [{"role": "main", "contentType": "text/plain", "value": "\n\n".join(paragraphs)}],
         **more,
     }
-
-
-def cli(db: str, *args: str, input: bytes | None = None) -> str:
-    result = newswire(*args, db=db, input=input)
-    assert result.returncode == 0, result.stderr.decode()
-    return result.stdout.decode()
 
 
 @pytest.fixture(scope="package", params=BACKENDS)

@@ -254,23 +254,24 @@ def test_account_add_refuses_bad_input(world: World):
 
 
 def test_a_generated_password_is_printed_once_and_works(world: World):
-    out = cli(world.db, "account", "add", "made@daily.example", "--subscriber", "daily")
+    out = cli(world.db, "account", "add", "made@daily.example", "--subscriber", "daily",
+              process=True)
     password = out.strip().splitlines()[-1]
     assert len(password) >= 10
     c = world.login("made@daily.example", password)
-    listed = cli(world.db, "account", "list", "--subscriber", "daily")
+    listed = cli(world.db, "account", "list", "--subscriber", "daily", process=True)
     assert "made@daily.example" in listed and password not in listed
     # A new password ends the account's sessions; the old one no longer logs in.
     cli(world.db, "account", "password", "made@daily.example", "--password-stdin",
-        input=b"another-long-password\n")
+        input=b"another-long-password\n", process=True)
     assert c.get("/portal").status_code == 303
     with world.client() as stranger:
         assert login(stranger, "made@daily.example", password).status_code == 401
     c.close()
     with world.login("made@daily.example", "another-long-password") as c:
-        cli(world.db, "account", "remove", "made@daily.example")
+        cli(world.db, "account", "remove", "made@daily.example", process=True)
         assert c.get("/portal").status_code == 303
-    assert "made@daily.example" not in cli(world.db, "account", "list")
+    assert "made@daily.example" not in cli(world.db, "account", "list", process=True)
     assert newswire("account", "remove", "made@daily.example", db=world.db).returncode == 1
 
 
