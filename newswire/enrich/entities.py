@@ -15,7 +15,9 @@ of a name the item used: a German item naming "Netanyahu" shows the English name
 In Latin script, a name must start with a capital letter in the text (``Van`` the city,
 not "van"). A name in the dateline the text opens with (``PARIS (AFP) —``, ``أنقرة/
 الأناضول``: the item's own dateline or the one the ``dateline`` step read) is no mention
-(``dateline.dateline_spans``); the same name elsewhere in the text is. The most
+(``dateline.dateline_spans``); the same name elsewhere in the text is. A place named
+only by what names a person or an organisation of the item is none
+(``_people_not_places``). The most
 mentioned come first, then the earliest. The automaton is rebuilt when the vocabulary's
 ``version()`` changes: asked on every look, as it is cheap (the vocabulary reads the
 store at most once a second), so that a change is in force within that second, not
@@ -289,6 +291,8 @@ class EntitiesStep:
             else:
                 seen.append(m)
                 used[m.key].append(key)
+        if len(mentions) > 1 or doc.item.entities:
+            _people_not_places(doc.item, terms, mentions, used)
         # The most mentioned first, then the earliest: the terms are in the order of their
         # first mention already, which a stable sort on the count keeps among equals.
         ranked = sorted(mentions.items(), key=lambda kv: -len(kv[1]))
@@ -517,6 +521,35 @@ def _arabic(text: str) -> bool:
 _SURFACES: dict[str, tuple[bool, str]] = {}
 """``_surface`` of the names as written that the matcher found, remembered."""
 _SURFACES_MAX = 1 << 16
+
+
+def _people_not_places(
+    item: NewsItem, terms: dict[str, Term], mentions: dict[str, list[Match]],
+    used: dict[str, list[str]],
+) -> None:
+    """Take out of ``mentions`` each place named only by what names a person or an
+    organisation of the item: the whole name of one its source gives (IPTC's example
+    tags ``Hamilton``, a novel's agent, as a person, and Hamilton is also a city in
+    Canada), or the last word of a person's name of two words or more the text uses
+    (``Hamilton`` after ``Lewis Hamilton`` is him)."""
+    places = [k for k in mentions if terms[k].kind == "place"]
+    if not places:
+        return
+    taken = {
+        name_key(entity.name)
+        for entity in item.entities
+        if entity.kind in ("person", "organisation") and entity.creator != MACHINE
+    }
+    for k, names in used.items():
+        if terms[k].kind == "person":
+            taken.update(name.rsplit(" ", 1)[-1] for name in names if " " in name)
+    taken.discard("")
+    if not taken:
+        return
+    for k in places:
+        if all(name in taken for name in used[k]):
+            del mentions[k]
+            del used[k]
 
 
 def _surface(surface: str) -> tuple[bool, str]:

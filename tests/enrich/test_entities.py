@@ -225,6 +225,30 @@ def test_a_word_of_the_items_language_is_not_the_place_it_names_elsewhere(
     }
 
 
+def test_a_persons_name_is_not_also_a_place_of_that_name(gazetteer: Gazetteer) -> None:
+    """IPTC's TT example tags Hamilton, a novel's agent, as a person: its text's "Hamilton"
+    is him, not Hamilton in Canada; nor is "Hamilton" after "Lewis Hamilton". Where no
+    person goes by it, the city is still found."""
+    hamilton = "https://sws.geonames.org/5969782/"
+    driver = Term(id="nwv:lewis-hamilton", kind="person", name="Lewis Hamilton",
+                  names={"en": ["Lewis Hamilton"]})
+    step = EntitiesStep([*TERMS, driver], gazetteer)
+
+    def found(text: str, *given: Entity) -> set[str]:
+        item = NewsItem(id="x", language="en", headline="", body=[text], entities=list(given))
+        doc = Document(item=item, text=text, language="en", found=Findings())
+        return {e.id for e in step.find(doc).entities}
+
+    novel = "Hamilton is back. The agent Hamilton faces his last case in Stockholm."
+    assert hamilton in found(novel)
+    tagged = found(novel, Entity(kind="person", name="Hamilton"))
+    assert hamilton not in tagged and "https://sws.geonames.org/2673730/" in tagged
+    race = "Lewis Hamilton won in Monaco. Hamilton said the car was fast."
+    assert found(race) >= {"nwv:lewis-hamilton"} and hamilton not in found(race)
+    # The source's place of that name stays the source's: only the machine's is left out.
+    assert hamilton not in found(novel, Entity(kind="organisation", name="Hamilton"))
+
+
 def test_with_enthusiasm_is_not_hamas_but_hamas_is() -> None:
     """``بحماس`` is "with enthusiasm" in a match report; Hamas's stories name it as such."""
     gaza = load()
