@@ -472,6 +472,18 @@ def _restored(item: NewsItem, previous: NewsItem | None) -> NewsItem:
     newswire delivered without the marks, and it is still the machine's, not a source's."""
     if previous is None:
         return item
+    # An entity of the source's or an editor's comes back without its relation from a
+    # format that cannot say it (NewsML-G2 and NITF: docs/enrichment-formats.md): it has
+    # the stored one's, no change (an editor's "mentions" sent back is no new version).
+    related = {key(e): e.rel for e in previous.entities if e.creator != MACHINE and e.rel}
+    if related and any(
+        not e.rel and e.creator != MACHINE and key(e) in related for e in item.entities
+    ):
+        item = msgspec.structs.replace(item, entities=[
+            msgspec.structs.replace(e, rel=related[key(e)])
+            if not e.rel and e.creator != MACHINE and key(e) in related else e
+            for e in item.entities
+        ])
     changes: dict[str, object] = {}
     for field in ("entities", "subjects", "associations"):
         mine = _machine(getattr(previous, field))

@@ -173,6 +173,25 @@ def test_a_dateline_without_text_sent_back_in_any_format_is_the_same_dateline(
     assert text_steps.enrich(edited, previous=item).dateline == edited.dateline
 
 
+@pytest.mark.parametrize("fmt", ["newsml", "nitf"])
+def test_an_editors_entity_sent_back_by_a_format_that_drops_its_relation_is_no_change(
+    seed: NewsItem, text_steps: Enricher, fmt: str
+) -> None:
+    """NewsML-G2 and NITF carry no relation of a person or organisation: an editor's
+    ``mentions`` comes back without it, which is the stored entity still, not a new
+    version of the item; a relation the copy does give is the editor's change."""
+    league = Entity(kind="organisation", name="جامعة الدول العربية", rel="mentions")
+    item = text_steps.enrich(msgspec.structs.replace(seed, entities=[league]))
+    assert [e.rel for e in item.entities if e.name == league.name] == ["mentions"]
+    codec = formats.get(fmt)
+    back = codec.parse(codec.render(item))[0]
+    assert text_steps.enrich(back, previous=item).entities == item.entities
+    about = [msgspec.structs.replace(e, rel="about") if e.name == league.name else e
+             for e in item.entities]
+    changed = text_steps.enrich(msgspec.structs.replace(item, entities=about), previous=item)
+    assert [e.rel for e in changed.entities if e.name == league.name] == ["about"]
+
+
 AGENCY_DATELINES = {
     "ANKARA (AA) -": (
         "nwv:anadolu-agency",
