@@ -306,13 +306,19 @@ def _read_without(doc: Document, dateline: Dateline) -> None:
     was read in, when the item is stored without it (``_dateline_lines``). The item
     enriched again (``newswire enrich --all``, the same item sent back in any format)
     has its dateline and no such line: its text is the same text, so the people,
-    subjects and story found in it are the same, and it is no new version."""
+    subjects and story found in it are the same, and it is no new version.
+
+    What was read of the old text goes with it, the dateline's ``opening`` too: its parts
+    are indexes and lengths in the old paragraphs, and kept they would keep the line's
+    length of the new first paragraph (the first name of the story) out of the entities
+    step's matching (``dateline.dateline_spans``)."""
     changes = _dateline_lines(doc.item, dateline)
     if changes:
         doc.item = msgspec.structs.replace(doc.item, **changes)
         doc.text = document(doc.item).text
         doc.analysed.clear()
         doc.numbered.clear()
+        doc.opening = None
 
 
 def _without_dateline(item: NewsItem, dateline: str) -> tuple[list[str], str] | None:

@@ -315,6 +315,32 @@ def test_a_workers_chunk_is_enriched_against_each_items_stored_version(
     assert sum(bool(i.rejected) for i in got) >= 5  # not a comparison of nothing
 
 
+def test_a_workers_chunk_finds_the_first_name_after_a_dateline_line(tmp_path, monkeypatch):
+    """Bulk ingest's worker (``ingest._enriched``) over a chunk of stories whose dateline
+    is a line of its own: the name each story opens with is found, as one by one."""
+    from newswire import ingest
+    from newswire.formats import get
+    from tests.enrich.test_pipeline import LINED_DATELINES
+
+    items = [
+        get("ninjs").parse(json.dumps({
+            "uri": f"urn:test:lined:{n}", "headlines": [{"role": "main", "value": "خبر"}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": f"{dateline}\n{first}"}],
+        }).encode())[0]
+        for n, (dateline, (_, first)) in enumerate(LINED_DATELINES.items())
+    ]  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'lined.db'}"
+    open_store(url).close()
+    monkeypatch.setattr(ingest, "_WORKER_STORE", [])
+    try:
+        got, _ = ingest._enriched(items, (url, STEPS), None)
+    finally:
+        ingest._WORKER_STORE[0].close()
+    for item, (wanted, first) in zip(got, LINED_DATELINES.values(), strict=True):
+        assert item.body == [first]
+        assert wanted in {e.id for e in item.entities}, item.id
+
+
 @pytest.mark.parametrize(
     "names", [STEPS, ("language", "dateline"), ("entities",), ("subjects", "threads")]
 )

@@ -102,6 +102,47 @@ def test_bulk_ingest_enriches_in_its_worker_processes(tmp_path):
     assert sum(bool(i.entities) for i in items) > 30
 
 
+def test_the_first_name_after_a_dateline_line_is_found_at_ingest(store_url, tmp_path):
+    """Items whose body opens with the dateline on a line of its own, taken in by the CLI
+    and by the API: each stored with the name its story opens with, so ``newswire enrich
+    --all`` right after finds nothing to change (it found the name, a new version of each)."""
+    from tests.enrich.test_pipeline import LINED_DATELINES
+
+    def doc(n: int, dateline: str) -> dict:
+        body = f"{dateline}\n{LINED_DATELINES[dateline][1]}"
+        return {
+            "uri": f"urn:test:lined:{n}",
+            "headlines": [{"role": "main", "value": "خبر"}],
+            "bodies": [{"role": "main", "contentType": "text/plain", "value": body}],
+        }
+
+    paths = []
+    for n, dateline in enumerate(LINED_DATELINES):
+        path = tmp_path / f"lined-{n}.json"
+        path.write_text(json.dumps(doc(n, dateline), ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    ids = ingest(store_url, *paths)
+    server = Server(store_url, env=STEPS)
+    try:
+        with server.client(make_key(store_url, "--scope", "publish", "--name", "DESK")) as desk:
+            posted = doc(len(paths), next(iter(LINED_DATELINES)))
+            answer = desk.post(
+                "/v1/items", json=posted, headers={"Content-Type": "application/ninjs+json"}
+            )
+            assert answer.status_code in (200, 201), answer.text
+            ids.append(answer.json()["id"])
+    finally:
+        server.close()
+    wanted = [entry[0] for entry in LINED_DATELINES.values()]
+    wanted.append(wanted[0])
+    for item_id, entity in zip(ids, wanted, strict=True):
+        assert entity in {e.id for e in stored(store_url, item_id).entities}, item_id
+    again = newswire("enrich", "--all", db=store_url, env=STEPS)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout.decode().split() == []
+    assert "0 got a new version" in again.stderr.decode()
+
+
 def test_enrich_all_adds_versions_only_where_something_changed(store_url, tmp_path):
     paths = corpus_files(tmp_path, 5)
     ids = ingest(store_url, str(SEED), *paths, env=NONE)

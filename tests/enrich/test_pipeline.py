@@ -217,11 +217,14 @@ AGENCY_DATELINES = {
 }
 
 
-def _story(fmt: str, dateline: str, headline: str, body: list[str]) -> NewsItem:
-    """The story ``body`` (its first paragraph opening with ``dateline``) as ``fmt``
-    sends it (``+dateline``: the format's own dateline field given as well), parsed."""
+def _story(
+    fmt: str, dateline: str, headline: str, body: list[str], own_line: bool = False
+) -> NewsItem:
+    """The story ``body`` (its first paragraph opening with ``dateline``, or with
+    ``own_line`` the dateline a paragraph of its own before it) as ``fmt`` sends it
+    (``+dateline``: the format's own dateline field given as well), parsed."""
     first, *rest = body
-    paragraphs = [f"{dateline} {first}", *rest]
+    paragraphs = [dateline, first, *rest] if own_line else [f"{dateline} {first}", *rest]
     html = "".join(f"<p>{p}</p>" for p in paragraphs)
     codec, _, given = fmt.partition("+")
     if codec == "text":
@@ -276,6 +279,47 @@ def test_an_agency_dateline_is_no_mention_in_any_format(
             assert organisations[agency] == "mentions"
         else:
             assert agency not in organisations
+
+
+LINED_DATELINES = {
+    "القدس/ الأناضول": (
+        "nwv:hamas", "حماس تعلن موافقتها على المقترح المصري لوقف إطلاق النار في قطاع غزة."
+    ),
+    "Ankara / AA": (
+        "nwv:hamas", "Hamas officials met Turkish intelligence chief Ibrahim Kalin on Saturday."
+    ),
+    "ANKARA (AA)": ("nwv:hamas", "Hamas heyeti, Dışişleri Bakanı Hakan Fidan ile görüştü."),
+    "أنقرة/ الأناضول": (
+        "nwv:mit", "التقى رئيس جهاز الاستخبارات التركي إبراهيم قالن وفدا من حركة حماس."
+    ),
+}
+
+
+@pytest.mark.parametrize("dateline", list(LINED_DATELINES))
+def test_the_first_name_after_a_dateline_line_is_found_at_once(
+    text_steps: Enricher, dateline: str
+) -> None:
+    """A body whose dateline is a line of its own (``القدس/ الأناضول``), then the story:
+    the line leaves the body, and the name the story opens with is found the first time,
+    in any format, one by one or in a batch (bulk ingest's workers). What the dateline
+    step read of the text with the line was kept for the text without it, and the
+    line's length of the story's start was taken for the dateline: ``newswire enrich
+    --all`` found the name later, a new version of every such item."""
+    wanted, first = LINED_DATELINES[dateline]
+    items = [
+        _story(fmt, dateline, "خبر", [first], own_line=True)
+        for fmt in ("text", "ninjs", "newsml", "nitf")
+    ]
+    alone = [text_steps.enrich(item) for item in items]
+    for out in alone:
+        assert out.dateline is not None and out.dateline.source
+        assert out.body == [first]
+        assert wanted in {e.id for e in out.entities}
+        assert text_steps.enrich(out, previous=out) == out  # ``enrich --all``: no change
+    found = [sorted((e.kind, e.id, e.rel) for e in out.entities) for out in alone]
+    assert all(entities == found[0] for entities in found)
+    together = text_steps.enrich_many(items, [None] * len(items))
+    assert [msgspec.json.encode(i) for i in together] == [msgspec.json.encode(i) for i in alone]
 
 
 def test_an_agency_dateline_is_no_mention_when_the_lead_repeats_it(text_steps: Enricher) -> None:
