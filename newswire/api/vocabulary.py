@@ -6,7 +6,8 @@ add, change, remove and merge. The change reaches every process and node within 
 (the store's ``vocabulary`` generation) and applies to what is ingested from then on.
 
 A body of the declared form may still be refused for what it says (a name with a bidi
-control, a country on a person, an entry merged into itself): 422 naming the field, as
+control, a country on a person, a change of an entry's kind, an entry merged into
+itself): 422 naming the field, as
 the rest of the admin API answers a rule the schema cannot say. A body not of the form is
 400; an id taken, or a name another entry has when no id is given, 409.
 """
@@ -153,11 +154,15 @@ def get_entry(request: Request, term_id: str) -> Response:
     "/{term_id}",
     responses=problems.responses(*COMMON, 400, 404, 413, 422),
     openapi_extra=_body_doc(
-        EntryBody, "The entry as it is to be from now on (its `id` is the URL's, or none)."
+        EntryBody,
+        "The entry as it is to be from now on (its `id` is the URL's, or none; its `kind`"
+        " the entry's).",
     ),
 )
 async def change_entry(request: Request, term_id: str) -> Response:
-    """Replace an entry (a shipped one too) by the one in the body; it as stored."""
+    """Replace an entry (a shipped one too) by the one in the body; it as stored. An entry
+    keeps its kind (422 naming ``kind``): products and items name its id as a person's,
+    an organisation's or a place's."""
     body = decode(await read_body(request, MAX_BODY), EntryBody)
     vocabulary = _vocabulary(request)
     await run_in_threadpool(vocabulary.get, term_id)  # 404 before any rule of the body

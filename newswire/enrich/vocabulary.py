@@ -369,10 +369,19 @@ class Vocabulary:
 
     def change(self, term: Term) -> Term:
         """Replace the entry ``term.id`` (a starter entry too) by ``term``; the entry as
-        stored. ``NotFound`` if there is no such entry."""
+        stored. ``NotFound`` if there is no such entry; ``BadInput`` (field ``kind``) if
+        ``term`` is of another kind: products name the id among their people and
+        organisations or among their places, and items carry it as the entity of its kind,
+        which a new kind would make wrong (``vocab change`` cannot say one either)."""
         store = self._writable()
-        self.get(term.id)
+        before = self.get(term.id)
         term = check_term(term)
+        if term.kind != before.kind:
+            raise BadInput(
+                f"{term.id} is {_a(before.kind)}, not {_a(term.kind)}: an entry keeps its"
+                f" kind; add {_a(term.kind)} as an entry of its own",
+                field="kind",
+            )
         store.vocabulary.put(term)
         self._moved()
         return term

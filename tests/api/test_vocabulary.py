@@ -144,6 +144,10 @@ def test_bad_changes_and_merges_are_problems(admin):
         422,
         "id",
     )
+    # An entry keeps its kind: items and products name its id as an organisation's.
+    kind = problem(admin.put(f"{URL}/nwv:fatah", json={"kind": "person", "name": "فتح"}), 422, "kind")
+    assert "nwv:fatah is an organisation" in kind["detail"]
+    assert admin.get(f"{URL}/nwv:fatah").json()["kind"] == "organisation"
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:fatah"}), 422, "into")
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:nobody"}), 422, "into")
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:donald-trump"}), 422, "into")

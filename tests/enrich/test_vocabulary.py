@@ -167,6 +167,18 @@ def test_an_entry_added_under_a_name_taken_is_refused_unless_given_an_id(store):
         vocabulary.merge("nwv:nobody", "nwv:hamas")
 
 
+def test_a_change_keeps_the_entrys_kind(store):
+    """Products and items name an entry's id as a person's or an organisation's (a
+    product's ``entities`` or ``places``): a change to another kind is refused, as the
+    CLI's ``vocab change``, which has no way to say one, never makes it."""
+    vocabulary = Vocabulary(store)
+    hamas = vocabulary.get("nwv:hamas")
+    with pytest.raises(BadInput, match="nwv:hamas is an organisation") as refused:
+        vocabulary.change(msgspec.structs.replace(hamas, kind="place"))
+    assert refused.value.field == "kind"
+    assert vocabulary.get("nwv:hamas") == hamas
+
+
 def test_a_removed_entry_added_again_gets_its_id_back(store_url):
     """Items tagged with a removed entry match it again once an editor puts it back, by
     its id or by its name; a shipped one too, as what it was."""
