@@ -132,6 +132,22 @@ def test_a_bad_command_says_why_and_exits_non_zero(db, args, code, says):
     assert says in refused("vocab", *args, db=db, code=code)
 
 
+def test_a_name_another_entry_has_is_refused_by_change_as_by_add(db):
+    """``vocab add`` refuses an entry under a name another entry of its kind has (exit 1,
+    naming that entry); ``vocab change`` refuses to give an entry one, in the same words."""
+    ok("vocab", "list", "--kind", "organisation", db=db)  # the store made
+    said = refused("vocab", "add", "organisation", "حماس", db=db)
+    assert "nwv:hamas (organisation) is named 'حماس' already" in said
+    for args, name in (
+        (("--variant", "حماس"), "حماس"),
+        (("--shown", "Hamas"), "Hamas"),
+        (("--name", "fr=hamas"), "hamas"),
+    ):
+        said = refused("vocab", "change", "nwv:fatah", *args, db=db)
+        assert f"nwv:hamas (organisation) is named {name!r} already" in said, said
+    assert "amas" not in ok("vocab", "show", "nwv:fatah", db=db)
+
+
 def test_change_needs_an_existing_store(tmp_path):
     said = refused(
         "vocab",

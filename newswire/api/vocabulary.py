@@ -9,7 +9,8 @@ A body of the declared form may still be refused for what it says (a name with a
 control, a country on a person, a change of an entry's kind, an entry merged into
 itself): 422 naming the field, as
 the rest of the admin API answers a rule the schema cannot say. A body not of the form is
-400; an id taken, or a name another entry has when no id is given, 409.
+400; an id taken, a name another entry of the kind has when no id is given, or a name
+given to an entry in a change that another entry of its kind has, 409.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def get_entry(request: Request, term_id: str) -> Response:
 
 @router.put(
     "/{term_id}",
-    responses=problems.responses(*COMMON, 400, 404, 413, 422),
+    responses=problems.responses(*COMMON, 400, 404, 409, 413, 422),
     openapi_extra=_body_doc(
         EntryBody,
         "The entry as it is to be from now on (its `id` is the URL's, or none; its `kind`"
@@ -162,7 +163,8 @@ def get_entry(request: Request, term_id: str) -> Response:
 async def change_entry(request: Request, term_id: str) -> Response:
     """Replace an entry (a shipped one too) by the one in the body; it as stored. An entry
     keeps its kind (422 naming ``kind``): products and items name its id as a person's,
-    an organisation's or a place's."""
+    an organisation's or a place's. A name it did not have that another entry of its
+    kind has is refused as ``POST`` refuses it (409 naming ``name`` or ``names``)."""
     body = decode(await read_body(request, MAX_BODY), EntryBody)
     vocabulary = _vocabulary(request)
     await run_in_threadpool(vocabulary.get, term_id)  # 404 before any rule of the body

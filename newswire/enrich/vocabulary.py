@@ -19,7 +19,8 @@ Every entry is checked (``check_term``) before it is stored, the same for the CL
 (``newswire vocab``) and the admin API (``/v1/admin/vocabulary``): ``BadInput`` naming the
 field and why; ``NotFound`` (field ``id``) for an id that is no entry; ``Conflict`` for an
 id taken (an id names one entry: a merged one lives on in its target; a removed one is
-given back to the entry added again under it).
+given back to the entry added again under it) and for a name another entry of the kind
+has, added with no id or given in a change.
 """
 
 from __future__ import annotations
@@ -335,14 +336,13 @@ class Vocabulary:
         if not term.id:
             # With no id given, a second entry of the same name is more likely a slip
             # than a namesake: say which entry has it (a namesake is added with an id).
-            same = normalize(check_name(term.name))
-            for known in self.find(term.kind):
-                if any(normalize(n) == same for ns in known.names.values() for n in ns):
-                    raise Conflict(
-                        f"{known.id} ({known.kind}) is named {term.name!r} already: give it"
-                        " more names by changing it, or give the new entry an id of its own",
-                        field="name",
-                    )
+            name = check_name(term.name)
+            if (known := self._named(term.kind, {normalize(name)})) is not None:
+                raise Conflict(
+                    f"{known.id} ({known.kind}) is named {name!r} already: give it"
+                    " more names by changing it, or give the new entry an id of its own",
+                    field="name",
+                )
             back = self._returning(term)
             term = msgspec.structs.replace(term, id=back or self._free_id(slug_for(term), term.kind))
         term = check_term(term)
@@ -372,7 +372,9 @@ class Vocabulary:
         stored. ``NotFound`` if there is no such entry; ``BadInput`` (field ``kind``) if
         ``term`` is of another kind: products name the id among their people and
         organisations or among their places, and items carry it as the entity of its kind,
-        which a new kind would make wrong (``vocab change`` cannot say one either)."""
+        which a new kind would make wrong (``vocab change`` cannot say one either).
+        ``Conflict`` (field ``name`` or ``names``) if it gains a name another entry of its
+        kind has."""
         store = self._writable()
         before = self.get(term.id)
         term = check_term(term)
@@ -381,6 +383,21 @@ class Vocabulary:
                 f"{term.id} is {_a(before.kind)}, not {_a(term.kind)}: an entry keeps its"
                 f" kind; add {_a(term.kind)} as an entry of its own",
                 field="kind",
+            )
+        # A name it gains that another entry of its kind has is a slip, as when an entry
+        # is added under it (``add``): the matcher could not tell the two apart. Not a
+        # short form (a surname two people share, matched with a lower confidence), nor
+        # a name it had (a namesake added with an id of its own keeps its names).
+        had = {normalize(n) for ns in before.names.values() for n in ns}
+        had |= {normalize(n) for ns in term.short.values() for n in ns}
+        gained = {normalize(n): n for ns in term.names.values() for n in ns}
+        gained = {key: n for key, n in gained.items() if key not in had}
+        if gained and (known := self._named(term.kind, gained.keys(), term.id)) is not None:
+            name = next(n for key, n in gained.items() if key in _normalized(known))
+            raise Conflict(
+                f"{known.id} ({known.kind}) is named {name!r} already: merge the two"
+                f" entries, or take the name off {known.id} first",
+                field="name" if normalize(name) == normalize(term.name) else "names",
             )
         store.vocabulary.put(term)
         self._moved()
@@ -437,6 +454,17 @@ class Vocabulary:
 
     def _moved(self) -> None:
         self._checked = -float("inf")
+
+    def _named(
+        self, kind: str, names: Iterable[str], other_than: str = ""
+    ) -> Term | None:
+        """The first entry of ``kind`` but ``other_than`` one of whose names (normalised)
+        is among ``names`` (normalised), if any."""
+        wanted = set(names)
+        for known in self.find(kind):
+            if known.id != other_than and not wanted.isdisjoint(_normalized(known)):
+                return known
+        return None
 
     def _returning(self, term: Term) -> str | None:
         """The id of the removed entry of ``term``'s kind that ``term``'s name shown is one
@@ -509,6 +537,11 @@ def _overlay(
 @cache
 def _shipped_kinds() -> dict[str, EntityKind]:
     return {t.id: t.kind for t in starter()}
+
+
+def _normalized(term: Term) -> set[str]:
+    """Every name of ``term``, normalised as search normalises names."""
+    return {normalize(n) for ns in term.names.values() for n in ns}
 
 
 def _key(name: str) -> str:

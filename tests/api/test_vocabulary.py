@@ -148,6 +148,17 @@ def test_bad_changes_and_merges_are_problems(admin):
     kind = problem(admin.put(f"{URL}/nwv:fatah", json={"kind": "person", "name": "فتح"}), 422, "kind")
     assert "nwv:fatah is an organisation" in kind["detail"]
     assert admin.get(f"{URL}/nwv:fatah").json()["kind"] == "organisation"
+    # A name another entry of the kind has: refused as when an entry is added under it.
+    fatah = admin.get(f"{URL}/nwv:fatah").json()
+    del fatah["id"]
+    for name, names, field in (
+        ("حركة فتح", {**fatah["names"], "en": ["Fatah", "Hamas"]}, "names"),
+        ("حماس", fatah["names"], "name"),
+    ):
+        taken = problem(admin.put(f"{URL}/nwv:fatah", json={**fatah, "name": name, "names": names}),
+                        409, field)  # fmt: skip
+        assert "nwv:hamas (organisation) is named" in taken["detail"], taken
+    assert admin.get(f"{URL}/nwv:fatah").json()["names"] == fatah["names"]
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:fatah"}), 422, "into")
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:nobody"}), 422, "into")
     problem(admin.post(f"{URL}/nwv:fatah/merge", json={"into": "nwv:donald-trump"}), 422, "into")

@@ -179,6 +179,27 @@ def test_a_change_keeps_the_entrys_kind(store):
     assert vocabulary.get("nwv:hamas") == hamas
 
 
+def test_a_change_giving_an_entry_a_name_another_has_is_refused(store):
+    """As ``add`` refuses an entry under a name another of its kind has, ``change``
+    refuses to give an entry one: the matcher could not tell the two apart. What the entry
+    had already (a namesake added with an id of its own) and short forms (a surname two
+    people share) are not refused."""
+    vocabulary = Vocabulary(store)
+    fatah = vocabulary.get("nwv:fatah")
+    for changed, field in (
+        (msgspec.structs.replace(fatah, names={**fatah.names, "tr": ["Fetih", "HAMAS"]}), "names"),
+        (msgspec.structs.replace(fatah, name="حماس"), "name"),
+    ):
+        with pytest.raises(Conflict, match="nwv:hamas \\(organisation\\) is named") as taken:
+            vocabulary.change(changed)
+        assert taken.value.field == field
+    assert vocabulary.get("nwv:fatah") == fatah
+    namesake = vocabulary.add(Term(id="nwv:another-netanyahu", kind="person", name="نتنياهو"))
+    again = msgspec.structs.replace(namesake, names={**namesake.names, "en": ["Iddo Netanyahu"]},
+                                    short={"ar": ["قالن"]})  # fmt: skip
+    assert vocabulary.change(again).short == {"ar": ["قالن"]}
+
+
 def test_a_removed_entry_added_again_gets_its_id_back(store_url):
     """Items tagged with a removed entry match it again once an editor puts it back, by
     its id or by its name; a shipped one too, as what it was."""
