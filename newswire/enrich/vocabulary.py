@@ -111,6 +111,11 @@ def check_term(term: Term) -> Term:
     where two normalise alike), its short forms among its names, ``name`` among them too.
     ``BadInput`` naming the field for anything else."""
     check_id(term.id)
+    return _checked(term)
+
+
+def _checked(term: Term) -> Term:
+    """``check_term`` but for the id: what a new entry's id is made from (``add``)."""
     kind = check_kind(term.kind)
     name = check_name(term.name)
     if len(term.names) > MAX_LANGUAGES:
@@ -197,7 +202,10 @@ def _script_language(name: str) -> str:
 
 def slug_for(term: Term) -> str:
     """An id for a new entry: its English (else Latin-script) name made a slug, else a
-    hash of its name (an Arabic-only name has no spelling in ASCII that everyone agrees on)."""
+    hash of its name (an Arabic-only name has no spelling in ASCII that everyone agrees on).
+    ``term`` is as ``check_term`` makes it, the name shown first in its language: the
+    first English name is then the name shown when that is English, not a variant given
+    before it."""
     candidates = [
         *term.names.get("en", []),
         term.name,
@@ -344,7 +352,8 @@ class Vocabulary:
                     field="name",
                 )
             back = self._returning(term)
-            term = msgspec.structs.replace(term, id=back or self._free_id(slug_for(term), term.kind))
+            made = back or self._free_id(slug_for(_checked(term)), term.kind)
+            term = msgspec.structs.replace(term, id=made)
         term = check_term(term)
         self._current()
         if term.id in self._terms:

@@ -109,6 +109,13 @@ def test_add_get_change_merge_and_remove(admin):
     problem(admin.post(URL, json={"kind": "person", "name": "x", "id": "nwv:zuhri-2"}), 409, "id")
 
 
+def test_an_id_is_made_from_the_name_shown(admin):
+    made = admin.post(URL, json={"kind": "person", "name": "Some Body", "names": {"en": ["Other"]}})
+    assert made.status_code == 201, made.text
+    assert made.json()["id"] == "nwv:some-body"
+    assert made.json()["names"] == {"en": ["Some Body", "Other"]}
+
+
 def test_a_removed_entry_added_again_by_its_arabic_name_has_its_id_back(admin):
     assert admin.delete(f"{URL}/nwv:mohammad-darwish").status_code == 204
     again = admin.post(URL, json={"kind": "person", "name": "محمد درويش"})

@@ -200,6 +200,17 @@ def test_a_change_giving_an_entry_a_name_another_has_is_refused(store):
     assert vocabulary.change(again).short == {"ar": ["قالن"]}
 
 
+def test_an_id_is_made_from_the_name_shown_not_from_a_variant(store):
+    """A name shown in English, its variant in ``names`` first: the id is the name's
+    (``POST {"name": "Some Body", "names": {"en": ["Other"]}}`` was ``nwv:other``). An
+    Arabic name shown still takes its English name's."""
+    vocabulary = Vocabulary(store)
+    body = vocabulary.add(Term(id="", kind="person", name="Some Body", names={"en": ["Other"]}))
+    assert body.id == "nwv:some-body" and body.names == {"en": ["Some Body", "Other"]}
+    zuhri = Term(id="", kind="person", name="سامي أبو زهري", names={"en": ["Sami Abu Zuhri"]})
+    assert vocabulary.add(zuhri).id == "nwv:sami-abu-zuhri"
+
+
 def test_a_removed_entry_added_again_gets_its_id_back(store_url):
     """Items tagged with a removed entry match it again once an editor puts it back, by
     its id or by its name; a shipped one too, as what it was."""
