@@ -1,8 +1,9 @@
 """The authority file over HTTP: ``/v1/admin/vocabulary`` (admin scope).
 
 The same operations as ``newswire vocab``, checked by the same functions
-(``newswire.enrich.vocabulary``): list (by kind, by a name or id containing a text), get,
-add, change, remove and merge. The change reaches every process and node within a second
+(``newswire.enrich.vocabulary``): list (by kind, by a name or id containing a text), get
+(a merged id: the entry it was merged into, as ``vocab show``), add, change, remove and
+merge. The change reaches every process and node within a second
 (the store's ``vocabulary`` generation) and applies to what is ingested from then on.
 
 A body of the declared form may still be refused for what it says (a name with a bidi
@@ -145,10 +146,33 @@ async def add_entry(request: Request) -> Response:
     return _json(added, 201, {"Location": _href(added.id)})
 
 
-@router.get("/{term_id}", responses=problems.responses(*COMMON, 404))
+@router.get(
+    "/{term_id}",
+    responses={
+        200: {
+            "description": "The entry; for an id merged into another, that entry",
+            "headers": {
+                "Content-Location": {
+                    "description": "For an id merged into another: the URL of the entry"
+                    " it was merged into, whose id the body has",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **problems.responses(*COMMON, 404),
+    },
+)
 def get_entry(request: Request, term_id: str) -> Response:
-    """One entry (404 for an id removed, or merged: the problem says into which)."""
-    return _json(_vocabulary(request).get(term_id))
+    """One entry. An id merged into another is the entry it was merged into, as
+    ``newswire vocab show`` shows it (the id lives on there: items tagged with it are
+    found under that entry), its own URL in ``Content-Location`` and its id in the body.
+    404 for an id removed (or merged into an entry removed since); a merged id is no
+    entry to change, remove or merge (404 saying into which)."""
+    vocabulary = _vocabulary(request)
+    into = vocabulary.merged_into(term_id)
+    if into is None:
+        return _json(vocabulary.get(term_id))
+    return _json(vocabulary.get(into), headers={"Content-Location": _href(into)})
 
 
 @router.put(

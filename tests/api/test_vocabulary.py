@@ -95,7 +95,14 @@ def test_add_get_change_merge_and_remove(admin):
     assert entry["id"] in admin.get("/v1/admin/products/zuhri").json()["entities"]
     assert "سامي ابو زهري الناطق" in merged.json()["names"]["ar"]
     assert admin.get(URL).json()["merged"]["nwv:zuhri-2"] == entry["id"]
-    assert entry["id"] in problem(admin.get(f"{URL}/nwv:zuhri-2"), 404, "id")["detail"]
+    # A merged id shows the entry it lives on in, as ``newswire vocab show`` does, with
+    # that entry's own URL; it is no entry to change or remove (404 saying where it went).
+    moved = admin.get(f"{URL}/nwv:zuhri-2")
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == merged.json() and moved.json()["id"] == entry["id"]
+    assert moved.headers["content-location"] == f"{URL}/{entry['id']}"
+    assert "content-location" not in admin.get(f"{URL}/{entry['id']}").headers
+    assert entry["id"] in problem(admin.delete(f"{URL}/nwv:zuhri-2"), 404, "id")["detail"]
 
     assert admin.delete(f"{URL}/{entry['id']}").status_code == 204
     problem(admin.get(f"{URL}/{entry['id']}"), 404, "id")
