@@ -80,7 +80,9 @@ def enrich(
     after the vocabulary or the model changed, the Media Topic a legacy IPTC Subject Code
     maps to) get a new version, an update; withdrawn items are left alone, and what
     editors removed stays removed."""
-    if every == bool(ids):
+    if every and ids:
+        raise fail("ids and --all cannot be given together: give some ids, or --all", 2)
+    if not (every or ids):
         raise fail("say which items: some ids, or --all", 2)
     try:
         names = steps_setting(steps)

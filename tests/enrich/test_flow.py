@@ -183,7 +183,7 @@ def test_enrich_says_what_is_wrong(tmp_path):
     ingest(db, str(SEED), env=NONE)
     for args, said in (
         ((), "say which items"),
-        (("--all", "x"), "say which items"),
+        (("--all", "x"), "ids and --all cannot be given together"),
         (("--all", "--steps", "bogus"), "'bogus' is not an enrichment step"),
         (("urn:nothing:here",), "urn:nothing:here"),
     ):
