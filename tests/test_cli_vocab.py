@@ -138,6 +138,9 @@ def test_a_name_another_entry_has_is_refused_by_change_as_by_add(db):
     ok("vocab", "list", "--kind", "organisation", db=db)  # the store made
     said = refused("vocab", "add", "organisation", "حماس", db=db)
     assert "nwv:hamas (organisation) is named 'حماس' already" in said
+    said = refused("vocab", "add", "organisation", "Hamas Movement", "--variant", "حركة حماس",
+                   db=db)  # fmt: skip
+    assert "nwv:hamas (organisation) is named 'حركة حماس' already" in said
     for args, name in (
         (("--variant", "حماس"), "حماس"),
         (("--shown", "Hamas"), "Hamas"),

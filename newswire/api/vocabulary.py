@@ -10,8 +10,8 @@ A body of the declared form may still be refused for what it says (a name with a
 control, a country on a person, a change of an entry's kind, an entry merged into
 itself): 422 naming the field, as
 the rest of the admin API answers a rule the schema cannot say. A body not of the form is
-400; an id taken, a name another entry of the kind has when no id is given, or a name
-given to an entry in a change that another entry of its kind has, 409.
+400; an id taken, a name or variant another entry of the kind has when no id is given,
+or a name given to an entry in a change that another entry of its kind has, 409.
 """
 
 from __future__ import annotations

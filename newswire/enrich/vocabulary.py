@@ -329,8 +329,8 @@ class Vocabulary:
     def add(self, term: Term) -> Term:
         """Add an entry (its ``id`` empty: one is made from its name); the entry as
         stored. ``Conflict`` if the id is an entry's or was one merged into another (it
-        lives on there), or, when no id is given, if an entry of its kind has its name
-        already.
+        lives on there), or, when no id is given, if an entry of its kind has its name or
+        one of its variants (not a short form) already.
 
         A **removed** entry's id is given back to an entry added again under it, named
         (``--id``) or, with no id given, to an entry of its kind one of whose names (the
@@ -344,12 +344,23 @@ class Vocabulary:
         if not term.id:
             # With no id given, a second entry of the same name is more likely a slip
             # than a namesake: say which entry has it (a namesake is added with an id).
+            # Its variants too (not its short forms: a surname two people share), as a
+            # change giving an entry one of them is refused: the matcher could not tell
+            # the two apart.
             name = check_name(term.name)
-            if (known := self._named(term.kind, {normalize(name)})) is not None:
+            short = {normalize(n) for ns in term.short.values() for n in ns}
+            named = {normalize(n): n for ns in term.names.values() for n in ns}
+            named = {key: n for key, n in named.items() if key not in short}
+            named[normalize(name)] = name
+            if (known := self._named(term.kind, named.keys())) is not None:
+                taken = _normalized(known)
+                name = name if normalize(name) in taken else next(
+                    n for key, n in named.items() if key in taken
+                )
                 raise Conflict(
                     f"{known.id} ({known.kind}) is named {name!r} already: give it"
                     " more names by changing it, or give the new entry an id of its own",
-                    field="name",
+                    field="name" if normalize(name) == normalize(term.name) else "names",
                 )
             back = self._returning(term)
             made = back or self._free_id(slug_for(_checked(term)), term.kind)

@@ -211,6 +211,23 @@ def test_an_id_is_made_from_the_name_shown_not_from_a_variant(store):
     assert vocabulary.add(zuhri).id == "nwv:sami-abu-zuhri"
 
 
+def test_an_entry_added_with_a_variant_another_has_is_refused(store):
+    """With no id given, ``add`` refuses a variant another entry of the kind has, as it
+    refuses its name shown (and as ``change`` refuses both); a short form may be shared,
+    and a namesake is added with an id of its own."""
+    vocabulary = Vocabulary(store)
+    copy = Term(id="", kind="organisation", name="Hamas Movement", names={"en": ["Hamas Movement"],
+                "ar": ["حركة حماس"]})  # fmt: skip
+    with pytest.raises(Conflict, match="nwv:hamas \\(organisation\\) is named 'حركة حماس'") as taken:
+        vocabulary.add(copy)
+    assert taken.value.field == "names"
+    assert vocabulary.find("organisation", "Hamas Movement") == []
+    kalin = Term(id="", kind="person", name="Mehmet Kalin", names={"en": ["Mehmet Kalin", "Kalin"]},
+                 short={"en": ["Kalin"]})  # fmt: skip
+    assert vocabulary.add(kalin).id == "nwv:mehmet-kalin"
+    assert vocabulary.add(msgspec.structs.replace(copy, id="nwv:hamas-movement")).id
+
+
 def test_a_removed_entry_added_again_gets_its_id_back(store_url):
     """Items tagged with a removed entry match it again once an editor puts it back, by
     its id or by its name; a shipped one too, as what it was."""
