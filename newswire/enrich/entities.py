@@ -16,7 +16,7 @@ In Latin script, a name must start with a capital letter in the text (``Van`` th
 not "van"). A name in the dateline the text opens with (``PARIS (AFP) —``, ``أنقرة/
 الأناضول``: the item's own dateline or the one the ``dateline`` step read) is no mention
 (``dateline.dateline_spans``); the same name elsewhere in the text is. A place named
-only by what names a person or an organisation of the item is none
+only by the name of a person or an organisation the item's source gives is none
 (``_people_not_places``). The most
 mentioned come first, then the earliest. The automaton is rebuilt when the vocabulary's
 ``version()`` changes: asked on every look, as it is cheap (the vocabulary reads the
@@ -291,7 +291,7 @@ class EntitiesStep:
             else:
                 seen.append(m)
                 used[m.key].append(key)
-        if len(mentions) > 1 or doc.item.entities:
+        if doc.item.entities:
             _people_not_places(doc.item, terms, mentions, used)
         # The most mentioned first, then the earliest: the terms are in the order of their
         # first mention already, which a stable sort on the count keeps among equals.
@@ -527,26 +527,20 @@ def _people_not_places(
     item: NewsItem, terms: dict[str, Term], mentions: dict[str, list[Match]],
     used: dict[str, list[str]],
 ) -> None:
-    """Take out of ``mentions`` each place named only by what names a person or an
-    organisation of the item: the whole name of one its source gives (IPTC's example
-    tags ``Hamilton``, a novel's agent, as a person, and Hamilton is also a city in
-    Canada), or the last word of a person's name of two words or more the text uses
-    (``Hamilton`` after ``Lewis Hamilton`` is him)."""
-    places = [k for k in mentions if terms[k].kind == "place"]
-    if not places:
-        return
+    """Take out of ``mentions`` each place named only by the whole name of a person or an
+    organisation the item's source or editor gives: IPTC's TT example tags ``Hamilton``,
+    a novel's agent, as a person, and Hamilton is also a city in Canada. (A surname of the
+    vocabulary's, its short form, is the person's already: the automaton gives a name the
+    vocabulary holds to its entry before any place. A surname it does not hold is no
+    sign: Lloyd Austin flies to Austin.)"""
     taken = {
         name_key(entity.name)
         for entity in item.entities
         if entity.kind in ("person", "organisation") and entity.creator != MACHINE
     }
-    for k, names in used.items():
-        if terms[k].kind == "person":
-            taken.update(name.rsplit(" ", 1)[-1] for name in names if " " in name)
-    taken.discard("")
     if not taken:
         return
-    for k in places:
+    for k in [k for k in mentions if terms[k].kind == "place"]:
         if all(name in taken for name in used[k]):
             del mentions[k]
             del used[k]

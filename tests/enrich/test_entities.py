@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from newswire import formats
@@ -227,12 +228,14 @@ def test_a_word_of_the_items_language_is_not_the_place_it_names_elsewhere(
 
 def test_a_persons_name_is_not_also_a_place_of_that_name(gazetteer: Gazetteer) -> None:
     """IPTC's TT example tags Hamilton, a novel's agent, as a person: its text's "Hamilton"
-    is him, not Hamilton in Canada; nor is "Hamilton" after "Lewis Hamilton". Where no
-    person goes by it, the city is still found."""
+    is him, not Hamilton in Canada. A surname the vocabulary gives a person is his before
+    any place; one it does not give him is no sign (Lloyd Austin flies to Austin)."""
     hamilton = "https://sws.geonames.org/5969782/"
     driver = Term(id="nwv:lewis-hamilton", kind="person", name="Lewis Hamilton",
-                  names={"en": ["Lewis Hamilton"]})
-    step = EntitiesStep([*TERMS, driver], gazetteer)
+                  names={"en": ["Lewis Hamilton", "Hamilton"]}, short={"en": ["Hamilton"]})
+    austin = Term(id="nwv:lloyd-austin", kind="person", name="Lloyd Austin",
+                  names={"en": ["Lloyd Austin"]})
+    step = EntitiesStep([*TERMS, driver, austin], gazetteer)
 
     def found(text: str, *given: Entity) -> set[str]:
         item = NewsItem(id="x", language="en", headline="", body=[text], entities=list(given))
@@ -240,13 +243,19 @@ def test_a_persons_name_is_not_also_a_place_of_that_name(gazetteer: Gazetteer) -
         return {e.id for e in step.find(doc).entities}
 
     novel = "Hamilton is back. The agent Hamilton faces his last case in Stockholm."
-    assert hamilton in found(novel)
-    tagged = found(novel, Entity(kind="person", name="Hamilton"))
-    assert hamilton not in tagged and "https://sws.geonames.org/2673730/" in tagged
+    assert {hamilton, "nwv:lewis-hamilton"} & found(novel) == {"nwv:lewis-hamilton"}
+    plain = EntitiesStep(TERMS, gazetteer)
+    item = NewsItem(id="x", language="en", headline="", body=[novel])
+    assert hamilton in {e.id for e in plain.find(Document(
+        item=item, text=novel, language="en", found=Findings())).entities}
+    tagged = msgspec.structs.replace(item, entities=[Entity(kind="person", name="Hamilton")])
+    given = {e.id for e in plain.find(Document(
+        item=tagged, text=novel, language="en", found=Findings())).entities}
+    assert hamilton not in given and "https://sws.geonames.org/2673730/" in given
     race = "Lewis Hamilton won in Monaco. Hamilton said the car was fast."
-    assert found(race) >= {"nwv:lewis-hamilton"} and hamilton not in found(race)
-    # The source's place of that name stays the source's: only the machine's is left out.
-    assert hamilton not in found(novel, Entity(kind="organisation", name="Hamilton"))
+    assert "nwv:lewis-hamilton" in found(race) and hamilton not in found(race)
+    trip = "Defense Secretary Lloyd Austin flew to Austin for a rally outside Austin."
+    assert {"nwv:lloyd-austin", "https://sws.geonames.org/4671654/"} <= found(trip)
 
 
 def test_with_enthusiasm_is_not_hamas_but_hamas_is() -> None:

@@ -192,6 +192,25 @@ def test_an_editors_entity_sent_back_by_a_format_that_drops_its_relation_is_no_c
     assert [e.rel for e in changed.entities if e.name == league.name] == ["about"]
 
 
+def test_a_place_sent_back_without_its_relation_has_none(
+    seed: NewsItem, text_steps: Enricher
+) -> None:
+    """A place's relation is no person's: NewsML-G2 says which place is ``located``. An
+    editor who moved the dateline's place to Istanbul took it off Ankara, and the copy
+    sent back says so: Ankara is not ``located`` again."""
+    codec = formats.get("newsml")
+    ankara = Entity(kind="place", name="Ankara", id=ANKARA, rel="located")
+    before = text_steps.enrich(msgspec.structs.replace(seed, entities=[ankara]))
+    istanbul = Entity(kind="place", name="Istanbul", id="https://sws.geonames.org/745044/",
+                      rel="located")
+    moved = msgspec.structs.replace(
+        before, entities=[istanbul, msgspec.structs.replace(ankara, rel="")])
+    back = codec.parse(codec.render(moved))[0]
+    rels = {e.name: e.rel for e in text_steps.enrich(back, previous=before).entities
+            if e.id in (ANKARA, istanbul.id) and e.creator != MACHINE}
+    assert rels == {"Istanbul": "located", "Ankara": ""}, rels
+
+
 AGENCY_DATELINES = {
     "ANKARA (AA) -": (
         "nwv:anadolu-agency",
