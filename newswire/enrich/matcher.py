@@ -35,7 +35,6 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from itertools import accumulate, pairwise
 from typing import Any
 
@@ -44,12 +43,11 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from newswire.text.normalize import normalize
+from newswire.text.normalize import name_key, normalize
 
 __all__ = ["Match", "Matcher", "Offsets", "match_text", "name_key", "proclitic_forms"]
 
 _NON_WORD = re.compile(r"[\W_]")
-_SPACES = re.compile(r"\s+")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _ARTICLE = "ال"
 _CONJUNCTIONS = ("", "و", "ف")
@@ -63,14 +61,6 @@ class Match(msgspec.Struct, frozen=True):
     start: int
     end: int
     surface: str
-
-
-@lru_cache(maxsize=1 << 17)
-def name_key(name: str) -> str:
-    """A name as the matcher compares it: normalised, non-word characters as single
-    spaces, trimmed (``"Al-Quds"`` → ``"al quds"``). Remembered: building a process's
-    automaton asks for the key of each of ~50,000 names two or three times."""
-    return _SPACES.sub(" ", _NON_WORD.sub(" ", normalize(name))).strip()
 
 
 def proclitic_forms(key: str) -> list[tuple[str, int]]:

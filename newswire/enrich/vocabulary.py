@@ -40,7 +40,7 @@ import msgspec
 from newswire.enrich.base import Term
 from newswire.errors import BadInput, Conflict, NotFound
 from newswire.model import EntityKind
-from newswire.text.normalize import fold_latin, normalize
+from newswire.text.normalize import fold_latin, name_key, normalize
 from newswire.validation import UNNAMEABLE
 
 if TYPE_CHECKING:
@@ -348,19 +348,19 @@ class Vocabulary:
             # change giving an entry one of them is refused: the matcher could not tell
             # the two apart.
             name = check_name(term.name)
-            short = {normalize(n) for ns in term.short.values() for n in ns}
-            named = {normalize(n): n for ns in term.names.values() for n in ns}
+            short = {name_key(n) for ns in term.short.values() for n in ns}
+            named = {name_key(n): n for ns in term.names.values() for n in ns}
             named = {key: n for key, n in named.items() if key not in short}
-            named[normalize(name)] = name
+            named[name_key(name)] = name
             if (known := self._named(term.kind, named.keys())) is not None:
                 taken = _normalized(known)
-                name = name if normalize(name) in taken else next(
+                name = name if name_key(name) in taken else next(
                     n for key, n in named.items() if key in taken
                 )
                 raise Conflict(
                     f"{known.id} ({known.kind}) is named {name!r} already: give it"
                     " more names by changing it, or give the new entry an id of its own",
-                    field="name" if normalize(name) == normalize(term.name) else "names",
+                    field="name" if name_key(name) == name_key(term.name) else "names",
                 )
             back = self._returning(term)
             made = back or self._free_id(slug_for(_checked(term)), term.kind)
@@ -408,16 +408,16 @@ class Vocabulary:
         # is added under it (``add``): the matcher could not tell the two apart. Not a
         # short form (a surname two people share, matched with a lower confidence), nor
         # a name it had (a namesake added with an id of its own keeps its names).
-        had = {normalize(n) for ns in before.names.values() for n in ns}
-        had |= {normalize(n) for ns in term.short.values() for n in ns}
-        gained = {normalize(n): n for ns in term.names.values() for n in ns}
+        had = {name_key(n) for ns in before.names.values() for n in ns}
+        had |= {name_key(n) for ns in term.short.values() for n in ns}
+        gained = {name_key(n): n for ns in term.names.values() for n in ns}
         gained = {key: n for key, n in gained.items() if key not in had}
         if gained and (known := self._named(term.kind, gained.keys(), term.id)) is not None:
             name = next(n for key, n in gained.items() if key in _normalized(known))
             raise Conflict(
                 f"{known.id} ({known.kind}) is named {name!r} already: merge the two"
                 f" entries, or take the name off {known.id} first",
-                field="name" if normalize(name) == normalize(term.name) else "names",
+                field="name" if name_key(name) == name_key(term.name) else "names",
             )
         store.vocabulary.put(term)
         self._moved()
@@ -478,8 +478,8 @@ class Vocabulary:
     def _named(
         self, kind: str, names: Iterable[str], other_than: str = ""
     ) -> Term | None:
-        """The first entry of ``kind`` but ``other_than`` one of whose names (normalised)
-        is among ``names`` (normalised), if any."""
+        """The first entry of ``kind`` but ``other_than`` one of whose names (``name_key``)
+        is among ``names`` (``name_key``), if any."""
         wanted = set(names)
         for known in self.find(kind):
             if known.id != other_than and not wanted.isdisjoint(_normalized(known)):
@@ -560,8 +560,9 @@ def _shipped_kinds() -> dict[str, EntityKind]:
 
 
 def _normalized(term: Term) -> set[str]:
-    """Every name of ``term``, normalised as search normalises names."""
-    return {normalize(n) for ns in term.names.values() for n in ns}
+    """Every name of ``term`` as the matcher compares names (``name_key``: normalised as
+    search normalises names, punctuation as spaces: ``Al-Quds`` is ``al quds``)."""
+    return {name_key(n) for ns in term.names.values() for n in ns}
 
 
 def _key(name: str) -> str:
