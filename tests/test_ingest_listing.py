@@ -209,6 +209,13 @@ class Stopped(NamedTuple):
     db: str
 
 
+def _as_a_shell_starts_it() -> None:
+    """Ctrl-C at its default in the command started, as an interactive shell starts one:
+    a process inherits an ignored SIGINT, and Python then leaves it ignored (a CI run's
+    pytest worker was once found ignoring it, and both Ctrl-C tests saw no interrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stopped_at_a_pipe(tmp_path: Path, pipe_first: bool, stop: Callable[[int], None]) -> Stopped:
     """A bulk ``newswire ingest --workers 2`` of a folder of ``BULK`` stories and a pipe
     that never ends (before the folder or after it), stopped by ``stop(pid)`` once a
@@ -224,7 +231,7 @@ def stopped_at_a_pipe(tmp_path: Path, pipe_first: bool, stop: Callable[[int], No
     paths = [str(pipe), str(folder)] if pipe_first else [str(folder), str(pipe)]
     command = [sys.executable, "-m", "newswire.cli", "ingest", "--workers", "2", *paths]
     with subprocess.Popen(
-        command, cwd=ROOT, env=env, start_new_session=True,
+        command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_as_a_shell_starts_it,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     ) as run:
         try:
@@ -403,7 +410,8 @@ def test_ctrl_c_while_the_workers_start_is_taken_once_they_are_known():
     started is taken once the block that starts them (and records them, to stop them)
     has ended, not between a fork and its record, which left a worker nobody stopped."""
     run = subprocess.run(
-        [sys.executable, "-c", _HELD], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", _HELD], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        preexec_fn=_as_a_shell_starts_it,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "interrupted after: after the signal, end of the block"
