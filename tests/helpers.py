@@ -155,8 +155,8 @@ def newswire_here(
     and closed, with no process started for it.
 
     For a test's set-up (the products, subscribers, keys and accounts a server test
-    needs): a process for each took half a second of CPU, over 500 of them a run, a fifth
-    of the suite's subprocesses' CPU. What the command itself prints, says and exits with
+    needs): a process for each took half a second of CPU, over 500 of them a run, a quarter
+    of the CPU of the processes the suite starts. What the command itself prints, says and exits with
     is tested through ``newswire`` (tests/test_cli*.py). Not for two threads at once: the
     runner swaps the process's standard streams and environment while it runs."""
     from typer.testing import CliRunner

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
 
 from newswire import formats
@@ -236,21 +235,17 @@ def test_a_persons_name_is_not_also_a_place_of_that_name(gazetteer: Gazetteer) -
     austin = Term(id="nwv:lloyd-austin", kind="person", name="Lloyd Austin",
                   names={"en": ["Lloyd Austin"]})
     step = EntitiesStep([*TERMS, driver, austin], gazetteer)
+    plain = EntitiesStep(TERMS, gazetteer)
 
-    def found(text: str, *given: Entity) -> set[str]:
+    def found(text: str, *given: Entity, by: EntitiesStep = step) -> set[str]:
         item = NewsItem(id="x", language="en", headline="", body=[text], entities=list(given))
         doc = Document(item=item, text=text, language="en", found=Findings())
-        return {e.id for e in step.find(doc).entities}
+        return {e.id for e in by.find(doc).entities}
 
     novel = "Hamilton is back. The agent Hamilton faces his last case in Stockholm."
     assert {hamilton, "nwv:lewis-hamilton"} & found(novel) == {"nwv:lewis-hamilton"}
-    plain = EntitiesStep(TERMS, gazetteer)
-    item = NewsItem(id="x", language="en", headline="", body=[novel])
-    assert hamilton in {e.id for e in plain.find(Document(
-        item=item, text=novel, language="en", found=Findings())).entities}
-    tagged = msgspec.structs.replace(item, entities=[Entity(kind="person", name="Hamilton")])
-    given = {e.id for e in plain.find(Document(
-        item=tagged, text=novel, language="en", found=Findings())).entities}
+    assert hamilton in found(novel, by=plain)
+    given = found(novel, Entity(kind="person", name="Hamilton"), by=plain)
     assert hamilton not in given and "https://sws.geonames.org/2673730/" in given
     race = "Lewis Hamilton won in Monaco. Hamilton said the car was fast."
     assert "nwv:lewis-hamilton" in found(race) and hamilton not in found(race)
