@@ -166,6 +166,9 @@ def test_missing_things_and_conflicts(db):
     assert in_use.returncode == 1 and b"used by s" in in_use.stderr
     assert newswire("key", "revoke", "nope", db=db).returncode == 1
     assert newswire("key", "create", "--subscriber", "ghost", db=db).returncode == 1
+    # A subscriber not there is said, not listed as one with no keys.
+    listed = newswire("key", "list", "--subscriber", "ghost", db=db)
+    assert listed.returncode == 1 and b"no subscriber 'ghost'" in listed.stderr
 
 
 def test_lists_fit_an_80_column_terminal_and_stay_whole_when_piped(tmp_path):

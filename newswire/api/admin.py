@@ -403,7 +403,7 @@ def check_owner(body: KeyBody) -> KeyBody:
     return body
 
 
-@router.get("/keys", responses=problems.responses(*COMMON, 400))
+@router.get("/keys", responses=problems.responses(*COMMON, 400, 404))
 def list_keys(
     request: Request,
     subscriber: Annotated[
@@ -414,7 +414,10 @@ def list_keys(
     ] = None,
 ) -> Response:
     """Keys (never their secrets): id, scope, owner, created, last used, revoked."""
-    return _json(_store(request).keys.list(subscriber=subscriber))
+    store = _store(request)
+    if subscriber is not None:
+        store.subscribers.get(subscriber)  # 404, as /v1/webhooks: [] would read "it has none"
+    return _json(store.keys.list(subscriber=subscriber))
 
 
 @router.post(

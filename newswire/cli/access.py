@@ -375,6 +375,8 @@ def key_list(
     """Keys (never the secrets): id, scope, owner, created, last used, revoked."""
 
     def run(store: Store) -> None:
+        if subscriber:
+            store.subscribers.get(subscriber)  # a name not there is said, not an empty list
         print_rows(
             ("id", "scope", "name", "subscriber", "created", "last used", "revoked"),
             [

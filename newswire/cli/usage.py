@@ -41,6 +41,8 @@ def usage(
         raise fail(str(exc), 2) from None
 
     def run(store: Store) -> None:
+        if subscriber:
+            store.subscribers.get(subscriber)  # as GET /v1/usage: 404, not 0 deliveries
         rows = store.usage.report(subscriber, day_from, day_to)
         if as_json:
             doc = report(rows, since=day_from, until=day_to, subscriber=subscriber)

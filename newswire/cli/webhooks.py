@@ -84,6 +84,8 @@ def webhook_list(
     to it again) since when and why; both empty while it is active."""
 
     def run(store: Store) -> None:
+        if subscriber:
+            store.subscribers.get(subscriber)  # a name not there is said, not an empty list
         print_rows(
             ("id", "subscriber", "format", "url", "created", "cursor", "disabled", "why"),
             [
@@ -158,6 +160,12 @@ def webhook_deliveries(
         raise fail(f"--status is one of {', '.join(STATUSES)}", 2)
 
     def run(store: Store) -> None:
+        # A subscriber or webhook not there is said, as GET /v1/webhooks/deliveries says it
+        # (404), not listed as one with no deliveries.
+        if subscriber:
+            store.subscribers.get(subscriber)
+        if webhook:
+            store.webhooks.get(webhook)
         found = store.webhooks.deliveries(
             subscriber=subscriber, webhook=webhook, status=status, limit=limit
         )

@@ -332,6 +332,8 @@ def test_keys_are_shown_once_and_listed_without_secrets(admin, server):
     assert key not in listed.text and desk not in listed.text
     only = admin.get("/v1/admin/keys", params={"subscriber": "portal"}).json()
     assert [k["id"] for k in only] == [key_id] and only[0]["scope"] == "read"
+    # A subscriber that does not exist is not one without keys (as /v1/webhooks says it).
+    problem(admin.get("/v1/admin/keys", params={"subscriber": "nobody"}), 404, "subscriber")
     assert admin.get(f"/v1/admin/keys/{desk_id}").json()["name"] == "DESK"
     with server.client(key) as c:
         assert c.get("/v1/feed").status_code == 200

@@ -131,6 +131,9 @@ def test_usage_counts_feed_item_and_stream_deliveries(server, admin, desk, db):
     assert f"{today}\tmetered\tfeed\tall\t{len(entries)}" in lines
     assert f"{today}\tmetered\titem\tall\t1" in lines
     assert b"deliveries" in table.stderr
+    # A subscriber not there is said, as the API's 404 says it, not "0 deliveries".
+    nobody = newswire("usage", "--subscriber", "nobody", db=db)
+    assert nobody.returncode == 1 and b"no subscriber 'nobody'" in nobody.stderr
 
 
 @pytest.mark.parametrize(

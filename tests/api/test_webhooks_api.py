@@ -295,6 +295,14 @@ def test_the_cli_adds_lists_and_removes(db):
 
     listed = newswire("webhook", "list", "--subscriber", "alpha", db=db)
     assert hook_id in listed.stdout.decode() and secret not in listed.stdout.decode()
+    # A subscriber or webhook not there is said (the API's 404), not listed as empty.
+    for args in (
+        ["list", "--subscriber", "nobody"],
+        ["deliveries", "--subscriber", "nobody"],
+        ["deliveries", "--webhook", "wh_0000000000000000"],
+    ):
+        missing = newswire("webhook", *args, db=db)
+        assert missing.returncode == 1 and b"no " in missing.stderr, args
     store = open_store(db)
     try:
         assert store.webhooks.get(hook_id).secret == secret
