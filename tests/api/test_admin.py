@@ -322,6 +322,32 @@ def test_a_filter_no_name_can_match_is_the_callers_400(admin, path, param, value
     assert problem(admin.get(path, params={param: value}), 400, param)
 
 
+@pytest.mark.parametrize(
+    "method,path,field",
+    [
+        ("GET", "/v1/admin/products/p%00", "product"),
+        ("DELETE", "/v1/admin/products/p%00", "product"),
+        ("GET", "/v1/admin/subscribers/s%00", "subscriber"),
+        ("POST", "/v1/admin/subscribers/s%00/suspend", "subscriber"),
+        ("DELETE", "/v1/admin/subscribers/s%00", "subscriber"),
+        ("GET", "/v1/admin/keys/k%00", "key"),
+        ("POST", "/v1/admin/keys/k%00/revoke", "key"),
+        ("GET", "/v1/webhooks/wh_%00", "webhook"),
+        ("DELETE", "/v1/webhooks/wh_%00", "webhook"),
+        ("POST", "/v1/webhooks/deliveries/dl_%00/redeliver", "delivery"),
+    ],
+)
+def test_a_name_in_the_path_no_name_can_be_is_not_found(admin, method, path, field):
+    """A name or id holding a NUL is one not there, on every backend: PostgreSQL, which
+    cannot compare a text holding one, answered a 422 blaming the body of a GET."""
+    assert problem(admin.request(method, path), 404, field)
+
+
+def test_a_subscriber_given_a_product_no_name_can_be_is_refused_naming_it(admin):
+    body = {"name": "nul", "products": ["p\x00"]}
+    assert problem(admin.post("/v1/admin/subscribers", json=body), 422, "products")
+
+
 def test_keys_are_shown_once_and_listed_without_secrets(admin, server):
     new_subscriber(admin, "portal")
     key, key_id = new_key(admin, scope="read", subscriber="portal")

@@ -87,6 +87,14 @@ def when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC) if text else None
 
 
+def nameable(text: str) -> bool:
+    """Whether a name or id asked for (a route's path, a command's argument) can be stored:
+    not when it holds a NUL, which no name or id does and PostgreSQL cannot even compare a
+    text with (``Database.connection`` would make it the 422 of a body not stored). Such a
+    one is looked up as any other not there, as the SQLite store finds it: not found."""
+    return "\x00" not in text
+
+
 def present(row: Row | None) -> Row:
     """The row of a query that always returns one (an aggregate, the one-row counter)."""
     if row is None:

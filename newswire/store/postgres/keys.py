@@ -11,7 +11,7 @@ from newswire.access.keys import ApiKey
 from newswire.errors import NotFound
 from newswire.model import utcnow
 from newswire.store.base import iso
-from newswire.store.postgres.database import Database
+from newswire.store.postgres.database import Database, nameable
 from newswire.store.rows import KEY_COLUMNS, key_of, key_values
 
 
@@ -38,7 +38,11 @@ class PostgresKeys:
         return key_of(row) if row else None
 
     def get(self, key_id: str) -> ApiKey:
-        row = self._db.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = %s", (key_id,))
+        row = (
+            self._db.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = %s", (key_id,))
+            if nameable(key_id)
+            else None
+        )
         if row is None:
             raise NotFound(f"no key {key_id!r}", field="key")
         return key_of(row)

@@ -7,7 +7,7 @@ from psycopg import errors
 
 from newswire.access.products import Product
 from newswire.errors import Conflict, NotFound
-from newswire.store.postgres.database import Database
+from newswire.store.postgres.database import Database, nameable
 
 _ENCODE = msgspec.json.Encoder().encode
 _PRODUCT = msgspec.json.Decoder(Product).decode
@@ -28,7 +28,11 @@ class PostgresProducts:
             raise Conflict(f"a product named {product.name!r} exists", field="name") from None
 
     def get(self, name: str) -> Product:
-        row = self._db.one("SELECT data FROM products WHERE name = %s", (name,))
+        row = (
+            self._db.one("SELECT data FROM products WHERE name = %s", (name,))
+            if nameable(name)
+            else None
+        )
         if row is None:
             raise NotFound(f"no product {name!r}", field="product")
         return _PRODUCT(row[0])

@@ -9,7 +9,7 @@ from newswire.access.subscribers import Subscriber, redefined
 from newswire.errors import Conflict, NotFound
 from newswire.model import utcnow
 from newswire.store.base import iso
-from newswire.store.postgres.database import Database
+from newswire.store.postgres.database import Database, nameable
 
 _ENCODE = msgspec.json.Encoder().encode
 _SUBSCRIBER = msgspec.json.Decoder(Subscriber).decode
@@ -47,7 +47,8 @@ class PostgresSubscribers:
             known = {
                 r[0]
                 for r in self._db.rows(
-                    "SELECT name FROM products WHERE name = ANY(%s)", (products,)
+                    "SELECT name FROM products WHERE name = ANY(%s)",
+                    ([p for p in products if nameable(p)],),
                 )
             }
             for name in products:
@@ -55,7 +56,11 @@ class PostgresSubscribers:
                     raise NotFound(f"no product {name!r}", field="product")
 
     def get(self, name: str) -> Subscriber:
-        row = self._db.one("SELECT data FROM subscribers WHERE name = %s", (name,))
+        row = (
+            self._db.one("SELECT data FROM subscribers WHERE name = %s", (name,))
+            if nameable(name)
+            else None
+        )
         if row is None:
             raise NotFound(f"no subscriber {name!r}", field="subscriber")
         return _SUBSCRIBER(row[0])

@@ -28,7 +28,7 @@ from datetime import datetime
 
 from newswire.errors import NotFound
 from newswire.store.base import Args, Row, time_at
-from newswire.store.postgres.database import Database, present
+from newswire.store.postgres.database import Database, nameable, present
 from newswire.store.rows import (
     DELIVERY_COLUMNS,
     WEBHOOK_COLUMNS,
@@ -85,7 +85,11 @@ class PostgresWebhooks:
         return self.get(webhook_id)
 
     def get(self, webhook_id: str) -> Webhook:
-        rows = self._read(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = %s", (webhook_id,))
+        rows = (
+            self._read(f"SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = %s", (webhook_id,))
+            if nameable(webhook_id)
+            else []
+        )
         if not rows:
             raise NotFound(f"no webhook {webhook_id!r}", field="webhook")
         return webhook_of(rows[0])
@@ -304,10 +308,14 @@ class PostgresWebhooks:
     # --- the outbox: reading and redelivering -----------------------------------------
 
     def delivery(self, delivery_id: str) -> Delivery:
-        rows = self._read(
-            f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
-            " WHERE d.id = %s",
-            (delivery_id,),
+        rows = (
+            self._read(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN webhooks w ON w.id = d.webhook"
+                " WHERE d.id = %s",
+                (delivery_id,),
+            )
+            if nameable(delivery_id)
+            else []
         )
         if not rows:
             raise NotFound(f"no delivery {delivery_id!r}", field="delivery")
