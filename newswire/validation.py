@@ -24,15 +24,23 @@ _A_VERSION = re.compile(r"/versions/[0-9]+\Z")
 refused too (``under_an_item``)."""
 
 
+DOT_SEGMENTS = (".", "..")
+"""Ids that are a path's dot-segments: every link to them (``/ar/news/..``,
+``/v1/items/..``) is resolved by browsers and HTTP clients to another page (RFC 3986,
+5.2.4), the home page or ``/v1/``, so the item could not be reached."""
+
+
 def under_an_item(item_id: str) -> bool:
     """Whether ``item_id`` reads as a path under another item's: it ends in one of
     ``UNDER_AN_ITEM`` or in ``/versions/N``, or holds ``/renditions/``. Its own paths
     (``/v1/items/{id}``, its files' ``/v1/items/{id}/renditions/{name}``, which a story
-    associated with it links) would name the other item's."""
+    associated with it links) would name the other item's. A dot-segment (``.``, ``..``)
+    is refused with them: its paths name no item at all (``DOT_SEGMENTS``)."""
     return (
         item_id.endswith(UNDER_AN_ITEM)
         or "/renditions/" in item_id
         or _A_VERSION.search(item_id) is not None
+        or item_id in DOT_SEGMENTS
     )
 MAX_VERSION = 2**31 - 1
 MAX_HEADLINE = 2000
@@ -163,9 +171,9 @@ def check_item(item: NewsItem, *, characters: bool = True, restoring: bool = Fal
         )
     if not restoring and under_an_item(item.id):
         raise InvalidItem(
-            f"an id may not end in {', '.join(UNDER_AN_ITEM)} or /versions/N nor hold"
-            " /renditions/: the API's paths under an item's end so, and the item could not"
-            " be asked for",
+            f"an id may not end in {', '.join(UNDER_AN_ITEM)} or /versions/N, hold"
+            " /renditions/ nor be . or ..: the API's paths under an item's end so (and a"
+            " path's . or .. is read as another page), and the item could not be asked for",
             field="id",
         )
     if not 1 <= item.version <= MAX_VERSION:

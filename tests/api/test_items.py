@@ -490,6 +490,17 @@ def test_ids_with_invisible_characters_are_refused(client, uri):
     assert response.status_code == 422 and response.json()["field"] == "id"
 
 
+@pytest.mark.parametrize("uri", [".", ".."])
+def test_an_id_that_is_a_dot_segment_is_refused(client, uri):
+    """Every link to it (``/ar/news/..``, ``/v1/items/..``) is resolved by a browser or an
+    HTTP client to another page (the home page, ``/v1/``): refused as it comes in."""
+    response = client.post("/v1/items", content=json.dumps(ninjs_doc(uri)), headers=NINJS)
+    assert response.status_code == 422 and response.json()["field"] == "id", response.text
+    assert client.get("/v1/items/" + uri.replace(".", "%2E")).status_code == 404  # not stored
+    fine = client.post("/v1/items", content=json.dumps(ninjs_doc("urn:x:..")), headers=NINJS)
+    assert fine.status_code in (200, 201), fine.text
+
+
 def test_a_headline_of_tatweel_only_is_no_headline(client):
     response = client.post(
         "/v1/items", content=json.dumps(ninjs_doc("urn:x:tatweel", "ـــ")), headers=NINJS
