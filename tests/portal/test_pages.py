@@ -208,6 +208,9 @@ def test_search_marks_the_matched_words(world: World):
             assert bad.status_code == 400 and "تعذّر البحث بهذه الكلمات" in bad.text, q
             assert "query" not in bad.text.split('class="error"')[1][:300], q
         assert 'value="-المساعدات"' in c.get("/portal/search", params={"q": "-المساعدات"}).text
+        # A query too long says the limit it is over, not only the rules it keeps.
+        long = c.get("/portal/search", params={"q": "المساعدات " + "ا" * 1000})
+        assert long.status_code == 400 and "1000 حرف على الأكثر" in long.text
         # Markup in a query is text on the page, never HTML.
         odd = c.get("/portal/search", params={"q": '<script>alert(1)</script>'})
         assert "<script>alert(1)" not in odd.text

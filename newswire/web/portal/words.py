@@ -102,7 +102,7 @@ AR: dict[str, str] = {
     "past_last": "لا نتائج في الصفحة {page}: النتائج أقل من ذلك.",
     "last_page": "اذهب إلى آخر صفحة فيها نتائج ({page})",
     "bad_query": "تعذّر البحث بهذه الكلمات: اكتب كلمة واحدة على الأقل يجب أن ترد (لا كلمات"
-    " مستبعدة بـ- وحدها ولا علامات وحدها)، و32 كلمة على الأكثر.",
+    " مستبعدة بـ- وحدها ولا علامات وحدها)، و32 كلمة و1000 حرف على الأكثر.",
     "pages": "صفحات النتائج",
     "previous": "السابق",
     "next": "التالي",
@@ -285,7 +285,7 @@ EN: dict[str, str] = {
     "past_last": "No results on page {page}: there are fewer.",
     "last_page": "Go to the last page of results ({page})",
     "bad_query": "These words cannot be searched for: give at least one word that must match"
-    " (not only -excluded words, not only signs), 32 words at most.",
+    " (not only -excluded words, not only signs), 32 words and 1,000 characters at most.",
     "pages": "Result pages",
     "previous": "Previous",
     "next": "Next",
