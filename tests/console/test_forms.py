@@ -13,7 +13,7 @@ from newswire.errors import BadInput
 from newswire.settings import timezone_setting
 from newswire.web.console import routes as console
 from newswire.web.console import words as console_words
-from tests.console.conftest import Desk, csrf_of, post_form
+from tests.console.conftest import Desk, console_path, csrf_of, post_form
 
 GOOD = {
     "headline": "افتتاح معرض الكتاب في العاصمة",
@@ -194,6 +194,38 @@ def test_an_embargo_is_read_and_shown_in_the_editors_time_zone(desk: Desk):
         seen = other.get("/console").text
         assert 'name="embargo_zone" value="UTC"' in seen
         assert f"{year}-03-01 06:00:00 UTC" in seen.split(f'data-id="{item_id}"', 1)[1]
+
+
+@pytest.mark.any_store
+def test_an_embargo_at_the_calendars_end_is_shown_east_of_utc(desk: Desk):
+    """The API takes an embargo up to 9999-12-31T23:59:59Z, which Istanbul's clocks would
+    show in the year 10000, past Python's last date: the console shows it in UTC (its
+    pages answered 500 to every editor east of UTC while it was among the latest)."""
+    uri = "urn:test:console:embargo-calendar-end"
+    doc = {
+        "uri": uri, "language": "ar", "embargoed": "9999-12-31T23:59:59Z",
+        "headlines": [{"role": "main", "value": "حظر إلى آخر التقويم"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "فقرة.\n\nثانية."}],
+    }
+    with desk.api() as api:
+        made = api.post("/v1/items", json=doc, headers={"Content-Type": "application/ninjs+json"})
+        assert made.status_code == 201, made.text
+    shown = "9999-12-31 23:59:59 UTC"
+    with desk.login() as c:
+        home = c.get("/console", params={"tz": "Europe/Istanbul"})
+        assert home.status_code == 200, home.text
+        assert shown in home.text.split(f'data-id="{uri}"', 1)[1].split("</li>", 1)[0]
+        page = c.get(console_path(uri))
+        assert page.status_code == 200 and shown in page.text
+        edit = c.get(console_path(uri) + "/edit")
+        assert edit.status_code == 200, edit.text
+        # The form holds it in UTC, its zone said: sent back, the same embargo.
+        assert 'value="9999-12-31T23:59:59"' in edit.text
+        assert 'name="embargo_zone" value="UTC"' in edit.text
+        # Typed in Berlin, previewed to an editor in Istanbul.
+        data = {**GOOD, "embargo": "9999-12-31T23:59:59", "embargo_zone": "Europe/Berlin"}
+        preview = post_form(c, "/console/items", {**data, "action": "preview"})
+        assert preview.status_code == 200 and "9999-12-31 22:59:59 UTC" in preview.text
 
 
 @pytest.mark.any_store

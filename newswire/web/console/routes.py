@@ -709,6 +709,7 @@ def prefill(item: NewsItem, signal: str, zone: ZoneInfo) -> dict[str, str]:
     its embargo in ``zone``."""
     codes = [q for c in item.subjects if c.creator != MACHINE and (q := taxonomy.qcode(c.code))]
     embargo = item.embargo_until
+    zone = zones.clock_zone(embargo, zone) if embargo else zone  # UTC past the calendar's end
     form = {
         "headline": item.headline,
         "lead": item.lead,

@@ -80,10 +80,23 @@ def offset(when: datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def clock_zone(when: datetime, zone: ZoneInfo) -> ZoneInfo:
+    """``zone``, or UTC when its clocks cannot show ``when``: past the calendar's end there
+    (an embargo the API takes, ``9999-12-31T23:59:59Z``, is in the year 10000 east of
+    UTC), where Python's dates stop."""
+    try:
+        as_utc(when).astimezone(zone)
+    except OverflowError:
+        return ZoneInfo("UTC")
+    return zone
+
+
 def show(when: datetime | None, zone: ZoneInfo) -> str:
-    """``2030-03-01 09:00:00 UTC+03:00 Europe/Istanbul`` (``… UTC`` in UTC); "" for None."""
+    """``2030-03-01 09:00:00 UTC+03:00 Europe/Istanbul`` (``… UTC`` in UTC, and where
+    ``zone``'s clocks cannot show it: ``clock_zone``); "" for None."""
     if when is None:
         return ""
+    zone = clock_zone(when, zone)
     local = as_utc(when).astimezone(zone)
     if zone.key == "UTC":
         return local.strftime("%Y-%m-%d %H:%M:%S UTC")
