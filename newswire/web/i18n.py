@@ -253,8 +253,13 @@ def is_utc(zone: tzinfo) -> bool:
 
 
 def local(when: datetime, zone: tzinfo = UTC) -> datetime:
-    """``when`` on the clocks of ``zone``."""
-    return as_utc(when).astimezone(zone)
+    """``when`` on the clocks of ``zone``; in UTC where they cannot show it, past the
+    calendar's end (an embargo the API takes, ``9999-12-31T23:59:59Z``, is in the year
+    10000 east of UTC, where Python's dates stop): its offset then names UTC."""
+    try:
+        return as_utc(when).astimezone(zone)
+    except OverflowError:
+        return as_utc(when)
 
 
 def offset_name(when: datetime, ui: str) -> str:

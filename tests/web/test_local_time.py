@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 import lxml.html
 import pytest
 
+from newswire.web import i18n
 from tests.conftest import fresh_database
 from tests.helpers import Server, make_key, newswire
 from tests.portal.conftest import PASSWORD, login
@@ -105,3 +108,15 @@ def test_the_portal_shows_istanbuls_time_in_the_readers_language(agency: Agency)
             wire = lxml.html.fromstring(portal.get("/portal", params={"lang": lang}).text)
             assert [t.text for t in wire.xpath("//ol[@id='wire']/li//time")] == [shown]
 
+
+
+def test_a_time_past_the_calendars_end_in_istanbul_is_shown_in_utc():
+    """An embargo the API takes, 9999-12-31T23:59:59Z, is in the year 10000 in Istanbul,
+    past Python's last date: a portal page showing its lift to an early-delivery
+    subscriber answered 500. It is shown in UTC, its offset named so."""
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    istanbul = ZoneInfo("Europe/Istanbul")
+    assert i18n.numeric(last, "ar", istanbul) == "9999-12-31 23:59 (غرينتش)"
+    assert i18n.clock(last, "en", istanbul) == "23:59 (UTC)"
+    assert i18n.moment(last, "en", istanbul).startswith("31 December 9999")
+    assert i18n.hijri(last, istanbul) == ""
