@@ -1,4 +1,7 @@
-"""The ``newswire`` command, run as a user runs it."""
+"""The ``newswire`` command, run as a user runs it: in this process through typer's runner
+(``newswire_here``, the same code from its options to its exit code), and in a process of
+its own (``in_a_process``) where the process is what is tested: a server's start refused,
+a pipe, ``/dev/stdin``."""
 
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ from newswire.store import in_memory, open_store
 from newswire.store.base import iso
 from tests.bad_inputs import BAD_INPUTS
 from tests.conftest import CORPUS_SAMPLE, SEED, STANDARDS
-from tests.helpers import Server, newswire
+from tests.helpers import Server
+from tests.helpers import newswire as in_a_process
+from tests.helpers import newswire_here as newswire
 
 HEADLINE = "رئيس الاستخبارات التركي يلتقي وفدا من حماس"
 
@@ -42,7 +47,7 @@ def ingest_seed(db: str) -> str:
 def test_a_story_piped_into_dev_stdin_is_stored_whole(db):
     """A named file is read whatever it is: a pipe is not looked into for a picture's
     first bytes first, which took the seed's first 4,096 bytes from the parser."""
-    result = newswire("ingest", "/dev/stdin", db=db, input=SEED.read_bytes())
+    result = in_a_process("ingest", "/dev/stdin", db=db, input=SEED.read_bytes())
     assert result.returncode == 0, result.stderr.decode()
     with closing(open_store(db)) as store:
         item = store.get(result.stdout.decode().strip()).item
@@ -294,19 +299,19 @@ def test_language_tags_are_stored_in_their_conventional_case(db, tmp_path):
 def test_settings_and_options_out_of_range(db):
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
     assert result.returncode == 2 and b"1 or more" in result.stderr
-    result = newswire("serve", "--port", "70000", db=db)
+    result = in_a_process("serve", "--port", "70000", db=db)
     assert result.returncode == 2 and b"Traceback" not in result.stderr
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_SQLITE_BUSY_TIMEOUT": "0"})
     assert result.returncode == 2 and b"NEWSWIRE_SQLITE_BUSY_TIMEOUT='0'" in result.stderr
     for workers, reason in (("0", b"1 or more"), ("many", b"whole number")):
-        result = newswire("serve", "--workers", workers, db=db)
+        result = in_a_process("serve", "--workers", workers, db=db)
         assert result.returncode == 2 and reason in result.stderr, result.stderr
-        result = newswire("serve", db=db, env={"NEWSWIRE_WORKERS": workers})
+        result = in_a_process("serve", db=db, env={"NEWSWIRE_WORKERS": workers})
         assert result.returncode == 2 and b"workers" in result.stderr, result.stderr
     for bus in ("redis://127.0.0.1", "nats://127.0.0.1:4222/path"):
-        result = newswire("serve", "--workers", "2", "--bus", bus, db=db)
+        result = in_a_process("serve", "--workers", "2", "--bus", bus, db=db)
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
-        result = newswire("serve", db=db, env={"NEWSWIRE_BUS": bus})
+        result = in_a_process("serve", db=db, env={"NEWSWIRE_BUS": bus})
         assert result.returncode == 2 and b"bus URL" in result.stderr, result.stderr
 
 
@@ -319,15 +324,15 @@ def test_a_port_in_use_or_an_address_not_here_is_one_line_and_exit_2(db, tmp_pat
         for command in (["serve", "--workers", "1"], ["serve", "--workers", "2"],
                         ["demo", "--workers", "1"]):
             demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
-            result = newswire(*command, "--port", port, db=demo_db if command[0] == "demo" else db)
+            result = in_a_process(*command, "--port", port, db=demo_db if command[0] == "demo" else db)
             assert result.returncode == 2, (command, result.stderr)
             assert result.stderr.decode() == said, command  # no worker started, no log
         assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
-    result = newswire("serve", "--host", "10.255.255.1", "--port", port, "--workers", "1", db=db)
+    result = in_a_process("serve", "--host", "10.255.255.1", "--port", port, "--workers", "1", db=db)
     assert result.returncode == 2, result.stderr
     assert result.stderr.decode().startswith("newswire: --host: 10.255.255.1 is not an address")
     assert len(result.stderr.splitlines()) == 1
-    result = newswire("serve", "--host", "no-such-host.invalid", "--port", port, db=db)
+    result = in_a_process("serve", "--host", "no-such-host.invalid", "--port", port, db=db)
     assert result.returncode == 2 and b"--host: 'no-such-host.invalid'" in result.stderr
 
 
@@ -341,10 +346,10 @@ def test_a_base_url_that_is_no_absolute_http_url_is_refused(db, tmp_path, base):
     result = newswire("show", "urn:x", db=db, env=env)
     assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
     for workers in ("1", "2"):
-        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        result = in_a_process("serve", "--port", "0", "--workers", workers, db=db, env=env)
         assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
     demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = newswire("demo", "--port", "0", db=demo_db, env=env)
+    result = in_a_process("demo", "--port", "0", db=demo_db, env=env)
     assert result.returncode == 2 and result.stderr.decode().startswith(said), result.stderr
     assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
 
@@ -363,7 +368,7 @@ def test_a_search_index_that_cannot_be_kept_is_a_clear_error(db, tmp_path):
     a_file.write_text("not a folder")
     env = {"NEWSWIRE_SEARCH_INDEX": str(a_file)}
     for workers in ("1", "2"):
-        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        result = in_a_process("serve", "--port", "0", "--workers", workers, db=db, env=env)
         assert result.returncode == 2, result.stderr
         assert b"search_index" in result.stderr and str(a_file).encode() in result.stderr
         assert b"Traceback" not in result.stderr
@@ -376,7 +381,7 @@ def test_a_metrics_folder_that_cannot_be_used_is_a_clear_error(db, tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")
     env = {"NEWSWIRE_METRICS_DIR": str(a_file)}
-    result = newswire("serve", "--port", "0", "--workers", "2", db=db, env=env)
+    result = in_a_process("serve", "--port", "0", "--workers", "2", db=db, env=env)
     assert result.returncode == 2, result.stderr
     assert b"metrics_dir" in result.stderr and str(a_file).encode() in result.stderr
     assert b"Traceback" not in result.stderr
@@ -388,12 +393,12 @@ def test_a_blob_store_that_cannot_be_used_is_a_clear_error(db, tmp_path, blobs):
     # it with a traceback, was started again, failed again, for ever.
     env = {"NEWSWIRE_BLOBS": blobs}
     for workers in ("1", "2"):
-        result = newswire("serve", "--port", "0", "--workers", workers, db=db, env=env)
+        result = in_a_process("serve", "--port", "0", "--workers", workers, db=db, env=env)
         assert result.returncode == 2, result.stderr
         assert result.stderr.decode().startswith("newswire: blobs: "), result.stderr
         assert b"Traceback" not in result.stderr
     demo_db = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = newswire("demo", "--port", "0", "--workers", "2", db=demo_db, env=env)
+    result = in_a_process("demo", "--port", "0", "--workers", "2", db=demo_db, env=env)
     assert result.returncode == 2 and b"newswire: blobs: " in result.stderr, result.stderr
     assert not (tmp_path / "demo.db").exists()  # said before the demo data is loaded
 

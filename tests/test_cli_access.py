@@ -9,7 +9,8 @@ import pytest
 
 from newswire.access.keys import hash_key
 from newswire.store import open_store
-from tests.helpers import make_key, newswire, newswire_on_terminal
+from tests.helpers import make_key, newswire_on_terminal
+from tests.helpers import newswire_here as newswire
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from tests.api.test_search_api import (
     search,
 )
 from tests.conftest import SEED
-from tests.helpers import Server, make_key, newswire, node_env, retry_until, search_index
+from tests.helpers import Server, make_key, node_env, retry_until, search_index
+from tests.helpers import newswire_here as newswire
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from newswire.enrich.vocabulary import Vocabulary
 from newswire.store import open_store
-from tests.helpers import newswire
+from tests.helpers import newswire_here as newswire
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import pytest
 
 from tests.api.test_admin import new_key, next_frame, problem, sse
 from tests.conftest import SEED
-from tests.helpers import Server, make_key, newswire, retry_until, set_up
+from tests.helpers import Server, make_key, retry_until, set_up
 from tests.helpers import metric as read_metric
+from tests.helpers import newswire_here as newswire
 
 NINJS = {"Content-Type": "application/ninjs+json"}
 

@@ -15,7 +15,8 @@ from newswire.delivery.webhooks import check_url, refused_target
 from newswire.errors import BadInput
 from newswire.store import open_store
 from newswire.store.webhooks import now
-from tests.helpers import Server, free_port, newswire, retry_until
+from tests.helpers import Server, free_port, retry_until
+from tests.helpers import newswire_here as newswire
 
 PROBLEM = "application/problem+json"
 SECRET = "a-long-enough-secret"

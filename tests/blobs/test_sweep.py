@@ -16,7 +16,7 @@ from newswire.blobs.files import FileBlobs
 from newswire.model import NewsItem, Rendition
 from newswire.store import open_store
 from tests.blobs.test_contract import age
-from tests.helpers import newswire
+from tests.helpers import newswire_here as newswire
 
 
 def picture(item_id: str, keys: dict[str, str]) -> NewsItem:

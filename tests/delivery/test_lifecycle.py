@@ -30,7 +30,8 @@ from tests.delivery.wire import (
     ws_connect,
     ws_until_id,
 )
-from tests.helpers import make_key, newswire
+from tests.helpers import make_key
+from tests.helpers import newswire_here as newswire
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

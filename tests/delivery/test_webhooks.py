@@ -34,7 +34,8 @@ from newswire.model import NewsItem
 from newswire.store import open_store
 from newswire.store.webhooks import Advance, Outgoing
 from tests.conftest import SEED
-from tests.helpers import Server, newswire, query, retry_until
+from tests.helpers import Server, query, retry_until
+from tests.helpers import newswire_here as newswire
 
 SECRET = "s3cret-for-tests-0123456789"
 TIMEOUT = 1.0

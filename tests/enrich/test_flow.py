@@ -11,7 +11,9 @@ import pytest
 from newswire.cli.enrich import BATCH
 from newswire.store import open_store
 from tests.conftest import CORPUS_SAMPLE, SEED
-from tests.helpers import Server, make_key, newswire, retry_until
+from tests.helpers import Server, make_key, retry_until
+from tests.helpers import newswire as in_a_process
+from tests.helpers import newswire_here as newswire
 
 ANKARA = "https://sws.geonames.org/323786/"
 GAZA = "https://sws.geonames.org/281133/"
@@ -35,8 +37,12 @@ def versions(db: str, item_id: str) -> list[int]:
         store.close()
 
 
-def ingest(db: str, *paths: str, env: dict[str, str] = STEPS) -> list[str]:
-    result = newswire("ingest", *paths, db=db, env=env)
+def ingest(
+    db: str, *paths: str, env: dict[str, str] = STEPS, process: bool = False
+) -> list[str]:
+    """``newswire ingest PATHS``: the ids it prints. In this process, or with ``process`` in
+    one of its own (a bulk ingest forks its workers from the process it runs in)."""
+    result = (in_a_process if process else newswire)("ingest", *paths, db=db, env=env)
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout.decode().split()
 
@@ -95,7 +101,7 @@ def test_bulk_ingest_enriches_in_its_worker_processes(tmp_path):
     db = f"sqlite:///{tmp_path / 'bulk.db'}"
     # Over two chunks of files: parsed (and enriched) in worker processes.
     paths = corpus_files(tmp_path, 600)
-    ids = ingest(db, "--workers", "2", *paths)
+    ids = ingest(db, "--workers", "2", *paths, process=True)
     assert len(ids) == 600
     items = [stored(db, i) for i in ids[:60]]
     assert all(i.language == "ar" for i in items)  # none declared one

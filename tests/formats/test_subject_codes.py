@@ -25,7 +25,7 @@ from newswire.store import open_store
 from tests.formats.test_newsml import assert_valid as assert_valid_g2
 from tests.formats.test_ninjs import schema_errors
 from tests.formats.test_nitf import assert_valid as assert_valid_nitf
-from tests.helpers import newswire
+from tests.helpers import newswire_here as newswire
 
 SOCCER = "medtop:20001065"  # IPTC: subjectcode/15054000 -> mediatopic/20001065
 SPORT = Product(name="sport", access="full", subjects=["medtop:15000000"])

@@ -9,7 +9,7 @@ import pytest
 
 from newswire.store import open_store
 from tests.conftest import SEED
-from tests.helpers import newswire
+from tests.helpers import newswire_here as newswire
 from tests.media.files import picture, tag, video
 from tests.media.ingest import ARABIC, blob_keys, desk_photo
 from tests.media.test_refusals import SVG, jpeg_bytes

@@ -15,7 +15,8 @@ import pytest
 from newswire.blobs import blobs_for, upkeep
 from newswire.delivery.renderer import rendition_path
 from newswire.store import open_store
-from tests.helpers import Server, make_key, newswire
+from tests.helpers import Server, make_key
+from tests.helpers import newswire_here as newswire
 from tests.media.ingest import blob_keys, desk_photo
 
 

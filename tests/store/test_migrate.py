@@ -17,7 +17,8 @@ from newswire.store import open_store
 from newswire.store.threads import Remembered
 from newswire.store.transfer import TABLES, copy
 from tests import helpers
-from tests.helpers import Server, newswire, retry_until
+from tests.helpers import Server, retry_until
+from tests.helpers import newswire_here as newswire
 
 SIGNATURE = b"\1" * 256
 BASE = "http://newswire.example"
