@@ -375,10 +375,34 @@ def _language(tag: str | None) -> str:
 def _moment(entry: FeedParserDict, key: str) -> datetime | None:
     # FeedParserDict maps updated_parsed to published_parsed: read the dict's own.
     value: time.struct_time | None = dict.get(entry, key)
+    field = key.removesuffix("_parsed")
+    written = (dict.get(entry, field) or "").strip()
+    # feedparser gives None for a date it cannot read (which would be stored as no date),
+    # and rolls over one out of range (2024-02-30 is 1 March): refused as every other
+    # format refuses a date that is no date, naming it.
+    if (not value and written) or _out_of_range(written):
+        raise ParseError(f"{written[:60]!r} is not a date and time", field=field)
     if not value:
         return None
     year, month, day, hour, minute, second = value[:6]
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)  # UTC struct_times
+
+
+_W3CDTF = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d))?)?")
+
+
+def _out_of_range(written: str) -> bool:
+    """Whether an ISO 8601 (W3C-DTF, Atom's) date names a month, day, hour, minute or
+    second that does not exist."""
+    m = _W3CDTF.match(written)
+    if m is None:
+        return False
+    year, month, day, hour, minute, second = (int(g or 0) for g in m.groups())
+    try:
+        datetime(year, month, day, hour, minute, min(second, 59))  # a leap second's 60 too
+    except ValueError:
+        return True
+    return second > 60
 
 
 def _entry(entry: FeedParserDict, feed_language: str, feed_rights: str) -> NewsItem:

@@ -537,3 +537,39 @@ def test_an_unreadable_entry_does_not_sink_the_feed():
     ]
     with pytest.raises(ParseError, match="enclosure"):
         RSS.parse(feed)  # the codec alone: every entry, or the reason why not
+
+
+@pytest.mark.parametrize(
+    ("codec", "element", "written", "field"),
+    [
+        (ATOM, "updated", "2024-13-45T00:00:00Z", "updated"),  # was stored as 2025-01-01
+        (ATOM, "published", "2024-02-30T10:00:00Z", "published"),  # was 1 March
+        (ATOM, "updated", "2024-12-05T25:61:00Z", "updated"),  # was the 6th at 02:01
+        (RSS, "pubDate", "not a date", "published"),  # was stored as no date at all
+        (RSS, "pubDate", "Mon, 32 Dec 2026 23:30:00 GMT", "published"),
+    ],
+)
+def test_a_date_that_is_no_date_is_refused(codec, element, written, field):
+    """feedparser rolled a date out of range over into another (``2024-02-30`` became 1
+    March) and gave none for one it could not read, so the entry was stored with a date
+    its source never wrote, or dated when stored: every other format refuses such a date,
+    naming it, and so do the feeds (the entry, among the feed's rejected)."""
+    from newswire.ingest import parse_bytes
+
+    if codec is ATOM:
+        bad = (f'<entry><id>agency-2</id><title>Bad date</title><{element}>{written}</{element}>'
+               "<content>Its text.</content></entry>")
+        feed = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>Agency</title><id>f</id>'
+                "<updated>2024-01-01T00:00:00Z</updated><entry><id>agency-1</id>"
+                "<title>Good story</title><updated>2024-01-01T00:00:00Z</updated>"
+                f"<content>Its text.</content></entry>{bad}</feed>")
+    else:
+        bad = (f"<item><title>Bad date</title><guid>agency-2</guid><{element}>{written}"
+               f"</{element}><description>Its text.</description></item>")
+        feed = ('<rss version="2.0"><channel><title>Agency</title><item><title>Good story'
+                "</title><guid>agency-1</guid><pubDate>Sat, 05 Apr 2025 11:00:00 GMT</pubDate>"
+                f"<description>Its text.</description></item>{bad}</channel></rss>")
+    rejected: list[str] = []
+    items = parse_bytes(feed.encode(), max_bytes=1 << 20, rejected=rejected)
+    assert [i.id for i in items] == ["agency-1"]
+    assert rejected == [f"entry 2 (agency-2): {field}: {written!r} is not a date and time"]
