@@ -138,7 +138,9 @@ _RICH_ROLES = {"richtext", "html", "xhtml", "html5", "richhtml5"}
 
 
 def _jtype(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names = {
+        bool: "a boolean", int: "a number", float: "a number", str: "a string", type(None): "null"
+    }
     return names.get(type(value), "an array" if isinstance(value, list) else "an object")
 
 

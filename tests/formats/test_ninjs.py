@@ -673,6 +673,7 @@ BAD = [
     ("deep", b"[" * 100_000, None, "JSON"),
     ("array", b'[{"uri": "urn:x:1"}]', None, "object"),
     ("string", b'"urn:x:1"', None, "object"),
+    ("null", b"null", None, "not null"),  # was "a JSON object, not an object"
     ("not-ninjs", b'{"foo": 1}', "uri", "ninjs"),
     ("uri-number", b'{"uri": 42}', "uri", "string"),
     ("urgency-word", _with(urgency="high"), "urgency", "1"),
@@ -682,6 +683,7 @@ BAD = [
     ("version-word", _with(version="two"), "version", "number"),
     ("headlines-object", _with(headlines={"value": "h"}), "headlines", "array"),
     ("headline-string", _with(headlines=["h"]), "headlines[0]", "object"),
+    ("headline-null", _with(headlines=[None]), "headlines[0]", "not null"),
     ("headline-number", _with(headlines=[{"value": 3}]), "headlines[0].value", "string"),
     ("body-no-value", _with(bodies=[{"role": "main"}]), "bodies[0].value", "required"),
     ("bad-date", _with(versionCreated="yesterday"), "versionCreated", "RFC 3339"),
