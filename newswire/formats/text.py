@@ -392,6 +392,8 @@ def transcode(data: bytes, encoding: str) -> bytes:
 
 
 def _decode(data: bytes) -> str:
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):  # UTF-32's byte order marks
+        raise ParseError("UTF-32 text is not read: save the file as UTF-8")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ParseError("UTF-16 text is not read: save the file as UTF-8")
     if (nul := data.find(b"\x00")) >= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import msgspec
@@ -472,6 +473,11 @@ def test_binary_data():
         CODEC.parse(b"GIF89a\x01\x00\x01\x00\x00\xff\xff\xff")
     with pytest.raises(ParseError, match="UTF-16"):
         CODEC.parse("عنوان\nنص".encode("utf-16"))
+    # UTF-32's byte order marks begin as UTF-16's (little-endian) or with NUL bytes
+    # (big-endian): it was said to be UTF-16, or binary data
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")):
+        with pytest.raises(ParseError, match="UTF-32 text is not read"):
+            CODEC.parse(bom + "عنوان\nنص".encode(encoding))
 
 
 @pytest.mark.parametrize(
