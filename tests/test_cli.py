@@ -510,6 +510,13 @@ def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
 def test_import_of_a_folder_or_an_unreadable_file_says_so(db, tmp_path):
     result = newswire("import", str(tmp_path), db=db)
     assert result.returncode == 2 and b"is a folder" in result.stderr, result.stderr
+    # An export to a folder wrote the whole archive beside it (``.NAME.partial``), then
+    # failed to put it in the folder's place, naming that file: "Is a directory", exit 1.
+    ingest_seed(db)
+    result = newswire("export", str(tmp_path), db=db)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().strip() == f"newswire: {tmp_path} is a folder: name the export file"
+    assert not (tmp_path.parent / f".{tmp_path.name}.partial").exists()
     # A file that cannot be read (here: its bytes are not there to read, as for a file
     # this user may not read) is a line, not a traceback.
     result = newswire("import", "/proc/self/mem", db=db)

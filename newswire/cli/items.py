@@ -439,6 +439,8 @@ def export(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Write every version of every item to a JSON Lines backup."""
+    if str(file) != "-" and file.is_dir():
+        raise fail(f"{file} is a folder: name the export file", 2)
 
     def run(store: Store) -> None:
         _, total = store.count()
