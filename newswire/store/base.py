@@ -45,6 +45,7 @@ import msgspec
 
 from newswire.errors import Conflict
 from newswire.model import MACHINE, Association, Dateline, NewsItem, as_uri, canonical, utcnow
+from newswire.validation import MAX_VERSION
 
 # Only for the annotations: importing them would load ``newswire.access`` (argon2 and all)
 # into every process that prepares items, bulk ingest's workers included.
@@ -431,6 +432,14 @@ def successor(item: NewsItem, latest: NewsItem, now: datetime, dated: bool = Tru
     refuses one dated earlier). Otherwise the version is stamped ``now``, at least a
     second after ``latest``."""
     version = max(item.version, latest.version + 1)
+    if version > MAX_VERSION:
+        # Past it, the version could be neither restored from an export nor asked for
+        # (nor stored at all by PostgreSQL, whose column is a 32-bit integer).
+        raise Conflict(
+            f"item {latest.id!r} is at version {latest.version}, the last a version may "
+            "have: it can take no new version; publish a new item",
+            field="version",
+        )
     if (
         dated
         and item.versioncreated

@@ -418,6 +418,29 @@ def test_an_update_without_version_or_time_is_the_next_version(store):
     assert (receipt.version, receipt.created) == (3, True)
 
 
+def test_an_item_at_the_last_version_number_takes_no_new_version(store, make_store_url):
+    """A source may number a version up to 2**31 - 1; its update (or its withdrawal) was
+    numbered one past it and stored by SQLite, and the export of that store could not be
+    imported again (its check refuses the version), nor the version asked for. Refused,
+    naming the version, with nothing stored; the same item again is no change."""
+    last = 2**31 - 1
+    store.append(item(version=last))
+    for change in (
+        lambda: store.append(item(headline="an update")),
+        lambda: store.withdraw("urn:test:item:1", reason="legal"),
+    ):
+        with pytest.raises(Conflict) as refused:
+            change()
+        assert refused.value.field == "version"
+    assert store.append(item(version=last)).created is False
+    assert [s.item.version for s in store.versions("urn:test:item:1")] == [last]
+    other = open_store(make_store_url())
+    try:  # what is stored can be restored
+        assert other.restore(list(store.export())).added == 1
+    finally:
+        other.close()
+
+
 def test_every_noun_of_the_contract_is_there_with_all_its_methods(store):
     """The store has each attribute ``Store`` declares, and each has every method its
     Protocol names: what the layers above may call on any backend."""
