@@ -161,6 +161,17 @@ def test_left_to_right_languages_get_ltr():
     assert (html.get("dir"), html.get("lang")) == ("ltr", "en-GB")
 
 
+def test_a_script_subtag_decides_the_direction():
+    """Kurdish in Arabic script (``ku-Arab``) runs right to left, though Kurmanji (``ku``,
+    in Latin letters) does not, and Uyghur in Latin letters (``ug-Latn``) left to right:
+    the body's ``dir`` followed the primary language alone."""
+    for lang, expected in (("ku-Arab", "rtl"), ("ku", "ltr"), ("ku-Arab-IQ", "rtl"),
+                           ("ug-Latn", "ltr"), ("ug", "rtl"), ("ar-Latn", "ltr")):
+        out = CODEC.render(arabic_item(language=lang))
+        html = etree.fromstring(out).find(".//{http://www.w3.org/1999/xhtml}html")
+        assert (html.get("dir"), html.get("lang")) == (expected, lang)
+
+
 def test_minimal_item_validates():
     item = NewsItem(id="urn:x:1", headline="h", body=["b"], body_html="<p>b</p>")
     out = CODEC.render(item)
