@@ -481,17 +481,21 @@ def _restored(item: NewsItem, previous: NewsItem | None) -> NewsItem:
     # An entity of the source's or an editor's comes back without its relation from a
     # format that cannot say it (NewsML-G2 and NITF: docs/enrichment-formats.md): it has
     # the stored one's, no change (an editor's "mentions" sent back is no new version).
-    # Not a place: NewsML-G2 says which is ``located``, and an editor who moved the
-    # dateline's place took the relation off the one before.
-    related = {
-        key(e): e.rel for e in previous.entities
-        if e.creator != MACHINE and e.rel and e.kind in _RELATED_KINDS
-    }
-    if related and any(_lost_rel(e, related) for e in item.entities):
-        item = msgspec.structs.replace(item, entities=[
-            msgspec.structs.replace(e, rel=related[key(e)]) if _lost_rel(e, related) else e
+    # But NewsML-G2 does say which place is ``located``: a copy that names another one
+    # took it off the stored one (an editor who moved the dateline's place).
+    related = {key(e): e.rel for e in previous.entities if e.creator != MACHINE and e.rel}
+    if related:
+        located = any(e.rel == "located" for e in item.entities)
+        lost = [
+            not e.rel and e.creator != MACHINE and key(e) in related
+            and not (located and related[key(e)] == "located")
             for e in item.entities
-        ])
+        ]
+        if any(lost):
+            item = msgspec.structs.replace(item, entities=[
+                msgspec.structs.replace(e, rel=related[key(e)]) if e_lost else e
+                for e, e_lost in zip(item.entities, lost, strict=True)
+            ])
     changes: dict[str, object] = {}
     for field in ("entities", "subjects", "associations"):
         mine = _machine(getattr(previous, field))
@@ -503,18 +507,6 @@ def _restored(item: NewsItem, previous: NewsItem | None) -> NewsItem:
     if _written_back(item.dateline, previous):
         changes["dateline"] = previous.dateline
     return msgspec.structs.replace(item, **changes) if changes else item
-
-
-_RELATED_KINDS = ("person", "organisation")
-
-
-def _lost_rel(entity: Entity, related: dict[str, str]) -> bool:
-    """Whether ``entity`` is a source's or an editor's person or organisation with no
-    relation that ``related`` (key → relation) gave one."""
-    return (
-        not entity.rel and entity.creator != MACHINE and entity.kind in _RELATED_KINDS
-        and key(entity) in related
-    )
 
 
 def _written_back(given: Dateline | None, previous: NewsItem) -> bool:

@@ -192,6 +192,22 @@ def test_an_editors_entity_sent_back_by_a_format_that_drops_its_relation_is_no_c
     assert [e.rel for e in changed.entities if e.name == league.name] == ["about"]
 
 
+@pytest.mark.parametrize("fmt", ["newsml", "nitf"])
+def test_a_sources_place_sent_back_by_a_format_that_drops_its_relation_is_no_change(
+    seed: NewsItem, text_steps: Enricher, fmt: str
+) -> None:
+    """NITF carries no relation of a place and NewsML-G2 only ``located``: a source's
+    place ``located`` (NITF) or ``mentions`` (both) comes back without it, which is the
+    stored place still, not a new version (docs/enrichment-formats.md)."""
+    ankara = Entity(kind="place", name="Ankara", id=ANKARA, rel="located")
+    paris = Entity(kind="place", name="Paris", id="https://sws.geonames.org/2988507/",
+                   rel="mentions")
+    item = text_steps.enrich(msgspec.structs.replace(seed, entities=[ankara, paris]))
+    codec = formats.get(fmt)
+    back = codec.parse(codec.render(item))[0]
+    assert text_steps.enrich(back, previous=item).entities == item.entities
+
+
 def test_a_place_sent_back_without_its_relation_has_none(
     seed: NewsItem, text_steps: Enricher
 ) -> None:
