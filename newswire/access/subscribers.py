@@ -58,4 +58,10 @@ def check_subscriber(subscriber: Subscriber) -> Subscriber:
     for name in subscriber.formats:
         if name not in formats.renderers():
             raise BadInput(f"{name!r} is not a format newswire renders", field="format")
-    return subscriber
+    # A product or format named twice is named once: the subscriber receives it once, and
+    # its definition, listed and shown, says so.
+    return msgspec.structs.replace(
+        subscriber,
+        products=list(dict.fromkeys(subscriber.products)),
+        formats=list(dict.fromkeys(subscriber.formats)),
+    )

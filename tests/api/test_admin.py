@@ -207,6 +207,19 @@ def test_subscribers_crud(admin):
     assert admin.delete("/v1/admin/products/news").status_code == 204  # no longer in use
 
 
+def test_a_product_or_format_named_twice_is_kept_once(admin):
+    admin.post("/v1/admin/products", json={"name": "twice", "access": "full"})
+    made = admin.post("/v1/admin/subscribers", json={
+        "name": "twice-daily", "products": ["twice", "twice"], "formats": ["ninjs", "ninjs"]})
+    assert made.status_code == 201, made.text
+    shown = admin.get("/v1/admin/subscribers/twice-daily").json()
+    assert (shown["products"], shown["formats"]) == (["twice"], ["ninjs"])
+    changed = admin.put("/v1/admin/subscribers/twice-daily", json={
+        "name": "twice-daily", "products": ["twice", "twice"]})
+    assert changed.status_code == 200, changed.text
+    assert admin.get("/v1/admin/subscribers/twice-daily").json()["products"] == ["twice"]
+
+
 def test_changing_a_product_and_a_subscriber_s_products_reaches_its_issued_keys(admin, db):
     desk = make_key(db, "--scope", "publish", "--name", "DESK-CHANGE")
     with httpx.Client(
