@@ -492,6 +492,13 @@ def test_import_refuses_a_file_that_is_not_an_export(db, tmp_path):
     store = open_store(db)
     assert store.count() == (1, 1)
     store.close()
+    # An export a later release made, in a format this one does not read: refused whole.
+    later = tmp_path / "later.jsonl"
+    exported = newswire("export", "-", db=db).stdout.split(b"\n", 1)[1]
+    later.write_bytes(b'{"newswire": "export", "format": 99}\n' + exported)
+    result = newswire("import", str(later), db=f"sqlite:///{tmp_path / 'later.db'}")
+    assert result.returncode == 1 and b"later.jsonl:1: an export in format 99" in result.stderr
+    assert not (tmp_path / "later.db").exists()
     # An empty file is no backup (an export writes its header first, even of nothing),
     # and makes no database.
     empty = tmp_path / "empty.jsonl"

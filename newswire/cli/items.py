@@ -473,6 +473,24 @@ def export(
     with_store(db, run, create=False)
 
 
+def _check_header(file: Path, line: bytes) -> None:
+    """An export's first line is ``_EXPORT_HEADER``: another kind of file, or an export in
+    a format a later release writes (whose records this one would misread), is refused."""
+    try:
+        header = msgspec.json.decode(line)
+    except msgspec.DecodeError as exc:
+        raise fail(f"{file}:1: not a newswire export header: {exc}") from None
+    if not isinstance(header, dict) or header.get("newswire") != "export":
+        raise fail(f"{file}:1: not a newswire export header")
+    made = header.get("format")
+    if made != _EXPORT_HEADER["format"]:
+        raise fail(
+            f"{file}:1: an export in format {made!r}, which this release does not read (it"
+            f" reads format {_EXPORT_HEADER['format']}): import it with the release that"
+            " made it, or a later one"
+        )
+
+
 def _read_export(file: Path) -> list[Stored]:
     records: list[Stored] = []
     header = False
@@ -482,6 +500,7 @@ def _read_export(file: Path) -> list[Stored]:
             if not line.strip():
                 continue
             if number == 1 and line.lstrip().startswith(b'{"newswire"'):
+                _check_header(file, line)
                 header = True
                 continue
             try:
