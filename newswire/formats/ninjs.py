@@ -17,7 +17,8 @@ Mapping (3.x names; 2.x writes them in lower case, ``embargoedUntil`` as ``embar
   line) and ``bodies[{role: richtext, application/xhtml+xml}]``; on parse the rich body
   wins (``make_body``; a whole HTML document gives the inside of its ``<body>``). A
   document without ``bodies`` that has ninjs 1.x's ``body_html``/``body_xhtml``/
-  ``body_text`` is read from those (same precedence).
+  ``body_text`` is read from those (same precedence), and one without ``headlines`` from
+  1.x's ``headline``.
 - dateline: ``located`` is the place as written; ``places[{name: <Latin place>, rel:
   located}]``; ``infoSources[{name: <source>, role: …/infosourcerole/originfo}]`` (IPTC
   Information Source Role "originating information source"); the dateline text is
@@ -108,7 +109,7 @@ _KNOWN = _CAMEL | _LOWER | {
     "uri", "type", "profile", "version", "urgency", "language", "headlines", "bodies",
     "descriptions", "people", "organisations", "places", "subjects", "events", "objects",
     "title", "by", "slugline", "located", "renditions", "associations", "standard",
-    "genres", "expires", "body_text", "body_html", "body_xhtml",
+    "genres", "expires", "body_text", "body_html", "body_xhtml", "headline",
 }  # fmt: skip
 Json: TypeAlias = dict[str, Any]
 """A JSON object as parsed (its values are whatever the document holds)."""
@@ -530,7 +531,7 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         version=1 if version is None else version,
         type=item_type,
         language=_text(doc, "language"),
-        headline=headlines[0][1] if headlines else "",
+        headline=headlines[0][1] if headlines else _text(doc, "headline"),  # 1.x's
         lead=described.get("lead", ""),
         body=body,
         body_html=body_html,

@@ -645,6 +645,12 @@ def test_a_ninjs_1x_body_is_read_when_there_are_no_bodies():
     assert item.body == ["from bodies"]
     bare = json.dumps({"uri": "urn:x:2", "body_text": "Only a body."}).encode()
     assert formats.detect(bare).parse(bare)[0].body == ["Only a body."]
+    # A whole 1.x document: its headline is 1.x's too; 2.x and 3.x's headlines win.
+    old = json.dumps({"uri": "urn:x:3", "version": "1", "headline": "An old headline",
+                      "body_text": "Its body."}).encode()
+    [item] = formats.detect(old).parse(old)
+    assert (item.headline, item.body) == ("An old headline", ["Its body."])
+    assert NINJS3.parse(_doc(headline="ignored", body_text="b"))[0].headline == "h"
 
 
 def test_the_rich_body_wins_and_is_sanitised():
