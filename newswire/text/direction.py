@@ -12,9 +12,21 @@ def primary(tag: str) -> str:
     return tag.split("-")[0].lower() if tag else ""
 
 
-RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg", "mand"})
-"""ISO 15924 scripts written right to left, as a tag's script subtag names them (Arabic,
-Hebrew, Syriac, Thaana, N'Ko, Adlam, Hanifi Rohingya, Mandaic)."""
+RTL_SCRIPTS = frozenset({
+    "adlm", "arab", "aran", "armi", "avst", "chrs", "cprt", "elym", "gara", "hatr", "hebr",
+    "hung", "khar", "lydi", "mand", "mani", "mend", "merc", "mero", "narb", "nbat", "nkoo",
+    "orkh", "ougr", "palm", "phli", "phlp", "phlv", "phnx", "prti", "rohg", "samr", "sarb",
+    "sogd", "sogo", "syrc", "syre", "syrj", "syrn", "thaa", "yezi",
+})  # fmt: skip
+"""ISO 15924 scripts written right to left, as a tag's script subtag names them: Arabic
+and its Nastaliq variant (``ur-Aran``), Hebrew, Syriac and its three variants
+(``syr-Syrn``), Thaana, N'Ko, Adlam, Hanifi Rohingya, Mandaic, Yezidi, Samaritan and the
+historic ones. A script missing here would turn the text of a right-to-left language
+left to right (``ur-Aran`` did)."""
+
+UNDETERMINED_SCRIPTS = frozenset({"zinh", "zmth", "zsye", "zsym", "zxxx", "zyyy", "zzzz"})
+"""Script subtags that name no way of writing (inherited, common, unwritten, unknown,
+symbols): the language decides, as without one. So do the private-use ``Qaaa``-``Qabx``."""
 
 
 def script(tag: str) -> str:
@@ -31,6 +43,7 @@ def script(tag: str) -> str:
 def direction(tag: str) -> str:
     """``rtl`` for a language written right to left, else ``ltr``; a script the tag names
     decides (``ku-Arab`` is Kurdish in Arabic script, ``ug-Latn`` Uyghur in Latin)."""
-    if written := script(tag):
+    written = script(tag)
+    if written and written not in UNDETERMINED_SCRIPTS and not "qaaa" <= written <= "qabx":
         return "rtl" if written in RTL_SCRIPTS else "ltr"
     return "rtl" if primary(tag) in RTL else "ltr"

@@ -172,6 +172,18 @@ def test_a_script_subtag_decides_the_direction():
         assert (html.get("dir"), html.get("lang")) == (expected, lang)
 
 
+def test_a_right_to_left_script_not_among_the_common_ones_stays_rtl():
+    """Urdu in Nastaliq (``ur-Aran``) and Syriac in its Eastern form (``syr-Syrn``) ran
+    right to left while the language alone decided, and left to right once their script
+    subtag did: every right-to-left script decides so, and one that names no way of
+    writing (``Zyyy``, common; a private-use ``Qaab``) leaves it to the language."""
+    for lang, expected in (("ur-Aran", "rtl"), ("syr-Syrn", "rtl"), ("ar-Zyyy", "rtl"),
+                           ("ar-Qaab", "rtl"), ("en-Zyyy", "ltr"), ("ur-Latn", "ltr")):
+        out = CODEC.render(arabic_item(language=lang))
+        html = etree.fromstring(out).find(".//{http://www.w3.org/1999/xhtml}html")
+        assert (html.get("dir"), html.get("lang")) == (expected, lang)
+
+
 def test_minimal_item_validates():
     item = NewsItem(id="urn:x:1", headline="h", body=["b"], body_html="<p>b</p>")
     out = CODEC.render(item)
