@@ -1,5 +1,6 @@
-"""``newswire search`` and ``newswire reindex`` as a user runs them: subprocesses on a database
-of each backend filled by ``newswire ingest`` with the seed item and real Arabic articles."""
+"""``newswire search`` and ``newswire reindex`` as a user runs them (in this process, through
+typer's runner: ``tests.helpers.newswire_here``), on a database of each backend filled by
+``newswire ingest`` with the seed item and real Arabic articles."""
 
 from __future__ import annotations
 
