@@ -78,21 +78,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 UNIT_SECONDS = {
-    "tests/portal/": 94, "tests/console/": 57, "tests/cluster/test_nodes.py": 89,
-    "tests/api/test_openapi_conformance.py": 70, "tests/test_cli.py": 50,
-    "tests/delivery/test_workers.py": 46, "tests/enrich/test_flow.py": 35,
-    "tests/delivery/test_webhooks.py": 35, "tests/delivery/test_stream.py": 33,
-    "tests/api/test_media_api.py": 32, "tests/test_cli_search.py": 30,
-    "tests/browser/test_faces.py": 27, "tests/api/test_ops.py": 26,
-    "tests/delivery/test_lifecycle.py": 25, "tests/api/test_search_api.py": 24,
-    "tests/api/test_webhooks_api.py": 22,
+    "tests/cluster/test_nodes.py": 88, "tests/portal/": 76, "tests/test_cli.py": 68,
+    "tests/api/test_openapi_conformance.py": 66, "tests/delivery/test_workers.py": 61,
+    "tests/console/": 44, "tests/delivery/test_stream.py": 37,
+    "tests/delivery/test_webhooks.py": 36, "tests/api/test_media_api.py": 35,
+    "tests/enrich/test_flow.py": 34, "tests/api/test_ops.py": 31,
+    "tests/browser/test_faces.py": 29, "tests/store/test_postgres.py": 23,
+    "tests/api/test_webhooks_api.py": 22, "tests/delivery/test_lifecycle.py": 21,
+    "tests/api/test_search_api.py": 19, "tests/browser/test_video.py": 19,
 }  # fmt: skip
 """Seconds each of the longest units of work took in a run of the suite (``--durations=0``,
 summed by file): the units are handed out longest first, so that the run does not end on
 one worker with a long file while the others wait (xdist hands them out by their number of
-tests, and the server tests, few and long, came last: the conformance runs, 70 s, began
-in the run's last minute). Only an order: a unit not listed counts a third of a second a
-test."""
+tests, so the server tests, few and long, came last: the conformance runs, nine tests and
+70 s, were among the last units handed out). Only an order: a unit not listed counts a
+third of a second a test."""
 
 
 def _seconds(unit: str, tests: dict) -> float:
