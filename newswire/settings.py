@@ -439,6 +439,31 @@ def number_setting(name: str) -> float:
     return number
 
 
+def problems() -> dict[str, str]:
+    """Each setting whose current value the commands and the server would refuse, with
+    why: its name → the reason (``newswire settings`` says them; ``serve`` stops at the
+    first). The settings ``Settings`` reads, checked by its own readers, and the server's
+    port and processes."""
+    from dataclasses import MISSING, fields
+
+    found: dict[str, str] = {}
+    for f in fields(Settings):
+        if f.default_factory is MISSING:
+            continue
+        try:
+            f.default_factory()
+        except BadInput as exc:
+            found[f.name] = exc.detail
+    port = setting("port")
+    if not (port.strip().isdigit() and 0 <= int(port) <= 65535):
+        found["port"] = f"{BY_NAME['port'].env}={port!r} is not a port (0 to 65535)"
+    try:
+        workers_setting()
+    except BadInput as exc:
+        found["workers"] = f"{BY_NAME['workers'].env}={exc.detail}"
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str = field(default_factory=lambda: setting("db"))

@@ -296,6 +296,22 @@ def test_language_tags_are_stored_in_their_conventional_case(db, tmp_path):
     assert shown["language"] == "ar-SA-u-ca-islamic"
 
 
+def test_settings_says_each_value_that_would_be_refused(db):
+    """``newswire settings`` shows every value, and says each one the server or a command
+    would refuse, with why: the settings of a deployment checked before it starts."""
+    clean = newswire("settings", db=db)
+    assert clean.returncode == 0 and clean.stderr == b"", clean.stderr
+    bad = {"NEWSWIRE_PORT": "abc", "NEWSWIRE_TEASER_CHARS": "0", "NEWSWIRE_WORKERS": "many",
+           "NEWSWIRE_TIMEZONE": "Mars/Base"}
+    result = newswire("settings", db=db, env=bad)
+    assert result.returncode == 2
+    said = result.stderr.decode().splitlines()
+    assert [line.split(":")[1].strip() for line in said] == [
+        "teaser_chars", "timezone", "port", "workers"], said
+    assert "NEWSWIRE_PORT='abc' is not a port" in said[2]
+    assert "\tabc\t" in result.stdout.decode()  # the table is shown whole all the same
+
+
 def test_settings_and_options_out_of_range(db):
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
     assert result.returncode == 2 and b"1 or more" in result.stderr

@@ -38,6 +38,7 @@ from newswire.settings import (
     charset_setting,
     int_setting,
     number_setting,
+    problems,
     setting,
     steps_setting,
 )
@@ -572,11 +573,17 @@ def list_formats() -> None:
 
 @app.command("settings")
 def list_settings() -> None:
-    """Every setting, its environment variable, default and current value."""
+    """Every setting, its environment variable, default and current value; a value that
+    would be refused is said on stderr, with why, and the exit status is 2."""
     print_rows(
         ("setting", "environment", "default", "value", "help"),
         [(s.name, s.env, s.default, setting(s.name), s.help) for s in SETTINGS],
     )
+    refused = problems()
+    for name, why in refused.items():
+        err.print(f"newswire: {name}: {why}", highlight=False)
+    if refused:
+        raise typer.Exit(2)
 
 
 BusOption = Annotated[
