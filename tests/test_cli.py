@@ -425,14 +425,21 @@ def test_a_database_in_memory_is_served_by_one_process(url, tmp_path):
     # two processes, each had a database of its own, and what one stored the other never
     # showed.
     log = tmp_path / "serve.log"
-    server = Server(url, "--workers", "2", log=log)
+    temporary = tmp_path / "tmp"  # its blobs' folder, which goes with it
+    temporary.mkdir()
+    server = Server(url, "--workers", "2", log=log, env={"TMPDIR": str(temporary)})
     try:
         said = log.read_text()
+        assert "newswire-blobs-" in [p.name[:15] for p in temporary.iterdir()]
     finally:
         server.close()
     assert "an in-memory database lives in one process: serving with one" in said, said
     assert "Started parent process" not in said, said  # no supervisor of N processes
     assert in_memory(url) and not in_memory(f"sqlite:///{tmp_path / 'x.db'}")
+    # Stopped (SIGTERM, which uvicorn ends the process by: no exit handler runs), the
+    # server has removed it at its shutdown (the uploads' spool folder is every process's
+    # of this user, and stays: newswire.media.spool).
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("newswire-blobs-")] == []
 
 
 def test_more_server_processes_than_the_cpus_can_run_are_refused():

@@ -123,13 +123,9 @@ def blobs_for(store_url: str, setting: str = "") -> Blobs:
         return open_blobs(setting)
     rest = store_url.split(":", 1)[1] if ":" in store_url else ""
     if store_url.lower().startswith("sqlite") and (":memory:" in rest or not rest.startswith("///")):
-        import atexit
-        import shutil
-        import tempfile
+        from newswire.blobs.files import TemporaryFileBlobs
 
-        folder = tempfile.mkdtemp(prefix="newswire-blobs-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        return open_blobs(Path(folder).as_uri())
+        return TemporaryFileBlobs()
     return open_blobs(store_url)
 
 

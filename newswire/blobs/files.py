@@ -29,8 +29,10 @@ import fcntl
 import hashlib
 import os
 import secrets
+import shutil
 import stat
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -238,6 +240,22 @@ class FileBlobs:
 
     def close(self) -> None:
         pass
+
+
+class TemporaryFileBlobs(FileBlobs):
+    """``FileBlobs`` in a temporary folder of their own, which goes when they are closed (a
+    server's shutdown, a command's end) or, if they never are, when the process exits: the
+    blobs of a store in memory, which go with it. Removing it at exit alone left it behind
+    whenever a server was stopped (uvicorn ends the process by the signal it was sent, and
+    no exit handler runs then)."""
+
+    def __init__(self) -> None:
+        folder = tempfile.mkdtemp(prefix="newswire-blobs-")
+        super().__init__(Path(folder).as_uri())
+        self._remove = weakref.finalize(self, shutil.rmtree, folder, True)  # ignore_errors
+
+    def close(self) -> None:
+        self._remove()
 
 
 def _pieces(file: Path, first: int, stop: int) -> Iterator[bytes]:
