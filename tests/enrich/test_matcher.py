@@ -167,6 +167,27 @@ def test_overlapping_or_not_the_names_kept_are_those_of_longest_first() -> None:
         assert [(m.start, m.end, m.key) for m in matcher.find(text)] == sorted(kept), text
 
 
+def test_longest_first_keeps_what_testing_every_kept_one_keeps() -> None:
+    """``_longest_first`` finds a candidate's neighbours among those kept by bisection:
+    on many overlapping candidates (a text naming hundreds of places) it keeps exactly
+    what testing the candidate against every one kept keeps, in start order."""
+    import random
+
+    from newswire.enrich.matcher import _longest_first
+
+    rng = random.Random(1414)
+    for _ in range(300):
+        candidates = []
+        for n in range(rng.randint(1, 200)):
+            start = rng.randrange(0, 400)
+            candidates.append((start, start + rng.randint(1, 12), f"k{n}"))
+        kept: list[tuple[int, int, str]] = []
+        for c in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+            if all(c[1] <= k[0] or c[0] >= k[1] for k in kept):
+                kept.append(c)
+        assert _longest_first(candidates) == sorted(kept)
+
+
 def test_many_texts_folded_at_once_find_what_each_finds_alone(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
