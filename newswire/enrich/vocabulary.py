@@ -212,7 +212,11 @@ def slug_for(term: Term) -> str:
         *(n for ns in term.names.values() for n in ns),
     ]
     for name in candidates:
-        ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        # Latin letters that carry their mark in their shape (Turkish ``ı``, ``ø``, ``ł``)
+        # have no decomposition: folded first, as a name typed is looked up, so that
+        # ``Ali Yılmaz`` is ``nwv:ali-yilmaz``, not ``nwv:ali-ylmaz`` (and ``Işıl Kılıç``,
+        # a third of its letters dropped, no hash id).
+        ascii_ = unicodedata.normalize("NFKD", fold_latin(name)).encode("ascii", "ignore").decode()
         if ascii_ and len(ascii_) >= len(name) * 0.8:
             slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:70].strip("-")
             if slug:

@@ -211,6 +211,16 @@ def test_an_id_is_made_from_the_name_shown_not_from_a_variant(store):
     assert vocabulary.add(zuhri).id == "nwv:sami-abu-zuhri"
 
 
+def test_an_id_keeps_the_latin_letters_that_have_no_decomposition(store):
+    """Turkish ``ı`` (and ``ø``, ``ł``) carry their mark in their shape: the slug reads
+    them as their bare letter, as a name typed is looked up (``Ali Yılmaz`` was
+    ``nwv:ali-ylmaz``, and ``Işıl Kılıç`` a hash id)."""
+    vocabulary = Vocabulary(store)
+    assert vocabulary.add(Term(id="", kind="person", name="Ali Yılmaz")).id == "nwv:ali-yilmaz"
+    assert vocabulary.add(Term(id="", kind="person", name="Işıl Kılıç")).id == "nwv:isil-kilic"
+    assert vocabulary.add(Term(id="", kind="person", name="Lech Wałęsa")).id == "nwv:lech-walesa"
+
+
 def test_an_entry_added_with_a_variant_another_has_is_refused(store):
     """With no id given, ``add`` refuses a variant another entry of the kind has, as it
     refuses its name shown (and as ``change`` refuses both); a short form may be shared,
