@@ -101,8 +101,11 @@ def enrich(
             total = store.count()[0]
             records: Iterator[Stored] = _latest(store)
         else:
-            total = len(ids or [])
-            records = iter([store.get(i) for i in ids or []])
+            # An id given twice is one item: enriched twice from the same version, it was
+            # counted as two new versions where the store kept one.
+            wanted = list(dict.fromkeys(ids or []))
+            total = len(wanted)
+            records = iter([store.get(i) for i in wanted])
         batch: list[NewsItem] = []
 
         def flush() -> None:

@@ -171,6 +171,19 @@ def test_enrich_all_adds_versions_only_where_something_changed(store_url, tmp_pa
     assert one.returncode == 0 and one.stdout.decode().split() == []
 
 
+def test_an_item_named_twice_is_enriched_once(tmp_path):
+    # Each id was enriched from the same version: "2 items enriched: 2 got a new
+    # version" for the one version the store kept.
+    db = f"sqlite:///{tmp_path / 'twice.db'}"
+    (seed,) = ingest(db, str(SEED), env=NONE)
+    result = newswire("enrich", seed, seed, db=db, env=STEPS)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == [seed]
+    said = result.stderr.decode()
+    assert said.startswith("1 ") and ": 1 got a new version" in said, said
+    assert versions(db, seed) == [1, 2]
+
+
 def test_enrich_all_walks_each_item_once_over_more_than_a_batch(tmp_path):
     # An archive never enriched (an older release's), larger than a batch: the updates
     # stored after the first batch were walked again, so 250 items were "450 enriched".
