@@ -808,7 +808,7 @@ def test_a_command_the_store_refuses_leaves_no_new_database_file(tmp_path):  # S
     for args in (["ingest", str(garbage)], ["subscriber", "add", "x", "--product", "nope"],
                  ["key", "create", "--subscriber", "nope"],
                  ["account", "add", "a@b.example", "--subscriber", "nope"],
-                 ["vocab", "show", "nwv:nope"]):
+                 ["vocab", "remove", "nwv:nope"]):
         result = newswire(*args, db=db)
         assert result.returncode == 1, (args, result.stderr)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.xml"], args

@@ -135,7 +135,7 @@ def test_a_bad_command_says_why_and_exits_non_zero(db, args, code, says):
 def test_a_name_another_entry_has_is_refused_by_change_as_by_add(db):
     """``vocab add`` refuses an entry under a name another entry of its kind has (exit 1,
     naming that entry); ``vocab change`` refuses to give an entry one, in the same words."""
-    ok("vocab", "list", "--kind", "organisation", db=db)  # the store made
+    open_store(db).close()  # the store made (``vocab change`` needs one)
     said = refused("vocab", "add", "organisation", "حماس", db=db)
     assert "nwv:hamas (organisation) is named 'حماس' already" in said
     said = refused("vocab", "add", "organisation", "Hamas Movement", "--variant", "حركة حماس",
@@ -162,6 +162,16 @@ def test_change_needs_an_existing_store(tmp_path):
         code=2,
     )
     assert "no database" in said
+
+
+@pytest.mark.parametrize("args", [("list",), ("list", "--json"), ("show", "nwv:hamas")])
+def test_a_command_that_only_reads_makes_no_database(tmp_path, args):
+    """``vocab list`` and ``vocab show`` read: with no database they say so and exit 2,
+    as every reader does, rather than leave an empty database behind."""
+    where = tmp_path / "none.db"
+    said = refused("vocab", *args, db=f"sqlite:///{where}", code=2)
+    assert "no database" in said
+    assert not where.exists()
 
 
 def test_a_name_typed_without_its_diacritics_names_the_entry(db):

@@ -186,7 +186,7 @@ def vocab_list(
             [(t.id, t.kind, t.name, str(sum(len(ns) for ns in t.names.values()))) for t in found],
         )
 
-    _run(db, show)
+    _run(db, show, create=False)  # a reader: it made an empty database where none was
 
 
 @vocab_app.command("show")
@@ -202,7 +202,7 @@ def vocab_show(
             err.print(f"{term_id} was merged into {merged}", highlight=False)
         _print_json(vocabulary.get(merged or term_id))
 
-    _run(db, show)
+    _run(db, show, create=False)
 
 
 @vocab_app.command("remove")
