@@ -248,6 +248,19 @@ def test_items_tagged_with_a_merged_id_are_found_under_the_entry_it_went_into(db
     refused("product", "add", "unknown", "--access", "full", "--entity", "nwv:nobody-at-all", db=db)
 
 
+def test_a_merged_id_of_the_other_fields_kind_is_refused_as_its_entrys_id_is(db):
+    """A product's ``--place`` naming a person's id is refused; so is the id of a person
+    merged into another, which was taken as a place (its entry's ids with it)."""
+    ok("vocab", "add", "person", "Old Name", "--lang", "en", db=db)
+    ok("vocab", "add", "person", "New Name", "--lang", "en", db=db)
+    ok("vocab", "merge", "nwv:old-name", "nwv:new-name", db=db)
+    for named in ("nwv:new-name", "nwv:old-name"):
+        said = refused("product", "add", "p", "--access", "full", "--place", named, db=db)
+        assert "is a person (nwv:" in said and "entities (--entity)" in said, said
+    assert "nwv:old-name" in ok("product", "add", "p", "--access", "full", "--entity",
+                                "nwv:old-name", db=db) + ok("product", "show", "p", db=db)  # fmt: skip
+
+
 def test_a_new_name_to_show_is_the_one_items_show(db):
     """``vocab change --shown`` (and a PUT naming another of its names) renames what items
     show: an item shows the first name of its language, where the new name went last."""

@@ -722,9 +722,16 @@ def with_named_ids(store: Store, product: Product, notes: list[str] | None = Non
             try:
                 kind = vocabulary.get(term_id).kind
             except NotFound as exc:
-                if vocabulary.merged_into(term_id) is None:  # merged: its entry's
+                merged = vocabulary.merged_into(term_id)
+                if merged is None:
                     raise Unprocessable(exc.detail, field=field) from None
-                continue
+                # A merged id is its entry's, of its entry's kind (entries of one kind
+                # merge): a person's old id among the places matched no item there, and
+                # brought the person's ids into the places with it.
+                try:
+                    kind = vocabulary.get(merged).kind
+                except NotFound:  # its entry removed since: no kind to tell
+                    continue
             if kind not in kinds:
                 raise Unprocessable(_other_kind(value, kind, term_id, field), field=field)
     changes: dict[str, list[str]] = {}
