@@ -41,6 +41,11 @@ DbOption = Annotated[
 DB_DEFAULT = BY_NAME["db"].default
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``0 files``: the nouns the commands count take an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(Text.assemble(("newswire:", "red"), f" {message}"), highlight=False)
     return typer.Exit(code)

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 import typer
 
-from newswire.cli.common import DB_DEFAULT, DbOption, err, fail, progress, with_store
+from newswire.cli.common import DB_DEFAULT, DbOption, counted, err, fail, progress, with_store
 from newswire.errors import NewswireError, NotFound
 from newswire.model import NewsItem
 from newswire.settings import steps_setting
@@ -131,4 +131,4 @@ def enrich(
 
     with_store(db, run, create=False)
     verb = "would get" if dry_run else "got"
-    err.print(f"{seen} items enriched: {changed} {verb} a new version", highlight=False)
+    err.print(f"{counted(seen, 'item')} enriched: {changed} {verb} a new version", highlight=False)

@@ -19,6 +19,7 @@ from newswire.blobs import blobs_for
 from newswire.cli.common import (
     DB_DEFAULT,
     DbOption,
+    counted,
     err,
     fail,
     int_setting_or_fail,
@@ -269,8 +270,8 @@ def ingest(
         with_store(db, run)
     if files or not failures:  # what was kept, even when some files failed
         err.print(
-            f"{_count(len(files), 'file')}: {_count(stored, 'new version')} stored,"
-            f" {_count(unchanged, 'item')} unchanged",
+            f"{counted(len(files), 'file')}: {counted(stored, 'new version')} stored,"
+            f" {counted(unchanged, 'item')} unchanged",
             highlight=False,
         )
     if failures:
@@ -279,7 +280,7 @@ def ingest(
 
 def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
     """``ingest``'s report of the files (or feed entries) that failed, and its exit 1."""
-    title = f"{len(failures)} failed ({_count(files, 'file')} read)"
+    title = f"{len(failures)} failed ({counted(files, 'file')} read)"
     if err.is_terminal:
         from rich.table import Table
 
@@ -291,11 +292,6 @@ def _failed(failures: list[tuple[str, str]], files: int) -> typer.Exit:
         sys.stderr.write(title + ":\n")
         sys.stderr.write("".join(f"{source}: {message}\n" for source, message in failures))
     return typer.Exit(1)
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 file``, ``2 files``, ``0 files``: the nouns ``ingest`` counts take an s."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def take_media(

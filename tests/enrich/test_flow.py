@@ -180,7 +180,7 @@ def test_an_item_named_twice_is_enriched_once(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().split() == [seed]
     said = result.stderr.decode()
-    assert said.startswith("1 ") and ": 1 got a new version" in said, said
+    assert said.startswith("1 item enriched: 1 got a new version"), said
     assert versions(db, seed) == [1, 2]
 
 
