@@ -484,6 +484,11 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         for where, e in _objects(doc, key):
             name, rel = _text(e, "name", where), _text(e, "rel", where)
             ident = _ident(e, where) or (_text(e, "id", where) if kind == "event" else "")
+            if not name and not ident:
+                # Naming nothing, it is no one (``{"rel": "mentions"}``): left out, as the
+                # other formats leave out an entity with neither name nor code and this
+                # one a subject or genre with neither, not stored and sent on nameless.
+                continue
             point = _point(e, where) if kind == "place" else None
             if (
                 kind == "place" and rel == "located" and latin is None and not point

@@ -632,6 +632,21 @@ def test_a_plain_body_splits_on_blank_lines_else_on_lines():
     assert item.body == ["A", "B", "C"]
 
 
+def test_an_entity_naming_nothing_is_left_out():
+    # A user trial: ``{"rel": "mentions"}`` was stored and sent on as a nameless person.
+    [item] = NINJS3.parse(
+        _doc(
+            people=[{"rel": "mentions"}, {"name": " "}, {"name": "Ibrahim Kalin"}],
+            organisations=[{"uri": "http://www.wikidata.org/entity/Q36207"}],
+            places=[{"name": "", "rel": "mentions"}],
+        )
+    )
+    assert [(e.kind, e.name, e.id) for e in item.entities] == [
+        ("person", "Ibrahim Kalin", ""),
+        ("organisation", "", "http://www.wikidata.org/entity/Q36207"),
+    ]
+
+
 def test_a_ninjs_1x_body_is_read_when_there_are_no_bodies():
     # body_text/body_html are ninjs 1.x fields: 2.x and 3.x write ``bodies`` (and forbid
     # other properties), but a feed that still writes them must not lose its text.
