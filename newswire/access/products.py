@@ -172,10 +172,17 @@ def validate_product(product: Product) -> Product:
         )
     if not isinstance(product.early_embargo, bool):
         raise BadInput("early_embargo is true or false", field="early_embargo")
-    subjects = [taxonomy.qcode(code) for code in product.subjects]
-    if subjects == product.subjects:
-        return product
-    return msgspec.structs.replace(product, subjects=subjects)
+    # Each value once, in the order given, as a subscriber's products are: a name or a
+    # code given twice was kept and shown twice, and matched no more than once.
+    changes = {
+        field: kept
+        for field in ("languages", "genres", "places", "entities", "sources", "types")
+        if len(kept := list(dict.fromkeys(getattr(product, field)))) < len(getattr(product, field))
+    }
+    subjects = list(dict.fromkeys(taxonomy.qcode(code) for code in product.subjects))
+    if subjects != product.subjects:
+        changes["subjects"] = subjects
+    return msgspec.structs.replace(product, **changes) if changes else product
 
 
 # Letters and digits of any script (Arabic included), '-', '_', '.'; no spaces, no marks.

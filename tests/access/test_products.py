@@ -399,6 +399,30 @@ def test_a_valid_product_is_returned_with_subjects_as_qcodes():
     assert validate_product(plain) is plain
 
 
+def test_a_value_given_twice_is_kept_once_in_the_order_given():
+    # A user trial: entities ["Hamas", "Hamas"] were kept and shown twice.
+    checked = validate_product(
+        Product(
+            name="twice",
+            access="full",
+            languages=["ar", "en", "ar"],
+            subjects=["11000000", POLITICS, ECONOMY],
+            genres=["genre:Current", "genre:Current"],
+            places=["أنقرة", "Gaza", "أنقرة"],
+            entities=["Hamas", "حماس", "Hamas"],
+            sources=["AA", "AA"],
+            types=["text", "picture", "text"],
+        )
+    )
+    assert checked.languages == ["ar", "en"]
+    assert checked.subjects == [POLITICS, ECONOMY]
+    assert checked.genres == ["genre:Current"]
+    assert checked.places == ["أنقرة", "Gaza"]
+    assert checked.entities == ["Hamas", "حماس"]
+    assert checked.sources == ["AA"]
+    assert checked.types == ["text", "picture"]
+
+
 @pytest.mark.parametrize("name", ["سياسة", "أخبار_تركيا", "AA-ar.full", "x", "a" * 64, "2025"])
 def test_names_of_letters_digits_and_punctuation(name):
     assert validate_product(Product(name=name, access="full")).name == name
@@ -484,23 +508,29 @@ def test_a_product_round_trips_through_json_without_defaults():
 # --- properties --------------------------------------------------------------------------
 
 TOPICS = [POLITICS, ELECTION, CAMPAIGN_FINANCE, GOVERNMENT, ECONOMY, "medtop:01000000"]
+# Each value once: the check keeps a value given twice once (a product as stored).
 CRITERIA = {
     "languages": st.lists(
-        st.sampled_from(["ar", "en", "ar-EG", "tr", "fr", "en-GB"]), min_size=1, max_size=3
+        st.sampled_from(["ar", "en", "ar-EG", "tr", "fr", "en-GB"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
     ),
-    "subjects": st.lists(st.sampled_from(TOPICS), min_size=1, max_size=3),
+    "subjects": st.lists(st.sampled_from(TOPICS), min_size=1, max_size=3, unique=True),
     "genres": st.lists(
         st.sampled_from(["genre:Current", "genre:Analysis", "genre:Interview"]),
         min_size=1,
         max_size=2,
+        unique=True,
     ),
     "places": st.lists(
         st.sampled_from(["Ankara", "أنقرة", "geonames:323786", "iso3166-1a2:TR"]),
         min_size=1,
         max_size=2,
+        unique=True,
     ),
     "sources": st.lists(
-        st.sampled_from(["AA", "AFP", "الأناضول", "Reuters"]), min_size=1, max_size=2
+        st.sampled_from(["AA", "AFP", "الأناضول", "Reuters"]), min_size=1, max_size=2, unique=True
     ),
 }
 PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
