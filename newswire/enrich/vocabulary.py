@@ -30,15 +30,15 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import msgspec
 
 from newswire.enrich.base import Term
-from newswire.errors import BadInput, Conflict, NotFound
+from newswire.errors import BadInput, Conflict, NotFound, Unavailable
 from newswire.model import EntityKind
 from newswire.text.normalize import fold_latin, name_key, normalize
 from newswire.validation import UNNAMEABLE
@@ -46,6 +46,8 @@ from newswire.validation import UNNAMEABLE
 if TYPE_CHECKING:
     from newswire.store import Store
     from newswire.store.vocabulary import Edit
+
+T = TypeVar("T")
 
 GENERATION: Final = "vocabulary"
 """The store's generation that every editor's change moves."""
@@ -64,6 +66,8 @@ MAX_NAMES: Final = 50
 MAX_LANGUAGES: Final = 30
 CHECK_EVERY: Final = 1.0
 """Seconds between two reads of the store's generation (``version``)."""
+WRITE_TRIES: Final = 10
+"""Times a change is checked again when another landed between its checks and its write."""
 
 _TERM_LINE = msgspec.json.Decoder(Term)
 _ENCODE = msgspec.json.Encoder().encode
@@ -344,6 +348,9 @@ class Vocabulary:
         An Arabic name makes no slug, so a slug alone would give it a new hash id. A
         shipped entry comes back only as its kind (one removed by an id given, whose kind
         the store did not keep, is not checked)."""
+        return self._written(lambda seen: self._add(term, seen))
+
+    def _add(self, term: Term, seen: int) -> Term:
         store = self._writable()
         if not term.id:
             # With no id given, a second entry of the same name is more likely a slip
@@ -387,7 +394,7 @@ class Vocabulary:
                 f" {_a(shipped)}",
                 field="id",
             )
-        store.vocabulary.put(term)
+        store.vocabulary.put(term, seen=seen)
         self._moved()
         return term
 
@@ -399,6 +406,9 @@ class Vocabulary:
         which a new kind would make wrong (``vocab change`` cannot say one either).
         ``Conflict`` (field ``name`` or ``names``) if it gains a name another entry of its
         kind has."""
+        return self._written(lambda seen: self._change(term, seen))
+
+    def _change(self, term: Term, seen: int) -> Term:
         store = self._writable()
         before = self.get(term.id)
         term = check_term(term)
@@ -423,16 +433,19 @@ class Vocabulary:
                 f" entries, or take the name off {known.id} first",
                 field="name" if name_key(name) == name_key(term.name) else "names",
             )
-        store.vocabulary.put(term)
+        store.vocabulary.put(term, seen=seen)
         self._moved()
         return term
 
     def remove(self, term_id: str) -> Term:
         """Remove the entry ``term_id`` (a starter entry stays removed); the entry as it
         was. ``NotFound`` if there is no such entry."""
+        return self._written(lambda seen: self._remove(term_id, seen))
+
+    def _remove(self, term_id: str, seen: int) -> Term:
         store = self._writable()
         term = self.get(term_id)
-        store.vocabulary.remove(term_id, term)  # its names give its id back (``add``)
+        store.vocabulary.remove(term_id, term, seen=seen)  # its names give its id back (add)
         self._moved()
         return term
 
@@ -440,6 +453,9 @@ class Vocabulary:
         """Merge ``source`` into ``target``: ``source``'s names (and short forms) become
         ``target``'s variants, ``source`` is removed and remembered as merged into
         ``target``. The target as stored."""
+        return self._written(lambda seen: self._merge(source, target, seen))
+
+    def _merge(self, source: str, target: str, seen: int) -> Term:
         store = self._writable()
         if source == target:
             raise BadInput("an entry is not merged into itself", field="target")
@@ -461,7 +477,7 @@ class Vocabulary:
         for lang, ns in a.short.items():
             short[lang] = [*short.get(lang, []), *ns]
         merged = check_term(msgspec.structs.replace(b, names=names, short=short))
-        store.vocabulary.merge(source, merged)
+        store.vocabulary.merge(source, merged, seen=seen)
         self._moved()
         return merged
 
@@ -478,6 +494,28 @@ class Vocabulary:
 
     def _moved(self) -> None:
         self._checked = -float("inf")
+
+    def _written(self, write: Callable[[int], T]) -> T:
+        """``write(seen)``: a change checked against the vocabulary as the store has it
+        now (read again, not as this object last read it, up to ``check_every`` ago), and
+        stored only if no other change landed meanwhile (``seen``, the generation it was
+        read at; ``Moved`` otherwise), else checked again. Two nodes adding one entry at
+        once each found its id free and were each told it was added, the second's row
+        replacing the first's; now the second is checked again and told the id is taken."""
+        # Only here: the steps that read the vocabulary (bulk ingest's workers) need none of
+        # the store's modules.
+        from newswire.store.vocabulary import Moved
+
+        self._writable()
+        for _ in range(WRITE_TRIES):
+            self._moved()
+            seen = self.version()
+            self._current()
+            try:
+                return write(seen)
+            except Moved:
+                continue
+        raise Unavailable("the vocabulary is being changed by others all the time; try again")
 
     def _named(
         self, kind: str, names: Iterable[str], other_than: str = ""

@@ -17,6 +17,12 @@ promises, for every backend:
 - every write moves the ``vocabulary`` generation (``Coordination.generation``),
   committed with the change, so that every process reads the changes again within the
   second it next looks, and never per item;
+- writes take their turn on that generation, and a write given ``seen`` (the generation
+  its checks read the vocabulary at) stores nothing and raises ``Moved`` when another
+  write landed since: the checks that allowed it (an id free, a name no other entry has,
+  an entry still there to change or merge) were made of a vocabulary no longer current,
+  and two editors adding one entry on two nodes at once would otherwise both be told it
+  was added while the second's row replaced the first's;
 - ``list`` comes by id.
 """
 
@@ -36,6 +42,11 @@ GENERATION = "vocabulary"
 """The name of the generation every change moves (``Coordination.generation``)."""
 
 
+class Moved(Exception):
+    """The vocabulary changed since the generation a write was checked against (``seen``):
+    nothing was stored; check again against the vocabulary as it now is."""
+
+
 class Edit(msgspec.Struct, kw_only=True):
     """What the editors made of one entry."""
 
@@ -52,21 +63,21 @@ class Edit(msgspec.Struct, kw_only=True):
 class Vocabulary(Protocol):
     """The editors' changes to the authority file, by entry id."""
 
-    def put(self, term: Term) -> Edit:
+    def put(self, term: Term, *, seen: int | None = None) -> Edit:
         """Store ``term`` as added or changed (replacing what was stored for its id); the
-        row as stored."""
+        row as stored. ``Moved`` if ``seen`` is given and the generation is no longer it."""
         ...
 
-    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+    def remove(self, term_id: str, was: Term | None = None, *, seen: int | None = None) -> Edit:
         """Record that ``term_id`` is removed, keeping ``was`` (the entry as it was) in
         its row: an entry added again under one of its names gets ``term_id`` back. The
-        row as stored."""
+        row as stored. ``Moved`` as ``put``."""
         ...
 
-    def merge(self, source: str, target: Term) -> Edit:
+    def merge(self, source: str, target: Term, *, seen: int | None = None) -> Edit:
         """Record ``source`` as merged into ``target.id`` and store ``target`` (with
         ``source``'s names among its own) in one transaction; whatever had been merged
-        into ``source`` now points at ``target``. The merged row."""
+        into ``source`` now points at ``target``. The merged row. ``Moved`` as ``put``."""
         ...
 
     def get(self, term_id: str) -> Edit | None:

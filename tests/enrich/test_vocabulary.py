@@ -10,6 +10,7 @@ from newswire.enrich.base import Term
 from newswire.enrich.vocabulary import Vocabulary, check_term, starter
 from newswire.errors import BadInput, Conflict, NotFound
 from newswire.store import open_store
+from newswire.store.vocabulary import Moved
 from newswire.text.normalize import normalize
 from tests.conftest import SEED
 
@@ -125,6 +126,49 @@ def test_a_reader_checks_the_store_at_most_once_an_interval(store_url):
     finally:
         editor_store.close()
         reader_store.close()
+
+
+def test_a_change_is_checked_against_the_vocabulary_as_stored_not_as_last_read(store_url):
+    """Two nodes changing the vocabulary at once: B's checks were made before A's write
+    landed (here a view B read and would not read again for an hour: that interleaving,
+    every time). B's add of the id A just took was told it was added and replaced A's
+    entry, names and all; B's change of the entry A just removed brought it back."""
+    a_store, b_store = open_store(store_url), open_store(store_url)
+    try:
+        a, b = Vocabulary(a_store), Vocabulary(b_store, check_every=3600)
+        assert b.version() is not None and b.get("nwv:fatah")  # B's view, before A's writes
+        mine = a.add(Term(id="", kind="person", name="Clash Person", names={"en": ["C. P. A"]}))
+        with pytest.raises(Conflict) as raised:
+            b.add(Term(id="", kind="person", name="Clash Person", names={"en": ["C. P. B"]}))
+        assert raised.value.field == "name" and mine.id in raised.value.detail
+        fresh = Vocabulary(a_store)
+        assert fresh.get(mine.id) == mine
+
+        fatah = a.remove("nwv:fatah")
+        with pytest.raises(NotFound, match="removed"):
+            b.change(msgspec.structs.replace(fatah, names={**fatah.names, "de": ["Fatah"]}))
+        with pytest.raises(NotFound, match="removed"):
+            Vocabulary(a_store).get("nwv:fatah")
+    finally:
+        a_store.close()
+        b_store.close()
+
+
+def test_the_store_refuses_a_write_checked_against_an_earlier_generation(store):
+    seen = store.coordination.generation("vocabulary")
+    store.vocabulary.put(Term(id="nwv:first", kind="person", name="First"), seen=seen)
+    for write in (
+        lambda: store.vocabulary.put(Term(id="nwv:first", kind="person", name="Other"), seen=seen),
+        lambda: store.vocabulary.remove("nwv:first", seen=seen),
+        lambda: store.vocabulary.merge(
+            "nwv:first", Term(id="nwv:fatah", kind="organisation", name="فتح"), seen=seen
+        ),
+    ):
+        with pytest.raises(Moved):
+            write()
+    assert [(e.id, e.status, e.term and e.term.name) for e in store.vocabulary.list()] == [
+        ("nwv:first", "term", "First")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ migration 10; ``newswire.store.vocabulary.Vocabulary``). A trigger moves the
 from __future__ import annotations
 
 import msgspec
+import psycopg
 
 from newswire.enrich.base import Term
 from newswire.model import utcnow
 from newswire.store.base import Row, iso
 from newswire.store.postgres.database import Database
-from newswire.store.vocabulary import Edit, edit_of
+from newswire.store.vocabulary import GENERATION, Edit, Moved, edit_of
 
 _ENCODE = msgspec.json.Encoder().encode
 _COLUMNS = "id, status, merged_into, data, changed_at"
@@ -21,6 +22,15 @@ _UPSERT = (
 )
 
 
+def _turn(cur: psycopg.Cursor, seen: int | None) -> None:
+    """Wait for the vocabulary's generation row, first, then ``Moved`` if it is no longer
+    ``seen``. Taken first, it orders every write: two merges of a pair each way at once
+    locked their rows in opposite orders, and one of them failed on a deadlock (a 503)."""
+    cur.execute("SELECT n FROM generations WHERE name = %s FOR UPDATE", (GENERATION,))
+    row = cur.fetchone()
+    if seen is not None and (row[0] if row else 0) != seen:
+        raise Moved(GENERATION)
+
 
 class PostgresVocabulary:
     """``newswire.store.vocabulary.Vocabulary``."""
@@ -28,22 +38,24 @@ class PostgresVocabulary:
     def __init__(self, db: Database):
         self._db = db
 
-    def _write(self, row: Row) -> Edit:
+    def _write(self, row: Row, seen: int | None) -> Edit:
         with self._db.transaction() as cur:
+            _turn(cur, seen)
             cur.execute(_UPSERT, row)
         return edit_of(row)
 
-    def put(self, term: Term) -> Edit:
-        return self._write((term.id, "term", "", _ENCODE(term), iso(utcnow())))
+    def put(self, term: Term, *, seen: int | None = None) -> Edit:
+        return self._write((term.id, "term", "", _ENCODE(term), iso(utcnow())), seen)
 
-    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+    def remove(self, term_id: str, was: Term | None = None, *, seen: int | None = None) -> Edit:
         data = _ENCODE(was) if was is not None else None
-        return self._write((term_id, "removed", "", data, iso(utcnow())))
+        return self._write((term_id, "removed", "", data, iso(utcnow())), seen)
 
-    def merge(self, source: str, target: Term) -> Edit:
+    def merge(self, source: str, target: Term, *, seen: int | None = None) -> Edit:
         now = iso(utcnow())
         row = (source, "merged", target.id, None, now)
         with self._db.transaction() as cur:
+            _turn(cur, seen)
             cur.execute(_UPSERT, (target.id, "term", "", _ENCODE(target), now))
             cur.execute(_UPSERT, row)
             cur.execute(

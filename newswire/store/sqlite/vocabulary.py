@@ -5,14 +5,15 @@ generation with every write."""
 from __future__ import annotations
 
 import builtins
+import sqlite3
 
 import msgspec
 
 from newswire.enrich.base import Term
 from newswire.model import utcnow
-from newswire.store.base import iso
+from newswire.store.base import Row, iso
 from newswire.store.sqlite.connection import Tables, write_transaction
-from newswire.store.vocabulary import Edit, edit_of
+from newswire.store.vocabulary import GENERATION, Edit, Moved, edit_of
 
 _ENCODE = msgspec.json.Encoder().encode
 _COLUMNS = "id, status, merged_into, data, changed_at"
@@ -23,24 +24,39 @@ _UPSERT = (
 )
 
 
+def _turn(cur: sqlite3.Cursor, seen: int | None) -> None:
+    """``Moved`` if the vocabulary's generation is no longer ``seen``: read inside the
+    write transaction (``BEGIN IMMEDIATE``), no other write can land before this one's."""
+    if seen is None:
+        return
+    row = cur.execute("SELECT n FROM generations WHERE name = ?", (GENERATION,)).fetchone()
+    if (row[0] if row else 0) != seen:
+        raise Moved(GENERATION)
+
 
 class SQLiteVocabulary(Tables):
     """``newswire.store.vocabulary.Vocabulary``."""
 
-    def put(self, term: Term) -> Edit:
+    def put(self, term: Term, *, seen: int | None = None) -> Edit:
         row = (term.id, "term", "", _ENCODE(term), iso(utcnow()))
-        self._write(_UPSERT, row)
+        self._upsert(row, seen)
         return edit_of(row)
 
-    def remove(self, term_id: str, was: Term | None = None) -> Edit:
+    def remove(self, term_id: str, was: Term | None = None, *, seen: int | None = None) -> Edit:
         row = (term_id, "removed", "", _ENCODE(was) if was is not None else None, iso(utcnow()))
-        self._write(_UPSERT, row)
+        self._upsert(row, seen)
         return edit_of(row)
 
-    def merge(self, source: str, target: Term) -> Edit:
+    def _upsert(self, row: Row, seen: int | None) -> None:
+        with write_transaction(self._db, self._lock) as cur:
+            _turn(cur, seen)
+            cur.execute(_UPSERT, row)
+
+    def merge(self, source: str, target: Term, *, seen: int | None = None) -> Edit:
         now = iso(utcnow())
         row = (source, "merged", target.id, None, now)
         with write_transaction(self._db, self._lock) as cur:
+            _turn(cur, seen)
             cur.execute(_UPSERT, (target.id, "term", "", _ENCODE(target), now))
             cur.execute(_UPSERT, row)
             cur.execute(
