@@ -48,6 +48,21 @@ def _next(enriched: NewsItem, latest: NewsItem) -> NewsItem:
     )
 
 
+def still_latest(store: Store, made: list[tuple[Stored, NewsItem]]) -> list[NewsItem]:
+    """The new versions of ``made`` (each with the stored version it was made from) whose
+    item the store still holds at that version, read again just before they are stored.
+    An item given a version meanwhile (an editor's correction through a server, the item
+    taken in again) was enriched as that version was stored, and a version made from the
+    one before would follow it as the latest: its text, the correction gone, sent to every
+    subscriber as an update. A batch is stored seconds after its first item was read."""
+    now = store.get_many(record.item.id for record, _ in made)
+    return [
+        new
+        for record, new in made
+        if (latest := now.get(record.item.id)) is not None and latest.seq == record.seq
+    ]
+
+
 def mapped(item: NewsItem) -> NewsItem:
     """``item`` with the Media Topics its legacy Subject Codes map to, as reading it would
     give them now (``ingest.with_media_topics``): an item stored before the mapping (or
@@ -106,11 +121,14 @@ def enrich(
             wanted = list(dict.fromkeys(ids or []))
             total = len(wanted)
             records = iter([store.get(i) for i in wanted])
-        batch: list[NewsItem] = []
+        batch: list[tuple[Stored, NewsItem]] = []
 
         def flush() -> None:
+            nonlocal changed
             if batch and not dry_run:
-                for receipt in store.append_many(batch):
+                kept = still_latest(store, batch)
+                changed -= len(batch) - len(kept)  # changed meanwhile: left as they are
+                for receipt in store.append_many(kept):
                     if receipt.created:
                         print(receipt.id, flush=False)
             batch.clear()
@@ -123,7 +141,7 @@ def enrich(
                 enriched = enricher.enrich(mapped(item), None)
                 if enriched != item:
                     changed += 1
-                    batch.append(_next(enriched, item))
+                    batch.append((record, _next(enriched, item)))
                     if len(batch) >= BATCH:
                         flush()
                 bar.advance(task)
