@@ -141,8 +141,7 @@ def vocab_change(
     except NewswireError as exc:
         raise fail(str(exc), 2) from None
 
-    def change(vocabulary: Vocabulary) -> None:
-        term = vocabulary.get(term_id)
+    def edited(term: Term) -> Term:
         first = shown or term.name
         names, shorts = _names(first, lang, variant or [], short or [], other or [])
         merged = {lang_: [*ns] for lang_, ns in term.names.items()}
@@ -151,9 +150,12 @@ def vocab_change(
         short_ = {lang_: [*ns] for lang_, ns in term.short.items()}
         for lang_, ns in shorts.items():
             short_[lang_] = [*short_.get(lang_, []), *ns]
-        changed = vocabulary.change(
-            msgspec.structs.replace(term, name=first, names=merged, short=short_)
-        )
+        return msgspec.structs.replace(term, name=first, names=merged, short=short_)
+
+    def change(vocabulary: Vocabulary) -> None:
+        # The names are added to the entry as it is when the change is stored, not as
+        # read before: another editor's change meanwhile is kept (``amend``).
+        changed = vocabulary.amend(term_id, edited)
         err.print(f"{changed.id} changed", highlight=False)
 
     _run(db, change, create=False)

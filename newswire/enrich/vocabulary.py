@@ -408,6 +408,15 @@ class Vocabulary:
         kind has."""
         return self._written(lambda seen: self._change(term, seen))
 
+    def amend(self, term_id: str, edit: Callable[[Term], Term]) -> Term:
+        """``change`` to ``edit(entry)``, the entry ``term_id`` read as the change is made
+        (again if another change lands first): an edit that adds to an entry (``vocab
+        change --variant``) keeps what another editor did to it meanwhile. Read first and
+        changed after, two variants added at once by two editors kept one of them, and a
+        change made as the entry took a merged entry's names put it back without them,
+        those names then no entry's."""
+        return self._written(lambda seen: self._change(edit(self.get(term_id)), seen))
+
     def _change(self, term: Term, seen: int) -> Term:
         store = self._writable()
         before = self.get(term.id)

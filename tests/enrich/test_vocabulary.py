@@ -154,6 +154,32 @@ def test_a_change_is_checked_against_the_vocabulary_as_stored_not_as_last_read(s
         b_store.close()
 
 
+def test_names_added_to_an_entry_keep_what_another_editor_did_to_it_meanwhile(store_url):
+    """``vocab change --variant`` adds to the entry as the store holds it when the change
+    is made: read first (here B's view, read before A's changes landed) and changed after,
+    two editors adding a name each at once kept one of them, and a name added as the entry
+    took a merged entry's names put it back without them."""
+    a_store, b_store = open_store(store_url), open_store(store_url)
+    try:
+        a, b = Vocabulary(a_store), Vocabulary(b_store, check_every=3600)
+        assert b.get("nwv:hamas") and b.get("nwv:fatah")  # B's view, before A's changes
+        hamas = a.get("nwv:hamas")
+        a.change(msgspec.structs.replace(hamas, names={**hamas.names, "de": ["Hamas"]}))
+        a.add(Term(id="nwv:hamas-dup", kind="organisation", name="حركة المقاومة حماس الثانية"))
+        a.merge("nwv:hamas-dup", "nwv:hamas")
+
+        def with_variant(term: Term) -> Term:
+            return msgspec.structs.replace(term, names={**term.names, "fr": ["Le Hamas"]})
+
+        b.amend("nwv:hamas", with_variant)
+        now = Vocabulary(a_store).get("nwv:hamas")
+        assert now.names["de"] == ["Hamas"] and now.names["fr"] == ["Le Hamas"]
+        assert "حركة المقاومة حماس الثانية" in now.names["ar"]
+    finally:
+        a_store.close()
+        b_store.close()
+
+
 def test_the_store_refuses_a_write_checked_against_an_earlier_generation(store):
     seen = store.coordination.generation("vocabulary")
     store.vocabulary.put(Term(id="nwv:first", kind="person", name="First"), seen=seen)
