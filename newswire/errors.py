@@ -125,6 +125,14 @@ class Conflict(NewswireError):
     title = "Conflict"
 
 
+class PreconditionFailed(NewswireError):
+    """A request's ``If-Match`` names no entity tag of what is stored now (RFC 9110 13.1.1):
+    someone changed it since the client read it, and nothing was written."""
+
+    status = 412
+    title = "Precondition failed"
+
+
 class Unavailable(NewswireError):
     """A transient condition (the database busy with another writer): try again."""
 

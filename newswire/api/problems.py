@@ -73,6 +73,7 @@ _DESCRIPTIONS = {
     404: "No such item or version",
     406: "None of the Accept media types can be rendered",
     410: "An earlier version of an item since withdrawn: only its withdrawal is delivered",
+    412: "If-Match names no entity tag of what is stored now: it changed since it was read",
     413: "The body is over the size limit",
     415: "The body's format is not one newswire reads",
     416: "The range asked for is past the end of the file",

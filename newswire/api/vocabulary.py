@@ -6,6 +6,12 @@ The same operations as ``newswire vocab``, checked by the same functions
 merge. The change reaches every process and node within a second
 (the store's ``vocabulary`` generation) and applies to what is ingested from then on.
 
+Each entry answered carries an ``ETag``, a digest of it as stored. A ``PUT`` with
+``If-Match`` naming it (or ``*``) replaces the entry only if it is still that one, else
+412 and nothing written: two editors changing one entry at once, each from what they read,
+the later would silently undo the earlier's change. Without ``If-Match``, the body
+replaces whatever is stored.
+
 A body of the declared form may still be refused for what it says (a name with a bidi
 control, a country on a person, a change of an entry's kind, an entry merged into
 itself): 422 naming the field, as
@@ -16,6 +22,7 @@ or a name given to an entry in a change that another entry of its kind has, 409.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -37,7 +44,7 @@ from newswire.enrich.vocabulary import (
     MAX_NAMES,
     Vocabulary,
 )
-from newswire.errors import BadInput, NotFound, Unprocessable
+from newswire.errors import BadInput, NotFound, PreconditionFailed, Unprocessable
 from newswire.validation import NAME_PATTERN
 from newswire.web.routing import Router
 
@@ -105,6 +112,26 @@ def _href(term_id: str) -> str:
     return f"/v1/admin/vocabulary/{quote(term_id, safe=':')}"
 
 
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def entry_tag(term: Term) -> str:
+    """The entity tag of an entry as stored: a digest of all of it, a strong tag."""
+    return '"' + hashlib.sha256(_ENCODE(term)).hexdigest()[:32] + '"'
+
+
+def _entry(term: Term, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The entry as JSON, with its ``ETag``."""
+    return _json(term, status, {**(headers or {}), "ETag": entry_tag(term)})
+
+
+def _matches(if_match: str, term: Term) -> bool:
+    """Whether ``If-Match`` names the entry's tag or is ``*`` (RFC 9110 13.1.1: compared
+    strongly, so a weak ``W/`` tag never matches)."""
+    wanted = {tag.strip() for tag in if_match.split(",")}
+    return "*" in wanted or entry_tag(term) in wanted
+
+
 @router.get("", responses=problems.responses(*COMMON, 400))
 def list_entries(
     request: Request,
@@ -143,7 +170,7 @@ async def add_entry(request: Request) -> Response:
         added = await run_in_threadpool(vocabulary.add, _term(body, body.id))
     except BadInput as exc:
         raise _rule(exc) from None
-    return _json(added, 201, {"Location": _href(added.id)})
+    return _entry(added, 201, {"Location": _href(added.id)})
 
 
 @router.get(
@@ -171,13 +198,13 @@ def get_entry(request: Request, term_id: str) -> Response:
     vocabulary = _vocabulary(request)
     into = vocabulary.merged_into(term_id)
     if into is None:
-        return _json(vocabulary.get(term_id))
-    return _json(vocabulary.get(into), headers={"Content-Location": _href(into)})
+        return _entry(vocabulary.get(term_id))
+    return _entry(vocabulary.get(into), headers={"Content-Location": _href(into)})
 
 
 @router.put(
     "/{term_id}",
-    responses=problems.responses(*COMMON, 400, 404, 409, 413, 422),
+    responses=problems.responses(*COMMON, 400, 404, 409, 412, 413, 422),
     openapi_extra=_body_doc(
         EntryBody,
         "The entry as it is to be from now on (its `id` is the URL's, or none; its `kind`"
@@ -188,17 +215,31 @@ async def change_entry(request: Request, term_id: str) -> Response:
     """Replace an entry (a shipped one too) by the one in the body; it as stored. An entry
     keeps its kind (422 naming ``kind``): products and items name its id as a person's,
     an organisation's or a place's. A name it did not have that another entry of its
-    kind has is refused as ``POST`` refuses it (409 naming ``name`` or ``names``)."""
+    kind has is refused as ``POST`` refuses it (409 naming ``name`` or ``names``). With
+    ``If-Match``, only if the entry is still the one of that ``ETag`` (412 otherwise)."""
     body = decode(await read_body(request, MAX_BODY), EntryBody)
     vocabulary = _vocabulary(request)
     await run_in_threadpool(vocabulary.get, term_id)  # 404 before any rule of the body
     if body.id and body.id != term_id:
         raise Unprocessable(f"the body's id {body.id} is not the URL's {term_id}", field="id")
+    new = _term(body, term_id)
+    if_match = request.headers.get("if-match")
+
+    def still(current: Term) -> Term:
+        # Asked of the entry as the change is written (``amend``), not as read above.
+        if if_match is not None and not _matches(if_match, current):
+            raise PreconditionFailed(
+                f"{term_id} changed since the ETag given was read (it is {entry_tag(current)}"
+                " now): read it again and make the change to it",
+                field="If-Match",
+            )
+        return new
+
     try:
-        changed = await run_in_threadpool(vocabulary.change, _term(body, term_id))
+        changed = await run_in_threadpool(vocabulary.amend, term_id, still)
     except BadInput as exc:
         raise _rule(exc) from None
-    return _json(changed)
+    return _entry(changed)
 
 
 @router.delete("/{term_id}", status_code=204, responses=problems.responses(*COMMON, 404))
@@ -229,4 +270,4 @@ async def merge_entry(request: Request, term_id: str) -> Response:
     # The products naming the merged entry name the one it went into too (new items carry
     # that id alone).
     await run_in_threadpool(follow_merge, _store(request), term_id, body.into)
-    return _json(merged)
+    return _entry(merged)

@@ -116,6 +116,35 @@ def test_add_get_change_merge_and_remove(admin):
     problem(admin.post(URL, json={"kind": "person", "name": "x", "id": "nwv:zuhri-2"}), 409, "id")
 
 
+def test_a_change_with_if_match_is_written_only_over_the_entry_it_was_made_from(admin):
+    """Two editors each change an entry from what they read: the later, with ``If-Match``
+    naming the ``ETag`` it read, is refused (412 naming ``If-Match``, nothing written)
+    rather than undoing the earlier's change; read again, its change goes through."""
+    made = admin.post(URL, json={"kind": "person", "name": "Editor Race", "id": "nwv:race"})
+    assert made.status_code == 201, made.text
+    read = admin.get(f"{URL}/nwv:race")
+    tag = read.headers["etag"]
+    assert tag == made.headers["etag"] and tag.startswith('"')
+    body = {k: v for k, v in read.json().items() if k != "id"}
+    first = admin.put(f"{URL}/nwv:race", json={**body, "names": {"fr": ["Course"]}},
+                      headers={"If-Match": tag})
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] != tag
+    assert first.headers["etag"] == admin.get(f"{URL}/nwv:race").headers["etag"]
+    second = admin.put(f"{URL}/nwv:race", json={**body, "names": {"de": ["Rennen"]}},
+                       headers={"If-Match": tag})
+    assert "changed since" in problem(second, 412, "If-Match")["detail"]
+    assert admin.get(f"{URL}/nwv:race").json()["names"]["fr"] == ["Course"]
+    weak = admin.put(f"{URL}/nwv:race", json=body, headers={"If-Match": f"W/{first.headers['etag']}"})
+    problem(weak, 412, "If-Match")  # compared strongly (RFC 9110)
+    for given in (f'"x", {first.headers["etag"]}', "*"):
+        again = admin.put(f"{URL}/nwv:race", json={**body, "names": {"de": ["Rennen"]}},
+                          headers={"If-Match": given})
+        assert again.status_code == 200, again.text
+    assert admin.get(f"{URL}/nwv:race").json()["names"] == {"en": ["Editor Race"], "de": ["Rennen"]}
+    assert admin.delete(f"{URL}/nwv:race").status_code == 204
+
+
 def test_an_id_is_made_from_the_name_shown(admin):
     made = admin.post(URL, json={"kind": "person", "name": "Some Body", "names": {"en": ["Other"]}})
     assert made.status_code == 201, made.text
