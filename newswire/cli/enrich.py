@@ -129,10 +129,11 @@ def enrich(
             records: Iterator[Stored] = _latest(store)
         else:
             # An id given twice is one item: enriched twice from the same version, it was
-            # counted as two new versions where the store kept one.
-            wanted = list(dict.fromkeys(ids or []))
-            total = len(wanted)
-            records = iter([store.get(i) for i in wanted])
+            # counted as two new versions where the store kept one. Once by the id as
+            # stored: an id and its URI (urn:newswire:id:…) are one item too.
+            found = {r.item.id: r for r in (store.get(i) for i in dict.fromkeys(ids or []))}
+            total = len(found)
+            records = iter(list(found.values()))
         batch: list[tuple[Stored, NewsItem]] = []
 
         def flush() -> None:

@@ -187,6 +187,29 @@ def test_an_item_named_twice_is_enriched_once(tmp_path):
     assert versions(db, seed) == [1, 2]
 
 
+def test_an_item_named_twice_by_its_id_and_its_uri_is_enriched_once(tmp_path):
+    # An id that is no URI is written (and may be given) as urn:newswire:id:<id>: the
+    # two name one item, which was enriched twice from one version and counted twice.
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    doc = {
+        "uri": "urn:newswire:id:NTB-plain-1",
+        "type": "text",
+        "headlines": [{"role": "main", "value": lines[0]}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "\n".join(lines[1:])}],
+    }
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'twice.db'}"
+    (item_id,) = ingest(db, str(path), env=NONE)
+    assert item_id == "NTB-plain-1"
+    result = newswire("enrich", item_id, "urn:newswire:id:NTB-plain-1", db=db, env=STEPS)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == [item_id]
+    said = result.stderr.decode()
+    assert said.startswith("1 item enriched: 1 got a new version"), said
+    assert versions(db, item_id) == [1, 2]
+
+
 def test_enrich_leaves_an_item_corrected_meanwhile_as_the_editor_left_it(store_url):
     """``newswire enrich`` stores a batch of new versions seconds after it read the first
     of them (on PostgreSQL, 200 items took 1.4 s). An editor's correction stored through a
