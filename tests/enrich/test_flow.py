@@ -241,6 +241,37 @@ def test_enrich_leaves_an_item_corrected_meanwhile_as_the_editor_left_it(store_u
         store.close()
 
 
+def test_enrich_stores_nothing_over_a_correction_landed_while_it_ran(tmp_path, monkeypatch):
+    """The command itself, not only ``still_latest``: a correction stored between the
+    reading of an item and the storing of its batch is left as it is, and not counted
+    as a new version."""
+    import newswire.cli.enrich as command
+
+    db = f"sqlite:///{tmp_path / 'corrected.db'}"
+    (seed,) = ingest(db, str(SEED), env=NONE)
+    mapped = command.mapped
+
+    def corrected_meanwhile(item):
+        other = open_store(db, create=False)
+        try:
+            other.append(
+                msgspec.structs.replace(
+                    item, headline=item.headline + " (تصحيح)", version=item.version + 1
+                )
+            )
+        finally:
+            other.close()
+        return mapped(item)
+
+    monkeypatch.setattr(command, "mapped", corrected_meanwhile)
+    result = newswire("enrich", seed, db=db, env=STEPS)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == []
+    assert result.stderr.decode().startswith("1 item enriched: 0 got a new version")
+    assert versions(db, seed) == [1, 2]
+    assert stored(db, seed).headline.endswith("(تصحيح)")
+
+
 def test_enrich_all_walks_each_item_once_over_more_than_a_batch(tmp_path):
     # An archive never enriched (an older release's), larger than a batch: the updates
     # stored after the first batch were walked again, so 250 items were "450 enriched".
