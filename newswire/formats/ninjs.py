@@ -484,12 +484,13 @@ def _read(doc: Json, v2: bool) -> NewsItem:
         for where, e in _objects(doc, key):
             name, rel = _text(e, "name", where), _text(e, "rel", where)
             ident = _ident(e, where) or (_text(e, "id", where) if kind == "event" else "")
-            if not name and not ident:
+            point = _point(e, where) if kind == "place" else None
+            if not name and not ident and not point:
                 # Naming nothing, it is no one (``{"rel": "mentions"}``): left out, as the
                 # other formats leave out an entity with neither name nor code and this
-                # one a subject or genre with neither, not stored and sent on nameless.
+                # one a subject or genre with neither, not stored and sent on nameless. A
+                # place given by its coordinates alone says where: kept.
                 continue
-            point = _point(e, where) if kind == "place" else None
             if (
                 kind == "place" and rel == "located" and latin is None and not point
                 and (not ident or (latin_first and where == first[0]))

@@ -638,13 +638,19 @@ def test_an_entity_naming_nothing_is_left_out():
         _doc(
             people=[{"rel": "mentions"}, {"name": " "}, {"name": "Ibrahim Kalin"}],
             organisations=[{"uri": "http://www.wikidata.org/entity/Q36207"}],
-            places=[{"name": "", "rel": "mentions"}],
+            places=[
+                {"name": "", "rel": "mentions"},
+                {"rel": "mentions", "geoJSON": {"type": "Point", "coordinates": [32.85, 39.93]}},
+            ],
         )
     )
-    assert [(e.kind, e.name, e.id) for e in item.entities] == [
-        ("person", "Ibrahim Kalin", ""),
-        ("organisation", "", "http://www.wikidata.org/entity/Q36207"),
+    assert [(e.kind, e.name, e.id, e.latitude) for e in item.entities] == [
+        ("person", "Ibrahim Kalin", "", None),
+        ("organisation", "", "http://www.wikidata.org/entity/Q36207", None),
+        ("place", "", "", 39.93),  # where, by its coordinates alone: kept
     ]
+    with pytest.raises(ParseError):  # a bad point is said, named or not
+        NINJS3.parse(_doc(places=[{"geoJSON": {"type": "Point", "coordinates": "x"}}]))
 
 
 def test_a_ninjs_1x_body_is_read_when_there_are_no_bodies():
