@@ -518,8 +518,15 @@ class Vocabulary:
         self._writable()
         for _ in range(WRITE_TRIES):
             self._moved()
-            seen = self.version()
             self._current()
+            # The generation the view was built at, not the one last read: another thread
+            # may have set that since (an older one, read before), and the checks would
+            # then pass an older view off as the newer. A view rebuilt during the checks
+            # is of a later generation than this: the store then says ``Moved``.
+            with self._lock:
+                seen = self._built
+            if seen is None:  # pragma: no cover - ``_current`` has just built it
+                continue
             try:
                 return write(seen)
             except Moved:
