@@ -117,10 +117,10 @@ def enrich(
         raise fail(f"--steps: {exc.detail}", 2) from None
     if not names:
         raise fail("--steps: no step to run", 2)
-    changed = seen = 0
+    changed = seen = meanwhile = 0
 
     def run(store: Store) -> None:
-        nonlocal changed, seen
+        nonlocal changed, seen, meanwhile
         from newswire.enrich.pipeline import enricher_for
 
         enricher = enricher_for(store, names)
@@ -137,10 +137,11 @@ def enrich(
         batch: list[tuple[Stored, NewsItem]] = []
 
         def flush() -> None:
-            nonlocal changed
+            nonlocal changed, meanwhile
             if batch and not dry_run:
                 kept = still_latest(store, batch)
                 changed -= len(batch) - len(kept)  # changed meanwhile: left as they are
+                meanwhile += len(batch) - len(kept)
                 for receipt in store.append_many(kept):
                     if receipt.created:
                         print(receipt.id, flush=False)
@@ -162,4 +163,10 @@ def enrich(
 
     with_store(db, run, create=False)
     verb = "would get" if dry_run else "got"
-    err.print(f"{counted(seen, 'item')} enriched: {changed} {verb} a new version", highlight=False)
+    # Said, not passed over in silence: those left as stored were given a version by
+    # someone else while this ran (enriched as it was stored, by every way in).
+    left = f" ({counted(meanwhile, 'item')} changed meanwhile, left as stored)" if meanwhile else ""
+    err.print(
+        f"{counted(seen, 'item')} enriched: {changed} {verb} a new version{left}",
+        highlight=False,
+    )

@@ -267,7 +267,8 @@ def test_enrich_stores_nothing_over_a_correction_landed_while_it_ran(tmp_path, m
     result = newswire("enrich", seed, db=db, env=STEPS)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().split() == []
-    assert result.stderr.decode().startswith("1 item enriched: 0 got a new version")
+    said = result.stderr.decode()
+    assert said.startswith("1 item enriched: 0 got a new version (1 item changed meanwhile,"), said
     assert versions(db, seed) == [1, 2]
     assert stored(db, seed).headline.endswith("(تصحيح)")
 
