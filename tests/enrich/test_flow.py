@@ -179,12 +179,18 @@ def test_an_item_named_twice_is_enriched_once(tmp_path):
     # version" for the one version the store kept.
     db = f"sqlite:///{tmp_path / 'twice.db'}"
     (seed,) = ingest(db, str(SEED), env=NONE)
-    result = newswire("enrich", seed, seed, db=db, env=STEPS)
+    enriched_once(db, seed, seed, seed)
+
+
+def enriched_once(db: str, item_id: str, *given: str) -> None:
+    """``newswire enrich`` of ``given``, all naming ``item_id``: one item enriched, one
+    new version."""
+    result = newswire("enrich", *given, db=db, env=STEPS)
     assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().split() == [seed]
+    assert result.stdout.decode().split() == [item_id]
     said = result.stderr.decode()
     assert said.startswith("1 item enriched: 1 got a new version"), said
-    assert versions(db, seed) == [1, 2]
+    assert versions(db, item_id) == [1, 2]
 
 
 def test_an_item_named_twice_by_its_id_and_its_uri_is_enriched_once(tmp_path):
@@ -202,12 +208,7 @@ def test_an_item_named_twice_by_its_id_and_its_uri_is_enriched_once(tmp_path):
     db = f"sqlite:///{tmp_path / 'twice.db'}"
     (item_id,) = ingest(db, str(path), env=NONE)
     assert item_id == "NTB-plain-1"
-    result = newswire("enrich", item_id, "urn:newswire:id:NTB-plain-1", db=db, env=STEPS)
-    assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().split() == [item_id]
-    said = result.stderr.decode()
-    assert said.startswith("1 item enriched: 1 got a new version"), said
-    assert versions(db, item_id) == [1, 2]
+    enriched_once(db, item_id, item_id, "urn:newswire:id:NTB-plain-1")
 
 
 def test_enrich_leaves_an_item_corrected_meanwhile_as_the_editor_left_it(store_url):
