@@ -24,9 +24,9 @@ def _latest(store: Store) -> Iterator[Stored]:
     order they were stored. Reads the catalogue (a few columns a version), so memory stays
     flat on any archive, and the latest versions ``BATCH`` items at a time (``get_many``:
     one query a batch, not one an item, each a round trip on PostgreSQL). Versions
-    appended meanwhile are not walked: the catalogue reads on past its
-    first page's end, and this command's own updates (stored every ``BATCH``) would be
-    enriched again and counted twice."""
+    appended meanwhile are not walked: the catalogue reads on past its first page's end,
+    and this command's own updates (stored every ``BATCH``) would be enriched again and
+    counted twice."""
     end = store.last_seq()
     headings: list[Heading] = []
     for heading in store.catalogue():
