@@ -212,12 +212,24 @@ def ui_lang(request: Request, account: Account | None = None) -> str:
     return account.lang if account is not None else "ar"
 
 
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+"""What a path may hold as it is (RFC 3986 ``pchar`` and ``/``): everything else of a
+decoded path is percent-encoded again to link back to it."""
+
+
+def page_path(request: Request) -> str:
+    """This page's path, percent-encoded, to link to it: ``request.url.path`` is the
+    decoded path with only ``?``, ``#`` and ``\\`` encoded again, so an item id holding a
+    ``%`` (``/portal/items/up-5%25``) came back as ``up-5%``, another item's address."""
+    return quote(request.scope["path"], safe=_PATH_SAFE)
+
+
 def with_query(request: Request, **changes: str) -> str:
     """This page's path and query with ``changes`` made (an empty value removes one)."""
     params = dict(request.query_params)
     params.update(changes)
     query = urlencode({k: v for k, v in params.items() if v})
-    return request.url.path + (f"?{query}" if query else "")
+    return page_path(request) + (f"?{query}" if query else "")
 
 
 def templates(directory: Path) -> Environment:
@@ -260,7 +272,7 @@ def render(
         "account": account,
         "csrf": logged.session.csrf if logged else "",
         "switch": {"href": with_query(request, lang=other), "lang": other},
-        "path": request.url.path,
+        "path": page_path(request),
     }
     html = env.get_template(template).render(**page, **context)
     response = HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
@@ -317,7 +329,7 @@ def login_url(request: Request) -> str:
     """The login page, and after it the page asked for; for a form sent once the session
     had ended (a POST), the page the form was on (its ``Referer``, when it is of this
     site): the form's own path answers no GET, and a form is not sent again by a login."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    here = page_path(request) + (f"?{request.url.query}" if request.url.query else "")
     if request.method not in ("GET", "HEAD"):
         here = _form_page(request) or here
     return "/login?next=" + quote(here, safe="/")

@@ -4,13 +4,13 @@ its versions and downloads; entitlement exactly as the API's, teasers never more
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import lxml.html
 import pytest
 
 from tests.helpers import make_key, retry_until
-from tests.portal.conftest import LAST, World, ninjs
+from tests.portal.conftest import LAST, PARAGRAPH, PASSWORD, World, login, ninjs
 
 FORMATS = ("ninjs", "ninjs2", "newsml", "nitf", "text")
 
@@ -94,6 +94,30 @@ def test_an_item_not_there_is_a_404_page_in_the_readers_language(world: World):
         assert version.status_code == 404 and "لا توجد هذه النسخة" in version.text
         english = c.get(item_url("urn:test:nothing"), params={"lang": "en"})
         assert english.status_code == 404 and "This item does not exist" in english.text
+
+
+@pytest.mark.any_store
+def test_links_back_to_a_page_keep_a_percent_sign_in_its_items_id(world: World):
+    """An id may hold a ``%`` (``urn:test:up-5%``: its address says ``5%25``). The page's
+    language switch and the login's way back name the page as it was asked for: made from
+    the decoded path, they said ``5%`` and led to another item, one not there (404)."""
+    item_id = "urn:test:up-5%"
+    world.publish(ninjs(item_id, "ارتفاع بنسبة خمسة في المئة", [PARAGRAPH]))
+    path = item_url(item_id)
+    assert path.endswith("5%25")
+    with world.client() as c:
+        asked = c.get(path)
+        assert asked.status_code == 303
+        back_to = unquote(asked.headers["location"].split("next=", 1)[1])
+        assert back_to == path
+        answer = login(c, "reader@daily.example", PASSWORD, next=back_to)
+        assert answer.headers["location"] == path
+        page = c.get(path)
+        assert page.status_code == 200 and "ارتفاع بنسبة" in page.text
+        switch = lxml.html.fromstring(page.text).xpath("//a[@class='switch']/@href")[0]
+        assert switch == f"{path}?lang=en"
+        english = c.get(switch)
+        assert english.status_code == 200 and "ارتفاع بنسبة" in english.text
 
 
 def test_the_diff_between_versions_shows_the_change(world: World):
