@@ -229,6 +229,17 @@ def test_list_filters_by_language_and_limits(db, tmp_path):
     assert "Turkish intelligence" in one and HEADLINE not in one
 
 
+@pytest.mark.parametrize("tag", ["xx-", " ar", "ar_EG"])
+def test_list_refuses_a_language_that_is_no_tag(db, tag):
+    """A malformed tag matched nothing and the command said "0 shown" with exit 0: the
+    archive looked empty in that language. It is refused as `search --lang` refuses it."""
+    ingest_seed(db)
+    result = newswire("list", "--lang", tag, db=db)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("newswire: --lang: ")
+    assert result.stdout == b""
+
+
 def test_a_bad_file_never_stops_the_good_ones(store_url, tmp_path):
     db = store_url
     folder = tmp_path / "in"

@@ -45,7 +45,13 @@ from newswire.settings import (
 )
 from newswire.store import Store, Stored
 from newswire.store.base import Prepared
-from newswire.validation import MAX_VERSION, check_item, strip_unencodable, withdrawal_reason
+from newswire.validation import (
+    LANGUAGE_TAG,
+    MAX_VERSION,
+    check_item,
+    strip_unencodable,
+    withdrawal_reason,
+)
 
 # What only some commands use (the codecs, the ingest path, the media pipeline, the
 # enrichment pipeline) is imported by the command that uses it: every command, even
@@ -398,6 +404,11 @@ def list_items(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """The most recently stored items, newest first."""
+    # A malformed tag (`xx-`, ` ar`) matches no item: listed, it was "0 shown" and exit 0,
+    # as if the archive had nothing in the language; refused as `search --lang` and
+    # `product add --lang` refuse it.
+    if lang and not LANGUAGE_TAG.fullmatch(lang):
+        raise fail(f"--lang: {lang[:40]!r} is not a BCP 47 language tag such as ar or ar-EG", 2)
 
     def run(store: Store) -> None:
         rows = store.latest(language=lang, limit=limit)
