@@ -307,6 +307,15 @@ def test_a_home_page_without_its_slash_moves_there_for_good(web):
         assert tagged.headers["location"] == f"/{lang}/?utm_source=x&a=1+2"
 
 
+def test_the_news_without_an_item_moves_to_the_home_page_that_lists_it(web):
+    # /ar/news was sent on to /ar/news/ (Starlette's 307), an item page of no item: a 404.
+    for path in ("/ar/news", "/ar/news/", "/en/news"):
+        response = web.get(path, follow_redirects=False)
+        assert response.status_code == 301, path
+        assert response.headers["location"] == path[:3] + "/", path
+    assert web.get("/xx/news", follow_redirects=False).status_code == 404
+
+
 def test_subscribe_pages(web):
     arabic = web.get("/subscribe")
     assert arabic.status_code == 200

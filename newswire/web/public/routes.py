@@ -342,10 +342,21 @@ async def sitemap(request: Request) -> Response:
 # --- items --------------------------------------------------------------------------------
 
 
+async def news_bare(request: Request) -> Response:
+    """``/ar/news`` and ``/ar/news/``, naming no item: 301 to the language's home page,
+    which lists its news. Starlette's slash redirect sent ``/ar/news`` on to ``/ar/news/``,
+    an item page of no item: a reader who cut an item's address short got a 404."""
+    if (missing := _no_language(request)) is not None:
+        return missing
+    return _moved(urls.home_path(request.path_params["lang"]), request.url.query)
+
+
 async def item_page(request: Request) -> Response:
     """An item's public page: its latest public version's teaser; 410 once withdrawn; 404
     when unknown or not public yet (under embargo)."""
     lang, item_id = request.path_params["lang"], request.path_params["item_id"]
+    if not item_id:
+        return await news_bare(request)
     site = site_of(request)
     base = site.base(request)
     at = memo.position(request.app)
@@ -515,6 +526,7 @@ ROUTES: tuple[tuple[str, Callable[[Request], Awaitable[Response]]], ...] = (
     ("/", home_default),
     ("/{lang:nwlang}/", home),
     ("/{lang:nwlang}", home_bare),
+    ("/{lang:nwlang}/news", news_bare),
     ("/{lang:nwlang}/news/{item_id:path}", item_page),
     ("/news/{item_id:path}", item_permalink),
     ("/subscribe", subscribe_default),
