@@ -89,6 +89,8 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
     def flush() -> None:
         if not loose:
             return
+        while loose and isinstance(loose[-1], str) and not loose[-1].strip():
+            loose.pop()  # trailing space before a block: no text of the paragraph
         p = lxml_html.Element("p")
         for node in loose:
             if isinstance(node, str):
@@ -125,7 +127,9 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
             blocks.append(node)
         else:
             loose.append(node)
-        if tail and tail.strip():
+        if tail and (tail.strip() or loose):
+            # A space between two loose inline elements (``<b>a</b> <i>b</i>``) separates
+            # words; one between blocks, or before the first inline, is no text.
             loose.append(tail)
     flush()
     return blocks

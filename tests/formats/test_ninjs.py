@@ -871,3 +871,12 @@ def test_a_withdrawal_is_canceled_and_labelled_no_update(codec):
     assert previous["name"] == "previousVersion" and previous["version"] == "2"
     [back] = codec.parse(data)
     assert (back.pubstatus, back.signal, back.replaces) == ("canceled", None, 2)
+
+
+def test_inline_elements_outside_paragraphs_keep_the_space_between_them():
+    """Loose inline markup (a feed's ``<b>Gaza</b> <i>aid</i>``) is wrapped in a paragraph
+    with the spaces between its elements: they separate words."""
+    bodies = [{"contentType": "text/html", "value": "<b>Gaza</b> <i>aid</i> arrives"}]
+    [item] = NINJS3.parse(_doc(bodies=bodies))
+    assert item.body == ["Gaza aid arrives"]
+    assert item.body_html == "<p><b>Gaza</b> <i>aid</i> arrives</p>"
