@@ -31,6 +31,14 @@ ALLOWED_ATTRIBUTES = {
     "*": {"dir", "lang"},
 }
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "caption", "td", "th")
+CONTAINER_TAGS = frozenset(
+    "div section article main header footer aside nav address figure figcaption"
+    " dl dt dd details summary center hgroup h1".split()
+)
+"""Blocks a body is not kept with, whose content is: each is a paragraph boundary (a
+provider's ``<div>`` paragraphs, a definition list's term and definition), not dropped
+as a tag like any other, which ran the text on each side into one word
+(``<div>One.</div><div>Two.</div>`` read as ``One.Two.``). ``h1`` is the headline's."""
 
 
 def squash(text: str) -> str:
@@ -70,7 +78,7 @@ def sanitize(fragment: str) -> str:
         )
     return nh3.clean(
         fragment,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | CONTAINER_TAGS,  # for _fragments to take apart, never kept
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
@@ -104,12 +112,19 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
             blocks.append(p)
         loose.clear()
 
-    for node in nodes:
+    def visit(node: lxml_html.HtmlElement | str) -> None:
         if isinstance(node, str):
             loose.append(node)
-            continue
+            return
         tail, node.tail = node.tail, None
-        if node.tag in (
+        if node.tag in CONTAINER_TAGS:
+            flush()
+            if node.text and node.text.strip():
+                loose.append(node.text)
+            for child in list(node):
+                visit(child)
+            flush()
+        elif node.tag in (
             "p",
             "h2",
             "h3",
@@ -131,7 +146,15 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
             # A space between two loose inline elements (``<b>a</b> <i>b</i>``) separates
             # words; one between blocks, or before the first inline, is no text.
             loose.append(tail)
+
+    for node in nodes:
+        visit(node)
     flush()
+    for block in blocks:  # a container inside a kept block (a list item's div): its text
+        for inner in list(block.iter(*CONTAINER_TAGS)):
+            if inner.getnext() is not None or (inner.tail and inner.tail.strip()):
+                inner.tail = " " + (inner.tail or "")
+            inner.drop_tag()
     return blocks
 
 

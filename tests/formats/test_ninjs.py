@@ -880,3 +880,21 @@ def test_inline_elements_outside_paragraphs_keep_the_space_between_them():
     [item] = NINJS3.parse(_doc(bodies=bodies))
     assert item.body == ["Gaza aid arrives"]
     assert item.body_html == "<p><b>Gaza</b> <i>aid</i> arrives</p>"
+
+
+@pytest.mark.parametrize(
+    ("html", "paragraphs"),
+    [
+        ("<div>Aid arrives.</div><div>Talks resume.</div>", ["Aid arrives.", "Talks resume."]),
+        ("<section><div>One<div>Two</div>Three</div></section>", ["One", "Two", "Three"]),
+        ("<dl><dt>Term</dt><dd>Definition</dd></dl>", ["Term", "Definition"]),
+        ("<h1>Title</h1>Text", ["Title", "Text"]),
+        ("<ul><li><div>a</div><div>b</div></li></ul>", ["a b"]),
+    ],
+)
+def test_blocks_not_kept_still_separate_their_text(html, paragraphs):
+    """A ``div`` (a feed's paragraphs), ``section``, ``dl``, ``h1``… is no tag a body keeps,
+    but its content is a paragraph of its own, not run into the words beside it."""
+    [item] = NINJS3.parse(_doc(bodies=[{"contentType": "text/html", "value": html}]))
+    assert item.body == paragraphs
+    assert "div" not in item.body_html and "dt" not in item.body_html
