@@ -93,6 +93,7 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
     nodes = lxml_html.fragments_fromstring(fragment)
     blocks: list[lxml_html.HtmlElement] = []
     loose: list[lxml_html.HtmlElement | str] = []
+    stray_lists: list[lxml_html.HtmlElement] = []
 
     def flush() -> None:
         if not loose:
@@ -124,6 +125,14 @@ def _fragments(fragment: str) -> list[lxml_html.HtmlElement]:
             for child in list(node):
                 visit(child)
             flush()
+        elif node.tag == "li":
+            # A list item out of any list (a fragment cut from one) goes in a list: in a
+            # paragraph it made XHTML and NITF no schema takes (NITF's p holds no li).
+            flush()
+            if not (blocks and any(blocks[-1] is ul for ul in stray_lists)):
+                stray_lists.append(lxml_html.Element("ul"))
+                blocks.append(stray_lists[-1])
+            blocks[-1].append(node)
         elif node.tag in (
             "p",
             "h2",

@@ -291,6 +291,21 @@ def test_a_blockquote_s_loose_text_comes_back_as_it_went(html):
     assert (back.body_html, back.body) == (body_html, body)
 
 
+@pytest.mark.parametrize(
+    "html", ["<li>one</li><li>two</li>", "<p>x</p><li><p>a</p><p>b</p></li>"]
+)
+def test_list_items_out_of_any_list_render_valid_and_come_back(html):
+    """A body cut from a list (``<li>one</li><li>two</li>``) was kept as list items inside
+    a paragraph, which NITF's ``p`` cannot hold: the rendered NITF failed its XSD. They
+    are a list of their own."""
+    body, body_html = make_body(html=html)
+    assert body_html.startswith(("<ul>", "<p>x</p>\n<ul>"))
+    out = CODEC.render(NewsItem(id="urn:x:li", headline="h", body=body, body_html=body_html))
+    assert_valid(out)
+    back = CODEC.parse(out)[0]
+    assert (back.body_html, back.body) == (body_html, body)
+
+
 def test_a_provider_s_genre_and_a_code_with_no_scheme_keep_their_codes():
     """TT's ninjs gives its sector ``INR`` as a genre and ``16000000`` as a subject, both
     with no scheme: through NITF they came back as the IPTC genre ``genre:INR`` (which
