@@ -7,6 +7,7 @@ so a setting cannot exist without being documented (tests/test_docs.py checks th
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -443,8 +444,13 @@ def problems() -> dict[str, str]:
     """Each setting whose current value the commands and the server would refuse, with
     why: its name → the reason (``newswire settings`` says them; ``serve`` stops at the
     first). The settings ``Settings`` reads, checked by its own readers, and the server's
-    port and processes."""
+    port and processes, and what the server and the commands check as they open the
+    store, the bus and the blob store (without opening them: no database or folder made,
+    no connection), SQLite's busy timeout and the log format."""
     from dataclasses import MISSING, fields
+
+    from newswire import blobs, bus, store
+    from newswire.logs import log_format
 
     found: dict[str, str] = {}
     for f in fields(Settings):
@@ -454,6 +460,18 @@ def problems() -> dict[str, str]:
             f.default_factory()
         except BadInput as exc:
             found[f.name] = exc.detail
+    checks: dict[str, Callable[[], object]] = {
+        "db": lambda: store.backend(setting("db")),
+        "sqlite_busy_timeout": lambda: int_setting("sqlite_busy_timeout"),
+        "bus": lambda: bus.open_bus(setting("bus")),  # reads the URL only: no connection
+        "blobs": lambda: setting("blobs") and blobs.backend(setting("blobs")),
+        "log_format": lambda: log_format(setting("log_format")),
+    }
+    for name, check in checks.items():
+        try:
+            check()
+        except BadInput as exc:
+            found[name] = exc.detail
     port = setting("port")
     if not (port.strip().isdigit() and 0 <= int(port) <= 65535):
         found["port"] = f"{BY_NAME['port'].env}={port!r} is not a port (0 to 65535)"

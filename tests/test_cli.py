@@ -323,6 +323,29 @@ def test_settings_says_each_value_that_would_be_refused(db):
     assert "\tabc\t" in result.stdout.decode()  # the table is shown whole all the same
 
 
+def test_settings_says_the_urls_and_values_serve_refuses_as_it_opens_them(db, tmp_path):
+    """The database, bus and blob store URLs, SQLite's busy timeout and the log format are
+    checked as the server opens what they name, not by ``Settings``: ``newswire
+    settings`` passed them all (exit 0) where ``serve`` then refused each (exit 2)."""
+    bad = {"NEWSWIRE_DB": "mysql://127.0.0.1/wire", "NEWSWIRE_BUS": "nats://127.0.0.1:4222/path",
+           "NEWSWIRE_BLOBS": "s3://bucket", "NEWSWIRE_SQLITE_BUSY_TIMEOUT": "nan",
+           "NEWSWIRE_LOG_FORMAT": "xml"}
+    result = newswire("settings", env=bad)
+    assert result.returncode == 2
+    said = {line.split(":")[1].strip(): line for line in result.stderr.decode().splitlines()}
+    assert sorted(said) == ["blobs", "bus", "db", "log_format", "sqlite_busy_timeout"], said
+    assert "unsupported database URL 'mysql://127.0.0.1/wire'" in said["db"]
+    assert "a NATS URL has no path" in said["bus"]
+    for name, value in bad.items():  # serve refuses each of them, alone, the same way
+        served = in_a_process("serve", "--workers", "1", db=db, env={name: value})
+        assert served.returncode == 2, (name, served.stderr)
+    # checked without opening anything: no folder made for a blob store that is good
+    folder = tmp_path / "blobs"
+    result = newswire("settings", db=db, env={"NEWSWIRE_BLOBS": folder.as_uri()})
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    assert not folder.exists()
+
+
 def test_settings_and_options_out_of_range(db):
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
     assert result.returncode == 2 and b"1 or more" in result.stderr

@@ -36,7 +36,7 @@ BACKENDS: dict[str, str] = {
 CHUNK = 1024 * 1024
 """Bytes per piece when a blob is copied or streamed: a blob is never all in memory."""
 
-__all__ = ["BACKENDS", "CHUNK", "Blobs", "blobs_for", "check_key", "is_key", "open_blobs"]
+__all__ = ["BACKENDS", "CHUNK", "Blobs", "backend", "blobs_for", "check_key", "is_key", "open_blobs"]
 
 
 class Blobs(Protocol):
@@ -129,14 +129,20 @@ def blobs_for(store_url: str, setting: str = "") -> Blobs:
     return open_blobs(store_url)
 
 
-def open_blobs(url: str) -> Blobs:
-    """The blob store at ``url``: a store's database URL (its blobs go with it) or a
-    ``file://`` folder."""
+def backend(url: str) -> str:
+    """The ``module:class`` of the blob store at ``url``; ``BadInput`` for a scheme no
+    backend has (``newswire settings`` asks this without making the folder)."""
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
     target = BACKENDS.get(scheme)
     if target is None:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported blob store URL {url!r} (known: {known})", field="blobs")
-    module, cls = target.split(":")
+    return target
+
+
+def open_blobs(url: str) -> Blobs:
+    """The blob store at ``url``: a store's database URL (its blobs go with it) or a
+    ``file://`` folder."""
+    module, cls = backend(url).split(":")
     blobs: Blobs = getattr(importlib.import_module(module), cls)(url)
     return blobs

@@ -15,17 +15,23 @@ BACKENDS: dict[str, str] = {
     "postgres": "newswire.store.postgres:PostgresStore",
 }
 
-__all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "in_memory", "open_store"]
+__all__ = ["BACKENDS", "Receipt", "RestoreReport", "Store", "Stored", "backend", "in_memory", "open_store"]
 
 
-def open_store(url: str, *, create: bool = True) -> Store:
-    """The store at ``url``; with ``create=False`` a missing database is an error."""
+def backend(url: str) -> str:
+    """The ``module:class`` of the store at ``url``; ``BadInput`` for a scheme no backend
+    has (``newswire settings`` asks this without opening the database)."""
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
     target = BACKENDS.get(scheme)
     if target is None:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported database URL {url!r} (known: {known})", field="db")
-    module, cls = target.split(":")
+    return target
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """The store at ``url``; with ``create=False`` a missing database is an error."""
+    module, cls = backend(url).split(":")
     store: Store = getattr(importlib.import_module(module), cls)(url, create=create)
     return store
 
