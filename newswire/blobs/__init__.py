@@ -137,6 +137,10 @@ def backend(url: str) -> str:
     if target is None:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported blob store URL {url!r} (known: {known})", field="blobs")
+    if scheme == "file":  # its folder, read from the URL alone (nothing made)
+        from newswire.blobs.files import folder_of
+
+        folder_of(url)
     return target
 
 

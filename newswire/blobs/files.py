@@ -46,7 +46,18 @@ from newswire.errors import BadInput, NotFound
 def folder_of(url: str) -> Path:
     """The folder of the blobs of ``url`` (a store's ``sqlite:`` URL or a ``file:`` one)."""
     if url.startswith("file:"):
-        path = unquote(urlsplit(url).path)
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        # ``file://srv/blobs`` (two slashes) names the host ``srv`` and the folder
+        # ``/blobs``: taken as it was, the blobs went to a folder nobody meant, made at
+        # the root, while the server started as if all were well.
+        if parts.netloc not in ("", "localhost"):
+            raise BadInput(
+                f"{url!r} names the host {parts.netloc!r}, and a blob folder is on this"
+                f" machine: file:///{parts.netloc}{parts.path} (three slashes) names the"
+                f" folder /{parts.netloc}{path}",
+                field="blobs",
+            )
         if not path:
             raise BadInput(f"a file:// blob store URL names a folder: {url!r}", field="blobs")
         return Path(path)

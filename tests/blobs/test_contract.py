@@ -13,7 +13,7 @@ import pytest
 from newswire.blobs import CHUNK, open_blobs
 from newswire.errors import BadInput, NotFound
 from tests.conftest import fresh_database
-from tests.helpers import query
+from tests.helpers import newswire_here, query
 
 BIG = os.urandom(2 * CHUNK + 12345)
 """More than two pieces: puts and reads cross the boundaries of ``CHUNK``."""
@@ -134,6 +134,22 @@ def test_a_folder_url_keeps_blobs_there(tmp_path):
     blobs = open_blobs(f"file://{tmp_path / 'shared'}")
     key = blobs.put(b"abc")
     assert (tmp_path / "shared" / key[:2] / key[2:4] / key).read_bytes() == b"abc"
+
+
+@pytest.mark.parametrize("url", ["file://srv/newswire/blobs", "file://blobs"])
+def test_a_file_url_with_two_slashes_names_a_host_and_is_refused(url, tmp_path):
+    """``file://srv/newswire/blobs`` is the host ``srv`` and the folder ``/newswire/blobs``:
+    the blobs went there, a folder made at the root, and the server started all the
+    same. Refused, with the URL that names the folder meant; ``newswire settings`` says
+    so too, before the server starts."""
+    with pytest.raises(BadInput) as refused:
+        open_blobs(url)
+    assert refused.value.field == "blobs"
+    assert "file:///" + url.removeprefix("file://") in refused.value.detail
+    result = newswire_here("settings", env={"NEWSWIRE_BLOBS": url})
+    assert result.returncode == 2 and b"three slashes" in result.stderr, result.stderr
+    blobs = open_blobs(f"file://localhost{tmp_path / 'here'}")  # RFC 8089's own host
+    assert blobs.path(blobs.put(b"abc")).is_relative_to(tmp_path / "here")
 
 
 @pytest.mark.parametrize("url", ["sqlite:///:memory:", "s3://bucket", "nothing"])
