@@ -346,6 +346,20 @@ def test_settings_says_the_urls_and_values_serve_refuses_as_it_opens_them(db, tm
     assert not folder.exists()
 
 
+def test_an_sqlite_url_with_options_or_two_slashes_is_refused_before_anything(tmp_path):
+    """No option is read from an SQLite URL: ``sqlite:///news.db?mode=ro`` made and wrote
+    the file ``news.db?mode=ro``, an empty writable database beside the one meant. Such a
+    URL, and one with two slashes, is refused by the commands and said by ``settings``."""
+    for url in (f"sqlite:///{tmp_path / 'news.db'}?mode=ro", f"sqlite:///{tmp_path / 'news.db'}#x"):
+        result = newswire("ingest", str(SEED), db=url)
+        assert result.returncode == 2 and b"no ? or # part" in result.stderr, result.stderr
+        result = newswire("settings", env={"NEWSWIRE_DB": url})
+        assert result.returncode == 2 and b"newswire: db: " in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = newswire("settings", env={"NEWSWIRE_DB": "sqlite://news.db"})
+    assert result.returncode == 2 and b"three slashes" in result.stderr, result.stderr
+
+
 def test_settings_and_options_out_of_range(db):
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
     assert result.returncode == 2 and b"1 or more" in result.stderr

@@ -26,6 +26,10 @@ def backend(url: str) -> str:
     if target is None:
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise BadInput(f"unsupported database URL {url!r} (known: {known})", field="db")
+    if scheme == "sqlite":  # its path, read from the URL alone (no file opened or made)
+        from newswire.store.sqlite.connection import database_path
+
+        database_path("sqlite:" + url.split(":", 1)[1])
     return target
 
 

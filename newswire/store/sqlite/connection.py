@@ -20,6 +20,13 @@ def database_path(url: str) -> str:
     if not url.startswith("sqlite:"):
         raise BadInput(f"not an SQLite URL: {url!r}", field="db")
     rest = url[len("sqlite:") :]
+    if "?" in rest or "#" in rest:
+        # No option is read from an SQLite URL: ``sqlite:///news.db?mode=ro`` opened (and
+        # made, empty) the file ``news.db?mode=ro`` beside the database meant, writable.
+        raise BadInput(
+            f"an SQLite URL is the database's path alone, with no ? or # part: {url!r}",
+            field="db",
+        )
     if rest in ("", "//", "///:memory:", "//:memory:", ":memory:"):
         return ":memory:"
     if rest.startswith("///"):
