@@ -299,10 +299,15 @@ def url_options(url: str, allowed: tuple[str, ...]) -> dict[str, str]:
         raise BadInput(f"malformed bus URL {url!r}: {exc}", field="bus") from exc
     options = dict(pairs)
     unknown = sorted(set(options) - set(allowed))
-    if unknown or len(options) != len(pairs):
-        names = ", ".join(unknown) or "an option given twice"
+    if unknown:
         raise BadInput(
-            f"bus URL {url!r}: unknown option {names} (known: {', '.join(allowed)})",
+            f"bus URL {url!r}: unknown option {', '.join(unknown)} (known: {', '.join(allowed)})",
+            field="bus",
+        )
+    if len(options) != len(pairs):  # said as such: not an "unknown option" of no name
+        twice = sorted({name for name, _ in pairs if [n for n, _ in pairs].count(name) > 1})
+        raise BadInput(
+            f"bus URL {url!r}: option {', '.join(twice)} given twice: give each once",
             field="bus",
         )
     return options

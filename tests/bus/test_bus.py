@@ -403,7 +403,8 @@ def test_open_nats_bus_with_options():
         ("memory://?queue_size=0", "queue_size must be a positive integer"),
         ("memory://?queue_size=many", "queue_size must be a positive integer"),
         ("nats://127.0.0.1:4222?topic=x", "unknown option topic"),
-        ("nats://127.0.0.1:4222?stream=A&stream=B", "given twice"),
+        # named, not "unknown option an option given twice"
+        ("nats://127.0.0.1:4222?stream=A&stream=B", "': option stream given twice: give each"),
         ("nats://127.0.0.1:4222?stream=A.B", "stream name"),
         ("nats://127.0.0.1:4222?stream=", "stream name"),
         ("nats://127.0.0.1:4222?subject=newswire.*", "subject"),
