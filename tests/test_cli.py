@@ -874,6 +874,9 @@ def test_export_to_an_impossible_place(db, tmp_path):
     ingest_seed(db)
     result = newswire("export", str(tmp_path / "no" / "dir" / "x.jsonl"), db=db)
     assert result.returncode == 1 and b"Traceback" not in result.stderr
+    # said of the file named, not of the hidden one it is written to first
+    said = result.stderr.decode()
+    assert said == f"newswire: cannot write {tmp_path / 'no' / 'dir' / 'x.jsonl'}: No such file or directory\n", said
 
 
 def test_piped_error_report_keeps_whole_file_names(db, tmp_path):

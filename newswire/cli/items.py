@@ -456,7 +456,10 @@ def export(
         # (or any failure) left a truncated FILE that looked like a backup and that
         # `import` would take as all there was; an earlier FILE stays until then.
         part = None if str(file) == "-" else file.with_name(f".{file.name}.partial")
-        handle = sys.stdout.buffer if part is None else part.open("wb")
+        try:
+            handle = sys.stdout.buffer if part is None else part.open("wb")
+        except OSError as exc:  # said of FILE: the hidden partial file is not the user's
+            raise fail(f"cannot write {file}: {exc.strerror or exc}") from None
         done = False
         try:
             handle.write(_encode(_EXPORT_HEADER) + b"\n")
