@@ -246,6 +246,34 @@ def setting(name: str) -> str:
     return os.environ.get(s.env, s.default)
 
 
+SECRET_SETTINGS = frozenset({"media_front"})
+"""Settings whose whole value is a secret: printed as ``***`` when set."""
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password it holds, if any, printed as ``***``
+    (``postgresql://newswire:***@db.internal/newswire``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:  # not a URL a password could be read from: nothing to hide in it
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def shown(name: str, value: str) -> str:
+    """A setting's value as commands print it (``newswire settings``): the database's
+    password, which the deployment keeps in a file only root reads, and the front's
+    secret are not put on a terminal, or in the ticket its output is pasted into."""
+    if name in SECRET_SETTINGS:
+        return "***" if value else value
+    return without_password(value)
+
+
 def int_setting(name: str) -> int:
     """A setting that is a positive whole number."""
     value = setting(name)

@@ -360,6 +360,24 @@ def test_an_sqlite_url_with_options_or_two_slashes_is_refused_before_anything(tm
     assert result.returncode == 2 and b"three slashes" in result.stderr, result.stderr
 
 
+def test_settings_print_no_password_nor_secret():
+    """``newswire settings`` printed the database's password (kept by the deployment in a
+    file only root reads) and the nginx front's secret in its table: on a terminal, in
+    the ticket its output is pasted into."""
+    env = {"NEWSWIRE_DB": "postgresql://newswire:s3cret-pw@db.internal:5432/newswire",
+           "NEWSWIRE_BUS": "nats://wire:nats-pw@nats.internal:4222?stream=WIRE",
+           "NEWSWIRE_MEDIA_FRONT": "front-secret"}
+    result = newswire("settings", env=env)
+    printed = result.stdout.decode()
+    for secret in ("s3cret-pw", "nats-pw", "front-secret"):
+        assert secret not in printed + result.stderr.decode(), secret
+    assert "\tpostgresql://newswire:***@db.internal:5432/newswire\t" in printed, printed
+    assert "\tnats://wire:***@nats.internal:4222?stream=WIRE\t" in printed, printed
+    assert "\tNEWSWIRE_MEDIA_FRONT\t\t***\t" in printed, printed
+    # with nothing to hide, the values as they are
+    assert "\tsqlite:///./newswire.db\tsqlite:///./newswire.db\t" in newswire("settings").stdout.decode()
+
+
 def test_settings_and_options_out_of_range(db):
     result = newswire("ingest", str(SEED), db=db, env={"NEWSWIRE_MAX_ITEM_BYTES": "-1"})
     assert result.returncode == 2 and b"1 or more" in result.stderr

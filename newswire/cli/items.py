@@ -41,6 +41,7 @@ from newswire.settings import (
     number_setting,
     problems,
     setting,
+    shown,
     steps_setting,
 )
 from newswire.store import Store, Stored
@@ -587,7 +588,7 @@ def list_settings() -> None:
     would be refused is said on stderr, with why, and the exit status is 2."""
     print_rows(
         ("setting", "environment", "default", "value", "help"),
-        [(s.name, s.env, s.default, setting(s.name), s.help) for s in SETTINGS],
+        [(s.name, s.env, s.default, shown(s.name, setting(s.name)), s.help) for s in SETTINGS],
     )
     refused = problems()
     for name, why in refused.items():

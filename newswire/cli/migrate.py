@@ -12,6 +12,7 @@ import typer
 from newswire.blobs import Blobs, blobs_for, upkeep
 from newswire.cli.common import err, fail, print_rows, progress
 from newswire.errors import NewswireError
+from newswire.settings import without_password
 from newswire.store import Store, open_store
 from newswire.store.transfer import check_target, copy
 
@@ -130,4 +131,6 @@ def migrate(
             f" store (or no longer match their key): {shown}; give --source-blobs if its"
             " blobs are kept elsewhere"
         )
-    err.print(f"copied {source} to {target}", highlight=False)
+    err.print(  # their passwords not printed (a log, a terminal shared)
+        f"copied {without_password(source)} to {without_password(target)}", highlight=False
+    )

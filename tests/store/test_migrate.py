@@ -69,6 +69,19 @@ def demo(tmp_path_factory) -> tuple[str, list[str]]:
     return url, keys
 
 
+def test_migrate_prints_no_password(demo, store_url, store_backend):
+    """Its last line named both stores by their URLs, the target's password with it."""
+    if store_backend != "postgres":
+        pytest.skip("an SQLite URL holds no password")
+    source_url, _ = demo
+    with_password = store_url.replace("postgresql://postgres@", "postgresql://postgres:pw-1234@")
+    moved = newswire("migrate", source_url, with_password)
+    said = moved.stderr.decode()
+    assert moved.returncode == 0, said
+    assert "pw-1234" not in said + moved.stdout.decode()
+    assert f"to {store_url.replace('postgres@', 'postgres:***@')}\n" in said, said
+
+
 def rows(store, table) -> list[tuple]:
     return store.transfer.rows(table, None, 1_000_000)
 
