@@ -520,6 +520,18 @@ def test_more_server_processes_than_the_cpus_can_run_are_refused():
         workers_setting("99999")
 
 
+def test_ingest_refuses_more_processes_than_the_cpus_can_run(db, tmp_path):
+    """``ingest --workers 99999`` forked them all (a forking executor starts every process
+    it may have at once) until the machine ran out of memory, as ``serve`` once did."""
+    most = MAX_WORKERS_PER_CPU * workers_setting("auto")
+    result = newswire("ingest", "--workers", str(most + 1), str(SEED), db=db)
+    said = result.stderr.decode()
+    assert result.returncode == 2 and said.startswith(f"newswire: --workers: {most + 1}: at most"), said
+    assert not (tmp_path / "cli.db").exists()
+    result = newswire("ingest", "--workers", str(most), str(SEED), db=db)
+    assert result.returncode == 0, result.stderr.decode()
+
+
 def test_export_into_a_closed_pipe_is_quiet(db):
     ingest_seed(db)
     import subprocess

@@ -314,6 +314,33 @@ def test_a_bulk_run_hands_its_caller_the_wait_for_its_last_chunks_only(tmp_path)
     assert idle_at in ([2 * _CHUNK], [3 * _CHUNK], [2 * _CHUNK, 3 * _CHUNK]), idle_at
 
 
+_PROCESSES = """
+import json, multiprocessing, sys
+from pathlib import Path
+from newswire.ingest import parse_files
+run = parse_files(sorted(Path(sys.argv[1]).iterdir()), "auto", 1 << 20, workers=16)
+next(run)
+forked = len(multiprocessing.active_children())
+print(json.dumps([forked, 1 + sum(1 for _ in run)]))
+"""
+
+
+def test_a_bulk_run_forks_no_more_workers_than_it_has_chunks(tmp_path):
+    """A forking executor starts every process it may have at once: ``--workers 16`` for
+    two chunks forked 16 processes, 14 of them idle (and a typo, ``--workers 99999``,
+    until the machine ran out of memory: the command bounds that, per CPU)."""
+    folder = tmp_path / "two-chunks"
+    folder.mkdir()
+    for n in range(2 * _CHUNK):
+        (folder / f"{n:04}.json").write_text(json.dumps(ninjs_story(n)), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", _PROCESSES, str(folder)], cwd=ROOT, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [2, 2 * _CHUNK]
+
+
 _COLLECTOR = """
 import gc, json, sys
 from pathlib import Path

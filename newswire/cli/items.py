@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,9 +33,11 @@ from newswire.names import AUTO, DEFAULT_FORMAT
 from newswire.names import MEDIA_HELP as HELP
 from newswire.settings import (
     BY_NAME,
+    MAX_WORKERS_PER_CPU,
     SETTINGS,
     base_url_setting,
     charset_setting,
+    cpus,
     int_setting,
     number_setting,
     problems,
@@ -155,7 +156,16 @@ def ingest(
         (str(p), "no such file or folder") for p in paths if not p.exists()
     ]
     option = next((f for f in overrides.__struct_fields__ if getattr(overrides, f) is not None), None)
-    workers = workers or os.cpu_count() or 1
+    # Bounded as serve's processes are (a typo such as --workers 99999 forked until the
+    # machine ran out of memory), and one per CPU this process may run on by default.
+    most = MAX_WORKERS_PER_CPU * cpus()
+    if workers > most:
+        raise fail(
+            f"--workers: {workers}: at most {MAX_WORKERS_PER_CPU} per CPU ({most} here): each"
+            " is a process parsing and enriching files; 0 is one per CPU",
+            2,
+        )
+    workers = workers or cpus()
     existing = [p for p in paths if p.exists()]
     try:
         early = steps_setting()
