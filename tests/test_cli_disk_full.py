@@ -7,6 +7,7 @@ for the full disk: the commands meet a real refusal from the kernel, mid-write."
 
 from __future__ import annotations
 
+import json
 import resource
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from newswire.store import open_store
+from tests.conftest import CORPUS_SAMPLE
 from tests.helpers import ROOT, newswire
 
 pytestmark = pytest.mark.any_store
@@ -87,3 +89,28 @@ def test_a_database_the_disk_has_no_room_to_make_is_not_left_behind(tmp_path):
     assert b"cannot open the database" in failed.stderr
     assert list(tmp_path.iterdir()) == [], "an empty or half-made database was left"
     assert not Path(f"{db}-wal").exists()
+
+
+def stories(folder: Path, count: int = 300) -> Path:
+    """``count`` of the demo corpus's articles, each a file in the agency's text layout."""
+    folder.mkdir()
+    for n, line in enumerate(CORPUS_SAMPLE.read_text(encoding="utf-8").splitlines()[:count]):
+        story = json.loads(line)
+        (folder / f"{n:03}.txt").write_text(
+            f"{story['headline']}\n\nأنقرة/ الأناضول\n{story['body']}\n", encoding="utf-8"
+        )
+    return folder
+
+
+def test_a_write_the_system_refuses_is_said_in_one_line_not_a_traceback(tmp_path):
+    """A write refused otherwise than as a full disk (here a file grown past the size
+    limit, EFBIG; a failing disk alike) is SQLite's "disk I/O error": every command that
+    met it ended in a traceback."""
+    folder = stories(tmp_path / "stories")
+    db = f"sqlite:///{tmp_path / 'limited.db'}"
+    stopped = newswire_with_room(1_500_000, "ingest", str(folder), "--db", db)
+    said = stopped.stderr.decode()
+    assert stopped.returncode == 1, said
+    assert "Traceback" not in said and "\n" not in said.strip(), said
+    assert "the database's file could not be written (a disk I/O error" in said, said
+    assert versions(db) == len(stopped.stdout.split())  # what it printed, and no more

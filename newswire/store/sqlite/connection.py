@@ -141,10 +141,20 @@ def write_transaction(db: sqlite3.Connection, lock: threading.RLock) -> Iterator
         except BaseException as exc:
             if db.in_transaction:  # SQLite has already rolled back after some errors
                 cur.execute("ROLLBACK")  # (a full disk): its own error is the one to tell
-            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code == sqlite3.SQLITE_FULL:
                 raise Unavailable(
                     "the disk holding the database is full: nothing was written; free some"
                     " room and try again"
+                ) from None
+            if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+                # A write the system refused otherwise than as a full disk (a file grown
+                # past a size limit, EFBIG; a failing disk): a traceback from every
+                # command, a 500 from the API. SQLite rolled the transaction back.
+                raise Unavailable(
+                    "the database's file could not be written (a disk I/O error: a limit on"
+                    " its size, a failing disk): nothing was written; try again once it is"
+                    " fixed"
                 ) from None
             raise
 
