@@ -114,3 +114,26 @@ def test_a_write_the_system_refuses_is_said_in_one_line_not_a_traceback(tmp_path
     assert "Traceback" not in said and "\n" not in said.strip(), said
     assert "the database's file could not be written (a disk I/O error" in said, said
     assert versions(db) == len(stopped.stdout.split())  # what it printed, and no more
+
+
+def test_an_ingest_a_refused_write_stops_says_what_it_stored_before(tmp_path):
+    """A refused write (a full disk) ended the ingest with the store's "... nothing was
+    written" alone: the versions stored before it, their ids printed, stayed unsaid, and
+    the line read as if the run had stored nothing. One line says how many, and that they
+    stay; the same files ingested again store the rest."""
+    folder = stories(tmp_path / "stories")
+    db = f"sqlite:///{tmp_path / 'limited.db'}"
+    stopped = newswire_with_room(1_500_000, "ingest", str(folder), "--db", db)
+    said = stopped.stderr.decode()
+    assert stopped.returncode == 1, said
+    printed = stopped.stdout.split()
+    assert 0 < len(printed) < 300, said
+    assert said.startswith(
+        f"newswire: stopped after storing {len(printed)} new versions (0 items unchanged),"
+        " which stay; the next write failed: the database's file could not be written"
+    ), said
+    assert "\n" not in said.strip(), said
+    assert versions(db) == len(printed)
+    again = newswire("ingest", str(folder), db=db)
+    assert again.returncode == 0, again.stderr.decode()
+    assert versions(db) == 300

@@ -27,7 +27,7 @@ from newswire.cli.common import (
     when,
     with_store,
 )
-from newswire.errors import NewswireError, NotFound
+from newswire.errors import NewswireError, NotFound, Unavailable
 from newswire.model import NewsItem
 from newswire.names import AUTO, DEFAULT_FORMAT
 from newswire.names import MEDIA_HELP as HELP
@@ -197,7 +197,7 @@ def ingest(
         raise fail(str(exc), 2) from None
     stored = unchanged = 0
 
-    def run(store: Store) -> None:
+    def take_all(store: Store) -> None:
         nonlocal stored, unchanged
         pending: list[tuple[str, NewsItem | Prepared]] = []
         enricher = enricher_for(store, steps)
@@ -282,6 +282,23 @@ def ingest(
         sys.stdout.flush()
         if failures and not stored + unchanged:  # nothing kept: no database made for it
             raise _failed(failures, len(files))
+
+    def run(store: Store) -> None:
+        try:
+            take_all(store)
+        except Unavailable as exc:
+            # A write the store refused (a full disk, the database busy past its timeout)
+            # ends the run. Its "nothing was written" is of that write alone: the versions
+            # stored before stay (their ids were printed), and the one line says so.
+            if not stored + unchanged:
+                raise
+            raise Unavailable(
+                f"stopped after storing {counted(stored, 'new version')}"
+                f" ({counted(unchanged, 'item')} unchanged), which stay; the next write"
+                f" failed: {exc.detail} (ingesting the same files again stores only what is"
+                " missing)",
+                field=exc.field,
+            ) from None
 
     if files:  # nothing to read (PATHs missing, empty folders): no database made for it
         with_store(db, run)
