@@ -161,27 +161,22 @@ def test_left_to_right_languages_get_ltr():
     assert (html.get("dir"), html.get("lang")) == ("ltr", "en-GB")
 
 
-def test_a_script_subtag_decides_the_direction():
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("ku-Arab", "rtl"), ("ku", "ltr"), ("ku-Arab-IQ", "rtl"), ("ug-Latn", "ltr"),
+     ("ug", "rtl"), ("ar-Latn", "ltr"), ("ur-Aran", "rtl"), ("syr-Syrn", "rtl"),
+     ("ar-Zyyy", "rtl"), ("ar-Qaab", "rtl"), ("en-Zyyy", "ltr"), ("ur-Latn", "ltr")],
+)  # fmt: skip
+def test_a_script_subtag_decides_the_direction(lang, expected):
     """Kurdish in Arabic script (``ku-Arab``) runs right to left, though Kurmanji (``ku``,
     in Latin letters) does not, and Uyghur in Latin letters (``ug-Latn``) left to right:
-    the body's ``dir`` followed the primary language alone."""
-    for lang, expected in (("ku-Arab", "rtl"), ("ku", "ltr"), ("ku-Arab-IQ", "rtl"),
-                           ("ug-Latn", "ltr"), ("ug", "rtl"), ("ar-Latn", "ltr")):
-        out = CODEC.render(arabic_item(language=lang))
-        html = etree.fromstring(out).find(".//{http://www.w3.org/1999/xhtml}html")
-        assert (html.get("dir"), html.get("lang")) == (expected, lang)
-
-
-def test_a_right_to_left_script_not_among_the_common_ones_stays_rtl():
-    """Urdu in Nastaliq (``ur-Aran``) and Syriac in its Eastern form (``syr-Syrn``) ran
-    right to left while the language alone decided, and left to right once their script
-    subtag did: every right-to-left script decides so, and one that names no way of
-    writing (``Zyyy``, common; a private-use ``Qaab``) leaves it to the language."""
-    for lang, expected in (("ur-Aran", "rtl"), ("syr-Syrn", "rtl"), ("ar-Zyyy", "rtl"),
-                           ("ar-Qaab", "rtl"), ("en-Zyyy", "ltr"), ("ur-Latn", "ltr")):
-        out = CODEC.render(arabic_item(language=lang))
-        html = etree.fromstring(out).find(".//{http://www.w3.org/1999/xhtml}html")
-        assert (html.get("dir"), html.get("lang")) == (expected, lang)
+    the body's ``dir`` followed the primary language alone. Every right-to-left script
+    decides so, not only the common ones (Urdu in Nastaliq, ``ur-Aran``; Eastern Syriac,
+    ``syr-Syrn``), and one that names no way of writing (``Zyyy``, common; a private-use
+    ``Qaab``) leaves it to the language."""
+    out = CODEC.render(arabic_item(language=lang))
+    html = etree.fromstring(out).find(".//{http://www.w3.org/1999/xhtml}html")
+    assert (html.get("dir"), html.get("lang")) == (expected, lang)
 
 
 def test_minimal_item_validates():
